@@ -1,0 +1,79 @@
+package org.jbypass.netstack.link;
+
+import org.jbypass.netstack.buffer.PacketPool;
+
+/**
+ * A network link: the driver interface of the stack, and what every decorator wraps.
+ *
+ * <p>A link moves Ethernet II frames between the stack and a wire (a NIC ring, an AF_PACKET socket, an in-memory
+ * wire) in bursts of {@link PacketBurst} descriptors over buffers of one {@link PacketPool}, the pool the link was
+ * opened with. It is driven by one thread at a time, the one that drives the stack; only {@link #wakeup()} may be
+ * called from any thread.
+ *
+ * <h2>Receive</h2>
+ * Before {@link #receive} every slot of the burst, from slot 0, holds a free buffer ("armed", see
+ * {@link PacketBurst#arm}). The link fills slots 0, 1, ... with received frames, taking the armed buffer of each
+ * slot in exchange for the one that holds the frame (or copying into it), and stops at the first slot without a
+ * buffer or when the burst is full. Buffers in slots it did not fill are left where they are.
+ *
+ * <h2>Transmit</h2>
+ * Slots {@code 0..count-1} of the burst hold frames. {@link #transmit} accepts a prefix of them and returns its
+ * length; the buffers of accepted frames now belong to the link, which returns them to the pool once the wire is
+ * done with them. Frames not accepted (a full ring) stay with the caller in their slots, which the link moves to
+ * the front of the burst.
+ */
+public interface Link extends AutoCloseable
+{
+    /** A name for logs and counters, e.g. "afpacket:jbp0". */
+    String name();
+
+    /** The link's MAC address, in the low 48 bits. */
+    long macAddress();
+
+    /** The link's MTU: the largest IP datagram one frame carries (1500 on standard Ethernet). */
+    int mtu();
+
+    /** The number of receive queues, 1 or more. */
+    int rxQueueCount();
+
+    /** The number of transmit queues, 1 or more. */
+    int txQueueCount();
+
+    /** What the link offers, a combination of {@link LinkCapabilities} bits. */
+    int capabilities();
+
+    /** The pool whose buffers the link takes and returns. */
+    PacketPool pool();
+
+    /**
+     * Receives up to a burst of frames from one queue; never blocks.
+     *
+     * @return the number of frames now in slots {@code 0..n-1}; the burst's count is set to it
+     */
+    int receive(int queue, PacketBurst burst);
+
+    /**
+     * Transmits frames from one queue; never blocks.
+     *
+     * @return the number of frames accepted, from slot 0
+     */
+    int transmit(int queue, PacketBurst burst);
+
+    /**
+     * Blocks the calling thread until a receive queue may have frames, {@link #wakeup()} is called, the thread is
+     * interrupted, or the timeout passes. Spurious returns are allowed.
+     *
+     * @param timeoutNanos how long to wait at most; 0 or less returns at once
+     */
+    void awaitReceive(long timeoutNanos);
+
+    /** Makes a thread blocked in {@link #awaitReceive} return; callable from any thread. */
+    void wakeup();
+
+    /** The link's counters. */
+    LinkCounters counters();
+
+    /** Releases the link's resources and returns every buffer it holds to the pool. */
+    @Override
+    void close();
+}

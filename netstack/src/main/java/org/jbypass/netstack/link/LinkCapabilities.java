@@ -1,0 +1,32 @@
+package org.jbypass.netstack.link;
+
+/** The capability bits a {@link Link} reports through {@link Link#capabilities()}. */
+public final class LinkCapabilities
+{
+    /** The link verifies IPv4 header checksums on receive and says so with {@link PacketBurst#RX_L3_CHECKSUM_OK}. */
+    public static final int RX_L3_CHECKSUM = 1;
+    /** The link verifies TCP and UDP checksums on receive ({@link PacketBurst#RX_L4_CHECKSUM_OK}). */
+    public static final int RX_L4_CHECKSUM = 1 << 1;
+    /** The link computes IPv4 header checksums on transmit when asked ({@link PacketBurst#TX_L3_CHECKSUM}). */
+    public static final int TX_L3_CHECKSUM = 1 << 2;
+    /** The link computes TCP and UDP checksums on transmit when asked ({@link PacketBurst#TX_L4_CHECKSUM}). */
+    public static final int TX_L4_CHECKSUM = 1 << 3;
+    /** The link computes an RSS hash on receive ({@link PacketBurst#RX_HASH_VALID}). */
+    public static final int RX_HASH = 1 << 4;
+
+    private LinkCapabilities()
+    {
+    }
+
+    /** The capabilities as words, for logs. */
+    public static String describe(final int capabilities)
+    {
+        final StringBuilder sb = new StringBuilder();
+        if ((capabilities & RX_L3_CHECKSUM) != 0) sb.append("rx-l3-csum ");
+        if ((capabilities & RX_L4_CHECKSUM) != 0) sb.append("rx-l4-csum ");
+        if ((capabilities & TX_L3_CHECKSUM) != 0) sb.append("tx-l3-csum ");
+        if ((capabilities & TX_L4_CHECKSUM) != 0) sb.append("tx-l4-csum ");
+        if ((capabilities & RX_HASH) != 0) sb.append("rx-hash ");
+        return sb.length() == 0 ? "none" : sb.toString().trim();
+    }
+}

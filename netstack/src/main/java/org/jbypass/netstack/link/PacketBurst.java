@@ -1,0 +1,206 @@
+package org.jbypass.netstack.link;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import org.jbypass.netstack.buffer.PacketPool;
+
+/**
+ * A burst of frame descriptors: the unit in which frames cross between the stack and a link.
+ *
+ * <p>The descriptors live in off-heap memory in the platform's byte order, so a native driver reads and writes the
+ * same array that Java does: one JNI call moves a whole burst, never one per packet. Each descriptor is
+ * {@value #DESCRIPTOR_SIZE} bytes:
+ *
+ * <pre>
+ *   0               4               8               12              16
+ *   +---------------+---------------+---------------+---------------+
+ *   | buffer (u32)  | length (u32)  | flags (u32)   | hash (u32)    |
+ *   +---------------+---------------+---------------+---------------+
+ * </pre>
+ *
+ * <ul>
+ *   <li>buffer: the index of a {@link PacketPool} buffer, or {@link PacketPool#NO_BUFFER};</li>
+ *   <li>length: the frame's length in bytes, from the start of its buffer;</li>
+ *   <li>flags: what the link knows about the frame (the {@code RX_*} and {@code TX_*} bits below);</li>
+ *   <li>hash: the receive-side-scaling hash the NIC computed, or 0.</li>
+ * </ul>
+ *
+ * <p>The receive contract ({@link Link#receive}) uses the burst "armed": before the call every slot holds a free
+ * buffer that the link may take in exchange for a received one, so a driver refills its ring without calling back
+ * into Java. The native layout is declared again in {@code native/include/jbp_burst.h}; the two must agree.
+ */
+public final class PacketBurst
+{
+    /** The size of one descriptor in bytes. */
+    public static final int DESCRIPTOR_SIZE = 16;
+
+    /** Receive: the link verified the IPv4 header checksum. */
+    public static final int RX_L3_CHECKSUM_OK = 1;
+    /** Receive: the link verified the TCP or UDP checksum. */
+    public static final int RX_L4_CHECKSUM_OK = 1 << 1;
+    /** Receive: the hash field holds the NIC's RSS hash. */
+    public static final int RX_HASH_VALID = 1 << 2;
+    /** Transmit: ask the link to compute the IPv4 header checksum (only if it has the capability). */
+    public static final int TX_L3_CHECKSUM = 1 << 8;
+    /** Transmit: ask the link to compute the TCP or UDP checksum (only if it has the capability). */
+    public static final int TX_L4_CHECKSUM = 1 << 9;
+
+    private static final int BUFFER = 0;
+    private static final int LENGTH = 4;
+    private static final int FLAGS = 8;
+    private static final int HASH = 12;
+
+    private final ByteBuffer descriptors;
+    private final int capacity;
+    private int count;
+
+    /** @param capacity the number of descriptors, 1 to 4096 */
+    public PacketBurst(final int capacity)
+    {
+        if (capacity < 1 || capacity > 4096)
+        {
+            throw new IllegalArgumentException("burst capacity must be 1..4096: " + capacity);
+        }
+        this.capacity = capacity;
+        this.descriptors = ByteBuffer.allocateDirect(capacity * DESCRIPTOR_SIZE).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < capacity; i++)
+        {
+            set(i, PacketPool.NO_BUFFER, 0, 0);
+        }
+    }
+
+    /** The descriptor memory, for native drivers (its address is taken once, at setup). */
+    public ByteBuffer descriptors()
+    {
+        return descriptors;
+    }
+
+    /** How many descriptors the burst holds at most. */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /** How many descriptors, from slot 0, hold frames. */
+    public int count()
+    {
+        return count;
+    }
+
+    /** Sets how many descriptors hold frames. */
+    public void count(final int count)
+    {
+        if (count < 0 || count > capacity)
+        {
+            throw new IllegalArgumentException("burst count " + count + " outside 0.." + capacity);
+        }
+        this.count = count;
+    }
+
+    /** Whether no more frames fit. */
+    public boolean isFull()
+    {
+        return count == capacity;
+    }
+
+    /**
+     * Appends a frame to the burst.
+     *
+     * @return the slot it went into
+     */
+    public int add(final int buffer, final int length, final int flags)
+    {
+        final int slot = count;
+        set(slot, buffer, length, flags);
+        count = slot + 1;
+        return slot;
+    }
+
+    public int buffer(final int slot)
+    {
+        return descriptors.getInt(slot * DESCRIPTOR_SIZE + BUFFER);
+    }
+
+    public int length(final int slot)
+    {
+        return descriptors.getInt(slot * DESCRIPTOR_SIZE + LENGTH);
+    }
+
+    public int flags(final int slot)
+    {
+        return descriptors.getInt(slot * DESCRIPTOR_SIZE + FLAGS);
+    }
+
+    public int hash(final int slot)
+    {
+        return descriptors.getInt(slot * DESCRIPTOR_SIZE + HASH);
+    }
+
+    public void buffer(final int slot, final int buffer)
+    {
+        descriptors.putInt(slot * DESCRIPTOR_SIZE + BUFFER, buffer);
+    }
+
+    public void length(final int slot, final int length)
+    {
+        descriptors.putInt(slot * DESCRIPTOR_SIZE + LENGTH, length);
+    }
+
+    public void flags(final int slot, final int flags)
+    {
+        descriptors.putInt(slot * DESCRIPTOR_SIZE + FLAGS, flags);
+    }
+
+    public void hash(final int slot, final int hash)
+    {
+        descriptors.putInt(slot * DESCRIPTOR_SIZE + HASH, hash);
+    }
+
+    /** Writes a whole descriptor; the hash is cleared. */
+    public void set(final int slot, final int buffer, final int length, final int flags)
+    {
+        final int base = slot * DESCRIPTOR_SIZE;
+        descriptors.putInt(base + BUFFER, buffer);
+        descriptors.putInt(base + LENGTH, length);
+        descriptors.putInt(base + FLAGS, flags);
+        descriptors.putInt(base + HASH, 0);
+    }
+
+    /**
+     * Arms every slot that holds no buffer with a free one from the pool, for a receive.
+     *
+     * @return false if the pool ran dry before every slot was armed
+     */
+    public boolean arm(final PacketPool pool)
+    {
+        for (int i = 0; i < capacity; i++)
+        {
+            if (buffer(i) == PacketPool.NO_BUFFER)
+            {
+                final int buffer = pool.allocate();
+                if (buffer == PacketPool.NO_BUFFER)
+                {
+                    return false;
+                }
+                set(i, buffer, 0, 0);
+            }
+        }
+        return true;
+    }
+
+    /** Returns every buffer the burst holds, in any slot, to the pool; used when a link or stack closes. */
+    public void releaseAll(final PacketPool pool)
+    {
+        for (int i = 0; i < capacity; i++)
+        {
+            final int buffer = buffer(i);
+            if (buffer != PacketPool.NO_BUFFER)
+            {
+                pool.free(buffer);
+                set(i, PacketPool.NO_BUFFER, 0, 0);
+            }
+        }
+        count = 0;
+    }
+}

@@ -1,0 +1,56 @@
+package org.jbypass.netstack.transport;
+
+/**
+ * What every stack socket (UDP, TCP) shares: readiness, an error slot, a listener to tell of changes, and an
+ * attachment for the provider.
+ */
+public abstract class StackSocket
+{
+    private final EventQueue events;
+    private SocketListener listener;
+    private Object attachment;
+    boolean eventPending;
+
+    protected StackSocket(final EventQueue events)
+    {
+        this.events = events;
+    }
+
+    /** The {@link Readiness} bits that hold now. */
+    public abstract int readyOps();
+
+    /** Whether the socket has been closed by its owner. */
+    public abstract boolean isClosed();
+
+    /** Sets who is told of readiness changes; null for nobody. */
+    public final void listener(final SocketListener listener)
+    {
+        this.listener = listener;
+    }
+
+    public final SocketListener listener()
+    {
+        return listener;
+    }
+
+    /** An object of the provider's, e.g. the channel that owns this socket. */
+    public final void attach(final Object attachment)
+    {
+        this.attachment = attachment;
+    }
+
+    public final Object attachment()
+    {
+        return attachment;
+    }
+
+    /** Records that readiness may have changed; the listener hears of it when the stack next dispatches events. */
+    protected final void signal()
+    {
+        if (!eventPending && listener != null)
+        {
+            eventPending = true;
+            events.post(this);
+        }
+    }
+}

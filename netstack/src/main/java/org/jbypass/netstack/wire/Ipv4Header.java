@@ -1,0 +1,256 @@
+package org.jbypass.netstack.wire;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Flyweight over an IPv4 header (RFC 791 section 3.1).
+ *
+ * <pre>
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |Version|  IHL  |Type of Service|          Total Length         |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |         Identification        |Flags|      Fragment Offset    |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |  Time to Live |    Protocol   |         Header Checksum       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       Source Address                          |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                    Destination Address                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * {@link #validate(boolean)} checks everything RFC 1122 section 3.2.1 asks of a receiver and names the first
+ * failure; after it returned {@link #VALID} every accessor reads inside the datagram.
+ */
+public final class Ipv4Header
+{
+    public static final int MIN_LENGTH = 20;
+    public static final int MAX_LENGTH = 60;
+    public static final int PROTOCOL_ICMP = 1;
+    public static final int PROTOCOL_TCP = 6;
+    public static final int PROTOCOL_UDP = 17;
+    public static final int FLAG_DONT_FRAGMENT = 0x4000;
+    public static final int FLAG_MORE_FRAGMENTS = 0x2000;
+    /** RFC 791's reserved flag, which must be zero (RFC 3514 notwithstanding). */
+    public static final int FLAG_RESERVED = 0x8000;
+    public static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
+    /** The largest datagram an IPv4 header can describe. */
+    public static final int MAX_DATAGRAM = 65535;
+
+    /** {@link #validate} results: valid, or the reason a datagram is dropped. */
+    public static final int VALID = 0;
+    public static final int TOO_SHORT = 1;
+    public static final int BAD_VERSION = 2;
+    public static final int BAD_HEADER_LENGTH = 3;
+    public static final int BAD_TOTAL_LENGTH = 4;
+    public static final int BAD_CHECKSUM = 5;
+    public static final int RESERVED_FLAG = 6;
+    public static final int BAD_SOURCE = 7;
+
+    private static final int VERSION_IHL = 0;
+    private static final int TOS = 1;
+    private static final int TOTAL_LENGTH = 2;
+    private static final int IDENTIFICATION = 4;
+    private static final int FLAGS_FRAGMENT = 6;
+    private static final int TTL = 8;
+    private static final int PROTOCOL = 9;
+    private static final int CHECKSUM = 10;
+    private static final int SOURCE = 12;
+    private static final int DESTINATION = 16;
+
+    private ByteBuffer buffer;
+    private int offset;
+    private int available;
+
+    /**
+     * @param available the bytes the frame holds from {@code offset} (may exceed the datagram: Ethernet padding)
+     */
+    public Ipv4Header wrap(final ByteBuffer buffer, final int offset, final int available)
+    {
+        this.buffer = buffer;
+        this.offset = offset;
+        this.available = available;
+        return this;
+    }
+
+    /**
+     * Validates a received header.
+     *
+     * @param verifyChecksum false when the link already verified the header checksum
+     * @return {@link #VALID} or the reason to drop
+     */
+    public int validate(final boolean verifyChecksum)
+    {
+        if (available < MIN_LENGTH)
+        {
+            return TOO_SHORT;
+        }
+        if (version() != 4)
+        {
+            return BAD_VERSION;
+        }
+        final int headerLength = headerLength();
+        if (headerLength < MIN_LENGTH || headerLength > available)
+        {
+            return BAD_HEADER_LENGTH;
+        }
+        final int totalLength = totalLength();
+        if (totalLength < headerLength || totalLength > available)
+        {
+            return BAD_TOTAL_LENGTH;
+        }
+        if (verifyChecksum && Checksum.compute(buffer, offset, headerLength) != 0)
+        {
+            return BAD_CHECKSUM;
+        }
+        if ((flagsAndFragmentOffset() & FLAG_RESERVED) != 0)
+        {
+            return RESERVED_FLAG;
+        }
+        final int source = source();
+        // RFC 1122 3.2.1.3: a source that is multicast, broadcast or loopback is not a host; silently discard.
+        if (Ipv4Address.isMulticast(source) || source == Ipv4Address.BROADCAST || Ipv4Address.isLoopback(source))
+        {
+            return BAD_SOURCE;
+        }
+        return VALID;
+    }
+
+    public int version()
+    {
+        return (buffer.get(offset + VERSION_IHL) & 0xF0) >>> 4;
+    }
+
+    /** Header length in bytes. */
+    public int headerLength()
+    {
+        return (buffer.get(offset + VERSION_IHL) & 0x0F) * 4;
+    }
+
+    public int tos()
+    {
+        return buffer.get(offset + TOS) & 0xFF;
+    }
+
+    public int totalLength()
+    {
+        return buffer.getShort(offset + TOTAL_LENGTH) & 0xFFFF;
+    }
+
+    public int identification()
+    {
+        return buffer.getShort(offset + IDENTIFICATION) & 0xFFFF;
+    }
+
+    public int flagsAndFragmentOffset()
+    {
+        return buffer.getShort(offset + FLAGS_FRAGMENT) & 0xFFFF;
+    }
+
+    public boolean dontFragment()
+    {
+        return (flagsAndFragmentOffset() & FLAG_DONT_FRAGMENT) != 0;
+    }
+
+    public boolean moreFragments()
+    {
+        return (flagsAndFragmentOffset() & FLAG_MORE_FRAGMENTS) != 0;
+    }
+
+    /** Fragment offset in bytes. */
+    public int fragmentOffset()
+    {
+        return (flagsAndFragmentOffset() & FRAGMENT_OFFSET_MASK) * 8;
+    }
+
+    /** Whether this datagram is a fragment (more to come, or not the first). */
+    public boolean isFragment()
+    {
+        return (flagsAndFragmentOffset() & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) != 0;
+    }
+
+    public int ttl()
+    {
+        return buffer.get(offset + TTL) & 0xFF;
+    }
+
+    public int protocol()
+    {
+        return buffer.get(offset + PROTOCOL) & 0xFF;
+    }
+
+    public int checksum()
+    {
+        return buffer.getShort(offset + CHECKSUM) & 0xFFFF;
+    }
+
+    public int source()
+    {
+        return buffer.getInt(offset + SOURCE);
+    }
+
+    public int destination()
+    {
+        return buffer.getInt(offset + DESTINATION);
+    }
+
+    /** Offset of the payload in the buffer. */
+    public int payloadOffset()
+    {
+        return offset + headerLength();
+    }
+
+    /** Length of the payload per the header. */
+    public int payloadLength()
+    {
+        return totalLength() - headerLength();
+    }
+
+    /**
+     * Writes a 20-byte header with no options and its checksum.
+     *
+     * @param flagsAndOffset flags and fragment offset in 8-byte units, as they go on the wire
+     */
+    public Ipv4Header write(final int tos, final int totalLength, final int identification, final int flagsAndOffset,
+        final int ttl, final int protocol, final int source, final int destination)
+    {
+        buffer.put(offset + VERSION_IHL, (byte)0x45);
+        buffer.put(offset + TOS, (byte)tos);
+        buffer.putShort(offset + TOTAL_LENGTH, (short)totalLength);
+        buffer.putShort(offset + IDENTIFICATION, (short)identification);
+        buffer.putShort(offset + FLAGS_FRAGMENT, (short)flagsAndOffset);
+        buffer.put(offset + TTL, (byte)ttl);
+        buffer.put(offset + PROTOCOL, (byte)protocol);
+        buffer.putShort(offset + CHECKSUM, (short)0);
+        buffer.putInt(offset + SOURCE, source);
+        buffer.putInt(offset + DESTINATION, destination);
+        buffer.putShort(offset + CHECKSUM, (short)Checksum.compute(buffer, offset, MIN_LENGTH));
+        return this;
+    }
+
+    /** Sets the checksum field (for tests that craft bad headers, and for offload which leaves it zero). */
+    public Ipv4Header checksum(final int checksum)
+    {
+        buffer.putShort(offset + CHECKSUM, (short)checksum);
+        return this;
+    }
+
+    /** Names a {@link #validate} result, for counters and logs. */
+    public static String reason(final int result)
+    {
+        switch (result)
+        {
+            case VALID: return "valid";
+            case TOO_SHORT: return "too short";
+            case BAD_VERSION: return "bad version";
+            case BAD_HEADER_LENGTH: return "bad header length";
+            case BAD_TOTAL_LENGTH: return "bad total length";
+            case BAD_CHECKSUM: return "bad checksum";
+            case RESERVED_FLAG: return "reserved flag set";
+            case BAD_SOURCE: return "bad source address";
+            default: return "unknown";
+        }
+    }
+}
