@@ -982,6 +982,11 @@ final class TcpInput
         {
             finArrives(s);
         }
+        if (s.state == TcpState.TIME_WAIT || s.state == TcpState.CLOSED)
+        {
+            // The FIN's ACK went out on the way in.
+            return;
+        }
         scheduleAck(s);
     }
 
@@ -1080,7 +1085,7 @@ final class TcpInput
             case FIN_WAIT_1:
                 if (s.finQueued && Seq.gt(s.sndUna, s.finSeq))
                 {
-                    layer.enterTimeWait(s);
+                    timeWait(s);
                 }
                 else
                 {
@@ -1089,12 +1094,19 @@ final class TcpInput
                 }
                 break;
             case FIN_WAIT_2:
-                layer.enterTimeWait(s);
+                timeWait(s);
                 break;
             default:
                 break;
         }
         s.notifyReadiness();
+    }
+
+    /** The ACK of the peer's FIN goes out now, since TIME_WAIT may be skipped (timeWaitLimit) and then no one would. */
+    private void timeWait(final TcpSocket s)
+    {
+        out().sendAck(s);
+        layer.enterTimeWait(s);
     }
 
     /**

@@ -53,7 +53,8 @@ final class TcpOutput
     {
         if (!canSendData(s))
         {
-            if (s.ackNow && s.state.isSynchronized() && s.state != TcpState.TIME_WAIT)
+            // TIME_WAIT too: the ACK of the FIN that brought us there.
+            if (s.ackNow && s.state.isSynchronized())
             {
                 sendAck(s);
             }
@@ -828,9 +829,10 @@ final class TcpOutput
     }
 
     /**
-     * After the application read: if the window can now open by at least two segments or half the buffer, tell the
-     * peer at once (RFC 9293 section 3.8.6.2.2 and RFC 1122 section 4.2.3.3; BSD's rule), so a sender stopped by
-     * a full buffer does not have to wait for its persist timer.
+     * After the application read: tell the peer at once when the window can open a lot, so a sender stopped by a
+     * full buffer does not wait for its persist timer. "A lot" is BSD's (two segments, or half the buffer) or
+     * Linux's (at least double the window now advertised, when that is at most half the buffer); never less than
+     * RFC 9293 section 3.8.6.2.2 lets the right edge move (min(buffer / 2, MSS)).
      */
     void afterRead(final TcpSocket s)
     {
@@ -841,7 +843,12 @@ final class TcpOutput
         final int cur = Math.max(0, s.rcvAdv - s.rcvNxt);
         final int potential = s.readSeq + s.receiveCapacity - s.rcvNxt;
         final int gain = potential - cur;
-        if (gain >= 2 * s.receiveMss || gain >= s.receiveCapacity / 2)
+        if (gain < Math.min(s.receiveCapacity / 2, s.receiveMss))
+        {
+            return;
+        }
+        if (gain >= 2 * s.receiveMss || gain >= s.receiveCapacity / 2
+            || (2 * cur <= s.receiveCapacity && potential >= 2 * cur))
         {
             sendAck(s);
         }

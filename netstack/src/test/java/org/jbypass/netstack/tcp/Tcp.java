@@ -82,6 +82,18 @@ final class Tcp
         return this;
     }
 
+    Tcp sourcePort(final int value)
+    {
+        sourcePort = value;
+        return this;
+    }
+
+    Tcp destinationPort(final int value)
+    {
+        destinationPort = value;
+        return this;
+    }
+
     Tcp mss(final int value)
     {
         mss = value;
