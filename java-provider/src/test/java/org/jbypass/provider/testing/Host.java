@@ -212,6 +212,12 @@ public final class Host
             }
             swept = true;
         }
+        sweepStaleNow();
+    }
+
+    /** {@link #sweepStale()} without the once-per-JVM guard, for tests of the sweep. */
+    static void sweepStaleNow()
+    {
         final CommandResult namespaces = run("ip", "netns", "list");
         for (final String line : namespaces.stdout().split("\n"))
         {
