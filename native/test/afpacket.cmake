@@ -7,7 +7,7 @@ target_compile_options(test_afpacket PRIVATE ${JBYPASS_C_FLAGS})
 target_link_libraries(test_afpacket PRIVATE Threads::Threads)
 
 foreach(test_case missing_interface open_errors exchange partial_bursts transmit_checks vlan_tag_restored
-                  oversize_and_truncated kernel_drops wait_and_wakeup)
+                  oversize_and_truncated kernel_drops wait_and_wakeup mac_membership)
   add_test(NAME afpacket.${test_case} COMMAND test_afpacket ${test_case})
   set_tests_properties(afpacket.${test_case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
 endforeach()

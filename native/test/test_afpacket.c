@@ -65,6 +65,7 @@ static int64_t now_ns(void)
 /* ---------------------------------------------------------------------------------------------------------- */
 /* environment */
 
+/* Runs a shell command; returns 0 if it exited with 0, else -1. */
 static int run(const char *format, ...)
 {
     char command[512];
@@ -73,11 +74,7 @@ static int run(const char *format, ...)
     vsnprintf(command, sizeof(command), format, args);
     va_end(args);
     int status = system(command);
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "command failed (%d): %s\n", status, command);
-        return -1;
-    }
-    return 0;
+    return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 static void write_file(const char *path, const char *value)
@@ -108,7 +105,7 @@ static void make_veth(char *a, char *b, int mtu)
 {
     snprintf(a, 16, "jbpa%d", (int)getpid());
     snprintf(b, 16, "jbpb%d", (int)getpid());
-    REQUIRE(run("ip link add %s mtu %d type veth peer name %s mtu %d", a, mtu, b, mtu) == 0, "veth");
+    REQUIRE(run("ip link add %s mtu %d type veth peer name %s mtu %d", a, mtu, b, mtu) == 0, "ip link add %s", a);
     REQUIRE(run("ip link set %s up && ip link set %s up", a, b) == 0, "link up");
 }
 
@@ -542,6 +539,38 @@ static void test_kernel_drops(void)
     jbp_afpacket_close(hb);
 }
 
+/*
+ * PACKET_MR_UNICAST puts the stack's MAC in the netdev's unicast address list (dev_uc_add: the NIC's filter, or
+ * promiscuous mode on a NIC without one, such as a veth) for as long as the socket lives; PACKET_MR_PROMISC
+ * raises the promiscuity count instead. Both are undone by closing.
+ */
+static void test_mac_membership(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool p = make_pool(2048, 64);
+    struct jbp_afpacket_stats stats = {0};
+    struct jbp_afpacket_config c = base_config(a, &p, &stats);
+    memcpy(c.mac, (uint8_t[]){0x02, 0x6a, 0x62, 0x70, 0x00, 0x2a}, 6);
+    const char *listed = "bridge fdb show dev %s | grep -q '^02:6a:62:70:00:2a '";
+    const char *promiscuous = "ip -d link show %s | grep -q 'promiscuity [1-9]'";
+
+    CHECK(run(listed, a) != 0, "the address is not listed before open");
+    struct jbp_afpacket *h = open_or_die(&c);
+    CHECK(run(listed, a) == 0, "open adds the stack's MAC to the netdev's unicast addresses");
+    jbp_afpacket_close(h);
+    CHECK(run(listed, a) != 0, "close removes it");
+
+    CHECK(run(promiscuous, a) != 0, "not promiscuous before");
+    c.flags = JBP_AFP_PROMISCUOUS;
+    h = open_or_die(&c);
+    CHECK(run(promiscuous, a) == 0, "promiscuous while open");
+    CHECK(run(listed, a) != 0, "no unicast entry in promiscuous mode");
+    jbp_afpacket_close(h);
+    CHECK(run(promiscuous, a) != 0, "not promiscuous after close");
+}
+
 struct waiter {
     struct jbp_afpacket *h;
     int result;
@@ -612,6 +641,7 @@ static const struct {
     {"oversize_and_truncated", test_oversize_and_truncated},
     {"kernel_drops", test_kernel_drops},
     {"wait_and_wakeup", test_wait_and_wakeup},
+    {"mac_membership", test_mac_membership},
 };
 
 int main(int argc, char **argv)
