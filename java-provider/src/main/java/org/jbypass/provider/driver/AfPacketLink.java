@@ -229,10 +229,10 @@ public final class AfPacketLink implements Link
     /**
      * {@inheritDoc}
      *
-     * <p>Frames the kernel cannot take now (its queue for the socket is full) are refused; they and their
-     * descriptors move to the front of the burst, whose count becomes the number refused. Accepted frames'
-     * buffers are back in the pool and their slots hold {@link PacketPool#NO_BUFFER}. Malformed frames (a length
-     * outside 14..MTU+14, a buffer outside the pool) are accepted and dropped, and counted in
+     * <p>Frames the kernel cannot take now (its queue for the socket is full) are refused: they move to the front
+     * of the burst, whose count becomes their number ({@link PacketBurst#retainUnaccepted}). Accepted frames'
+     * buffers are back in the pool when this returns: the kernel copied them. Malformed frames (a length outside
+     * 14..MTU+14, a buffer outside the pool) are accepted and dropped, and counted in
      * {@link LinkCounters#txDropped}.
      */
     @Override
@@ -254,17 +254,16 @@ public final class AfPacketLink implements Link
         {
             accepted = 0;
         }
-        settle(pool, burst, count, accepted);
+        settle(pool, burst, accepted);
         readCounters();
         return accepted;
     }
 
     /**
-     * After a transmit of {@code count} frames of which {@code accepted} were taken: returns the accepted frames'
-     * buffers to the pool (a copying driver is done with them) and moves the refused frames to the front.
-     * Package-private for tests.
+     * After a transmit of which the first {@code accepted} frames were taken: returns their buffers to the pool (a
+     * copying driver is done with them) and keeps the refused frames at the front. Package-private for tests.
      */
-    static void settle(final PacketPool pool, final PacketBurst burst, final int count, final int accepted)
+    static void settle(final PacketPool pool, final PacketBurst burst, final int accepted)
     {
         for (int i = 0; i < accepted; i++)
         {
@@ -274,20 +273,8 @@ public final class AfPacketLink implements Link
             {
                 pool.free(buffer);
             }
-            burst.set(i, PacketPool.NO_BUFFER, 0, 0);
         }
-        final int refused = count - accepted;
-        if (accepted > 0)
-        {
-            for (int i = 0; i < refused; i++)
-            {
-                final int from = accepted + i;
-                burst.set(i, burst.buffer(from), burst.length(from), burst.flags(from));
-                burst.hash(i, burst.hash(from));
-                burst.set(from, PacketPool.NO_BUFFER, 0, 0);
-            }
-        }
-        burst.count(refused);
+        burst.retainUnaccepted(accepted);
     }
 
     /**

@@ -65,7 +65,7 @@ class AfPacketKernelTest
             if (link != null)
             {
                 rx.releaseAll(pool);
-                tx.releaseAll(pool);
+                tx.releaseFrames(pool);
                 link.close();
             }
         }
