@@ -313,11 +313,23 @@ class AfPacketLinkTest
             final PacketBurst rx = new PacketBurst(32);
             final byte[] template = frame(new SplittableRandom(6), 0, 200);
             pingPong(a, b, tx, rx, poolA, poolB, template, 1_000); // warm up
+            // The JIT still settles for a while (tiering, OSR) and may allocate in the thread once or twice; an
+            // allocation per burst shows in every window, so the steady state is a window with none at all.
             final long thread = Thread.currentThread().getId();
-            final long before = threads.getThreadAllocatedBytes(thread);
-            pingPong(a, b, tx, rx, poolA, poolB, template, 2_000);
-            final long allocated = threads.getThreadAllocatedBytes(thread) - before;
-            assertTrue(allocated < 1024, allocated + " bytes allocated in 2000 transmit/receive rounds");
+            final List<Long> windows = new ArrayList<>();
+            for (int window = 0; window < 6; window++)
+            {
+                final long before = threads.getThreadAllocatedBytes(thread);
+                pingPong(a, b, tx, rx, poolA, poolB, template, 500);
+                final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+                windows.add(allocated);
+                if (allocated == 0)
+                {
+                    break;
+                }
+            }
+            assertEquals(0L, windows.get(windows.size() - 1),
+                "bytes allocated per window of 500 transmit/receive rounds: " + windows);
             rx.releaseAll(poolB);
         }
         assertEquals(0, poolA.inUse());
