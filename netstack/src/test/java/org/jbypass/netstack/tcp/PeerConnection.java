@@ -43,7 +43,9 @@ final class PeerConnection
     void openPassive()
     {
         send(Tcp.tcp(Tcp.SYN).mss(1460).ws(peerWindowScale).sackPermitted());
-        final Captured synAck = expect(Tcp.tcp(Tcp.SYN | Tcp.ACK).ack(peerIss + 1).mss(1460).sackPermitted());
+        final Tcp want = Tcp.tcp(Tcp.SYN | Tcp.ACK).ack(peerIss + 1).mss(1460);
+        want.sackPermitted = bench.layer.config().sack();
+        final Captured synAck = expect(want);
         stackIss = synAck.seq;
         send(Tcp.tcp(Tcp.ACK));
     }
@@ -51,7 +53,9 @@ final class PeerConnection
     /** The stack's SYN, the peer's SYN-ACK, the stack's ACK. */
     void openActive()
     {
-        final Captured syn = expect(Tcp.tcp(Tcp.SYN).ack(0).mss(1460).sackPermitted());
+        final Tcp want = Tcp.tcp(Tcp.SYN).ack(0).mss(1460);
+        want.sackPermitted = bench.layer.config().sack();
+        final Captured syn = expect(want);
         stackPort = syn.sourcePort;
         stackIss = syn.seq;
         send(Tcp.tcp(Tcp.SYN | Tcp.ACK).mss(1460).ws(peerWindowScale).sackPermitted());
@@ -96,6 +100,11 @@ final class PeerConnection
     /** Expects the next segment, checks it is for this connection, and tracks the stack's sequence space. */
     Captured expect(final Tcp want)
     {
+        return expect(want, "");
+    }
+
+    Captured expect(final Tcp want, final String why)
+    {
         if (want.sourcePort == null && stackPort != 0)
         {
             want.sourcePort = stackPort;
@@ -104,7 +113,7 @@ final class PeerConnection
         {
             want.destinationPort = peerPort;
         }
-        final Captured got = bench.expect(want);
+        final Captured got = bench.expect(want, why);
         final int end = got.seq + got.length();
         if (got.has(Tcp.SYN))
         {

@@ -167,15 +167,21 @@ final class TcpTestbench
     /** The next segment the stack sent, or a failure naming what was wanted. */
     Captured expect(final Tcp want)
     {
+        return expect(want, "");
+    }
+
+    Captured expect(final Tcp want, final String why)
+    {
+        final String context = why.isEmpty() ? "" : " (" + why + ")";
         final Captured got = ip.sent.poll();
         if (got == null)
         {
-            fail("expected " + want + ", got no segment");
+            fail("expected " + want + context + ", got no segment");
         }
         final List<String> problems = want.mismatches(got);
         if (!problems.isEmpty())
         {
-            fail("segment " + got + " does not match " + want + ":\n  " + String.join("\n  ", problems));
+            fail("segment " + got + " does not match " + want + context + ":\n  " + String.join("\n  ", problems));
         }
         return got;
     }
