@@ -370,7 +370,7 @@ public final class TcpConfig
     }
 
     /** The window-scale shift this stack offers: the least that lets the largest receive buffer be advertised. */
-    int offeredWindowScale()
+    public int offeredWindowScale()
     {
         int shift = 0;
         while (shift < 14 && (maxReceiveBufferSize >> shift) > 65535)

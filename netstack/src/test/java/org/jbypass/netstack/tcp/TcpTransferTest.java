@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jbypass.netstack.testing.ByteStream;
 import org.jbypass.netstack.util.Errno;
 import org.junit.jupiter.api.Test;
 
@@ -137,7 +138,7 @@ class TcpTransferTest
         result.bytes = 2L * connections * bytesEachWay;
         for (final ByteStream s : streams)
         {
-            assertEquals(s.total, s.read, s.name + " bytes");
+            assertEquals(s.total, s.read(), s.name + " bytes");
             assertArrayEquals(s.sentDigest(), s.receivedDigest(), s.name + " SHA-256");
         }
         result.retransmits = pair.a.layer.counters().retransmittedSegments()

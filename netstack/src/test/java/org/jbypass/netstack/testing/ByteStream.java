@@ -1,10 +1,11 @@
-package org.jbypass.netstack.tcp;
+package org.jbypass.netstack.testing;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.SplittableRandom;
 
+import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.util.Errno;
 
 /**
@@ -12,25 +13,28 @@ import org.jbypass.netstack.util.Errno;
  * then shuts its output; the reader reads to end of stream. Both sides hash with SHA-256 exactly the bytes that
  * write() accepted and read() returned, so a lost, duplicated, reordered or corrupted byte shows as a mismatch.
  */
-final class ByteStream
+public final class ByteStream
 {
-    final String name;
-    final TcpSocket writer;
-    final TcpSocket reader;
-    final long total;
+    /** The size of the chunks {@link #fill} is called with. */
+    public static final int CHUNK = 64 * 1024;
+
+    public final String name;
+    public final TcpSocket writer;
+    public final TcpSocket reader;
+    public final long total;
     private final SplittableRandom generator;
     private final MessageDigest sentHash;
     private final MessageDigest receivedHash;
-    private final ByteBuffer out = ByteBuffer.allocate(64 * 1024);
-    private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-    long written;
-    long read;
-    boolean shut;
-    boolean eof;
-    int readError;
-    int writeError;
+    private final ByteBuffer out = ByteBuffer.allocate(CHUNK);
+    private final ByteBuffer in = ByteBuffer.allocate(CHUNK);
+    private long written;
+    private long read;
+    private boolean shut;
+    private boolean eof;
+    private int readError;
+    private int writeError;
 
-    ByteStream(final String name, final TcpSocket writer, final TcpSocket reader, final long total, final long seed)
+    public ByteStream(final String name, final TcpSocket writer, final TcpSocket reader, final long total, final long seed)
     {
         this.name = name;
         this.writer = writer;
@@ -49,23 +53,37 @@ final class ByteStream
         out.limit(0);
     }
 
-    /** Writes what the send buffer takes and reads what has arrived. */
-    void pump()
+    /**
+     * The stream's bytes: each 64 KiB chunk is filled from the generator 8 bytes at a time, little-endian, the last
+     * chunk cut short. A kernel-side peer generating with the same seed and chunking produces the same bytes.
+     */
+    public static void fill(final SplittableRandom generator, final byte[] chunk, final int n)
     {
+        for (int i = 0; i < n; i += 8)
+        {
+            final long v = generator.nextLong();
+            for (int k = 0; k < 8 && i + k < n; k++)
+            {
+                chunk[i + k] = (byte)(v >>> (8 * k));
+            }
+        }
+    }
+
+    /**
+     * Writes what the send buffer takes and reads what has arrived.
+     *
+     * @return whether anything moved
+     */
+    public boolean pump()
+    {
+        final long before = written + read;
         while (written < total && writeError == 0)
         {
             if (!out.hasRemaining())
             {
                 out.clear();
                 final int n = (int)Math.min(out.capacity(), total - written);
-                for (int i = 0; i < n; i += 8)
-                {
-                    final long v = generator.nextLong();
-                    for (int k = 0; k < 8 && i + k < n; k++)
-                    {
-                        out.put(i + k, (byte)(v >>> (8 * k)));
-                    }
-                }
+                fill(generator, out.array(), n);
                 out.limit(n);
             }
             final int position = out.position();
@@ -101,6 +119,7 @@ final class ByteStream
             else if (r == Errno.END_OF_STREAM)
             {
                 eof = true;
+                return true;
             }
             else
             {
@@ -111,24 +130,35 @@ final class ByteStream
                 break;
             }
         }
+        return written + read != before;
     }
 
-    boolean done()
+    public long written()
+    {
+        return written;
+    }
+
+    public long read()
+    {
+        return read;
+    }
+
+    public boolean done()
     {
         return eof && written == total;
     }
 
-    boolean failed()
+    public boolean failed()
     {
         return readError != 0 || writeError != 0;
     }
 
-    byte[] sentDigest()
+    public byte[] sentDigest()
     {
         return sentHash.digest();
     }
 
-    byte[] receivedDigest()
+    public byte[] receivedDigest()
     {
         return receivedHash.digest();
     }
