@@ -102,6 +102,10 @@ public final class TcpCounters
     long resetsAfterClose;
     /** Duplicate-SACK blocks received (RFC 2883). */
     long dsacksReceived;
+    /** Retransmissions found lost because a later one was delivered first (RetransmitLog). */
+    long lostRetransmits;
+    /** Tail loss probes sent (RFC 8985 section 7). */
+    long tailLossProbes;
 
     public long segmentsIn()
     {
@@ -343,6 +347,16 @@ public final class TcpCounters
         return dsacksReceived;
     }
 
+    public long lostRetransmits()
+    {
+        return lostRetransmits;
+    }
+
+    public long tailLossProbes()
+    {
+        return tailLossProbes;
+    }
+
     /** Every counter that is not zero, as {@code name=value} pairs. */
     @Override
     public String toString()
@@ -396,6 +410,8 @@ public final class TcpCounters
         append(sb, "pmtuUpdates", pmtuUpdates);
         append(sb, "resetsAfterClose", resetsAfterClose);
         append(sb, "dsacksReceived", dsacksReceived);
+        append(sb, "lostRetransmits", lostRetransmits);
+        append(sb, "tailLossProbes", tailLossProbes);
         if (sb.charAt(sb.length() - 1) == ' ')
         {
             sb.setLength(sb.length() - 1);

@@ -736,7 +736,12 @@ final class TcpInput
             // RFC 5681 section 2 (DUPLICATE ACKNOWLEDGMENT), RFC 6675 section 2 (DupAck: new SACK information).
             duplicateAck(s, now);
         }
-        if (s.sackOk && newlySacked && !s.inRecovery && !s.inLoss && Seq.gt(s.sndUna, s.recoveryPoint)
+        if (s.sackOk && (s.inRecovery || s.inLoss) && s.retransmitLog != null && s.retransmitLog.count() > 0)
+        {
+            // Retransmissions overtaken by later ones are lost again: NextSeg() may pick them at once.
+            counters.lostRetransmits += s.retransmitLog.update(s.sndUna, s.scoreboard);
+        }
+        if (s.sackOk && newlySacked && !s.inRecovery && !s.inLoss && Seq.ge(s.sndUna, s.recoveryPoint)
             && out().isLost(s, s.sndUna))
         {
             // RFC 6675 section 5, step 3: enough SACKed above HighACK marks it lost even with fewer DupAcks.
@@ -802,13 +807,14 @@ final class TcpInput
         }
         takeRttSample(s, ack);
         s.retries = 0;
+        s.tlpOutstanding = false;
         if (s.inRecovery)
         {
             if (Seq.ge(ack, s.recoveryPoint))
             {
                 // Full acknowledgment: recovery ends. RFC 6582 section 3.2 step 6 (first option) for NewReno;
                 // RFC 6675 simply returns to congestion avoidance at ssthresh.
-                s.inRecovery = false;
+                s.endRecovery();
                 s.dupAcks = 0;
                 if (!s.sackOk)
                 {
@@ -838,7 +844,7 @@ final class TcpInput
         {
             if (s.inLoss && Seq.ge(ack, s.recoveryPoint))
             {
-                s.inLoss = false;
+                s.endRecovery();
             }
             s.dupAcks = 0;
             // RFC 7661 section 4.3: grow only when the window, not the application, limited the flight.
@@ -880,11 +886,12 @@ final class TcpInput
         {
             return;
         }
-        if (s.dupAcks >= DUP_THRESH)
+        if (s.dupAcks >= out().dupThresh(s))
         {
-            // RFC 6582 section 3.2 step 2: only when the ACK covers more than the last recovery point, so that one
-            // window's losses cut the window once.
-            if (Seq.gt(s.sndUna, s.recoveryPoint) || s.recoveryCount == 0)
+            // RFC 6582 section 3.2 step 2: only when the ACK covers more than "recover", the highest sequence
+            // number sent when the last recovery began (our recoveryPoint is one past it), so that one window's
+            // losses cut the window once.
+            if (Seq.ge(s.sndUna, s.recoveryPoint))
             {
                 enterRecovery(s, now);
             }
@@ -899,6 +906,7 @@ final class TcpInput
         s.recoveryCount++;
         final int flight = s.sndNxt - s.sndUna;
         s.cc.onCongestion(s.sendMss, flight, now);
+        s.endRecovery();
         s.recoveryPoint = s.sndNxt;
         s.inRecovery = true;
         s.partialAckSeen = false;

@@ -129,47 +129,13 @@ final class TcpOutput
      */
     private int sendOne(final TcpSocket s, final long now)
     {
-        final int una = s.sndUna;
-        final int nxt = s.sndNxt;
-        final int mss = dataRoom(s);
-        if ((s.inRecovery && s.sackOk) || s.inLoss)
+        if (s.sackOk && (s.inRecovery || s.inLoss))
         {
-            // RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg() picks.
-            final int room = s.cc.cwnd - pipe(s);
-            if (room < Math.min(mss, s.sndNxt - s.sndUna + 1) || room <= 0)
-            {
-                return 0;
-            }
-            final int lossLine = lossLine(s);
-            final int hole = firstUnsacked(s, Seq.max(s.highRxt, una));
-            if (Seq.lt(hole, lossLine) && Seq.lt(hole, nxt))
-            {
-                // NextSeg (1): the first lost, unSACKed, not yet retransmitted sequence number.
-                final int len = Math.min(mss, Seq.min(holeEnd, lossLine) - hole);
-                return retransmit(s, hole, len);
-            }
-            final int fresh = sendNew(s, room, now);
-            if (fresh != 0)
-            {
-                return fresh;
-            }
-            if (!s.scoreboard.isEmpty() && Seq.lt(hole, s.scoreboard.highestEnd()) && Seq.lt(hole, nxt))
-            {
-                // NextSeg (3): no new data may go; retransmit an unSACKed hole below the highest SACKed.
-                return retransmit(s, hole, Math.min(mss, holeEnd - hole));
-            }
-            if (s.inRecovery && (!s.rescueValid || Seq.gt(una, s.rescueRxt)))
-            {
-                // NextSeg (4): the rescue retransmission of the last segment, once per recovery.
-                final int start = Seq.max(una, nxt - mss);
-                if (!s.scoreboard.covers(start, nxt))
-                {
-                    s.rescueValid = true;
-                    s.rescueRxt = s.recoveryPoint;
-                    return retransmitRescue(s, start, nxt - start);
-                }
-            }
-            return 0;
+            return sendSackRecovery(s, now);
+        }
+        if (s.inLoss)
+        {
+            return sendGoBackN(s, now);
         }
         int cwnd = s.cc.cwnd;
         if (!s.inRecovery && s.dupAcks > 0 && s.dupAcks < TcpInput.DUP_THRESH)
@@ -177,7 +143,109 @@ final class TcpOutput
             // RFC 3042: limited transmit, one new segment per duplicate ACK beyond cwnd.
             cwnd += s.dupAcks * s.sendMss;
         }
-        return sendNew(s, una + cwnd - nxt, now);
+        // Outside recovery, and in NewReno's recovery with its inflated cwnd (RFC 6582 section 3.2 step 4).
+        return sendNew(s, s.sndUna + cwnd - s.sndNxt, now);
+    }
+
+    /**
+     * RFC 6675 section 5 step (C): while cwnd - pipe allows a segment, send what NextSeg() picks. Retransmissions
+     * still in flight (the {@link RetransmitLog}) are not picked again until they are known lost.
+     */
+    private int sendSackRecovery(final TcpSocket s, final long now)
+    {
+        final int una = s.sndUna;
+        final int nxt = s.sndNxt;
+        final int mss = dataRoom(s);
+        final int room = s.cc.cwnd - pipe(s);
+        if (room <= 0 || room < Math.min(mss, nxt - una + 1))
+        {
+            return 0;
+        }
+        final RetransmitLog log = s.retransmitLog();
+        final int lossLine = lossLine(s);
+        // NextSeg (1): the first lost, unSACKed sequence number not already retransmitted.
+        int x = una;
+        while (Seq.lt(x, nxt))
+        {
+            x = firstUnsacked(s, x);
+            final int end = holeEnd;
+            if (!Seq.lt(x, lossLine) || !Seq.lt(x, nxt))
+            {
+                break;
+            }
+            final int limit = Seq.min(end, lossLine);
+            final int y = log.skipInFlight(x);
+            if (Seq.lt(y, limit))
+            {
+                return retransmitRange(s, y, Math.min(mss, limit - y));
+            }
+            x = Seq.max(y, end);
+        }
+        // NextSeg (2): new data.
+        final int fresh = sendNew(s, room, now);
+        if (fresh != 0)
+        {
+            return fresh;
+        }
+        // NextSeg (3): no new data may go; an unSACKed hole below the highest SACKed, lost or not.
+        if (!s.scoreboard.isEmpty())
+        {
+            final int top = s.scoreboard.highestEnd();
+            x = Seq.max(una, lossLine);
+            while (Seq.lt(x, top))
+            {
+                x = firstUnsacked(s, x);
+                final int end = holeEnd;
+                if (!Seq.lt(x, top))
+                {
+                    break;
+                }
+                final int limit = Seq.min(end, top);
+                final int y = log.skipInFlight(x);
+                if (Seq.lt(y, limit))
+                {
+                    return retransmitRange(s, y, Math.min(mss, limit - y));
+                }
+                x = Seq.max(y, end);
+            }
+        }
+        // NextSeg (4): the rescue retransmission of the last segment, once per recovery.
+        if (s.inRecovery && (!s.rescueValid || Seq.gt(una, s.rescueRxt)))
+        {
+            final int start = Seq.max(una, nxt - mss);
+            if (!s.scoreboard.covers(start, nxt) && log.skipInFlight(start) == start)
+            {
+                s.rescueValid = true;
+                s.rescueRxt = s.recoveryPoint;
+                return retransmitRange(s, start, nxt - start);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * After a timeout without SACK: slow start through everything outstanding again, from SND.UNA up (RFC 5681
+     * section 3.1, RFC 6298 section 5.4), then new data.
+     */
+    private int sendGoBackN(final TcpSocket s, final long now)
+    {
+        final int room = s.cc.cwnd - pipe(s);
+        if (room <= 0)
+        {
+            return 0;
+        }
+        final int from = Seq.max(s.highRxt, s.sndUna);
+        if (Seq.lt(from, s.recoveryPoint) && Seq.lt(from, s.sndNxt))
+        {
+            final int len = Math.min(Math.min(dataRoom(s), room), s.recoveryPoint - from);
+            final int r = retransmitRange(s, from, len);
+            if (r > 0)
+            {
+                s.highRxt = from + len;
+            }
+            return r;
+        }
+        return sendNew(s, room, now);
     }
 
     /**
@@ -233,21 +301,6 @@ final class TcpOutput
         return 1;
     }
 
-    private int retransmit(final TcpSocket s, final int seq, final int len)
-    {
-        final int r = retransmitRange(s, seq, len);
-        if (r > 0 && Seq.gt(seq + len, s.highRxt))
-        {
-            s.highRxt = seq + len;
-        }
-        return r;
-    }
-
-    private int retransmitRescue(final TcpSocket s, final int seq, final int len)
-    {
-        return retransmitRange(s, seq, len);
-    }
-
     /** Sends {@code [seq, seq + len)} of sequence space again (data, and the FIN if the range holds it). */
     private int retransmitRange(final TcpSocket s, final int seq, final int len)
     {
@@ -265,6 +318,10 @@ final class TcpOutput
         counters.retransmittedSegments++;
         counters.retransmittedBytes += dataLen;
         s.retransmittedSegments++;
+        if (s.sackOk && (s.inRecovery || s.inLoss))
+        {
+            s.retransmitLog().add(seq, seq + len, s.sndNxt);
+        }
         if (s.rttTiming && Seq.le(seq, s.rttSeq))
         {
             // Karn's algorithm (RFC 6298 section 3): no sample from a segment sent more than once.
@@ -323,6 +380,7 @@ final class TcpOutput
     int lossLine(final TcpSocket s)
     {
         final RangeSet sb = s.scoreboard;
+        final int thresh = dupThresh(s);
         int line = s.sndUna;
         long above = 0;
         int ranges = 0;
@@ -330,7 +388,7 @@ final class TcpOutput
         {
             above += sb.end(i) - sb.start(i);
             ranges++;
-            if (ranges >= TcpInput.DUP_THRESH || above > (long)(TcpInput.DUP_THRESH - 1) * s.sendMss)
+            if (ranges >= thresh || above > (long)(thresh - 1) * s.sendMss)
             {
                 line = sb.start(i);
                 break;
@@ -341,6 +399,22 @@ final class TcpOutput
             line = s.recoveryPoint;
         }
         return Seq.max(line, s.sndUna);
+    }
+
+    /**
+     * DupThresh: 3 (RFC 5681 section 3.2), lowered by Early Retransmit (RFC 5827 section 3.1) to one less than the
+     * segments outstanding when fewer than four are and no new data can go, since a small flight cannot produce
+     * three duplicate ACKs and would otherwise wait for the retransmission timer.
+     */
+    int dupThresh(final TcpSocket s)
+    {
+        final int mss = Math.max(1, s.sendMss);
+        final int outstanding = (s.sndNxt - s.sndUna + mss - 1) / mss;
+        if (outstanding < 4 && !hasUnsent(s))
+        {
+            return Math.max(1, outstanding - 1);
+        }
+        return TcpInput.DUP_THRESH;
     }
 
     boolean isLost(final TcpSocket s, final int seq)
@@ -366,8 +440,9 @@ final class TcpOutput
     }
 
     /**
-     * RFC 6675 section 4, SetPipe(): of the unSACKed bytes in flight, those not deemed lost count once and those
-     * retransmitted (below HighRxt) count once more.
+     * RFC 6675 section 4, SetPipe(): of the unSACKed bytes in flight, those not deemed lost count once, and
+     * retransmissions still in flight count once more. Without SACK: the flight, or after a timeout only what has
+     * been sent again.
      */
     int pipe(final TcpSocket s)
     {
@@ -377,12 +452,15 @@ final class TcpOutput
         {
             return 0;
         }
+        if (!s.sackOk)
+        {
+            return s.inLoss ? Math.max(0, s.highRxt - una) : nxt - una;
+        }
         final int line = lossLine(s);
         final long outstanding = (long)(nxt - una) - sackedBelow(s, nxt);
         final long lost = (long)(line - una) - sackedBelow(s, line);
-        final int rxt = Seq.max(Seq.min(s.highRxt, nxt), una);
-        final long retransmitted = (long)(rxt - una) - sackedBelow(s, rxt);
-        return (int)Math.max(0, outstanding - lost + retransmitted);
+        final long retransmitted = s.retransmitLog == null ? 0 : s.retransmitLog.inFlightBytes(una);
+        return (int)Math.max(0, Math.min(Integer.MAX_VALUE, outstanding - lost + retransmitted));
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -931,6 +1009,7 @@ final class TcpOutput
             counters.pmtuUpdates++;
             if (s.sndUna != s.sndNxt && s.state.isSynchronized())
             {
+                s.endRecovery();
                 s.inLoss = true;
                 s.recoveryPoint = s.sndNxt;
                 s.highRxt = s.sndUna;
@@ -942,11 +1021,15 @@ final class TcpOutput
     // ------------------------------------------------------------------------------------------------------------
     // Timers.
 
+    /**
+     * After a transmission: starts the retransmission timer if it is not running (RFC 6298 section 5.1), and
+     * restarts a probe timer, since the PTO counts from the last transmission (RFC 8985 section 7.2).
+     */
     private void startRetransmitTimer(final TcpSocket s)
     {
-        if (!s.retransmitTimer.isScheduled() && !s.persisting)
+        if ((!s.retransmitTimer.isScheduled() || s.probeTimer) && !s.persisting)
         {
-            timers.schedule(s.retransmitTimer, layer.time.nanos() + s.rtt.rto());
+            armRetransmitTimer(s);
         }
     }
 
@@ -954,8 +1037,61 @@ final class TcpOutput
     {
         if (!s.persisting)
         {
-            timers.schedule(s.retransmitTimer, layer.time.nanos() + s.rtt.rto());
+            armRetransmitTimer(s);
         }
+    }
+
+    /**
+     * Arms the retransmission timer: with the probe timeout of a tail loss probe when one may be sent (RFC 8985
+     * section 7.2), else with the RTO. The PTO is Linux's: 2 SRTT plus 2 ms, or plus the minimum RTO when a single
+     * segment is out (its ACK may be delayed), and never later than the RTO.
+     */
+    private void armRetransmitTimer(final TcpSocket s)
+    {
+        final long now = layer.time.nanos();
+        final long rto = s.rtt.rto();
+        if (tailLossProbeAllowed(s))
+        {
+            final long extra = s.sndNxt - s.sndUna <= s.sendMss ? config.minRtoNanos : 2_000_000L;
+            s.probeTimer = true;
+            timers.schedule(s.retransmitTimer, now + Math.min(rto, 2 * s.rtt.srtt() + extra));
+            return;
+        }
+        s.probeTimer = false;
+        timers.schedule(s.retransmitTimer, now + rto);
+    }
+
+    private static boolean tailLossProbeAllowed(final TcpSocket s)
+    {
+        return s.sackOk && !s.tlpOutstanding && !s.inRecovery && !s.inLoss && s.rtt.hasSample()
+            && (s.state == TcpState.ESTABLISHED || s.state == TcpState.CLOSE_WAIT);
+    }
+
+    /**
+     * The probe timer fired with no ACK since: send one tail loss probe (RFC 8985 section 7.3), new data if the
+     * peer's window takes it, else the last segment again, so that a loss at the tail of a flight is reported by
+     * SACK and repaired by fast recovery instead of waiting for the RTO.
+     */
+    private void tailLossProbe(final TcpSocket s, final long now)
+    {
+        s.probeTimer = false;
+        if (!canSendData(s) || s.sndUna == s.sndNxt)
+        {
+            return;
+        }
+        s.tlpOutstanding = true;
+        counters.tailLossProbes++;
+        int sent = 0;
+        if (Seq.lt(s.sndNxt, s.sndBufSeq + s.sendUsed) && Seq.lt(s.sndNxt, s.sndUna + s.sndWnd))
+        {
+            sent = sendNew(s, Integer.MAX_VALUE / 2, now);
+        }
+        if (sent <= 0)
+        {
+            final int start = Seq.max(s.sndUna, s.sndNxt - dataRoom(s));
+            retransmitRange(s, start, s.sndNxt - start);
+        }
+        armRetransmitTimer(s);
     }
 
     private void enterPersist(final TcpSocket s, final long now)
@@ -995,6 +1131,11 @@ final class TcpOutput
             persistTimeout(s, now);
             return;
         }
+        if (s.probeTimer)
+        {
+            tailLossProbe(s, now);
+            return;
+        }
         switch (s.state)
         {
             case SYN_SENT:
@@ -1007,6 +1148,7 @@ final class TcpOutput
                 }
                 s.rtt.backOff();
                 sendSyn(s, false, true);
+                s.probeTimer = false;
                 timers.schedule(s.retransmitTimer, now + s.rtt.rto());
                 return;
             case SYN_RECEIVED:
@@ -1064,7 +1206,7 @@ final class TcpOutput
             s.scoreboard.clear();
         }
         // RFC 6675 section 5.1: everything outstanding is lost; retransmit from SND.UNA up, skipping SACKed data.
-        s.inRecovery = false;
+        s.endRecovery();
         s.inLoss = true;
         s.recoveryPoint = s.sndNxt;
         s.highRxt = s.sndUna;
@@ -1075,6 +1217,7 @@ final class TcpOutput
         output(s);
         if (!s.retransmitTimer.isScheduled())
         {
+            s.probeTimer = false;
             timers.schedule(s.retransmitTimer, now + s.rtt.rto());
         }
     }

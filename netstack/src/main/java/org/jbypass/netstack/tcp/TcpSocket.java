@@ -148,8 +148,14 @@ public final class TcpSocket extends StackSocket
     // Retransmission and recovery.
     final CongestionControl cc;
     final RangeSet scoreboard;
+    /** Allocated at the first SACK recovery: most connections never need one. */
+    RetransmitLog retransmitLog;
     int retries;
     boolean persisting;
+    /** The retransmission timer is armed with a tail loss probe's timeout, not the RTO. */
+    boolean probeTimer;
+    /** A tail loss probe was sent and no new data acknowledged since (RFC 8985 section 7). */
+    boolean tlpOutstanding;
     int persistBackoff;
     boolean probeOutstanding;
     int dupAcks;
@@ -1082,6 +1088,26 @@ public final class TcpSocket extends StackSocket
         rcvAdv = rcvNxt;
         lastAckSent = rcvNxt;
         quickAcks = config.quickAckSegments;
+    }
+
+    RetransmitLog retransmitLog()
+    {
+        if (retransmitLog == null)
+        {
+            retransmitLog = new RetransmitLog();
+        }
+        return retransmitLog;
+    }
+
+    /** Ends loss recovery of either kind. */
+    void endRecovery()
+    {
+        inRecovery = false;
+        inLoss = false;
+        if (retransmitLog != null)
+        {
+            retransmitLog.clear();
+        }
     }
 
     /** The TSval clock: milliseconds of stack time plus this connection's offset (RFC 7323 section 5.4). */

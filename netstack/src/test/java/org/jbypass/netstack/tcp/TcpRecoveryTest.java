@@ -31,7 +31,8 @@ class TcpRecoveryTest
     @Test
     void shouldRetransmitOnTimeoutWithExponentialBackoff()
     {
-        final TcpTestbench b = new TcpTestbench();
+        // Without SACK there is no tail loss probe (RFC 8985 needs SACK): the RTO alone acts.
+        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().sack(false).build());
         final PeerConnection c = sender(b);
         final int start = c.stackNxt;
         c.write(100);
@@ -63,9 +64,34 @@ class TcpRecoveryTest
     }
 
     @Test
+    void shouldSendATailLossProbeBeforeTheRto()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final PeerConnection c = sender(b);
+        final int base = c.stackNxt;
+        c.write(4 * MSS);
+        for (int i = 0; i < 4; i++)
+        {
+            c.expect(tcp().seq(base + i * MSS).payloadLength(MSS));
+        }
+        // PTO = 2 SRTT + 2 ms (SRTT is a few nanoseconds here): the last segment goes again (RFC 8985 section 7.3).
+        b.advanceMillis(2);
+        b.expectNothing();
+        b.advanceMillis(1);
+        c.expect(tcp(ACK | PSH).seq(base + 3 * MSS).payloadLength(MSS), "tail loss probe");
+        assertEquals(1, b.counters().tailLossProbes());
+        // Its SACK shows the first segment missing: with nothing left to send, Early Retransmit (RFC 5827) lowers
+        // DupThresh for the small flight and fast recovery starts without waiting for the RTO.
+        c.send(tcp(ACK).ack(base + MSS).sack(base + 2 * MSS, base + 4 * MSS));
+        c.expect(tcp().seq(base + MSS).payloadLength(MSS), "early retransmit of the hole");
+        assertEquals(0, b.counters().retransmitTimeouts());
+    }
+
+    @Test
     void shouldHonourAConfiguredMinimumRto()
     {
-        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().minRto(Duration.ofMillis(20)).build());
+        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().minRto(Duration.ofMillis(20)).sack(false)
+            .build());
         final PeerConnection c = sender(b);
         c.write(100);
         c.expect(tcp(ACK | PSH));
@@ -92,7 +118,7 @@ class TcpRecoveryTest
     @Test
     void shouldGiveUpAfterTheDataRetries()
     {
-        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().dataRetries(3).build());
+        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().dataRetries(3).sack(false).build());
         final PeerConnection c = sender(b);
         c.write(100);
         c.expect(tcp(ACK | PSH));
