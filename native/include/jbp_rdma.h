@@ -256,6 +256,7 @@ struct jbp_rdma_port {
     uint32_t mtu;
     uint32_t n_rxq;
     uint32_t rx_calls; /* receive calls, to poll async events now and then */
+    int events_pending; /* set (atomically) by a waiter that saw the async event fd readable */
 
     volatile uint64_t *status; /* JBP_ST_WORDS(n_rxq) words */
     uint32_t *reclaim;         /* buffers handed back to Java by the last call */
@@ -349,6 +350,11 @@ int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, ui
 int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
 /* Stops DMA and hands every buffer the port holds to the reclaim array. */
 int jbp_port_quiesce(struct jbp_rdma_port *p);
+/* Steers frames to a new MAC address (low 48 bits): the flow rules are rebuilt. 0 or -errno with p->error set. */
+int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac);
+/* Blocks until a receive queue may have a completion, a wakeup, or the timeout; wakes such a wait. */
+int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns);
+int jbp_port_wakeup(struct jbp_rdma_port *p);
 /* Tries to bring queues in JBP_Q_ERROR back; called by receive/transmit. */
 int jbp_port_recover_txq(struct jbp_rdma_port *p);
 int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q);

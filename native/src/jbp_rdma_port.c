@@ -210,8 +210,11 @@ int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, ui
     /* Transmit completions are reaped here too, so that sent buffers return to the pool while the stack only
      * receives: the caller holds the stack lock, so the TX queue is never touched by two threads at once. */
     tx_reap(p);
-    if ((++p->rx_calls & JBP_RDMA_EVENT_POLL_MASK) == 0 && p->backend->poll_events != NULL)
+    if (((++p->rx_calls & JBP_RDMA_EVENT_POLL_MASK) == 0 || __atomic_load_n(&p->events_pending, __ATOMIC_RELAXED))
+        && p->backend->poll_events != NULL) {
+        __atomic_store_n(&p->events_pending, 0, __ATOMIC_RELAXED);
         p->backend->poll_events(p);
+    }
 
     struct jbp_rdma_rxq *r = &p->rxq[q];
     if (r->state == JBP_Q_ERROR)
@@ -265,6 +268,29 @@ int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t coun
     }
     publish_reclaim(p);
     return n;
+}
+
+int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac)
+{
+    mac &= 0xffffffffffffull;
+    if (mac == 0 || (mac >> 40) & 1) {
+        jbp_port_seterr(p, "%012llx is not a unicast MAC address", (unsigned long long)mac);
+        return -EINVAL;
+    }
+    int rc = p->backend->set_mac(p, mac);
+    if (rc == 0)
+        p->mac = mac;
+    return rc;
+}
+
+int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns)
+{
+    return p->backend->await(p, timeout_ns);
+}
+
+int jbp_port_wakeup(struct jbp_rdma_port *p)
+{
+    return p->backend->wakeup(p);
 }
 
 int jbp_port_quiesce(struct jbp_rdma_port *p)

@@ -41,3 +41,35 @@ foreach(case
     dv_port_quiesce_returns_all)
   add_test(NAME ${case} COMMAND test_mlx5_dv ${case})
 endforeach()
+
+# The sysfs diagnosis (no RDMA device, mlx5_ib or ib_uverbs not loaded, /dev/infiniband missing or not
+# accessible, SR-IOV VF) on fake sysfs trees, and the device path's errors on this machine (no RDMA device).
+add_executable(test_mlx5_probe ${JBP_RDMA_TEST_DIR}/test_mlx5_probe.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_device.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_ibv.c)
+target_link_libraries(test_mlx5_probe PRIVATE jbp_rdma_model ${CMAKE_DL_LIBS} pthread)
+target_compile_options(test_mlx5_probe PRIVATE ${JBYPASS_C_FLAGS})
+foreach(case
+    mlx5_probe_no_such_interface
+    mlx5_probe_not_pci
+    mlx5_probe_not_mlx5_core
+    mlx5_probe_mlx5_ib_not_loaded
+    mlx5_probe_ib_uverbs_not_loaded
+    mlx5_probe_uverbs_node_missing
+    mlx5_probe_uverbs_node_not_accessible
+    mlx5_probe_ok_and_sriov_vf
+    mlx5_probe_mac_owner
+    mlx5_open_without_rdma_core
+    mlx5_open_no_device_present
+    mlx5_open_device_not_listed)
+  add_test(NAME ${case} COMMAND test_mlx5_probe ${case})
+endforeach()
+
+# Test-only JNI library for the Java tests (RdmaLink over the model); never packed into jbypass.jar.
+add_library(jbp_mlx5_model SHARED ${JBP_RDMA_TEST_DIR}/mlx5_model_jni.c)
+target_link_libraries(jbp_mlx5_model PRIVATE jbp_rdma_model)
+target_include_directories(jbp_mlx5_model PRIVATE ${JNI_INCLUDE_DIRS})
+target_compile_options(jbp_mlx5_model PRIVATE ${JBYPASS_C_FLAGS})
+target_link_options(jbp_mlx5_model PRIVATE -Wl,--no-undefined)
+set_target_properties(jbp_mlx5_model PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/test-lib)
