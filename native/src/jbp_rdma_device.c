@@ -766,7 +766,7 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     if (list == NULL) {
         if (errno == ENOSYS)
             snprintf(err, len, "libibverbs lists no RDMA device: it finds no kernel support for verbs from user "
-                     "space (%s/class/infiniband_verbs is missing: modprobe ib_uverbs)", a->sys_root);
+                     "space (/sys/class/infiniband_verbs is missing: modprobe ib_uverbs)");
         else
             snprintf(err, len, "libibverbs lists no RDMA device (%s): is ib_uverbs loaded and /dev/infiniband "
                      "reachable?", strerror(errno));
