@@ -838,7 +838,7 @@ struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, 
     p->mtu = m->cfg.mtu;
     jbp_port_set_mode(p, JBP_RDMA_MODE_DV);
     p->status[JBP_ST_PORT_STATE] = IBV_PORT_ACTIVE;
-    p->status[JBP_ST_CAPABILITIES] = 1u | 2u | 16u | (m->cfg.csum ? (4u | 8u) : 0u);
+    p->status[JBP_ST_CAPABILITIES] = 1u | 2u | (m->cfg.n_rxq > 1 ? 16u : 0u) | (m->cfg.csum ? (4u | 8u) : 0u);
     struct jbp_dv_txq_rings tr = {
         .sq_buf = m->sq.wqes, .sq_wqe_cnt = m->sq.wqe_cnt, .sq_stride = 64, .qp_dbrec = m->sq.dbrec,
         .bf_reg = m->sq.bf, .bf_size = MLX5_MODEL_BF_SIZE, .qpn = MLX5_MODEL_QPN,
