@@ -73,3 +73,16 @@ target_include_directories(jbp_mlx5_model PRIVATE ${JNI_INCLUDE_DIRS})
 target_compile_options(jbp_mlx5_model PRIVATE ${JBYPASS_C_FLAGS})
 target_link_options(jbp_mlx5_model PRIVATE -Wl,--no-undefined)
 set_target_properties(jbp_mlx5_model PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/test-lib)
+
+# The verbs datapath on a fake provider (context ops and WQ post_recv are ours).
+add_executable(test_mlx5_verbs ${JBP_RDMA_TEST_DIR}/test_mlx5_verbs.c)
+target_link_libraries(test_mlx5_verbs PRIVATE jbp_rdma_model)
+target_compile_options(test_mlx5_verbs PRIVATE ${JBYPASS_C_FLAGS})
+foreach(case
+    mlx5_verbs_bursts_both_ways
+    mlx5_verbs_rx_completion_status_checked
+    mlx5_verbs_tx_completion_status_checked
+    mlx5_verbs_post_failures
+    mlx5_verbs_rx_polls_no_more_than_armed)
+  add_test(NAME ${case} COMMAND test_mlx5_verbs ${case})
+endforeach()
