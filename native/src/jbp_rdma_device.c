@@ -214,19 +214,27 @@ fail: {
 }
 }
 
+/* Whoever can install flow rules can take any MAC's traffic: a MAC that a Linux netdev on this host uses is
+ * refused unless the configuration says it is meant (VPP rdma_doc.rst and DPDK mlx5.rst warn of the same). */
+static int netdev_mac_check(const char *sys_root, int allow, uint64_t mac, char *err, size_t len)
+{
+    char owner[64];
+    if (allow || !jbp_rdma_sysfs_mac_owner(sys_root, mac, owner, sizeof(owner)))
+        return 0;
+    snprintf(err, len, "MAC %02x:%02x:%02x:%02x:%02x:%02x belongs to the Linux interface '%s': steering it to "
+             "jbypass would take all of that interface's traffic away from the kernel. Choose another MAC, or set "
+             "allow-netdev-mac = true if that is what you want (an SR-IOV VF used by jbypass alone)",
+             (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff, (unsigned)(mac >> 24) & 0xff,
+             (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff, owner);
+    return -EADDRINUSE;
+}
+
 static int dev_set_mac(struct jbp_rdma_port *p, uint64_t mac)
 {
     struct jbp_rdma_dev *d = dev_of(p);
-    char owner[64];
-    if (!d->allow_netdev_mac && jbp_rdma_sysfs_mac_owner(d->sys_root, mac, owner, sizeof(owner))) {
-        jbp_port_seterr(p, "MAC %02x:%02x:%02x:%02x:%02x:%02x belongs to the Linux interface '%s': steering it to "
-                        "jbypass would take all of that interface's traffic away from the kernel. Choose another "
-                        "MAC, or set allow-netdev-mac = true if that is what you want (an SR-IOV VF used by "
-                        "jbypass alone)", (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
-                        (unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff,
-                        (unsigned)mac & 0xff, owner);
-        return -EADDRINUSE;
-    }
+    int check = netdev_mac_check(d->sys_root, d->allow_netdev_mac, mac, p->error, sizeof(p->error));
+    if (check != 0)
+        return check;
     struct ibv_flow *fresh[MAX_FLOWS] = { 0 };
     int n = 0;
     int rc = flows_install(p, mac, fresh, &n, p->error, sizeof(p->error));
@@ -372,8 +380,13 @@ static int dev_await(struct jbp_rdma_port *p, int64_t timeout_ns)
     int ready = 0;
     for (uint32_t q = 0; q < p->n_rxq; q++) {
         if (p->mode == JBP_RDMA_MODE_DV) {
-            struct jbp_dv_cq snapshot = p->rxq[q].cq;
-            snapshot.ci = __atomic_load_n(&p->rxq[q].cq.ci, __ATOMIC_RELAXED);
+            /* The ring fields are constant after open; the consumer index is read once, atomically. */
+            const struct jbp_dv_cq *cq = &p->rxq[q].cq;
+            struct jbp_dv_cq snapshot = {
+                .buf = cq->buf, .dbrec = cq->dbrec, .uar = cq->uar, .cqn = cq->cqn, .cqe_cnt = cq->cqe_cnt,
+                .log_cnt = cq->log_cnt, .ci = __atomic_load_n(&cq->ci, __ATOMIC_RELAXED),
+                .arm_sn = __atomic_load_n(&cq->arm_sn, __ATOMIC_RELAXED),
+            };
             jbp_dv_cq_arm(&snapshot);
             ready |= jbp_dv_cq_ready(&snapshot);
         } else {
@@ -752,6 +765,8 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     if ((rc = jbp_ibv_load(&d->lib, a->ibverbs_name, a->mlx5_name, err, len)) != 0)
         goto fail;
     if ((rc = jbp_rdma_sysfs_probe(a->sys_root, a->dev_root, a->host_if, &d->sysfs, err, len)) != 0)
+        goto fail;
+    if ((rc = netdev_mac_check(a->sys_root, a->allow_netdev_mac, p->mac, err, len)) != 0)
         goto fail;
     rc = -EINVAL;
     if (a->mtu > d->sysfs.mtu) {

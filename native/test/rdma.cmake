@@ -62,7 +62,8 @@ foreach(case
     mlx5_probe_mac_owner
     mlx5_open_without_rdma_core
     mlx5_open_no_device_present
-    mlx5_open_device_not_listed)
+    mlx5_open_device_not_listed
+    mlx5_open_refuses_netdev_mac)
   add_test(NAME ${case} COMMAND test_mlx5_probe ${case})
 endforeach()
 

@@ -280,6 +280,9 @@ static void mlx5_probe_mac_owner(void)
     CHECK(jbp_rdma_parse_mac("02:aa:bb:cc:dd:ee:ff", &m) == -EINVAL, "long");
 }
 
+static uint64_t open_mac = 0x02aabbccddeeull;
+static int open_allow;
+
 static struct jbp_rdma_port *open_port(const char *host_if, const char *ibverbs, const char *sysroot,
                                        const char *devroot, int *code, char *err, size_t len)
 {
@@ -287,7 +290,7 @@ static struct jbp_rdma_port *open_port(const char *host_if, const char *ibverbs,
     char warn[1024];
     struct jbp_rdma_open_args a = {
         .host_if = host_if, .mode = JBP_RDMA_MODE_AUTO, .n_rxq = 1, .rx_size = 64, .tx_size = 64,
-        .mac = 0x02aabbccddeeull, .mtu = 1500, .pool_base = pool, .buf_size = 2048, .buf_count = 512,
+        .mac = open_mac, .allow_netdev_mac = open_allow, .mtu = 1500, .pool_base = pool, .buf_size = 2048, .buf_count = 512,
         .ibverbs_name = ibverbs, .mlx5_name = "libmlx5.so.1", .sys_root = sysroot, .dev_root = devroot,
     };
     return jbp_rdma_device_open(&a, code, err, len, warn, sizeof(warn));
@@ -329,6 +332,24 @@ static void mlx5_open_device_not_listed(void)
     printf("  message: %s\n", err);
 }
 
+static void mlx5_open_refuses_netdev_mac(void)
+{
+    /* The VF's own MAC, which the Linux netdev eth5v1 has: refused without allow-netdev-mac. */
+    char err[1024];
+    int code = 0;
+    open_mac = 0x021122334455ull;
+    CHECK(open_port("eth5v1", "libibverbs.so.1", sys, dev, &code, err, sizeof(err)) == NULL, "opened");
+    CHECK(code == -EADDRINUSE && strstr(err, "belongs to the Linux interface 'eth5v1'") != NULL
+              && strstr(err, "allow-netdev-mac = true") != NULL, "%d %s", code, err);
+    printf("  message: %s\n", err);
+    /* Allowed: the open goes on, to the next thing this machine lacks (an RDMA device libibverbs can list). */
+    open_allow = 1;
+    CHECK(open_port("eth5v1", "libibverbs.so.1", sys, dev, &code, err, sizeof(err)) == NULL, "opened");
+    CHECK(code == -ENODEV && strstr(err, "libibverbs") != NULL, "%d %s", code, err);
+    open_allow = 0;
+    open_mac = 0x02aabbccddeeull;
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -346,6 +367,7 @@ static const struct {
     CASE(mlx5_open_without_rdma_core),
     CASE(mlx5_open_no_device_present),
     CASE(mlx5_open_device_not_listed),
+    CASE(mlx5_open_refuses_netdev_mac),
 #undef CASE
 };
 

@@ -62,10 +62,9 @@ class RdmaLinkDeviceTest
         assertTrue(e.getMessage().contains("no network interface named 'jbpnosuch0'"), e.getMessage());
     }
 
-    @Test
-    void shouldSayWhatLibibverbsSeesWhenSysfsShowsADevice(@TempDir final Path root) throws IOException
+    /** sysfs and /dev (fake) with eth5, a ConnectX function with mlx5_0 and uverbs0, MAC b8:59:9f:00:00:10. */
+    private static RdmaLink.Environment fakeConnectX(final Path root) throws IOException
     {
-        // sysfs (fake) says eth5 is a ConnectX function with mlx5_0 and uverbs0; libibverbs (real) lists nothing.
         final Path fn = root.resolve("sys/devices/pci0000:00/0000:03:00.0");
         Files.createDirectories(fn.resolve("infiniband/mlx5_0"));
         Files.createDirectories(fn.resolve("infiniband_verbs/uverbs0"));
@@ -77,10 +76,34 @@ class RdmaLinkDeviceTest
         Files.writeString(net.resolve("address"), "b8:59:9f:00:00:10\n");
         Files.createDirectories(root.resolve("dev/infiniband"));
         Files.writeString(root.resolve("dev/infiniband/uverbs0"), "");
-        final DriverException e = fails("eth5", new RdmaLink.Environment("libibverbs.so.1", "libmlx5.so.1",
-            root.resolve("sys").toString(), root.resolve("dev").toString()));
+        return new RdmaLink.Environment("libibverbs.so.1", "libmlx5.so.1", root.resolve("sys").toString(),
+            root.resolve("dev").toString());
+    }
+
+    @Test
+    void shouldSayWhatLibibverbsSeesWhenSysfsShowsADevice(@TempDir final Path root) throws IOException
+    {
+        // sysfs (fake) says eth5 is a ConnectX function; libibverbs (real) lists no device on this machine.
+        final DriverException e = fails("eth5", fakeConnectX(root));
         assertTrue(e.getMessage().contains("libibverbs lists no RDMA device")
             || e.getMessage().contains("libibverbs does not list mlx5_0"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseTheMacOfALinuxNetdevUnlessAllowed(@TempDir final Path root) throws IOException
+    {
+        final RdmaLink.Environment env = fakeConnectX(root);
+        final long netdevMac = 0xb8599f000010L;
+        final RdmaOptions.Builder b = RdmaOptions.builder("eth1").hostIf("eth5").rxQueueSize(256).txQueueSize(256)
+            .mac(netdevMac);
+        final DriverException e = assertThrows(DriverException.class, () -> RdmaLink.open(b.build(), pool, env));
+        assertTrue(e.getMessage().contains("belongs to the Linux interface 'eth5'"), e.getMessage());
+        assertTrue(e.getMessage().contains("allow-netdev-mac = true"), e.getMessage());
+        assertEquals(98, e.errno(), "EADDRINUSE");
+        final DriverException allowed = assertThrows(DriverException.class,
+            () -> RdmaLink.open(b.allowNetdevMac(true).build(), pool, env));
+        assertTrue(allowed.getMessage().contains("libibverbs"), "got past the MAC check: " + allowed.getMessage());
+        assertEquals(0, pool.inUse());
     }
 
     @Test
