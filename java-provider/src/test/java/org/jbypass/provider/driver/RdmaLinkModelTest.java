@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import org.jbypass.netstack.buffer.PacketPool;
@@ -448,5 +452,64 @@ class RdmaLinkModelTest
         a.link.close(); // idempotent
         a = null;
         assertEquals(0, poolA.inUse());
+    }
+
+    /**
+     * The steady state of receive and transmit allocates nothing on the Java heap: the burst addresses are cached,
+     * counters are read from the status block, reclaimed buffers are freed from the reclaim array.
+     */
+    @Test
+    void shouldNotAllocatePerBurst()
+    {
+        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+            "needs HotSpot's per-thread allocation counter");
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+            "thread allocation accounting is off");
+        openDefault();
+        final byte[] template = frame(MAC_B, MAC_A, 0, 200, 5000, new Random(16));
+        pingPong(template, 2_000); // warm up
+        // The JIT may still allocate in this thread once or twice while it settles; an allocation per burst would
+        // show in every window, so the steady state is a window with none at all.
+        final long thread = Thread.currentThread().getId();
+        final List<Long> windows = new ArrayList<>();
+        for (int window = 0; window < 6; window++)
+        {
+            final long before = threads.getThreadAllocatedBytes(thread);
+            pingPong(template, 500);
+            final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            windows.add(allocated);
+            if (allocated == 0)
+            {
+                break;
+            }
+        }
+        assertEquals(0L, windows.get(windows.size() - 1), "bytes allocated per window of 500 rounds: " + windows);
+    }
+
+    /** 8 frames from A to B per round, with nothing but the links' own calls and the model's cable. */
+    private void pingPong(final byte[] template, final int rounds)
+    {
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                final int buffer = poolA.allocate();
+                poolA.memory().put(poolA.offset(buffer), template);
+                txA.add(buffer, template.length, 0);
+            }
+            a.link.transmit(0, txA);
+            ModelPort.wire(a, b);
+            rxB.arm(poolB);
+            final int n = b.link.receive(0, rxB);
+            for (int i = 0; i < n; i++)
+            {
+                poolB.free(rxB.buffer(i));
+                rxB.buffer(i, PacketPool.NO_BUFFER);
+            }
+            rxB.count(0);
+            a.link.counters();
+        }
     }
 }
