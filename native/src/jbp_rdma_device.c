@@ -576,7 +576,7 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
 }
 
 static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct jbp_rdma_open_args *a,
-                   int compress, char *err, size_t len)
+                   int compress, char *err, size_t len, char *warn, size_t wlen)
 {
     int dv = p->mode == JBP_RDMA_MODE_DV;
     for (uint32_t q = 0; q < a->n_rxq; q++) {
@@ -589,6 +589,17 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
                 dva.cqe_comp_res_format = MLX5DV_CQE_RES_FORMAT_HASH;
             }
             struct ibv_cq_ex *cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
+            if (cq == NULL && compress) {
+                /* The capability said yes but the CQ was refused with compression: run without it rather than
+                 * not at all, and say so. */
+                int e = errno;
+                compress = 0;
+                dva.comp_mask &= ~(uint64_t)MLX5DV_CQ_INIT_ATTR_MASK_COMPRESSED_CQE;
+                cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
+                if (cq != NULL)
+                    snprintf(warn + strlen(warn), wlen - strlen(warn), "%s refused a compressed receive CQ (%s): "
+                             "running without CQE compression. ", d->sysfs.ibdev, strerror(e));
+            }
             d->rx_cq[q] = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
         } else {
             d->rx_cq[q] = d->lib.create_cq(d->ctx, (int)a->rx_size, NULL, d->channel, 0);
@@ -907,7 +918,7 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     }
 
     /* Send side before receive side (VPP device.c: so that we do not receive the broadcasts we send). */
-    if ((rc = open_tx(p, d, a, tx_csum, err, len)) != 0 || (rc = open_rx(p, d, a, compress, err, len)) != 0
+    if ((rc = open_tx(p, d, a, tx_csum, err, len)) != 0 || (rc = open_rx(p, d, a, compress, err, len, warn, wlen)) != 0
         || (rc = open_rss(p, d, dattr.rss_caps.max_rwq_indirection_table_size, err, len)) != 0)
         goto fail;
     if ((rc = dev_set_mac(p, p->mac)) != 0) {
