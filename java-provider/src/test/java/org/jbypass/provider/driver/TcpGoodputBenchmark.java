@@ -1,0 +1,122 @@
+package org.jbypass.provider.driver;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.tcp.TcpConfig;
+import org.jbypass.provider.testing.CommandResult;
+import org.jbypass.provider.testing.Host;
+import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.StackOverVeth;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Goodput of the stack's TCP against the kernel's over a veth pair, beside kernel-to-kernel iperf3 over the same
+ * kind of veth pair (offloads off on both ends, MTU 1500), measured in the same run. A benchmark, not a test: it
+ * runs only with {@code -Djbypass.benchmark=true} (and root), and prints a table.
+ *
+ * <pre>
+ *   mvn -pl netstack,java-provider -am test -Dtest=TcpGoodputBenchmark -Djbypass.benchmark=true \
+ *       -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
+ *
+ * Each stack figure is one direction at a time: {@code bytes} from one side to the other through one connection,
+ * timed by the kernel-side program from the connection's start to the end of both streams (the other stream is
+ * empty), so the figure is application bytes per second as the kernel saw them. The stack is driven by the test's
+ * thread, busy-polling. iperf3's figure is its receiver's bits per second over {@code seconds}.
+ */
+class TcpGoodputBenchmark
+{
+    private static final long BYTES = Long.getLong("jbypass.benchmark.bytes", 400L << 20);
+    private static final int SECONDS = Integer.getInteger("jbypass.benchmark.seconds", 10);
+    /** The stack's socket buffers; the default configuration's unless set. */
+    private static final int BUFFER = Integer.getInteger("jbypass.benchmark.buffer",
+        TcpConfig.defaults().sendBufferSize());
+    private static final TcpConfig TCP = TcpConfig.builder().sendBufferSize(BUFFER).receiveBufferSize(BUFFER).build();
+
+    @Test
+    void measureGoodputAgainstTheKernel() throws Exception
+    {
+        assumeTrue(Boolean.getBoolean("jbypass.benchmark"), "a benchmark: run with -Djbypass.benchmark=true");
+        KernelPeer.assumeAvailable();
+        final List<String> rows = new ArrayList<>();
+        rows.add(String.format("%-44s %12s", "path (veth, MTU 1500, offloads off)", "Mbit/s"));
+        rows.add("stack socket buffers: " + BUFFER + " bytes");
+        rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
+        rows.add(String.format("%-44s %12.0f", "stack -> kernel", stack(false, true, UnaryOperator.identity())));
+        rows.add(String.format("%-44s %12.0f", "kernel -> stack", stack(true, false, UnaryOperator.identity())));
+        System.out.println(String.join("\n", rows));
+    }
+
+    /** One direction through the stack: the stack sends {@link #BYTES} (stackSends) or receives them. */
+    private static double stack(final boolean stackIsServer, final boolean stackSends,
+        final UnaryOperator<Link> decorate) throws InterruptedException
+    {
+        try (KernelPeer peer = KernelPeer.create();
+             StackOverVeth side = new StackOverVeth(peer, TCP, decorate))
+        {
+            final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5301, stackSends ? BYTES : 0,
+                stackSends ? 0 : BYTES, Duration.ofMinutes(10));
+            System.out.println((stackSends ? "stack -> kernel " : "kernel -> stack ") + t.socket.info() + "\n"
+                + side.stack.tcpCounters());
+            return t.megabitsPerSecond();
+        }
+    }
+
+    /**
+     * iperf3 between two kernels in two namespaces joined by a veth pair configured like a {@link KernelPeer}'s:
+     * offloads off, MTU 1500.
+     */
+    private static double iperf3() throws Exception
+    {
+        final String base = "jbpb" + Long.toHexString(ProcessHandle.current().pid() & 0xFFFFF);
+        final String nsA = base + "a";
+        final String nsB = base + "b";
+        try
+        {
+            Host.run("ip", "netns", "add", nsA).orThrow();
+            Host.run("ip", "netns", "add", nsB).orThrow();
+            Host.run("ip", "link", "add", nsA + "v", "netns", nsA, "mtu", "1500", "type", "veth", "peer", "name",
+                nsB + "v", "netns", nsB, "mtu", "1500").orThrow();
+            final String[][] ends = {{nsA, nsA + "v", "198.19.254.1/24"}, {nsB, nsB + "v", "198.19.254.2/24"}};
+            for (final String[] end : ends)
+            {
+                Host.run("ip", "-n", end[0], "addr", "add", end[2], "dev", end[1]).orThrow();
+                Host.run("ip", "-n", end[0], "link", "set", end[1], "up").orThrow();
+                Host.run("ip", "-n", end[0], "link", "set", "lo", "up").orThrow();
+                Host.run("ip", "netns", "exec", end[0], "ethtool", "-K", end[1], "rx", "off", "tx", "off", "sg",
+                    "off", "tso", "off", "gso", "off", "gro", "off").orThrow();
+            }
+            final Process server = new ProcessBuilder(Host.tool("ip"), "netns", "exec", nsB, Host.tool("iperf3"),
+                "-s", "-1", "--forceflush").redirectErrorStream(true).start();
+            final java.io.BufferedReader serverOutput = new java.io.BufferedReader(
+                new java.io.InputStreamReader(server.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            while ((line = serverOutput.readLine()) != null && !line.contains("Server listening"))
+            {
+                // Wait for the server to be ready before the client connects.
+            }
+            final CommandResult client = Host.run(Duration.ofSeconds(SECONDS + 30), "ip", "netns", "exec", nsA,
+                "iperf3", "-c", "198.19.254.2", "-t", Integer.toString(SECONDS), "-f", "m").orThrow();
+            serverOutput.transferTo(java.io.Writer.nullWriter());
+            server.waitFor();
+            final Matcher m = Pattern.compile("([0-9.]+) Mbits/sec.*receiver").matcher(client.stdout());
+            assertTrue(m.find(), client.stdout());
+            System.out.println(client.stdout());
+            return Double.parseDouble(m.group(1));
+        }
+        finally
+        {
+            Host.run("ip", "netns", "del", nsA);
+            Host.run("ip", "netns", "del", nsB);
+        }
+    }
+}
