@@ -94,20 +94,31 @@ class KernelUdpInteropTest
     @AfterEach
     void stop()
     {
+        List<String> drops = List.of();
+        String counters = "";
         try
         {
             if (stack != null)
             {
-                final List<String> drops = stack.unexpectedDrops();
-                final String counters = stack.describeCounters();
-                stack.close(); // throws if a packet buffer was not returned
-                assertEquals(List.of(), drops, counters);
+                drops = stack.unexpectedDrops();
+                counters = stack.describeCounters();
             }
         }
         finally
         {
-            peer.close();
+            try
+            {
+                if (stack != null)
+                {
+                    stack.close(); // throws if a packet buffer was not returned
+                }
+            }
+            finally
+            {
+                peer.close(); // the namespace goes whatever happened
+            }
         }
+        assertEquals(List.of(), drops, counters);
     }
 
     @Test
@@ -136,10 +147,13 @@ class KernelUdpInteropTest
         assertTrue(ping.stdout().contains("3 received"), ping.describe());
         assertTrue(ping.stdout().contains((BIG + 8) + " bytes from " + Ipv4Address.toString(peer.stackAddress())),
             ping.stdout());
+        // The largest echo request there is: 65507 bytes of data, 45 fragments each way.
+        final CommandResult largest = kernelPing(2, 65507);
+        assertTrue(largest.stdout().contains("2 received"), largest.describe());
         stack.call(s ->
         {
-            assertTrue(s.ipCounters().ipReasmOks >= 3, stack.describeCounters());
-            assertTrue(s.ipCounters().ipFragCreates >= 9, stack.describeCounters());
+            assertTrue(s.ipCounters().ipReasmOks >= 5, stack.describeCounters());
+            assertTrue(s.ipCounters().ipFragCreates >= 9 + 2 * 45, stack.describeCounters());
             return null;
         });
     }
@@ -175,18 +189,19 @@ class KernelUdpInteropTest
     {
         restartStack(ring);
         final Consumer<Stack> echo = echoServer(7);
-        // Sizes from empty to a full frame (1472) and beyond: 1473 and 4000 are fragmented both ways.
+        // Sizes from empty to a full frame (1472) and beyond: 1473, 4000 and the largest UDP datagram, 65507 bytes
+        // (45 fragments), are fragmented both ways.
         try (BackgroundCommand client = kernel("echo-client", Ipv4Address.toString(peer.stackAddress()), "7",
-            "0,1,18,100,1000,1472,1473,4000", "200", "10", "5"))
+            "0,1,18,100,1000,1472,1473,4000,65507", "180", "10", "5"))
         {
             assertEquals(0, client.waitFor(TIMEOUT), client.stderr() + "\n" + stack.describeCounters());
-            assertTrue(client.stdout().contains("echoed 200"), client.stdout());
+            assertTrue(client.stdout().contains("echoed 180"), client.stdout());
         }
         stack.removePollTask(echo);
         stack.call(s ->
         {
-            assertEquals(200, s.udpCounters().inDatagrams, stack.describeCounters());
-            assertEquals(200, s.udpCounters().outDatagrams);
+            assertEquals(180, s.udpCounters().inDatagrams, stack.describeCounters());
+            assertEquals(180, s.udpCounters().outDatagrams);
             return null;
         });
     }
@@ -200,7 +215,7 @@ class KernelUdpInteropTest
             final UdpSocket socket = stack.call(Stack::openUdp);
             stack.listen(socket);
             assertEquals(0, op(s -> socket.connect(peer.kernelAddress(), 7007)));
-            final int[] sizes = {0, 1, 18, 100, 1000, 1472, 1473, 4000, 8000};
+            final int[] sizes = {0, 1, 18, 100, 1000, 1472, 1473, 4000, UdpSocket.MAX_PAYLOAD};
             final ByteBuffer back = ByteBuffer.allocate(65536);
             for (int i = 0; i < 90; i++)
             {
@@ -310,6 +325,31 @@ class KernelUdpInteropTest
         {
             assertEquals(1, s.udpCounters().noPorts, stack.describeCounters());
             assertEquals(1, s.ipCounters().icmpOutDestUnreachs);
+            return null;
+        });
+    }
+
+    @Test
+    void shouldLearnOfTheKernelsPortUnreachable() throws Exception
+    {
+        // The other way round: the kernel answers a datagram to a port it does not serve with ICMP port
+        // unreachable, which the stack reports to its connected socket as ECONNREFUSED, once.
+        final UdpSocket socket = stack.call(Stack::openUdp);
+        stack.listen(socket);
+        assertEquals(0, op(s -> socket.connect(peer.kernelAddress(), 9999)));
+        assertEquals(5, op(s -> socket.send(ByteBuffer.wrap(new byte[5]), 0, 0)));
+        final ByteBuffer buffer = ByteBuffer.allocate(64);
+        final Integer error = stack.awaitCondition(s ->
+        {
+            final int r = socket.receive(buffer.clear());
+            return r == -Errno.EAGAIN ? null : r;
+        }, TIMEOUT);
+        assertEquals(-Errno.ECONNREFUSED, error, stack.describeCounters());
+        assertEquals(-Errno.EAGAIN, op(s -> socket.receive(buffer.clear())), "reported once");
+        stack.call(s ->
+        {
+            assertEquals(1, s.ipCounters().icmpInDestUnreachs, stack.describeCounters());
+            socket.close();
             return null;
         });
     }
