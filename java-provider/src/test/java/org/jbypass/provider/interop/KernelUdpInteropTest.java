@@ -115,7 +115,10 @@ class KernelUdpInteropTest
             }
             finally
             {
-                peer.close(); // the namespace goes whatever happened
+                if (peer != null)
+                {
+                    peer.close(); // the namespace goes whatever happened
+                }
             }
         }
         assertEquals(List.of(), drops, counters);
