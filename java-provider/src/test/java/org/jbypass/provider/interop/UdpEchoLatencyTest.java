@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * The client is {@code udp_rtt client} (a test resource in C, compiled here with the host's {@code cc -O2}): in a
  * {@link KernelPeer}'s namespace, a connected kernel UDP socket sends one 64-byte datagram, blocks in recv(2) for
  * its echo, checks it byte for byte, sleeps 50 µs, and again: a low rate with one datagram in flight. Each round
- * trip is timed with CLOCK_MONOTONIC around send and receive; the first 1000 are not counted.
+ * trip is timed with CLOCK_MONOTONIC around send and receive; the first 5000 (the JIT compiling the stack's path)
+ * are not counted.
  * <ul>
  *   <li>Stack: the echo is a jbypass UDP socket at 198.18.X.2:7 answered from the test poller's thread
  *       ({@link KernelPeerStack}: a poll, then the echo drains the socket and sends back, then a flush), over an
@@ -57,7 +58,7 @@ class UdpEchoLatencyTest
 {
     private static final int PORT = 7;
     private static final int SIZE = 64;
-    private static final int WARMUP = 1000;
+    private static final int WARMUP = 5000;
     private static final int GAP_MICROS = 50;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
 
