@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -639,6 +641,62 @@ static void test_kernel_drops(void)
 }
 
 /*
+ * The ring's checksum status becomes JBP_RX_L4_CSUM_OK: TP_STATUS_CSUMNOTREADY for a frame the kernel made on this
+ * host with checksum offload (its UDP checksum is still to be filled in), TP_STATUS_CSUM_VALID for one the receiving
+ * NIC verified (no veth does); a frame with neither gets no flag, so the stack checks it.
+ */
+static void test_checksum_status(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct jbp_desc rx[8];
+
+    /* The kernel's own UDP datagram, sent with tx checksum offload on: CHECKSUM_PARTIAL across the veth. */
+    REQUIRE(run("ethtool -K %s tx on >/dev/null 2>&1 && ip address add 198.18.0.1/24 dev %s && "
+                "ip neigh add 198.18.0.2 lladdr 02:00:5e:10:00:02 dev %s", a, a, a) == 0, "kernel side of %s", a);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+    inet_pton(AF_INET, "198.18.0.2", &to.sin_addr);
+    REQUIRE(s >= 0 && sendto(s, "checksum", 8, 0, (struct sockaddr *)&to, sizeof(to)) == 8, "sendto: %s",
+            strerror(errno));
+    close(s);
+    uint32_t got = 0, flags = 0;
+    int64_t deadline = now_ns() + DEADLINE_NS;
+    while (got == 0 && now_ns() < deadline) {
+        for (uint32_t i = 0; i < 8; i++)
+            rx[i] = (struct jbp_desc){.buffer = 100 + i};
+        int n = jbp_afpacket_rx_burst(hb, rx, 8);
+        for (int i = 0; i < n; i++) {
+            const uint8_t *frame = buffer_of(&pb, rx[i].buffer);
+            /* IPv4, UDP, to port 9: the datagram (ARP or other frames are not expected, but skipped). */
+            if (rx[i].length >= 42 && frame[12] == 0x08 && frame[13] == 0x00 && frame[23] == 17 && frame[36] == 0
+                && frame[37] == 9) {
+                got++;
+                flags = rx[i].flags;
+            }
+        }
+        if (n == 0)
+            jbp_afpacket_wait(hb, 100 * 1000000LL);
+    }
+    CHECK(got == 1 && (flags & JBP_RX_L4_CSUM_OK) != 0, "kernel datagram: got %u, flags %#x", got, flags);
+
+    /* A frame of our own, sent raw through AF_PACKET (CHECKSUM_NONE), carries no status: no flag. */
+    send_frames(ha, &pa, 0, 1);
+    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "frame 0 ready");
+    rx[0] = (struct jbp_desc){.buffer = 100};
+    CHECK(jbp_afpacket_rx_burst(hb, rx, 1) == 1 && check_frame(buffer_of(&pb, 100), rx[0].length) == 0,
+          "frame 0");
+    CHECK((rx[0].flags & JBP_RX_L4_CSUM_OK) == 0, "a raw frame carries no checksum flag (flags %#x)", rx[0].flags);
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+/*
  * PACKET_MR_UNICAST puts the stack's MAC in the netdev's unicast address list (dev_uc_add: the NIC's filter, or
  * promiscuous mode on a NIC without one, such as a veth) for as long as the socket lives; PACKET_MR_PROMISC
  * raises the promiscuity count instead. Both are undone by closing.
@@ -740,6 +798,7 @@ static const struct {
     {"oversize_and_truncated", test_oversize_and_truncated},
     {"kernel_drops", test_kernel_drops},
     {"wait_and_wakeup", test_wait_and_wakeup},
+    {"checksum_status", test_checksum_status},
     {"mac_membership", test_mac_membership},
 };
 
