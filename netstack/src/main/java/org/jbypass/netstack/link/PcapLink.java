@@ -52,7 +52,8 @@ public final class PcapLink implements Link
         this.epochOffsetNanos = options.epochOffsetSet
             ? options.epochOffsetNanos
             : System.currentTimeMillis() * 1_000_000L - time.nanos();
-        this.writer = new PcapWriter(file, options.snaplen, options.nanoseconds, options.bufferBytes);
+        this.writer = new PcapWriter(file, options.snaplen, options.nanoseconds, options.bufferBytes,
+            pool.bufferSize());
     }
 
     /**
@@ -320,7 +321,7 @@ public final class PcapLink implements Link
             return this;
         }
 
-        /** The staging buffer, at least 16 + snaplen bytes (checked at open). */
+        /** The staging buffer, at least 16 + min(snaplen, the pool's buffer size) bytes (checked at open). */
         public Options bufferBytes(final int bufferBytes)
         {
             if (bufferBytes < PcapWriter.RECORD_HEADER_LENGTH + 1)

@@ -61,20 +61,23 @@ public final class PcapWriter implements AutoCloseable
      *
      * @param snaplen     the most bytes of a frame to keep, 1..{@value #MAX_SNAPLEN}
      * @param nanoseconds nanosecond timestamps (magic 0xA1B23C4D) rather than microsecond ones
-     * @param bufferBytes the staging buffer's size: at least one largest record, {@code 16 + snaplen}
+     * @param bufferBytes the staging buffer's size: at least one largest record,
+     *                    {@code 16 + min(snaplen, maxFrame)}
+     * @param maxFrame    the longest frame that will be appended (a pool buffer's size)
      * @throws IOException when the file cannot be created
      */
-    public PcapWriter(final Path file, final int snaplen, final boolean nanoseconds, final int bufferBytes)
-        throws IOException
+    public PcapWriter(final Path file, final int snaplen, final boolean nanoseconds, final int bufferBytes,
+        final int maxFrame) throws IOException
     {
         if (snaplen < 1 || snaplen > MAX_SNAPLEN)
         {
             throw new IllegalArgumentException("pcap snaplen must be 1.." + MAX_SNAPLEN + ": " + snaplen);
         }
-        if (bufferBytes < RECORD_HEADER_LENGTH + snaplen)
+        final int largestRecord = RECORD_HEADER_LENGTH + Math.min(snaplen, Math.max(1, maxFrame));
+        if (bufferBytes < largestRecord)
         {
             throw new IllegalArgumentException("pcap buffer of " + bufferBytes + " bytes cannot hold a record of "
-                + (RECORD_HEADER_LENGTH + snaplen) + " (16 + snaplen)");
+                + largestRecord + " (16 + snaplen or 16 + the longest frame)");
         }
         this.snaplen = snaplen;
         this.nanoseconds = nanoseconds;
@@ -103,7 +106,8 @@ public final class PcapWriter implements AutoCloseable
     /** The bytes a frame of {@code frameLength} bytes takes in the file. */
     public int recordLength(final int frameLength)
     {
-        return RECORD_HEADER_LENGTH + Math.min(frameLength, snaplen);
+        return RECORD_HEADER_LENGTH + Math.min(Math.min(frameLength, snaplen),
+            staging.capacity() - RECORD_HEADER_LENGTH);
     }
 
     /** How many bytes can be appended before the staging buffer must be written out. */
@@ -151,7 +155,8 @@ public final class PcapWriter implements AutoCloseable
             recordsDropped++;
             return;
         }
-        final int captured = Math.min(length, snaplen);
+        // A frame longer than promised is cut to what a record in the buffer can hold rather than lost.
+        final int captured = Math.min(Math.min(length, snaplen), staging.capacity() - RECORD_HEADER_LENGTH);
         if (staging.remaining() < RECORD_HEADER_LENGTH + captured)
         {
             flush();

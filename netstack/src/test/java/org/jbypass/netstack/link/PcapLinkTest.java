@@ -194,12 +194,19 @@ class PcapLinkTest
     }
 
     @Test
-    void shouldRefuseABufferSmallerThanARecord()
+    void shouldRefuseABufferSmallerThanARecord() throws IOException
     {
         final IllegalArgumentException tooSmall = assertThrows(IllegalArgumentException.class,
             () -> PcapLink.open(new ScriptedLink(poolA, MAC_A), directory.resolve("x.pcap"), time,
                 PcapLink.options().snaplen(1000).bufferBytes(1000)));
+        assertTrue(tooSmall.getMessage().contains("1016"), tooSmall.getMessage());
         assertTrue(tooSmall.getMessage().contains("16 + snaplen"), tooSmall.getMessage());
+        // A snaplen beyond the pool's buffers needs no more than the longest frame.
+        try (PcapLink link = PcapLink.open(new ScriptedLink(poolA, MAC_A), directory.resolve("y.pcap"), time,
+            PcapLink.options().bufferBytes(16 + 2048)))
+        {
+            assertEquals(0, link.records());
+        }
         assertThrows(IllegalArgumentException.class, () -> PcapLink.options().snaplen(0));
         assertThrows(IllegalArgumentException.class, () -> PcapLink.options().snaplen(PcapWriter.MAX_SNAPLEN + 1));
     }
