@@ -424,7 +424,8 @@ public final class ImpairedLink implements Link
      * Flips {@link #corruptBits} bits chosen by {@code bits} in the frame at {@code offset}: within the IPv4
      * datagram, or anywhere with {@link Config#corruptWholeFrame}.
      *
-     * @return false when the frame has no byte that may be corrupted (not IPv4, without corruptWholeFrame)
+     * @return false when the frame has no byte that may be corrupted (empty, or not IPv4 without
+     *         corruptWholeFrame)
      */
     private boolean flipBits(final int offset, final int length, final long bits)
     {
@@ -432,6 +433,10 @@ public final class ImpairedLink implements Link
         final int end;
         if (corruptWholeFrame)
         {
+            if (length <= 0)
+            {
+                return false;
+            }
             start = 0;
             end = length;
         }

@@ -19,8 +19,9 @@ import org.jbypass.netstack.util.StackTime;
  * records exceed the staging buffer are handed to the inner link in pieces that fit.
  *
  * <p>Timestamps are {@code epochOffsetNanos + time.nanos()}: the stack's notion of now, which {@code poll(nowNanos)}
- * sets, placed on the calendar by an offset taken from the wall clock when the file is opened (or given, for files
- * that must come out the same on every run).
+ * sets, placed on the calendar by an offset. The offset is given ({@link Options#epochOffsetNanos}, for files that
+ * come out the same on every run) or read once from the wall clock when the file is opened: the one clock read in
+ * netstack, which labels a debugging file and never feeds back into the stack.
  *
  * <p>Buffering is bounded by {@link Options#bufferBytes}; when it is full the driving thread writes it to the file,
  * a blocking write: put capture files on a fast file system. Recording allocates nothing per frame. A write error
