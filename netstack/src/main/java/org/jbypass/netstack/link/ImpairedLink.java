@@ -514,7 +514,8 @@ public final class ImpairedLink implements Link
             for (final Transmitter transmitter : transmitters)
             {
                 transmitter.held.freeAll(pool);
-                transmitter.stage.releaseAll(pool);
+                // A transmit burst: only the slots below the count are frames (Link#transmit).
+                transmitter.stage.releaseFrames(pool);
             }
         }
         finally
