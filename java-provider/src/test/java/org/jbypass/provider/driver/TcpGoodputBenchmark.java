@@ -10,6 +10,7 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jbypass.netstack.link.ImpairedLink;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.provider.testing.CommandResult;
@@ -28,7 +29,10 @@ import org.junit.jupiter.api.Test;
  *       -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * Each stack figure is one direction at a time: {@code bytes} from one side to the other through one connection,
+ * The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
+ * work on the test machines, so there is no kernel-to-kernel figure with loss).
+ *
+ * <p>Each stack figure is one direction at a time: {@code bytes} from one side to the other through one connection,
  * timed by the kernel-side program from the connection's start to the end of both streams (the other stream is
  * empty), so the figure is application bytes per second as the kernel saw them. The stack is driven by the test's
  * thread, busy-polling. iperf3's figure is its receiver's bits per second over {@code seconds}.
@@ -53,6 +57,10 @@ class TcpGoodputBenchmark
         rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
         rows.add(String.format("%-44s %12.0f", "stack -> kernel", stack(false, true, UnaryOperator.identity())));
         rows.add(String.format("%-44s %12.0f", "kernel -> stack", stack(true, false, UnaryOperator.identity())));
+        // 2% loss each way on the stack's link (tc netem is not available; the decorator is the stack's own).
+        final UnaryOperator<Link> loss = link -> new ImpairedLink(link, ImpairedLink.config().loss(0.02).seed(2));
+        rows.add(String.format("%-44s %12.0f", "stack -> kernel, 2% loss each way", stack(false, true, loss)));
+        rows.add(String.format("%-44s %12.0f", "kernel -> stack, 2% loss each way", stack(true, false, loss)));
         System.out.println(String.join("\n", rows));
     }
 
@@ -65,8 +73,14 @@ class TcpGoodputBenchmark
         {
             final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5301, stackSends ? BYTES : 0,
                 stackSends ? 0 : BYTES, Duration.ofMinutes(10));
+            final org.jbypass.netstack.link.LinkCounters link = side.link.counters();
             System.out.println((stackSends ? "stack -> kernel " : "kernel -> stack ") + t.socket.info() + "\n"
-                + side.stack.tcpCounters());
+                + side.stack.tcpCounters() + "\nip out discards " + side.stack.ipCounters().ipOutDiscards
+                + ", link tx " + link.txPackets + " dropped " + link.txDropped + ", rx " + link.rxPackets + " dropped "
+                + link.rxDropped + "\nkernel: " + peer.exec("nstat", "-az", "TcpExtTCPBacklogDrop", "IpExtInNoRoutes",
+                "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPSACKReneging").stdout().replace('\n', ' ')
+                + " " + peer.exec("sh", "-c", "cat /proc/net/softnet_stat | awk '{print $2}'").stdout()
+                    .replace('\n', ' '));
             return t.megabitsPerSecond();
         }
     }

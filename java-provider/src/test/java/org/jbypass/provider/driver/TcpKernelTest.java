@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
+import org.jbypass.netstack.link.ImpairedLink;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.tcp.TcpInfo;
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The stack's TCP against the Linux kernel's, over a veth pair through the afpacket driver: 50 MB each way at once
- * with the stack as server and as client, checked by SHA-256 on both sides; and a capture of the handshake showing
- * that the two negotiate timestamps, SACK and window scaling. Needs root.
+ * with the stack as server and as client, checked by SHA-256 on both sides, with and without an {@link ImpairedLink}
+ * on the stack's link (loss, reordering, duplication and corruption both ways, so the kernel's recovery is tested as
+ * much as ours); and a capture of the handshake showing that the two negotiate timestamps, SACK and window scaling.
+ * Needs root.
  */
 class TcpKernelTest
 {
@@ -45,12 +48,36 @@ class TcpKernelTest
         {
             final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5201, BYTES, BYTES, TIMEOUT);
             final TcpInfo info = t.socket.info();
+            final String impairments = side.link instanceof ImpairedLink
+                ? "\nimpaired rx " + ((ImpairedLink)side.link).rxImpairments().describe() + ", tx "
+                    + ((ImpairedLink)side.link).txImpairments().describe()
+                : "";
             System.out.println((stackIsServer ? "stack as server: " : "stack as client: ")
-                + String.format("%.0f Mbit/s", t.megabitsPerSecond()) + " " + info + "\n" + side.stack.tcpCounters());
+                + String.format("%.0f Mbit/s", t.megabitsPerSecond()) + " " + info + "\n" + side.stack.tcpCounters()
+                + impairments);
             assertTrue(info.timestamps && info.sack, "timestamps and SACK negotiated with the kernel: " + info);
             assertTrue(info.sendWindowScale > 0, "window scaling negotiated with the kernel: " + info);
             return t;
         }
+    }
+
+    /** 2% loss, 2% reordering, 0.5% duplication and 0.5% corruption, each way, seeded. */
+    static UnaryOperator<Link> impaired(final long seed)
+    {
+        return link -> new ImpairedLink(link, ImpairedLink.config().loss(0.02).reorder(0.02).duplicate(0.005)
+            .corrupt(0.005).seed(seed));
+    }
+
+    @Test
+    void shouldServeTheKernelThroughAnImpairedLink() throws InterruptedException
+    {
+        transfer(true, impaired(11));
+    }
+
+    @Test
+    void shouldConnectToTheKernelThroughAnImpairedLink() throws InterruptedException
+    {
+        transfer(false, impaired(12));
     }
 
     @Test

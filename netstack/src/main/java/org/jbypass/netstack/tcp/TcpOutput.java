@@ -1061,9 +1061,15 @@ final class TcpOutput
         timers.schedule(s.retransmitTimer, now + rto);
     }
 
+    /**
+     * RFC 8985 section 7.2 schedules probes outside recovery only; this stack also probes once in fast recovery,
+     * where RFC 6675's rescue retransmission cannot go when pipe fills cwnd: if the ACK that would have ended the
+     * recovery is lost (a receiver that compresses its SACKs sends few), nothing else would clock the sender until
+     * the RTO, a thousand times the RTT on a LAN.
+     */
     private static boolean tailLossProbeAllowed(final TcpSocket s)
     {
-        return s.sackOk && !s.tlpOutstanding && !s.inRecovery && !s.inLoss && s.rtt.hasSample()
+        return s.sackOk && !s.tlpOutstanding && !s.inLoss && s.rtt.hasSample()
             && (s.state == TcpState.ESTABLISHED || s.state == TcpState.CLOSE_WAIT);
     }
 

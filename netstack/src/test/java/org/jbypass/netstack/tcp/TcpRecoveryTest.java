@@ -88,6 +88,30 @@ class TcpRecoveryTest
     }
 
     @Test
+    void shouldProbeInsteadOfTimingOutWhenTheAckThatEndsRecoveryIsLost()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final PeerConnection c = sender(b);
+        final int base = c.stackNxt;
+        c.write(20 * MSS);
+        b.drain();
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 2 * MSS));
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 3 * MSS));
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 4 * MSS));
+        final java.util.List<Captured> sent = b.drain();
+        assertTrue(sent.stream().anyMatch(seg -> seg.seq == base), "fast retransmit: " + sent);
+        // The peer's ACK of everything is lost: pipe fills cwnd, nothing clocks the sender. One probe goes after the
+        // PTO, new data since there is some, long before the 200 ms RTO.
+        b.advanceMillis(3);
+        final Captured probe = c.expect(tcp().payloadLength(MSS));
+        assertTrue(Seq.ge(probe.seq, base + 10 * MSS), "new data, not a retransmission: " + probe);
+        assertEquals(1, b.counters().tailLossProbes());
+        c.send(tcp(ACK).ack(probe.seq + MSS));
+        assertEquals(0, b.counters().retransmitTimeouts());
+        assertTrue(!c.socket.inRecovery, "recovery over");
+    }
+
+    @Test
     void shouldHonourAConfiguredMinimumRto()
     {
         final TcpTestbench b = new TcpTestbench(TcpConfig.builder().minRto(Duration.ofMillis(20)).sack(false)
