@@ -19,8 +19,9 @@ import org.jbypass.netstack.buffer.PacketPool;
  * <h2>Transmit</h2>
  * Slots {@code 0..count-1} of the burst hold frames. {@link #transmit} accepts a prefix of them and returns its
  * length; the buffers of accepted frames now belong to the link, which returns them to the pool once the wire is
- * done with them. Frames not accepted (a full ring) stay with the caller in their slots, which the link moves to
- * the front of the burst.
+ * done with them. Frames not accepted (a full ring) stay with the caller: the link moves them to the front of the
+ * burst and sets the burst's count to their number, so that {@code transmit} may simply be called again later.
+ * Slots at or beyond the count are not the caller's: their buffer fields mean nothing.
  */
 public interface Link extends AutoCloseable
 {
@@ -55,7 +56,7 @@ public interface Link extends AutoCloseable
     /**
      * Transmits frames from one queue; never blocks.
      *
-     * @return the number of frames accepted, from slot 0
+     * @return the number of frames accepted, from slot 0; the burst's count becomes the number not accepted
      */
     int transmit(int queue, PacketBurst burst);
 

@@ -189,7 +189,10 @@ public final class PacketBurst
         return true;
     }
 
-    /** Returns every buffer the burst holds, in any slot, to the pool; used when a link or stack closes. */
+    /**
+     * Returns every buffer in any slot to the pool; for receive bursts (armed slots hold buffers beyond the count)
+     * when a link or stack closes.
+     */
     public void releaseAll(final PacketPool pool)
     {
         for (int i = 0; i < capacity; i++)
@@ -202,5 +205,39 @@ public final class PacketBurst
             }
         }
         count = 0;
+    }
+
+    /** Returns the buffers of the frames in slots {@code 0..count-1} to the pool; for transmit bursts. */
+    public void releaseFrames(final PacketPool pool)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final int buffer = buffer(i);
+            if (buffer != PacketPool.NO_BUFFER)
+            {
+                pool.free(buffer);
+            }
+            set(i, PacketPool.NO_BUFFER, 0, 0);
+        }
+        count = 0;
+    }
+
+    /**
+     * After a link accepted the first {@code accepted} frames: moves the rest to the front and sets the count to
+     * their number. For links implementing {@link Link#transmit}.
+     */
+    public void retainUnaccepted(final int accepted)
+    {
+        final int remaining = count - accepted;
+        for (int i = 0; i < remaining; i++)
+        {
+            final int from = accepted + i;
+            final int base = from * DESCRIPTOR_SIZE;
+            final int buffer = descriptors.getInt(base + BUFFER);
+            final int length = descriptors.getInt(base + LENGTH);
+            final int flags = descriptors.getInt(base + FLAGS);
+            set(i, buffer, length, flags);
+        }
+        count = remaining;
     }
 }

@@ -1,0 +1,216 @@
+package org.jbypass.netstack.core;
+
+import java.util.List;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.IpCounters;
+import org.jbypass.netstack.ip.Ipv4Layer;
+import org.jbypass.netstack.ip.NetInterface;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.udp.UdpCounters;
+import org.jbypass.netstack.udp.UdpLayer;
+import org.jbypass.netstack.udp.UdpSocket;
+import org.jbypass.netstack.util.StackTime;
+import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Ipv4Header;
+
+/**
+ * The stack: interfaces, IPv4, UDP and TCP over one packet pool, driven from outside.
+ *
+ * <p>The stack is passive. It starts no thread and reads no clock: {@link #poll(long)} receives what the links
+ * have, runs the timers that are due, delivers local traffic, transmits, tells socket listeners of readiness
+ * changes, and returns when it next needs to run. Application operations on its sockets are made by whoever holds
+ * the stack (the provider's lock), after {@link StackTime#advance(long)}, and end with {@link #flush()}.
+ *
+ * <p>Not thread safe: one thread at a time.
+ */
+public final class Stack implements AutoCloseable
+{
+    private final StackConfig config;
+    private final PacketPool pool;
+    private final StackTime time = new StackTime();
+    private final TimerQueue timers = new TimerQueue();
+    private final EventQueue events = new EventQueue();
+    private final Ipv4Layer ipv4;
+    private final UdpLayer udp;
+    private NetInterface[] interfaces = new NetInterface[0];
+    private int lastWork;
+    private boolean closed;
+
+    public Stack(final StackConfig config, final long nowNanos)
+    {
+        this.config = config;
+        this.pool = new PacketPool(config.poolBuffers(), config.bufferSize());
+        this.time.reset(nowNanos);
+        this.ipv4 = new Ipv4Layer(pool, timers, time, config.ip(), config.seed());
+        this.udp = new UdpLayer(ipv4, events, config.udp(), config.seed());
+        ipv4.register(Ipv4Header.PROTOCOL_UDP, udp);
+    }
+
+    /** The pool every link of this stack must be opened on. */
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    public StackConfig config()
+    {
+        return config;
+    }
+
+    /** The stack's time; advance it before an application operation. */
+    public StackTime time()
+    {
+        return time;
+    }
+
+    /**
+     * Adds an interface over a link opened on {@link #pool()}.
+     *
+     * @param gateway the default gateway on this interface, or 0
+     */
+    public NetInterface addInterface(final String name, final Link link, final int address, final int prefixLength,
+        final int gateway)
+    {
+        final NetInterface nif = ipv4.addInterface(name, link, address, prefixLength, gateway);
+        interfaces = ipv4.interfaces().toArray(new NetInterface[0]);
+        return nif;
+    }
+
+    /** Routes {@code network/prefixLength} through an interface, via {@code gateway} (0: on the link). */
+    public void addRoute(final int network, final int prefixLength, final NetInterface via, final int gateway)
+    {
+        ipv4.addRoute(network, prefixLength, via, gateway);
+    }
+
+    public List<NetInterface> interfaces()
+    {
+        return ipv4.interfaces();
+    }
+
+    /** Whether {@code address} is one of the stack's addresses. */
+    public boolean isLocalAddress(final int address)
+    {
+        return ipv4.isLocalAddress(address);
+    }
+
+    /** Whether the stack has a route to {@code destination}. */
+    public boolean hasRoute(final int destination)
+    {
+        return ipv4.hasRoute(destination);
+    }
+
+    /**
+     * Runs the stack once: receives a burst from every queue of every interface, fires due timers, delivers local
+     * traffic, transmits, and dispatches readiness events.
+     *
+     * @return the time by which it must run again ({@code nowNanos} itself when work is left over), or
+     *         {@link Long#MAX_VALUE} when only new frames or operations can give it work
+     */
+    public long poll(final long nowNanos)
+    {
+        time.advance(nowNanos);
+        final long now = time.nanos();
+        int work = 0;
+        for (final NetInterface nif : interfaces)
+        {
+            final int queues = nif.link().rxQueueCount();
+            for (int q = 0; q < queues; q++)
+            {
+                work += ipv4.receive(nif, q, now);
+            }
+        }
+        work += timers.expire(now);
+        ipv4.deliverLoopback(now);
+        ipv4.flushTransmit();
+        events.dispatch();
+        lastWork = work;
+        return ipv4.hasPendingWork() ? now : timers.nextDeadline();
+    }
+
+    /**
+     * Receives and processes one burst from one receive queue only, for pollers that each own a queue; timers and
+     * transmission are left to {@link #poll} or {@link #flush}.
+     *
+     * @return the frames received
+     */
+    public int pollQueue(final NetInterface nif, final int queue, final long nowNanos)
+    {
+        time.advance(nowNanos);
+        final int n = ipv4.receive(nif, queue, time.nanos());
+        ipv4.deliverLoopback(time.nanos());
+        ipv4.flushTransmit();
+        events.dispatch();
+        return n;
+    }
+
+    /** How many frames and timers the last {@link #poll} handled: zero means it found nothing to do. */
+    public int lastWork()
+    {
+        return lastWork;
+    }
+
+    /**
+     * Ends an application operation: delivers local traffic, transmits what the operation queued, and dispatches
+     * readiness events.
+     *
+     * @return whether work is left that only a {@link #poll} will do (a full ring, a long local exchange): the
+     *         caller should wake the poller
+     */
+    public boolean flush()
+    {
+        final long now = time.nanos();
+        ipv4.deliverLoopback(now);
+        ipv4.flushTransmit();
+        events.dispatch();
+        return ipv4.hasPendingWork();
+    }
+
+    /** The earliest timer deadline, {@link Long#MAX_VALUE} if none. */
+    public long nextDeadline()
+    {
+        return ipv4.hasPendingWork() ? time.nanos() : timers.nextDeadline();
+    }
+
+    /** A new UDP socket. */
+    public UdpSocket openUdp()
+    {
+        return udp.open();
+    }
+
+    public IpCounters ipCounters()
+    {
+        return ipv4.counters();
+    }
+
+    public UdpCounters udpCounters()
+    {
+        return udp.counters();
+    }
+
+    /** The IP layer, for diagnostics and tests. */
+    public Ipv4Layer ipv4()
+    {
+        return ipv4;
+    }
+
+    /**
+     * Closes the stack: returns every buffer it holds to the pool and closes the links. Sockets should be closed
+     * first; the provider does.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        ipv4.release();
+        for (final NetInterface nif : interfaces)
+        {
+            nif.link().close();
+        }
+    }
+}

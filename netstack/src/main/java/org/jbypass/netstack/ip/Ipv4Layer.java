@@ -1,0 +1,690 @@
+package org.jbypass.netstack.ip;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.util.StackTime;
+import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.EthernetHeader;
+import org.jbypass.netstack.wire.IcmpHeader;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * The link-facing half of the stack: Ethernet demultiplexing, IPv4 receive (validation, reassembly, delivery to
+ * transports) and send (routing, fragmentation, ARP), local delivery to the stack's own addresses, and the
+ * interfaces themselves.
+ *
+ * <p>The stack is a host, not a router (RFC 1122): datagrams for other addresses are dropped, never forwarded. It
+ * follows the weak host model, as Linux does: a datagram for any of the stack's addresses is accepted on any of its
+ * interfaces (RFC 1122 section 3.3.4.2).
+ *
+ * <p>Not thread safe: driven by the one thread that holds the stack.
+ */
+public final class Ipv4Layer implements Ipv4Output
+{
+    private static final int LOOPBACK_FLAGS = PacketBurst.RX_L3_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_OK;
+
+    private final PacketPool pool;
+    private final ByteBuffer memory;
+    private final TimerQueue timers;
+    private final StackTime time;
+    private final IpCounters counters = new IpCounters();
+    private final IpConfig config;
+    private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+    private final Icmp icmp;
+    private final Reassembler reassembler;
+    private final RouteTable routes = new RouteTable();
+    private final List<NetInterface> interfaces = new ArrayList<>();
+    private NetInterface[] interfaceArray = new NetInterface[0];
+    private final EthernetHeader ethernet = new EthernetHeader();
+    private final Ipv4Header ip = new Ipv4Header();
+    private int nextIdentification;
+
+    private final int[] loopbackBuffers;
+    private final int[] loopbackLengths;
+    private int loopbackHead;
+    private int loopbackCount;
+
+    // The datagram being delivered, so that a transport can have it answered with an ICMP error.
+    private ByteBuffer currentHeaderMemory;
+    private int currentHeaderOffset;
+    private int currentHeaderLength;
+    private ByteBuffer currentPayloadMemory;
+    private int currentPayloadOffset;
+    private int currentPayloadLength;
+    private int currentDestination;
+
+    public Ipv4Layer(final PacketPool pool, final TimerQueue timers, final StackTime time, final IpConfig config,
+        final long seed)
+    {
+        this.pool = pool;
+        this.memory = pool.memory();
+        this.timers = timers;
+        this.time = time;
+        this.config = config;
+        this.icmp = new Icmp(this, counters, config, time);
+        this.reassembler = new Reassembler(config.reassembly(), counters, this, timers);
+        this.loopbackBuffers = new int[config.loopbackQueue()];
+        this.loopbackLengths = new int[config.loopbackQueue()];
+        // RFC 6864 asks only that IDs not repeat too soon for a source/destination pair; a random start keeps two
+        // stacks started together from using the same sequence.
+        this.nextIdentification = (int)(seed ^ (seed >>> 32)) & 0xFFFF;
+        protocols[Ipv4Header.PROTOCOL_ICMP] = icmp;
+    }
+
+    /** Registers the handler of a transport protocol (TCP, UDP). */
+    public void register(final int protocol, final Ipv4Protocol handler)
+    {
+        protocols[protocol] = handler;
+    }
+
+    /**
+     * Adds an interface and its connected route (and a default route when it has a gateway); announces its
+     * address with a gratuitous ARP.
+     */
+    public NetInterface addInterface(final String name, final Link link, final int address, final int prefixLength,
+        final int gateway)
+    {
+        if (link.pool() != pool)
+        {
+            throw new IllegalArgumentException("interface " + name + ": its link uses another packet pool");
+        }
+        for (final NetInterface other : interfaces)
+        {
+            if (other.name().equals(name))
+            {
+                throw new IllegalArgumentException("interface " + name + " exists already");
+            }
+            if (other.address() == address)
+            {
+                throw new IllegalArgumentException("interface " + name + ": address " + Ipv4Address.toString(address)
+                    + " is already " + other.name() + "'s");
+            }
+        }
+        final NetInterface nif = new NetInterface(interfaces.size(), name, link, address, prefixLength, gateway,
+            config.burstSize(), config.arp(), counters);
+        interfaces.add(nif);
+        interfaceArray = interfaces.toArray(new NetInterface[0]);
+        routes.add(address, prefixLength, nif, 0);
+        if (gateway != 0)
+        {
+            routes.add(0, 0, nif, gateway);
+        }
+        nif.arp.start(timers, time.nanos());
+        return nif;
+    }
+
+    /** Adds a route: {@code network/prefixLength} through {@code nif}, via {@code gateway} (0: on the link). */
+    public void addRoute(final int network, final int prefixLength, final NetInterface nif, final int gateway)
+    {
+        routes.add(network, prefixLength, nif, gateway);
+    }
+
+    public List<NetInterface> interfaces()
+    {
+        return Collections.unmodifiableList(interfaces);
+    }
+
+    public IpCounters counters()
+    {
+        return counters;
+    }
+
+    Icmp icmp()
+    {
+        return icmp;
+    }
+
+    Ipv4Protocol protocol(final int protocol)
+    {
+        return protocols[protocol];
+    }
+
+    @Override
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    @Override
+    public boolean isLocalAddress(final int address)
+    {
+        for (final NetInterface nif : interfaceArray)
+        {
+            if (nif.address() == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code address} is the limited broadcast or the directed broadcast of one of the subnets. */
+    public boolean isBroadcast(final int address)
+    {
+        if (address == Ipv4Address.BROADCAST)
+        {
+            return true;
+        }
+        for (final NetInterface nif : interfaceArray)
+        {
+            if (nif.prefixLength() < 31 && address == nif.broadcastAddress())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a route leads to {@code destination} (its own addresses included). */
+    public boolean hasRoute(final int destination)
+    {
+        return isLocalAddress(destination) || routes.lookup(destination) >= 0;
+    }
+
+    @Override
+    public int sourceAddress(final int destination)
+    {
+        if (isLocalAddress(destination))
+        {
+            return destination;
+        }
+        final int route = lookup(destination);
+        return route < 0 ? 0 : routes.nif(route).address();
+    }
+
+    @Override
+    public int pathMtu(final int destination)
+    {
+        final NetInterface local = localInterface(destination);
+        if (local != null)
+        {
+            return local.mtu();
+        }
+        final int route = lookup(destination);
+        return route < 0 ? 0 : routes.nif(route).mtu();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Receive
+
+    /** Receives one burst from one queue of an interface and processes it. @return the frames received */
+    public int receive(final NetInterface nif, final int queue, final long now)
+    {
+        final PacketBurst burst = nif.rxBurst(queue);
+        burst.arm(pool);
+        final int n = nif.link().receive(queue, burst);
+        for (int i = 0; i < n; i++)
+        {
+            final int buffer = burst.buffer(i);
+            final int length = burst.length(i);
+            final int flags = burst.flags(i);
+            burst.buffer(i, PacketPool.NO_BUFFER);
+            try
+            {
+                ethernetInput(nif, buffer, length, flags, now);
+            }
+            finally
+            {
+                pool.free(buffer);
+            }
+        }
+        if (n > 0)
+        {
+            // Re-arm now rather than before the next receive, so that at rest the stack holds a constant number of
+            // buffers (what leak checks compare against) and the next receive finds its burst ready.
+            burst.arm(pool);
+        }
+        return n;
+    }
+
+    /** Handles one received frame; the caller keeps (and frees) the buffer. */
+    void ethernetInput(final NetInterface nif, final int buffer, final int length, final int flags, final long now)
+    {
+        counters.framesReceived++;
+        final int offset = pool.offset(buffer);
+        ethernet.wrap(memory, offset, Math.min(length, pool.bufferSize()));
+        if (!ethernet.isValid())
+        {
+            counters.framesTooShort++;
+            return;
+        }
+        final int type = ethernet.type();
+        if (type == EthernetHeader.TYPE_VLAN || type == EthernetHeader.TYPE_QINQ)
+        {
+            counters.framesVlanDropped++;
+            return;
+        }
+        final long destination = ethernet.destination();
+        if (destination != nif.mac() && !MacAddress.isMulticast(destination))
+        {
+            counters.framesNotForUs++;
+            return;
+        }
+        if (type == EthernetHeader.TYPE_IPV4)
+        {
+            ipv4Input(nif, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags, now);
+        }
+        else if (type == EthernetHeader.TYPE_ARP)
+        {
+            nif.arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
+        }
+        else
+        {
+            counters.framesUnknownType++;
+        }
+    }
+
+    private void ipv4Input(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+        final int flags, final long now)
+    {
+        counters.ipInReceives++;
+        ip.wrap(memory, offset, available);
+        final int result = ip.validate((flags & PacketBurst.RX_L3_CHECKSUM_OK) == 0);
+        if (result != Ipv4Header.VALID)
+        {
+            countInvalid(result);
+            return;
+        }
+        if (ip.ttl() == 0)
+        {
+            // RFC 791 section 3.2: a datagram whose TTL is zero must be destroyed; RFC 1122 3.2.1.7 forbids sending it.
+            counters.ipInTtlExpired++;
+            return;
+        }
+        final int destination = ip.destination();
+        if (!acceptsDestination(nif, destination))
+        {
+            counters.ipInAddrErrors++;
+            return;
+        }
+        if (ip.isFragment())
+        {
+            reassembler.add(memory, offset, available, now);
+            return;
+        }
+        deliver(ip.protocol(), memory, offset, ip.headerLength(), memory, ip.payloadOffset(), ip.payloadLength(),
+            ip.source(), destination, ip.tos(), ip.ttl(), flags, now);
+    }
+
+    /** Delivers a whole datagram (one frame's, or a reassembled one) to its transport. */
+    void deliver(final int protocol, final ByteBuffer headerMemory, final int headerOffset, final int headerLength,
+        final ByteBuffer payloadMemory, final int payloadOffset, final int payloadLength, final int source,
+        final int destination, final int tos, final int ttl, final int flags, final long now)
+    {
+        currentHeaderMemory = headerMemory;
+        currentHeaderOffset = headerOffset;
+        currentHeaderLength = headerLength;
+        currentPayloadMemory = payloadMemory;
+        currentPayloadOffset = payloadOffset;
+        currentPayloadLength = payloadLength;
+        currentDestination = destination;
+        try
+        {
+            final Ipv4Protocol handler = protocols[protocol];
+            if (handler == null)
+            {
+                counters.ipInUnknownProtocols++;
+                sendUnreachable(IcmpHeader.CODE_PROTOCOL_UNREACHABLE);
+                return;
+            }
+            counters.ipInDelivers++;
+            handler.receive(payloadMemory, payloadOffset, payloadLength, source, destination, tos, ttl, flags);
+        }
+        finally
+        {
+            currentHeaderMemory = null;
+            currentPayloadMemory = null;
+        }
+    }
+
+    /**
+     * Answers the datagram being delivered with an ICMP destination unreachable (RFC 792), rate-limited; for
+     * transports that find no socket for it (UDP: port unreachable, RFC 1122 4.1.3.1). Outside delivery, or for a
+     * datagram to a broadcast or multicast address, or a non-initial fragment, nothing is sent (RFC 1122 3.2.2).
+     */
+    public void sendUnreachable(final int code)
+    {
+        if (currentHeaderMemory == null || !isLocalAddress(currentDestination))
+        {
+            return;
+        }
+        icmp.sendError(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, code, 0, currentHeaderMemory, currentHeaderOffset,
+            currentHeaderLength, currentPayloadMemory, currentPayloadOffset, currentPayloadLength, time.nanos());
+    }
+
+    private boolean acceptsDestination(final NetInterface nif, final int destination)
+    {
+        if (destination == Ipv4Address.BROADCAST || destination == nif.broadcastAddress()
+            && nif.prefixLength() < 31)
+        {
+            return true;
+        }
+        return isLocalAddress(destination);
+    }
+
+    private void countInvalid(final int result)
+    {
+        switch (result)
+        {
+            case Ipv4Header.TOO_SHORT -> counters.ipInTooShort++;
+            case Ipv4Header.BAD_VERSION -> counters.ipInBadVersion++;
+            case Ipv4Header.BAD_HEADER_LENGTH -> counters.ipInBadHeaderLength++;
+            case Ipv4Header.BAD_TOTAL_LENGTH -> counters.ipInBadTotalLength++;
+            case Ipv4Header.BAD_CHECKSUM -> counters.ipInBadChecksum++;
+            case Ipv4Header.RESERVED_FLAG -> counters.ipInReservedFlag++;
+            case Ipv4Header.BAD_SOURCE -> counters.ipInBadSource++;
+            default -> throw new IllegalStateException("validation result " + result);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Send
+
+    @Override
+    public int send(final int buffer, final int l4Length, final int source, final int destination,
+        final int protocol, final int tos, final int ttl, final boolean dontFragment)
+    {
+        counters.ipOutRequests++;
+        final NetInterface nif;
+        final int nextHop;
+        final NetInterface local = localInterface(destination);
+        if (local != null)
+        {
+            nif = local;
+            nextHop = destination;
+        }
+        else
+        {
+            final int route = lookup(destination);
+            if (route < 0)
+            {
+                pool.free(buffer);
+                counters.ipOutNoRoutes++;
+                return -Errno.ENETUNREACH;
+            }
+            nif = routes.nif(route);
+            nextHop = routes.nextHop(route, destination);
+        }
+        final int totalLength = Ipv4Header.MIN_LENGTH + l4Length;
+        if (totalLength > nif.mtu())
+        {
+            if (dontFragment)
+            {
+                pool.free(buffer);
+                counters.ipFragFails++;
+                return -Errno.EMSGSIZE;
+            }
+            final int result = fragment(memory, pool.offset(buffer) + L4_OFFSET, l4Length, source, destination,
+                protocol, tos, ttl, nif, nextHop);
+            pool.free(buffer);
+            return result;
+        }
+        final int base = pool.offset(buffer);
+        ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
+            .write(tos, totalLength, nextIdentification(), dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ttl,
+                protocol, source, destination);
+        return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength);
+    }
+
+    /**
+     * Sends a transport datagram held in any memory (a reassembled datagram being answered, or a large UDP
+     * datagram), copying it into pool buffers and fragmenting it when it exceeds the MTU.
+     */
+    public int sendFromMemory(final ByteBuffer source, final int l4Offset, final int l4Length, final int from,
+        final int destination, final int protocol, final int tos, final int ttl)
+    {
+        if (l4Length + Ipv4Header.MIN_LENGTH > Ipv4Header.MAX_DATAGRAM)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        final int mtu = pathMtu(destination);
+        if (mtu == 0)
+        {
+            counters.ipOutRequests++;
+            counters.ipOutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        if (Ipv4Header.MIN_LENGTH + l4Length <= mtu)
+        {
+            final int buffer = pool.allocate();
+            if (buffer == PacketPool.NO_BUFFER)
+            {
+                counters.ipOutDiscards++;
+                return -Errno.ENOBUFS;
+            }
+            memory.put(pool.offset(buffer) + L4_OFFSET, source, l4Offset, l4Length);
+            return send(buffer, l4Length, from, destination, protocol, tos, ttl, false);
+        }
+        counters.ipOutRequests++;
+        final NetInterface nif;
+        final int nextHop;
+        final NetInterface local = localInterface(destination);
+        if (local != null)
+        {
+            nif = local;
+            nextHop = destination;
+        }
+        else
+        {
+            final int route = lookup(destination);
+            nif = routes.nif(route);
+            nextHop = routes.nextHop(route, destination);
+        }
+        return fragment(source, l4Offset, l4Length, from, destination, protocol, tos, ttl, nif, nextHop);
+    }
+
+    /** Splits a datagram into fragments of at most the interface's MTU (RFC 791 section 3.2, "Fragmentation"). */
+    private int fragment(final ByteBuffer source, final int l4Offset, final int l4Length, final int from,
+        final int destination, final int protocol, final int tos, final int ttl, final NetInterface nif,
+        final int nextHop)
+    {
+        // Every fragment but the last carries a multiple of 8 bytes.
+        final int maxData = (nif.mtu() - Ipv4Header.MIN_LENGTH) & ~7;
+        final int identification = nextIdentification();
+        int sent = 0;
+        for (int offset = 0; offset < l4Length; offset += maxData)
+        {
+            final int chunk = Math.min(maxData, l4Length - offset);
+            final boolean more = offset + chunk < l4Length;
+            final int buffer = pool.allocate();
+            if (buffer == PacketPool.NO_BUFFER)
+            {
+                counters.ipFragFails++;
+                counters.ipOutDiscards++;
+                return -Errno.ENOBUFS;
+            }
+            final int base = pool.offset(buffer);
+            memory.put(base + L4_OFFSET, source, l4Offset + offset, chunk);
+            final int totalLength = Ipv4Header.MIN_LENGTH + chunk;
+            ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
+                .write(tos, totalLength, identification, (more ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | (offset >>> 3),
+                    ttl, protocol, from, destination);
+            transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength);
+            sent++;
+        }
+        counters.ipFragOks++;
+        counters.ipFragCreates += sent;
+        return 0;
+    }
+
+    /** Puts a complete IPv4 frame on its way: locally, as a broadcast, or to the next hop's MAC through ARP. */
+    private int transmit(final NetInterface nif, final int nextHop, final int destination, final int buffer,
+        final int frameLength)
+    {
+        if (isLocalAddress(destination))
+        {
+            return loopback(buffer, frameLength);
+        }
+        final int base = pool.offset(buffer);
+        if (destination == Ipv4Address.BROADCAST || destination == nif.broadcastAddress() && nif.prefixLength() < 31)
+        {
+            ethernet.wrap(memory, base, frameLength).destination(MacAddress.BROADCAST).source(nif.mac())
+                .type(EthernetHeader.TYPE_IPV4);
+            nif.enqueue(buffer, frameLength, 0);
+        }
+        else if (Ipv4Address.isMulticast(destination))
+        {
+            // RFC 1112 section 6.4: 01:00:5e and the low 23 bits of the group address.
+            ethernet.wrap(memory, base, frameLength).destination(0x01005E000000L | (destination & 0x7FFFFF))
+                .source(nif.mac()).type(EthernetHeader.TYPE_IPV4);
+            nif.enqueue(buffer, frameLength, 0);
+        }
+        else
+        {
+            nif.arp.output(nextHop, buffer, frameLength, 0, time.nanos());
+        }
+        return 0;
+    }
+
+    private int loopback(final int buffer, final int frameLength)
+    {
+        if (loopbackCount == loopbackBuffers.length)
+        {
+            pool.free(buffer);
+            counters.ipOutDiscards++;
+            return -Errno.ENOBUFS;
+        }
+        counters.ipOutLoopback++;
+        final int slot = (loopbackHead + loopbackCount) % loopbackBuffers.length;
+        loopbackBuffers[slot] = buffer;
+        loopbackLengths[slot] = frameLength;
+        loopbackCount++;
+        return 0;
+    }
+
+    /**
+     * Delivers datagrams sent to the stack's own addresses. What their delivery sends in turn (an ACK between two
+     * local TCP sockets) is delivered too, up to a bound, so that one call cannot be held forever.
+     *
+     * @return whether datagrams are still waiting
+     */
+    public boolean deliverLoopback(final long now)
+    {
+        int budget = loopbackBuffers.length * 4;
+        while (loopbackCount > 0 && budget-- > 0)
+        {
+            final int buffer = loopbackBuffers[loopbackHead];
+            final int frameLength = loopbackLengths[loopbackHead];
+            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
+            loopbackCount--;
+            try
+            {
+                final int base = pool.offset(buffer);
+                ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
+                final NetInterface nif = localInterface(ip.destination());
+                if (nif != null)
+                {
+                    ipv4Input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
+                        LOOPBACK_FLAGS, now);
+                }
+            }
+            finally
+            {
+                pool.free(buffer);
+            }
+        }
+        return loopbackCount > 0;
+    }
+
+    /** Hands every interface's queued frames to its link. */
+    public void flushTransmit()
+    {
+        for (final NetInterface nif : interfaceArray)
+        {
+            nif.flush();
+        }
+    }
+
+    /** Whether frames wait in a transmit burst (a link's ring was full) or in the loopback queue. */
+    public boolean hasPendingWork()
+    {
+        if (loopbackCount > 0)
+        {
+            return true;
+        }
+        for (final NetInterface nif : interfaceArray)
+        {
+            if (nif.hasPendingTransmit())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns every buffer the layer holds to the pool. */
+    public void release()
+    {
+        while (loopbackCount > 0)
+        {
+            pool.free(loopbackBuffers[loopbackHead]);
+            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
+            loopbackCount--;
+        }
+        for (final NetInterface nif : interfaceArray)
+        {
+            nif.release();
+        }
+    }
+
+    /** The number of datagrams being reassembled. */
+    public int reassembliesInProgress()
+    {
+        return reassembler.inProgress();
+    }
+
+    /** The route to {@code destination}, choosing for the limited broadcast the first interface. */
+    private int lookup(final int destination)
+    {
+        if (destination == Ipv4Address.BROADCAST && interfaceArray.length > 0)
+        {
+            return routes.lookup(interfaceArray[0].address());
+        }
+        return routes.lookup(destination);
+    }
+
+    private NetInterface localInterface(final int address)
+    {
+        for (final NetInterface nif : interfaceArray)
+        {
+            if (nif.address() == address)
+            {
+                return nif;
+            }
+        }
+        return null;
+    }
+
+    private int nextIdentification()
+    {
+        final int id = nextIdentification;
+        nextIdentification = (id + 1) & 0xFFFF;
+        return id;
+    }
+
+    /** The TTL of datagrams the stack originates. */
+    public int defaultTtl()
+    {
+        return config.defaultTtl();
+    }
+
+    /** The routes, one per line, for logs. */
+    public String describeRoutes()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < routes.size(); i++)
+        {
+            sb.append(routes.describe(i)).append('\n');
+        }
+        return sb.toString();
+    }
+}

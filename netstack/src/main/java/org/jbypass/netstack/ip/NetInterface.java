@@ -1,0 +1,212 @@
+package org.jbypass.netstack.ip;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * One of the stack's network interfaces: a {@link Link}, the IPv4 address and prefix the stack owns on it, an
+ * optional default gateway, its ARP cache, and the bursts frames cross the link in.
+ *
+ * <p>Frames to transmit are gathered in a burst and handed to the link when the burst fills or the stack flushes,
+ * so the link (and a native driver behind it) is crossed once per burst. If the link's ring is full, the frames it
+ * did not accept wait in the burst for the next flush; when the burst is still full after that, a new frame is
+ * dropped and counted, as a full qdisc would.
+ */
+public final class NetInterface
+{
+    private final int index;
+    private final String name;
+    private final Link link;
+    private final PacketPool pool;
+    private final int address;
+    private final int prefixLength;
+    private final int netmask;
+    private final int gateway;
+    private final int mtu;
+    private final long mac;
+    private final PacketBurst[] rxBursts;
+    private final PacketBurst txBurst;
+    private final IpCounters counters;
+    final Arp arp;
+
+    NetInterface(final int index, final String name, final Link link, final int address, final int prefixLength,
+        final int gateway, final int burstSize, final ArpConfig arpConfig, final IpCounters counters)
+    {
+        if (address == 0 || Ipv4Address.isMulticast(address) || Ipv4Address.isLoopback(address))
+        {
+            throw new IllegalArgumentException("interface " + name + ": " + Ipv4Address.toString(address)
+                + " cannot be a host address");
+        }
+        if (prefixLength < 1 || prefixLength > 32)
+        {
+            throw new IllegalArgumentException("interface " + name + ": prefix length must be 1..32: " + prefixLength);
+        }
+        if (gateway != 0 && !Ipv4Address.inSubnet(gateway, address, prefixLength))
+        {
+            throw new IllegalArgumentException("interface " + name + ": gateway " + Ipv4Address.toString(gateway)
+                + " is not on " + Ipv4Address.toString(address) + "/" + prefixLength);
+        }
+        if (link.mtu() < 576)
+        {
+            // RFC 791 section 3.1: every host must be able to receive a datagram of 576 bytes in one piece.
+            throw new IllegalArgumentException("interface " + name + ": MTU " + link.mtu() + " is below 576");
+        }
+        this.index = index;
+        this.name = name;
+        this.link = link;
+        this.pool = link.pool();
+        this.address = address;
+        this.prefixLength = prefixLength;
+        this.netmask = Ipv4Address.mask(prefixLength);
+        this.gateway = gateway;
+        this.mac = link.macAddress();
+        this.mtu = Math.min(link.mtu(), pool.bufferSize() - org.jbypass.netstack.wire.EthernetHeader.LENGTH);
+        this.counters = counters;
+        this.rxBursts = new PacketBurst[link.rxQueueCount()];
+        for (int i = 0; i < rxBursts.length; i++)
+        {
+            rxBursts[i] = new PacketBurst(burstSize);
+        }
+        this.txBurst = new PacketBurst(burstSize);
+        this.arp = new Arp(this, arpConfig, counters);
+    }
+
+    /** The interface's position in the stack, from 0. */
+    public int index()
+    {
+        return index;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public Link link()
+    {
+        return link;
+    }
+
+    public int address()
+    {
+        return address;
+    }
+
+    public int prefixLength()
+    {
+        return prefixLength;
+    }
+
+    public int netmask()
+    {
+        return netmask;
+    }
+
+    /** The directed broadcast address of the subnet (RFC 919), or the address itself on a /31 or /32. */
+    public int broadcastAddress()
+    {
+        return prefixLength >= 31 ? address : (address | ~netmask);
+    }
+
+    /** The default gateway on this interface, or 0. */
+    public int gateway()
+    {
+        return gateway;
+    }
+
+    /** The IP MTU: the link's, capped by what one pool buffer holds. */
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    public long mac()
+    {
+        return mac;
+    }
+
+    /** Whether {@code destination} is on this interface's subnet. */
+    public boolean isOnLink(final int destination)
+    {
+        return (destination & netmask) == (address & netmask);
+    }
+
+    /** The number of neighbours in the ARP cache (resolved or being resolved). */
+    public int arpCacheSize()
+    {
+        return arp.size();
+    }
+
+    /** The MAC address the ARP cache holds for {@code ip}, or -1 when it holds none. */
+    public long arpLookup(final int ip)
+    {
+        return arp.resolved(ip);
+    }
+
+    PacketBurst rxBurst(final int queue)
+    {
+        return rxBursts[queue];
+    }
+
+    PacketPool pool()
+    {
+        return pool;
+    }
+
+    /**
+     * Queues a complete frame for transmission; takes the buffer in all cases.
+     *
+     * @return false if the frame was dropped because the transmit burst and the link's ring were full
+     */
+    boolean enqueue(final int buffer, final int frameLength, final int flags)
+    {
+        if (txBurst.isFull())
+        {
+            flush();
+            if (txBurst.isFull())
+            {
+                pool.free(buffer);
+                counters.txQueueDrops++;
+                return false;
+            }
+        }
+        txBurst.add(buffer, frameLength, flags);
+        return true;
+    }
+
+    /** Hands queued frames to the link; frames the link does not accept stay queued. */
+    void flush()
+    {
+        if (txBurst.count() > 0)
+        {
+            link.transmit(0, txBurst);
+        }
+    }
+
+    /** Whether frames are waiting to be transmitted. */
+    boolean hasPendingTransmit()
+    {
+        return txBurst.count() > 0;
+    }
+
+    /** Returns every buffer the interface holds to the pool (before the link closes). */
+    void release()
+    {
+        for (final PacketBurst burst : rxBursts)
+        {
+            burst.releaseAll(pool);
+        }
+        txBurst.releaseFrames(pool);
+        arp.release();
+    }
+
+    @Override
+    public String toString()
+    {
+        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + " mac " + MacAddress.toString(mac)
+            + " mtu " + mtu + " via " + link.name();
+    }
+}

@@ -1,0 +1,305 @@
+package org.jbypass.netstack.ip;
+
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.util.Timer;
+import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Ipv4Header;
+
+/**
+ * IPv4 reassembly (RFC 791 section 3.2 "Fragmentation and Reassembly", RFC 815's hole list in the simpler form of
+ * a list of received ranges).
+ *
+ * <p>Each datagram being reassembled takes a slot: up to 64 KiB of off-heap memory, the ranges received, and a
+ * timer. Fragments are copied into the slot at their offset, so the buffers they came in go straight back to the
+ * pool. Everything is bounded: the number of slots, the fragments per datagram, the datagram's size (a fragment
+ * reaching past 65535 bytes, the "ping of death", drops the datagram) and the time a partial datagram is kept.
+ *
+ * <p>A fragment that overlaps one already received drops the whole datagram, in the spirit of RFC 5722: overlaps
+ * have no legitimate use and are the tool of attacks that smuggle different bytes past a filter. An exact duplicate
+ * (same offset and length), which a network may produce honestly, is ignored instead.
+ */
+final class Reassembler
+{
+    private final ReassemblyConfig config;
+    private final IpCounters counters;
+    private final Ipv4Layer ipv4;
+    private final TimerQueue timers;
+    private final Slot[] slots;
+    private final Ipv4Header header = new Ipv4Header();
+
+    Reassembler(final ReassemblyConfig config, final IpCounters counters, final Ipv4Layer ipv4,
+        final TimerQueue timers)
+    {
+        this.config = config;
+        this.counters = counters;
+        this.ipv4 = ipv4;
+        this.timers = timers;
+        this.slots = new Slot[config.maxDatagrams()];
+    }
+
+    /**
+     * Adds a fragment. The fragment's bytes are copied; the caller keeps its buffer. When the fragment completes
+     * its datagram, the datagram is delivered before this returns.
+     *
+     * @param ipOffset where the fragment's IPv4 header starts in {@code memory}; it has been validated
+     */
+    void add(final ByteBuffer memory, final int ipOffset, final int available, final long now)
+    {
+        counters.ipReasmReqds++;
+        header.wrap(memory, ipOffset, available);
+        final int source = header.source();
+        final int destination = header.destination();
+        final int identification = header.identification();
+        final int protocol = header.protocol();
+        final int start = header.fragmentOffset();
+        final int length = header.payloadLength();
+        final int end = start + length;
+        final boolean last = !header.moreFragments();
+
+        Slot slot = find(source, destination, identification, protocol);
+        if (!last && (length & 7) != 0 || length == 0 || end + header.headerLength() > Ipv4Header.MAX_DATAGRAM)
+        {
+            // RFC 791: all fragments but the last carry a multiple of 8 bytes; and no datagram exceeds 65535 bytes.
+            counters.ipReasmFails++;
+            if (slot != null)
+            {
+                release(slot);
+            }
+            return;
+        }
+        if (slot == null)
+        {
+            slot = allocate(source, destination, identification, protocol, now);
+            if (slot == null)
+            {
+                counters.ipReasmNoSlot++;
+                counters.ipReasmFails++;
+                return;
+            }
+        }
+        final int verdict = slot.insert(start, end, last);
+        if (verdict == Slot.DUPLICATE)
+        {
+            return;
+        }
+        if (verdict != Slot.ADDED)
+        {
+            if (verdict == Slot.OVERLAP)
+            {
+                counters.ipReasmOverlaps++;
+            }
+            counters.ipReasmFails++;
+            release(slot);
+            return;
+        }
+        slot.data.put(start, memory, header.payloadOffset(), length);
+        if (start == 0)
+        {
+            // Keep the first fragment's header: the reassembled datagram's TOS and TTL, and the quote of an ICMP
+            // "reassembly time exceeded" (RFC 792), come from it.
+            final int headerLength = header.headerLength();
+            slot.firstHeader.put(0, memory, ipOffset, headerLength);
+            slot.firstHeaderLength = headerLength;
+            slot.tos = header.tos();
+            slot.ttl = header.ttl();
+        }
+        if (slot.isComplete())
+        {
+            counters.ipReasmOks++;
+            final int total = slot.totalLength;
+            final int tos = slot.tos;
+            final int ttl = slot.ttl;
+            slot.busy = true;
+            try
+            {
+                ipv4.deliver(protocol, slot.firstHeader, 0, slot.firstHeaderLength, slot.data, 0, total, source,
+                    destination, tos, ttl, 0, now);
+            }
+            finally
+            {
+                slot.busy = false;
+                release(slot);
+            }
+        }
+    }
+
+    /** The number of datagrams being reassembled. */
+    int inProgress()
+    {
+        int n = 0;
+        for (final Slot slot : slots)
+        {
+            if (slot != null && slot.inUse)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private Slot find(final int source, final int destination, final int identification, final int protocol)
+    {
+        for (final Slot slot : slots)
+        {
+            if (slot != null && slot.inUse && !slot.busy && slot.identification == identification
+                && slot.source == source && slot.destination == destination && slot.protocol == protocol)
+            {
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    private Slot allocate(final int source, final int destination, final int identification, final int protocol,
+        final long now)
+    {
+        for (int i = 0; i < slots.length; i++)
+        {
+            Slot slot = slots[i];
+            if (slot == null)
+            {
+                slot = new Slot(config.maxFragments());
+                slots[i] = slot;
+            }
+            if (!slot.inUse)
+            {
+                slot.reset(source, destination, identification, protocol);
+                timers.schedule(slot, now + config.timeoutNanos());
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    private void release(final Slot slot)
+    {
+        slot.inUse = false;
+        timers.cancel(slot);
+    }
+
+    private void expire(final Slot slot, final long now)
+    {
+        counters.ipReasmTimeouts++;
+        counters.ipReasmFails++;
+        if (slot.firstHeaderLength > 0)
+        {
+            // RFC 792 / RFC 1122 3.3.2: report the timeout only if the first fragment arrived, quoting it.
+            final int quoted = Math.min(8, slot.firstEndOfData());
+            ipv4.icmp().sendReassemblyTimeExceeded(slot.firstHeader, slot.firstHeaderLength, slot.data, quoted,
+                slot.source, slot.destination, now);
+        }
+        slot.inUse = false;
+    }
+
+    /** One datagram being reassembled; also its own timeout timer. */
+    private final class Slot extends Timer
+    {
+        static final int ADDED = 0;
+        static final int DUPLICATE = 1;
+        static final int OVERLAP = 2;
+        static final int INCONSISTENT = 3;
+        static final int TOO_MANY = 4;
+
+        final ByteBuffer data = ByteBuffer.allocateDirect(Ipv4Header.MAX_DATAGRAM);
+        final ByteBuffer firstHeader = ByteBuffer.allocateDirect(Ipv4Header.MAX_LENGTH);
+        final int[] starts;
+        final int[] ends;
+        boolean inUse;
+        boolean busy;
+        int source;
+        int destination;
+        int identification;
+        int protocol;
+        int count;
+        int received;
+        int totalLength;
+        int firstHeaderLength;
+        int tos;
+        int ttl;
+
+        Slot(final int maxFragments)
+        {
+            starts = new int[maxFragments];
+            ends = new int[maxFragments];
+        }
+
+        void reset(final int source, final int destination, final int identification, final int protocol)
+        {
+            this.inUse = true;
+            this.source = source;
+            this.destination = destination;
+            this.identification = identification;
+            this.protocol = protocol;
+            this.count = 0;
+            this.received = 0;
+            this.totalLength = -1;
+            this.firstHeaderLength = 0;
+        }
+
+        /** Records the range [start, end), keeping the list sorted. */
+        int insert(final int start, final int end, final boolean last)
+        {
+            if (last)
+            {
+                if (totalLength >= 0 && totalLength != end)
+                {
+                    return INCONSISTENT;
+                }
+                if (count > 0 && ends[count - 1] > end)
+                {
+                    return INCONSISTENT;
+                }
+            }
+            else if (totalLength >= 0 && end > totalLength)
+            {
+                return INCONSISTENT;
+            }
+            int i = 0;
+            while (i < count && starts[i] < start)
+            {
+                i++;
+            }
+            if (i < count && starts[i] == start && ends[i] == end)
+            {
+                return DUPLICATE;
+            }
+            if (i > 0 && ends[i - 1] > start || i < count && starts[i] < end)
+            {
+                return OVERLAP;
+            }
+            if (count == starts.length)
+            {
+                return TOO_MANY;
+            }
+            System.arraycopy(starts, i, starts, i + 1, count - i);
+            System.arraycopy(ends, i, ends, i + 1, count - i);
+            starts[i] = start;
+            ends[i] = end;
+            count++;
+            received += end - start;
+            if (last)
+            {
+                totalLength = end;
+            }
+            return ADDED;
+        }
+
+        boolean isComplete()
+        {
+            return totalLength >= 0 && received == totalLength;
+        }
+
+        /** How many bytes from offset 0 have arrived contiguously. */
+        int firstEndOfData()
+        {
+            return count > 0 && starts[0] == 0 ? ends[0] : 0;
+        }
+
+        @Override
+        protected void onExpiry(final long nowNanos)
+        {
+            expire(this, nowNanos);
+        }
+    }
+}

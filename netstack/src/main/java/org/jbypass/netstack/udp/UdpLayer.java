@@ -1,0 +1,306 @@
+package org.jbypass.netstack.udp;
+
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+
+import org.jbypass.netstack.ip.Ipv4Layer;
+import org.jbypass.netstack.ip.Ipv4Protocol;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.IcmpHeader;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.UdpHeader;
+
+/**
+ * UDP (RFC 768, with the host requirements of RFC 1122 section 4.1): demultiplexes datagrams to sockets, answers
+ * datagrams to closed ports with ICMP port unreachable (rate-limited by ICMP), and turns ICMP errors into errors of
+ * connected sockets, as Linux does.
+ *
+ * <p>Sockets are found through a table indexed by local port whose entries chain the sockets bound to that port,
+ * so demultiplexing allocates nothing and costs one array read plus a short walk.
+ */
+public final class UdpLayer implements Ipv4Protocol
+{
+    private final Ipv4Layer ipv4;
+    private final EventQueue events;
+    private final UdpConfig config;
+    private final UdpCounters counters = new UdpCounters();
+    private final UdpSocket[] byPort = new UdpSocket[65536];
+    private final SplittableRandom random;
+    private final UdpHeader udp = new UdpHeader();
+    /** Where datagrams too large for one frame are assembled before IPv4 fragments them. */
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(65535);
+    private int openSockets;
+
+    public UdpLayer(final Ipv4Layer ipv4, final EventQueue events, final UdpConfig config, final long seed)
+    {
+        this.ipv4 = ipv4;
+        this.events = events;
+        this.config = config;
+        this.random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    }
+
+    /** A new, unbound socket. */
+    public UdpSocket open()
+    {
+        openSockets++;
+        return new UdpSocket(this, events, config);
+    }
+
+    public UdpCounters counters()
+    {
+        return counters;
+    }
+
+    /** The number of sockets open (not yet closed). */
+    public int openSockets()
+    {
+        return openSockets;
+    }
+
+    Ipv4Layer ipv4()
+    {
+        return ipv4;
+    }
+
+    ByteBuffer scratch()
+    {
+        return scratch;
+    }
+
+    UdpHeader header()
+    {
+        return udp;
+    }
+
+    UdpCounters counters0()
+    {
+        return counters;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Binding
+
+    /** Binds a socket; port 0 picks an ephemeral port. @return 0 or -errno */
+    int bind(final UdpSocket socket, final int address, final int port)
+    {
+        if (address != 0 && !ipv4.isLocalAddress(address) && !Ipv4Address.isMulticast(address)
+            && address != Ipv4Address.BROADCAST)
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        int chosen = port;
+        if (chosen == 0)
+        {
+            chosen = ephemeralPort(socket, address);
+            if (chosen == 0)
+            {
+                return -Errno.EADDRINUSE;
+            }
+        }
+        else if (conflicts(socket, address, chosen))
+        {
+            return -Errno.EADDRINUSE;
+        }
+        socket.localAddress = address;
+        socket.localPort = chosen;
+        socket.next = byPort[chosen];
+        byPort[chosen] = socket;
+        return 0;
+    }
+
+    void unbind(final UdpSocket socket)
+    {
+        final int port = socket.localPort;
+        UdpSocket previous = null;
+        for (UdpSocket s = byPort[port]; s != null; s = s.next)
+        {
+            if (s == socket)
+            {
+                if (previous == null)
+                {
+                    byPort[port] = s.next;
+                }
+                else
+                {
+                    previous.next = s.next;
+                }
+                s.next = null;
+                return;
+            }
+            previous = s;
+        }
+    }
+
+    void closed()
+    {
+        openSockets--;
+    }
+
+    private boolean conflicts(final UdpSocket socket, final int address, final int port)
+    {
+        for (UdpSocket s = byPort[port]; s != null; s = s.next)
+        {
+            if ((s.localAddress == 0 || address == 0 || s.localAddress == address)
+                && !(s.reuseAddress() && socket.reuseAddress()))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int ephemeralPort(final UdpSocket socket, final int address)
+    {
+        // RFC 6056 algorithm 1 (simple random selection), with a linear walk from the random start so that a
+        // nearly full range still finds its free ports.
+        final int low = config.ephemeralLow();
+        final int range = config.ephemeralHigh() - low + 1;
+        final int start = random.nextInt(range);
+        for (int i = 0; i < range; i++)
+        {
+            final int port = low + (start + i) % range;
+            if (!conflicts(socket, address, port))
+            {
+                return port;
+            }
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Receive
+
+    @Override
+    public void receive(final ByteBuffer memory, final int offset, final int length, final int source,
+        final int destination, final int tos, final int ttl, final int rxFlags)
+    {
+        udp.wrap(memory, offset, length);
+        if (!udp.isValid())
+        {
+            counters.inErrors++;
+            return;
+        }
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !udp.checksumOk(source, destination))
+        {
+            counters.inCsumErrors++;
+            counters.inErrors++;
+            return;
+        }
+        final int sourcePort = udp.sourcePort();
+        final int port = udp.destinationPort();
+        final int payloadOffset = udp.payloadOffset();
+        final int payloadLength = udp.payloadLength();
+        if (ipv4.isLocalAddress(destination))
+        {
+            final UdpSocket socket = lookup(destination, port, source, sourcePort);
+            if (socket == null)
+            {
+                counters.noPorts++;
+                ipv4.sendUnreachable(IcmpHeader.CODE_PORT_UNREACHABLE);
+                return;
+            }
+            counters.inDatagrams++;
+            socket.deliver(memory, payloadOffset, payloadLength, source, sourcePort);
+            return;
+        }
+        // Broadcast: every socket bound to the port (on the wildcard address) gets a copy (RFC 1122 4.1.3.6).
+        boolean delivered = false;
+        for (UdpSocket s = byPort[port]; s != null; s = s.next)
+        {
+            if ((s.localAddress == 0 || s.localAddress == destination) && s.accepts(source, sourcePort))
+            {
+                s.deliver(memory, payloadOffset, payloadLength, source, sourcePort);
+                delivered = true;
+            }
+        }
+        if (delivered)
+        {
+            counters.inDatagrams++;
+        }
+        else
+        {
+            counters.noPorts++;
+        }
+    }
+
+    /** The best socket for a unicast datagram: a connected match, then an exact address, then the wildcard. */
+    private UdpSocket lookup(final int destination, final int port, final int source, final int sourcePort)
+    {
+        UdpSocket best = null;
+        int bestScore = -1;
+        for (UdpSocket s = byPort[port]; s != null; s = s.next)
+        {
+            int score = 0;
+            if (s.localAddress != 0)
+            {
+                if (s.localAddress != destination)
+                {
+                    continue;
+                }
+                score += 1;
+            }
+            if (s.isConnected())
+            {
+                if (!s.accepts(source, sourcePort))
+                {
+                    continue;
+                }
+                score += 2;
+            }
+            if (score > bestScore)
+            {
+                best = s;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void icmpError(final int type, final int code, final int info, final int source, final int destination,
+        final ByteBuffer memory, final int quotedOffset, final int quotedLength)
+    {
+        // The quoted UDP header: our port first, then the remote one.
+        final int localPort = memory.getShort(quotedOffset) & 0xFFFF;
+        final int remotePort = memory.getShort(quotedOffset + 2) & 0xFFFF;
+        final int error = errorFor(type, code);
+        if (error == 0)
+        {
+            return;
+        }
+        // Like Linux without IP_RECVERR, only a connected socket learns of the error (RFC 1122 4.1.3.3 leaves it to
+        // the application; unconnected sockets could not tell which of their peers it concerns).
+        for (UdpSocket s = byPort[localPort]; s != null; s = s.next)
+        {
+            if (s.isConnected() && s.remoteAddress() == destination && s.remotePort() == remotePort
+                && (s.localAddress == 0 || s.localAddress == source))
+            {
+                s.error(error);
+            }
+        }
+    }
+
+    private static int errorFor(final int type, final int code)
+    {
+        if (type != IcmpHeader.TYPE_DESTINATION_UNREACHABLE)
+        {
+            return 0; // time exceeded and parameter problems are soft errors: not reported (Linux ignores them too)
+        }
+        switch (code)
+        {
+            case IcmpHeader.CODE_PORT_UNREACHABLE:
+            case IcmpHeader.CODE_PROTOCOL_UNREACHABLE:
+                return Errno.ECONNREFUSED;
+            case IcmpHeader.CODE_NET_UNREACHABLE:
+                return Errno.ENETUNREACH;
+            case IcmpHeader.CODE_HOST_UNREACHABLE:
+                return Errno.EHOSTUNREACH;
+            case IcmpHeader.CODE_FRAGMENTATION_NEEDED:
+                return 0; // UDP is sent without DF
+            default:
+                return Errno.EHOSTUNREACH;
+        }
+    }
+}

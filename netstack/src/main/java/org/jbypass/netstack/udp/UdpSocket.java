@@ -1,0 +1,444 @@
+package org.jbypass.netstack.udp;
+
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv4Layer;
+import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.transport.Readiness;
+import org.jbypass.netstack.transport.StackSocket;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.UdpHeader;
+
+/**
+ * A UDP socket of the stack. Non-blocking: operations return a count or -errno ({@link Errno}); the provider blocks
+ * and throws. Used by the one thread that holds the stack.
+ *
+ * <p>Sending copies the payload into a pool buffer (or, when the datagram exceeds one frame, into scratch memory
+ * that IPv4 fragments) and hands it to IPv4 at once: UDP keeps no send queue. Receiving copies queued datagrams out
+ * of the socket's {@link DatagramQueue}.
+ */
+public final class UdpSocket extends StackSocket
+{
+    /** The largest payload of a UDP datagram over IPv4: 65535 - 20 - 8. */
+    public static final int MAX_PAYLOAD = 65507;
+
+    private final UdpLayer layer;
+    private final UdpConfig config;
+    private final DatagramQueue queue;
+    int localAddress;
+    int localPort;
+    UdpSocket next;
+    private int remoteAddress;
+    private int remotePort;
+    private boolean closed;
+    private int pendingError;
+    private int sendBufferSize;
+    private boolean reuseAddress;
+    private boolean broadcast;
+    private int tos;
+    private int ttl;
+    private int lastSourceAddress;
+    private int lastSourcePort;
+    private long drops;
+
+    UdpSocket(final UdpLayer layer, final EventQueue events, final UdpConfig config)
+    {
+        super(events);
+        this.layer = layer;
+        this.config = config;
+        this.queue = new DatagramQueue(config.receiveBufferSize());
+        this.sendBufferSize = config.sendBufferSize();
+        this.ttl = -1;
+    }
+
+    /**
+     * Binds to a local address (0: any) and port (0: an ephemeral port).
+     *
+     * @return 0, or -EINVAL (already bound or closed), -EADDRNOTAVAIL (not one of the stack's addresses),
+     *         -EADDRINUSE
+     */
+    public int bind(final int address, final int port)
+    {
+        if (closed || localPort != 0 || port < 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        return layer.bind(this, address, port);
+    }
+
+    /**
+     * Connects: sets the only peer datagrams are sent to by default and received from. Binds first if unbound.
+     *
+     * @return 0 or -errno (ENETUNREACH when no route leads to the peer)
+     */
+    public int connect(final int address, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (address == 0 || port <= 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        final Ipv4Layer ipv4 = layer.ipv4();
+        if (!ipv4.hasRoute(address))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (localPort == 0)
+        {
+            final int result = layer.bind(this, 0, 0);
+            if (result < 0)
+            {
+                return result;
+            }
+        }
+        remoteAddress = address;
+        remotePort = port;
+        pendingError = 0;
+        // Datagrams from other peers that were already queued stay, as on Linux; new ones are filtered.
+        signal();
+        return 0;
+    }
+
+    /** Forgets the peer set by {@link #connect}. */
+    public int disconnect()
+    {
+        remoteAddress = 0;
+        remotePort = 0;
+        pendingError = 0;
+        return 0;
+    }
+
+    /**
+     * Sends one datagram with the bytes remaining in {@code src}, advancing its position if it was sent.
+     *
+     * @param address the destination, or 0 for the connected peer
+     * @return the bytes sent, or -errno: EDESTADDRREQ (no destination), EMSGSIZE (too large), EACCES (broadcast
+     *         without SO_BROADCAST), ENETUNREACH, ENOBUFS (no packet buffer free), ECONNREFUSED (an ICMP error reported
+     *         for the connected peer), EBADF (closed)
+     */
+    public int send(final ByteBuffer src, final int address, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (pendingError != 0 && isConnected())
+        {
+            return -takeError();
+        }
+        final int destination = address != 0 ? address : remoteAddress;
+        final int destinationPort = address != 0 ? port : remotePort;
+        if (destination == 0)
+        {
+            return -Errno.EDESTADDRREQ;
+        }
+        if (destinationPort <= 0 || destinationPort > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        final Ipv4Layer ipv4 = layer.ipv4();
+        if (!broadcast && ipv4.isBroadcast(destination))
+        {
+            return -Errno.EACCES;
+        }
+        final int length = src.remaining();
+        if (length > MAX_PAYLOAD || length + UdpHeader.LENGTH > sendBufferSize)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        final int source = localAddress != 0 && !Ipv4Address.isMulticast(localAddress) ? localAddress
+            : ipv4.sourceAddress(destination);
+        if (source == 0)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (localPort == 0)
+        {
+            final int result = layer.bind(this, 0, 0);
+            if (result < 0)
+            {
+                return result;
+            }
+        }
+        final int udpLength = UdpHeader.LENGTH + length;
+        final int timeToLive = ttl >= 0 ? ttl : ipv4Ttl(ipv4);
+        final int result;
+        if (Ipv4Header.MIN_LENGTH + udpLength <= ipv4.pathMtu(destination))
+        {
+            final PacketPool pool = ipv4.pool();
+            final int buffer = pool.allocate();
+            if (buffer == PacketPool.NO_BUFFER)
+            {
+                layer.counters0().sndbufErrors++;
+                return -Errno.ENOBUFS;
+            }
+            final ByteBuffer memory = pool.memory();
+            final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+            memory.put(base + UdpHeader.LENGTH, src, src.position(), length);
+            layer.header().wrap(memory, base, udpLength).write(localPort, destinationPort, udpLength)
+                .computeChecksum(source, destination);
+            result = ipv4.send(buffer, udpLength, source, destination, Ipv4Header.PROTOCOL_UDP, tos, timeToLive,
+                false);
+        }
+        else
+        {
+            final ByteBuffer scratch = layer.scratch();
+            scratch.put(UdpHeader.LENGTH, src, src.position(), length);
+            layer.header().wrap(scratch, 0, udpLength).write(localPort, destinationPort, udpLength)
+                .computeChecksum(source, destination);
+            result = ipv4.sendFromMemory(scratch, 0, udpLength, source, destination, Ipv4Header.PROTOCOL_UDP, tos,
+                timeToLive);
+        }
+        if (result < 0)
+        {
+            if (result == -Errno.ENOBUFS)
+            {
+                layer.counters0().sndbufErrors++;
+            }
+            return result;
+        }
+        layer.counters0().outDatagrams++;
+        src.position(src.position() + length);
+        return length;
+    }
+
+    /**
+     * Receives one datagram into {@code dst}; what does not fit is discarded.
+     *
+     * @return the bytes copied, or -EAGAIN when none is queued, or -errno of an ICMP error reported for the connected
+     *         peer (reported once)
+     */
+    public int receive(final ByteBuffer dst)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (pendingError != 0)
+        {
+            return -takeError();
+        }
+        if (queue.isEmpty())
+        {
+            return -Errno.EAGAIN;
+        }
+        lastSourceAddress = queue.peekSourceAddress();
+        lastSourcePort = queue.peekSourcePort();
+        return queue.poll(dst);
+    }
+
+    /** The length of the next datagram's payload, or -1 when none is queued. */
+    public int nextDatagramLength()
+    {
+        return queue.isEmpty() ? -1 : queue.peekLength();
+    }
+
+    /** The source address of the datagram last returned by {@link #receive}. */
+    public int lastSourceAddress()
+    {
+        return lastSourceAddress;
+    }
+
+    /** The source port of the datagram last returned by {@link #receive}. */
+    public int lastSourcePort()
+    {
+        return lastSourcePort;
+    }
+
+    @Override
+    public int readyOps()
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        int ops = Readiness.WRITE;
+        if (!queue.isEmpty() || pendingError != 0)
+        {
+            ops |= Readiness.READ;
+        }
+        return ops;
+    }
+
+    @Override
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** Closes the socket: unbinds it and drops what is queued. Idempotent. */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (localPort != 0)
+        {
+            layer.unbind(this);
+        }
+        queue.clear();
+        layer.closed();
+        signal();
+    }
+
+    public boolean isBound()
+    {
+        return localPort != 0;
+    }
+
+    public boolean isConnected()
+    {
+        return remoteAddress != 0;
+    }
+
+    public int localAddress()
+    {
+        return localAddress;
+    }
+
+    public int localPort()
+    {
+        return localPort;
+    }
+
+    public int remoteAddress()
+    {
+        return remoteAddress;
+    }
+
+    public int remotePort()
+    {
+        return remotePort;
+    }
+
+    /** Datagrams dropped because the receive buffer was full. */
+    public long drops()
+    {
+        return drops;
+    }
+
+    /** The receive buffer's size in bytes. */
+    public int receiveBufferSize()
+    {
+        return queue.capacity();
+    }
+
+    /**
+     * Sets the receive buffer's size, clamped to the configured range.
+     *
+     * @return 0, or -ENOBUFS when more is queued than the new size holds (the size is then unchanged)
+     */
+    public int receiveBufferSize(final int size)
+    {
+        final int clamped = Math.max(UdpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxBufferSize()));
+        return queue.resize(clamped) ? 0 : -Errno.ENOBUFS;
+    }
+
+    public int sendBufferSize()
+    {
+        return sendBufferSize;
+    }
+
+    /** Sets the send buffer's size (the largest datagram), clamped to the configured range. */
+    public void sendBufferSize(final int size)
+    {
+        sendBufferSize = Math.max(UdpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxBufferSize()));
+    }
+
+    public boolean reuseAddress()
+    {
+        return reuseAddress;
+    }
+
+    public void reuseAddress(final boolean on)
+    {
+        reuseAddress = on;
+    }
+
+    public boolean broadcast()
+    {
+        return broadcast;
+    }
+
+    public void broadcast(final boolean on)
+    {
+        broadcast = on;
+    }
+
+    public int tos()
+    {
+        return tos;
+    }
+
+    public void tos(final int tos)
+    {
+        this.tos = tos & 0xFF;
+    }
+
+    /** The TTL of sent datagrams; -1 means the stack's default. */
+    public int ttl()
+    {
+        return ttl;
+    }
+
+    public void ttl(final int ttl)
+    {
+        this.ttl = ttl < 0 ? -1 : Math.min(ttl, 255);
+    }
+
+    /** Takes the pending error, if any, as a positive errno (0 when none). */
+    public int takeError()
+    {
+        final int error = pendingError;
+        pendingError = 0;
+        return error;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Called by UdpLayer
+
+    boolean accepts(final int source, final int sourcePort)
+    {
+        return remoteAddress == 0 || remoteAddress == source && remotePort == sourcePort;
+    }
+
+    void deliver(final ByteBuffer memory, final int offset, final int length, final int source, final int sourcePort)
+    {
+        if (queue.offer(memory, offset, length, source, sourcePort))
+        {
+            signal();
+        }
+        else
+        {
+            drops++;
+            layer.counters0().rcvbufErrors++;
+        }
+    }
+
+    void error(final int errno)
+    {
+        pendingError = errno;
+        signal();
+    }
+
+    private static int ipv4Ttl(final Ipv4Layer ipv4)
+    {
+        return ipv4.defaultTtl();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "udp " + Ipv4Address.toString(localAddress) + ":" + localPort
+            + (isConnected() ? " -> " + Ipv4Address.toString(remoteAddress) + ":" + remotePort : "");
+    }
+}

@@ -1,0 +1,178 @@
+package org.jbypass.netstack.testing;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.link.PacketBurst;
+
+/**
+ * A link for tests, after gVisor's channel endpoint: the test injects frames for the stack to receive and takes the
+ * frames the stack transmitted. Single-threaded. Frames are copied to and from heap arrays, which is fine for tests
+ * and keeps assertions simple.
+ */
+public final class ChannelLink implements Link
+{
+    private final PacketPool pool;
+    private final long mac;
+    private final int mtu;
+    private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> outbound = new ArrayDeque<>();
+    private final LinkCounters counters = new LinkCounters();
+    private int rxFlags;
+    private int txCapacity = Integer.MAX_VALUE;
+    private boolean closed;
+
+    public ChannelLink(final PacketPool pool, final long mac, final int mtu)
+    {
+        this.pool = pool;
+        this.mac = mac;
+        this.mtu = mtu;
+    }
+
+    /** Queues a frame for the stack to receive. */
+    public void inject(final byte[] frame)
+    {
+        inbound.add(frame.clone());
+    }
+
+    /** The next frame the stack transmitted, or null. */
+    public byte[] take()
+    {
+        return outbound.poll();
+    }
+
+    /** How many transmitted frames wait to be taken. */
+    public int transmitted()
+    {
+        return outbound.size();
+    }
+
+    /** Drops every transmitted frame not yet taken. */
+    public void drain()
+    {
+        outbound.clear();
+    }
+
+    /** The flags received frames are marked with (e.g. checksum offload). */
+    public void rxFlags(final int flags)
+    {
+        rxFlags = flags;
+    }
+
+    /** Makes transmit accept at most this many frames per call, to simulate a full ring. */
+    public void txCapacity(final int frames)
+    {
+        txCapacity = frames;
+    }
+
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    @Override
+    public String name()
+    {
+        return "channel";
+    }
+
+    @Override
+    public long macAddress()
+    {
+        return mac;
+    }
+
+    @Override
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    @Override
+    public int rxQueueCount()
+    {
+        return 1;
+    }
+
+    @Override
+    public int txQueueCount()
+    {
+        return 1;
+    }
+
+    @Override
+    public int capabilities()
+    {
+        return 0;
+    }
+
+    @Override
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    @Override
+    public int receive(final int queue, final PacketBurst burst)
+    {
+        int n = 0;
+        final ByteBuffer memory = pool.memory();
+        while (n < burst.capacity() && !inbound.isEmpty() && burst.buffer(n) != PacketPool.NO_BUFFER)
+        {
+            final byte[] frame = inbound.poll();
+            final int buffer = burst.buffer(n);
+            final int length = Math.min(frame.length, pool.bufferSize());
+            memory.put(pool.offset(buffer), frame, 0, length);
+            burst.set(n, buffer, length, rxFlags);
+            counters.rxPackets++;
+            counters.rxBytes += length;
+            n++;
+        }
+        burst.count(n);
+        return n;
+    }
+
+    @Override
+    public int transmit(final int queue, final PacketBurst burst)
+    {
+        final int accepted = Math.min(burst.count(), txCapacity);
+        final ByteBuffer memory = pool.memory();
+        for (int i = 0; i < accepted; i++)
+        {
+            final int buffer = burst.buffer(i);
+            final byte[] frame = new byte[burst.length(i)];
+            memory.get(pool.offset(buffer), frame);
+            outbound.add(frame);
+            pool.free(buffer);
+            counters.txPackets++;
+            counters.txBytes += frame.length;
+        }
+        burst.retainUnaccepted(accepted);
+        return accepted;
+    }
+
+    @Override
+    public void awaitReceive(final long timeoutNanos)
+    {
+    }
+
+    @Override
+    public void wakeup()
+    {
+    }
+
+    @Override
+    public LinkCounters counters()
+    {
+        return counters;
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+    }
+}
