@@ -18,6 +18,7 @@ public final class ConfigurationException extends IOException
 
     private final transient Path file;
     private final String key;
+    private final String detail;
 
     /**
      * @param file   the configuration file, or null when none was given
@@ -29,6 +30,7 @@ public final class ConfigurationException extends IOException
         super(format(file, key, detail));
         this.file = file;
         this.key = key;
+        this.detail = detail;
     }
 
     public ConfigurationException(final Path file, final String key, final String detail, final Throwable cause)
@@ -36,6 +38,7 @@ public final class ConfigurationException extends IOException
         super(format(file, key, detail), cause);
         this.file = file;
         this.key = key;
+        this.detail = detail;
     }
 
     /** The configuration file the error is about, or null when none was given. */
@@ -48,6 +51,12 @@ public final class ConfigurationException extends IOException
     public String key()
     {
         return key;
+    }
+
+    /** What is wrong, without the file and the key. */
+    public String detail()
+    {
+        return detail;
     }
 
     private static String format(final Path file, final String key, final String detail)

@@ -18,7 +18,7 @@ public record StackSettings(int buffers, int bufferSize, Long seed)
     public static final int DEFAULT_BUFFER_SIZE = 2_048;
     public static final int MIN_BUFFERS = 256;
     public static final int MAX_BUFFERS = 1 << 20;
-    public static final int MIN_BUFFER_SIZE = 640;
+    public static final int MIN_BUFFER_SIZE = 1_024;
     public static final int MAX_BUFFER_SIZE = 16_384;
 
     public static StackSettings defaults()
