@@ -49,13 +49,16 @@ public final class PacketPool
             throw new IllegalArgumentException("packet buffer size must be a multiple of 64, at least 128: " + bufferSize);
         }
         final long bytes = (long)capacity * bufferSize;
-        if (bytes > Integer.MAX_VALUE - PAGE_SIZE)
+        // alignedSlice rounds the start up and the end down to a page: allocate whole pages plus one, so the
+        // aligned slice holds every buffer wherever the allocation starts.
+        final long pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+        if ((pages + 1) * PAGE_SIZE > Integer.MAX_VALUE)
         {
             throw new IllegalArgumentException("packet pool of " + capacity + " x " + bufferSize + " bytes exceeds 2 GiB");
         }
         this.capacity = capacity;
         this.bufferSize = bufferSize;
-        this.memory = ByteBuffer.allocateDirect((int)bytes + PAGE_SIZE)
+        this.memory = ByteBuffer.allocateDirect((int)((pages + 1) * PAGE_SIZE))
             .alignedSlice(PAGE_SIZE)
             .limit((int)bytes)
             .slice()

@@ -1,0 +1,474 @@
+package org.jbypass.provider.driver;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * A {@link Link} on a Linux netdev through an AF_PACKET socket: how the stack runs on any interface, and how it is
+ * tested against the Linux kernel over veth pairs.
+ *
+ * <h2>Datapath</h2>
+ * Receive reads a TPACKET_V3 ring that the kernel fills; each frame is copied into the armed pool buffer of the
+ * next burst slot (the buffers stay where they were armed). Transmit hands the whole burst to the kernel with one
+ * {@code sendmmsg(2)} whose iovecs point into the pool; the kernel copies the frames during the call, so the
+ * buffers of accepted frames go back to the pool at once. Each burst is one JNI call; nothing is allocated per
+ * packet or per burst, and the counters are read from memory the driver shares with Java. An idle poller blocks
+ * in {@link #awaitReceive} ({@code ppoll(2)} on the socket and an eventfd that {@link #wakeup()} and
+ * {@link Thread#interrupt()} signal).
+ *
+ * <h2>Offloads</h2>
+ * AF_PACKET sees frames as the netdev hands them to the kernel's stack. With GRO, LRO or (for frames the host
+ * sends itself) TSO/GSO, those are "super-frames" of up to 64 KiB that no wire carried: they do not fit the
+ * pool's buffers and are dropped and counted ({@link #offloadHint()} then says so). Turn those offloads off on
+ * the netdev: {@code ethtool -K IF gro off lro off tso off gso off}. Receive checksum offload is welcome: frames
+ * the NIC verified (TP_STATUS_CSUM_VALID) and frames made on this host with a checksum still to fill in
+ * (TP_STATUS_CSUMNOTREADY, e.g. the kernel across a veth) carry {@link PacketBurst#RX_L4_CHECKSUM_OK}. A VLAN tag
+ * that the netdev stripped is put back into the frame, so the stack sees (and drops) a tagged frame.
+ *
+ * <h2>MAC address</h2>
+ * The stack has its own MAC ({@link AfPacketOptions#macAddress()}, by default a random locally administered one)
+ * while the netdev keeps its own and its traffic. The driver asks the NIC to accept the stack's MAC too
+ * (PACKET_ADD_MEMBERSHIP, PACKET_MR_UNICAST: an entry in the NIC's unicast filter, or promiscuous mode on NICs
+ * without one), or puts the NIC in promiscuous mode when so configured. Frames to the stack's MAC are "other
+ * host" frames to Linux, which ignores them. On a veth no filter exists and all of this is harmless.
+ *
+ * <h2>Permissions</h2>
+ * Opening an AF_PACKET socket needs CAP_NET_RAW (root, or {@code setcap cap_net_raw+ep} on the java binary);
+ * rings larger than {@code net.core.wmem_max} for transmit use SO_SNDBUFFORCE when CAP_NET_ADMIN is there and are
+ * capped otherwise. The netdev must be up.
+ *
+ * <h2>Threads</h2>
+ * One thread drives the link ({@link #receive}, {@link #transmit}, {@link #awaitReceive}, {@link #close});
+ * {@link #wakeup()} may be called from any thread, also while or after the link closes. One receive and one
+ * transmit queue.
+ */
+public final class AfPacketLink implements Link
+{
+    /** Room for the TPACKET_V3 block and frame headers in front of a frame in a block. */
+    private static final int BLOCK_OVERHEAD = 256;
+    private static final long MAX_RING_BYTES = 1L << 30;
+
+    private final AfPacketOptions options;
+    private final PacketPool pool;
+    private final String name;
+    private final int mtu;
+    private final int netdevMtu;
+    private final int ifindex;
+    private final long netdevMac;
+    private final long ringBytes;
+    /** The driver's counters (struct jbp_afpacket_stats), which it writes and we read after each burst. */
+    private final ByteBuffer stats;
+    private final LinkCounters counters = new LinkCounters();
+    private final Object wakeLock = new Object();
+
+    /** The native handle; 0 once closed. Written under wakeLock, read without it by the driving thread. */
+    private long handle;
+    private InterruptWaker waker;
+    private PacketBurst rxBurst;
+    private long rxDescriptors;
+    private PacketBurst txBurst;
+    private long txDescriptors;
+
+    private AfPacketLink(final AfPacketOptions options, final PacketPool pool, final long handle,
+        final ByteBuffer stats, final long[] info)
+    {
+        this.options = options;
+        this.pool = pool;
+        this.handle = handle;
+        this.stats = stats;
+        this.name = "afpacket:" + options.interfaceName();
+        this.mtu = (int)info[AfPacketNative.INFO_MTU];
+        this.netdevMtu = (int)info[AfPacketNative.INFO_NETDEV_MTU];
+        this.ifindex = (int)info[AfPacketNative.INFO_IFINDEX];
+        this.netdevMac = info[AfPacketNative.INFO_NETDEV_MAC];
+        this.ringBytes = info[AfPacketNative.INFO_RX_RING_BYTES];
+        this.waker = new InterruptWaker(this::wakeup);
+    }
+
+    /**
+     * Opens a link on a netdev.
+     *
+     * @param pool the pool whose buffers the link fills and sends; its buffers must hold a frame of the MTU
+     * @throws DriverException          when the netdev cannot be driven; the message says what to do
+     * @throws IllegalArgumentException when the options do not fit the pool (the message names the option)
+     * @throws UnsatisfiedLinkError     when the native library cannot be loaded
+     */
+    public static AfPacketLink open(final AfPacketOptions options, final PacketPool pool)
+    {
+        final int bufferSize = pool.bufferSize();
+        final int blockSize = options.rxBlockSize();
+        if (blockSize < bufferSize + BLOCK_OVERHEAD)
+        {
+            throw new IllegalArgumentException(options.key("rx-block-size") + ": " + blockSize
+                + " bytes cannot hold a frame of the " + bufferSize + "-byte packet buffers; use "
+                + Integer.highestOneBit((bufferSize + BLOCK_OVERHEAD) * 2 - 1) + " or more");
+        }
+        final long wanted = (long)options.rxQueueSize() * bufferSize;
+        final long blockCount = Math.max(2, (wanted + blockSize - 1) / blockSize);
+        if (blockCount * blockSize > MAX_RING_BYTES)
+        {
+            throw new IllegalArgumentException(options.key("rx-queue-size") + ": " + options.rxQueueSize()
+                + " frames of " + bufferSize + " bytes need a receive ring of "
+                + AfPacketErrors.bytes(blockCount * blockSize) + ", more than the 1 GiB allowed");
+        }
+        AfPacketNative.ensureLoaded();
+        final ByteBuffer stats = ByteBuffer.allocateDirect(AfPacketNative.STATS_WORDS * Long.BYTES + Long.BYTES)
+            .alignedSlice(Long.BYTES).order(ByteOrder.nativeOrder());
+        final long[] info = new long[AfPacketNative.INFO_LENGTH];
+        final int flags = (options.promiscuous() ? AfPacketNative.FLAG_PROMISCUOUS : 0)
+            | (options.qdiscBypass() ? AfPacketNative.FLAG_QDISC_BYPASS : 0);
+        final long handle = AfPacketNative.open(options.interfaceName(), pool.memory(), bufferSize,
+            pool.capacity(), blockSize, (int)blockCount, options.rxBlockTimeoutMillis(), options.txQueueSize(),
+            options.mtu(), options.macAddress(), flags, stats, info);
+        if (handle < 0)
+        {
+            final int errno = (int)-handle;
+            throw AfPacketErrors.openFailure(options, errno, AfPacketNative.errorMessage(errno), info, bufferSize);
+        }
+        return new AfPacketLink(options, pool, handle, stats, info);
+    }
+
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    @Override
+    public long macAddress()
+    {
+        return options.macAddress();
+    }
+
+    @Override
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    @Override
+    public int rxQueueCount()
+    {
+        return 1;
+    }
+
+    @Override
+    public int txQueueCount()
+    {
+        return 1;
+    }
+
+    @Override
+    public int capabilities()
+    {
+        return LinkCapabilities.RX_L4_CHECKSUM;
+    }
+
+    @Override
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    /** The options the link was opened with. */
+    public AfPacketOptions options()
+    {
+        return options;
+    }
+
+    /** The netdev's MTU (the link's {@link #mtu()} may be lower, by configuration). */
+    public int netdevMtu()
+    {
+        return netdevMtu;
+    }
+
+    /** The netdev's own MAC address, which the stack does not use. */
+    public long netdevMacAddress()
+    {
+        return netdevMac;
+    }
+
+    /** The netdev's interface index. */
+    public int interfaceIndex()
+    {
+        return ifindex;
+    }
+
+    /** The size of the receive ring in bytes. */
+    public long rxRingBytes()
+    {
+        return ringBytes;
+    }
+
+    @Override
+    public int receive(final int queue, final PacketBurst burst)
+    {
+        final long h = openHandle(queue);
+        if (burst != rxBurst)
+        {
+            rxDescriptors = descriptorsOf(burst);
+            rxBurst = burst;
+        }
+        int n = AfPacketNative.receive(h, rxDescriptors, burst.capacity());
+        if (n < 0)
+        {
+            n = 0; // the ring is memory: nothing fails here, but a count it is
+        }
+        burst.count(n);
+        readCounters();
+        return n;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Frames the kernel cannot take now (its queue for the socket is full) are refused: they move to the front
+     * of the burst, whose count becomes their number ({@link PacketBurst#retainUnaccepted}). Accepted frames'
+     * buffers are back in the pool when this returns: the kernel copied them. Malformed frames (a length outside
+     * 14..MTU+14, a buffer outside the pool) are accepted and dropped, and counted in
+     * {@link LinkCounters#txDropped}.
+     */
+    @Override
+    public int transmit(final int queue, final PacketBurst burst)
+    {
+        final long h = openHandle(queue);
+        final int count = burst.count();
+        if (count == 0)
+        {
+            return 0;
+        }
+        if (burst != txBurst)
+        {
+            txDescriptors = descriptorsOf(burst);
+            txBurst = burst;
+        }
+        int accepted = AfPacketNative.transmit(h, txDescriptors, count);
+        if (accepted < 0)
+        {
+            accepted = 0;
+        }
+        settle(pool, burst, accepted);
+        readCounters();
+        return accepted;
+    }
+
+    /**
+     * After a transmit of which the first {@code accepted} frames were taken: returns their buffers to the pool (a
+     * copying driver is done with them) and keeps the refused frames at the front. Package-private for tests.
+     */
+    static void settle(final PacketPool pool, final PacketBurst burst, final int accepted)
+    {
+        for (int i = 0; i < accepted; i++)
+        {
+            final int buffer = burst.buffer(i);
+            // A buffer outside the pool was refused by the driver as malformed; there is nothing to free.
+            if (buffer >= 0 && buffer < pool.capacity())
+            {
+                pool.free(buffer);
+            }
+        }
+        burst.retainUnaccepted(accepted);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Returns at once if the thread's interrupt status is set; an interrupt while blocked releases the wait
+     * and leaves the status set.
+     */
+    @Override
+    public void awaitReceive(final long timeoutNanos)
+    {
+        final long h = openHandle(0);
+        if (timeoutNanos <= 0 || Thread.currentThread().isInterrupted())
+        {
+            return;
+        }
+        final InterruptWaker w = waker;
+        w.beginBlocking();
+        try
+        {
+            AfPacketNative.await(h, timeoutNanos);
+        }
+        finally
+        {
+            if (w.endBlocking())
+            {
+                waker = new InterruptWaker(this::wakeup);
+            }
+        }
+        readCounters();
+    }
+
+    @Override
+    public void wakeup()
+    {
+        synchronized (wakeLock)
+        {
+            if (handle != 0)
+            {
+                AfPacketNative.wakeup(handle);
+            }
+        }
+    }
+
+    @Override
+    public LinkCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Reads the kernel's drop counters for the receive ring (PACKET_STATISTICS) into {@link #counters()}. The
+     * driver does this by itself whenever the kernel flags a block as having lost frames; call it to be exact at
+     * a given moment (one system call). Driving thread only.
+     */
+    public void refreshKernelStatistics()
+    {
+        AfPacketNative.refreshStatistics(openHandle(0));
+        readCounters();
+    }
+
+    /** Frames dropped because they did not fit a pool buffer (longer than the buffer or the MTU allows). */
+    public long rxOversize()
+    {
+        return stats.getLong(AfPacketNative.STAT_RX_OVERSIZE);
+    }
+
+    /** Frames dropped because the ring cut them short: GRO or LRO super-frames larger than a block. */
+    public long rxTruncated()
+    {
+        return stats.getLong(AfPacketNative.STAT_RX_TRUNCATED);
+    }
+
+    /** Frames the kernel dropped because the receive ring was full (as of the last refresh). */
+    public long rxKernelDrops()
+    {
+        return stats.getLong(AfPacketNative.STAT_RX_KERNEL_DROPS);
+    }
+
+    /** Frames transmit refused because the kernel's queue was full (they stayed with the caller). */
+    public long txRefused()
+    {
+        return stats.getLong(AfPacketNative.STAT_TX_REFUSED);
+    }
+
+    /** The errno of the last failed system call, or 0. */
+    public int lastErrno()
+    {
+        return (int)stats.getLong(AfPacketNative.STAT_LAST_ERRNO);
+    }
+
+    /**
+     * Says what to do when frames too large for the pool's buffers were dropped, or returns null if none were:
+     * on a netdev with GRO/LRO or TSO/GSO on, AF_PACKET sees merged super-frames that must be split in the
+     * kernel first.
+     */
+    public String offloadHint()
+    {
+        final long oversize = rxOversize();
+        final long truncated = rxTruncated();
+        if (oversize == 0 && truncated == 0)
+        {
+            return null;
+        }
+        final String ifname = options.interfaceName();
+        return "afpacket: " + ifname + " delivered " + (oversize + truncated) + " frames too large for the "
+            + pool.bufferSize() + "-byte packet buffers (" + truncated + " cut short by the ring): these are"
+            + " GRO/LRO/TSO/GSO super-frames, or frames above the stack's MTU " + mtu + "; disable offloads with"
+            + " `ethtool -K " + ifname + " gro off lro off tso off gso off`";
+    }
+
+    /** Every counter of the driver, for logs. */
+    public String describeStatistics()
+    {
+        return "rx_packets=" + stats.getLong(AfPacketNative.STAT_RX_PACKETS)
+            + " rx_bytes=" + stats.getLong(AfPacketNative.STAT_RX_BYTES)
+            + " rx_oversize=" + rxOversize()
+            + " rx_truncated=" + rxTruncated()
+            + " rx_kernel_drops=" + rxKernelDrops()
+            + " rx_freezes=" + stats.getLong(AfPacketNative.STAT_RX_FREEZES)
+            + " rx_bad_slots=" + stats.getLong(AfPacketNative.STAT_RX_BAD_SLOTS)
+            + " tx_packets=" + stats.getLong(AfPacketNative.STAT_TX_PACKETS)
+            + " tx_bytes=" + stats.getLong(AfPacketNative.STAT_TX_BYTES)
+            + " tx_refused=" + txRefused()
+            + " tx_dropped=" + stats.getLong(AfPacketNative.STAT_TX_DROPPED)
+            + " errors=" + stats.getLong(AfPacketNative.STAT_ERRORS)
+            + " last_errno=" + lastErrno();
+    }
+
+    /**
+     * Closes the socket and unmaps the ring. The driver holds no pool buffer between calls (it copies), so the
+     * pool has every buffer the link was given back. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        final long h;
+        synchronized (wakeLock)
+        {
+            h = handle;
+            handle = 0;
+        }
+        if (h != 0)
+        {
+            readCounters();
+            AfPacketNative.close(h);
+            rxBurst = null;
+            txBurst = null;
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return name + "{mac=" + MacAddress.toString(options.macAddress()) + ", mtu=" + mtu + ", ring="
+            + AfPacketErrors.bytes(ringBytes) + (handle == 0 ? ", closed" : "") + '}';
+    }
+
+    private long openHandle(final int queue)
+    {
+        final long h = handle;
+        if (h == 0)
+        {
+            throw AfPacketErrors.closed(options.interfaceName());
+        }
+        if (queue != 0)
+        {
+            throw new IllegalArgumentException(name + " has one queue, 0; asked for " + queue);
+        }
+        return h;
+    }
+
+    private static long descriptorsOf(final PacketBurst burst)
+    {
+        final long address = AfPacketNative.address(burst.descriptors());
+        if (address <= 0)
+        {
+            throw new IllegalArgumentException("a burst's descriptors must be a direct buffer");
+        }
+        return address;
+    }
+
+    /** Copies the driver's counters into the link's: a handful of loads, no system call. */
+    private void readCounters()
+    {
+        final ByteBuffer s = stats;
+        final LinkCounters c = counters;
+        c.rxPackets = s.getLong(AfPacketNative.STAT_RX_PACKETS);
+        c.rxBytes = s.getLong(AfPacketNative.STAT_RX_BYTES);
+        c.rxDropped = s.getLong(AfPacketNative.STAT_RX_OVERSIZE) + s.getLong(AfPacketNative.STAT_RX_TRUNCATED)
+            + s.getLong(AfPacketNative.STAT_RX_KERNEL_DROPS);
+        c.txPackets = s.getLong(AfPacketNative.STAT_TX_PACKETS);
+        c.txBytes = s.getLong(AfPacketNative.STAT_TX_BYTES);
+        c.txDropped = s.getLong(AfPacketNative.STAT_TX_DROPPED) + s.getLong(AfPacketNative.STAT_TX_REFUSED);
+        c.errors = s.getLong(AfPacketNative.STAT_ERRORS) + s.getLong(AfPacketNative.STAT_RX_BAD_SLOTS);
+    }
+}

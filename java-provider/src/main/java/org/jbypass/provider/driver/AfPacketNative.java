@@ -1,0 +1,118 @@
+package org.jbypass.provider.driver;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The natives of the afpacket driver ({@code native/src/jbp_afpacket_jni.c}, registered by {@code JNI_OnLoad}).
+ *
+ * <p>Every native returns a count or {@code -errno} and throws nothing; {@link AfPacketLink} turns errors into
+ * {@link DriverException}s. Handles and memory addresses are {@code long}s. The hot natives ({@link #receive},
+ * {@link #transmit}) take only primitives: a burst's descriptor address is taken once per burst object with
+ * {@link #address}.
+ */
+final class AfPacketNative
+{
+    // Open flags (jbp_afpacket.h).
+    static final int FLAG_PROMISCUOUS = 1;
+    static final int FLAG_QDISC_BYPASS = 1 << 1;
+
+    // Steps of open that can fail (enum jbp_afp_step).
+    static final int STEP_NONE = 0;
+    static final int STEP_ARGUMENTS = 1;
+    static final int STEP_SOCKET = 2;
+    static final int STEP_INTERFACE = 3;
+    static final int STEP_LINK_TYPE = 4;
+    static final int STEP_LINK_DOWN = 5;
+    static final int STEP_MTU = 6;
+    static final int STEP_MAC = 7;
+    static final int STEP_RX_RING = 8;
+    static final int STEP_TX_SETUP = 9;
+    static final int STEP_BIND = 10;
+    static final int STEP_MEMBERSHIP = 11;
+    static final int STEP_EVENTFD = 12;
+
+    // Indices of the long[] that open fills (jbp_afpacket_jni.c).
+    static final int INFO_FAILED_STEP = 0;
+    static final int INFO_IFINDEX = 1;
+    static final int INFO_NETDEV_MTU = 2;
+    static final int INFO_MTU = 3;
+    static final int INFO_IFFLAGS = 4;
+    static final int INFO_LINK_TYPE = 5;
+    static final int INFO_NETDEV_MAC = 6;
+    static final int INFO_RX_RING_BYTES = 7;
+    static final int INFO_LENGTH = 8;
+
+    // Byte offsets of the u64 counters of struct jbp_afpacket_stats.
+    static final int STAT_RX_PACKETS = 0;
+    static final int STAT_RX_BYTES = 8;
+    static final int STAT_RX_OVERSIZE = 16;
+    static final int STAT_RX_TRUNCATED = 24;
+    static final int STAT_RX_KERNEL_DROPS = 32;
+    static final int STAT_RX_FREEZES = 40;
+    static final int STAT_RX_BAD_SLOTS = 48;
+    static final int STAT_TX_PACKETS = 56;
+    static final int STAT_TX_BYTES = 64;
+    static final int STAT_TX_REFUSED = 72;
+    static final int STAT_TX_DROPPED = 80;
+    static final int STAT_ERRORS = 88;
+    static final int STAT_LAST_ERRNO = 96;
+    static final int STATS_WORDS = 13;
+
+    static
+    {
+        NativeLibrary.load();
+        if (statsWords() != STATS_WORDS || infoLength() != INFO_LENGTH)
+        {
+            throw new UnsatisfiedLinkError("jbypass: libjbypass.so does not match the Java classes (afpacket stats "
+                + statsWords() + " words, info " + infoLength() + "): rebuild both with `mvn package`");
+        }
+    }
+
+    private AfPacketNative()
+    {
+    }
+
+    /** Forces the library to load (and the layouts to be checked) without doing anything else. */
+    static void ensureLoaded()
+    {
+        // The static initializer did the work.
+    }
+
+    /**
+     * Opens the driver on a netdev.
+     *
+     * @param info out: at least {@link #INFO_LENGTH} values, filled on success and, as far as open got, on failure
+     * @return a handle (positive), or -errno with {@code info[INFO_FAILED_STEP]} naming the step that failed
+     */
+    static native long open(String interfaceName, ByteBuffer pool, int bufferSize, int bufferCount, int blockSize,
+        int blockCount, int blockTimeoutMillis, int txQueueSize, int mtu, long mac, int flags, ByteBuffer stats,
+        long[] info);
+
+    /** Fills an armed burst; returns the number of frames. */
+    static native int receive(long handle, long descriptors, int capacity);
+
+    /** Transmits slots 0..count-1; returns how many were accepted. */
+    static native int transmit(long handle, long descriptors, int count);
+
+    /** Blocks until frames may be ready, a wakeup, a signal or the timeout; 1 when frames are ready, else 0. */
+    static native int await(long handle, long timeoutNanos);
+
+    /** Makes a concurrent or the next {@link #await} return; any thread. */
+    static native int wakeup(long handle);
+
+    /** Adds the kernel's drop counters (PACKET_STATISTICS) to the stats. */
+    static native int refreshStatistics(long handle);
+
+    /** Closes the socket, unmaps the ring and frees the handle. */
+    static native int close(long handle);
+
+    /** The address of a direct buffer, or -EINVAL. */
+    static native long address(ByteBuffer buffer);
+
+    /** strerror(3) of an errno (positive or negative). */
+    static native String errorMessage(int errno);
+
+    static native int statsWords();
+
+    static native int infoLength();
+}

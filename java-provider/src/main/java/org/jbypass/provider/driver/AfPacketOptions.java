@@ -1,0 +1,345 @@
+package org.jbypass.provider.driver;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * How an {@link AfPacketLink} is opened: immutable, validated when built. Each option corresponds to a key of
+ * the interface's configuration ({@code interface.NAME.KEY}); error messages name the key.
+ *
+ * <table>
+ *   <caption>Options</caption>
+ *   <tr><th>option</th><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@link #interfaceName()}</td><td>NAME</td><td>(required)</td><td>the Linux netdev</td></tr>
+ *   <tr><td>{@link #macAddress()}</td><td>mac</td><td>random, locally administered</td>
+ *       <td>the stack's MAC: never the netdev's own</td></tr>
+ *   <tr><td>{@link #mtu()}</td><td>mtu</td><td>0: the netdev's</td><td>the stack's MTU, at most the netdev's</td></tr>
+ *   <tr><td>{@link #rxQueueSize()}</td><td>rx-queue-size</td><td>{@value #DEFAULT_RX_QUEUE_SIZE}</td>
+ *       <td>full-size frames the receive ring holds at least</td></tr>
+ *   <tr><td>{@link #rxBlockSize()}</td><td>rx-block-size</td><td>{@value #DEFAULT_RX_BLOCK_SIZE}</td>
+ *       <td>bytes of one TPACKET_V3 block: a power of two, 4 KiB to 4 MiB</td></tr>
+ *   <tr><td>{@link #rxBlockTimeoutMillis()}</td><td>rx-block-timeout-ms</td>
+ *       <td>{@value #DEFAULT_RX_BLOCK_TIMEOUT_MILLIS}</td><td>how long a partly filled block waits</td></tr>
+ *   <tr><td>{@link #txQueueSize()}</td><td>tx-queue-size</td><td>{@value #DEFAULT_TX_QUEUE_SIZE}</td>
+ *       <td>frames that may wait in the kernel before transmit refuses more</td></tr>
+ *   <tr><td>{@link #promiscuous()}</td><td>promiscuous</td><td>false</td>
+ *       <td>promiscuous mode instead of a unicast filter entry for the stack's MAC</td></tr>
+ *   <tr><td>{@link #qdiscBypass()}</td><td>qdisc-bypass</td><td>false</td>
+ *       <td>PACKET_QDISC_BYPASS: skip the netdev's qdisc</td></tr>
+ * </table>
+ *
+ * <h2>The stack's MAC</h2>
+ * The stack has a MAC of its own on the shared netdev. Were it the netdev's MAC, the Linux kernel would take the
+ * stack's frames as its own: it would answer TCP segments meant for the stack with resets, and ARP for the
+ * stack's address could be answered by either. So the default is a random locally administered unicast address
+ * (IEEE 802 bit "U/L" set, as Linux's random MACs), and the netdev's own MAC is refused when the link opens.
+ *
+ * <h2>Latency of the receive ring</h2>
+ * TPACKET_V3 hands frames to user space a block at a time: when a block is full, or when it has waited
+ * {@link #rxBlockTimeoutMillis()} (at least 1 ms, the kernel's unit) with frames in it. At low packet rates a frame
+ * can therefore wait up to that long in the ring; at high rates blocks fill first and the timeout plays no part.
+ * Smaller blocks fill sooner.
+ */
+public final class AfPacketOptions
+{
+    public static final int DEFAULT_RX_QUEUE_SIZE = 4096;
+    public static final int DEFAULT_RX_BLOCK_SIZE = 64 * 1024;
+    public static final int DEFAULT_RX_BLOCK_TIMEOUT_MILLIS = 1;
+    public static final int DEFAULT_TX_QUEUE_SIZE = 1024;
+
+    /** Linux's IFNAMSIZ, 16, less the terminating NUL. */
+    public static final int MAX_INTERFACE_NAME_BYTES = 15;
+    public static final int MIN_RX_BLOCK_SIZE = 4096;
+    public static final int MAX_RX_BLOCK_SIZE = 4 << 20;
+    public static final int MAX_RX_BLOCK_TIMEOUT_MILLIS = 1000;
+    public static final int MAX_RX_QUEUE_SIZE = 1 << 20;
+    public static final int MAX_TX_QUEUE_SIZE = 65536;
+    /** The smallest MTU of an IPv4 link (RFC 791: every host must accept a 68-byte datagram unfragmented). */
+    public static final int MIN_MTU = 68;
+    public static final int MAX_MTU = 65535;
+
+    private final String interfaceName;
+    private final long macAddress;
+    private final int mtu;
+    private final int rxQueueSize;
+    private final int rxBlockSize;
+    private final int rxBlockTimeoutMillis;
+    private final int txQueueSize;
+    private final boolean promiscuous;
+    private final boolean qdiscBypass;
+
+    private AfPacketOptions(final Builder b)
+    {
+        this.interfaceName = b.interfaceName;
+        this.macAddress = b.macAddress;
+        this.mtu = b.mtu;
+        this.rxQueueSize = b.rxQueueSize;
+        this.rxBlockSize = b.rxBlockSize;
+        this.rxBlockTimeoutMillis = b.rxBlockTimeoutMillis;
+        this.txQueueSize = b.txQueueSize;
+        this.promiscuous = b.promiscuous;
+        this.qdiscBypass = b.qdiscBypass;
+    }
+
+    /** Options for a netdev, every other option at its default (a fresh random MAC). */
+    public static AfPacketOptions of(final String interfaceName)
+    {
+        return builder(interfaceName).build();
+    }
+
+    /**
+     * A builder for a netdev's options.
+     *
+     * @throws IllegalArgumentException if the name is not a valid Linux interface name
+     */
+    public static Builder builder(final String interfaceName)
+    {
+        return new Builder(interfaceName);
+    }
+
+    /** A builder holding these options, to derive others from. */
+    public Builder toBuilder()
+    {
+        final Builder b = new Builder(interfaceName);
+        b.macAddress = macAddress;
+        b.mtu = mtu;
+        b.rxQueueSize = rxQueueSize;
+        b.rxBlockSize = rxBlockSize;
+        b.rxBlockTimeoutMillis = rxBlockTimeoutMillis;
+        b.txQueueSize = txQueueSize;
+        b.promiscuous = promiscuous;
+        b.qdiscBypass = qdiscBypass;
+        return b;
+    }
+
+    /** The Linux netdev, e.g. "jbp0". */
+    public String interfaceName()
+    {
+        return interfaceName;
+    }
+
+    /** The stack's MAC address, in the low 48 bits. */
+    public long macAddress()
+    {
+        return macAddress;
+    }
+
+    /** The stack's MTU, or 0 for the netdev's. */
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /** How many full-size frames the receive ring holds at least. */
+    public int rxQueueSize()
+    {
+        return rxQueueSize;
+    }
+
+    /** The size of one receive block in bytes. */
+    public int rxBlockSize()
+    {
+        return rxBlockSize;
+    }
+
+    /** How long the kernel keeps a partly filled block before handing it over. */
+    public int rxBlockTimeoutMillis()
+    {
+        return rxBlockTimeoutMillis;
+    }
+
+    /** How many frames may wait in the kernel for transmission before transmit refuses more. */
+    public int txQueueSize()
+    {
+        return txQueueSize;
+    }
+
+    /** Whether the netdev is put in promiscuous mode rather than given a unicast filter entry. */
+    public boolean promiscuous()
+    {
+        return promiscuous;
+    }
+
+    /** Whether frames bypass the netdev's qdisc (PACKET_QDISC_BYPASS). */
+    public boolean qdiscBypass()
+    {
+        return qdiscBypass;
+    }
+
+    /** The configuration key of an option, for messages: {@code interface.jbp0.rx-queue-size}. */
+    public String key(final String option)
+    {
+        return "interface." + interfaceName + "." + option;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "AfPacketOptions{interface=" + interfaceName + ", mac=" + MacAddress.toString(macAddress)
+            + ", mtu=" + (mtu == 0 ? "netdev" : Integer.toString(mtu)) + ", rx-queue-size=" + rxQueueSize
+            + ", rx-block-size=" + rxBlockSize + ", rx-block-timeout-ms=" + rxBlockTimeoutMillis
+            + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass
+            + '}';
+    }
+
+    /** Builds {@link AfPacketOptions}; each setter checks its value and names the option when it is wrong. */
+    public static final class Builder
+    {
+        private final String interfaceName;
+        private long macAddress;
+        private int mtu;
+        private int rxQueueSize = DEFAULT_RX_QUEUE_SIZE;
+        private int rxBlockSize = DEFAULT_RX_BLOCK_SIZE;
+        private int rxBlockTimeoutMillis = DEFAULT_RX_BLOCK_TIMEOUT_MILLIS;
+        private int txQueueSize = DEFAULT_TX_QUEUE_SIZE;
+        private boolean promiscuous;
+        private boolean qdiscBypass;
+
+        private Builder(final String interfaceName)
+        {
+            checkInterfaceName(interfaceName);
+            this.interfaceName = interfaceName;
+            this.macAddress = MacAddress.randomLocal(ThreadLocalRandom.current().nextLong());
+        }
+
+        /** The stack's MAC: unicast and not all zeros (the netdev's own is refused at open). */
+        public Builder macAddress(final long mac)
+        {
+            if ((mac & ~MacAddress.BROADCAST) != 0)
+            {
+                throw invalid("mac", MacAddress.toString(mac) + " has more than 48 bits");
+            }
+            if (mac == MacAddress.ZERO || MacAddress.isMulticast(mac))
+            {
+                throw invalid("mac", MacAddress.toString(mac) + " is not a unicast address");
+            }
+            this.macAddress = mac;
+            return this;
+        }
+
+        /** The stack's MAC as text, "02:00:5e:10:00:01". */
+        public Builder macAddress(final String mac)
+        {
+            final long value;
+            try
+            {
+                value = MacAddress.parse(mac);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw invalid("mac", e.getMessage());
+            }
+            return macAddress(value);
+        }
+
+        /** The stack's MTU, {@value #MIN_MTU} to {@value #MAX_MTU}, or 0 for the netdev's. */
+        public Builder mtu(final int mtu)
+        {
+            if (mtu != 0 && (mtu < MIN_MTU || mtu > MAX_MTU))
+            {
+                throw invalid("mtu", mtu + " is outside " + MIN_MTU + ".." + MAX_MTU + " (0: the netdev's)");
+            }
+            this.mtu = mtu;
+            return this;
+        }
+
+        /** Full-size frames the receive ring holds at least, 1 to {@value #MAX_RX_QUEUE_SIZE}. */
+        public Builder rxQueueSize(final int frames)
+        {
+            if (frames < 1 || frames > MAX_RX_QUEUE_SIZE)
+            {
+                throw invalid("rx-queue-size", frames + " is outside 1.." + MAX_RX_QUEUE_SIZE);
+            }
+            this.rxQueueSize = frames;
+            return this;
+        }
+
+        /** Bytes of one receive block: a power of two from 4 KiB to 4 MiB. */
+        public Builder rxBlockSize(final int bytes)
+        {
+            if (bytes < MIN_RX_BLOCK_SIZE || bytes > MAX_RX_BLOCK_SIZE || Integer.bitCount(bytes) != 1)
+            {
+                throw invalid("rx-block-size", bytes + " is not a power of two from " + MIN_RX_BLOCK_SIZE + " to "
+                    + MAX_RX_BLOCK_SIZE);
+            }
+            this.rxBlockSize = bytes;
+            return this;
+        }
+
+        /** How long a partly filled block waits before the kernel hands it over, 1 to 1000 ms. */
+        public Builder rxBlockTimeoutMillis(final int millis)
+        {
+            if (millis < 1 || millis > MAX_RX_BLOCK_TIMEOUT_MILLIS)
+            {
+                throw invalid("rx-block-timeout-ms", millis + " is outside 1.." + MAX_RX_BLOCK_TIMEOUT_MILLIS);
+            }
+            this.rxBlockTimeoutMillis = millis;
+            return this;
+        }
+
+        /** Frames that may wait in the kernel for transmission, 1 to {@value #MAX_TX_QUEUE_SIZE}. */
+        public Builder txQueueSize(final int frames)
+        {
+            if (frames < 1 || frames > MAX_TX_QUEUE_SIZE)
+            {
+                throw invalid("tx-queue-size", frames + " is outside 1.." + MAX_TX_QUEUE_SIZE);
+            }
+            this.txQueueSize = frames;
+            return this;
+        }
+
+        /** Promiscuous mode instead of a unicast filter entry for the stack's MAC. */
+        public Builder promiscuous(final boolean promiscuous)
+        {
+            this.promiscuous = promiscuous;
+            return this;
+        }
+
+        /** PACKET_QDISC_BYPASS: frames skip the qdisc; a busy device queue refuses them instead of queueing. */
+        public Builder qdiscBypass(final boolean bypass)
+        {
+            this.qdiscBypass = bypass;
+            return this;
+        }
+
+        public AfPacketOptions build()
+        {
+            return new AfPacketOptions(this);
+        }
+
+        private IllegalArgumentException invalid(final String option, final String why)
+        {
+            return new IllegalArgumentException("interface." + interfaceName + "." + option + ": " + why);
+        }
+    }
+
+    /** Linux's dev_valid_name(): 1 to 15 bytes, not "." or "..", no '/', ':' or white space. */
+    private static void checkInterfaceName(final String name)
+    {
+        if (name == null || name.isEmpty())
+        {
+            throw new IllegalArgumentException("interface name: missing");
+        }
+        final int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_INTERFACE_NAME_BYTES)
+        {
+            throw new IllegalArgumentException("interface name: '" + name + "' is " + bytes + " bytes, Linux allows "
+                + MAX_INTERFACE_NAME_BYTES);
+        }
+        if (name.equals(".") || name.equals(".."))
+        {
+            throw new IllegalArgumentException("interface name: '" + name + "' is not a valid interface name");
+        }
+        for (int i = 0; i < name.length(); i++)
+        {
+            final char c = name.charAt(i);
+            if (c == '/' || c == ':' || Character.isWhitespace(c) || Character.isISOControl(c))
+            {
+                throw new IllegalArgumentException("interface name: '" + name + "' contains '" + c
+                    + "', which Linux does not allow");
+            }
+        }
+    }
+}

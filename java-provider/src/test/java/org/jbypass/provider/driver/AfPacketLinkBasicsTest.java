@@ -1,0 +1,93 @@
+package org.jbypass.provider.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.PacketBurst;
+import org.junit.jupiter.api.Test;
+
+/** What an AfPacketLink does that needs no root. */
+class AfPacketLinkBasicsTest
+{
+    @Test
+    void shouldSayThatAnInterfaceIsMissing()
+    {
+        // The interface is looked up with an unprivileged socket before AF_PACKET, so this holds without root too.
+        final String name = String.format("jbpnone%06x", ProcessHandle.current().pid() & 0xFFFFFF);
+        final PacketPool pool = new PacketPool(64, 2048);
+        final DriverException e =
+            assertThrows(DriverException.class, () -> AfPacketLink.open(AfPacketOptions.of(name), pool));
+        assertEquals("afpacket: no interface named " + name + " (see `ip link`)", e.getMessage());
+        assertEquals(19, e.errno());
+        assertEquals(0, pool.inUse());
+    }
+
+    @Test
+    void shouldRefuseBlocksSmallerThanABuffer()
+    {
+        final PacketPool pool = new PacketPool(16, 9024);
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketLink.open(AfPacketOptions.builder("jbp0").rxBlockSize(8192).build(), pool));
+        assertEquals("interface.jbp0.rx-block-size: 8192 bytes cannot hold a frame of the 9024-byte packet buffers;"
+            + " use 16384 or more", e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseRingsAboveOneGibibyte()
+    {
+        final PacketPool pool = new PacketPool(16, 2048);
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketLink.open(AfPacketOptions.builder("jbp0").rxQueueSize(1 << 20).build(), pool));
+        assertEquals("interface.jbp0.rx-queue-size: 1048576 frames of 2048 bytes need a receive ring of 2 GiB, more"
+            + " than the 1 GiB allowed", e.getMessage());
+    }
+
+    @Test
+    void shouldFreeAcceptedFramesAndMoveRefusedOnesToTheFront()
+    {
+        final PacketPool pool = new PacketPool(16, 2048);
+        final PacketBurst burst = new PacketBurst(8);
+        final int[] buffers = new int[5];
+        for (int i = 0; i < buffers.length; i++)
+        {
+            buffers[i] = pool.allocate();
+            burst.add(buffers[i], 100 + i, i);
+        }
+        AfPacketLink.settle(pool, burst, 2);
+
+        assertEquals(3, burst.count());
+        assertEquals(3, pool.inUse());
+        assertTrue(pool.isFree(buffers[0]) && pool.isFree(buffers[1]));
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals(buffers[2 + i], burst.buffer(i));
+            assertEquals(102 + i, burst.length(i));
+            assertEquals(2 + i, burst.flags(i));
+        }
+
+        AfPacketLink.settle(pool, burst, 0);
+        assertEquals(3, burst.count());
+        assertEquals(buffers[2], burst.buffer(0));
+        assertEquals(3, pool.inUse());
+
+        AfPacketLink.settle(pool, burst, 3);
+        assertEquals(0, burst.count());
+        assertEquals(0, pool.inUse());
+    }
+
+    @Test
+    void shouldNotFreeABufferOutsideThePool()
+    {
+        // The driver drops a descriptor naming a buffer outside the pool; settling must not "free" it.
+        final PacketPool pool = new PacketPool(4, 2048);
+        final PacketBurst burst = new PacketBurst(2);
+        final int good = pool.allocate();
+        burst.add(99, 60, 0);
+        burst.add(good, 60, 0);
+        AfPacketLink.settle(pool, burst, 2);
+        assertEquals(0, pool.inUse());
+        assertEquals(0, burst.count());
+    }
+}

@@ -1,0 +1,480 @@
+package org.jbypass.provider.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.wire.MacAddress;
+import org.jbypass.provider.testing.Host;
+import org.jbypass.provider.testing.VethPair;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two AfPacketLinks on the two ends of a veth pair: frames, bursts, counters, errors, waiting. Needs root.
+ */
+class AfPacketLinkTest
+{
+    /** IEEE 802 local experimental EtherType 1: no host protocol handles it. */
+    private static final int TEST_ETHERTYPE = 0x88B5;
+    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    @BeforeAll
+    static void needsRoot()
+    {
+        Host.assumeNetworkAdmin();
+    }
+
+    @Test
+    void shouldExchangeBurstsBothWays() throws Exception
+    {
+        final PacketPool poolA = new PacketPool(512, 2048);
+        final PacketPool poolB = new PacketPool(512, 2048);
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), poolA);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.of(veth.b()), poolB))
+        {
+            assertEquals(1500, a.mtu());
+            assertEquals(1500, a.netdevMtu());
+            assertEquals(LinkCapabilities.RX_L4_CHECKSUM, a.capabilities());
+            assertEquals("afpacket:" + veth.a(), a.name());
+            assertTrue(MacAddress.isLocallyAdministered(a.macAddress()));
+            assertTrue(a.macAddress() != a.netdevMacAddress(), "the stack's MAC is not the netdev's");
+
+            final List<byte[]> aToB = frames(new SplittableRandom(1), 600);
+            send(a, aToB);
+            expect(b, aToB, 64);
+            final List<byte[]> bToA = frames(new SplittableRandom(2), 600);
+            send(b, bToA);
+            expect(a, bToA, 64);
+
+            assertEquals(600, a.counters().txPackets);
+            assertEquals(totalBytes(aToB), a.counters().txBytes);
+            assertEquals(600, b.counters().rxPackets);
+            assertEquals(totalBytes(aToB), b.counters().rxBytes);
+            assertEquals(600, a.counters().rxPackets, "a must not receive its own frames");
+            assertEquals(600, b.counters().txPackets);
+            b.refreshKernelStatistics();
+            assertEquals(0, b.counters().rxDropped + b.counters().txDropped + b.counters().errors,
+                b.describeStatistics());
+            assertNull(b.offloadHint());
+        }
+        assertEquals(0, poolA.inUse());
+        assertEquals(0, poolB.inUse());
+    }
+
+    @Test
+    void shouldFillOnlyArmedSlotsAndKeepTheRestForLater() throws Exception
+    {
+        final PacketPool poolA = new PacketPool(256, 2048);
+        final PacketPool poolB = new PacketPool(256, 2048);
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), poolA);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.of(veth.b()), poolB))
+        {
+            final List<byte[]> sent = frames(new SplittableRandom(3), 40);
+            send(a, sent);
+            // Three armed slots at a time in a burst of eight: each receive fills at most the armed three, in the
+            // armed buffers, and leaves the unarmed slots alone; the frames that did not fit come with the next.
+            final PacketBurst burst = new PacketBurst(8);
+            final int[] armed = new int[3];
+            int received = 0;
+            final long deadline = System.nanoTime() + DEADLINE_NANOS;
+            while (received < sent.size() && System.nanoTime() < deadline)
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    armed[i] = poolB.allocate();
+                    burst.set(i, armed[i], 0, 0);
+                }
+                final int n = b.receive(0, burst);
+                assertTrue(n <= 3, "filled " + n + " slots with 3 armed");
+                assertEquals(n, burst.count());
+                for (int i = 0; i < 3; i++)
+                {
+                    assertEquals(armed[i], burst.buffer(i), "the driver copies into the armed buffer");
+                }
+                for (int i = 3; i < 8; i++)
+                {
+                    assertEquals(PacketPool.NO_BUFFER, burst.buffer(i));
+                    assertEquals(0, burst.length(i));
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    assertArrayEquals(sent.get(received), read(poolB, burst.buffer(i), burst.length(i)),
+                        "frame " + received);
+                    received++;
+                }
+                burst.releaseAll(poolB);
+                if (n == 0)
+                {
+                    b.awaitReceive(TimeUnit.MILLISECONDS.toNanos(100));
+                }
+            }
+            assertEquals(sent.size(), received);
+        }
+        assertEquals(0, poolA.inUse());
+        assertEquals(0, poolB.inUse());
+    }
+
+    @Test
+    void shouldDropFramesTooLargeForTheBuffersAndSayWhy() throws Exception
+    {
+        final PacketPool jumbo = new PacketPool(64, 9024);
+        final PacketPool small = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(9000);
+             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), jumbo);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).mtu(1500).build(), small))
+        {
+            assertEquals(9000, a.mtu());
+            assertEquals(1500, b.mtu());
+            assertEquals(9000, b.netdevMtu());
+            final byte[] large = frame(new SplittableRandom(4), 0, 5000);
+            final byte[] normal = frame(new SplittableRandom(5), 1, 1000);
+            send(a, List.of(large, normal));
+            expect(b, List.of(normal), 8);
+            assertEquals(1, b.rxOversize());
+            assertEquals(1, b.counters().rxDropped);
+            final String hint = b.offloadHint();
+            assertNotNull(hint);
+            assertTrue(hint.contains("ethtool -K " + veth.b() + " gro off"), hint);
+        }
+        assertEquals(0, jumbo.inUse());
+        assertEquals(0, small.inUse());
+    }
+
+    @Test
+    void shouldSayWhenTheInterfaceIsDown()
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(1500))
+        {
+            veth.setUp(veth.a(), false);
+            final DriverException e = assertThrows(DriverException.class,
+                () -> AfPacketLink.open(AfPacketOptions.of(veth.a()), pool));
+            assertEquals("afpacket: " + veth.a() + " is down (bring it up: ip link set " + veth.a() + " up)",
+                e.getMessage());
+        }
+        assertEquals(0, pool.inUse());
+    }
+
+    @Test
+    void shouldRefuseTheNetdevsOwnMac() throws Exception
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(1500))
+        {
+            final long own = MacAddress.parse(Files.readString(Paths.get("/sys/class/net", veth.a(), "address")));
+            final DriverException e = assertThrows(DriverException.class,
+                () -> AfPacketLink.open(AfPacketOptions.builder(veth.a()).macAddress(own).build(), pool));
+            assertTrue(e.getMessage().startsWith("afpacket: the stack's MAC " + MacAddress.toString(own) + " is "
+                + veth.a() + "'s own address"), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldSayWhenBuffersCannotHoldTheMtu()
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(9000))
+        {
+            final DriverException e = assertThrows(DriverException.class,
+                () -> AfPacketLink.open(AfPacketOptions.of(veth.a()), pool));
+            assertTrue(e.getMessage().startsWith("afpacket: packet buffers of 2048 bytes cannot hold the frames of MTU"
+                + " 9000 on " + veth.a()), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldReleaseABlockedWaitOnWakeup() throws Exception
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink link = AfPacketLink.open(AfPacketOptions.of(veth.a()), pool))
+        {
+            final CountDownLatch waiting = new CountDownLatch(1);
+            final AtomicLong waited = new AtomicLong(-1);
+            final Thread poller = new Thread(() ->
+            {
+                waiting.countDown();
+                final long start = System.nanoTime();
+                link.awaitReceive(TimeUnit.SECONDS.toNanos(60));
+                waited.set(System.nanoTime() - start);
+            });
+            poller.start();
+            waiting.await();
+            // Before or during the wait, it does not matter: a wakeup is never lost.
+            link.wakeup();
+            poller.join(TimeUnit.SECONDS.toMillis(20));
+            assertFalse(poller.isAlive(), "the wait was not released");
+            assertTrue(waited.get() < TimeUnit.SECONDS.toNanos(20), waited + " ns");
+
+            // The wakeup was consumed: with nothing on the wire, the next wait lasts its timeout.
+            final long start = System.nanoTime();
+            link.awaitReceive(TimeUnit.MILLISECONDS.toNanos(50));
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(45));
+        }
+    }
+
+    @Test
+    void shouldReleaseABlockedWaitOnInterrupt() throws Exception
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink link = AfPacketLink.open(AfPacketOptions.of(veth.a()), pool))
+        {
+            for (int round = 0; round < 2; round++)
+            {
+                final CountDownLatch waiting = new CountDownLatch(1);
+                final AtomicBoolean interruptedAfter = new AtomicBoolean();
+                final Thread poller = new Thread(() ->
+                {
+                    waiting.countDown();
+                    link.awaitReceive(TimeUnit.SECONDS.toNanos(60));
+                    interruptedAfter.set(Thread.currentThread().isInterrupted());
+                });
+                poller.start();
+                waiting.await();
+                poller.interrupt();
+                poller.join(TimeUnit.SECONDS.toMillis(20));
+                assertFalse(poller.isAlive(), "round " + round + ": the interrupt did not release the wait");
+                assertTrue(interruptedAfter.get(), "the interrupt status must stay set");
+            }
+            // After interrupts, wakeup still works (the spent waker was replaced).
+            link.wakeup();
+            final long start = System.nanoTime();
+            link.awaitReceive(TimeUnit.SECONDS.toNanos(60));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20));
+        }
+    }
+
+    @Test
+    void shouldRefuseUseAfterClose()
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(1500))
+        {
+            final AfPacketLink link = AfPacketLink.open(AfPacketOptions.of(veth.a()), pool);
+            final PacketBurst burst = new PacketBurst(4);
+            burst.arm(pool);
+            assertEquals(0, link.receive(0, burst));
+            assertThrows(IllegalArgumentException.class, () -> link.receive(1, burst));
+            link.close();
+            link.close();
+            link.wakeup();
+            final IllegalStateException e = assertThrows(IllegalStateException.class, () -> link.receive(0, burst));
+            assertEquals("afpacket: the link on " + veth.a() + " is closed", e.getMessage());
+            assertThrows(IllegalStateException.class, () -> link.transmit(0, burst));
+            assertThrows(IllegalStateException.class, () -> link.awaitReceive(1));
+            burst.releaseAll(pool);
+        }
+        assertEquals(0, pool.inUse());
+    }
+
+    /**
+     * The steady state of receive and transmit allocates nothing on the Java heap (the cost is asserted on the
+     * thread's own allocation counter, which the JIT's compiler threads do not touch).
+     */
+    @Test
+    void shouldNotAllocatePerBurst() throws Exception
+    {
+        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+            "needs HotSpot's per-thread allocation counter");
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+            "thread allocation accounting is off");
+        final PacketPool poolA = new PacketPool(256, 2048);
+        final PacketPool poolB = new PacketPool(256, 2048);
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), poolA);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.of(veth.b()), poolB))
+        {
+            final PacketBurst tx = new PacketBurst(32);
+            final PacketBurst rx = new PacketBurst(32);
+            final byte[] template = frame(new SplittableRandom(6), 0, 200);
+            pingPong(a, b, tx, rx, poolA, poolB, template, 1_000); // warm up
+            // The JIT still settles for a while (tiering, OSR) and may allocate in the thread once or twice; an
+            // allocation per burst shows in every window, so the steady state is a window with none at all.
+            final long thread = Thread.currentThread().getId();
+            final List<Long> windows = new ArrayList<>();
+            for (int window = 0; window < 6; window++)
+            {
+                final long before = threads.getThreadAllocatedBytes(thread);
+                pingPong(a, b, tx, rx, poolA, poolB, template, 500);
+                final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+                windows.add(allocated);
+                if (allocated == 0)
+                {
+                    break;
+                }
+            }
+            assertEquals(0L, windows.get(windows.size() - 1),
+                "bytes allocated per window of 500 transmit/receive rounds: " + windows);
+            rx.releaseAll(poolB);
+        }
+        assertEquals(0, poolA.inUse());
+        assertEquals(0, poolB.inUse());
+    }
+
+    /** Sends 8 frames from a and receives them on b, `rounds` times, with nothing but the links' own calls. */
+    private static void pingPong(final AfPacketLink a, final AfPacketLink b, final PacketBurst tx,
+        final PacketBurst rx, final PacketPool poolA, final PacketPool poolB, final byte[] template,
+        final int rounds)
+    {
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                final int buffer = poolA.allocate();
+                poolA.memory().put(poolA.offset(buffer), template, 0, template.length);
+                tx.add(buffer, template.length, 0);
+            }
+            if (a.transmit(0, tx) != 8)
+            {
+                throw new AssertionError("transmit refused frames");
+            }
+            int received = 0;
+            final long deadline = System.nanoTime() + DEADLINE_NANOS;
+            while (received < 8)
+            {
+                rx.arm(poolB);
+                final int n = b.receive(0, rx);
+                received += n;
+                if (n == 0)
+                {
+                    if (System.nanoTime() > deadline)
+                    {
+                        throw new AssertionError("frames lost");
+                    }
+                    b.awaitReceive(TimeUnit.MILLISECONDS.toNanos(100));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    /** Frames of 60 to 1514 bytes, broadcast, TEST_ETHERTYPE, with a sequence number and random payload. */
+    static List<byte[]> frames(final SplittableRandom random, final int count)
+    {
+        final List<byte[]> frames = new ArrayList<>(count);
+        for (int i = 0; i < count; i++)
+        {
+            frames.add(frame(random, i, 60 + random.nextInt(1514 - 60 + 1)));
+        }
+        return frames;
+    }
+
+    static byte[] frame(final SplittableRandom random, final int sequence, final int length)
+    {
+        final byte[] frame = new byte[length];
+        for (int i = 0; i < 6; i++)
+        {
+            frame[i] = (byte)0xFF;
+        }
+        frame[6] = 0x02;
+        frame[11] = 0x01;
+        frame[12] = (byte)(TEST_ETHERTYPE >>> 8);
+        frame[13] = (byte)TEST_ETHERTYPE;
+        frame[14] = (byte)(sequence >>> 24);
+        frame[15] = (byte)(sequence >>> 16);
+        frame[16] = (byte)(sequence >>> 8);
+        frame[17] = (byte)sequence;
+        for (int i = 18; i < length; i++)
+        {
+            frame[i] = (byte)random.nextInt(256);
+        }
+        return frame;
+    }
+
+    private static long totalBytes(final List<byte[]> frames)
+    {
+        return frames.stream().mapToLong(f -> f.length).sum();
+    }
+
+    /** Transmits frames in bursts of up to 32 from pool buffers; every one must be accepted. */
+    static void send(final AfPacketLink link, final List<byte[]> frames)
+    {
+        final PacketPool pool = link.pool();
+        final PacketBurst burst = new PacketBurst(32);
+        int next = 0;
+        while (next < frames.size())
+        {
+            while (!burst.isFull() && next < frames.size())
+            {
+                final byte[] frame = frames.get(next++);
+                final int buffer = pool.allocate();
+                pool.memory().put(pool.offset(buffer), frame, 0, frame.length);
+                burst.add(buffer, frame.length, 0);
+            }
+            final int count = burst.count();
+            assertEquals(count, link.transmit(0, burst), "a veth takes every frame");
+            assertEquals(0, burst.count(), "nothing was refused");
+        }
+    }
+
+    /**
+     * Receives until the expected frames came, in order and intact, as the stack would: arm, receive, take each
+     * frame's buffer from its slot, and free it when done.
+     */
+    static void expect(final AfPacketLink link, final List<byte[]> expected, final int burstSize)
+    {
+        final PacketPool pool = link.pool();
+        final PacketBurst burst = new PacketBurst(burstSize);
+        int received = 0;
+        final long deadline = System.nanoTime() + DEADLINE_NANOS;
+        while (received < expected.size() && System.nanoTime() < deadline)
+        {
+            assertTrue(burst.arm(pool), "pool ran dry");
+            final int[] armed = new int[burstSize];
+            for (int i = 0; i < burstSize; i++)
+            {
+                armed[i] = burst.buffer(i);
+            }
+            final int n = link.receive(0, burst);
+            for (int i = 0; i < n; i++)
+            {
+                final int buffer = burst.buffer(i);
+                assertEquals(armed[i], buffer, "slot " + i + " keeps its armed buffer");
+                final byte[] frame = read(pool, buffer, burst.length(i));
+                assertArrayEquals(expected.get(received), frame, "frame " + received);
+                received++;
+                burst.set(i, PacketPool.NO_BUFFER, 0, 0);
+                pool.free(buffer);
+            }
+            if (n == 0)
+            {
+                link.awaitReceive(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+        burst.releaseAll(pool);
+        assertEquals(expected.size(), received, "frames received");
+    }
+
+    static byte[] read(final PacketPool pool, final int buffer, final int length)
+    {
+        final byte[] frame = new byte[length];
+        pool.memory().get(pool.offset(buffer), frame, 0, length);
+        return frame;
+    }
+}

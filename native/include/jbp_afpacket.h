@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The afpacket driver: a Linux netdev driven through an AF_PACKET socket, as a plain C API on an opaque handle.
+ *
+ * Receive uses a TPACKET_V3 ring (Documentation/networking/packet_mmap.rst): the kernel fills blocks of frames and
+ * hands a block over when it is full or when its retire timeout expires; each received frame is copied into the
+ * armed pool buffer of the next burst slot. Transmit sends a whole burst with one sendmmsg(2) whose iovecs point
+ * straight into pool memory; the kernel copies the frames during the call, so the buffers are free again when it
+ * returns. An idle caller blocks in ppoll(2) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
+ *
+ * Threads: one thread drives a handle (rx, tx, wait, refresh, close); jbp_afpacket_wakeup() may be called from
+ * any thread while the handle is open. Every function returns a count or -errno; nothing on the hot path logs,
+ * allocates or blocks.
+ */
+#ifndef JBP_AFPACKET_H
+#define JBP_AFPACKET_H
+
+#include <stdint.h>
+
+#include "jbp_burst.h"
+
+struct jbp_afpacket;
+
+/* Open flags. */
+#define JBP_AFP_PROMISCUOUS (1u << 0)  /* PACKET_MR_PROMISC instead of a PACKET_MR_UNICAST membership */
+#define JBP_AFP_QDISC_BYPASS (1u << 1) /* PACKET_QDISC_BYPASS: skip the qdisc, drops instead of queueing */
+
+/* Limits of the geometry accepted by jbp_afpacket_open(). */
+#define JBP_AFP_MIN_BLOCK_SIZE 4096u           /* one page; must be a power of two */
+#define JBP_AFP_MAX_BLOCK_SIZE (4u << 20)      /* the kernel's largest contiguous allocation for a block */
+#define JBP_AFP_MAX_RING_BYTES (1ull << 30)    /* 1 GiB of receive ring per handle */
+#define JBP_AFP_MAX_BLOCK_TIMEOUT_MS 1000u
+#define JBP_AFP_MAX_TX_QUEUE 65536u
+#define JBP_AFP_TX_BATCH 1024u                 /* frames per sendmmsg(2) call (UIO_MAXIOV) */
+
+/*
+ * Which step of jbp_afpacket_open() failed, so that the caller can say what to do about it. The errno alone is
+ * ambiguous: ENOMEM from PACKET_RX_RING means "ring too large", ENODEV from SIOCGIFINDEX means "no such interface".
+ */
+enum jbp_afp_step {
+    JBP_AFP_STEP_NONE = 0,
+    JBP_AFP_STEP_ARGUMENTS,  /* bad configuration (EINVAL) */
+    JBP_AFP_STEP_SOCKET,     /* socket(AF_PACKET): EPERM without CAP_NET_RAW */
+    JBP_AFP_STEP_INTERFACE,  /* SIOCGIFINDEX: ENODEV when there is no such interface */
+    JBP_AFP_STEP_LINK_TYPE,  /* not an Ethernet netdev (EPROTONOSUPPORT); info.link_type says what it is */
+    JBP_AFP_STEP_LINK_DOWN,  /* the netdev is administratively down (ENETDOWN) */
+    JBP_AFP_STEP_MTU,        /* the pool's buffers cannot hold a frame of the MTU (EMSGSIZE) */
+    JBP_AFP_STEP_MAC,        /* the stack's MAC is the netdev's own, or not unicast (EADDRINUSE, EINVAL) */
+    JBP_AFP_STEP_RX_RING,    /* PACKET_VERSION, PACKET_RX_RING or its mmap (ENOMEM: ring too large) */
+    JBP_AFP_STEP_TX_SETUP,   /* SO_SNDBUF, PACKET_QDISC_BYPASS */
+    JBP_AFP_STEP_BIND,       /* bind(2) to the interface */
+    JBP_AFP_STEP_MEMBERSHIP, /* PACKET_ADD_MEMBERSHIP (unicast address or promiscuous mode) */
+    JBP_AFP_STEP_EVENTFD,    /* eventfd(2) for wakeups (EMFILE) */
+    JBP_AFP_STEP_COUNT
+};
+
+struct jbp_afpacket_config {
+    const char *ifname;
+    /* The packet pool: buffer_count buffers of buffer_size bytes from pool_base. */
+    void *pool_base;
+    uint32_t buffer_size;
+    uint32_t buffer_count;
+    /* Receive ring: block_count blocks of block_size bytes, a block handed over after block_timeout_ms at most. */
+    uint32_t block_size;
+    uint32_t block_count;
+    uint32_t block_timeout_ms;
+    /* Transmit: how many frames may wait in the kernel (sizes SO_SNDBUF) before sends are refused. */
+    uint32_t tx_queue_size;
+    /* The largest IP datagram the stack sends and accepts; 0 for the netdev's MTU, else at most that. */
+    uint32_t mtu;
+    /* The stack's MAC, which the NIC is asked to accept (PACKET_MR_UNICAST). */
+    uint8_t mac[6];
+    uint32_t flags; /* JBP_AFP_* */
+    /* Where the driver keeps its counters; caller-owned memory that must outlive the handle. */
+    struct jbp_afpacket_stats *stats;
+};
+
+/* What open learned about the netdev, filled as far as open got (also on failure). */
+struct jbp_afpacket_info {
+    int32_t failed_step; /* enum jbp_afp_step, JBP_AFP_STEP_NONE on success */
+    int32_t ifindex;
+    int32_t netdev_mtu;
+    int32_t mtu;         /* the effective MTU: config.mtu, or the netdev's */
+    uint32_t ifflags;    /* IFF_* from SIOCGIFFLAGS */
+    int32_t link_type;   /* ARPHRD_* from SIOCGIFHWADDR */
+    uint8_t netdev_mac[6];
+    uint16_t reserved;
+    uint64_t rx_ring_bytes;
+};
+
+/*
+ * Counters, written only by the driving thread. The layout is shared with Java (AfPacketLink reads it from a
+ * direct ByteBuffer after every burst), so it is a flat array of u64 in the platform's byte order.
+ */
+struct jbp_afpacket_stats {
+    uint64_t rx_packets;      /* frames delivered into bursts */
+    uint64_t rx_bytes;
+    uint64_t rx_oversize;     /* dropped: longer than a pool buffer or than the MTU allows */
+    uint64_t rx_truncated;    /* dropped: cut short by the ring (tp_snaplen < tp_len), e.g. GRO super-frames */
+    uint64_t rx_kernel_drops; /* dropped by the kernel for want of ring space (PACKET_STATISTICS tp_drops) */
+    uint64_t rx_freezes;      /* times the kernel found the ring full (tp_freeze_q_cnt) */
+    uint64_t rx_bad_slots;    /* bursts cut short by a slot holding a buffer index outside the pool */
+    uint64_t tx_packets;      /* frames the kernel took */
+    uint64_t tx_bytes;
+    uint64_t tx_refused;      /* frames not accepted now (EAGAIN): left with the caller */
+    uint64_t tx_dropped;      /* frames accepted but dropped: bad descriptor, or an error from the kernel */
+    uint64_t errors;          /* failed system calls */
+    uint64_t last_errno;      /* the errno of the last failed system call */
+};
+
+#define JBP_AFP_STATS_WORDS (sizeof(struct jbp_afpacket_stats) / sizeof(uint64_t))
+_Static_assert(sizeof(struct jbp_afpacket_stats) == 13 * sizeof(uint64_t), "AfPacketStats mirrors this layout");
+
+/*
+ * Opens the driver on a netdev. Returns 0 and a handle in *out, or -errno with info->failed_step naming the step
+ * that failed; info (may be NULL) says what was learned about the netdev either way.
+ */
+int jbp_afpacket_open(const struct jbp_afpacket_config *config, struct jbp_afpacket **out,
+                      struct jbp_afpacket_info *info);
+
+/*
+ * Receives up to capacity frames into an armed burst: each frame is copied into the buffer of the next slot,
+ * whose length and flags are set; stops at the first slot holding JBP_NO_BUFFER. Returns the number of slots
+ * filled. Never blocks.
+ */
+int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity);
+
+/*
+ * Transmits slots 0..count-1 with one system call (per JBP_AFP_TX_BATCH frames). Returns how many frames, from
+ * slot 0, were accepted: sent, or dropped and counted (a malformed descriptor, an error for that frame). Frames
+ * from the returned index on were refused because the kernel's queue is full; they may be sent again later.
+ * The pool buffers of accepted frames are free again when this returns: the kernel copied them.
+ */
+int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count);
+
+/*
+ * Waits until received frames may be ready, jbp_afpacket_wakeup() is called, a signal arrives or timeout_ns
+ * passes. Returns 1 when frames are ready, 0 otherwise (timeout, wakeup, signal: spurious returns are allowed),
+ * or -errno.
+ */
+int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns);
+
+/* Makes a concurrent or the next jbp_afpacket_wait() return. Any thread. */
+int jbp_afpacket_wakeup(struct jbp_afpacket *h);
+
+/* Reads the kernel's drop counters (PACKET_STATISTICS) into the stats; 0 or -errno. */
+int jbp_afpacket_refresh_stats(struct jbp_afpacket *h);
+
+/* Closes the socket, unmaps the ring and frees the handle. */
+void jbp_afpacket_close(struct jbp_afpacket *h);
+
+/* A name for a step, for logs and tests. */
+const char *jbp_afpacket_step_name(int step);
+
+#endif

@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The afpacket driver (see jbp_afpacket.h for the API and its contracts).
+ *
+ * Kernel interfaces used, all documented in Documentation/networking/packet_mmap.rst and packet(7):
+ *   - TPACKET_V3 receive ring: blocks of variable-size frames; block_status goes TP_STATUS_KERNEL ->
+ *     TP_STATUS_USER when the kernel closes a block (full, or its retire timer fired), and back when we release it.
+ *   - sendmmsg(2) on the bound socket for transmit, with PACKET_QDISC_BYPASS optional.
+ *   - PACKET_ADD_MEMBERSHIP with PACKET_MR_UNICAST: dev_uc_add() on the netdev, so a NIC with a unicast filter
+ *     accepts the stack's MAC while the netdev keeps its own traffic (a NIC without one falls back to promiscuous
+ *     mode by itself); PACKET_MR_PROMISC when asked.
+ *   - PACKET_IGNORE_OUTGOING (Linux 4.20): our own transmissions are not looped back into our ring.
+ */
+#define _GNU_SOURCE /* sendmmsg(2), ppoll(2) */
+#include "jbp_afpacket.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ETH_HEADER 14u
+#define VLAN_TAG 4u
+#define RX_FRAME_SIZE 2048u /* tp_frame_size: unused by the V3 layout, but the kernel checks the geometry with it */
+
+struct jbp_afpacket {
+    /* Receive state, touched on every burst. */
+    uint8_t *ring;
+    uint32_t block_size;
+    uint32_t block_count;
+    uint32_t rx_block;   /* the block being read, or the one the kernel will hand over next */
+    uint32_t rx_left;    /* frames of rx_block not yet consumed; 0 when no block is open */
+    uint8_t *rx_frame;   /* the next frame of rx_block */
+    uint8_t *pool;
+    uint32_t buffer_size;
+    uint32_t buffer_count;
+    uint32_t max_tx_frame;
+    int fd;
+    struct jbp_afpacket_stats *stats;
+    /* Transmit batch: msg_hdr.msg_iov of each message points at its iovec once and for all. */
+    struct mmsghdr *msgs;
+    struct iovec *iovs;
+    /* Cold. */
+    int efd;
+    size_t ring_bytes;
+};
+
+static inline struct tpacket_block_desc *block_at(const struct jbp_afpacket *h, uint32_t index)
+{
+    return (struct tpacket_block_desc *)(h->ring + (size_t)index * h->block_size);
+}
+
+static void record_error(struct jbp_afpacket *h, int err)
+{
+    h->stats->errors++;
+    h->stats->last_errno = (uint64_t)err;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* open / close */
+
+static int fail(struct jbp_afpacket_info *info, int step, int err)
+{
+    info->failed_step = step;
+    return -err;
+}
+
+/* Reads what the netdev is (index, link type, MAC, flags, MTU) with an unprivileged socket, so that "no such
+ * interface" is reported as such even to a user who could not open an AF_PACKET socket. */
+static int query_netdev(const char *ifname, struct jbp_afpacket_info *info)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return fail(info, JBP_AFP_STEP_INTERFACE, errno);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, ifname, strlen(ifname));
+    int rc = 0;
+    if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+        rc = fail(info, JBP_AFP_STEP_INTERFACE, errno);
+        goto out;
+    }
+    info->ifindex = ifr.ifr_ifindex;
+    if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
+        rc = fail(info, JBP_AFP_STEP_INTERFACE, errno);
+        goto out;
+    }
+    info->link_type = ifr.ifr_hwaddr.sa_family;
+    memcpy(info->netdev_mac, ifr.ifr_hwaddr.sa_data, 6);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+        rc = fail(info, JBP_AFP_STEP_INTERFACE, errno);
+        goto out;
+    }
+    info->ifflags = (uint16_t)ifr.ifr_flags;
+    if (ioctl(s, SIOCGIFMTU, &ifr) < 0) {
+        rc = fail(info, JBP_AFP_STEP_INTERFACE, errno);
+        goto out;
+    }
+    info->netdev_mtu = ifr.ifr_mtu;
+out:
+    close(s);
+    return rc;
+}
+
+static int check_config(const struct jbp_afpacket_config *c)
+{
+    size_t name_length = c->ifname == NULL ? 0 : strnlen(c->ifname, IFNAMSIZ);
+    if (name_length == 0 || name_length >= IFNAMSIZ)
+        return -EINVAL;
+    if (c->pool_base == NULL || c->buffer_count == 0 || c->buffer_size < 128 || c->stats == NULL)
+        return -EINVAL;
+    if (c->block_size < JBP_AFP_MIN_BLOCK_SIZE || c->block_size > JBP_AFP_MAX_BLOCK_SIZE
+        || (c->block_size & (c->block_size - 1)) != 0)
+        return -EINVAL;
+    if (c->block_count < 2 || (uint64_t)c->block_size * c->block_count > JBP_AFP_MAX_RING_BYTES)
+        return -EINVAL;
+    if (c->block_timeout_ms == 0 || c->block_timeout_ms > JBP_AFP_MAX_BLOCK_TIMEOUT_MS)
+        return -EINVAL;
+    if (c->tx_queue_size == 0 || c->tx_queue_size > JBP_AFP_MAX_TX_QUEUE)
+        return -EINVAL;
+    if ((c->flags & ~(JBP_AFP_PROMISCUOUS | JBP_AFP_QDISC_BYPASS)) != 0)
+        return -EINVAL;
+    return 0;
+}
+
+static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
+{
+    int version = TPACKET_V3;
+    if (setsockopt(h->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
+        return -errno;
+    struct tpacket_req3 req;
+    memset(&req, 0, sizeof(req));
+    req.tp_block_size = c->block_size;
+    req.tp_block_nr = c->block_count;
+    req.tp_frame_size = RX_FRAME_SIZE < c->block_size ? RX_FRAME_SIZE : c->block_size;
+    req.tp_frame_nr = (c->block_size / req.tp_frame_size) * c->block_count;
+    req.tp_retire_blk_tov = c->block_timeout_ms;
+    if (setsockopt(h->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+        return -errno;
+    h->ring_bytes = (size_t)c->block_size * c->block_count;
+    /* MAP_POPULATE: fault the ring in now rather than on the first frames of each block. */
+    void *ring = mmap(NULL, h->ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, h->fd, 0);
+    if (ring == MAP_FAILED)
+        return -errno;
+    h->ring = ring;
+    h->block_size = c->block_size;
+    h->block_count = c->block_count;
+    return 0;
+}
+
+static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
+{
+    /* Room for tx_queue_size frames in the kernel (the kernel doubles the value for its skb overhead). Above
+     * net.core.wmem_max only SO_SNDBUFFORCE (CAP_NET_ADMIN) is obeyed; without it SO_SNDBUF is capped. */
+    uint64_t bytes = (uint64_t)c->tx_queue_size * c->buffer_size;
+    int sndbuf = bytes > (uint64_t)(INT32_MAX / 2) ? INT32_MAX / 2 : (int)bytes;
+    if (setsockopt(h->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0
+        && setsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
+        return -errno;
+    if (c->flags & JBP_AFP_QDISC_BYPASS) {
+        int one = 1;
+        if (setsockopt(h->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
+            return -errno;
+    }
+    h->msgs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->msgs));
+    h->iovs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->iovs));
+    if (h->msgs == NULL || h->iovs == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < JBP_AFP_TX_BATCH; i++) {
+        h->msgs[i].msg_hdr.msg_iov = &h->iovs[i];
+        h->msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    return 0;
+}
+
+static int accept_mac(struct jbp_afpacket *h, const struct jbp_afpacket_config *c, int ifindex)
+{
+    struct packet_mreq mreq;
+    memset(&mreq, 0, sizeof(mreq));
+    mreq.mr_ifindex = ifindex;
+    if (c->flags & JBP_AFP_PROMISCUOUS) {
+        mreq.mr_type = PACKET_MR_PROMISC;
+    } else {
+        mreq.mr_type = PACKET_MR_UNICAST;
+        mreq.mr_alen = 6;
+        memcpy(mreq.mr_address, c->mac, 6);
+    }
+    /* The membership lives as long as the socket: closing it removes the address (or promiscuity) again. */
+    if (setsockopt(h->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+        return -errno;
+    return 0;
+}
+
+int jbp_afpacket_open(const struct jbp_afpacket_config *c, struct jbp_afpacket **out,
+                      struct jbp_afpacket_info *info_out)
+{
+    struct jbp_afpacket_info scratch;
+    struct jbp_afpacket_info *info = info_out != NULL ? info_out : &scratch;
+    memset(info, 0, sizeof(*info));
+    *out = NULL;
+
+    int rc = check_config(c);
+    if (rc < 0)
+        return fail(info, JBP_AFP_STEP_ARGUMENTS, -rc);
+    rc = query_netdev(c->ifname, info);
+    if (rc < 0)
+        return rc;
+    if (info->link_type != ARPHRD_ETHER)
+        return fail(info, JBP_AFP_STEP_LINK_TYPE, EPROTONOSUPPORT);
+    if (!(info->ifflags & IFF_UP))
+        return fail(info, JBP_AFP_STEP_LINK_DOWN, ENETDOWN);
+    if (c->mtu > (uint32_t)info->netdev_mtu)
+        return fail(info, JBP_AFP_STEP_MTU, EINVAL);
+    info->mtu = c->mtu != 0 ? (int32_t)c->mtu : info->netdev_mtu;
+    if ((uint64_t)info->mtu + ETH_HEADER > c->buffer_size)
+        return fail(info, JBP_AFP_STEP_MTU, EMSGSIZE);
+    static const uint8_t zero[6];
+    if ((c->mac[0] & 1) != 0 || memcmp(c->mac, zero, 6) == 0)
+        return fail(info, JBP_AFP_STEP_MAC, EINVAL);
+    /* The netdev's own MAC would make the kernel take the stack's frames as its own (and answer TCP segments
+     * for connections it does not know with resets): the stack needs an address of its own. */
+    if (memcmp(c->mac, info->netdev_mac, 6) == 0)
+        return fail(info, JBP_AFP_STEP_MAC, EADDRINUSE);
+
+    struct jbp_afpacket *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return fail(info, JBP_AFP_STEP_ARGUMENTS, ENOMEM);
+    h->fd = -1;
+    h->efd = -1;
+    h->pool = c->pool_base;
+    h->buffer_size = c->buffer_size;
+    h->buffer_count = c->buffer_count;
+    h->max_tx_frame = (uint32_t)info->mtu + ETH_HEADER;
+    h->stats = c->stats;
+
+    /* Protocol 0: nothing is queued to the socket until bind() names the protocol and the interface, so no
+     * frame of another interface slips into the ring in between. */
+    h->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (h->fd < 0) {
+        rc = fail(info, JBP_AFP_STEP_SOCKET, errno);
+        goto error;
+    }
+    rc = setup_rx_ring(h, c);
+    if (rc < 0) {
+        info->rx_ring_bytes = (uint64_t)c->block_size * c->block_count;
+        fail(info, JBP_AFP_STEP_RX_RING, -rc);
+        goto error;
+    }
+    info->rx_ring_bytes = h->ring_bytes;
+    int one = 1;
+    /* Older kernels lack it (ENOPROTOOPT): the receive path also skips PACKET_OUTGOING frames itself. */
+    (void)setsockopt(h->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+    rc = setup_tx(h, c);
+    if (rc < 0) {
+        fail(info, JBP_AFP_STEP_TX_SETUP, -rc);
+        goto error;
+    }
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof(sll));
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = info->ifindex;
+    if (bind(h->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+        rc = fail(info, JBP_AFP_STEP_BIND, errno);
+        goto error;
+    }
+    rc = accept_mac(h, c, info->ifindex);
+    if (rc < 0) {
+        fail(info, JBP_AFP_STEP_MEMBERSHIP, -rc);
+        goto error;
+    }
+    h->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (h->efd < 0) {
+        rc = fail(info, JBP_AFP_STEP_EVENTFD, errno);
+        goto error;
+    }
+    *out = h;
+    return 0;
+
+error:
+    jbp_afpacket_close(h);
+    return rc;
+}
+
+void jbp_afpacket_close(struct jbp_afpacket *h)
+{
+    if (h == NULL)
+        return;
+    if (h->ring != NULL)
+        munmap(h->ring, h->ring_bytes);
+    if (h->fd >= 0)
+        close(h->fd);
+    if (h->efd >= 0)
+        close(h->efd);
+    free(h->msgs);
+    free(h->iovs);
+    free(h);
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* receive */
+
+int jbp_afpacket_refresh_stats(struct jbp_afpacket *h)
+{
+    /* Reading PACKET_STATISTICS resets the kernel's counters, so the totals are accumulated here. */
+    struct tpacket_stats_v3 st;
+    socklen_t length = sizeof(st);
+    if (getsockopt(h->fd, SOL_PACKET, PACKET_STATISTICS, &st, &length) < 0) {
+        int err = errno;
+        record_error(h, err);
+        return -err;
+    }
+    h->stats->rx_kernel_drops += st.tp_drops;
+    h->stats->rx_freezes += st.tp_freeze_q_cnt;
+    return 0;
+}
+
+/* Hands the open block back to the kernel and moves on to the next one. */
+static inline void release_block(struct jbp_afpacket *h)
+{
+    struct tpacket_block_desc *b = block_at(h, h->rx_block);
+    /* Release: our reads of the block's frames happen before the kernel may overwrite them. */
+    __atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    h->rx_left = 0;
+    h->rx_frame = NULL;
+    h->rx_block = h->rx_block + 1 == h->block_count ? 0 : h->rx_block + 1;
+}
+
+/* Opens the next block if the kernel has handed it over; returns whether a block is open. */
+static inline int open_block(struct jbp_afpacket *h)
+{
+    for (;;) {
+        struct tpacket_block_desc *b = block_at(h, h->rx_block);
+        /* Acquire: the kernel's writes of the frames are visible once we see TP_STATUS_USER. */
+        uint32_t status = __atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+        if (!(status & TP_STATUS_USER))
+            return 0;
+        /* TP_STATUS_LOSING: the kernel dropped frames since its statistics were last read. */
+        if (status & TP_STATUS_LOSING)
+            jbp_afpacket_refresh_stats(h);
+        uint32_t frames = b->hdr.bh1.num_pkts;
+        uint32_t first = b->hdr.bh1.offset_to_first_pkt;
+        if (frames == 0 || (size_t)first + TPACKET3_HDRLEN > h->block_size) {
+            release_block(h);
+            continue;
+        }
+        h->rx_left = frames;
+        h->rx_frame = (uint8_t *)b + first;
+        return 1;
+    }
+}
+
+/* Moves past the current frame of the open block. */
+static inline void next_frame(struct jbp_afpacket *h, const struct tpacket3_hdr *f)
+{
+    if (--h->rx_left == 0) {
+        release_block(h);
+        return;
+    }
+    uint8_t *block = (uint8_t *)block_at(h, h->rx_block);
+    size_t offset = (size_t)(h->rx_frame - block) + f->tp_next_offset;
+    if (f->tp_next_offset == 0 || offset + TPACKET3_HDRLEN > h->block_size) {
+        /* A frame chain that leaves the block: never written by a correct kernel; drop the rest of the block
+         * rather than read outside it. */
+        record_error(h, EIO);
+        release_block(h);
+        return;
+    }
+    h->rx_frame = block + offset;
+}
+
+int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
+{
+    uint32_t n = 0;
+    uint64_t bytes = 0;
+    while (n < capacity) {
+        if (h->rx_left == 0 && !open_block(h))
+            break;
+        uint32_t buffer = burst[n].buffer;
+        if (buffer == JBP_NO_BUFFER)
+            break;
+        if (buffer >= h->buffer_count) {
+            h->stats->rx_bad_slots++;
+            break;
+        }
+        const struct tpacket3_hdr *f = (const struct tpacket3_hdr *)h->rx_frame;
+        const struct sockaddr_ll *sll =
+            (const struct sockaddr_ll *)((const uint8_t *)f + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+        uint32_t status = f->tp_status;
+        uint32_t length = f->tp_snaplen;
+        size_t frame_offset = (size_t)(h->rx_frame - (uint8_t *)block_at(h, h->rx_block));
+        if (frame_offset + f->tp_mac + length > h->block_size) {
+            record_error(h, EIO);
+            release_block(h);
+            continue;
+        }
+        if (sll->sll_pkttype == PACKET_OUTGOING) {
+            /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING. */
+            next_frame(h, f);
+            continue;
+        }
+        if (length < f->tp_len) {
+            /* The ring cut the frame: larger than a block can hold, which is what GRO/TSO super-frames of up to
+             * 64 KiB look like. Counted so that the binding can say that offloads must be off. */
+            h->stats->rx_truncated++;
+            next_frame(h, f);
+            continue;
+        }
+        /* The kernel moves a VLAN tag into tp_vlan_tci (hardware or software untagging); put it back, so that
+         * the stack sees the frame as it was on the wire and drops it as tagged rather than take it as its own. */
+        int tagged = (status & TP_STATUS_VLAN_VALID) != 0 && length >= 12;
+        uint32_t total = tagged ? length + VLAN_TAG : length;
+        if (total > h->buffer_size) {
+            h->stats->rx_oversize++;
+            next_frame(h, f);
+            continue;
+        }
+        const uint8_t *data = (const uint8_t *)f + f->tp_mac;
+        uint8_t *to = h->pool + (size_t)buffer * h->buffer_size;
+        if (tagged) {
+            uint16_t tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? f->hv1.tp_vlan_tpid : ETH_P_8021Q;
+            uint16_t tag[2] = {htons(tpid), htons((uint16_t)f->hv1.tp_vlan_tci)};
+            memcpy(to, data, 12);
+            memcpy(to + 12, tag, VLAN_TAG);
+            memcpy(to + 12 + VLAN_TAG, data + 12, length - 12);
+        } else {
+            memcpy(to, data, length);
+        }
+        uint32_t flags = 0;
+        /* TP_STATUS_CSUM_VALID: the NIC (or veth) verified the L4 checksum. TP_STATUS_CSUMNOTREADY: the frame was
+         * made on this host with checksum offload (CHECKSUM_PARTIAL, e.g. the kernel across a veth) and its L4
+         * checksum field holds only the pseudo-header sum; the data never crossed a wire, so it is good. */
+        if (status & (TP_STATUS_CSUM_VALID | TP_STATUS_CSUMNOTREADY))
+            flags |= JBP_RX_L4_CSUM_OK;
+        burst[n].length = total;
+        burst[n].flags = flags;
+        burst[n].hash = 0;
+        bytes += total;
+        n++;
+        next_frame(h, f);
+    }
+    h->stats->rx_packets += n;
+    h->stats->rx_bytes += bytes;
+    return (int)n;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* transmit */
+
+/* Errors that say the interface itself cannot send: every frame of the burst would fail the same way. */
+static inline int is_device_error(int err)
+{
+    return err == ENETDOWN || err == ENXIO || err == ENODEV;
+}
+
+/* Errors that mean "not now": the kernel's queue is full. ENOBUFS comes from a full qdisc or, with
+ * PACKET_QDISC_BYPASS, a busy device queue; the frame was not sent, so it is refused rather than dropped. */
+static inline int is_backpressure(int err)
+{
+    return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS;
+}
+
+int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
+{
+    uint32_t done = 0;
+    while (done < count) {
+        uint32_t n = 0;
+        uint64_t bytes = 0;
+        while (n < JBP_AFP_TX_BATCH && done + n < count) {
+            const struct jbp_desc *d = &burst[done + n];
+            if (d->buffer >= h->buffer_count || d->length < ETH_HEADER || d->length > h->max_tx_frame) {
+                if (n > 0)
+                    break; /* send what comes before it first, to keep the accepted frames a prefix */
+                h->stats->tx_dropped++;
+                done++;
+                continue;
+            }
+            h->iovs[n].iov_base = h->pool + (size_t)d->buffer * h->buffer_size;
+            h->iovs[n].iov_len = d->length;
+            bytes += d->length;
+            n++;
+        }
+        if (n == 0)
+            continue;
+        int sent = sendmmsg(h->fd, h->msgs, n, MSG_DONTWAIT);
+        if (sent == (int)n) {
+            h->stats->tx_packets += n;
+            h->stats->tx_bytes += bytes;
+            done += n;
+            continue;
+        }
+        int err;
+        if (sent > 0) {
+            for (int i = 0; i < sent; i++)
+                h->stats->tx_bytes += h->iovs[i].iov_len;
+            h->stats->tx_packets += (uint32_t)sent;
+            done += (uint32_t)sent;
+            /* sendmmsg(2) stopped at a frame it could not send. EAGAIN is not kept; any other error is parked in
+             * sk_err, where it would fail the next send: SO_ERROR reads and clears it. */
+            socklen_t length = sizeof(err);
+            if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &length) < 0)
+                err = errno;
+            if (err == 0)
+                err = EAGAIN;
+        } else {
+            err = errno;
+            if (err == EINTR)
+                continue;
+        }
+        if (is_backpressure(err)) {
+            h->stats->tx_refused += count - done;
+            return (int)done;
+        }
+        record_error(h, err);
+        if (is_device_error(err)) {
+            h->stats->tx_dropped += count - done;
+            return (int)count;
+        }
+        /* An error for this one frame (EMSGSIZE, EINVAL, ...): drop it and go on with the rest. */
+        h->stats->tx_dropped++;
+        done++;
+    }
+    return (int)done;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* idle */
+
+static inline int rx_ready(const struct jbp_afpacket *h)
+{
+    if (h->rx_left != 0)
+        return 1;
+    const struct tpacket_block_desc *b = block_at(h, h->rx_block);
+    return (__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+}
+
+int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns)
+{
+    if (rx_ready(h))
+        return 1;
+    if (timeout_ns <= 0)
+        return 0;
+    struct pollfd fds[2] = {{.fd = h->fd, .events = POLLIN}, {.fd = h->efd, .events = POLLIN}};
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+    int rc = ppoll(fds, 2, &timeout, NULL);
+    if (rc < 0) {
+        int err = errno;
+        if (err == EINTR)
+            return 0; /* a signal: a spurious return, which the caller's loop absorbs */
+        record_error(h, err);
+        return -err;
+    }
+    if (fds[0].revents & POLLERR) {
+        /* The kernel parks ENETDOWN in sk_err when the netdev goes down (packet_notifier); poll() would report
+         * it forever and turn the idle wait into a spin. SO_ERROR reads and clears it; the socket stays bound and
+         * receives again once the netdev is back up. */
+        int err = 0;
+        socklen_t length = sizeof(err);
+        if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &length) == 0 && err != 0)
+            record_error(h, err);
+    }
+    if (fds[1].revents & POLLIN) {
+        uint64_t value;
+        /* Consume the wakeup, so the next wait blocks again. EAGAIN: another wait took it already. */
+        if (read(h->efd, &value, sizeof(value)) < 0 && errno != EAGAIN)
+            record_error(h, errno);
+    }
+    return rx_ready(h);
+}
+
+int jbp_afpacket_wakeup(struct jbp_afpacket *h)
+{
+    uint64_t one = 1;
+    /* EAGAIN only when the counter would overflow, i.e. a wakeup is pending anyway. */
+    if (write(h->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        return -errno;
+    return 0;
+}
+
+const char *jbp_afpacket_step_name(int step)
+{
+    static const char *const names[JBP_AFP_STEP_COUNT] = {
+        [JBP_AFP_STEP_NONE] = "none",
+        [JBP_AFP_STEP_ARGUMENTS] = "arguments",
+        [JBP_AFP_STEP_SOCKET] = "socket",
+        [JBP_AFP_STEP_INTERFACE] = "interface",
+        [JBP_AFP_STEP_LINK_TYPE] = "link-type",
+        [JBP_AFP_STEP_LINK_DOWN] = "link-down",
+        [JBP_AFP_STEP_MTU] = "mtu",
+        [JBP_AFP_STEP_MAC] = "mac",
+        [JBP_AFP_STEP_RX_RING] = "rx-ring",
+        [JBP_AFP_STEP_TX_SETUP] = "tx-setup",
+        [JBP_AFP_STEP_BIND] = "bind",
+        [JBP_AFP_STEP_MEMBERSHIP] = "membership",
+        [JBP_AFP_STEP_EVENTFD] = "eventfd",
+    };
+    return step >= 0 && step < JBP_AFP_STEP_COUNT ? names[step] : "unknown";
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * JNI binding of the afpacket driver: the static natives of org.jbypass.provider.driver.AfPacketNative.
+ *
+ * Handles and addresses cross as jlong; bursts cross as the address of their descriptor array, taken once per
+ * burst object (address()), so the hot natives (receive, transmit) take only primitives and do no JNI callbacks.
+ * Every native returns a count or -errno and throws nothing: AfPacketLink turns errors into exceptions.
+ */
+#define _GNU_SOURCE /* the GNU strerror_r */
+#include <errno.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "jbp_afpacket.h"
+#include "jbp_jni.h"
+
+#define AFPACKET_CLASS "org/jbypass/provider/driver/AfPacketNative"
+
+/* Indices of the long[] that open() fills; AfPacketNative.INFO_* mirror them. */
+enum {
+    INFO_FAILED_STEP,
+    INFO_IFINDEX,
+    INFO_NETDEV_MTU,
+    INFO_MTU,
+    INFO_IFFLAGS,
+    INFO_LINK_TYPE,
+    INFO_NETDEV_MAC,
+    INFO_RX_RING_BYTES,
+    INFO_LENGTH
+};
+
+static inline struct jbp_afpacket *handle_of(jlong handle)
+{
+    return (struct jbp_afpacket *)(intptr_t)handle;
+}
+
+static void put_info(JNIEnv *env, jlongArray out, const struct jbp_afpacket_info *info)
+{
+    if (out == NULL || (*env)->GetArrayLength(env, out) < INFO_LENGTH)
+        return;
+    uint64_t mac = 0;
+    for (int i = 0; i < 6; i++)
+        mac = (mac << 8) | info->netdev_mac[i];
+    jlong values[INFO_LENGTH] = {
+        [INFO_FAILED_STEP] = info->failed_step,
+        [INFO_IFINDEX] = info->ifindex,
+        [INFO_NETDEV_MTU] = info->netdev_mtu,
+        [INFO_MTU] = info->mtu,
+        [INFO_IFFLAGS] = info->ifflags,
+        [INFO_LINK_TYPE] = info->link_type,
+        [INFO_NETDEV_MAC] = (jlong)mac,
+        [INFO_RX_RING_BYTES] = (jlong)info->rx_ring_bytes,
+    };
+    (*env)->SetLongArrayRegion(env, out, 0, INFO_LENGTH, values);
+}
+
+static jlong JNICALL afp_open(JNIEnv *env, jclass cls, jstring ifname, jobject pool, jint buffer_size,
+                              jint buffer_count, jint block_size, jint block_count, jint block_timeout_ms,
+                              jint tx_queue_size, jint mtu, jlong mac, jint flags, jobject stats, jlongArray info_out)
+{
+    (void)cls;
+    struct jbp_afpacket_info info;
+    memset(&info, 0, sizeof(info));
+    info.failed_step = JBP_AFP_STEP_ARGUMENTS;
+    if (ifname == NULL || pool == NULL || stats == NULL || buffer_size <= 0 || buffer_count <= 0 || block_size <= 0
+        || block_count <= 0 || block_timeout_ms <= 0 || tx_queue_size <= 0 || mtu < 0) {
+        put_info(env, info_out, &info);
+        return -EINVAL;
+    }
+    char name[IFNAMSIZ];
+    jsize name_length = (*env)->GetStringUTFLength(env, ifname);
+    if (name_length <= 0 || name_length >= IFNAMSIZ) {
+        put_info(env, info_out, &info);
+        return -EINVAL;
+    }
+    (*env)->GetStringUTFRegion(env, ifname, 0, (*env)->GetStringLength(env, ifname), name);
+    name[name_length] = '\0';
+
+    void *pool_base = (*env)->GetDirectBufferAddress(env, pool);
+    jlong pool_capacity = (*env)->GetDirectBufferCapacity(env, pool);
+    void *stats_base = (*env)->GetDirectBufferAddress(env, stats);
+    jlong stats_capacity = (*env)->GetDirectBufferCapacity(env, stats);
+    if (pool_base == NULL || pool_capacity < (jlong)buffer_size * buffer_count || stats_base == NULL
+        || stats_capacity < (jlong)sizeof(struct jbp_afpacket_stats) || ((uintptr_t)stats_base & 7) != 0) {
+        put_info(env, info_out, &info);
+        return -EINVAL;
+    }
+
+    struct jbp_afpacket_config config = {
+        .ifname = name,
+        .pool_base = pool_base,
+        .buffer_size = (uint32_t)buffer_size,
+        .buffer_count = (uint32_t)buffer_count,
+        .block_size = (uint32_t)block_size,
+        .block_count = (uint32_t)block_count,
+        .block_timeout_ms = (uint32_t)block_timeout_ms,
+        .tx_queue_size = (uint32_t)tx_queue_size,
+        .mtu = (uint32_t)mtu,
+        .flags = (uint32_t)flags,
+        .stats = stats_base,
+    };
+    for (int i = 0; i < 6; i++)
+        config.mac[i] = (uint8_t)((uint64_t)mac >> (40 - 8 * i));
+
+    struct jbp_afpacket *h;
+    int rc = jbp_afpacket_open(&config, &h, &info);
+    put_info(env, info_out, &info);
+    return rc < 0 ? rc : (jlong)(intptr_t)h;
+}
+
+static jint JNICALL afp_receive(JNIEnv *env, jclass cls, jlong handle, jlong descriptors, jint capacity)
+{
+    (void)env;
+    (void)cls;
+    if (capacity <= 0)
+        return 0;
+    return jbp_afpacket_rx_burst(handle_of(handle), (struct jbp_desc *)(intptr_t)descriptors, (uint32_t)capacity);
+}
+
+static jint JNICALL afp_transmit(JNIEnv *env, jclass cls, jlong handle, jlong descriptors, jint count)
+{
+    (void)env;
+    (void)cls;
+    if (count <= 0)
+        return 0;
+    return jbp_afpacket_tx_burst(handle_of(handle), (const struct jbp_desc *)(intptr_t)descriptors,
+                                 (uint32_t)count);
+}
+
+static jint JNICALL afp_await(JNIEnv *env, jclass cls, jlong handle, jlong timeout_ns)
+{
+    (void)env;
+    (void)cls;
+    return jbp_afpacket_wait(handle_of(handle), timeout_ns);
+}
+
+static jint JNICALL afp_wakeup(JNIEnv *env, jclass cls, jlong handle)
+{
+    (void)env;
+    (void)cls;
+    return jbp_afpacket_wakeup(handle_of(handle));
+}
+
+static jint JNICALL afp_refresh_statistics(JNIEnv *env, jclass cls, jlong handle)
+{
+    (void)env;
+    (void)cls;
+    return jbp_afpacket_refresh_stats(handle_of(handle));
+}
+
+static jint JNICALL afp_close(JNIEnv *env, jclass cls, jlong handle)
+{
+    (void)env;
+    (void)cls;
+    jbp_afpacket_close(handle_of(handle));
+    return 0;
+}
+
+static jlong JNICALL afp_address(JNIEnv *env, jclass cls, jobject buffer)
+{
+    (void)cls;
+    void *address = buffer == NULL ? NULL : (*env)->GetDirectBufferAddress(env, buffer);
+    return address == NULL ? -EINVAL : (jlong)(intptr_t)address;
+}
+
+static jstring JNICALL afp_error_message(JNIEnv *env, jclass cls, jint err)
+{
+    (void)cls;
+    char buffer[128];
+    const char *message = strerror_r(err < 0 ? -err : err, buffer, sizeof(buffer));
+    return (*env)->NewStringUTF(env, message);
+}
+
+static jint JNICALL afp_stats_words(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return (jint)JBP_AFP_STATS_WORDS;
+}
+
+static jint JNICALL afp_info_length(JNIEnv *env, jclass cls)
+{
+    (void)env;
+    (void)cls;
+    return INFO_LENGTH;
+}
+
+static const JNINativeMethod afpacket_methods[] = {
+    {"open", "(Ljava/lang/String;Ljava/nio/ByteBuffer;IIIIIIIJILjava/nio/ByteBuffer;[J)J", (void *)afp_open},
+    {"receive", "(JJI)I", (void *)afp_receive},
+    {"transmit", "(JJI)I", (void *)afp_transmit},
+    {"await", "(JJ)I", (void *)afp_await},
+    {"wakeup", "(J)I", (void *)afp_wakeup},
+    {"refreshStatistics", "(J)I", (void *)afp_refresh_statistics},
+    {"close", "(J)I", (void *)afp_close},
+    {"address", "(Ljava/nio/ByteBuffer;)J", (void *)afp_address},
+    {"errorMessage", "(I)Ljava/lang/String;", (void *)afp_error_message},
+    {"statsWords", "()I", (void *)afp_stats_words},
+    {"infoLength", "()I", (void *)afp_info_length},
+};
+
+int jbp_afpacket_register(JNIEnv *env)
+{
+    /* A class path without the binding (a trimmed jar) loads the library without it, as jbp_onload.c intends. */
+    jclass cls = (*env)->FindClass(env, AFPACKET_CLASS);
+    if (cls == NULL) {
+        (*env)->ExceptionClear(env);
+        return 0;
+    }
+    (*env)->DeleteLocalRef(env, cls);
+    return jbp_register_natives(env, AFPACKET_CLASS, afpacket_methods,
+                                (int)(sizeof(afpacket_methods) / sizeof(afpacket_methods[0])));
+}

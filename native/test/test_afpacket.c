@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tests of the afpacket driver over veth pairs (ctest: one process per case, `test_afpacket CASE`).
+ *
+ * Each process moves itself into a network namespace of its own (unshare(CLONE_NEWNET)) before creating its veth
+ * pair, so the pair vanishes with the process however it ends (even SIGKILL from a ctest timeout), and parallel
+ * runs cannot see each other's interfaces or traffic. IPv6 is disabled in the namespace before any interface
+ * exists, so the only frames on the wire are the tests' own. Needs root (CAP_SYS_ADMIN, CAP_NET_RAW); exits 77,
+ * which ctest reports as skipped, without it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jbp_afpacket.h"
+
+#define SKIP 77
+#define TEST_ETHERTYPE 0x88B5 /* IEEE 802 "local experimental" EtherType 1 */
+#define DEADLINE_NS (5 * 1000000000LL)
+
+static int failures;
+
+/* Each evaluates its condition exactly once: conditions often are the calls under test. */
+#define CHECK(cond, ...) check_that((cond) ? 1 : 0, __FILE__, __LINE__, #cond, __VA_ARGS__)
+#define REQUIRE(cond, ...)                                                                                         \
+    do {                                                                                                           \
+        if (!CHECK(cond, __VA_ARGS__))                                                                             \
+            exit(1);                                                                                               \
+    } while (0)
+
+__attribute__((format(printf, 5, 6))) static int check_that(int ok, const char *file, int line, const char *text,
+                                                             const char *format, ...)
+{
+    if (ok)
+        return 1;
+    fprintf(stderr, "%s:%d: CHECK(%s) failed: ", file, line, text);
+    va_list args;
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputc('\n', stderr);
+    failures++;
+    return 0;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* environment */
+
+/* Runs a shell command; returns 0 if it exited with 0, else -1. */
+static int run(const char *format, ...)
+{
+    char command[512];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(command, sizeof(command), format, args);
+    va_end(args);
+    int status = system(command);
+    return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *path, const char *value)
+{
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL, "cannot open %s: %s", path, strerror(errno));
+    fputs(value, f);
+    REQUIRE(fclose(f) == 0, "cannot write %s: %s", path, strerror(errno));
+}
+
+static void enter_private_namespace(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: needs root to create a network namespace and veth pairs\n");
+        exit(SKIP);
+    }
+    if (unshare(CLONE_NEWNET) < 0) {
+        fprintf(stderr, "skipped: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+        exit(SKIP);
+    }
+    /* Before any interface exists, so that none sends router solicitations, MLD reports or DAD probes. */
+    write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+    write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+}
+
+/* A veth pair "jbpaN"/"jbpbN" in the private namespace, both ends up. */
+static void make_veth(char *a, char *b, int mtu)
+{
+    snprintf(a, 16, "jbpa%d", (int)getpid());
+    snprintf(b, 16, "jbpb%d", (int)getpid());
+    REQUIRE(run("ip link add %s mtu %d type veth peer name %s mtu %d", a, mtu, b, mtu) == 0, "ip link add %s", a);
+    REQUIRE(run("ip link set %s up && ip link set %s up", a, b) == 0, "link up");
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* pools and handles */
+
+struct pool {
+    uint8_t *base;
+    uint32_t buffer_size;
+    uint32_t buffer_count;
+};
+
+static struct pool make_pool(uint32_t buffer_size, uint32_t buffer_count)
+{
+    size_t bytes = (size_t)buffer_size * buffer_count;
+    void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(base != MAP_FAILED, "mmap pool: %s", strerror(errno));
+    return (struct pool){base, buffer_size, buffer_count};
+}
+
+static uint8_t *buffer_of(const struct pool *p, uint32_t index)
+{
+    return p->base + (size_t)index * p->buffer_size;
+}
+
+static struct jbp_afpacket_config base_config(const char *ifname, const struct pool *p,
+                                              struct jbp_afpacket_stats *stats)
+{
+    struct jbp_afpacket_config c = {
+        .ifname = ifname,
+        .pool_base = p->base,
+        .buffer_size = p->buffer_size,
+        .buffer_count = p->buffer_count,
+        .block_size = 1u << 16,
+        .block_count = 16,
+        .block_timeout_ms = 1,
+        .tx_queue_size = 256,
+        .mtu = 0,
+        .mac = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01},
+        .flags = 0,
+        .stats = stats,
+    };
+    c.mac[5] = (uint8_t)(uintptr_t)stats; /* distinct per handle */
+    return c;
+}
+
+static struct jbp_afpacket *open_or_die(const struct jbp_afpacket_config *c)
+{
+    struct jbp_afpacket *h;
+    struct jbp_afpacket_info info;
+    int rc = jbp_afpacket_open(c, &h, &info);
+    REQUIRE(rc == 0, "open %s: %s at step %s", c->ifname, strerror(-rc), jbp_afpacket_step_name(info.failed_step));
+    return h;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* frames */
+
+/* A test frame: broadcast destination, TEST_ETHERTYPE, then a 32-bit sequence number and a pattern from it. */
+static void make_frame(uint8_t *frame, uint32_t length, uint32_t sequence)
+{
+    memset(frame, 0xff, 6);
+    memcpy(frame + 6, (uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, 0x99}, 6);
+    frame[12] = TEST_ETHERTYPE >> 8;
+    frame[13] = TEST_ETHERTYPE & 0xff;
+    uint32_t be = htonl(sequence);
+    memcpy(frame + 14, &be, 4);
+    for (uint32_t i = 18; i < length; i++)
+        frame[i] = (uint8_t)(sequence * 31 + i * 7);
+}
+
+/* Returns the frame's sequence number, or -1 if it is not a well-formed test frame of that length. */
+static int64_t check_frame(const uint8_t *frame, uint32_t length)
+{
+    if (length < 18 || frame[12] != (TEST_ETHERTYPE >> 8) || frame[13] != (TEST_ETHERTYPE & 0xff))
+        return -1;
+    uint32_t be;
+    memcpy(&be, frame + 14, 4);
+    uint32_t sequence = ntohl(be);
+    for (uint32_t i = 18; i < length; i++)
+        if (frame[i] != (uint8_t)(sequence * 31 + i * 7))
+            return -1;
+    return sequence;
+}
+
+/* The length of test frame n: 60..1514 bytes, covering the minimum and maximum Ethernet frames. */
+static uint32_t frame_length(uint32_t sequence)
+{
+    return 60 + (sequence * 97) % (1514 - 60 + 1);
+}
+
+/* Sends frames first..first+count-1 in bursts of up to 32 from buffers 0..31 of the pool. */
+static void send_frames(struct jbp_afpacket *h, struct pool *p, uint32_t first, uint32_t count)
+{
+    struct jbp_desc burst[32];
+    uint32_t sent = 0;
+    while (sent < count) {
+        uint32_t n = count - sent < 32 ? count - sent : 32;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t length = frame_length(first + sent + i);
+            make_frame(buffer_of(p, i), length, first + sent + i);
+            burst[i] = (struct jbp_desc){.buffer = i, .length = length};
+        }
+        int rc = jbp_afpacket_tx_burst(h, burst, n);
+        REQUIRE(rc == (int)n, "tx burst of %u accepted %d", n, rc);
+        sent += n;
+    }
+}
+
+/*
+ * Receives until `expected` test frames arrived (or the deadline passed), checking that they come in order,
+ * whole and in the armed buffers. Frames that are not test frames are counted in *others.
+ */
+static uint32_t receive_frames(struct jbp_afpacket *h, struct pool *p, uint32_t first, uint32_t expected,
+                               uint32_t arm, uint32_t *others)
+{
+    struct jbp_desc burst[64];
+    uint32_t received = 0;
+    int64_t deadline = now_ns() + DEADLINE_NS;
+    while (received < expected && now_ns() < deadline) {
+        /* Arm `arm` slots with buffers 100.. and leave the rest without one. */
+        for (uint32_t i = 0; i < 64; i++)
+            burst[i] = (struct jbp_desc){.buffer = i < arm ? 100 + i : JBP_NO_BUFFER, .length = 0xdead};
+        int n = jbp_afpacket_rx_burst(h, burst, 64);
+        REQUIRE(n >= 0 && (uint32_t)n <= arm, "rx burst returned %d with %u armed", n, arm);
+        for (int i = 0; i < n; i++) {
+            CHECK(burst[i].buffer == 100u + (uint32_t)i, "slot %d: buffer %u is not the armed one", i,
+                  burst[i].buffer);
+            int64_t sequence = check_frame(buffer_of(p, burst[i].buffer), burst[i].length);
+            if (sequence < 0) {
+                (*others)++;
+                continue;
+            }
+            CHECK(sequence == first + received, "frame %lld arrived where %u was expected", (long long)sequence,
+                  first + received);
+            CHECK(burst[i].length == frame_length((uint32_t)sequence), "frame %lld is %u bytes, sent %u",
+                  (long long)sequence, burst[i].length, frame_length((uint32_t)sequence));
+            received++;
+        }
+        for (uint32_t i = (uint32_t)n; i < 64; i++)
+            CHECK(burst[i].length == 0xdead, "slot %u beyond the count was written", i);
+        if (n == 0)
+            jbp_afpacket_wait(h, 100 * 1000000LL);
+    }
+    return received;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* cases */
+
+static void test_missing_interface(void)
+{
+    enter_private_namespace();
+    struct pool p = make_pool(2048, 64);
+    struct jbp_afpacket_stats stats = {0};
+    struct jbp_afpacket_config c = base_config("jbpnone0", &p, &stats);
+    struct jbp_afpacket *h = (struct jbp_afpacket *)1;
+    struct jbp_afpacket_info info;
+    int rc = jbp_afpacket_open(&c, &h, &info);
+    CHECK(rc == -ENODEV, "rc %d", rc);
+    CHECK(info.failed_step == JBP_AFP_STEP_INTERFACE, "step %s", jbp_afpacket_step_name(info.failed_step));
+    CHECK(h == NULL, "no handle on failure");
+}
+
+static int open_fails(struct jbp_afpacket_config *c, int expected_rc, int expected_step)
+{
+    struct jbp_afpacket *h;
+    struct jbp_afpacket_info info;
+    int rc = jbp_afpacket_open(c, &h, &info);
+    if (rc == 0)
+        jbp_afpacket_close(h);
+    CHECK(rc == expected_rc && info.failed_step == expected_step, "%s: rc %d (%s) at step %s, expected %d at %s",
+          c->ifname, rc, strerror(-rc), jbp_afpacket_step_name(info.failed_step), expected_rc,
+          jbp_afpacket_step_name(expected_step));
+    return info.failed_step;
+}
+
+static void test_open_errors(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 9000);
+    struct pool p = make_pool(2048, 64);
+    struct jbp_afpacket_stats stats = {0};
+
+    struct jbp_afpacket_config c = base_config(a, &p, &stats);
+    c.block_size = 3 * 4096; /* not a power of two */
+    open_fails(&c, -EINVAL, JBP_AFP_STEP_ARGUMENTS);
+    c = base_config("an-interface-name-too-long", &p, &stats);
+    open_fails(&c, -EINVAL, JBP_AFP_STEP_ARGUMENTS);
+    c = base_config(a, &p, &stats);
+    c.block_count = 1;
+    open_fails(&c, -EINVAL, JBP_AFP_STEP_ARGUMENTS);
+
+    /* MTU 9000 frames do not fit 2048-byte buffers; an MTU override that does is accepted, one above the
+     * netdev's is not. */
+    c = base_config(a, &p, &stats);
+    open_fails(&c, -EMSGSIZE, JBP_AFP_STEP_MTU);
+    c.mtu = 9001;
+    open_fails(&c, -EINVAL, JBP_AFP_STEP_MTU);
+    c.mtu = 1500;
+    struct jbp_afpacket_info info;
+    struct jbp_afpacket *h;
+    REQUIRE(jbp_afpacket_open(&c, &h, &info) == 0, "open with an MTU override");
+    CHECK(info.mtu == 1500 && info.netdev_mtu == 9000, "mtu %d netdev %d", info.mtu, info.netdev_mtu);
+    CHECK(info.rx_ring_bytes == (uint64_t)c.block_size * c.block_count, "ring %llu",
+          (unsigned long long)info.rx_ring_bytes);
+    jbp_afpacket_close(h);
+
+    /* The stack's MAC must be unicast, non-zero, and not the netdev's own. */
+    c.mac[0] = 0x03;
+    open_fails(&c, -EINVAL, JBP_AFP_STEP_MAC);
+    memcpy(c.mac, info.netdev_mac, 6);
+    open_fails(&c, -EADDRINUSE, JBP_AFP_STEP_MAC);
+
+    /* lo is not Ethernet; a down interface says so. */
+    c = base_config("lo", &p, &stats);
+    open_fails(&c, -EPROTONOSUPPORT, JBP_AFP_STEP_LINK_TYPE);
+    REQUIRE(run("ip link set %s down", a) == 0, "down");
+    c = base_config(a, &p, &stats);
+    c.mtu = 1500;
+    open_fails(&c, -ENETDOWN, JBP_AFP_STEP_LINK_DOWN);
+
+    /* A ring beyond the driver's limit is refused before the kernel is asked. */
+    REQUIRE(run("ip link set %s up", a) == 0, "up");
+    c.block_size = JBP_AFP_MAX_BLOCK_SIZE;
+    c.block_count = (uint32_t)(JBP_AFP_MAX_RING_BYTES / JBP_AFP_MAX_BLOCK_SIZE) + 1;
+    open_fails(&c, -EINVAL, JBP_AFP_STEP_ARGUMENTS);
+}
+
+static void test_exchange(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+
+    enum { FRAMES = 1000 };
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < FRAMES; i++)
+        bytes += frame_length(i);
+
+    uint32_t others = 0;
+    send_frames(ha, &pa, 0, FRAMES);
+    uint32_t got = receive_frames(hb, &pb, 0, FRAMES, 64, &others);
+    CHECK(got == FRAMES, "b received %u of %u", got, FRAMES);
+    CHECK(others == 0, "b saw %u frames that are not the test's", others);
+    CHECK(sa.tx_packets == FRAMES && sa.tx_bytes == bytes, "a tx %llu/%llu", (unsigned long long)sa.tx_packets,
+          (unsigned long long)sa.tx_bytes);
+    CHECK(sb.rx_packets == FRAMES && sb.rx_bytes == bytes, "b rx %llu/%llu", (unsigned long long)sb.rx_packets,
+          (unsigned long long)sb.rx_bytes);
+    /* PACKET_IGNORE_OUTGOING: a does not receive its own frames. */
+    struct jbp_desc burst[8];
+    for (int i = 0; i < 8; i++)
+        burst[i] = (struct jbp_desc){.buffer = 100 + (uint32_t)i};
+    CHECK(jbp_afpacket_rx_burst(ha, burst, 8) == 0, "a received its own frames");
+
+    send_frames(hb, &pb, 5000, FRAMES);
+    got = receive_frames(ha, &pa, 5000, FRAMES, 64, &others);
+    CHECK(got == FRAMES, "a received %u of %u", got, FRAMES);
+    CHECK(others == 0, "a saw %u frames that are not the test's", others);
+    CHECK(sa.rx_packets == FRAMES && sb.tx_packets == FRAMES, "a rx %llu, b tx %llu",
+          (unsigned long long)sa.rx_packets, (unsigned long long)sb.tx_packets);
+    CHECK(sa.rx_oversize + sa.rx_truncated + sa.rx_kernel_drops + sa.tx_dropped + sa.tx_refused + sa.errors == 0,
+          "a counted drops or errors");
+    CHECK(jbp_afpacket_refresh_stats(hb) == 0 && sb.rx_kernel_drops == 0, "b kernel drops %llu",
+          (unsigned long long)sb.rx_kernel_drops);
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+/* A burst armed with fewer buffers than there are frames takes what fits; the rest stay in the ring, also when
+ * the kernel's block is only partly consumed, and come in order with the next bursts. */
+static void test_partial_bursts(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+
+    uint32_t others = 0;
+    send_frames(ha, &pa, 0, 50);
+    CHECK(receive_frames(hb, &pb, 0, 50, 3, &others) == 50, "3 slots at a time");
+    send_frames(ha, &pa, 50, 20);
+    CHECK(receive_frames(hb, &pb, 50, 20, 1, &others) == 20, "1 slot at a time");
+    CHECK(others == 0, "stray frames");
+
+    /* No armed slot at all: nothing is taken. A slot naming a buffer outside the pool stops the burst. */
+    send_frames(ha, &pa, 70, 1);
+    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "frame 70 ready");
+    struct jbp_desc burst[2] = {{.buffer = JBP_NO_BUFFER}, {.buffer = 100}};
+    CHECK(jbp_afpacket_rx_burst(hb, burst, 2) == 0, "a burst starting without a buffer takes nothing");
+    CHECK(jbp_afpacket_rx_burst(hb, burst, 0) == 0, "an empty burst takes nothing");
+    burst[0].buffer = pb.buffer_count;
+    CHECK(jbp_afpacket_rx_burst(hb, burst, 2) == 0 && sb.rx_bad_slots == 1, "a buffer outside the pool");
+    CHECK(receive_frames(hb, &pb, 70, 1, 2, &others) == 1, "frame 70 is still there");
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+/* Malformed transmit descriptors are dropped and counted, and the frames around them still go, in order. */
+static void test_transmit_checks(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+
+    for (uint32_t i = 0; i < 3; i++)
+        make_frame(buffer_of(&pa, i), frame_length(i), i);
+    struct jbp_desc burst[6] = {
+        {.buffer = 0, .length = frame_length(0)},
+        {.buffer = pa.buffer_count, .length = 100}, /* outside the pool */
+        {.buffer = 1, .length = frame_length(1)},
+        {.buffer = 5, .length = 13},                 /* shorter than an Ethernet header */
+        {.buffer = 5, .length = 1515},               /* longer than MTU 1500 allows */
+        {.buffer = 2, .length = frame_length(2)},
+    };
+    CHECK(jbp_afpacket_tx_burst(ha, burst, 6) == 6, "every frame accepted");
+    CHECK(sa.tx_packets == 3 && sa.tx_dropped == 3, "tx %llu dropped %llu", (unsigned long long)sa.tx_packets,
+          (unsigned long long)sa.tx_dropped);
+    uint32_t others = 0;
+    CHECK(receive_frames(hb, &pb, 0, 3, 64, &others) == 3, "the good frames arrive");
+    CHECK(jbp_afpacket_tx_burst(ha, burst, 0) == 0, "an empty burst");
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+/* The kernel puts a VLAN tag in the frame's metadata; the driver puts it back where it was on the wire. */
+static void test_vlan_tag_restored(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+
+    uint8_t *frame = buffer_of(&pa, 0);
+    make_frame(frame, 200, 7);
+    memmove(frame + 16, frame + 12, 200 - 12);
+    memcpy(frame + 12, (uint8_t[]){0x81, 0x00, 0x20, 0x2a}, 4); /* 802.1Q, PCP 1, VID 42 */
+    struct jbp_desc tx = {.buffer = 0, .length = 204};
+    REQUIRE(jbp_afpacket_tx_burst(ha, &tx, 1) == 1, "tx");
+    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "rx ready");
+    struct jbp_desc rx = {.buffer = 9};
+    REQUIRE(jbp_afpacket_rx_burst(hb, &rx, 1) == 1, "rx");
+    CHECK(rx.length == 204, "length %u", rx.length);
+    CHECK(memcmp(buffer_of(&pb, 9), frame, 204) == 0, "the frame differs from the one sent");
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+/* Frames longer than a pool buffer, and frames the ring had to truncate, are dropped and counted. */
+static void test_oversize_and_truncated(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 9000);
+    struct pool pa = make_pool(9024, 256), pb = make_pool(2048, 256), pc = make_pool(9024, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0}, sc = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa);
+    struct jbp_afpacket_config cb = base_config(b, &pb, &sb);
+    cb.mtu = 1500; /* 2048-byte buffers on a 9000-byte netdev */
+    struct jbp_afpacket_config cc = base_config(b, &pc, &sc);
+    cc.block_size = 4096; /* a block cannot hold a 5000-byte frame */
+    cc.block_count = 8;
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb), *hc = open_or_die(&cc);
+
+    make_frame(buffer_of(&pa, 0), 5000, 0);
+    make_frame(buffer_of(&pa, 1), frame_length(1), 1);
+    struct jbp_desc tx[2] = {{.buffer = 0, .length = 5000}, {.buffer = 1, .length = frame_length(1)}};
+    REQUIRE(jbp_afpacket_tx_burst(ha, tx, 2) == 2, "tx");
+
+    uint32_t others = 0;
+    CHECK(receive_frames(hb, &pb, 1, 1, 8, &others) == 1, "b: the small frame");
+    CHECK(sb.rx_oversize == 1 && sb.rx_packets == 1, "b: oversize %llu packets %llu",
+          (unsigned long long)sb.rx_oversize, (unsigned long long)sb.rx_packets);
+    CHECK(receive_frames(hc, &pc, 1, 1, 8, &others) == 1, "c: the small frame");
+    CHECK(sc.rx_truncated == 1 && sc.rx_packets == 1, "c: truncated %llu packets %llu",
+          (unsigned long long)sc.rx_truncated, (unsigned long long)sc.rx_packets);
+    CHECK(others == 0, "stray frames");
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+    jbp_afpacket_close(hc);
+}
+
+/* A ring that fills up: the kernel drops, flags the block TP_STATUS_LOSING, and the drops are counted. */
+static void test_kernel_drops(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    cb.block_size = 4096; /* two or three frames a block */
+    cb.block_count = 4;
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+
+    enum { FRAMES = 200 };
+    send_frames(ha, &pa, 0, FRAMES);
+    /* Everything the kernel has delivered to the socket is in the ring or counted as dropped. */
+    uint32_t received = 0;
+    struct jbp_desc burst[64];
+    for (;;) {
+        for (uint32_t i = 0; i < 64; i++)
+            burst[i] = (struct jbp_desc){.buffer = 100 + i};
+        int n = jbp_afpacket_rx_burst(hb, burst, 64);
+        REQUIRE(n >= 0, "rx");
+        received += (uint32_t)n;
+        if (n == 0 && jbp_afpacket_wait(hb, 50 * 1000000LL) == 0)
+            break;
+    }
+    CHECK(jbp_afpacket_refresh_stats(hb) == 0, "refresh");
+    CHECK(received > 0 && received < FRAMES, "received %u of %u through a tiny ring", received, FRAMES);
+    CHECK(received + sb.rx_kernel_drops == FRAMES, "received %u + dropped %llu != %u", received,
+          (unsigned long long)sb.rx_kernel_drops, FRAMES);
+    CHECK(sb.rx_freezes > 0, "the kernel found the ring full");
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+/*
+ * PACKET_MR_UNICAST puts the stack's MAC in the netdev's unicast address list (dev_uc_add: the NIC's filter, or
+ * promiscuous mode on a NIC without one, such as a veth) for as long as the socket lives; PACKET_MR_PROMISC
+ * raises the promiscuity count instead. Both are undone by closing.
+ */
+static void test_mac_membership(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool p = make_pool(2048, 64);
+    struct jbp_afpacket_stats stats = {0};
+    struct jbp_afpacket_config c = base_config(a, &p, &stats);
+    memcpy(c.mac, (uint8_t[]){0x02, 0x6a, 0x62, 0x70, 0x00, 0x2a}, 6);
+    const char *listed = "bridge fdb show dev %s | grep -q '^02:6a:62:70:00:2a '";
+    const char *promiscuous = "ip -d link show %s | grep -q 'promiscuity [1-9]'";
+
+    CHECK(run(listed, a) != 0, "the address is not listed before open");
+    struct jbp_afpacket *h = open_or_die(&c);
+    CHECK(run(listed, a) == 0, "open adds the stack's MAC to the netdev's unicast addresses");
+    jbp_afpacket_close(h);
+    CHECK(run(listed, a) != 0, "close removes it");
+
+    CHECK(run(promiscuous, a) != 0, "not promiscuous before");
+    c.flags = JBP_AFP_PROMISCUOUS;
+    h = open_or_die(&c);
+    CHECK(run(promiscuous, a) == 0, "promiscuous while open");
+    CHECK(run(listed, a) != 0, "no unicast entry in promiscuous mode");
+    jbp_afpacket_close(h);
+    CHECK(run(promiscuous, a) != 0, "not promiscuous after close");
+}
+
+struct waiter {
+    struct jbp_afpacket *h;
+    int result;
+    int64_t elapsed;
+};
+
+static void *wait_long(void *arg)
+{
+    struct waiter *w = arg;
+    int64_t start = now_ns();
+    w->result = jbp_afpacket_wait(w->h, 30 * 1000000000LL);
+    w->elapsed = now_ns() - start;
+    return NULL;
+}
+
+static void test_wait_and_wakeup(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+
+    /* Nothing to receive: the wait lasts its timeout; a zero timeout does not block. */
+    int64_t start = now_ns();
+    CHECK(jbp_afpacket_wait(hb, 50 * 1000000LL) == 0, "idle wait");
+    int64_t elapsed = now_ns() - start;
+    CHECK(elapsed >= 45 * 1000000LL, "returned after %lld ns", (long long)elapsed);
+    CHECK(jbp_afpacket_wait(hb, 0) == 0, "zero timeout");
+
+    /* A wakeup before the wait is not lost; it is consumed, so the wait after it blocks again. */
+    CHECK(jbp_afpacket_wakeup(hb) == 0, "wakeup");
+    start = now_ns();
+    CHECK(jbp_afpacket_wait(hb, 10 * 1000000000LL) == 0, "woken wait");
+    CHECK(now_ns() - start < 5 * 1000000000LL, "the wakeup was lost");
+    start = now_ns();
+    jbp_afpacket_wait(hb, 50 * 1000000LL);
+    CHECK(now_ns() - start >= 45 * 1000000LL, "the wakeup was not consumed");
+
+    /* A wakeup from another thread releases a blocked wait (whichever of the two comes first). */
+    struct waiter w = {.h = hb};
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, NULL, wait_long, &w) == 0, "thread");
+    CHECK(jbp_afpacket_wakeup(hb) == 0, "wakeup");
+    pthread_join(thread, NULL);
+    CHECK(w.result == 0 && w.elapsed < 5 * 1000000000LL, "woken after %lld ns, result %d", (long long)w.elapsed,
+          w.result);
+
+    /* A frame makes the wait return 1. */
+    send_frames(ha, &pa, 0, 1);
+    CHECK(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "a frame is ready");
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} cases[] = {
+    {"missing_interface", test_missing_interface},
+    {"open_errors", test_open_errors},
+    {"exchange", test_exchange},
+    {"partial_bursts", test_partial_bursts},
+    {"transmit_checks", test_transmit_checks},
+    {"vlan_tag_restored", test_vlan_tag_restored},
+    {"oversize_and_truncated", test_oversize_and_truncated},
+    {"kernel_drops", test_kernel_drops},
+    {"wait_and_wakeup", test_wait_and_wakeup},
+    {"mac_membership", test_mac_membership},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE\n", argv[0]);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (strcmp(argv[1], cases[i].name) == 0) {
+            cases[i].run();
+            if (failures != 0) {
+                fprintf(stderr, "%s: %d checks failed\n", argv[1], failures);
+                return 1;
+            }
+            printf("%s: passed\n", argv[1]);
+            return 0;
+        }
+    }
+    fprintf(stderr, "no case named %s\n", argv[1]);
+    return 2;
+}
