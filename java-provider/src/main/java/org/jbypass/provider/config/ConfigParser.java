@@ -29,7 +29,6 @@ public final class ConfigParser
         "(\\S+)\\s+via\\s+(\\S+)(?:\\s+gateway\\s+(\\S+))?", Pattern.CASE_INSENSITIVE);
     private static final Set<String> INTERFACE_KEYS = Set.of(InterfaceConfig.DRIVER, InterfaceConfig.HOST_IF,
         InterfaceConfig.ADDRESS, InterfaceConfig.GATEWAY, InterfaceConfig.MAC, InterfaceConfig.MTU,
-        InterfaceConfig.RX_QUEUES, InterfaceConfig.RX_QUEUE_SIZE, InterfaceConfig.TX_QUEUE_SIZE,
         InterfaceConfig.IMPAIR_LOSS, InterfaceConfig.IMPAIR_REORDER, InterfaceConfig.IMPAIR_DUPLICATE,
         InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE);
     private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD, PollerConfig.IDLE,
@@ -40,9 +39,6 @@ public final class ConfigParser
     private static final int ETHERNET_HEADER = 14;
     public static final int MIN_MTU = 576;
     public static final int MAX_MTU = 9_000;
-    public static final int MAX_RX_QUEUES = 64;
-    public static final int MIN_QUEUE_SIZE = 64;
-    public static final int MAX_QUEUE_SIZE = 32_768;
 
     private final Path file;
     private final Properties properties;
@@ -86,10 +82,10 @@ public final class ConfigParser
                 {
                     throw error(key, "interface name '" + name + "' must be 1 to 32 letters, digits, '-' or '_'");
                 }
-                if (!INTERFACE_KEYS.contains(suffix))
+                if (!INTERFACE_KEYS.contains(suffix) && !DriverKind.isDriverKey(suffix))
                 {
                     throw error(key, "unknown interface setting '" + suffix + "' (expected one of "
-                        + String.join(", ", new TreeSet<>(INTERFACE_KEYS)) + ")");
+                        + String.join(", ", new TreeSet<>(INTERFACE_KEYS)) + ", or a key of the driver)");
                 }
                 interfaceKeys.computeIfAbsent(name, n -> new HashMap<>()).put(suffix, value);
             }
@@ -229,11 +225,14 @@ public final class ConfigParser
             }
         }
 
-        final int rxQueues = queueSetting(prefix, driver, keys, InterfaceConfig.RX_QUEUES, 1, MAX_RX_QUEUES, false);
-        final int rxQueueSize = queueSetting(prefix, driver, keys, InterfaceConfig.RX_QUEUE_SIZE, MIN_QUEUE_SIZE,
-            MAX_QUEUE_SIZE, true);
-        final int txQueueSize = queueSetting(prefix, driver, keys, InterfaceConfig.TX_QUEUE_SIZE, MIN_QUEUE_SIZE,
-            MAX_QUEUE_SIZE, true);
+        final Map<String, Object> options = new HashMap<>();
+        for (final Map.Entry<String, String> e : keys.entrySet())
+        {
+            if (!INTERFACE_KEYS.contains(e.getKey()))
+            {
+                options.put(e.getKey(), driverOption(prefix + e.getKey(), driver, e.getKey(), e.getValue()));
+            }
+        }
 
         final ImpairmentConfig impairment = new ImpairmentConfig(
             probability(prefix, keys, InterfaceConfig.IMPAIR_LOSS),
@@ -257,29 +256,50 @@ public final class ConfigParser
             idle = idleStrategy(prefix + InterfaceConfig.IDLE, keys.get(InterfaceConfig.IDLE));
         }
 
-        return new InterfaceConfig(name, driver, hostIf, address, prefixLength, gateway, mac, mtu,
-            rxQueues == 0 ? 1 : rxQueues, rxQueueSize, txQueueSize, impairment, pcap, idle);
+        return new InterfaceConfig(name, driver, hostIf, address, prefixLength, gateway, mac, mtu, options,
+            impairment, pcap, idle);
     }
 
-    private int queueSetting(final String prefix, final DriverKind driver, final Map<String, String> keys,
-        final String suffix, final int min, final int max, final boolean powerOfTwo) throws ConfigurationException
+    private Object driverOption(final String key, final DriverKind driver, final String suffix, final String text)
+        throws ConfigurationException
     {
-        final String text = keys.get(suffix);
-        if (text == null)
-        {
-            return 0;
-        }
-        final String key = prefix + suffix;
-        if (!driver.supports(suffix))
+        final DriverKey spec = driver.key(suffix);
+        if (spec == null)
         {
             throw error(key, "the " + driver.configName() + " driver has no such setting");
         }
-        final int value = intIn(key, text, min, max);
-        if (powerOfTwo && Integer.bitCount(value) != 1)
+        switch (spec.type())
         {
-            throw error(key, "must be a power of two from " + min + " to " + max + ": " + value);
+            case INTEGER:
+            {
+                final int value = intIn(key, text, spec.min(), spec.max());
+                if (spec.powerOfTwo() && Integer.bitCount(value) != 1)
+                {
+                    throw error(key, "must be a power of two from " + spec.min() + " to " + spec.max() + ": "
+                        + value);
+                }
+                return value;
+            }
+            case BOOLEAN:
+            {
+                final String lower = text.toLowerCase(Locale.ROOT);
+                if (!lower.equals("true") && !lower.equals("false"))
+                {
+                    throw error(key, "'" + text + "' is neither true nor false");
+                }
+                return Boolean.valueOf(lower);
+            }
+            case CHOICE:
+            default:
+            {
+                final String lower = text.toLowerCase(Locale.ROOT);
+                if (!spec.choices().contains(lower))
+                {
+                    throw error(key, "'" + text + "' is not one of " + String.join(", ", spec.choices()));
+                }
+                return lower;
+            }
         }
-        return value;
     }
 
     private double probability(final String prefix, final Map<String, String> keys, final String suffix)

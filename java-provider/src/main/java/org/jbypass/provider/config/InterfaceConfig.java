@@ -1,6 +1,7 @@
 package org.jbypass.provider.config;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.jbypass.netstack.wire.Ipv4Address;
 
@@ -15,16 +16,15 @@ import org.jbypass.netstack.wire.Ipv4Address;
  * @param gateway      the next hop for routes through this interface that name none, or 0 for none
  * @param mac          the MAC address to use, or {@link #DEFAULT_MAC} for the driver's choice
  * @param mtu          the MTU to use, or 0 for the link's
- * @param rxQueues     the number of receive queues (each gets a poller), 1 unless the driver has more
- * @param rxQueueSize  the receive ring size, or 0 for the driver's default
- * @param txQueueSize  the transmit ring size, or 0 for the driver's default
+ * @param options      the driver's optional keys that were given (see {@link DriverKind}): Integer, Boolean or
+ *                     String values by key suffix
  * @param impairment   loss, reordering, duplication and corruption applied to received and sent frames
  * @param pcap         a file to capture the interface's frames to, or null
  * @param idle         the pollers' idle strategy for this interface, or null for {@code poller.idle}
  */
 public record InterfaceConfig(String name, DriverKind driver, String hostIf, int address, int prefixLength,
-    int gateway, long mac, int mtu, int rxQueues, int rxQueueSize, int txQueueSize, ImpairmentConfig impairment,
-    Path pcap, IdleStrategyKind idle)
+    int gateway, long mac, int mtu, Map<String, Object> options, ImpairmentConfig impairment, Path pcap,
+    IdleStrategyKind idle)
 {
     /** The prefix of every interface key: {@code interface.NAME.}. */
     public static final String PREFIX = "interface.";
@@ -48,6 +48,38 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
 
     /** {@link #mac} when the driver chooses the MAC address. */
     public static final long DEFAULT_MAC = -1L;
+
+    public InterfaceConfig
+    {
+        options = Map.copyOf(options);
+    }
+
+    /** An integer driver option, or the default when it was not given. */
+    public int intOption(final String suffix, final int defaultValue)
+    {
+        final Object value = options.get(suffix);
+        return value == null ? defaultValue : (Integer)value;
+    }
+
+    /** A boolean driver option, or the default when it was not given. */
+    public boolean booleanOption(final String suffix, final boolean defaultValue)
+    {
+        final Object value = options.get(suffix);
+        return value == null ? defaultValue : (Boolean)value;
+    }
+
+    /** A word-valued driver option, or the default when it was not given. */
+    public String stringOption(final String suffix, final String defaultValue)
+    {
+        final Object value = options.get(suffix);
+        return value == null ? defaultValue : (String)value;
+    }
+
+    /** The number of receive queues, each with its poller: 1 unless the driver has more and more were asked for. */
+    public int rxQueues()
+    {
+        return intOption(RX_QUEUES, 1);
+    }
 
     /** The full key of one of this interface's settings, for messages. */
     public String key(final String suffix)

@@ -70,7 +70,7 @@ public final class StackEngine implements AutoCloseable
         {
             for (final InterfaceConfig iface : config.interfaces())
             {
-                final Link link = links.open(iface, stack.pool());
+                final Link link = links.open(config, iface, stack.pool(), stack.time());
                 opened.add(link);
                 final NetInterface nif = stack.addInterface(iface.name(), link, iface.address(),
                     iface.prefixLength(), iface.gateway());

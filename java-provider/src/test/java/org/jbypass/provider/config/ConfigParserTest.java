@@ -1,6 +1,7 @@
 package org.jbypass.provider.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,9 +82,10 @@ class ConfigParserTest
             "interface.eth0.gateway = 198.18.0.1",
             "interface.eth0.mac = 02:00:00:00:00:02",
             "interface.eth0.mtu = 1500",
-            "interface.eth0.rx-queues = 4",
             "interface.eth0.rx-queue-size = 1024",
             "interface.eth0.tx-queue-size = 512",
+            "interface.eth0.rx-block-size = 131072",
+            "interface.eth0.promiscuous = true",
             "interface.eth0.impair.loss = 0.01",
             "interface.eth0.impair.reorder = 0.02",
             "interface.eth0.impair.duplicate = 0.03",
@@ -94,6 +96,11 @@ class ConfigParserTest
             "interface.mem.driver = memory",
             "interface.mem.host-if = wire-a",
             "interface.mem.address = 198.19.0.1/16",
+            "interface.nic.driver = rdma",
+            "interface.nic.host-if = enp1s0f0",
+            "interface.nic.address = 198.20.0.1/24",
+            "interface.nic.rx-queues = 4",
+            "interface.nic.mode = dv",
             "route.1 = 10.0.0.0/8 via eth0",
             "route.2 = 172.16.0.0/12 via mem gateway 198.19.0.254",
             "bind.wildcard = stack",
@@ -109,9 +116,14 @@ class ConfigParserTest
         assertEquals(Ipv4Address.parse("198.18.0.1"), eth0.gateway());
         assertEquals(0x0200_0000_0002L, eth0.mac());
         assertEquals(1500, eth0.mtu());
-        assertEquals(4, eth0.rxQueues());
-        assertEquals(1024, eth0.rxQueueSize());
-        assertEquals(512, eth0.txQueueSize());
+        assertEquals(1, eth0.rxQueues());
+        assertEquals(1024, eth0.intOption(InterfaceConfig.RX_QUEUE_SIZE, 0));
+        assertEquals(512, eth0.intOption(InterfaceConfig.TX_QUEUE_SIZE, 0));
+        assertEquals(131072, eth0.intOption("rx-block-size", 0));
+        assertTrue(eth0.booleanOption("promiscuous", false));
+        assertFalse(eth0.booleanOption("qdisc-bypass", false));
+        assertEquals(4, config.interfaceNamed("nic").rxQueues());
+        assertEquals("dv", config.interfaceNamed("nic").stringOption("mode", "auto"));
         assertEquals(new ImpairmentConfig(0.01, 0.02, 0.03, 0.04, 42), eth0.impairment());
         assertEquals(dir.resolve("eth0.pcap").toAbsolutePath(), eth0.pcap());
         assertEquals(IdleStrategyKind.BUSY_SPIN, config.idleOf(eth0));
@@ -194,10 +206,16 @@ class ConfigParserTest
             "malformed value '1500b' (expected an integer from 576 to 9000)");
         assertFailure(MINIMAL + "\ninterface.eth0.mtu = 9000", "interface.eth0.mtu",
             "an MTU of 9000 needs stack.buffer-size of at least 9024 (it is 2048)");
-        assertFailure(MINIMAL + "\ninterface.eth0.rx-queues = 0", "interface.eth0.rx-queues",
-            "value 0 is out of range (1 to 64)");
-        assertFailure(MINIMAL + "\ninterface.eth0.rx-queue-size = 1000", "interface.eth0.rx-queue-size",
-            "must be a power of two");
+        assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.rx-queues = 0",
+            "interface.eth0.rx-queues", "value 0 is out of range (1 to 64)");
+        assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.rx-queue-size = 1000",
+            "interface.eth0.rx-queue-size", "must be a power of two");
+        assertFailure(MINIMAL + "\ninterface.eth0.rx-block-size = 5000", "interface.eth0.rx-block-size",
+            "must be a power of two from 4096 to 4194304");
+        assertFailure(MINIMAL + "\ninterface.eth0.promiscuous = yes", "interface.eth0.promiscuous",
+            "'yes' is neither true nor false");
+        assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.mode = fast", "interface.eth0.mode",
+            "'fast' is not one of auto, dv, ibv");
         assertFailure(MINIMAL + "\ninterface.eth0.impair.loss = 1.5", "interface.eth0.impair.loss",
             "must be a probability from 0 to 1");
         assertFailure(MINIMAL + "\ninterface.eth0.impair.loss = often", "interface.eth0.impair.loss",
@@ -215,6 +233,8 @@ class ConfigParserTest
     {
         assertFailure("interface.m.driver = memory\ninterface.m.host-if = w\ninterface.m.address = 198.18.0.2/24\n"
             + "interface.m.rx-queues = 2", "interface.m.rx-queues", "the memory driver has no such setting");
+        assertFailure(MINIMAL + "\ninterface.eth0.rx-queues = 2", "interface.eth0.rx-queues",
+            "the afpacket driver has no such setting");
     }
 
     @Test

@@ -21,7 +21,7 @@ class KernelRoutedChannelSemanticsTest extends ChannelSemanticsSuite
         p.setProperty("interface.s0.host-if", "unused-wire");
         p.setProperty("interface.s0.address", "198.18.250.1/24");
         return ConfigParser.parse(null, p);
-    }, (config, pool) ->
+    }, (config, iface, pool, time) ->
     {
         throw new AssertionError("no socket of this test may reach the stack");
     });
