@@ -5,8 +5,8 @@ import java.io.IOException;
 import org.jbypass.provider.engine.StackEngine;
 
 /**
- * Makes the stack-backed backings of TCP channels. INTERIM: the stack's TCP (org.jbypass.netstack.tcp) is not on
- * this branch yet; until it is merged, a TCP socket routed to the stack fails with an IOException saying so.
+ * Makes the stack-backed backings of TCP channels. INTERIM: the stack's TCP is not on main yet; until it is merged,
+ * a TCP socket routed to the stack fails with an IOException saying so.
  */
 final class StackSocketFactory
 {
