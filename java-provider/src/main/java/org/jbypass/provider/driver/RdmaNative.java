@@ -1,0 +1,131 @@
+package org.jbypass.provider.driver;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The natives of the rdma driver ({@code native/src/jbp_rdma_jni.c}), registered by the library's
+ * {@code JNI_OnLoad}. Every call returns a count or {@code -errno}; the datapath calls ({@link #receive},
+ * {@link #transmit}) take only primitives and cross JNI once per burst.
+ *
+ * <p>A port handle owns native memory that Java sees through two direct buffers: the status block (counters and
+ * state, native-order {@code long}s at the offsets below, as {@code native/include/jbp_rdma.h} declares them) and
+ * the reclaim array (native-order {@code int}s: the pool buffers the last call handed back).
+ */
+final class RdmaNative
+{
+    /** Modes, as {@code enum jbp_rdma_mode}. */
+    static final int MODE_AUTO = 0;
+    static final int MODE_DV = 1;
+    static final int MODE_IBV = 2;
+
+    /** Queue states, as {@code enum jbp_rdma_qstate}. */
+    static final int Q_OK = 0;
+    static final int Q_ERROR = 1;
+    static final int Q_DEAD = 2;
+
+    /** Status block words (each 8 bytes): the header. */
+    static final int ST_MAGIC = 0;
+    static final int ST_MODE = 1;
+    static final int ST_RXQ_COUNT = 2;
+    static final int ST_PORT_STATE = 3;
+    static final int ST_ASYNC_EVENTS = 4;
+    static final int ST_DEVICE_FATAL = 5;
+    static final int ST_RECLAIM_COUNT = 6;
+    static final int ST_CAPABILITIES = 7;
+    static final int ST_TX_RING = 8;
+    static final int ST_RX_RING = 9;
+    static final int ST_HEADER_WORDS = 16;
+
+    /** The send queue's words, from {@link #ST_TXQ_BASE}. */
+    static final int TXQ_PACKETS = 0;
+    static final int TXQ_BYTES = 1;
+    static final int TXQ_DROPS = 2;
+    static final int TXQ_RING_FULL = 3;
+    static final int TXQ_CQE_ERRORS = 4;
+    static final int TXQ_DOORBELLS = 5;
+    static final int TXQ_RECOVERIES = 6;
+    static final int TXQ_LAST_SYNDROME = 7;
+    static final int TXQ_STATE = 8;
+    static final int TXQ_POST_ERRORS = 9;
+    static final int TXQ_IN_FLIGHT = 10;
+    static final int TXQ_WORDS = 16;
+
+    /** A receive queue's words, from {@link #rxqBase}. */
+    static final int RXQ_PACKETS = 0;
+    static final int RXQ_BYTES = 1;
+    static final int RXQ_DROPS = 2;
+    static final int RXQ_NO_BUFFER = 3;
+    static final int RXQ_CQE_ERRORS = 4;
+    static final int RXQ_COMPRESSED = 5;
+    static final int RXQ_RECOVERIES = 6;
+    static final int RXQ_LAST_SYNDROME = 7;
+    static final int RXQ_STATE = 8;
+    static final int RXQ_POST_ERRORS = 9;
+    static final int RXQ_WORDS = 16;
+
+    static final int ST_TXQ_BASE = ST_HEADER_WORDS;
+
+    /** The magic the status block starts with ("JBRD"). */
+    static final long MAGIC = 0x4a425244L;
+
+    static
+    {
+        NativeLibrary.load();
+    }
+
+    private RdmaNative()
+    {
+    }
+
+    static int rxqBase(final int queue)
+    {
+        return ST_HEADER_WORDS + TXQ_WORDS + queue * RXQ_WORDS;
+    }
+
+    /**
+     * Opens a port on a ConnectX netdev. On failure returns {@code -errno} and writes a NUL-terminated UTF-8
+     * explanation into {@code error}; warnings that do not stop the port go to {@code warnings}.
+     */
+    static native long open(String hostIf, int mode, int rxQueues, int rxQueueSize, int txQueueSize, long mac,
+        int mtu, boolean allowNetdevMac, boolean cqeCompression, ByteBuffer pool, int bufferSize, int bufferCount,
+        String libibverbs, String libmlx5, String sysRoot, String devRoot, ByteBuffer error, ByteBuffer warnings);
+
+    /** 0 if the handle is a port built from the same layout as this library, else {@code -errno}. */
+    static native int check(long handle);
+
+    /** The status block, as a direct buffer over native memory (valid until {@link #destroy}). */
+    static native ByteBuffer status(long handle);
+
+    /** The reclaim array, as a direct buffer over native memory (valid until {@link #destroy}). */
+    static native ByteBuffer reclaim(long handle);
+
+    /** Posts the initial receive buffers: {@code count} native-order ints, queue after queue. */
+    static native int fillRx(long handle, ByteBuffer buffers, int count);
+
+    /** Receives up to {@code capacity} frames into the armed burst at {@code descriptors}. */
+    static native int receive(long handle, int queue, long descriptors, int capacity);
+
+    /** Transmits the first {@code count} frames of the burst at {@code descriptors}; returns how many it took. */
+    static native int transmit(long handle, long descriptors, int count);
+
+    /** Rebuilds steering for a new MAC. */
+    static native int setMac(long handle, long mac);
+
+    /** Blocks until a receive queue may have frames, a wakeup or the timeout. */
+    static native int await(long handle, long timeoutNanos);
+
+    /** Releases a thread blocked in {@link #await}. */
+    static native int wakeup(long handle);
+
+    /** Stops the adapter's DMA into the pool and hands every buffer the port holds to the reclaim array. */
+    static native int quiesce(long handle);
+
+    /** Frees the port; the handle and its buffers are invalid afterwards. */
+    static native void destroy(long handle);
+
+    /** The port's last error text. */
+    static native String lastError(long handle);
+
+    /** The address of a direct buffer. */
+    static native long address(ByteBuffer direct);
+}

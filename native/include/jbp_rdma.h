@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The rdma driver's shared declarations: the port handle that Java holds, the queue structures both datapaths
+ * (Direct Verbs and plain verbs) run on, the status block shared with Java, and the backend operations that make
+ * the same datapath run on a ConnectX adapter or on the software model of one (native/test/mlx5_model.c).
+ *
+ * A port handle is created either by jbp_rdma_device.c (libibverbs + libmlx5, a real adapter) or by the test-only
+ * model library; the datapath in jbp_rdma_dv.c and jbp_rdma_verbs.c does not know which. Everything the datapath
+ * needs is in these structs: ring memory, doorbell records, the BlueFlame register, counts and strides. That is
+ * the whole difference between hardware and the model: where the ring memory comes from.
+ *
+ * This header is included by libjbypass.so and by the model library, which may drive a handle created by the
+ * other; the struct layout is therefore versioned (JBP_RDMA_ABI) and checked where a handle crosses over.
+ */
+#ifndef JBP_RDMA_H
+#define JBP_RDMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <infiniband/mlx5dv.h>
+
+#include "jbp_burst.h"
+
+#define JBP_RDMA_MAGIC 0x4a425244u /* "JBRD" */
+#define JBP_RDMA_ABI 1u
+
+#define JBP_RDMA_MAX_RXQ 64
+#define JBP_RDMA_MIN_RING 64
+#define JBP_RDMA_MAX_RING 32768 /* WQE counters are 16 bits wide: a ring must stay below 2^16 entries */
+#define JBP_RDMA_ERR_LEN 1024
+
+/* The L2 header bytes inlined in every TX WQE (rdma-core providers/mlx5/wqe.h MLX5_ETH_L2_INLINE_HEADER_SIZE;
+ * rdma-core inlines exactly this much unless the device reports inline mode NONE, providers/mlx5/mlx5.c). */
+#define JBP_MLX5_INLINE_HDR 18
+/* Frames shorter than this are refused on transmit: they cannot fill the mandatory inline header. */
+#define JBP_RDMA_MIN_FRAME JBP_MLX5_INLINE_HDR
+/* A TX completion is requested at least every this many WQEs (and on the last WQE of every burst). */
+#define JBP_RDMA_TX_SIGNAL_EVERY 64
+
+/*
+ * The Toeplitz RSS key: the Microsoft RSS verification key ("RSS hashing: verifying the RSS hash calculation",
+ * Windows driver documentation), the default of many adapters; its published test vectors check the model's
+ * hash, and so the queue choice the tests expect.
+ */
+#define JBP_RDMA_RSS_KEY_LEN 40
+#define JBP_RDMA_RSS_KEY                                                                                         \
+    {                                                                                                            \
+        0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, \
+            0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7,    \
+            0x3b, 0xbe, 0xac, 0x01, 0xfa                                                                         \
+    }
+
+/*
+ * log2 of the RSS indirection table size for n queues: n itself when a power of two, else a table eight times
+ * larger than n, filled round robin, so that no queue gets more than 1/8 more than its share (VPP fills the
+ * device's largest table for the same reason, src/plugins/rdma/device.c rdma_rxq_finalize).
+ */
+static inline uint32_t jbp_rdma_ind_log(uint32_t n)
+{
+    uint32_t log = 0;
+    while ((1u << log) < n)
+        log++;
+    return (1u << log) == n ? log : log + 3;
+}
+
+enum jbp_rdma_mode {
+    JBP_RDMA_MODE_AUTO = 0,
+    JBP_RDMA_MODE_DV = 1,
+    JBP_RDMA_MODE_IBV = 2,
+};
+
+/* Queue states, published in the status block. */
+enum jbp_rdma_qstate {
+    JBP_Q_OK = 0,
+    JBP_Q_ERROR = 1, /* a completion error put the hardware queue in the error state: recover before use */
+    JBP_Q_DEAD = 2,  /* recovery failed or the device is gone: the queue is not used again */
+};
+
+/*
+ * The status block: native-order u64 words that native code writes and Java reads through a direct ByteBuffer
+ * (org.jbypass.provider.driver.RdmaNative declares the same offsets). Counters are written only by the thread
+ * that drives the port; monitoring threads may read slightly stale values.
+ */
+enum jbp_rdma_status_word {
+    JBP_ST_MAGIC = 0,
+    JBP_ST_MODE = 1,         /* JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV: the mode in use */
+    JBP_ST_RXQ_COUNT = 2,
+    JBP_ST_PORT_STATE = 3,   /* enum ibv_port_state of the port, refreshed on async events */
+    JBP_ST_ASYNC_EVENTS = 4, /* async events seen */
+    JBP_ST_DEVICE_FATAL = 5, /* 1 after IBV_EVENT_DEVICE_FATAL */
+    JBP_ST_RECLAIM_COUNT = 6, /* valid entries in the reclaim array after the last call */
+    JBP_ST_CAPABILITIES = 7, /* org.jbypass.netstack.link.LinkCapabilities bits */
+    JBP_ST_TX_RING = 8,      /* TX ring entries in use at most */
+    JBP_ST_RX_RING = 9,      /* RX ring entries per queue */
+    JBP_ST_HEADER_WORDS = 16,
+};
+
+enum jbp_rdma_txq_word {
+    JBP_TXQ_PACKETS = 0,
+    JBP_TXQ_BYTES = 1,
+    JBP_TXQ_DROPS = 2,       /* frames accepted but not sent: invalid length or buffer index */
+    JBP_TXQ_RING_FULL = 3,   /* frames refused because the send ring was full */
+    JBP_TXQ_CQE_ERRORS = 4,  /* error completions (the first puts the queue in error, flushes follow) */
+    JBP_TXQ_DOORBELLS = 5,
+    JBP_TXQ_RECOVERIES = 6,
+    JBP_TXQ_LAST_SYNDROME = 7, /* (vendor syndrome << 8) | syndrome of the last error CQE */
+    JBP_TXQ_STATE = 8,
+    JBP_TXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_send failures */
+    JBP_TXQ_IN_FLIGHT = 10,
+    JBP_TXQ_WORDS = 16,
+};
+
+enum jbp_rdma_rxq_word {
+    JBP_RXQ_PACKETS = 0,
+    JBP_RXQ_BYTES = 1,
+    JBP_RXQ_DROPS = 2,       /* frames received but dropped: error CQE, bad length */
+    JBP_RXQ_NO_BUFFER = 3,   /* calls that left completions waiting because the burst had no armed buffer */
+    JBP_RXQ_CQE_ERRORS = 4,
+    JBP_RXQ_COMPRESSED = 5,  /* compressed CQE sessions started */
+    JBP_RXQ_RECOVERIES = 6,
+    JBP_RXQ_LAST_SYNDROME = 7,
+    JBP_RXQ_STATE = 8,
+    JBP_RXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_wq_recv failures */
+    JBP_RXQ_WORDS = 16,
+};
+
+#define JBP_ST_TXQ_BASE JBP_ST_HEADER_WORDS
+#define JBP_ST_RXQ_BASE(q) (JBP_ST_HEADER_WORDS + JBP_TXQ_WORDS + (q) * JBP_RXQ_WORDS)
+#define JBP_ST_WORDS(nrxq) JBP_ST_RXQ_BASE(nrxq)
+
+/* The packet-buffer pool: one memory region registered once, buffers named by index. */
+struct jbp_rdma_pool {
+    uint8_t *base;
+    uint32_t buf_size;
+    uint32_t count;
+    uint32_t lkey;
+};
+
+/* A completion queue of 64-byte CQEs (struct mlx5_cqe64), reached directly (DV mode and the model). */
+struct jbp_dv_cq {
+    uint8_t *buf;
+    volatile __be32 *dbrec; /* [0] = MLX5_CQ_SET_CI, [1] = MLX5_CQ_ARM_DB (rdma-core providers/mlx5/mlx5.h) */
+    void *uar;              /* the CQ doorbell UAR page (mlx5dv_cq.cq_uar): arming writes at +MLX5_CQ_DOORBELL */
+    uint32_t cqn;
+    uint32_t cqe_cnt;       /* a power of two */
+    uint32_t log_cnt;
+    uint32_t ci;            /* consumer index, free running; 24 bits reach the doorbell record */
+    uint32_t arm_sn;        /* arm sequence number, bumped per completion event (rdma-core mlx5_cq_event) */
+};
+
+/* Verbs-mode objects of a queue: the datapath in jbp_rdma_verbs.c calls through the context ops (inline in
+ * verbs.h), so it needs no symbol from libibverbs. */
+struct jbp_ibv_rxq {
+    struct ibv_wq *wq;
+    struct ibv_cq *cq;
+    struct ibv_recv_wr *wr; /* ring-size scratch arrays, allocated once */
+    struct ibv_sge *sge;
+    struct ibv_wc *wc;
+};
+
+struct jbp_ibv_txq {
+    struct ibv_qp *qp;
+    struct ibv_cq *cq;
+    struct ibv_send_wr *wr;
+    struct ibv_sge *sge;
+    struct ibv_wc *wc;
+    int ip_csum; /* IBV_SEND_IP_CSUM is usable */
+};
+
+struct jbp_rdma_rxq {
+    uint32_t size; /* WQEs in the ring, a power of two */
+    uint32_t mask;
+    uint32_t pi;   /* WQEs posted, free running; 16 bits reach the doorbell record */
+    uint32_t ci;   /* WQEs completed, free running */
+    uint32_t *bufs; /* the pool buffer posted in each slot */
+    volatile uint64_t *st; /* this queue's words in the status block */
+    int state;
+
+    /* DV */
+    struct jbp_dv_cq cq;
+    struct mlx5_wqe_data_seg *wqes; /* one data segment per WQE (stride 16, checked at setup) */
+    volatile __be32 *dbrec;         /* [MLX5_RCV_DBR] */
+    /* An open compressed-CQE session (mlx5 CQE compression, see jbp_rdma_dv.c). */
+    uint32_t sess_ci;       /* CQ index of the title CQE */
+    uint32_t sess_count;    /* packets in the session */
+    uint32_t sess_next;     /* next packet of the session to deliver */
+    uint8_t sess_hds_ip_ext;
+    uint8_t sess_l4_l3;
+    uint8_t sess_hash_type;
+    struct { __be32 hash; __be32 byte_cnt; } mini[8]; /* copy of the current mini-CQE array */
+
+    /* verbs */
+    struct jbp_ibv_rxq ibv;
+};
+
+struct jbp_rdma_txq {
+    uint32_t size;  /* SQ WQEBBs, a power of two */
+    uint32_t mask;
+    uint32_t limit; /* WQEs in flight at most (the configured tx-queue-size) */
+    uint32_t pi;    /* WQEs posted, free running */
+    uint32_t ci;    /* WQEs completed */
+    uint32_t *bufs;
+    volatile uint64_t *st;
+    int state;
+    int csum;       /* the adapter computes IPv4/TCP/UDP checksums on request */
+    uint32_t max_frame;
+
+    /* DV */
+    struct jbp_dv_cq cq;
+    uint8_t *wqes;          /* size * 64 bytes */
+    volatile __be32 *dbrec; /* [MLX5_SND_DBR] */
+    uint8_t *bf_reg;        /* mlx5dv_qp.bf.reg: BlueFlame/doorbell register (UAR, write-combining) */
+    uint32_t bf_size;       /* mlx5dv_qp.bf.size: 0 without BlueFlame */
+    uint32_t bf_offset;     /* alternates between the two halves, as rdma-core's post_send_db does */
+    uint32_t qpn;
+
+    /* verbs */
+    struct jbp_ibv_txq ibv;
+};
+
+struct jbp_rdma_port;
+
+/* What differs between an adapter and the model: resource lifetimes and queue state transitions. */
+struct jbp_rdma_backend {
+    const char *name;
+    /* Moves the TX QP to RESET (after which the hardware writes no more completions for it). */
+    int (*txq_stop)(struct jbp_rdma_port *port);
+    /* Brings the TX QP back to RTS after the rings were reset. */
+    int (*txq_start)(struct jbp_rdma_port *port);
+    int (*rxq_stop)(struct jbp_rdma_port *port, uint32_t q);
+    int (*rxq_start)(struct jbp_rdma_port *port, uint32_t q);
+    /* Installs steering for a new MAC address (low 48 bits). */
+    int (*set_mac)(struct jbp_rdma_port *port, uint64_t mac);
+    /* Reads pending async events without blocking; returns the number handled. */
+    int (*poll_events)(struct jbp_rdma_port *port);
+    /* Blocks until a completion may be pending on a receive queue, a wakeup or the timeout. */
+    int (*await)(struct jbp_rdma_port *port, int64_t timeout_ns);
+    int (*wakeup)(struct jbp_rdma_port *port);
+    /* Stops all DMA into the pool: flows, QPs and WQs destroyed or reset. Called before buffers are reclaimed. */
+    void (*quiesce)(struct jbp_rdma_port *port);
+    /* Releases what quiesce left and the port itself. */
+    void (*destroy)(struct jbp_rdma_port *port);
+};
+
+struct jbp_rdma_port {
+    uint32_t magic;
+    uint32_t abi;
+    uint32_t size; /* sizeof(struct jbp_rdma_port) */
+    int mode;      /* JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV */
+    const struct jbp_rdma_backend *backend;
+    void *backend_data;
+
+    struct jbp_rdma_pool pool;
+    uint64_t mac;
+    uint32_t mtu;
+    uint32_t n_rxq;
+    uint32_t rx_calls; /* receive calls, to poll async events now and then */
+    int events_pending; /* set (atomically) by a waiter that saw the async event fd readable */
+
+    volatile uint64_t *status; /* JBP_ST_WORDS(n_rxq) words */
+    uint32_t *reclaim;         /* buffers handed back to Java by the last call */
+    uint32_t reclaim_cap;
+    uint32_t reclaim_n;
+
+    char error[JBP_RDMA_ERR_LEN]; /* the last error, for the Java exception or log */
+
+    struct jbp_rdma_txq txq;
+    struct jbp_rdma_rxq rxq[JBP_RDMA_MAX_RXQ];
+};
+
+/*
+ * Barriers, after rdma-core util/udma_barrier.h (the definitions the mlx5 provider itself uses):
+ * - jbp_dma_wmb: host memory writes (WQEs) are visible to the device before a later write (doorbell record);
+ *   udma_to_device_barrier.
+ * - jbp_dma_rmb: a CQE's contents are read only after its ownership byte (udma_from_device_barrier).
+ * - jbp_mmio_flush: write-combining stores to the UAR leave the CPU now and in order (mmio_flush_writes); also
+ *   used before the UAR write so the doorbell record is visible first (mmio_wc_start is the same on x86-64).
+ * - jbp_dma_mb: orders the CQE reads of a poll before the consumer-index write that lets the device reuse them.
+ */
+#if defined(__x86_64__)
+#define jbp_dma_wmb() __asm__ volatile("" ::: "memory")
+#define jbp_dma_rmb() __asm__ volatile("lfence" ::: "memory")
+#define jbp_mmio_flush() __asm__ volatile("sfence" ::: "memory")
+#define jbp_dma_mb() __asm__ volatile("" ::: "memory")
+#elif defined(__aarch64__)
+#define jbp_dma_wmb() __asm__ volatile("dmb oshst" ::: "memory")
+#define jbp_dma_rmb() __asm__ volatile("dmb oshld" ::: "memory")
+#define jbp_mmio_flush() __asm__ volatile("dsb st" ::: "memory")
+#define jbp_dma_mb() __asm__ volatile("dmb osh" ::: "memory")
+#else
+#error "jbypass rdma: no DMA barrier definitions for this architecture (see rdma-core util/udma_barrier.h)"
+#endif
+
+/* 64-bit MMIO store of a value already in device (big-endian) byte order: one store instruction, never torn
+ * (rdma-core util/mmio.h mmio_write64_be). */
+static inline void jbp_mmio_write64(void *addr, uint64_t be_value)
+{
+    *(volatile uint64_t *)addr = be_value;
+}
+
+static inline volatile uint64_t *jbp_port_txq_status(struct jbp_rdma_port *p)
+{
+    return p->status + JBP_ST_TXQ_BASE;
+}
+
+static inline volatile uint64_t *jbp_port_rxq_status(struct jbp_rdma_port *p, uint32_t q)
+{
+    return p->status + JBP_ST_RXQ_BASE(q);
+}
+
+/* Hands a buffer back to Java (it frees what the reclaim array holds after each call). */
+static inline void jbp_port_reclaim(struct jbp_rdma_port *p, uint32_t buffer)
+{
+    if (p->reclaim_n < p->reclaim_cap)
+        p->reclaim[p->reclaim_n++] = buffer;
+}
+
+/* The largest frame sent: the MTU plus an Ethernet header and one VLAN tag, within a pool buffer. */
+static inline uint32_t jbp_port_max_frame(const struct jbp_rdma_port *p)
+{
+    uint32_t f = p->mtu + 18;
+    return p->mtu == 0 || f > p->pool.buf_size ? p->pool.buf_size : f;
+}
+
+/* Rotates a[0..n) left by k in place (a[k] becomes a[0]): puts a ring's buffers back at slots 0.. after a reset. */
+static inline void jbp_rotate_left(uint32_t *a, uint32_t n, uint32_t k)
+{
+    uint32_t ranges[3][2] = { { 0, k }, { k, n }, { 0, n } };
+    for (int r = 0; r < 3; r++) {
+        uint32_t from = ranges[r][0], to = ranges[r][1];
+        while (from + 1 < to) {
+            uint32_t x = a[from];
+            a[from++] = a[--to];
+            a[to] = x;
+        }
+    }
+}
+
+/* jbp_rdma_port.c: allocation of the port and its shared memory, the reclaim protocol, error text. */
+struct jbp_rdma_port *jbp_port_alloc(uint32_t n_rxq, uint32_t rx_size, uint32_t tx_size);
+void jbp_port_free(struct jbp_rdma_port *p);
+int jbp_port_check(const struct jbp_rdma_port *p);
+void jbp_port_seterr(struct jbp_rdma_port *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void jbp_port_set_mode(struct jbp_rdma_port *p, int mode);
+/* Posts the initial RX buffers of every queue (buffers[q * rx_size + i]). */
+int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t count);
+/* One burst each way; return a count or -errno. The reclaim array is rewritten by every call. */
+int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
+int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
+/* Stops DMA and hands every buffer the port holds to the reclaim array. */
+int jbp_port_quiesce(struct jbp_rdma_port *p);
+/* Steers frames to a new MAC address (low 48 bits): the flow rules are rebuilt. 0 or -errno with p->error set. */
+int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac);
+/* Blocks until a receive queue may have a completion, a wakeup, or the timeout; wakes such a wait. */
+int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns);
+int jbp_port_wakeup(struct jbp_rdma_port *p);
+/* Tries to bring queues in JBP_Q_ERROR back; called by receive/transmit. */
+int jbp_port_recover_txq(struct jbp_rdma_port *p);
+int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q);
+
+/* jbp_rdma_dv.c: the Direct Verbs datapath, pure ring logic. */
+struct jbp_dv_txq_rings {
+    void *sq_buf;
+    uint32_t sq_wqe_cnt;
+    uint32_t sq_stride;
+    volatile __be32 *qp_dbrec;
+    void *bf_reg;
+    uint32_t bf_size;
+    uint32_t qpn;
+    void *cq_buf;
+    volatile __be32 *cq_dbrec;
+    uint32_t cqe_cnt;
+    uint32_t cqe_size;
+    void *cq_uar;
+    uint32_t cqn;
+};
+
+struct jbp_dv_rxq_rings {
+    void *wq_buf;
+    uint32_t wqe_cnt;
+    uint32_t stride;
+    volatile __be32 *wq_dbrec;
+    void *cq_buf;
+    volatile __be32 *cq_dbrec;
+    uint32_t cqe_cnt;
+    uint32_t cqe_size;
+    void *cq_uar;
+    uint32_t cqn;
+};
+
+int jbp_dv_txq_setup(struct jbp_rdma_port *p, const struct jbp_dv_txq_rings *r, uint32_t limit);
+int jbp_dv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_rxq_rings *r, uint32_t size);
+void jbp_dv_rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
+int jbp_dv_rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
+int jbp_dv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
+int jbp_dv_tx_reap(struct jbp_rdma_port *p);
+/* After the queue was stopped (no more completions will come): drain its CQ and reset the ring indices. */
+void jbp_dv_txq_reset(struct jbp_rdma_port *p);
+void jbp_dv_rxq_reset(struct jbp_rdma_port *p, uint32_t q);
+/* After the WQ is ready again: the doorbell for the WQEs jbp_dv_rxq_reset wrote. */
+void jbp_dv_rxq_repost(struct jbp_rdma_port *p, uint32_t q);
+/* Whether a completion is waiting on the queue's CQ. */
+int jbp_dv_cq_ready(const struct jbp_dv_cq *cq);
+/* Requests an event for the next completion (rdma-core providers/mlx5/cq.c mlx5_arm_cq). */
+void jbp_dv_cq_arm(struct jbp_dv_cq *cq);
+
+/* jbp_rdma_verbs.c: the plain verbs datapath. */
+int jbp_ibv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_wq *wq, struct ibv_cq *cq, uint32_t size);
+int jbp_ibv_txq_setup(struct jbp_rdma_port *p, struct ibv_qp *qp, struct ibv_cq *cq, uint32_t size, int ip_csum);
+void jbp_ibv_rxq_free(struct jbp_rdma_rxq *q);
+void jbp_ibv_txq_free(struct jbp_rdma_txq *q);
+int jbp_ibv_rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
+int jbp_ibv_rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
+int jbp_ibv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
+int jbp_ibv_tx_reap(struct jbp_rdma_port *p);
+void jbp_ibv_txq_reset(struct jbp_rdma_port *p);
+void jbp_ibv_rxq_reset(struct jbp_rdma_port *p, uint32_t q);
+int jbp_ibv_rxq_repost(struct jbp_rdma_port *p, uint32_t q);
+
+/* Names for CQE syndromes (mlx5dv.h MLX5_CQE_SYNDROME_*), for logs. */
+const char *jbp_mlx5_syndrome_str(uint8_t syndrome);
+
+#endif

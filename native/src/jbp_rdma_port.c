@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The rdma port handle: its memory shared with Java (status block, reclaim array), the dispatch of one burst to
+ * the Direct Verbs or verbs datapath, queue recovery, and the orderly release of every buffer at close.
+ * Backend-neutral: the same code runs for an adapter (jbp_rdma_device.c) and for the mlx5 model (native/test).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbp_rdma.h"
+
+/* A queue that keeps failing is given up after this many recoveries rather than reset forever. */
+#define JBP_RDMA_MAX_RECOVERIES 64
+/* Async events are read every this many receive calls (a non-blocking read on the async fd). */
+#define JBP_RDMA_EVENT_POLL_MASK 4095u
+
+static void *zalloc_aligned(size_t bytes)
+{
+    void *m = NULL;
+    if (posix_memalign(&m, 4096, bytes ? bytes : 1) != 0)
+        return NULL;
+    memset(m, 0, bytes);
+    return m;
+}
+
+struct jbp_rdma_port *jbp_port_alloc(uint32_t n_rxq, uint32_t rx_size, uint32_t tx_size)
+{
+    if (n_rxq == 0 || n_rxq > JBP_RDMA_MAX_RXQ)
+        return NULL;
+    struct jbp_rdma_port *p = zalloc_aligned(sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    p->magic = JBP_RDMA_MAGIC;
+    p->abi = JBP_RDMA_ABI;
+    p->size = sizeof(*p);
+    p->n_rxq = n_rxq;
+    p->status = zalloc_aligned(JBP_ST_WORDS(n_rxq) * sizeof(uint64_t));
+    /* Everything the port can hold at once: the RX rings, the TX ring and the frames of one burst that may be
+     * dropped (PacketBurst holds 4096 descriptors at most). */
+    p->reclaim_cap = n_rxq * rx_size + tx_size + 4096;
+    p->reclaim = zalloc_aligned((size_t)p->reclaim_cap * sizeof(uint32_t));
+    if (p->status == NULL || p->reclaim == NULL) {
+        jbp_port_free(p);
+        return NULL;
+    }
+    p->status[JBP_ST_MAGIC] = JBP_RDMA_MAGIC;
+    p->status[JBP_ST_RXQ_COUNT] = n_rxq;
+    p->status[JBP_ST_RX_RING] = rx_size;
+    p->status[JBP_ST_TX_RING] = tx_size;
+    p->txq.st = jbp_port_txq_status(p);
+    for (uint32_t q = 0; q < n_rxq; q++)
+        p->rxq[q].st = jbp_port_rxq_status(p, q);
+    return p;
+}
+
+void jbp_port_free(struct jbp_rdma_port *p)
+{
+    if (p == NULL)
+        return;
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
+        free(p->rxq[q].bufs);
+        jbp_ibv_rxq_free(&p->rxq[q]);
+    }
+    free(p->txq.bufs);
+    jbp_ibv_txq_free(&p->txq);
+    free((void *)p->status);
+    free(p->reclaim);
+    p->magic = 0;
+    free(p);
+}
+
+int jbp_port_check(const struct jbp_rdma_port *p)
+{
+    if (p == NULL || p->magic != JBP_RDMA_MAGIC)
+        return -EINVAL;
+    if (p->abi != JBP_RDMA_ABI || p->size != sizeof(*p))
+        return -EPROTO; /* built from a different jbp_rdma.h */
+    return 0;
+}
+
+void jbp_port_seterr(struct jbp_rdma_port *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->error, sizeof(p->error), fmt, ap);
+    va_end(ap);
+}
+
+void jbp_port_set_mode(struct jbp_rdma_port *p, int mode)
+{
+    p->mode = mode;
+    p->status[JBP_ST_MODE] = (uint64_t)mode;
+}
+
+int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t count)
+{
+    uint32_t need = 0;
+    for (uint32_t q = 0; q < p->n_rxq; q++)
+        need += p->rxq[q].size;
+    if (count != need)
+        return -EINVAL;
+    for (uint32_t i = 0; i < count; i++)
+        if (buffers[i] >= p->pool.count)
+            return -EINVAL;
+    uint32_t off = 0;
+    for (uint32_t q = 0; q < p->n_rxq; q++) {
+        if (p->mode == JBP_RDMA_MODE_DV) {
+            jbp_dv_rxq_fill(p, q, buffers + off);
+        } else {
+            int rc = jbp_ibv_rxq_fill(p, q, buffers + off);
+            if (rc < 0)
+                return rc;
+        }
+        off += p->rxq[q].size;
+    }
+    return 0;
+}
+
+static void tx_reap(struct jbp_rdma_port *p)
+{
+    if (p->txq.state != JBP_Q_OK)
+        return;
+    if (p->mode == JBP_RDMA_MODE_DV)
+        jbp_dv_tx_reap(p);
+    else
+        jbp_ibv_tx_reap(p);
+}
+
+static void publish_reclaim(struct jbp_rdma_port *p)
+{
+    p->status[JBP_ST_RECLAIM_COUNT] = p->reclaim_n;
+    p->txq.st[JBP_TXQ_IN_FLIGHT] = p->txq.pi - p->txq.ci;
+}
+
+int jbp_port_recover_txq(struct jbp_rdma_port *p)
+{
+    struct jbp_rdma_txq *t = &p->txq;
+    if (t->state != JBP_Q_ERROR)
+        return 0;
+    if (t->st[JBP_TXQ_RECOVERIES] >= JBP_RDMA_MAX_RECOVERIES) {
+        t->state = JBP_Q_DEAD;
+        jbp_port_seterr(p, "transmit queue failed %d times (last CQE syndrome 0x%02x %s, vendor syndrome 0x%02x); "
+                        "giving up on it", JBP_RDMA_MAX_RECOVERIES, (unsigned)(t->st[JBP_TXQ_LAST_SYNDROME] & 0xff),
+                        jbp_mlx5_syndrome_str((uint8_t)t->st[JBP_TXQ_LAST_SYNDROME]),
+                        (unsigned)((t->st[JBP_TXQ_LAST_SYNDROME] >> 8) & 0xff));
+        t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
+        return -EIO;
+    }
+    /* Linux mlx5e recovers a send queue the same way (en/reporter_tx.c): move it to RESET so that the device
+     * writes no more completions for it, drain the CQ, reset the ring, bring it back to RTS. */
+    int rc = p->backend->txq_stop(p);
+    if (rc == 0) {
+        if (p->mode == JBP_RDMA_MODE_DV)
+            jbp_dv_txq_reset(p);
+        else
+            jbp_ibv_txq_reset(p);
+        rc = p->backend->txq_start(p);
+    }
+    t->st[JBP_TXQ_RECOVERIES]++;
+    t->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
+    t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
+    return rc;
+}
+
+int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct jbp_rdma_rxq *r = &p->rxq[q];
+    if (r->state != JBP_Q_ERROR)
+        return 0;
+    if (r->st[JBP_RXQ_RECOVERIES] >= JBP_RDMA_MAX_RECOVERIES) {
+        r->state = JBP_Q_DEAD;
+        jbp_port_seterr(p, "receive queue %u failed %d times (last CQE syndrome 0x%02x %s); giving up on it", q,
+                        JBP_RDMA_MAX_RECOVERIES, (unsigned)(r->st[JBP_RXQ_LAST_SYNDROME] & 0xff),
+                        jbp_mlx5_syndrome_str((uint8_t)r->st[JBP_RXQ_LAST_SYNDROME]));
+        r->st[JBP_RXQ_STATE] = (uint64_t)r->state;
+        return -EIO;
+    }
+    /* DPDK's mlx5 driver recovers a receive queue this way (drivers/net/mlx5/mlx5_rx.c, mlx5_rx_err_handle):
+     * WQ to RESET, drain the CQ, repost every buffer from index 0, WQ to RDY. */
+    int rc = p->backend->rxq_stop(p, q);
+    if (rc == 0) {
+        if (p->mode == JBP_RDMA_MODE_DV)
+            jbp_dv_rxq_reset(p, q);
+        else
+            jbp_ibv_rxq_reset(p, q);
+        rc = p->backend->rxq_start(p, q);
+    }
+    if (rc == 0) {
+        if (p->mode == JBP_RDMA_MODE_DV)
+            jbp_dv_rxq_repost(p, q);
+        else
+            rc = jbp_ibv_rxq_repost(p, q);
+    }
+    r->st[JBP_RXQ_RECOVERIES]++;
+    r->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
+    r->st[JBP_RXQ_STATE] = (uint64_t)r->state;
+    return rc;
+}
+
+int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap)
+{
+    p->reclaim_n = 0;
+    if (q >= p->n_rxq) {
+        publish_reclaim(p);
+        return -EINVAL;
+    }
+    /* Transmit completions are reaped here too, so that sent buffers return to the pool while the stack only
+     * receives: the caller holds the stack lock, so the TX queue is never touched by two threads at once. */
+    tx_reap(p);
+    if (((++p->rx_calls & JBP_RDMA_EVENT_POLL_MASK) == 0 || __atomic_load_n(&p->events_pending, __ATOMIC_RELAXED))
+        && p->backend->poll_events != NULL) {
+        __atomic_store_n(&p->events_pending, 0, __ATOMIC_RELAXED);
+        p->backend->poll_events(p);
+    }
+
+    struct jbp_rdma_rxq *r = &p->rxq[q];
+    if (r->state == JBP_Q_ERROR)
+        jbp_port_recover_rxq(p, q);
+    int n;
+    if (r->state != JBP_Q_OK)
+        n = -EIO;
+    else if (p->mode == JBP_RDMA_MODE_DV)
+        n = jbp_dv_rx_burst(p, q, d, cap);
+    else
+        n = jbp_ibv_rx_burst(p, q, d, cap);
+    publish_reclaim(p);
+    return n;
+}
+
+/* A dead send queue behaves like a link that is down: frames are accepted and dropped, so the stack's queues
+ * never wedge on a link that cannot send, and the buffers go back to the pool. */
+static int tx_drop_all(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        if (d[i].buffer < p->pool.count)
+            jbp_port_reclaim(p, d[i].buffer);
+        d[i].buffer = JBP_NO_BUFFER;
+    }
+    p->txq.st[JBP_TXQ_DROPS] += count;
+    return (int)count;
+}
+
+int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+{
+    p->reclaim_n = 0;
+    struct jbp_rdma_txq *t = &p->txq;
+    if (t->state == JBP_Q_ERROR)
+        jbp_port_recover_txq(p);
+    int n;
+    if (t->state != JBP_Q_OK)
+        n = tx_drop_all(p, d, count);
+    else if (p->mode == JBP_RDMA_MODE_DV)
+        n = jbp_dv_tx_burst(p, d, count);
+    else
+        n = jbp_ibv_tx_burst(p, d, count);
+    if (n > 0 && (uint32_t)n < count) {
+        /* The Link contract: frames not accepted move to the front of the burst; slots whose buffers now
+         * belong to the port are cleared, so that no descriptor names a buffer twice. */
+        memmove(d, d + n, (size_t)(count - (uint32_t)n) * sizeof(*d));
+        for (uint32_t i = count - (uint32_t)n; i < count; i++)
+            d[i] = (struct jbp_desc){ .buffer = JBP_NO_BUFFER };
+    } else if (n > 0) {
+        for (uint32_t i = 0; i < count; i++)
+            d[i] = (struct jbp_desc){ .buffer = JBP_NO_BUFFER };
+    }
+    publish_reclaim(p);
+    return n;
+}
+
+int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac)
+{
+    mac &= 0xffffffffffffull;
+    if (mac == 0 || (mac >> 40) & 1) {
+        jbp_port_seterr(p, "%012llx is not a unicast MAC address", (unsigned long long)mac);
+        return -EINVAL;
+    }
+    int rc = p->backend->set_mac(p, mac);
+    if (rc == 0)
+        p->mac = mac;
+    return rc;
+}
+
+int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns)
+{
+    return p->backend->await(p, timeout_ns);
+}
+
+int jbp_port_wakeup(struct jbp_rdma_port *p)
+{
+    return p->backend->wakeup(p);
+}
+
+int jbp_port_quiesce(struct jbp_rdma_port *p)
+{
+    p->reclaim_n = 0;
+    /* The device must stop writing into the pool before any ring buffer goes back to it. */
+    p->backend->quiesce(p);
+    struct jbp_rdma_txq *t = &p->txq;
+    if (t->bufs != NULL)
+        for (uint32_t i = t->ci; i != t->pi; i++)
+            jbp_port_reclaim(p, t->bufs[i & t->mask]);
+    t->ci = t->pi;
+    for (uint32_t q = 0; q < p->n_rxq; q++) {
+        struct jbp_rdma_rxq *r = &p->rxq[q];
+        if (r->bufs == NULL)
+            continue;
+        for (uint32_t i = r->ci; i != r->pi; i++)
+            jbp_port_reclaim(p, r->bufs[i & r->mask]);
+        r->ci = r->pi;
+    }
+    publish_reclaim(p);
+    return (int)p->reclaim_n;
+}
+
+const char *jbp_mlx5_syndrome_str(uint8_t syndrome)
+{
+    switch (syndrome) {
+    case MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR:
+        return "local length error (frame larger than the buffer or the port MTU)";
+    case MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR:
+        return "local QP operation error (malformed WQE)";
+    case MLX5_CQE_SYNDROME_LOCAL_PROT_ERR:
+        return "local protection error (buffer outside the memory region or bad lkey)";
+    case MLX5_CQE_SYNDROME_WR_FLUSH_ERR:
+        return "work request flushed (queue in error state)";
+    case MLX5_CQE_SYNDROME_MW_BIND_ERR:
+        return "memory window bind error";
+    case MLX5_CQE_SYNDROME_BAD_RESP_ERR:
+        return "bad response";
+    case MLX5_CQE_SYNDROME_LOCAL_ACCESS_ERR:
+        return "local access error";
+    case MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR:
+        return "remote invalid request";
+    case MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR:
+        return "remote access error";
+    case MLX5_CQE_SYNDROME_REMOTE_OP_ERR:
+        return "remote operation error";
+    case MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR:
+        return "transport retry exceeded";
+    case MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR:
+        return "RNR retry exceeded";
+    case MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR:
+        return "remote aborted";
+    default:
+        return "unknown syndrome";
+    }
+}

@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The mlx5 port model: see mlx5_model.h for what it does and why. */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlx5_model.h"
+
+#define CQE_INVALID_INIT (MLX5_CQE_INVALID << 4) /* rdma-core initialises every CQE so (providers/mlx5/cq.c) */
+#define CQE_FORMAT_COMPRESSED 3
+/* rss_hash_type bits (Linux include/linux/mlx5/device.h CQE_RSS_HTYPE_IP / _L4). */
+#define RSS_HTYPE_IPV4 (1u << 2)
+#define RSS_HTYPE_IPV6 (2u << 2)
+#define RSS_HTYPE_TCP (1u << 6)
+#define RSS_HTYPE_UDP (2u << 6)
+
+static void *zalloc(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 4096, n) != 0)
+        return NULL;
+    memset(p, 0, n);
+    return p;
+}
+
+static uint32_t log2u(uint32_t v)
+{
+    return 31u - (uint32_t)__builtin_clz(v);
+}
+
+static int cq_init(struct mlx5_model_cq *cq, uint32_t entries)
+{
+    /* rdma-core sizes a CQ of n entries as the next power of two above n (providers/mlx5/verbs.c
+     * align_queue_size(cqe + 1)); the model does the same. */
+    uint32_t cnt = 1;
+    while (cnt < entries + 1)
+        cnt <<= 1;
+    cq->buf = zalloc((size_t)cnt * 64);
+    cq->dbrec = zalloc(64);
+    cq->uar = zalloc(4096);
+    if (cq->buf == NULL || cq->dbrec == NULL || cq->uar == NULL)
+        return -ENOMEM;
+    cq->cqe_cnt = cnt;
+    cq->log_cnt = log2u(cnt);
+    for (uint32_t i = 0; i < cnt; i++)
+        cq->buf[(size_t)i * 64 + 63] = CQE_INVALID_INIT;
+    return 0;
+}
+
+static void cq_free(struct mlx5_model_cq *cq)
+{
+    free(cq->buf);
+    free(cq->dbrec);
+    free(cq->uar);
+}
+
+static inline uint8_t *cq_slot(const struct mlx5_model_cq *cq, uint32_t idx)
+{
+    return cq->buf + ((size_t)(idx & (cq->cqe_cnt - 1)) << 6);
+}
+
+static inline uint8_t cq_owner(const struct mlx5_model_cq *cq, uint32_t idx)
+{
+    return (uint8_t)((idx >> cq->log_cnt) & 1u);
+}
+
+/* Entries the driver has not yet released (its consumer index is 24 bits in the doorbell record). */
+static inline uint32_t cq_used(const struct mlx5_model_cq *cq)
+{
+    uint32_t sw_ci = be32toh(cq->dbrec[0]) & 0xffffffu;
+    return (cq->pi - sw_ci) & 0xffffffu;
+}
+
+/* Writes one CQE the way the adapter does: the body, then (after a release fence) the op_own byte with the
+ * owner bit of the lap, so a driver that checks ownership first never sees a half-written entry. */
+static int cq_push(struct mlx5_model_cq *cq, const uint8_t cqe[64])
+{
+    if (cq_used(cq) >= cq->cqe_cnt) {
+        cq->overruns++;
+        return -ENOSPC;
+    }
+    uint8_t *slot = cq_slot(cq, cq->pi);
+    memcpy(slot, cqe, 63);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&slot[63], (uint8_t)((cqe[63] & 0xFE) | cq_owner(cq, cq->pi)), __ATOMIC_RELEASE);
+    cq->pi++;
+    return 0;
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static uint32_t model_rand(struct mlx5_model *m)
+{
+    /* xorshift32: deterministic poison bytes */
+    uint32_t x = m->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    m->rng = x;
+    return x;
+}
+
+struct mlx5_model *mlx5_model_create(const struct mlx5_model_cfg *cfg)
+{
+    if (cfg->n_rxq == 0 || cfg->n_rxq > JBP_RDMA_MAX_RXQ || cfg->rx_size == 0 || cfg->tx_size == 0
+        || (cfg->rx_size & (cfg->rx_size - 1)) != 0 || (cfg->tx_size & (cfg->tx_size - 1)) != 0)
+        return NULL;
+    struct mlx5_model *m = zalloc(sizeof(*m));
+    if (m == NULL)
+        return NULL;
+    m->cfg = *cfg;
+    if (m->cfg.mtu == 0)
+        m->cfg.mtu = 1500;
+    if (m->cfg.max_session < 2 || m->cfg.max_session > 64)
+        m->cfg.max_session = 64;
+    m->lkey = MLX5_MODEL_LKEY;
+    m->rng = 0x9e3779b9u;
+    int bad = 0;
+    m->sq.wqe_cnt = cfg->tx_size;
+    m->sq.wqes = zalloc((size_t)cfg->tx_size * 64);
+    m->sq.dbrec = zalloc(64);
+    m->sq.bf = zalloc(2 * MLX5_MODEL_BF_SIZE);
+    bad |= m->sq.wqes == NULL || m->sq.dbrec == NULL || m->sq.bf == NULL;
+    bad |= cq_init(&m->sq.cq, cfg->tx_size) != 0;
+    m->sq.ready = 1;
+    for (uint32_t q = 0; q < cfg->n_rxq; q++) {
+        struct mlx5_model_rq *rq = &m->rq[q];
+        rq->wqe_cnt = cfg->rx_size;
+        rq->wqes = zalloc((size_t)cfg->rx_size * sizeof(struct mlx5_wqe_data_seg));
+        rq->dbrec = zalloc(64);
+        rq->pending = calloc(64, sizeof(*rq->pending));
+        bad |= rq->wqes == NULL || rq->dbrec == NULL || rq->pending == NULL;
+        bad |= cq_init(&rq->cq, cfg->rx_size) != 0;
+        rq->ready = 1;
+    }
+    /* The indirection table the driver creates (jbp_rdma_device.c): round robin over the queues. */
+    m->ind_size = 1u << jbp_rdma_ind_log(cfg->n_rxq);
+    if (m->ind_size > sizeof(m->ind_table) / sizeof(m->ind_table[0]))
+        bad = 1;
+    for (uint32_t i = 0; !bad && i < m->ind_size; i++)
+        m->ind_table[i] = i % cfg->n_rxq;
+    if (bad) {
+        mlx5_model_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+void mlx5_model_destroy(struct mlx5_model *m)
+{
+    if (m == NULL)
+        return;
+    free(m->sq.wqes);
+    free(m->sq.dbrec);
+    free(m->sq.bf);
+    cq_free(&m->sq.cq);
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
+        free(m->rq[q].wqes);
+        free(m->rq[q].dbrec);
+        free(m->rq[q].pending);
+        cq_free(&m->rq[q].cq);
+    }
+    free(m);
+}
+
+/* ---- checksums (RFC 1071) ---- */
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)((p[i] << 8) | p[i + 1]);
+    if (n & 1)
+        sum += (uint32_t)(p[n - 1] << 8);
+    return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+struct parsed {
+    int ipv4, ipv6, frag;
+    uint8_t proto;
+    const uint8_t *l3;
+    uint32_t l3_len; /* header length */
+    const uint8_t *l4;
+    uint32_t l4_len; /* L4 header + payload */
+};
+
+static int parse(const uint8_t *f, uint32_t len, struct parsed *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (len < 14)
+        return -1;
+    uint16_t et = get_be16(f + 12);
+    if (et == 0x0800 && len >= 34) {
+        const uint8_t *ip = f + 14;
+        uint32_t ihl = (uint32_t)(ip[0] & 15) * 4;
+        uint32_t tot = get_be16(ip + 2);
+        if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || 14 + tot > len)
+            return -1;
+        p->ipv4 = 1;
+        p->l3 = ip;
+        p->l3_len = ihl;
+        p->proto = ip[9];
+        p->frag = (get_be16(ip + 6) & 0x3fff) != 0;
+        p->l4 = ip + ihl;
+        p->l4_len = tot - ihl;
+        return 0;
+    }
+    if (et == 0x86dd && len >= 54) {
+        const uint8_t *ip = f + 14;
+        uint32_t pl = get_be16(ip + 4);
+        if ((ip[0] >> 4) != 6 || 54 + pl > len)
+            return -1;
+        p->ipv6 = 1;
+        p->l3 = ip;
+        p->l3_len = 40;
+        p->proto = ip[6];
+        p->l4 = ip + 40;
+        p->l4_len = pl;
+        return 0;
+    }
+    return -1;
+}
+
+static uint32_t l4_pseudo(const struct parsed *p)
+{
+    uint32_t sum = 0;
+    if (p->ipv4)
+        sum = csum_add(sum, p->l3 + 12, 8);
+    else
+        sum = csum_add(sum, p->l3 + 8, 32);
+    sum += p->proto;
+    sum += p->l4_len;
+    return sum;
+}
+
+static int l4_ok(const struct parsed *p)
+{
+    if (p->proto == 6 && p->l4_len >= 20)
+        return csum_fold(csum_add(l4_pseudo(p), p->l4, p->l4_len)) == 0;
+    if (p->proto == 17 && p->l4_len >= 8) {
+        if (p->ipv4 && get_be16(p->l4 + 6) == 0)
+            return 1; /* no checksum (RFC 768) */
+        return csum_fold(csum_add(l4_pseudo(p), p->l4, p->l4_len)) == 0;
+    }
+    return 0;
+}
+
+/* Transmit offload: what the adapter fills in when the Ethernet segment's cs_flags ask for it. */
+static void tx_offload(struct mlx5_model *m, uint8_t *f, uint32_t len, uint8_t cs_flags)
+{
+    struct parsed p;
+    if (!m->cfg.csum || cs_flags == 0 || parse(f, len, &p) < 0)
+        return;
+    m->stats.tx_csum_offloads++;
+    if ((cs_flags & MLX5_ETH_WQE_L3_CSUM) && p.ipv4) {
+        uint8_t *ip = (uint8_t *)p.l3;
+        ip[10] = 0;
+        ip[11] = 0;
+        put_be16(ip + 10, csum_fold(csum_add(0, ip, p.l3_len)));
+    }
+    if ((cs_flags & MLX5_ETH_WQE_L4_CSUM) && !p.frag) {
+        uint8_t *l4 = (uint8_t *)p.l4;
+        uint32_t off = p.proto == 6 ? 16 : p.proto == 17 ? 6 : 0;
+        if (off == 0 || p.l4_len < off + 2)
+            return;
+        l4[off] = 0;
+        l4[off + 1] = 0;
+        uint16_t c = csum_fold(csum_add(l4_pseudo(&p), l4, p.l4_len));
+        if (p.proto == 17 && c == 0)
+            c = 0xffff;
+        put_be16(l4 + off, c);
+    }
+}
+
+uint32_t mlx5_model_toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t *in, uint32_t len)
+{
+    /* For every set bit of the input (most significant first), XOR in the 32 key bits starting there. */
+    uint32_t result = 0;
+    uint32_t window = get_be32(key);
+    uint32_t next_bit = 32;
+    for (uint32_t i = 0; i < len; i++) {
+        for (int b = 7; b >= 0; b--) {
+            if (in[i] & (1u << b))
+                result ^= window;
+            uint32_t kb = next_bit < key_len * 8 ? (key[next_bit / 8] >> (7 - next_bit % 8)) & 1u : 0;
+            window = (window << 1) | kb;
+            next_bit++;
+        }
+    }
+    return result;
+}
+
+/* ---- transmit ---- */
+
+static int tx_error(struct mlx5_model *m, uint16_t wqe_index, uint8_t syndrome)
+{
+    uint8_t cqe[64] = { 0 };
+    struct mlx5_err_cqe *e = (struct mlx5_err_cqe *)cqe;
+    e->syndrome = syndrome;
+    e->vendor_err_synd = 0x51;
+    e->s_wqe_opcode_qpn = htobe32(((uint32_t)MLX5_OPCODE_SEND << 24) | MLX5_MODEL_QPN);
+    e->wqe_counter = htobe16(wqe_index);
+    e->op_own = (uint8_t)(MLX5_CQE_REQ_ERR << 4);
+    m->sq.error = 1;
+    m->stats.tx_errors++;
+    return cq_push(&m->sq.cq, cqe);
+}
+
+/* Whether one half of the BlueFlame register holds the doorbell of the WQE at `index` (the first 8 bytes of its
+ * ctrl segment, as post_send_db writes them). */
+static int bf_holds(const struct mlx5_model *m, uint16_t index)
+{
+    for (uint32_t half = 0; half < 2; half++) {
+        const uint8_t *r = m->sq.bf + half * MLX5_MODEL_BF_SIZE;
+        uint32_t opmod_idx_opcode = get_be32(r);
+        uint32_t qpn_ds = get_be32(r + 4);
+        if ((opmod_idx_opcode & 0xff) == MLX5_OPCODE_SEND && ((opmod_idx_opcode >> 8) & 0xffff) == index
+            && (qpn_ds >> 8) == MLX5_MODEL_QPN)
+            return 1;
+    }
+    return 0;
+}
+
+int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
+{
+    struct mlx5_model_sq *sq = &m->sq;
+    if (!sq->ready)
+        return 0;
+    uint16_t pi = (uint16_t)(be32toh(sq->dbrec[MLX5_SND_DBR]) & 0xffff);
+    if (pi == (uint16_t)sq->ci)
+        return 0;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (!bf_holds(m, (uint16_t)(pi - 1)))
+        m->stats.doorbell_mismatch++;
+    int frames = 0;
+    const uint32_t mask = sq->wqe_cnt - 1;
+    while ((uint16_t)sq->ci != pi) {
+        const uint8_t *w = sq->wqes + ((size_t)(sq->ci & mask) << 6);
+        uint32_t oio = get_be32(w);
+        uint32_t qpn_ds = get_be32(w + 4);
+        uint8_t fm_ce_se = w[11];
+        uint16_t index = (uint16_t)(oio >> 8);
+        uint32_t ds = qpn_ds & 0x3f;
+        uint32_t bbs = (ds * 16 + 63) / 64;
+        if (sq->error) {
+            /* After an error every WQE is flushed; one flush completion covers those posted so far. */
+            sq->ci += bbs ? bbs : 1;
+            if ((uint16_t)sq->ci == pi)
+                tx_error(m, index, MLX5_CQE_SYNDROME_WR_FLUSH_ERR);
+            continue;
+        }
+        if (m->inject_tx_syndrome != 0) {
+            uint8_t s = m->inject_tx_syndrome;
+            m->inject_tx_syndrome = 0;
+            sq->ci += bbs ? bbs : 1;
+            tx_error(m, index, s);
+            continue;
+        }
+        /* The checks the adapter makes of a WQE: a bad one fails with a local QP operation error. */
+        if ((oio & 0xff) != MLX5_OPCODE_SEND || (oio >> 24) != 0 || index != (uint16_t)sq->ci
+            || (qpn_ds >> 8) != MLX5_MODEL_QPN || ds < 3 || bbs > sq->wqe_cnt) {
+            sq->ci += bbs ? bbs : 1;
+            tx_error(m, index, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
+            continue;
+        }
+        /* Gather the WQE's 16-byte units, which may wrap round the end of the SQ. */
+        uint8_t units[64 * 16];
+        for (uint32_t u = 0; u < ds; u++) {
+            uint32_t byte = u * 16;
+            uint32_t bb = (sq->ci + byte / 64) & mask;
+            memcpy(units + byte, sq->wqes + ((size_t)bb << 6) + byte % 64, 16);
+        }
+        const struct mlx5_wqe_eth_seg *eth = (const struct mlx5_wqe_eth_seg *)(units + 16);
+        uint32_t inl = be16toh(eth->inline_hdr_sz);
+        uint32_t eth_size = inl <= 2 ? 16 : 16 + ((inl - 2 + 15) & ~15u);
+        uint32_t len = 0;
+        int bad = inl > MLX5_MODEL_MAX_FRAME || 16 + eth_size > ds * 16;
+        if (!bad) {
+            memcpy(m->frame, eth->inline_hdr_start, inl);
+            len = inl;
+        }
+        uint8_t syndrome = MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+        for (uint32_t off = 16 + eth_size; !bad && off + 16 <= ds * 16; off += 16) {
+            const struct mlx5_wqe_data_seg *dseg = (const struct mlx5_wqe_data_seg *)(units + off);
+            uint32_t bc = be32toh(dseg->byte_count);
+            uint32_t lkey = be32toh(dseg->lkey);
+            uint64_t addr = be64toh(dseg->addr);
+            if (bc & MLX5_INLINE_SEG) {
+                bad = 1; /* inline data segments: not used by the driver, not modelled */
+                break;
+            }
+            uint8_t *base = m->mr_base;
+            if (lkey != m->lkey || addr < (uint64_t)(uintptr_t)base
+                || addr + bc > (uint64_t)(uintptr_t)base + m->mr_len) {
+                syndrome = MLX5_CQE_SYNDROME_LOCAL_PROT_ERR;
+                bad = 1;
+                break;
+            }
+            if (len + bc > MLX5_MODEL_MAX_FRAME || len + bc > m->cfg.mtu + 18) {
+                syndrome = MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
+                bad = 1;
+                break;
+            }
+            memcpy(m->frame + len, (const void *)(uintptr_t)addr, bc);
+            len += bc;
+        }
+        if (!bad && len < 14) {
+            syndrome = MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
+            bad = 1;
+        }
+        sq->ci += bbs;
+        if (bad) {
+            tx_error(m, index, syndrome);
+            continue;
+        }
+        tx_offload(m, m->frame, len, eth->cs_flags);
+        m->stats.tx_frames++;
+        m->stats.tx_bytes += len;
+        frames++;
+        if (fn != NULL)
+            fn(ctx, m->frame, len);
+        if (fm_ce_se & MLX5_WQE_CTRL_CQ_UPDATE) {
+            uint8_t cqe[64] = { 0 };
+            struct mlx5_cqe64 *c = (struct mlx5_cqe64 *)cqe;
+            c->sop_drop_qpn = htobe32(MLX5_MODEL_QPN);
+            c->wqe_counter = htobe16(index);
+            c->op_own = (uint8_t)(MLX5_CQE_REQ << 4);
+            cq_push(&sq->cq, cqe);
+            m->stats.tx_cqes++;
+        }
+    }
+    return frames;
+}
+
+/* ---- receive ---- */
+
+static void rx_write_plain(struct mlx5_model *m, struct mlx5_model_rq *rq, const struct mlx5_model_pending *pk)
+{
+    (void)m;
+    uint8_t cqe[64] = { 0 };
+    struct mlx5_cqe64 *c = (struct mlx5_cqe64 *)cqe;
+    put_be32(cqe + 0x0C, pk->hash);
+    cqe[0x10] = pk->hash_type;
+    c->hds_ip_ext = pk->hds_ip_ext;
+    c->l4_hdr_type_etc = pk->l4l3;
+    c->byte_cnt = htobe32(pk->len);
+    c->wqe_counter = htobe16(pk->wqe_counter);
+    c->op_own = (uint8_t)(MLX5_CQE_RESP_SEND << 4);
+    cq_push(&rq->cq, cqe);
+}
+
+/* A byte that reads as a valid RESP_SEND op_own, on this lap or the next one (chosen at random): what stale
+ * memory from two laps ago, or the tail of a byte count, can look like. */
+static uint8_t poison_op_own(struct mlx5_model *m, const struct mlx5_model_cq *cq, uint32_t idx)
+{
+    return (uint8_t)((MLX5_CQE_RESP_SEND << 4) | (cq_owner(cq, idx) ^ (model_rand(m) & 1u)));
+}
+
+/*
+ * A compressed session of k >= 2 completions (Linux en_rx.c mlx5e_decompress_cqes_*, DPDK mlx5_rx.c): a title
+ * CQE (format 3, byte_cnt = k, the other fields those of the session) at index t, mini-CQE arrays of 8 x
+ * {be32 rx_hash_result, be32 byte_cnt} at t + 1 and t + 8, t + 16, ...; the session takes indices t .. t + k - 1
+ * and the adapter leaves the other slots in that span (the holes) untouched.
+ */
+static int rx_write_session(struct mlx5_model *m, struct mlx5_model_rq *rq, const struct mlx5_model_pending *pk,
+                            uint32_t k)
+{
+    struct mlx5_model_cq *cq = &rq->cq;
+    if (cq_used(cq) + k > cq->cqe_cnt) {
+        cq->overruns++;
+        return -ENOSPC;
+    }
+    const uint32_t t = cq->pi;
+    for (uint32_t i = 1; i < k; i++) {
+        uint32_t idx = t + i;
+        if (i == 1 || i % 8 == 0)
+            continue; /* array slots, written below */
+        if (m->cfg.poison_holes) {
+            uint8_t *s = cq_slot(cq, idx);
+            for (int b = 0; b < 63; b++)
+                s[b] = (uint8_t)model_rand(m);
+            s[63] = poison_op_own(m, cq, idx);
+        }
+    }
+    for (uint32_t a = 0; a * 8 < k; a++) {
+        uint32_t idx = t + (a == 0 ? 1 : a * 8);
+        uint8_t arr[64];
+        for (uint32_t j = 0; j < 8; j++) {
+            uint32_t pkt = a * 8 + j;
+            if (pkt < k) {
+                put_be32(arr + j * 8, pk[pkt].hash);
+                put_be32(arr + j * 8 + 4, pk[pkt].len);
+            } else {
+                uint32_t junk = model_rand(m);
+                put_be32(arr + j * 8, junk);
+                put_be32(arr + j * 8 + 4, m->cfg.poison_holes ? (junk & 0xffffff00u) | poison_op_own(m, cq, idx)
+                                                               : 0);
+            }
+        }
+        memcpy(cq_slot(cq, idx), arr, 64);
+    }
+    uint8_t cqe[64] = { 0 };
+    struct mlx5_cqe64 *c = (struct mlx5_cqe64 *)cqe;
+    put_be32(cqe + 0x0C, pk[0].hash);
+    cqe[0x10] = pk[0].hash_type;
+    c->hds_ip_ext = pk[0].hds_ip_ext;
+    c->l4_hdr_type_etc = pk[0].l4l3;
+    c->byte_cnt = htobe32(k);
+    c->wqe_counter = htobe16(pk[0].wqe_counter);
+    uint8_t *title = cq_slot(cq, t);
+    memcpy(title, cqe, 63);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&title[63],
+                     (uint8_t)((MLX5_CQE_RESP_SEND << 4) | (CQE_FORMAT_COMPRESSED << 2) | cq_owner(cq, t)),
+                     __ATOMIC_RELEASE);
+    cq->pi = t + k;
+    m->stats.rx_sessions++;
+    if ((t & (cq->cqe_cnt - 1)) + k > cq->cqe_cnt)
+        m->stats.rx_sessions_wrapped++;
+    return 0;
+}
+
+static void rq_flush(struct mlx5_model *m, struct mlx5_model_rq *rq)
+{
+    uint32_t i = 0;
+    while (i < rq->n_pending) {
+        /* The adapter compresses completions whose other fields agree (PRM, CQE compression). */
+        uint32_t k = 1;
+        while (m->cfg.compression && i + k < rq->n_pending
+               && rq->pending[i + k].hds_ip_ext == rq->pending[i].hds_ip_ext
+               && rq->pending[i + k].l4l3 == rq->pending[i].l4l3
+               && rq->pending[i + k].hash_type == rq->pending[i].hash_type)
+            k++;
+        if (k >= 2)
+            rx_write_session(m, rq, &rq->pending[i], k);
+        else
+            rx_write_plain(m, rq, &rq->pending[i]);
+        i += k;
+    }
+    rq->n_pending = 0;
+}
+
+void mlx5_model_rx_flush(struct mlx5_model *m)
+{
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++)
+        rq_flush(m, &m->rq[q]);
+}
+
+static void rx_error(struct mlx5_model *m, struct mlx5_model_rq *rq, uint16_t wqe_counter, uint8_t syndrome)
+{
+    rq_flush(m, rq);
+    uint8_t cqe[64] = { 0 };
+    struct mlx5_err_cqe *e = (struct mlx5_err_cqe *)cqe;
+    e->syndrome = syndrome;
+    e->vendor_err_synd = 0x68;
+    e->wqe_counter = htobe16(wqe_counter);
+    e->op_own = (uint8_t)(MLX5_CQE_RESP_ERR << 4);
+    cq_push(&rq->cq, cqe);
+    m->stats.rx_errors++;
+    if (syndrome == MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR || syndrome == MLX5_CQE_SYNDROME_LOCAL_PROT_ERR
+        || syndrome == MLX5_CQE_SYNDROME_WR_FLUSH_ERR)
+        rq->error = 1;
+}
+
+static uint32_t rx_classify(struct mlx5_model *m, const uint8_t *f, uint32_t len, struct mlx5_model_pending *pk,
+                            int hashed)
+{
+    struct parsed p;
+    uint8_t hds = MLX5_CQE_L2_OK;
+    uint8_t l4l3 = 0;
+    pk->hash = 0;
+    pk->hash_type = 0;
+    if (parse(f, len, &p) == 0) {
+        if (p.ipv4) {
+            l4l3 |= MLX5_CQE_L3_HDR_TYPE_IPV4 << 2;
+            if (csum_fold(csum_add(0, p.l3, p.l3_len)) == 0)
+                hds |= MLX5_CQE_L3_OK;
+        } else {
+            l4l3 |= MLX5_CQE_L3_HDR_TYPE_IPV6 << 2;
+            hds |= MLX5_CQE_L3_OK;
+        }
+        if (p.frag)
+            l4l3 |= 0x80;
+        uint8_t l4 = 0;
+        if (p.proto == 6 && p.l4_len >= 20)
+            l4 = !(p.l4[13] & 0x10) ? 1 : (p.l4_len - (uint32_t)(p.l4[12] >> 4) * 4 == 0 ? 3 : 4);
+        else if (p.proto == 17 && p.l4_len >= 8)
+            l4 = 2;
+        if (p.frag)
+            l4 = 0;
+        l4l3 |= (uint8_t)(l4 << 4);
+        if (l4 != 0 && l4_ok(&p))
+            hds |= MLX5_CQE_L4_OK;
+        if (hashed) {
+            static const uint8_t key[] = JBP_RDMA_RSS_KEY;
+            uint8_t in[36];
+            uint32_t n = 0;
+            uint32_t alen = p.ipv4 ? 4 : 16;
+            memcpy(in, p.l3 + (p.ipv4 ? 12 : 8), alen);
+            memcpy(in + alen, p.l3 + (p.ipv4 ? 16 : 24), alen);
+            n = 2 * alen;
+            pk->hash_type = (uint8_t)(p.ipv4 ? RSS_HTYPE_IPV4 : RSS_HTYPE_IPV6);
+            if (l4 != 0) {
+                memcpy(in + n, p.l4, 4);
+                n += 4;
+                pk->hash_type |= (uint8_t)(l4 == 2 ? RSS_HTYPE_UDP : RSS_HTYPE_TCP);
+            }
+            pk->hash = mlx5_model_toeplitz(key, sizeof(key), in, n);
+        }
+    }
+    pk->hds_ip_ext = hds;
+    pk->l4l3 = l4l3;
+    if (pk->hash_type != 0)
+        return m->ind_table[pk->hash & (m->ind_size - 1)];
+    return 0;
+}
+
+int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
+{
+    if (len < 14)
+        return -EINVAL;
+    if (len > m->cfg.mtu + 18) {
+        m->stats.rx_oversize++;
+        return -EMSGSIZE;
+    }
+    /* Steering as the driver's flow rules ask: own unicast MAC, and multicast/broadcast copied to queue 0. */
+    uint64_t dst = 0;
+    for (int i = 0; i < 6; i++)
+        dst = (dst << 8) | f[i];
+    int multicast = (f[0] & 1) != 0;
+    if (!multicast && dst != (m->cfg.mac & 0xffffffffffffull)) {
+        m->stats.rx_not_steered++;
+        return -ENOENT;
+    }
+    struct mlx5_model_pending pk;
+    uint32_t q = rx_classify(m, f, len, &pk, !multicast && m->cfg.n_rxq > 1);
+    struct mlx5_model_rq *rq = &m->rq[q];
+    if (!rq->ready || rq->error) {
+        m->stats.rx_errors++;
+        return -EIO;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    uint16_t posted = (uint16_t)((be32toh(rq->dbrec[MLX5_RCV_DBR]) & 0xffff) - (uint16_t)rq->ci);
+    if (posted == 0 || posted > rq->wqe_cnt) {
+        m->stats.rx_out_of_buffer++;
+        return -ENOBUFS;
+    }
+    const struct mlx5_wqe_data_seg *w = &rq->wqes[rq->ci & (rq->wqe_cnt - 1)];
+    uint16_t wqe_counter = (uint16_t)rq->ci;
+    rq->ci++;
+    uint32_t bc = be32toh(w->byte_count);
+    uint32_t lkey = be32toh(w->lkey);
+    uint64_t addr = be64toh(w->addr);
+    if (m->inject_rx_syndrome != 0) {
+        uint8_t s = m->inject_rx_syndrome;
+        m->inject_rx_syndrome = 0;
+        rx_error(m, rq, wqe_counter, s);
+        return (int)q;
+    }
+    if (lkey != m->lkey || addr < (uint64_t)(uintptr_t)m->mr_base
+        || addr + bc > (uint64_t)(uintptr_t)m->mr_base + m->mr_len) {
+        rx_error(m, rq, wqe_counter, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR);
+        return (int)q;
+    }
+    if (len > bc) {
+        rx_error(m, rq, wqe_counter, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR);
+        return (int)q;
+    }
+    memcpy((void *)(uintptr_t)addr, f, len);
+    pk.len = len;
+    pk.wqe_counter = wqe_counter;
+    m->stats.rx_frames++;
+    m->stats.rx_bytes += len;
+    rq->pending[rq->n_pending++] = pk;
+    if (!m->cfg.compression || rq->n_pending >= m->cfg.max_session)
+        rq_flush(m, rq);
+    return (int)q;
+}
+
+struct wire_ctx {
+    struct mlx5_model *to;
+    int moved;
+};
+
+static void wire_deliver(void *ctx, const uint8_t *frame, uint32_t len)
+{
+    struct wire_ctx *w = ctx;
+    mlx5_model_rx(w->to, frame, len);
+    w->moved++;
+}
+
+int mlx5_model_wire(struct mlx5_model *a, struct mlx5_model *b)
+{
+    struct wire_ctx ab = { .to = b, .moved = 0 };
+    struct wire_ctx ba = { .to = a, .moved = 0 };
+    mlx5_model_tx(a, wire_deliver, &ab);
+    mlx5_model_tx(b, wire_deliver, &ba);
+    mlx5_model_rx_flush(a);
+    mlx5_model_rx_flush(b);
+    return ab.moved + ba.moved;
+}
+
+/* ---- the port on the model: backend operations ---- */
+
+static struct mlx5_model *model_of(struct jbp_rdma_port *p)
+{
+    return p->backend_data;
+}
+
+static int model_txq_stop(struct jbp_rdma_port *p)
+{
+    struct mlx5_model *m = model_of(p);
+    /* RESET: the SQ forgets its WQEs and counters; rdma-core zeroes the doorbell record (mlx5_modify_qp). */
+    m->sq.ready = 0;
+    m->sq.error = 0;
+    m->sq.ci = 0;
+    m->sq.dbrec[MLX5_SND_DBR] = 0;
+    m->sq.dbrec[MLX5_RCV_DBR] = 0;
+    return 0;
+}
+
+static int model_txq_start(struct jbp_rdma_port *p)
+{
+    model_of(p)->sq.ready = 1;
+    return 0;
+}
+
+static int model_rxq_stop(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct mlx5_model_rq *rq = &model_of(p)->rq[q];
+    rq->ready = 0;
+    rq->error = 0;
+    rq->ci = 0;
+    rq->n_pending = 0;
+    return 0;
+}
+
+static int model_rxq_start(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct mlx5_model_rq *rq = &model_of(p)->rq[q];
+    /* RESET -> RDY: rdma-core zeroes the record here (verbs.c mlx5_modify_wq). */
+    rq->dbrec[MLX5_RCV_DBR] = 0;
+    rq->ready = 1;
+    return 0;
+}
+
+static int model_set_mac(struct jbp_rdma_port *p, uint64_t mac)
+{
+    model_of(p)->cfg.mac = mac;
+    return 0;
+}
+
+static int model_await(struct jbp_rdma_port *p, int64_t timeout_ns)
+{
+    (void)p;
+    (void)timeout_ns;
+    return 0; /* the model raises no events: a spurious return, which the Link contract allows */
+}
+
+static int model_wakeup(struct jbp_rdma_port *p)
+{
+    (void)p;
+    return 0;
+}
+
+static void model_quiesce(struct jbp_rdma_port *p)
+{
+    struct mlx5_model *m = model_of(p);
+    m->sq.ready = 0;
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++)
+        m->rq[q].ready = 0;
+}
+
+static void model_destroy(struct jbp_rdma_port *p)
+{
+    struct mlx5_model *m = model_of(p);
+    if (m != NULL && m->port == p)
+        m->port = NULL;
+    jbp_port_free(p);
+}
+
+static const struct jbp_rdma_backend model_backend = {
+    .name = "mlx5-model",
+    .txq_stop = model_txq_stop,
+    .txq_start = model_txq_start,
+    .rxq_stop = model_rxq_stop,
+    .rxq_start = model_rxq_start,
+    .set_mac = model_set_mac,
+    .poll_events = NULL,
+    .await = model_await,
+    .wakeup = model_wakeup,
+    .quiesce = model_quiesce,
+    .destroy = model_destroy,
+};
+
+struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, uint32_t buf_size, uint32_t count)
+{
+    if (m->port != NULL)
+        return NULL;
+    struct jbp_rdma_port *p = jbp_port_alloc(m->cfg.n_rxq, m->cfg.rx_size, m->cfg.tx_size);
+    if (p == NULL)
+        return NULL;
+    m->mr_base = base;
+    m->mr_len = (uint64_t)buf_size * count;
+    p->backend = &model_backend;
+    p->backend_data = m;
+    p->pool = (struct jbp_rdma_pool){ .base = base, .buf_size = buf_size, .count = count, .lkey = m->lkey };
+    p->mac = m->cfg.mac;
+    p->mtu = m->cfg.mtu;
+    jbp_port_set_mode(p, JBP_RDMA_MODE_DV);
+    p->status[JBP_ST_PORT_STATE] = IBV_PORT_ACTIVE;
+    p->status[JBP_ST_CAPABILITIES] = 1u | 2u | (m->cfg.n_rxq > 1 ? 16u : 0u) | (m->cfg.csum ? (4u | 8u) : 0u);
+    struct jbp_dv_txq_rings tr = {
+        .sq_buf = m->sq.wqes, .sq_wqe_cnt = m->sq.wqe_cnt, .sq_stride = 64, .qp_dbrec = m->sq.dbrec,
+        .bf_reg = m->sq.bf, .bf_size = MLX5_MODEL_BF_SIZE, .qpn = MLX5_MODEL_QPN,
+        .cq_buf = m->sq.cq.buf, .cq_dbrec = m->sq.cq.dbrec, .cqe_cnt = m->sq.cq.cqe_cnt, .cqe_size = 64,
+        .cq_uar = m->sq.cq.uar, .cqn = 0x80,
+    };
+    int rc = jbp_dv_txq_setup(p, &tr, m->cfg.tx_size);
+    p->txq.csum = m->cfg.csum;
+    for (uint32_t q = 0; rc == 0 && q < m->cfg.n_rxq; q++) {
+        struct mlx5_model_rq *rq = &m->rq[q];
+        struct jbp_dv_rxq_rings rr = {
+            .wq_buf = rq->wqes, .wqe_cnt = rq->wqe_cnt, .stride = 16, .wq_dbrec = rq->dbrec,
+            .cq_buf = rq->cq.buf, .cq_dbrec = rq->cq.dbrec, .cqe_cnt = rq->cq.cqe_cnt, .cqe_size = 64,
+            .cq_uar = rq->cq.uar, .cqn = 0x100 + q,
+        };
+        rc = jbp_dv_rxq_setup(p, q, &rr, m->cfg.rx_size);
+    }
+    if (rc != 0) {
+        jbp_port_free(p);
+        return NULL;
+    }
+    m->port = p;
+    return p;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A software model of an mlx5 (ConnectX-4/5) Ethernet port, for tests: it owns in-memory CQ, RQ and SQ rings and
+ * doorbell records in the formats of rdma-core's mlx5dv.h, plays the adapter's part on them, and opens the
+ * driver's port handle on that memory. The driver's Direct Verbs datapath (native/src/jbp_rdma_dv.c) runs on it
+ * unchanged: the only difference from hardware is where the ring memory comes from.
+ *
+ * What the model does, as the adapter would (NVIDIA PRM; rdma-core providers/mlx5; Linux mlx5e):
+ * - transmit: reads the send doorbell record, parses each WQE (ctrl, Ethernet segment with inline headers, data
+ *   segments, wrapping round the SQ), checks opcode, WQE index, QP number, lkey and address against the memory
+ *   region, computes IPv4/TCP/UDP checksums when the WQE asks, and writes a CQE when the WQE asks for one;
+ *   checks that the BlueFlame register holds the doorbell of the last WQE posted;
+ * - receive: steers a frame by destination MAC (own unicast, multicast and broadcast), picks a queue with a real
+ *   Toeplitz hash over an indirection table, scatters into the next posted RQ WQE, verifies checksums for the
+ *   CQE's L3/L4 OK bits, and writes CQEs (compressed sessions when enabled, with holes left as the hardware
+ *   leaves them) with the ownership bit of the lap, body first and op_own last;
+ * - counts what the adapter counts (out-of-buffer drops, frames not steered) and injects errors.
+ */
+#ifndef JBP_MLX5_MODEL_H
+#define JBP_MLX5_MODEL_H
+
+#include <stdint.h>
+
+#include "jbp_rdma.h"
+
+#define MLX5_MODEL_MAX_FRAME 9216
+#define MLX5_MODEL_LKEY 0x5a17u
+#define MLX5_MODEL_QPN 0x1c3u
+#define MLX5_MODEL_BF_SIZE 256u
+
+struct mlx5_model_cfg {
+    uint32_t n_rxq;        /* 1..JBP_RDMA_MAX_RXQ */
+    uint32_t rx_size;      /* RQ WQEs per queue */
+    uint32_t tx_size;      /* SQ WQEBBs */
+    uint32_t mtu;          /* the port MTU: larger frames are dropped on receive and fail on transmit */
+    uint64_t mac;          /* the MAC the driver's steering rules name, low 48 bits */
+    int compression;       /* write compressed CQE sessions on receive */
+    uint32_t max_session;  /* packets per compressed session at most (2..64 typical) */
+    int csum;              /* checksum offload on transmit */
+    int poison_holes;      /* fill what the hardware leaves undefined with bytes that look valid to a careless
+                              driver (compressed holes, unused mini-CQEs) */
+};
+
+struct mlx5_model_cq {
+    uint8_t *buf;
+    __be32 *dbrec;      /* 2 words */
+    uint8_t *uar;       /* CQ doorbell page (arming writes land at +0x20) */
+    uint32_t cqe_cnt;
+    uint32_t log_cnt;
+    uint32_t pi;        /* entries written, free running */
+    uint64_t overruns;  /* entries that did not fit: a driver bug on a real adapter */
+};
+
+struct mlx5_model_pending {
+    uint32_t len;
+    uint32_t hash;
+    uint16_t wqe_counter;
+    uint8_t hash_type;
+    uint8_t hds_ip_ext;
+    uint8_t l4l3;
+};
+
+struct mlx5_model_rq {
+    struct mlx5_wqe_data_seg *wqes;
+    uint32_t wqe_cnt;
+    __be32 *dbrec;
+    uint32_t ci;        /* WQEs consumed, free running */
+    int ready;
+    int error;          /* a fatal completion error: frames are dropped until the WQ is reset */
+    struct mlx5_model_cq cq;
+    struct mlx5_model_pending *pending; /* completions not yet written (compression gathers a session) */
+    uint32_t n_pending;
+};
+
+struct mlx5_model_sq {
+    uint8_t *wqes;
+    uint32_t wqe_cnt;
+    __be32 *dbrec;
+    uint8_t *bf;        /* 2 x MLX5_MODEL_BF_SIZE */
+    uint32_t ci;        /* WQEBBs consumed */
+    int ready;
+    int error;
+    struct mlx5_model_cq cq;
+};
+
+struct mlx5_model_stats {
+    uint64_t tx_frames;
+    uint64_t tx_bytes;
+    uint64_t tx_cqes;
+    uint64_t tx_errors;
+    uint64_t tx_csum_offloads;
+    uint64_t doorbell_mismatch; /* the BlueFlame register did not hold the last WQE's doorbell */
+    uint64_t rx_frames;
+    uint64_t rx_bytes;
+    uint64_t rx_out_of_buffer;  /* the hardware counter of frames dropped for want of a posted WQE */
+    uint64_t rx_not_steered;
+    uint64_t rx_oversize;
+    uint64_t rx_sessions;       /* compressed sessions written */
+    uint64_t rx_sessions_wrapped; /* sessions that straddled the end of the CQ */
+    uint64_t rx_errors;
+};
+
+typedef void (*mlx5_model_frame_fn)(void *ctx, const uint8_t *frame, uint32_t len);
+
+struct mlx5_model {
+    struct mlx5_model_cfg cfg;
+    uint8_t *mr_base;
+    uint64_t mr_len;
+    uint32_t lkey;
+    struct mlx5_model_sq sq;
+    struct mlx5_model_rq rq[JBP_RDMA_MAX_RXQ];
+    uint32_t ind_table[128];
+    uint32_t ind_size;
+    struct mlx5_model_stats stats;
+    /* error injection: 0 = off, else the syndrome of the next error CQE */
+    uint8_t inject_tx_syndrome;
+    uint8_t inject_rx_syndrome;
+    uint32_t rng;
+    struct jbp_rdma_port *port;
+    uint8_t frame[MLX5_MODEL_MAX_FRAME];
+};
+
+struct mlx5_model *mlx5_model_create(const struct mlx5_model_cfg *cfg);
+void mlx5_model_destroy(struct mlx5_model *m);
+
+/* Opens the driver's port on the model's rings over a pool of `count` buffers of `buf_size` bytes at `base`
+ * (which the model treats as its one memory region). The RX rings are empty until jbp_port_fill_rx. */
+struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, uint32_t buf_size, uint32_t count);
+
+/* Executes the WQEs posted since the last call; each frame goes to fn. Returns the number of frames. */
+int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx);
+/* Receives one frame from the wire. Returns the queue it went to, or -ENOENT (not steered), -ENOBUFS (no WQE
+ * posted), -EMSGSIZE (above the port MTU), -EIO (the queue is in error). CQEs may wait for mlx5_model_rx_flush. */
+int mlx5_model_rx(struct mlx5_model *m, const uint8_t *frame, uint32_t len);
+/* Writes every pending receive completion (compressed sessions close here). */
+void mlx5_model_rx_flush(struct mlx5_model *m);
+/* Moves frames both ways between two models, as a cable would; returns the frames moved. */
+int mlx5_model_wire(struct mlx5_model *a, struct mlx5_model *b);
+
+/* The Toeplitz hash of the Microsoft RSS specification, as the adapter computes it. */
+uint32_t mlx5_model_toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t *in, uint32_t len);
+
+#endif

@@ -1,0 +1,89 @@
+# rdma driver tests (no hardware needed): the mlx5 model (mlx5_model.c) with the driver's Direct Verbs datapath
+# running unchanged on its rings, the verbs datapath on a fake verbs context, and the real device path's error
+# handling on this machine (no RDMA device). See docs/RDMA.md for what has only ever run on the model.
+
+set(JBP_RDMA_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+# The datapath and the model, position independent so that the Java tests' JNI library links them too.
+add_library(jbp_rdma_model STATIC
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_dv.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_verbs.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_port.c
+  ${JBP_RDMA_TEST_DIR}/mlx5_model.c)
+set_target_properties(jbp_rdma_model PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_include_directories(jbp_rdma_model PUBLIC ${CMAKE_SOURCE_DIR}/native/include ${JBP_RDMA_TEST_DIR}
+  ${IBVERBS_INCLUDE_DIR})
+target_compile_options(jbp_rdma_model PRIVATE ${JBYPASS_C_FLAGS})
+
+add_executable(test_mlx5_dv ${JBP_RDMA_TEST_DIR}/test_mlx5_dv.c)
+target_link_libraries(test_mlx5_dv PRIVATE jbp_rdma_model)
+target_compile_options(test_mlx5_dv PRIVATE ${JBYPASS_C_FLAGS})
+
+foreach(case
+    dv_tx_rx_bursts
+    dv_wraparound_16bit_counters
+    mlx5_cq_ownership_flips
+    mlx5_compressed_cqe_sessions
+    mlx5_compressed_cqe_split_across_bursts
+    mlx5_compressed_holes_invalidated
+    mlx5_tx_error_cqe_recovers
+    mlx5_rx_error_cqe_nonfatal
+    mlx5_rx_error_cqe_fatal_recovers
+    mlx5_rx_unexpected_opcode
+    dv_doorbell_values
+    dv_tx_ring_full
+    dv_rx_burst_not_armed
+    dv_tx_invalid_frames_dropped
+    dv_buffer_recycling_no_leaks
+    mlx5_checksum_offload
+    mlx5_rss_toeplitz_vectors
+    mlx5_rss_spreads_flows
+    dv_port_quiesce_returns_all)
+  add_test(NAME ${case} COMMAND test_mlx5_dv ${case})
+endforeach()
+
+# The sysfs diagnosis (no RDMA device, mlx5_ib or ib_uverbs not loaded, /dev/infiniband missing or not
+# accessible, SR-IOV VF) on fake sysfs trees, and the device path's errors on this machine (no RDMA device).
+add_executable(test_mlx5_probe ${JBP_RDMA_TEST_DIR}/test_mlx5_probe.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_device.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_ibv.c)
+target_link_libraries(test_mlx5_probe PRIVATE jbp_rdma_model ${CMAKE_DL_LIBS} pthread)
+target_compile_options(test_mlx5_probe PRIVATE ${JBYPASS_C_FLAGS})
+foreach(case
+    mlx5_probe_no_such_interface
+    mlx5_probe_not_pci
+    mlx5_probe_not_mlx5_core
+    mlx5_probe_mlx5_ib_not_loaded
+    mlx5_probe_ib_uverbs_not_loaded
+    mlx5_probe_uverbs_node_missing
+    mlx5_probe_uverbs_node_not_accessible
+    mlx5_probe_ok_and_sriov_vf
+    mlx5_probe_mac_owner
+    mlx5_open_without_rdma_core
+    mlx5_open_no_device_present
+    mlx5_open_device_not_listed
+    mlx5_open_refuses_netdev_mac)
+  add_test(NAME ${case} COMMAND test_mlx5_probe ${case})
+endforeach()
+
+# Test-only JNI library for the Java tests (RdmaLink over the model); never packed into jbypass.jar.
+add_library(jbp_mlx5_model SHARED ${JBP_RDMA_TEST_DIR}/mlx5_model_jni.c)
+target_link_libraries(jbp_mlx5_model PRIVATE jbp_rdma_model)
+target_include_directories(jbp_mlx5_model PRIVATE ${JNI_INCLUDE_DIRS})
+target_compile_options(jbp_mlx5_model PRIVATE ${JBYPASS_C_FLAGS})
+target_link_options(jbp_mlx5_model PRIVATE -Wl,--no-undefined)
+set_target_properties(jbp_mlx5_model PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/test-lib)
+
+# The verbs datapath on a fake provider (context ops and WQ post_recv are ours).
+add_executable(test_mlx5_verbs ${JBP_RDMA_TEST_DIR}/test_mlx5_verbs.c)
+target_link_libraries(test_mlx5_verbs PRIVATE jbp_rdma_model)
+target_compile_options(test_mlx5_verbs PRIVATE ${JBYPASS_C_FLAGS})
+foreach(case
+    mlx5_verbs_bursts_both_ways
+    mlx5_verbs_rx_completion_status_checked
+    mlx5_verbs_tx_completion_status_checked
+    mlx5_verbs_post_failures
+    mlx5_verbs_rx_polls_no_more_than_armed)
+  add_test(NAME ${case} COMMAND test_mlx5_verbs ${case})
+endforeach()

@@ -1,0 +1,949 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Direct Verbs datapath on the mlx5 model: one executable, one ctest case per function (argv[1] names it).
+ * Two model ports joined by mlx5_model_wire play two hosts on a cable; a test pool tracks the owner of every
+ * buffer, so a buffer handed out twice, freed twice, or never returned fails the test.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jbp_rdma.h"
+#include "mlx5_model.h"
+
+#include "rdma_test_util.h"
+
+/* ---- one host: a model port and the driver's port on it ---- */
+
+struct side {
+    struct mlx5_model *m;
+    struct jbp_rdma_port *p;
+    struct tpool pool;
+    struct jbp_desc rx[BURST];
+    struct jbp_desc tx[BURST];
+    uint32_t ntx;
+};
+
+static struct mlx5_model_cfg cfg_default(uint64_t mac)
+{
+    return (struct mlx5_model_cfg){ .n_rxq = 1, .rx_size = 256, .tx_size = 256, .mtu = 1500, .mac = mac };
+}
+
+static void side_reclaim(struct side *s)
+{
+    uint64_t n = s->p->status[JBP_ST_RECLAIM_COUNT];
+    CHECK(n == s->p->reclaim_n, "status reclaim count %llu != %u", (unsigned long long)n, s->p->reclaim_n);
+    for (uint64_t i = 0; i < n; i++)
+        tp_free(&s->pool, s->p->reclaim[i]);
+}
+
+static void side_open(struct side *s, struct mlx5_model_cfg cfg, uint32_t nbuf, uint32_t bs)
+{
+    memset(s, 0, sizeof(*s));
+    for (int i = 0; i < BURST; i++) {
+        s->rx[i].buffer = JBP_NO_BUFFER;
+        s->tx[i].buffer = JBP_NO_BUFFER;
+    }
+    s->m = mlx5_model_create(&cfg);
+    CHECK(s->m != NULL, "model");
+    tp_init(&s->pool, nbuf, bs);
+    s->p = mlx5_model_open_port(s->m, s->pool.mem, bs, nbuf);
+    CHECK(s->p != NULL, "open port");
+    CHECK(jbp_port_check(s->p) == 0, "port check");
+    uint32_t total = cfg.n_rxq * cfg.rx_size;
+    uint32_t *bufs = calloc(total, sizeof(uint32_t));
+    for (uint32_t i = 0; i < total; i++)
+        bufs[i] = tp_alloc(&s->pool);
+    CHECK(jbp_port_fill_rx(s->p, bufs, total) == 0, "fill");
+    free(bufs);
+}
+
+/* Arms every empty slot of the receive burst (the Link contract), from slot 0. */
+static void side_arm(struct side *s, uint32_t cap)
+{
+    for (uint32_t i = 0; i < cap; i++)
+        if (s->rx[i].buffer == JBP_NO_BUFFER)
+            s->rx[i].buffer = tp_alloc(&s->pool);
+}
+
+static int side_receive(struct side *s, uint32_t q, uint32_t cap)
+{
+    side_arm(s, cap);
+    int n = jbp_port_receive(s->p, q, s->rx, cap);
+    side_reclaim(s);
+    return n;
+}
+
+/* Takes the frame in rx slot i away from the burst (the stack "processes" it) and frees it. */
+static void side_consume(struct side *s, uint32_t i)
+{
+    tp_free(&s->pool, s->rx[i].buffer);
+    s->rx[i].buffer = JBP_NO_BUFFER;
+}
+
+static int side_transmit(struct side *s)
+{
+    uint32_t before = s->ntx;
+    int n = jbp_port_transmit(s->p, s->tx, before);
+    side_reclaim(s);
+    CHECK(n >= 0 && (uint32_t)n <= before, "transmit returned %d of %u", n, before);
+    s->ntx = before - (uint32_t)n;
+    for (uint32_t i = s->ntx; i < BURST; i++)
+        CHECK(s->tx[i].buffer == JBP_NO_BUFFER, "slot %u still names buffer %u after transmit", i, s->tx[i].buffer);
+    return n;
+}
+
+static void side_close(struct side *s)
+{
+    int n = jbp_port_quiesce(s->p);
+    CHECK(n >= 0, "quiesce");
+    side_reclaim(s);
+    for (int i = 0; i < BURST; i++) {
+        if (s->rx[i].buffer != JBP_NO_BUFFER)
+            tp_free(&s->pool, s->rx[i].buffer);
+        if (s->tx[i].buffer != JBP_NO_BUFFER)
+            tp_free(&s->pool, s->tx[i].buffer);
+    }
+    CHECK(tp_in_use(&s->pool) == 0, "%u buffers leaked", tp_in_use(&s->pool));
+    CHECK(s->m->stats.doorbell_mismatch == 0, "%llu doorbells did not match the last WQE",
+          (unsigned long long)s->m->stats.doorbell_mismatch);
+    CHECK(s->m->sq.cq.overruns == 0 && s->m->rq[0].cq.overruns == 0, "CQ overrun");
+    s->p->backend->destroy(s->p);
+    mlx5_model_destroy(s->m);
+    free(s->pool.mem);
+    free(s->pool.held);
+    free(s->pool.stack);
+}
+
+static uint64_t txst(struct side *s, int w)
+{
+    return s->p->status[JBP_ST_TXQ_BASE + w];
+}
+
+static uint64_t rxst(struct side *s, uint32_t q, int w)
+{
+    return s->p->status[JBP_ST_RXQ_BASE(q) + w];
+}
+
+static const struct flow FLOW_AB = { 0xc6120001, 0xc6120002, 1000, 2000, 17 };
+static const struct flow FLOW_BA = { 0xc6120002, 0xc6120001, 2000, 1000, 17 };
+
+/* Queues one frame for transmit in the next free tx slot. */
+static void queue_frame(struct side *s, uint32_t len, uint64_t dst, const struct flow *fl, uint32_t seq,
+                        uint32_t flags)
+{
+    CHECK(s->ntx < BURST, "tx burst full");
+    uint32_t b = tp_alloc(&s->pool);
+    CHECK(b != JBP_NO_BUFFER, "pool empty");
+    build(tp_buf(&s->pool, b), len, dst, s->m->cfg.mac, fl, seq, flags != 0);
+    s->tx[s->ntx++] = (struct jbp_desc){ .buffer = b, .length = len, .flags = flags };
+}
+
+/* Expected length of the frame with sequence number `seq` in most tests: varied, 60..1514. */
+static uint32_t len_of(uint32_t seq)
+{
+    return 60 + (seq * 37) % (1514 - 60 + 1);
+}
+
+/* Receives until `expect` frames arrived on queue q (checking their sequence and contents), returns them. */
+static void expect_frames(struct side *s, uint32_t q, uint32_t cap, uint32_t *next_seq, uint32_t expect,
+                          uint32_t (*len_fn)(uint32_t))
+{
+    uint32_t got = 0;
+    for (int idle = 0; got < expect;) {
+        int n = side_receive(s, q, cap);
+        CHECK(n >= 0, "receive %d", n);
+        idle = n == 0 ? idle + 1 : 0;
+        CHECK(idle < 3, "stalled: only %u of %u frames arrived", got, expect);
+        for (int i = 0; i < n; i++) {
+            const uint8_t *f = tp_buf(&s->pool, s->rx[i].buffer);
+            uint32_t seq = frame_seq(f);
+            CHECK(seq == *next_seq, "frame %u arrived, expected %u", seq, *next_seq);
+            CHECK(s->rx[i].length == len_fn(seq), "frame %u: length %u, expected %u", seq, s->rx[i].length,
+                  len_fn(seq));
+            uint8_t ref[2048];
+            build(ref, s->rx[i].length, s->m->cfg.mac, MAC_A == s->m->cfg.mac ? MAC_B : MAC_A,
+                  MAC_A == s->m->cfg.mac ? &FLOW_BA : &FLOW_AB, seq, 0);
+            CHECK(memcmp(ref, f, s->rx[i].length) == 0, "frame %u: contents differ", seq);
+            CHECK(s->rx[i].flags & JBP_RX_L3_CSUM_OK, "frame %u: L3 not verified", seq);
+            CHECK(s->rx[i].flags & JBP_RX_L4_CSUM_OK, "frame %u: L4 not verified", seq);
+            (*next_seq)++;
+            side_consume(s, (uint32_t)i);
+        }
+        got += (uint32_t)n;
+        if (n == 0)
+            mlx5_model_rx_flush(s->m);
+    }
+    CHECK(got == expect, "got %u frames, expected %u", got, expect);
+}
+
+/* Sends `count` frames from a to b in bursts of `burst`, moving them over the wire, and checks them at b. */
+static void pump(struct side *a, struct side *b, uint32_t count, uint32_t burst, uint32_t rx_cap,
+                 uint32_t (*len_fn)(uint32_t))
+{
+    uint32_t seq = 0, next = 0;
+    const struct flow *fl = a->m->cfg.mac == MAC_A ? &FLOW_AB : &FLOW_BA;
+    while (seq < count) {
+        uint32_t k = count - seq < burst ? count - seq : burst;
+        for (uint32_t i = 0; i < k; i++, seq++)
+            queue_frame(a, len_fn(seq), b->m->cfg.mac, fl, seq, 0);
+        while (a->ntx > 0) {
+            side_transmit(a);
+            mlx5_model_wire(a->m, b->m);
+            expect_frames(b, 0, rx_cap, &next, seq - next - a->ntx, len_fn);
+        }
+    }
+    /* reap the last completions */
+    side_transmit(a);
+    CHECK(next == count, "received %u of %u", next, count);
+}
+
+static uint32_t len_small(uint32_t seq)
+{
+    return 60 + seq % 8;
+}
+
+/* ---- the cases ---- */
+
+static void dv_tx_rx_bursts(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 2048, 2048);
+    side_open(&b, cfg_default(MAC_B), 2048, 2048);
+    pump(&a, &b, 3000, 32, 64, len_of);
+    pump(&b, &a, 3000, 100, 256, len_of);
+    CHECK(txst(&a, JBP_TXQ_PACKETS) == 3000, "A sent %llu", (unsigned long long)txst(&a, JBP_TXQ_PACKETS));
+    CHECK(rxst(&b, 0, JBP_RXQ_PACKETS) == 3000, "B received");
+    CHECK(rxst(&a, 0, JBP_RXQ_PACKETS) == 3000, "A received");
+    CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 0, "A still has frames in flight");
+    CHECK(rxst(&b, 0, JBP_RXQ_DROPS) == 0 && txst(&a, JBP_TXQ_DROPS) == 0, "drops");
+    CHECK(a.p->status[JBP_ST_MODE] == JBP_RDMA_MODE_DV, "mode");
+    side_close(&a);
+    side_close(&b);
+}
+
+static void dv_wraparound_16bit_counters(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A), cb = cfg_default(MAC_B);
+    ca.rx_size = cb.rx_size = 64;
+    ca.tx_size = cb.tx_size = 64;
+    side_open(&a, ca, 512, 2048);
+    side_open(&b, cb, 512, 2048);
+    /* From zero, 140000 frames: SQ and RQ WQE counters wrap twice, the CQs go round thousands of laps. */
+    pump(&a, &b, 140000, 16, 32, len_small);
+    CHECK(a.p->txq.pi == 140000 && a.p->txq.ci == 140000, "tx counters %u/%u", a.p->txq.pi, a.p->txq.ci);
+    CHECK(a.p->txq.dbrec[MLX5_SND_DBR] == htobe32(140000 & 0xffff), "SQ doorbell record");
+    CHECK(b.p->rxq[0].dbrec[MLX5_RCV_DBR] == htobe32((140000 + 64) & 0xffff), "RQ doorbell record");
+    CHECK(b.p->rxq[0].cq.dbrec[0] == htobe32(140000 & 0xffffff), "RX CQ consumer index");
+    side_close(&a);
+    side_close(&b);
+
+    /* And across the 24-bit CQ index and the 32-bit free-running counters, by starting both the driver and the
+     * model just below the wrap (they only have to agree; the hardware starts at 0). */
+    side_open(&a, ca, 512, 2048);
+    memset(&b, 0, sizeof(b));
+    b.m = mlx5_model_create(&cb);
+    tp_init(&b.pool, 512, 2048);
+    for (int i = 0; i < BURST; i++)
+        b.rx[i].buffer = b.tx[i].buffer = JBP_NO_BUFFER;
+    b.p = mlx5_model_open_port(b.m, b.pool.mem, 2048, 512);
+    b.p->rxq[0].cq.ci = b.m->rq[0].cq.pi = 0xffffc0u;
+    b.m->rq[0].cq.dbrec[0] = htobe32(0xffffc0u);
+    b.p->rxq[0].pi = b.p->rxq[0].ci = b.m->rq[0].ci = 0xffffffd0u;
+    a.p->txq.pi = a.p->txq.ci = a.m->sq.ci = 0xffffffe0u;
+    a.p->txq.cq.ci = a.m->sq.cq.pi = 0xffff00u;
+    a.m->sq.cq.dbrec[0] = htobe32(0xffff00u);
+    uint32_t bufs[64];
+    for (int i = 0; i < 64; i++)
+        bufs[i] = tp_alloc(&b.pool);
+    CHECK(jbp_port_fill_rx(b.p, bufs, 64) == 0, "fill");
+    pump(&a, &b, 2000, 16, 32, len_small);
+    CHECK(a.p->txq.pi == 0xffffffe0u + 2000, "tx pi wrapped to %u", a.p->txq.pi);
+    CHECK(b.p->rxq[0].cq.ci == 0xffffc0u + 2000, "rx cq ci %u", b.p->rxq[0].cq.ci);
+    CHECK(b.p->rxq[0].cq.dbrec[0] == htobe32((0xffffc0u + 2000) & 0xffffff), "24-bit CQ index wrapped");
+    side_close(&a);
+    side_close(&b);
+}
+
+static void dv_deliver_one(struct side *a, struct side *b, uint32_t seq)
+{
+    queue_frame(a, 64, MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(a);
+    mlx5_model_wire(a->m, b->m);
+}
+
+static void mlx5_cq_ownership_flips(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A), cb = cfg_default(MAC_B);
+    cb.rx_size = 64; /* a CQ of 128 entries */
+    side_open(&a, ca, 1024, 2048);
+    side_open(&b, cb, 512, 2048);
+    struct jbp_dv_cq *cq = &b.p->rxq[0].cq;
+    CHECK(cq->cqe_cnt == 128, "CQ of %u", cq->cqe_cnt);
+    for (uint32_t seq = 0; seq < 1000; seq++) {
+        dv_deliver_one(&a, &b, seq);
+        uint32_t idx = cq->ci;
+        const uint8_t *slot = cq->buf + (size_t)(idx & 127) * 64;
+        CHECK((slot[63] & 1) == ((idx >> 7) & 1), "CQE %u written with owner %u on lap %u", idx, slot[63] & 1,
+              idx >> 7);
+        int n = side_receive(&b, 0, 8);
+        CHECK(n == 1, "frame %u: received %d", seq, n);
+        CHECK(frame_seq(tp_buf(&b.pool, b.rx[0].buffer)) == seq, "sequence");
+        side_consume(&b, 0);
+        /* The entry just consumed still carries this lap's owner bit: it must not be taken again. */
+        CHECK(side_receive(&b, 0, 8) == 0, "frame %u delivered twice", seq);
+        side_transmit(&a);
+    }
+    /* A stale entry with the previous lap's owner bit at the next index is hardware-owned. */
+    uint32_t idx = cq->ci;
+    uint8_t *slot = cq->buf + (size_t)(idx & 127) * 64;
+    uint8_t saved = slot[63];
+    slot[63] = (uint8_t)((MLX5_CQE_RESP_SEND << 4) | (((idx >> 7) & 1) ^ 1));
+    CHECK(side_receive(&b, 0, 8) == 0, "took an entry of the wrong lap");
+    /* ... and so is one with opcode INVALID, whatever its owner bit (rdma-core get_sw_cqe). */
+    slot[63] = (uint8_t)((MLX5_CQE_INVALID << 4) | ((idx >> 7) & 1));
+    CHECK(side_receive(&b, 0, 8) == 0, "took an invalid entry");
+    slot[63] = saved;
+    side_close(&a);
+    side_close(&b);
+}
+
+static uint32_t len_compress(uint32_t seq)
+{
+    /* Lengths whose low byte is 0x20 or 0x21 make a mini-CQE array's last byte look like a valid op_own. */
+    static const uint32_t special[] = { 0x120, 0x121, 0x220, 0x221, 0x520, 0x521 };
+    return seq % 3 == 0 ? special[(seq / 3) % 6] : 60 + (seq * 53) % 1455;
+}
+
+static void mlx5_compressed_cqe_sessions(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A), cb = cfg_default(MAC_B);
+    cb.rx_size = 64;
+    cb.compression = 1;
+    cb.max_session = 64;
+    cb.poison_holes = 1;
+    side_open(&a, ca, 2048, 2048);
+    side_open(&b, cb, 1024, 2048);
+    /* Bursts of 1..64 frames: sessions of every size, across many laps of a 128-entry CQ. */
+    uint32_t seq = 0, next = 0;
+    for (uint32_t round = 0; round < 400; round++) {
+        uint32_t k = 1 + (round * 7) % 64;
+        for (uint32_t i = 0; i < k; i++, seq++)
+            queue_frame(&a, len_compress(seq), MAC_B, &FLOW_AB, seq, 0);
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        expect_frames(&b, 0, 256, &next, k, len_compress);
+        CHECK(side_receive(&b, 0, 256) == 0, "ghost frames after round %u", round);
+    }
+    side_transmit(&a);
+    CHECK(b.m->stats.rx_sessions > 300, "only %llu sessions", (unsigned long long)b.m->stats.rx_sessions);
+    CHECK(b.m->stats.rx_sessions_wrapped > 0, "no session straddled the end of the CQ");
+    CHECK(rxst(&b, 0, JBP_RXQ_COMPRESSED) == b.m->stats.rx_sessions, "sessions seen %llu, written %llu",
+          (unsigned long long)rxst(&b, 0, JBP_RXQ_COMPRESSED), (unsigned long long)b.m->stats.rx_sessions);
+    CHECK(rxst(&b, 0, JBP_RXQ_PACKETS) == seq, "packets");
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_compressed_cqe_split_across_bursts(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg cb = cfg_default(MAC_B);
+    cb.rx_size = 128;
+    cb.compression = 1;
+    cb.max_session = 64;
+    cb.poison_holes = 1;
+    side_open(&a, cfg_default(MAC_A), 2048, 2048);
+    side_open(&b, cb, 1024, 2048);
+    /* Receive bursts of 3 (and of 1): every session is delivered over several calls. */
+    uint32_t seq = 0, next = 0;
+    for (uint32_t round = 0; round < 100; round++) {
+        uint32_t k = 20 + round % 45;
+        for (uint32_t i = 0; i < k; i++, seq++)
+            queue_frame(&a, len_compress(seq), MAC_B, &FLOW_AB, seq, 0);
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        expect_frames(&b, 0, round % 2 ? 3 : 1, &next, k, len_compress);
+    }
+    side_transmit(&a);
+    CHECK(b.m->stats.rx_sessions >= 100, "sessions");
+    CHECK(rxst(&b, 0, JBP_RXQ_NO_BUFFER) == 0, "no-buffer");
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_compressed_holes_invalidated(void)
+{
+    /* Lap 0 plain CQEs, lap 1 a compressed session over the same slots, lap 2 plain again: the stale lap-0
+     * entries in lap 1's holes carry lap 2's owner bit, so a driver that left them would see ghosts. */
+    struct side a, b;
+    struct mlx5_model_cfg cb = cfg_default(MAC_B);
+    cb.rx_size = 64;
+    cb.max_session = 64;
+    side_open(&a, cfg_default(MAC_A), 2048, 2048);
+    side_open(&b, cb, 1024, 2048);
+    /* Chunks chosen so that, on the plain laps, the next index the driver looks at is a hole of the previous
+     * lap's sessions. */
+    static const uint32_t plain_chunks[] = { 5, 13, 46, 64 };
+    static const uint32_t session_chunks[] = { 40, 40, 48 };
+    uint32_t seq = 0, next = 0;
+    for (int lap = 0; lap < 6; lap++) {
+        b.m->cfg.compression = lap % 2;
+        const uint32_t *chunks = lap % 2 ? session_chunks : plain_chunks;
+        uint32_t nchunks = lap % 2 ? 3 : 4;
+        for (uint32_t part = 0; part < nchunks; part++) {
+            for (uint32_t i = 0; i < chunks[part]; i++, seq++)
+                queue_frame(&a, len_compress(seq), MAC_B, &FLOW_AB, seq, 0);
+            side_transmit(&a);
+            mlx5_model_wire(a.m, b.m);
+            expect_frames(&b, 0, 256, &next, chunks[part], len_compress);
+            for (int extra = 0; extra < 3; extra++)
+                CHECK(side_receive(&b, 0, 256) == 0, "ghost frame on lap %d", lap);
+        }
+    }
+    side_transmit(&a);
+    CHECK(b.m->stats.rx_sessions == 9, "sessions %llu", (unsigned long long)b.m->stats.rx_sessions);
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_tx_error_cqe_recovers(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    for (int i = 0; i < 10; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    expect_frames(&b, 0, 64, &next, 10, len_of);
+
+    /* The adapter fails the next WQE: an error CQE, then flushes. */
+    a.m->inject_tx_syndrome = MLX5_CQE_SYNDROME_LOCAL_PROT_ERR;
+    for (int i = 0; i < 10; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 64) == 0, "a failed send arrived");
+    /* The next call sees the error CQE: the queue goes to the error state... */
+    CHECK(side_transmit(&a) == 0, "nothing to send");
+    CHECK(a.p->txq.state == JBP_Q_ERROR, "state %d", a.p->txq.state);
+    CHECK(txst(&a, JBP_TXQ_CQE_ERRORS) >= 1, "error counted");
+    CHECK((txst(&a, JBP_TXQ_LAST_SYNDROME) & 0xff) == MLX5_CQE_SYNDROME_LOCAL_PROT_ERR, "syndrome %llx",
+          (unsigned long long)txst(&a, JBP_TXQ_LAST_SYNDROME));
+    CHECK(strstr(a.p->error, "protection") != NULL, "error text: %s", a.p->error);
+    /* ... and the one after recovers it: every buffer of the failed WQEs comes back, frames flow again. */
+    next = seq;
+    for (int i = 0; i < 10; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    CHECK(side_transmit(&a) == 10, "accepted after recovery");
+    CHECK(a.p->txq.state == JBP_Q_OK, "recovered");
+    CHECK(txst(&a, JBP_TXQ_RECOVERIES) == 1, "one recovery");
+    mlx5_model_wire(a.m, b.m);
+    expect_frames(&b, 0, 64, &next, 10, len_of);
+    side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 0, "in flight");
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_rx_error_cqe_nonfatal(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    b.m->inject_rx_syndrome = MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
+    for (int i = 0; i < 5; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    next = 1; /* frame 0 met the error */
+    expect_frames(&b, 0, 64, &next, 4, len_of);
+    CHECK(rxst(&b, 0, JBP_RXQ_CQE_ERRORS) == 1 && rxst(&b, 0, JBP_RXQ_DROPS) == 1, "counted");
+    CHECK(b.p->rxq[0].state == JBP_Q_OK, "a length error does not stop the queue");
+    CHECK(b.p->rxq[0].pi - b.p->rxq[0].ci == b.p->rxq[0].size, "ring refilled");
+    side_close(&a);
+    side_close(&b);
+
+    /* The same from a real oversized frame: a 1024-byte receive buffer, a 1500-byte frame. */
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 1024);
+    queue_frame(&a, 1500, MAC_B, &FLOW_AB, 0, 0);
+    queue_frame(&a, 100, MAC_B, &FLOW_AB, 1, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 64) == 1 && b.rx[0].length == 100, "the short frame passes");
+    side_consume(&b, 0);
+    CHECK((rxst(&b, 0, JBP_RXQ_LAST_SYNDROME) & 0xff) == MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR, "syndrome");
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_rx_error_cqe_fatal_recovers(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    b.m->inject_rx_syndrome = MLX5_CQE_SYNDROME_WR_FLUSH_ERR;
+    for (int i = 0; i < 5; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 64) == 0, "nothing before the error");
+    CHECK(b.p->rxq[0].state == JBP_Q_ERROR, "queue in error");
+    CHECK(strstr(b.p->error, "flushed") != NULL, "error text: %s", b.p->error);
+    CHECK(b.m->stats.rx_errors >= 5, "the model dropped the rest");
+    /* The next receive recovers: WQ reset, CQ drained, all 256 buffers posted again from index 0. */
+    CHECK(side_receive(&b, 0, 64) == 0, "empty after recovery");
+    CHECK(b.p->rxq[0].state == JBP_Q_OK && rxst(&b, 0, JBP_RXQ_RECOVERIES) == 1, "recovered");
+    CHECK(b.p->rxq[0].pi == 256 && b.p->rxq[0].ci == 0, "ring %u/%u", b.p->rxq[0].ci, b.p->rxq[0].pi);
+    CHECK(b.m->rq[0].dbrec[MLX5_RCV_DBR] == htobe32(256), "doorbell after RDY");
+    next = seq;
+    for (int i = 0; i < 20; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    expect_frames(&b, 0, 64, &next, 20, len_of);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_rx_unexpected_opcode(void)
+{
+    struct side b;
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    /* A requester completion has no business on a receive CQ: the queue stops, nothing crashes. */
+    struct jbp_dv_cq *cq = &b.p->rxq[0].cq;
+    uint8_t *slot = cq->buf;
+    memset(slot, 0, 64);
+    slot[63] = (uint8_t)(MLX5_CQE_REQ << 4);
+    b.m->rq[0].cq.pi = 1;
+    CHECK(side_receive(&b, 0, 16) == 0, "nothing delivered");
+    CHECK(b.p->rxq[0].state == JBP_Q_ERROR, "error state");
+    CHECK(strstr(b.p->error, "unexpected") != NULL, "error text: %s", b.p->error);
+    CHECK(rxst(&b, 0, JBP_RXQ_CQE_ERRORS) == 1, "counted");
+    side_close(&b);
+}
+
+static void dv_doorbell_values(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 2048, 2048);
+    side_open(&b, cfg_default(MAC_B), 2048, 2048);
+    struct jbp_rdma_txq *t = &a.p->txq;
+    uint32_t seq = 0;
+    static const uint32_t bursts[] = { 1, 3, 64, 65, 2, 1 };
+    for (uint32_t k = 0; k < sizeof(bursts) / sizeof(bursts[0]); k++) {
+        uint32_t pi0 = t->pi;
+        uint32_t half = t->bf_offset;
+        for (uint32_t i = 0; i < bursts[k]; i++, seq++) {
+            if (i == 0 && k == 5) {
+                /* 18 bytes: all of it inline, no data segment */
+                uint32_t b18 = tp_alloc(&a.pool);
+                uint8_t *f = tp_buf(&a.pool, b18);
+                put_mac(f, MAC_B);
+                put_mac(f + 6, MAC_A);
+                f[12] = 0x88;
+                f[13] = 0xb5; /* local experimental ethertype */
+                memset(f + 14, 0x42, 4);
+                a.tx[a.ntx++] = (struct jbp_desc){ .buffer = b18, .length = 18 };
+            } else {
+                queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+            }
+        }
+        CHECK(side_transmit(&a) == (int)bursts[k], "accepted");
+        CHECK(t->pi == pi0 + bursts[k], "pi");
+        CHECK(t->dbrec[MLX5_SND_DBR] == htobe32(t->pi & 0xffff), "SQ doorbell record %08x",
+              be32toh(t->dbrec[MLX5_SND_DBR]));
+        CHECK(t->bf_offset == (half ^ MLX5_MODEL_BF_SIZE), "BlueFlame halves alternate");
+        const uint8_t *last = t->wqes + (size_t)((t->pi - 1) & t->mask) * 64;
+        CHECK(memcmp(a.m->sq.bf + half, last, 8) == 0, "the doorbell is the last WQE's first 8 bytes");
+        for (uint32_t w = pi0; w != t->pi; w++) {
+            const uint8_t *wqe = t->wqes + (size_t)(w & t->mask) * 64;
+            const struct mlx5_wqe_ctrl_seg *c = (const void *)wqe;
+            const struct mlx5_wqe_eth_seg *e = (const void *)(wqe + 16);
+            const struct mlx5_wqe_data_seg *d = (const void *)(wqe + 48);
+            uint32_t b = t->bufs[w & t->mask];
+            CHECK(be32toh(c->opmod_idx_opcode) == (((w & 0xffff) << 8) | MLX5_OPCODE_SEND), "ctrl %u", w);
+            uint32_t ds = be32toh(c->qpn_ds) & 0x3f;
+            CHECK((be32toh(c->qpn_ds) >> 8) == MLX5_MODEL_QPN, "qpn");
+            int signaled = (c->fm_ce_se & MLX5_WQE_CTRL_CQ_UPDATE) != 0;
+            CHECK(signaled == (w == t->pi - 1 || (w & 63) == 63), "WQE %u signaled=%d", w, signaled);
+            CHECK(be16toh(e->inline_hdr_sz) == 18, "inline header size");
+            CHECK(memcmp(e->inline_hdr_start, tp_buf(&a.pool, b), 18) == 0, "inline header bytes");
+            if (ds == 4) {
+                CHECK(be32toh(d->lkey) == MLX5_MODEL_LKEY, "lkey");
+                CHECK(be64toh(d->addr) == (uint64_t)(uintptr_t)(tp_buf(&a.pool, b) + 18), "address");
+            } else {
+                CHECK(ds == 3 && k == 5, "DS 3 only for the 18-byte frame");
+            }
+        }
+        mlx5_model_wire(a.m, b.m);
+        side_transmit(&a);
+        CHECK(a.p->txq.cq.dbrec[0] == htobe32(a.p->txq.cq.ci & 0xffffff), "TX CQ consumer index");
+    }
+    /* Receive side: the RQ record counts posted WQEs, the CQ record consumed entries. */
+    struct jbp_rdma_rxq *r = &b.p->rxq[0];
+    uint32_t received = 0;
+    for (;;) {
+        int n = side_receive(&b, 0, 64);
+        for (int i = 0; i < n; i++)
+            side_consume(&b, (uint32_t)i);
+        received += (uint32_t)n;
+        if (n == 0)
+            break;
+    }
+    CHECK(received == seq, "received %u of %u", received, seq);
+    CHECK(rxst(&b, 0, JBP_RXQ_DROPS) == 0, "b drops");
+    CHECK(r->dbrec[MLX5_RCV_DBR] == htobe32((256 + received) & 0xffff), "RQ doorbell record");
+    CHECK(r->cq.dbrec[0] == htobe32(received), "RX CQ doorbell record");
+    side_close(&a);
+    side_close(&b);
+}
+
+static void dv_tx_ring_full(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A);
+    ca.tx_size = 64;
+    side_open(&a, ca, 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t ids[100];
+    for (uint32_t i = 0; i < 100; i++) {
+        queue_frame(&a, len_of(i), MAC_B, &FLOW_AB, i, 0);
+        ids[i] = a.tx[i].buffer;
+    }
+    CHECK(side_transmit(&a) == 64, "a full ring takes 64");
+    CHECK(txst(&a, JBP_TXQ_RING_FULL) == 36, "ring-full counted %llu", (unsigned long long)txst(&a, JBP_TXQ_RING_FULL));
+    CHECK(a.ntx == 36, "36 left");
+    for (uint32_t i = 0; i < 36; i++)
+        CHECK(a.tx[i].buffer == ids[64 + i], "refused frames moved to the front in order");
+    CHECK(side_transmit(&a) == 0, "still full");
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_transmit(&a) == 36, "room after completions");
+    mlx5_model_wire(a.m, b.m);
+    uint32_t next = 0;
+    expect_frames(&b, 0, 128, &next, 100, len_of);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+static void dv_rx_burst_not_armed(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg cb = cfg_default(MAC_B);
+    cb.rx_size = 64;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cb, 1024, 2048);
+    for (uint32_t i = 0; i < 100; i++)
+        queue_frame(&a, len_of(i), MAC_B, &FLOW_AB, i, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    /* 64 WQEs posted: the adapter drops the other 36 (its out-of-buffer counter). */
+    CHECK(b.m->stats.rx_out_of_buffer == 36, "out of buffer %llu", (unsigned long long)b.m->stats.rx_out_of_buffer);
+    /* A burst whose slot 0 has no buffer takes nothing, and says why. */
+    CHECK(jbp_port_receive(b.p, 0, b.rx, 16) == 0, "took frames without a buffer to give");
+    side_reclaim(&b);
+    CHECK(rxst(&b, 0, JBP_RXQ_NO_BUFFER) == 1, "no-buffer counted");
+    /* Three armed slots: three frames, and the fourth slot stays as it was. */
+    for (int i = 0; i < 3; i++)
+        b.rx[i].buffer = tp_alloc(&b.pool);
+    CHECK(jbp_port_receive(b.p, 0, b.rx, 16) == 3, "three");
+    side_reclaim(&b);
+    CHECK(b.rx[3].buffer == JBP_NO_BUFFER, "slot 3 untouched");
+    for (int i = 0; i < 3; i++)
+        side_consume(&b, (uint32_t)i);
+    uint32_t next = 3;
+    expect_frames(&b, 0, 16, &next, 61, len_of);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+static void dv_tx_invalid_frames_dropped(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    queue_frame(&a, 100, MAC_B, &FLOW_AB, 0, 0);
+    a.tx[a.ntx++] = (struct jbp_desc){ .buffer = tp_alloc(&a.pool), .length = 10 };   /* runt */
+    a.tx[a.ntx++] = (struct jbp_desc){ .buffer = tp_alloc(&a.pool), .length = 4000 }; /* beyond the buffer */
+    a.tx[a.ntx++] = (struct jbp_desc){ .buffer = 99999, .length = 100 };             /* not a pool buffer */
+    a.tx[a.ntx++] = (struct jbp_desc){ .buffer = tp_alloc(&a.pool), .length = 1600 }; /* beyond the MTU */
+    queue_frame(&a, 200, MAC_B, &FLOW_AB, 1, 0);
+    CHECK(side_transmit(&a) == 6, "all accepted");
+    CHECK(txst(&a, JBP_TXQ_DROPS) == 4 && txst(&a, JBP_TXQ_PACKETS) == 2, "two sent, four dropped");
+    CHECK(a.p->reclaim_n == 3, "the three pool buffers of dropped frames returned at once");
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 16) == 2, "two arrive");
+    side_consume(&b, 0);
+    side_consume(&b, 1);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return *s >> 8;
+}
+
+static void dv_buffer_recycling_no_leaks(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A), cb = cfg_default(MAC_B);
+    ca.tx_size = cb.tx_size = 64;
+    ca.rx_size = cb.rx_size = 64;
+    cb.compression = 1;
+    side_open(&a, ca, 400, 2048);
+    side_open(&b, cb, 400, 2048);
+    uint32_t seed = 12345;
+    uint32_t sent_ab = 0, sent_ba = 0, recv_b = 0, recv_a = 0;
+    for (int step = 0; step < 20000; step++) {
+        uint32_t op = lcg(&seed) % 6;
+        struct side *s = (lcg(&seed) & 1) ? &a : &b;
+        struct side *o = s == &a ? &b : &a;
+        if (op == 0 && s->pool.top > 4) {
+            uint32_t k = 1 + lcg(&seed) % 16;
+            for (uint32_t i = 0; i < k && s->ntx < BURST && s->pool.top > 2; i++) {
+                uint32_t *sent = s == &a ? &sent_ab : &sent_ba;
+                queue_frame(s, 60 + lcg(&seed) % 1400, o->m->cfg.mac, s == &a ? &FLOW_AB : &FLOW_BA, (*sent)++, 0);
+            }
+        } else if (op == 1) {
+            side_transmit(s);
+        } else if (op == 2) {
+            mlx5_model_wire(a.m, b.m);
+        } else {
+            uint32_t cap = 1 + lcg(&seed) % 64;
+            if (s->pool.top < cap + 8)
+                cap = s->pool.top > 8 ? s->pool.top - 8 : 0;
+            if (cap == 0)
+                continue;
+            int n = side_receive(s, 0, cap);
+            /* The stack keeps some frames for a while (reassembly, ARP queue): hold back the last one. */
+            for (int i = 0; i < n; i++)
+                side_consume(s, (uint32_t)i);
+            *(s == &a ? &recv_a : &recv_b) += (uint32_t)n;
+        }
+        /* Ownership: every buffer is in exactly one place. */
+        uint32_t held_by_test = 0;
+        for (int i = 0; i < BURST; i++)
+            held_by_test += (a.rx[i].buffer != JBP_NO_BUFFER) + (a.tx[i].buffer != JBP_NO_BUFFER);
+        uint32_t in_port = a.p->rxq[0].pi - a.p->rxq[0].ci + a.p->txq.pi - a.p->txq.ci;
+        CHECK(tp_in_use(&a.pool) == held_by_test + in_port, "step %d: %u in use, %u accounted", step,
+              tp_in_use(&a.pool), held_by_test + in_port);
+    }
+    CHECK(recv_b > 1000 && recv_a > 1000, "traffic flowed both ways (%u, %u)", recv_b, recv_a);
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_checksum_offload(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A);
+    ca.csum = 1;
+    side_open(&a, ca, 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    /* Checksums left at zero, the adapter asked to fill them in. */
+    struct flow tcp = FLOW_AB;
+    tcp.proto = 6;
+    for (uint32_t i = 0; i < 8; i++)
+        queue_frame(&a, 100 + i * 50, MAC_B, i % 2 ? &tcp : &FLOW_AB, i, JBP_TX_L3_CSUM | JBP_TX_L4_CSUM);
+    CHECK(a.p->txq.csum, "offload on");
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 16) == 8, "8 frames");
+    for (uint32_t i = 0; i < 8; i++) {
+        uint8_t ref[2048];
+        build(ref, b.rx[i].length, MAC_B, MAC_A, i % 2 ? &tcp : &FLOW_AB, i, 0);
+        CHECK(memcmp(ref, tp_buf(&b.pool, b.rx[i].buffer), b.rx[i].length) == 0, "frame %u: checksums filled", i);
+        CHECK((b.rx[i].flags & (JBP_RX_L3_CSUM_OK | JBP_RX_L4_CSUM_OK)) == (JBP_RX_L3_CSUM_OK | JBP_RX_L4_CSUM_OK),
+              "frame %u verified", i);
+        side_consume(&b, i);
+    }
+    /* Without offload, wrong checksums arrive as they are and are not reported good. */
+    a.p->txq.csum = 0;
+    uint32_t buf = tp_alloc(&a.pool);
+    build(tp_buf(&a.pool, buf), 120, MAC_B, MAC_A, &tcp, 99, 0);
+    tp_buf(&a.pool, buf)[14 + 20 + 16] ^= 0x5a; /* break the TCP checksum */
+    a.tx[a.ntx++] = (struct jbp_desc){ .buffer = buf, .length = 120, .flags = JBP_TX_L4_CSUM };
+    buf = tp_alloc(&a.pool);
+    build(tp_buf(&a.pool, buf), 120, MAC_B, MAC_A, &FLOW_AB, 100, 0);
+    tp_buf(&a.pool, buf)[14 + 10] ^= 0x01; /* break the IPv4 header checksum */
+    a.tx[a.ntx++] = (struct jbp_desc){ .buffer = buf, .length = 120 };
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 16) == 2, "2 frames");
+    CHECK((b.rx[0].flags & JBP_RX_L4_CSUM_OK) == 0 && (b.rx[0].flags & JBP_RX_L3_CSUM_OK), "bad TCP checksum");
+    CHECK((b.rx[1].flags & (JBP_RX_L3_CSUM_OK | JBP_RX_L4_CSUM_OK)) == 0, "bad IP header checksum");
+    side_consume(&b, 0);
+    side_consume(&b, 1);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+static void mlx5_rss_toeplitz_vectors(void)
+{
+    /* Microsoft, "RSS hashing: verifying the RSS hash calculation": IPv4 vectors with the verification key. */
+    static const struct {
+        uint8_t dst[4], src[4];
+        uint16_t dport, sport;
+        uint32_t ip_only, with_ports;
+    } v[] = {
+        { { 161, 142, 100, 80 }, { 66, 9, 149, 187 }, 1766, 2794, 0x323e8fc2, 0x51ccc178 },
+        { { 65, 69, 140, 83 }, { 199, 92, 111, 2 }, 4739, 14230, 0xd718262a, 0xc626b0ea },
+        { { 12, 22, 207, 184 }, { 24, 19, 198, 95 }, 38024, 12898, 0xd2d0a5de, 0x5c2b394a },
+        { { 209, 142, 163, 6 }, { 38, 27, 205, 30 }, 2217, 48228, 0x82989176, 0xafc7327f },
+        { { 202, 188, 127, 2 }, { 153, 39, 163, 191 }, 1303, 44251, 0x5d1809c5, 0x10e828a2 },
+    };
+    static const uint8_t key[] = JBP_RDMA_RSS_KEY;
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        uint8_t in[12];
+        memcpy(in, v[i].src, 4);
+        memcpy(in + 4, v[i].dst, 4);
+        in[8] = (uint8_t)(v[i].sport >> 8);
+        in[9] = (uint8_t)v[i].sport;
+        in[10] = (uint8_t)(v[i].dport >> 8);
+        in[11] = (uint8_t)v[i].dport;
+        CHECK(mlx5_model_toeplitz(key, sizeof(key), in, 8) == v[i].ip_only, "vector %zu (addresses)", i);
+        CHECK(mlx5_model_toeplitz(key, sizeof(key), in, 12) == v[i].with_ports, "vector %zu (ports)", i);
+    }
+}
+
+static void mlx5_rss_spreads_flows(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg cb = cfg_default(MAC_B);
+    cb.n_rxq = 4;
+    cb.rx_size = 128;
+    side_open(&a, cfg_default(MAC_A), 2048, 2048);
+    side_open(&b, cb, 2048, 2048);
+    int queue_of[64];
+    uint32_t per_queue[4] = { 0 };
+    static const uint8_t key[] = JBP_RDMA_RSS_KEY;
+    for (int round = 0; round < 4; round++) {
+        for (int f = 0; f < 64; f++) {
+            struct flow fl = FLOW_AB;
+            fl.sport = (uint16_t)(10000 + f * 17);
+            fl.proto = f % 2 ? 6 : 17;
+            queue_frame(&a, 200, MAC_B, &fl, (uint32_t)(round * 64 + f), 0);
+        }
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        for (uint32_t q = 0; q < 4; q++) {
+            int n = side_receive(&b, q, 128);
+            for (int i = 0; i < n; i++) {
+                const uint8_t *fr = tp_buf(&b.pool, b.rx[i].buffer);
+                int f = (((fr[34] << 8) | fr[35]) - 10000) / 17;
+                CHECK(f >= 0 && f < 64, "flow");
+                if (round == 0)
+                    queue_of[f] = (int)q;
+                CHECK(queue_of[f] == (int)q, "flow %d moved from queue %d to %u", f, queue_of[f], q);
+                CHECK(b.rx[i].flags & JBP_RX_HASH_VALID, "hash valid");
+                uint8_t in[12];
+                memcpy(in, fr + 26, 8);
+                memcpy(in + 8, fr + 34, 4);
+                CHECK(b.rx[i].hash == mlx5_model_toeplitz(key, sizeof(key), in, 12), "hash of flow %d", f);
+                CHECK((b.rx[i].hash & 7) % 4 == q, "queue from the indirection table");
+                per_queue[q]++;
+                side_consume(&b, (uint32_t)i);
+            }
+        }
+    }
+    for (int q = 0; q < 4; q++)
+        CHECK(per_queue[q] >= 16, "queue %d got %u frames", q, per_queue[q]);
+    /* Broadcast goes to queue 0, unhashed. */
+    uint32_t bb = tp_alloc(&a.pool);
+    build(tp_buf(&a.pool, bb), 60, 0xffffffffffffull, MAC_A, &FLOW_AB, 7, 0);
+    a.tx[a.ntx++] = (struct jbp_desc){ .buffer = bb, .length = 60 };
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 8) == 1 && !(b.rx[0].flags & JBP_RX_HASH_VALID), "broadcast on queue 0");
+    side_consume(&b, 0);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+static void dv_port_quiesce_returns_all(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg cb = cfg_default(MAC_B);
+    cb.n_rxq = 2;
+    side_open(&a, cfg_default(MAC_A), 2048, 2048);
+    side_open(&b, cb, 2048, 2048);
+    for (uint32_t i = 0; i < 100; i++)
+        queue_frame(&a, len_of(i), MAC_B, &FLOW_AB, i, 0);
+    side_transmit(&a);
+    /* 100 frames in flight on A's send queue, B's two rings full: quiesce hands back exactly those. */
+    CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 100, "in flight");
+    int n = jbp_port_quiesce(a.p);
+    CHECK(n == 100 + 256, "A returned %d", n);
+    CHECK(a.m->sq.ready == 0, "the adapter was stopped first");
+    side_reclaim(&a);
+    CHECK(tp_in_use(&a.pool) == 0, "A pool whole");
+    n = jbp_port_quiesce(b.p);
+    CHECK(n == 512, "B returned %d", n);
+    side_reclaim(&b);
+    CHECK(tp_in_use(&b.pool) == 0, "B pool whole");
+    side_close(&a);
+    side_close(&b);
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} cases[] = {
+#define CASE(x) { #x, x }
+    CASE(dv_tx_rx_bursts),
+    CASE(dv_wraparound_16bit_counters),
+    CASE(mlx5_cq_ownership_flips),
+    CASE(mlx5_compressed_cqe_sessions),
+    CASE(mlx5_compressed_cqe_split_across_bursts),
+    CASE(mlx5_compressed_holes_invalidated),
+    CASE(mlx5_tx_error_cqe_recovers),
+    CASE(mlx5_rx_error_cqe_nonfatal),
+    CASE(mlx5_rx_error_cqe_fatal_recovers),
+    CASE(mlx5_rx_unexpected_opcode),
+    CASE(dv_doorbell_values),
+    CASE(dv_tx_ring_full),
+    CASE(dv_rx_burst_not_armed),
+    CASE(dv_tx_invalid_frames_dropped),
+    CASE(dv_buffer_recycling_no_leaks),
+    CASE(mlx5_checksum_offload),
+    CASE(mlx5_rss_toeplitz_vectors),
+    CASE(mlx5_rss_spreads_flows),
+    CASE(dv_port_quiesce_returns_all),
+#undef CASE
+};
+
+int main(int argc, char **argv)
+{
+    int ran = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (argc < 2 || strcmp(argv[1], cases[i].name) == 0) {
+            cases[i].fn();
+            printf("ok %s\n", cases[i].name);
+            ran++;
+        }
+    }
+    if (ran == 0) {
+        fprintf(stderr, "no test named %s\n", argc > 1 ? argv[1] : "");
+        return 1;
+    }
+    return 0;
+}
