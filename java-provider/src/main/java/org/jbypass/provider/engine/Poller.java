@@ -1,8 +1,5 @@
 package org.jbypass.provider.engine;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.ip.NetInterface;
 
@@ -13,38 +10,17 @@ import org.jbypass.netstack.ip.NetInterface;
  *
  * <p>A platform daemon thread: the driver's JNI calls would pin a virtual thread's carrier anyway.
  *
- * <p>Wake-ups: before releasing the lock after an idle poll, the poller publishes the deadline it will idle until
- * ({@link #waitingUntil}). An application thread that ends an operation under the lock with an earlier deadline
- * (a retransmission timer armed by a write) or with work only a poll can finish wakes it, exactly once per idle
- * period (the compare-and-set to {@link #RUNNING}). Because the deadline is published under the lock, an
- * operation either sees it or happens before the poll that computed it; and every strategy's wake persists until
- * its next wait (an unpark permit, the link's eventfd), so a wake between the unlock and the wait is not lost.
+ * <p>Wake-ups follow {@link IdleGate}: the deadline the poller idles until is published under the lock, and an
+ * application thread whose operation made the stack's deadline earlier wakes it once per idle period.
  */
 final class Poller implements Runnable
 {
-    /** {@link #waitingUntil} while the poller is not idling: nobody needs to wake it. */
-    static final long RUNNING = Long.MIN_VALUE;
-
-    private static final VarHandle WAITING_UNTIL;
-
-    static
-    {
-        try
-        {
-            WAITING_UNTIL = MethodHandles.lookup().findVarHandle(Poller.class, "waitingUntil", long.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final StackEngine engine;
     private final NetInterface nif;
     private final int queue;
     private final IdleStrategy idle;
     private final Thread thread;
-    private volatile long waitingUntil = RUNNING;
+    private final IdleGate gate = new IdleGate();
     private volatile boolean running = true;
     private long polls;
     private long idlePolls;
@@ -89,7 +65,14 @@ final class Poller implements Runnable
                     deadline = stack.nextDeadline();
                 }
                 polls++;
-                waitingUntil = worked ? RUNNING : deadline;
+                if (worked)
+                {
+                    gate.running();
+                }
+                else
+                {
+                    gate.idleUntil(deadline);
+                }
             }
             catch (final RuntimeException | Error e)
             {
@@ -108,36 +91,21 @@ final class Poller implements Runnable
             {
                 idlePolls++;
                 idle.idle(deadline, now);
-                waitingUntil = RUNNING;
+                gate.running();
             }
         }
     }
 
     /**
      * Called with the stack lock held, after an application operation: wakes the poller if it idles past
-     * {@code deadline} (or whatever it idles until, when {@code now} is true).
+     * {@code deadline} (or at all, when {@code now} is true).
      */
     void wakeIfIdlingPast(final long deadline, final boolean now)
     {
-        final long until = waitingUntil;
-        if (until == RUNNING)
-        {
-            return;
-        }
-        if ((now || isEarlier(deadline, until)) && WAITING_UNTIL.compareAndSet(this, until, RUNNING))
+        if (gate.claimWake(deadline, now))
         {
             idle.wake();
         }
-    }
-
-    /** Whether deadline a comes before b, both on the nanoTime scale, {@link Long#MAX_VALUE} meaning never. */
-    static boolean isEarlier(final long a, final long b)
-    {
-        if (a == Long.MAX_VALUE)
-        {
-            return false;
-        }
-        return b == Long.MAX_VALUE || a - b < 0;
     }
 
     void stop()
