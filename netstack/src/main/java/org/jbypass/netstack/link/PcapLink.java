@@ -19,9 +19,10 @@ import org.jbypass.netstack.util.StackTime;
  * records exceed the staging buffer are handed to the inner link in pieces that fit.
  *
  * <p>Timestamps are {@code epochOffsetNanos + time.nanos()}: the stack's notion of now, which {@code poll(nowNanos)}
- * sets, placed on the calendar by an offset. The offset is given ({@link Options#epochOffsetNanos}, for files that
- * come out the same on every run) or read once from the wall clock when the file is opened: the one clock read in
- * netstack, which labels a debugging file and never feeds back into the stack.
+ * sets, placed on the calendar by an offset ({@link Options#epochOffsetNanos}). netstack reads no clock, so the
+ * offset comes from whoever owns the clock: the provider passes the wall clock's distance from
+ * {@link System#nanoTime()}; tests pass a fixed value so that files come out the same on every run. Without one,
+ * timestamps count from the stack's time origin.
  *
  * <p>Buffering is bounded by {@link Options#bufferBytes}; when it is full the driving thread writes it to the file,
  * a blocking write: put capture files on a fast file system. Recording allocates nothing per frame. A write error
@@ -50,9 +51,7 @@ public final class PcapLink implements Link
         this.memory = pool.memory();
         this.time = time;
         this.file = file;
-        this.epochOffsetNanos = options.epochOffsetSet
-            ? options.epochOffsetNanos
-            : System.currentTimeMillis() * 1_000_000L - time.nanos();
+        this.epochOffsetNanos = options.epochOffsetNanos;
         this.writer = new PcapWriter(file, options.snaplen, options.nanoseconds, options.bufferBytes,
             pool.bufferSize());
     }
@@ -297,7 +296,6 @@ public final class PcapLink implements Link
         private boolean nanoseconds = true;
         private int bufferBytes = 256 * 1024;
         private long epochOffsetNanos;
-        private boolean epochOffsetSet;
 
         private Options()
         {
@@ -334,13 +332,12 @@ public final class PcapLink implements Link
         }
 
         /**
-         * Timestamps are {@code epochOffsetNanos + time.nanos()} nanoseconds since 1970-01-01 UTC; by default the
-         * offset puts the time at open on the wall clock.
+         * Timestamps are {@code epochOffsetNanos + time.nanos()} nanoseconds since 1970-01-01 UTC; the default, 0,
+         * counts from the stack's time origin. The provider passes the wall clock's distance from nanoTime.
          */
         public Options epochOffsetNanos(final long epochOffsetNanos)
         {
             this.epochOffsetNanos = epochOffsetNanos;
-            this.epochOffsetSet = true;
             return this;
         }
     }
