@@ -55,7 +55,10 @@ public final class Drivers implements LinkFactory
             }
             if (iface.pcap() != null)
             {
-                link = PcapLink.open(link, iface.pcap(), time);
+                // The stack's time is System.nanoTime(), which has no epoch: place it on the calendar here, where
+                // the clock is read.
+                final long epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+                link = PcapLink.open(link, iface.pcap(), time, PcapLink.options().epochOffsetNanos(epochOffsetNanos));
             }
             return link;
         }
