@@ -49,6 +49,8 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     private final TcpSocket socket;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** A one-buffer array for single-buffer writes, so that they allocate nothing; guarded by the write lock. */
+    private final ByteBuffer[] single = new ByteBuffer[1];
     private volatile boolean closed;
     private volatile boolean connectionPending;
     private volatile boolean connected;
@@ -670,7 +672,15 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             {
                 throw new ClosedChannelException();
             }
-            return (int)write0(new ByteBuffer[] {src}, 0, 1, owner.isBlocking());
+            single[0] = src;
+            try
+            {
+                return (int)write0(single, 0, 1, owner.isBlocking());
+            }
+            finally
+            {
+                single[0] = null;
+            }
         }
         finally
         {
