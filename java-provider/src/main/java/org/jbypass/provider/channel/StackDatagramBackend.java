@@ -332,6 +332,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         int n = -Errno.EAGAIN;
         boolean completed = false;
         owner.beginBlocking();
+        boolean interrupted = false;
         try
         {
             engine.enter();
@@ -351,9 +352,10 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
                     }
                     catch (final InterruptedException e)
                     {
-                        // The interrupt closes the channel (begin() registered it); end() throws for it.
-                        Thread.currentThread().interrupt();
-                        break;
+                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
+                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
+                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
+                        interrupted = true;
                     }
                 }
                 n = taken(n);
@@ -361,6 +363,10 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
             finally
             {
                 refresh(socket);
+                if (interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                }
                 engine.exit();
             }
             completed = n != -Errno.EAGAIN;

@@ -143,6 +143,7 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
             SocketChannel accepted = null;
             boolean completed = false;
             owner.beginBlocking();
+            boolean interrupted = false;
             try
             {
                 engine.enter();
@@ -162,14 +163,21 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
                         }
                         catch (final InterruptedException e)
                         {
-                            Thread.currentThread().interrupt();
-                            break;
+                            // Keep waiting: the interrupt closes the channel (begin() registered its
+                            // interruptor) and the close wakes us; end() then throws ClosedByInterruptException.
+                            // Leaving now could beat the interrupter to end() (JDK 21+ sets the status before it
+                            // looks for the blocker).
+                            interrupted = true;
                         }
                     }
                 }
                 finally
                 {
                     refresh(socket);
+                    if (interrupted)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
                     engine.exit();
                 }
                 completed = accepted != null;

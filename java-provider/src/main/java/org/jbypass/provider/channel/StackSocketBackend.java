@@ -206,7 +206,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                 {
                     throw Errors.connect(started);
                 }
-                return blocking ? awaitConnected(timeoutNanos) : pollConnected();
+                return blocking ? awaitConnected(timeoutNanos) : connectedAlready();
             }
             finally
             {
@@ -219,6 +219,31 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             // As the JDK: a connect that fails closes the channel.
             owner.closeAfterBackingClosed();
             throw e;
+        }
+    }
+
+    /**
+     * Non-blocking connect: whether the handshake already finished (a connection to the stack's own address can,
+     * within the operation). A failure is not reported here but by finishConnect, as with a kernel socket, whose
+     * non-blocking connect returns before any answer can have come.
+     */
+    private boolean connectedAlready() throws IOException
+    {
+        engine.enter();
+        try
+        {
+            ensureOpen();
+            if (socket.pendingError() == 0 && socket.finishConnect() == 0)
+            {
+                established();
+                refresh(socket);
+                return true;
+            }
+            return false;
+        }
+        finally
+        {
+            engine.exit();
         }
     }
 
@@ -258,6 +283,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         int result = -Errno.EINPROGRESS;
         boolean completed = false;
         owner.beginBlocking();
+        boolean interrupted = false;
         try
         {
             engine.enter();
@@ -277,8 +303,10 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                     }
                     catch (final InterruptedException e)
                     {
-                        Thread.currentThread().interrupt();
-                        break;
+                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
+                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
+                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
+                        interrupted = true;
                     }
                 }
                 if (result == 0)
@@ -289,6 +317,10 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             }
             finally
             {
+                if (interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                }
                 engine.exit();
             }
             completed = result != -Errno.EINPROGRESS;
@@ -555,6 +587,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         int n = -Errno.EAGAIN;
         boolean completed = false;
         owner.beginBlocking();
+        boolean interrupted = false;
         try
         {
             engine.enter();
@@ -574,15 +607,20 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                     }
                     catch (final InterruptedException e)
                     {
-                        // The interrupt closes the channel (begin() registered it); end() throws for it.
-                        Thread.currentThread().interrupt();
-                        break;
+                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
+                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
+                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
+                        interrupted = true;
                     }
                 }
             }
             finally
             {
                 refresh(socket);
+                if (interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                }
                 engine.exit();
             }
             completed = n != -Errno.EAGAIN;
@@ -721,6 +759,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         {
             owner.beginBlocking();
         }
+        boolean interrupted = false;
         try
         {
             engine.enter();
@@ -751,8 +790,10 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                     }
                     catch (final InterruptedException e)
                     {
-                        Thread.currentThread().interrupt();
-                        break;
+                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
+                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
+                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
+                        interrupted = true;
                     }
                 }
                 if (i == offset + length)
@@ -763,6 +804,10 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             finally
             {
                 refresh(socket);
+                if (interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                }
                 engine.exit();
             }
             // As the JDK's endWrite: a blocking write that moved bytes completed, whatever stopped it.

@@ -324,7 +324,7 @@ public final class HybridSelector extends AbstractSelector
         return nanos <= 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
     }
 
-    /** Selecting thread: brings the inner registration in line with a key, and lists the key if the stack says ready. */
+    /** Selecting thread: brings the inner registration in line with a key; lists the key if the stack says ready. */
     private void reexamine(final HybridKey key)
     {
         if (!key.isValid())
