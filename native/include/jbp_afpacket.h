@@ -2,9 +2,14 @@
 /*
  * The afpacket driver: a Linux netdev driven through an AF_PACKET socket, as a plain C API on an opaque handle.
  *
- * Receive uses a TPACKET_V3 ring (Documentation/networking/packet_mmap.rst): the kernel fills blocks of frames and
- * hands a block over when it is full or when its retire timeout expires; each received frame is copied into the
- * armed pool buffer of the next burst slot. Transmit sends a whole burst with one sendmmsg(2) whose iovecs point
+ * Receive uses one of two ring layouts (Documentation/networking/packet_mmap.rst), chosen at open:
+ *   - JBP_AFP_RX_BLOCK, TPACKET_V3: the kernel fills blocks of variable-size frames and hands a block over when it
+ *     is full or when its retire timeout (1 ms at least) expires. Few wakeups and cache misses at high rates, but
+ *     at low rates a frame waits up to the timeout in a block that does not fill.
+ *   - JBP_AFP_RX_FRAME, TPACKET_V2: fixed-size frame slots, each handed over (and its poll(2) waiter woken) as soon
+ *     as the kernel has written it; what libpcap's immediate mode uses. No added latency; one status word and one
+ *     wakeup per frame.
+ * Either way each received frame is copied into the armed pool buffer of the next burst slot. Transmit sends a whole burst with one sendmmsg(2) whose iovecs point
  * straight into pool memory; the kernel copies the frames during the call, so the buffers are free again when it
  * returns. An idle caller blocks in ppoll(2) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
  *
@@ -24,6 +29,21 @@ struct jbp_afpacket;
 /* Open flags. */
 #define JBP_AFP_PROMISCUOUS (1u << 0)  /* PACKET_MR_PROMISC instead of a PACKET_MR_UNICAST membership */
 #define JBP_AFP_QDISC_BYPASS (1u << 1) /* PACKET_QDISC_BYPASS: skip the qdisc, drops instead of queueing */
+
+/* Receive ring layouts (config.rx_ring). */
+enum jbp_afp_rx_ring {
+    JBP_AFP_RX_BLOCK = 0, /* TPACKET_V3 blocks, handed over full or after block_timeout_ms */
+    JBP_AFP_RX_FRAME = 1, /* TPACKET_V2 frame slots, each handed over at once */
+};
+
+/*
+ * TPACKET_V2 slot size for a pool's buffers: the kernel puts the frame at tp_mac = TPACKET_ALIGN(TPACKET2_HDRLEN +
+ * 16) - 14 = 66 bytes into its slot (tpacket_rcv()), so a slot of 128 + buffer_size bytes, 16-aligned
+ * (TPACKET_ALIGNMENT), holds every frame a buffer can take whole, and a frame up to 62 bytes longer whole too, so
+ * that such a frame is counted as oversize rather than as cut by the ring. AfPacketLink mirrors this formula.
+ */
+#define JBP_AFP_RX_FRAME_HEADROOM 128u
+#define JBP_AFP_RX_FRAME_SLOT(buffer_size) ((JBP_AFP_RX_FRAME_HEADROOM + (uint32_t)(buffer_size) + 15u) & ~15u)
 
 /* Limits of the geometry accepted by jbp_afpacket_open(). */
 #define JBP_AFP_MIN_BLOCK_SIZE 4096u           /* one page; must be a power of two */
@@ -60,7 +80,10 @@ struct jbp_afpacket_config {
     void *pool_base;
     uint32_t buffer_size;
     uint32_t buffer_count;
-    /* Receive ring: block_count blocks of block_size bytes, a block handed over after block_timeout_ms at most. */
+    /* Receive ring: enum jbp_afp_rx_ring; block_count blocks of block_size bytes. In block mode a block is handed
+     * over after block_timeout_ms at most; in frame mode each block holds block_size / JBP_AFP_RX_FRAME_SLOT(
+     * buffer_size) frame slots (at least one) and block_timeout_ms is not used. */
+    uint32_t rx_ring;
     uint32_t block_size;
     uint32_t block_count;
     uint32_t block_timeout_ms;
@@ -86,6 +109,8 @@ struct jbp_afpacket_info {
     uint8_t netdev_mac[6];
     uint16_t reserved;
     uint64_t rx_ring_bytes;
+    uint32_t rx_ring_frames; /* frame mode: the ring's frame slots; block mode: 0 (frames vary in size) */
+    uint32_t rx_frame_size;  /* frame mode: the size of a slot; block mode: 0 */
 };
 
 /*
@@ -96,9 +121,10 @@ struct jbp_afpacket_stats {
     uint64_t rx_packets;      /* frames delivered into bursts */
     uint64_t rx_bytes;
     uint64_t rx_oversize;     /* dropped: longer than a pool buffer or than the MTU allows */
-    uint64_t rx_truncated;    /* dropped: cut short by the ring (tp_snaplen < tp_len), e.g. GRO super-frames */
+    uint64_t rx_truncated;    /* dropped: cut short by the ring (tp_snaplen < tp_len): longer than a block (block
+                               * mode, e.g. GRO super-frames) or than a frame slot (frame mode) */
     uint64_t rx_kernel_drops; /* dropped by the kernel for want of ring space (PACKET_STATISTICS tp_drops) */
-    uint64_t rx_freezes;      /* times the kernel found the ring full (tp_freeze_q_cnt) */
+    uint64_t rx_freezes;      /* times the kernel found the ring full (tp_freeze_q_cnt; block mode only) */
     uint64_t rx_bad_slots;    /* bursts cut short by a slot holding a buffer index outside the pool */
     uint64_t tx_packets;      /* frames the kernel took */
     uint64_t tx_bytes;

@@ -3,8 +3,10 @@
  * The afpacket driver (see jbp_afpacket.h for the API and its contracts).
  *
  * Kernel interfaces used, all documented in Documentation/networking/packet_mmap.rst and packet(7):
- *   - TPACKET_V3 receive ring: blocks of variable-size frames; block_status goes TP_STATUS_KERNEL ->
+ *   - TPACKET_V3 receive ring (block mode): blocks of variable-size frames; block_status goes TP_STATUS_KERNEL ->
  *     TP_STATUS_USER when the kernel closes a block (full, or its retire timer fired), and back when we release it.
+ *   - TPACKET_V2 receive ring (frame mode): fixed-size frame slots; each slot's tp_status goes TP_STATUS_KERNEL ->
+ *     TP_STATUS_USER as soon as the kernel has written the frame (and woken poll(2)), and back when we release it.
  *   - sendmmsg(2) on the bound socket for transmit, with PACKET_QDISC_BYPASS optional.
  *   - PACKET_ADD_MEMBERSHIP with PACKET_MR_UNICAST: dev_uc_add() on the netdev, so a NIC with a unicast filter
  *     accepts the stack's MAC while the netdev keeps its own traffic (a NIC without one falls back to promiscuous
@@ -40,8 +42,12 @@ struct jbp_afpacket {
     uint32_t block_size;
     uint32_t block_count;
     uint32_t rx_block;   /* the block being read, or the one the kernel will hand over next */
-    uint32_t rx_left;    /* frames of rx_block not yet consumed; 0 when no block is open */
-    uint8_t *rx_frame;   /* the next frame of rx_block */
+    uint32_t rx_left;    /* block mode: frames of rx_block not yet consumed, 0 when no block is open;
+                          * frame mode: slots of rx_block from rx_frame on */
+    uint8_t *rx_frame;   /* the next frame of rx_block (frame mode: the next slot, never NULL) */
+    uint32_t frame_mode; /* TPACKET_V2 frame slots rather than TPACKET_V3 blocks */
+    uint32_t frame_size; /* frame mode: the size of a slot */
+    uint32_t frames_per_block;
     uint8_t *pool;
     uint32_t buffer_size;
     uint32_t buffer_count;
@@ -125,8 +131,16 @@ static int check_config(const struct jbp_afpacket_config *c)
         return -EINVAL;
     if (c->block_count < 2 || (uint64_t)c->block_size * c->block_count > JBP_AFP_MAX_RING_BYTES)
         return -EINVAL;
-    if (c->block_timeout_ms == 0 || c->block_timeout_ms > JBP_AFP_MAX_BLOCK_TIMEOUT_MS)
+    if (c->rx_ring == JBP_AFP_RX_BLOCK) {
+        if (c->block_timeout_ms == 0 || c->block_timeout_ms > JBP_AFP_MAX_BLOCK_TIMEOUT_MS)
+            return -EINVAL;
+    } else if (c->rx_ring == JBP_AFP_RX_FRAME) {
+        /* A slot must fit a block: the kernel lays slots out within blocks, never across two. */
+        if (c->buffer_size > JBP_AFP_MAX_BLOCK_SIZE || JBP_AFP_RX_FRAME_SLOT(c->buffer_size) > c->block_size)
+            return -EINVAL;
+    } else {
         return -EINVAL;
+    }
     if (c->tx_queue_size == 0 || c->tx_queue_size > JBP_AFP_MAX_TX_QUEUE)
         return -EINVAL;
     if ((c->flags & ~(JBP_AFP_PROMISCUOUS | JBP_AFP_QDISC_BYPASS)) != 0)
@@ -136,17 +150,26 @@ static int check_config(const struct jbp_afpacket_config *c)
 
 static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
 {
-    int version = TPACKET_V3;
+    int frame_mode = c->rx_ring == JBP_AFP_RX_FRAME;
+    int version = frame_mode ? TPACKET_V2 : TPACKET_V3;
     if (setsockopt(h->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
         return -errno;
+    /* tpacket_req3 begins with the four fields of tpacket_req; the kernel reads only those for TPACKET_V2. */
     struct tpacket_req3 req;
     memset(&req, 0, sizeof(req));
     req.tp_block_size = c->block_size;
     req.tp_block_nr = c->block_count;
-    req.tp_frame_size = RX_FRAME_SIZE < c->block_size ? RX_FRAME_SIZE : c->block_size;
-    req.tp_frame_nr = (c->block_size / req.tp_frame_size) * c->block_count;
-    req.tp_retire_blk_tov = c->block_timeout_ms;
-    if (setsockopt(h->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+    if (frame_mode) {
+        req.tp_frame_size = JBP_AFP_RX_FRAME_SLOT(c->buffer_size);
+        /* The kernel insists on exactly frames-per-block x blocks (packet_set_ring()). */
+        req.tp_frame_nr = (c->block_size / req.tp_frame_size) * c->block_count;
+    } else {
+        req.tp_frame_size = RX_FRAME_SIZE < c->block_size ? RX_FRAME_SIZE : c->block_size;
+        req.tp_frame_nr = (c->block_size / req.tp_frame_size) * c->block_count;
+        req.tp_retire_blk_tov = c->block_timeout_ms;
+    }
+    socklen_t length = frame_mode ? sizeof(struct tpacket_req) : sizeof(req);
+    if (setsockopt(h->fd, SOL_PACKET, PACKET_RX_RING, &req, length) < 0)
         return -errno;
     h->ring_bytes = (size_t)c->block_size * c->block_count;
     /* MAP_POPULATE: fault the ring in now rather than on the first frames of each block. */
@@ -156,6 +179,13 @@ static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
     h->ring = ring;
     h->block_size = c->block_size;
     h->block_count = c->block_count;
+    h->frame_mode = (uint32_t)frame_mode;
+    if (frame_mode) {
+        h->frame_size = req.tp_frame_size;
+        h->frames_per_block = c->block_size / req.tp_frame_size;
+        h->rx_frame = h->ring;
+        h->rx_left = h->frames_per_block;
+    }
     return 0;
 }
 
@@ -258,6 +288,10 @@ int jbp_afpacket_open(const struct jbp_afpacket_config *c, struct jbp_afpacket *
         goto error;
     }
     info->rx_ring_bytes = h->ring_bytes;
+    if (h->frame_mode) {
+        info->rx_ring_frames = h->frames_per_block * h->block_count;
+        info->rx_frame_size = h->frame_size;
+    }
     int one = 1;
     /* Older kernels lack it (ENOPROTOOPT): the receive path also skips PACKET_OUTGOING frames itself. */
     (void)setsockopt(h->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
@@ -313,8 +347,10 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
 
 int jbp_afpacket_refresh_stats(struct jbp_afpacket *h)
 {
-    /* Reading PACKET_STATISTICS resets the kernel's counters, so the totals are accumulated here. */
+    /* Reading PACKET_STATISTICS resets the kernel's counters, so the totals are accumulated here. A TPACKET_V2
+     * socket fills only the leading struct tpacket_stats: it has no freeze count, which stays 0. */
     struct tpacket_stats_v3 st;
+    memset(&st, 0, sizeof(st));
     socklen_t length = sizeof(st);
     if (getsockopt(h->fd, SOL_PACKET, PACKET_STATISTICS, &st, &length) < 0) {
         int err = errno;
@@ -380,79 +416,175 @@ static inline void next_frame(struct jbp_afpacket *h, const struct tpacket3_hdr 
     h->rx_frame = block + offset;
 }
 
-int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
+/* What either ring layout says about one frame. */
+struct rx_meta {
+    const uint8_t *data; /* the frame's first byte (tp_mac) */
+    uint32_t status;     /* tp_status */
+    uint32_t length;     /* tp_snaplen: the bytes in the ring */
+    uint32_t wire_length; /* tp_len */
+    uint16_t vlan_tci;
+    uint16_t vlan_tpid;
+    uint8_t pkttype;     /* sll_pkttype */
+};
+
+/*
+ * Delivers one frame into the armed buffer of *slot, or drops it and counts why. Returns 1 when delivered, 0
+ * when the frame was skipped (the slot then stays armed for the next frame). Both ring layouts go through here, so
+ * they treat frames alike: outgoing frames skipped, cut frames and oversize frames counted, VLAN tags restored,
+ * checksum status mapped.
+ */
+static inline int deliver(struct jbp_afpacket *h, const struct rx_meta *f, struct jbp_desc *slot)
+{
+    if (f->pkttype == PACKET_OUTGOING) {
+        /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING. */
+        return 0;
+    }
+    uint32_t length = f->length;
+    if (length < f->wire_length) {
+        /* The ring cut the frame: larger than a block (block mode: what GRO/TSO super-frames of up to 64 KiB look
+         * like) or than a slot (frame mode). Counted so that the binding can say that offloads must be off. */
+        h->stats->rx_truncated++;
+        return 0;
+    }
+    /* The kernel moves a VLAN tag into tp_vlan_tci (hardware or software untagging); put it back, so that the
+     * stack sees the frame as it was on the wire and drops it as tagged rather than take it as its own. */
+    int tagged = (f->status & TP_STATUS_VLAN_VALID) != 0 && length >= 12;
+    uint32_t total = tagged ? length + VLAN_TAG : length;
+    if (total > h->buffer_size) {
+        h->stats->rx_oversize++;
+        return 0;
+    }
+    uint8_t *to = h->pool + (size_t)slot->buffer * h->buffer_size;
+    if (tagged) {
+        uint16_t tpid = (f->status & TP_STATUS_VLAN_TPID_VALID) ? f->vlan_tpid : ETH_P_8021Q;
+        uint16_t tag[2] = {htons(tpid), htons(f->vlan_tci)};
+        memcpy(to, f->data, 12);
+        memcpy(to + 12, tag, VLAN_TAG);
+        memcpy(to + 12 + VLAN_TAG, f->data + 12, length - 12);
+    } else {
+        memcpy(to, f->data, length);
+    }
+    uint32_t flags = 0;
+    /* TP_STATUS_CSUM_VALID: the NIC (or veth) verified the L4 checksum. TP_STATUS_CSUMNOTREADY: the frame was made
+     * on this host with checksum offload (CHECKSUM_PARTIAL, e.g. the kernel across a veth) and its L4 checksum
+     * field holds only the pseudo-header sum; the data never crossed a wire, so it is good. */
+    if (f->status & (TP_STATUS_CSUM_VALID | TP_STATUS_CSUMNOTREADY))
+        flags |= JBP_RX_L4_CSUM_OK;
+    slot->length = total;
+    slot->flags = flags;
+    slot->hash = 0;
+    return 1;
+}
+
+/* The armed buffer of a slot, or JBP_NO_BUFFER when the burst must stop there (counting a bad one). */
+static inline uint32_t armed_buffer(struct jbp_afpacket *h, const struct jbp_desc *slot)
+{
+    uint32_t buffer = slot->buffer;
+    if (buffer != JBP_NO_BUFFER && buffer >= h->buffer_count) {
+        h->stats->rx_bad_slots++;
+        return JBP_NO_BUFFER;
+    }
+    return buffer;
+}
+
+static int rx_burst_blocks(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
 {
     uint32_t n = 0;
     uint64_t bytes = 0;
     while (n < capacity) {
         if (h->rx_left == 0 && !open_block(h))
             break;
-        uint32_t buffer = burst[n].buffer;
-        if (buffer == JBP_NO_BUFFER)
+        if (armed_buffer(h, &burst[n]) == JBP_NO_BUFFER)
             break;
-        if (buffer >= h->buffer_count) {
-            h->stats->rx_bad_slots++;
-            break;
-        }
         const struct tpacket3_hdr *f = (const struct tpacket3_hdr *)h->rx_frame;
         const struct sockaddr_ll *sll =
             (const struct sockaddr_ll *)((const uint8_t *)f + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
-        uint32_t status = f->tp_status;
-        uint32_t length = f->tp_snaplen;
         size_t frame_offset = (size_t)(h->rx_frame - (uint8_t *)block_at(h, h->rx_block));
-        if (frame_offset + f->tp_mac + length > h->block_size) {
+        if (frame_offset + f->tp_mac + f->tp_snaplen > h->block_size) {
             record_error(h, EIO);
             release_block(h);
             continue;
         }
-        if (sll->sll_pkttype == PACKET_OUTGOING) {
-            /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING. */
-            next_frame(h, f);
-            continue;
+        struct rx_meta meta = {
+            .data = (const uint8_t *)f + f->tp_mac,
+            .status = f->tp_status,
+            .length = f->tp_snaplen,
+            .wire_length = f->tp_len,
+            .vlan_tci = (uint16_t)f->hv1.tp_vlan_tci,
+            .vlan_tpid = (uint16_t)f->hv1.tp_vlan_tpid,
+            .pkttype = sll->sll_pkttype,
+        };
+        if (deliver(h, &meta, &burst[n])) {
+            bytes += burst[n].length;
+            n++;
         }
-        if (length < f->tp_len) {
-            /* The ring cut the frame: larger than a block can hold, which is what GRO/TSO super-frames of up to
-             * 64 KiB look like. Counted so that the binding can say that offloads must be off. */
-            h->stats->rx_truncated++;
-            next_frame(h, f);
-            continue;
-        }
-        /* The kernel moves a VLAN tag into tp_vlan_tci (hardware or software untagging); put it back, so that
-         * the stack sees the frame as it was on the wire and drops it as tagged rather than take it as its own. */
-        int tagged = (status & TP_STATUS_VLAN_VALID) != 0 && length >= 12;
-        uint32_t total = tagged ? length + VLAN_TAG : length;
-        if (total > h->buffer_size) {
-            h->stats->rx_oversize++;
-            next_frame(h, f);
-            continue;
-        }
-        const uint8_t *data = (const uint8_t *)f + f->tp_mac;
-        uint8_t *to = h->pool + (size_t)buffer * h->buffer_size;
-        if (tagged) {
-            uint16_t tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? f->hv1.tp_vlan_tpid : ETH_P_8021Q;
-            uint16_t tag[2] = {htons(tpid), htons((uint16_t)f->hv1.tp_vlan_tci)};
-            memcpy(to, data, 12);
-            memcpy(to + 12, tag, VLAN_TAG);
-            memcpy(to + 12 + VLAN_TAG, data + 12, length - 12);
-        } else {
-            memcpy(to, data, length);
-        }
-        uint32_t flags = 0;
-        /* TP_STATUS_CSUM_VALID: the NIC (or veth) verified the L4 checksum. TP_STATUS_CSUMNOTREADY: the frame was
-         * made on this host with checksum offload (CHECKSUM_PARTIAL, e.g. the kernel across a veth) and its L4
-         * checksum field holds only the pseudo-header sum; the data never crossed a wire, so it is good. */
-        if (status & (TP_STATUS_CSUM_VALID | TP_STATUS_CSUMNOTREADY))
-            flags |= JBP_RX_L4_CSUM_OK;
-        burst[n].length = total;
-        burst[n].flags = flags;
-        burst[n].hash = 0;
-        bytes += total;
-        n++;
         next_frame(h, f);
     }
     h->stats->rx_packets += n;
     h->stats->rx_bytes += bytes;
     return (int)n;
+}
+
+/* Frame mode: hands the current slot back to the kernel and moves to the next one, across blocks. */
+static inline void release_slot(struct jbp_afpacket *h, struct tpacket2_hdr *f)
+{
+    /* Release: our reads of the frame happen before the kernel may overwrite the slot. */
+    __atomic_store_n(&f->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    if (--h->rx_left != 0) {
+        h->rx_frame += h->frame_size;
+        return;
+    }
+    h->rx_block = h->rx_block + 1 == h->block_count ? 0 : h->rx_block + 1;
+    h->rx_frame = (uint8_t *)block_at(h, h->rx_block);
+    h->rx_left = h->frames_per_block;
+}
+
+static int rx_burst_frames(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
+{
+    uint32_t n = 0;
+    uint64_t bytes = 0;
+    while (n < capacity) {
+        struct tpacket2_hdr *f = (struct tpacket2_hdr *)h->rx_frame;
+        /* Acquire: the kernel's writes of the frame are visible once we see TP_STATUS_USER. */
+        uint32_t status = __atomic_load_n(&f->tp_status, __ATOMIC_ACQUIRE);
+        if (!(status & TP_STATUS_USER))
+            break;
+        if (armed_buffer(h, &burst[n]) == JBP_NO_BUFFER)
+            break;
+        /* TP_STATUS_LOSING: the kernel dropped frames since its statistics were last read. */
+        if (status & TP_STATUS_LOSING)
+            jbp_afpacket_refresh_stats(h);
+        if ((size_t)f->tp_mac + f->tp_snaplen > h->frame_size) {
+            /* A frame that leaves its slot: never written by a correct kernel. */
+            record_error(h, EIO);
+            release_slot(h, f);
+            continue;
+        }
+        const struct sockaddr_ll *sll =
+            (const struct sockaddr_ll *)((const uint8_t *)f + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
+        struct rx_meta meta = {
+            .data = (const uint8_t *)f + f->tp_mac,
+            .status = status,
+            .length = f->tp_snaplen,
+            .wire_length = f->tp_len,
+            .vlan_tci = f->tp_vlan_tci,
+            .vlan_tpid = f->tp_vlan_tpid,
+            .pkttype = sll->sll_pkttype,
+        };
+        if (deliver(h, &meta, &burst[n])) {
+            bytes += burst[n].length;
+            n++;
+        }
+        release_slot(h, f);
+    }
+    h->stats->rx_packets += n;
+    h->stats->rx_bytes += bytes;
+    return (int)n;
+}
+
+int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
+{
+    return h->frame_mode ? rx_burst_frames(h, burst, capacity) : rx_burst_blocks(h, burst, capacity);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -539,6 +671,10 @@ int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, 
 
 static inline int rx_ready(const struct jbp_afpacket *h)
 {
+    if (h->frame_mode) {
+        const struct tpacket2_hdr *f = (const struct tpacket2_hdr *)h->rx_frame;
+        return (__atomic_load_n(&f->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+    }
     if (h->rx_left != 0)
         return 1;
     const struct tpacket_block_desc *b = block_at(h, h->rx_block);

@@ -27,6 +27,8 @@ enum {
     INFO_LINK_TYPE,
     INFO_NETDEV_MAC,
     INFO_RX_RING_BYTES,
+    INFO_RX_RING_FRAMES,
+    INFO_RX_FRAME_SIZE,
     INFO_LENGTH
 };
 
@@ -51,19 +53,23 @@ static void put_info(JNIEnv *env, jlongArray out, const struct jbp_afpacket_info
         [INFO_LINK_TYPE] = info->link_type,
         [INFO_NETDEV_MAC] = (jlong)mac,
         [INFO_RX_RING_BYTES] = (jlong)info->rx_ring_bytes,
+        [INFO_RX_RING_FRAMES] = info->rx_ring_frames,
+        [INFO_RX_FRAME_SIZE] = info->rx_frame_size,
     };
     (*env)->SetLongArrayRegion(env, out, 0, INFO_LENGTH, values);
 }
 
 static jlong JNICALL afp_open(JNIEnv *env, jclass cls, jstring ifname, jobject pool, jint buffer_size,
-                              jint buffer_count, jint block_size, jint block_count, jint block_timeout_ms,
+                              jint buffer_count, jint rx_ring, jint block_size, jint block_count,
+                              jint block_timeout_ms,
                               jint tx_queue_size, jint mtu, jlong mac, jint flags, jobject stats, jlongArray info_out)
 {
     (void)cls;
     struct jbp_afpacket_info info;
     memset(&info, 0, sizeof(info));
     info.failed_step = JBP_AFP_STEP_ARGUMENTS;
-    if (ifname == NULL || pool == NULL || stats == NULL || buffer_size <= 0 || buffer_count <= 0 || block_size <= 0
+    if (ifname == NULL || pool == NULL || stats == NULL || buffer_size <= 0 || buffer_count <= 0 || rx_ring < 0
+        || block_size <= 0
         || block_count <= 0 || block_timeout_ms <= 0 || tx_queue_size <= 0 || mtu < 0) {
         put_info(env, info_out, &info);
         return -EINVAL;
@@ -92,6 +98,7 @@ static jlong JNICALL afp_open(JNIEnv *env, jclass cls, jstring ifname, jobject p
         .pool_base = pool_base,
         .buffer_size = (uint32_t)buffer_size,
         .buffer_count = (uint32_t)buffer_count,
+        .rx_ring = (uint32_t)rx_ring,
         .block_size = (uint32_t)block_size,
         .block_count = (uint32_t)block_count,
         .block_timeout_ms = (uint32_t)block_timeout_ms,
@@ -187,7 +194,7 @@ static jint JNICALL afp_info_length(JNIEnv *env, jclass cls)
 }
 
 static const JNINativeMethod afpacket_methods[] = {
-    {"open", "(Ljava/lang/String;Ljava/nio/ByteBuffer;IIIIIIIJILjava/nio/ByteBuffer;[J)J", (void *)afp_open},
+    {"open", "(Ljava/lang/String;Ljava/nio/ByteBuffer;IIIIIIIIJILjava/nio/ByteBuffer;[J)J", (void *)afp_open},
     {"receive", "(JJI)I", (void *)afp_receive},
     {"transmit", "(JJI)I", (void *)afp_transmit},
     {"await", "(JJ)I", (void *)afp_await},

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Tests of the afpacket driver over veth pairs (ctest: one process per case, `test_afpacket CASE`).
+ * Tests of the afpacket driver over veth pairs (ctest: one process per case and receive ring layout,
+ * `test_afpacket CASE block|frame`): every case runs against the TPACKET_V3 block ring and the TPACKET_V2 frame
+ * ring, which must behave alike but for the documented differences (what counts as cut by the ring, freezes).
  *
  * Each process moves itself into a network namespace of its own (unshare(CLONE_NEWNET)) before creating its veth
  * pair, so the pair vanishes with the process however it ends (even SIGKILL from a ctest timeout), and parallel
@@ -12,6 +14,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -31,6 +35,8 @@
 #define DEADLINE_NS (5 * 1000000000LL)
 
 static int failures;
+/* The receive ring layout under test (JBP_AFP_RX_BLOCK or JBP_AFP_RX_FRAME), from the command line. */
+static uint32_t rx_ring = JBP_AFP_RX_BLOCK;
 
 /* Each evaluates its condition exactly once: conditions often are the calls under test. */
 #define CHECK(cond, ...) check_that((cond) ? 1 : 0, __FILE__, __LINE__, #cond, __VA_ARGS__)
@@ -139,8 +145,10 @@ static struct jbp_afpacket_config base_config(const char *ifname, const struct p
         .pool_base = p->base,
         .buffer_size = p->buffer_size,
         .buffer_count = p->buffer_count,
+        .rx_ring = rx_ring,
         .block_size = 1u << 16,
-        .block_count = 16,
+        /* Room for about 1000 test frames of 60..1514 bytes: 1 MiB of blocks, or 1200 frame slots of 2176 bytes. */
+        .block_count = rx_ring == JBP_AFP_RX_FRAME ? 40 : 16,
         .block_timeout_ms = 1,
         .tx_queue_size = 256,
         .mtu = 0,
@@ -253,6 +261,38 @@ static uint32_t receive_frames(struct jbp_afpacket *h, struct pool *p, uint32_t 
     return received;
 }
 
+/*
+ * Receives until the n frames given by sequence and length arrived, in that order (or the deadline passed); returns
+ * how many did: for frames whose lengths are not those of frame_length().
+ */
+static uint32_t receive_exactly(struct jbp_afpacket *h, struct pool *p, const uint32_t *sequences,
+                                const uint32_t *lengths, uint32_t n, uint32_t *others)
+{
+    struct jbp_desc burst[8];
+    uint32_t received = 0;
+    int64_t deadline = now_ns() + DEADLINE_NS;
+    while (received < n && now_ns() < deadline) {
+        for (uint32_t i = 0; i < 8; i++)
+            burst[i] = (struct jbp_desc){.buffer = 100 + i};
+        int count = jbp_afpacket_rx_burst(h, burst, 8);
+        REQUIRE(count >= 0, "rx");
+        for (int i = 0; i < count; i++) {
+            int64_t sequence = check_frame(buffer_of(p, burst[i].buffer), burst[i].length);
+            if (sequence < 0) {
+                (*others)++;
+                continue;
+            }
+            CHECK(received < n && sequence == sequences[received] && burst[i].length == lengths[received],
+                  "frame %lld of %u bytes arrived where %u of %u was expected", (long long)sequence, burst[i].length,
+                  received < n ? sequences[received] : 0, received < n ? lengths[received] : 0);
+            received++;
+        }
+        if (count == 0)
+            jbp_afpacket_wait(h, 100 * 1000000LL);
+    }
+    return received;
+}
+
 /* ---------------------------------------------------------------------------------------------------------- */
 /* cases */
 
@@ -313,7 +353,29 @@ static void test_open_errors(void)
     CHECK(info.mtu == 1500 && info.netdev_mtu == 9000, "mtu %d netdev %d", info.mtu, info.netdev_mtu);
     CHECK(info.rx_ring_bytes == (uint64_t)c.block_size * c.block_count, "ring %llu",
           (unsigned long long)info.rx_ring_bytes);
+    if (rx_ring == JBP_AFP_RX_FRAME) {
+        /* 2048-byte buffers: 2176-byte slots, 30 to a 64 KiB block. */
+        CHECK(info.rx_frame_size == 2176 && info.rx_ring_frames == 30 * c.block_count, "slots %u of %u bytes",
+              info.rx_ring_frames, info.rx_frame_size);
+    } else {
+        CHECK(info.rx_frame_size == 0 && info.rx_ring_frames == 0, "block mode has no fixed slots");
+    }
     jbp_afpacket_close(h);
+
+    /* An unknown ring layout; in frame mode, a block that cannot hold one slot. */
+    c.rx_ring = 7;
+    open_fails(&c, -EINVAL, JBP_AFP_STEP_ARGUMENTS);
+    c.rx_ring = rx_ring;
+    if (rx_ring == JBP_AFP_RX_FRAME) {
+        c.block_size = 4096;
+        c.buffer_size = 4096; /* a 4224-byte slot */
+        open_fails(&c, -EINVAL, JBP_AFP_STEP_ARGUMENTS);
+        c.buffer_size = p.buffer_size; /* one 2176-byte slot a block */
+        REQUIRE(jbp_afpacket_open(&c, &h, &info) == 0, "open with one slot a block");
+        CHECK(info.rx_ring_frames == c.block_count, "slots %u", info.rx_ring_frames);
+        jbp_afpacket_close(h);
+        c.block_size = 1u << 16;
+    }
 
     /* The stack's MAC must be unicast, non-zero, and not the netdev's own. */
     c.mac[0] = 0x03;
@@ -481,7 +543,11 @@ static void test_vlan_tag_restored(void)
     jbp_afpacket_close(hb);
 }
 
-/* Frames longer than a pool buffer, and frames the ring had to truncate, are dropped and counted. */
+/*
+ * Frames longer than a pool buffer, and frames the ring had to truncate, are dropped and counted. Block mode cuts
+ * a frame longer than a block; frame mode one longer than a slot (a buffer + 62 bytes), and counts a frame that
+ * fits its slot but not a buffer as oversize.
+ */
 static void test_oversize_and_truncated(void)
 {
     enter_private_namespace();
@@ -493,22 +559,40 @@ static void test_oversize_and_truncated(void)
     struct jbp_afpacket_config cb = base_config(b, &pb, &sb);
     cb.mtu = 1500; /* 2048-byte buffers on a 9000-byte netdev */
     struct jbp_afpacket_config cc = base_config(b, &pc, &sc);
-    cc.block_size = 4096; /* a block cannot hold a 5000-byte frame */
-    cc.block_count = 8;
+    if (rx_ring == JBP_AFP_RX_BLOCK) {
+        cc.block_size = 4096; /* a block cannot hold a 5000-byte frame */
+        cc.block_count = 8;
+    }
     struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb), *hc = open_or_die(&cc);
 
-    make_frame(buffer_of(&pa, 0), 5000, 0);
-    make_frame(buffer_of(&pa, 1), frame_length(1), 1);
-    struct jbp_desc tx[2] = {{.buffer = 0, .length = 5000}, {.buffer = 1, .length = frame_length(1)}};
-    REQUIRE(jbp_afpacket_tx_burst(ha, tx, 2) == 2, "tx");
+    const uint32_t sequences[3] = {0, 1, 2}, lengths[3] = {5000, 2100, 300};
+    struct jbp_desc tx[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        make_frame(buffer_of(&pa, i), lengths[i], sequences[i]);
+        tx[i] = (struct jbp_desc){.buffer = i, .length = lengths[i]};
+    }
+    REQUIRE(jbp_afpacket_tx_burst(ha, tx, 3) == 3, "tx");
 
     uint32_t others = 0;
-    CHECK(receive_frames(hb, &pb, 1, 1, 8, &others) == 1, "b: the small frame");
-    CHECK(sb.rx_oversize == 1 && sb.rx_packets == 1, "b: oversize %llu packets %llu",
-          (unsigned long long)sb.rx_oversize, (unsigned long long)sb.rx_packets);
-    CHECK(receive_frames(hc, &pc, 1, 1, 8, &others) == 1, "c: the small frame");
-    CHECK(sc.rx_truncated == 1 && sc.rx_packets == 1, "c: truncated %llu packets %llu",
-          (unsigned long long)sc.rx_truncated, (unsigned long long)sc.rx_packets);
+    CHECK(receive_exactly(hb, &pb, sequences + 2, lengths + 2, 1, &others) == 1, "b: the small frame");
+    if (rx_ring == JBP_AFP_RX_BLOCK) {
+        CHECK(sb.rx_oversize == 2 && sb.rx_truncated == 0, "b: oversize %llu truncated %llu",
+              (unsigned long long)sb.rx_oversize, (unsigned long long)sb.rx_truncated);
+    } else {
+        CHECK(sb.rx_oversize == 1 && sb.rx_truncated == 1, "b: oversize %llu truncated %llu",
+              (unsigned long long)sb.rx_oversize, (unsigned long long)sb.rx_truncated);
+    }
+    CHECK(sb.rx_packets == 1, "b: packets %llu", (unsigned long long)sb.rx_packets);
+    if (rx_ring == JBP_AFP_RX_BLOCK) {
+        CHECK(receive_exactly(hc, &pc, sequences + 1, lengths + 1, 2, &others) == 2, "c: the frames a block holds");
+        CHECK(sc.rx_truncated == 1 && sc.rx_oversize == 0 && sc.rx_packets == 2, "c: truncated %llu packets %llu",
+              (unsigned long long)sc.rx_truncated, (unsigned long long)sc.rx_packets);
+    } else {
+        CHECK(receive_exactly(hc, &pc, sequences, lengths, 3, &others) == 3,
+              "c: 9024-byte buffers take every frame whole");
+        CHECK(sc.rx_truncated == 0 && sc.rx_oversize == 0 && sc.rx_packets == 3, "c: truncated %llu packets %llu",
+              (unsigned long long)sc.rx_truncated, (unsigned long long)sc.rx_packets);
+    }
     CHECK(others == 0, "stray frames");
     jbp_afpacket_close(ha);
     jbp_afpacket_close(hb);
@@ -524,7 +608,7 @@ static void test_kernel_drops(void)
     struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
     struct jbp_afpacket_stats sa = {0}, sb = {0};
     struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    cb.block_size = 4096; /* two or three frames a block */
+    cb.block_size = 4096; /* block mode: two or three frames a block; frame mode: one 2176-byte slot */
     cb.block_count = 4;
     struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
 
@@ -547,7 +631,67 @@ static void test_kernel_drops(void)
     CHECK(received > 0 && received < FRAMES, "received %u of %u through a tiny ring", received, FRAMES);
     CHECK(received + sb.rx_kernel_drops == FRAMES, "received %u + dropped %llu != %u", received,
           (unsigned long long)sb.rx_kernel_drops, FRAMES);
-    CHECK(sb.rx_freezes > 0, "the kernel found the ring full");
+    /* Only TPACKET_V3 freezes a ring (it stops handing blocks over until one is released). */
+    if (rx_ring == JBP_AFP_RX_BLOCK)
+        CHECK(sb.rx_freezes > 0, "the kernel found the ring full");
+    else
+        CHECK(sb.rx_freezes == 0, "frame rings do not freeze");
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
+/*
+ * The ring's checksum status becomes JBP_RX_L4_CSUM_OK: TP_STATUS_CSUMNOTREADY for a frame the kernel made on this
+ * host with checksum offload (its UDP checksum is still to be filled in), TP_STATUS_CSUM_VALID for one the receiving
+ * NIC verified (no veth does); a frame with neither gets no flag, so the stack checks it.
+ */
+static void test_checksum_status(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct jbp_desc rx[8];
+
+    /* The kernel's own UDP datagram, sent with tx checksum offload on: CHECKSUM_PARTIAL across the veth. */
+    REQUIRE(run("ethtool -K %s tx on >/dev/null 2>&1 && ip address add 198.18.0.1/24 dev %s && "
+                "ip neigh add 198.18.0.2 lladdr 02:00:5e:10:00:02 dev %s", a, a, a) == 0, "kernel side of %s", a);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+    inet_pton(AF_INET, "198.18.0.2", &to.sin_addr);
+    REQUIRE(s >= 0 && sendto(s, "checksum", 8, 0, (struct sockaddr *)&to, sizeof(to)) == 8, "sendto: %s",
+            strerror(errno));
+    close(s);
+    uint32_t got = 0, flags = 0;
+    int64_t deadline = now_ns() + DEADLINE_NS;
+    while (got == 0 && now_ns() < deadline) {
+        for (uint32_t i = 0; i < 8; i++)
+            rx[i] = (struct jbp_desc){.buffer = 100 + i};
+        int n = jbp_afpacket_rx_burst(hb, rx, 8);
+        for (int i = 0; i < n; i++) {
+            const uint8_t *frame = buffer_of(&pb, rx[i].buffer);
+            /* IPv4, UDP, to port 9: the datagram (ARP or other frames are not expected, but skipped). */
+            if (rx[i].length >= 42 && frame[12] == 0x08 && frame[13] == 0x00 && frame[23] == 17 && frame[36] == 0
+                && frame[37] == 9) {
+                got++;
+                flags = rx[i].flags;
+            }
+        }
+        if (n == 0)
+            jbp_afpacket_wait(hb, 100 * 1000000LL);
+    }
+    CHECK(got == 1 && (flags & JBP_RX_L4_CSUM_OK) != 0, "kernel datagram: got %u, flags %#x", got, flags);
+
+    /* A frame of our own, sent raw through AF_PACKET (CHECKSUM_NONE), carries no status: no flag. */
+    send_frames(ha, &pa, 0, 1);
+    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "frame 0 ready");
+    rx[0] = (struct jbp_desc){.buffer = 100};
+    CHECK(jbp_afpacket_rx_burst(hb, rx, 1) == 1 && check_frame(buffer_of(&pb, 100), rx[0].length) == 0,
+          "frame 0");
+    CHECK((rx[0].flags & JBP_RX_L4_CSUM_OK) == 0, "a raw frame carries no checksum flag (flags %#x)", rx[0].flags);
     jbp_afpacket_close(ha);
     jbp_afpacket_close(hb);
 }
@@ -654,14 +798,23 @@ static const struct {
     {"oversize_and_truncated", test_oversize_and_truncated},
     {"kernel_drops", test_kernel_drops},
     {"wait_and_wakeup", test_wait_and_wakeup},
+    {"checksum_status", test_checksum_status},
     {"mac_membership", test_mac_membership},
 };
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE\n", argv[0]);
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: %s CASE [block|frame]\n", argv[0]);
         return 2;
+    }
+    if (argc == 3) {
+        if (strcmp(argv[2], "frame") == 0) {
+            rx_ring = JBP_AFP_RX_FRAME;
+        } else if (strcmp(argv[2], "block") != 0) {
+            fprintf(stderr, "no ring layout named %s\n", argv[2]);
+            return 2;
+        }
     }
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(argv[1], cases[i].name) == 0) {
@@ -670,7 +823,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s: %d checks failed\n", argv[1], failures);
                 return 1;
             }
-            printf("%s: passed\n", argv[1]);
+            printf("%s (%s ring): passed\n", argv[1], rx_ring == JBP_AFP_RX_FRAME ? "frame" : "block");
             return 0;
         }
     }

@@ -82,7 +82,8 @@ final class AfPacketErrors
                     ? "cannot map a " + ring + " receive ring on " + ifname + ": " + strerror + " (lower "
                         + options.key("rx-queue-size") + ")"
                     : "cannot set up a " + ring + " receive ring on " + ifname + ": " + strerror
-                        + (errno == EINVAL ? " (the kernel refused the geometry: " + options.key("rx-block-size")
+                        + (errno == EINVAL ? " (the kernel refused the geometry: " + options.key("rx-ring") + "="
+                            + options.rxRing().key() + ", " + options.key("rx-block-size")
                             + "=" + options.rxBlockSize() + ", " + options.key("rx-queue-size") + "="
                             + options.rxQueueSize() + ")" : "");
                 break;

@@ -15,8 +15,9 @@ import org.jbypass.netstack.wire.MacAddress;
  * tested against the Linux kernel over veth pairs.
  *
  * <h2>Datapath</h2>
- * Receive reads a TPACKET_V3 ring that the kernel fills; each frame is copied into the armed pool buffer of the
- * next burst slot (the buffers stay where they were armed). Transmit hands the whole burst to the kernel with one
+ * Receive reads a ring that the kernel fills, of frame slots (TPACKET_V2, each frame handed over at once) or of
+ * blocks (TPACKET_V3, handed over full or after a timeout), as {@link AfPacketOptions#rxRing()} says; each frame
+ * is copied into the armed pool buffer of the next burst slot (the buffers stay where they were armed). Transmit hands the whole burst to the kernel with one
  * {@code sendmmsg(2)} whose iovecs point into the pool; the kernel copies the frames during the call, so the
  * buffers of accepted frames go back to the pool at once. Each burst is one JNI call; nothing is allocated per
  * packet or per burst, and the counters are read from memory the driver shares with Java. An idle poller blocks
@@ -63,6 +64,7 @@ public final class AfPacketLink implements Link
     private final int ifindex;
     private final long netdevMac;
     private final long ringBytes;
+    private final int ringFrames;
     /** The driver's counters (struct jbp_afpacket_stats), which it writes and we read after each burst. */
     private final ByteBuffer stats;
     private final LinkCounters counters = new LinkCounters();
@@ -89,6 +91,7 @@ public final class AfPacketLink implements Link
         this.ifindex = (int)info[AfPacketNative.INFO_IFINDEX];
         this.netdevMac = info[AfPacketNative.INFO_NETDEV_MAC];
         this.ringBytes = info[AfPacketNative.INFO_RX_RING_BYTES];
+        this.ringFrames = (int)info[AfPacketNative.INFO_RX_RING_FRAMES];
         this.waker = new InterruptWaker(this::wakeup);
     }
 
@@ -104,18 +107,30 @@ public final class AfPacketLink implements Link
     {
         final int bufferSize = pool.bufferSize();
         final int blockSize = options.rxBlockSize();
-        if (blockSize < bufferSize + BLOCK_OVERHEAD)
+        final boolean frameRing = options.rxRing() == AfPacketOptions.RxRing.FRAME;
+        // A block holds whole frames (block ring) or whole slots (frame ring), never part of one.
+        final int unit = frameRing ? frameSlot(bufferSize) : bufferSize + BLOCK_OVERHEAD;
+        if (blockSize < unit)
         {
             throw new IllegalArgumentException(options.key("rx-block-size") + ": " + blockSize
                 + " bytes cannot hold a frame of the " + bufferSize + "-byte packet buffers; use "
-                + Integer.highestOneBit((bufferSize + BLOCK_OVERHEAD) * 2 - 1) + " or more");
+                + Integer.highestOneBit(unit * 2 - 1) + " or more");
         }
-        final long wanted = (long)options.rxQueueSize() * bufferSize;
-        final long blockCount = Math.max(2, (wanted + blockSize - 1) / blockSize);
+        final long blockCount;
+        if (frameRing)
+        {
+            final int slotsPerBlock = blockSize / unit;
+            blockCount = Math.max(2, (options.rxQueueSize() + slotsPerBlock - 1) / slotsPerBlock);
+        }
+        else
+        {
+            final long wanted = (long)options.rxQueueSize() * bufferSize;
+            blockCount = Math.max(2, (wanted + blockSize - 1) / blockSize);
+        }
         if (blockCount * blockSize > MAX_RING_BYTES)
         {
             throw new IllegalArgumentException(options.key("rx-queue-size") + ": " + options.rxQueueSize()
-                + " frames of " + bufferSize + " bytes need a receive ring of "
+                + (frameRing ? " frames in slots of " + unit : " frames of " + bufferSize) + " bytes need a receive ring of "
                 + AfPacketErrors.bytes(blockCount * blockSize) + ", more than the 1 GiB allowed");
         }
         AfPacketNative.ensureLoaded();
@@ -125,7 +140,7 @@ public final class AfPacketLink implements Link
         final int flags = (options.promiscuous() ? AfPacketNative.FLAG_PROMISCUOUS : 0)
             | (options.qdiscBypass() ? AfPacketNative.FLAG_QDISC_BYPASS : 0);
         final long handle = AfPacketNative.open(options.interfaceName(), pool.memory(), bufferSize,
-            pool.capacity(), blockSize, (int)blockCount, options.rxBlockTimeoutMillis(), options.txQueueSize(),
+            pool.capacity(), frameRing ? AfPacketNative.RX_FRAME : AfPacketNative.RX_BLOCK, blockSize, (int)blockCount, options.rxBlockTimeoutMillis(), options.txQueueSize(),
             options.mtu(), options.macAddress(), flags, stats, info);
         if (handle < 0)
         {
@@ -205,6 +220,22 @@ public final class AfPacketLink implements Link
     public long rxRingBytes()
     {
         return ringBytes;
+    }
+
+    /** The frame slots of a frame ring ({@link AfPacketOptions.RxRing#FRAME}); 0 for a block ring. */
+    public int rxRingFrames()
+    {
+        return ringFrames;
+    }
+
+    /**
+     * The size of a frame ring's slot for buffers of {@code bufferSize} bytes: JBP_AFP_RX_FRAME_SLOT of
+     * {@code jbp_afpacket.h}, the buffer plus room for the kernel's headers, 16-byte aligned (TPACKET_ALIGNMENT).
+     */
+    static int frameSlot(final int bufferSize)
+    {
+        final int align = AfPacketNative.RX_FRAME_ALIGNMENT;
+        return (AfPacketNative.RX_FRAME_HEADROOM + bufferSize + align - 1) & -align;
     }
 
     @Override
@@ -342,7 +373,10 @@ public final class AfPacketLink implements Link
         return stats.getLong(AfPacketNative.STAT_RX_OVERSIZE);
     }
 
-    /** Frames dropped because the ring cut them short: GRO or LRO super-frames larger than a block. */
+    /**
+     * Frames dropped because the ring cut them short: larger than a block in the block ring (GRO or LRO
+     * super-frames), larger than a slot (a buffer plus 62 bytes) in the frame ring.
+     */
     public long rxTruncated()
     {
         return stats.getLong(AfPacketNative.STAT_RX_TRUNCATED);
@@ -430,7 +464,7 @@ public final class AfPacketLink implements Link
     public String toString()
     {
         return name + "{mac=" + MacAddress.toString(options.macAddress()) + ", mtu=" + mtu + ", ring="
-            + AfPacketErrors.bytes(ringBytes) + (handle == 0 ? ", closed" : "") + '}';
+            + options.rxRing().key() + " " + AfPacketErrors.bytes(ringBytes) + (handle == 0 ? ", closed" : "") + '}';
     }
 
     private long openHandle(final int queue)

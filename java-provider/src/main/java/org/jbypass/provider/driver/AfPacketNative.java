@@ -16,6 +16,14 @@ final class AfPacketNative
     static final int FLAG_PROMISCUOUS = 1;
     static final int FLAG_QDISC_BYPASS = 1 << 1;
 
+    // Receive ring layouts (enum jbp_afp_rx_ring).
+    static final int RX_BLOCK = 0;
+    static final int RX_FRAME = 1;
+    /** JBP_AFP_RX_FRAME_HEADROOM: a frame-mode slot is this much larger than a buffer, rounded up to 16. */
+    static final int RX_FRAME_HEADROOM = 128;
+    /** TPACKET_ALIGNMENT. */
+    static final int RX_FRAME_ALIGNMENT = 16;
+
     // Steps of open that can fail (enum jbp_afp_step).
     static final int STEP_NONE = 0;
     static final int STEP_ARGUMENTS = 1;
@@ -40,7 +48,9 @@ final class AfPacketNative
     static final int INFO_LINK_TYPE = 5;
     static final int INFO_NETDEV_MAC = 6;
     static final int INFO_RX_RING_BYTES = 7;
-    static final int INFO_LENGTH = 8;
+    static final int INFO_RX_RING_FRAMES = 8;
+    static final int INFO_RX_FRAME_SIZE = 9;
+    static final int INFO_LENGTH = 10;
 
     // Byte offsets of the u64 counters of struct jbp_afpacket_stats.
     static final int STAT_RX_PACKETS = 0;
@@ -84,9 +94,9 @@ final class AfPacketNative
      * @param info out: at least {@link #INFO_LENGTH} values, filled on success and, as far as open got, on failure
      * @return a handle (positive), or -errno with {@code info[INFO_FAILED_STEP]} naming the step that failed
      */
-    static native long open(String interfaceName, ByteBuffer pool, int bufferSize, int bufferCount, int blockSize,
-        int blockCount, int blockTimeoutMillis, int txQueueSize, int mtu, long mac, int flags, ByteBuffer stats,
-        long[] info);
+    static native long open(String interfaceName, ByteBuffer pool, int bufferSize, int bufferCount, int rxRing,
+        int blockSize, int blockCount, int blockTimeoutMillis, int txQueueSize, int mtu, long mac, int flags,
+        ByteBuffer stats, long[] info);
 
     /** Fills an armed burst; returns the number of frames. */
     static native int receive(long handle, long descriptors, int capacity);

@@ -8,10 +8,12 @@ import java.util.concurrent.TimeUnit;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.provider.driver.AfPacketOptions.RxRing;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.VethPair;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What a burst costs through AfPacketLink over a veth pair: a measurement printed for the record, not asserted
@@ -19,8 +21,10 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Printed: the JNI floor (receive on an empty ring), transmit of a 32-frame burst (one sendmmsg, which on a
  * veth also runs the peer's receive path in the same system call), receive of a 32-frame burst from blocks that
- * are ready, and the round trip of a 32-frame burst a→b→a, which TPACKET_V3's block retire timeout dominates at
- * such a low rate (two hops, each waiting up to rx-block-timeout-ms for a block that does not fill).
+ * are ready, and the round trip of a 32-frame burst a→b→a, for each receive ring layout: with the block ring
+ * (TPACKET_V3) the block retire timeout dominates the round trip at such a low rate (two hops, each waiting up to
+ * rx-block-timeout-ms for a block that does not fill); the frame ring (TPACKET_V2) hands frames over at once.
+ * {@link AfPacketRoundTripTest} measures single frames.
  */
 class AfPacketBurstCostTest
 {
@@ -33,16 +37,18 @@ class AfPacketBurstCostTest
         Host.assumeNetworkAdmin();
     }
 
-    @Test
-    void shouldPrintTheCostOfBursts()
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldPrintTheCostOfBursts(final RxRing ring)
     {
         final PacketPool poolA = new PacketPool(1024, 2048);
         final PacketPool poolB = new PacketPool(1024, 2048);
-        final StringBuilder report = new StringBuilder("afpacket burst costs (veth, " + BURST + " frames of " + FRAME
-            + " bytes, " + Runtime.version() + "):\n");
+        final StringBuilder report = new StringBuilder("afpacket burst costs (veth, rx-ring=" + ring.key() + ", "
+            + BURST + " frames of " + FRAME + " bytes, " + Runtime.version() + "):\n");
         try (VethPair veth = VethPair.create(1500);
-             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), poolA);
-             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxQueueSize(16384).build(), poolB))
+             AfPacketLink a = AfPacketLink.open(AfPacketOptions.builder(veth.a()).rxRing(ring).build(), poolA);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).rxQueueSize(16384)
+                 .build(), poolB))
         {
             final byte[] frame = AfPacketLinkTest.frame(new SplittableRandom(9), 0, FRAME);
             final PacketBurst tx = new PacketBurst(BURST);
@@ -120,8 +126,11 @@ class AfPacketBurstCostTest
                 roundTrip(a, b, poolA, poolB, tx, rxA, rx, frame);
             }
             line(report, "round trip a->b->a, 32 frames", System.nanoTime() - start, trips, BURST);
-            report.append("  (rx-block-timeout-ms=").append(a.options().rxBlockTimeoutMillis())
-                .append(": a block that does not fill waits that long in each ring)\n");
+            if (ring == RxRing.BLOCK)
+            {
+                report.append("  (rx-block-timeout-ms=").append(a.options().rxBlockTimeoutMillis())
+                    .append(": a block that does not fill waits that long in each ring)\n");
+            }
             rxA.releaseAll(poolA);
             rx.releaseAll(poolB);
         }

@@ -38,10 +38,36 @@ class AfPacketLinkBasicsTest
     void shouldRefuseRingsAboveOneGibibyte()
     {
         final PacketPool pool = new PacketPool(16, 2048);
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> AfPacketLink.open(AfPacketOptions.builder("jbp0").rxQueueSize(1 << 20).build(), pool));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketLink.open(AfPacketOptions.builder("jbp0").rxRing(AfPacketOptions.RxRing.BLOCK)
+                .rxQueueSize(1 << 20).build(), pool));
         assertEquals("interface.jbp0.rx-queue-size: 1048576 frames of 2048 bytes need a receive ring of 2 GiB, more"
             + " than the 1 GiB allowed", e.getMessage());
+        // A frame ring's slot is a buffer plus 128 bytes; 30 slots of 2176 bytes to a 64 KiB block.
+        e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketLink.open(AfPacketOptions.builder("jbp0").rxRing(AfPacketOptions.RxRing.FRAME)
+                .rxQueueSize(1 << 20).build(), pool));
+        assertEquals("interface.jbp0.rx-queue-size: 1048576 frames in slots of 2176 bytes need a receive ring of"
+            + " 2184.6 MiB, more than the 1 GiB allowed", e.getMessage());
+    }
+
+    @Test
+    void shouldSizeFrameSlotsAsTheDriverDoes()
+    {
+        // JBP_AFP_RX_FRAME_SLOT: buffer + 128, rounded up to TPACKET_ALIGNMENT (16).
+        assertEquals(2176, AfPacketLink.frameSlot(2048));
+        assertEquals(9152, AfPacketLink.frameSlot(9024));
+        assertEquals(1168, AfPacketLink.frameSlot(1030));
+    }
+
+    @Test
+    void shouldRefuseBlocksSmallerThanAFrameSlot()
+    {
+        final PacketPool pool = new PacketPool(16, 4096);
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketLink.open(AfPacketOptions.builder("jbp0").rxRing("frame").rxBlockSize(4096).build(), pool));
+        assertEquals("interface.jbp0.rx-block-size: 4096 bytes cannot hold a frame of the 4096-byte packet buffers;"
+            + " use 8192 or more", e.getMessage());
     }
 
     @Test

@@ -26,11 +26,15 @@ import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.MacAddress;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.VethPair;
+import org.jbypass.provider.driver.AfPacketOptions.RxRing;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Two AfPacketLinks on the two ends of a veth pair: frames, bursts, counters, errors, waiting. Needs root.
+ * Two AfPacketLinks on the two ends of a veth pair: frames, bursts, counters, errors, waiting, with each receive
+ * ring layout (frame and block) where the datapath is concerned. Needs root.
  */
 class AfPacketLinkTest
 {
@@ -44,15 +48,32 @@ class AfPacketLinkTest
         Host.assumeNetworkAdmin();
     }
 
-    @Test
-    void shouldExchangeBurstsBothWays() throws Exception
+    private static AfPacketOptions options(final String ifname, final RxRing ring)
+    {
+        return AfPacketOptions.builder(ifname).rxRing(ring).build();
+    }
+
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldExchangeBurstsBothWays(final RxRing ring) throws Exception
     {
         final PacketPool poolA = new PacketPool(512, 2048);
         final PacketPool poolB = new PacketPool(512, 2048);
         try (VethPair veth = VethPair.create(1500);
-             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), poolA);
-             AfPacketLink b = AfPacketLink.open(AfPacketOptions.of(veth.b()), poolB))
+             AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), poolA);
+             AfPacketLink b = AfPacketLink.open(options(veth.b(), ring), poolB))
         {
+            assertEquals(ring, a.options().rxRing());
+            if (ring == RxRing.FRAME)
+            {
+                assertTrue(a.rxRingFrames() >= AfPacketOptions.DEFAULT_RX_QUEUE_SIZE, "slots: " + a.rxRingFrames());
+                assertEquals(a.rxRingBytes() / AfPacketOptions.DEFAULT_RX_BLOCK_SIZE * 30, a.rxRingFrames());
+            }
+            else
+            {
+                assertEquals(0, a.rxRingFrames());
+                assertTrue(a.rxRingBytes() >= (long)AfPacketOptions.DEFAULT_RX_QUEUE_SIZE * 2048);
+            }
             assertEquals(1500, a.mtu());
             assertEquals(1500, a.netdevMtu());
             assertEquals(LinkCapabilities.RX_L4_CHECKSUM, a.capabilities());
@@ -82,14 +103,15 @@ class AfPacketLinkTest
         assertEquals(0, poolB.inUse());
     }
 
-    @Test
-    void shouldFillOnlyArmedSlotsAndKeepTheRestForLater() throws Exception
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldFillOnlyArmedSlotsAndKeepTheRestForLater(final RxRing ring) throws Exception
     {
         final PacketPool poolA = new PacketPool(256, 2048);
         final PacketPool poolB = new PacketPool(256, 2048);
         try (VethPair veth = VethPair.create(1500);
-             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), poolA);
-             AfPacketLink b = AfPacketLink.open(AfPacketOptions.of(veth.b()), poolB))
+             AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), poolA);
+             AfPacketLink b = AfPacketLink.open(options(veth.b(), ring), poolB))
         {
             final List<byte[]> sent = frames(new SplittableRandom(3), 40);
             send(a, sent);
@@ -136,24 +158,30 @@ class AfPacketLinkTest
         assertEquals(0, poolB.inUse());
     }
 
-    @Test
-    void shouldDropFramesTooLargeForTheBuffersAndSayWhy() throws Exception
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldDropFramesTooLargeForTheBuffersAndSayWhy(final RxRing ring) throws Exception
     {
         final PacketPool jumbo = new PacketPool(64, 9024);
         final PacketPool small = new PacketPool(64, 2048);
         try (VethPair veth = VethPair.create(9000);
-             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), jumbo);
-             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).mtu(1500).build(), small))
+             AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), jumbo);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).mtu(1500).build(),
+                 small))
         {
             assertEquals(9000, a.mtu());
             assertEquals(1500, b.mtu());
             assertEquals(9000, b.netdevMtu());
             final byte[] large = frame(new SplittableRandom(4), 0, 5000);
-            final byte[] normal = frame(new SplittableRandom(5), 1, 1000);
-            send(a, List.of(large, normal));
+            final byte[] slightlyLarge = frame(new SplittableRandom(4), 1, 2100);
+            final byte[] normal = frame(new SplittableRandom(5), 2, 1000);
+            send(a, List.of(large, slightlyLarge, normal));
             expect(b, List.of(normal), 8);
-            assertEquals(1, b.rxOversize());
-            assertEquals(1, b.counters().rxDropped);
+            // The block ring holds both whole and finds them too long for a buffer; the frame ring's 2176-byte
+            // slots hold the 2100-byte frame whole (oversize) and cut the 5000-byte one (truncated).
+            assertEquals(ring == RxRing.FRAME ? 1 : 2, b.rxOversize());
+            assertEquals(ring == RxRing.FRAME ? 1 : 0, b.rxTruncated());
+            assertEquals(2, b.counters().rxDropped);
             final String hint = b.offloadHint();
             assertNotNull(hint);
             assertTrue(hint.contains("ethtool -K " + veth.b() + " gro off"), hint);
@@ -204,12 +232,55 @@ class AfPacketLinkTest
         }
     }
 
+    /**
+     * The frame ring hands each frame over as soon as the kernel wrote it: a wait returns with the frame long
+     * before the block ring's timeout (set to a full second here, which the frame ring must ignore) could expire.
+     * With blocks, a lone frame waits for the block's retire timer, anywhere up to that second.
+     */
     @Test
-    void shouldReleaseABlockedWaitOnWakeup() throws Exception
+    void shouldHandEachFrameOverAtOnceInTheFrameRing() throws Exception
+    {
+        final PacketPool poolA = new PacketPool(64, 2048);
+        final PacketPool poolB = new PacketPool(64, 2048);
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink a = AfPacketLink.open(options(veth.a(), RxRing.FRAME), poolA);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(RxRing.FRAME)
+                 .rxBlockTimeoutMillis(1000).build(), poolB))
+        {
+            final PacketBurst rx = new PacketBurst(4);
+            for (int round = 0; round < 5; round++)
+            {
+                final byte[] frame = frame(new SplittableRandom(round), round, 100);
+                final long start = System.nanoTime();
+                send(a, List.of(frame));
+                int n = 0;
+                while (n == 0 && System.nanoTime() - start < DEADLINE_NANOS)
+                {
+                    rx.arm(poolB);
+                    n = b.receive(0, rx);
+                    if (n == 0)
+                    {
+                        b.awaitReceive(DEADLINE_NANOS);
+                    }
+                }
+                final long elapsed = System.nanoTime() - start;
+                assertEquals(1, n);
+                assertArrayEquals(frame, read(poolB, rx.buffer(0), rx.length(0)));
+                assertTrue(elapsed < TimeUnit.MILLISECONDS.toNanos(500), "round " + round + ": " + elapsed + " ns");
+                rx.releaseAll(poolB);
+            }
+        }
+        assertEquals(0, poolA.inUse());
+        assertEquals(0, poolB.inUse());
+    }
+
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldReleaseABlockedWaitOnWakeup(final RxRing ring) throws Exception
     {
         final PacketPool pool = new PacketPool(64, 2048);
         try (VethPair veth = VethPair.create(1500);
-             AfPacketLink link = AfPacketLink.open(AfPacketOptions.of(veth.a()), pool))
+             AfPacketLink link = AfPacketLink.open(options(veth.a(), ring), pool))
         {
             final CountDownLatch waiting = new CountDownLatch(1);
             final AtomicLong waited = new AtomicLong(-1);
@@ -294,8 +365,9 @@ class AfPacketLinkTest
      * The steady state of receive and transmit allocates nothing on the Java heap (the cost is asserted on the
      * thread's own allocation counter, which the JIT's compiler threads do not touch).
      */
-    @Test
-    void shouldNotAllocatePerBurst() throws Exception
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldNotAllocatePerBurst(final RxRing ring) throws Exception
     {
         assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
             "needs HotSpot's per-thread allocation counter");
@@ -306,8 +378,8 @@ class AfPacketLinkTest
         final PacketPool poolA = new PacketPool(256, 2048);
         final PacketPool poolB = new PacketPool(256, 2048);
         try (VethPair veth = VethPair.create(1500);
-             AfPacketLink a = AfPacketLink.open(AfPacketOptions.of(veth.a()), poolA);
-             AfPacketLink b = AfPacketLink.open(AfPacketOptions.of(veth.b()), poolB))
+             AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), poolA);
+             AfPacketLink b = AfPacketLink.open(options(veth.b(), ring), poolB))
         {
             final PacketBurst tx = new PacketBurst(32);
             final PacketBurst rx = new PacketBurst(32);

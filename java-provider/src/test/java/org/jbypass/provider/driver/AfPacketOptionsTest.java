@@ -39,6 +39,7 @@ class AfPacketOptionsTest
         assertEquals(AfPacketOptions.DEFAULT_TX_QUEUE_SIZE, defaults.txQueueSize());
         assertFalse(defaults.promiscuous());
         assertFalse(defaults.qdiscBypass());
+        assertEquals(AfPacketOptions.RxRing.FRAME, defaults.rxRing(), "latency first: the frame ring by default");
 
         final AfPacketOptions custom = AfPacketOptions.builder("eth1").macAddress("02:00:5e:10:00:01").mtu(9000)
             .rxQueueSize(128).rxBlockSize(1 << 20).rxBlockTimeoutMillis(10).txQueueSize(64).promiscuous(true)
@@ -53,6 +54,22 @@ class AfPacketOptionsTest
         assertTrue(custom.qdiscBypass());
         assertEquals(custom.toString(), custom.toBuilder().build().toString());
         assertEquals("interface.eth1.rx-queue-size", custom.key("rx-queue-size"));
+    }
+
+    @Test
+    void shouldParseTheReceiveRingAndNameTheKeyWhenWrong()
+    {
+        assertEquals(AfPacketOptions.RxRing.BLOCK, AfPacketOptions.builder("eth1").rxRing("block").build().rxRing());
+        assertEquals(AfPacketOptions.RxRing.FRAME, AfPacketOptions.builder("eth1").rxRing(" frame ").build().rxRing());
+        final AfPacketOptions block = AfPacketOptions.builder("eth1").rxRing(AfPacketOptions.RxRing.BLOCK).build();
+        assertTrue(block.toString().contains("rx-ring=block"), block.toString());
+        assertEquals(AfPacketOptions.RxRing.BLOCK, block.toBuilder().build().rxRing());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketOptions.builder("eth1").rxRing("v3"));
+        assertEquals("interface.eth1.rx-ring: 'v3' is neither frame (TPACKET_V2) nor block (TPACKET_V3)",
+            e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> AfPacketOptions.builder("eth1").rxRing((AfPacketOptions.RxRing)null));
     }
 
     @Test

@@ -153,6 +153,15 @@ public final class Host
         }
     }
 
+    /**
+     * Starts a command in this process's namespace and leaves it running (a server for a kernel-to-kernel
+     * comparison); the caller closes it. The first word is looked up with {@link #tool}.
+     */
+    public static BackgroundCommand start(final String... command)
+    {
+        return new BackgroundCommand(resolve(command));
+    }
+
     /** The command with its first word made absolute when it names a tool ("ip" becomes "/usr/sbin/ip"). */
     static List<String> resolve(final String... command)
     {

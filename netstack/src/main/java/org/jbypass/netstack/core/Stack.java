@@ -7,6 +7,9 @@ import org.jbypass.netstack.ip.IpCounters;
 import org.jbypass.netstack.ip.Ipv4Layer;
 import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.tcp.TcpCounters;
+import org.jbypass.netstack.tcp.TcpLayer;
+import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.udp.UdpCounters;
 import org.jbypass.netstack.udp.UdpLayer;
@@ -34,6 +37,7 @@ public final class Stack implements AutoCloseable
     private final EventQueue events = new EventQueue();
     private final Ipv4Layer ipv4;
     private final UdpLayer udp;
+    private final TcpLayer tcp;
     private NetInterface[] interfaces = new NetInterface[0];
     private int lastWork;
     private boolean closed;
@@ -46,6 +50,9 @@ public final class Stack implements AutoCloseable
         this.ipv4 = new Ipv4Layer(pool, timers, time, config.ip(), config.seed());
         this.udp = new UdpLayer(ipv4, events, config.udp(), config.seed());
         ipv4.register(Ipv4Header.PROTOCOL_UDP, udp);
+        // TCP's secrets and port choices come from their own stream, not UDP's.
+        this.tcp = new TcpLayer(ipv4, timers, time, events, config.tcp(), config.seed() ^ 0x7463705365656421L);
+        ipv4.register(Ipv4Header.PROTOCOL_TCP, tcp);
     }
 
     /** The pool every link of this stack must be opened on. */
@@ -177,6 +184,23 @@ public final class Stack implements AutoCloseable
     public UdpSocket openUdp()
     {
         return udp.open();
+    }
+
+    /** A new TCP socket. */
+    public TcpSocket openTcp()
+    {
+        return tcp.open();
+    }
+
+    public TcpCounters tcpCounters()
+    {
+        return tcp.counters();
+    }
+
+    /** The TCP layer, for diagnostics and tests. */
+    public TcpLayer tcp()
+    {
+        return tcp;
     }
 
     public IpCounters ipCounters()

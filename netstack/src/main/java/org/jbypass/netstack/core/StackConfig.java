@@ -1,6 +1,7 @@
 package org.jbypass.netstack.core;
 
 import org.jbypass.netstack.ip.IpConfig;
+import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.udp.UdpConfig;
 
 /**
@@ -18,6 +19,7 @@ public final class StackConfig
     private final long seed;
     private final IpConfig ip;
     private final UdpConfig udp;
+    private final TcpConfig tcp;
 
     private StackConfig(final Builder builder)
     {
@@ -26,6 +28,7 @@ public final class StackConfig
         this.seed = builder.seed;
         this.ip = builder.ip;
         this.udp = builder.udp;
+        this.tcp = builder.tcp;
     }
 
     public static Builder builder()
@@ -59,6 +62,11 @@ public final class StackConfig
         return udp;
     }
 
+    public TcpConfig tcp()
+    {
+        return tcp;
+    }
+
     /** The buffer size that holds a frame of the given IP MTU: MTU + 14, rounded up to a power of two, 2048 at least. */
     public static int bufferSizeForMtu(final int mtu)
     {
@@ -73,6 +81,7 @@ public final class StackConfig
         private long seed = 0x6A62797061737321L;
         private IpConfig ip = IpConfig.DEFAULT;
         private UdpConfig udp = UdpConfig.DEFAULT;
+        private TcpConfig tcp = TcpConfig.defaults();
 
         public Builder poolBuffers(final int poolBuffers)
         {
@@ -104,6 +113,12 @@ public final class StackConfig
             return this;
         }
 
+        public Builder tcp(final TcpConfig tcp)
+        {
+            this.tcp = tcp;
+            return this;
+        }
+
         public StackConfig build()
         {
             if (poolBuffers < 64 || poolBuffers > 1 << 20)
@@ -114,9 +129,9 @@ public final class StackConfig
             {
                 throw new IllegalArgumentException("buffer size must be a multiple of 64 in 1024..65536: " + bufferSize);
             }
-            if (ip == null || udp == null)
+            if (ip == null || udp == null || tcp == null)
             {
-                throw new IllegalArgumentException("ip and udp settings are required");
+                throw new IllegalArgumentException("ip, udp and tcp settings are required");
             }
             return new StackConfig(this);
         }

@@ -1,0 +1,197 @@
+package org.jbypass.provider.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.udp.UdpSocket;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.provider.driver.AfPacketOptions.RxRing;
+import org.jbypass.provider.testing.BackgroundCommand;
+import org.jbypass.provider.testing.CommandResult;
+import org.jbypass.provider.testing.Host;
+import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.KernelPeerStack;
+import org.jbypass.provider.testing.KernelPeerStack.Idle;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The UDP echo round trip seen by a kernel client, against the stack and against the kernel, in the same run: a
+ * measurement printed for the record, not asserted (timings depend on the machine). Needs root and a C compiler.
+ *
+ * <h2>How it measures</h2>
+ * The client is {@code udp_rtt client} (a test resource in C, compiled here with the host's {@code cc -O2}): in a
+ * {@link KernelPeer}'s namespace, a connected kernel UDP socket sends one 64-byte datagram, blocks in recv(2) for
+ * its echo, checks it byte for byte, sleeps 50 µs, and again: a low rate with one datagram in flight. Each round
+ * trip is timed with CLOCK_MONOTONIC around send and receive; the first 5000 (the JIT compiling the stack's path)
+ * are not counted.
+ * <ul>
+ *   <li>Stack: the echo is a jbypass UDP socket at 198.18.X.2:7 answered from the test poller's thread
+ *       ({@link KernelPeerStack}: a poll, then the echo drains the socket and sends back, then a flush), over an
+ *       AfPacketLink on the veth's other end. For each receive ring (frame, block) and each way the poller idles:
+ *       blocking in awaitReceive, or busy-polling.</li>
+ *   <li>Kernel: the same client against {@code udp_rtt server} (recvfrom/sendto) in this process's namespace, on
+ *       the stack end of a second, identical veth pair that is given 198.18.Y.2/24: kernel to kernel over the same
+ *       kind of link, with the server blocking in recvfrom(2) or polling with MSG_DONTWAIT.</li>
+ * </ul>
+ * Both veth pairs have every offload off (see {@link KernelPeer}). {@code -Djbypass.bench.samples=N} sets the
+ * number of timed round trips per configuration (default 5000; 1000 for the block ring, whose round trips take a
+ * millisecond).
+ */
+class UdpEchoLatencyTest
+{
+    private static final int PORT = 7;
+    private static final int SIZE = 64;
+    private static final int WARMUP = 5000;
+    private static final int GAP_MICROS = 50;
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
+
+    private static Path tool;
+
+    @BeforeAll
+    static void needsRootAndACompiler() throws IOException
+    {
+        KernelPeer.assumeAvailable();
+        final String cc = Host.tool("cc") != null ? Host.tool("cc") : Host.tool("gcc");
+        assumeTrue(cc != null, "needs a C compiler (cc) to build the udp_rtt client");
+        final Path dir = Files.createTempDirectory("jbp-udp-rtt-");
+        final Path source = dir.resolve("udp_rtt.c");
+        try (InputStream in = UdpEchoLatencyTest.class.getResourceAsStream("udp_rtt.c"))
+        {
+            assertNotNull(in, "udp_rtt.c is a test resource");
+            Files.write(source, in.readAllBytes());
+        }
+        tool = dir.resolve("udp_rtt");
+        Host.run(cc, "-O2", "-Wall", "-Wextra", "-Werror", "-o", tool.toString(), source.toString()).orThrow();
+        tool.toFile().deleteOnExit();
+        source.toFile().deleteOnExit();
+        dir.toFile().deleteOnExit();
+    }
+
+    @Test
+    void shouldPrintTheEchoRoundTripOfTheStackAndOfTheKernel() throws Exception
+    {
+        final int samples = Integer.getInteger("jbypass.bench.samples", 5000);
+        final Map<String, String> results = new LinkedHashMap<>();
+        try (KernelPeer peer = KernelPeer.create())
+        {
+            for (final RxRing ring : new RxRing[] {RxRing.FRAME, RxRing.BLOCK})
+            {
+                for (final Idle idle : Idle.values())
+                {
+                    try (KernelPeerStack stack = KernelPeerStack.start(peer, ring, idle))
+                    {
+                        final Consumer<Stack> echo = echoServer(stack);
+                        final int count = ring == RxRing.BLOCK ? Math.max(100, samples / 5) : samples;
+                        results.put(String.format(Locale.ROOT, "stack   rx-ring=%-5s poller %-8s", ring.key(),
+                            idle == Idle.SPIN ? "spinning" : "blocking"),
+                            client(peer, peer.stackAddress(), count));
+                        stack.removePollTask(echo);
+                        assertEquals(java.util.List.of(), stack.unexpectedDrops(), stack.describeCounters());
+                    }
+                }
+            }
+        }
+        try (KernelPeer peer = KernelPeer.create())
+        {
+            // The kernel of this namespace takes the second pair's "stack" end: an address, and ARP back on.
+            final String address = Ipv4Address.toString(peer.stackAddress());
+            Host.run("ip", "address", "add", address + "/" + peer.prefixLength(), "dev", peer.stackInterface())
+                .orThrow();
+            Host.run("ip", "link", "set", peer.stackInterface(), "arp", "on").orThrow();
+            for (final String mode : new String[] {"block", "spin"})
+            {
+                try (BackgroundCommand server = Host.start(tool.toString(), "server", Integer.toString(PORT), mode))
+                {
+                    assertTrue(server.awaitOutput("ready", Duration.ofSeconds(20)), server.stderr());
+                    results.put(String.format(Locale.ROOT, "kernel  %-13s server %-8s", "",
+                        mode.equals("spin") ? "spinning" : "blocking"), client(peer, peer.stackAddress(), samples));
+                }
+            }
+        }
+        final StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
+            "UDP echo round trip from a kernel client (udp_rtt, %d-byte datagrams, one in flight, %d us apart; veth,"
+                + " offloads off; %s, %d cpus, load %s):%n", SIZE, GAP_MICROS, Runtime.version(),
+            Runtime.getRuntime().availableProcessors(), loadAverage()));
+        report.append(String.format(Locale.ROOT, "  %-38s %8s %8s %8s %8s %8s %9s%n", "echo", "min", "p50", "p90",
+            "p99", "p99.9", "max (us)"));
+        for (final Map.Entry<String, String> result : results.entrySet())
+        {
+            report.append("  ").append(result.getKey()).append(' ').append(result.getValue()).append('\n');
+        }
+        System.out.print(report);
+    }
+
+    /** Runs the client in the peer's namespace; returns its figures in microseconds, formatted as a row. */
+    private static String client(final KernelPeer peer, final int address, final int count)
+    {
+        final CommandResult result = peer.exec(RUN_TIMEOUT, tool.toString(), "client", Ipv4Address.toString(address),
+            Integer.toString(PORT), Integer.toString(SIZE), Integer.toString(count), Integer.toString(WARMUP),
+            Integer.toString(GAP_MICROS)).orThrow();
+        final String line = result.stdout().lines().filter(l -> l.startsWith("rtt_ns ")).findFirst()
+            .orElseThrow(() -> new AssertionError("no figures: " + result.describe()));
+        final Map<String, Long> values = new LinkedHashMap<>();
+        for (final String field : line.substring("rtt_ns ".length()).split(" "))
+        {
+            final String[] kv = field.split("=");
+            values.put(kv[0], (long)Double.parseDouble(kv[1]));
+        }
+        assertEquals(count, values.get("n").intValue());
+        return String.format(Locale.ROOT, "%8.1f %8.1f %8.1f %8.1f %8.1f %9.1f  (n=%d)", values.get("min") / 1e3,
+            values.get("p50") / 1e3, values.get("p90") / 1e3, values.get("p99") / 1e3, values.get("p999") / 1e3,
+            values.get("max") / 1e3, count);
+    }
+
+    /** A UDP echo on the stack's port 7, answered from the poller's thread after each poll. */
+    private static Consumer<Stack> echoServer(final KernelPeerStack stack)
+    {
+        final UdpSocket socket = stack.call(Stack::openUdp);
+        final int bound = stack.call(s -> socket.bind(0, PORT));
+        assertEquals(0, bound);
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
+        final Consumer<Stack> echo = s ->
+        {
+            int n;
+            while ((n = socket.receive(buffer.clear())) >= 0)
+            {
+                buffer.flip();
+                final int sent = socket.send(buffer, socket.lastSourceAddress(), socket.lastSourcePort());
+                if (sent < 0)
+                {
+                    throw new IllegalStateException("echo send failed: " + Errno.name(-sent));
+                }
+            }
+        };
+        stack.onPoll(echo);
+        return echo;
+    }
+
+    private static String loadAverage()
+    {
+        try
+        {
+            final String[] fields = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        }
+        catch (final IOException e)
+        {
+            return "unknown";
+        }
+    }
+}

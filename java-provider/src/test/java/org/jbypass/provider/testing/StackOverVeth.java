@@ -1,0 +1,226 @@
+package org.jbypass.provider.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.function.UnaryOperator;
+
+import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.tcp.TcpConfig;
+import org.jbypass.netstack.tcp.TcpSocket;
+import org.jbypass.netstack.testing.ByteStream;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.provider.driver.AfPacketLink;
+import org.jbypass.provider.driver.AfPacketOptions;
+
+/**
+ * A whole stack on the stack end of a {@link KernelPeer}'s veth pair, driven by the test's thread (busy polling
+ * with the real clock, as a provider poller would), and the TCP transfers it makes with {@link KernelTcpPeer}
+ * programs on the kernel's side.
+ */
+public final class StackOverVeth implements AutoCloseable
+{
+    public final KernelPeer peer;
+    public final Stack stack;
+    public final Link link;
+
+    /**
+     * @param decorate wraps the afpacket link (for instance in an impairment), or returns it as is
+     */
+    public StackOverVeth(final KernelPeer peer, final TcpConfig tcp, final UnaryOperator<Link> decorate)
+    {
+        this.peer = peer;
+        this.stack = new Stack(StackConfig.builder().tcp(tcp).build(), System.nanoTime());
+        final AfPacketLink afpacket = AfPacketLink.open(AfPacketOptions.of(peer.stackInterface()), stack.pool());
+        this.link = decorate.apply(afpacket);
+        stack.addInterface(peer.stackInterface(), link, peer.stackAddress(), KernelPeer.PREFIX_LENGTH, 0);
+    }
+
+    /** Polls the stack once with the real clock. */
+    public void poll()
+    {
+        stack.poll(System.nanoTime());
+    }
+
+    /** What a finished transfer measured. */
+    public static final class Transfer
+    {
+        public long stackSentBytes;
+        public long stackReceivedBytes;
+        public long kernelNanos;
+        public long stackNanos;
+        public String kernelOutput;
+        public TcpSocket socket;
+
+        /** Goodput of the busier direction in Mbit/s, over the kernel's timing. */
+        public double megabitsPerSecond()
+        {
+            return Math.max(stackSentBytes, stackReceivedBytes) * 8_000.0 / kernelNanos;
+        }
+    }
+
+    /**
+     * Runs one transfer: the stack sends {@code stackBytes}, the kernel {@code kernelBytes}, both at once; checks
+     * both directions by SHA-256.
+     *
+     * @param stackIsServer whether the stack listens (the kernel connects) or connects (the kernel listens)
+     */
+    public Transfer transfer(final boolean stackIsServer, final int port, final long stackBytes,
+        final long kernelBytes, final Duration timeout) throws InterruptedException
+    {
+        final long kernelSeed = 0x6B65726EL + port;
+        final long stackSeed = 0x737461636BL + port;
+        final String stackAddress = Ipv4Address.toString(peer.stackAddress());
+        final BackgroundCommand kernel;
+        TcpSocket listener = null;
+        TcpSocket socket = null;
+        if (stackIsServer)
+        {
+            listener = stack.openTcp();
+            assertEquals(0, listener.bind(0, port), "bind");
+            assertEquals(0, listener.listen(4), "listen");
+            kernel = peer.start(javaCommand("connect", stackAddress, Integer.toString(port),
+                Long.toString(kernelBytes), Long.toString(kernelSeed)));
+        }
+        else
+        {
+            kernel = peer.start(javaCommand("listen", Integer.toString(port), Long.toString(kernelBytes),
+                Long.toString(kernelSeed)));
+            if (!kernel.awaitOutput("LISTENING", Duration.ofSeconds(30)))
+            {
+                fail("the kernel side did not start listening: " + kernel.stdout() + kernel.stderr());
+            }
+            socket = stack.openTcp();
+            assertEquals(-Errno.EINPROGRESS, socket.connect(peer.kernelAddress(), port), "connect");
+            stack.flush();
+        }
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        ByteStream stream = null;
+        long start = 0;
+        while (stream == null || !stream.done())
+        {
+            poll();
+            if (stream == null)
+            {
+                if (listener != null)
+                {
+                    socket = listener.accept();
+                }
+                else if (socket.finishConnect() != -Errno.EINPROGRESS)
+                {
+                    assertEquals(0, socket.finishConnect(), "connected to the kernel");
+                }
+                if (socket != null && socket.isConnected())
+                {
+                    start = System.nanoTime();
+                    stream = new ByteStream("stack", socket, socket, stackBytes, stackSeed);
+                }
+            }
+            if (stream != null)
+            {
+                if (stream.pump())
+                {
+                    stack.flush();
+                }
+                if (stream.failed())
+                {
+                    fail("transfer failed: " + stream + "\n" + stack.tcpCounters() + "\nkernel: " + kernel.stderr());
+                }
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("transfer timed out: " + stream + "\n" + stack.tcpCounters() + "\n" + stack.ipCounters()
+                    + "\nkernel: " + kernel.stdout() + kernel.stderr());
+            }
+            if (!kernel.isAlive() && stream == null)
+            {
+                fail("the kernel side ended early: " + kernel.stdout() + kernel.stderr());
+            }
+        }
+        final Transfer result = new Transfer();
+        result.stackNanos = System.nanoTime() - start;
+        result.socket = socket;
+        socket.close();
+        if (listener != null)
+        {
+            listener.close();
+        }
+        // Let the closing handshake run while the kernel side finishes and reports.
+        final long exitDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (kernel.isAlive() && System.nanoTime() - exitDeadline < 0)
+        {
+            poll();
+        }
+        final int exit = kernel.waitFor(Duration.ofSeconds(5));
+        result.kernelOutput = kernel.stdout();
+        assertEquals(0, exit, "kernel side: " + kernel.stdout() + kernel.stderr());
+        final String sent = field(kernel.stdout(), "SENT");
+        final String received = field(kernel.stdout(), "RECEIVED");
+        assertNotNull(sent, kernel.stdout());
+        assertEquals(HexFormat.of().formatHex(stream.receivedDigest()), sent.split(" ")[0],
+            "SHA-256 of kernel -> stack");
+        assertEquals(HexFormat.of().formatHex(stream.sentDigest()), received.split(" ")[0],
+            "SHA-256 of stack -> kernel");
+        assertEquals(stackBytes, Long.parseLong(received.split(" ")[1]), "bytes the kernel received");
+        assertEquals(kernelBytes, stream.read(), "bytes the stack received");
+        result.stackSentBytes = stackBytes;
+        result.stackReceivedBytes = stream.read();
+        result.kernelNanos = Long.parseLong(field(kernel.stdout(), "NANOS"));
+        assertTrue(result.kernelNanos > 0);
+        return result;
+    }
+
+    private static String field(final String output, final String name)
+    {
+        for (final String line : output.split("\n"))
+        {
+            if (line.startsWith(name + " "))
+            {
+                return line.substring(name.length() + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    /** The command line that runs {@link KernelTcpPeer} with this JVM, on this module's and netstack's test classes. */
+    static String[] javaCommand(final String... args)
+    {
+        final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        final String classpath = location(KernelTcpPeer.class) + File.pathSeparator + location(ByteStream.class);
+        final String[] command = new String[5 + args.length];
+        command[0] = java;
+        command[1] = "-Xmx256m";
+        command[2] = "-cp";
+        command[3] = classpath;
+        command[4] = KernelTcpPeer.class.getName();
+        System.arraycopy(args, 0, command, 5, args.length);
+        return command;
+    }
+
+    private static String location(final Class<?> type)
+    {
+        try
+        {
+            return new File(type.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+        }
+        catch (final URISyntaxException e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        stack.close();
+    }
+}

@@ -1,0 +1,84 @@
+package org.jbypass.netstack.tcp;
+
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.wire.TcpHeader;
+
+/**
+ * An arriving segment, parsed once by {@link TcpLayer} into this reusable holder (one per layer, so parsing
+ * allocates nothing). The payload stays in the IPv4 layer's memory and is valid only during
+ * {@link TcpLayer#receive}.
+ */
+final class Segment
+{
+    /** The most SACK blocks an option can carry (RFC 2018 section 3: 40 bytes of options, 8 per block). */
+    static final int MAX_SACK_BLOCKS = 4;
+
+    int source;
+    int destination;
+    int sourcePort;
+    int destinationPort;
+    int tos;
+    int seq;
+    int ack;
+    int flags;
+    /** The window field as sent, before scaling. */
+    int window;
+    ByteBuffer memory;
+    int payloadOffset;
+    int payloadLength;
+
+    boolean hasMss;
+    int mss;
+    boolean hasWindowScale;
+    int windowScale;
+    boolean sackPermitted;
+    boolean hasTimestamp;
+    int tsVal;
+    int tsEcr;
+    int sackBlocks;
+    final int[] sackStart = new int[MAX_SACK_BLOCKS];
+    final int[] sackEnd = new int[MAX_SACK_BLOCKS];
+
+    boolean syn()
+    {
+        return (flags & TcpHeader.SYN) != 0;
+    }
+
+    boolean fin()
+    {
+        return (flags & TcpHeader.FIN) != 0;
+    }
+
+    boolean rst()
+    {
+        return (flags & TcpHeader.RST) != 0;
+    }
+
+    boolean hasAck()
+    {
+        return (flags & TcpHeader.ACK) != 0;
+    }
+
+    /** SEG.LEN: the payload plus one for SYN and one for FIN (RFC 9293 section 3.4). */
+    int length()
+    {
+        return payloadLength + (syn() ? 1 : 0) + (fin() ? 1 : 0);
+    }
+
+    void clearOptions()
+    {
+        hasMss = false;
+        hasWindowScale = false;
+        sackPermitted = false;
+        hasTimestamp = false;
+        sackBlocks = 0;
+    }
+
+    @Override
+    public String toString()
+    {
+        return TcpOptions.describeFlags(flags) + " seq=" + Integer.toUnsignedString(seq) + " ack="
+            + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payloadLength;
+    }
+}

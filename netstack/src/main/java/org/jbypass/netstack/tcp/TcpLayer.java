@@ -1,0 +1,438 @@
+package org.jbypass.netstack.tcp;
+
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+
+import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.ip.Ipv4Protocol;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.util.StackTime;
+import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.TcpHeader;
+
+/**
+ * TCP for one stack: receives segments from IPv4, finds their connection or listener, answers the rest with resets,
+ * and owns what connections share: the port and connection tables, the secrets behind initial sequence numbers
+ * (RFC 6528) and SYN cookies (RFC 4987), the counters, and a cache of buffer arrays.
+ *
+ * <p>Single-threaded, like the rest of netstack: the stack's thread calls {@link #receive} and fires the timers;
+ * an application thread holding the stack's lock calls the sockets. Nothing here reads a clock: time is
+ * {@link StackTime#nanos()}.
+ */
+public final class TcpLayer implements Ipv4Protocol
+{
+    final Ipv4Output ip;
+    final TimerQueue timers;
+    final StackTime time;
+    final EventQueue events;
+    final TcpConfig config;
+    final TcpCounters counters = new TcpCounters();
+    final ConnectionTable connections;
+    final PortTable ports;
+    final ByteArrayCache arrays;
+    final TcpInput input;
+    final TcpOutput output;
+    final SynCookies cookies;
+
+    private final SipHash isnHash;
+    private final SipHash timestampHash;
+    private final SplittableRandom random;
+    private final Segment segment = new Segment();
+    private final TcpHeader header = new TcpHeader();
+
+    int timeWaitCount;
+    private long challengeAckSecond = Long.MIN_VALUE;
+    private int challengeAcksThisSecond;
+
+    /**
+     * @param seed the source of the layer's secrets (ISN and cookie keys, timestamp offsets) and of its port
+     *             randomness; a fixed seed makes a run repeatable, so production passes a random one
+     */
+    public TcpLayer(final Ipv4Output ip, final TimerQueue timers, final StackTime time, final EventQueue events,
+        final TcpConfig config, final long seed)
+    {
+        this.ip = ip;
+        this.timers = timers;
+        this.time = time;
+        this.events = events;
+        this.config = config;
+        this.random = new SplittableRandom(seed);
+        this.isnHash = new SipHash(random.nextLong(), random.nextLong());
+        this.timestampHash = new SipHash(random.nextLong(), random.nextLong());
+        this.cookies = new SynCookies(new SipHash(random.nextLong(), random.nextLong()),
+            new SipHash(random.nextLong(), random.nextLong()));
+        this.connections = new ConnectionTable(random.nextLong());
+        this.ports = new PortTable(this);
+        this.arrays = new ByteArrayCache(256, 64L * 1024 * 1024);
+        this.input = new TcpInput(this);
+        this.output = new TcpOutput(this);
+    }
+
+    /** A new, unbound socket. */
+    public TcpSocket open()
+    {
+        return new TcpSocket(this);
+    }
+
+    public TcpConfig config()
+    {
+        return config;
+    }
+
+    public TcpCounters counters()
+    {
+        return counters;
+    }
+
+    /** Connections known by 4-tuple: open ones, half-open ones, orphans and TIME_WAIT. */
+    public int connectionCount()
+    {
+        return connections.size();
+    }
+
+    /** Connections in TIME_WAIT. */
+    public int timeWaitCount()
+    {
+        return timeWaitCount;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Receive.
+
+    @Override
+    public void receive(final ByteBuffer memory, final int offset, final int length, final int source,
+        final int destination, final int tos, final int ttl, final int rxFlags)
+    {
+        counters.segmentsIn++;
+        final TcpHeader h = header.wrap(memory, offset, length);
+        if (!h.isValid())
+        {
+            counters.malformed++;
+            return;
+        }
+        // RFC 1122 section 4.2.3.10: segments to or from broadcast or multicast addresses are silently dropped.
+        if (isMulticastOrBroadcast(destination) || isMulticastOrBroadcast(source) || source == 0)
+        {
+            counters.notUnicast++;
+            return;
+        }
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !h.checksumOk(source, destination))
+        {
+            counters.badChecksums++;
+            return;
+        }
+        final Segment seg = segment;
+        if (!TcpOptions.parse(memory, h.optionsOffset(), h.optionsLength(), seg))
+        {
+            counters.badOptions++;
+            return;
+        }
+        seg.source = source;
+        seg.destination = destination;
+        seg.sourcePort = h.sourcePort();
+        seg.destinationPort = h.destinationPort();
+        seg.tos = tos;
+        seg.seq = h.sequence();
+        seg.ack = h.acknowledgment();
+        seg.flags = h.flags();
+        seg.window = h.window();
+        seg.memory = memory;
+        seg.payloadOffset = h.payloadOffset();
+        seg.payloadLength = h.payloadLength();
+        if (seg.destinationPort == 0 || seg.sourcePort == 0)
+        {
+            counters.malformed++;
+            return;
+        }
+        dispatch(seg);
+    }
+
+    private void dispatch(final Segment seg)
+    {
+        final TcpSocket s = connections.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
+        if (s != null)
+        {
+            if (s.state == TcpState.TIME_WAIT && input.timeWaitAllowsNewConnection(s, seg))
+            {
+                // RFC 6191: a new SYN may end TIME_WAIT early and go to the listener.
+                destroy(s);
+            }
+            else
+            {
+                input.segmentArrives(s, seg);
+                return;
+            }
+        }
+        final TcpSocket listener = ports.findListener(seg.destination, seg.destinationPort);
+        if (listener != null)
+        {
+            input.listenArrives(listener, seg);
+            return;
+        }
+        counters.noSocket++;
+        // RFC 9293 section 3.10.7.1: CLOSED answers everything but a reset with a reset.
+        if (!seg.rst())
+        {
+            output.sendResetReply(seg);
+        }
+    }
+
+    @Override
+    public void icmpError(final int type, final int code, final int info, final int source, final int destination,
+        final ByteBuffer memory, final int quotedOffset, final int quotedLength)
+    {
+        if (quotedLength < 8)
+        {
+            return;
+        }
+        final int sourcePort = memory.getShort(quotedOffset) & 0xFFFF;
+        final int destinationPort = memory.getShort(quotedOffset + 2) & 0xFFFF;
+        final int seq = memory.getInt(quotedOffset + 4);
+        final TcpSocket s = connections.find(source, sourcePort, destination, destinationPort);
+        if (s == null)
+        {
+            return;
+        }
+        input.icmpError(s, type, code, info, seq);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Secrets and randomness.
+
+    /**
+     * RFC 6528 section 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a timer ticking every
+     * 4 microseconds, F a keyed PRF (SipHash-2-4).
+     */
+    int isn(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
+    {
+        final int m = (int)(time.nanos() / 4000L);
+        final int f = (int)isnHash.hash(SipHash.addresses(localAddress, remoteAddress),
+            SipHash.portsAnd(localPort, remotePort, 0));
+        return m + f;
+    }
+
+    /**
+     * The connection's TSval offset (RFC 7323 section 5.4 recommends a random offset per connection, so that
+     * timestamps reveal neither uptime nor other connections). Derived from the 4-tuple with a secret, so that a
+     * connection opened by a SYN cookie gets the same offset its SYN-ACK used.
+     */
+    int timestampOffset(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
+    {
+        return (int)timestampHash.hash(SipHash.addresses(localAddress, remoteAddress),
+            SipHash.portsAnd(localPort, remotePort, 1));
+    }
+
+    int randomInt(final int bound)
+    {
+        return random.nextInt(bound);
+    }
+
+    /**
+     * RFC 5961 section 7: at most challengeAckLimit challenge ACKs per second, stack-wide.
+     *
+     * @return whether one may be sent now
+     */
+    boolean allowChallengeAck()
+    {
+        final long second = time.nanos() / 1_000_000_000L;
+        if (second != challengeAckSecond)
+        {
+            challengeAckSecond = second;
+            challengeAcksThisSecond = 0;
+        }
+        if (challengeAcksThisSecond >= config.challengeAckLimit)
+        {
+            counters.challengeAcksSuppressed++;
+            return false;
+        }
+        challengeAcksThisSecond++;
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Lifecycle of sockets.
+
+    /**
+     * Whether connect() may take over a 4-tuple held by {@code existing}: only a TIME_WAIT connection protected by
+     * timestamps that has lasted a second, when timeWaitReuse is on (Linux's tcp_tw_reuse; our TSvals keep rising
+     * across the two incarnations, so PAWS at the peer tells old duplicates from new segments, RFC 7323 section 5.8).
+     */
+    boolean reuseTimeWait(final TcpSocket existing)
+    {
+        if (existing.state != TcpState.TIME_WAIT || !config.timeWaitReuse || !existing.timestampsOk
+            || time.nanos() - existing.lastReceiveNanos < 1_000_000_000L)
+        {
+            return false;
+        }
+        destroy(existing);
+        return true;
+    }
+
+    /** Moves a connection to CLOSED: forgets it by 4-tuple, stops its timers, frees what it no longer needs. */
+    void destroy(final TcpSocket s)
+    {
+        if (s.state == TcpState.TIME_WAIT)
+        {
+            timeWaitCount--;
+        }
+        if (s.state == TcpState.SYN_RECEIVED && s.parent != null && !s.inAcceptQueue)
+        {
+            s.parent.synQueueCount--;
+        }
+        s.state = TcpState.CLOSED;
+        s.connectPending = s.connectPending && s.error != 0;
+        if (s.inConnectionTable)
+        {
+            connections.remove(s);
+            s.inConnectionTable = false;
+        }
+        timers.cancel(s.retransmitTimer);
+        timers.cancel(s.delayedAckTimer);
+        timers.cancel(s.keepTimer);
+        timers.cancel(s.outputTimer);
+        if (s.closed || s.parent != null)
+        {
+            // Nobody will read or write it again.
+            if (s.inAcceptQueue)
+            {
+                removeFromAcceptQueue(s);
+            }
+            s.parent = null;
+            s.releaseBuffers();
+            ports.unbind(s);
+        }
+        else
+        {
+            // The application still holds it: keep what it has not read, drop what it can no longer send.
+            if (s.sendRing != null)
+            {
+                arrays.give(s.sendRing.array());
+                s.sendRing = null;
+                s.sendUsed = 0;
+            }
+            if (!s.explicitBind)
+            {
+                ports.unbind(s);
+            }
+        }
+        s.notifyReadiness();
+    }
+
+    /** Releases a socket that never connected (close() of a bound or fresh socket). */
+    void release(final TcpSocket s)
+    {
+        s.releaseBuffers();
+        ports.unbind(s);
+    }
+
+    /** Enters TIME_WAIT for 2 x MSL (RFC 9293 section 3.10.7.4), unless timeWaitLimit says otherwise. */
+    void enterTimeWait(final TcpSocket s)
+    {
+        timers.cancel(s.retransmitTimer);
+        timers.cancel(s.delayedAckTimer);
+        timers.cancel(s.outputTimer);
+        if (timeWaitCount >= config.timeWaitLimit || config.mslNanos == 0)
+        {
+            if (config.mslNanos != 0)
+            {
+                counters.timeWaitOverflows++;
+            }
+            destroy(s);
+            return;
+        }
+        s.state = TcpState.TIME_WAIT;
+        timeWaitCount++;
+        if (s.closed)
+        {
+            // TIME_WAIT needs only the sequence numbers; give the buffers back now.
+            s.releaseBuffers();
+        }
+        s.keepMode = TcpSocket.KEEP_TIME_WAIT;
+        timers.schedule(s.keepTimer, time.nanos() + 2 * config.mslNanos);
+        s.notifyReadiness();
+    }
+
+    void closeListener(final TcpSocket listener)
+    {
+        ports.unlisten(listener);
+        // Connections that completed the handshake but were never accepted are reset (as Linux does); half-open
+        // ones are dropped with the reset too.
+        while (listener.acceptCount > 0)
+        {
+            final TcpSocket child = listener.accept();
+            child.closed = true;
+            output.sendResetFor(child);
+            destroy(child);
+        }
+        if (listener.synQueueCount > 0)
+        {
+            final TcpSocket l = listener;
+            final java.util.ArrayList<TcpSocket> halfOpen = new java.util.ArrayList<>();
+            connections.forEach(c ->
+            {
+                if (c.parent == l)
+                {
+                    halfOpen.add(c);
+                }
+            });
+            for (final TcpSocket child : halfOpen)
+            {
+                child.closed = true;
+                output.sendResetFor(child);
+                destroy(child);
+            }
+        }
+        listener.state = TcpState.CLOSED;
+        listener.acceptQueue = null;
+        ports.unbind(listener);
+    }
+
+    void enqueueAccepted(final TcpSocket listener, final TcpSocket child)
+    {
+        final TcpSocket[] q = listener.acceptQueue;
+        q[(listener.acceptHead + listener.acceptCount) % q.length] = child;
+        listener.acceptCount++;
+        child.inAcceptQueue = true;
+        listener.notifyReadiness();
+    }
+
+    private void removeFromAcceptQueue(final TcpSocket child)
+    {
+        final TcpSocket listener = child.parent;
+        if (listener == null || listener.acceptQueue == null)
+        {
+            child.inAcceptQueue = false;
+            return;
+        }
+        final TcpSocket[] q = listener.acceptQueue;
+        int w = 0;
+        for (int i = 0; i < listener.acceptCount; i++)
+        {
+            final TcpSocket c = q[(listener.acceptHead + i) % q.length];
+            if (c != child)
+            {
+                q[(listener.acceptHead + w) % q.length] = c;
+                w++;
+            }
+        }
+        for (int i = w; i < listener.acceptCount; i++)
+        {
+            q[(listener.acceptHead + i) % q.length] = null;
+        }
+        listener.acceptCount = w;
+        child.inAcceptQueue = false;
+        listener.notifyReadiness();
+    }
+
+    static boolean isMulticastOrBroadcast(final int address)
+    {
+        return address == 0xFFFFFFFF || (address & 0xF0000000) == 0xE0000000;
+    }
+
+    static String format(final int address)
+    {
+        return ((address >>> 24) & 0xFF) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "."
+            + (address & 0xFF);
+    }
+}

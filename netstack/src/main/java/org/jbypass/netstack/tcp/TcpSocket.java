@@ -1,0 +1,1125 @@
+package org.jbypass.netstack.tcp;
+
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.transport.Readiness;
+import org.jbypass.netstack.transport.StackSocket;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.util.Timer;
+
+/**
+ * A TCP socket: the application's handle on a connection or a listener, and the connection's control block
+ * (RFC 9293 section 3.3.1). Every operation is non-blocking and returns a count or {@code -errno}; none throws on a
+ * data path. The provider drives it under the stack's lock and waits on {@link #readyOps()} and the listener.
+ *
+ * <p>The connection's logic is split by concern: this class holds the state and the application's calls;
+ * {@link TcpInput} processes arriving segments (RFC 9293 section 3.10.7); {@link TcpOutput} decides what to send and
+ * builds segments; the timers below call back into them. Send and receive data live in {@link ByteRing}s sized by
+ * the socket's buffer sizes, addressed in sequence space.
+ *
+ * <p>Lifecycle: a socket belongs to the application until {@link #close()}; after that it is an orphan that the
+ * layer keeps until the connection reaches CLOSED (after FIN_WAIT_2, LAST_ACK or TIME_WAIT), then forgets.
+ */
+public final class TcpSocket extends StackSocket
+{
+    /** Keepalive timer modes. */
+    static final int KEEP_NONE = 0;
+    static final int KEEP_ALIVE = 1;
+    static final int KEEP_FIN_WAIT_2 = 2;
+    static final int KEEP_TIME_WAIT = 3;
+
+    final TcpLayer layer;
+    final TcpConfig config;
+    final TcpCounters counters;
+
+    TcpState state = TcpState.CLOSED;
+
+    // Addressing.
+    int localAddress;
+    int localPort;
+    int remoteAddress;
+    int remotePort;
+    boolean bound;
+    /** Bound by bind() (kept until close), not picked by connect() (released when the connection ends). */
+    boolean explicitBind;
+    TcpSocket bindNext;
+    TcpSocket listenNext;
+    boolean inConnectionTable;
+
+    // Ownership.
+    boolean closed;
+    boolean everConnected;
+    boolean connectPending;
+    /** A pending error, as a positive errno, or 0 (like sk_err). */
+    int error;
+    /** The last ICMP error, reported if the connection then times out (RFC 1122 section 4.2.3.9). */
+    int softError;
+
+    // Options.
+    boolean noDelay;
+    boolean keepAlive;
+    long keepIdleNanos;
+    long keepIntervalNanos;
+    int keepCount;
+    int lingerSeconds = -1;
+    int sendBufferSize;
+    int receiveBufferSize;
+    int tos;
+    int ttl;
+    boolean reuseAddress;
+
+    // Listener.
+    TcpSocket[] acceptQueue;
+    int acceptHead;
+    int acceptCount;
+    int backlog;
+    int synQueueCount;
+    long lastCookieNanos = Long.MIN_VALUE;
+    /** For a child not yet accepted: its listener. */
+    TcpSocket parent;
+    boolean inAcceptQueue;
+
+    // Send sequence variables (RFC 9293 section 3.3.1).
+    int iss;
+    int sndUna;
+    /** SND.NXT, which is also RFC 6675's HighData: it never moves back, retransmissions are tracked apart. */
+    int sndNxt;
+    int sndWnd;
+    int sndWl1;
+    int sndWl2;
+    int maxSndWnd;
+    /** The sequence number of the first byte in the send ring (ISS + 1 plus what has been acknowledged). */
+    int sndBufSeq;
+    int sendUsed;
+    ByteRing sendRing;
+    boolean finQueued;
+    int finSeq;
+
+    // Receive sequence variables.
+    int irs;
+    int rcvNxt;
+    /** The right edge of the window last advertised: RCV.NXT + RCV.WND. */
+    int rcvAdv;
+    /** The sequence number of the next byte the application reads. */
+    int readSeq;
+    ByteRing recvRing;
+    int receiveCapacity;
+    final RangeSet outOfOrder;
+    final int[] sackOrder = new int[Segment.MAX_SACK_BLOCKS];
+    int sackOrderCount;
+    boolean dsackPending;
+    int dsackStart;
+    int dsackEnd;
+    boolean peerFinReceived;
+    boolean peerFinPending;
+    int peerFinSeq;
+    boolean inputShutdown;
+    boolean outputShutdown;
+
+    // Negotiated options.
+    int peerMss = 536;
+    /** Payload bytes per full-sized segment, after the timestamp option. */
+    int sendMss = 536;
+    int receiveMss = 536;
+    /** The path MTU learned from ICMP (RFC 1191), or 0. */
+    int pathMtu;
+    boolean windowScalingOk;
+    int sndWscale;
+    int rcvWscale;
+    boolean timestampsOk;
+    boolean sackOk;
+    int tsOffset;
+    int tsRecent;
+    long tsRecentNanos;
+    int lastAckSent;
+
+    // Acknowledgment state.
+    boolean ackNow;
+    int unackedSegments;
+    int quickAcks;
+    long lastInvalidAckNanos = Long.MIN_VALUE;
+
+    // Round-trip timing (RFC 6298).
+    final RttEstimator rtt;
+    boolean rttTiming;
+    int rttSeq;
+    long rttStartNanos;
+
+    // Retransmission and recovery.
+    final CongestionControl cc;
+    final RangeSet scoreboard;
+    /** Allocated at the first SACK recovery: most connections never need one. */
+    RetransmitLog retransmitLog;
+    int retries;
+    boolean persisting;
+    /** The retransmission timer is armed with a tail loss probe's timeout, not the RTO. */
+    boolean probeTimer;
+    /** A tail loss probe was sent and no new data acknowledged since (RFC 8985 section 7). */
+    boolean tlpOutstanding;
+    int persistBackoff;
+    boolean probeOutstanding;
+    int dupAcks;
+    boolean inRecovery;
+    boolean partialAckSeen;
+    boolean inLoss;
+    int recoveryPoint;
+    int highRxt;
+    boolean rescueValid;
+    int rescueRxt;
+    boolean synRetransmitted;
+    long lastSendNanos;
+    long lastReceiveNanos;
+    int keepProbes;
+    int keepMode;
+
+    // Statistics.
+    long retransmittedSegments;
+    long rtoCount;
+    long recoveryCount;
+
+    final Timer retransmitTimer = new Timer()
+    {
+        @Override
+        protected void onExpiry(final long nowNanos)
+        {
+            layer.output.onRetransmitTimer(TcpSocket.this, nowNanos);
+        }
+    };
+
+    final Timer delayedAckTimer = new Timer()
+    {
+        @Override
+        protected void onExpiry(final long nowNanos)
+        {
+            layer.output.onDelayedAckTimer(TcpSocket.this);
+        }
+    };
+
+    final Timer keepTimer = new Timer()
+    {
+        @Override
+        protected void onExpiry(final long nowNanos)
+        {
+            layer.output.onKeepTimer(TcpSocket.this, nowNanos);
+        }
+    };
+
+    final Timer outputTimer = new Timer()
+    {
+        @Override
+        protected void onExpiry(final long nowNanos)
+        {
+            layer.output.onOutputTimer(TcpSocket.this);
+        }
+    };
+
+    TcpSocket(final TcpLayer layer)
+    {
+        super(layer.events);
+        this.layer = layer;
+        this.config = layer.config;
+        this.counters = layer.counters;
+        this.noDelay = false;
+        this.keepIdleNanos = config.keepaliveIdleNanos;
+        this.keepIntervalNanos = config.keepaliveIntervalNanos;
+        this.keepCount = config.keepaliveCount;
+        this.sendBufferSize = config.sendBufferSize;
+        this.receiveBufferSize = config.receiveBufferSize;
+        this.ttl = config.defaultTtl;
+        this.outOfOrder = new RangeSet(config.outOfOrderRanges);
+        this.scoreboard = new RangeSet(Math.max(config.outOfOrderRanges, 64));
+        this.rtt = new RttEstimator(config.initialRtoNanos, config.minRtoNanos, config.maxRtoNanos);
+        this.cc = CongestionControl.create(config.congestionControl);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Binding, connecting, listening.
+
+    /**
+     * Binds the socket to a local address and port.
+     *
+     * @param address an address of the stack's, or 0 for any
+     * @param port    1..65535, or 0 for an ephemeral port
+     * @return 0, or -EADDRINUSE, -EADDRNOTAVAIL (not our address), -EINVAL (already bound, bad port), -EBADF
+     */
+    public int bind(final int address, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (bound || state != TcpState.CLOSED || port < 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        if (address != 0 && !layer.ip.isLocalAddress(address))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        final int result = layer.ports.bind(this, address, port);
+        if (result == 0)
+        {
+            explicitBind = true;
+        }
+        return result;
+    }
+
+    /**
+     * Starts listening. Binds an ephemeral port first if the socket is not bound.
+     *
+     * @param backlog connections that may wait in the accept queue (clamped to 0..maxBacklog; like Linux, the queue
+     *                holds one more than this)
+     * @return 0, or -EINVAL (connected or connecting), -EADDRINUSE (another listener has the address), -EBADF
+     */
+    public int listen(final int backlog)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (state != TcpState.CLOSED && state != TcpState.LISTEN)
+        {
+            return -Errno.EINVAL;
+        }
+        if (state == TcpState.CLOSED && everConnected)
+        {
+            return -Errno.EINVAL;
+        }
+        final int clamped = Math.max(0, Math.min(backlog, config.maxBacklog));
+        if (state == TcpState.LISTEN)
+        {
+            resizeAcceptQueue(clamped);
+            return 0;
+        }
+        if (!bound)
+        {
+            final int result = layer.ports.bind(this, 0, 0);
+            if (result < 0)
+            {
+                return result;
+            }
+            explicitBind = true;
+        }
+        final int result = layer.ports.listen(this);
+        if (result < 0)
+        {
+            return result;
+        }
+        acceptQueue = new TcpSocket[clamped + 1];
+        acceptHead = 0;
+        acceptCount = 0;
+        this.backlog = clamped;
+        state = TcpState.LISTEN;
+        return 0;
+    }
+
+    private void resizeAcceptQueue(final int newBacklog)
+    {
+        if (newBacklog + 1 > acceptQueue.length)
+        {
+            final TcpSocket[] bigger = new TcpSocket[newBacklog + 1];
+            for (int i = 0; i < acceptCount; i++)
+            {
+                bigger[i] = acceptQueue[(acceptHead + i) % acceptQueue.length];
+            }
+            acceptQueue = bigger;
+            acceptHead = 0;
+        }
+        backlog = newBacklog;
+    }
+
+    /** The next established connection, or null when none is waiting (or the socket is not listening). */
+    public TcpSocket accept()
+    {
+        if (state != TcpState.LISTEN || acceptCount == 0)
+        {
+            return null;
+        }
+        final TcpSocket child = acceptQueue[acceptHead];
+        acceptQueue[acceptHead] = null;
+        acceptHead = (acceptHead + 1) % acceptQueue.length;
+        acceptCount--;
+        child.inAcceptQueue = false;
+        child.parent = null;
+        signal();
+        return child;
+    }
+
+    /**
+     * Opens a connection: binds an ephemeral port if needed and sends a SYN.
+     *
+     * @return -EINPROGRESS when the SYN is on its way; or -EALREADY (a connect is pending), -EISCONN, -EINVAL (a
+     *         listener, port 0), -ENETUNREACH (no route), -EADDRNOTAVAIL (no free port, or the 4-tuple is in use),
+     *         -EBADF
+     */
+    public int connect(final int address, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (state == TcpState.LISTEN)
+        {
+            return -Errno.EINVAL;
+        }
+        if (connectPending && (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED))
+        {
+            return -Errno.EALREADY;
+        }
+        if (everConnected || state != TcpState.CLOSED)
+        {
+            return -Errno.EISCONN;
+        }
+        if (port <= 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        if (address == 0 || TcpLayer.isMulticastOrBroadcast(address))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        final int source = layer.ip.sourceAddress(address);
+        if (source == 0)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        final int mtu = layer.ip.pathMtu(address);
+        final int result = layer.ports.connect(this, localAddress != 0 ? localAddress : source, address, port);
+        if (result < 0)
+        {
+            return result;
+        }
+        remoteAddress = address;
+        remotePort = port;
+        layer.connections.insert(this);
+        inConnectionTable = true;
+        everConnected = true;
+        connectPending = true;
+        error = 0;
+        softError = 0;
+        allocateBuffers();
+        initialiseSequences(layer.isn(localAddress, localPort, remoteAddress, remotePort));
+        receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtu - 40);
+        timestampsOk = config.timestamps;
+        sackOk = config.sack;
+        windowScalingOk = config.windowScaling;
+        rcvWscale = config.windowScaling ? config.offeredWindowScale() : 0;
+        tsOffset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
+        state = TcpState.SYN_SENT;
+        counters.activeOpens++;
+        layer.output.sendSyn(this, false, false);
+        return -Errno.EINPROGRESS;
+    }
+
+    /**
+     * Completes a connect.
+     *
+     * @return 0 when connected, -EINPROGRESS while the handshake runs, or the error that ended it (-ECONNREFUSED,
+     *         -ETIMEDOUT, -ECONNRESET, -EHOSTUNREACH, ...); -ENOTCONN when no connect was made
+     */
+    public int finishConnect()
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (connectPending)
+        {
+            if (state.isSynchronized())
+            {
+                connectPending = false;
+                signal();
+                return 0;
+            }
+            if (error != 0)
+            {
+                connectPending = false;
+                signal();
+                return -error;
+            }
+            return -Errno.EINPROGRESS;
+        }
+        if (everConnected && (state.isSynchronized() || error == 0))
+        {
+            return 0;
+        }
+        return error != 0 ? -error : -Errno.ENOTCONN;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Data.
+
+    /** Bytes the application can read now. */
+    public int available()
+    {
+        if (recvRing == null || inputShutdown)
+        {
+            return 0;
+        }
+        return dataEnd() - readSeq;
+    }
+
+    /** The end of in-order data: RCV.NXT, less the FIN when it has been received. */
+    int dataEnd()
+    {
+        return peerFinReceived ? rcvNxt - 1 : rcvNxt;
+    }
+
+    /**
+     * Reads into {@code dst} (from its position, advancing it).
+     *
+     * @return bytes read; -EAGAIN when nothing is there yet; {@link Errno#END_OF_STREAM} after the peer's FIN (or
+     *         shutdownInput); the connection's error (-ECONNRESET, -ETIMEDOUT) once the data before it has been read;
+     *         -ENOTCONN, -EBADF
+     */
+    public int read(final ByteBuffer dst)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (inputShutdown)
+        {
+            return Errno.END_OF_STREAM;
+        }
+        final int avail = available();
+        if (avail > 0)
+        {
+            final int n = Math.min(avail, dst.remaining());
+            if (n == 0)
+            {
+                return 0;
+            }
+            recvRing.readInto(dst, n);
+            readSeq += n;
+            layer.output.afterRead(this);
+            return n;
+        }
+        if (error != 0)
+        {
+            return -error;
+        }
+        if (peerFinReceived)
+        {
+            return Errno.END_OF_STREAM;
+        }
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED || state.isSynchronized())
+        {
+            return -Errno.EAGAIN;
+        }
+        return everConnected ? Errno.END_OF_STREAM : -Errno.ENOTCONN;
+    }
+
+    /**
+     * Queues bytes from {@code src} (from its position, advancing it) for sending.
+     *
+     * @return bytes queued (fewer than offered when the send buffer fills); -EAGAIN when the buffer is full or the
+     *         connection is still opening; -EPIPE after shutdownOutput or the end of the connection; the connection's
+     *         error (-ECONNRESET, -ETIMEDOUT); -ENOTCONN, -EBADF
+     */
+    public int write(final ByteBuffer src)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (error != 0)
+        {
+            return -error;
+        }
+        if (outputShutdown)
+        {
+            return -Errno.EPIPE;
+        }
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)
+        {
+            return -Errno.EAGAIN;
+        }
+        if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT)
+        {
+            return everConnected ? -Errno.EPIPE : -Errno.ENOTCONN;
+        }
+        final int free = sendBufferSize - sendUsed;
+        final int n = Math.min(free, src.remaining());
+        if (n <= 0)
+        {
+            return src.remaining() == 0 ? 0 : -Errno.EAGAIN;
+        }
+        if (sendUsed + n > sendRing.capacity())
+        {
+            growSendRing(sendUsed + n);
+        }
+        sendRing.writeFrom(sendUsed, src, n);
+        sendUsed += n;
+        layer.output.output(this);
+        return n;
+    }
+
+    /** Bytes written but not yet acknowledged by the peer (queued or in flight). */
+    public int unacknowledged()
+    {
+        return sendUsed;
+    }
+
+    /**
+     * Half-closes: sends a FIN after the queued data (RFC 9293 section 3.10.4). Reading goes on.
+     *
+     * @return 0, or -ENOTCONN, -EBADF
+     */
+    public int shutdownOutput()
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (!state.isSynchronized() && state != TcpState.SYN_RECEIVED)
+        {
+            return state == TcpState.SYN_SENT ? -Errno.ENOTCONN : (everConnected ? 0 : -Errno.ENOTCONN);
+        }
+        if (outputShutdown)
+        {
+            return 0;
+        }
+        outputShutdown = true;
+        queueFin();
+        signal();
+        return 0;
+    }
+
+    /**
+     * Stops reading: what is buffered and what arrives from now on is discarded (and acknowledged, so the peer is
+     * not stalled), and reads return end of stream.
+     *
+     * @return 0, or -ENOTCONN, -EBADF
+     */
+    public int shutdownInput()
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (!everConnected)
+        {
+            return -Errno.ENOTCONN;
+        }
+        if (!inputShutdown)
+        {
+            discardReceived();
+            inputShutdown = true;
+            signal();
+        }
+        return 0;
+    }
+
+    /**
+     * Closes the socket. A connection is closed gracefully with a FIN after the queued data, unless data is left
+     * unread or linger is 0, in which case it is reset (RFC 2525 section 2.17, RFC 9293 section 3.10.4); the
+     * connection then finishes on its own, without the application. A listener resets the connections waiting in
+     * its queues.
+     */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        listener(null);
+        switch (state)
+        {
+            case LISTEN:
+                layer.closeListener(this);
+                break;
+            case CLOSED:
+                layer.release(this);
+                break;
+            case SYN_SENT:
+                // RFC 9293 section 3.10.4: CLOSE in SYN-SENT deletes the TCB.
+                layer.destroy(this);
+                break;
+            default:
+                if (lingerSeconds == 0 || (available() > 0 && !inputShutdown))
+                {
+                    if (available() > 0)
+                    {
+                        counters.resetsAfterClose++;
+                    }
+                    layer.output.sendResetFor(this);
+                    layer.destroy(this);
+                }
+                else
+                {
+                    discardReceived();
+                    outputShutdown = true;
+                    queueFin();
+                    layer.output.afterClose(this);
+                }
+                break;
+        }
+    }
+
+    /** Resets the connection at once (RFC 9293 section 3.10.5, ABORT) and closes the socket. */
+    public void abort()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        listener(null);
+        if (state == TcpState.LISTEN)
+        {
+            layer.closeListener(this);
+            return;
+        }
+        if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT)
+        {
+            layer.output.sendResetFor(this);
+        }
+        if (state == TcpState.CLOSED)
+        {
+            layer.release(this);
+        }
+        else
+        {
+            layer.destroy(this);
+        }
+    }
+
+    private void queueFin()
+    {
+        if (finQueued)
+        {
+            return;
+        }
+        finQueued = true;
+        finSeq = sndBufSeq + sendUsed;
+        switch (state)
+        {
+            case SYN_RECEIVED:
+            case ESTABLISHED:
+                // In SYN-RECEIVED the FIN waits for ESTABLISHED (RFC 9293 section 3.10.4); output() knows.
+                if (state == TcpState.ESTABLISHED)
+                {
+                    state = TcpState.FIN_WAIT_1;
+                }
+                break;
+            case CLOSE_WAIT:
+                state = TcpState.LAST_ACK;
+                break;
+            default:
+                break;
+        }
+        layer.output.output(this);
+    }
+
+    private void discardReceived()
+    {
+        if (recvRing != null)
+        {
+            final int avail = dataEnd() - readSeq;
+            if (avail > 0)
+            {
+                recvRing.skip(avail);
+                readSeq += avail;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Queries.
+
+    public TcpState state()
+    {
+        return state;
+    }
+
+    public boolean isConnected()
+    {
+        return everConnected && state.isSynchronized() && !connectPending;
+    }
+
+    public boolean isConnectionPending()
+    {
+        return connectPending;
+    }
+
+    public boolean isListening()
+    {
+        return state == TcpState.LISTEN;
+    }
+
+    public boolean isInputShutdown()
+    {
+        return inputShutdown;
+    }
+
+    public boolean isOutputShutdown()
+    {
+        return outputShutdown;
+    }
+
+    @Override
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    public int localAddress()
+    {
+        return localAddress;
+    }
+
+    public int localPort()
+    {
+        return localPort;
+    }
+
+    public int remoteAddress()
+    {
+        return remoteAddress;
+    }
+
+    public int remotePort()
+    {
+        return remotePort;
+    }
+
+    /** The pending error as a positive errno, or 0; like SO_ERROR, but not cleared. */
+    public int pendingError()
+    {
+        return error;
+    }
+
+    /** A snapshot of the connection's state (allocates; for diagnostics). */
+    public TcpInfo info()
+    {
+        return new TcpInfo(this);
+    }
+
+    /**
+     * The readiness bits: READ when data, end of stream or an error can be read (ACCEPT for a listener with a
+     * connection waiting); WRITE when connected with room in the send buffer, or when a write would fail at once;
+     * CONNECT when a pending connect has finished, either way.
+     */
+    @Override
+    public int readyOps()
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        if (state == TcpState.LISTEN)
+        {
+            return acceptCount > 0 ? Readiness.ACCEPT : 0;
+        }
+        int ops = 0;
+        if (connectPending)
+        {
+            if (state.isSynchronized() || error != 0)
+            {
+                ops |= Readiness.CONNECT;
+            }
+            return ops;
+        }
+        if (available() > 0 || peerFinReceived || inputShutdown || error != 0
+            || (everConnected && state == TcpState.CLOSED))
+        {
+            ops |= Readiness.READ;
+        }
+        if (error != 0 || outputShutdown || (everConnected && state == TcpState.CLOSED))
+        {
+            ops |= Readiness.WRITE;
+        }
+        else if ((state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && isWritable())
+        {
+            ops |= Readiness.WRITE;
+        }
+        return ops;
+    }
+
+    /**
+     * Writable when at least a third of the send buffer is free: waking a writer for every few bytes freed would
+     * cost more than it moves (Linux uses a similar low-water mark, sk_stream_min_wspace).
+     */
+    private boolean isWritable()
+    {
+        final int free = sendBufferSize - sendUsed;
+        return free > 0 && free >= sendBufferSize / 3;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Options.
+
+    /** TCP_NODELAY: turns Nagle's algorithm (RFC 9293 section 3.7.4) off. */
+    public void noDelay(final boolean on)
+    {
+        noDelay = on;
+        if (on && state.isSynchronized())
+        {
+            layer.output.output(this);
+        }
+    }
+
+    public boolean noDelay()
+    {
+        return noDelay;
+    }
+
+    /** SO_KEEPALIVE (RFC 1122 section 4.2.3.6). */
+    public void keepAlive(final boolean on)
+    {
+        keepAlive = on;
+        layer.output.updateKeepalive(this);
+    }
+
+    public boolean keepAlive()
+    {
+        return keepAlive;
+    }
+
+    /** TCP_KEEPIDLE, in seconds (1..32767). @return 0 or -EINVAL */
+    public int keepAliveIdle(final int seconds)
+    {
+        if (seconds < 1 || seconds > 32767)
+        {
+            return -Errno.EINVAL;
+        }
+        keepIdleNanos = seconds * 1_000_000_000L;
+        layer.output.updateKeepalive(this);
+        return 0;
+    }
+
+    public int keepAliveIdle()
+    {
+        return (int)(keepIdleNanos / 1_000_000_000L);
+    }
+
+    /** TCP_KEEPINTVL, in seconds (1..32767). @return 0 or -EINVAL */
+    public int keepAliveInterval(final int seconds)
+    {
+        if (seconds < 1 || seconds > 32767)
+        {
+            return -Errno.EINVAL;
+        }
+        keepIntervalNanos = seconds * 1_000_000_000L;
+        return 0;
+    }
+
+    public int keepAliveInterval()
+    {
+        return (int)(keepIntervalNanos / 1_000_000_000L);
+    }
+
+    /** TCP_KEEPCNT (1..127). @return 0 or -EINVAL */
+    public int keepAliveCount(final int count)
+    {
+        if (count < 1 || count > 127)
+        {
+            return -Errno.EINVAL;
+        }
+        keepCount = count;
+        return 0;
+    }
+
+    public int keepAliveCount()
+    {
+        return keepCount;
+    }
+
+    /**
+     * SO_LINGER: -1 turns it off; 0 makes close() reset the connection; a positive value is kept for the provider,
+     * which blocks close() that long while the connection drains (the stack itself never blocks).
+     */
+    public void linger(final int seconds)
+    {
+        lingerSeconds = seconds < 0 ? -1 : seconds;
+    }
+
+    public int linger()
+    {
+        return lingerSeconds;
+    }
+
+    /** SO_SNDBUF: clamped to MIN_BUFFER_SIZE..maxSendBufferSize; never below what is queued now. */
+    public void sendBufferSize(final int size)
+    {
+        sendBufferSize = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxSendBufferSize));
+        signal();
+    }
+
+    public int sendBufferSize()
+    {
+        return sendBufferSize;
+    }
+
+    /**
+     * SO_RCVBUF: clamped to MIN_BUFFER_SIZE..maxReceiveBufferSize. Before the connection opens it sets the buffer;
+     * on an open connection it may only grow the buffer, since the window already advertised must stay backed by
+     * real space (RFC 9293 section 3.8.6, SHLD-14).
+     */
+    public void receiveBufferSize(final int size)
+    {
+        final int clamped = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxReceiveBufferSize));
+        if (recvRing == null)
+        {
+            receiveBufferSize = clamped;
+            return;
+        }
+        if (clamped > receiveCapacity)
+        {
+            receiveBufferSize = clamped;
+            final int held = rcvAdv - readSeq;
+            final byte[] bigger = layer.arrays.take(clamped);
+            layer.arrays.give(recvRing.grow(bigger, Math.max(held, 0)));
+            receiveCapacity = clamped;
+            layer.output.afterRead(this);
+        }
+    }
+
+    public int receiveBufferSize()
+    {
+        return receiveBufferSize;
+    }
+
+    /** IP_TOS for the connection's segments. */
+    public void tos(final int value)
+    {
+        tos = value & 0xFF;
+    }
+
+    public int tos()
+    {
+        return tos;
+    }
+
+    /** IP_TTL for the connection's segments (1..255). */
+    public void ttl(final int value)
+    {
+        ttl = Math.max(1, Math.min(255, value));
+    }
+
+    public int ttl()
+    {
+        return ttl;
+    }
+
+    /** SO_REUSEADDR: bind may share a port with connections in TIME_WAIT, and with other reusing sockets. */
+    public void reuseAddress(final boolean on)
+    {
+        reuseAddress = on;
+    }
+
+    public boolean reuseAddress()
+    {
+        return reuseAddress;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internals shared with TcpInput, TcpOutput and TcpLayer.
+
+    /** Readiness may have changed; see {@link StackSocket#signal()}. */
+    void notifyReadiness()
+    {
+        signal();
+    }
+
+    void allocateBuffers()
+    {
+        if (recvRing == null)
+        {
+            if (receiveCapacity == 0)
+            {
+                receiveCapacity = receiveBufferSize;
+            }
+            recvRing = new ByteRing(layer.arrays.take(receiveCapacity));
+        }
+        if (sendRing == null)
+        {
+            sendRing = new ByteRing(layer.arrays.take(sendBufferSize));
+        }
+    }
+
+    /** Gives the rings back for recycling; the connection can no longer send or receive data. */
+    void releaseBuffers()
+    {
+        if (recvRing != null)
+        {
+            layer.arrays.give(recvRing.array());
+            recvRing = null;
+        }
+        if (sendRing != null)
+        {
+            layer.arrays.give(sendRing.array());
+            sendRing = null;
+        }
+        sendUsed = 0;
+        outOfOrder.clear();
+        scoreboard.clear();
+    }
+
+    private void growSendRing(final int needed)
+    {
+        int size = sendRing.capacity();
+        while (size < needed)
+        {
+            size = Math.min(Math.max(size * 2, needed), config.maxSendBufferSize);
+        }
+        layer.arrays.give(sendRing.grow(layer.arrays.take(size), sendUsed));
+    }
+
+    void initialiseSequences(final int isn)
+    {
+        iss = isn;
+        sndUna = isn;
+        sndNxt = isn;
+        sndBufSeq = isn + 1;
+        sendUsed = 0;
+        recoveryPoint = isn;
+        highRxt = isn;
+    }
+
+    /** Sets RCV.NXT and the read point from the peer's SYN. */
+    void initialiseReceive(final int peerIsn)
+    {
+        irs = peerIsn;
+        rcvNxt = peerIsn + 1;
+        readSeq = rcvNxt;
+        rcvAdv = rcvNxt;
+        lastAckSent = rcvNxt;
+        quickAcks = config.quickAckSegments;
+    }
+
+    RetransmitLog retransmitLog()
+    {
+        if (retransmitLog == null)
+        {
+            retransmitLog = new RetransmitLog();
+        }
+        return retransmitLog;
+    }
+
+    /** Ends loss recovery of either kind. */
+    void endRecovery()
+    {
+        inRecovery = false;
+        inLoss = false;
+        if (retransmitLog != null)
+        {
+            retransmitLog.clear();
+        }
+    }
+
+    /** The TSval clock: milliseconds of stack time plus this connection's offset (RFC 7323 section 5.4). */
+    int tsNow()
+    {
+        return (int)(layer.time.nanos() / 1_000_000L) + tsOffset;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TcpSocket{" + state + ' ' + TcpLayer.format(localAddress) + ':' + localPort + " -> "
+            + TcpLayer.format(remoteAddress) + ':' + remotePort + '}';
+    }
+}

@@ -1,0 +1,100 @@
+package org.jbypass.netstack.tcp;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Consumer;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Header;
+
+/**
+ * IPv4 as TCP's scripted tests see it: a route to 198.18.0.0/15 with a fixed MTU, one local address, and a send
+ * that copies each segment out of its pool buffer (and frees the buffer, as a link would) for the test to examine.
+ */
+final class FakeIp implements Ipv4Output
+{
+    final PacketPool pool;
+    final int localAddress;
+    final Deque<Captured> sent = new ArrayDeque<>();
+    int mtu = 1500;
+    /** Sends to refuse with ENOBUFS before accepting again. */
+    int refuseSends;
+    /** When set, segments go here instead of the queue (two-layer tests). */
+    Consumer<Captured> sink;
+
+    FakeIp(final int localAddress, final int poolBuffers)
+    {
+        this.localAddress = localAddress;
+        this.pool = new PacketPool(poolBuffers, 2048);
+    }
+
+    static boolean routable(final int destination)
+    {
+        return (destination & 0xFFFE0000) == 0xC6120000;
+    }
+
+    @Override
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    @Override
+    public int sourceAddress(final int destination)
+    {
+        return routable(destination) ? localAddress : 0;
+    }
+
+    @Override
+    public int pathMtu(final int destination)
+    {
+        return routable(destination) ? mtu : 0;
+    }
+
+    @Override
+    public boolean isLocalAddress(final int address)
+    {
+        return address == localAddress;
+    }
+
+    @Override
+    public int send(final int buffer, final int l4Length, final int source, final int destination, final int protocol,
+        final int tos, final int ttl, final boolean dontFragment)
+    {
+        if (protocol != Ipv4Header.PROTOCOL_TCP)
+        {
+            pool.free(buffer);
+            throw new AssertionError("TCP sent protocol " + protocol);
+        }
+        if (refuseSends > 0)
+        {
+            refuseSends--;
+            pool.free(buffer);
+            return -Errno.ENOBUFS;
+        }
+        if (!routable(destination))
+        {
+            pool.free(buffer);
+            return -Errno.ENETUNREACH;
+        }
+        final byte[] bytes = new byte[l4Length];
+        pool.memory().get(pool.offset(buffer) + L4_OFFSET, bytes, 0, l4Length);
+        pool.free(buffer);
+        final Captured c = new Captured(bytes, source, destination, tos, ttl, dontFragment);
+        if (!c.checksumOk)
+        {
+            throw new AssertionError("the stack sent a segment with a bad checksum: " + c);
+        }
+        if (sink != null)
+        {
+            sink.accept(c);
+        }
+        else
+        {
+            sent.add(c);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,171 @@
+package org.jbypass.netstack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.util.StackTime;
+import org.jbypass.netstack.util.TimerQueue;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The steady state allocates nothing: two layers joined by a wire that hands pool buffers straight across (no copy,
+ * no queue nodes) move data both ways, and the thread's allocation counter must not move over hundreds of
+ * thousands of segments, ACKs, timers and reads and writes included.
+ */
+class TcpAllocationTest
+{
+    private static final int A = 0xC6120001;
+    private static final int B = 0xC6120002;
+
+    /** One side: its pool, and a fixed ring of (buffer, length) it has sent and the other side has not received. */
+    static final class Side implements Ipv4Output
+    {
+        final int address;
+        final PacketPool pool = new PacketPool(8192, 2048);
+        final StackTime time;
+        final TimerQueue timers = new TimerQueue();
+        final EventQueue events = new EventQueue();
+        final TcpLayer layer;
+        final int[] buffers = new int[8192];
+        final int[] lengths = new int[8192];
+        int head;
+        int count;
+        Side peer;
+
+        Side(final int address, final StackTime time, final long seed)
+        {
+            this.address = address;
+            this.time = time;
+            layer = new TcpLayer(this, timers, time, events, TcpConfig.defaults(), seed);
+        }
+
+        @Override
+        public PacketPool pool()
+        {
+            return pool;
+        }
+
+        @Override
+        public int sourceAddress(final int destination)
+        {
+            return address;
+        }
+
+        @Override
+        public int pathMtu(final int destination)
+        {
+            return 1500;
+        }
+
+        @Override
+        public boolean isLocalAddress(final int a)
+        {
+            return a == address;
+        }
+
+        @Override
+        public int send(final int buffer, final int l4Length, final int source, final int destination,
+            final int protocol, final int tos, final int ttl, final boolean dontFragment)
+        {
+            if (count == buffers.length)
+            {
+                pool.free(buffer);
+                return -Errno.ENOBUFS;
+            }
+            final int at = (head + count) % buffers.length;
+            buffers[at] = buffer;
+            lengths[at] = l4Length;
+            count++;
+            return 0;
+        }
+
+        /** Delivers everything this side sent to its peer. */
+        int deliver()
+        {
+            int n = 0;
+            while (count > 0)
+            {
+                final int buffer = buffers[head];
+                final int length = lengths[head];
+                head = (head + 1) % buffers.length;
+                count--;
+                peer.layer.receive(pool.memory(), pool.offset(buffer) + L4_OFFSET, length, address, peer.address, 0,
+                    64, 0);
+                pool.free(buffer);
+                n++;
+            }
+            return n;
+        }
+    }
+
+    @Test
+    void shouldAllocateNothingPerSegmentInSteadyState()
+    {
+        final StackTime time = new StackTime();
+        long now = 1_000_000_000L;
+        time.reset(now);
+        final Side a = new Side(A, time, 1);
+        final Side b = new Side(B, time, 2);
+        a.peer = b;
+        b.peer = a;
+        final TcpSocket listener = a.layer.open();
+        listener.bind(0, 5001);
+        listener.listen(4);
+        final TcpSocket client = b.layer.open();
+        assertEquals(-Errno.EINPROGRESS, client.connect(A, 5001));
+        b.deliver();
+        a.deliver();
+        b.deliver();
+        final TcpSocket server = listener.accept();
+        assertEquals(0, client.finishConnect());
+
+        final ByteBuffer out = ByteBuffer.allocateDirect(64 * 1024);
+        final ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024);
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().getId();
+        long segments = 0;
+        long allocatedInWindow = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            final long before = threads.getThreadAllocatedBytes(thread);
+            final long segmentsBefore = a.layer.counters().segmentsOut() + b.layer.counters().segmentsOut();
+            for (int i = 0; i < 3_000; i++)
+            {
+                now += 20_000;
+                time.advance(now);
+                out.clear();
+                server.write(out);
+                out.clear();
+                client.write(out);
+                int moved;
+                do
+                {
+                    moved = a.deliver() + b.deliver();
+                    in.clear();
+                    client.read(in);
+                    in.clear();
+                    server.read(in);
+                }
+                while (moved > 0);
+                a.timers.expire(now);
+                b.timers.expire(now);
+                a.events.dispatch();
+                b.events.dispatch();
+            }
+            allocatedInWindow = threads.getThreadAllocatedBytes(thread) - before;
+            segments = a.layer.counters().segmentsOut() + b.layer.counters().segmentsOut() - segmentsBefore;
+        }
+        System.out.println("segments in the last window: " + segments + ", bytes " + a.layer.counters().bytesOut());
+        assertTrue(segments > 100_000, "segments moved in the measured window: " + segments);
+        assertEquals(0, allocatedInWindow, "bytes allocated over " + segments + " segments");
+        assertEquals(0, a.pool.inUse() + b.pool.inUse() - a.count - b.count);
+    }
+}

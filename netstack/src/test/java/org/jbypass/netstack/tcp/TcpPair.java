@@ -1,0 +1,226 @@
+package org.jbypass.netstack.tcp;
+
+import java.nio.ByteBuffer;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.util.StackTime;
+import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Ipv4Header;
+
+/**
+ * Two TCP layers joined by a simulated segment-level wire with a fixed one-way delay, a bandwidth, a bounded queue
+ * (tail drop) and seeded impairments: loss, reordering (an extra delay), duplication and corruption (one byte
+ * flipped, which the checksum must catch). Time is simulated and jumps from event to event, so long transfers run
+ * in seconds of real time and repeat exactly from their seed.
+ */
+final class TcpPair
+{
+    static final int A = 0xC6120001;
+    static final int B = 0xC6120002;
+
+    final Side a;
+    final Side b;
+    final SplittableRandom random;
+    final PriorityQueue<InFlight> wire = new PriorityQueue<>();
+    long now = 1_000_000_000L;
+    long delayNanos = 100_000L;
+    /** Bytes per second the wire carries each way; 0 for unlimited. */
+    long bandwidth = 1_000_000_000L;
+    /** The most queueing delay the bottleneck holds before it drops (a tail-drop queue of that many seconds). */
+    long maxQueueNanos = 2_000_000L;
+    double loss;
+    double reorder;
+    double duplicate;
+    double corrupt;
+    long delivered;
+    long dropped;
+    long queueDrops;
+    long order;
+
+    TcpPair(final TcpConfig configA, final TcpConfig configB, final long seed)
+    {
+        random = new SplittableRandom(seed);
+        a = new Side(A, configA, seed * 31 + 1);
+        b = new Side(B, configB, seed * 31 + 2);
+        a.peer = b;
+        b.peer = a;
+    }
+
+    /** One endpoint: a layer with its own timers, time and pool. */
+    final class Side implements Ipv4Output
+    {
+        final int address;
+        final StackTime time = new StackTime();
+        final TimerQueue timers = new TimerQueue();
+        final EventQueue events = new EventQueue();
+        final PacketPool pool = new PacketPool(4096, 2048);
+        final TcpLayer layer;
+        Side peer;
+        long busyUntil;
+        final ByteBuffer scratch = ByteBuffer.allocate(2048);
+
+        Side(final int address, final TcpConfig config, final long seed)
+        {
+            this.address = address;
+            time.reset(now);
+            layer = new TcpLayer(this, timers, time, events, config, seed);
+        }
+
+        @Override
+        public PacketPool pool()
+        {
+            return pool;
+        }
+
+        @Override
+        public int sourceAddress(final int destination)
+        {
+            return destination == peer.address ? address : 0;
+        }
+
+        @Override
+        public int pathMtu(final int destination)
+        {
+            return destination == peer.address ? 1500 : 0;
+        }
+
+        @Override
+        public boolean isLocalAddress(final int address)
+        {
+            return address == this.address;
+        }
+
+        @Override
+        public int send(final int buffer, final int l4Length, final int source, final int destination,
+            final int protocol, final int tos, final int ttl, final boolean dontFragment)
+        {
+            if (protocol != Ipv4Header.PROTOCOL_TCP || destination != peer.address)
+            {
+                pool.free(buffer);
+                return -Errno.ENETUNREACH;
+            }
+            final byte[] bytes = new byte[l4Length];
+            pool.memory().get(pool.offset(buffer) + L4_OFFSET, bytes, 0, l4Length);
+            pool.free(buffer);
+            final long wireTime = bandwidth == 0 ? 0 : (l4Length + 58) * 1_000_000_000L / bandwidth;
+            if (busyUntil - now > maxQueueNanos)
+            {
+                dropped++;
+                queueDrops++;
+                return 0;
+            }
+            busyUntil = Math.max(busyUntil, now) + wireTime;
+            if (random.nextDouble() < loss)
+            {
+                dropped++;
+                return 0;
+            }
+            long at = busyUntil + delayNanos;
+            if (random.nextDouble() < reorder)
+            {
+                at += delayNanos + random.nextLong(4 * delayNanos);
+            }
+            if (random.nextDouble() < corrupt)
+            {
+                final int i = random.nextInt(bytes.length);
+                bytes[i] ^= (byte)(1 + random.nextInt(255));
+            }
+            enqueue(new InFlight(at, order++, this, peer, bytes, source, destination));
+            if (random.nextDouble() < duplicate)
+            {
+                enqueue(new InFlight(at + random.nextLong(delayNanos), order++, this, peer, bytes.clone(), source,
+                    destination));
+            }
+            return 0;
+        }
+
+        private void enqueue(final InFlight f)
+        {
+            wire.add(f);
+        }
+
+        void deliver(final InFlight f)
+        {
+            time.advance(now);
+            scratch.clear();
+            scratch.put(0, f.bytes);
+            layer.receive(scratch, 0, f.bytes.length, f.source, f.destination, 0, 64, 0);
+        }
+
+        void runTimers()
+        {
+            time.advance(now);
+            timers.expire(now);
+            events.dispatch();
+        }
+    }
+
+    static final class InFlight implements Comparable<InFlight>
+    {
+        final long at;
+        final long order;
+        final Side from;
+        final Side to;
+        final byte[] bytes;
+        final int source;
+        final int destination;
+
+        InFlight(final long at, final long order, final Side from, final Side to, final byte[] bytes, final int source,
+            final int destination)
+        {
+            this.at = at;
+            this.order = order;
+            this.from = from;
+            this.to = to;
+            this.bytes = bytes;
+            this.source = source;
+            this.destination = destination;
+        }
+
+        @Override
+        public int compareTo(final InFlight o)
+        {
+            final int c = Long.compare(at, o.at);
+            return c != 0 ? c : Long.compare(order, o.order);
+        }
+    }
+
+    /**
+     * Moves time to the next event (a delivery or a timer) no later than {@code limit}, and processes every event
+     * due then.
+     *
+     * @return false when nothing is left to happen before the limit
+     */
+    boolean step(final long limit)
+    {
+        long next = Math.min(a.timers.nextDeadline(), b.timers.nextDeadline());
+        if (!wire.isEmpty())
+        {
+            next = Math.min(next, wire.peek().at);
+        }
+        if (next > limit)
+        {
+            now = Math.max(now, limit);
+            a.time.advance(now);
+            b.time.advance(now);
+            return false;
+        }
+        now = Math.max(now, next);
+        while (!wire.isEmpty() && wire.peek().at <= now)
+        {
+            final InFlight f = wire.poll();
+            delivered++;
+            f.to.deliver(f);
+        }
+        a.runTimers();
+        b.runTimers();
+        a.events.dispatch();
+        b.events.dispatch();
+        return true;
+    }
+}

@@ -1,0 +1,180 @@
+package org.jbypass.netstack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/** The building blocks: sequence arithmetic, range sets, rings, SipHash, SYN cookies, tables, configuration. */
+class TcpPartsTest
+{
+    @Test
+    void shouldCompareSequenceNumbersAcrossTheWrap()
+    {
+        assertTrue(Seq.lt(0xFFFFFFF0, 0x10));
+        assertTrue(Seq.gt(0x10, 0xFFFFFFF0));
+        assertTrue(Seq.inRange(0, 0xFFFFFFFF, 1));
+        assertEquals(0x10, Seq.max(0xFFFFFFF0, 0x10));
+    }
+
+    @Test
+    void shouldMergeAndTrimRanges()
+    {
+        final RangeSet r = new RangeSet(3);
+        assertEquals(0, r.add(100, 200));
+        assertEquals(1, r.add(300, 400));
+        assertEquals(0, r.add(200, 250), "touching ranges merge");
+        assertEquals("[100-250, 300-400]", r.toString());
+        assertEquals(2, r.add(500, 600));
+        assertEquals(-1, r.add(700, 800), "full: a new range is refused");
+        assertEquals(0, r.add(50, 550), "one range swallowing three");
+        assertEquals("[50-600]", r.toString());
+        r.removeBelow(70);
+        assertEquals("[70-600]", r.toString());
+        assertTrue(r.covers(100, 600));
+        assertFalse(r.covers(60, 100));
+        final RangeSet wrap = new RangeSet(4);
+        wrap.add(0xFFFFFF00, 0x100);
+        wrap.add(0x200, 0x300);
+        assertEquals(0x300, wrap.totalBytes(), "ranges across the wrap of sequence space");
+        assertTrue(wrap.contains(0));
+        assertEquals(0, wrap.find(0xFFFFFFFF));
+    }
+
+    @Test
+    void shouldWrapTheRing()
+    {
+        final ByteRing ring = new ByteRing(new byte[8]);
+        ring.writeFrom(0, ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6}), 6);
+        final ByteBuffer out = ByteBuffer.allocate(4);
+        ring.readInto(out, 4);
+        ring.writeFrom(2, ByteBuffer.wrap(new byte[] {7, 8, 9, 10, 11, 12}), 6);
+        final ByteBuffer all = ByteBuffer.allocate(8);
+        ring.readInto(all, 8);
+        assertEquals("[5, 6, 7, 8, 9, 10, 11, 12]", java.util.Arrays.toString(all.array()));
+    }
+
+    @Test
+    void shouldMatchTheSipHashReferenceVector()
+    {
+        // SipHash-2-4 paper, appendix A: key 00..0f, message 00..0f -> 0x3f2acc7f57c29bdb.
+        final SipHash h = new SipHash(0x0706050403020100L, 0x0f0e0d0c0b0a0908L);
+        assertEquals(0x3f2acc7f57c29bdbL, h.hash(0x0706050403020100L, 0x0f0e0d0c0b0a0908L));
+    }
+
+    @Test
+    void shouldRoundTripSynCookiesAndRejectEverythingElse()
+    {
+        final SynCookies cookies = new SynCookies(new SipHash(1, 2), new SipHash(3, 4));
+        final long now = 7_777_000_000_000L;
+        final SplittableRandom random = new SplittableRandom(1);
+        int falseAccepts = 0;
+        for (int i = 0; i < 10_000; i++)
+        {
+            final int peerIsn = random.nextInt();
+            final int index = random.nextInt(4);
+            final int cookie = cookies.encode(1, 80, 2, 40000 + i % 1000, peerIsn, index, now);
+            assertEquals(index, cookies.decode(1, 80, 2, 40000 + i % 1000, cookie, peerIsn, now + 59_000_000_000L));
+            assertEquals(-1, cookies.decode(1, 80, 2, 40000 + i % 1000, cookie, peerIsn, now + 125_000_000_000L),
+                "expired");
+            if (cookies.decode(1, 80, 3, 40000, random.nextInt(), peerIsn, now) >= 0)
+            {
+                falseAccepts++;
+            }
+        }
+        assertTrue(falseAccepts <= 2, "random cookies accepted: " + falseAccepts);
+        final int ts = SynCookies.encodeTimestamp(123_456, 7, true);
+        assertTrue(ts - 123_456 <= 0, "never ahead of the clock");
+        assertEquals(7, SynCookies.windowScale(ts));
+        assertTrue(SynCookies.sack(ts));
+        assertEquals(-1, SynCookies.windowScale(SynCookies.encodeTimestamp(5000, -1, false)));
+        assertEquals(3, SynCookies.mssIndex(1460));
+        assertEquals(1, SynCookies.mssIndex(1400));
+        assertEquals(0, SynCookies.mssIndex(100));
+    }
+
+    @Test
+    void shouldFindInsertAndRemoveConnections()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final ConnectionTable table = new ConnectionTable(99);
+        final TcpSocket[] sockets = new TcpSocket[2000];
+        for (int i = 0; i < sockets.length; i++)
+        {
+            final TcpSocket s = b.layer.open();
+            s.localAddress = 1;
+            s.localPort = 80;
+            s.remoteAddress = 2 + i % 7;
+            s.remotePort = 1000 + i;
+            table.insert(s);
+            sockets[i] = s;
+        }
+        assertEquals(2000, table.size());
+        for (int i = 0; i < sockets.length; i += 2)
+        {
+            assertTrue(table.remove(sockets[i]));
+        }
+        for (int i = 0; i < sockets.length; i++)
+        {
+            final TcpSocket found = table.find(1, 80, 2 + i % 7, 1000 + i);
+            if (i % 2 == 0)
+            {
+                assertNull(found);
+            }
+            else
+            {
+                assertSame(sockets[i], found);
+            }
+        }
+        assertFalse(table.remove(sockets[0]));
+    }
+
+    @Test
+    void shouldValidateTheConfigurationNamingTheSetting()
+    {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> TcpConfig.builder().minRto(Duration.ZERO).build());
+        assertTrue(e.getMessage().contains("minRto"), e.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> TcpConfig.builder().delayedAckTimeout(Duration.ofMillis(600)).build()).getMessage()
+            .contains("delayedAckTimeout"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> TcpConfig.builder().ephemeralPorts(5000, 4000).build()).getMessage().contains("ephemeralPortHigh"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> TcpConfig.builder().receiveBufferSize(1 << 30).build()).getMessage().contains("receiveBufferSize"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> TcpConfig.builder().congestionControl(null).build()).getMessage().contains("congestionControl"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> TcpConfig.builder().initialRto(Duration.ofMillis(100)).build()).getMessage().contains("initialRto"));
+        final TcpConfig d = TcpConfig.defaults();
+        assertEquals(Duration.ofSeconds(30), d.msl());
+        assertEquals(Duration.ofMillis(200), d.minRto());
+        assertEquals(Duration.ofSeconds(1), d.initialRto());
+        assertEquals(CongestionAlgorithm.CUBIC, d.congestionControl());
+        assertEquals(32768, d.ephemeralPortLow());
+        assertEquals(60999, d.ephemeralPortHigh());
+        assertEquals(9, d.keepaliveCount());
+        assertTrue(d.synCookies() && d.timestamps() && d.sack() && d.windowScaling());
+        assertEquals(d.toString(), d.toBuilder().build().toString(), "toBuilder keeps every value");
+        assertEquals(9, d.offeredWindowScale(), "16 MiB needs a shift of 9 to fit 16 bits");
+    }
+
+    @Test
+    void shouldClampBufferSizesLikeSetsockopt()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final TcpSocket s = b.layer.open();
+        s.sendBufferSize(1);
+        assertEquals(TcpConfig.MIN_BUFFER_SIZE, s.sendBufferSize());
+        s.receiveBufferSize(Integer.MAX_VALUE);
+        assertEquals(TcpConfig.defaults().maxReceiveBufferSize(), s.receiveBufferSize());
+    }
+}

@@ -1,0 +1,165 @@
+package org.jbypass.netstack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jbypass.netstack.testing.ByteStream;
+import org.jbypass.netstack.util.Errno;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bulk transfers between two TCP layers over the simulated segment wire of {@link TcpPair}: clean, and impaired
+ * with loss, reordering, duplication and corruption; checked end to end with SHA-256.
+ */
+class TcpTransferTest
+{
+    @Test
+    void shouldTransferBothWaysOnACleanWire()
+    {
+        final Result r = run(TcpConfig.defaults(), 1, 8 << 20, 0, 0, 0, 0, 1);
+        assertEquals(0, r.retransmits, "no loss, no retransmission: " + r);
+    }
+
+    @Test
+    void shouldTransferUnderLossReorderingDuplicationAndCorruption()
+    {
+        run(TcpConfig.defaults(), 4, 4 << 20, 0.05, 0.05, 0.01, 0.01, 7);
+    }
+
+    @Test
+    void shouldTransferWithNewRenoAndWithoutSack()
+    {
+        final TcpConfig config = TcpConfig.builder().congestionControl(CongestionAlgorithm.NEWRENO).sack(false)
+            .build();
+        run(config, 2, 2 << 20, 0.03, 0.02, 0.01, 0.01, 11);
+    }
+
+    @Test
+    void shouldTransferWithoutTimestampsOrWindowScaling()
+    {
+        final TcpConfig config = TcpConfig.builder().timestamps(false).windowScaling(false).build();
+        run(config, 2, 2 << 20, 0.03, 0.02, 0.01, 0.01, 13);
+    }
+
+    @Test
+    void shouldTransferThroughSmallBuffers()
+    {
+        final TcpConfig config = TcpConfig.builder().sendBufferSize(8192).receiveBufferSize(6000).build();
+        run(config, 2, 1 << 20, 0.02, 0.02, 0.01, 0.01, 17);
+    }
+
+    static final class Result
+    {
+        long simNanos;
+        long retransmits;
+        long timeouts;
+        long bytes;
+
+        @Override
+        public String toString()
+        {
+            return "Result{sim=" + simNanos / 1_000_000 + "ms, retransmits=" + retransmits + ", timeouts=" + timeouts
+                + ", goodput=" + (simNanos == 0 ? 0 : bytes * 8_000L / simNanos) + "Mbit/s}";
+        }
+    }
+
+    static Result run(final TcpConfig config, final int connections, final long bytesEachWay, final double loss,
+        final double reorder, final double duplicate, final double corrupt, final long seed)
+    {
+        final TcpPair pair = new TcpPair(config, config, seed);
+        pair.loss = loss;
+        pair.reorder = reorder;
+        pair.duplicate = duplicate;
+        pair.corrupt = corrupt;
+        final TcpSocket listener = pair.a.layer.open();
+        assertEquals(0, listener.bind(0, 5001));
+        assertEquals(0, listener.listen(connections));
+        final List<TcpSocket> clients = new ArrayList<>();
+        for (int i = 0; i < connections; i++)
+        {
+            final TcpSocket c = pair.b.layer.open();
+            assertEquals(-Errno.EINPROGRESS, c.connect(TcpPair.A, 5001));
+            clients.add(c);
+        }
+        final List<ByteStream> streams = new ArrayList<>();
+        final long start = pair.now;
+        final long deadline = start + 600_000_000_000L;
+        int accepted = 0;
+        while (accepted < connections)
+        {
+            assertTrue(pair.step(deadline), "handshakes stalled");
+            TcpSocket child;
+            while ((child = listener.accept()) != null)
+            {
+                TcpSocket client = null;
+                for (final TcpSocket c : clients)
+                {
+                    if (c.localPort() == child.remotePort())
+                    {
+                        client = c;
+                    }
+                }
+                assertNotNull(client, "client for " + child);
+                streams.add(new ByteStream("a->b#" + accepted, child, client, bytesEachWay, seed * 1000 + 2 * accepted));
+                streams.add(new ByteStream("b->a#" + accepted, client, child, bytesEachWay,
+                    seed * 1000 + 2 * accepted + 1));
+                accepted++;
+            }
+        }
+        for (final TcpSocket c : clients)
+        {
+            assertEquals(0, c.finishConnect(), "connected");
+        }
+        boolean allDone = false;
+        while (!allDone)
+        {
+            allDone = true;
+            for (final ByteStream s : streams)
+            {
+                s.pump();
+                assertFalse(s.failed(), () -> "stream failed: " + s + " " + pair.a.layer.counters() + " "
+                    + pair.b.layer.counters());
+                allDone &= s.done();
+            }
+            if (!allDone && !pair.step(deadline))
+            {
+                throw new AssertionError("transfer stalled at " + (pair.now - start) / 1_000_000 + " ms: " + streams
+                    + "\nA " + pair.a.layer.counters() + "\nB " + pair.b.layer.counters());
+            }
+        }
+        final Result result = new Result();
+        result.simNanos = pair.now - start;
+        result.bytes = 2L * connections * bytesEachWay;
+        for (final ByteStream s : streams)
+        {
+            assertEquals(s.total, s.read(), s.name + " bytes");
+            assertArrayEquals(s.sentDigest(), s.receivedDigest(), s.name + " SHA-256");
+        }
+        result.retransmits = pair.a.layer.counters().retransmittedSegments()
+            + pair.b.layer.counters().retransmittedSegments();
+        result.timeouts = pair.a.layer.counters().retransmitTimeouts()
+            + pair.b.layer.counters().retransmitTimeouts();
+        // Close both ends; both sides must reach CLOSED (one through TIME_WAIT) and give everything back.
+        for (final ByteStream s : streams)
+        {
+            s.writer.close();
+        }
+        final long closeDeadline = pair.now + 600_000_000_000L;
+        while (pair.a.layer.connectionCount() + pair.b.layer.connectionCount() > 0 && pair.step(closeDeadline))
+        {
+            // Run the closing handshakes, retransmissions and TIME_WAIT to their end.
+        }
+        assertEquals(0, pair.a.layer.connectionCount(), "A connections left: " + pair.a.layer.counters());
+        assertEquals(0, pair.b.layer.connectionCount(), "B connections left: " + pair.b.layer.counters());
+        assertEquals(0, pair.a.pool.inUse(), "A pool buffers leaked");
+        assertEquals(0, pair.b.pool.inUse(), "B pool buffers leaked");
+        System.out.println(result + "\nA " + pair.a.layer.counters() + "\nB " + pair.b.layer.counters());
+        return result;
+    }
+}
