@@ -4,10 +4,7 @@ import java.io.IOException;
 
 import org.jbypass.provider.engine.StackEngine;
 
-/**
- * Makes the stack-backed backings of TCP channels. INTERIM: the stack's TCP is not on main yet; until it is merged,
- * a TCP socket routed to the stack fails with an IOException saying so.
- */
+/** Makes the stack-backed backings of TCP channels. */
 final class StackSocketFactory
 {
     /** A connection accepted by a stack listener, waiting for its channel. */
@@ -23,11 +20,11 @@ final class StackSocketFactory
     static ListenerBackend listener(final BypassServerSocketChannel owner, final StackEngine engine)
         throws IOException
     {
-        throw new IOException("jbypass: TCP on the stack is not in this build yet");
+        return new StackListenerBackend(owner, engine);
     }
 
     static SocketBackend connectable(final BypassSocketChannel owner, final StackEngine engine) throws IOException
     {
-        throw new IOException("jbypass: TCP on the stack is not in this build yet");
+        return new StackSocketBackend(owner, engine);
     }
 }
