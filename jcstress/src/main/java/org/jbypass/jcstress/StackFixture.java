@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.Properties;
 
 import org.jbypass.netstack.core.Stack;
@@ -73,6 +76,52 @@ final class StackFixture
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A listening stack channel on the stack's address, on a port of its own. */
+    static ServerSocketChannel listener()
+    {
+        try
+        {
+            final ServerSocketChannel server = PROVIDER.openServerSocketChannel();
+            server.bind(new InetSocketAddress(address(), 0));
+            return server;
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A TCP connection inside the stack (to its own address), both ends blocking: [client, server]. Both have
+     * SO_LINGER 0, so that closing them resets the connection and leaves no TIME_WAIT behind: millions of
+     * iterations would otherwise run out of ports.
+     */
+    static SocketChannel[] connectedPair()
+    {
+        synchronized (StackFixture.class)
+        {
+            try
+            {
+                if (pairListener == null)
+                {
+                    pairListener = listener();
+                }
+                final SocketChannel client = PROVIDER.openSocketChannel();
+                client.setOption(StandardSocketOptions.SO_LINGER, 0);
+                client.connect(pairListener.getLocalAddress());
+                final SocketChannel server = pairListener.accept();
+                server.setOption(StandardSocketOptions.SO_LINGER, 0);
+                return new SocketChannel[] {client, server};
+            }
+            catch (final IOException e)
+            {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static ServerSocketChannel pairListener;
 
     /** Closes without a checked exception (actors may not throw one). */
     static void close(final java.io.Closeable c)

@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.Arrays;
 
 /**
@@ -62,10 +64,11 @@ public final class UdpPingPong
 
     private static void ping(final InetSocketAddress server, final int count) throws IOException
     {
-        try (DatagramChannel channel = DatagramChannel.open())
+        try (DatagramChannel channel = DatagramChannel.open(); Selector selector = Selector.open())
         {
             channel.connect(server);
-            channel.socket().setSoTimeout(2000);
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_READ);
             final ByteBuffer out = ByteBuffer.allocate(64);
             final ByteBuffer in = ByteBuffer.allocate(64);
             final long[] rtts = new long[count];
@@ -76,7 +79,16 @@ public final class UdpPingPong
                 final long start = System.nanoTime();
                 channel.write(out);
                 in.clear();
-                channel.read(in);
+                // A datagram may be lost: wait two seconds at most for the answer.
+                while (channel.read(in) == 0)
+                {
+                    if (selector.select(2000) == 0)
+                    {
+                        System.out.println("ping " + i + ": no answer within 2 s");
+                        System.exit(1);
+                    }
+                    selector.selectedKeys().clear();
+                }
                 rtts[i] = System.nanoTime() - start;
                 in.flip();
                 if (in.remaining() != 12 || in.getInt() != i)

@@ -575,7 +575,9 @@ public abstract class ChannelSemanticsSuite
     void shouldServeManyVirtualThreadsBlockedInRead() throws Throwable
     {
         assumeTrue(VirtualThreads.available(), "virtual threads need Java 21 or later");
-        final int n = 32;
+        // More readers than carriers, and the writers are virtual threads too: were a blocked read to pin its
+        // carrier, the writers could not run and the test would time out.
+        final int n = 4 * Runtime.getRuntime().availableProcessors() + 8;
         final List<SocketChannel[]> pairs = new ArrayList<>();
         final List<Blocking.Call<String>> readers = new ArrayList<>();
         for (int i = 0; i < n; i++)
@@ -584,12 +586,20 @@ public abstract class ChannelSemanticsSuite
             pairs.add(pair);
             readers.add(Blocking.startVirtual(() -> string(readFully(pair[1], 4))));
         }
+        for (final Blocking.Call<String> reader : readers)
+        {
+            reader.awaitBlocked();
+        }
+        final List<Blocking.Call<Integer>> writers = new ArrayList<>();
         for (int i = 0; i < n; i++)
         {
-            pairs.get(i)[0].write(bytes(String.format("%04d", i)));
+            final SocketChannel client = pairs.get(i)[0];
+            final String text = String.format("%04d", i);
+            writers.add(Blocking.startVirtual(() -> client.write(bytes(text))));
         }
         for (int i = 0; i < n; i++)
         {
+            assertEquals(4, (int)writers.get(i).join());
             assertEquals(String.format("%04d", i), readers.get(i).join());
         }
     }
