@@ -83,15 +83,19 @@ public final class PlatformProvider
 
         private static SelectorProvider allocate() throws ReflectiveOperationException
         {
-            final Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            // Reflectively, so that the build has no compile-time use of sun.misc (jdk.unsupported exports and
+            // opens it, so no access check fails).
+            final Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+            final Field field = unsafeClass.getDeclaredField("theUnsafe");
             field.setAccessible(true);
-            final sun.misc.Unsafe unsafe = (sun.misc.Unsafe)field.get(null);
+            final Object unsafe = field.get(null);
             final Class<?> type = Class.forName(EPOLL_PROVIDER, true, null);
             if (!SelectorProvider.class.isAssignableFrom(type))
             {
                 throw new IllegalStateException(EPOLL_PROVIDER + " is not a SelectorProvider");
             }
-            return (SelectorProvider)unsafe.allocateInstance(type);
+            final Method allocate = unsafeClass.getMethod("allocateInstance", Class.class);
+            return (SelectorProvider)allocate.invoke(unsafe, type);
         }
     }
 }
