@@ -282,8 +282,11 @@ public final class HybridSelector extends AbstractSelector
                         inner.select(collectInner, remaining);
                     }
                 }
-                else
+                else if (!inner.keys().isEmpty())
                 {
+                    // Only JDK channels need the inner selector when not waiting: with stack channels alone, a
+                    // selection costs no system call. (A wakeup left pending in it only makes a later wait return
+                    // early, which the loop below absorbs.)
                     inner.selectNow(collectInner);
                 }
                 processDeregisterQueue();
