@@ -449,19 +449,6 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
         b.adaptorSend(packet);
     }
 
-    /** Whether the channel is bound. */
-    public boolean isBound()
-    {
-        try
-        {
-            return isOpen() && getLocalAddress() != null;
-        }
-        catch (final IOException e)
-        {
-            return false;
-        }
-    }
-
     @Override
     public String toString()
     {

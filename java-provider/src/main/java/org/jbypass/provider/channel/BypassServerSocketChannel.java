@@ -323,18 +323,6 @@ public final class BypassServerSocketChannel extends ServerSocketChannel impleme
         return bound().adaptorAccept(timeoutMillis);
     }
 
-    public boolean isBound()
-    {
-        try
-        {
-            return isOpen() && getLocalAddress() != null;
-        }
-        catch (final IOException e)
-        {
-            return false;
-        }
-    }
-
     @Override
     public String toString()
     {

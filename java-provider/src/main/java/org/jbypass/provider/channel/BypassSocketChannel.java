@@ -492,19 +492,6 @@ public final class BypassSocketChannel extends SocketChannel implements HybridCh
         return b != null && b.isOutputShutdown();
     }
 
-    /** Whether bind (or a connect) has given the channel a local address. */
-    public boolean isBound()
-    {
-        try
-        {
-            return isOpen() && getLocalAddress() != null;
-        }
-        catch (final IOException e)
-        {
-            return false;
-        }
-    }
-
     @Override
     public String toString()
     {

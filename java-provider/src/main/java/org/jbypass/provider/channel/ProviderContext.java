@@ -173,12 +173,6 @@ public final class ProviderContext
         }
     }
 
-    /** The stack if it is running, else null; never starts it. */
-    public StackEngine engineIfStarted()
-    {
-        return engine;
-    }
-
     /** Stops the stack, if it was started. */
     public void shutdown()
     {

@@ -22,8 +22,6 @@ final class Poller implements Runnable
     private final Thread thread;
     private final IdleGate gate = new IdleGate();
     private volatile boolean running = true;
-    private long polls;
-    private long idlePolls;
 
     Poller(final StackEngine engine, final NetInterface nif, final int queue, final IdleStrategy idle)
     {
@@ -64,7 +62,6 @@ final class Poller implements Runnable
                     worked = stack.pollQueue(nif, queue, now) > 0;
                     deadline = stack.nextDeadline();
                 }
-                polls++;
                 if (worked)
                 {
                     gate.running();
@@ -89,7 +86,6 @@ final class Poller implements Runnable
             }
             else
             {
-                idlePolls++;
                 idle.idle(deadline, now);
                 gate.running();
             }
@@ -122,18 +118,6 @@ final class Poller implements Runnable
     Thread thread()
     {
         return thread;
-    }
-
-    /** Polls made, for diagnostics (read racily). */
-    long polls()
-    {
-        return polls;
-    }
-
-    /** Polls that found nothing to do. */
-    long idlePolls()
-    {
-        return idlePolls;
     }
 
     @Override

@@ -201,12 +201,6 @@ public final class StackEngine implements AutoCloseable
         }
     }
 
-    /** Whether the current thread holds the stack lock. */
-    public boolean isHeldByCurrentThread()
-    {
-        return lock.isHeldByCurrentThread();
-    }
-
     private void afterOperation()
     {
         if (closed)
