@@ -157,7 +157,14 @@ public final class ProviderContext
                 }
                 try
                 {
-                    engine = StackEngine.start(r.config(), links);
+                    final StackEngine started = StackEngine.start(r.config(), links);
+                    if (r.config().interfaces().stream().anyMatch(i -> i.pcap() != null))
+                    {
+                        // Captures are written a buffer at a time: close the stack at exit so that the end of the
+                        // capture reaches the file. (Without captures, the process's exit releases everything.)
+                        Runtime.getRuntime().addShutdownHook(new Thread(started::close, "jbypass-shutdown"));
+                    }
+                    engine = started;
                 }
                 catch (final IOException | RuntimeException failure)
                 {
