@@ -231,6 +231,10 @@ public final class StackEngine implements AutoCloseable
         failure = e;
         LOG.log(System.Logger.Level.ERROR, "jbypass poller " + poller + " failed; the stack is closed", e);
         closed = true;
+        for (final Poller other : pollers)
+        {
+            other.stop();
+        }
     }
 
     public boolean isClosed()
