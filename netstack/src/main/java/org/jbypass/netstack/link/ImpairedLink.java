@@ -42,7 +42,7 @@ import org.jbypass.netstack.wire.Ipv4Header;
  *
  * <p>Driven by one thread at a time, like any link; nothing is allocated per frame.
  */
-public final class ImpairedLink implements Link
+public final class ImpairedLink extends LinkDecorator
 {
     /** Where impairments apply. */
     public enum Direction
@@ -53,7 +53,6 @@ public final class ImpairedLink implements Link
     private static final int RX_CHECKSUM_FLAGS = PacketBurst.RX_L3_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_OK;
     private static final int TX_CHECKSUM_FLAGS = PacketBurst.TX_L3_CHECKSUM | PacketBurst.TX_L4_CHECKSUM;
 
-    private final Link inner;
     private final PacketPool pool;
     private final ByteBuffer memory;
     private final double loss;
@@ -85,7 +84,7 @@ public final class ImpairedLink implements Link
      */
     public ImpairedLink(final Link inner, final Config config)
     {
-        this.inner = inner;
+        super(inner);
         this.pool = inner.pool();
         this.memory = pool.memory();
         this.loss = config.loss;
@@ -119,11 +118,6 @@ public final class ImpairedLink implements Link
         return new Config();
     }
 
-    /** The link this one decorates. */
-    public Link inner()
-    {
-        return inner;
-    }
 
     /** What was done to received frames. */
     public Counters rxImpairments()
@@ -153,40 +147,15 @@ public final class ImpairedLink implements Link
     }
 
     @Override
-    public String name()
+    protected String kind()
     {
-        return "impaired:" + inner.name();
+        return "impaired";
     }
 
-    @Override
-    public long macAddress()
-    {
-        return inner.macAddress();
-    }
 
-    @Override
-    public int mtu()
-    {
-        return inner.mtu();
-    }
 
-    @Override
-    public int rxQueueCount()
-    {
-        return inner.rxQueueCount();
-    }
 
-    @Override
-    public int txQueueCount()
-    {
-        return inner.txQueueCount();
-    }
 
-    @Override
-    public int capabilities()
-    {
-        return inner.capabilities();
-    }
 
     @Override
     public PacketPool pool()
@@ -481,18 +450,8 @@ public final class ImpairedLink implements Link
         inner.awaitReceive(timeoutNanos);
     }
 
-    @Override
-    public void wakeup()
-    {
-        inner.wakeup();
-    }
 
     /** The inner link's counters: what really crossed the wire. See {@link #rxImpairments()} for the rest. */
-    @Override
-    public LinkCounters counters()
-    {
-        return inner.counters();
-    }
 
     /** Returns every frame this link holds to the pool, then closes the inner link. */
     @Override

@@ -28,12 +28,11 @@ import org.jbypass.netstack.util.StackTime;
  * a blocking write: put capture files on a fast file system. Recording allocates nothing per frame. A write error
  * never reaches the data path: recording stops, and {@link #close()} reports it.
  */
-public final class PcapLink implements Link
+public final class PcapLink extends LinkDecorator
 {
     /** The most records staged for one piece of a transmitted burst. */
     private static final int MAX_PIECE = 256;
 
-    private final Link inner;
     private final PacketPool pool;
     private final ByteBuffer memory;
     private final StackTime time;
@@ -46,7 +45,7 @@ public final class PcapLink implements Link
     private PcapLink(final Link inner, final Path file, final StackTime time, final Options options)
         throws IOException
     {
-        this.inner = inner;
+        super(inner);
         this.pool = inner.pool();
         this.memory = pool.memory();
         this.time = time;
@@ -82,11 +81,6 @@ public final class PcapLink implements Link
         return new Options();
     }
 
-    /** The link this one decorates. */
-    public Link inner()
-    {
-        return inner;
-    }
 
     /** The capture file. */
     public Path file()
@@ -107,40 +101,15 @@ public final class PcapLink implements Link
     }
 
     @Override
-    public String name()
+    protected String kind()
     {
-        return "pcap:" + inner.name();
+        return "pcap";
     }
 
-    @Override
-    public long macAddress()
-    {
-        return inner.macAddress();
-    }
 
-    @Override
-    public int mtu()
-    {
-        return inner.mtu();
-    }
 
-    @Override
-    public int rxQueueCount()
-    {
-        return inner.rxQueueCount();
-    }
 
-    @Override
-    public int txQueueCount()
-    {
-        return inner.txQueueCount();
-    }
 
-    @Override
-    public int capabilities()
-    {
-        return inner.capabilities();
-    }
 
     @Override
     public PacketPool pool()
@@ -235,23 +204,8 @@ public final class PcapLink implements Link
         return piece;
     }
 
-    @Override
-    public void awaitReceive(final long timeoutNanos)
-    {
-        inner.awaitReceive(timeoutNanos);
-    }
 
-    @Override
-    public void wakeup()
-    {
-        inner.wakeup();
-    }
 
-    @Override
-    public LinkCounters counters()
-    {
-        return inner.counters();
-    }
 
     /** Writes the staged records to the file now. */
     public void flush()
