@@ -1,0 +1,53 @@
+package org.jbypass.provider.channel;
+
+import java.io.IOException;
+import java.net.SocketOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Options set on a channel before it has a backing: kept in the order they were set, read back as set, and replayed
+ * onto the backing when bind or connect chooses it. Frameworks set options before binding or connecting (Netty
+ * sets TCP_NODELAY when it creates a channel, HttpClient before it connects, Jetty sets SO_REUSEADDR before it
+ * binds), so this is the common case, not a corner.
+ *
+ * <p>An option the stack does not implement (TCP_QUICKACK, SO_REUSEPORT, ...) is dropped when the channel goes to
+ * the stack; docs/PROVIDER.md lists them.
+ */
+final class PendingOptions
+{
+    private final Map<SocketOption<?>, Object> options = new LinkedHashMap<>();
+
+    synchronized void put(final SocketOption<?> name, final Object value)
+    {
+        options.remove(name);
+        options.put(name, value);
+    }
+
+    /** The value set, or the platform's default for a new socket of the kind. */
+    @SuppressWarnings("unchecked")
+    synchronized <T> T get(final SocketOption<T> name, final Map<SocketOption<?>, Object> defaults)
+    {
+        if (options.containsKey(name))
+        {
+            return (T)options.get(name);
+        }
+        return (T)defaults.get(name);
+    }
+
+    /** Sets every pending option on the backing that supports it, in order. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    synchronized void replay(final OptionTarget backing) throws IOException
+    {
+        final Set<SocketOption<?>> supported = backing.supportedOptions();
+        for (final Map.Entry<SocketOption<?>, Object> e : options.entrySet())
+        {
+            if (supported.contains(e.getKey()))
+            {
+                backing.setOption((SocketOption)e.getKey(), e.getValue());
+            }
+        }
+        options.clear();
+    }
+}

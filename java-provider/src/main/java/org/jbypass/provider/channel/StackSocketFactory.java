@@ -1,0 +1,30 @@
+package org.jbypass.provider.channel;
+
+import java.io.IOException;
+
+import org.jbypass.provider.engine.StackEngine;
+
+/** Makes the stack-backed backings of TCP channels. */
+final class StackSocketFactory
+{
+    /** A connection accepted by a stack listener, waiting for its channel. */
+    interface Accepted
+    {
+        SocketBackend backend(BypassSocketChannel owner);
+    }
+
+    private StackSocketFactory()
+    {
+    }
+
+    static ListenerBackend listener(final BypassServerSocketChannel owner, final StackEngine engine)
+        throws IOException
+    {
+        return new StackListenerBackend(owner, engine);
+    }
+
+    static SocketBackend connectable(final BypassSocketChannel owner, final StackEngine engine) throws IOException
+    {
+        return new StackSocketBackend(owner, engine);
+    }
+}

@@ -1,0 +1,78 @@
+package org.jbypass.provider.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The whole configuration, validated: interfaces, routes, where wildcard binds go, pollers and the stack's pool.
+ * Built by {@link ConfigParser}; see docs/PROVIDER.md for every key, its default and its range.
+ *
+ * @param source     the file it was read from, or null when built in code (tests)
+ * @param interfaces the stack's interfaces, at least one, ordered by name
+ * @param routes     remote networks reached through the stack
+ * @param wildcard   where binds to the wildcard address go
+ * @param poller     how pollers idle
+ * @param stack      the stack's pool and randomness
+ */
+public record BypassConfig(Path source, List<InterfaceConfig> interfaces, List<RouteConfig> routes,
+    WildcardBinding wildcard, PollerConfig poller, StackSettings stack)
+{
+    /** The system property naming the configuration file. */
+    public static final String FILE_PROPERTY = "jbypass.config";
+
+    public static final String BIND_WILDCARD = "bind.wildcard";
+
+    public BypassConfig
+    {
+        interfaces = List.copyOf(interfaces);
+        routes = List.copyOf(routes);
+    }
+
+    /**
+     * Reads and validates a configuration file.
+     *
+     * @throws ConfigurationException naming the file, and the key when one is at fault
+     */
+    public static BypassConfig load(final Path file) throws ConfigurationException
+    {
+        final Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file))
+        {
+            properties.load(in);
+        }
+        catch (final NoSuchFileException e)
+        {
+            throw new ConfigurationException(file, null, "file not found", e);
+        }
+        catch (final IOException | IllegalArgumentException e)
+        {
+            // Properties.load throws IllegalArgumentException for a malformed \\uXXXX escape.
+            throw new ConfigurationException(file, null, "cannot read: " + e.getMessage(), e);
+        }
+        return ConfigParser.parse(file, properties);
+    }
+
+    /** The interface with that name, or null. */
+    public InterfaceConfig interfaceNamed(final String name)
+    {
+        for (final InterfaceConfig config : interfaces)
+        {
+            if (config.name().equals(name))
+            {
+                return config;
+            }
+        }
+        return null;
+    }
+
+    /** The idle strategy of an interface's pollers. */
+    public IdleStrategyKind idleOf(final InterfaceConfig config)
+    {
+        return config.idle() != null ? config.idle() : poller.idle();
+    }
+}

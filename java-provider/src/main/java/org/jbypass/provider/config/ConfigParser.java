@@ -1,0 +1,570 @@
+package org.jbypass.provider.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * Turns the properties of a configuration file into a validated {@link BypassConfig}. Every problem is reported as
+ * a {@link ConfigurationException} naming the file and the key; unknown keys are errors too, because a misspelt key
+ * would otherwise be a setting the user believes in and the stack ignores.
+ */
+public final class ConfigParser
+{
+    private static final Pattern INTERFACE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+    private static final Pattern ROUTE = Pattern.compile(
+        "(\\S+)\\s+via\\s+(\\S+)(?:\\s+gateway\\s+(\\S+))?", Pattern.CASE_INSENSITIVE);
+    private static final Set<String> INTERFACE_KEYS = Set.of(InterfaceConfig.DRIVER, InterfaceConfig.HOST_IF,
+        InterfaceConfig.ADDRESS, InterfaceConfig.GATEWAY, InterfaceConfig.MAC, InterfaceConfig.MTU,
+        InterfaceConfig.IMPAIR_LOSS, InterfaceConfig.IMPAIR_REORDER, InterfaceConfig.IMPAIR_DUPLICATE,
+        InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE);
+    private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD, PollerConfig.IDLE,
+        PollerConfig.SPINS, PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, StackSettings.BUFFERS,
+        StackSettings.BUFFER_SIZE, StackSettings.SEED);
+
+    /** Ethernet II header in front of the IP datagram. */
+    private static final int ETHERNET_HEADER = 14;
+    public static final int MIN_MTU = 576;
+    public static final int MAX_MTU = 9_000;
+
+    private final Path file;
+    private final Properties properties;
+
+    private ConfigParser(final Path file, final Properties properties)
+    {
+        this.file = file;
+        this.properties = properties;
+    }
+
+    /**
+     * Validates a configuration.
+     *
+     * @param file       where the properties came from (named in errors; relative paths in values are resolved
+     *                   against its directory), or null
+     * @param properties the keys and values
+     */
+    public static BypassConfig parse(final Path file, final Properties properties) throws ConfigurationException
+    {
+        return new ConfigParser(file, properties).parse();
+    }
+
+    private BypassConfig parse() throws ConfigurationException
+    {
+        final Map<String, Map<String, String>> interfaceKeys = new TreeMap<>();
+        final Map<String, String> routeKeys = new TreeMap<>();
+        for (final String key : new TreeSet<>(properties.stringPropertyNames()))
+        {
+            final String value = properties.getProperty(key).trim();
+            if (key.startsWith(InterfaceConfig.PREFIX))
+            {
+                final String rest = key.substring(InterfaceConfig.PREFIX.length());
+                final int dot = rest.indexOf('.');
+                if (dot <= 0)
+                {
+                    throw error(key, "expected interface.NAME.SETTING");
+                }
+                final String name = rest.substring(0, dot);
+                final String suffix = rest.substring(dot + 1);
+                if (!INTERFACE_NAME.matcher(name).matches())
+                {
+                    throw error(key, "interface name '" + name + "' must be 1 to 32 letters, digits, '-' or '_'");
+                }
+                if (!INTERFACE_KEYS.contains(suffix) && !DriverKind.isDriverKey(suffix))
+                {
+                    throw error(key, "unknown interface setting '" + suffix + "' (expected one of "
+                        + String.join(", ", new TreeSet<>(INTERFACE_KEYS)) + ", or a key of the driver)");
+                }
+                interfaceKeys.computeIfAbsent(name, n -> new HashMap<>()).put(suffix, value);
+            }
+            else if (key.startsWith(RouteConfig.PREFIX))
+            {
+                if (key.length() == RouteConfig.PREFIX.length())
+                {
+                    throw error(key, "expected route.N");
+                }
+                routeKeys.put(key, value);
+            }
+            else if (!GLOBAL_KEYS.contains(key))
+            {
+                throw error(key, "unknown key");
+            }
+        }
+
+        final StackSettings stack = parseStack();
+        final List<InterfaceConfig> interfaces = new ArrayList<>();
+        for (final Map.Entry<String, Map<String, String>> e : interfaceKeys.entrySet())
+        {
+            interfaces.add(parseInterface(e.getKey(), e.getValue(), stack));
+        }
+        if (interfaces.isEmpty())
+        {
+            throw error(null, "no interface is configured: give at least interface.NAME.driver, "
+                + "interface.NAME.host-if and interface.NAME.address");
+        }
+        checkDistinctAddresses(interfaces);
+
+        final List<RouteConfig> routes = new ArrayList<>();
+        for (final Map.Entry<String, String> e : routeKeys.entrySet())
+        {
+            routes.add(parseRoute(e.getKey(), e.getValue(), interfaces));
+        }
+
+        final WildcardBinding wildcard = parseWildcard();
+        final PollerConfig poller = parsePoller();
+        return new BypassConfig(file, interfaces, routes, wildcard, poller, stack);
+    }
+
+    private StackSettings parseStack() throws ConfigurationException
+    {
+        final int buffers = intValue(StackSettings.BUFFERS, StackSettings.DEFAULT_BUFFERS,
+            StackSettings.MIN_BUFFERS, StackSettings.MAX_BUFFERS);
+        final int bufferSize = intValue(StackSettings.BUFFER_SIZE, StackSettings.DEFAULT_BUFFER_SIZE,
+            StackSettings.MIN_BUFFER_SIZE, StackSettings.MAX_BUFFER_SIZE);
+        if ((bufferSize & 63) != 0)
+        {
+            throw error(StackSettings.BUFFER_SIZE, "must be a multiple of 64: " + bufferSize);
+        }
+        final String seedText = get(StackSettings.SEED);
+        final Long seed = seedText == null ? null : longValue(StackSettings.SEED, seedText);
+        return new StackSettings(buffers, bufferSize, seed);
+    }
+
+    private InterfaceConfig parseInterface(final String name, final Map<String, String> keys,
+        final StackSettings stack) throws ConfigurationException
+    {
+        final String prefix = InterfaceConfig.PREFIX + name + '.';
+        final String driverKey = prefix + InterfaceConfig.DRIVER;
+        final String driverName = keys.get(InterfaceConfig.DRIVER);
+        if (driverName == null || driverName.isEmpty())
+        {
+            throw error(driverKey, "required (one of " + DriverKind.names() + ")");
+        }
+        final DriverKind driver = DriverKind.byName(driverName);
+        if (driver == null)
+        {
+            throw error(driverKey, "unknown driver '" + driverName + "' (expected one of " + DriverKind.names() + ")");
+        }
+
+        final String hostIf = keys.get(InterfaceConfig.HOST_IF);
+        if (hostIf == null || hostIf.isEmpty())
+        {
+            throw error(prefix + InterfaceConfig.HOST_IF, "required: the Linux netdev the " + driver.configName()
+                + " driver uses" + (driver == DriverKind.MEMORY ? " (for memory: the wire's name)" : ""));
+        }
+        if (driver != DriverKind.MEMORY && (hostIf.length() > 15 || hostIf.contains("/") || hostIf.contains(" ")))
+        {
+            // IFNAMSIZ is 16 with the terminating NUL (linux/if.h).
+            throw error(prefix + InterfaceConfig.HOST_IF, "'" + hostIf + "' is not a Linux interface name");
+        }
+
+        final String addressKey = prefix + InterfaceConfig.ADDRESS;
+        final String addressText = keys.get(InterfaceConfig.ADDRESS);
+        if (addressText == null || addressText.isEmpty())
+        {
+            throw error(addressKey, "required: the stack's IPv4 address and prefix, e.g. 198.18.0.2/24");
+        }
+        final int slash = addressText.indexOf('/');
+        if (slash < 0)
+        {
+            throw error(addressKey, "'" + addressText + "' has no prefix length (expected e.g. 198.18.0.2/24)");
+        }
+        final int address = ipv4(addressKey, addressText.substring(0, slash));
+        final int prefixLength = prefixLength(addressKey, addressText.substring(slash + 1), 1);
+        checkHostAddress(addressKey, address);
+
+        int gateway = 0;
+        final String gatewayText = keys.get(InterfaceConfig.GATEWAY);
+        if (gatewayText != null)
+        {
+            final String gatewayKey = prefix + InterfaceConfig.GATEWAY;
+            gateway = ipv4(gatewayKey, gatewayText);
+            checkGateway(gatewayKey, gateway, address, prefixLength);
+        }
+
+        long mac = InterfaceConfig.DEFAULT_MAC;
+        final String macText = keys.get(InterfaceConfig.MAC);
+        if (macText != null)
+        {
+            final String macKey = prefix + InterfaceConfig.MAC;
+            try
+            {
+                mac = MacAddress.parse(macText);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw error(macKey, "malformed MAC address '" + macText + "' (expected e.g. 02:00:00:00:00:01)");
+            }
+            if (MacAddress.isMulticast(mac) || mac == MacAddress.ZERO)
+            {
+                throw error(macKey, macText + " is not a unicast MAC address");
+            }
+        }
+
+        int mtu = 0;
+        if (keys.containsKey(InterfaceConfig.MTU))
+        {
+            final String mtuKey = prefix + InterfaceConfig.MTU;
+            mtu = intIn(mtuKey, keys.get(InterfaceConfig.MTU), MIN_MTU, MAX_MTU);
+            if (mtu + ETHERNET_HEADER > stack.bufferSize())
+            {
+                throw error(mtuKey, "an MTU of " + mtu + " needs " + StackSettings.BUFFER_SIZE + " of at least "
+                    + roundUp64(mtu + ETHERNET_HEADER) + " (it is " + stack.bufferSize() + ")");
+            }
+        }
+
+        final Map<String, Object> options = new HashMap<>();
+        for (final Map.Entry<String, String> e : keys.entrySet())
+        {
+            if (!INTERFACE_KEYS.contains(e.getKey()))
+            {
+                options.put(e.getKey(), driverOption(prefix + e.getKey(), driver, e.getKey(), e.getValue()));
+            }
+        }
+
+        final ImpairmentConfig impairment = new ImpairmentConfig(
+            probability(prefix, keys, InterfaceConfig.IMPAIR_LOSS),
+            probability(prefix, keys, InterfaceConfig.IMPAIR_REORDER),
+            probability(prefix, keys, InterfaceConfig.IMPAIR_DUPLICATE),
+            probability(prefix, keys, InterfaceConfig.IMPAIR_CORRUPT),
+            keys.containsKey(InterfaceConfig.IMPAIR_SEED)
+                ? longValue(prefix + InterfaceConfig.IMPAIR_SEED, keys.get(InterfaceConfig.IMPAIR_SEED))
+                : ImpairmentConfig.DEFAULT_SEED);
+
+        Path pcap = null;
+        final String pcapText = keys.get(InterfaceConfig.PCAP);
+        if (pcapText != null)
+        {
+            pcap = pcapPath(prefix + InterfaceConfig.PCAP, pcapText);
+        }
+
+        IdleStrategyKind idle = null;
+        if (keys.containsKey(InterfaceConfig.IDLE))
+        {
+            idle = idleStrategy(prefix + InterfaceConfig.IDLE, keys.get(InterfaceConfig.IDLE));
+        }
+
+        return new InterfaceConfig(name, driver, hostIf, address, prefixLength, gateway, mac, mtu, options,
+            impairment, pcap, idle);
+    }
+
+    private Object driverOption(final String key, final DriverKind driver, final String suffix, final String text)
+        throws ConfigurationException
+    {
+        final DriverKey spec = driver.key(suffix);
+        if (spec == null)
+        {
+            throw error(key, "the " + driver.configName() + " driver has no such setting");
+        }
+        switch (spec.type())
+        {
+            case INTEGER:
+            {
+                final int value = intIn(key, text, spec.min(), spec.max());
+                if (spec.powerOfTwo() && Integer.bitCount(value) != 1)
+                {
+                    throw error(key, "must be a power of two from " + spec.min() + " to " + spec.max() + ": "
+                        + value);
+                }
+                return value;
+            }
+            case BOOLEAN:
+            {
+                final String lower = text.toLowerCase(Locale.ROOT);
+                if (!lower.equals("true") && !lower.equals("false"))
+                {
+                    throw error(key, "'" + text + "' is neither true nor false");
+                }
+                return Boolean.valueOf(lower);
+            }
+            case CHOICE:
+            default:
+            {
+                final String lower = text.toLowerCase(Locale.ROOT);
+                if (!spec.choices().contains(lower))
+                {
+                    throw error(key, "'" + text + "' is not one of " + String.join(", ", spec.choices()));
+                }
+                return lower;
+            }
+        }
+    }
+
+    private double probability(final String prefix, final Map<String, String> keys, final String suffix)
+        throws ConfigurationException
+    {
+        final String text = keys.get(suffix);
+        if (text == null)
+        {
+            return 0;
+        }
+        final String key = prefix + suffix;
+        final double value;
+        try
+        {
+            value = Double.parseDouble(text);
+        }
+        catch (final NumberFormatException e)
+        {
+            throw error(key, "malformed number '" + text + "' (expected a probability from 0 to 1)");
+        }
+        if (!(value >= 0 && value <= 1))
+        {
+            throw error(key, "must be a probability from 0 to 1: " + text);
+        }
+        return value;
+    }
+
+    private Path pcapPath(final String key, final String text) throws ConfigurationException
+    {
+        Path path;
+        try
+        {
+            path = Path.of(text);
+        }
+        catch (final RuntimeException e)
+        {
+            throw error(key, "malformed path '" + text + "'");
+        }
+        if (!path.isAbsolute() && file != null && file.toAbsolutePath().getParent() != null)
+        {
+            path = file.toAbsolutePath().getParent().resolve(path);
+        }
+        final Path parent = path.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent))
+        {
+            throw error(key, "the directory of " + path + " does not exist");
+        }
+        return path;
+    }
+
+    private RouteConfig parseRoute(final String key, final String value, final List<InterfaceConfig> interfaces)
+        throws ConfigurationException
+    {
+        final Matcher m = ROUTE.matcher(value);
+        if (!m.matches())
+        {
+            throw error(key, "'" + value + "' is not 'NETWORK/LENGTH via INTERFACE [gateway ADDRESS]'");
+        }
+        final String cidr = m.group(1);
+        final int slash = cidr.indexOf('/');
+        if (slash < 0)
+        {
+            throw error(key, "'" + cidr + "' has no prefix length (expected e.g. 10.0.0.0/8)");
+        }
+        final int network = ipv4(key, cidr.substring(0, slash));
+        final int prefixLength = prefixLength(key, cidr.substring(slash + 1), 0);
+        if ((network & ~Ipv4Address.mask(prefixLength)) != 0)
+        {
+            throw error(key, cidr + " has host bits set (did you mean "
+                + Ipv4Address.toString(network & Ipv4Address.mask(prefixLength)) + '/' + prefixLength + "?)");
+        }
+        final String via = m.group(2);
+        InterfaceConfig through = null;
+        for (final InterfaceConfig config : interfaces)
+        {
+            if (config.name().equals(via))
+            {
+                through = config;
+            }
+        }
+        if (through == null)
+        {
+            throw error(key, "no interface named '" + via + "' is configured");
+        }
+        int gateway = through.gateway();
+        if (m.group(3) != null)
+        {
+            gateway = ipv4(key, m.group(3));
+            checkGateway(key, gateway, through.address(), through.prefixLength());
+        }
+        return new RouteConfig(key, network, prefixLength, via, gateway);
+    }
+
+    private WildcardBinding parseWildcard() throws ConfigurationException
+    {
+        final String text = get(BypassConfig.BIND_WILDCARD);
+        if (text == null)
+        {
+            return WildcardBinding.KERNEL;
+        }
+        for (final WildcardBinding binding : WildcardBinding.values())
+        {
+            if (binding.configName().equals(text.toLowerCase(Locale.ROOT)))
+            {
+                return binding;
+            }
+        }
+        throw error(BypassConfig.BIND_WILDCARD, "'" + text + "' is neither kernel nor stack");
+    }
+
+    private PollerConfig parsePoller() throws ConfigurationException
+    {
+        final String idleText = get(PollerConfig.IDLE);
+        final IdleStrategyKind idle = idleText == null ? PollerConfig.DEFAULT_IDLE
+            : idleStrategy(PollerConfig.IDLE, idleText);
+        final int spins = intValue(PollerConfig.SPINS, PollerConfig.DEFAULT_SPINS, 0, 1_000_000);
+        final int yields = intValue(PollerConfig.YIELDS, PollerConfig.DEFAULT_YIELDS, 0, 1_000_000);
+        final long minPark = intValue(PollerConfig.MIN_PARK, (int)PollerConfig.DEFAULT_MIN_PARK_NANOS, 1_000,
+            1_000_000_000);
+        final long maxPark = intValue(PollerConfig.MAX_PARK, (int)PollerConfig.DEFAULT_MAX_PARK_NANOS, 1_000,
+            1_000_000_000);
+        if (maxPark < minPark)
+        {
+            throw error(PollerConfig.MAX_PARK, "must not be less than " + PollerConfig.MIN_PARK + " (" + minPark
+                + ")");
+        }
+        return new PollerConfig(idle, spins, yields, minPark, maxPark);
+    }
+
+    private IdleStrategyKind idleStrategy(final String key, final String text) throws ConfigurationException
+    {
+        for (final IdleStrategyKind kind : IdleStrategyKind.values())
+        {
+            if (kind.configName().equals(text.toLowerCase(Locale.ROOT)))
+            {
+                return kind;
+            }
+        }
+        throw error(key, "unknown idle strategy '" + text + "' (expected busy-spin, backoff or block)");
+    }
+
+    private void checkDistinctAddresses(final List<InterfaceConfig> interfaces) throws ConfigurationException
+    {
+        for (int i = 0; i < interfaces.size(); i++)
+        {
+            for (int j = i + 1; j < interfaces.size(); j++)
+            {
+                if (interfaces.get(i).address() == interfaces.get(j).address())
+                {
+                    throw error(interfaces.get(j).key(InterfaceConfig.ADDRESS), "address "
+                        + Ipv4Address.toString(interfaces.get(j).address()) + " is already the address of interface "
+                        + interfaces.get(i).name());
+                }
+            }
+        }
+    }
+
+    private void checkHostAddress(final String key, final int address) throws ConfigurationException
+    {
+        if (address == Ipv4Address.ANY || address == Ipv4Address.BROADCAST || Ipv4Address.isMulticast(address)
+            || Ipv4Address.isLoopback(address))
+        {
+            throw error(key, Ipv4Address.toString(address) + " cannot be an interface's address");
+        }
+    }
+
+    private void checkGateway(final String key, final int gateway, final int address, final int prefixLength)
+        throws ConfigurationException
+    {
+        checkHostAddress(key, gateway);
+        if (gateway == address)
+        {
+            throw error(key, "the gateway " + Ipv4Address.toString(gateway) + " is the interface's own address");
+        }
+        if (!Ipv4Address.inSubnet(gateway, address, prefixLength))
+        {
+            throw error(key, "the gateway " + Ipv4Address.toString(gateway) + " is not on the interface's subnet "
+                + Ipv4Address.toString(address & Ipv4Address.mask(prefixLength)) + '/' + prefixLength);
+        }
+    }
+
+    private int ipv4(final String key, final String text) throws ConfigurationException
+    {
+        try
+        {
+            return Ipv4Address.parse(text);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw error(key, "malformed IPv4 address '" + text.trim() + "'");
+        }
+    }
+
+    private int prefixLength(final String key, final String text, final int min) throws ConfigurationException
+    {
+        return intIn(key, text, min, 32, "prefix length");
+    }
+
+    private int intValue(final String key, final int defaultValue, final int min, final int max)
+        throws ConfigurationException
+    {
+        final String text = get(key);
+        return text == null ? defaultValue : intIn(key, text, min, max);
+    }
+
+    private int intIn(final String key, final String text, final int min, final int max)
+        throws ConfigurationException
+    {
+        return intIn(key, text, min, max, "value");
+    }
+
+    private int intIn(final String key, final String text, final int min, final int max, final String what)
+        throws ConfigurationException
+    {
+        final int value;
+        try
+        {
+            value = Integer.parseInt(text.trim());
+        }
+        catch (final NumberFormatException e)
+        {
+            throw error(key, "malformed " + what + " '" + text.trim() + "' (expected an integer from " + min + " to "
+                + max + ")");
+        }
+        if (value < min || value > max)
+        {
+            throw error(key, what + " " + value + " is out of range (" + min + " to " + max + ")");
+        }
+        return value;
+    }
+
+    private long longValue(final String key, final String text) throws ConfigurationException
+    {
+        try
+        {
+            return Long.parseLong(text.trim());
+        }
+        catch (final NumberFormatException e)
+        {
+            throw error(key, "malformed number '" + text.trim() + "' (expected a 64-bit integer)");
+        }
+    }
+
+    private String get(final String key) throws ConfigurationException
+    {
+        final String value = properties.getProperty(key);
+        if (value == null)
+        {
+            return null;
+        }
+        final String trimmed = value.trim();
+        if (trimmed.isEmpty())
+        {
+            throw error(key, "empty value");
+        }
+        return trimmed;
+    }
+
+    private static int roundUp64(final int n)
+    {
+        return (n + 63) & ~63;
+    }
+
+    private ConfigurationException error(final String key, final String detail)
+    {
+        return new ConfigurationException(file, key, detail);
+    }
+}

@@ -1,0 +1,108 @@
+package org.jbypass.provider.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.jbypass.netstack.wire.Ipv4Address;
+
+/**
+ * One {@code interface.NAME.*} block of the configuration, validated.
+ *
+ * @param name         the interface's name in the configuration (and the stack's name for it)
+ * @param driver       the link driver
+ * @param hostIf       the Linux netdev the driver opens (the wire's name for the memory driver)
+ * @param address      the stack's IPv4 address on the interface
+ * @param prefixLength the subnet's prefix length, 1 to 32
+ * @param gateway      the next hop for routes through this interface that name none, or 0 for none
+ * @param mac          the MAC address to use, or {@link #DEFAULT_MAC} for the driver's choice
+ * @param mtu          the MTU to use, or 0 for the link's
+ * @param options      the driver's optional keys that were given (see {@link DriverKind}): Integer, Boolean or
+ *                     String values by key suffix
+ * @param impairment   loss, reordering, duplication and corruption applied to received and sent frames
+ * @param pcap         a file to capture the interface's frames to, or null
+ * @param idle         the pollers' idle strategy for this interface, or null for {@code poller.idle}
+ */
+public record InterfaceConfig(String name, DriverKind driver, String hostIf, int address, int prefixLength,
+    int gateway, long mac, int mtu, Map<String, Object> options, ImpairmentConfig impairment, Path pcap,
+    IdleStrategyKind idle)
+{
+    /** The prefix of every interface key: {@code interface.NAME.}. */
+    public static final String PREFIX = "interface.";
+
+    public static final String DRIVER = "driver";
+    public static final String HOST_IF = "host-if";
+    public static final String ADDRESS = "address";
+    public static final String GATEWAY = "gateway";
+    public static final String MAC = "mac";
+    public static final String MTU = "mtu";
+    public static final String RX_QUEUES = "rx-queues";
+    public static final String RX_QUEUE_SIZE = "rx-queue-size";
+    public static final String TX_QUEUE_SIZE = "tx-queue-size";
+    public static final String IMPAIR_LOSS = "impair.loss";
+    public static final String IMPAIR_REORDER = "impair.reorder";
+    public static final String IMPAIR_DUPLICATE = "impair.duplicate";
+    public static final String IMPAIR_CORRUPT = "impair.corrupt";
+    public static final String IMPAIR_SEED = "impair.seed";
+    public static final String PCAP = "pcap";
+    public static final String IDLE = "idle";
+
+    /** {@link #mac} when the driver chooses the MAC address. */
+    public static final long DEFAULT_MAC = -1L;
+
+    public InterfaceConfig
+    {
+        options = Map.copyOf(options);
+    }
+
+    /** An integer driver option, or the default when it was not given. */
+    public int intOption(final String suffix, final int defaultValue)
+    {
+        final Object value = options.get(suffix);
+        return value == null ? defaultValue : (Integer)value;
+    }
+
+    /** A boolean driver option, or the default when it was not given. */
+    public boolean booleanOption(final String suffix, final boolean defaultValue)
+    {
+        final Object value = options.get(suffix);
+        return value == null ? defaultValue : (Boolean)value;
+    }
+
+    /** A word-valued driver option, or the default when it was not given. */
+    public String stringOption(final String suffix, final String defaultValue)
+    {
+        final Object value = options.get(suffix);
+        return value == null ? defaultValue : (String)value;
+    }
+
+    /** The number of receive queues, each with its poller: 1 unless the driver has more and more were asked for. */
+    public int rxQueues()
+    {
+        return intOption(RX_QUEUES, 1);
+    }
+
+    /** The full key of one of this interface's settings, for messages. */
+    public String key(final String suffix)
+    {
+        return PREFIX + name + '.' + suffix;
+    }
+
+    /** The subnet's network address. */
+    public int network()
+    {
+        return address & Ipv4Address.mask(prefixLength);
+    }
+
+    /** Whether a destination is on this interface's subnet. */
+    public boolean onSubnet(final int destination)
+    {
+        return Ipv4Address.inSubnet(destination, address, prefixLength);
+    }
+
+    @Override
+    public String toString()
+    {
+        return name + '{' + driver.configName() + ':' + hostIf + ' ' + Ipv4Address.toString(address) + '/'
+            + prefixLength + (gateway != 0 ? " gw " + Ipv4Address.toString(gateway) : "") + '}';
+    }
+}

@@ -1,0 +1,32 @@
+package org.jbypass.provider.config;
+
+/**
+ * How pollers idle ({@code poller.*}).
+ *
+ * @param idle          the default idle strategy
+ * @param spins         backoff: polls in a row without pausing after the last work
+ * @param yields        backoff: then this many {@link Thread#yield()}s
+ * @param minParkNanos  backoff: the first park, doubling up to {@code maxParkNanos}
+ * @param maxParkNanos  backoff: the longest park, which bounds the latency of an idle poller
+ */
+public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long minParkNanos, long maxParkNanos)
+{
+    public static final String IDLE = "poller.idle";
+    public static final String SPINS = "poller.spins";
+    public static final String YIELDS = "poller.yields";
+    public static final String MIN_PARK = "poller.min-park-ns";
+    public static final String MAX_PARK = "poller.max-park-ns";
+
+    public static final IdleStrategyKind DEFAULT_IDLE = IdleStrategyKind.BLOCK;
+    public static final int DEFAULT_SPINS = 100;
+    public static final int DEFAULT_YIELDS = 10;
+    public static final long DEFAULT_MIN_PARK_NANOS = 1_000;
+    public static final long DEFAULT_MAX_PARK_NANOS = 1_000_000;
+
+    /** The defaults. */
+    public static PollerConfig defaults()
+    {
+        return new PollerConfig(DEFAULT_IDLE, DEFAULT_SPINS, DEFAULT_YIELDS, DEFAULT_MIN_PARK_NANOS,
+            DEFAULT_MAX_PARK_NANOS);
+    }
+}

@@ -1,0 +1,122 @@
+package org.jbypass.provider.config;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+
+import org.jbypass.netstack.wire.Ipv4Address;
+
+/**
+ * Decides, at bind or connect time, whether a socket is served by the stack or by the JDK.
+ *
+ * <ul>
+ *   <li>A bind to one of the stack's interface addresses goes to the stack; a bind to the wildcard address (or to
+ *       no address) goes where {@code bind.wildcard} says; any other bind (a kernel address, loopback, IPv6) goes
+ *       to the JDK.</li>
+ *   <li>A connect (or a send) from a socket not yet bound goes to the stack when the destination is one of the
+ *       stack's addresses, on a stack interface's subnet, or in a configured route; everything else goes to the
+ *       JDK.</li>
+ *   <li>IPv6 and UNIX-domain sockets always go to the JDK, untouched.</li>
+ * </ul>
+ *
+ * The decision needs only the configuration, not a running stack, so deciding for a kernel socket never starts
+ * the stack.
+ */
+public final class Router
+{
+    private final BypassConfig config;
+    private final int[] addresses;
+    private final int[] networks;
+    private final int[] prefixLengths;
+
+    public Router(final BypassConfig config)
+    {
+        this.config = config;
+        final int n = config.interfaces().size();
+        this.addresses = new int[n];
+        this.networks = new int[n];
+        this.prefixLengths = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            final InterfaceConfig iface = config.interfaces().get(i);
+            addresses[i] = iface.address();
+            networks[i] = iface.network();
+            prefixLengths[i] = iface.prefixLength();
+        }
+    }
+
+    public BypassConfig config()
+    {
+        return config;
+    }
+
+    /** Whether an address is one of the stack's interface addresses. */
+    public boolean isStackAddress(final int address)
+    {
+        for (final int a : addresses)
+        {
+            if (a == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the stack reaches a destination: its own address, a directly attached subnet, or a route. */
+    public boolean reachesThroughStack(final int destination)
+    {
+        if (isStackAddress(destination))
+        {
+            return true;
+        }
+        for (int i = 0; i < networks.length; i++)
+        {
+            if (Ipv4Address.inSubnet(destination, networks[i], prefixLengths[i]))
+            {
+                return true;
+            }
+        }
+        for (final RouteConfig route : config.routes())
+        {
+            if (route.matches(destination))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where a socket bound to a local address goes.
+     *
+     * @param local the address to bind to; null or a wildcard address for "any"
+     */
+    public Backend forBind(final InetAddress local)
+    {
+        if (local == null || local.isAnyLocalAddress())
+        {
+            return config.wildcard() == WildcardBinding.STACK ? Backend.STACK : Backend.KERNEL;
+        }
+        if (local instanceof Inet4Address && isStackAddress(toInt(local)))
+        {
+            return Backend.STACK;
+        }
+        return Backend.KERNEL;
+    }
+
+    /** Where an unbound socket that connects or sends to a remote address goes. */
+    public Backend forDestination(final InetAddress remote)
+    {
+        if (remote instanceof Inet4Address && reachesThroughStack(toInt(remote)))
+        {
+            return Backend.STACK;
+        }
+        return Backend.KERNEL;
+    }
+
+    /** An IPv4 address as an int, first octet most significant. */
+    public static int toInt(final InetAddress address)
+    {
+        return Ipv4Address.fromBytes(address.getAddress());
+    }
+}

@@ -1,0 +1,116 @@
+package org.jbypass.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Properties;
+
+import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.provider.channel.BypassSocketChannel;
+import org.jbypass.provider.config.ConfigParser;
+import org.jbypass.provider.engine.Drivers;
+import org.jbypass.provider.engine.StackEngine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Behaviour of a single stack that the two-provider suite cannot show: local delivery, timeouts, routing. */
+class StackProviderTest
+{
+    private static final String ADDRESS = "198.18.230.1";
+
+    private final BypassSelectorProvider provider = new BypassSelectorProvider(() ->
+    {
+        final Properties p = new Properties();
+        p.setProperty("interface.m0.driver", "memory");
+        p.setProperty("interface.m0.host-if", "alone-" + System.identityHashCode(this));
+        p.setProperty("interface.m0.address", ADDRESS + "/24");
+        p.setProperty("stack.seed", "7");
+        return ConfigParser.parse(null, p);
+    }, new Drivers());
+
+    @AfterEach
+    void shutdown()
+    {
+        provider.shutdown();
+    }
+
+    private LinkCounters wireCounters() throws IOException
+    {
+        final StackEngine engine = provider.context().engine();
+        engine.enter();
+        try
+        {
+            return engine.stack().interfaces().get(0).link().counters();
+        }
+        finally
+        {
+            engine.exit();
+        }
+    }
+
+    @Test
+    void shouldDeliverConnectionsToItsOwnAddressInsideTheStack() throws IOException
+    {
+        try (ServerSocketChannel server = provider.openServerSocketChannel();
+            SocketChannel client = provider.openSocketChannel())
+        {
+            server.bind(new InetSocketAddress(ADDRESS, 0));
+            final long sentBefore = wireCounters().txPackets;
+            assertTrue(client.connect(server.getLocalAddress()));
+            try (SocketChannel accepted = server.accept())
+            {
+                assertTrue(((BypassSocketChannel)client).isStackBacked());
+                assertTrue(((BypassSocketChannel)accepted).isStackBacked());
+                client.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                final ByteBuffer in = ByteBuffer.allocate(3);
+                while (in.hasRemaining())
+                {
+                    accepted.read(in);
+                }
+                assertEquals(3, in.get(2));
+            }
+            assertEquals(sentBefore, wireCounters().txPackets, "not a frame went out on the wire");
+        }
+    }
+
+    @Test
+    void shouldTimeOutAdaptorConnectToAnAbsentHostAndCloseTheChannel() throws IOException
+    {
+        // Nobody else is on the wire: the SYN waits for an ARP answer that never comes.
+        try (SocketChannel client = provider.openSocketChannel())
+        {
+            final long start = System.nanoTime();
+            assertThrows(SocketTimeoutException.class,
+                () -> client.socket().connect(new InetSocketAddress("198.18.230.99", 80), 300));
+            final long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(elapsedMillis >= 290 && elapsedMillis < 10_000, "waited " + elapsedMillis + " ms");
+            assertFalse(client.isOpen(), "a failed connect closes the channel, as the JDK's");
+        }
+    }
+
+    @Test
+    void shouldBindToTheStackAddressAndNotToOthersOnItsSubnet() throws IOException
+    {
+        try (SocketChannel ch = provider.openSocketChannel())
+        {
+            ch.bind(new InetSocketAddress(ADDRESS, 0));
+            assertTrue(((BypassSocketChannel)ch).isStackBacked());
+            assertEquals(ADDRESS, ((InetSocketAddress)ch.getLocalAddress()).getAddress().getHostAddress());
+        }
+        try (SocketChannel ch = provider.openSocketChannel())
+        {
+            // 198.18.230.2 is on the stack's subnet but is not the stack's: the kernel gets the bind, and fails it
+            // as it would without jbypass.
+            assertThrows(java.net.BindException.class, () -> ch.bind(new InetSocketAddress("198.18.230.2", 0)));
+            assertFalse(((BypassSocketChannel)ch).isStackBacked());
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package org.jbypass.provider.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigParserTest
+{
+    private static final String MINIMAL = String.join("\n",
+        "interface.eth0.driver = afpacket",
+        "interface.eth0.host-if = veth1",
+        "interface.eth0.address = 198.18.0.2/24");
+
+    @TempDir
+    Path dir;
+
+    private Path write(final String text) throws IOException
+    {
+        final Path file = dir.resolve("jbypass.properties");
+        Files.writeString(file, text, StandardCharsets.ISO_8859_1);
+        return file;
+    }
+
+    private ConfigurationException failure(final String text) throws IOException
+    {
+        final Path file = write(text);
+        final ConfigurationException e = assertThrows(ConfigurationException.class, () -> BypassConfig.load(file));
+        assertTrue(e.getMessage().contains(file.toString()), () -> "message names the file: " + e.getMessage());
+        return e;
+    }
+
+    private void assertFailure(final String text, final String key, final String detail) throws IOException
+    {
+        final ConfigurationException e = failure(text);
+        assertEquals(key, e.key(), e.getMessage());
+        if (key != null)
+        {
+            assertTrue(e.getMessage().contains("key " + key + ": "), e.getMessage());
+        }
+        assertTrue(e.getMessage().contains(detail), () -> "expected '" + detail + "' in: " + e.getMessage());
+    }
+
+    @Test
+    void shouldParseMinimalConfigurationWithDefaults() throws IOException
+    {
+        final BypassConfig config = BypassConfig.load(write(MINIMAL));
+        assertEquals(1, config.interfaces().size());
+        final InterfaceConfig eth0 = config.interfaces().get(0);
+        assertEquals("eth0", eth0.name());
+        assertEquals(DriverKind.AFPACKET, eth0.driver());
+        assertEquals("veth1", eth0.hostIf());
+        assertEquals(Ipv4Address.parse("198.18.0.2"), eth0.address());
+        assertEquals(24, eth0.prefixLength());
+        assertEquals(0, eth0.gateway());
+        assertEquals(InterfaceConfig.DEFAULT_MAC, eth0.mac());
+        assertEquals(0, eth0.mtu());
+        assertEquals(1, eth0.rxQueues());
+        assertEquals(ImpairmentConfig.NONE, eth0.impairment());
+        assertNull(eth0.pcap());
+        assertEquals(WildcardBinding.KERNEL, config.wildcard());
+        assertEquals(PollerConfig.defaults(), config.poller());
+        assertEquals(StackSettings.defaults(), config.stack());
+        assertEquals(IdleStrategyKind.BLOCK, config.idleOf(eth0));
+    }
+
+    @Test
+    void shouldParseEveryKey() throws IOException
+    {
+        final BypassConfig config = BypassConfig.load(write(String.join("\n",
+            MINIMAL,
+            "interface.eth0.gateway = 198.18.0.1",
+            "interface.eth0.mac = 02:00:00:00:00:02",
+            "interface.eth0.mtu = 1500",
+            "interface.eth0.rx-queue-size = 1024",
+            "interface.eth0.tx-queue-size = 512",
+            "interface.eth0.rx-block-size = 131072",
+            "interface.eth0.promiscuous = true",
+            "interface.eth0.impair.loss = 0.01",
+            "interface.eth0.impair.reorder = 0.02",
+            "interface.eth0.impair.duplicate = 0.03",
+            "interface.eth0.impair.corrupt = 0.04",
+            "interface.eth0.impair.seed = 42",
+            "interface.eth0.pcap = eth0.pcap",
+            "interface.eth0.idle = busy-spin",
+            "interface.mem.driver = memory",
+            "interface.mem.host-if = wire-a",
+            "interface.mem.address = 198.19.0.1/16",
+            "interface.nic.driver = rdma",
+            "interface.nic.host-if = enp1s0f0",
+            "interface.nic.address = 198.20.0.1/24",
+            "interface.nic.rx-queues = 4",
+            "interface.nic.mode = dv",
+            "route.1 = 10.0.0.0/8 via eth0",
+            "route.2 = 172.16.0.0/12 via mem gateway 198.19.0.254",
+            "bind.wildcard = stack",
+            "poller.idle = backoff",
+            "poller.spins = 7",
+            "poller.yields = 3",
+            "poller.min-park-ns = 2000",
+            "poller.max-park-ns = 500000",
+            "stack.buffers = 4096",
+            "stack.buffer-size = 2048",
+            "stack.seed = 99")));
+        final InterfaceConfig eth0 = config.interfaceNamed("eth0");
+        assertEquals(Ipv4Address.parse("198.18.0.1"), eth0.gateway());
+        assertEquals(0x0200_0000_0002L, eth0.mac());
+        assertEquals(1500, eth0.mtu());
+        assertEquals(1, eth0.rxQueues());
+        assertEquals(1024, eth0.intOption(InterfaceConfig.RX_QUEUE_SIZE, 0));
+        assertEquals(512, eth0.intOption(InterfaceConfig.TX_QUEUE_SIZE, 0));
+        assertEquals(131072, eth0.intOption("rx-block-size", 0));
+        assertTrue(eth0.booleanOption("promiscuous", false));
+        assertFalse(eth0.booleanOption("qdisc-bypass", false));
+        assertEquals(4, config.interfaceNamed("nic").rxQueues());
+        assertEquals("dv", config.interfaceNamed("nic").stringOption("mode", "auto"));
+        assertEquals(new ImpairmentConfig(0.01, 0.02, 0.03, 0.04, 42), eth0.impairment());
+        assertEquals(dir.resolve("eth0.pcap").toAbsolutePath(), eth0.pcap());
+        assertEquals(IdleStrategyKind.BUSY_SPIN, config.idleOf(eth0));
+        assertEquals(IdleStrategyKind.BACKOFF, config.idleOf(config.interfaceNamed("mem")));
+        assertEquals(DriverKind.MEMORY, config.interfaceNamed("mem").driver());
+        assertEquals(2, config.routes().size());
+        final RouteConfig r1 = config.routes().get(0);
+        assertEquals(Ipv4Address.parse("10.0.0.0"), r1.network());
+        assertEquals(8, r1.prefixLength());
+        assertEquals("eth0", r1.interfaceName());
+        assertEquals(Ipv4Address.parse("198.18.0.1"), r1.gateway(), "defaults to the interface's gateway");
+        assertEquals(Ipv4Address.parse("198.19.0.254"), config.routes().get(1).gateway());
+        assertEquals(WildcardBinding.STACK, config.wildcard());
+        assertEquals(new PollerConfig(IdleStrategyKind.BACKOFF, 7, 3, 2000, 500000), config.poller());
+        assertEquals(new StackSettings(4096, 2048, 99L), config.stack());
+    }
+
+    @Test
+    void shouldNameTheFileWhenItIsMissing()
+    {
+        final Path missing = dir.resolve("nope.properties");
+        final ConfigurationException e = assertThrows(ConfigurationException.class, () -> BypassConfig.load(missing));
+        assertEquals("jbypass configuration " + missing + ": file not found", e.getMessage());
+        assertNull(e.key());
+    }
+
+    @Test
+    void shouldRejectUnknownDriver() throws IOException
+    {
+        assertFailure(MINIMAL.replace("afpacket", "dpdk"), "interface.eth0.driver",
+            "unknown driver 'dpdk' (expected one of afpacket, rdma, memory)");
+    }
+
+    @Test
+    void shouldRejectInterfaceWithoutHostIf() throws IOException
+    {
+        assertFailure("interface.eth0.driver = afpacket\ninterface.eth0.address = 198.18.0.2/24",
+            "interface.eth0.host-if", "required: the Linux netdev the afpacket driver uses");
+    }
+
+    @Test
+    void shouldRejectInterfaceWithoutDriver() throws IOException
+    {
+        assertFailure("interface.eth0.host-if = veth1\ninterface.eth0.address = 198.18.0.2/24",
+            "interface.eth0.driver", "required (one of afpacket, rdma, memory)");
+    }
+
+    @Test
+    void shouldRejectInterfaceWithoutAddress() throws IOException
+    {
+        assertFailure("interface.eth0.driver = afpacket\ninterface.eth0.host-if = veth1", "interface.eth0.address",
+            "required");
+    }
+
+    @Test
+    void shouldRejectMalformedAddresses() throws IOException
+    {
+        assertFailure(MINIMAL.replace("198.18.0.2/24", "198.18.0/24"), "interface.eth0.address",
+            "malformed IPv4 address '198.18.0'");
+        assertFailure(MINIMAL.replace("198.18.0.2/24", "198.18.0.2"), "interface.eth0.address",
+            "has no prefix length");
+        assertFailure(MINIMAL.replace("198.18.0.2/24", "198.18.0.2/33"), "interface.eth0.address",
+            "prefix length 33 is out of range (1 to 32)");
+        assertFailure(MINIMAL.replace("198.18.0.2/24", "198.18.0.2/x"), "interface.eth0.address",
+            "malformed prefix length 'x'");
+        assertFailure(MINIMAL.replace("198.18.0.2/24", "127.0.0.1/8"), "interface.eth0.address",
+            "127.0.0.1 cannot be an interface's address");
+        assertFailure(MINIMAL + "\ninterface.eth0.gateway = 198.18.1.1", "interface.eth0.gateway",
+            "is not on the interface's subnet 198.18.0.0/24");
+        assertFailure(MINIMAL + "\ninterface.eth0.mac = 01:00:5e:00:00:01", "interface.eth0.mac",
+            "is not a unicast MAC address");
+        assertFailure(MINIMAL + "\ninterface.eth0.mac = 02:00:00:00:00", "interface.eth0.mac",
+            "malformed MAC address");
+    }
+
+    @Test
+    void shouldRejectMalformedNumbers() throws IOException
+    {
+        assertFailure(MINIMAL + "\ninterface.eth0.mtu = 1500b", "interface.eth0.mtu",
+            "malformed value '1500b' (expected an integer from 576 to 9000)");
+        assertFailure(MINIMAL + "\ninterface.eth0.mtu = 9000", "interface.eth0.mtu",
+            "an MTU of 9000 needs stack.buffer-size of at least 9024 (it is 2048)");
+        assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.rx-queues = 0",
+            "interface.eth0.rx-queues", "value 0 is out of range (1 to 64)");
+        assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.rx-queue-size = 1000",
+            "interface.eth0.rx-queue-size", "must be a power of two");
+        assertFailure(MINIMAL + "\ninterface.eth0.rx-block-size = 5000", "interface.eth0.rx-block-size",
+            "must be a power of two from 4096 to 4194304");
+        assertFailure(MINIMAL + "\ninterface.eth0.promiscuous = yes", "interface.eth0.promiscuous",
+            "'yes' is neither true nor false");
+        assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.mode = fast", "interface.eth0.mode",
+            "'fast' is not one of auto, dv, ibv");
+        assertFailure(MINIMAL + "\ninterface.eth0.impair.loss = 1.5", "interface.eth0.impair.loss",
+            "must be a probability from 0 to 1");
+        assertFailure(MINIMAL + "\ninterface.eth0.impair.loss = often", "interface.eth0.impair.loss",
+            "malformed number 'often'");
+        assertFailure(MINIMAL + "\ninterface.eth0.impair.seed = 1.5", "interface.eth0.impair.seed",
+            "malformed number '1.5'");
+        assertFailure(MINIMAL + "\nstack.buffer-size = 2000", "stack.buffer-size", "must be a multiple of 64");
+        assertFailure(MINIMAL + "\nstack.buffers = 10", "stack.buffers", "out of range");
+        assertFailure(MINIMAL + "\npoller.min-park-ns = 5000\npoller.max-park-ns = 2000", "poller.max-park-ns",
+            "must not be less than poller.min-park-ns");
+    }
+
+    @Test
+    void shouldRejectQueueKeysTheDriverDoesNotHave() throws IOException
+    {
+        assertFailure("interface.m.driver = memory\ninterface.m.host-if = w\ninterface.m.address = 198.18.0.2/24\n"
+            + "interface.m.rx-queues = 2", "interface.m.rx-queues", "the memory driver has no such setting");
+        assertFailure(MINIMAL + "\ninterface.eth0.rx-queues = 2", "interface.eth0.rx-queues",
+            "the afpacket driver has no such setting");
+    }
+
+    @Test
+    void shouldRejectUnknownKeys() throws IOException
+    {
+        assertFailure(MINIMAL + "\ninterface.eth0.adress = 1.2.3.4/8", "interface.eth0.adress",
+            "unknown interface setting 'adress'");
+        assertFailure(MINIMAL + "\nbind.wildcards = stack", "bind.wildcards", "unknown key");
+        assertFailure(MINIMAL + "\ninterface.eth0 = x", "interface.eth0", "expected interface.NAME.SETTING");
+    }
+
+    @Test
+    void shouldRejectBadRoutes() throws IOException
+    {
+        assertFailure(MINIMAL + "\nroute.1 = 10.0.0.0/8 through eth0", "route.1",
+            "is not 'NETWORK/LENGTH via INTERFACE [gateway ADDRESS]'");
+        assertFailure(MINIMAL + "\nroute.1 = 10.0.0.1/8 via eth0", "route.1",
+            "has host bits set (did you mean 10.0.0.0/8?)");
+        assertFailure(MINIMAL + "\nroute.1 = 10.0.0.0/8 via eth1", "route.1", "no interface named 'eth1'");
+        assertFailure(MINIMAL + "\nroute.1 = 10.0.0.0/8 via eth0 gateway 10.0.0.1", "route.1",
+            "is not on the interface's subnet");
+    }
+
+    @Test
+    void shouldRejectOtherBadValues() throws IOException
+    {
+        assertFailure(MINIMAL + "\nbind.wildcard = both", "bind.wildcard", "'both' is neither kernel nor stack");
+        assertFailure(MINIMAL + "\npoller.idle = sleep", "poller.idle", "unknown idle strategy 'sleep'");
+        assertFailure(MINIMAL + "\npoller.idle = ", "poller.idle", "empty value");
+        assertFailure(MINIMAL + "\ninterface.eth0.pcap = /nonexistent-dir/x.pcap", "interface.eth0.pcap",
+            "does not exist");
+        assertFailure(MINIMAL + "\ninterface.b.driver = memory\ninterface.b.host-if = w\n"
+            + "interface.b.address = 198.18.0.2/16", "interface.eth0.address",
+            "address 198.18.0.2 is already the address of interface b");
+        assertFailure("", null, "no interface is configured");
+    }
+}

@@ -1,0 +1,70 @@
+package org.jbypass.provider.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.provider.testing.KernelPeer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The veth fixture of the application tests: a kernel peer (a namespace joined by a veth pair), and a
+ * configuration that puts the stack on this namespace's end of the pair. Each application runs in a child JVM
+ * started with the flags a user would use; the kernel's side runs in the namespace (curl, or a plain Java program
+ * without jbypass). Needs root (network namespaces, AF_PACKET); skips with the reason otherwise.
+ */
+abstract class VethFixture
+{
+    static final Duration START = Duration.ofSeconds(60);
+    static final Duration RUN = Duration.ofSeconds(120);
+
+    @TempDir
+    Path dir;
+
+    /** The kernel's side: a namespace joined by a veth pair; the stack owns the other end. */
+    KernelPeer peer;
+    /** A configuration putting the stack on the veth end, at {@link #stack}. */
+    Path config;
+    /** The stack's address. */
+    String stack;
+    /** The kernel's address. */
+    String kernel;
+
+    @BeforeAll
+    static void root()
+    {
+        KernelPeer.assumeAvailable();
+    }
+
+    @BeforeEach
+    void peer() throws IOException
+    {
+        peer = KernelPeer.create();
+        stack = Ipv4Address.toString(peer.stackAddress());
+        kernel = Ipv4Address.toString(peer.kernelAddress());
+        config = dir.resolve("jbypass.properties");
+        Files.writeString(config, String.join("\n",
+            "interface.veth.driver = afpacket",
+            "interface.veth.host-if = " + peer.stackInterface(),
+            "interface.veth.address = " + stack + "/" + peer.prefixLength(),
+            "") );
+    }
+
+    @AfterEach
+    void removePeer()
+    {
+        peer.close();
+    }
+
+    static void awaitStarted(final ChildJvm child, final String banner) throws InterruptedException
+    {
+        assertTrue(child.awaitOutput(banner, START), () -> "did not start:\n" + child.describe());
+    }
+}
