@@ -13,6 +13,8 @@ abstract class CongestionControl
 
     int cwnd;
     int ssthresh = Integer.MAX_VALUE;
+    private int priorCwnd;
+    private int priorSsthresh;
 
     static CongestionControl create(final CongestionAlgorithm algorithm)
     {
@@ -55,6 +57,23 @@ abstract class CongestionControl
     {
         onCongestion(mss, flightSize, nowNanos);
         cwnd = mss;
+    }
+
+    /** Remembers the window before a congestion response, in case the response turns out spurious. */
+    void saveForUndo()
+    {
+        priorCwnd = cwnd;
+        priorSsthresh = ssthresh;
+    }
+
+    /**
+     * Undoes the last congestion response: the losses it answered were not losses (RFC 3708 detection by D-SACK,
+     * the response of RFC 4015 section 2: restore the window and the threshold).
+     */
+    void undo()
+    {
+        cwnd = Math.max(cwnd, priorCwnd);
+        ssthresh = Math.max(ssthresh, priorSsthresh);
     }
 
     /** Slow start per RFC 5681 section 3.1 with appropriate byte counting, L = 2 SMSS (RFC 3465 section 2.2). */

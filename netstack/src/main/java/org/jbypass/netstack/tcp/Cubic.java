@@ -92,6 +92,27 @@ final class Cubic extends CongestionControl
         return C * d * d * d + wMax;
     }
 
+    private double priorWMax;
+    private double priorCwndPrior;
+
+    @Override
+    void saveForUndo()
+    {
+        super.saveForUndo();
+        priorWMax = wMax;
+        priorCwndPrior = cwndPrior;
+    }
+
+    @Override
+    void undo()
+    {
+        super.undo();
+        // RFC 9438 section 4.9: a spurious congestion event restores W_max and the epoch.
+        wMax = Math.max(wMax, priorWMax);
+        cwndPrior = Math.max(cwndPrior, priorCwndPrior);
+        epochValid = false;
+    }
+
     @Override
     void onCongestion(final int mss, final int flightSize, final long nowNanos)
     {

@@ -106,6 +106,8 @@ public final class TcpCounters
     long lostRetransmits;
     /** Tail loss probes sent (RFC 8985 section 7). */
     long tailLossProbes;
+    /** Congestion responses undone because D-SACK showed every retransmission spurious (RFC 3708, RFC 4015). */
+    long spuriousRecoveries;
 
     public long segmentsIn()
     {
@@ -357,6 +359,11 @@ public final class TcpCounters
         return tailLossProbes;
     }
 
+    public long spuriousRecoveries()
+    {
+        return spuriousRecoveries;
+    }
+
     /** Every counter that is not zero, as {@code name=value} pairs. */
     @Override
     public String toString()
@@ -412,6 +419,7 @@ public final class TcpCounters
         append(sb, "dsacksReceived", dsacksReceived);
         append(sb, "lostRetransmits", lostRetransmits);
         append(sb, "tailLossProbes", tailLossProbes);
+        append(sb, "spuriousRecoveries", spuriousRecoveries);
         if (sb.charAt(sb.length() - 1) == ' ')
         {
             sb.setLength(sb.length() - 1);

@@ -767,6 +767,7 @@ final class TcpInput
             {
                 // RFC 2883 section 4: a first block below the cumulative ACK, or inside the second, is a D-SACK.
                 counters.dsacksReceived++;
+                dsackArrives(s, start, end);
                 continue;
             }
             // Blocks must describe data we sent and that is not yet cumulatively acknowledged; anything else is
@@ -785,6 +786,24 @@ final class TcpInput
             }
         }
         return newly;
+    }
+
+    /**
+     * RFC 3708 section 3: when every retransmission of the last recovery comes back as a duplicate, none of them was
+     * needed and the congestion response was spurious; restore the window (RFC 4015 section 2, as Linux does).
+     */
+    private void dsackArrives(final TcpSocket s, final int start, final int end)
+    {
+        if (!s.undoPossible || Seq.lt(start, s.undoStart) || Seq.gt(end, s.undoEnd))
+        {
+            return;
+        }
+        if (--s.undoRetransmits <= 0)
+        {
+            s.undoPossible = false;
+            s.cc.undo();
+            counters.spuriousRecoveries++;
+        }
     }
 
     private void newDataAcked(final TcpSocket s, final int ack, final long now)
@@ -899,12 +918,23 @@ final class TcpInput
         // Below DupThresh, RFC 3042 limited transmit lets output() send new data beyond cwnd (by dupAcks SMSS).
     }
 
+    /** Arms the undo of the congestion response about to be made (see {@link #dsackArrives}). */
+    static void startUndo(final TcpSocket s)
+    {
+        s.cc.saveForUndo();
+        s.undoPossible = s.sackOk;
+        s.undoRetransmits = 0;
+        s.undoStart = s.sndUna;
+        s.undoEnd = s.sndNxt;
+    }
+
     /** Fast retransmit and the start of fast recovery: RFC 5681 section 3.2, RFC 6582, RFC 6675 section 5. */
     private void enterRecovery(final TcpSocket s, final long now)
     {
         counters.fastRecoveries++;
         s.recoveryCount++;
         final int flight = s.sndNxt - s.sndUna;
+        startUndo(s);
         s.cc.onCongestion(s.sendMss, flight, now);
         s.endRecovery();
         s.recoveryPoint = s.sndNxt;

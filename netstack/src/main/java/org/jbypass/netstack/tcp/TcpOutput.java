@@ -322,6 +322,10 @@ final class TcpOutput
         {
             s.retransmitLog().add(seq, seq + len, s.sndNxt);
         }
+        if (s.undoPossible)
+        {
+            s.undoRetransmits++;
+        }
         if (s.rttTiming && Seq.le(seq, s.rttSeq))
         {
             // Karn's algorithm (RFC 6298 section 3): no sample from a segment sent more than once.
@@ -1203,10 +1207,13 @@ final class TcpOutput
         if (s.retries == 1)
         {
             // RFC 5681 section 3.1: ssthresh from the first timeout of a series; cwnd to the loss window.
+            TcpInput.startUndo(s);
             s.cc.onTimeout(s.sendMss, flight, now);
         }
         else
         {
+            // A second timeout: the first retransmission was surely needed.
+            s.undoPossible = false;
             s.cc.cwnd = s.sendMss;
             // A peer that keeps not acknowledging what it SACKed may have reneged (RFC 2018 section 8): forget it.
             s.scoreboard.clear();

@@ -167,6 +167,12 @@ public final class TcpSocket extends StackSocket
     boolean rescueValid;
     int rescueRxt;
     boolean synRetransmitted;
+    /** The last congestion response may still be undone: its retransmissions not yet all shown spurious. */
+    boolean undoPossible;
+    /** Retransmissions of that episode not yet reported as duplicates by D-SACK. */
+    int undoRetransmits;
+    int undoStart;
+    int undoEnd;
     long lastSendNanos;
     long lastReceiveNanos;
     int keepProbes;

@@ -183,6 +183,28 @@ class TcpRecoveryTest
     }
 
     @Test
+    void shouldUndoTheWindowCutWhenDsackShowsTheRetransmissionSpurious()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final PeerConnection c = sender(b);
+        final int base = c.stackNxt;
+        c.write(10 * MSS);
+        b.drain();
+        final int cwndBefore = c.socket.info().cwnd;
+        // Segment 0 was only reordered: three SACKs arrive before it and trigger a fast retransmit.
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 2 * MSS));
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 3 * MSS));
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 4 * MSS));
+        c.expect(tcp().seq(base).payloadLength(MSS));
+        assertTrue(c.socket.info().cwnd < cwndBefore, "cut on entering recovery");
+        // The original arrives; then the retransmission, which the receiver reports as a duplicate (RFC 2883).
+        c.send(tcp(ACK).ack(base + 10 * MSS));
+        c.send(tcp(ACK).ack(base + 10 * MSS).sack(base, base + MSS));
+        assertEquals(1, b.counters().spuriousRecoveries());
+        assertEquals(cwndBefore, c.socket.info().cwnd, "window restored (RFC 4015 section 2)");
+    }
+
+    @Test
     void shouldRetransmitEveryLostHoleDuringSackRecovery()
     {
         final TcpTestbench b = new TcpTestbench();
