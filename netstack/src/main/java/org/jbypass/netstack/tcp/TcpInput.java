@@ -15,6 +15,12 @@ final class TcpInput
 {
     /** RFC 5681 section 3.2: DupThresh. */
     static final int DUP_THRESH = 3;
+    /**
+     * How many ticks a TSval may lag TS.Recent and still pass PAWS: Linux's TCP_PAWS_WINDOW. Linux senders stamp
+     * paced new data with its departure time, so a retransmission sent a moment later can carry a TSval one tick
+     * older than data already received; PAWS exists against wrapped sequence numbers, minutes apart, not that.
+     */
+    private static final int PAWS_WINDOW = 1;
     /** RFC 7323 section 5.5: TS.Recent is invalid after 24 days of idleness. */
     private static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
     /** RFC 6298 section 5.7: the RTO once data flows, when the SYN had to be retransmitted and nothing was timed. */
@@ -356,7 +362,7 @@ final class TcpInput
         }
         // RFC 7323 section 5.3, R1: PAWS. A reset is exempt (as in Linux), and so is a SYN, which draws a
         // challenge ACK anyway.
-        if (s.timestampsOk && seg.hasTimestamp && !rst && Seq.lt(seg.tsVal, s.tsRecent))
+        if (s.timestampsOk && seg.hasTimestamp && !rst && s.tsRecent - seg.tsVal > PAWS_WINDOW)
         {
             if (now - s.tsRecentNanos > PAWS_IDLE_NANOS)
             {
