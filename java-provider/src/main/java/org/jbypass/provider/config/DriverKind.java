@@ -12,10 +12,11 @@ import java.util.Map;
 public enum DriverKind
 {
     /**
-     * AF_PACKET sockets (a TPACKET_V3 receive ring, sendmmsg) on any Linux netdev: veth pairs in tests, any NIC in
-     * production. One receive queue.
+     * AF_PACKET sockets (a TPACKET_V2 frame ring or a TPACKET_V3 block ring to receive, sendmmsg to send) on any
+     * Linux netdev: veth pairs in tests, any NIC in production. One receive queue.
      */
     AFPACKET("afpacket",
+        DriverKey.choice("rx-ring", "frame", "block"),
         DriverKey.integer(InterfaceConfig.RX_QUEUE_SIZE, 64, 1 << 20),
         DriverKey.integer(InterfaceConfig.TX_QUEUE_SIZE, 1, 65536),
         DriverKey.powerOfTwo("rx-block-size", 4096, 4 << 20),

@@ -90,6 +90,11 @@ public final class Drivers implements LinkFactory
             {
                 b.mtu(iface.mtu());
             }
+            final String ring = iface.stringOption("rx-ring", null);
+            if (ring != null)
+            {
+                b.rxRing(ring);
+            }
             b.rxQueueSize(iface.intOption(InterfaceConfig.RX_QUEUE_SIZE, AfPacketOptions.DEFAULT_RX_QUEUE_SIZE));
             b.txQueueSize(iface.intOption(InterfaceConfig.TX_QUEUE_SIZE, AfPacketOptions.DEFAULT_TX_QUEUE_SIZE));
             b.rxBlockSize(iface.intOption("rx-block-size", AfPacketOptions.DEFAULT_RX_BLOCK_SIZE));

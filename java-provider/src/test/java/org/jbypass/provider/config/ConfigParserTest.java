@@ -85,6 +85,7 @@ class ConfigParserTest
             "interface.eth0.rx-queue-size = 1024",
             "interface.eth0.tx-queue-size = 512",
             "interface.eth0.rx-block-size = 131072",
+            "interface.eth0.rx-ring = block",
             "interface.eth0.promiscuous = true",
             "interface.eth0.impair.loss = 0.01",
             "interface.eth0.impair.reorder = 0.02",
@@ -120,6 +121,7 @@ class ConfigParserTest
         assertEquals(1024, eth0.intOption(InterfaceConfig.RX_QUEUE_SIZE, 0));
         assertEquals(512, eth0.intOption(InterfaceConfig.TX_QUEUE_SIZE, 0));
         assertEquals(131072, eth0.intOption("rx-block-size", 0));
+        assertEquals("block", eth0.stringOption("rx-ring", null));
         assertTrue(eth0.booleanOption("promiscuous", false));
         assertFalse(eth0.booleanOption("qdisc-bypass", false));
         assertEquals(4, config.interfaceNamed("nic").rxQueues());
@@ -212,6 +214,8 @@ class ConfigParserTest
             "interface.eth0.rx-queue-size", "must be a power of two");
         assertFailure(MINIMAL + "\ninterface.eth0.rx-block-size = 5000", "interface.eth0.rx-block-size",
             "must be a power of two from 4096 to 4194304");
+        assertFailure(MINIMAL + "\ninterface.eth0.rx-ring = v3", "interface.eth0.rx-ring",
+            "'v3' is not one of frame, block");
         assertFailure(MINIMAL + "\ninterface.eth0.promiscuous = yes", "interface.eth0.promiscuous",
             "'yes' is neither true nor false");
         assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.mode = fast", "interface.eth0.mode",
