@@ -37,7 +37,8 @@ if [[ $quick -eq 0 ]]; then
 
   if [[ -f jcstress/target/jcstress.jar ]]; then
     step "jcstress (sanity mode) on JDK 17"
-    "$JBYPASS_JDK17/bin/java" -jar jcstress/target/jcstress.jar -m sanity -r build/jcstress-results | tail -25
+    # jcstress writes its binary results into the working directory: keep them in build/.
+    (cd build && "$JBYPASS_JDK17/bin/java" -jar ../jcstress/target/jcstress.jar -m sanity -r jcstress-results | tail -25)
   fi
 fi
 

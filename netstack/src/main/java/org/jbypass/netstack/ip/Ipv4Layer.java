@@ -216,37 +216,32 @@ public final class Ipv4Layer implements Ipv4Output
     // ------------------------------------------------------------------------------------------------------------
     // Receive
 
-    /** Receives one burst from one queue of an interface and processes it. @return the frames received */
+    /**
+     * Receives one burst from one queue of an interface and processes it.
+     *
+     * <p>Every layer copies what it keeps of a frame (reassembly, socket buffers), so once a frame is processed its
+     * buffer is free again and simply stays in its slot, armed for the next receive: in steady state a burst
+     * neither frees nor allocates a buffer. Only when the pool ran dry and a slot is left empty is the burst armed
+     * again from the pool.
+     *
+     * @return the frames received
+     */
     public int receive(final NetInterface nif, final int queue, final long now)
     {
         final PacketBurst burst = nif.rxBurst(queue);
-        burst.arm(pool);
+        if (!nif.isRxArmed(queue) && burst.arm(pool))
+        {
+            nif.rxArmed(queue, true);
+        }
         final int n = nif.link().receive(queue, burst);
         for (int i = 0; i < n; i++)
         {
-            final int buffer = burst.buffer(i);
-            final int length = burst.length(i);
-            final int flags = burst.flags(i);
-            burst.buffer(i, PacketPool.NO_BUFFER);
-            try
-            {
-                ethernetInput(nif, buffer, length, flags, now);
-            }
-            finally
-            {
-                pool.free(buffer);
-            }
-        }
-        if (n > 0)
-        {
-            // Re-arm now rather than before the next receive, so that at rest the stack holds a constant number of
-            // buffers (what leak checks compare against) and the next receive finds its burst ready.
-            burst.arm(pool);
+            ethernetInput(nif, burst.buffer(i), burst.length(i), burst.flags(i), now);
         }
         return n;
     }
 
-    /** Handles one received frame; the caller keeps (and frees) the buffer. */
+    /** Handles one received frame; the buffer stays the caller's. */
     void ethernetInput(final NetInterface nif, final int buffer, final int length, final int flags, final long now)
     {
         counters.framesReceived++;

@@ -28,6 +28,8 @@ public final class NetInterface
     private final int mtu;
     private final long mac;
     private final PacketBurst[] rxBursts;
+    /** Per receive queue: whether every slot of its burst holds a buffer (false until armed, or after a dry pool). */
+    private final boolean[] rxArmed;
     private final PacketBurst txBurst;
     private final IpCounters counters;
     final Arp arp;
@@ -66,6 +68,7 @@ public final class NetInterface
         this.mtu = Math.min(link.mtu(), pool.bufferSize() - org.jbypass.netstack.wire.EthernetHeader.LENGTH);
         this.counters = counters;
         this.rxBursts = new PacketBurst[link.rxQueueCount()];
+        this.rxArmed = new boolean[rxBursts.length];
         for (int i = 0; i < rxBursts.length; i++)
         {
             rxBursts[i] = new PacketBurst(burstSize);
@@ -151,6 +154,16 @@ public final class NetInterface
         return rxBursts[queue];
     }
 
+    boolean isRxArmed(final int queue)
+    {
+        return rxArmed[queue];
+    }
+
+    void rxArmed(final int queue, final boolean armed)
+    {
+        rxArmed[queue] = armed;
+    }
+
     PacketPool pool()
     {
         return pool;
@@ -195,9 +208,10 @@ public final class NetInterface
     /** Returns every buffer the interface holds to the pool (before the link closes). */
     void release()
     {
-        for (final PacketBurst burst : rxBursts)
+        for (int i = 0; i < rxBursts.length; i++)
         {
-            burst.releaseAll(pool);
+            rxBursts[i].releaseAll(pool);
+            rxArmed[i] = false;
         }
         txBurst.releaseFrames(pool);
         arp.release();
