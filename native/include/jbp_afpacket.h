@@ -9,9 +9,14 @@
  *   - JBP_AFP_RX_FRAME, TPACKET_V2: fixed-size frame slots, each handed over (and its poll(2) waiter woken) as soon
  *     as the kernel has written it; what libpcap's immediate mode uses. No added latency; one status word and one
  *     wakeup per frame.
- * Either way each received frame is copied into the armed pool buffer of the next burst slot. Transmit sends a whole burst with one sendmmsg(2) whose iovecs point
- * straight into pool memory; the kernel copies the frames during the call, so the buffers are free again when it
- * returns. An idle caller blocks in ppoll(2) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
+ * Either way each received frame is copied into the armed pool buffer of the next burst slot. Transmit takes a
+ * whole burst in one system call, in one of two ways, and the buffers are free again when it returns:
+ *   - JBP_AFP_TX_RING: each frame is copied into the next free slot of a PACKET_TX_RING (the same TPACKET version
+ *     as the receive ring) and one send(2) has the kernel transmit every slot marked for sending. The kernel's
+ *     loop (tpacket_snd()) has no rescheduling point between frames.
+ *   - otherwise one sendmmsg(2) whose iovecs point straight into pool memory; the kernel copies each frame during
+ *     the call. __sys_sendmmsg() calls cond_resched() after every message: when a frame wakes the receiver on this
+ *     CPU (a veth peer, whose receive runs in the sender's softirq), the sender is preempted frame by frame. An idle caller blocks in ppoll(2) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
  *
  * Threads: one thread drives a handle (rx, tx, wait, refresh, close); jbp_afpacket_wakeup() may be called from
  * any thread while the handle is open. Every function returns a count or -errno; nothing on the hot path logs,
@@ -29,6 +34,7 @@ struct jbp_afpacket;
 /* Open flags. */
 #define JBP_AFP_PROMISCUOUS (1u << 0)  /* PACKET_MR_PROMISC instead of a PACKET_MR_UNICAST membership */
 #define JBP_AFP_QDISC_BYPASS (1u << 1) /* PACKET_QDISC_BYPASS: skip the qdisc, drops instead of queueing */
+#define JBP_AFP_TX_RING (1u << 2)      /* transmit through a PACKET_TX_RING and one send(2) per burst */
 
 /* Receive ring layouts (config.rx_ring). */
 enum jbp_afp_rx_ring {
@@ -87,7 +93,8 @@ struct jbp_afpacket_config {
     uint32_t block_size;
     uint32_t block_count;
     uint32_t block_timeout_ms;
-    /* Transmit: how many frames may wait in the kernel (sizes SO_SNDBUF) before sends are refused. */
+    /* Transmit: how many frames may wait in the kernel (sizes SO_SNDBUF, and the TX ring's slots with
+     * JBP_AFP_TX_RING) before sends are refused. */
     uint32_t tx_queue_size;
     /* The largest IP datagram the stack sends and accepts; 0 for the netdev's MTU, else at most that. */
     uint32_t mtu;
@@ -111,6 +118,8 @@ struct jbp_afpacket_info {
     uint64_t rx_ring_bytes;
     uint32_t rx_ring_frames; /* frame mode: the ring's frame slots; block mode: 0 (frames vary in size) */
     uint32_t rx_frame_size;  /* frame mode: the size of a slot; block mode: 0 */
+    uint32_t tx_ring_frames; /* JBP_AFP_TX_RING: the TX ring's frame slots; otherwise 0 */
+    uint32_t tx_frame_size;  /* JBP_AFP_TX_RING: the size of a TX slot; otherwise 0 */
 };
 
 /*

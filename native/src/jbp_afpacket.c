@@ -7,7 +7,10 @@
  *     TP_STATUS_USER when the kernel closes a block (full, or its retire timer fired), and back when we release it.
  *   - TPACKET_V2 receive ring (frame mode): fixed-size frame slots; each slot's tp_status goes TP_STATUS_KERNEL ->
  *     TP_STATUS_USER as soon as the kernel has written the frame (and woken poll(2)), and back when we release it.
- *   - sendmmsg(2) on the bound socket for transmit, with PACKET_QDISC_BYPASS optional.
+ *   - transmit: a PACKET_TX_RING (TPACKET_V2 or V3, as the receive ring) whose slots go TP_STATUS_AVAILABLE ->
+ *     TP_STATUS_SEND_REQUEST when we fill them -> TP_STATUS_SENDING when send(2) made an skb of them -> available
+ *     again when the skb is freed (tpacket_destruct_skb()); or sendmmsg(2) on the bound socket. PACKET_QDISC_BYPASS
+ *     optional either way.
  *   - PACKET_ADD_MEMBERSHIP with PACKET_MR_UNICAST: dev_uc_add() on the netdev, so a NIC with a unicast filter
  *     accepts the stack's MAC while the netdev keeps its own traffic (a NIC without one falls back to promiscuous
  *     mode by itself); PACKET_MR_PROMISC when asked.
@@ -57,9 +60,20 @@ struct jbp_afpacket {
     /* Transmit batch: msg_hdr.msg_iov of each message points at its iovec once and for all. */
     struct mmsghdr *msgs;
     struct iovec *iovs;
+    /* TX ring (JBP_AFP_TX_RING): tx_frames slots of tx_frame_size bytes, tx_frames_per_block to a block of
+     * tx_block_size; a frame's bytes start tx_data_offset into its slot. tx_head is the next slot to fill, which
+     * is also the kernel's next slot to send: we never leave a slot marked for sending after a burst. */
+    uint8_t *tx_ring;
+    uint32_t tx_frames;
+    uint32_t tx_frame_size;
+    uint32_t tx_frames_per_block;
+    uint32_t tx_block_size;
+    uint32_t tx_data_offset;
+    uint32_t tx_head;
     /* Cold. */
     int efd;
-    size_t ring_bytes;
+    size_t ring_bytes;    /* the receive ring */
+    size_t tx_ring_bytes; /* the TX ring, mapped right after the receive ring */
 };
 
 static inline struct tpacket_block_desc *block_at(const struct jbp_afpacket *h, uint32_t index)
@@ -143,7 +157,7 @@ static int check_config(const struct jbp_afpacket_config *c)
     }
     if (c->tx_queue_size == 0 || c->tx_queue_size > JBP_AFP_MAX_TX_QUEUE)
         return -EINVAL;
-    if ((c->flags & ~(JBP_AFP_PROMISCUOUS | JBP_AFP_QDISC_BYPASS)) != 0)
+    if ((c->flags & ~(JBP_AFP_PROMISCUOUS | JBP_AFP_QDISC_BYPASS | JBP_AFP_TX_RING)) != 0)
         return -EINVAL;
     return 0;
 }
@@ -152,6 +166,14 @@ static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
 {
     int frame_mode = c->rx_ring == JBP_AFP_RX_FRAME;
     int version = frame_mode ? TPACKET_V2 : TPACKET_V3;
+    if (c->flags & JBP_AFP_TX_RING) {
+        /* PACKET_LOSS (refused once a ring exists): a TX slot the kernel cannot send (never one of ours: lengths
+         * are checked first) is skipped rather than left in TP_STATUS_WRONG_FORMAT, where the kernel's position in
+         * the ring would stay. */
+        int one = 1;
+        if (setsockopt(h->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) < 0)
+            return -errno;
+    }
     if (setsockopt(h->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
         return -errno;
     /* tpacket_req3 begins with the four fields of tpacket_req; the kernel reads only those for TPACKET_V2. */
@@ -172,17 +194,62 @@ static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
     if (setsockopt(h->fd, SOL_PACKET, PACKET_RX_RING, &req, length) < 0)
         return -errno;
     h->ring_bytes = (size_t)c->block_size * c->block_count;
-    /* MAP_POPULATE: fault the ring in now rather than on the first frames of each block. */
-    void *ring = mmap(NULL, h->ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, h->fd, 0);
-    if (ring == MAP_FAILED)
-        return -errno;
-    h->ring = ring;
     h->block_size = c->block_size;
     h->block_count = c->block_count;
     h->frame_mode = (uint32_t)frame_mode;
     if (frame_mode) {
         h->frame_size = req.tp_frame_size;
         h->frames_per_block = c->block_size / req.tp_frame_size;
+    }
+    return 0;
+}
+
+/* The TX ring's geometry: blocks of TX_BLOCK_SIZE (order-4 pages, which the kernel falls back to vmalloc for), each
+ * holding as many slots of header + one pool buffer as fit, enough blocks for tx_queue_size slots. */
+#define TX_BLOCK_SIZE 65536u
+
+static int setup_tx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
+{
+    /* The kernel reads a frame at tp_hdrlen - sizeof(struct sockaddr_ll) into its slot (tpacket_parse_header()
+     * without PACKET_TX_HAS_OFF): the aligned size of the version's header. */
+    uint32_t offset = h->frame_mode ? TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
+                                    : TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
+    uint32_t frame_size = TPACKET_ALIGN(offset + c->buffer_size);
+    uint32_t block_size = TX_BLOCK_SIZE;
+    while (block_size < frame_size)
+        block_size <<= 1;
+    uint32_t per_block = block_size / frame_size;
+    uint32_t blocks = (c->tx_queue_size + per_block - 1) / per_block;
+    struct tpacket_req3 req;
+    memset(&req, 0, sizeof(req)); /* TPACKET_V3: no retire timeout, private area or features on a TX ring */
+    req.tp_block_size = block_size;
+    req.tp_block_nr = blocks;
+    req.tp_frame_size = frame_size;
+    req.tp_frame_nr = per_block * blocks;
+    socklen_t length = h->frame_mode ? sizeof(struct tpacket_req) : sizeof(req);
+    if (setsockopt(h->fd, SOL_PACKET, PACKET_TX_RING, &req, length) < 0)
+        return -errno;
+    h->tx_frames = req.tp_frame_nr;
+    h->tx_frame_size = frame_size;
+    h->tx_frames_per_block = per_block;
+    h->tx_block_size = block_size;
+    h->tx_data_offset = offset;
+    h->tx_ring_bytes = (size_t)block_size * blocks;
+    return 0;
+}
+
+/* Maps the receive ring and, when there is one, the TX ring after it: one mapping covers both (packet_mmap()). */
+static int map_rings(struct jbp_afpacket *h)
+{
+    size_t bytes = h->ring_bytes + h->tx_ring_bytes;
+    /* MAP_POPULATE: fault the rings in now rather than on the first frames of each block. */
+    void *ring = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, h->fd, 0);
+    if (ring == MAP_FAILED)
+        return -errno;
+    h->ring = ring;
+    if (h->tx_ring_bytes != 0)
+        h->tx_ring = h->ring + h->ring_bytes;
+    if (h->frame_mode) {
         h->rx_frame = h->ring;
         h->rx_left = h->frames_per_block;
     }
@@ -203,6 +270,8 @@ static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
         if (setsockopt(h->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
             return -errno;
     }
+    if (c->flags & JBP_AFP_TX_RING)
+        return setup_tx_ring(h, c);
     h->msgs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->msgs));
     h->iovs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->iovs));
     if (h->msgs == NULL || h->iovs == NULL)
@@ -300,6 +369,13 @@ int jbp_afpacket_open(const struct jbp_afpacket_config *c, struct jbp_afpacket *
         fail(info, JBP_AFP_STEP_TX_SETUP, -rc);
         goto error;
     }
+    info->tx_ring_frames = h->tx_frames;
+    info->tx_frame_size = h->tx_frame_size;
+    rc = map_rings(h);
+    if (rc < 0) {
+        fail(info, h->tx_ring_bytes != 0 && rc == -ENOMEM ? JBP_AFP_STEP_TX_SETUP : JBP_AFP_STEP_RX_RING, -rc);
+        goto error;
+    }
     struct sockaddr_ll sll;
     memset(&sll, 0, sizeof(sll));
     sll.sll_family = AF_PACKET;
@@ -332,7 +408,7 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
     if (h == NULL)
         return;
     if (h->ring != NULL)
-        munmap(h->ring, h->ring_bytes);
+        munmap(h->ring, h->ring_bytes + h->tx_ring_bytes);
     if (h->fd >= 0)
         close(h->fd);
     if (h->efd >= 0)
@@ -603,7 +679,31 @@ static inline int is_backpressure(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS;
 }
 
-int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
+/* What a failed transmission means for the frames left: returns the new count of frames done, to return. */
+static int tx_error(struct jbp_afpacket *h, int err, uint32_t done, uint32_t count, int *finished)
+{
+    *finished = 1;
+    if (is_backpressure(err)) {
+        h->stats->tx_refused += count - done;
+        return (int)done;
+    }
+    record_error(h, err);
+    if (is_device_error(err)) {
+        h->stats->tx_dropped += count - done;
+        return (int)count;
+    }
+    /* An error for this one frame (EMSGSIZE, EINVAL, ...): drop it and go on with the rest. */
+    *finished = 0;
+    h->stats->tx_dropped++;
+    return (int)done + 1;
+}
+
+static inline int tx_frame_ok(const struct jbp_afpacket *h, const struct jbp_desc *d)
+{
+    return d->buffer < h->buffer_count && d->length >= ETH_HEADER && d->length <= h->max_tx_frame;
+}
+
+static int tx_burst_sendmmsg(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
 {
     uint32_t done = 0;
     while (done < count) {
@@ -611,7 +711,7 @@ int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, 
         uint64_t bytes = 0;
         while (n < JBP_AFP_TX_BATCH && done + n < count) {
             const struct jbp_desc *d = &burst[done + n];
-            if (d->buffer >= h->buffer_count || d->length < ETH_HEADER || d->length > h->max_tx_frame) {
+            if (!tx_frame_ok(h, d)) {
                 if (n > 0)
                     break; /* send what comes before it first, to keep the accepted frames a prefix */
                 h->stats->tx_dropped++;
@@ -650,22 +750,120 @@ int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, 
             if (err == EINTR)
                 continue;
         }
-        if (is_backpressure(err)) {
-            h->stats->tx_refused += count - done;
-            return (int)done;
-        }
-        record_error(h, err);
-        if (is_device_error(err)) {
-            h->stats->tx_dropped += count - done;
-            return (int)count;
-        }
-        /* An error for this one frame (EMSGSIZE, EINVAL, ...): drop it and go on with the rest. */
-        h->stats->tx_dropped++;
-        done++;
+        int finished;
+        int result = tx_error(h, err, done, count, &finished);
+        if (finished)
+            return result;
+        done = (uint32_t)result;
     }
     return (int)done;
 }
 
+/* The TX ring's slot i, and its status word (TPACKET_V2 and V3 keep it in different places). */
+static inline uint8_t *tx_slot(const struct jbp_afpacket *h, uint32_t i)
+{
+    return h->tx_ring + (size_t)(i / h->tx_frames_per_block) * h->tx_block_size
+        + (size_t)(i % h->tx_frames_per_block) * h->tx_frame_size;
+}
+
+static inline uint32_t *tx_status(const struct jbp_afpacket *h, uint8_t *slot)
+{
+    return h->frame_mode ? &((struct tpacket2_hdr *)slot)->tp_status : &((struct tpacket3_hdr *)slot)->tp_status;
+}
+
+static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
+{
+    uint32_t done = 0;
+    while (done < count) {
+        /* Fill free slots from tx_head with a run of good frames (bad ones before the run are dropped). */
+        uint32_t first = h->tx_head;
+        uint32_t slot_index = first;
+        uint32_t n = 0;
+        while (done + n < count) {
+            const struct jbp_desc *d = &burst[done + n];
+            if (!tx_frame_ok(h, d)) {
+                if (n > 0)
+                    break; /* send what comes before it first, to keep the accepted frames a prefix */
+                h->stats->tx_dropped++;
+                done++;
+                continue;
+            }
+            uint8_t *slot = tx_slot(h, slot_index);
+            uint32_t *status = tx_status(h, slot);
+            /* Acquire: the kernel is done with the slot's bytes once it says TP_STATUS_AVAILABLE. Anything else is
+             * a frame still in flight (TP_STATUS_SENDING): the ring is full. */
+            if (__atomic_load_n(status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
+                break;
+            memcpy(slot + h->tx_data_offset, h->pool + (size_t)d->buffer * h->buffer_size, d->length);
+            if (h->frame_mode) {
+                ((struct tpacket2_hdr *)slot)->tp_len = d->length;
+            } else {
+                ((struct tpacket3_hdr *)slot)->tp_len = d->length;
+                ((struct tpacket3_hdr *)slot)->tp_next_offset = 0;
+            }
+            /* Release: the frame's bytes and length are written before the kernel may see the request. */
+            __atomic_store_n(status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+            n++;
+            slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
+        }
+        if (n == 0) {
+            if (done < count) {
+                /* The slot at tx_head is still in flight: the ring is full. */
+                h->stats->tx_refused += count - done;
+                return (int)done;
+            }
+            break;
+        }
+        h->tx_head = slot_index;
+        ssize_t rc = send(h->fd, NULL, 0, MSG_DONTWAIT);
+        int err = rc < 0 ? errno : 0;
+        /* The kernel sends slots in ring order from where it stopped last, which is first, and stops at the first
+         * it cannot send (sock_alloc_send_skb() failing for a full SO_SNDBUF, a device error), leaving that one and
+         * those after it marked for sending. Take them back, so that the kernel's position and ours stay equal and
+         * the frames stay with the caller. */
+        uint32_t sent = 0;
+        slot_index = first;
+        while (sent < n) {
+            uint32_t *status = tx_status(h, tx_slot(h, slot_index));
+            if (__atomic_load_n(status, __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST)
+                break;
+            sent++;
+            slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
+        }
+        if (sent < n) {
+            h->tx_head = slot_index;
+            for (uint32_t i = sent; i < n; i++) {
+                __atomic_store_n(tx_status(h, tx_slot(h, slot_index)), TP_STATUS_AVAILABLE, __ATOMIC_RELAXED);
+                slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
+            }
+        }
+        for (uint32_t i = 0; i < sent; i++)
+            h->stats->tx_bytes += burst[done + i].length;
+        h->stats->tx_packets += sent;
+        done += sent;
+        if (sent == n) {
+            if (err == 0)
+                continue;
+            /* Every frame went, yet send(2) failed: an error after the last one (a full SO_SNDBUF on the next
+             * empty slot cannot happen; a device error can, for frames already handed to the device). */
+            record_error(h, err);
+            continue;
+        }
+        if (err == 0 || err == EINTR)
+            err = EAGAIN; /* stopped short without an error: a full SO_SNDBUF (sock_alloc_send_skb()) */
+        int finished;
+        int result = tx_error(h, err, done, count, &finished);
+        if (finished)
+            return result;
+        done = (uint32_t)result;
+    }
+    return (int)done;
+}
+
+int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
+{
+    return h->tx_ring != NULL ? tx_burst_ring(h, burst, count) : tx_burst_sendmmsg(h, burst, count);
+}
 /* ---------------------------------------------------------------------------------------------------------- */
 /* idle */
 

@@ -6,11 +6,15 @@ target_include_directories(test_afpacket PRIVATE ${CMAKE_SOURCE_DIR}/native/incl
 target_compile_options(test_afpacket PRIVATE ${JBYPASS_C_FLAGS})
 target_link_libraries(test_afpacket PRIVATE Threads::Threads)
 
-# Every case runs on both receive ring layouts: afpacket.CASE (TPACKET_V3 blocks), afpacket.frame.CASE (TPACKET_V2).
+# Every case runs on both receive ring layouts: afpacket.CASE (TPACKET_V3 blocks), afpacket.frame.CASE (TPACKET_V2),
+# each transmitting through a TX ring of the same version; afpacket.sendmmsg.CASE and afpacket.frame.sendmmsg.CASE
+# transmit with sendmmsg(2) instead.
 foreach(test_case missing_interface open_errors exchange partial_bursts transmit_checks vlan_tag_restored
                   oversize_and_truncated kernel_drops wait_and_wakeup checksum_status mac_membership)
-  add_test(NAME afpacket.${test_case} COMMAND test_afpacket ${test_case} block)
-  add_test(NAME afpacket.frame.${test_case} COMMAND test_afpacket ${test_case} frame)
-  set_tests_properties(afpacket.${test_case} afpacket.frame.${test_case}
-                       PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+  add_test(NAME afpacket.${test_case} COMMAND test_afpacket ${test_case} block ring)
+  add_test(NAME afpacket.frame.${test_case} COMMAND test_afpacket ${test_case} frame ring)
+  add_test(NAME afpacket.sendmmsg.${test_case} COMMAND test_afpacket ${test_case} block sendmmsg)
+  add_test(NAME afpacket.frame.sendmmsg.${test_case} COMMAND test_afpacket ${test_case} frame sendmmsg)
+  set_tests_properties(afpacket.${test_case} afpacket.frame.${test_case} afpacket.sendmmsg.${test_case}
+                       afpacket.frame.sendmmsg.${test_case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
 endforeach()

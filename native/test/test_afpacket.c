@@ -37,6 +37,8 @@
 static int failures;
 /* The receive ring layout under test (JBP_AFP_RX_BLOCK or JBP_AFP_RX_FRAME), from the command line. */
 static uint32_t rx_ring = JBP_AFP_RX_BLOCK;
+/* JBP_AFP_TX_RING, or 0 for sendmmsg(2): every case runs with both transmit paths. */
+static uint32_t tx_flags = JBP_AFP_TX_RING;
 
 /* Each evaluates its condition exactly once: conditions often are the calls under test. */
 #define CHECK(cond, ...) check_that((cond) ? 1 : 0, __FILE__, __LINE__, #cond, __VA_ARGS__)
@@ -153,7 +155,7 @@ static struct jbp_afpacket_config base_config(const char *ifname, const struct p
         .tx_queue_size = 256,
         .mtu = 0,
         .mac = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01},
-        .flags = 0,
+        .flags = tx_flags,
         .stats = stats,
     };
     c.mac[5] = (uint8_t)(uintptr_t)stats; /* distinct per handle */
@@ -720,7 +722,7 @@ static void test_mac_membership(void)
     CHECK(run(listed, a) != 0, "close removes it");
 
     CHECK(run(promiscuous, a) != 0, "not promiscuous before");
-    c.flags = JBP_AFP_PROMISCUOUS;
+    c.flags = JBP_AFP_PROMISCUOUS | tx_flags;
     h = open_or_die(&c);
     CHECK(run(promiscuous, a) == 0, "promiscuous while open");
     CHECK(run(listed, a) != 0, "no unicast entry in promiscuous mode");
@@ -804,11 +806,19 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s CASE [block|frame]\n", argv[0]);
+    if (argc < 2 || argc > 4) {
+        fprintf(stderr, "usage: %s CASE [block|frame [ring|sendmmsg]]\n", argv[0]);
         return 2;
     }
-    if (argc == 3) {
+    if (argc == 4) {
+        if (strcmp(argv[3], "sendmmsg") == 0) {
+            tx_flags = 0;
+        } else if (strcmp(argv[3], "ring") != 0) {
+            fprintf(stderr, "no transmit path named %s\n", argv[3]);
+            return 2;
+        }
+    }
+    if (argc >= 3) {
         if (strcmp(argv[2], "frame") == 0) {
             rx_ring = JBP_AFP_RX_FRAME;
         } else if (strcmp(argv[2], "block") != 0) {
@@ -823,7 +833,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s: %d checks failed\n", argv[1], failures);
                 return 1;
             }
-            printf("%s (%s ring): passed\n", argv[1], rx_ring == JBP_AFP_RX_FRAME ? "frame" : "block");
+            printf("%s (%s ring, %s): passed\n", argv[1], rx_ring == JBP_AFP_RX_FRAME ? "frame" : "block",
+                   tx_flags != 0 ? "TX ring" : "sendmmsg");
             return 0;
         }
     }

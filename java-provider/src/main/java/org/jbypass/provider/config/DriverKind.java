@@ -12,8 +12,8 @@ import java.util.Map;
 public enum DriverKind
 {
     /**
-     * AF_PACKET sockets (a TPACKET_V2 frame ring or a TPACKET_V3 block ring to receive, sendmmsg to send) on any
-     * Linux netdev: veth pairs in tests, any NIC in production. One receive queue.
+     * AF_PACKET sockets (a TPACKET_V2 frame ring or a TPACKET_V3 block ring to receive, a TX ring or sendmmsg to
+     * send) on any Linux netdev: veth pairs in tests, any NIC in production. One receive queue.
      */
     AFPACKET("afpacket",
         DriverKey.choice("rx-ring", "frame", "block"),
@@ -22,7 +22,8 @@ public enum DriverKind
         DriverKey.powerOfTwo("rx-block-size", 4096, 4 << 20),
         DriverKey.integer("rx-block-timeout-ms", 1, 1000),
         DriverKey.bool("promiscuous"),
-        DriverKey.bool("qdisc-bypass")),
+        DriverKey.bool("qdisc-bypass"),
+        DriverKey.bool("tx-ring")),
     /** A Mellanox ConnectX-4/5 port through libibverbs raw-packet queues and mlx5 Direct Verbs. */
     RDMA("rdma",
         DriverKey.integer(InterfaceConfig.RX_QUEUES, 1, 64),

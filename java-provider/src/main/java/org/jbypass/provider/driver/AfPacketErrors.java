@@ -90,7 +90,9 @@ final class AfPacketErrors
             case AfPacketNative.STEP_TX_SETUP:
                 message = "cannot set up transmission on " + ifname + ": " + strerror
                     + (options.qdiscBypass() ? " (the kernel may lack PACKET_QDISC_BYPASS: unset "
-                        + options.key("qdisc-bypass") + ")" : "");
+                        + options.key("qdisc-bypass") + ")" : "")
+                    + (options.txRing() ? " (" + (errno == ENOMEM ? "lower " + options.key("tx-queue-size") + " or "
+                        : "") + "set " + options.key("tx-ring") + "=false to send with sendmmsg)" : "");
                 break;
             case AfPacketNative.STEP_BIND:
                 message = errno == ENETDOWN ? down(ifname) : "cannot bind to " + ifname + ": " + strerror

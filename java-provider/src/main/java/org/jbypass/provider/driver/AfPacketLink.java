@@ -17,9 +17,11 @@ import org.jbypass.netstack.wire.MacAddress;
  * <h2>Datapath</h2>
  * Receive reads a ring that the kernel fills, of frame slots (TPACKET_V2, each frame handed over at once) or of
  * blocks (TPACKET_V3, handed over full or after a timeout), as {@link AfPacketOptions#rxRing()} says; each frame
- * is copied into the armed pool buffer of the next burst slot (the buffers stay where they were armed). Transmit hands the whole burst to the kernel with one
- * {@code sendmmsg(2)} whose iovecs point into the pool; the kernel copies the frames during the call, so the
- * buffers of accepted frames go back to the pool at once. Each burst is one JNI call; nothing is allocated per
+ * is copied into the armed pool buffer of the next burst slot (the buffers stay where they were armed). Transmit
+ * hands the whole burst to the kernel in one system call: by default each frame is copied into a slot of a
+ * PACKET_TX_RING and one {@code send(2)} transmits them all ({@link AfPacketOptions#txRing()}); otherwise one
+ * {@code sendmmsg(2)} whose iovecs point into the pool. Either way the kernel is done with the pool's bytes when
+ * the call returns, so the buffers of accepted frames go back to the pool at once. Each burst is one JNI call; nothing is allocated per
  * packet or per burst, and the counters are read from memory the driver shares with Java. An idle poller blocks
  * in {@link #awaitReceive} ({@code ppoll(2)} on the socket and an eventfd that {@link #wakeup()} and
  * {@link Thread#interrupt()} signal).
@@ -138,7 +140,8 @@ public final class AfPacketLink implements Link
             .alignedSlice(Long.BYTES).order(ByteOrder.nativeOrder());
         final long[] info = new long[AfPacketNative.INFO_LENGTH];
         final int flags = (options.promiscuous() ? AfPacketNative.FLAG_PROMISCUOUS : 0)
-            | (options.qdiscBypass() ? AfPacketNative.FLAG_QDISC_BYPASS : 0);
+            | (options.qdiscBypass() ? AfPacketNative.FLAG_QDISC_BYPASS : 0)
+            | (options.txRing() ? AfPacketNative.FLAG_TX_RING : 0);
         final long handle = AfPacketNative.open(options.interfaceName(), pool.memory(), bufferSize,
             pool.capacity(), frameRing ? AfPacketNative.RX_FRAME : AfPacketNative.RX_BLOCK, blockSize, (int)blockCount, options.rxBlockTimeoutMillis(), options.txQueueSize(),
             options.mtu(), options.macAddress(), flags, stats, info);

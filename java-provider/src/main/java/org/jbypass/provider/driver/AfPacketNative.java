@@ -15,6 +15,7 @@ final class AfPacketNative
     // Open flags (jbp_afpacket.h).
     static final int FLAG_PROMISCUOUS = 1;
     static final int FLAG_QDISC_BYPASS = 1 << 1;
+    static final int FLAG_TX_RING = 1 << 2;
 
     // Receive ring layouts (enum jbp_afp_rx_ring).
     static final int RX_BLOCK = 0;

@@ -32,6 +32,8 @@ import org.jbypass.netstack.wire.MacAddress;
  *       <td>promiscuous mode instead of a unicast filter entry for the stack's MAC</td></tr>
  *   <tr><td>{@link #qdiscBypass()}</td><td>qdisc-bypass</td><td>false</td>
  *       <td>PACKET_QDISC_BYPASS: skip the netdev's qdisc</td></tr>
+ *   <tr><td>{@link #txRing()}</td><td>tx-ring</td><td>true</td>
+ *       <td>transmit through a PACKET_TX_RING with one send(2) per burst, rather than sendmmsg(2)</td></tr>
  * </table>
  *
  * <h2>The stack's MAC</h2>
@@ -130,6 +132,7 @@ public final class AfPacketOptions
     private final int txQueueSize;
     private final boolean promiscuous;
     private final boolean qdiscBypass;
+    private final boolean txRing;
 
     private AfPacketOptions(final Builder b)
     {
@@ -143,6 +146,7 @@ public final class AfPacketOptions
         this.txQueueSize = b.txQueueSize;
         this.promiscuous = b.promiscuous;
         this.qdiscBypass = b.qdiscBypass;
+        this.txRing = b.txRing;
     }
 
     /** Options for a netdev, every other option at its default (a fresh random MAC). */
@@ -174,6 +178,7 @@ public final class AfPacketOptions
         b.txQueueSize = txQueueSize;
         b.promiscuous = promiscuous;
         b.qdiscBypass = qdiscBypass;
+        b.txRing = txRing;
         return b;
     }
 
@@ -231,6 +236,12 @@ public final class AfPacketOptions
         return promiscuous;
     }
 
+    /** Whether frames are sent through a PACKET_TX_RING (one send(2) per burst) rather than with sendmmsg(2). */
+    public boolean txRing()
+    {
+        return txRing;
+    }
+
     /** Whether frames bypass the netdev's qdisc (PACKET_QDISC_BYPASS). */
     public boolean qdiscBypass()
     {
@@ -250,7 +261,7 @@ public final class AfPacketOptions
             + ", mtu=" + (mtu == 0 ? "netdev" : Integer.toString(mtu)) + ", rx-ring=" + rxRing.key()
             + ", rx-queue-size=" + rxQueueSize
             + ", rx-block-size=" + rxBlockSize + ", rx-block-timeout-ms=" + rxBlockTimeoutMillis
-            + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass
+            + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass + ", tx-ring=" + txRing
             + '}';
     }
 
@@ -267,6 +278,7 @@ public final class AfPacketOptions
         private int txQueueSize = DEFAULT_TX_QUEUE_SIZE;
         private boolean promiscuous;
         private boolean qdiscBypass;
+        private boolean txRing = true;
 
         private Builder(final String interfaceName)
         {
@@ -394,6 +406,18 @@ public final class AfPacketOptions
         public Builder qdiscBypass(final boolean bypass)
         {
             this.qdiscBypass = bypass;
+            return this;
+        }
+
+        /**
+         * Transmit through a PACKET_TX_RING of {@link #txQueueSize} slots and one send(2) per burst (the default), or
+         * with one sendmmsg(2) per burst. The kernel's sendmmsg offers to reschedule after every frame; when a frame
+         * wakes the receiver on the same CPU (a veth peer in another namespace), the sender is preempted frame by
+         * frame, while the TX ring's send(2) transmits the whole burst first.
+         */
+        public Builder txRing(final boolean ring)
+        {
+            this.txRing = ring;
             return this;
         }
 

@@ -102,6 +102,7 @@ public final class Drivers implements LinkFactory
                 AfPacketOptions.DEFAULT_RX_BLOCK_TIMEOUT_MILLIS));
             b.promiscuous(iface.booleanOption("promiscuous", false));
             b.qdiscBypass(iface.booleanOption("qdisc-bypass", false));
+            b.txRing(iface.booleanOption("tx-ring", true));
             options = b.build();
         }
         catch (final IllegalArgumentException e)
