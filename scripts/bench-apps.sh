@@ -17,6 +17,7 @@
 #   REPEAT=7 ECHO_MB=64 HTTP_MB=64 IDLE=block scripts/bench-apps.sh
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java scripts/bench-apps.sh
 #   JFR_DIR=/tmp/jfr ONLY=echo scripts/bench-apps.sh   (flight recordings of the servers, for jfr print)
+#   JAR_B=/tmp/old/jbypass.jar scripts/bench-apps.sh    (a second jbypass build beside the first: before/after)
 #
 # Beside each figure: the server JVM's CPU milliseconds and context switches per MB it moved (both ways for the echo,
 # request and reply for UDP), from /proc, which are steadier than the figures on a loaded machine.
@@ -40,7 +41,8 @@ STACK_PROPS=${STACK_PROPS:-}   # more lines for the stacks' jbypass.properties, 
 JVM_OPTS=${JVM_OPTS:-}
 JFR_DIR=${JFR_DIR:-}   # a directory: each server JVM records a flight recording NAME.jfr there (profile settings)
 ONLY=${ONLY:-echo http udp}   # which figures to measure
-JAR=java-provider/target/jbypass.jar
+JAR=${JAR:-java-provider/target/jbypass.jar}
+JAR_B=${JAR_B:-}   # another jbypass.jar, measured in the same run as JAR (rows "jbypass B")
 SAMPLES=samples/target/samples.jar
 if [[ ! -f $JAR || ! -f $SAMPLES ]]; then
   mvn -B -q -ntp -DskipTests package
@@ -50,7 +52,7 @@ suffix=$(printf '%04x' $((RANDOM)))
 nsc=jbpb${suffix}c   # the clients' kernel
 nss=jbpb${suffix}s   # jbypass's servers (the stack's end of the veth)
 nsk=jbpb${suffix}k   # the kernel's servers
-octet=$((100 + RANDOM % 100 / 3 * 3))
+octet=$((100 + RANDOM % 90))
 kernel_net=198.19.$octet
 work=$(mktemp -d /tmp/jbypass-bench.XXXXXX)
 pids=()
@@ -73,19 +75,33 @@ offloads_off() { # NS IF
   ip netns exec "$1" ethtool -K "$2" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
 }
 quiet_ns "$nsc"; quiet_ns "$nss"; quiet_ns "$nsk"
-# jbypass: one veth pair per server (an AF_PACKET socket sees every frame of its netdev, so servers sharing one
-# would each copy the others' frames); the stack's end has no address and no ARP: the stack owns it.
+# Variants: j (JAR), b (JAR_B) and k (the kernel). Each stack server has a veth pair of its own (an AF_PACKET
+# socket sees every frame of its netdev, so servers sharing one would each copy the others' frames); the stack's
+# end has no address and no ARP: the stack owns it. Server INDEX of the stacks is at 198.18.(octet+INDEX).2.
+variants="j"; [[ -n $JAR_B ]] && variants="j b"
+apps="echo http udp"
+declare -A jar=([j]=$JAR [b]=$JAR_B) address
 i=0
-for app in echo http udp; do
-  ip link add "${nss}$i" netns "$nss" mtu 1500 type veth peer name "${nsc}$i" netns "$nsc" mtu 1500
-  ip netns exec "$nss" ip link set "${nss}$i" arp off up
-  offloads_off "$nss" "${nss}$i"
-  ip netns exec "$nsc" ip address add "198.18.$((octet + i)).1/24" dev "${nsc}$i"
-  ip netns exec "$nsc" ip link set "${nsc}$i" up
-  offloads_off "$nsc" "${nsc}$i"
-  i=$((i + 1))
+for v in $variants; do
+  for app in $apps; do
+    ip link add "${nss}$i" netns "$nss" mtu 1500 type veth peer name "${nsc}$i" netns "$nsc" mtu 1500
+    ip netns exec "$nss" ip link set "${nss}$i" arp off up
+    offloads_off "$nss" "${nss}$i"
+    ip netns exec "$nsc" ip address add "198.18.$((octet + i)).1/24" dev "${nsc}$i"
+    ip netns exec "$nsc" ip link set "${nsc}$i" up
+    offloads_off "$nsc" "${nsc}$i"
+    address[$v$app]=198.18.$((octet + i)).2
+    cat > "$work/$v$app.properties" <<EOF
+interface.veth.driver = afpacket
+interface.veth.host-if = ${nss}$i
+interface.veth.address = ${address[$v$app]}/24
+interface.veth.idle = $IDLE
+$(printf '%b' "$STACK_PROPS")
+EOF
+    i=$((i + 1))
+  done
 done
-# kernel: the same, with the kernel's own addresses on both ends.
+# The kernel: its servers in a namespace of their own, behind a veth pair configured alike.
 ip link add "${nsk}v" netns "$nsk" mtu 1500 type veth peer name "${nsc}k" netns "$nsc" mtu 1500
 ip netns exec "$nsk" ip address add "$kernel_net.2/24" dev "${nsk}v"
 ip netns exec "$nsk" ip link set "${nsk}v" up
@@ -93,27 +109,22 @@ offloads_off "$nsk" "${nsk}v"
 ip netns exec "$nsc" ip address add "$kernel_net.1/24" dev "${nsc}k"
 ip netns exec "$nsc" ip link set "${nsc}k" up
 offloads_off "$nsc" "${nsc}k"
+for app in $apps; do address[k$app]=$kernel_net.2; done
 
-config() { # NAME INDEX: the stack at 198.18.(octet+INDEX).2 on veth INDEX
-  cat > "$work/$1.properties" <<EOF
-interface.veth.driver = afpacket
-interface.veth.host-if = ${nss}$2
-interface.veth.address = 198.18.$((octet + $2)).2/24
-interface.veth.idle = $IDLE
-$(printf '%b' "$STACK_PROPS")
-EOF
-}
-start() { # NS NAME AGENT(yes|no) MAIN ARGS...
-  local ns=$1 name=$2 agent=$3; shift 3
-  local opts=()
-  [[ $agent == yes ]] && opts+=("-javaagent:$JAR=config=$work/$name.properties")
-  [[ -n $JFR_DIR ]] && opts+=("-XX:StartFlightRecording=filename=$JFR_DIR/$name.jfr,settings=profile")
-  # shellcheck disable=SC2086
-  ip netns exec "$ns" "$JAVA" $JVM_OPTS "${opts[@]}" -cp "$SAMPLES" "$@" >"$work/$name.log" 2>&1 &
-  pids+=($!)
-  servers[$name]=$!
-}
 declare -A servers
+start() { # VARIANT APP MAIN ARGS...
+  local v=$1 app=$2; shift 2
+  local opts=() ns=$nsk
+  if [[ $v != k ]]; then
+    ns=$nss
+    opts+=("-javaagent:${jar[$v]}=config=$work/$v$app.properties")
+  fi
+  [[ -n $JFR_DIR ]] && opts+=("-XX:StartFlightRecording=filename=$JFR_DIR/$v$app.jfr,settings=profile")
+  # shellcheck disable=SC2086
+  ip netns exec "$ns" "$JAVA" $JVM_OPTS "${opts[@]}" -cp "$SAMPLES" "$@" >"$work/$v$app.log" 2>&1 &
+  pids+=($!)
+  servers[$v$app]=$!
+}
 # CPU ticks (user + system, every thread, clock ticks) and context switches (voluntary + involuntary, every thread)
 # of a server JVM so far. `ip netns exec` execs the JVM, so the pid started is the JVM's.
 proc_stats() { # PID
@@ -123,13 +134,14 @@ proc_stats() { # PID
   echo "$ticks $csw"
 }
 HZ=$(getconf CLK_TCK)
-# Runs a measurement against a server and appends "figure cpu_ms_per_mb csw_per_mb" to runs[KEY].
-measure() { # KEY SERVER MB COMMAND...
-  local key=$1 server=${servers[$2]} mb=$3; shift 3
+declare -A runs cost
+# Runs a measurement against a server; appends its figure to runs[VARIANT APP] and "cpu_ms/csw" per MB to cost.
+measure() { # VARIANT APP MB COMMAND...
+  local key=$1$2 mb=$3; shift 3
   local before after figure
-  before=$(proc_stats "$server")
-  figure=$("$@")
-  after=$(proc_stats "$server")
+  before=$(proc_stats "${servers[$key]}")
+  figure=$("$@" "${address[$key]}")
+  after=$(proc_stats "${servers[$key]}")
   runs[$key]+="$figure "
   cost[$key]+="$(awk -v b="$before" -v a="$after" -v mb="$mb" -v hz="$HZ" 'BEGIN {split(b, x, " "); split(a, y, " ");
     printf "%.2f/%.0f", (y[1] - x[1]) * 1000 / hz / mb, (y[2] - x[2]) / mb}') "
@@ -139,16 +151,14 @@ await() { # NAME TEXT
   echo "bench-apps.sh: $1 did not start:"; cat "$work/$1.log"; exit 1
 }
 in_c() { ip netns exec "$nsc" "$@"; }
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
 
-echo_ip=198.18.$octet.2; http_ip=198.18.$((octet + 1)).2; udp_ip=198.18.$((octet + 2)).2
-config echo 0; config http 1; config udp 2
-start "$nss" echo yes org.jbypass.samples.TcpEchoServer "$echo_ip" 7000
-start "$nss" http yes org.jbypass.samples.HttpServerSample "$http_ip" 8080
-start "$nss" udp yes org.jbypass.samples.UdpPingPong pong "$udp_ip" 7001
-start "$nsk" kecho no org.jbypass.samples.TcpEchoServer "$kernel_net.2" 7000
-start "$nsk" khttp no org.jbypass.samples.HttpServerSample "$kernel_net.2" 8080
-start "$nsk" kudp no org.jbypass.samples.UdpPingPong pong "$kernel_net.2" 7001
-for n in echo http udp kecho khttp kudp; do await $n "listening on"; done
+for v in $variants k; do
+  start "$v" echo org.jbypass.samples.TcpEchoServer "${address[${v}echo]}" 7000
+  start "$v" http org.jbypass.samples.HttpServerSample "${address[${v}http]}" 8080
+  start "$v" udp org.jbypass.samples.UdpPingPong pong "${address[${v}udp]}" 7001
+done
+for v in $variants k; do for app in $apps; do await "$v$app" "listening on"; done; done
 
 echo_mbs() { # ADDRESS: MB/s each way
   in_c "$JAVA" -cp "$SAMPLES" org.jbypass.samples.TcpEchoClient "$1" 7000 "$ECHO_MB" \
@@ -164,25 +174,22 @@ udp_us() { # ADDRESS: median round trip in us
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
-wants() { [[ " $ONLY " == *" $1 "* ]]; }
-# One untimed round each to let both servers' JITs warm up.
-if wants echo; then echo_mbs "$echo_ip" >/dev/null; echo_mbs "$kernel_net.2" >/dev/null; fi
-if wants http; then http_mbs "$http_ip" >/dev/null; http_mbs "$kernel_net.2" >/dev/null; fi
+# One untimed round each to let the servers' JITs warm up.
+for v in $variants k; do
+  if wants echo; then echo_mbs "${address[${v}echo]}" >/dev/null; fi
+  if wants http; then http_mbs "${address[${v}http]}" >/dev/null; fi
+done
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; java: $("$JAVA" -version 2>&1 | head -1); idle=$IDLE"
-declare -A runs=([echo_j]= [echo_k]= [http_j]= [http_k]= [udp_j]= [udp_k]=)
-declare -A cost=([echo_j]= [echo_k]= [http_j]= [http_k]= [udp_j]= [udp_k]=)
 udp_mb=$(awk -v n="$UDP_PINGS" 'BEGIN {print n * 2 * 12 / 1e6}')
 for i in $(seq 1 "$REPEAT"); do
-  if wants echo; then
-    measure echo_j echo $((ECHO_MB * 2)) echo_mbs "$echo_ip"; measure echo_k kecho $((ECHO_MB * 2)) echo_mbs "$kernel_net.2"
-  fi
-  if wants http; then
-    measure http_j http "$HTTP_MB" http_mbs "$http_ip"; measure http_k khttp "$HTTP_MB" http_mbs "$kernel_net.2"
-  fi
-  if wants udp; then
-    measure udp_j udp "$udp_mb" udp_us "$udp_ip"; measure udp_k kudp "$udp_mb" udp_us "$kernel_net.2"
-  fi
+  # Reverse the order of the variants every other round, so that none always runs first.
+  order="$variants k"; (( i % 2 == 0 )) && order=$(tr ' ' '\n' <<<"$order" | tac | tr '\n' ' ')
+  for v in $order; do
+    if wants echo; then measure "$v" echo $((ECHO_MB * 2)) echo_mbs; fi
+    if wants http; then measure "$v" http "$HTTP_MB" http_mbs; fi
+    if wants udp; then measure "$v" udp "$udp_mb" udp_us; fi
+  done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 med() { tr ' ' '\n' <<<"$1" | grep . | median; }
@@ -190,14 +197,18 @@ med() { tr ' ' '\n' <<<"$1" | grep . | median; }
 med_cost() { # FIELD(1: cpu, 2: csw) VALUES
   tr ' ' '\n' <<<"$2" | grep . | cut -d/ -f"$1" | median
 }
-row() { # LABEL KEY
-  printf '%-44s %9s %9s %9s %9s %9s %9s\n' "$1" "$(med "${runs[${2}_j]}")" "$(med "${runs[${2}_k]}")" \
-    "$(med_cost 1 "${cost[${2}_j]}")" "$(med_cost 1 "${cost[${2}_k]}")" \
-    "$(med_cost 2 "${cost[${2}_j]}")" "$(med_cost 2 "${cost[${2}_k]}")"
-  echo "    runs: jbypass ${runs[${2}_j]}| kernel ${runs[${2}_k]}"
-}
-printf '%-44s %9s %9s %9s %9s %9s %9s\n' "median of $REPEAT (veth, MTU 1500, offloads off)" jbypass kernel \
-  "j cpu/MB" "k cpu/MB" "j csw/MB" "k csw/MB"
-if wants echo; then row "TCP echo $ECHO_MB MB, MB/s each way" echo; fi
-if wants http; then row "HTTP download $HTTP_MB MB (JDK HttpServer), MB/s" http; fi
-if wants udp; then row "UDP ping-pong, median round trip, us" udp; fi
+declare -A label=([j]=jbypass [b]="jbypass B" [k]=kernel)
+printf '%-46s %-10s %9s %9s %9s\n' "median of $REPEAT (veth, MTU 1500, offloads off)" "" figure "cpu ms/MB" "csw/MB"
+for app in $apps; do
+  wants "$app" || continue
+  case $app in
+    echo) title="TCP echo $ECHO_MB MB, MB/s each way" ;;
+    http) title="HTTP download $HTTP_MB MB (JDK HttpServer), MB/s" ;;
+    udp) title="UDP ping-pong, median round trip, us" ;;
+  esac
+  for v in $variants k; do
+    printf '%-46s %-10s %9s %9s %9s   runs: %s\n' "$title" "${label[$v]}" "$(med "${runs[$v$app]:-}")" \
+      "$(med_cost 1 "${cost[$v$app]:-}")" "$(med_cost 2 "${cost[$v$app]:-}")" "${runs[$v$app]:-}"
+    title=""
+  done
+done

@@ -169,9 +169,27 @@ int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32
 int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count);
 
 /*
+ * With a TX ring: whether jbp_afpacket_tx_burst() only fills the ring (on) or also has the kernel send it (off, the
+ * default). When on, the frames it accepts are counted as sent and belong to the ring, as with a NIC's ring, and
+ * jbp_afpacket_kick() hands them to the kernel: a caller that drives the handle under a lock can make the system
+ * call, and the receiver's work that the kernel does in it (a veth peer's receive runs in the sender's softirq),
+ * after releasing its lock. Returns 0, or -EINVAL without a TX ring. Set it before the first transmit.
+ */
+int jbp_afpacket_defer_tx(struct jbp_afpacket *h, int on);
+
+/*
+ * Has the kernel send every frame the ring holds for it. Any thread, concurrently with the thread that drives the
+ * handle (the kernel serialises its senders); callers of kick serialise among themselves. Returns 1 when frames are
+ * still waiting (the kernel's SO_SNDBUF was full, or the device is down: jbp_afpacket_wait() sends them again),
+ * 0 when none are, or -errno. Counts nothing: the frames were counted when they were put in the ring.
+ */
+int jbp_afpacket_kick(struct jbp_afpacket *h);
+
+/*
  * Waits until received frames may be ready, jbp_afpacket_wakeup() is called, a signal arrives or timeout_ns
  * passes. Returns 1 when frames are ready, 0 otherwise (timeout, wakeup, signal: spurious returns are allowed),
- * or -errno.
+ * or -errno. With deferred transmission, first sends frames that a kick left waiting, and then waits 1 ms at most
+ * before trying again.
  */
 int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns);
 

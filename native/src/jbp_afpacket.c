@@ -69,7 +69,9 @@ struct jbp_afpacket {
     uint32_t tx_frames_per_block;
     uint32_t tx_block_size;
     uint32_t tx_data_offset;
-    uint32_t tx_head;
+    uint32_t tx_head;     /* written by the driving thread, read by kickers */
+    uint32_t tx_sent;     /* kickers: the first slot the kernel may not have taken yet */
+    uint32_t tx_deferred; /* jbp_afpacket_defer_tx() */
     /* Cold. */
     int efd;
     size_t ring_bytes;    /* the receive ring */
@@ -814,7 +816,16 @@ static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, u
             }
             break;
         }
-        h->tx_head = slot_index;
+        /* Release: a kicker that reads the new head sees the slots before it filled. */
+        __atomic_store_n(&h->tx_head, slot_index, __ATOMIC_RELEASE);
+        if (h->tx_deferred) {
+            /* The frames belong to the ring now; jbp_afpacket_kick() sends them. */
+            for (uint32_t i = 0; i < n; i++)
+                h->stats->tx_bytes += burst[done + i].length;
+            h->stats->tx_packets += n;
+            done += n;
+            continue;
+        }
         ssize_t rc = send(h->fd, NULL, 0, MSG_DONTWAIT);
         int err = rc < 0 ? errno : 0;
         /* The kernel sends slots in ring order from where it stopped last, which is first, and stops at the first
@@ -831,7 +842,7 @@ static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, u
             slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
         }
         if (sent < n) {
-            h->tx_head = slot_index;
+            __atomic_store_n(&h->tx_head, slot_index, __ATOMIC_RELEASE);
             for (uint32_t i = sent; i < n; i++) {
                 __atomic_store_n(tx_status(h, tx_slot(h, slot_index)), TP_STATUS_AVAILABLE, __ATOMIC_RELAXED);
                 slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
@@ -864,6 +875,43 @@ int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, 
 {
     return h->tx_ring != NULL ? tx_burst_ring(h, burst, count) : tx_burst_sendmmsg(h, burst, count);
 }
+
+int jbp_afpacket_defer_tx(struct jbp_afpacket *h, int on)
+{
+    if (h->tx_ring == NULL)
+        return -EINVAL;
+    h->tx_deferred = on != 0;
+    return 0;
+}
+
+/* Whether the slot the kernel would send next still waits to be sent (read-only: any thread). */
+static inline int tx_waiting(const struct jbp_afpacket *h)
+{
+    uint32_t sent = __atomic_load_n(&h->tx_sent, __ATOMIC_RELAXED);
+    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
+    return sent != head
+        && __atomic_load_n(tx_status(h, tx_slot(h, sent)), __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST;
+}
+
+int jbp_afpacket_kick(struct jbp_afpacket *h)
+{
+    if (h->tx_ring == NULL)
+        return 0;
+    int rc = 0;
+    if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR)
+        rc = -errno;
+    /* The kernel sends in ring order and stops at the first slot it cannot send: move past what it took, up to the
+     * head as the driving thread last published it (slots it fills meanwhile are its own kicker's to send). */
+    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
+    uint32_t sent = h->tx_sent;
+    while (sent != head
+           && __atomic_load_n(tx_status(h, tx_slot(h, sent)), __ATOMIC_ACQUIRE) != TP_STATUS_SEND_REQUEST)
+        sent = sent + 1 == h->tx_frames ? 0 : sent + 1;
+    __atomic_store_n(&h->tx_sent, sent, __ATOMIC_RELAXED);
+    if (rc < 0)
+        return rc;
+    return sent != head;
+}
 /* ---------------------------------------------------------------------------------------------------------- */
 /* idle */
 
@@ -879,8 +927,17 @@ static inline int rx_ready(const struct jbp_afpacket *h)
     return (__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
 }
 
+/* Deferred transmission: frames a kick could not send (a full SO_SNDBUF) are sent again before each wait, which
+ * then lasts 1 ms at most, so that they never wait for traffic that may not come. */
+#define TX_RETRY_NS 1000000
+
 int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns)
 {
+    if (h->tx_deferred && tx_waiting(h)) {
+        (void)send(h->fd, NULL, 0, MSG_DONTWAIT);
+        if (tx_waiting(h) && timeout_ns > TX_RETRY_NS)
+            timeout_ns = TX_RETRY_NS;
+    }
     if (rx_ready(h))
         return 1;
     if (timeout_ns <= 0)

@@ -135,6 +135,20 @@ static jint JNICALL afp_transmit(JNIEnv *env, jclass cls, jlong handle, jlong de
                                  (uint32_t)count);
 }
 
+static jint JNICALL afp_defer_transmit(JNIEnv *env, jclass cls, jlong handle, jboolean on)
+{
+    (void)env;
+    (void)cls;
+    return jbp_afpacket_defer_tx(handle_of(handle), on == JNI_TRUE);
+}
+
+static jint JNICALL afp_kick(JNIEnv *env, jclass cls, jlong handle)
+{
+    (void)env;
+    (void)cls;
+    return jbp_afpacket_kick(handle_of(handle));
+}
+
 static jint JNICALL afp_await(JNIEnv *env, jclass cls, jlong handle, jlong timeout_ns)
 {
     (void)env;
@@ -197,6 +211,8 @@ static const JNINativeMethod afpacket_methods[] = {
     {"open", "(Ljava/lang/String;Ljava/nio/ByteBuffer;IIIIIIIIJILjava/nio/ByteBuffer;[J)J", (void *)afp_open},
     {"receive", "(JJI)I", (void *)afp_receive},
     {"transmit", "(JJI)I", (void *)afp_transmit},
+    {"deferTransmit", "(JZ)I", (void *)afp_defer_transmit},
+    {"kick", "(J)I", (void *)afp_kick},
     {"await", "(JJ)I", (void *)afp_await},
     {"wakeup", "(J)I", (void *)afp_wakeup},
     {"refreshStatistics", "(J)I", (void *)afp_refresh_statistics},

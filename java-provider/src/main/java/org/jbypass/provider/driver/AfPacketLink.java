@@ -71,6 +71,9 @@ public final class AfPacketLink implements Link
     private final ByteBuffer stats;
     private final LinkCounters counters = new LinkCounters();
     private final Object wakeLock = new Object();
+    /** Deferred transmission: frames put in the TX ring wait for a kick; close waits for a kick under way. */
+    private final KickGate kicks = new KickGate();
+    private boolean deferred;
 
     /** The native handle; 0 once closed. Written under wakeLock, read without it by the driving thread. */
     private long handle;
@@ -288,6 +291,10 @@ public final class AfPacketLink implements Link
         {
             accepted = 0;
         }
+        if (deferred && accepted > 0)
+        {
+            kicks.pending();
+        }
         settle(pool, burst, accepted);
         readCounters();
         return accepted;
@@ -441,18 +448,63 @@ public final class AfPacketLink implements Link
             + " last_errno=" + lastErrno();
     }
 
+    /** With a TX ring ({@link AfPacketOptions#txRing()}), transmit only fills it and {@link #kick()} sends. */
+    @Override
+    public boolean deferTransmit()
+    {
+        deferred = AfPacketNative.deferTransmit(openHandle(0), true) == 0;
+        return deferred;
+    }
+
+    @Override
+    public boolean kickPending()
+    {
+        return kicks.isPending();
+    }
+
+    /** Sends what the TX ring holds: one send(2), without the stack's lock, one kicker at a time ({@link KickGate}). */
+    @Override
+    public void kick()
+    {
+        while (kicks.tryBegin())
+        {
+            try
+            {
+                final long h = handle;
+                if (h == 0)
+                {
+                    return;
+                }
+                // Frames the kernel could not take now (1, or an error) stay in the ring; awaitReceive retries them.
+                AfPacketNative.kick(h);
+            }
+            finally
+            {
+                kicks.end();
+            }
+        }
+    }
+
     /**
-     * Closes the socket and unmaps the ring. The driver holds no pool buffer between calls (it copies), so the
-     * pool has every buffer the link was given back. Idempotent.
+     * Closes the socket and unmaps the rings, after any kick under way. The driver holds no pool buffer between
+     * calls (it copies), so the pool has every buffer the link was given back. Idempotent.
      */
     @Override
     public void close()
     {
         final long h;
-        synchronized (wakeLock)
+        kicks.exclude();
+        try
         {
-            h = handle;
-            handle = 0;
+            synchronized (wakeLock)
+            {
+                h = handle;
+                handle = 0;
+            }
+        }
+        finally
+        {
+            kicks.release();
         }
         if (h != 0)
         {

@@ -105,6 +105,12 @@ final class AfPacketNative
     /** Transmits slots 0..count-1; returns how many were accepted. */
     static native int transmit(long handle, long descriptors, int count);
 
+    /** With a TX ring: transmit only fills it (on), and {@link #kick} sends; 0, or -EINVAL without a TX ring. */
+    static native int deferTransmit(long handle, boolean on);
+
+    /** Sends what the TX ring holds; 1 when frames still wait, 0 when none do, or -errno. Any thread. */
+    static native int kick(long handle);
+
     /** Blocks until frames may be ready, a wakeup, a signal or the timeout; 1 when frames are ready, else 0. */
     static native int await(long handle, long timeoutNanos);
 

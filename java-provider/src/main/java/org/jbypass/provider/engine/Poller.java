@@ -80,6 +80,7 @@ final class Poller implements Runnable
             {
                 engine.unlockAfterPoll();
             }
+            engine.kickLinks();
             engine.housekeeping(now);
             if (worked)
             {

@@ -46,6 +46,8 @@ public final class StackEngine implements AutoCloseable
     private final ReentrantLock lock = new ReentrantLock();
     private final Stack stack;
     private final List<Poller> pollers = new ArrayList<>();
+    /** The links, each asked to defer its transmit system call until it is kicked, after the lock is released. */
+    private volatile Link[] links = new Link[0];
     private final StackMonitor monitor;
     private final AtomicLong nextHousekeeping;
     private volatile boolean closed;
@@ -80,6 +82,7 @@ public final class StackEngine implements AutoCloseable
             {
                 final Link link = links.open(config, iface, stack.pool(), stack.time());
                 opened.add(link);
+                link.deferTransmit();
                 final NetInterface nif = stack.addInterface(iface.name(), link, iface.address(),
                     iface.prefixLength(), iface.gateway());
                 for (int q = 0; q < link.rxQueueCount(); q++)
@@ -115,6 +118,7 @@ public final class StackEngine implements AutoCloseable
             }
             throw e;
         }
+        engine.links = opened.toArray(new Link[0]);
         for (final Poller poller : engine.pollers)
         {
             poller.start();
@@ -212,6 +216,33 @@ public final class StackEngine implements AutoCloseable
         {
             lock.unlock();
         }
+        kickLinks();
+    }
+
+    /**
+     * Hands the frames that pollers and operations queued to the wire, after the lock is released: the system call
+     * (and, over a veth, the receiver's processing that the kernel runs in it) then holds no other thread up.
+     */
+    void kickLinks()
+    {
+        final Link[] ls = links;
+        for (int i = 0; i < ls.length; i++)
+        {
+            ls[i].kick();
+        }
+    }
+
+    private boolean kickPending()
+    {
+        final Link[] ls = links;
+        for (int i = 0; i < ls.length; i++)
+        {
+            if (ls[i].kickPending())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -224,6 +255,22 @@ public final class StackEngine implements AutoCloseable
     public long await(final Condition condition, final long nanos) throws InterruptedException
     {
         afterOperation();
+        if (kickPending())
+        {
+            // Send what the operation queued before waiting, without the lock; the wait it was to be is then a
+            // spurious wakeup, after which the caller looks again and waits (Condition allows them).
+            lock.unlock();
+            try
+            {
+                kickLinks();
+            }
+            finally
+            {
+                lock.lock();
+                stack.time().advance(System.nanoTime());
+            }
+            return nanos;
+        }
         try
         {
             if (nanos == Long.MAX_VALUE)

@@ -7,8 +7,8 @@ import org.jbypass.netstack.buffer.PacketPool;
  *
  * <p>A link moves Ethernet II frames between the stack and a wire (a NIC ring, an AF_PACKET socket, an in-memory
  * wire) in bursts of {@link PacketBurst} descriptors over buffers of one {@link PacketPool}, the pool the link was
- * opened with. It is driven by one thread at a time, the one that drives the stack; only {@link #wakeup()} may be
- * called from any thread.
+ * opened with. It is driven by one thread at a time, the one that drives the stack; only {@link #wakeup()},
+ * {@link #kickPending()} and {@link #kick()} may be called from any thread.
  *
  * <h2>Receive</h2>
  * Before {@link #receive} every slot of the burst, from slot 0, holds a free buffer ("armed", see
@@ -22,6 +22,12 @@ import org.jbypass.netstack.buffer.PacketPool;
  * done with them. Frames not accepted (a full ring) stay with the caller: the link moves them to the front of the
  * burst and sets the burst's count to their number, so that {@code transmit} may simply be called again later.
  * Slots at or beyond the count are not the caller's: their buffer fields mean nothing.
+ *
+ * <h2>Deferred transmission</h2>
+ * A link whose transmit ends in a system call may offer to leave it out ({@link #deferTransmit()}): frames it
+ * accepts then wait in its own ring, as in a NIC's, until {@link #kick()} hands them to the wire. A caller that
+ * drives the stack under a lock kicks after releasing it, so that the system call, and whatever the kernel does in
+ * it, holds no other thread up.
  */
 public interface Link extends AutoCloseable
 {
@@ -70,6 +76,32 @@ public interface Link extends AutoCloseable
 
     /** Makes a thread blocked in {@link #awaitReceive} return; callable from any thread. */
     void wakeup();
+
+    /**
+     * Asks the link to defer the system call of {@link #transmit} to {@link #kick()}; called once, before the first
+     * transmit, by the thread that drives the stack.
+     *
+     * @return whether the link defers from now on; if not, transmit hands frames to the wire itself, as by default
+     */
+    default boolean deferTransmit()
+    {
+        return false;
+    }
+
+    /** Whether accepted frames wait for {@link #kick()}; callable from any thread. */
+    default boolean kickPending()
+    {
+        return false;
+    }
+
+    /**
+     * Hands the frames that wait in the link's ring to the wire; never blocks. Callable from any thread, without the
+     * stack's lock, concurrently with any other method but {@link #close()} (the link makes close wait for it).
+     * Frames the wire cannot take now stay in the ring, and the link retries in {@link #awaitReceive}.
+     */
+    default void kick()
+    {
+    }
 
     /** The link's counters. */
     LinkCounters counters();

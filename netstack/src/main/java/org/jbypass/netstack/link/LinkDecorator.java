@@ -81,6 +81,24 @@ public abstract class LinkDecorator implements Link
     }
 
     @Override
+    public boolean deferTransmit()
+    {
+        return inner.deferTransmit();
+    }
+
+    @Override
+    public boolean kickPending()
+    {
+        return inner.kickPending();
+    }
+
+    @Override
+    public void kick()
+    {
+        inner.kick();
+    }
+
+    @Override
     public LinkCounters counters()
     {
         return inner.counters();
