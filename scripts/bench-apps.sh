@@ -18,6 +18,7 @@
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java scripts/bench-apps.sh
 #   JFR_DIR=/tmp/jfr ONLY=echo scripts/bench-apps.sh   (flight recordings of the servers, for jfr print)
 #   JAR_B=/tmp/old/jbypass.jar scripts/bench-apps.sh    (a second jbypass build beside the first: before/after)
+#   JAR_B=$PWD/java-provider/target/jbypass.jar STACK_PROPS_B='interface.veth.tx-ring = false' scripts/bench-apps.sh
 #
 # Beside each figure: the server JVM's CPU milliseconds and context switches per MB it moved (both ways for the echo,
 # request and reply for UDP), from /proc, which are steadier than the figures on a loaded machine.
@@ -43,6 +44,7 @@ JFR_DIR=${JFR_DIR:-}   # a directory: each server JVM records a flight recording
 ONLY=${ONLY:-echo http udp}   # which figures to measure
 JAR=${JAR:-java-provider/target/jbypass.jar}
 JAR_B=${JAR_B:-}   # another jbypass.jar, measured in the same run as JAR (rows "jbypass B")
+STACK_PROPS_B=${STACK_PROPS_B:-$STACK_PROPS}   # STACK_PROPS for JAR_B's stacks, to compare two configurations
 SAMPLES=samples/target/samples.jar
 if [[ ! -f $JAR || ! -f $SAMPLES ]]; then
   mvn -B -q -ntp -DskipTests package
@@ -96,7 +98,7 @@ interface.veth.driver = afpacket
 interface.veth.host-if = ${nss}$i
 interface.veth.address = ${address[$v$app]}/24
 interface.veth.idle = $IDLE
-$(printf '%b' "$STACK_PROPS")
+$(if [[ $v == b ]]; then printf '%b' "$STACK_PROPS_B"; else printf '%b' "$STACK_PROPS"; fi)
 EOF
     i=$((i + 1))
   done

@@ -193,6 +193,12 @@ int jbp_afpacket_kick(struct jbp_afpacket *h);
  */
 int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns);
 
+/*
+ * 1 when the receive ring's next slot (or block) is ours to read, else 0: one load, no system call. For the
+ * thread that receives, to poll for a while before it waits; from another thread only a hint.
+ */
+int jbp_afpacket_rx_ready(struct jbp_afpacket *h);
+
 /* Makes a concurrent or the next jbp_afpacket_wait() return. Any thread. */
 int jbp_afpacket_wakeup(struct jbp_afpacket *h);
 

@@ -927,6 +927,11 @@ static inline int rx_ready(const struct jbp_afpacket *h)
     return (__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
 }
 
+int jbp_afpacket_rx_ready(struct jbp_afpacket *h)
+{
+    return rx_ready(h);
+}
+
 /* Deferred transmission: frames a kick could not send (a full SO_SNDBUF) are sent again before each wait, which
  * then lasts 1 ms at most, so that they never wait for traffic that may not come. */
 #define TX_RETRY_NS 1000000

@@ -149,6 +149,13 @@ static jint JNICALL afp_kick(JNIEnv *env, jclass cls, jlong handle)
     return jbp_afpacket_kick(handle_of(handle));
 }
 
+static jint JNICALL afp_receive_ready(JNIEnv *env, jclass cls, jlong handle)
+{
+    (void)env;
+    (void)cls;
+    return jbp_afpacket_rx_ready(handle_of(handle));
+}
+
 static jint JNICALL afp_await(JNIEnv *env, jclass cls, jlong handle, jlong timeout_ns)
 {
     (void)env;
@@ -213,6 +220,7 @@ static const JNINativeMethod afpacket_methods[] = {
     {"transmit", "(JJI)I", (void *)afp_transmit},
     {"deferTransmit", "(JZ)I", (void *)afp_defer_transmit},
     {"kick", "(J)I", (void *)afp_kick},
+    {"receiveReady", "(J)I", (void *)afp_receive_ready},
     {"await", "(JJ)I", (void *)afp_await},
     {"wakeup", "(J)I", (void *)afp_wakeup},
     {"refreshStatistics", "(J)I", (void *)afp_refresh_statistics},

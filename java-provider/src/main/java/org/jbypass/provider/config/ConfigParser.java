@@ -32,8 +32,8 @@ public final class ConfigParser
         InterfaceConfig.IMPAIR_LOSS, InterfaceConfig.IMPAIR_REORDER, InterfaceConfig.IMPAIR_DUPLICATE,
         InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE);
     private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD, PollerConfig.IDLE,
-        PollerConfig.SPINS, PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, StackSettings.BUFFERS,
-        StackSettings.BUFFER_SIZE, StackSettings.SEED);
+        PollerConfig.SPINS, PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, PollerConfig.BUSY_POLL,
+        StackSettings.BUFFERS, StackSettings.BUFFER_SIZE, StackSettings.SEED);
 
     /** Ethernet II header in front of the IP datagram. */
     private static final int ETHERNET_HEADER = 14;
@@ -426,7 +426,8 @@ public final class ConfigParser
             throw error(PollerConfig.MAX_PARK, "must not be less than " + PollerConfig.MIN_PARK + " (" + minPark
                 + ")");
         }
-        return new PollerConfig(idle, spins, yields, minPark, maxPark);
+        final long busyPoll = intValue(PollerConfig.BUSY_POLL, (int)PollerConfig.DEFAULT_BUSY_POLL_NANOS, 0, 1_000_000);
+        return new PollerConfig(idle, spins, yields, minPark, maxPark, busyPoll);
     }
 
     private IdleStrategyKind idleStrategy(final String key, final String text) throws ConfigurationException

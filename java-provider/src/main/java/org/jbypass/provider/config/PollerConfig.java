@@ -8,20 +8,31 @@ package org.jbypass.provider.config;
  * @param yields        backoff: then this many {@link Thread#yield()}s
  * @param minParkNanos  backoff: the first park, doubling up to {@code maxParkNanos}
  * @param maxParkNanos  backoff: the longest park, which bounds the latency of an idle poller
+ * @param busyPollNanos block: how long after its last work a poller keeps looking at its ring before it blocks
  */
-public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long minParkNanos, long maxParkNanos)
+public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long minParkNanos, long maxParkNanos,
+    long busyPollNanos)
 {
     public static final String IDLE = "poller.idle";
     public static final String SPINS = "poller.spins";
     public static final String YIELDS = "poller.yields";
     public static final String MIN_PARK = "poller.min-park-ns";
     public static final String MAX_PARK = "poller.max-park-ns";
+    public static final String BUSY_POLL = "poller.busy-poll-ns";
 
     public static final IdleStrategyKind DEFAULT_IDLE = IdleStrategyKind.BLOCK;
     public static final int DEFAULT_SPINS = 100;
     public static final int DEFAULT_YIELDS = 10;
     public static final long DEFAULT_MIN_PARK_NANOS = 1_000;
     public static final long DEFAULT_MAX_PARK_NANOS = 1_000_000;
+    public static final long DEFAULT_BUSY_POLL_NANOS = 0;
+
+    /** The backoff and blocking settings, without busy polling. */
+    public PollerConfig(final IdleStrategyKind idle, final int spins, final int yields, final long minParkNanos,
+        final long maxParkNanos)
+    {
+        this(idle, spins, yields, minParkNanos, maxParkNanos, DEFAULT_BUSY_POLL_NANOS);
+    }
 
     /** The defaults. */
     public static PollerConfig defaults()

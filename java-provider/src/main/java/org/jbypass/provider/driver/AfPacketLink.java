@@ -189,7 +189,15 @@ public final class AfPacketLink implements Link
     @Override
     public int capabilities()
     {
-        return LinkCapabilities.RX_L4_CHECKSUM;
+        return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY;
+    }
+
+    /** One look at the ring's next slot (or block), without a system call. */
+    @Override
+    public boolean receiveReady(final int queue)
+    {
+        final long h = handle;
+        return h != 0 && AfPacketNative.receiveReady(h) > 0;
     }
 
     @Override
@@ -454,12 +462,6 @@ public final class AfPacketLink implements Link
     {
         deferred = AfPacketNative.deferTransmit(openHandle(0), true) == 0;
         return deferred;
-    }
-
-    @Override
-    public boolean kickPending()
-    {
-        return kicks.isPending();
     }
 
     /** Sends what the TX ring holds: one send(2), without the stack's lock, one kicker at a time ({@link KickGate}). */

@@ -111,6 +111,9 @@ final class AfPacketNative
     /** Sends what the TX ring holds; 1 when frames still wait, 0 when none do, or -errno. Any thread. */
     static native int kick(long handle);
 
+    /** 1 when the receive ring's next slot (or block) is the user's, else 0; no system call. */
+    static native int receiveReady(long handle);
+
     /** Blocks until frames may be ready, a wakeup, a signal or the timeout; 1 when frames are ready, else 0. */
     static native int await(long handle, long timeoutNanos);
 

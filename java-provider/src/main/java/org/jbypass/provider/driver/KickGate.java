@@ -26,12 +26,6 @@ public final class KickGate
         pending = true;
     }
 
-    /** Whether a kick is needed; any thread. */
-    public boolean isPending()
-    {
-        return pending;
-    }
-
     /**
      * Kicker: whether it must send now (frames are pending and no other kicker is at work); if so, it sends and
      * then calls {@link #end()}, and tries again.

@@ -1,39 +1,95 @@
 package org.jbypass.provider.engine;
 
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
 
 /**
  * Blocks in the link's own wait ({@link Link#awaitReceive}: poll(2) on an AF_PACKET socket, a completion channel
  * for rdma) until frames arrive, the deadline passes or {@link #wake()} calls {@link Link#wakeup()}, whose effect
  * persists until the next wait so that a wake is never lost. No CPU while idle; a system call's latency to wake.
+ *
+ * <p>For {@code spinNanos} after its last work, a poller whose link can look at its ring without a system call
+ * ({@link LinkCapabilities#RX_READY}) looks there instead of blocking, as Linux's busy polling of a socket does
+ * (net.core.busy_read): frames that follow soon (the next ACKs of a transfer, the next request of a conversation)
+ * are then taken without a wakeup, two context switches and the wake-up latency each. An idle poller still costs
+ * no CPU: it blocks once that time has passed without frames.
  */
 public final class BlockingIdleStrategy implements IdleStrategy
 {
     private final Link link;
+    private final int queue;
+    private final long spinNanos;
+    /** When the spin after the last work ends; written and read by the poller only. */
+    private long spinUntil = Long.MIN_VALUE;
+    private volatile boolean woken;
 
     public BlockingIdleStrategy(final Link link)
     {
+        this(link, 0, 0);
+    }
+
+    /**
+     * @param queue     the receive queue the poller polls
+     * @param spinNanos how long after its last work the poller polls the ring before it blocks; 0 never
+     */
+    public BlockingIdleStrategy(final Link link, final int queue, final long spinNanos)
+    {
         this.link = link;
+        this.queue = queue;
+        this.spinNanos = (link.capabilities() & LinkCapabilities.RX_READY) != 0 ? spinNanos : 0;
     }
 
     @Override
     public void idle(final long deadlineNanos, final long nowNanos)
     {
-        final long nanos = IdleStrategy.untilDeadline(deadlineNanos, nowNanos);
+        if (nowNanos - spinUntil < 0 && spin(deadlineNanos))
+        {
+            return;
+        }
+        final long nanos = IdleStrategy.untilDeadline(deadlineNanos, System.nanoTime());
         if (nanos > 0)
         {
             link.awaitReceive(nanos);
         }
     }
 
+    /** Polls the ring until frames arrive (true), or the spin or the deadline ends or a wake comes (false). */
+    private boolean spin(final long deadlineNanos)
+    {
+        final long end = IdleGate.isEarlier(deadlineNanos, spinUntil) ? deadlineNanos : spinUntil;
+        while (true)
+        {
+            if (link.receiveReady(queue))
+            {
+                return true;
+            }
+            if (woken)
+            {
+                // Poll now: the wake's pending link wakeup is consumed by the next blocking wait.
+                woken = false;
+                return true;
+            }
+            if (System.nanoTime() - end >= 0)
+            {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     @Override
     public void reset()
     {
+        if (spinNanos > 0)
+        {
+            spinUntil = System.nanoTime() + spinNanos;
+        }
     }
 
     @Override
     public void wake()
     {
+        woken = true;
         link.wakeup();
     }
 }

@@ -48,6 +48,11 @@ public final class StackEngine implements AutoCloseable
     private final List<Poller> pollers = new ArrayList<>();
     /** The links, each asked to defer its transmit system call until it is kicked, after the lock is released. */
     private volatile Link[] links = new Link[0];
+    /**
+     * The stack's count of frames handed to links when the current holder of the lock took it (or took it back in
+     * {@link #await}); guarded by the lock. A holder whose operation handed frames over must kick them itself.
+     */
+    private long transmittedAtLock;
     private final StackMonitor monitor;
     private final AtomicLong nextHousekeeping;
     private volatile boolean closed;
@@ -87,7 +92,7 @@ public final class StackEngine implements AutoCloseable
                     iface.prefixLength(), iface.gateway());
                 for (int q = 0; q < link.rxQueueCount(); q++)
                 {
-                    engine.pollers.add(new Poller(engine, nif, q, idleStrategy(config, iface, link)));
+                    engine.pollers.add(new Poller(engine, nif, q, idleStrategy(config, iface, link, q)));
                 }
             }
             for (final RouteConfig route : config.routes())
@@ -129,7 +134,8 @@ public final class StackEngine implements AutoCloseable
         return engine;
     }
 
-    private static IdleStrategy idleStrategy(final BypassConfig config, final InterfaceConfig iface, final Link link)
+    private static IdleStrategy idleStrategy(final BypassConfig config, final InterfaceConfig iface, final Link link,
+        final int queue)
     {
         final IdleStrategyKind kind = config.idleOf(iface);
         final PollerConfig p = config.poller();
@@ -141,7 +147,7 @@ public final class StackEngine implements AutoCloseable
                 return new BackoffIdleStrategy(p.spins(), p.yields(), p.minParkNanos(), p.maxParkNanos());
             case BLOCK:
             default:
-                return new BlockingIdleStrategy(link);
+                return new BlockingIdleStrategy(link, queue, p.busyPollNanos());
         }
     }
 
@@ -200,6 +206,7 @@ public final class StackEngine implements AutoCloseable
             throw new IOException("jbypass stack is closed" + (failure != null ? ": " + failure : ""), failure);
         }
         stack.time().advance(System.nanoTime());
+        transmittedAtLock = stack.ipCounters().framesTransmitted;
     }
 
     /**
@@ -232,18 +239,6 @@ public final class StackEngine implements AutoCloseable
         }
     }
 
-    private boolean kickPending()
-    {
-        final Link[] ls = links;
-        for (int i = 0; i < ls.length; i++)
-        {
-            if (ls[i].kickPending())
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /**
      * Waits on a condition of the stack lock, which the caller holds (between {@link #enter()} and
@@ -255,10 +250,12 @@ public final class StackEngine implements AutoCloseable
     public long await(final Condition condition, final long nanos) throws InterruptedException
     {
         afterOperation();
-        if (kickPending())
+        if (stack.ipCounters().framesTransmitted != transmittedAtLock)
         {
-            // Send what the operation queued before waiting, without the lock; the wait it was to be is then a
-            // spurious wakeup, after which the caller looks again and waits (Condition allows them).
+            // This operation handed frames to a deferring link: send them before waiting, without the lock; the wait
+            // it was to be is then a spurious wakeup, after which the caller looks again (Condition allows them)
+            // and, having sent nothing more, waits. Frames that pollers or other operations handed over are theirs
+            // to kick: waiting here never spins on them.
             lock.unlock();
             try
             {
@@ -268,6 +265,7 @@ public final class StackEngine implements AutoCloseable
             {
                 lock.lock();
                 stack.time().advance(System.nanoTime());
+                transmittedAtLock = stack.ipCounters().framesTransmitted;
             }
             return nanos;
         }
@@ -283,6 +281,7 @@ public final class StackEngine implements AutoCloseable
         finally
         {
             stack.time().advance(System.nanoTime());
+            transmittedAtLock = stack.ipCounters().framesTransmitted;
         }
     }
 

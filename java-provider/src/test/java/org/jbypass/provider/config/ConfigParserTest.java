@@ -110,6 +110,7 @@ class ConfigParserTest
             "poller.yields = 3",
             "poller.min-park-ns = 2000",
             "poller.max-park-ns = 500000",
+            "poller.busy-poll-ns = 30000",
             "stack.buffers = 4096",
             "stack.buffer-size = 2048",
             "stack.seed = 99")));
@@ -139,7 +140,7 @@ class ConfigParserTest
         assertEquals(Ipv4Address.parse("198.18.0.1"), r1.gateway(), "defaults to the interface's gateway");
         assertEquals(Ipv4Address.parse("198.19.0.254"), config.routes().get(1).gateway());
         assertEquals(WildcardBinding.STACK, config.wildcard());
-        assertEquals(new PollerConfig(IdleStrategyKind.BACKOFF, 7, 3, 2000, 500000), config.poller());
+        assertEquals(new PollerConfig(IdleStrategyKind.BACKOFF, 7, 3, 2000, 500000, 30000), config.poller());
         assertEquals(new StackSettings(4096, 2048, 99L), config.stack());
     }
 
@@ -228,6 +229,7 @@ class ConfigParserTest
             "malformed number '1.5'");
         assertFailure(MINIMAL + "\nstack.buffer-size = 2000", "stack.buffer-size", "must be a multiple of 64");
         assertFailure(MINIMAL + "\nstack.buffers = 10", "stack.buffers", "out of range");
+        assertFailure(MINIMAL + "\npoller.busy-poll-ns = 1000001", "poller.busy-poll-ns", "1000001");
         assertFailure(MINIMAL + "\npoller.min-park-ns = 5000\npoller.max-park-ns = 2000", "poller.max-park-ns",
             "must not be less than poller.min-park-ns");
     }

@@ -75,4 +75,6 @@ public final class IpCounters
 
     // transmit
     public long txQueueDrops;
+    /** Frames the links accepted for transmission. */
+    public long framesTransmitted;
 }

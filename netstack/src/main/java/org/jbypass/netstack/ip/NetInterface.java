@@ -195,7 +195,7 @@ public final class NetInterface
     {
         if (txBurst.count() > 0)
         {
-            link.transmit(0, txBurst);
+            counters.framesTransmitted += link.transmit(0, txBurst);
         }
     }
 

@@ -7,8 +7,8 @@ import org.jbypass.netstack.buffer.PacketPool;
  *
  * <p>A link moves Ethernet II frames between the stack and a wire (a NIC ring, an AF_PACKET socket, an in-memory
  * wire) in bursts of {@link PacketBurst} descriptors over buffers of one {@link PacketPool}, the pool the link was
- * opened with. It is driven by one thread at a time, the one that drives the stack; only {@link #wakeup()},
- * {@link #kickPending()} and {@link #kick()} may be called from any thread.
+ * opened with. It is driven by one thread at a time, the one that drives the stack; only {@link #wakeup()} and
+ * {@link #kick()} may be called from any thread.
  *
  * <h2>Receive</h2>
  * Before {@link #receive} every slot of the burst, from slot 0, holds a free buffer ("armed", see
@@ -74,6 +74,16 @@ public interface Link extends AutoCloseable
      */
     void awaitReceive(long timeoutNanos);
 
+    /**
+     * Whether a receive queue holds frames, for a poller that polls for a while before it blocks: a look at the
+     * ring that costs no system call, made without the stack's lock by the thread that polls the queue (a hint
+     * only: another thread may be receiving from it). Links with {@link LinkCapabilities#RX_READY} implement it.
+     */
+    default boolean receiveReady(final int queue)
+    {
+        return false;
+    }
+
     /** Makes a thread blocked in {@link #awaitReceive} return; callable from any thread. */
     void wakeup();
 
@@ -84,12 +94,6 @@ public interface Link extends AutoCloseable
      * @return whether the link defers from now on; if not, transmit hands frames to the wire itself, as by default
      */
     default boolean deferTransmit()
-    {
-        return false;
-    }
-
-    /** Whether accepted frames wait for {@link #kick()}; callable from any thread. */
-    default boolean kickPending()
     {
         return false;
     }

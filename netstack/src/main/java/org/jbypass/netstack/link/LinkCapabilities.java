@@ -13,6 +13,8 @@ public final class LinkCapabilities
     public static final int TX_L4_CHECKSUM = 1 << 3;
     /** The link computes an RSS hash on receive ({@link PacketBurst#RX_HASH_VALID}). */
     public static final int RX_HASH = 1 << 4;
+    /** The link tells cheaply whether a receive queue holds frames ({@link Link#receiveReady}). */
+    public static final int RX_READY = 1 << 5;
 
     private LinkCapabilities()
     {
@@ -27,6 +29,7 @@ public final class LinkCapabilities
         if ((capabilities & TX_L3_CHECKSUM) != 0) sb.append("tx-l3-csum ");
         if ((capabilities & TX_L4_CHECKSUM) != 0) sb.append("tx-l4-csum ");
         if ((capabilities & RX_HASH) != 0) sb.append("rx-hash ");
+        if ((capabilities & RX_READY) != 0) sb.append("rx-ready ");
         return sb.length() == 0 ? "none" : sb.toString().trim();
     }
 }

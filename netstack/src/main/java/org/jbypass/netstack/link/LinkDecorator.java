@@ -81,15 +81,15 @@ public abstract class LinkDecorator implements Link
     }
 
     @Override
-    public boolean deferTransmit()
+    public boolean receiveReady(final int queue)
     {
-        return inner.deferTransmit();
+        return inner.receiveReady(queue);
     }
 
     @Override
-    public boolean kickPending()
+    public boolean deferTransmit()
     {
-        return inner.kickPending();
+        return inner.deferTransmit();
     }
 
     @Override
