@@ -38,9 +38,18 @@ public final class StackOverVeth implements AutoCloseable
      */
     public StackOverVeth(final KernelPeer peer, final TcpConfig tcp, final UnaryOperator<Link> decorate)
     {
+        this(peer, tcp, decorate, AfPacketOptions.of(peer.stackInterface()));
+    }
+
+    /**
+     * @param options the afpacket link's options (on the peer's stack interface)
+     */
+    public StackOverVeth(final KernelPeer peer, final TcpConfig tcp, final UnaryOperator<Link> decorate,
+        final AfPacketOptions options)
+    {
         this.peer = peer;
         this.stack = new Stack(StackConfig.builder().tcp(tcp).build(), System.nanoTime());
-        final AfPacketLink afpacket = AfPacketLink.open(AfPacketOptions.of(peer.stackInterface()), stack.pool());
+        final AfPacketLink afpacket = AfPacketLink.open(options, stack.pool());
         this.link = decorate.apply(afpacket);
         stack.addInterface(peer.stackInterface(), link, peer.stackAddress(), KernelPeer.PREFIX_LENGTH, 0);
     }
@@ -192,7 +201,7 @@ public final class StackOverVeth implements AutoCloseable
     }
 
     /** The command line that runs {@link KernelTcpPeer} with this JVM, on this module's and netstack's test classes. */
-    static String[] javaCommand(final String... args)
+    public static String[] javaCommand(final String... args)
     {
         final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         final String classpath = location(KernelTcpPeer.class) + File.pathSeparator + location(ByteStream.class);
