@@ -39,6 +39,8 @@ public final class Ipv4Layer implements Ipv4Output
     private final IpCounters counters = new IpCounters();
     private final IpConfig config;
     private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
+    /** The transports registered, told where each receive burst begins and ends. */
+    private Ipv4Protocol[] registered = new Ipv4Protocol[0];
     private final Icmp icmp;
     private final Reassembler reassembler;
     private final RouteTable routes = new RouteTable();
@@ -84,6 +86,9 @@ public final class Ipv4Layer implements Ipv4Output
     public void register(final int protocol, final Ipv4Protocol handler)
     {
         protocols[protocol] = handler;
+        final Ipv4Protocol[] all = java.util.Arrays.copyOf(registered, registered.length + 1);
+        all[registered.length] = handler;
+        registered = all;
     }
 
     /**
@@ -234,9 +239,22 @@ public final class Ipv4Layer implements Ipv4Output
             nif.rxArmed(queue, true);
         }
         final int n = nif.link().receive(queue, burst);
+        if (n == 0)
+        {
+            return 0;
+        }
+        final Ipv4Protocol[] transports = registered;
+        for (final Ipv4Protocol t : transports)
+        {
+            t.burstStart();
+        }
         for (int i = 0; i < n; i++)
         {
             ethernetInput(nif, burst.buffer(i), burst.length(i), burst.flags(i), now);
+        }
+        for (final Ipv4Protocol t : transports)
+        {
+            t.burstEnd();
         }
         return n;
     }

@@ -18,6 +18,19 @@ public interface Ipv4Protocol
         int rxFlags);
 
     /**
+     * A burst of received frames begins: the datagrams {@link #receive} gets until {@link #burstEnd()} arrived
+     * together, and what the protocol would send in answer to each may wait for the end of the burst.
+     */
+    default void burstStart()
+    {
+    }
+
+    /** The burst ends: the protocol sends what it held back during it. */
+    default void burstEnd()
+    {
+    }
+
+    /**
      * An ICMP error (destination unreachable, time exceeded, parameter problem) about a datagram this protocol sent.
      *
      * @param info         the 32 bits after the ICMP checksum (the next-hop MTU for "fragmentation needed")

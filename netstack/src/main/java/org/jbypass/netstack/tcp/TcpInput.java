@@ -237,7 +237,7 @@ final class TcpInput
         }
         if (s.state != TcpState.CLOSED)
         {
-            out().afterInput(s);
+            layer.afterInput(s);
         }
     }
 

@@ -42,6 +42,10 @@ public final class TcpLayer implements Ipv4Protocol
     private final TcpHeader header = new TcpHeader();
 
     int timeWaitCount;
+    /** Connections whose output waits for the end of the receive burst; bounded, see {@link #afterInput}. */
+    private final TcpSocket[] deferredOutput = new TcpSocket[DEFERRED_OUTPUT];
+    private int deferredCount;
+    private boolean inBurst;
     private long challengeAckSecond = Long.MIN_VALUE;
     private int challengeAcksThisSecond;
 
@@ -99,6 +103,59 @@ public final class TcpLayer implements Ipv4Protocol
 
     // ------------------------------------------------------------------------------------------------------------
     // Receive.
+
+    /** Connections of one burst whose output may wait for its end; past that, output goes at once. */
+    private static final int DEFERRED_OUTPUT = 64;
+
+    @Override
+    public void burstStart()
+    {
+        inBurst = true;
+    }
+
+    /**
+     * What a connection sends after a segment arrived: at once, or, for an established connection receiving in
+     * order within a burst, at the end of the burst, once for all its segments. The ACK then covers every segment
+     * of the burst, as Linux's does for the segments GRO merges (RFC 5681 section 4.2 and RFC 9293 section
+     * 3.8.6.3 ask for one every second full-sized segment as a SHOULD; the ACK is not delayed, it goes out in the
+     * same poll), and data the ACKs let out goes in one pass of the output decision. Out-of-order data, recovery
+     * and every other state answer each segment at once: a sender counts duplicate ACKs (RFC 5681 section 3.2).
+     */
+    void afterInput(final TcpSocket s)
+    {
+        if (inBurst && s.state == TcpState.ESTABLISHED && !s.inRecovery && !s.inLoss && s.outOfOrder.count() == 0)
+        {
+            if (s.outputDeferred)
+            {
+                return;
+            }
+            if (deferredCount < DEFERRED_OUTPUT)
+            {
+                s.outputDeferred = true;
+                deferredOutput[deferredCount++] = s;
+                return;
+            }
+        }
+        // A connection deferred earlier in the burst answers this segment now, and once more at its end.
+        output.afterInput(s);
+    }
+
+    @Override
+    public void burstEnd()
+    {
+        inBurst = false;
+        for (int i = 0; i < deferredCount; i++)
+        {
+            final TcpSocket s = deferredOutput[i];
+            deferredOutput[i] = null;
+            s.outputDeferred = false;
+            if (s.state != TcpState.CLOSED)
+            {
+                output.afterInput(s);
+            }
+        }
+        deferredCount = 0;
+    }
 
     @Override
     public void receive(final ByteBuffer memory, final int offset, final int length, final int source,

@@ -135,6 +135,8 @@ public final class TcpSocket extends StackSocket
 
     // Acknowledgment state.
     boolean ackNow;
+    /** Its output waits for the end of the receive burst ({@link TcpLayer#afterInput}). */
+    boolean outputDeferred;
     int unackedSegments;
     int quickAcks;
     long lastInvalidAckNanos = Long.MIN_VALUE;

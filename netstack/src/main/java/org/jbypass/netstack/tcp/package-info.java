@@ -41,6 +41,8 @@
  *   <tr><td>CUBIC (default), NewReno</td><td>9438, 5681, 3465, 6928, 7661</td><td>Cubic, NewReno</td></tr>
  *   <tr><td>delayed ACK, quick ACKs, every second segment</td><td>9293 3.8.6.3, 5681 4.2, 1122 4.2.3.2</td>
  *       <td>TcpInput.scheduleAck</td></tr>
+ *   <tr><td>one ACK (and one output pass) per receive burst for in-order data, as GRO's</td><td>5681 4.2</td>
+ *       <td>TcpLayer.afterInput, burstEnd</td></tr>
  *   <tr><td>Nagle, TCP_NODELAY</td><td>9293 3.7.4</td><td>TcpOutput.sendNew</td></tr>
  *   <tr><td>silly-window avoidance, sender and receiver</td><td>9293 3.8.6.2</td><td>TcpOutput.sendNew,
  *       windowField, afterRead</td></tr>
