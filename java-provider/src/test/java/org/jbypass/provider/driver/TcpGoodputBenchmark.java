@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.jbypass.netstack.link.ImpairedLink;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.tcp.TcpConfig;
+import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.CommandResult;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
@@ -29,7 +30,10 @@ import org.junit.jupiter.api.Test;
  *       -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
+ * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, out, in, loss-out, loss-in);
+ * {@code -Djbypass.benchmark.pcap=DIR} captures the kernel's side of each stack row (headers only).
+ *
+ * <p>The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
  * work on the test machines, so there is no kernel-to-kernel figure with loss).
  *
  * <p>Each stack figure is one direction at a time: {@code bytes} from one side to the other through one connection,
@@ -54,14 +58,56 @@ class TcpGoodputBenchmark
         final List<String> rows = new ArrayList<>();
         rows.add(String.format("%-44s %12s", "path (veth, MTU 1500, offloads off)", "Mbit/s"));
         rows.add("stack socket buffers: " + BUFFER + " bytes");
-        rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
-        rows.add(String.format("%-44s %12.0f", "stack -> kernel", stack(false, true, UnaryOperator.identity())));
-        rows.add(String.format("%-44s %12.0f", "kernel -> stack", stack(true, false, UnaryOperator.identity())));
+        if (row("iperf3"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
+        }
+        if (row("out"))
+        {
+            rows.add(String.format("%-44s %12.0f", "stack -> kernel", stack(false, true, UnaryOperator.identity())));
+        }
+        if (row("in"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> stack", stack(true, false, UnaryOperator.identity())));
+        }
         // 2% loss each way on the stack's link (tc netem is not available; the decorator is the stack's own).
         final UnaryOperator<Link> loss = link -> new ImpairedLink(link, ImpairedLink.config().loss(0.02).seed(2));
-        rows.add(String.format("%-44s %12.0f", "stack -> kernel, 2% loss each way", stack(false, true, loss)));
-        rows.add(String.format("%-44s %12.0f", "kernel -> stack, 2% loss each way", stack(true, false, loss)));
+        if (row("loss-out"))
+        {
+            rows.add(String.format("%-44s %12.0f", "stack -> kernel, 2% loss each way", stack(false, true, loss)));
+        }
+        if (row("loss-in"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> stack, 2% loss each way", stack(true, false, loss)));
+        }
         System.out.println(String.join("\n", rows));
+    }
+
+    /**
+     * With {@code -Djbypass.benchmark.pcap=DIR}, a tcpdump of the kernel's side of the veth (headers only), for
+     * finding out why a connection stalls; null otherwise.
+     */
+    private static BackgroundCommand capture(final KernelPeer peer, final String name) throws InterruptedException
+    {
+        final String dir = System.getProperty("jbypass.benchmark.pcap", "");
+        if (dir.isEmpty())
+        {
+            return null;
+        }
+        final BackgroundCommand tcpdump = peer.start("tcpdump", "-i", peer.kernelInterface(), "-s", "96", "-w",
+            dir + "/" + name + "-" + System.nanoTime() + ".pcap", "tcp");
+        tcpdump.awaitOutput("listening", Duration.ofSeconds(5));
+        return tcpdump;
+    }
+
+    /**
+     * Whether to run a row: {@code -Djbypass.benchmark.rows=loss-out,loss-in} picks some of iperf3, out, in,
+     * loss-out, loss-in (all by default).
+     */
+    private static boolean row(final String name)
+    {
+        final String rows = System.getProperty("jbypass.benchmark.rows", "");
+        return rows.isEmpty() || java.util.Arrays.asList(rows.split(",")).contains(name);
     }
 
     /** One direction through the stack: the stack sends {@link #BYTES} (stackSends) or receives them. */
@@ -69,7 +115,8 @@ class TcpGoodputBenchmark
         final UnaryOperator<Link> decorate) throws InterruptedException
     {
         try (KernelPeer peer = KernelPeer.create();
-             StackOverVeth side = new StackOverVeth(peer, TCP, decorate))
+             StackOverVeth side = new StackOverVeth(peer, TCP, decorate);
+             BackgroundCommand capture = capture(peer, (stackSends ? "out" : "in")))
         {
             final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5301, stackSends ? BYTES : 0,
                 stackSends ? 0 : BYTES, Duration.ofMinutes(10));
@@ -78,7 +125,11 @@ class TcpGoodputBenchmark
                 + side.stack.tcpCounters() + "\nip out discards " + side.stack.ipCounters().ipOutDiscards
                 + ", link tx " + link.txPackets + " dropped " + link.txDropped + ", rx " + link.rxPackets + " dropped "
                 + link.rxDropped + "\nkernel: " + peer.exec("nstat", "-az", "TcpExtTCPBacklogDrop", "IpExtInNoRoutes",
-                "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPSACKReneging").stdout().replace('\n', ' ')
+                "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPSACKReneging", "TcpRetransSegs",
+                "TcpExtTCPTimeouts", "TcpExtTCPLossProbes", "TcpExtTCPLossProbeRecovery", "TcpExtTCPSackRecovery",
+                "TcpExtTCPLostRetransmit", "TcpExtTCPDSACKUndo", "TcpExtTCPSpuriousRTOs", "TcpExtTCPSACKReorder",
+                "TcpExtTCPFullUndo", "TcpExtTCPPartialUndo", "TcpExtTCPLossUndo", "TcpExtTCPSackRecoveryFail")
+                .stdout().replace('\n', ' ')
                 + " " + peer.exec("sh", "-c", "cat /proc/net/softnet_stat | awk '{print $2}'").stdout()
                     .replace('\n', ' '));
             return t.megabitsPerSecond();
