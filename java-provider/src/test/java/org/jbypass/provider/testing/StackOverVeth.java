@@ -192,7 +192,7 @@ public final class StackOverVeth implements AutoCloseable
     }
 
     /** The command line that runs {@link KernelTcpPeer} with this JVM, on this module's and netstack's test classes. */
-    static String[] javaCommand(final String... args)
+    public static String[] javaCommand(final String... args)
     {
         final String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         final String classpath = location(KernelTcpPeer.class) + File.pathSeparator + location(ByteStream.class);

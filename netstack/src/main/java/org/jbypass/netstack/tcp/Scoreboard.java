@@ -46,6 +46,8 @@ final class Scoreboard
     private int retransmittedBytes;
     /** No record that starts below this is lost and waiting to be retransmitted. */
     private int lostHint;
+    /** The last transmission time given out (see {@link #stamp}). */
+    private long lastStamp = Long.MIN_VALUE;
 
     Scoreboard(final int maxCapacity)
     {
@@ -165,6 +167,20 @@ final class Scoreboard
         return lo;
     }
 
+    /**
+     * The time to record for a transmission at {@code nowNanos}: the stack's clock moves once per poll, so every
+     * segment sent in one poll would share a time, and a retransmission sent after new data in the same poll would
+     * look older than it (RACK's tie-break by sequence number assumes sequence order is sending order). Each
+     * transmission is stamped at least a nanosecond after the previous one instead, which keeps sending order
+     * exact (Linux stamps each skb with a microsecond clock for the same reason).
+     */
+    private long stamp(final long nowNanos)
+    {
+        final long t = nowNanos - lastStamp > 0 ? nowNanos : lastStamp + 1;
+        lastStamp = t;
+        return t;
+    }
+
     /** Whether a new segment can be recorded now (see the class comment on a full ring). */
     boolean canAppend()
     {
@@ -196,14 +212,14 @@ final class Scoreboard
             {
                 // canAppend() held: the last record is plainly in flight. Merging keeps the later time, so the
                 // earlier part can only be deemed lost later than it could have been, never sooner.
-                sentNanos[(head + count - 1) & mask] = nowNanos;
+                sentNanos[(head + count - 1) & mask] = stamp(nowNanos);
                 end = seq + length;
                 return;
             }
         }
         final int at = (head + count) & mask;
         starts[at] = seq;
-        sentNanos[at] = nowNanos;
+        sentNanos[at] = stamp(nowNanos);
         flags[at] = 0;
         count++;
         end = seq + length;
@@ -425,7 +441,7 @@ final class Scoreboard
             retransmittedBytes += end(i) - starts[at];
         }
         flags[at] = (byte)(f | RETRANSMITTED | EVER_RETRANSMITTED);
-        sentNanos[at] = nowNanos;
+        sentNanos[at] = stamp(nowNanos);
     }
 
     /** The first record deemed lost and not yet sent again (RFC 6675 NextSeg() rule 1), or -1. */

@@ -555,6 +555,7 @@ final class TcpOutput
             timers.cancel(s.delayedAckTimer);
         }
         s.lastSendNanos = layer.time.nanos();
+        Trace.add(dataLen > 0 ? 2 : 9, s.lastSendNanos, seq, s.cc.cwnd);
         counters.bytesOut += dataLen;
         transmit(s, buffer, headerLength + dataLen);
         return 0;
@@ -1014,9 +1015,10 @@ final class TcpOutput
     {
         if (DEBUG)
         {
-            System.err.println("DBG TLP " + now / 1000 + " una=" + s.sndUna + " nxt=" + s.sndNxt + " rec=" + s.inRecovery
-                + " cwnd=" + s.cc.cwnd + " srtt=" + s.rtt.srtt() / 1000 + " last=" + (now - s.lastSendNanos) / 1000
-                + " sendUsed=" + s.sendUsed + " wnd=" + s.sndWnd + " " + s.scoreboard);
+            System.err.println("DBG TLP " + now / 1000 + " flight=" + (s.sndNxt - s.sndUna) / 1448 + " rec=" + s.inRecovery
+                + " cwnd=" + s.cc.cwnd / 1448.0 + " ssthresh=" + s.cc.ssthresh / 1448.0 + " srtt=" + s.rtt.srtt() / 1000
+                + " lastSend=" + (now - s.lastSendNanos) / 1000 + " lastRecv=" + (now - s.lastReceiveNanos) / 1000
+                + " unsent=" + (s.sndBufSeq + s.sendUsed - s.sndNxt) + " wnd=" + s.sndWnd + " " + s.scoreboard);
         }
         s.timerMode = TcpSocket.TIMER_RTO;
         if (!canSendData(s) || s.sndUna == s.sndNxt)
@@ -1097,6 +1099,7 @@ final class TcpOutput
 
     void onRetransmitTimer(final TcpSocket s, final long now)
     {
+        Trace.add(s.persisting ? 10 : s.timerMode == TcpSocket.TIMER_PROBE ? 5 : s.timerMode == TcpSocket.TIMER_RACK ? 4 : 6, now, s.sndUna, s.sndNxt);
         if (s.persisting)
         {
             persistTimeout(s, now);
