@@ -706,7 +706,6 @@ final class TcpInput
         final int ack = seg.ack;
         final int oldWnd = s.sndWnd;
         final int priorUna = s.sndUna;
-        Trace.add(1, now, ack, seg.sackBlocks > 0 ? seg.sackEnd[0] : 0);
         final boolean sack = s.sackRecovery();
         dsackSeen = false;
         int sacked = 0;
@@ -853,7 +852,6 @@ final class TcpInput
                 // Full acknowledgment: recovery ends. RFC 6582 section 3.2 step 6 (first option) for NewReno;
                 // RFC 9937 section 4 (PRR) leaves cwnd at ssthresh.
                 s.endRecovery();
-                Trace.add(8, now, ack, s.cc.ssthresh);
                 s.dupAcks = 0;
                 if (!s.sackRecovery())
                 {
@@ -1109,7 +1107,6 @@ final class TcpInput
      */
     private void enterRecovery(final TcpSocket s, final long now)
     {
-        Trace.add(7, now, s.sndNxt, s.cc.cwnd);
         counters.fastRecoveries++;
         s.recoveryCount++;
         final int flight = s.sndNxt - s.sndUna;

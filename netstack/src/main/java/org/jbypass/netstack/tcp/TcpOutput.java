@@ -555,7 +555,6 @@ final class TcpOutput
             timers.cancel(s.delayedAckTimer);
         }
         s.lastSendNanos = layer.time.nanos();
-        Trace.add(dataLen > 0 ? 2 : 9, s.lastSendNanos, seq, s.cc.cwnd);
         counters.bytesOut += dataLen;
         transmit(s, buffer, headerLength + dataLen);
         return 0;
@@ -1009,17 +1008,8 @@ final class TcpOutput
      * peer's window takes it, else the last segment not SACKed again, so that a loss at the tail of a flight is
      * reported by SACK and repaired by recovery instead of waiting for the RTO.
      */
-    static final boolean DEBUG = Boolean.getBoolean("jbypass.tcp.debug");
-
     private void tailLossProbe(final TcpSocket s, final long now)
     {
-        if (DEBUG)
-        {
-            System.err.println("DBG TLP " + now / 1000 + " flight=" + (s.sndNxt - s.sndUna) / 1448 + " rec=" + s.inRecovery
-                + " cwnd=" + s.cc.cwnd / 1448.0 + " ssthresh=" + s.cc.ssthresh / 1448.0 + " srtt=" + s.rtt.srtt() / 1000
-                + " lastSend=" + (now - s.lastSendNanos) / 1000 + " lastRecv=" + (now - s.lastReceiveNanos) / 1000
-                + " unsent=" + (s.sndBufSeq + s.sendUsed - s.sndNxt) + " wnd=" + s.sndWnd + " " + s.scoreboard);
-        }
         s.timerMode = TcpSocket.TIMER_RTO;
         if (!canSendData(s) || s.sndUna == s.sndNxt)
         {
@@ -1099,7 +1089,6 @@ final class TcpOutput
 
     void onRetransmitTimer(final TcpSocket s, final long now)
     {
-        Trace.add(s.persisting ? 10 : s.timerMode == TcpSocket.TIMER_PROBE ? 5 : s.timerMode == TcpSocket.TIMER_RACK ? 4 : 6, now, s.sndUna, s.sndNxt);
         if (s.persisting)
         {
             persistTimeout(s, now);
@@ -1170,13 +1159,6 @@ final class TcpOutput
         }
         counters.retransmitTimeouts++;
         s.rtoCount++;
-        if (DEBUG)
-        {
-            System.err.println("DBG RTO " + now / 1000 + " una=" + s.sndUna + " nxt=" + s.sndNxt + " rec=" + s.inRecovery
-                + " loss=" + s.inLoss + " cwnd=" + s.cc.cwnd + " tlp=" + s.tlpOutstanding + " retries=" + s.retries
-                + " rto=" + s.rtt.rto() / 1000 + " srtt=" + s.rtt.srtt() / 1000 + " last=" + (now - s.lastSendNanos) / 1000
-                + " sendUsed=" + s.sendUsed + " wnd=" + s.sndWnd + " " + s.scoreboard);
-        }
         // RFC 6298 section 5.5: back off.
         s.rtt.backOff();
         final int flight = s.sndNxt - s.sndUna;
