@@ -11,7 +11,13 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.lang.management.ManagementFactory;
+import java.util.Map;
 import java.util.Properties;
+
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
 
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.provider.channel.BypassSocketChannel;
@@ -78,6 +84,51 @@ class StackProviderTest
                 assertEquals(3, in.get(2));
             }
             assertEquals(sentBefore, wireCounters().txPackets, "not a frame went out on the wire");
+        }
+    }
+
+    @Test
+    void shouldShowItsCountersThroughJmx() throws Exception
+    {
+        try (ServerSocketChannel server = provider.openServerSocketChannel();
+            SocketChannel client = provider.openSocketChannel())
+        {
+            server.bind(new InetSocketAddress(ADDRESS, 0));
+            assertTrue(client.connect(server.getLocalAddress()));
+            try (SocketChannel accepted = server.accept())
+            {
+                client.write(ByteBuffer.wrap(new byte[100]));
+                final ByteBuffer in = ByteBuffer.allocate(100);
+                while (in.hasRemaining())
+                {
+                    accepted.read(in);
+                }
+            }
+            // The stack registered itself; find it whatever number this JVM gave it.
+            final var mbeans = ManagementFactory.getPlatformMBeanServer();
+            final var names = mbeans.queryNames(new ObjectName("org.jbypass:type=Stack,*"), null);
+            assertFalse(names.isEmpty(), "a stack MXBean is registered");
+            boolean found = false;
+            for (final ObjectName name : names)
+            {
+                final String[] interfaces = (String[])mbeans.getAttribute(name, "Interfaces");
+                if (interfaces.length == 1 && interfaces[0].contains(ADDRESS))
+                {
+                    found = true;
+                    final TabularData counters = (TabularData)mbeans.getAttribute(name, "Counters");
+                    final Map<String, Long> values = new java.util.HashMap<>();
+                    for (final Object row : counters.values())
+                    {
+                        final CompositeData data = (CompositeData)row;
+                        values.put((String)data.get("key"), (Long)data.get("value"));
+                    }
+                    assertTrue(values.get("tcp.bytesIn") >= 100, values.toString());
+                    assertTrue(values.get("ip.ipOutLoopback") > 0, values.toString());
+                    assertTrue(values.containsKey("link.m0.rxPackets"), values.toString());
+                    assertTrue(values.containsKey("pool.inUse"), values.toString());
+                }
+            }
+            assertTrue(found, "the MXBean of this stack: " + names);
         }
     }
 

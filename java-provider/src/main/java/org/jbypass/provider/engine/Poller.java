@@ -80,6 +80,7 @@ final class Poller implements Runnable
             {
                 engine.unlockAfterPoll();
             }
+            engine.housekeeping(now);
             if (worked)
             {
                 idle.reset();

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -38,16 +40,22 @@ import org.jbypass.provider.config.RouteConfig;
 public final class StackEngine implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger("org.jbypass.provider");
+    /** How often a poller checks the links' health for the log, outside the data path. */
+    private static final long HOUSEKEEPING_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Stack stack;
     private final List<Poller> pollers = new ArrayList<>();
+    private final StackMonitor monitor;
+    private final AtomicLong nextHousekeeping;
     private volatile boolean closed;
     private volatile Throwable failure;
 
     private StackEngine(final Stack stack)
     {
         this.stack = stack;
+        this.monitor = new StackMonitor(this);
+        this.nextHousekeeping = new AtomicLong(System.nanoTime() + HOUSEKEEPING_NANOS);
     }
 
     /**
@@ -111,6 +119,7 @@ public final class StackEngine implements AutoCloseable
         {
             poller.start();
         }
+        engine.monitor.register();
         LOG.log(System.Logger.Level.INFO, () -> "jbypass stack started: " + stack.interfaces() + ", "
             + engine.pollers.size() + " poller(s)");
         return engine;
@@ -136,6 +145,35 @@ public final class StackEngine implements AutoCloseable
     public Stack stack()
     {
         return stack;
+    }
+
+    /**
+     * Runs {@code action} on the stack under its lock, for monitoring and diagnostics (never on the data path).
+     */
+    public <T> T withLock(final Function<Stack, T> action)
+    {
+        lock.lock();
+        try
+        {
+            return action.apply(stack);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Called by pollers outside the lock after each poll: one of them, every {@link #HOUSEKEEPING_NANOS}, checks
+     * the links' health for the log. A compare-and-set decides which, so the check costs the others one read.
+     */
+    void housekeeping(final long now)
+    {
+        final long due = nextHousekeeping.get();
+        if (now - due >= 0 && nextHousekeeping.compareAndSet(due, now + HOUSEKEEPING_NANOS))
+        {
+            monitor.checkHealth();
+        }
     }
 
     /** A condition of the stack lock, for threads waiting on one socket. */
@@ -279,5 +317,6 @@ public final class StackEngine implements AutoCloseable
         {
             lock.unlock();
         }
+        monitor.unregister();
     }
 }
