@@ -6,8 +6,9 @@ import org.jbypass.netstack.util.Errno;
  * What TCP does when a segment arrives: RFC 9293 section 3.10.7 ("SEGMENT ARRIVES"), in its order of checks, with
  * the protections of RFC 5961 (resets and SYNs must hit RCV.NXT exactly or draw a challenge ACK; ACKs must lie
  * within the window the peer may have seen), PAWS (RFC 7323 section 5), and the sender's side of every ACK:
- * round-trip timing (RFC 6298), congestion control, and loss detection by duplicate ACKs (RFC 5681 section 3.2,
- * RFC 6582) or SACK (RFC 2018, RFC 6675).
+ * round-trip timing (RFC 6298), congestion control, and loss detection: RACK over the SACK scoreboard (RFC 2018,
+ * RFC 8985, RFC 6675) with PRR (RFC 9937) in recovery, or duplicate ACKs without SACK (RFC 5681 section 3.2,
+ * RFC 6582).
  *
  * <p>One instance per layer; it keeps no state of its own between segments.
  */
