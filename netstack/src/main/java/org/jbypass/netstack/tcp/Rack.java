@@ -146,6 +146,8 @@ final class Rack
      *
      * <p>The records are walked in sequence order. Original transmissions go out in sequence order, so the first
      * never-retransmitted record sent after RACK.xmit_ts ends the walk: every later record was last sent later still.
+     * The walk starts at the scoreboard's first possible candidate, so SACKed and already-lost records at the front
+     * of a long flight are passed over once, not on every ACK (Linux keeps a time-ordered list for the same end).
      *
      * @return how long until the next not-yet-lost candidate's time is up (arm the RACK timer), or 0 if none
      */
@@ -157,7 +159,15 @@ final class Rack
         }
         long timeout = 0;
         final int n = sb.count();
-        for (int i = 0; i < n; i++)
+        final int hint = sb.candidateHint();
+        int i = sb.indexOf(hint);
+        if (i < 0)
+        {
+            i = Seq.ge(hint, sb.end()) ? n : 0;
+        }
+        // Records below the first candidate stay skipped next time (see Scoreboard.candidateHint).
+        boolean leading = true;
+        for (; i < n; i++)
         {
             final int f = sb.flags(i);
             final long sent = sb.sentNanos(i);
@@ -167,9 +177,16 @@ final class Rack
             {
                 break;
             }
-            if ((f & Scoreboard.SACKED) != 0
-                || (f & (Scoreboard.LOST | Scoreboard.RETRANSMITTED)) == Scoreboard.LOST
-                || !sentAfter(xmitNanos, endSeq, sent, end))
+            if ((f & Scoreboard.SACKED) != 0 || (f & (Scoreboard.LOST | Scoreboard.RETRANSMITTED)) == Scoreboard.LOST)
+            {
+                if (leading)
+                {
+                    sb.candidateHint(end);
+                }
+                continue;
+            }
+            leading = false;
+            if (!sentAfter(xmitNanos, endSeq, sent, end))
             {
                 continue;
             }

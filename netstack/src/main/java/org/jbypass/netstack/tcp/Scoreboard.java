@@ -46,6 +46,11 @@ final class Scoreboard
     private int retransmittedBytes;
     /** No record that starts below this is lost and waiting to be retransmitted. */
     private int lostHint;
+    /**
+     * No record that starts below this is a candidate for RACK (every one is SACKed, or lost and not yet sent
+     * again), so {@link Rack#detectLoss} starts its walk here instead of at SND.UNA.
+     */
+    private int candidateHint;
     /** The last transmission time given out (see {@link #stamp}). */
     private long lastStamp = Long.MIN_VALUE;
 
@@ -69,6 +74,7 @@ final class Scoreboard
         lostBytes = 0;
         retransmittedBytes = 0;
         lostHint = seq;
+        candidateHint = seq;
     }
 
     int count()
@@ -346,6 +352,10 @@ final class Scoreboard
         {
             lostHint = una;
         }
+        if (Seq.lt(candidateHint, una))
+        {
+            candidateHint = una;
+        }
         return delivered;
     }
 
@@ -442,6 +452,25 @@ final class Scoreboard
         }
         flags[at] = (byte)(f | RETRANSMITTED | EVER_RETRANSMITTED);
         sentNanos[at] = stamp(nowNanos);
+        if (Seq.lt(starts[at], candidateHint))
+        {
+            candidateHint = starts[at];
+        }
+    }
+
+    /** Where RACK's walk may start (see {@link #candidateHint}). */
+    int candidateHint()
+    {
+        return candidateHint;
+    }
+
+    /** RACK found no candidate below {@code seq}. */
+    void candidateHint(final int seq)
+    {
+        if (Seq.gt(seq, candidateHint))
+        {
+            candidateHint = seq;
+        }
     }
 
     /** The first record deemed lost and not yet sent again (RFC 6675 NextSeg() rule 1), or -1. */
@@ -506,6 +535,7 @@ final class Scoreboard
             flags[at] = (byte)f;
         }
         lostHint = starts[head];
+        candidateHint = starts[head];
         return reneged;
     }
 
@@ -531,6 +561,10 @@ final class Scoreboard
         if (Seq.gt(lostHint, seq))
         {
             lostHint = seq;
+        }
+        if (Seq.gt(candidateHint, seq))
+        {
+            candidateHint = seq;
         }
     }
 

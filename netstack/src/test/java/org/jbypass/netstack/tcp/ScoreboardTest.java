@@ -93,6 +93,26 @@ class ScoreboardTest
     }
 
     @Test
+    void shouldStartRacksWalkPastWhatCanNoLongerBeDeemedLost()
+    {
+        final TcpCounters counters = new TcpCounters();
+        sendTen();
+        rack.beginAck();
+        sb.sack(SEQ, SEQ + 3 * MSS, rack, 20, 0);
+        sb.sack(SEQ + 5 * MSS, SEQ + 6 * MSS, rack, 20, 0);
+        rack.detectLoss(sb, 100, 0, counters);
+        assertEquals(Scoreboard.LOST, sb.flags(3));
+        assertEquals(Scoreboard.LOST, sb.flags(4));
+        assertEquals(SEQ + 3 * MSS, sb.candidateHint(), "past the SACKed front");
+        rack.detectLoss(sb, 100, 0, counters);
+        assertEquals(SEQ + 6 * MSS, sb.candidateHint(), "past the lost segments too");
+        // A retransmission is a candidate again (it may be lost in turn): the walk starts there once more.
+        sb.retransmitted(3, 101);
+        assertEquals(SEQ + 3 * MSS, sb.candidateHint());
+        assertEquals(2, counters.rackLost());
+    }
+
+    @Test
     void shouldIgnoreAnAmbiguousAckOfARetransmissionFasterThanTheMinimumRtt()
     {
         final TcpCounters counters = new TcpCounters();
