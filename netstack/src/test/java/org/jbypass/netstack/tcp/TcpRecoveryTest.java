@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Retransmission and recovery: the RTO of RFC 6298 (estimation, Karn, backoff, minimum), fast retransmit and
- * recovery (RFC 5681, NewReno per RFC 6582, SACK-based per RFC 6675), limited transmit (RFC 3042), and the
- * congestion responses of NewReno and CUBIC (RFC 9438).
+ * recovery (RFC 5681, NewReno per RFC 6582, SACK-based per RFC 6675 with RACK, see also {@link TcpRackTest}),
+ * limited transmit (RFC 3042), and the congestion responses of NewReno and CUBIC (RFC 9438).
  */
 class TcpRecoveryTest
 {
@@ -89,10 +89,11 @@ class TcpRecoveryTest
         b.advanceMillis(1);
         c.expect(tcp(ACK | PSH).seq(base + 3 * MSS).payloadLength(MSS), "tail loss probe");
         assertEquals(1, b.counters().tailLossProbes());
-        // Its SACK shows the first segment missing: with nothing left to send, Early Retransmit (RFC 5827) lowers
-        // DupThresh for the small flight and fast recovery starts without waiting for the RTO.
+        // Its SACK shows the second segment missing: the probe, sent after it, was delivered and an RTT has passed
+        // since the segment was sent, so RACK (RFC 8985 section 6.2) deems it lost at once and recovery repairs it
+        // without waiting for the RTO.
         c.send(tcp(ACK).ack(base + MSS).sack(base + 2 * MSS, base + 4 * MSS));
-        c.expect(tcp().seq(base + MSS).payloadLength(MSS), "early retransmit of the hole");
+        c.expect(tcp().seq(base + MSS).payloadLength(MSS), "the hole, retransmitted");
         assertEquals(0, b.counters().retransmitTimeouts());
     }
 
