@@ -275,4 +275,19 @@ class ConfigParserTest
             "address 198.18.0.2 is already the address of interface b");
         assertFailure("", null, "no interface is configured");
     }
+
+    @Test
+    void shouldRejectMoreRoutesThanTheStackHolds() throws IOException
+    {
+        // Found by ConfigFuzzTest (inputs ConfigFuzzTestInputs/properties/too-many-routes): the parser took any number
+        // of routes, and StackEngine.start then failed with "more than 256 routes", naming no key.
+        final StringBuilder routes = new StringBuilder(MINIMAL);
+        for (int i = 0; i < 255; i++)
+        {
+            routes.append("\nroute.").append(i).append(" = 10.").append(i).append(".0.0/16 via eth0");
+        }
+        assertEquals(255, BypassConfig.load(write(routes.toString())).routes().size(), "one route for eth0's subnet");
+        // Keys are taken in their sorted order, in which route.99 comes last.
+        assertFailure(routes + "\nroute.255 = 10.255.0.0/16 via eth0", "route.99", "too many routes");
+    }
 }
