@@ -23,9 +23,11 @@ also_make=()
 log=$module/target/fuzz-${class//#/-}.log
 mkdir -p "$module/target"
 # jazzer.internal.arg.N are libFuzzer's arguments; -max_total_time here overrides the @FuzzTest's maxDuration.
+# The targets read structured inputs (FuzzedDataProvider): let inputs be long from the start.
 JAZZER_FUZZ=1 mvn -B -ntp -o -pl "$module" "${also_make[@]}" test -Dtest="$class" \
-  -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time="$seconds" "$@" > "$log" 2>&1 || status=$?
+  -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time="$seconds" \
+  -Djazzer.internal.arg.2=-max_len="${FUZZ_MAX_LEN:-4096}" -Djazzer.internal.arg.3=-len_control=0 "$@" > "$log" 2>&1 || status=$?
 echo "--- libFuzzer's last statistics (the whole run is in $log):"
 grep -E '^#[0-9]+' "$log" | tail -1 || true
-grep -E '^Done [0-9]+ runs|DEDUP_TOKEN|== Java Exception|Tests run:.*Fail' "$log" | tail -4 || true
+grep -E '^Done [0-9]+ runs|FuzzTestFindingException|Tests run:.*Fail' "$log" | tail -4 || true
 exit "${status:-0}"
