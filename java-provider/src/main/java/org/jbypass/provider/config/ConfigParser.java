@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.Ipv4Layer;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
@@ -153,6 +154,11 @@ public final class ConfigParser
         if ((bufferSize & 63) != 0)
         {
             throw error(StackSettings.BUFFER_SIZE, "must be a multiple of 64: " + bufferSize);
+        }
+        if (!PacketPool.fits(buffers, bufferSize))
+        {
+            throw error(StackSettings.BUFFERS, buffers + " buffers of " + bufferSize + " bytes exceeds 2 GiB, the most "
+                + "one packet pool holds: use fewer buffers");
         }
         final String seedText = get(StackSettings.SEED);
         final Long seed = seedText == null ? null : longValue(StackSettings.SEED, seedText);
@@ -440,6 +446,12 @@ public final class ConfigParser
             1_000_000_000);
         if (maxPark < minPark)
         {
+            // Blame the key the user gave: a min-park-ns above the default max-park-ns is min-park-ns's fault.
+            if (get(PollerConfig.MAX_PARK) == null)
+            {
+                throw error(PollerConfig.MIN_PARK, "must not exceed " + PollerConfig.MAX_PARK + " (" + maxPark
+                    + " by default): " + minPark);
+            }
             throw error(PollerConfig.MAX_PARK, "must not be less than " + PollerConfig.MIN_PARK + " (" + minPark
                 + ")");
         }
