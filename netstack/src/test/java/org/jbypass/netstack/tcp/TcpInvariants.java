@@ -1,7 +1,8 @@
 package org.jbypass.netstack.tcp;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * The invariants of TCP's state that no input may break, checked by the fuzz tests after every step: the sequence
@@ -22,7 +23,8 @@ public final class TcpInvariants
      */
     public static void check(final TcpLayer layer, final Iterable<TcpSocket> more)
     {
-        final List<TcpSocket> all = new ArrayList<>();
+        // Application sockets are usually in the table too: each once.
+        final Set<TcpSocket> all = Collections.newSetFromMap(new IdentityHashMap<>());
         layer.connections.forEach(all::add);
         for (final TcpSocket s : more)
         {
