@@ -123,13 +123,51 @@ public final class TcpInvariants
                 require(Seq.lt(ooo.end(i - 1), start), s, "out-of-order ranges overlap or touch " + ooo);
             }
         }
-        final RangeSet board = s.scoreboard;
-        for (int i = 0; i < board.count(); i++)
+        final Scoreboard board = s.scoreboard;
+        if (board != null)
         {
-            require(Seq.lt(board.start(i), board.end(i)), s, "empty scoreboard range " + board);
+            checkScoreboard(s, board);
         }
         // The congestion window is set when the handshake completes (RFC 5681 3.1), and never falls to zero.
         require(!s.state.isSynchronized() || s.cc.cwnd > 0, s, "congestion window " + s.cc.cwnd);
+    }
+
+    /**
+     * The scoreboard's records tile [SND.UNA, SND.NXT) in order without empty records, and its byte counts (from
+     * which pipe comes) agree with the records' flags.
+     */
+    private static void checkScoreboard(final TcpSocket s, final Scoreboard board)
+    {
+        require(board.count() <= board.capacity(), s, "scoreboard records " + board.count());
+        if (board.count() == 0)
+        {
+            return;
+        }
+        require(board.start(0) == s.sndUna, s, "scoreboard starts at " + u(board.start(0)) + ", not SND.UNA");
+        require(board.end() == s.sndNxt, s, "scoreboard ends at " + u(board.end()) + ", not SND.NXT");
+        long sacked = 0;
+        long lost = 0;
+        long retransmitted = 0;
+        int sackedSegments = 0;
+        for (int i = 0; i < board.count(); i++)
+        {
+            final int length = board.end(i) - board.start(i);
+            require(length > 0, s, "empty scoreboard record " + i + " of " + board);
+            final int f = board.flags(i);
+            if ((f & Scoreboard.SACKED) != 0)
+            {
+                sacked += length;
+                sackedSegments++;
+                require((f & (Scoreboard.LOST | Scoreboard.RETRANSMITTED)) == 0, s, "SACKed and lost " + board);
+            }
+            lost += (f & Scoreboard.LOST) != 0 ? length : 0;
+            retransmitted += (f & Scoreboard.RETRANSMITTED) != 0 ? length : 0;
+        }
+        require(sacked == board.sackedBytes() && lost == board.lostBytes()
+            && retransmitted == board.retransmittedBytes() && sackedSegments == board.sackedSegments(), s,
+            "scoreboard counts " + board);
+        require(board.pipe() >= 0 && board.pipe() <= s.sndNxt - s.sndUna + board.retransmittedBytes(), s,
+            "pipe " + board.pipe());
     }
 
     /** A socket whose send buffer was shrunk keeps what it already held. */
