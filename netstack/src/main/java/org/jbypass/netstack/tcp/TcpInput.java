@@ -968,6 +968,10 @@ final class TcpInput
         if (s.tlpOutstanding)
         {
             tailLossProbeAcknowledged(s, unaAdvanced, delivered > 0, now);
+            if (!s.tlpOutstanding)
+            {
+                out().probeAllowedAgain(s);
+            }
         }
         if (sb.lostBytes() > 0 && !s.inRecovery && !s.inLoss)
         {
@@ -1055,6 +1059,13 @@ final class TcpInput
         if (s.prrOut == 0 && sndcnt < mss)
         {
             // Force the fast retransmit on entering recovery.
+            sndcnt = mss;
+        }
+        else if (pipe == 0 && sndcnt < mss)
+        {
+            // Nothing is left in flight, so no ACK will come to let the rest go: counted in bytes, a delivery of a
+            // few bytes (a sliver left by resegmenting) would allow less than a segment and stall recovery until
+            // the RTO. One segment goes, as Linux's packet-counted PRR would send one packet.
             sndcnt = mss;
         }
         s.cc.cwnd = (int)Math.min(CongestionControl.MAX_CWND, pipe + Math.max(0, sndcnt));

@@ -162,15 +162,21 @@ final class TcpOutput
         final Scoreboard sb = s.scoreboard;
         final int mss = dataRoom(s);
         final int room = s.cc.cwnd - sb.pipe();
-        if (room <= 0 || room < Math.min(mss, s.sndNxt - s.sndUna + 1))
+        if (room <= 0)
         {
             return 0;
         }
         final int lost = sb.nextLost();
         if (lost >= 0)
         {
+            // A whole segment, or the whole of a shorter lost one, must fit in what the window leaves.
+            if (room < Math.min(mss, sb.end(lost) - sb.start(lost)))
+            {
+                return 0;
+            }
             return retransmitRecord(s, lost, mss, now);
         }
+        // sendNew keeps a window-limited piece smaller than a segment back (silly-window avoidance).
         return sendNew(s, room, now);
     }
 
@@ -999,8 +1005,17 @@ final class TcpOutput
      */
     private static boolean tailLossProbeAllowed(final TcpSocket s)
     {
-        return s.sackRecovery() && !s.tlpOutstanding && !s.inLoss && s.rtt.hasSample()
-            && (s.state == TcpState.ESTABLISHED || s.state == TcpState.CLOSE_WAIT);
+        // Every state that sends data: the tail of a flight ending in a FIN is a tail like any other.
+        return s.sackRecovery() && !s.tlpOutstanding && !s.inLoss && s.rtt.hasSample() && canSendData(s);
+    }
+
+    /** A tail loss probe episode just ended: the timer armed for the RTO while it lasted becomes a PTO again. */
+    void probeAllowedAgain(final TcpSocket s)
+    {
+        if (s.timerMode == TcpSocket.TIMER_RTO && s.retransmitTimer.isScheduled() && s.sndUna != s.sndNxt)
+        {
+            restartRetransmitTimer(s);
+        }
     }
 
     /**
