@@ -14,6 +14,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv4Layer;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
 
@@ -105,9 +107,19 @@ public final class ConfigParser
 
         final StackSettings stack = parseStack();
         final List<InterfaceConfig> interfaces = new ArrayList<>();
+        // The stack's route table is bounded: each interface takes a route for its subnet, and one more as the
+        // default route when it has a gateway; the routes given here share what is left.
+        int routesTaken = 0;
         for (final Map.Entry<String, Map<String, String>> e : interfaceKeys.entrySet())
         {
-            interfaces.add(parseInterface(e.getKey(), e.getValue(), stack));
+            final InterfaceConfig config = parseInterface(e.getKey(), e.getValue(), stack);
+            routesTaken += config.gateway() != 0 ? 2 : 1;
+            if (routesTaken > Ipv4Layer.MAX_ROUTES)
+            {
+                throw error(config.key(InterfaceConfig.ADDRESS), "too many interfaces: their routes exceed the "
+                    + "stack's " + Ipv4Layer.MAX_ROUTES);
+            }
+            interfaces.add(config);
         }
         if (interfaces.isEmpty())
         {
@@ -119,6 +131,12 @@ public final class ConfigParser
         final List<RouteConfig> routes = new ArrayList<>();
         for (final Map.Entry<String, String> e : routeKeys.entrySet())
         {
+            if (routesTaken + routes.size() + 1 > Ipv4Layer.MAX_ROUTES)
+            {
+                throw error(e.getKey(), "too many routes: the stack holds " + Ipv4Layer.MAX_ROUTES + ", of which the "
+                    + "interfaces take " + routesTaken + ", leaving " + (Ipv4Layer.MAX_ROUTES - routesTaken)
+                    + " for route.* keys (" + routeKeys.size() + " given)");
+            }
             routes.add(parseRoute(e.getKey(), e.getValue(), interfaces));
         }
 
@@ -136,6 +154,11 @@ public final class ConfigParser
         if ((bufferSize & 63) != 0)
         {
             throw error(StackSettings.BUFFER_SIZE, "must be a multiple of 64: " + bufferSize);
+        }
+        if (!PacketPool.fits(buffers, bufferSize))
+        {
+            throw error(StackSettings.BUFFERS, buffers + " buffers of " + bufferSize + " bytes exceeds 2 GiB, the most "
+                + "one packet pool holds: use fewer buffers");
         }
         final String seedText = get(StackSettings.SEED);
         final Long seed = seedText == null ? null : longValue(StackSettings.SEED, seedText);
@@ -423,6 +446,12 @@ public final class ConfigParser
             1_000_000_000);
         if (maxPark < minPark)
         {
+            // Blame the key the user gave: a min-park-ns above the default max-park-ns is min-park-ns's fault.
+            if (get(PollerConfig.MAX_PARK) == null)
+            {
+                throw error(PollerConfig.MIN_PARK, "must not exceed " + PollerConfig.MAX_PARK + " (" + maxPark
+                    + " by default): " + minPark);
+            }
             throw error(PollerConfig.MAX_PARK, "must not be less than " + PollerConfig.MIN_PARK + " (" + minPark
                 + ")");
         }

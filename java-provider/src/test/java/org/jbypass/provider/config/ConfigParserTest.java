@@ -277,4 +277,41 @@ class ConfigParserTest
             "address 198.18.0.2 is already the address of interface b");
         assertFailure("", null, "no interface is configured");
     }
+
+    @Test
+    void shouldRejectMoreRoutesThanTheStackHolds() throws IOException
+    {
+        // Found by ConfigFuzzTest (inputs ConfigFuzzTestInputs/properties/too-many-routes): the parser took any number
+        // of routes, and StackEngine.start then failed with "more than 256 routes", naming no key.
+        final StringBuilder routes = new StringBuilder(MINIMAL);
+        for (int i = 0; i < 255; i++)
+        {
+            routes.append("\nroute.").append(i).append(" = 10.").append(i).append(".0.0/16 via eth0");
+        }
+        assertEquals(255, BypassConfig.load(write(routes.toString())).routes().size(), "one route for eth0's subnet");
+        // Keys are taken in their sorted order, in which route.99 comes last.
+        assertFailure(routes + "\nroute.255 = 10.255.0.0/16 via eth0", "route.99", "too many routes");
+    }
+
+    @Test
+    void shouldBlameTheParkTimeTheUserGave() throws IOException
+    {
+        // Found by ConfigFuzzTest (ConfigFuzzTestInputs/properties/min-park-above-default-max-park): the error named
+        // poller.max-park-ns, a key the file did not have.
+        assertFailure(MINIMAL + "\npoller.min-park-ns = 16777215", PollerConfig.MIN_PARK, "must not exceed "
+            + PollerConfig.MAX_PARK);
+        assertFailure(MINIMAL + "\npoller.min-park-ns = 20000\npoller.max-park-ns = 10000", PollerConfig.MAX_PARK,
+            "must not be less than " + PollerConfig.MIN_PARK);
+    }
+
+    @Test
+    void shouldRejectAPoolLargerThanTheStackCanAllocate() throws IOException
+    {
+        // 1048576 buffers of 2048 bytes are 2 GiB, one page more than a direct buffer holds: StackEngine.start failed
+        // with "packet pool ... exceeds 2 GiB", naming no key.
+        assertFailure(MINIMAL + "\nstack.buffers = 1048576", StackSettings.BUFFERS, "exceeds 2 GiB");
+        assertFailure(MINIMAL + "\nstack.buffers = 131072\nstack.buffer-size = 16384", StackSettings.BUFFERS,
+            "exceeds 2 GiB");
+        assertEquals(1_000_000, BypassConfig.load(write(MINIMAL + "\nstack.buffers = 1000000")).stack().buffers());
+    }
 }

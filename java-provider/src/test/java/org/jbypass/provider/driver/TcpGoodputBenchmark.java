@@ -11,13 +11,22 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.ImpairedLink;
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.core.StackConfig;
 import org.jbypass.netstack.tcp.TcpConfig;
+import org.jbypass.netstack.tcp.TcpSocket;
+import org.jbypass.netstack.testing.ByteStream;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.CommandResult;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.StackOverVeth;
+import org.jbypass.provider.testing.VethPair;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +39,11 @@ import org.junit.jupiter.api.Test;
  *       -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
+ * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, out, in, loss-out, loss-in,
+ * loss-stack, loss-kernel, loss-in-cubic);
+ * {@code -Djbypass.benchmark.pcap=DIR} captures the kernel's side of each stack row (headers only).
+ *
+ * <p>The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
  * work on the test machines, so there is no kernel-to-kernel figure with loss).
  *
  * <p>Each stack figure is one direction at a time: {@code bytes} from one side to the other through one connection,
@@ -48,7 +61,11 @@ class TcpGoodputBenchmark
     /** The stack's socket buffers; the default configuration's unless set. */
     private static final int BUFFER = Integer.getInteger("jbypass.benchmark.buffer",
         TcpConfig.defaults().sendBufferSize());
-    private static final TcpConfig TCP = TcpConfig.builder().sendBufferSize(BUFFER).receiveBufferSize(BUFFER).build();
+    /** The stack's minimum RTO in milliseconds; the default configuration's (Linux's 200 ms) unless set. */
+    private static final long MIN_RTO_MILLIS = Long.getLong("jbypass.benchmark.minRtoMillis",
+        TcpConfig.defaults().minRto().toMillis());
+    private static final TcpConfig TCP = TcpConfig.builder().sendBufferSize(BUFFER).receiveBufferSize(BUFFER)
+        .minRto(Duration.ofMillis(MIN_RTO_MILLIS)).build();
 
     @Test
     void measureGoodputAgainstTheKernel() throws Exception
@@ -57,38 +74,275 @@ class TcpGoodputBenchmark
         KernelPeer.assumeAvailable();
         final List<String> rows = new ArrayList<>();
         rows.add(String.format("%-44s %12s", "path (veth, MTU 1500, offloads off)", "Mbit/s"));
-        rows.add("stack socket buffers: " + BUFFER + " bytes");
-        rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
-        rows.add(String.format("%-44s %12.0f", "kernel -> kernel, the same Java programs", kernelJava()));
-        rows.add(String.format("%-44s %12.0f", "stack -> kernel", stack(false, true, UnaryOperator.identity())));
-        rows.add(String.format("%-44s %12.0f", "kernel -> stack", stack(true, false, UnaryOperator.identity())));
+        rows.add("stack socket buffers: " + BUFFER + " bytes, minimum RTO " + MIN_RTO_MILLIS
+            + " ms; the stack's congestion control: "
+            + TCP.congestionControl().name().toLowerCase(java.util.Locale.ROOT) + ", the kernel's: "
+            + Host.run("sysctl", "-n", "net.ipv4.tcp_congestion_control").stdout().trim() + " unless named");
+        if (row("iperf3"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
+        }
+        if (row("java"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, the same Java programs", kernelJava()));
+        }
+        if (row("out"))
+        {
+            rows.add(String.format("%-44s %12.0f", "stack -> kernel",
+                stack(false, true, UnaryOperator.identity(), null)));
+        }
+        if (row("in"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> stack",
+                stack(true, false, UnaryOperator.identity(), null)));
+        }
         // The afpacket driver's other transmit path (tx-ring = false), for comparison in the same run.
-        rows.add(String.format("%-44s %12.0f", "stack -> kernel, sendmmsg",
-            stack(false, true, UnaryOperator.identity(), false)));
-        rows.add(String.format("%-44s %12.0f", "kernel -> stack, sendmmsg",
-            stack(true, false, UnaryOperator.identity(), false)));
+        if (row("sendmmsg-out"))
+        {
+            rows.add(String.format("%-44s %12.0f", "stack -> kernel, sendmmsg",
+                stack(false, true, UnaryOperator.identity(), null, false)));
+        }
+        if (row("sendmmsg-in"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> stack, sendmmsg",
+                stack(true, false, UnaryOperator.identity(), null, false)));
+        }
         // 2% loss each way on the stack's link (tc netem is not available; the decorator is the stack's own).
         final UnaryOperator<Link> loss = link -> new ImpairedLink(link, ImpairedLink.config().loss(0.02).seed(2));
-        rows.add(String.format("%-44s %12.0f", "stack -> kernel, 2% loss each way", stack(false, true, loss)));
-        rows.add(String.format("%-44s %12.0f", "kernel -> stack, 2% loss each way", stack(true, false, loss)));
+        if (row("loss-out"))
+        {
+            rows.add(String.format("%-44s %12.0f", "stack -> kernel, 2% loss each way",
+                stack(false, true, loss, null)));
+        }
+        if (row("loss-in"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> stack, 2% loss each way",
+                stack(true, false, loss, null)));
+        }
+        if (row("loss-stack"))
+        {
+            // The same sender and loss as "stack -> kernel", but the stack's receiver, which ACKs as soon as it is
+            // polled where the kernel's defers ACKs while its reading thread is starved of CPU.
+            rows.add(String.format("%-44s %12.0f", "stack -> stack, 2% loss each way", stackToStack(loss)));
+        }
+        if (row("loss-kernel"))
+        {
+            // The kernel's CUBIC sender to the same kernel receiver as "stack -> kernel", through the same
+            // impairment: frames cross between two kernels through a bridge of this process's with an ImpairedLink
+            // on the sender's side (tc netem being unavailable).
+            rows.add(String.format("%-44s %12.0f", "kernel (cubic) -> kernel, 2% loss each way",
+                kernelToKernel(loss, "cubic")));
+        }
+        if (row("loss-in-cubic"))
+        {
+            // The same with the kernel's sender on CUBIC, the stack's algorithm: the default on some machines is
+            // BBR, which does not take random loss for congestion, so the row above compares algorithms, not loss
+            // recovery.
+            rows.add(String.format("%-44s %12.0f", "kernel (cubic) -> stack, 2% loss each way",
+                stack(true, false, loss, "cubic")));
+        }
         System.out.println(String.join("\n", rows));
     }
 
-    /** One direction through the stack: the stack sends {@link #BYTES} (stackSends) or receives them. */
-    private static double stack(final boolean stackIsServer, final boolean stackSends,
-        final UnaryOperator<Link> decorate) throws InterruptedException
+    /**
+     * One stack sends {@link #BYTES} to another over a veth pair, both polled by this thread (two busy-polling
+     * threads would leave the kernel's veth no CPU on a two-core machine); {@code decorate} wraps the sender's link.
+     */
+    private static double stackToStack(final UnaryOperator<Link> decorate)
     {
-        return stack(stackIsServer, stackSends, decorate, true);
+        Host.assumeNetworkAdmin();
+        final int senderAddress = Ipv4Address.parse("198.19.253.1");
+        final int receiverAddress = Ipv4Address.parse("198.19.253.2");
+        try (VethPair veth = VethPair.create(1500);
+             Stack sender = new Stack(StackConfig.builder().tcp(TCP).seed(1).build(), System.nanoTime());
+             Stack receiver = new Stack(StackConfig.builder().tcp(TCP).seed(2).build(), System.nanoTime()))
+        {
+            sender.addInterface(veth.a(), decorate.apply(AfPacketLink.open(AfPacketOptions.of(veth.a()),
+                sender.pool())), senderAddress, 24, 0);
+            receiver.addInterface(veth.b(), AfPacketLink.open(AfPacketOptions.of(veth.b()), receiver.pool()),
+                receiverAddress, 24, 0);
+            final TcpSocket listener = receiver.openTcp();
+            assertTrue(listener.bind(0, 5302) == 0 && listener.listen(1) == 0, "listen");
+            final TcpSocket client = sender.openTcp();
+            final long start = System.nanoTime();
+            client.connect(receiverAddress, 5302);
+            sender.flush();
+            final long deadline = start + Duration.ofMinutes(10).toNanos();
+            TcpSocket server = null;
+            ByteStream stream = null;
+            while (stream == null || !stream.done())
+            {
+                final long now = System.nanoTime();
+                assertTrue(now - deadline < 0, () -> "timed out\n" + sender.tcpCounters());
+                sender.poll(now);
+                receiver.poll(now);
+                if (server == null && (server = listener.accept()) != null)
+                {
+                    stream = new ByteStream("stack -> stack", client, server, BYTES, 7);
+                }
+                if (stream != null && stream.pump())
+                {
+                    sender.flush();
+                    receiver.flush();
+                }
+                assertTrue(stream == null || !stream.failed(), () -> "failed\n" + sender.tcpCounters());
+            }
+            final long nanos = System.nanoTime() - start;
+            System.out.println("stack -> stack " + client.info() + "\n" + sender.tcpCounters() + "\nreceiver "
+                + receiver.tcpCounters());
+            return BYTES * 8_000.0 / nanos;
+        }
+    }
+
+    /**
+     * One kernel sends {@link #BYTES} to another with {@code KernelTcpPeer}, the frames forwarded between their veth
+     * pairs by this thread; {@code decorate} wraps the sender's side of the bridge.
+     */
+    private static double kernelToKernel(final UnaryOperator<Link> decorate, final String senderCc)
+        throws InterruptedException
+    {
+        try (KernelPeer a = KernelPeer.create();
+             KernelPeer b = KernelPeer.create())
+        {
+            useCongestionControl(a, senderCc);
+            a.execOrThrow("ip", "route", "add", Ipv4Address.toString(b.kernelAddress()) + "/32", "dev",
+                a.kernelInterface());
+            b.execOrThrow("ip", "route", "add", Ipv4Address.toString(a.kernelAddress()) + "/32", "dev",
+                b.kernelInterface());
+            final PacketPool pool = new PacketPool(8192, 2048);
+            final Link left = decorate.apply(AfPacketLink.open(AfPacketOptions.of(a.stackInterface()), pool));
+            final Link right = AfPacketLink.open(AfPacketOptions.of(b.stackInterface()), pool);
+            try (BackgroundCommand receiver = b.start(StackOverVeth.javaCommand("listen", "5303", "0", "1")))
+            {
+                assertTrue(receiver.awaitOutput("LISTENING", Duration.ofSeconds(30)), receiver.stderr());
+                final BackgroundCommand sender = a.start(StackOverVeth.javaCommand("connect",
+                    Ipv4Address.toString(b.kernelAddress()), "5303", Long.toString(BYTES), "2"));
+                final PacketBurst rx = new PacketBurst(64);
+                final PacketBurst tx = new PacketBurst(64);
+                final long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                while (sender.isAlive() || receiver.isAlive())
+                {
+                    assertTrue(System.nanoTime() - deadline < 0, "timed out");
+                    forward(left, right, pool, rx, tx);
+                    forward(right, left, pool, rx, tx);
+                }
+                rx.releaseAll(pool);
+                assertEquals(0, sender.waitFor(Duration.ofSeconds(5)), sender.stdout() + sender.stderr());
+                System.out.println("kernel -> kernel: " + a.exec("nstat", "-az", "TcpRetransSegs",
+                    "TcpExtTCPTimeouts", "TcpExtTCPLossProbes", "TcpExtTCPSackRecovery").stdout().replace('\n', ' '));
+                for (final String line : sender.stdout().split("\n"))
+                {
+                    if (line.startsWith("NANOS "))
+                    {
+                        return BYTES * 8_000.0 / Long.parseLong(line.substring(6).trim());
+                    }
+                }
+                throw new AssertionError("no timing: " + sender.stdout());
+            }
+            finally
+            {
+                left.close();
+                right.close();
+            }
+        }
+    }
+
+    /** Moves what {@code from} received to {@code to}; frames it does not take are dropped. */
+    private static void forward(final Link from, final Link to, final PacketPool pool, final PacketBurst rx,
+        final PacketBurst tx)
+    {
+        rx.arm(pool);
+        final int n = from.receive(0, rx);
+        for (int i = 0; i < n; i++)
+        {
+            tx.add(rx.buffer(i), rx.length(i), 0);
+            rx.buffer(i, PacketPool.NO_BUFFER);
+        }
+        rx.count(0);
+        if (tx.count() > 0)
+        {
+            to.transmit(0, tx);
+            tx.releaseFrames(pool);
+        }
+    }
+
+    /**
+     * With {@code -Djbypass.benchmark.pcap=DIR}, a tcpdump of the kernel's side of the veth (headers only), for
+     * finding out why a connection stalls; null otherwise.
+     */
+    private static BackgroundCommand capture(final KernelPeer peer, final String name) throws InterruptedException
+    {
+        final String dir = System.getProperty("jbypass.benchmark.pcap", "");
+        if (dir.isEmpty())
+        {
+            return null;
+        }
+        final BackgroundCommand tcpdump = peer.start("tcpdump", "-i", peer.kernelInterface(), "-s", "96", "-w",
+            dir + "/" + name + "-" + System.nanoTime() + ".pcap", "tcp");
+        tcpdump.awaitOutput("listening", Duration.ofSeconds(5));
+        return tcpdump;
+    }
+
+    /**
+     * Makes {@code name} the congestion control of the peer's namespace. A namespace other than the first may only
+     * choose algorithms the host allows (net.ipv4.tcp_allowed_congestion_control), so the host's list is extended
+     * for a moment if needed and put back as it was.
+     */
+    private static void useCongestionControl(final KernelPeer peer, final String name)
+    {
+        final String key = "net.ipv4.tcp_allowed_congestion_control";
+        final String allowed = Host.run("sysctl", "-n", key).orThrow().stdout().trim();
+        final boolean extend = !java.util.Arrays.asList(allowed.split(" ")).contains(name);
+        try
+        {
+            if (extend)
+            {
+                Host.run("sysctl", "-q", "-w", key + "=" + allowed + " " + name).orThrow();
+            }
+            peer.execOrThrow("sysctl", "-q", "-w", "net.ipv4.tcp_congestion_control=" + name);
+        }
+        finally
+        {
+            if (extend)
+            {
+                Host.run("sysctl", "-q", "-w", key + "=" + allowed);
+            }
+        }
+    }
+
+    /**
+     * Whether to run a row: {@code -Djbypass.benchmark.rows=loss-out,loss-in} picks some of iperf3, java, out, in,
+     * sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic (all by default).
+     */
+    private static boolean row(final String name)
+    {
+        final String rows = System.getProperty("jbypass.benchmark.rows", "");
+        return rows.isEmpty() || java.util.Arrays.asList(rows.split(",")).contains(name);
+    }
+
+    /**
+     * One direction through the stack: the stack sends {@link #BYTES} (stackSends) or receives them; the kernel's
+     * side uses congestion control {@code kernelCc}, or its namespace's default when null.
+     */
+    private static double stack(final boolean stackIsServer, final boolean stackSends,
+        final UnaryOperator<Link> decorate, final String kernelCc) throws InterruptedException
+    {
+        return stack(stackIsServer, stackSends, decorate, kernelCc, true);
     }
 
     /** @param txRing whether the afpacket link sends through its TX ring (the default) or with sendmmsg */
     private static double stack(final boolean stackIsServer, final boolean stackSends,
-        final UnaryOperator<Link> decorate, final boolean txRing) throws InterruptedException
+        final UnaryOperator<Link> decorate, final String kernelCc, final boolean txRing) throws InterruptedException
     {
         try (KernelPeer peer = KernelPeer.create();
              StackOverVeth side = new StackOverVeth(peer, TCP, decorate,
-                 AfPacketOptions.builder(peer.stackInterface()).txRing(txRing).build()))
+                 AfPacketOptions.builder(peer.stackInterface()).txRing(txRing).build());
+             BackgroundCommand capture = capture(peer, (stackSends ? "out" : "in")))
         {
+            if (kernelCc != null)
+            {
+                useCongestionControl(peer, kernelCc);
+            }
             final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5301, stackSends ? BYTES : 0,
                 stackSends ? 0 : BYTES, Duration.ofMinutes(10));
             final org.jbypass.netstack.link.LinkCounters link = side.link.counters();
@@ -96,7 +350,11 @@ class TcpGoodputBenchmark
                 + side.stack.tcpCounters() + "\nip out discards " + side.stack.ipCounters().ipOutDiscards
                 + ", link tx " + link.txPackets + " dropped " + link.txDropped + ", rx " + link.rxPackets + " dropped "
                 + link.rxDropped + "\nkernel: " + peer.exec("nstat", "-az", "TcpExtTCPBacklogDrop", "IpExtInNoRoutes",
-                "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPSACKReneging").stdout().replace('\n', ' ')
+                "TcpExtTCPRcvQDrop", "TcpExtTCPOFODrop", "TcpExtTCPSACKReneging", "TcpRetransSegs",
+                "TcpExtTCPTimeouts", "TcpExtTCPLossProbes", "TcpExtTCPLossProbeRecovery", "TcpExtTCPSackRecovery",
+                "TcpExtTCPLostRetransmit", "TcpExtTCPDSACKUndo", "TcpExtTCPSpuriousRTOs", "TcpExtTCPSACKReorder",
+                "TcpExtTCPFullUndo", "TcpExtTCPPartialUndo", "TcpExtTCPLossUndo", "TcpExtTCPSackRecoveryFail")
+                .stdout().replace('\n', ' ')
                 + " " + peer.exec("sh", "-c", "cat /proc/net/softnet_stat | awk '{print $2}'").stdout()
                     .replace('\n', ' '));
             return t.megabitsPerSecond();

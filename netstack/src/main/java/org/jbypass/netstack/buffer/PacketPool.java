@@ -35,6 +35,18 @@ public final class PacketPool
     private long allocationFailures;
 
     /**
+     * Whether a pool of {@code capacity} buffers of {@code bufferSize} bytes fits in one direct buffer (2 GiB), for
+     * configurations to check before they build one.
+     */
+    public static boolean fits(final int capacity, final int bufferSize)
+    {
+        // alignedSlice rounds the start up and the end down to a page: allocate whole pages plus one, so the
+        // aligned slice holds every buffer wherever the allocation starts.
+        final long pages = ((long)capacity * bufferSize + PAGE_SIZE - 1) / PAGE_SIZE;
+        return (pages + 1) * PAGE_SIZE <= Integer.MAX_VALUE;
+    }
+
+    /**
      * @param capacity   the number of buffers, at least 1
      * @param bufferSize the size of each buffer in bytes: a multiple of 64 (a cache line), at least 128
      */
@@ -48,14 +60,12 @@ public final class PacketPool
         {
             throw new IllegalArgumentException("packet buffer size must be a multiple of 64, at least 128: " + bufferSize);
         }
-        final long bytes = (long)capacity * bufferSize;
-        // alignedSlice rounds the start up and the end down to a page: allocate whole pages plus one, so the
-        // aligned slice holds every buffer wherever the allocation starts.
-        final long pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-        if ((pages + 1) * PAGE_SIZE > Integer.MAX_VALUE)
+        if (!fits(capacity, bufferSize))
         {
             throw new IllegalArgumentException("packet pool of " + capacity + " x " + bufferSize + " bytes exceeds 2 GiB");
         }
+        final long bytes = (long)capacity * bufferSize;
+        final long pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
         this.capacity = capacity;
         this.bufferSize = bufferSize;
         this.memory = ByteBuffer.allocateDirect((int)((pages + 1) * PAGE_SIZE))

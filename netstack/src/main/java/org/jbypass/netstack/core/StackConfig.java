@@ -1,5 +1,7 @@
 package org.jbypass.netstack.core;
 
+import org.jbypass.netstack.buffer.PacketPool;
+
 import org.jbypass.netstack.ip.IpConfig;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.udp.UdpConfig;
@@ -128,6 +130,11 @@ public final class StackConfig
             if (bufferSize < 1024 || bufferSize > 65536 || (bufferSize & 63) != 0)
             {
                 throw new IllegalArgumentException("buffer size must be a multiple of 64 in 1024..65536: " + bufferSize);
+            }
+            if (!PacketPool.fits(poolBuffers, bufferSize))
+            {
+                throw new IllegalArgumentException("a pool of " + poolBuffers + " buffers of " + bufferSize
+                    + " bytes exceeds 2 GiB");
             }
             if (ip == null || udp == null || tcp == null)
             {

@@ -30,6 +30,12 @@ import org.jbypass.netstack.wire.MacAddress;
  */
 public final class Ipv4Layer implements Ipv4Output
 {
+    /**
+     * The most routes a stack holds, its interfaces' own included: one for each interface's subnet, and a default
+     * route for each interface with a gateway. A configuration must fit in it.
+     */
+    public static final int MAX_ROUTES = RouteTable.MAX_ROUTES;
+
     private static final int LOOPBACK_FLAGS = PacketBurst.RX_L3_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_OK;
 
     private final PacketPool pool;

@@ -102,10 +102,18 @@ public final class TcpCounters
     long resetsAfterClose;
     /** Duplicate-SACK blocks received (RFC 2883). */
     long dsacksReceived;
-    /** Retransmissions found lost because a later one was delivered first (RetransmitLog). */
+    /** Retransmissions found lost by RACK, because a segment sent after them was delivered (RFC 8985 6.2). */
     long lostRetransmits;
+    /** Segments RACK marked lost (RFC 8985 section 6.2), retransmissions included. */
+    long rackLost;
+    /** Expiries of the RACK reordering timer (RFC 8985 section 6.3). */
+    long rackTimeouts;
+    /** Retransmission timeouts that found the peer had dropped data it SACKed (RFC 2018 section 8). */
+    long sackReneging;
     /** Tail loss probes sent (RFC 8985 section 7). */
     long tailLossProbes;
+    /** Tail loss probes whose retransmission repaired a loss, answered by a window reduction (RFC 8985 7.4). */
+    long tailLossProbeRecoveries;
     /** Congestion responses undone because D-SACK showed every retransmission spurious (RFC 3708, RFC 4015). */
     long spuriousRecoveries;
 
@@ -354,9 +362,29 @@ public final class TcpCounters
         return lostRetransmits;
     }
 
+    public long rackLost()
+    {
+        return rackLost;
+    }
+
+    public long rackTimeouts()
+    {
+        return rackTimeouts;
+    }
+
+    public long sackReneging()
+    {
+        return sackReneging;
+    }
+
     public long tailLossProbes()
     {
         return tailLossProbes;
+    }
+
+    public long tailLossProbeRecoveries()
+    {
+        return tailLossProbeRecoveries;
     }
 
     public long spuriousRecoveries()
@@ -418,7 +446,11 @@ public final class TcpCounters
         append(sb, "resetsAfterClose", resetsAfterClose);
         append(sb, "dsacksReceived", dsacksReceived);
         append(sb, "lostRetransmits", lostRetransmits);
+        append(sb, "rackLost", rackLost);
+        append(sb, "rackTimeouts", rackTimeouts);
+        append(sb, "sackReneging", sackReneging);
         append(sb, "tailLossProbes", tailLossProbes);
+        append(sb, "tailLossProbeRecoveries", tailLossProbeRecoveries);
         append(sb, "spuriousRecoveries", spuriousRecoveries);
         if (sb.charAt(sb.length() - 1) == ' ')
         {

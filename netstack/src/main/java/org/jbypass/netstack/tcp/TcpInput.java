@@ -6,8 +6,9 @@ import org.jbypass.netstack.util.Errno;
  * What TCP does when a segment arrives: RFC 9293 section 3.10.7 ("SEGMENT ARRIVES"), in its order of checks, with
  * the protections of RFC 5961 (resets and SYNs must hit RCV.NXT exactly or draw a challenge ACK; ACKs must lie
  * within the window the peer may have seen), PAWS (RFC 7323 section 5), and the sender's side of every ACK:
- * round-trip timing (RFC 6298), congestion control, and loss detection by duplicate ACKs (RFC 5681 section 3.2,
- * RFC 6582) or SACK (RFC 2018, RFC 6675).
+ * round-trip timing (RFC 6298), congestion control, and loss detection: RACK over the SACK scoreboard (RFC 2018,
+ * RFC 8985, RFC 6675) with PRR (RFC 9937) in recovery, or duplicate ACKs without SACK (RFC 5681 section 3.2,
+ * RFC 6582).
  *
  * <p>One instance per layer; it keeps no state of its own between segments.
  */
@@ -667,6 +668,7 @@ final class TcpInput
         s.state = TcpState.ESTABLISHED;
         counters.established++;
         s.cc.init(s.sendMss, layer.config.initialCwndSegments);
+        s.initialiseRecovery();
         s.quickAcks = layer.config.quickAckSegments;
         if (s.synRetransmitted && !s.rtt.hasSample())
         {
@@ -704,10 +706,17 @@ final class TcpInput
     {
         final int ack = seg.ack;
         final int oldWnd = s.sndWnd;
-        boolean newlySacked = false;
-        if (s.sackOk && seg.sackBlocks > 0)
+        final int priorUna = s.sndUna;
+        final boolean sack = s.sackRecovery();
+        dsackSeen = false;
+        int sacked = 0;
+        if (sack)
         {
-            newlySacked = sackArrives(s, seg, ack);
+            s.rack.beginAck();
+            if (seg.sackBlocks > 0)
+            {
+                sacked = sackArrives(s, seg, ack, now);
+            }
         }
         // RFC 9293 section 3.10.7.4, fifth check: update the send window from the newest segment only (SND.WL1,
         // SND.WL2 guard against old segments), and only for an ACK within SND.UNA..SND.NXT.
@@ -732,33 +741,34 @@ final class TcpInput
             s.retries = 0;
         }
 
+        int delivered = sacked;
         if (Seq.gt(ack, s.sndUna))
         {
-            newDataAcked(s, ack, now);
+            delivered += newDataAcked(s, ack, now);
         }
         else if (ack == s.sndUna && s.sndNxt != s.sndUna && seg.payloadLength == 0 && !seg.fin()
-            && (newlySacked || (!windowChanged && seg.sackBlocks == 0)))
+            && (sacked > 0 || (!windowChanged && seg.sackBlocks == 0)))
         {
             // RFC 5681 section 2 (DUPLICATE ACKNOWLEDGMENT), RFC 6675 section 2 (DupAck: new SACK information).
             duplicateAck(s, now);
         }
-        if (s.sackOk && (s.inRecovery || s.inLoss) && s.retransmitLog != null && s.retransmitLog.count() > 0)
+        if (sack)
         {
-            // Retransmissions overtaken by later ones are lost again: NextSeg() may pick them at once.
-            counters.lostRetransmits += s.retransmitLog.update(s.sndUna, s.scoreboard);
-        }
-        if (s.sackOk && newlySacked && !s.inRecovery && !s.inLoss && Seq.ge(s.sndUna, s.recoveryPoint)
-            && out().isLost(s, s.sndUna))
-        {
-            // RFC 6675 section 5, step 3: enough SACKed above HighACK marks it lost even with fewer DupAcks.
-            enterRecovery(s, now);
+            detectLoss(s, delivered, Seq.gt(s.sndUna, priorUna), now);
         }
     }
 
-    /** Processes SACK blocks (RFC 2018 section 4, RFC 2883); returns whether any newly SACKed data was reported. */
-    private boolean sackArrives(final TcpSocket s, final Segment seg, final int ack)
+    /** Set by {@link #sackArrives}: the ACK carried a D-SACK (RFC 2883). */
+    private boolean dsackSeen;
+
+    /**
+     * Processes SACK blocks (RFC 2018 section 4, RFC 2883) into the scoreboard.
+     *
+     * @return the bytes newly SACKed
+     */
+    private int sackArrives(final TcpSocket s, final Segment seg, final int ack, final long now)
     {
-        boolean newly = false;
+        int newly = 0;
         final int una = Seq.max(ack, s.sndUna);
         for (int i = 0; i < seg.sackBlocks; i++)
         {
@@ -773,6 +783,7 @@ final class TcpInput
             {
                 // RFC 2883 section 4: a first block below the cumulative ACK, or inside the second, is a D-SACK.
                 counters.dsacksReceived++;
+                dsackSeen = true;
                 dsackArrives(s, start, end);
                 continue;
             }
@@ -782,14 +793,7 @@ final class TcpInput
             {
                 continue;
             }
-            final int from = Seq.max(start, una);
-            if (!s.scoreboard.covers(from, end))
-            {
-                if (s.scoreboard.add(from, end) >= 0)
-                {
-                    newly = true;
-                }
-            }
+            newly += s.scoreboard.sack(Seq.max(start, una), end, s.rack, now, s.rtt.minRtt());
         }
         return newly;
     }
@@ -812,7 +816,13 @@ final class TcpInput
         }
     }
 
-    private void newDataAcked(final TcpSocket s, final int ack, final long now)
+    /**
+     * New data acknowledged: the send buffer, the RTT, the end of recovery, window growth and the retransmission
+     * timer.
+     *
+     * @return the bytes this cumulative ACK newly delivered (not SACKed before), on a SACK connection
+     */
+    private int newDataAcked(final TcpSocket s, final int ack, final long now)
     {
         final int acked = ack - s.sndUna;
         final int flightBefore = s.sndNxt - s.sndUna;
@@ -825,23 +835,26 @@ final class TcpInput
             s.sendUsed -= dataAcked;
         }
         s.sndUna = ack;
-        s.scoreboard.removeBelow(ack);
-        if (Seq.lt(s.highRxt, ack))
+        takeRttSample(s, ack);
+        int delivered = 0;
+        if (s.sackRecovery())
+        {
+            delivered = s.scoreboard.acknowledge(ack, s.rack, now, s.rtt.minRtt());
+        }
+        else if (Seq.lt(s.highRxt, ack))
         {
             s.highRxt = ack;
         }
-        takeRttSample(s, ack);
         s.retries = 0;
-        s.tlpOutstanding = false;
         if (s.inRecovery)
         {
             if (Seq.ge(ack, s.recoveryPoint))
             {
                 // Full acknowledgment: recovery ends. RFC 6582 section 3.2 step 6 (first option) for NewReno;
-                // RFC 6675 simply returns to congestion avoidance at ssthresh.
+                // RFC 9937 section 4 (PRR) leaves cwnd at ssthresh.
                 s.endRecovery();
                 s.dupAcks = 0;
-                if (!s.sackOk)
+                if (!s.sackRecovery())
                 {
                     final int flight = s.sndNxt - s.sndUna;
                     s.cc.cwnd = Math.min(s.cc.ssthresh, Math.max(flight, s.sendMss) + s.sendMss);
@@ -851,7 +864,7 @@ final class TcpInput
                     s.cc.cwnd = s.cc.ssthresh;
                 }
             }
-            else if (!s.sackOk)
+            else if (!s.sackRecovery())
             {
                 // RFC 6582 section 3.2 step 5: a partial ACK. Retransmit the first unacknowledged segment, deflate
                 // cwnd by what was acknowledged and add back one SMSS if at least that much was.
@@ -877,6 +890,10 @@ final class TcpInput
                 : flightBefore + s.sendMss >= s.cc.cwnd;
             s.cc.onAck(Math.max(dataAcked, 0), s.sendMss, cwndLimited, now, s.rtt.srtt());
         }
+        if (!s.sackRecovery())
+        {
+            s.tlpOutstanding = false;
+        }
         // RFC 6298 section 5.2 and 5.3: stop the timer when everything is acknowledged, else restart it.
         if (s.sndUna == s.sndNxt)
         {
@@ -893,18 +910,21 @@ final class TcpInput
         {
             s.notifyReadiness();
         }
+        return delivered;
     }
 
     private void duplicateAck(final TcpSocket s, final long now)
     {
         s.dupAcks++;
+        if (s.sackRecovery())
+        {
+            // RACK decides what is lost (detectLoss), not the count of duplicate ACKs (RFC 8985 section 6).
+            return;
+        }
         if (s.inRecovery)
         {
-            if (!s.sackOk)
-            {
-                // RFC 5681 section 3.2 step 4 (RFC 6582 section 3.2 step 4): inflate by one SMSS per dup ACK.
-                s.cc.cwnd = Math.min(CongestionControl.MAX_CWND, s.cc.cwnd + s.sendMss);
-            }
+            // RFC 5681 section 3.2 step 4 (RFC 6582 section 3.2 step 4): inflate by one SMSS per dup ACK.
+            s.cc.cwnd = Math.min(CongestionControl.MAX_CWND, s.cc.cwnd + s.sendMss);
             return;
         }
         if (s.inLoss)
@@ -924,6 +944,165 @@ final class TcpInput
         // Below DupThresh, RFC 3042 limited transmit lets output() send new data beyond cwnd (by dupAcks SMSS).
     }
 
+    /**
+     * The loss detection of a SACK connection after each ACK (RFC 8985 section 6.2 step 5 and section 7.4, RFC 9937
+     * section 4): RACK marks what is lost and arms its timer for what may soon be; a first loss starts fast
+     * recovery; a tail loss probe's outcome is judged; in recovery, PRR sets the window.
+     *
+     * @param delivered   bytes this ACK newly delivered, cumulatively or by SACK (RFC 9937's DeliveredData)
+     * @param unaAdvanced whether SND.UNA moved
+     */
+    private void detectLoss(final TcpSocket s, final int delivered, final boolean unaAdvanced, final long now)
+    {
+        final Scoreboard sb = s.scoreboard;
+        final Rack rack = s.rack;
+        if (dsackSeen)
+        {
+            rack.dsackArrived(s.sndUna, s.sndNxt);
+        }
+        final long markedBefore = counters.rackLost;
+        final long reoWnd = rack.reoWnd(s.inRecovery || s.inLoss, sb.sackedSegments(), s.rtt.minRtt(),
+            s.rtt.srtt());
+        final long timeout = rack.detectLoss(sb, now, reoWnd, counters);
+        final boolean newlyLost = counters.rackLost != markedBefore;
+        if (s.tlpOutstanding)
+        {
+            tailLossProbeAcknowledged(s, unaAdvanced, delivered > 0, now);
+            if (!s.tlpOutstanding)
+            {
+                out().probeAllowedAgain(s);
+            }
+        }
+        if (sb.lostBytes() > 0 && !s.inRecovery && !s.inLoss)
+        {
+            enterRecovery(s, now);
+        }
+        if (s.inRecovery)
+        {
+            proportionalRateReduction(s, delivered, unaAdvanced && !newlyLost);
+        }
+        if (timeout > 0)
+        {
+            out().armRackTimer(s, timeout);
+        }
+    }
+
+    /**
+     * RFC 8985 section 7.4: the ACKs after a tail loss probe tell whether it repaired a loss. The episode ends when
+     * SND.UNA reaches the probe's end: with no loss if the probe was new data, if a D-SACK shows the original
+     * arrived as well, or if a pure duplicate ACK answers it; with a loss (and a window reduction, section 7.4.2,
+     * as for fast recovery) if the ACK moves past it without a D-SACK. Entering recovery ends it too.
+     */
+    private void tailLossProbeAcknowledged(final TcpSocket s, final boolean unaAdvanced, final boolean delivered,
+        final long now)
+    {
+        if (Seq.lt(s.sndUna, s.tlpHighSeq))
+        {
+            return;
+        }
+        if (!s.tlpRetransmission || dsackSeen)
+        {
+            s.tlpOutstanding = false;
+        }
+        else if (Seq.gt(s.sndUna, s.tlpHighSeq))
+        {
+            s.tlpOutstanding = false;
+            if (s.sackRecovery() && s.scoreboard.lostBytes() == 0 && !s.inRecovery && !s.inLoss)
+            {
+                counters.tailLossProbeRecoveries++;
+                startUndo(s);
+                s.cc.onCongestion(s.sendMss, s.sndNxt - s.sndUna, now);
+            }
+        }
+        else if (!unaAdvanced && !delivered)
+        {
+            s.tlpOutstanding = false;
+        }
+    }
+
+    /**
+     * Proportional Rate Reduction (RFC 9937, which obsoletes RFC 6937, section 4): during recovery, send in
+     * proportion to what is delivered so that the flight falls smoothly to ssthresh, cwnd = pipe + sndcnt:
+     * <pre>
+     *   pipe &gt; ssthresh:  sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out
+     *   else:             sndcnt = MIN(ssthresh - pipe, MAX(prr_delivered - prr_out, DeliveredData)
+     *                                                   + (SafeACK ? SMSS : 0))
+     * </pre>
+     * where a SafeACK advances SND.UNA and reveals no further loss (slow-start reduction bound), others keep to
+     * the conservative bound. The first ACK of recovery always lets the fast retransmit go.
+     */
+    private void proportionalRateReduction(final TcpSocket s, final int delivered, final boolean safeAck)
+    {
+        if (delivered <= 0 && s.prrOut > 0)
+        {
+            // RFC 9937 section 6.2: an ACK that delivers nothing changes nothing.
+            return;
+        }
+        s.prrDelivered += Math.max(0, delivered);
+        final int mss = s.sendMss;
+        final int pipe = s.scoreboard.pipe();
+        final long ssthresh = s.cc.ssthresh;
+        long sndcnt;
+        if (pipe > ssthresh)
+        {
+            sndcnt = (s.prrDelivered * ssthresh + s.recoverFs - 1) / s.recoverFs - s.prrOut;
+        }
+        else
+        {
+            long limit = Math.max(s.prrDelivered - s.prrOut, delivered);
+            if (safeAck)
+            {
+                limit += mss;
+            }
+            sndcnt = Math.min(ssthresh - pipe, limit);
+        }
+        if (s.prrOut == 0 && sndcnt < mss)
+        {
+            // Force the fast retransmit on entering recovery.
+            sndcnt = mss;
+        }
+        else if (pipe == 0 && sndcnt < mss)
+        {
+            // Nothing is left in flight, so no ACK will come to let the rest go: counted in bytes, a delivery of a
+            // few bytes (a sliver left by resegmenting) would allow less than a segment and stall recovery until
+            // the RTO. One segment goes, as Linux's packet-counted PRR would send one packet.
+            sndcnt = mss;
+        }
+        s.cc.cwnd = (int)Math.min(CongestionControl.MAX_CWND, pipe + Math.max(0, sndcnt));
+    }
+
+    /**
+     * RACK's reordering timer fired (RFC 8985 section 6.3): segments whose reordering window has passed are lost;
+     * recovery starts if it had not, and they are sent again.
+     */
+    void rackTimeout(final TcpSocket s, final long now)
+    {
+        s.timerMode = TcpSocket.TIMER_RTO;
+        if (!s.sackRecovery() || s.sndUna == s.sndNxt)
+        {
+            return;
+        }
+        counters.rackTimeouts++;
+        final Scoreboard sb = s.scoreboard;
+        final long reoWnd = s.rack.reoWnd(s.inRecovery || s.inLoss, sb.sackedSegments(), s.rtt.minRtt(),
+            s.rtt.srtt());
+        final long timeout = s.rack.detectLoss(sb, now, reoWnd, counters);
+        if (sb.lostBytes() > 0 && !s.inRecovery && !s.inLoss)
+        {
+            enterRecovery(s, now);
+            proportionalRateReduction(s, 0, false);
+        }
+        out().output(s);
+        if (timeout > 0)
+        {
+            out().armRackTimer(s, timeout);
+        }
+        else if (!s.retransmitTimer.isScheduled() || s.timerMode == TcpSocket.TIMER_RACK)
+        {
+            out().restartRetransmitTimer(s);
+        }
+    }
+
     /** Arms the undo of the congestion response about to be made (see {@link #dsackArrives}). */
     static void startUndo(final TcpSocket s)
     {
@@ -934,7 +1113,10 @@ final class TcpInput
         s.undoEnd = s.sndNxt;
     }
 
-    /** Fast retransmit and the start of fast recovery: RFC 5681 section 3.2, RFC 6582, RFC 6675 section 5. */
+    /**
+     * Fast retransmit and the start of fast recovery: RFC 5681 section 3.2, RFC 6582 (NewReno), RFC 6675 section 5
+     * with RACK (RFC 8985) and PRR (RFC 9937) on a SACK connection.
+     */
     private void enterRecovery(final TcpSocket s, final long now)
     {
         counters.fastRecoveries++;
@@ -947,12 +1129,17 @@ final class TcpInput
         s.inRecovery = true;
         s.partialAckSeen = false;
         s.highRxt = s.sndUna;
-        s.rescueValid = false;
-        if (!s.sackOk)
+        s.tlpOutstanding = false;
+        if (s.sackRecovery())
         {
-            // RFC 6582 section 3.2 step 3: cwnd = ssthresh + 3 SMSS, for the segments that left the network.
-            s.cc.cwnd = s.cc.ssthresh + DUP_THRESH * s.sendMss;
+            // RFC 9937 section 4: RecoverFS is what may still be delivered: the flight less what is SACKed.
+            s.recoverFs = Math.max(1, flight - s.scoreboard.sackedBytes());
+            s.prrDelivered = 0;
+            s.prrOut = 0;
+            return;
         }
+        // RFC 6582 section 3.2 step 3: cwnd = ssthresh + 3 SMSS, for the segments that left the network.
+        s.cc.cwnd = s.cc.ssthresh + DUP_THRESH * s.sendMss;
         out().retransmitFirst(s);
     }
 

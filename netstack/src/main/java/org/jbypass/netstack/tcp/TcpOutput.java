@@ -34,8 +34,6 @@ final class TcpOutput
     private final TcpHeader header = new TcpHeader();
     private final int[] sackStarts = new int[Segment.MAX_SACK_BLOCKS];
     private final int[] sackEnds = new int[Segment.MAX_SACK_BLOCKS];
-    /** Set by {@link #firstUnsacked}: the end of the hole it found. */
-    private int holeEnd;
 
     TcpOutput(final TcpLayer layer)
     {
@@ -129,9 +127,15 @@ final class TcpOutput
      */
     private int sendOne(final TcpSocket s, final long now)
     {
-        if (s.sackOk && (s.inRecovery || s.inLoss))
+        if (s.sackRecovery())
         {
-            return sendSackRecovery(s, now);
+            if (s.inRecovery || s.inLoss)
+            {
+                return sendSackRecovery(s, now);
+            }
+            // RFC 6675 section 5 (and Linux): what is in flight is pipe, not SND.NXT - SND.UNA, as soon as
+            // anything is SACKed; this subsumes limited transmit (RFC 3042).
+            return sendNew(s, s.cc.cwnd - s.scoreboard.pipe(), now);
         }
         if (s.inLoss)
         {
@@ -148,79 +152,53 @@ final class TcpOutput
     }
 
     /**
-     * RFC 6675 section 5 step (C): while cwnd - pipe allows a segment, send what NextSeg() picks. Retransmissions
-     * still in flight (the {@link RetransmitLog}) are not picked again until they are known lost.
+     * Loss recovery on a SACK connection, RFC 6675 section 5 step (C) with RACK's notion of lost (RFC 8985
+     * section 6) and the window PRR sets (RFC 6937): while cwnd - pipe allows a segment, NextSeg() picks the first
+     * segment deemed lost and not yet sent again, else new data. RFC 6675's rules (3) and (4), retransmitting holes
+     * not known to be lost, are left to RACK's timer and the tail loss probe, as in Linux.
      */
     private int sendSackRecovery(final TcpSocket s, final long now)
     {
-        final int una = s.sndUna;
-        final int nxt = s.sndNxt;
+        final Scoreboard sb = s.scoreboard;
         final int mss = dataRoom(s);
-        final int room = s.cc.cwnd - pipe(s);
-        if (room <= 0 || room < Math.min(mss, nxt - una + 1))
+        final int room = s.cc.cwnd - sb.pipe();
+        if (room <= 0)
         {
             return 0;
         }
-        final RetransmitLog log = s.retransmitLog();
-        final int lossLine = lossLine(s);
-        // NextSeg (1): the first lost, unSACKed sequence number not already retransmitted.
-        int x = una;
-        while (Seq.lt(x, nxt))
+        final int lost = sb.nextLost();
+        if (lost >= 0)
         {
-            x = firstUnsacked(s, x);
-            final int end = holeEnd;
-            if (!Seq.lt(x, lossLine) || !Seq.lt(x, nxt))
+            // A whole segment, or the whole of a shorter lost one, must fit in what the window leaves.
+            if (room < Math.min(mss, sb.end(lost) - sb.start(lost)))
             {
-                break;
+                return 0;
             }
-            final int limit = Seq.min(end, lossLine);
-            final int y = log.skipInFlight(x);
-            if (Seq.lt(y, limit))
-            {
-                return retransmitRange(s, y, Math.min(mss, limit - y));
-            }
-            x = Seq.max(y, end);
+            return retransmitRecord(s, lost, mss, now);
         }
-        // NextSeg (2): new data.
-        final int fresh = sendNew(s, room, now);
-        if (fresh != 0)
+        // sendNew keeps a window-limited piece smaller than a segment back (silly-window avoidance).
+        return sendNew(s, room, now);
+    }
+
+    /**
+     * Sends scoreboard record {@code i} again, at most {@code maxLength} bytes of it (the record is split so that
+     * its rest keeps its own state).
+     */
+    private int retransmitRecord(final TcpSocket s, final int i, final int maxLength, final long now)
+    {
+        final Scoreboard sb = s.scoreboard;
+        final int start = sb.start(i);
+        int length = sb.end(i) - start;
+        if (length > maxLength && sb.split(i, start + maxLength))
         {
-            return fresh;
+            length = maxLength;
         }
-        // NextSeg (3): no new data may go; an unSACKed hole below the highest SACKed, lost or not.
-        if (!s.scoreboard.isEmpty())
+        final int r = retransmitRange(s, start, Math.min(length, maxLength));
+        if (r > 0)
         {
-            final int top = s.scoreboard.highestEnd();
-            x = Seq.max(una, lossLine);
-            while (Seq.lt(x, top))
-            {
-                x = firstUnsacked(s, x);
-                final int end = holeEnd;
-                if (!Seq.lt(x, top))
-                {
-                    break;
-                }
-                final int limit = Seq.min(end, top);
-                final int y = log.skipInFlight(x);
-                if (Seq.lt(y, limit))
-                {
-                    return retransmitRange(s, y, Math.min(mss, limit - y));
-                }
-                x = Seq.max(y, end);
-            }
+            sb.retransmitted(i, now);
         }
-        // NextSeg (4): the rescue retransmission of the last segment, once per recovery.
-        if (s.inRecovery && (!s.rescueValid || Seq.gt(una, s.rescueRxt)))
-        {
-            final int start = Seq.max(una, nxt - mss);
-            if (!s.scoreboard.covers(start, nxt) && log.skipInFlight(start) == start)
-            {
-                s.rescueValid = true;
-                s.rescueRxt = s.recoveryPoint;
-                return retransmitRange(s, start, nxt - start);
-            }
-        }
-        return 0;
+        return r;
     }
 
     /**
@@ -285,12 +263,19 @@ final class TcpOutput
             // RFC 9293 section 3.7.4, Nagle: a short segment waits while data is unacknowledged.
             return 0;
         }
+        if (s.scoreboard != null && !s.scoreboard.canAppend())
+        {
+            // The scoreboard is full of small segments: wait for ACKs (see Scoreboard).
+            return 0;
+        }
         final int r = emitData(s, nxt, len, fin);
         if (r < 0)
         {
             return -1;
         }
-        s.sndNxt = nxt + len + (fin ? 1 : 0);
+        final int used = len + (fin ? 1 : 0);
+        s.sndNxt = nxt + used;
+        recordNew(s, nxt, used, now);
         if (!s.rttTiming && len > 0)
         {
             s.rttTiming = true;
@@ -299,6 +284,19 @@ final class TcpOutput
         }
         startRetransmitTimer(s);
         return 1;
+    }
+
+    /** New sequence space {@code [seq, seq + length)} went out: the scoreboard and PRR's prr_out learn of it. */
+    private static void recordNew(final TcpSocket s, final int seq, final int length, final long now)
+    {
+        if (s.scoreboard != null)
+        {
+            s.scoreboard.append(seq, length, now);
+        }
+        if (s.inRecovery)
+        {
+            s.prrOut += length;
+        }
     }
 
     /** Sends {@code [seq, seq + len)} of sequence space again (data, and the FIN if the range holds it). */
@@ -318,9 +316,10 @@ final class TcpOutput
         counters.retransmittedSegments++;
         counters.retransmittedBytes += dataLen;
         s.retransmittedSegments++;
-        if (s.sackOk && (s.inRecovery || s.inLoss))
+        if (s.inRecovery)
         {
-            s.retransmitLog().add(seq, seq + len, s.sndNxt);
+            // RFC 6937: prr_out counts every byte sent during recovery.
+            s.prrOut += dataLen + (fin ? 1 : 0);
         }
         if (s.undoPossible)
         {
@@ -335,7 +334,7 @@ final class TcpOutput
         return 1;
     }
 
-    /** Retransmits the first unacknowledged segment: fast retransmit (RFC 5681 section 3.2, step 2). */
+    /** Retransmits the first unacknowledged segment: fast retransmit (RFC 5681 section 3.2, step 2), NewReno. */
     void retransmitFirst(final TcpSocket s)
     {
         final int len = Math.min(dataRoom(s), s.sndNxt - s.sndUna);
@@ -345,70 +344,11 @@ final class TcpOutput
         }
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // RFC 6675 scoreboard arithmetic.
-
     /**
-     * The first sequence number at or after {@code from} that is not SACKed; sets {@link #holeEnd} to the end of
-     * its hole (the next SACKed range, or SND.NXT).
-     */
-    private int firstUnsacked(final TcpSocket s, final int from)
-    {
-        final RangeSet sb = s.scoreboard;
-        int x = from;
-        holeEnd = s.sndNxt;
-        for (int i = 0; i < sb.count(); i++)
-        {
-            final int start = sb.start(i);
-            final int end = sb.end(i);
-            if (Seq.le(end, x))
-            {
-                continue;
-            }
-            if (Seq.le(start, x))
-            {
-                x = end;
-                continue;
-            }
-            holeEnd = start;
-            break;
-        }
-        return x;
-    }
-
-    /**
-     * Below which sequence number every unSACKed byte counts as lost: RFC 6675's IsLost() holds for a byte when
-     * DupThresh discontiguous SACKed ranges, or more than (DupThresh - 1) SMSS of SACKed bytes, lie above it. After
-     * a retransmission timeout everything outstanding then is lost (RFC 6675 section 5.1).
-     */
-    int lossLine(final TcpSocket s)
-    {
-        final RangeSet sb = s.scoreboard;
-        final int thresh = dupThresh(s);
-        int line = s.sndUna;
-        long above = 0;
-        int ranges = 0;
-        for (int i = sb.count() - 1; i >= 0; i--)
-        {
-            above += sb.end(i) - sb.start(i);
-            ranges++;
-            if (ranges >= thresh || above > (long)(thresh - 1) * s.sendMss)
-            {
-                line = sb.start(i);
-                break;
-            }
-        }
-        if (s.inLoss && Seq.gt(s.recoveryPoint, line))
-        {
-            line = s.recoveryPoint;
-        }
-        return Seq.max(line, s.sndUna);
-    }
-
-    /**
-     * DupThresh: 3 (RFC 5681 section 3.2), lowered by Early Retransmit (RFC 5827 section 3.1) to one less than the
-     * segments outstanding when fewer than four are and no new data can go, since a small flight cannot produce
-     * three duplicate ACKs and would otherwise wait for the retransmission timer.
+     * DupThresh for NewReno: 3 (RFC 5681 section 3.2), lowered by Early Retransmit (RFC 5827 section 3.1) to one
+     * less than the segments outstanding when fewer than four are and no new data can go, since a small flight
+     * cannot produce three duplicate ACKs and would otherwise wait for the retransmission timer. SACK connections
+     * use RACK instead, which subsumes both (RFC 8985 section 6).
      */
     int dupThresh(final TcpSocket s)
     {
@@ -421,50 +361,23 @@ final class TcpOutput
         return TcpInput.DUP_THRESH;
     }
 
-    boolean isLost(final TcpSocket s, final int seq)
-    {
-        return Seq.lt(seq, lossLine(s)) && !s.scoreboard.contains(seq);
-    }
-
-    /** SACKed bytes in [SND.UNA, limit). */
-    private static long sackedBelow(final TcpSocket s, final int limit)
-    {
-        final RangeSet sb = s.scoreboard;
-        long total = 0;
-        for (int i = 0; i < sb.count(); i++)
-        {
-            final int start = sb.start(i);
-            if (Seq.ge(start, limit))
-            {
-                break;
-            }
-            total += Seq.min(sb.end(i), limit) - start;
-        }
-        return total;
-    }
-
     /**
-     * RFC 6675 section 4, SetPipe(): of the unSACKed bytes in flight, those not deemed lost count once, and
-     * retransmissions still in flight count once more. Without SACK: the flight, or after a timeout only what has
-     * been sent again.
+     * RFC 6675 section 4, SetPipe(), from the scoreboard on a SACK connection. Without SACK: the flight, or after a
+     * timeout only what has been sent again.
      */
     int pipe(final TcpSocket s)
     {
+        if (s.sackRecovery())
+        {
+            return s.scoreboard.pipe();
+        }
         final int una = s.sndUna;
         final int nxt = s.sndNxt;
         if (una == nxt)
         {
             return 0;
         }
-        if (!s.sackOk)
-        {
-            return s.inLoss ? Math.max(0, s.highRxt - una) : nxt - una;
-        }
-        final int line = lossLine(s);
-        final long outstanding = (long)(nxt - una) - sackedBelow(s, nxt);
-        final long lost = (long)(line - una) - sackedBelow(s, line);
-        final long retransmitted = s.retransmitLog == null ? 0 : s.retransmitLog.inFlightBytes(una);
-        return (int)Math.max(0, Math.min(Integer.MAX_VALUE, outstanding - lost + retransmitted));
+        return s.inLoss ? Math.max(0, s.highRxt - una) : nxt - una;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1017,6 +930,10 @@ final class TcpOutput
                 s.inLoss = true;
                 s.recoveryPoint = s.sndNxt;
                 s.highRxt = s.sndUna;
+                if (s.scoreboard != null)
+                {
+                    s.scoreboard.markAllLost();
+                }
                 output(s);
             }
         }
@@ -1027,11 +944,12 @@ final class TcpOutput
 
     /**
      * After a transmission: starts the retransmission timer if it is not running (RFC 6298 section 5.1), and
-     * restarts a probe timer, since the PTO counts from the last transmission (RFC 8985 section 7.2).
+     * restarts a probe timer, since the PTO counts from the last transmission (RFC 8985 section 7.2). A pending
+     * RACK timer stays: it fires sooner than either.
      */
     private void startRetransmitTimer(final TcpSocket s)
     {
-        if ((!s.retransmitTimer.isScheduled() || s.probeTimer) && !s.persisting)
+        if ((!s.retransmitTimer.isScheduled() || s.timerMode == TcpSocket.TIMER_PROBE) && !s.persisting)
         {
             armRetransmitTimer(s);
         }
@@ -1057,49 +975,95 @@ final class TcpOutput
         if (tailLossProbeAllowed(s))
         {
             final long extra = s.sndNxt - s.sndUna <= s.sendMss ? config.minRtoNanos : 2_000_000L;
-            s.probeTimer = true;
+            s.timerMode = TcpSocket.TIMER_PROBE;
             timers.schedule(s.retransmitTimer, now + Math.min(rto, 2 * s.rtt.srtt() + extra));
             return;
         }
-        s.probeTimer = false;
+        s.timerMode = TcpSocket.TIMER_RTO;
         timers.schedule(s.retransmitTimer, now + rto);
     }
 
     /**
+     * Arms RACK's reordering timer (RFC 8985 section 6.3) in place of the RTO or PTO: some segment will be deemed
+     * lost {@code delayNanos} from now unless an ACK shows it delivered.
+     */
+    void armRackTimer(final TcpSocket s, final long delayNanos)
+    {
+        if (s.persisting)
+        {
+            return;
+        }
+        s.timerMode = TcpSocket.TIMER_RACK;
+        timers.schedule(s.retransmitTimer, layer.time.nanos() + Math.max(1, delayNanos));
+    }
+
+    /**
      * RFC 8985 section 7.2 schedules probes outside recovery only; this stack also probes once in fast recovery,
-     * where RFC 6675's rescue retransmission cannot go when pipe fills cwnd: if the ACK that would have ended the
-     * recovery is lost (a receiver that compresses its SACKs sends few), nothing else would clock the sender until
-     * the RTO, a thousand times the RTT on a LAN.
+     * since RACK cannot see a loss at the tail of what was sent, and if the ACK that would have ended the recovery
+     * is lost (a receiver that compresses its SACKs sends few), nothing else would clock the sender until the RTO,
+     * a thousand times the RTT on a LAN.
      */
     private static boolean tailLossProbeAllowed(final TcpSocket s)
     {
-        return s.sackOk && !s.tlpOutstanding && !s.inLoss && s.rtt.hasSample()
-            && (s.state == TcpState.ESTABLISHED || s.state == TcpState.CLOSE_WAIT);
+        // Every state that sends data: the tail of a flight ending in a FIN is a tail like any other.
+        return s.sackRecovery() && !s.tlpOutstanding && !s.inLoss && s.rtt.hasSample() && canSendData(s);
+    }
+
+    /** A tail loss probe episode just ended: the timer armed for the RTO while it lasted becomes a PTO again. */
+    void probeAllowedAgain(final TcpSocket s)
+    {
+        if (s.timerMode == TcpSocket.TIMER_RTO && s.retransmitTimer.isScheduled() && s.sndUna != s.sndNxt)
+        {
+            restartRetransmitTimer(s);
+        }
     }
 
     /**
      * The probe timer fired with no ACK since: send one tail loss probe (RFC 8985 section 7.3), new data if the
-     * peer's window takes it, else the last segment again, so that a loss at the tail of a flight is reported by
-     * SACK and repaired by fast recovery instead of waiting for the RTO.
+     * peer's window takes it, else the last segment not SACKed again, so that a loss at the tail of a flight is
+     * reported by SACK and repaired by recovery instead of waiting for the RTO.
      */
     private void tailLossProbe(final TcpSocket s, final long now)
     {
-        s.probeTimer = false;
+        s.timerMode = TcpSocket.TIMER_RTO;
         if (!canSendData(s) || s.sndUna == s.sndNxt)
         {
             return;
         }
-        s.tlpOutstanding = true;
-        counters.tailLossProbes++;
         int sent = 0;
         if (Seq.lt(s.sndNxt, s.sndBufSeq + s.sendUsed) && Seq.lt(s.sndNxt, s.sndUna + s.sndWnd))
         {
             sent = sendNew(s, Integer.MAX_VALUE / 2, now);
         }
+        boolean retransmission = false;
         if (sent <= 0)
         {
-            final int start = Seq.max(s.sndUna, s.sndNxt - dataRoom(s));
-            retransmitRange(s, start, s.sndNxt - start);
+            final Scoreboard sb = s.scoreboard;
+            int i = sb.count() - 1;
+            while (i >= 0 && (sb.flags(i) & Scoreboard.SACKED) != 0)
+            {
+                i--;
+            }
+            if (i >= 0)
+            {
+                final int mss = dataRoom(s);
+                final int start = sb.start(i);
+                final int tail = sb.end(i) - mss;
+                if (Seq.gt(tail, start) && sb.split(i, tail))
+                {
+                    i++;
+                }
+                sent = retransmitRecord(s, i, mss, now);
+                retransmission = sent > 0;
+            }
+        }
+        if (sent > 0)
+        {
+            counters.tailLossProbes++;
+            s.tlpOutstanding = true;
+            s.tlpHighSeq = s.sndNxt;
+            // In recovery the window is already reduced: a repaired loss needs no second response.
+            s.tlpRetransmission = retransmission && !s.inRecovery;
         }
         armRetransmitTimer(s);
     }
@@ -1130,6 +1094,10 @@ final class TcpOutput
             if (Seq.lt(ack, s.sndNxt) && s.sndNxt == s.sndUna + 1)
             {
                 s.sndNxt = s.sndUna;
+                if (s.scoreboard != null)
+                {
+                    s.scoreboard.truncate(s.sndNxt);
+                }
             }
         }
     }
@@ -1141,9 +1109,14 @@ final class TcpOutput
             persistTimeout(s, now);
             return;
         }
-        if (s.probeTimer)
+        if (s.timerMode == TcpSocket.TIMER_PROBE)
         {
             tailLossProbe(s, now);
+            return;
+        }
+        if (s.timerMode == TcpSocket.TIMER_RACK)
+        {
+            layer.input.rackTimeout(s, now);
             return;
         }
         switch (s.state)
@@ -1158,7 +1131,7 @@ final class TcpOutput
                 }
                 s.rtt.backOff();
                 sendSyn(s, false, true);
-                s.probeTimer = false;
+                s.timerMode = TcpSocket.TIMER_RTO;
                 timers.schedule(s.retransmitTimer, now + s.rtt.rto());
                 return;
             case SYN_RECEIVED:
@@ -1215,22 +1188,26 @@ final class TcpOutput
             // A second timeout: the first retransmission was surely needed.
             s.undoPossible = false;
             s.cc.cwnd = s.sendMss;
-            // A peer that keeps not acknowledging what it SACKed may have reneged (RFC 2018 section 8): forget it.
-            s.scoreboard.clear();
         }
-        // RFC 6675 section 5.1: everything outstanding is lost; retransmit from SND.UNA up, skipping SACKed data.
+        // RFC 6675 section 5.1, RFC 8985 section 6.3: everything outstanding is lost; retransmit from SND.UNA up,
+        // skipping SACKed data (unless the peer reneged).
         s.endRecovery();
         s.inLoss = true;
         s.recoveryPoint = s.sndNxt;
         s.highRxt = s.sndUna;
         s.dupAcks = 0;
         s.rttTiming = false;
+        s.tlpOutstanding = false;
+        if (s.scoreboard != null && s.scoreboard.markAllLost())
+        {
+            counters.sackReneging++;
+        }
         // RFC 6298 section 5.4: retransmit the earliest unacknowledged segment; 5.6: restart the timer.
         timers.cancel(s.retransmitTimer);
         output(s);
         if (!s.retransmitTimer.isScheduled())
         {
-            s.probeTimer = false;
+            s.timerMode = TcpSocket.TIMER_RTO;
             timers.schedule(s.retransmitTimer, now + s.rtt.rto());
         }
     }
@@ -1250,6 +1227,7 @@ final class TcpOutput
             final int len = Math.min(Math.min(unsent, s.sndWnd - (s.sndNxt - s.sndUna)), dataRoom(s));
             if (len > 0 && emitData(s, s.sndNxt, len, false) == 0)
             {
+                recordNew(s, s.sndNxt, len, now);
                 s.sndNxt += len;
                 startRetransmitTimer(s);
             }
@@ -1274,6 +1252,7 @@ final class TcpOutput
             if (emitData(s, s.sndUna, 1, fin) == 0 && s.sndNxt == s.sndUna)
             {
                 s.sndNxt = s.sndUna + 1 + (fin ? 1 : 0);
+                recordNew(s, s.sndUna, s.sndNxt - s.sndUna, now);
                 s.probeOutstanding = true;
             }
         }

@@ -28,6 +28,12 @@ public final class TcpSocket extends StackSocket
     static final int KEEP_FIN_WAIT_2 = 2;
     static final int KEEP_TIME_WAIT = 3;
 
+    /** Retransmission timer modes: the RTO (RFC 6298), a tail loss probe (RFC 8985 section 7.2), RACK's reordering
+     * timer (RFC 8985 section 6.3). */
+    static final int TIMER_RTO = 0;
+    static final int TIMER_PROBE = 1;
+    static final int TIMER_RACK = 2;
+
     final TcpLayer layer;
     final TcpConfig config;
     final TcpCounters counters;
@@ -149,15 +155,20 @@ public final class TcpSocket extends StackSocket
 
     // Retransmission and recovery.
     final CongestionControl cc;
-    final RangeSet scoreboard;
-    /** Allocated at the first SACK recovery: most connections never need one. */
-    RetransmitLog retransmitLog;
+    /** SACK connections: the segments in flight (RFC 6675 scoreboard, RFC 8985 times); null without SACK. */
+    Scoreboard scoreboard;
+    /** SACK connections: RACK loss detection (RFC 8985); null without SACK. */
+    Rack rack;
     int retries;
     boolean persisting;
-    /** The retransmission timer is armed with a tail loss probe's timeout, not the RTO. */
-    boolean probeTimer;
-    /** A tail loss probe was sent and no new data acknowledged since (RFC 8985 section 7). */
+    /** What the retransmission timer is armed for: {@link #TIMER_RTO}, {@link #TIMER_PROBE} or {@link #TIMER_RACK}. */
+    int timerMode;
+    /** A tail loss probe episode is open (RFC 8985 section 7.4): one probe until it ends. */
     boolean tlpOutstanding;
+    /** TLP.end_seq: SND.NXT when the probe went out. */
+    int tlpHighSeq;
+    /** The probe was a retransmission sent outside recovery, whose sole delivery would reveal a loss. */
+    boolean tlpRetransmission;
     int persistBackoff;
     boolean probeOutstanding;
     int dupAcks;
@@ -165,9 +176,12 @@ public final class TcpSocket extends StackSocket
     boolean partialAckSeen;
     boolean inLoss;
     int recoveryPoint;
+    /** NewReno (no SACK): the highest sequence number retransmitted. */
     int highRxt;
-    boolean rescueValid;
-    int rescueRxt;
+    /** Proportional Rate Reduction (RFC 6937): RecoverFS, prr_delivered and prr_out, in bytes. */
+    int recoverFs;
+    long prrDelivered;
+    long prrOut;
     boolean synRetransmitted;
     /** The last congestion response may still be undone: its retransmissions not yet all shown spurious. */
     boolean undoPossible;
@@ -235,7 +249,6 @@ public final class TcpSocket extends StackSocket
         this.receiveBufferSize = config.receiveBufferSize;
         this.ttl = config.defaultTtl;
         this.outOfOrder = new RangeSet(config.outOfOrderRanges);
-        this.scoreboard = new RangeSet(Math.max(config.outOfOrderRanges, 64));
         this.rtt = new RttEstimator(config.initialRtoNanos, config.minRtoNanos, config.maxRtoNanos);
         this.cc = CongestionControl.create(config.congestionControl);
     }
@@ -1063,7 +1076,10 @@ public final class TcpSocket extends StackSocket
         }
         sendUsed = 0;
         outOfOrder.clear();
-        scoreboard.clear();
+        if (scoreboard != null)
+        {
+            scoreboard.reset(sndUna);
+        }
     }
 
     private void growSendRing(final int needed)
@@ -1098,24 +1114,39 @@ public final class TcpSocket extends StackSocket
         quickAcks = config.quickAckSegments;
     }
 
-    RetransmitLog retransmitLog()
+    /**
+     * Entering ESTABLISHED: a SACK connection gets its scoreboard and RACK state, sized so that a full send buffer
+     * of segments no smaller than a quarter of the MSS fits.
+     */
+    void initialiseRecovery()
     {
-        if (retransmitLog == null)
+        if (sackOk && scoreboard == null)
         {
-            retransmitLog = new RetransmitLog();
+            scoreboard = new Scoreboard(config.maxSendBufferSize / Math.max(64, sendMss / 4));
+            rack = new Rack();
         }
-        return retransmitLog;
+        if (scoreboard != null)
+        {
+            scoreboard.reset(sndNxt);
+            rack.reset(sndNxt);
+        }
+    }
+
+    /** Whether loss recovery uses the scoreboard, RACK and PRR (a SACK connection), not NewReno. */
+    boolean sackRecovery()
+    {
+        return scoreboard != null;
     }
 
     /** Ends loss recovery of either kind. */
     void endRecovery()
     {
+        if ((inRecovery || inLoss) && rack != null)
+        {
+            rack.recoveryEnded();
+        }
         inRecovery = false;
         inLoss = false;
-        if (retransmitLog != null)
-        {
-            retransmitLog.clear();
-        }
     }
 
     /** The TSval clock: milliseconds of stack time plus this connection's offset (RFC 7323 section 5.4). */

@@ -11,8 +11,9 @@
  *       {@code TcpInput} processes arriving segments in the order of RFC 9293 section 3.10.7; {@code TcpOutput}
  *       decides what to send, builds segments and runs the timers.</li>
  *   <li>{@code RttEstimator} (RFC 6298), {@code CongestionControl} with {@code Cubic} (RFC 9438) and
- *       {@code NewReno} (RFC 5681), {@code RangeSet} (the SACK scoreboard and the out-of-order map),
- *       {@code RetransmitLog} (lost retransmissions), {@code ByteRing} (socket buffers), {@code SynCookies},
+ *       {@code NewReno} (RFC 5681), {@code Scoreboard} (on SACK connections, every segment in flight: when it was
+ *       last sent, SACKed, lost, retransmitted; pipe), {@code Rack} (RACK loss detection over it),
+ *       {@code RangeSet} (the out-of-order map), {@code ByteRing} (socket buffers), {@code SynCookies},
  *       {@code SipHash}.</li>
  * </ul>
  *
@@ -32,12 +33,20 @@
  *   <tr><td>window scaling, timestamps, PAWS</td><td>7323</td><td>TcpOptions, TcpOutput.windowField,
  *       TcpInput</td></tr>
  *   <tr><td>SACK, D-SACK</td><td>2018, 2883</td><td>TcpOutput.chooseSackBlocks, TcpInput.sackArrives</td></tr>
- *   <tr><td>SACK-based loss recovery</td><td>6675</td><td>TcpOutput.sendSackRecovery, pipe, lossLine</td></tr>
- *   <tr><td>RTO: estimation, Karn, backoff, minimum</td><td>6298</td><td>RttEstimator, TcpOutput</td></tr>
- *   <tr><td>fast retransmit and recovery; NewReno; limited transmit; early retransmit</td>
+ *   <tr><td>SACK-based loss recovery: scoreboard, pipe, NextSeg()</td><td>6675</td>
+ *       <td>Scoreboard, TcpOutput.sendSackRecovery</td></tr>
+ *   <tr><td>RACK: time-based loss detection, reordering window (D-SACK adapted), RACK timer, lost
+ *       retransmissions</td><td>8985 6</td><td>Rack, TcpInput.detectLoss, rackTimeout</td></tr>
+ *   <tr><td>Proportional Rate Reduction during recovery</td><td>9937 (was 6937)</td>
+ *       <td>TcpInput.proportionalRateReduction, enterRecovery</td></tr>
+ *   <tr><td>tail loss probes and their outcome</td><td>8985 7</td>
+ *       <td>TcpOutput.tailLossProbe, TcpInput.tailLossProbeAcknowledged</td></tr>
+ *   <tr><td>undo of a spurious congestion response (D-SACK)</td><td>3708, 4015</td>
+ *       <td>TcpInput.dsackArrives</td></tr>
+ *   <tr><td>RTO: estimation, Karn, backoff, minimum; reneging</td><td>6298, 2018 8</td>
+ *       <td>RttEstimator, TcpOutput.onRetransmitTimer, Scoreboard.markAllLost</td></tr>
+ *   <tr><td>peers without SACK: fast retransmit and recovery, NewReno, limited transmit, early retransmit</td>
  *       <td>5681, 6582, 3042, 5827</td><td>TcpInput.duplicateAck, enterRecovery, TcpOutput.dupThresh</td></tr>
- *   <tr><td>tail loss probes; lost retransmissions</td><td>8985 7 (and 6.2's idea)</td>
- *       <td>TcpOutput.tailLossProbe, RetransmitLog</td></tr>
  *   <tr><td>CUBIC (default), NewReno</td><td>9438, 5681, 3465, 6928, 7661</td><td>Cubic, NewReno</td></tr>
  *   <tr><td>delayed ACK, quick ACKs, every second segment</td><td>9293 3.8.6.3, 5681 4.2, 1122 4.2.3.2</td>
  *       <td>TcpInput.scheduleAck</td></tr>
@@ -66,7 +75,17 @@
  *
  * <h2>Time</h2>
  * Only {@code StackTime.nanos()} and timers on the stack's {@code TimerQueue}: four per connection (retransmission,
- * which also carries the persist and probe timeouts; delayed ACK; keepalive, which also carries FIN_WAIT_2 and
- * TIME_WAIT; output continuation after a burst or an empty pool).
+ * which also carries the persist, tail-loss-probe and RACK reordering timeouts; delayed ACK; keepalive, which also
+ * carries FIN_WAIT_2 and TIME_WAIT; output continuation after a burst or an empty pool). The stack's clock reads
+ * once per poll; the scoreboard stamps each transmission at least a nanosecond after the previous one, so that RACK
+ * sees the connection's sending order exactly.
+ *
+ * <h2>Loss recovery on SACK connections</h2>
+ * As in Linux: RACK decides what is lost (no duplicate-ACK count, no RFC 6675 IsLost()); the first loss starts
+ * fast recovery with one congestion response per window (the recovery point), PRR paces what goes out while the
+ * window shrinks to ssthresh; NextSeg() sends what is lost, then new data; a tail loss probe covers a lost tail
+ * (also once in recovery, where a lost final ACK would otherwise wait for the RTO); the RTO marks everything not
+ * SACKed lost. The scoreboard's records grow with the flight up to a bound set by the largest send buffer, and
+ * allocate nothing once grown.
  */
 package org.jbypass.netstack.tcp;

@@ -42,7 +42,7 @@ public final class Ipv4Address
     }
 
     /**
-     * Parses a dotted quad.
+     * Parses a dotted quad of decimal ASCII digits.
      *
      * @throws IllegalArgumentException naming the text when it is not an IPv4 address
      */
@@ -56,7 +56,8 @@ public final class Ipv4Address
         int address = 0;
         for (final String part : parts)
         {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit))
+            // ASCII digits only: Character.isDigit and Integer.parseInt would also take other scripts' digits.
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9'))
             {
                 throw new IllegalArgumentException("not an IPv4 address: '" + text + "'");
             }

@@ -44,34 +44,55 @@ public final class MacAddress
     }
 
     /**
-     * Parses "aa:bb:cc:dd:ee:ff" (or with '-').
+     * Parses "aa:bb:cc:dd:ee:ff" (or with '-'): six pairs of ASCII hex digits and five separators, nothing else.
      *
      * @throws IllegalArgumentException naming the text when it is not a MAC address
      */
     public static long parse(final String text)
     {
-        final String[] parts = text.trim().split("[:-]");
-        if (parts.length != 6)
+        final String t = text.trim();
+        if (t.length() != 17)
         {
             throw new IllegalArgumentException("not a MAC address: '" + text + "'");
         }
         long mac = 0;
-        for (final String part : parts)
+        for (int i = 0; i < 17; i++)
         {
-            if (part.length() != 2)
+            final char c = t.charAt(i);
+            if (i % 3 == 2)
+            {
+                if (c != ':' && c != '-')
+                {
+                    throw new IllegalArgumentException("not a MAC address: '" + text + "'");
+                }
+                continue;
+            }
+            final int digit = hexDigit(c);
+            if (digit < 0)
             {
                 throw new IllegalArgumentException("not a MAC address: '" + text + "'");
             }
-            try
-            {
-                mac = (mac << 8) | Integer.parseInt(part, 16);
-            }
-            catch (final NumberFormatException e)
-            {
-                throw new IllegalArgumentException("not a MAC address: '" + text + "'", e);
-            }
+            mac = (mac << 4) | digit;
         }
         return mac;
+    }
+
+    /** The value of an ASCII hex digit, or -1 (Character.digit would also take other scripts' digits). */
+    private static int hexDigit(final char c)
+    {
+        if (c >= '0' && c <= '9')
+        {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f')
+        {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F')
+        {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     public static String toString(final long mac)

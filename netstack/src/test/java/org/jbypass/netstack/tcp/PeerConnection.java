@@ -42,11 +42,21 @@ final class PeerConnection
     /** SYN, SYN-ACK, ACK with the peer opening. */
     void openPassive()
     {
+        openPassive(0);
+    }
+
+    /** SYN, SYN-ACK, ACK with the peer opening, the ACK {@code rttMillis} after the SYN-ACK (the first RTT). */
+    void openPassive(final long rttMillis)
+    {
         send(Tcp.tcp(Tcp.SYN).mss(1460).ws(peerWindowScale).sackPermitted());
         final Tcp want = Tcp.tcp(Tcp.SYN | Tcp.ACK).ack(peerIss + 1).mss(1460);
         want.sackPermitted = bench.layer.config().sack();
         final Captured synAck = expect(want);
         stackIss = synAck.seq;
+        if (rttMillis > 0)
+        {
+            bench.advanceMillis(rttMillis);
+        }
         send(Tcp.tcp(Tcp.ACK));
     }
 

@@ -14,16 +14,25 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Retransmission and recovery: the RTO of RFC 6298 (estimation, Karn, backoff, minimum), fast retransmit and
- * recovery (RFC 5681, NewReno per RFC 6582, SACK-based per RFC 6675), limited transmit (RFC 3042), and the
- * congestion responses of NewReno and CUBIC (RFC 9438).
+ * recovery (RFC 5681, NewReno per RFC 6582, SACK-based per RFC 6675 with RACK, see also {@link TcpRackTest}),
+ * limited transmit (RFC 3042), and the congestion responses of NewReno and CUBIC (RFC 9438).
  */
 class TcpRecoveryTest
 {
     private static final int MSS = 1448;
 
+    /** An RTT for tests of SACK recovery, where RACK's reordering window is a quarter of the minimum RTT. */
+    private static final long RTT_MILLIS = 10;
+
     private static PeerConnection sender(final TcpTestbench b)
     {
-        final PeerConnection c = b.acceptFrom(b.listen(80, 16), 40000);
+        return sender(b, 0);
+    }
+
+    /** A connection accepted by the stack, its handshake taking {@code rttMillis}. */
+    private static PeerConnection sender(final TcpTestbench b, final long rttMillis)
+    {
+        final PeerConnection c = b.acceptFrom(b.listen(80, 16), 40000, rttMillis);
         c.socket.noDelay(true);
         return c;
     }
@@ -80,10 +89,11 @@ class TcpRecoveryTest
         b.advanceMillis(1);
         c.expect(tcp(ACK | PSH).seq(base + 3 * MSS).payloadLength(MSS), "tail loss probe");
         assertEquals(1, b.counters().tailLossProbes());
-        // Its SACK shows the first segment missing: with nothing left to send, Early Retransmit (RFC 5827) lowers
-        // DupThresh for the small flight and fast recovery starts without waiting for the RTO.
+        // Its SACK shows the second segment missing: the probe, sent after it, was delivered and an RTT has passed
+        // since the segment was sent, so RACK (RFC 8985 section 6.2) deems it lost at once and recovery repairs it
+        // without waiting for the RTO.
         c.send(tcp(ACK).ack(base + MSS).sack(base + 2 * MSS, base + 4 * MSS));
-        c.expect(tcp().seq(base + MSS).payloadLength(MSS), "early retransmit of the hole");
+        c.expect(tcp().seq(base + MSS).payloadLength(MSS), "the hole, retransmitted");
         assertEquals(0, b.counters().retransmitTimeouts());
     }
 
@@ -162,23 +172,32 @@ class TcpRecoveryTest
     void shouldFastRetransmitOnTheThirdDuplicateAckWithSack()
     {
         final TcpTestbench b = new TcpTestbench();
-        final PeerConnection c = sender(b);
+        final PeerConnection c = sender(b, RTT_MILLIS);
         final int base = c.stackNxt;
-        c.write(10 * MSS);
+        c.write(20 * MSS);
         for (int i = 0; i < 10; i++)
         {
             c.expect(tcp().seq(base + i * MSS).payloadLength(MSS));
         }
-        final int cwndBefore = c.socket.info().cwnd;
-        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 2 * MSS));
-        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 3 * MSS));
         b.expectNothing();
+        b.advanceMillis(RTT_MILLIS);
+        final int cwndBefore = c.socket.info().cwnd;
+        // Limited transmit (RFC 3042, here pipe falling with each SACK) sends a new segment per duplicate ACK; the
+        // hole waits for RACK's reordering window (a quarter of the minimum RTT) while fewer than DupThresh
+        // segments are SACKed above it ...
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 2 * MSS));
+        c.expect(tcp(ACK).seq(base + 10 * MSS).payloadLength(MSS), "limited transmit");
+        c.send(tcp(ACK).ack(base).sack(base + MSS, base + 3 * MSS));
+        c.expect(tcp(ACK).seq(base + 11 * MSS).payloadLength(MSS), "limited transmit");
+        b.expectNothing();
+        // ... and is lost at once with the third (RFC 8985 section 6.2: reo_wnd = 0 then).
         c.send(tcp(ACK).ack(base).sack(base + MSS, base + 4 * MSS));
         c.expect(tcp(ACK).seq(base).payloadLength(MSS), "fast retransmit of the first segment");
         assertEquals(1, b.counters().fastRecoveries());
         assertEquals((int)(cwndBefore * 0.7), c.socket.info().ssthresh, "CUBIC's beta = 0.7");
         // The rest of the flight arrives; the cumulative ACK covers the recovery point and recovery ends.
-        c.send(tcp(ACK).ack(base + 10 * MSS));
+        b.drain();
+        c.send(tcp(ACK).ack(base + 12 * MSS));
         assertEquals(c.socket.info().ssthresh, c.socket.info().cwnd);
     }
 
@@ -186,10 +205,11 @@ class TcpRecoveryTest
     void shouldUndoTheWindowCutWhenDsackShowsTheRetransmissionSpurious()
     {
         final TcpTestbench b = new TcpTestbench();
-        final PeerConnection c = sender(b);
+        final PeerConnection c = sender(b, RTT_MILLIS);
         final int base = c.stackNxt;
         c.write(10 * MSS);
         b.drain();
+        b.advanceMillis(RTT_MILLIS);
         final int cwndBefore = c.socket.info().cwnd;
         // Segment 0 was only reordered: three SACKs arrive before it and trigger a fast retransmit.
         c.send(tcp(ACK).ack(base).sack(base + MSS, base + 2 * MSS));
@@ -208,10 +228,11 @@ class TcpRecoveryTest
     void shouldRetransmitEveryLostHoleDuringSackRecovery()
     {
         final TcpTestbench b = new TcpTestbench();
-        final PeerConnection c = sender(b);
+        final PeerConnection c = sender(b, RTT_MILLIS);
         final int base = c.stackNxt;
         c.write(10 * MSS);
         b.drain();
+        b.advanceMillis(RTT_MILLIS);
         // Segments 0 and 2 are lost; 1 and 3..9 arrive.
         c.send(tcp(ACK).ack(base).sack(base + MSS, base + 2 * MSS));
         c.send(tcp(ACK).ack(base).sack(base + 3 * MSS, base + 4 * MSS, base + MSS, base + 2 * MSS));
@@ -262,10 +283,11 @@ class TcpRecoveryTest
     void shouldSendNewDataOnTheFirstTwoDuplicateAcks()
     {
         final TcpTestbench b = new TcpTestbench();
-        final PeerConnection c = sender(b);
+        final PeerConnection c = sender(b, RTT_MILLIS);
         final int base = c.stackNxt;
         c.write(20 * MSS);
         b.drain();
+        b.advanceMillis(RTT_MILLIS);
         c.send(tcp(ACK).ack(base).sack(base + MSS, base + 2 * MSS));
         c.expect(tcp(ACK).seq(base + 10 * MSS).payloadLength(MSS), "RFC 3042 limited transmit");
         c.send(tcp(ACK).ack(base).sack(base + MSS, base + 3 * MSS));

@@ -221,8 +221,14 @@ final class TcpTestbench
     /** The peer opens a connection to a listener with MSS 1460, WS 7, SACK and timestamps, and the stack accepts. */
     PeerConnection acceptFrom(final TcpSocket listener, final int peerPort)
     {
+        return acceptFrom(listener, peerPort, 0);
+    }
+
+    /** As {@link #acceptFrom(TcpSocket, int)}, the handshake taking {@code rttMillis}: the stack's first RTT. */
+    PeerConnection acceptFrom(final TcpSocket listener, final int peerPort, final long rttMillis)
+    {
         final PeerConnection c = new PeerConnection(this, PEER, peerPort, listener.localPort(), 1_000_000);
-        c.openPassive();
+        c.openPassive(rttMillis);
         final TcpSocket accepted = listener.accept();
         assertNotNull(accepted, "accept after the handshake");
         c.socket = accepted;

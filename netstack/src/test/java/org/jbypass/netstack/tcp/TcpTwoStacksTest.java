@@ -87,6 +87,7 @@ class TcpTwoStacksTest
         final long deadline = now + 3_600_000_000_000L;
         int accepted = 0;
         boolean done = false;
+        long steps = 0;
         while (!done)
         {
             a.poll(now);
@@ -126,6 +127,12 @@ class TcpTwoStacksTest
             now = next(now, a, b, impaired, progress);
             assertTrue(now - deadline < 0, () -> "transfer stalled: " + streams + "\nA " + a.tcpCounters() + "\nB "
                 + b.tcpCounters());
+            if (++steps % 512 == 0)
+            {
+                // Recovery's bookkeeping (the scoreboard against SND.UNA and SND.NXT, its counts) under the impairment.
+                TcpInvariants.check(a.tcp(), List.of(listener));
+                TcpInvariants.check(b.tcp(), clients);
+            }
         }
         final long simulated = now - 1_000_000_000L;
         for (final ByteStream stream : streams)

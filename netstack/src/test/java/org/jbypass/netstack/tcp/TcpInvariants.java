@@ -1,0 +1,191 @@
+package org.jbypass.netstack.tcp;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * The invariants of TCP's state that no input may break, checked by the fuzz tests after every step: the sequence
+ * variables stay ordered (RFC 9293 section 3.3.1), windows are never negative, buffered and out-of-order data stay
+ * inside the receive buffer, and the bounded tables (SYN queue, accept queue, TIME_WAIT) stay within their bounds.
+ * Reads the connection block's fields directly, which is why it lives in the tcp package.
+ */
+public final class TcpInvariants
+{
+    private TcpInvariants()
+    {
+    }
+
+    /**
+     * Checks every connection the layer knows by 4-tuple, and {@code more} (application sockets, listeners).
+     *
+     * @throws AssertionError naming the socket and what is wrong
+     */
+    public static void check(final TcpLayer layer, final Iterable<TcpSocket> more)
+    {
+        // Application sockets are usually in the table too: each once.
+        final Set<TcpSocket> all = Collections.newSetFromMap(new IdentityHashMap<>());
+        layer.connections.forEach(all::add);
+        for (final TcpSocket s : more)
+        {
+            all.add(s);
+        }
+        int timeWait = 0;
+        int known = 0;
+        for (final TcpSocket s : all)
+        {
+            check(s);
+            if (s.inConnectionTable)
+            {
+                known++;
+                timeWait += s.state == TcpState.TIME_WAIT ? 1 : 0;
+            }
+        }
+        require(known >= layer.connections.size(), null, "the connection table holds sockets not in it");
+        int inTable = 0;
+        for (final TcpSocket s : all)
+        {
+            inTable += s.inConnectionTable && layer.connections.find(s.localAddress, s.localPort, s.remoteAddress,
+                s.remotePort) == s ? 1 : 0;
+        }
+        require(inTable >= layer.connections.size(), null, "a connection in the table cannot be found by its tuple");
+        require(layer.timeWaitCount >= 0 && layer.timeWaitCount <= layer.config.timeWaitLimit, null,
+            "TIME_WAIT count " + layer.timeWaitCount + " outside 0.." + layer.config.timeWaitLimit);
+        require(timeWait <= layer.timeWaitCount, null,
+            timeWait + " connections in TIME_WAIT, counted " + layer.timeWaitCount);
+    }
+
+    /** Checks one socket. */
+    public static void check(final TcpSocket s)
+    {
+        if (s.state == TcpState.LISTEN)
+        {
+            require(s.synQueueCount >= 0 && s.synQueueCount <= s.config.synBacklog, s,
+                "SYN queue " + s.synQueueCount + " outside 0.." + s.config.synBacklog);
+            require(s.acceptCount >= 0 && s.acceptQueue != null && s.acceptCount <= s.acceptQueue.length, s,
+                "accept queue " + s.acceptCount + " beyond its capacity");
+            return;
+        }
+        require(s.sndWnd >= 0, s, "negative send window " + s.sndWnd);
+        require(s.maxSndWnd >= 0, s, "negative largest send window " + s.maxSndWnd);
+        require(s.sendUsed >= 0 && s.sendUsed <= Math.max(s.sendBufferSize, 0) + maxSendGrowth(s), s,
+            "send buffer holds " + s.sendUsed + " of " + s.sendBufferSize);
+        if (s.sendRing != null)
+        {
+            require(s.sendUsed <= s.sendRing.capacity(), s, "send ring of " + s.sendRing.capacity() + " holds "
+                + s.sendUsed);
+        }
+        if (s.state == TcpState.CLOSED || s.state == TcpState.LISTEN)
+        {
+            return;
+        }
+        if (s.state == TcpState.SYN_SENT)
+        {
+            require(s.sndUna == s.iss && s.sndNxt - s.iss <= 1 && s.sndNxt - s.iss >= 0, s,
+                "SYN_SENT with SND.UNA/NXT " + s.sndUna + "/" + s.sndNxt + " and ISS " + s.iss);
+            return;
+        }
+        // RFC 9293 3.3.1: SND.UNA <= SND.NXT, and nothing beyond what was queued (data, then a FIN) was sent.
+        require(Seq.le(s.sndUna, s.sndNxt), s, "SND.UNA " + u(s.sndUna) + " beyond SND.NXT " + u(s.sndNxt));
+        require(Seq.le(s.iss, s.sndUna), s, "SND.UNA " + u(s.sndUna) + " before ISS " + u(s.iss));
+        if (s.sendRing != null || s.sendUsed > 0)
+        {
+            final int queuedEnd = s.sndBufSeq + s.sendUsed + (s.finQueued ? 1 : 0);
+            require(Seq.le(s.sndNxt, queuedEnd), s, "SND.NXT " + u(s.sndNxt) + " beyond the queued data's end "
+                + u(queuedEnd));
+            // The ring starts one past SND.UNA while the SYN is unacknowledged, one before it once the FIN is.
+            require(Math.abs(s.sndBufSeq - s.sndUna) <= 1, s,
+                "send buffer starts at " + u(s.sndBufSeq) + ", SND.UNA is " + u(s.sndUna));
+        }
+        // The receive side: what is held (read position to the right edge of in-order and out-of-order data) fits
+        // in the buffer, and the advertised edge never falls behind RCV.NXT by more than a FIN.
+        if (s.recvRing != null)
+        {
+            final int held = s.dataEnd() - s.readSeq;
+            require(held >= 0 && held <= s.receiveCapacity, s,
+                "receive buffer holds " + held + " of " + s.receiveCapacity);
+            require(s.receiveCapacity <= s.recvRing.capacity(), s, "receive capacity " + s.receiveCapacity
+                + " beyond the ring's " + s.recvRing.capacity());
+            require(Seq.le(s.readSeq, s.dataEnd()), s, "read position beyond the data");
+        }
+        final RangeSet ooo = s.outOfOrder;
+        require(ooo.count() <= ooo.capacity(), s, "out-of-order ranges " + ooo.count());
+        for (int i = 0; i < ooo.count(); i++)
+        {
+            final int start = ooo.start(i);
+            final int end = ooo.end(i);
+            require(Seq.lt(start, end), s, "empty out-of-order range " + ooo);
+            require(Seq.gt(start, s.rcvNxt), s, "out-of-order range " + ooo + " at or below RCV.NXT " + u(s.rcvNxt));
+            require(end - s.readSeq <= s.receiveCapacity, s, "out-of-order range " + ooo + " beyond the buffer ("
+                + s.receiveCapacity + " from " + u(s.readSeq) + ")");
+            if (i > 0)
+            {
+                require(Seq.lt(ooo.end(i - 1), start), s, "out-of-order ranges overlap or touch " + ooo);
+            }
+        }
+        final Scoreboard board = s.scoreboard;
+        if (board != null)
+        {
+            checkScoreboard(s, board);
+        }
+        // The congestion window is set when the handshake completes (RFC 5681 3.1), and never falls to zero.
+        require(!s.state.isSynchronized() || s.cc.cwnd > 0, s, "congestion window " + s.cc.cwnd);
+    }
+
+    /**
+     * The scoreboard's records tile [SND.UNA, SND.NXT) in order without empty records, and its byte counts (from
+     * which pipe comes) agree with the records' flags.
+     */
+    private static void checkScoreboard(final TcpSocket s, final Scoreboard board)
+    {
+        require(board.count() <= board.capacity(), s, "scoreboard records " + board.count());
+        if (board.count() == 0)
+        {
+            return;
+        }
+        require(board.start(0) == s.sndUna, s, "scoreboard starts at " + u(board.start(0)) + ", not SND.UNA");
+        require(board.end() == s.sndNxt, s, "scoreboard ends at " + u(board.end()) + ", not SND.NXT");
+        long sacked = 0;
+        long lost = 0;
+        long retransmitted = 0;
+        int sackedSegments = 0;
+        for (int i = 0; i < board.count(); i++)
+        {
+            final int length = board.end(i) - board.start(i);
+            require(length > 0, s, "empty scoreboard record " + i + " of " + board);
+            final int f = board.flags(i);
+            if ((f & Scoreboard.SACKED) != 0)
+            {
+                sacked += length;
+                sackedSegments++;
+                require((f & (Scoreboard.LOST | Scoreboard.RETRANSMITTED)) == 0, s, "SACKed and lost " + board);
+            }
+            lost += (f & Scoreboard.LOST) != 0 ? length : 0;
+            retransmitted += (f & Scoreboard.RETRANSMITTED) != 0 ? length : 0;
+        }
+        require(sacked == board.sackedBytes() && lost == board.lostBytes()
+            && retransmitted == board.retransmittedBytes() && sackedSegments == board.sackedSegments(), s,
+            "scoreboard counts " + board);
+        require(board.pipe() >= 0 && board.pipe() <= s.sndNxt - s.sndUna + board.retransmittedBytes(), s,
+            "pipe " + board.pipe());
+    }
+
+    /** A socket whose send buffer was shrunk keeps what it already held. */
+    private static int maxSendGrowth(final TcpSocket s)
+    {
+        return s.sendRing == null ? 0 : s.sendRing.capacity();
+    }
+
+    private static void require(final boolean condition, final TcpSocket s, final String what)
+    {
+        if (!condition)
+        {
+            throw new AssertionError("TCP invariant: " + what + (s == null ? "" : " in " + s));
+        }
+    }
+
+    private static String u(final int seq)
+    {
+        return Integer.toUnsignedString(seq);
+    }
+}
