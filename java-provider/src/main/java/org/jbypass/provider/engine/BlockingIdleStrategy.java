@@ -19,8 +19,13 @@ public final class BlockingIdleStrategy implements IdleStrategy
     private final Link link;
     private final int queue;
     private final long spinNanos;
-    /** When the spin after the last work ends; written and read by the poller only. */
-    private long spinUntil = Long.MIN_VALUE;
+    /** When the spin after the last work ends, if {@link #spinArmed}; written and read by the poller only. */
+    private long spinUntil;
+    /**
+     * Whether work was done since the last spin ended: a flag, not a sentinel time, because nanoTime values may lie
+     * anywhere (a difference with Long.MIN_VALUE overflows and would make every idle spin).
+     */
+    private boolean spinArmed;
     private volatile boolean woken;
 
     public BlockingIdleStrategy(final Link link)
@@ -42,9 +47,13 @@ public final class BlockingIdleStrategy implements IdleStrategy
     @Override
     public void idle(final long deadlineNanos, final long nowNanos)
     {
-        if (nowNanos - spinUntil < 0 && spin(deadlineNanos))
+        if (spinArmed)
         {
-            return;
+            if (nowNanos - spinUntil < 0 && spin(deadlineNanos))
+            {
+                return;
+            }
+            spinArmed = false;
         }
         final long nanos = IdleStrategy.untilDeadline(deadlineNanos, System.nanoTime());
         if (nanos > 0)
@@ -83,6 +92,7 @@ public final class BlockingIdleStrategy implements IdleStrategy
         if (spinNanos > 0)
         {
             spinUntil = System.nanoTime() + spinNanos;
+            spinArmed = true;
         }
     }
 
