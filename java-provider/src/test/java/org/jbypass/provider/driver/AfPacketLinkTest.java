@@ -76,7 +76,7 @@ class AfPacketLinkTest
             }
             assertEquals(1500, a.mtu());
             assertEquals(1500, a.netdevMtu());
-            assertEquals(LinkCapabilities.RX_L4_CHECKSUM, a.capabilities());
+            assertEquals(LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY, a.capabilities());
             assertEquals("afpacket:" + veth.a(), a.name());
             assertTrue(MacAddress.isLocallyAdministered(a.macAddress()));
             assertTrue(a.macAddress() != a.netdevMacAddress(), "the stack's MAC is not the netdev's");
