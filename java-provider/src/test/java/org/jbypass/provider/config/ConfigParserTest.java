@@ -219,6 +219,10 @@ class ConfigParserTest
             "'v3' is not one of frame, block");
         assertFailure(MINIMAL + "\ninterface.eth0.promiscuous = yes", "interface.eth0.promiscuous",
             "'yes' is neither true nor false");
+        assertFailure(MINIMAL + "\ninterface.eth0.tx-ring = off", "interface.eth0.tx-ring",
+            "'off' is neither true nor false");
+        assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.tx-ring = false",
+            "interface.eth0.tx-ring", "the rdma driver has no such setting");
         assertFailure(MINIMAL.replace("afpacket", "rdma") + "\ninterface.eth0.mode = fast", "interface.eth0.mode",
             "'fast' is not one of auto, dv, ibv");
         assertFailure(MINIMAL + "\ninterface.eth0.impair.loss = 1.5", "interface.eth0.impair.loss",

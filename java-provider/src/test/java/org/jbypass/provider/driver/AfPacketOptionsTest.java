@@ -40,6 +40,11 @@ class AfPacketOptionsTest
         assertFalse(defaults.promiscuous());
         assertFalse(defaults.qdiscBypass());
         assertEquals(AfPacketOptions.RxRing.FRAME, defaults.rxRing(), "latency first: the frame ring by default");
+        assertTrue(defaults.txRing(), "a TX ring by default");
+        final AfPacketOptions sendmmsg = AfPacketOptions.builder("eth1").txRing(false).build();
+        assertFalse(sendmmsg.txRing());
+        assertFalse(sendmmsg.toBuilder().build().txRing());
+        assertTrue(sendmmsg.toString().contains("tx-ring=false"), sendmmsg.toString());
 
         final AfPacketOptions custom = AfPacketOptions.builder("eth1").macAddress("02:00:5e:10:00:01").mtu(9000)
             .rxQueueSize(128).rxBlockSize(1 << 20).rxBlockTimeoutMillis(10).txQueueSize(64).promiscuous(true)
