@@ -239,7 +239,6 @@ public final class StackEngine implements AutoCloseable
         }
     }
 
-
     /**
      * Waits on a condition of the stack lock, which the caller holds (between {@link #enter()} and
      * {@link #exit()}): flushes first, as {@link #exit()} would, and advances time after.

@@ -2,8 +2,10 @@ package org.jbypass.netstack.ip;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
@@ -92,9 +94,8 @@ public final class Ipv4Layer implements Ipv4Output
     public void register(final int protocol, final Ipv4Protocol handler)
     {
         protocols[protocol] = handler;
-        final Ipv4Protocol[] all = java.util.Arrays.copyOf(registered, registered.length + 1);
-        all[registered.length] = handler;
-        registered = all;
+        // Derived from the table, so a handler registered again (or for two numbers) hears of each burst once.
+        registered = Arrays.stream(protocols).filter(Objects::nonNull).distinct().toArray(Ipv4Protocol[]::new);
     }
 
     /**
