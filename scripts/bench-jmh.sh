@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, run on request only (never by the tests): the JMH benchmarks of benchmarks/, with the short defaults
 # their annotations give (one fork, 3 warm-up and 5 measured iterations of 2 s each: about 20 s per benchmark and
-# parameter, some 8 minutes for everything). Builds benchmarks/target/benchmarks.jar when it is missing; needs no
+# parameter, about 6 minutes for everything). Builds benchmarks/target/benchmarks.jar when it is missing; needs no
 # root. What each benchmark measures and how to read it: the README's Performance section, and the Javadoc of
 # org.jbypass.benchmarks.
 #
