@@ -12,9 +12,9 @@ import org.jbypass.netstack.wire.IcmpHeader;
 import org.jbypass.netstack.wire.UdpHeader;
 
 /**
- * UDP (RFC 768, with the host requirements of RFC 1122 section 4.1): demultiplexes datagrams to sockets, answers
- * datagrams to closed ports with ICMP port unreachable (rate-limited by ICMP), and turns ICMP errors into errors of
- * connected sockets, as Linux does.
+ * UDP (RFC 768, with the host requirements of RFC 1122 section 4.1): demultiplexes datagrams to sockets, has
+ * datagrams to closed ports answered with ICMP port unreachable (its verdict to IPv4, which sends the error,
+ * rate-limited), and turns ICMP errors into errors of connected sockets, as Linux does.
  *
  * <p>Sockets are found through a table indexed by local port whose entries chain the sockets bound to that port,
  * so demultiplexing allocates nothing and costs one array read plus a short walk.
