@@ -4,7 +4,7 @@ import java.util.function.BooleanSupplier;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.link.MemoryWire;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
 

@@ -1,7 +1,7 @@
 /**
  * The stack's cost per packet, with nothing else in the figure.
  *
- * <p>Two {@link org.jbypass.netstack.core.Stack}s are joined by a {@link org.jbypass.netstack.link.MemoryWire} and
+ * <p>Two {@link org.jbypass.netstack.core.Stack}s are joined by a {@link org.jbypass.netstack.link.virtual.MemoryWire} and
  * driven by the benchmark's own thread through the public API only: sockets, {@code poll(nowNanos)} with a
  * simulated clock. There is no poller thread, no lock, no system call, no clock read: what is left is the work
  * the stack does per packet on both ends, plus the wire's two copies of each frame (into the receiver's queue and
