@@ -194,6 +194,11 @@ public class RdmaModelBenchmark
                 step();
                 received += receiver.receive(in.clear()) > 0 ? 1 : 0;
             }
+            if (received != 1)
+            {
+                throw new IllegalStateException("the first datagram never arrived: " + portA.link.describeCounters()
+                    + "\n" + portB.link.describeCounters());
+            }
         }
 
         /** One step of both hosts and the cable: A polls (and transmits), the cable moves, B polls. */
