@@ -7,6 +7,7 @@ import java.nio.channels.spi.SelectorProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jbypass.provider.BypassSelectorProvider;
 
@@ -32,6 +33,7 @@ final class NioBackend implements AutoCloseable
     static final String CONFIG_PROPERTY = "jbypass.benchmark.config";
 
     private static final String STACK_ADDRESS = "198.18.0.1";
+    private static final AtomicInteger TRIALS = new AtomicInteger();
 
     final SelectorProvider provider;
     /** The address both ends use: the server binds to it, the client connects to it. */
@@ -73,9 +75,11 @@ final class NioBackend implements AutoCloseable
         final Path file = Files.createTempFile("jbypass-benchmark", ".properties");
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8))
         {
-            // The wire's name is the JVM's own, so that two benchmark JVMs never share one.
+            // A wire of this JVM's and this trial's own: two stacks never share one, whether in two JVMs or, with
+            // JMH's -f 0, in one.
             out.write("interface.bench.driver = memory\n"
-                + "interface.bench.host-if = bench" + Long.toHexString(ProcessHandle.current().pid()) + "\n"
+                + "interface.bench.host-if = bench-" + ProcessHandle.current().pid() + "-" + TRIALS.incrementAndGet()
+                + "\n"
                 + "interface.bench.address = " + STACK_ADDRESS + "/24\n");
             final String extra = System.getProperty(CONFIG_PROPERTY);
             if (extra != null)
