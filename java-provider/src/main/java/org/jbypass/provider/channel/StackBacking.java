@@ -1,6 +1,15 @@
 package org.jbypass.provider.channel;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
+
+import org.jbypass.netstack.util.Errno;
 
 import org.jbypass.netstack.transport.SocketListener;
 import org.jbypass.netstack.transport.StackSocket;
@@ -16,22 +25,140 @@ import org.jbypass.provider.engine.StackEngine;
  * any) and, when the readiness bits changed, tells the channel's selector keys, which queue themselves without a
  * lock and wake their selectors. It never calls back into the stack. Operations refresh the snapshot too, before
  * they release the lock, because an operation changes readiness (a read that empties the buffer) without an event.
+ *
+ * <p>Every operation runs as an {@link Attempt} on the stack's socket, with the stack lock held: once
+ * ({@link #once}), or, in blocking mode, until it can return ({@link #block}). {@link #block} is the one place where
+ * an application thread waits for the stack, between {@code begin()} and {@code end()} of its channel.
  */
-abstract class StackBacking implements SocketListener
+abstract class StackBacking<S extends StackSocket> implements SocketListener
 {
+    /**
+     * One try at an operation on the stack's socket, with the stack lock held: a result (a count, or an error as
+     * {@code -errno}), or {@code -EAGAIN} when it cannot be done yet.
+     *
+     * @param <A> what the operation works on (a buffer); passed, not captured, so that the attempt is made once
+     */
+    @FunctionalInterface
+    interface Attempt<A>
+    {
+        int attempt(A arg) throws IOException;
+
+        /** Whether the operation made progress that completes it even when it stops for a close (a write). */
+        default boolean progressed()
+        {
+            return false;
+        }
+    }
+
     final StackEngine engine;
+    final ChannelCore<?> core;
     private final ChannelKeys keys;
     private final Condition changed;
+    /** Set, under the stack lock, by the backing's close; blocked threads see it when the close wakes them. */
+    volatile boolean closed;
+    /** The socket's local address once bound; written under the stack lock. */
+    volatile InetSocketAddress local;
     /** Threads waiting on {@link #changed}; guarded by the stack lock. */
     private int waiters;
     /** The socket's {@link org.jbypass.netstack.transport.Readiness} bits; written under the stack lock. */
     volatile int readyOps;
 
-    StackBacking(final StackEngine engine, final ChannelKeys keys)
+    StackBacking(final ChannelCore<?> core, final StackEngine engine)
     {
         this.engine = engine;
-        this.keys = keys;
+        this.core = core;
+        this.keys = core.keys();
         this.changed = engine.newCondition();
+    }
+
+    /** The stack's socket behind this backing. */
+    abstract S stackSocket();
+
+    /** The options the socket serves. */
+    abstract OptionTable<S> options();
+
+    /** With the stack lock held, once: closes the stack's socket (the backing is then marked closed). */
+    abstract void closeSocket();
+
+    public final SocketAddress localAddress()
+    {
+        return local;
+    }
+
+    public final Set<SocketOption<?>> supportedOptions()
+    {
+        return options().names();
+    }
+
+    public final void configureBlocking(final boolean block)
+    {
+        // Blocking is decided per operation from the channel's mode; the stack socket itself never blocks.
+    }
+
+    public final SelectableChannel platformChannel()
+    {
+        return null;
+    }
+
+    /** Closes the socket, once; threads blocked on it wake and see the close. */
+    public final void close() throws IOException
+    {
+        engine.enter();
+        try
+        {
+            if (!closed)
+            {
+                closeSocket();
+                closed();
+            }
+        }
+        finally
+        {
+            engine.exit();
+        }
+    }
+
+    final void ensureOpen() throws ClosedChannelException
+    {
+        if (closed)
+        {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /** Sets an option: checked as the JDK checks it, then written under the stack lock. */
+    public final <T> void setOption(final SocketOption<T> name, final T value) throws IOException
+    {
+        final OptionTable<S> options = options();
+        options.checkValue(name, value);
+        engine.enter();
+        try
+        {
+            ensureOpen();
+            options.set(stackSocket(), name, value);
+            refresh(stackSocket());
+        }
+        finally
+        {
+            engine.exit();
+        }
+    }
+
+    /** Reads an option, under the stack lock. */
+    public final <T> T getOption(final SocketOption<T> name) throws IOException
+    {
+        final OptionTable<S> options = options();
+        options.checkName(name);
+        engine.enter();
+        try
+        {
+            ensureOpen();
+            return options.get(stackSocket(), name);
+        }
+        finally
+        {
+            engine.exit();
+        }
     }
 
     @Override
@@ -55,22 +182,89 @@ abstract class StackBacking implements SocketListener
         }
     }
 
-    /** With the stack lock held: wakes every thread waiting on this backing (a close). */
-    final void wakeAll()
+    /** Makes one attempt under the stack lock, publishing the socket's readiness after it. */
+    final <A> int once(final Attempt<A> operation, final A arg) throws IOException
     {
-        if (waiters > 0)
+        engine.enter();
+        try
         {
-            changed.signalAll();
+            return operation.attempt(arg);
+        }
+        finally
+        {
+            refresh(stackSocket());
+            engine.exit();
         }
     }
 
     /**
+     * Runs a blocking operation: attempts it under the stack lock until it returns something other than
+     * {@code -EAGAIN}, the backing is closed or the timeout passes, waiting for the socket's readiness to change
+     * between attempts. The channel's {@code begin()} and {@code end()} bracket it, so that an interrupt or an
+     * asynchronous close ends it with the JDK's exceptions.
+     *
+     * @param timeoutNanos the longest wait, {@link Long#MAX_VALUE} for none
+     * @return the last attempt's result; {@code -EAGAIN} when the timeout passed
+     */
+    final <A> int block(final Attempt<A> operation, final A arg, final long timeoutNanos) throws IOException
+    {
+        int result = -Errno.EAGAIN;
+        boolean completed = false;
+        core.beginBlocking();
+        boolean interrupted = false;
+        try
+        {
+            engine.enter();
+            try
+            {
+                long remaining = timeoutNanos;
+                while (!closed)
+                {
+                    result = operation.attempt(arg);
+                    if (result != -Errno.EAGAIN || remaining <= 0)
+                    {
+                        break;
+                    }
+                    try
+                    {
+                        remaining = awaitChange(remaining);
+                    }
+                    catch (final InterruptedException e)
+                    {
+                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
+                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
+                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
+                        interrupted = true;
+                    }
+                }
+            }
+            finally
+            {
+                refresh(stackSocket());
+                if (interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                engine.exit();
+            }
+            completed = result != -Errno.EAGAIN || operation.progressed();
+        }
+        finally
+        {
+            core.endBlocking(completed);
+        }
+        return result;
+    }
+
+    /**
      * With the stack lock held: waits for a readiness change, a close or the timeout, releasing the lock meanwhile.
+     * The only wait of an application thread on the stack: a thread that is to drive the stack itself while it
+     * waits does so here.
      *
      * @param nanos the longest wait, {@link Long#MAX_VALUE} for none
      * @return the nanoseconds left
      */
-    final long awaitChange(final long nanos) throws InterruptedException
+    private long awaitChange(final long nanos) throws InterruptedException
     {
         waiters++;
         try
@@ -81,5 +275,25 @@ abstract class StackBacking implements SocketListener
         {
             waiters--;
         }
+    }
+
+    /**
+     * With the stack lock held, in the backing's close: marks it closed, forgets its readiness and wakes every
+     * thread waiting on it.
+     */
+    final void closed()
+    {
+        closed = true;
+        readyOps = 0;
+        if (waiters > 0)
+        {
+            changed.signalAll();
+        }
+    }
+
+    /** The timeout of an adaptor's blocking operation: 0 is none. */
+    static long timeoutNanos(final int timeoutMillis)
+    {
+        return timeoutMillis == 0 ? Long.MAX_VALUE : java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 }

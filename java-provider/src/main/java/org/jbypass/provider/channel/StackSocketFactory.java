@@ -10,20 +10,21 @@ final class StackSocketFactory
     /** A connection accepted by a stack listener, waiting for its channel. */
     interface Accepted
     {
-        SocketBackend backend(BypassSocketChannel owner);
+        SocketBackend backend(ChannelCore<SocketBackend> core);
     }
 
     private StackSocketFactory()
     {
     }
 
-    static ListenerBackend listener(final BypassServerSocketChannel owner, final StackEngine engine)
+    static ListenerBackend listener(final ChannelCore<ListenerBackend> owner, final StackEngine engine)
         throws IOException
     {
         return new StackListenerBackend(owner, engine);
     }
 
-    static SocketBackend connectable(final BypassSocketChannel owner, final StackEngine engine) throws IOException
+    static SocketBackend connectable(final ChannelCore<SocketBackend> owner, final StackEngine engine)
+        throws IOException
     {
         return new StackSocketBackend(owner, engine);
     }
