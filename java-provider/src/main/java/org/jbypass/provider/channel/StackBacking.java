@@ -14,6 +14,7 @@ import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.transport.SocketListener;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.provider.engine.StackEngine;
+import org.jbypass.provider.engine.StackLock;
 
 /**
  * What every stack-backed backing shares: the stack lock's condition its blocked threads wait on, the volatile
@@ -51,6 +52,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     }
 
     final StackEngine engine;
+    final StackLock lock;
     final ChannelCore<?> core;
     private final ChannelKeys keys;
     private final Condition changed;
@@ -66,9 +68,10 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     StackBacking(final ChannelCore<?> core, final StackEngine engine)
     {
         this.engine = engine;
+        this.lock = engine.lock();
         this.core = core;
         this.keys = core.keys();
-        this.changed = engine.newCondition();
+        this.changed = lock.newCondition();
     }
 
     /** The stack's socket behind this backing. */
@@ -103,7 +106,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     /** Closes the socket, once; threads blocked on it wake and see the close. */
     public final void close() throws IOException
     {
-        engine.enter();
+        lock.enter();
         try
         {
             if (!closed)
@@ -114,7 +117,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -131,7 +134,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     {
         final OptionTable<S> options = options();
         options.checkValue(name, value);
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -140,7 +143,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -149,7 +152,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     {
         final OptionTable<S> options = options();
         options.checkName(name);
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -157,7 +160,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -185,7 +188,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     /** Makes one attempt under the stack lock, publishing the socket's readiness after it. */
     final <A> int once(final Attempt<A> operation, final A arg) throws IOException
     {
-        engine.enter();
+        lock.enter();
         try
         {
             return operation.attempt(arg);
@@ -193,7 +196,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         finally
         {
             refresh(stackSocket());
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -214,7 +217,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         boolean interrupted = false;
         try
         {
-            engine.enter();
+            lock.enter();
             try
             {
                 long remaining = timeoutNanos;
@@ -245,7 +248,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
                 {
                     Thread.currentThread().interrupt();
                 }
-                engine.exit();
+                lock.exit();
             }
             completed = result != -Errno.EAGAIN || operation.progressed();
         }
@@ -269,7 +272,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         waiters++;
         try
         {
-            return engine.await(changed, nanos);
+            return lock.await(changed, nanos);
         }
         finally
         {

@@ -56,17 +56,17 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     StackDatagramBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
         super(core, engine);
-        engine.enter();
+        lock.enter();
         try
         {
-            socket = engine.stack().openUdp();
+            socket = lock.stack().openUdp();
             socket.attach(core.channel());
             socket.listener(this);
             refresh(socket);
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -88,7 +88,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         final InetSocketAddress isa = Addresses.checkLocal(address);
         readLock.lock();
         writeLock.lock();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -105,7 +105,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         }
         finally
         {
-            engine.exit();
+            lock.exit();
             writeLock.unlock();
             readLock.unlock();
         }
@@ -117,7 +117,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         final InetSocketAddress isa = Addresses.check(address);
         readLock.lock();
         writeLock.lock();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -146,7 +146,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         }
         finally
         {
-            engine.exit();
+            lock.exit();
             writeLock.unlock();
             readLock.unlock();
         }
@@ -157,7 +157,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     {
         readLock.lock();
         writeLock.lock();
-        engine.enter();
+        lock.enter();
         try
         {
             if (closed || !socket.isConnected())
@@ -170,7 +170,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         }
         finally
         {
-            engine.exit();
+            lock.exit();
             writeLock.unlock();
             readLock.unlock();
         }
@@ -286,7 +286,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     private int send0(final ByteBuffer src, final int address, final int port) throws IOException
     {
         final int n;
-        engine.enter();
+        lock.enter();
         try
         {
             n = socket.send(src, address, port);
@@ -298,7 +298,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
         if (n < 0)
         {

@@ -45,10 +45,10 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
     StackListenerBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
         super(core, engine);
-        engine.enter();
+        lock.enter();
         try
         {
-            socket = engine.stack().openTcp();
+            socket = lock.stack().openTcp();
             socket.attach(core.channel());
             socket.listener(this);
             // The JDK's server sockets have SO_REUSEADDR on (Net.serverSocket).
@@ -57,7 +57,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -80,7 +80,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
         acceptLock.lock();
         try
         {
-            engine.enter();
+            lock.enter();
             try
             {
                 ensureOpen();
@@ -102,7 +102,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
             }
             finally
             {
-                engine.exit();
+                lock.exit();
             }
         }
         finally

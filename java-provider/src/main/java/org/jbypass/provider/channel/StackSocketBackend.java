@@ -69,17 +69,17 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     StackSocketBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
         super(core, engine);
-        engine.enter();
+        lock.enter();
         try
         {
-            socket = engine.stack().openTcp();
+            socket = lock.stack().openTcp();
             socket.attach(core.channel());
             socket.listener(this);
             refresh(socket);
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -133,7 +133,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         writeLock.lock();
         try
         {
-            engine.enter();
+            lock.enter();
             try
             {
                 ensureOpen();
@@ -154,7 +154,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
             }
             finally
             {
-                engine.exit();
+                lock.exit();
             }
         }
         finally
@@ -185,7 +185,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
             try
             {
                 final int started;
-                engine.enter();
+                lock.enter();
                 try
                 {
                     ensureOpen();
@@ -208,7 +208,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                 }
                 finally
                 {
-                    engine.exit();
+                    lock.exit();
                 }
                 if (started != -Errno.EINPROGRESS)
                 {
@@ -237,7 +237,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
      */
     private boolean connectedAlready() throws IOException
     {
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -251,7 +251,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -437,7 +437,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
             long total = n;
             if (!dsts[first].hasRemaining())
             {
-                engine.enter();
+                lock.enter();
                 try
                 {
                     for (int i = first + 1; i < offset + length; i++)
@@ -462,7 +462,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                 finally
                 {
                     refresh(socket);
-                    engine.exit();
+                    lock.exit();
                 }
             }
             return total;
@@ -588,7 +588,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     public void shutdownInput() throws IOException
     {
         ensureConnected();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -602,7 +602,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -610,7 +610,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     public void shutdownOutput() throws IOException
     {
         ensureConnected();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -624,7 +624,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -722,7 +722,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     @Override
     public int available() throws IOException
     {
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -730,7 +730,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 }
