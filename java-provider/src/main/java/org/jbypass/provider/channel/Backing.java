@@ -1,6 +1,7 @@
 package org.jbypass.provider.channel;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.nio.channels.SelectableChannel;
 import java.util.Set;
@@ -12,6 +13,9 @@ import java.util.Set;
  */
 interface Backing
 {
+    /** The local address, or null while unbound. */
+    SocketAddress localAddress() throws IOException;
+
     Set<SocketOption<?>> supportedOptions();
 
     <T> void setOption(SocketOption<T> name, T value) throws IOException;

@@ -32,23 +32,15 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     BypassDatagramChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.core = new ChannelCore<>(this, context, PlatformDefaults::datagram, (c, which) ->
-        {
-            if (which == Backend.STACK)
-            {
-                return new StackDatagramBackend(c, context.engine());
-            }
-            final DatagramChannel platform = family == null ? context.platform().openDatagramChannel()
-                : context.platform().openDatagramChannel(family);
-            return new PlatformDatagramBackend(c, platform);
-        }, this::begin, this::end);
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::datagram, StackDatagramBackend::new,
+            (c, platform) -> new PlatformDatagramBackend(c, family == null ? platform.openDatagramChannel()
+                : platform.openDatagramChannel(family)), this::begin, this::end);
     }
 
     /** A channel served by a JDK channel from the start (inherited). */
     BypassDatagramChannel(final ProviderContext context, final DatagramChannel platform) throws IOException
     {
         this(context, (ProtocolFamily)null);
-        platform.configureBlocking(true);
         core.backedBy(new PlatformDatagramBackend(core, platform));
     }
 

@@ -39,11 +39,9 @@ public final class BypassPipe extends Pipe
     /** A pipe's end as a backing: no options, no stack. */
     private static final class End<C extends SelectableChannel> extends PlatformBacking<C>
     {
-        End(final ChannelCore<?> owner, final C channel) throws IOException
+        End(final ChannelCore<?> owner, final C channel)
         {
             super(owner, channel);
-            // Both start in blocking mode; the JDK's end follows the wrapper from now on.
-            channel.configureBlocking(true);
         }
     }
 
@@ -56,7 +54,7 @@ public final class BypassPipe extends Pipe
         Source(final ProviderContext context, final Pipe.SourceChannel platform) throws IOException
         {
             super(context.provider());
-            this.core = new ChannelCore<>(this, context, null, null, this::begin, this::end);
+            this.core = new ChannelCore<>(this, context, null, null, null, this::begin, this::end);
             this.platform = new End<>(core, platform);
             core.backedBy(this.platform);
         }
@@ -107,7 +105,7 @@ public final class BypassPipe extends Pipe
         Sink(final ProviderContext context, final Pipe.SinkChannel platform) throws IOException
         {
             super(context.provider());
-            this.core = new ChannelCore<>(this, context, null, null, this::begin, this::end);
+            this.core = new ChannelCore<>(this, context, null, null, null, this::begin, this::end);
             this.platform = new End<>(core, platform);
             core.backedBy(this.platform);
         }

@@ -11,7 +11,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
 
-import org.jbypass.provider.config.Backend;
 import org.jbypass.provider.select.HybridChannel;
 import org.jbypass.provider.select.SelectorView;
 
@@ -27,23 +26,15 @@ public final class BypassServerSocketChannel extends ServerSocketChannel impleme
     BypassServerSocketChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.core = new ChannelCore<>(this, context, PlatformDefaults::serverSocket, (c, which) ->
-        {
-            if (which == Backend.STACK)
-            {
-                return StackSocketFactory.listener(c, context.engine());
-            }
-            final ServerSocketChannel platform = family == null ? context.platform().openServerSocketChannel()
-                : context.platform().openServerSocketChannel(family);
-            return new PlatformListenerBackend(c, platform);
-        }, this::begin, this::end);
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::serverSocket, StackListenerBackend::new,
+            (c, platform) -> new PlatformListenerBackend(c, family == null ? platform.openServerSocketChannel()
+                : platform.openServerSocketChannel(family)), this::begin, this::end);
     }
 
     /** A channel served by a JDK channel from the start (UNIX-domain, inherited). */
     BypassServerSocketChannel(final ProviderContext context, final ServerSocketChannel platform) throws IOException
     {
         this(context, (ProtocolFamily)null);
-        platform.configureBlocking(true);
         core.backedBy(new PlatformListenerBackend(core, platform));
     }
 

@@ -12,7 +12,6 @@ import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.Set;
 
-import org.jbypass.provider.config.Backend;
 import org.jbypass.provider.select.HybridChannel;
 import org.jbypass.provider.select.SelectorView;
 
@@ -33,29 +32,20 @@ public final class BypassSocketChannel extends SocketChannel implements HybridCh
     BypassSocketChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.core = new ChannelCore<>(this, context, PlatformDefaults::socket, (c, which) ->
-        {
-            if (which == Backend.STACK)
-            {
-                return StackSocketFactory.connectable(c, context.engine());
-            }
-            final SocketChannel platform = family == null ? context.platform().openSocketChannel()
-                : context.platform().openSocketChannel(family);
-            return new PlatformSocketBackend(c, platform);
-        }, this::begin, this::end);
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::socket, StackSocketBackend::new,
+            (c, platform) -> new PlatformSocketBackend(c, family == null ? platform.openSocketChannel()
+                : platform.openSocketChannel(family)), this::begin, this::end);
     }
 
     /** A channel served by a JDK channel from the start (UNIX-domain, accepted by a kernel listener, inherited). */
     BypassSocketChannel(final ProviderContext context, final SocketChannel platform) throws IOException
     {
         this(context, (ProtocolFamily)null);
-        // Both start in blocking mode; the JDK channel follows this one from now on.
-        platform.configureBlocking(true);
         core.backedBy(new PlatformSocketBackend(core, platform));
     }
 
     /** A channel accepted by a stack listener; {@code backend} is connected already. */
-    BypassSocketChannel(final ProviderContext context, final StackSocketFactory.Accepted accepted)
+    BypassSocketChannel(final ProviderContext context, final StackListenerBackend.Accepted accepted) throws IOException
     {
         this(context, (ProtocolFamily)null);
         core.backedBy(accepted.backend(core));

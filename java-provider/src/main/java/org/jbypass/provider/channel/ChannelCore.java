@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import org.jbypass.provider.config.Backend;
+import org.jbypass.provider.engine.StackEngine;
 import org.jbypass.provider.select.HybridKey;
 import org.jbypass.provider.select.SelectorView;
 
@@ -33,11 +34,18 @@ import org.jbypass.provider.select.SelectorView;
  */
 final class ChannelCore<B extends Backing> implements SelectorView
 {
-    /** Opens the backing the router chose; the core configures it and replays the pending options. */
+    /** Opens a stack backing for a channel; the core configures it and replays the pending options. */
     @FunctionalInterface
-    interface Opener<B extends Backing>
+    interface StackOpener<B extends Backing>
     {
-        B open(ChannelCore<B> core, Backend which) throws IOException;
+        B open(ChannelCore<B> core, StackEngine engine) throws IOException;
+    }
+
+    /** Opens a JDK backing for a channel, on the JDK's provider. */
+    @FunctionalInterface
+    interface PlatformOpener<B extends Backing>
+    {
+        B open(ChannelCore<B> core, SelectorProvider platform) throws IOException;
     }
 
     /** The JDK's options and their defaults for a new channel of a kind. */
@@ -57,7 +65,8 @@ final class ChannelCore<B extends Backing> implements SelectorView
     private final AbstractSelectableChannel channel;
     private final ProviderContext context;
     private final DefaultsOf defaults;
-    private final Opener<B> opener;
+    private final StackOpener<B> stackOpener;
+    private final PlatformOpener<B> platformOpener;
     private final Runnable begin;
     private final BlockingEnd end;
     private final PendingOptions pending = new PendingOptions();
@@ -68,17 +77,19 @@ final class ChannelCore<B extends Backing> implements SelectorView
     /**
      * @param channel  the channel this is the core of
      * @param defaults the JDK's options for the kind, answered until a backing is chosen
-     * @param opener   opens a backing, stack or JDK, for the router's choice; null for a channel backed from the start
+     * @param stack    opens a stack backing when the router chooses the stack
+     * @param platform opens a JDK backing when the router chooses the JDK
      * @param begin    the channel's {@code begin()}, around blocking operations of a stack backing
      * @param end      the channel's {@code end(boolean)}
      */
     ChannelCore(final AbstractSelectableChannel channel, final ProviderContext context, final DefaultsOf defaults,
-        final Opener<B> opener, final Runnable begin, final BlockingEnd end)
+        final StackOpener<B> stack, final PlatformOpener<B> platform, final Runnable begin, final BlockingEnd end)
     {
         this.channel = channel;
         this.context = context;
         this.defaults = defaults;
-        this.opener = opener;
+        this.stackOpener = stack;
+        this.platformOpener = platform;
         this.begin = begin;
         this.end = end;
     }
@@ -109,9 +120,13 @@ final class ChannelCore<B extends Backing> implements SelectorView
         return backing;
     }
 
-    /** Sets the backing of a channel backed from the start, in its constructor. */
-    void backedBy(final B b)
+    /**
+     * Sets the backing of a channel backed from the start, in its constructor. Both start in blocking mode; the
+     * backing follows the channel from now on.
+     */
+    void backedBy(final B b) throws IOException
     {
+        b.configureBlocking(true);
         backing = b;
     }
 
@@ -179,7 +194,8 @@ final class ChannelCore<B extends Backing> implements SelectorView
                 return backing;
             }
             ensureOpen();
-            final B b = opener.open(this, which);
+            final B b = which == Backend.STACK ? stackOpener.open(this, context.engine())
+                : platformOpener.open(this, context.platform());
             try
             {
                 b.configureBlocking(channel.isBlocking());

@@ -19,8 +19,6 @@ interface DatagramBackend extends Backing
 
     boolean isConnected();
 
-    SocketAddress localAddress() throws IOException;
-
     SocketAddress remoteAddress() throws IOException;
 
     SocketAddress receive(ByteBuffer dst) throws IOException;

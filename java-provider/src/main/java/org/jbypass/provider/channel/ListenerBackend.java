@@ -12,8 +12,6 @@ interface ListenerBackend extends Backing
     /** The next connection as a provider channel, or null (non-blocking, none waiting). */
     SocketChannel accept() throws IOException;
 
-    SocketAddress localAddress() throws IOException;
-
     /** A blocking accept with a timeout (0: none), for the adaptor; SocketTimeoutException when it passes. */
     SocketChannel adaptorAccept(int timeoutMillis) throws IOException;
 }

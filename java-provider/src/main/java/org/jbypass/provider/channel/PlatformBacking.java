@@ -1,6 +1,7 @@
 package org.jbypass.provider.channel;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectableChannel;
@@ -57,6 +58,12 @@ abstract class PlatformBacking<C extends SelectableChannel> implements Backing
             return (NetworkChannel)channel;
         }
         throw new UnsupportedOperationException("a pipe has no socket options");
+    }
+
+    @Override
+    public SocketAddress localAddress() throws IOException
+    {
+        return network().getLocalAddress();
     }
 
     @Override

@@ -46,12 +46,6 @@ final class PlatformDatagramBackend extends PlatformBacking<DatagramChannel> imp
     }
 
     @Override
-    public SocketAddress localAddress() throws IOException
-    {
-        return channel.getLocalAddress();
-    }
-
-    @Override
     public SocketAddress remoteAddress() throws IOException
     {
         return channel.getRemoteAddress();

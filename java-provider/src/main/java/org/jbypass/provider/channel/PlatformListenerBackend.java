@@ -50,12 +50,6 @@ final class PlatformListenerBackend extends PlatformBacking<ServerSocketChannel>
     }
 
     @Override
-    public SocketAddress localAddress() throws IOException
-    {
-        return channel.getLocalAddress();
-    }
-
-    @Override
     public SocketChannel adaptorAccept(final int timeoutMillis) throws IOException
     {
         final ServerSocket s;

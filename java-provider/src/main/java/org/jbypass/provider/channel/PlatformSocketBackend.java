@@ -52,12 +52,6 @@ final class PlatformSocketBackend extends PlatformBacking<SocketChannel> impleme
     }
 
     @Override
-    public SocketAddress localAddress() throws IOException
-    {
-        return channel.getLocalAddress();
-    }
-
-    @Override
     public SocketAddress remoteAddress() throws IOException
     {
         return channel.getRemoteAddress();

@@ -22,8 +22,6 @@ interface SocketBackend extends Backing
 
     boolean isConnectionPending();
 
-    SocketAddress localAddress() throws IOException;
-
     SocketAddress remoteAddress() throws IOException;
 
     int read(ByteBuffer dst) throws IOException;

@@ -7,10 +7,12 @@ import java.net.SocketOption;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.locks.Condition;
 
 import org.jbypass.netstack.util.Errno;
 
+import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.SocketListener;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.provider.engine.StackEngine;
@@ -72,6 +74,34 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         this.core = core;
         this.keys = core.keys();
         this.changed = lock.newCondition();
+    }
+
+    /**
+     * Opens the backing's socket under the stack lock and adopts it ({@link #adopt}); in the subclass's constructor.
+     */
+    final S open(final Function<Stack, S> opener) throws IOException
+    {
+        lock.enter();
+        try
+        {
+            return adopt(opener.apply(lock.stack()));
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    /**
+     * With the stack lock held: makes this backing the socket's listener (and its channel the attachment) before
+     * any readiness change can be missed, and publishes its readiness.
+     */
+    final S adopt(final S socket)
+    {
+        socket.attach(core.channel());
+        socket.listener(this);
+        refresh(socket);
+        return socket;
     }
 
     /** The stack's socket behind this backing. */

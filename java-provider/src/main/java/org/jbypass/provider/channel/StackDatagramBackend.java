@@ -18,6 +18,7 @@ import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SelectionKey;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
@@ -56,18 +57,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     StackDatagramBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
         super(core, engine);
-        lock.enter();
-        try
-        {
-            socket = lock.stack().openUdp();
-            socket.attach(core.channel());
-            socket.listener(this);
-            refresh(socket);
-        }
-        finally
-        {
-            lock.exit();
-        }
+        socket = open(Stack::openUdp);
     }
 
     @Override

@@ -28,6 +28,13 @@ import org.jbypass.provider.engine.StackEngine;
  */
 final class StackListenerBackend extends StackBacking<TcpSocket> implements ListenerBackend
 {
+    /** A connection this listener accepted, waiting for its channel to give it a backing. */
+    @FunctionalInterface
+    interface Accepted
+    {
+        SocketBackend backend(ChannelCore<SocketBackend> core);
+    }
+
     /** The JDK's default backlog for a bind with backlog 0 or less (ServerSocketChannelImpl). */
     private static final int DEFAULT_BACKLOG = 50;
     private static final OptionTable<TcpSocket> OPTIONS = OptionTable.<TcpSocket>builder()
@@ -45,20 +52,13 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
     StackListenerBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
         super(core, engine);
-        lock.enter();
-        try
+        socket = open(stack ->
         {
-            socket = lock.stack().openTcp();
-            socket.attach(core.channel());
-            socket.listener(this);
+            final TcpSocket listener = stack.openTcp();
             // The JDK's server sockets have SO_REUSEADDR on (Net.serverSocket).
-            socket.reuseAddress(true);
-            refresh(socket);
-        }
-        finally
-        {
-            lock.exit();
-        }
+            listener.reuseAddress(true);
+            return listener;
+        });
     }
 
     @Override
@@ -147,14 +147,14 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
         }
     }
 
-    private int acceptOnce(final Void unused)
+    private int acceptOnce(final Void unused) throws IOException
     {
         accepted = take();
         return accepted == null ? -Errno.EAGAIN : 0;
     }
 
     /** With the stack lock held: the next connection as a provider channel, or null. */
-    private SocketChannel take()
+    private SocketChannel take() throws IOException
     {
         final TcpSocket child = socket.accept();
         if (child == null)
@@ -162,7 +162,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
             return null;
         }
         return new BypassSocketChannel(core.context(),
-            (StackSocketFactory.Accepted)channelCore -> new StackSocketBackend(channelCore, engine, child));
+            (Accepted)channelCore -> new StackSocketBackend(channelCore, engine, child));
     }
 
     @Override

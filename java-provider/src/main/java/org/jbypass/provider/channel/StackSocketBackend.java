@@ -17,6 +17,7 @@ import java.nio.channels.SelectionKey;
 import java.util.concurrent.locks.ReentrantLock;
 
 import jdk.net.ExtendedSocketOptions;
+import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.util.Errno;
@@ -69,31 +70,17 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     StackSocketBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
         super(core, engine);
-        lock.enter();
-        try
-        {
-            socket = lock.stack().openTcp();
-            socket.attach(core.channel());
-            socket.listener(this);
-            refresh(socket);
-        }
-        finally
-        {
-            lock.exit();
-        }
+        socket = open(Stack::openTcp);
     }
 
     /** A connection a stack listener accepted; called with the stack lock held. */
     StackSocketBackend(final ChannelCore<?> core, final StackEngine engine, final TcpSocket accepted)
     {
         super(core, engine);
-        this.socket = accepted;
-        socket.attach(core.channel());
-        socket.listener(this);
         connected = true;
         local = Addresses.toSocketAddress(accepted.localAddress(), accepted.localPort());
         remote = Addresses.toSocketAddress(accepted.remoteAddress(), accepted.remotePort());
-        refresh(socket);
+        this.socket = adopt(accepted);
     }
 
     @Override
