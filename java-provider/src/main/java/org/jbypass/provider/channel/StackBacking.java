@@ -7,21 +7,21 @@ import java.net.SocketOption;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-
-import org.jbypass.netstack.util.Errno;
+import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.SocketListener;
 import org.jbypass.netstack.transport.StackSocket;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.provider.engine.StackEngine;
 import org.jbypass.provider.engine.StackLock;
 
 /**
- * What every stack-backed backing shares: the stack lock's condition its blocked threads wait on, the volatile
- * snapshot of its socket's readiness that selectors read without the lock, and the socket listener that keeps both
- * current.
+ * What every stack-backed backing shares: its socket's opening, options and close, the stack lock's condition its
+ * blocked threads wait on, the volatile snapshot of its socket's readiness that selectors read without the lock,
+ * and the socket listener that keeps both current.
  *
  * <p>The listener runs on whichever thread holds the stack lock (a poller, or an application thread in
  * {@code flush}), once per socket per poll however many packets changed it. It signals waiters (only if there are
@@ -39,7 +39,8 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
      * One try at an operation on the stack's socket, with the stack lock held: a result (a count, or an error as
      * {@code -errno}), or {@code -EAGAIN} when it cannot be done yet.
      *
-     * @param <A> what the operation works on (a buffer); passed, not captured, so that the attempt is made once
+     * @param <A> what the operation works on (a buffer); passed, not captured, so that each backing makes its
+     *            attempts once and an operation allocates nothing
      */
     @FunctionalInterface
     interface Attempt<A>
@@ -327,6 +328,6 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     /** The timeout of an adaptor's blocking operation: 0 is none. */
     static long timeoutNanos(final int timeoutMillis)
     {
-        return timeoutMillis == 0 ? Long.MAX_VALUE : java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        return timeoutMillis == 0 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 }
