@@ -509,7 +509,7 @@ static inline void tx_doorbell(struct jbp_rdma_txq *t, const struct mlx5_wqe_ctr
     t->st[JBP_TXQ_DOORBELLS]++;
 }
 
-static int tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
     struct jbp_rdma_txq *t = &p->txq;
     const struct jbp_rdma_pool *pool = &p->pool;
