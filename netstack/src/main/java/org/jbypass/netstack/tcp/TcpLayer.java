@@ -32,7 +32,13 @@ public final class TcpLayer implements Ipv4Protocol
     final PortTable ports;
     final ByteArrayCache arrays;
     final TcpInput input;
+    final TcpHandshake handshake;
+    final TcpReceive receive;
+    final TcpAck ack;
+    final TcpRecovery recovery;
     final TcpOutput output;
+    final SegmentBuilder segments;
+    final TcpTimers timeouts;
     final SynCookies cookies;
 
     private final SipHash isnHash;
@@ -70,7 +76,13 @@ public final class TcpLayer implements Ipv4Protocol
         this.ports = new PortTable(this);
         this.arrays = new ByteArrayCache(256, 64L * 1024 * 1024);
         this.input = new TcpInput(this);
+        this.handshake = new TcpHandshake(this);
+        this.receive = new TcpReceive(this);
+        this.ack = new TcpAck(this);
+        this.recovery = new TcpRecovery(this);
         this.output = new TcpOutput(this);
+        this.segments = new SegmentBuilder(this);
+        this.timeouts = new TcpTimers(this);
     }
 
     /** A new, unbound socket. */
@@ -224,14 +236,14 @@ public final class TcpLayer implements Ipv4Protocol
         final TcpSocket listener = ports.findListener(seg.destination, seg.destinationPort);
         if (listener != null)
         {
-            input.listenArrives(listener, seg);
+            handshake.listenArrives(listener, seg);
             return;
         }
         counters.noSocket++;
         // RFC 9293 section 3.10.7.1: CLOSED answers everything but a reset with a reset.
         if (!seg.rst())
         {
-            output.sendResetReply(seg);
+            segments.sendResetReply(seg);
         }
     }
 
@@ -405,7 +417,7 @@ public final class TcpLayer implements Ipv4Protocol
             // TIME_WAIT needs only the sequence numbers; give the buffers back now.
             s.releaseBuffers();
         }
-        s.keepMode = TcpSocket.KEEP_TIME_WAIT;
+        s.keepMode = TcpTimers.KEEP_TIME_WAIT;
         timers.schedule(s.keepTimer, time.nanos() + 2 * config.mslNanos);
         s.notifyReadiness();
     }
@@ -419,7 +431,7 @@ public final class TcpLayer implements Ipv4Protocol
         {
             final TcpSocket child = listener.accept();
             child.closed = true;
-            output.sendResetFor(child);
+            segments.sendResetFor(child);
             destroy(child);
         }
         if (listener.synQueueCount > 0)
@@ -436,7 +448,7 @@ public final class TcpLayer implements Ipv4Protocol
             for (final TcpSocket child : halfOpen)
             {
                 child.closed = true;
-                output.sendResetFor(child);
+                segments.sendResetFor(child);
                 destroy(child);
             }
         }

@@ -22,18 +22,6 @@ import org.jbypass.netstack.util.Timer;
  */
 public final class TcpSocket extends StackSocket
 {
-    /** Keepalive timer modes. */
-    static final int KEEP_NONE = 0;
-    static final int KEEP_ALIVE = 1;
-    static final int KEEP_FIN_WAIT_2 = 2;
-    static final int KEEP_TIME_WAIT = 3;
-
-    /** Retransmission timer modes: the RTO (RFC 6298), a tail loss probe (RFC 8985 section 7.2), RACK's reordering
-     * timer (RFC 8985 section 6.3). */
-    static final int TIMER_RTO = 0;
-    static final int TIMER_PROBE = 1;
-    static final int TIMER_RACK = 2;
-
     final TcpLayer layer;
     final TcpConfig config;
     final TcpCounters counters;
@@ -161,7 +149,7 @@ public final class TcpSocket extends StackSocket
     Rack rack;
     int retries;
     boolean persisting;
-    /** What the retransmission timer is armed for: {@link #TIMER_RTO}, {@link #TIMER_PROBE} or {@link #TIMER_RACK}. */
+    /** What the retransmission timer is armed for: {@code TcpTimers.TIMER_*}. */
     int timerMode;
     /** A tail loss probe episode is open (RFC 8985 section 7.4): one probe until it ends. */
     boolean tlpOutstanding;
@@ -204,7 +192,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onRetransmitTimer(TcpSocket.this, nowNanos);
+            layer.timeouts.onRetransmitTimer(TcpSocket.this, nowNanos);
         }
     };
 
@@ -213,7 +201,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onDelayedAckTimer(TcpSocket.this);
+            layer.timeouts.onDelayedAckTimer(TcpSocket.this);
         }
     };
 
@@ -222,7 +210,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onKeepTimer(TcpSocket.this, nowNanos);
+            layer.timeouts.onKeepTimer(TcpSocket.this, nowNanos);
         }
     };
 
@@ -231,7 +219,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onOutputTimer(TcpSocket.this);
+            layer.timeouts.onOutputTimer(TcpSocket.this);
         }
     };
 
@@ -428,7 +416,7 @@ public final class TcpSocket extends StackSocket
         tsOffset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
         state = TcpState.SYN_SENT;
         counters.activeOpens++;
-        layer.output.sendSyn(this, false, false);
+        layer.segments.sendSyn(this, false, false);
         return -Errno.EINPROGRESS;
     }
 
@@ -665,7 +653,7 @@ public final class TcpSocket extends StackSocket
                     {
                         counters.resetsAfterClose++;
                     }
-                    layer.output.sendResetFor(this);
+                    layer.segments.sendResetFor(this);
                     layer.destroy(this);
                 }
                 else
@@ -695,7 +683,7 @@ public final class TcpSocket extends StackSocket
         }
         if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT)
         {
-            layer.output.sendResetFor(this);
+            layer.segments.sendResetFor(this);
         }
         if (state == TcpState.CLOSED)
         {
@@ -891,7 +879,7 @@ public final class TcpSocket extends StackSocket
     public void keepAlive(final boolean on)
     {
         keepAlive = on;
-        layer.output.updateKeepalive(this);
+        layer.timeouts.updateKeepalive(this);
     }
 
     public boolean keepAlive()
@@ -907,7 +895,7 @@ public final class TcpSocket extends StackSocket
             return -Errno.EINVAL;
         }
         keepIdleNanos = seconds * 1_000_000_000L;
-        layer.output.updateKeepalive(this);
+        layer.timeouts.updateKeepalive(this);
         return 0;
     }
 
