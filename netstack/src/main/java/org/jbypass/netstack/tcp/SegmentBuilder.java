@@ -46,8 +46,8 @@ final class SegmentBuilder
     /** Payload bytes a data segment may carry now: the MSS less SACK blocks that would ride along. */
     int dataRoom(final TcpSocket s)
     {
-        int room = s.sendMss;
-        if (s.sackOk)
+        int room = s.opt.sendMss;
+        if (s.opt.sackOk)
         {
             final int blocks = sackBlockCount(s);
             if (blocks > 0)
@@ -61,27 +61,27 @@ final class SegmentBuilder
 
     private int sackBlockCount(final TcpSocket s)
     {
-        final int max = s.timestampsOk ? 3 : 4;
-        final int n = (s.dsackPending ? 1 : 0) + s.outOfOrder.count();
+        final int max = s.opt.timestampsOk ? 3 : 4;
+        final int n = (s.rcv.dsackPending ? 1 : 0) + s.rcv.outOfOrder.count();
         return Math.min(max, n);
     }
 
     /** Chooses the SACK blocks of the next ACK into the scratch arrays (RFC 2018 section 4, RFC 2883). */
     private int chooseSackBlocks(final TcpSocket s)
     {
-        final int max = s.timestampsOk ? 3 : 4;
+        final int max = s.opt.timestampsOk ? 3 : 4;
         int n = 0;
-        if (s.dsackPending)
+        if (s.rcv.dsackPending)
         {
-            sackStarts[n] = s.dsackStart;
-            sackEnds[n] = s.dsackEnd;
+            sackStarts[n] = s.rcv.dsackStart;
+            sackEnds[n] = s.rcv.dsackEnd;
             n++;
         }
-        final RangeSet ooo = s.outOfOrder;
+        final RangeSet ooo = s.rcv.outOfOrder;
         // Most recently changed blocks first, then the rest in order.
-        for (int i = 0; i < s.sackOrderCount && n < max; i++)
+        for (int i = 0; i < s.rcv.sackOrderCount && n < max; i++)
         {
-            final int index = ooo.find(s.sackOrder[i]);
+            final int index = ooo.find(s.rcv.sackOrder[i]);
             if (index >= 0)
             {
                 n = addBlock(n, ooo.start(index), ooo.end(index));
@@ -116,11 +116,11 @@ final class SegmentBuilder
      */
     int windowField(final TcpSocket s, final boolean syn)
     {
-        final int limit = s.readSeq + s.receiveCapacity;
-        final int avail = Math.max(0, limit - s.rcvNxt);
-        final int cur = Math.max(0, s.rcvAdv - s.rcvNxt);
+        final int limit = s.rcv.readSeq + s.rcv.capacity;
+        final int avail = Math.max(0, limit - s.rcv.nxt);
+        final int cur = Math.max(0, s.rcv.adv - s.rcv.nxt);
         int w = avail;
-        if (w - cur < Math.min(s.receiveCapacity / 2, s.receiveMss))
+        if (w - cur < Math.min(s.rcv.capacity / 2, s.opt.receiveMss))
         {
             w = cur;
         }
@@ -128,14 +128,14 @@ final class SegmentBuilder
         if (syn)
         {
             field = Math.min(w, 65535);
-            final int edge = s.rcvNxt + field;
-            if (Seq.gt(edge, s.rcvAdv))
+            final int edge = s.rcv.nxt + field;
+            if (Seq.gt(edge, s.rcv.adv))
             {
-                s.rcvAdv = edge;
+                s.rcv.adv = edge;
             }
             return field;
         }
-        final int shift = s.windowScalingOk ? s.rcvWscale : 0;
+        final int shift = s.opt.windowScalingOk ? s.opt.rcvWscale : 0;
         int f = w >>> shift;
         if ((f << shift) < cur)
         {
@@ -146,10 +146,10 @@ final class SegmentBuilder
             }
         }
         field = Math.min(f, 65535);
-        final int edge = s.rcvNxt + (field << shift);
-        if (Seq.gt(edge, s.rcvAdv))
+        final int edge = s.rcv.nxt + (field << shift);
+        if (Seq.gt(edge, s.rcv.adv))
         {
-            s.rcvAdv = edge;
+            s.rcv.adv = edge;
         }
         return field;
     }
@@ -162,7 +162,7 @@ final class SegmentBuilder
         {
             flags |= TcpHeader.FIN;
         }
-        if (dataLen > 0 && seq + dataLen == s.sndBufSeq + s.sendUsed)
+        if (dataLen > 0 && seq + dataLen == s.snd.dataEnd())
         {
             flags |= TcpHeader.PSH;
         }
@@ -183,15 +183,15 @@ final class SegmentBuilder
         final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
         final boolean ack = (flags & TcpHeader.ACK) != 0;
         int at = base + TcpHeader.MIN_LENGTH;
-        if (s.timestampsOk)
+        if (s.opt.timestampsOk)
         {
             // RFC 7323 section 3.2: TSecr is only meaningful with ACK set, and must be zero otherwise.
-            at = TcpOptions.writeTimestamp(m, at, s.tsNow(), ack ? s.tsRecent : 0);
+            at = TcpOptions.writeTimestamp(m, at, s.tsNow(), ack ? s.opt.tsRecent : 0);
         }
-        if (s.sackOk && ack && (s.dsackPending || !s.outOfOrder.isEmpty()))
+        if (s.opt.sackOk && ack && (s.rcv.dsackPending || !s.rcv.outOfOrder.isEmpty()))
         {
             final int n = chooseSackBlocks(s);
-            s.dsackPending = false;
+            s.rcv.dsackPending = false;
             if (n > 0)
             {
                 m.putInt(at, (TcpOptions.NOP << 24) | (TcpOptions.NOP << 16) | (TcpOptions.SACK << 8) | (2 + 8 * n));
@@ -208,16 +208,16 @@ final class SegmentBuilder
         final int window = (flags & TcpHeader.RST) != 0 && !ack ? 0 : windowField(s, false);
         if (dataLen > 0)
         {
-            s.sendRing.read(seq - s.sndBufSeq, m, base + headerLength, dataLen);
+            s.snd.ring.read(seq - s.snd.bufSeq, m, base + headerLength, dataLen);
         }
         header.wrap(m, base, headerLength + dataLen)
-            .write(s.localPort, s.remotePort, seq, ack ? s.rcvNxt : 0, headerLength, flags, window)
+            .write(s.localPort, s.remotePort, seq, ack ? s.rcv.nxt : 0, headerLength, flags, window)
             .computeChecksum(s.localAddress, s.remoteAddress);
         if (ack)
         {
-            s.lastAckSent = s.rcvNxt;
-            s.ackNow = false;
-            s.unackedSegments = 0;
+            s.rcv.lastAckSent = s.rcv.nxt;
+            s.rcv.ackNow = false;
+            s.rcv.unackedSegments = 0;
             timers.cancel(s.delayedAckTimer);
         }
         s.lastSendNanos = layer.time.nanos();
@@ -253,17 +253,17 @@ final class SegmentBuilder
         {
             final ByteBuffer m = pool.memory();
             final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
-            final int at = writeSynOptions(m, base + TcpHeader.MIN_LENGTH, s.receiveMss, s.timestampsOk, s.tsNow(),
-                synAck ? s.tsRecent : 0, s.windowScalingOk ? s.rcvWscale : -1, s.sackOk);
+            final int at = writeSynOptions(m, base + TcpHeader.MIN_LENGTH, s.opt.receiveMss, s.opt.timestampsOk,
+                s.tsNow(), synAck ? s.opt.tsRecent : 0, s.opt.windowScalingOk ? s.opt.rcvWscale : -1, s.opt.sackOk);
             final int headerLength = at - base;
             final int window = windowField(s, true);
             header.wrap(m, base, headerLength)
-                .write(s.localPort, s.remotePort, s.iss, synAck ? s.rcvNxt : 0, headerLength,
+                .write(s.localPort, s.remotePort, s.snd.iss, synAck ? s.rcv.nxt : 0, headerLength,
                     synAck ? TcpHeader.SYN | TcpHeader.ACK : TcpHeader.SYN, window)
                 .computeChecksum(s.localAddress, s.remoteAddress);
             if (synAck)
             {
-                s.lastAckSent = s.rcvNxt;
+                s.rcv.lastAckSent = s.rcv.nxt;
             }
             s.lastSendNanos = now;
             transmit(s, buffer, headerLength);
@@ -281,9 +281,9 @@ final class SegmentBuilder
         }
         else
         {
-            s.sndNxt = s.iss + 1;
+            s.snd.nxt = s.snd.iss + 1;
             s.rttTiming = true;
-            s.rttSeq = s.iss;
+            s.rttSeq = s.snd.iss;
             s.rttStartNanos = now;
         }
         if (!s.retransmitTimer.isScheduled())
@@ -383,7 +383,7 @@ final class SegmentBuilder
             sendSyn(s, true, true);
             return;
         }
-        emit(s, s.sndNxt, TcpHeader.ACK, 0);
+        emit(s, s.snd.nxt, TcpHeader.ACK, 0);
     }
 
     /** A challenge ACK (RFC 5961 sections 3.2, 4.2, 5.2), subject to the stack-wide rate limit. */
@@ -413,7 +413,7 @@ final class SegmentBuilder
         final ByteBuffer m = pool.memory();
         final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
         header.wrap(m, base, TcpHeader.MIN_LENGTH)
-            .write(s.localPort, s.remotePort, s.sndNxt, s.rcvNxt, TcpHeader.MIN_LENGTH, TcpHeader.RST | TcpHeader.ACK,
+            .write(s.localPort, s.remotePort, s.snd.nxt, s.rcv.nxt, TcpHeader.MIN_LENGTH, TcpHeader.RST | TcpHeader.ACK,
                 0)
             .computeChecksum(s.localAddress, s.remoteAddress);
         counters.resetsSent++;

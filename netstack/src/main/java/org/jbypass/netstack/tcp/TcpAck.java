@@ -27,8 +27,8 @@ final class TcpAck
     void ackArrives(final TcpSocket s, final Segment seg, final int seq, final long now)
     {
         final int ack = seg.ack;
-        final int oldWnd = s.sndWnd;
-        final int priorUna = s.sndUna;
+        final int oldWnd = s.snd.wnd;
+        final int priorUna = s.snd.una;
         final boolean sack = s.sackRecovery();
         dsackSeen = false;
         int sacked = 0;
@@ -42,18 +42,18 @@ final class TcpAck
         }
         // RFC 9293 section 3.10.7.4, fifth check: update the send window from the newest segment only (SND.WL1,
         // SND.WL2 guard against old segments), and only for an ACK within SND.UNA..SND.NXT.
-        if (Seq.ge(ack, s.sndUna) && (Seq.lt(s.sndWl1, seq) || (s.sndWl1 == seq && Seq.le(s.sndWl2, ack))))
+        if (Seq.ge(ack, s.snd.una) && (Seq.lt(s.snd.wl1, seq) || (s.snd.wl1 == seq && Seq.le(s.snd.wl2, ack))))
         {
-            s.sndWnd = seg.window << s.sndWscale;
-            s.sndWl1 = seq;
-            s.sndWl2 = ack;
-            if (s.sndWnd > s.maxSndWnd)
+            s.snd.wnd = seg.window << s.opt.sndWscale;
+            s.snd.wl1 = seq;
+            s.snd.wl2 = ack;
+            if (s.snd.wnd > s.snd.maxWnd)
             {
-                s.maxSndWnd = s.sndWnd;
+                s.snd.maxWnd = s.snd.wnd;
             }
         }
-        final boolean windowChanged = s.sndWnd != oldWnd;
-        if (s.persisting && s.sndWnd > 0)
+        final boolean windowChanged = s.snd.wnd != oldWnd;
+        if (s.persisting && s.snd.wnd > 0)
         {
             layer.timeouts.leavePersist(s, ack);
         }
@@ -64,11 +64,11 @@ final class TcpAck
         }
 
         int delivered = sacked;
-        if (Seq.gt(ack, s.sndUna))
+        if (Seq.gt(ack, s.snd.una))
         {
             delivered += newDataAcked(s, ack, now);
         }
-        else if (ack == s.sndUna && s.sndNxt != s.sndUna && seg.payloadLength == 0 && !seg.fin()
+        else if (ack == s.snd.una && s.snd.nxt != s.snd.una && seg.payloadLength == 0 && !seg.fin()
             && (sacked > 0 || (!windowChanged && seg.sackBlocks == 0)))
         {
             // RFC 5681 section 2 (DUPLICATE ACKNOWLEDGMENT), RFC 6675 section 2 (DupAck: new SACK information).
@@ -76,7 +76,7 @@ final class TcpAck
         }
         if (sack)
         {
-            layer.recovery.detectLoss(s, delivered, Seq.gt(s.sndUna, priorUna), dsackSeen, now);
+            layer.recovery.detectLoss(s, delivered, Seq.gt(s.snd.una, priorUna), dsackSeen, now);
         }
     }
 
@@ -88,7 +88,7 @@ final class TcpAck
     private int sackArrives(final TcpSocket s, final Segment seg, final int ack, final long now)
     {
         int newly = 0;
-        final int una = Seq.max(ack, s.sndUna);
+        final int una = Seq.max(ack, s.snd.una);
         for (int i = 0; i < seg.sackBlocks; i++)
         {
             final int start = seg.sackStart[i];
@@ -108,7 +108,7 @@ final class TcpAck
             }
             // Blocks must describe data we sent and that is not yet cumulatively acknowledged; anything else is
             // stale or forged and ignored.
-            if (Seq.le(end, una) || Seq.gt(end, s.sndNxt) || Seq.lt(start, s.sndUna))
+            if (Seq.le(end, una) || Seq.gt(end, s.snd.nxt) || Seq.lt(start, s.snd.una))
             {
                 continue;
             }
@@ -123,13 +123,13 @@ final class TcpAck
      */
     private void dsackArrives(final TcpSocket s, final int start, final int end)
     {
-        if (!s.undoPossible || Seq.lt(start, s.undoStart) || Seq.gt(end, s.undoEnd))
+        if (!s.recovery.undoPossible || Seq.lt(start, s.recovery.undoStart) || Seq.gt(end, s.recovery.undoEnd))
         {
             return;
         }
-        if (--s.undoRetransmits <= 0)
+        if (--s.recovery.undoRetransmits <= 0)
         {
-            s.undoPossible = false;
+            s.recovery.undoPossible = false;
             s.cc.undo();
             counters.spuriousRecoveries++;
         }
@@ -143,40 +143,40 @@ final class TcpAck
      */
     private int newDataAcked(final TcpSocket s, final int ack, final long now)
     {
-        final int acked = ack - s.sndUna;
-        final int flightBefore = s.sndNxt - s.sndUna;
-        final int dataEnd = s.sndBufSeq + s.sendUsed;
-        final int dataAcked = Seq.min(ack, dataEnd) - s.sndBufSeq;
+        final int acked = ack - s.snd.una;
+        final int flightBefore = s.snd.nxt - s.snd.una;
+        final int dataEnd = s.snd.dataEnd();
+        final int dataAcked = Seq.min(ack, dataEnd) - s.snd.bufSeq;
         if (dataAcked > 0)
         {
-            s.sendRing.skip(dataAcked);
-            s.sndBufSeq += dataAcked;
-            s.sendUsed -= dataAcked;
+            s.snd.ring.skip(dataAcked);
+            s.snd.bufSeq += dataAcked;
+            s.snd.buffered -= dataAcked;
         }
-        s.sndUna = ack;
+        s.snd.una = ack;
         takeRttSample(s, ack);
         int delivered = 0;
         if (s.sackRecovery())
         {
             delivered = s.scoreboard.acknowledge(ack, s.rack, now, s.rtt.minRtt());
         }
-        else if (Seq.lt(s.highRxt, ack))
+        else if (Seq.lt(s.recovery.highRxt, ack))
         {
-            s.highRxt = ack;
+            s.recovery.highRxt = ack;
         }
         s.retries = 0;
-        if (s.inRecovery)
+        if (s.recovery.inRecovery)
         {
-            if (Seq.ge(ack, s.recoveryPoint))
+            if (Seq.ge(ack, s.recovery.recoveryPoint))
             {
                 // Full acknowledgment: recovery ends. RFC 6582 section 3.2 step 6 (first option) for NewReno;
                 // RFC 9937 section 4 (PRR) leaves cwnd at ssthresh.
                 s.endRecovery();
-                s.dupAcks = 0;
+                s.recovery.dupAcks = 0;
                 if (!s.sackRecovery())
                 {
-                    final int flight = s.sndNxt - s.sndUna;
-                    s.cc.cwnd = Math.min(s.cc.ssthresh, Math.max(flight, s.sendMss) + s.sendMss);
+                    final int flight = s.snd.nxt - s.snd.una;
+                    s.cc.cwnd = Math.min(s.cc.ssthresh, Math.max(flight, s.opt.sendMss) + s.opt.sendMss);
                 }
                 else
                 {
@@ -188,33 +188,33 @@ final class TcpAck
                 // RFC 6582 section 3.2 step 5: a partial ACK. Retransmit the first unacknowledged segment, deflate
                 // cwnd by what was acknowledged and add back one SMSS if at least that much was.
                 layer.output.retransmitFirst(s);
-                s.cc.cwnd = Math.max(s.sendMss, s.cc.cwnd - acked + (acked >= s.sendMss ? s.sendMss : 0));
-                if (!s.partialAckSeen)
+                s.cc.cwnd = Math.max(s.opt.sendMss, s.cc.cwnd - acked + (acked >= s.opt.sendMss ? s.opt.sendMss : 0));
+                if (!s.recovery.partialAckSeen)
                 {
                     // The "Impatient" variant (section 4.1): restart the timer on the first partial ACK only.
-                    s.partialAckSeen = true;
+                    s.recovery.partialAckSeen = true;
                     layer.timeouts.restartRetransmitTimer(s);
                 }
             }
         }
         else
         {
-            if (s.inLoss && Seq.ge(ack, s.recoveryPoint))
+            if (s.recovery.inLoss && Seq.ge(ack, s.recovery.recoveryPoint))
             {
                 s.endRecovery();
             }
-            s.dupAcks = 0;
+            s.recovery.dupAcks = 0;
             // RFC 7661 section 4.3: grow only when the window, not the application, limited the flight.
             final boolean cwndLimited = s.cc.inSlowStart() ? 2 * flightBefore >= s.cc.cwnd
-                : flightBefore + s.sendMss >= s.cc.cwnd;
-            s.cc.onAck(Math.max(dataAcked, 0), s.sendMss, cwndLimited, now, s.rtt.srtt());
+                : flightBefore + s.opt.sendMss >= s.cc.cwnd;
+            s.cc.onAck(Math.max(dataAcked, 0), s.opt.sendMss, cwndLimited, now, s.rtt.srtt());
         }
         if (!s.sackRecovery())
         {
-            s.tlpOutstanding = false;
+            s.recovery.tlpOutstanding = false;
         }
         // RFC 6298 section 5.2 and 5.3: stop the timer when everything is acknowledged, else restart it.
-        if (s.sndUna == s.sndNxt)
+        if (s.snd.una == s.snd.nxt)
         {
             if (!s.persisting)
             {
@@ -234,33 +234,34 @@ final class TcpAck
 
     private void duplicateAck(final TcpSocket s, final long now)
     {
-        s.dupAcks++;
+        s.recovery.dupAcks++;
         if (s.sackRecovery())
         {
             // RACK decides what is lost (detectLoss), not the count of duplicate ACKs (RFC 8985 section 6).
             return;
         }
-        if (s.inRecovery)
+        if (s.recovery.inRecovery)
         {
             // RFC 5681 section 3.2 step 4 (RFC 6582 section 3.2 step 4): inflate by one SMSS per dup ACK.
-            s.cc.cwnd = Math.min(CongestionControl.MAX_CWND, s.cc.cwnd + s.sendMss);
+            s.cc.cwnd = Math.min(CongestionControl.MAX_CWND, s.cc.cwnd + s.opt.sendMss);
             return;
         }
-        if (s.inLoss)
+        if (s.recovery.inLoss)
         {
             return;
         }
-        if (s.dupAcks >= layer.recovery.dupThresh(s))
+        if (s.recovery.dupAcks >= layer.recovery.dupThresh(s))
         {
             // RFC 6582 section 3.2 step 2: only when the ACK covers more than "recover", the highest sequence
             // number sent when the last recovery began (our recoveryPoint is one past it), so that one window's
             // losses cut the window once.
-            if (Seq.ge(s.sndUna, s.recoveryPoint))
+            if (Seq.ge(s.snd.una, s.recovery.recoveryPoint))
             {
                 layer.recovery.enterRecovery(s, now);
             }
         }
-        // Below DupThresh, RFC 3042 limited transmit lets layer.output.output() send new data beyond cwnd (by dupAcks SMSS).
+        // Below DupThresh, RFC 3042 limited transmit lets TcpOutput send new data beyond cwnd (by dupAcks
+        // SMSS).
     }
 
 

@@ -83,10 +83,10 @@ final class TcpHandshake
             child.remotePort));
         negotiate(child, seg);
         // RFC 7323 section 2.2: the window in a SYN is never scaled.
-        child.sndWnd = seg.window;
-        child.maxSndWnd = child.sndWnd;
-        child.sndWl1 = seg.seq;
-        child.sndWl2 = child.iss;
+        child.snd.wnd = seg.window;
+        child.snd.maxWnd = child.snd.wnd;
+        child.snd.wl1 = seg.seq;
+        child.snd.wl2 = child.snd.iss;
         child.state = TcpState.SYN_RECEIVED;
         counters.passiveOpens++;
         // Data in the SYN is not queued: without TCP Fast Open it is neither acknowledged nor kept, and the peer
@@ -111,10 +111,10 @@ final class TcpHandshake
         child.lingerSeconds = listener.lingerSeconds;
         child.sendBufferSize = listener.sendBufferSize;
         child.receiveBufferSize = listener.receiveBufferSize;
-        child.receiveCapacity = listener.receiveBufferSize;
+        child.rcv.capacity = listener.receiveBufferSize;
         child.tos = listener.tos;
         child.ttl = listener.ttl;
-        child.tsOffset = layer.timestampOffset(child.localAddress, child.localPort, child.remoteAddress,
+        child.opt.tsOffset = layer.timestampOffset(child.localAddress, child.localPort, child.remoteAddress,
             child.remotePort);
         child.lastReceiveNanos = layer.time.nanos();
         layer.connections.insert(child);
@@ -126,18 +126,18 @@ final class TcpHandshake
     private void negotiate(final TcpSocket s, final Segment seg)
     {
         final TcpConfig config = layer.config;
-        s.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
-        s.receiveMss = ourMss(s);
-        s.windowScalingOk = config.windowScaling && seg.hasWindowScale;
-        s.sndWscale = s.windowScalingOk ? seg.windowScale : 0;
-        s.rcvWscale = s.windowScalingOk ? config.offeredWindowScale() : 0;
-        s.timestampsOk = config.timestamps && seg.hasTimestamp;
-        if (s.timestampsOk)
+        s.opt.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
+        s.opt.receiveMss = ourMss(s);
+        s.opt.windowScalingOk = config.windowScaling && seg.hasWindowScale;
+        s.opt.sndWscale = s.opt.windowScalingOk ? seg.windowScale : 0;
+        s.opt.rcvWscale = s.opt.windowScalingOk ? config.offeredWindowScale() : 0;
+        s.opt.timestampsOk = config.timestamps && seg.hasTimestamp;
+        if (s.opt.timestampsOk)
         {
-            s.tsRecent = seg.tsVal;
-            s.tsRecentNanos = layer.time.nanos();
+            s.opt.tsRecent = seg.tsVal;
+            s.opt.tsRecentNanos = layer.time.nanos();
         }
-        s.sackOk = config.sack && seg.sackPermitted;
+        s.opt.sackOk = config.sack && seg.sackPermitted;
         layer.output.updateSendMss(s);
     }
 
@@ -174,31 +174,31 @@ final class TcpHandshake
         counters.cookiesValidated++;
         counters.passiveOpens++;
         child.initialiseReceive(seg.seq - 1);
-        child.iss = seg.ack - 1;
-        child.initialiseSequences(child.iss);
-        child.sndUna = seg.ack;
-        child.sndNxt = seg.ack;
-        child.peerMss = SynCookies.MSS_TABLE[index];
-        child.receiveMss = ourMss(child);
+        child.snd.iss = seg.ack - 1;
+        child.initialiseSequences(child.snd.iss);
+        child.snd.una = seg.ack;
+        child.snd.nxt = seg.ack;
+        child.opt.peerMss = SynCookies.MSS_TABLE[index];
+        child.opt.receiveMss = ourMss(child);
         final TcpConfig config = layer.config;
         if (seg.hasTimestamp && seg.tsEcr != 0 && config.timestamps)
         {
-            child.timestampsOk = true;
-            child.tsRecent = seg.tsVal;
-            child.tsRecentNanos = now;
+            child.opt.timestampsOk = true;
+            child.opt.tsRecent = seg.tsVal;
+            child.opt.tsRecentNanos = now;
             final int ws = SynCookies.windowScale(seg.tsEcr);
-            child.windowScalingOk = ws >= 0 && config.windowScaling;
-            child.sndWscale = child.windowScalingOk ? ws : 0;
-            child.rcvWscale = child.windowScalingOk ? config.offeredWindowScale() : 0;
-            child.sackOk = config.sack && SynCookies.sack(seg.tsEcr);
+            child.opt.windowScalingOk = ws >= 0 && config.windowScaling;
+            child.opt.sndWscale = child.opt.windowScalingOk ? ws : 0;
+            child.opt.rcvWscale = child.opt.windowScalingOk ? config.offeredWindowScale() : 0;
+            child.opt.sackOk = config.sack && SynCookies.sack(seg.tsEcr);
         }
         layer.output.updateSendMss(child);
-        child.sndWnd = seg.window << child.sndWscale;
-        child.maxSndWnd = child.sndWnd;
-        child.sndWl1 = seg.seq;
-        child.sndWl2 = seg.ack;
+        child.snd.wnd = seg.window << child.opt.sndWscale;
+        child.snd.maxWnd = child.snd.wnd;
+        child.snd.wl1 = seg.seq;
+        child.snd.wl2 = seg.ack;
         // The SYN-ACK advertised an unscaled window of at most 64 KiB from the listener's buffer.
-        child.rcvAdv = child.rcvNxt + Math.min(child.receiveCapacity, 65535);
+        child.rcv.adv = child.rcv.nxt + Math.min(child.rcv.capacity, 65535);
         establish(child);
         layer.enqueueAccepted(listener, child);
         // The ACK may carry data: process it as any segment of the new connection.
@@ -232,7 +232,7 @@ final class TcpHandshake
             }
             listener.synQueueCount--;
         }
-        layer.ack.takeRttSample(s, s.iss + 1);
+        layer.ack.takeRttSample(s, s.snd.iss + 1);
         layer.timers.cancel(s.retransmitTimer);
         s.retries = 0;
         establish(s);
@@ -253,16 +253,16 @@ final class TcpHandshake
         s.allocateBuffers();
         s.state = TcpState.ESTABLISHED;
         counters.established++;
-        s.cc.init(s.sendMss, layer.config.initialCwndSegments);
+        s.cc.init(s.opt.sendMss, layer.config.initialCwndSegments);
         s.initialiseRecovery();
-        s.quickAcks = layer.config.quickAckSegments;
+        s.rcv.quickAcks = layer.config.quickAckSegments;
         if (s.synRetransmitted && !s.rtt.hasSample())
         {
             s.rtt.fallback(SYN_LOSS_RTO_NANOS);
         }
         s.lastReceiveNanos = layer.time.nanos();
         layer.timeouts.updateKeepalive(s);
-        if (s.finQueued && s.state == TcpState.ESTABLISHED)
+        if (s.snd.finQueued && s.state == TcpState.ESTABLISHED)
         {
             // close() or shutdownOutput() in SYN-RECEIVED: the FIN goes now (RFC 9293 section 3.10.4).
             s.state = TcpState.FIN_WAIT_1;

@@ -59,7 +59,7 @@ final class TcpInput
         boolean ackOk = false;
         if (seg.hasAck())
         {
-            if (Seq.le(seg.ack, s.iss) || Seq.gt(seg.ack, s.sndNxt))
+            if (Seq.le(seg.ack, s.snd.iss) || Seq.gt(seg.ack, s.snd.nxt))
             {
                 if (!seg.rst())
                 {
@@ -68,7 +68,7 @@ final class TcpInput
                 }
                 return;
             }
-            ackOk = Seq.lt(s.sndUna, seg.ack);
+            ackOk = Seq.lt(s.snd.una, seg.ack);
         }
         if (seg.rst())
         {
@@ -95,27 +95,27 @@ final class TcpInput
             return;
         }
         final TcpConfig config = layer.config;
-        s.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
+        s.opt.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
         // RFC 7323 section 2.2: scaling only if both sides sent the option; section 3.2: timestamps likewise.
-        s.windowScalingOk = s.windowScalingOk && seg.hasWindowScale;
-        s.sndWscale = s.windowScalingOk ? seg.windowScale : 0;
-        s.rcvWscale = s.windowScalingOk ? s.rcvWscale : 0;
-        s.timestampsOk = s.timestampsOk && seg.hasTimestamp;
-        s.sackOk = s.sackOk && seg.sackPermitted && config.sack;
-        if (s.timestampsOk)
+        s.opt.windowScalingOk = s.opt.windowScalingOk && seg.hasWindowScale;
+        s.opt.sndWscale = s.opt.windowScalingOk ? seg.windowScale : 0;
+        s.opt.rcvWscale = s.opt.windowScalingOk ? s.opt.rcvWscale : 0;
+        s.opt.timestampsOk = s.opt.timestampsOk && seg.hasTimestamp;
+        s.opt.sackOk = s.opt.sackOk && seg.sackPermitted && config.sack;
+        if (s.opt.timestampsOk)
         {
-            s.tsRecent = seg.tsVal;
-            s.tsRecentNanos = layer.time.nanos();
+            s.opt.tsRecent = seg.tsVal;
+            s.opt.tsRecentNanos = layer.time.nanos();
         }
         layer.output.updateSendMss(s);
         s.initialiseReceive(seg.seq);
-        s.sndWnd = seg.window;
-        s.maxSndWnd = s.sndWnd;
-        s.sndWl1 = seg.seq;
-        s.sndWl2 = seg.ack;
+        s.snd.wnd = seg.window;
+        s.snd.maxWnd = s.snd.wnd;
+        s.snd.wl1 = seg.seq;
+        s.snd.wl2 = seg.ack;
         if (ackOk)
         {
-            s.sndUna = seg.ack;
+            s.snd.una = seg.ack;
             layer.ack.takeRttSample(s, seg.ack);
             layer.timers.cancel(s.retransmitTimer);
             s.retries = 0;
@@ -123,7 +123,7 @@ final class TcpInput
             s.lastReceiveNanos = layer.time.nanos();
             // RFC 9293: "form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it"; data or a FIN in
             // the SYN-ACK is processed as in ESTABLISHED.
-            s.ackNow = true;
+            s.rcv.ackNow = true;
             if (seg.payloadLength > 0 || seg.fin())
             {
                 layer.receive.segmentText(s, seg, seg.seq + 1, seg.payloadOffset, seg.payloadLength, seg.fin());
@@ -143,7 +143,7 @@ final class TcpInput
         final long now = layer.time.nanos();
         int seq = seg.seq;
         boolean syn = seg.syn();
-        if (s.state == TcpState.SYN_RECEIVED && syn && seq == s.irs)
+        if (s.state == TcpState.SYN_RECEIVED && syn && seq == s.rcv.irs)
         {
             if (!seg.hasAck())
             {
@@ -154,7 +154,7 @@ final class TcpInput
                 }
                 return;
             }
-            if (seg.ack == s.sndNxt)
+            if (seg.ack == s.snd.nxt)
             {
                 // Simultaneous open, figure 8 line 6: the peer's SYN-ACK completes our handshake; its SYN was
                 // already counted, so go on as if it were a plain ACK.
@@ -167,20 +167,20 @@ final class TcpInput
         final int segLen = payload + (syn ? 1 : 0) + (seg.fin() ? 1 : 0);
 
         // RFC 7323 section 3.2: once timestamps are in use, a segment without them (other than a RST) is dropped.
-        if (s.timestampsOk && !seg.hasTimestamp && !rst)
+        if (s.opt.timestampsOk && !seg.hasTimestamp && !rst)
         {
             counters.missingTimestamp++;
             return;
         }
         // RFC 7323 section 5.3, R1: PAWS. A reset is exempt (as in Linux), and so is a SYN, which draws a
         // challenge ACK anyway.
-        if (s.timestampsOk && seg.hasTimestamp && !rst && s.tsRecent - seg.tsVal > PAWS_WINDOW)
+        if (s.opt.timestampsOk && seg.hasTimestamp && !rst && s.opt.tsRecent - seg.tsVal > PAWS_WINDOW)
         {
-            if (now - s.tsRecentNanos > PAWS_IDLE_NANOS)
+            if (now - s.opt.tsRecentNanos > PAWS_IDLE_NANOS)
             {
                 // Section 5.5: after 24 days idle, TS.Recent is stale; take the new value.
-                s.tsRecent = seg.tsVal;
-                s.tsRecentNanos = now;
+                s.opt.tsRecent = seg.tsVal;
+                s.opt.tsRecentNanos = now;
             }
             else if (!syn)
             {
@@ -205,15 +205,15 @@ final class TcpInput
                 layer.segments.sendChallengeAck(s);
                 return;
             }
-            if (payload > 0 && Seq.le(seq + payload, s.rcvNxt))
+            if (payload > 0 && Seq.le(seq + payload, s.rcv.nxt))
             {
                 // A whole duplicate: report it as a D-SACK (RFC 2883 section 4) in the ACK we owe anyway.
                 counters.duplicateSegments++;
-                if (s.sackOk)
+                if (s.opt.sackOk)
                 {
-                    s.dsackPending = true;
-                    s.dsackStart = seq;
-                    s.dsackEnd = seq + payload;
+                    s.rcv.dsackPending = true;
+                    s.rcv.dsackStart = seq;
+                    s.rcv.dsackEnd = seq + payload;
                 }
             }
             else
@@ -233,7 +233,7 @@ final class TcpInput
         // Second: the RST bit (RFC 5961 section 3.2).
         if (rst)
         {
-            if (seq != s.rcvNxt)
+            if (seq != s.rcv.nxt)
             {
                 layer.segments.sendChallengeAck(s);
                 return;
@@ -256,7 +256,7 @@ final class TcpInput
         }
         if (s.state == TcpState.SYN_RECEIVED)
         {
-            if (!(Seq.lt(s.sndUna, seg.ack) && Seq.le(seg.ack, s.sndNxt)))
+            if (!(Seq.lt(s.snd.una, seg.ack) && Seq.le(seg.ack, s.snd.nxt)))
             {
                 // "If the segment acknowledgment is not acceptable, form a reset segment <SEQ=SEG.ACK><CTL=RST>."
                 layer.segments.sendResetReply(seg);
@@ -266,12 +266,12 @@ final class TcpInput
             {
                 return;
             }
-            s.sndWnd = seg.window << s.sndWscale;
-            s.maxSndWnd = Math.max(s.maxSndWnd, s.sndWnd);
-            s.sndWl1 = seq;
-            s.sndWl2 = seg.ack;
+            s.snd.wnd = seg.window << s.opt.sndWscale;
+            s.snd.maxWnd = Math.max(s.snd.maxWnd, s.snd.wnd);
+            s.snd.wl1 = seq;
+            s.snd.wl2 = seg.ack;
         }
-        if (Seq.gt(seg.ack, s.sndNxt))
+        if (Seq.gt(seg.ack, s.snd.nxt))
         {
             // RFC 9293: an ACK of something not yet sent draws an ACK and is dropped. Rate-limited like a
             // challenge ACK, so that two confused peers cannot ping-pong at line rate (RFC 5961 section 5.2).
@@ -279,7 +279,7 @@ final class TcpInput
             layer.segments.sendChallengeAck(s);
             return;
         }
-        if (Seq.lt(seg.ack, s.sndUna - s.maxSndWnd))
+        if (Seq.lt(seg.ack, s.snd.una - s.snd.maxWnd))
         {
             // RFC 5961 section 5.2: an ACK older than any window the peer could have seen.
             counters.ackTooOld++;
@@ -288,18 +288,19 @@ final class TcpInput
         }
         s.lastReceiveNanos = now;
         s.keepProbes = 0;
-        if (s.timestampsOk && seg.hasTimestamp && Seq.ge(seg.tsVal, s.tsRecent) && Seq.le(seq, s.lastAckSent))
+        if (s.opt.timestampsOk && seg.hasTimestamp && Seq.ge(seg.tsVal, s.opt.tsRecent)
+            && Seq.le(seq, s.rcv.lastAckSent))
         {
             // RFC 7323 section 4.3 (2): remember the timestamp to echo.
-            s.tsRecent = seg.tsVal;
-            s.tsRecentNanos = now;
+            s.opt.tsRecent = seg.tsVal;
+            s.opt.tsRecentNanos = now;
         }
         layer.ack.ackArrives(s, seg, seq, now);
         if (s.state == TcpState.CLOSED)
         {
             return;
         }
-        if (s.finQueued && Seq.gt(s.sndUna, s.finSeq))
+        if (s.snd.finQueued && Seq.gt(s.snd.una, s.snd.finSeq))
         {
             // Our FIN is acknowledged.
             switch (s.state)
@@ -332,7 +333,7 @@ final class TcpInput
                 case ESTABLISHED:
                 case FIN_WAIT_1:
                 case FIN_WAIT_2:
-                    if (s.closed && payload > 0 && Seq.gt(seq + payload, s.rcvNxt))
+                    if (s.closed && payload > 0 && Seq.gt(seq + payload, s.rcv.nxt))
                     {
                         // RFC 1122 section 4.2.2.13, RFC 2525 section 2.17: data for a socket the application has
                         // closed cannot be delivered; reset, so the peer learns at once.
@@ -361,16 +362,17 @@ final class TcpInput
      */
     private static boolean acceptable(final TcpSocket s, final int seq, final int segLen)
     {
-        final int wnd = Math.max(0, s.rcvAdv - s.rcvNxt);
+        final int wnd = Math.max(0, s.rcv.adv - s.rcv.nxt);
         if (wnd == 0)
         {
-            return seq == s.rcvNxt;
+            return seq == s.rcv.nxt;
         }
         if (segLen == 0)
         {
-            return Seq.inRange(seq, s.rcvNxt, s.rcvNxt + wnd);
+            return Seq.inRange(seq, s.rcv.nxt, s.rcv.nxt + wnd);
         }
-        return Seq.inRange(seq, s.rcvNxt, s.rcvNxt + wnd) || Seq.inRange(seq + segLen - 1, s.rcvNxt, s.rcvNxt + wnd);
+        return Seq.inRange(seq, s.rcv.nxt, s.rcv.nxt + wnd)
+            || Seq.inRange(seq + segLen - 1, s.rcv.nxt, s.rcv.nxt + wnd);
     }
 
     /**
@@ -459,11 +461,11 @@ final class TcpInput
         {
             return false;
         }
-        if (s.timestampsOk && seg.hasTimestamp)
+        if (s.opt.timestampsOk && seg.hasTimestamp)
         {
-            return Seq.gt(seg.tsVal, s.tsRecent);
+            return Seq.gt(seg.tsVal, s.opt.tsRecent);
         }
-        return !s.timestampsOk && Seq.gt(seg.seq, s.rcvNxt);
+        return !s.opt.timestampsOk && Seq.gt(seg.seq, s.rcv.nxt);
     }
 
     /**
@@ -475,12 +477,12 @@ final class TcpInput
     {
         if (s.state == TcpState.SYN_SENT || s.state == TcpState.SYN_RECEIVED)
         {
-            if (seq != s.iss)
+            if (seq != s.snd.iss)
             {
                 return;
             }
         }
-        else if (!Seq.inRange(seq, s.sndUna, s.sndNxt))
+        else if (!Seq.inRange(seq, s.snd.una, s.snd.nxt))
         {
             return;
         }

@@ -135,7 +135,8 @@ public final class TcpLayer implements Ipv4Protocol
      */
     void afterInput(final TcpSocket s)
     {
-        if (inBurst && s.state == TcpState.ESTABLISHED && !s.inRecovery && !s.inLoss && s.outOfOrder.count() == 0)
+        if (inBurst && s.state == TcpState.ESTABLISHED && !s.recovery.inRecovery && !s.recovery.inLoss
+            && s.rcv.outOfOrder.count() == 0)
         {
             if (s.outputDeferred)
             {
@@ -329,7 +330,7 @@ public final class TcpLayer implements Ipv4Protocol
      */
     boolean reuseTimeWait(final TcpSocket existing)
     {
-        if (existing.state != TcpState.TIME_WAIT || !config.timeWaitReuse || !existing.timestampsOk
+        if (existing.state != TcpState.TIME_WAIT || !config.timeWaitReuse || !existing.opt.timestampsOk
             || time.nanos() - existing.lastReceiveNanos < 1_000_000_000L)
         {
             return false;
@@ -374,11 +375,11 @@ public final class TcpLayer implements Ipv4Protocol
         else
         {
             // The application still holds it: keep what it has not read, drop what it can no longer send.
-            if (s.sendRing != null)
+            if (s.snd.ring != null)
             {
-                arrays.give(s.sendRing.array());
-                s.sendRing = null;
-                s.sendUsed = 0;
+                arrays.give(s.snd.ring.array());
+                s.snd.ring = null;
+                s.snd.buffered = 0;
             }
             if (!s.explicitBind)
             {

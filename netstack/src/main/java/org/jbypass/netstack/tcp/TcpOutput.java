@@ -38,17 +38,17 @@ final class TcpOutput
         if (!canSendData(s))
         {
             // TIME_WAIT too: the ACK of the FIN that brought us there.
-            if (s.ackNow && s.state.isSynchronized())
+            if (s.rcv.ackNow && s.state.isSynchronized())
             {
                 layer.segments.sendAck(s);
             }
             return;
         }
         final long now = layer.time.nanos();
-        if (s.sndUna == s.sndNxt && s.lastSendNanos != 0 && now - s.lastSendNanos > s.rtt.rto())
+        if (s.snd.una == s.snd.nxt && s.lastSendNanos != 0 && now - s.lastSendNanos > s.rtt.rto())
         {
             // RFC 5681 section 4.1: after an idle period longer than the RTO, restart from the initial window.
-            s.cc.cwnd = Math.min(s.cc.cwnd, config.initialCwndSegments * s.sendMss);
+            s.cc.cwnd = Math.min(s.cc.cwnd, config.initialCwndSegments * s.opt.sendMss);
         }
         final int budget = config.maxBurstSegments;
         int sent = 0;
@@ -67,11 +67,11 @@ final class TcpOutput
             // Yield to the rest of the stack; carry on at the next poll.
             timers.scheduleNoLaterThan(s.outputTimer, now + 1);
         }
-        if (result >= 0 && s.ackNow && s.state != TcpState.CLOSED)
+        if (result >= 0 && s.rcv.ackNow && s.state != TcpState.CLOSED)
         {
             layer.segments.sendAck(s);
         }
-        if (sent == 0 && result == 0 && s.sndUna == s.sndNxt && hasUnsent(s) && !s.persisting)
+        if (sent == 0 && result == 0 && s.snd.una == s.snd.nxt && hasUnsent(s) && !s.persisting)
         {
             // Nothing in flight and nothing sendable: the window is closed (or too small to use without silly
             // windows). The persist timer probes it (RFC 9293 section 3.8.6.1) and, for a small open window, is the
@@ -89,7 +89,7 @@ final class TcpOutput
             case FIN_WAIT_1:
             case CLOSING:
             case LAST_ACK:
-                return s.sendRing != null;
+                return s.snd.ring != null;
             default:
                 return false;
         }
@@ -97,13 +97,13 @@ final class TcpOutput
 
     private static boolean finPending(final TcpSocket s)
     {
-        return s.finQueued && Seq.le(s.sndNxt, s.finSeq)
+        return s.snd.finQueued && Seq.le(s.snd.nxt, s.snd.finSeq)
             && (s.state == TcpState.FIN_WAIT_1 || s.state == TcpState.CLOSING || s.state == TcpState.LAST_ACK);
     }
 
     static boolean hasUnsent(final TcpSocket s)
     {
-        return Seq.lt(s.sndNxt, s.sndBufSeq + s.sendUsed) || finPending(s);
+        return Seq.lt(s.snd.nxt, s.snd.dataEnd()) || finPending(s);
     }
 
     /**
@@ -115,7 +115,7 @@ final class TcpOutput
     {
         if (s.sackRecovery())
         {
-            if (s.inRecovery || s.inLoss)
+            if (s.recovery.inRecovery || s.recovery.inLoss)
             {
                 return sendSackRecovery(s, now);
             }
@@ -123,18 +123,18 @@ final class TcpOutput
             // anything is SACKed; this subsumes limited transmit (RFC 3042).
             return sendNew(s, s.cc.cwnd - s.scoreboard.pipe(), now);
         }
-        if (s.inLoss)
+        if (s.recovery.inLoss)
         {
             return sendGoBackN(s, now);
         }
         int cwnd = s.cc.cwnd;
-        if (!s.inRecovery && s.dupAcks > 0 && s.dupAcks < Rack.DUP_THRESH)
+        if (!s.recovery.inRecovery && s.recovery.dupAcks > 0 && s.recovery.dupAcks < Rack.DUP_THRESH)
         {
             // RFC 3042: limited transmit, one new segment per duplicate ACK beyond cwnd.
-            cwnd += s.dupAcks * s.sendMss;
+            cwnd += s.recovery.dupAcks * s.opt.sendMss;
         }
         // Outside recovery, and in NewReno's recovery with its inflated cwnd (RFC 6582 section 3.2 step 4).
-        return sendNew(s, s.sndUna + cwnd - s.sndNxt, now);
+        return sendNew(s, s.snd.una + cwnd - s.snd.nxt, now);
     }
 
     /**
@@ -198,14 +198,14 @@ final class TcpOutput
         {
             return 0;
         }
-        final int from = Seq.max(s.highRxt, s.sndUna);
-        if (Seq.lt(from, s.recoveryPoint) && Seq.lt(from, s.sndNxt))
+        final int from = Seq.max(s.recovery.highRxt, s.snd.una);
+        if (Seq.lt(from, s.recovery.recoveryPoint) && Seq.lt(from, s.snd.nxt))
         {
-            final int len = Math.min(Math.min(layer.segments.dataRoom(s), room), s.recoveryPoint - from);
+            final int len = Math.min(Math.min(layer.segments.dataRoom(s), room), s.recovery.recoveryPoint - from);
             final int r = retransmitRange(s, from, len);
             if (r > 0)
             {
-                s.highRxt = from + len;
+                s.recovery.highRxt = from + len;
             }
             return r;
         }
@@ -218,8 +218,8 @@ final class TcpOutput
      */
     private int sendNew(final TcpSocket s, final int cwndRoom, final long now)
     {
-        final int nxt = s.sndNxt;
-        final int dataEnd = s.sndBufSeq + s.sendUsed;
+        final int nxt = s.snd.nxt;
+        final int dataEnd = s.snd.dataEnd();
         final int unsent = Math.max(0, dataEnd - nxt);
         final boolean finPending = finPending(s);
         if (unsent == 0 && !finPending)
@@ -227,10 +227,10 @@ final class TcpOutput
             return 0;
         }
         final int mss = layer.segments.dataRoom(s);
-        final int peerRoom = s.sndUna + s.sndWnd - nxt;
+        final int peerRoom = s.snd.una + s.snd.wnd - nxt;
         final int room = Math.min(cwndRoom, peerRoom);
         final int len = Math.max(0, Math.min(unsent, Math.min(mss, room)));
-        final boolean fin = finPending && nxt + len == s.finSeq;
+        final boolean fin = finPending && nxt + len == s.snd.finSeq;
         if (len == 0 && !fin)
         {
             return 0;
@@ -239,12 +239,12 @@ final class TcpOutput
         {
             // RFC 9293 section 3.8.6.2.1: a window-limited piece smaller than a full segment goes only if it is at
             // least half the largest window the peer has offered (else wait: more window, or the override timer).
-            if (len < s.maxSndWnd / 2 || len == 0)
+            if (len < s.snd.maxWnd / 2 || len == 0)
             {
                 return 0;
             }
         }
-        else if (len < mss && len == unsent && !fin && !s.noDelay && s.sndUna != nxt)
+        else if (len < mss && len == unsent && !fin && !s.noDelay && s.snd.una != nxt)
         {
             // RFC 9293 section 3.7.4, Nagle: a short segment waits while data is unacknowledged.
             return 0;
@@ -260,7 +260,7 @@ final class TcpOutput
             return -1;
         }
         final int used = len + (fin ? 1 : 0);
-        s.sndNxt = nxt + used;
+        s.snd.nxt = nxt + used;
         recordNew(s, nxt, used, now);
         if (!s.rttTiming && len > 0)
         {
@@ -279,18 +279,18 @@ final class TcpOutput
         {
             s.scoreboard.append(seq, length, now);
         }
-        if (s.inRecovery)
+        if (s.recovery.inRecovery)
         {
-            s.prrOut += length;
+            s.recovery.prrOut += length;
         }
     }
 
     /** Sends {@code [seq, seq + len)} of sequence space again (data, and the FIN if the range holds it). */
     private int retransmitRange(final TcpSocket s, final int seq, final int len)
     {
-        final int dataEnd = s.sndBufSeq + s.sendUsed;
+        final int dataEnd = s.snd.dataEnd();
         final int dataLen = Math.max(0, Seq.min(seq + len, dataEnd) - seq);
-        final boolean fin = s.finQueued && Seq.le(seq, s.finSeq) && Seq.gt(seq + len, s.finSeq);
+        final boolean fin = s.snd.finQueued && Seq.le(seq, s.snd.finSeq) && Seq.gt(seq + len, s.snd.finSeq);
         if (dataLen == 0 && !fin)
         {
             return 0;
@@ -302,14 +302,14 @@ final class TcpOutput
         counters.retransmittedSegments++;
         counters.retransmittedBytes += dataLen;
         s.retransmittedSegments++;
-        if (s.inRecovery)
+        if (s.recovery.inRecovery)
         {
             // RFC 6937: prr_out counts every byte sent during recovery.
-            s.prrOut += dataLen + (fin ? 1 : 0);
+            s.recovery.prrOut += dataLen + (fin ? 1 : 0);
         }
-        if (s.undoPossible)
+        if (s.recovery.undoPossible)
         {
-            s.undoRetransmits++;
+            s.recovery.undoRetransmits++;
         }
         if (s.rttTiming && Seq.le(seq, s.rttSeq))
         {
@@ -323,10 +323,10 @@ final class TcpOutput
     /** Retransmits the first unacknowledged segment: fast retransmit (RFC 5681 section 3.2, step 2), NewReno. */
     void retransmitFirst(final TcpSocket s)
     {
-        final int len = Math.min(layer.segments.dataRoom(s), s.sndNxt - s.sndUna);
-        if (len > 0 && retransmitRange(s, s.sndUna, len) > 0 && Seq.gt(s.sndUna + len, s.highRxt))
+        final int len = Math.min(layer.segments.dataRoom(s), s.snd.nxt - s.snd.una);
+        if (len > 0 && retransmitRange(s, s.snd.una, len) > 0 && Seq.gt(s.snd.una + len, s.recovery.highRxt))
         {
-            s.highRxt = s.sndUna + len;
+            s.recovery.highRxt = s.snd.una + len;
         }
     }
 
@@ -348,19 +348,19 @@ final class TcpOutput
      */
     void afterRead(final TcpSocket s)
     {
-        if (!s.state.isSynchronized() || s.state == TcpState.TIME_WAIT || s.peerFinReceived)
+        if (!s.state.isSynchronized() || s.state == TcpState.TIME_WAIT || s.rcv.finReceived)
         {
             return;
         }
-        final int cur = Math.max(0, s.rcvAdv - s.rcvNxt);
-        final int potential = s.readSeq + s.receiveCapacity - s.rcvNxt;
+        final int cur = Math.max(0, s.rcv.adv - s.rcv.nxt);
+        final int potential = s.rcv.readSeq + s.rcv.capacity - s.rcv.nxt;
         final int gain = potential - cur;
-        if (gain < Math.min(s.receiveCapacity / 2, s.receiveMss))
+        if (gain < Math.min(s.rcv.capacity / 2, s.opt.receiveMss))
         {
             return;
         }
-        if (gain >= 2 * s.receiveMss || gain >= s.receiveCapacity / 2
-            || (2 * cur <= s.receiveCapacity && potential >= 2 * cur))
+        if (gain >= 2 * s.opt.receiveMss || gain >= s.rcv.capacity / 2
+            || (2 * cur <= s.rcv.capacity && potential >= 2 * cur))
         {
             layer.segments.sendAck(s);
         }
@@ -392,13 +392,13 @@ final class TcpOutput
         {
             mtu = 576;
         }
-        if (s.pathMtu > 0)
+        if (s.opt.pathMtu > 0)
         {
-            mtu = Math.min(mtu, s.pathMtu);
+            mtu = Math.min(mtu, s.opt.pathMtu);
         }
-        final int mss = Math.min(s.peerMss, mtu - 40);
-        s.sendMss = Math.max(TcpOptions.MIN_PEER_MSS - TcpOptions.TIMESTAMP_BLOCK,
-            mss - (s.timestampsOk ? TcpOptions.TIMESTAMP_BLOCK : 0));
+        final int mss = Math.min(s.opt.peerMss, mtu - 40);
+        s.opt.sendMss = Math.max(TcpOptions.MIN_PEER_MSS - TcpOptions.TIMESTAMP_BLOCK,
+            mss - (s.opt.timestampsOk ? TcpOptions.TIMESTAMP_BLOCK : 0));
     }
 
     /**
@@ -412,22 +412,22 @@ final class TcpOutput
             return;
         }
         final int clamped = Math.max(MIN_PATH_MTU, mtu);
-        if (s.pathMtu != 0 && clamped >= s.pathMtu)
+        if (s.opt.pathMtu != 0 && clamped >= s.opt.pathMtu)
         {
             return;
         }
-        final int before = s.sendMss;
-        s.pathMtu = clamped;
+        final int before = s.opt.sendMss;
+        s.opt.pathMtu = clamped;
         updateSendMss(s);
-        if (s.sendMss < before)
+        if (s.opt.sendMss < before)
         {
             counters.pmtuUpdates++;
-            if (s.sndUna != s.sndNxt && s.state.isSynchronized())
+            if (s.snd.una != s.snd.nxt && s.state.isSynchronized())
             {
                 s.endRecovery();
-                s.inLoss = true;
-                s.recoveryPoint = s.sndNxt;
-                s.highRxt = s.sndUna;
+                s.recovery.inLoss = true;
+                s.recovery.recoveryPoint = s.snd.nxt;
+                s.recovery.highRxt = s.snd.una;
                 if (s.scoreboard != null)
                 {
                     s.scoreboard.markAllLost();
@@ -446,12 +446,12 @@ final class TcpOutput
     void tailLossProbe(final TcpSocket s, final long now)
     {
         s.timerMode = TcpTimers.TIMER_RTO;
-        if (!canSendData(s) || s.sndUna == s.sndNxt)
+        if (!canSendData(s) || s.snd.una == s.snd.nxt)
         {
             return;
         }
         int sent = 0;
-        if (Seq.lt(s.sndNxt, s.sndBufSeq + s.sendUsed) && Seq.lt(s.sndNxt, s.sndUna + s.sndWnd))
+        if (Seq.lt(s.snd.nxt, s.snd.dataEnd()) && Seq.lt(s.snd.nxt, s.snd.una + s.snd.wnd))
         {
             sent = sendNew(s, Integer.MAX_VALUE / 2, now);
         }
@@ -480,10 +480,10 @@ final class TcpOutput
         if (sent > 0)
         {
             counters.tailLossProbes++;
-            s.tlpOutstanding = true;
-            s.tlpHighSeq = s.sndNxt;
+            s.recovery.tlpOutstanding = true;
+            s.recovery.tlpHighSeq = s.snd.nxt;
             // In recovery the window is already reduced: a repaired loss needs no second response.
-            s.tlpRetransmission = retransmission && !s.inRecovery;
+            s.recovery.tlpRetransmission = retransmission && !s.recovery.inRecovery;
         }
         layer.timeouts.armRetransmitTimer(s);
     }

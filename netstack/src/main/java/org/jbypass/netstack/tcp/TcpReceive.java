@@ -34,35 +34,35 @@ final class TcpReceive
         int length = lengthIn;
         boolean fin = finIn;
         // Trim what was received before.
-        if (Seq.lt(seq, s.rcvNxt))
+        if (Seq.lt(seq, s.rcv.nxt))
         {
-            final int dup = Math.min(s.rcvNxt - seq, length);
-            if (dup > 0 && s.sackOk)
+            final int dup = Math.min(s.rcv.nxt - seq, length);
+            if (dup > 0 && s.opt.sackOk)
             {
-                s.dsackPending = true;
-                s.dsackStart = seq;
-                s.dsackEnd = seq + dup;
+                s.rcv.dsackPending = true;
+                s.rcv.dsackStart = seq;
+                s.rcv.dsackEnd = seq + dup;
             }
             seq += dup;
             offset += dup;
             length -= dup;
-            s.ackNow = true;
-            if (Seq.lt(seq, s.rcvNxt))
+            s.rcv.ackNow = true;
+            if (Seq.lt(seq, s.rcv.nxt))
             {
                 // Only a FIN already received was left.
                 return;
             }
         }
         // Trim what lies beyond the window (RFC 9293: "trim any portion that lies outside the window").
-        if (Seq.gt(seq + length, s.rcvAdv))
+        if (Seq.gt(seq + length, s.rcv.adv))
         {
-            length = Math.max(0, s.rcvAdv - seq);
+            length = Math.max(0, s.rcv.adv - seq);
             fin = false;
-            s.ackNow = true;
+            s.rcv.ackNow = true;
         }
         if (length > 0)
         {
-            if (seq == s.rcvNxt)
+            if (seq == s.rcv.nxt)
             {
                 inOrderData(s, seg, offset, length);
             }
@@ -74,18 +74,18 @@ final class TcpReceive
         if (fin)
         {
             final int finAt = seq + length;
-            if (finAt == s.rcvNxt)
+            if (finAt == s.rcv.nxt)
             {
                 finArrives(s);
             }
-            else if (Seq.gt(finAt, s.rcvNxt))
+            else if (Seq.gt(finAt, s.rcv.nxt))
             {
-                s.peerFinPending = true;
-                s.peerFinSeq = finAt;
-                s.ackNow = true;
+                s.rcv.finPending = true;
+                s.rcv.finSeq = finAt;
+                s.rcv.ackNow = true;
             }
         }
-        if (s.peerFinPending && !s.peerFinReceived && s.rcvNxt == s.peerFinSeq)
+        if (s.rcv.finPending && !s.rcv.finReceived && s.rcv.nxt == s.rcv.finSeq)
         {
             finArrives(s);
         }
@@ -102,35 +102,35 @@ final class TcpReceive
         if (s.inputShutdown)
         {
             // shutdownInput(): acknowledge and discard, so the peer is not stalled.
-            s.rcvNxt += length;
-            s.recvRing.skip(length);
-            s.readSeq = s.rcvNxt;
+            s.rcv.nxt += length;
+            s.rcv.ring.skip(length);
+            s.rcv.readSeq = s.rcv.nxt;
         }
         else
         {
-            s.recvRing.write(s.rcvNxt - s.readSeq, seg.memory, offset, length);
-            s.rcvNxt += length;
+            s.rcv.ring.write(s.rcv.nxt - s.rcv.readSeq, seg.memory, offset, length);
+            s.rcv.nxt += length;
         }
         counters.bytesIn += length;
-        s.unackedSegments++;
-        if (!s.outOfOrder.isEmpty())
+        s.rcv.unackedSegments++;
+        if (!s.rcv.outOfOrder.isEmpty())
         {
             // RFC 5681 section 4.2: a segment that fills (part of) a gap is acknowledged at once.
-            s.ackNow = true;
-            while (!s.outOfOrder.isEmpty() && Seq.le(s.outOfOrder.start(0), s.rcvNxt))
+            s.rcv.ackNow = true;
+            while (!s.rcv.outOfOrder.isEmpty() && Seq.le(s.rcv.outOfOrder.start(0), s.rcv.nxt))
             {
-                final int end = s.outOfOrder.end(0);
-                if (Seq.gt(end, s.rcvNxt))
+                final int end = s.rcv.outOfOrder.end(0);
+                if (Seq.gt(end, s.rcv.nxt))
                 {
-                    counters.bytesIn += end - s.rcvNxt;
+                    counters.bytesIn += end - s.rcv.nxt;
                     if (s.inputShutdown)
                     {
-                        s.recvRing.skip(end - s.rcvNxt);
-                        s.readSeq = end;
+                        s.rcv.ring.skip(end - s.rcv.nxt);
+                        s.rcv.readSeq = end;
                     }
-                    s.rcvNxt = end;
+                    s.rcv.nxt = end;
                 }
-                s.outOfOrder.removeFirst();
+                s.rcv.outOfOrder.removeFirst();
             }
             pruneSackOrder(s);
         }
@@ -144,45 +144,45 @@ final class TcpReceive
         final int length)
     {
         // RFC 5681 section 4.2: an out-of-order segment is acknowledged at once (a duplicate ACK with SACK).
-        s.ackNow = true;
+        s.rcv.ackNow = true;
         if (s.inputShutdown)
         {
             return;
         }
-        if (s.outOfOrder.add(seq, seq + length) < 0)
+        if (s.rcv.outOfOrder.add(seq, seq + length) < 0)
         {
             counters.outOfOrderDropped++;
             return;
         }
         counters.outOfOrderSegments++;
-        s.recvRing.write(seq - s.readSeq, seg.memory, offset, length);
+        s.rcv.ring.write(seq - s.rcv.readSeq, seg.memory, offset, length);
         // RFC 2018 section 4: the first SACK block reports the most recent segment; remember recency.
-        int keep = Math.min(s.sackOrderCount, s.sackOrder.length - 1);
-        System.arraycopy(s.sackOrder, 0, s.sackOrder, 1, keep);
-        s.sackOrder[0] = seq;
-        s.sackOrderCount = keep + 1;
+        int keep = Math.min(s.rcv.sackOrderCount, s.rcv.sackOrder.length - 1);
+        System.arraycopy(s.rcv.sackOrder, 0, s.rcv.sackOrder, 1, keep);
+        s.rcv.sackOrder[0] = seq;
+        s.rcv.sackOrderCount = keep + 1;
     }
 
     private static void pruneSackOrder(final TcpSocket s)
     {
         int w = 0;
-        for (int i = 0; i < s.sackOrderCount; i++)
+        for (int i = 0; i < s.rcv.sackOrderCount; i++)
         {
-            if (Seq.ge(s.sackOrder[i], s.rcvNxt))
+            if (Seq.ge(s.rcv.sackOrder[i], s.rcv.nxt))
             {
-                s.sackOrder[w++] = s.sackOrder[i];
+                s.rcv.sackOrder[w++] = s.rcv.sackOrder[i];
             }
         }
-        s.sackOrderCount = w;
+        s.rcv.sackOrderCount = w;
     }
 
     /** The peer's FIN, in order (RFC 9293 section 3.10.7.4, eighth). */
     private void finArrives(final TcpSocket s)
     {
-        s.rcvNxt++;
-        s.peerFinReceived = true;
-        s.peerFinPending = false;
-        s.ackNow = true;
+        s.rcv.nxt++;
+        s.rcv.finReceived = true;
+        s.rcv.finPending = false;
+        s.rcv.ackNow = true;
         switch (s.state)
         {
             case SYN_RECEIVED:
@@ -190,7 +190,7 @@ final class TcpReceive
                 s.state = TcpState.CLOSE_WAIT;
                 break;
             case FIN_WAIT_1:
-                if (s.finQueued && Seq.gt(s.sndUna, s.finSeq))
+                if (s.snd.finQueued && Seq.gt(s.snd.una, s.snd.finSeq))
                 {
                     timeWait(s);
                 }
@@ -223,22 +223,22 @@ final class TcpReceive
      */
     private void scheduleAck(final TcpSocket s)
     {
-        if (s.ackNow)
+        if (s.rcv.ackNow)
         {
             return;
         }
-        if (s.quickAcks > 0)
+        if (s.rcv.quickAcks > 0)
         {
-            s.quickAcks--;
-            s.ackNow = true;
+            s.rcv.quickAcks--;
+            s.rcv.ackNow = true;
             return;
         }
-        if (s.unackedSegments >= 2)
+        if (s.rcv.unackedSegments >= 2)
         {
-            s.ackNow = true;
+            s.rcv.ackNow = true;
             return;
         }
-        if (s.rcvNxt != s.lastAckSent)
+        if (s.rcv.nxt != s.rcv.lastAckSent)
         {
             layer.timers.scheduleNoLaterThan(s.delayedAckTimer, layer.time.nanos() + layer.config.delayedAckNanos);
         }

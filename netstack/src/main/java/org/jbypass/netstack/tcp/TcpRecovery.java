@@ -36,26 +36,26 @@ final class TcpRecovery
         final Rack rack = s.rack;
         if (dsackSeen)
         {
-            rack.dsackArrived(s.sndUna, s.sndNxt);
+            rack.dsackArrived(s.snd.una, s.snd.nxt);
         }
         final long markedBefore = counters.rackLost;
-        final long reoWnd = rack.reoWnd(s.inRecovery || s.inLoss, sb.sackedSegments(), s.rtt.minRtt(),
+        final long reoWnd = rack.reoWnd(s.recovery.inRecovery || s.recovery.inLoss, sb.sackedSegments(), s.rtt.minRtt(),
             s.rtt.srtt());
         final long timeout = rack.detectLoss(sb, now, reoWnd, counters);
         final boolean newlyLost = counters.rackLost != markedBefore;
-        if (s.tlpOutstanding)
+        if (s.recovery.tlpOutstanding)
         {
             tailLossProbeAcknowledged(s, unaAdvanced, delivered > 0, dsackSeen, now);
-            if (!s.tlpOutstanding)
+            if (!s.recovery.tlpOutstanding)
             {
                 layer.timeouts.probeAllowedAgain(s);
             }
         }
-        if (sb.lostBytes() > 0 && !s.inRecovery && !s.inLoss)
+        if (sb.lostBytes() > 0 && !s.recovery.inRecovery && !s.recovery.inLoss)
         {
             enterRecovery(s, now);
         }
-        if (s.inRecovery)
+        if (s.recovery.inRecovery)
         {
             proportionalRateReduction(s, delivered, unaAdvanced && !newlyLost);
         }
@@ -74,27 +74,27 @@ final class TcpRecovery
     private void tailLossProbeAcknowledged(final TcpSocket s, final boolean unaAdvanced, final boolean delivered,
         final boolean dsackSeen, final long now)
     {
-        if (Seq.lt(s.sndUna, s.tlpHighSeq))
+        if (Seq.lt(s.snd.una, s.recovery.tlpHighSeq))
         {
             return;
         }
-        if (!s.tlpRetransmission || dsackSeen)
+        if (!s.recovery.tlpRetransmission || dsackSeen)
         {
-            s.tlpOutstanding = false;
+            s.recovery.tlpOutstanding = false;
         }
-        else if (Seq.gt(s.sndUna, s.tlpHighSeq))
+        else if (Seq.gt(s.snd.una, s.recovery.tlpHighSeq))
         {
-            s.tlpOutstanding = false;
-            if (s.sackRecovery() && s.scoreboard.lostBytes() == 0 && !s.inRecovery && !s.inLoss)
+            s.recovery.tlpOutstanding = false;
+            if (s.sackRecovery() && s.scoreboard.lostBytes() == 0 && !s.recovery.inRecovery && !s.recovery.inLoss)
             {
                 counters.tailLossProbeRecoveries++;
                 startUndo(s);
-                s.cc.onCongestion(s.sendMss, s.sndNxt - s.sndUna, now);
+                s.cc.onCongestion(s.opt.sendMss, s.snd.nxt - s.snd.una, now);
             }
         }
         else if (!unaAdvanced && !delivered)
         {
-            s.tlpOutstanding = false;
+            s.recovery.tlpOutstanding = false;
         }
     }
 
@@ -111,30 +111,31 @@ final class TcpRecovery
      */
     private void proportionalRateReduction(final TcpSocket s, final int delivered, final boolean safeAck)
     {
-        if (delivered <= 0 && s.prrOut > 0)
+        if (delivered <= 0 && s.recovery.prrOut > 0)
         {
             // RFC 9937 section 6.2: an ACK that delivers nothing changes nothing.
             return;
         }
-        s.prrDelivered += Math.max(0, delivered);
-        final int mss = s.sendMss;
+        s.recovery.prrDelivered += Math.max(0, delivered);
+        final int mss = s.opt.sendMss;
         final int pipe = s.scoreboard.pipe();
         final long ssthresh = s.cc.ssthresh;
         long sndcnt;
         if (pipe > ssthresh)
         {
-            sndcnt = (s.prrDelivered * ssthresh + s.recoverFs - 1) / s.recoverFs - s.prrOut;
+            final RecoveryState r = s.recovery;
+            sndcnt = (r.prrDelivered * ssthresh + r.recoverFs - 1) / r.recoverFs - r.prrOut;
         }
         else
         {
-            long limit = Math.max(s.prrDelivered - s.prrOut, delivered);
+            long limit = Math.max(s.recovery.prrDelivered - s.recovery.prrOut, delivered);
             if (safeAck)
             {
                 limit += mss;
             }
             sndcnt = Math.min(ssthresh - pipe, limit);
         }
-        if (s.prrOut == 0 && sndcnt < mss)
+        if (s.recovery.prrOut == 0 && sndcnt < mss)
         {
             // Force the fast retransmit on entering recovery.
             sndcnt = mss;
@@ -156,16 +157,16 @@ final class TcpRecovery
     void rackTimeout(final TcpSocket s, final long now)
     {
         s.timerMode = TcpTimers.TIMER_RTO;
-        if (!s.sackRecovery() || s.sndUna == s.sndNxt)
+        if (!s.sackRecovery() || s.snd.una == s.snd.nxt)
         {
             return;
         }
         counters.rackTimeouts++;
         final Scoreboard sb = s.scoreboard;
-        final long reoWnd = s.rack.reoWnd(s.inRecovery || s.inLoss, sb.sackedSegments(), s.rtt.minRtt(),
-            s.rtt.srtt());
+        final long reoWnd = s.rack.reoWnd(s.recovery.inRecovery || s.recovery.inLoss, sb.sackedSegments(),
+            s.rtt.minRtt(), s.rtt.srtt());
         final long timeout = s.rack.detectLoss(sb, now, reoWnd, counters);
-        if (sb.lostBytes() > 0 && !s.inRecovery && !s.inLoss)
+        if (sb.lostBytes() > 0 && !s.recovery.inRecovery && !s.recovery.inLoss)
         {
             enterRecovery(s, now);
             proportionalRateReduction(s, 0, false);
@@ -185,10 +186,10 @@ final class TcpRecovery
     static void startUndo(final TcpSocket s)
     {
         s.cc.saveForUndo();
-        s.undoPossible = s.sackOk;
-        s.undoRetransmits = 0;
-        s.undoStart = s.sndUna;
-        s.undoEnd = s.sndNxt;
+        s.recovery.undoPossible = s.opt.sackOk;
+        s.recovery.undoRetransmits = 0;
+        s.recovery.undoStart = s.snd.una;
+        s.recovery.undoEnd = s.snd.nxt;
     }
 
     /**
@@ -199,25 +200,25 @@ final class TcpRecovery
     {
         counters.fastRecoveries++;
         s.recoveryCount++;
-        final int flight = s.sndNxt - s.sndUna;
+        final int flight = s.snd.nxt - s.snd.una;
         startUndo(s);
-        s.cc.onCongestion(s.sendMss, flight, now);
+        s.cc.onCongestion(s.opt.sendMss, flight, now);
         s.endRecovery();
-        s.recoveryPoint = s.sndNxt;
-        s.inRecovery = true;
-        s.partialAckSeen = false;
-        s.highRxt = s.sndUna;
-        s.tlpOutstanding = false;
+        s.recovery.recoveryPoint = s.snd.nxt;
+        s.recovery.inRecovery = true;
+        s.recovery.partialAckSeen = false;
+        s.recovery.highRxt = s.snd.una;
+        s.recovery.tlpOutstanding = false;
         if (s.sackRecovery())
         {
             // RFC 9937 section 4: RecoverFS is what may still be delivered: the flight less what is SACKed.
-            s.recoverFs = Math.max(1, flight - s.scoreboard.sackedBytes());
-            s.prrDelivered = 0;
-            s.prrOut = 0;
+            s.recovery.recoverFs = Math.max(1, flight - s.scoreboard.sackedBytes());
+            s.recovery.prrDelivered = 0;
+            s.recovery.prrOut = 0;
             return;
         }
         // RFC 6582 section 3.2 step 3: cwnd = ssthresh + 3 SMSS, for the segments that left the network.
-        s.cc.cwnd = s.cc.ssthresh + Rack.DUP_THRESH * s.sendMss;
+        s.cc.cwnd = s.cc.ssthresh + Rack.DUP_THRESH * s.opt.sendMss;
         layer.output.retransmitFirst(s);
     }
 
@@ -230,8 +231,8 @@ final class TcpRecovery
      */
     int dupThresh(final TcpSocket s)
     {
-        final int mss = Math.max(1, s.sendMss);
-        final int outstanding = (s.sndNxt - s.sndUna + mss - 1) / mss;
+        final int mss = Math.max(1, s.opt.sendMss);
+        final int outstanding = (s.snd.nxt - s.snd.una + mss - 1) / mss;
         if (outstanding < 4 && !TcpOutput.hasUnsent(s))
         {
             return Math.max(1, outstanding - 1);
@@ -249,13 +250,13 @@ final class TcpRecovery
         {
             return s.scoreboard.pipe();
         }
-        final int una = s.sndUna;
-        final int nxt = s.sndNxt;
+        final int una = s.snd.una;
+        final int nxt = s.snd.nxt;
         if (una == nxt)
         {
             return 0;
         }
-        return s.inLoss ? Math.max(0, s.highRxt - una) : nxt - una;
+        return s.recovery.inLoss ? Math.max(0, s.recovery.highRxt - una) : nxt - una;
     }
 
     /**
@@ -268,28 +269,28 @@ final class TcpRecovery
         s.rtoCount++;
         // RFC 6298 section 5.5: back off.
         s.rtt.backOff();
-        final int flight = s.sndNxt - s.sndUna;
+        final int flight = s.snd.nxt - s.snd.una;
         if (s.retries == 1)
         {
             // RFC 5681 section 3.1: ssthresh from the first timeout of a series; cwnd to the loss window.
             startUndo(s);
-            s.cc.onTimeout(s.sendMss, flight, now);
+            s.cc.onTimeout(s.opt.sendMss, flight, now);
         }
         else
         {
             // A second timeout: the first retransmission was surely needed.
-            s.undoPossible = false;
-            s.cc.cwnd = s.sendMss;
+            s.recovery.undoPossible = false;
+            s.cc.cwnd = s.opt.sendMss;
         }
         // RFC 6675 section 5.1, RFC 8985 section 6.3: everything outstanding is lost; retransmit from SND.UNA up,
         // skipping SACKed data (unless the peer reneged).
         s.endRecovery();
-        s.inLoss = true;
-        s.recoveryPoint = s.sndNxt;
-        s.highRxt = s.sndUna;
-        s.dupAcks = 0;
+        s.recovery.inLoss = true;
+        s.recovery.recoveryPoint = s.snd.nxt;
+        s.recovery.highRxt = s.snd.una;
+        s.recovery.dupAcks = 0;
         s.rttTiming = false;
-        s.tlpOutstanding = false;
+        s.recovery.tlpOutstanding = false;
         if (s.scoreboard != null && s.scoreboard.markAllLost())
         {
             counters.sackReneging++;

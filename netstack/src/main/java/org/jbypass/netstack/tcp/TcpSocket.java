@@ -73,66 +73,16 @@ public final class TcpSocket extends StackSocket
     TcpSocket parent;
     boolean inAcceptQueue;
 
-    // Send sequence variables (RFC 9293 section 3.3.1).
-    int iss;
-    int sndUna;
-    /** SND.NXT, which is also RFC 6675's HighData: it never moves back, retransmissions are tracked apart. */
-    int sndNxt;
-    int sndWnd;
-    int sndWl1;
-    int sndWl2;
-    int maxSndWnd;
-    /** The sequence number of the first byte in the send ring (ISS + 1 plus what has been acknowledged). */
-    int sndBufSeq;
-    int sendUsed;
-    ByteRing sendRing;
-    boolean finQueued;
-    int finSeq;
-
-    // Receive sequence variables.
-    int irs;
-    int rcvNxt;
-    /** The right edge of the window last advertised: RCV.NXT + RCV.WND. */
-    int rcvAdv;
-    /** The sequence number of the next byte the application reads. */
-    int readSeq;
-    ByteRing recvRing;
-    int receiveCapacity;
-    final RangeSet outOfOrder;
-    final int[] sackOrder = new int[Segment.MAX_SACK_BLOCKS];
-    int sackOrderCount;
-    boolean dsackPending;
-    int dsackStart;
-    int dsackEnd;
-    boolean peerFinReceived;
-    boolean peerFinPending;
-    int peerFinSeq;
+    // The control block's shared state: sequence spaces, negotiated options, loss recovery.
+    final SendSequence snd = new SendSequence();
+    final ReceiveSequence rcv;
+    final NegotiatedOptions opt = new NegotiatedOptions();
+    final RecoveryState recovery = new RecoveryState();
     boolean inputShutdown;
     boolean outputShutdown;
 
-    // Negotiated options.
-    int peerMss = 536;
-    /** Payload bytes per full-sized segment, after the timestamp option. */
-    int sendMss = 536;
-    int receiveMss = 536;
-    /** The path MTU learned from ICMP (RFC 1191), or 0. */
-    int pathMtu;
-    boolean windowScalingOk;
-    int sndWscale;
-    int rcvWscale;
-    boolean timestampsOk;
-    boolean sackOk;
-    int tsOffset;
-    int tsRecent;
-    long tsRecentNanos;
-    int lastAckSent;
-
-    // Acknowledgment state.
-    boolean ackNow;
     /** Its output waits for the end of the receive burst ({@link TcpLayer#afterInput}). */
     boolean outputDeferred;
-    int unackedSegments;
-    int quickAcks;
     long lastInvalidAckNanos = Long.MIN_VALUE;
 
     // Round-trip timing (RFC 6298).
@@ -151,32 +101,9 @@ public final class TcpSocket extends StackSocket
     boolean persisting;
     /** What the retransmission timer is armed for: {@code TcpTimers.TIMER_*}. */
     int timerMode;
-    /** A tail loss probe episode is open (RFC 8985 section 7.4): one probe until it ends. */
-    boolean tlpOutstanding;
-    /** TLP.end_seq: SND.NXT when the probe went out. */
-    int tlpHighSeq;
-    /** The probe was a retransmission sent outside recovery, whose sole delivery would reveal a loss. */
-    boolean tlpRetransmission;
     int persistBackoff;
     boolean probeOutstanding;
-    int dupAcks;
-    boolean inRecovery;
-    boolean partialAckSeen;
-    boolean inLoss;
-    int recoveryPoint;
-    /** NewReno (no SACK): the highest sequence number retransmitted. */
-    int highRxt;
-    /** Proportional Rate Reduction (RFC 6937): RecoverFS, prr_delivered and prr_out, in bytes. */
-    int recoverFs;
-    long prrDelivered;
-    long prrOut;
     boolean synRetransmitted;
-    /** The last congestion response may still be undone: its retransmissions not yet all shown spurious. */
-    boolean undoPossible;
-    /** Retransmissions of that episode not yet reported as duplicates by D-SACK. */
-    int undoRetransmits;
-    int undoStart;
-    int undoEnd;
     long lastSendNanos;
     long lastReceiveNanos;
     int keepProbes;
@@ -236,7 +163,7 @@ public final class TcpSocket extends StackSocket
         this.sendBufferSize = config.sendBufferSize;
         this.receiveBufferSize = config.receiveBufferSize;
         this.ttl = config.defaultTtl;
-        this.outOfOrder = new RangeSet(config.outOfOrderRanges);
+        this.rcv = new ReceiveSequence(config.outOfOrderRanges);
         this.rtt = new RttEstimator(config.initialRtoNanos, config.minRtoNanos, config.maxRtoNanos);
         this.cc = CongestionControl.create(config.congestionControl);
     }
@@ -408,12 +335,12 @@ public final class TcpSocket extends StackSocket
         softError = 0;
         allocateBuffers();
         initialiseSequences(layer.isn(localAddress, localPort, remoteAddress, remotePort));
-        receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtu - 40);
-        timestampsOk = config.timestamps;
-        sackOk = config.sack;
-        windowScalingOk = config.windowScaling;
-        rcvWscale = config.windowScaling ? config.offeredWindowScale() : 0;
-        tsOffset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
+        opt.receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtu - 40);
+        opt.timestampsOk = config.timestamps;
+        opt.sackOk = config.sack;
+        opt.windowScalingOk = config.windowScaling;
+        opt.rcvWscale = config.windowScaling ? config.offeredWindowScale() : 0;
+        opt.tsOffset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
         state = TcpState.SYN_SENT;
         counters.activeOpens++;
         layer.segments.sendSyn(this, false, false);
@@ -461,18 +388,13 @@ public final class TcpSocket extends StackSocket
     /** Bytes the application can read now. */
     public int available()
     {
-        if (recvRing == null || inputShutdown)
+        if (rcv.ring == null || inputShutdown)
         {
             return 0;
         }
-        return dataEnd() - readSeq;
+        return rcv.dataEnd() - rcv.readSeq;
     }
 
-    /** The end of in-order data: RCV.NXT, less the FIN when it has been received. */
-    int dataEnd()
-    {
-        return peerFinReceived ? rcvNxt - 1 : rcvNxt;
-    }
 
     /**
      * Reads into {@code dst} (from its position, advancing it).
@@ -499,8 +421,8 @@ public final class TcpSocket extends StackSocket
             {
                 return 0;
             }
-            recvRing.readInto(dst, n);
-            readSeq += n;
+            rcv.ring.readInto(dst, n);
+            rcv.readSeq += n;
             layer.output.afterRead(this);
             return n;
         }
@@ -508,7 +430,7 @@ public final class TcpSocket extends StackSocket
         {
             return -error;
         }
-        if (peerFinReceived)
+        if (rcv.finReceived)
         {
             return Errno.END_OF_STREAM;
         }
@@ -548,18 +470,18 @@ public final class TcpSocket extends StackSocket
         {
             return everConnected ? -Errno.EPIPE : -Errno.ENOTCONN;
         }
-        final int free = sendBufferSize - sendUsed;
+        final int free = sendBufferSize - snd.buffered;
         final int n = Math.min(free, src.remaining());
         if (n <= 0)
         {
             return src.remaining() == 0 ? 0 : -Errno.EAGAIN;
         }
-        if (sendUsed + n > sendRing.capacity())
+        if (snd.buffered + n > snd.ring.capacity())
         {
-            growSendRing(sendUsed + n);
+            growSendRing(snd.buffered + n);
         }
-        sendRing.writeFrom(sendUsed, src, n);
-        sendUsed += n;
+        snd.ring.writeFrom(snd.buffered, src, n);
+        snd.buffered += n;
         layer.output.output(this);
         return n;
     }
@@ -567,7 +489,7 @@ public final class TcpSocket extends StackSocket
     /** Bytes written but not yet acknowledged by the peer (queued or in flight). */
     public int unacknowledged()
     {
-        return sendUsed;
+        return snd.buffered;
     }
 
     /**
@@ -697,12 +619,12 @@ public final class TcpSocket extends StackSocket
 
     private void queueFin()
     {
-        if (finQueued)
+        if (snd.finQueued)
         {
             return;
         }
-        finQueued = true;
-        finSeq = sndBufSeq + sendUsed;
+        snd.finQueued = true;
+        snd.finSeq = snd.dataEnd();
         switch (state)
         {
             case SYN_RECEIVED:
@@ -724,13 +646,13 @@ public final class TcpSocket extends StackSocket
 
     private void discardReceived()
     {
-        if (recvRing != null)
+        if (rcv.ring != null)
         {
-            final int avail = dataEnd() - readSeq;
+            final int avail = rcv.dataEnd() - rcv.readSeq;
             if (avail > 0)
             {
-                recvRing.skip(avail);
-                readSeq += avail;
+                rcv.ring.skip(avail);
+                rcv.readSeq += avail;
             }
         }
     }
@@ -831,7 +753,7 @@ public final class TcpSocket extends StackSocket
             }
             return ops;
         }
-        if (available() > 0 || peerFinReceived || inputShutdown || error != 0
+        if (available() > 0 || rcv.finReceived || inputShutdown || error != 0
             || (everConnected && state == TcpState.CLOSED))
         {
             ops |= Readiness.READ;
@@ -853,7 +775,7 @@ public final class TcpSocket extends StackSocket
      */
     private boolean isWritable()
     {
-        final int free = sendBufferSize - sendUsed;
+        final int free = sendBufferSize - snd.buffered;
         return free > 0 && free >= sendBufferSize / 3;
     }
 
@@ -970,18 +892,18 @@ public final class TcpSocket extends StackSocket
     public void receiveBufferSize(final int size)
     {
         final int clamped = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxReceiveBufferSize));
-        if (recvRing == null)
+        if (rcv.ring == null)
         {
             receiveBufferSize = clamped;
             return;
         }
-        if (clamped > receiveCapacity)
+        if (clamped > rcv.capacity)
         {
             receiveBufferSize = clamped;
-            final int held = rcvAdv - readSeq;
+            final int held = rcv.adv - rcv.readSeq;
             final byte[] bigger = layer.arrays.take(clamped);
-            layer.arrays.give(recvRing.grow(bigger, Math.max(held, 0)));
-            receiveCapacity = clamped;
+            layer.arrays.give(rcv.ring.grow(bigger, Math.max(held, 0)));
+            rcv.capacity = clamped;
             layer.output.afterRead(this);
         }
     }
@@ -1035,71 +957,62 @@ public final class TcpSocket extends StackSocket
 
     void allocateBuffers()
     {
-        if (recvRing == null)
+        if (rcv.ring == null)
         {
-            if (receiveCapacity == 0)
+            if (rcv.capacity == 0)
             {
-                receiveCapacity = receiveBufferSize;
+                rcv.capacity = receiveBufferSize;
             }
-            recvRing = new ByteRing(layer.arrays.take(receiveCapacity));
+            rcv.ring = new ByteRing(layer.arrays.take(rcv.capacity));
         }
-        if (sendRing == null)
+        if (snd.ring == null)
         {
-            sendRing = new ByteRing(layer.arrays.take(sendBufferSize));
+            snd.ring = new ByteRing(layer.arrays.take(sendBufferSize));
         }
     }
 
     /** Gives the rings back for recycling; the connection can no longer send or receive data. */
     void releaseBuffers()
     {
-        if (recvRing != null)
+        if (rcv.ring != null)
         {
-            layer.arrays.give(recvRing.array());
-            recvRing = null;
+            layer.arrays.give(rcv.ring.array());
+            rcv.ring = null;
         }
-        if (sendRing != null)
+        if (snd.ring != null)
         {
-            layer.arrays.give(sendRing.array());
-            sendRing = null;
+            layer.arrays.give(snd.ring.array());
+            snd.ring = null;
         }
-        sendUsed = 0;
-        outOfOrder.clear();
+        snd.buffered = 0;
+        rcv.outOfOrder.clear();
         if (scoreboard != null)
         {
-            scoreboard.reset(sndUna);
+            scoreboard.reset(snd.una);
         }
     }
 
     private void growSendRing(final int needed)
     {
-        int size = sendRing.capacity();
+        int size = snd.ring.capacity();
         while (size < needed)
         {
             size = Math.min(Math.max(size * 2, needed), config.maxSendBufferSize);
         }
-        layer.arrays.give(sendRing.grow(layer.arrays.take(size), sendUsed));
+        layer.arrays.give(snd.ring.grow(layer.arrays.take(size), snd.buffered));
     }
 
     void initialiseSequences(final int isn)
     {
-        iss = isn;
-        sndUna = isn;
-        sndNxt = isn;
-        sndBufSeq = isn + 1;
-        sendUsed = 0;
-        recoveryPoint = isn;
-        highRxt = isn;
+        snd.initialise(isn);
+        recovery.recoveryPoint = isn;
+        recovery.highRxt = isn;
     }
 
     /** Sets RCV.NXT and the read point from the peer's SYN. */
     void initialiseReceive(final int peerIsn)
     {
-        irs = peerIsn;
-        rcvNxt = peerIsn + 1;
-        readSeq = rcvNxt;
-        rcvAdv = rcvNxt;
-        lastAckSent = rcvNxt;
-        quickAcks = config.quickAckSegments;
+        rcv.initialise(peerIsn, config.quickAckSegments);
     }
 
     /**
@@ -1108,15 +1021,15 @@ public final class TcpSocket extends StackSocket
      */
     void initialiseRecovery()
     {
-        if (sackOk && scoreboard == null)
+        if (opt.sackOk && scoreboard == null)
         {
-            scoreboard = new Scoreboard(config.maxSendBufferSize / Math.max(64, sendMss / 4));
+            scoreboard = new Scoreboard(config.maxSendBufferSize / Math.max(64, opt.sendMss / 4));
             rack = new Rack();
         }
         if (scoreboard != null)
         {
-            scoreboard.reset(sndNxt);
-            rack.reset(sndNxt);
+            scoreboard.reset(snd.nxt);
+            rack.reset(snd.nxt);
         }
     }
 
@@ -1129,18 +1042,18 @@ public final class TcpSocket extends StackSocket
     /** Ends loss recovery of either kind. */
     void endRecovery()
     {
-        if ((inRecovery || inLoss) && rack != null)
+        if ((recovery.inRecovery || recovery.inLoss) && rack != null)
         {
             rack.recoveryEnded();
         }
-        inRecovery = false;
-        inLoss = false;
+        recovery.inRecovery = false;
+        recovery.inLoss = false;
     }
 
     /** The TSval clock: milliseconds of stack time plus this connection's offset (RFC 7323 section 5.4). */
     int tsNow()
     {
-        return (int)(layer.time.nanos() / 1_000_000L) + tsOffset;
+        return (int)(layer.time.nanos() / 1_000_000L) + opt.tsOffset;
     }
 
     @Override

@@ -74,7 +74,7 @@ final class TcpTimers
         final long rto = s.rtt.rto();
         if (tailLossProbeAllowed(s))
         {
-            final long extra = s.sndNxt - s.sndUna <= s.sendMss ? config.minRtoNanos : 2_000_000L;
+            final long extra = s.snd.nxt - s.snd.una <= s.opt.sendMss ? config.minRtoNanos : 2_000_000L;
             s.timerMode = TIMER_PROBE;
             timers.schedule(s.retransmitTimer, now + Math.min(rto, 2 * s.rtt.srtt() + extra));
             return;
@@ -106,13 +106,14 @@ final class TcpTimers
     private static boolean tailLossProbeAllowed(final TcpSocket s)
     {
         // Every state that sends data: the tail of a flight ending in a FIN is a tail like any other.
-        return s.sackRecovery() && !s.tlpOutstanding && !s.inLoss && s.rtt.hasSample() && TcpOutput.canSendData(s);
+        return s.sackRecovery() && !s.recovery.tlpOutstanding && !s.recovery.inLoss && s.rtt.hasSample()
+            && TcpOutput.canSendData(s);
     }
 
     /** A tail loss probe episode just ended: the timer armed for the RTO while it lasted becomes a PTO again. */
     void probeAllowedAgain(final TcpSocket s)
     {
-        if (s.timerMode == TIMER_RTO && s.retransmitTimer.isScheduled() && s.sndUna != s.sndNxt)
+        if (s.timerMode == TIMER_RTO && s.retransmitTimer.isScheduled() && s.snd.una != s.snd.nxt)
         {
             restartRetransmitTimer(s);
         }
@@ -142,12 +143,12 @@ final class TcpTimers
         if (s.probeOutstanding)
         {
             s.probeOutstanding = false;
-            if (Seq.lt(ack, s.sndNxt) && s.sndNxt == s.sndUna + 1)
+            if (Seq.lt(ack, s.snd.nxt) && s.snd.nxt == s.snd.una + 1)
             {
-                s.sndNxt = s.sndUna;
+                s.snd.nxt = s.snd.una;
                 if (s.scoreboard != null)
                 {
-                    s.scoreboard.truncate(s.sndNxt);
+                    s.scoreboard.truncate(s.snd.nxt);
                 }
             }
         }
@@ -213,7 +214,7 @@ final class TcpTimers
             default:
                 break;
         }
-        if (s.sndUna == s.sndNxt)
+        if (s.snd.una == s.snd.nxt)
         {
             return;
         }
@@ -241,16 +242,16 @@ final class TcpTimers
             s.persisting = false;
             return;
         }
-        if (s.sndWnd > 0 && !s.probeOutstanding)
+        if (s.snd.wnd > 0 && !s.probeOutstanding)
         {
             // The override timeout (RFC 9293 section 3.8.6.2.1 (4)): send what the small window takes.
             s.persisting = false;
-            final int unsent = s.sndBufSeq + s.sendUsed - s.sndNxt;
-            final int len = Math.min(Math.min(unsent, s.sndWnd - (s.sndNxt - s.sndUna)), layer.segments.dataRoom(s));
-            if (len > 0 && layer.segments.emitData(s, s.sndNxt, len, false) == 0)
+            final int unsent = s.snd.dataEnd() - s.snd.nxt;
+            final int len = Math.min(Math.min(unsent, s.snd.wnd - (s.snd.nxt - s.snd.una)), layer.segments.dataRoom(s));
+            if (len > 0 && layer.segments.emitData(s, s.snd.nxt, len, false) == 0)
             {
-                TcpOutput.recordNew(s, s.sndNxt, len, now);
-                s.sndNxt += len;
+                TcpOutput.recordNew(s, s.snd.nxt, len, now);
+                s.snd.nxt += len;
                 startRetransmitTimer(s);
             }
             else
@@ -268,13 +269,13 @@ final class TcpTimers
         // A zero-window probe: one byte of new data beyond the window (RFC 9293 section 3.8.6.1), sent again at
         // SND.UNA until the window opens. A lone FIN needs no window and never persists.
         counters.zeroWindowProbes++;
-        if (s.sendUsed > 0)
+        if (s.snd.buffered > 0)
         {
-            final boolean fin = s.finQueued && s.sndUna + 1 == s.finSeq && Seq.le(s.sndNxt, s.finSeq);
-            if (layer.segments.emitData(s, s.sndUna, 1, fin) == 0 && s.sndNxt == s.sndUna)
+            final boolean fin = s.snd.finQueued && s.snd.una + 1 == s.snd.finSeq && Seq.le(s.snd.nxt, s.snd.finSeq);
+            if (layer.segments.emitData(s, s.snd.una, 1, fin) == 0 && s.snd.nxt == s.snd.una)
             {
-                s.sndNxt = s.sndUna + 1 + (fin ? 1 : 0);
-                TcpOutput.recordNew(s, s.sndUna, s.sndNxt - s.sndUna, now);
+                s.snd.nxt = s.snd.una + 1 + (fin ? 1 : 0);
+                TcpOutput.recordNew(s, s.snd.una, s.snd.nxt - s.snd.una, now);
                 s.probeOutstanding = true;
             }
         }
@@ -284,7 +285,7 @@ final class TcpTimers
 
     void onDelayedAckTimer(final TcpSocket s)
     {
-        if (s.state.isSynchronized() && s.state != TcpState.TIME_WAIT && s.rcvNxt != s.lastAckSent)
+        if (s.state.isSynchronized() && s.state != TcpState.TIME_WAIT && s.rcv.nxt != s.rcv.lastAckSent)
         {
             layer.segments.sendAck(s);
         }
@@ -332,7 +333,7 @@ final class TcpTimers
             s.keepMode = KEEP_NONE;
             return;
         }
-        if (s.sndUna != s.sndNxt || s.sendUsed > 0)
+        if (s.snd.una != s.snd.nxt || s.snd.buffered > 0)
         {
             // Data in flight: the retransmission timer watches the connection.
             timers.schedule(s.keepTimer, now + s.keepIdleNanos);
@@ -355,7 +356,7 @@ final class TcpTimers
         // an ACK (RFC 1122 section 4.2.3.6).
         s.keepProbes++;
         counters.keepaliveProbes++;
-        layer.segments.emit(s, s.sndNxt - 1, TcpHeader.ACK, 0);
+        layer.segments.emit(s, s.snd.nxt - 1, TcpHeader.ACK, 0);
         timers.schedule(s.keepTimer, now + s.keepIntervalNanos);
     }
 
