@@ -367,7 +367,7 @@ final class SegmentBuilder
                 Math.min(listener.receiveBufferSize, 65535))
             .computeChecksum(local, remote);
         counters.cookiesSent++;
-        sendRaw(buffer, headerLength, local, remote, seg.tos);
+        sendRaw(buffer, headerLength, local, remote, seg.tos, config.defaultTtl);
     }
 
     /** A pure ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
@@ -403,27 +403,8 @@ final class SegmentBuilder
         {
             return;
         }
-        final PacketPool pool = layer.ip.pool();
-        final int buffer = pool.allocate();
-        if (buffer == PacketPool.NO_BUFFER)
-        {
-            counters.poolExhausted++;
-            return;
-        }
-        final ByteBuffer m = pool.memory();
-        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
-        header.wrap(m, base, TcpHeader.MIN_LENGTH)
-            .write(s.localPort, s.remotePort, s.snd.nxt, s.rcv.nxt, TcpHeader.MIN_LENGTH, TcpHeader.RST | TcpHeader.ACK,
-                0)
-            .computeChecksum(s.localAddress, s.remoteAddress);
-        counters.resetsSent++;
-        counters.segmentsOut++;
-        final int r = layer.ip.send(buffer, TcpHeader.MIN_LENGTH, s.localAddress, s.remoteAddress,
-            Ipv4Header.PROTOCOL_TCP, s.tos, s.ttl, true);
-        if (r < 0)
-        {
-            counters.sendErrors++;
-        }
+        sendReset(s.localAddress, s.localPort, s.remoteAddress, s.remotePort, s.snd.nxt, s.rcv.nxt,
+            TcpHeader.RST | TcpHeader.ACK, s.tos, s.ttl);
     }
 
     /**
@@ -432,6 +413,21 @@ final class SegmentBuilder
      */
     void sendResetReply(final Segment seg)
     {
+        if (seg.hasAck())
+        {
+            sendReset(seg.destination, seg.destinationPort, seg.source, seg.sourcePort, seg.ack, 0, TcpHeader.RST,
+                seg.tos, config.defaultTtl);
+        }
+        else
+        {
+            sendReset(seg.destination, seg.destinationPort, seg.source, seg.sourcePort, 0, seg.seq + seg.length(),
+                TcpHeader.RST | TcpHeader.ACK, seg.tos, config.defaultTtl);
+        }
+    }
+
+    private void sendReset(final int local, final int localPort, final int remote, final int remotePort, final int seq,
+        final int ack, final int flags, final int tos, final int ttl)
+    {
         final PacketPool pool = layer.ip.pool();
         final int buffer = pool.allocate();
         if (buffer == PacketPool.NO_BUFFER)
@@ -439,35 +435,19 @@ final class SegmentBuilder
             counters.poolExhausted++;
             return;
         }
-        final ByteBuffer m = pool.memory();
-        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
-        final int seq;
-        final int ack;
-        final int flags;
-        if (seg.hasAck())
-        {
-            seq = seg.ack;
-            ack = 0;
-            flags = TcpHeader.RST;
-        }
-        else
-        {
-            seq = 0;
-            ack = seg.seq + seg.length();
-            flags = TcpHeader.RST | TcpHeader.ACK;
-        }
-        header.wrap(m, base, TcpHeader.MIN_LENGTH)
-            .write(seg.destinationPort, seg.sourcePort, seq, ack, TcpHeader.MIN_LENGTH, flags, 0)
-            .computeChecksum(seg.destination, seg.source);
+        header.wrap(pool.memory(), pool.offset(buffer) + Ipv4Output.L4_OFFSET, TcpHeader.MIN_LENGTH)
+            .write(localPort, remotePort, seq, ack, TcpHeader.MIN_LENGTH, flags, 0)
+            .computeChecksum(local, remote);
         counters.resetsSent++;
-        sendRaw(buffer, TcpHeader.MIN_LENGTH, seg.destination, seg.source, seg.tos);
+        sendRaw(buffer, TcpHeader.MIN_LENGTH, local, remote, tos, ttl);
     }
 
-    private void sendRaw(final int buffer, final int length, final int source, final int destination, final int tos)
+    /** Hands a segment outside any connection's state (a reset, a cookie SYN-ACK) to IPv4. */
+    private void sendRaw(final int buffer, final int length, final int source, final int destination, final int tos,
+        final int ttl)
     {
         counters.segmentsOut++;
-        final int r = layer.ip.send(buffer, length, source, destination, Ipv4Header.PROTOCOL_TCP, tos,
-            config.defaultTtl, true);
+        final int r = layer.ip.send(buffer, length, source, destination, Ipv4Header.PROTOCOL_TCP, tos, ttl, true);
         if (r < 0)
         {
             counters.sendErrors++;

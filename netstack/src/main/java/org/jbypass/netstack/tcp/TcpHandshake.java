@@ -103,17 +103,7 @@ final class TcpHandshake
         child.remoteAddress = seg.source;
         child.remotePort = seg.sourcePort;
         child.everConnected = true;
-        child.noDelay = listener.noDelay;
-        child.keepAlive = listener.keepAlive;
-        child.keepIdleNanos = listener.keepIdleNanos;
-        child.keepIntervalNanos = listener.keepIntervalNanos;
-        child.keepCount = listener.keepCount;
-        child.lingerSeconds = listener.lingerSeconds;
-        child.sendBufferSize = listener.sendBufferSize;
-        child.receiveBufferSize = listener.receiveBufferSize;
-        child.rcv.capacity = listener.receiveBufferSize;
-        child.tos = listener.tos;
-        child.ttl = listener.ttl;
+        child.inheritOptions(listener);
         child.opt.tsOffset = layer.timestampOffset(child.localAddress, child.localPort, child.remoteAddress,
             child.remotePort);
         child.lastReceiveNanos = layer.time.nanos();

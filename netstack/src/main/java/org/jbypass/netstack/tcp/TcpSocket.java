@@ -946,6 +946,22 @@ public final class TcpSocket extends StackSocket
         return reuseAddress;
     }
 
+    /** A connection accepted by a listener starts with the listener's socket options, as in Linux. */
+    void inheritOptions(final TcpSocket listener)
+    {
+        noDelay = listener.noDelay;
+        keepAlive = listener.keepAlive;
+        keepIdleNanos = listener.keepIdleNanos;
+        keepIntervalNanos = listener.keepIntervalNanos;
+        keepCount = listener.keepCount;
+        lingerSeconds = listener.lingerSeconds;
+        sendBufferSize = listener.sendBufferSize;
+        receiveBufferSize = listener.receiveBufferSize;
+        rcv.capacity = listener.receiveBufferSize;
+        tos = listener.tos;
+        ttl = listener.ttl;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Internals shared with TcpInput, TcpOutput and TcpLayer.
 

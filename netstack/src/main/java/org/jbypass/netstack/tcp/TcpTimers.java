@@ -177,8 +177,7 @@ final class TcpTimers
                 if (++s.retries > config.synRetries)
                 {
                     counters.attemptFails++;
-                    counters.connectionTimeouts++;
-                    layer.input.fail(s, s.softError != 0 ? s.softError : Errno.ETIMEDOUT);
+                    timedOut(s);
                     return;
                 }
                 s.rtt.backOff();
@@ -198,8 +197,7 @@ final class TcpTimers
                     else
                     {
                         counters.attemptFails++;
-                        counters.connectionTimeouts++;
-                        layer.input.fail(s, s.softError != 0 ? s.softError : Errno.ETIMEDOUT);
+                        timedOut(s);
                     }
                     return;
                 }
@@ -220,8 +218,7 @@ final class TcpTimers
         }
         if (++s.retries > config.dataRetries)
         {
-            counters.connectionTimeouts++;
-            layer.input.fail(s, s.softError != 0 ? s.softError : Errno.ETIMEDOUT);
+            timedOut(s);
             return;
         }
         layer.recovery.enterLoss(s, now);
@@ -233,6 +230,13 @@ final class TcpTimers
             s.timerMode = TIMER_RTO;
             timers.schedule(s.retransmitTimer, now + s.rtt.rto());
         }
+    }
+
+    /** The connection gave up retransmitting: it fails with the last ICMP error heard, else ETIMEDOUT. */
+    private void timedOut(final TcpSocket s)
+    {
+        counters.connectionTimeouts++;
+        layer.input.fail(s, s.softError != 0 ? s.softError : Errno.ETIMEDOUT);
     }
 
     private void persistTimeout(final TcpSocket s, final long now)
