@@ -57,17 +57,17 @@ final class TcpHandshake
             return;
         }
         // Like Linux: a full accept queue drops SYNs (the peer retries), cookies or not.
-        if (listener.acceptCount > listener.backlog)
+        if (listener.accepts.isFull())
         {
             counters.synDropped++;
             return;
         }
-        if (listener.synQueueCount >= layer.config.synBacklog)
+        if (listener.accepts.halfOpen() >= layer.config.synBacklog)
         {
             if (layer.config.synCookies)
             {
                 // RFC 4987 section 3.6: answer without keeping state.
-                listener.lastCookieNanos = layer.time.nanos();
+                listener.accepts.cookieSent(layer.time.nanos());
                 layer.segments.sendCookieSynAck(listener, seg);
             }
             else
@@ -77,7 +77,7 @@ final class TcpHandshake
             return;
         }
         final TcpSocket child = newChild(listener, seg);
-        listener.synQueueCount++;
+        listener.accepts.halfOpenAdded();
         child.initialiseReceive(seg.seq);
         child.initialiseSequences(layer.isn(child.localAddress, child.localPort, child.remoteAddress,
             child.remotePort));
@@ -142,8 +142,8 @@ final class TcpHandshake
     private boolean cookieArrives(final TcpSocket listener, final Segment seg)
     {
         final long now = layer.time.nanos();
-        if (!layer.config.synCookies || listener.lastCookieNanos == Long.MIN_VALUE
-            || now - listener.lastCookieNanos > COOKIE_WINDOW_NANOS || seg.fin())
+        if (!layer.config.synCookies || listener.accepts.lastCookieNanos() == Long.MIN_VALUE
+            || now - listener.accepts.lastCookieNanos() > COOKIE_WINDOW_NANOS || seg.fin())
         {
             return false;
         }
@@ -154,7 +154,7 @@ final class TcpHandshake
             counters.cookiesRejected++;
             return false;
         }
-        if (listener.acceptCount > listener.backlog)
+        if (listener.accepts.isFull())
         {
             // The peer believes it is connected; it will retransmit its data (or its ACK) and try again later.
             counters.listenOverflows++;
@@ -215,12 +215,12 @@ final class TcpHandshake
                 layer.destroy(s);
                 return false;
             }
-            if (listener.acceptCount > listener.backlog)
+            if (listener.accepts.isFull())
             {
                 counters.listenOverflows++;
                 return false;
             }
-            listener.synQueueCount--;
+            listener.accepts.halfOpenRemoved();
         }
         layer.ack.takeRttSample(s, s.snd.iss + 1);
         layer.timers.cancel(s.retransmitTimer);

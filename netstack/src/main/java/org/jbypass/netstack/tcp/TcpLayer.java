@@ -348,7 +348,7 @@ public final class TcpLayer implements Ipv4Protocol
         }
         if (s.state == TcpState.SYN_RECEIVED && s.parent != null && !s.inAcceptQueue)
         {
-            s.parent.synQueueCount--;
+            s.parent.accepts.halfOpenRemoved();
         }
         s.state = TcpState.CLOSED;
         s.connectPending = s.connectPending && s.error != 0;
@@ -428,14 +428,14 @@ public final class TcpLayer implements Ipv4Protocol
         ports.unlisten(listener);
         // Connections that completed the handshake but were never accepted are reset (as Linux does); half-open
         // ones are dropped with the reset too.
-        while (listener.acceptCount > 0)
+        while (listener.accepts.count() > 0)
         {
             final TcpSocket child = listener.accept();
             child.closed = true;
             segments.sendResetFor(child);
             destroy(child);
         }
-        if (listener.synQueueCount > 0)
+        if (listener.accepts.halfOpen() > 0)
         {
             final TcpSocket l = listener;
             final java.util.ArrayList<TcpSocket> halfOpen = new java.util.ArrayList<>();
@@ -454,44 +454,25 @@ public final class TcpLayer implements Ipv4Protocol
             }
         }
         listener.state = TcpState.CLOSED;
-        listener.acceptQueue = null;
+        listener.accepts = null;
         ports.unbind(listener);
     }
 
     void enqueueAccepted(final TcpSocket listener, final TcpSocket child)
     {
-        final TcpSocket[] q = listener.acceptQueue;
-        q[(listener.acceptHead + listener.acceptCount) % q.length] = child;
-        listener.acceptCount++;
-        child.inAcceptQueue = true;
+        listener.accepts.add(child);
         listener.notifyReadiness();
     }
 
     private void removeFromAcceptQueue(final TcpSocket child)
     {
         final TcpSocket listener = child.parent;
-        if (listener == null || listener.acceptQueue == null)
+        if (listener == null || listener.accepts == null)
         {
             child.inAcceptQueue = false;
             return;
         }
-        final TcpSocket[] q = listener.acceptQueue;
-        int w = 0;
-        for (int i = 0; i < listener.acceptCount; i++)
-        {
-            final TcpSocket c = q[(listener.acceptHead + i) % q.length];
-            if (c != child)
-            {
-                q[(listener.acceptHead + w) % q.length] = c;
-                w++;
-            }
-        }
-        for (int i = w; i < listener.acceptCount; i++)
-        {
-            q[(listener.acceptHead + i) % q.length] = null;
-        }
-        listener.acceptCount = w;
-        child.inAcceptQueue = false;
+        listener.accepts.remove(child);
         listener.notifyReadiness();
     }
 

@@ -63,12 +63,8 @@ public final class TcpSocket extends StackSocket
     boolean reuseAddress;
 
     // Listener.
-    TcpSocket[] acceptQueue;
-    int acceptHead;
-    int acceptCount;
-    int backlog;
-    int synQueueCount;
-    long lastCookieNanos = Long.MIN_VALUE;
+    /** A listener's queues; null unless listening. */
+    AcceptQueue accepts;
     /** For a child not yet accepted: its listener. */
     TcpSocket parent;
     boolean inAcceptQueue;
@@ -224,7 +220,7 @@ public final class TcpSocket extends StackSocket
         final int clamped = Math.max(0, Math.min(backlog, config.maxBacklog));
         if (state == TcpState.LISTEN)
         {
-            resizeAcceptQueue(clamped);
+            accepts.resize(clamped);
             return 0;
         }
         if (!bound)
@@ -241,42 +237,19 @@ public final class TcpSocket extends StackSocket
         {
             return result;
         }
-        acceptQueue = new TcpSocket[clamped + 1];
-        acceptHead = 0;
-        acceptCount = 0;
-        this.backlog = clamped;
+        accepts = new AcceptQueue(clamped);
         state = TcpState.LISTEN;
         return 0;
-    }
-
-    private void resizeAcceptQueue(final int newBacklog)
-    {
-        if (newBacklog + 1 > acceptQueue.length)
-        {
-            final TcpSocket[] bigger = new TcpSocket[newBacklog + 1];
-            for (int i = 0; i < acceptCount; i++)
-            {
-                bigger[i] = acceptQueue[(acceptHead + i) % acceptQueue.length];
-            }
-            acceptQueue = bigger;
-            acceptHead = 0;
-        }
-        backlog = newBacklog;
     }
 
     /** The next established connection, or null when none is waiting (or the socket is not listening). */
     public TcpSocket accept()
     {
-        if (state != TcpState.LISTEN || acceptCount == 0)
+        if (state != TcpState.LISTEN || accepts.count() == 0)
         {
             return null;
         }
-        final TcpSocket child = acceptQueue[acceptHead];
-        acceptQueue[acceptHead] = null;
-        acceptHead = (acceptHead + 1) % acceptQueue.length;
-        acceptCount--;
-        child.inAcceptQueue = false;
-        child.parent = null;
+        final TcpSocket child = accepts.poll();
         signal();
         return child;
     }
@@ -742,7 +715,7 @@ public final class TcpSocket extends StackSocket
         }
         if (state == TcpState.LISTEN)
         {
-            return acceptCount > 0 ? Readiness.ACCEPT : 0;
+            return accepts.count() > 0 ? Readiness.ACCEPT : 0;
         }
         int ops = 0;
         if (connectPending)

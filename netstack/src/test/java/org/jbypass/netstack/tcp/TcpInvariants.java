@@ -60,10 +60,11 @@ public final class TcpInvariants
     {
         if (s.state == TcpState.LISTEN)
         {
-            require(s.synQueueCount >= 0 && s.synQueueCount <= s.config.synBacklog, s,
-                "SYN queue " + s.synQueueCount + " outside 0.." + s.config.synBacklog);
-            require(s.acceptCount >= 0 && s.acceptQueue != null && s.acceptCount <= s.acceptQueue.length, s,
-                "accept queue " + s.acceptCount + " beyond its capacity");
+            require(s.accepts != null, s, "listening without an accept queue");
+            require(s.accepts.halfOpen() >= 0 && s.accepts.halfOpen() <= s.config.synBacklog, s,
+                "SYN queue " + s.accepts.halfOpen() + " outside 0.." + s.config.synBacklog);
+            require(s.accepts.count() >= 0 && s.accepts.count() <= s.accepts.capacity(), s,
+                "accept queue " + s.accepts.count() + " beyond its capacity");
             return;
         }
         require(s.snd.wnd >= 0, s, "negative send window " + s.snd.wnd);
