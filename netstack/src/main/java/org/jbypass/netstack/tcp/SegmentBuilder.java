@@ -40,9 +40,6 @@ final class SegmentBuilder
         this.timers = layer.timers;
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // Building segments.
-
     /** Payload bytes a data segment may carry now: the MSS less SACK blocks that would ride along. */
     int dataRoom(final TcpSocket s)
     {

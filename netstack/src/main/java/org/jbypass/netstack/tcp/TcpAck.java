@@ -10,19 +10,16 @@ package org.jbypass.netstack.tcp;
  */
 final class TcpAck
 {
-    /** Set by {@link #sackArrives}: the ACK carried a D-SACK (RFC 2883). */
-    private boolean dsackSeen;
     private final TcpLayer layer;
     private final TcpCounters counters;
+    /** Set by {@link #sackArrives}: the ACK carried a D-SACK (RFC 2883). */
+    private boolean dsackSeen;
 
     TcpAck(final TcpLayer layer)
     {
         this.layer = layer;
         this.counters = layer.counters;
     }
-
-    // ------------------------------------------------------------------------------------------------------------
-    // The sender's side of an ACK.
 
     void ackArrives(final TcpSocket s, final Segment seg, final int seq, final long now)
     {

@@ -62,9 +62,9 @@ final class TcpHandshake
             counters.synDropped++;
             return;
         }
-        if (listener.accepts.halfOpen() >= layer.config.synBacklog)
+        if (listener.accepts.halfOpen() >= config.synBacklog)
         {
-            if (layer.config.synCookies)
+            if (config.synCookies)
             {
                 // RFC 4987 section 3.6: answer without keeping state.
                 listener.accepts.cookieSent(layer.time.nanos());
@@ -115,7 +115,6 @@ final class TcpHandshake
     /** Options of a SYN answered from LISTEN: ours are offered only where the peer offered its own. */
     private void negotiate(final TcpSocket s, final Segment seg)
     {
-        final TcpConfig config = layer.config;
         s.opt.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
         s.opt.receiveMss = ourMss(s);
         s.opt.windowScalingOk = config.windowScaling && seg.hasWindowScale;
@@ -142,7 +141,7 @@ final class TcpHandshake
     private boolean cookieArrives(final TcpSocket listener, final Segment seg)
     {
         final long now = layer.time.nanos();
-        if (!layer.config.synCookies || listener.accepts.lastCookieNanos() == Long.MIN_VALUE
+        if (!config.synCookies || listener.accepts.lastCookieNanos() == Long.MIN_VALUE
             || now - listener.accepts.lastCookieNanos() > COOKIE_WINDOW_NANOS || seg.fin())
         {
             return false;
@@ -170,7 +169,6 @@ final class TcpHandshake
         child.snd.nxt = seg.ack;
         child.opt.peerMss = SynCookies.MSS_TABLE[index];
         child.opt.receiveMss = ourMss(child);
-        final TcpConfig config = layer.config;
         if (seg.hasTimestamp && seg.tsEcr != 0 && config.timestamps)
         {
             child.opt.timestampsOk = true;
@@ -243,9 +241,9 @@ final class TcpHandshake
         s.allocateBuffers();
         s.state = TcpState.ESTABLISHED;
         counters.established++;
-        s.cc.init(s.opt.sendMss, layer.config.initialCwndSegments);
+        s.cc.init(s.opt.sendMss, config.initialCwndSegments);
         s.initialiseRecovery();
-        s.rcv.quickAcks = layer.config.quickAckSegments;
+        s.rcv.quickAcks = config.quickAckSegments;
         if (s.synRetransmitted && !s.rtt.hasSample())
         {
             s.rtt.fallback(SYN_LOSS_RTO_NANOS);

@@ -94,7 +94,6 @@ final class TcpInput
             counters.synFinDropped++;
             return;
         }
-        final TcpConfig config = layer.config;
         s.opt.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
         // RFC 7323 section 2.2: scaling only if both sides sent the option; section 3.2: timestamps likewise.
         s.opt.windowScalingOk = s.opt.windowScalingOk && seg.hasWindowScale;
@@ -224,7 +223,7 @@ final class TcpInput
             {
                 // "The only thing that can arrive in this state is a retransmission of the remote FIN. Acknowledge
                 // it, and restart the 2 MSL timeout."
-                layer.timers.schedule(s.keepTimer, now + 2 * layer.config.mslNanos);
+                layer.timers.schedule(s.keepTimer, now + 2 * config.mslNanos);
             }
             outOfWindowAck(s, segLen, now);
             return;
@@ -384,7 +383,7 @@ final class TcpInput
     {
         if (segLen == 0)
         {
-            if (now - s.lastInvalidAckNanos < layer.config.invalidAckIntervalNanos
+            if (now - s.lastInvalidAckNanos < config.invalidAckIntervalNanos
                 && s.lastInvalidAckNanos != Long.MIN_VALUE)
             {
                 return;

@@ -19,9 +19,6 @@ final class TcpReceive
         this.counters = layer.counters;
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // Segment text (RFC 9293 section 3.10.7.4, seventh and eighth).
-
     /**
      * Places the payload in the receive buffer (in order, or at its offset as out-of-order data), then processes a
      * FIN that follows it in order, and decides how soon to acknowledge.

@@ -182,7 +182,7 @@ final class TcpRecovery
         }
     }
 
-    /** Arms the undo of the congestion response about to be made (see {@link #dsackArrives}). */
+    /** Arms the undo of the congestion response about to be made (see {@link TcpAck#dsackArrives}). */
     static void startUndo(final TcpSocket s)
     {
         s.cc.saveForUndo();

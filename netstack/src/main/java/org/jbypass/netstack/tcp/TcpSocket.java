@@ -8,14 +8,17 @@ import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.Timer;
 
 /**
- * A TCP socket: the application's handle on a connection or a listener, and the connection's control block
- * (RFC 9293 section 3.3.1). Every operation is non-blocking and returns a count or {@code -errno}; none throws on a
- * data path. The provider drives it under the stack's lock and waits on {@link #readyOps()} and the listener.
+ * The application's TCP socket: the user calls of RFC 9293 section 3.9.1 (OPEN as connect and listen, SEND as write,
+ * RECEIVE as read, CLOSE, ABORT, STATUS as info) and the socket options, on a connection or a listener. Every
+ * operation is non-blocking and returns a count or {@code -errno}; none throws on a data path. The provider drives it
+ * under the stack's lock and waits on {@link #readyOps()} and the listener.
  *
- * <p>The connection's logic is split by concern: this class holds the state and the application's calls;
- * {@link TcpInput} processes arriving segments (RFC 9293 section 3.10.7); {@link TcpOutput} decides what to send and
- * builds segments; the timers below call back into them. Send and receive data live in {@link ByteRing}s sized by
- * the socket's buffer sizes, addressed in sequence space.
+ * <p>Behind the handle is the connection's control block (RFC 9293 section 3.3.1): the fields here (identity,
+ * ownership, options, timers) and the state classes the processing classes share ({@link SendSequence},
+ * {@link ReceiveSequence}, {@link NegotiatedOptions}, {@link RecoveryState}, {@link AcceptQueue}). The protocol's
+ * decisions are made by those classes ({@link TcpInput}, {@link TcpAck}, {@link TcpRecovery}, {@link TcpOutput},
+ * {@link TcpTimers} and the rest; see the package essay), never here. Send and receive data live in
+ * {@link ByteRing}s sized by the socket's buffer sizes, addressed in sequence space.
  *
  * <p>Lifecycle: a socket belongs to the application until {@link #close()}; after that it is an orphan that the
  * layer keeps until the connection reaches CLOSED (after FIN_WAIT_2, LAST_ACK or TIME_WAIT), then forgets.
@@ -936,7 +939,7 @@ public final class TcpSocket extends StackSocket
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Internals shared with TcpInput, TcpOutput and TcpLayer.
+    // Internals shared with the processing classes and TcpLayer.
 
     /** Readiness may have changed; see {@link StackSocket#signal()}. */
     void notifyReadiness()

@@ -39,9 +39,6 @@ final class TcpTimers
         this.timers = layer.timers;
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // Timers.
-
     /**
      * After a transmission: starts the retransmission timer if it is not running (RFC 6298 section 5.1), and
      * restarts a probe timer, since the PTO counts from the last transmission (RFC 8985 section 7.2). A pending
