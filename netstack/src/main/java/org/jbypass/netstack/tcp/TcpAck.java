@@ -261,7 +261,6 @@ final class TcpAck
         // SMSS).
     }
 
-
     void takeRttSample(final TcpSocket s, final int ack)
     {
         if (s.rttTiming && Seq.gt(ack, s.rttSeq))

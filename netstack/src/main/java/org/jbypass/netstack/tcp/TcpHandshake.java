@@ -194,7 +194,6 @@ final class TcpHandshake
         return true;
     }
 
-
     /**
      * The handshake's last ACK reached a passively opened child: it becomes ESTABLISHED and joins its listener's
      * accept queue.

@@ -433,14 +433,12 @@ final class TcpInput
         }
     }
 
-
     /** The connection failed: record the error for the application and close the connection. */
     void fail(final TcpSocket s, final int errno)
     {
         s.error = errno;
         layer.destroy(s);
     }
-
 
     // ------------------------------------------------------------------------------------------------------------
     // TIME_WAIT reuse and ICMP.

@@ -330,7 +330,6 @@ final class TcpOutput
         }
     }
 
-
     // ------------------------------------------------------------------------------------------------------------
     // After events.
 
@@ -365,24 +364,6 @@ final class TcpOutput
             layer.segments.sendAck(s);
         }
     }
-
-    /** After close(): the FIN goes out (or is queued); an orphan in FIN_WAIT_2 gets its timeout. */
-    void afterClose(final TcpSocket s)
-    {
-        if (s.state == TcpState.FIN_WAIT_2)
-        {
-            layer.timeouts.startFinWait2Timer(s);
-        }
-        else if (s.state == TcpState.TIME_WAIT)
-        {
-            s.releaseBuffers();
-        }
-        if (s.keepMode == TcpTimers.KEEP_ALIVE && !s.keepAlive)
-        {
-            timers.cancel(s.keepTimer);
-        }
-    }
-
 
     /** The effective send MSS: the peer's MSS and the path MTU, less the timestamp option (RFC 6691). */
     void updateSendMss(final TcpSocket s)
@@ -436,7 +417,6 @@ final class TcpOutput
             }
         }
     }
-
 
     /**
      * The probe timer fired with no ACK since: send one tail loss probe (RFC 8985 section 7.3), new data if the

@@ -222,7 +222,6 @@ final class TcpRecovery
         layer.output.retransmitFirst(s);
     }
 
-
     /**
      * DupThresh for NewReno: 3 (RFC 5681 section 3.2), lowered by Early Retransmit (RFC 5827 section 3.1) to one
      * less than the segments outstanding when fewer than four are and no new data can go, since a small flight

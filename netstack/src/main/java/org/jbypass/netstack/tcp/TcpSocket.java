@@ -371,7 +371,6 @@ public final class TcpSocket extends StackSocket
         return rcv.dataEnd() - rcv.readSeq;
     }
 
-
     /**
      * Reads into {@code dst} (from its position, advancing it).
      *
@@ -559,7 +558,7 @@ public final class TcpSocket extends StackSocket
                     discardReceived();
                     outputShutdown = true;
                     queueFin();
-                    layer.output.afterClose(this);
+                    layer.timeouts.afterClose(this);
                 }
                 break;
         }

@@ -116,7 +116,6 @@ final class TcpTimers
         }
     }
 
-
     void enterPersist(final TcpSocket s, final long now)
     {
         s.persisting = true;
@@ -359,6 +358,23 @@ final class TcpTimers
         counters.keepaliveProbes++;
         layer.segments.emit(s, s.snd.nxt - 1, TcpHeader.ACK, 0);
         timers.schedule(s.keepTimer, now + s.keepIntervalNanos);
+    }
+
+    /** After close(): the FIN goes out (or is queued); an orphan in FIN_WAIT_2 gets its timeout. */
+    void afterClose(final TcpSocket s)
+    {
+        if (s.state == TcpState.FIN_WAIT_2)
+        {
+            startFinWait2Timer(s);
+        }
+        else if (s.state == TcpState.TIME_WAIT)
+        {
+            s.releaseBuffers();
+        }
+        if (s.keepMode == KEEP_ALIVE && !s.keepAlive)
+        {
+            timers.cancel(s.keepTimer);
+        }
     }
 
     void startFinWait2Timer(final TcpSocket s)
