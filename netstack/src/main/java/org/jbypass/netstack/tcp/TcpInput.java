@@ -223,7 +223,7 @@ final class TcpInput
             {
                 // "The only thing that can arrive in this state is a retransmission of the remote FIN. Acknowledge
                 // it, and restart the 2 MSL timeout."
-                layer.timers.schedule(s.keepTimer, now + 2 * config.mslNanos);
+                layer.timeouts.startTimeWaitTimer(s);
             }
             outOfWindowAck(s, segLen, now);
             return;

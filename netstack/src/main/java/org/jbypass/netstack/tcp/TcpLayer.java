@@ -418,8 +418,7 @@ public final class TcpLayer implements Ipv4Protocol
             // TIME_WAIT needs only the sequence numbers; give the buffers back now.
             s.releaseBuffers();
         }
-        s.keepMode = TcpTimers.KEEP_TIME_WAIT;
-        timers.schedule(s.keepTimer, time.nanos() + 2 * config.mslNanos);
+        timeouts.startTimeWaitTimer(s);
         s.notifyReadiness();
     }
 

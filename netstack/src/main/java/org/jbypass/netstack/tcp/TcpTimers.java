@@ -377,6 +377,14 @@ final class TcpTimers
         }
     }
 
+    /** TIME_WAIT lasts 2 MSL, restarted by a retransmitted FIN (RFC 9293 section 3.10.7.4, eighth). */
+    void startTimeWaitTimer(final TcpSocket s)
+    {
+        s.keepMode = KEEP_TIME_WAIT;
+        timers.schedule(s.keepTimer, layer.time.nanos() + 2 * config.mslNanos);
+    }
+
+    /** tcp_fin_timeout: how long an orphan waits in FIN_WAIT_2 for the peer's FIN. */
     void startFinWait2Timer(final TcpSocket s)
     {
         s.keepMode = KEEP_FIN_WAIT_2;
