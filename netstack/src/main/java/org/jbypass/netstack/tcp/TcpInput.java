@@ -7,8 +7,8 @@ import org.jbypass.netstack.util.Errno;
  * checks, for SYN-SENT (section 3.10.7.3) and for SYN-RECEIVED and the synchronized states (section 3.10.7.4), with
  * the protections of RFC 5961 (resets and SYNs must hit RCV.NXT exactly or draw a challenge ACK; ACKs must lie within
  * the window the peer may have seen) and PAWS (RFC 7323 section 5); resets, TIME_WAIT reuse (RFC 6191) and ICMP
- * errors (RFC 5927). The ACK field goes to {@link TcpAck}, the text and FIN to {@link TcpReceive}, a SYN to a
- * listener to {@link TcpHandshake}.
+ * errors (RFC 5927). The ACK field goes to {@link TcpAck}, the text and FIN to {@link TcpReceive}, the end of a
+ * handshake to {@link TcpHandshake} (which also takes the segments for listeners).
  *
  * <p>One instance per layer; it keeps no state of its own between segments.
  */
