@@ -39,9 +39,7 @@ final class TcpRecovery
             rack.dsackArrived(s.snd.una, s.snd.nxt);
         }
         final long markedBefore = counters.rackLost;
-        final long reoWnd = rack.reoWnd(s.recovery.inRecovery || s.recovery.inLoss, sb.sackedSegments(), s.rtt.minRtt(),
-            s.rtt.srtt());
-        final long timeout = rack.detectLoss(sb, now, reoWnd, counters);
+        final long timeout = rackDetectLoss(s, now);
         final boolean newlyLost = counters.rackLost != markedBefore;
         if (s.recovery.tlpOutstanding)
         {
@@ -63,6 +61,19 @@ final class TcpRecovery
         {
             layer.timeouts.armRackTimer(s, timeout);
         }
+    }
+
+    /**
+     * RACK's detection (RFC 8985 section 6.2 step 5) with the reordering window of the moment.
+     *
+     * @return how long until the next not-yet-lost candidate's time is up (arm the RACK timer), or 0 if none
+     */
+    private long rackDetectLoss(final TcpSocket s, final long now)
+    {
+        final Scoreboard sb = s.scoreboard;
+        final long reoWnd = s.rack.reoWnd(s.recovery.inRecovery || s.recovery.inLoss, sb.sackedSegments(),
+            s.rtt.minRtt(), s.rtt.srtt());
+        return s.rack.detectLoss(sb, now, reoWnd, counters);
     }
 
     /**
@@ -163,9 +174,7 @@ final class TcpRecovery
         }
         counters.rackTimeouts++;
         final Scoreboard sb = s.scoreboard;
-        final long reoWnd = s.rack.reoWnd(s.recovery.inRecovery || s.recovery.inLoss, sb.sackedSegments(),
-            s.rtt.minRtt(), s.rtt.srtt());
-        final long timeout = s.rack.detectLoss(sb, now, reoWnd, counters);
+        final long timeout = rackDetectLoss(s, now);
         if (sb.lostBytes() > 0 && !s.recovery.inRecovery && !s.recovery.inLoss)
         {
             enterRecovery(s, now);
