@@ -1,10 +1,13 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.link.PacketBurst;
 
 /**
  * A link for tests that controls what a real one cannot be made to do on demand: it accepts at most

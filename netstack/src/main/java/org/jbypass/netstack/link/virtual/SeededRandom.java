@@ -1,4 +1,4 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 /**
  * SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014): a tiny,

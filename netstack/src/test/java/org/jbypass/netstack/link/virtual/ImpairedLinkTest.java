@@ -1,9 +1,9 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
-import static org.jbypass.netstack.link.TestFrames.IP_A;
-import static org.jbypass.netstack.link.TestFrames.IP_B;
-import static org.jbypass.netstack.link.TestFrames.MAC_A;
-import static org.jbypass.netstack.link.TestFrames.MAC_B;
+import static org.jbypass.netstack.link.virtual.TestFrames.IP_A;
+import static org.jbypass.netstack.link.virtual.TestFrames.IP_B;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_A;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_B;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,6 +20,9 @@ import java.util.Set;
 import java.util.function.Function;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.Ipv4Header;
 import org.jbypass.netstack.wire.UdpHeader;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
-import static org.jbypass.netstack.link.TestFrames.MAC_A;
-import static org.jbypass.netstack.link.TestFrames.MAC_B;
-import static org.jbypass.netstack.link.TestFrames.MAC_C;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_A;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_B;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_C;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.List;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Ipv4Header;

@@ -1,8 +1,11 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkDecorator;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Ipv4Header;
 

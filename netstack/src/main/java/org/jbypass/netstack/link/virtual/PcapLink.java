@@ -1,4 +1,4 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -6,6 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkDecorator;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.StackTime;
 
 /**

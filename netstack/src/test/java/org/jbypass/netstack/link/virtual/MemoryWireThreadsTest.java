@@ -1,7 +1,7 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
-import static org.jbypass.netstack.link.TestFrames.MAC_A;
-import static org.jbypass.netstack.link.TestFrames.MAC_B;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_A;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_B;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.PacketBurst;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,6 +1,8 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.PacketBurst;
 
 /** Burst bookkeeping shared by the links of this package: the receive and transmit contracts of {@link Link}. */
 final class Bursts

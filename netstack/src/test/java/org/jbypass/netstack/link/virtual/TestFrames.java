@@ -1,10 +1,12 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.ArpPacket;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Ipv4Header;

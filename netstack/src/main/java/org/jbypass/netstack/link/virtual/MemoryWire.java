@@ -1,4 +1,4 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -7,6 +7,10 @@ import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.MacAddress;
 

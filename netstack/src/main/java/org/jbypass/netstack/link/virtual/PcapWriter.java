@@ -1,4 +1,4 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

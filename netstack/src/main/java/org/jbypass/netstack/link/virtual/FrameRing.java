@@ -1,4 +1,4 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

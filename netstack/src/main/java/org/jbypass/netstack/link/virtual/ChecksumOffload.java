@@ -1,7 +1,9 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Ipv4Header;

@@ -1,7 +1,7 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
-import static org.jbypass.netstack.link.TestFrames.MAC_A;
-import static org.jbypass.netstack.link.TestFrames.MAC_B;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_A;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_B;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.StackTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
-import static org.jbypass.netstack.link.TestFrames.MAC_A;
-import static org.jbypass.netstack.link.TestFrames.MAC_B;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_A;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_B;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -11,6 +11,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.StackTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

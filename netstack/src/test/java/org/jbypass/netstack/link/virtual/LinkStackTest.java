@@ -1,7 +1,7 @@
-package org.jbypass.netstack.link;
+package org.jbypass.netstack.link.virtual;
 
-import static org.jbypass.netstack.link.TestFrames.MAC_A;
-import static org.jbypass.netstack.link.TestFrames.MAC_B;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_A;
+import static org.jbypass.netstack.link.virtual.TestFrames.MAC_B;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +20,8 @@ import java.util.function.BiFunction;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
