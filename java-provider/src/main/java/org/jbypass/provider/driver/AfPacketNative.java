@@ -16,6 +16,8 @@ final class AfPacketNative
     static final int FLAG_PROMISCUOUS = 1;
     static final int FLAG_QDISC_BYPASS = 1 << 1;
     static final int FLAG_TX_RING = 1 << 2;
+    /** JBP_AFP_SUPER_FRAMES: PACKET_VNET_HDR, super-frames delivered as chains of burst slots. */
+    static final int FLAG_SUPER_FRAMES = 1 << 3;
 
     // Receive ring layouts (enum jbp_afp_rx_ring).
     static final int RX_BLOCK = 0;
@@ -67,7 +69,9 @@ final class AfPacketNative
     static final int STAT_TX_DROPPED = 80;
     static final int STAT_ERRORS = 88;
     static final int STAT_LAST_ERRNO = 96;
-    static final int STATS_WORDS = 13;
+    static final int STAT_RX_BAD_VNET = 104;
+    static final int STAT_RX_SUPER_FRAMES = 112;
+    static final int STATS_WORDS = 15;
 
     static
     {

@@ -103,6 +103,7 @@ public final class Drivers implements LinkFactory
             b.promiscuous(iface.booleanOption("promiscuous", false));
             b.qdiscBypass(iface.booleanOption("qdisc-bypass", false));
             b.txRing(iface.booleanOption("tx-ring", true));
+            b.rxSuperFrames(iface.booleanOption("rx-super-frames", true));
             options = b.build();
         }
         catch (final IllegalArgumentException e)

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
@@ -55,6 +56,14 @@ public final class Ipv4Layer implements Ipv4Output
     private final List<NetInterface> interfaces = new ArrayList<>();
     private NetInterface[] interfaceArray = new NetInterface[0];
     private final EthernetHeader ethernet = new EthernetHeader();
+    private final FrameChain chain = new FrameChain();
+    /**
+     * Where a chained frame (a GSO/GRO super-frame) is gathered before it is processed, as a reassembled datagram
+     * is: every layer above then sees one contiguous frame, and TCP one segment of many MSS. One per stack, off-heap,
+     * allocated once.
+     */
+    private final ByteBuffer superFrame =
+        ByteBuffer.allocateDirect(PacketBurst.MAX_FRAME_LENGTH).order(java.nio.ByteOrder.BIG_ENDIAN);
     private final Ipv4Header ip = new Ipv4Header();
     private int nextIdentification;
 
@@ -255,9 +264,18 @@ public final class Ipv4Layer implements Ipv4Output
         {
             t.burstStart();
         }
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; )
         {
-            ethernetInput(nif, burst.buffer(i), burst.length(i), burst.flags(i), now);
+            final int flags = burst.flags(i);
+            if ((flags & PacketBurst.CONTINUES) == 0)
+            {
+                ethernetInput(nif, burst.buffer(i), burst.length(i), flags, now);
+                i++;
+            }
+            else
+            {
+                i += chainInput(nif, burst, i, n, now);
+            }
         }
         for (final Ipv4Protocol t : transports)
         {
@@ -266,12 +284,42 @@ public final class Ipv4Layer implements Ipv4Output
         return n;
     }
 
+    /**
+     * Handles the chained frame that starts at {@code slot}: gathered into one contiguous frame and processed as
+     * one. A chain that breaks the burst contract (runs past the burst, a buffer outside the pool, a length outside
+     * a buffer, longer than {@link PacketBurst#MAX_FRAME_LENGTH}) is counted and dropped.
+     *
+     * @return the number of descriptors consumed
+     */
+    private int chainInput(final NetInterface nif, final PacketBurst burst, final int slot, final int count,
+        final long now)
+    {
+        final int descriptors = burst.chainLength(slot);
+        if (!chain.wrap(pool, burst, slot))
+        {
+            counters.framesReceived++;
+            counters.framesBadChain++;
+            return descriptors == 0 ? count - slot : descriptors;
+        }
+        counters.superFramesReceived++;
+        final int length = chain.length();
+        chain.copyOut(0, superFrame, 0, length);
+        frameInput(nif, superFrame, 0, length, chain.flags(), now);
+        return descriptors;
+    }
+
     /** Handles one received frame; the buffer stays the caller's. */
     void ethernetInput(final NetInterface nif, final int buffer, final int length, final int flags, final long now)
     {
+        frameInput(nif, memory, pool.offset(buffer), Math.min(length, pool.bufferSize()), flags, now);
+    }
+
+    /** Handles one received frame held in {@code memory} at {@code offset}. */
+    private void frameInput(final NetInterface nif, final ByteBuffer memory, final int offset, final int length,
+        final int flags, final long now)
+    {
         counters.framesReceived++;
-        final int offset = pool.offset(buffer);
-        ethernet.wrap(memory, offset, Math.min(length, pool.bufferSize()));
+        ethernet.wrap(memory, offset, length);
         if (!ethernet.isValid())
         {
             counters.framesTooShort++;
