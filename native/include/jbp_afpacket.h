@@ -36,8 +36,13 @@ struct jbp_afpacket;
 #define JBP_AFP_QDISC_BYPASS (1u << 1) /* PACKET_QDISC_BYPASS: skip the qdisc, drops instead of queueing */
 #define JBP_AFP_TX_RING (1u << 2)      /* transmit through a PACKET_TX_RING and one send(2) per burst */
 /* Receive GSO/GRO super-frames (PACKET_VNET_HDR): each frame comes with a virtio_net_hdr (jbp_vnet.h) and a frame
- * longer than a pool buffer is delivered as a chain of burst slots (jbp_burst.h), up to JBP_MAX_FRAME bytes. The
- * ring's slots (frame mode) or blocks (block mode) must then hold a frame of JBP_MAX_FRAME: JBP_AFP_RX_SUPER_SLOT.
+ * longer than a pool buffer is delivered as a chain of burst slots (jbp_burst.h), up to JBP_MAX_FRAME bytes.
+ *   - frame mode: the slots stay sized for one buffer. With PACKET_COPY_THRESH the kernel puts the head of a
+ *     longer frame in its slot, flagged TP_STATUS_COPY, and queues the whole frame on the socket (tpacket_rcv());
+ *     the driver reads it with one recvmsg(2) whose iovecs are the chain's buffers, so the ring's memory does not
+ *     grow with the largest frame and the kernel copies the frame once, straight into the pool. SO_RCVBUF bounds
+ *     how many such frames may wait (a frame beyond it is cut and counted as truncated).
+ *   - block mode: blocks must hold the largest frame whole (block_size >= JBP_AFP_MIN_SUPER_BLOCK).
  * Every frame sent then carries a virtio_net_hdr too (no offload asked: GSO_NONE, no flags), which the driver puts
  * in front of it. */
 #define JBP_AFP_SUPER_FRAMES (1u << 3)
@@ -56,9 +61,10 @@ enum jbp_afp_rx_ring {
  */
 #define JBP_AFP_RX_FRAME_HEADROOM 128u
 #define JBP_AFP_RX_FRAME_SLOT(buffer_size) ((JBP_AFP_RX_FRAME_HEADROOM + (uint32_t)(buffer_size) + 15u) & ~15u)
-/* With JBP_AFP_SUPER_FRAMES the frame starts 10 bytes further (the virtio_net_hdr before it: tpacket_rcv() adds
- * vnet_hdr_sz to netoff), within the same headroom, and a slot holds the largest frame a chain carries. */
-#define JBP_AFP_RX_SUPER_SLOT JBP_AFP_RX_FRAME_SLOT(JBP_MAX_FRAME)
+/* With JBP_AFP_SUPER_FRAMES the frame starts 10 bytes further in its slot (the virtio_net_hdr before it:
+ * tpacket_rcv() adds vnet_hdr_sz to netoff), still within the headroom. A block-mode block must hold the largest
+ * frame, its headers and the block's own. */
+#define JBP_AFP_MIN_SUPER_BLOCK (128u * 1024u)
 
 /* Limits of the geometry accepted by jbp_afpacket_open(). */
 #define JBP_AFP_MIN_BLOCK_SIZE 4096u           /* one page; must be a power of two */

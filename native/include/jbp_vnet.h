@@ -45,16 +45,18 @@ enum jbp_vnet_verdict {
     JBP_VNET_BAD_GSO_TYPE,    /* not NONE, TCPV4 or UDP_L4 (TCPV6, UFO and unknown types: the stack is IPv4) */
     JBP_VNET_BAD_GSO_SIZE,    /* a GSO frame with gso_size 0 */
     JBP_VNET_BAD_HDR_LEN,     /* hdr_len beyond the frame */
-    JBP_VNET_BAD_CSUM,        /* NEEDS_CSUM with csum_start/csum_offset outside the frame or not on the L4 checksum */
-    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IPv4/TCP/UDP headers are missing, cut or of the wrong type */
+    JBP_VNET_BAD_CSUM,        /* NEEDS_CSUM: csum_start/csum_offset outside the frame, or not the L4 checksum */
+    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IPv4/TCP/UDP headers are missing, cut or wrong */
     JBP_VNET_BAD_LENGTH,      /* a GSO frame longer or shorter than its IPv4 (or UDP) header says */
     JBP_VNET_VERDICTS
 };
 
 /*
- * Checks the header of a received frame of `length` bytes (the Ethernet frame as it is in the ring, without the
- * header) and returns JBP_VNET_OK with the first descriptor's metadata in *flags (JBP_RX_L4_CSUM_OK,
- * JBP_RX_L4_CSUM_PARTIAL, JBP_GSO_* and the segment size), or the reason it is refused. What is checked, and why:
+ * Checks the header of a received frame of `length` bytes (the Ethernet frame as the kernel delivered it, without
+ * the header), of which the first `readable` bytes are at `frame` (the whole frame, or the head of one that the
+ * ring cut: the headers must lie within them), and returns JBP_VNET_OK with the first descriptor's metadata in
+ * *flags (JBP_RX_L4_CSUM_OK, JBP_RX_L4_CSUM_PARTIAL, JBP_GSO_* and the segment size), or the reason it is
+ * refused. What is checked, and why:
  *   - NEEDS_CSUM: the kernel's own rule (skb_partial_csum_set(): the checksum field inside the frame), and, for an
  *     IPv4 TCP or UDP frame, that csum_start is its L4 header and csum_offset its checksum field. Such a frame was
  *     made on this host; like Linux (skb_csum_unnecessary() for CHECKSUM_PARTIAL) the stack accepts its checksum.
@@ -64,7 +66,8 @@ enum jbp_vnet_verdict {
  *     after Ethernet (UDP_L4: the UDP length too). hdr_len is the skb's linear length, not the headers', so only
  *     its bound is checked.
  */
-int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t length, uint32_t *flags);
+int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,
+                   uint32_t *flags);
 
 /* A name for a verdict, for tests and logs. */
 const char *jbp_vnet_verdict_name(int verdict);

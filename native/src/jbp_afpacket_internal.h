@@ -31,6 +31,7 @@ struct jbp_afpacket {
     uint32_t frames_per_block;
     uint32_t super_frames; /* JBP_AFP_SUPER_FRAMES: a virtio_net_hdr before each frame, chains */
     uint32_t rx_min_mac;   /* the least tp_mac of a correct kernel: the frame header, sockaddr_ll (and vnet_hdr) */
+    struct iovec *rx_iovs; /* frame mode with super-frames: a virtio_net_hdr and the buffers of a chain */
     uint8_t *pool;
     uint32_t buffer_size;
     uint32_t buffer_count;

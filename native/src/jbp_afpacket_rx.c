@@ -100,6 +100,22 @@ struct rx_meta {
     uint8_t pkttype;     /* sll_pkttype */
 };
 
+/* Sets the descriptors of a frame of `total` bytes just written into the buffers of `slots` slots from n
+ * (jbp_burst.h: the first says the frame's metadata, every one but the last JBP_DESC_CONTINUES and full). */
+static inline void set_chain(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t n, uint32_t slots,
+                             uint32_t total, uint32_t flags)
+{
+    for (uint32_t i = 0; i < slots; i++) {
+        struct jbp_desc *d = &burst[n + i];
+        int last = i + 1 == slots;
+        d->length = last ? total - i * h->buffer_size : h->buffer_size;
+        d->flags = (i == 0 ? flags : 0) | (last ? 0 : JBP_DESC_CONTINUES);
+        d->hash = 0;
+    }
+    if (slots > 1)
+        h->stats->rx_super_frames++;
+}
+
 /* The armed buffer of a slot, or JBP_NO_BUFFER when the burst must stop there (counting a bad one). */
 static inline uint32_t armed_buffer(struct jbp_afpacket *h, const struct jbp_desc *slot)
 {
@@ -130,6 +146,81 @@ static inline void scatter(const struct jbp_afpacket *h, const struct jbp_desc *
 /* Returned by deliver() when the frame needs more slots than the burst has left: it stays in the ring. */
 #define RX_NO_ROOM (-1)
 
+/* Takes the socket's copy of a frame whose slot says TP_STATUS_COPY and drops it: the queue and the ring's COPY
+ * slots stay in step. Returns 0 (nothing delivered). */
+static int discard_copy(struct jbp_afpacket *h, int oversize)
+{
+    uint8_t byte;
+    if (recv(h->fd, &byte, sizeof(byte), MSG_DONTWAIT | MSG_TRUNC) < 0)
+        record_error(h, errno);
+    if (oversize)
+        h->stats->rx_oversize++;
+    return 0;
+}
+
+/*
+ * Frame mode with super-frames: the slot holds the head of a frame longer than a slot, flagged TP_STATUS_COPY, and
+ * the kernel queued the whole frame on the socket in ring order (tpacket_rcv() with PACKET_COPY_THRESH). One
+ * recvmsg(2) reads its virtio_net_hdr and the frame straight into the buffers of as many armed slots as it needs.
+ * Returns the slots taken, 0 when the frame was dropped (and counted), RX_NO_ROOM when it must wait for the next
+ * burst (then nothing is read: slot and copy stay).
+ */
+static int deliver_copy(struct jbp_afpacket *h, const struct rx_meta *f, struct jbp_desc *burst, uint32_t n,
+                        uint32_t capacity)
+{
+    uint32_t total = f->wire_length;
+    /* A tag would have to go back into the chain's bytes; the stack drops tagged frames anyway. */
+    if ((f->status & TP_STATUS_VLAN_VALID) || total > JBP_MAX_FRAME)
+        return discard_copy(h, 1);
+    uint32_t slots = (total + h->buffer_size - 1) / h->buffer_size;
+    if (slots > capacity)
+        return discard_copy(h, 1);
+    if (slots > capacity - n)
+        return RX_NO_ROOM;
+    for (uint32_t i = 1; i < slots; i++) {
+        if (armed_buffer(h, &burst[n + i]) == JBP_NO_BUFFER)
+            return RX_NO_ROOM;
+    }
+    struct jbp_vnet_hdr vh;
+    h->rx_iovs[0].iov_base = &vh;
+    h->rx_iovs[0].iov_len = sizeof(vh);
+    for (uint32_t i = 0; i < slots; i++) {
+        h->rx_iovs[1 + i].iov_base = h->pool + (size_t)burst[n + i].buffer * h->buffer_size;
+        h->rx_iovs[1 + i].iov_len = h->buffer_size;
+    }
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = h->rx_iovs;
+    msg.msg_iovlen = 1 + slots;
+    ssize_t got;
+    do {
+        got = recvmsg(h->fd, &msg, MSG_DONTWAIT);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        /* No copy queued although the slot says so: never from a correct kernel. */
+        record_error(h, errno);
+        return 0;
+    }
+    if ((msg.msg_flags & MSG_TRUNC) || (size_t)got != sizeof(vh) + total) {
+        /* Not the frame the slot announced: out of step with the ring, never from a correct kernel. */
+        record_error(h, EIO);
+        h->stats->rx_truncated++;
+        return 0;
+    }
+    /* The headers are in the ring's head of the frame too, whole (a slot holds at least a buffer). */
+    uint32_t flags;
+    if (jbp_vnet_parse(&vh, f->data, f->length, total, &flags) != JBP_VNET_OK) {
+        h->stats->rx_bad_vnet++;
+        return 0;
+    }
+    if (f->status & TP_STATUS_CSUM_VALID)
+        flags |= JBP_RX_L4_CSUM_OK;
+    if (f->status & TP_STATUS_CSUMNOTREADY)
+        flags |= JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL;
+    set_chain(h, burst, n, slots, total, flags);
+    return (int)slots;
+}
+
 /*
  * Delivers one frame into the armed buffers of the burst from slot n on, or drops it and counts why. Returns the
  * number of slots it took (1, or more for a chain), 0 when the frame was skipped (the slot then stays armed for the
@@ -141,11 +232,14 @@ static inline int deliver(struct jbp_afpacket *h, const struct rx_meta *f, struc
                           uint32_t capacity)
 {
     if (f->pkttype == PACKET_OUTGOING) {
-        /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING. */
-        return 0;
+        /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING (and a copy of one, if queued). */
+        return (f->status & TP_STATUS_COPY) ? discard_copy(h, 0) : 0;
     }
     uint32_t length = f->length;
     if (length < f->wire_length) {
+        /* Frame mode with super-frames: the kernel queued the whole frame on the socket as well. */
+        if (f->status & TP_STATUS_COPY)
+            return h->rx_iovs != NULL ? deliver_copy(h, f, burst, n, capacity) : discard_copy(h, 1);
         /* The ring cut the frame: larger than a block (block mode) or than a slot (frame mode): without
          * JBP_AFP_SUPER_FRAMES, what GRO/TSO super-frames of up to 64 KiB look like. */
         h->stats->rx_truncated++;
@@ -156,7 +250,7 @@ static inline int deliver(struct jbp_afpacket *h, const struct rx_meta *f, struc
         /* The kernel wrote the virtio_net_hdr right before the frame (tpacket_rcv(): macoff - vnet_hdr_sz). */
         struct jbp_vnet_hdr vh;
         memcpy(&vh, f->data - JBP_VNET_HDR_LEN, sizeof(vh));
-        if (jbp_vnet_parse(&vh, f->data, length, &flags) != JBP_VNET_OK) {
+        if (jbp_vnet_parse(&vh, f->data, length, length, &flags) != JBP_VNET_OK) {
             h->stats->rx_bad_vnet++;
             return 0;
         }
@@ -203,17 +297,7 @@ static inline int deliver(struct jbp_afpacket *h, const struct rx_meta *f, struc
     } else {
         scatter(h, first, 0, f->data, length);
     }
-    /* jbp_burst.h: the first descriptor says the frame's metadata, every one but the last JBP_DESC_CONTINUES,
-     * every one but the last is full. */
-    for (uint32_t i = 0; i < slots; i++) {
-        struct jbp_desc *d = &burst[n + i];
-        int last = i + 1 == slots;
-        d->length = last ? total - i * h->buffer_size : h->buffer_size;
-        d->flags = (i == 0 ? flags : 0) | (last ? 0 : JBP_DESC_CONTINUES);
-        d->hash = 0;
-    }
-    if (slots > 1)
-        h->stats->rx_super_frames++;
+    set_chain(h, burst, n, slots, total, flags);
     return (int)slots;
 }
 
@@ -291,6 +375,8 @@ static int rx_burst_frames(struct jbp_afpacket *h, struct jbp_desc *burst, uint3
         if ((size_t)f->tp_mac + f->tp_snaplen > h->frame_size || f->tp_mac < h->rx_min_mac) {
             /* A frame that leaves its slot: never written by a correct kernel. */
             record_error(h, EIO);
+            if (status & TP_STATUS_COPY)
+                discard_copy(h, 0);
             release_slot(h, f);
             continue;
         }

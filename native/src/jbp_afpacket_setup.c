@@ -79,12 +79,6 @@ out:
     return rc;
 }
 
-/* Frame mode: the size of a slot, which holds the largest frame the ring takes whole. */
-static uint32_t rx_slot_size(const struct jbp_afpacket_config *c)
-{
-    return (c->flags & JBP_AFP_SUPER_FRAMES) ? JBP_AFP_RX_SUPER_SLOT : JBP_AFP_RX_FRAME_SLOT(c->buffer_size);
-}
-
 static int check_config(const struct jbp_afpacket_config *c)
 {
     size_t name_length = c->ifname == NULL ? 0 : strnlen(c->ifname, IFNAMSIZ);
@@ -101,11 +95,11 @@ static int check_config(const struct jbp_afpacket_config *c)
         if (c->block_timeout_ms == 0 || c->block_timeout_ms > JBP_AFP_MAX_BLOCK_TIMEOUT_MS)
             return -EINVAL;
         /* With super-frames a block must hold the largest one whole, after the block's and the frame's headers. */
-        if ((c->flags & JBP_AFP_SUPER_FRAMES) && c->block_size < JBP_AFP_RX_SUPER_SLOT + 64u)
+        if ((c->flags & JBP_AFP_SUPER_FRAMES) && c->block_size < JBP_AFP_MIN_SUPER_BLOCK)
             return -EINVAL;
     } else if (c->rx_ring == JBP_AFP_RX_FRAME) {
         /* A slot must fit a block: the kernel lays slots out within blocks, never across two. */
-        if (c->buffer_size > JBP_AFP_MAX_BLOCK_SIZE || rx_slot_size(c) > c->block_size)
+        if (c->buffer_size > JBP_AFP_MAX_BLOCK_SIZE || JBP_AFP_RX_FRAME_SLOT(c->buffer_size) > c->block_size)
             return -EINVAL;
     } else {
         return -EINVAL;
@@ -137,6 +131,21 @@ static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
         if (setsockopt(h->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
             return -errno;
         h->super_frames = 1;
+        if (frame_mode) {
+            /* PACKET_COPY_THRESH (TPACKET_V1/V2 only): a frame longer than its slot is also queued whole on the
+             * socket, its slot flagged TP_STATUS_COPY, rather than only cut. SO_RCVBUF bounds the frames queued so:
+             * room for the bytes of the ring's frames (SO_RCVBUFFORCE past net.core.rmem_max with CAP_NET_ADMIN). */
+            if (setsockopt(h->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)) < 0)
+                return -errno;
+            uint64_t bytes = (uint64_t)c->block_size * c->block_count;
+            int rcvbuf = bytes > (uint64_t)(INT32_MAX / 2) ? INT32_MAX / 2 : (int)bytes;
+            if (setsockopt(h->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0
+                && setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+                return -errno;
+            h->rx_iovs = calloc(1 + (JBP_MAX_FRAME + c->buffer_size - 1) / c->buffer_size, sizeof(*h->rx_iovs));
+            if (h->rx_iovs == NULL)
+                return -ENOMEM;
+        }
     }
     if (setsockopt(h->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
         return -errno;
@@ -146,7 +155,7 @@ static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
     req.tp_block_size = c->block_size;
     req.tp_block_nr = c->block_count;
     if (frame_mode) {
-        req.tp_frame_size = rx_slot_size(c);
+        req.tp_frame_size = JBP_AFP_RX_FRAME_SLOT(c->buffer_size);
         /* The kernel insists on exactly frames-per-block x blocks (packet_set_ring()). */
         req.tp_frame_nr = (c->block_size / req.tp_frame_size) * c->block_count;
     } else {
@@ -385,6 +394,7 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
     if (h->efd >= 0)
         close(h->efd);
     free(h->msgs);
+    free(h->rx_iovs);
     free(h->iovs);
     free(h);
 }

@@ -20,6 +20,7 @@ static inline uint32_t be16_at(const uint8_t *p)
 /* Where an IPv4 TCP or UDP frame's L4 header starts and what its protocol is; 0 when the frame is not one with a
  * whole IPv4 header and at least the L4 header's fixed part. */
 static uint32_t l4_offset(const uint8_t *frame, uint32_t length, uint32_t *protocol, uint32_t *ip_total)
+/* (length here is how many bytes may be read: the headers must lie within them) */
 {
     if (length < ETH_LEN + 20u || be16_at(frame + 12) != ETHERTYPE_IPV4)
         return 0;
@@ -44,8 +45,11 @@ static uint32_t l4_offset(const uint8_t *frame, uint32_t length, uint32_t *proto
     return l4;
 }
 
-int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t length, uint32_t *flags_out)
+int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,
+                   uint32_t *flags_out)
 {
+    if (readable > length)
+        readable = length;
     uint32_t flags = 0;
     *flags_out = 0;
     uint32_t f = vh->flags;
@@ -62,7 +66,7 @@ int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t
 
     uint32_t protocol = 0;
     uint32_t ip_total = 0;
-    uint32_t l4 = l4_offset(frame, length, &protocol, &ip_total);
+    uint32_t l4 = l4_offset(frame, readable, &protocol, &ip_total);
     if (f & JBP_VNET_F_NEEDS_CSUM) {
         uint32_t start = vh->csum_start;
         uint32_t offset = vh->csum_offset;

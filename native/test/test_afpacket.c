@@ -865,7 +865,7 @@ static void test_super_frames(void)
     struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
     cb.flags |= JBP_AFP_SUPER_FRAMES;
     cb.block_size = 1u << 20;
-    cb.block_count = 8; /* frame mode: 15 slots of 65,696 bytes a block, 120 in all */
+    cb.block_count = 8;
     struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
     REQUIRE(run("ip address add 198.18.0.1/24 dev %s && ip neigh add 198.18.0.2 lladdr 02:00:5e:10:00:02 dev %s",
                 a, a) == 0, "kernel side of %s", a);

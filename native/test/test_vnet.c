@@ -25,7 +25,7 @@ static int failures;
 #define EXPECT_VERDICT(vh, frame, length, want)                                                                  \
     do {                                                                                                         \
         uint32_t flags_;                                                                                         \
-        int got_ = jbp_vnet_parse((vh), (frame), (length), &flags_);                                             \
+        int got_ = jbp_vnet_parse((vh), (frame), (length), (length), &flags_);                                 \
         if (got_ != (want)) {                                                                                    \
             fprintf(stderr, "%s:%d: verdict %s, expected %s\n", __FILE__, __LINE__, jbp_vnet_verdict_name(got_), \
                     jbp_vnet_verdict_name(want));                                                                \
@@ -33,6 +33,17 @@ static int failures;
         }                                                                                                        \
         if ((want) != JBP_VNET_OK)                                                                               \
             CHECK(flags_ == 0);                                                                                  \
+    } while (0)
+
+#define EXPECT_VERDICT2(vh, frame, readable, length, want)                                                       \
+    do {                                                                                                         \
+        uint32_t flags_;                                                                                         \
+        int got_ = jbp_vnet_parse((vh), (frame), (readable), (length), &flags_);                                 \
+        if (got_ != (want)) {                                                                                    \
+            fprintf(stderr, "%s:%d: verdict %s, expected %s\n", __FILE__, __LINE__, jbp_vnet_verdict_name(got_), \
+                    jbp_vnet_verdict_name(want));                                                                \
+            failures++;                                                                                          \
+        }                                                                                                        \
     } while (0)
 
 static uint8_t frame[70000];
@@ -78,16 +89,16 @@ static void plain_frames(void)
     uint32_t length = build(6, 100);
     struct jbp_vnet_hdr vh = hdr(0, JBP_VNET_GSO_NONE, 0, 0, 0, 0);
     uint32_t flags = 1;
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK(flags == 0);
     /* Not IPv4 at all (an ARP frame): nothing to check, nothing to say. */
     memset(frame, 0, 60);
     put16(frame + 12, 0x0806);
-    CHECK(jbp_vnet_parse(&vh, frame, 60, &flags) == JBP_VNET_OK && flags == 0);
+    CHECK(jbp_vnet_parse(&vh, frame, 60, 60, &flags) == JBP_VNET_OK && flags == 0);
     /* hdr_len as the kernel fills it (the linear part: here the whole frame) is fine. */
     length = build(17, 10);
     vh.hdr_len = (uint16_t)length;
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK && flags == 0);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK && flags == 0);
 }
 
 static void checksum_states(void)
@@ -95,14 +106,14 @@ static void checksum_states(void)
     uint32_t length = build(6, 100);
     uint32_t flags;
     struct jbp_vnet_hdr vh = hdr(JBP_VNET_F_DATA_VALID, 0, 66, 0, 0, 0);
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK(flags == JBP_RX_L4_CSUM_OK);
     vh = hdr(JBP_VNET_F_NEEDS_CSUM, 0, 66, 0, 34, 16);
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL));
     length = build(17, 100);
     vh = hdr(JBP_VNET_F_NEEDS_CSUM, 0, 42, 0, 34, 6);
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL));
     /* UDP's partial checksum at TCP's field, TCP's at UDP's: not where the header's checksum is. */
     vh.csum_offset = 16;
@@ -127,20 +138,25 @@ static void tcp_super_frames(void)
     uint32_t length = build(6, 1448 * 44);
     uint32_t flags;
     struct jbp_vnet_hdr vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_TCPV4, 66, 1448, 34, 16);
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL | JBP_GSO_TCPV4 | (1448u << JBP_GSO_SIZE_SHIFT)));
     /* ECN on a TCP super-frame: the segments carry CWR in turn; nothing for the receiver to do. */
     vh.gso_type = JBP_VNET_GSO_TCPV4 | JBP_VNET_GSO_ECN;
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     /* A GRO super-frame a NIC verified. */
     vh = hdr(JBP_VNET_F_DATA_VALID, JBP_VNET_GSO_TCPV4, 66, 1448, 0, 0);
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_GSO_TCPV4 | (1448u << JBP_GSO_SIZE_SHIFT)));
+    /* Only the head of the frame readable (a frame ring's cut copy): the headers suffice. */
+    CHECK(jbp_vnet_parse(&vh, frame, 200, length, &flags) == JBP_VNET_OK);
+    CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_GSO_TCPV4 | (1448u << JBP_GSO_SIZE_SHIFT)));
+    /* A head that does not reach the end of the TCP header. */
+    EXPECT_VERDICT2(&vh, frame, 60, length, JBP_VNET_BAD_HEADERS);
     /* The largest: an IPv4 total length of 65535. */
     length = build(6, 65535 - 52);
     CHECK(length == 14 + 65535);
     vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_TCPV4, 66, 65483, 34, 16);
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK((flags >> JBP_GSO_SIZE_SHIFT) == 65483);
 }
 
@@ -149,7 +165,7 @@ static void udp_super_frames(void)
     uint32_t length = build(17, 1200 * 10 + 7);
     uint32_t flags;
     struct jbp_vnet_hdr vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_UDP_L4, 42, 1200, 34, 6);
-    CHECK(jbp_vnet_parse(&vh, frame, length, &flags) == JBP_VNET_OK);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
     CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL | JBP_GSO_UDP_L4 | (1200u << JBP_GSO_SIZE_SHIFT)));
     /* The UDP length must cover the whole super-datagram, as udp_send_skb() writes it. */
     put16(frame + 34 + 4, 1208);
@@ -229,7 +245,7 @@ static void every_truncation(void)
         uint8_t *copy = malloc(cut == 0 ? 1 : cut);
         memcpy(copy, frame, cut);
         uint32_t flags;
-        int verdict = jbp_vnet_parse(&vh, copy, cut, &flags);
+        int verdict = jbp_vnet_parse(&vh, copy, cut, cut, &flags);
         if (cut == length)
             CHECK(verdict == JBP_VNET_OK);
         else

@@ -118,10 +118,10 @@ public final class AfPacketLink implements Link
         final int blockSize = options.rxBlockSize();
         final boolean frameRing = options.rxRing() == AfPacketOptions.RxRing.FRAME;
         final boolean superFrames = options.rxSuperFrames();
-        // A block holds whole frames (block ring) or whole slots (frame ring), never part of one; with super-frames,
-        // a frame or a slot of the largest one.
-        final int largest = superFrames ? Math.max(bufferSize, PacketBurst.MAX_FRAME_LENGTH) : bufferSize;
-        final int unit = frameRing ? frameSlot(largest) : largest + BLOCK_OVERHEAD;
+        // A block holds whole frames (block ring) or whole slots (frame ring), never part of one. A frame ring's
+        // slots hold a buffer whatever super-frames do (the kernel queues a longer frame on the socket); a block
+        // ring's blocks must hold the largest super-frame (AfPacketOptions checks the size).
+        final int unit = frameRing ? frameSlot(bufferSize) : bufferSize + BLOCK_OVERHEAD;
         if (blockSize < unit)
         {
             throw new IllegalArgumentException(options.key("rx-block-size") + ": " + blockSize
@@ -132,12 +132,7 @@ public final class AfPacketLink implements Link
         if (frameRing)
         {
             final int slotsPerBlock = blockSize / unit;
-            // With super-frames a slot holds 64 KiB: as many slots as fit the bytes of rx-queue-size slots of MTU
-            // frames, rather than thirty times the memory.
-            final long slots = superFrames
-                ? ((long)options.rxQueueSize() * frameSlot(bufferSize) + unit - 1) / unit
-                : options.rxQueueSize();
-            blockCount = Math.max(2, (slots + slotsPerBlock - 1) / slotsPerBlock);
+            blockCount = Math.max(2, (options.rxQueueSize() + slotsPerBlock - 1) / slotsPerBlock);
         }
         else
         {

@@ -21,7 +21,8 @@ import org.jbypass.netstack.wire.MacAddress;
  *       (TPACKET_V3)</td></tr>
  *   <tr><td>{@link #rxQueueSize()}</td><td>rx-queue-size</td><td>{@value #DEFAULT_RX_QUEUE_SIZE}</td>
  *       <td>full-size frames the receive ring holds at least</td></tr>
- *   <tr><td>{@link #rxBlockSize()}</td><td>rx-block-size</td><td>{@value #DEFAULT_RX_BLOCK_SIZE}</td>
+ *   <tr><td>{@link #rxBlockSize()}</td><td>rx-block-size</td><td>{@value #DEFAULT_RX_BLOCK_SIZE}; a block ring
+ *       with super-frames {@value #DEFAULT_SUPER_FRAME_BLOCK_SIZE}, at least {@value #MIN_SUPER_FRAME_BLOCK_SIZE}</td>
  *       <td>bytes of one ring block: a power of two, 4 KiB to 4 MiB</td></tr>
  *   <tr><td>{@link #rxBlockTimeoutMillis()}</td><td>rx-block-timeout-ms</td>
  *       <td>{@value #DEFAULT_RX_BLOCK_TIMEOUT_MILLIS}</td><td>block ring: how long a partly filled block
@@ -51,9 +52,10 @@ import org.jbypass.netstack.wire.MacAddress;
  *   <li>{@link RxRing#FRAME} (TPACKET_V2, the default): fixed slots of one frame each (a packet buffer plus 128
  *       bytes). The kernel hands each frame over, and wakes a blocked poller, as soon as it has written it: no
  *       latency is added. This is what libpcap's "immediate mode" uses, for the same reason. The ring holds
- *       {@link #rxQueueSize()} frames whatever their size; with {@link #rxSuperFrames()} each slot holds a
- *       super-frame of up to 64 KiB, and the ring has as many as fit the bytes of {@link #rxQueueSize()} slots of
- *       MTU frames (about 140 slots, 9 MiB, with the defaults), so that memory does not grow thirty-fold.</li>
+ *       {@link #rxQueueSize()} frames whatever their size. With {@link #rxSuperFrames()} the slots keep their
+ *       size: the kernel puts the head of a longer frame in its slot and queues the whole frame on the socket
+ *       (PACKET_COPY_THRESH), which the driver reads with one recvmsg(2) straight into a chain of pool buffers; the
+ *       socket's receive buffer, the size of the ring, bounds how many wait so.</li>
  *   <li>{@link RxRing#BLOCK} (TPACKET_V3): blocks of {@link #rxBlockSize()} bytes packed with frames of any size,
  *       handed over when a block is full or when it has waited {@link #rxBlockTimeoutMillis()} (at least 1 ms, the
  *       kernel's unit) with frames in it. At high rates blocks fill at once and the driver touches one status word
@@ -75,10 +77,12 @@ import org.jbypass.netstack.wire.MacAddress;
 public final class AfPacketOptions
 {
     public static final int DEFAULT_RX_QUEUE_SIZE = 4096;
-    public static final int DEFAULT_RX_BLOCK_SIZE = 1 << 20;
+    public static final int DEFAULT_RX_BLOCK_SIZE = 64 * 1024;
+    /** The default {@code rx-block-size} of a block ring with {@code rx-super-frames}: 1 MiB, some fifteen of them. */
+    public static final int DEFAULT_SUPER_FRAME_BLOCK_SIZE = 1 << 20;
     /**
-     * The least {@code rx-block-size} with {@code rx-super-frames}: a block must hold the largest super-frame
-     * (65,553 bytes) and the kernel's headers before it.
+     * The least {@code rx-block-size} of a block ring with {@code rx-super-frames}: a block must hold the largest
+     * super-frame (65,553 bytes) and the kernel's headers before it.
      */
     public static final int MIN_SUPER_FRAME_BLOCK_SIZE = 128 * 1024;
     public static final int DEFAULT_RX_BLOCK_TIMEOUT_MILLIS = 1;
@@ -190,6 +194,7 @@ public final class AfPacketOptions
         b.promiscuous = promiscuous;
         b.qdiscBypass = qdiscBypass;
         b.txRing = txRing;
+        b.rxSuperFrames = rxSuperFrames;
         return b;
     }
 
@@ -290,7 +295,8 @@ public final class AfPacketOptions
         private int mtu;
         private RxRing rxRing = DEFAULT_RX_RING;
         private int rxQueueSize = DEFAULT_RX_QUEUE_SIZE;
-        private int rxBlockSize = DEFAULT_RX_BLOCK_SIZE;
+        /** 0 until set: the default depends on the ring and on super-frames. */
+        private int rxBlockSize;
         private int rxBlockTimeoutMillis = DEFAULT_RX_BLOCK_TIMEOUT_MILLIS;
         private int txQueueSize = DEFAULT_TX_QUEUE_SIZE;
         private boolean promiscuous;
@@ -452,11 +458,16 @@ public final class AfPacketOptions
 
         public AfPacketOptions build()
         {
-            if (rxSuperFrames && rxBlockSize < MIN_SUPER_FRAME_BLOCK_SIZE)
+            final boolean superBlocks = rxSuperFrames && rxRing == RxRing.BLOCK;
+            if (rxBlockSize == 0)
             {
-                throw invalid("rx-block-size", rxBlockSize + " bytes cannot hold a super-frame of up to 64 KiB: use "
-                    + MIN_SUPER_FRAME_BLOCK_SIZE + " or more (default " + DEFAULT_RX_BLOCK_SIZE
-                    + "), or set rx-super-frames=false");
+                rxBlockSize = superBlocks ? DEFAULT_SUPER_FRAME_BLOCK_SIZE : DEFAULT_RX_BLOCK_SIZE;
+            }
+            if (superBlocks && rxBlockSize < MIN_SUPER_FRAME_BLOCK_SIZE)
+            {
+                throw invalid("rx-block-size", rxBlockSize + " bytes cannot hold a super-frame of up to 64 KiB in the"
+                    + " block ring: use " + MIN_SUPER_FRAME_BLOCK_SIZE + " or more (default "
+                    + DEFAULT_SUPER_FRAME_BLOCK_SIZE + "), or set rx-super-frames=false");
             }
             return new AfPacketOptions(this);
         }

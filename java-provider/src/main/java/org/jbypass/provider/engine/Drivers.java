@@ -97,7 +97,11 @@ public final class Drivers implements LinkFactory
             }
             b.rxQueueSize(iface.intOption(InterfaceConfig.RX_QUEUE_SIZE, AfPacketOptions.DEFAULT_RX_QUEUE_SIZE));
             b.txQueueSize(iface.intOption(InterfaceConfig.TX_QUEUE_SIZE, AfPacketOptions.DEFAULT_TX_QUEUE_SIZE));
-            b.rxBlockSize(iface.intOption("rx-block-size", AfPacketOptions.DEFAULT_RX_BLOCK_SIZE));
+            final int blockSize = iface.intOption("rx-block-size", 0);
+            if (blockSize != 0)
+            {
+                b.rxBlockSize(blockSize); // otherwise the default of the ring layout
+            }
             b.rxBlockTimeoutMillis(iface.intOption("rx-block-timeout-ms",
                 AfPacketOptions.DEFAULT_RX_BLOCK_TIMEOUT_MILLIS));
             b.promiscuous(iface.booleanOption("promiscuous", false));
