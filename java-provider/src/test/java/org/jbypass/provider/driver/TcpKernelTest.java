@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * The stack's TCP against the Linux kernel's, over a veth pair through the afpacket driver: 50 MB each way at once
  * with the stack as server and as client, checked by SHA-256 on both sides, with and without an {@link ImpairedLink}
  * on the stack's link (loss, reordering, duplication and corruption both ways, so the kernel's recovery is tested as
- * much as ours); and a capture of the handshake showing that the two negotiate timestamps, SACK and window scaling.
+ * much as ours); each also with both veth ends' offloads as Linux sets them up (TSO, GSO, GRO on: the kernel sends
+ * 64 KiB super-frames, which the stack takes as chains; 100 MB each way without impairment); and a capture of the
+ * handshake showing that the two negotiate timestamps, SACK and window scaling.
  * Needs root.
  */
 class TcpKernelTest
@@ -120,6 +122,18 @@ class TcpKernelTest
     void shouldConnectToTheKernelAndMove100MegabytesEachWayWithDefaultOffloads() throws InterruptedException
     {
         transfer(false, UnaryOperator.identity(), true, 100L << 20);
+    }
+
+    @Test
+    void shouldServeTheKernelThroughAnImpairedLinkWithDefaultOffloads() throws InterruptedException
+    {
+        transfer(true, impaired(13), true, BYTES);
+    }
+
+    @Test
+    void shouldConnectToTheKernelThroughAnImpairedLinkWithDefaultOffloads() throws InterruptedException
+    {
+        transfer(false, impaired(14), true, BYTES);
     }
 
     @Test
