@@ -461,7 +461,8 @@ public final class AfPacketLink implements Link
         }
         return "afpacket: " + ifname + " delivered " + (oversize + truncated) + " frames too large for the "
             + pool.bufferSize() + "-byte packet buffers (" + truncated + " cut short by the ring): these are"
-            + " GRO/LRO/TSO/GSO super-frames, or frames above the stack's MTU " + mtu + "; disable offloads with"
+            + " GRO/LRO/TSO/GSO super-frames, or frames above the stack's MTU " + mtu + ": set "
+            + options.key("rx-super-frames") + "=true (the default) to receive them, or disable offloads with"
             + " `ethtool -K " + ifname + " gro off lro off tso off gso off`";
     }
 
