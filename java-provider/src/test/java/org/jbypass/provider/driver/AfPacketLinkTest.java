@@ -412,21 +412,39 @@ class AfPacketLinkTest
     @EnumSource(RxRing.class)
     void shouldNotAllocatePerBurst(final RxRing ring) throws Exception
     {
+        assertNoAllocation(ring, 1500, 2048, 200);
+    }
+
+    /**
+     * Neither do super-frames: 8990-byte frames into 2048-byte buffers arrive as chains of five (from the block
+     * ring's blocks, or read from the socket into the chain in the frame ring), with nothing allocated per burst.
+     */
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldNotAllocatePerBurstOfChains(final RxRing ring) throws Exception
+    {
+        assertNoAllocation(ring, 9000, 9024, 8990);
+    }
+
+    private static void assertNoAllocation(final RxRing ring, final int mtu, final int senderBuffers,
+        final int frameLength) throws Exception
+    {
         assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
             "needs HotSpot's per-thread allocation counter");
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
             "thread allocation accounting is off");
-        final PacketPool poolA = new PacketPool(256, 2048);
+        final PacketPool poolA = new PacketPool(256, senderBuffers);
         final PacketPool poolB = new PacketPool(256, 2048);
-        try (VethPair veth = VethPair.create(1500);
+        try (VethPair veth = VethPair.create(mtu);
              AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), poolA);
-             AfPacketLink b = AfPacketLink.open(options(veth.b(), ring), poolB))
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).mtu(1500).build(),
+                 poolB))
         {
             final PacketBurst tx = new PacketBurst(32);
-            final PacketBurst rx = new PacketBurst(32);
-            final byte[] template = frame(new SplittableRandom(6), 0, 200);
+            final PacketBurst rx = new PacketBurst(64);
+            final byte[] template = frame(new SplittableRandom(6), 0, frameLength);
             pingPong(a, b, tx, rx, poolA, poolB, template, 1_000); // warm up
             // The JIT still settles for a while (tiering, OSR) and may allocate in the thread once or twice; an
             // allocation per burst shows in every window, so the steady state is a window with none at all.
@@ -445,6 +463,8 @@ class AfPacketLinkTest
             }
             assertEquals(0L, windows.get(windows.size() - 1),
                 "bytes allocated per window of 500 transmit/receive rounds: " + windows);
+            // Every frame of the warm-up and of each window, 8 a round, as a chain when longer than a buffer.
+            assertEquals(frameLength > 2048 ? 8L * (1_000 + 500L * windows.size()) : 0, b.rxSuperFrames());
             rx.releaseAll(poolB);
         }
         assertEquals(0, poolA.inUse());
@@ -474,7 +494,11 @@ class AfPacketLinkTest
             {
                 rx.arm(poolB);
                 final int n = b.receive(0, rx);
-                received += n;
+                for (int i = 0; i < n; i++)
+                {
+                    // A chain is one frame (PacketBurst, "Chained frames").
+                    received += (rx.flags(i) & PacketBurst.CONTINUES) == 0 ? 1 : 0;
+                }
                 if (n == 0)
                 {
                     if (System.nanoTime() > deadline)
