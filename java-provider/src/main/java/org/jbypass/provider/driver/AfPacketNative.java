@@ -139,4 +139,15 @@ final class AfPacketNative
     static native int statsWords();
 
     static native int infoLength();
+
+    /**
+     * The check the receive path makes of a frame's virtio_net_hdr (jbp_vnet_parse, {@code native/src/jbp_vnet.c}),
+     * for tests and fuzzing: the first descriptor's flags (GSO type and size, checksum bits), or minus the
+     * reason the header was refused (1 to 7, jbp_vnet.h), or below -1000 for arguments outside the buffers.
+     *
+     * @param header   the 10-byte virtio_net_hdr, in the platform's byte order (a direct buffer)
+     * @param frame    the frame's first {@code readable} bytes (a direct buffer)
+     * @param length   the whole frame's length
+     */
+    static native long parseVnet(ByteBuffer header, ByteBuffer frame, int readable, int length);
 }
