@@ -283,8 +283,8 @@ public final class AfPacketOptions
             + ", mtu=" + (mtu == 0 ? "netdev" : Integer.toString(mtu)) + ", rx-ring=" + rxRing.key()
             + ", rx-queue-size=" + rxQueueSize
             + ", rx-block-size=" + rxBlockSize + ", rx-block-timeout-ms=" + rxBlockTimeoutMillis
-            + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass + ", tx-ring=" + txRing
-            + ", rx-super-frames=" + rxSuperFrames + '}';
+            + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass
+            + ", tx-ring=" + txRing + ", rx-super-frames=" + rxSuperFrames + '}';
     }
 
     /** Builds {@link AfPacketOptions}; each setter checks its value and names the option when it is wrong. */

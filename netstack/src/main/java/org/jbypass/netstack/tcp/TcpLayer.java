@@ -158,7 +158,7 @@ public final class TcpLayer implements Ipv4Protocol
     }
 
     @Override
-    public void receive(final ByteBuffer memory, final int offset, final int length, final int source,
+    public int receive(final ByteBuffer memory, final int offset, final int length, final int source,
         final int destination, final int tos, final int ttl, final int rxFlags)
     {
         counters.segmentsIn++;
@@ -166,24 +166,25 @@ public final class TcpLayer implements Ipv4Protocol
         if (!h.isValid())
         {
             counters.malformed++;
-            return;
+            return CONSUMED;
         }
-        // RFC 1122 section 4.2.3.10: segments to or from broadcast or multicast addresses are silently dropped.
-        if (isMulticastOrBroadcast(destination) || isMulticastOrBroadcast(source) || source == 0)
+        // RFC 1122 section 4.2.3.10: segments to or from broadcast or multicast addresses (a subnet's broadcast too,
+        // which only IP knows) are silently dropped.
+        if (ip.isBroadcastOrMulticast(destination) || ip.isBroadcastOrMulticast(source) || source == 0)
         {
             counters.notUnicast++;
-            return;
+            return CONSUMED;
         }
         if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !h.checksumOk(source, destination))
         {
             counters.badChecksums++;
-            return;
+            return CONSUMED;
         }
         final Segment seg = segment;
         if (!TcpOptions.parse(memory, h.optionsOffset(), h.optionsLength(), seg))
         {
             counters.badOptions++;
-            return;
+            return CONSUMED;
         }
         seg.source = source;
         seg.destination = destination;
@@ -200,9 +201,10 @@ public final class TcpLayer implements Ipv4Protocol
         if (seg.destinationPort == 0 || seg.sourcePort == 0)
         {
             counters.malformed++;
-            return;
+            return CONSUMED;
         }
         dispatch(seg);
+        return CONSUMED;
     }
 
     private void dispatch(final Segment seg)
@@ -480,11 +482,6 @@ public final class TcpLayer implements Ipv4Protocol
         listener.acceptCount = w;
         child.inAcceptQueue = false;
         listener.notifyReadiness();
-    }
-
-    static boolean isMulticastOrBroadcast(final int address)
-    {
-        return address == 0xFFFFFFFF || (address & 0xF0000000) == 0xE0000000;
     }
 
     static String format(final int address)

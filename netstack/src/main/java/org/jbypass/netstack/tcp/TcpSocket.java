@@ -395,7 +395,7 @@ public final class TcpSocket extends StackSocket
         {
             return -Errno.EINVAL;
         }
-        if (address == 0 || TcpLayer.isMulticastOrBroadcast(address))
+        if (address == 0 || layer.ip.isBroadcastOrMulticast(address))
         {
             return -Errno.ENETUNREACH;
         }
