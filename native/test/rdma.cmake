@@ -87,3 +87,25 @@ foreach(case
     mlx5_verbs_rx_polls_no_more_than_armed)
   add_test(NAME ${case} COMMAND test_mlx5_verbs ${case})
 endforeach()
+
+# MAC admission through rtnetlink and the netdev-MAC guard: request bytes, answer parsing, the open/change/close
+# path and crash recovery against a fake kernel (a struct jbp_nl of the test's), the guard on the fake sysfs tree.
+add_executable(test_rdma_admit ${JBP_RDMA_TEST_DIR}/test_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_netlink.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c)
+target_include_directories(test_rdma_admit PRIVATE ${CMAKE_SOURCE_DIR}/native/include ${JBP_RDMA_TEST_DIR}
+  ${IBVERBS_INCLUDE_DIR})
+target_compile_options(test_rdma_admit PRIVATE ${JBYPASS_C_FLAGS})
+foreach(case
+    netlink_request_bytes
+    netlink_parse_answers
+    netlink_real_socket_dump
+    admit_open_change_close
+    admit_after_crash_next_open
+    admit_refused_or_present
+    admit_warnings
+    guard_every_netdev)
+  add_test(NAME rdma_${case} COMMAND test_rdma_admit ${case})
+endforeach()
+set_tests_properties(rdma_netlink_real_socket_dump PROPERTIES SKIP_RETURN_CODE 77)
