@@ -93,6 +93,14 @@ enum jbp_rdma_status_word {
     JBP_ST_CAPABILITIES = 7, /* org.jbypass.netstack.link.LinkCapabilities bits */
     JBP_ST_TX_RING = 8,      /* TX ring entries in use at most */
     JBP_ST_RX_RING = 9,      /* RX ring entries per queue */
+    /* The stack's MAC in the netdev's FDB (jbp_rdma_admit.h): enum jbp_admit_state, the errno of a refusal, and
+     * entries added, removed, removed for crashed processes at open, and refused. */
+    JBP_ST_MAC_ADMISSION = 10,
+    JBP_ST_MAC_ADMIT_ERRNO = 11,
+    JBP_ST_FDB_ADDED = 12,
+    JBP_ST_FDB_REMOVED = 13,
+    JBP_ST_FDB_STALE_REMOVED = 14,
+    JBP_ST_FDB_FAILURES = 15,
     JBP_ST_HEADER_WORDS = 16,
 };
 

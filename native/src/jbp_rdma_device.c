@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "jbp_rdma.h"
+#include "jbp_rdma_admit.h"
 #include "jbp_rdma_device.h"
 #include "jbp_rdma_ibv.h"
 #include "jbp_rdma_sysfs.h"
@@ -52,6 +53,8 @@ struct jbp_rdma_dev {
     int n_flows;
     int wake_fd;
     pthread_mutex_t await_lock;
+    struct jbp_rdma_admit admit; /* the MAC in the netdev's FDB (jbp_rdma_admit.h) */
+    int admit_ready;
 };
 
 static struct jbp_rdma_dev *dev_of(struct jbp_rdma_port *p)
@@ -215,24 +218,27 @@ fail: {
 }
 
 /* Whoever can install flow rules can take any MAC's traffic: a MAC that a Linux netdev on this host uses is
- * refused unless the configuration says it is meant (VPP rdma_doc.rst and DPDK mlx5.rst warn of the same). */
-static int netdev_mac_check(const char *sys_root, int allow, uint64_t mac, char *err, size_t len)
+ * refused unless the configuration says it is meant (VPP rdma_doc.rst and DPDK mlx5.rst warn of the same). Every
+ * netdev of the adapter and every secondary unicast address counts (jbp_rdma_admit.h). */
+static int netdev_mac_check(struct jbp_rdma_dev *d, uint64_t mac, char *err, size_t len)
 {
-    char owner[64];
-    if (allow || !jbp_rdma_sysfs_mac_owner(sys_root, mac, owner, sizeof(owner)))
-        return 0;
-    snprintf(err, len, "MAC %02x:%02x:%02x:%02x:%02x:%02x belongs to the Linux interface '%s': steering it to "
-             "jbypass would take all of that interface's traffic away from the kernel. Choose another MAC, or set "
-             "allow-netdev-mac = true if that is what you want (an SR-IOV VF used by jbypass alone)",
-             (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff, (unsigned)(mac >> 24) & 0xff,
-             (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff, owner);
-    return -EADDRINUSE;
+    return d->allow_netdev_mac ? 0 : jbp_rdma_mac_guard(&d->admit, &d->sysfs, mac, err, len);
+}
+
+static void admit_publish(struct jbp_rdma_port *p, const struct jbp_rdma_admit *a)
+{
+    p->status[JBP_ST_MAC_ADMISSION] = (uint64_t)a->state;
+    p->status[JBP_ST_MAC_ADMIT_ERRNO] = (uint64_t)-a->error;
+    p->status[JBP_ST_FDB_ADDED] = a->added;
+    p->status[JBP_ST_FDB_REMOVED] = a->removed;
+    p->status[JBP_ST_FDB_STALE_REMOVED] = a->stale_removed;
+    p->status[JBP_ST_FDB_FAILURES] = a->failures;
 }
 
 static int dev_set_mac(struct jbp_rdma_port *p, uint64_t mac)
 {
     struct jbp_rdma_dev *d = dev_of(p);
-    int check = netdev_mac_check(d->sys_root, d->allow_netdev_mac, mac, p->error, sizeof(p->error));
+    int check = netdev_mac_check(d, mac, p->error, sizeof(p->error));
     if (check != 0)
         return check;
     struct ibv_flow *fresh[MAX_FLOWS] = { 0 };
@@ -240,7 +246,12 @@ static int dev_set_mac(struct jbp_rdma_port *p, uint64_t mac)
     int rc = flows_install(p, mac, fresh, &n, p->error, sizeof(p->error));
     if (rc != 0)
         return rc;
-    /* The new rules are in place before the old ones go, so no frame for either MAC is lost in between. */
+    /* The new rules are in place before the old ones go, so no frame for either MAC is lost in between; the new
+     * MAC is admitted by the embedded switch before the old one is withdrawn, for the same reason. A refused
+     * admission does not stop the port (a PF without SR-IOV needs none): the status words say it. */
+    char warn[JBP_RDMA_ERR_LEN] = "";
+    jbp_rdma_admit_mac(&d->admit, mac, warn, sizeof(warn));
+    admit_publish(p, &d->admit);
     flows_destroy(d->flows, d->n_flows);
     memcpy(d->flows, fresh, sizeof(fresh));
     d->n_flows = n;
@@ -463,6 +474,9 @@ static void dev_destroy(struct jbp_rdma_port *p)
     struct jbp_rdma_dev *d = dev_of(p);
     if (d != NULL) {
         dev_quiesce(p);
+        if (d->admit_ready)
+            jbp_rdma_admit_release(&d->admit);
+        d->admit_ready = 0;
         for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++)
             if (d->rx_cq[q] != NULL)
                 d->lib.destroy_cq(d->rx_cq[q]);
@@ -716,13 +730,6 @@ static int open_rss(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t ma
     return 0;
 }
 
-static void format_mac(uint64_t mac, char *out)
-{
-    sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
-            (unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff,
-            (unsigned)mac & 0xff);
-}
-
 static void memlock_hint(char *err, size_t len, size_t bytes, int e, const char *ifname)
 {
     struct rlimit rl = { 0, 0 };
@@ -777,7 +784,12 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         goto fail;
     if ((rc = jbp_rdma_sysfs_probe(a->sys_root, a->dev_root, a->host_if, &d->sysfs, err, len)) != 0)
         goto fail;
-    if ((rc = netdev_mac_check(a->sys_root, a->allow_netdev_mac, p->mac, err, len)) != 0)
+    /* Before the guard: what crashed processes left in the netdev's FDB is theirs no longer. */
+    struct jbp_rdma_admit_env admit_env = { .sys_root = a->sys_root, .state_dir = a->state_dir, .nl = a->netlink };
+    jbp_rdma_admit_init(&d->admit, &admit_env, a->host_if, d->sysfs.ifindex, warn, wlen);
+    d->admit_ready = 1;
+    admit_publish(p, &d->admit);
+    if ((rc = netdev_mac_check(d, p->mac, err, len)) != 0)
         goto fail;
     rc = -EINVAL;
     if (a->mtu > d->sysfs.mtu) {
@@ -882,17 +894,6 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         && (dv.comp_mask & MLX5DV_CONTEXT_MASK_CQE_COMPRESION) && dv.cqe_comp_caps.max_num > 0
         && (dv.cqe_comp_caps.supported_format & MLX5DV_CQE_RES_FORMAT_HASH);
 
-    if (d->sysfs.is_vf && d->sysfs.mac != p->mac) {
-        char ours[20], vfs[20];
-        format_mac(p->mac, ours);
-        format_mac(d->sysfs.mac, vfs);
-        snprintf(warn + strlen(warn), wlen - strlen(warn), "'%s' is an SR-IOV VF (PCI %s) with MAC %s, and jbypass "
-                 "sends from %s: the PF's spoof check drops such frames and the embedded switch delivers nothing "
-                 "to %s unless the VF is trusted. Either use the VF's MAC (mac = %s with allow-netdev-mac = true) "
-                 "or, on the host, ip link set %s vf %d spoofchk off trust on. ", a->host_if, d->sysfs.pci, vfs,
-                 ours, ours, vfs, d->sysfs.pf_ifname[0] ? d->sysfs.pf_ifname : "<pf>", d->sysfs.vf_index);
-    }
-
     d->pd = d->lib.alloc_pd(d->ctx);
     if (d->pd == NULL) {
         rc = -errno;
@@ -925,6 +926,16 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         snprintf(err, len, "%s", p->error);
         goto fail;
     }
+    if (d->admit.state == JBP_ADMIT_FAILED) {
+        /* dev_set_mac keeps the reason to itself; at open the user is told. */
+        char text[18];
+        jbp_rdma_format_mac(p->mac, text);
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "registering MAC %s in the FDB of '%s' failed (%s): on "
+                 "an SR-IOV VF, a PF with VFs, or a multi-host adapter no unicast frame reaches jbypass. Register "
+                 "it: bridge fdb add %s dev %s self permanent. ", text, a->host_if, strerror(-d->admit.error), text,
+                 a->host_if);
+    }
+    jbp_rdma_admit_warnings(&d->admit, &d->sysfs, p->mac, warn, wlen);
     uint64_t caps = 0;
     if (rx_csum)
         caps |= 1u | 2u; /* LinkCapabilities.RX_L3_CHECKSUM | RX_L4_CHECKSUM */

@@ -46,6 +46,8 @@ endforeach()
 # accessible, SR-IOV VF) on fake sysfs trees, and the device path's errors on this machine (no RDMA device).
 add_executable(test_mlx5_probe ${JBP_RDMA_TEST_DIR}/test_mlx5_probe.c
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_netlink.c
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_device.c
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_ibv.c)
 target_link_libraries(test_mlx5_probe PRIVATE jbp_rdma_model ${CMAKE_DL_LIBS} pthread)

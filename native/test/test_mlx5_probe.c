@@ -173,11 +173,13 @@ static struct jbp_rdma_port *open_port(const char *host_if, const char *ibverbs,
                                        const char *devroot, int *code, char *err, size_t len)
 {
     static uint8_t pool[2048 * 512] __attribute__((aligned(4096)));
-    char warn[1024];
+    char warn[1024], state[600];
+    snprintf(state, sizeof(state), "%s/run", root);
     struct jbp_rdma_open_args a = {
         .host_if = host_if, .mode = JBP_RDMA_MODE_AUTO, .n_rxq = 1, .rx_size = 64, .tx_size = 64,
         .mac = open_mac, .allow_netdev_mac = open_allow, .mtu = 1500, .pool_base = pool, .buf_size = 2048, .buf_count = 512,
         .ibverbs_name = ibverbs, .mlx5_name = "libmlx5.so.1", .sys_root = sysroot, .dev_root = devroot,
+        .state_dir = state,
     };
     return jbp_rdma_device_open(&a, code, err, len, warn, sizeof(warn));
 }

@@ -34,6 +34,13 @@ final class RdmaNative
     static final int ST_CAPABILITIES = 7;
     static final int ST_TX_RING = 8;
     static final int ST_RX_RING = 9;
+    /** The stack's MAC in the netdev's FDB: {@code enum jbp_admit_state} (none, added, present, failed). */
+    static final int ST_MAC_ADMISSION = 10;
+    static final int ST_MAC_ADMIT_ERRNO = 11;
+    static final int ST_FDB_ADDED = 12;
+    static final int ST_FDB_REMOVED = 13;
+    static final int ST_FDB_STALE_REMOVED = 14;
+    static final int ST_FDB_FAILURES = 15;
     static final int ST_HEADER_WORDS = 16;
 
     /** The send queue's words, from {@link #ST_TXQ_BASE}. */
