@@ -91,6 +91,7 @@ static __attribute__((unused)) void make_tree_at(const char *dir)
     snprintf(dev, sizeof(dev), "%s/dev", root);
     mkdirs("sys/bus/pci/drivers/mlx5_core");
     mkdirs("sys/bus/pci/drivers/virtio-pci");
+    mkdirs("sys/module/mlx5_core");
     mkdirs("sys/module/mlx5_ib");
     mkdirs("sys/module/ib_uverbs");
     mkdirs("dev/infiniband");

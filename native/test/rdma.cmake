@@ -111,3 +111,9 @@ foreach(case
   add_test(NAME rdma_${case} COMMAND test_rdma_admit ${case})
 endforeach()
 set_tests_properties(rdma_netlink_real_socket_dump PROPERTIES SKIP_RETURN_CODE 77)
+
+# scripts/rdma-bringup.sh in dry-run mode against the fake sysfs tree (what CI can check of the bring-up script).
+add_executable(fake_sysfs_tree ${JBP_RDMA_TEST_DIR}/fake_sysfs_tree.c)
+target_compile_options(fake_sysfs_tree PRIVATE ${JBYPASS_C_FLAGS})
+add_test(NAME rdma_bringup_dry_run COMMAND bash ${JBP_RDMA_TEST_DIR}/rdma_bringup_test.sh
+  $<TARGET_FILE:fake_sysfs_tree> ${CMAKE_SOURCE_DIR}/scripts/rdma-bringup.sh)
