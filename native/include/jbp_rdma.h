@@ -130,6 +130,7 @@ enum jbp_rdma_rxq_word {
     JBP_RXQ_LAST_SYNDROME = 7,
     JBP_RXQ_STATE = 8,
     JBP_RXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_wq_recv failures */
+    JBP_RXQ_WQE_MISMATCH = 10, /* CQEs whose wqe_counter is not the next WQE: the queue is reset, nothing delivered */
     JBP_RXQ_WORDS = 16,
 };
 

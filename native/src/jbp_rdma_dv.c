@@ -390,6 +390,14 @@ static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uin
         }
         uint8_t opcode = op_own >> 4;
         uint8_t format = (op_own >> 2) & 3;
+        if (opcode == MLX5_CQE_RESP_SEND && be16toh(c->wqe_counter) != (uint16_t)r->ci) {
+            /* A cyclic RQ completes in order and the CQE names the WQE it used (Linux en_rx.c reads the buffer
+             * at mlx5_wq_cyc_ctr2ix(wqe_counter); a compressed title names its first packet's). Another value
+             * means the data is in another buffer than the one we would deliver: never deliver it, reset. */
+            r->st[JBP_RXQ_WQE_MISMATCH]++;
+            rx_fail(p, q, r, "completion names another WQE than the next one (wqe_counter mismatch)", op_own);
+            break;
+        }
         if (opcode == MLX5_CQE_RESP_SEND && format == JBP_CQE_FORMAT_PLAIN) {
             uint32_t len = be32toh(c->byte_cnt);
             uint32_t flags = rx_flags(c->hds_ip_ext, c->l4_hdr_type_etc);

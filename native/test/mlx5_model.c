@@ -697,7 +697,8 @@ int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
     }
     memcpy((void *)(uintptr_t)addr, f, len);
     pk.len = len;
-    pk.wqe_counter = wqe_counter;
+    pk.wqe_counter = (uint16_t)(wqe_counter + m->inject_rx_wqe_skew);
+    m->inject_rx_wqe_skew = 0;
     m->stats.rx_frames++;
     m->stats.rx_bytes += len;
     rq->pending[rq->n_pending++] = pk;

@@ -115,6 +115,7 @@ struct mlx5_model {
     /* error injection: 0 = off, else the syndrome of the next error CQE */
     uint8_t inject_tx_syndrome;
     uint8_t inject_rx_syndrome;
+    uint16_t inject_rx_wqe_skew; /* added to the wqe_counter of the next receive completion (then cleared) */
     uint32_t rng;
     struct jbp_rdma_port *port;
     uint8_t frame[MLX5_MODEL_MAX_FRAME];

@@ -29,6 +29,7 @@ foreach(case
     mlx5_tx_error_cqe_recovers
     mlx5_rx_error_cqe_nonfatal
     mlx5_rx_error_cqe_fatal_recovers
+    mlx5_rx_wqe_counter_mismatch
     mlx5_rx_unexpected_opcode
     dv_doorbell_values
     dv_tx_ring_full

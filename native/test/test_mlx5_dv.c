@@ -518,6 +518,38 @@ static void mlx5_rx_error_cqe_fatal_recovers(void)
     side_close(&b);
 }
 
+static void mlx5_rx_wqe_counter_mismatch(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    /* The first completion names WQE 1 while WQE 0 is next: its data is not in the buffer the driver would hand
+     * out. Nothing may be delivered; the mismatch is counted and the queue reset. */
+    b.m->inject_rx_wqe_skew = 1;
+    for (int i = 0; i < 5; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 64) == 0, "nothing delivered from a mismatched completion");
+    CHECK(rxst(&b, 0, JBP_RXQ_WQE_MISMATCH) == 1 && rxst(&b, 0, JBP_RXQ_PACKETS) == 0, "counted, not delivered");
+    CHECK(b.p->rxq[0].state == JBP_Q_ERROR && strstr(b.p->error, "wqe_counter mismatch") != NULL, "error: %s",
+          b.p->error);
+    /* The next receive recovers; frames flow again, in order, and every buffer is accounted for. */
+    CHECK(side_receive(&b, 0, 64) == 0, "empty after recovery");
+    CHECK(b.p->rxq[0].state == JBP_Q_OK && rxst(&b, 0, JBP_RXQ_RECOVERIES) == 1, "recovered");
+    next = seq;
+    for (int i = 0; i < 20; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    expect_frames(&b, 0, 64, &next, 20, len_of);
+    CHECK(rxst(&b, 0, JBP_RXQ_WQE_MISMATCH) == 1, "no further mismatch");
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
 static void mlx5_rx_unexpected_opcode(void)
 {
     struct side b;
@@ -918,6 +950,7 @@ static const struct {
     CASE(mlx5_tx_error_cqe_recovers),
     CASE(mlx5_rx_error_cqe_nonfatal),
     CASE(mlx5_rx_error_cqe_fatal_recovers),
+    CASE(mlx5_rx_wqe_counter_mismatch),
     CASE(mlx5_rx_unexpected_opcode),
     CASE(dv_doorbell_values),
     CASE(dv_tx_ring_full),

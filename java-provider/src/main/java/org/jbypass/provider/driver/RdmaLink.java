@@ -562,7 +562,8 @@ public final class RdmaLink implements Link
                 .append(txSnapshot());
             for (int q = 0; q < options.rxQueues(); q++)
             {
-                sb.append('\n').append(rxSnapshot(q));
+                sb.append('\n').append(rxSnapshot(q)).append(" wqe_mismatch=")
+                    .append(word(RdmaNative.rxqBase(q) + RdmaNative.RXQ_WQE_MISMATCH));
             }
             return sb.toString();
         }

@@ -68,6 +68,8 @@ final class RdmaNative
     static final int RXQ_LAST_SYNDROME = 7;
     static final int RXQ_STATE = 8;
     static final int RXQ_POST_ERRORS = 9;
+    /** Completions naming another WQE than the next (also counted in RXQ_CQE_ERRORS): the queue was reset. */
+    static final int RXQ_WQE_MISMATCH = 10;
     static final int RXQ_WORDS = 16;
 
     static final int ST_TXQ_BASE = ST_HEADER_WORDS;
