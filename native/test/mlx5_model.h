@@ -19,6 +19,7 @@
 #ifndef JBP_MLX5_MODEL_H
 #define JBP_MLX5_MODEL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "jbp_rdma.h"
@@ -49,6 +50,13 @@ struct mlx5_model_cq {
     uint32_t log_cnt;
     uint32_t pi;        /* entries written, free running */
     uint64_t overruns;  /* entries that did not fit: a driver bug on a real adapter */
+    /* Arming (rdma-core mlx5_arm_cq): the last arm doorbell seen in the UAR, whether it is pending, and for which
+     * consumer index; one completion event per arm, raised once an entry lies past that index. */
+    uint64_t last_arm;
+    int armed;
+    uint32_t arm_ci;
+    uint64_t events;
+    uint64_t arm_mismatch; /* the UAR write and doorbell record word 1 disagreed */
 };
 
 struct mlx5_model_pending {
@@ -98,6 +106,9 @@ struct mlx5_model_stats {
     uint64_t rx_sessions;       /* compressed sessions written */
     uint64_t rx_sessions_wrapped; /* sessions that straddled the end of the CQ */
     uint64_t rx_errors;
+    uint64_t cq_events;         /* completion events raised (completion channel) */
+    uint64_t tx_wqe_rewritten;  /* send WQEs that changed between their doorbell and their execution */
+    uint64_t rx_wqe_rewritten;  /* receive WQEs that changed between their doorbell and their use */
 };
 
 typedef void (*mlx5_model_frame_fn)(void *ctx, const uint8_t *frame, uint32_t len);
@@ -117,6 +128,17 @@ struct mlx5_model {
     uint8_t inject_rx_syndrome;
     uint16_t inject_rx_wqe_skew; /* added to the wqe_counter of the next receive completion (then cleared) */
     uint32_t rng;
+    /* Threaded mode (mlx5_model_hw_start): the backend's commands take this lock, as firmware commands are
+     * serialised against the adapter's work; WQEs are read from copies taken when their doorbell record moved. */
+    pthread_mutex_t *lock;
+    int threaded;
+    int event_fd;               /* the completion channel: readable when an armed receive CQ raised an event */
+    uint64_t seen_events[JBP_RDMA_MAX_RXQ]; /* per receive CQ, events the port's await has taken */
+    uint32_t tx_budget;         /* WQEs executed per mlx5_model_tx call at most (0: all posted) */
+    uint8_t *sq_snap;
+    uint32_t sq_snap_pi;
+    struct mlx5_wqe_data_seg *rq_snap[JBP_RDMA_MAX_RXQ];
+    uint32_t rq_snap_pi[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_port *port;
     uint8_t frame[MLX5_MODEL_MAX_FRAME];
 };
@@ -137,6 +159,20 @@ int mlx5_model_rx(struct mlx5_model *m, const uint8_t *frame, uint32_t len);
 void mlx5_model_rx_flush(struct mlx5_model *m);
 /* Moves frames both ways between two models, as a cable would; returns the frames moved. */
 int mlx5_model_wire(struct mlx5_model *a, struct mlx5_model *b);
+
+/*
+ * The adversarial adapter: a thread that plays the hardware of two models joined by a cable, concurrently with
+ * the driver's threads. Each step, under the models' lock, it executes a random number of posted send WQEs of
+ * one side (delivering the frames to the other), or writes the pending receive completions of one side; between
+ * steps it waits a random while. Randomness comes from `seed`; the interleaving with the driver's thread is up
+ * to the scheduler, which is the point: barrier and ordering mistakes show up as corrupt frames, lost buffers or
+ * rewritten WQEs (stats.tx_wqe_rewritten, rx_wqe_rewritten), over many seeds under load.
+ */
+struct mlx5_model_hw;
+struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_model *b, uint32_t seed,
+                                          uint32_t max_spin);
+/* Stops the thread after it executed every posted WQE and wrote every completion; returns its step count. */
+uint64_t mlx5_model_hw_stop(struct mlx5_model_hw *hw);
 
 /* The Toeplitz hash of the Microsoft RSS specification, as the adapter computes it. */
 uint32_t mlx5_model_toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t *in, uint32_t len);

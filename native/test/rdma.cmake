@@ -11,12 +11,13 @@ add_library(jbp_rdma_model STATIC
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_port.c
   ${JBP_RDMA_TEST_DIR}/mlx5_model.c)
 set_target_properties(jbp_rdma_model PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_link_libraries(jbp_rdma_model PUBLIC pthread)
 target_include_directories(jbp_rdma_model PUBLIC ${CMAKE_SOURCE_DIR}/native/include ${JBP_RDMA_TEST_DIR}
   ${IBVERBS_INCLUDE_DIR})
 target_compile_options(jbp_rdma_model PRIVATE ${JBYPASS_C_FLAGS})
 
 add_executable(test_mlx5_dv ${JBP_RDMA_TEST_DIR}/test_mlx5_dv.c)
-target_link_libraries(test_mlx5_dv PRIVATE jbp_rdma_model)
+target_link_libraries(test_mlx5_dv PRIVATE jbp_rdma_model pthread)
 target_compile_options(test_mlx5_dv PRIVATE ${JBYPASS_C_FLAGS})
 
 foreach(case
@@ -30,6 +31,8 @@ foreach(case
     mlx5_rx_error_cqe_nonfatal
     mlx5_rx_error_cqe_fatal_recovers
     mlx5_rx_wqe_counter_mismatch
+    dv_adversarial_hw_thread
+    mlx5_cq_arming_events
     mlx5_rx_unexpected_opcode
     dv_doorbell_values
     dv_tx_ring_full
