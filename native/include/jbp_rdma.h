@@ -185,6 +185,8 @@ struct jbp_rdma_rxq {
     uint32_t *bufs; /* the pool buffer posted in each slot */
     volatile uint64_t *st; /* this queue's words in the status block */
     int state;
+    int hw_err;    /* an error completion put the WQ in ERR (not a fault only software saw): the reset names ERR as
+                      its current state (IBV_WQ_ATTR_CURR_STATE, as mlx5e does), else RDY */
 
     /* DV */
     struct jbp_dv_cq cq;
@@ -212,6 +214,7 @@ struct jbp_rdma_txq {
     uint32_t *bufs;
     volatile uint64_t *st;
     int state;
+    int hw_err;     /* an error completion put the QP in ERR: the reset names ERR as its current state, else RTS */
     int csum;       /* the adapter computes IPv4/TCP/UDP checksums on request */
     uint32_t max_frame;
 

@@ -278,8 +278,10 @@ static int qp_to_rts(struct jbp_rdma_dev *d, struct ibv_qp *qp)
 static int dev_txq_stop(struct jbp_rdma_port *p)
 {
     struct jbp_rdma_dev *d = dev_of(p);
-    struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
-    int rc = d->lib.modify_qp(d->tx_qp, &a, IBV_QP_STATE);
+    /* The current state is named, as mlx5e names it to the firmware (en_main.c mlx5e_modify_sq with curr_state
+     * ERR): after an error completion the QP is in ERR, which the kernel's cached state (RTS) does not know. */
+    struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET, .cur_qp_state = p->txq.hw_err ? IBV_QPS_ERR : IBV_QPS_RTS };
+    int rc = d->lib.modify_qp(d->tx_qp, &a, IBV_QP_STATE | IBV_QP_CUR_STATE);
     if (rc != 0)
         jbp_port_seterr(p, "resetting the send QP failed: %s", strerror(rc));
     return -rc;
@@ -297,6 +299,13 @@ static int dev_txq_start(struct jbp_rdma_port *p)
 static int wq_state(struct jbp_rdma_port *p, uint32_t q, enum ibv_wq_state s)
 {
     struct ibv_wq_attr a = { .attr_mask = IBV_WQ_ATTR_STATE, .wq_state = s };
+    if (s == IBV_WQS_RESET) {
+        /* mlx5e moves an RQ in error to RESET naming ERR as its current state (en/reporter_rx.c,
+         * mlx5e_rq_to_ready: ERR -> RST -> RDY); without IBV_WQ_ATTR_CURR_STATE rdma-core names the state it last
+         * set (RDY, verbs.c mlx5_modify_wq) and the firmware refuses the transition. */
+        a.attr_mask |= IBV_WQ_ATTR_CURR_STATE;
+        a.curr_wq_state = p->rxq[q].hw_err ? IBV_WQS_ERR : IBV_WQS_RDY;
+    }
     int rc = ibv_modify_wq(dev_of(p)->rx_wq[q], &a);
     if (rc != 0)
         jbp_port_seterr(p, "moving receive WQ %u to %s failed: %s", q, s == IBV_WQS_RDY ? "RDY" : "RESET",

@@ -325,6 +325,7 @@ static int rx_error_cqe(struct jbp_rdma_port *p, uint32_t q, struct jbp_rdma_rxq
     if (opcode != MLX5_CQE_RESP_ERR || e->syndrome == MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR
         || e->syndrome == MLX5_CQE_SYNDROME_LOCAL_PROT_ERR || e->syndrome == MLX5_CQE_SYNDROME_WR_FLUSH_ERR) {
         r->state = JBP_Q_ERROR;
+        r->hw_err = 1;
         r->st[JBP_RXQ_STATE] = JBP_Q_ERROR;
         jbp_port_seterr(p, "receive queue %u: error completion, syndrome 0x%02x (%s), vendor syndrome 0x%02x", q,
                         e->syndrome, jbp_mlx5_syndrome_str(e->syndrome), e->vendor_err_synd);
@@ -490,6 +491,7 @@ static int tx_reap(struct jbp_rdma_port *p)
             const struct mlx5_err_cqe *e = (const struct mlx5_err_cqe *)c;
             t->st[JBP_TXQ_CQE_ERRORS]++;
             t->st[JBP_TXQ_LAST_SYNDROME] = ((uint64_t)e->vendor_err_synd << 8) | e->syndrome;
+            t->hw_err = opcode == MLX5_CQE_REQ_ERR;
             tx_fail_state(p, t, opcode == MLX5_CQE_REQ_ERR ? "error completion" : "unexpected completion opcode",
                           e->syndrome, e->vendor_err_synd);
             break;

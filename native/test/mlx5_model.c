@@ -829,9 +829,27 @@ static void cmd_unlock(struct mlx5_model *m)
         pthread_mutex_unlock(m->lock);
 }
 
+enum { MS_RESET, MS_READY, MS_ERR };
+static const char *const ms_name[] = { "RESET", "RTS/RDY", "ERR" };
+
+/* The modify command's check (PRM modify_sq / modify_rq: the current state given must be the actual one). */
+static int check_current(struct mlx5_model *m, struct jbp_rdma_port *p, const char *what, int actual, int claimed)
+{
+    if (actual == claimed)
+        return 0;
+    m->stats.bad_transitions++;
+    jbp_port_seterr(p, "mlx5 model: %s reset refused: the driver named %s as its current state, it is %s", what,
+                    ms_name[claimed], ms_name[actual]);
+    return -EINVAL;
+}
+
 static int model_txq_stop_locked(struct jbp_rdma_port *p)
 {
     struct mlx5_model *m = model_of(p);
+    int rc = check_current(m, p, "send QP", m->sq.error ? MS_ERR : m->sq.ready ? MS_READY : MS_RESET,
+                           p->txq.hw_err ? MS_ERR : MS_READY);
+    if (rc != 0)
+        return rc;
     m->sq_snap_pi = 0;
     /* RESET: the SQ forgets its WQEs and counters; rdma-core zeroes the doorbell record (mlx5_modify_qp). */
     m->sq.ready = 0;
@@ -852,15 +870,28 @@ static int model_txq_stop(struct jbp_rdma_port *p)
 
 static int model_txq_start(struct jbp_rdma_port *p)
 {
-    cmd_lock(model_of(p));
-    model_of(p)->sq.ready = 1;
-    cmd_unlock(model_of(p));
-    return 0;
+    struct mlx5_model *m = model_of(p);
+    int rc = 0;
+    cmd_lock(m);
+    if (m->sq.ready || m->sq.error) {
+        /* RESET -> INIT -> RTR -> RTS only: RTS -> INIT is not a transition. */
+        m->stats.bad_transitions++;
+        jbp_port_seterr(p, "mlx5 model: send QP start refused: it is not in RESET");
+        rc = -EINVAL;
+    } else {
+        m->sq.ready = 1;
+    }
+    cmd_unlock(m);
+    return rc;
 }
 
 static int model_rxq_stop_locked(struct jbp_rdma_port *p, uint32_t q)
 {
     struct mlx5_model_rq *rq = &model_of(p)->rq[q];
+    int rc = check_current(model_of(p), p, "receive WQ", rq->error ? MS_ERR : rq->ready ? MS_READY : MS_RESET,
+                           p->rxq[q].hw_err ? MS_ERR : MS_READY);
+    if (rc != 0)
+        return rc;
     model_of(p)->rq_snap_pi[q] = 0;
     rq->ready = 0;
     rq->error = 0;
@@ -880,12 +911,19 @@ static int model_rxq_stop(struct jbp_rdma_port *p, uint32_t q)
 static int model_rxq_start(struct jbp_rdma_port *p, uint32_t q)
 {
     struct mlx5_model_rq *rq = &model_of(p)->rq[q];
+    int rc = 0;
     cmd_lock(model_of(p));
-    /* RESET -> RDY: rdma-core zeroes the record here (verbs.c mlx5_modify_wq). */
-    rq->dbrec[MLX5_RCV_DBR] = 0;
-    rq->ready = 1;
+    if (rq->ready || rq->error) {
+        model_of(p)->stats.bad_transitions++;
+        jbp_port_seterr(p, "mlx5 model: receive WQ %u start refused: it is not in RESET", q);
+        rc = -EINVAL;
+    } else {
+        /* RESET -> RDY: rdma-core zeroes the record here (verbs.c mlx5_modify_wq). */
+        rq->dbrec[MLX5_RCV_DBR] = 0;
+        rq->ready = 1;
+    }
     cmd_unlock(model_of(p));
-    return 0;
+    return rc;
 }
 
 static int model_set_mac(struct jbp_rdma_port *p, uint64_t mac)

@@ -14,7 +14,10 @@
  *   Toeplitz hash over an indirection table, scatters into the next posted RQ WQE, verifies checksums for the
  *   CQE's L3/L4 OK bits, and writes CQEs (compressed sessions when enabled, with holes left as the hardware
  *   leaves them) with the ownership bit of the lap, body first and op_own last;
- * - counts what the adapter counts (out-of-buffer drops, frames not steered) and injects errors.
+ * - counts what the adapter counts (out-of-buffer drops, frames not steered) and injects errors;
+ * - refuses queue state changes as the adapter does: a reset must name the queue's actual current state (RTS or
+ *   RDY, or ERR after an error completion: the driver's hw_err), and only a queue in RESET may be started;
+ * - raises completion events for armed CQs, and can run as a hardware thread (mlx5_model_hw_start).
  */
 #ifndef JBP_MLX5_MODEL_H
 #define JBP_MLX5_MODEL_H
@@ -107,6 +110,7 @@ struct mlx5_model_stats {
     uint64_t rx_sessions_wrapped; /* sessions that straddled the end of the CQ */
     uint64_t rx_errors;
     uint64_t cq_events;         /* completion events raised (completion channel) */
+    uint64_t bad_transitions;   /* queue state changes the adapter refuses (wrong current state, not from RESET) */
     uint64_t tx_wqe_rewritten;  /* send WQEs that changed between their doorbell and their execution */
     uint64_t rx_wqe_rewritten;  /* receive WQEs that changed between their doorbell and their use */
 };

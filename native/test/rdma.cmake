@@ -33,6 +33,7 @@ foreach(case
     mlx5_rx_wqe_counter_mismatch
     dv_adversarial_hw_thread
     mlx5_cq_arming_events
+    mlx5_strict_queue_states
     mlx5_rx_unexpected_opcode
     dv_doorbell_values
     dv_tx_ring_full

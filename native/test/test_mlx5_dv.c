@@ -112,6 +112,8 @@ static void side_close(struct side *s)
     CHECK(s->m->stats.doorbell_mismatch == 0, "%llu doorbells did not match the last WQE",
           (unsigned long long)s->m->stats.doorbell_mismatch);
     CHECK(s->m->sq.cq.overruns == 0 && s->m->rq[0].cq.overruns == 0, "CQ overrun");
+    CHECK(s->m->stats.bad_transitions == 0, "%llu queue state changes the adapter refuses",
+          (unsigned long long)s->m->stats.bad_transitions);
     s->p->backend->destroy(s->p);
     mlx5_model_destroy(s->m);
     free(s->pool.mem);
@@ -694,6 +696,45 @@ static void mlx5_cq_arming_events(void)
     side_close(&b);
 }
 
+/* The model refuses what the adapter refuses: a reset naming the wrong current state, a start not from RESET. */
+static void mlx5_strict_queue_states(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    CHECK(a.p->backend->txq_start(a.p) == -EINVAL && a.p->backend->rxq_start(a.p, 0) == -EINVAL,
+          "RTS/RDY cannot be started again");
+    CHECK(strstr(a.p->error, "not in RESET") != NULL, "%s", a.p->error);
+    /* A send error: the QP is in ERR, and the driver's recovery names ERR (hw_err), which the model accepts. */
+    uint32_t seq = 0;
+    a.m->inject_tx_syndrome = MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    seq++;
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_ERROR && a.p->txq.hw_err == 1, "send queue in error, in hardware too");
+    a.m->stats.bad_transitions = 0;
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_OK && a.p->txq.hw_err == 0 && a.m->stats.bad_transitions == 0,
+          "recovered naming ERR: %s", a.p->error);
+    /* Naming the wrong current state is refused, and the queue is given up rather than used in an unknown state. */
+    a.m->inject_tx_syndrome = MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    seq++;
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_ERROR, "error again");
+    a.p->txq.hw_err = 0; /* what a driver that assumed RTS (the kernel's cached state) would name */
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_DEAD && a.m->stats.bad_transitions == 1, "refused: %s", a.p->error);
+    CHECK(strstr(a.p->error, "named RTS/RDY as its current state, it is ERR") != NULL, "%s", a.p->error);
+    a.m->stats.bad_transitions = 0;
+    side_close(&a);
+    side_close(&b);
+}
+
 static void mlx5_rx_wqe_counter_mismatch(void)
 {
     struct side a, b;
@@ -1129,6 +1170,7 @@ static const struct {
     CASE(mlx5_rx_wqe_counter_mismatch),
     CASE(dv_adversarial_hw_thread),
     CASE(mlx5_cq_arming_events),
+    CASE(mlx5_strict_queue_states),
     CASE(mlx5_rx_unexpected_opcode),
     CASE(dv_doorbell_values),
     CASE(dv_tx_ring_full),
