@@ -278,8 +278,10 @@ static int qp_to_rts(struct jbp_rdma_dev *d, struct ibv_qp *qp)
 static int dev_txq_stop(struct jbp_rdma_port *p)
 {
     struct jbp_rdma_dev *d = dev_of(p);
-    /* The current state is named, as mlx5e names it to the firmware (en_main.c mlx5e_modify_sq with curr_state
-     * ERR): after an error completion the QP is in ERR, which the kernel's cached state (RTS) does not know. */
+    /* The current state is named (ERR after an error completion), as mlx5e names it to the firmware (en_main.c
+     * mlx5e_modify_sq with curr_state ERR). Caveat: for a raw-packet QP, mlx5_ib checks IBV_QP_CUR_STATE but then
+     * names its own cached SQ state in the firmware command (drivers/infiniband/hw/mlx5/qp.c
+     * modify_raw_packet_qp_sq); whether the firmware accepts that for an SQ in error is unproven (docs/RDMA.md). */
     struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET, .cur_qp_state = p->txq.hw_err ? IBV_QPS_ERR : IBV_QPS_RTS };
     int rc = d->lib.modify_qp(d->tx_qp, &a, IBV_QP_STATE | IBV_QP_CUR_STATE);
     if (rc != 0)
