@@ -659,8 +659,22 @@ static void rx_error(struct mlx5_model *m, struct mlx5_model_rq *rq, uint16_t wq
         rq->error = 1;
 }
 
+/* The frame's L3 (4, 6 or 0) and L4 (6, 17 or 0: none, or a fragment) for rule matching. */
+static void frame_types(const uint8_t *f, uint32_t len, int *l3, int *l4)
+{
+    struct parsed p;
+    *l3 = 0;
+    *l4 = 0;
+    if (parse(f, len, &p) != 0)
+        return;
+    *l3 = p.ipv4 ? 4 : 6;
+    if (!p.frag && ((p.proto == 6 && p.l4_len >= 20) || (p.proto == 17 && p.l4_len >= 8)))
+        *l4 = p.proto;
+}
+
+/* Fills the CQE fields of a frame; hashes over `fields` (IBV_RX_HASH_*, 0: none) and returns the queue. */
 static uint32_t rx_classify(struct mlx5_model *m, const uint8_t *f, uint32_t len, struct mlx5_model_pending *pk,
-                            int hashed)
+                            uint64_t fields)
 {
     struct parsed p;
     uint8_t hds = MLX5_CQE_L2_OK;
@@ -688,16 +702,21 @@ static uint32_t rx_classify(struct mlx5_model *m, const uint8_t *f, uint32_t len
         l4l3 |= (uint8_t)(l4 << 4);
         if (l4 != 0 && l4_ok(&p))
             hds |= MLX5_CQE_L4_OK;
-        if (hashed) {
+        /* The TIR hashes the fields it was created with, over the frame's headers of those types only
+         * (ibv_create_qp_ex(3) rx_hash_fields_mask). */
+        uint64_t ip_fields = p.ipv4 ? (IBV_RX_HASH_SRC_IPV4 | IBV_RX_HASH_DST_IPV4)
+                                    : (IBV_RX_HASH_SRC_IPV6 | IBV_RX_HASH_DST_IPV6);
+        uint64_t port_fields = l4 == 2 ? (IBV_RX_HASH_SRC_PORT_UDP | IBV_RX_HASH_DST_PORT_UDP)
+                             : l4 != 0 ? (IBV_RX_HASH_SRC_PORT_TCP | IBV_RX_HASH_DST_PORT_TCP) : 0;
+        if ((fields & ip_fields) == ip_fields) {
             static const uint8_t key[] = JBP_RDMA_RSS_KEY;
             uint8_t in[36];
-            uint32_t n = 0;
             uint32_t alen = p.ipv4 ? 4 : 16;
             memcpy(in, p.l3 + (p.ipv4 ? 12 : 8), alen);
             memcpy(in + alen, p.l3 + (p.ipv4 ? 16 : 24), alen);
-            n = 2 * alen;
+            uint32_t n = 2 * alen;
             pk->hash_type = (uint8_t)(p.ipv4 ? RSS_HTYPE_IPV4 : RSS_HTYPE_IPV6);
-            if (l4 != 0) {
+            if (port_fields != 0 && (fields & port_fields) == port_fields) {
                 memcpy(in + n, p.l4, 4);
                 n += 4;
                 pk->hash_type |= (uint8_t)(l4 == 2 ? RSS_HTYPE_UDP : RSS_HTYPE_TCP);
@@ -712,6 +731,14 @@ static uint32_t rx_classify(struct mlx5_model *m, const uint8_t *f, uint32_t len
     return 0;
 }
 
+static int flow_matches(const struct mlx5_model_flow *r, uint64_t dst, int l3, int l4)
+{
+    return r->active && (dst & r->mask) == (r->mac & r->mask) && (r->l3 == 0 || r->l3 == l3)
+        && (r->l4 == 0 || r->l4 == l4);
+}
+
+static int rx_deliver(struct mlx5_model *m, const uint8_t *f, uint32_t len, uint64_t fields, int queue0);
+
 int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
 {
     if (len < 14)
@@ -720,17 +747,51 @@ int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
         m->stats.rx_oversize++;
         return -EMSGSIZE;
     }
-    /* Steering as the driver's flow rules ask: own unicast MAC, and multicast/broadcast copied to queue 0. */
     uint64_t dst = 0;
     for (int i = 0; i < 6; i++)
         dst = (dst << 8) | f[i];
     int multicast = (f[0] & 1) != 0;
-    if (!multicast && dst != (m->cfg.mac & 0xffffffffffffull)) {
-        m->stats.rx_not_steered++;
-        return -ENOENT;
+    if (m->n_flows == 0) {
+        /* No rule recorded (a port opened on the model directly): steer as the driver's rules would, own unicast
+         * MAC hashed over addresses and ports, multicast and broadcast copied to queue 0. */
+        if (!multicast && dst != (m->cfg.mac & 0xffffffffffffull)) {
+            m->stats.rx_not_steered++;
+            return -ENOENT;
+        }
+        uint64_t all = IBV_RX_HASH_SRC_IPV4 | IBV_RX_HASH_DST_IPV4 | IBV_RX_HASH_SRC_IPV6 | IBV_RX_HASH_DST_IPV6
+            | IBV_RX_HASH_SRC_PORT_TCP | IBV_RX_HASH_DST_PORT_TCP | IBV_RX_HASH_SRC_PORT_UDP
+            | IBV_RX_HASH_DST_PORT_UDP;
+        return rx_deliver(m, f, len, !multicast && m->cfg.n_rxq > 1 ? all : 0, multicast);
     }
+    /* The flow table: the trapping rule of lowest priority value wins; copy rules deliver and pass the frame on. */
+    int l3, l4;
+    frame_types(f, len, &l3, &l4);
+    const struct mlx5_model_flow *trap = NULL;
+    int rc = -ENOENT;
+    for (int i = 0; i < MLX5_MODEL_MAX_FLOWS; i++) {
+        const struct mlx5_model_flow *r = &m->flows[i];
+        if (!flow_matches(r, dst, l3, l4))
+            continue;
+        if (r->dont_trap) {
+            m->stats.rx_copied++;
+            rc = rx_deliver(m, f, len, r->hash_fields, r->queue0);
+        } else if (trap == NULL || r->priority < trap->priority) {
+            trap = r;
+        }
+    }
+    if (trap != NULL)
+        return rx_deliver(m, f, len, trap->hash_fields, trap->queue0);
+    if (rc == -ENOENT)
+        m->stats.rx_not_steered++;
+    return rc;
+}
+
+static int rx_deliver(struct mlx5_model *m, const uint8_t *f, uint32_t len, uint64_t fields, int queue0)
+{
     struct mlx5_model_pending pk;
-    uint32_t q = rx_classify(m, f, len, &pk, !multicast && m->cfg.n_rxq > 1);
+    uint32_t q = rx_classify(m, f, len, &pk, fields);
+    if (queue0)
+        q = 0;
     struct mlx5_model_rq *rq = &m->rq[q];
     if (!rq->ready || rq->error) {
         m->stats.rx_errors++;

@@ -45,6 +45,24 @@ struct mlx5_model_cfg {
                               driver (compressed holes, unused mini-CQEs) */
 };
 
+/*
+ * A flow rule as the driver installed it (recorded by the fake verbs provider from ibv_create_flow and the QP it
+ * names): the model steers by these when any is installed, as the adapter's flow table would, instead of by
+ * cfg.mac. A frame goes to the trapping rule of lowest priority value that matches (ibv_create_flow(3)); rules
+ * with IBV_FLOW_ATTR_FLAGS_DONT_TRAP copy it and let it go on to the kernel.
+ */
+#define MLX5_MODEL_MAX_FLOWS 32
+struct mlx5_model_flow {
+    int active;
+    uint64_t mac, mask;     /* destination MAC value and mask, low 48 bits */
+    int l3;                 /* 0 any, 4 IPv4, 6 IPv6 (an IPv4/IPv6 spec) */
+    int l4;                 /* 0 any, 6 TCP, 17 UDP (a TCP/UDP spec) */
+    uint16_t priority;
+    int dont_trap;
+    uint64_t hash_fields;   /* the QP's IBV_RX_HASH_* fields; 0 hashes nothing (table entry 0) */
+    int queue0;             /* the QP's indirection table holds only queue 0 */
+};
+
 struct mlx5_model_cq {
     uint8_t *buf;
     __be32 *dbrec;      /* 2 words */
@@ -105,6 +123,7 @@ struct mlx5_model_stats {
     uint64_t rx_bytes;
     uint64_t rx_out_of_buffer;  /* the hardware counter of frames dropped for want of a posted WQE */
     uint64_t rx_not_steered;
+    uint64_t rx_copied;         /* frames copied by DONT_TRAP rules (they went on to the kernel too) */
     uint64_t rx_oversize;
     uint64_t rx_sessions;       /* compressed sessions written */
     uint64_t rx_sessions_wrapped; /* sessions that straddled the end of the CQ */
@@ -124,6 +143,8 @@ struct mlx5_model {
     uint32_t lkey;
     struct mlx5_model_sq sq;
     struct mlx5_model_rq rq[JBP_RDMA_MAX_RXQ];
+    struct mlx5_model_flow flows[MLX5_MODEL_MAX_FLOWS];
+    int n_flows;                /* installed (active) rules; 0: steer by cfg.mac as the driver's rules would */
     uint32_t ind_table[128];
     uint32_t ind_size;
     struct mlx5_model_stats stats;

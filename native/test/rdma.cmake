@@ -122,3 +122,26 @@ add_executable(fake_sysfs_tree ${JBP_RDMA_TEST_DIR}/fake_sysfs_tree.c)
 target_compile_options(fake_sysfs_tree PRIVATE ${JBYPASS_C_FLAGS})
 add_test(NAME rdma_bringup_dry_run COMMAND bash ${JBP_RDMA_TEST_DIR}/rdma_bringup_test.sh
   $<TARGET_FILE:fake_sysfs_tree> ${CMAKE_SOURCE_DIR}/scripts/rdma-bringup.sh)
+
+# The device path (jbp_rdma_device.c) end to end on a fake rdma-core backed by the model (fake_verbs.c), loaded
+# with dlopen as the real one is.
+add_library(jbp_fake_verbs SHARED ${JBP_RDMA_TEST_DIR}/fake_verbs.c)
+target_link_libraries(jbp_fake_verbs PRIVATE jbp_rdma_model)
+target_compile_options(jbp_fake_verbs PRIVATE ${JBYPASS_C_FLAGS})
+set_target_properties(jbp_fake_verbs PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/test-lib)
+add_executable(test_rdma_device ${JBP_RDMA_TEST_DIR}/test_rdma_device.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_device.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_ibv.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_netlink.c)
+target_link_libraries(test_rdma_device PRIVATE jbp_rdma_model ${CMAKE_DL_LIBS} pthread)
+target_compile_options(test_rdma_device PRIVATE ${JBYPASS_C_FLAGS})
+add_dependencies(test_rdma_device jbp_fake_verbs)
+foreach(case
+    device_open_steer_transmit_close
+    device_mac_change
+    device_queue_resets_name_current_state
+    device_failures_explained)
+  add_test(NAME rdma_${case} COMMAND test_rdma_device $<TARGET_FILE:jbp_fake_verbs> ${case})
+endforeach()
