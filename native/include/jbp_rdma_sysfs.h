@@ -27,6 +27,8 @@ struct jbp_rdma_sysfs {
     uint32_t flags;      /* /sys/class/net/IF/flags: IFF_UP and friends */
     int sriov_numvfs;    /* device/sriov_numvfs of a PF: VFs enabled (0 without SR-IOV) */
     char dev_path[512];  /* the PCI function's directory in sysfs (resolved) */
+    char node_note[1024]; /* why the verbs node looks inaccessible (mode, owner, our ids), or "": ibv_open_device
+                            decides (a process may hold capabilities that access(2) does not see) */
 };
 
 /* Returns 0, or -errno with an explanation in err. */

@@ -94,6 +94,24 @@ static void raw_hint(char *err, size_t len, const char *what, int e, const char 
         snprintf(err, len, "%s on '%s' failed: %s", what, ifname, strerror(e));
 }
 
+/* Every object the adapter reads or writes pins its memory (the pool's region, and each CQ, WQ and QP ring):
+ * ENOMEM there is most often RLIMIT_MEMLOCK (ib_umem_get refuses beyond it without CAP_IPC_LOCK). */
+static void memlock_hint(char *err, size_t len, const char *what, size_t bytes, int e, const char *ifname)
+{
+    struct rlimit rl = { 0, 0 };
+    getrlimit(RLIMIT_MEMLOCK, &rl);
+    int has_ipc_lock = (cap_eff() >> JBP_CAP_IPC_LOCK) & 1;
+    char limit[64];
+    if (rl.rlim_cur == RLIM_INFINITY)
+        snprintf(limit, sizeof(limit), "unlimited");
+    else
+        snprintf(limit, sizeof(limit), "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
+    snprintf(err, len, "%s (%zu KiB) on the adapter of '%s' failed: %s. It pins memory, which counts against "
+             "RLIMIT_MEMLOCK (now %s%s): raise it (ulimit -l unlimited; LimitMEMLOCK=infinity in a systemd unit; "
+             "docker run --ulimit memlock=-1) or grant CAP_IPC_LOCK", what, (bytes + 1023) / 1024, ifname,
+             strerror(e), limit, has_ipc_lock ? ", though this process has CAP_IPC_LOCK" : "");
+}
+
 /* ---- flow rules ---- */
 
 struct flow_spec_buf {
@@ -552,9 +570,13 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
         d->tx_cq = d->lib.create_cq(d->ctx, (int)a->tx_size, NULL, NULL, 0);
     }
     if (d->tx_cq == NULL) {
-        snprintf(err, len, "creating the send CQ (%u entries) on %s failed: %s", a->tx_size, d->sysfs.ibdev,
-                 strerror(errno));
-        return -errno;
+        int e = errno;
+        if (e == ENOMEM)
+            memlock_hint(err, len, "creating the send CQ", (size_t)a->tx_size * 2 * 64, e, d->sysfs.ifname);
+        else
+            snprintf(err, len, "creating the send CQ (%u entries) on %s failed: %s", a->tx_size, d->sysfs.ibdev,
+                     strerror(e));
+        return -e;
     }
     struct ibv_qp_init_attr qa = {
         .send_cq = d->tx_cq,
@@ -566,7 +588,10 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
     d->tx_qp = d->lib.create_qp(d->pd, &qa);
     if (d->tx_qp == NULL) {
         int e = errno;
-        raw_hint(err, len, "creating the raw packet send QP", e, d->sysfs.ifname);
+        if (e == ENOMEM)
+            memlock_hint(err, len, "creating the raw packet send QP", (size_t)a->tx_size * 64, e, d->sysfs.ifname);
+        else
+            raw_hint(err, len, "creating the raw packet send QP", e, d->sysfs.ifname);
         return -e;
     }
     int rc = qp_to_rts(d, d->tx_qp);
@@ -630,9 +655,13 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
             d->rx_cq[q] = d->lib.create_cq(d->ctx, (int)a->rx_size, NULL, d->channel, 0);
         }
         if (d->rx_cq[q] == NULL) {
-            snprintf(err, len, "creating receive CQ %u (%u entries) on %s failed: %s", q, a->rx_size,
-                     d->sysfs.ibdev, strerror(errno));
-            return -errno;
+            int e = errno;
+            if (e == ENOMEM)
+                memlock_hint(err, len, "creating a receive CQ", (size_t)a->rx_size * 2 * 64, e, d->sysfs.ifname);
+            else
+                snprintf(err, len, "creating receive CQ %u (%u entries) on %s failed: %s", q, a->rx_size,
+                         d->sysfs.ibdev, strerror(e));
+            return -e;
         }
         struct ibv_wq_init_attr wa = {
             .wq_type = IBV_WQT_RQ, .max_wr = a->rx_size, .max_sge = 1, .pd = d->pd, .cq = d->rx_cq[q],
@@ -640,7 +669,10 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
         d->rx_wq[q] = ibv_create_wq(d->ctx, &wa);
         if (d->rx_wq[q] == NULL) {
             int e = errno;
-            raw_hint(err, len, "creating a receive WQ", e, d->sysfs.ifname);
+            if (e == ENOMEM)
+                memlock_hint(err, len, "creating a receive WQ", (size_t)a->rx_size * 16, e, d->sysfs.ifname);
+            else
+                raw_hint(err, len, "creating a receive WQ", e, d->sysfs.ifname);
             return -e;
         }
         struct ibv_wq_attr wsa = { .attr_mask = IBV_WQ_ATTR_STATE, .wq_state = IBV_WQS_RDY };
@@ -741,22 +773,6 @@ static int open_rss(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t ma
     return 0;
 }
 
-static void memlock_hint(char *err, size_t len, size_t bytes, int e, const char *ifname)
-{
-    struct rlimit rl = { 0, 0 };
-    getrlimit(RLIMIT_MEMLOCK, &rl);
-    int has_ipc_lock = (cap_eff() >> JBP_CAP_IPC_LOCK) & 1;
-    char limit[64];
-    if (rl.rlim_cur == RLIM_INFINITY)
-        snprintf(limit, sizeof(limit), "unlimited");
-    else
-        snprintf(limit, sizeof(limit), "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
-    snprintf(err, len, "registering the packet pool (%zu KiB) with the adapter of '%s' failed: %s. Registration "
-             "pins the memory, which counts against RLIMIT_MEMLOCK (now %s%s): raise it (ulimit -l unlimited; "
-             "LimitMEMLOCK=infinity in a systemd unit; docker run --ulimit memlock=-1) or grant CAP_IPC_LOCK",
-             bytes / 1024, ifname, strerror(e), limit, has_ipc_lock ? ", though this process has CAP_IPC_LOCK" : "");
-}
-
 struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, int *code, char *err, size_t len,
                                            char *warn, size_t wlen)
 {
@@ -838,10 +854,12 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     d->lib.free_device_list(list);
     if (d->ctx == NULL) {
         rc = -open_errno;
-        if (open_errno == EACCES || open_errno == EPERM)
+        if ((open_errno == EACCES || open_errno == EPERM) && d->sysfs.node_note[0] != '\0')
+            snprintf(err, len, "opening %s failed: %s: %s", d->sysfs.ibdev, strerror(open_errno), d->sysfs.node_note);
+        else if (open_errno == EACCES || open_errno == EPERM)
             snprintf(err, len, "opening %s failed: %s: this process may not use %s (see its mode and owner); run as "
-                     "root or grant access with a udev rule or group", d->sysfs.ibdev, strerror(open_errno),
-                     d->sysfs.uverbs);
+                     "root or grant access with a udev rule or group (an SELinux policy may refuse it too)",
+                     d->sysfs.ibdev, strerror(open_errno), d->sysfs.uverbs);
         else
             snprintf(err, len, "opening %s (behind '%s') failed: %s", d->sysfs.ibdev, a->host_if,
                      strerror(open_errno));
@@ -916,7 +934,7 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     d->mr = d->lib.reg_mr(d->pd, a->pool_base, pool_bytes, IBV_ACCESS_LOCAL_WRITE);
     if (d->mr == NULL) {
         rc = -errno;
-        memlock_hint(err, len, pool_bytes, errno, a->host_if);
+        memlock_hint(err, len, "registering the packet pool", pool_bytes, errno, a->host_if);
         goto fail;
     }
     p->pool.lkey = d->mr->lkey;

@@ -182,15 +182,14 @@ int jbp_rdma_sysfs_probe(const char *sys, const char *dev, const char *ifname, s
                  o->ibdev, ifname, o->uverbs, dev);
         return -ENOENT;
     }
-    if (access(o->uverbs, R_OK | W_OK) != 0) {
-        snprintf(err, len, "this process (uid %u, gid %u) may not open %s (mode %04o, owner %u:%u), the verbs node "
-                 "of %s behind '%s': grant read-write access with a udev rule or group (e.g. rdma), or run as "
-                 "root. Whoever can open it can divert any MAC's traffic on this port: grant it with care",
-                 (unsigned)geteuid(), (unsigned)getegid(), o->uverbs, (unsigned)(st.st_mode & 07777),
+    /* access(2) answers for the real user and ignores capabilities: it only explains a refusal, which is
+     * ibv_open_device's to make (jbp_rdma_device.c). */
+    if (access(o->uverbs, R_OK | W_OK) != 0)
+        snprintf(o->node_note, sizeof(o->node_note), "this process (uid %u, gid %u) may not open %s (mode %04o, "
+                 "owner %u:%u), the verbs node of %s behind '%s': grant read-write access with a udev rule or group "
+                 "(e.g. rdma), or run as root. Whoever can open it can divert any MAC's traffic on this port: grant "
+                 "it with care", (unsigned)geteuid(), (unsigned)getegid(), o->uverbs, (unsigned)(st.st_mode & 07777),
                  (unsigned)st.st_uid, (unsigned)st.st_gid, o->ibdev, ifname);
-        return -EACCES;
-    }
-
     fmt(path, sizeof(path), "%s/physfn", real);
     if (exists(path)) {
         o->is_vf = 1;

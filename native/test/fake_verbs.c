@@ -188,6 +188,10 @@ static struct ibv_wq *op_create_wq(struct ibv_context *ctx, struct ibv_wq_init_a
         errno = EINVAL;
         return NULL;
     }
+    if (F.cfg.wq_errno != 0) {
+        errno = F.cfg.wq_errno;
+        return NULL;
+    }
     struct fake_wq *w = calloc(1, sizeof(*w));
     w->wq.context = ctx;
     w->wq.cq = a->cq;
@@ -478,6 +482,10 @@ EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq
     if (F.n_cq > (int)F.m->cfg.n_rxq || dv == NULL || !(dv->comp_mask & MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE)
         || dv->cqe_size != 64) {
         errno = EINVAL;
+        return NULL;
+    }
+    if (F.cfg.cq_errno != 0) {
+        errno = F.cfg.cq_errno;
         return NULL;
     }
     struct mlx5_model_cq *mcq = F.n_cq == 0 ? &F.m->sq.cq : &F.m->rq[F.n_cq - 1].cq;

@@ -14,7 +14,7 @@ struct jbp_fake_verbs_cfg {
     int cqe_v1;             /* mlx5dv_query_device reports CQE version 1 */
     int port_down;
     int refuse_compression; /* mlx5dv_create_cq refuses compressed CQs */
-    int open_errno, reg_mr_errno, qp_errno, flow_errno; /* make that call fail */
+    int open_errno, reg_mr_errno, qp_errno, flow_errno, cq_errno, wq_errno; /* make that call fail */
 };
 
 struct jbp_fake_verbs_stats {

@@ -471,6 +471,30 @@ static void device_failures_explained(void)
           "%s", err);
     printf("  message: %s\n", err);
     teardown();
+    /* Every pinning call gives the locked-memory hint: CQ, WQ, QP as well as the region. */
+    for (int which = 0; which < 3; which++) {
+        c = cfg_default();
+        if (which == 0)
+            c.cq_errno = ENOMEM;
+        else if (which == 1)
+            c.wq_errno = ENOMEM;
+        else
+            c.qp_errno = ENOMEM;
+        setup(c);
+        static const char *const what[] = { "creating the send CQ", "creating a receive WQ",
+                                            "creating the raw packet send QP" };
+        CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && code == -ENOMEM
+                  && strstr(err, what[which]) != NULL && strstr(err, "RLIMIT_MEMLOCK") != NULL, "%s", err);
+        teardown();
+    }
+    /* The verbs node: ibv_open_device decides; its refusal is explained with what sysfs shows. */
+    c = cfg_default();
+    c.open_errno = EACCES;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && code == -EACCES
+              && strstr(err, "udev rule or group") != NULL, "%s", err);
+    printf("  message: %s\n", err);
+    teardown();
     /* Flow rules refused for want of CAP_NET_RAW; nothing is left registered. */
     c = cfg_default();
     c.flow_errno = EPERM;
