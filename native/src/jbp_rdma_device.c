@@ -773,6 +773,47 @@ static int open_rss(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t ma
     return 0;
 }
 
+/*
+ * What the port will use, checked before it is used (ibv_query_device_ex(3)), so that a missing capability is
+ * named with what to configure instead, rather than surfacing as EINVAL from a later call: receive WQs for every
+ * queue, and with several queues RSS on raw-packet QPs over the hash fields the driver asks for. Flow steering is
+ * required, but a device that leaves the flag out is only warned about: the flow rules' own error says more.
+ */
+static int check_caps(const struct jbp_rdma_open_args *a, const struct jbp_rdma_dev *d,
+                      const struct ibv_device_attr_ex *x, char *err, size_t len, char *warn, size_t wlen)
+{
+    const char *dev = d->sysfs.ibdev;
+    if (x->max_wq_type_rq != 0 && a->n_rxq > x->max_wq_type_rq) {
+        snprintf(err, len, "rx-queues = %u exceeds the %u receive WQs %s allows (max_wq_type_rq): lower rx-queues",
+                 a->n_rxq, x->max_wq_type_rq, dev);
+        return -EINVAL;
+    }
+    if (a->n_rxq > 1) {
+        const uint64_t need = IBV_RX_HASH_SRC_IPV4 | IBV_RX_HASH_DST_IPV4 | IBV_RX_HASH_SRC_IPV6
+            | IBV_RX_HASH_DST_IPV6 | IBV_RX_HASH_SRC_PORT_TCP | IBV_RX_HASH_DST_PORT_TCP | IBV_RX_HASH_SRC_PORT_UDP
+            | IBV_RX_HASH_DST_PORT_UDP;
+        if (x->rss_caps.max_rwq_indirection_table_size == 0
+            || !(x->rss_caps.supported_qpts & (1u << IBV_QPT_RAW_PACKET))) {
+            snprintf(err, len, "rx-queues = %u needs RSS on raw-packet QPs, which %s does not report (rss_caps: "
+                     "supported_qpts 0x%x, indirection tables of %u entries): set rx-queues = 1", a->n_rxq, dev,
+                     x->rss_caps.supported_qpts, x->rss_caps.max_rwq_indirection_table_size);
+            return -EOPNOTSUPP;
+        }
+        if ((x->rss_caps.rx_hash_fields_mask & need) != need) {
+            snprintf(err, len, "rx-queues = %u hashes IPv4/IPv6 addresses and TCP/UDP ports, and %s cannot hash "
+                     "on all of them (rss_caps.rx_hash_fields_mask 0x%llx lacks 0x%llx): set rx-queues = 1",
+                     a->n_rxq, dev, (unsigned long long)x->rss_caps.rx_hash_fields_mask,
+                     (unsigned long long)(need & ~x->rss_caps.rx_hash_fields_mask));
+            return -EOPNOTSUPP;
+        }
+    }
+    if (!(x->orig_attr.device_cap_flags & IBV_DEVICE_MANAGED_FLOW_STEERING))
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "%s does not report managed flow steering "
+                 "(IBV_DEVICE_MANAGED_FLOW_STEERING), which steering frames to jbypass needs: if installing flow "
+                 "rules fails, check the port is in Ethernet mode and the firmware is current. ", dev);
+    return 0;
+}
+
 struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, int *code, char *err, size_t len,
                                            char *warn, size_t wlen)
 {
@@ -900,6 +941,8 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     }
     int rx_csum = (dattr.orig_attr.device_cap_flags & IBV_DEVICE_RAW_IP_CSUM) != 0;
     int tx_csum = (dattr.raw_packet_caps & IBV_RAW_PACKET_CAP_IP_CSUM) != 0;
+    if ((rc = check_caps(a, d, &dattr, err, len, warn, wlen)) != 0)
+        goto fail;
 
     /* Direct Verbs when the adapter supports it (VPP: mlx5dv_query_device succeeds and reports CQE version 1). */
     const char *no_dv = NULL;
@@ -922,6 +965,10 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     int compress = p->mode == JBP_RDMA_MODE_DV && a->cqe_compression
         && (dv.comp_mask & MLX5DV_CONTEXT_MASK_CQE_COMPRESION) && dv.cqe_comp_caps.max_num > 0
         && (dv.cqe_comp_caps.supported_format & MLX5DV_CQE_RES_FORMAT_HASH);
+    if (p->mode == JBP_RDMA_MODE_DV && a->cqe_compression && !compress)
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "%s does not offer CQE compression with the hash "
+                 "mini-CQE format (mlx5dv cqe_comp_caps): running without it (cqe-compression = false silences "
+                 "this). ", d->sysfs.ibdev);
 
     d->pd = d->lib.alloc_pd(d->ctx);
     if (d->pd == NULL) {

@@ -138,9 +138,16 @@ static int op_query_device_ex(struct ibv_context *ctx, const struct ibv_query_de
     a->orig_attr.phys_port_cnt = 1;
     a->orig_attr.max_qp_wr = 32768;
     a->orig_attr.device_cap_flags = IBV_DEVICE_RAW_IP_CSUM;
+    if (!F.cfg.no_flow_steering)
+        a->orig_attr.device_cap_flags |= IBV_DEVICE_MANAGED_FLOW_STEERING;
     a->raw_packet_caps = IBV_RAW_PACKET_CAP_IP_CSUM;
-    a->rss_caps.max_rwq_indirection_table_size = 512;
-    a->rss_caps.rx_hash_fields_mask = ~0ull;
+    a->max_wq_type_rq = F.cfg.max_wq != 0 ? F.cfg.max_wq : 64;
+    if (!F.cfg.no_rss) {
+        a->rss_caps.supported_qpts = 1u << IBV_QPT_RAW_PACKET;
+        a->rss_caps.max_rwq_indirection_table_size = 512;
+        a->rss_caps.rx_hash_fields_mask = ~F.cfg.hash_fields_missing & ((IBV_RX_HASH_DST_PORT_UDP << 1) - 1);
+        a->rss_caps.rx_hash_function = IBV_RX_HASH_FUNC_TOEPLITZ;
+    }
     return 0;
 }
 
@@ -522,7 +529,7 @@ EXPORT int mlx5dv_query_device(struct ibv_context *ctx, struct mlx5dv_context *d
     memset(dv, 0, sizeof(*dv));
     dv->version = 1;
     dv->flags = F.cfg.cqe_v1 ? MLX5DV_CONTEXT_FLAGS_CQE_V1 : 0;
-    if (asked & MLX5DV_CONTEXT_MASK_CQE_COMPRESION) {
+    if ((asked & MLX5DV_CONTEXT_MASK_CQE_COMPRESION) && !F.cfg.no_compression) {
         dv->comp_mask |= MLX5DV_CONTEXT_MASK_CQE_COMPRESION;
         dv->cqe_comp_caps.max_num = 64;
         dv->cqe_comp_caps.supported_format = MLX5DV_CQE_RES_FORMAT_HASH;

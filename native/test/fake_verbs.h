@@ -14,6 +14,11 @@ struct jbp_fake_verbs_cfg {
     int cqe_v1;             /* mlx5dv_query_device reports CQE version 1 */
     int port_down;
     int refuse_compression; /* mlx5dv_create_cq refuses compressed CQs */
+    int no_compression;     /* mlx5dv_query_device offers no CQE compression */
+    int no_rss;             /* no RSS on raw-packet QPs in rss_caps */
+    uint64_t hash_fields_missing; /* IBV_RX_HASH_* left out of rss_caps.rx_hash_fields_mask */
+    uint32_t max_wq;        /* max_wq_type_rq (0: 64) */
+    int no_flow_steering;   /* IBV_DEVICE_MANAGED_FLOW_STEERING left out */
     int open_errno, reg_mr_errno, qp_errno, flow_errno, cq_errno, wq_errno; /* make that call fail */
 };
 

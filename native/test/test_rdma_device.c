@@ -495,6 +495,39 @@ static void device_failures_explained(void)
               && strstr(err, "udev rule or group") != NULL, "%s", err);
     printf("  message: %s\n", err);
     teardown();
+    /* Capabilities checked before use, each refusal naming the capability and what to configure instead. */
+    c = cfg_default();
+    c.no_rss = 1;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && code == -EOPNOTSUPP
+              && strstr(err, "needs RSS on raw-packet QPs") != NULL && strstr(err, "set rx-queues = 1") != NULL,
+          "%s", err);
+    printf("  message: %s\n", err);
+    teardown();
+    c = cfg_default();
+    c.hash_fields_missing = IBV_RX_HASH_SRC_PORT_UDP | IBV_RX_HASH_DST_PORT_UDP;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && strstr(err, "lacks 0xc0") != NULL,
+          "%s", err);
+    teardown();
+    c = cfg_default();
+    c.max_wq = 2;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && strstr(err, "max_wq_type_rq") != NULL,
+          "%s", err);
+    teardown();
+    /* Warnings only: no compression offered; no flow-steering flag (the rules then work on the fake). */
+    c = cfg_default();
+    c.no_compression = 1;
+    c.no_flow_steering = 1;
+    setup(c);
+    struct jbp_rdma_port *w = open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err));
+    CHECK(w != NULL && strstr(warn, "does not offer CQE compression") != NULL
+              && strstr(warn, "IBV_DEVICE_MANAGED_FLOW_STEERING") != NULL && fake_stats()->compressed_cqs == 0,
+          "%s / %s", err, warn);
+    jbp_port_quiesce(w);
+    w->backend->destroy(w);
+    teardown();
     /* Flow rules refused for want of CAP_NET_RAW; nothing is left registered. */
     c = cfg_default();
     c.flow_errno = EPERM;
