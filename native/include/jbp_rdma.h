@@ -84,7 +84,7 @@ enum jbp_rdma_qstate {
  */
 enum jbp_rdma_status_word {
     JBP_ST_MAGIC = 0,
-    JBP_ST_MODE = 1,         /* JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV: the mode in use */
+    JBP_ST_MODE = 1,         /* JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV: the mode in use, | JBP_ST_MODE_DV_FALLBACK */
     JBP_ST_RXQ_COUNT = 2,
     JBP_ST_PORT_STATE = 3,   /* enum ibv_port_state of the port, refreshed on async events */
     JBP_ST_ASYNC_EVENTS = 4, /* async events seen */
@@ -133,6 +133,9 @@ enum jbp_rdma_rxq_word {
     JBP_RXQ_WQE_MISMATCH = 10, /* CQEs whose wqe_counter is not the next WQE: the queue is reset, nothing delivered */
     JBP_RXQ_WORDS = 16,
 };
+
+/* In JBP_ST_MODE: verbs mode because Direct Verbs setup failed although the adapter reported it (mode = auto). */
+#define JBP_ST_MODE_DV_FALLBACK 0x100u
 
 #define JBP_ST_TXQ_BASE JBP_ST_HEADER_WORDS
 #define JBP_ST_RXQ_BASE(q) (JBP_ST_HEADER_WORDS + JBP_TXQ_WORDS + (q) * JBP_RXQ_WORDS)

@@ -55,6 +55,7 @@ struct jbp_rdma_dev {
     pthread_mutex_t await_lock;
     struct jbp_rdma_admit admit; /* the MAC in the netdev's FDB (jbp_rdma_admit.h) */
     int admit_ready;
+    int dv_failed;               /* a Direct Verbs step failed (mlx5dv_create_cq, mlx5dv_init_obj, the rings) */
 };
 
 static struct jbp_rdma_dev *dev_of(struct jbp_rdma_port *p)
@@ -566,6 +567,7 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
         struct mlx5dv_cq_init_attr dva = { .comp_mask = MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE, .cqe_size = 64 };
         struct ibv_cq_ex *cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
         d->tx_cq = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
+        d->dv_failed |= cq == NULL && errno != ENOMEM;
     } else {
         d->tx_cq = d->lib.create_cq(d->ctx, (int)a->tx_size, NULL, NULL, 0);
     }
@@ -607,6 +609,7 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
     struct mlx5dv_obj obj = { .qp = { .in = d->tx_qp, .out = &dq }, .cq = { .in = d->tx_cq, .out = &dc } };
     rc = d->lib.mlx5dv_init_obj(&obj, MLX5DV_OBJ_QP | MLX5DV_OBJ_CQ);
     if (rc != 0) {
+        d->dv_failed = 1;
         snprintf(err, len, "mlx5dv_init_obj on the send QP failed: %s", strerror(rc));
         return -rc;
     }
@@ -618,6 +621,7 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
     };
     rc = jbp_dv_txq_setup(p, &r, a->tx_size);
     if (rc != 0) {
+        d->dv_failed = rc != -ENOMEM;
         snprintf(err, len, "%s", p->error);
         return rc;
     }
@@ -651,6 +655,7 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
                              "running without CQE compression. ", d->sysfs.ibdev, strerror(e));
             }
             d->rx_cq[q] = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
+            d->dv_failed |= cq == NULL && errno != ENOMEM;
         } else {
             d->rx_cq[q] = d->lib.create_cq(d->ctx, (int)a->rx_size, NULL, d->channel, 0);
         }
@@ -696,6 +701,7 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
                 };
                 rc = jbp_dv_rxq_setup(p, q, &r, a->rx_size);
             }
+            d->dv_failed |= rc != 0 && rc != -ENOMEM;
         }
         if (rc != 0) {
             snprintf(err, len, "setting up receive queue %u failed: %s", q, p->error[0] ? p->error : strerror(-rc));
@@ -771,6 +777,27 @@ static int open_rss(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t ma
         }
     }
     return 0;
+}
+
+/* Destroys the send and receive queues and their CQs (before a fallback from Direct Verbs to verbs). */
+static void close_queues(struct jbp_rdma_dev *d)
+{
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
+        if (d->rx_wq[q] != NULL)
+            ibv_destroy_wq(d->rx_wq[q]);
+        d->rx_wq[q] = NULL;
+    }
+    if (d->tx_qp != NULL)
+        d->lib.destroy_qp(d->tx_qp);
+    d->tx_qp = NULL;
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
+        if (d->rx_cq[q] != NULL)
+            d->lib.destroy_cq(d->rx_cq[q]);
+        d->rx_cq[q] = NULL;
+    }
+    if (d->tx_cq != NULL)
+        d->lib.destroy_cq(d->tx_cq);
+    d->tx_cq = NULL;
 }
 
 /*
@@ -995,8 +1022,23 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     }
 
     /* Send side before receive side (VPP device.c: so that we do not receive the broadcasts we send). */
-    if ((rc = open_tx(p, d, a, tx_csum, err, len)) != 0 || (rc = open_rx(p, d, a, compress, err, len, warn, wlen)) != 0
-        || (rc = open_rss(p, d, dattr.rss_caps.max_rwq_indirection_table_size, err, len)) != 0)
+    if ((rc = open_tx(p, d, a, tx_csum, err, len)) == 0)
+        rc = open_rx(p, d, a, compress, err, len, warn, wlen);
+    if (rc != 0 && d->dv_failed && a->mode == JBP_RDMA_MODE_AUTO) {
+        /* mlx5dv_is_supported and mlx5dv_query_device said yes, and a Direct Verbs step failed all the same (an
+         * older provider, a device quirk): in auto mode run on plain verbs rather than not at all, and say so. */
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "Direct Verbs setup on %s failed although the adapter "
+                 "reports it (%s): running in verbs mode (mode = ibv silences this; mode = dv makes it an error). ",
+                 d->sysfs.ibdev, err);
+        close_queues(d);
+        jbp_port_set_mode(p, JBP_RDMA_MODE_IBV);
+        p->status[JBP_ST_MODE] |= JBP_ST_MODE_DV_FALLBACK;
+        err[0] = '\0';
+        p->error[0] = '\0';
+        if ((rc = open_tx(p, d, a, tx_csum, err, len)) == 0)
+            rc = open_rx(p, d, a, 0, err, len, warn, wlen);
+    }
+    if (rc != 0 || (rc = open_rss(p, d, dattr.rss_caps.max_rwq_indirection_table_size, err, len)) != 0)
         goto fail;
     if ((rc = dev_set_mac(p, p->mac)) != 0) {
         snprintf(err, len, "%s", p->error);

@@ -71,10 +71,16 @@ static struct {
     int async_fd;
     int n_cq;                 /* CQs created: the first is the send CQ, then receive CQ 0, 1, ... */
     int n_wq;
+    int wq_live[JBP_RDMA_MAX_RXQ];
+    int dv_cq_calls;
     struct ibv_cq *cqs[JBP_RDMA_MAX_RXQ + 1];
     uint64_t events_taken[JBP_RDMA_MAX_RXQ];
     struct jbp_fake_verbs_stats stats;
 } F;
+
+static int op_poll_cq(struct ibv_cq *cq, int n, struct ibv_wc *wc);
+static int op_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad);
+static int op_post_recv(struct ibv_wq *wq, struct ibv_recv_wr *wr, struct ibv_recv_wr **bad);
 
 EXPORT void jbp_fake_verbs_configure(const struct jbp_fake_verbs_cfg *cfg)
 {
@@ -190,8 +196,10 @@ static int op_req_notify_cq(struct ibv_cq *cq, int solicited)
 
 static struct ibv_wq *op_create_wq(struct ibv_context *ctx, struct ibv_wq_init_attr *a)
 {
-    if (a->wq_type != IBV_WQT_RQ || F.n_wq >= (int)F.m->cfg.n_rxq || a->max_wr > F.m->cfg.rx_size
-        || a->max_sge != 1) {
+    int q = 0;
+    while (q < (int)F.m->cfg.n_rxq && F.wq_live[q])
+        q++;
+    if (a->wq_type != IBV_WQT_RQ || q >= (int)F.m->cfg.n_rxq || a->max_wr > F.m->cfg.rx_size || a->max_sge != 1) {
         errno = EINVAL;
         return NULL;
     }
@@ -203,7 +211,10 @@ static struct ibv_wq *op_create_wq(struct ibv_context *ctx, struct ibv_wq_init_a
     w->wq.context = ctx;
     w->wq.cq = a->cq;
     w->wq.wq_type = IBV_WQT_RQ;
-    w->q = (uint32_t)F.n_wq++;
+    w->wq.post_recv = op_post_recv;
+    w->q = (uint32_t)q;
+    F.wq_live[q] = 1;
+    F.n_wq++;
     w->state = IBV_WQS_RESET;
     F.m->rq[w->q].ready = 0;
     return &w->wq;
@@ -249,6 +260,7 @@ static int op_destroy_wq(struct ibv_wq *wq)
 {
     struct fake_wq *w = (struct fake_wq *)wq;
     F.m->rq[w->q].ready = 0;
+    F.wq_live[w->q] = 0;
     free(w);
     return 0;
 }
@@ -401,6 +413,8 @@ EXPORT struct ibv_context *ibv_open_device(struct ibv_device *dev)
     v->context.abi_compat = __VERBS_ABI_IS_EXTENDED;
     v->context.device = dev;
     v->context.ops.req_notify_cq = op_req_notify_cq;
+    v->context.ops.poll_cq = op_poll_cq;
+    v->context.ops.post_send = op_post_send;
     v->query_port = op_query_port;
     v->query_device_ex = op_query_device_ex;
     v->create_wq = op_create_wq;
@@ -470,17 +484,47 @@ EXPORT int ibv_dereg_mr(struct ibv_mr *mr)
     return 0;
 }
 
+/* Verbs mode: the objects exist and accept work, but carry no traffic (the verbs datapath runs on its own fake
+ * provider in test_mlx5_verbs.c); enough to open, fall back to, and close a port in verbs mode. */
+static int op_poll_cq(struct ibv_cq *cq, int n, struct ibv_wc *wc)
+{
+    (void)cq;
+    (void)n;
+    (void)wc;
+    return 0;
+}
+
+static int op_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad)
+{
+    (void)qp;
+    (void)wr;
+    (void)bad;
+    return 0;
+}
+
+static int op_post_recv(struct ibv_wq *wq, struct ibv_recv_wr *wr, struct ibv_recv_wr **bad)
+{
+    (void)wq;
+    (void)wr;
+    (void)bad;
+    return 0;
+}
+
 EXPORT struct ibv_cq *ibv_create_cq(struct ibv_context *ctx, int cqe, void *cq_context,
                                     struct ibv_comp_channel *channel, int comp_vector)
 {
-    /* Plain verbs CQs are not modelled: the fake is a Direct Verbs adapter. */
-    (void)ctx;
-    (void)cqe;
-    (void)cq_context;
-    (void)channel;
     (void)comp_vector;
-    errno = EOPNOTSUPP;
-    return NULL;
+    if (F.cfg.cq_errno != 0) {
+        errno = F.cfg.cq_errno;
+        return NULL;
+    }
+    struct ibv_cq *cq = calloc(1, sizeof(*cq));
+    cq->context = ctx;
+    cq->channel = channel;
+    cq->cq_context = cq_context;
+    cq->cqe = cqe;
+    F.stats.verbs_cqs++;
+    return cq;
 }
 
 EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq_init_attr_ex *a,
@@ -493,6 +537,10 @@ EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq
     }
     if (F.cfg.cq_errno != 0) {
         errno = F.cfg.cq_errno;
+        return NULL;
+    }
+    if (F.cfg.fail_dv_cq != 0 && ++F.dv_cq_calls >= F.cfg.fail_dv_cq) {
+        errno = EINVAL;
         return NULL;
     }
     struct mlx5_model_cq *mcq = F.n_cq == 0 ? &F.m->sq.cq : &F.m->rq[F.n_cq - 1].cq;
@@ -626,6 +674,8 @@ EXPORT int ibv_destroy_qp(struct ibv_qp *qp)
 
 EXPORT int mlx5dv_init_obj(struct mlx5dv_obj *obj, uint64_t types)
 {
+    if (F.cfg.fail_init_obj)
+        return EINVAL;
     if (types & MLX5DV_OBJ_QP) {
         struct mlx5dv_qp *o = obj->qp.out;
         memset(o, 0, sizeof(*o));

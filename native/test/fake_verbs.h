@@ -19,6 +19,8 @@ struct jbp_fake_verbs_cfg {
     uint64_t hash_fields_missing; /* IBV_RX_HASH_* left out of rss_caps.rx_hash_fields_mask */
     uint32_t max_wq;        /* max_wq_type_rq (0: 64) */
     int no_flow_steering;   /* IBV_DEVICE_MANAGED_FLOW_STEERING left out */
+    int fail_dv_cq;         /* mlx5dv_create_cq fails with EINVAL from the Nth call on (1: the first) */
+    int fail_init_obj;      /* mlx5dv_init_obj fails with EINVAL */
     int open_errno, reg_mr_errno, qp_errno, flow_errno, cq_errno, wq_errno; /* make that call fail */
 };
 
@@ -31,6 +33,7 @@ struct jbp_fake_verbs_stats {
     uint64_t hash_qps;
     uint64_t compressed_cqs;
     uint64_t cq_events, cq_events_acked;
+    uint64_t verbs_cqs;             /* plain ibv_create_cq (verbs mode) */
     int closed;
 };
 

@@ -528,6 +528,31 @@ static void device_failures_explained(void)
     jbp_port_quiesce(w);
     w->backend->destroy(w);
     teardown();
+    /* Direct Verbs reported but failing (a receive CQ refused, or mlx5dv_init_obj): auto falls back to verbs,
+     * says so and flags it; mode = dv fails instead. */
+    for (int which = 0; which < 2; which++) {
+        c = cfg_default();
+        if (which == 0)
+            c.fail_dv_cq = 3; /* the send CQ and receive CQ 0 succeed; receive CQ 1 fails */
+        else
+            c.fail_init_obj = 1;
+        setup(c);
+        struct jbp_rdma_port *f = open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err));
+        CHECK(f != NULL, "fallback open: %s", err);
+        CHECK(f->mode == JBP_RDMA_MODE_IBV && f->status[JBP_ST_MODE] == (JBP_RDMA_MODE_IBV | JBP_ST_MODE_DV_FALLBACK),
+              "verbs mode, flagged: mode %d status %llx %s", f->mode, (unsigned long long)f->status[JBP_ST_MODE], warn);
+        CHECK(strstr(warn, "running in verbs mode") != NULL && fake_stats()->verbs_cqs == 1 + NRXQ, "%s", warn);
+        printf("  warning: %s\n", warn);
+        fill(f, &pool, NRXQ * RING);
+        jbp_port_quiesce(f);
+        reclaim(f, &pool);
+        f->backend->destroy(f);
+        CHECK(tp_in_use(&pool) == 0, "buffers back");
+        teardown();
+        setup(c);
+        CHECK(open_dev(JBP_RDMA_MODE_DV, &code, err, sizeof(err)) == NULL, "mode = dv does not fall back");
+        teardown();
+    }
     /* Flow rules refused for want of CAP_NET_RAW; nothing is left registered. */
     c = cfg_default();
     c.flow_errno = EPERM;

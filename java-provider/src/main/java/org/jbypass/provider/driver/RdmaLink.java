@@ -550,6 +550,7 @@ public final class RdmaLink implements Link
         {
             final StringBuilder sb = new StringBuilder();
             sb.append(name).append(" mode=").append(word(RdmaNative.ST_MODE) == RdmaNative.MODE_DV ? "dv" : "ibv")
+                .append(" dv_fallback=").append((word(RdmaNative.ST_MODE) & RdmaNative.MODE_DV_FALLBACK) != 0)
                 .append(" port_state=").append(word(RdmaNative.ST_PORT_STATE))
                 .append(" async_events=").append(word(RdmaNative.ST_ASYNC_EVENTS))
                 .append(" device_fatal=").append(word(RdmaNative.ST_DEVICE_FATAL) != 0)

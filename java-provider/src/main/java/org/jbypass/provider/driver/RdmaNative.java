@@ -36,6 +36,8 @@ final class RdmaNative
     static final int ST_RX_RING = 9;
     /** The stack's MAC in the netdev's FDB: {@code enum jbp_admit_state} (none, added, present, failed). */
     static final int ST_MAC_ADMISSION = 10;
+    /** In {@link #ST_MODE}: verbs mode because Direct Verbs setup failed although the adapter reported it. */
+    static final long MODE_DV_FALLBACK = 0x100;
     static final int ST_MAC_ADMIT_ERRNO = 11;
     static final int ST_FDB_ADDED = 12;
     static final int ST_FDB_REMOVED = 13;
