@@ -33,6 +33,9 @@
 /* The L2 header bytes inlined in every TX WQE (rdma-core providers/mlx5/wqe.h MLX5_ETH_L2_INLINE_HEADER_SIZE;
  * rdma-core inlines exactly this much unless the device reports inline mode NONE, providers/mlx5/mlx5.c). */
 #define JBP_MLX5_INLINE_HDR 18
+/* The most a send WQE inlines when headers up to L4 are inlined: Ethernet with a VLAN tag (18), IPv4 with options
+ * (60) or IPv6 (40), TCP with options (60); rounded up. */
+#define JBP_MLX5_MAX_INLINE 160
 /* Frames shorter than this are refused on transmit: they cannot fill the mandatory inline header. */
 #define JBP_RDMA_MIN_FRAME JBP_MLX5_INLINE_HDR
 /* A TX completion is requested at least every this many WQEs (and on the last WQE of every burst). */
@@ -115,7 +118,8 @@ enum jbp_rdma_txq_word {
     JBP_TXQ_LAST_SYNDROME = 7, /* (vendor syndrome << 8) | syndrome of the last error CQE */
     JBP_TXQ_STATE = 8,
     JBP_TXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_send failures */
-    JBP_TXQ_IN_FLIGHT = 10,
+    JBP_TXQ_IN_FLIGHT = 10,  /* send WQE basic blocks not yet completed (one per frame with L2 inlining) */
+    JBP_TXQ_INLINE = 11,     /* the headers inlined in each WQE: 0 L2 (18 bytes), 1 up to the end of L4 */
     JBP_TXQ_WORDS = 16,
 };
 
@@ -218,6 +222,8 @@ struct jbp_rdma_txq {
     volatile uint64_t *st;
     int state;
     int hw_err;     /* an error completion put the QP in ERR: the reset names ERR as its current state, else RTS */
+    int inline_l4;  /* inline every header up to the end of L4, not only L2: for a vport in inline mode network or
+                       transport, detected by the local QP operation errors it gives L2-only WQEs */
     int csum;       /* the adapter computes IPv4/TCP/UDP checksums on request */
     uint32_t max_frame;
 
@@ -352,7 +358,8 @@ static inline volatile uint64_t *jbp_port_rxq_status(struct jbp_rdma_port *p, ui
 /* Hands a buffer back to Java (it frees what the reclaim array holds after each call). */
 static inline void jbp_port_reclaim(struct jbp_rdma_port *p, uint32_t buffer)
 {
-    if (p->reclaim_n < p->reclaim_cap)
+    /* Ring slots without a buffer (the extra basic blocks of a multi-block send WQE) hold JBP_NO_BUFFER. */
+    if (buffer != JBP_NO_BUFFER && p->reclaim_n < p->reclaim_cap)
         p->reclaim[p->reclaim_n++] = buffer;
 }
 

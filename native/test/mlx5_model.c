@@ -382,6 +382,41 @@ static int tx_error(struct mlx5_model *m, uint16_t wqe_index, uint8_t syndrome)
     return cq_push(&m->sq.cq, cqe);
 }
 
+/*
+ * The bytes a WQE must inline under the vport's minimum inline mode (PRM "min_wqe_inline_mode"; what mlx5e
+ * computes in en_tx.c mlx5e_calc_min_inline): L2 the Ethernet header and VLAN tags, IP up to the end of the IP
+ * header, transport up to the end of the TCP or UDP header; never more than the frame.
+ */
+static uint32_t required_inline(const uint8_t *f, uint32_t len, int mode)
+{
+    uint32_t off = 14;
+    uint16_t et = get_be16(f + 12);
+    while ((et == 0x8100 || et == 0x88a8) && off + 4 <= len) {
+        et = get_be16(f + off + 2);
+        off += 4;
+    }
+    uint32_t need = off;
+    if (mode >= MLX5_MODEL_INLINE_IP) {
+        uint8_t proto = 0;
+        int first = 1;
+        if (et == 0x0800 && off + 20 <= len) {
+            need = off + (uint32_t)(f[off] & 15) * 4;
+            proto = f[off + 9];
+            first = (get_be16(f + off + 6) & 0x1fff) == 0;
+        } else if (et == 0x86dd && off + 40 <= len) {
+            need = off + 40;
+            proto = f[off + 6];
+        }
+        if (mode >= MLX5_MODEL_INLINE_L4 && first) {
+            if (proto == 6 && need + 20 <= len)
+                need += (uint32_t)(f[need + 12] >> 4) * 4;
+            else if (proto == 17 && need + 8 <= len)
+                need += 8;
+        }
+    }
+    return need < len ? need : len;
+}
+
 /* Whether one half of the BlueFlame register holds the doorbell of the WQE at `index` (the first 8 bytes of its
  * ctrl segment, as post_send_db writes them). */
 static int bf_holds(const struct mlx5_model *m, uint16_t index)
@@ -417,9 +452,8 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
             m->sq_snap_pi++;
         }
         ring = m->sq_snap;
-    } else if (!bf_holds(m, (uint16_t)(pi - 1))) {
-        m->stats.doorbell_mismatch++;
     }
+    int last_index = -1; /* the index of the last WQE executed: its doorbell must be in the BlueFlame register */
     int frames = 0;
     uint32_t budget = m->tx_budget;
     while ((uint16_t)sq->ci != pi) {
@@ -437,6 +471,7 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
         uint8_t fm_ce_se = w[11];
         uint16_t index = (uint16_t)(oio >> 8);
         uint32_t ds = qpn_ds & 0x3f;
+        last_index = index;
         uint32_t bbs = (ds * 16 + 63) / 64;
         if (sq->error) {
             /* After an error every WQE is flushed; one flush completion covers those posted so far. */
@@ -504,6 +539,11 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
             syndrome = MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
             bad = 1;
         }
+        if (!bad && inl < required_inline(m->frame, len, m->cfg.inline_mode)) {
+            /* The vport's minimum inline mode is not met: the adapter fails the WQE. */
+            m->stats.tx_inline_short++;
+            bad = 1;
+        }
         sq->ci += bbs;
         if (bad) {
             tx_error(m, index, syndrome);
@@ -525,6 +565,10 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
             m->stats.tx_cqes++;
         }
     }
+    /* Synchronously, all posted WQEs were executed: the register holds the last one's doorbell (the driver
+     * writes the record, then the register). In threaded mode a later doorbell may already be there. */
+    if (!m->threaded && last_index >= 0 && (uint16_t)sq->ci == pi && !bf_holds(m, (uint16_t)last_index))
+        m->stats.doorbell_mismatch++;
     return frames;
 }
 

@@ -31,6 +31,9 @@
 #define MLX5_MODEL_LKEY 0x5a17u
 #define MLX5_MODEL_QPN 0x1c3u
 #define MLX5_MODEL_BF_SIZE 256u
+#define MLX5_MODEL_INLINE_L2 0
+#define MLX5_MODEL_INLINE_IP 1
+#define MLX5_MODEL_INLINE_L4 2
 
 struct mlx5_model_cfg {
     uint32_t n_rxq;        /* 1..JBP_RDMA_MAX_RXQ */
@@ -43,6 +46,8 @@ struct mlx5_model_cfg {
     int csum;              /* checksum offload on transmit */
     int poison_holes;      /* fill what the hardware leaves undefined with bytes that look valid to a careless
                               driver (compressed holes, unused mini-CQEs) */
+    int inline_mode;       /* the vport's minimum WQE inline mode: MLX5_MODEL_INLINE_L2 (the default), _IP or _L4;
+                              a send WQE inlining less fails with a local QP operation error */
 };
 
 /*
@@ -118,6 +123,7 @@ struct mlx5_model_stats {
     uint64_t tx_cqes;
     uint64_t tx_errors;
     uint64_t tx_csum_offloads;
+    uint64_t tx_inline_short;   /* send WQEs refused for inlining less than the vport's inline mode requires */
     uint64_t doorbell_mismatch; /* the BlueFlame register did not hold the last WQE's doorbell */
     uint64_t rx_frames;
     uint64_t rx_bytes;

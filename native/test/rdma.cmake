@@ -34,6 +34,7 @@ foreach(case
     dv_adversarial_hw_thread
     mlx5_cq_arming_events
     mlx5_strict_queue_states
+    mlx5_inline_mode_detected
     mlx5_rx_unexpected_opcode
     dv_doorbell_values
     dv_tx_ring_full

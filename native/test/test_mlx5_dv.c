@@ -538,8 +538,12 @@ static void hw_thread_seed(uint32_t seed)
     cb.compression = (seed & 2) != 0;
     cb.poison_holes = cb.compression;
     struct side a, b;
-    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    struct mlx5_model_cfg ca = cfg_default(MAC_A);
+    ca.inline_mode = (seed & 4) ? MLX5_MODEL_INLINE_L4 : MLX5_MODEL_INLINE_L2;
+    side_open(&a, ca, 1024, 2048);
     side_open(&b, cb, cb.n_rxq * 256 + 512, 2048);
+    /* Seeds 4-7 mod 8: WQEs of several blocks, inlining up to L4 (as after an inline-mode detection). */
+    a.p->txq.inline_l4 = (seed & 4) != 0;
     struct mlx5_model_hw *hw = mlx5_model_hw_start(a.m, b.m, seed, 3000);
     CHECK(hw != NULL, "hardware thread");
     struct flow flows[8];
@@ -601,6 +605,7 @@ static void hw_thread_seed(uint32_t seed)
         CHECK(b.m->rq[q].cq.overruns == 0 && rxst(&b, q, JBP_RXQ_CQE_ERRORS) == 0, "queue %u", q);
     CHECK(txst(&a, JBP_TXQ_CQE_ERRORS) == 0 && txst(&a, JBP_TXQ_PACKETS) == total, "sent %llu",
           (unsigned long long)txst(&a, JBP_TXQ_PACKETS));
+    CHECK(a.m->stats.tx_inline_short == 0, "no WQE short of the inline mode");
     printf("  seed %u: %u queues, compression %d: %u delivered, %llu dropped for want of a WQE, %llu hardware "
            "steps\n", seed, cb.n_rxq, cb.compression, got, (unsigned long long)dropped, (unsigned long long)steps);
     side_close(&a);
@@ -733,6 +738,57 @@ static void mlx5_strict_queue_states(void)
     a.m->stats.bad_transitions = 0;
     side_close(&a);
     side_close(&b);
+}
+
+/* Frames of every shape the inline logic meets: UDP, TCP with options, an IPv4 fragment, ARP-sized non-IP. */
+static uint32_t inline_case_len(uint32_t seq)
+{
+    return 60 + (seq * 53) % 1400;
+}
+
+/*
+ * A vport in inline mode transport (or network) refuses WQEs that inline only the L2 header: the first burst
+ * fails with a local QP operation error, the driver says which inline mode to suspect, resets the queue and from
+ * then on inlines every header up to L4, in WQEs of several basic blocks that wrap round the SQ; every frame after
+ * that arrives intact.
+ */
+static void mlx5_inline_mode_detected(void)
+{
+    for (int mode = MLX5_MODEL_INLINE_IP; mode <= MLX5_MODEL_INLINE_L4; mode++) {
+        struct side a, b;
+        struct mlx5_model_cfg ca = cfg_default(MAC_A);
+        ca.inline_mode = mode;
+        ca.csum = 1; /* the adapter fills checksums into inlined headers too */
+        side_open(&a, ca, 1024, 2048);
+        side_open(&b, cfg_default(MAC_B), 1024, 2048);
+        uint32_t seq = 0, next = 0;
+        for (int i = 0; i < 4; i++, seq++)
+            queue_frame(&a, inline_case_len(seq), MAC_B, &FLOW_AB, seq, 0);
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        side_transmit(&a);
+        CHECK(a.m->stats.tx_inline_short == 1 && a.p->txq.state == JBP_Q_ERROR, "refused: %llu",
+              (unsigned long long)a.m->stats.tx_inline_short);
+        CHECK(strstr(a.p->error, "inline mode network or transport") != NULL && a.p->txq.inline_l4
+                  && txst(&a, JBP_TXQ_INLINE) == 1, "says so: %s", a.p->error);
+        printf("  message: %s\n", a.p->error);
+        side_transmit(&a); /* recovers */
+        CHECK(a.p->txq.state == JBP_Q_OK, "recovered");
+        /* 600 frames through a 256-block ring: multi-block WQEs wrap round it many times. */
+        next = seq;
+        for (int round = 0; round < 30; round++) {
+            for (int i = 0; i < 20; i++, seq++)
+                queue_frame(&a, inline_case_len(seq), MAC_B, &FLOW_AB, seq, JBP_TX_L3_CSUM | JBP_TX_L4_CSUM);
+            side_transmit(&a);
+            mlx5_model_wire(a.m, b.m);
+            expect_frames(&b, 0, 64, &next, 20, inline_case_len);
+        }
+        side_transmit(&a);
+        CHECK(a.m->stats.tx_inline_short == 1 && a.m->stats.tx_errors == 2, "one refusal and its flush, nothing after (%llu)",
+              (unsigned long long)a.m->stats.tx_errors);
+        side_close(&a);
+        side_close(&b);
+    }
 }
 
 static void mlx5_rx_wqe_counter_mismatch(void)
@@ -1171,6 +1227,7 @@ static const struct {
     CASE(dv_adversarial_hw_thread),
     CASE(mlx5_cq_arming_events),
     CASE(mlx5_strict_queue_states),
+    CASE(mlx5_inline_mode_detected),
     CASE(mlx5_rx_unexpected_opcode),
     CASE(dv_doorbell_values),
     CASE(dv_tx_ring_full),

@@ -560,7 +560,8 @@ public final class RdmaLink implements Link
                 .append(" fdb_removed=").append(word(RdmaNative.ST_FDB_REMOVED))
                 .append(" fdb_stale_removed=").append(word(RdmaNative.ST_FDB_STALE_REMOVED))
                 .append(" fdb_failures=").append(word(RdmaNative.ST_FDB_FAILURES)).append('\n')
-                .append(txSnapshot());
+                .append(txSnapshot()).append(" inline=")
+                .append(word(RdmaNative.ST_TXQ_BASE + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2");
             for (int q = 0; q < options.rxQueues(); q++)
             {
                 sb.append('\n').append(rxSnapshot(q)).append(" wqe_mismatch=")

@@ -56,6 +56,8 @@ final class RdmaNative
     static final int TXQ_LAST_SYNDROME = 7;
     static final int TXQ_STATE = 8;
     static final int TXQ_POST_ERRORS = 9;
+    /** Headers inlined per send WQE: 0 L2, 1 up to the end of L4 (after a vport inline-mode refusal). */
+    static final int TXQ_INLINE = 11;
     static final int TXQ_IN_FLIGHT = 10;
     static final int TXQ_WORDS = 16;
 
