@@ -253,7 +253,7 @@ struct jbp_rdma_datapath {
     int (*rxq_fill)(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
     /* One burst each way: a count or -errno (see jbp_port_receive, jbp_port_transmit). */
     int (*rx_burst)(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
-    int (*tx_burst)(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
+    int (*tx_burst)(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count);
     /* Takes transmit completions and reclaims their buffers; returns how many. */
     int (*tx_reap)(struct jbp_rdma_port *p);
     /* After the queue was stopped (no more completions will come): drain its CQ and reset the ring indices. */
@@ -393,9 +393,14 @@ void jbp_port_seterr(struct jbp_rdma_port *p, const char *fmt, ...) __attribute_
 void jbp_port_set_mode(struct jbp_rdma_port *p, int mode);
 /* Posts the initial RX buffers of every queue (buffers[q * rx_size + i]). */
 int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t count);
-/* One burst each way; return a count or -errno. The reclaim array is rewritten by every call. */
+/*
+ * One burst each way; return a count or -errno. The reclaim array is rewritten by every call. Transmit returns
+ * how many frames, from slot 0, the port accepted (sent, or dropped and reclaimed) and leaves the burst as it
+ * was: the buffers of accepted frames belong to the port until it reclaims them, the others stay the caller's
+ * (RdmaLink moves them to the front of the burst, as the Link contract says).
+ */
 int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
-int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
+int jbp_port_transmit(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count);
 /* Stops DMA and hands every buffer the port holds to the reclaim array. */
 int jbp_port_quiesce(struct jbp_rdma_port *p);
 /* Steers frames to a new MAC address (low 48 bits): the flow rules are rebuilt. 0 or -errno with p->error set. */

@@ -606,7 +606,7 @@ static struct mlx5_wqe_ctrl_seg *tx_post_inline(struct jbp_rdma_txq *t, const st
     return (struct mlx5_wqe_ctrl_seg *)(t->wqes + ((size_t)(t->pi & t->mask) << MLX5_SEND_WQE_SHIFT));
 }
 
-static int tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
     struct jbp_rdma_txq *t = &p->txq;
     const struct jbp_rdma_pool *pool = &p->pool;

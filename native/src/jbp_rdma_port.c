@@ -219,18 +219,16 @@ int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, ui
 
 /* A dead send queue behaves like a link that is down: frames are accepted and dropped, so the stack's queues
  * never wedge on a link that cannot send, and the buffers go back to the pool. */
-static int tx_drop_all(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+static int tx_drop_all(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
-    for (uint32_t i = 0; i < count; i++) {
+    for (uint32_t i = 0; i < count; i++)
         if (d[i].buffer < p->pool.count)
             jbp_port_reclaim(p, d[i].buffer);
-        d[i].buffer = JBP_NO_BUFFER;
-    }
     p->txq.st[JBP_TXQ_DROPS] += count;
     return (int)count;
 }
 
-int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+int jbp_port_transmit(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
     p->reclaim_n = 0;
     struct jbp_rdma_txq *t = &p->txq;
@@ -241,16 +239,6 @@ int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t coun
         n = tx_drop_all(p, d, count);
     else
         n = p->datapath->tx_burst(p, d, count);
-    if (n > 0 && (uint32_t)n < count) {
-        /* The Link contract: frames not accepted move to the front of the burst; slots whose buffers now
-         * belong to the port are cleared, so that no descriptor names a buffer twice. */
-        memmove(d, d + n, (size_t)(count - (uint32_t)n) * sizeof(*d));
-        for (uint32_t i = count - (uint32_t)n; i < count; i++)
-            d[i] = (struct jbp_desc){ .buffer = JBP_NO_BUFFER };
-    } else if (n > 0) {
-        for (uint32_t i = 0; i < count; i++)
-            d[i] = (struct jbp_desc){ .buffer = JBP_NO_BUFFER };
-    }
     publish_reclaim(p);
     return n;
 }

@@ -276,7 +276,7 @@ static int tx_reap(struct jbp_rdma_port *p)
     return (int)freed;
 }
 
-static int tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
     struct jbp_rdma_txq *t = &p->txq;
     const struct jbp_rdma_pool *pool = &p->pool;

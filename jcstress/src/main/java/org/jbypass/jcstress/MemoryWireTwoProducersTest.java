@@ -5,7 +5,7 @@ import static org.jbypass.jcstress.WireFrames.MAC_B;
 import static org.jbypass.jcstress.WireFrames.MAC_C;
 
 import org.jbypass.netstack.buffer.PacketPool;
-import org.jbypass.netstack.link.MemoryWire;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.link.PacketBurst;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;

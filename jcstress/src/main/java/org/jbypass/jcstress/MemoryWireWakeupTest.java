@@ -2,7 +2,7 @@ package org.jbypass.jcstress;
 
 import static org.jbypass.jcstress.WireFrames.MAC_A;
 
-import org.jbypass.netstack.link.MemoryWire;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;

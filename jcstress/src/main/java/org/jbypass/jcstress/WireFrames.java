@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
-import org.jbypass.netstack.link.MemoryWire;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.EthernetHeader;
 

@@ -3,10 +3,10 @@ package org.jbypass.provider.engine;
 import java.io.IOException;
 
 import org.jbypass.netstack.buffer.PacketPool;
-import org.jbypass.netstack.link.ImpairedLink;
+import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.Link;
-import org.jbypass.netstack.link.MemoryWire;
-import org.jbypass.netstack.link.PcapLink;
+import org.jbypass.netstack.link.virtual.MemoryWire;
+import org.jbypass.netstack.link.virtual.PcapLink;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.provider.config.BypassConfig;
 import org.jbypass.provider.config.ConfigurationException;

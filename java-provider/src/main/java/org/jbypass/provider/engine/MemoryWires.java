@@ -3,7 +3,7 @@ package org.jbypass.provider.engine;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
-import org.jbypass.netstack.link.MemoryWire;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 
 /**
  * The in-memory wires of this JVM, by name: the interfaces of several providers that name the same wire in

@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.jbypass.netstack.buffer.PacketPool;
-import org.jbypass.netstack.link.ImpairedLink;
+import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.core.Stack;

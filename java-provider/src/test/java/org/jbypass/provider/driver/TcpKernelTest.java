@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
-import org.jbypass.netstack.link.ImpairedLink;
+import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.tcp.TcpInfo;

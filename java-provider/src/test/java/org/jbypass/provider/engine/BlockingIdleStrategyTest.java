@@ -7,7 +7,7 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkDecorator;
-import org.jbypass.netstack.link.MemoryWire;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.link.PacketBurst;
 import org.junit.jupiter.api.Test;
 

@@ -338,7 +338,6 @@ public final class KernelPeerStack implements AutoCloseable
             nonZero(bad, "ipInBadChecksum", c.ipInBadChecksum);
             nonZero(bad, "ipInReservedFlag", c.ipInReservedFlag);
             nonZero(bad, "ipInBadSource", c.ipInBadSource);
-            nonZero(bad, "ipInTtlExpired", c.ipInTtlExpired);
             nonZero(bad, "ipInAddrErrors", c.ipInAddrErrors);
             nonZero(bad, "ipInUnknownProtocols", c.ipInUnknownProtocols);
             nonZero(bad, "ipReasmFails", c.ipReasmFails);
@@ -346,6 +345,7 @@ public final class KernelPeerStack implements AutoCloseable
             nonZero(bad, "ipReasmOverlaps", c.ipReasmOverlaps);
             nonZero(bad, "ipReasmNoSlot", c.ipReasmNoSlot);
             nonZero(bad, "ipOutNoRoutes", c.ipOutNoRoutes);
+            nonZero(bad, "ipOutBadSource", c.ipOutBadSource);
             nonZero(bad, "ipOutDiscards", c.ipOutDiscards);
             nonZero(bad, "ipFragFails", c.ipFragFails);
             nonZero(bad, "icmpInErrors", c.icmpInErrors);

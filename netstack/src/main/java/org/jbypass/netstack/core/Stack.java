@@ -125,7 +125,7 @@ public final class Stack implements AutoCloseable
             final int queues = nif.link().rxQueueCount();
             for (int q = 0; q < queues; q++)
             {
-                work += ipv4.receive(nif, q, now);
+                work += nif.receive(q, now);
             }
         }
         work += timers.expire(now);
@@ -145,7 +145,7 @@ public final class Stack implements AutoCloseable
     public int pollQueue(final NetInterface nif, final int queue, final long nowNanos)
     {
         time.advance(nowNanos);
-        final int n = ipv4.receive(nif, queue, time.nanos());
+        final int n = nif.receive(queue, time.nanos());
         ipv4.deliverLoopback(time.nanos());
         ipv4.flushTransmit();
         events.dispatch();

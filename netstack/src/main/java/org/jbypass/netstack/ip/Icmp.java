@@ -6,7 +6,6 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.IcmpHeader;
-import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
 
 /**
@@ -42,7 +41,7 @@ final class Icmp implements Ipv4Protocol
     }
 
     @Override
-    public void receive(final ByteBuffer memory, final int offset, final int length, final int source,
+    public int receive(final ByteBuffer memory, final int offset, final int length, final int source,
         final int destination, final int tos, final int ttl, final int rxFlags)
     {
         counters.icmpInMsgs++;
@@ -50,7 +49,7 @@ final class Icmp implements Ipv4Protocol
         if (!icmp.isLongEnough() || !icmp.checksumOk())
         {
             counters.icmpInErrors++;
-            return;
+            return CONSUMED;
         }
         switch (icmp.type())
         {
@@ -59,6 +58,7 @@ final class Icmp implements Ipv4Protocol
                 IcmpHeader.TYPE_PARAMETER_PROBLEM -> error(memory, offset, length);
             default -> counters.icmpInIgnored++;
         }
+        return CONSUMED;
     }
 
     @Override
@@ -140,8 +140,9 @@ final class Icmp implements Ipv4Protocol
         original.wrap(headerMemory, headerOffset, headerLength);
         final int offendingSource = original.source();
         final int offendingDestination = original.destination();
-        if (offendingSource == 0 || offendingSource == Ipv4Address.BROADCAST
-            || Ipv4Address.isMulticast(offendingSource) || !ipv4.isLocalAddress(offendingDestination))
+        // RFC 1122 3.2.2: never about a datagram whose source names no single host, or that was not for us alone.
+        if (offendingSource == 0 || ipv4.isBroadcastOrMulticast(offendingSource)
+            || !ipv4.isLocalAddress(offendingDestination))
         {
             return;
         }

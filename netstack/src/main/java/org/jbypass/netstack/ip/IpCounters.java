@@ -37,8 +37,8 @@ public final class IpCounters
     public long ipInBadTotalLength;
     public long ipInBadChecksum;
     public long ipInReservedFlag;
+    /** Datagrams from a source no host may have: multicast, broadcast (a subnet's too), loopback. */
     public long ipInBadSource;
-    public long ipInTtlExpired;
     public long ipInAddrErrors;
     public long ipInUnknownProtocols;
     public long ipInDelivers;
@@ -56,6 +56,8 @@ public final class IpCounters
     public long ipOutRequests;
     public long ipOutNoRoutes;
     public long ipOutDiscards;
+    /** Datagrams a transport asked to send from a broadcast or multicast source, refused (RFC 1122 3.2.1.3). */
+    public long ipOutBadSource;
     public long ipFragOks;
     public long ipFragFails;
     public long ipFragCreates;

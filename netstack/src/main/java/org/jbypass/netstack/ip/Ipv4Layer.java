@@ -20,9 +20,10 @@ import org.jbypass.netstack.wire.Ipv4Header;
 import org.jbypass.netstack.wire.MacAddress;
 
 /**
- * The link-facing half of the stack: Ethernet demultiplexing, IPv4 receive (validation, reassembly, delivery to
- * transports) and send (routing, fragmentation, ARP), local delivery to the stack's own addresses, and the
- * interfaces themselves.
+ * IPv4 for the transports above it and the interfaces below: receive (validation, reassembly, delivery to the
+ * transports, ICMP errors for what none of them wants), send (routing, fragmentation, ARP), local delivery to the
+ * stack's own addresses, and the list of interfaces and routes. Each {@link NetInterface} demultiplexes its own
+ * frames and hands IPv4's to {@link #input}.
  *
  * <p>The stack is a host, not a router (RFC 1122): datagrams for other addresses are dropped, never forwarded. It
  * follows the weak host model, as Linux does: a datagram for any of the stack's addresses is accepted on any of its
@@ -62,15 +63,6 @@ public final class Ipv4Layer implements Ipv4Output
     private final int[] loopbackLengths;
     private int loopbackHead;
     private int loopbackCount;
-
-    // The datagram being delivered, so that a transport can have it answered with an ICMP error.
-    private ByteBuffer currentHeaderMemory;
-    private int currentHeaderOffset;
-    private int currentHeaderLength;
-    private ByteBuffer currentPayloadMemory;
-    private int currentPayloadOffset;
-    private int currentPayloadLength;
-    private int currentDestination;
 
     public Ipv4Layer(final PacketPool pool, final TimerQueue timers, final StackTime time, final IpConfig config,
         final long seed)
@@ -122,7 +114,7 @@ public final class Ipv4Layer implements Ipv4Output
             }
         }
         final NetInterface nif = new NetInterface(interfaces.size(), name, link, address, prefixLength, gateway,
-            config.burstSize(), config.arp(), counters);
+            config.burstSize(), config.arp(), counters, this);
         interfaces.add(nif);
         interfaceArray = interfaces.toArray(new NetInterface[0]);
         routes.add(address, prefixLength, nif, 0);
@@ -179,7 +171,7 @@ public final class Ipv4Layer implements Ipv4Output
         return false;
     }
 
-    /** Whether {@code address} is the limited broadcast or the directed broadcast of one of the subnets. */
+    @Override
     public boolean isBroadcast(final int address)
     {
         if (address == Ipv4Address.BROADCAST)
@@ -188,7 +180,7 @@ public final class Ipv4Layer implements Ipv4Output
         }
         for (final NetInterface nif : interfaceArray)
         {
-            if (nif.prefixLength() < 31 && address == nif.broadcastAddress())
+            if (nif.isBroadcast(address))
             {
                 return true;
             }
@@ -228,82 +220,32 @@ public final class Ipv4Layer implements Ipv4Output
     // ------------------------------------------------------------------------------------------------------------
     // Receive
 
-    /**
-     * Receives one burst from one queue of an interface and processes it.
-     *
-     * <p>Every layer copies what it keeps of a frame (reassembly, socket buffers), so once a frame is processed its
-     * buffer is free again and simply stays in its slot, armed for the next receive: in steady state a burst
-     * neither frees nor allocates a buffer. Only when the pool ran dry and a slot is left empty is the burst armed
-     * again from the pool.
-     *
-     * @return the frames received
-     */
-    public int receive(final NetInterface nif, final int queue, final long now)
+    /** A burst of received frames begins: the transports hear of it, so that they may answer it as a whole. */
+    void burstStart()
     {
-        final PacketBurst burst = nif.rxBurst(queue);
-        if (!nif.isRxArmed(queue) && burst.arm(pool))
-        {
-            nif.rxArmed(queue, true);
-        }
-        final int n = nif.link().receive(queue, burst);
-        if (n == 0)
-        {
-            return 0;
-        }
-        final Ipv4Protocol[] transports = registered;
-        for (final Ipv4Protocol t : transports)
+        for (final Ipv4Protocol t : registered)
         {
             t.burstStart();
         }
-        for (int i = 0; i < n; i++)
-        {
-            ethernetInput(nif, burst.buffer(i), burst.length(i), burst.flags(i), now);
-        }
-        for (final Ipv4Protocol t : transports)
+    }
+
+    /** The burst ends: the transports send what they held back during it. */
+    void burstEnd()
+    {
+        for (final Ipv4Protocol t : registered)
         {
             t.burstEnd();
         }
-        return n;
     }
 
-    /** Handles one received frame; the buffer stays the caller's. */
-    void ethernetInput(final NetInterface nif, final int buffer, final int length, final int flags, final long now)
-    {
-        counters.framesReceived++;
-        final int offset = pool.offset(buffer);
-        ethernet.wrap(memory, offset, Math.min(length, pool.bufferSize()));
-        if (!ethernet.isValid())
-        {
-            counters.framesTooShort++;
-            return;
-        }
-        final int type = ethernet.type();
-        if (type == EthernetHeader.TYPE_VLAN || type == EthernetHeader.TYPE_QINQ)
-        {
-            counters.framesVlanDropped++;
-            return;
-        }
-        final long destination = ethernet.destination();
-        if (destination != nif.mac() && !MacAddress.isMulticast(destination))
-        {
-            counters.framesNotForUs++;
-            return;
-        }
-        if (type == EthernetHeader.TYPE_IPV4)
-        {
-            ipv4Input(nif, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags, now);
-        }
-        else if (type == EthernetHeader.TYPE_ARP)
-        {
-            nif.arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
-        }
-        else
-        {
-            counters.framesUnknownType++;
-        }
-    }
-
-    private void ipv4Input(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+    /**
+     * Handles one received IPv4 datagram (RFC 791 section 3.2, RFC 1122 section 3.2.1); its memory stays the
+     * caller's.
+     *
+     * @param available the bytes from the IP header to the end of the frame (Ethernet padding included)
+     * @param flags     the link's {@code PacketBurst.RX_*} flags for the frame
+     */
+    void input(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
         final int flags, final long now)
     {
         counters.ipInReceives++;
@@ -314,10 +256,13 @@ public final class Ipv4Layer implements Ipv4Output
             countInvalid(result);
             return;
         }
-        if (ip.ttl() == 0)
+        // No test of the TTL: RFC 791's "destroy at zero" is for forwarding, and RFC 1122 section 3.2.1.7 says a host
+        // MUST NOT discard a datagram addressed to it just because its TTL is below 2.
+        if (isBroadcast(ip.source()))
         {
-            // RFC 791 section 3.2: a datagram whose TTL is zero must be destroyed; RFC 1122 3.2.1.7 forbids sending it.
-            counters.ipInTtlExpired++;
+            // RFC 1122 3.2.1.3: a subnet's broadcast address is no host's, and a datagram from it is discarded. The
+            // header's own validation knows the limited broadcast, multicast and loopback; only IPv4 knows subnets.
+            counters.ipInBadSource++;
             return;
         }
         final int destination = ip.destination();
@@ -335,60 +280,43 @@ public final class Ipv4Layer implements Ipv4Output
             ip.source(), destination, ip.tos(), ip.ttl(), flags, now);
     }
 
-    /** Delivers a whole datagram (one frame's, or a reassembled one) to its transport. */
+    /**
+     * Delivers a whole datagram (one frame's, or a reassembled one) to its transport, and answers it with an ICMP
+     * destination unreachable when no transport (protocol unreachable) or no socket of it (the transport's verdict:
+     * port unreachable, RFC 1122 section 4.1.3.1) wants it. The error is rate-limited, and never sent about a
+     * datagram to a broadcast or multicast address (RFC 1122 section 3.2.2).
+     *
+     * @param headerMemory  where the datagram's IP header is, to be quoted in an error
+     * @param payloadMemory where its payload is (the same memory for a single frame; reassembly memory otherwise)
+     */
     void deliver(final int protocol, final ByteBuffer headerMemory, final int headerOffset, final int headerLength,
         final ByteBuffer payloadMemory, final int payloadOffset, final int payloadLength, final int source,
         final int destination, final int tos, final int ttl, final int flags, final long now)
     {
-        currentHeaderMemory = headerMemory;
-        currentHeaderOffset = headerOffset;
-        currentHeaderLength = headerLength;
-        currentPayloadMemory = payloadMemory;
-        currentPayloadOffset = payloadOffset;
-        currentPayloadLength = payloadLength;
-        currentDestination = destination;
-        try
+        final Ipv4Protocol handler = protocols[protocol];
+        final int unreachable;
+        if (handler == null)
         {
-            final Ipv4Protocol handler = protocols[protocol];
-            if (handler == null)
-            {
-                counters.ipInUnknownProtocols++;
-                sendUnreachable(IcmpHeader.CODE_PROTOCOL_UNREACHABLE);
-                return;
-            }
+            counters.ipInUnknownProtocols++;
+            unreachable = IcmpHeader.CODE_PROTOCOL_UNREACHABLE;
+        }
+        else
+        {
             counters.ipInDelivers++;
-            handler.receive(payloadMemory, payloadOffset, payloadLength, source, destination, tos, ttl, flags);
+            unreachable = handler.receive(payloadMemory, payloadOffset, payloadLength, source, destination, tos, ttl,
+                flags);
         }
-        finally
+        if (unreachable != Ipv4Protocol.CONSUMED && isLocalAddress(destination))
         {
-            currentHeaderMemory = null;
-            currentPayloadMemory = null;
+            icmp.sendError(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, unreachable, 0, headerMemory, headerOffset,
+                headerLength, payloadMemory, payloadOffset, payloadLength, now);
         }
     }
 
-    /**
-     * Answers the datagram being delivered with an ICMP destination unreachable (RFC 792), rate-limited; for
-     * transports that find no socket for it (UDP: port unreachable, RFC 1122 4.1.3.1). Outside delivery, or for a
-     * datagram to a broadcast or multicast address, or a non-initial fragment, nothing is sent (RFC 1122 3.2.2).
-     */
-    public void sendUnreachable(final int code)
-    {
-        if (currentHeaderMemory == null || !isLocalAddress(currentDestination))
-        {
-            return;
-        }
-        icmp.sendError(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, code, 0, currentHeaderMemory, currentHeaderOffset,
-            currentHeaderLength, currentPayloadMemory, currentPayloadOffset, currentPayloadLength, time.nanos());
-    }
-
+    /** Whether a datagram that arrived on {@code nif} is for the stack: a broadcast there, or any of its addresses. */
     private boolean acceptsDestination(final NetInterface nif, final int destination)
     {
-        if (destination == Ipv4Address.BROADCAST || destination == nif.broadcastAddress()
-            && nif.prefixLength() < 31)
-        {
-            return true;
-        }
-        return isLocalAddress(destination);
+        return nif.isBroadcast(destination) || isLocalAddress(destination);
     }
 
     private void countInvalid(final int result)
@@ -414,6 +342,13 @@ public final class Ipv4Layer implements Ipv4Output
         final int protocol, final int tos, final int ttl, final boolean dontFragment)
     {
         counters.ipOutRequests++;
+        if (isBroadcastOrMulticast(source))
+        {
+            // RFC 1122 3.2.1.3: a broadcast or multicast address is never a datagram's source.
+            pool.free(buffer);
+            counters.ipOutBadSource++;
+            return -Errno.EINVAL;
+        }
         final NetInterface nif;
         final int nextHop;
         final NetInterface local = localInterface(destination);
@@ -455,10 +390,7 @@ public final class Ipv4Layer implements Ipv4Output
         return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength);
     }
 
-    /**
-     * Sends a transport datagram held in any memory (a reassembled datagram being answered, or a large UDP
-     * datagram), copying it into pool buffers and fragmenting it when it exceeds the MTU.
-     */
+    @Override
     public int sendFromMemory(final ByteBuffer source, final int l4Offset, final int l4Length, final int from,
         final int destination, final int protocol, final int tos, final int ttl)
     {
@@ -485,6 +417,11 @@ public final class Ipv4Layer implements Ipv4Output
             return send(buffer, l4Length, from, destination, protocol, tos, ttl, false);
         }
         counters.ipOutRequests++;
+        if (isBroadcastOrMulticast(from))
+        {
+            counters.ipOutBadSource++;
+            return -Errno.EINVAL;
+        }
         final NetInterface nif;
         final int nextHop;
         final NetInterface local = localInterface(destination);
@@ -545,7 +482,7 @@ public final class Ipv4Layer implements Ipv4Output
             return loopback(buffer, frameLength);
         }
         final int base = pool.offset(buffer);
-        if (destination == Ipv4Address.BROADCAST || destination == nif.broadcastAddress() && nif.prefixLength() < 31)
+        if (nif.isBroadcast(destination))
         {
             ethernet.wrap(memory, base, frameLength).destination(MacAddress.BROADCAST).source(nif.mac())
                 .type(EthernetHeader.TYPE_IPV4);
@@ -603,7 +540,7 @@ public final class Ipv4Layer implements Ipv4Output
                 final NetInterface nif = localInterface(ip.destination());
                 if (nif != null)
                 {
-                    ipv4Input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
+                    input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
                         LOOPBACK_FLAGS, now);
                 }
             }
@@ -691,7 +628,7 @@ public final class Ipv4Layer implements Ipv4Output
         return id;
     }
 
-    /** The TTL of datagrams the stack originates. */
+    @Override
     public int defaultTtl()
     {
         return config.defaultTtl();

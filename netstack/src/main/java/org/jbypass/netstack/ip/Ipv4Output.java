@@ -1,11 +1,14 @@
 package org.jbypass.netstack.ip;
 
+import java.nio.ByteBuffer;
+
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.wire.EthernetHeader;
+import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
 
 /**
- * What a transport protocol needs from IPv4 to send: buffers, routes, and the send itself.
+ * What a transport protocol needs from IPv4 to send: buffers, routes, the class of an address, and the send itself.
  *
  * <p>A transport allocates a buffer from {@link #pool()}, writes its header and payload at {@link #L4_OFFSET} and
  * calls {@link #send}; IPv4 writes its own header and the Ethernet header in front, resolves the next hop (ARP),
@@ -29,14 +32,45 @@ public interface Ipv4Output
     boolean isLocalAddress(int address);
 
     /**
+     * Whether {@code address} is a broadcast address: the limited broadcast 255.255.255.255, or the directed
+     * broadcast of one of the stack's subnets (RFC 919, RFC 1122 section 3.2.1.3). Only IPv4 knows the subnets, so
+     * this is the one test every layer asks.
+     */
+    boolean isBroadcast(int address);
+
+    /**
+     * Whether {@code address} is a broadcast address or a multicast group (224.0.0.0/4): an address that names no
+     * single host, which may never be a datagram's source (RFC 1122 section 3.2.1.3) and to which no TCP
+     * connection can be made (section 4.2.3.10).
+     */
+    default boolean isBroadcastOrMulticast(final int address)
+    {
+        return Ipv4Address.isMulticast(address) || isBroadcast(address);
+    }
+
+    /** The TTL of datagrams the stack originates, for transports whose socket sets none. */
+    int defaultTtl();
+
+    /**
      * Sends a transport datagram. Takes the buffer whatever the outcome.
      *
      * @param buffer       a pool buffer holding the transport header and payload at {@link #L4_OFFSET}
      * @param l4Length     the transport header and payload's length
      * @param dontFragment sets DF (TCP does, for path MTU discovery per RFC 1191)
      * @return 0, or -errno: ENETUNREACH without a route, EMSGSIZE when too big with DF, ENOBUFS when out of buffers
-     *         or when the next hop's ARP queue is full
+     *         or when the next hop's ARP queue is full, EINVAL for a broadcast or multicast source (as Linux's
+     *         route lookup)
      */
     int send(int buffer, int l4Length, int source, int destination, int protocol, int tos, int ttl,
         boolean dontFragment);
+
+    /**
+     * Sends a transport datagram held in any memory (a datagram larger than a pool buffer, or a received one being
+     * answered): copies it into pool buffers, fragmenting it when it exceeds the MTU (RFC 791 section 3.2). DF is
+     * clear.
+     *
+     * @return as {@link #send}, and EMSGSIZE for a datagram longer than IPv4 allows
+     */
+    int sendFromMemory(ByteBuffer memory, int l4Offset, int l4Length, int source, int destination, int protocol,
+        int tos, int ttl);
 }

@@ -6,15 +6,26 @@ import java.nio.ByteBuffer;
 public interface Ipv4Protocol
 {
     /**
+     * {@link #receive}'s answer when IPv4 has nothing more to do with the datagram: the protocol took it, or dropped
+     * it and counted why.
+     */
+    int CONSUMED = -1;
+
+    /**
      * A datagram addressed to one of the stack's addresses (or broadcast). The bytes belong to IPv4 and are only
      * valid during the call: the protocol copies what it keeps.
+     *
+     * <p>The protocol does not answer the datagram with an ICMP error itself: it returns the verdict, and IPv4,
+     * which holds the datagram's header, sends the error when RFC 1122 section 3.2.2 allows one.
      *
      * @param memory      the buffer holding the datagram (a pool buffer, or reassembly memory)
      * @param offset      where the transport header starts in {@code memory}
      * @param length      the transport header and payload's length, per the IP header
      * @param rxFlags     the link's {@code PacketBurst.RX_*} flags for the frame (0 for reassembled datagrams)
+     * @return {@link #CONSUMED}, or the code of the ICMP destination unreachable (RFC 792) to answer the datagram
+     *         with: port unreachable when no socket wants it (RFC 1122 section 4.1.3.1)
      */
-    void receive(ByteBuffer memory, int offset, int length, int source, int destination, int tos, int ttl,
+    int receive(ByteBuffer memory, int offset, int length, int source, int destination, int tos, int ttl,
         int rxFlags);
 
     /**

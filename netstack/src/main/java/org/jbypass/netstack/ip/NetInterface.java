@@ -1,14 +1,22 @@
 package org.jbypass.netstack.ip;
 
+import java.nio.ByteBuffer;
+
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
 
 /**
  * One of the stack's network interfaces: a {@link Link}, the IPv4 address and prefix the stack owns on it, an
- * optional default gateway, its ARP cache, and the bursts frames cross the link in.
+ * optional default gateway, its ARP cache, the bursts frames cross the link in, and the Ethernet demultiplexing of
+ * what it receives.
+ *
+ * <p>Received frames are taken one burst at a time; each is checked for a destination this interface accepts (its
+ * own MAC, broadcast, multicast) and handed by EtherType to ARP or IPv4 (where IPv6 will go beside them). Frames
+ * tagged 802.1Q or 802.1ad are dropped and counted: the stack speaks no VLANs and must not misparse them.
  *
  * <p>Frames to transmit are gathered in a burst and handed to the link when the burst fills or the stack flushes,
  * so the link (and a native driver behind it) is crossed once per burst. If the link's ring is full, the frames it
@@ -32,10 +40,14 @@ public final class NetInterface
     private final boolean[] rxArmed;
     private final PacketBurst txBurst;
     private final IpCounters counters;
+    private final Ipv4Layer ipv4;
+    private final ByteBuffer memory;
+    private final EthernetHeader ethernet = new EthernetHeader();
     final Arp arp;
 
     NetInterface(final int index, final String name, final Link link, final int address, final int prefixLength,
-        final int gateway, final int burstSize, final ArpConfig arpConfig, final IpCounters counters)
+        final int gateway, final int burstSize, final ArpConfig arpConfig, final IpCounters counters,
+        final Ipv4Layer ipv4)
     {
         if (address == 0 || Ipv4Address.isMulticast(address) || Ipv4Address.isLoopback(address))
         {
@@ -60,13 +72,15 @@ public final class NetInterface
         this.name = name;
         this.link = link;
         this.pool = link.pool();
+        this.memory = pool.memory();
         this.address = address;
         this.prefixLength = prefixLength;
         this.netmask = Ipv4Address.mask(prefixLength);
         this.gateway = gateway;
         this.mac = link.macAddress();
-        this.mtu = Math.min(link.mtu(), pool.bufferSize() - org.jbypass.netstack.wire.EthernetHeader.LENGTH);
+        this.mtu = Math.min(link.mtu(), pool.bufferSize() - EthernetHeader.LENGTH);
         this.counters = counters;
+        this.ipv4 = ipv4;
         this.rxBursts = new PacketBurst[link.rxQueueCount()];
         this.rxArmed = new boolean[rxBursts.length];
         for (int i = 0; i < rxBursts.length; i++)
@@ -114,6 +128,15 @@ public final class NetInterface
         return prefixLength >= 31 ? address : (address | ~netmask);
     }
 
+    /**
+     * Whether {@code address} is a broadcast on this interface: the limited broadcast, or its subnet's directed
+     * broadcast (a /31 or /32 has none: RFC 3021).
+     */
+    public boolean isBroadcast(final int address)
+    {
+        return address == Ipv4Address.BROADCAST || prefixLength < 31 && address == (this.address | ~netmask);
+    }
+
     /** The default gateway on this interface, or 0. */
     public int gateway()
     {
@@ -149,20 +172,73 @@ public final class NetInterface
         return arp.resolved(ip);
     }
 
-    PacketBurst rxBurst(final int queue)
+    // ------------------------------------------------------------------------------------------------------------
+    // Receive
+
+    /**
+     * Receives one burst from one of the link's queues and processes it: Ethernet, then ARP or IPv4 and above.
+     *
+     * <p>Every layer copies what it keeps of a frame (reassembly, socket buffers), so once a frame is processed its
+     * buffer is free again and simply stays in its slot, armed for the next receive: in steady state a burst
+     * neither frees nor allocates a buffer. Only when the pool ran dry and a slot is left empty is the burst armed
+     * again from the pool. The transports are told where the burst begins and ends.
+     *
+     * @return the frames received
+     */
+    public int receive(final int queue, final long now)
     {
-        return rxBursts[queue];
+        final PacketBurst burst = rxBursts[queue];
+        if (!rxArmed[queue] && burst.arm(pool))
+        {
+            rxArmed[queue] = true;
+        }
+        final int n = link.receive(queue, burst);
+        if (n == 0)
+        {
+            return 0;
+        }
+        ipv4.burstStart();
+        for (int i = 0; i < n; i++)
+        {
+            ethernetInput(burst.buffer(i), burst.length(i), burst.flags(i), now);
+        }
+        ipv4.burstEnd();
+        return n;
     }
 
-    boolean isRxArmed(final int queue)
+    /** Demultiplexes one received frame by EtherType; the buffer stays the caller's. */
+    private void ethernetInput(final int buffer, final int length, final int flags, final long now)
     {
-        return rxArmed[queue];
+        counters.framesReceived++;
+        ethernet.wrap(memory, pool.offset(buffer), Math.min(length, pool.bufferSize()));
+        if (!ethernet.isValid())
+        {
+            counters.framesTooShort++;
+            return;
+        }
+        final int type = ethernet.type();
+        if (type == EthernetHeader.TYPE_VLAN || type == EthernetHeader.TYPE_QINQ)
+        {
+            counters.framesVlanDropped++;
+            return;
+        }
+        final long destination = ethernet.destination();
+        if (destination != mac && !MacAddress.isMulticast(destination))
+        {
+            counters.framesNotForUs++;
+            return;
+        }
+        switch (type)
+        {
+            case EthernetHeader.TYPE_IPV4 -> ipv4.input(this, memory, ethernet.payloadOffset(),
+                ethernet.payloadLength(), flags, now);
+            case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
+            default -> counters.framesUnknownType++;
+        }
     }
 
-    void rxArmed(final int queue, final boolean armed)
-    {
-        rxArmed[queue] = armed;
-    }
+    // ------------------------------------------------------------------------------------------------------------
+    // Transmit
 
     PacketPool pool()
     {

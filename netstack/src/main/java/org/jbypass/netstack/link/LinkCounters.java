@@ -1,8 +1,8 @@
 package org.jbypass.netstack.link;
 
 /**
- * A link's counters. Plain fields written by the thread that drives the link; other threads read them through
- * {@link #snapshot()}-style copies for monitoring, where a slightly stale value is fine.
+ * A link's counters. Plain fields written by the thread that drives the link; other threads read them for
+ * monitoring without a lock, where a slightly stale value is fine.
  */
 public class LinkCounters
 {

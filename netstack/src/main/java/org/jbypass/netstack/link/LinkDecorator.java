@@ -3,9 +3,9 @@ package org.jbypass.netstack.link;
 import org.jbypass.netstack.buffer.PacketPool;
 
 /**
- * A link that wraps another and passes through everything it does not change: the base of the decorators
- * ({@link ImpairedLink}, {@link PcapLink}), after gVisor's {@code nested.Endpoint}. A decorator overrides receive,
- * transmit and close (and whatever else it alters) and owns the link it wraps.
+ * A link that wraps another and passes through everything it does not change: the base of the decorators (such as
+ * {@code link.virtual}'s {@code ImpairedLink} and {@code PcapLink}), after gVisor's {@code nested.Endpoint}. A
+ * decorator overrides receive, transmit and close (and whatever else it alters) and owns the link it wraps.
  */
 public abstract class LinkDecorator implements Link
 {

@@ -1,8 +1,8 @@
 package org.jbypass.netstack.transport;
 
 /**
- * What every stack socket (UDP, TCP) shares: readiness, an error slot, a listener to tell of changes, and an
- * attachment for the provider.
+ * What every stack socket (UDP, TCP) shares: its readiness, a listener to tell of changes, and an attachment for
+ * the provider.
  */
 public abstract class StackSocket
 {

@@ -3,26 +3,25 @@ package org.jbypass.netstack.udp;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
-import org.jbypass.netstack.ip.Ipv4Layer;
+import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.ip.Ipv4Protocol;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.IcmpHeader;
-import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.UdpHeader;
 
 /**
- * UDP (RFC 768, with the host requirements of RFC 1122 section 4.1): demultiplexes datagrams to sockets, answers
- * datagrams to closed ports with ICMP port unreachable (rate-limited by ICMP), and turns ICMP errors into errors of
- * connected sockets, as Linux does.
+ * UDP (RFC 768, with the host requirements of RFC 1122 section 4.1): demultiplexes datagrams to sockets, has
+ * datagrams to closed ports answered with ICMP port unreachable (its verdict to IPv4, which sends the error,
+ * rate-limited), and turns ICMP errors into errors of connected sockets, as Linux does.
  *
  * <p>Sockets are found through a table indexed by local port whose entries chain the sockets bound to that port,
  * so demultiplexing allocates nothing and costs one array read plus a short walk.
  */
 public final class UdpLayer implements Ipv4Protocol
 {
-    private final Ipv4Layer ipv4;
+    private final Ipv4Output ipv4;
     private final EventQueue events;
     private final UdpConfig config;
     private final UdpCounters counters = new UdpCounters();
@@ -33,7 +32,7 @@ public final class UdpLayer implements Ipv4Protocol
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65535);
     private int openSockets;
 
-    public UdpLayer(final Ipv4Layer ipv4, final EventQueue events, final UdpConfig config, final long seed)
+    public UdpLayer(final Ipv4Output ipv4, final EventQueue events, final UdpConfig config, final long seed)
     {
         this.ipv4 = ipv4;
         this.events = events;
@@ -59,7 +58,7 @@ public final class UdpLayer implements Ipv4Protocol
         return openSockets;
     }
 
-    Ipv4Layer ipv4()
+    Ipv4Output ipv4()
     {
         return ipv4;
     }
@@ -85,8 +84,8 @@ public final class UdpLayer implements Ipv4Protocol
     /** Binds a socket; port 0 picks an ephemeral port. @return 0 or -errno */
     int bind(final UdpSocket socket, final int address, final int port)
     {
-        if (address != 0 && !ipv4.isLocalAddress(address) && !Ipv4Address.isMulticast(address)
-            && address != Ipv4Address.BROADCAST)
+        // A socket may listen on a broadcast or multicast address too: it then receives what is sent there.
+        if (address != 0 && !ipv4.isLocalAddress(address) && !ipv4.isBroadcastOrMulticast(address))
         {
             return -Errno.EADDRNOTAVAIL;
         }
@@ -173,20 +172,20 @@ public final class UdpLayer implements Ipv4Protocol
     // Receive
 
     @Override
-    public void receive(final ByteBuffer memory, final int offset, final int length, final int source,
+    public int receive(final ByteBuffer memory, final int offset, final int length, final int source,
         final int destination, final int tos, final int ttl, final int rxFlags)
     {
         udp.wrap(memory, offset, length);
         if (!udp.isValid())
         {
             counters.inErrors++;
-            return;
+            return CONSUMED;
         }
         if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !udp.checksumOk(source, destination))
         {
             counters.inCsumErrors++;
             counters.inErrors++;
-            return;
+            return CONSUMED;
         }
         final int sourcePort = udp.sourcePort();
         final int port = udp.destinationPort();
@@ -198,14 +197,14 @@ public final class UdpLayer implements Ipv4Protocol
             if (socket == null)
             {
                 counters.noPorts++;
-                ipv4.sendUnreachable(IcmpHeader.CODE_PORT_UNREACHABLE);
-                return;
+                return IcmpHeader.CODE_PORT_UNREACHABLE;
             }
             counters.inDatagrams++;
             socket.deliver(memory, payloadOffset, payloadLength, source, sourcePort);
-            return;
+            return CONSUMED;
         }
-        // Broadcast: every socket bound to the port (on the wildcard address) gets a copy (RFC 1122 4.1.3.6).
+        // Broadcast: every socket bound to the port (on the wildcard address) gets a copy (RFC 1122 4.1.3.6), and
+        // no port unreachable answers it (RFC 1122 3.2.2).
         boolean delivered = false;
         for (UdpSocket s = byPort[port]; s != null; s = s.next)
         {
@@ -223,6 +222,7 @@ public final class UdpLayer implements Ipv4Protocol
         {
             counters.noPorts++;
         }
+        return CONSUMED;
     }
 
     /** The best socket for a unicast datagram: a connected match, then an exact address, then the wildcard. */

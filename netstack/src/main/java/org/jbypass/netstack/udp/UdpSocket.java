@@ -3,7 +3,6 @@ package org.jbypass.netstack.udp;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
-import org.jbypass.netstack.ip.Ipv4Layer;
 import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.transport.Readiness;
@@ -85,8 +84,7 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EINVAL;
         }
-        final Ipv4Layer ipv4 = layer.ipv4();
-        if (!ipv4.hasRoute(address))
+        if (layer.ipv4().sourceAddress(address) == 0)
         {
             return -Errno.ENETUNREACH;
         }
@@ -143,7 +141,7 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EINVAL;
         }
-        final Ipv4Layer ipv4 = layer.ipv4();
+        final Ipv4Output ipv4 = layer.ipv4();
         if (!broadcast && ipv4.isBroadcast(destination))
         {
             return -Errno.EACCES;
@@ -153,7 +151,9 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EMSGSIZE;
         }
-        final int source = localAddress != 0 && !Ipv4Address.isMulticast(localAddress) ? localAddress
+        // A socket bound to a broadcast or multicast address sends from the route's address (as Linux, which keeps
+        // such a binding for receiving only): RFC 1122 3.2.1.3 forbids them as a source.
+        final int source = localAddress != 0 && !ipv4.isBroadcastOrMulticast(localAddress) ? localAddress
             : ipv4.sourceAddress(destination);
         if (source == 0)
         {
@@ -168,7 +168,7 @@ public final class UdpSocket extends StackSocket
             }
         }
         final int udpLength = UdpHeader.LENGTH + length;
-        final int timeToLive = ttl >= 0 ? ttl : ipv4Ttl(ipv4);
+        final int timeToLive = ttl >= 0 ? ttl : ipv4.defaultTtl();
         final int result;
         if (Ipv4Header.MIN_LENGTH + udpLength <= ipv4.pathMtu(destination))
         {
@@ -428,11 +428,6 @@ public final class UdpSocket extends StackSocket
     {
         pendingError = errno;
         signal();
-    }
-
-    private static int ipv4Ttl(final Ipv4Layer ipv4)
-    {
-        return ipv4.defaultTtl();
     }
 
     @Override

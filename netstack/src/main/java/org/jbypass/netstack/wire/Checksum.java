@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 /**
  * The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement sum.
  *
- * <p>Sums are carried as {@code int}s with deferred carries: {@link #sum} and {@link #add} accumulate, and
- * {@link #fold} folds the carries and complements. The incremental update follows RFC 1624 eqn. 3, which (unlike
- * RFC 1141) never yields 0x0000 in place of 0xFFFF.
+ * <p>Sums are carried as {@code int}s with deferred carries: {@link #sum}, {@link #add16} and {@link #add32}
+ * accumulate, and {@link #fold} folds the carries and complements. The incremental update follows RFC 1624 eqn. 3,
+ * which (unlike RFC 1141) never yields 0x0000 in place of 0xFFFF.
  */
 public final class Checksum
 {

@@ -49,6 +49,29 @@ class IcmpTest
     }
 
     @Test
+    void shouldAnswerEchoRequestWithTtlZero()
+    {
+        // RFC 1122 3.2.1.7: a host MUST NOT discard a datagram addressed to it because its TTL is below 2, and it
+        // never sends one with TTL 0: the reply leaves with the stack's own TTL.
+        try (StackHarness h = new StackHarness())
+        {
+            h.learnPeer();
+            final byte[] data = "ttl zero".getBytes();
+            h.receive(Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, Ipv4Header.PROTOCOL_ICMP, 78, 0, 0,
+                Frames.icmpEcho(IcmpHeader.TYPE_ECHO_REQUEST, 0x4321, 1, data)));
+            final byte[] reply = h.link.take();
+            assertNotNull(reply, "the echo request with TTL 0 is answered");
+            final Ipv4Header ip = Frames.ipOf(reply);
+            assertEquals(STACK_IP, ip.source());
+            assertEquals(PEER_IP, ip.destination());
+            assertEquals(64, ip.ttl());
+            assertArrayEquals(Frames.icmpEcho(IcmpHeader.TYPE_ECHO_REPLY, 0x4321, 1, data), Frames.ipPayload(reply));
+            assertEquals(1, h.stack.ipCounters().icmpOutEchoReps);
+            assertEquals(0, h.leakedBuffers());
+        }
+    }
+
+    @Test
     void shouldAnswerFragmentedEchoWithFragmentedReply()
     {
         try (StackHarness h = new StackHarness())

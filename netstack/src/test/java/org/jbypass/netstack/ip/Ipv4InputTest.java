@@ -107,12 +107,26 @@ class Ipv4InputTest
     }
 
     @Test
-    void shouldDropTtlZero()
+    void shouldDeliverDatagramsWhateverTheirTtl()
     {
-        assertDropped(b -> {
-            b.put(22, (byte)0);
-            fixChecksum(b);
-        }, c -> c.ipInTtlExpired);
+        // RFC 1122 3.2.1.7: a host MUST NOT discard a datagram just because its TTL is below 2 (RFC 791's rule of
+        // destroying it at zero is for forwarding).
+        for (final int ttl : new int[] {0, 1})
+        {
+            try (StackHarness h = new StackHarness())
+            {
+                h.learnPeer();
+                final UdpSocket socket = h.stack.openUdp();
+                socket.bind(0, 7);
+                final byte[] frame = goodDatagram();
+                final ByteBuffer b = ByteBuffer.wrap(frame);
+                b.put(22, (byte)ttl);
+                fixChecksum(b);
+                h.receive(frame);
+                assertEquals(3, socket.receive(ByteBuffer.allocate(10)), "TTL " + ttl);
+                assertEquals(1, h.stack.ipCounters().ipInDelivers);
+            }
+        }
     }
 
     @Test

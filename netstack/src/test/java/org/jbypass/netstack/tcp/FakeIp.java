@@ -1,5 +1,6 @@
 package org.jbypass.netstack.tcp;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Consumer;
@@ -7,6 +8,7 @@ import java.util.function.Consumer;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
 
 /**
@@ -57,6 +59,26 @@ final class FakeIp implements Ipv4Output
     public boolean isLocalAddress(final int address)
     {
         return address == localAddress;
+    }
+
+    @Override
+    public boolean isBroadcast(final int address)
+    {
+        // A route, not a subnet: the one broadcast address is the limited broadcast.
+        return address == Ipv4Address.BROADCAST;
+    }
+
+    @Override
+    public int defaultTtl()
+    {
+        return 64;
+    }
+
+    @Override
+    public int sendFromMemory(final ByteBuffer memory, final int l4Offset, final int l4Length, final int source,
+        final int destination, final int protocol, final int tos, final int ttl)
+    {
+        throw new AssertionError("TCP sends from pool buffers only");
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Ipv4Address;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,6 +72,26 @@ class TcpAllocationTest
         public boolean isLocalAddress(final int a)
         {
             return a == address;
+        }
+
+        @Override
+        public boolean isBroadcast(final int address)
+        {
+            // A point-to-point link: no subnet, so no directed broadcast.
+            return address == Ipv4Address.BROADCAST;
+        }
+
+        @Override
+        public int defaultTtl()
+        {
+            return 64;
+        }
+
+        @Override
+        public int sendFromMemory(final ByteBuffer memory, final int l4Offset, final int l4Length, final int source,
+            final int destination, final int protocol, final int tos, final int ttl)
+        {
+            throw new AssertionError("TCP sends from pool buffers only");
         }
 
         @Override

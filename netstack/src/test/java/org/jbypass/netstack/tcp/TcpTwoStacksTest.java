@@ -11,8 +11,8 @@ import java.util.List;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.link.ImpairedLink;
-import org.jbypass.netstack.link.MemoryWire;
+import org.jbypass.netstack.link.virtual.ImpairedLink;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.testing.ByteStream;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;

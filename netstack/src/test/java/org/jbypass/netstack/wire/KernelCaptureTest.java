@@ -10,8 +10,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import org.jbypass.netstack.link.PcapFile;
-import org.jbypass.netstack.link.PcapWriter;
+import org.jbypass.netstack.link.virtual.PcapFile;
+import org.jbypass.netstack.link.virtual.PcapWriter;
 import org.junit.jupiter.api.Test;
 
 /** The fixtures are what the kernel sent: each constant is a frame of the capture it was taken from. */

@@ -1,0 +1,71 @@
+/**
+ * The network layer of a host: the interfaces and their Ethernet demultiplexing, ARP, IPv4 and ICMP, between the
+ * links below and the transports above.
+ *
+ * <h2>Parts</h2>
+ * <ul>
+ *   <li>{@link org.jbypass.netstack.ip.NetInterface}: a link, the address and prefix the stack owns on it, its
+ *       gateway and ARP cache, and the bursts frames cross the link in. It receives a burst at a time and hands
+ *       each frame by EtherType to {@code Arp} or to IPv4 (IPv6 will go beside them); frames to transmit wait in a
+ *       burst until it fills or the stack flushes.</li>
+ *   <li>{@code Arp}: one cache per interface, open-addressed and preallocated, with a bounded queue of packets per
+ *       neighbour being resolved.</li>
+ *   <li>{@link org.jbypass.netstack.ip.Ipv4Layer}: input (validation with a counter per reason, reassembly,
+ *       delivery), output (routing through {@code RouteTable}, fragmentation, the Ethernet header, ARP), delivery of
+ *       datagrams to the stack's own addresses through a bounded loopback queue, and the interface list.
+ *       {@code Icmp} answers echoes and sends and receives errors; {@code Reassembler} puts fragments together.</li>
+ * </ul>
+ *
+ * <h2>Contract with the transports</h2>
+ * A transport sees IPv4 through two interfaces and nothing else. {@link org.jbypass.netstack.ip.Ipv4Output} is what
+ * it sends through: pool buffers with room for the headers in front ({@code L4_OFFSET}), routes (source address,
+ * path MTU), the class of an address ({@code isBroadcast}, {@code isBroadcastOrMulticast}: the one test of "names
+ * no single host" in the stack, since only IPv4 knows the subnets), and the send. It implements
+ * {@link org.jbypass.netstack.ip.Ipv4Protocol} to be delivered datagrams and the ICMP errors about what it sent.
+ * Delivery keeps no state between calls: the datagram's bytes are valid during {@code receive} only, and the
+ * transport answers with a verdict, either consumed or the ICMP destination-unreachable code IPv4 is to send (UDP's
+ * port unreachable), since IPv4 holds the header an error quotes. The transports also hear where each receive
+ * burst begins and ends, so that TCP can acknowledge a burst of in-order segments once.
+ *
+ * <h2>Where each behaviour lives</h2>
+ * <table>
+ *   <caption>RFC map</caption>
+ *   <tr><th>behaviour</th><th>RFC</th><th>where</th></tr>
+ *   <tr><td>Ethernet II demultiplexing; VLAN tags dropped, not misparsed</td><td>IEEE 802.3 3.2.6</td>
+ *       <td>NetInterface.ethernetInput</td></tr>
+ *   <tr><td>address resolution, cache, queue while resolving, re-confirmation</td><td>826, 1122 2.3.2</td>
+ *       <td>Arp</td></tr>
+ *   <tr><td>gratuitous ARP when an interface comes up; probes answered</td><td>5227 2.1.1, 3</td><td>Arp</td></tr>
+ *   <tr><td>header validation; martian sources (loopback, multicast, broadcast, a subnet's broadcast)</td>
+ *       <td>791 3.1, 1122 3.2.1.3</td><td>Ipv4Header.validate, Ipv4Layer.input</td></tr>
+ *   <tr><td>a host delivers whatever the TTL (the check at zero is a router's)</td><td>1122 3.2.1.7</td>
+ *       <td>Ipv4Layer.input</td></tr>
+ *   <tr><td>weak host model: any local address on any interface; no forwarding</td><td>1122 3.3.4.2</td>
+ *       <td>Ipv4Layer.acceptsDestination</td></tr>
+ *   <tr><td>directed and limited broadcast</td><td>919, 922, 1122 3.2.1.3</td>
+ *       <td>NetInterface.isBroadcast, Ipv4Layer.isBroadcast</td></tr>
+ *   <tr><td>never a broadcast or multicast source</td><td>1122 3.2.1.3</td><td>Ipv4Layer.send</td></tr>
+ *   <tr><td>fragmentation; identification</td><td>791 3.2, 6864</td>
+ *       <td>Ipv4Layer.fragment, nextIdentification</td></tr>
+ *   <tr><td>reassembly: bounded slots, timeout, overlaps drop the datagram</td><td>791 3.2, 815, 5722</td>
+ *       <td>Reassembler</td></tr>
+ *   <tr><td>longest-prefix routing, default gateways</td><td>1122 3.3.1</td><td>RouteTable</td></tr>
+ *   <tr><td>multicast MAC mapping</td><td>1112 6.4</td><td>Ipv4Layer.transmit</td></tr>
+ *   <tr><td>echo; no answer to broadcast echoes</td><td>792, 1122 3.2.2.6</td><td>Icmp.echo</td></tr>
+ *   <tr><td>errors: never about errors, broadcasts or non-hosts; rate-limited; quoting up to 576 bytes</td>
+ *       <td>1122 3.2.2, 1812 4.3.2.3</td><td>Icmp.sendError</td></tr>
+ *   <tr><td>protocol and port unreachable</td><td>792, 1122 3.2.2.1, 4.1.3.1</td><td>Ipv4Layer.deliver</td></tr>
+ *   <tr><td>errors handed to the transport that sent the datagram</td><td>1122 3.2.2</td><td>Icmp.error</td></tr>
+ * </table>
+ *
+ * <h2>Memory and time</h2>
+ * Received frames stay in their armed burst slot: every layer copies what it keeps, so a steady receive frees and
+ * allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
+ * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
+ * first use; {@code release()} returns every buffer to the pool. ARP and reassembly run on the stack's
+ * {@code TimerQueue}. Counters ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
+ *
+ * <p>May use {@code link}, {@code buffer}, {@code wire} and {@code util}; knows no transport but through
+ * {@code Ipv4Protocol}.
+ */
+package org.jbypass.netstack.ip;

@@ -1,0 +1,124 @@
+package org.jbypass.netstack.link.virtual;
+
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.wire.Checksum;
+import org.jbypass.netstack.wire.EthernetHeader;
+import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.TcpHeader;
+import org.jbypass.netstack.wire.UdpHeader;
+
+/**
+ * Checksum offloads done in software, as a NIC does them in hardware: so that an in-memory link can offer the same
+ * capabilities as a ConnectX port and the stack's offload paths are tested without one.
+ *
+ * <p>On transmit, the IPv4 header checksum and the TCP or UDP checksum (pseudo-header included) are computed from
+ * scratch, whatever the stack left in the field (a NIC's or Linux's partial-checksum convention is not assumed).
+ * Fragments get no L4 checksum: a NIC cannot compute one over a datagram it sees only a piece of. On receive, the
+ * flags say what was verified and found right; a bad checksum is reported by the absence of the flag, as mlx5's
+ * CQE does, so the stack verifies such a frame itself and drops it with its own counter.
+ *
+ * <p>Frames are parsed with the same bounds checks as the stack's: anything malformed is left alone.
+ */
+final class ChecksumOffload
+{
+    private final Ipv4Header ip = new Ipv4Header();
+    private final TcpHeader tcp = new TcpHeader();
+    private final UdpHeader udp = new UdpHeader();
+
+    /**
+     * Computes the checksums that {@code txFlags} ask for ({@link PacketBurst#TX_L3_CHECKSUM},
+     * {@link PacketBurst#TX_L4_CHECKSUM}) in the frame at {@code offset}.
+     */
+    void complete(final ByteBuffer memory, final int offset, final int length, final int txFlags)
+    {
+        if ((txFlags & (PacketBurst.TX_L3_CHECKSUM | PacketBurst.TX_L4_CHECKSUM)) == 0 || !wrapIpv4(memory, offset,
+            length))
+        {
+            return;
+        }
+        final int ipOffset = offset + EthernetHeader.LENGTH;
+        final int headerLength = ip.headerLength();
+        if ((txFlags & PacketBurst.TX_L3_CHECKSUM) != 0)
+        {
+            ip.checksum(0);
+            ip.checksum(Checksum.compute(memory, ipOffset, headerLength));
+        }
+        if ((txFlags & PacketBurst.TX_L4_CHECKSUM) != 0 && !ip.isFragment())
+        {
+            final int l4Offset = ipOffset + headerLength;
+            final int l4Length = ip.totalLength() - headerLength;
+            if (ip.protocol() == Ipv4Header.PROTOCOL_TCP && tcp.wrap(memory, l4Offset, l4Length).isValid())
+            {
+                tcp.computeChecksum(ip.source(), ip.destination());
+            }
+            else if (ip.protocol() == Ipv4Header.PROTOCOL_UDP && udp.wrap(memory, l4Offset, l4Length).isValid())
+            {
+                udp.computeChecksum(ip.source(), ip.destination());
+            }
+        }
+    }
+
+    /**
+     * Verifies the checksums of a received frame.
+     *
+     * @return {@link PacketBurst#RX_L3_CHECKSUM_OK} and {@link PacketBurst#RX_L4_CHECKSUM_OK} for what was verified
+     *         and right, limited to {@code rxCapabilities}; 0 for frames that are not IPv4
+     */
+    int verify(final ByteBuffer memory, final int offset, final int length, final int rxCapabilities)
+    {
+        if ((rxCapabilities & (LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM)) == 0
+            || !wrapIpv4(memory, offset, length))
+        {
+            return 0;
+        }
+        final int ipOffset = offset + EthernetHeader.LENGTH;
+        final int headerLength = ip.headerLength();
+        if (Checksum.compute(memory, ipOffset, headerLength) != 0)
+        {
+            return 0;
+        }
+        int flags = (rxCapabilities & LinkCapabilities.RX_L3_CHECKSUM) != 0 ? PacketBurst.RX_L3_CHECKSUM_OK : 0;
+        if ((rxCapabilities & LinkCapabilities.RX_L4_CHECKSUM) != 0 && !ip.isFragment())
+        {
+            final int l4Offset = ipOffset + headerLength;
+            final int l4Length = ip.totalLength() - headerLength;
+            final boolean ok;
+            if (ip.protocol() == Ipv4Header.PROTOCOL_TCP)
+            {
+                ok = tcp.wrap(memory, l4Offset, l4Length).isValid() && tcp.checksumOk(ip.source(), ip.destination());
+            }
+            else if (ip.protocol() == Ipv4Header.PROTOCOL_UDP)
+            {
+                ok = udp.wrap(memory, l4Offset, l4Length).isValid() && udp.checksumOk(ip.source(), ip.destination());
+            }
+            else
+            {
+                ok = false;
+            }
+            if (ok)
+            {
+                flags |= PacketBurst.RX_L4_CHECKSUM_OK;
+            }
+        }
+        return flags;
+    }
+
+    /** Points {@link #ip} at the frame's IPv4 header if the frame holds a well-formed one. */
+    private boolean wrapIpv4(final ByteBuffer memory, final int offset, final int length)
+    {
+        if (length < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
+            || (memory.getShort(offset + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
+        {
+            return false;
+        }
+        final int available = length - EthernetHeader.LENGTH;
+        ip.wrap(memory, offset + EthernetHeader.LENGTH, available);
+        final int headerLength = ip.headerLength();
+        final int totalLength = ip.totalLength();
+        return ip.version() == 4 && headerLength >= Ipv4Header.MIN_LENGTH && headerLength <= available
+            && totalLength >= headerLength && totalLength <= available;
+    }
+}

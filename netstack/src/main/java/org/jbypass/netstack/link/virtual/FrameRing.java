@@ -1,0 +1,197 @@
+package org.jbypass.netstack.link.virtual;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A bounded queue of frame copies with any number of producer threads and one consumer thread: the receive queue
+ * of a {@link MemoryWire} port.
+ *
+ * <p>The algorithm is Dmitry Vyukov's bounded MPMC queue, used here with a single consumer. Each slot has a
+ * sequence number: a producer claims position {@code p} by a CAS on {@code tail} when slot {@code p % capacity}
+ * carries sequence {@code p} (free for this lap), copies the frame into the slot's bytes and publishes it by
+ * storing {@code p + 1} with release semantics; the consumer takes the frame at {@code head} when the slot's
+ * sequence, read with acquire semantics, is {@code head + 1}, and frees the slot for the next lap by storing
+ * {@code head + capacity}. A slot whose sequence is still a lap behind means the queue is full: the producer drops
+ * the frame and counts an overrun, as a NIC drops frames when its receive ring is full. No lock is taken, no object
+ * is allocated, and frames from one producer leave in the order it put them in.
+ *
+ * <p>Frame bytes live off-heap in one direct buffer of {@code capacity} slots, each as large as the largest frame.
+ * Only absolute accessors touch it, so producers writing different slots never interfere; the release store of a
+ * slot's sequence orders the producer's copy before the consumer's read of it.
+ */
+final class FrameRing
+{
+    private static final VarHandle SEQUENCE = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TAIL;
+    private static final VarHandle OVERRUNS;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            TAIL = lookup.findVarHandle(FrameRing.class, "tail", long.class);
+            OVERRUNS = lookup.findVarHandle(FrameRing.class, "overruns", long.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final ByteBuffer slots;
+    private final int slotSize;
+    private final int capacity;
+    private final int mask;
+    private final long[] sequences;
+    /** Frame lengths, written by the producer before the release store of the slot's sequence. */
+    private final int[] lengths;
+
+    /** The next position to claim; producers CAS it. */
+    @SuppressWarnings("unused")
+    private volatile long tail;
+    /** Frames dropped because the queue was full; producers add to it. */
+    @SuppressWarnings("unused")
+    private volatile long overruns;
+    /** The next position to take; the consumer's alone. */
+    private long head;
+
+    /**
+     * @param capacity the number of frames the queue holds, a power of two of at least 2 (the algorithm needs two
+     *                 slots to tell a full queue from an empty one)
+     * @param slotSize the largest frame in bytes
+     */
+    FrameRing(final int capacity, final int slotSize)
+    {
+        if (capacity < 2 || Integer.bitCount(capacity) != 1)
+        {
+            throw new IllegalArgumentException("frame queue capacity must be a power of two of at least 2: " + capacity);
+        }
+        if (slotSize < 1 || (long)capacity * slotSize > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("frame queue of " + capacity + " x " + slotSize + " bytes is too large");
+        }
+        this.capacity = capacity;
+        this.mask = capacity - 1;
+        this.slotSize = slotSize;
+        this.slots = ByteBuffer.allocateDirect(capacity * slotSize).order(ByteOrder.BIG_ENDIAN);
+        this.sequences = new long[capacity];
+        this.lengths = new int[capacity];
+        for (int i = 0; i < capacity; i++)
+        {
+            sequences[i] = i;
+        }
+    }
+
+    int capacity()
+    {
+        return capacity;
+    }
+
+    int slotSize()
+    {
+        return slotSize;
+    }
+
+    /**
+     * Producer: copies a frame into the queue. Callable from any thread.
+     *
+     * @return false when the queue is full; the frame was dropped and counted as an overrun
+     */
+    boolean offer(final ByteBuffer source, final int offset, final int length)
+    {
+        long position = (long)TAIL.getVolatile(this);
+        int slot;
+        while (true)
+        {
+            slot = (int)position & mask;
+            final long difference = (long)SEQUENCE.getAcquire(sequences, slot) - position;
+            if (difference == 0)
+            {
+                if (TAIL.compareAndSet(this, position, position + 1))
+                {
+                    break;
+                }
+                position = (long)TAIL.getVolatile(this);
+            }
+            else if (difference < 0)
+            {
+                // The slot still holds the frame of the previous lap: the queue is full.
+                OVERRUNS.getAndAdd(this, 1L);
+                return false;
+            }
+            else
+            {
+                // Another producer claimed this position first.
+                position = (long)TAIL.getVolatile(this);
+            }
+        }
+        slots.put(slot * slotSize, source, offset, length);
+        lengths[slot] = length;
+        SEQUENCE.setRelease(sequences, slot, position + 1);
+        return true;
+    }
+
+    /**
+     * Consumer: moves the oldest frame into {@code destination} at {@code offset}.
+     *
+     * @return the frame's length, or -1 when no frame is ready
+     */
+    int poll(final ByteBuffer destination, final int offset)
+    {
+        final long position = head;
+        final int slot = (int)position & mask;
+        if ((long)SEQUENCE.getAcquire(sequences, slot) != position + 1)
+        {
+            return -1;
+        }
+        final int length = lengths[slot];
+        destination.put(offset, slots, slot * slotSize, length);
+        SEQUENCE.setRelease(sequences, slot, position + capacity);
+        head = position + 1;
+        return length;
+    }
+
+    /** Consumer: the length of the oldest frame, or -1 when no frame is ready. */
+    int peekLength()
+    {
+        final int slot = (int)head & mask;
+        return (long)SEQUENCE.getAcquire(sequences, slot) == head + 1 ? lengths[slot] : -1;
+    }
+
+    /** Consumer: drops the oldest frame, which {@link #peekLength()} said is ready. */
+    void skip()
+    {
+        final int slot = (int)head & mask;
+        SEQUENCE.setRelease(sequences, slot, head + capacity);
+        head++;
+    }
+
+    /**
+     * Consumer: whether a frame may be waiting, claimed by a producer if perhaps not yet published. A volatile read
+     * of the claim counter: a consumer that announced itself as a waiter before this check and a producer that
+     * claims a slot before checking for waiters cannot miss each other (the volatile accesses are totally ordered).
+     */
+    boolean mayHaveFrames()
+    {
+        return (long)TAIL.getVolatile(this) != head;
+    }
+
+    /** Frames dropped because the queue was full, so far. */
+    long overruns()
+    {
+        return (long)OVERRUNS.getVolatile(this);
+    }
+
+    /** Consumer: drops every frame that is ready. */
+    void clear()
+    {
+        while (peekLength() >= 0)
+        {
+            skip();
+        }
+    }
+}

@@ -1,0 +1,617 @@
+package org.jbypass.netstack.link.virtual;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.wire.EthernetHeader;
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * An Ethernet segment in memory: the wire that joins two stacks in tests (or a few, as a small switch), each
+ * through a {@link Port} that is a {@link Link} over that stack's own {@link PacketPool}.
+ *
+ * <p>Frames cross by copy. A transmitting port copies each frame into the receive queue of the port it is for (a
+ * {@link FrameRing}: bounded, lock-free, off-heap) and returns its buffer to its own pool at once; the receiving port
+ * copies it out into the buffers its stack armed. So each stack only ever touches its own pool, and the two stacks
+ * may run on different threads. Forwarding is a switch's with a static table: a unicast frame goes to the port with
+ * that MAC address, and a broadcast, multicast or unknown-unicast frame to every other port; a frame never goes back
+ * out of the port it came in by. With two ports every frame reaches the other one.
+ *
+ * <p>Like a real link, the wire never pushes back: {@link Port#transmit} accepts every frame, and a frame that finds
+ * the receiver's queue full is dropped and counted in the receiver's {@link LinkCounters#rxDropped} (and
+ * {@link Port#overruns()}), as a NIC counts frames lost to a full receive ring. Frames longer than MTU + 14 bytes
+ * or shorter than an Ethernet header are dropped on transmit and counted in {@link LinkCounters#txDropped}.
+ *
+ * <h2>Threading</h2>
+ * <ul>
+ *   <li>Each port is driven by one thread at a time (its stack's; the {@link Link} rule): {@code receive},
+ *       {@code transmit}, {@code awaitReceive} and {@code close} of one port are never called concurrently.</li>
+ *   <li>Different ports may be driven by different threads at the same time: their only shared state is the
+ *       receive queues, which take any number of producers and one consumer, and the port table, replaced
+ *       copy-on-write by {@link #attach} and {@link Port#close()} under a lock that the data path never takes.</li>
+ *   <li>{@link Port#wakeup()} may be called from any thread. A wakeup is never lost: one that comes before the
+ *       driving thread blocks makes its next {@link Port#awaitReceive} return at once, as does a frame that
+ *       arrives before it blocks.</li>
+ * </ul>
+ *
+ * <p>Nothing is allocated per frame: the data path copies between direct buffers and moves indices.
+ */
+public final class MemoryWire
+{
+    /** Standard Ethernet's MTU. */
+    public static final int DEFAULT_MTU = 1500;
+    /** Frames each port's receive queue holds by default. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 1024;
+    /** The most ports one wire joins (frames are steered with a 64-bit mask). */
+    public static final int MAX_PORTS = 64;
+    /** The shortest Ethernet frame without its frame check sequence (IEEE 802.3 clause 4.4.2: 64 bytes with it). */
+    public static final int MIN_FRAME = 60;
+
+    private static final int SUPPORTED_CAPABILITIES = LinkCapabilities.RX_L3_CHECKSUM
+        | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM;
+
+    private final String name;
+    private final int mtu;
+    private final int maxFrame;
+    private final int queueCapacity;
+    private final int capabilities;
+    private final boolean padShortFrames;
+    private final Object portsLock = new Object();
+    /** The attached ports: replaced whole under {@link #portsLock}, read without a lock by transmitting ports. */
+    private volatile Port[] ports = new Port[0];
+    private int attachedSoFar;
+
+    /** A wire with the default MTU and queue capacity, no offloads and no padding. */
+    public MemoryWire()
+    {
+        this(builder());
+    }
+
+    private MemoryWire(final Builder builder)
+    {
+        this.name = builder.name;
+        this.mtu = builder.mtu;
+        this.maxFrame = builder.mtu + EthernetHeader.LENGTH;
+        this.queueCapacity = builder.queueCapacity;
+        this.capabilities = builder.capabilities;
+        this.padShortFrames = builder.padShortFrames;
+    }
+
+    /** A builder for a wire with other than the default settings. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * Attaches a port, named after the wire and its number.
+     *
+     * @see #attach(String, PacketPool, long)
+     */
+    public Port attach(final PacketPool pool, final long mac)
+    {
+        final String portName;
+        synchronized (portsLock)
+        {
+            portName = name + "/" + attachedSoFar;
+        }
+        return attach(portName, pool, mac);
+    }
+
+    /**
+     * Attaches a port: a link for one stack, over that stack's pool. Callable while other ports carry traffic.
+     *
+     * @param pool the pool the stack that drives the port owns; its buffers must hold a frame of MTU + 14 bytes
+     * @param mac  the port's unicast MAC address, unique on this wire
+     * @throws IllegalArgumentException if the pool's buffers are too small, the MAC address is not a unicast one
+     *                                  or is already attached, or the wire has {@value #MAX_PORTS} ports
+     */
+    public Port attach(final String portName, final PacketPool pool, final long mac)
+    {
+        final int needed = padShortFrames ? Math.max(maxFrame, MIN_FRAME) : maxFrame;
+        if (pool.bufferSize() < needed)
+        {
+            throw new IllegalArgumentException("packet buffers of " + pool.bufferSize() + " bytes cannot hold the "
+                + needed + "-byte frames of a wire with MTU " + mtu);
+        }
+        if ((mac & ~MacAddress.BROADCAST) != 0 || mac == MacAddress.ZERO || MacAddress.isMulticast(mac))
+        {
+            throw new IllegalArgumentException("a port needs a unicast MAC address: " + Long.toHexString(mac));
+        }
+        synchronized (portsLock)
+        {
+            final Port[] current = ports;
+            if (current.length == MAX_PORTS)
+            {
+                throw new IllegalArgumentException("a memory wire joins at most " + MAX_PORTS + " ports");
+            }
+            for (final Port port : current)
+            {
+                if (port.mac == mac)
+                {
+                    throw new IllegalArgumentException("MAC address " + MacAddress.toString(mac)
+                        + " is already attached to " + name + " as " + port.name);
+                }
+            }
+            final Port port = new Port(this, portName, pool, mac);
+            final Port[] next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = port;
+            ports = next;
+            attachedSoFar++;
+            return port;
+        }
+    }
+
+    private void detach(final Port port)
+    {
+        synchronized (portsLock)
+        {
+            final Port[] current = ports;
+            int index = -1;
+            for (int i = 0; i < current.length; i++)
+            {
+                if (current[i] == port)
+                {
+                    index = i;
+                }
+            }
+            if (index >= 0)
+            {
+                final Port[] next = new Port[current.length - 1];
+                System.arraycopy(current, 0, next, 0, index);
+                System.arraycopy(current, index + 1, next, index, current.length - index - 1);
+                ports = next;
+            }
+        }
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /** How many frames each port's receive queue holds. */
+    public int queueCapacity()
+    {
+        return queueCapacity;
+    }
+
+    /** The offloads every port emulates, {@link LinkCapabilities} bits. */
+    public int capabilities()
+    {
+        return capabilities;
+    }
+
+    /** How many ports are attached now. */
+    public int portCount()
+    {
+        return ports.length;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "MemoryWire{" + name + ", mtu=" + mtu + ", ports=" + ports.length + '}';
+    }
+
+    /** Settings of a {@link MemoryWire}; each setter checks its value and names it when it is wrong. */
+    public static final class Builder
+    {
+        private String name = "memory";
+        private int mtu = DEFAULT_MTU;
+        private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+        private int capabilities;
+        private boolean padShortFrames;
+
+        private Builder()
+        {
+        }
+
+        /** A name for the wire, used in its ports' names. */
+        public Builder name(final String name)
+        {
+            if (name == null || name.isEmpty())
+            {
+                throw new IllegalArgumentException("memory wire name must not be empty");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** The largest IP datagram a frame carries, 68 (RFC 791's minimum) to 65535. */
+        public Builder mtu(final int mtu)
+        {
+            if (mtu < 68 || mtu > 65535)
+            {
+                throw new IllegalArgumentException("memory wire mtu must be 68..65535: " + mtu);
+            }
+            this.mtu = mtu;
+            return this;
+        }
+
+        /** Frames each port's receive queue holds before it drops: a power of two, 2 to 65536. */
+        public Builder queueCapacity(final int queueCapacity)
+        {
+            if (queueCapacity < 2 || queueCapacity > 65536 || Integer.bitCount(queueCapacity) != 1)
+            {
+                throw new IllegalArgumentException("memory wire queue capacity must be a power of two, 2..65536: "
+                    + queueCapacity);
+            }
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /**
+         * Checksum offloads the ports offer and perform in software ({@link LinkCapabilities}: RX_L3_CHECKSUM,
+         * RX_L4_CHECKSUM, TX_L3_CHECKSUM, TX_L4_CHECKSUM), so the stack's offload paths run as on a NIC.
+         */
+        public Builder capabilities(final int capabilities)
+        {
+            if ((capabilities & ~SUPPORTED_CAPABILITIES) != 0)
+            {
+                throw new IllegalArgumentException("memory wire capabilities can only be checksum offloads: "
+                    + LinkCapabilities.describe(capabilities));
+            }
+            this.capabilities = capabilities;
+            return this;
+        }
+
+        /**
+         * Pads frames shorter than {@value #MIN_FRAME} bytes with zeros on delivery, as Ethernet does on the wire,
+         * so the stack sees the trailing padding it must ignore (an ARP packet, a small TCP segment).
+         */
+        public Builder padShortFrames(final boolean padShortFrames)
+        {
+            this.padShortFrames = padShortFrames;
+            return this;
+        }
+
+        public MemoryWire build()
+        {
+            return new MemoryWire(this);
+        }
+    }
+
+    /**
+     * One end of the wire: a single-queue {@link Link} over one stack's pool. See {@link MemoryWire} for the
+     * threading rules.
+     */
+    public static final class Port implements Link
+    {
+        private static final VarHandle WAITER;
+        private static final VarHandle WAKEUP_PENDING;
+
+        static
+        {
+            try
+            {
+                final MethodHandles.Lookup lookup = MethodHandles.lookup();
+                WAITER = lookup.findVarHandle(Port.class, "waiter", Thread.class);
+                WAKEUP_PENDING = lookup.findVarHandle(Port.class, "wakeupPending", int.class);
+            }
+            catch (final ReflectiveOperationException e)
+            {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final MemoryWire wire;
+        private final String name;
+        private final PacketPool pool;
+        private final ByteBuffer memory;
+        private final long mac;
+        private final FrameRing queue;
+        private final LinkCounters counters = new LinkCounters();
+        private final ChecksumOffload offload = new ChecksumOffload();
+        private final int txOffloads;
+        private final int rxOffloads;
+
+        /** The thread blocked (or about to block) in {@link #awaitReceive}, or null. */
+        @SuppressWarnings("unused")
+        private volatile Thread waiter;
+        /** 1 when {@link #wakeup()} was called and no {@link #awaitReceive} has returned since. */
+        @SuppressWarnings("unused")
+        private volatile int wakeupPending;
+        private volatile boolean closed;
+        /** The queue's overruns already added to {@link LinkCounters#rxDropped}. */
+        private long overrunsCounted;
+
+        private Port(final MemoryWire wire, final String name, final PacketPool pool, final long mac)
+        {
+            this.wire = wire;
+            this.name = name;
+            this.pool = pool;
+            this.memory = pool.memory();
+            this.mac = mac;
+            this.queue = new FrameRing(wire.queueCapacity, Math.max(wire.maxFrame, MIN_FRAME));
+            this.txOffloads = ((wire.capabilities & LinkCapabilities.TX_L3_CHECKSUM) != 0
+                ? PacketBurst.TX_L3_CHECKSUM : 0)
+                | ((wire.capabilities & LinkCapabilities.TX_L4_CHECKSUM) != 0 ? PacketBurst.TX_L4_CHECKSUM : 0);
+            this.rxOffloads = wire.capabilities & (LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM);
+        }
+
+        @Override
+        public String name()
+        {
+            return name;
+        }
+
+        @Override
+        public long macAddress()
+        {
+            return mac;
+        }
+
+        @Override
+        public int mtu()
+        {
+            return wire.mtu;
+        }
+
+        @Override
+        public int rxQueueCount()
+        {
+            return 1;
+        }
+
+        @Override
+        public int txQueueCount()
+        {
+            return 1;
+        }
+
+        @Override
+        public int capabilities()
+        {
+            return wire.capabilities;
+        }
+
+        @Override
+        public PacketPool pool()
+        {
+            return pool;
+        }
+
+        /** The wire this port is attached to. */
+        public MemoryWire wire()
+        {
+            return wire;
+        }
+
+        /** Frames dropped so far because they arrived while this port's receive queue was full. */
+        public long overruns()
+        {
+            return queue.overruns();
+        }
+
+        @Override
+        public int receive(final int queueIndex, final PacketBurst burst)
+        {
+            checkQueue(queueIndex);
+            int received = 0;
+            if (!closed)
+            {
+                final int capacity = burst.capacity();
+                while (received < capacity)
+                {
+                    final int buffer = burst.buffer(received);
+                    if (buffer == PacketPool.NO_BUFFER)
+                    {
+                        break;
+                    }
+                    final int offset = pool.offset(buffer);
+                    int length = queue.poll(memory, offset);
+                    if (length < 0)
+                    {
+                        break;
+                    }
+                    if (length < MIN_FRAME && wire.padShortFrames)
+                    {
+                        for (int i = length; i < MIN_FRAME; i++)
+                        {
+                            memory.put(offset + i, (byte)0);
+                        }
+                        length = MIN_FRAME;
+                    }
+                    final int flags = rxOffloads == 0 ? 0 : offload.verify(memory, offset, length, rxOffloads);
+                    burst.set(received, buffer, length, flags);
+                    counters.rxPackets++;
+                    counters.rxBytes += length;
+                    received++;
+                }
+            }
+            burst.count(received);
+            final long overruns = queue.overruns();
+            counters.rxDropped += overruns - overrunsCounted;
+            overrunsCounted = overruns;
+            return received;
+        }
+
+        @Override
+        public int transmit(final int queueIndex, final PacketBurst burst)
+        {
+            checkQueue(queueIndex);
+            final int count = burst.count();
+            final Port[] targets = wire.ports;
+            final boolean open = !closed;
+            long reached = 0;
+            for (int i = 0; i < count; i++)
+            {
+                final int buffer = burst.buffer(i);
+                final int length = burst.length(i);
+                if (open && length >= EthernetHeader.LENGTH && length <= wire.maxFrame)
+                {
+                    final int offset = pool.offset(buffer);
+                    final int offloads = burst.flags(i) & txOffloads;
+                    if (offloads != 0)
+                    {
+                        offload.complete(memory, offset, length, offloads);
+                    }
+                    reached |= forward(targets, offset, length);
+                    counters.txPackets++;
+                    counters.txBytes += length;
+                }
+                else
+                {
+                    counters.txDropped++;
+                }
+                pool.free(buffer);
+                burst.set(i, PacketPool.NO_BUFFER, 0, 0);
+            }
+            burst.count(0);
+            // One check per receiving port per burst, after every frame of the burst was queued (see signal()).
+            for (int i = 0; reached != 0; i++, reached >>>= 1)
+            {
+                if ((reached & 1) != 0)
+                {
+                    targets[i].signal();
+                }
+            }
+            return count;
+        }
+
+        /** Copies a frame into the queues of the ports it is for; returns the mask of ports that queued it. */
+        private long forward(final Port[] targets, final int offset, final int length)
+        {
+            final long destination = MacAddress.read(memory, offset);
+            if (!MacAddress.isMulticast(destination))
+            {
+                for (int i = 0; i < targets.length; i++)
+                {
+                    if (targets[i].mac == destination)
+                    {
+                        return targets[i] != this && targets[i].queue.offer(memory, offset, length) ? 1L << i : 0;
+                    }
+                }
+            }
+            long reached = 0;
+            for (int i = 0; i < targets.length; i++)
+            {
+                if (targets[i] != this && targets[i].queue.offer(memory, offset, length))
+                {
+                    reached |= 1L << i;
+                }
+            }
+            return reached;
+        }
+
+        /**
+         * Called by a transmitting port, on its own thread, after queuing frames here: unparks this port's driving
+         * thread if it is blocked in {@link #awaitReceive}. The queue's claim (a CAS, a volatile write) precedes
+         * this volatile read of {@link #waiter}, and the waiter's volatile write of itself precedes its volatile
+         * read of the claim counter ({@link FrameRing#mayHaveFrames()}); so either the producer sees the waiter
+         * or the waiter sees the frame, and a frame can never arrive unnoticed by a thread about to block.
+         */
+        private void signal()
+        {
+            final Thread thread = (Thread)WAITER.getVolatile(this);
+            if (thread != null)
+            {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        /**
+         * Blocks until a frame arrives, {@link #wakeup()} is called, the thread is interrupted or the timeout
+         * passes; returns at once if a frame is waiting or a wakeup came since the last return.
+         */
+        @Override
+        public void awaitReceive(final long timeoutNanos)
+        {
+            if (timeoutNanos <= 0 || closed)
+            {
+                return;
+            }
+            if ((int)WAKEUP_PENDING.getAndSet(this, 0) != 0 || queue.mayHaveFrames())
+            {
+                return;
+            }
+            WAITER.setVolatile(this, Thread.currentThread());
+            try
+            {
+                // Checked again after announcing ourselves: see signal() and wakeup().
+                if (!queue.mayHaveFrames() && (int)WAKEUP_PENDING.getVolatile(this) == 0 && !closed)
+                {
+                    LockSupport.parkNanos(this, timeoutNanos);
+                }
+            }
+            finally
+            {
+                WAITER.setVolatile(this, null);
+            }
+            // This return answers any wakeup that came meanwhile; the caller polls next and sees its cause.
+            WAKEUP_PENDING.getAndSet(this, 0);
+        }
+
+        /**
+         * Makes the driving thread's current or next {@link #awaitReceive} return. The pending flag is written
+         * before the waiter is read, and the waiter writes itself before it reads the flag, so one of the two sees
+         * the other.
+         */
+        @Override
+        public void wakeup()
+        {
+            WAKEUP_PENDING.setVolatile(this, 1);
+            final Thread thread = (Thread)WAITER.getVolatile(this);
+            if (thread != null)
+            {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        @Override
+        public LinkCounters counters()
+        {
+            return counters;
+        }
+
+        /**
+         * Detaches the port from the wire and drops the frames waiting in its queue. The port holds no pool buffer
+         * between calls, so none is returned. Afterwards {@code receive} delivers nothing and {@code transmit} drops
+         * (and frees) what it is given.
+         */
+        @Override
+        public void close()
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            wire.detach(this);
+            queue.clear();
+            final Thread thread = (Thread)WAITER.getVolatile(this);
+            if (thread != null)
+            {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        private static void checkQueue(final int queueIndex)
+        {
+            if (queueIndex != 0)
+            {
+                throw new IllegalArgumentException("a memory wire port has one queue, not queue " + queueIndex);
+            }
+        }
+
+        @Override
+        public String toString()
+        {
+            return "MemoryWire.Port{" + name + ", mac=" + MacAddress.toString(mac) + '}';
+        }
+    }
+}

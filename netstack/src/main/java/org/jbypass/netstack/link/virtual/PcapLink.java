@@ -1,0 +1,301 @@
+package org.jbypass.netstack.link.virtual;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkDecorator;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.StackTime;
+
+/**
+ * A decorator that records every frame its inner link receives and transmits into a pcap file ({@link PcapWriter}),
+ * stamped with the stack's time, for tcpdump, tshark and Wireshark.
+ *
+ * <p>Received frames are recorded as the inner link delivers them. Transmitted frames are recorded exactly when
+ * the inner link accepts them: the records of a burst are staged before the inner link's transmit and the records
+ * of the frames it refused are taken back at once (they stay with the caller and are recorded when a later transmit
+ * accepts them), so a frame is never recorded twice nor read after it left the caller's ownership. Bursts whose
+ * records exceed the staging buffer are handed to the inner link in pieces that fit.
+ *
+ * <p>Timestamps are {@code epochOffsetNanos + time.nanos()}: the stack's notion of now, which {@code poll(nowNanos)}
+ * sets, placed on the calendar by an offset ({@link Options#epochOffsetNanos}). netstack reads no clock, so the
+ * offset comes from whoever owns the clock: the provider passes the wall clock's distance from
+ * {@link System#nanoTime()}; tests pass a fixed value so that files come out the same on every run. Without one,
+ * timestamps count from the stack's time origin.
+ *
+ * <p>Buffering is bounded by {@link Options#bufferBytes}; when it is full the driving thread writes it to the file,
+ * a blocking write: put capture files on a fast file system. Recording allocates nothing per frame. A write error
+ * never reaches the data path: recording stops, and {@link #close()} reports it.
+ */
+public final class PcapLink extends LinkDecorator
+{
+    /** The most records staged for one piece of a transmitted burst. */
+    private static final int MAX_PIECE = 256;
+
+    private final PacketPool pool;
+    private final ByteBuffer memory;
+    private final StackTime time;
+    private final long epochOffsetNanos;
+    private final PcapWriter writer;
+    private final int[] recordMarks = new int[MAX_PIECE + 1];
+    private final Path file;
+    private boolean closed;
+
+    private PcapLink(final Link inner, final Path file, final StackTime time, final Options options)
+        throws IOException
+    {
+        super(inner);
+        this.pool = inner.pool();
+        this.memory = pool.memory();
+        this.time = time;
+        this.file = file;
+        this.epochOffsetNanos = options.epochOffsetNanos;
+        this.writer = new PcapWriter(file, options.snaplen, options.nanoseconds, options.bufferBytes,
+            pool.bufferSize());
+    }
+
+    /**
+     * Opens a capture with the default options: nanosecond timestamps, snaplen 65535, a 256 KiB buffer.
+     *
+     * @param inner the link to record; this link owns it from now on and closes it
+     * @param file  the pcap file, created or truncated
+     * @param time  the stack's time, read for each frame's timestamp
+     * @throws IOException when the file cannot be created
+     */
+    public static PcapLink open(final Link inner, final Path file, final StackTime time) throws IOException
+    {
+        return open(inner, file, time, options());
+    }
+
+    /** Opens a capture with other options; see {@link #open(Link, Path, StackTime)}. */
+    public static PcapLink open(final Link inner, final Path file, final StackTime time, final Options options)
+        throws IOException
+    {
+        return new PcapLink(inner, file, time, options);
+    }
+
+    /** Default options, to change before {@link #open(Link, Path, StackTime, Options)}. */
+    public static Options options()
+    {
+        return new Options();
+    }
+
+
+    /** The capture file. */
+    public Path file()
+    {
+        return file;
+    }
+
+    /** Frames recorded so far. */
+    public long records()
+    {
+        return writer.records();
+    }
+
+    /** Frames not recorded because the file could not be written. */
+    public long recordsDropped()
+    {
+        return writer.recordsDropped();
+    }
+
+    @Override
+    protected String kind()
+    {
+        return "pcap";
+    }
+
+
+
+
+
+
+    @Override
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    @Override
+    public int receive(final int queue, final PacketBurst burst)
+    {
+        final int received = inner.receive(queue, burst);
+        if (!closed)
+        {
+            final long now = epochOffsetNanos + time.nanos();
+            for (int i = 0; i < received; i++)
+            {
+                writer.append(now, memory, pool.offset(burst.buffer(i)), burst.length(i));
+            }
+        }
+        return received;
+    }
+
+    @Override
+    public int transmit(final int queue, final PacketBurst burst)
+    {
+        if (closed)
+        {
+            return inner.transmit(queue, burst);
+        }
+        final long now = epochOffsetNanos + time.nanos();
+        int acceptedTotal = 0;
+        int count = burst.count();
+        while (count > 0)
+        {
+            if (writer.failure() != null)
+            {
+                // Recording stopped: pass the rest through.
+                burst.count(count);
+                final int accepted = inner.transmit(queue, burst);
+                writer.countDropped(accepted);
+                return acceptedTotal + accepted;
+            }
+            final int piece = fittingPiece(burst, count);
+            if (piece == 0)
+            {
+                // An empty staging buffer holds any record, so the next round has a piece (or a failure).
+                writer.flush();
+                continue;
+            }
+            for (int i = 0; i < piece; i++)
+            {
+                recordMarks[i] = writer.mark();
+                writer.append(now, memory, pool.offset(burst.buffer(i)), burst.length(i));
+            }
+            burst.count(piece);
+            final int accepted = inner.transmit(queue, burst);
+            if (accepted < piece)
+            {
+                writer.truncate(recordMarks[accepted], piece - accepted);
+            }
+            // The inner link moved the refused frames of the piece to the front; the frames after the piece follow.
+            final int refused = piece - accepted;
+            Bursts.move(burst, piece, count - piece, refused);
+            Bursts.clear(burst, count - accepted, count);
+            count -= accepted;
+            burst.count(count);
+            acceptedTotal += accepted;
+            if (accepted < piece)
+            {
+                break;
+            }
+        }
+        return acceptedTotal;
+    }
+
+    /** How many frames from slot 0 have records that fit in the staging buffer now, at most {@value #MAX_PIECE}. */
+    private int fittingPiece(final PacketBurst burst, final int count)
+    {
+        int room = writer.remaining();
+        final int limit = Math.min(count, MAX_PIECE);
+        int piece = 0;
+        while (piece < limit)
+        {
+            final int bytes = writer.recordLength(burst.length(piece));
+            if (bytes > room)
+            {
+                break;
+            }
+            room -= bytes;
+            piece++;
+        }
+        return piece;
+    }
+
+
+
+
+    /** Writes the staged records to the file now. */
+    public void flush()
+    {
+        writer.flush();
+    }
+
+    /**
+     * Closes the inner link (which returns its buffers), then writes what is staged and closes the file.
+     *
+     * @throws UncheckedIOException when the capture could not be written completely
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            inner.close();
+        }
+        finally
+        {
+            try
+            {
+                writer.close();
+            }
+            catch (final IOException e)
+            {
+                throw new UncheckedIOException("pcap capture " + file + " is incomplete", e);
+            }
+        }
+    }
+
+    /** Capture options; each setter checks its value and names it when it is wrong. */
+    public static final class Options
+    {
+        private int snaplen = 65535;
+        private boolean nanoseconds = true;
+        private int bufferBytes = 256 * 1024;
+        private long epochOffsetNanos;
+
+        private Options()
+        {
+        }
+
+        /** The most bytes of each frame to keep, 1..262144. */
+        public Options snaplen(final int snaplen)
+        {
+            if (snaplen < 1 || snaplen > PcapWriter.MAX_SNAPLEN)
+            {
+                throw new IllegalArgumentException("pcap snaplen must be 1.." + PcapWriter.MAX_SNAPLEN + ": "
+                    + snaplen);
+            }
+            this.snaplen = snaplen;
+            return this;
+        }
+
+        /** Nanosecond timestamps (the default) or microsecond ones, for old readers. */
+        public Options nanoseconds(final boolean nanoseconds)
+        {
+            this.nanoseconds = nanoseconds;
+            return this;
+        }
+
+        /** The staging buffer, at least 16 + min(snaplen, the pool's buffer size) bytes (checked at open). */
+        public Options bufferBytes(final int bufferBytes)
+        {
+            if (bufferBytes < PcapWriter.RECORD_HEADER_LENGTH + 1)
+            {
+                throw new IllegalArgumentException("pcap bufferBytes must hold a record: " + bufferBytes);
+            }
+            this.bufferBytes = bufferBytes;
+            return this;
+        }
+
+        /**
+         * Timestamps are {@code epochOffsetNanos + time.nanos()} nanoseconds since 1970-01-01 UTC; the default, 0,
+         * counts from the stack's time origin. The provider passes the wall clock's distance from nanoTime.
+         */
+        public Options epochOffsetNanos(final long epochOffsetNanos)
+        {
+            this.epochOffsetNanos = epochOffsetNanos;
+            return this;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/**
+ * UDP (RFC 768, with the host requirements of RFC 1122 section 4.1), as Linux's behaves for an application.
+ *
+ * <ul>
+ *   <li>{@link org.jbypass.netstack.udp.UdpLayer}: the {@code Ipv4Protocol} for protocol 17. Validates datagrams
+ *       (length, checksum unless the link verified it), finds the socket through a table indexed by local port
+ *       (best match: connected, then bound address, then wildcard), gives a broadcast datagram to every socket on
+ *       its port (4.1.3.6), answers a unicast datagram no socket wants with the verdict "port unreachable" for IPv4
+ *       to send (4.1.3.1), and turns ICMP errors into errors of connected sockets only, as Linux without
+ *       {@code IP_RECVERR} (4.1.3.3).</li>
+ *   <li>{@link org.jbypass.netstack.udp.UdpSocket}: bind (ephemeral ports per RFC 6056), connect, send and receive,
+ *       each non-blocking and returning a count or {@code -errno}; broadcast only with {@code SO_BROADCAST}
+ *       (EACCES otherwise); a socket bound to a broadcast or multicast address receives there and sends from its
+ *       interface's address.</li>
+ *   <li>{@code DatagramQueue}: a socket's receive buffer, a byte ring of records; a datagram that does not fit is
+ *       dropped whole and counted ({@code rcvbufErrors}, {@code drops()}).</li>
+ * </ul>
+ *
+ * <h2>Memory</h2>
+ * Sending copies the payload straight into a pool buffer and hands it to IPv4: UDP keeps no send queue. A datagram
+ * larger than one frame is built in the layer's 64 KiB scratch memory and fragmented by IPv4. Received payloads are
+ * copied into the socket's queue, so no pool buffer outlives its burst and a slow reader never starves the driver.
+ * Demultiplexing and delivery allocate nothing.
+ *
+ * <p>May use {@code transport}, {@code ip} (only {@code Ipv4Output} and {@code Ipv4Protocol}), {@code link}'s flag
+ * bits, {@code buffer}, {@code wire} and {@code util}.
+ */
+package org.jbypass.netstack.udp;
