@@ -17,7 +17,9 @@
  * - counts what the adapter counts (out-of-buffer drops, frames not steered) and injects errors;
  * - refuses queue state changes as the adapter does: a reset must name the queue's actual current state (RTS or
  *   RDY, or ERR after an error completion: the driver's hw_err), and only a queue in RESET may be started;
- * - raises completion events for armed CQs, and can run as a hardware thread (mlx5_model_hw_start).
+ * - raises completion events for armed CQs, and can run as a hardware thread (mlx5_model_hw_start);
+ * - enforces a vport inline mode (L2, IP, L4) on send WQEs, and steers by the flow rules the driver installed when
+ *   the fake rdma-core (fake_verbs.c) recorded them.
  */
 #ifndef JBP_MLX5_MODEL_H
 #define JBP_MLX5_MODEL_H
