@@ -6,7 +6,7 @@
 #
 # Steps: kernel modules and device nodes; netdev -> PCI function -> RDMA device -> uverbs node; the function
 # (PF/VF, SR-IOV, MAC, MTU, up); Direct Verbs support; `ethtool -S` before; ping both ways; a TCP transfer both
-# ways checked by SHA-256; rx-queues = 4 (RSS); CQE compression off; a VF when one exists; an oversized frame;
+# ways checked by SHA-256; rx-queues = 4 (RSS); CQE compression off; the VF to run it on next, if any; an oversized frame;
 # `ethtool -S` after, with the counters that moved (rx_discards, rx_steer_missed, rx_out_of_buffer ...); a pcap
 # taken on the peer.
 #

@@ -366,7 +366,8 @@ int jbp_rdma_mac_guard(struct jbp_rdma_admit *a, const struct jbp_rdma_sysfs *s,
     }
     if (where[0] == '\0')
         return 0;
-    snprintf(err, len, "MAC %s %s: steering it to jbypass would take that traffic away from the kernel. Choose another MAC, or set allow-netdev-mac = true if that is what "
+    snprintf(err, len, "MAC %s %s: steering it to jbypass would take that traffic away from the kernel. Choose "
+             "another MAC, or set allow-netdev-mac = true if that is what "
              "you want (an SR-IOV VF used by jbypass alone)", text, where);
     return -EADDRINUSE;
 }
