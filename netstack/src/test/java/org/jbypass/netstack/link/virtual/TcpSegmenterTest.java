@@ -165,6 +165,56 @@ class TcpSegmenterTest
         assertEquals(0, poolB.inUse());
     }
 
+    /**
+     * Through an {@link ImpairedLink} on transmit, over a segmenting wire: each super-segment is lost whole,
+     * duplicated whole or passed on whole (never corrupted: its checksums are computed after), so the receiver sees
+     * every segment of the ones that went, intact and with valid checksums, and every buffer comes back.
+     */
+    @Test
+    void shouldImpairTransmittedSuperSegmentsWhole()
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION)
+            .queueCapacity(8192).build();
+        final PacketPool poolA = new PacketPool(1024, 2048);
+        final PacketPool poolB = new PacketPool(1024, 2048);
+        final ImpairedLink a = new ImpairedLink(wire.attach(poolA, 0x02_00_00_00_00_0AL), ImpairedLink.config()
+            .loss(0.1).duplicate(0.1).corrupt(0.2).reorder(0.1).direction(ImpairedLink.Direction.TRANSMIT).seed(5));
+        final MemoryWire.Port b = wire.attach(poolB, 0x02_00_00_00_00_0BL);
+        assertTrue((a.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) != 0);
+        final byte[] whole = superSegment(4 * MSS, PSH | ACK, new SplittableRandom(6));
+        final PacketBurst tx = new PacketBurst(32);
+        final PacketBurst rx = new PacketBurst(64);
+        long segments = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            addChain(poolA, tx, whole, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, MSS));
+            assertEquals(3, a.transmit(0, tx));
+            for (final byte[] frame : TestFrames.receive(b, rx))
+            {
+                final ByteBuffer f = ByteBuffer.wrap(frame);
+                assertEquals(54 + MSS, frame.length);
+                assertEquals(0, Checksum.compute(f, 14, 20));
+                assertEquals(0, Checksum.fold(Checksum.sum(f, 34, 20 + MSS,
+                    Checksum.pseudoHeader(SOURCE, DESTINATION, 6, 20 + MSS))));
+                final int k = (f.getInt(38) - SEQUENCE) / MSS;
+                assertArrayEquals(Arrays.copyOfRange(whole, 54 + k * MSS, 54 + (k + 1) * MSS),
+                    Arrays.copyOfRange(frame, 54, frame.length));
+                segments++;
+            }
+        }
+        final ImpairedLink.Counters counters = a.txImpairments();
+        assertEquals(200, counters.chains);
+        assertTrue(counters.lost > 0 && counters.duplicated > 0 && counters.chainsNotCorrupted > 0,
+            counters.describe());
+        assertEquals(0, counters.corrupted);
+        assertEquals(4 * (200 - counters.lost + counters.duplicated), segments, counters.describe());
+        a.close();
+        b.close();
+        rx.releaseAll(poolB);
+        assertEquals(0, poolA.inUse(), counters.describe());
+        assertEquals(0, poolB.inUse());
+    }
+
     /** An Ethernet/IPv4/TCP super-segment (DF, identification 0x1234) with the pseudo-header sum in its checksum. */
     static byte[] superSegment(final int payload, final int flags, final SplittableRandom random)
     {
