@@ -171,15 +171,10 @@ public final class StackLock
                 {
                     break;
                 }
-                // A queued thread (a writer, the poller) has work for the stack: let it in rather than barge, its
-                // flush delivers what we may be waiting for. Otherwise poll when the rings say there are frames,
-                // and now and then for the timers and for links that cannot tell.
-                if (!lock.hasQueuedThreads() && (!ringsTell || (++turn & 63) == 0 || ringReady(iface))
-                    && pollOnce(iface))
+                if (!tryPoll(iface, ++turn))
                 {
-                    continue;
+                    Thread.onSpinWait();
                 }
-                Thread.onSpinWait();
             }
         }
         finally
@@ -190,14 +185,18 @@ public final class StackLock
     }
 
     /**
-     * One turn of polling by a thread that is not a poller, if the lock is free: the queues of an interface (all
-     * for -1), or everything when timers are due; then flush, release and kick, as a poller's burst ends.
+     * One turn of a thread that drives the stack while it waits (a blocked operation, a selection): polls the
+     * queues of an interface (all for -1), or everything when timers are due, then flushes, releases and kicks, as
+     * a poller's burst ends; but only if the lock is free and nobody queues for it (a writer or the poller has
+     * work for the stack: let it in rather than barge, its flush delivers what we may be waiting for), and, when
+     * the links can tell, only if a ring has frames or on every 64th turn (for the timers). Allocates nothing.
      *
-     * @return whether it polled (false: another thread holds the lock)
+     * @param turn a count the caller increments per turn
+     * @return whether it polled
      */
-    public boolean pollOnce(final int iface)
+    public boolean tryPoll(final int iface, final int turn)
     {
-        if (!lock.tryLock())
+        if (lock.hasQueuedThreads() || ringsTell && (turn & 63) != 0 && !ringReady(iface) || !lock.tryLock())
         {
             return false;
         }
