@@ -9,9 +9,9 @@ package org.jbypass.provider.config;
  *   <li>{@code latency}: a thread that would wait on a stack socket (or a selector on stack keys) drives the stack
  *       itself for {@value #LATENCY_BUSY_NANOS} ns before it parks ({@code poller.busy-wait-ns}), so that a reply
  *       arriving within that time is taken by the thread that wants it, without the poller's wakeup and handoff
- *       (EF_POLL_USEC, VMA_RX_POLL, Linux's busy_read). Pollers look at their rings as long after their last work
- *       ({@code poller.busy-poll-ns}). Each waiting thread and each poller then burns a core while traffic flows,
- *       and up to that long after it stops.</li>
+ *       (EF_POLL_USEC, VMA_RX_POLL, Linux's busy_read). Pollers block as by default: they keep the timers and the
+ *       sockets nobody waits on, and a second spinner would only compete with the first for the ring and a core.
+ *       Each waiting thread burns a core while it waits, up to that long per operation.</li>
  *   <li>{@code throughput}: application threads never poll, so that pollers take frames in full bursts; pollers
  *       look at their rings for {@value #THROUGHPUT_BUSY_POLL_NANOS} ns after their last work, so that a transfer's
  *       next ACKs are taken without a wakeup. One core per busy poller while a transfer runs.</li>
@@ -20,7 +20,7 @@ package org.jbypass.provider.config;
 public enum Profile
 {
     DEFAULT("default", IdleStrategyKind.BLOCK, 0, 0),
-    LATENCY("latency", IdleStrategyKind.BLOCK, Profile.LATENCY_BUSY_NANOS, Profile.LATENCY_BUSY_NANOS),
+    LATENCY("latency", IdleStrategyKind.BLOCK, 0, Profile.LATENCY_BUSY_NANOS),
     THROUGHPUT("throughput", IdleStrategyKind.BLOCK, Profile.THROUGHPUT_BUSY_POLL_NANOS, 0);
 
     /** The key that names the profile. */

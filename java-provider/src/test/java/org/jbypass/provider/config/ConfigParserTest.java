@@ -247,7 +247,7 @@ class ConfigParserTest
 
         final BypassConfig latency = BypassConfig.load(write(MINIMAL + "\nprofile = Latency"));
         assertEquals(IdleStrategyKind.BLOCK, latency.poller().idle());
-        assertEquals(100_000, latency.poller().busyPollNanos());
+        assertEquals(0, latency.poller().busyPollNanos());
         assertEquals(100_000, latency.poller().busyWaitNanos());
         assertEquals(100_000, latency.busyWaitOf(latency.interfaces().get(0)));
 
@@ -255,11 +255,11 @@ class ConfigParserTest
         assertEquals(20_000, throughput.poller().busyPollNanos());
         assertEquals(0, throughput.poller().busyWaitNanos());
 
-        final BypassConfig given = BypassConfig.load(write(MINIMAL + "\nprofile = latency\npoller.busy-wait-ns = 7000"
-            + "\npoller.idle = busy-spin\ninterface.eth0.busy-wait-ns = 0\ninterface.m.driver = memory\n"
+        final BypassConfig given = BypassConfig.load(write(MINIMAL + "\nprofile = throughput"
+            + "\npoller.busy-wait-ns = 7000\npoller.idle = busy-spin\ninterface.eth0.busy-wait-ns = 0\ninterface.m.driver = memory\n"
             + "interface.m.host-if = w\ninterface.m.address = 198.19.0.1/24\ninterface.m.busy-wait-ns = 250000"));
         assertEquals(IdleStrategyKind.BUSY_SPIN, given.poller().idle(), "a key given wins over its profile");
-        assertEquals(100_000, given.poller().busyPollNanos(), "a key not given keeps the profile's value");
+        assertEquals(20_000, given.poller().busyPollNanos(), "a key not given keeps the profile's value");
         assertEquals(7_000, given.poller().busyWaitNanos());
         assertEquals(0, given.busyWaitOf(given.interfaceNamed("eth0")), "an interface's key wins over the global");
         assertEquals(250_000, given.busyWaitOf(given.interfaceNamed("m")));
