@@ -20,8 +20,9 @@ import org.openjdk.jcstress.infra.results.II_Result;
 /**
  * Three threads polling one ring: two receivers of the busy stack, each blocked on its own socket and driving the
  * stack while it waits, and the stack's poller, racing for the lock. The second receiver's thread first sends, from
- * the peer stack over the wire, a datagram to each (two actors, so that the test runs on two CPUs). Whoever takes a frame from the ring, the receiver it is for must get it (within five
- * seconds, far beyond the millisecond of spinning: after that it parks and must be signalled).
+ * the peer stack over the wire, a datagram to each (two actors, so that the test runs on two CPUs). Whoever takes a
+ * frame from the ring, the receiver it is for must get it (within five seconds, far beyond the millisecond of
+ * spinning: after that it parks and must be signalled).
  * Result: (datagrams the first receiver got, datagrams the second got).
  */
 @JCStressTest

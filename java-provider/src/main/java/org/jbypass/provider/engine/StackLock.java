@@ -43,7 +43,7 @@ import org.jbypass.netstack.link.LinkCapabilities;
  * A thread about to wait may first drive the stack itself ({@link #pollWhileWaiting}), as OpenOnload's EF_POLL_USEC
  * and Linux's busy_read make the waiting thread poll the NIC: it releases the lock, and until what it waits for
  * changes (a {@link Waiter}'s count, which the socket's listener bumps under the lock) or its budget ends, it takes
- * the lock whenever nobody else wants it and the ring has frames, polls its interface's queues (everything, timers
+ * the lock when the ring has frames and nobody else wants the lock, polls its interface's queues (everything, timers
  * included, when timers are due), flushes, releases, and kicks what it queued, as a poller does. A reply then goes
  * from the ring to the thread that wants it without the poller's wakeup and the handoff. Why no change is missed:
  * the waiter reads the count under the lock after its attempt failed, and every change after that is made under the
@@ -52,6 +52,9 @@ import org.jbypass.netstack.link.LinkCapabilities;
  */
 public final class StackLock
 {
+    /** On links that cannot tell whether they have frames, a waiting thread polls once per this many turns. */
+    private static final int BLIND_TURNS = 256;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Stack stack;
     /** The links, each asked to defer its transmit system call until it is kicked, after the lock is released. */
@@ -187,16 +190,19 @@ public final class StackLock
     /**
      * One turn of a thread that drives the stack while it waits (a blocked operation, a selection): polls the
      * queues of an interface (all for -1), or everything when timers are due, then flushes, releases and kicks, as
-     * a poller's burst ends; but only if the lock is free and nobody queues for it (a writer or the poller has
-     * work for the stack: let it in rather than barge, its flush delivers what we may be waiting for), and, when
-     * the links can tell, only if a ring has frames or on every 64th turn (for the timers). Allocates nothing.
+     * a poller's burst ends. Only when there is something to take: a ring has frames (or, on links that cannot
+     * tell, every {@value #BLIND_TURNS}th turn); and only if the lock is free and nobody queues for it (a writer
+     * or the poller has work for the stack: let it in rather than barge, its flush delivers what we may be waiting
+     * for). Taking the lock on every turn would make every other thread that wants it park on it, which costs
+     * them a wakeup each: the very thing the spinning is to save. Timers are the pollers' (which wake for them);
+     * they run here only when due at a poll. Allocates nothing.
      *
      * @param turn a count the caller increments per turn
      * @return whether it polled
      */
     public boolean tryPoll(final int iface, final int turn)
     {
-        if (lock.hasQueuedThreads() || ringsTell && (turn & 63) != 0 && !ringReady(iface) || !lock.tryLock())
+        if ((ringsTell ? !ringReady(iface) : turn % BLIND_TURNS != 0) || lock.hasQueuedThreads() || !lock.tryLock())
         {
             return false;
         }

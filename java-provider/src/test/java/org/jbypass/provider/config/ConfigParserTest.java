@@ -256,8 +256,9 @@ class ConfigParserTest
         assertEquals(0, throughput.poller().busyWaitNanos());
 
         final BypassConfig given = BypassConfig.load(write(MINIMAL + "\nprofile = throughput"
-            + "\npoller.busy-wait-ns = 7000\npoller.idle = busy-spin\ninterface.eth0.busy-wait-ns = 0\ninterface.m.driver = memory\n"
-            + "interface.m.host-if = w\ninterface.m.address = 198.19.0.1/24\ninterface.m.busy-wait-ns = 250000"));
+            + "\npoller.busy-wait-ns = 7000\npoller.idle = busy-spin\ninterface.eth0.busy-wait-ns = 0"
+            + "\ninterface.m.driver = memory\ninterface.m.host-if = w\ninterface.m.address = 198.19.0.1/24"
+            + "\ninterface.m.busy-wait-ns = 250000"));
         assertEquals(IdleStrategyKind.BUSY_SPIN, given.poller().idle(), "a key given wins over its profile");
         assertEquals(20_000, given.poller().busyPollNanos(), "a key not given keeps the profile's value");
         assertEquals(7_000, given.poller().busyWaitNanos());
