@@ -3,6 +3,7 @@ package org.jbypass.provider.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -12,7 +13,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 
 import org.jbypass.netstack.link.PacketBurst;
@@ -91,7 +95,10 @@ class BusyWaitTest
     @AfterEach
     void shutdown()
     {
-        client.shutdown();
+        if (client != null)
+        {
+            client.shutdown();
+        }
         server.shutdown();
     }
 
@@ -148,6 +155,51 @@ class BusyWaitTest
             receiver.socket().setSoTimeout(1);
             assertThrows(SocketTimeoutException.class, () -> receiver.socket().receive(new DatagramPacket(
                 new byte[64], 64)));
+        }
+    }
+
+    @Test
+    void shouldAllocateNothingWhileItSpins() throws IOException
+    {
+        server = provider("198.18.244.2", "1000000", false);
+        final StackEngine engine = server.context().engine();
+        final StackLock lock = engine.lock();
+        final StackLock.Waiter never = () -> 0;
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().getId();
+        spin(lock, never, 2_000); // warm up
+        // As AfPacketLinkTest: the JIT may allocate in the thread once or twice while it settles; an allocation per
+        // spin or per poll shows in every window, so the steady state is a window with none at all.
+        final List<Long> windows = new ArrayList<>();
+        for (int window = 0; window < 6; window++)
+        {
+            final long before = threads.getThreadAllocatedBytes(thread);
+            spin(lock, never, 500);
+            final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            windows.add(allocated);
+            if (allocated == 0)
+            {
+                break;
+            }
+        }
+        assertTrue(windows.contains(0L), () -> "bytes allocated per window of 500 spins: " + windows);
+    }
+
+    /** Spins {@code times} times for 20 us each, polling the stack's ring (every 256th turn: a memory wire). */
+    private static void spin(final StackLock lock, final StackLock.Waiter waiter, final int times) throws IOException
+    {
+        for (int i = 0; i < times; i++)
+        {
+            lock.enter();
+            try
+            {
+                lock.pollWhileWaiting(-1, waiter, 0, System.nanoTime() + 20_000);
+            }
+            finally
+            {
+                lock.exit();
+            }
         }
     }
 }
