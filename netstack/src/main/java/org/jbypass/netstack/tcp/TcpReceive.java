@@ -61,7 +61,10 @@ final class TcpReceive
         {
             if (seq == s.rcv.nxt)
             {
-                inOrderData(s, seg, offset, length);
+                if (!inOrderData(s, seg, offset, length))
+                {
+                    return;
+                }
             }
             else
             {
@@ -94,7 +97,8 @@ final class TcpReceive
         scheduleAck(s);
     }
 
-    private void inOrderData(final TcpSocket s, final Segment seg, final int offset, final int length)
+    /** @return false when the text was dropped for want of memory (nothing changed but the ACK owed) */
+    private boolean inOrderData(final TcpSocket s, final Segment seg, final int offset, final int length)
     {
         if (s.inputShutdown)
         {
@@ -105,7 +109,15 @@ final class TcpReceive
         }
         else
         {
-            s.rcv.ring.write(s.rcv.nxt - s.rcv.readSeq, seg.memory, offset, length);
+            final int at = s.rcv.nxt - s.rcv.readSeq;
+            if (!s.rcv.ring.reserve(at, length) && !(pruneOutOfOrder(s) && s.rcv.ring.reserve(at, length)))
+            {
+                // The layer's memory limit: drop the text, as Linux's TCPRcvQDrop; the peer retransmits it.
+                counters.memoryDrops++;
+                s.rcv.ackNow = true;
+                return false;
+            }
+            s.rcv.ring.write(at, seg.memory, offset, length);
             s.rcv.nxt += length;
         }
         counters.bytesIn += length;
@@ -135,6 +147,7 @@ final class TcpReceive
         {
             s.notifyReadiness();
         }
+        return true;
     }
 
     private void outOfOrderData(final TcpSocket s, final Segment seg, final int seq, final int offset,
@@ -146,18 +159,52 @@ final class TcpReceive
         {
             return;
         }
+        final int at = seq - s.rcv.readSeq;
+        if (layer.memory.underPressure())
+        {
+            // Under pressure out-of-order data is not kept (and what is kept goes), as tcp_prune_ofo_queue.
+            pruneOutOfOrder(s);
+            counters.memoryDrops++;
+            return;
+        }
+        if (!s.rcv.ring.reserve(at, length))
+        {
+            counters.memoryDrops++;
+            return;
+        }
         if (s.rcv.outOfOrder.add(seq, seq + length) < 0)
         {
             counters.outOfOrderDropped++;
             return;
         }
         counters.outOfOrderSegments++;
-        s.rcv.ring.write(seq - s.rcv.readSeq, seg.memory, offset, length);
+        s.rcv.ring.write(at, seg.memory, offset, length);
         // RFC 2018 section 4: the first SACK block reports the most recent segment; remember recency.
         int keep = Math.min(s.rcv.sackOrderCount, s.rcv.sackOrder.length - 1);
         System.arraycopy(s.rcv.sackOrder, 0, s.rcv.sackOrder, 1, keep);
         s.rcv.sackOrder[0] = seq;
         s.rcv.sackOrderCount = keep + 1;
+    }
+
+    /**
+     * Discards the connection's out-of-order data and gives its memory back (Linux's tcp_prune_ofo_queue), under
+     * memory pressure or when in-order data needs the memory. SACKed data may be discarded (reneging, RFC 2018
+     * section 8): the sender keeps it until it is cumulatively acknowledged.
+     *
+     * @return whether anything was discarded
+     */
+    private boolean pruneOutOfOrder(final TcpSocket s)
+    {
+        if (s.rcv.outOfOrder.isEmpty())
+        {
+            return false;
+        }
+        counters.outOfOrderPruned += s.rcv.outOfOrder.count();
+        s.rcv.outOfOrder.clear();
+        s.rcv.sackOrderCount = 0;
+        s.rcv.finPending = false;
+        s.rcv.ring.trimAfter(s.rcv.nxt - s.rcv.readSeq);
+        return true;
     }
 
     private static void pruneSackOrder(final TcpSocket s)

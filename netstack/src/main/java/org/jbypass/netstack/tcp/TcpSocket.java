@@ -59,6 +59,9 @@ public final class TcpSocket extends StackSocket
     long keepIntervalNanos;
     int keepCount;
     int lingerSeconds = -1;
+    /** The send ring's reach when the connection opens; it grows toward SO_SNDBUF as the application writes. */
+    private static final int INITIAL_SEND_REACH = 64 * 1024;
+
     int sendBufferSize;
     int receiveBufferSize;
     int tos;
@@ -118,7 +121,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onRetransmitTimer(TcpSocket.this, nowNanos);
+            try
+            {
+                layer.timeouts.onRetransmitTimer(TcpSocket.this, nowNanos);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -127,7 +137,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onDelayedAckTimer(TcpSocket.this);
+            try
+            {
+                layer.timeouts.onDelayedAckTimer(TcpSocket.this);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -136,7 +153,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onKeepTimer(TcpSocket.this, nowNanos);
+            try
+            {
+                layer.timeouts.onKeepTimer(TcpSocket.this, nowNanos);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -145,7 +169,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onOutputTimer(TcpSocket.this);
+            try
+            {
+                layer.timeouts.onOutputTimer(TcpSocket.this);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -295,6 +326,12 @@ public final class TcpSocket extends StackSocket
         {
             return -Errno.ENETUNREACH;
         }
+        if (!layer.memory.admitsConnection())
+        {
+            // The layer's memory limit (tcp_mem[2]): as Linux's connect() failing with ENOBUFS.
+            counters.memoryConnectionRefusals++;
+            return -Errno.ENOBUFS;
+        }
         final int mtu = layer.ip.pathMtu(address);
         final int result = layer.ports.connect(this, localAddress != 0 ? localAddress : source, address, port);
         if (result < 0)
@@ -398,6 +435,11 @@ public final class TcpSocket extends StackSocket
             }
             rcv.ring.readInto(dst, n);
             rcv.readSeq += n;
+            if (rcv.readSeq == rcv.nxt && rcv.outOfOrder.isEmpty())
+            {
+                // Drained: the chunks go back, so an idle connection holds no buffer memory.
+                rcv.ring.clear();
+            }
             layer.output.afterRead(this);
             return n;
         }
@@ -453,12 +495,18 @@ public final class TcpSocket extends StackSocket
         }
         if (snd.buffered + n > snd.ring.capacity())
         {
-            growSendRing(snd.buffered + n);
+            snd.ring.capacity(sendBufferSize);
         }
-        snd.ring.writeFrom(snd.buffered, src, n);
-        snd.buffered += n;
+        // Memory is charged as bytes are written; at the layer's limit what fits in the chunks obtained is taken.
+        final int room = snd.ring.reservePrefix(snd.buffered, n);
+        if (room == 0)
+        {
+            return -Errno.EAGAIN;
+        }
+        snd.ring.writeFrom(snd.buffered, src, room);
+        snd.buffered += room;
         layer.output.output(this);
-        return n;
+        return room;
     }
 
     /** Bytes written but not yet acknowledged by the peer (queued or in flight). */
@@ -628,6 +676,10 @@ public final class TcpSocket extends StackSocket
             {
                 rcv.ring.skip(avail);
                 rcv.readSeq += avail;
+            }
+            if (rcv.readSeq == rcv.nxt && rcv.outOfOrder.isEmpty())
+            {
+                rcv.ring.clear();
             }
         }
     }
@@ -875,9 +927,7 @@ public final class TcpSocket extends StackSocket
         if (clamped > rcv.capacity)
         {
             receiveBufferSize = clamped;
-            final int held = rcv.adv - rcv.readSeq;
-            final byte[] bigger = layer.arrays.take(clamped);
-            layer.arrays.give(rcv.ring.grow(bigger, Math.max(held, 0)));
+            rcv.ring.capacity(clamped);
             rcv.capacity = clamped;
             layer.output.afterRead(this);
         }
@@ -940,12 +990,24 @@ public final class TcpSocket extends StackSocket
     // ------------------------------------------------------------------------------------------------------------
     // Internals shared with the processing classes and TcpLayer.
 
+    /** The application's listener failed on this socket: the connection is reset, the stack goes on. */
+    @Override
+    protected void listenerFailed(final RuntimeException e)
+    {
+        layer.contain(this, e);
+    }
+
     /** Readiness may have changed; see {@link StackSocket#signal()}. */
     void notifyReadiness()
     {
         signal();
     }
 
+    /**
+     * Gives the connection its rings: empty, holding no memory until bytes arrive or are written (chunks come from
+     * the layer's {@code TcpMemory}). The receive ring addresses the receive buffer; the send ring starts small and
+     * grows its reach toward SO_SNDBUF as the application writes.
+     */
     void allocateBuffers()
     {
         if (rcv.ring == null)
@@ -954,25 +1016,25 @@ public final class TcpSocket extends StackSocket
             {
                 rcv.capacity = receiveBufferSize;
             }
-            rcv.ring = new ByteRing(layer.arrays.take(rcv.capacity));
+            rcv.ring = new ByteRing(layer.memory, rcv.capacity);
         }
         if (snd.ring == null)
         {
-            snd.ring = new ByteRing(layer.arrays.take(sendBufferSize));
+            snd.ring = new ByteRing(layer.memory, Math.min(sendBufferSize, INITIAL_SEND_REACH));
         }
     }
 
-    /** Gives the rings back for recycling; the connection can no longer send or receive data. */
+    /** Gives the rings' memory back; the connection can no longer send or receive data. */
     void releaseBuffers()
     {
         if (rcv.ring != null)
         {
-            layer.arrays.give(rcv.ring.array());
+            rcv.ring.clear();
             rcv.ring = null;
         }
         if (snd.ring != null)
         {
-            layer.arrays.give(snd.ring.array());
+            snd.ring.clear();
             snd.ring = null;
         }
         snd.buffered = 0;
@@ -981,16 +1043,6 @@ public final class TcpSocket extends StackSocket
         {
             scoreboard.reset(snd.una);
         }
-    }
-
-    private void growSendRing(final int needed)
-    {
-        int size = snd.ring.capacity();
-        while (size < needed)
-        {
-            size = Math.min(Math.max(size * 2, needed), config.maxSendBufferSize);
-        }
-        layer.arrays.give(snd.ring.grow(layer.arrays.take(size), snd.buffered));
     }
 
     void initialiseSequences(final int isn)
