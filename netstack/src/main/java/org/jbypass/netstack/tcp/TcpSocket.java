@@ -994,7 +994,11 @@ public final class TcpSocket extends StackSocket
     @Override
     protected void listenerFailed(final RuntimeException e)
     {
-        layer.contain(this, e);
+        if (state != TcpState.CLOSED)
+        {
+            // Once reset, a callback that fails again (told of the reset) is only counted by the event queue.
+            layer.contain(this, e);
+        }
     }
 
     /** Readiness may have changed; see {@link StackSocket#signal()}. */
