@@ -28,8 +28,11 @@ import java.time.Duration;
  *       connection fails with ETIMEDOUT (tcp_retries2)</td></tr>
  *   <tr><td>ephemeralPortLow/High</td><td>32768..60999</td><td>1..65535</td><td>where connect() picks local ports
  *       (ip_local_port_range)</td></tr>
- *   <tr><td>sendBufferSize / receiveBufferSize</td><td>256 KiB</td><td>minBufferSize..max</td><td>the default socket
- *       buffers</td></tr>
+ *   <tr><td>minSendBufferSize / minReceiveBufferSize</td><td>4 KiB</td><td>4 KiB..max</td><td>the least
+ *       SO_SNDBUF / SO_RCVBUF may set (tcp_wmem[0], tcp_rmem[0])</td></tr>
+ *   <tr><td>sendBufferSize / receiveBufferSize</td><td>256 KiB</td><td>min..max</td><td>the default socket
+ *       buffers: how far a connection's buffers may fill, not memory taken up front (chunks are charged as bytes
+ *       arrive or are written, and given back as they drain)</td></tr>
  *   <tr><td>maxSendBufferSize / maxReceiveBufferSize</td><td>16 MiB</td><td>64 KiB..1 GiB</td><td>the largest a
  *       socket may ask for; larger requests are clamped, as setsockopt does with wmem_max/rmem_max. The receive
  *       maximum also fixes the window-scale factor offered in SYNs (RFC 7323 section 2.3)</td></tr>
@@ -91,6 +94,8 @@ public final class TcpConfig
     final int sendBufferSize;
     final int receiveBufferSize;
     final int maxSendBufferSize;
+    final int minSendBufferSize;
+    final int minReceiveBufferSize;
     final int maxReceiveBufferSize;
     final CongestionAlgorithm congestionControl;
     final long delayedAckNanos;
@@ -131,6 +136,8 @@ public final class TcpConfig
         sendBufferSize = b.sendBufferSize;
         receiveBufferSize = b.receiveBufferSize;
         maxSendBufferSize = b.maxSendBufferSize;
+        minSendBufferSize = b.minSendBufferSize;
+        minReceiveBufferSize = b.minReceiveBufferSize;
         maxReceiveBufferSize = b.maxReceiveBufferSize;
         congestionControl = b.congestionControl;
         delayedAckNanos = b.delayedAckTimeout.toNanos();
@@ -207,6 +214,8 @@ public final class TcpConfig
         b.timeWaitReuse = timeWaitReuse;
         b.maxBurstSegments = maxBurstSegments;
         b.defaultTtl = defaultTtl;
+        b.minSendBufferSize = minSendBufferSize;
+        b.minReceiveBufferSize = minReceiveBufferSize;
         b.memoryLimit = memoryLimit;
         b.memoryLow = memoryLow;
         b.memoryPressure = memoryPressure;
@@ -383,6 +392,16 @@ public final class TcpConfig
         return defaultTtl;
     }
 
+    public int minSendBufferSize()
+    {
+        return minSendBufferSize;
+    }
+
+    public int minReceiveBufferSize()
+    {
+        return minReceiveBufferSize;
+    }
+
     public long memoryLimit()
     {
         return memoryLimit;
@@ -443,6 +462,8 @@ public final class TcpConfig
         private int sendBufferSize = 256 * 1024;
         private int receiveBufferSize = 256 * 1024;
         private int maxSendBufferSize = 16 * 1024 * 1024;
+        private int minSendBufferSize = MIN_BUFFER_SIZE;
+        private int minReceiveBufferSize = MIN_BUFFER_SIZE;
         private int maxReceiveBufferSize = 16 * 1024 * 1024;
         private CongestionAlgorithm congestionControl = CongestionAlgorithm.CUBIC;
         private Duration delayedAckTimeout = Duration.ofMillis(40);
@@ -531,6 +552,20 @@ public final class TcpConfig
         public Builder receiveBufferSize(final int value)
         {
             receiveBufferSize = value;
+            return this;
+        }
+
+        /** The least SO_SNDBUF may set (tcp_wmem[0]). */
+        public Builder minSendBufferSize(final int value)
+        {
+            minSendBufferSize = value;
+            return this;
+        }
+
+        /** The least SO_RCVBUF may set (tcp_rmem[0]). */
+        public Builder minReceiveBufferSize(final int value)
+        {
+            minReceiveBufferSize = value;
             return this;
         }
 
@@ -715,8 +750,10 @@ public final class TcpConfig
             range("ephemeralPortHigh", ephemeralPortHigh, ephemeralPortLow, 65535);
             range("maxSendBufferSize", maxSendBufferSize, 65536, 1 << 30);
             range("maxReceiveBufferSize", maxReceiveBufferSize, 65536, 1 << 30);
-            range("sendBufferSize", sendBufferSize, MIN_BUFFER_SIZE, maxSendBufferSize);
-            range("receiveBufferSize", receiveBufferSize, MIN_BUFFER_SIZE, maxReceiveBufferSize);
+            range("minSendBufferSize", minSendBufferSize, MIN_BUFFER_SIZE, maxSendBufferSize);
+            range("minReceiveBufferSize", minReceiveBufferSize, MIN_BUFFER_SIZE, maxReceiveBufferSize);
+            range("sendBufferSize", sendBufferSize, minSendBufferSize, maxSendBufferSize);
+            range("receiveBufferSize", receiveBufferSize, minReceiveBufferSize, maxReceiveBufferSize);
             if (congestionControl == null)
             {
                 throw new IllegalArgumentException("congestionControl must be one of CUBIC, NEWRENO: got null");

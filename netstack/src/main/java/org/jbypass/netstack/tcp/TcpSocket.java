@@ -899,10 +899,10 @@ public final class TcpSocket extends StackSocket
         return lingerSeconds;
     }
 
-    /** SO_SNDBUF: clamped to MIN_BUFFER_SIZE..maxSendBufferSize; never below what is queued now. */
+    /** SO_SNDBUF: clamped to minSendBufferSize..maxSendBufferSize; never below what is queued now. */
     public void sendBufferSize(final int size)
     {
-        sendBufferSize = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxSendBufferSize));
+        sendBufferSize = Math.max(config.minSendBufferSize, Math.min(size, config.maxSendBufferSize));
         signal();
     }
 
@@ -912,13 +912,13 @@ public final class TcpSocket extends StackSocket
     }
 
     /**
-     * SO_RCVBUF: clamped to MIN_BUFFER_SIZE..maxReceiveBufferSize. Before the connection opens it sets the buffer;
+     * SO_RCVBUF: clamped to minReceiveBufferSize..maxReceiveBufferSize. Before the connection opens it sets the buffer;
      * on an open connection it may only grow the buffer, since the window already advertised must stay backed by
      * real space (RFC 9293 section 3.8.6, SHLD-14).
      */
     public void receiveBufferSize(final int size)
     {
-        final int clamped = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxReceiveBufferSize));
+        final int clamped = Math.max(config.minReceiveBufferSize, Math.min(size, config.maxReceiveBufferSize));
         if (rcv.ring == null)
         {
             receiveBufferSize = clamped;
