@@ -36,6 +36,8 @@ final class ReceiveSequence
     int finSeq;
     /** Last.ACK.sent (RFC 7323 section 4.3): RCV.NXT in the last ACK sent. */
     int lastAckSent;
+    /** The peer's FIN just arrived in ESTABLISHED: its ACK may wait for our own FIN (see TcpReceive.finArrives). */
+    boolean finAckDeferred;
     /** An ACK is owed now. */
     boolean ackNow;
     /** Segments received since the last ACK sent (an ACK goes for every second one). */

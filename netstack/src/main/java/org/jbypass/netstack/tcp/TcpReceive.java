@@ -226,14 +226,18 @@ final class TcpReceive
         s.rcv.nxt++;
         s.rcv.finReceived = true;
         s.rcv.finPending = false;
-        s.rcv.ackNow = true;
         switch (s.state)
         {
             case SYN_RECEIVED:
             case ESTABLISHED:
+                // The ACK of a FIN that leaves us in CLOSE_WAIT is delayed (RFC 1122 section 4.2.3.2 allows it, as
+                // Linux's tcp_fin does): an application that closes on reading the end of the stream sends its FIN
+                // within the delay, and the FIN carries the ACK (4 segments per connection, not 5).
                 s.state = TcpState.CLOSE_WAIT;
+                s.rcv.finAckDeferred = true;
                 break;
             case FIN_WAIT_1:
+                s.rcv.ackNow = true;
                 if (s.snd.finQueued && Seq.gt(s.snd.una, s.snd.finSeq))
                 {
                     timeWait(s);
@@ -245,9 +249,11 @@ final class TcpReceive
                 }
                 break;
             case FIN_WAIT_2:
+                s.rcv.ackNow = true;
                 timeWait(s);
                 break;
             default:
+                s.rcv.ackNow = true;
                 break;
         }
         s.notifyReadiness();
@@ -269,6 +275,14 @@ final class TcpReceive
     {
         if (s.rcv.ackNow)
         {
+            s.rcv.finAckDeferred = false;
+            return;
+        }
+        if (s.rcv.finAckDeferred)
+        {
+            // The FIN's ACK waits for the application's close (or the delayed-ACK timeout), quick ACKs or not.
+            s.rcv.finAckDeferred = false;
+            layer.timers.scheduleNoLaterThan(s.delayedAckTimer, layer.time.nanos() + layer.config.delayedAckNanos);
             return;
         }
         if (s.rcv.quickAcks > 0)
