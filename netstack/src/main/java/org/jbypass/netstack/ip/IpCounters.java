@@ -14,6 +14,10 @@ public final class IpCounters
     /** Unicast frames to another MAC (a promiscuous link or a bridge flood). */
     public long framesNotForUs;
     public long framesUnknownType;
+    /** Frames that arrived as chains of buffers (GSO/GRO super-frames), each counted in framesReceived too. */
+    public long superFramesReceived;
+    /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
+    public long framesBadChain;
 
     // ARP
     public long arpRequestsReceived;

@@ -3,6 +3,7 @@ package org.jbypass.netstack.ip;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.EthernetHeader;
@@ -43,6 +44,13 @@ public final class NetInterface
     private final Ipv4Layer ipv4;
     private final ByteBuffer memory;
     private final EthernetHeader ethernet = new EthernetHeader();
+    private final FrameChain chain = new FrameChain();
+    /**
+     * Where a chained frame (a GSO/GRO super-frame, see {@link PacketBurst}) is gathered before it is processed, as
+     * a reassembled datagram is: every layer above then sees one contiguous frame, and TCP one segment of many MSS.
+     * Off-heap, allocated once, only when the first chain arrives.
+     */
+    private ByteBuffer superFrame;
     final Arp arp;
 
     NetInterface(final int index, final String name, final Link link, final int address, final int prefixLength,
@@ -198,19 +206,57 @@ public final class NetInterface
             return 0;
         }
         ipv4.burstStart();
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; )
         {
-            ethernetInput(burst.buffer(i), burst.length(i), burst.flags(i), now);
+            final int flags = burst.flags(i);
+            if ((flags & PacketBurst.CONTINUES) == 0)
+            {
+                ethernetInput(memory, pool.offset(burst.buffer(i)), Math.min(burst.length(i), pool.bufferSize()),
+                    flags, now);
+                i++;
+            }
+            else
+            {
+                i += chainInput(burst, i, n, now);
+            }
         }
         ipv4.burstEnd();
         return n;
     }
 
-    /** Demultiplexes one received frame by EtherType; the buffer stays the caller's. */
-    private void ethernetInput(final int buffer, final int length, final int flags, final long now)
+    /**
+     * Handles the chained frame that starts at {@code slot}: gathered into one contiguous frame and processed as
+     * one. A chain that breaks the burst contract (runs past the burst, a buffer outside the pool, a length outside
+     * a buffer, longer than {@link PacketBurst#MAX_FRAME_LENGTH}) is counted and dropped.
+     *
+     * @return the number of descriptors consumed
+     */
+    private int chainInput(final PacketBurst burst, final int slot, final int count, final long now)
+    {
+        final int descriptors = burst.chainLength(slot);
+        if (!chain.wrap(pool, burst, slot))
+        {
+            counters.framesReceived++;
+            counters.framesBadChain++;
+            return descriptors == 0 ? count - slot : descriptors;
+        }
+        if (superFrame == null)
+        {
+            superFrame = ByteBuffer.allocateDirect(PacketBurst.MAX_FRAME_LENGTH);
+        }
+        counters.superFramesReceived++;
+        final int length = chain.length();
+        chain.copyOut(0, superFrame, 0, length);
+        ethernetInput(superFrame, 0, length, chain.flags(), now);
+        return descriptors;
+    }
+
+    /** Demultiplexes one received frame by EtherType; its memory stays the caller's. */
+    private void ethernetInput(final ByteBuffer memory, final int offset, final int length, final int flags,
+        final long now)
     {
         counters.framesReceived++;
-        ethernet.wrap(memory, pool.offset(buffer), Math.min(length, pool.bufferSize()));
+        ethernet.wrap(memory, offset, length);
         if (!ethernet.isValid())
         {
             counters.framesTooShort++;
