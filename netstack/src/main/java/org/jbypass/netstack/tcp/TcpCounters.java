@@ -82,6 +82,8 @@ public final class TcpCounters
     long memoryConnectionRefusals;
     /** Failures (an exception, or an error such as OutOfMemoryError) contained to one socket, which was reset. */
     long socketFailures;
+    /** Receive buffers grown by auto-tuning (dynamic right-sizing, as Linux's tcp_rcv_space_adjust). */
+    long receiveBufferGrowths;
     /** Segments wholly duplicate of data already received. */
     long duplicateSegments;
     /** Zero-window probes sent (RFC 9293 section 3.8.6.1). */
@@ -319,6 +321,11 @@ public final class TcpCounters
         return socketFailures;
     }
 
+    public long receiveBufferGrowths()
+    {
+        return receiveBufferGrowths;
+    }
+
     public long duplicateSegments()
     {
         return duplicateSegments;
@@ -477,6 +484,7 @@ public final class TcpCounters
         append(sb, "outOfOrderPruned", outOfOrderPruned);
         append(sb, "memoryConnectionRefusals", memoryConnectionRefusals);
         append(sb, "socketFailures", socketFailures);
+        append(sb, "receiveBufferGrowths", receiveBufferGrowths);
         append(sb, "duplicateSegments", duplicateSegments);
         append(sb, "zeroWindowProbes", zeroWindowProbes);
         append(sb, "keepaliveProbes", keepaliveProbes);

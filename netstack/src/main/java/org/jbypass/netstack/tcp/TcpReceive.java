@@ -10,6 +10,9 @@ package org.jbypass.netstack.tcp;
  */
 final class TcpReceive
 {
+    /** The round trip dynamic right-sizing assumes before the connection has measured one (RFC 6298's 1 s is long). */
+    private static final long DEFAULT_SPACE_RTT_NANOS = 100_000_000L;
+
     private final TcpLayer layer;
     private final TcpCounters counters;
 
@@ -218,6 +221,48 @@ final class TcpReceive
             }
         }
         s.rcv.sackOrderCount = w;
+    }
+
+    /**
+     * Receive-buffer auto-tuning, as Linux's tcp_rcv_space_adjust (dynamic right-sizing): once a round trip, what the
+     * application read in it is measured; when that is more than ever before, the buffer's reach grows to twice it
+     * plus sixteen segments (the sender's window may double in a round trip of slow start), up to the layer's
+     * maximum. Only while the peer scales windows (RFC 7323 section 2), the application has not set SO_RCVBUF, and
+     * the layer is not under memory pressure; memory itself is still charged only as data arrives.
+     */
+    void spaceAdjust(final TcpSocket s)
+    {
+        final long now = layer.time.nanos();
+        final long rtt = s.rtt.srtt() > 0 ? s.rtt.srtt() : DEFAULT_SPACE_RTT_NANOS;
+        if (s.rcv.spaceNanos == 0)
+        {
+            s.rcv.spaceNanos = now;
+            return;
+        }
+        if (now - s.rcv.spaceNanos < rtt)
+        {
+            return;
+        }
+        final int copied = s.rcv.readSeq - s.rcv.spaceSeq;
+        s.rcv.spaceSeq = s.rcv.readSeq;
+        s.rcv.spaceNanos = now;
+        if (copied <= s.rcv.space)
+        {
+            return;
+        }
+        s.rcv.space = copied;
+        if (s.receiveBufferLocked || !s.opt.windowScalingOk || layer.memory.underPressure())
+        {
+            return;
+        }
+        final long target = Math.min(layer.config.maxReceiveBufferSize, 2L * copied + 16L * s.opt.receiveMss);
+        if (target > s.rcv.capacity)
+        {
+            s.rcv.ring.capacity((int) target);
+            s.rcv.capacity = (int) target;
+            s.receiveBufferSize = (int) target;
+            counters.receiveBufferGrowths++;
+        }
     }
 
     /** The peer's FIN, in order (RFC 9293 section 3.10.7.4, eighth). */

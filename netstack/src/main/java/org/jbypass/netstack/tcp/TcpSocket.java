@@ -64,6 +64,9 @@ public final class TcpSocket extends StackSocket
 
     int sendBufferSize;
     int receiveBufferSize;
+    /** SO_RCVBUF / SO_SNDBUF were set: auto-tuning leaves that buffer alone (Linux's SOCK_RCVBUF_LOCK, SNDBUF_LOCK). */
+    boolean receiveBufferLocked;
+    boolean sendBufferLocked;
     int tos;
     int ttl;
     boolean reuseAddress;
@@ -435,6 +438,7 @@ public final class TcpSocket extends StackSocket
             }
             rcv.ring.readInto(dst, n);
             rcv.readSeq += n;
+            layer.receive.spaceAdjust(this);
             if (rcv.readSeq == rcv.nxt && rcv.outOfOrder.isEmpty())
             {
                 // Drained: the chunks go back, so an idle connection holds no buffer memory.
@@ -486,6 +490,16 @@ public final class TcpSocket extends StackSocket
         if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT)
         {
             return everConnected ? -Errno.EPIPE : -Errno.ENOTCONN;
+        }
+        if (!sendBufferLocked)
+        {
+            // The send buffer grows with the congestion window (Linux's tcp_sndbuf_expand): room for two windows,
+            // so the application can keep a growing window full; memory is charged only for what is written.
+            final long want = Math.min(config.maxSendBufferSize, 2L * cc.cwnd);
+            if (want > sendBufferSize)
+            {
+                sendBufferSize = (int) want;
+            }
         }
         final int free = sendBufferSize - snd.buffered;
         final int n = Math.min(free, src.remaining());
@@ -903,6 +917,7 @@ public final class TcpSocket extends StackSocket
     public void sendBufferSize(final int size)
     {
         sendBufferSize = Math.max(config.minSendBufferSize, Math.min(size, config.maxSendBufferSize));
+        sendBufferLocked = true;
         signal();
     }
 
@@ -919,6 +934,7 @@ public final class TcpSocket extends StackSocket
     public void receiveBufferSize(final int size)
     {
         final int clamped = Math.max(config.minReceiveBufferSize, Math.min(size, config.maxReceiveBufferSize));
+        receiveBufferLocked = true;
         if (rcv.ring == null)
         {
             receiveBufferSize = clamped;
@@ -982,6 +998,8 @@ public final class TcpSocket extends StackSocket
         lingerSeconds = listener.lingerSeconds;
         sendBufferSize = listener.sendBufferSize;
         receiveBufferSize = listener.receiveBufferSize;
+        sendBufferLocked = listener.sendBufferLocked;
+        receiveBufferLocked = listener.receiveBufferLocked;
         rcv.capacity = listener.receiveBufferSize;
         tos = listener.tos;
         ttl = listener.ttl;

@@ -287,4 +287,49 @@ class TcpScaleTest
         assertEquals(2, a.tcpCounters().socketFailures());
         assertEquals(TcpState.CLOSE_WAIT, pairs.get(0)[1].state(), "the others finished normally (their peers half-closed)");
     }
+
+    @Test
+    void shouldGrowBuffersWithTheTransferUnlessTheApplicationSetTheirSize()
+    {
+        start(TcpConfig.defaults());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(16));
+        final List<TcpSocket[]> pairs = connect(listener, 2);
+        final int initial = TcpConfig.defaults().receiveBufferSize();
+        // SO_RCVBUF and SO_SNDBUF set by the application fix those sizes, as in Linux.
+        pairs.get(1)[1].receiveBufferSize(initial);
+        pairs.get(1)[0].sendBufferSize(initial);
+        final List<ByteStream> streams = new ArrayList<>();
+        for (int i = 0; i < 2; i++)
+        {
+            streams.add(new ByteStream("b->a#" + i, pairs.get(i)[0], pairs.get(i)[1], 16L << 20, 500 + i));
+            streams.add(new ByteStream("a->b#" + i, pairs.get(i)[1], pairs.get(i)[0], 16L << 20, 600 + i));
+        }
+        runUntil(() ->
+        {
+            boolean done = true;
+            for (final ByteStream s : streams)
+            {
+                s.pump();
+                assertFalse(s.failed(), () -> "stream failed: " + s);
+                done &= s.done();
+            }
+            a.flush();
+            b.flush();
+            return done;
+        }, "moved 16 MB each way");
+        for (final ByteStream s : streams)
+        {
+            assertArrayEquals(s.sentDigest(), s.receivedDigest(), s.name + " SHA-256");
+        }
+        final TcpSocket tuned = pairs.get(0)[1];
+        assertTrue(tuned.receiveBufferSize() > initial, "auto-tuned receive buffer " + tuned.receiveBufferSize());
+        assertTrue(tuned.receiveBufferSize() <= TcpConfig.defaults().maxReceiveBufferSize());
+        assertTrue(a.tcpCounters().receiveBufferGrowths() > 0);
+        assertTrue(pairs.get(0)[0].sendBufferSize() > initial, "send buffer grown with cwnd "
+            + pairs.get(0)[0].sendBufferSize());
+        assertEquals(initial, pairs.get(1)[1].receiveBufferSize(), "SO_RCVBUF set: not tuned");
+        assertEquals(initial, pairs.get(1)[0].sendBufferSize(), "SO_SNDBUF set: not grown");
+    }
 }
