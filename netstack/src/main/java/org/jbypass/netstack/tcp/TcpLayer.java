@@ -44,6 +44,8 @@ public final class TcpLayer implements Ipv4Protocol
 
     private final SipHash isnHash;
     private final SipHash timestampHash;
+    /** The secret behind ephemeral port selection for connect (RFC 6056 section 3.3.4). */
+    private final SipHash portHash;
     private final SplittableRandom random;
     private final Segment segment = new Segment();
     private final TcpHeader header = new TcpHeader();
@@ -74,6 +76,7 @@ public final class TcpLayer implements Ipv4Protocol
         this.cookies = new SynCookies(new SipHash(random.nextLong(), random.nextLong()),
             new SipHash(random.nextLong(), random.nextLong()));
         this.connections = new ConnectionTable(random.nextLong());
+        this.portHash = new SipHash(random.nextLong(), random.nextLong());
         this.ports = new PortTable(this);
         this.memory = new TcpMemory(config.memoryLow, config.memoryPressure, config.memoryLimit, counters);
         this.input = new TcpInput(this);
@@ -332,6 +335,12 @@ public final class TcpLayer implements Ipv4Protocol
     {
         return (int)timestampHash.hash(SipHash.addresses(localAddress, remoteAddress),
             SipHash.portsAnd(localPort, remotePort, 1));
+    }
+
+    /** A secret hash of a connection's addresses, for the choice of its ephemeral port. */
+    long portHash(final int localAddress, final int remoteAddress, final int remotePort)
+    {
+        return portHash.hash(((long) localAddress << 32) | (remoteAddress & 0xFFFFFFFFL), remotePort);
     }
 
     int randomInt(final int bound)
