@@ -32,7 +32,8 @@ import java.time.Duration;
  *       SO_SNDBUF / SO_RCVBUF may set (tcp_wmem[0], tcp_rmem[0])</td></tr>
  *   <tr><td>sendBufferSize / receiveBufferSize</td><td>256 KiB</td><td>min..max</td><td>the default socket
  *       buffers: how far a connection's buffers may fill, not memory taken up front (chunks are charged as bytes
- *       arrive or are written, and given back as they drain)</td></tr>
+ *       arrive or are written, and given back as they drain); unless SO_RCVBUF / SO_SNDBUF is set, they grow with
+ *       the transfer up to the maximum (receive auto-tuning, send buffer of two congestion windows)</td></tr>
  *   <tr><td>maxSendBufferSize / maxReceiveBufferSize</td><td>16 MiB</td><td>64 KiB..1 GiB</td><td>the largest a
  *       socket may ask for; larger requests are clamped, as setsockopt does with wmem_max/rmem_max. The receive
  *       maximum also fixes the window-scale factor offered in SYNs (RFC 7323 section 2.3)</td></tr>

@@ -53,7 +53,8 @@
  *   <tr><td>challenge ACKs, exact RST, ACK validation, rate limit</td><td>5961 3, 4, 5, 7</td>
  *       <td>TcpInput.synchronizedArrives, TcpLayer.allowChallengeAck, SegmentBuilder.sendChallengeAck</td></tr>
  *   <tr><td>initial sequence numbers</td><td>6528</td><td>TcpLayer.isn</td></tr>
- *   <tr><td>ephemeral ports</td><td>6056 3.3.1</td><td>PortTable</td></tr>
+ *   <tr><td>ephemeral ports: bind, connect (double-hash)</td><td>6056 3.3.1, 3.3.4</td><td>PortTable</td></tr>
+ *   <tr><td>receive-buffer auto-tuning (dynamic right-sizing)</td><td>7323 2</td><td>TcpReceive.spaceAdjust</td></tr>
  *   <tr><td>MSS, clamped to the route's MTU</td><td>9293 3.7.1, 6691</td><td>TcpOutput.updateSendMss,
  *       TcpHandshake.ourMss</td></tr>
  *   <tr><td>window scaling, timestamps, PAWS</td><td>7323</td><td>TcpOptions, NegotiatedOptions,
