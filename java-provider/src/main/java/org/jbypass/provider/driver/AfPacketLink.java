@@ -17,7 +17,8 @@ import org.jbypass.netstack.wire.MacAddress;
  * <h2>Datapath</h2>
  * Receive reads a ring that the kernel fills, of frame slots (TPACKET_V2, each frame handed over at once) or of
  * blocks (TPACKET_V3, handed over full or after a timeout), as {@link AfPacketOptions#rxRing()} says; each frame
- * is copied into the armed pool buffer of the next burst slot (the buffers stay where they were armed). Transmit
+ * is copied into the armed pool buffer of the next burst slot, a frame longer than a buffer into the buffers of as
+ * many slots as it needs, a chain (see "Offloads"; the buffers stay where they were armed). Transmit
  * hands the whole burst to the kernel in one system call: by default each frame is copied into a slot of a
  * PACKET_TX_RING and one {@code send(2)} transmits them all ({@link AfPacketOptions#txRing()}); otherwise one
  * {@code sendmmsg(2)} whose iovecs point into the pool. Either way the kernel is done with the pool's bytes when

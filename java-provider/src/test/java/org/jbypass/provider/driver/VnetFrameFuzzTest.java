@@ -62,7 +62,8 @@ class VnetFrameFuzzTest
             14 + ipTotal + (data.consumeInt(0, 7) == 0 ? data.consumeInt(-40, 40) : 0)));
         final int vnetFlags = pick(data, 0, NEEDS_CSUM, DATA_VALID, NEEDS_CSUM | DATA_VALID, 4, data.consumeInt(0, 255))
             & 0xFF;
-        final int gsoType = pick(data, 0, GSO_TCPV4, GSO_UDP_L4, GSO_TCPV4 | GSO_ECN, 3, 4, data.consumeInt(0, 255)) & 0xFF;
+        final int gsoType = pick(data, 0, GSO_TCPV4, GSO_UDP_L4, GSO_TCPV4 | GSO_ECN, 3, 4, data.consumeInt(0, 255))
+            & 0xFF;
         final int gsoSize = pick(data, 0, 1448, 1000, 1, 0xFFFF, data.consumeInt(0, 0xFFFF));
         final int hdrLen = pick(data, 0, 14 + 20 + l4Header, length, length + 1, data.consumeInt(0, 0xFFFF));
         final int csumStart = pick(data, 34, 14, length - 1, length, data.consumeInt(0, 0xFFFF));
@@ -107,7 +108,8 @@ class VnetFrameFuzzTest
         {
             assertTrue(type == GSO_TCPV4 || type == GSO_UDP_L4, "a type the stack takes: " + what);
             assertTrue(gsoSize > 0 && PacketBurst.gsoSize(flags) == gsoSize, "segment size: " + what);
-            assertEquals(type == GSO_TCPV4 ? PacketBurst.GSO_TCPV4 : PacketBurst.GSO_UDP_L4, PacketBurst.gsoType(flags));
+            assertEquals(type == GSO_TCPV4 ? PacketBurst.GSO_TCPV4 : PacketBurst.GSO_UDP_L4,
+                PacketBurst.gsoType(flags));
             assertEquals(type == GSO_TCPV4 ? 6 : 17, protocol, "the type's protocol: " + what);
             assertEquals(14 + ipTotal, length, "a super-frame as long as its IPv4 header says: " + what);
             assertTrue(readable >= 14 + 20 + l4Header, "headers read from what is readable: " + what);
