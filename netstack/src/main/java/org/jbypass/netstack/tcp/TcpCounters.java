@@ -8,8 +8,10 @@ public final class TcpCounters
 {
     /** Segments received, valid or not. */
     long segmentsIn;
-    /** Segments sent. */
+    /** Segments sent (a super-segment counts as the segments the link cuts it into, as Linux's OutSegs). */
     long segmentsOut;
+    /** Super-segments sent for the link to segment (TSO). */
+    long superSegmentsOut;
     /** Payload bytes received in order and delivered to a receive buffer. */
     long bytesIn;
     /** Payload bytes sent, retransmissions included. */
@@ -139,6 +141,11 @@ public final class TcpCounters
     public long segmentsOut()
     {
         return segmentsOut;
+    }
+
+    public long superSegmentsOut()
+    {
+        return superSegmentsOut;
     }
 
     public long bytesIn()
@@ -448,6 +455,7 @@ public final class TcpCounters
         final StringBuilder sb = new StringBuilder("TcpCounters{");
         append(sb, "segmentsIn", segmentsIn);
         append(sb, "segmentsOut", segmentsOut);
+        append(sb, "superSegmentsOut", superSegmentsOut);
         append(sb, "bytesIn", bytesIn);
         append(sb, "bytesOut", bytesOut);
         append(sb, "retransmittedSegments", retransmittedSegments);
