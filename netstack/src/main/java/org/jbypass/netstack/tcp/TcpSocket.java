@@ -25,6 +25,9 @@ import org.jbypass.netstack.util.Timer;
  */
 public final class TcpSocket extends StackSocket
 {
+    /** The send ring's reach when the connection opens; it grows toward SO_SNDBUF as the application writes. */
+    private static final int INITIAL_SEND_REACH = 64 * 1024;
+
     final TcpLayer layer;
     final TcpConfig config;
     final TcpCounters counters;
@@ -59,9 +62,6 @@ public final class TcpSocket extends StackSocket
     long keepIntervalNanos;
     int keepCount;
     int lingerSeconds = -1;
-    /** The send ring's reach when the connection opens; it grows toward SO_SNDBUF as the application writes. */
-    private static final int INITIAL_SEND_REACH = 64 * 1024;
-
     int sendBufferSize;
     int receiveBufferSize;
     /** SO_RCVBUF / SO_SNDBUF were set: auto-tuning leaves that buffer alone (Linux's SOCK_RCVBUF_LOCK, SNDBUF_LOCK). */
