@@ -737,6 +737,7 @@ public final class TcpSocket extends StackSocket
         return closed;
     }
 
+    @Override
     public int localAddress()
     {
         return localAddress;
