@@ -170,7 +170,17 @@ final class SegmentBuilder
      */
     int windowField(final TcpSocket s, final boolean syn)
     {
-        final int limit = s.rcv.readSeq + s.rcv.capacity;
+        int limit = s.rcv.readSeq + s.rcv.capacity;
+        if (layer.memory.underPressure())
+        {
+            // Under memory pressure the right edge stops growing past four segments beyond RCV.NXT (as Linux clamps
+            // rcv_ssthresh to 4 * advmss), and never retreats (RFC 9293 section 3.8.6.2.2).
+            final int clamp = Seq.max(s.rcv.adv, s.rcv.nxt + 4 * s.opt.receiveMss);
+            if (Seq.lt(clamp, limit))
+            {
+                limit = clamp;
+            }
+        }
         final int avail = Math.max(0, limit - s.rcv.nxt);
         final int cur = Math.max(0, s.rcv.adv - s.rcv.nxt);
         int w = avail;
