@@ -66,6 +66,10 @@ public final class IpCounters
     public long ipFragFails;
     public long ipFragCreates;
     public long ipOutLoopback;
+    /** TCP super-segments sent as one chained datagram for the link to segment (TSO). */
+    public long ipOutSuperSegments;
+    /** Super-segments dropped because the route's link could no longer take them (or its neighbour was lost). */
+    public long ipOutSuperSegmentFails;
 
     // ICMP
     public long icmpInMsgs;
