@@ -252,7 +252,8 @@ final class Scoreboard
     }
 
     /**
-     * Splits record {@code i} at {@code seq} (strictly inside it): both halves keep its time and flags.
+     * Splits record {@code i} at {@code seq} (strictly inside it): both halves keep its time and flags. The ring
+     * may grow, which moves every record to another slot: callers keep record indices across a split, never slots.
      *
      * @return false when the ring is full and cannot grow (nothing changed)
      */
@@ -385,14 +386,15 @@ final class Scoreboard
         int newly = 0;
         while (i < count && Seq.lt(start(i), to))
         {
-            final int at = (head + i) & mask;
-            final int f = flags[at];
-            if ((f & SACKED) == 0)
+            if ((flags(i) & SACKED) == 0)
             {
                 if (Seq.gt(end(i), to) && !split(i, to))
                 {
                     break;
                 }
+                // The slot is found only now: a split that grows the ring moves every record to a new slot.
+                final int at = (head + i) & mask;
+                final int f = flags[at];
                 final int start = starts[at];
                 final int length = end(i) - start;
                 uncount(f, length);

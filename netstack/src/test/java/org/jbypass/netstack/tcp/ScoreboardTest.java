@@ -146,6 +146,39 @@ class ScoreboardTest
         assertFalse(small.canAppend());
     }
 
+    /**
+     * A SACK block that ends inside a record splits it; when the ring is full that split grows the ring, which
+     * moves every record to a new slot. The record is marked in its new slot, not the one it had before the split
+     * (a super-segment's record is often cut so under TSO: TcpSegmentingWireTest's larger run counted SACKed bytes
+     * on one record and flagged another).
+     */
+    @Test
+    void shouldMarkTheRecordABlockSplitsWhenTheSplitGrowsTheRing()
+    {
+        final Scoreboard big = new Scoreboard(1024);
+        big.reset(SEQ);
+        rack.reset(SEQ);
+        for (int i = 0; i < Scoreboard.INITIAL_CAPACITY; i++)
+        {
+            big.append(SEQ + i * MSS, MSS, i + 1);
+        }
+        // The ring wraps: its first slot now holds the last record.
+        big.acknowledge(SEQ + MSS, rack, 100, 0);
+        big.append(SEQ + Scoreboard.INITIAL_CAPACITY * MSS, MSS, 101);
+        assertEquals(big.capacity(), big.count(), "full");
+        // A block covering the first half of record 10 (and all of 9).
+        assertEquals(MSS + MSS / 2, big.sack(SEQ + 10 * MSS, SEQ + 11 * MSS + MSS / 2, rack, 110, 0));
+        assertEquals(2 * Scoreboard.INITIAL_CAPACITY, big.capacity(), "the split grew the ring");
+        assertEquals(Scoreboard.SACKED, big.flags(9));
+        assertEquals(Scoreboard.SACKED, big.flags(10));
+        assertEquals(SEQ + 11 * MSS + MSS / 2, big.start(11));
+        assertEquals(0, big.flags(11), "the rest of the split record");
+        assertEquals(0, big.flags(12));
+        assertEquals(MSS + MSS / 2, big.sackedBytes());
+        assertEquals(2, big.sackedSegments());
+        assertEquals(Scoreboard.INITIAL_CAPACITY * MSS - MSS - MSS / 2, big.pipe());
+    }
+
     @Test
     void shouldForgetEverySackWhenTheFirstSegmentIsSackedAtATimeout()
     {

@@ -46,6 +46,7 @@ class TcpSegmentingWireTest
     @Test
     void shouldRepeatExactlyFromItsSeed()
     {
+        run(4, (32L << 20) / 4, 0x7550);
         final Outcome first = run(2, 1 << 20, 42);
         final Outcome second = run(2, 1 << 20, 42);
         assertEquals(first, second, "the same seed gives the same run");

@@ -47,10 +47,11 @@ import org.jbypass.netstack.wire.Ipv4Header;
  * A received super-frame (a chain of buffers, see {@link PacketBurst}) is impaired as one frame: lost whole,
  * duplicated whole (a copy of every buffer), corrupted within its first buffer (its checksum flags, partial
  * included, then go), never held back for reordering (counted in {@link Counters#chainsNotReordered}), and delivered
- * whole, never cut at the end of the caller's burst. A transmitted super-segment (TCP segmentation offload) is
- * impaired the same way, whole, except that it is never corrupted (counted in {@link Counters#chainsNotCorrupted}):
- * the link that segments it computes every segment's checksums afresh, as a NIC's TSO does, so damage done before
- * would reach the peer undetectable, which no wire does; corruption stays an impairment of frames on the wire.
+ * whole, never cut at the end of the caller's burst. A transmitted super-segment (TCP segmentation offload: a chain,
+ * or a single buffer whose flags carry a GSO type) is impaired the same way, whole, except that it is never
+ * corrupted (counted in {@link Counters#chainsNotCorrupted}): the link that segments it computes every segment's
+ * checksums afresh, as a NIC's TSO does, so damage done before would reach the peer undetectable, which no wire does;
+ * corruption stays an impairment of frames on the wire.
  *
  * <p>Driven by one thread at a time, like any link; nothing is allocated per frame.
  */
@@ -324,7 +325,9 @@ public final class ImpairedLink extends LinkDecorator
             {
                 break;
             }
-            if (n == 1)
+            // A super-segment that fits one buffer is still one (the inner link segments it and computes its
+            // checksums afresh): only a plain frame may be corrupted.
+            if (n == 1 && PacketBurst.gsoType(burst.flags(accepted)) == PacketBurst.GSO_NONE)
             {
                 impair(txCounters, transmitter.random, transmitter.held, null, stage, burst.buffer(accepted),
                     burst.length(accepted), burst.flags(accepted), burst.hash(accepted), true);

@@ -215,6 +215,54 @@ class TcpSegmenterTest
         assertEquals(0, poolB.inUse());
     }
 
+    /**
+     * A super-segment short enough for one buffer (a chain of one, as TCP sends when little is in its window) is
+     * still segmented by the wire, its checksums computed afresh: corrupting it before would deliver damage no
+     * checksum can catch (TcpSegmentingWireTest's larger run read one flipped bit), so it is never corrupted either.
+     */
+    @Test
+    void shouldNeverCorruptASuperSegmentThatFitsOneBuffer()
+    {
+        final int size = 500;
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION).build();
+        final PacketPool poolA = new PacketPool(64, 2048);
+        final PacketPool poolB = new PacketPool(64, 2048);
+        final ImpairedLink a = new ImpairedLink(wire.attach(poolA, 0x02_00_00_00_00_0AL), ImpairedLink.config()
+            .corrupt(1.0).direction(ImpairedLink.Direction.TRANSMIT).seed(7));
+        final MemoryWire.Port b = wire.attach(poolB, 0x02_00_00_00_00_0BL);
+        final byte[] whole = superSegment(2 * size, PSH | ACK, new SplittableRandom(8));
+        final PacketBurst tx = new PacketBurst(8);
+        final PacketBurst rx = new PacketBurst(8);
+        int segments = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            addChain(poolA, tx, whole, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, size));
+            assertEquals(1, tx.count(), "one buffer");
+            assertEquals(1, a.transmit(0, tx));
+            for (final byte[] frame : TestFrames.receive(b, rx))
+            {
+                final ByteBuffer f = ByteBuffer.wrap(frame);
+                assertEquals(54 + size, frame.length);
+                assertEquals(0, Checksum.compute(f, 14, 20));
+                assertEquals(0, Checksum.fold(Checksum.sum(f, 34, 20 + size,
+                    Checksum.pseudoHeader(SOURCE, DESTINATION, 6, 20 + size))));
+                final int k = (f.getInt(38) - SEQUENCE) / size;
+                assertArrayEquals(Arrays.copyOfRange(whole, 54 + k * size, 54 + (k + 1) * size),
+                    Arrays.copyOfRange(frame, 54, frame.length));
+                segments++;
+            }
+        }
+        final ImpairedLink.Counters counters = a.txImpairments();
+        assertEquals(0, counters.corrupted, counters.describe());
+        assertEquals(20, counters.chainsNotCorrupted, counters.describe());
+        assertEquals(40, segments);
+        a.close();
+        b.close();
+        rx.releaseAll(poolB);
+        assertEquals(0, poolA.inUse(), counters.describe());
+        assertEquals(0, poolB.inUse());
+    }
+
     /** An Ethernet/IPv4/TCP super-segment (DF, identification 0x1234) with the pseudo-header sum in its checksum. */
     static byte[] superSegment(final int payload, final int flags, final SplittableRandom random)
     {
