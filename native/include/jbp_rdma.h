@@ -23,7 +23,7 @@
 #include "jbp_burst.h"
 
 #define JBP_RDMA_MAGIC 0x4a425244u /* "JBRD" */
-#define JBP_RDMA_ABI 1u
+#define JBP_RDMA_ABI 2u
 
 #define JBP_RDMA_MAX_RXQ 64
 #define JBP_RDMA_MIN_RING 64
@@ -221,6 +221,30 @@ struct jbp_rdma_txq {
 
 struct jbp_rdma_port;
 
+/*
+ * One datapath: Direct Verbs (jbp_dv_datapath, jbp_rdma_dv.c) or plain verbs (jbp_ibv_datapath, jbp_rdma_verbs.c).
+ * jbp_port_set_mode() selects it once, when the port is opened; jbp_rdma_port.c calls through it and never asks
+ * which mode it is in. Every operation acts on queues the datapath's setup function prepared.
+ */
+struct jbp_rdma_datapath {
+    const char *name;
+    /* Posts the queue's initial buffers, one per ring entry; 0 or -errno. */
+    int (*rxq_fill)(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
+    /* One burst each way: a count or -errno (see jbp_port_receive, jbp_port_transmit). */
+    int (*rx_burst)(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
+    int (*tx_burst)(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count);
+    /* Takes transmit completions and reclaims their buffers; returns how many. */
+    int (*tx_reap)(struct jbp_rdma_port *p);
+    /* After the queue was stopped (no more completions will come): drain its CQ and reset the ring indices. */
+    void (*txq_reset)(struct jbp_rdma_port *p);
+    void (*rxq_reset)(struct jbp_rdma_port *p, uint32_t q);
+    /* After the WQ is ready again: posts what rxq_reset kept; 0 or -errno. */
+    int (*rxq_repost)(struct jbp_rdma_port *p, uint32_t q);
+};
+
+extern const struct jbp_rdma_datapath jbp_dv_datapath;
+extern const struct jbp_rdma_datapath jbp_ibv_datapath;
+
 /* What differs between an adapter and the model: resource lifetimes and queue state transitions. */
 struct jbp_rdma_backend {
     const char *name;
@@ -248,6 +272,7 @@ struct jbp_rdma_port {
     uint32_t abi;
     uint32_t size; /* sizeof(struct jbp_rdma_port) */
     int mode;      /* JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV */
+    const struct jbp_rdma_datapath *datapath; /* the mode's: set with it by jbp_port_set_mode() */
     const struct jbp_rdma_backend *backend;
     void *backend_data;
 
@@ -342,12 +367,18 @@ struct jbp_rdma_port *jbp_port_alloc(uint32_t n_rxq, uint32_t rx_size, uint32_t 
 void jbp_port_free(struct jbp_rdma_port *p);
 int jbp_port_check(const struct jbp_rdma_port *p);
 void jbp_port_seterr(struct jbp_rdma_port *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets the mode (JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV) and with it the datapath, before the queues are set up. */
 void jbp_port_set_mode(struct jbp_rdma_port *p, int mode);
 /* Posts the initial RX buffers of every queue (buffers[q * rx_size + i]). */
 int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t count);
-/* One burst each way; return a count or -errno. The reclaim array is rewritten by every call. */
+/*
+ * One burst each way; return a count or -errno. The reclaim array is rewritten by every call. Transmit returns
+ * how many frames, from slot 0, the port accepted (sent, or dropped and reclaimed) and leaves the burst as it
+ * was: the buffers of accepted frames belong to the port until it reclaims them, the others stay the caller's
+ * (RdmaLink moves them to the front of the burst, as the Link contract says).
+ */
 int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
-int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
+int jbp_port_transmit(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count);
 /* Stops DMA and hands every buffer the port holds to the reclaim array. */
 int jbp_port_quiesce(struct jbp_rdma_port *p);
 /* Steers frames to a new MAC address (low 48 bits): the flow rules are rebuilt. 0 or -errno with p->error set. */
@@ -359,7 +390,7 @@ int jbp_port_wakeup(struct jbp_rdma_port *p);
 int jbp_port_recover_txq(struct jbp_rdma_port *p);
 int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q);
 
-/* jbp_rdma_dv.c: the Direct Verbs datapath, pure ring logic. */
+/* jbp_rdma_dv.c: the Direct Verbs datapath (jbp_dv_datapath), pure ring logic; the setup of its queues. */
 struct jbp_dv_txq_rings {
     void *sq_buf;
     uint32_t sq_wqe_cnt;
@@ -391,32 +422,16 @@ struct jbp_dv_rxq_rings {
 
 int jbp_dv_txq_setup(struct jbp_rdma_port *p, const struct jbp_dv_txq_rings *r, uint32_t limit);
 int jbp_dv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_rxq_rings *r, uint32_t size);
-void jbp_dv_rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
-int jbp_dv_rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
-int jbp_dv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
-int jbp_dv_tx_reap(struct jbp_rdma_port *p);
-/* After the queue was stopped (no more completions will come): drain its CQ and reset the ring indices. */
-void jbp_dv_txq_reset(struct jbp_rdma_port *p);
-void jbp_dv_rxq_reset(struct jbp_rdma_port *p, uint32_t q);
-/* After the WQ is ready again: the doorbell for the WQEs jbp_dv_rxq_reset wrote. */
-void jbp_dv_rxq_repost(struct jbp_rdma_port *p, uint32_t q);
 /* Whether a completion is waiting on the queue's CQ. */
 int jbp_dv_cq_ready(const struct jbp_dv_cq *cq);
 /* Requests an event for the next completion (rdma-core providers/mlx5/cq.c mlx5_arm_cq). */
 void jbp_dv_cq_arm(struct jbp_dv_cq *cq);
 
-/* jbp_rdma_verbs.c: the plain verbs datapath. */
+/* jbp_rdma_verbs.c: the plain verbs datapath (jbp_ibv_datapath); the setup and release of its queues. */
 int jbp_ibv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_wq *wq, struct ibv_cq *cq, uint32_t size);
 int jbp_ibv_txq_setup(struct jbp_rdma_port *p, struct ibv_qp *qp, struct ibv_cq *cq, uint32_t size, int ip_csum);
 void jbp_ibv_rxq_free(struct jbp_rdma_rxq *q);
 void jbp_ibv_txq_free(struct jbp_rdma_txq *q);
-int jbp_ibv_rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
-int jbp_ibv_rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
-int jbp_ibv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count);
-int jbp_ibv_tx_reap(struct jbp_rdma_port *p);
-void jbp_ibv_txq_reset(struct jbp_rdma_port *p);
-void jbp_ibv_rxq_reset(struct jbp_rdma_port *p, uint32_t q);
-int jbp_ibv_rxq_repost(struct jbp_rdma_port *p, uint32_t q);
 
 /* Names for CQE syndromes (mlx5dv.h MLX5_CQE_SYNDROME_*), for logs. */
 const char *jbp_mlx5_syndrome_str(uint8_t syndrome);

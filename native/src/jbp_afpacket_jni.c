@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * JNI binding of the afpacket driver: the static natives of org.jbypass.provider.driver.AfPacketNative.
+ * JNI binding of the afpacket driver: the static natives of org.jbypass.provider.driver.AfPacketNative, under the
+ * contract of jbp_jni.h (counts or -errno, arguments checked, nothing thrown).
  *
  * Handles and addresses cross as jlong; bursts cross as the address of their descriptor array, taken once per
  * burst object (address()), so the hot natives (receive, transmit) take only primitives and do no JNI callbacks.
- * Every native returns a count or -errno and throws nothing: AfPacketLink turns errors into exceptions.
+ * What open learned about the netdev, and which step failed, comes back in a long[]; AfPacketLink words it.
  */
-#define _GNU_SOURCE /* the GNU strerror_r */
 #include <errno.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -14,8 +14,6 @@
 
 #include "jbp_afpacket.h"
 #include "jbp_jni.h"
-
-#define AFPACKET_CLASS "org/jbypass/provider/driver/AfPacketNative"
 
 /* Indices of the long[] that open() fills; AfPacketNative.INFO_* mirror them. */
 enum {
@@ -37,10 +35,9 @@ static inline struct jbp_afpacket *handle_of(jlong handle)
     return (struct jbp_afpacket *)(intptr_t)handle;
 }
 
+/* Into an array that jbp_jni_array_fits() accepted. */
 static void put_info(JNIEnv *env, jlongArray out, const struct jbp_afpacket_info *info)
 {
-    if (out == NULL || (*env)->GetArrayLength(env, out) < INFO_LENGTH)
-        return;
     uint64_t mac = 0;
     for (int i = 0; i < 6; i++)
         mac = (mac << 8) | info->netdev_mac[i];
@@ -60,35 +57,25 @@ static void put_info(JNIEnv *env, jlongArray out, const struct jbp_afpacket_info
 }
 
 static jlong JNICALL afp_open(JNIEnv *env, jclass cls, jstring ifname, jobject pool, jint buffer_size,
-                              jint buffer_count, jint rx_ring, jint block_size, jint block_count,
-                              jint block_timeout_ms,
+                              jint buffer_count, jint rx_ring, jint block_size, jint block_count, jint block_timeout_ms,
                               jint tx_queue_size, jint mtu, jlong mac, jint flags, jobject stats, jlongArray info_out)
 {
     (void)cls;
+    if (!jbp_jni_array_fits(env, info_out, INFO_LENGTH))
+        return -EINVAL;
     struct jbp_afpacket_info info;
     memset(&info, 0, sizeof(info));
     info.failed_step = JBP_AFP_STEP_ARGUMENTS;
-    if (ifname == NULL || pool == NULL || stats == NULL || buffer_size <= 0 || buffer_count <= 0 || rx_ring < 0
-        || block_size <= 0
-        || block_count <= 0 || block_timeout_ms <= 0 || tx_queue_size <= 0 || mtu < 0) {
-        put_info(env, info_out, &info);
-        return -EINVAL;
-    }
     char name[IFNAMSIZ];
-    jsize name_length = (*env)->GetStringUTFLength(env, ifname);
-    if (name_length <= 0 || name_length >= IFNAMSIZ) {
-        put_info(env, info_out, &info);
-        return -EINVAL;
+    void *pool_base = NULL;
+    void *stats_base = NULL;
+    if (buffer_size > 0 && buffer_count > 0) {
+        pool_base = jbp_jni_direct(env, pool, (jlong)buffer_size * buffer_count);
+        stats_base = jbp_jni_direct(env, stats, (jlong)sizeof(struct jbp_afpacket_stats));
     }
-    (*env)->GetStringUTFRegion(env, ifname, 0, (*env)->GetStringLength(env, ifname), name);
-    name[name_length] = '\0';
-
-    void *pool_base = (*env)->GetDirectBufferAddress(env, pool);
-    jlong pool_capacity = (*env)->GetDirectBufferCapacity(env, pool);
-    void *stats_base = (*env)->GetDirectBufferAddress(env, stats);
-    jlong stats_capacity = (*env)->GetDirectBufferCapacity(env, stats);
-    if (pool_base == NULL || pool_capacity < (jlong)buffer_size * buffer_count || stats_base == NULL
-        || stats_capacity < (jlong)sizeof(struct jbp_afpacket_stats) || ((uintptr_t)stats_base & 7) != 0) {
+    if (jbp_jni_string(env, ifname, name, sizeof(name)) < 0 || pool_base == NULL || stats_base == NULL
+        || ((uintptr_t)stats_base & 7) != 0 || rx_ring < 0 || block_size <= 0 || block_count <= 0
+        || block_timeout_ms <= 0 || tx_queue_size <= 0 || mtu < 0) {
         put_info(env, info_out, &info);
         return -EINVAL;
     }
@@ -185,21 +172,6 @@ static jint JNICALL afp_close(JNIEnv *env, jclass cls, jlong handle)
     return 0;
 }
 
-static jlong JNICALL afp_address(JNIEnv *env, jclass cls, jobject buffer)
-{
-    (void)cls;
-    void *address = buffer == NULL ? NULL : (*env)->GetDirectBufferAddress(env, buffer);
-    return address == NULL ? -EINVAL : (jlong)(intptr_t)address;
-}
-
-static jstring JNICALL afp_error_message(JNIEnv *env, jclass cls, jint err)
-{
-    (void)cls;
-    char buffer[128];
-    const char *message = strerror_r(err < 0 ? -err : err, buffer, sizeof(buffer));
-    return (*env)->NewStringUTF(env, message);
-}
-
 static jint JNICALL afp_stats_words(JNIEnv *env, jclass cls)
 {
     (void)env;
@@ -225,21 +197,14 @@ static const JNINativeMethod afpacket_methods[] = {
     {"wakeup", "(J)I", (void *)afp_wakeup},
     {"refreshStatistics", "(J)I", (void *)afp_refresh_statistics},
     {"close", "(J)I", (void *)afp_close},
-    {"address", "(Ljava/nio/ByteBuffer;)J", (void *)afp_address},
-    {"errorMessage", "(I)Ljava/lang/String;", (void *)afp_error_message},
+    JBP_JNI_ADDRESS_METHOD,
+    JBP_JNI_ERROR_MESSAGE_METHOD,
     {"statsWords", "()I", (void *)afp_stats_words},
     {"infoLength", "()I", (void *)afp_info_length},
 };
 
-int jbp_afpacket_register(JNIEnv *env)
-{
-    /* A class path without the binding (a trimmed jar) loads the library without it, as jbp_onload.c intends. */
-    jclass cls = (*env)->FindClass(env, AFPACKET_CLASS);
-    if (cls == NULL) {
-        (*env)->ExceptionClear(env);
-        return 0;
-    }
-    (*env)->DeleteLocalRef(env, cls);
-    return jbp_register_natives(env, AFPACKET_CLASS, afpacket_methods,
-                                (int)(sizeof(afpacket_methods) / sizeof(afpacket_methods[0])));
-}
+const struct jbp_jni_binding jbp_afpacket_binding = {
+    .class_name = "org/jbypass/provider/driver/AfPacketNative",
+    .methods = afpacket_methods,
+    .count = (int)(sizeof(afpacket_methods) / sizeof(afpacket_methods[0])),
+};

@@ -244,12 +244,13 @@ static inline void rx_doorbell(struct jbp_rdma_rxq *r)
     r->dbrec[MLX5_RCV_DBR] = htobe32(r->pi & 0xffffu);
 }
 
-void jbp_dv_rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
+static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     for (uint32_t i = 0; i < r->size; i++)
         rx_post(r, &p->pool, buffers[i]);
     rx_doorbell(r);
+    return 0;
 }
 
 /*
@@ -341,7 +342,7 @@ static void rx_fail(struct jbp_rdma_port *p, uint32_t q, struct jbp_rdma_rxq *r,
                     r->ci, r->pi);
 }
 
-int jbp_dv_rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap)
+static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     struct jbp_dv_cq *cq = &r->cq;
@@ -450,7 +451,7 @@ static inline void tx_fail_state(struct jbp_rdma_port *p, struct jbp_rdma_txq *t
                     jbp_mlx5_syndrome_str(syndrome), vendor, t->ci, t->pi);
 }
 
-int jbp_dv_tx_reap(struct jbp_rdma_port *p)
+static int tx_reap(struct jbp_rdma_port *p)
 {
     struct jbp_rdma_txq *t = &p->txq;
     struct jbp_dv_cq *cq = &t->cq;
@@ -508,7 +509,7 @@ static inline void tx_doorbell(struct jbp_rdma_txq *t, const struct mlx5_wqe_ctr
     t->st[JBP_TXQ_DOORBELLS]++;
 }
 
-int jbp_dv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
     struct jbp_rdma_txq *t = &p->txq;
     const struct jbp_rdma_pool *pool = &p->pool;
@@ -517,7 +518,7 @@ int jbp_dv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
     uint64_t bytes = 0;
     uint32_t sent = 0;
 
-    jbp_dv_tx_reap(p);
+    tx_reap(p);
     if (t->state != JBP_Q_OK)
         return 0; /* the caller recovers the queue before the next burst */
 
@@ -575,7 +576,7 @@ int jbp_dv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
     return (int)accepted;
 }
 
-void jbp_dv_txq_reset(struct jbp_rdma_port *p)
+static void txq_reset(struct jbp_rdma_port *p)
 {
     struct jbp_rdma_txq *t = &p->txq;
     struct jbp_dv_cq *cq = &t->cq;
@@ -596,7 +597,7 @@ void jbp_dv_txq_reset(struct jbp_rdma_port *p)
     t->dbrec[MLX5_SND_DBR] = 0;
 }
 
-void jbp_dv_rxq_reset(struct jbp_rdma_port *p, uint32_t q)
+static void rxq_reset(struct jbp_rdma_port *p, uint32_t q)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     struct jbp_dv_cq *cq = &r->cq;
@@ -634,7 +635,19 @@ void jbp_dv_rxq_reset(struct jbp_rdma_port *p, uint32_t q)
         rx_post(r, &p->pool, r->bufs[i]);
 }
 
-void jbp_dv_rxq_repost(struct jbp_rdma_port *p, uint32_t q)
+static int rxq_repost(struct jbp_rdma_port *p, uint32_t q)
 {
     rx_doorbell(&p->rxq[q]);
+    return 0;
 }
+
+const struct jbp_rdma_datapath jbp_dv_datapath = {
+    .name = "dv",
+    .rxq_fill = rxq_fill,
+    .rx_burst = rx_burst,
+    .tx_burst = tx_burst,
+    .tx_reap = tx_reap,
+    .txq_reset = txq_reset,
+    .rxq_reset = rxq_reset,
+    .rxq_repost = rxq_repost,
+};

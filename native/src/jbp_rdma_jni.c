@@ -2,11 +2,13 @@
 /*
  * JNI binding of the rdma driver: the natives of org.jbypass.provider.driver.RdmaNative. The datapath natives
  * take only primitives (the handle, a queue, the burst's descriptor address, a count) and cross JNI once per
- * burst; errors come back as -errno, with the explanation in the port's error text.
+ * burst. Under the contract of jbp_jni.h: counts or -errno, arguments checked, nothing thrown; what went wrong
+ * beyond errno comes back in open's String[] (the error and the warnings), then in the port's error text
+ * (lastError).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "jbp_jni.h"
@@ -18,68 +20,58 @@ static struct jbp_rdma_port *port(jlong h)
     return (struct jbp_rdma_port *)(uintptr_t)h;
 }
 
-static void put_text(JNIEnv *env, jobject buf, const char *text)
+/* The texts open hands back in its String[]: RdmaNative.REPORT_* mirror them. */
+enum { REPORT_ERROR, REPORT_WARNINGS, REPORT_LENGTH };
+
+/* The rdma-core library names and the sysfs and /dev roots are paths. */
+#define PATH_ARG_MAX 4096
+
+static jlong report(JNIEnv *env, jobjectArray out, jlong rc, const char *error, const char *warnings)
 {
-    if (buf == NULL)
-        return;
-    char *dst = (*env)->GetDirectBufferAddress(env, buf);
-    jlong cap = (*env)->GetDirectBufferCapacity(env, buf);
-    if (dst == NULL || cap <= 0)
-        return;
-    size_t n = strlen(text);
-    if ((jlong)n >= cap)
-        n = (size_t)cap - 1;
-    memcpy(dst, text, n);
-    dst[n] = '\0';
+    if (jbp_jni_put_text(env, out, REPORT_ERROR, error) < 0
+        || jbp_jni_put_text(env, out, REPORT_WARNINGS, warnings) < 0)
+        return rc < 0 ? rc : -ENOMEM;
+    return rc;
 }
 
 static jlong JNICALL rdma_open(JNIEnv *env, jclass cls, jstring host_if, jint mode, jint rxq, jint rx_size,
                                jint tx_size, jlong mac, jint mtu, jboolean allow_netdev_mac, jboolean compression,
                                jobject pool, jint buf_size, jint buf_count, jstring ibverbs, jstring mlx5,
-                               jstring sys_root, jstring dev_root, jobject err_buf, jobject warn_buf)
+                               jstring sys_root, jstring dev_root, jobjectArray texts)
 {
     (void)cls;
+    if (!jbp_jni_array_fits(env, texts, REPORT_LENGTH))
+        return -EINVAL;
+    uint8_t *base = NULL;
+    if (buf_size > 0 && buf_count > 0)
+        base = jbp_jni_direct(env, pool, (jlong)buf_size * buf_count);
+    if (base == NULL || rxq <= 0 || rx_size <= 0 || tx_size <= 0 || mtu <= 0)
+        return report(env, texts, -EINVAL, "the packet pool is not a direct buffer of bufferSize x bufferCount bytes, "
+                      "or a queue count, ring size or the MTU is not positive", "");
+    char h[IFNAMSIZ];
+    char lv[PATH_ARG_MAX], lm[PATH_ARG_MAX], sr[PATH_ARG_MAX], dr[PATH_ARG_MAX];
+    if (jbp_jni_string(env, host_if, h, sizeof(h)) < 0)
+        return report(env, texts, -EINVAL, "the interface name is missing or longer than IFNAMSIZ - 1 bytes", "");
+    if (jbp_jni_string(env, ibverbs, lv, sizeof(lv)) < 0 || jbp_jni_string(env, mlx5, lm, sizeof(lm)) < 0
+        || jbp_jni_string(env, sys_root, sr, sizeof(sr)) < 0 || jbp_jni_string(env, dev_root, dr, sizeof(dr)) < 0)
+        return report(env, texts, -EINVAL, "a library name or a sysfs or /dev root is missing or too long", "");
     char err[JBP_RDMA_ERR_LEN] = "";
     char warn[JBP_RDMA_ERR_LEN] = "";
-    uint8_t *base = (*env)->GetDirectBufferAddress(env, pool);
-    jlong cap = (*env)->GetDirectBufferCapacity(env, pool);
-    if (base == NULL || buf_size <= 0 || buf_count <= 0 || rxq <= 0 || rx_size <= 0 || tx_size <= 0 || mtu <= 0
-        || cap < (jlong)buf_size * buf_count) {
-        put_text(env, err_buf, "the packet pool is not a direct buffer of bufferSize x bufferCount bytes");
-        return -EINVAL;
+    struct jbp_rdma_open_args a = {
+        .host_if = h, .mode = mode, .n_rxq = (uint32_t)rxq, .rx_size = (uint32_t)rx_size,
+        .tx_size = (uint32_t)tx_size, .mac = (uint64_t)mac, .mtu = (uint32_t)mtu,
+        .allow_netdev_mac = allow_netdev_mac, .cqe_compression = compression, .pool_base = base,
+        .buf_size = (uint32_t)buf_size, .buf_count = (uint32_t)buf_count, .ibverbs_name = lv,
+        .mlx5_name = lm, .sys_root = sr, .dev_root = dr,
+    };
+    int code = 0;
+    struct jbp_rdma_port *p = jbp_rdma_device_open(&a, &code, err, sizeof(err), warn, sizeof(warn));
+    jlong rc = report(env, texts, p != NULL ? (jlong)(uintptr_t)p : code, err, warn);
+    if (p != NULL && rc < 0) {
+        /* Java will never know of the port: close it here (no buffer was posted yet). */
+        jbp_port_quiesce(p);
+        p->backend->destroy(p);
     }
-    const char *h = (*env)->GetStringUTFChars(env, host_if, NULL);
-    const char *lv = (*env)->GetStringUTFChars(env, ibverbs, NULL);
-    const char *lm = (*env)->GetStringUTFChars(env, mlx5, NULL);
-    const char *sr = (*env)->GetStringUTFChars(env, sys_root, NULL);
-    const char *dr = (*env)->GetStringUTFChars(env, dev_root, NULL);
-    jlong rc = -ENOMEM;
-    if (h != NULL && lv != NULL && lm != NULL && sr != NULL && dr != NULL) {
-        struct jbp_rdma_open_args a = {
-            .host_if = h, .mode = mode, .n_rxq = (uint32_t)rxq, .rx_size = (uint32_t)rx_size,
-            .tx_size = (uint32_t)tx_size, .mac = (uint64_t)mac, .mtu = (uint32_t)mtu,
-            .allow_netdev_mac = allow_netdev_mac, .cqe_compression = compression, .pool_base = base,
-            .buf_size = (uint32_t)buf_size, .buf_count = (uint32_t)buf_count, .ibverbs_name = lv,
-            .mlx5_name = lm, .sys_root = sr, .dev_root = dr,
-        };
-        int code = 0;
-        struct jbp_rdma_port *p = jbp_rdma_device_open(&a, &code, err, sizeof(err), warn, sizeof(warn));
-        rc = p != NULL ? (jlong)(uintptr_t)p : code;
-    } else {
-        snprintf(err, sizeof(err), "out of memory");
-    }
-    if (h != NULL)
-        (*env)->ReleaseStringUTFChars(env, host_if, h);
-    if (lv != NULL)
-        (*env)->ReleaseStringUTFChars(env, ibverbs, lv);
-    if (lm != NULL)
-        (*env)->ReleaseStringUTFChars(env, mlx5, lm);
-    if (sr != NULL)
-        (*env)->ReleaseStringUTFChars(env, sys_root, sr);
-    if (dr != NULL)
-        (*env)->ReleaseStringUTFChars(env, dev_root, dr);
-    put_text(env, err_buf, err);
-    put_text(env, warn_buf, warn);
     return rc;
 }
 
@@ -87,7 +79,13 @@ static jint JNICALL rdma_check(JNIEnv *env, jclass cls, jlong h)
 {
     (void)env;
     (void)cls;
-    return jbp_port_check(port(h));
+    struct jbp_rdma_port *p = port(h);
+    int rc = jbp_port_check(p);
+    /* A port that another library opened (the mlx5 model's, in tests) runs this library's datapath from now on,
+     * as a port opened here does. */
+    if (rc == 0)
+        jbp_port_set_mode(p, p->mode);
+    return rc;
 }
 
 static jobject JNICALL rdma_status(JNIEnv *env, jclass cls, jlong h)
@@ -107,8 +105,10 @@ static jobject JNICALL rdma_reclaim(JNIEnv *env, jclass cls, jlong h)
 static jint JNICALL rdma_fill_rx(JNIEnv *env, jclass cls, jlong h, jobject buffers, jint count)
 {
     (void)cls;
-    const uint32_t *b = (*env)->GetDirectBufferAddress(env, buffers);
-    if (b == NULL || count < 0 || (*env)->GetDirectBufferCapacity(env, buffers) < (jlong)count * 4)
+    if (count < 0)
+        return -EINVAL;
+    const uint32_t *b = jbp_jni_direct(env, buffers, (jlong)count * 4);
+    if (b == NULL)
         return -EINVAL;
     return jbp_port_fill_rx(port(h), b, (uint32_t)count);
 }
@@ -128,7 +128,7 @@ static jint JNICALL rdma_transmit(JNIEnv *env, jclass cls, jlong h, jlong descri
     (void)cls;
     if (count < 0)
         return -EINVAL;
-    return jbp_port_transmit(port(h), (struct jbp_desc *)(uintptr_t)descriptors, (uint32_t)count);
+    return jbp_port_transmit(port(h), (const struct jbp_desc *)(uintptr_t)descriptors, (uint32_t)count);
 }
 
 static jint JNICALL rdma_set_mac(JNIEnv *env, jclass cls, jlong h, jlong mac)
@@ -159,12 +159,13 @@ static jint JNICALL rdma_quiesce(JNIEnv *env, jclass cls, jlong h)
     return jbp_port_quiesce(port(h));
 }
 
-static void JNICALL rdma_destroy(JNIEnv *env, jclass cls, jlong h)
+static jint JNICALL rdma_destroy(JNIEnv *env, jclass cls, jlong h)
 {
     (void)env;
     (void)cls;
     struct jbp_rdma_port *p = port(h);
     p->backend->destroy(p);
+    return 0;
 }
 
 static jstring JNICALL rdma_last_error(JNIEnv *env, jclass cls, jlong h)
@@ -173,33 +174,37 @@ static jstring JNICALL rdma_last_error(JNIEnv *env, jclass cls, jlong h)
     return (*env)->NewStringUTF(env, port(h)->error);
 }
 
-static jlong JNICALL rdma_address(JNIEnv *env, jclass cls, jobject buf)
+static jint JNICALL rdma_abi(JNIEnv *env, jclass cls)
 {
+    (void)env;
     (void)cls;
-    return (jlong)(uintptr_t)(*env)->GetDirectBufferAddress(env, buf);
+    return (jint)JBP_RDMA_ABI;
 }
 
-int jbp_rdma_register(JNIEnv *env)
-{
-    static const JNINativeMethod methods[] = {
-        { "open",
-          "(Ljava/lang/String;IIIIJIZZLjava/nio/ByteBuffer;IILjava/lang/String;Ljava/lang/String;"
-          "Ljava/lang/String;Ljava/lang/String;Ljava/nio/ByteBuffer;Ljava/nio/ByteBuffer;)J",
-          (void *)rdma_open },
-        { "check", "(J)I", (void *)rdma_check },
-        { "status", "(J)Ljava/nio/ByteBuffer;", (void *)rdma_status },
-        { "reclaim", "(J)Ljava/nio/ByteBuffer;", (void *)rdma_reclaim },
-        { "fillRx", "(JLjava/nio/ByteBuffer;I)I", (void *)rdma_fill_rx },
-        { "receive", "(JIJI)I", (void *)rdma_receive },
-        { "transmit", "(JJI)I", (void *)rdma_transmit },
-        { "setMac", "(JJ)I", (void *)rdma_set_mac },
-        { "await", "(JJ)I", (void *)rdma_await },
-        { "wakeup", "(J)I", (void *)rdma_wakeup },
-        { "quiesce", "(J)I", (void *)rdma_quiesce },
-        { "destroy", "(J)V", (void *)rdma_destroy },
-        { "lastError", "(J)Ljava/lang/String;", (void *)rdma_last_error },
-        { "address", "(Ljava/nio/ByteBuffer;)J", (void *)rdma_address },
-    };
-    return jbp_register_natives(env, "org/jbypass/provider/driver/RdmaNative", methods,
-                                (int)(sizeof(methods) / sizeof(methods[0])));
-}
+static const JNINativeMethod rdma_methods[] = {
+    { "open",
+      "(Ljava/lang/String;IIIIJIZZLjava/nio/ByteBuffer;IILjava/lang/String;Ljava/lang/String;"
+      "Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;)J",
+      (void *)rdma_open },
+    { "check", "(J)I", (void *)rdma_check },
+    { "status", "(J)Ljava/nio/ByteBuffer;", (void *)rdma_status },
+    { "reclaim", "(J)Ljava/nio/ByteBuffer;", (void *)rdma_reclaim },
+    { "fillRx", "(JLjava/nio/ByteBuffer;I)I", (void *)rdma_fill_rx },
+    { "receive", "(JIJI)I", (void *)rdma_receive },
+    { "transmit", "(JJI)I", (void *)rdma_transmit },
+    { "setMac", "(JJ)I", (void *)rdma_set_mac },
+    { "await", "(JJ)I", (void *)rdma_await },
+    { "wakeup", "(J)I", (void *)rdma_wakeup },
+    { "quiesce", "(J)I", (void *)rdma_quiesce },
+    { "destroy", "(J)I", (void *)rdma_destroy },
+    { "lastError", "(J)Ljava/lang/String;", (void *)rdma_last_error },
+    { "abi", "()I", (void *)rdma_abi },
+    JBP_JNI_ADDRESS_METHOD,
+    JBP_JNI_ERROR_MESSAGE_METHOD,
+};
+
+const struct jbp_jni_binding jbp_rdma_binding = {
+    .class_name = "org/jbypass/provider/driver/RdmaNative",
+    .methods = rdma_methods,
+    .count = (int)(sizeof(rdma_methods) / sizeof(rdma_methods[0])),
+};

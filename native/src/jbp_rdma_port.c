@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The rdma port handle: its memory shared with Java (status block, reclaim array), the dispatch of one burst to
- * the Direct Verbs or verbs datapath, queue recovery, and the orderly release of every buffer at close.
+ * the datapath selected once at open (struct jbp_rdma_datapath: Direct Verbs or verbs), queue recovery, and the
+ * orderly release of every buffer at close.
  * Backend-neutral: the same code runs for an adapter (jbp_rdma_device.c) and for the mlx5 model (native/test).
  */
 #include <errno.h>
@@ -92,6 +93,7 @@ void jbp_port_seterr(struct jbp_rdma_port *p, const char *fmt, ...)
 void jbp_port_set_mode(struct jbp_rdma_port *p, int mode)
 {
     p->mode = mode;
+    p->datapath = mode == JBP_RDMA_MODE_DV ? &jbp_dv_datapath : &jbp_ibv_datapath;
     p->status[JBP_ST_MODE] = (uint64_t)mode;
 }
 
@@ -107,13 +109,9 @@ int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t 
             return -EINVAL;
     uint32_t off = 0;
     for (uint32_t q = 0; q < p->n_rxq; q++) {
-        if (p->mode == JBP_RDMA_MODE_DV) {
-            jbp_dv_rxq_fill(p, q, buffers + off);
-        } else {
-            int rc = jbp_ibv_rxq_fill(p, q, buffers + off);
-            if (rc < 0)
-                return rc;
-        }
+        int rc = p->datapath->rxq_fill(p, q, buffers + off);
+        if (rc < 0)
+            return rc;
         off += p->rxq[q].size;
     }
     return 0;
@@ -123,10 +121,7 @@ static void tx_reap(struct jbp_rdma_port *p)
 {
     if (p->txq.state != JBP_Q_OK)
         return;
-    if (p->mode == JBP_RDMA_MODE_DV)
-        jbp_dv_tx_reap(p);
-    else
-        jbp_ibv_tx_reap(p);
+    p->datapath->tx_reap(p);
 }
 
 static void publish_reclaim(struct jbp_rdma_port *p)
@@ -153,10 +148,7 @@ int jbp_port_recover_txq(struct jbp_rdma_port *p)
      * writes no more completions for it, drain the CQ, reset the ring, bring it back to RTS. */
     int rc = p->backend->txq_stop(p);
     if (rc == 0) {
-        if (p->mode == JBP_RDMA_MODE_DV)
-            jbp_dv_txq_reset(p);
-        else
-            jbp_ibv_txq_reset(p);
+        p->datapath->txq_reset(p);
         rc = p->backend->txq_start(p);
     }
     t->st[JBP_TXQ_RECOVERIES]++;
@@ -182,18 +174,11 @@ int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q)
      * WQ to RESET, drain the CQ, repost every buffer from index 0, WQ to RDY. */
     int rc = p->backend->rxq_stop(p, q);
     if (rc == 0) {
-        if (p->mode == JBP_RDMA_MODE_DV)
-            jbp_dv_rxq_reset(p, q);
-        else
-            jbp_ibv_rxq_reset(p, q);
+        p->datapath->rxq_reset(p, q);
         rc = p->backend->rxq_start(p, q);
     }
-    if (rc == 0) {
-        if (p->mode == JBP_RDMA_MODE_DV)
-            jbp_dv_rxq_repost(p, q);
-        else
-            rc = jbp_ibv_rxq_repost(p, q);
-    }
+    if (rc == 0)
+        rc = p->datapath->rxq_repost(p, q);
     r->st[JBP_RXQ_RECOVERIES]++;
     r->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
     r->st[JBP_RXQ_STATE] = (uint64_t)r->state;
@@ -222,28 +207,24 @@ int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, ui
     int n;
     if (r->state != JBP_Q_OK)
         n = -EIO;
-    else if (p->mode == JBP_RDMA_MODE_DV)
-        n = jbp_dv_rx_burst(p, q, d, cap);
     else
-        n = jbp_ibv_rx_burst(p, q, d, cap);
+        n = p->datapath->rx_burst(p, q, d, cap);
     publish_reclaim(p);
     return n;
 }
 
 /* A dead send queue behaves like a link that is down: frames are accepted and dropped, so the stack's queues
  * never wedge on a link that cannot send, and the buffers go back to the pool. */
-static int tx_drop_all(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+static int tx_drop_all(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
-    for (uint32_t i = 0; i < count; i++) {
+    for (uint32_t i = 0; i < count; i++)
         if (d[i].buffer < p->pool.count)
             jbp_port_reclaim(p, d[i].buffer);
-        d[i].buffer = JBP_NO_BUFFER;
-    }
     p->txq.st[JBP_TXQ_DROPS] += count;
     return (int)count;
 }
 
-int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+int jbp_port_transmit(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
     p->reclaim_n = 0;
     struct jbp_rdma_txq *t = &p->txq;
@@ -252,20 +233,8 @@ int jbp_port_transmit(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t coun
     int n;
     if (t->state != JBP_Q_OK)
         n = tx_drop_all(p, d, count);
-    else if (p->mode == JBP_RDMA_MODE_DV)
-        n = jbp_dv_tx_burst(p, d, count);
     else
-        n = jbp_ibv_tx_burst(p, d, count);
-    if (n > 0 && (uint32_t)n < count) {
-        /* The Link contract: frames not accepted move to the front of the burst; slots whose buffers now
-         * belong to the port are cleared, so that no descriptor names a buffer twice. */
-        memmove(d, d + n, (size_t)(count - (uint32_t)n) * sizeof(*d));
-        for (uint32_t i = count - (uint32_t)n; i < count; i++)
-            d[i] = (struct jbp_desc){ .buffer = JBP_NO_BUFFER };
-    } else if (n > 0) {
-        for (uint32_t i = 0; i < count; i++)
-            d[i] = (struct jbp_desc){ .buffer = JBP_NO_BUFFER };
-    }
+        n = p->datapath->tx_burst(p, d, count);
     publish_reclaim(p);
     return n;
 }

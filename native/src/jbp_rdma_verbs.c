@@ -132,7 +132,7 @@ static int rx_post_staged(struct jbp_rdma_port *p, struct jbp_rdma_rxq *r, uint3
     return -rc;
 }
 
-int jbp_ibv_rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
+static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     uint32_t staged = 0;
@@ -148,7 +148,7 @@ static inline int rx_fatal_status(enum ibv_wc_status s)
     return s == IBV_WC_LOC_QP_OP_ERR || s == IBV_WC_LOC_PROT_ERR || s == IBV_WC_WR_FLUSH_ERR;
 }
 
-int jbp_ibv_rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap)
+static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     const struct jbp_rdma_pool *pool = &p->pool;
@@ -231,7 +231,7 @@ static void tx_release(struct jbp_rdma_port *p, uint32_t done)
     t->ci += done;
 }
 
-int jbp_ibv_tx_reap(struct jbp_rdma_port *p)
+static int tx_reap(struct jbp_rdma_port *p)
 {
     struct jbp_rdma_txq *t = &p->txq;
     uint32_t freed = 0;
@@ -274,7 +274,7 @@ int jbp_ibv_tx_reap(struct jbp_rdma_port *p)
     return (int)freed;
 }
 
-int jbp_ibv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count)
+static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
 {
     struct jbp_rdma_txq *t = &p->txq;
     const struct jbp_rdma_pool *pool = &p->pool;
@@ -283,7 +283,7 @@ int jbp_ibv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count
     uint64_t bytes = 0;
     const uint32_t pi0 = t->pi;
 
-    jbp_ibv_tx_reap(p);
+    tx_reap(p);
     if (t->state != JBP_Q_OK)
         return 0;
 
@@ -350,7 +350,7 @@ int jbp_ibv_tx_burst(struct jbp_rdma_port *p, struct jbp_desc *d, uint32_t count
     return (int)accepted;
 }
 
-void jbp_ibv_txq_reset(struct jbp_rdma_port *p)
+static void txq_reset(struct jbp_rdma_port *p)
 {
     struct jbp_rdma_txq *t = &p->txq;
     /* The QP is in RESET: drain what its CQ still holds and take every buffer back. */
@@ -361,7 +361,7 @@ void jbp_ibv_txq_reset(struct jbp_rdma_port *p)
     t->ci = 0;
 }
 
-void jbp_ibv_rxq_reset(struct jbp_rdma_port *p, uint32_t q)
+static void rxq_reset(struct jbp_rdma_port *p, uint32_t q)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     while (ibv_poll_cq(r->ibv.cq, JBP_IBV_WC_BATCH, r->ibv.wc) > 0) {
@@ -373,7 +373,7 @@ void jbp_ibv_rxq_reset(struct jbp_rdma_port *p, uint32_t q)
     r->pi = n; /* "held", not posted: repost posts slots 0..n-1 */
 }
 
-int jbp_ibv_rxq_repost(struct jbp_rdma_port *p, uint32_t q)
+static int rxq_repost(struct jbp_rdma_port *p, uint32_t q)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     uint32_t n = r->pi;
@@ -383,3 +383,14 @@ int jbp_ibv_rxq_repost(struct jbp_rdma_port *p, uint32_t q)
         rx_stage(r, &p->pool, r->bufs[i], &staged);
     return rx_post_staged(p, r, staged);
 }
+
+const struct jbp_rdma_datapath jbp_ibv_datapath = {
+    .name = "ibv",
+    .rxq_fill = rxq_fill,
+    .rx_burst = rx_burst,
+    .tx_burst = tx_burst,
+    .tx_reap = tx_reap,
+    .txq_reset = txq_reset,
+    .rxq_reset = rxq_reset,
+    .rxq_repost = rxq_repost,
+};

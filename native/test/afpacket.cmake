@@ -1,7 +1,8 @@
 # The afpacket driver's tests: one ctest per case, each in a network namespace of its own (see test_afpacket.c).
 # Without root they exit 77 and ctest reports them as skipped.
 find_package(Threads REQUIRED)
-add_executable(test_afpacket ${CMAKE_CURRENT_LIST_DIR}/test_afpacket.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket.c)
+add_executable(test_afpacket ${CMAKE_CURRENT_LIST_DIR}/test_afpacket.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_setup.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_rx.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_tx.c)
 target_include_directories(test_afpacket PRIVATE ${CMAKE_SOURCE_DIR}/native/include)
 target_compile_options(test_afpacket PRIVATE ${JBYPASS_C_FLAGS})
 target_link_libraries(test_afpacket PRIVATE Threads::Threads)

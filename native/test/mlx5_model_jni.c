@@ -5,15 +5,14 @@
  * production natives of libjbypass.so, so the Direct Verbs datapath that runs is the production one; only the
  * ring memory and the "adapter" (the model, stepped by the test) differ. jbypass.jar contains nothing of this.
  *
- * Natives of org.jbypass.provider.driver.Mlx5ModelNative (java-provider/src/test).
+ * Natives of org.jbypass.provider.driver.Mlx5ModelNative (java-provider/src/test), under the same contract as the
+ * production bindings (jbp_jni.h, whose helpers it links): counts or -errno, arguments checked, nothing thrown.
  */
 #include <errno.h>
-#include <jni.h>
 #include <string.h>
 
+#include "jbp_jni.h"
 #include "mlx5_model.h"
-
-#define EXPORT __attribute__((visibility("default")))
 
 static struct mlx5_model *model(jlong h)
 {
@@ -30,14 +29,17 @@ static jlong JNICALL m_create(JNIEnv *env, jclass cls, jint n_rxq, jint rx_size,
         .mtu = (uint32_t)mtu, .mac = (uint64_t)mac, .compression = compression,
         .max_session = (uint32_t)max_session, .csum = csum, .poison_holes = poison,
     };
-    return (jlong)(uintptr_t)mlx5_model_create(&cfg);
+    struct mlx5_model *m = mlx5_model_create(&cfg);
+    return m != NULL ? (jlong)(uintptr_t)m : -EINVAL;
 }
 
 static jlong JNICALL m_open_port(JNIEnv *env, jclass cls, jlong m, jobject pool, jint buf_size, jint count)
 {
     (void)cls;
-    uint8_t *base = (*env)->GetDirectBufferAddress(env, pool);
-    if (base == NULL || (*env)->GetDirectBufferCapacity(env, pool) < (jlong)buf_size * count)
+    if (buf_size <= 0 || count <= 0)
+        return -EINVAL;
+    uint8_t *base = jbp_jni_direct(env, pool, (jlong)buf_size * count);
+    if (base == NULL)
         return -EINVAL;
     struct jbp_rdma_port *p = mlx5_model_open_port(model(m), base, (uint32_t)buf_size, (uint32_t)count);
     return p != NULL ? (jlong)(uintptr_t)p : -ENOMEM;
@@ -73,12 +75,14 @@ static void capture_frame(void *ctx, const uint8_t *frame, uint32_t len)
 static jint JNICALL m_tx(JNIEnv *env, jclass cls, jlong m, jobject out, jobject lens, jint max)
 {
     (void)cls;
+    if (max < 0)
+        return -EINVAL;
     struct capture c = { .max = max };
-    c.out = (*env)->GetDirectBufferAddress(env, out);
-    c.lens = (*env)->GetDirectBufferAddress(env, lens);
-    c.cap_bytes = (jint)(*env)->GetDirectBufferCapacity(env, out);
+    c.out = jbp_jni_direct(env, out, 0);
+    c.lens = jbp_jni_direct(env, lens, (jlong)max * 4);
     if (c.out == NULL || c.lens == NULL)
         return -EINVAL;
+    c.cap_bytes = (jint)(*env)->GetDirectBufferCapacity(env, out);
     mlx5_model_tx(model(m), capture_frame, &c);
     return c.n;
 }
@@ -86,20 +90,23 @@ static jint JNICALL m_tx(JNIEnv *env, jclass cls, jlong m, jobject out, jobject 
 static jint JNICALL m_rx(JNIEnv *env, jclass cls, jlong m, jobject frame, jint offset, jint len)
 {
     (void)cls;
-    uint8_t *f = (*env)->GetDirectBufferAddress(env, frame);
-    if (f == NULL || offset < 0 || len < 0 || (*env)->GetDirectBufferCapacity(env, frame) < (jlong)offset + len)
+    if (offset < 0 || len < 0)
+        return -EINVAL;
+    uint8_t *f = jbp_jni_direct(env, frame, (jlong)offset + len);
+    if (f == NULL)
         return -EINVAL;
     return mlx5_model_rx(model(m), f + offset, (uint32_t)len);
 }
 
-static void JNICALL m_flush(JNIEnv *env, jclass cls, jlong m)
+static jint JNICALL m_flush(JNIEnv *env, jclass cls, jlong m)
 {
     (void)env;
     (void)cls;
     mlx5_model_rx_flush(model(m));
+    return 0;
 }
 
-static void JNICALL m_inject(JNIEnv *env, jclass cls, jlong m, jboolean tx, jint syndrome)
+static jint JNICALL m_inject(JNIEnv *env, jclass cls, jlong m, jboolean tx, jint syndrome)
 {
     (void)env;
     (void)cls;
@@ -107,13 +114,15 @@ static void JNICALL m_inject(JNIEnv *env, jclass cls, jlong m, jboolean tx, jint
         model(m)->inject_tx_syndrome = (uint8_t)syndrome;
     else
         model(m)->inject_rx_syndrome = (uint8_t)syndrome;
+    return 0;
 }
 
-static void JNICALL m_set_compression(JNIEnv *env, jclass cls, jlong m, jboolean on)
+static jint JNICALL m_set_compression(JNIEnv *env, jclass cls, jlong m, jboolean on)
 {
     (void)env;
     (void)cls;
     model(m)->cfg.compression = on;
+    return 0;
 }
 
 /* The model's counters, in the order of struct mlx5_model_stats, then the CQ overruns. */
@@ -132,38 +141,41 @@ static jlong JNICALL m_stat(JNIEnv *env, jclass cls, jlong m, jint which)
             o += md->rq[q].cq.overruns;
         return (jlong)o;
     }
-    return -1;
+    return -EINVAL;
 }
 
-static void JNICALL m_destroy(JNIEnv *env, jclass cls, jlong m)
+static jint JNICALL m_destroy(JNIEnv *env, jclass cls, jlong m)
 {
     (void)env;
     (void)cls;
     mlx5_model_destroy(model(m));
+    return 0;
 }
 
-EXPORT jint JNI_OnLoad(JavaVM *vm, void *reserved)
+static const JNINativeMethod model_methods[] = {
+    { "create", "(IIIIJZIZZ)J", (void *)m_create },
+    { "openPort", "(JLjava/nio/ByteBuffer;II)J", (void *)m_open_port },
+    { "wire", "(JJ)I", (void *)m_wire },
+    { "tx", "(JLjava/nio/ByteBuffer;Ljava/nio/ByteBuffer;I)I", (void *)m_tx },
+    { "rx", "(JLjava/nio/ByteBuffer;II)I", (void *)m_rx },
+    { "flush", "(J)I", (void *)m_flush },
+    { "inject", "(JZI)I", (void *)m_inject },
+    { "setCompression", "(JZ)I", (void *)m_set_compression },
+    { "stat", "(JI)J", (void *)m_stat },
+    { "destroy", "(J)I", (void *)m_destroy },
+};
+
+static const struct jbp_jni_binding model_binding = {
+    .class_name = "org/jbypass/provider/driver/Mlx5ModelNative",
+    .methods = model_methods,
+    .count = (int)(sizeof(model_methods) / sizeof(model_methods[0])),
+};
+
+JBP_EXPORT jint JNI_OnLoad(JavaVM *vm, void *reserved)
 {
     (void)reserved;
     JNIEnv *env;
     if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK)
         return JNI_ERR;
-    static const JNINativeMethod methods[] = {
-        { "create", "(IIIIJZIZZ)J", (void *)m_create },
-        { "openPort", "(JLjava/nio/ByteBuffer;II)J", (void *)m_open_port },
-        { "wire", "(JJ)I", (void *)m_wire },
-        { "tx", "(JLjava/nio/ByteBuffer;Ljava/nio/ByteBuffer;I)I", (void *)m_tx },
-        { "rx", "(JLjava/nio/ByteBuffer;II)I", (void *)m_rx },
-        { "flush", "(J)V", (void *)m_flush },
-        { "inject", "(JZI)V", (void *)m_inject },
-        { "setCompression", "(JZ)V", (void *)m_set_compression },
-        { "stat", "(JI)J", (void *)m_stat },
-        { "destroy", "(J)V", (void *)m_destroy },
-    };
-    jclass cls = (*env)->FindClass(env, "org/jbypass/provider/driver/Mlx5ModelNative");
-    if (cls == NULL)
-        return JNI_ERR;
-    if ((*env)->RegisterNatives(env, cls, methods, (jint)(sizeof(methods) / sizeof(methods[0]))) != 0)
-        return JNI_ERR;
-    return JNI_VERSION_1_8;
+    return jbp_jni_register(env, &model_binding) < 0 ? JNI_ERR : JNI_VERSION_1_8;
 }

@@ -68,7 +68,7 @@ foreach(case
 endforeach()
 
 # Test-only JNI library for the Java tests (RdmaLink over the model); never packed into jbypass.jar.
-add_library(jbp_mlx5_model SHARED ${JBP_RDMA_TEST_DIR}/mlx5_model_jni.c)
+add_library(jbp_mlx5_model SHARED ${JBP_RDMA_TEST_DIR}/mlx5_model_jni.c ${CMAKE_SOURCE_DIR}/native/src/jbp_jni.c)
 target_link_libraries(jbp_mlx5_model PRIVATE jbp_rdma_model)
 target_include_directories(jbp_mlx5_model PRIVATE ${JNI_INCLUDE_DIRS})
 target_compile_options(jbp_mlx5_model PRIVATE ${JBYPASS_C_FLAGS})

@@ -84,15 +84,21 @@ static void side_consume(struct side *s, uint32_t i)
     s->rx[i].buffer = JBP_NO_BUFFER;
 }
 
+/* Transmits the burst and does with it what RdmaLink does (the Link contract): the frames the port did not
+ * accept move to the front; the slots of accepted ones, whose buffers the port now holds, are cleared. */
 static int side_transmit(struct side *s)
 {
     uint32_t before = s->ntx;
+    struct jbp_desc sent[BURST];
+    memcpy(sent, s->tx, sizeof(sent));
     int n = jbp_port_transmit(s->p, s->tx, before);
     side_reclaim(s);
     CHECK(n >= 0 && (uint32_t)n <= before, "transmit returned %d of %u", n, before);
+    CHECK(memcmp(sent, s->tx, sizeof(sent)) == 0, "transmit rewrote the burst");
     s->ntx = before - (uint32_t)n;
+    memmove(s->tx, s->tx + n, (size_t)s->ntx * sizeof(s->tx[0]));
     for (uint32_t i = s->ntx; i < BURST; i++)
-        CHECK(s->tx[i].buffer == JBP_NO_BUFFER, "slot %u still names buffer %u after transmit", i, s->tx[i].buffer);
+        s->tx[i].buffer = JBP_NO_BUFFER;
     return n;
 }
 

@@ -260,11 +260,16 @@ static void send_frames(struct fake_port *fp, uint32_t first, uint32_t n, uint64
     }
 }
 
+/* Transmits the burst and does with it what RdmaLink does (the Link contract): the frames the port did not
+ * accept move to the front; the slots of accepted ones, whose buffers the port now holds, are cleared. */
 static int transmit(struct fake_port *fp)
 {
     int n = jbp_port_transmit(fp->p, fp->tx, fp->ntx);
     reclaim(fp);
     fp->ntx -= (uint32_t)n;
+    memmove(fp->tx, fp->tx + n, (size_t)fp->ntx * sizeof(fp->tx[0]));
+    for (uint32_t i = fp->ntx; i < BURST; i++)
+        fp->tx[i].buffer = JBP_NO_BUFFER;
     return n;
 }
 

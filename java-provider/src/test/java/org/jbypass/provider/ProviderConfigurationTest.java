@@ -65,10 +65,12 @@ class ProviderConfigurationTest
     }
 
     @Test
-    void shouldNameThePropertyWhenNoFileIsGiven() throws IOException
+    void shouldNameThePropertyWhenItNamesNoFile() throws IOException
     {
+        // Set, but to nothing (an unset variable in a start script): a mistake, unlike a property not set at all,
+        // which leaves every socket to the JDK (UnconfiguredProviderTest).
         final String saved = System.getProperty(BypassConfig.FILE_PROPERTY);
-        System.clearProperty(BypassConfig.FILE_PROPERTY);
+        System.setProperty(BypassConfig.FILE_PROPERTY, " ");
         try
         {
             final BypassSelectorProvider provider = new BypassSelectorProvider(ProviderContext.systemConfig(),
@@ -82,6 +84,10 @@ class ProviderConfigurationTest
             if (saved != null)
             {
                 System.setProperty(BypassConfig.FILE_PROPERTY, saved);
+            }
+            else
+            {
+                System.clearProperty(BypassConfig.FILE_PROPERTY);
             }
         }
     }

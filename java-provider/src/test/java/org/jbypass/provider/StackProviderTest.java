@@ -51,14 +51,14 @@ class StackProviderTest
     private LinkCounters wireCounters() throws IOException
     {
         final StackEngine engine = provider.context().engine();
-        engine.enter();
+        engine.lock().enter();
         try
         {
             return engine.stack().interfaces().get(0).link().counters();
         }
         finally
         {
-            engine.exit();
+            engine.lock().exit();
         }
     }
 

@@ -142,7 +142,7 @@ final class StackFixture
         final StackEngine engine = engine();
         try
         {
-            engine.enter();
+            engine.lock().enter();
         }
         catch (final IOException e)
         {
@@ -155,7 +155,7 @@ final class StackFixture
         }
         finally
         {
-            engine.exit();
+            engine.lock().exit();
         }
     }
 }

@@ -6,11 +6,12 @@ import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 
 import org.jbypass.provider.select.HybridChannel;
-import org.jbypass.provider.select.HybridKey;
+import org.jbypass.provider.select.SelectorView;
 
 /**
  * A JDK pipe whose two ends are wrapped so that they can be registered on the provider's selectors (a JDK channel
- * cannot be). Everything else is the JDK's pipe.
+ * cannot be). Everything else is the JDK's pipe: each end's {@link ChannelCore} is backed by the JDK's end from the
+ * start.
  */
 public final class BypassPipe extends Pipe
 {
@@ -35,59 +36,39 @@ public final class BypassPipe extends Pipe
         return sink;
     }
 
+    /** A pipe's end as a backing: no options, no stack. */
+    private static final class End<C extends SelectableChannel> extends PlatformBacking<C>
+    {
+        End(final ChannelCore<?> owner, final C channel)
+        {
+            super(owner, channel);
+        }
+    }
+
     /** The read end. */
     static final class Source extends Pipe.SourceChannel implements HybridChannel
     {
-        private final Pipe.SourceChannel platform;
-        private final ChannelKeys keys = new ChannelKeys();
+        private final ChannelCore<End<Pipe.SourceChannel>> core;
+        private final End<Pipe.SourceChannel> platform;
 
         Source(final ProviderContext context, final Pipe.SourceChannel platform) throws IOException
         {
             super(context.provider());
-            this.platform = platform;
-            platform.configureBlocking(true);
-        }
-
-        private IOException failed(final IOException e)
-        {
-            if (!platform.isOpen() && isOpen())
-            {
-                try
-                {
-                    close();
-                }
-                catch (final IOException ignored)
-                {
-                    // The platform end is closed already.
-                }
-            }
-            return e;
+            this.core = new ChannelCore<>(this, context, null, null, null, this::begin, this::end);
+            this.platform = new End<>(core, platform);
+            core.backedBy(this.platform);
         }
 
         @Override
         public int read(final ByteBuffer dst) throws IOException
         {
-            try
-            {
-                return platform.read(dst);
-            }
-            catch (final IOException e)
-            {
-                throw failed(e);
-            }
+            return platform.call(() -> platform.channel.read(dst));
         }
 
         @Override
         public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException
         {
-            try
-            {
-                return platform.read(dsts, offset, length);
-            }
-            catch (final IOException e)
-            {
-                throw failed(e);
-            }
+            return platform.call(() -> platform.channel.read(dsts, offset, length));
         }
 
         @Override
@@ -99,97 +80,46 @@ public final class BypassPipe extends Pipe
         @Override
         protected void implCloseSelectableChannel() throws IOException
         {
-            platform.close();
+            core.implClose();
         }
 
         @Override
         protected void implConfigureBlocking(final boolean block) throws IOException
         {
-            if (block)
-            {
-                keys.cancelInner();
-            }
-            platform.configureBlocking(block);
+            core.implConfigureBlocking(block);
         }
 
         @Override
-        public SelectableChannel platformChannel()
+        public SelectorView selectorView()
         {
-            return platform;
-        }
-
-        @Override
-        public int stackReadyOps()
-        {
-            return 0;
-        }
-
-        @Override
-        public void keyRegistered(final HybridKey key)
-        {
-            keys.add(key);
-        }
-
-        @Override
-        public void keyDeregistered(final HybridKey key)
-        {
-            keys.remove(key);
+            return core;
         }
     }
 
     /** The write end. */
     static final class Sink extends Pipe.SinkChannel implements HybridChannel
     {
-        private final Pipe.SinkChannel platform;
-        private final ChannelKeys keys = new ChannelKeys();
+        private final ChannelCore<End<Pipe.SinkChannel>> core;
+        private final End<Pipe.SinkChannel> platform;
 
         Sink(final ProviderContext context, final Pipe.SinkChannel platform) throws IOException
         {
             super(context.provider());
-            this.platform = platform;
-            platform.configureBlocking(true);
-        }
-
-        private IOException failed(final IOException e)
-        {
-            if (!platform.isOpen() && isOpen())
-            {
-                try
-                {
-                    close();
-                }
-                catch (final IOException ignored)
-                {
-                    // The platform end is closed already.
-                }
-            }
-            return e;
+            this.core = new ChannelCore<>(this, context, null, null, null, this::begin, this::end);
+            this.platform = new End<>(core, platform);
+            core.backedBy(this.platform);
         }
 
         @Override
         public int write(final ByteBuffer src) throws IOException
         {
-            try
-            {
-                return platform.write(src);
-            }
-            catch (final IOException e)
-            {
-                throw failed(e);
-            }
+            return platform.call(() -> platform.channel.write(src));
         }
 
         @Override
         public long write(final ByteBuffer[] srcs, final int offset, final int length) throws IOException
         {
-            try
-            {
-                return platform.write(srcs, offset, length);
-            }
-            catch (final IOException e)
-            {
-                throw failed(e);
-            }
+            return platform.call(() -> platform.channel.write(srcs, offset, length));
         }
 
         @Override
@@ -201,41 +131,19 @@ public final class BypassPipe extends Pipe
         @Override
         protected void implCloseSelectableChannel() throws IOException
         {
-            platform.close();
+            core.implClose();
         }
 
         @Override
         protected void implConfigureBlocking(final boolean block) throws IOException
         {
-            if (block)
-            {
-                keys.cancelInner();
-            }
-            platform.configureBlocking(block);
+            core.implConfigureBlocking(block);
         }
 
         @Override
-        public SelectableChannel platformChannel()
+        public SelectorView selectorView()
         {
-            return platform;
-        }
-
-        @Override
-        public int stackReadyOps()
-        {
-            return 0;
-        }
-
-        @Override
-        public void keyRegistered(final HybridKey key)
-        {
-            keys.add(key);
-        }
-
-        @Override
-        public void keyDeregistered(final HybridKey key)
-        {
-            keys.remove(key);
+            return core;
         }
     }
 }

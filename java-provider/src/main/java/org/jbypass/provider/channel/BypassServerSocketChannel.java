@@ -1,219 +1,93 @@
 package org.jbypass.provider.channel;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.SocketOption;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.NotYetBoundException;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Objects;
 import java.util.Set;
 
-import org.jbypass.provider.config.Backend;
 import org.jbypass.provider.select.HybridChannel;
-import org.jbypass.provider.select.HybridKey;
+import org.jbypass.provider.select.SelectorView;
 
 /**
  * The {@link ServerSocketChannel} the provider hands out: bind chooses the stack (a stack address, or the wildcard
  * address with {@code bind.wildcard = stack}) or the JDK, options set before are replayed, and accepted
- * connections are provider channels too. See {@link BypassSocketChannel} for the locking of the choice.
+ * connections are provider channels too. What every kind of channel does alike is in its {@link ChannelCore}.
  */
 public final class BypassServerSocketChannel extends ServerSocketChannel implements HybridChannel
 {
-    private final ProviderContext context;
-    private final ProtocolFamily family;
-    private final PendingOptions pending = new PendingOptions();
-    private final ChannelKeys keys = new ChannelKeys();
-    private volatile ListenerBackend backend;
-    private volatile ServerSocket adaptor;
+    private final ChannelCore<ListenerBackend> core;
 
     BypassServerSocketChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.context = context;
-        this.family = family;
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::serverSocket, StackListenerBackend::new,
+            (c, platform) -> new PlatformListenerBackend(c, family == null ? platform.openServerSocketChannel()
+                : platform.openServerSocketChannel(family)), this::begin, this::end);
     }
 
     /** A channel served by a JDK channel from the start (UNIX-domain, inherited). */
     BypassServerSocketChannel(final ProviderContext context, final ServerSocketChannel platform) throws IOException
     {
-        super(context.provider());
-        this.context = context;
-        this.family = null;
-        platform.configureBlocking(true);
-        this.backend = new PlatformListenerBackend(this, platform);
+        this(context, (ProtocolFamily)null);
+        core.backedBy(new PlatformListenerBackend(core, platform));
     }
 
-    ProviderContext context()
+    @Override
+    public SelectorView selectorView()
     {
-        return context;
-    }
-
-    ChannelKeys keys()
-    {
-        return keys;
+        return core;
     }
 
     /** Whether the stack serves this channel; false while unbound. */
     public boolean isStackBacked()
     {
-        final ListenerBackend b = backend;
-        return b != null && b.platformChannel() == null;
-    }
-
-    private void ensureOpen() throws ClosedChannelException
-    {
-        if (!isOpen())
-        {
-            throw new ClosedChannelException();
-        }
-    }
-
-    private ListenerBackend choose(final Backend which) throws IOException
-    {
-        final ListenerBackend chosen;
-        synchronized (blockingLock())
-        {
-            if (backend != null)
-            {
-                return backend;
-            }
-            ensureOpen();
-            final ListenerBackend b;
-            if (which == Backend.STACK)
-            {
-                b = StackSocketFactory.listener(this, context.engine());
-            }
-            else
-            {
-                final ServerSocketChannel platform = family == null ? context.platform().openServerSocketChannel()
-                    : context.platform().openServerSocketChannel(family);
-                b = new PlatformListenerBackend(this, platform);
-            }
-            try
-            {
-                b.configureBlocking(isBlocking());
-                pending.replay(b);
-            }
-            catch (final IOException | RuntimeException e)
-            {
-                b.close();
-                throw e;
-            }
-            backend = b;
-            chosen = b;
-        }
-        if (!isOpen())
-        {
-            chosen.close();
-            throw new ClosedChannelException();
-        }
-        keys.backingChanged();
-        return chosen;
+        return core.isStackBacked();
     }
 
     @Override
     public ServerSocketChannel bind(final SocketAddress local, final int backlog) throws IOException
     {
-        ListenerBackend b = backend;
-        if (b == null)
-        {
-            final InetSocketAddress isa = local == null ? null : Addresses.check(local);
-            ensureOpen();
-            b = choose(context.router().forBind(isa == null ? null : isa.getAddress()));
-        }
-        b.bind(local, backlog);
+        core.forLocal(local).bind(local, backlog);
         return this;
     }
 
     @Override
     public <T> ServerSocketChannel setOption(final SocketOption<T> name, final T value) throws IOException
     {
-        Objects.requireNonNull(name);
-        final ListenerBackend b = backend;
-        if (b != null)
-        {
-            b.setOption(name, value);
-            return this;
-        }
-        final PlatformDefaults.Defaults defaults = PlatformDefaults.serverSocket(context.platform());
-        SocketOptionValues.check(defaults.supported(), name, value);
-        synchronized (blockingLock())
-        {
-            ensureOpen();
-            if (backend == null)
-            {
-                pending.put(name, value);
-                return this;
-            }
-        }
-        backend.setOption(name, value);
+        core.setOption(name, value);
         return this;
     }
 
     @Override
     public <T> T getOption(final SocketOption<T> name) throws IOException
     {
-        Objects.requireNonNull(name);
-        final ListenerBackend b = backend;
-        if (b != null)
-        {
-            return b.getOption(name);
-        }
-        final PlatformDefaults.Defaults defaults = PlatformDefaults.serverSocket(context.platform());
-        SocketOptionValues.checkSupported(defaults.supported(), name);
-        ensureOpen();
-        return pending.get(name, defaults.values());
+        return core.getOption(name);
     }
 
     @Override
     public Set<SocketOption<?>> supportedOptions()
     {
-        final ListenerBackend b = backend;
-        if (b != null)
-        {
-            return b.supportedOptions();
-        }
-        try
-        {
-            return PlatformDefaults.serverSocket(context.platform()).supported();
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalStateException("cannot read the JDK's server socket options", e);
-        }
+        return core.supportedOptions();
     }
 
     @Override
     public ServerSocket socket()
     {
-        ServerSocket s = adaptor;
-        if (s == null)
-        {
-            synchronized (this)
-            {
-                s = adaptor;
-                if (s == null)
-                {
-                    s = adaptor = context.adaptors().serverSocket(this);
-                }
-            }
-        }
-        return s;
+        return core.adaptor(() -> core.context().adaptors().serverSocket(this));
     }
 
     private ListenerBackend bound() throws IOException
     {
-        final ListenerBackend b = backend;
+        final ListenerBackend b = core.backing();
         if (b == null)
         {
-            ensureOpen();
+            core.ensureOpen();
             throw new NotYetBoundException();
         }
         return b;
@@ -228,81 +102,21 @@ public final class BypassServerSocketChannel extends ServerSocketChannel impleme
     @Override
     public SocketAddress getLocalAddress() throws IOException
     {
-        ensureOpen();
-        final ListenerBackend b = backend;
+        core.ensureOpen();
+        final ListenerBackend b = core.backing();
         return b == null ? null : b.localAddress();
     }
 
     @Override
     protected void implCloseSelectableChannel() throws IOException
     {
-        final ListenerBackend b = backend;
-        if (b != null)
-        {
-            b.close();
-        }
+        core.implClose();
     }
 
     @Override
     protected void implConfigureBlocking(final boolean block) throws IOException
     {
-        final ListenerBackend b = backend;
-        if (b != null)
-        {
-            if (block)
-            {
-                keys.cancelInner();
-            }
-            b.configureBlocking(block);
-        }
-    }
-
-    void closeAfterBackingClosed()
-    {
-        try
-        {
-            close();
-        }
-        catch (final IOException e)
-        {
-            // The backing is closed already.
-        }
-    }
-
-    void beginBlocking()
-    {
-        begin();
-    }
-
-    void endBlocking(final boolean completed) throws IOException
-    {
-        end(completed);
-    }
-
-    @Override
-    public SelectableChannel platformChannel()
-    {
-        final ListenerBackend b = backend;
-        return b == null ? null : b.platformChannel();
-    }
-
-    @Override
-    public int stackReadyOps()
-    {
-        final ListenerBackend b = backend;
-        return b == null ? 0 : b.stackReadyOps();
-    }
-
-    @Override
-    public void keyRegistered(final HybridKey key)
-    {
-        keys.add(key);
-    }
-
-    @Override
-    public void keyDeregistered(final HybridKey key)
-    {
-        keys.remove(key);
+        core.implConfigureBlocking(block);
     }
 
     // For the socket() adaptor.
@@ -326,13 +140,13 @@ public final class BypassServerSocketChannel extends ServerSocketChannel impleme
     @Override
     public String toString()
     {
-        final ListenerBackend b = backend;
+        final ListenerBackend b = core.backing();
         String local = "unbound";
         if (b != null)
         {
             try
             {
-                local = String.valueOf(b.localAddress()) + (b.platformChannel() == null ? " stack" : " kernel");
+                local = String.valueOf(b.localAddress()) + core.servedBy(b);
             }
             catch (final IOException e)
             {

@@ -5,13 +5,11 @@ import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.MembershipKey;
-import java.nio.channels.SelectableChannel;
 
 /** What serves a {@link BypassDatagramChannel} once it is bound or connected: the JDK's channel or the stack's UDP. */
-interface DatagramBackend extends OptionTarget
+interface DatagramBackend extends Backing
 {
     void bind(SocketAddress local) throws IOException;
 
@@ -21,11 +19,7 @@ interface DatagramBackend extends OptionTarget
 
     boolean isConnected();
 
-    SocketAddress localAddress() throws IOException;
-
     SocketAddress remoteAddress() throws IOException;
-
-    <T> T getOption(SocketOption<T> name) throws IOException;
 
     SocketAddress receive(ByteBuffer dst) throws IOException;
 
@@ -42,14 +36,6 @@ interface DatagramBackend extends OptionTarget
     MembershipKey join(InetAddress group, NetworkInterface interf) throws IOException;
 
     MembershipKey join(InetAddress group, NetworkInterface interf, InetAddress source) throws IOException;
-
-    void configureBlocking(boolean block) throws IOException;
-
-    void close() throws IOException;
-
-    SelectableChannel platformChannel();
-
-    int stackReadyOps();
 
     /** Blocking receive into a packet with a timeout (0: none), for the adaptor. */
     void adaptorReceive(DatagramPacket packet, int timeoutMillis) throws IOException;

@@ -38,7 +38,7 @@ final class PendingOptions
 
     /** Sets every pending option on the backing that supports it, in order. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    synchronized void replay(final OptionTarget backing) throws IOException
+    synchronized void replay(final Backing backing) throws IOException
     {
         final Set<SocketOption<?>> supported = backing.supportedOptions();
         for (final Map.Entry<SocketOption<?>, Object> e : options.entrySet())

@@ -6,34 +6,19 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
-import java.nio.channels.SelectableChannel;
-import java.util.Set;
 
-/** A {@link BypassDatagramChannel} served by the JDK's channel, untouched (see {@link PlatformSocketBackend}). */
-final class PlatformDatagramBackend implements DatagramBackend
+/** A {@link BypassDatagramChannel} served by the JDK's channel, untouched (see {@link PlatformBacking}). */
+final class PlatformDatagramBackend extends PlatformBacking<DatagramChannel> implements DatagramBackend
 {
-    private final BypassDatagramChannel owner;
-    private final DatagramChannel channel;
     private DatagramSocket adaptor;
     private int timeout = -1;
 
-    PlatformDatagramBackend(final BypassDatagramChannel owner, final DatagramChannel channel)
+    PlatformDatagramBackend(final ChannelCore<?> owner, final DatagramChannel channel)
     {
-        this.owner = owner;
-        this.channel = channel;
-    }
-
-    private IOException failed(final IOException e)
-    {
-        if (!channel.isOpen())
-        {
-            owner.closeAfterBackingClosed();
-        }
-        return e;
+        super(owner, channel);
     }
 
     @Override
@@ -61,111 +46,45 @@ final class PlatformDatagramBackend implements DatagramBackend
     }
 
     @Override
-    public SocketAddress localAddress() throws IOException
-    {
-        return channel.getLocalAddress();
-    }
-
-    @Override
     public SocketAddress remoteAddress() throws IOException
     {
         return channel.getRemoteAddress();
     }
 
     @Override
-    public <T> void setOption(final SocketOption<T> name, final T value) throws IOException
-    {
-        channel.setOption(name, value);
-    }
-
-    @Override
-    public <T> T getOption(final SocketOption<T> name) throws IOException
-    {
-        return channel.getOption(name);
-    }
-
-    @Override
-    public Set<SocketOption<?>> supportedOptions()
-    {
-        return channel.supportedOptions();
-    }
-
-    @Override
     public SocketAddress receive(final ByteBuffer dst) throws IOException
     {
-        try
-        {
-            return channel.receive(dst);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.receive(dst));
     }
 
     @Override
     public int send(final ByteBuffer src, final SocketAddress target) throws IOException
     {
-        try
-        {
-            return channel.send(src, target);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.send(src, target));
     }
 
     @Override
     public int read(final ByteBuffer dst) throws IOException
     {
-        try
-        {
-            return channel.read(dst);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.read(dst));
     }
 
     @Override
     public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException
     {
-        try
-        {
-            return channel.read(dsts, offset, length);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.read(dsts, offset, length));
     }
 
     @Override
     public int write(final ByteBuffer src) throws IOException
     {
-        try
-        {
-            return channel.write(src);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.write(src));
     }
 
     @Override
     public long write(final ByteBuffer[] srcs, final int offset, final int length) throws IOException
     {
-        try
-        {
-            return channel.write(srcs, offset, length);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.write(srcs, offset, length));
     }
 
     @Override
@@ -179,30 +98,6 @@ final class PlatformDatagramBackend implements DatagramBackend
         throws IOException
     {
         return channel.join(group, interf, source);
-    }
-
-    @Override
-    public void configureBlocking(final boolean block) throws IOException
-    {
-        channel.configureBlocking(block);
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        channel.close();
-    }
-
-    @Override
-    public SelectableChannel platformChannel()
-    {
-        return channel;
-    }
-
-    @Override
-    public int stackReadyOps()
-    {
-        return 0;
     }
 
     private synchronized DatagramSocket adaptor(final int timeoutMillis) throws IOException
@@ -222,26 +117,20 @@ final class PlatformDatagramBackend implements DatagramBackend
     @Override
     public void adaptorReceive(final DatagramPacket packet, final int timeoutMillis) throws IOException
     {
-        try
+        call(() ->
         {
             adaptor(timeoutMillis).receive(packet);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void adaptorSend(final DatagramPacket packet) throws IOException
     {
-        try
+        call(() ->
         {
             adaptor(-1).send(packet);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+            return null;
+        });
     }
 }

@@ -2,38 +2,22 @@ package org.jbypass.provider.channel;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketOption;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Set;
 
 /**
- * A {@link BypassServerSocketChannel} served by the JDK: accepted JDK channels are wrapped so that they too can go
- * on the provider's selectors.
+ * A {@link BypassServerSocketChannel} served by the JDK (see {@link PlatformBacking}): accepted JDK channels are
+ * wrapped so that they too can go on the provider's selectors.
  */
-final class PlatformListenerBackend implements ListenerBackend
+final class PlatformListenerBackend extends PlatformBacking<ServerSocketChannel> implements ListenerBackend
 {
-    private final BypassServerSocketChannel owner;
-    private final ServerSocketChannel channel;
     private ServerSocket adaptor;
     private int timeout = -1;
 
-    PlatformListenerBackend(final BypassServerSocketChannel owner, final ServerSocketChannel channel)
+    PlatformListenerBackend(final ChannelCore<?> owner, final ServerSocketChannel channel)
     {
-        this.owner = owner;
-        this.channel = channel;
-    }
-
-    private IOException failed(final IOException e)
-    {
-        if (!channel.isOpen())
-        {
-            owner.closeAfterBackingClosed();
-        }
-        return e;
+        super(owner, channel);
     }
 
     private SocketChannel wrap(final SocketChannel child) throws IOException
@@ -62,62 +46,7 @@ final class PlatformListenerBackend implements ListenerBackend
     @Override
     public SocketChannel accept() throws IOException
     {
-        try
-        {
-            return wrap(channel.accept());
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public SocketAddress localAddress() throws IOException
-    {
-        return channel.getLocalAddress();
-    }
-
-    @Override
-    public <T> void setOption(final SocketOption<T> name, final T value) throws IOException
-    {
-        channel.setOption(name, value);
-    }
-
-    @Override
-    public <T> T getOption(final SocketOption<T> name) throws IOException
-    {
-        return channel.getOption(name);
-    }
-
-    @Override
-    public Set<SocketOption<?>> supportedOptions()
-    {
-        return channel.supportedOptions();
-    }
-
-    @Override
-    public void configureBlocking(final boolean block) throws IOException
-    {
-        channel.configureBlocking(block);
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        channel.close();
-    }
-
-    @Override
-    public SelectableChannel platformChannel()
-    {
-        return channel;
-    }
-
-    @Override
-    public int stackReadyOps()
-    {
-        return 0;
+        return wrap(call(channel::accept));
     }
 
     @Override
@@ -137,14 +66,6 @@ final class PlatformListenerBackend implements ListenerBackend
             }
             s = adaptor;
         }
-        try
-        {
-            final Socket accepted = s.accept();
-            return wrap(accepted.getChannel());
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return wrap(call(() -> s.accept().getChannel()));
     }
 }

@@ -5,46 +5,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Set;
 
-/**
- * A {@link BypassSocketChannel} served by the JDK: every operation is the JDK channel's own, so kernel sockets
- * behave exactly as without jbypass. The JDK channel's blocking mode follows the wrapper's; its interrupt handling
- * is its own (a thread has one blocker slot, so the wrapper does not call {@code begin()} around it), and when an
- * interrupt or a failure closes it the wrapper closes too, as the JDK's channel would have.
- */
-final class PlatformSocketBackend implements SocketBackend
+/** A {@link BypassSocketChannel} served by the JDK's channel, untouched (see {@link PlatformBacking}). */
+final class PlatformSocketBackend extends PlatformBacking<SocketChannel> implements SocketBackend
 {
-    private final BypassSocketChannel owner;
-    private final SocketChannel channel;
     private Socket adaptor;
     private InputStream in;
     private OutputStream out;
     private int timeout = -1;
 
-    PlatformSocketBackend(final BypassSocketChannel owner, final SocketChannel channel)
+    PlatformSocketBackend(final ChannelCore<?> owner, final SocketChannel channel)
     {
-        this.owner = owner;
-        this.channel = channel;
-    }
-
-    SocketChannel channel()
-    {
-        return channel;
-    }
-
-    /** After any failure: if the JDK channel was closed under us (an interrupt), close the wrapper too. */
-    private IOException failed(final IOException e)
-    {
-        if (!channel.isOpen())
-        {
-            owner.closeAfterBackingClosed();
-        }
-        return e;
+        super(owner, channel);
     }
 
     @Override
@@ -56,27 +30,13 @@ final class PlatformSocketBackend implements SocketBackend
     @Override
     public boolean connect(final SocketAddress remote) throws IOException
     {
-        try
-        {
-            return channel.connect(remote);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.connect(remote));
     }
 
     @Override
     public boolean finishConnect() throws IOException
     {
-        try
-        {
-            return channel.finishConnect();
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(channel::finishConnect);
     }
 
     @Override
@@ -92,85 +52,33 @@ final class PlatformSocketBackend implements SocketBackend
     }
 
     @Override
-    public SocketAddress localAddress() throws IOException
-    {
-        return channel.getLocalAddress();
-    }
-
-    @Override
     public SocketAddress remoteAddress() throws IOException
     {
         return channel.getRemoteAddress();
     }
 
     @Override
-    public <T> void setOption(final SocketOption<T> name, final T value) throws IOException
-    {
-        channel.setOption(name, value);
-    }
-
-    @Override
-    public <T> T getOption(final SocketOption<T> name) throws IOException
-    {
-        return channel.getOption(name);
-    }
-
-    @Override
-    public Set<SocketOption<?>> supportedOptions()
-    {
-        return channel.supportedOptions();
-    }
-
-    @Override
     public int read(final ByteBuffer dst) throws IOException
     {
-        try
-        {
-            return channel.read(dst);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.read(dst));
     }
 
     @Override
     public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException
     {
-        try
-        {
-            return channel.read(dsts, offset, length);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.read(dsts, offset, length));
     }
 
     @Override
     public int write(final ByteBuffer src) throws IOException
     {
-        try
-        {
-            return channel.write(src);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.write(src));
     }
 
     @Override
     public long write(final ByteBuffer[] srcs, final int offset, final int length) throws IOException
     {
-        try
-        {
-            return channel.write(srcs, offset, length);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        return call(() -> channel.write(srcs, offset, length));
     }
 
     @Override
@@ -197,78 +105,47 @@ final class PlatformSocketBackend implements SocketBackend
         return channel.socket().isOutputShutdown();
     }
 
-    @Override
-    public void configureBlocking(final boolean block) throws IOException
-    {
-        channel.configureBlocking(block);
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        channel.close();
-    }
-
-    @Override
-    public SelectableChannel platformChannel()
-    {
-        return channel;
-    }
-
-    @Override
-    public int stackReadyOps()
-    {
-        return 0;
-    }
-
+    /** The JDK channel's own adaptor, with SO_TIMEOUT set to {@code timeoutMillis} (-1: as it was, 0 if never set). */
     private synchronized Socket adaptor(final int timeoutMillis) throws IOException
     {
         if (adaptor == null)
         {
             adaptor = channel.socket();
         }
-        if (timeoutMillis != timeout)
+        final int wanted = timeoutMillis >= 0 ? timeoutMillis : timeout < 0 ? 0 : timeout;
+        if (wanted != timeout)
         {
-            adaptor.setSoTimeout(timeoutMillis);
-            timeout = timeoutMillis;
+            adaptor.setSoTimeout(wanted);
+            timeout = wanted;
         }
         return adaptor;
+    }
+
+    private synchronized InputStream input(final int timeoutMillis) throws IOException
+    {
+        final Socket s = adaptor(timeoutMillis);
+        if (in == null)
+        {
+            in = s.getInputStream();
+        }
+        return in;
     }
 
     @Override
     public void adaptorConnect(final SocketAddress remote, final int timeoutMillis) throws IOException
     {
-        try
+        call(() ->
         {
             adaptor(0).connect(remote, timeoutMillis);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public int adaptorRead(final byte[] b, final int off, final int len, final int timeoutMillis) throws IOException
     {
-        final InputStream stream;
-        synchronized (this)
-        {
-            final Socket s = adaptor(timeoutMillis);
-            if (in == null)
-            {
-                in = s.getInputStream();
-            }
-            stream = in;
-        }
-        try
-        {
-            return stream.read(b, off, len);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+        final InputStream stream = input(timeoutMillis);
+        return call(() -> stream.read(b, off, len));
     }
 
     @Override
@@ -277,49 +154,33 @@ final class PlatformSocketBackend implements SocketBackend
         final OutputStream stream;
         synchronized (this)
         {
-            final Socket s = adaptor(timeout < 0 ? 0 : timeout);
+            final Socket s = adaptor(-1);
             if (out == null)
             {
                 out = s.getOutputStream();
             }
             stream = out;
         }
-        try
+        call(() ->
         {
             stream.write(b, off, len);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void sendUrgentData(final int data) throws IOException
     {
-        try
+        call(() ->
         {
-            adaptor(timeout < 0 ? 0 : timeout).sendUrgentData(data);
-        }
-        catch (final IOException e)
-        {
-            throw failed(e);
-        }
+            adaptor(-1).sendUrgentData(data);
+            return null;
+        });
     }
 
     @Override
     public int available() throws IOException
     {
-        final InputStream stream;
-        synchronized (this)
-        {
-            final Socket s = adaptor(timeout < 0 ? 0 : timeout);
-            if (in == null)
-            {
-                in = s.getInputStream();
-            }
-            stream = in;
-        }
-        return stream.available();
+        return input(-1).available();
     }
 }

@@ -14,8 +14,10 @@ import org.jbypass.provider.engine.StackEngine;
  * What every channel of one provider shares: the provider itself, the JDK's provider, the configuration (read at
  * first use) and the stack (started the first time a socket is routed to it).
  *
- * <p>A configuration that fails to load fails every later use with the same message: the provider never falls back
- * to the kernel because of it. A stack that fails to start (a link that cannot be opened) does the same for every
+ * <p>Without any configuration (the {@code jbypass.config} property not set: jbypass.jar is merely on the class path,
+ * and its service file made this the system-wide provider) every socket goes to the JDK, and one INFO line on the
+ * {@code org.jbypass.provider} logger says so. A configuration that is given but fails to load fails every later use
+ * with the same message: the provider never falls back to the kernel because of it. A stack that fails to start (a link that cannot be opened) does the same for every
  * socket routed to it; kernel sockets are unaffected.
  */
 public final class ProviderContext
@@ -24,8 +26,19 @@ public final class ProviderContext
     @FunctionalInterface
     public interface ConfigSource
     {
+        /** No configuration: every socket goes to the JDK. */
+        ConfigSource NONE = () -> null;
+
+        /**
+         * Reads the configuration.
+         *
+         * @return the configuration, or null when none was given (every socket then goes to the JDK)
+         * @throws ConfigurationException when a configuration was given but is missing or wrong
+         */
         BypassConfig load() throws ConfigurationException;
     }
+
+    private static final System.Logger LOG = System.getLogger("org.jbypass.provider");
 
     private final SelectorProvider provider;
     private final SelectorProvider platform;
@@ -55,13 +68,20 @@ public final class ProviderContext
         this.links = links;
     }
 
-    /** The configuration named by the {@code jbypass.config} system property. */
+    /**
+     * The configuration named by the {@code jbypass.config} system property: none when the property is not set;
+     * a property set to nothing is a mistake (an unset variable in a start script) and fails naming the key.
+     */
     public static ConfigSource systemConfig()
     {
         return () ->
         {
             final String file = System.getProperty(BypassConfig.FILE_PROPERTY);
-            if (file == null || file.isBlank())
+            if (file == null)
+            {
+                return null;
+            }
+            if (file.isBlank())
             {
                 throw new ConfigurationException(null, BypassConfig.FILE_PROPERTY, "no configuration file given: "
                     + "start the JVM with -D" + BypassConfig.FILE_PROPERTY + "=FILE or with "
@@ -106,7 +126,17 @@ public final class ProviderContext
                 rethrowConfigFailure();
                 try
                 {
-                    router = new Router(configSource.load());
+                    final BypassConfig config = configSource.load();
+                    if (config == null)
+                    {
+                        LOG.log(System.Logger.Level.INFO, "jbypass: no configuration (-D" + BypassConfig.FILE_PROPERTY
+                            + " is not set): every socket is served by the JDK");
+                        router = Router.kernelOnly();
+                    }
+                    else
+                    {
+                        router = new Router(config);
+                    }
                 }
                 catch (final ConfigurationException e)
                 {
@@ -150,6 +180,11 @@ public final class ProviderContext
         {
             if (engine == null)
             {
+                if (r.config() == null)
+                {
+                    // Unreachable: without configuration the router sends nothing to the stack.
+                    throw new IOException("jbypass has no configuration: no socket can be served by the stack");
+                }
                 if (engineFailure != null)
                 {
                     throw new IOException("jbypass stack could not start: " + engineFailure.getMessage(),

@@ -2,17 +2,14 @@ package org.jbypass.provider.channel;
 
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.SocketOption;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectableChannel;
-import java.util.Set;
 
 /**
  * What serves a {@link BypassSocketChannel} once bind or connect has chosen: the JDK's channel or the stack's TCP.
  * Blocking operations follow the channel's blocking mode; the checks the JDK makes before an operation (closed,
  * not connected, already connected, pending) are the backend's, with the JDK's exceptions.
  */
-interface SocketBackend extends OptionTarget
+interface SocketBackend extends Backing
 {
     void bind(SocketAddress local) throws IOException;
 
@@ -25,15 +22,7 @@ interface SocketBackend extends OptionTarget
 
     boolean isConnectionPending();
 
-    SocketAddress localAddress() throws IOException;
-
     SocketAddress remoteAddress() throws IOException;
-
-    <T> void setOption(SocketOption<T> name, T value) throws IOException;
-
-    <T> T getOption(SocketOption<T> name) throws IOException;
-
-    Set<SocketOption<?>> supportedOptions();
 
     int read(ByteBuffer dst) throws IOException;
 
@@ -50,18 +39,6 @@ interface SocketBackend extends OptionTarget
     boolean isInputShutdown();
 
     boolean isOutputShutdown();
-
-    /** Called with the channel's registration lock held, before the channel's own mode changes. */
-    void configureBlocking(boolean block) throws IOException;
-
-    /** Closes the backing; never blocks for long (it may run on a thread that interrupts a reader). */
-    void close() throws IOException;
-
-    /** The JDK channel to register on a hybrid selector's inner selector, or null for the stack. */
-    SelectableChannel platformChannel();
-
-    /** The stack's readiness, translated (see {@link org.jbypass.provider.select.HybridChannel#stackReadyOps()}). */
-    int stackReadyOps();
 
     // For the socket() adaptor: blocking mode only.
 

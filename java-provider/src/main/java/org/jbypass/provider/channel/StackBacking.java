@@ -1,37 +1,198 @@
 package org.jbypass.provider.channel;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.function.Function;
 
+import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.SocketListener;
 import org.jbypass.netstack.transport.StackSocket;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.provider.engine.StackEngine;
+import org.jbypass.provider.engine.StackLock;
 
 /**
- * What every stack-backed backing shares: the stack lock's condition its blocked threads wait on, the volatile
- * snapshot of its socket's readiness that selectors read without the lock, and the socket listener that keeps both
- * current.
+ * What every stack-backed backing shares: its socket's opening, options and close, the stack lock's condition its
+ * blocked threads wait on, the volatile snapshot of its socket's readiness that selectors read without the lock,
+ * and the socket listener that keeps both current.
  *
  * <p>The listener runs on whichever thread holds the stack lock (a poller, or an application thread in
  * {@code flush}), once per socket per poll however many packets changed it. It signals waiters (only if there are
  * any) and, when the readiness bits changed, tells the channel's selector keys, which queue themselves without a
  * lock and wake their selectors. It never calls back into the stack. Operations refresh the snapshot too, before
  * they release the lock, because an operation changes readiness (a read that empties the buffer) without an event.
+ *
+ * <p>Every operation runs as an {@link Attempt} on the stack's socket, with the stack lock held: once
+ * ({@link #once}), or, in blocking mode, until it can return ({@link #block}). {@link #block} is the one place where
+ * an application thread waits for the stack, between {@code begin()} and {@code end()} of its channel.
  */
-abstract class StackBacking implements SocketListener
+abstract class StackBacking<S extends StackSocket> implements SocketListener
 {
+    /**
+     * One try at an operation on the stack's socket, with the stack lock held: a result (a count, or an error as
+     * {@code -errno}), or {@code -EAGAIN} when it cannot be done yet.
+     *
+     * @param <A> what the operation works on (a buffer); passed, not captured, so that each backing makes its
+     *            attempts once and an operation allocates nothing
+     */
+    @FunctionalInterface
+    interface Attempt<A>
+    {
+        int attempt(A arg) throws IOException;
+
+        /** Whether the operation made progress that completes it even when it stops for a close (a write). */
+        default boolean progressed()
+        {
+            return false;
+        }
+    }
+
     final StackEngine engine;
+    final StackLock lock;
+    final ChannelCore<?> core;
     private final ChannelKeys keys;
     private final Condition changed;
+    /** Set, under the stack lock, by the backing's close; blocked threads see it when the close wakes them. */
+    volatile boolean closed;
+    /** The socket's local address once bound; written under the stack lock. */
+    volatile InetSocketAddress local;
     /** Threads waiting on {@link #changed}; guarded by the stack lock. */
     private int waiters;
     /** The socket's {@link org.jbypass.netstack.transport.Readiness} bits; written under the stack lock. */
     volatile int readyOps;
 
-    StackBacking(final StackEngine engine, final ChannelKeys keys)
+    StackBacking(final ChannelCore<?> core, final StackEngine engine)
     {
         this.engine = engine;
-        this.keys = keys;
-        this.changed = engine.newCondition();
+        this.lock = engine.lock();
+        this.core = core;
+        this.keys = core.keys();
+        this.changed = lock.newCondition();
+    }
+
+    /**
+     * Opens the backing's socket under the stack lock and adopts it ({@link #adopt}); in the subclass's constructor.
+     */
+    final S open(final Function<Stack, S> opener) throws IOException
+    {
+        lock.enter();
+        try
+        {
+            return adopt(opener.apply(lock.stack()));
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    /**
+     * With the stack lock held: makes this backing the socket's listener (and its channel the attachment) before
+     * any readiness change can be missed, and publishes its readiness.
+     */
+    final S adopt(final S socket)
+    {
+        socket.attach(core.channel());
+        socket.listener(this);
+        refresh(socket);
+        return socket;
+    }
+
+    /** The stack's socket behind this backing. */
+    abstract S stackSocket();
+
+    /** The options the socket serves. */
+    abstract OptionTable<S> options();
+
+    /** With the stack lock held, once: closes the stack's socket (the backing is then marked closed). */
+    abstract void closeSocket();
+
+    public final SocketAddress localAddress()
+    {
+        return local;
+    }
+
+    public final Set<SocketOption<?>> supportedOptions()
+    {
+        return options().names();
+    }
+
+    public final void configureBlocking(final boolean block)
+    {
+        // Blocking is decided per operation from the channel's mode; the stack socket itself never blocks.
+    }
+
+    public final SelectableChannel platformChannel()
+    {
+        return null;
+    }
+
+    /** Closes the socket, once; threads blocked on it wake and see the close. */
+    public final void close() throws IOException
+    {
+        lock.enter();
+        try
+        {
+            if (!closed)
+            {
+                closeSocket();
+                closed();
+            }
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    final void ensureOpen() throws ClosedChannelException
+    {
+        if (closed)
+        {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /** Sets an option: checked as the JDK checks it, then written under the stack lock. */
+    public final <T> void setOption(final SocketOption<T> name, final T value) throws IOException
+    {
+        final OptionTable<S> options = options();
+        options.checkValue(name, value);
+        lock.enter();
+        try
+        {
+            ensureOpen();
+            options.set(stackSocket(), name, value);
+            refresh(stackSocket());
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    /** Reads an option, under the stack lock. */
+    public final <T> T getOption(final SocketOption<T> name) throws IOException
+    {
+        final OptionTable<S> options = options();
+        options.checkName(name);
+        lock.enter();
+        try
+        {
+            ensureOpen();
+            return options.get(stackSocket(), name);
+        }
+        finally
+        {
+            lock.exit();
+        }
     }
 
     @Override
@@ -55,31 +216,118 @@ abstract class StackBacking implements SocketListener
         }
     }
 
-    /** With the stack lock held: wakes every thread waiting on this backing (a close). */
-    final void wakeAll()
+    /** Makes one attempt under the stack lock, publishing the socket's readiness after it. */
+    final <A> int once(final Attempt<A> operation, final A arg) throws IOException
     {
+        lock.enter();
+        try
+        {
+            return operation.attempt(arg);
+        }
+        finally
+        {
+            refresh(stackSocket());
+            lock.exit();
+        }
+    }
+
+    /**
+     * Runs a blocking operation: attempts it under the stack lock until it returns something other than
+     * {@code -EAGAIN}, the backing is closed or the timeout passes, waiting for the socket's readiness to change
+     * between attempts. The channel's {@code begin()} and {@code end()} bracket it, so that an interrupt or an
+     * asynchronous close ends it with the JDK's exceptions.
+     *
+     * @param timeoutNanos the longest wait, {@link Long#MAX_VALUE} for none
+     * @return the last attempt's result; {@code -EAGAIN} when the timeout passed
+     */
+    final <A> int block(final Attempt<A> operation, final A arg, final long timeoutNanos) throws IOException
+    {
+        int result = -Errno.EAGAIN;
+        boolean completed = false;
+        core.beginBlocking();
+        boolean interrupted = false;
+        try
+        {
+            lock.enter();
+            try
+            {
+                long remaining = timeoutNanos;
+                while (!closed)
+                {
+                    result = operation.attempt(arg);
+                    if (result != -Errno.EAGAIN || remaining <= 0)
+                    {
+                        break;
+                    }
+                    try
+                    {
+                        remaining = awaitChange(remaining);
+                    }
+                    catch (final InterruptedException e)
+                    {
+                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
+                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
+                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
+                        interrupted = true;
+                    }
+                }
+            }
+            finally
+            {
+                refresh(stackSocket());
+                if (interrupted)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                lock.exit();
+            }
+            completed = result != -Errno.EAGAIN || operation.progressed();
+        }
+        finally
+        {
+            core.endBlocking(completed);
+        }
+        return result;
+    }
+
+    /**
+     * With the stack lock held: waits for a readiness change, a close or the timeout, releasing the lock meanwhile.
+     * The only wait of an application thread on the stack: a thread that is to drive the stack itself while it
+     * waits does so here.
+     *
+     * @param nanos the longest wait, {@link Long#MAX_VALUE} for none
+     * @return the nanoseconds left
+     */
+    private long awaitChange(final long nanos) throws InterruptedException
+    {
+        waiters++;
+        try
+        {
+            return lock.await(changed, nanos);
+        }
+        finally
+        {
+            waiters--;
+        }
+    }
+
+    /**
+     * With the stack lock held, in the backing's close: marks it closed, forgets its readiness and wakes every
+     * thread waiting on it.
+     */
+    final void closed()
+    {
+        closed = true;
+        readyOps = 0;
         if (waiters > 0)
         {
             changed.signalAll();
         }
     }
 
-    /**
-     * With the stack lock held: waits for a readiness change, a close or the timeout, releasing the lock meanwhile.
-     *
-     * @param nanos the longest wait, {@link Long#MAX_VALUE} for none
-     * @return the nanoseconds left
-     */
-    final long awaitChange(final long nanos) throws InterruptedException
+    /** The timeout of an adaptor's blocking operation: 0 is none. */
+    static long timeoutNanos(final int timeoutMillis)
     {
-        waiters++;
-        try
-        {
-            return engine.await(changed, nanos);
-        }
-        finally
-        {
-            waiters--;
-        }
+        return timeoutMillis == 0 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 }

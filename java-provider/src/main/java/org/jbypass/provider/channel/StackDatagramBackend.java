@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -16,12 +15,10 @@ import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.MembershipKey;
 import java.nio.channels.NotYetConnectedException;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
@@ -35,18 +32,21 @@ import org.jbypass.provider.engine.StackEngine;
  * <p>Locks: a read lock for receivers and a write lock for senders (as the JDK's channel), each taken before the
  * stack lock. Blocked receivers wait on the backing's condition of the stack lock.
  */
-final class StackDatagramBackend extends StackBacking implements DatagramBackend
+final class StackDatagramBackend extends StackBacking<UdpSocket> implements DatagramBackend
 {
-    private static final Set<SocketOption<?>> OPTIONS = Set.of(StandardSocketOptions.SO_SNDBUF,
-        StandardSocketOptions.SO_RCVBUF, StandardSocketOptions.SO_REUSEADDR, StandardSocketOptions.SO_BROADCAST,
-        StandardSocketOptions.IP_TOS);
+    private static final OptionTable<UdpSocket> OPTIONS = OptionTable.<UdpSocket>builder()
+        .option(StandardSocketOptions.SO_SNDBUF, UdpSocket::sendBufferSize, UdpSocket::sendBufferSize)
+        // A refusal (more is queued than the new size holds) keeps the old size: Linux shrinks later.
+        .option(StandardSocketOptions.SO_RCVBUF, UdpSocket::receiveBufferSize, UdpSocket::receiveBufferSize)
+        .option(StandardSocketOptions.SO_REUSEADDR, UdpSocket::reuseAddress, UdpSocket::reuseAddress)
+        .option(StandardSocketOptions.SO_BROADCAST, UdpSocket::broadcast, UdpSocket::broadcast)
+        .option(StandardSocketOptions.IP_TOS, UdpSocket::tos, UdpSocket::tos)
+        .build();
 
-    private final BypassDatagramChannel owner;
     private final UdpSocket socket;
+    private final Attempt<ByteBuffer> receiving = this::receiveOnce;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
-    private volatile boolean closed;
-    private volatile InetSocketAddress local;
     private volatile InetSocketAddress remote;
     /** The source of the last datagram received, reused while the source stays the same (as the JDK does). */
     private InetSocketAddress lastSource;
@@ -54,30 +54,22 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
     private int sourceAddress;
     private int sourcePort;
 
-    StackDatagramBackend(final BypassDatagramChannel owner, final StackEngine engine) throws IOException
+    StackDatagramBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
-        super(engine, owner.keys());
-        this.owner = owner;
-        engine.enter();
-        try
-        {
-            socket = engine.stack().openUdp();
-            socket.attach(owner);
-            socket.listener(this);
-            refresh(socket);
-        }
-        finally
-        {
-            engine.exit();
-        }
+        super(core, engine);
+        socket = open(Stack::openUdp);
     }
 
-    private void ensureOpen() throws ClosedChannelException
+    @Override
+    UdpSocket stackSocket()
     {
-        if (closed)
-        {
-            throw new ClosedChannelException();
-        }
+        return socket;
+    }
+
+    @Override
+    OptionTable<UdpSocket> options()
+    {
+        return OPTIONS;
     }
 
     @Override
@@ -86,7 +78,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         final InetSocketAddress isa = Addresses.checkLocal(address);
         readLock.lock();
         writeLock.lock();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -103,7 +95,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
             writeLock.unlock();
             readLock.unlock();
         }
@@ -115,7 +107,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         final InetSocketAddress isa = Addresses.check(address);
         readLock.lock();
         writeLock.lock();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -144,7 +136,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
             writeLock.unlock();
             readLock.unlock();
         }
@@ -155,7 +147,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
     {
         readLock.lock();
         writeLock.lock();
-        engine.enter();
+        lock.enter();
         try
         {
             if (closed || !socket.isConnected())
@@ -168,7 +160,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
             writeLock.unlock();
             readLock.unlock();
         }
@@ -181,98 +173,9 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
     }
 
     @Override
-    public SocketAddress localAddress()
-    {
-        return local;
-    }
-
-    @Override
     public SocketAddress remoteAddress()
     {
         return remote;
-    }
-
-    @Override
-    public Set<SocketOption<?>> supportedOptions()
-    {
-        return OPTIONS;
-    }
-
-    @Override
-    public <T> void setOption(final SocketOption<T> name, final T value) throws IOException
-    {
-        SocketOptionValues.check(OPTIONS, name, value);
-        engine.enter();
-        try
-        {
-            ensureOpen();
-            if (name == StandardSocketOptions.SO_SNDBUF)
-            {
-                socket.sendBufferSize((Integer)value);
-            }
-            else if (name == StandardSocketOptions.SO_RCVBUF)
-            {
-                if (socket.receiveBufferSize((Integer)value) < 0)
-                {
-                    // More is queued than the new size holds: Linux shrinks later; the stack keeps the old size.
-                    return;
-                }
-            }
-            else if (name == StandardSocketOptions.SO_REUSEADDR)
-            {
-                socket.reuseAddress((Boolean)value);
-            }
-            else if (name == StandardSocketOptions.SO_BROADCAST)
-            {
-                socket.broadcast((Boolean)value);
-            }
-            else if (name == StandardSocketOptions.IP_TOS)
-            {
-                socket.tos((Integer)value);
-            }
-        }
-        finally
-        {
-            engine.exit();
-        }
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> T getOption(final SocketOption<T> name) throws IOException
-    {
-        SocketOptionValues.checkSupported(OPTIONS, name);
-        engine.enter();
-        try
-        {
-            ensureOpen();
-            final Object value;
-            if (name == StandardSocketOptions.SO_SNDBUF)
-            {
-                value = socket.sendBufferSize();
-            }
-            else if (name == StandardSocketOptions.SO_RCVBUF)
-            {
-                value = socket.receiveBufferSize();
-            }
-            else if (name == StandardSocketOptions.SO_REUSEADDR)
-            {
-                value = socket.reuseAddress();
-            }
-            else if (name == StandardSocketOptions.SO_BROADCAST)
-            {
-                value = socket.broadcast();
-            }
-            else
-            {
-                value = socket.tos();
-            }
-            return (T)value;
-        }
-        finally
-        {
-            engine.exit();
-        }
     }
 
     @Override
@@ -281,7 +184,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         readLock.lock();
         try
         {
-            final int n = receive0(dst, owner.isBlocking(), Long.MAX_VALUE);
+            final int n = receive0(dst, core.isBlocking(), Long.MAX_VALUE);
             if (n == -Errno.EAGAIN)
             {
                 return null;
@@ -316,66 +219,12 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
     private int receive0(final ByteBuffer dst, final boolean blocking, final long timeoutNanos) throws IOException
     {
         ensureOpen();
-        if (!blocking)
-        {
-            engine.enter();
-            try
-            {
-                return taken(socket.receive(dst));
-            }
-            finally
-            {
-                refresh(socket);
-                engine.exit();
-            }
-        }
-        int n = -Errno.EAGAIN;
-        boolean completed = false;
-        owner.beginBlocking();
-        boolean interrupted = false;
-        try
-        {
-            engine.enter();
-            try
-            {
-                long remaining = timeoutNanos;
-                while (!closed)
-                {
-                    n = socket.receive(dst);
-                    if (n != -Errno.EAGAIN || remaining <= 0)
-                    {
-                        break;
-                    }
-                    try
-                    {
-                        remaining = awaitChange(remaining);
-                    }
-                    catch (final InterruptedException e)
-                    {
-                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
-                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
-                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
-                        interrupted = true;
-                    }
-                }
-                n = taken(n);
-            }
-            finally
-            {
-                refresh(socket);
-                if (interrupted)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                engine.exit();
-            }
-            completed = n != -Errno.EAGAIN;
-        }
-        finally
-        {
-            owner.endBlocking(completed);
-        }
-        return n;
+        return blocking ? block(receiving, dst, timeoutNanos) : once(receiving, dst);
+    }
+
+    private int receiveOnce(final ByteBuffer dst) throws IOException
+    {
+        return taken(socket.receive(dst));
     }
 
     /** With the stack lock held: records the source of a received datagram, or turns an error into its exception. */
@@ -427,7 +276,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
     private int send0(final ByteBuffer src, final int address, final int port) throws IOException
     {
         final int n;
-        engine.enter();
+        lock.enter();
         try
         {
             n = socket.send(src, address, port);
@@ -439,7 +288,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
         if (n < 0)
         {
@@ -459,7 +308,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
             {
                 throw new NotYetConnectedException();
             }
-            final int n = receive0(dst, owner.isBlocking(), Long.MAX_VALUE);
+            final int n = receive0(dst, core.isBlocking(), Long.MAX_VALUE);
             return n == -Errno.EAGAIN ? 0 : n;
         }
         finally
@@ -481,7 +330,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
                 throw new NotYetConnectedException();
             }
             final ByteBuffer scratch = ByteBuffer.allocate(UdpSocket.MAX_PAYLOAD);
-            final int n = receive0(scratch, owner.isBlocking(), Long.MAX_VALUE);
+            final int n = receive0(scratch, core.isBlocking(), Long.MAX_VALUE);
             if (n == -Errno.EAGAIN)
             {
                 return 0;
@@ -587,37 +436,10 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
     }
 
     @Override
-    public void configureBlocking(final boolean block)
+    void closeSocket()
     {
-        // Blocking is decided per operation from the channel's mode; the stack socket itself never blocks.
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        engine.enter();
-        try
-        {
-            if (closed)
-            {
-                return;
-            }
-            closed = true;
-            socket.close();
-            socket.listener(null);
-            readyOps = 0;
-            wakeAll();
-        }
-        finally
-        {
-            engine.exit();
-        }
-    }
-
-    @Override
-    public SelectableChannel platformChannel()
-    {
-        return null;
+        socket.close();
+        socket.listener(null);
     }
 
     @Override
@@ -644,8 +466,7 @@ final class StackDatagramBackend extends StackBacking implements DatagramBackend
         {
             ensureOpen();
             final ByteBuffer dst = ByteBuffer.wrap(packet.getData(), packet.getOffset(), packet.getLength());
-            final long nanos = timeoutMillis == 0 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            final int n = receive0(dst, true, nanos);
+            final int n = receive0(dst, true, timeoutNanos(timeoutMillis));
             if (n == -Errno.EAGAIN)
             {
                 throw new SocketTimeoutException("Receive timed out");

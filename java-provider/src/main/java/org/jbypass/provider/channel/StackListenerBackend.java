@@ -3,21 +3,17 @@ package org.jbypass.provider.channel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.AlreadyBoundException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetBoundException;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.transport.Readiness;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.provider.engine.StackEngine;
 
 /**
@@ -30,45 +26,51 @@ import org.jbypass.provider.engine.StackEngine;
  * releasing the lock, so no readiness change of the new connection is lost between the two. Locks: an accept lock,
  * then the stack lock.
  */
-final class StackListenerBackend extends StackBacking implements ListenerBackend
+final class StackListenerBackend extends StackBacking<TcpSocket> implements ListenerBackend
 {
-    /** The JDK's default backlog for a bind with backlog 0 or less (ServerSocketChannelImpl). */
-    private static final int DEFAULT_BACKLOG = 50;
-    private static final Set<SocketOption<?>> OPTIONS = Set.of(StandardSocketOptions.SO_RCVBUF,
-        StandardSocketOptions.SO_REUSEADDR);
-
-    private final BypassServerSocketChannel owner;
-    private final TcpSocket socket;
-    private final ReentrantLock acceptLock = new ReentrantLock();
-    private volatile boolean closed;
-    private volatile InetSocketAddress local;
-
-    StackListenerBackend(final BypassServerSocketChannel owner, final StackEngine engine) throws IOException
+    /** A connection this listener accepted, waiting for its channel to give it a backing. */
+    @FunctionalInterface
+    interface Accepted
     {
-        super(engine, owner.keys());
-        this.owner = owner;
-        engine.enter();
-        try
-        {
-            socket = engine.stack().openTcp();
-            socket.attach(owner);
-            socket.listener(this);
-            // The JDK's server sockets have SO_REUSEADDR on (Net.serverSocket).
-            socket.reuseAddress(true);
-            refresh(socket);
-        }
-        finally
-        {
-            engine.exit();
-        }
+        SocketBackend backend(ChannelCore<SocketBackend> core);
     }
 
-    private void ensureOpen() throws ClosedChannelException
+    /** The JDK's default backlog for a bind with backlog 0 or less (ServerSocketChannelImpl). */
+    private static final int DEFAULT_BACKLOG = 50;
+    private static final OptionTable<TcpSocket> OPTIONS = OptionTable.<TcpSocket>builder()
+        // Accepted connections start with the listener's receive buffer, as on Linux.
+        .option(StandardSocketOptions.SO_RCVBUF, TcpSocket::receiveBufferSize, TcpSocket::receiveBufferSize)
+        .option(StandardSocketOptions.SO_REUSEADDR, TcpSocket::reuseAddress, TcpSocket::reuseAddress)
+        .build();
+
+    private final TcpSocket socket;
+    private final ReentrantLock acceptLock = new ReentrantLock();
+    private final Attempt<Void> accepting = this::acceptOnce;
+    /** The connection the last attempt took; guarded by the accept lock. */
+    private SocketChannel accepted;
+
+    StackListenerBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
-        if (closed)
+        super(core, engine);
+        socket = open(stack ->
         {
-            throw new ClosedChannelException();
-        }
+            final TcpSocket listener = stack.openTcp();
+            // The JDK's server sockets have SO_REUSEADDR on (Net.serverSocket).
+            listener.reuseAddress(true);
+            return listener;
+        });
+    }
+
+    @Override
+    TcpSocket stackSocket()
+    {
+        return socket;
+    }
+
+    @Override
+    OptionTable<TcpSocket> options()
+    {
+        return OPTIONS;
     }
 
     @Override
@@ -78,7 +80,7 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
         acceptLock.lock();
         try
         {
-            engine.enter();
+            lock.enter();
             try
             {
                 ensureOpen();
@@ -100,7 +102,7 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
             }
             finally
             {
-                engine.exit();
+                lock.exit();
             }
         }
         finally
@@ -112,8 +114,7 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
     @Override
     public SocketChannel accept() throws IOException
     {
-        final SocketChannel accepted = accept0(owner.isBlocking(), Long.MAX_VALUE);
-        return accepted;
+        return accept0(core.isBlocking(), Long.MAX_VALUE);
     }
 
     /** @return the connection, or null (non-blocking and none waiting, or the timeout passed) */
@@ -127,66 +128,18 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
             {
                 throw new NotYetBoundException();
             }
-            if (!blocking)
+            accepted = null;
+            if (blocking)
             {
-                engine.enter();
-                try
-                {
-                    return take();
-                }
-                finally
-                {
-                    refresh(socket);
-                    engine.exit();
-                }
+                block(accepting, null, timeoutNanos);
             }
-            SocketChannel accepted = null;
-            boolean completed = false;
-            owner.beginBlocking();
-            boolean interrupted = false;
-            try
+            else
             {
-                engine.enter();
-                try
-                {
-                    long remaining = timeoutNanos;
-                    while (!closed)
-                    {
-                        accepted = take();
-                        if (accepted != null || remaining <= 0)
-                        {
-                            break;
-                        }
-                        try
-                        {
-                            remaining = awaitChange(remaining);
-                        }
-                        catch (final InterruptedException e)
-                        {
-                            // Keep waiting: the interrupt closes the channel (begin() registered its
-                            // interruptor) and the close wakes us; end() then throws ClosedByInterruptException.
-                            // Leaving now could beat the interrupter to end() (JDK 21+ sets the status before it
-                            // looks for the blocker).
-                            interrupted = true;
-                        }
-                    }
-                }
-                finally
-                {
-                    refresh(socket);
-                    if (interrupted)
-                    {
-                        Thread.currentThread().interrupt();
-                    }
-                    engine.exit();
-                }
-                completed = accepted != null;
+                once(accepting, null);
             }
-            finally
-            {
-                owner.endBlocking(completed);
-            }
-            return accepted;
+            final SocketChannel taken = accepted;
+            accepted = null;
+            return taken;
         }
         finally
         {
@@ -194,104 +147,29 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
         }
     }
 
+    private int acceptOnce(final Void unused) throws IOException
+    {
+        accepted = take();
+        return accepted == null ? -Errno.EAGAIN : 0;
+    }
+
     /** With the stack lock held: the next connection as a provider channel, or null. */
-    private SocketChannel take()
+    private SocketChannel take() throws IOException
     {
         final TcpSocket child = socket.accept();
         if (child == null)
         {
             return null;
         }
-        return new BypassSocketChannel(owner.context(),
-            (StackSocketFactory.Accepted)channel -> new StackSocketBackend(channel, engine, child));
+        return new BypassSocketChannel(core.context(),
+            (Accepted)channelCore -> new StackSocketBackend(channelCore, engine, child));
     }
 
     @Override
-    public SocketAddress localAddress()
+    void closeSocket()
     {
-        return local;
-    }
-
-    @Override
-    public Set<SocketOption<?>> supportedOptions()
-    {
-        return OPTIONS;
-    }
-
-    @Override
-    public <T> void setOption(final SocketOption<T> name, final T value) throws IOException
-    {
-        SocketOptionValues.check(OPTIONS, name, value);
-        engine.enter();
-        try
-        {
-            ensureOpen();
-            if (name == StandardSocketOptions.SO_RCVBUF)
-            {
-                // Accepted connections start with the listener's receive buffer, as on Linux.
-                socket.receiveBufferSize((Integer)value);
-            }
-            else
-            {
-                socket.reuseAddress((Boolean)value);
-            }
-        }
-        finally
-        {
-            engine.exit();
-        }
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> T getOption(final SocketOption<T> name) throws IOException
-    {
-        SocketOptionValues.checkSupported(OPTIONS, name);
-        engine.enter();
-        try
-        {
-            ensureOpen();
-            return (T)(name == StandardSocketOptions.SO_RCVBUF ? (Object)socket.receiveBufferSize()
-                : (Object)socket.reuseAddress());
-        }
-        finally
-        {
-            engine.exit();
-        }
-    }
-
-    @Override
-    public void configureBlocking(final boolean block)
-    {
-        // Decided per accept from the channel's mode.
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        engine.enter();
-        try
-        {
-            if (closed)
-            {
-                return;
-            }
-            closed = true;
-            // Resets the connections not yet accepted, as closing a listening socket does on Linux.
-            socket.close();
-            readyOps = 0;
-            wakeAll();
-        }
-        finally
-        {
-            engine.exit();
-        }
-    }
-
-    @Override
-    public SelectableChannel platformChannel()
-    {
-        return null;
+        // Resets the connections not yet accepted, as closing a listening socket does on Linux.
+        socket.close();
     }
 
     @Override
@@ -303,12 +181,11 @@ final class StackListenerBackend extends StackBacking implements ListenerBackend
     @Override
     public SocketChannel adaptorAccept(final int timeoutMillis) throws IOException
     {
-        final long nanos = timeoutMillis == 0 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        final SocketChannel accepted = accept0(true, nanos);
-        if (accepted == null)
+        final SocketChannel channel = accept0(true, timeoutNanos(timeoutMillis));
+        if (channel == null)
         {
             throw new SocketTimeoutException("Accept timed out");
         }
-        return accepted;
+        return channel;
     }
 }

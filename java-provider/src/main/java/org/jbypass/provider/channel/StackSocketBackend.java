@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -14,13 +13,11 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NoConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import jdk.net.ExtendedSocketOptions;
+import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.util.Errno;
@@ -37,67 +34,65 @@ import org.jbypass.provider.engine.StackEngine;
  * wait; the socket's listener signals it. Channel state that other threads read without the stack lock (connected,
  * addresses) is volatile and written under it.
  */
-final class StackSocketBackend extends StackBacking implements SocketBackend
+final class StackSocketBackend extends StackBacking<TcpSocket> implements SocketBackend
 {
-    private static final Set<SocketOption<?>> OPTIONS = Set.of(StandardSocketOptions.TCP_NODELAY,
-        StandardSocketOptions.SO_KEEPALIVE, StandardSocketOptions.SO_LINGER, StandardSocketOptions.SO_SNDBUF,
-        StandardSocketOptions.SO_RCVBUF, StandardSocketOptions.SO_REUSEADDR, StandardSocketOptions.IP_TOS,
-        ExtendedSocketOptions.TCP_KEEPIDLE, ExtendedSocketOptions.TCP_KEEPINTERVAL,
-        ExtendedSocketOptions.TCP_KEEPCOUNT);
+    /** The options the stack's TCP serves (docs/PROVIDER.md lists those it does not). */
+    private static final OptionTable<TcpSocket> OPTIONS = OptionTable.<TcpSocket>builder()
+        .option(StandardSocketOptions.TCP_NODELAY, TcpSocket::noDelay, TcpSocket::noDelay)
+        .option(StandardSocketOptions.SO_KEEPALIVE, TcpSocket::keepAlive, TcpSocket::keepAlive)
+        // Net.setSocketOption caps the linger time at 65535 seconds.
+        .option(StandardSocketOptions.SO_LINGER, TcpSocket::linger,
+            (socket, seconds) -> socket.linger(seconds < 0 ? -1 : Math.min(seconds, 65535)))
+        .option(StandardSocketOptions.SO_SNDBUF, TcpSocket::sendBufferSize, TcpSocket::sendBufferSize)
+        .option(StandardSocketOptions.SO_RCVBUF, TcpSocket::receiveBufferSize, TcpSocket::receiveBufferSize)
+        .option(StandardSocketOptions.SO_REUSEADDR, TcpSocket::reuseAddress, TcpSocket::reuseAddress)
+        .option(StandardSocketOptions.IP_TOS, TcpSocket::tos, TcpSocket::tos)
+        .checked(ExtendedSocketOptions.TCP_KEEPIDLE, TcpSocket::keepAliveIdle, TcpSocket::keepAliveIdle)
+        .checked(ExtendedSocketOptions.TCP_KEEPINTERVAL, TcpSocket::keepAliveInterval, TcpSocket::keepAliveInterval)
+        .checked(ExtendedSocketOptions.TCP_KEEPCOUNT, TcpSocket::keepAliveCount, TcpSocket::keepAliveCount)
+        .build();
 
-    private final BypassSocketChannel owner;
     private final TcpSocket socket;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
     /** A one-buffer array for single-buffer writes, so that they allocate nothing; guarded by the write lock. */
     private final ByteBuffer[] single = new ByteBuffer[1];
-    private volatile boolean closed;
+    private final Attempt<ByteBuffer> reading = this::readOnce;
+    private final Attempt<Void> connecting = this::connectOnce;
+    private final Writing writing = new Writing();
     private volatile boolean connectionPending;
     private volatile boolean connected;
     private volatile boolean inputShutdown;
     private volatile boolean outputShutdown;
-    private volatile InetSocketAddress local;
     private volatile InetSocketAddress remote;
 
     /** A new socket, to be bound and connected. */
-    StackSocketBackend(final BypassSocketChannel owner, final StackEngine engine) throws IOException
+    StackSocketBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
-        super(engine, owner.keys());
-        this.owner = owner;
-        engine.enter();
-        try
-        {
-            socket = engine.stack().openTcp();
-            socket.attach(owner);
-            socket.listener(this);
-            refresh(socket);
-        }
-        finally
-        {
-            engine.exit();
-        }
+        super(core, engine);
+        socket = open(Stack::openTcp);
     }
 
     /** A connection a stack listener accepted; called with the stack lock held. */
-    StackSocketBackend(final BypassSocketChannel owner, final StackEngine engine, final TcpSocket accepted)
+    StackSocketBackend(final ChannelCore<?> core, final StackEngine engine, final TcpSocket accepted)
     {
-        super(engine, owner.keys());
-        this.owner = owner;
-        this.socket = accepted;
-        socket.attach(owner);
-        socket.listener(this);
+        super(core, engine);
         connected = true;
         local = Addresses.toSocketAddress(accepted.localAddress(), accepted.localPort());
         remote = Addresses.toSocketAddress(accepted.remoteAddress(), accepted.remotePort());
-        refresh(socket);
+        this.socket = adopt(accepted);
     }
 
-    private void ensureOpen() throws ClosedChannelException
+    @Override
+    TcpSocket stackSocket()
     {
-        if (closed)
-        {
-            throw new ClosedChannelException();
-        }
+        return socket;
+    }
+
+    @Override
+    OptionTable<TcpSocket> options()
+    {
+        return OPTIONS;
     }
 
     private void ensureConnected() throws ClosedChannelException
@@ -125,7 +120,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         writeLock.lock();
         try
         {
-            engine.enter();
+            lock.enter();
             try
             {
                 ensureOpen();
@@ -146,7 +141,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             }
             finally
             {
-                engine.exit();
+                lock.exit();
             }
         }
         finally
@@ -159,7 +154,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     @Override
     public boolean connect(final SocketAddress address) throws IOException
     {
-        return connect(address, owner.isBlocking(), Long.MAX_VALUE);
+        return connect(address, core.isBlocking(), Long.MAX_VALUE);
     }
 
     /**
@@ -177,7 +172,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             try
             {
                 final int started;
-                engine.enter();
+                lock.enter();
                 try
                 {
                     ensureOpen();
@@ -200,7 +195,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                 }
                 finally
                 {
-                    engine.exit();
+                    lock.exit();
                 }
                 if (started != -Errno.EINPROGRESS)
                 {
@@ -217,7 +212,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         catch (final IOException e)
         {
             // As the JDK: a connect that fails closes the channel.
-            owner.closeAfterBackingClosed();
+            core.closeAfterBackingClosed();
             throw e;
         }
     }
@@ -229,7 +224,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
      */
     private boolean connectedAlready() throws IOException
     {
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -243,101 +238,55 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
     /** Non-blocking: whether the connection is up now; throws its error if it failed. */
     private boolean pollConnected() throws IOException
     {
-        final int result;
-        engine.enter();
-        try
-        {
-            ensureOpen();
-            result = socket.finishConnect();
-            if (result == 0)
-            {
-                established();
-            }
-            refresh(socket);
-        }
-        finally
-        {
-            engine.exit();
-        }
+        final int result = once(this::connectOnceIfOpen, null);
         if (result == 0)
         {
             return true;
         }
-        if (result == -Errno.EINPROGRESS)
+        if (result == -Errno.EAGAIN)
         {
             return false;
         }
         throw Errors.connect(result);
     }
 
+    private int connectOnceIfOpen(final Void unused) throws IOException
+    {
+        ensureOpen();
+        return connectOnce(null);
+    }
+
     /** Blocking: waits for the handshake to finish. */
     private boolean awaitConnected(final long timeoutNanos) throws IOException
     {
-        int result = -Errno.EINPROGRESS;
-        boolean completed = false;
-        owner.beginBlocking();
-        boolean interrupted = false;
-        try
-        {
-            engine.enter();
-            try
-            {
-                long remaining = timeoutNanos;
-                while (!closed)
-                {
-                    result = socket.finishConnect();
-                    if (result != -Errno.EINPROGRESS || remaining <= 0)
-                    {
-                        break;
-                    }
-                    try
-                    {
-                        remaining = awaitChange(remaining);
-                    }
-                    catch (final InterruptedException e)
-                    {
-                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
-                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
-                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
-                        interrupted = true;
-                    }
-                }
-                if (result == 0)
-                {
-                    established();
-                }
-                refresh(socket);
-            }
-            finally
-            {
-                if (interrupted)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                engine.exit();
-            }
-            completed = result != -Errno.EINPROGRESS;
-        }
-        finally
-        {
-            owner.endBlocking(completed);
-        }
+        final int result = block(connecting, null, timeoutNanos);
         if (result == 0)
         {
             return true;
         }
-        if (result == -Errno.EINPROGRESS)
+        if (result == -Errno.EAGAIN)
         {
             throw new SocketTimeoutException("Connect timed out");
         }
         throw Errors.connect(result);
+    }
+
+    /** With the stack lock held: whether the handshake finished (0), its error, or -EAGAIN while it goes on. */
+    private int connectOnce(final Void unused)
+    {
+        final int result = socket.finishConnect();
+        if (result == 0)
+        {
+            established();
+        }
+        return result == -Errno.EINPROGRESS ? -Errno.EAGAIN : result;
     }
 
     @Override
@@ -358,7 +307,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                 {
                     throw new NoConnectionPendingException();
                 }
-                return owner.isBlocking() ? awaitConnected(Long.MAX_VALUE) : pollConnected();
+                return core.isBlocking() ? awaitConnected(Long.MAX_VALUE) : pollConnected();
             }
             finally
             {
@@ -368,7 +317,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         }
         catch (final IOException e)
         {
-            owner.closeAfterBackingClosed();
+            core.closeAfterBackingClosed();
             throw e;
         }
     }
@@ -386,142 +335,9 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     }
 
     @Override
-    public SocketAddress localAddress()
-    {
-        return local;
-    }
-
-    @Override
     public SocketAddress remoteAddress()
     {
         return remote;
-    }
-
-    @Override
-    public Set<SocketOption<?>> supportedOptions()
-    {
-        return OPTIONS;
-    }
-
-    @Override
-    public <T> void setOption(final SocketOption<T> name, final T value) throws IOException
-    {
-        SocketOptionValues.check(OPTIONS, name, value);
-        engine.enter();
-        try
-        {
-            ensureOpen();
-            int result = 0;
-            if (name == StandardSocketOptions.TCP_NODELAY)
-            {
-                socket.noDelay((Boolean)value);
-            }
-            else if (name == StandardSocketOptions.SO_KEEPALIVE)
-            {
-                socket.keepAlive((Boolean)value);
-            }
-            else if (name == StandardSocketOptions.SO_LINGER)
-            {
-                // Net.setSocketOption caps the linger time at 65535 seconds.
-                final int seconds = (Integer)value;
-                socket.linger(seconds < 0 ? -1 : Math.min(seconds, 65535));
-            }
-            else if (name == StandardSocketOptions.SO_SNDBUF)
-            {
-                socket.sendBufferSize((Integer)value);
-            }
-            else if (name == StandardSocketOptions.SO_RCVBUF)
-            {
-                socket.receiveBufferSize((Integer)value);
-            }
-            else if (name == StandardSocketOptions.SO_REUSEADDR)
-            {
-                socket.reuseAddress((Boolean)value);
-            }
-            else if (name == StandardSocketOptions.IP_TOS)
-            {
-                socket.tos((Integer)value);
-            }
-            else if (name == ExtendedSocketOptions.TCP_KEEPIDLE)
-            {
-                result = socket.keepAliveIdle((Integer)value);
-            }
-            else if (name == ExtendedSocketOptions.TCP_KEEPINTERVAL)
-            {
-                result = socket.keepAliveInterval((Integer)value);
-            }
-            else if (name == ExtendedSocketOptions.TCP_KEEPCOUNT)
-            {
-                result = socket.keepAliveCount((Integer)value);
-            }
-            if (result < 0)
-            {
-                throw new SocketException(Errno.message(result));
-            }
-            refresh(socket);
-        }
-        finally
-        {
-            engine.exit();
-        }
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> T getOption(final SocketOption<T> name) throws IOException
-    {
-        SocketOptionValues.checkSupported(OPTIONS, name);
-        engine.enter();
-        try
-        {
-            ensureOpen();
-            final Object value;
-            if (name == StandardSocketOptions.TCP_NODELAY)
-            {
-                value = socket.noDelay();
-            }
-            else if (name == StandardSocketOptions.SO_KEEPALIVE)
-            {
-                value = socket.keepAlive();
-            }
-            else if (name == StandardSocketOptions.SO_LINGER)
-            {
-                value = socket.linger();
-            }
-            else if (name == StandardSocketOptions.SO_SNDBUF)
-            {
-                value = socket.sendBufferSize();
-            }
-            else if (name == StandardSocketOptions.SO_RCVBUF)
-            {
-                value = socket.receiveBufferSize();
-            }
-            else if (name == StandardSocketOptions.SO_REUSEADDR)
-            {
-                value = socket.reuseAddress();
-            }
-            else if (name == StandardSocketOptions.IP_TOS)
-            {
-                value = socket.tos();
-            }
-            else if (name == ExtendedSocketOptions.TCP_KEEPIDLE)
-            {
-                value = socket.keepAliveIdle();
-            }
-            else if (name == ExtendedSocketOptions.TCP_KEEPINTERVAL)
-            {
-                value = socket.keepAliveInterval();
-            }
-            else
-            {
-                value = socket.keepAliveCount();
-            }
-            return (T)value;
-        }
-        finally
-        {
-            engine.exit();
-        }
     }
 
     // Reading.
@@ -537,7 +353,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             {
                 return 0;
             }
-            return readResult(read0(dst, owner.isBlocking(), Long.MAX_VALUE));
+            return readResult(read0(dst, core.isBlocking(), Long.MAX_VALUE));
         }
         finally
         {
@@ -571,65 +387,12 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
      */
     private int read0(final ByteBuffer dst, final boolean blocking, final long timeoutNanos) throws IOException
     {
-        if (!blocking)
-        {
-            engine.enter();
-            try
-            {
-                return socket.read(dst);
-            }
-            finally
-            {
-                refresh(socket);
-                engine.exit();
-            }
-        }
-        int n = -Errno.EAGAIN;
-        boolean completed = false;
-        owner.beginBlocking();
-        boolean interrupted = false;
-        try
-        {
-            engine.enter();
-            try
-            {
-                long remaining = timeoutNanos;
-                while (!closed)
-                {
-                    n = socket.read(dst);
-                    if (n != -Errno.EAGAIN || remaining <= 0)
-                    {
-                        break;
-                    }
-                    try
-                    {
-                        remaining = awaitChange(remaining);
-                    }
-                    catch (final InterruptedException e)
-                    {
-                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
-                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
-                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
-                        interrupted = true;
-                    }
-                }
-            }
-            finally
-            {
-                refresh(socket);
-                if (interrupted)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                engine.exit();
-            }
-            completed = n != -Errno.EAGAIN;
-        }
-        finally
-        {
-            owner.endBlocking(completed);
-        }
-        return n;
+        return blocking ? block(reading, dst, timeoutNanos) : once(reading, dst);
+    }
+
+    private int readOnce(final ByteBuffer dst)
+    {
+        return socket.read(dst);
     }
 
     @Override
@@ -653,7 +416,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                 return 0;
             }
             // Wait (if blocking) for something to read into the first buffer, then take what else is there.
-            final int n = read0(dsts[first], owner.isBlocking(), Long.MAX_VALUE);
+            final int n = read0(dsts[first], core.isBlocking(), Long.MAX_VALUE);
             if (n <= 0)
             {
                 return readResult(n);
@@ -661,7 +424,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             long total = n;
             if (!dsts[first].hasRemaining())
             {
-                engine.enter();
+                lock.enter();
                 try
                 {
                     for (int i = first + 1; i < offset + length; i++)
@@ -686,7 +449,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
                 finally
                 {
                     refresh(socket);
-                    engine.exit();
+                    lock.exit();
                 }
             }
             return total;
@@ -713,7 +476,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             single[0] = src;
             try
             {
-                return (int)write0(single, 0, 1, owner.isBlocking());
+                return (int)write0(single, 0, 1, core.isBlocking());
             }
             finally
             {
@@ -737,7 +500,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
             {
                 throw new ClosedChannelException();
             }
-            return write0(srcs, offset, length, owner.isBlocking());
+            return write0(srcs, offset, length, core.isBlocking());
         }
         finally
         {
@@ -752,79 +515,58 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     private long write0(final ByteBuffer[] srcs, final int offset, final int length, final boolean blocking)
         throws IOException
     {
-        long total = 0;
-        int result = -Errno.EAGAIN;
-        boolean completed = false;
-        if (blocking)
-        {
-            owner.beginBlocking();
-        }
-        boolean interrupted = false;
-        try
-        {
-            engine.enter();
-            try
-            {
-                int i = offset;
-                while (i < offset + length && !closed)
-                {
-                    final ByteBuffer src = srcs[i];
-                    if (!src.hasRemaining())
-                    {
-                        i++;
-                        continue;
-                    }
-                    result = socket.write(src);
-                    if (result > 0)
-                    {
-                        total += result;
-                        continue;
-                    }
-                    if (result != -Errno.EAGAIN || !blocking)
-                    {
-                        break;
-                    }
-                    try
-                    {
-                        awaitChange(Long.MAX_VALUE);
-                    }
-                    catch (final InterruptedException e)
-                    {
-                        // Keep waiting: the interrupt closes the channel (begin() registered its interruptor) and the
-                        // close wakes us; end() then throws ClosedByInterruptException. Leaving now could beat the
-                        // interrupter to end() (JDK 21+ sets the status before it looks for the blocker).
-                        interrupted = true;
-                    }
-                }
-                if (i == offset + length)
-                {
-                    result = 0;
-                }
-            }
-            finally
-            {
-                refresh(socket);
-                if (interrupted)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                engine.exit();
-            }
-            // As the JDK's endWrite: a blocking write that moved bytes completed, whatever stopped it.
-            completed = total > 0 || result != -Errno.EAGAIN;
-        }
-        finally
-        {
-            if (blocking)
-            {
-                owner.endBlocking(completed);
-            }
-        }
+        writing.start(offset, length);
+        final int result = blocking ? block(writing, srcs, Long.MAX_VALUE) : once(writing, srcs);
+        final long total = writing.total;
         if (total > 0 || result == 0 || result == -Errno.EAGAIN)
         {
             return total;
         }
         throw Errors.write(result);
+    }
+
+    /** One write's progress through its buffers; guarded by the write lock. */
+    private final class Writing implements Attempt<ByteBuffer[]>
+    {
+        private int next;
+        private int end;
+        long total;
+
+        void start(final int offset, final int length)
+        {
+            next = offset;
+            end = offset + length;
+            total = 0;
+        }
+
+        /** Queues what fits: 0 once every buffer is written, -EAGAIN when the send buffer is full, or the error. */
+        @Override
+        public int attempt(final ByteBuffer[] srcs)
+        {
+            while (next < end && !closed)
+            {
+                final ByteBuffer src = srcs[next];
+                if (!src.hasRemaining())
+                {
+                    next++;
+                    continue;
+                }
+                final int result = socket.write(src);
+                if (result <= 0)
+                {
+                    return result;
+                }
+                total += result;
+            }
+            return next == end ? 0 : -Errno.EAGAIN;
+        }
+
+        /** As the JDK's endWrite: a blocking write that moved bytes completed, whatever stopped it. */
+        @Override
+        public boolean progressed()
+        {
+            return total > 0;
+        }
     }
 
     // Half-close, close.
@@ -833,7 +575,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     public void shutdownInput() throws IOException
     {
         ensureConnected();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -847,7 +589,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -855,7 +597,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     public void shutdownOutput() throws IOException
     {
         ensureConnected();
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -869,7 +611,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 
@@ -886,39 +628,12 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     }
 
     @Override
-    public void configureBlocking(final boolean block)
+    void closeSocket()
     {
-        // Blocking is decided per operation from the channel's mode; the stack socket never blocks.
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        engine.enter();
-        try
-        {
-            if (closed)
-            {
-                return;
-            }
-            closed = true;
-            connectionPending = false;
-            // Graceful (a FIN after what is queued) unless data is left unread or SO_LINGER is 0: then a reset,
-            // as Linux does (RFC 2525 section 2.17). The stack finishes the connection on its own.
-            socket.close();
-            readyOps = 0;
-            wakeAll();
-        }
-        finally
-        {
-            engine.exit();
-        }
-    }
-
-    @Override
-    public SelectableChannel platformChannel()
-    {
-        return null;
+        connectionPending = false;
+        // Graceful (a FIN after what is queued) unless data is left unread or SO_LINGER is 0: then a reset,
+        // as Linux does (RFC 2525 section 2.17). The stack finishes the connection on its own.
+        socket.close();
     }
 
     @Override
@@ -952,7 +667,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     @Override
     public void adaptorConnect(final SocketAddress address, final int timeoutMillis) throws IOException
     {
-        connect(address, true, timeoutMillis == 0 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+        connect(address, true, timeoutNanos(timeoutMillis));
     }
 
     @Override
@@ -962,8 +677,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         try
         {
             ensureConnected();
-            final long nanos = timeoutMillis == 0 ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            final int n = read0(ByteBuffer.wrap(b, off, len), true, nanos);
+            final int n = read0(ByteBuffer.wrap(b, off, len), true, timeoutNanos(timeoutMillis));
             if (n == -Errno.EAGAIN)
             {
                 throw new SocketTimeoutException("Read timed out");
@@ -995,7 +709,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
     @Override
     public int available() throws IOException
     {
-        engine.enter();
+        lock.enter();
         try
         {
             ensureOpen();
@@ -1003,7 +717,7 @@ final class StackSocketBackend extends StackBacking implements SocketBackend
         }
         finally
         {
-            engine.exit();
+            lock.exit();
         }
     }
 }

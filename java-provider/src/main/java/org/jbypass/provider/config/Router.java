@@ -2,6 +2,8 @@ package org.jbypass.provider.config;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.List;
+import java.util.Objects;
 
 import org.jbypass.netstack.wire.Ipv4Address;
 
@@ -28,9 +30,10 @@ public final class Router
     private final int[] networks;
     private final int[] prefixLengths;
 
+    /** The router of a configuration. */
     public Router(final BypassConfig config)
     {
-        this.config = config;
+        this.config = Objects.requireNonNull(config);
         final int n = config.interfaces().size();
         this.addresses = new int[n];
         this.networks = new int[n];
@@ -44,6 +47,24 @@ public final class Router
         }
     }
 
+    private Router()
+    {
+        this.config = null;
+        this.addresses = new int[0];
+        this.networks = new int[0];
+        this.prefixLengths = new int[0];
+    }
+
+    /**
+     * The router of a JVM without configuration (jbypass.jar merely on the class path): every socket goes to the
+     * JDK, so that a library that is present but not asked for never breaks networking.
+     */
+    public static Router kernelOnly()
+    {
+        return new Router();
+    }
+
+    /** The configuration, or null for {@link #kernelOnly()}. */
     public BypassConfig config()
     {
         return config;
@@ -76,7 +97,7 @@ public final class Router
                 return true;
             }
         }
-        for (final RouteConfig route : config.routes())
+        for (final RouteConfig route : config == null ? List.<RouteConfig>of() : config.routes())
         {
             if (route.matches(destination))
             {
@@ -95,7 +116,7 @@ public final class Router
     {
         if (local == null || local.isAnyLocalAddress())
         {
-            return config.wildcard() == WildcardBinding.STACK ? Backend.STACK : Backend.KERNEL;
+            return config != null && config.wildcard() == WildcardBinding.STACK ? Backend.STACK : Backend.KERNEL;
         }
         if (local instanceof Inet4Address && isStackAddress(toInt(local)))
         {

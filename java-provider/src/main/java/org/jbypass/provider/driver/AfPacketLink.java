@@ -21,10 +21,10 @@ import org.jbypass.netstack.wire.MacAddress;
  * hands the whole burst to the kernel in one system call: by default each frame is copied into a slot of a
  * PACKET_TX_RING and one {@code send(2)} transmits them all ({@link AfPacketOptions#txRing()}); otherwise one
  * {@code sendmmsg(2)} whose iovecs point into the pool. Either way the kernel is done with the pool's bytes when
- * the call returns, so the buffers of accepted frames go back to the pool at once. Each burst is one JNI call; nothing is allocated per
- * packet or per burst, and the counters are read from memory the driver shares with Java. An idle poller blocks
- * in {@link #awaitReceive} ({@code ppoll(2)} on the socket and an eventfd that {@link #wakeup()} and
- * {@link Thread#interrupt()} signal).
+ * the call returns, so the buffers of accepted frames go back to the pool at once. Each burst is one JNI call;
+ * nothing is allocated per packet or per burst, and the counters are read from memory the driver shares with
+ * Java. An idle poller blocks in {@link #awaitReceive} ({@code ppoll(2)} on the socket and an eventfd that
+ * {@link #wakeup()} and {@link Thread#interrupt()} signal).
  *
  * <h2>Offloads</h2>
  * AF_PACKET sees frames as the netdev hands them to the kernel's stack. With GRO, LRO or (for frames the host
@@ -135,8 +135,9 @@ public final class AfPacketLink implements Link
         if (blockCount * blockSize > MAX_RING_BYTES)
         {
             throw new IllegalArgumentException(options.key("rx-queue-size") + ": " + options.rxQueueSize()
-                + (frameRing ? " frames in slots of " + unit : " frames of " + bufferSize) + " bytes need a receive ring of "
-                + AfPacketErrors.bytes(blockCount * blockSize) + ", more than the 1 GiB allowed");
+                + (frameRing ? " frames in slots of " + unit : " frames of " + bufferSize)
+                + " bytes need a receive ring of " + AfPacketErrors.bytes(blockCount * blockSize)
+                + ", more than the 1 GiB allowed");
         }
         AfPacketNative.ensureLoaded();
         final ByteBuffer stats = ByteBuffer.allocateDirect(AfPacketNative.STATS_WORDS * Long.BYTES + Long.BYTES)
@@ -146,8 +147,9 @@ public final class AfPacketLink implements Link
             | (options.qdiscBypass() ? AfPacketNative.FLAG_QDISC_BYPASS : 0)
             | (options.txRing() ? AfPacketNative.FLAG_TX_RING : 0);
         final long handle = AfPacketNative.open(options.interfaceName(), pool.memory(), bufferSize,
-            pool.capacity(), frameRing ? AfPacketNative.RX_FRAME : AfPacketNative.RX_BLOCK, blockSize, (int)blockCount, options.rxBlockTimeoutMillis(), options.txQueueSize(),
-            options.mtu(), options.macAddress(), flags, stats, info);
+            pool.capacity(), frameRing ? AfPacketNative.RX_FRAME : AfPacketNative.RX_BLOCK, blockSize, (int)blockCount,
+            options.rxBlockTimeoutMillis(), options.txQueueSize(), options.mtu(), options.macAddress(), flags, stats,
+            info);
         if (handle < 0)
         {
             final int errno = (int)-handle;

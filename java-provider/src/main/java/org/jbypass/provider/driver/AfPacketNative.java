@@ -3,12 +3,14 @@ package org.jbypass.provider.driver;
 import java.nio.ByteBuffer;
 
 /**
- * The natives of the afpacket driver ({@code native/src/jbp_afpacket_jni.c}, registered by {@code JNI_OnLoad}).
+ * The natives of the afpacket driver ({@code native/src/jbp_afpacket_jni.c}, registered by {@code JNI_OnLoad}),
+ * under the native contract of {@code docs/ARCHITECTURE.md}.
  *
- * <p>Every native returns a count or {@code -errno} and throws nothing; {@link AfPacketLink} turns errors into
- * {@link DriverException}s. Handles and memory addresses are {@code long}s. The hot natives ({@link #receive},
- * {@link #transmit}) take only primitives: a burst's descriptor address is taken once per burst object with
- * {@link #address}.
+ * <p>Every native returns a count, a handle or {@code -errno} and throws nothing; object arguments are checked
+ * ({@code -EINVAL}); {@link AfPacketLink} turns errors into {@link DriverException}s, worded from what
+ * {@link #open} reports in its {@code long[]} and from {@link #errorMessage}. Handles and memory addresses are
+ * {@code long}s. The hot natives ({@link #receive}, {@link #transmit}) take only primitives: a burst's descriptor
+ * address is taken once per burst object with {@link #address}.
  */
 final class AfPacketNative
 {
@@ -93,6 +95,7 @@ final class AfPacketNative
      * Opens the driver on a netdev.
      *
      * @param info out: at least {@link #INFO_LENGTH} values, filled on success and, as far as open got, on failure
+     *             (a null or shorter array: -EINVAL, and nothing filled)
      * @return a handle (positive), or -errno with {@code info[INFO_FAILED_STEP]} naming the step that failed
      */
     static native long open(String interfaceName, ByteBuffer pool, int bufferSize, int bufferCount, int rxRing,
@@ -102,7 +105,10 @@ final class AfPacketNative
     /** Fills an armed burst; returns the number of frames. */
     static native int receive(long handle, long descriptors, int capacity);
 
-    /** Transmits slots 0..count-1; returns how many were accepted. */
+    /**
+     * Transmits slots 0..count-1; returns how many, from slot 0, were accepted (their buffers are free again: the
+     * kernel copied them), and leaves the descriptors as they were.
+     */
     static native int transmit(long handle, long descriptors, int count);
 
     /** With a TX ring: transmit only fills it (on), and {@link #kick} sends; 0, or -EINVAL without a TX ring. */

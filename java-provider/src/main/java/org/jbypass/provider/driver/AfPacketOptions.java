@@ -261,7 +261,8 @@ public final class AfPacketOptions
             + ", mtu=" + (mtu == 0 ? "netdev" : Integer.toString(mtu)) + ", rx-ring=" + rxRing.key()
             + ", rx-queue-size=" + rxQueueSize
             + ", rx-block-size=" + rxBlockSize + ", rx-block-timeout-ms=" + rxBlockTimeoutMillis
-            + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass + ", tx-ring=" + txRing
+            + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass
+            + ", tx-ring=" + txRing
             + '}';
     }
 

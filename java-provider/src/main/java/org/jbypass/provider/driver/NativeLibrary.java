@@ -19,7 +19,9 @@ import java.util.Locale;
  * {@value #LIBRARY_PROPERTY} to a file loads that file instead (for native development).
  *
  * <p>Loading runs the library's {@code JNI_OnLoad}, which registers the natives of each binding class
- * ({@link AfPacketNative}, ...) with {@code RegisterNatives}; the library exports no other symbol.
+ * ({@link AfPacketNative}, {@link RdmaNative}) with {@code RegisterNatives}; the library exports no other symbol.
+ * A binding class absent from the class path is skipped (its driver is then unavailable); one that does not match
+ * the library's table fails the load, and {@link #load} says to rebuild both.
  *
  * <p>JDK 24 and later print a warning when {@code System.load} is called from the class path (JEP 472: restricted
  * methods). It is harmless; {@code --enable-native-access=ALL-UNNAMED} silences it, and so does the
@@ -177,6 +179,14 @@ public final class NativeLibrary
         {
             final UnsatisfiedLinkError error = new UnsatisfiedLinkError("jbypass: cannot load the native library, "
                 + what + ": " + e.getMessage());
+            error.initCause(e);
+            throw error;
+        }
+        catch (final NoSuchMethodError e)
+        {
+            // JNI_OnLoad's RegisterNatives found a binding class without one of the library's natives.
+            final UnsatisfiedLinkError error = new UnsatisfiedLinkError("jbypass: the native library, " + what
+                + ", does not match the Java classes (" + e.getMessage() + "): rebuild both with `mvn package`");
             error.initCause(e);
             throw error;
         }

@@ -3,7 +3,6 @@ package org.jbypass.provider.driver;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 
 import org.jbypass.netstack.buffer.PacketPool;
@@ -114,18 +113,20 @@ public final class RdmaLink implements Link
     {
         checkPool(options, pool);
         final long mac = options.mac() != RdmaOptions.RANDOM_MAC ? options.mac() : randomMac();
-        final ByteBuffer error = ByteBuffer.allocateDirect(2048);
-        final ByteBuffer warn = ByteBuffer.allocateDirect(2048);
+        final String[] texts = new String[RdmaNative.TEXT_COUNT];
         final long h = RdmaNative.open(options.hostIf(), options.mode().code(), options.rxQueues(),
             options.rxQueueSize(), options.txQueueSize(), mac, options.mtu(), options.allowNetdevMac(),
             options.cqeCompression(), pool.memory(), pool.bufferSize(), pool.capacity(), env.libibverbs, env.libmlx5,
-            env.sysRoot, env.devRoot, error, warn);
+            env.sysRoot, env.devRoot, texts);
         if (h < 0)
         {
+            final String why = texts[RdmaNative.TEXT_ERROR];
             throw new DriverException("rdma", options.hostIf(), (int)-h, "rdma: " + options.key(RdmaOptions.KEY_HOST_IF)
-                + " = " + options.hostIf() + ": " + text(error));
+                + " = " + options.hostIf() + ": " + (why == null || why.isEmpty()
+                    ? RdmaNative.errorMessage((int)h) : why));
         }
-        return attach(h, options, pool, mac, text(warn));
+        final String warnings = texts[RdmaNative.TEXT_WARNINGS];
+        return attach(h, options, pool, mac, warnings == null ? "" : warnings);
     }
 
     /**
@@ -178,18 +179,6 @@ public final class RdmaLink implements Link
         // Locally administered (bit 1 of the first octet), unicast (bit 0 clear): IEEE 802, clause 8.2.
         final long r = new SecureRandom().nextLong() & 0xffff_ffff_ffffL;
         return (r & ~(1L << 40)) | (1L << 41);
-    }
-
-    private static String text(final ByteBuffer b)
-    {
-        int n = 0;
-        while (n < b.capacity() && b.get(n) != 0)
-        {
-            n++;
-        }
-        final byte[] bytes = new byte[n];
-        b.get(0, bytes);
-        return new String(bytes, StandardCharsets.UTF_8).trim();
     }
 
     private void fillRings()
@@ -344,7 +333,7 @@ public final class RdmaLink implements Link
         if (rxBursts[queue] != burst)
         {
             rxBursts[queue] = burst;
-            rxAddresses[queue] = RdmaNative.address(burst.descriptors());
+            rxAddresses[queue] = descriptorsOf(burst);
         }
         final int n = RdmaNative.receive(h, queue, rxAddresses[queue], burst.capacity());
         reclaim();
@@ -365,7 +354,7 @@ public final class RdmaLink implements Link
         if (txBurst != burst)
         {
             txBurst = burst;
-            txAddress = RdmaNative.address(burst.descriptors());
+            txAddress = descriptorsOf(burst);
         }
         final int count = burst.count();
         final int n = RdmaNative.transmit(h, txAddress, count);
@@ -375,13 +364,23 @@ public final class RdmaLink implements Link
             report(0, (int)word(RdmaNative.ST_TXQ_BASE + RdmaNative.TXQ_STATE), "send queue");
             return 0;
         }
-        // The native side moved the frames it did not take to the front and cleared the other slots.
-        burst.count(count - n);
+        // The frames the port took are its own until it reclaims them; those it refused move to the front.
+        burst.retainUnaccepted(n);
         if (word(RdmaNative.ST_TXQ_BASE + RdmaNative.TXQ_STATE) == RdmaNative.Q_DEAD)
         {
             report(0, RdmaNative.Q_DEAD, "send queue");
         }
         return n;
+    }
+
+    private static long descriptorsOf(final PacketBurst burst)
+    {
+        final long address = RdmaNative.address(burst.descriptors());
+        if (address <= 0)
+        {
+            throw new IllegalArgumentException("a burst's descriptors must be a direct buffer");
+        }
+        return address;
     }
 
     /** Frees the buffers the last native call handed back. */

@@ -4,8 +4,10 @@ import java.nio.ByteBuffer;
 
 /**
  * The natives of the rdma driver ({@code native/src/jbp_rdma_jni.c}), registered by the library's
- * {@code JNI_OnLoad}. Every call returns a count or {@code -errno}; the datapath calls ({@link #receive},
- * {@link #transmit}) take only primitives and cross JNI once per burst.
+ * {@code JNI_OnLoad}, under the native contract of {@code docs/ARCHITECTURE.md}: every call returns a count, a
+ * handle or {@code -errno} and throws nothing; object arguments are checked ({@code -EINVAL}); the datapath calls
+ * ({@link #receive}, {@link #transmit}) take only primitives and cross JNI once per burst. What went wrong beyond
+ * errno comes back in {@link #open}'s texts and, once a port exists, in {@link #lastError}.
  *
  * <p>A port handle owns native memory that Java sees through two direct buffers: the status block (counters and
  * state, native-order {@code long}s at the offsets below, as {@code native/include/jbp_rdma.h} declares them) and
@@ -68,9 +70,22 @@ final class RdmaNative
     /** The magic the status block starts with ("JBRD"). */
     static final long MAGIC = 0x4a425244L;
 
+    /** The layout version of the port and its status block ({@code JBP_RDMA_ABI}). */
+    static final int ABI = 2;
+
+    /** The texts {@link #open} hands back: what failed, and warnings that did not stop the port. */
+    static final int TEXT_ERROR = 0;
+    static final int TEXT_WARNINGS = 1;
+    static final int TEXT_COUNT = 2;
+
     static
     {
         NativeLibrary.load();
+        if (abi() != ABI)
+        {
+            throw new UnsatisfiedLinkError("jbypass: libjbypass.so does not match the Java classes (rdma layout "
+                + abi() + ", expected " + ABI + "): rebuild both with `mvn package`");
+        }
     }
 
     private RdmaNative()
@@ -83,14 +98,20 @@ final class RdmaNative
     }
 
     /**
-     * Opens a port on a ConnectX netdev. On failure returns {@code -errno} and writes a NUL-terminated UTF-8
-     * explanation into {@code error}; warnings that do not stop the port go to {@code warnings}.
+     * Opens a port on a ConnectX netdev.
+     *
+     * @param texts out: at least {@link #TEXT_COUNT} elements; {@code texts[TEXT_ERROR]} says what failed and what
+     *              to do (empty on success), {@code texts[TEXT_WARNINGS]} what did not stop the port
+     * @return a handle (positive), or {@code -errno}
      */
     static native long open(String hostIf, int mode, int rxQueues, int rxQueueSize, int txQueueSize, long mac,
         int mtu, boolean allowNetdevMac, boolean cqeCompression, ByteBuffer pool, int bufferSize, int bufferCount,
-        String libibverbs, String libmlx5, String sysRoot, String devRoot, ByteBuffer error, ByteBuffer warnings);
+        String libibverbs, String libmlx5, String sysRoot, String devRoot, String[] texts);
 
-    /** 0 if the handle is a port built from the same layout as this library, else {@code -errno}. */
+    /**
+     * 0 if the handle is a port built from the same layout as this library, else {@code -errno}. A port opened by
+     * another library (the mlx5 model's, in tests) runs this library's datapath from then on.
+     */
     static native int check(long handle);
 
     /** The status block, as a direct buffer over native memory (valid until {@link #destroy}). */
@@ -105,7 +126,10 @@ final class RdmaNative
     /** Receives up to {@code capacity} frames into the armed burst at {@code descriptors}. */
     static native int receive(long handle, int queue, long descriptors, int capacity);
 
-    /** Transmits the first {@code count} frames of the burst at {@code descriptors}; returns how many it took. */
+    /**
+     * Transmits the first {@code count} frames of the burst at {@code descriptors}; returns how many, from slot 0,
+     * it took (sent, or dropped and reclaimed), and leaves the descriptors as they were.
+     */
     static native int transmit(long handle, long descriptors, int count);
 
     /** Rebuilds steering for a new MAC. */
@@ -120,12 +144,18 @@ final class RdmaNative
     /** Stops the adapter's DMA into the pool and hands every buffer the port holds to the reclaim array. */
     static native int quiesce(long handle);
 
-    /** Frees the port; the handle and its buffers are invalid afterwards. */
-    static native void destroy(long handle);
+    /** Frees the port; the handle and its buffers are invalid afterwards. Returns 0. */
+    static native int destroy(long handle);
 
     /** The port's last error text. */
     static native String lastError(long handle);
 
-    /** The address of a direct buffer. */
+    /** {@code JBP_RDMA_ABI} of the library. */
+    static native int abi();
+
+    /** The address of a direct buffer, or {@code -EINVAL}. */
     static native long address(ByteBuffer direct);
+
+    /** strerror(3) of an errno (positive or negative). */
+    static native String errorMessage(int errno);
 }

@@ -47,7 +47,7 @@ final class Poller implements Runnable
             final long now = System.nanoTime();
             final boolean worked;
             final long deadline;
-            engine.lockForPoll();
+            engine.lock().lockForPoll();
             try
             {
                 final long due = stack.nextDeadline();
@@ -78,9 +78,9 @@ final class Poller implements Runnable
             }
             finally
             {
-                engine.unlockAfterPoll();
+                engine.lock().unlockAfterPoll();
             }
-            engine.kickLinks();
+            engine.lock().kickLinks();
             engine.housekeeping(now);
             if (worked)
             {

@@ -281,32 +281,6 @@ final class BypassDatagramSocketAdaptor extends DatagramSocket
         return timeout;
     }
 
-    private void set(final SocketOption<?> name, final Object value) throws SocketException
-    {
-        try
-        {
-            @SuppressWarnings("unchecked")
-            final SocketOption<Object> option = (SocketOption<Object>)name;
-            dc.setOption(option, value);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
-    }
-
-    private <T> T get(final SocketOption<T> name) throws SocketException
-    {
-        try
-        {
-            return dc.getOption(name);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
-    }
-
     @Override
     public void setSendBufferSize(final int size) throws SocketException
     {
@@ -314,13 +288,13 @@ final class BypassDatagramSocketAdaptor extends DatagramSocket
         {
             throw new IllegalArgumentException("Invalid send size");
         }
-        set(StandardSocketOptions.SO_SNDBUF, size);
+        LegacyOptions.setStandard(dc, StandardSocketOptions.SO_SNDBUF, size);
     }
 
     @Override
     public int getSendBufferSize() throws SocketException
     {
-        return get(StandardSocketOptions.SO_SNDBUF);
+        return LegacyOptions.getStandard(dc, StandardSocketOptions.SO_SNDBUF);
     }
 
     @Override
@@ -330,49 +304,49 @@ final class BypassDatagramSocketAdaptor extends DatagramSocket
         {
             throw new IllegalArgumentException("Invalid receive size");
         }
-        set(StandardSocketOptions.SO_RCVBUF, size);
+        LegacyOptions.setStandard(dc, StandardSocketOptions.SO_RCVBUF, size);
     }
 
     @Override
     public int getReceiveBufferSize() throws SocketException
     {
-        return get(StandardSocketOptions.SO_RCVBUF);
+        return LegacyOptions.getStandard(dc, StandardSocketOptions.SO_RCVBUF);
     }
 
     @Override
     public void setReuseAddress(final boolean on) throws SocketException
     {
-        set(StandardSocketOptions.SO_REUSEADDR, on);
+        LegacyOptions.setStandard(dc, StandardSocketOptions.SO_REUSEADDR, on);
     }
 
     @Override
     public boolean getReuseAddress() throws SocketException
     {
-        return get(StandardSocketOptions.SO_REUSEADDR);
+        return LegacyOptions.getStandard(dc, StandardSocketOptions.SO_REUSEADDR);
     }
 
     @Override
     public void setBroadcast(final boolean on) throws SocketException
     {
-        set(StandardSocketOptions.SO_BROADCAST, on);
+        LegacyOptions.setStandard(dc, StandardSocketOptions.SO_BROADCAST, on);
     }
 
     @Override
     public boolean getBroadcast() throws SocketException
     {
-        return get(StandardSocketOptions.SO_BROADCAST);
+        return LegacyOptions.getStandard(dc, StandardSocketOptions.SO_BROADCAST);
     }
 
     @Override
     public void setTrafficClass(final int tc) throws SocketException
     {
-        set(StandardSocketOptions.IP_TOS, tc);
+        LegacyOptions.setStandard(dc, StandardSocketOptions.IP_TOS, tc);
     }
 
     @Override
     public int getTrafficClass() throws SocketException
     {
-        return get(StandardSocketOptions.IP_TOS);
+        return LegacyOptions.getStandard(dc, StandardSocketOptions.IP_TOS);
     }
 
     @Override

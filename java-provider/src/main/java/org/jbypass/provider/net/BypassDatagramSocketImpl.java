@@ -162,91 +162,26 @@ final class BypassDatagramSocketImpl extends DatagramSocketImpl
     @Override
     public void setOption(final int optID, final Object value) throws SocketException
     {
-        switch (optID)
+        if (optID == SocketOptions.SO_TIMEOUT)
         {
-            case SocketOptions.SO_TIMEOUT:
-                timeout = (Integer)value;
-                break;
-            case SocketOptions.SO_SNDBUF:
-                socket.setSendBufferSize((Integer)value);
-                break;
-            case SocketOptions.SO_RCVBUF:
-                socket.setReceiveBufferSize((Integer)value);
-                break;
-            case SocketOptions.SO_REUSEADDR:
-                socket.setReuseAddress((Boolean)value);
-                break;
-            case SocketOptions.SO_BROADCAST:
-                socket.setBroadcast((Boolean)value);
-                break;
-            case SocketOptions.IP_TOS:
-                socket.setTrafficClass((Integer)value);
-                break;
-            case SocketOptions.IP_MULTICAST_IF2:
-                set(StandardSocketOptions.IP_MULTICAST_IF, (NetworkInterface)value);
-                break;
-            case SocketOptions.IP_MULTICAST_IF:
-                set(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByInetAddress((InetAddress)value));
-                break;
-            case SocketOptions.IP_MULTICAST_LOOP:
-                // SocketOptions.IP_MULTICAST_LOOP is "disable loopback", the opposite of the standard option.
-                set(StandardSocketOptions.IP_MULTICAST_LOOP, !(Boolean)value);
-                break;
-            default:
-                throw new SocketException("jbypass: unknown datagram socket option " + optID);
+            timeout = (Integer)value;
+            return;
         }
-    }
-
-    private <T> void set(final SocketOption<T> name, final T value) throws SocketException
-    {
-        try
-        {
-            channel.setOption(name, value);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
-    }
-
-    private <T> T get(final SocketOption<T> name) throws SocketException
-    {
-        try
-        {
-            return channel.getOption(name);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
+        LegacyOptions.set(LegacyOptions.Kind.DATAGRAM, channel, optID, value);
     }
 
     @Override
     public Object getOption(final int optID) throws SocketException
     {
-        switch (optID)
+        if (optID == SocketOptions.SO_TIMEOUT)
         {
-            case SocketOptions.SO_TIMEOUT:
-                return timeout;
-            case SocketOptions.SO_SNDBUF:
-                return socket.getSendBufferSize();
-            case SocketOptions.SO_RCVBUF:
-                return socket.getReceiveBufferSize();
-            case SocketOptions.SO_REUSEADDR:
-                return socket.getReuseAddress();
-            case SocketOptions.SO_BROADCAST:
-                return socket.getBroadcast();
-            case SocketOptions.IP_TOS:
-                return socket.getTrafficClass();
-            case SocketOptions.SO_BINDADDR:
-                return socket.getLocalAddress();
-            case SocketOptions.IP_MULTICAST_IF2:
-                return get(StandardSocketOptions.IP_MULTICAST_IF);
-            case SocketOptions.IP_MULTICAST_LOOP:
-                return !get(StandardSocketOptions.IP_MULTICAST_LOOP);
-            default:
-                throw new SocketException("jbypass: unknown datagram socket option " + optID);
+            return timeout;
         }
+        if (optID == SocketOptions.SO_BINDADDR)
+        {
+            return socket.getLocalAddress();
+        }
+        return LegacyOptions.get(LegacyOptions.Kind.DATAGRAM, channel, optID);
     }
 
     @Override

@@ -147,27 +147,13 @@ final class BypassServerSocketAdaptor extends ServerSocket
     @Override
     public void setReuseAddress(final boolean on) throws SocketException
     {
-        try
-        {
-            ssc.setOption(StandardSocketOptions.SO_REUSEADDR, on);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
+        LegacyOptions.setStandard(ssc, StandardSocketOptions.SO_REUSEADDR, on);
     }
 
     @Override
     public boolean getReuseAddress() throws SocketException
     {
-        try
-        {
-            return ssc.getOption(StandardSocketOptions.SO_REUSEADDR);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
+        return LegacyOptions.getStandard(ssc, StandardSocketOptions.SO_REUSEADDR);
     }
 
     @Override
@@ -177,27 +163,13 @@ final class BypassServerSocketAdaptor extends ServerSocket
         {
             throw new IllegalArgumentException("size cannot be 0 or negative");
         }
-        try
-        {
-            ssc.setOption(StandardSocketOptions.SO_RCVBUF, size);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
+        LegacyOptions.setStandard(ssc, StandardSocketOptions.SO_RCVBUF, size);
     }
 
     @Override
     public int getReceiveBufferSize() throws SocketException
     {
-        try
-        {
-            return ssc.getOption(StandardSocketOptions.SO_RCVBUF);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
+        return LegacyOptions.getStandard(ssc, StandardSocketOptions.SO_RCVBUF);
     }
 
     @Override

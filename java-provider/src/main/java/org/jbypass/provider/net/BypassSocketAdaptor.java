@@ -259,32 +259,6 @@ final class BypassSocketAdaptor extends Socket
         }
     }
 
-    private void setOption0(final SocketOption<?> name, final Object value) throws SocketException
-    {
-        try
-        {
-            @SuppressWarnings("unchecked")
-            final SocketOption<Object> option = (SocketOption<Object>)name;
-            sc.setOption(option, value);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
-    }
-
-    private <T> T getOption0(final SocketOption<T> name) throws SocketException
-    {
-        try
-        {
-            return sc.getOption(name);
-        }
-        catch (final IOException e)
-        {
-            throw SocketExceptions.toSocketException(e);
-        }
-    }
-
     /** The JDK's internal SO_OOBINLINE, found by name among the channel's options; null for the stack. */
     private SocketOption<?> oobInline()
     {
@@ -303,25 +277,25 @@ final class BypassSocketAdaptor extends Socket
     @Override
     public void setTcpNoDelay(final boolean on) throws SocketException
     {
-        setOption0(StandardSocketOptions.TCP_NODELAY, on);
+        LegacyOptions.setStandard(sc, StandardSocketOptions.TCP_NODELAY, on);
     }
 
     @Override
     public boolean getTcpNoDelay() throws SocketException
     {
-        return getOption0(StandardSocketOptions.TCP_NODELAY);
+        return LegacyOptions.getStandard(sc, StandardSocketOptions.TCP_NODELAY);
     }
 
     @Override
     public void setSoLinger(final boolean on, final int linger) throws SocketException
     {
-        setOption0(StandardSocketOptions.SO_LINGER, on ? linger : -1);
+        LegacyOptions.setStandard(sc, StandardSocketOptions.SO_LINGER, on ? linger : -1);
     }
 
     @Override
     public int getSoLinger() throws SocketException
     {
-        return getOption0(StandardSocketOptions.SO_LINGER);
+        return LegacyOptions.getStandard(sc, StandardSocketOptions.SO_LINGER);
     }
 
     @Override
@@ -343,7 +317,7 @@ final class BypassSocketAdaptor extends Socket
         final SocketOption<?> option = oobInline();
         if (option != null)
         {
-            setOption0(option, on);
+            LegacyOptions.setStandard(sc, option, on);
         }
         else
         {
@@ -362,7 +336,7 @@ final class BypassSocketAdaptor extends Socket
         final SocketOption<?> option = oobInline();
         if (option != null)
         {
-            return (Boolean)getOption0(option);
+            return (Boolean)LegacyOptions.getStandard(sc, option);
         }
         if (!sc.isOpen())
         {
@@ -402,13 +376,13 @@ final class BypassSocketAdaptor extends Socket
         {
             throw new IllegalArgumentException("Invalid send size");
         }
-        setOption0(StandardSocketOptions.SO_SNDBUF, size);
+        LegacyOptions.setStandard(sc, StandardSocketOptions.SO_SNDBUF, size);
     }
 
     @Override
     public int getSendBufferSize() throws SocketException
     {
-        return getOption0(StandardSocketOptions.SO_SNDBUF);
+        return LegacyOptions.getStandard(sc, StandardSocketOptions.SO_SNDBUF);
     }
 
     @Override
@@ -418,49 +392,49 @@ final class BypassSocketAdaptor extends Socket
         {
             throw new IllegalArgumentException("Invalid receive size");
         }
-        setOption0(StandardSocketOptions.SO_RCVBUF, size);
+        LegacyOptions.setStandard(sc, StandardSocketOptions.SO_RCVBUF, size);
     }
 
     @Override
     public int getReceiveBufferSize() throws SocketException
     {
-        return getOption0(StandardSocketOptions.SO_RCVBUF);
+        return LegacyOptions.getStandard(sc, StandardSocketOptions.SO_RCVBUF);
     }
 
     @Override
     public void setKeepAlive(final boolean on) throws SocketException
     {
-        setOption0(StandardSocketOptions.SO_KEEPALIVE, on);
+        LegacyOptions.setStandard(sc, StandardSocketOptions.SO_KEEPALIVE, on);
     }
 
     @Override
     public boolean getKeepAlive() throws SocketException
     {
-        return getOption0(StandardSocketOptions.SO_KEEPALIVE);
+        return LegacyOptions.getStandard(sc, StandardSocketOptions.SO_KEEPALIVE);
     }
 
     @Override
     public void setTrafficClass(final int tc) throws SocketException
     {
-        setOption0(StandardSocketOptions.IP_TOS, tc);
+        LegacyOptions.setStandard(sc, StandardSocketOptions.IP_TOS, tc);
     }
 
     @Override
     public int getTrafficClass() throws SocketException
     {
-        return getOption0(StandardSocketOptions.IP_TOS);
+        return LegacyOptions.getStandard(sc, StandardSocketOptions.IP_TOS);
     }
 
     @Override
     public void setReuseAddress(final boolean on) throws SocketException
     {
-        setOption0(StandardSocketOptions.SO_REUSEADDR, on);
+        LegacyOptions.setStandard(sc, StandardSocketOptions.SO_REUSEADDR, on);
     }
 
     @Override
     public boolean getReuseAddress() throws SocketException
     {
-        return getOption0(StandardSocketOptions.SO_REUSEADDR);
+        return LegacyOptions.getStandard(sc, StandardSocketOptions.SO_REUSEADDR);
     }
 
     @Override

@@ -216,58 +216,19 @@ final class BypassSocketImpl extends SocketImpl
             {
                 socket.setSoTimeout(timeout);
             }
-            return;
         }
-        if (server)
+        else if (server)
         {
-            switch (optID)
-            {
-                case SocketOptions.SO_RCVBUF:
-                    serverSocket.setReceiveBufferSize((Integer)value);
-                    return;
-                case SocketOptions.SO_REUSEADDR:
-                    serverSocket.setReuseAddress((Boolean)value);
-                    return;
-                default:
-                    throw new SocketException("jbypass: option " + optID + " is not a server socket option");
-            }
+            LegacyOptions.set(LegacyOptions.Kind.SERVER, serverChannel, optID, value);
         }
-        final Socket s = client();
-        switch (optID)
+        else if (optID == SocketOptions.SO_OOBINLINE)
         {
-            case SocketOptions.TCP_NODELAY:
-                s.setTcpNoDelay((Boolean)value);
-                break;
-            case SocketOptions.SO_LINGER:
-                if (value instanceof Boolean)
-                {
-                    s.setSoLinger((Boolean)value, 0);
-                }
-                else
-                {
-                    s.setSoLinger(true, (Integer)value);
-                }
-                break;
-            case SocketOptions.SO_OOBINLINE:
-                s.setOOBInline((Boolean)value);
-                break;
-            case SocketOptions.SO_SNDBUF:
-                s.setSendBufferSize((Integer)value);
-                break;
-            case SocketOptions.SO_RCVBUF:
-                s.setReceiveBufferSize((Integer)value);
-                break;
-            case SocketOptions.SO_KEEPALIVE:
-                s.setKeepAlive((Boolean)value);
-                break;
-            case SocketOptions.IP_TOS:
-                s.setTrafficClass((Integer)value);
-                break;
-            case SocketOptions.SO_REUSEADDR:
-                s.setReuseAddress((Boolean)value);
-                break;
-            default:
-                throw new SocketException("jbypass: unknown socket option " + optID);
+            client().setOOBInline((Boolean)value);
+        }
+        else
+        {
+            client();
+            LegacyOptions.set(LegacyOptions.Kind.CLIENT, channel, optID, value);
         }
     }
 
@@ -280,46 +241,22 @@ final class BypassSocketImpl extends SocketImpl
         }
         if (server)
         {
-            switch (optID)
+            if (optID == SocketOptions.SO_BINDADDR)
             {
-                case SocketOptions.SO_RCVBUF:
-                    return serverSocket.getReceiveBufferSize();
-                case SocketOptions.SO_REUSEADDR:
-                    return serverSocket.getReuseAddress();
-                case SocketOptions.SO_BINDADDR:
-                    return serverSocket.isBound() ? serverSocket.getInetAddress() : new InetSocketAddress(0)
-                        .getAddress();
-                default:
-                    throw new SocketException("jbypass: option " + optID + " is not a server socket option");
+                return serverSocket.isBound() ? serverSocket.getInetAddress() : new InetSocketAddress(0).getAddress();
             }
+            return LegacyOptions.get(LegacyOptions.Kind.SERVER, serverChannel, optID);
         }
         final Socket s = client();
-        switch (optID)
+        if (optID == SocketOptions.SO_OOBINLINE)
         {
-            case SocketOptions.TCP_NODELAY:
-                return s.getTcpNoDelay();
-            case SocketOptions.SO_LINGER:
-            {
-                final int linger = s.getSoLinger();
-                return linger < 0 ? (Object)Boolean.FALSE : (Object)linger;
-            }
-            case SocketOptions.SO_OOBINLINE:
-                return s.getOOBInline();
-            case SocketOptions.SO_SNDBUF:
-                return s.getSendBufferSize();
-            case SocketOptions.SO_RCVBUF:
-                return s.getReceiveBufferSize();
-            case SocketOptions.SO_KEEPALIVE:
-                return s.getKeepAlive();
-            case SocketOptions.IP_TOS:
-                return s.getTrafficClass();
-            case SocketOptions.SO_REUSEADDR:
-                return s.getReuseAddress();
-            case SocketOptions.SO_BINDADDR:
-                return s.getLocalAddress();
-            default:
-                throw new SocketException("jbypass: unknown socket option " + optID);
+            return s.getOOBInline();
         }
+        if (optID == SocketOptions.SO_BINDADDR)
+        {
+            return s.getLocalAddress();
+        }
+        return LegacyOptions.get(LegacyOptions.Kind.CLIENT, channel, optID);
     }
 
     @Override

@@ -20,7 +20,7 @@ public final class HybridKey extends AbstractSelectionKey
 {
     private final HybridSelector selector;
     private final SelectableChannel channel;
-    private final HybridChannel hybrid;
+    private final SelectorView hybrid;
     final SignalQueue.Node<HybridKey> node = new SignalQueue.Node<>(this);
 
     private volatile int interestOps;
@@ -33,7 +33,7 @@ public final class HybridKey extends AbstractSelectionKey
     {
         this.selector = selector;
         this.channel = channel;
-        this.hybrid = (HybridChannel)channel;
+        this.hybrid = ((HybridChannel)channel).selectorView();
     }
 
     @Override
@@ -48,7 +48,7 @@ public final class HybridKey extends AbstractSelectionKey
         return selector;
     }
 
-    HybridChannel hybridChannel()
+    SelectorView hybridChannel()
     {
         return hybrid;
     }

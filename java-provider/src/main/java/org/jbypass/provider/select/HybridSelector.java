@@ -179,7 +179,7 @@ public final class HybridSelector extends AbstractSelector
         final HybridKey key = new HybridKey(this, channel);
         key.attach(attachment);
         keys.add(key);
-        ((HybridChannel)channel).keyRegistered(key);
+        key.hybridChannel().keyRegistered(key);
         key.interestOps(ops);
         // Registration takes effect at the next selection operation, as with the JDK's selectors.
         keyChanged(key, false);
@@ -334,7 +334,7 @@ public final class HybridSelector extends AbstractSelector
         {
             return;
         }
-        final HybridChannel channel = key.hybridChannel();
+        final SelectorView channel = key.hybridChannel();
         final SelectableChannel platform = channel.platformChannel();
         if (platform != null)
         {

@@ -60,13 +60,13 @@ final class Mlx5ModelNative
 
     static native int rx(long model, ByteBuffer frame, int offset, int length);
 
-    static native void flush(long model);
+    static native int flush(long model);
 
-    static native void inject(long model, boolean tx, int syndrome);
+    static native int inject(long model, boolean tx, int syndrome);
 
-    static native void setCompression(long model, boolean on);
+    static native int setCompression(long model, boolean on);
 
     static native long stat(long model, int which);
 
-    static native void destroy(long model);
+    static native int destroy(long model);
 }

@@ -31,9 +31,9 @@ final class ModelPort implements AutoCloseable
         final long mac = options.mac();
         final long model = Mlx5ModelNative.create(options.rxQueues(), options.rxQueueSize(), options.txQueueSize(),
             options.mtu(), mac, compression, 64, checksums, compression);
-        if (model == 0)
+        if (model <= 0)
         {
-            throw new IllegalStateException("model");
+            throw new IllegalStateException("model " + model);
         }
         final long handle = Mlx5ModelNative.openPort(model, pool.memory(), pool.bufferSize(), pool.capacity());
         if (handle <= 0)

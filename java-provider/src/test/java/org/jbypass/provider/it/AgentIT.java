@@ -132,6 +132,22 @@ class AgentIT
     }
 
     @Test
+    void shouldLeaveEverySocketToTheJdkWithTheJarOnTheClassPathAndNoConfiguration() throws Exception
+    {
+        // The jar's service file makes jbypass the provider; without configuration it must not break networking.
+        final String[] args = probeArgs();
+        final String[] withListen = java.util.Arrays.copyOf(args, args.length + 3);
+        System.arraycopy(new String[] {"listen", "0.0.0.0", "0"}, 0, withListen, args.length, 3);
+        try (ChildJvm child = ChildJvm.onClassPath(PROBE, withListen))
+        {
+            assertEquals(0, child.waitFor(TIMEOUT), child::describe);
+            assertEquals(List.of("provider org.jbypass.provider.BypassSelectorProvider", "socket ok", "channel ok",
+                "datagram ok", "listen ok"), List.of(child.stdout().split("\n")));
+            assertTrue(child.stderr().contains("every socket is served by the JDK"), child::describe);
+        }
+    }
+
+    @Test
     void shouldFailEveryKindOfSocketOnABrokenConfigurationUnderTheAgent() throws Exception
     {
         final Path file = config("interface.eth0.driver = dpdk\ninterface.eth0.host-if = veth0\n"

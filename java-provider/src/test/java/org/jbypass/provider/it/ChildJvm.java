@@ -136,6 +136,18 @@ final class ChildJvm implements AutoCloseable
         return new ChildJvm(command);
     }
 
+    /**
+     * An application with jbypass.jar on its class path and nothing else: {@code java -cp jbypass.jar:APP MAIN ARGS}
+     * (the jar's service file makes jbypass the provider, but no configuration is given).
+     */
+    static ChildJvm onClassPath(final String main, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp",
+            jbypassJar() + File.pathSeparator + applicationClassPath(), main));
+        command.addAll(List.of(args));
+        return new ChildJvm(command);
+    }
+
     /** An application without jbypass, inside a network namespace (the kernel's side of a test). */
     static ChildJvm inNamespace(final String namespace, final String main, final String... args)
     {

@@ -223,12 +223,15 @@ public final class PacketBurst
     }
 
     /**
-     * After a link accepted the first {@code accepted} frames: moves the rest to the front and sets the count to
-     * their number. For links implementing {@link Link#transmit}.
+     * After a link accepted the first {@code accepted} frames: moves the rest to the front, sets the count to their
+     * number, and clears the slots they leave, so that no slot still names a buffer the link now owns (a later
+     * {@link #releaseAll} would free it twice). The one implementation of the transmit contract of
+     * {@link Link#transmit} for the drivers, whose natives only say how many frames they accepted.
      */
     public void retainUnaccepted(final int accepted)
     {
-        final int remaining = count - accepted;
+        final int total = count;
+        final int remaining = total - accepted;
         for (int i = 0; i < remaining; i++)
         {
             final int from = accepted + i;
@@ -237,6 +240,10 @@ public final class PacketBurst
             final int length = descriptors.getInt(base + LENGTH);
             final int flags = descriptors.getInt(base + FLAGS);
             set(i, buffer, length, flags);
+        }
+        for (int i = remaining; i < total; i++)
+        {
+            set(i, PacketPool.NO_BUFFER, 0, 0);
         }
         count = remaining;
     }

@@ -11,6 +11,12 @@ package org.jbypass.netstack.tcp;
  */
 final class Rack
 {
+    /**
+     * DupThresh: how many segments SACKed above a hole make it lost at once (RFC 8985 section 6.2 step 4, where the
+     * reordering window drops to zero), and, without SACK, the duplicate ACKs that trigger fast retransmit (RFC 5681
+     * section 3.2), which RACK replaces.
+     */
+    static final int DUP_THRESH = 3;
     /** RFC 8985 section 6.2 step 4: reo_wnd_persist, the loss recoveries a grown reordering window lasts. */
     private static final int REO_WND_PERSIST = 16;
 
@@ -133,7 +139,7 @@ final class Rack
      */
     long reoWnd(final boolean inRecovery, final int sackedSegments, final long minRttNanos, final long srttNanos)
     {
-        if (!reorderingSeen && (inRecovery || sackedSegments >= TcpInput.DUP_THRESH))
+        if (!reorderingSeen && (inRecovery || sackedSegments >= DUP_THRESH))
         {
             return 0;
         }

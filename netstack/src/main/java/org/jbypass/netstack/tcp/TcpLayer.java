@@ -32,7 +32,13 @@ public final class TcpLayer implements Ipv4Protocol
     final PortTable ports;
     final ByteArrayCache arrays;
     final TcpInput input;
+    final TcpHandshake handshake;
+    final TcpReceive receive;
+    final TcpAck ack;
+    final TcpRecovery recovery;
     final TcpOutput output;
+    final SegmentBuilder segments;
+    final TcpTimers timeouts;
     final SynCookies cookies;
 
     private final SipHash isnHash;
@@ -70,7 +76,13 @@ public final class TcpLayer implements Ipv4Protocol
         this.ports = new PortTable(this);
         this.arrays = new ByteArrayCache(256, 64L * 1024 * 1024);
         this.input = new TcpInput(this);
+        this.handshake = new TcpHandshake(this);
+        this.receive = new TcpReceive(this);
+        this.ack = new TcpAck(this);
+        this.recovery = new TcpRecovery(this);
         this.output = new TcpOutput(this);
+        this.segments = new SegmentBuilder(this);
+        this.timeouts = new TcpTimers(this);
     }
 
     /** A new, unbound socket. */
@@ -123,7 +135,8 @@ public final class TcpLayer implements Ipv4Protocol
      */
     void afterInput(final TcpSocket s)
     {
-        if (inBurst && s.state == TcpState.ESTABLISHED && !s.inRecovery && !s.inLoss && s.outOfOrder.count() == 0)
+        if (inBurst && s.state == TcpState.ESTABLISHED && !s.recovery.inRecovery && !s.recovery.inLoss
+            && s.rcv.outOfOrder.count() == 0)
         {
             if (s.outputDeferred)
             {
@@ -226,14 +239,14 @@ public final class TcpLayer implements Ipv4Protocol
         final TcpSocket listener = ports.findListener(seg.destination, seg.destinationPort);
         if (listener != null)
         {
-            input.listenArrives(listener, seg);
+            handshake.listenArrives(listener, seg);
             return;
         }
         counters.noSocket++;
         // RFC 9293 section 3.10.7.1: CLOSED answers everything but a reset with a reset.
         if (!seg.rst())
         {
-            output.sendResetReply(seg);
+            segments.sendResetReply(seg);
         }
     }
 
@@ -319,7 +332,7 @@ public final class TcpLayer implements Ipv4Protocol
      */
     boolean reuseTimeWait(final TcpSocket existing)
     {
-        if (existing.state != TcpState.TIME_WAIT || !config.timeWaitReuse || !existing.timestampsOk
+        if (existing.state != TcpState.TIME_WAIT || !config.timeWaitReuse || !existing.opt.timestampsOk
             || time.nanos() - existing.lastReceiveNanos < 1_000_000_000L)
         {
             return false;
@@ -337,7 +350,7 @@ public final class TcpLayer implements Ipv4Protocol
         }
         if (s.state == TcpState.SYN_RECEIVED && s.parent != null && !s.inAcceptQueue)
         {
-            s.parent.synQueueCount--;
+            s.parent.accepts.halfOpenRemoved();
         }
         s.state = TcpState.CLOSED;
         s.connectPending = s.connectPending && s.error != 0;
@@ -364,11 +377,11 @@ public final class TcpLayer implements Ipv4Protocol
         else
         {
             // The application still holds it: keep what it has not read, drop what it can no longer send.
-            if (s.sendRing != null)
+            if (s.snd.ring != null)
             {
-                arrays.give(s.sendRing.array());
-                s.sendRing = null;
-                s.sendUsed = 0;
+                arrays.give(s.snd.ring.array());
+                s.snd.ring = null;
+                s.snd.buffered = 0;
             }
             if (!s.explicitBind)
             {
@@ -407,8 +420,7 @@ public final class TcpLayer implements Ipv4Protocol
             // TIME_WAIT needs only the sequence numbers; give the buffers back now.
             s.releaseBuffers();
         }
-        s.keepMode = TcpSocket.KEEP_TIME_WAIT;
-        timers.schedule(s.keepTimer, time.nanos() + 2 * config.mslNanos);
+        timeouts.startTimeWaitTimer(s);
         s.notifyReadiness();
     }
 
@@ -417,14 +429,14 @@ public final class TcpLayer implements Ipv4Protocol
         ports.unlisten(listener);
         // Connections that completed the handshake but were never accepted are reset (as Linux does); half-open
         // ones are dropped with the reset too.
-        while (listener.acceptCount > 0)
+        while (listener.accepts.count() > 0)
         {
             final TcpSocket child = listener.accept();
             child.closed = true;
-            output.sendResetFor(child);
+            segments.sendResetFor(child);
             destroy(child);
         }
-        if (listener.synQueueCount > 0)
+        if (listener.accepts.halfOpen() > 0)
         {
             final TcpSocket l = listener;
             final java.util.ArrayList<TcpSocket> halfOpen = new java.util.ArrayList<>();
@@ -438,49 +450,30 @@ public final class TcpLayer implements Ipv4Protocol
             for (final TcpSocket child : halfOpen)
             {
                 child.closed = true;
-                output.sendResetFor(child);
+                segments.sendResetFor(child);
                 destroy(child);
             }
         }
         listener.state = TcpState.CLOSED;
-        listener.acceptQueue = null;
+        listener.accepts = null;
         ports.unbind(listener);
     }
 
     void enqueueAccepted(final TcpSocket listener, final TcpSocket child)
     {
-        final TcpSocket[] q = listener.acceptQueue;
-        q[(listener.acceptHead + listener.acceptCount) % q.length] = child;
-        listener.acceptCount++;
-        child.inAcceptQueue = true;
+        listener.accepts.add(child);
         listener.notifyReadiness();
     }
 
     private void removeFromAcceptQueue(final TcpSocket child)
     {
         final TcpSocket listener = child.parent;
-        if (listener == null || listener.acceptQueue == null)
+        if (listener == null || listener.accepts == null)
         {
             child.inAcceptQueue = false;
             return;
         }
-        final TcpSocket[] q = listener.acceptQueue;
-        int w = 0;
-        for (int i = 0; i < listener.acceptCount; i++)
-        {
-            final TcpSocket c = q[(listener.acceptHead + i) % q.length];
-            if (c != child)
-            {
-                q[(listener.acceptHead + w) % q.length] = c;
-                w++;
-            }
-        }
-        for (int i = w; i < listener.acceptCount; i++)
-        {
-            q[(listener.acceptHead + i) % q.length] = null;
-        }
-        listener.acceptCount = w;
-        child.inAcceptQueue = false;
+        listener.accepts.remove(child);
         listener.notifyReadiness();
     }
 

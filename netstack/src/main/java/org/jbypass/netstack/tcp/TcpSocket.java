@@ -8,32 +8,23 @@ import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.Timer;
 
 /**
- * A TCP socket: the application's handle on a connection or a listener, and the connection's control block
- * (RFC 9293 section 3.3.1). Every operation is non-blocking and returns a count or {@code -errno}; none throws on a
- * data path. The provider drives it under the stack's lock and waits on {@link #readyOps()} and the listener.
+ * The application's TCP socket: the user calls of RFC 9293 section 3.9.1 (OPEN as connect and listen, SEND as write,
+ * RECEIVE as read, CLOSE, ABORT, STATUS as info) and the socket options, on a connection or a listener. Every
+ * operation is non-blocking and returns a count or {@code -errno}; none throws on a data path. The provider drives it
+ * under the stack's lock and waits on {@link #readyOps()} and the listener.
  *
- * <p>The connection's logic is split by concern: this class holds the state and the application's calls;
- * {@link TcpInput} processes arriving segments (RFC 9293 section 3.10.7); {@link TcpOutput} decides what to send and
- * builds segments; the timers below call back into them. Send and receive data live in {@link ByteRing}s sized by
- * the socket's buffer sizes, addressed in sequence space.
+ * <p>Behind the handle is the connection's control block (RFC 9293 section 3.3.1): the fields here (identity,
+ * ownership, options, timers) and the state classes the processing classes share ({@link SendSequence},
+ * {@link ReceiveSequence}, {@link NegotiatedOptions}, {@link RecoveryState}, {@link AcceptQueue}). The protocol's
+ * decisions are made by those classes ({@link TcpInput}, {@link TcpAck}, {@link TcpRecovery}, {@link TcpOutput},
+ * {@link TcpTimers} and the rest; see the package essay), never here. Send and receive data live in
+ * {@link ByteRing}s sized by the socket's buffer sizes, addressed in sequence space.
  *
  * <p>Lifecycle: a socket belongs to the application until {@link #close()}; after that it is an orphan that the
  * layer keeps until the connection reaches CLOSED (after FIN_WAIT_2, LAST_ACK or TIME_WAIT), then forgets.
  */
 public final class TcpSocket extends StackSocket
 {
-    /** Keepalive timer modes. */
-    static final int KEEP_NONE = 0;
-    static final int KEEP_ALIVE = 1;
-    static final int KEEP_FIN_WAIT_2 = 2;
-    static final int KEEP_TIME_WAIT = 3;
-
-    /** Retransmission timer modes: the RTO (RFC 6298), a tail loss probe (RFC 8985 section 7.2), RACK's reordering
-     * timer (RFC 8985 section 6.3). */
-    static final int TIMER_RTO = 0;
-    static final int TIMER_PROBE = 1;
-    static final int TIMER_RACK = 2;
-
     final TcpLayer layer;
     final TcpConfig config;
     final TcpCounters counters;
@@ -75,76 +66,22 @@ public final class TcpSocket extends StackSocket
     boolean reuseAddress;
 
     // Listener.
-    TcpSocket[] acceptQueue;
-    int acceptHead;
-    int acceptCount;
-    int backlog;
-    int synQueueCount;
-    long lastCookieNanos = Long.MIN_VALUE;
+    /** A listener's queues; null unless listening. */
+    AcceptQueue accepts;
     /** For a child not yet accepted: its listener. */
     TcpSocket parent;
     boolean inAcceptQueue;
 
-    // Send sequence variables (RFC 9293 section 3.3.1).
-    int iss;
-    int sndUna;
-    /** SND.NXT, which is also RFC 6675's HighData: it never moves back, retransmissions are tracked apart. */
-    int sndNxt;
-    int sndWnd;
-    int sndWl1;
-    int sndWl2;
-    int maxSndWnd;
-    /** The sequence number of the first byte in the send ring (ISS + 1 plus what has been acknowledged). */
-    int sndBufSeq;
-    int sendUsed;
-    ByteRing sendRing;
-    boolean finQueued;
-    int finSeq;
-
-    // Receive sequence variables.
-    int irs;
-    int rcvNxt;
-    /** The right edge of the window last advertised: RCV.NXT + RCV.WND. */
-    int rcvAdv;
-    /** The sequence number of the next byte the application reads. */
-    int readSeq;
-    ByteRing recvRing;
-    int receiveCapacity;
-    final RangeSet outOfOrder;
-    final int[] sackOrder = new int[Segment.MAX_SACK_BLOCKS];
-    int sackOrderCount;
-    boolean dsackPending;
-    int dsackStart;
-    int dsackEnd;
-    boolean peerFinReceived;
-    boolean peerFinPending;
-    int peerFinSeq;
+    // The control block's shared state: sequence spaces, negotiated options, loss recovery.
+    final SendSequence snd = new SendSequence();
+    final ReceiveSequence rcv;
+    final NegotiatedOptions opt = new NegotiatedOptions();
+    final RecoveryState recovery = new RecoveryState();
     boolean inputShutdown;
     boolean outputShutdown;
 
-    // Negotiated options.
-    int peerMss = 536;
-    /** Payload bytes per full-sized segment, after the timestamp option. */
-    int sendMss = 536;
-    int receiveMss = 536;
-    /** The path MTU learned from ICMP (RFC 1191), or 0. */
-    int pathMtu;
-    boolean windowScalingOk;
-    int sndWscale;
-    int rcvWscale;
-    boolean timestampsOk;
-    boolean sackOk;
-    int tsOffset;
-    int tsRecent;
-    long tsRecentNanos;
-    int lastAckSent;
-
-    // Acknowledgment state.
-    boolean ackNow;
     /** Its output waits for the end of the receive burst ({@link TcpLayer#afterInput}). */
     boolean outputDeferred;
-    int unackedSegments;
-    int quickAcks;
     long lastInvalidAckNanos = Long.MIN_VALUE;
 
     // Round-trip timing (RFC 6298).
@@ -161,34 +98,11 @@ public final class TcpSocket extends StackSocket
     Rack rack;
     int retries;
     boolean persisting;
-    /** What the retransmission timer is armed for: {@link #TIMER_RTO}, {@link #TIMER_PROBE} or {@link #TIMER_RACK}. */
+    /** What the retransmission timer is armed for: {@code TcpTimers.TIMER_*}. */
     int timerMode;
-    /** A tail loss probe episode is open (RFC 8985 section 7.4): one probe until it ends. */
-    boolean tlpOutstanding;
-    /** TLP.end_seq: SND.NXT when the probe went out. */
-    int tlpHighSeq;
-    /** The probe was a retransmission sent outside recovery, whose sole delivery would reveal a loss. */
-    boolean tlpRetransmission;
     int persistBackoff;
     boolean probeOutstanding;
-    int dupAcks;
-    boolean inRecovery;
-    boolean partialAckSeen;
-    boolean inLoss;
-    int recoveryPoint;
-    /** NewReno (no SACK): the highest sequence number retransmitted. */
-    int highRxt;
-    /** Proportional Rate Reduction (RFC 6937): RecoverFS, prr_delivered and prr_out, in bytes. */
-    int recoverFs;
-    long prrDelivered;
-    long prrOut;
     boolean synRetransmitted;
-    /** The last congestion response may still be undone: its retransmissions not yet all shown spurious. */
-    boolean undoPossible;
-    /** Retransmissions of that episode not yet reported as duplicates by D-SACK. */
-    int undoRetransmits;
-    int undoStart;
-    int undoEnd;
     long lastSendNanos;
     long lastReceiveNanos;
     int keepProbes;
@@ -204,7 +118,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onRetransmitTimer(TcpSocket.this, nowNanos);
+            layer.timeouts.onRetransmitTimer(TcpSocket.this, nowNanos);
         }
     };
 
@@ -213,7 +127,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onDelayedAckTimer(TcpSocket.this);
+            layer.timeouts.onDelayedAckTimer(TcpSocket.this);
         }
     };
 
@@ -222,7 +136,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onKeepTimer(TcpSocket.this, nowNanos);
+            layer.timeouts.onKeepTimer(TcpSocket.this, nowNanos);
         }
     };
 
@@ -231,7 +145,7 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.output.onOutputTimer(TcpSocket.this);
+            layer.timeouts.onOutputTimer(TcpSocket.this);
         }
     };
 
@@ -248,7 +162,7 @@ public final class TcpSocket extends StackSocket
         this.sendBufferSize = config.sendBufferSize;
         this.receiveBufferSize = config.receiveBufferSize;
         this.ttl = config.defaultTtl;
-        this.outOfOrder = new RangeSet(config.outOfOrderRanges);
+        this.rcv = new ReceiveSequence(config.outOfOrderRanges);
         this.rtt = new RttEstimator(config.initialRtoNanos, config.minRtoNanos, config.maxRtoNanos);
         this.cc = CongestionControl.create(config.congestionControl);
     }
@@ -309,7 +223,7 @@ public final class TcpSocket extends StackSocket
         final int clamped = Math.max(0, Math.min(backlog, config.maxBacklog));
         if (state == TcpState.LISTEN)
         {
-            resizeAcceptQueue(clamped);
+            accepts.resize(clamped);
             return 0;
         }
         if (!bound)
@@ -326,42 +240,19 @@ public final class TcpSocket extends StackSocket
         {
             return result;
         }
-        acceptQueue = new TcpSocket[clamped + 1];
-        acceptHead = 0;
-        acceptCount = 0;
-        this.backlog = clamped;
+        accepts = new AcceptQueue(clamped);
         state = TcpState.LISTEN;
         return 0;
-    }
-
-    private void resizeAcceptQueue(final int newBacklog)
-    {
-        if (newBacklog + 1 > acceptQueue.length)
-        {
-            final TcpSocket[] bigger = new TcpSocket[newBacklog + 1];
-            for (int i = 0; i < acceptCount; i++)
-            {
-                bigger[i] = acceptQueue[(acceptHead + i) % acceptQueue.length];
-            }
-            acceptQueue = bigger;
-            acceptHead = 0;
-        }
-        backlog = newBacklog;
     }
 
     /** The next established connection, or null when none is waiting (or the socket is not listening). */
     public TcpSocket accept()
     {
-        if (state != TcpState.LISTEN || acceptCount == 0)
+        if (state != TcpState.LISTEN || accepts.count() == 0)
         {
             return null;
         }
-        final TcpSocket child = acceptQueue[acceptHead];
-        acceptQueue[acceptHead] = null;
-        acceptHead = (acceptHead + 1) % acceptQueue.length;
-        acceptCount--;
-        child.inAcceptQueue = false;
-        child.parent = null;
+        final TcpSocket child = accepts.poll();
         signal();
         return child;
     }
@@ -420,15 +311,15 @@ public final class TcpSocket extends StackSocket
         softError = 0;
         allocateBuffers();
         initialiseSequences(layer.isn(localAddress, localPort, remoteAddress, remotePort));
-        receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtu - 40);
-        timestampsOk = config.timestamps;
-        sackOk = config.sack;
-        windowScalingOk = config.windowScaling;
-        rcvWscale = config.windowScaling ? config.offeredWindowScale() : 0;
-        tsOffset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
+        opt.receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtu - 40);
+        opt.timestampsOk = config.timestamps;
+        opt.sackOk = config.sack;
+        opt.windowScalingOk = config.windowScaling;
+        opt.rcvWscale = config.windowScaling ? config.offeredWindowScale() : 0;
+        opt.tsOffset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
         state = TcpState.SYN_SENT;
         counters.activeOpens++;
-        layer.output.sendSyn(this, false, false);
+        layer.segments.sendSyn(this, false, false);
         return -Errno.EINPROGRESS;
     }
 
@@ -473,17 +364,11 @@ public final class TcpSocket extends StackSocket
     /** Bytes the application can read now. */
     public int available()
     {
-        if (recvRing == null || inputShutdown)
+        if (rcv.ring == null || inputShutdown)
         {
             return 0;
         }
-        return dataEnd() - readSeq;
-    }
-
-    /** The end of in-order data: RCV.NXT, less the FIN when it has been received. */
-    int dataEnd()
-    {
-        return peerFinReceived ? rcvNxt - 1 : rcvNxt;
+        return rcv.dataEnd() - rcv.readSeq;
     }
 
     /**
@@ -511,8 +396,8 @@ public final class TcpSocket extends StackSocket
             {
                 return 0;
             }
-            recvRing.readInto(dst, n);
-            readSeq += n;
+            rcv.ring.readInto(dst, n);
+            rcv.readSeq += n;
             layer.output.afterRead(this);
             return n;
         }
@@ -520,7 +405,7 @@ public final class TcpSocket extends StackSocket
         {
             return -error;
         }
-        if (peerFinReceived)
+        if (rcv.finReceived)
         {
             return Errno.END_OF_STREAM;
         }
@@ -560,18 +445,18 @@ public final class TcpSocket extends StackSocket
         {
             return everConnected ? -Errno.EPIPE : -Errno.ENOTCONN;
         }
-        final int free = sendBufferSize - sendUsed;
+        final int free = sendBufferSize - snd.buffered;
         final int n = Math.min(free, src.remaining());
         if (n <= 0)
         {
             return src.remaining() == 0 ? 0 : -Errno.EAGAIN;
         }
-        if (sendUsed + n > sendRing.capacity())
+        if (snd.buffered + n > snd.ring.capacity())
         {
-            growSendRing(sendUsed + n);
+            growSendRing(snd.buffered + n);
         }
-        sendRing.writeFrom(sendUsed, src, n);
-        sendUsed += n;
+        snd.ring.writeFrom(snd.buffered, src, n);
+        snd.buffered += n;
         layer.output.output(this);
         return n;
     }
@@ -579,7 +464,7 @@ public final class TcpSocket extends StackSocket
     /** Bytes written but not yet acknowledged by the peer (queued or in flight). */
     public int unacknowledged()
     {
-        return sendUsed;
+        return snd.buffered;
     }
 
     /**
@@ -665,7 +550,7 @@ public final class TcpSocket extends StackSocket
                     {
                         counters.resetsAfterClose++;
                     }
-                    layer.output.sendResetFor(this);
+                    layer.segments.sendResetFor(this);
                     layer.destroy(this);
                 }
                 else
@@ -673,7 +558,7 @@ public final class TcpSocket extends StackSocket
                     discardReceived();
                     outputShutdown = true;
                     queueFin();
-                    layer.output.afterClose(this);
+                    layer.timeouts.afterClose(this);
                 }
                 break;
         }
@@ -695,7 +580,7 @@ public final class TcpSocket extends StackSocket
         }
         if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT)
         {
-            layer.output.sendResetFor(this);
+            layer.segments.sendResetFor(this);
         }
         if (state == TcpState.CLOSED)
         {
@@ -709,12 +594,12 @@ public final class TcpSocket extends StackSocket
 
     private void queueFin()
     {
-        if (finQueued)
+        if (snd.finQueued)
         {
             return;
         }
-        finQueued = true;
-        finSeq = sndBufSeq + sendUsed;
+        snd.finQueued = true;
+        snd.finSeq = snd.dataEnd();
         switch (state)
         {
             case SYN_RECEIVED:
@@ -736,13 +621,13 @@ public final class TcpSocket extends StackSocket
 
     private void discardReceived()
     {
-        if (recvRing != null)
+        if (rcv.ring != null)
         {
-            final int avail = dataEnd() - readSeq;
+            final int avail = rcv.dataEnd() - rcv.readSeq;
             if (avail > 0)
             {
-                recvRing.skip(avail);
-                readSeq += avail;
+                rcv.ring.skip(avail);
+                rcv.readSeq += avail;
             }
         }
     }
@@ -832,7 +717,7 @@ public final class TcpSocket extends StackSocket
         }
         if (state == TcpState.LISTEN)
         {
-            return acceptCount > 0 ? Readiness.ACCEPT : 0;
+            return accepts.count() > 0 ? Readiness.ACCEPT : 0;
         }
         int ops = 0;
         if (connectPending)
@@ -843,7 +728,7 @@ public final class TcpSocket extends StackSocket
             }
             return ops;
         }
-        if (available() > 0 || peerFinReceived || inputShutdown || error != 0
+        if (available() > 0 || rcv.finReceived || inputShutdown || error != 0
             || (everConnected && state == TcpState.CLOSED))
         {
             ops |= Readiness.READ;
@@ -865,7 +750,7 @@ public final class TcpSocket extends StackSocket
      */
     private boolean isWritable()
     {
-        final int free = sendBufferSize - sendUsed;
+        final int free = sendBufferSize - snd.buffered;
         return free > 0 && free >= sendBufferSize / 3;
     }
 
@@ -891,7 +776,7 @@ public final class TcpSocket extends StackSocket
     public void keepAlive(final boolean on)
     {
         keepAlive = on;
-        layer.output.updateKeepalive(this);
+        layer.timeouts.updateKeepalive(this);
     }
 
     public boolean keepAlive()
@@ -907,7 +792,7 @@ public final class TcpSocket extends StackSocket
             return -Errno.EINVAL;
         }
         keepIdleNanos = seconds * 1_000_000_000L;
-        layer.output.updateKeepalive(this);
+        layer.timeouts.updateKeepalive(this);
         return 0;
     }
 
@@ -982,18 +867,18 @@ public final class TcpSocket extends StackSocket
     public void receiveBufferSize(final int size)
     {
         final int clamped = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxReceiveBufferSize));
-        if (recvRing == null)
+        if (rcv.ring == null)
         {
             receiveBufferSize = clamped;
             return;
         }
-        if (clamped > receiveCapacity)
+        if (clamped > rcv.capacity)
         {
             receiveBufferSize = clamped;
-            final int held = rcvAdv - readSeq;
+            final int held = rcv.adv - rcv.readSeq;
             final byte[] bigger = layer.arrays.take(clamped);
-            layer.arrays.give(recvRing.grow(bigger, Math.max(held, 0)));
-            receiveCapacity = clamped;
+            layer.arrays.give(rcv.ring.grow(bigger, Math.max(held, 0)));
+            rcv.capacity = clamped;
             layer.output.afterRead(this);
         }
     }
@@ -1036,8 +921,24 @@ public final class TcpSocket extends StackSocket
         return reuseAddress;
     }
 
+    /** A connection accepted by a listener starts with the listener's socket options, as in Linux. */
+    void inheritOptions(final TcpSocket listener)
+    {
+        noDelay = listener.noDelay;
+        keepAlive = listener.keepAlive;
+        keepIdleNanos = listener.keepIdleNanos;
+        keepIntervalNanos = listener.keepIntervalNanos;
+        keepCount = listener.keepCount;
+        lingerSeconds = listener.lingerSeconds;
+        sendBufferSize = listener.sendBufferSize;
+        receiveBufferSize = listener.receiveBufferSize;
+        rcv.capacity = listener.receiveBufferSize;
+        tos = listener.tos;
+        ttl = listener.ttl;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
-    // Internals shared with TcpInput, TcpOutput and TcpLayer.
+    // Internals shared with the processing classes and TcpLayer.
 
     /** Readiness may have changed; see {@link StackSocket#signal()}. */
     void notifyReadiness()
@@ -1047,71 +948,62 @@ public final class TcpSocket extends StackSocket
 
     void allocateBuffers()
     {
-        if (recvRing == null)
+        if (rcv.ring == null)
         {
-            if (receiveCapacity == 0)
+            if (rcv.capacity == 0)
             {
-                receiveCapacity = receiveBufferSize;
+                rcv.capacity = receiveBufferSize;
             }
-            recvRing = new ByteRing(layer.arrays.take(receiveCapacity));
+            rcv.ring = new ByteRing(layer.arrays.take(rcv.capacity));
         }
-        if (sendRing == null)
+        if (snd.ring == null)
         {
-            sendRing = new ByteRing(layer.arrays.take(sendBufferSize));
+            snd.ring = new ByteRing(layer.arrays.take(sendBufferSize));
         }
     }
 
     /** Gives the rings back for recycling; the connection can no longer send or receive data. */
     void releaseBuffers()
     {
-        if (recvRing != null)
+        if (rcv.ring != null)
         {
-            layer.arrays.give(recvRing.array());
-            recvRing = null;
+            layer.arrays.give(rcv.ring.array());
+            rcv.ring = null;
         }
-        if (sendRing != null)
+        if (snd.ring != null)
         {
-            layer.arrays.give(sendRing.array());
-            sendRing = null;
+            layer.arrays.give(snd.ring.array());
+            snd.ring = null;
         }
-        sendUsed = 0;
-        outOfOrder.clear();
+        snd.buffered = 0;
+        rcv.outOfOrder.clear();
         if (scoreboard != null)
         {
-            scoreboard.reset(sndUna);
+            scoreboard.reset(snd.una);
         }
     }
 
     private void growSendRing(final int needed)
     {
-        int size = sendRing.capacity();
+        int size = snd.ring.capacity();
         while (size < needed)
         {
             size = Math.min(Math.max(size * 2, needed), config.maxSendBufferSize);
         }
-        layer.arrays.give(sendRing.grow(layer.arrays.take(size), sendUsed));
+        layer.arrays.give(snd.ring.grow(layer.arrays.take(size), snd.buffered));
     }
 
     void initialiseSequences(final int isn)
     {
-        iss = isn;
-        sndUna = isn;
-        sndNxt = isn;
-        sndBufSeq = isn + 1;
-        sendUsed = 0;
-        recoveryPoint = isn;
-        highRxt = isn;
+        snd.initialise(isn);
+        recovery.recoveryPoint = isn;
+        recovery.highRxt = isn;
     }
 
     /** Sets RCV.NXT and the read point from the peer's SYN. */
     void initialiseReceive(final int peerIsn)
     {
-        irs = peerIsn;
-        rcvNxt = peerIsn + 1;
-        readSeq = rcvNxt;
-        rcvAdv = rcvNxt;
-        lastAckSent = rcvNxt;
-        quickAcks = config.quickAckSegments;
+        rcv.initialise(peerIsn, config.quickAckSegments);
     }
 
     /**
@@ -1120,15 +1012,15 @@ public final class TcpSocket extends StackSocket
      */
     void initialiseRecovery()
     {
-        if (sackOk && scoreboard == null)
+        if (opt.sackOk && scoreboard == null)
         {
-            scoreboard = new Scoreboard(config.maxSendBufferSize / Math.max(64, sendMss / 4));
+            scoreboard = new Scoreboard(config.maxSendBufferSize / Math.max(64, opt.sendMss / 4));
             rack = new Rack();
         }
         if (scoreboard != null)
         {
-            scoreboard.reset(sndNxt);
-            rack.reset(sndNxt);
+            scoreboard.reset(snd.nxt);
+            rack.reset(snd.nxt);
         }
     }
 
@@ -1141,18 +1033,18 @@ public final class TcpSocket extends StackSocket
     /** Ends loss recovery of either kind. */
     void endRecovery()
     {
-        if ((inRecovery || inLoss) && rack != null)
+        if ((recovery.inRecovery || recovery.inLoss) && rack != null)
         {
             rack.recoveryEnded();
         }
-        inRecovery = false;
-        inLoss = false;
+        recovery.inRecovery = false;
+        recovery.inLoss = false;
     }
 
     /** The TSval clock: milliseconds of stack time plus this connection's offset (RFC 7323 section 5.4). */
     int tsNow()
     {
-        return (int)(layer.time.nanos() / 1_000_000L) + tsOffset;
+        return (int)(layer.time.nanos() / 1_000_000L) + opt.tsOffset;
     }
 
     @Override

@@ -2,65 +2,93 @@
  * TCP: what users of a kernel-bypass stack expect from Linux's TCP, driven without threads.
  *
  * <h2>Parts</h2>
+ * The connection's logic is split as Linux splits tcp_input.c, tcp_output.c, tcp_recovery.c and tcp_timer.c. One
+ * instance of each processing class serves the whole layer and keeps no state between segments; what a connection
+ * remembers lives in its {@code TcpSocket} and the small state classes it owns.
  * <ul>
  *   <li>{@link org.jbypass.netstack.tcp.TcpLayer}: the {@code Ipv4Protocol} IPv4 delivers to; validation
  *       (checksum, header, options, addresses), demultiplexing by 4-tuple ({@code ConnectionTable}) and by listening
  *       address ({@code PortTable}), resets for closed ports, ICMP errors, and the secrets behind ISNs (RFC 6528)
  *       and SYN cookies (RFC 4987).</li>
- *   <li>{@link org.jbypass.netstack.tcp.TcpSocket}: the application's handle and the connection's control block;
- *       {@code TcpInput} processes arriving segments in the order of RFC 9293 section 3.10.7; {@code TcpOutput}
- *       decides what to send, builds segments and runs the timers.</li>
+ *   <li>{@link org.jbypass.netstack.tcp.TcpSocket}: the application's handle and the connection's control block,
+ *       whose shared state sits in {@code SendSequence} (SND.*), {@code ReceiveSequence} (RCV.*, out-of-order data,
+ *       what ACK is owed), {@code NegotiatedOptions} (MSS, window scaling, timestamps, SACK), {@code RecoveryState}
+ *       (fast recovery, loss, PRR, tail loss probe, undo) and, for a listener, {@code AcceptQueue}.</li>
+ *   <li>Arrival: {@code TcpInput} checks an arriving segment in the order of RFC 9293 section 3.10.7;
+ *       {@code TcpHandshake} answers SYNs to listeners, SYN cookies and the end of a handshake;
+ *       {@code TcpReceive} places the text and the FIN and schedules the ACK.</li>
+ *   <li>The sender's side of an ACK: {@code TcpAck} (window, SACK blocks, what is newly acknowledged, duplicate
+ *       ACKs) and {@code TcpRecovery} (RACK, PRR, NewReno, the start and end of recovery, the response to a
+ *       timeout, undo).</li>
+ *   <li>Output: {@code TcpOutput} decides what to send (windows, Nagle, NextSeg(), retransmissions, the tail loss
+ *       probe); {@code SegmentBuilder} builds segments and hands them to IPv4; {@code TcpTimers} arms and fires the
+ *       timers.</li>
  *   <li>{@code RttEstimator} (RFC 6298), {@code CongestionControl} with {@code Cubic} (RFC 9438) and
  *       {@code NewReno} (RFC 5681), {@code Scoreboard} (on SACK connections, every segment in flight: when it was
- *       last sent, SACKed, lost, retransmitted; pipe), {@code Rack} (RACK loss detection over it),
+ *       last sent, SACKed, lost, retransmitted; pipe), {@code Rack} (RACK loss detection over it, and DupThresh),
  *       {@code RangeSet} (the out-of-order map), {@code ByteRing} (socket buffers), {@code SynCookies},
  *       {@code SipHash}.</li>
  * </ul>
+ *
+ * <h2>Design</h2>
+ * Calls go one way along a segment's path: {@code TcpLayer} to {@code TcpInput}, which hands the ACK field to
+ * {@code TcpAck} (then {@code TcpRecovery}), a listener's segments to {@code TcpHandshake} and the text to
+ * {@code TcpReceive}; after each segment (or receive burst) {@code TcpOutput} runs once and uses
+ * {@code SegmentBuilder}. Timers enter through {@code TcpTimers}, which calls the output and recovery classes.
+ * The processing classes read and write the state classes directly, as Linux's files share the tcp_sock, but never
+ * each other's fields: what one class decides for another it asks for by a call. How much payload a segment carries
+ * is decided in one place ({@code SegmentBuilder.dataRoom}) and every data segment is built in one
+ * ({@code SegmentBuilder.emit}), so segments larger than the MSS for offload touch those two and the output
+ * decision's sizing only.
  *
  * <h2>Where each behaviour lives</h2>
  * <table>
  *   <caption>RFC map</caption>
  *   <tr><th>behaviour</th><th>RFC</th><th>where</th></tr>
  *   <tr><td>state machine: active, passive, simultaneous open; half-close; simultaneous close; TIME_WAIT</td>
- *       <td>9293 3.5, 3.6, 3.10</td><td>TcpInput, TcpSocket, TcpLayer.enterTimeWait</td></tr>
+ *       <td>9293 3.5, 3.6, 3.10</td><td>TcpInput, TcpHandshake, TcpReceive.finArrives, TcpSocket,
+ *       TcpLayer.enterTimeWait</td></tr>
  *   <tr><td>TIME_WAIT reuse by a new SYN</td><td>6191</td><td>TcpInput.timeWaitAllowsNewConnection</td></tr>
  *   <tr><td>resets ignored in TIME_WAIT</td><td>1337</td><td>TcpInput.resetArrives</td></tr>
  *   <tr><td>challenge ACKs, exact RST, ACK validation, rate limit</td><td>5961 3, 4, 5, 7</td>
- *       <td>TcpInput.synchronizedArrives, TcpLayer.allowChallengeAck</td></tr>
+ *       <td>TcpInput.synchronizedArrives, TcpLayer.allowChallengeAck, SegmentBuilder.sendChallengeAck</td></tr>
  *   <tr><td>initial sequence numbers</td><td>6528</td><td>TcpLayer.isn</td></tr>
  *   <tr><td>ephemeral ports</td><td>6056 3.3.1</td><td>PortTable</td></tr>
- *   <tr><td>MSS, clamped to the route's MTU</td><td>9293 3.7.1, 6691</td><td>TcpOutput.updateSendMss</td></tr>
- *   <tr><td>window scaling, timestamps, PAWS</td><td>7323</td><td>TcpOptions, TcpOutput.windowField,
- *       TcpInput</td></tr>
- *   <tr><td>SACK, D-SACK</td><td>2018, 2883</td><td>TcpOutput.chooseSackBlocks, TcpInput.sackArrives</td></tr>
+ *   <tr><td>MSS, clamped to the route's MTU</td><td>9293 3.7.1, 6691</td><td>TcpOutput.updateSendMss,
+ *       TcpHandshake.ourMss</td></tr>
+ *   <tr><td>window scaling, timestamps, PAWS</td><td>7323</td><td>TcpOptions, NegotiatedOptions,
+ *       SegmentBuilder.windowField, TcpInput</td></tr>
+ *   <tr><td>SACK, D-SACK</td><td>2018, 2883</td><td>SegmentBuilder.chooseSackBlocks, TcpReceive.outOfOrderData,
+ *       TcpAck.sackArrives</td></tr>
  *   <tr><td>SACK-based loss recovery: scoreboard, pipe, NextSeg()</td><td>6675</td>
- *       <td>Scoreboard, TcpOutput.sendSackRecovery</td></tr>
+ *       <td>Scoreboard, TcpOutput.sendSackRecovery, TcpRecovery.pipe</td></tr>
  *   <tr><td>RACK: time-based loss detection, reordering window (D-SACK adapted), RACK timer, lost
- *       retransmissions</td><td>8985 6</td><td>Rack, TcpInput.detectLoss, rackTimeout</td></tr>
+ *       retransmissions</td><td>8985 6</td><td>Rack, TcpRecovery.detectLoss, rackTimeout</td></tr>
  *   <tr><td>Proportional Rate Reduction during recovery</td><td>9937 (was 6937)</td>
- *       <td>TcpInput.proportionalRateReduction, enterRecovery</td></tr>
+ *       <td>TcpRecovery.proportionalRateReduction, enterRecovery</td></tr>
  *   <tr><td>tail loss probes and their outcome</td><td>8985 7</td>
- *       <td>TcpOutput.tailLossProbe, TcpInput.tailLossProbeAcknowledged</td></tr>
+ *       <td>TcpTimers.armRetransmitTimer, TcpOutput.tailLossProbe, TcpRecovery.tailLossProbeAcknowledged</td></tr>
  *   <tr><td>undo of a spurious congestion response (D-SACK)</td><td>3708, 4015</td>
- *       <td>TcpInput.dsackArrives</td></tr>
+ *       <td>TcpAck.dsackArrives, TcpRecovery.startUndo</td></tr>
  *   <tr><td>RTO: estimation, Karn, backoff, minimum; reneging</td><td>6298, 2018 8</td>
- *       <td>RttEstimator, TcpOutput.onRetransmitTimer, Scoreboard.markAllLost</td></tr>
+ *       <td>RttEstimator, TcpTimers.onRetransmitTimer, TcpRecovery.enterLoss, Scoreboard.markAllLost</td></tr>
  *   <tr><td>peers without SACK: fast retransmit and recovery, NewReno, limited transmit, early retransmit</td>
- *       <td>5681, 6582, 3042, 5827</td><td>TcpInput.duplicateAck, enterRecovery, TcpOutput.dupThresh</td></tr>
+ *       <td>5681, 6582, 3042, 5827</td><td>TcpAck.duplicateAck, TcpRecovery.enterRecovery, dupThresh,
+ *       TcpOutput.sendOne</td></tr>
  *   <tr><td>CUBIC (default), NewReno</td><td>9438, 5681, 3465, 6928, 7661</td><td>Cubic, NewReno</td></tr>
  *   <tr><td>delayed ACK, quick ACKs, every second segment</td><td>9293 3.8.6.3, 5681 4.2, 1122 4.2.3.2</td>
- *       <td>TcpInput.scheduleAck</td></tr>
+ *       <td>TcpReceive.scheduleAck, TcpTimers.onDelayedAckTimer</td></tr>
  *   <tr><td>one ACK (and one output pass) per receive burst for in-order data, as GRO's</td><td>5681 4.2</td>
  *       <td>TcpLayer.afterInput, burstEnd</td></tr>
  *   <tr><td>Nagle, TCP_NODELAY</td><td>9293 3.7.4</td><td>TcpOutput.sendNew</td></tr>
  *   <tr><td>silly-window avoidance, sender and receiver</td><td>9293 3.8.6.2</td><td>TcpOutput.sendNew,
- *       windowField, afterRead</td></tr>
- *   <tr><td>zero-window probing</td><td>9293 3.8.6.1</td><td>TcpOutput.persistTimeout</td></tr>
- *   <tr><td>keepalive</td><td>1122 4.2.3.6</td><td>TcpOutput.keepaliveTimeout</td></tr>
+ *       SegmentBuilder.windowField, TcpOutput.afterRead</td></tr>
+ *   <tr><td>zero-window probing</td><td>9293 3.8.6.1</td><td>TcpTimers.persistTimeout</td></tr>
+ *   <tr><td>keepalive</td><td>1122 4.2.3.6</td><td>TcpTimers.keepaliveTimeout</td></tr>
  *   <tr><td>RST on close with unread data or linger 0; data after close</td><td>2525 2.17, 1122 4.2.2.13</td>
  *       <td>TcpSocket.close, TcpInput</td></tr>
- *   <tr><td>SYN cookies</td><td>4987 3.6</td><td>SynCookies, TcpInput.cookieArrives,
- *       TcpOutput.sendCookieSynAck</td></tr>
+ *   <tr><td>SYN cookies</td><td>4987 3.6</td><td>SynCookies, TcpHandshake.cookieArrives,
+ *       SegmentBuilder.sendCookieSynAck, AcceptQueue</td></tr>
  *   <tr><td>ICMP errors, path MTU</td><td>1122 4.2.3.9, 5927, 1191</td><td>TcpInput.icmpError,
  *       TcpOutput.pathMtuChanged</td></tr>
  * </table>
@@ -76,9 +104,9 @@
  * <h2>Time</h2>
  * Only {@code StackTime.nanos()} and timers on the stack's {@code TimerQueue}: four per connection (retransmission,
  * which also carries the persist, tail-loss-probe and RACK reordering timeouts; delayed ACK; keepalive, which also
- * carries FIN_WAIT_2 and TIME_WAIT; output continuation after a burst or an empty pool). The stack's clock reads
- * once per poll; the scoreboard stamps each transmission at least a nanosecond after the previous one, so that RACK
- * sees the connection's sending order exactly.
+ * carries FIN_WAIT_2 and TIME_WAIT; output continuation after a burst or an empty pool), all fired into
+ * {@code TcpTimers}. The stack's clock reads once per poll; the scoreboard stamps each transmission at least a
+ * nanosecond after the previous one, so that RACK sees the connection's sending order exactly.
  *
  * <h2>Loss recovery on SACK connections</h2>
  * As in Linux: RACK decides what is lost (no duplicate-ACK count, no RFC 6675 IsLost()); the first loss starts

@@ -300,7 +300,7 @@ class TcpFuzzTest
         {
             fail("data sent by no connection: " + c);
         }
-        final int offset = c.seq + (c.has(Tcp.SYN) ? 1 : 0) - s.iss - 1;
+        final int offset = c.seq + (c.has(Tcp.SYN) ? 1 : 0) - s.snd.iss - 1;
         final int wrote = written.getOrDefault(s, 0);
         if (offset < 0 || offset + c.payload.length > wrote)
         {
@@ -391,7 +391,7 @@ class TcpFuzzTest
             final int offset = read.get(s);
             for (int i = 0; i < r; i++)
             {
-                final int seq = s.irs + 1 + offset + i;
+                final int seq = s.rcv.irs + 1 + offset + i;
                 if (dst.get(i) != peerByte(seq))
                 {
                     fail("the application read at offset " + (offset + i) + " (sequence " + Integer.toUnsignedString(

@@ -60,20 +60,21 @@ public final class TcpInvariants
     {
         if (s.state == TcpState.LISTEN)
         {
-            require(s.synQueueCount >= 0 && s.synQueueCount <= s.config.synBacklog, s,
-                "SYN queue " + s.synQueueCount + " outside 0.." + s.config.synBacklog);
-            require(s.acceptCount >= 0 && s.acceptQueue != null && s.acceptCount <= s.acceptQueue.length, s,
-                "accept queue " + s.acceptCount + " beyond its capacity");
+            require(s.accepts != null, s, "listening without an accept queue");
+            require(s.accepts.halfOpen() >= 0 && s.accepts.halfOpen() <= s.config.synBacklog, s,
+                "SYN queue " + s.accepts.halfOpen() + " outside 0.." + s.config.synBacklog);
+            require(s.accepts.count() >= 0 && s.accepts.count() <= s.accepts.capacity(), s,
+                "accept queue " + s.accepts.count() + " beyond its capacity");
             return;
         }
-        require(s.sndWnd >= 0, s, "negative send window " + s.sndWnd);
-        require(s.maxSndWnd >= 0, s, "negative largest send window " + s.maxSndWnd);
-        require(s.sendUsed >= 0 && s.sendUsed <= Math.max(s.sendBufferSize, 0) + maxSendGrowth(s), s,
-            "send buffer holds " + s.sendUsed + " of " + s.sendBufferSize);
-        if (s.sendRing != null)
+        require(s.snd.wnd >= 0, s, "negative send window " + s.snd.wnd);
+        require(s.snd.maxWnd >= 0, s, "negative largest send window " + s.snd.maxWnd);
+        require(s.snd.buffered >= 0 && s.snd.buffered <= Math.max(s.sendBufferSize, 0) + maxSendGrowth(s), s,
+            "send buffer holds " + s.snd.buffered + " of " + s.sendBufferSize);
+        if (s.snd.ring != null)
         {
-            require(s.sendUsed <= s.sendRing.capacity(), s, "send ring of " + s.sendRing.capacity() + " holds "
-                + s.sendUsed);
+            require(s.snd.buffered <= s.snd.ring.capacity(), s, "send ring of " + s.snd.ring.capacity() + " holds "
+                + s.snd.buffered);
         }
         if (s.state == TcpState.CLOSED || s.state == TcpState.LISTEN)
         {
@@ -81,43 +82,43 @@ public final class TcpInvariants
         }
         if (s.state == TcpState.SYN_SENT)
         {
-            require(s.sndUna == s.iss && s.sndNxt - s.iss <= 1 && s.sndNxt - s.iss >= 0, s,
-                "SYN_SENT with SND.UNA/NXT " + s.sndUna + "/" + s.sndNxt + " and ISS " + s.iss);
+            require(s.snd.una == s.snd.iss && s.snd.nxt - s.snd.iss <= 1 && s.snd.nxt - s.snd.iss >= 0, s,
+                "SYN_SENT with SND.UNA/NXT " + s.snd.una + "/" + s.snd.nxt + " and ISS " + s.snd.iss);
             return;
         }
         // RFC 9293 3.3.1: SND.UNA <= SND.NXT, and nothing beyond what was queued (data, then a FIN) was sent.
-        require(Seq.le(s.sndUna, s.sndNxt), s, "SND.UNA " + u(s.sndUna) + " beyond SND.NXT " + u(s.sndNxt));
-        require(Seq.le(s.iss, s.sndUna), s, "SND.UNA " + u(s.sndUna) + " before ISS " + u(s.iss));
-        if (s.sendRing != null || s.sendUsed > 0)
+        require(Seq.le(s.snd.una, s.snd.nxt), s, "SND.UNA " + u(s.snd.una) + " beyond SND.NXT " + u(s.snd.nxt));
+        require(Seq.le(s.snd.iss, s.snd.una), s, "SND.UNA " + u(s.snd.una) + " before ISS " + u(s.snd.iss));
+        if (s.snd.ring != null || s.snd.buffered > 0)
         {
-            final int queuedEnd = s.sndBufSeq + s.sendUsed + (s.finQueued ? 1 : 0);
-            require(Seq.le(s.sndNxt, queuedEnd), s, "SND.NXT " + u(s.sndNxt) + " beyond the queued data's end "
+            final int queuedEnd = s.snd.bufSeq + s.snd.buffered + (s.snd.finQueued ? 1 : 0);
+            require(Seq.le(s.snd.nxt, queuedEnd), s, "SND.NXT " + u(s.snd.nxt) + " beyond the queued data's end "
                 + u(queuedEnd));
             // The ring starts one past SND.UNA while the SYN is unacknowledged, one before it once the FIN is.
-            require(Math.abs(s.sndBufSeq - s.sndUna) <= 1, s,
-                "send buffer starts at " + u(s.sndBufSeq) + ", SND.UNA is " + u(s.sndUna));
+            require(Math.abs(s.snd.bufSeq - s.snd.una) <= 1, s,
+                "send buffer starts at " + u(s.snd.bufSeq) + ", SND.UNA is " + u(s.snd.una));
         }
         // The receive side: what is held (read position to the right edge of in-order and out-of-order data) fits
         // in the buffer, and the advertised edge never falls behind RCV.NXT by more than a FIN.
-        if (s.recvRing != null)
+        if (s.rcv.ring != null)
         {
-            final int held = s.dataEnd() - s.readSeq;
-            require(held >= 0 && held <= s.receiveCapacity, s,
-                "receive buffer holds " + held + " of " + s.receiveCapacity);
-            require(s.receiveCapacity <= s.recvRing.capacity(), s, "receive capacity " + s.receiveCapacity
-                + " beyond the ring's " + s.recvRing.capacity());
-            require(Seq.le(s.readSeq, s.dataEnd()), s, "read position beyond the data");
+            final int held = s.rcv.dataEnd() - s.rcv.readSeq;
+            require(held >= 0 && held <= s.rcv.capacity, s,
+                "receive buffer holds " + held + " of " + s.rcv.capacity);
+            require(s.rcv.capacity <= s.rcv.ring.capacity(), s, "receive capacity " + s.rcv.capacity
+                + " beyond the ring's " + s.rcv.ring.capacity());
+            require(Seq.le(s.rcv.readSeq, s.rcv.dataEnd()), s, "read position beyond the data");
         }
-        final RangeSet ooo = s.outOfOrder;
+        final RangeSet ooo = s.rcv.outOfOrder;
         require(ooo.count() <= ooo.capacity(), s, "out-of-order ranges " + ooo.count());
         for (int i = 0; i < ooo.count(); i++)
         {
             final int start = ooo.start(i);
             final int end = ooo.end(i);
             require(Seq.lt(start, end), s, "empty out-of-order range " + ooo);
-            require(Seq.gt(start, s.rcvNxt), s, "out-of-order range " + ooo + " at or below RCV.NXT " + u(s.rcvNxt));
-            require(end - s.readSeq <= s.receiveCapacity, s, "out-of-order range " + ooo + " beyond the buffer ("
-                + s.receiveCapacity + " from " + u(s.readSeq) + ")");
+            require(Seq.gt(start, s.rcv.nxt), s, "out-of-order range " + ooo + " at or below RCV.NXT " + u(s.rcv.nxt));
+            require(end - s.rcv.readSeq <= s.rcv.capacity, s, "out-of-order range " + ooo + " beyond the buffer ("
+                + s.rcv.capacity + " from " + u(s.rcv.readSeq) + ")");
             if (i > 0)
             {
                 require(Seq.lt(ooo.end(i - 1), start), s, "out-of-order ranges overlap or touch " + ooo);
@@ -143,8 +144,8 @@ public final class TcpInvariants
         {
             return;
         }
-        require(board.start(0) == s.sndUna, s, "scoreboard starts at " + u(board.start(0)) + ", not SND.UNA");
-        require(board.end() == s.sndNxt, s, "scoreboard ends at " + u(board.end()) + ", not SND.NXT");
+        require(board.start(0) == s.snd.una, s, "scoreboard starts at " + u(board.start(0)) + ", not SND.UNA");
+        require(board.end() == s.snd.nxt, s, "scoreboard ends at " + u(board.end()) + ", not SND.NXT");
         long sacked = 0;
         long lost = 0;
         long retransmitted = 0;
@@ -166,14 +167,14 @@ public final class TcpInvariants
         require(sacked == board.sackedBytes() && lost == board.lostBytes()
             && retransmitted == board.retransmittedBytes() && sackedSegments == board.sackedSegments(), s,
             "scoreboard counts " + board);
-        require(board.pipe() >= 0 && board.pipe() <= s.sndNxt - s.sndUna + board.retransmittedBytes(), s,
+        require(board.pipe() >= 0 && board.pipe() <= s.snd.nxt - s.snd.una + board.retransmittedBytes(), s,
             "pipe " + board.pipe());
     }
 
     /** A socket whose send buffer was shrunk keeps what it already held. */
     private static int maxSendGrowth(final TcpSocket s)
     {
-        return s.sendRing == null ? 0 : s.sendRing.capacity();
+        return s.snd.ring == null ? 0 : s.snd.ring.capacity();
     }
 
     private static void require(final boolean condition, final TcpSocket s, final String what)

@@ -68,10 +68,10 @@ class TcpRackTest
         assertEquals(1, b.counters().rackTimeouts());
         assertEquals(1, b.counters().rackLost());
         assertEquals(1, b.counters().fastRecoveries());
-        assertTrue(c.socket.inRecovery);
+        assertTrue(c.socket.recovery.inRecovery);
         // Its ACK ends the recovery; nothing else was lost.
         c.send(tcp(ACK).ack(base + 10 * MSS));
-        assertFalse(c.socket.inRecovery);
+        assertFalse(c.socket.recovery.inRecovery);
         assertEquals(1, b.counters().retransmittedSegments());
         assertEquals(0, b.counters().retransmitTimeouts());
     }
@@ -203,10 +203,10 @@ class TcpRackTest
         c.send(tcp(ACK).ack(base + 7 * MSS));
         b.expectNothing();
         assertEquals(5 * MSS, c.socket.cc.cwnd);
-        assertTrue(c.socket.inRecovery);
+        assertTrue(c.socket.recovery.inRecovery);
         // The recovery point (SND.NXT when it began) is acknowledged: cwnd = ssthresh (RFC 9937 section 4).
         c.send(tcp(ACK).ack(base + 10 * MSS));
-        assertFalse(c.socket.inRecovery);
+        assertFalse(c.socket.recovery.inRecovery);
         assertEquals(5 * MSS, c.socket.cc.cwnd);
     }
 

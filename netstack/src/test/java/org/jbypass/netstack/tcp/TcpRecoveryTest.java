@@ -118,7 +118,7 @@ class TcpRecoveryTest
         assertEquals(1, b.counters().tailLossProbes());
         c.send(tcp(ACK).ack(probe.seq + MSS));
         assertEquals(0, b.counters().retransmitTimeouts());
-        assertTrue(!c.socket.inRecovery, "recovery over");
+        assertTrue(!c.socket.recovery.inRecovery, "recovery over");
     }
 
     @Test
@@ -250,7 +250,7 @@ class TcpRecoveryTest
         }
         assertTrue(sawHole2, "the second hole was retransmitted");
         c.send(tcp(ACK).ack(base + 10 * MSS));
-        assertEquals(base + 10 * MSS, c.socket.sndUna);
+        assertEquals(base + 10 * MSS, c.socket.snd.una);
     }
 
     @Test

@@ -4,12 +4,14 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 
 /**
  * Reports what an application sees: the system-wide SelectorProvider, then the outcome of each
- * {@code KIND HOST PORT} triple given (KIND: socket, channel, datagram), one line each.
+ * {@code KIND HOST PORT} triple given (KIND: socket, channel, datagram; listen binds a server channel to HOST PORT),
+ * one line each.
  */
 public final class ProviderProbe
 {
@@ -37,6 +39,12 @@ public final class ProviderProbe
                         try (SocketChannel ch = SocketChannel.open())
                         {
                             ch.connect(target);
+                        }
+                        break;
+                    case "listen":
+                        try (ServerSocketChannel ssc = ServerSocketChannel.open())
+                        {
+                            ssc.bind(target);
                         }
                         break;
                     default:

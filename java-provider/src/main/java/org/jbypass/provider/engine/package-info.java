@@ -1,0 +1,19 @@
+/**
+ * A configuration put to work: the running stack, its lock, its links and the threads that drive it.
+ *
+ * <p>{@link org.jbypass.provider.engine.StackEngine#start} builds a {@code Stack} from a validated
+ * {@code BypassConfig}, opens each interface's link ({@link org.jbypass.provider.engine.Drivers}: the driver a
+ * configuration names, wrapped in its impairment and capture decorators; errors name the configuration key) and
+ * starts one {@link org.jbypass.provider.engine.Poller} per receive queue.
+ *
+ * <p>{@link org.jbypass.provider.engine.StackLock} guards the stack: pollers take it once per burst, application
+ * threads once per operation, and blocked threads wait on its conditions. Links defer their transmit system call
+ * until whoever held the lock has released it. A poller that finds nothing to do idles by its
+ * {@link org.jbypass.provider.engine.IdleStrategy} (busy-spin, backoff, or blocking in the driver) without the
+ * lock; an operation that makes the stack's next deadline earlier wakes it through its
+ * {@link org.jbypass.provider.engine.IdleGate}, once per idle period.
+ *
+ * <p>This package uses {@code config} and {@code driver}; channels use it, never the reverse.
+ * {@link org.jbypass.provider.engine.StackMonitor} exposes the stack's counters as an MXBean.
+ */
+package org.jbypass.provider.engine;

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The afpacket driver's handle, private to its three files: jbp_afpacket_setup.c (open, rings, membership,
+ * options, close), jbp_afpacket_rx.c (receive, statistics, the idle wait) and jbp_afpacket_tx.c (transmit, kick).
+ * Each includes this after defining _GNU_SOURCE (struct mmsghdr).
+ */
+#ifndef JBP_AFPACKET_INTERNAL_H
+#define JBP_AFPACKET_INTERNAL_H
+
+#include <linux/if_packet.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "jbp_afpacket.h"
+
+#define ETH_HEADER 14u
+
+struct jbp_afpacket {
+    /* Receive state, touched on every burst. */
+    uint8_t *ring;
+    uint32_t block_size;
+    uint32_t block_count;
+    uint32_t rx_block;   /* the block being read, or the one the kernel will hand over next */
+    uint32_t rx_left;    /* block mode: frames of rx_block not yet consumed, 0 when no block is open;
+                          * frame mode: slots of rx_block from rx_frame on */
+    uint8_t *rx_frame;   /* the next frame of rx_block (frame mode: the next slot, never NULL) */
+    uint32_t frame_mode; /* TPACKET_V2 frame slots rather than TPACKET_V3 blocks */
+    uint32_t frame_size; /* frame mode: the size of a slot */
+    uint32_t frames_per_block;
+    uint8_t *pool;
+    uint32_t buffer_size;
+    uint32_t buffer_count;
+    uint32_t max_tx_frame;
+    int fd;
+    struct jbp_afpacket_stats *stats;
+    /* Transmit batch: msg_hdr.msg_iov of each message points at its iovec once and for all. */
+    struct mmsghdr *msgs;
+    struct iovec *iovs;
+    /* TX ring (JBP_AFP_TX_RING): tx_frames slots of tx_frame_size bytes, tx_frames_per_block to a block of
+     * tx_block_size; a frame's bytes start tx_data_offset into its slot. tx_head is the next slot to fill, which
+     * is also the kernel's next slot to send: we never leave a slot marked for sending after a burst. */
+    uint8_t *tx_ring;
+    uint32_t tx_frames;
+    uint32_t tx_frame_size;
+    uint32_t tx_frames_per_block;
+    uint32_t tx_block_size;
+    uint32_t tx_data_offset;
+    uint32_t tx_head;     /* written by the driving thread, read by kickers */
+    uint32_t tx_sent;     /* kickers: the first slot the kernel may not have taken yet */
+    uint32_t tx_deferred; /* jbp_afpacket_defer_tx() */
+    /* Cold. */
+    int efd;
+    size_t ring_bytes;    /* the receive ring */
+    size_t tx_ring_bytes; /* the TX ring, mapped right after the receive ring */
+};
+
+static inline struct tpacket_block_desc *block_at(const struct jbp_afpacket *h, uint32_t index)
+{
+    return (struct tpacket_block_desc *)(h->ring + (size_t)index * h->block_size);
+}
+
+static inline void record_error(struct jbp_afpacket *h, int err)
+{
+    h->stats->errors++;
+    h->stats->last_errno = (uint64_t)err;
+}
+
+/* Whether the slot the kernel would send next still waits to be sent (jbp_afpacket_tx.c; any thread). */
+int jbp_afp_tx_waiting(const struct jbp_afpacket *h);
+
+#endif

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The afpacket driver's receive side (see jbp_afpacket.h): both ring layouts (TPACKET_V3 blocks, TPACKET_V2 frame
+ * slots) read into armed bursts, the kernel's drop counters, and the idle wait for frames (ppoll(2) on the socket
+ * and the wakeup eventfd). Kernel interfaces: Documentation/networking/packet_mmap.rst and packet(7).
+ */
+#define _GNU_SOURCE /* ppoll(2), struct mmsghdr */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jbp_afpacket_internal.h"
+
+#define VLAN_TAG 4u
+
+int jbp_afpacket_refresh_stats(struct jbp_afpacket *h)
+{
+    /* Reading PACKET_STATISTICS resets the kernel's counters, so the totals are accumulated here. A TPACKET_V2
+     * socket fills only the leading struct tpacket_stats: it has no freeze count, which stays 0. */
+    struct tpacket_stats_v3 st;
+    memset(&st, 0, sizeof(st));
+    socklen_t length = sizeof(st);
+    if (getsockopt(h->fd, SOL_PACKET, PACKET_STATISTICS, &st, &length) < 0) {
+        int err = errno;
+        record_error(h, err);
+        return -err;
+    }
+    h->stats->rx_kernel_drops += st.tp_drops;
+    h->stats->rx_freezes += st.tp_freeze_q_cnt;
+    return 0;
+}
+
+/* Hands the open block back to the kernel and moves on to the next one. */
+static inline void release_block(struct jbp_afpacket *h)
+{
+    struct tpacket_block_desc *b = block_at(h, h->rx_block);
+    /* Release: our reads of the block's frames happen before the kernel may overwrite them. */
+    __atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    h->rx_left = 0;
+    h->rx_frame = NULL;
+    h->rx_block = h->rx_block + 1 == h->block_count ? 0 : h->rx_block + 1;
+}
+
+/* Opens the next block if the kernel has handed it over; returns whether a block is open. */
+static inline int open_block(struct jbp_afpacket *h)
+{
+    for (;;) {
+        struct tpacket_block_desc *b = block_at(h, h->rx_block);
+        /* Acquire: the kernel's writes of the frames are visible once we see TP_STATUS_USER. */
+        uint32_t status = __atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+        if (!(status & TP_STATUS_USER))
+            return 0;
+        /* TP_STATUS_LOSING: the kernel dropped frames since its statistics were last read. */
+        if (status & TP_STATUS_LOSING)
+            jbp_afpacket_refresh_stats(h);
+        uint32_t frames = b->hdr.bh1.num_pkts;
+        uint32_t first = b->hdr.bh1.offset_to_first_pkt;
+        if (frames == 0 || (size_t)first + TPACKET3_HDRLEN > h->block_size) {
+            release_block(h);
+            continue;
+        }
+        h->rx_left = frames;
+        h->rx_frame = (uint8_t *)b + first;
+        return 1;
+    }
+}
+
+/* Moves past the current frame of the open block. */
+static inline void next_frame(struct jbp_afpacket *h, const struct tpacket3_hdr *f)
+{
+    if (--h->rx_left == 0) {
+        release_block(h);
+        return;
+    }
+    uint8_t *block = (uint8_t *)block_at(h, h->rx_block);
+    size_t offset = (size_t)(h->rx_frame - block) + f->tp_next_offset;
+    if (f->tp_next_offset == 0 || offset + TPACKET3_HDRLEN > h->block_size) {
+        /* A frame chain that leaves the block: never written by a correct kernel; drop the rest of the block
+         * rather than read outside it. */
+        record_error(h, EIO);
+        release_block(h);
+        return;
+    }
+    h->rx_frame = block + offset;
+}
+
+/* What either ring layout says about one frame. */
+struct rx_meta {
+    const uint8_t *data; /* the frame's first byte (tp_mac) */
+    uint32_t status;     /* tp_status */
+    uint32_t length;     /* tp_snaplen: the bytes in the ring */
+    uint32_t wire_length; /* tp_len */
+    uint16_t vlan_tci;
+    uint16_t vlan_tpid;
+    uint8_t pkttype;     /* sll_pkttype */
+};
+
+/*
+ * Delivers one frame into the armed buffer of *slot, or drops it and counts why. Returns 1 when delivered, 0
+ * when the frame was skipped (the slot then stays armed for the next frame). Both ring layouts go through here, so
+ * they treat frames alike: outgoing frames skipped, cut frames and oversize frames counted, VLAN tags restored,
+ * checksum status mapped.
+ */
+static inline int deliver(struct jbp_afpacket *h, const struct rx_meta *f, struct jbp_desc *slot)
+{
+    if (f->pkttype == PACKET_OUTGOING) {
+        /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING. */
+        return 0;
+    }
+    uint32_t length = f->length;
+    if (length < f->wire_length) {
+        /* The ring cut the frame: larger than a block (block mode: what GRO/TSO super-frames of up to 64 KiB look
+         * like) or than a slot (frame mode). Counted so that the binding can say that offloads must be off. */
+        h->stats->rx_truncated++;
+        return 0;
+    }
+    /* The kernel moves a VLAN tag into tp_vlan_tci (hardware or software untagging); put it back, so that the
+     * stack sees the frame as it was on the wire and drops it as tagged rather than take it as its own. */
+    int tagged = (f->status & TP_STATUS_VLAN_VALID) != 0 && length >= 12;
+    uint32_t total = tagged ? length + VLAN_TAG : length;
+    if (total > h->buffer_size) {
+        h->stats->rx_oversize++;
+        return 0;
+    }
+    uint8_t *to = h->pool + (size_t)slot->buffer * h->buffer_size;
+    if (tagged) {
+        uint16_t tpid = (f->status & TP_STATUS_VLAN_TPID_VALID) ? f->vlan_tpid : ETH_P_8021Q;
+        uint16_t tag[2] = {htons(tpid), htons(f->vlan_tci)};
+        memcpy(to, f->data, 12);
+        memcpy(to + 12, tag, VLAN_TAG);
+        memcpy(to + 12 + VLAN_TAG, f->data + 12, length - 12);
+    } else {
+        memcpy(to, f->data, length);
+    }
+    uint32_t flags = 0;
+    /* TP_STATUS_CSUM_VALID: the NIC (or veth) verified the L4 checksum. TP_STATUS_CSUMNOTREADY: the frame was made
+     * on this host with checksum offload (CHECKSUM_PARTIAL, e.g. the kernel across a veth) and its L4 checksum
+     * field holds only the pseudo-header sum; the data never crossed a wire, so it is good. */
+    if (f->status & (TP_STATUS_CSUM_VALID | TP_STATUS_CSUMNOTREADY))
+        flags |= JBP_RX_L4_CSUM_OK;
+    slot->length = total;
+    slot->flags = flags;
+    slot->hash = 0;
+    return 1;
+}
+
+/* The armed buffer of a slot, or JBP_NO_BUFFER when the burst must stop there (counting a bad one). */
+static inline uint32_t armed_buffer(struct jbp_afpacket *h, const struct jbp_desc *slot)
+{
+    uint32_t buffer = slot->buffer;
+    if (buffer != JBP_NO_BUFFER && buffer >= h->buffer_count) {
+        h->stats->rx_bad_slots++;
+        return JBP_NO_BUFFER;
+    }
+    return buffer;
+}
+
+static int rx_burst_blocks(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
+{
+    uint32_t n = 0;
+    uint64_t bytes = 0;
+    while (n < capacity) {
+        if (h->rx_left == 0 && !open_block(h))
+            break;
+        if (armed_buffer(h, &burst[n]) == JBP_NO_BUFFER)
+            break;
+        const struct tpacket3_hdr *f = (const struct tpacket3_hdr *)h->rx_frame;
+        const struct sockaddr_ll *sll =
+            (const struct sockaddr_ll *)((const uint8_t *)f + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+        size_t frame_offset = (size_t)(h->rx_frame - (uint8_t *)block_at(h, h->rx_block));
+        if (frame_offset + f->tp_mac + f->tp_snaplen > h->block_size) {
+            record_error(h, EIO);
+            release_block(h);
+            continue;
+        }
+        struct rx_meta meta = {
+            .data = (const uint8_t *)f + f->tp_mac,
+            .status = f->tp_status,
+            .length = f->tp_snaplen,
+            .wire_length = f->tp_len,
+            .vlan_tci = (uint16_t)f->hv1.tp_vlan_tci,
+            .vlan_tpid = (uint16_t)f->hv1.tp_vlan_tpid,
+            .pkttype = sll->sll_pkttype,
+        };
+        if (deliver(h, &meta, &burst[n])) {
+            bytes += burst[n].length;
+            n++;
+        }
+        next_frame(h, f);
+    }
+    h->stats->rx_packets += n;
+    h->stats->rx_bytes += bytes;
+    return (int)n;
+}
+
+/* Frame mode: hands the current slot back to the kernel and moves to the next one, across blocks. */
+static inline void release_slot(struct jbp_afpacket *h, struct tpacket2_hdr *f)
+{
+    /* Release: our reads of the frame happen before the kernel may overwrite the slot. */
+    __atomic_store_n(&f->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    if (--h->rx_left != 0) {
+        h->rx_frame += h->frame_size;
+        return;
+    }
+    h->rx_block = h->rx_block + 1 == h->block_count ? 0 : h->rx_block + 1;
+    h->rx_frame = (uint8_t *)block_at(h, h->rx_block);
+    h->rx_left = h->frames_per_block;
+}
+
+static int rx_burst_frames(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
+{
+    uint32_t n = 0;
+    uint64_t bytes = 0;
+    while (n < capacity) {
+        struct tpacket2_hdr *f = (struct tpacket2_hdr *)h->rx_frame;
+        /* Acquire: the kernel's writes of the frame are visible once we see TP_STATUS_USER. */
+        uint32_t status = __atomic_load_n(&f->tp_status, __ATOMIC_ACQUIRE);
+        if (!(status & TP_STATUS_USER))
+            break;
+        if (armed_buffer(h, &burst[n]) == JBP_NO_BUFFER)
+            break;
+        /* TP_STATUS_LOSING: the kernel dropped frames since its statistics were last read. */
+        if (status & TP_STATUS_LOSING)
+            jbp_afpacket_refresh_stats(h);
+        if ((size_t)f->tp_mac + f->tp_snaplen > h->frame_size) {
+            /* A frame that leaves its slot: never written by a correct kernel. */
+            record_error(h, EIO);
+            release_slot(h, f);
+            continue;
+        }
+        const struct sockaddr_ll *sll =
+            (const struct sockaddr_ll *)((const uint8_t *)f + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
+        struct rx_meta meta = {
+            .data = (const uint8_t *)f + f->tp_mac,
+            .status = status,
+            .length = f->tp_snaplen,
+            .wire_length = f->tp_len,
+            .vlan_tci = f->tp_vlan_tci,
+            .vlan_tpid = f->tp_vlan_tpid,
+            .pkttype = sll->sll_pkttype,
+        };
+        if (deliver(h, &meta, &burst[n])) {
+            bytes += burst[n].length;
+            n++;
+        }
+        release_slot(h, f);
+    }
+    h->stats->rx_packets += n;
+    h->stats->rx_bytes += bytes;
+    return (int)n;
+}
+
+int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
+{
+    return h->frame_mode ? rx_burst_frames(h, burst, capacity) : rx_burst_blocks(h, burst, capacity);
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* idle */
+
+static inline int rx_ready(const struct jbp_afpacket *h)
+{
+    if (h->frame_mode) {
+        const struct tpacket2_hdr *f = (const struct tpacket2_hdr *)h->rx_frame;
+        return (__atomic_load_n(&f->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+    }
+    if (h->rx_left != 0)
+        return 1;
+    const struct tpacket_block_desc *b = block_at(h, h->rx_block);
+    return (__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+}
+
+int jbp_afpacket_rx_ready(struct jbp_afpacket *h)
+{
+    return rx_ready(h);
+}
+
+/* Deferred transmission: frames a kick could not send (a full SO_SNDBUF) are sent again before each wait, which
+ * then lasts 1 ms at most, so that they never wait for traffic that may not come. */
+#define TX_RETRY_NS 1000000
+
+int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns)
+{
+    if (h->tx_deferred && jbp_afp_tx_waiting(h)) {
+        (void)send(h->fd, NULL, 0, MSG_DONTWAIT);
+        if (jbp_afp_tx_waiting(h) && timeout_ns > TX_RETRY_NS)
+            timeout_ns = TX_RETRY_NS;
+    }
+    if (rx_ready(h))
+        return 1;
+    if (timeout_ns <= 0)
+        return 0;
+    struct pollfd fds[2] = {{.fd = h->fd, .events = POLLIN}, {.fd = h->efd, .events = POLLIN}};
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+    int rc = ppoll(fds, 2, &timeout, NULL);
+    if (rc < 0) {
+        int err = errno;
+        if (err == EINTR)
+            return 0; /* a signal: a spurious return, which the caller's loop absorbs */
+        record_error(h, err);
+        return -err;
+    }
+    if (fds[0].revents & POLLERR) {
+        /* The kernel parks ENETDOWN in sk_err when the netdev goes down (packet_notifier); poll() would report
+         * it forever and turn the idle wait into a spin. SO_ERROR reads and clears it; the socket stays bound and
+         * receives again once the netdev is back up. */
+        int err = 0;
+        socklen_t length = sizeof(err);
+        if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &length) == 0 && err != 0)
+            record_error(h, err);
+    }
+    if (fds[1].revents & POLLIN) {
+        uint64_t value;
+        /* Consume the wakeup, so the next wait blocks again. EAGAIN: another wait took it already. */
+        if (read(h->efd, &value, sizeof(value)) < 0 && errno != EAGAIN)
+            record_error(h, errno);
+    }
+    return rx_ready(h);
+}
+
+int jbp_afpacket_wakeup(struct jbp_afpacket *h)
+{
+    uint64_t one = 1;
+    /* EAGAIN only when the counter would overflow, i.e. a wakeup is pending anyway. */
+    if (write(h->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        return -errno;
+    return 0;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The afpacket driver's transmit side (see jbp_afpacket.h): a burst through one sendmmsg(2), or copied into a
+ * PACKET_TX_RING and sent with one send(2), now or by jbp_afpacket_kick(). Kernel interfaces:
+ * Documentation/networking/packet_mmap.rst ("TX ring"), packet(7), sendmmsg(2).
+ */
+#define _GNU_SOURCE /* sendmmsg(2) */
+#include <errno.h>
+#include <string.h>
+
+#include "jbp_afpacket_internal.h"
+
+/* Errors that say the interface itself cannot send: every frame of the burst would fail the same way. */
+static inline int is_device_error(int err)
+{
+    return err == ENETDOWN || err == ENXIO || err == ENODEV;
+}
+
+/* Errors that mean "not now": the kernel's queue is full. ENOBUFS comes from a full qdisc or, with
+ * PACKET_QDISC_BYPASS, a busy device queue; the frame was not sent, so it is refused rather than dropped. */
+static inline int is_backpressure(int err)
+{
+    return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS;
+}
+
+/* What a failed transmission means for the frames left: returns the new count of frames done, to return. */
+static int tx_error(struct jbp_afpacket *h, int err, uint32_t done, uint32_t count, int *finished)
+{
+    *finished = 1;
+    if (is_backpressure(err)) {
+        h->stats->tx_refused += count - done;
+        return (int)done;
+    }
+    record_error(h, err);
+    if (is_device_error(err)) {
+        h->stats->tx_dropped += count - done;
+        return (int)count;
+    }
+    /* An error for this one frame (EMSGSIZE, EINVAL, ...): drop it and go on with the rest. */
+    *finished = 0;
+    h->stats->tx_dropped++;
+    return (int)done + 1;
+}
+
+static inline int tx_frame_ok(const struct jbp_afpacket *h, const struct jbp_desc *d)
+{
+    return d->buffer < h->buffer_count && d->length >= ETH_HEADER && d->length <= h->max_tx_frame;
+}
+
+static int tx_burst_sendmmsg(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
+{
+    uint32_t done = 0;
+    while (done < count) {
+        uint32_t n = 0;
+        uint64_t bytes = 0;
+        while (n < JBP_AFP_TX_BATCH && done + n < count) {
+            const struct jbp_desc *d = &burst[done + n];
+            if (!tx_frame_ok(h, d)) {
+                if (n > 0)
+                    break; /* send what comes before it first, to keep the accepted frames a prefix */
+                h->stats->tx_dropped++;
+                done++;
+                continue;
+            }
+            h->iovs[n].iov_base = h->pool + (size_t)d->buffer * h->buffer_size;
+            h->iovs[n].iov_len = d->length;
+            bytes += d->length;
+            n++;
+        }
+        if (n == 0)
+            continue;
+        int sent = sendmmsg(h->fd, h->msgs, n, MSG_DONTWAIT);
+        if (sent == (int)n) {
+            h->stats->tx_packets += n;
+            h->stats->tx_bytes += bytes;
+            done += n;
+            continue;
+        }
+        int err;
+        if (sent > 0) {
+            for (int i = 0; i < sent; i++)
+                h->stats->tx_bytes += h->iovs[i].iov_len;
+            h->stats->tx_packets += (uint32_t)sent;
+            done += (uint32_t)sent;
+            /* sendmmsg(2) stopped at a frame it could not send. EAGAIN is not kept; any other error is parked in
+             * sk_err, where it would fail the next send: SO_ERROR reads and clears it. */
+            socklen_t length = sizeof(err);
+            if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &length) < 0)
+                err = errno;
+            if (err == 0)
+                err = EAGAIN;
+        } else {
+            err = errno;
+            if (err == EINTR)
+                continue;
+        }
+        int finished;
+        int result = tx_error(h, err, done, count, &finished);
+        if (finished)
+            return result;
+        done = (uint32_t)result;
+    }
+    return (int)done;
+}
+
+/* The TX ring's slot i, and its status word (TPACKET_V2 and V3 keep it in different places). */
+static inline uint8_t *tx_slot(const struct jbp_afpacket *h, uint32_t i)
+{
+    return h->tx_ring + (size_t)(i / h->tx_frames_per_block) * h->tx_block_size
+        + (size_t)(i % h->tx_frames_per_block) * h->tx_frame_size;
+}
+
+static inline uint32_t *tx_status(const struct jbp_afpacket *h, uint8_t *slot)
+{
+    return h->frame_mode ? &((struct tpacket2_hdr *)slot)->tp_status : &((struct tpacket3_hdr *)slot)->tp_status;
+}
+
+static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
+{
+    uint32_t done = 0;
+    while (done < count) {
+        /* Fill free slots from tx_head with a run of good frames (bad ones before the run are dropped). */
+        uint32_t first = h->tx_head;
+        uint32_t slot_index = first;
+        uint32_t n = 0;
+        while (done + n < count) {
+            const struct jbp_desc *d = &burst[done + n];
+            if (!tx_frame_ok(h, d)) {
+                if (n > 0)
+                    break; /* send what comes before it first, to keep the accepted frames a prefix */
+                h->stats->tx_dropped++;
+                done++;
+                continue;
+            }
+            uint8_t *slot = tx_slot(h, slot_index);
+            uint32_t *status = tx_status(h, slot);
+            /* Acquire: the kernel is done with the slot's bytes once it says TP_STATUS_AVAILABLE. Anything else is
+             * a frame still in flight (TP_STATUS_SENDING): the ring is full. */
+            if (__atomic_load_n(status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
+                break;
+            memcpy(slot + h->tx_data_offset, h->pool + (size_t)d->buffer * h->buffer_size, d->length);
+            if (h->frame_mode) {
+                ((struct tpacket2_hdr *)slot)->tp_len = d->length;
+            } else {
+                ((struct tpacket3_hdr *)slot)->tp_len = d->length;
+                ((struct tpacket3_hdr *)slot)->tp_next_offset = 0;
+            }
+            /* Release: the frame's bytes and length are written before the kernel may see the request. */
+            __atomic_store_n(status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+            n++;
+            slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
+        }
+        if (n == 0) {
+            if (done < count) {
+                /* The slot at tx_head is still in flight: the ring is full. */
+                h->stats->tx_refused += count - done;
+                return (int)done;
+            }
+            break;
+        }
+        /* Release: a kicker that reads the new head sees the slots before it filled. */
+        __atomic_store_n(&h->tx_head, slot_index, __ATOMIC_RELEASE);
+        if (h->tx_deferred) {
+            /* The frames belong to the ring now; jbp_afpacket_kick() sends them. */
+            for (uint32_t i = 0; i < n; i++)
+                h->stats->tx_bytes += burst[done + i].length;
+            h->stats->tx_packets += n;
+            done += n;
+            continue;
+        }
+        ssize_t rc = send(h->fd, NULL, 0, MSG_DONTWAIT);
+        int err = rc < 0 ? errno : 0;
+        /* The kernel sends slots in ring order from where it stopped last, which is first, and stops at the first
+         * it cannot send (sock_alloc_send_skb() failing for a full SO_SNDBUF, a device error), leaving that one and
+         * those after it marked for sending. Take them back, so that the kernel's position and ours stay equal and
+         * the frames stay with the caller. */
+        uint32_t sent = 0;
+        slot_index = first;
+        while (sent < n) {
+            uint32_t *status = tx_status(h, tx_slot(h, slot_index));
+            if (__atomic_load_n(status, __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST)
+                break;
+            sent++;
+            slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
+        }
+        if (sent < n) {
+            __atomic_store_n(&h->tx_head, slot_index, __ATOMIC_RELEASE);
+            for (uint32_t i = sent; i < n; i++) {
+                __atomic_store_n(tx_status(h, tx_slot(h, slot_index)), TP_STATUS_AVAILABLE, __ATOMIC_RELAXED);
+                slot_index = slot_index + 1 == h->tx_frames ? 0 : slot_index + 1;
+            }
+        }
+        for (uint32_t i = 0; i < sent; i++)
+            h->stats->tx_bytes += burst[done + i].length;
+        h->stats->tx_packets += sent;
+        done += sent;
+        if (sent == n) {
+            if (err == 0)
+                continue;
+            /* Every frame went, yet send(2) failed: an error after the last one (a full SO_SNDBUF on the next
+             * empty slot cannot happen; a device error can, for frames already handed to the device). */
+            record_error(h, err);
+            continue;
+        }
+        if (err == 0 || err == EINTR)
+            err = EAGAIN; /* stopped short without an error: a full SO_SNDBUF (sock_alloc_send_skb()) */
+        int finished;
+        int result = tx_error(h, err, done, count, &finished);
+        if (finished)
+            return result;
+        done = (uint32_t)result;
+    }
+    return (int)done;
+}
+
+int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
+{
+    return h->tx_ring != NULL ? tx_burst_ring(h, burst, count) : tx_burst_sendmmsg(h, burst, count);
+}
+
+/* Declared in jbp_afpacket_internal.h: jbp_afpacket_wait() sends such frames again before it waits. */
+int jbp_afp_tx_waiting(const struct jbp_afpacket *h)
+{
+    uint32_t sent = __atomic_load_n(&h->tx_sent, __ATOMIC_RELAXED);
+    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
+    return sent != head
+        && __atomic_load_n(tx_status(h, tx_slot(h, sent)), __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST;
+}
+
+int jbp_afpacket_kick(struct jbp_afpacket *h)
+{
+    if (h->tx_ring == NULL)
+        return 0;
+    int rc = 0;
+    if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR)
+        rc = -errno;
+    /* The kernel sends in ring order and stops at the first slot it cannot send: move past what it took, up to the
+     * head as the driving thread last published it (slots it fills meanwhile are its own kicker's to send). */
+    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
+    uint32_t sent = h->tx_sent;
+    while (sent != head
+           && __atomic_load_n(tx_status(h, tx_slot(h, sent)), __ATOMIC_ACQUIRE) != TP_STATUS_SEND_REQUEST)
+        sent = sent + 1 == h->tx_frames ? 0 : sent + 1;
+    __atomic_store_n(&h->tx_sent, sent, __ATOMIC_RELAXED);
+    if (rc < 0)
+        return rc;
+    return sent != head;
+}

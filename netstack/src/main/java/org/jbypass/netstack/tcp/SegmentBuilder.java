@@ -1,0 +1,453 @@
+package org.jbypass.netstack.tcp;
+
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.TcpHeader;
+
+/**
+ * Building TCP segments into pool buffers and handing them to IPv4: data segments with the options a connection
+ * negotiated (timestamps per RFC 7323, SACK blocks per RFC 2018 and RFC 2883), the window field (RFC 9293 section
+ * 3.8.6.2.2, RFC 7323 section 2.3), SYNs and SYN-ACKs (RFC 9293 section 3.7.1), SYN cookies (RFC 4987), pure and
+ * challenge ACKs (RFC 5961), and resets (RFC 9293 section 3.10). How much payload a segment may carry is decided
+ * here alone ({@link #dataRoom}).
+ *
+ * <p>Segments are built by copying from the send ring into a buffer from the pool; nothing is allocated. When the
+ * pool is empty the connection retries on a short timer.
+ */
+final class SegmentBuilder
+{
+    /** How long a connection waits before retrying when the packet pool was empty. */
+    private static final long POOL_RETRY_NANOS = 1_000_000L;
+
+    private final TcpLayer layer;
+    private final TcpCounters counters;
+    private final TcpConfig config;
+    private final TimerQueue timers;
+    private final TcpHeader header = new TcpHeader();
+    private final int[] sackStarts = new int[Segment.MAX_SACK_BLOCKS];
+    private final int[] sackEnds = new int[Segment.MAX_SACK_BLOCKS];
+
+    SegmentBuilder(final TcpLayer layer)
+    {
+        this.layer = layer;
+        this.counters = layer.counters;
+        this.config = layer.config;
+        this.timers = layer.timers;
+    }
+
+    /** Payload bytes a data segment may carry now: the MSS less SACK blocks that would ride along. */
+    int dataRoom(final TcpSocket s)
+    {
+        int room = s.opt.sendMss;
+        if (s.opt.sackOk)
+        {
+            final int blocks = sackBlockCount(s);
+            if (blocks > 0)
+            {
+                room -= 4 + 8 * blocks;
+            }
+        }
+        final int poolRoom = layer.ip.pool().bufferSize() - Ipv4Output.L4_OFFSET - TcpHeader.MAX_LENGTH;
+        return Math.max(1, Math.min(room, poolRoom));
+    }
+
+    private int sackBlockCount(final TcpSocket s)
+    {
+        final int max = s.opt.timestampsOk ? 3 : 4;
+        final int n = (s.rcv.dsackPending ? 1 : 0) + s.rcv.outOfOrder.count();
+        return Math.min(max, n);
+    }
+
+    /** Chooses the SACK blocks of the next ACK into the scratch arrays (RFC 2018 section 4, RFC 2883). */
+    private int chooseSackBlocks(final TcpSocket s)
+    {
+        final int max = s.opt.timestampsOk ? 3 : 4;
+        int n = 0;
+        if (s.rcv.dsackPending)
+        {
+            sackStarts[n] = s.rcv.dsackStart;
+            sackEnds[n] = s.rcv.dsackEnd;
+            n++;
+        }
+        final RangeSet ooo = s.rcv.outOfOrder;
+        // Most recently changed blocks first, then the rest in order.
+        for (int i = 0; i < s.rcv.sackOrderCount && n < max; i++)
+        {
+            final int index = ooo.find(s.rcv.sackOrder[i]);
+            if (index >= 0)
+            {
+                n = addBlock(n, ooo.start(index), ooo.end(index));
+            }
+        }
+        for (int i = 0; i < ooo.count() && n < max; i++)
+        {
+            n = addBlock(n, ooo.start(i), ooo.end(i));
+        }
+        return n;
+    }
+
+    private int addBlock(final int n, final int start, final int end)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            if (sackStarts[i] == start && sackEnds[i] == end)
+            {
+                return n;
+            }
+        }
+        sackStarts[n] = start;
+        sackEnds[n] = end;
+        return n + 1;
+    }
+
+    /**
+     * The window field to send, per RFC 9293 section 3.8.6.2.2 (the right edge moves only by at least
+     * min(buffer / 2, MSS), receiver-side silly-window avoidance) and RFC 7323 section 2.3 (scaled, unless a SYN).
+     * The advertised edge never passes the free space of the receive buffer, and never retreats except by the
+     * rounding of the scale when the buffer is full.
+     */
+    int windowField(final TcpSocket s, final boolean syn)
+    {
+        final int limit = s.rcv.readSeq + s.rcv.capacity;
+        final int avail = Math.max(0, limit - s.rcv.nxt);
+        final int cur = Math.max(0, s.rcv.adv - s.rcv.nxt);
+        int w = avail;
+        if (w - cur < Math.min(s.rcv.capacity / 2, s.opt.receiveMss))
+        {
+            w = cur;
+        }
+        final int field;
+        if (syn)
+        {
+            field = Math.min(w, 65535);
+            final int edge = s.rcv.nxt + field;
+            if (Seq.gt(edge, s.rcv.adv))
+            {
+                s.rcv.adv = edge;
+            }
+            return field;
+        }
+        final int shift = s.opt.windowScalingOk ? s.opt.rcvWscale : 0;
+        int f = w >>> shift;
+        if ((f << shift) < cur)
+        {
+            final int up = (cur + (1 << shift) - 1) >>> shift;
+            if ((long)(up << shift) <= avail)
+            {
+                f = up;
+            }
+        }
+        field = Math.min(f, 65535);
+        final int edge = s.rcv.nxt + (field << shift);
+        if (Seq.gt(edge, s.rcv.adv))
+        {
+            s.rcv.adv = edge;
+        }
+        return field;
+    }
+
+    /** Builds and sends a segment of the connection with data from the send ring at {@code seq}. */
+    int emitData(final TcpSocket s, final int seq, final int dataLen, final boolean fin)
+    {
+        int flags = TcpHeader.ACK;
+        if (fin)
+        {
+            flags |= TcpHeader.FIN;
+        }
+        if (dataLen > 0 && seq + dataLen == s.snd.dataEnd())
+        {
+            flags |= TcpHeader.PSH;
+        }
+        return emit(s, seq, flags, dataLen);
+    }
+
+    int emit(final TcpSocket s, final int seq, final int flags, final int dataLen)
+    {
+        final PacketPool pool = layer.ip.pool();
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.poolExhausted++;
+            timers.scheduleNoLaterThan(s.outputTimer, layer.time.nanos() + POOL_RETRY_NANOS);
+            return -1;
+        }
+        final ByteBuffer m = pool.memory();
+        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        final boolean ack = (flags & TcpHeader.ACK) != 0;
+        int at = base + TcpHeader.MIN_LENGTH;
+        if (s.opt.timestampsOk)
+        {
+            // RFC 7323 section 3.2: TSecr is only meaningful with ACK set, and must be zero otherwise.
+            at = TcpOptions.writeTimestamp(m, at, s.tsNow(), ack ? s.opt.tsRecent : 0);
+        }
+        if (s.opt.sackOk && ack && (s.rcv.dsackPending || !s.rcv.outOfOrder.isEmpty()))
+        {
+            final int n = chooseSackBlocks(s);
+            s.rcv.dsackPending = false;
+            if (n > 0)
+            {
+                m.putInt(at, (TcpOptions.NOP << 24) | (TcpOptions.NOP << 16) | (TcpOptions.SACK << 8) | (2 + 8 * n));
+                at += 4;
+                for (int i = 0; i < n; i++)
+                {
+                    m.putInt(at, sackStarts[i]);
+                    m.putInt(at + 4, sackEnds[i]);
+                    at += 8;
+                }
+            }
+        }
+        final int headerLength = at - base;
+        final int window = (flags & TcpHeader.RST) != 0 && !ack ? 0 : windowField(s, false);
+        if (dataLen > 0)
+        {
+            s.snd.ring.read(seq - s.snd.bufSeq, m, base + headerLength, dataLen);
+        }
+        header.wrap(m, base, headerLength + dataLen)
+            .write(s.localPort, s.remotePort, seq, ack ? s.rcv.nxt : 0, headerLength, flags, window)
+            .computeChecksum(s.localAddress, s.remoteAddress);
+        if (ack)
+        {
+            s.rcv.lastAckSent = s.rcv.nxt;
+            s.rcv.ackNow = false;
+            s.rcv.unackedSegments = 0;
+            timers.cancel(s.delayedAckTimer);
+        }
+        s.lastSendNanos = layer.time.nanos();
+        counters.bytesOut += dataLen;
+        transmit(s, buffer, headerLength + dataLen);
+        return 0;
+    }
+
+    private void transmit(final TcpSocket s, final int buffer, final int length)
+    {
+        counters.segmentsOut++;
+        final int r = layer.ip.send(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos,
+            s.ttl, true);
+        if (r < 0)
+        {
+            // The segment is lost as if the network dropped it; retransmission recovers. A datagram too big for
+            // the route means the path MTU shrank under us (RFC 1191).
+            counters.sendErrors++;
+            if (r == -Errno.EMSGSIZE)
+            {
+                layer.output.pathMtuChanged(s, layer.ip.pathMtu(s.remoteAddress));
+            }
+        }
+    }
+
+    /** A SYN (active open) or SYN-ACK, with the options RFC 9293 section 3.7.1, RFC 7323 and RFC 2018 define. */
+    void sendSyn(final TcpSocket s, final boolean synAck, final boolean retransmission)
+    {
+        final PacketPool pool = layer.ip.pool();
+        final long now = layer.time.nanos();
+        final int buffer = pool.allocate();
+        if (buffer != PacketPool.NO_BUFFER)
+        {
+            final ByteBuffer m = pool.memory();
+            final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+            final int at = writeSynOptions(m, base + TcpHeader.MIN_LENGTH, s.opt.receiveMss, s.opt.timestampsOk,
+                s.tsNow(), synAck ? s.opt.tsRecent : 0, s.opt.windowScalingOk ? s.opt.rcvWscale : -1, s.opt.sackOk);
+            final int headerLength = at - base;
+            final int window = windowField(s, true);
+            header.wrap(m, base, headerLength)
+                .write(s.localPort, s.remotePort, s.snd.iss, synAck ? s.rcv.nxt : 0, headerLength,
+                    synAck ? TcpHeader.SYN | TcpHeader.ACK : TcpHeader.SYN, window)
+                .computeChecksum(s.localAddress, s.remoteAddress);
+            if (synAck)
+            {
+                s.rcv.lastAckSent = s.rcv.nxt;
+            }
+            s.lastSendNanos = now;
+            transmit(s, buffer, headerLength);
+        }
+        else
+        {
+            counters.poolExhausted++;
+        }
+        if (retransmission)
+        {
+            counters.retransmittedSegments++;
+            s.retransmittedSegments++;
+            s.synRetransmitted = true;
+            s.rttTiming = false;
+        }
+        else
+        {
+            s.snd.nxt = s.snd.iss + 1;
+            s.rttTiming = true;
+            s.rttSeq = s.snd.iss;
+            s.rttStartNanos = now;
+        }
+        if (!s.retransmitTimer.isScheduled())
+        {
+            timers.schedule(s.retransmitTimer, now + s.rtt.rto());
+        }
+    }
+
+    /**
+     * SYN options in Linux's order, which fits all four in 20 bytes: MSS; SACK-permitted and timestamps (or NOP,
+     * NOP, timestamps); NOP and window scale; NOP, NOP and SACK-permitted when there are no timestamps.
+     */
+    private static int writeSynOptions(final ByteBuffer m, final int start, final int mss, final boolean timestamps,
+        final int tsVal, final int tsEcr, final int windowScale, final boolean sack)
+    {
+        int at = start;
+        m.putInt(at, (TcpOptions.MSS << 24) | (4 << 16) | (mss & 0xFFFF));
+        at += 4;
+        if (timestamps)
+        {
+            if (sack)
+            {
+                m.putShort(at, (short)((TcpOptions.SACK_PERMITTED << 8) | 2));
+                m.putShort(at + 2, (short)((TcpOptions.TIMESTAMP << 8) | 10));
+                m.putInt(at + 4, tsVal);
+                m.putInt(at + 8, tsEcr);
+                at += 12;
+            }
+            else
+            {
+                at = TcpOptions.writeTimestamp(m, at, tsVal, tsEcr);
+            }
+        }
+        if (windowScale >= 0)
+        {
+            m.putInt(at, (TcpOptions.NOP << 24) | (TcpOptions.WINDOW_SCALE << 16) | (3 << 8) | windowScale);
+            at += 4;
+        }
+        if (sack && !timestamps)
+        {
+            m.putInt(at, (TcpOptions.NOP << 24) | (TcpOptions.NOP << 16) | (TcpOptions.SACK_PERMITTED << 8) | 2);
+            at += 4;
+        }
+        return at;
+    }
+
+    /**
+     * A SYN-ACK for a listener whose SYN queue is full, carrying a SYN cookie (RFC 4987 section 3.6) and keeping
+     * nothing. Window scaling and SACK are offered only with timestamps, which carry them back.
+     */
+    void sendCookieSynAck(final TcpSocket listener, final Segment seg)
+    {
+        final long now = layer.time.nanos();
+        final int local = seg.destination;
+        final int remote = seg.source;
+        final int mtu = layer.ip.pathMtu(remote);
+        final int ourMss = Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? 576 : mtu) - 40);
+        final int peerMss = seg.hasMss ? seg.mss : 536;
+        final int index = SynCookies.mssIndex(Math.min(peerMss, ourMss));
+        final int isn = layer.cookies.encode(local, seg.destinationPort, remote, seg.sourcePort, seg.seq, index, now);
+        final boolean ts = config.timestamps && seg.hasTimestamp;
+        final boolean ws = ts && config.windowScaling && seg.hasWindowScale;
+        final boolean sack = ts && config.sack && seg.sackPermitted;
+        final PacketPool pool = layer.ip.pool();
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.poolExhausted++;
+            return;
+        }
+        final int tsNow = (int)(now / 1_000_000L)
+            + layer.timestampOffset(local, seg.destinationPort, remote, seg.sourcePort);
+        final int tsVal = SynCookies.encodeTimestamp(tsNow, ws ? seg.windowScale : -1, sack);
+        final ByteBuffer m = pool.memory();
+        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        final int at = writeSynOptions(m, base + TcpHeader.MIN_LENGTH, ourMss, ts, tsVal, seg.tsVal,
+            ws ? config.offeredWindowScale() : -1, sack);
+        final int headerLength = at - base;
+        header.wrap(m, base, headerLength)
+            .write(seg.destinationPort, seg.sourcePort, isn, seg.seq + 1, headerLength, TcpHeader.SYN | TcpHeader.ACK,
+                Math.min(listener.receiveBufferSize, 65535))
+            .computeChecksum(local, remote);
+        counters.cookiesSent++;
+        sendRaw(buffer, headerLength, local, remote, seg.tos, config.defaultTtl);
+    }
+
+    /** A pure ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+    void sendAck(final TcpSocket s)
+    {
+        if (s.state == TcpState.CLOSED || s.state == TcpState.SYN_SENT || s.state == TcpState.LISTEN)
+        {
+            return;
+        }
+        if (s.state == TcpState.SYN_RECEIVED)
+        {
+            // Before the handshake completes, our only acknowledgment is the SYN-ACK.
+            sendSyn(s, true, true);
+            return;
+        }
+        emit(s, s.snd.nxt, TcpHeader.ACK, 0);
+    }
+
+    /** A challenge ACK (RFC 5961 sections 3.2, 4.2, 5.2), subject to the stack-wide rate limit. */
+    void sendChallengeAck(final TcpSocket s)
+    {
+        if (layer.allowChallengeAck())
+        {
+            counters.challengeAcks++;
+            sendAck(s);
+        }
+    }
+
+    /** Resets a connection we are aborting: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> (RFC 9293 section 3.10.5). */
+    void sendResetFor(final TcpSocket s)
+    {
+        if (s.state == TcpState.CLOSED || s.state == TcpState.LISTEN || s.state == TcpState.SYN_SENT)
+        {
+            return;
+        }
+        sendReset(s.localAddress, s.localPort, s.remoteAddress, s.remotePort, s.snd.nxt, s.rcv.nxt,
+            TcpHeader.RST | TcpHeader.ACK, s.tos, s.ttl);
+    }
+
+    /**
+     * The reset answering a segment that has no connection, or that no state accepts (RFC 9293 sections 3.10.7.1
+     * to 3.10.7.4): <SEQ=SEG.ACK><CTL=RST> if it had an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+     */
+    void sendResetReply(final Segment seg)
+    {
+        if (seg.hasAck())
+        {
+            sendReset(seg.destination, seg.destinationPort, seg.source, seg.sourcePort, seg.ack, 0, TcpHeader.RST,
+                seg.tos, config.defaultTtl);
+        }
+        else
+        {
+            sendReset(seg.destination, seg.destinationPort, seg.source, seg.sourcePort, 0, seg.seq + seg.length(),
+                TcpHeader.RST | TcpHeader.ACK, seg.tos, config.defaultTtl);
+        }
+    }
+
+    private void sendReset(final int local, final int localPort, final int remote, final int remotePort, final int seq,
+        final int ack, final int flags, final int tos, final int ttl)
+    {
+        final PacketPool pool = layer.ip.pool();
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.poolExhausted++;
+            return;
+        }
+        header.wrap(pool.memory(), pool.offset(buffer) + Ipv4Output.L4_OFFSET, TcpHeader.MIN_LENGTH)
+            .write(localPort, remotePort, seq, ack, TcpHeader.MIN_LENGTH, flags, 0)
+            .computeChecksum(local, remote);
+        counters.resetsSent++;
+        sendRaw(buffer, TcpHeader.MIN_LENGTH, local, remote, tos, ttl);
+    }
+
+    /** Hands a segment outside any connection's state (a reset, a cookie SYN-ACK) to IPv4. */
+    private void sendRaw(final int buffer, final int length, final int source, final int destination, final int tos,
+        final int ttl)
+    {
+        counters.segmentsOut++;
+        final int r = layer.ip.send(buffer, length, source, destination, Ipv4Header.PROTOCOL_TCP, tos, ttl, true);
+        if (r < 0)
+        {
+            counters.sendErrors++;
+        }
+    }
+}

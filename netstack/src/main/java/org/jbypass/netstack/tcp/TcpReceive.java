@@ -1,0 +1,243 @@
+package org.jbypass.netstack.tcp;
+
+/**
+ * The receiver's side of an acceptable segment (RFC 9293 section 3.10.7.4, seventh and eighth): its text placed in
+ * the receive ring in order or at its offset as out-of-order data (remembered for SACK, RFC 2018), the peer's FIN,
+ * and how soon to acknowledge (delayed ACKs, RFC 9293 section 3.8.6.3, RFC 5681 section 4.2, RFC 1122 section
+ * 4.2.3.2).
+ *
+ * <p>One instance per layer; it keeps no state of its own between segments.
+ */
+final class TcpReceive
+{
+    private final TcpLayer layer;
+    private final TcpCounters counters;
+
+    TcpReceive(final TcpLayer layer)
+    {
+        this.layer = layer;
+        this.counters = layer.counters;
+    }
+
+    /**
+     * Places the payload in the receive buffer (in order, or at its offset as out-of-order data), then processes a
+     * FIN that follows it in order, and decides how soon to acknowledge.
+     */
+    void segmentText(final TcpSocket s, final Segment seg, final int seqIn, final int offsetIn,
+        final int lengthIn, final boolean finIn)
+    {
+        int seq = seqIn;
+        int offset = offsetIn;
+        int length = lengthIn;
+        boolean fin = finIn;
+        // Trim what was received before.
+        if (Seq.lt(seq, s.rcv.nxt))
+        {
+            final int dup = Math.min(s.rcv.nxt - seq, length);
+            if (dup > 0 && s.opt.sackOk)
+            {
+                s.rcv.dsackPending = true;
+                s.rcv.dsackStart = seq;
+                s.rcv.dsackEnd = seq + dup;
+            }
+            seq += dup;
+            offset += dup;
+            length -= dup;
+            s.rcv.ackNow = true;
+            if (Seq.lt(seq, s.rcv.nxt))
+            {
+                // Only a FIN already received was left.
+                return;
+            }
+        }
+        // Trim what lies beyond the window (RFC 9293: "trim any portion that lies outside the window").
+        if (Seq.gt(seq + length, s.rcv.adv))
+        {
+            length = Math.max(0, s.rcv.adv - seq);
+            fin = false;
+            s.rcv.ackNow = true;
+        }
+        if (length > 0)
+        {
+            if (seq == s.rcv.nxt)
+            {
+                inOrderData(s, seg, offset, length);
+            }
+            else
+            {
+                outOfOrderData(s, seg, seq, offset, length);
+            }
+        }
+        if (fin)
+        {
+            final int finAt = seq + length;
+            if (finAt == s.rcv.nxt)
+            {
+                finArrives(s);
+            }
+            else if (Seq.gt(finAt, s.rcv.nxt))
+            {
+                s.rcv.finPending = true;
+                s.rcv.finSeq = finAt;
+                s.rcv.ackNow = true;
+            }
+        }
+        if (s.rcv.finPending && !s.rcv.finReceived && s.rcv.nxt == s.rcv.finSeq)
+        {
+            finArrives(s);
+        }
+        if (s.state == TcpState.TIME_WAIT || s.state == TcpState.CLOSED)
+        {
+            // The FIN's ACK went out on the way in.
+            return;
+        }
+        scheduleAck(s);
+    }
+
+    private void inOrderData(final TcpSocket s, final Segment seg, final int offset, final int length)
+    {
+        if (s.inputShutdown)
+        {
+            // shutdownInput(): acknowledge and discard, so the peer is not stalled.
+            s.rcv.nxt += length;
+            s.rcv.ring.skip(length);
+            s.rcv.readSeq = s.rcv.nxt;
+        }
+        else
+        {
+            s.rcv.ring.write(s.rcv.nxt - s.rcv.readSeq, seg.memory, offset, length);
+            s.rcv.nxt += length;
+        }
+        counters.bytesIn += length;
+        s.rcv.unackedSegments++;
+        if (!s.rcv.outOfOrder.isEmpty())
+        {
+            // RFC 5681 section 4.2: a segment that fills (part of) a gap is acknowledged at once.
+            s.rcv.ackNow = true;
+            while (!s.rcv.outOfOrder.isEmpty() && Seq.le(s.rcv.outOfOrder.start(0), s.rcv.nxt))
+            {
+                final int end = s.rcv.outOfOrder.end(0);
+                if (Seq.gt(end, s.rcv.nxt))
+                {
+                    counters.bytesIn += end - s.rcv.nxt;
+                    if (s.inputShutdown)
+                    {
+                        s.rcv.ring.skip(end - s.rcv.nxt);
+                        s.rcv.readSeq = end;
+                    }
+                    s.rcv.nxt = end;
+                }
+                s.rcv.outOfOrder.removeFirst();
+            }
+            pruneSackOrder(s);
+        }
+        if (!s.inputShutdown)
+        {
+            s.notifyReadiness();
+        }
+    }
+
+    private void outOfOrderData(final TcpSocket s, final Segment seg, final int seq, final int offset,
+        final int length)
+    {
+        // RFC 5681 section 4.2: an out-of-order segment is acknowledged at once (a duplicate ACK with SACK).
+        s.rcv.ackNow = true;
+        if (s.inputShutdown)
+        {
+            return;
+        }
+        if (s.rcv.outOfOrder.add(seq, seq + length) < 0)
+        {
+            counters.outOfOrderDropped++;
+            return;
+        }
+        counters.outOfOrderSegments++;
+        s.rcv.ring.write(seq - s.rcv.readSeq, seg.memory, offset, length);
+        // RFC 2018 section 4: the first SACK block reports the most recent segment; remember recency.
+        int keep = Math.min(s.rcv.sackOrderCount, s.rcv.sackOrder.length - 1);
+        System.arraycopy(s.rcv.sackOrder, 0, s.rcv.sackOrder, 1, keep);
+        s.rcv.sackOrder[0] = seq;
+        s.rcv.sackOrderCount = keep + 1;
+    }
+
+    private static void pruneSackOrder(final TcpSocket s)
+    {
+        int w = 0;
+        for (int i = 0; i < s.rcv.sackOrderCount; i++)
+        {
+            if (Seq.ge(s.rcv.sackOrder[i], s.rcv.nxt))
+            {
+                s.rcv.sackOrder[w++] = s.rcv.sackOrder[i];
+            }
+        }
+        s.rcv.sackOrderCount = w;
+    }
+
+    /** The peer's FIN, in order (RFC 9293 section 3.10.7.4, eighth). */
+    private void finArrives(final TcpSocket s)
+    {
+        s.rcv.nxt++;
+        s.rcv.finReceived = true;
+        s.rcv.finPending = false;
+        s.rcv.ackNow = true;
+        switch (s.state)
+        {
+            case SYN_RECEIVED:
+            case ESTABLISHED:
+                s.state = TcpState.CLOSE_WAIT;
+                break;
+            case FIN_WAIT_1:
+                if (s.snd.finQueued && Seq.gt(s.snd.una, s.snd.finSeq))
+                {
+                    timeWait(s);
+                }
+                else
+                {
+                    // Simultaneous close (RFC 9293 section 3.6, figure 13).
+                    s.state = TcpState.CLOSING;
+                }
+                break;
+            case FIN_WAIT_2:
+                timeWait(s);
+                break;
+            default:
+                break;
+        }
+        s.notifyReadiness();
+    }
+
+    /** The ACK of the peer's FIN goes out now, since TIME_WAIT may be skipped (timeWaitLimit) and then no one would. */
+    private void timeWait(final TcpSocket s)
+    {
+        layer.segments.sendAck(s);
+        layer.enterTimeWait(s);
+    }
+
+    /**
+     * Delayed ACKs (RFC 9293 section 3.8.6.3, RFC 5681 section 4.2, RFC 1122 section 4.2.3.2): at once when asked
+     * for, during the quick-ACK start of a connection, and for every second segment; otherwise within the
+     * delayed-ACK timeout.
+     */
+    private void scheduleAck(final TcpSocket s)
+    {
+        if (s.rcv.ackNow)
+        {
+            return;
+        }
+        if (s.rcv.quickAcks > 0)
+        {
+            s.rcv.quickAcks--;
+            s.rcv.ackNow = true;
+            return;
+        }
+        if (s.rcv.unackedSegments >= 2)
+        {
+            s.rcv.ackNow = true;
+            return;
+        }
+        if (s.rcv.nxt != s.rcv.lastAckSent)
+        {
+            layer.timers.scheduleNoLaterThan(s.delayedAckTimer, layer.time.nanos() + layer.config.delayedAckNanos);
+        }
+    }
+}
