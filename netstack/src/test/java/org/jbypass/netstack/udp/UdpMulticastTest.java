@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.link.virtual.ImpairedLink;
+import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.testing.Frames;
 import org.jbypass.netstack.testing.StackHarness;
 import org.jbypass.netstack.util.Errno;
@@ -261,6 +264,56 @@ class UdpMulticastTest
             assertEquals(4000, member.receive(in));
             assertEquals(43, in.getLong(0));
             assertEquals(0, h.leakedBuffers());
+        }
+    }
+
+    @Test
+    void shouldReachOnlyTheStacksThatJoinedOverAMemoryWireThroughADecorator()
+    {
+        long now = 1_000_000_000L;
+        final Stack sender = new Stack(StackConfig.builder().poolBuffers(256).seed(1).build(), now);
+        final Stack member = new Stack(StackConfig.builder().poolBuffers(256).seed(2).build(), now);
+        final Stack other = new Stack(StackConfig.builder().poolBuffers(256).seed(3).build(), now);
+        final MemoryWire wire = new MemoryWire();
+        final MemoryWire.Port memberPort = wire.attach(member.pool(), 0x020000000002L);
+        final MemoryWire.Port otherPort = wire.attach(other.pool(), 0x020000000003L);
+        sender.addInterface("s0", wire.attach(sender.pool(), 0x020000000001L), Ipv4Address.parse("10.0.0.1"), 24, 0);
+        // The decorator forwards the stack's multicast MACs to the port it wraps.
+        member.addInterface("m0", new ImpairedLink(memberPort, ImpairedLink.config().seed(1)),
+            Ipv4Address.parse("10.0.0.2"), 24, 0);
+        other.addInterface("o0", otherPort, Ipv4Address.parse("10.0.0.3"), 24, 0);
+        final UdpSocket in = member.openUdp();
+        in.bind(0, PORT);
+        assertEquals(0, in.joinGroup(GROUP, 0));
+        final UdpSocket notIn = other.openUdp();
+        notIn.bind(0, PORT);
+        final Stack[] stacks = {sender, member, other};
+        for (final Stack s : stacks)
+        {
+            s.poll(now);
+        }
+        final long otherFramesBefore = otherPort.counters().rxPackets;
+        final UdpSocket out = sender.openUdp();
+        for (int i = 0; i < 50; i++)
+        {
+            out.send(ByteBuffer.allocate(8).putLong(0, i), GROUP, PORT);
+            sender.flush();
+            now += 1_000_000;
+            for (final Stack s : stacks)
+            {
+                s.poll(now);
+            }
+        }
+        for (int i = 0; i < 50; i++)
+        {
+            assertEquals(i, received(in));
+        }
+        assertEquals(-Errno.EAGAIN, notIn.receive(ByteBuffer.allocate(64)));
+        assertEquals(otherFramesBefore, otherPort.counters().rxPackets, "the wire filtered the group's frames");
+        in.close();
+        for (final Stack s : stacks)
+        {
+            s.close();
         }
     }
 }

@@ -11,6 +11,7 @@ import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.MacAddress;
 
@@ -326,6 +327,12 @@ public final class MemoryWire
         @SuppressWarnings("unused")
         private volatile int wakeupPending;
         private volatile boolean closed;
+        /**
+         * The multicast MACs the port accepts (its stack's groups), as a NIC's filter: broadcast reaches every port,
+         * a multicast frame only those that added its MAC. Copy on write: transmitting ports read it from their own
+         * threads, and it changes only when the stack joins or leaves.
+         */
+        private volatile long[] multicastMacs = new long[0];
         /** The queue's overruns already added to {@link LinkCounters#rxDropped}. */
         private long overrunsCounted;
 
@@ -497,15 +504,52 @@ public final class MemoryWire
                     }
                 }
             }
+            final boolean broadcast = destination == MacAddress.BROADCAST;
             long reached = 0;
             for (int i = 0; i < targets.length; i++)
             {
-                if (targets[i] != this && targets[i].queue.offer(memory, offset, length))
+                if (targets[i] != this && (broadcast || targets[i].acceptsMulticast(destination))
+                    && targets[i].queue.offer(memory, offset, length))
                 {
                     reached |= 1L << i;
                 }
             }
             return reached;
+        }
+
+        private boolean acceptsMulticast(final long destination)
+        {
+            for (final long mac : multicastMacs)
+            {
+                if (mac == destination)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public synchronized int addMulticast(final long mac)
+        {
+            if (!MacAddress.isMulticast(mac))
+            {
+                return -Errno.EINVAL;
+            }
+            if (!acceptsMulticast(mac))
+            {
+                final long[] grown = Arrays.copyOf(multicastMacs, multicastMacs.length + 1);
+                grown[multicastMacs.length] = mac;
+                multicastMacs = grown;
+            }
+            return 0;
+        }
+
+        @Override
+        public synchronized int removeMulticast(final long mac)
+        {
+            multicastMacs = Arrays.stream(multicastMacs).filter(m -> m != mac).toArray();
+            return 0;
         }
 
         /**
