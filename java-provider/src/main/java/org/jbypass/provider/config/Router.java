@@ -14,8 +14,8 @@ import org.jbypass.netstack.wire.Ipv4Address;
  * <ul>
  *   <li>A bind to one of the stack's interface addresses goes to the stack; a bind to the wildcard address (or to
  *       no address) or to an IPv4 multicast group goes where {@code bind.wildcard} says; a join on a socket not yet
- *       bound goes to the stack when its interface names a stack interface ({@link StackInterfaces}); any other bind (a kernel address, loopback, IPv6) goes
- *       to the JDK.</li>
+ *       bound goes to the stack when its interface names a stack interface ({@link StackInterfaces}); any other
+ *       bind (a kernel address, loopback, IPv6) goes to the JDK.</li>
  *   <li>A connect (or a send) from a socket not yet bound goes to the stack when the destination is one of the
  *       stack's addresses, on a stack interface's subnet, or in a configured route; everything else goes to the
  *       JDK.</li>

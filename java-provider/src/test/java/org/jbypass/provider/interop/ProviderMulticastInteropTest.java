@@ -201,7 +201,8 @@ class ProviderMulticastInteropTest
             final InetAddress s1 = InetAddress.getByName("10.1.1.1");
             final InetAddress s2 = InetAddress.getByName("10.1.1.2");
             final InetAddress ssm = InetAddress.getByName("232.1.1.1");
-            same("source-specific after any-source", () -> stack.join(group, stackNif, s1), () -> jdk.join(group, lo, s1));
+            same("source-specific after any-source", () -> stack.join(group, stackNif, s1),
+                () -> jdk.join(group, lo, s1));
             same("not a group", () -> stack.join(s1, stackNif), () -> jdk.join(s1, lo));
             same("an IPv6 group", () -> stack.join(InetAddress.getByName("ff02::1"), stackNif),
                 () -> jdk.join(InetAddress.getByName("ff02::1"), lo));
