@@ -1,0 +1,75 @@
+package org.jbypass.benchmarks.stack;
+
+import java.util.function.BooleanSupplier;
+
+import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.link.virtual.MemoryWire;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * Two stacks on a {@link MemoryWire}, A at 198.18.0.1 and B at 198.18.0.2 on one /24, driven by the calling thread
+ * with a simulated clock, as the stack's two-stack tests drive them. A {@link #step()} moves the clock by
+ * {@value #STEP_NANOS} ns and polls A, then B: what A's sockets queued since the last step goes out on A's poll
+ * and is received and delivered to B's sockets on B's, and what B's sockets sent (ACKs) reaches A on the next step.
+ */
+final class TwoStacks implements AutoCloseable
+{
+    static final int IP_A = Ipv4Address.parse("198.18.0.1");
+    static final int IP_B = Ipv4Address.parse("198.18.0.2");
+    /** Simulated time per step: timers (delayed ACKs, RTOs, ARP ageing) run as they would at this pace. */
+    static final long STEP_NANOS = 1_000;
+
+    private static final long MAC_A = MacAddress.parse("02:00:00:00:00:0a");
+    private static final long MAC_B = MacAddress.parse("02:00:00:00:00:0b");
+    /** Steps {@link #stepUntil} allows before it declares the stacks stuck: 10 simulated seconds. */
+    private static final int MAX_STEPS = 10_000_000;
+
+    final Stack a;
+    final Stack b;
+    private long now = 1_000_000_000L;
+
+    TwoStacks()
+    {
+        a = new Stack(StackConfig.builder().poolBuffers(4096).seed(1).build(), now);
+        b = new Stack(StackConfig.builder().poolBuffers(4096).seed(2).build(), now);
+        final MemoryWire wire = new MemoryWire();
+        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
+        b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0);
+        step();
+    }
+
+    /** Moves the clock one step and polls A, then B. */
+    void step()
+    {
+        now += STEP_NANOS;
+        a.poll(now);
+        b.poll(now);
+    }
+
+    /**
+     * Steps until {@code done} holds: setting up a connection, resolving ARP, draining what is in flight.
+     *
+     * @throws IllegalStateException naming {@code what} if it does not hold within 10 simulated seconds
+     */
+    void stepUntil(final BooleanSupplier done, final String what)
+    {
+        for (int i = 0; !done.getAsBoolean(); i++)
+        {
+            if (i == MAX_STEPS)
+            {
+                throw new IllegalStateException("the stacks never got to: " + what + "\nA " + a.tcpCounters()
+                    + "\nB " + b.tcpCounters());
+            }
+            step();
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        a.close();
+        b.close();
+    }
+}
