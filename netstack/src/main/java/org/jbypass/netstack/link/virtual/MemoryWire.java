@@ -55,6 +55,8 @@ public final class MemoryWire
     public static final int MAX_PORTS = 64;
     /** The shortest Ethernet frame without its frame check sequence (IEEE 802.3 clause 4.4.2: 64 bytes with it). */
     public static final int MIN_FRAME = 60;
+    /** The MAC of the all-systems group 224.0.0.1 (RFC 1112 section 6.4), which every port accepts. */
+    private static final long ALL_SYSTEMS_MAC = 0x01_00_5E_00_00_01L;
 
     private static final int SUPPORTED_CAPABILITIES = LinkCapabilities.RX_L3_CHECKSUM
         | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM;
@@ -328,8 +330,8 @@ public final class MemoryWire
         private volatile int wakeupPending;
         private volatile boolean closed;
         /**
-         * The multicast MACs the port accepts (its stack's groups), as a NIC's filter: broadcast reaches every port,
-         * a multicast frame only those that added its MAC. Copy on write: transmitting ports read it from their own
+         * The multicast MACs the port accepts (its stack's groups), as a NIC's filter: broadcast and all-systems
+         * reach every port, another multicast frame only those that added its MAC. Copy on write: transmitting ports read it from their own
          * threads, and it changes only when the stack joins or leaves.
          */
         private volatile long[] multicastMacs = new long[0];
@@ -504,7 +506,8 @@ public final class MemoryWire
                     }
                 }
             }
-            final boolean broadcast = destination == MacAddress.BROADCAST;
+            // Broadcast and unknown unicast flood every port; a group's frames only the ports that want its MAC.
+            final boolean broadcast = destination == MacAddress.BROADCAST || !MacAddress.isMulticast(destination);
             long reached = 0;
             for (int i = 0; i < targets.length; i++)
             {
@@ -519,6 +522,10 @@ public final class MemoryWire
 
         private boolean acceptsMulticast(final long destination)
         {
+            if (destination == ALL_SYSTEMS_MAC)
+            {
+                return true; // every host is a member of 224.0.0.1 (RFC 1112 section 4): no NIC filters it
+            }
             for (final long mac : multicastMacs)
             {
                 if (mac == destination)
