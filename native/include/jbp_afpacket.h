@@ -35,6 +35,17 @@ struct jbp_afpacket;
 #define JBP_AFP_PROMISCUOUS (1u << 0)  /* PACKET_MR_PROMISC instead of a PACKET_MR_UNICAST membership */
 #define JBP_AFP_QDISC_BYPASS (1u << 1) /* PACKET_QDISC_BYPASS: skip the qdisc, drops instead of queueing */
 #define JBP_AFP_TX_RING (1u << 2)      /* transmit through a PACKET_TX_RING and one send(2) per burst */
+/* Receive GSO/GRO super-frames (PACKET_VNET_HDR): each frame comes with a virtio_net_hdr (jbp_vnet.h) and a frame
+ * longer than a pool buffer is delivered as a chain of burst slots (jbp_burst.h), up to JBP_MAX_FRAME bytes.
+ *   - frame mode: the slots stay sized for one buffer. With PACKET_COPY_THRESH the kernel puts the head of a
+ *     longer frame in its slot, flagged TP_STATUS_COPY, and queues the whole frame on the socket (tpacket_rcv());
+ *     the driver reads it with one recvmsg(2) whose iovecs are the chain's buffers, so the ring's memory does not
+ *     grow with the largest frame and the kernel copies the frame once, straight into the pool. SO_RCVBUF bounds
+ *     how many such frames may wait (a frame beyond it is cut and counted as truncated).
+ *   - block mode: blocks must hold the largest frame whole (block_size >= JBP_AFP_MIN_SUPER_BLOCK).
+ * Every frame sent then carries a virtio_net_hdr too (no offload asked: GSO_NONE, no flags), which the driver puts
+ * in front of it. */
+#define JBP_AFP_SUPER_FRAMES (1u << 3)
 
 /* Receive ring layouts (config.rx_ring). */
 enum jbp_afp_rx_ring {
@@ -50,6 +61,10 @@ enum jbp_afp_rx_ring {
  */
 #define JBP_AFP_RX_FRAME_HEADROOM 128u
 #define JBP_AFP_RX_FRAME_SLOT(buffer_size) ((JBP_AFP_RX_FRAME_HEADROOM + (uint32_t)(buffer_size) + 15u) & ~15u)
+/* With JBP_AFP_SUPER_FRAMES the frame starts 10 bytes further in its slot (the virtio_net_hdr before it:
+ * tpacket_rcv() adds vnet_hdr_sz to netoff), still within the headroom. A block-mode block must hold the largest
+ * frame, its headers and the block's own. */
+#define JBP_AFP_MIN_SUPER_BLOCK (128u * 1024u)
 
 /* Limits of the geometry accepted by jbp_afpacket_open(). */
 #define JBP_AFP_MIN_BLOCK_SIZE 4096u           /* one page; must be a power of two */
@@ -141,10 +156,12 @@ struct jbp_afpacket_stats {
     uint64_t tx_dropped;      /* frames accepted but dropped: bad descriptor, or an error from the kernel */
     uint64_t errors;          /* failed system calls */
     uint64_t last_errno;      /* the errno of the last failed system call */
+    uint64_t rx_bad_vnet;     /* dropped: a virtio_net_hdr hostile or inconsistent with its frame (jbp_vnet.h) */
+    uint64_t rx_super_frames; /* frames delivered as chains of more than one slot */
 };
 
 #define JBP_AFP_STATS_WORDS (sizeof(struct jbp_afpacket_stats) / sizeof(uint64_t))
-_Static_assert(sizeof(struct jbp_afpacket_stats) == 13 * sizeof(uint64_t), "AfPacketStats mirrors this layout");
+_Static_assert(sizeof(struct jbp_afpacket_stats) == 15 * sizeof(uint64_t), "AfPacketStats mirrors this layout");
 
 /*
  * Opens the driver on a netdev. Returns 0 and a handle in *out, or -errno with info->failed_step naming the step
@@ -154,9 +171,11 @@ int jbp_afpacket_open(const struct jbp_afpacket_config *config, struct jbp_afpac
                       struct jbp_afpacket_info *info);
 
 /*
- * Receives up to capacity frames into an armed burst: each frame is copied into the buffer of the next slot,
- * whose length and flags are set; stops at the first slot holding JBP_NO_BUFFER. Returns the number of slots
- * filled. Never blocks.
+ * Receives up to capacity frames into an armed burst: each frame is copied into the buffer of the next slot (with
+ * JBP_AFP_SUPER_FRAMES, a frame longer than a buffer into the buffers of as many slots as it needs, a chain),
+ * whose length and flags are set; stops at the first slot holding JBP_NO_BUFFER, and before a chain that the
+ * slots left cannot hold (it waits in the ring for the next burst; one that no burst of this capacity could hold
+ * is dropped as oversize). Returns the number of slots filled. Never blocks.
  */
 int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity);
 

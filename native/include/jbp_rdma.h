@@ -33,6 +33,9 @@
 /* The L2 header bytes inlined in every TX WQE (rdma-core providers/mlx5/wqe.h MLX5_ETH_L2_INLINE_HEADER_SIZE;
  * rdma-core inlines exactly this much unless the device reports inline mode NONE, providers/mlx5/mlx5.c). */
 #define JBP_MLX5_INLINE_HDR 18
+/* The most a send WQE inlines when headers up to L4 are inlined: Ethernet with a VLAN tag (18), IPv4 with options
+ * (60) or IPv6 (40), TCP with options (60); rounded up. */
+#define JBP_MLX5_MAX_INLINE 160
 /* Frames shorter than this are refused on transmit: they cannot fill the mandatory inline header. */
 #define JBP_RDMA_MIN_FRAME JBP_MLX5_INLINE_HDR
 /* A TX completion is requested at least every this many WQEs (and on the last WQE of every burst). */
@@ -84,7 +87,7 @@ enum jbp_rdma_qstate {
  */
 enum jbp_rdma_status_word {
     JBP_ST_MAGIC = 0,
-    JBP_ST_MODE = 1,         /* JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV: the mode in use */
+    JBP_ST_MODE = 1,         /* JBP_RDMA_MODE_DV or JBP_RDMA_MODE_IBV: the mode in use, | JBP_ST_MODE_DV_FALLBACK */
     JBP_ST_RXQ_COUNT = 2,
     JBP_ST_PORT_STATE = 3,   /* enum ibv_port_state of the port, refreshed on async events */
     JBP_ST_ASYNC_EVENTS = 4, /* async events seen */
@@ -93,6 +96,14 @@ enum jbp_rdma_status_word {
     JBP_ST_CAPABILITIES = 7, /* org.jbypass.netstack.link.LinkCapabilities bits */
     JBP_ST_TX_RING = 8,      /* TX ring entries in use at most */
     JBP_ST_RX_RING = 9,      /* RX ring entries per queue */
+    /* The stack's MAC in the netdev's FDB (jbp_rdma_admit.h): enum jbp_admit_state, the errno of a refusal, and
+     * entries added, removed, removed for crashed processes at open, and refused. */
+    JBP_ST_MAC_ADMISSION = 10,
+    JBP_ST_MAC_ADMIT_ERRNO = 11,
+    JBP_ST_FDB_ADDED = 12,
+    JBP_ST_FDB_REMOVED = 13,
+    JBP_ST_FDB_STALE_REMOVED = 14,
+    JBP_ST_FDB_FAILURES = 15,
     JBP_ST_HEADER_WORDS = 16,
 };
 
@@ -107,7 +118,8 @@ enum jbp_rdma_txq_word {
     JBP_TXQ_LAST_SYNDROME = 7, /* (vendor syndrome << 8) | syndrome of the last error CQE */
     JBP_TXQ_STATE = 8,
     JBP_TXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_send failures */
-    JBP_TXQ_IN_FLIGHT = 10,
+    JBP_TXQ_IN_FLIGHT = 10,  /* send WQE basic blocks not yet completed (one per frame with L2 inlining) */
+    JBP_TXQ_INLINE = 11,     /* the headers inlined in each WQE: 0 L2 (18 bytes), 1 up to the end of L4 */
     JBP_TXQ_WORDS = 16,
 };
 
@@ -122,8 +134,12 @@ enum jbp_rdma_rxq_word {
     JBP_RXQ_LAST_SYNDROME = 7,
     JBP_RXQ_STATE = 8,
     JBP_RXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_wq_recv failures */
+    JBP_RXQ_WQE_MISMATCH = 10, /* CQEs whose wqe_counter is not the next WQE: the queue is reset, nothing delivered */
     JBP_RXQ_WORDS = 16,
 };
+
+/* In JBP_ST_MODE: verbs mode because Direct Verbs setup failed although the adapter reported it (mode = auto). */
+#define JBP_ST_MODE_DV_FALLBACK 0x100u
 
 #define JBP_ST_TXQ_BASE JBP_ST_HEADER_WORDS
 #define JBP_ST_RXQ_BASE(q) (JBP_ST_HEADER_WORDS + JBP_TXQ_WORDS + (q) * JBP_RXQ_WORDS)
@@ -176,6 +192,8 @@ struct jbp_rdma_rxq {
     uint32_t *bufs; /* the pool buffer posted in each slot */
     volatile uint64_t *st; /* this queue's words in the status block */
     int state;
+    int hw_err;    /* an error completion put the WQ in ERR (not a fault only software saw): the reset names ERR as
+                      its current state (IBV_WQ_ATTR_CURR_STATE, as mlx5e does), else RDY */
 
     /* DV */
     struct jbp_dv_cq cq;
@@ -203,6 +221,9 @@ struct jbp_rdma_txq {
     uint32_t *bufs;
     volatile uint64_t *st;
     int state;
+    int hw_err;     /* an error completion put the QP in ERR: the reset names ERR as its current state, else RTS */
+    int inline_l4;  /* inline every header up to the end of L4, not only L2: for a vport in inline mode network or
+                       transport, detected by the local QP operation errors it gives L2-only WQEs */
     int csum;       /* the adapter computes IPv4/TCP/UDP checksums on request */
     uint32_t max_frame;
 
@@ -337,7 +358,8 @@ static inline volatile uint64_t *jbp_port_rxq_status(struct jbp_rdma_port *p, ui
 /* Hands a buffer back to Java (it frees what the reclaim array holds after each call). */
 static inline void jbp_port_reclaim(struct jbp_rdma_port *p, uint32_t buffer)
 {
-    if (p->reclaim_n < p->reclaim_cap)
+    /* Ring slots without a buffer (the extra basic blocks of a multi-block send WQE) hold JBP_NO_BUFFER. */
+    if (buffer != JBP_NO_BUFFER && p->reclaim_n < p->reclaim_cap)
         p->reclaim[p->reclaim_n++] = buffer;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "jbp_rdma.h"
+#include "jbp_rdma_netlink.h"
 
 struct jbp_rdma_open_args {
     const char *host_if;
@@ -25,6 +26,8 @@ struct jbp_rdma_open_args {
     const char *mlx5_name;    /* "libmlx5.so.1" */
     const char *sys_root;     /* "/sys" */
     const char *dev_root;     /* "/dev" */
+    const char *state_dir;    /* where MAC admissions are recorded (jbp_rdma_admit.h); NULL: /run/jbypass */
+    struct jbp_nl *netlink;   /* rtnetlink for the FDB; NULL opens it (tests pass a fake) */
 };
 
 /*

@@ -23,6 +23,12 @@ struct jbp_rdma_sysfs {
     int is_vf;           /* an SR-IOV virtual function */
     char pf_ifname[64];  /* for a VF: its PF's netdev, if known */
     int vf_index;        /* for a VF: its index on the PF, or -1 */
+    int ifindex;         /* /sys/class/net/IF/ifindex, 0 if unknown */
+    uint32_t flags;      /* /sys/class/net/IF/flags: IFF_UP and friends */
+    int sriov_numvfs;    /* device/sriov_numvfs of a PF: VFs enabled (0 without SR-IOV) */
+    char dev_path[512];  /* the PCI function's directory in sysfs (resolved) */
+    char node_note[1024]; /* why the verbs node looks inaccessible (mode, owner, our ids), or "": ibv_open_device
+                            decides (a process may hold capabilities that access(2) does not see) */
 };
 
 /* Returns 0, or -errno with an explanation in err. */
@@ -31,6 +37,18 @@ int jbp_rdma_sysfs_probe(const char *sys_root, const char *dev_root, const char 
 
 /* The Linux netdev that has `mac` (low 48 bits) as its address, if any: 1 and its name, else 0. */
 int jbp_rdma_sysfs_mac_owner(const char *sys_root, uint64_t mac, char *ifname, size_t len);
+
+/*
+ * The netdev of another PCI function of the same adapter that has `mac` as its address: the other functions of
+ * the same PCI device (a dual-port ConnectX is two functions, 0000:03:00.0 and .1) and the SR-IOV siblings (a PF's
+ * VFs, a VF's PF and sibling VFs), whichever network namespace their netdevs are in as long as sysfs shows them.
+ * Returns 1 with its name and PCI address, else 0.
+ */
+int jbp_rdma_sysfs_mac_owner_pci(const char *sys_root, const char *dev_path, uint64_t mac, char *ifname,
+                                 size_t len, char *pci, size_t pci_len);
+
+/* The name of the netdev with this ifindex (from /sys/class/net/.../ifindex): 1 and its name, else 0. */
+int jbp_rdma_sysfs_ifname_of(const char *sys_root, int ifindex, char *ifname, size_t len);
 
 /* Parses "aa:bb:cc:dd:ee:ff"; returns 0 or -EINVAL. */
 int jbp_rdma_parse_mac(const char *s, uint64_t *mac);

@@ -29,6 +29,9 @@ struct jbp_afpacket {
     uint32_t frame_mode; /* TPACKET_V2 frame slots rather than TPACKET_V3 blocks */
     uint32_t frame_size; /* frame mode: the size of a slot */
     uint32_t frames_per_block;
+    uint32_t super_frames; /* JBP_AFP_SUPER_FRAMES: a virtio_net_hdr before each frame, chains */
+    uint32_t rx_min_mac;   /* the least tp_mac of a correct kernel: the frame header, sockaddr_ll (and vnet_hdr) */
+    struct iovec *rx_iovs; /* frame mode with super-frames: a virtio_net_hdr and the buffers of a chain */
     uint8_t *pool;
     uint32_t buffer_size;
     uint32_t buffer_count;
@@ -50,6 +53,7 @@ struct jbp_afpacket {
     uint32_t tx_head;     /* written by the driving thread, read by kickers */
     uint32_t tx_sent;     /* kickers: the first slot the kernel may not have taken yet */
     uint32_t tx_deferred; /* jbp_afpacket_defer_tx() */
+    uint32_t tx_vnet;     /* bytes of virtio_net_hdr before each frame sent: 10 with super-frames, else 0 */
     /* Cold. */
     int efd;
     size_t ring_bytes;    /* the receive ring */

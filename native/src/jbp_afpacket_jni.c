@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jbp_afpacket.h"
+#include "jbp_vnet.h"
 #include "jbp_jni.h"
 
 /* Indices of the long[] that open() fills; AfPacketNative.INFO_* mirror them. */
@@ -196,6 +197,27 @@ static jint JNICALL afp_info_length(JNIEnv *env, jclass cls)
     return INFO_LENGTH;
 }
 
+/*
+ * jbp_vnet_parse() on a virtio_net_hdr and a frame in direct buffers, for tests and fuzzing of the check the
+ * receive path makes: the first descriptor's flags (>= 0), or -verdict when the header is refused, or -EINVAL-1000
+ * for arguments outside the buffers.
+ */
+static jlong JNICALL afp_parse_vnet(JNIEnv *env, jclass cls, jobject header, jobject frame, jint readable,
+                                    jint length)
+{
+    (void)cls;
+    const uint8_t *h = header == NULL ? NULL : (*env)->GetDirectBufferAddress(env, header);
+    const uint8_t *f = frame == NULL ? NULL : (*env)->GetDirectBufferAddress(env, frame);
+    if (h == NULL || f == NULL || (*env)->GetDirectBufferCapacity(env, header) < JBP_VNET_HDR_LEN || readable < 0
+        || length < 0 || (*env)->GetDirectBufferCapacity(env, frame) < readable)
+        return -EINVAL - 1000;
+    struct jbp_vnet_hdr vh;
+    memcpy(&vh, h, sizeof(vh));
+    uint32_t flags;
+    int verdict = jbp_vnet_parse(&vh, f, (uint32_t)readable, (uint32_t)length, &flags);
+    return verdict == JBP_VNET_OK ? (jlong)flags : -(jlong)verdict;
+}
+
 static const JNINativeMethod afpacket_methods[] = {
     {"open", "(Ljava/lang/String;Ljava/nio/ByteBuffer;IIIIIIIIJILjava/nio/ByteBuffer;[J)J", (void *)afp_open},
     {"receive", "(JJI)I", (void *)afp_receive},
@@ -212,6 +234,7 @@ static const JNINativeMethod afpacket_methods[] = {
     JBP_JNI_ERROR_MESSAGE_METHOD,
     {"statsWords", "()I", (void *)afp_stats_words},
     {"infoLength", "()I", (void *)afp_info_length},
+    {"parseVnet", "(Ljava/nio/ByteBuffer;Ljava/nio/ByteBuffer;II)J", (void *)afp_parse_vnet},
 };
 
 const struct jbp_jni_binding jbp_afpacket_binding = {

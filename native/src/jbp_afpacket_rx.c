@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jbp_afpacket_internal.h"
+#include "jbp_vnet.h"
 
 #define VLAN_TAG 4u
 
@@ -99,53 +100,20 @@ struct rx_meta {
     uint8_t pkttype;     /* sll_pkttype */
 };
 
-/*
- * Delivers one frame into the armed buffer of *slot, or drops it and counts why. Returns 1 when delivered, 0
- * when the frame was skipped (the slot then stays armed for the next frame). Both ring layouts go through here, so
- * they treat frames alike: outgoing frames skipped, cut frames and oversize frames counted, VLAN tags restored,
- * checksum status mapped.
- */
-static inline int deliver(struct jbp_afpacket *h, const struct rx_meta *f, struct jbp_desc *slot)
+/* Sets the descriptors of a frame of `total` bytes just written into the buffers of `slots` slots from n
+ * (jbp_burst.h: the first says the frame's metadata, every one but the last JBP_DESC_CONTINUES and full). */
+static inline void set_chain(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t n, uint32_t slots,
+                             uint32_t total, uint32_t flags)
 {
-    if (f->pkttype == PACKET_OUTGOING) {
-        /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING. */
-        return 0;
+    for (uint32_t i = 0; i < slots; i++) {
+        struct jbp_desc *d = &burst[n + i];
+        int last = i + 1 == slots;
+        d->length = last ? total - i * h->buffer_size : h->buffer_size;
+        d->flags = (i == 0 ? flags : 0) | (last ? 0 : JBP_DESC_CONTINUES);
+        d->hash = 0;
     }
-    uint32_t length = f->length;
-    if (length < f->wire_length) {
-        /* The ring cut the frame: larger than a block (block mode: what GRO/TSO super-frames of up to 64 KiB look
-         * like) or than a slot (frame mode). Counted so that the binding can say that offloads must be off. */
-        h->stats->rx_truncated++;
-        return 0;
-    }
-    /* The kernel moves a VLAN tag into tp_vlan_tci (hardware or software untagging); put it back, so that the
-     * stack sees the frame as it was on the wire and drops it as tagged rather than take it as its own. */
-    int tagged = (f->status & TP_STATUS_VLAN_VALID) != 0 && length >= 12;
-    uint32_t total = tagged ? length + VLAN_TAG : length;
-    if (total > h->buffer_size) {
-        h->stats->rx_oversize++;
-        return 0;
-    }
-    uint8_t *to = h->pool + (size_t)slot->buffer * h->buffer_size;
-    if (tagged) {
-        uint16_t tpid = (f->status & TP_STATUS_VLAN_TPID_VALID) ? f->vlan_tpid : ETH_P_8021Q;
-        uint16_t tag[2] = {htons(tpid), htons(f->vlan_tci)};
-        memcpy(to, f->data, 12);
-        memcpy(to + 12, tag, VLAN_TAG);
-        memcpy(to + 12 + VLAN_TAG, f->data + 12, length - 12);
-    } else {
-        memcpy(to, f->data, length);
-    }
-    uint32_t flags = 0;
-    /* TP_STATUS_CSUM_VALID: the NIC (or veth) verified the L4 checksum. TP_STATUS_CSUMNOTREADY: the frame was made
-     * on this host with checksum offload (CHECKSUM_PARTIAL, e.g. the kernel across a veth) and its L4 checksum
-     * field holds only the pseudo-header sum; the data never crossed a wire, so it is good. */
-    if (f->status & (TP_STATUS_CSUM_VALID | TP_STATUS_CSUMNOTREADY))
-        flags |= JBP_RX_L4_CSUM_OK;
-    slot->length = total;
-    slot->flags = flags;
-    slot->hash = 0;
-    return 1;
+    if (slots > 1)
+        h->stats->rx_super_frames++;
 }
 
 /* The armed buffer of a slot, or JBP_NO_BUFFER when the burst must stop there (counting a bad one). */
@@ -159,9 +127,184 @@ static inline uint32_t armed_buffer(struct jbp_afpacket *h, const struct jbp_des
     return buffer;
 }
 
+/* Copies `length` bytes of `from` to offset `at` of the frame whose chain starts at *first (each slot's buffer
+ * holds buffer_size bytes of it, in order). */
+static inline void scatter(const struct jbp_afpacket *h, const struct jbp_desc *first, uint32_t at,
+                           const uint8_t *from, uint32_t length)
+{
+    while (length > 0) {
+        uint32_t index = at / h->buffer_size;
+        uint32_t offset = at % h->buffer_size;
+        uint32_t chunk = h->buffer_size - offset < length ? h->buffer_size - offset : length;
+        memcpy(h->pool + (size_t)first[index].buffer * h->buffer_size + offset, from, chunk);
+        from += chunk;
+        at += chunk;
+        length -= chunk;
+    }
+}
+
+/* Returned by deliver() when the frame needs more slots than the burst has left: it stays in the ring. */
+#define RX_NO_ROOM (-1)
+
+/* Takes the socket's copy of a frame whose slot says TP_STATUS_COPY and drops it: the queue and the ring's COPY
+ * slots stay in step. Returns 0 (nothing delivered). */
+static int discard_copy(struct jbp_afpacket *h, int oversize)
+{
+    uint8_t byte;
+    if (recv(h->fd, &byte, sizeof(byte), MSG_DONTWAIT | MSG_TRUNC) < 0)
+        record_error(h, errno);
+    if (oversize)
+        h->stats->rx_oversize++;
+    return 0;
+}
+
+/*
+ * Frame mode with super-frames: the slot holds the head of a frame longer than a slot, flagged TP_STATUS_COPY, and
+ * the kernel queued the whole frame on the socket in ring order (tpacket_rcv() with PACKET_COPY_THRESH). One
+ * recvmsg(2) reads its virtio_net_hdr and the frame straight into the buffers of as many armed slots as it needs.
+ * Returns the slots taken, 0 when the frame was dropped (and counted), RX_NO_ROOM when it must wait for the next
+ * burst (then nothing is read: slot and copy stay).
+ */
+static int deliver_copy(struct jbp_afpacket *h, const struct rx_meta *f, struct jbp_desc *burst, uint32_t n,
+                        uint32_t capacity)
+{
+    uint32_t total = f->wire_length;
+    /* A tag would have to go back into the chain's bytes; the stack drops tagged frames anyway. */
+    if ((f->status & TP_STATUS_VLAN_VALID) || total > JBP_MAX_FRAME)
+        return discard_copy(h, 1);
+    uint32_t slots = (total + h->buffer_size - 1) / h->buffer_size;
+    if (slots > capacity)
+        return discard_copy(h, 1);
+    if (slots > capacity - n)
+        return RX_NO_ROOM;
+    for (uint32_t i = 1; i < slots; i++) {
+        if (armed_buffer(h, &burst[n + i]) == JBP_NO_BUFFER)
+            return RX_NO_ROOM;
+    }
+    struct jbp_vnet_hdr vh;
+    h->rx_iovs[0].iov_base = &vh;
+    h->rx_iovs[0].iov_len = sizeof(vh);
+    for (uint32_t i = 0; i < slots; i++) {
+        h->rx_iovs[1 + i].iov_base = h->pool + (size_t)burst[n + i].buffer * h->buffer_size;
+        h->rx_iovs[1 + i].iov_len = h->buffer_size;
+    }
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = h->rx_iovs;
+    msg.msg_iovlen = 1 + slots;
+    ssize_t got;
+    do {
+        got = recvmsg(h->fd, &msg, MSG_DONTWAIT);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        /* No copy queued although the slot says so: never from a correct kernel. */
+        record_error(h, errno);
+        return 0;
+    }
+    if ((msg.msg_flags & MSG_TRUNC) || (size_t)got != sizeof(vh) + total) {
+        /* Not the frame the slot announced: out of step with the ring, never from a correct kernel. */
+        record_error(h, EIO);
+        h->stats->rx_truncated++;
+        return 0;
+    }
+    /* The headers are in the ring's head of the frame too, whole (a slot holds at least a buffer). */
+    uint32_t flags;
+    if (jbp_vnet_parse(&vh, f->data, f->length, total, &flags) != JBP_VNET_OK) {
+        h->stats->rx_bad_vnet++;
+        return 0;
+    }
+    if (f->status & TP_STATUS_CSUM_VALID)
+        flags |= JBP_RX_L4_CSUM_OK;
+    if (f->status & TP_STATUS_CSUMNOTREADY)
+        flags |= JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL;
+    set_chain(h, burst, n, slots, total, flags);
+    return (int)slots;
+}
+
+/*
+ * Delivers one frame into the armed buffers of the burst from slot n on, or drops it and counts why. Returns the
+ * number of slots it took (1, or more for a chain), 0 when the frame was skipped (the slot then stays armed for the
+ * next frame), or RX_NO_ROOM when the slots left cannot hold its chain (the caller ends the burst and leaves the
+ * frame in the ring). Both ring layouts go through here, so they treat frames alike: outgoing frames skipped, cut
+ * frames, oversize frames and hostile virtio_net_hdrs counted, VLAN tags restored, checksum status mapped.
+ */
+static inline int deliver(struct jbp_afpacket *h, const struct rx_meta *f, struct jbp_desc *burst, uint32_t n,
+                          uint32_t capacity)
+{
+    if (f->pkttype == PACKET_OUTGOING) {
+        /* Our own transmissions on kernels without PACKET_IGNORE_OUTGOING (and a copy of one, if queued). */
+        return (f->status & TP_STATUS_COPY) ? discard_copy(h, 0) : 0;
+    }
+    uint32_t length = f->length;
+    if (length < f->wire_length) {
+        /* Frame mode with super-frames: the kernel queued the whole frame on the socket as well. */
+        if (f->status & TP_STATUS_COPY)
+            return h->rx_iovs != NULL ? deliver_copy(h, f, burst, n, capacity) : discard_copy(h, 1);
+        /* The ring cut the frame: larger than a block (block mode) or than a slot (frame mode): without
+         * JBP_AFP_SUPER_FRAMES, what GRO/TSO super-frames of up to 64 KiB look like. */
+        h->stats->rx_truncated++;
+        return 0;
+    }
+    uint32_t flags = 0;
+    if (h->super_frames) {
+        /* The kernel wrote the virtio_net_hdr right before the frame (tpacket_rcv(): macoff - vnet_hdr_sz). */
+        struct jbp_vnet_hdr vh;
+        memcpy(&vh, f->data - JBP_VNET_HDR_LEN, sizeof(vh));
+        if (jbp_vnet_parse(&vh, f->data, length, length, &flags) != JBP_VNET_OK) {
+            h->stats->rx_bad_vnet++;
+            return 0;
+        }
+    }
+    /* TP_STATUS_CSUM_VALID: the NIC (or veth) verified the L4 checksum. TP_STATUS_CSUMNOTREADY: the frame was made
+     * on this host with checksum offload (CHECKSUM_PARTIAL, e.g. the kernel across a veth) and its L4 checksum
+     * field holds only the pseudo-header sum; the data never crossed a wire, so it is good. */
+    if (f->status & TP_STATUS_CSUM_VALID)
+        flags |= JBP_RX_L4_CSUM_OK;
+    if (f->status & TP_STATUS_CSUMNOTREADY)
+        flags |= JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL;
+    /* The kernel moves a VLAN tag into tp_vlan_tci (hardware or software untagging); put it back, so that the
+     * stack sees the frame as it was on the wire and drops it as tagged rather than take it as its own. */
+    int tagged = (f->status & TP_STATUS_VLAN_VALID) != 0 && length >= 12;
+    uint32_t total = tagged ? length + VLAN_TAG : length;
+    uint32_t slots = 1;
+    if (total > h->buffer_size) {
+        if (!h->super_frames || total > JBP_MAX_FRAME) {
+            h->stats->rx_oversize++;
+            return 0;
+        }
+        slots = (total + h->buffer_size - 1) / h->buffer_size;
+        if (slots > capacity) {
+            /* No burst of this capacity could ever hold it. */
+            h->stats->rx_oversize++;
+            return 0;
+        }
+        if (slots > capacity - n)
+            return RX_NO_ROOM;
+        for (uint32_t i = 1; i < slots; i++) {
+            if (armed_buffer(h, &burst[n + i]) == JBP_NO_BUFFER)
+                return RX_NO_ROOM;
+        }
+    }
+    struct jbp_desc *first = &burst[n];
+    if (tagged) {
+        uint16_t tpid = (f->status & TP_STATUS_VLAN_TPID_VALID) ? f->vlan_tpid : ETH_P_8021Q;
+        uint16_t tag[2] = {htons(tpid), htons(f->vlan_tci)};
+        scatter(h, first, 0, f->data, 12);
+        scatter(h, first, 12, (const uint8_t *)tag, VLAN_TAG);
+        scatter(h, first, 12 + VLAN_TAG, f->data + 12, length - 12);
+    } else if (slots == 1) {
+        memcpy(h->pool + (size_t)first->buffer * h->buffer_size, f->data, length);
+    } else {
+        scatter(h, first, 0, f->data, length);
+    }
+    set_chain(h, burst, n, slots, total, flags);
+    return (int)slots;
+}
+
 static int rx_burst_blocks(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
 {
     uint32_t n = 0;
+    uint64_t frames = 0;
     uint64_t bytes = 0;
     while (n < capacity) {
         if (h->rx_left == 0 && !open_block(h))
@@ -172,7 +315,7 @@ static int rx_burst_blocks(struct jbp_afpacket *h, struct jbp_desc *burst, uint3
         const struct sockaddr_ll *sll =
             (const struct sockaddr_ll *)((const uint8_t *)f + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
         size_t frame_offset = (size_t)(h->rx_frame - (uint8_t *)block_at(h, h->rx_block));
-        if (frame_offset + f->tp_mac + f->tp_snaplen > h->block_size) {
+        if (frame_offset + f->tp_mac + f->tp_snaplen > h->block_size || f->tp_mac < h->rx_min_mac) {
             record_error(h, EIO);
             release_block(h);
             continue;
@@ -186,13 +329,15 @@ static int rx_burst_blocks(struct jbp_afpacket *h, struct jbp_desc *burst, uint3
             .vlan_tpid = (uint16_t)f->hv1.tp_vlan_tpid,
             .pkttype = sll->sll_pkttype,
         };
-        if (deliver(h, &meta, &burst[n])) {
-            bytes += burst[n].length;
-            n++;
-        }
+        int taken = deliver(h, &meta, burst, n, capacity);
+        if (taken == RX_NO_ROOM)
+            break;
+        for (int i = 0; i < taken; i++)
+            bytes += burst[n++].length;
+        frames += taken > 0;
         next_frame(h, f);
     }
-    h->stats->rx_packets += n;
+    h->stats->rx_packets += frames;
     h->stats->rx_bytes += bytes;
     return (int)n;
 }
@@ -214,6 +359,7 @@ static inline void release_slot(struct jbp_afpacket *h, struct tpacket2_hdr *f)
 static int rx_burst_frames(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity)
 {
     uint32_t n = 0;
+    uint64_t frames = 0;
     uint64_t bytes = 0;
     while (n < capacity) {
         struct tpacket2_hdr *f = (struct tpacket2_hdr *)h->rx_frame;
@@ -226,9 +372,11 @@ static int rx_burst_frames(struct jbp_afpacket *h, struct jbp_desc *burst, uint3
         /* TP_STATUS_LOSING: the kernel dropped frames since its statistics were last read. */
         if (status & TP_STATUS_LOSING)
             jbp_afpacket_refresh_stats(h);
-        if ((size_t)f->tp_mac + f->tp_snaplen > h->frame_size) {
+        if ((size_t)f->tp_mac + f->tp_snaplen > h->frame_size || f->tp_mac < h->rx_min_mac) {
             /* A frame that leaves its slot: never written by a correct kernel. */
             record_error(h, EIO);
+            if (status & TP_STATUS_COPY)
+                discard_copy(h, 0);
             release_slot(h, f);
             continue;
         }
@@ -243,13 +391,15 @@ static int rx_burst_frames(struct jbp_afpacket *h, struct jbp_desc *burst, uint3
             .vlan_tpid = f->tp_vlan_tpid,
             .pkttype = sll->sll_pkttype,
         };
-        if (deliver(h, &meta, &burst[n])) {
-            bytes += burst[n].length;
-            n++;
-        }
+        int taken = deliver(h, &meta, burst, n, capacity);
+        if (taken == RX_NO_ROOM)
+            break;
+        for (int i = 0; i < taken; i++)
+            bytes += burst[n++].length;
+        frames += taken > 0;
         release_slot(h, f);
     }
-    h->stats->rx_packets += n;
+    h->stats->rx_packets += frames;
     h->stats->rx_bytes += bytes;
     return (int)n;
 }

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "jbp_afpacket_internal.h"
+#include "jbp_vnet.h"
 
 #define RX_FRAME_SIZE 2048u /* tp_frame_size: unused by the V3 layout, but the kernel checks the geometry with it */
 
@@ -96,6 +97,9 @@ static int check_config(const struct jbp_afpacket_config *c)
     if (c->rx_ring == JBP_AFP_RX_BLOCK) {
         if (c->block_timeout_ms == 0 || c->block_timeout_ms > JBP_AFP_MAX_BLOCK_TIMEOUT_MS)
             return -EINVAL;
+        /* With super-frames a block must hold the largest one whole, after the block's and the frame's headers. */
+        if ((c->flags & JBP_AFP_SUPER_FRAMES) && c->block_size < JBP_AFP_MIN_SUPER_BLOCK)
+            return -EINVAL;
     } else if (c->rx_ring == JBP_AFP_RX_FRAME) {
         /* A slot must fit a block: the kernel lays slots out within blocks, never across two. */
         if (c->buffer_size > JBP_AFP_MAX_BLOCK_SIZE || JBP_AFP_RX_FRAME_SLOT(c->buffer_size) > c->block_size)
@@ -105,7 +109,7 @@ static int check_config(const struct jbp_afpacket_config *c)
     }
     if (c->tx_queue_size == 0 || c->tx_queue_size > JBP_AFP_MAX_TX_QUEUE)
         return -EINVAL;
-    if ((c->flags & ~(JBP_AFP_PROMISCUOUS | JBP_AFP_QDISC_BYPASS | JBP_AFP_TX_RING)) != 0)
+    if ((c->flags & ~(JBP_AFP_PROMISCUOUS | JBP_AFP_QDISC_BYPASS | JBP_AFP_TX_RING | JBP_AFP_SUPER_FRAMES)) != 0)
         return -EINVAL;
     return 0;
 }
@@ -121,6 +125,30 @@ static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
         int one = 1;
         if (setsockopt(h->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) < 0)
             return -errno;
+    }
+    if (c->flags & JBP_AFP_SUPER_FRAMES) {
+        /* PACKET_VNET_HDR (refused once a ring exists): the kernel hands GSO/GRO super-frames over whole, with a
+         * virtio_net_hdr before each frame saying their segmentation and checksum state (tpacket_rcv(),
+         * virtio_net_hdr_from_skb()), instead of frames the ring could only cut. */
+        int one = 1;
+        if (setsockopt(h->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+            return -errno;
+        h->super_frames = 1;
+        if (frame_mode) {
+            /* PACKET_COPY_THRESH (TPACKET_V1/V2 only): a frame longer than its slot is also queued whole on the
+             * socket, its slot flagged TP_STATUS_COPY, rather than only cut. SO_RCVBUF bounds the frames queued so:
+             * room for the bytes of the ring's frames (SO_RCVBUFFORCE past net.core.rmem_max with CAP_NET_ADMIN). */
+            if (setsockopt(h->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)) < 0)
+                return -errno;
+            uint64_t bytes = (uint64_t)c->block_size * c->block_count;
+            int rcvbuf = bytes > (uint64_t)(INT32_MAX / 2) ? INT32_MAX / 2 : (int)bytes;
+            if (setsockopt(h->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0
+                && setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+                return -errno;
+            h->rx_iovs = calloc(1 + (JBP_MAX_FRAME + c->buffer_size - 1) / c->buffer_size, sizeof(*h->rx_iovs));
+            if (h->rx_iovs == NULL)
+                return -ENOMEM;
+        }
     }
     if (setsockopt(h->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
         return -errno;
@@ -145,6 +173,7 @@ static int setup_rx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
     h->block_size = c->block_size;
     h->block_count = c->block_count;
     h->frame_mode = (uint32_t)frame_mode;
+    h->rx_min_mac = (frame_mode ? TPACKET2_HDRLEN : TPACKET3_HDRLEN) + (h->super_frames ? JBP_VNET_HDR_LEN : 0);
     if (frame_mode) {
         h->frame_size = req.tp_frame_size;
         h->frames_per_block = c->block_size / req.tp_frame_size;
@@ -162,7 +191,7 @@ static int setup_tx_ring(struct jbp_afpacket *h, const struct jbp_afpacket_confi
      * without PACKET_TX_HAS_OFF): the aligned size of the version's header. */
     uint32_t offset = h->frame_mode ? TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
                                     : TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
-    uint32_t frame_size = TPACKET_ALIGN(offset + c->buffer_size);
+    uint32_t frame_size = TPACKET_ALIGN(offset + h->tx_vnet + c->buffer_size);
     uint32_t block_size = TX_BLOCK_SIZE;
     while (block_size < frame_size)
         block_size <<= 1;
@@ -218,15 +247,21 @@ static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
         if (setsockopt(h->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
             return -errno;
     }
+    /* With PACKET_VNET_HDR every frame sent starts with a virtio_net_hdr too (packet_snd(), tpacket_snd()). */
+    h->tx_vnet = h->super_frames ? JBP_VNET_HDR_LEN : 0;
     if (c->flags & JBP_AFP_TX_RING)
         return setup_tx_ring(h, c);
+    /* Two iovecs per message: the virtio_net_hdr (a zeroed one: no offload asked) when there is one, the frame. */
     h->msgs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->msgs));
-    h->iovs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->iovs));
+    h->iovs = calloc(2 * JBP_AFP_TX_BATCH, sizeof(*h->iovs));
     if (h->msgs == NULL || h->iovs == NULL)
         return -ENOMEM;
+    static const struct jbp_vnet_hdr no_offload;
     for (uint32_t i = 0; i < JBP_AFP_TX_BATCH; i++) {
-        h->msgs[i].msg_hdr.msg_iov = &h->iovs[i];
-        h->msgs[i].msg_hdr.msg_iovlen = 1;
+        h->iovs[2 * i].iov_base = (void *)&no_offload;
+        h->iovs[2 * i].iov_len = h->tx_vnet;
+        h->msgs[i].msg_hdr.msg_iov = h->tx_vnet != 0 ? &h->iovs[2 * i] : &h->iovs[2 * i + 1];
+        h->msgs[i].msg_hdr.msg_iovlen = h->tx_vnet != 0 ? 2 : 1;
     }
     return 0;
 }
@@ -384,6 +419,7 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
     if (h->efd >= 0)
         close(h->efd);
     free(h->msgs);
+    free(h->rx_iovs);
     free(h->iovs);
     free(h);
 }

@@ -62,8 +62,8 @@ static int tx_burst_sendmmsg(struct jbp_afpacket *h, const struct jbp_desc *burs
                 done++;
                 continue;
             }
-            h->iovs[n].iov_base = h->pool + (size_t)d->buffer * h->buffer_size;
-            h->iovs[n].iov_len = d->length;
+            h->iovs[2 * n + 1].iov_base = h->pool + (size_t)d->buffer * h->buffer_size;
+            h->iovs[2 * n + 1].iov_len = d->length;
             bytes += d->length;
             n++;
         }
@@ -79,7 +79,7 @@ static int tx_burst_sendmmsg(struct jbp_afpacket *h, const struct jbp_desc *burs
         int err;
         if (sent > 0) {
             for (int i = 0; i < sent; i++)
-                h->stats->tx_bytes += h->iovs[i].iov_len;
+                h->stats->tx_bytes += h->iovs[2 * i + 1].iov_len;
             h->stats->tx_packets += (uint32_t)sent;
             done += (uint32_t)sent;
             /* sendmmsg(2) stopped at a frame it could not send. EAGAIN is not kept; any other error is parked in
@@ -138,11 +138,14 @@ static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, u
              * a frame still in flight (TP_STATUS_SENDING): the ring is full. */
             if (__atomic_load_n(status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
                 break;
-            memcpy(slot + h->tx_data_offset, h->pool + (size_t)d->buffer * h->buffer_size, d->length);
+            /* With PACKET_VNET_HDR the slot's data starts with a virtio_net_hdr (tpacket_snd()): a zeroed one, no
+             * offload asked. */
+            memset(slot + h->tx_data_offset, 0, h->tx_vnet);
+            memcpy(slot + h->tx_data_offset + h->tx_vnet, h->pool + (size_t)d->buffer * h->buffer_size, d->length);
             if (h->frame_mode) {
-                ((struct tpacket2_hdr *)slot)->tp_len = d->length;
+                ((struct tpacket2_hdr *)slot)->tp_len = h->tx_vnet + d->length;
             } else {
-                ((struct tpacket3_hdr *)slot)->tp_len = d->length;
+                ((struct tpacket3_hdr *)slot)->tp_len = h->tx_vnet + d->length;
                 ((struct tpacket3_hdr *)slot)->tp_next_offset = 0;
             }
             /* Release: the frame's bytes and length are written before the kernel may see the request. */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "jbp_rdma.h"
+#include "jbp_rdma_admit.h"
 #include "jbp_rdma_device.h"
 #include "jbp_rdma_ibv.h"
 #include "jbp_rdma_sysfs.h"
@@ -52,6 +53,9 @@ struct jbp_rdma_dev {
     int n_flows;
     int wake_fd;
     pthread_mutex_t await_lock;
+    struct jbp_rdma_admit admit; /* the MAC in the netdev's FDB (jbp_rdma_admit.h) */
+    int admit_ready;
+    int dv_failed;               /* a Direct Verbs step failed (mlx5dv_create_cq, mlx5dv_init_obj, the rings) */
 };
 
 static struct jbp_rdma_dev *dev_of(struct jbp_rdma_port *p)
@@ -89,6 +93,24 @@ static void raw_hint(char *err, size_t len, const char *what, int e, const char 
                                           : "does not have");
     else
         snprintf(err, len, "%s on '%s' failed: %s", what, ifname, strerror(e));
+}
+
+/* Every object the adapter reads or writes pins its memory (the pool's region, and each CQ, WQ and QP ring):
+ * ENOMEM there is most often RLIMIT_MEMLOCK (ib_umem_get refuses beyond it without CAP_IPC_LOCK). */
+static void memlock_hint(char *err, size_t len, const char *what, size_t bytes, int e, const char *ifname)
+{
+    struct rlimit rl = { 0, 0 };
+    getrlimit(RLIMIT_MEMLOCK, &rl);
+    int has_ipc_lock = (cap_eff() >> JBP_CAP_IPC_LOCK) & 1;
+    char limit[64];
+    if (rl.rlim_cur == RLIM_INFINITY)
+        snprintf(limit, sizeof(limit), "unlimited");
+    else
+        snprintf(limit, sizeof(limit), "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
+    snprintf(err, len, "%s (%zu KiB) on the adapter of '%s' failed: %s. It pins memory, which counts against "
+             "RLIMIT_MEMLOCK (now %s%s): raise it (ulimit -l unlimited; LimitMEMLOCK=infinity in a systemd unit; "
+             "docker run --ulimit memlock=-1) or grant CAP_IPC_LOCK", what, (bytes + 1023) / 1024, ifname,
+             strerror(e), limit, has_ipc_lock ? ", though this process has CAP_IPC_LOCK" : "");
 }
 
 /* ---- flow rules ---- */
@@ -216,24 +238,27 @@ fail: {
 }
 
 /* Whoever can install flow rules can take any MAC's traffic: a MAC that a Linux netdev on this host uses is
- * refused unless the configuration says it is meant (VPP rdma_doc.rst and DPDK mlx5.rst warn of the same). */
-static int netdev_mac_check(const char *sys_root, int allow, uint64_t mac, char *err, size_t len)
+ * refused unless the configuration says it is meant (VPP rdma_doc.rst and DPDK mlx5.rst warn of the same). Every
+ * netdev of the adapter and every secondary unicast address counts (jbp_rdma_admit.h). */
+static int netdev_mac_check(struct jbp_rdma_dev *d, uint64_t mac, char *err, size_t len)
 {
-    char owner[64];
-    if (allow || !jbp_rdma_sysfs_mac_owner(sys_root, mac, owner, sizeof(owner)))
-        return 0;
-    snprintf(err, len, "MAC %02x:%02x:%02x:%02x:%02x:%02x belongs to the Linux interface '%s': steering it to "
-             "jbypass would take all of that interface's traffic away from the kernel. Choose another MAC, or set "
-             "allow-netdev-mac = true if that is what you want (an SR-IOV VF used by jbypass alone)",
-             (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff, (unsigned)(mac >> 24) & 0xff,
-             (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff, owner);
-    return -EADDRINUSE;
+    return d->allow_netdev_mac ? 0 : jbp_rdma_mac_guard(&d->admit, &d->sysfs, mac, err, len);
+}
+
+static void admit_publish(struct jbp_rdma_port *p, const struct jbp_rdma_admit *a)
+{
+    p->status[JBP_ST_MAC_ADMISSION] = (uint64_t)a->state;
+    p->status[JBP_ST_MAC_ADMIT_ERRNO] = (uint64_t)-a->error;
+    p->status[JBP_ST_FDB_ADDED] = a->added;
+    p->status[JBP_ST_FDB_REMOVED] = a->removed;
+    p->status[JBP_ST_FDB_STALE_REMOVED] = a->stale_removed;
+    p->status[JBP_ST_FDB_FAILURES] = a->failures;
 }
 
 static int dev_set_mac(struct jbp_rdma_port *p, uint64_t mac)
 {
     struct jbp_rdma_dev *d = dev_of(p);
-    int check = netdev_mac_check(d->sys_root, d->allow_netdev_mac, mac, p->error, sizeof(p->error));
+    int check = netdev_mac_check(d, mac, p->error, sizeof(p->error));
     if (check != 0)
         return check;
     struct ibv_flow *fresh[MAX_FLOWS] = { 0 };
@@ -241,7 +266,12 @@ static int dev_set_mac(struct jbp_rdma_port *p, uint64_t mac)
     int rc = flows_install(p, mac, fresh, &n, p->error, sizeof(p->error));
     if (rc != 0)
         return rc;
-    /* The new rules are in place before the old ones go, so no frame for either MAC is lost in between. */
+    /* The new rules are in place before the old ones go, so no frame for either MAC is lost in between; the new
+     * MAC is admitted by the embedded switch before the old one is withdrawn, for the same reason. A refused
+     * admission does not stop the port (a PF without SR-IOV needs none): the status words say it. */
+    char warn[JBP_RDMA_ERR_LEN] = "";
+    jbp_rdma_admit_mac(&d->admit, mac, warn, sizeof(warn));
+    admit_publish(p, &d->admit);
     flows_destroy(d->flows, d->n_flows);
     memcpy(d->flows, fresh, sizeof(fresh));
     d->n_flows = n;
@@ -268,8 +298,12 @@ static int qp_to_rts(struct jbp_rdma_dev *d, struct ibv_qp *qp)
 static int dev_txq_stop(struct jbp_rdma_port *p)
 {
     struct jbp_rdma_dev *d = dev_of(p);
-    struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
-    int rc = d->lib.modify_qp(d->tx_qp, &a, IBV_QP_STATE);
+    /* The current state is named (ERR after an error completion), as mlx5e names it to the firmware (en_main.c
+     * mlx5e_modify_sq with curr_state ERR). Caveat: for a raw-packet QP, mlx5_ib checks IBV_QP_CUR_STATE but then
+     * names its own cached SQ state in the firmware command (drivers/infiniband/hw/mlx5/qp.c
+     * modify_raw_packet_qp_sq); whether the firmware accepts that for an SQ in error is unproven (docs/RDMA.md). */
+    struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET, .cur_qp_state = p->txq.hw_err ? IBV_QPS_ERR : IBV_QPS_RTS };
+    int rc = d->lib.modify_qp(d->tx_qp, &a, IBV_QP_STATE | IBV_QP_CUR_STATE);
     if (rc != 0)
         jbp_port_seterr(p, "resetting the send QP failed: %s", strerror(rc));
     return -rc;
@@ -287,6 +321,13 @@ static int dev_txq_start(struct jbp_rdma_port *p)
 static int wq_state(struct jbp_rdma_port *p, uint32_t q, enum ibv_wq_state s)
 {
     struct ibv_wq_attr a = { .attr_mask = IBV_WQ_ATTR_STATE, .wq_state = s };
+    if (s == IBV_WQS_RESET) {
+        /* mlx5e moves an RQ in error to RESET naming ERR as its current state (en/reporter_rx.c,
+         * mlx5e_rq_to_ready: ERR -> RST -> RDY); without IBV_WQ_ATTR_CURR_STATE rdma-core names the state it last
+         * set (RDY, verbs.c mlx5_modify_wq) and the firmware refuses the transition. */
+        a.attr_mask |= IBV_WQ_ATTR_CURR_STATE;
+        a.curr_wq_state = p->rxq[q].hw_err ? IBV_WQS_ERR : IBV_WQS_RDY;
+    }
     int rc = ibv_modify_wq(dev_of(p)->rx_wq[q], &a);
     if (rc != 0)
         jbp_port_seterr(p, "moving receive WQ %u to %s failed: %s", q, s == IBV_WQS_RDY ? "RDY" : "RESET",
@@ -464,6 +505,9 @@ static void dev_destroy(struct jbp_rdma_port *p)
     struct jbp_rdma_dev *d = dev_of(p);
     if (d != NULL) {
         dev_quiesce(p);
+        if (d->admit_ready)
+            jbp_rdma_admit_release(&d->admit);
+        d->admit_ready = 0;
         for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++)
             if (d->rx_cq[q] != NULL)
                 d->lib.destroy_cq(d->rx_cq[q]);
@@ -524,13 +568,18 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
         struct mlx5dv_cq_init_attr dva = { .comp_mask = MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE, .cqe_size = 64 };
         struct ibv_cq_ex *cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
         d->tx_cq = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
+        d->dv_failed |= cq == NULL && errno != ENOMEM;
     } else {
         d->tx_cq = d->lib.create_cq(d->ctx, (int)a->tx_size, NULL, NULL, 0);
     }
     if (d->tx_cq == NULL) {
-        snprintf(err, len, "creating the send CQ (%u entries) on %s failed: %s", a->tx_size, d->sysfs.ibdev,
-                 strerror(errno));
-        return -errno;
+        int e = errno;
+        if (e == ENOMEM)
+            memlock_hint(err, len, "creating the send CQ", (size_t)a->tx_size * 2 * 64, e, d->sysfs.ifname);
+        else
+            snprintf(err, len, "creating the send CQ (%u entries) on %s failed: %s", a->tx_size, d->sysfs.ibdev,
+                     strerror(e));
+        return -e;
     }
     struct ibv_qp_init_attr qa = {
         .send_cq = d->tx_cq,
@@ -542,7 +591,10 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
     d->tx_qp = d->lib.create_qp(d->pd, &qa);
     if (d->tx_qp == NULL) {
         int e = errno;
-        raw_hint(err, len, "creating the raw packet send QP", e, d->sysfs.ifname);
+        if (e == ENOMEM)
+            memlock_hint(err, len, "creating the raw packet send QP", (size_t)a->tx_size * 64, e, d->sysfs.ifname);
+        else
+            raw_hint(err, len, "creating the raw packet send QP", e, d->sysfs.ifname);
         return -e;
     }
     int rc = qp_to_rts(d, d->tx_qp);
@@ -558,6 +610,7 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
     struct mlx5dv_obj obj = { .qp = { .in = d->tx_qp, .out = &dq }, .cq = { .in = d->tx_cq, .out = &dc } };
     rc = d->lib.mlx5dv_init_obj(&obj, MLX5DV_OBJ_QP | MLX5DV_OBJ_CQ);
     if (rc != 0) {
+        d->dv_failed = 1;
         snprintf(err, len, "mlx5dv_init_obj on the send QP failed: %s", strerror(rc));
         return -rc;
     }
@@ -569,6 +622,7 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
     };
     rc = jbp_dv_txq_setup(p, &r, a->tx_size);
     if (rc != 0) {
+        d->dv_failed = rc != -ENOMEM;
         snprintf(err, len, "%s", p->error);
         return rc;
     }
@@ -602,13 +656,18 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
                              "running without CQE compression. ", d->sysfs.ibdev, strerror(e));
             }
             d->rx_cq[q] = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
+            d->dv_failed |= cq == NULL && errno != ENOMEM;
         } else {
             d->rx_cq[q] = d->lib.create_cq(d->ctx, (int)a->rx_size, NULL, d->channel, 0);
         }
         if (d->rx_cq[q] == NULL) {
-            snprintf(err, len, "creating receive CQ %u (%u entries) on %s failed: %s", q, a->rx_size,
-                     d->sysfs.ibdev, strerror(errno));
-            return -errno;
+            int e = errno;
+            if (e == ENOMEM)
+                memlock_hint(err, len, "creating a receive CQ", (size_t)a->rx_size * 2 * 64, e, d->sysfs.ifname);
+            else
+                snprintf(err, len, "creating receive CQ %u (%u entries) on %s failed: %s", q, a->rx_size,
+                         d->sysfs.ibdev, strerror(e));
+            return -e;
         }
         struct ibv_wq_init_attr wa = {
             .wq_type = IBV_WQT_RQ, .max_wr = a->rx_size, .max_sge = 1, .pd = d->pd, .cq = d->rx_cq[q],
@@ -616,7 +675,10 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
         d->rx_wq[q] = ibv_create_wq(d->ctx, &wa);
         if (d->rx_wq[q] == NULL) {
             int e = errno;
-            raw_hint(err, len, "creating a receive WQ", e, d->sysfs.ifname);
+            if (e == ENOMEM)
+                memlock_hint(err, len, "creating a receive WQ", (size_t)a->rx_size * 16, e, d->sysfs.ifname);
+            else
+                raw_hint(err, len, "creating a receive WQ", e, d->sysfs.ifname);
             return -e;
         }
         struct ibv_wq_attr wsa = { .attr_mask = IBV_WQ_ATTR_STATE, .wq_state = IBV_WQS_RDY };
@@ -640,6 +702,7 @@ static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
                 };
                 rc = jbp_dv_rxq_setup(p, q, &r, a->rx_size);
             }
+            d->dv_failed |= rc != 0 && rc != -ENOMEM;
         }
         if (rc != 0) {
             snprintf(err, len, "setting up receive queue %u failed: %s", q, p->error[0] ? p->error : strerror(-rc));
@@ -717,27 +780,66 @@ static int open_rss(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t ma
     return 0;
 }
 
-static void format_mac(uint64_t mac, char *out)
+/* Destroys the send and receive queues and their CQs (before a fallback from Direct Verbs to verbs). */
+static void close_queues(struct jbp_rdma_dev *d)
 {
-    sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
-            (unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff,
-            (unsigned)mac & 0xff);
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
+        if (d->rx_wq[q] != NULL)
+            ibv_destroy_wq(d->rx_wq[q]);
+        d->rx_wq[q] = NULL;
+    }
+    if (d->tx_qp != NULL)
+        d->lib.destroy_qp(d->tx_qp);
+    d->tx_qp = NULL;
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
+        if (d->rx_cq[q] != NULL)
+            d->lib.destroy_cq(d->rx_cq[q]);
+        d->rx_cq[q] = NULL;
+    }
+    if (d->tx_cq != NULL)
+        d->lib.destroy_cq(d->tx_cq);
+    d->tx_cq = NULL;
 }
 
-static void memlock_hint(char *err, size_t len, size_t bytes, int e, const char *ifname)
+/*
+ * What the port will use, checked before it is used (ibv_query_device_ex(3)), so that a missing capability is
+ * named with what to configure instead, rather than surfacing as EINVAL from a later call: receive WQs for every
+ * queue, and with several queues RSS on raw-packet QPs over the hash fields the driver asks for. Flow steering is
+ * required, but a device that leaves the flag out is only warned about: the flow rules' own error says more.
+ */
+static int check_caps(const struct jbp_rdma_open_args *a, const struct jbp_rdma_dev *d,
+                      const struct ibv_device_attr_ex *x, char *err, size_t len, char *warn, size_t wlen)
 {
-    struct rlimit rl = { 0, 0 };
-    getrlimit(RLIMIT_MEMLOCK, &rl);
-    int has_ipc_lock = (cap_eff() >> JBP_CAP_IPC_LOCK) & 1;
-    char limit[64];
-    if (rl.rlim_cur == RLIM_INFINITY)
-        snprintf(limit, sizeof(limit), "unlimited");
-    else
-        snprintf(limit, sizeof(limit), "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
-    snprintf(err, len, "registering the packet pool (%zu KiB) with the adapter of '%s' failed: %s. Registration "
-             "pins the memory, which counts against RLIMIT_MEMLOCK (now %s%s): raise it (ulimit -l unlimited; "
-             "LimitMEMLOCK=infinity in a systemd unit; docker run --ulimit memlock=-1) or grant CAP_IPC_LOCK",
-             bytes / 1024, ifname, strerror(e), limit, has_ipc_lock ? ", though this process has CAP_IPC_LOCK" : "");
+    const char *dev = d->sysfs.ibdev;
+    if (x->max_wq_type_rq != 0 && a->n_rxq > x->max_wq_type_rq) {
+        snprintf(err, len, "rx-queues = %u exceeds the %u receive WQs %s allows (max_wq_type_rq): lower rx-queues",
+                 a->n_rxq, x->max_wq_type_rq, dev);
+        return -EINVAL;
+    }
+    if (a->n_rxq > 1) {
+        const uint64_t need = IBV_RX_HASH_SRC_IPV4 | IBV_RX_HASH_DST_IPV4 | IBV_RX_HASH_SRC_IPV6
+            | IBV_RX_HASH_DST_IPV6 | IBV_RX_HASH_SRC_PORT_TCP | IBV_RX_HASH_DST_PORT_TCP | IBV_RX_HASH_SRC_PORT_UDP
+            | IBV_RX_HASH_DST_PORT_UDP;
+        if (x->rss_caps.max_rwq_indirection_table_size == 0
+            || !(x->rss_caps.supported_qpts & (1u << IBV_QPT_RAW_PACKET))) {
+            snprintf(err, len, "rx-queues = %u needs RSS on raw-packet QPs, which %s does not report (rss_caps: "
+                     "supported_qpts 0x%x, indirection tables of %u entries): set rx-queues = 1", a->n_rxq, dev,
+                     x->rss_caps.supported_qpts, x->rss_caps.max_rwq_indirection_table_size);
+            return -EOPNOTSUPP;
+        }
+        if ((x->rss_caps.rx_hash_fields_mask & need) != need) {
+            snprintf(err, len, "rx-queues = %u hashes IPv4/IPv6 addresses and TCP/UDP ports, and %s cannot hash "
+                     "on all of them (rss_caps.rx_hash_fields_mask 0x%llx lacks 0x%llx): set rx-queues = 1",
+                     a->n_rxq, dev, (unsigned long long)x->rss_caps.rx_hash_fields_mask,
+                     (unsigned long long)(need & ~x->rss_caps.rx_hash_fields_mask));
+            return -EOPNOTSUPP;
+        }
+    }
+    if (!(x->orig_attr.device_cap_flags & IBV_DEVICE_MANAGED_FLOW_STEERING))
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "%s does not report managed flow steering "
+                 "(IBV_DEVICE_MANAGED_FLOW_STEERING), which steering frames to jbypass needs: if installing flow "
+                 "rules fails, check the port is in Ethernet mode and the firmware is current. ", dev);
+    return 0;
 }
 
 struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, int *code, char *err, size_t len,
@@ -778,7 +880,12 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         goto fail;
     if ((rc = jbp_rdma_sysfs_probe(a->sys_root, a->dev_root, a->host_if, &d->sysfs, err, len)) != 0)
         goto fail;
-    if ((rc = netdev_mac_check(a->sys_root, a->allow_netdev_mac, p->mac, err, len)) != 0)
+    /* Before the guard: what crashed processes left in the netdev's FDB is theirs no longer. */
+    struct jbp_rdma_admit_env admit_env = { .sys_root = a->sys_root, .state_dir = a->state_dir, .nl = a->netlink };
+    jbp_rdma_admit_init(&d->admit, &admit_env, a->host_if, d->sysfs.ifindex, warn, wlen);
+    d->admit_ready = 1;
+    admit_publish(p, &d->admit);
+    if ((rc = netdev_mac_check(d, p->mac, err, len)) != 0)
         goto fail;
     rc = -EINVAL;
     if (a->mtu > d->sysfs.mtu) {
@@ -816,10 +923,12 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     d->lib.free_device_list(list);
     if (d->ctx == NULL) {
         rc = -open_errno;
-        if (open_errno == EACCES || open_errno == EPERM)
+        if ((open_errno == EACCES || open_errno == EPERM) && d->sysfs.node_note[0] != '\0')
+            snprintf(err, len, "opening %s failed: %s: %s", d->sysfs.ibdev, strerror(open_errno), d->sysfs.node_note);
+        else if (open_errno == EACCES || open_errno == EPERM)
             snprintf(err, len, "opening %s failed: %s: this process may not use %s (see its mode and owner); run as "
-                     "root or grant access with a udev rule or group", d->sysfs.ibdev, strerror(open_errno),
-                     d->sysfs.uverbs);
+                     "root or grant access with a udev rule or group (an SELinux policy may refuse it too)",
+                     d->sysfs.ibdev, strerror(open_errno), d->sysfs.uverbs);
         else
             snprintf(err, len, "opening %s (behind '%s') failed: %s", d->sysfs.ibdev, a->host_if,
                      strerror(open_errno));
@@ -860,6 +969,8 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     }
     int rx_csum = (dattr.orig_attr.device_cap_flags & IBV_DEVICE_RAW_IP_CSUM) != 0;
     int tx_csum = (dattr.raw_packet_caps & IBV_RAW_PACKET_CAP_IP_CSUM) != 0;
+    if ((rc = check_caps(a, d, &dattr, err, len, warn, wlen)) != 0)
+        goto fail;
 
     /* Direct Verbs when the adapter supports it (VPP: mlx5dv_query_device succeeds and reports CQE version 1). */
     const char *no_dv = NULL;
@@ -882,17 +993,10 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     int compress = p->mode == JBP_RDMA_MODE_DV && a->cqe_compression
         && (dv.comp_mask & MLX5DV_CONTEXT_MASK_CQE_COMPRESION) && dv.cqe_comp_caps.max_num > 0
         && (dv.cqe_comp_caps.supported_format & MLX5DV_CQE_RES_FORMAT_HASH);
-
-    if (d->sysfs.is_vf && d->sysfs.mac != p->mac) {
-        char ours[20], vfs[20];
-        format_mac(p->mac, ours);
-        format_mac(d->sysfs.mac, vfs);
-        snprintf(warn + strlen(warn), wlen - strlen(warn), "'%s' is an SR-IOV VF (PCI %s) with MAC %s, and jbypass "
-                 "sends from %s: the PF's spoof check drops such frames and the embedded switch delivers nothing "
-                 "to %s unless the VF is trusted. Either use the VF's MAC (mac = %s with allow-netdev-mac = true) "
-                 "or, on the host, ip link set %s vf %d spoofchk off trust on. ", a->host_if, d->sysfs.pci, vfs,
-                 ours, ours, vfs, d->sysfs.pf_ifname[0] ? d->sysfs.pf_ifname : "<pf>", d->sysfs.vf_index);
-    }
+    if (p->mode == JBP_RDMA_MODE_DV && a->cqe_compression && !compress)
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "%s does not offer CQE compression with the hash "
+                 "mini-CQE format (mlx5dv cqe_comp_caps): running without it (cqe-compression = false silences "
+                 "this). ", d->sysfs.ibdev);
 
     d->pd = d->lib.alloc_pd(d->ctx);
     if (d->pd == NULL) {
@@ -905,7 +1009,7 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     d->mr = d->lib.reg_mr(d->pd, a->pool_base, pool_bytes, IBV_ACCESS_LOCAL_WRITE);
     if (d->mr == NULL) {
         rc = -errno;
-        memlock_hint(err, len, pool_bytes, errno, a->host_if);
+        memlock_hint(err, len, "registering the packet pool", pool_bytes, errno, a->host_if);
         goto fail;
     }
     p->pool.lkey = d->mr->lkey;
@@ -919,13 +1023,38 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     }
 
     /* Send side before receive side (VPP device.c: so that we do not receive the broadcasts we send). */
-    if ((rc = open_tx(p, d, a, tx_csum, err, len)) != 0 || (rc = open_rx(p, d, a, compress, err, len, warn, wlen)) != 0
-        || (rc = open_rss(p, d, dattr.rss_caps.max_rwq_indirection_table_size, err, len)) != 0)
+    if ((rc = open_tx(p, d, a, tx_csum, err, len)) == 0)
+        rc = open_rx(p, d, a, compress, err, len, warn, wlen);
+    if (rc != 0 && d->dv_failed && a->mode == JBP_RDMA_MODE_AUTO) {
+        /* mlx5dv_is_supported and mlx5dv_query_device said yes, and a Direct Verbs step failed all the same (an
+         * older provider, a device quirk): in auto mode run on plain verbs rather than not at all, and say so. */
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "Direct Verbs setup on %s failed although the adapter "
+                 "reports it (%s): running in verbs mode (mode = ibv silences this; mode = dv makes it an error). ",
+                 d->sysfs.ibdev, err);
+        close_queues(d);
+        jbp_port_set_mode(p, JBP_RDMA_MODE_IBV);
+        p->status[JBP_ST_MODE] |= JBP_ST_MODE_DV_FALLBACK;
+        err[0] = '\0';
+        p->error[0] = '\0';
+        if ((rc = open_tx(p, d, a, tx_csum, err, len)) == 0)
+            rc = open_rx(p, d, a, 0, err, len, warn, wlen);
+    }
+    if (rc != 0 || (rc = open_rss(p, d, dattr.rss_caps.max_rwq_indirection_table_size, err, len)) != 0)
         goto fail;
     if ((rc = dev_set_mac(p, p->mac)) != 0) {
         snprintf(err, len, "%s", p->error);
         goto fail;
     }
+    if (d->admit.state == JBP_ADMIT_FAILED) {
+        /* dev_set_mac keeps the reason to itself; at open the user is told. */
+        char text[18];
+        jbp_rdma_format_mac(p->mac, text);
+        snprintf(warn + strlen(warn), wlen - strlen(warn), "registering MAC %s in the FDB of '%s' failed (%s): on "
+                 "an SR-IOV VF, a PF with VFs, or a multi-host adapter no unicast frame reaches jbypass. Register "
+                 "it: bridge fdb add %s dev %s self permanent. ", text, a->host_if, strerror(-d->admit.error), text,
+                 a->host_if);
+    }
+    jbp_rdma_admit_warnings(&d->admit, &d->sysfs, p->mac, warn, wlen);
     uint64_t caps = 0;
     if (rx_csum)
         caps |= 1u | 2u; /* LinkCapabilities.RX_L3_CHECKSUM | RX_L4_CHECKSUM */

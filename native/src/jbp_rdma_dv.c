@@ -325,6 +325,7 @@ static int rx_error_cqe(struct jbp_rdma_port *p, uint32_t q, struct jbp_rdma_rxq
     if (opcode != MLX5_CQE_RESP_ERR || e->syndrome == MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR
         || e->syndrome == MLX5_CQE_SYNDROME_LOCAL_PROT_ERR || e->syndrome == MLX5_CQE_SYNDROME_WR_FLUSH_ERR) {
         r->state = JBP_Q_ERROR;
+        r->hw_err = 1;
         r->st[JBP_RXQ_STATE] = JBP_Q_ERROR;
         jbp_port_seterr(p, "receive queue %u: error completion, syndrome 0x%02x (%s), vendor syndrome 0x%02x", q,
                         e->syndrome, jbp_mlx5_syndrome_str(e->syndrome), e->vendor_err_synd);
@@ -390,6 +391,14 @@ static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uin
         }
         uint8_t opcode = op_own >> 4;
         uint8_t format = (op_own >> 2) & 3;
+        if (opcode == MLX5_CQE_RESP_SEND && be16toh(c->wqe_counter) != (uint16_t)r->ci) {
+            /* A cyclic RQ completes in order and the CQE names the WQE it used (Linux en_rx.c reads the buffer
+             * at mlx5_wq_cyc_ctr2ix(wqe_counter); a compressed title names its first packet's). Another value
+             * means the data is in another buffer than the one we would deliver: never deliver it, reset. */
+            r->st[JBP_RXQ_WQE_MISMATCH]++;
+            rx_fail(p, q, r, "completion names another WQE than the next one (wqe_counter mismatch)", op_own);
+            break;
+        }
         if (opcode == MLX5_CQE_RESP_SEND && format == JBP_CQE_FORMAT_PLAIN) {
             uint32_t len = be32toh(c->byte_cnt);
             uint32_t flags = rx_flags(c->hds_ip_ext, c->l4_hdr_type_etc);
@@ -465,7 +474,15 @@ static int tx_reap(struct jbp_rdma_port *p)
         /* A completion covers its WQE and every unsignaled one before it; wqe_counter is the 16-bit index of the
          * WQE that asked for it (VPP output.c rdma_device_output_free_mlx5; rdma-core cq.c mlx5_poll_one). */
         uint16_t wqe = be16toh(c->wqe_counter);
-        uint32_t done = (uint32_t)(uint16_t)(wqe - (uint16_t)t->ci) + 1u;
+        /* The completed WQE may span several basic blocks (inline headers up to L4): its DS count says how
+         * many; the WQE is ours to read, it was posted by us and is complete. */
+        uint32_t nbb = 1;
+        if (t->inline_l4) {
+            uint32_t qpn_ds = be32toh(((const struct mlx5_wqe_ctrl_seg *)(t->wqes
+                + ((size_t)(wqe & t->mask) << MLX5_SEND_WQE_SHIFT)))->qpn_ds);
+            nbb = ((qpn_ds & 0x3f) * 16 + 63) / 64;
+        }
+        uint32_t done = (uint32_t)(uint16_t)(wqe - (uint16_t)t->ci) + nbb;
         if (done > t->pi - t->ci) {
             tx_fail_state(p, t, "completion for a WQE that is not in flight", 0, 0);
             t->st[JBP_TXQ_CQE_ERRORS]++;
@@ -482,8 +499,21 @@ static int tx_reap(struct jbp_rdma_port *p)
             const struct mlx5_err_cqe *e = (const struct mlx5_err_cqe *)c;
             t->st[JBP_TXQ_CQE_ERRORS]++;
             t->st[JBP_TXQ_LAST_SYNDROME] = ((uint64_t)e->vendor_err_synd << 8) | e->syndrome;
+            t->hw_err = opcode == MLX5_CQE_REQ_ERR;
             tx_fail_state(p, t, opcode == MLX5_CQE_REQ_ERR ? "error completion" : "unexpected completion opcode",
                           e->syndrome, e->vendor_err_synd);
+            if (opcode == MLX5_CQE_REQ_ERR && e->syndrome == MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR) {
+                /* A vport in inline mode network or transport refuses WQEs that inline only L2, each with a
+                 * local QP operation error (rdma-core tells only "none" or "L2": mlx5.c eth_min_inline_size).
+                 * From the reset on, every header up to L4 is inlined. */
+                size_t n = strlen(p->error);
+                snprintf(p->error + n, sizeof(p->error) - n, t->inline_l4
+                         ? "; headers up to L4 were inlined already, so not the vport's inline mode"
+                         : "; the vport may require inline mode network or transport (devlink dev eswitch show "
+                           "pci/...): inlining headers up to L4 from now on");
+                t->inline_l4 = 1;
+                t->st[JBP_TXQ_INLINE] = 1;
+            }
             break;
         }
     }
@@ -507,6 +537,73 @@ static inline void tx_doorbell(struct jbp_rdma_txq *t, const struct mlx5_wqe_ctr
     jbp_mmio_flush();
     t->bf_offset ^= t->bf_size;
     t->st[JBP_TXQ_DOORBELLS]++;
+}
+
+/*
+ * How many bytes to inline so that every header up to the end of L4 is in the WQE (mlx5e inlines as much in
+ * inline mode transport: en_tx.c mlx5e_calc_min_inline): Ethernet and VLAN tags, then IPv4 with its options or
+ * IPv6, then TCP with its options or UDP (not for a fragment after the first). Other frames: their L2 header.
+ */
+static uint32_t l4_inline_len(const uint8_t *f, uint32_t len)
+{
+    uint32_t off = 14;
+    uint16_t et = (uint16_t)((f[12] << 8) | f[13]);
+    while ((et == 0x8100 || et == 0x88a8) && off + 4 <= len) {
+        et = (uint16_t)((f[off + 2] << 8) | f[off + 3]);
+        off += 4;
+    }
+    uint32_t n = off;
+    uint8_t proto = 0;
+    int first = 1;
+    if (et == 0x0800 && off + 20 <= len) {
+        uint32_t ihl = (uint32_t)(f[off] & 15) * 4;
+        proto = f[off + 9];
+        first = ((f[off + 6] & 0x1f) | f[off + 7]) == 0;
+        n = off + (ihl >= 20 ? ihl : 20);
+    } else if (et == 0x86dd && off + 40 <= len) {
+        proto = f[off + 6];
+        n = off + 40;
+    }
+    if (first && proto == 6 && n + 20 <= len)
+        n += (uint32_t)(f[n + 12] >> 4) * 4 >= 20 ? (uint32_t)(f[n + 12] >> 4) * 4 : 20;
+    else if (first && proto == 17 && n + 8 <= len)
+        n += 8;
+    if (n < JBP_MLX5_INLINE_HDR)
+        n = JBP_MLX5_INLINE_HDR;
+    if (n > len)
+        n = len;
+    return n > JBP_MLX5_MAX_INLINE ? JBP_MLX5_MAX_INLINE : n;
+}
+
+/*
+ * A send WQE that inlines `inl` bytes: ctrl (16), the Ethernet segment whose inline data runs on past its 32
+ * bytes in 16-byte units, a data segment for the rest; it takes as many 64-byte basic blocks as it needs and
+ * wraps round the end of the SQ as the adapter reads it (rdma-core qp.c copies inline headers the same way). Built
+ * whole, then stored block by block; the extra blocks' buffer slots hold JBP_NO_BUFFER. Returns the ctrl segment.
+ */
+static struct mlx5_wqe_ctrl_seg *tx_post_inline(struct jbp_rdma_txq *t, const struct jbp_rdma_pool *pool,
+                                                const struct jbp_desc *f, uint32_t inl, uint32_t nbb, uint8_t ds,
+                                                uint8_t fm_ce_se, uint8_t cs)
+{
+    uint8_t wqe[4 * 64] __attribute__((aligned(16)));
+    const uint8_t *frame = pool->base + (size_t)f->buffer * pool->buf_size;
+    uint32_t eth_bytes = 16 + ((inl - 2 + 15) & ~15u);
+    memset(wqe, 0, nbb * 64);
+    struct mlx5_wqe_ctrl_seg *ctrl = (struct mlx5_wqe_ctrl_seg *)wqe;
+    struct mlx5_wqe_eth_seg *eth = (struct mlx5_wqe_eth_seg *)(wqe + 16);
+    mlx5dv_set_ctrl_seg(ctrl, (uint16_t)t->pi, MLX5_OPCODE_SEND, 0, t->qpn, fm_ce_se, ds, 0, 0);
+    eth->cs_flags = cs;
+    eth->inline_hdr_sz = htobe16((uint16_t)inl);
+    memcpy(eth->inline_hdr_start, frame, inl);
+    if (f->length > inl)
+        mlx5dv_set_data_seg((struct mlx5_wqe_data_seg *)(wqe + 16 + eth_bytes), f->length - inl, pool->lkey,
+                            (uintptr_t)(frame + inl));
+    for (uint32_t i = 0; i < nbb; i++) {
+        uint32_t slot = (t->pi + i) & t->mask;
+        memcpy(t->wqes + ((size_t)slot << MLX5_SEND_WQE_SHIFT), wqe + i * 64, 64);
+        t->bufs[slot] = i == 0 ? f->buffer : JBP_NO_BUFFER;
+    }
+    return (struct mlx5_wqe_ctrl_seg *)(t->wqes + ((size_t)(t->pi & t->mask) << MLX5_SEND_WQE_SHIFT));
 }
 
 static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
@@ -535,6 +632,33 @@ static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t 
         if (t->pi - t->ci >= t->limit) {
             t->st[JBP_TXQ_RING_FULL] += count - accepted;
             break;
+        }
+        if (t->inline_l4) {
+            uint8_t *fr = pool->base + (size_t)f->buffer * pool->buf_size;
+            uint32_t inl = l4_inline_len(fr, f->length);
+            uint32_t eth_bytes = 16 + ((inl - 2 + 15) & ~15u);
+            uint8_t ds = (uint8_t)((16 + eth_bytes) / 16 + (f->length > inl ? 1 : 0));
+            uint32_t nbb = ((uint32_t)ds * 16 + 63) / 64;
+            if (t->pi + nbb - t->ci > t->limit) {
+                t->st[JBP_TXQ_RING_FULL] += count - accepted;
+                break;
+            }
+            /* A completion at least every JBP_RDMA_TX_SIGNAL_EVERY blocks: when this WQE covers such a block. */
+            uint8_t fm = ((t->pi ^ (t->pi + nbb - 1)) & ~(JBP_RDMA_TX_SIGNAL_EVERY - 1u))
+                    || ((t->pi + nbb - 1) & (JBP_RDMA_TX_SIGNAL_EVERY - 1)) == JBP_RDMA_TX_SIGNAL_EVERY - 1
+                ? MLX5_WQE_CTRL_CQ_UPDATE : 0;
+            uint8_t cs = 0;
+            if (t->csum) {
+                if (f->flags & JBP_TX_L3_CSUM)
+                    cs |= MLX5_ETH_WQE_L3_CSUM;
+                if (f->flags & JBP_TX_L4_CSUM)
+                    cs |= MLX5_ETH_WQE_L4_CSUM;
+            }
+            last = tx_post_inline(t, pool, f, inl, nbb, ds, fm, cs);
+            t->pi += nbb;
+            sent++;
+            bytes += f->length;
+            continue;
         }
         uint8_t *frame = pool->base + (size_t)f->buffer * pool->buf_size;
         uint8_t *w = t->wqes + ((size_t)(t->pi & t->mask) << MLX5_SEND_WQE_SHIFT);

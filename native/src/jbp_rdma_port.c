@@ -153,6 +153,8 @@ int jbp_port_recover_txq(struct jbp_rdma_port *p)
     }
     t->st[JBP_TXQ_RECOVERIES]++;
     t->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
+    if (rc == 0)
+        t->hw_err = 0;
     t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
     return rc;
 }
@@ -181,6 +183,8 @@ int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q)
         rc = p->datapath->rxq_repost(p, q);
     r->st[JBP_RXQ_RECOVERIES]++;
     r->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
+    if (rc == 0)
+        r->hw_err = 0;
     r->st[JBP_RXQ_STATE] = (uint64_t)r->state;
     return rc;
 }

@@ -119,6 +119,16 @@ int jbp_rdma_sysfs_probe(const char *sys, const char *dev, const char *ifname, s
     if (read_line(path, buf, sizeof(buf)) == 0)
         o->dev_port = (int)strtol(buf, NULL, 10);
 
+    fmt(path, sizeof(path), "%s/class/net/%s/ifindex", sys, ifname);
+    if (read_line(path, buf, sizeof(buf)) == 0)
+        o->ifindex = (int)strtol(buf, NULL, 10);
+    fmt(path, sizeof(path), "%s/class/net/%s/flags", sys, ifname);
+    if (read_line(path, buf, sizeof(buf)) == 0)
+        o->flags = (uint32_t)strtoul(buf, NULL, 16);
+    fmt(path, sizeof(path), "%s/class/net/%s/device/sriov_numvfs", sys, ifname);
+    if (read_line(path, buf, sizeof(buf)) == 0)
+        o->sriov_numvfs = (int)strtol(buf, NULL, 10);
+
     fmt(path, sizeof(path), "%s/class/net/%s/device", sys, ifname);
     if (realpath(path, real) == NULL) {
         snprintf(err, len, "'%s' is not backed by a PCI function (a veth, bridge, bond, VLAN or tunnel interface "
@@ -126,6 +136,7 @@ int jbp_rdma_sysfs_probe(const char *sys, const char *dev, const char *ifname, s
         return -ENODEV;
     }
     fmt(o->pci, sizeof(o->pci), "%s", base_name(real));
+    fmt(o->dev_path, sizeof(o->dev_path), "%s", real);
     fmt(path, sizeof(path), "%s/driver", real);
     ssize_t n = readlink(path, buf, sizeof(buf) - 1);
     if (n > 0) {
@@ -171,15 +182,14 @@ int jbp_rdma_sysfs_probe(const char *sys, const char *dev, const char *ifname, s
                  o->ibdev, ifname, o->uverbs, dev);
         return -ENOENT;
     }
-    if (access(o->uverbs, R_OK | W_OK) != 0) {
-        snprintf(err, len, "this process (uid %u, gid %u) may not open %s (mode %04o, owner %u:%u), the verbs node "
-                 "of %s behind '%s': grant read-write access with a udev rule or group (e.g. rdma), or run as "
-                 "root. Whoever can open it can divert any MAC's traffic on this port: grant it with care",
-                 (unsigned)geteuid(), (unsigned)getegid(), o->uverbs, (unsigned)(st.st_mode & 07777),
+    /* access(2) answers for the real user and ignores capabilities: it only explains a refusal, which is
+     * ibv_open_device's to make (jbp_rdma_device.c). */
+    if (access(o->uverbs, R_OK | W_OK) != 0)
+        snprintf(o->node_note, sizeof(o->node_note), "this process (uid %u, gid %u) may not open %s (mode %04o, "
+                 "owner %u:%u), the verbs node of %s behind '%s': grant read-write access with a udev rule or group "
+                 "(e.g. rdma), or run as root. Whoever can open it can divert any MAC's traffic on this port: grant "
+                 "it with care", (unsigned)geteuid(), (unsigned)getegid(), o->uverbs, (unsigned)(st.st_mode & 07777),
                  (unsigned)st.st_uid, (unsigned)st.st_gid, o->ibdev, ifname);
-        return -EACCES;
-    }
-
     fmt(path, sizeof(path), "%s/physfn", real);
     if (exists(path)) {
         o->is_vf = 1;
@@ -214,6 +224,108 @@ int jbp_rdma_sysfs_mac_owner(const char *sys, uint64_t mac, char *ifname, size_t
         fmt(path, sizeof(path), "%s/class/net/%s/address", sys, e->d_name);
         uint64_t m;
         if (read_line(path, buf, sizeof(buf)) == 0 && jbp_rdma_parse_mac(buf, &m) == 0 && m == mac) {
+            fmt(ifname, len, "%s", e->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* The netdev under PCI function directory `fn` (fn/net/NAME/address) that has `mac`: 1 and its name, else 0. */
+static int fn_mac_owner(const char *fn, uint64_t mac, char *ifname, size_t len)
+{
+    char path[PATH_MAX], buf[64];
+    if (fmt(path, sizeof(path), "%s/net", fn) != 0)
+        return 0;
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        uint64_t m;
+        if (e->d_name[0] == '.' || fmt(path, sizeof(path), "%s/net/%s/address", fn, e->d_name) != 0)
+            continue;
+        if (read_line(path, buf, sizeof(buf)) == 0 && jbp_rdma_parse_mac(buf, &m) == 0 && m == mac) {
+            fmt(ifname, len, "%s", e->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Checks fn and, when fn is a PF, its VFs (fn/virtfnN). */
+static int fn_and_vfs_owner(const char *fn, uint64_t mac, char *ifname, size_t len, char *pci, size_t pci_len)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    if (fn_mac_owner(fn, mac, ifname, len)) {
+        fmt(pci, pci_len, "%s", base_name(fn));
+        return 1;
+    }
+    for (int i = 0; i < 4096; i++) {
+        if (fmt(path, sizeof(path), "%s/virtfn%d", fn, i) != 0 || realpath(path, real) == NULL)
+            break;
+        if (fn_mac_owner(real, mac, ifname, len)) {
+            fmt(pci, pci_len, "%s", base_name(real));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int jbp_rdma_sysfs_mac_owner_pci(const char *sys_root, const char *dev_path, uint64_t mac, char *ifname,
+                                 size_t len, char *pci, size_t pci_len)
+{
+    (void)sys_root;
+    char path[PATH_MAX], real[PATH_MAX], parent[PATH_MAX];
+    if (dev_path == NULL || dev_path[0] == '\0')
+        return 0;
+    /* A VF: its PF and the PF's other VFs. */
+    if (fmt(path, sizeof(path), "%s/physfn", dev_path) == 0 && realpath(path, real) != NULL)
+        return fn_and_vfs_owner(real, mac, ifname, len, pci, pci_len);
+    /* A PF: every function of the same PCI device (domain:bus:device.*), and their VFs. The functions are
+     * siblings in the directory of the bridge above them. */
+    const char *fn_name = base_name(dev_path);
+    const char *dot = strrchr(fn_name, '.');
+    if (dot == NULL || fmt(parent, sizeof(parent), "%s", dev_path) != 0)
+        return 0;
+    size_t slot_len = (size_t)(dot - fn_name) + 1; /* "0000:03:00." */
+    char *slash = strrchr(parent, '/');
+    if (slash == NULL)
+        return 0;
+    *slash = '\0';
+    DIR *d = opendir(parent);
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, fn_name, slot_len) != 0 || fmt(path, sizeof(path), "%s/%s", parent, e->d_name) != 0)
+            continue;
+        found = fn_and_vfs_owner(path, mac, ifname, len, pci, pci_len);
+    }
+    closedir(d);
+    return found;
+}
+
+int jbp_rdma_sysfs_ifname_of(const char *sys, int ifindex, char *ifname, size_t len)
+{
+    char path[PATH_MAX], buf[64];
+    fmt(path, sizeof(path), "%s/class/net", sys);
+    DIR *d = opendir(path);
+    if (d == NULL || ifindex <= 0) {
+        if (d != NULL)
+            closedir(d);
+        return 0;
+    }
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || fmt(path, sizeof(path), "%s/class/net/%s/ifindex", sys, e->d_name) != 0)
+            continue;
+        if (read_line(path, buf, sizeof(buf)) == 0 && strtol(buf, NULL, 10) == ifindex) {
             fmt(ifname, len, "%s", e->d_name);
             found = 1;
         }

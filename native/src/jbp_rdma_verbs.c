@@ -194,6 +194,7 @@ static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uin
                 rx_stage(r, pool, b, &staged);
                 if (rx_fatal_status(wc->status)) {
                     r->state = JBP_Q_ERROR;
+                    r->hw_err = 1;
                     r->st[JBP_RXQ_STATE] = JBP_Q_ERROR;
                     jbp_port_seterr(p, "receive queue %u: completion status %d, vendor error 0x%x", q,
                                     (int)wc->status, wc->vendor_err);
@@ -263,6 +264,7 @@ static int tx_reap(struct jbp_rdma_port *p)
                 t->st[JBP_TXQ_CQE_ERRORS]++;
                 t->st[JBP_TXQ_LAST_SYNDROME] = ((uint64_t)(wc->vendor_err & 0xff) << 8) | (uint64_t)wc->status;
                 t->state = JBP_Q_ERROR;
+                t->hw_err = 1; /* a work request in error moves the QP to ERR (ibv_post_send(3)) */
                 t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
                 jbp_port_seterr(p, "transmit queue: completion status %d, vendor error 0x%x", (int)wc->status,
                                 wc->vendor_err);

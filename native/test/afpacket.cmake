@@ -2,7 +2,8 @@
 # Without root they exit 77 and ctest reports them as skipped.
 find_package(Threads REQUIRED)
 add_executable(test_afpacket ${CMAKE_CURRENT_LIST_DIR}/test_afpacket.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_setup.c
-  ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_rx.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_tx.c)
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_rx.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_tx.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_vnet.c)
 target_include_directories(test_afpacket PRIVATE ${CMAKE_SOURCE_DIR}/native/include)
 target_compile_options(test_afpacket PRIVATE ${JBYPASS_C_FLAGS})
 target_link_libraries(test_afpacket PRIVATE Threads::Threads)
@@ -13,7 +14,7 @@ target_link_libraries(test_afpacket PRIVATE Threads::Threads)
 foreach(test_case missing_interface open_errors exchange partial_bursts transmit_checks vlan_tag_restored
                   oversize_and_truncated kernel_drops wait_and_wakeup checksum_status mac_membership
                   multicast_membership
-                  deferred_kick)
+                  deferred_kick super_frames)
   add_test(NAME afpacket.${test_case} COMMAND test_afpacket ${test_case} block ring)
   add_test(NAME afpacket.frame.${test_case} COMMAND test_afpacket ${test_case} frame ring)
   add_test(NAME afpacket.sendmmsg.${test_case} COMMAND test_afpacket ${test_case} block sendmmsg)

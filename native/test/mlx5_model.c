@@ -2,6 +2,11 @@
 /* The mlx5 port model: see mlx5_model.h for what it does and why. */
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +93,42 @@ static int cq_push(struct mlx5_model_cq *cq, const uint8_t cqe[64])
     return 0;
 }
 
+/*
+ * The adapter's side of CQ arming: the driver writes {sn, cmd, ci} to doorbell record word 1, then the same with
+ * the CQ number as one 64-bit store to the UAR at MLX5_CQ_DOORBELL (rdma-core mlx5_arm_cq). A new UAR value arms
+ * the CQ for its consumer index; the event fires once an entry lies past it (at once if one already does), and
+ * the CQ is disarmed until the next arm.
+ */
+static void cq_check_arm(struct mlx5_model *m, struct mlx5_model_cq *cq)
+{
+    uint64_t raw;
+    memcpy(&raw, cq->uar + MLX5_CQ_DOORBELL, sizeof(raw));
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (raw != 0 && raw != cq->last_arm) {
+        uint64_t v = be64toh(raw);
+        uint32_t word = (uint32_t)(v >> 32);
+        cq->last_arm = raw;
+        if (be32toh(cq->dbrec[1]) != word)
+            cq->arm_mismatch++;
+        cq->armed = 1;
+        cq->arm_ci = word & 0xffffffu;
+    }
+    if (cq->armed && ((cq->pi - cq->arm_ci) & 0xffffffu) != 0 && ((cq->pi - cq->arm_ci) & 0xffffffu) <= cq->cqe_cnt) {
+        cq->armed = 0;
+        cq->events++;
+        m->stats.cq_events++;
+        uint64_t one = 1;
+        if (m->event_fd >= 0 && write(m->event_fd, &one, sizeof(one)) != sizeof(one))
+            m->stats.rx_errors++;
+    }
+}
+
+static void check_rx_arms(struct mlx5_model *m)
+{
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++)
+        cq_check_arm(m, &m->rq[q].cq);
+}
+
 static void put_be16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -137,6 +178,7 @@ struct mlx5_model *mlx5_model_create(const struct mlx5_model_cfg *cfg)
     if (m->cfg.max_session < 2 || m->cfg.max_session > 64)
         m->cfg.max_session = 64;
     m->lkey = MLX5_MODEL_LKEY;
+    m->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     m->rng = 0x9e3779b9u;
     int bad = 0;
     m->sq.wqe_cnt = cfg->tx_size;
@@ -173,6 +215,11 @@ void mlx5_model_destroy(struct mlx5_model *m)
 {
     if (m == NULL)
         return;
+    if (m->event_fd >= 0)
+        close(m->event_fd);
+    free(m->sq_snap);
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++)
+        free(m->rq_snap[q]);
     free(m->sq.wqes);
     free(m->sq.dbrec);
     free(m->sq.bf);
@@ -335,6 +382,41 @@ static int tx_error(struct mlx5_model *m, uint16_t wqe_index, uint8_t syndrome)
     return cq_push(&m->sq.cq, cqe);
 }
 
+/*
+ * The bytes a WQE must inline under the vport's minimum inline mode (PRM "min_wqe_inline_mode"; what mlx5e
+ * computes in en_tx.c mlx5e_calc_min_inline): L2 the Ethernet header and VLAN tags, IP up to the end of the IP
+ * header, transport up to the end of the TCP or UDP header; never more than the frame.
+ */
+static uint32_t required_inline(const uint8_t *f, uint32_t len, int mode)
+{
+    uint32_t off = 14;
+    uint16_t et = get_be16(f + 12);
+    while ((et == 0x8100 || et == 0x88a8) && off + 4 <= len) {
+        et = get_be16(f + off + 2);
+        off += 4;
+    }
+    uint32_t need = off;
+    if (mode >= MLX5_MODEL_INLINE_IP) {
+        uint8_t proto = 0;
+        int first = 1;
+        if (et == 0x0800 && off + 20 <= len) {
+            need = off + (uint32_t)(f[off] & 15) * 4;
+            proto = f[off + 9];
+            first = (get_be16(f + off + 6) & 0x1fff) == 0;
+        } else if (et == 0x86dd && off + 40 <= len) {
+            need = off + 40;
+            proto = f[off + 6];
+        }
+        if (mode >= MLX5_MODEL_INLINE_L4 && first) {
+            if (proto == 6 && need + 20 <= len)
+                need += (uint32_t)(f[need + 12] >> 4) * 4;
+            else if (proto == 17 && need + 8 <= len)
+                need += 8;
+        }
+    }
+    return need < len ? need : len;
+}
+
 /* Whether one half of the BlueFlame register holds the doorbell of the WQE at `index` (the first 8 bytes of its
  * ctrl segment, as post_send_db writes them). */
 static int bf_holds(const struct mlx5_model *m, uint16_t index)
@@ -359,17 +441,37 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
     if (pi == (uint16_t)sq->ci)
         return 0;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (!bf_holds(m, (uint16_t)(pi - 1)))
-        m->stats.doorbell_mismatch++;
-    int frames = 0;
     const uint32_t mask = sq->wqe_cnt - 1;
+    const uint8_t *ring = sq->wqes;
+    if (m->threaded) {
+        /* What the adapter reads is what was there when the doorbell record moved: copy it now. (The BlueFlame
+         * register may already hold a later doorbell than this record: not checked in this mode.) */
+        while ((uint16_t)m->sq_snap_pi != pi) {
+            uint32_t bb = m->sq_snap_pi & mask;
+            memcpy(m->sq_snap + ((size_t)bb << 6), sq->wqes + ((size_t)bb << 6), 64);
+            m->sq_snap_pi++;
+        }
+        ring = m->sq_snap;
+    }
+    int last_index = -1; /* the index of the last WQE executed: its doorbell must be in the BlueFlame register */
+    int frames = 0;
+    uint32_t budget = m->tx_budget;
     while ((uint16_t)sq->ci != pi) {
-        const uint8_t *w = sq->wqes + ((size_t)(sq->ci & mask) << 6);
+        if (m->tx_budget != 0 && budget-- == 0)
+            break;
+        const uint8_t *w = ring + ((size_t)(sq->ci & mask) << 6);
+        if (m->threaded) {
+            /* The driver must not touch a posted WQE before its completion: compare the WQE's first block
+             * (ctrl, Ethernet segment, data segment) with its copy at doorbell time. */
+            if (memcmp(w, sq->wqes + ((size_t)(sq->ci & mask) << 6), 64) != 0)
+                m->stats.tx_wqe_rewritten++;
+        }
         uint32_t oio = get_be32(w);
         uint32_t qpn_ds = get_be32(w + 4);
         uint8_t fm_ce_se = w[11];
         uint16_t index = (uint16_t)(oio >> 8);
         uint32_t ds = qpn_ds & 0x3f;
+        last_index = index;
         uint32_t bbs = (ds * 16 + 63) / 64;
         if (sq->error) {
             /* After an error every WQE is flushed; one flush completion covers those posted so far. */
@@ -397,7 +499,7 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
         for (uint32_t u = 0; u < ds; u++) {
             uint32_t byte = u * 16;
             uint32_t bb = (sq->ci + byte / 64) & mask;
-            memcpy(units + byte, sq->wqes + ((size_t)bb << 6) + byte % 64, 16);
+            memcpy(units + byte, ring + ((size_t)bb << 6) + byte % 64, 16);
         }
         const struct mlx5_wqe_eth_seg *eth = (const struct mlx5_wqe_eth_seg *)(units + 16);
         uint32_t inl = be16toh(eth->inline_hdr_sz);
@@ -437,6 +539,11 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
             syndrome = MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
             bad = 1;
         }
+        if (!bad && inl < required_inline(m->frame, len, m->cfg.inline_mode)) {
+            /* The vport's minimum inline mode is not met: the adapter fails the WQE. */
+            m->stats.tx_inline_short++;
+            bad = 1;
+        }
         sq->ci += bbs;
         if (bad) {
             tx_error(m, index, syndrome);
@@ -458,6 +565,10 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
             m->stats.tx_cqes++;
         }
     }
+    /* Synchronously, all posted WQEs were executed: the register holds the last one's doorbell (the driver
+     * writes the record, then the register). In threaded mode a later doorbell may already be there. */
+    if (!m->threaded && last_index >= 0 && (uint16_t)sq->ci == pi && !bf_holds(m, (uint16_t)last_index))
+        m->stats.doorbell_mismatch++;
     return frames;
 }
 
@@ -573,6 +684,7 @@ void mlx5_model_rx_flush(struct mlx5_model *m)
 {
     for (uint32_t q = 0; q < m->cfg.n_rxq; q++)
         rq_flush(m, &m->rq[q]);
+    check_rx_arms(m);
 }
 
 static void rx_error(struct mlx5_model *m, struct mlx5_model_rq *rq, uint16_t wqe_counter, uint8_t syndrome)
@@ -591,8 +703,22 @@ static void rx_error(struct mlx5_model *m, struct mlx5_model_rq *rq, uint16_t wq
         rq->error = 1;
 }
 
+/* The frame's L3 (4, 6 or 0) and L4 (6, 17 or 0: none, or a fragment) for rule matching. */
+static void frame_types(const uint8_t *f, uint32_t len, int *l3, int *l4)
+{
+    struct parsed p;
+    *l3 = 0;
+    *l4 = 0;
+    if (parse(f, len, &p) != 0)
+        return;
+    *l3 = p.ipv4 ? 4 : 6;
+    if (!p.frag && ((p.proto == 6 && p.l4_len >= 20) || (p.proto == 17 && p.l4_len >= 8)))
+        *l4 = p.proto;
+}
+
+/* Fills the CQE fields of a frame; hashes over `fields` (IBV_RX_HASH_*, 0: none) and returns the queue. */
 static uint32_t rx_classify(struct mlx5_model *m, const uint8_t *f, uint32_t len, struct mlx5_model_pending *pk,
-                            int hashed)
+                            uint64_t fields)
 {
     struct parsed p;
     uint8_t hds = MLX5_CQE_L2_OK;
@@ -620,16 +746,21 @@ static uint32_t rx_classify(struct mlx5_model *m, const uint8_t *f, uint32_t len
         l4l3 |= (uint8_t)(l4 << 4);
         if (l4 != 0 && l4_ok(&p))
             hds |= MLX5_CQE_L4_OK;
-        if (hashed) {
+        /* The TIR hashes the fields it was created with, over the frame's headers of those types only
+         * (ibv_create_qp_ex(3) rx_hash_fields_mask). */
+        uint64_t ip_fields = p.ipv4 ? (IBV_RX_HASH_SRC_IPV4 | IBV_RX_HASH_DST_IPV4)
+                                    : (IBV_RX_HASH_SRC_IPV6 | IBV_RX_HASH_DST_IPV6);
+        uint64_t port_fields = l4 == 2 ? (IBV_RX_HASH_SRC_PORT_UDP | IBV_RX_HASH_DST_PORT_UDP)
+                             : l4 != 0 ? (IBV_RX_HASH_SRC_PORT_TCP | IBV_RX_HASH_DST_PORT_TCP) : 0;
+        if ((fields & ip_fields) == ip_fields) {
             static const uint8_t key[] = JBP_RDMA_RSS_KEY;
             uint8_t in[36];
-            uint32_t n = 0;
             uint32_t alen = p.ipv4 ? 4 : 16;
             memcpy(in, p.l3 + (p.ipv4 ? 12 : 8), alen);
             memcpy(in + alen, p.l3 + (p.ipv4 ? 16 : 24), alen);
-            n = 2 * alen;
+            uint32_t n = 2 * alen;
             pk->hash_type = (uint8_t)(p.ipv4 ? RSS_HTYPE_IPV4 : RSS_HTYPE_IPV6);
-            if (l4 != 0) {
+            if (port_fields != 0 && (fields & port_fields) == port_fields) {
                 memcpy(in + n, p.l4, 4);
                 n += 4;
                 pk->hash_type |= (uint8_t)(l4 == 2 ? RSS_HTYPE_UDP : RSS_HTYPE_TCP);
@@ -644,6 +775,14 @@ static uint32_t rx_classify(struct mlx5_model *m, const uint8_t *f, uint32_t len
     return 0;
 }
 
+static int flow_matches(const struct mlx5_model_flow *r, uint64_t dst, int l3, int l4)
+{
+    return r->active && (dst & r->mask) == (r->mac & r->mask) && (r->l3 == 0 || r->l3 == l3)
+        && (r->l4 == 0 || r->l4 == l4);
+}
+
+static int rx_deliver(struct mlx5_model *m, const uint8_t *f, uint32_t len, uint64_t fields, int queue0);
+
 int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
 {
     if (len < 14)
@@ -652,17 +791,51 @@ int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
         m->stats.rx_oversize++;
         return -EMSGSIZE;
     }
-    /* Steering as the driver's flow rules ask: own unicast MAC, and multicast/broadcast copied to queue 0. */
     uint64_t dst = 0;
     for (int i = 0; i < 6; i++)
         dst = (dst << 8) | f[i];
     int multicast = (f[0] & 1) != 0;
-    if (!multicast && dst != (m->cfg.mac & 0xffffffffffffull)) {
-        m->stats.rx_not_steered++;
-        return -ENOENT;
+    if (m->n_flows == 0) {
+        /* No rule recorded (a port opened on the model directly): steer as the driver's rules would, own unicast
+         * MAC hashed over addresses and ports, multicast and broadcast copied to queue 0. */
+        if (!multicast && dst != (m->cfg.mac & 0xffffffffffffull)) {
+            m->stats.rx_not_steered++;
+            return -ENOENT;
+        }
+        uint64_t all = IBV_RX_HASH_SRC_IPV4 | IBV_RX_HASH_DST_IPV4 | IBV_RX_HASH_SRC_IPV6 | IBV_RX_HASH_DST_IPV6
+            | IBV_RX_HASH_SRC_PORT_TCP | IBV_RX_HASH_DST_PORT_TCP | IBV_RX_HASH_SRC_PORT_UDP
+            | IBV_RX_HASH_DST_PORT_UDP;
+        return rx_deliver(m, f, len, !multicast && m->cfg.n_rxq > 1 ? all : 0, multicast);
     }
+    /* The flow table: the trapping rule of lowest priority value wins; copy rules deliver and pass the frame on. */
+    int l3, l4;
+    frame_types(f, len, &l3, &l4);
+    const struct mlx5_model_flow *trap = NULL;
+    int rc = -ENOENT;
+    for (int i = 0; i < MLX5_MODEL_MAX_FLOWS; i++) {
+        const struct mlx5_model_flow *r = &m->flows[i];
+        if (!flow_matches(r, dst, l3, l4))
+            continue;
+        if (r->dont_trap) {
+            m->stats.rx_copied++;
+            rc = rx_deliver(m, f, len, r->hash_fields, r->queue0);
+        } else if (trap == NULL || r->priority < trap->priority) {
+            trap = r;
+        }
+    }
+    if (trap != NULL)
+        return rx_deliver(m, f, len, trap->hash_fields, trap->queue0);
+    if (rc == -ENOENT)
+        m->stats.rx_not_steered++;
+    return rc;
+}
+
+static int rx_deliver(struct mlx5_model *m, const uint8_t *f, uint32_t len, uint64_t fields, int queue0)
+{
     struct mlx5_model_pending pk;
-    uint32_t q = rx_classify(m, f, len, &pk, !multicast && m->cfg.n_rxq > 1);
+    uint32_t q = rx_classify(m, f, len, &pk, fields);
+    if (queue0)
+        q = 0;
     struct mlx5_model_rq *rq = &m->rq[q];
     if (!rq->ready || rq->error) {
         m->stats.rx_errors++;
@@ -675,6 +848,18 @@ int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
         return -ENOBUFS;
     }
     const struct mlx5_wqe_data_seg *w = &rq->wqes[rq->ci & (rq->wqe_cnt - 1)];
+    if (m->threaded) {
+        uint16_t rpi = (uint16_t)(be32toh(rq->dbrec[MLX5_RCV_DBR]) & 0xffff);
+        while ((uint16_t)m->rq_snap_pi[q] != rpi) {
+            uint32_t slot = m->rq_snap_pi[q] & (rq->wqe_cnt - 1);
+            m->rq_snap[q][slot] = rq->wqes[slot];
+            m->rq_snap_pi[q]++;
+        }
+        const struct mlx5_wqe_data_seg *snap = &m->rq_snap[q][rq->ci & (rq->wqe_cnt - 1)];
+        if (memcmp(snap, w, sizeof(*w)) != 0)
+            m->stats.rx_wqe_rewritten++;
+        w = snap;
+    }
     uint16_t wqe_counter = (uint16_t)rq->ci;
     rq->ci++;
     uint32_t bc = be32toh(w->byte_count);
@@ -697,7 +882,8 @@ int mlx5_model_rx(struct mlx5_model *m, const uint8_t *f, uint32_t len)
     }
     memcpy((void *)(uintptr_t)addr, f, len);
     pk.len = len;
-    pk.wqe_counter = wqe_counter;
+    pk.wqe_counter = (uint16_t)(wqe_counter + m->inject_rx_wqe_skew);
+    m->inject_rx_wqe_skew = 0;
     m->stats.rx_frames++;
     m->stats.rx_bytes += len;
     rq->pending[rq->n_pending++] = pk;
@@ -736,9 +922,40 @@ static struct mlx5_model *model_of(struct jbp_rdma_port *p)
     return p->backend_data;
 }
 
-static int model_txq_stop(struct jbp_rdma_port *p)
+static void cmd_lock(struct mlx5_model *m)
+{
+    if (m->lock != NULL)
+        pthread_mutex_lock(m->lock);
+}
+
+static void cmd_unlock(struct mlx5_model *m)
+{
+    if (m->lock != NULL)
+        pthread_mutex_unlock(m->lock);
+}
+
+enum { MS_RESET, MS_READY, MS_ERR };
+static const char *const ms_name[] = { "RESET", "RTS/RDY", "ERR" };
+
+/* The modify command's check (PRM modify_sq / modify_rq: the current state given must be the actual one). */
+static int check_current(struct mlx5_model *m, struct jbp_rdma_port *p, const char *what, int actual, int claimed)
+{
+    if (actual == claimed)
+        return 0;
+    m->stats.bad_transitions++;
+    jbp_port_seterr(p, "mlx5 model: %s reset refused: the driver named %s as its current state, it is %s", what,
+                    ms_name[claimed], ms_name[actual]);
+    return -EINVAL;
+}
+
+static int model_txq_stop_locked(struct jbp_rdma_port *p)
 {
     struct mlx5_model *m = model_of(p);
+    int rc = check_current(m, p, "send QP", m->sq.error ? MS_ERR : m->sq.ready ? MS_READY : MS_RESET,
+                           p->txq.hw_err ? MS_ERR : MS_READY);
+    if (rc != 0)
+        return rc;
+    m->sq_snap_pi = 0;
     /* RESET: the SQ forgets its WQEs and counters; rdma-core zeroes the doorbell record (mlx5_modify_qp). */
     m->sq.ready = 0;
     m->sq.error = 0;
@@ -748,15 +965,39 @@ static int model_txq_stop(struct jbp_rdma_port *p)
     return 0;
 }
 
-static int model_txq_start(struct jbp_rdma_port *p)
+static int model_txq_stop(struct jbp_rdma_port *p)
 {
-    model_of(p)->sq.ready = 1;
-    return 0;
+    cmd_lock(model_of(p));
+    int rc = model_txq_stop_locked(p);
+    cmd_unlock(model_of(p));
+    return rc;
 }
 
-static int model_rxq_stop(struct jbp_rdma_port *p, uint32_t q)
+static int model_txq_start(struct jbp_rdma_port *p)
+{
+    struct mlx5_model *m = model_of(p);
+    int rc = 0;
+    cmd_lock(m);
+    if (m->sq.ready || m->sq.error) {
+        /* RESET -> INIT -> RTR -> RTS only: RTS -> INIT is not a transition. */
+        m->stats.bad_transitions++;
+        jbp_port_seterr(p, "mlx5 model: send QP start refused: it is not in RESET");
+        rc = -EINVAL;
+    } else {
+        m->sq.ready = 1;
+    }
+    cmd_unlock(m);
+    return rc;
+}
+
+static int model_rxq_stop_locked(struct jbp_rdma_port *p, uint32_t q)
 {
     struct mlx5_model_rq *rq = &model_of(p)->rq[q];
+    int rc = check_current(model_of(p), p, "receive WQ", rq->error ? MS_ERR : rq->ready ? MS_READY : MS_RESET,
+                           p->rxq[q].hw_err ? MS_ERR : MS_READY);
+    if (rc != 0)
+        return rc;
+    model_of(p)->rq_snap_pi[q] = 0;
     rq->ready = 0;
     rq->error = 0;
     rq->ci = 0;
@@ -764,40 +1005,89 @@ static int model_rxq_stop(struct jbp_rdma_port *p, uint32_t q)
     return 0;
 }
 
+static int model_rxq_stop(struct jbp_rdma_port *p, uint32_t q)
+{
+    cmd_lock(model_of(p));
+    int rc = model_rxq_stop_locked(p, q);
+    cmd_unlock(model_of(p));
+    return rc;
+}
+
 static int model_rxq_start(struct jbp_rdma_port *p, uint32_t q)
 {
     struct mlx5_model_rq *rq = &model_of(p)->rq[q];
-    /* RESET -> RDY: rdma-core zeroes the record here (verbs.c mlx5_modify_wq). */
-    rq->dbrec[MLX5_RCV_DBR] = 0;
-    rq->ready = 1;
-    return 0;
+    int rc = 0;
+    cmd_lock(model_of(p));
+    if (rq->ready || rq->error) {
+        model_of(p)->stats.bad_transitions++;
+        jbp_port_seterr(p, "mlx5 model: receive WQ %u start refused: it is not in RESET", q);
+        rc = -EINVAL;
+    } else {
+        /* RESET -> RDY: rdma-core zeroes the record here (verbs.c mlx5_modify_wq). */
+        rq->dbrec[MLX5_RCV_DBR] = 0;
+        rq->ready = 1;
+    }
+    cmd_unlock(model_of(p));
+    return rc;
 }
 
 static int model_set_mac(struct jbp_rdma_port *p, uint64_t mac)
 {
+    cmd_lock(model_of(p));
     model_of(p)->cfg.mac = mac;
+    cmd_unlock(model_of(p));
     return 0;
 }
 
+/* As the device path does (jbp_rdma_device.c dev_await): arm every receive CQ, return if one already has an
+ * entry, else wait for a completion event or a wakeup on the model's channel. */
 static int model_await(struct jbp_rdma_port *p, int64_t timeout_ns)
 {
-    (void)p;
-    (void)timeout_ns;
-    return 0; /* the model raises no events: a spurious return, which the Link contract allows */
+    struct mlx5_model *m = model_of(p);
+    if (timeout_ns <= 0)
+        return 0;
+    int ready = 0;
+    for (uint32_t q = 0; q < p->n_rxq; q++) {
+        jbp_dv_cq_arm(&p->rxq[q].cq);
+        ready |= jbp_dv_cq_ready(&p->rxq[q].cq);
+    }
+    /* The adapter evaluates an arm as it arrives: an entry already past the armed index raises the event. */
+    cmd_lock(m);
+    check_rx_arms(m);
+    cmd_unlock(m);
+    if (!ready) {
+        struct pollfd fd = { .fd = m->event_fd, .events = POLLIN };
+        poll(&fd, 1, (int)((timeout_ns + 999999) / 1000000));
+    }
+    uint64_t v;
+    if (read(m->event_fd, &v, sizeof(v)) < 0)
+        v = 0;
+    /* One event per arm: the next arm of a CQ that raised one takes the next sequence number
+     * (rdma-core mlx5_cq_event). */
+    cmd_lock(m);
+    for (uint32_t q = 0; q < p->n_rxq; q++) {
+        uint64_t ev = m->rq[q].cq.events;
+        p->rxq[q].cq.arm_sn += (uint32_t)(ev - m->seen_events[q]);
+        m->seen_events[q] = ev;
+    }
+    cmd_unlock(m);
+    return 0;
 }
 
 static int model_wakeup(struct jbp_rdma_port *p)
 {
-    (void)p;
-    return 0;
+    uint64_t one = 1;
+    return write(model_of(p)->event_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
 }
 
 static void model_quiesce(struct jbp_rdma_port *p)
 {
     struct mlx5_model *m = model_of(p);
+    cmd_lock(m);
     m->sq.ready = 0;
     for (uint32_t q = 0; q < m->cfg.n_rxq; q++)
         m->rq[q].ready = 0;
+    cmd_unlock(m);
 }
 
 static void model_destroy(struct jbp_rdma_port *p)
@@ -862,4 +1152,127 @@ struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, 
     }
     m->port = p;
     return p;
+}
+
+/* ---- the hardware thread ---- */
+
+struct mlx5_model_hw {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int stop;
+    uint32_t rng;
+    uint32_t max_spin;
+    struct mlx5_model *m[2];
+    uint64_t steps;
+};
+
+static uint32_t hw_rand(struct mlx5_model_hw *hw)
+{
+    uint32_t x = hw->rng;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    hw->rng = x;
+    return x;
+}
+
+static void hw_step(struct mlx5_model_hw *hw, uint32_t action)
+{
+    struct mlx5_model *from = hw->m[action & 1], *to = hw->m[(action & 1) ^ 1];
+    if ((action >> 1) % 3 != 0) {
+        /* Execute 1..64 send WQEs of one side; their frames arrive at the other (completions may wait). */
+        struct wire_ctx w = { .to = to, .moved = 0 };
+        from->tx_budget = 1 + hw_rand(hw) % 64;
+        mlx5_model_tx(from, wire_deliver, &w);
+        from->tx_budget = 0;
+    } else {
+        /* Write the receive completions a side has gathered (a compressed session closes here). */
+        mlx5_model_rx_flush(to);
+    }
+}
+
+static void *hw_main(void *arg)
+{
+    struct mlx5_model_hw *hw = arg;
+    while (!__atomic_load_n(&hw->stop, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_lock(&hw->lock);
+        hw_step(hw, hw_rand(hw));
+        check_rx_arms(hw->m[0]);
+        check_rx_arms(hw->m[1]);
+        pthread_mutex_unlock(&hw->lock);
+        hw->steps++;
+        uint32_t r = hw_rand(hw);
+        if ((r & 15) == 0) {
+            sched_yield();
+        } else {
+            volatile uint32_t spin = 0;
+            uint32_t n = hw->max_spin != 0 ? (r >> 4) % hw->max_spin : 0;
+            while (spin < n)
+                spin++;
+        }
+    }
+    /* Everything posted is executed and completed before the thread ends. */
+    pthread_mutex_lock(&hw->lock);
+    for (int round = 0; round < 4; round++) {
+        mlx5_model_wire(hw->m[0], hw->m[1]);
+    }
+    pthread_mutex_unlock(&hw->lock);
+    return NULL;
+}
+
+struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_model *b, uint32_t seed,
+                                          uint32_t max_spin)
+{
+    struct mlx5_model_hw *hw = calloc(1, sizeof(*hw));
+    if (hw == NULL)
+        return NULL;
+    hw->rng = seed != 0 ? seed : 0x2545f491u;
+    hw->max_spin = max_spin;
+    hw->m[0] = a;
+    hw->m[1] = b;
+    pthread_mutex_init(&hw->lock, NULL);
+    for (int i = 0; i < 2; i++) {
+        struct mlx5_model *m = hw->m[i];
+        m->sq_snap = zalloc((size_t)m->sq.wqe_cnt * 64);
+        if (m->sq_snap == NULL)
+            goto fail;
+        /* Start from the present: what is posted now was posted before the thread (it copies it at once). */
+        m->sq_snap_pi = m->sq.ci;
+        for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
+            m->rq_snap[q] = zalloc((size_t)m->rq[q].wqe_cnt * sizeof(struct mlx5_wqe_data_seg));
+            if (m->rq_snap[q] == NULL)
+                goto fail;
+            m->rq_snap_pi[q] = m->rq[q].ci;
+            for (uint32_t i = 0; i < m->rq[q].wqe_cnt; i++)
+                m->rq_snap[q][i] = m->rq[q].wqes[i];
+            m->rq_snap_pi[q] = be32toh(m->rq[q].dbrec[MLX5_RCV_DBR]) & 0xffff;
+        }
+        m->lock = &hw->lock;
+        m->threaded = 1;
+    }
+    if (pthread_create(&hw->thread, NULL, hw_main, hw) != 0)
+        goto fail;
+    return hw;
+fail:
+    for (int i = 0; i < 2; i++) {
+        hw->m[i]->lock = NULL;
+        hw->m[i]->threaded = 0;
+    }
+    pthread_mutex_destroy(&hw->lock);
+    free(hw);
+    return NULL;
+}
+
+uint64_t mlx5_model_hw_stop(struct mlx5_model_hw *hw)
+{
+    __atomic_store_n(&hw->stop, 1, __ATOMIC_RELEASE);
+    pthread_join(hw->thread, NULL);
+    for (int i = 0; i < 2; i++) {
+        hw->m[i]->lock = NULL;
+        hw->m[i]->threaded = 0;
+    }
+    pthread_mutex_destroy(&hw->lock);
+    uint64_t steps = hw->steps;
+    free(hw);
+    return steps;
 }

@@ -14,11 +14,17 @@
  *   Toeplitz hash over an indirection table, scatters into the next posted RQ WQE, verifies checksums for the
  *   CQE's L3/L4 OK bits, and writes CQEs (compressed sessions when enabled, with holes left as the hardware
  *   leaves them) with the ownership bit of the lap, body first and op_own last;
- * - counts what the adapter counts (out-of-buffer drops, frames not steered) and injects errors.
+ * - counts what the adapter counts (out-of-buffer drops, frames not steered) and injects errors;
+ * - refuses queue state changes as the adapter does: a reset must name the queue's actual current state (RTS or
+ *   RDY, or ERR after an error completion: the driver's hw_err), and only a queue in RESET may be started;
+ * - raises completion events for armed CQs, and can run as a hardware thread (mlx5_model_hw_start);
+ * - enforces a vport inline mode (L2, IP, L4) on send WQEs, and steers by the flow rules the driver installed when
+ *   the fake rdma-core (fake_verbs.c) recorded them.
  */
 #ifndef JBP_MLX5_MODEL_H
 #define JBP_MLX5_MODEL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "jbp_rdma.h"
@@ -27,6 +33,9 @@
 #define MLX5_MODEL_LKEY 0x5a17u
 #define MLX5_MODEL_QPN 0x1c3u
 #define MLX5_MODEL_BF_SIZE 256u
+#define MLX5_MODEL_INLINE_L2 0
+#define MLX5_MODEL_INLINE_IP 1
+#define MLX5_MODEL_INLINE_L4 2
 
 struct mlx5_model_cfg {
     uint32_t n_rxq;        /* 1..JBP_RDMA_MAX_RXQ */
@@ -39,6 +48,26 @@ struct mlx5_model_cfg {
     int csum;              /* checksum offload on transmit */
     int poison_holes;      /* fill what the hardware leaves undefined with bytes that look valid to a careless
                               driver (compressed holes, unused mini-CQEs) */
+    int inline_mode;       /* the vport's minimum WQE inline mode: MLX5_MODEL_INLINE_L2 (the default), _IP or _L4;
+                              a send WQE inlining less fails with a local QP operation error */
+};
+
+/*
+ * A flow rule as the driver installed it (recorded by the fake verbs provider from ibv_create_flow and the QP it
+ * names): the model steers by these when any is installed, as the adapter's flow table would, instead of by
+ * cfg.mac. A frame goes to the trapping rule of lowest priority value that matches (ibv_create_flow(3)); rules
+ * with IBV_FLOW_ATTR_FLAGS_DONT_TRAP copy it and let it go on to the kernel.
+ */
+#define MLX5_MODEL_MAX_FLOWS 32
+struct mlx5_model_flow {
+    int active;
+    uint64_t mac, mask;     /* destination MAC value and mask, low 48 bits */
+    int l3;                 /* 0 any, 4 IPv4, 6 IPv6 (an IPv4/IPv6 spec) */
+    int l4;                 /* 0 any, 6 TCP, 17 UDP (a TCP/UDP spec) */
+    uint16_t priority;
+    int dont_trap;
+    uint64_t hash_fields;   /* the QP's IBV_RX_HASH_* fields; 0 hashes nothing (table entry 0) */
+    int queue0;             /* the QP's indirection table holds only queue 0 */
 };
 
 struct mlx5_model_cq {
@@ -49,6 +78,13 @@ struct mlx5_model_cq {
     uint32_t log_cnt;
     uint32_t pi;        /* entries written, free running */
     uint64_t overruns;  /* entries that did not fit: a driver bug on a real adapter */
+    /* Arming (rdma-core mlx5_arm_cq): the last arm doorbell seen in the UAR, whether it is pending, and for which
+     * consumer index; one completion event per arm, raised once an entry lies past that index. */
+    uint64_t last_arm;
+    int armed;
+    uint32_t arm_ci;
+    uint64_t events;
+    uint64_t arm_mismatch; /* the UAR write and doorbell record word 1 disagreed */
 };
 
 struct mlx5_model_pending {
@@ -89,15 +125,21 @@ struct mlx5_model_stats {
     uint64_t tx_cqes;
     uint64_t tx_errors;
     uint64_t tx_csum_offloads;
+    uint64_t tx_inline_short;   /* send WQEs refused for inlining less than the vport's inline mode requires */
     uint64_t doorbell_mismatch; /* the BlueFlame register did not hold the last WQE's doorbell */
     uint64_t rx_frames;
     uint64_t rx_bytes;
     uint64_t rx_out_of_buffer;  /* the hardware counter of frames dropped for want of a posted WQE */
     uint64_t rx_not_steered;
+    uint64_t rx_copied;         /* frames copied by DONT_TRAP rules (they went on to the kernel too) */
     uint64_t rx_oversize;
     uint64_t rx_sessions;       /* compressed sessions written */
     uint64_t rx_sessions_wrapped; /* sessions that straddled the end of the CQ */
     uint64_t rx_errors;
+    uint64_t cq_events;         /* completion events raised (completion channel) */
+    uint64_t bad_transitions;   /* queue state changes the adapter refuses (wrong current state, not from RESET) */
+    uint64_t tx_wqe_rewritten;  /* send WQEs that changed between their doorbell and their execution */
+    uint64_t rx_wqe_rewritten;  /* receive WQEs that changed between their doorbell and their use */
 };
 
 typedef void (*mlx5_model_frame_fn)(void *ctx, const uint8_t *frame, uint32_t len);
@@ -109,13 +151,27 @@ struct mlx5_model {
     uint32_t lkey;
     struct mlx5_model_sq sq;
     struct mlx5_model_rq rq[JBP_RDMA_MAX_RXQ];
+    struct mlx5_model_flow flows[MLX5_MODEL_MAX_FLOWS];
+    int n_flows;                /* installed (active) rules; 0: steer by cfg.mac as the driver's rules would */
     uint32_t ind_table[128];
     uint32_t ind_size;
     struct mlx5_model_stats stats;
     /* error injection: 0 = off, else the syndrome of the next error CQE */
     uint8_t inject_tx_syndrome;
     uint8_t inject_rx_syndrome;
+    uint16_t inject_rx_wqe_skew; /* added to the wqe_counter of the next receive completion (then cleared) */
     uint32_t rng;
+    /* Threaded mode (mlx5_model_hw_start): the backend's commands take this lock, as firmware commands are
+     * serialised against the adapter's work; WQEs are read from copies taken when their doorbell record moved. */
+    pthread_mutex_t *lock;
+    int threaded;
+    int event_fd;               /* the completion channel: readable when an armed receive CQ raised an event */
+    uint64_t seen_events[JBP_RDMA_MAX_RXQ]; /* per receive CQ, events the port's await has taken */
+    uint32_t tx_budget;         /* WQEs executed per mlx5_model_tx call at most (0: all posted) */
+    uint8_t *sq_snap;
+    uint32_t sq_snap_pi;
+    struct mlx5_wqe_data_seg *rq_snap[JBP_RDMA_MAX_RXQ];
+    uint32_t rq_snap_pi[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_port *port;
     uint8_t frame[MLX5_MODEL_MAX_FRAME];
 };
@@ -136,6 +192,20 @@ int mlx5_model_rx(struct mlx5_model *m, const uint8_t *frame, uint32_t len);
 void mlx5_model_rx_flush(struct mlx5_model *m);
 /* Moves frames both ways between two models, as a cable would; returns the frames moved. */
 int mlx5_model_wire(struct mlx5_model *a, struct mlx5_model *b);
+
+/*
+ * The adversarial adapter: a thread that plays the hardware of two models joined by a cable, concurrently with
+ * the driver's threads. Each step, under the models' lock, it executes a random number of posted send WQEs of
+ * one side (delivering the frames to the other), or writes the pending receive completions of one side; between
+ * steps it waits a random while. Randomness comes from `seed`; the interleaving with the driver's thread is up
+ * to the scheduler, which is the point: barrier and ordering mistakes show up as corrupt frames, lost buffers or
+ * rewritten WQEs (stats.tx_wqe_rewritten, rx_wqe_rewritten), over many seeds under load.
+ */
+struct mlx5_model_hw;
+struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_model *b, uint32_t seed,
+                                          uint32_t max_spin);
+/* Stops the thread after it executed every posted WQE and wrote every completion; returns its step count. */
+uint64_t mlx5_model_hw_stop(struct mlx5_model_hw *hw);
 
 /* The Toeplitz hash of the Microsoft RSS specification, as the adapter computes it. */
 uint32_t mlx5_model_toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t *in, uint32_t len);

@@ -9,6 +9,7 @@
  * production bindings (jbp_jni.h, whose helpers it links): counts or -errno, arguments checked, nothing thrown.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "jbp_jni.h"
@@ -125,16 +126,29 @@ static jint JNICALL m_set_compression(JNIEnv *env, jclass cls, jlong m, jboolean
     return 0;
 }
 
-/* The model's counters, in the order of struct mlx5_model_stats, then the CQ overruns. */
+/* The model's counters by the indices of Mlx5ModelNative (named here, so that new counters in struct
+ * mlx5_model_stats move no index), then the CQ overruns. */
+static const size_t stat_offsets[] = {
+    offsetof(struct mlx5_model_stats, tx_frames),         offsetof(struct mlx5_model_stats, tx_bytes),
+    offsetof(struct mlx5_model_stats, tx_cqes),           offsetof(struct mlx5_model_stats, tx_errors),
+    offsetof(struct mlx5_model_stats, tx_csum_offloads),  offsetof(struct mlx5_model_stats, doorbell_mismatch),
+    offsetof(struct mlx5_model_stats, rx_frames),         offsetof(struct mlx5_model_stats, rx_bytes),
+    offsetof(struct mlx5_model_stats, rx_out_of_buffer),  offsetof(struct mlx5_model_stats, rx_not_steered),
+    offsetof(struct mlx5_model_stats, rx_oversize),       offsetof(struct mlx5_model_stats, rx_sessions),
+    offsetof(struct mlx5_model_stats, rx_sessions_wrapped), offsetof(struct mlx5_model_stats, rx_errors),
+};
+
 static jlong JNICALL m_stat(JNIEnv *env, jclass cls, jlong m, jint which)
 {
     (void)env;
     (void)cls;
     struct mlx5_model *md = model(m);
-    const uint64_t *s = (const uint64_t *)&md->stats;
-    int n = (int)(sizeof(md->stats) / sizeof(uint64_t));
-    if (which >= 0 && which < n)
-        return (jlong)s[which];
+    int n = (int)(sizeof(stat_offsets) / sizeof(stat_offsets[0]));
+    if (which >= 0 && which < n) {
+        uint64_t v;
+        memcpy(&v, (const uint8_t *)&md->stats + stat_offsets[which], sizeof(v));
+        return (jlong)v;
+    }
     if (which == n) {
         uint64_t o = md->sq.cq.overruns;
         for (uint32_t q = 0; q < md->cfg.n_rxq; q++)

@@ -11,12 +11,13 @@ add_library(jbp_rdma_model STATIC
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_port.c
   ${JBP_RDMA_TEST_DIR}/mlx5_model.c)
 set_target_properties(jbp_rdma_model PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_link_libraries(jbp_rdma_model PUBLIC pthread)
 target_include_directories(jbp_rdma_model PUBLIC ${CMAKE_SOURCE_DIR}/native/include ${JBP_RDMA_TEST_DIR}
   ${IBVERBS_INCLUDE_DIR})
 target_compile_options(jbp_rdma_model PRIVATE ${JBYPASS_C_FLAGS})
 
 add_executable(test_mlx5_dv ${JBP_RDMA_TEST_DIR}/test_mlx5_dv.c)
-target_link_libraries(test_mlx5_dv PRIVATE jbp_rdma_model)
+target_link_libraries(test_mlx5_dv PRIVATE jbp_rdma_model pthread)
 target_compile_options(test_mlx5_dv PRIVATE ${JBYPASS_C_FLAGS})
 
 foreach(case
@@ -29,6 +30,11 @@ foreach(case
     mlx5_tx_error_cqe_recovers
     mlx5_rx_error_cqe_nonfatal
     mlx5_rx_error_cqe_fatal_recovers
+    mlx5_rx_wqe_counter_mismatch
+    dv_adversarial_hw_thread
+    mlx5_cq_arming_events
+    mlx5_strict_queue_states
+    mlx5_inline_mode_detected
     mlx5_rx_unexpected_opcode
     dv_doorbell_values
     dv_tx_ring_full
@@ -46,6 +52,8 @@ endforeach()
 # accessible, SR-IOV VF) on fake sysfs trees, and the device path's errors on this machine (no RDMA device).
 add_executable(test_mlx5_probe ${JBP_RDMA_TEST_DIR}/test_mlx5_probe.c
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_netlink.c
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_device.c
   ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_ibv.c)
 target_link_libraries(test_mlx5_probe PRIVATE jbp_rdma_model ${CMAKE_DL_LIBS} pthread)
@@ -86,4 +94,55 @@ foreach(case
     mlx5_verbs_post_failures
     mlx5_verbs_rx_polls_no_more_than_armed)
   add_test(NAME ${case} COMMAND test_mlx5_verbs ${case})
+endforeach()
+
+# MAC admission through rtnetlink and the netdev-MAC guard: request bytes, answer parsing, the open/change/close
+# path and crash recovery against a fake kernel (a struct jbp_nl of the test's), the guard on the fake sysfs tree.
+add_executable(test_rdma_admit ${JBP_RDMA_TEST_DIR}/test_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_netlink.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c)
+target_include_directories(test_rdma_admit PRIVATE ${CMAKE_SOURCE_DIR}/native/include ${JBP_RDMA_TEST_DIR}
+  ${IBVERBS_INCLUDE_DIR})
+target_compile_options(test_rdma_admit PRIVATE ${JBYPASS_C_FLAGS})
+foreach(case
+    netlink_request_bytes
+    netlink_parse_answers
+    netlink_real_socket_dump
+    admit_open_change_close
+    admit_after_crash_next_open
+    admit_refused_or_present
+    admit_warnings
+    guard_every_netdev)
+  add_test(NAME rdma_${case} COMMAND test_rdma_admit ${case})
+endforeach()
+set_tests_properties(rdma_netlink_real_socket_dump PROPERTIES SKIP_RETURN_CODE 77)
+
+# scripts/rdma-bringup.sh in dry-run mode against the fake sysfs tree (what CI can check of the bring-up script).
+add_executable(fake_sysfs_tree ${JBP_RDMA_TEST_DIR}/fake_sysfs_tree.c)
+target_compile_options(fake_sysfs_tree PRIVATE ${JBYPASS_C_FLAGS})
+add_test(NAME rdma_bringup_dry_run COMMAND bash ${JBP_RDMA_TEST_DIR}/rdma_bringup_test.sh
+  $<TARGET_FILE:fake_sysfs_tree> ${CMAKE_SOURCE_DIR}/scripts/rdma-bringup.sh)
+
+# The device path (jbp_rdma_device.c) end to end on a fake rdma-core backed by the model (fake_verbs.c), loaded
+# with dlopen as the real one is.
+add_library(jbp_fake_verbs SHARED ${JBP_RDMA_TEST_DIR}/fake_verbs.c)
+target_link_libraries(jbp_fake_verbs PRIVATE jbp_rdma_model)
+target_compile_options(jbp_fake_verbs PRIVATE ${JBYPASS_C_FLAGS})
+set_target_properties(jbp_fake_verbs PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/test-lib)
+add_executable(test_rdma_device ${JBP_RDMA_TEST_DIR}/test_rdma_device.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_device.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_ibv.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_sysfs.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_admit.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_rdma_netlink.c)
+target_link_libraries(test_rdma_device PRIVATE jbp_rdma_model ${CMAKE_DL_LIBS} pthread)
+target_compile_options(test_rdma_device PRIVATE ${JBYPASS_C_FLAGS})
+add_dependencies(test_rdma_device jbp_fake_verbs)
+foreach(case
+    device_open_steer_transmit_close
+    device_mac_change
+    device_queue_resets_name_current_state
+    device_failures_explained)
+  add_test(NAME rdma_${case} COMMAND test_rdma_device $<TARGET_FILE:jbp_fake_verbs> ${case})
 endforeach()

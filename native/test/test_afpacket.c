@@ -855,6 +855,126 @@ static void test_wait_and_wakeup(void)
     jbp_afpacket_close(hb);
 }
 
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* include/uapi/linux/udp.h */
+#endif
+
+/* Sends one UDP_SEGMENT super-datagram of `payload` bytes (gso_size `segment`) from the kernel's socket to
+ * 198.18.0.2:9; the payload's byte i is (seed + i * 13). */
+static void send_udp_super(uint32_t payload, int segment, uint8_t seed)
+{
+    static uint8_t data[65000];
+    for (uint32_t i = 0; i < payload; i++)
+        data[i] = (uint8_t)(seed + i * 13);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(s >= 0 && setsockopt(s, IPPROTO_UDP, UDP_SEGMENT, &segment, sizeof(segment)) == 0, "UDP_SEGMENT: %s",
+            strerror(errno));
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+    inet_pton(AF_INET, "198.18.0.2", &to.sin_addr);
+    REQUIRE(sendto(s, data, payload, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)payload, "sendto: %s",
+            strerror(errno));
+    close(s);
+}
+
+/*
+ * JBP_AFP_SUPER_FRAMES (PACKET_VNET_HDR): the kernel's UDP_SEGMENT super-datagram crosses the veth whole (veth
+ * has UDP GSO, as it has TSO, on by default) and arrives as a chain of armed slots: every slot but the last full
+ * and flagged JBP_DESC_CONTINUES, the first with the GSO type, the segment size and the partial checksum state,
+ * the bytes exactly the datagram's. A chain the armed slots left cannot hold waits in the ring for the next
+ * burst; one that no burst of the given capacity could hold is dropped as oversize. Frames sent through the
+ * handle (a virtio_net_hdr before each) arrive whole at a plain handle, and plain frames arrive without flags.
+ */
+static void test_super_frames(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    cb.flags |= JBP_AFP_SUPER_FRAMES;
+    cb.block_size = 1u << 20;
+    cb.block_count = 8;
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    REQUIRE(run("ip address add 198.18.0.1/24 dev %s && ip neigh add 198.18.0.2 lladdr 02:00:5e:10:00:02 dev %s",
+                a, a) == 0, "kernel side of %s", a);
+
+    /* 10 segments of 1000 bytes and one of 7: a frame of 14 + 20 + 8 + 10007 = 10049 bytes, five 2048-byte slots. */
+    const uint32_t payload = 10007, frame = 14 + 20 + 8 + payload;
+    send_udp_super(payload, 1000, 5);
+    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "the super-datagram is ready");
+    struct jbp_desc rx[16];
+    /* Three armed slots: the chain does not fit, and waits. */
+    for (uint32_t i = 0; i < 16; i++)
+        rx[i] = (struct jbp_desc){.buffer = i < 3 ? 100 + i : JBP_NO_BUFFER};
+    CHECK(jbp_afpacket_rx_burst(hb, rx, 16) == 0, "a chain of 5 into 3 armed slots");
+    for (uint32_t i = 0; i < 16; i++)
+        rx[i] = (struct jbp_desc){.buffer = 100 + i};
+    int n = jbp_afpacket_rx_burst(hb, rx, 16);
+    CHECK(n == 5, "the chain takes 5 slots: %d", n);
+    if (n == 5) {
+        uint32_t flags = rx[0].flags;
+        CHECK((flags & JBP_GSO_TYPE_MASK) == JBP_GSO_UDP_L4 && (flags >> JBP_GSO_SIZE_SHIFT) == 1000,
+              "GSO UDP_L4 of 1000: flags %#x", flags);
+        CHECK((flags & (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL)) == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL),
+              "a partial checksum, accepted: flags %#x", flags);
+        uint32_t total = 0;
+        static uint8_t whole[70000];
+        for (int i = 0; i < 5; i++) {
+            int last = i == 4;
+            CHECK(((rx[i].flags & JBP_DESC_CONTINUES) != 0) == !last, "slot %d continues: flags %#x", i, rx[i].flags);
+            CHECK(i == 0 || (rx[i].flags & ~JBP_DESC_CONTINUES) == 0, "slot %d: only CONTINUES", i);
+            CHECK(last || rx[i].length == 2048, "slot %d is full: %u", i, rx[i].length);
+            memcpy(whole + total, buffer_of(&pb, rx[i].buffer), rx[i].length);
+            total += rx[i].length;
+        }
+        CHECK(total == frame, "the chain holds %u bytes of %u", total, frame);
+        CHECK(whole[23] == 17 && ((whole[38] << 8) | whole[39]) == 8 + payload, "a UDP header for the whole");
+        uint32_t bad = 0;
+        for (uint32_t i = 0; i < payload && total == frame; i++)
+            bad += whole[42 + i] != (uint8_t)(5 + i * 13);
+        CHECK(bad == 0, "%u payload bytes differ", bad);
+        CHECK(sb.rx_packets == 1 && sb.rx_super_frames == 1 && sb.rx_bytes == frame, "packets %llu super %llu",
+              (unsigned long long)sb.rx_packets, (unsigned long long)sb.rx_super_frames);
+    }
+
+    /* A burst of 4 slots can never hold a chain of 5: dropped as oversize rather than stuck in the ring. */
+    send_udp_super(payload, 1000, 9);
+    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "the second super-datagram is ready");
+    for (uint32_t i = 0; i < 4; i++)
+        rx[i] = (struct jbp_desc){.buffer = 100 + i};
+    CHECK(jbp_afpacket_rx_burst(hb, rx, 4) == 0 && sb.rx_oversize == 1, "oversize %llu",
+          (unsigned long long)sb.rx_oversize);
+    CHECK(sb.rx_bad_vnet == 0, "no header refused");
+
+    /* Transmit with a virtio_net_hdr before each frame: the plain handle gets the frames whole. */
+    uint32_t others = 0;
+    send_frames(hb, &pb, 0, 100);
+    CHECK(receive_frames(ha, &pa, 0, 100, 64, &others) == 100, "b -> a: 100 frames");
+    /* And plain frames arrive at b without flags, one slot each. */
+    send_frames(ha, &pa, 100, 100);
+    uint32_t got = 0;
+    int64_t deadline = now_ns() + DEADLINE_NS;
+    while (got < 100 && now_ns() < deadline) {
+        for (uint32_t i = 0; i < 16; i++)
+            rx[i] = (struct jbp_desc){.buffer = 100 + i};
+        n = jbp_afpacket_rx_burst(hb, rx, 16);
+        for (int i = 0; i < n; i++) {
+            int64_t sequence = check_frame(buffer_of(&pb, rx[i].buffer), rx[i].length);
+            if (sequence < 0)
+                continue;
+            CHECK(sequence == 100 + got && rx[i].flags == 0, "frame %lld flags %#x", (long long)sequence, rx[i].flags);
+            got++;
+        }
+        if (n == 0)
+            jbp_afpacket_wait(hb, 100 * 1000000LL);
+    }
+    CHECK(got == 100, "a -> b: %u frames", got);
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -872,6 +992,7 @@ static const struct {
     {"checksum_status", test_checksum_status},
     {"mac_membership", test_mac_membership},
     {"multicast_membership", test_multicast_membership},
+    {"super_frames", test_super_frames},
 };
 
 int main(int argc, char **argv)

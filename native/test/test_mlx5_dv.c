@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jbp_rdma.h"
 #include "mlx5_model.h"
@@ -117,6 +118,8 @@ static void side_close(struct side *s)
     CHECK(s->m->stats.doorbell_mismatch == 0, "%llu doorbells did not match the last WQE",
           (unsigned long long)s->m->stats.doorbell_mismatch);
     CHECK(s->m->sq.cq.overruns == 0 && s->m->rq[0].cq.overruns == 0, "CQ overrun");
+    CHECK(s->m->stats.bad_transitions == 0, "%llu queue state changes the adapter refuses",
+          (unsigned long long)s->m->stats.bad_transitions);
     s->p->backend->destroy(s->p);
     mlx5_model_destroy(s->m);
     free(s->pool.mem);
@@ -524,6 +527,308 @@ static void mlx5_rx_error_cqe_fatal_recovers(void)
     side_close(&b);
 }
 
+/*
+ * The datapath against the adversarial adapter: a hardware thread (mlx5_model_hw_start) executes A's send WQEs
+ * and writes B's receive completions concurrently with this thread, which transmits on A and receives on B, with
+ * seeded random delays on both sides. Per seed: 1 or 4 receive queues, CQE compression off or on (with poisoned
+ * holes), 8 flows. Checked: every frame arrives intact and in order within its flow, or is counted by the model
+ * as dropped for want of a posted WQE (a real adapter's rx_out_of_buffer); no WQE changed after its doorbell; no
+ * CQ overran; every buffer came back.
+ */
+static void hw_thread_seed(uint32_t seed)
+{
+    uint32_t rng = seed * 2654435761u + 1;
+#define RND() (rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5, rng)
+    struct mlx5_model_cfg cb = cfg_default(MAC_B);
+    cb.n_rxq = (seed & 1) ? 4 : 1;
+    cb.compression = (seed & 2) != 0;
+    cb.poison_holes = cb.compression;
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A);
+    ca.inline_mode = (seed & 4) ? MLX5_MODEL_INLINE_L4 : MLX5_MODEL_INLINE_L2;
+    side_open(&a, ca, 1024, 2048);
+    side_open(&b, cb, cb.n_rxq * 256 + 512, 2048);
+    /* Seeds 4-7 mod 8: WQEs of several blocks, inlining up to L4 (as after an inline-mode detection). */
+    a.p->txq.inline_l4 = (seed & 4) != 0;
+    struct mlx5_model_hw *hw = mlx5_model_hw_start(a.m, b.m, seed, 3000);
+    CHECK(hw != NULL, "hardware thread");
+    struct flow flows[8];
+    uint32_t next_tx[8] = { 0 }, last_rx[8], got_flow[8] = { 0 };
+    for (int f = 0; f < 8; f++) {
+        flows[f] = FLOW_AB;
+        flows[f].sport = (uint16_t)(1000 + 7 * f);
+        flows[f].dport = (uint16_t)(2000 + 13 * f);
+        last_rx[f] = UINT32_MAX;
+    }
+    const uint32_t total = 3000;
+    uint32_t sent = 0, got = 0;
+    uint64_t dropped = 0;
+    for (uint64_t iter = 0;; iter++) {
+        CHECK(iter < 50000000ull, "seed %u stuck: sent %u, got %u, dropped %llu", seed, sent, got,
+              (unsigned long long)dropped);
+        uint32_t burst = 1 + RND() % 32;
+        for (uint32_t i = 0; i < burst && sent < total && a.ntx < BURST && a.pool.top > 0; i++, sent++) {
+            uint32_t f = RND() % 8;
+            uint32_t seq = (next_tx[f]++ << 3) | f;
+            queue_frame(&a, len_of(seq), MAC_B, &flows[f], seq, 0);
+        }
+        side_transmit(&a);
+        CHECK(side_receive(&a, 0, 16) == 0, "A receives nothing"); /* reaps A's send completions */
+        for (uint32_t q = 0; q < cb.n_rxq; q++) {
+            int n = side_receive(&b, q, 1 + RND() % 64);
+            CHECK(n >= 0, "receive %d", n);
+            for (int i = 0; i < n; i++) {
+                const uint8_t *fr = tp_buf(&b.pool, b.rx[i].buffer);
+                uint32_t seq = frame_seq(fr);
+                uint32_t f = seq & 7;
+                CHECK(last_rx[f] == UINT32_MAX || seq > last_rx[f], "seed %u flow %u: frame %u after %u", seed, f,
+                      seq, last_rx[f]);
+                last_rx[f] = seq;
+                CHECK(b.rx[i].length == len_of(seq), "seed %u frame %u: length %u", seed, seq, b.rx[i].length);
+                uint8_t ref[2048];
+                build(ref, b.rx[i].length, MAC_B, MAC_A, &flows[f], seq, 0);
+                CHECK(memcmp(ref, fr, b.rx[i].length) == 0, "seed %u frame %u: contents differ", seed, seq);
+                got_flow[f]++;
+                side_consume(&b, (uint32_t)i);
+            }
+            got += (uint32_t)n;
+        }
+        dropped = __atomic_load_n(&b.m->stats.rx_out_of_buffer, __ATOMIC_RELAXED);
+        if (sent == total && got + dropped == total && a.p->txq.pi == a.p->txq.ci)
+            break;
+        if ((RND() & 7) == 0) {
+            volatile uint32_t spin = 0;
+            while (spin < RND() % 2000)
+                spin++;
+        }
+    }
+    uint64_t steps = mlx5_model_hw_stop(hw);
+    CHECK(b.m->stats.rx_errors == 0 && b.m->stats.rx_not_steered == 0, "no errors");
+    CHECK(a.m->stats.tx_wqe_rewritten == 0 && b.m->stats.rx_wqe_rewritten == 0,
+          "seed %u: WQEs rewritten after their doorbell: %llu send, %llu receive", seed,
+          (unsigned long long)a.m->stats.tx_wqe_rewritten, (unsigned long long)b.m->stats.rx_wqe_rewritten);
+    for (uint32_t q = 0; q < cb.n_rxq; q++)
+        CHECK(b.m->rq[q].cq.overruns == 0 && rxst(&b, q, JBP_RXQ_CQE_ERRORS) == 0, "queue %u", q);
+    CHECK(txst(&a, JBP_TXQ_CQE_ERRORS) == 0 && txst(&a, JBP_TXQ_PACKETS) == total, "sent %llu",
+          (unsigned long long)txst(&a, JBP_TXQ_PACKETS));
+    CHECK(a.m->stats.tx_inline_short == 0, "no WQE short of the inline mode");
+    printf("  seed %u: %u queues, compression %d: %u delivered, %llu dropped for want of a WQE, %llu hardware "
+           "steps\n", seed, cb.n_rxq, cb.compression, got, (unsigned long long)dropped, (unsigned long long)steps);
+    side_close(&a);
+    side_close(&b);
+#undef RND
+}
+
+static void dv_adversarial_hw_thread(void)
+{
+    /* JBP_HW_SEEDS=N runs more seeds (the default keeps ctest short on a shared machine). */
+    const char *env = getenv("JBP_HW_SEEDS");
+    uint32_t seeds = env != NULL ? (uint32_t)strtoul(env, NULL, 10) : 16;
+    for (uint32_t seed = 1; seed <= seeds; seed++)
+        hw_thread_seed(seed);
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * CQ arming and completion events (rdma-core mlx5_arm_cq, mlx5_cq_event): an event only for an armed CQ, one per
+ * arm, at once when an entry is already past the armed index; the waits of the port return on the event. First
+ * synchronously, then with the hardware thread delivering while the port waits: a lost wake-up would make a wait
+ * run into its 20-second timeout, which fails the test.
+ */
+static void mlx5_cq_arming_events(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    /* Not armed: completions raise no event. */
+    for (int i = 0; i < 3; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(b.m->stats.cq_events == 0, "no event without an arm");
+    /* Armed with entries already past the index: the event at once; the wait does not block. */
+    uint64_t t0 = mono_ns();
+    CHECK(jbp_port_await(b.p, 20000000000ll) == 0, "await");
+    CHECK(b.m->stats.cq_events == 1 && mono_ns() - t0 < 5000000000ull, "event at arm time");
+    CHECK(b.m->rq[0].cq.arm_mismatch == 0, "UAR and doorbell record agree");
+    expect_frames(&b, 0, 64, &next, 3, len_of);
+    /* Armed, nothing there: a wait times out (100 ms); the next completion raises one event, and only one. */
+    CHECK(jbp_port_await(b.p, 100000000ll) == 0, "await");
+    CHECK(b.m->stats.cq_events == 1, "no event while empty");
+    for (int i = 0; i < 2; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(b.m->stats.cq_events == 2, "the completion raised the event");
+    for (int i = 0; i < 2; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(b.m->stats.cq_events == 2, "one event per arm");
+    CHECK(jbp_port_await(b.p, 20000000000ll) == 0, "await");
+    expect_frames(&b, 0, 64, &next, 4, len_of);
+    uint32_t sn = b.p->rxq[0].cq.arm_sn;
+    CHECK(sn == 2, "two events taken, arm sequence %u", sn);
+
+    /* The hardware thread delivers while this thread waits. */
+    struct mlx5_model_hw *hw = mlx5_model_hw_start(a.m, b.m, 7, 20000);
+    CHECK(hw != NULL, "hardware thread");
+    for (int round = 0; round < 200; round++) {
+        for (int i = 0; i < 1 + round % 5; i++, seq++)
+            queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+        side_transmit(&a);
+        uint32_t want = (uint32_t)(1 + round % 5), got = 0;
+        while (got < want) {
+            t0 = mono_ns();
+            CHECK(jbp_port_await(b.p, 20000000000ll) == 0, "await");
+            CHECK(mono_ns() - t0 < 10000000000ull, "round %d: the wait was not woken (lost event)", round);
+            int n = side_receive(&b, 0, 64);
+            for (int i = 0; i < n; i++) {
+                CHECK(frame_seq(tp_buf(&b.pool, b.rx[i].buffer)) == next, "order");
+                next++;
+                side_consume(&b, (uint32_t)i);
+            }
+            got += (uint32_t)n;
+        }
+        CHECK(side_receive(&a, 0, 16) == 0, "reap");
+    }
+    mlx5_model_hw_stop(hw);
+    CHECK(b.m->rq[0].cq.arm_mismatch == 0 && b.m->stats.rx_out_of_buffer == 0, "clean");
+    printf("  %llu completion events\n", (unsigned long long)b.m->stats.cq_events);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+/* The model refuses what the adapter refuses: a reset naming the wrong current state, a start not from RESET. */
+static void mlx5_strict_queue_states(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    CHECK(a.p->backend->txq_start(a.p) == -EINVAL && a.p->backend->rxq_start(a.p, 0) == -EINVAL,
+          "RTS/RDY cannot be started again");
+    CHECK(strstr(a.p->error, "not in RESET") != NULL, "%s", a.p->error);
+    /* A send error: the QP is in ERR, and the driver's recovery names ERR (hw_err), which the model accepts. */
+    uint32_t seq = 0;
+    a.m->inject_tx_syndrome = MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    seq++;
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_ERROR && a.p->txq.hw_err == 1, "send queue in error, in hardware too");
+    a.m->stats.bad_transitions = 0;
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_OK && a.p->txq.hw_err == 0 && a.m->stats.bad_transitions == 0,
+          "recovered naming ERR: %s", a.p->error);
+    /* Naming the wrong current state is refused, and the queue is given up rather than used in an unknown state. */
+    a.m->inject_tx_syndrome = MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    seq++;
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_ERROR, "error again");
+    a.p->txq.hw_err = 0; /* what a driver that assumed RTS (the kernel's cached state) would name */
+    side_transmit(&a);
+    CHECK(a.p->txq.state == JBP_Q_DEAD && a.m->stats.bad_transitions == 1, "refused: %s", a.p->error);
+    CHECK(strstr(a.p->error, "named RTS/RDY as its current state, it is ERR") != NULL, "%s", a.p->error);
+    a.m->stats.bad_transitions = 0;
+    side_close(&a);
+    side_close(&b);
+}
+
+/* Frames of every shape the inline logic meets: UDP, TCP with options, an IPv4 fragment, ARP-sized non-IP. */
+static uint32_t inline_case_len(uint32_t seq)
+{
+    return 60 + (seq * 53) % 1400;
+}
+
+/*
+ * A vport in inline mode transport (or network) refuses WQEs that inline only the L2 header: the first burst
+ * fails with a local QP operation error, the driver says which inline mode to suspect, resets the queue and from
+ * then on inlines every header up to L4, in WQEs of several basic blocks that wrap round the SQ; every frame after
+ * that arrives intact.
+ */
+static void mlx5_inline_mode_detected(void)
+{
+    for (int mode = MLX5_MODEL_INLINE_IP; mode <= MLX5_MODEL_INLINE_L4; mode++) {
+        struct side a, b;
+        struct mlx5_model_cfg ca = cfg_default(MAC_A);
+        ca.inline_mode = mode;
+        ca.csum = 1; /* the adapter fills checksums into inlined headers too */
+        side_open(&a, ca, 1024, 2048);
+        side_open(&b, cfg_default(MAC_B), 1024, 2048);
+        uint32_t seq = 0, next = 0;
+        for (int i = 0; i < 4; i++, seq++)
+            queue_frame(&a, inline_case_len(seq), MAC_B, &FLOW_AB, seq, 0);
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        side_transmit(&a);
+        CHECK(a.m->stats.tx_inline_short == 1 && a.p->txq.state == JBP_Q_ERROR, "refused: %llu",
+              (unsigned long long)a.m->stats.tx_inline_short);
+        CHECK(strstr(a.p->error, "inline mode network or transport") != NULL && a.p->txq.inline_l4
+                  && txst(&a, JBP_TXQ_INLINE) == 1, "says so: %s", a.p->error);
+        printf("  message: %s\n", a.p->error);
+        side_transmit(&a); /* recovers */
+        CHECK(a.p->txq.state == JBP_Q_OK, "recovered");
+        /* 600 frames through a 256-block ring: multi-block WQEs wrap round it many times. */
+        next = seq;
+        for (int round = 0; round < 30; round++) {
+            for (int i = 0; i < 20; i++, seq++)
+                queue_frame(&a, inline_case_len(seq), MAC_B, &FLOW_AB, seq, JBP_TX_L3_CSUM | JBP_TX_L4_CSUM);
+            side_transmit(&a);
+            mlx5_model_wire(a.m, b.m);
+            expect_frames(&b, 0, 64, &next, 20, inline_case_len);
+        }
+        side_transmit(&a);
+        CHECK(a.m->stats.tx_inline_short == 1 && a.m->stats.tx_errors == 2, "one refusal and its flush, nothing after (%llu)",
+              (unsigned long long)a.m->stats.tx_errors);
+        side_close(&a);
+        side_close(&b);
+    }
+}
+
+static void mlx5_rx_wqe_counter_mismatch(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    /* The first completion names WQE 1 while WQE 0 is next: its data is not in the buffer the driver would hand
+     * out. Nothing may be delivered; the mismatch is counted and the queue reset. */
+    b.m->inject_rx_wqe_skew = 1;
+    for (int i = 0; i < 5; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 64) == 0, "nothing delivered from a mismatched completion");
+    CHECK(rxst(&b, 0, JBP_RXQ_WQE_MISMATCH) == 1 && rxst(&b, 0, JBP_RXQ_PACKETS) == 0, "counted, not delivered");
+    CHECK(b.p->rxq[0].state == JBP_Q_ERROR && strstr(b.p->error, "wqe_counter mismatch") != NULL, "error: %s",
+          b.p->error);
+    /* The next receive recovers; frames flow again, in order, and every buffer is accounted for. */
+    CHECK(side_receive(&b, 0, 64) == 0, "empty after recovery");
+    CHECK(b.p->rxq[0].state == JBP_Q_OK && rxst(&b, 0, JBP_RXQ_RECOVERIES) == 1, "recovered");
+    next = seq;
+    for (int i = 0; i < 20; i++, seq++)
+        queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    expect_frames(&b, 0, 64, &next, 20, len_of);
+    CHECK(rxst(&b, 0, JBP_RXQ_WQE_MISMATCH) == 1, "no further mismatch");
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
 static void mlx5_rx_unexpected_opcode(void)
 {
     struct side b;
@@ -924,6 +1229,11 @@ static const struct {
     CASE(mlx5_tx_error_cqe_recovers),
     CASE(mlx5_rx_error_cqe_nonfatal),
     CASE(mlx5_rx_error_cqe_fatal_recovers),
+    CASE(mlx5_rx_wqe_counter_mismatch),
+    CASE(dv_adversarial_hw_thread),
+    CASE(mlx5_cq_arming_events),
+    CASE(mlx5_strict_queue_states),
+    CASE(mlx5_inline_mode_detected),
     CASE(mlx5_rx_unexpected_opcode),
     CASE(dv_doorbell_values),
     CASE(dv_tx_ring_full),

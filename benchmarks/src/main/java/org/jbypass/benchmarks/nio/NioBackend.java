@@ -22,12 +22,15 @@ import org.jbypass.provider.BypassSelectorProvider;
  *       stack, through the provider's channels, locks, pollers and wakeups. The keys of the file named by
  *       {@code -Djbypass.benchmark.config}, if any, are added (poller idle strategy, buffer sizes...), which is how
  *       one configuration is compared with another.</li>
+ *   <li>{@value #STACK_LATENCY}: the same with {@code profile = latency} (before the added keys, which win): a
+ *       thread that would wait on a socket drives the stack itself for a while before it parks.</li>
  *   <li>{@value #KERNEL}: the JDK's own provider on 127.0.0.1, the kernel's loopback.</li>
  * </ul>
  */
 final class NioBackend implements AutoCloseable
 {
     static final String STACK = "stack";
+    static final String STACK_LATENCY = "stack-latency";
     static final String KERNEL = "kernel";
     /** A properties file whose keys are added to the stack backend's configuration. */
     static final String CONFIG_PROPERTY = "jbypass.benchmark.config";
@@ -56,7 +59,9 @@ final class NioBackend implements AutoCloseable
         switch (name)
         {
             case STACK:
-                return stack();
+                return stack("");
+            case STACK_LATENCY:
+                return stack("profile = latency\n");
             case KERNEL:
                 final SelectorProvider jdk = SelectorProvider.provider();
                 if (jdk instanceof BypassSelectorProvider)
@@ -66,11 +71,13 @@ final class NioBackend implements AutoCloseable
                 }
                 return new NioBackend(jdk, InetAddress.getByName("127.0.0.1"), null, null);
             default:
-                throw new IllegalArgumentException("backend: " + STACK + " or " + KERNEL + ", not " + name);
+                throw new IllegalArgumentException("backend: " + STACK + ", " + STACK_LATENCY + " or " + KERNEL
+                    + ", not " + name);
         }
     }
 
-    private static NioBackend stack() throws IOException
+    /** @param profileKeys keys that come before the added ones */
+    private static NioBackend stack(final String profileKeys) throws IOException
     {
         final Path file = Files.createTempFile("jbypass-benchmark", ".properties");
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8))
@@ -80,7 +87,7 @@ final class NioBackend implements AutoCloseable
             out.write("interface.bench.driver = memory\n"
                 + "interface.bench.host-if = bench-" + ProcessHandle.current().pid() + "-" + TRIALS.incrementAndGet()
                 + "\n"
-                + "interface.bench.address = " + STACK_ADDRESS + "/24\n");
+                + "interface.bench.address = " + STACK_ADDRESS + "/24\n" + profileKeys);
             final String extra = System.getProperty(CONFIG_PROPERTY);
             if (extra != null)
             {

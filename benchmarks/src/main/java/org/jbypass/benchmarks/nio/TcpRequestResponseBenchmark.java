@@ -27,12 +27,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * TCP request/response, 64 bytes each way, with plain blocking NIO: the benchmark thread writes a request on a
  * {@link SocketChannel} and reads the reply; an echo server thread in the same JVM reads each request from the
  * accepted channel and writes it back. TCP_NODELAY on both ends, as latency-sensitive programs set it. The
- * {@code backend} parameter puts both ends on a jbypass stack address or on the kernel's loopback
- * ({@link NioBackend}): run both in one run and compare.
+ * {@code backend} parameter puts both ends on a jbypass stack address (with the defaults, or with
+ * {@code profile = latency}: stack-latency) or on the kernel's loopback ({@link NioBackend}): run them in one run
+ * and compare.
  *
  * <p>{@link #roundTrip} gives round trips per second ({@code thrpt}); {@link #roundTripLatency} samples single round
- * trips ({@code sample}: p0.50, p0.99, p0.999 in microseconds). A round trip is two messages and, on either
- * backend, two thread wakeups: the server's and the client's. Every reply is checked against its request.
+ * trips ({@code sample}: p0.50, p0.99, p0.999 in microseconds). A round trip is two messages and, on the kernel and
+ * the default stack, two thread wakeups: the server's and the client's (with the latency profile, none while each
+ * reply comes within the busy-wait time). Every reply is checked against its request.
  */
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED"})
@@ -43,7 +45,7 @@ public class TcpRequestResponseBenchmark
     private static final int MESSAGE = 64;
 
     /** {@code stack}: a jbypass stack address, local delivery; {@code kernel}: the JDK on 127.0.0.1. */
-    @Param({NioBackend.STACK, NioBackend.KERNEL})
+    @Param({NioBackend.STACK, NioBackend.STACK_LATENCY, NioBackend.KERNEL})
     String backend;
 
     private NioBackend nio;

@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * UDP request/response, 64-byte datagrams, with plain blocking NIO: the benchmark thread writes a request on a
  * connected {@link DatagramChannel} and reads the reply; an echo server thread in the same JVM receives each
  * datagram and sends it back to where it came from ({@code receive}, {@code send}). The {@code backend} parameter
- * puts both ends on a jbypass stack address or on the kernel's loopback ({@link NioBackend}): run both in one run
- * and compare.
+ * puts both ends on a jbypass stack address (with the defaults, or with {@code profile = latency}: the waiting
+ * threads drive the stack) or on the kernel's loopback ({@link NioBackend}): run them in one run and compare.
  *
  * <p>{@link #roundTrip} gives round trips per second ({@code thrpt}); {@link #roundTripLatency} samples single round
  * trips ({@code sample}: p0.50, p0.99, p0.999 in microseconds). Every reply is checked against its request. Neither
@@ -43,7 +43,7 @@ public class UdpRequestResponseBenchmark
     private static final int MESSAGE = 64;
 
     /** {@code stack}: a jbypass stack address, local delivery; {@code kernel}: the JDK on 127.0.0.1. */
-    @Param({NioBackend.STACK, NioBackend.KERNEL})
+    @Param({NioBackend.STACK, NioBackend.STACK_LATENCY, NioBackend.KERNEL})
     String backend;
 
     private NioBackend nio;

@@ -117,7 +117,7 @@ public final class Channels
 
     public AbstractSelector openSelector() throws IOException
     {
-        return new HybridSelector(context.provider(), context.platform().openSelector());
+        return new HybridSelector(context.provider(), context.platform().openSelector(), new SelectorPolling(context));
     }
 
     /**

@@ -162,6 +162,12 @@ public final class ProviderContext
         }
     }
 
+    /** The running stack if it has started, else null; starts nothing. */
+    public StackEngine startedEngine()
+    {
+        return engine;
+    }
+
     /**
      * The running stack, started the first time.
      *

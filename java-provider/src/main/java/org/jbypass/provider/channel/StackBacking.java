@@ -33,7 +33,7 @@ import org.jbypass.provider.engine.StackLock;
  * ({@link #once}), or, in blocking mode, until it can return ({@link #block}). {@link #block} is the one place where
  * an application thread waits for the stack, between {@code begin()} and {@code end()} of its channel.
  */
-abstract class StackBacking<S extends StackSocket> implements SocketListener
+abstract class StackBacking<S extends StackSocket> implements SocketListener, StackLock.Waiter
 {
     /**
      * One try at an operation on the stack's socket, with the stack lock held: a result (a count, or an error as
@@ -65,6 +65,10 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     volatile InetSocketAddress local;
     /** Threads waiting on {@link #changed}; guarded by the stack lock. */
     private int waiters;
+    /** Threads driving the stack while they wait ({@link StackLock#pollWhileWaiting}); guarded by the stack lock. */
+    private int spinners;
+    /** Bumped under the stack lock, while threads spin, whenever they must look again; read by them without it. */
+    private volatile int changeCount;
     /** The socket's {@link org.jbypass.netstack.transport.Readiness} bits; written under the stack lock. */
     volatile int readyOps;
 
@@ -224,11 +228,22 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     @Override
     public final void onReadinessChange(final StackSocket socket)
     {
+        // A thread that spins is told by the count, one that parked by the signal: neither pays for the other.
+        if (spinners > 0)
+        {
+            changeCount++;
+        }
         if (waiters > 0)
         {
             changed.signalAll();
         }
         refresh(socket);
+    }
+
+    @Override
+    public final int changes()
+    {
+        return changeCount;
     }
 
     /** With the stack lock held: publishes the socket's readiness, telling selectors if it changed. */
@@ -278,12 +293,35 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
             try
             {
                 long remaining = timeoutNanos;
+                boolean spinChecked = false;
+                long spinUntil = 0;
                 while (!closed)
                 {
                     result = operation.attempt(arg);
                     if (result != -Errno.EAGAIN || remaining <= 0)
                     {
                         break;
+                    }
+                    if (!spinChecked)
+                    {
+                        // The budget is per operation, from its first wait, as EF_POLL_USEC's is per blocking call.
+                        spinChecked = true;
+                        final long budget = Math.min(lock.busyWaitNanos(servedBy()), remaining);
+                        spinUntil = budget > 0 ? System.nanoTime() + budget : 0;
+                    }
+                    if (spinUntil != 0)
+                    {
+                        final long start = System.nanoTime();
+                        if (start - spinUntil < 0)
+                        {
+                            spinWhileWaiting(spinUntil);
+                            if (remaining != Long.MAX_VALUE)
+                            {
+                                remaining -= System.nanoTime() - start;
+                            }
+                            continue;
+                        }
+                        spinUntil = 0;
                     }
                     try
                     {
@@ -316,6 +354,30 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
         return result;
     }
 
+    /** With the stack lock held: the interface whose queues serve the socket, -1 for any (see StackLock). */
+    private int servedBy()
+    {
+        return lock.interfaceOf(stackSocket().localAddress());
+    }
+
+    /**
+     * With the stack lock held: drives the stack until the socket's readiness changes, it closes or {@code until}
+     * passes, releasing the lock between polls. Its changes reach the spinning thread through {@link #changes()},
+     * without a signal.
+     */
+    private void spinWhileWaiting(final long until)
+    {
+        spinners++;
+        try
+        {
+            lock.pollWhileWaiting(servedBy(), this, changeCount, until);
+        }
+        finally
+        {
+            spinners--;
+        }
+    }
+
     /**
      * With the stack lock held: waits for a readiness change, a close or the timeout, releasing the lock meanwhile.
      * The only wait of an application thread on the stack: a thread that is to drive the stack itself while it
@@ -345,6 +407,10 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener
     {
         closed = true;
         readyOps = 0;
+        if (spinners > 0)
+        {
+            changeCount++;
+        }
         if (waiters > 0)
         {
             changed.signalAll();

@@ -70,6 +70,12 @@ public record BypassConfig(Path source, List<InterfaceConfig> interfaces, List<R
         return null;
     }
 
+    /** How long a thread waiting on a socket of an interface drives the stack before it parks; 0 never. */
+    public long busyWaitOf(final InterfaceConfig config)
+    {
+        return config.busyWaitNanos() != null ? config.busyWaitNanos() : poller.busyWaitNanos();
+    }
+
     /** The idle strategy of an interface's pollers. */
     public IdleStrategyKind idleOf(final InterfaceConfig config)
     {

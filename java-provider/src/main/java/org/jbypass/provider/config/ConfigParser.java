@@ -32,10 +32,11 @@ public final class ConfigParser
     private static final Set<String> INTERFACE_KEYS = Set.of(InterfaceConfig.DRIVER, InterfaceConfig.HOST_IF,
         InterfaceConfig.ADDRESS, InterfaceConfig.GATEWAY, InterfaceConfig.MAC, InterfaceConfig.MTU,
         InterfaceConfig.IMPAIR_LOSS, InterfaceConfig.IMPAIR_REORDER, InterfaceConfig.IMPAIR_DUPLICATE,
-        InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE);
+        InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE,
+        InterfaceConfig.BUSY_WAIT);
     private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD, PollerConfig.IDLE,
         PollerConfig.SPINS, PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, PollerConfig.BUSY_POLL,
-        StackSettings.BUFFERS, StackSettings.BUFFER_SIZE, StackSettings.SEED);
+        PollerConfig.BUSY_WAIT, Profile.KEY, StackSettings.BUFFERS, StackSettings.BUFFER_SIZE, StackSettings.SEED);
 
     /** Ethernet II header in front of the IP datagram. */
     private static final int ETHERNET_HEADER = 14;
@@ -106,6 +107,7 @@ public final class ConfigParser
         }
 
         final StackSettings stack = parseStack();
+        final Profile profile = parseProfile();
         final List<InterfaceConfig> interfaces = new ArrayList<>();
         // The stack's route table is bounded: each interface takes a route for its subnet, and one more as the
         // default route when it has a gateway; the routes given here share what is left.
@@ -141,7 +143,7 @@ public final class ConfigParser
         }
 
         final WildcardBinding wildcard = parseWildcard();
-        final PollerConfig poller = parsePoller();
+        final PollerConfig poller = parsePoller(profile);
         return new BypassConfig(file, interfaces, routes, wildcard, poller, stack);
     }
 
@@ -279,8 +281,15 @@ public final class ConfigParser
             idle = idleStrategy(prefix + InterfaceConfig.IDLE, keys.get(InterfaceConfig.IDLE));
         }
 
+        Long busyWait = null;
+        if (keys.containsKey(InterfaceConfig.BUSY_WAIT))
+        {
+            busyWait = (long)intIn(prefix + InterfaceConfig.BUSY_WAIT, keys.get(InterfaceConfig.BUSY_WAIT), 0,
+                PollerConfig.MAX_BUSY_NANOS);
+        }
+
         return new InterfaceConfig(name, driver, hostIf, address, prefixLength, gateway, mac, mtu, options,
-            impairment, pcap, idle);
+            impairment, pcap, idle, busyWait);
     }
 
     private Object driverOption(final String key, final DriverKind driver, final String suffix, final String text)
@@ -433,11 +442,27 @@ public final class ConfigParser
         throw error(BypassConfig.BIND_WILDCARD, "'" + text + "' is neither kernel nor stack");
     }
 
-    private PollerConfig parsePoller() throws ConfigurationException
+    private Profile parseProfile() throws ConfigurationException
+    {
+        final String text = get(Profile.KEY);
+        if (text == null)
+        {
+            return Profile.DEFAULT;
+        }
+        for (final Profile profile : Profile.values())
+        {
+            if (profile.configName().equals(text.toLowerCase(Locale.ROOT)))
+            {
+                return profile;
+            }
+        }
+        throw error(Profile.KEY, "unknown profile '" + text + "' (expected default, latency or throughput)");
+    }
+
+    private PollerConfig parsePoller(final Profile profile) throws ConfigurationException
     {
         final String idleText = get(PollerConfig.IDLE);
-        final IdleStrategyKind idle = idleText == null ? PollerConfig.DEFAULT_IDLE
-            : idleStrategy(PollerConfig.IDLE, idleText);
+        final IdleStrategyKind idle = idleText == null ? profile.idle() : idleStrategy(PollerConfig.IDLE, idleText);
         final int spins = intValue(PollerConfig.SPINS, PollerConfig.DEFAULT_SPINS, 0, 1_000_000);
         final int yields = intValue(PollerConfig.YIELDS, PollerConfig.DEFAULT_YIELDS, 0, 1_000_000);
         final long minPark = intValue(PollerConfig.MIN_PARK, (int)PollerConfig.DEFAULT_MIN_PARK_NANOS, 1_000,
@@ -455,8 +480,9 @@ public final class ConfigParser
             throw error(PollerConfig.MAX_PARK, "must not be less than " + PollerConfig.MIN_PARK + " (" + minPark
                 + ")");
         }
-        final long busyPoll = intValue(PollerConfig.BUSY_POLL, (int)PollerConfig.DEFAULT_BUSY_POLL_NANOS, 0, 1_000_000);
-        return new PollerConfig(idle, spins, yields, minPark, maxPark, busyPoll);
+        final long busyPoll = intValue(PollerConfig.BUSY_POLL, profile.busyPollNanos(), 0, PollerConfig.MAX_BUSY_NANOS);
+        final long busyWait = intValue(PollerConfig.BUSY_WAIT, profile.busyWaitNanos(), 0, PollerConfig.MAX_BUSY_NANOS);
+        return new PollerConfig(idle, spins, yields, minPark, maxPark, busyPoll, busyWait);
     }
 
     private IdleStrategyKind idleStrategy(final String key, final String text) throws ConfigurationException

@@ -23,7 +23,8 @@ public enum DriverKind
         DriverKey.integer("rx-block-timeout-ms", 1, 1000),
         DriverKey.bool("promiscuous"),
         DriverKey.bool("qdisc-bypass"),
-        DriverKey.bool("tx-ring")),
+        DriverKey.bool("tx-ring"),
+        DriverKey.bool("rx-super-frames")),
     /** A Mellanox ConnectX-4/5 port through libibverbs raw-packet queues and mlx5 Direct Verbs. */
     RDMA("rdma",
         DriverKey.integer(InterfaceConfig.RX_QUEUES, 1, 64),

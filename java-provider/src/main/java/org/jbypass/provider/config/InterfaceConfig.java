@@ -21,10 +21,12 @@ import org.jbypass.netstack.wire.Ipv4Address;
  * @param impairment   loss, reordering, duplication and corruption applied to received and sent frames
  * @param pcap         a file to capture the interface's frames to, or null
  * @param idle         the pollers' idle strategy for this interface, or null for {@code poller.idle}
+ * @param busyWaitNanos how long a thread waiting on a socket of this interface drives the stack before it parks,
+ *                     or null for {@code poller.busy-wait-ns}
  */
 public record InterfaceConfig(String name, DriverKind driver, String hostIf, int address, int prefixLength,
     int gateway, long mac, int mtu, Map<String, Object> options, ImpairmentConfig impairment, Path pcap,
-    IdleStrategyKind idle)
+    IdleStrategyKind idle, Long busyWaitNanos)
 {
     /** The prefix of every interface key: {@code interface.NAME.}. */
     public static final String PREFIX = "interface.";
@@ -45,6 +47,7 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public static final String IMPAIR_SEED = "impair.seed";
     public static final String PCAP = "pcap";
     public static final String IDLE = "idle";
+    public static final String BUSY_WAIT = "busy-wait-ns";
 
     /** {@link #mac} when the driver chooses the MAC address. */
     public static final long DEFAULT_MAC = -1L;

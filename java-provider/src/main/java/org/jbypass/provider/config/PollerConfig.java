@@ -9,9 +9,11 @@ package org.jbypass.provider.config;
  * @param minParkNanos  backoff: the first park, doubling up to {@code maxParkNanos}
  * @param maxParkNanos  backoff: the longest park, which bounds the latency of an idle poller
  * @param busyPollNanos block: how long after its last work a poller keeps looking at its ring before it blocks
+ * @param busyWaitNanos how long an application thread that would wait on a stack socket (or a selector on stack
+ *                      keys) drives the stack itself before it parks, by default (see {@link Profile})
  */
 public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long minParkNanos, long maxParkNanos,
-    long busyPollNanos)
+    long busyPollNanos, long busyWaitNanos)
 {
     public static final String IDLE = "poller.idle";
     public static final String SPINS = "poller.spins";
@@ -19,6 +21,9 @@ public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long mi
     public static final String MIN_PARK = "poller.min-park-ns";
     public static final String MAX_PARK = "poller.max-park-ns";
     public static final String BUSY_POLL = "poller.busy-poll-ns";
+    public static final String BUSY_WAIT = "poller.busy-wait-ns";
+    /** The most either busy time may be: a millisecond is already far beyond any round trip it could save. */
+    public static final int MAX_BUSY_NANOS = 1_000_000;
 
     public static final IdleStrategyKind DEFAULT_IDLE = IdleStrategyKind.BLOCK;
     public static final int DEFAULT_SPINS = 100;
@@ -26,12 +31,20 @@ public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long mi
     public static final long DEFAULT_MIN_PARK_NANOS = 1_000;
     public static final long DEFAULT_MAX_PARK_NANOS = 1_000_000;
     public static final long DEFAULT_BUSY_POLL_NANOS = 0;
+    public static final long DEFAULT_BUSY_WAIT_NANOS = 0;
 
     /** The backoff and blocking settings, without busy polling. */
     public PollerConfig(final IdleStrategyKind idle, final int spins, final int yields, final long minParkNanos,
         final long maxParkNanos)
     {
         this(idle, spins, yields, minParkNanos, maxParkNanos, DEFAULT_BUSY_POLL_NANOS);
+    }
+
+    /** The backoff and blocking settings and the pollers' busy polling, without application threads' busy wait. */
+    public PollerConfig(final IdleStrategyKind idle, final int spins, final int yields, final long minParkNanos,
+        final long maxParkNanos, final long busyPollNanos)
+    {
+        this(idle, spins, yields, minParkNanos, maxParkNanos, busyPollNanos, DEFAULT_BUSY_WAIT_NANOS);
     }
 
     /** The defaults. */

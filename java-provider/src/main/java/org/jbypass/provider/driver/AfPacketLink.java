@@ -17,7 +17,8 @@ import org.jbypass.netstack.wire.MacAddress;
  * <h2>Datapath</h2>
  * Receive reads a ring that the kernel fills, of frame slots (TPACKET_V2, each frame handed over at once) or of
  * blocks (TPACKET_V3, handed over full or after a timeout), as {@link AfPacketOptions#rxRing()} says; each frame
- * is copied into the armed pool buffer of the next burst slot (the buffers stay where they were armed). Transmit
+ * is copied into the armed pool buffer of the next burst slot, a frame longer than a buffer into the buffers of as
+ * many slots as it needs, a chain (see "Offloads"; the buffers stay where they were armed). Transmit
  * hands the whole burst to the kernel in one system call: by default each frame is copied into a slot of a
  * PACKET_TX_RING and one {@code send(2)} transmits them all ({@link AfPacketOptions#txRing()}); otherwise one
  * {@code sendmmsg(2)} whose iovecs point into the pool. Either way the kernel is done with the pool's bytes when
@@ -28,12 +29,16 @@ import org.jbypass.netstack.wire.MacAddress;
  *
  * <h2>Offloads</h2>
  * AF_PACKET sees frames as the netdev hands them to the kernel's stack. With GRO, LRO or (for frames the host
- * sends itself) TSO/GSO, those are "super-frames" of up to 64 KiB that no wire carried: they do not fit the
- * pool's buffers and are dropped and counted ({@link #offloadHint()} then says so). Turn those offloads off on
- * the netdev: {@code ethtool -K IF gro off lro off tso off gso off}. Receive checksum offload is welcome: frames
- * the NIC verified (TP_STATUS_CSUM_VALID) and frames made on this host with a checksum still to fill in
- * (TP_STATUS_CSUMNOTREADY, e.g. the kernel across a veth) carry {@link PacketBurst#RX_L4_CHECKSUM_OK}. A VLAN tag
- * that the netdev stripped is put back into the frame, so the stack sees (and drops) a tagged frame.
+ * sends itself, such as the kernel's end of a veth) TSO/GSO, those are "super-frames" of up to 64 KiB that no
+ * wire carried. With {@link AfPacketOptions#rxSuperFrames()} (the default) the socket has PACKET_VNET_HDR: the
+ * kernel puts a virtio_net_hdr before each frame, saying its segmentation (TCPV4 or UDP_L4 and the segment size)
+ * and checksum state, which the driver checks against the frame (a hostile or inconsistent one is dropped and
+ * counted) and turns into the burst's flags; a frame longer than a buffer arrives as a chain of burst slots
+ * (see {@link PacketBurst}). Nothing needs turning off on the netdev, whatever its offloads. Without it, super-frames
+ * are dropped and counted ({@link #offloadHint()} then says so). Frames the NIC verified (TP_STATUS_CSUM_VALID,
+ * DATA_VALID) and frames made on this host with a checksum still to fill in (TP_STATUS_CSUMNOTREADY, NEEDS_CSUM,
+ * e.g. the kernel across a veth) carry {@link PacketBurst#RX_L4_CHECKSUM_OK}. A VLAN tag that the netdev stripped
+ * is put back into the frame, so the stack sees (and drops) a tagged frame.
  *
  * <h2>MAC address</h2>
  * The stack has its own MAC ({@link AfPacketOptions#macAddress()}, by default a random locally administered one)
@@ -113,7 +118,10 @@ public final class AfPacketLink implements Link
         final int bufferSize = pool.bufferSize();
         final int blockSize = options.rxBlockSize();
         final boolean frameRing = options.rxRing() == AfPacketOptions.RxRing.FRAME;
-        // A block holds whole frames (block ring) or whole slots (frame ring), never part of one.
+        final boolean superFrames = options.rxSuperFrames();
+        // A block holds whole frames (block ring) or whole slots (frame ring), never part of one. A frame ring's
+        // slots hold a buffer whatever super-frames do (the kernel queues a longer frame on the socket); a block
+        // ring's blocks must hold the largest super-frame (AfPacketOptions checks the size).
         final int unit = frameRing ? frameSlot(bufferSize) : bufferSize + BLOCK_OVERHEAD;
         if (blockSize < unit)
         {
@@ -145,7 +153,8 @@ public final class AfPacketLink implements Link
         final long[] info = new long[AfPacketNative.INFO_LENGTH];
         final int flags = (options.promiscuous() ? AfPacketNative.FLAG_PROMISCUOUS : 0)
             | (options.qdiscBypass() ? AfPacketNative.FLAG_QDISC_BYPASS : 0)
-            | (options.txRing() ? AfPacketNative.FLAG_TX_RING : 0);
+            | (options.txRing() ? AfPacketNative.FLAG_TX_RING : 0)
+            | (superFrames ? AfPacketNative.FLAG_SUPER_FRAMES : 0);
         final long handle = AfPacketNative.open(options.interfaceName(), pool.memory(), bufferSize,
             pool.capacity(), frameRing ? AfPacketNative.RX_FRAME : AfPacketNative.RX_BLOCK, blockSize, (int)blockCount,
             options.rxBlockTimeoutMillis(), options.txQueueSize(), options.mtu(), options.macAddress(), flags, stats,
@@ -419,6 +428,18 @@ public final class AfPacketLink implements Link
         return stats.getLong(AfPacketNative.STAT_RX_TRUNCATED);
     }
 
+    /** Frames dropped because their virtio_net_hdr was hostile or inconsistent with the frame. */
+    public long rxBadVnet()
+    {
+        return stats.getLong(AfPacketNative.STAT_RX_BAD_VNET);
+    }
+
+    /** Frames delivered as chains of more than one buffer (GSO/GRO super-frames). */
+    public long rxSuperFrames()
+    {
+        return stats.getLong(AfPacketNative.STAT_RX_SUPER_FRAMES);
+    }
+
     /** Frames the kernel dropped because the receive ring was full (as of the last refresh). */
     public long rxKernelDrops()
     {
@@ -451,9 +472,17 @@ public final class AfPacketLink implements Link
             return null;
         }
         final String ifname = options.interfaceName();
+        if (options.rxSuperFrames())
+        {
+            return "afpacket: " + ifname + " dropped " + (oversize + truncated) + " frames longer than a receive"
+                + " burst holds as a chain of " + pool.bufferSize() + "-byte packet buffers or than 64 KiB ("
+                + truncated + " cut short by the ring): raise the stack's burst size, or look for jumbo or BIG TCP"
+                + " frames (gso_max_size above 65536) on " + ifname;
+        }
         return "afpacket: " + ifname + " delivered " + (oversize + truncated) + " frames too large for the "
             + pool.bufferSize() + "-byte packet buffers (" + truncated + " cut short by the ring): these are"
-            + " GRO/LRO/TSO/GSO super-frames, or frames above the stack's MTU " + mtu + "; disable offloads with"
+            + " GRO/LRO/TSO/GSO super-frames, or frames above the stack's MTU " + mtu + ": set "
+            + options.key("rx-super-frames") + "=true (the default) to receive them, or disable offloads with"
             + " `ethtool -K " + ifname + " gro off lro off tso off gso off`";
     }
 
@@ -471,6 +500,8 @@ public final class AfPacketLink implements Link
             + " tx_bytes=" + stats.getLong(AfPacketNative.STAT_TX_BYTES)
             + " tx_refused=" + txRefused()
             + " tx_dropped=" + stats.getLong(AfPacketNative.STAT_TX_DROPPED)
+            + " rx_bad_vnet=" + stats.getLong(AfPacketNative.STAT_RX_BAD_VNET)
+            + " rx_super_frames=" + stats.getLong(AfPacketNative.STAT_RX_SUPER_FRAMES)
             + " errors=" + stats.getLong(AfPacketNative.STAT_ERRORS)
             + " last_errno=" + lastErrno();
     }
@@ -575,7 +606,7 @@ public final class AfPacketLink implements Link
         c.rxPackets = s.getLong(AfPacketNative.STAT_RX_PACKETS);
         c.rxBytes = s.getLong(AfPacketNative.STAT_RX_BYTES);
         c.rxDropped = s.getLong(AfPacketNative.STAT_RX_OVERSIZE) + s.getLong(AfPacketNative.STAT_RX_TRUNCATED)
-            + s.getLong(AfPacketNative.STAT_RX_KERNEL_DROPS);
+            + s.getLong(AfPacketNative.STAT_RX_KERNEL_DROPS) + s.getLong(AfPacketNative.STAT_RX_BAD_VNET);
         c.txPackets = s.getLong(AfPacketNative.STAT_TX_PACKETS);
         c.txBytes = s.getLong(AfPacketNative.STAT_TX_BYTES);
         c.txDropped = s.getLong(AfPacketNative.STAT_TX_DROPPED) + s.getLong(AfPacketNative.STAT_TX_REFUSED);

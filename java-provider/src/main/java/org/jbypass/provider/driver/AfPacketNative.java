@@ -18,6 +18,8 @@ final class AfPacketNative
     static final int FLAG_PROMISCUOUS = 1;
     static final int FLAG_QDISC_BYPASS = 1 << 1;
     static final int FLAG_TX_RING = 1 << 2;
+    /** JBP_AFP_SUPER_FRAMES: PACKET_VNET_HDR, super-frames delivered as chains of burst slots. */
+    static final int FLAG_SUPER_FRAMES = 1 << 3;
 
     // Receive ring layouts (enum jbp_afp_rx_ring).
     static final int RX_BLOCK = 0;
@@ -69,7 +71,9 @@ final class AfPacketNative
     static final int STAT_TX_DROPPED = 80;
     static final int STAT_ERRORS = 88;
     static final int STAT_LAST_ERRNO = 96;
-    static final int STATS_WORDS = 13;
+    static final int STAT_RX_BAD_VNET = 104;
+    static final int STAT_RX_SUPER_FRAMES = 112;
+    static final int STATS_WORDS = 15;
 
     static
     {
@@ -144,4 +148,15 @@ final class AfPacketNative
     static native int statsWords();
 
     static native int infoLength();
+
+    /**
+     * The check the receive path makes of a frame's virtio_net_hdr (jbp_vnet_parse, {@code native/src/jbp_vnet.c}),
+     * for tests and fuzzing: the first descriptor's flags (GSO type and size, checksum bits), or minus the
+     * reason the header was refused (1 to 7, jbp_vnet.h), or below -1000 for arguments outside the buffers.
+     *
+     * @param header   the 10-byte virtio_net_hdr, in the platform's byte order (a direct buffer)
+     * @param frame    the frame's first {@code readable} bytes (a direct buffer)
+     * @param length   the whole frame's length
+     */
+    static native long parseVnet(ByteBuffer header, ByteBuffer frame, int readable, int length);
 }

@@ -21,7 +21,8 @@ import org.jbypass.netstack.wire.MacAddress;
  *       (TPACKET_V3)</td></tr>
  *   <tr><td>{@link #rxQueueSize()}</td><td>rx-queue-size</td><td>{@value #DEFAULT_RX_QUEUE_SIZE}</td>
  *       <td>full-size frames the receive ring holds at least</td></tr>
- *   <tr><td>{@link #rxBlockSize()}</td><td>rx-block-size</td><td>{@value #DEFAULT_RX_BLOCK_SIZE}</td>
+ *   <tr><td>{@link #rxBlockSize()}</td><td>rx-block-size</td><td>{@value #DEFAULT_RX_BLOCK_SIZE}; a block ring
+ *       with super-frames {@value #DEFAULT_SUPER_FRAME_BLOCK_SIZE}, at least {@value #MIN_SUPER_FRAME_BLOCK_SIZE}</td>
  *       <td>bytes of one ring block: a power of two, 4 KiB to 4 MiB</td></tr>
  *   <tr><td>{@link #rxBlockTimeoutMillis()}</td><td>rx-block-timeout-ms</td>
  *       <td>{@value #DEFAULT_RX_BLOCK_TIMEOUT_MILLIS}</td><td>block ring: how long a partly filled block
@@ -34,6 +35,8 @@ import org.jbypass.netstack.wire.MacAddress;
  *       <td>PACKET_QDISC_BYPASS: skip the netdev's qdisc</td></tr>
  *   <tr><td>{@link #txRing()}</td><td>tx-ring</td><td>true</td>
  *       <td>transmit through a PACKET_TX_RING with one send(2) per burst, rather than sendmmsg(2)</td></tr>
+ *   <tr><td>{@link #rxSuperFrames()}</td><td>rx-super-frames</td><td>true</td>
+ *       <td>receive GSO/GRO super-frames of up to 64 KiB (PACKET_VNET_HDR) as chains of pool buffers</td></tr>
  * </table>
  *
  * <h2>The stack's MAC</h2>
@@ -49,7 +52,10 @@ import org.jbypass.netstack.wire.MacAddress;
  *   <li>{@link RxRing#FRAME} (TPACKET_V2, the default): fixed slots of one frame each (a packet buffer plus 128
  *       bytes). The kernel hands each frame over, and wakes a blocked poller, as soon as it has written it: no
  *       latency is added. This is what libpcap's "immediate mode" uses, for the same reason. The ring holds
- *       {@link #rxQueueSize()} frames whatever their size.</li>
+ *       {@link #rxQueueSize()} frames whatever their size. With {@link #rxSuperFrames()} the slots keep their
+ *       size: the kernel puts the head of a longer frame in its slot and queues the whole frame on the socket
+ *       (PACKET_COPY_THRESH), which the driver reads with one recvmsg(2) straight into a chain of pool buffers; the
+ *       socket's receive buffer, the size of the ring, bounds how many wait so.</li>
  *   <li>{@link RxRing#BLOCK} (TPACKET_V3): blocks of {@link #rxBlockSize()} bytes packed with frames of any size,
  *       handed over when a block is full or when it has waited {@link #rxBlockTimeoutMillis()} (at least 1 ms, the
  *       kernel's unit) with frames in it. At high rates blocks fill at once and the driver touches one status word
@@ -72,6 +78,13 @@ public final class AfPacketOptions
 {
     public static final int DEFAULT_RX_QUEUE_SIZE = 4096;
     public static final int DEFAULT_RX_BLOCK_SIZE = 64 * 1024;
+    /** The default {@code rx-block-size} of a block ring with {@code rx-super-frames}: 1 MiB, some fifteen of them. */
+    public static final int DEFAULT_SUPER_FRAME_BLOCK_SIZE = 1 << 20;
+    /**
+     * The least {@code rx-block-size} of a block ring with {@code rx-super-frames}: a block must hold the largest
+     * super-frame (65,553 bytes) and the kernel's headers before it.
+     */
+    public static final int MIN_SUPER_FRAME_BLOCK_SIZE = 128 * 1024;
     public static final int DEFAULT_RX_BLOCK_TIMEOUT_MILLIS = 1;
     public static final int DEFAULT_TX_QUEUE_SIZE = 1024;
     public static final RxRing DEFAULT_RX_RING = RxRing.FRAME;
@@ -133,6 +146,7 @@ public final class AfPacketOptions
     private final boolean promiscuous;
     private final boolean qdiscBypass;
     private final boolean txRing;
+    private final boolean rxSuperFrames;
 
     private AfPacketOptions(final Builder b)
     {
@@ -147,6 +161,7 @@ public final class AfPacketOptions
         this.promiscuous = b.promiscuous;
         this.qdiscBypass = b.qdiscBypass;
         this.txRing = b.txRing;
+        this.rxSuperFrames = b.rxSuperFrames;
     }
 
     /** Options for a netdev, every other option at its default (a fresh random MAC). */
@@ -179,6 +194,7 @@ public final class AfPacketOptions
         b.promiscuous = promiscuous;
         b.qdiscBypass = qdiscBypass;
         b.txRing = txRing;
+        b.rxSuperFrames = rxSuperFrames;
         return b;
     }
 
@@ -242,6 +258,12 @@ public final class AfPacketOptions
         return txRing;
     }
 
+    /** Whether GSO/GRO super-frames are received (PACKET_VNET_HDR) as chains of pool buffers. */
+    public boolean rxSuperFrames()
+    {
+        return rxSuperFrames;
+    }
+
     /** Whether frames bypass the netdev's qdisc (PACKET_QDISC_BYPASS). */
     public boolean qdiscBypass()
     {
@@ -262,8 +284,7 @@ public final class AfPacketOptions
             + ", rx-queue-size=" + rxQueueSize
             + ", rx-block-size=" + rxBlockSize + ", rx-block-timeout-ms=" + rxBlockTimeoutMillis
             + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass
-            + ", tx-ring=" + txRing
-            + '}';
+            + ", tx-ring=" + txRing + ", rx-super-frames=" + rxSuperFrames + '}';
     }
 
     /** Builds {@link AfPacketOptions}; each setter checks its value and names the option when it is wrong. */
@@ -274,12 +295,14 @@ public final class AfPacketOptions
         private int mtu;
         private RxRing rxRing = DEFAULT_RX_RING;
         private int rxQueueSize = DEFAULT_RX_QUEUE_SIZE;
-        private int rxBlockSize = DEFAULT_RX_BLOCK_SIZE;
+        /** 0 until set: the default depends on the ring and on super-frames. */
+        private int rxBlockSize;
         private int rxBlockTimeoutMillis = DEFAULT_RX_BLOCK_TIMEOUT_MILLIS;
         private int txQueueSize = DEFAULT_TX_QUEUE_SIZE;
         private boolean promiscuous;
         private boolean qdiscBypass;
         private boolean txRing = true;
+        private boolean rxSuperFrames = true;
 
         private Builder(final String interfaceName)
         {
@@ -422,8 +445,30 @@ public final class AfPacketOptions
             return this;
         }
 
+        /**
+         * Receive GSO/GRO super-frames (PACKET_VNET_HDR) as chains of pool buffers (the default), so that the stack
+         * runs on a netdev whatever its offloads; {@code false}: frames longer than a buffer are dropped and
+         * counted, as they are cut by a ring sized for MTU frames.
+         */
+        public Builder rxSuperFrames(final boolean superFrames)
+        {
+            this.rxSuperFrames = superFrames;
+            return this;
+        }
+
         public AfPacketOptions build()
         {
+            final boolean superBlocks = rxSuperFrames && rxRing == RxRing.BLOCK;
+            if (rxBlockSize == 0)
+            {
+                rxBlockSize = superBlocks ? DEFAULT_SUPER_FRAME_BLOCK_SIZE : DEFAULT_RX_BLOCK_SIZE;
+            }
+            if (superBlocks && rxBlockSize < MIN_SUPER_FRAME_BLOCK_SIZE)
+            {
+                throw invalid("rx-block-size", rxBlockSize + " bytes cannot hold a super-frame of up to 64 KiB in the"
+                    + " block ring: use " + MIN_SUPER_FRAME_BLOCK_SIZE + " or more (default "
+                    + DEFAULT_SUPER_FRAME_BLOCK_SIZE + "), or set rx-super-frames=false");
+            }
             return new AfPacketOptions(this);
         }
 

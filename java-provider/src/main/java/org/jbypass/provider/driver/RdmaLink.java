@@ -312,6 +312,30 @@ public final class RdmaLink implements Link
         }
     }
 
+    /**
+     * Whether the adapter's embedded switch was told of the stack's MAC through the netdev's FDB (docs/RDMA.md,
+     * "MAC admission"): {@code none} (not attempted: a model port), {@code added} (by this port, removed at close),
+     * {@code present} (the netdev had it already), or {@code failed} (see {@link #warnings()}).
+     */
+    public String macAdmission()
+    {
+        synchronized (closeLock)
+        {
+            return admissionName(word(RdmaNative.ST_MAC_ADMISSION));
+        }
+    }
+
+    static String admissionName(final long state)
+    {
+        return switch ((int)state)
+        {
+            case 1 -> "added";
+            case 2 -> "present";
+            case 3 -> "failed";
+            default -> "none";
+        };
+    }
+
     /** The state of the port as ibv_port_state: 4 is active. */
     public int portState()
     {
@@ -529,13 +553,22 @@ public final class RdmaLink implements Link
         {
             final StringBuilder sb = new StringBuilder();
             sb.append(name).append(" mode=").append(word(RdmaNative.ST_MODE) == RdmaNative.MODE_DV ? "dv" : "ibv")
+                .append(" dv_fallback=").append((word(RdmaNative.ST_MODE) & RdmaNative.MODE_DV_FALLBACK) != 0)
                 .append(" port_state=").append(word(RdmaNative.ST_PORT_STATE))
                 .append(" async_events=").append(word(RdmaNative.ST_ASYNC_EVENTS))
-                .append(" device_fatal=").append(word(RdmaNative.ST_DEVICE_FATAL) != 0).append('\n')
-                .append(txSnapshot());
+                .append(" device_fatal=").append(word(RdmaNative.ST_DEVICE_FATAL) != 0)
+                .append(" mac_admission=").append(admissionName(word(RdmaNative.ST_MAC_ADMISSION)))
+                .append(" admit_errno=").append(word(RdmaNative.ST_MAC_ADMIT_ERRNO))
+                .append(" fdb_added=").append(word(RdmaNative.ST_FDB_ADDED))
+                .append(" fdb_removed=").append(word(RdmaNative.ST_FDB_REMOVED))
+                .append(" fdb_stale_removed=").append(word(RdmaNative.ST_FDB_STALE_REMOVED))
+                .append(" fdb_failures=").append(word(RdmaNative.ST_FDB_FAILURES)).append('\n')
+                .append(txSnapshot()).append(" inline=")
+                .append(word(RdmaNative.ST_TXQ_BASE + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2");
             for (int q = 0; q < options.rxQueues(); q++)
             {
-                sb.append('\n').append(rxSnapshot(q));
+                sb.append('\n').append(rxSnapshot(q)).append(" wqe_mismatch=")
+                    .append(word(RdmaNative.rxqBase(q) + RdmaNative.RXQ_WQE_MISMATCH));
             }
             return sb.toString();
         }

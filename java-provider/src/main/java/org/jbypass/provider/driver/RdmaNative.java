@@ -36,6 +36,15 @@ final class RdmaNative
     static final int ST_CAPABILITIES = 7;
     static final int ST_TX_RING = 8;
     static final int ST_RX_RING = 9;
+    /** The stack's MAC in the netdev's FDB: {@code enum jbp_admit_state} (none, added, present, failed). */
+    static final int ST_MAC_ADMISSION = 10;
+    /** In {@link #ST_MODE}: verbs mode because Direct Verbs setup failed although the adapter reported it. */
+    static final long MODE_DV_FALLBACK = 0x100;
+    static final int ST_MAC_ADMIT_ERRNO = 11;
+    static final int ST_FDB_ADDED = 12;
+    static final int ST_FDB_REMOVED = 13;
+    static final int ST_FDB_STALE_REMOVED = 14;
+    static final int ST_FDB_FAILURES = 15;
     static final int ST_HEADER_WORDS = 16;
 
     /** The send queue's words, from {@link #ST_TXQ_BASE}. */
@@ -49,6 +58,8 @@ final class RdmaNative
     static final int TXQ_LAST_SYNDROME = 7;
     static final int TXQ_STATE = 8;
     static final int TXQ_POST_ERRORS = 9;
+    /** Headers inlined per send WQE: 0 L2, 1 up to the end of L4 (after a vport inline-mode refusal). */
+    static final int TXQ_INLINE = 11;
     static final int TXQ_IN_FLIGHT = 10;
     static final int TXQ_WORDS = 16;
 
@@ -63,6 +74,8 @@ final class RdmaNative
     static final int RXQ_LAST_SYNDROME = 7;
     static final int RXQ_STATE = 8;
     static final int RXQ_POST_ERRORS = 9;
+    /** Completions naming another WQE than the next (also counted in RXQ_CQE_ERRORS): the queue was reset. */
+    static final int RXQ_WQE_MISMATCH = 10;
     static final int RXQ_WORDS = 16;
 
     static final int ST_TXQ_BASE = ST_HEADER_WORDS;

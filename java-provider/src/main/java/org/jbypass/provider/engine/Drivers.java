@@ -97,12 +97,17 @@ public final class Drivers implements LinkFactory
             }
             b.rxQueueSize(iface.intOption(InterfaceConfig.RX_QUEUE_SIZE, AfPacketOptions.DEFAULT_RX_QUEUE_SIZE));
             b.txQueueSize(iface.intOption(InterfaceConfig.TX_QUEUE_SIZE, AfPacketOptions.DEFAULT_TX_QUEUE_SIZE));
-            b.rxBlockSize(iface.intOption("rx-block-size", AfPacketOptions.DEFAULT_RX_BLOCK_SIZE));
+            final int blockSize = iface.intOption("rx-block-size", 0);
+            if (blockSize != 0)
+            {
+                b.rxBlockSize(blockSize); // otherwise the default of the ring layout
+            }
             b.rxBlockTimeoutMillis(iface.intOption("rx-block-timeout-ms",
                 AfPacketOptions.DEFAULT_RX_BLOCK_TIMEOUT_MILLIS));
             b.promiscuous(iface.booleanOption("promiscuous", false));
             b.qdiscBypass(iface.booleanOption("qdisc-bypass", false));
             b.txRing(iface.booleanOption("tx-ring", true));
+            b.rxSuperFrames(iface.booleanOption("rx-super-frames", true));
             options = b.build();
         }
         catch (final IllegalArgumentException e)

@@ -61,6 +61,8 @@ public final class StackEngine implements AutoCloseable
         final Stack stack = new Stack(stackConfig, System.nanoTime());
         final StackEngine engine = new StackEngine(stack, new StackInterfaces(config.interfaces()));
         final List<Link> opened = new ArrayList<>();
+        final List<NetInterface> nifs = new ArrayList<>();
+        final long[] busyWait = new long[config.interfaces().size()];
         try
         {
             for (final InterfaceConfig iface : config.interfaces())
@@ -70,6 +72,8 @@ public final class StackEngine implements AutoCloseable
                 link.deferTransmit();
                 final NetInterface nif = stack.addInterface(iface.name(), link, iface.address(),
                     iface.prefixLength(), iface.gateway());
+                busyWait[nifs.size()] = config.busyWaitOf(iface);
+                nifs.add(nif);
                 for (int q = 0; q < link.rxQueueCount(); q++)
                 {
                     engine.pollers.add(new Poller(engine, nif, q, idleStrategy(config, iface, link, q)));
@@ -104,6 +108,7 @@ public final class StackEngine implements AutoCloseable
             throw e;
         }
         engine.lock.attach(opened.toArray(new Link[0]), engine.pollers.toArray(new Poller[0]));
+        engine.lock.busyWait(nifs.toArray(new NetInterface[0]), busyWait);
         for (final Poller poller : engine.pollers)
         {
             poller.start();

@@ -6,7 +6,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
 
 /**
  * The lock that guards one {@link Stack}: whoever holds it may drive the stack, and it owns the conditions that
@@ -36,15 +38,34 @@ import org.jbypass.netstack.link.Link;
  * Links whose transmit ends in a system call defer it ({@link Link#deferTransmit()}): under the lock frames only
  * enter the link's ring, and whoever released the lock kicks the links ({@link Link#kick()}), so that no other
  * thread waits on the lock for the system call (and, over a veth, for the receiving kernel's work within it).
+ *
+ * <h2>Busy waiting</h2>
+ * A thread about to wait may first drive the stack itself ({@link #pollWhileWaiting}), as OpenOnload's EF_POLL_USEC
+ * and Linux's busy_read make the waiting thread poll the NIC: it releases the lock, and until what it waits for
+ * changes (a {@link Waiter}'s count, which the socket's listener bumps under the lock) or its budget ends, it takes
+ * the lock when the ring has frames and nobody else wants the lock, polls its interface's queues (everything, timers
+ * included, when timers are due), flushes, releases, and kicks what it queued, as a poller does. A reply then goes
+ * from the ring to the thread that wants it without the poller's wakeup and the handoff. Why no change is missed:
+ * the waiter reads the count under the lock after its attempt failed, and every change after that is made under the
+ * lock after it was released, so the waiter reads a different count. Two threads may poll one ring, one at a time:
+ * the ring is only read under the lock (jcstress/BusyWaitTwoPollersTest).
  */
 public final class StackLock
 {
+    /** On links that cannot tell whether they have frames, a waiting thread polls once per this many turns. */
+    private static final int BLIND_TURNS = 256;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Stack stack;
     /** The links, each asked to defer its transmit system call until it is kicked, after the lock is released. */
     private volatile Link[] links = new Link[0];
     /** The pollers to wake when an operation makes the stack's deadline earlier; set before any operation. */
     private volatile Poller[] pollers = new Poller[0];
+    /** The stack's interfaces, and how long a thread waiting on a socket of each drives the stack; set once. */
+    private volatile NetInterface[] interfaces = new NetInterface[0];
+    private volatile long[] busyWaitNanos = new long[0];
+    /** Whether every link tells cheaply whether it has frames ({@link LinkCapabilities#RX_READY}). */
+    private volatile boolean ringsTell;
     /**
      * The stack's count of frames handed to links when the current holder of the lock took it (or took it back in
      * {@link #await}); guarded by the lock. A holder whose operation handed frames over must kick them itself.
@@ -69,6 +90,179 @@ public final class StackLock
     {
         this.links = links.clone();
         this.pollers = pollers.clone();
+    }
+
+    /**
+     * Once the stack is built: how long a thread waiting on a socket of each interface drives the stack before it
+     * parks ({@code poller.busy-wait-ns}, {@code interface.NAME.busy-wait-ns}).
+     */
+    void busyWait(final NetInterface[] nifs, final long[] nanos)
+    {
+        boolean tell = true;
+        for (final NetInterface nif : nifs)
+        {
+            tell &= (nif.link().capabilities() & LinkCapabilities.RX_READY) != 0;
+        }
+        this.ringsTell = tell;
+        this.busyWaitNanos = nanos.clone();
+        this.interfaces = nifs.clone();
+    }
+
+    /** A thread about to wait: what it waits for changes when its count does. */
+    public interface Waiter
+    {
+        /** A count that changes, under the lock, whenever what the waiter waits for may have happened. */
+        int changes();
+    }
+
+    /**
+     * The interface that serves a socket bound to {@code localAddress}: its index, or -1 when the socket is bound
+     * to no address of the stack's (unbound, or the wildcard) and any interface may serve it.
+     */
+    public int interfaceOf(final int localAddress)
+    {
+        final NetInterface[] nifs = interfaces;
+        for (int i = 0; i < nifs.length; i++)
+        {
+            if (nifs[i].address() == localAddress)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * How long a thread waiting on a socket of an interface drives the stack before it parks; for -1 (any
+     * interface), the longest of them. 0: it parks at once.
+     */
+    public long busyWaitNanos(final int iface)
+    {
+        final long[] nanos = busyWaitNanos;
+        if (iface >= 0)
+        {
+            return nanos[iface];
+        }
+        long most = 0;
+        for (int i = 0; i < nanos.length; i++)
+        {
+            most = Math.max(most, nanos[i]);
+        }
+        return most;
+    }
+
+    /**
+     * With the lock held (between {@link #enter()} and {@link #exit()}), by a thread whose attempt found nothing to
+     * do: drives the stack until the waiter's count differs from {@code seen}, {@code until} passes or the stack
+     * closes, then returns with the lock held again and time advanced. Allocates nothing.
+     *
+     * @param iface the interface whose queues to poll, -1 for all
+     * @param seen  the waiter's count, read under the lock after the attempt
+     * @param until when to give up, on the nanoTime scale
+     */
+    public void pollWhileWaiting(final int iface, final Waiter waiter, final int seen, final long until)
+    {
+        afterOperation();
+        lock.unlock();
+        try
+        {
+            kickLinks();
+            int turn = 0;
+            while (waiter.changes() == seen && !closed)
+            {
+                if (System.nanoTime() - until >= 0)
+                {
+                    break;
+                }
+                if (!tryPoll(iface, ++turn))
+                {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        finally
+        {
+            lock.lock();
+            retaken();
+        }
+    }
+
+    /**
+     * One turn of a thread that drives the stack while it waits (a blocked operation, a selection): polls the
+     * queues of an interface (all for -1), or everything when timers are due, then flushes, releases and kicks, as
+     * a poller's burst ends. Only when there is something to take: a ring has frames (or, on links that cannot
+     * tell, every {@value #BLIND_TURNS}th turn); and only if the lock is free and nobody queues for it (a writer
+     * or the poller has work for the stack: let it in rather than barge, its flush delivers what we may be waiting
+     * for). Taking the lock on every turn would make every other thread that wants it park on it, which costs
+     * them a wakeup each: the very thing the spinning is to save. Timers are the pollers' (which wake for them);
+     * they run here only when due at a poll. Allocates nothing.
+     *
+     * @param turn a count the caller increments per turn
+     * @return whether it polled
+     */
+    public boolean tryPoll(final int iface, final int turn)
+    {
+        if ((ringsTell ? !ringReady(iface) : turn % BLIND_TURNS != 0) || lock.hasQueuedThreads() || !lock.tryLock())
+        {
+            return false;
+        }
+        try
+        {
+            if (closed)
+            {
+                return true;
+            }
+            final long now = System.nanoTime();
+            final long due = stack.nextDeadline();
+            if (due != Long.MAX_VALUE && due - now <= 0)
+            {
+                stack.poll(now);
+            }
+            else
+            {
+                final NetInterface[] nifs = interfaces;
+                for (int i = 0; i < nifs.length; i++)
+                {
+                    if (iface < 0 || iface == i)
+                    {
+                        final int queues = nifs[i].link().rxQueueCount();
+                        for (int q = 0; q < queues; q++)
+                        {
+                            stack.pollQueue(nifs[i], q, now);
+                        }
+                    }
+                }
+            }
+            afterOperation();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        kickLinks();
+        return true;
+    }
+
+    /** Whether a receive queue of the interface (any, for -1) has frames, by a look at its ring. */
+    private boolean ringReady(final int iface)
+    {
+        final NetInterface[] nifs = interfaces;
+        for (int i = 0; i < nifs.length; i++)
+        {
+            if (iface < 0 || iface == i)
+            {
+                final Link link = nifs[i].link();
+                final int queues = link.rxQueueCount();
+                for (int q = 0; q < queues; q++)
+                {
+                    if (link.receiveReady(q))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** A condition of the stack lock, for threads waiting on one socket. */

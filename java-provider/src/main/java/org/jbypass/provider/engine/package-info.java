@@ -11,7 +11,10 @@
  * until whoever held the lock has released it. A poller that finds nothing to do idles by its
  * {@link org.jbypass.provider.engine.IdleStrategy} (busy-spin, backoff, or blocking in the driver) without the
  * lock; an operation that makes the stack's next deadline earlier wakes it through its
- * {@link org.jbypass.provider.engine.IdleGate}, once per idle period.
+ * {@link org.jbypass.provider.engine.IdleGate}, once per idle period. A thread about to wait may first drive the
+ * stack itself for the configured busy-wait time ({@link org.jbypass.provider.engine.StackLock#pollWhileWaiting}):
+ * it polls its interface's rings when they have frames, and returns as soon as its socket's change count moves,
+ * so that a reply reaches it with no handoff (the latency profile).
  *
  * <p>This package uses {@code config} and {@code driver}; channels use it, never the reverse.
  * {@link org.jbypass.provider.engine.StackMonitor} exposes the stack's counters as an MXBean.

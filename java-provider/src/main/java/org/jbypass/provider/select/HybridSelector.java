@@ -54,6 +54,7 @@ public final class HybridSelector extends AbstractSelector
     private final Set<SelectionKey> publicSelectedKeys = new UngrowableSet<>(selectedKeys);
     private final SignalQueue<HybridKey> signals = new SignalQueue<>();
     private volatile boolean wakeupRequested;
+    private final StackPolling polling;
 
     // Selecting thread only (guarded by this selector's monitor).
     private boolean inSelect;
@@ -74,8 +75,19 @@ public final class HybridSelector extends AbstractSelector
      */
     public HybridSelector(final SelectorProvider provider, final AbstractSelector inner)
     {
+        this(provider, inner, StackPolling.NONE);
+    }
+
+    /**
+     * @param provider the provider this selector belongs to (ours)
+     * @param inner    a selector of the JDK's provider; this selector owns and closes it
+     * @param polling  the stack a selection on stack keys alone drives before it blocks
+     */
+    public HybridSelector(final SelectorProvider provider, final AbstractSelector inner, final StackPolling polling)
+    {
         super(provider);
         this.inner = inner;
+        this.polling = polling;
     }
 
     @Override
@@ -244,6 +256,7 @@ public final class HybridSelector extends AbstractSelector
         }
         processDeregisterQueue();
         int updated = 0;
+        boolean spun = false;
         try
         {
             while (true)
@@ -269,6 +282,15 @@ public final class HybridSelector extends AbstractSelector
                 if (block && remaining == 0)
                 {
                     block = false;
+                }
+                if (block && !spun)
+                {
+                    spun = true;
+                    if (!keys.isEmpty() && inner.keys().isEmpty() && spin(deadline))
+                    {
+                        // Look at what the spin found (or, having found nothing, arm and block): from the top.
+                        continue;
+                    }
                 }
                 innerCount = 0;
                 if (block)
@@ -314,6 +336,37 @@ public final class HybridSelector extends AbstractSelector
             signals.disarm();
         }
         return updated;
+    }
+
+    /**
+     * Before a selection over stack keys alone blocks: drives the stack for its busy-wait time (or until the
+     * selection's deadline), until a stack key signals, a wakeup comes, the selector closes or the thread is
+     * interrupted. The signal queue is disarmed meanwhile, so that keys becoming ready only queue themselves,
+     * without waking the inner selector (a system call for the thread that made them ready); the caller arms it
+     * again and drains it before it blocks, so no signal is lost. jcstress/BusySelectCloseTest checks it against
+     * a close.
+     *
+     * @param deadline the selection's deadline on the nanoTime scale, 0 for none
+     * @return whether it spun at all (the caller then starts its pass again)
+     */
+    private boolean spin(final long deadline)
+    {
+        final long budget = polling.busyWaitNanos();
+        if (budget <= 0)
+        {
+            return false;
+        }
+        signals.disarm();
+        final long start = System.nanoTime();
+        final long end = deadline != 0 && deadline - (start + budget) < 0 ? deadline : start + budget;
+        int turn = 0;
+        while (signals.isEmpty() && !wakeupRequested && isOpen() && !Thread.currentThread().isInterrupted()
+            && System.nanoTime() - end < 0)
+        {
+            polling.poll(++turn);
+            Thread.onSpinWait();
+        }
+        return true;
     }
 
     /** -1 without deadline, else the milliseconds left rounded up, 0 when it has passed. */

@@ -7,7 +7,9 @@
  * {@link org.jbypass.provider.select.SignalQueue} and wakes the inner selector, once per wait. A channel tells its
  * keys when its backing is chosen ({@link org.jbypass.provider.select.HybridKey#backingChanged()}), and the
  * selector moves the key from one source to the other. Every change to the inner selector is made on the selecting
- * thread, at the start of a selection operation, so no registration races a select.
+ * thread, at the start of a selection operation, so no registration races a select. A selection over stack keys
+ * alone may first drive the stack through {@link org.jbypass.provider.select.StackPolling} with its signal queue
+ * disarmed (keys then only queue themselves), and arms and drains it again before it blocks.
  *
  * <p>The selector knows channels only through {@link org.jbypass.provider.select.HybridChannel} and its
  * {@link org.jbypass.provider.select.SelectorView}, so this package depends on nothing else of the provider.

@@ -239,6 +239,50 @@ class ConfigParserTest
     }
 
     @Test
+    void shouldSetTheBusyKeysFromTheProfileUnlessGiven() throws IOException
+    {
+        final BypassConfig defaults = BypassConfig.load(write(MINIMAL));
+        assertEquals(PollerConfig.defaults(), defaults.poller());
+        assertEquals(0, defaults.busyWaitOf(defaults.interfaces().get(0)));
+
+        final BypassConfig latency = BypassConfig.load(write(MINIMAL + "\nprofile = Latency"));
+        assertEquals(IdleStrategyKind.BLOCK, latency.poller().idle());
+        assertEquals(0, latency.poller().busyPollNanos());
+        assertEquals(100_000, latency.poller().busyWaitNanos());
+        assertEquals(100_000, latency.busyWaitOf(latency.interfaces().get(0)));
+
+        final BypassConfig throughput = BypassConfig.load(write(MINIMAL + "\nprofile = throughput"));
+        assertEquals(20_000, throughput.poller().busyPollNanos());
+        assertEquals(0, throughput.poller().busyWaitNanos());
+
+        final BypassConfig given = BypassConfig.load(write(MINIMAL + "\nprofile = throughput"
+            + "\npoller.busy-wait-ns = 7000\npoller.idle = busy-spin\ninterface.eth0.busy-wait-ns = 0"
+            + "\ninterface.m.driver = memory\ninterface.m.host-if = w\ninterface.m.address = 198.19.0.1/24"
+            + "\ninterface.m.busy-wait-ns = 250000"));
+        assertEquals(IdleStrategyKind.BUSY_SPIN, given.poller().idle(), "a key given wins over its profile");
+        assertEquals(20_000, given.poller().busyPollNanos(), "a key not given keeps the profile's value");
+        assertEquals(7_000, given.poller().busyWaitNanos());
+        assertEquals(0, given.busyWaitOf(given.interfaceNamed("eth0")), "an interface's key wins over the global");
+        assertEquals(250_000, given.busyWaitOf(given.interfaceNamed("m")));
+    }
+
+    @Test
+    void shouldRejectBadBusyKeysNamingThem() throws IOException
+    {
+        assertFailure(MINIMAL + "\nprofile = fast", "profile",
+            "unknown profile 'fast' (expected default, latency or throughput)");
+        assertFailure(MINIMAL + "\nprofile = ", "profile", "empty value");
+        assertFailure(MINIMAL + "\npoller.busy-wait-ns = -1", "poller.busy-wait-ns",
+            "value -1 is out of range (0 to 1000000)");
+        assertFailure(MINIMAL + "\npoller.busy-wait-ns = 50us", "poller.busy-wait-ns",
+            "malformed value '50us' (expected an integer from 0 to 1000000)");
+        assertFailure(MINIMAL + "\ninterface.eth0.busy-wait-ns = 1000001", "interface.eth0.busy-wait-ns",
+            "value 1000001 is out of range (0 to 1000000)");
+        assertFailure(MINIMAL + "\ninterface.eth0.busy-poll-ns = 1000", "interface.eth0.busy-poll-ns",
+            "unknown interface setting 'busy-poll-ns'");
+    }
+
+    @Test
     void shouldRejectQueueKeysTheDriverDoesNotHave() throws IOException
     {
         assertFailure("interface.m.driver = memory\ninterface.m.host-if = w\ninterface.m.address = 198.18.0.2/24\n"

@@ -52,6 +52,20 @@ class AfPacketLinkBasicsTest
     }
 
     @Test
+    void shouldGiveBlockRingsWithSuperFramesBlocksThatHoldOne()
+    {
+        assertEquals(AfPacketOptions.DEFAULT_SUPER_FRAME_BLOCK_SIZE,
+            AfPacketOptions.builder("jbp0").rxRing("block").build().rxBlockSize());
+        assertEquals(AfPacketOptions.DEFAULT_RX_BLOCK_SIZE, AfPacketOptions.builder("jbp0").build().rxBlockSize());
+        assertEquals(AfPacketOptions.DEFAULT_RX_BLOCK_SIZE,
+            AfPacketOptions.builder("jbp0").rxRing("block").rxSuperFrames(false).build().rxBlockSize());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketOptions.builder("jbp0").rxRing("block").rxBlockSize(65536).build());
+        assertEquals("interface.jbp0.rx-block-size: 65536 bytes cannot hold a super-frame of up to 64 KiB in the"
+            + " block ring: use 131072 or more (default 1048576), or set rx-super-frames=false", e.getMessage());
+    }
+
+    @Test
     void shouldSizeFrameSlotsAsTheDriverDoes()
     {
         // JBP_AFP_RX_FRAME_SLOT: buffer + 128, rounded up to TPACKET_ALIGNMENT (16).

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.MacAddress;
@@ -166,8 +168,8 @@ class AfPacketLinkTest
         final PacketPool small = new PacketPool(64, 2048);
         try (VethPair veth = VethPair.create(9000);
              AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), jumbo);
-             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).mtu(1500).build(),
-                 small))
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).mtu(1500)
+                 .rxSuperFrames(false).build(), small))
         {
             assertEquals(9000, a.mtu());
             assertEquals(1500, b.mtu());
@@ -185,6 +187,47 @@ class AfPacketLinkTest
             final String hint = b.offloadHint();
             assertNotNull(hint);
             assertTrue(hint.contains("ethtool -K " + veth.b() + " gro off"), hint);
+        }
+        assertEquals(0, jumbo.inUse());
+        assertEquals(0, small.inUse());
+    }
+
+    /**
+     * With super-frames (the default), frames longer than a buffer arrive whole as chains of buffers: from the
+     * block ring's large blocks, or, in the frame ring, from the socket's copy of a frame its slot cut
+     * (PACKET_COPY_THRESH), read into the chain with one recvmsg. Nothing is dropped, the slots stay small.
+     */
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldDeliverFramesLongerThanABufferAsChains(final RxRing ring) throws Exception
+    {
+        final PacketPool jumbo = new PacketPool(64, 9024);
+        final PacketPool small = new PacketPool(256, 2048);
+        try (VethPair veth = VethPair.create(9000);
+             AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), jumbo);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).mtu(1500).build(),
+                 small))
+        {
+            assertTrue(b.options().rxSuperFrames());
+            if (ring == RxRing.FRAME)
+            {
+                // Slots of one buffer (30 of 2176 bytes to a 64 KiB block), as without super-frames.
+                assertEquals(b.rxRingBytes() / AfPacketOptions.DEFAULT_RX_BLOCK_SIZE * 30, b.rxRingFrames());
+                assertTrue(b.rxRingFrames() >= AfPacketOptions.DEFAULT_RX_QUEUE_SIZE);
+            }
+            final List<byte[]> frames = new ArrayList<>();
+            for (int i = 0; i < 40; i++)
+            {
+                final int length = i % 4 == 0 ? 8990 : i % 4 == 1 ? 2049 : i % 4 == 2 ? 4096 : 60 + i;
+                frames.add(frame(new SplittableRandom(i), i, length));
+            }
+            send(a, frames);
+            expect(b, frames, 16);
+            assertEquals(30, b.rxSuperFrames());
+            assertEquals(0, b.rxOversize());
+            assertEquals(0, b.rxTruncated());
+            assertEquals(0, b.rxBadVnet());
+            assertNull(b.offloadHint());
         }
         assertEquals(0, jumbo.inUse());
         assertEquals(0, small.inUse());
@@ -397,21 +440,39 @@ class AfPacketLinkTest
     @EnumSource(RxRing.class)
     void shouldNotAllocatePerBurst(final RxRing ring) throws Exception
     {
+        assertNoAllocation(ring, 1500, 2048, 200);
+    }
+
+    /**
+     * Neither do super-frames: 8990-byte frames into 2048-byte buffers arrive as chains of five (from the block
+     * ring's blocks, or read from the socket into the chain in the frame ring), with nothing allocated per burst.
+     */
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldNotAllocatePerBurstOfChains(final RxRing ring) throws Exception
+    {
+        assertNoAllocation(ring, 9000, 9024, 8990);
+    }
+
+    private static void assertNoAllocation(final RxRing ring, final int mtu, final int senderBuffers,
+        final int frameLength) throws Exception
+    {
         assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
             "needs HotSpot's per-thread allocation counter");
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
             "thread allocation accounting is off");
-        final PacketPool poolA = new PacketPool(256, 2048);
+        final PacketPool poolA = new PacketPool(256, senderBuffers);
         final PacketPool poolB = new PacketPool(256, 2048);
-        try (VethPair veth = VethPair.create(1500);
+        try (VethPair veth = VethPair.create(mtu);
              AfPacketLink a = AfPacketLink.open(options(veth.a(), ring), poolA);
-             AfPacketLink b = AfPacketLink.open(options(veth.b(), ring), poolB))
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).mtu(1500).build(),
+                 poolB))
         {
             final PacketBurst tx = new PacketBurst(32);
-            final PacketBurst rx = new PacketBurst(32);
-            final byte[] template = frame(new SplittableRandom(6), 0, 200);
+            final PacketBurst rx = new PacketBurst(64);
+            final byte[] template = frame(new SplittableRandom(6), 0, frameLength);
             pingPong(a, b, tx, rx, poolA, poolB, template, 1_000); // warm up
             // The JIT still settles for a while (tiering, OSR) and may allocate in the thread once or twice; an
             // allocation per burst shows in every window, so the steady state is a window with none at all.
@@ -430,6 +491,8 @@ class AfPacketLinkTest
             }
             assertEquals(0L, windows.get(windows.size() - 1),
                 "bytes allocated per window of 500 transmit/receive rounds: " + windows);
+            // Every frame of the warm-up and of each window, 8 a round, as a chain when longer than a buffer.
+            assertEquals(frameLength > 2048 ? 8L * (1_000 + 500L * windows.size()) : 0, b.rxSuperFrames());
             rx.releaseAll(poolB);
         }
         assertEquals(0, poolA.inUse());
@@ -459,7 +522,11 @@ class AfPacketLinkTest
             {
                 rx.arm(poolB);
                 final int n = b.receive(0, rx);
-                received += n;
+                for (int i = 0; i < n; i++)
+                {
+                    // A chain is one frame (PacketBurst, "Chained frames").
+                    received += (rx.flags(i) & PacketBurst.CONTINUES) == 0 ? 1 : 0;
+                }
                 if (n == 0)
                 {
                     if (System.nanoTime() > deadline)
@@ -541,6 +608,7 @@ class AfPacketLinkTest
     {
         final PacketPool pool = link.pool();
         final PacketBurst burst = new PacketBurst(burstSize);
+        final FrameChain chain = new FrameChain();
         int received = 0;
         final long deadline = System.nanoTime() + DEADLINE_NANOS;
         while (received < expected.size() && System.nanoTime() < deadline)
@@ -552,15 +620,23 @@ class AfPacketLinkTest
                 armed[i] = burst.buffer(i);
             }
             final int n = link.receive(0, burst);
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n; )
             {
-                final int buffer = burst.buffer(i);
-                assertEquals(armed[i], buffer, "slot " + i + " keeps its armed buffer");
-                final byte[] frame = read(pool, buffer, burst.length(i));
+                // A frame longer than a buffer is a chain of slots (PacketBurst, "Chained frames").
+                final int descriptors = burst.chainLength(i);
+                assertTrue(descriptors > 0 && chain.wrap(pool, burst, i), "a whole chain at slot " + i);
+                final byte[] frame = new byte[chain.length()];
+                chain.copyOut(0, ByteBuffer.wrap(frame), 0, frame.length);
                 assertArrayEquals(expected.get(received), frame, "frame " + received);
                 received++;
-                burst.set(i, PacketPool.NO_BUFFER, 0, 0);
-                pool.free(buffer);
+                for (int j = i; j < i + descriptors; j++)
+                {
+                    final int buffer = burst.buffer(j);
+                    assertEquals(armed[j], buffer, "slot " + j + " keeps its armed buffer");
+                    burst.set(j, PacketPool.NO_BUFFER, 0, 0);
+                    pool.free(buffer);
+                }
+                i += descriptors;
             }
             if (n == 0)
             {

@@ -447,6 +447,11 @@ class RdmaLinkModelTest
         assertEquals(10, a.link.counters().txPackets);
         assertEquals(10, a.link.txQueueCounters().packets());
         assertTrue(a.link.describeCounters().contains("tx packets=10"), a.link.describeCounters());
+        // A model port registers no MAC with any netdev: it says so rather than nothing.
+        assertTrue(a.link.describeCounters().contains("mac_admission=none fdb_added=0") || a.link.describeCounters()
+            .contains("mac_admission=none admit_errno=0 fdb_added=0"), a.link.describeCounters());
+        assertEquals("none", a.link.macAdmission());
+        assertEquals("failed", RdmaLink.admissionName(3));
         assertThrows(IllegalStateException.class, () -> a.link.transmit(0, txA));
         a.link.wakeup(); // harmless after close
         a.link.close(); // idempotent

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * The stack's TCP against the Linux kernel's, over a veth pair through the afpacket driver: 50 MB each way at once
  * with the stack as server and as client, checked by SHA-256 on both sides, with and without an {@link ImpairedLink}
  * on the stack's link (loss, reordering, duplication and corruption both ways, so the kernel's recovery is tested as
- * much as ours); and a capture of the handshake showing that the two negotiate timestamps, SACK and window scaling.
+ * much as ours); each also with both veth ends' offloads as Linux sets them up (TSO, GSO, GRO on: the kernel sends
+ * 64 KiB super-frames, which the stack takes as chains; 100 MB each way without impairment); and a capture of the
+ * handshake showing that the two negotiate timestamps, SACK and window scaling.
  * Needs root.
  */
 class TcpKernelTest
@@ -43,10 +45,28 @@ class TcpKernelTest
     private static StackOverVeth.Transfer transfer(final boolean stackIsServer, final UnaryOperator<Link> decorate)
         throws InterruptedException
     {
-        try (KernelPeer peer = KernelPeer.create();
+        return transfer(stackIsServer, decorate, false, BYTES);
+    }
+
+    /**
+     * @param defaultOffloads both veth ends as Linux creates them (TSO, GSO, GRO, checksum offload on): the kernel
+     *                        sends the stack 64 KiB super-frames, which it must take as chains
+     */
+    private static StackOverVeth.Transfer transfer(final boolean stackIsServer, final UnaryOperator<Link> decorate,
+        final boolean defaultOffloads, final long bytes) throws InterruptedException
+    {
+        try (KernelPeer peer = defaultOffloads ? KernelPeer.createWithDefaultOffloads() : KernelPeer.create();
              StackOverVeth side = new StackOverVeth(peer, TcpConfig.defaults(), decorate))
         {
-            final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5201, BYTES, BYTES, TIMEOUT);
+            final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5201, bytes, bytes, TIMEOUT);
+            if (defaultOffloads)
+            {
+                final long superFrames = side.stack.ipCounters().superFramesReceived;
+                System.out.println("super-frames received: " + superFrames + ", " + side.stack.ipCounters()
+                    .framesBadChain + " bad chains");
+                assertTrue(superFrames > 0, "the kernel sent super-frames, and the stack took them");
+                assertEquals(0, side.stack.ipCounters().framesBadChain);
+            }
             final TcpInfo info = t.socket.info();
             final String impairments = side.link instanceof ImpairedLink
                 ? "\nimpaired rx " + ((ImpairedLink)side.link).rxImpairments().describe() + ", tx "
@@ -90,6 +110,30 @@ class TcpKernelTest
     void shouldConnectToTheKernelAndMove50MegabytesEachWay() throws InterruptedException
     {
         transfer(false, UnaryOperator.identity());
+    }
+
+    @Test
+    void shouldServeTheKernel100MegabytesEachWayWithDefaultOffloads() throws InterruptedException
+    {
+        transfer(true, UnaryOperator.identity(), true, 100L << 20);
+    }
+
+    @Test
+    void shouldConnectToTheKernelAndMove100MegabytesEachWayWithDefaultOffloads() throws InterruptedException
+    {
+        transfer(false, UnaryOperator.identity(), true, 100L << 20);
+    }
+
+    @Test
+    void shouldServeTheKernelThroughAnImpairedLinkWithDefaultOffloads() throws InterruptedException
+    {
+        transfer(true, impaired(13), true, BYTES);
+    }
+
+    @Test
+    void shouldConnectToTheKernelThroughAnImpairedLinkWithDefaultOffloads() throws InterruptedException
+    {
+        transfer(false, impaired(14), true, BYTES);
     }
 
     @Test

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +19,17 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Consumer;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.provider.BypassSelectorProvider;
+import org.jbypass.provider.config.ConfigParser;
 import org.jbypass.provider.driver.AfPacketOptions.RxRing;
+import org.jbypass.provider.engine.Drivers;
 import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.CommandResult;
 import org.jbypass.provider.testing.Host;
@@ -46,6 +54,12 @@ import org.junit.jupiter.api.Test;
  *       ({@link KernelPeerStack}: a poll, then the echo drains the socket and sends back, then a flush), over an
  *       AfPacketLink on the veth's other end. For each receive ring (frame, block) and each way the poller idles:
  *       blocking in awaitReceive, or busy-polling.</li>
+ *   <li>Provider: an unmodified blocking {@link DatagramChannel} echo (receive, then send back, on one application
+ *       thread) of a {@link BypassSelectorProvider} over the same kind of link, once with the defaults
+ *       ({@code profile = default}: the poller receives and signals, the echo thread wakes) and once with
+ *       {@code profile = latency} (the echo thread drives the stack itself while it waits).
+ *       {@code -Djbypass.bench.profiles=latency} runs one profile only; {@code -Djbypass.bench.busy-wait-ns=N}
+ *       overrides the profile's {@code poller.busy-wait-ns}.</li>
  *   <li>Kernel: the same client against {@code udp_rtt server} (recvfrom/sendto) in this process's namespace, on
  *       the stack end of a second, identical veth pair that is given 198.18.Y.2/24: kernel to kernel over the same
  *       kind of link, with the server blocking in recvfrom(2) or polling with MSG_DONTWAIT.</li>
@@ -108,6 +122,14 @@ class UdpEchoLatencyTest
                 }
             }
         }
+        for (final String profile : System.getProperty("jbypass.bench.profiles", "default,latency").split(","))
+        {
+            try (KernelPeer peer = KernelPeer.create())
+            {
+                results.put(String.format(Locale.ROOT, "channel profile=%-13s echo thread ", profile),
+                    providerEcho(peer, profile.trim(), samples));
+            }
+        }
         try (KernelPeer peer = KernelPeer.create())
         {
             // The kernel of this namespace takes the second pair's "stack" end: an address, and ARP back on.
@@ -156,6 +178,71 @@ class UdpEchoLatencyTest
         return String.format(Locale.ROOT, "%8.1f %8.1f %8.1f %8.1f %8.1f %9.1f  (n=%d)", values.get("min") / 1e3,
             values.get("p50") / 1e3, values.get("p90") / 1e3, values.get("p99") / 1e3, values.get("p999") / 1e3,
             values.get("max") / 1e3, count);
+    }
+
+    /**
+     * Runs the client against an unmodified blocking DatagramChannel echo on a provider whose stack is on the
+     * peer's veth, with a configuration profile; returns the client's row.
+     */
+    private static String providerEcho(final KernelPeer peer, final String profile, final int count)
+        throws Exception
+    {
+        final BypassSelectorProvider provider = new BypassSelectorProvider(() ->
+        {
+            final Properties p = new Properties();
+            p.setProperty("interface.veth.driver", "afpacket");
+            p.setProperty("interface.veth.host-if", peer.stackInterface());
+            p.setProperty("interface.veth.address", Ipv4Address.toString(peer.stackAddress()) + "/"
+                + peer.prefixLength());
+            p.setProperty("profile", profile);
+            final String busyWait = System.getProperty("jbypass.bench.busy-wait-ns");
+            if (busyWait != null)
+            {
+                p.setProperty("poller.busy-wait-ns", busyWait);
+            }
+            return ConfigParser.parse(null, p);
+        }, new Drivers());
+        try (DatagramChannel channel = provider.openDatagramChannel())
+        {
+            channel.bind(new InetSocketAddress(InetAddress.getByName(Ipv4Address.toString(peer.stackAddress())),
+                PORT));
+            final Thread echo = new Thread(() ->
+            {
+                final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
+                try
+                {
+                    while (true)
+                    {
+                        buffer.clear();
+                        final java.net.SocketAddress from = channel.receive(buffer);
+                        buffer.flip();
+                        channel.send(buffer, from);
+                    }
+                }
+                catch (final AsynchronousCloseException e)
+                {
+                    // The run is over.
+                }
+                catch (final IOException e)
+                {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "udp-echo-" + profile);
+            echo.start();
+            try
+            {
+                return client(peer, peer.stackAddress(), count);
+            }
+            finally
+            {
+                channel.close();
+                echo.join();
+            }
+        }
+        finally
+        {
+            provider.shutdown();
+        }
     }
 
     /** A UDP echo on the stack's port 7, answered from the poller's thread after each poll. */

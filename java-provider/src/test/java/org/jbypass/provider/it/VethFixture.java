@@ -46,7 +46,7 @@ abstract class VethFixture
     @BeforeEach
     void peer() throws IOException
     {
-        peer = KernelPeer.create();
+        peer = defaultOffloads() ? KernelPeer.createWithDefaultOffloads() : KernelPeer.create();
         stack = Ipv4Address.toString(peer.stackAddress());
         kernel = Ipv4Address.toString(peer.kernelAddress());
         config = dir.resolve("jbypass.properties");
@@ -55,6 +55,15 @@ abstract class VethFixture
             "interface.veth.host-if = " + peer.stackInterface(),
             "interface.veth.address = " + stack + "/" + peer.prefixLength(),
             "") );
+    }
+
+    /**
+     * Whether both veth ends keep the offloads Linux gives a veth (TSO, GSO, GRO on: the kernel sends 64 KiB
+     * super-frames) rather than having them turned off; a subclass that says so runs every test again that way.
+     */
+    boolean defaultOffloads()
+    {
+        return false;
     }
 
     @AfterEach

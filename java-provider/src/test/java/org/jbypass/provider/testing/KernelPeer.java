@@ -29,7 +29,9 @@ import org.jbypass.netstack.wire.MacAddress;
  *       up.</li>
  *   <li>Offloads are off on both ends (checksum, scatter-gather, TSO, GSO, GRO, receive checksum): the kernel
  *       sends MTU-sized frames with real checksums that the stack must verify, and verifies the stack's
- *       checksums itself instead of trusting the veth.</li>
+ *       checksums itself instead of trusting the veth. Or, from {@link #createWithDefaultOffloads()}, both ends as
+ *       Linux creates a veth (TSO, GSO, GRO, checksum offload on): what users have, where the kernel sends 64 KiB
+ *       super-frames with partial checksums.</li>
  *   <li>X, the third octet of 198.18.X.0/24 (RFC 2544 benchmarking space), is derived from this JVM's PID and a
  *       sequence number, so parallel test runs rarely share a subnet (and could not disturb one another if they
  *       did: every peer has its own namespace, and the stack ends answer no ARP).</li>
@@ -68,12 +70,14 @@ public final class KernelPeer implements AutoCloseable
     private final String kernelInterface;
     private final int subnet;
     private final int mtu;
+    private final boolean offloadsOff;
     private final List<BackgroundCommand> started = new ArrayList<>();
     private long kernelMac;
     private boolean closed;
 
-    private KernelPeer(final String base, final int mtu)
+    private KernelPeer(final String base, final int mtu, final boolean offloadsOff)
     {
+        this.offloadsOff = offloadsOff;
         this.namespace = base;
         this.stackInterface = base + "s";
         this.kernelInterface = base + "k";
@@ -104,8 +108,22 @@ public final class KernelPeer implements AutoCloseable
      */
     public static KernelPeer create(final int mtu)
     {
+        return create(mtu, true);
+    }
+
+    /**
+     * A peer with MTU 1500 and both ends' offloads as Linux sets up a veth (TSO, GSO, GRO and checksum offload on):
+     * the kernel sends the stack GSO super-frames of up to 64 KiB with partial checksums.
+     */
+    public static KernelPeer createWithDefaultOffloads()
+    {
+        return create(1500, false);
+    }
+
+    private static KernelPeer create(final int mtu, final boolean offloadsOff)
+    {
         Host.sweepStale();
-        final KernelPeer peer = new KernelPeer(Host.uniqueName(PREFIX), mtu);
+        final KernelPeer peer = new KernelPeer(Host.uniqueName(PREFIX), mtu, offloadsOff);
         try
         {
             peer.build();
@@ -131,12 +149,15 @@ public final class KernelPeer implements AutoCloseable
         Host.run("ip", "netns", "add", namespace).orThrow();
         Host.run("ip", "link", "add", stackInterface, "mtu", m, "type", "veth", "peer", "name", kernelInterface,
             "mtu", m, "netns", namespace).orThrow();
-        VethPair.quiet(stackInterface);
+        VethPair.quiet(stackInterface, offloadsOff);
         // IPv6 off in the whole namespace before the kernel end comes up: no DAD, RS or MLD frames.
         execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
             "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf." + kernelInterface + ".disable_ipv6=1");
-        execOrThrow("ethtool", "-K", kernelInterface, "rx", "off", "tx", "off", "sg", "off", "tso", "off", "gso",
-            "off", "gro", "off");
+        if (offloadsOff)
+        {
+            execOrThrow("ethtool", "-K", kernelInterface, "rx", "off", "tx", "off", "sg", "off", "tso", "off", "gso",
+                "off", "gro", "off");
+        }
         execOrThrow("ip", "link", "set", "lo", "up");
         execOrThrow("ip", "address", "add", Ipv4Address.toString(kernelAddress()) + "/" + PREFIX_LENGTH, "dev",
             kernelInterface);

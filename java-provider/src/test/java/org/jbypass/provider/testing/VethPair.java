@@ -71,10 +71,19 @@ public final class VethPair implements AutoCloseable
     /** No IPv6, no ARP, no offloads: the host's kernel neither speaks on nor merges frames of this end. */
     static void quiet(final String ifname)
     {
+        quiet(ifname, true);
+    }
+
+    /** No IPv6, no ARP, and no offloads unless {@code offloadsOff} is false (then as Linux set them up). */
+    static void quiet(final String ifname, final boolean offloadsOff)
+    {
         Host.sysctl("net/ipv6/conf/" + ifname + "/disable_ipv6", "1");
         Host.run("ip", "link", "set", ifname, "arp", "off").orThrow();
-        Host.run("ethtool", "-K", ifname, "rx", "off", "tx", "off", "sg", "off", "tso", "off", "gso", "off", "gro",
-            "off").orThrow();
+        if (offloadsOff)
+        {
+            Host.run("ethtool", "-K", ifname, "rx", "off", "tx", "off", "sg", "off", "tso", "off", "gso", "off",
+                "gro", "off").orThrow();
+        }
     }
 
     /** One end's name. */

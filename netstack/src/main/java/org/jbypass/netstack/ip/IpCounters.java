@@ -16,6 +16,10 @@ public final class IpCounters
     public long framesUnknownType;
     /** Frames to a multicast MAC of no group joined on the interface (the link let them through). */
     public long framesMulticastFiltered;
+    /** Frames that arrived as chains of buffers (GSO/GRO super-frames), each counted in framesReceived too. */
+    public long superFramesReceived;
+    /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
+    public long framesBadChain;
 
     // ARP
     public long arpRequestsReceived;

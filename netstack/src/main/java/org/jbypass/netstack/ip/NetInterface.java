@@ -3,6 +3,7 @@ package org.jbypass.netstack.ip;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.EthernetHeader;
@@ -15,8 +16,9 @@ import org.jbypass.netstack.wire.MacAddress;
  * what it receives.
  *
  * <p>Received frames are taken one burst at a time; each is checked for a destination this interface accepts (its
- * own MAC, broadcast, the MACs of the multicast groups joined on it: {@link MulticastMacFilter}) and handed by EtherType to ARP or IPv4 (where IPv6 will go beside them). Frames
- * tagged 802.1Q or 802.1ad are dropped and counted: the stack speaks no VLANs and must not misparse them.
+ * own MAC, broadcast, the MACs of the multicast groups joined on it: {@link MulticastMacFilter}) and handed by
+ * EtherType to ARP or IPv4 (where IPv6 will go beside them). Frames tagged 802.1Q or 802.1ad are dropped and
+ * counted: the stack speaks no VLANs and must not misparse them.
  *
  * <p>Frames to transmit are gathered in a burst and handed to the link when the burst fills or the stack flushes,
  * so the link (and a native driver behind it) is crossed once per burst. If the link's ring is full, the frames it
@@ -43,6 +45,13 @@ public final class NetInterface
     private final Ipv4Layer ipv4;
     private final ByteBuffer memory;
     private final EthernetHeader ethernet = new EthernetHeader();
+    private final FrameChain chain = new FrameChain();
+    /**
+     * Where a chained frame (a GSO/GRO super-frame, see {@link PacketBurst}) is gathered before it is processed, as
+     * a reassembled datagram is: every layer above then sees one contiguous frame, and TCP one segment of many MSS.
+     * Off-heap, allocated once, only when the first chain arrives.
+     */
+    private ByteBuffer superFrame;
     final Arp arp;
     final MulticastMacFilter multicastMacs;
 
@@ -206,19 +215,57 @@ public final class NetInterface
             return 0;
         }
         ipv4.burstStart();
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; )
         {
-            ethernetInput(burst.buffer(i), burst.length(i), burst.flags(i), now);
+            final int flags = burst.flags(i);
+            if ((flags & PacketBurst.CONTINUES) == 0)
+            {
+                ethernetInput(memory, pool.offset(burst.buffer(i)), Math.min(burst.length(i), pool.bufferSize()),
+                    flags, now);
+                i++;
+            }
+            else
+            {
+                i += chainInput(burst, i, n, now);
+            }
         }
         ipv4.burstEnd();
         return n;
     }
 
-    /** Demultiplexes one received frame by EtherType; the buffer stays the caller's. */
-    private void ethernetInput(final int buffer, final int length, final int flags, final long now)
+    /**
+     * Handles the chained frame that starts at {@code slot}: gathered into one contiguous frame and processed as
+     * one. A chain that breaks the burst contract (runs past the burst, a buffer outside the pool, a length outside
+     * a buffer, longer than {@link PacketBurst#MAX_FRAME_LENGTH}) is counted and dropped.
+     *
+     * @return the number of descriptors consumed
+     */
+    private int chainInput(final PacketBurst burst, final int slot, final int count, final long now)
+    {
+        final int descriptors = burst.chainLength(slot);
+        if (!chain.wrap(pool, burst, slot))
+        {
+            counters.framesReceived++;
+            counters.framesBadChain++;
+            return descriptors == 0 ? count - slot : descriptors;
+        }
+        if (superFrame == null)
+        {
+            superFrame = ByteBuffer.allocateDirect(PacketBurst.MAX_FRAME_LENGTH);
+        }
+        counters.superFramesReceived++;
+        final int length = chain.length();
+        chain.copyOut(0, superFrame, 0, length);
+        ethernetInput(superFrame, 0, length, chain.flags(), now);
+        return descriptors;
+    }
+
+    /** Demultiplexes one received frame by EtherType; its memory stays the caller's. */
+    private void ethernetInput(final ByteBuffer memory, final int offset, final int length, final int flags,
+        final long now)
     {
         counters.framesReceived++;
-        ethernet.wrap(memory, pool.offset(buffer), Math.min(length, pool.bufferSize()));
+        ethernet.wrap(memory, offset, length);
         if (!ethernet.isValid())
         {
             counters.framesTooShort++;

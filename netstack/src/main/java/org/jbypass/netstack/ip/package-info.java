@@ -31,8 +31,9 @@
  * transport answers with a verdict, either consumed or the ICMP destination-unreachable code IPv4 is to send (UDP's
  * port unreachable), since IPv4 holds the header an error quotes. Datagrams to a group arrive through
  * {@code Ipv4Protocol.receiveMulticast}, with the interface they came in on, once the interface's filter let them in;
- * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}. The transports also hear where each receive
- * burst begins and ends, so that TCP can acknowledge a burst of in-order segments once.
+ * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}.
+ * The transports also hear where each receive burst begins and ends, so that TCP can acknowledge a burst of
+ * in-order segments once.
  *
  * <h2>Where each behaviour lives</h2>
  * <table>
@@ -80,8 +81,8 @@
  * Received frames stay in their armed burst slot: every layer copies what it keeps, so a steady receive frees and
  * allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
  * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
- * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns every buffer to the pool. ARP and reassembly run on the stack's
- * {@code TimerQueue}. Counters ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
+ * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns
+ * every buffer to the pool. ARP, reassembly and IGMP run on the stack's {@code TimerQueue}. Counters ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
  *
  * <p>May use {@code link}, {@code buffer}, {@code wire} and {@code util}; knows no transport but through
  * {@code Ipv4Protocol}.

@@ -29,6 +29,31 @@ import org.jbypass.netstack.buffer.PacketPool;
  * <p>The receive contract ({@link Link#receive}) uses the burst "armed": before the call every slot holds a free
  * buffer that the link may take in exchange for a received one, so a driver refills its ring without calling back
  * into Java. The native layout is declared again in {@code native/include/jbp_burst.h}; the two must agree.
+ *
+ * <h2>Chained frames (super-frames)</h2>
+ *
+ * <p>A frame longer than one pool buffer (a GSO/GRO super-frame of up to {@value #MAX_FRAME_LENGTH} bytes) is a
+ * <em>chain</em> of consecutive descriptors, as DPDK's mbuf chains, VPP's buffer chains and virtio's mergeable
+ * receive buffers are:
+ *
+ * <ul>
+ *   <li>every descriptor of a chain but the last carries {@link #CONTINUES}; a frame in one buffer is a chain of
+ *       one, without it;</li>
+ *   <li>each descriptor's length counts the bytes in its own buffer (1 to the buffer size), from the buffer's
+ *       first byte; the frame is their concatenation and its length their sum ({@link #frameLength});</li>
+ *   <li>the first descriptor carries the whole frame's metadata: the checksum bits ({@code RX_*}, {@code TX_*}),
+ *       the hash, and the segmentation offload: {@link #gsoType} ({@link #GSO_TCPV4}, {@link #GSO_UDP_L4}) and
+ *       {@link #gsoSize} (the payload bytes per segment, in the flags' upper 16 bits), as a virtio_net_hdr says
+ *       them. The other descriptors' flags hold only {@link #CONTINUES};</li>
+ *   <li>the headers (Ethernet, IPv4 and the TCP or UDP header) are all in the first buffer;</li>
+ *   <li>a chain never crosses the end of a burst: a link delivers and accepts whole frames only. A receiver
+ *       drops (and counts) a chain that does, or that is longer than {@value #MAX_FRAME_LENGTH} bytes.</li>
+ * </ul>
+ *
+ * <p>Ownership does not change: every descriptor names one buffer with one owner. On receive a chain takes as
+ * many armed slots as it has descriptors and, once the stack processed the frame, those buffers stay in their
+ * slots armed for the next receive; on transmit a link accepts a prefix of whole chains and owns all their
+ * buffers. {@link FrameChain} walks a chain (copies out of it, sums it) without allocating.
  */
 public final class PacketBurst
 {
@@ -41,6 +66,26 @@ public final class PacketBurst
     public static final int RX_L4_CHECKSUM_OK = 1 << 1;
     /** Receive: the hash field holds the NIC's RSS hash. */
     public static final int RX_HASH_VALID = 1 << 2;
+    /** Receive and transmit: the frame continues in the next descriptor (see "Chained frames" above). */
+    public static final int CONTINUES = 1 << 3;
+    /**
+     * Receive: the frame was made on this host with checksum offload (Linux's CHECKSUM_PARTIAL, a virtio_net_hdr's
+     * NEEDS_CSUM): its TCP or UDP checksum field holds only the pseudo-header sum. The data never crossed a wire,
+     * so the link also sets {@link #RX_L4_CHECKSUM_OK}, as Linux trusts such a frame (skb_csum_unnecessary()).
+     */
+    public static final int RX_L4_CHECKSUM_PARTIAL = 1 << 4;
+    /** The segmentation-offload type of a frame: none, {@link #GSO_TCPV4} or {@link #GSO_UDP_L4}. */
+    public static final int GSO_TYPE_MASK = 3 << 5;
+    /** No segmentation offload: the frame is one datagram as it is. */
+    public static final int GSO_NONE = 0;
+    /** A TCP super-segment: {@link #gsoSize} payload bytes per segment (the sender's MSS). */
+    public static final int GSO_TCPV4 = 1 << 5;
+    /** A UDP super-datagram (UDP_SEGMENT): datagrams of {@link #gsoSize} payload bytes each, the last maybe shorter. */
+    public static final int GSO_UDP_L4 = 2 << 5;
+    /** Where the segment size sits in the flags of a chain's first descriptor (its upper 16 bits). */
+    public static final int GSO_SIZE_SHIFT = 16;
+    /** The longest frame a chain may carry: Ethernet with one VLAN tag around the largest IPv4 datagram. */
+    public static final int MAX_FRAME_LENGTH = 14 + 4 + 65_535;
     /** Transmit: ask the link to compute the IPv4 header checksum (only if it has the capability). */
     public static final int TX_L3_CHECKSUM = 1 << 8;
     /** Transmit: ask the link to compute the TCP or UDP checksum (only if it has the capability). */
@@ -165,6 +210,60 @@ public final class PacketBurst
         descriptors.putInt(base + LENGTH, length);
         descriptors.putInt(base + FLAGS, flags);
         descriptors.putInt(base + HASH, 0);
+    }
+
+    /** The segmentation-offload type in a first descriptor's flags ({@link #GSO_TYPE_MASK} bits). */
+    public static int gsoType(final int flags)
+    {
+        return flags & GSO_TYPE_MASK;
+    }
+
+    /** The segment size in a first descriptor's flags: payload bytes per segment, 0 without segmentation offload. */
+    public static int gsoSize(final int flags)
+    {
+        return flags >>> GSO_SIZE_SHIFT;
+    }
+
+    /** The flag bits that say a frame's segmentation offload: a type and a segment size of 1..65535. */
+    public static int gso(final int type, final int size)
+    {
+        if ((type & ~GSO_TYPE_MASK) != 0 || size < 0 || size > 0xFFFF)
+        {
+            throw new IllegalArgumentException("gso type " + type + " size " + size);
+        }
+        return type | size << GSO_SIZE_SHIFT;
+    }
+
+    /**
+     * The number of descriptors of the chain that starts at {@code slot}, or 0 when the chain is malformed: it runs
+     * past the burst's count (its last descriptor still says {@link #CONTINUES}).
+     */
+    public int chainLength(final int slot)
+    {
+        int end = slot;
+        while (end < count)
+        {
+            if ((flags(end) & CONTINUES) == 0)
+            {
+                return end - slot + 1;
+            }
+            end++;
+        }
+        return 0;
+    }
+
+    /**
+     * The length of the frame whose chain starts at {@code slot} and has {@code chainLength} descriptors: the sum
+     * of their lengths.
+     */
+    public int frameLength(final int slot, final int chainLength)
+    {
+        long total = 0;
+        for (int i = slot; i < slot + chainLength; i++)
+        {
+            total += length(i) & 0xFFFFFFFFL;
+        }
+        return (int)Math.min(total, Integer.MAX_VALUE);
     }
 
     /**

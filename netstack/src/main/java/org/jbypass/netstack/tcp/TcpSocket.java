@@ -671,6 +671,7 @@ public final class TcpSocket extends StackSocket
         return closed;
     }
 
+    @Override
     public int localAddress()
     {
         return localAddress;

@@ -22,6 +22,9 @@ public abstract class StackSocket
     /** Whether the socket has been closed by its owner. */
     public abstract boolean isClosed();
 
+    /** The IPv4 address the socket is bound to; 0 when unbound or bound to the wildcard. */
+    public abstract int localAddress();
+
     /** Sets who is told of readiness changes; null for nobody. */
     public final void listener(final SocketListener listener)
     {

@@ -191,6 +191,11 @@ public final class UdpLayer implements Ipv4Protocol
         final int port = udp.destinationPort();
         final int payloadOffset = udp.payloadOffset();
         final int payloadLength = udp.payloadLength();
+        // A UDP_SEGMENT super-datagram (a GSO frame from the link): the sender's datagrams of gsoSize bytes each,
+        // the last maybe shorter, under one header; each is delivered as the datagram it was (Linux's
+        // __udp_gso_segment() cuts it the same way).
+        final int gsoSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_UDP_L4 ? PacketBurst.gsoSize(rxFlags) : 0;
+        final int segment = gsoSize > 0 ? gsoSize : Math.max(payloadLength, 1);
         if (ipv4.isLocalAddress(destination))
         {
             final UdpSocket socket = lookup(destination, port, source, sourcePort);
@@ -199,8 +204,11 @@ public final class UdpLayer implements Ipv4Protocol
                 counters.noPorts++;
                 return IcmpHeader.CODE_PORT_UNREACHABLE;
             }
-            counters.inDatagrams++;
-            socket.deliver(memory, payloadOffset, payloadLength, source, sourcePort);
+            for (int at = 0; at < payloadLength || at == 0; at += segment)
+            {
+                counters.inDatagrams++;
+                socket.deliver(memory, payloadOffset + at, Math.min(segment, payloadLength - at), source, sourcePort);
+            }
             return CONSUMED;
         }
         // Broadcast: every socket bound to the port (on the wildcard address) gets a copy (RFC 1122 4.1.3.6), and
@@ -210,7 +218,10 @@ public final class UdpLayer implements Ipv4Protocol
         {
             if ((s.localAddress == 0 || s.localAddress == destination) && s.accepts(source, sourcePort))
             {
-                s.deliver(memory, payloadOffset, payloadLength, source, sourcePort);
+                for (int at = 0; at < payloadLength || at == 0; at += segment)
+                {
+                    s.deliver(memory, payloadOffset + at, Math.min(segment, payloadLength - at), source, sourcePort);
+                }
                 delivered = true;
             }
         }

@@ -601,6 +601,7 @@ public final class UdpSocket extends StackSocket
         return remoteAddress != 0;
     }
 
+    @Override
     public int localAddress()
     {
         return localAddress;

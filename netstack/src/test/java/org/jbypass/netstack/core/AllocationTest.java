@@ -7,8 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.testing.Frames;
 import org.jbypass.netstack.testing.StackHarness;
 import org.jbypass.netstack.udp.UdpSocket;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.MacAddress;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,6 +69,173 @@ class AllocationTest
             assertEquals(0, perPacket, "bytes allocated per datagram");
             assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
             assertEquals(0, h.leakedBuffers());
+        }
+    }
+
+    /**
+     * Super-frames too: a link replays, from off-heap memory, a UDP_SEGMENT super-datagram of 20 datagrams (a chain
+     * of ten 2048-byte buffers) and a 30 KB datagram whose checksum the stack checks over the chain; the stack
+     * gathers each chain, splits the first into its datagrams, and the socket takes them, allocating nothing.
+     */
+    @Test
+    void shouldReceiveSuperFramesWithoutAllocating()
+    {
+        final long mac = MacAddress.parse("02:00:00:00:00:02");
+        final int address = Ipv4Address.parse("198.18.0.2");
+        final int peer = Ipv4Address.parse("198.18.0.1");
+        final Stack stack = new Stack(StackConfig.builder().poolBuffers(1024).build(), 1_000_000_000L);
+        final byte[] segmented = Frames.udpFrame(mac, 0x020000000001L, peer, address, 5000, 7, new byte[20 * 1000]);
+        final byte[] large = Frames.udpFrame(mac, 0x020000000001L, peer, address, 5000, 7, new byte[30_000]);
+        final ReplayLink link = new ReplayLink(stack.pool(), mac, segmented,
+            PacketBurst.gso(PacketBurst.GSO_UDP_L4, 1000) | PacketBurst.RX_L4_CHECKSUM_OK
+                | PacketBurst.RX_L4_CHECKSUM_PARTIAL, large);
+        stack.addInterface("replay0", link, address, 24, 0);
+        final UdpSocket server = stack.openUdp();
+        assertEquals(0, server.bind(address, 7));
+        final ByteBuffer in = ByteBuffer.allocateDirect(65536);
+        final long[] now = {1_000_000_000L};
+        final Runnable round = () ->
+        {
+            now[0] += 1000;
+            stack.poll(now[0]);
+            in.clear();
+            while (server.receive(in) > 0)
+            {
+                in.clear();
+            }
+        };
+        for (int i = 0; i < WARMUP / 20; i++)
+        {
+            round.run();
+        }
+        final long before = allocatedBytes();
+        final int rounds = MEASURED / 20;
+        for (int i = 0; i < rounds; i++)
+        {
+            round.run();
+        }
+        final long perSuperFrame = (allocatedBytes() - before) / (2L * rounds);
+        System.out.println("UDP super-frames into the stack: " + perSuperFrame + " bytes allocated per super-frame");
+        assertEquals(0, perSuperFrame, "bytes allocated per super-frame");
+        assertEquals(2L * (WARMUP / 20 + rounds), stack.ipCounters().superFramesReceived);
+        assertEquals(21L * (WARMUP / 20 + rounds), stack.udpCounters().inDatagrams);
+        stack.close();
+        assertEquals(0, stack.pool().inUse());
+    }
+
+    /** Delivers the same two frames, as chains, into every receive: from off-heap copies, allocating nothing. */
+    private static final class ReplayLink implements Link
+    {
+        private final PacketPool pool;
+        private final long mac;
+        private final ByteBuffer first;
+        private final int firstFlags;
+        private final ByteBuffer second;
+        private final LinkCounters counters = new LinkCounters();
+
+        ReplayLink(final PacketPool pool, final long mac, final byte[] first, final int firstFlags,
+            final byte[] second)
+        {
+            this.pool = pool;
+            this.mac = mac;
+            this.first = ByteBuffer.allocateDirect(first.length).put(first).flip();
+            this.firstFlags = firstFlags;
+            this.second = ByteBuffer.allocateDirect(second.length).put(second).flip();
+        }
+
+        @Override
+        public int receive(final int queue, final PacketBurst burst)
+        {
+            int n = put(burst, 0, first, firstFlags);
+            n = put(burst, n, second, 0);
+            burst.count(n);
+            return n;
+        }
+
+        private int put(final PacketBurst burst, final int slot, final ByteBuffer frame, final int flags)
+        {
+            final int size = pool.bufferSize();
+            final int length = frame.limit();
+            final int slots = (length + size - 1) / size;
+            for (int i = 0; i < slots; i++)
+            {
+                final int bytes = Math.min(size, length - i * size);
+                pool.memory().put(pool.offset(burst.buffer(slot + i)), frame, i * size, bytes);
+                burst.length(slot + i, bytes);
+                burst.flags(slot + i, (i == 0 ? flags : 0) | (i == slots - 1 ? 0 : PacketBurst.CONTINUES));
+            }
+            return slot + slots;
+        }
+
+        @Override
+        public int transmit(final int queue, final PacketBurst burst)
+        {
+            final int count = burst.count();
+            burst.releaseFrames(pool);
+            return count;
+        }
+
+        @Override
+        public String name()
+        {
+            return "replay";
+        }
+
+        @Override
+        public long macAddress()
+        {
+            return mac;
+        }
+
+        @Override
+        public int mtu()
+        {
+            return 1500;
+        }
+
+        @Override
+        public int rxQueueCount()
+        {
+            return 1;
+        }
+
+        @Override
+        public int txQueueCount()
+        {
+            return 1;
+        }
+
+        @Override
+        public int capabilities()
+        {
+            return 0;
+        }
+
+        @Override
+        public PacketPool pool()
+        {
+            return pool;
+        }
+
+        @Override
+        public void awaitReceive(final long timeoutNanos)
+        {
+        }
+
+        @Override
+        public void wakeup()
+        {
+        }
+
+        @Override
+        public LinkCounters counters()
+        {
+            return counters;
+        }
+
+        @Override
+        public void close()
+        {
         }
     }
 }

@@ -19,6 +19,9 @@ public final class ChannelLink implements Link
     private final long mac;
     private final int mtu;
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
+    /** Per inbound frame: its flags, or -1 for the link's {@link #rxFlags}. */
+    private final ArrayDeque<Integer> inboundFlags = new ArrayDeque<>();
+    private boolean chains;
     private final ArrayDeque<byte[]> outbound = new ArrayDeque<>();
     private final LinkCounters counters = new LinkCounters();
     private int rxFlags;
@@ -35,7 +38,26 @@ public final class ChannelLink implements Link
     /** Queues a frame for the stack to receive. */
     public void inject(final byte[] frame)
     {
+        inject(frame, -1);
+    }
+
+    /**
+     * Queues a frame for the stack to receive with these flags for its first descriptor (the {@code RX_*} bits,
+     * a GSO type and size); -1 for the link's {@link #rxFlags}.
+     */
+    public void inject(final byte[] frame, final int flags)
+    {
         inbound.add(frame.clone());
+        inboundFlags.add(flags);
+    }
+
+    /**
+     * Delivers a frame longer than a buffer as a chain of consecutive armed slots (see {@link PacketBurst}), as a
+     * driver with super-frames does, rather than cutting it to a buffer.
+     */
+    public void chains(final boolean on)
+    {
+        chains = on;
     }
 
     /** The next frame the stack transmitted, or null. */
@@ -146,14 +168,44 @@ public final class ChannelLink implements Link
         final ByteBuffer memory = pool.memory();
         while (n < burst.capacity() && !inbound.isEmpty() && burst.buffer(n) != PacketPool.NO_BUFFER)
         {
-            final byte[] frame = inbound.poll();
-            final int buffer = burst.buffer(n);
-            final int length = Math.min(frame.length, pool.bufferSize());
-            memory.put(pool.offset(buffer), frame, 0, length);
-            burst.set(n, buffer, length, rxFlags);
+            final byte[] frame = inbound.peek();
+            final int given = inboundFlags.peek();
+            final int flags = given == -1 ? rxFlags : given;
+            final int size = pool.bufferSize();
+            if (chains && frame.length > size)
+            {
+                final int slots = (frame.length + size - 1) / size;
+                boolean room = n + slots <= burst.capacity();
+                for (int i = n; room && i < n + slots; i++)
+                {
+                    room = burst.buffer(i) != PacketPool.NO_BUFFER;
+                }
+                if (!room)
+                {
+                    break; // the chain waits for the next burst, as in a driver's ring
+                }
+                for (int i = 0; i < slots; i++)
+                {
+                    final int length = Math.min(size, frame.length - i * size);
+                    final int buffer = burst.buffer(n + i);
+                    memory.put(pool.offset(buffer), frame, i * size, length);
+                    final boolean last = i == slots - 1;
+                    burst.set(n + i, buffer, length, (i == 0 ? flags : 0) | (last ? 0 : PacketBurst.CONTINUES));
+                }
+                n += slots;
+            }
+            else
+            {
+                final int buffer = burst.buffer(n);
+                final int length = Math.min(frame.length, size);
+                memory.put(pool.offset(buffer), frame, 0, length);
+                burst.set(n, buffer, length, flags);
+                n++;
+            }
+            inbound.poll();
+            inboundFlags.poll();
             counters.rxPackets++;
-            counters.rxBytes += length;
-            n++;
+            counters.rxBytes += frame.length;
         }
         burst.count(n);
         return n;

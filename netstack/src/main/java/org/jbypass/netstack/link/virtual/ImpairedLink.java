@@ -43,6 +43,13 @@ import org.jbypass.netstack.wire.Ipv4Header;
  * Every buffer the link holds (staged, held, ready for delivery) goes back to the pool on {@link #close()}, before
  * the inner link is closed.
  *
+ * <h2>Chained frames</h2>
+ * A received super-frame (a chain of buffers, see {@link PacketBurst}) is impaired as one frame: lost whole,
+ * duplicated whole (a copy of every buffer), corrupted within its first buffer (its checksum flags, partial
+ * included, then go), never held back for reordering (counted in {@link Counters#chainsNotReordered}), and delivered
+ * whole, never cut at the end of the caller's burst. Transmit does not split chains yet: the stack sends none
+ * (segmentation offload on transmit is still to come).
+ *
  * <p>Driven by one thread at a time, like any link; nothing is allocated per frame.
  */
 public final class ImpairedLink extends LinkDecorator
@@ -77,6 +84,9 @@ public final class ImpairedLink extends LinkDecorator
     private final Counters txCounters = new Counters();
     private final ChecksumOffload offload = new ChecksumOffload();
 
+    /** A chain's duplicate buffers while they are made (at most a burst's worth: the stage's capacity). */
+    private final int[] dupBuffers;
+    private int dupCount;
     /** Calls into the link so far: the clock that bounds how long a frame is held. */
     private long calls;
     private boolean closed;
@@ -103,6 +113,7 @@ public final class ImpairedLink extends LinkDecorator
         this.impairReceive = config.direction != Direction.TRANSMIT;
         this.impairTransmit = config.direction != Direction.RECEIVE;
         this.seed = config.seed;
+        this.dupBuffers = new int[config.stageCapacity];
         this.receivers = new Receiver[impairReceive ? inner.rxQueueCount() : 0];
         for (int q = 0; q < receivers.length; q++)
         {
@@ -200,11 +211,24 @@ public final class ImpairedLink extends LinkDecorator
             }
             stage.count(0);
             final int received = inner.receive(queue, stage);
-            for (int i = 0; i < received; i++)
+            for (int i = 0; i < received; )
             {
-                impair(rxCounters, receiver.random, receiver.held, ready, null, stage.buffer(i), stage.length(i),
-                    stage.flags(i), stage.hash(i), false);
-                stage.set(i, PacketPool.NO_BUFFER, 0, 0);
+                final int chain = stage.chainLength(i);
+                if (chain == 1)
+                {
+                    impair(rxCounters, receiver.random, receiver.held, ready, null, stage.buffer(i), stage.length(i),
+                        stage.flags(i), stage.hash(i), false);
+                    stage.set(i, PacketPool.NO_BUFFER, 0, 0);
+                    i++;
+                }
+                else
+                {
+                    // A chain the inner link cut at the end of the burst (never from a correct one) stays a chain
+                    // for the stack to drop and count.
+                    final int n = chain == 0 ? received - i : chain;
+                    impairChain(rxCounters, receiver.random, receiver.held, ready, stage, i, n);
+                    i += n;
+                }
             }
             for (int i = received; i < wanted; i++)
             {
@@ -220,13 +244,29 @@ public final class ImpairedLink extends LinkDecorator
         int delivered = 0;
         while (delivered < armed && !ready.isEmpty())
         {
-            final int armedBuffer = burst.buffer(delivered);
-            if (armedBuffer != PacketPool.NO_BUFFER)
+            // A chain never crosses the end of a burst: it waits for the next receive, or, longer than the
+            // caller's whole burst, is dropped as a driver would drop it.
+            final int chain = ready.headChainLength();
+            if (chain > armed)
             {
-                pool.free(armedBuffer);
+                ready.dropHead(chain, pool);
+                rxCounters.chainsTooLong++;
+                continue;
             }
-            ready.removeInto(burst, delivered);
-            delivered++;
+            if (delivered + chain > armed)
+            {
+                break;
+            }
+            for (int i = 0; i < chain; i++)
+            {
+                final int armedBuffer = burst.buffer(delivered);
+                if (armedBuffer != PacketPool.NO_BUFFER)
+                {
+                    pool.free(armedBuffer);
+                }
+                ready.removeInto(burst, delivered);
+                delivered++;
+            }
         }
         // Slots lent to the inner link and not filled are armed again, as the caller left them.
         for (int i = delivered; i < armed; i++)
@@ -376,6 +416,97 @@ public final class ImpairedLink extends LinkDecorator
                 held.releaseDue(calls, stage);
             }
         }
+    }
+
+    /**
+     * The impairments of a received chained frame (a super-frame, see {@link PacketBurst}), in slots
+     * {@code first..first+n-1} of the stage: the same six draws as a frame; lost, duplicated (a copy of every
+     * buffer) and corrupted (within its first buffer, which holds the IPv4 header and the start of the datagram the
+     * checksums cover) as a whole. It is never held back: a chain is not reordered (counted).
+     */
+    private void impairChain(final Counters counters, final SeededRandom random, final HeldFrames held,
+        final FrameQueue ready, final PacketBurst stage, final int first, final int n)
+    {
+        final boolean lose = random.nextDouble() < loss;
+        final boolean copy = random.nextDouble() < duplicate;
+        final boolean damage = random.nextDouble() < corrupt;
+        final boolean holdBack = random.nextDouble() < reorder;
+        random.nextInt(reorderDistance);
+        final long damageBits = random.nextLong();
+
+        counters.frames++;
+        counters.chains++;
+        final int end = first + n;
+        if (lose)
+        {
+            counters.lost++;
+            for (int i = first; i < end; i++)
+            {
+                pool.free(stage.buffer(i));
+                stage.set(i, PacketPool.NO_BUFFER, 0, 0);
+            }
+            return;
+        }
+        // The duplicate first, so that it stays intact when the original is corrupted.
+        boolean duplicated = false;
+        if (copy)
+        {
+            duplicated = ready.free() >= 2 * n;
+            for (int i = first; duplicated && i < end; i++)
+            {
+                final int buffer = pool.allocate();
+                if (buffer == PacketPool.NO_BUFFER)
+                {
+                    duplicated = false;
+                    break;
+                }
+                pool.copy(stage.buffer(i), buffer, stage.length(i));
+                dupBuffers[i - first] = buffer;
+                dupCount = i - first + 1;
+            }
+            if (!duplicated)
+            {
+                for (int i = 0; i < dupCount; i++)
+                {
+                    pool.free(dupBuffers[i]);
+                }
+                counters.duplicateNoBuffer++;
+            }
+            else
+            {
+                counters.duplicated++;
+            }
+        }
+        final int originalFlags = stage.flags(first);
+        int flags = originalFlags;
+        if (damage && flipBits(pool.offset(stage.buffer(first)), stage.length(first), damageBits))
+        {
+            counters.corrupted++;
+            flags &= ~(RX_CHECKSUM_FLAGS | PacketBurst.RX_L4_CHECKSUM_PARTIAL);
+        }
+        if (holdBack)
+        {
+            counters.chainsNotReordered++;
+        }
+        for (int i = first; i < end; i++)
+        {
+            ready.add(stage.buffer(i), stage.length(i), i == first ? flags : stage.flags(i), stage.hash(i));
+        }
+        if (duplicated)
+        {
+            for (int i = first; i < end; i++)
+            {
+                ready.add(dupBuffers[i - first], stage.length(i), i == first ? originalFlags : stage.flags(i),
+                    stage.hash(i));
+            }
+        }
+        dupCount = 0;
+        for (int i = first; i < end; i++)
+        {
+            stage.set(i, PacketPool.NO_BUFFER, 0, 0);
+        }
+        held.overtaken();
+        held.releaseDue(calls, ready);
     }
 
     private static void emit(final FrameQueue ready, final PacketBurst stage, final int buffer, final int length,
@@ -572,6 +703,33 @@ public final class ImpairedLink extends LinkDecorator
             size++;
         }
 
+        /** How many descriptors the chain at the head holds (1 for a frame in one buffer); 0 when empty. */
+        int headChainLength()
+        {
+            int n = 0;
+            while (n < size)
+            {
+                final int index = (head + n) % buffers.length;
+                n++;
+                if ((flags[index] & PacketBurst.CONTINUES) == 0)
+                {
+                    break;
+                }
+            }
+            return n;
+        }
+
+        /** Returns the first {@code n} descriptors' buffers to the pool. */
+        void dropHead(final int n, final PacketPool pool)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                pool.free(buffers[head]);
+                head = (head + 1) % buffers.length;
+                size--;
+            }
+        }
+
         /** Moves the oldest frame into a burst slot. */
         void removeInto(final PacketBurst burst, final int slot)
         {
@@ -719,12 +877,19 @@ public final class ImpairedLink extends LinkDecorator
         public long reordered;
         /** Frames drawn for reordering but passed on in order because {@link Config#maxHeld} were held already. */
         public long reorderHeldFull;
+        /** Chained frames (super-frames) among {@link #frames}. */
+        public long chains;
+        /** Chains drawn for reordering but passed on in order: a chain is never held back. */
+        public long chainsNotReordered;
+        /** Received chains dropped because they were longer than the caller's whole burst. */
+        public long chainsTooLong;
 
         public String describe()
         {
             return "frames=" + frames + " lost=" + lost + " duplicated=" + duplicated + " duplicate_no_buffer="
                 + duplicateNoBuffer + " corrupted=" + corrupted + " reordered=" + reordered + " reorder_held_full="
-                + reorderHeldFull;
+                + reorderHeldFull + " chains=" + chains + " chains_not_reordered=" + chainsNotReordered
+                + " chains_too_long=" + chainsTooLong;
         }
     }
 

@@ -331,8 +331,8 @@ public final class MemoryWire
         private volatile boolean closed;
         /**
          * The multicast MACs the port accepts (its stack's groups), as a NIC's filter: broadcast and all-systems
-         * reach every port, another multicast frame only those that added its MAC. Copy on write: transmitting ports read it from their own
-         * threads, and it changes only when the stack joins or leaves.
+         * reach every port, another multicast frame only those that added its MAC. Copy on write: transmitting
+         * ports read it from their own threads, and it changes only when the stack joins or leaves.
          */
         private volatile long[] multicastMacs = new long[0];
         /** The queue's overruns already added to {@link LinkCounters#rxDropped}. */

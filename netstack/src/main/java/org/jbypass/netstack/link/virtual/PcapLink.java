@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.netstack.link.PacketBurst;
@@ -41,6 +42,9 @@ public final class PcapLink extends LinkDecorator
     private final StackTime time;
     private final long epochOffsetNanos;
     private final PcapWriter writer;
+    /** A received chain (a super-frame) gathered into one record. */
+    private final FrameChain chain = new FrameChain();
+    private final ByteBuffer gathered;
     private final int[] recordMarks = new int[MAX_PIECE + 1];
     private final Path file;
     private boolean closed;
@@ -56,6 +60,7 @@ public final class PcapLink extends LinkDecorator
         this.epochOffsetNanos = options.epochOffsetNanos;
         this.writer = new PcapWriter(file, options.snaplen, options.nanoseconds, options.bufferBytes,
             pool.bufferSize());
+        this.gathered = ByteBuffer.allocateDirect(Math.min(PacketBurst.MAX_FRAME_LENGTH, options.snaplen));
     }
 
     /**
@@ -127,9 +132,25 @@ public final class PcapLink extends LinkDecorator
         if (!closed)
         {
             final long now = epochOffsetNanos + time.nanos();
-            for (int i = 0; i < received; i++)
+            for (int i = 0; i < received; )
             {
-                writer.append(now, memory, pool.offset(burst.buffer(i)), burst.length(i));
+                if ((burst.flags(i) & PacketBurst.CONTINUES) == 0)
+                {
+                    writer.append(now, memory, pool.offset(burst.buffer(i)), burst.length(i));
+                    i++;
+                }
+                else if (chain.wrap(pool, burst, i))
+                {
+                    // A super-frame is one record, as tcpdump shows it on the netdev (cut at the staging buffer).
+                    final int length = Math.min(chain.length(), gathered.capacity());
+                    chain.copyOut(0, gathered, 0, length);
+                    writer.append(now, gathered, 0, length);
+                    i += chain.descriptors();
+                }
+                else
+                {
+                    i++; // a chain that breaks the contract: the stack drops and counts it
+                }
             }
         }
         return received;

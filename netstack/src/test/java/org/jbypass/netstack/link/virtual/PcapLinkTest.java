@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.testing.ChannelLink;
 import org.jbypass.netstack.util.StackTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -303,5 +304,36 @@ class PcapLinkTest
         {
             return e.toString();
         }
+    }
+
+    /** A received super-frame (a chain of buffers) is one record with all its bytes, as tcpdump shows it. */
+    @Test
+    void shouldRecordAChainAsOneFrame() throws IOException
+    {
+        final Path file = directory.resolve("chains.pcap");
+        final PacketPool pool = new PacketPool(64, 2048);
+        final ChannelLink channel = new ChannelLink(pool, MAC_B, 1500);
+        channel.chains(true);
+        final byte[] large = new byte[10_000];
+        final byte[] small = new byte[100];
+        for (int i = 0; i < large.length; i++)
+        {
+            large[i] = (byte)(i * 7);
+        }
+        small[0] = 42;
+        channel.inject(large, 0);
+        channel.inject(small, 0);
+        final PcapLink link = PcapLink.open(channel, file, time, PcapLink.options().epochOffsetNanos(EPOCH));
+        final PacketBurst rx = new PacketBurst(16);
+        assertTrue(rx.arm(pool));
+        assertEquals(6, link.receive(0, rx), "a chain of five and a frame");
+        rx.releaseAll(pool);
+        link.close();
+        final PcapFile pcap = PcapFile.read(file);
+        assertEquals(2, pcap.records.size());
+        assertEquals(10_000, pcap.records.get(0).originalLength);
+        assertArrayEquals(large, pcap.records.get(0).data);
+        assertArrayEquals(small, pcap.records.get(1).data);
+        assertEquals(0, pool.inUse());
     }
 }

@@ -1,0 +1,86 @@
+package org.jbypass.jcstress;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramPacket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * Three threads polling one ring: two receivers of the busy stack, each blocked on its own socket and driving the
+ * stack while it waits, and the stack's poller, racing for the lock. The second receiver's thread first sends, from
+ * the peer stack over the wire, a datagram to each (two actors, so that the test runs on two CPUs). Whoever takes a
+ * frame from the ring, the receiver it is for must get it (within five seconds, far beyond the millisecond of
+ * spinning: after that it parks and must be signalled).
+ * Result: (datagrams the first receiver got, datagrams the second got).
+ */
+@JCStressTest
+@Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "each receiver got its datagram")
+@Outcome(id = ".*", expect = FORBIDDEN, desc = "a datagram was lost or a receiver missed its wakeup")
+@State
+public class BusyWaitTwoPollersTest
+{
+    private static final int TIMEOUT_MILLIS = 5_000;
+
+    private final DatagramChannel first = BusyFixture.datagram(BusyFixture.BUSY, BusyFixture.BUSY_ADDRESS);
+    private final DatagramChannel second = BusyFixture.datagram(BusyFixture.BUSY, BusyFixture.BUSY_ADDRESS);
+    private final DatagramChannel sender = BusyFixture.datagram(BusyFixture.PEER, BusyFixture.PEER_ADDRESS);
+
+    private static int receive(final DatagramChannel channel)
+    {
+        try
+        {
+            channel.socket().setSoTimeout(TIMEOUT_MILLIS);
+            channel.socket().receive(new DatagramPacket(new byte[16], 16));
+            return 1;
+        }
+        catch (final SocketTimeoutException e)
+        {
+            return 0;
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Actor
+    public void receiveFirst(final II_Result r)
+    {
+        r.r1 = receive(first);
+    }
+
+    @Actor
+    public void sendThenReceiveSecond(final II_Result r)
+    {
+        try
+        {
+            sender.send(ByteBuffer.wrap(new byte[] {1}), first.getLocalAddress());
+            sender.send(ByteBuffer.wrap(new byte[] {2}), second.getLocalAddress());
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
+        r.r2 = receive(second);
+    }
+
+    @Arbiter
+    public void close()
+    {
+        StackFixture.close(first);
+        StackFixture.close(second);
+        StackFixture.close(sender);
+    }
+}

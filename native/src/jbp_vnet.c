@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Checking the virtio_net_hdr of received frames (see jbp_vnet.h). */
+#include "jbp_vnet.h"
+
+#include "jbp_burst.h"
+
+#define ETH_LEN 14u
+#define ETHERTYPE_IPV4 0x0800u
+#define IPPROTO_TCP_ 6u
+#define IPPROTO_UDP_ 17u
+#define TCP_CSUM_FIELD 16u /* RFC 9293 section 3.1 */
+#define UDP_CSUM_FIELD 6u  /* RFC 768 */
+#define UDP_LEN 8u
+
+static inline uint32_t be16_at(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 8) | p[1];
+}
+
+/* Where an IPv4 TCP or UDP frame's L4 header starts and what its protocol is; 0 when the frame is not one with a
+ * whole IPv4 header and at least the L4 header's fixed part. */
+static uint32_t l4_offset(const uint8_t *frame, uint32_t length, uint32_t *protocol, uint32_t *ip_total)
+/* (length here is how many bytes may be read: the headers must lie within them) */
+{
+    if (length < ETH_LEN + 20u || be16_at(frame + 12) != ETHERTYPE_IPV4)
+        return 0;
+    const uint8_t *ip = frame + ETH_LEN;
+    uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4u;
+    if ((ip[0] >> 4) != 4 || ihl < 20u || ETH_LEN + ihl > length)
+        return 0;
+    /* A fragment carries no L4 header of its own past the first; GSO and partial checksums never come as one. */
+    if ((be16_at(ip + 6) & 0x3fffu) != 0)
+        return 0;
+    *protocol = ip[9];
+    *ip_total = be16_at(ip + 2);
+    uint32_t l4 = ETH_LEN + ihl;
+    uint32_t need = *protocol == IPPROTO_TCP_ ? 20u : *protocol == IPPROTO_UDP_ ? UDP_LEN : 0u;
+    if (need == 0 || l4 + need > length)
+        return 0;
+    if (*protocol == IPPROTO_TCP_) {
+        uint32_t doff = (uint32_t)(frame[l4 + 12] >> 4) * 4u;
+        if (doff < 20u || l4 + doff > length)
+            return 0;
+    }
+    return l4;
+}
+
+int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,
+                   uint32_t *flags_out)
+{
+    if (readable > length)
+        readable = length;
+    uint32_t flags = 0;
+    *flags_out = 0;
+    uint32_t f = vh->flags;
+    if ((f & ~(JBP_VNET_F_NEEDS_CSUM | JBP_VNET_F_DATA_VALID)) != 0
+        || f == (JBP_VNET_F_NEEDS_CSUM | JBP_VNET_F_DATA_VALID))
+        return JBP_VNET_BAD_FLAGS;
+    uint32_t gso = vh->gso_type & ~JBP_VNET_GSO_ECN;
+    if (gso != JBP_VNET_GSO_NONE && gso != JBP_VNET_GSO_TCPV4 && gso != JBP_VNET_GSO_UDP_L4)
+        return JBP_VNET_BAD_GSO_TYPE;
+    if (gso == JBP_VNET_GSO_NONE && (vh->gso_type & JBP_VNET_GSO_ECN) != 0)
+        return JBP_VNET_BAD_GSO_TYPE;
+    if (vh->hdr_len > length)
+        return JBP_VNET_BAD_HDR_LEN;
+
+    uint32_t protocol = 0;
+    uint32_t ip_total = 0;
+    uint32_t l4 = l4_offset(frame, readable, &protocol, &ip_total);
+    if (f & JBP_VNET_F_NEEDS_CSUM) {
+        uint32_t start = vh->csum_start;
+        uint32_t offset = vh->csum_offset;
+        /* skb_partial_csum_set(): the two checksum bytes lie inside the frame. */
+        if (start >= length || offset + 2u > length - start)
+            return JBP_VNET_BAD_CSUM;
+        /* An IPv4 TCP or UDP frame's partial checksum is its own L4 checksum, nothing else: a header that points
+         * elsewhere would have the stack trust a checksum that no one ever computed. */
+        if (l4 != 0) {
+            uint32_t field = protocol == IPPROTO_TCP_ ? TCP_CSUM_FIELD : UDP_CSUM_FIELD;
+            if (start != l4 || offset != field)
+                return JBP_VNET_BAD_CSUM;
+        }
+        flags |= JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL;
+    } else if (f & JBP_VNET_F_DATA_VALID) {
+        flags |= JBP_RX_L4_CSUM_OK;
+    }
+
+    if (gso != JBP_VNET_GSO_NONE) {
+        if (vh->gso_size == 0)
+            return JBP_VNET_BAD_GSO_SIZE;
+        uint32_t want = gso == JBP_VNET_GSO_TCPV4 ? IPPROTO_TCP_ : IPPROTO_UDP_;
+        if (l4 == 0 || protocol != want)
+            return JBP_VNET_BAD_HEADERS;
+        /* The headers must say the frame exactly: a super-frame longer than its IPv4 header claims (or shorter)
+         * would have the stack split or take bytes that no header covers. No padding: a super-frame is never a
+         * minimum-size Ethernet frame. */
+        if (ETH_LEN + ip_total != length)
+            return JBP_VNET_BAD_LENGTH;
+        if (gso == JBP_VNET_GSO_UDP_L4 && be16_at(frame + l4 + 4) != length - l4)
+            return JBP_VNET_BAD_LENGTH;
+        flags |= (gso == JBP_VNET_GSO_TCPV4 ? JBP_GSO_TCPV4 : JBP_GSO_UDP_L4)
+            | ((uint32_t)vh->gso_size << JBP_GSO_SIZE_SHIFT);
+    }
+    *flags_out = flags;
+    return JBP_VNET_OK;
+}
+
+const char *jbp_vnet_verdict_name(int verdict)
+{
+    static const char *const names[JBP_VNET_VERDICTS] = {
+        "ok", "bad flags", "bad gso_type", "bad gso_size", "bad hdr_len", "bad csum_start/csum_offset",
+        "bad headers", "bad length",
+    };
+    return verdict >= 0 && verdict < JBP_VNET_VERDICTS ? names[verdict] : "unknown";
+}

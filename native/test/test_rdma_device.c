@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The device path (jbp_rdma_device.c) end to end on the fake rdma-core (fake_verbs.c), the mlx5 model as the
+ * adapter, the fake sysfs tree (fake_sysfs.h) as the host and a fake rtnetlink kernel: open, the flow rules the
+ * driver installs steering the model's traffic (unicast by RSS over the QPs' hash fields, ARP to queue 0,
+ * broadcast copied, other MACs left to the kernel), transmit, a MAC change, queue resets naming the current
+ * state, MAC admission at open and removal at close, and the failures users meet.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_verbs.h"
+#include "jbp_rdma.h"
+#include "jbp_rdma_admit.h"
+#include "jbp_rdma_device.h"
+#include "mlx5_model.h"
+#include "rdma_test_util.h"
+
+#include "fake_sysfs.h"
+
+static const char *fake_lib; /* argv: the fake rdma-core's path */
+static jbp_fake_verbs_configure_fn configure;
+static jbp_fake_verbs_model_fn fake_model;
+static jbp_fake_verbs_stats_fn fake_stats;
+
+/* ---- a fake rtnetlink kernel that acknowledges every request and records it ---- */
+
+static struct {
+    uint16_t type[64];
+    uint64_t mac[64];
+    int ifindex[64];
+    int n;
+    uint8_t answer[64];
+    size_t answer_len;
+} NL;
+
+static int nl_send(struct jbp_nl *nl, const void *buf, size_t len)
+{
+    (void)nl;
+    const uint8_t *b = buf;
+    struct nlmsghdr h;
+    memcpy(&h, b, sizeof(h));
+    CHECK(len == h.nlmsg_len && NL.n < 64, "request");
+    NL.type[NL.n] = h.nlmsg_type;
+    NL.ifindex[NL.n] = 0;
+    NL.mac[NL.n] = 0;
+    if (h.nlmsg_type != RTM_GETNEIGH) {
+        struct ndmsg nd;
+        memcpy(&nd, b + NLMSG_HDRLEN, sizeof(nd));
+        NL.ifindex[NL.n] = nd.ndm_ifindex;
+        for (int i = 0; i < 6; i++)
+            NL.mac[NL.n] = (NL.mac[NL.n] << 8) | b[32 + i];
+    }
+    NL.n++;
+    /* An acknowledgement, or an empty dump. */
+    memset(NL.answer, 0, sizeof(NL.answer));
+    struct nlmsghdr *r = (struct nlmsghdr *)NL.answer;
+    r->nlmsg_seq = h.nlmsg_seq;
+    if (h.nlmsg_type == RTM_GETNEIGH) {
+        r->nlmsg_type = NLMSG_DONE;
+        r->nlmsg_len = NLMSG_LENGTH(4);
+    } else {
+        r->nlmsg_type = NLMSG_ERROR;
+        r->nlmsg_len = NLMSG_LENGTH(sizeof(struct nlmsgerr));
+    }
+    NL.answer_len = r->nlmsg_len;
+    return 0;
+}
+
+static int nl_recv(struct jbp_nl *nl, void *buf, size_t cap)
+{
+    (void)nl;
+    if (NL.answer_len == 0)
+        return -ETIMEDOUT;
+    CHECK(cap >= NL.answer_len, "cap");
+    memcpy(buf, NL.answer, NL.answer_len);
+    int n = (int)NL.answer_len;
+    NL.answer_len = 0;
+    return n;
+}
+
+static struct jbp_nl fake_nl = { .send = nl_send, .recv = nl_recv, .fd = -1 };
+
+static int nl_count(uint16_t type, uint64_t mac)
+{
+    int c = 0;
+    for (int i = 0; i < NL.n; i++)
+        c += NL.type[i] == type && NL.mac[i] == mac && NL.ifindex[i] == 5;
+    return c;
+}
+
+/* ---- the port under test and its peer (a model port, the other end of the cable) ---- */
+
+#define MAC_US 0x02aabbcc0001ull
+#define MAC_PEER 0x02aabbcc0002ull
+#define NRXQ 4
+#define RING 256
+
+static struct tpool pool, peer_pool;
+static struct jbp_rdma_port *port, *peer;
+static struct mlx5_model *peer_m;
+static char warn[2048];
+
+static struct jbp_fake_verbs_cfg cfg_default(void)
+{
+    return (struct jbp_fake_verbs_cfg){ .name = "mlx5_0", .n_rxq = NRXQ, .rx_size = RING, .tx_size = RING,
+                                        .mtu = 1500, .dv_supported = 1, .cqe_v1 = 1 };
+}
+
+static struct jbp_rdma_port *open_dev(int mode, int *code, char *err, size_t len)
+{
+    char state[600];
+    snprintf(state, sizeof(state), "%s/run", root);
+    struct jbp_rdma_open_args a = {
+        .host_if = "eth5", .mode = mode, .n_rxq = NRXQ, .rx_size = RING, .tx_size = RING, .mac = MAC_US,
+        .mtu = 1500, .cqe_compression = 1, .pool_base = pool.mem, .buf_size = pool.bs, .buf_count = pool.n,
+        .ibverbs_name = fake_lib, .mlx5_name = fake_lib, .sys_root = sys, .dev_root = dev, .state_dir = state,
+        .netlink = &fake_nl,
+    };
+    warn[0] = '\0';
+    return jbp_rdma_device_open(&a, code, err, len, warn, sizeof(warn));
+}
+
+static void setup(struct jbp_fake_verbs_cfg cfg)
+{
+    make_tree();
+    memset(&NL, 0, sizeof(NL));
+    configure(&cfg);
+    tp_init(&pool, 2048, 2048);
+    tp_init(&peer_pool, 1024, 2048);
+}
+
+static void fill(struct jbp_rdma_port *p, struct tpool *tp, uint32_t n)
+{
+    uint32_t *b = calloc(n, sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++)
+        b[i] = tp_alloc(tp);
+    CHECK(jbp_port_fill_rx(p, b, n) == 0, "fill");
+    free(b);
+}
+
+static void reclaim(struct jbp_rdma_port *p, struct tpool *tp)
+{
+    for (uint32_t i = 0; i < p->reclaim_n; i++)
+        tp_free(tp, p->reclaim[i]);
+}
+
+static void open_both(void)
+{
+    char err[1024];
+    int code = 0;
+    port = open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err));
+    CHECK(port != NULL, "open: %d %s", code, err);
+    fill(port, &pool, NRXQ * RING);
+    struct mlx5_model_cfg pc = { .n_rxq = 1, .rx_size = RING, .tx_size = RING, .mtu = 1500, .mac = MAC_PEER };
+    peer_m = mlx5_model_create(&pc);
+    peer = mlx5_model_open_port(peer_m, peer_pool.mem, peer_pool.bs, peer_pool.n);
+    CHECK(peer != NULL, "peer");
+    fill(peer, &peer_pool, RING);
+}
+
+static void close_both(void)
+{
+    jbp_port_quiesce(port);
+    reclaim(port, &pool);
+    port->backend->destroy(port);
+    jbp_port_quiesce(peer);
+    reclaim(peer, &peer_pool);
+    peer->backend->destroy(peer);
+    mlx5_model_destroy(peer_m);
+    CHECK(tp_in_use(&pool) == 0 && tp_in_use(&peer_pool) == 0, "buffers leaked: %u %u", tp_in_use(&pool),
+          tp_in_use(&peer_pool));
+    free(pool.mem);
+    free(pool.held);
+    free(pool.stack);
+    free(peer_pool.mem);
+    free(peer_pool.held);
+    free(peer_pool.stack);
+    remove_tree();
+}
+
+/* The peer sends frames (each built by fn into a pool buffer); the cable carries them. */
+static void peer_send(uint32_t count, void (*fn)(uint8_t *f, uint32_t *len, uint32_t i))
+{
+    struct jbp_desc d[64];
+    CHECK(count <= 64, "count");
+    for (uint32_t i = 0; i < count; i++) {
+        d[i].buffer = tp_alloc(&peer_pool);
+        fn(tp_buf(&peer_pool, d[i].buffer), &d[i].length, i);
+        d[i].flags = 0;
+    }
+    CHECK(jbp_port_transmit(peer, d, count) == (int)count, "peer transmit");
+    reclaim(peer, &peer_pool);
+    mlx5_model_wire(peer_m, fake_model());
+}
+
+struct got {
+    uint32_t q;
+    uint32_t seq;
+    uint32_t hash;
+    uint32_t flags;
+    uint32_t len;
+    uint8_t head[64];
+};
+
+/* Receives everything waiting on every queue. */
+static int receive_all(struct got *out, int max)
+{
+    int n = 0;
+    for (uint32_t q = 0; q < NRXQ; q++) {
+        struct jbp_desc d[64];
+        for (int i = 0; i < 64; i++)
+            d[i].buffer = tp_alloc(&pool);
+        int r = jbp_port_receive(port, q, d, 64);
+        reclaim(port, &pool);
+        CHECK(r >= 0, "receive %d: %s", r, port->error);
+        for (int i = 0; i < 64; i++) {
+            if (i < r) {
+                CHECK(n < max, "too many frames");
+                const uint8_t *f = tp_buf(&pool, d[i].buffer);
+                out[n] = (struct got){ .q = q, .hash = d[i].hash, .flags = d[i].flags, .len = d[i].length };
+                memcpy(out[n].head, f, 64);
+                out[n].seq = d[i].length >= 46 ? frame_seq(f) : 0;
+                n++;
+            }
+            if (d[i].buffer != JBP_NO_BUFFER)
+                tp_free(&pool, d[i].buffer);
+        }
+    }
+    return n;
+}
+
+static struct flow flow_of(uint32_t i, uint8_t proto)
+{
+    return (struct flow){ 0xc6120002, 0xc6120001, (uint16_t)(40000 + 17 * i), 7000, proto };
+}
+
+static void udp_to_us(uint8_t *f, uint32_t *len, uint32_t i)
+{
+    struct flow fl = flow_of(i, 17);
+    *len = 200;
+    build(f, *len, MAC_US, MAC_PEER, &fl, i, 0);
+}
+
+static void tcp_to_us(uint8_t *f, uint32_t *len, uint32_t i)
+{
+    struct flow fl = flow_of(i, 6);
+    *len = 300;
+    build(f, *len, MAC_US, MAC_PEER, &fl, 1000 + i, 0);
+}
+
+static uint64_t steer_mac = MAC_US;
+static void arp_to(uint8_t *f, uint32_t *len, uint32_t i)
+{
+    (void)i;
+    *len = 60;
+    memset(f, 0, *len);
+    put_mac(f, steer_mac);
+    put_mac(f + 6, MAC_PEER);
+    f[12] = 0x08;
+    f[13] = 0x06;
+}
+
+/* The queue the adapter picks for a flow: Toeplitz over the QP's fields, then the round-robin table. */
+static uint32_t expected_queue(const struct flow *fl, int with_ports)
+{
+    static const uint8_t key[] = JBP_RDMA_RSS_KEY;
+    uint8_t in[12];
+    for (int i = 0; i < 4; i++) {
+        in[i] = (uint8_t)(fl->src_ip >> (24 - 8 * i));
+        in[4 + i] = (uint8_t)(fl->dst_ip >> (24 - 8 * i));
+    }
+    in[8] = (uint8_t)(fl->sport >> 8);
+    in[9] = (uint8_t)fl->sport;
+    in[10] = (uint8_t)(fl->dport >> 8);
+    in[11] = (uint8_t)fl->dport;
+    uint32_t h = mlx5_model_toeplitz(key, sizeof(key), in, with_ports ? 12 : 8);
+    return (h & (NRXQ - 1)) % NRXQ;
+}
+
+/* ---- cases ---- */
+
+static void device_open_steer_transmit_close(void)
+{
+    setup(cfg_default());
+    open_both();
+    const struct jbp_fake_verbs_stats *st = fake_stats();
+    struct mlx5_model *m = fake_model();
+    CHECK(port->mode == JBP_RDMA_MODE_DV && port->status[JBP_ST_MODE] == JBP_RDMA_MODE_DV, "Direct Verbs");
+    /* The rules: TCP and UDP over IPv4 and IPv6 (priority 0), IPv4 and IPv6 (1), the MAC alone (2), and the
+     * group-bit copy rule; seven hash or direct QPs; compressed receive CQs as asked. */
+    CHECK(st->flows_created == 8 && m->n_flows == 8 && st->hash_qps == 7, "%llu flows, %llu QPs",
+          (unsigned long long)st->flows_created, (unsigned long long)st->hash_qps);
+    CHECK(st->compressed_cqs == NRXQ, "compressed CQs %llu", (unsigned long long)st->compressed_cqs);
+    int tcp4 = 0, copy = 0;
+    for (int i = 0; i < MLX5_MODEL_MAX_FLOWS; i++) {
+        const struct mlx5_model_flow *r = &m->flows[i];
+        if (r->active && r->mac == MAC_US && r->mask == 0xffffffffffffull && r->l3 == 4 && r->l4 == 6
+            && r->priority == 0 && r->hash_fields == (IBV_RX_HASH_SRC_IPV4 | IBV_RX_HASH_DST_IPV4
+                                                      | IBV_RX_HASH_SRC_PORT_TCP | IBV_RX_HASH_DST_PORT_TCP))
+            tcp4++;
+        if (r->active && r->mac == 0x010000000000ull && r->mask == 0x010000000000ull && r->dont_trap && r->queue0)
+            copy++;
+    }
+    CHECK(tcp4 == 1 && copy == 1, "the TCP/IPv4 hash rule and the multicast copy rule");
+    /* Admission: our MAC in eth5's FDB (ifindex 5), reported; the SR-IOV PF warning says it is registered. */
+    CHECK(nl_count(RTM_NEWNEIGH, MAC_US) == 1, "RTM_NEWNEIGH for our MAC");
+    CHECK(port->status[JBP_ST_MAC_ADMISSION] == JBP_ADMIT_ADDED && port->status[JBP_ST_FDB_ADDED] == 1, "reported");
+    CHECK(strstr(warn, "SR-IOV PF with 2 VFs") != NULL && strstr(warn, "is registered in its FDB") != NULL, "%s",
+          warn);
+
+    /* UDP and TCP flows land on the queue RSS over the rule's QP picks, with the hash reported. */
+    peer_send(32, udp_to_us);
+    struct got g[256];
+    int n = receive_all(g, 256);
+    CHECK(n == 32, "%d UDP frames", n);
+    for (int i = 0; i < n; i++) {
+        struct flow fl = flow_of(g[i].seq, 17);
+        CHECK(g[i].q == expected_queue(&fl, 1), "UDP frame %u on queue %u, expected %u", g[i].seq, g[i].q,
+              expected_queue(&fl, 1));
+        CHECK(g[i].flags & JBP_RX_HASH_VALID, "hash reported");
+    }
+    peer_send(32, tcp_to_us);
+    n = receive_all(g, 256);
+    CHECK(n == 32, "%d TCP frames", n);
+    uint32_t used = 0;
+    for (int i = 0; i < n; i++) {
+        struct flow fl = flow_of(g[i].seq - 1000, 6);
+        CHECK(g[i].q == expected_queue(&fl, 1), "TCP frame on queue %u", g[i].q);
+        used |= 1u << g[i].q;
+    }
+    CHECK(used == (1u << NRXQ) - 1, "flows spread over every queue (%x)", used);
+    /* ARP (no IP spec matches) goes to queue 0 through the MAC-only rule; broadcast is copied to queue 0 and
+     * left to the kernel too; another host's unicast is the kernel's alone. */
+    peer_send(1, arp_to);
+    steer_mac = 0xffffffffffffull;
+    peer_send(1, arp_to);
+    steer_mac = 0x02aabbcc00ffull;
+    uint64_t not_steered = m->stats.rx_not_steered;
+    peer_send(1, arp_to);
+    steer_mac = MAC_US;
+    n = receive_all(g, 256);
+    CHECK(n == 2 && g[0].q == 0 && g[1].q == 0 && m->stats.rx_copied == 1, "ARP and broadcast on queue 0");
+    CHECK(m->stats.rx_not_steered == not_steered + 1, "another MAC not steered");
+
+    /* Transmit: the peer receives what the port sends. */
+    struct jbp_desc d[16];
+    for (uint32_t i = 0; i < 16; i++) {
+        d[i].buffer = tp_alloc(&pool);
+        struct flow fl = { 0xc6120001, 0xc6120002, 7000, 40000, 17 };
+        d[i].length = 100;
+        d[i].flags = 0;
+        build(tp_buf(&pool, d[i].buffer), 100, MAC_PEER, MAC_US, &fl, 500 + i, 0);
+    }
+    CHECK(jbp_port_transmit(port, d, 16) == 16, "transmit");
+    reclaim(port, &pool);
+    CHECK(mlx5_model_wire(fake_model(), peer_m) == 16, "16 frames on the wire");
+    CHECK(peer_m->stats.rx_frames == 16, "the peer got them");
+
+    /* Close: rules gone, the MAC removed from the FDB. */
+    close_both();
+    CHECK(st->flows_destroyed == 8 && m->n_flows == 0 && st->closed, "torn down");
+    CHECK(nl_count(RTM_DELNEIGH, MAC_US) == 1, "RTM_DELNEIGH at close");
+}
+
+static void device_mac_change(void)
+{
+    setup(cfg_default());
+    open_both();
+    struct mlx5_model *m = fake_model();
+    const uint64_t fresh = 0x02aabbcc0077ull;
+    CHECK(jbp_port_set_mac(port, fresh) == 0, "set_mac: %s", port->error);
+    /* New rules before the old ones go; the new MAC admitted before the old one is removed. */
+    CHECK(fake_stats()->flows_created == 16 && fake_stats()->flows_destroyed == 8 && m->n_flows == 8, "rules");
+    CHECK(nl_count(RTM_NEWNEIGH, fresh) == 1 && nl_count(RTM_DELNEIGH, MAC_US) == 1, "admission moved");
+    int add_new = -1, del_old = -1;
+    for (int i = 0; i < NL.n; i++) {
+        if (NL.type[i] == RTM_NEWNEIGH && NL.mac[i] == fresh)
+            add_new = i;
+        if (NL.type[i] == RTM_DELNEIGH && NL.mac[i] == MAC_US)
+            del_old = i;
+    }
+    CHECK(add_new < del_old, "new before old");
+    uint64_t before = m->stats.rx_not_steered;
+    peer_send(1, arp_to); /* to the old MAC */
+    steer_mac = fresh;
+    peer_send(1, arp_to);
+    steer_mac = MAC_US;
+    struct got g[8];
+    CHECK(receive_all(g, 8) == 1 && m->stats.rx_not_steered == before + 1, "only the new MAC steered");
+    /* The guard holds for MAC changes: eth6's MAC, on the adapter's other port in another namespace. */
+    CHECK(jbp_port_set_mac(port, 0xb8599f000011ull) == -EADDRINUSE && strstr(port->error, "'eth6'") != NULL,
+          "%s", port->error);
+    close_both();
+    CHECK(nl_count(RTM_DELNEIGH, fresh) == 1, "the current MAC removed at close");
+}
+
+static void device_queue_resets_name_current_state(void)
+{
+    setup(cfg_default());
+    open_both();
+    struct mlx5_model *m = fake_model();
+    const struct jbp_fake_verbs_stats *st = fake_stats();
+    /* A send error: ibv_modify_qp to RESET naming ERR, then INIT, RTR, RTS. */
+    m->inject_tx_syndrome = MLX5_CQE_SYNDROME_LOCAL_PROT_ERR;
+    struct jbp_desc d[2];
+    d[0].buffer = tp_alloc(&pool);
+    d[0].length = 100;
+    d[0].flags = 0;
+    struct flow fl = { 0xc6120001, 0xc6120002, 7000, 40000, 17 };
+    build(tp_buf(&pool, d[0].buffer), 100, MAC_PEER, MAC_US, &fl, 1, 0);
+    CHECK(jbp_port_transmit(port, d, 1) == 1, "transmit");
+    reclaim(port, &pool);
+    mlx5_model_wire(m, peer_m);
+    CHECK(jbp_port_transmit(port, d, 0) == 0, "reap");
+    reclaim(port, &pool);
+    CHECK(port->txq.state == JBP_Q_ERROR && port->txq.hw_err, "send queue in error");
+    d[0].buffer = JBP_NO_BUFFER;
+    CHECK(jbp_port_transmit(port, d, 0) == 0, "recovering transmit");
+    reclaim(port, &pool);
+    CHECK(port->txq.state == JBP_Q_OK && st->qp_resets == 1 && st->resets_from_err == 1
+              && st->refused_transitions == 0, "reset from ERR accepted: %s", port->error);
+    /* A receive flush error: the WQ is reset naming ERR (IBV_WQ_ATTR_CURR_STATE). */
+    m->inject_rx_syndrome = MLX5_CQE_SYNDROME_WR_FLUSH_ERR;
+    peer_send(4, udp_to_us);
+    struct got g[64];
+    receive_all(g, 64);
+    receive_all(g, 64);
+    CHECK(st->wq_resets == 1 && st->resets_from_err == 2 && st->refused_transitions == 0, "WQ reset from ERR");
+    for (uint32_t q = 0; q < NRXQ; q++)
+        CHECK(port->rxq[q].state == JBP_Q_OK, "queue %u back", q);
+    peer_send(8, udp_to_us);
+    CHECK(receive_all(g, 64) == 8, "frames flow after the reset");
+    close_both();
+}
+
+static void teardown(void)
+{
+    remove_tree();
+    free(pool.mem);
+    free(pool.held);
+    free(pool.stack);
+    free(peer_pool.mem);
+    free(peer_pool.held);
+    free(peer_pool.stack);
+}
+
+static void device_failures_explained(void)
+{
+    char err[1024];
+    int code = 0;
+    /* mode = dv on an adapter without CQE version 1. */
+    struct jbp_fake_verbs_cfg c = cfg_default();
+    c.cqe_v1 = 0;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_DV, &code, err, sizeof(err)) == NULL && code == -EOPNOTSUPP
+              && strstr(err, "does not report CQE version 1") != NULL, "%d %s", code, err);
+    teardown();
+    /* Registration refused: the locked-memory hint. */
+    c = cfg_default();
+    c.reg_mr_errno = ENOMEM;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && strstr(err, "RLIMIT_MEMLOCK") != NULL,
+          "%s", err);
+    printf("  message: %s\n", err);
+    teardown();
+    /* Every pinning call gives the locked-memory hint: CQ, WQ, QP as well as the region. */
+    for (int which = 0; which < 3; which++) {
+        c = cfg_default();
+        if (which == 0)
+            c.cq_errno = ENOMEM;
+        else if (which == 1)
+            c.wq_errno = ENOMEM;
+        else
+            c.qp_errno = ENOMEM;
+        setup(c);
+        static const char *const what[] = { "creating the send CQ", "creating a receive WQ",
+                                            "creating the raw packet send QP" };
+        CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && code == -ENOMEM
+                  && strstr(err, what[which]) != NULL && strstr(err, "RLIMIT_MEMLOCK") != NULL, "%s", err);
+        teardown();
+    }
+    /* The verbs node: ibv_open_device decides; its refusal is explained with what sysfs shows. */
+    c = cfg_default();
+    c.open_errno = EACCES;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && code == -EACCES
+              && strstr(err, "udev rule or group") != NULL, "%s", err);
+    printf("  message: %s\n", err);
+    teardown();
+    /* Capabilities checked before use, each refusal naming the capability and what to configure instead. */
+    c = cfg_default();
+    c.no_rss = 1;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && code == -EOPNOTSUPP
+              && strstr(err, "needs RSS on raw-packet QPs") != NULL && strstr(err, "set rx-queues = 1") != NULL,
+          "%s", err);
+    printf("  message: %s\n", err);
+    teardown();
+    c = cfg_default();
+    c.hash_fields_missing = IBV_RX_HASH_SRC_PORT_UDP | IBV_RX_HASH_DST_PORT_UDP;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && strstr(err, "lacks 0xc0") != NULL,
+          "%s", err);
+    teardown();
+    c = cfg_default();
+    c.max_wq = 2;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && strstr(err, "max_wq_type_rq") != NULL,
+          "%s", err);
+    teardown();
+    /* Warnings only: no compression offered; no flow-steering flag (the rules then work on the fake). */
+    c = cfg_default();
+    c.no_compression = 1;
+    c.no_flow_steering = 1;
+    setup(c);
+    struct jbp_rdma_port *w = open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err));
+    CHECK(w != NULL && strstr(warn, "does not offer CQE compression") != NULL
+              && strstr(warn, "IBV_DEVICE_MANAGED_FLOW_STEERING") != NULL && fake_stats()->compressed_cqs == 0,
+          "%s / %s", err, warn);
+    jbp_port_quiesce(w);
+    w->backend->destroy(w);
+    teardown();
+    /* Direct Verbs reported but failing (a receive CQ refused, or mlx5dv_init_obj): auto falls back to verbs,
+     * says so and flags it; mode = dv fails instead. */
+    for (int which = 0; which < 2; which++) {
+        c = cfg_default();
+        if (which == 0)
+            c.fail_dv_cq = 3; /* the send CQ and receive CQ 0 succeed; receive CQ 1 fails */
+        else
+            c.fail_init_obj = 1;
+        setup(c);
+        struct jbp_rdma_port *f = open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err));
+        CHECK(f != NULL, "fallback open: %s", err);
+        CHECK(f->mode == JBP_RDMA_MODE_IBV && f->status[JBP_ST_MODE] == (JBP_RDMA_MODE_IBV | JBP_ST_MODE_DV_FALLBACK),
+              "verbs mode, flagged: mode %d status %llx %s", f->mode, (unsigned long long)f->status[JBP_ST_MODE], warn);
+        CHECK(strstr(warn, "running in verbs mode") != NULL && fake_stats()->verbs_cqs == 1 + NRXQ, "%s", warn);
+        printf("  warning: %s\n", warn);
+        fill(f, &pool, NRXQ * RING);
+        jbp_port_quiesce(f);
+        reclaim(f, &pool);
+        f->backend->destroy(f);
+        CHECK(tp_in_use(&pool) == 0, "buffers back");
+        teardown();
+        setup(c);
+        CHECK(open_dev(JBP_RDMA_MODE_DV, &code, err, sizeof(err)) == NULL, "mode = dv does not fall back");
+        teardown();
+    }
+    /* Flow rules refused for want of CAP_NET_RAW; nothing is left registered. */
+    c = cfg_default();
+    c.flow_errno = EPERM;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && strstr(err, "CAP_NET_RAW") != NULL,
+          "%s", err);
+    printf("  message: %s\n", err);
+    CHECK(nl_count(RTM_NEWNEIGH, MAC_US) == nl_count(RTM_DELNEIGH, MAC_US), "nothing left in the FDB");
+    teardown();
+    /* Compressed CQs refused: the port runs without, and says so. */
+    c = cfg_default();
+    c.refuse_compression = 1;
+    setup(c);
+    struct jbp_rdma_port *p = open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err));
+    CHECK(p != NULL && strstr(warn, "running without CQE compression") != NULL, "%s / %s", err, warn);
+    jbp_port_quiesce(p);
+    p->backend->destroy(p);
+    teardown();
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} cases[] = {
+#define CASE(x) { #x, x }
+    CASE(device_open_steer_transmit_close),
+    CASE(device_mac_change),
+    CASE(device_queue_resets_name_current_state),
+    CASE(device_failures_explained),
+#undef CASE
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_rdma_device FAKE_RDMA_CORE.so [CASE]\n");
+        return 2;
+    }
+    fake_lib = argv[1];
+    void *h = dlopen(fake_lib, RTLD_NOW | RTLD_LOCAL);
+    CHECK(h != NULL, "%s", dlerror());
+    configure = (jbp_fake_verbs_configure_fn)dlsym(h, "jbp_fake_verbs_configure");
+    fake_model = (jbp_fake_verbs_model_fn)dlsym(h, "jbp_fake_verbs_model");
+    fake_stats = (jbp_fake_verbs_stats_fn)dlsym(h, "jbp_fake_verbs_stats");
+    CHECK(configure != NULL && fake_model != NULL && fake_stats != NULL, "fake rdma-core symbols");
+    int ran = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (argc < 3 || strcmp(argv[2], cases[i].name) == 0) {
+            cases[i].fn();
+            printf("ok %s\n", cases[i].name);
+            ran++;
+        }
+    }
+    return ran > 0 ? 0 : 1;
+}
