@@ -82,7 +82,8 @@
  * allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
  * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
  * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns
- * every buffer to the pool. ARP, reassembly and IGMP run on the stack's {@code TimerQueue}. Counters ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
+ * every buffer to the pool. ARP, reassembly and IGMP run on the stack's {@code TimerQueue}. Counters
+ * ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
  *
  * <p>May use {@code link}, {@code buffer}, {@code wire} and {@code util}; knows no transport but through
  * {@code Ipv4Protocol}.
