@@ -23,7 +23,7 @@
 #include "jbp_burst.h"
 
 #define JBP_RDMA_MAGIC 0x4a425244u /* "JBRD" */
-#define JBP_RDMA_ABI 2u
+#define JBP_RDMA_ABI 3u
 
 #define JBP_RDMA_MAX_RXQ 64
 #define JBP_RDMA_MIN_RING 64
@@ -141,9 +141,12 @@ enum jbp_rdma_rxq_word {
 /* In JBP_ST_MODE: verbs mode because Direct Verbs setup failed although the adapter reported it (mode = auto). */
 #define JBP_ST_MODE_DV_FALLBACK 0x100u
 
-#define JBP_ST_TXQ_BASE JBP_ST_HEADER_WORDS
-#define JBP_ST_RXQ_BASE(q) (JBP_ST_HEADER_WORDS + JBP_TXQ_WORDS + (q) * JBP_RXQ_WORDS)
-#define JBP_ST_WORDS(nrxq) JBP_ST_RXQ_BASE(nrxq)
+/* Each queue pair's words: its send queue's, then its receive queue's (queue 0's layout is that of a port with
+ * one send queue). */
+#define JBP_ST_QUEUE_WORDS (JBP_TXQ_WORDS + JBP_RXQ_WORDS)
+#define JBP_ST_TXQ_BASE(q) (JBP_ST_HEADER_WORDS + (q) * JBP_ST_QUEUE_WORDS)
+#define JBP_ST_RXQ_BASE(q) (JBP_ST_TXQ_BASE(q) + JBP_TXQ_WORDS)
+#define JBP_ST_WORDS(nrxq) JBP_ST_TXQ_BASE(nrxq)
 
 /* The packet-buffer pool: one memory region registered once, buffers named by index. */
 struct jbp_rdma_pool {
@@ -253,11 +256,11 @@ struct jbp_rdma_datapath {
     int (*rxq_fill)(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
     /* One burst each way: a count or -errno (see jbp_port_receive, jbp_port_transmit). */
     int (*rx_burst)(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
-    int (*tx_burst)(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count);
-    /* Takes transmit completions and reclaims their buffers; returns how many. */
-    int (*tx_reap)(struct jbp_rdma_port *p);
+    int (*tx_burst)(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count);
+    /* Takes send queue q's completions and reclaims their buffers; returns how many. */
+    int (*tx_reap)(struct jbp_rdma_port *p, uint32_t q);
     /* After the queue was stopped (no more completions will come): drain its CQ and reset the ring indices. */
-    void (*txq_reset)(struct jbp_rdma_port *p);
+    void (*txq_reset)(struct jbp_rdma_port *p, uint32_t q);
     void (*rxq_reset)(struct jbp_rdma_port *p, uint32_t q);
     /* After the WQ is ready again: posts what rxq_reset kept; 0 or -errno. */
     int (*rxq_repost)(struct jbp_rdma_port *p, uint32_t q);
@@ -269,10 +272,10 @@ extern const struct jbp_rdma_datapath jbp_ibv_datapath;
 /* What differs between an adapter and the model: resource lifetimes and queue state transitions. */
 struct jbp_rdma_backend {
     const char *name;
-    /* Moves the TX QP to RESET (after which the hardware writes no more completions for it). */
-    int (*txq_stop)(struct jbp_rdma_port *port);
-    /* Brings the TX QP back to RTS after the rings were reset. */
-    int (*txq_start)(struct jbp_rdma_port *port);
+    /* Moves send QP q to RESET (after which the hardware writes no more completions for it). */
+    int (*txq_stop)(struct jbp_rdma_port *port, uint32_t q);
+    /* Brings send QP q back to RTS after the rings were reset. */
+    int (*txq_start)(struct jbp_rdma_port *port, uint32_t q);
     int (*rxq_stop)(struct jbp_rdma_port *port, uint32_t q);
     int (*rxq_start)(struct jbp_rdma_port *port, uint32_t q);
     /* Installs steering for a new MAC address (low 48 bits). */
@@ -301,6 +304,8 @@ struct jbp_rdma_port {
     uint64_t mac;
     uint32_t mtu;
     uint32_t n_rxq;
+    uint32_t n_txq; /* = n_rxq: send queue q belongs to the poller of receive queue q, so that no two threads
+                       share a send ring's producer index (as VPP rdma's per-thread txq, DPDK mlx5's txq per lcore) */
     uint32_t rx_calls; /* receive calls, to poll async events now and then */
     int events_pending; /* set (atomically) by a waiter that saw the async event fd readable */
 
@@ -311,7 +316,7 @@ struct jbp_rdma_port {
 
     char error[JBP_RDMA_ERR_LEN]; /* the last error, for the Java exception or log */
 
-    struct jbp_rdma_txq txq;
+    struct jbp_rdma_txq txq[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_rxq rxq[JBP_RDMA_MAX_RXQ];
 };
 
@@ -345,9 +350,9 @@ static inline void jbp_mmio_write64(void *addr, uint64_t be_value)
     *(volatile uint64_t *)addr = be_value;
 }
 
-static inline volatile uint64_t *jbp_port_txq_status(struct jbp_rdma_port *p)
+static inline volatile uint64_t *jbp_port_txq_status(struct jbp_rdma_port *p, uint32_t q)
 {
-    return p->status + JBP_ST_TXQ_BASE;
+    return p->status + JBP_ST_TXQ_BASE(q);
 }
 
 static inline volatile uint64_t *jbp_port_rxq_status(struct jbp_rdma_port *p, uint32_t q)
@@ -400,7 +405,7 @@ int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t 
  * (RdmaLink moves them to the front of the burst, as the Link contract says).
  */
 int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
-int jbp_port_transmit(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count);
+int jbp_port_transmit(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count);
 /* Stops DMA and hands every buffer the port holds to the reclaim array. */
 int jbp_port_quiesce(struct jbp_rdma_port *p);
 /* Steers frames to a new MAC address (low 48 bits): the flow rules are rebuilt. 0 or -errno with p->error set. */
@@ -409,7 +414,7 @@ int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac);
 int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns);
 int jbp_port_wakeup(struct jbp_rdma_port *p);
 /* Tries to bring queues in JBP_Q_ERROR back; called by receive/transmit. */
-int jbp_port_recover_txq(struct jbp_rdma_port *p);
+int jbp_port_recover_txq(struct jbp_rdma_port *p, uint32_t q);
 int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q);
 
 /* jbp_rdma_dv.c: the Direct Verbs datapath (jbp_dv_datapath), pure ring logic; the setup of its queues. */
@@ -442,7 +447,7 @@ struct jbp_dv_rxq_rings {
     uint32_t cqn;
 };
 
-int jbp_dv_txq_setup(struct jbp_rdma_port *p, const struct jbp_dv_txq_rings *r, uint32_t limit);
+int jbp_dv_txq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_txq_rings *r, uint32_t limit);
 int jbp_dv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_rxq_rings *r, uint32_t size);
 /* Whether a completion is waiting on the queue's CQ. */
 int jbp_dv_cq_ready(const struct jbp_dv_cq *cq);
@@ -451,7 +456,8 @@ void jbp_dv_cq_arm(struct jbp_dv_cq *cq);
 
 /* jbp_rdma_verbs.c: the plain verbs datapath (jbp_ibv_datapath); the setup and release of its queues. */
 int jbp_ibv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_wq *wq, struct ibv_cq *cq, uint32_t size);
-int jbp_ibv_txq_setup(struct jbp_rdma_port *p, struct ibv_qp *qp, struct ibv_cq *cq, uint32_t size, int ip_csum);
+int jbp_ibv_txq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_qp *qp, struct ibv_cq *cq, uint32_t size,
+                      int ip_csum);
 void jbp_ibv_rxq_free(struct jbp_rdma_rxq *q);
 void jbp_ibv_txq_free(struct jbp_rdma_txq *q);
 

@@ -42,8 +42,8 @@ struct jbp_rdma_dev {
     struct ibv_pd *pd;
     struct ibv_mr *mr;
     struct ibv_comp_channel *channel;
-    struct ibv_cq *tx_cq;
-    struct ibv_qp *tx_qp;
+    struct ibv_cq *tx_cq[JBP_RDMA_MAX_RXQ]; /* one send QP and CQ per receive queue (its poller's) */
+    struct ibv_qp *tx_qp[JBP_RDMA_MAX_RXQ];
     struct ibv_cq *rx_cq[JBP_RDMA_MAX_RXQ];
     struct ibv_wq *rx_wq[JBP_RDMA_MAX_RXQ];
     struct ibv_rwq_ind_table *ind_all;
@@ -295,26 +295,26 @@ static int qp_to_rts(struct jbp_rdma_dev *d, struct ibv_qp *qp)
     return rc;
 }
 
-static int dev_txq_stop(struct jbp_rdma_port *p)
+static int dev_txq_stop(struct jbp_rdma_port *p, uint32_t q)
 {
     struct jbp_rdma_dev *d = dev_of(p);
     /* The current state is named (ERR after an error completion), as mlx5e names it to the firmware (en_main.c
      * mlx5e_modify_sq with curr_state ERR). Caveat: for a raw-packet QP, mlx5_ib checks IBV_QP_CUR_STATE but then
      * names its own cached SQ state in the firmware command (drivers/infiniband/hw/mlx5/qp.c
      * modify_raw_packet_qp_sq); whether the firmware accepts that for an SQ in error is unproven (docs/RDMA.md). */
-    struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET, .cur_qp_state = p->txq.hw_err ? IBV_QPS_ERR : IBV_QPS_RTS };
-    int rc = d->lib.modify_qp(d->tx_qp, &a, IBV_QP_STATE | IBV_QP_CUR_STATE);
+    struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET, .cur_qp_state = p->txq[q].hw_err ? IBV_QPS_ERR : IBV_QPS_RTS };
+    int rc = d->lib.modify_qp(d->tx_qp[q], &a, IBV_QP_STATE | IBV_QP_CUR_STATE);
     if (rc != 0)
-        jbp_port_seterr(p, "resetting the send QP failed: %s", strerror(rc));
+        jbp_port_seterr(p, "resetting send QP %u failed: %s", q, strerror(rc));
     return -rc;
 }
 
-static int dev_txq_start(struct jbp_rdma_port *p)
+static int dev_txq_start(struct jbp_rdma_port *p, uint32_t q)
 {
     struct jbp_rdma_dev *d = dev_of(p);
-    int rc = qp_to_rts(d, d->tx_qp);
+    int rc = qp_to_rts(d, d->tx_qp[q]);
     if (rc != 0)
-        jbp_port_seterr(p, "bringing the send QP back to RTS failed: %s", strerror(rc));
+        jbp_port_seterr(p, "bringing send QP %u back to RTS failed: %s", q, strerror(rc));
     return -rc;
 }
 
@@ -377,17 +377,19 @@ static int dev_poll_events(struct jbp_rdma_port *p)
             /* The adapter needs a reset (firmware error, PCI error): nothing here works until the port is
              * reopened (VPP sets the link down; the kernel driver resets the device). */
             p->status[JBP_ST_DEVICE_FATAL] = 1;
-            mark_queue(&p->txq.state, &p->txq.st[JBP_TXQ_STATE], JBP_Q_DEAD);
-            for (uint32_t q = 0; q < p->n_rxq; q++)
+            for (uint32_t q = 0; q < p->n_rxq; q++) {
+                mark_queue(&p->txq[q].state, &p->txq[q].st[JBP_TXQ_STATE], JBP_Q_DEAD);
                 mark_queue(&p->rxq[q].state, &p->rxq[q].st[JBP_RXQ_STATE], JBP_Q_DEAD);
+            }
             jbp_port_seterr(p, "%s reported a fatal device error (IBV_EVENT_DEVICE_FATAL): the adapter must be "
                             "reset; see dmesg, then reopen the interface", d->sysfs.ibdev);
             break;
         case IBV_EVENT_QP_FATAL:
         case IBV_EVENT_QP_REQ_ERR:
         case IBV_EVENT_QP_ACCESS_ERR:
-            if (ev.element.qp == d->tx_qp)
-                mark_queue(&p->txq.state, &p->txq.st[JBP_TXQ_STATE], JBP_Q_ERROR);
+            for (uint32_t q = 0; q < p->n_txq; q++)
+                if (ev.element.qp == d->tx_qp[q])
+                    mark_queue(&p->txq[q].state, &p->txq[q].st[JBP_TXQ_STATE], JBP_Q_ERROR);
             break;
         case IBV_EVENT_WQ_FATAL:
             for (uint32_t q = 0; q < p->n_rxq; q++)
@@ -395,8 +397,9 @@ static int dev_poll_events(struct jbp_rdma_port *p)
                     mark_queue(&p->rxq[q].state, &p->rxq[q].st[JBP_RXQ_STATE], JBP_Q_ERROR);
             break;
         case IBV_EVENT_CQ_ERR:
-            if (ev.element.cq == d->tx_cq)
-                mark_queue(&p->txq.state, &p->txq.st[JBP_TXQ_STATE], JBP_Q_ERROR);
+            for (uint32_t q = 0; q < p->n_rxq; q++)
+                if (ev.element.cq == d->tx_cq[q])
+                    mark_queue(&p->txq[q].state, &p->txq[q].st[JBP_TXQ_STATE], JBP_Q_ERROR);
             for (uint32_t q = 0; q < p->n_rxq; q++)
                 if (ev.element.cq == d->rx_cq[q])
                     mark_queue(&p->rxq[q].state, &p->rxq[q].st[JBP_RXQ_STATE], JBP_Q_ERROR);
@@ -494,10 +497,10 @@ static void dev_quiesce(struct jbp_rdma_port *p)
         if (d->rx_wq[q] != NULL)
             ibv_destroy_wq(d->rx_wq[q]);
         d->rx_wq[q] = NULL;
+        if (d->tx_qp[q] != NULL)
+            d->lib.destroy_qp(d->tx_qp[q]);
+        d->tx_qp[q] = NULL;
     }
-    if (d->tx_qp != NULL)
-        d->lib.destroy_qp(d->tx_qp);
-    d->tx_qp = NULL;
 }
 
 static void dev_destroy(struct jbp_rdma_port *p)
@@ -508,11 +511,12 @@ static void dev_destroy(struct jbp_rdma_port *p)
         if (d->admit_ready)
             jbp_rdma_admit_release(&d->admit);
         d->admit_ready = 0;
-        for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++)
+        for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
             if (d->rx_cq[q] != NULL)
                 d->lib.destroy_cq(d->rx_cq[q]);
-        if (d->tx_cq != NULL)
-            d->lib.destroy_cq(d->tx_cq);
+            if (d->tx_cq[q] != NULL)
+                d->lib.destroy_cq(d->tx_cq[q]);
+        }
         if (d->channel != NULL)
             d->lib.destroy_comp_channel(d->channel);
         if (d->mr != NULL)
@@ -557,8 +561,8 @@ static int is_pow2_in(uint32_t v, uint32_t lo, uint32_t hi)
     return v >= lo && v <= hi && (v & (v - 1)) == 0;
 }
 
-static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct jbp_rdma_open_args *a, int tx_csum,
-                   char *err, size_t len)
+static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct jbp_rdma_open_args *a, uint32_t q,
+                    int tx_csum, char *err, size_t len)
 {
     int dv = p->mode == JBP_RDMA_MODE_DV;
     if (dv) {
@@ -567,29 +571,29 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
         struct ibv_cq_init_attr_ex cqa = { .cqe = a->tx_size };
         struct mlx5dv_cq_init_attr dva = { .comp_mask = MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE, .cqe_size = 64 };
         struct ibv_cq_ex *cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
-        d->tx_cq = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
+        d->tx_cq[q] = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
         d->dv_failed |= cq == NULL && errno != ENOMEM;
     } else {
-        d->tx_cq = d->lib.create_cq(d->ctx, (int)a->tx_size, NULL, NULL, 0);
+        d->tx_cq[q] = d->lib.create_cq(d->ctx, (int)a->tx_size, NULL, NULL, 0);
     }
-    if (d->tx_cq == NULL) {
+    if (d->tx_cq[q] == NULL) {
         int e = errno;
         if (e == ENOMEM)
             memlock_hint(err, len, "creating the send CQ", (size_t)a->tx_size * 2 * 64, e, d->sysfs.ifname);
         else
-            snprintf(err, len, "creating the send CQ (%u entries) on %s failed: %s", a->tx_size, d->sysfs.ibdev,
+            snprintf(err, len, "creating send CQ %u (%u entries) on %s failed: %s", q, a->tx_size, d->sysfs.ibdev,
                      strerror(e));
         return -e;
     }
     struct ibv_qp_init_attr qa = {
-        .send_cq = d->tx_cq,
-        .recv_cq = d->tx_cq,
+        .send_cq = d->tx_cq[q],
+        .recv_cq = d->tx_cq[q],
         .cap = { .max_send_wr = a->tx_size, .max_send_sge = 1 },
         .qp_type = IBV_QPT_RAW_PACKET,
         .sq_sig_all = 0,
     };
-    d->tx_qp = d->lib.create_qp(d->pd, &qa);
-    if (d->tx_qp == NULL) {
+    d->tx_qp[q] = d->lib.create_qp(d->pd, &qa);
+    if (d->tx_qp[q] == NULL) {
         int e = errno;
         if (e == ENOMEM)
             memlock_hint(err, len, "creating the raw packet send QP", (size_t)a->tx_size * 64, e, d->sysfs.ifname);
@@ -597,36 +601,48 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
             raw_hint(err, len, "creating the raw packet send QP", e, d->sysfs.ifname);
         return -e;
     }
-    int rc = qp_to_rts(d, d->tx_qp);
+    int rc = qp_to_rts(d, d->tx_qp[q]);
     if (rc != 0) {
-        snprintf(err, len, "moving the send QP to RTS on port %u of %s failed: %s", d->port_num, d->sysfs.ibdev,
+        snprintf(err, len, "moving send QP %u to RTS on port %u of %s failed: %s", q, d->port_num, d->sysfs.ibdev,
                  strerror(rc));
         return -rc;
     }
     if (!dv)
-        return jbp_ibv_txq_setup(p, d->tx_qp, d->tx_cq, a->tx_size, tx_csum);
+        return jbp_ibv_txq_setup(p, q, d->tx_qp[q], d->tx_cq[q], a->tx_size, tx_csum);
     struct mlx5dv_qp dq = { .comp_mask = 0 };
     struct mlx5dv_cq dc = { .comp_mask = 0 };
-    struct mlx5dv_obj obj = { .qp = { .in = d->tx_qp, .out = &dq }, .cq = { .in = d->tx_cq, .out = &dc } };
+    struct mlx5dv_obj obj = { .qp = { .in = d->tx_qp[q], .out = &dq }, .cq = { .in = d->tx_cq[q], .out = &dc } };
     rc = d->lib.mlx5dv_init_obj(&obj, MLX5DV_OBJ_QP | MLX5DV_OBJ_CQ);
     if (rc != 0) {
         d->dv_failed = 1;
-        snprintf(err, len, "mlx5dv_init_obj on the send QP failed: %s", strerror(rc));
+        snprintf(err, len, "mlx5dv_init_obj on send QP %u failed: %s", q, strerror(rc));
         return -rc;
     }
     struct jbp_dv_txq_rings r = {
         .sq_buf = dq.sq.buf, .sq_wqe_cnt = dq.sq.wqe_cnt, .sq_stride = dq.sq.stride, .qp_dbrec = dq.dbrec,
-        .bf_reg = dq.bf.reg, .bf_size = dq.bf.size, .qpn = d->tx_qp->qp_num,
+        .bf_reg = dq.bf.reg, .bf_size = dq.bf.size, .qpn = d->tx_qp[q]->qp_num,
         .cq_buf = dc.buf, .cq_dbrec = dc.dbrec, .cqe_cnt = dc.cqe_cnt, .cqe_size = dc.cqe_size,
         .cq_uar = dc.cq_uar, .cqn = dc.cqn,
     };
-    rc = jbp_dv_txq_setup(p, &r, a->tx_size);
+    rc = jbp_dv_txq_setup(p, q, &r, a->tx_size);
     if (rc != 0) {
         d->dv_failed = rc != -ENOMEM;
         snprintf(err, len, "%s", p->error);
         return rc;
     }
-    p->txq.csum = tx_csum;
+    p->txq[q].csum = tx_csum;
+    return 0;
+}
+
+/* One send QP with its own CQ per receive queue: each poller transmits on its own ring. */
+static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct jbp_rdma_open_args *a, int tx_csum,
+                   char *err, size_t len)
+{
+    for (uint32_t q = 0; q < p->n_txq; q++) {
+        int rc = open_txq(p, d, a, q, tx_csum, err, len);
+        if (rc != 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -787,18 +803,18 @@ static void close_queues(struct jbp_rdma_dev *d)
         if (d->rx_wq[q] != NULL)
             ibv_destroy_wq(d->rx_wq[q]);
         d->rx_wq[q] = NULL;
+        if (d->tx_qp[q] != NULL)
+            d->lib.destroy_qp(d->tx_qp[q]);
+        d->tx_qp[q] = NULL;
     }
-    if (d->tx_qp != NULL)
-        d->lib.destroy_qp(d->tx_qp);
-    d->tx_qp = NULL;
     for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
         if (d->rx_cq[q] != NULL)
             d->lib.destroy_cq(d->rx_cq[q]);
         d->rx_cq[q] = NULL;
+        if (d->tx_cq[q] != NULL)
+            d->lib.destroy_cq(d->tx_cq[q]);
+        d->tx_cq[q] = NULL;
     }
-    if (d->tx_cq != NULL)
-        d->lib.destroy_cq(d->tx_cq);
-    d->tx_cq = NULL;
 }
 
 /*

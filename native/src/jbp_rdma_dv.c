@@ -145,9 +145,11 @@ static int cq_setup(struct jbp_dv_cq *cq, void *buf, volatile __be32 *dbrec, uin
     return 0;
 }
 
-int jbp_dv_txq_setup(struct jbp_rdma_port *p, const struct jbp_dv_txq_rings *r, uint32_t limit)
+int jbp_dv_txq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_txq_rings *r, uint32_t limit)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    if (q >= p->n_txq)
+        return -EINVAL;
+    struct jbp_rdma_txq *t = &p->txq[q];
     if (r->sq_buf == NULL || r->qp_dbrec == NULL || r->bf_reg == NULL || r->sq_stride != MLX5_SEND_WQE_BB
         || !is_pow2(r->sq_wqe_cnt) || r->sq_wqe_cnt < limit || ((uintptr_t)r->sq_buf & 63) != 0) {
         jbp_port_seterr(p, "unsupported Direct Verbs send queue: %u WQEs of %u bytes at %p (need a power of two "
@@ -456,13 +458,14 @@ static inline void tx_fail_state(struct jbp_rdma_port *p, struct jbp_rdma_txq *t
 {
     t->state = JBP_Q_ERROR;
     t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
-    jbp_port_seterr(p, "transmit queue: %s (syndrome 0x%02x %s, vendor syndrome 0x%02x, SQ %u/%u)", why, syndrome,
+    jbp_port_seterr(p, "send queue %u: %s (syndrome 0x%02x %s, vendor syndrome 0x%02x, SQ %u/%u)",
+                    (unsigned)(t - p->txq), why, syndrome,
                     jbp_mlx5_syndrome_str(syndrome), vendor, t->ci, t->pi);
 }
 
-static int tx_reap(struct jbp_rdma_port *p)
+static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    struct jbp_rdma_txq *t = &p->txq[q];
     struct jbp_dv_cq *cq = &t->cq;
     const uint32_t ci0 = cq->ci;
     uint32_t freed = 0;
@@ -473,6 +476,14 @@ static int tx_reap(struct jbp_rdma_port *p)
         cq->ci++;
         /* A completion covers its WQE and every unsignaled one before it; wqe_counter is the 16-bit index of the
          * WQE that asked for it (VPP output.c rdma_device_output_free_mlx5; rdma-core cq.c mlx5_poll_one). */
+        /* Each send queue has its own CQ: a completion naming another QP (the low 24 bits of sop_drop_qpn, which
+         * is s_wqe_opcode_qpn in an error CQE; rdma-core cq.c mlx5_poll_one finds the QP by them) must never
+         * free this queue's buffers. */
+        if ((be32toh(c->sop_drop_qpn) & 0xffffff) != t->qpn) {
+            tx_fail_state(p, t, "completion for another send QP", 0, 0);
+            t->st[JBP_TXQ_CQE_ERRORS]++;
+            break;
+        }
         uint16_t wqe = be16toh(c->wqe_counter);
         /* The completed WQE may span several basic blocks (inline headers up to L4): its DS count says how
          * many; the WQE is ours to read, it was posted by us and is complete. */
@@ -606,16 +617,16 @@ static struct mlx5_wqe_ctrl_seg *tx_post_inline(struct jbp_rdma_txq *t, const st
     return (struct mlx5_wqe_ctrl_seg *)(t->wqes + ((size_t)(t->pi & t->mask) << MLX5_SEND_WQE_SHIFT));
 }
 
-static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
+static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    struct jbp_rdma_txq *t = &p->txq[q];
     const struct jbp_rdma_pool *pool = &p->pool;
     struct mlx5_wqe_ctrl_seg *last = NULL;
     uint32_t accepted = 0;
     uint64_t bytes = 0;
     uint32_t sent = 0;
 
-    tx_reap(p);
+    tx_reap(p, q);
     if (t->state != JBP_Q_OK)
         return 0; /* the caller recovers the queue before the next burst */
 
@@ -700,9 +711,9 @@ static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t 
     return (int)accepted;
 }
 
-static void txq_reset(struct jbp_rdma_port *p)
+static void txq_reset(struct jbp_rdma_port *p, uint32_t q)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    struct jbp_rdma_txq *t = &p->txq[q];
     struct jbp_dv_cq *cq = &t->cq;
     uint8_t op_own;
     /* The QP is in RESET: whatever is in its CQ is stale (flush errors) and nothing more will come

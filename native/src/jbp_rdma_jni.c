@@ -122,13 +122,14 @@ static jint JNICALL rdma_receive(JNIEnv *env, jclass cls, jlong h, jint q, jlong
     return jbp_port_receive(port(h), (uint32_t)q, (struct jbp_desc *)(uintptr_t)descriptors, (uint32_t)cap);
 }
 
-static jint JNICALL rdma_transmit(JNIEnv *env, jclass cls, jlong h, jlong descriptors, jint count)
+static jint JNICALL rdma_transmit(JNIEnv *env, jclass cls, jlong h, jint q, jlong descriptors, jint count)
 {
     (void)env;
     (void)cls;
-    if (count < 0)
+    if (q < 0 || count < 0)
         return -EINVAL;
-    return jbp_port_transmit(port(h), (const struct jbp_desc *)(uintptr_t)descriptors, (uint32_t)count);
+    return jbp_port_transmit(port(h), (uint32_t)q, (const struct jbp_desc *)(uintptr_t)descriptors,
+                             (uint32_t)count);
 }
 
 static jint JNICALL rdma_set_mac(JNIEnv *env, jclass cls, jlong h, jlong mac)
@@ -191,7 +192,7 @@ static const JNINativeMethod rdma_methods[] = {
     { "reclaim", "(J)Ljava/nio/ByteBuffer;", (void *)rdma_reclaim },
     { "fillRx", "(JLjava/nio/ByteBuffer;I)I", (void *)rdma_fill_rx },
     { "receive", "(JIJI)I", (void *)rdma_receive },
-    { "transmit", "(JJI)I", (void *)rdma_transmit },
+    { "transmit", "(JIJI)I", (void *)rdma_transmit },
     { "setMac", "(JJ)I", (void *)rdma_set_mac },
     { "await", "(JJ)I", (void *)rdma_await },
     { "wakeup", "(J)I", (void *)rdma_wakeup },

@@ -39,9 +39,10 @@ struct jbp_rdma_port *jbp_port_alloc(uint32_t n_rxq, uint32_t rx_size, uint32_t 
     p->size = sizeof(*p);
     p->n_rxq = n_rxq;
     p->status = zalloc_aligned(JBP_ST_WORDS(n_rxq) * sizeof(uint64_t));
-    /* Everything the port can hold at once: the RX rings, the TX ring and the frames of one burst that may be
+    p->n_txq = n_rxq;
+    /* Everything the port can hold at once: the RX rings, the TX rings and the frames of one burst that may be
      * dropped (PacketBurst holds 4096 descriptors at most). */
-    p->reclaim_cap = n_rxq * rx_size + tx_size + 4096;
+    p->reclaim_cap = n_rxq * (rx_size + tx_size) + 4096;
     p->reclaim = zalloc_aligned((size_t)p->reclaim_cap * sizeof(uint32_t));
     if (p->status == NULL || p->reclaim == NULL) {
         jbp_port_free(p);
@@ -51,9 +52,10 @@ struct jbp_rdma_port *jbp_port_alloc(uint32_t n_rxq, uint32_t rx_size, uint32_t 
     p->status[JBP_ST_RXQ_COUNT] = n_rxq;
     p->status[JBP_ST_RX_RING] = rx_size;
     p->status[JBP_ST_TX_RING] = tx_size;
-    p->txq.st = jbp_port_txq_status(p);
-    for (uint32_t q = 0; q < n_rxq; q++)
+    for (uint32_t q = 0; q < n_rxq; q++) {
+        p->txq[q].st = jbp_port_txq_status(p, q);
         p->rxq[q].st = jbp_port_rxq_status(p, q);
+    }
     return p;
 }
 
@@ -64,9 +66,9 @@ void jbp_port_free(struct jbp_rdma_port *p)
     for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
         free(p->rxq[q].bufs);
         jbp_ibv_rxq_free(&p->rxq[q]);
+        free(p->txq[q].bufs);
+        jbp_ibv_txq_free(&p->txq[q]);
     }
-    free(p->txq.bufs);
-    jbp_ibv_txq_free(&p->txq);
     free((void *)p->status);
     free(p->reclaim);
     p->magic = 0;
@@ -117,28 +119,30 @@ int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t 
     return 0;
 }
 
-static void tx_reap(struct jbp_rdma_port *p)
+static void tx_reap(struct jbp_rdma_port *p, uint32_t q)
 {
-    if (p->txq.state != JBP_Q_OK)
+    if (p->txq[q].state != JBP_Q_OK)
         return;
-    p->datapath->tx_reap(p);
+    p->datapath->tx_reap(p, q);
 }
 
-static void publish_reclaim(struct jbp_rdma_port *p)
+/* q: the send queue the call used (its in-flight count is published), or n_txq when none. */
+static void publish_reclaim(struct jbp_rdma_port *p, uint32_t q)
 {
     p->status[JBP_ST_RECLAIM_COUNT] = p->reclaim_n;
-    p->txq.st[JBP_TXQ_IN_FLIGHT] = p->txq.pi - p->txq.ci;
+    if (q < p->n_txq)
+        p->txq[q].st[JBP_TXQ_IN_FLIGHT] = p->txq[q].pi - p->txq[q].ci;
 }
 
-int jbp_port_recover_txq(struct jbp_rdma_port *p)
+int jbp_port_recover_txq(struct jbp_rdma_port *p, uint32_t q)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    struct jbp_rdma_txq *t = &p->txq[q];
     if (t->state != JBP_Q_ERROR)
         return 0;
     if (t->st[JBP_TXQ_RECOVERIES] >= JBP_RDMA_MAX_RECOVERIES) {
         t->state = JBP_Q_DEAD;
-        jbp_port_seterr(p, "transmit queue failed %d times (last CQE syndrome 0x%02x %s, vendor syndrome 0x%02x); "
-                        "giving up on it", JBP_RDMA_MAX_RECOVERIES, (unsigned)(t->st[JBP_TXQ_LAST_SYNDROME] & 0xff),
+        jbp_port_seterr(p, "send queue %u failed %d times (last CQE syndrome 0x%02x %s, vendor syndrome 0x%02x); "
+                        "giving up on it", q, JBP_RDMA_MAX_RECOVERIES, (unsigned)(t->st[JBP_TXQ_LAST_SYNDROME] & 0xff),
                         jbp_mlx5_syndrome_str((uint8_t)t->st[JBP_TXQ_LAST_SYNDROME]),
                         (unsigned)((t->st[JBP_TXQ_LAST_SYNDROME] >> 8) & 0xff));
         t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
@@ -146,10 +150,10 @@ int jbp_port_recover_txq(struct jbp_rdma_port *p)
     }
     /* Linux mlx5e recovers a send queue the same way (en/reporter_tx.c): move it to RESET so that the device
      * writes no more completions for it, drain the CQ, reset the ring, bring it back to RTS. */
-    int rc = p->backend->txq_stop(p);
+    int rc = p->backend->txq_stop(p, q);
     if (rc == 0) {
-        p->datapath->txq_reset(p);
-        rc = p->backend->txq_start(p);
+        p->datapath->txq_reset(p, q);
+        rc = p->backend->txq_start(p, q);
     }
     t->st[JBP_TXQ_RECOVERIES]++;
     t->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
@@ -193,12 +197,12 @@ int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, ui
 {
     p->reclaim_n = 0;
     if (q >= p->n_rxq) {
-        publish_reclaim(p);
+        publish_reclaim(p, p->n_txq);
         return -EINVAL;
     }
-    /* Transmit completions are reaped here too, so that sent buffers return to the pool while the stack only
-     * receives: the caller holds the stack lock, so the TX queue is never touched by two threads at once. */
-    tx_reap(p);
+    /* Send queue q's completions are reaped here too, so that sent buffers return to the pool while the poller
+     * only receives: send queue q belongs to the poller of receive queue q, which alone calls with this q. */
+    tx_reap(p, q);
     if (((++p->rx_calls & JBP_RDMA_EVENT_POLL_MASK) == 0 || __atomic_load_n(&p->events_pending, __ATOMIC_RELAXED))
         && p->backend->poll_events != NULL) {
         __atomic_store_n(&p->events_pending, 0, __ATOMIC_RELAXED);
@@ -213,33 +217,37 @@ int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, ui
         n = -EIO;
     else
         n = p->datapath->rx_burst(p, q, d, cap);
-    publish_reclaim(p);
+    publish_reclaim(p, q);
     return n;
 }
 
 /* A dead send queue behaves like a link that is down: frames are accepted and dropped, so the stack's queues
  * never wedge on a link that cannot send, and the buffers go back to the pool. */
-static int tx_drop_all(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
+static int tx_drop_all(struct jbp_rdma_port *p, struct jbp_rdma_txq *t, const struct jbp_desc *d, uint32_t count)
 {
     for (uint32_t i = 0; i < count; i++)
         if (d[i].buffer < p->pool.count)
             jbp_port_reclaim(p, d[i].buffer);
-    p->txq.st[JBP_TXQ_DROPS] += count;
+    t->st[JBP_TXQ_DROPS] += count;
     return (int)count;
 }
 
-int jbp_port_transmit(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
+int jbp_port_transmit(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count)
 {
     p->reclaim_n = 0;
-    struct jbp_rdma_txq *t = &p->txq;
+    if (q >= p->n_txq) {
+        publish_reclaim(p, p->n_txq);
+        return -EINVAL;
+    }
+    struct jbp_rdma_txq *t = &p->txq[q];
     if (t->state == JBP_Q_ERROR)
-        jbp_port_recover_txq(p);
+        jbp_port_recover_txq(p, q);
     int n;
     if (t->state != JBP_Q_OK)
-        n = tx_drop_all(p, d, count);
+        n = tx_drop_all(p, t, d, count);
     else
-        n = p->datapath->tx_burst(p, d, count);
-    publish_reclaim(p);
+        n = p->datapath->tx_burst(p, q, d, count);
+    publish_reclaim(p, q);
     return n;
 }
 
@@ -271,11 +279,14 @@ int jbp_port_quiesce(struct jbp_rdma_port *p)
     p->reclaim_n = 0;
     /* The device must stop writing into the pool before any ring buffer goes back to it. */
     p->backend->quiesce(p);
-    struct jbp_rdma_txq *t = &p->txq;
-    if (t->bufs != NULL)
-        for (uint32_t i = t->ci; i != t->pi; i++)
-            jbp_port_reclaim(p, t->bufs[i & t->mask]);
-    t->ci = t->pi;
+    for (uint32_t q = 0; q < p->n_txq; q++) {
+        struct jbp_rdma_txq *t = &p->txq[q];
+        if (t->bufs != NULL)
+            for (uint32_t i = t->ci; i != t->pi; i++)
+                jbp_port_reclaim(p, t->bufs[i & t->mask]);
+        t->ci = t->pi;
+        t->st[JBP_TXQ_IN_FLIGHT] = 0;
+    }
     for (uint32_t q = 0; q < p->n_rxq; q++) {
         struct jbp_rdma_rxq *r = &p->rxq[q];
         if (r->bufs == NULL)
@@ -284,7 +295,7 @@ int jbp_port_quiesce(struct jbp_rdma_port *p)
             jbp_port_reclaim(p, r->bufs[i & r->mask]);
         r->ci = r->pi;
     }
-    publish_reclaim(p);
+    publish_reclaim(p, p->n_txq);
     return (int)p->reclaim_n;
 }
 

@@ -61,9 +61,12 @@ int jbp_ibv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_wq *wq, st
     return 0;
 }
 
-int jbp_ibv_txq_setup(struct jbp_rdma_port *p, struct ibv_qp *qp, struct ibv_cq *cq, uint32_t size, int ip_csum)
+int jbp_ibv_txq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_qp *qp, struct ibv_cq *cq, uint32_t size,
+                      int ip_csum)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    if (q >= p->n_txq)
+        return -EINVAL;
+    struct jbp_rdma_txq *t = &p->txq[q];
     if (size == 0 || (size & (size - 1)) != 0)
         return -EINVAL;
     jbp_ibv_txq_free(t);
@@ -224,17 +227,16 @@ static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uin
     return (int)n;
 }
 
-static void tx_release(struct jbp_rdma_port *p, uint32_t done)
+static void tx_release(struct jbp_rdma_port *p, struct jbp_rdma_txq *t, uint32_t done)
 {
-    struct jbp_rdma_txq *t = &p->txq;
     for (uint32_t i = 0; i < done; i++)
         jbp_port_reclaim(p, t->bufs[(t->ci + i) & t->mask]);
     t->ci += done;
 }
 
-static int tx_reap(struct jbp_rdma_port *p)
+static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    struct jbp_rdma_txq *t = &p->txq[q];
     uint32_t freed = 0;
     for (;;) {
         int got = ibv_poll_cq(t->ibv.cq, JBP_IBV_WC_BATCH, t->ibv.wc);
@@ -258,7 +260,7 @@ static int tx_reap(struct jbp_rdma_port *p)
                                 (uint32_t)wc->wr_id, t->ci, t->pi);
                 continue;
             }
-            tx_release(p, done);
+            tx_release(p, t, done);
             freed += done;
             if (wc->status != IBV_WC_SUCCESS) {
                 t->st[JBP_TXQ_CQE_ERRORS]++;
@@ -276,16 +278,16 @@ static int tx_reap(struct jbp_rdma_port *p)
     return (int)freed;
 }
 
-static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t count)
+static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    struct jbp_rdma_txq *t = &p->txq[q];
     const struct jbp_rdma_pool *pool = &p->pool;
     uint32_t accepted = 0;
     uint32_t staged = 0;
     uint64_t bytes = 0;
     const uint32_t pi0 = t->pi;
 
-    tx_reap(p);
+    tx_reap(p, q);
     if (t->state != JBP_Q_OK)
         return 0;
 
@@ -352,13 +354,13 @@ static int tx_burst(struct jbp_rdma_port *p, const struct jbp_desc *d, uint32_t 
     return (int)accepted;
 }
 
-static void txq_reset(struct jbp_rdma_port *p)
+static void txq_reset(struct jbp_rdma_port *p, uint32_t q)
 {
-    struct jbp_rdma_txq *t = &p->txq;
+    struct jbp_rdma_txq *t = &p->txq[q];
     /* The QP is in RESET: drain what its CQ still holds and take every buffer back. */
     while (ibv_poll_cq(t->ibv.cq, JBP_IBV_WC_BATCH, t->ibv.wc) > 0) {
     }
-    tx_release(p, t->pi - t->ci);
+    tx_release(p, t, t->pi - t->ci);
     t->pi = 0;
     t->ci = 0;
 }

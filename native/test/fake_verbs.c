@@ -41,6 +41,7 @@ enum { QS_RESET, QS_INIT, QS_RTR, QS_RTS, QS_ERR };
 struct fake_qp {
     struct ibv_qp qp;
     int is_send;
+    int sq;                   /* a send QP: the model's SQ behind it */
     int state;                /* the provider's idea of the state (what rdma-core caches) */
     uint64_t hash_fields;
     int queue0;
@@ -69,11 +70,12 @@ static struct {
     struct mlx5_model *m;
     struct verbs_context *vctx;
     int async_fd;
-    int n_cq;                 /* CQs created: the first is the send CQ, then receive CQ 0, 1, ... */
+    int n_cq;                 /* CQs created: send CQ 0, 1, ... (one per receive queue), then receive CQ 0, 1, ... */
     int n_wq;
     int wq_live[JBP_RDMA_MAX_RXQ];
     int dv_cq_calls;
-    struct ibv_cq *cqs[JBP_RDMA_MAX_RXQ + 1];
+    struct ibv_cq *cqs[2 * JBP_RDMA_MAX_RXQ];
+    int n_sq;                 /* send QPs created (on CQs the model does not back) */
     uint64_t events_taken[JBP_RDMA_MAX_RXQ];
     struct jbp_fake_verbs_stats stats;
 } F;
@@ -103,7 +105,7 @@ static struct mlx5_model_cq *model_cq(const struct ibv_cq *cq)
 {
     for (int i = 0; i < F.n_cq; i++)
         if (F.cqs[i] == cq)
-            return i == 0 ? &F.m->sq.cq : &F.m->rq[i - 1].cq;
+            return i < (int)F.m->cfg.n_rxq ? &F.m->sq[i].cq : &F.m->rq[i - (int)F.m->cfg.n_rxq].cq;
     return NULL;
 }
 
@@ -407,7 +409,8 @@ EXPORT struct ibv_context *ibv_open_device(struct ibv_device *dev)
         errno = ENOMEM;
         return NULL;
     }
-    F.m->sq.ready = 0; /* the send QP starts in RESET */
+    for (uint32_t q = 0; q < F.cfg.n_rxq; q++)
+        F.m->sq[q].ready = 0; /* the send QPs start in RESET */
     struct verbs_context *v = F.vctx;
     v->sz = sizeof(*v);
     v->context.abi_compat = __VERBS_ABI_IS_EXTENDED;
@@ -530,7 +533,7 @@ EXPORT struct ibv_cq *ibv_create_cq(struct ibv_context *ctx, int cqe, void *cq_c
 EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq_init_attr_ex *a,
                                           struct mlx5dv_cq_init_attr *dv)
 {
-    if (F.n_cq > (int)F.m->cfg.n_rxq || dv == NULL || !(dv->comp_mask & MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE)
+    if (F.n_cq >= 2 * (int)F.m->cfg.n_rxq || dv == NULL || !(dv->comp_mask & MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE)
         || dv->cqe_size != 64) {
         errno = EINVAL;
         return NULL;
@@ -543,13 +546,14 @@ EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq
         errno = EINVAL;
         return NULL;
     }
-    struct mlx5_model_cq *mcq = F.n_cq == 0 ? &F.m->sq.cq : &F.m->rq[F.n_cq - 1].cq;
+    const int n = (int)F.m->cfg.n_rxq;
+    struct mlx5_model_cq *mcq = F.n_cq < n ? &F.m->sq[F.n_cq].cq : &F.m->rq[F.n_cq - n].cq;
     if (a->cqe + 1 > mcq->cqe_cnt) {
         errno = EINVAL;
         return NULL;
     }
     if (dv->comp_mask & MLX5DV_CQ_INIT_ATTR_MASK_COMPRESSED_CQE) {
-        if (F.n_cq == 0 || dv->cqe_comp_res_format != MLX5DV_CQE_RES_FORMAT_HASH || F.cfg.refuse_compression) {
+        if (F.n_cq < n || dv->cqe_comp_res_format != MLX5DV_CQE_RES_FORMAT_HASH || F.cfg.refuse_compression) {
             errno = EINVAL;
             return NULL;
         }
@@ -599,7 +603,16 @@ EXPORT struct ibv_qp *ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *
     q->qp.context = pd->context;
     q->qp.pd = pd;
     q->qp.qp_type = IBV_QPT_RAW_PACKET;
-    q->qp.qp_num = MLX5_MODEL_QPN;
+    /* The model's SQ behind this QP: the one whose CQ is the QP's send CQ (in verbs mode, where the model backs
+     * no CQ, the next one). */
+    q->sq = -1;
+    for (int i = 0; i < F.n_cq && i < (int)F.m->cfg.n_rxq; i++)
+        if (F.cqs[i] == a->send_cq)
+            q->sq = i;
+    if (q->sq < 0)
+        q->sq = F.n_sq % (int)F.m->cfg.n_rxq;
+    F.n_sq++;
+    q->qp.qp_num = F.m->sq[q->sq].qpn;
     q->qp.send_cq = a->send_cq;
     q->is_send = 1;
     q->state = QS_RESET;
@@ -627,9 +640,9 @@ static int qps_of(enum ibv_qp_state s)
 EXPORT int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 {
     struct fake_qp *q = (struct fake_qp *)qp;
-    struct mlx5_model_sq *sq = &F.m->sq;
     if (!(mask & IBV_QP_STATE) || !q->is_send)
         return EINVAL;
+    struct mlx5_model_sq *sq = &F.m->sq[q->sq];
     F.stats.modify_qp++;
     int actual = sq->error ? QS_ERR : q->state;
     int claimed = (mask & IBV_QP_CUR_STATE) ? qps_of(a->cur_qp_state) : q->state;
@@ -653,7 +666,7 @@ EXPORT int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
         sq->ci = 0;
         sq->dbrec[MLX5_SND_DBR] = 0;
         sq->dbrec[MLX5_RCV_DBR] = 0;
-        F.m->sq_snap_pi = 0;
+        sq->snap_pi = 0;
         F.stats.qp_resets++;
         if (actual == QS_ERR)
             F.stats.resets_from_err++;
@@ -667,7 +680,7 @@ EXPORT int ibv_destroy_qp(struct ibv_qp *qp)
 {
     struct fake_qp *q = (struct fake_qp *)qp;
     if (q->is_send)
-        F.m->sq.ready = 0;
+        F.m->sq[q->sq].ready = 0;
     free(q);
     return 0;
 }
@@ -677,13 +690,17 @@ EXPORT int mlx5dv_init_obj(struct mlx5dv_obj *obj, uint64_t types)
     if (F.cfg.fail_init_obj)
         return EINVAL;
     if (types & MLX5DV_OBJ_QP) {
+        struct fake_qp *fq = (struct fake_qp *)obj->qp.in;
+        if (!fq->is_send)
+            return EINVAL;
+        struct mlx5_model_sq *sq = &F.m->sq[fq->sq];
         struct mlx5dv_qp *o = obj->qp.out;
         memset(o, 0, sizeof(*o));
-        o->dbrec = F.m->sq.dbrec;
-        o->sq.buf = F.m->sq.wqes;
-        o->sq.wqe_cnt = F.m->sq.wqe_cnt;
+        o->dbrec = sq->dbrec;
+        o->sq.buf = sq->wqes;
+        o->sq.wqe_cnt = sq->wqe_cnt;
         o->sq.stride = 64;
-        o->bf.reg = F.m->sq.bf;
+        o->bf.reg = sq->bf;
         o->bf.size = MLX5_MODEL_BF_SIZE;
     }
     if (types & MLX5DV_OBJ_CQ) {
@@ -697,7 +714,10 @@ EXPORT int mlx5dv_init_obj(struct mlx5dv_obj *obj, uint64_t types)
         o->cqe_cnt = mcq->cqe_cnt;
         o->cqe_size = 64;
         o->cq_uar = mcq->uar;
-        o->cqn = 0x80 + (uint32_t)(mcq - &F.m->sq.cq);
+        o->cqn = 0x80;
+        for (int i = 0; i < F.n_cq; i++)
+            if (F.cqs[i] == obj->cq.in)
+                o->cqn = 0x80 + (uint32_t)i;
     }
     if (types & MLX5DV_OBJ_RWQ) {
         struct fake_wq *w = (struct fake_wq *)obj->rwq.in;
@@ -732,10 +752,11 @@ EXPORT int ibv_get_cq_event(struct ibv_comp_channel *c, struct ibv_cq **cq, void
     uint64_t v;
     if (read(c->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
         return -1;
-    for (uint32_t q = 0; q < F.m->cfg.n_rxq && (int)q + 1 < F.n_cq; q++) {
+    const uint32_t n = F.m->cfg.n_rxq;
+    for (uint32_t q = 0; q < n && (int)(n + q) < F.n_cq; q++) {
         if (F.m->rq[q].cq.events > F.events_taken[q]) {
             F.events_taken[q]++;
-            *cq = F.cqs[q + 1];
+            *cq = F.cqs[n + q];
             *cq_context = NULL;
             F.stats.cq_events++;
             return 0;

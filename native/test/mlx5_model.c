@@ -181,13 +181,17 @@ struct mlx5_model *mlx5_model_create(const struct mlx5_model_cfg *cfg)
     m->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     m->rng = 0x9e3779b9u;
     int bad = 0;
-    m->sq.wqe_cnt = cfg->tx_size;
-    m->sq.wqes = zalloc((size_t)cfg->tx_size * 64);
-    m->sq.dbrec = zalloc(64);
-    m->sq.bf = zalloc(2 * MLX5_MODEL_BF_SIZE);
-    bad |= m->sq.wqes == NULL || m->sq.dbrec == NULL || m->sq.bf == NULL;
-    bad |= cq_init(&m->sq.cq, cfg->tx_size) != 0;
-    m->sq.ready = 1;
+    for (uint32_t q = 0; q < cfg->n_rxq; q++) {
+        struct mlx5_model_sq *sq = &m->sq[q];
+        sq->wqe_cnt = cfg->tx_size;
+        sq->wqes = zalloc((size_t)cfg->tx_size * 64);
+        sq->dbrec = zalloc(64);
+        sq->bf = zalloc(2 * MLX5_MODEL_BF_SIZE);
+        bad |= sq->wqes == NULL || sq->dbrec == NULL || sq->bf == NULL;
+        bad |= cq_init(&sq->cq, cfg->tx_size) != 0;
+        sq->qpn = MLX5_MODEL_QPN + q;
+        sq->ready = 1;
+    }
     for (uint32_t q = 0; q < cfg->n_rxq; q++) {
         struct mlx5_model_rq *rq = &m->rq[q];
         rq->wqe_cnt = cfg->rx_size;
@@ -217,13 +221,14 @@ void mlx5_model_destroy(struct mlx5_model *m)
         return;
     if (m->event_fd >= 0)
         close(m->event_fd);
-    free(m->sq_snap);
-    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++)
+    for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
         free(m->rq_snap[q]);
-    free(m->sq.wqes);
-    free(m->sq.dbrec);
-    free(m->sq.bf);
-    cq_free(&m->sq.cq);
+        free(m->sq[q].snap);
+        free(m->sq[q].wqes);
+        free(m->sq[q].dbrec);
+        free(m->sq[q].bf);
+        cq_free(&m->sq[q].cq);
+    }
     for (uint32_t q = 0; q < JBP_RDMA_MAX_RXQ; q++) {
         free(m->rq[q].wqes);
         free(m->rq[q].dbrec);
@@ -368,18 +373,18 @@ uint32_t mlx5_model_toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t
 
 /* ---- transmit ---- */
 
-static int tx_error(struct mlx5_model *m, uint16_t wqe_index, uint8_t syndrome)
+static int tx_error(struct mlx5_model *m, struct mlx5_model_sq *sq, uint16_t wqe_index, uint8_t syndrome)
 {
     uint8_t cqe[64] = { 0 };
     struct mlx5_err_cqe *e = (struct mlx5_err_cqe *)cqe;
     e->syndrome = syndrome;
     e->vendor_err_synd = 0x51;
-    e->s_wqe_opcode_qpn = htobe32(((uint32_t)MLX5_OPCODE_SEND << 24) | MLX5_MODEL_QPN);
+    e->s_wqe_opcode_qpn = htobe32(((uint32_t)MLX5_OPCODE_SEND << 24) | sq->qpn);
     e->wqe_counter = htobe16(wqe_index);
     e->op_own = (uint8_t)(MLX5_CQE_REQ_ERR << 4);
-    m->sq.error = 1;
+    sq->error = 1;
     m->stats.tx_errors++;
-    return cq_push(&m->sq.cq, cqe);
+    return cq_push(&sq->cq, cqe);
 }
 
 /*
@@ -419,22 +424,22 @@ static uint32_t required_inline(const uint8_t *f, uint32_t len, int mode)
 
 /* Whether one half of the BlueFlame register holds the doorbell of the WQE at `index` (the first 8 bytes of its
  * ctrl segment, as post_send_db writes them). */
-static int bf_holds(const struct mlx5_model *m, uint16_t index)
+static int bf_holds(const struct mlx5_model_sq *sq, uint16_t index)
 {
     for (uint32_t half = 0; half < 2; half++) {
-        const uint8_t *r = m->sq.bf + half * MLX5_MODEL_BF_SIZE;
+        const uint8_t *r = sq->bf + half * MLX5_MODEL_BF_SIZE;
         uint32_t opmod_idx_opcode = get_be32(r);
         uint32_t qpn_ds = get_be32(r + 4);
         if ((opmod_idx_opcode & 0xff) == MLX5_OPCODE_SEND && ((opmod_idx_opcode >> 8) & 0xffff) == index
-            && (qpn_ds >> 8) == MLX5_MODEL_QPN)
+            && (qpn_ds >> 8) == sq->qpn)
             return 1;
     }
     return 0;
 }
 
-int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
+/* Executes what one SQ has posted (at most *budget WQEs when budget != NULL). */
+static int sq_tx(struct mlx5_model *m, struct mlx5_model_sq *sq, mlx5_model_frame_fn fn, void *ctx)
 {
-    struct mlx5_model_sq *sq = &m->sq;
     if (!sq->ready)
         return 0;
     uint16_t pi = (uint16_t)(be32toh(sq->dbrec[MLX5_SND_DBR]) & 0xffff);
@@ -446,12 +451,12 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
     if (m->threaded) {
         /* What the adapter reads is what was there when the doorbell record moved: copy it now. (The BlueFlame
          * register may already hold a later doorbell than this record: not checked in this mode.) */
-        while ((uint16_t)m->sq_snap_pi != pi) {
-            uint32_t bb = m->sq_snap_pi & mask;
-            memcpy(m->sq_snap + ((size_t)bb << 6), sq->wqes + ((size_t)bb << 6), 64);
-            m->sq_snap_pi++;
+        while ((uint16_t)sq->snap_pi != pi) {
+            uint32_t bb = sq->snap_pi & mask;
+            memcpy(sq->snap + ((size_t)bb << 6), sq->wqes + ((size_t)bb << 6), 64);
+            sq->snap_pi++;
         }
-        ring = m->sq_snap;
+        ring = sq->snap;
     }
     int last_index = -1; /* the index of the last WQE executed: its doorbell must be in the BlueFlame register */
     int frames = 0;
@@ -477,21 +482,22 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
             /* After an error every WQE is flushed; one flush completion covers those posted so far. */
             sq->ci += bbs ? bbs : 1;
             if ((uint16_t)sq->ci == pi)
-                tx_error(m, index, MLX5_CQE_SYNDROME_WR_FLUSH_ERR);
+                tx_error(m, sq, index, MLX5_CQE_SYNDROME_WR_FLUSH_ERR);
             continue;
         }
         if (m->inject_tx_syndrome != 0) {
             uint8_t s = m->inject_tx_syndrome;
             m->inject_tx_syndrome = 0;
             sq->ci += bbs ? bbs : 1;
-            tx_error(m, index, s);
+            tx_error(m, sq, index, s);
             continue;
         }
         /* The checks the adapter makes of a WQE: a bad one fails with a local QP operation error. */
         if ((oio & 0xff) != MLX5_OPCODE_SEND || (oio >> 24) != 0 || index != (uint16_t)sq->ci
-            || (qpn_ds >> 8) != MLX5_MODEL_QPN || ds < 3 || bbs > sq->wqe_cnt) {
+            || (qpn_ds >> 8) != sq->qpn || ds < 3 || bbs > sq->wqe_cnt) {
+            /* A WQE naming another QP than the one whose ring holds it is malformed too. */
             sq->ci += bbs ? bbs : 1;
-            tx_error(m, index, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
+            tx_error(m, sq, index, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR);
             continue;
         }
         /* Gather the WQE's 16-byte units, which may wrap round the end of the SQ. */
@@ -546,19 +552,21 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
         }
         sq->ci += bbs;
         if (bad) {
-            tx_error(m, index, syndrome);
+            tx_error(m, sq, index, syndrome);
             continue;
         }
         tx_offload(m, m->frame, len, eth->cs_flags);
         m->stats.tx_frames++;
         m->stats.tx_bytes += len;
+        sq->frames++;
         frames++;
         if (fn != NULL)
             fn(ctx, m->frame, len);
         if (fm_ce_se & MLX5_WQE_CTRL_CQ_UPDATE) {
             uint8_t cqe[64] = { 0 };
             struct mlx5_cqe64 *c = (struct mlx5_cqe64 *)cqe;
-            c->sop_drop_qpn = htobe32(MLX5_MODEL_QPN);
+            c->sop_drop_qpn = htobe32(m->inject_tx_cqe_qpn != 0 ? m->inject_tx_cqe_qpn : sq->qpn);
+            m->inject_tx_cqe_qpn = 0;
             c->wqe_counter = htobe16(index);
             c->op_own = (uint8_t)(MLX5_CQE_REQ << 4);
             cq_push(&sq->cq, cqe);
@@ -567,8 +575,19 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
     }
     /* Synchronously, all posted WQEs were executed: the register holds the last one's doorbell (the driver
      * writes the record, then the register). In threaded mode a later doorbell may already be there. */
-    if (!m->threaded && last_index >= 0 && (uint16_t)sq->ci == pi && !bf_holds(m, (uint16_t)last_index))
+    if (!m->threaded && last_index >= 0 && (uint16_t)sq->ci == pi && !bf_holds(sq, (uint16_t)last_index))
         m->stats.doorbell_mismatch++;
+    return frames;
+}
+
+int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
+{
+    /* The SQs in turn, from a different one each call, as the adapter's send scheduler arbitrates between
+     * them; tx_budget (threaded mode) bounds each SQ's share of the call. */
+    int frames = 0;
+    uint32_t n = m->cfg.n_rxq, first = m->tx_rr++ % n;
+    for (uint32_t i = 0; i < n; i++)
+        frames += sq_tx(m, &m->sq[(first + i) % n], fn, ctx);
     return frames;
 }
 
@@ -948,43 +967,45 @@ static int check_current(struct mlx5_model *m, struct jbp_rdma_port *p, const ch
     return -EINVAL;
 }
 
-static int model_txq_stop_locked(struct jbp_rdma_port *p)
+static int model_txq_stop_locked(struct jbp_rdma_port *p, uint32_t q)
 {
     struct mlx5_model *m = model_of(p);
-    int rc = check_current(m, p, "send QP", m->sq.error ? MS_ERR : m->sq.ready ? MS_READY : MS_RESET,
-                           p->txq.hw_err ? MS_ERR : MS_READY);
+    struct mlx5_model_sq *sq = &m->sq[q];
+    int rc = check_current(m, p, "send QP", sq->error ? MS_ERR : sq->ready ? MS_READY : MS_RESET,
+                           p->txq[q].hw_err ? MS_ERR : MS_READY);
     if (rc != 0)
         return rc;
-    m->sq_snap_pi = 0;
+    sq->snap_pi = 0;
     /* RESET: the SQ forgets its WQEs and counters; rdma-core zeroes the doorbell record (mlx5_modify_qp). */
-    m->sq.ready = 0;
-    m->sq.error = 0;
-    m->sq.ci = 0;
-    m->sq.dbrec[MLX5_SND_DBR] = 0;
-    m->sq.dbrec[MLX5_RCV_DBR] = 0;
+    sq->ready = 0;
+    sq->error = 0;
+    sq->ci = 0;
+    sq->dbrec[MLX5_SND_DBR] = 0;
+    sq->dbrec[MLX5_RCV_DBR] = 0;
     return 0;
 }
 
-static int model_txq_stop(struct jbp_rdma_port *p)
+static int model_txq_stop(struct jbp_rdma_port *p, uint32_t q)
 {
     cmd_lock(model_of(p));
-    int rc = model_txq_stop_locked(p);
+    int rc = model_txq_stop_locked(p, q);
     cmd_unlock(model_of(p));
     return rc;
 }
 
-static int model_txq_start(struct jbp_rdma_port *p)
+static int model_txq_start(struct jbp_rdma_port *p, uint32_t q)
 {
     struct mlx5_model *m = model_of(p);
+    struct mlx5_model_sq *sq = &m->sq[q];
     int rc = 0;
     cmd_lock(m);
-    if (m->sq.ready || m->sq.error) {
+    if (sq->ready || sq->error) {
         /* RESET -> INIT -> RTR -> RTS only: RTS -> INIT is not a transition. */
         m->stats.bad_transitions++;
         jbp_port_seterr(p, "mlx5 model: send QP start refused: it is not in RESET");
         rc = -EINVAL;
     } else {
-        m->sq.ready = 1;
+        sq->ready = 1;
     }
     cmd_unlock(m);
     return rc;
@@ -1084,9 +1105,10 @@ static void model_quiesce(struct jbp_rdma_port *p)
 {
     struct mlx5_model *m = model_of(p);
     cmd_lock(m);
-    m->sq.ready = 0;
-    for (uint32_t q = 0; q < m->cfg.n_rxq; q++)
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
+        m->sq[q].ready = 0;
         m->rq[q].ready = 0;
+    }
     cmd_unlock(m);
 }
 
@@ -1129,14 +1151,18 @@ struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, 
     jbp_port_set_mode(p, JBP_RDMA_MODE_DV);
     p->status[JBP_ST_PORT_STATE] = IBV_PORT_ACTIVE;
     p->status[JBP_ST_CAPABILITIES] = 1u | 2u | (m->cfg.n_rxq > 1 ? 16u : 0u) | (m->cfg.csum ? (4u | 8u) : 0u);
-    struct jbp_dv_txq_rings tr = {
-        .sq_buf = m->sq.wqes, .sq_wqe_cnt = m->sq.wqe_cnt, .sq_stride = 64, .qp_dbrec = m->sq.dbrec,
-        .bf_reg = m->sq.bf, .bf_size = MLX5_MODEL_BF_SIZE, .qpn = MLX5_MODEL_QPN,
-        .cq_buf = m->sq.cq.buf, .cq_dbrec = m->sq.cq.dbrec, .cqe_cnt = m->sq.cq.cqe_cnt, .cqe_size = 64,
-        .cq_uar = m->sq.cq.uar, .cqn = 0x80,
-    };
-    int rc = jbp_dv_txq_setup(p, &tr, m->cfg.tx_size);
-    p->txq.csum = m->cfg.csum;
+    int rc = 0;
+    for (uint32_t q = 0; rc == 0 && q < m->cfg.n_rxq; q++) {
+        struct mlx5_model_sq *sq = &m->sq[q];
+        struct jbp_dv_txq_rings tr = {
+            .sq_buf = sq->wqes, .sq_wqe_cnt = sq->wqe_cnt, .sq_stride = 64, .qp_dbrec = sq->dbrec,
+            .bf_reg = sq->bf, .bf_size = MLX5_MODEL_BF_SIZE, .qpn = sq->qpn,
+            .cq_buf = sq->cq.buf, .cq_dbrec = sq->cq.dbrec, .cqe_cnt = sq->cq.cqe_cnt, .cqe_size = 64,
+            .cq_uar = sq->cq.uar, .cqn = 0x80 + q,
+        };
+        rc = jbp_dv_txq_setup(p, q, &tr, m->cfg.tx_size);
+        p->txq[q].csum = m->cfg.csum;
+    }
     for (uint32_t q = 0; rc == 0 && q < m->cfg.n_rxq; q++) {
         struct mlx5_model_rq *rq = &m->rq[q];
         struct jbp_dv_rxq_rings rr = {
@@ -1233,11 +1259,15 @@ struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_mode
     pthread_mutex_init(&hw->lock, NULL);
     for (int i = 0; i < 2; i++) {
         struct mlx5_model *m = hw->m[i];
-        m->sq_snap = zalloc((size_t)m->sq.wqe_cnt * 64);
-        if (m->sq_snap == NULL)
-            goto fail;
-        /* Start from the present: what is posted now was posted before the thread (it copies it at once). */
-        m->sq_snap_pi = m->sq.ci;
+        for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
+            struct mlx5_model_sq *sq = &m->sq[q];
+            if (sq->snap == NULL)
+                sq->snap = zalloc((size_t)sq->wqe_cnt * 64);
+            if (sq->snap == NULL)
+                goto fail;
+            /* Start from the present: what is posted now was posted before the thread (it copies it at once). */
+            sq->snap_pi = sq->ci;
+        }
         for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
             m->rq_snap[q] = zalloc((size_t)m->rq[q].wqe_cnt * sizeof(struct mlx5_wqe_data_seg));
             if (m->rq_snap[q] == NULL)

@@ -117,6 +117,10 @@ struct mlx5_model_sq {
     int ready;
     int error;
     struct mlx5_model_cq cq;
+    uint32_t qpn;       /* MLX5_MODEL_QPN + the queue's index: WQEs and CQEs of this SQ carry it */
+    uint64_t frames;    /* frames sent from this SQ */
+    uint8_t *snap;      /* threaded mode: the WQEs as they were when the doorbell record moved */
+    uint32_t snap_pi;
 };
 
 struct mlx5_model_stats {
@@ -149,7 +153,7 @@ struct mlx5_model {
     uint8_t *mr_base;
     uint64_t mr_len;
     uint32_t lkey;
-    struct mlx5_model_sq sq;
+    struct mlx5_model_sq sq[JBP_RDMA_MAX_RXQ]; /* one send QP per receive queue (cfg.n_rxq of them) */
     struct mlx5_model_rq rq[JBP_RDMA_MAX_RXQ];
     struct mlx5_model_flow flows[MLX5_MODEL_MAX_FLOWS];
     int n_flows;                /* installed (active) rules; 0: steer by cfg.mac as the driver's rules would */
@@ -158,6 +162,7 @@ struct mlx5_model {
     struct mlx5_model_stats stats;
     /* error injection: 0 = off, else the syndrome of the next error CQE */
     uint8_t inject_tx_syndrome;
+    uint32_t inject_tx_cqe_qpn; /* the QPN the next send completion names (then cleared; 0: its own) */
     uint8_t inject_rx_syndrome;
     uint16_t inject_rx_wqe_skew; /* added to the wqe_counter of the next receive completion (then cleared) */
     uint32_t rng;
@@ -167,9 +172,8 @@ struct mlx5_model {
     int threaded;
     int event_fd;               /* the completion channel: readable when an armed receive CQ raised an event */
     uint64_t seen_events[JBP_RDMA_MAX_RXQ]; /* per receive CQ, events the port's await has taken */
-    uint32_t tx_budget;         /* WQEs executed per mlx5_model_tx call at most (0: all posted) */
-    uint8_t *sq_snap;
-    uint32_t sq_snap_pi;
+    uint32_t tx_budget;         /* WQEs executed per SQ and mlx5_model_tx call at most (0: all posted) */
+    uint32_t tx_rr;             /* the SQ mlx5_model_tx starts with, rotating */
     struct mlx5_wqe_data_seg *rq_snap[JBP_RDMA_MAX_RXQ];
     uint32_t rq_snap_pi[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_port *port;

@@ -150,9 +150,9 @@ static jlong JNICALL m_stat(JNIEnv *env, jclass cls, jlong m, jint which)
         return (jlong)v;
     }
     if (which == n) {
-        uint64_t o = md->sq.cq.overruns;
+        uint64_t o = 0;
         for (uint32_t q = 0; q < md->cfg.n_rxq; q++)
-            o += md->rq[q].cq.overruns;
+            o += md->sq[q].cq.overruns + md->rq[q].cq.overruns;
         return (jlong)o;
     }
     return -EINVAL;

@@ -32,6 +32,8 @@ foreach(case
     mlx5_rx_error_cqe_fatal_recovers
     mlx5_rx_wqe_counter_mismatch
     dv_adversarial_hw_thread
+    mlx5_send_queue_per_poller
+    dv_send_queues_hw_thread
     mlx5_cq_arming_events
     mlx5_strict_queue_states
     mlx5_inline_mode_detected

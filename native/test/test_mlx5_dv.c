@@ -26,6 +26,9 @@ struct side {
     struct jbp_desc rx[BURST];
     struct jbp_desc tx[BURST];
     uint32_t ntx;
+    /* Bursts for send queues 1..3 (queue 0 uses tx), as pollers of receive queues 1..3 would hold them. */
+    struct jbp_desc qtx[4][BURST];
+    uint32_t nqtx[4];
 };
 
 static struct mlx5_model_cfg cfg_default(uint64_t mac)
@@ -47,6 +50,8 @@ static void side_open(struct side *s, struct mlx5_model_cfg cfg, uint32_t nbuf, 
     for (int i = 0; i < BURST; i++) {
         s->rx[i].buffer = JBP_NO_BUFFER;
         s->tx[i].buffer = JBP_NO_BUFFER;
+        for (int q = 0; q < 4; q++)
+            s->qtx[q][i].buffer = JBP_NO_BUFFER;
     }
     s->m = mlx5_model_create(&cfg);
     CHECK(s->m != NULL, "model");
@@ -87,20 +92,31 @@ static void side_consume(struct side *s, uint32_t i)
 
 /* Transmits the burst and does with it what RdmaLink does (the Link contract): the frames the port did not
  * accept move to the front; the slots of accepted ones, whose buffers the port now holds, are cleared. */
-static int side_transmit(struct side *s)
+static int side_transmit_on(struct side *s, uint32_t q, struct jbp_desc *tx, uint32_t *ntx)
 {
-    uint32_t before = s->ntx;
+    uint32_t before = *ntx;
     struct jbp_desc sent[BURST];
-    memcpy(sent, s->tx, sizeof(sent));
-    int n = jbp_port_transmit(s->p, s->tx, before);
+    memcpy(sent, tx, sizeof(sent));
+    int n = jbp_port_transmit(s->p, q, tx, before);
     side_reclaim(s);
     CHECK(n >= 0 && (uint32_t)n <= before, "transmit returned %d of %u", n, before);
-    CHECK(memcmp(sent, s->tx, sizeof(sent)) == 0, "transmit rewrote the burst");
-    s->ntx = before - (uint32_t)n;
-    memmove(s->tx, s->tx + n, (size_t)s->ntx * sizeof(s->tx[0]));
-    for (uint32_t i = s->ntx; i < BURST; i++)
-        s->tx[i].buffer = JBP_NO_BUFFER;
+    CHECK(memcmp(sent, tx, sizeof(sent)) == 0, "transmit rewrote the burst");
+    *ntx = before - (uint32_t)n;
+    memmove(tx, tx + n, (size_t)*ntx * sizeof(tx[0]));
+    for (uint32_t i = *ntx; i < BURST; i++)
+        tx[i].buffer = JBP_NO_BUFFER;
     return n;
+}
+
+static int side_transmit(struct side *s)
+{
+    return side_transmit_on(s, 0, s->tx, &s->ntx);
+}
+
+/* Transmits on send queue q from that queue's burst (queue 0: the side's usual one). */
+static int side_transmit_q(struct side *s, uint32_t q)
+{
+    return q == 0 ? side_transmit(s) : side_transmit_on(s, q, s->qtx[q], &s->nqtx[q]);
 }
 
 static void side_close(struct side *s)
@@ -113,11 +129,15 @@ static void side_close(struct side *s)
             tp_free(&s->pool, s->rx[i].buffer);
         if (s->tx[i].buffer != JBP_NO_BUFFER)
             tp_free(&s->pool, s->tx[i].buffer);
+        for (int q = 1; q < 4; q++)
+            if (s->qtx[q][i].buffer != JBP_NO_BUFFER)
+                tp_free(&s->pool, s->qtx[q][i].buffer);
     }
     CHECK(tp_in_use(&s->pool) == 0, "%u buffers leaked", tp_in_use(&s->pool));
     CHECK(s->m->stats.doorbell_mismatch == 0, "%llu doorbells did not match the last WQE",
           (unsigned long long)s->m->stats.doorbell_mismatch);
-    CHECK(s->m->sq.cq.overruns == 0 && s->m->rq[0].cq.overruns == 0, "CQ overrun");
+    for (uint32_t q = 0; q < s->m->cfg.n_rxq; q++)
+        CHECK(s->m->sq[q].cq.overruns == 0 && s->m->rq[q].cq.overruns == 0, "CQ overrun on queue %u", q);
     CHECK(s->m->stats.bad_transitions == 0, "%llu queue state changes the adapter refuses",
           (unsigned long long)s->m->stats.bad_transitions);
     s->p->backend->destroy(s->p);
@@ -129,7 +149,12 @@ static void side_close(struct side *s)
 
 static uint64_t txst(struct side *s, int w)
 {
-    return s->p->status[JBP_ST_TXQ_BASE + w];
+    return s->p->status[JBP_ST_TXQ_BASE(0) + w];
+}
+
+static uint64_t txst_q(struct side *s, uint32_t q, int w)
+{
+    return s->p->status[JBP_ST_TXQ_BASE(q) + w];
 }
 
 static uint64_t rxst(struct side *s, uint32_t q, int w)
@@ -140,15 +165,24 @@ static uint64_t rxst(struct side *s, uint32_t q, int w)
 static const struct flow FLOW_AB = { 0xc6120001, 0xc6120002, 1000, 2000, 17 };
 static const struct flow FLOW_BA = { 0xc6120002, 0xc6120001, 2000, 1000, 17 };
 
-/* Queues one frame for transmit in the next free tx slot. */
-static void queue_frame(struct side *s, uint32_t len, uint64_t dst, const struct flow *fl, uint32_t seq,
-                        uint32_t flags)
+/* Queues one frame for transmit in the next free slot of send queue q's burst. */
+static void queue_frame_q(struct side *s, uint32_t q, uint32_t len, uint64_t dst, const struct flow *fl,
+                          uint32_t seq, uint32_t flags)
 {
-    CHECK(s->ntx < BURST, "tx burst full");
+    struct jbp_desc *tx = q == 0 ? s->tx : s->qtx[q];
+    uint32_t *ntx = q == 0 ? &s->ntx : &s->nqtx[q];
+    CHECK(*ntx < BURST, "tx burst full");
     uint32_t b = tp_alloc(&s->pool);
     CHECK(b != JBP_NO_BUFFER, "pool empty");
     build(tp_buf(&s->pool, b), len, dst, s->m->cfg.mac, fl, seq, flags != 0);
-    s->tx[s->ntx++] = (struct jbp_desc){ .buffer = b, .length = len, .flags = flags };
+    tx[(*ntx)++] = (struct jbp_desc){ .buffer = b, .length = len, .flags = flags };
+}
+
+/* Queues one frame for transmit in the next free tx slot (send queue 0). */
+static void queue_frame(struct side *s, uint32_t len, uint64_t dst, const struct flow *fl, uint32_t seq,
+                        uint32_t flags)
+{
+    queue_frame_q(s, 0, len, dst, fl, seq, flags);
 }
 
 /* Expected length of the frame with sequence number `seq` in most tests: varied, 60..1514. */
@@ -244,8 +278,8 @@ static void dv_wraparound_16bit_counters(void)
     side_open(&b, cb, 512, 2048);
     /* From zero, 140000 frames: SQ and RQ WQE counters wrap twice, the CQs go round thousands of laps. */
     pump(&a, &b, 140000, 16, 32, len_small);
-    CHECK(a.p->txq.pi == 140000 && a.p->txq.ci == 140000, "tx counters %u/%u", a.p->txq.pi, a.p->txq.ci);
-    CHECK(a.p->txq.dbrec[MLX5_SND_DBR] == htobe32(140000 & 0xffff), "SQ doorbell record");
+    CHECK(a.p->txq[0].pi == 140000 && a.p->txq[0].ci == 140000, "tx counters %u/%u", a.p->txq[0].pi, a.p->txq[0].ci);
+    CHECK(a.p->txq[0].dbrec[MLX5_SND_DBR] == htobe32(140000 & 0xffff), "SQ doorbell record");
     CHECK(b.p->rxq[0].dbrec[MLX5_RCV_DBR] == htobe32((140000 + 64) & 0xffff), "RQ doorbell record");
     CHECK(b.p->rxq[0].cq.dbrec[0] == htobe32(140000 & 0xffffff), "RX CQ consumer index");
     side_close(&a);
@@ -257,21 +291,24 @@ static void dv_wraparound_16bit_counters(void)
     memset(&b, 0, sizeof(b));
     b.m = mlx5_model_create(&cb);
     tp_init(&b.pool, 512, 2048);
-    for (int i = 0; i < BURST; i++)
+    for (int i = 0; i < BURST; i++) {
         b.rx[i].buffer = b.tx[i].buffer = JBP_NO_BUFFER;
+        for (int q = 0; q < 4; q++)
+            b.qtx[q][i].buffer = JBP_NO_BUFFER;
+    }
     b.p = mlx5_model_open_port(b.m, b.pool.mem, 2048, 512);
     b.p->rxq[0].cq.ci = b.m->rq[0].cq.pi = 0xffffc0u;
     b.m->rq[0].cq.dbrec[0] = htobe32(0xffffc0u);
     b.p->rxq[0].pi = b.p->rxq[0].ci = b.m->rq[0].ci = 0xffffffd0u;
-    a.p->txq.pi = a.p->txq.ci = a.m->sq.ci = 0xffffffe0u;
-    a.p->txq.cq.ci = a.m->sq.cq.pi = 0xffff00u;
-    a.m->sq.cq.dbrec[0] = htobe32(0xffff00u);
+    a.p->txq[0].pi = a.p->txq[0].ci = a.m->sq[0].ci = 0xffffffe0u;
+    a.p->txq[0].cq.ci = a.m->sq[0].cq.pi = 0xffff00u;
+    a.m->sq[0].cq.dbrec[0] = htobe32(0xffff00u);
     uint32_t bufs[64];
     for (int i = 0; i < 64; i++)
         bufs[i] = tp_alloc(&b.pool);
     CHECK(jbp_port_fill_rx(b.p, bufs, 64) == 0, "fill");
     pump(&a, &b, 2000, 16, 32, len_small);
-    CHECK(a.p->txq.pi == 0xffffffe0u + 2000, "tx pi wrapped to %u", a.p->txq.pi);
+    CHECK(a.p->txq[0].pi == 0xffffffe0u + 2000, "tx pi wrapped to %u", a.p->txq[0].pi);
     CHECK(b.p->rxq[0].cq.ci == 0xffffc0u + 2000, "rx cq ci %u", b.p->rxq[0].cq.ci);
     CHECK(b.p->rxq[0].cq.dbrec[0] == htobe32((0xffffc0u + 2000) & 0xffffff), "24-bit CQ index wrapped");
     side_close(&a);
@@ -443,7 +480,7 @@ static void mlx5_tx_error_cqe_recovers(void)
     CHECK(side_receive(&b, 0, 64) == 0, "a failed send arrived");
     /* The next call sees the error CQE: the queue goes to the error state... */
     CHECK(side_transmit(&a) == 0, "nothing to send");
-    CHECK(a.p->txq.state == JBP_Q_ERROR, "state %d", a.p->txq.state);
+    CHECK(a.p->txq[0].state == JBP_Q_ERROR, "state %d", a.p->txq[0].state);
     CHECK(txst(&a, JBP_TXQ_CQE_ERRORS) >= 1, "error counted");
     CHECK((txst(&a, JBP_TXQ_LAST_SYNDROME) & 0xff) == MLX5_CQE_SYNDROME_LOCAL_PROT_ERR, "syndrome %llx",
           (unsigned long long)txst(&a, JBP_TXQ_LAST_SYNDROME));
@@ -453,7 +490,7 @@ static void mlx5_tx_error_cqe_recovers(void)
     for (int i = 0; i < 10; i++, seq++)
         queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
     CHECK(side_transmit(&a) == 10, "accepted after recovery");
-    CHECK(a.p->txq.state == JBP_Q_OK, "recovered");
+    CHECK(a.p->txq[0].state == JBP_Q_OK, "recovered");
     CHECK(txst(&a, JBP_TXQ_RECOVERIES) == 1, "one recovery");
     mlx5_model_wire(a.m, b.m);
     expect_frames(&b, 0, 64, &next, 10, len_of);
@@ -535,7 +572,9 @@ static void mlx5_rx_error_cqe_fatal_recovers(void)
  * as dropped for want of a posted WQE (a real adapter's rx_out_of_buffer); no WQE changed after its doorbell; no
  * CQ overran; every buffer came back.
  */
-static void hw_thread_seed(uint32_t seed)
+/* n_sq: A's send queues (and receive queues); flow f is sent on send queue f % n_sq, as a flow's frames are sent
+ * by the poller that owns it, so each flow stays in order across the adapter's arbitration between SQs. */
+static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
 {
     uint32_t rng = seed * 2654435761u + 1;
 #define RND() (rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5, rng)
@@ -546,10 +585,12 @@ static void hw_thread_seed(uint32_t seed)
     struct side a, b;
     struct mlx5_model_cfg ca = cfg_default(MAC_A);
     ca.inline_mode = (seed & 4) ? MLX5_MODEL_INLINE_L4 : MLX5_MODEL_INLINE_L2;
-    side_open(&a, ca, 1024, 2048);
+    ca.n_rxq = n_sq;
+    side_open(&a, ca, n_sq * 256 + 1024, 2048);
     side_open(&b, cb, cb.n_rxq * 256 + 512, 2048);
     /* Seeds 4-7 mod 8: WQEs of several blocks, inlining up to L4 (as after an inline-mode detection). */
-    a.p->txq.inline_l4 = (seed & 4) != 0;
+    for (uint32_t q = 0; q < n_sq; q++)
+        a.p->txq[q].inline_l4 = (seed & 4) != 0;
     struct mlx5_model_hw *hw = mlx5_model_hw_start(a.m, b.m, seed, 3000);
     CHECK(hw != NULL, "hardware thread");
     struct flow flows[8];
@@ -567,13 +608,18 @@ static void hw_thread_seed(uint32_t seed)
         CHECK(iter < 50000000ull, "seed %u stuck: sent %u, got %u, dropped %llu", seed, sent, got,
               (unsigned long long)dropped);
         uint32_t burst = 1 + RND() % 32;
-        for (uint32_t i = 0; i < burst && sent < total && a.ntx < BURST && a.pool.top > 0; i++, sent++) {
-            uint32_t f = RND() % 8;
+        for (uint32_t i = 0; i < burst && sent < total && a.pool.top > 0; i++, sent++) {
+            uint32_t f = RND() % 8, q = f % n_sq;
+            if ((q == 0 ? a.ntx : a.nqtx[q]) >= BURST)
+                break;
             uint32_t seq = (next_tx[f]++ << 3) | f;
-            queue_frame(&a, len_of(seq), MAC_B, &flows[f], seq, 0);
+            queue_frame_q(&a, q, len_of(seq), MAC_B, &flows[f], seq, 0);
         }
-        side_transmit(&a);
-        CHECK(side_receive(&a, 0, 16) == 0, "A receives nothing"); /* reaps A's send completions */
+        for (uint32_t q = 0; q < n_sq; q++) {
+            side_transmit_q(&a, q);
+            /* A's poller of queue q reaps send queue q's completions. */
+            CHECK(side_receive(&a, q, 16) == 0, "A receives nothing");
+        }
         for (uint32_t q = 0; q < cb.n_rxq; q++) {
             int n = side_receive(&b, q, 1 + RND() % 64);
             CHECK(n >= 0, "receive %d", n);
@@ -594,7 +640,10 @@ static void hw_thread_seed(uint32_t seed)
             got += (uint32_t)n;
         }
         dropped = __atomic_load_n(&b.m->stats.rx_out_of_buffer, __ATOMIC_RELAXED);
-        if (sent == total && got + dropped == total && a.p->txq.pi == a.p->txq.ci)
+        uint32_t in_flight = 0;
+        for (uint32_t q = 0; q < n_sq; q++)
+            in_flight += a.p->txq[q].pi - a.p->txq[q].ci;
+        if (sent == total && got + dropped == total && in_flight == 0)
             break;
         if ((RND() & 7) == 0) {
             volatile uint32_t spin = 0;
@@ -609,11 +658,18 @@ static void hw_thread_seed(uint32_t seed)
           (unsigned long long)a.m->stats.tx_wqe_rewritten, (unsigned long long)b.m->stats.rx_wqe_rewritten);
     for (uint32_t q = 0; q < cb.n_rxq; q++)
         CHECK(b.m->rq[q].cq.overruns == 0 && rxst(&b, q, JBP_RXQ_CQE_ERRORS) == 0, "queue %u", q);
-    CHECK(txst(&a, JBP_TXQ_CQE_ERRORS) == 0 && txst(&a, JBP_TXQ_PACKETS) == total, "sent %llu",
-          (unsigned long long)txst(&a, JBP_TXQ_PACKETS));
+    uint64_t tx_total = 0;
+    for (uint32_t q = 0; q < n_sq; q++) {
+        CHECK(txst_q(&a, q, JBP_TXQ_CQE_ERRORS) == 0, "seed %u: send queue %u errors", seed, q);
+        CHECK(txst_q(&a, q, JBP_TXQ_PACKETS) == a.m->sq[q].frames, "seed %u: send queue %u sent %llu, its SQ %llu",
+              seed, q, (unsigned long long)txst_q(&a, q, JBP_TXQ_PACKETS), (unsigned long long)a.m->sq[q].frames);
+        CHECK(n_sq == 1 || a.m->sq[q].frames > 0, "seed %u: send queue %u unused", seed, q);
+        tx_total += txst_q(&a, q, JBP_TXQ_PACKETS);
+    }
+    CHECK(tx_total == total, "sent %llu", (unsigned long long)tx_total);
     CHECK(a.m->stats.tx_inline_short == 0, "no WQE short of the inline mode");
-    printf("  seed %u: %u queues, compression %d: %u delivered, %llu dropped for want of a WQE, %llu hardware "
-           "steps\n", seed, cb.n_rxq, cb.compression, got, (unsigned long long)dropped, (unsigned long long)steps);
+    printf("  seed %u: %u send queues, %u receive queues, compression %d: %u delivered, %llu dropped for want of "
+           "a WQE, %llu hardware steps\n", seed, n_sq, cb.n_rxq, cb.compression, got, (unsigned long long)dropped, (unsigned long long)steps);
     side_close(&a);
     side_close(&b);
 #undef RND
@@ -625,7 +681,17 @@ static void dv_adversarial_hw_thread(void)
     const char *env = getenv("JBP_HW_SEEDS");
     uint32_t seeds = env != NULL ? (uint32_t)strtoul(env, NULL, 10) : 16;
     for (uint32_t seed = 1; seed <= seeds; seed++)
-        hw_thread_seed(seed);
+        hw_thread_seed(seed, 1);
+}
+
+/* Four send queues, one per poller, under the hardware thread: frames of each flow in order, every send queue's
+ * count that of its SQ, no error, every buffer back (side_close). */
+static void dv_send_queues_hw_thread(void)
+{
+    const char *env = getenv("JBP_HW_SEEDS");
+    uint32_t seeds = env != NULL ? (uint32_t)strtoul(env, NULL, 10) : 16;
+    for (uint32_t seed = 1; seed <= seeds; seed++)
+        hw_thread_seed(seed, 4);
 }
 
 static uint64_t mono_ns(void)
@@ -713,7 +779,7 @@ static void mlx5_strict_queue_states(void)
     struct side a, b;
     side_open(&a, cfg_default(MAC_A), 1024, 2048);
     side_open(&b, cfg_default(MAC_B), 1024, 2048);
-    CHECK(a.p->backend->txq_start(a.p) == -EINVAL && a.p->backend->rxq_start(a.p, 0) == -EINVAL,
+    CHECK(a.p->backend->txq_start(a.p, 0) == -EINVAL && a.p->backend->rxq_start(a.p, 0) == -EINVAL,
           "RTS/RDY cannot be started again");
     CHECK(strstr(a.p->error, "not in RESET") != NULL, "%s", a.p->error);
     /* A send error: the QP is in ERR, and the driver's recovery names ERR (hw_err), which the model accepts. */
@@ -724,10 +790,10 @@ static void mlx5_strict_queue_states(void)
     side_transmit(&a);
     mlx5_model_wire(a.m, b.m);
     side_transmit(&a);
-    CHECK(a.p->txq.state == JBP_Q_ERROR && a.p->txq.hw_err == 1, "send queue in error, in hardware too");
+    CHECK(a.p->txq[0].state == JBP_Q_ERROR && a.p->txq[0].hw_err == 1, "send queue in error, in hardware too");
     a.m->stats.bad_transitions = 0;
     side_transmit(&a);
-    CHECK(a.p->txq.state == JBP_Q_OK && a.p->txq.hw_err == 0 && a.m->stats.bad_transitions == 0,
+    CHECK(a.p->txq[0].state == JBP_Q_OK && a.p->txq[0].hw_err == 0 && a.m->stats.bad_transitions == 0,
           "recovered naming ERR: %s", a.p->error);
     /* Naming the wrong current state is refused, and the queue is given up rather than used in an unknown state. */
     a.m->inject_tx_syndrome = MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
@@ -736,10 +802,10 @@ static void mlx5_strict_queue_states(void)
     side_transmit(&a);
     mlx5_model_wire(a.m, b.m);
     side_transmit(&a);
-    CHECK(a.p->txq.state == JBP_Q_ERROR, "error again");
-    a.p->txq.hw_err = 0; /* what a driver that assumed RTS (the kernel's cached state) would name */
+    CHECK(a.p->txq[0].state == JBP_Q_ERROR, "error again");
+    a.p->txq[0].hw_err = 0; /* what a driver that assumed RTS (the kernel's cached state) would name */
     side_transmit(&a);
-    CHECK(a.p->txq.state == JBP_Q_DEAD && a.m->stats.bad_transitions == 1, "refused: %s", a.p->error);
+    CHECK(a.p->txq[0].state == JBP_Q_DEAD && a.m->stats.bad_transitions == 1, "refused: %s", a.p->error);
     CHECK(strstr(a.p->error, "named RTS/RDY as its current state, it is ERR") != NULL, "%s", a.p->error);
     a.m->stats.bad_transitions = 0;
     side_close(&a);
@@ -773,13 +839,13 @@ static void mlx5_inline_mode_detected(void)
         side_transmit(&a);
         mlx5_model_wire(a.m, b.m);
         side_transmit(&a);
-        CHECK(a.m->stats.tx_inline_short == 1 && a.p->txq.state == JBP_Q_ERROR, "refused: %llu",
+        CHECK(a.m->stats.tx_inline_short == 1 && a.p->txq[0].state == JBP_Q_ERROR, "refused: %llu",
               (unsigned long long)a.m->stats.tx_inline_short);
-        CHECK(strstr(a.p->error, "inline mode network or transport") != NULL && a.p->txq.inline_l4
+        CHECK(strstr(a.p->error, "inline mode network or transport") != NULL && a.p->txq[0].inline_l4
                   && txst(&a, JBP_TXQ_INLINE) == 1, "says so: %s", a.p->error);
         printf("  message: %s\n", a.p->error);
         side_transmit(&a); /* recovers */
-        CHECK(a.p->txq.state == JBP_Q_OK, "recovered");
+        CHECK(a.p->txq[0].state == JBP_Q_OK, "recovered");
         /* 600 frames through a 256-block ring: multi-block WQEs wrap round it many times. */
         next = seq;
         for (int round = 0; round < 30; round++) {
@@ -851,7 +917,7 @@ static void dv_doorbell_values(void)
     struct side a, b;
     side_open(&a, cfg_default(MAC_A), 2048, 2048);
     side_open(&b, cfg_default(MAC_B), 2048, 2048);
-    struct jbp_rdma_txq *t = &a.p->txq;
+    struct jbp_rdma_txq *t = &a.p->txq[0];
     uint32_t seq = 0;
     static const uint32_t bursts[] = { 1, 3, 64, 65, 2, 1 };
     for (uint32_t k = 0; k < sizeof(bursts) / sizeof(bursts[0]); k++) {
@@ -878,7 +944,7 @@ static void dv_doorbell_values(void)
               be32toh(t->dbrec[MLX5_SND_DBR]));
         CHECK(t->bf_offset == (half ^ MLX5_MODEL_BF_SIZE), "BlueFlame halves alternate");
         const uint8_t *last = t->wqes + (size_t)((t->pi - 1) & t->mask) * 64;
-        CHECK(memcmp(a.m->sq.bf + half, last, 8) == 0, "the doorbell is the last WQE's first 8 bytes");
+        CHECK(memcmp(a.m->sq[0].bf + half, last, 8) == 0, "the doorbell is the last WQE's first 8 bytes");
         for (uint32_t w = pi0; w != t->pi; w++) {
             const uint8_t *wqe = t->wqes + (size_t)(w & t->mask) * 64;
             const struct mlx5_wqe_ctrl_seg *c = (const void *)wqe;
@@ -901,7 +967,7 @@ static void dv_doorbell_values(void)
         }
         mlx5_model_wire(a.m, b.m);
         side_transmit(&a);
-        CHECK(a.p->txq.cq.dbrec[0] == htobe32(a.p->txq.cq.ci & 0xffffff), "TX CQ consumer index");
+        CHECK(a.p->txq[0].cq.dbrec[0] == htobe32(a.p->txq[0].cq.ci & 0xffffff), "TX CQ consumer index");
     }
     /* Receive side: the RQ record counts posted WQEs, the CQ record consumed entries. */
     struct jbp_rdma_rxq *r = &b.p->rxq[0];
@@ -1052,7 +1118,7 @@ static void dv_buffer_recycling_no_leaks(void)
         uint32_t held_by_test = 0;
         for (int i = 0; i < BURST; i++)
             held_by_test += (a.rx[i].buffer != JBP_NO_BUFFER) + (a.tx[i].buffer != JBP_NO_BUFFER);
-        uint32_t in_port = a.p->rxq[0].pi - a.p->rxq[0].ci + a.p->txq.pi - a.p->txq.ci;
+        uint32_t in_port = a.p->rxq[0].pi - a.p->rxq[0].ci + a.p->txq[0].pi - a.p->txq[0].ci;
         CHECK(tp_in_use(&a.pool) == held_by_test + in_port, "step %d: %u in use, %u accounted", step,
               tp_in_use(&a.pool), held_by_test + in_port);
     }
@@ -1073,7 +1139,7 @@ static void mlx5_checksum_offload(void)
     tcp.proto = 6;
     for (uint32_t i = 0; i < 8; i++)
         queue_frame(&a, 100 + i * 50, MAC_B, i % 2 ? &tcp : &FLOW_AB, i, JBP_TX_L3_CSUM | JBP_TX_L4_CSUM);
-    CHECK(a.p->txq.csum, "offload on");
+    CHECK(a.p->txq[0].csum, "offload on");
     side_transmit(&a);
     mlx5_model_wire(a.m, b.m);
     CHECK(side_receive(&b, 0, 16) == 8, "8 frames");
@@ -1086,7 +1152,7 @@ static void mlx5_checksum_offload(void)
         side_consume(&b, i);
     }
     /* Without offload, wrong checksums arrive as they are and are not reported good. */
-    a.p->txq.csum = 0;
+    a.p->txq[0].csum = 0;
     uint32_t buf = tp_alloc(&a.pool);
     build(tp_buf(&a.pool, buf), 120, MAC_B, MAC_A, &tcp, 99, 0);
     tp_buf(&a.pool, buf)[14 + 20 + 16] ^= 0x5a; /* break the TCP checksum */
@@ -1190,6 +1256,118 @@ static void mlx5_rss_spreads_flows(void)
     side_close(&b);
 }
 
+/* Receives at b, on every queue, until `expect` frames came; each of seqs [first, first + expect) once. */
+static void expect_set(struct side *b, uint32_t first, uint32_t expect)
+{
+    uint8_t seen[1024] = { 0 };
+    CHECK(expect <= sizeof(seen), "too many");
+    uint32_t got = 0;
+    for (int idle = 0; got < expect;) {
+        int any = 0;
+        for (uint32_t q = 0; q < b->m->cfg.n_rxq; q++) {
+            int n = side_receive(b, q, 64);
+            CHECK(n >= 0, "receive %d", n);
+            for (int i = 0; i < n; i++) {
+                const uint8_t *fr = tp_buf(&b->pool, b->rx[i].buffer);
+                uint32_t seq = frame_seq(fr);
+                CHECK(seq >= first && seq - first < expect && !seen[seq - first], "frame %u unexpected or twice", seq);
+                seen[seq - first] = 1;
+                CHECK(b->rx[i].length == len_of(seq), "frame %u: length %u", seq, b->rx[i].length);
+                uint8_t ref[2048];
+                build(ref, b->rx[i].length, MAC_B, MAC_A, &FLOW_AB, seq, 0);
+                CHECK(memcmp(ref, fr, b->rx[i].length) == 0, "frame %u: contents differ", seq);
+                side_consume(b, (uint32_t)i);
+            }
+            got += (uint32_t)n;
+            any |= n > 0;
+        }
+        if (!any)
+            mlx5_model_rx_flush(b->m);
+        idle = any ? 0 : idle + 1;
+        CHECK(idle < 3, "stalled: %u of %u frames arrived", got, expect);
+    }
+}
+
+/*
+ * One send queue per poller (issue 16 part 4): each send queue has its own SQ and CQ; frames go out on the SQ
+ * of the queue they were given to, a send queue's completions are taken only by its own poller's calls (receive
+ * or transmit on that queue), a completion naming another QP is refused, and every buffer comes back.
+ */
+static void mlx5_send_queue_per_poller(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg ca = cfg_default(MAC_A), cb = cfg_default(MAC_B);
+    ca.n_rxq = cb.n_rxq = 4;
+    ca.rx_size = cb.rx_size = 128;
+    side_open(&a, ca, 4096, 2048);
+    side_open(&b, cb, 4096, 2048);
+    CHECK(side_receive(&a, 0, 16) == 0, "nothing yet"); /* arms A's receive burst: its buffers stay out */
+    const uint32_t in_use = tp_in_use(&a.pool);
+    CHECK(a.p->n_txq == 4, "four send queues");
+    for (uint32_t q = 0; q < 4; q++)
+        for (uint32_t r = q + 1; r < 4; r++)
+            CHECK(a.p->txq[q].qpn != a.p->txq[r].qpn && a.p->txq[q].wqes != a.p->txq[r].wqes
+                  && a.p->txq[q].cq.buf != a.p->txq[r].cq.buf, "send queues %u and %u share a ring", q, r);
+    uint32_t seq = 0;
+    uint64_t per_q[4] = { 0 };
+    for (uint32_t round = 0; round < 6; round++) {
+        uint32_t first = seq, k[4];
+        for (uint32_t q = 0; q < 4; q++) {
+            k[q] = 3 + q * 5 + round;
+            for (uint32_t i = 0; i < k[q]; i++, seq++)
+                queue_frame_q(&a, q, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+        }
+        for (uint32_t q = 4; q-- > 0;)
+            CHECK(side_transmit_q(&a, q) == (int)k[q], "send queue %u took its burst", q);
+        mlx5_model_wire(a.m, b.m);
+        for (uint32_t q = 0; q < 4; q++) {
+            per_q[q] += k[q];
+            CHECK(a.m->sq[q].frames == per_q[q], "SQ %u sent %llu, expected %llu", q,
+                  (unsigned long long)a.m->sq[q].frames, (unsigned long long)per_q[q]);
+            CHECK(txst_q(&a, q, JBP_TXQ_PACKETS) == per_q[q], "send queue %u counted", q);
+            CHECK(a.p->txq[q].pi - a.p->txq[q].ci == k[q], "send queue %u: its WQEs in flight", q);
+        }
+        expect_set(&b, first, seq - first);
+        /* The poller of queue q takes send queue q's completions, and only those. */
+        for (uint32_t q = 0; q < 4; q++) {
+            CHECK(side_receive(&a, q, 16) == 0, "A receives nothing");
+            for (uint32_t r = 0; r < 4; r++)
+                CHECK(a.p->txq[r].pi - a.p->txq[r].ci == (r <= q ? 0 : k[r]),
+                      "after the poller of queue %u: send queue %u has %u in flight", q, r,
+                      a.p->txq[r].pi - a.p->txq[r].ci);
+            CHECK(a.p->status[JBP_ST_TXQ_BASE(q) + JBP_TXQ_IN_FLIGHT] == 0, "in flight published");
+        }
+        CHECK(tp_in_use(&a.pool) == in_use, "round %u: %u buffers out, %u at the start", round,
+              tp_in_use(&a.pool), in_use);
+    }
+    /* A completion naming another send queue's QP on send queue 1's CQ: refused, counted, the queue reset. */
+    a.m->inject_tx_cqe_qpn = a.m->sq[2].qpn;
+    queue_frame_q(&a, 1, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    seq++;
+    CHECK(side_transmit_q(&a, 1) == 1, "sent");
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&a, 1, 16) == 0, "A receives nothing");
+    CHECK(a.p->txq[1].state == JBP_Q_ERROR && txst_q(&a, 1, JBP_TXQ_CQE_ERRORS) == 1
+          && strstr(a.p->error, "send queue 1: completion for another send QP") != NULL, "refused: %s", a.p->error);
+    for (uint32_t q = 0; q < 4; q++)
+        CHECK(q == 1 || (a.p->txq[q].state == JBP_Q_OK && txst_q(&a, q, JBP_TXQ_CQE_ERRORS) == 0),
+              "send queue %u untouched", q);
+    expect_set(&b, seq - 1, 1);
+    uint32_t first = seq;
+    for (uint32_t i = 0; i < 8; i++, seq++)
+        queue_frame_q(&a, 1, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+    CHECK(side_transmit_q(&a, 1) == 8 && a.p->txq[1].state == JBP_Q_OK && txst_q(&a, 1, JBP_TXQ_RECOVERIES) == 1,
+          "send queue 1 recovered: %s", a.p->error);
+    mlx5_model_wire(a.m, b.m);
+    expect_set(&b, first, 8);
+    CHECK(side_receive(&a, 1, 16) == 0 && a.p->txq[1].pi == a.p->txq[1].ci, "reaped");
+    CHECK(tp_in_use(&a.pool) == in_use, "%u buffers out, %u at the start", tp_in_use(&a.pool), in_use);
+    /* A queue the port does not have. */
+    CHECK(jbp_port_transmit(a.p, 4, a.tx, 0) == -EINVAL, "send queue 4 of 4");
+    side_close(&a);
+    side_close(&b);
+}
+
 static void dv_port_quiesce_returns_all(void)
 {
     struct side a, b;
@@ -1204,7 +1382,7 @@ static void dv_port_quiesce_returns_all(void)
     CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 100, "in flight");
     int n = jbp_port_quiesce(a.p);
     CHECK(n == 100 + 256, "A returned %d", n);
-    CHECK(a.m->sq.ready == 0, "the adapter was stopped first");
+    CHECK(a.m->sq[0].ready == 0, "the adapter was stopped first");
     side_reclaim(&a);
     CHECK(tp_in_use(&a.pool) == 0, "A pool whole");
     n = jbp_port_quiesce(b.p);
@@ -1231,6 +1409,8 @@ static const struct {
     CASE(mlx5_rx_error_cqe_fatal_recovers),
     CASE(mlx5_rx_wqe_counter_mismatch),
     CASE(dv_adversarial_hw_thread),
+    CASE(mlx5_send_queue_per_poller),
+    CASE(dv_send_queues_hw_thread),
     CASE(mlx5_cq_arming_events),
     CASE(mlx5_strict_queue_states),
     CASE(mlx5_inline_mode_detected),

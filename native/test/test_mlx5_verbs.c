@@ -152,15 +152,17 @@ static void wire(struct fake_port *from, struct fake_port *to)
     }
 }
 
-static int fake_txq_stop(struct jbp_rdma_port *p)
+static int fake_txq_stop(struct jbp_rdma_port *p, uint32_t q)
 {
+    (void)q;
     struct fake_port *fp = p->backend_data;
     fp->qp.ready = 0;
     return 0;
 }
 
-static int fake_txq_start(struct jbp_rdma_port *p)
+static int fake_txq_start(struct jbp_rdma_port *p, uint32_t q)
 {
+    (void)q;
     struct fake_port *fp = p->backend_data;
     fp->qp.ready = 1;
     fp->qp.accept_posts = -1;
@@ -232,7 +234,7 @@ static struct fake_port *port_open(uint64_t mac)
     p->mtu = 1500;
     p->pool = (struct jbp_rdma_pool){ .base = fp->pool.mem, .buf_size = 2048, .count = 1024, .lkey = 0x77 };
     jbp_port_set_mode(p, JBP_RDMA_MODE_IBV);
-    CHECK(jbp_ibv_txq_setup(p, &fp->qp.qp, &fp->tx_cq.cq, RING, 1) == 0, "tx setup");
+    CHECK(jbp_ibv_txq_setup(p, 0, &fp->qp.qp, &fp->tx_cq.cq, RING, 1) == 0, "tx setup");
     CHECK(jbp_ibv_rxq_setup(p, 0, &fp->wq.wq, &fp->rx_cq.cq, RING) == 0, "rx setup");
     uint32_t bufs[RING];
     for (int i = 0; i < RING; i++)
@@ -264,7 +266,7 @@ static void send_frames(struct fake_port *fp, uint32_t first, uint32_t n, uint64
  * accept move to the front; the slots of accepted ones, whose buffers the port now holds, are cleared. */
 static int transmit(struct fake_port *fp)
 {
-    int n = jbp_port_transmit(fp->p, fp->tx, fp->ntx);
+    int n = jbp_port_transmit(fp->p, 0, fp->tx, fp->ntx);
     reclaim(fp);
     fp->ntx -= (uint32_t)n;
     memmove(fp->tx, fp->tx + n, (size_t)fp->ntx * sizeof(fp->tx[0]));
@@ -330,8 +332,8 @@ static void mlx5_verbs_bursts_both_ways(void)
     transmit(a);
     CHECK(next == sent && b->rx_dropped == 0, "received %u of %u, %llu dropped", next, sent,
           (unsigned long long)b->rx_dropped);
-    CHECK(a->p->txq.pi == a->p->txq.ci, "every send completed");
-    CHECK(a->p->status[JBP_ST_TXQ_BASE + JBP_TXQ_PACKETS] == sent, "tx packets");
+    CHECK(a->p->txq[0].pi == a->p->txq[0].ci, "every send completed");
+    CHECK(a->p->status[JBP_ST_TXQ_BASE(0) + JBP_TXQ_PACKETS] == sent, "tx packets");
     CHECK(b->p->status[JBP_ST_RXQ_BASE(0) + JBP_RXQ_PACKETS] == sent, "rx packets");
     /* Send requests: the last of each burst and every 64th signaled, checksum offload asked for. */
     CHECK(a->qp.out[0].ip_csum, "IBV_SEND_IP_CSUM");
@@ -384,15 +386,15 @@ static void mlx5_verbs_tx_completion_status_checked(void)
     send_frames(a, 0, 10, MAC_B);
     CHECK(transmit(a) == 10, "accepted");
     CHECK(transmit(a) == 0, "the failed completion is reaped");
-    volatile uint64_t *ts = a->p->status + JBP_ST_TXQ_BASE;
-    CHECK(a->p->txq.state == JBP_Q_ERROR && ts[JBP_TXQ_CQE_ERRORS] == 1
+    volatile uint64_t *ts = a->p->status + JBP_ST_TXQ_BASE(0);
+    CHECK(a->p->txq[0].state == JBP_Q_ERROR && ts[JBP_TXQ_CQE_ERRORS] == 1
               && (ts[JBP_TXQ_LAST_SYNDROME] & 0xff) == IBV_WC_LOC_PROT_ERR, "error counted with its status");
     wire(a, b);
     uint32_t next = 0;
     take(b, receive(b, 64), &next);
     send_frames(a, 10, 10, MAC_B);
     CHECK(transmit(a) == 10, "accepted after recovery");
-    CHECK(a->p->txq.state == JBP_Q_OK && ts[JBP_TXQ_RECOVERIES] == 1, "recovered");
+    CHECK(a->p->txq[0].state == JBP_Q_OK && ts[JBP_TXQ_RECOVERIES] == 1, "recovered");
     wire(a, b);
     take(b, receive(b, 64), &next);
     CHECK(next == 20, "frames flow");
@@ -408,9 +410,9 @@ static void mlx5_verbs_post_failures(void)
     a->qp.accept_posts = 3;
     send_frames(a, 0, 8, MAC_B);
     CHECK(transmit(a) == 8, "all accepted");
-    volatile uint64_t *ts = a->p->status + JBP_ST_TXQ_BASE;
+    volatile uint64_t *ts = a->p->status + JBP_ST_TXQ_BASE(0);
     CHECK(ts[JBP_TXQ_POST_ERRORS] == 1 && ts[JBP_TXQ_DROPS] == 5 && ts[JBP_TXQ_PACKETS] == 3, "counted");
-    CHECK(a->p->txq.pi - a->p->txq.ci == 3, "3 in flight");
+    CHECK(a->p->txq[0].pi - a->p->txq[0].ci == 3, "3 in flight");
     CHECK(strstr(a->p->error, "ibv_post_send failed") != NULL, "error text: %s", a->p->error);
     wire(a, b);
     uint32_t next = 0;

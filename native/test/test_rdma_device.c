@@ -196,7 +196,7 @@ static void peer_send(uint32_t count, void (*fn)(uint8_t *f, uint32_t *len, uint
         fn(tp_buf(&peer_pool, d[i].buffer), &d[i].length, i);
         d[i].flags = 0;
     }
-    CHECK(jbp_port_transmit(peer, d, count) == (int)count, "peer transmit");
+    CHECK(jbp_port_transmit(peer, 0, d, count) == (int)count, "peer transmit");
     reclaim(peer, &peer_pool);
     mlx5_model_wire(peer_m, fake_model());
 }
@@ -359,7 +359,7 @@ static void device_open_steer_transmit_close(void)
         d[i].flags = 0;
         build(tp_buf(&pool, d[i].buffer), 100, MAC_PEER, MAC_US, &fl, 500 + i, 0);
     }
-    CHECK(jbp_port_transmit(port, d, 16) == 16, "transmit");
+    CHECK(jbp_port_transmit(port, 0, d, 16) == 16, "transmit");
     reclaim(port, &pool);
     CHECK(mlx5_model_wire(fake_model(), peer_m) == 16, "16 frames on the wire");
     CHECK(peer_m->stats.rx_frames == 16, "the peer got them");
@@ -416,16 +416,16 @@ static void device_queue_resets_name_current_state(void)
     d[0].flags = 0;
     struct flow fl = { 0xc6120001, 0xc6120002, 7000, 40000, 17 };
     build(tp_buf(&pool, d[0].buffer), 100, MAC_PEER, MAC_US, &fl, 1, 0);
-    CHECK(jbp_port_transmit(port, d, 1) == 1, "transmit");
+    CHECK(jbp_port_transmit(port, 0, d, 1) == 1, "transmit");
     reclaim(port, &pool);
     mlx5_model_wire(m, peer_m);
-    CHECK(jbp_port_transmit(port, d, 0) == 0, "reap");
+    CHECK(jbp_port_transmit(port, 0, d, 0) == 0, "reap");
     reclaim(port, &pool);
-    CHECK(port->txq.state == JBP_Q_ERROR && port->txq.hw_err, "send queue in error");
+    CHECK(port->txq[0].state == JBP_Q_ERROR && port->txq[0].hw_err, "send queue in error");
     d[0].buffer = JBP_NO_BUFFER;
-    CHECK(jbp_port_transmit(port, d, 0) == 0, "recovering transmit");
+    CHECK(jbp_port_transmit(port, 0, d, 0) == 0, "recovering transmit");
     reclaim(port, &pool);
-    CHECK(port->txq.state == JBP_Q_OK && st->qp_resets == 1 && st->resets_from_err == 1
+    CHECK(port->txq[0].state == JBP_Q_OK && st->qp_resets == 1 && st->resets_from_err == 1
               && st->refused_transitions == 0, "reset from ERR accepted: %s", port->error);
     /* A receive flush error: the WQ is reset naming ERR (IBV_WQ_ATTR_CURR_STATE). */
     m->inject_rx_syndrome = MLX5_CQE_SYNDROME_WR_FLUSH_ERR;
@@ -533,7 +533,7 @@ static void device_failures_explained(void)
     for (int which = 0; which < 2; which++) {
         c = cfg_default();
         if (which == 0)
-            c.fail_dv_cq = 3; /* the send CQ and receive CQ 0 succeed; receive CQ 1 fails */
+            c.fail_dv_cq = NRXQ + 2; /* the send CQs and receive CQ 0 succeed; receive CQ 1 fails */
         else
             c.fail_init_obj = 1;
         setup(c);
@@ -541,7 +541,7 @@ static void device_failures_explained(void)
         CHECK(f != NULL, "fallback open: %s", err);
         CHECK(f->mode == JBP_RDMA_MODE_IBV && f->status[JBP_ST_MODE] == (JBP_RDMA_MODE_IBV | JBP_ST_MODE_DV_FALLBACK),
               "verbs mode, flagged: mode %d status %llx %s", f->mode, (unsigned long long)f->status[JBP_ST_MODE], warn);
-        CHECK(strstr(warn, "running in verbs mode") != NULL && fake_stats()->verbs_cqs == 1 + NRXQ, "%s", warn);
+        CHECK(strstr(warn, "running in verbs mode") != NULL && fake_stats()->verbs_cqs == 2 * NRXQ, "%s", warn);
         printf("  warning: %s\n", warn);
         fill(f, &pool, NRXQ * RING);
         jbp_port_quiesce(f);

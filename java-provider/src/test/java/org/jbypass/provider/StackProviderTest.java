@@ -87,6 +87,50 @@ class StackProviderTest
         }
     }
 
+    /** Open file descriptors of this process. */
+    private static long openDescriptors() throws IOException
+    {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd")))
+        {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void shouldTakeNoFileDescriptorPerStackConnection() throws IOException
+    {
+        final int n = 3000;
+        final java.util.List<SocketChannel> channels = new java.util.ArrayList<>();
+        try (ServerSocketChannel server = provider.openServerSocketChannel())
+        {
+            server.bind(new InetSocketAddress(ADDRESS, 0), n);
+            // Warm up: the provider's one-time descriptors (the stack, its selector wake-ups) are not per socket.
+            try (SocketChannel c = provider.openSocketChannel())
+            {
+                assertTrue(c.connect(server.getLocalAddress()));
+                server.accept().close();
+            }
+            final long before = openDescriptors();
+            for (int i = 0; i < n; i++)
+            {
+                final SocketChannel client = provider.openSocketChannel();
+                channels.add(client);
+                assertTrue(client.connect(server.getLocalAddress()));
+                channels.add(server.accept());
+            }
+            final long after = openDescriptors();
+            assertTrue(after - before < 16, n + " connections (" + 2 * n + " channels) took " + (after - before)
+                + " descriptors");
+        }
+        finally
+        {
+            for (final SocketChannel c : channels)
+            {
+                c.close();
+            }
+        }
+    }
+
     @Test
     void shouldShowItsCountersThroughJmx() throws Exception
     {

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 
+import org.jbypass.netstack.tcp.TcpConfig;
+
 /**
  * The whole configuration, validated: interfaces, routes, where wildcard binds go, pollers and the stack's pool.
  * Built by {@link ConfigParser}; see docs/PROVIDER.md for every key, its default and its range.
@@ -18,9 +20,10 @@ import java.util.Properties;
  * @param wildcard   where binds to the wildcard address go
  * @param poller     how pollers idle
  * @param stack      the stack's pool and randomness
+ * @param tcp        TCP's settings ({@code tcp.*} keys over TCP's defaults)
  */
 public record BypassConfig(Path source, List<InterfaceConfig> interfaces, List<RouteConfig> routes,
-    WildcardBinding wildcard, PollerConfig poller, StackSettings stack)
+    WildcardBinding wildcard, PollerConfig poller, StackSettings stack, TcpConfig tcp)
 {
     /** The system property naming the configuration file. */
     public static final String FILE_PROPERTY = "jbypass.config";

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.Ipv4Layer;
+import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
 
@@ -36,7 +37,11 @@ public final class ConfigParser
         InterfaceConfig.BUSY_WAIT);
     private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD, PollerConfig.IDLE,
         PollerConfig.SPINS, PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, PollerConfig.BUSY_POLL,
-        PollerConfig.BUSY_WAIT, Profile.KEY, StackSettings.BUFFERS, StackSettings.BUFFER_SIZE, StackSettings.SEED);
+        PollerConfig.BUSY_WAIT, Profile.KEY, StackSettings.BUFFERS, StackSettings.BUFFER_SIZE, StackSettings.SEED,
+        TcpSettings.RECEIVE_BUFFER_MIN, TcpSettings.RECEIVE_BUFFER_DEFAULT, TcpSettings.RECEIVE_BUFFER_MAX,
+        TcpSettings.SEND_BUFFER_MIN, TcpSettings.SEND_BUFFER_DEFAULT, TcpSettings.SEND_BUFFER_MAX,
+        TcpSettings.MEMORY_LIMIT, TcpSettings.MEMORY_PRESSURE, TcpSettings.MEMORY_LOW, TcpSettings.TIME_WAIT_LIMIT,
+        TcpSettings.BACKLOG_MAX, TcpSettings.SYN_BACKLOG, TcpSettings.SYN_COOKIES);
 
     /** Ethernet II header in front of the IP datagram. */
     private static final int ETHERNET_HEADER = 14;
@@ -144,7 +149,105 @@ public final class ConfigParser
 
         final WildcardBinding wildcard = parseWildcard();
         final PollerConfig poller = parsePoller(profile);
-        return new BypassConfig(file, interfaces, routes, wildcard, poller, stack);
+        return new BypassConfig(file, interfaces, routes, wildcard, poller, stack, parseTcp());
+    }
+
+    /** The {@code tcp.*} keys over TCP's defaults; each checked against its range, naming the key. */
+    private TcpConfig parseTcp() throws ConfigurationException
+    {
+        final TcpConfig d = TcpConfig.defaults();
+        final int rcvMax = sizeValue(TcpSettings.RECEIVE_BUFFER_MAX, d.maxReceiveBufferSize(), 65_536, 1 << 30);
+        final int rcvMin = sizeValue(TcpSettings.RECEIVE_BUFFER_MIN, d.minReceiveBufferSize(),
+            TcpConfig.MIN_BUFFER_SIZE, rcvMax);
+        final int rcvDefault = sizeValue(TcpSettings.RECEIVE_BUFFER_DEFAULT,
+            Math.max(rcvMin, Math.min(d.receiveBufferSize(), rcvMax)), rcvMin, rcvMax);
+        final int sndMax = sizeValue(TcpSettings.SEND_BUFFER_MAX, d.maxSendBufferSize(), 65_536, 1 << 30);
+        final int sndMin = sizeValue(TcpSettings.SEND_BUFFER_MIN, d.minSendBufferSize(), TcpConfig.MIN_BUFFER_SIZE,
+            sndMax);
+        final int sndDefault = sizeValue(TcpSettings.SEND_BUFFER_DEFAULT,
+            Math.max(sndMin, Math.min(d.sendBufferSize(), sndMax)), sndMin, sndMax);
+        final long limit = longSizeValue(TcpSettings.MEMORY_LIMIT, d.memoryLimit(), 65_536, 1L << 46);
+        final TcpConfig.Builder b = d.toBuilder()
+            .maxReceiveBufferSize(rcvMax).minReceiveBufferSize(rcvMin).receiveBufferSize(rcvDefault)
+            .maxSendBufferSize(sndMax).minSendBufferSize(sndMin).sendBufferSize(sndDefault)
+            .memoryLimit(limit);
+        if (get(TcpSettings.MEMORY_PRESSURE) != null || get(TcpSettings.MEMORY_LOW) != null)
+        {
+            final long pressure = longSizeValue(TcpSettings.MEMORY_PRESSURE, limit / 3 * 2, 0, limit);
+            final long low = longSizeValue(TcpSettings.MEMORY_LOW, Math.min(pressure, limit / 2), 0, pressure);
+            b.memory(low, pressure, limit);
+        }
+        b.timeWaitLimit(intValue(TcpSettings.TIME_WAIT_LIMIT, d.timeWaitLimit(), 0, 1 << 24));
+        b.maxBacklog(intValue(TcpSettings.BACKLOG_MAX, d.maxBacklog(), 1, 65_535));
+        b.synBacklog(intValue(TcpSettings.SYN_BACKLOG, d.synBacklog(), 1, 65_535));
+        b.synCookies(booleanValue(TcpSettings.SYN_COOKIES, d.synCookies()));
+        try
+        {
+            return b.build();
+        }
+        catch (final IllegalArgumentException e)
+        {
+            // Every key was checked against its range above; what remains is a relation the builder checks.
+            throw error(TcpSettings.PREFIX + "*", e.getMessage());
+        }
+    }
+
+    private int sizeValue(final String key, final int defaultValue, final int min, final int max)
+        throws ConfigurationException
+    {
+        return (int) longSizeValue(key, defaultValue, min, max);
+    }
+
+    /** A size in bytes: digits with an optional k, m or g suffix (powers of 1024). */
+    private long longSizeValue(final String key, final long defaultValue, final long min, final long max)
+        throws ConfigurationException
+    {
+        final String text = get(key);
+        if (text == null)
+        {
+            return defaultValue;
+        }
+        final String lower = text.toLowerCase(java.util.Locale.ROOT);
+        final char unit = lower.charAt(lower.length() - 1);
+        final int shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
+        final String digits = shift == 0 ? lower : lower.substring(0, lower.length() - 1).trim();
+        final long value;
+        try
+        {
+            final long n = Long.parseLong(digits);
+            if (n < 0 || n > (Long.MAX_VALUE >> shift))
+            {
+                throw new NumberFormatException();
+            }
+            value = n << shift;
+        }
+        catch (final NumberFormatException e)
+        {
+            throw error(key, "malformed size '" + text + "' (expected bytes, or a number with k, m or g)");
+        }
+        if (value < min || value > max)
+        {
+            throw error(key, "size " + text + " is out of range (" + min + " to " + max + " bytes)");
+        }
+        return value;
+    }
+
+    private boolean booleanValue(final String key, final boolean defaultValue) throws ConfigurationException
+    {
+        final String text = get(key);
+        if (text == null)
+        {
+            return defaultValue;
+        }
+        if (text.equalsIgnoreCase("true"))
+        {
+            return true;
+        }
+        if (text.equalsIgnoreCase("false"))
+        {
+            return false;
+        }
+        throw error(key, "expected true or false: '" + text + "'");
     }
 
     private StackSettings parseStack() throws ConfigurationException

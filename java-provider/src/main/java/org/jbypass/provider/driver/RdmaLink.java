@@ -73,8 +73,8 @@ public final class RdmaLink implements Link
     private final long[] rxAddresses;
     private final int[] reportedState;
     private final Object closeLock = new Object();
-    private PacketBurst txBurst;
-    private long txAddress;
+    private final PacketBurst[] txBursts;
+    private final long[] txAddresses;
     private long mac;
     private long handle;
     private volatile boolean closed;
@@ -93,7 +93,10 @@ public final class RdmaLink implements Link
         this.reclaim = RdmaNative.reclaim(handle).order(ByteOrder.nativeOrder());
         this.rxBursts = new PacketBurst[options.rxQueues()];
         this.rxAddresses = new long[options.rxQueues()];
-        this.reportedState = new int[options.rxQueues() + 1];
+        this.txBursts = new PacketBurst[options.rxQueues()];
+        this.txAddresses = new long[options.rxQueues()];
+        // Receive queue q reports in slot q, send queue q in slot rxQueues + q.
+        this.reportedState = new int[2 * options.rxQueues()];
         this.waker = new InterruptWaker(this::wakeup);
     }
 
@@ -270,7 +273,8 @@ public final class RdmaLink implements Link
     @Override
     public int txQueueCount()
     {
-        return 1;
+        // One send queue per receive queue: the poller of receive queue q transmits on send queue q.
+        return options.rxQueues();
     }
 
     @Override
@@ -367,7 +371,7 @@ public final class RdmaLink implements Link
         reclaim();
         if (n < 0)
         {
-            report(queue + 1, (int)word(RdmaNative.rxqBase(queue) + RdmaNative.RXQ_STATE), "receive queue " + queue);
+            report(queue, (int)word(RdmaNative.rxqBase(queue) + RdmaNative.RXQ_STATE), "receive queue " + queue);
             burst.count(0);
             return 0;
         }
@@ -379,24 +383,25 @@ public final class RdmaLink implements Link
     public int transmit(final int queue, final PacketBurst burst)
     {
         final long h = openHandle();
-        if (txBurst != burst)
+        if (txBursts[queue] != burst)
         {
-            txBurst = burst;
-            txAddress = descriptorsOf(burst);
+            txBursts[queue] = burst;
+            txAddresses[queue] = descriptorsOf(burst);
         }
         final int count = burst.count();
-        final int n = RdmaNative.transmit(h, txAddress, count);
+        final int n = RdmaNative.transmit(h, queue, txAddresses[queue], count);
         reclaim();
+        final int slot = options.rxQueues() + queue;
         if (n < 0)
         {
-            report(0, (int)word(RdmaNative.ST_TXQ_BASE + RdmaNative.TXQ_STATE), "send queue");
+            report(slot, (int)word(RdmaNative.txqBase(queue) + RdmaNative.TXQ_STATE), "send queue " + queue);
             return 0;
         }
         // The frames the port took are its own until it reclaims them; those it refused move to the front.
         burst.retainUnaccepted(n);
-        if (word(RdmaNative.ST_TXQ_BASE + RdmaNative.TXQ_STATE) == RdmaNative.Q_DEAD)
+        if (word(RdmaNative.txqBase(queue) + RdmaNative.TXQ_STATE) == RdmaNative.Q_DEAD)
         {
-            report(0, RdmaNative.Q_DEAD, "send queue");
+            report(slot, RdmaNative.Q_DEAD, "send queue " + queue);
         }
         return n;
     }
@@ -485,6 +490,7 @@ public final class RdmaLink implements Link
     private LinkCounters sumCounters()
     {
         long rxPackets = 0, rxBytes = 0, rxDropped = 0, errors = 0;
+        long txPackets = 0, txBytes = 0, txDropped = 0;
         for (int q = 0; q < options.rxQueues(); q++)
         {
             final int base = RdmaNative.rxqBase(q);
@@ -492,15 +498,19 @@ public final class RdmaLink implements Link
             rxBytes += word(base + RdmaNative.RXQ_BYTES);
             rxDropped += word(base + RdmaNative.RXQ_DROPS);
             errors += word(base + RdmaNative.RXQ_CQE_ERRORS) + word(base + RdmaNative.RXQ_POST_ERRORS);
+            final int tx = RdmaNative.txqBase(q);
+            txPackets += word(tx + RdmaNative.TXQ_PACKETS);
+            txBytes += word(tx + RdmaNative.TXQ_BYTES);
+            txDropped += word(tx + RdmaNative.TXQ_DROPS) + word(tx + RdmaNative.TXQ_RING_FULL);
+            errors += word(tx + RdmaNative.TXQ_CQE_ERRORS) + word(tx + RdmaNative.TXQ_POST_ERRORS);
         }
-        final int tx = RdmaNative.ST_TXQ_BASE;
         counters.rxPackets = rxPackets;
         counters.rxBytes = rxBytes;
         counters.rxDropped = rxDropped;
-        counters.txPackets = word(tx + RdmaNative.TXQ_PACKETS);
-        counters.txBytes = word(tx + RdmaNative.TXQ_BYTES);
-        counters.txDropped = word(tx + RdmaNative.TXQ_DROPS) + word(tx + RdmaNative.TXQ_RING_FULL);
-        counters.errors = errors + word(tx + RdmaNative.TXQ_CQE_ERRORS) + word(tx + RdmaNative.TXQ_POST_ERRORS);
+        counters.txPackets = txPackets;
+        counters.txBytes = txBytes;
+        counters.txDropped = txDropped;
+        counters.errors = errors;
         return counters;
     }
 
@@ -527,19 +537,23 @@ public final class RdmaLink implements Link
             word(b + RdmaNative.RXQ_POST_ERRORS));
     }
 
-    /** A snapshot of the send queue's counters. */
-    public RdmaQueueCounters txQueueCounters()
+    /** A snapshot of one send queue's counters (send queue q is the one receive queue q's poller uses). */
+    public RdmaQueueCounters txQueueCounters(final int queue)
     {
         synchronized (closeLock)
         {
-            return txSnapshot();
+            return txSnapshot(queue);
         }
     }
 
-    private RdmaQueueCounters txSnapshot()
+    private RdmaQueueCounters txSnapshot(final int queue)
     {
-        final int b = RdmaNative.ST_TXQ_BASE;
-        return new RdmaQueueCounters("tx", word(b + RdmaNative.TXQ_PACKETS), word(b + RdmaNative.TXQ_BYTES),
+        if (queue < 0 || queue >= options.rxQueues())
+        {
+            throw new IllegalArgumentException("send queue " + queue + " of " + options.rxQueues());
+        }
+        final int b = RdmaNative.txqBase(queue);
+        return new RdmaQueueCounters("tx" + queue, word(b + RdmaNative.TXQ_PACKETS), word(b + RdmaNative.TXQ_BYTES),
             word(b + RdmaNative.TXQ_DROPS), word(b + RdmaNative.TXQ_RING_FULL), word(b + RdmaNative.TXQ_CQE_ERRORS),
             word(b + RdmaNative.TXQ_RECOVERIES), word(b + RdmaNative.TXQ_LAST_SYNDROME),
             (int)word(b + RdmaNative.TXQ_STATE), word(b + RdmaNative.TXQ_DOORBELLS),
@@ -562,9 +576,12 @@ public final class RdmaLink implements Link
                 .append(" fdb_added=").append(word(RdmaNative.ST_FDB_ADDED))
                 .append(" fdb_removed=").append(word(RdmaNative.ST_FDB_REMOVED))
                 .append(" fdb_stale_removed=").append(word(RdmaNative.ST_FDB_STALE_REMOVED))
-                .append(" fdb_failures=").append(word(RdmaNative.ST_FDB_FAILURES)).append('\n')
-                .append(txSnapshot()).append(" inline=")
-                .append(word(RdmaNative.ST_TXQ_BASE + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2");
+                .append(" fdb_failures=").append(word(RdmaNative.ST_FDB_FAILURES));
+            for (int q = 0; q < options.rxQueues(); q++)
+            {
+                sb.append('\n').append(txSnapshot(q)).append(" inline=")
+                    .append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2");
+            }
             for (int q = 0; q < options.rxQueues(); q++)
             {
                 sb.append('\n').append(rxSnapshot(q)).append(" wqe_mismatch=")

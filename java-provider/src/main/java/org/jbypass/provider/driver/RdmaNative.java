@@ -47,7 +47,7 @@ final class RdmaNative
     static final int ST_FDB_FAILURES = 15;
     static final int ST_HEADER_WORDS = 16;
 
-    /** The send queue's words, from {@link #ST_TXQ_BASE}. */
+    /** A send queue's words, from {@link #txqBase}. */
     static final int TXQ_PACKETS = 0;
     static final int TXQ_BYTES = 1;
     static final int TXQ_DROPS = 2;
@@ -78,13 +78,14 @@ final class RdmaNative
     static final int RXQ_WQE_MISMATCH = 10;
     static final int RXQ_WORDS = 16;
 
-    static final int ST_TXQ_BASE = ST_HEADER_WORDS;
+    /** Each queue pair's words in the status block: its send queue's, then its receive queue's. */
+    static final int QUEUE_WORDS = TXQ_WORDS + RXQ_WORDS;
 
     /** The magic the status block starts with ("JBRD"). */
     static final long MAGIC = 0x4a425244L;
 
     /** The layout version of the port and its status block ({@code JBP_RDMA_ABI}). */
-    static final int ABI = 2;
+    static final int ABI = 3;
 
     /** The texts {@link #open} hands back: what failed, and warnings that did not stop the port. */
     static final int TEXT_ERROR = 0;
@@ -105,9 +106,16 @@ final class RdmaNative
     {
     }
 
+    /** The first status word of send queue {@code queue} (the one receive queue {@code queue}'s poller uses). */
+    static int txqBase(final int queue)
+    {
+        return ST_HEADER_WORDS + queue * QUEUE_WORDS;
+    }
+
+    /** The first status word of receive queue {@code queue}. */
     static int rxqBase(final int queue)
     {
-        return ST_HEADER_WORDS + TXQ_WORDS + queue * RXQ_WORDS;
+        return txqBase(queue) + TXQ_WORDS;
     }
 
     /**
@@ -140,10 +148,11 @@ final class RdmaNative
     static native int receive(long handle, int queue, long descriptors, int capacity);
 
     /**
-     * Transmits the first {@code count} frames of the burst at {@code descriptors}; returns how many, from slot 0,
-     * it took (sent, or dropped and reclaimed), and leaves the descriptors as they were.
+     * Transmits the first {@code count} frames of the burst at {@code descriptors} on send queue {@code queue};
+     * returns how many, from slot 0, it took (sent, or dropped and reclaimed), and leaves the descriptors as they
+     * were. A send queue's completions are also taken by {@link #receive} on the receive queue of the same index.
      */
-    static native int transmit(long handle, long descriptors, int count);
+    static native int transmit(long handle, int queue, long descriptors, int count);
 
     /** Rebuilds steering for a new MAC. */
     static native int setMac(long handle, long mac);

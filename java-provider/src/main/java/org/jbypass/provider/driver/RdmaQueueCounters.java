@@ -39,7 +39,7 @@ public final class RdmaQueueCounters
         this.postErrors = postErrors;
     }
 
-    /** "tx", "rx0", "rx1", ... */
+    /** "tx0", "tx1", ..., "rx0", "rx1", ... */
     public String queue()
     {
         return queue;
@@ -112,7 +112,7 @@ public final class RdmaQueueCounters
     @Override
     public String toString()
     {
-        final boolean tx = queue.equals("tx");
+        final boolean tx = queue.startsWith("tx");
         return queue + " packets=" + packets + " bytes=" + bytes + " drops=" + drops
             + (tx ? " ring_full=" : " no_buffer=") + stalls + " cqe_errors=" + completionErrors + " recoveries="
             + recoveries + " last_syndrome=0x" + Long.toHexString(lastSyndrome) + " state=" + state()

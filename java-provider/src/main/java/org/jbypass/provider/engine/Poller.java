@@ -73,8 +73,9 @@ final class Poller implements Runnable
             }
             catch (final RuntimeException | Error e)
             {
-                engine.pollerFailed(this, e);
-                return;
+                // Contained: the stack contains what it can to one socket; what escapes it loses this burst only.
+                engine.pollFailed(this, e);
+                continue;
             }
             finally
             {

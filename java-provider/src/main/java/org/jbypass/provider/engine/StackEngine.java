@@ -35,6 +35,7 @@ public final class StackEngine implements AutoCloseable
     private final List<Poller> pollers = new ArrayList<>();
     private final StackMonitor monitor;
     private final AtomicLong nextHousekeeping;
+    private final AtomicLong pollFailures = new AtomicLong();
 
     private StackEngine(final Stack stack, final StackInterfaces interfaces)
     {
@@ -57,6 +58,7 @@ public final class StackEngine implements AutoCloseable
             .poolBuffers(config.stack().buffers())
             .bufferSize(config.stack().bufferSize())
             .seed(seed)
+            .tcp(config.tcp())
             .build();
         final Stack stack = new Stack(stackConfig, System.nanoTime());
         final StackEngine engine = new StackEngine(stack, new StackInterfaces(config.interfaces()));
@@ -175,15 +177,25 @@ public final class StackEngine implements AutoCloseable
         }
     }
 
-    void pollerFailed(final Poller poller, final Throwable e)
+    /**
+     * A poll threw past the stack's own containment (which resets the one socket at fault): the burst is lost,
+     * counted and logged, and the poller goes on. Only the stack's owner closes it (issue 13: one failure must not
+     * end every connection). Logged in full for the first few, then every thousandth.
+     */
+    void pollFailed(final Poller poller, final Throwable e)
     {
-        // A bug in the stack: better to fail every operation loudly than to leave sockets hanging.
-        lock.fail(e);
-        LOG.log(System.Logger.Level.ERROR, "jbypass poller " + poller + " failed; the stack is closed", e);
-        for (final Poller other : pollers)
+        final long n = pollFailures.incrementAndGet();
+        if (n <= 10 || n % 1000 == 0)
         {
-            other.stop();
+            LOG.log(System.Logger.Level.ERROR, "jbypass poller " + poller + " failed (" + n
+                + " so far); the burst is dropped, the stack goes on", e);
         }
+    }
+
+    /** Polls that threw past the stack's containment (see {@link #pollFailed}). */
+    public long pollFailures()
+    {
+        return pollFailures.get();
     }
 
     public boolean isClosed()

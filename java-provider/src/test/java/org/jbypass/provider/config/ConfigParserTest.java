@@ -362,4 +362,59 @@ class ConfigParserTest
             "exceeds 2 GiB");
         assertEquals(1_000_000, BypassConfig.load(write(MINIMAL + "\nstack.buffers = 1000000")).stack().buffers());
     }
+
+    @Test
+    void shouldParseTheTcpKeys() throws IOException
+    {
+        final BypassConfig config = BypassConfig.load(write(MINIMAL + "\n" + String.join("\n",
+            "tcp.receive-buffer.min = 8k",
+            "tcp.receive-buffer.default = 128k",
+            "tcp.receive-buffer.max = 4m",
+            "tcp.send-buffer.min = 16384",
+            "tcp.send-buffer.default = 64K",
+            "tcp.send-buffer.max = 2m",
+            "tcp.memory.limit = 1g",
+            "tcp.memory.pressure = 768m",
+            "tcp.memory.low = 512m",
+            "tcp.time-wait.limit = 5000",
+            "tcp.backlog.max = 1024",
+            "tcp.syn-backlog = 128",
+            "tcp.syn-cookies = false")));
+        final org.jbypass.netstack.tcp.TcpConfig tcp = config.tcp();
+        assertEquals(8192, tcp.minReceiveBufferSize());
+        assertEquals(128 * 1024, tcp.receiveBufferSize());
+        assertEquals(4 << 20, tcp.maxReceiveBufferSize());
+        assertEquals(16384, tcp.minSendBufferSize());
+        assertEquals(64 * 1024, tcp.sendBufferSize());
+        assertEquals(2 << 20, tcp.maxSendBufferSize());
+        assertEquals(1L << 30, tcp.memoryLimit());
+        assertEquals(768L << 20, tcp.memoryPressure());
+        assertEquals(512L << 20, tcp.memoryLow());
+        assertEquals(5000, tcp.timeWaitLimit());
+        assertEquals(1024, tcp.maxBacklog());
+        assertEquals(128, tcp.synBacklog());
+        assertFalse(tcp.synCookies());
+        final org.jbypass.netstack.tcp.TcpConfig derived = BypassConfig.load(write(MINIMAL + "\ntcp.memory.limit = 96m"))
+            .tcp();
+        assertEquals(64L << 20, derived.memoryPressure(), "two thirds of the limit, as Linux's tcp_mem");
+        assertEquals(48L << 20, derived.memoryLow(), "half of the limit");
+    }
+
+    @Test
+    void shouldNameTheTcpKeyAtFault() throws IOException
+    {
+        assertFailure(MINIMAL + "\ntcp.memory.limit = lots", "tcp.memory.limit", "malformed size 'lots'");
+        assertFailure(MINIMAL + "\ntcp.memory.limit = 1k", "tcp.memory.limit", "out of range");
+        assertFailure(MINIMAL + "\ntcp.memory.limit = 64m\ntcp.memory.pressure = 65m", "tcp.memory.pressure",
+            "out of range");
+        assertFailure(MINIMAL + "\ntcp.memory.pressure = 32m\ntcp.memory.low = 33m", "tcp.memory.low", "out of range");
+        assertFailure(MINIMAL + "\ntcp.receive-buffer.default = 8m\ntcp.receive-buffer.max = 4m",
+            "tcp.receive-buffer.default", "out of range");
+        assertFailure(MINIMAL + "\ntcp.send-buffer.min = 1k", "tcp.send-buffer.min", "out of range");
+        assertFailure(MINIMAL + "\ntcp.syn-cookies = maybe", "tcp.syn-cookies", "expected true or false");
+        assertFailure(MINIMAL + "\ntcp.time-wait.limit = -1", "tcp.time-wait.limit", "out of range");
+        assertFailure(MINIMAL + "\ntcp.backlog.max = 0", "tcp.backlog.max", "out of range");
+        assertFailure(MINIMAL + "\ntcp.syn-backlog = x", "tcp.syn-backlog", "malformed");
+        assertFailure(MINIMAL + "\ntcp.window = 1", "tcp.window", "unknown key");
+    }
 }

@@ -173,7 +173,7 @@ class RdmaLinkModelTest
         assertEquals(3000, a.link.counters().txPackets);
         assertEquals(3000, b.link.counters().rxPackets);
         assertEquals(3000, a.link.counters().rxPackets);
-        assertEquals(0, a.link.txQueueCounters().inFlight(), "every send completed");
+        assertEquals(0, a.link.txQueueCounters(0).inFlight(), "every send completed");
         assertEquals(0, b.link.counters().rxDropped + a.link.counters().txDropped);
         assertEquals(0, a.stat(Mlx5ModelNative.DOORBELL_MISMATCH), "every doorbell named the last WQE");
         assertEquals(0, a.stat(Mlx5ModelNative.CQ_OVERRUNS) + b.stat(Mlx5ModelNative.CQ_OVERRUNS));
@@ -190,7 +190,7 @@ class RdmaLinkModelTest
         open(oa, ob, false, false);
         // 70000 frames through rings of 64: the 16-bit WQE counters wrap, the CQs go round 500+ laps.
         transfer(a, txA, b, rxB, 70000, 48, 64, 3);
-        final RdmaQueueCounters tx = a.link.txQueueCounters();
+        final RdmaQueueCounters tx = a.link.txQueueCounters(0);
         assertEquals(70000, tx.packets());
         assertEquals(0, tx.inFlight());
         assertEquals(70000, b.link.rxQueueCounters(0).packets());
@@ -234,10 +234,10 @@ class RdmaLinkModelTest
         assertEquals(10, a.link.transmit(0, txA));
         ModelPort.wire(a, b);
         assertEquals(0, a.link.transmit(0, txA), "the error completion is reaped");
-        assertEquals("error", a.link.txQueueCounters().state());
+        assertEquals("error", a.link.txQueueCounters(0).state());
         assertTrue(a.link.lastError().contains("protection"), a.link.lastError());
         transfer(a, txA, b, rxB, 50, 10, 500, 8);
-        final RdmaQueueCounters tx = a.link.txQueueCounters();
+        final RdmaQueueCounters tx = a.link.txQueueCounters(0);
         assertEquals("ok", tx.state());
         assertEquals(1, tx.recoveries());
         assertTrue(tx.completionErrors() >= 1);
@@ -307,7 +307,7 @@ class RdmaLinkModelTest
         {
             assertEquals(ids[64 + i], txA.buffer(i), "in order, at the front");
         }
-        assertEquals(36, a.link.txQueueCounters().stalls());
+        assertEquals(36, a.link.txQueueCounters(0).stalls());
         assertEquals(0, a.link.transmit(0, txA), "still full");
         ModelPort.wire(a, b);
         assertEquals(36, a.link.transmit(0, txA));
@@ -417,6 +417,110 @@ class RdmaLinkModelTest
     }
 
     @Test
+    void shouldSendOnEachPollersOwnSendQueueAndReturnItsBuffersThere() throws Exception
+    {
+        final RdmaOptions oa = RdmaOptions.builder("a").hostIf("model0").mac(MAC_A).rxQueues(4).rxQueueSize(128)
+            .txQueueSize(256).build();
+        final RdmaOptions ob = RdmaOptions.builder("b").hostIf("model0").mac(MAC_B).rxQueues(4).rxQueueSize(128)
+            .build();
+        open(oa, ob, false, false);
+        assertEquals(4, a.link.txQueueCount(), "one send queue per receive queue");
+        final PacketBurst[] tx = new PacketBurst[4];
+        final PacketBurst[] rx = new PacketBurst[4];
+        for (int q = 0; q < 4; q++)
+        {
+            tx[q] = new PacketBurst(64);
+            rx[q] = new PacketBurst(16);
+            rx[q].arm(poolA);
+        }
+        final int baseline = poolA.inUse();
+        assertEquals(4 * 128 + 4 * 16, baseline, "the receive rings and the pollers' armed bursts");
+        final Random random = new Random(16);
+        final MessageDigest sent = MessageDigest.getInstance("SHA-256");
+        final MessageDigest received = MessageDigest.getInstance("SHA-256");
+        final long[] perQueue = new long[4];
+        int seq = 0;
+        try
+        {
+            for (int round = 0; round < 5; round++)
+            {
+                final byte[][] frames = new byte[256][];
+                final int first = seq;
+                for (int q = 0; q < 4; q++)
+                {
+                    final int k = 3 + 7 * q + round;
+                    for (int i = 0; i < k; i++, seq++)
+                    {
+                        frames[seq - first] = frame(MAC_B, MAC_A, seq, 1 + random.nextInt(1400), 5000 + q, random);
+                        queue(tx[q], poolA, frames[seq - first], 0);
+                    }
+                    assertEquals(k, a.link.transmit(q, tx[q]), "send queue " + q + " took its burst");
+                    perQueue[q] += k;
+                }
+                ModelPort.wire(a, b);
+                for (int q = 0; q < 4; q++)
+                {
+                    final RdmaQueueCounters c = a.link.txQueueCounters(q);
+                    assertEquals(perQueue[q], c.packets(), "send queue " + q + " counted its own frames");
+                    assertTrue(c.inFlight() > 0, "send queue " + q + " holds its buffers until its poller reaps");
+                }
+                // The poller of queue q takes send queue q's completions, and only those.
+                for (int q = 0; q < 4; q++)
+                {
+                    assertEquals(0, a.link.receive(q, rx[q]));
+                    for (int r = 0; r < 4; r++)
+                    {
+                        assertEquals(r <= q, a.link.txQueueCounters(r).inFlight() == 0,
+                            "after the poller of queue " + q + ", send queue " + r);
+                    }
+                }
+                assertEquals(baseline, poolA.inUse(), "round " + round + ": every sent buffer back in the pool");
+                // Whatever queue each frame was sent from, each arrives once, intact.
+                final byte[][] got = new byte[seq - first][];
+                int n = 0;
+                for (int idle = 0; n < got.length; )
+                {
+                    int any = 0;
+                    for (int q = 0; q < 4; q++)
+                    {
+                        rxB.arm(poolB);
+                        final int m = b.link.receive(q, rxB);
+                        for (int i = 0; i < m; i++)
+                        {
+                            final byte[] f = read(poolB, rxB, i);
+                            final int s = ByteBuffer.wrap(f).getInt(42) - first;
+                            assertTrue(s >= 0 && s < got.length && got[s] == null, "frame " + (s + first));
+                            got[s] = f;
+                        }
+                        consume(rxB, poolB);
+                        n += m;
+                        any += m;
+                    }
+                    idle = any == 0 ? idle + 1 : 0;
+                    assertTrue(idle < 5, "stalled after " + n + " of " + got.length);
+                }
+                for (int i = 0; i < got.length; i++)
+                {
+                    sent.update(frames[i]);
+                    received.update(got[i]);
+                }
+            }
+            assertArrayEquals(sent.digest(), received.digest(), "SHA-256 of the frames");
+            assertEquals(seq, a.link.counters().txPackets, "the link's count sums its send queues");
+            assertTrue(a.link.describeCounters().contains("tx3"), a.link.describeCounters());
+            assertThrows(IllegalArgumentException.class, () -> a.link.txQueueCounters(4));
+        }
+        finally
+        {
+            for (int q = 0; q < 4; q++)
+            {
+                tx[q].releaseAll(poolA);
+                rx[q].releaseAll(poolA);
+            }
+        }
+    }
+
+    @Test
     void shouldComputeChecksumsWhenTheAdapterCan()
     {
         open(ModelPort.options("a", MAC_A), ModelPort.options("b", MAC_B), false, true);
@@ -445,8 +549,8 @@ class RdmaLinkModelTest
         transfer(a, txA, b, rxB, 10, 10, 100, 15);
         a.close();
         assertEquals(10, a.link.counters().txPackets);
-        assertEquals(10, a.link.txQueueCounters().packets());
-        assertTrue(a.link.describeCounters().contains("tx packets=10"), a.link.describeCounters());
+        assertEquals(10, a.link.txQueueCounters(0).packets());
+        assertTrue(a.link.describeCounters().contains("tx0 packets=10"), a.link.describeCounters());
         // A model port registers no MAC with any netdev: it says so rather than nothing.
         assertTrue(a.link.describeCounters().contains("mac_admission=none fdb_added=0") || a.link.describeCounters()
             .contains("mac_admission=none admit_errno=0 fdb_added=0"), a.link.describeCounters());

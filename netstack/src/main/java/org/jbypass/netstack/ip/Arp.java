@@ -72,6 +72,27 @@ final class Arp
     }
 
     /**
+     * The MAC to send a frame to {@code nextHop} now, or -1 while it is not resolved. Asks a stale neighbour again
+     * as {@link #output} does, so a flow whose frames all go this way keeps its neighbour confirmed.
+     */
+    long macFor(final int nextHop, final long now)
+    {
+        final Entry e = find(nextHop);
+        if (e == null || e.state != REACHABLE)
+        {
+            return -1;
+        }
+        if (now - e.confirmedAt > config.reachableNanos() && e.probesSent == 0)
+        {
+            e.probesSent = 1;
+            e.lastProbeAt = now;
+            sendRequest(nextHop, e.mac);
+            armSweep(now);
+        }
+        return e.mac;
+    }
+
+    /**
      * Sends an IPv4 frame to {@code nextHop}, completing its Ethernet header; takes the buffer. While the next hop is
      * being resolved the frame waits in its bounded queue.
      */

@@ -75,6 +75,10 @@ public final class IpCounters
     /** Datagrams sent to a multicast group, and the copies of them looped back to the stack's members. */
     public long ipOutMulticast;
     public long ipOutMulticastLoopback;
+    /** TCP super-segments sent as one chained datagram for the link to segment (TSO). */
+    public long ipOutSuperSegments;
+    /** Super-segments dropped because the route's link could no longer take them (or its neighbour was lost). */
+    public long ipOutSuperSegmentFails;
 
     // ICMP
     public long icmpInMsgs;

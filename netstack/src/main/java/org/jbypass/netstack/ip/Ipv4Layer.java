@@ -229,6 +229,28 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         return route < 0 ? 0 : routes.nif(route).mtu();
     }
 
+    @Override
+    public int segmentationLimit(final int destination)
+    {
+        if (localInterface(destination) != null)
+        {
+            return 0;
+        }
+        final int route = lookup(destination);
+        if (route < 0)
+        {
+            return 0;
+        }
+        final NetInterface nif = routes.nif(route);
+        final int limit = nif.segmentationLimit();
+        if (limit == 0 || nif.isBroadcast(destination) || Ipv4Address.isMulticast(destination)
+            || nif.arp.resolved(routes.nextHop(route, destination)) < 0)
+        {
+            return 0;
+        }
+        return limit;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Receive
 
@@ -431,6 +453,43 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             .write(tos, totalLength, nextIdentification(), dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ttl,
                 protocol, source, destination);
         return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false);
+    }
+
+    @Override
+    public int sendChain(final BufferChain chain, final int l4Length, final int source, final int destination,
+        final int tos, final int ttl, final int segmentSize)
+    {
+        counters.ipOutRequests++;
+        final int route = localInterface(destination) != null ? -1 : lookup(destination);
+        if (route < 0)
+        {
+            chain.free(pool);
+            counters.ipOutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        final NetInterface nif = routes.nif(route);
+        final int nextHop = routes.nextHop(route, destination);
+        final int totalLength = Ipv4Header.MIN_LENGTH + l4Length;
+        final long mac = nif.arp.macFor(nextHop, time.nanos());
+        if (totalLength > nif.segmentationLimit() || mac < 0 || isBroadcastOrMulticast(source))
+        {
+            // The link lost the capability, the neighbour is being resolved again, or a caller's mistake: the
+            // super-segment is lost as a dropped datagram would be, and the transport learns to send segments.
+            chain.free(pool);
+            counters.ipOutSuperSegmentFails++;
+            return -Errno.EMSGSIZE;
+        }
+        final int base = pool.offset(chain.buffer(0));
+        // RFC 791: the total length covers the whole chain; DF is set and the datagram is never fragmented (the
+        // link cuts it into segments, each with this header and its own total length, as Linux's TSO does).
+        ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv4Header.MIN_LENGTH)
+            .write(tos, totalLength, nextIdentification(), Ipv4Header.FLAG_DONT_FRAGMENT, ttl,
+                Ipv4Header.PROTOCOL_TCP, source, destination);
+        ethernet.wrap(memory, base, EthernetHeader.LENGTH).destination(mac).source(nif.mac())
+            .type(EthernetHeader.TYPE_IPV4);
+        counters.ipOutSuperSegments++;
+        return nif.enqueueChain(chain, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4,
+            segmentSize)) ? 0 : -Errno.ENOBUFS;
     }
 
     @Override

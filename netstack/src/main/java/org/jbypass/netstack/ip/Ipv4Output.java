@@ -28,6 +28,34 @@ public interface Ipv4Output
     /** The MTU towards {@code destination} (the largest IP datagram, 576 at least), or 0 when there is no route. */
     int pathMtu(int destination);
 
+    /**
+     * The longest IP datagram towards {@code destination} that may leave as one TCP super-segment for the link to
+     * segment (see {@link #sendChain}), or 0 when the route's link cannot segment, the destination is local, or its
+     * next hop is not resolved yet (then segments go one by one, through ARP's queue).
+     */
+    default int segmentationLimit(final int destination)
+    {
+        return 0;
+    }
+
+    /**
+     * Sends a TCP super-segment built as a chain of pool buffers: the TCP header at {@link #L4_OFFSET} of the first,
+     * with its checksum field holding the pseudo-header sum over the whole length (as Linux's CHECKSUM_PARTIAL and a
+     * virtio_net_hdr's NEEDS_CSUM); IPv4 writes its header (total length over the chain, DF set, never fragmented)
+     * and the Ethernet header, and queues the chain with {@link org.jbypass.netstack.link.PacketBurst#GSO_TCPV4}
+     * and {@code segmentSize} for the link to cut into segments of that many payload bytes. Takes every buffer of
+     * the chain, whatever the outcome, and empties it.
+     *
+     * @return 0, or -errno: EMSGSIZE when the datagram exceeds {@link #segmentationLimit} (which may have shrunk),
+     *         ENETUNREACH without a route, ENOBUFS when the transmit queue is full
+     */
+    default int sendChain(final BufferChain chain, final int l4Length, final int source, final int destination,
+        final int tos, final int ttl, final int segmentSize)
+    {
+        chain.free(pool());
+        return -org.jbypass.netstack.util.Errno.EMSGSIZE;
+    }
+
     /** Whether {@code address} is one of the stack's own addresses. */
     boolean isLocalAddress(int address);
 

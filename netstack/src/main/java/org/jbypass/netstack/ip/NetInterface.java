@@ -5,9 +5,11 @@ import java.nio.ByteBuffer;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv4Header;
 import org.jbypass.netstack.wire.MacAddress;
 
 /**
@@ -327,6 +329,49 @@ public final class NetInterface
             }
         }
         txBurst.add(buffer, frameLength, flags);
+        return true;
+    }
+
+    /**
+     * The longest IP datagram this interface sends as one TCP super-segment: the link's limit, and a chain of full
+     * buffers that fits the transmit burst; 0 when the link cannot segment.
+     */
+    int segmentationLimit()
+    {
+        if ((link.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+        {
+            return 0;
+        }
+        final int frame = Math.min(Math.min(link.maxSuperFrameLength(), PacketBurst.MAX_FRAME_LENGTH),
+            txBurst.capacity() * pool.bufferSize());
+        return Math.min(frame - EthernetHeader.LENGTH, Ipv4Header.MAX_DATAGRAM);
+    }
+
+    /**
+     * Queues a chained frame for transmission as consecutive descriptors, {@code flags} on the first and
+     * {@link PacketBurst#CONTINUES} on all but the last; takes every buffer of the chain in all cases.
+     *
+     * @return false if the frame was dropped because the transmit burst and the link's ring were full
+     */
+    boolean enqueueChain(final BufferChain chain, final int flags)
+    {
+        final int n = chain.count();
+        if (txBurst.capacity() - txBurst.count() < n)
+        {
+            flush();
+            if (txBurst.capacity() - txBurst.count() < n)
+            {
+                chain.free(pool);
+                counters.txQueueDrops++;
+                return false;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            txBurst.add(chain.buffer(i), chain.length(i), (i == 0 ? flags : 0) | (i < n - 1 ? PacketBurst.CONTINUES
+                : 0));
+        }
+        chain.clear();
         return true;
     }
 

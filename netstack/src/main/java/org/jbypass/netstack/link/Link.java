@@ -49,6 +49,15 @@ public interface Link extends AutoCloseable
     /** What the link offers, a combination of {@link LinkCapabilities} bits. */
     int capabilities();
 
+    /**
+     * The longest frame the link takes as a super-frame on transmit (Ethernet header included) when it has
+     * {@link LinkCapabilities#TX_TCP_SEGMENTATION}: Linux's gso_max_size plus the Ethernet header.
+     */
+    default int maxSuperFrameLength()
+    {
+        return PacketBurst.MAX_FRAME_LENGTH;
+    }
+
     /** The pool whose buffers the link takes and returns. */
     PacketPool pool();
 

@@ -15,6 +15,12 @@ public final class LinkCapabilities
     public static final int RX_HASH = 1 << 4;
     /** The link tells cheaply whether a receive queue holds frames ({@link Link#receiveReady}). */
     public static final int RX_READY = 1 << 5;
+    /**
+     * The link takes TCP super-segments on transmit ({@link PacketBurst#GSO_TCPV4} chains with a partial checksum,
+     * {@link PacketBurst#TX_L4_CHECKSUM}) of up to {@link Link#maxSuperFrameLength()} bytes and segments them, or
+     * passes them whole to a peer that takes them (a veth): Linux's NETIF_F_TSO.
+     */
+    public static final int TX_TCP_SEGMENTATION = 1 << 6;
 
     private LinkCapabilities()
     {
@@ -30,6 +36,7 @@ public final class LinkCapabilities
         if ((capabilities & TX_L4_CHECKSUM) != 0) sb.append("tx-l4-csum ");
         if ((capabilities & RX_HASH) != 0) sb.append("rx-hash ");
         if ((capabilities & RX_READY) != 0) sb.append("rx-ready ");
+        if ((capabilities & TX_TCP_SEGMENTATION) != 0) sb.append("tso ");
         return sb.length() == 0 ? "none" : sb.toString().trim();
     }
 }

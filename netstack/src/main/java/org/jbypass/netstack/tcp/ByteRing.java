@@ -3,117 +3,265 @@ package org.jbypass.netstack.tcp;
 import java.nio.ByteBuffer;
 
 /**
- * A circular byte array addressed by offset from its head: the storage of a socket's send and receive buffers.
- * The ring does not track how much it holds; its owner does, in sequence space (RFC 9293 section 3.3.1), and
- * addresses bytes by their distance from the sequence number that sits at the head. Copies use the
- * {@link ByteBuffer} bulk methods, which allocate nothing.
+ * A socket's send or receive buffer: a ring of fixed-size chunks addressed by offset from its head, each chunk taken
+ * from the layer's {@link TcpMemory} when a byte is first written into it and given back when the head moves past it
+ * (or when its owner empties the ring), so memory follows the data and an idle connection holds none.
+ *
+ * <p>The ring does not track how much it holds; its owner does, in sequence space (RFC 9293 section 3.3.1), and
+ * addresses bytes by their distance from the sequence number at the head. Out-of-order data is written at its offset
+ * (RFC 2018) and takes only the chunks it covers. Writes are preceded by {@link #reserve}, which fails without
+ * side effects visible to readers when memory is refused. Copies use the {@link ByteBuffer} bulk methods, which
+ * allocate nothing.
  */
 final class ByteRing
 {
-    private byte[] data;
-    private int head;
+    private static final int SHIFT = TcpMemory.CHUNK_SHIFT;
+    private static final int SIZE = TcpMemory.CHUNK_SIZE;
+    private static final int MASK = TcpMemory.CHUNK_MASK;
 
-    ByteRing(final byte[] data)
+    private final TcpMemory memory;
+    private byte[][] chunks;
+    /** The slot of the chunk that holds the head. */
+    private int first;
+    /** The head's offset within that chunk. */
+    private int head;
+    private int capacity;
+    private int held;
+
+    ByteRing(final TcpMemory memory, final int capacity)
     {
-        this.data = data;
+        this.memory = memory;
+        this.capacity = capacity;
+        this.chunks = new byte[slotsFor(capacity)][];
     }
 
+    private static int slotsFor(final int capacity)
+    {
+        // A head in the middle of a chunk makes capacity bytes span one chunk more.
+        return ((capacity + MASK) >>> SHIFT) + 1;
+    }
+
+    /** The most bytes the ring can address from its head. */
     int capacity()
     {
-        return data.length;
+        return capacity;
     }
 
-    byte[] array()
+    /** Raises the capacity (SO_RCVBUF, SO_SNDBUF, auto-tuning); the chunks held stay in order. */
+    void capacity(final int bigger)
     {
-        return data;
+        if (bigger <= capacity)
+        {
+            return;
+        }
+        final int slots = slotsFor(bigger);
+        if (slots > chunks.length)
+        {
+            final byte[][] grown = new byte[slots][];
+            for (int i = 0; i < chunks.length; i++)
+            {
+                grown[i] = chunks[slot(i)];
+            }
+            chunks = grown;
+            first = 0;
+        }
+        capacity = bigger;
     }
 
-    private int index(final int offset)
+    /** Bytes of chunks held now. */
+    int heldBytes()
     {
-        final int i = head + offset;
-        return i >= data.length ? i - data.length : i;
+        return held << SHIFT;
     }
 
-    /** Moves the head forward by {@code n} bytes (they are consumed or acknowledged). */
+    private int slot(final int chunkIndex)
+    {
+        final int s = first + chunkIndex;
+        return s >= chunks.length ? s - chunks.length : s;
+    }
+
+    /**
+     * Takes the chunks that bytes {@code offset .. offset + length} need.
+     *
+     * @return false when the range lies beyond the capacity or memory was refused (chunks taken stay held, empty,
+     *         until the head passes them)
+     */
+    boolean reserve(final int offset, final int length)
+    {
+        if (length <= 0)
+        {
+            return true;
+        }
+        if (offset < 0 || offset + length > capacity)
+        {
+            return false;
+        }
+        final int last = (head + offset + length - 1) >>> SHIFT;
+        for (int c = (head + offset) >>> SHIFT; c <= last; c++)
+        {
+            final int s = slot(c);
+            if (chunks[s] == null)
+            {
+                final byte[] chunk = memory.take();
+                if (chunk == null)
+                {
+                    return false;
+                }
+                chunks[s] = chunk;
+                held++;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Takes what chunks it can for bytes {@code offset .. offset + length}, in order.
+     *
+     * @return how many bytes from {@code offset} are backed by chunks (less than {@code length} when memory was
+     *         refused or the capacity reached)
+     */
+    int reservePrefix(final int offset, final int length)
+    {
+        final int want = Math.min(length, capacity - offset);
+        if (want <= 0)
+        {
+            return 0;
+        }
+        final int start = head + offset;
+        final int last = (start + want - 1) >>> SHIFT;
+        for (int c = start >>> SHIFT; c <= last; c++)
+        {
+            final int s = slot(c);
+            if (chunks[s] == null)
+            {
+                final byte[] chunk = memory.take();
+                if (chunk == null)
+                {
+                    return Math.max(0, (c << SHIFT) - start);
+                }
+                chunks[s] = chunk;
+                held++;
+            }
+        }
+        return want;
+    }
+
+    /** Moves the head forward by {@code n} bytes (they are consumed or acknowledged), giving back passed chunks. */
     void skip(final int n)
     {
-        head = index(n);
-    }
-
-    /** Copies {@code length} bytes from {@code src} at its absolute {@code srcIndex} to {@code offset}. */
-    void write(final int offset, final ByteBuffer src, final int srcIndex, final int length)
-    {
-        final int at = index(offset);
-        final int first = Math.min(length, data.length - at);
-        src.get(srcIndex, data, at, first);
-        if (first < length)
+        head += n;
+        while (head >= SIZE)
         {
-            src.get(srcIndex + first, data, 0, length - first);
+            final byte[] chunk = chunks[first];
+            if (chunk != null)
+            {
+                chunks[first] = null;
+                held--;
+                memory.give(chunk);
+            }
+            first = first + 1 == chunks.length ? 0 : first + 1;
+            head -= SIZE;
         }
     }
 
-    /** Copies {@code length} bytes from {@code src}'s position (advancing it) to {@code offset}. */
+    /** Gives every chunk back; for when the owner knows nothing is held (or nothing is wanted any more). */
+    void clear()
+    {
+        if (held > 0)
+        {
+            for (int i = 0; i < chunks.length; i++)
+            {
+                final byte[] chunk = chunks[i];
+                if (chunk != null)
+                {
+                    chunks[i] = null;
+                    memory.give(chunk);
+                }
+            }
+            held = 0;
+        }
+        first = 0;
+        head = 0;
+    }
+
+    /** Gives back the chunks that hold nothing before {@code offset}: data beyond it is discarded. */
+    void trimAfter(final int offset)
+    {
+        for (int c = (head + offset + MASK) >>> SHIFT; c < chunks.length; c++)
+        {
+            final int s = slot(c);
+            final byte[] chunk = chunks[s];
+            if (chunk != null)
+            {
+                chunks[s] = null;
+                held--;
+                memory.give(chunk);
+            }
+        }
+    }
+
+    /** Copies {@code length} bytes from {@code src} at its absolute {@code srcIndex} to {@code offset} (reserved). */
+    void write(final int offset, final ByteBuffer src, final int srcIndex, final int length)
+    {
+        int at = head + offset;
+        int from = srcIndex;
+        int left = length;
+        while (left > 0)
+        {
+            final int within = at & MASK;
+            final int n = Math.min(left, SIZE - within);
+            src.get(from, chunks[slot(at >>> SHIFT)], within, n);
+            at += n;
+            from += n;
+            left -= n;
+        }
+    }
+
+    /** Copies {@code length} bytes from {@code src}'s position (advancing it) to {@code offset} (reserved). */
     void writeFrom(final int offset, final ByteBuffer src, final int length)
     {
-        final int at = index(offset);
-        final int first = Math.min(length, data.length - at);
-        src.get(data, at, first);
-        if (first < length)
+        int at = head + offset;
+        int left = length;
+        while (left > 0)
         {
-            src.get(data, 0, length - first);
+            final int within = at & MASK;
+            final int n = Math.min(left, SIZE - within);
+            src.get(chunks[slot(at >>> SHIFT)], within, n);
+            at += n;
+            left -= n;
         }
     }
 
     /** Copies {@code length} bytes from {@code offset} into {@code dst} at its absolute {@code dstIndex}. */
     void read(final int offset, final ByteBuffer dst, final int dstIndex, final int length)
     {
-        final int at = index(offset);
-        final int first = Math.min(length, data.length - at);
-        dst.put(dstIndex, data, at, first);
-        if (first < length)
+        int at = head + offset;
+        int to = dstIndex;
+        int left = length;
+        while (left > 0)
         {
-            dst.put(dstIndex + first, data, 0, length - first);
+            final int within = at & MASK;
+            final int n = Math.min(left, SIZE - within);
+            dst.put(to, chunks[slot(at >>> SHIFT)], within, n);
+            at += n;
+            to += n;
+            left -= n;
         }
     }
 
     /** Copies {@code length} bytes from the head into {@code dst}'s position (advancing it) and consumes them. */
     void readInto(final ByteBuffer dst, final int length)
     {
-        final int at = head;
-        final int first = Math.min(length, data.length - at);
-        dst.put(data, at, first);
-        if (first < length)
+        int at = head;
+        int left = length;
+        while (left > 0)
         {
-            dst.put(data, 0, length - first);
+            final int within = at & MASK;
+            final int n = Math.min(left, SIZE - within);
+            dst.put(chunks[slot(at >>> SHIFT)], within, n);
+            at += n;
+            left -= n;
         }
         skip(length);
-    }
-
-    /**
-     * Replaces the storage with {@code bigger}, keeping the {@code used} bytes at the head in order.
-     *
-     * @return the old array, for recycling
-     */
-    byte[] grow(final byte[] bigger, final int used)
-    {
-        final byte[] old = data;
-        final int first = Math.min(used, old.length - head);
-        System.arraycopy(old, head, bigger, 0, first);
-        if (first < used)
-        {
-            System.arraycopy(old, 0, bigger, first, used - first);
-        }
-        data = bigger;
-        head = 0;
-        return old;
-    }
-
-    /** Swaps in a fresh array with nothing in it; returns the old one. */
-    byte[] reset(final byte[] fresh)
-    {
-        final byte[] old = data;
-        data = fresh;
-        head = 0;
-        return old;
     }
 }

@@ -13,7 +13,8 @@ import org.jbypass.netstack.util.Errno;
  * <p>The binding rules are Linux's: two sockets may hold one port when their addresses differ (neither being the
  * wildcard), or when both set SO_REUSEADDR and neither listens; SO_REUSEADDR also lets a socket bind a port whose
  * only other holders are in TIME_WAIT. Ephemeral ports (RFC 6056) are searched from a random point of the
- * configured range (its section 3.3.1, simple port randomisation), and a port is used for a connection only if no
+ * configured range (its section 3.3.1, simple port randomisation) for bind, and by the double-hash algorithm of its
+ * section 3.3.4 for connect, and a port is used for a connection only if no
  * socket bound it explicitly and no connection from it goes to the same destination, so that 4-tuples never
  * collide, TIME_WAIT ones included.
  */
@@ -22,6 +23,10 @@ final class PortTable
     private final TcpLayer layer;
     private final TcpSocket[] bound = new TcpSocket[65536];
     private final TcpSocket[] listeners = new TcpSocket[65536];
+    /** RFC 6056 section 3.3.4's table of counters, one per slot of destinations. */
+    private final int[] perturb = new int[256];
+    /** Ports examined by connect() in all (for tests: about one per connect). */
+    long connectProbes;
 
     PortTable(final TcpLayer layer)
     {
@@ -185,14 +190,23 @@ final class PortTable
             s.localAddress = localAddress;
             return 0;
         }
+        // RFC 6056 section 3.3.4, the double-hash algorithm (Linux's __inet_hash_connect): the search for a
+        // destination starts at a secret hash of the connection's addresses plus a counter shared by the
+        // destinations that fall in the same slot, which moves past every port it hands out. Successive connections
+        // to one destination take successive free ports, so a connect stays O(1) however many connections there
+        // are, and the start is still unpredictable from outside.
         final int low = layer.config.ephemeralPortLow;
         final int count = layer.config.ephemeralPortHigh - low + 1;
-        final int offset = layer.randomInt(count);
+        final long h = layer.portHash(localAddress, remoteAddress, remotePort);
+        final int slot = (int) (h >>> 56) & (perturb.length - 1);
+        final int offset = (int) Long.remainderUnsigned((h & 0xFFFFFFFFL) + perturb[slot], count);
         for (int i = 0; i < count; i++)
         {
             final int p = low + (offset + i) % count;
+            connectProbes++;
             if (usableForConnect(p, localAddress, remoteAddress, remotePort))
             {
+                perturb[slot] += i + 1;
                 link(s, localAddress, p);
                 return 0;
             }

@@ -36,10 +36,19 @@ final class ReceiveSequence
     int finSeq;
     /** Last.ACK.sent (RFC 7323 section 4.3): RCV.NXT in the last ACK sent. */
     int lastAckSent;
+    /** The peer's FIN just arrived in ESTABLISHED: its ACK may wait for our own FIN (see TcpReceive.finArrives). */
+    boolean finAckDeferred;
     /** An ACK is owed now. */
     boolean ackNow;
     /** Segments received since the last ACK sent (an ACK goes for every second one). */
     int unackedSegments;
+    /**
+     * Dynamic right-sizing (Linux's rcvq_space): the read point and the time a measurement started, and the most the
+     * application has read in one round trip.
+     */
+    int spaceSeq;
+    long spaceNanos;
+    int space;
     /** Segments still to be acknowledged at once at the start of the connection. */
     int quickAcks;
 
@@ -57,6 +66,9 @@ final class ReceiveSequence
         adv = nxt;
         lastAckSent = nxt;
         quickAcks = quickAckSegments;
+        spaceSeq = nxt;
+        spaceNanos = 0;
+        space = 0;
     }
 
     /** The end of in-order data: RCV.NXT, less the FIN when it has been received. */

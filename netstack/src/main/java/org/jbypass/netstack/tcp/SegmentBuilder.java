@@ -3,9 +3,12 @@ package org.jbypass.netstack.tcp;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.BufferChain;
 import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.Ipv4Header;
 import org.jbypass.netstack.wire.TcpHeader;
 
@@ -14,10 +17,14 @@ import org.jbypass.netstack.wire.TcpHeader;
  * negotiated (timestamps per RFC 7323, SACK blocks per RFC 2018 and RFC 2883), the window field (RFC 9293 section
  * 3.8.6.2.2, RFC 7323 section 2.3), SYNs and SYN-ACKs (RFC 9293 section 3.7.1), SYN cookies (RFC 4987), pure and
  * challenge ACKs (RFC 5961), and resets (RFC 9293 section 3.10). How much payload a segment may carry is decided
- * here alone ({@link #dataRoom}).
+ * here alone: {@link #dataRoom} for one segment on the wire, {@link #sizeGoal} for what one send may hand the link
+ * when it segments (TSO).
  *
  * <p>Segments are built by copying from the send ring into a buffer from the pool; nothing is allocated. When the
- * pool is empty the connection retries on a short timer.
+ * pool is empty the connection retries on a short timer. A super-segment (more payload than one segment) is built as
+ * a chain of pool buffers, headers in the first, its checksum field holding the pseudo-header sum over its whole
+ * length (Linux's CHECKSUM_PARTIAL), and leaves through {@link Ipv4Output#sendChain} with the segment size the link
+ * cuts it into: every segment it becomes carries the same header and options, with its own sequence number.
  */
 final class SegmentBuilder
 {
@@ -31,6 +38,8 @@ final class SegmentBuilder
     private final TcpHeader header = new TcpHeader();
     private final int[] sackStarts = new int[Segment.MAX_SACK_BLOCKS];
     private final int[] sackEnds = new int[Segment.MAX_SACK_BLOCKS];
+    /** The buffers of the super-segment being built; made when the first one is. */
+    private BufferChain chain;
 
     SegmentBuilder(final TcpLayer layer)
     {
@@ -54,6 +63,54 @@ final class SegmentBuilder
         }
         final int poolRoom = layer.ip.pool().bufferSize() - Ipv4Output.L4_OFFSET - TcpHeader.MAX_LENGTH;
         return Math.max(1, Math.min(room, poolRoom));
+    }
+
+    /**
+     * Payload bytes one send may carry now: {@code mss} (from {@link #dataRoom}) when the route's link cannot
+     * segment; otherwise Linux's tcp_tso_autosize() (net/ipv4/tcp_output.c): about a millisecond of the
+     * connection's rate (its pacing rate, cwnd / SRTT at 200% in slow start and 120% after,
+     * sysctl_tcp_pacing_ss_ratio and _ca_ratio, shifted by sk_pacing_shift 10), plus gso_max_size shifted right by
+     * the minimum RTT in units of 512 us (sysctl_tcp_tso_rtt_log 9, so that short paths get full-size frames), at
+     * most the link's limit, at least two segments (sysctl_tcp_min_tso_segs), in whole segments; and, as
+     * tcp_bound_to_half_wnd(), at most half the largest window the peer offered (once it exceeds TCP_MSS_DEFAULT,
+     * 536).
+     */
+    int sizeGoal(final TcpSocket s, final int mss)
+    {
+        final int limit = layer.ip.segmentationLimit(s.remoteAddress);
+        if (limit == 0)
+        {
+            return mss;
+        }
+        final int maxPayload = limit - Ipv4Header.MIN_LENGTH - TcpHeader.MAX_LENGTH;
+        final long srtt = s.rtt.srtt();
+        long bytes;
+        if (srtt <= 0)
+        {
+            // tcp_update_pacing_rate() without an RTT sample leaves the rate undivided: unbounded.
+            bytes = maxPayload;
+        }
+        else
+        {
+            final long ratio = s.cc.cwnd < s.cc.ssthresh ? 200 : 120;
+            // Bytes per second; cwnd below 2^31 keeps the product below 2^63.
+            final long rate = (long)s.cc.cwnd * ratio / 100 * 1_000_000_000L / srtt;
+            bytes = rate >> 10;
+            final long minRttMicros = s.rtt.minRtt() / 1_000L;
+            final long shift = minRttMicros >> 9;
+            if (shift < 31)
+            {
+                bytes += 65_536L >> shift;
+            }
+        }
+        bytes = Math.min(bytes, maxPayload);
+        int goal = (int)Math.max(2L * mss, bytes / mss * mss);
+        goal = Math.min(goal, maxPayload / mss * mss);
+        if (s.snd.maxWnd > 536)
+        {
+            goal = Math.min(goal, Math.max(mss, (s.snd.maxWnd >>> 1) / mss * mss));
+        }
+        return Math.max(mss, goal);
     }
 
     private int sackBlockCount(final TcpSocket s)
@@ -113,7 +170,17 @@ final class SegmentBuilder
      */
     int windowField(final TcpSocket s, final boolean syn)
     {
-        final int limit = s.rcv.readSeq + s.rcv.capacity;
+        int limit = s.rcv.readSeq + s.rcv.capacity;
+        if (layer.memory.underPressure())
+        {
+            // Under memory pressure the right edge stops growing past four segments beyond RCV.NXT (as Linux clamps
+            // rcv_ssthresh to 4 * advmss), and never retreats (RFC 9293 section 3.8.6.2.2).
+            final int clamp = Seq.max(s.rcv.adv, s.rcv.nxt + 4 * s.opt.receiveMss);
+            if (Seq.lt(clamp, limit))
+            {
+                limit = clamp;
+            }
+        }
         final int avail = Math.max(0, limit - s.rcv.nxt);
         final int cur = Math.max(0, s.rcv.adv - s.rcv.nxt);
         int w = avail;
@@ -169,6 +236,7 @@ final class SegmentBuilder
     int emit(final TcpSocket s, final int seq, final int flags, final int dataLen)
     {
         final PacketPool pool = layer.ip.pool();
+        final int segmentSize = dataLen > 0 ? dataRoom(s) : 0;
         final int buffer = pool.allocate();
         if (buffer == PacketPool.NO_BUFFER)
         {
@@ -203,6 +271,10 @@ final class SegmentBuilder
         }
         final int headerLength = at - base;
         final int window = (flags & TcpHeader.RST) != 0 && !ack ? 0 : windowField(s, false);
+        if (dataLen > segmentSize)
+        {
+            return emitSuper(s, seq, flags, dataLen, buffer, headerLength, window, segmentSize);
+        }
         if (dataLen > 0)
         {
             s.snd.ring.read(seq - s.snd.bufSeq, m, base + headerLength, dataLen);
@@ -220,6 +292,69 @@ final class SegmentBuilder
         s.lastSendNanos = layer.time.nanos();
         counters.bytesOut += dataLen;
         transmit(s, buffer, headerLength + dataLen);
+        return 0;
+    }
+
+    /**
+     * The rest of {@link #emit} for a super-segment: the options are written in {@code buffer}; the payload fills it
+     * and as many more buffers as it needs.
+     */
+    private int emitSuper(final TcpSocket s, final int seq, final int flags, final int dataLen, final int buffer,
+        final int headerLength, final int window, final int segmentSize)
+    {
+        final PacketPool pool = layer.ip.pool();
+        final ByteBuffer m = pool.memory();
+        final int bufferSize = pool.bufferSize();
+        if (chain == null)
+        {
+            chain = new BufferChain(PacketBurst.MAX_FRAME_LENGTH / bufferSize + 2);
+        }
+        final int firstHeaders = Ipv4Output.L4_OFFSET + headerLength;
+        final int firstData = Math.min(dataLen, bufferSize - firstHeaders);
+        chain.add(buffer, firstHeaders + firstData);
+        for (int left = dataLen - firstData; left > 0; left -= bufferSize)
+        {
+            final int next = chain.count() < chain.capacity() ? pool.allocate() : PacketPool.NO_BUFFER;
+            if (next == PacketPool.NO_BUFFER)
+            {
+                chain.free(pool);
+                counters.poolExhausted++;
+                timers.scheduleNoLaterThan(s.outputTimer, layer.time.nanos() + POOL_RETRY_NANOS);
+                return -1;
+            }
+            chain.add(next, Math.min(left, bufferSize));
+        }
+        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        int ringOffset = seq - s.snd.bufSeq;
+        s.snd.ring.read(ringOffset, m, base + headerLength, firstData);
+        ringOffset += firstData;
+        for (int i = 1; i < chain.count(); i++)
+        {
+            s.snd.ring.read(ringOffset, m, pool.offset(chain.buffer(i)), chain.length(i));
+            ringOffset += chain.length(i);
+        }
+        final int l4Length = headerLength + dataLen;
+        // Linux's __tcp_v4_send_check() for CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum over the
+        // whole length, not complemented, which tcp_gso_segment() adjusts for each segment's length before the payload is summed.
+        header.wrap(m, base, l4Length)
+            .write(s.localPort, s.remotePort, seq, s.rcv.nxt, headerLength, flags, window)
+            .checksum(~Checksum.fold(Checksum.pseudoHeader(s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP,
+                l4Length)) & 0xFFFF);
+        s.rcv.lastAckSent = s.rcv.nxt;
+        s.rcv.ackNow = false;
+        s.rcv.unackedSegments = 0;
+        timers.cancel(s.delayedAckTimer);
+        s.lastSendNanos = layer.time.nanos();
+        counters.bytesOut += dataLen;
+        counters.segmentsOut += (dataLen + segmentSize - 1) / segmentSize;
+        counters.superSegmentsOut++;
+        final int r = layer.ip.sendChain(chain, l4Length, s.localAddress, s.remoteAddress, s.tos, s.ttl, segmentSize);
+        if (r < 0)
+        {
+            // Lost as if the network dropped it (the link lost the capability, or its queue was full); the next
+            // send asks sizeGoal again and retransmission recovers.
+            counters.sendErrors++;
+        }
         return 0;
     }
 

@@ -149,6 +149,11 @@ final class TcpAck
             s.snd.ring.skip(dataAcked);
             s.snd.bufSeq += dataAcked;
             s.snd.buffered -= dataAcked;
+            if (s.snd.buffered == 0)
+            {
+                // All acknowledged: the chunks go back, so an idle connection holds no buffer memory.
+                s.snd.ring.clear();
+            }
         }
         s.snd.una = ack;
         takeRttSample(s, ack);

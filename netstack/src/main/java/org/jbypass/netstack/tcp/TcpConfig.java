@@ -28,8 +28,12 @@ import java.time.Duration;
  *       connection fails with ETIMEDOUT (tcp_retries2)</td></tr>
  *   <tr><td>ephemeralPortLow/High</td><td>32768..60999</td><td>1..65535</td><td>where connect() picks local ports
  *       (ip_local_port_range)</td></tr>
- *   <tr><td>sendBufferSize / receiveBufferSize</td><td>256 KiB</td><td>minBufferSize..max</td><td>the default socket
- *       buffers</td></tr>
+ *   <tr><td>minSendBufferSize / minReceiveBufferSize</td><td>4 KiB</td><td>4 KiB..max</td><td>the least
+ *       SO_SNDBUF / SO_RCVBUF may set (tcp_wmem[0], tcp_rmem[0])</td></tr>
+ *   <tr><td>sendBufferSize / receiveBufferSize</td><td>256 KiB</td><td>min..max</td><td>the default socket
+ *       buffers: how far a connection's buffers may fill, not memory taken up front (chunks are charged as bytes
+ *       arrive or are written, and given back as they drain); unless SO_RCVBUF / SO_SNDBUF is set, they grow with
+ *       the transfer up to the maximum (receive auto-tuning, send buffer of two congestion windows)</td></tr>
  *   <tr><td>maxSendBufferSize / maxReceiveBufferSize</td><td>16 MiB</td><td>64 KiB..1 GiB</td><td>the largest a
  *       socket may ask for; larger requests are clamped, as setsockopt does with wmem_max/rmem_max. The receive
  *       maximum also fixes the window-scale factor offered in SYNs (RFC 7323 section 2.3)</td></tr>
@@ -65,6 +69,11 @@ import java.time.Duration;
  *   <tr><td>maxBurstSegments</td><td>64</td><td>1..65536</td><td>segments one connection sends in one go before it
  *       yields to the rest of the stack until the next poll</td></tr>
  *   <tr><td>defaultTtl</td><td>64</td><td>1..255</td><td>IP TTL of the stack's segments (ip_default_ttl)</td></tr>
+ *   <tr><td>memoryLimit</td><td>max heap / 4, within 16 MiB..64 GiB</td><td>64 KiB..64 TiB</td><td>socket buffer
+ *       memory of the whole layer (tcp_mem[2]); at it data is dropped and connections refused, counted</td></tr>
+ *   <tr><td>memoryPressure, memoryLow</td><td>2/3 and 1/2 of memoryLimit</td><td>low &lt;= pressure &lt;= limit</td>
+ *       <td>above pressure, windows stop growing and out-of-order data is pruned until use falls to low
+ *       (tcp_mem[1], tcp_mem[0])</td></tr>
  * </table>
  */
 public final class TcpConfig
@@ -86,6 +95,8 @@ public final class TcpConfig
     final int sendBufferSize;
     final int receiveBufferSize;
     final int maxSendBufferSize;
+    final int minSendBufferSize;
+    final int minReceiveBufferSize;
     final int maxReceiveBufferSize;
     final CongestionAlgorithm congestionControl;
     final long delayedAckNanos;
@@ -108,6 +119,9 @@ public final class TcpConfig
     final boolean timeWaitReuse;
     final int maxBurstSegments;
     final int defaultTtl;
+    final long memoryLow;
+    final long memoryPressure;
+    final long memoryLimit;
 
     private TcpConfig(final Builder b)
     {
@@ -123,6 +137,8 @@ public final class TcpConfig
         sendBufferSize = b.sendBufferSize;
         receiveBufferSize = b.receiveBufferSize;
         maxSendBufferSize = b.maxSendBufferSize;
+        minSendBufferSize = b.minSendBufferSize;
+        minReceiveBufferSize = b.minReceiveBufferSize;
         maxReceiveBufferSize = b.maxReceiveBufferSize;
         congestionControl = b.congestionControl;
         delayedAckNanos = b.delayedAckTimeout.toNanos();
@@ -145,6 +161,9 @@ public final class TcpConfig
         timeWaitReuse = b.timeWaitReuse;
         maxBurstSegments = b.maxBurstSegments;
         defaultTtl = b.defaultTtl;
+        memoryLimit = b.memoryLimit;
+        memoryLow = b.memoryLow >= 0 ? b.memoryLow : b.memoryLimit / 2;
+        memoryPressure = b.memoryPressure >= 0 ? b.memoryPressure : b.memoryLimit / 3 * 2;
     }
 
     /** The defaults. */
@@ -196,6 +215,11 @@ public final class TcpConfig
         b.timeWaitReuse = timeWaitReuse;
         b.maxBurstSegments = maxBurstSegments;
         b.defaultTtl = defaultTtl;
+        b.minSendBufferSize = minSendBufferSize;
+        b.minReceiveBufferSize = minReceiveBufferSize;
+        b.memoryLimit = memoryLimit;
+        b.memoryLow = memoryLow;
+        b.memoryPressure = memoryPressure;
         return b;
     }
 
@@ -369,6 +393,31 @@ public final class TcpConfig
         return defaultTtl;
     }
 
+    public int minSendBufferSize()
+    {
+        return minSendBufferSize;
+    }
+
+    public int minReceiveBufferSize()
+    {
+        return minReceiveBufferSize;
+    }
+
+    public long memoryLimit()
+    {
+        return memoryLimit;
+    }
+
+    public long memoryPressure()
+    {
+        return memoryPressure;
+    }
+
+    public long memoryLow()
+    {
+        return memoryLow;
+    }
+
     /** The window-scale shift this stack offers: the least that lets the largest receive buffer be advertised. */
     public int offeredWindowScale()
     {
@@ -395,7 +444,8 @@ public final class TcpConfig
             + outOfOrderRanges + ", finTimeout=" + finTimeout() + ", initialCwndSegments=" + initialCwndSegments
             + ", challengeAckLimit=" + challengeAckLimit + ", invalidAckInterval=" + invalidAckInterval()
             + ", timeWaitLimit=" + timeWaitLimit + ", timeWaitReuse=" + timeWaitReuse + ", maxBurstSegments="
-            + maxBurstSegments + ", defaultTtl=" + defaultTtl + '}';
+            + maxBurstSegments + ", defaultTtl=" + defaultTtl + ", memory="
+            + memoryLow + "/" + memoryPressure + "/" + memoryLimit + '}';
     }
 
     /** Builds a {@link TcpConfig}; every setter takes the value as is and {@link #build()} validates them all. */
@@ -413,6 +463,8 @@ public final class TcpConfig
         private int sendBufferSize = 256 * 1024;
         private int receiveBufferSize = 256 * 1024;
         private int maxSendBufferSize = 16 * 1024 * 1024;
+        private int minSendBufferSize = MIN_BUFFER_SIZE;
+        private int minReceiveBufferSize = MIN_BUFFER_SIZE;
         private int maxReceiveBufferSize = 16 * 1024 * 1024;
         private CongestionAlgorithm congestionControl = CongestionAlgorithm.CUBIC;
         private Duration delayedAckTimeout = Duration.ofMillis(40);
@@ -435,6 +487,9 @@ public final class TcpConfig
         private boolean timeWaitReuse;
         private int maxBurstSegments = 64;
         private int defaultTtl = 64;
+        private long memoryLimit = defaultMemoryLimit();
+        private long memoryLow = -1;
+        private long memoryPressure = -1;
 
         private Builder()
         {
@@ -498,6 +553,20 @@ public final class TcpConfig
         public Builder receiveBufferSize(final int value)
         {
             receiveBufferSize = value;
+            return this;
+        }
+
+        /** The least SO_SNDBUF may set (tcp_wmem[0]). */
+        public Builder minSendBufferSize(final int value)
+        {
+            minSendBufferSize = value;
+            return this;
+        }
+
+        /** The least SO_RCVBUF may set (tcp_rmem[0]). */
+        public Builder minReceiveBufferSize(final int value)
+        {
+            minReceiveBufferSize = value;
             return this;
         }
 
@@ -639,6 +708,34 @@ public final class TcpConfig
             return this;
         }
 
+        /**
+         * The stack-wide limit on socket buffer memory (Linux's tcp_mem[2], in bytes): at it, data is dropped and
+         * new connections refused rather than the heap exhausted. Unless set with {@link #memory}, the low level
+         * (pressure ends) is half of it and the pressure level two thirds, Linux's proportions.
+         */
+        public Builder memoryLimit(final long bytes)
+        {
+            memoryLimit = bytes;
+            memoryLow = -1;
+            memoryPressure = -1;
+            return this;
+        }
+
+        /** The three levels of Linux's tcp_mem, in bytes: low &lt;= pressure &lt;= limit. */
+        public Builder memory(final long low, final long pressure, final long limit)
+        {
+            memoryLow = low;
+            memoryPressure = pressure;
+            memoryLimit = limit;
+            return this;
+        }
+
+        /** The default memory limit: a quarter of the maximum heap, within 16 MiB..64 GiB. */
+        static long defaultMemoryLimit()
+        {
+            return Math.max(16L << 20, Math.min(64L << 30, Runtime.getRuntime().maxMemory() / 4));
+        }
+
         /** Validates every setting and builds the configuration. */
         public TcpConfig build()
         {
@@ -654,8 +751,10 @@ public final class TcpConfig
             range("ephemeralPortHigh", ephemeralPortHigh, ephemeralPortLow, 65535);
             range("maxSendBufferSize", maxSendBufferSize, 65536, 1 << 30);
             range("maxReceiveBufferSize", maxReceiveBufferSize, 65536, 1 << 30);
-            range("sendBufferSize", sendBufferSize, MIN_BUFFER_SIZE, maxSendBufferSize);
-            range("receiveBufferSize", receiveBufferSize, MIN_BUFFER_SIZE, maxReceiveBufferSize);
+            range("minSendBufferSize", minSendBufferSize, MIN_BUFFER_SIZE, maxSendBufferSize);
+            range("minReceiveBufferSize", minReceiveBufferSize, MIN_BUFFER_SIZE, maxReceiveBufferSize);
+            range("sendBufferSize", sendBufferSize, minSendBufferSize, maxSendBufferSize);
+            range("receiveBufferSize", receiveBufferSize, minReceiveBufferSize, maxReceiveBufferSize);
             if (congestionControl == null)
             {
                 throw new IllegalArgumentException("congestionControl must be one of CUBIC, NEWRENO: got null");
@@ -675,10 +774,25 @@ public final class TcpConfig
             range("timeWaitLimit", timeWaitLimit, 0, 1 << 24);
             range("maxBurstSegments", maxBurstSegments, 1, 65536);
             range("defaultTtl", defaultTtl, 1, 255);
+            longRange("memoryLimit", memoryLimit, 64L * 1024, 1L << 46);
+            if (memoryPressure >= 0 || memoryLow >= 0)
+            {
+                longRange("memoryPressure", memoryPressure, 0, memoryLimit);
+                longRange("memoryLow", memoryLow, 0, memoryPressure);
+            }
             return new TcpConfig(this);
         }
 
         private static void range(final String name, final int value, final int low, final int high)
+        {
+            if (value < low || value > high)
+            {
+                throw new IllegalArgumentException(
+                    "TCP setting " + name + " must be within " + low + ".." + high + ": got " + value);
+            }
+        }
+
+        private static void longRange(final String name, final long value, final long low, final long high)
         {
             if (value < low || value > high)
             {

@@ -8,8 +8,10 @@ public final class TcpCounters
 {
     /** Segments received, valid or not. */
     long segmentsIn;
-    /** Segments sent. */
+    /** Segments sent (a super-segment counts as the segments the link cuts it into, as Linux's OutSegs). */
     long segmentsOut;
+    /** Super-segments sent for the link to segment (TSO). */
+    long superSegmentsOut;
     /** Payload bytes received in order and delivered to a receive buffer. */
     long bytesIn;
     /** Payload bytes sent, retransmissions included. */
@@ -70,6 +72,20 @@ public final class TcpCounters
     long outOfOrderSegments;
     /** Out-of-order segments dropped because the range set was full. */
     long outOfOrderDropped;
+    /** Chunks the layer's memory refused at its high level (tcp_mem[2]). */
+    long memoryRefusals;
+    /** Times the layer entered memory pressure (tcp_mem[1] crossed). */
+    long memoryPressureEntered;
+    /** Segments whose data was dropped because buffer memory was refused (as Linux's TCPRcvQDrop). */
+    long memoryDrops;
+    /** Out-of-order ranges discarded under memory pressure (as Linux's OfoPruned). */
+    long outOfOrderPruned;
+    /** Connections refused (SYN dropped, or connect() failed) because the memory limit was reached. */
+    long memoryConnectionRefusals;
+    /** Failures (an exception, or an error such as OutOfMemoryError) contained to one socket, which was reset. */
+    long socketFailures;
+    /** Receive buffers grown by auto-tuning (dynamic right-sizing, as Linux's tcp_rcv_space_adjust). */
+    long receiveBufferGrowths;
     /** Segments wholly duplicate of data already received. */
     long duplicateSegments;
     /** Zero-window probes sent (RFC 9293 section 3.8.6.1). */
@@ -125,6 +141,11 @@ public final class TcpCounters
     public long segmentsOut()
     {
         return segmentsOut;
+    }
+
+    public long superSegmentsOut()
+    {
+        return superSegmentsOut;
     }
 
     public long bytesIn()
@@ -277,6 +298,41 @@ public final class TcpCounters
         return outOfOrderDropped;
     }
 
+    public long memoryRefusals()
+    {
+        return memoryRefusals;
+    }
+
+    public long memoryPressureEntered()
+    {
+        return memoryPressureEntered;
+    }
+
+    public long memoryDrops()
+    {
+        return memoryDrops;
+    }
+
+    public long outOfOrderPruned()
+    {
+        return outOfOrderPruned;
+    }
+
+    public long memoryConnectionRefusals()
+    {
+        return memoryConnectionRefusals;
+    }
+
+    public long socketFailures()
+    {
+        return socketFailures;
+    }
+
+    public long receiveBufferGrowths()
+    {
+        return receiveBufferGrowths;
+    }
+
     public long duplicateSegments()
     {
         return duplicateSegments;
@@ -399,6 +455,7 @@ public final class TcpCounters
         final StringBuilder sb = new StringBuilder("TcpCounters{");
         append(sb, "segmentsIn", segmentsIn);
         append(sb, "segmentsOut", segmentsOut);
+        append(sb, "superSegmentsOut", superSegmentsOut);
         append(sb, "bytesIn", bytesIn);
         append(sb, "bytesOut", bytesOut);
         append(sb, "retransmittedSegments", retransmittedSegments);
@@ -429,6 +486,13 @@ public final class TcpCounters
         append(sb, "dataAfterFin", dataAfterFin);
         append(sb, "outOfOrderSegments", outOfOrderSegments);
         append(sb, "outOfOrderDropped", outOfOrderDropped);
+        append(sb, "memoryRefusals", memoryRefusals);
+        append(sb, "memoryPressureEntered", memoryPressureEntered);
+        append(sb, "memoryDrops", memoryDrops);
+        append(sb, "outOfOrderPruned", outOfOrderPruned);
+        append(sb, "memoryConnectionRefusals", memoryConnectionRefusals);
+        append(sb, "socketFailures", socketFailures);
+        append(sb, "receiveBufferGrowths", receiveBufferGrowths);
         append(sb, "duplicateSegments", duplicateSegments);
         append(sb, "zeroWindowProbes", zeroWindowProbes);
         append(sb, "keepaliveProbes", keepaliveProbes);

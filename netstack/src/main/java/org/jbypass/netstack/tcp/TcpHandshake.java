@@ -62,6 +62,12 @@ final class TcpHandshake
             counters.synDropped++;
             return;
         }
+        if (!layer.memory.admitsConnection())
+        {
+            // At the memory limit a new connection is delayed: the SYN is dropped and the peer retries it.
+            counters.memoryConnectionRefusals++;
+            return;
+        }
         if (listener.accepts.halfOpen() >= config.synBacklog)
         {
             if (config.synCookies)
@@ -157,6 +163,11 @@ final class TcpHandshake
         {
             // The peer believes it is connected; it will retransmit its data (or its ACK) and try again later.
             counters.listenOverflows++;
+            return true;
+        }
+        if (!layer.memory.admitsConnection())
+        {
+            counters.memoryConnectionRefusals++;
             return true;
         }
         final TcpSocket child = newChild(listener, seg);

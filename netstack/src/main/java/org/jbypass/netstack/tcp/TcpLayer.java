@@ -7,6 +7,7 @@ import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.ip.Ipv4Protocol;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
 import org.jbypass.netstack.wire.TcpHeader;
@@ -14,7 +15,7 @@ import org.jbypass.netstack.wire.TcpHeader;
 /**
  * TCP for one stack: receives segments from IPv4, finds their connection or listener, answers the rest with resets,
  * and owns what connections share: the port and connection tables, the secrets behind initial sequence numbers
- * (RFC 6528) and SYN cookies (RFC 4987), the counters, and a cache of buffer arrays.
+ * (RFC 6528) and SYN cookies (RFC 4987), the counters, and the memory behind socket buffers ({@code TcpMemory}).
  *
  * <p>Single-threaded, like the rest of netstack: the stack's thread calls {@link #receive} and fires the timers;
  * an application thread holding the stack's lock calls the sockets. Nothing here reads a clock: time is
@@ -30,7 +31,7 @@ public final class TcpLayer implements Ipv4Protocol
     final TcpCounters counters = new TcpCounters();
     final ConnectionTable connections;
     final PortTable ports;
-    final ByteArrayCache arrays;
+    final TcpMemory memory;
     final TcpInput input;
     final TcpHandshake handshake;
     final TcpReceive receive;
@@ -43,6 +44,8 @@ public final class TcpLayer implements Ipv4Protocol
 
     private final SipHash isnHash;
     private final SipHash timestampHash;
+    /** The secret behind ephemeral port selection for connect (RFC 6056 section 3.3.4). */
+    private final SipHash portHash;
     private final SplittableRandom random;
     private final Segment segment = new Segment();
     private final TcpHeader header = new TcpHeader();
@@ -73,8 +76,9 @@ public final class TcpLayer implements Ipv4Protocol
         this.cookies = new SynCookies(new SipHash(random.nextLong(), random.nextLong()),
             new SipHash(random.nextLong(), random.nextLong()));
         this.connections = new ConnectionTable(random.nextLong());
+        this.portHash = new SipHash(random.nextLong(), random.nextLong());
         this.ports = new PortTable(this);
-        this.arrays = new ByteArrayCache(256, 64L * 1024 * 1024);
+        this.memory = new TcpMemory(config.memoryLow, config.memoryPressure, config.memoryLimit, counters);
         this.input = new TcpInput(this);
         this.handshake = new TcpHandshake(this);
         this.receive = new TcpReceive(this);
@@ -89,6 +93,18 @@ public final class TcpLayer implements Ipv4Protocol
     public TcpSocket open()
     {
         return new TcpSocket(this);
+    }
+
+    /** Bytes of socket buffer memory charged now (whole chunks), as Linux's tcp_mem usage. */
+    public long memoryInUse()
+    {
+        return memory.bytesInUse();
+    }
+
+    /** Whether the layer is under memory pressure (see {@link TcpConfig#memoryPressure()}). */
+    public boolean underMemoryPressure()
+    {
+        return memory.underPressure();
     }
 
     public TcpConfig config()
@@ -115,6 +131,10 @@ public final class TcpLayer implements Ipv4Protocol
 
     // ------------------------------------------------------------------------------------------------------------
     // Receive.
+
+    private static final System.Logger LOG = System.getLogger("org.jbypass.netstack.tcp");
+    /** Contained failures logged with their stack trace before only every thousandth is. */
+    private static final int FAILURES_LOGGED_IN_FULL = 10;
 
     /** Connections of one burst whose output may wait for its end; past that, output goes at once. */
     private static final int DEFERRED_OUTPUT = 64;
@@ -164,7 +184,14 @@ public final class TcpLayer implements Ipv4Protocol
             s.outputDeferred = false;
             if (s.state != TcpState.CLOSED)
             {
-                output.afterInput(s);
+                try
+                {
+                    output.afterInput(s);
+                }
+                catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+                {
+                    contain(s, e);
+                }
             }
         }
         deferredCount = 0;
@@ -232,14 +259,29 @@ public final class TcpLayer implements Ipv4Protocol
             }
             else
             {
-                input.segmentArrives(s, seg);
+                try
+                {
+                    input.segmentArrives(s, seg);
+                }
+                catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+                {
+                    contain(s, e);
+                }
                 return;
             }
         }
         final TcpSocket listener = ports.findListener(seg.destination, seg.destinationPort);
         if (listener != null)
         {
-            handshake.listenArrives(listener, seg);
+            try
+            {
+                handshake.listenArrives(listener, seg);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                // The listener stays; the SYN (or cookie ACK) is dropped and the peer retries.
+                contain(listener, e);
+            }
             return;
         }
         counters.noSocket++;
@@ -295,6 +337,12 @@ public final class TcpLayer implements Ipv4Protocol
             SipHash.portsAnd(localPort, remotePort, 1));
     }
 
+    /** A secret hash of a connection's addresses, for the choice of its ephemeral port. */
+    long portHash(final int localAddress, final int remoteAddress, final int remotePort)
+    {
+        return portHash.hash(((long) localAddress << 32) | (remoteAddress & 0xFFFFFFFFL), remotePort);
+    }
+
     int randomInt(final int bound)
     {
         return random.nextInt(bound);
@@ -341,6 +389,44 @@ public final class TcpLayer implements Ipv4Protocol
         return true;
     }
 
+    /**
+     * A failure while processing one socket (a bug, a refused allocation, the application's callback): that
+     * connection is reset and forgotten, counted and logged, and the rest of the stack goes on. A listener keeps
+     * listening (only the segment is lost). Nothing here may throw again.
+     */
+    void contain(final TcpSocket s, final Throwable e)
+    {
+        counters.socketFailures++;
+        if (counters.socketFailures <= FAILURES_LOGGED_IN_FULL || counters.socketFailures % 1000 == 0)
+        {
+            LOG.log(System.Logger.Level.WARNING, "jbypass TCP: failure on " + s + " ("
+                + counters.socketFailures + " so far); the connection is reset, the stack goes on", e);
+        }
+        if (s.state == TcpState.LISTEN || s.state == TcpState.CLOSED)
+        {
+            return;
+        }
+        try
+        {
+            segments.sendResetFor(s);
+        }
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
+        {
+            // The reset is lost; the peer's next segment meets no connection and is answered with one.
+        }
+        try
+        {
+            s.error = Errno.ECONNRESET;
+            counters.connectionResets++;
+            destroy(s);
+        }
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
+        {
+            // Half-destroyed: it stays CLOSED and forgotten by what destroy() reached.
+            s.state = TcpState.CLOSED;
+        }
+    }
+
     /** Moves a connection to CLOSED: forgets it by 4-tuple, stops its timers, frees what it no longer needs. */
     void destroy(final TcpSocket s)
     {
@@ -379,7 +465,7 @@ public final class TcpLayer implements Ipv4Protocol
             // The application still holds it: keep what it has not read, drop what it can no longer send.
             if (s.snd.ring != null)
             {
-                arrays.give(s.snd.ring.array());
+                s.snd.ring.clear();
                 s.snd.ring = null;
                 s.snd.buffered = 0;
             }

@@ -160,10 +160,26 @@ final class TcpOutput
             {
                 return 0;
             }
-            return retransmitRecord(s, lost, mss, now);
+            // Linux's tcp_xmit_retransmit_queue() and __tcp_retransmit_skb(): a lost record goes again as one
+            // super-segment of as many whole segments as cwnd - pipe allows, at most tcp_tso_segs(); a larger
+            // record is split there (tcp_fragment()) and its rest waits for the next pass.
+            return retransmitRecord(s, lost, wholeSegments(layer.segments.sizeGoal(s, mss), mss, room), now);
         }
         // sendNew keeps a window-limited piece smaller than a segment back (silly-window avoidance).
         return sendNew(s, room, now);
+    }
+
+    /**
+     * What a send may carry within {@code room} bytes of window: the size goal when it fits, else the whole segments
+     * that do, else (less than a segment) the room itself for the callers' own small-window rules.
+     */
+    private static int wholeSegments(final int goal, final int mss, final int room)
+    {
+        if (room >= goal)
+        {
+            return goal;
+        }
+        return room > mss ? room - room % mss : room;
     }
 
     /**
@@ -201,7 +217,9 @@ final class TcpOutput
         final int from = Seq.max(s.recovery.highRxt, s.snd.una);
         if (Seq.lt(from, s.recovery.recoveryPoint) && Seq.lt(from, s.snd.nxt))
         {
-            final int len = Math.min(Math.min(layer.segments.dataRoom(s), room), s.recovery.recoveryPoint - from);
+            final int mss = layer.segments.dataRoom(s);
+            final int len = Math.min(wholeSegments(layer.segments.sizeGoal(s, mss), mss, room),
+                s.recovery.recoveryPoint - from);
             final int r = retransmitRange(s, from, len);
             if (r > 0)
             {
@@ -229,7 +247,14 @@ final class TcpOutput
         final int mss = layer.segments.dataRoom(s);
         final int peerRoom = s.snd.una + s.snd.wnd - nxt;
         final int room = Math.min(cwndRoom, peerRoom);
-        final int len = Math.max(0, Math.min(unsent, Math.min(mss, room)));
+        int len = Math.max(0, Math.min(unsent, Math.min(layer.segments.sizeGoal(s, mss), room)));
+        if (len > mss && len % mss != 0 && (len < unsent || (!s.noDelay && s.snd.una != nxt && !finPending)))
+        {
+            // Linux's tcp_mss_split_point(): a super-segment carries whole segments. Its short tail goes alone
+            // only at the end of the data with Nagle satisfied; cut short by a window, the tail waits for more
+            // window and goes with what follows.
+            len -= len % mss;
+        }
         final boolean fin = finPending && nxt + len == s.snd.finSeq;
         if (len == 0 && !fin)
         {

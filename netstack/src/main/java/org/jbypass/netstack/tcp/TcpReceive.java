@@ -10,6 +10,9 @@ package org.jbypass.netstack.tcp;
  */
 final class TcpReceive
 {
+    /** The round trip dynamic right-sizing assumes before the connection has measured one (RFC 6298's 1 s is long). */
+    private static final long DEFAULT_SPACE_RTT_NANOS = 100_000_000L;
+
     private final TcpLayer layer;
     private final TcpCounters counters;
 
@@ -61,7 +64,10 @@ final class TcpReceive
         {
             if (seq == s.rcv.nxt)
             {
-                inOrderData(s, seg, offset, length);
+                if (!inOrderData(s, seg, offset, length))
+                {
+                    return;
+                }
             }
             else
             {
@@ -94,7 +100,8 @@ final class TcpReceive
         scheduleAck(s);
     }
 
-    private void inOrderData(final TcpSocket s, final Segment seg, final int offset, final int length)
+    /** @return false when the text was dropped for want of memory (nothing changed but the ACK owed) */
+    private boolean inOrderData(final TcpSocket s, final Segment seg, final int offset, final int length)
     {
         if (s.inputShutdown)
         {
@@ -105,7 +112,15 @@ final class TcpReceive
         }
         else
         {
-            s.rcv.ring.write(s.rcv.nxt - s.rcv.readSeq, seg.memory, offset, length);
+            final int at = s.rcv.nxt - s.rcv.readSeq;
+            if (!s.rcv.ring.reserve(at, length) && !(pruneOutOfOrder(s) && s.rcv.ring.reserve(at, length)))
+            {
+                // The layer's memory limit: drop the text, as Linux's TCPRcvQDrop; the peer retransmits it.
+                counters.memoryDrops++;
+                s.rcv.ackNow = true;
+                return false;
+            }
+            s.rcv.ring.write(at, seg.memory, offset, length);
             s.rcv.nxt += length;
         }
         counters.bytesIn += length;
@@ -135,6 +150,7 @@ final class TcpReceive
         {
             s.notifyReadiness();
         }
+        return true;
     }
 
     private void outOfOrderData(final TcpSocket s, final Segment seg, final int seq, final int offset,
@@ -146,18 +162,52 @@ final class TcpReceive
         {
             return;
         }
+        final int at = seq - s.rcv.readSeq;
+        if (layer.memory.underPressure())
+        {
+            // Under pressure out-of-order data is not kept (and what is kept goes), as tcp_prune_ofo_queue.
+            pruneOutOfOrder(s);
+            counters.memoryDrops++;
+            return;
+        }
+        if (!s.rcv.ring.reserve(at, length))
+        {
+            counters.memoryDrops++;
+            return;
+        }
         if (s.rcv.outOfOrder.add(seq, seq + length) < 0)
         {
             counters.outOfOrderDropped++;
             return;
         }
         counters.outOfOrderSegments++;
-        s.rcv.ring.write(seq - s.rcv.readSeq, seg.memory, offset, length);
+        s.rcv.ring.write(at, seg.memory, offset, length);
         // RFC 2018 section 4: the first SACK block reports the most recent segment; remember recency.
         int keep = Math.min(s.rcv.sackOrderCount, s.rcv.sackOrder.length - 1);
         System.arraycopy(s.rcv.sackOrder, 0, s.rcv.sackOrder, 1, keep);
         s.rcv.sackOrder[0] = seq;
         s.rcv.sackOrderCount = keep + 1;
+    }
+
+    /**
+     * Discards the connection's out-of-order data and gives its memory back (Linux's tcp_prune_ofo_queue), under
+     * memory pressure or when in-order data needs the memory. SACKed data may be discarded (reneging, RFC 2018
+     * section 8): the sender keeps it until it is cumulatively acknowledged.
+     *
+     * @return whether anything was discarded
+     */
+    private boolean pruneOutOfOrder(final TcpSocket s)
+    {
+        if (s.rcv.outOfOrder.isEmpty())
+        {
+            return false;
+        }
+        counters.outOfOrderPruned += s.rcv.outOfOrder.count();
+        s.rcv.outOfOrder.clear();
+        s.rcv.sackOrderCount = 0;
+        s.rcv.finPending = false;
+        s.rcv.ring.trimAfter(s.rcv.nxt - s.rcv.readSeq);
+        return true;
     }
 
     private static void pruneSackOrder(final TcpSocket s)
@@ -173,20 +223,66 @@ final class TcpReceive
         s.rcv.sackOrderCount = w;
     }
 
+    /**
+     * Receive-buffer auto-tuning, as Linux's tcp_rcv_space_adjust (dynamic right-sizing): once a round trip, what the
+     * application read in it is measured; when that is more than ever before, the buffer's reach grows to twice it
+     * plus sixteen segments (the sender's window may double in a round trip of slow start), up to the layer's
+     * maximum. Only while the peer scales windows (RFC 7323 section 2), the application has not set SO_RCVBUF, and
+     * the layer is not under memory pressure; memory itself is still charged only as data arrives.
+     */
+    void spaceAdjust(final TcpSocket s)
+    {
+        final long now = layer.time.nanos();
+        final long rtt = s.rtt.srtt() > 0 ? s.rtt.srtt() : DEFAULT_SPACE_RTT_NANOS;
+        if (s.rcv.spaceNanos == 0)
+        {
+            s.rcv.spaceNanos = now;
+            return;
+        }
+        if (now - s.rcv.spaceNanos < rtt)
+        {
+            return;
+        }
+        final int copied = s.rcv.readSeq - s.rcv.spaceSeq;
+        s.rcv.spaceSeq = s.rcv.readSeq;
+        s.rcv.spaceNanos = now;
+        if (copied <= s.rcv.space)
+        {
+            return;
+        }
+        s.rcv.space = copied;
+        if (s.receiveBufferLocked || !s.opt.windowScalingOk || layer.memory.underPressure())
+        {
+            return;
+        }
+        final long target = Math.min(layer.config.maxReceiveBufferSize, 2L * copied + 16L * s.opt.receiveMss);
+        if (target > s.rcv.capacity)
+        {
+            s.rcv.ring.capacity((int) target);
+            s.rcv.capacity = (int) target;
+            s.receiveBufferSize = (int) target;
+            counters.receiveBufferGrowths++;
+        }
+    }
+
     /** The peer's FIN, in order (RFC 9293 section 3.10.7.4, eighth). */
     private void finArrives(final TcpSocket s)
     {
         s.rcv.nxt++;
         s.rcv.finReceived = true;
         s.rcv.finPending = false;
-        s.rcv.ackNow = true;
         switch (s.state)
         {
             case SYN_RECEIVED:
             case ESTABLISHED:
+                // The ACK of a FIN that leaves us in CLOSE_WAIT is delayed (RFC 1122 section 4.2.3.2 allows it, as
+                // Linux's tcp_fin does): an application that closes on reading the end of the stream sends its FIN
+                // within the delay, and the FIN carries the ACK (4 segments per connection, not 5).
                 s.state = TcpState.CLOSE_WAIT;
+                s.rcv.finAckDeferred = true;
                 break;
             case FIN_WAIT_1:
+                s.rcv.ackNow = true;
                 if (s.snd.finQueued && Seq.gt(s.snd.una, s.snd.finSeq))
                 {
                     timeWait(s);
@@ -198,9 +294,11 @@ final class TcpReceive
                 }
                 break;
             case FIN_WAIT_2:
+                s.rcv.ackNow = true;
                 timeWait(s);
                 break;
             default:
+                s.rcv.ackNow = true;
                 break;
         }
         s.notifyReadiness();
@@ -222,6 +320,14 @@ final class TcpReceive
     {
         if (s.rcv.ackNow)
         {
+            s.rcv.finAckDeferred = false;
+            return;
+        }
+        if (s.rcv.finAckDeferred)
+        {
+            // The FIN's ACK waits for the application's close (or the delayed-ACK timeout), quick ACKs or not.
+            s.rcv.finAckDeferred = false;
+            layer.timers.scheduleNoLaterThan(s.delayedAckTimer, layer.time.nanos() + layer.config.delayedAckNanos);
             return;
         }
         if (s.rcv.quickAcks > 0)

@@ -71,7 +71,11 @@ final class TcpRecovery
     private long rackDetectLoss(final TcpSocket s, final long now)
     {
         final Scoreboard sb = s.scoreboard;
-        final long reoWnd = s.rack.reoWnd(s.recovery.inRecovery || s.recovery.inLoss, sb.sackedSegments(),
+        // DupThresh counts segments as Linux's sacked_out counts packets (tcp_skb_pcount()): a SACKed record of a
+        // super-segment counts as the segments it holds, not as one.
+        final int mss = Math.max(1, s.opt.sendMss);
+        final int sackedSegments = Math.max(sb.sackedSegments(), (int)((sb.sackedBytes() + (long)mss - 1) / mss));
+        final long reoWnd = s.rack.reoWnd(s.recovery.inRecovery || s.recovery.inLoss, sackedSegments,
             s.rtt.minRtt(), s.rtt.srtt());
         return s.rack.detectLoss(sb, now, reoWnd, counters);
     }

@@ -25,6 +25,9 @@ import org.jbypass.netstack.util.Timer;
  */
 public final class TcpSocket extends StackSocket
 {
+    /** The send ring's reach when the connection opens; it grows toward SO_SNDBUF as the application writes. */
+    private static final int INITIAL_SEND_REACH = 64 * 1024;
+
     final TcpLayer layer;
     final TcpConfig config;
     final TcpCounters counters;
@@ -61,6 +64,9 @@ public final class TcpSocket extends StackSocket
     int lingerSeconds = -1;
     int sendBufferSize;
     int receiveBufferSize;
+    /** SO_RCVBUF / SO_SNDBUF were set: auto-tuning leaves that buffer alone (Linux's SOCK_RCVBUF_LOCK, SNDBUF_LOCK). */
+    boolean receiveBufferLocked;
+    boolean sendBufferLocked;
     int tos;
     int ttl;
     boolean reuseAddress;
@@ -118,7 +124,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onRetransmitTimer(TcpSocket.this, nowNanos);
+            try
+            {
+                layer.timeouts.onRetransmitTimer(TcpSocket.this, nowNanos);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -127,7 +140,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onDelayedAckTimer(TcpSocket.this);
+            try
+            {
+                layer.timeouts.onDelayedAckTimer(TcpSocket.this);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -136,7 +156,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onKeepTimer(TcpSocket.this, nowNanos);
+            try
+            {
+                layer.timeouts.onKeepTimer(TcpSocket.this, nowNanos);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -145,7 +172,14 @@ public final class TcpSocket extends StackSocket
         @Override
         protected void onExpiry(final long nowNanos)
         {
-            layer.timeouts.onOutputTimer(TcpSocket.this);
+            try
+            {
+                layer.timeouts.onOutputTimer(TcpSocket.this);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                layer.contain(TcpSocket.this, e);
+            }
         }
     };
 
@@ -295,6 +329,12 @@ public final class TcpSocket extends StackSocket
         {
             return -Errno.ENETUNREACH;
         }
+        if (!layer.memory.admitsConnection())
+        {
+            // The layer's memory limit (tcp_mem[2]): as Linux's connect() failing with ENOBUFS.
+            counters.memoryConnectionRefusals++;
+            return -Errno.ENOBUFS;
+        }
         final int mtu = layer.ip.pathMtu(address);
         final int result = layer.ports.connect(this, localAddress != 0 ? localAddress : source, address, port);
         if (result < 0)
@@ -398,6 +438,12 @@ public final class TcpSocket extends StackSocket
             }
             rcv.ring.readInto(dst, n);
             rcv.readSeq += n;
+            layer.receive.spaceAdjust(this);
+            if (rcv.readSeq == rcv.nxt && rcv.outOfOrder.isEmpty())
+            {
+                // Drained: the chunks go back, so an idle connection holds no buffer memory.
+                rcv.ring.clear();
+            }
             layer.output.afterRead(this);
             return n;
         }
@@ -445,6 +491,16 @@ public final class TcpSocket extends StackSocket
         {
             return everConnected ? -Errno.EPIPE : -Errno.ENOTCONN;
         }
+        if (!sendBufferLocked)
+        {
+            // The send buffer grows with the congestion window (Linux's tcp_sndbuf_expand): room for two windows,
+            // so the application can keep a growing window full; memory is charged only for what is written.
+            final long want = Math.min(config.maxSendBufferSize, 2L * cc.cwnd);
+            if (want > sendBufferSize)
+            {
+                sendBufferSize = (int) want;
+            }
+        }
         final int free = sendBufferSize - snd.buffered;
         final int n = Math.min(free, src.remaining());
         if (n <= 0)
@@ -453,12 +509,18 @@ public final class TcpSocket extends StackSocket
         }
         if (snd.buffered + n > snd.ring.capacity())
         {
-            growSendRing(snd.buffered + n);
+            snd.ring.capacity(sendBufferSize);
         }
-        snd.ring.writeFrom(snd.buffered, src, n);
-        snd.buffered += n;
+        // Memory is charged as bytes are written; at the layer's limit what fits in the chunks obtained is taken.
+        final int room = snd.ring.reservePrefix(snd.buffered, n);
+        if (room == 0)
+        {
+            return -Errno.EAGAIN;
+        }
+        snd.ring.writeFrom(snd.buffered, src, room);
+        snd.buffered += room;
         layer.output.output(this);
-        return n;
+        return room;
     }
 
     /** Bytes written but not yet acknowledged by the peer (queued or in flight). */
@@ -628,6 +690,10 @@ public final class TcpSocket extends StackSocket
             {
                 rcv.ring.skip(avail);
                 rcv.readSeq += avail;
+            }
+            if (rcv.readSeq == rcv.nxt && rcv.outOfOrder.isEmpty())
+            {
+                rcv.ring.clear();
             }
         }
     }
@@ -848,10 +914,11 @@ public final class TcpSocket extends StackSocket
         return lingerSeconds;
     }
 
-    /** SO_SNDBUF: clamped to MIN_BUFFER_SIZE..maxSendBufferSize; never below what is queued now. */
+    /** SO_SNDBUF: clamped to minSendBufferSize..maxSendBufferSize; never below what is queued now. */
     public void sendBufferSize(final int size)
     {
-        sendBufferSize = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxSendBufferSize));
+        sendBufferSize = Math.max(config.minSendBufferSize, Math.min(size, config.maxSendBufferSize));
+        sendBufferLocked = true;
         signal();
     }
 
@@ -861,13 +928,14 @@ public final class TcpSocket extends StackSocket
     }
 
     /**
-     * SO_RCVBUF: clamped to MIN_BUFFER_SIZE..maxReceiveBufferSize. Before the connection opens it sets the buffer;
+     * SO_RCVBUF: clamped to minReceiveBufferSize..maxReceiveBufferSize. Before the connection opens it sets the buffer;
      * on an open connection it may only grow the buffer, since the window already advertised must stay backed by
      * real space (RFC 9293 section 3.8.6, SHLD-14).
      */
     public void receiveBufferSize(final int size)
     {
-        final int clamped = Math.max(TcpConfig.MIN_BUFFER_SIZE, Math.min(size, config.maxReceiveBufferSize));
+        final int clamped = Math.max(config.minReceiveBufferSize, Math.min(size, config.maxReceiveBufferSize));
+        receiveBufferLocked = true;
         if (rcv.ring == null)
         {
             receiveBufferSize = clamped;
@@ -876,9 +944,7 @@ public final class TcpSocket extends StackSocket
         if (clamped > rcv.capacity)
         {
             receiveBufferSize = clamped;
-            final int held = rcv.adv - rcv.readSeq;
-            final byte[] bigger = layer.arrays.take(clamped);
-            layer.arrays.give(rcv.ring.grow(bigger, Math.max(held, 0)));
+            rcv.ring.capacity(clamped);
             rcv.capacity = clamped;
             layer.output.afterRead(this);
         }
@@ -933,6 +999,8 @@ public final class TcpSocket extends StackSocket
         lingerSeconds = listener.lingerSeconds;
         sendBufferSize = listener.sendBufferSize;
         receiveBufferSize = listener.receiveBufferSize;
+        sendBufferLocked = listener.sendBufferLocked;
+        receiveBufferLocked = listener.receiveBufferLocked;
         rcv.capacity = listener.receiveBufferSize;
         tos = listener.tos;
         ttl = listener.ttl;
@@ -941,12 +1009,28 @@ public final class TcpSocket extends StackSocket
     // ------------------------------------------------------------------------------------------------------------
     // Internals shared with the processing classes and TcpLayer.
 
+    /** The application's listener failed on this socket: the connection is reset, the stack goes on. */
+    @Override
+    protected void listenerFailed(final RuntimeException e)
+    {
+        if (state != TcpState.CLOSED)
+        {
+            // Once reset, a callback that fails again (told of the reset) is only counted by the event queue.
+            layer.contain(this, e);
+        }
+    }
+
     /** Readiness may have changed; see {@link StackSocket#signal()}. */
     void notifyReadiness()
     {
         signal();
     }
 
+    /**
+     * Gives the connection its rings: empty, holding no memory until bytes arrive or are written (chunks come from
+     * the layer's {@code TcpMemory}). The receive ring addresses the receive buffer; the send ring starts small and
+     * grows its reach toward SO_SNDBUF as the application writes.
+     */
     void allocateBuffers()
     {
         if (rcv.ring == null)
@@ -955,25 +1039,25 @@ public final class TcpSocket extends StackSocket
             {
                 rcv.capacity = receiveBufferSize;
             }
-            rcv.ring = new ByteRing(layer.arrays.take(rcv.capacity));
+            rcv.ring = new ByteRing(layer.memory, rcv.capacity);
         }
         if (snd.ring == null)
         {
-            snd.ring = new ByteRing(layer.arrays.take(sendBufferSize));
+            snd.ring = new ByteRing(layer.memory, Math.min(sendBufferSize, INITIAL_SEND_REACH));
         }
     }
 
-    /** Gives the rings back for recycling; the connection can no longer send or receive data. */
+    /** Gives the rings' memory back; the connection can no longer send or receive data. */
     void releaseBuffers()
     {
         if (rcv.ring != null)
         {
-            layer.arrays.give(rcv.ring.array());
+            rcv.ring.clear();
             rcv.ring = null;
         }
         if (snd.ring != null)
         {
-            layer.arrays.give(snd.ring.array());
+            snd.ring.clear();
             snd.ring = null;
         }
         snd.buffered = 0;
@@ -982,16 +1066,6 @@ public final class TcpSocket extends StackSocket
         {
             scoreboard.reset(snd.una);
         }
-    }
-
-    private void growSendRing(final int needed)
-    {
-        int size = snd.ring.capacity();
-        while (size < needed)
-        {
-            size = Math.min(Math.max(size * 2, needed), config.maxSendBufferSize);
-        }
-        layer.arrays.give(snd.ring.grow(layer.arrays.take(size), snd.buffered));
     }
 
     void initialiseSequences(final int isn)

@@ -26,8 +26,8 @@
  *   <li>{@code RttEstimator} (RFC 6298), {@code CongestionControl} with {@code Cubic} (RFC 9438) and
  *       {@code NewReno} (RFC 5681), {@code Scoreboard} (on SACK connections, every segment in flight: when it was
  *       last sent, SACKed, lost, retransmitted; pipe), {@code Rack} (RACK loss detection over it, and DupThresh),
- *       {@code RangeSet} (the out-of-order map), {@code ByteRing} (socket buffers), {@code SynCookies},
- *       {@code SipHash}.</li>
+ *       {@code RangeSet} (the out-of-order map), {@code ByteRing} (socket buffers) over {@code TcpMemory} (the layer's
+ *       buffer memory, tcp_mem), {@code SynCookies}, {@code SipHash}.</li>
  * </ul>
  *
  * <h2>Design</h2>
@@ -53,7 +53,8 @@
  *   <tr><td>challenge ACKs, exact RST, ACK validation, rate limit</td><td>5961 3, 4, 5, 7</td>
  *       <td>TcpInput.synchronizedArrives, TcpLayer.allowChallengeAck, SegmentBuilder.sendChallengeAck</td></tr>
  *   <tr><td>initial sequence numbers</td><td>6528</td><td>TcpLayer.isn</td></tr>
- *   <tr><td>ephemeral ports</td><td>6056 3.3.1</td><td>PortTable</td></tr>
+ *   <tr><td>ephemeral ports: bind, connect (double-hash)</td><td>6056 3.3.1, 3.3.4</td><td>PortTable</td></tr>
+ *   <tr><td>receive-buffer auto-tuning (dynamic right-sizing)</td><td>7323 2</td><td>TcpReceive.spaceAdjust</td></tr>
  *   <tr><td>MSS, clamped to the route's MTU</td><td>9293 3.7.1, 6691</td><td>TcpOutput.updateSendMss,
  *       TcpHandshake.ourMss</td></tr>
  *   <tr><td>window scaling, timestamps, PAWS</td><td>7323</td><td>TcpOptions, NegotiatedOptions,
@@ -76,6 +77,8 @@
  *       <td>5681, 6582, 3042, 5827</td><td>TcpAck.duplicateAck, TcpRecovery.enterRecovery, dupThresh,
  *       TcpOutput.sendOne</td></tr>
  *   <tr><td>CUBIC (default), NewReno</td><td>9438, 5681, 3465, 6928, 7661</td><td>Cubic, NewReno</td></tr>
+ *   <tr><td>the ACK of a FIN delayed so that a prompt close sends one FIN+ACK</td><td>1122 4.2.3.2</td>
+ *       <td>TcpReceive.finArrives, scheduleAck</td></tr>
  *   <tr><td>delayed ACK, quick ACKs, every second segment</td><td>9293 3.8.6.3, 5681 4.2, 1122 4.2.3.2</td>
  *       <td>TcpReceive.scheduleAck, TcpTimers.onDelayedAckTimer</td></tr>
  *   <tr><td>one ACK (and one output pass) per receive burst for in-order data, as GRO's</td><td>5681 4.2</td>
@@ -94,12 +97,22 @@
  * </table>
  *
  * <h2>Memory</h2>
- * A connection's bytes live in two {@code ByteRing}s sized by its socket buffers (heap arrays, recycled through
- * {@code ByteArrayCache}); nothing is kept in pool buffers once {@code receive} returns. Out-of-order data is written
- * into the receive ring at its offset and tracked by a bounded {@code RangeSet}, so the window advertised never
- * exceeds the ring's free space. Half-open connections hold no buffers. Segments are built by copying from the send
- * ring into pool buffers; when the pool is empty the connection retries on a short timer, having advanced nothing.
- * The steady state allocates nothing ({@code TcpAllocationTest}).
+ * A connection's bytes live in two {@code ByteRing}s whose reach is its socket buffer sizes, made of 4 KiB chunks
+ * that the layer's {@code TcpMemory} hands out as bytes arrive or are written and takes back as they are read or
+ * acknowledged, as Linux charges socket memory: an idle connection holds no buffer memory, and chunks are recycled,
+ * so the steady state allocates nothing ({@code TcpAllocationTest}). Nothing is kept in pool buffers once
+ * {@code receive} returns. Out-of-order data is written into the receive ring at its offset (taking only the chunks
+ * it covers) and tracked by a bounded {@code RangeSet}, so the window advertised never exceeds the ring's reach.
+ * {@code TcpMemory} has Linux's three tcp_mem levels: above {@code memoryPressure} windows stop growing and
+ * out-of-order data is pruned ({@code TcpReceive.pruneOutOfOrder}); at {@code memoryLimit} chunks are refused, so
+ * arriving text is dropped (the peer retransmits), writes take what fits and new connections wait, all counted.
+ * Half-open connections hold no buffers. Segments are built by copying from the send ring into pool buffers; when
+ * the pool is empty the connection retries on a short timer, having advanced nothing.
+ *
+ * <h2>Containment</h2>
+ * An exception or error such as OutOfMemoryError while one connection's segment, timer or output is processed, or
+ * thrown by the application's readiness listener, is contained to that connection ({@code TcpLayer.contain}): it is
+ * reset, counted and logged, and the layer goes on; a listener only loses the segment.
  *
  * <h2>Time</h2>
  * Only {@code StackTime.nanos()} and timers on the stack's {@code TimerQueue}: four per connection (retransmission,

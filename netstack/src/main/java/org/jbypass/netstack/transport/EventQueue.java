@@ -10,6 +10,7 @@ public final class EventQueue
 {
     private StackSocket[] pending = new StackSocket[64];
     private int size;
+    private long listenerFailures;
 
     void post(final StackSocket socket)
     {
@@ -33,10 +34,25 @@ public final class EventQueue
             final SocketListener listener = socket.listener();
             if (listener != null)
             {
-                listener.onReadinessChange(socket);
+                try
+                {
+                    listener.onReadinessChange(socket);
+                }
+                catch (final RuntimeException e)
+                {
+                    // One socket's callback failed: the others are still told.
+                    listenerFailures++;
+                    socket.listenerFailed(e);
+                }
             }
         }
         size = 0;
+    }
+
+    /** Listener callbacks that threw (each contained to its socket). */
+    public long listenerFailures()
+    {
+        return listenerFailures;
     }
 
     /** Whether any change waits to be dispatched. */

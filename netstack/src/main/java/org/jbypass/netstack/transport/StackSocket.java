@@ -47,6 +47,14 @@ public abstract class StackSocket
         return attachment;
     }
 
+    /**
+     * The listener threw while told of a change: the socket's protocol contains the failure to this socket (a TCP
+     * connection is reset) so that one application callback cannot stop the stack. By default nothing more.
+     */
+    protected void listenerFailed(final RuntimeException e)
+    {
+    }
+
     /** Records that readiness may have changed; the listener hears of it when the stack next dispatches events. */
     protected final void signal()
     {

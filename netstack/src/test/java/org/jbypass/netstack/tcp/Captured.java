@@ -28,6 +28,8 @@ final class Captured
     Integer tsVal;
     Integer tsEcr;
     int[][] sack;
+    /** For a super-segment (TSO), the payload bytes per segment the link was asked to cut; 0 for a segment. */
+    int segmentSize;
     final byte[] payload;
     final byte[] bytes;
 

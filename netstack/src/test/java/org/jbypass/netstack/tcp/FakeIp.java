@@ -6,8 +6,10 @@ import java.util.Deque;
 import java.util.function.Consumer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.BufferChain;
 import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
 
@@ -23,6 +25,10 @@ final class FakeIp implements Ipv4Output
     int mtu = 1500;
     /** Sends to refuse with ENOBUFS before accepting again. */
     int refuseSends;
+    /** The longest datagram the route's link segments (TSO), 0 for none, as {@link #segmentationLimit} says. */
+    int segmentationLimit;
+    /** Super-segments received through {@link #sendChain}. */
+    int superSegments;
     /** When set, segments go here instead of the queue (two-layer tests). */
     Consumer<Captured> sink;
 
@@ -79,6 +85,75 @@ final class FakeIp implements Ipv4Output
         final int destination, final int protocol, final int tos, final int ttl)
     {
         throw new AssertionError("TCP sends from pool buffers only");
+    }
+
+    @Override
+    public int segmentationLimit(final int destination)
+    {
+        return routable(destination) ? segmentationLimit : 0;
+    }
+
+    /**
+     * Takes a super-segment as a link that passes it whole would (a veth): checks the chain's shape and its partial
+     * checksum (the pseudo-header sum over the whole length), completes the checksum and captures it as one
+     * segment with its segment size.
+     */
+    @Override
+    public int sendChain(final BufferChain chain, final int l4Length, final int source, final int destination,
+        final int tos, final int ttl, final int segmentSize)
+    {
+        final int n = chain.count();
+        if (n < 1 || chain.frameLength() != L4_OFFSET + l4Length || segmentationLimit == 0
+            || 20 + l4Length > segmentationLimit)
+        {
+            chain.free(pool);
+            throw new AssertionError("a chain of " + n + " buffers, " + chain.frameLength() + " bytes for "
+                + l4Length + " (limit " + segmentationLimit + ")");
+        }
+        final byte[] bytes = new byte[l4Length];
+        int at = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final int skip = i == 0 ? L4_OFFSET : 0;
+            final int len = chain.length(i) - skip;
+            if (chain.length(i) > pool.bufferSize() || len <= 0)
+            {
+                chain.free(pool);
+                throw new AssertionError("buffer " + i + " of a chain holds " + chain.length(i));
+            }
+            pool.memory().get(pool.offset(chain.buffer(i)) + skip, bytes, at, len);
+            at += len;
+        }
+        chain.free(pool);
+        final ByteBuffer b = ByteBuffer.wrap(bytes);
+        final int field = b.getShort(16) & 0xFFFF;
+        final int pseudo = ~Checksum.fold(Checksum.pseudoHeader(source, destination, Ipv4Header.PROTOCOL_TCP,
+            l4Length)) & 0xFFFF;
+        if (field != pseudo)
+        {
+            throw new AssertionError("partial checksum " + field + ", the pseudo-header sum is " + pseudo);
+        }
+        final int headerLength = ((b.get(12) & 0xF0) >>> 4) * 4;
+        if (segmentSize <= 0 || l4Length - headerLength <= segmentSize)
+        {
+            throw new AssertionError("a super-segment of " + (l4Length - headerLength) + " bytes, segment size "
+                + segmentSize);
+        }
+        b.putShort(16, (short)0);
+        b.putShort(16, (short)Checksum.fold(Checksum.sum(b, 0, l4Length, Checksum.pseudoHeader(source, destination,
+            Ipv4Header.PROTOCOL_TCP, l4Length))));
+        superSegments++;
+        final Captured c = new Captured(bytes, source, destination, tos, ttl, true);
+        c.segmentSize = segmentSize;
+        if (sink != null)
+        {
+            sink.accept(c);
+        }
+        else
+        {
+            sent.add(c);
+        }
+        return 0;
     }
 
     @Override

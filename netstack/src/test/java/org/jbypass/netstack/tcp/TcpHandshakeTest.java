@@ -245,6 +245,26 @@ class TcpHandshakeTest
     }
 
     @Test
+    void shouldPickEphemeralPortsInConstantTimeWithManyConnections()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final int n = 25_000;
+        final java.util.Set<Integer> ports = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++)
+        {
+            final TcpSocket s = b.layer.open();
+            assertEquals(-Errno.EINPROGRESS, s.connect(TcpTestbench.PEER, 80));
+            assertTrue(ports.add(s.localPort()), "port " + s.localPort() + " used twice");
+        }
+        assertTrue(b.layer.ports.connectProbes < 2L * n, "ports examined for " + n + " connects to one destination: "
+            + b.layer.ports.connectProbes);
+        final TcpSocket other = b.layer.open();
+        final long before = b.layer.ports.connectProbes;
+        assertEquals(-Errno.EINPROGRESS, other.connect(TcpTestbench.OTHER_PEER, 80));
+        assertTrue(b.layer.ports.connectProbes - before < 8, "another destination finds a port at once");
+    }
+
+    @Test
     void shouldEnforceBindRules()
     {
         final TcpSocket a = bench.layer.open();

@@ -170,6 +170,7 @@ class TcpHostileInputTest
     {
         final PeerConnection c = accepted();
         c.send(tcp(FIN | ACK));
+        bench.advanceMillis(40);
         c.expectAck();
         c.send(tcp(ACK | PSH).payloadLength(50));
         assertEquals(0, c.socket.available());

@@ -50,16 +50,58 @@ class TcpPartsTest
     }
 
     @Test
-    void shouldWrapTheRing()
+    void shouldWrapTheRingAcrossChunksAndGiveThemBack()
     {
-        final ByteRing ring = new ByteRing(new byte[8]);
-        ring.writeFrom(0, ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6}), 6);
-        final ByteBuffer out = ByteBuffer.allocate(4);
-        ring.readInto(out, 4);
-        ring.writeFrom(2, ByteBuffer.wrap(new byte[] {7, 8, 9, 10, 11, 12}), 6);
-        final ByteBuffer all = ByteBuffer.allocate(8);
-        ring.readInto(all, 8);
-        assertEquals("[5, 6, 7, 8, 9, 10, 11, 12]", java.util.Arrays.toString(all.array()));
+        final TcpCounters counters = new TcpCounters();
+        final TcpMemory memory = new TcpMemory(1 << 20, 1 << 20, 1 << 20, counters);
+        final int chunk = TcpMemory.CHUNK_SIZE;
+        final ByteRing ring = new ByteRing(memory, 2 * chunk);
+        final byte[] data = new byte[3 * chunk];
+        new SplittableRandom(5).nextBytes(data);
+        assertTrue(ring.reserve(0, chunk + 100));
+        ring.writeFrom(0, ByteBuffer.wrap(data, 0, chunk + 100), chunk + 100);
+        assertEquals(2 * chunk, memory.bytesInUse(), "two chunks for a chunk and a bit");
+        final ByteBuffer out = ByteBuffer.allocate(3 * chunk);
+        ring.readInto(out, chunk + 50);
+        assertEquals(chunk, memory.bytesInUse(), "the passed chunk went back");
+        // Out of order: bytes at an offset take only the chunk they fall in.
+        assertTrue(ring.reserve(chunk + 10, 20));
+        ring.write(chunk + 10, ByteBuffer.wrap(data), 2 * chunk + 60, 20);
+        assertEquals(2 * chunk, memory.bytesInUse());
+        assertTrue(ring.reserve(50, chunk + 10));
+        ring.writeFrom(50, ByteBuffer.wrap(data, chunk + 100, chunk + 10), chunk + 10);
+        final ByteBuffer peek = ByteBuffer.allocate(chunk + 60);
+        ring.read(0, peek, 0, chunk + 60);
+        assertEquals(ByteBuffer.wrap(data, chunk + 50, chunk + 60), peek, "the gap filled around the out-of-order bytes");
+        assertFalse(ring.reserve(0, 2 * chunk + 1), "beyond the capacity");
+        ring.readInto(out, chunk + 60);
+        assertEquals(ByteBuffer.wrap(data, 0, 2 * chunk + 110), out.flip());
+        ring.clear();
+        assertEquals(0, memory.bytesInUse(), "an empty ring holds nothing");
+    }
+
+    @Test
+    void shouldRefuseChunksAtTheLimitAndFeelPressureBetweenTheLevels()
+    {
+        final TcpCounters counters = new TcpCounters();
+        final int chunk = TcpMemory.CHUNK_SIZE;
+        final TcpMemory memory = new TcpMemory(2L * chunk, 3L * chunk, 4L * chunk, counters);
+        final ByteRing ring = new ByteRing(memory, 8 * chunk);
+        assertEquals(3 * chunk, ring.reservePrefix(0, 3 * chunk));
+        assertFalse(memory.underPressure(), "at the pressure level, not above it");
+        assertEquals(2 * chunk + 100, ring.reservePrefix(2 * chunk - 100, 3 * chunk + 100), "up to the fourth chunk");
+        assertTrue(memory.underPressure());
+        assertFalse(memory.admitsConnection());
+        assertEquals(1, counters.memoryRefusals());
+        assertFalse(ring.reserve(4 * chunk, 1));
+        ring.skip(chunk);
+        assertTrue(memory.underPressure(), "pressure lasts until use falls to the low level");
+        ring.trimAfter(chunk);
+        assertFalse(memory.underPressure());
+        assertEquals(chunk, memory.bytesInUse());
+        ring.clear();
+        assertEquals(0, memory.bytesInUse());
+        assertTrue(memory.bytesCached() > 0, "chunks are kept for reuse below the low level");
     }
 
     @Test

@@ -1,0 +1,335 @@
+package org.jbypass.netstack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.link.virtual.MemoryWire;
+import org.jbypass.netstack.testing.ByteStream;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.MacAddress;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connections at scale on a {@link MemoryWire} between two whole stacks: buffer memory that follows the data (an
+ * idle connection holds none), the layer's memory limit under load (windows shrink, data is dropped and counted,
+ * new connections wait, nothing throws, every byte still arrives intact), and failures contained to one socket.
+ * Time is simulated, as in {@link TcpTwoStacksTest}.
+ */
+class TcpScaleTest
+{
+    private static final int IP_A = Ipv4Address.parse("198.18.0.1");
+    private static final int IP_B = Ipv4Address.parse("198.18.0.2");
+    private static final long MAC_A = MacAddress.parse("02:00:00:00:00:0a");
+    private static final long MAC_B = MacAddress.parse("02:00:00:00:00:0b");
+    private static final long STEP_NANOS = 20_000L;
+    private static final int PORT = 7000;
+
+    private long now = 1_000_000_000L;
+    private Stack a;
+    private Stack b;
+
+    private void start(final TcpConfig serverTcp)
+    {
+        a = new Stack(StackConfig.builder().poolBuffers(8192).seed(1).tcp(serverTcp).build(), now);
+        b = new Stack(StackConfig.builder().poolBuffers(8192).seed(2).build(), now);
+        final MemoryWire wire = new MemoryWire();
+        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
+        b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0);
+    }
+
+    /** Polls both stacks until {@code done}, moving simulated time; fails after a simulated hour. */
+    private void runUntil(final BooleanSupplier done, final String what)
+    {
+        final long deadline = now + 3_600_000_000_000L;
+        while (!done.getAsBoolean())
+        {
+            a.poll(now);
+            b.poll(now);
+            if (a.lastWork() == 0 && b.lastWork() == 0)
+            {
+                final long next = Math.min(a.nextDeadline(), b.nextDeadline());
+                now = next == Long.MAX_VALUE ? now + STEP_NANOS : Math.max(now + STEP_NANOS, next);
+            }
+            else
+            {
+                now += STEP_NANOS;
+            }
+            assertTrue(now - deadline < 0, () -> "never " + what + ": A " + a.tcpCounters() + " B " + b.tcpCounters());
+        }
+    }
+
+    /** Opens {@code n} connections from B to A, returning client and accepted child pairs. */
+    private List<TcpSocket[]> connect(final TcpSocket listener, final int n)
+    {
+        final Map<Integer, TcpSocket> clients = new HashMap<>();
+        for (int i = 0; i < n; i++)
+        {
+            final TcpSocket c = b.openTcp();
+            assertEquals(-Errno.EINPROGRESS, c.connect(IP_A, PORT));
+            clients.put(c.localPort(), c);
+        }
+        b.flush();
+        final List<TcpSocket[]> pairs = new ArrayList<>();
+        runUntil(() ->
+        {
+            TcpSocket child;
+            while ((child = listener.accept()) != null)
+            {
+                final TcpSocket client = clients.get(child.remotePort());
+                assertNotNull(client);
+                pairs.add(new TcpSocket[] {client, child});
+            }
+            return pairs.size() == n;
+        }, "accepted " + n);
+        runUntil(() -> pairs.stream().allMatch(p -> p[0].finishConnect() == 0), "connected");
+        return pairs;
+    }
+
+    private static void send(final TcpSocket s, final byte[] message)
+    {
+        assertEquals(message.length, s.write(ByteBuffer.wrap(message)));
+    }
+
+    @Test
+    void shouldHoldIdleConnectionsWithoutBufferMemoryAndChargeOnlyWhatArrives()
+    {
+        start(TcpConfig.defaults());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(4096));
+        final int n = 2000;
+        final List<TcpSocket[]> pairs = connect(listener, n);
+        assertEquals(0, a.tcp().memoryInUse(), "established and idle: no buffer memory at all");
+        final byte[] request = new byte[64];
+        final byte[] reply = new byte[64];
+        final ByteBuffer in = ByteBuffer.allocate(256);
+        for (int round = 0; round < 2; round++)
+        {
+            for (final TcpSocket[] p : pairs)
+            {
+                send(p[0], request);
+            }
+            b.flush();
+            runUntil(() -> pairs.stream().allMatch(p -> p[1].available() == request.length), "requests arrived");
+            assertEquals((long) n * TcpMemory.CHUNK_SIZE, a.tcp().memoryInUse(),
+                "one chunk per connection holding a 64-byte request");
+            for (final TcpSocket[] p : pairs)
+            {
+                in.clear();
+                assertEquals(request.length, p[1].read(in));
+                send(p[1], reply);
+            }
+            a.flush();
+            runUntil(() -> pairs.stream().allMatch(p -> p[0].available() == reply.length
+                && p[1].unacknowledged() == 0), "replies arrived and were acknowledged");
+            for (final TcpSocket[] p : pairs)
+            {
+                in.clear();
+                assertEquals(reply.length, p[0].read(in));
+            }
+            assertEquals(0, a.tcp().memoryInUse(), "replies acknowledged, requests read: nothing held");
+            assertEquals(0, b.tcp().memoryInUse());
+        }
+        assertEquals(0, a.tcpCounters().memoryDrops());
+        assertEquals(0, a.tcpCounters().socketFailures());
+    }
+
+    @Test
+    void shouldStayWithinTheMemoryLimitUnderLoadAndStillDeliverEveryByte()
+    {
+        final long limit = 1L << 20;
+        start(TcpConfig.builder().memoryLimit(limit).build());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(256));
+        final int n = 40;
+        final List<TcpSocket[]> pairs = connect(listener, n);
+        // Every client sends 256 KiB the server does not read yet: ten times the limit in total.
+        final int each = 256 * 1024;
+        final byte[][] sent = new byte[n][each];
+        final ByteBuffer[] out = new ByteBuffer[n];
+        final ByteBuffer[] received = new ByteBuffer[n];
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(77);
+        for (int i = 0; i < n; i++)
+        {
+            random.nextBytes(sent[i]);
+            out[i] = ByteBuffer.wrap(sent[i]);
+            received[i] = ByteBuffer.allocate(each);
+        }
+        final long[] peak = new long[1];
+        final boolean[] sawPressure = new boolean[1];
+        runUntil(() ->
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (out[i].hasRemaining())
+                {
+                    pairs.get(i)[0].write(out[i]);
+                }
+            }
+            b.flush();
+            peak[0] = Math.max(peak[0], a.tcp().memoryInUse());
+            sawPressure[0] |= a.tcp().underMemoryPressure();
+            return a.tcpCounters().memoryDrops() > 0;
+        }, "reached the memory limit");
+        assertTrue(sawPressure[0], "under pressure before the limit");
+        assertTrue(peak[0] <= limit, "charged " + peak[0] + " of " + limit);
+        // At the limit a new connection waits: its SYN is dropped and counted; it completes once memory drains.
+        final TcpSocket late = b.openTcp();
+        assertEquals(-Errno.EINPROGRESS, late.connect(IP_A, PORT));
+        b.flush();
+        final long refusalsBefore = a.tcpCounters().memoryConnectionRefusals();
+        runUntil(() -> a.tcpCounters().memoryConnectionRefusals() > refusalsBefore, "refused the late SYN");
+        assertEquals(-Errno.EINPROGRESS, late.finishConnect());
+        // Now the server reads: every byte arrives, in order, despite the drops.
+        runUntil(() ->
+        {
+            boolean done = true;
+            for (int i = 0; i < n; i++)
+            {
+                if (out[i].hasRemaining())
+                {
+                    pairs.get(i)[0].write(out[i]);
+                }
+                if (received[i].hasRemaining())
+                {
+                    final int r = pairs.get(i)[1].read(received[i]);
+                    assertTrue(r >= 0 || r == -Errno.EAGAIN, "read " + r);
+                }
+                done &= !received[i].hasRemaining();
+            }
+            a.flush();
+            b.flush();
+            peak[0] = Math.max(peak[0], a.tcp().memoryInUse());
+            return done;
+        }, "delivered every stream");
+        for (int i = 0; i < n; i++)
+        {
+            assertArrayEquals(sent[i], received[i].array(), "stream " + i);
+        }
+        assertTrue(peak[0] <= limit, "charged " + peak[0] + " of " + limit);
+        assertTrue(a.tcpCounters().memoryDrops() > 0, "data dropped at the limit: " + a.tcpCounters());
+        runUntil(() -> late.finishConnect() == 0 && listener.accept() != null, "accepted the late connection");
+        assertEquals(0, a.tcpCounters().socketFailures());
+    }
+
+    @Test
+    void shouldResetOnlyTheConnectionWhoseCallbackThrowsAndCarryOnWithTheOthers()
+    {
+        start(TcpConfig.defaults());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(64));
+        final List<TcpSocket[]> pairs = connect(listener, 8);
+        final TcpSocket victim = pairs.get(3)[1];
+        victim.listener(socket ->
+        {
+            throw new IllegalStateException("injected failure in an application callback");
+        });
+        final List<ByteStream> streams = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++)
+        {
+            streams.add(new ByteStream("b->a#" + i, pairs.get(i)[0], pairs.get(i)[1], 1 << 20, 900 + i));
+        }
+        runUntil(() ->
+        {
+            boolean done = true;
+            for (int i = 0; i < streams.size(); i++)
+            {
+                final ByteStream s = streams.get(i);
+                if (i == 3)
+                {
+                    continue;
+                }
+                s.pump();
+                assertFalse(s.failed(), () -> "stream failed: " + s);
+                done &= s.done();
+            }
+            final ByteBuffer discard = ByteBuffer.allocate(4096);
+            streams.get(3).writer.write(ByteBuffer.allocate(1024));
+            a.flush();
+            b.flush();
+            return done && pairs.get(3)[0].write(discard.clear()) == -Errno.ECONNRESET;
+        }, "carried on past the failure");
+        for (int i = 0; i < streams.size(); i++)
+        {
+            if (i != 3)
+            {
+                assertArrayEquals(streams.get(i).sentDigest(), streams.get(i).receivedDigest());
+            }
+        }
+        assertEquals(1, a.tcpCounters().socketFailures());
+        final ByteBuffer rest = ByteBuffer.allocate(4096);
+        int r;
+        while ((r = victim.read(rest.clear())) > 0)
+        {
+            // What arrived before the reset is still readable, then the error (as in Linux).
+        }
+        assertEquals(-Errno.ECONNRESET, r);
+        // Allocation refused inside segment processing is contained the same way.
+        final TcpSocket[] second = pairs.get(5);
+        a.tcp().contain(second[1], new OutOfMemoryError("injected"));
+        a.flush();
+        runUntil(() -> second[0].read(ByteBuffer.allocate(1 << 16)) == -Errno.ECONNRESET, "peer saw the reset");
+        assertEquals(2, a.tcpCounters().socketFailures());
+        assertEquals(TcpState.CLOSE_WAIT, pairs.get(0)[1].state(), "the others finished normally (their peers half-closed)");
+    }
+
+    @Test
+    void shouldGrowBuffersWithTheTransferUnlessTheApplicationSetTheirSize()
+    {
+        start(TcpConfig.defaults());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(16));
+        final List<TcpSocket[]> pairs = connect(listener, 2);
+        final int initial = TcpConfig.defaults().receiveBufferSize();
+        // SO_RCVBUF and SO_SNDBUF set by the application fix those sizes, as in Linux.
+        pairs.get(1)[1].receiveBufferSize(initial);
+        pairs.get(1)[0].sendBufferSize(initial);
+        final List<ByteStream> streams = new ArrayList<>();
+        for (int i = 0; i < 2; i++)
+        {
+            streams.add(new ByteStream("b->a#" + i, pairs.get(i)[0], pairs.get(i)[1], 16L << 20, 500 + i));
+            streams.add(new ByteStream("a->b#" + i, pairs.get(i)[1], pairs.get(i)[0], 16L << 20, 600 + i));
+        }
+        runUntil(() ->
+        {
+            boolean done = true;
+            for (final ByteStream s : streams)
+            {
+                s.pump();
+                assertFalse(s.failed(), () -> "stream failed: " + s);
+                done &= s.done();
+            }
+            a.flush();
+            b.flush();
+            return done;
+        }, "moved 16 MB each way");
+        for (final ByteStream s : streams)
+        {
+            assertArrayEquals(s.sentDigest(), s.receivedDigest(), s.name + " SHA-256");
+        }
+        final TcpSocket tuned = pairs.get(0)[1];
+        assertTrue(tuned.receiveBufferSize() > initial, "auto-tuned receive buffer " + tuned.receiveBufferSize());
+        assertTrue(tuned.receiveBufferSize() <= TcpConfig.defaults().maxReceiveBufferSize());
+        assertTrue(a.tcpCounters().receiveBufferGrowths() > 0);
+        assertTrue(pairs.get(0)[0].sendBufferSize() > initial, "send buffer grown with cwnd "
+            + pairs.get(0)[0].sendBufferSize());
+        assertEquals(initial, pairs.get(1)[1].receiveBufferSize(), "SO_RCVBUF set: not tuned");
+        assertEquals(initial, pairs.get(1)[0].sendBufferSize(), "SO_SNDBUF set: not grown");
+    }
+}
