@@ -43,8 +43,13 @@ struct jbp_afpacket;
  *     grow with the largest frame and the kernel copies the frame once, straight into the pool. SO_RCVBUF bounds
  *     how many such frames may wait (a frame beyond it is cut and counted as truncated).
  *   - block mode: blocks must hold the largest frame whole (block_size >= JBP_AFP_MIN_SUPER_BLOCK).
- * Every frame sent then carries a virtio_net_hdr too (no offload asked: GSO_NONE, no flags), which the driver puts
- * in front of it. */
+ * Every frame sent then carries a virtio_net_hdr too, which the driver puts in front of it: no offload for a plain
+ * frame; NEEDS_CSUM for one with JBP_TX_L4_CSUM; GSO_TCPV4 for a TCP super-segment (a chain with JBP_GSO_TCPV4),
+ * which the kernel cuts into segments in software (GSO: any netdev, whatever its TSO setting, since
+ * packet_snd()/tpacket_snd() take the header through virtio_net_hdr_to_skb() and the skb meets
+ * validate_xmit_skb() like any locally made GSO skb) or hands whole to a device that takes it (a veth, TSO NIC).
+ * Transmit bursts may then hold chains: through sendmmsg(2) each is one message with an iovec per buffer; with a
+ * TX ring, whose slots hold one buffer, one sendmsg(2) on a second, send-only socket, after the ring's frames. */
 #define JBP_AFP_SUPER_FRAMES (1u << 3)
 
 /* Receive ring layouts (config.rx_ring). */
@@ -158,10 +163,11 @@ struct jbp_afpacket_stats {
     uint64_t last_errno;      /* the errno of the last failed system call */
     uint64_t rx_bad_vnet;     /* dropped: a virtio_net_hdr hostile or inconsistent with its frame (jbp_vnet.h) */
     uint64_t rx_super_frames; /* frames delivered as chains of more than one slot */
+    uint64_t tx_super_frames; /* frames sent from chains of more than one slot (counted in tx_packets too) */
 };
 
 #define JBP_AFP_STATS_WORDS (sizeof(struct jbp_afpacket_stats) / sizeof(uint64_t))
-_Static_assert(sizeof(struct jbp_afpacket_stats) == 15 * sizeof(uint64_t), "AfPacketStats mirrors this layout");
+_Static_assert(sizeof(struct jbp_afpacket_stats) == 16 * sizeof(uint64_t), "AfPacketStats mirrors this layout");
 
 /*
  * Opens the driver on a netdev. Returns 0 and a handle in *out, or -errno with info->failed_step naming the step
@@ -180,8 +186,10 @@ int jbp_afpacket_open(const struct jbp_afpacket_config *config, struct jbp_afpac
 int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32_t capacity);
 
 /*
- * Transmits slots 0..count-1 with one system call (per JBP_AFP_TX_BATCH frames). Returns how many frames, from
- * slot 0, were accepted: sent, or dropped and counted (a malformed descriptor, an error for that frame). Frames
+ * Transmits slots 0..count-1 with one system call (per JBP_AFP_TX_BATCH frames; with a TX ring, one more per
+ * chain). Returns how many slots, from slot 0, were accepted, always whole frames: sent, or dropped and counted in
+ * tx_dropped (a malformed descriptor or chain, offload flags its headers do not bear out, an error for that
+ * frame). Frames
  * from the returned index on were refused because the kernel's queue is full; they may be sent again later.
  * The pool buffers of accepted frames are free again when this returns: the kernel copied them.
  */

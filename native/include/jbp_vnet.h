@@ -69,6 +69,17 @@ enum jbp_vnet_verdict {
 int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,
                    uint32_t *flags);
 
+/*
+ * The header a frame to be sent needs (af_packet.c packet_snd()/tpacket_snd() read it with
+ * virtio_net_hdr_to_skb()), from the first descriptor's flags (jbp_burst.h), the frame's first head_len bytes
+ * (its headers must lie within them) and its length. A frame without offload gets a zeroed header; JBP_TX_L4_CSUM
+ * asks NEEDS_CSUM over the IPv4 TCP/UDP header found in the frame; JBP_GSO_TCPV4 (which needs JBP_TX_L4_CSUM)
+ * asks the kernel to cut the frame into segments of gso_size payload bytes, as tcp_gso_segment() does, or to pass
+ * it whole to a peer that takes it (a veth). Returns JBP_VNET_OK, or why the frame cannot be sent as it says.
+ */
+int jbp_vnet_tx_header(uint32_t flags, const uint8_t *head, uint32_t head_len, uint32_t length,
+                       struct jbp_vnet_hdr *vh);
+
 /* A name for a verdict, for tests and logs. */
 const char *jbp_vnet_verdict_name(int verdict);
 

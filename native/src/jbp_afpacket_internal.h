@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 
 #include "jbp_afpacket.h"
+#include "jbp_vnet.h"
 
 #define ETH_HEADER 14u
 
@@ -38,9 +39,19 @@ struct jbp_afpacket {
     uint32_t max_tx_frame;
     int fd;
     struct jbp_afpacket_stats *stats;
-    /* Transmit batch: msg_hdr.msg_iov of each message points at its iovec once and for all. */
+    /* Transmit batch: each message's iovecs are a run of iovs (its virtio_net_hdr in tx_vnets, then the buffers
+     * of its frame); tx_msg_descs and tx_msg_bytes say how many burst descriptors and bytes each one took. */
     struct mmsghdr *msgs;
     struct iovec *iovs;
+    uint32_t iov_capacity;
+    struct jbp_vnet_hdr *tx_vnets;
+    uint32_t *tx_msg_descs;
+    uint32_t *tx_msg_bytes;
+    /* Chains (JBP_AFP_SUPER_FRAMES): at most max_chain descriptors. With a TX ring they go through chain_fd, a
+     * second packet socket that only sends (packet_sendmsg() on a socket with a TX ring reads only the ring). */
+    uint32_t max_chain;
+    int chain_fd;
+    struct iovec *chain_iovs;
     /* TX ring (JBP_AFP_TX_RING): tx_frames slots of tx_frame_size bytes, tx_frames_per_block to a block of
      * tx_block_size; a frame's bytes start tx_data_offset into its slot. tx_head is the next slot to fill, which
      * is also the kernel's next slot to send: we never leave a slot marked for sending after a burst. */
@@ -56,6 +67,7 @@ struct jbp_afpacket {
     uint32_t tx_vnet;     /* bytes of virtio_net_hdr before each frame sent: 10 with super-frames, else 0 */
     /* Cold. */
     int efd;
+    int ifindex;
     size_t ring_bytes;    /* the receive ring */
     size_t tx_ring_bytes; /* the TX ring, mapped right after the receive ring */
 };

@@ -233,6 +233,38 @@ static int map_rings(struct jbp_afpacket *h)
     return 0;
 }
 
+/* With a TX ring, chains go out through a second packet socket bound to the netdev with protocol 0, which
+ * registers no receive hook (packet_do_bind()): it only sends, with a virtio_net_hdr, through packet_snd(), which
+ * takes the frame's protocol from its Ethernet header (packet_parse_headers() for SOCK_RAW). Both sockets hand
+ * their frames to the same device queue selection (netdev_pick_tx(): XPS or the flow hash, no socket state for
+ * packet sockets), so a flow's frames keep the order in which they were sent. */
+static int setup_chain_socket(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
+{
+    h->chain_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (h->chain_fd < 0)
+        return -errno;
+    int one = 1;
+    if (setsockopt(h->chain_fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+        return -errno;
+    /* Room for a few longest chains: more would only queue behind the ring's frames. */
+    int sndbuf = 4 * (int)JBP_MAX_FRAME;
+    if (setsockopt(h->chain_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0
+        && setsockopt(h->chain_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
+        return -errno;
+    if ((c->flags & JBP_AFP_QDISC_BYPASS)
+        && setsockopt(h->chain_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
+        return -errno;
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof(sll));
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = 0;
+    sll.sll_ifindex = h->ifindex;
+    if (bind(h->chain_fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+        return -errno;
+    h->chain_iovs = calloc(1 + h->max_chain, sizeof(*h->chain_iovs));
+    return h->chain_iovs == NULL ? -ENOMEM : 0;
+}
+
 static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
 {
     /* Room for tx_queue_size frames in the kernel (the kernel doubles the value for its skb overhead). Above
@@ -249,20 +281,25 @@ static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
     }
     /* With PACKET_VNET_HDR every frame sent starts with a virtio_net_hdr too (packet_snd(), tpacket_snd()). */
     h->tx_vnet = h->super_frames ? JBP_VNET_HDR_LEN : 0;
-    if (c->flags & JBP_AFP_TX_RING)
-        return setup_tx_ring(h, c);
-    /* Two iovecs per message: the virtio_net_hdr (a zeroed one: no offload asked) when there is one, the frame. */
-    h->msgs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->msgs));
-    h->iovs = calloc(2 * JBP_AFP_TX_BATCH, sizeof(*h->iovs));
-    if (h->msgs == NULL || h->iovs == NULL)
-        return -ENOMEM;
-    static const struct jbp_vnet_hdr no_offload;
-    for (uint32_t i = 0; i < JBP_AFP_TX_BATCH; i++) {
-        h->iovs[2 * i].iov_base = (void *)&no_offload;
-        h->iovs[2 * i].iov_len = h->tx_vnet;
-        h->msgs[i].msg_hdr.msg_iov = h->tx_vnet != 0 ? &h->iovs[2 * i] : &h->iovs[2 * i + 1];
-        h->msgs[i].msg_hdr.msg_iovlen = h->tx_vnet != 0 ? 2 : 1;
+    /* A chain takes one descriptor per buffer of the largest frame, at most (jbp_burst.h). */
+    h->max_chain = h->super_frames ? (JBP_MAX_FRAME + c->buffer_size - 1) / c->buffer_size : 1;
+    if (c->flags & JBP_AFP_TX_RING) {
+        int rc = setup_tx_ring(h, c);
+        if (rc < 0 || !h->super_frames)
+            return rc;
+        return setup_chain_socket(h, c);
     }
+    /* Per message: the virtio_net_hdr, when there is one, and a frame's buffers; room for a batch of one-buffer
+     * frames and one longest chain more. */
+    h->iov_capacity = 2 * JBP_AFP_TX_BATCH + h->max_chain;
+    h->msgs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->msgs));
+    h->iovs = calloc(h->iov_capacity, sizeof(*h->iovs));
+    h->tx_vnets = calloc(JBP_AFP_TX_BATCH, sizeof(*h->tx_vnets));
+    h->tx_msg_descs = calloc(JBP_AFP_TX_BATCH, sizeof(*h->tx_msg_descs));
+    h->tx_msg_bytes = calloc(JBP_AFP_TX_BATCH, sizeof(*h->tx_msg_bytes));
+    if (h->msgs == NULL || h->iovs == NULL || h->tx_vnets == NULL || h->tx_msg_descs == NULL
+        || h->tx_msg_bytes == NULL)
+        return -ENOMEM;
     return 0;
 }
 
@@ -342,6 +379,8 @@ int jbp_afpacket_open(const struct jbp_afpacket_config *c, struct jbp_afpacket *
         return fail(info, JBP_AFP_STEP_ARGUMENTS, ENOMEM);
     h->fd = -1;
     h->efd = -1;
+    h->chain_fd = -1;
+    h->ifindex = info->ifindex;
     h->pool = c->pool_base;
     h->buffer_size = c->buffer_size;
     h->buffer_count = c->buffer_count;
@@ -418,7 +457,13 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
         close(h->fd);
     if (h->efd >= 0)
         close(h->efd);
+    if (h->chain_fd >= 0)
+        close(h->chain_fd);
     free(h->msgs);
+    free(h->tx_vnets);
+    free(h->tx_msg_descs);
+    free(h->tx_msg_bytes);
+    free(h->chain_iovs);
     free(h->rx_iovs);
     free(h->iovs);
     free(h);

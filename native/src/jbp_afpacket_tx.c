@@ -23,8 +23,9 @@ static inline int is_backpressure(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS;
 }
 
-/* What a failed transmission means for the frames left: returns the new count of frames done, to return. */
-static int tx_error(struct jbp_afpacket *h, int err, uint32_t done, uint32_t count, int *finished)
+/* What a failed transmission means for the frames left: returns the new count of descriptors done, to return.
+ * span: the descriptors of the frame that failed, dropped alone when the error is its own. */
+static int tx_error(struct jbp_afpacket *h, int err, uint32_t done, uint32_t count, uint32_t span, int *finished)
 {
     *finished = 1;
     if (is_backpressure(err)) {
@@ -39,12 +40,67 @@ static int tx_error(struct jbp_afpacket *h, int err, uint32_t done, uint32_t cou
     /* An error for this one frame (EMSGSIZE, EINVAL, ...): drop it and go on with the rest. */
     *finished = 0;
     h->stats->tx_dropped++;
-    return (int)done + 1;
+    return (int)(done + span);
 }
 
-static inline int tx_frame_ok(const struct jbp_afpacket *h, const struct jbp_desc *d)
+/*
+ * The frame that starts at burst[i]: sets *span to the descriptors it takes (at least one, never past count: a
+ * chain that the burst cuts ends at count), *length to its bytes and *vh to the virtio_net_hdr it is sent with.
+ * Returns 0 when it can be sent, -1 when it is malformed and must be dropped: a buffer outside the pool or a
+ * length beyond one, a chain on a socket without PACKET_VNET_HDR or longer than the largest frame, offloads the
+ * headers do not bear out (jbp_vnet_tx_header()), a frame or a segment longer than the MTU allows.
+ */
+static int tx_frame(const struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t i, uint32_t count,
+                    uint32_t *span, uint32_t *length, struct jbp_vnet_hdr *vh)
 {
-    return d->buffer < h->buffer_count && d->length >= ETH_HEADER && d->length <= h->max_tx_frame;
+    const struct jbp_desc *first = &burst[i];
+    uint32_t n = 1;
+    uint64_t total = 0;
+    int bad = 0;
+    for (const struct jbp_desc *d = first;; d = &burst[i + n++]) {
+        if (d->buffer >= h->buffer_count || d->length > h->buffer_size
+            || (d != first && (d->length == 0 || (d->flags & ~JBP_DESC_CONTINUES) != 0)))
+            bad = 1;
+        total += d->length;
+        if ((d->flags & JBP_DESC_CONTINUES) == 0)
+            break;
+        if (i + n == count) {
+            bad = 1; /* a chain never crosses the end of a burst (jbp_burst.h) */
+            break;
+        }
+    }
+    *span = n;
+    *length = (uint32_t)(total > UINT32_MAX ? UINT32_MAX : total);
+    if (bad || first->length < ETH_HEADER || total > JBP_MAX_FRAME || (n > 1 && (h->tx_vnet == 0 || n > h->max_chain)))
+        return -1;
+    if (h->tx_vnet == 0) {
+        /* No virtio_net_hdr, no offload: the frame goes as it is, so one that asks for one cannot. */
+        if ((first->flags & (JBP_GSO_TYPE_MASK | JBP_TX_L4_CSUM)) != 0 || total > h->max_tx_frame)
+            return -1;
+        return 0;
+    }
+    const uint8_t *head = h->pool + (size_t)first->buffer * h->buffer_size;
+    if (jbp_vnet_tx_header(first->flags, head, first->length, (uint32_t)total, vh) != JBP_VNET_OK)
+        return -1;
+    if (vh->gso_type == JBP_VNET_GSO_NONE)
+        return total <= h->max_tx_frame ? 0 : -1;
+    /* Each segment the kernel cuts (headers and gso_size bytes) must fit the MTU: the kernel does not check it
+     * for a packet socket's GSO frame (packet_snd() checks only the headers against the MTU). */
+    return vh->hdr_len + (uint32_t)vh->gso_size <= h->max_tx_frame ? 0 : -1;
+}
+
+/* Counts the first k messages of a sendmmsg(2) batch as sent; returns the descriptors they took. */
+static uint32_t tx_count_sent(struct jbp_afpacket *h, uint32_t k)
+{
+    uint32_t descs = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        h->stats->tx_bytes += h->tx_msg_bytes[i];
+        if (h->tx_msg_descs[i] > 1)
+            h->stats->tx_super_frames++;
+        descs += h->tx_msg_descs[i];
+    }
+    h->stats->tx_packets += k;
+    return descs;
 }
 
 static int tx_burst_sendmmsg(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
@@ -52,36 +108,51 @@ static int tx_burst_sendmmsg(struct jbp_afpacket *h, const struct jbp_desc *burs
     uint32_t done = 0;
     while (done < count) {
         uint32_t n = 0;
-        uint64_t bytes = 0;
-        while (n < JBP_AFP_TX_BATCH && done + n < count) {
-            const struct jbp_desc *d = &burst[done + n];
-            if (!tx_frame_ok(h, d)) {
+        uint32_t iov = 0;
+        uint32_t next = done;
+        while (n < JBP_AFP_TX_BATCH && next < count) {
+            uint32_t span;
+            uint32_t length;
+            if (tx_frame(h, burst, next, count, &span, &length, &h->tx_vnets[n]) < 0) {
                 if (n > 0)
                     break; /* send what comes before it first, to keep the accepted frames a prefix */
                 h->stats->tx_dropped++;
-                done++;
+                next += span;
+                done = next;
                 continue;
             }
-            h->iovs[2 * n + 1].iov_base = h->pool + (size_t)d->buffer * h->buffer_size;
-            h->iovs[2 * n + 1].iov_len = d->length;
-            bytes += d->length;
+            uint32_t need = span + (h->tx_vnet != 0 ? 1 : 0);
+            if (iov + need > h->iov_capacity)
+                break; /* the next batch takes it (iov_capacity holds one longest chain after a full batch) */
+            struct msghdr *m = &h->msgs[n].msg_hdr;
+            m->msg_iov = &h->iovs[iov];
+            m->msg_iovlen = need;
+            if (h->tx_vnet != 0) {
+                h->iovs[iov].iov_base = &h->tx_vnets[n];
+                h->iovs[iov].iov_len = h->tx_vnet;
+                iov++;
+            }
+            for (uint32_t k = 0; k < span; k++) {
+                const struct jbp_desc *d = &burst[next + k];
+                h->iovs[iov].iov_base = h->pool + (size_t)d->buffer * h->buffer_size;
+                h->iovs[iov].iov_len = d->length;
+                iov++;
+            }
+            h->tx_msg_descs[n] = span;
+            h->tx_msg_bytes[n] = length;
             n++;
+            next += span;
         }
         if (n == 0)
             continue;
         int sent = sendmmsg(h->fd, h->msgs, n, MSG_DONTWAIT);
         if (sent == (int)n) {
-            h->stats->tx_packets += n;
-            h->stats->tx_bytes += bytes;
-            done += n;
+            done += tx_count_sent(h, n);
             continue;
         }
         int err;
         if (sent > 0) {
-            for (int i = 0; i < sent; i++)
-                h->stats->tx_bytes += h->iovs[2 * i + 1].iov_len;
-            h->stats->tx_packets += (uint32_t)sent;
-            done += (uint32_t)sent;
+            done += tx_count_sent(h, (uint32_t)sent);
             /* sendmmsg(2) stopped at a frame it could not send. EAGAIN is not kept; any other error is parked in
              * sk_err, where it would fail the next send: SO_ERROR reads and clears it. */
             socklen_t length = sizeof(err);
@@ -95,7 +166,7 @@ static int tx_burst_sendmmsg(struct jbp_afpacket *h, const struct jbp_desc *burs
                 continue;
         }
         int finished;
-        int result = tx_error(h, err, done, count, &finished);
+        int result = tx_error(h, err, done, count, h->tx_msg_descs[sent > 0 ? sent : 0], &finished);
         if (finished)
             return result;
         done = (uint32_t)result;
@@ -115,6 +186,44 @@ static inline uint32_t *tx_status(const struct jbp_afpacket *h, uint8_t *slot)
     return h->frame_mode ? &((struct tpacket2_hdr *)slot)->tp_status : &((struct tpacket3_hdr *)slot)->tp_status;
 }
 
+/* Whether the ring holds frames the kernel has not taken: the last slot filled still waits (the kernel sends in
+ * ring order, so every slot before it was taken when it is). */
+static int tx_ring_pending(const struct jbp_afpacket *h)
+{
+    uint32_t last = h->tx_head == 0 ? h->tx_frames - 1 : h->tx_head - 1;
+    return __atomic_load_n(tx_status(h, tx_slot(h, last)), __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST;
+}
+
+/* A chain, with a TX ring: a slot holds one buffer, so the chain goes through the sending socket with one
+ * sendmsg(2) whose iovecs are its virtio_net_hdr and buffers (packet_snd() copies them into one skb). Frames the
+ * ring still holds (deferred transmission) are sent first, so that the burst's order stays the wire's. Returns 0,
+ * or -errno (-EAGAIN when the ring's frames or the chain cannot go now). */
+static int tx_send_chain(struct jbp_afpacket *h, const struct jbp_desc *d, uint32_t span, const struct jbp_vnet_hdr *vh)
+{
+    if (tx_ring_pending(h)) {
+        if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR)
+            return -errno;
+        if (tx_ring_pending(h))
+            return -EAGAIN;
+    }
+    h->chain_iovs[0].iov_base = (void *)vh;
+    h->chain_iovs[0].iov_len = h->tx_vnet;
+    for (uint32_t k = 0; k < span; k++) {
+        h->chain_iovs[1 + k].iov_base = h->pool + (size_t)d[k].buffer * h->buffer_size;
+        h->chain_iovs[1 + k].iov_len = d[k].length;
+    }
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = h->chain_iovs;
+    msg.msg_iovlen = 1 + span;
+    for (;;) {
+        if (sendmsg(h->chain_fd, &msg, MSG_DONTWAIT) >= 0)
+            return 0;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
 static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
 {
     uint32_t done = 0;
@@ -125,11 +234,32 @@ static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, u
         uint32_t n = 0;
         while (done + n < count) {
             const struct jbp_desc *d = &burst[done + n];
-            if (!tx_frame_ok(h, d)) {
+            uint32_t span;
+            uint32_t length;
+            struct jbp_vnet_hdr vh;
+            if (tx_frame(h, burst, done + n, count, &span, &length, &vh) < 0) {
                 if (n > 0)
                     break; /* send what comes before it first, to keep the accepted frames a prefix */
                 h->stats->tx_dropped++;
-                done++;
+                done += span;
+                continue;
+            }
+            if (span > 1) {
+                if (n > 0)
+                    break; /* the ring's frames before the chain go first */
+                int rc = tx_send_chain(h, d, span, &vh);
+                if (rc == 0) {
+                    h->stats->tx_packets++;
+                    h->stats->tx_bytes += length;
+                    h->stats->tx_super_frames++;
+                    done += span;
+                    continue;
+                }
+                int finished;
+                int result = tx_error(h, -rc, done, count, span, &finished);
+                if (finished)
+                    return result;
+                done = (uint32_t)result;
                 continue;
             }
             uint8_t *slot = tx_slot(h, slot_index);
@@ -138,9 +268,8 @@ static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, u
              * a frame still in flight (TP_STATUS_SENDING): the ring is full. */
             if (__atomic_load_n(status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
                 break;
-            /* With PACKET_VNET_HDR the slot's data starts with a virtio_net_hdr (tpacket_snd()): a zeroed one, no
-             * offload asked. */
-            memset(slot + h->tx_data_offset, 0, h->tx_vnet);
+            /* With PACKET_VNET_HDR the slot's data starts with a virtio_net_hdr (tpacket_snd()). */
+            memcpy(slot + h->tx_data_offset, &vh, h->tx_vnet);
             memcpy(slot + h->tx_data_offset + h->tx_vnet, h->pool + (size_t)d->buffer * h->buffer_size, d->length);
             if (h->frame_mode) {
                 ((struct tpacket2_hdr *)slot)->tp_len = h->tx_vnet + d->length;
@@ -208,7 +337,7 @@ static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, u
         if (err == 0 || err == EINTR)
             err = EAGAIN; /* stopped short without an error: a full SO_SNDBUF (sock_alloc_send_skb()) */
         int finished;
-        int result = tx_error(h, err, done, count, &finished);
+        int result = tx_error(h, err, done, count, 1, &finished);
         if (finished)
             return result;
         done = (uint32_t)result;

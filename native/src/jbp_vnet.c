@@ -113,3 +113,50 @@ const char *jbp_vnet_verdict_name(int verdict)
     };
     return verdict >= 0 && verdict < JBP_VNET_VERDICTS ? names[verdict] : "unknown";
 }
+
+int jbp_vnet_tx_header(uint32_t flags, const uint8_t *head, uint32_t head_len, uint32_t length,
+                       struct jbp_vnet_hdr *vh)
+{
+    vh->flags = 0;
+    vh->gso_type = JBP_VNET_GSO_NONE;
+    vh->hdr_len = 0;
+    vh->gso_size = 0;
+    vh->csum_start = 0;
+    vh->csum_offset = 0;
+    uint32_t gso = flags & JBP_GSO_TYPE_MASK;
+    if ((flags & JBP_TX_L4_CSUM) == 0 && gso == JBP_GSO_NONE)
+        return JBP_VNET_OK;
+    /* Only a TCP super-segment with a partial checksum is asked of the kernel: tcp4_gso_segment() and
+     * virtio_net_hdr_to_skb() take others too, but the stack never makes them, so anything else is a caller's
+     * mistake that would have the kernel send bytes no one checked. */
+    if (gso != JBP_GSO_NONE && (gso != JBP_GSO_TCPV4 || (flags & JBP_TX_L4_CSUM) == 0))
+        return JBP_VNET_BAD_GSO_TYPE;
+    uint32_t protocol = 0;
+    uint32_t ip_total = 0;
+    uint32_t l4 = l4_offset(head, head_len, &protocol, &ip_total);
+    if (l4 == 0)
+        return JBP_VNET_BAD_HEADERS;
+    /* NEEDS_CSUM: the kernel (skb_partial_csum_set(), then skb_checksum_help() or the device) folds the sum of
+     * the bytes from csum_start into the field at csum_start + csum_offset, which holds the pseudo-header sum. */
+    vh->flags = JBP_VNET_F_NEEDS_CSUM;
+    vh->csum_start = (uint16_t)l4;
+    vh->csum_offset = (uint16_t)(protocol == IPPROTO_TCP_ ? TCP_CSUM_FIELD : UDP_CSUM_FIELD);
+    if (gso == JBP_GSO_NONE)
+        return JBP_VNET_OK;
+    uint32_t gso_size = flags >> JBP_GSO_SIZE_SHIFT;
+    if (gso_size == 0)
+        return JBP_VNET_BAD_GSO_SIZE;
+    if (protocol != IPPROTO_TCP_)
+        return JBP_VNET_BAD_HEADERS;
+    /* The IPv4 total length covers the whole chain (RFC 791): the kernel's segments take their lengths from it
+     * (inet_gso_segment()), so a super-frame that says otherwise is refused rather than cut or padded. */
+    if (ETH_LEN + ip_total != length)
+        return JBP_VNET_BAD_LENGTH;
+    /* hdr_len: the headers' length, a hint for the linear part of the skb (virtio_net_hdr_to_skb() checks it is
+     * at least csum_start + csum_offset + 2). */
+    uint32_t doff = (uint32_t)(head[l4 + 12] >> 4) * 4u;
+    vh->gso_type = JBP_VNET_GSO_TCPV4;
+    vh->gso_size = (uint16_t)gso_size;
+    vh->hdr_len = (uint16_t)(l4 + doff);
+    return JBP_VNET_OK;
+}

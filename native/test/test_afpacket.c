@@ -975,6 +975,224 @@ static void test_super_frames(void)
     jbp_afpacket_close(hb);
 }
 
+/* ---------------------------------------------------------------------------------------------------------- */
+/* transmitting super-frames */
+
+#define TSO_PAYLOAD 64000u
+#define TSO_MSS 1448u
+#define TSO_SEQ 1000000u
+
+static uint32_t sum16(const uint8_t *p, uint32_t length, uint32_t sum)
+{
+    for (uint32_t i = 0; i + 1 < length; i += 2)
+        sum += ((uint32_t)p[i] << 8) | p[i + 1];
+    if (length & 1)
+        sum += (uint32_t)p[length - 1] << 8;
+    return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+/* The TCP pseudo-header sum (RFC 9293 section 3.1) of 198.18.0.1 -> 198.18.0.2 over tcp_length bytes. */
+static uint32_t pseudo_sum(uint32_t tcp_length)
+{
+    return 0xc612 + 0x0001 + 0xc612 + 0x0002 + 6 + tcp_length;
+}
+
+/* Writes a TCP super-segment of TSO_PAYLOAD bytes (ACK|PSH) into buffers first.. of the pool, 2048 bytes each, as
+ * the stack's Ipv4Output.sendChain does: the IPv4 header for the whole, the TCP checksum field holding the
+ * pseudo-header sum (CHECKSUM_PARTIAL). Fills the chain's descriptors and returns how many. */
+static uint32_t make_tso_chain(struct pool *p, uint32_t first, const uint8_t *dst, struct jbp_desc *d,
+                               uint8_t *whole)
+{
+    uint32_t total = 14 + 20 + 20 + TSO_PAYLOAD;
+    memcpy(whole, dst, 6);
+    memcpy(whole + 6, (uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, 0x98}, 6);
+    whole[12] = 0x08;
+    whole[13] = 0x00;
+    uint8_t *ip = whole + 14;
+    memset(ip, 0, 40);
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)((total - 14) >> 8);
+    ip[3] = (uint8_t)(total - 14);
+    ip[4] = 0x12;
+    ip[5] = 0x34;
+    ip[6] = 0x40; /* DF */
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, (uint8_t[]){198, 18, 0, 1, 198, 18, 0, 2}, 8);
+    uint16_t ipsum = (uint16_t)~fold(sum16(ip, 20, 0));
+    ip[10] = (uint8_t)(ipsum >> 8);
+    ip[11] = (uint8_t)ipsum;
+    uint8_t *tcp = ip + 20;
+    tcp[0] = 0x03; tcp[1] = 0xe8; /* 1000 */
+    tcp[2] = 0x07; tcp[3] = 0xd0; /* 2000 */
+    uint32_t seq = htonl(TSO_SEQ), ack = htonl(1);
+    memcpy(tcp + 4, &seq, 4);
+    memcpy(tcp + 8, &ack, 4);
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x18; /* PSH | ACK */
+    tcp[14] = 0xff;
+    tcp[15] = 0xff;
+    uint16_t partial = fold(pseudo_sum(20 + TSO_PAYLOAD));
+    tcp[16] = (uint8_t)(partial >> 8);
+    tcp[17] = (uint8_t)partial;
+    for (uint32_t i = 0; i < TSO_PAYLOAD; i++)
+        tcp[20 + i] = (uint8_t)(i * 7 + i / 251);
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < total; off += p->buffer_size, n++) {
+        uint32_t length = total - off < p->buffer_size ? total - off : p->buffer_size;
+        memcpy(buffer_of(p, first + n), whole + off, length);
+        d[n] = (struct jbp_desc){.buffer = first + n, .length = length, .flags = JBP_DESC_CONTINUES};
+    }
+    d[n - 1].flags = 0;
+    d[0].flags = JBP_DESC_CONTINUES | JBP_TX_L4_CSUM | JBP_GSO_TCPV4 | (TSO_MSS << JBP_GSO_SIZE_SHIFT);
+    return n;
+}
+
+/* Receives `expected` IPv4 TCP frames (chains or plain) into slots 100.. of p, each concatenated into out one
+ * after another; their lengths and first slots' flags in lengths[] and flags[]. Returns how many came before the
+ * deadline; other frames are skipped. */
+static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
+                                   uint32_t *flags, uint32_t expected)
+{
+    struct jbp_desc rx[64];
+    uint32_t got = 0, at = 0;
+    int64_t deadline = now_ns() + DEADLINE_NS;
+    while (got < expected && now_ns() < deadline) {
+        for (uint32_t i = 0; i < 64; i++)
+            rx[i] = (struct jbp_desc){.buffer = 100 + i};
+        int n = jbp_afpacket_rx_burst(h, rx, 64);
+        REQUIRE(n >= 0, "rx");
+        if (n == 0) {
+            jbp_afpacket_wait(h, 100 * 1000000LL);
+            continue;
+        }
+        for (int i = 0; i < n && got < expected; i++) {
+            uint32_t total = 0;
+            uint32_t first = rx[i].flags;
+            for (;; i++) {
+                memcpy(out + at + total, buffer_of(p, rx[i].buffer), rx[i].length);
+                total += rx[i].length;
+                if ((rx[i].flags & JBP_DESC_CONTINUES) == 0)
+                    break;
+            }
+            const uint8_t *f = out + at;
+            if (total < 34 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6)
+                continue;
+            lengths[got] = total;
+            flags[got] = first;
+            got++;
+            at += total;
+        }
+    }
+    return got;
+}
+
+/*
+ * JBP_AFP_SUPER_FRAMES on transmit: a TCP super-segment sent as a chain, with the GSO_TCPV4/NEEDS_CSUM header the
+ * driver builds from its descriptors, crosses the veth whole (veth has TSO) and arrives at a super-frame handle as
+ * the same chain, GSO type and segment size intact. With the sending end's TSO and checksum offload off, the
+ * kernel segments it in software (GSO, then skb_checksum_help()): MSS segments with consecutive sequence numbers,
+ * PSH on the last only, each IPv4 and TCP checksum valid, the payload whole. Malformed chains are dropped and
+ * counted; the frame after them still goes.
+ */
+static void test_tx_super_frames(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    ca.flags |= JBP_AFP_SUPER_FRAMES;
+    cb.flags |= JBP_AFP_SUPER_FRAMES;
+    ca.block_size = cb.block_size = 1u << 20;
+    ca.block_count = cb.block_count = 8;
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    static uint8_t sent[70000], got[70000];
+    struct jbp_desc d[40];
+    const uint32_t total = 14 + 20 + 20 + TSO_PAYLOAD;
+
+    /* Whole across the veth. */
+    uint32_t n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain of %u is accepted", n);
+    CHECK(sa.tx_packets == 1 && sa.tx_super_frames == 1 && sa.tx_bytes == total && sa.tx_dropped == 0,
+          "tx packets %llu super %llu bytes %llu dropped %llu (errno %llu)", (unsigned long long)sa.tx_packets,
+          (unsigned long long)sa.tx_super_frames, (unsigned long long)sa.tx_bytes,
+          (unsigned long long)sa.tx_dropped, (unsigned long long)sa.last_errno);
+    uint32_t lengths[64], flagses[64];
+    CHECK(receive_tcp_frames(hb, &pb, got, lengths, flagses, 1) == 1, "one frame");
+    uint32_t length = lengths[0], flags = flagses[0];
+    CHECK(length == total && memcmp(got, sent, total) == 0, "the super-frame arrives whole: %u bytes", length);
+    CHECK((flags & JBP_GSO_TYPE_MASK) == JBP_GSO_TCPV4 && (flags >> JBP_GSO_SIZE_SHIFT) == TSO_MSS
+              && (flags & JBP_RX_L4_CSUM_PARTIAL) != 0, "GSO TCPV4 of %u, partial: flags %#x", TSO_MSS, flags);
+
+    /* Malformed: a chain cut by the end of the burst, a buffer outside the pool, GSO without a partial checksum,
+     * an IPv4 total length that is not the chain's; each dropped, and a plain frame after them sent. */
+    uint32_t dropped_before = (uint32_t)sa.tx_dropped;
+    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(ha, d, n - 1) == (int)n - 1, "a chain cut by the burst's end is taken");
+    d[3].buffer = 100000;
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "a chain with a buffer outside the pool is taken");
+    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    d[0].flags &= ~JBP_TX_L4_CSUM;
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "GSO without a partial checksum is taken");
+    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    buffer_of(&pa, 0)[17] ^= 1; /* the IPv4 total length's low byte */
+    make_frame(buffer_of(&pa, 200), 100, 7);
+    d[n] = (struct jbp_desc){.buffer = 200, .length = 100};
+    CHECK(jbp_afpacket_tx_burst(ha, d, n + 1) == (int)n + 1, "a chain whose length lies, then a frame");
+    CHECK(sa.tx_dropped - dropped_before == 4, "4 malformed chains dropped: %llu",
+          (unsigned long long)(sa.tx_dropped - dropped_before));
+    uint32_t others = 0;
+    CHECK(receive_exactly(hb, &pb, (uint32_t[]){7}, (uint32_t[]){100}, 1, &others) == 1 && others == 0,
+          "only the plain frame arrives (others %u)", others);
+
+    /* Segmented by the kernel: a's TSO and checksum offload off. */
+    REQUIRE(run("ethtool -K %s tx off tso off >/dev/null 2>&1", a) == 0, "ethtool -K %s tx off tso off", a);
+    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain is accepted");
+    uint32_t segments = (TSO_PAYLOAD + TSO_MSS - 1) / TSO_MSS, offset = 0, at = 0;
+    CHECK(receive_tcp_frames(hb, &pb, got, lengths, flagses, segments) == segments, "%u segments", segments);
+    for (uint32_t k = 0; k < segments; k++) {
+        length = lengths[k];
+        flags = flagses[k];
+        uint32_t payload = k + 1 < segments ? TSO_MSS : TSO_PAYLOAD - offset;
+        if (!CHECK(length == 54 + payload, "segment %u: %u bytes, want %u", k, length, 54 + payload))
+            break;
+        const uint8_t *ip = got + at + 14, *tcp = ip + 20;
+        at += length;
+        CHECK((flags & JBP_GSO_TYPE_MASK) == 0, "segment %u is no super-frame", k);
+        CHECK((uint32_t)((ip[2] << 8) | ip[3]) == 40u + payload, "segment %u: IPv4 total length", k);
+        CHECK(fold(sum16(ip, 20, 0)) == 0xffff, "segment %u: IPv4 checksum", k);
+        CHECK(fold(sum16(tcp, 20 + payload, pseudo_sum(20 + payload))) == 0xffff, "segment %u: TCP checksum", k);
+        uint32_t seq;
+        memcpy(&seq, tcp + 4, 4);
+        CHECK(ntohl(seq) == TSO_SEQ + offset, "segment %u: sequence %u, want %u", k, ntohl(seq), TSO_SEQ + offset);
+        CHECK(tcp[13] == (k + 1 < segments ? 0x10 : 0x18), "segment %u: flags %#x", k, tcp[13]);
+        CHECK(memcmp(tcp + 20, sent + 54 + offset, payload) == 0, "segment %u: payload", k);
+        offset += payload;
+    }
+    CHECK(offset == TSO_PAYLOAD, "%u of %u payload bytes arrived", offset, TSO_PAYLOAD);
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+
+    /* Without PACKET_VNET_HDR no chain can go: dropped and counted. */
+    struct jbp_afpacket_stats sc = {0};
+    struct jbp_afpacket_config cc = base_config(a, &pa, &sc);
+    struct jbp_afpacket *hc = open_or_die(&cc);
+    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(hc, d, n) == (int)n && sc.tx_dropped == 1 && sc.tx_packets == 0,
+          "a chain without a virtio_net_hdr is dropped: dropped %llu", (unsigned long long)sc.tx_dropped);
+    jbp_afpacket_close(hc);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -993,6 +1211,7 @@ static const struct {
     {"mac_membership", test_mac_membership},
     {"multicast_membership", test_multicast_membership},
     {"super_frames", test_super_frames},
+    {"tx_super_frames", test_tx_super_frames},
 };
 
 int main(int argc, char **argv)

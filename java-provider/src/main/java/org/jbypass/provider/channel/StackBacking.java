@@ -8,7 +8,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
@@ -58,13 +57,11 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     final StackLock lock;
     final ChannelCore<?> core;
     private final ChannelKeys keys;
-    private final Condition changed;
+    private final StackLock.WaitQueue changed = new StackLock.WaitQueue();
     /** Set, under the stack lock, by the backing's close; blocked threads see it when the close wakes them. */
     volatile boolean closed;
     /** The socket's local address once bound; written under the stack lock. */
     volatile InetSocketAddress local;
-    /** Threads waiting on {@link #changed}; guarded by the stack lock. */
-    private int waiters;
     /** Threads driving the stack while they wait ({@link StackLock#pollWhileWaiting}); guarded by the stack lock. */
     private int spinners;
     /** Bumped under the stack lock, while threads spin, whenever they must look again; read by them without it. */
@@ -78,7 +75,6 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         this.lock = engine.lock();
         this.core = core;
         this.keys = core.keys();
-        this.changed = lock.newCondition();
     }
 
     /**
@@ -233,7 +229,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         {
             changeCount++;
         }
-        if (waiters > 0)
+        if (changed.hasWaiters())
         {
             changed.signalAll();
         }
@@ -388,15 +384,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
      */
     private long awaitChange(final long nanos) throws InterruptedException
     {
-        waiters++;
-        try
-        {
-            return lock.await(changed, nanos);
-        }
-        finally
-        {
-            waiters--;
-        }
+        return lock.await(changed, nanos);
     }
 
     /**
@@ -411,7 +399,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         {
             changeCount++;
         }
-        if (waiters > 0)
+        if (changed.hasWaiters())
         {
             changed.signalAll();
         }

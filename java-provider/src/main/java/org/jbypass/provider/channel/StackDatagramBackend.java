@@ -61,6 +61,15 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     private volatile InetSocketAddress remote;
     /** The source of the last datagram received, reused while the source stays the same (as the JDK does). */
     private InetSocketAddress lastSource;
+    /** {@link #lastSource}'s address in the stack's form, so that comparing it costs no conversion; read lock. */
+    private int lastSourceAddress;
+    /**
+     * The last target sent to and its address in the stack's form; write lock. {@link InetAddress#getAddress()}
+     * copies the address into a new array each time, so a sender that sends to the same {@link InetAddress} object
+     * (the usual reply to the address {@code receive} returned, or a client's one server) converts it once.
+     */
+    private InetAddress lastTarget;
+    private int lastTargetAddress;
     /** The source of the datagram just received; written under the stack lock, read under the read lock. */
     private int sourceAddress;
     private int sourcePort;
@@ -218,10 +227,11 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         final int address = sourceAddress;
         final int port = sourcePort;
         final InetSocketAddress last = lastSource;
-        if (last != null && last.getPort() == port && Addresses.toStack(last.getAddress()) == address)
+        if (last != null && last.getPort() == port && lastSourceAddress == address)
         {
             return last;
         }
+        lastSourceAddress = address;
         return lastSource = Addresses.toSocketAddress(address, port);
     }
 
@@ -279,12 +289,23 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new SocketException("Can't send to port 0");
             }
-            return send0(src, Addresses.toStack(isa.getAddress()), isa.getPort());
+            return send0(src, toStack(isa.getAddress()), isa.getPort());
         }
         finally
         {
             writeLock.unlock();
         }
+    }
+
+    /** With the write lock held: the target's address in the stack's form, converted once per address object. */
+    private int toStack(final InetAddress address)
+    {
+        if (address != lastTarget)
+        {
+            lastTargetAddress = Addresses.toStack(address);
+            lastTarget = address;
+        }
+        return lastTargetAddress;
     }
 
     /** With the write lock held. UDP never waits to send: the stack either takes the datagram or fails. */

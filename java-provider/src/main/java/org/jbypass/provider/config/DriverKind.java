@@ -24,7 +24,8 @@ public enum DriverKind
         DriverKey.bool("promiscuous"),
         DriverKey.bool("qdisc-bypass"),
         DriverKey.bool("tx-ring"),
-        DriverKey.bool("rx-super-frames")),
+        DriverKey.bool("rx-super-frames"),
+        DriverKey.bool("tx-super-frames")),
     /** A Mellanox ConnectX-4/5 port through libibverbs raw-packet queues and mlx5 Direct Verbs. */
     RDMA("rdma",
         DriverKey.integer(InterfaceConfig.RX_QUEUES, 1, 64),

@@ -34,7 +34,13 @@ import org.jbypass.netstack.wire.MacAddress;
  * kernel puts a virtio_net_hdr before each frame, saying its segmentation (TCPV4 or UDP_L4 and the segment size)
  * and checksum state, which the driver checks against the frame (a hostile or inconsistent one is dropped and
  * counted) and turns into the burst's flags; a frame longer than a buffer arrives as a chain of burst slots
- * (see {@link PacketBurst}). Nothing needs turning off on the netdev, whatever its offloads. Without it, super-frames
+ * (see {@link PacketBurst}). Nothing needs turning off on the netdev, whatever its offloads. On transmit, with
+ * {@link AfPacketOptions#txSuperFrames()} (the default with super-frames) the link has
+ * {@link LinkCapabilities#TX_TCP_SEGMENTATION}: a TCP super-segment (a chain with {@link PacketBurst#GSO_TCPV4}
+ * and a partial checksum) goes to the kernel whole with a virtio_net_hdr (GSO_TCPV4, the segment size,
+ * NEEDS_CSUM), which cuts it into segments in software (GSO) whatever the netdev's TSO setting, or hands it whole to
+ * a device that takes it (a veth, a NIC with TSO). A chain whose headers do not bear out its flags is dropped and
+ * counted. Without it, super-frames
  * are dropped and counted ({@link #offloadHint()} then says so). Frames the NIC verified (TP_STATUS_CSUM_VALID,
  * DATA_VALID) and frames made on this host with a checksum still to fill in (TP_STATUS_CSUMNOTREADY, NEEDS_CSUM,
  * e.g. the kernel across a veth) carry {@link PacketBurst#RX_L4_CHECKSUM_OK}. A VLAN tag that the netdev stripped
@@ -200,7 +206,8 @@ public final class AfPacketLink implements Link
     @Override
     public int capabilities()
     {
-        return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY;
+        return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY
+            | (options.txSuperFrames() ? LinkCapabilities.TX_TCP_SEGMENTATION : 0);
     }
 
     /** One look at the ring's next slot (or block), without a system call. */
@@ -440,6 +447,12 @@ public final class AfPacketLink implements Link
         return stats.getLong(AfPacketNative.STAT_RX_SUPER_FRAMES);
     }
 
+    /** Frames sent from chains of more than one buffer (TCP super-segments); counted in txPackets too. */
+    public long txSuperFrames()
+    {
+        return stats.getLong(AfPacketNative.STAT_TX_SUPER_FRAMES);
+    }
+
     /** Frames the kernel dropped because the receive ring was full (as of the last refresh). */
     public long rxKernelDrops()
     {
@@ -502,6 +515,7 @@ public final class AfPacketLink implements Link
             + " tx_dropped=" + stats.getLong(AfPacketNative.STAT_TX_DROPPED)
             + " rx_bad_vnet=" + stats.getLong(AfPacketNative.STAT_RX_BAD_VNET)
             + " rx_super_frames=" + stats.getLong(AfPacketNative.STAT_RX_SUPER_FRAMES)
+            + " tx_super_frames=" + stats.getLong(AfPacketNative.STAT_TX_SUPER_FRAMES)
             + " errors=" + stats.getLong(AfPacketNative.STAT_ERRORS)
             + " last_errno=" + lastErrno();
     }

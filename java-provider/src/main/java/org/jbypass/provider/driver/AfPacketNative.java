@@ -73,7 +73,8 @@ final class AfPacketNative
     static final int STAT_LAST_ERRNO = 96;
     static final int STAT_RX_BAD_VNET = 104;
     static final int STAT_RX_SUPER_FRAMES = 112;
-    static final int STATS_WORDS = 15;
+    static final int STAT_TX_SUPER_FRAMES = 120;
+    static final int STATS_WORDS = 16;
 
     static
     {

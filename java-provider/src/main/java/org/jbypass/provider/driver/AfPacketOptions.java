@@ -37,6 +37,9 @@ import org.jbypass.netstack.wire.MacAddress;
  *       <td>transmit through a PACKET_TX_RING with one send(2) per burst, rather than sendmmsg(2)</td></tr>
  *   <tr><td>{@link #rxSuperFrames()}</td><td>rx-super-frames</td><td>true</td>
  *       <td>receive GSO/GRO super-frames of up to 64 KiB (PACKET_VNET_HDR) as chains of pool buffers</td></tr>
+ *   <tr><td>{@link #txSuperFrames()}</td><td>tx-super-frames</td><td>rx-super-frames</td>
+ *       <td>take TCP super-segments of up to 64 KiB on transmit (LinkCapabilities.TX_TCP_SEGMENTATION), sent with a
+ *       virtio_net_hdr that has the kernel segment them (GSO) or pass them whole; needs rx-super-frames</td></tr>
  * </table>
  *
  * <h2>The stack's MAC</h2>
@@ -147,6 +150,7 @@ public final class AfPacketOptions
     private final boolean qdiscBypass;
     private final boolean txRing;
     private final boolean rxSuperFrames;
+    private final boolean txSuperFrames;
 
     private AfPacketOptions(final Builder b)
     {
@@ -162,6 +166,7 @@ public final class AfPacketOptions
         this.qdiscBypass = b.qdiscBypass;
         this.txRing = b.txRing;
         this.rxSuperFrames = b.rxSuperFrames;
+        this.txSuperFrames = b.txSuperFrames;
     }
 
     /** Options for a netdev, every other option at its default (a fresh random MAC). */
@@ -264,6 +269,16 @@ public final class AfPacketOptions
         return rxSuperFrames;
     }
 
+    /**
+     * Whether the link takes TCP super-segments on transmit: chains of pool buffers sent with a virtio_net_hdr
+     * (GSO_TCPV4, NEEDS_CSUM) that the kernel cuts into segments in software, whatever the netdev's TSO setting, or
+     * hands whole to a device that takes them (a veth, a NIC with TSO).
+     */
+    public boolean txSuperFrames()
+    {
+        return txSuperFrames;
+    }
+
     /** Whether frames bypass the netdev's qdisc (PACKET_QDISC_BYPASS). */
     public boolean qdiscBypass()
     {
@@ -284,7 +299,8 @@ public final class AfPacketOptions
             + ", rx-queue-size=" + rxQueueSize
             + ", rx-block-size=" + rxBlockSize + ", rx-block-timeout-ms=" + rxBlockTimeoutMillis
             + ", tx-queue-size=" + txQueueSize + ", promiscuous=" + promiscuous + ", qdisc-bypass=" + qdiscBypass
-            + ", tx-ring=" + txRing + ", rx-super-frames=" + rxSuperFrames + '}';
+            + ", tx-ring=" + txRing + ", rx-super-frames=" + rxSuperFrames
+            + ", tx-super-frames=" + txSuperFrames + '}';
     }
 
     /** Builds {@link AfPacketOptions}; each setter checks its value and names the option when it is wrong. */
@@ -303,6 +319,8 @@ public final class AfPacketOptions
         private boolean qdiscBypass;
         private boolean txRing = true;
         private boolean rxSuperFrames = true;
+        /** null until set: follows rx-super-frames. */
+        private Boolean txSuperFrames;
 
         private Builder(final String interfaceName)
         {
@@ -456,8 +474,28 @@ public final class AfPacketOptions
             return this;
         }
 
+        /**
+         * Take TCP super-segments on transmit (the default whenever {@link #rxSuperFrames} is on: PACKET_VNET_HDR
+         * serves both directions, so this needs it); {@code false}: the stack sends MSS-sized segments only.
+         */
+        public Builder txSuperFrames(final boolean superFrames)
+        {
+            this.txSuperFrames = superFrames;
+            return this;
+        }
+
         public AfPacketOptions build()
         {
+            if (txSuperFrames == null)
+            {
+                txSuperFrames = rxSuperFrames;
+            }
+            else if (txSuperFrames && !rxSuperFrames)
+            {
+                throw invalid("tx-super-frames", "true needs rx-super-frames=true (PACKET_VNET_HDR, which puts a"
+                    + " virtio_net_hdr before the frames of both directions): set rx-super-frames=true, or"
+                    + " tx-super-frames=false");
+            }
             final boolean superBlocks = rxSuperFrames && rxRing == RxRing.BLOCK;
             if (rxBlockSize == 0)
             {

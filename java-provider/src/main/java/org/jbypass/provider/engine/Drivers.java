@@ -107,7 +107,9 @@ public final class Drivers implements LinkFactory
             b.promiscuous(iface.booleanOption("promiscuous", false));
             b.qdiscBypass(iface.booleanOption("qdisc-bypass", false));
             b.txRing(iface.booleanOption("tx-ring", true));
-            b.rxSuperFrames(iface.booleanOption("rx-super-frames", true));
+            final boolean rxSuper = iface.booleanOption("rx-super-frames", true);
+            b.rxSuperFrames(rxSuper);
+            b.txSuperFrames(iface.booleanOption("tx-super-frames", rxSuper));
             options = b.build();
         }
         catch (final IllegalArgumentException e)

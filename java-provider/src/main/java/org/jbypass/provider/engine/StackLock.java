@@ -1,7 +1,7 @@
 package org.jbypass.provider.engine;
 
 import java.io.IOException;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -21,7 +21,7 @@ import org.jbypass.netstack.link.LinkCapabilities;
  *   <li>Application threads take it once per operation: {@link #enter()} locks and advances the stack's time;
  *       {@link #exit()} flushes (transmits what the operation queued and dispatches readiness events), wakes a
  *       poller whose idle would outlast the stack's new deadline, unlocks, and kicks the links.</li>
- *   <li>Threads that must wait (a blocking read) wait on a {@link Condition} of this lock ({@link #await}), which a
+ *   <li>Threads that must wait (a blocking read) wait in a {@link WaitQueue} of this lock ({@link #await}), which a
  *       socket's listener signals; the listener runs on the thread that holds the lock and never calls back into
  *       the stack.</li>
  * </ul>
@@ -30,7 +30,7 @@ import org.jbypass.netstack.link.LinkCapabilities;
  *
  * <h2>Lock order</h2>
  * A channel's own locks (its registration and close locks, its read and write locks) come before the stack lock;
- * the stack lock comes before nothing: with it held, code only signals conditions of this lock, queues selector
+ * the stack lock comes before nothing: with it held, code only signals wait queues of this lock, queues selector
  * keys (lock-free) and wakes selectors and pollers (which take no lock of ours). Selectors' monitors are never
  * taken with the stack lock held.
  *
@@ -54,6 +54,19 @@ public final class StackLock
 {
     /** On links that cannot tell whether they have frames, a waiting thread polls once per this many turns. */
     private static final int BLIND_TURNS = 256;
+
+    /**
+     * How long a thread that finds the lock held spins for it before it queues: {@link ReentrantLock#lock()}
+     * allocates a queue node (AQS's {@code ExclusiveNode}) whenever it does not get the lock at once, and a thread
+     * woken from a wait nearly always finds its waker still holding the lock for the rest of its short operation.
+     * Holders keep it for one operation or one poll burst (microseconds), so a short spin usually gets it without
+     * the node; a holder that keeps it longer (descheduled on a loaded machine) is given the CPU by short parks
+     * ({@link #ACQUIRE_NAPS} of them) before the thread queues, with the node, as before.
+     */
+    private static final long ACQUIRE_SPIN_NANOS = 20_000;
+    /** After the spin, how many times a thread naps ({@link #ACQUIRE_NAP_NANOS}) and tries again before it queues. */
+    private static final int ACQUIRE_NAPS = 8;
+    private static final long ACQUIRE_NAP_NANOS = 20_000;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Stack stack;
@@ -182,7 +195,7 @@ public final class StackLock
         }
         finally
         {
-            lock.lock();
+            acquire(lock);
             retaken();
         }
     }
@@ -265,12 +278,6 @@ public final class StackLock
         return false;
     }
 
-    /** A condition of the stack lock, for threads waiting on one socket. */
-    public Condition newCondition()
-    {
-        return lock.newCondition();
-    }
-
     /**
      * Begins an application operation: takes the lock and advances the stack's time.
      *
@@ -278,7 +285,7 @@ public final class StackLock
      */
     public void enter() throws IOException
     {
-        lock.lock();
+        acquire(lock);
         if (closed)
         {
             lock.unlock();
@@ -306,20 +313,22 @@ public final class StackLock
     }
 
     /**
-     * Waits on a condition of the lock, which the caller holds (between {@link #enter()} and {@link #exit()}):
-     * flushes first, as {@link #exit()} would, and advances time after. The one place where application threads
-     * wait for the stack.
+     * Waits in a queue of the lock, which the caller holds (between {@link #enter()} and {@link #exit()}): flushes
+     * first, as {@link #exit()} would, and advances time after. The one place where application threads wait for
+     * the stack. Like {@link java.util.concurrent.locks.Condition#awaitNanos}, it may return without a signal (the
+     * caller looks again), and throws {@link InterruptedException} with the interrupt status cleared; unlike it, it
+     * allocates nothing (see {@link WaitQueue}).
      *
      * @param nanos how long to wait at most; {@link Long#MAX_VALUE} for no limit
-     * @return the nanoseconds left, as {@link Condition#awaitNanos}
+     * @return the nanoseconds left, as {@link java.util.concurrent.locks.Condition#awaitNanos}
      */
-    public long await(final Condition condition, final long nanos) throws InterruptedException
+    public long await(final WaitQueue queue, final long nanos) throws InterruptedException
     {
         afterOperation();
         if (stack.ipCounters().framesTransmitted != transmittedAtLock)
         {
             // This operation handed frames to a deferring link: send them before waiting, without the lock; the wait
-            // it was to be is then a spurious wakeup, after which the caller looks again (Condition allows them)
+            // it was to be is then a spurious wakeup, after which the caller looks again (as after a Condition's)
             // and, having sent nothing more, waits. Frames that pollers or other operations handed over are theirs
             // to kick: waiting here never spins on them.
             lock.unlock();
@@ -329,19 +338,14 @@ public final class StackLock
             }
             finally
             {
-                lock.lock();
+                acquire(lock);
                 retaken();
             }
             return nanos;
         }
         try
         {
-            if (nanos == Long.MAX_VALUE)
-            {
-                condition.await();
-                return Long.MAX_VALUE;
-            }
-            return condition.awaitNanos(nanos);
+            return queue.await(lock, nanos);
         }
         finally
         {
@@ -386,6 +390,34 @@ public final class StackLock
 
     void lockForPoll()
     {
+        acquire(lock);
+    }
+
+    /** Takes {@code lock}, spinning for it a little before queueing (see {@link #ACQUIRE_SPIN_NANOS}). */
+    static void acquire(final ReentrantLock lock)
+    {
+        if (lock.tryLock())
+        {
+            return;
+        }
+        final long until = System.nanoTime() + ACQUIRE_SPIN_NANOS;
+        do
+        {
+            Thread.onSpinWait();
+            if (!lock.isLocked() && lock.tryLock())
+            {
+                return;
+            }
+        }
+        while (System.nanoTime() - until < 0);
+        for (int nap = 0; nap < ACQUIRE_NAPS; nap++)
+        {
+            LockSupport.parkNanos(ACQUIRE_NAP_NANOS);
+            if (lock.tryLock())
+            {
+                return;
+            }
+        }
         lock.lock();
     }
 
@@ -433,5 +465,138 @@ public final class StackLock
     boolean isClosed()
     {
         return closed;
+    }
+
+    /**
+     * Threads waiting, under a {@link StackLock}, for one socket's state to change: what a
+     * {@link java.util.concurrent.locks.Condition} of the lock would be, without its allocation per wait (AQS makes
+     * a node for each {@code await}). Each thread has one waiter node, made the first time it waits and reused, since
+     * a thread waits in one queue at a time; the queue links the nodes of the threads in it. All of it is guarded by
+     * the stack lock except the node's {@code signalled} flag, which the woken thread reads without it.
+     *
+     * <p>No wakeup is lost: a waiter links its node before it releases the lock, so a change made under the lock
+     * after that finds it; {@link #signalAll} marks and unparks it, and a thread unparked before it parks does not
+     * park ({@link LockSupport#unpark}'s permit). A waiter that returns without a signal (timeout, interrupt, a
+     * stale permit) unlinks its own node once it holds the lock again (jcstress/WaitQueueHandoffTest).
+     */
+    public static final class WaitQueue
+    {
+        /** Each thread's node; a thread waits in one queue at a time, so one node serves all its waits. */
+        private static final ThreadLocal<Node> NODES = ThreadLocal.withInitial(Node::new);
+
+        /** The first waiting thread's node; guarded by the stack lock. */
+        private Node head;
+
+        /** Whether a thread waits; with the stack lock held. */
+        public boolean hasWaiters()
+        {
+            return head != null;
+        }
+
+        /** With the stack lock held: wakes every waiting thread and empties the queue. */
+        public void signalAll()
+        {
+            Node node = head;
+            head = null;
+            while (node != null)
+            {
+                final Node next = node.next;
+                node.next = null;
+                node.queued = false;
+                node.signalled = true;
+                LockSupport.unpark(node.thread);
+                node = next;
+            }
+        }
+
+        /** With {@code lock} held: releases it until a signal, an interrupt or the timeout, and takes it back. */
+        long await(final ReentrantLock lock, final long nanos) throws InterruptedException
+        {
+            if (Thread.interrupted())
+            {
+                throw new InterruptedException();
+            }
+            final Node node = NODES.get();
+            node.thread = Thread.currentThread();
+            node.signalled = false;
+            node.queued = true;
+            node.next = head;
+            head = node;
+            final long deadline = nanos == Long.MAX_VALUE ? 0 : System.nanoTime() + nanos;
+            long left = nanos;
+            boolean interrupted = false;
+            lock.unlock();
+            try
+            {
+                // A stale permit (an unpark meant for an earlier wait) or a spurious return parks again: only a
+                // signal, an interrupt or the deadline ends the wait.
+                while (!node.signalled)
+                {
+                    if (nanos == Long.MAX_VALUE)
+                    {
+                        LockSupport.park(this);
+                    }
+                    else
+                    {
+                        left = deadline - System.nanoTime();
+                        if (left <= 0)
+                        {
+                            break;
+                        }
+                        LockSupport.parkNanos(this, left);
+                    }
+                    if (Thread.interrupted())
+                    {
+                        interrupted = true;
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                acquire(lock);
+                if (node.queued)
+                {
+                    unlink(node);
+                }
+            }
+            if (interrupted)
+            {
+                throw new InterruptedException();
+            }
+            return nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+        }
+
+        private void unlink(final Node node)
+        {
+            if (head == node)
+            {
+                head = node.next;
+            }
+            else
+            {
+                Node prev = head;
+                while (prev.next != node)
+                {
+                    prev = prev.next;
+                }
+                prev.next = node.next;
+            }
+            node.next = null;
+            node.queued = false;
+        }
+
+        /** One thread's place in a queue. */
+        private static final class Node
+        {
+            /** The thread; guarded by the stack lock. */
+            Thread thread;
+            /** The next waiting thread's node; guarded by the stack lock. */
+            Node next;
+            /** Whether the node is linked in a queue; guarded by the stack lock. */
+            boolean queued;
+            /** Set by the signaller under the lock, read by the parked thread without it. */
+            volatile boolean signalled;
+        }
     }
 }

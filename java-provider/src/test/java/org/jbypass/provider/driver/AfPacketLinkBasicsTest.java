@@ -1,6 +1,7 @@
 package org.jbypass.provider.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,19 @@ class AfPacketLinkBasicsTest
             () -> AfPacketOptions.builder("jbp0").rxRing("block").rxBlockSize(65536).build());
         assertEquals("interface.jbp0.rx-block-size: 65536 bytes cannot hold a super-frame of up to 64 KiB in the"
             + " block ring: use 131072 or more (default 1048576), or set rx-super-frames=false", e.getMessage());
+    }
+
+    @Test
+    void shouldTakeSuperFramesOnTransmitWhenTheyAreReceived()
+    {
+        assertTrue(AfPacketOptions.builder("jbp0").build().txSuperFrames());
+        assertFalse(AfPacketOptions.builder("jbp0").rxSuperFrames(false).build().txSuperFrames());
+        assertFalse(AfPacketOptions.builder("jbp0").txSuperFrames(false).build().txSuperFrames());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> AfPacketOptions.builder("jbp0").rxSuperFrames(false).txSuperFrames(true).build());
+        assertEquals("interface.jbp0.tx-super-frames: true needs rx-super-frames=true (PACKET_VNET_HDR, which puts"
+            + " a virtio_net_hdr before the frames of both directions): set rx-super-frames=true, or"
+            + " tx-super-frames=false", e.getMessage());
     }
 
     @Test

@@ -78,7 +78,8 @@ class AfPacketLinkTest
             }
             assertEquals(1500, a.mtu());
             assertEquals(1500, a.netdevMtu());
-            assertEquals(LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY, a.capabilities());
+            assertEquals(LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY
+                | LinkCapabilities.TX_TCP_SEGMENTATION, a.capabilities());
             assertEquals("afpacket:" + veth.a(), a.name());
             assertTrue(MacAddress.isLocallyAdministered(a.macAddress()));
             assertTrue(a.macAddress() != a.netdevMacAddress(), "the stack's MAC is not the netdev's");
@@ -231,6 +232,52 @@ class AfPacketLinkTest
         }
         assertEquals(0, jumbo.inUse());
         assertEquals(0, small.inUse());
+    }
+
+    /**
+     * With super-frames the link takes TCP super-segments on transmit (TX_TCP_SEGMENTATION): a 64 KB chain of
+     * 2048-byte buffers with GSO_TCPV4 and a partial checksum crosses the veth whole (veth has TSO) and arrives at
+     * the peer as the same chain, its GSO type and segment size intact; plain frames before and after it keep
+     * their order. Without tx-super-frames the capability is not offered.
+     */
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldSendTcpSuperSegmentsWhole(final RxRing ring) throws Exception
+    {
+        final PacketPool poolA = new PacketPool(256, 2048);
+        final PacketPool poolB = new PacketPool(256, 2048);
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink a = AfPacketLink.open(AfPacketOptions.builder(veth.a()).rxRing(ring).build(), poolA);
+             AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).build(), poolB))
+        {
+            assertTrue((a.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) != 0);
+            // TSO on the sending end, as Linux sets up a veth (VethPair turns offloads off): the kernel passes the
+            // super-frame whole rather than cutting it in software.
+            tsoOn(veth.a());
+            assertEquals(PacketBurst.MAX_FRAME_LENGTH, a.maxSuperFrameLength());
+            final byte[] before = frame(new SplittableRandom(1), 1, 200);
+            final byte[] superFrame = tcpSuperFrame(64_000, 1448);
+            final byte[] after = frame(new SplittableRandom(2), 2, 300);
+            final PacketBurst tx = new PacketBurst(64);
+            addFrame(poolA, tx, before, 0);
+            addChain(poolA, tx, superFrame, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4,
+                1448));
+            addFrame(poolA, tx, after, 0);
+            final int descriptors = tx.count();
+            assertEquals(descriptors, a.transmit(0, tx));
+            assertEquals(1, a.txSuperFrames());
+            assertEquals(0, a.counters().txDropped);
+            expect(b, List.of(before, superFrame, after), 64);
+            assertEquals(1, b.rxSuperFrames());
+        }
+        assertEquals(0, poolA.inUse());
+        assertEquals(0, poolB.inUse());
+        try (VethPair veth = VethPair.create(1500);
+             AfPacketLink a = AfPacketLink.open(AfPacketOptions.builder(veth.a()).txSuperFrames(false).build(),
+                 new PacketPool(256, 2048)))
+        {
+            assertEquals(0, a.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION);
+        }
     }
 
     @Test
@@ -454,6 +501,18 @@ class AfPacketLinkTest
         assertNoAllocation(ring, 9000, 9024, 8990);
     }
 
+    /**
+     * Nor do transmitted super-frames: a 16 KB TCP super-segment as a chain of 2048-byte buffers, eight a burst,
+     * through the TX ring (its send-only socket) and sendmmsg alike, arriving whole at the peer.
+     */
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldNotAllocatePerBurstOfTransmittedChains(final RxRing ring) throws Exception
+    {
+        assertNoAllocation(ring, 1500, 2048, -16_000);
+    }
+
+    /** frameLength below 0: a TCP super-segment of -frameLength payload bytes, sent as a chain. */
     private static void assertNoAllocation(final RxRing ring, final int mtu, final int senderBuffers,
         final int frameLength) throws Exception
     {
@@ -470,9 +529,14 @@ class AfPacketLinkTest
              AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).mtu(1500).build(),
                  poolB))
         {
-            final PacketBurst tx = new PacketBurst(32);
+            if (frameLength < 0)
+            {
+                tsoOn(veth.a()); // whole across the veth, as in shouldSendTcpSuperSegmentsWhole
+            }
+            final PacketBurst tx = new PacketBurst(128);
             final PacketBurst rx = new PacketBurst(64);
-            final byte[] template = frame(new SplittableRandom(6), 0, frameLength);
+            final byte[] template = frameLength < 0 ? tcpSuperFrame(-frameLength, 1448)
+                : frame(new SplittableRandom(6), 0, frameLength);
             pingPong(a, b, tx, rx, poolA, poolB, template, 1_000); // warm up
             // The JIT still settles for a while (tiering, OSR) and may allocate in the thread once or twice; an
             // allocation per burst shows in every window, so the steady state is a window with none at all.
@@ -492,7 +556,9 @@ class AfPacketLinkTest
             assertEquals(0L, windows.get(windows.size() - 1),
                 "bytes allocated per window of 500 transmit/receive rounds: " + windows);
             // Every frame of the warm-up and of each window, 8 a round, as a chain when longer than a buffer.
-            assertEquals(frameLength > 2048 ? 8L * (1_000 + 500L * windows.size()) : 0, b.rxSuperFrames());
+            final long frames = 8L * (1_000 + 500L * windows.size());
+            assertEquals(Math.abs(frameLength) > 2048 ? frames : 0, b.rxSuperFrames());
+            assertEquals(frameLength < 0 ? frames : 0, a.txSuperFrames());
             rx.releaseAll(poolB);
         }
         assertEquals(0, poolA.inUse());
@@ -508,11 +574,18 @@ class AfPacketLinkTest
         {
             for (int i = 0; i < 8; i++)
             {
-                final int buffer = poolA.allocate();
-                poolA.memory().put(poolA.offset(buffer), template, 0, template.length);
-                tx.add(buffer, template.length, 0);
+                if (template.length > poolA.bufferSize())
+                {
+                    addChain(poolA, tx, template, PacketBurst.TX_L4_CHECKSUM
+                        | PacketBurst.gso(PacketBurst.GSO_TCPV4, 1448));
+                }
+                else
+                {
+                    addFrame(poolA, tx, template, 0);
+                }
             }
-            if (a.transmit(0, tx) != 8)
+            final int descriptors = tx.count();
+            if (a.transmit(0, tx) != descriptors)
             {
                 throw new AssertionError("transmit refused frames");
             }
@@ -540,6 +613,87 @@ class AfPacketLinkTest
     }
 
     // ------------------------------------------------------------------------------------------------------------
+
+    private static void tsoOn(final String ifname)
+    {
+        Host.run("ethtool", "-K", ifname, "tx", "on", "sg", "on", "tso", "on").orThrow();
+    }
+
+    private static void addFrame(final PacketPool pool, final PacketBurst burst, final byte[] frame, final int flags)
+    {
+        final int buffer = pool.allocate();
+        pool.memory().put(pool.offset(buffer), frame, 0, frame.length);
+        burst.add(buffer, frame.length, flags);
+    }
+
+    /** Adds a frame as a chain of the pool's buffers (PacketBurst, "Chained frames"): metadata on the first. */
+    private static void addChain(final PacketPool pool, final PacketBurst burst, final byte[] frame, final int flags)
+    {
+        for (int offset = 0; offset < frame.length; offset += pool.bufferSize())
+        {
+            final int length = Math.min(pool.bufferSize(), frame.length - offset);
+            final int buffer = pool.allocate();
+            pool.memory().put(pool.offset(buffer), frame, offset, length);
+            final boolean last = offset + length == frame.length;
+            burst.add(buffer, length, (offset == 0 ? flags : 0) | (last ? 0 : PacketBurst.CONTINUES));
+        }
+    }
+
+    /**
+     * A broadcast IPv4 TCP super-segment of {@code payload} bytes (198.18.0.1:1000 to 198.18.0.2:2000, ACK|PSH,
+     * DF), as Ipv4Output.sendChain leaves it: the IPv4 header with its checksum for the whole, the TCP checksum
+     * field holding the folded pseudo-header sum (RFC 9293 section 3.1; Linux's CHECKSUM_PARTIAL).
+     */
+    static byte[] tcpSuperFrame(final int payload, final int mss)
+    {
+        final byte[] f = new byte[14 + 20 + 20 + payload];
+        for (int i = 0; i < 6; i++)
+        {
+            f[i] = (byte)0xFF;
+        }
+        f[6] = 0x02;
+        f[11] = 0x01;
+        f[12] = 0x08;
+        final int total = 40 + payload;
+        final byte[] ip = {0x45, 0, (byte)(total >>> 8), (byte)total, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0,
+            (byte)198, 18, 0, 1, (byte)198, 18, 0, 2};
+        System.arraycopy(ip, 0, f, 14, 20);
+        final int ipSum = ~fold(sum(f, 14, 20)) & 0xFFFF;
+        f[24] = (byte)(ipSum >>> 8);
+        f[25] = (byte)ipSum;
+        final byte[] tcp = {0x03, (byte)0xE8, 0x07, (byte)0xD0, 0, 1, 0, 0, 0, 0, 0, 1, 0x50, 0x18, (byte)0xFF,
+            (byte)0xFF};
+        System.arraycopy(tcp, 0, f, 34, tcp.length);
+        final int partial = fold(0xC612 + 0x0001 + 0xC612 + 0x0002 + 6 + 20 + payload);
+        f[50] = (byte)(partial >>> 8);
+        f[51] = (byte)partial;
+        final SplittableRandom random = new SplittableRandom(mss);
+        for (int i = 54; i < f.length; i++)
+        {
+            f[i] = (byte)random.nextInt(256);
+        }
+        return f;
+    }
+
+    private static int sum(final byte[] bytes, final int from, final int length)
+    {
+        int sum = 0;
+        for (int i = from; i < from + length; i += 2)
+        {
+            sum += ((bytes[i] & 0xFF) << 8) | (bytes[i + 1] & 0xFF);
+        }
+        return sum;
+    }
+
+    private static int fold(final int sum)
+    {
+        int s = sum;
+        while ((s >>> 16) != 0)
+        {
+            s = (s & 0xFFFF) + (s >>> 16);
+        }
+        return s;
+    }
 
     /** Frames of 60 to 1514 bytes, broadcast, TEST_ETHERTYPE, with a sequence number and random payload. */
     static List<byte[]> frames(final SplittableRandom random, final int count)

@@ -40,8 +40,13 @@ final class ReceiveSequence
     boolean finAckDeferred;
     /** An ACK is owed now. */
     boolean ackNow;
-    /** Segments received since the last ACK sent (an ACK goes for every second one). */
+    /**
+     * Segments received since the last ACK sent, in units of {@link #mss} (an ACK goes for every second one), so
+     * that a super-segment counts as the segments it holds.
+     */
     int unackedSegments;
+    /** The estimate of the peer's segment size (Linux's icsk_ack.rcv_mss); 0 until the first data arrives. */
+    int mss;
     /**
      * Dynamic right-sizing (Linux's rcvq_space): the read point and the time a measurement started, and the most the
      * application has read in one round trip.

@@ -27,6 +27,11 @@ final class Segment
     ByteBuffer memory;
     int payloadOffset;
     int payloadLength;
+    /**
+     * For a super-segment (a GRO or GSO super-frame the link delivered whole, {@code PacketBurst.GSO_TCPV4}), the
+     * payload bytes of each segment it was made of (its gso_size); 0 for a plain segment.
+     */
+    int segmentSize;
 
     boolean hasMss;
     int mss;

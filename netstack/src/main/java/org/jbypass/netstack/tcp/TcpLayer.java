@@ -238,6 +238,7 @@ public final class TcpLayer implements Ipv4Protocol
         seg.memory = memory;
         seg.payloadOffset = h.payloadOffset();
         seg.payloadLength = h.payloadLength();
+        seg.segmentSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_TCPV4 ? PacketBurst.gsoSize(rxFlags) : 0;
         if (seg.destinationPort == 0 || seg.sourcePort == 0)
         {
             counters.malformed++;

@@ -100,6 +100,30 @@ final class TcpReceive
         scheduleAck(s);
     }
 
+    /**
+     * How many of the peer's segments {@code length} bytes of in-order data stand for, with the estimate of its
+     * segment size kept as Linux's tcp_measure_rcv_mss() keeps it: from the segment size of a super-segment
+     * (gso_size), else from the segment's length when it is at least the estimate, never above the MSS we
+     * advertised; first guessed (tcp_initialize_rcv_mss()) as the smaller of the MSS each side announced. A
+     * super-segment of many segments thus counts as many, and Linux's __tcp_ack_snd_check() rule, an ACK once more
+     * than one segment's worth is unacknowledged, holds for it as for segments that arrive one by one.
+     */
+    static int segmentsIn(final TcpSocket s, final Segment seg, final int length)
+    {
+        int mss = s.rcv.mss;
+        if (mss == 0)
+        {
+            mss = Math.max(TcpOptions.MIN_PEER_MSS, Math.min(s.opt.receiveMss, s.opt.sendMss));
+        }
+        final int len = seg.segmentSize != 0 ? seg.segmentSize : length;
+        if (len >= mss)
+        {
+            mss = Math.max(TcpOptions.MIN_PEER_MSS, Math.min(len, s.opt.receiveMss));
+        }
+        s.rcv.mss = mss;
+        return Math.max(1, (length + mss - 1) / mss);
+    }
+
     /** @return false when the text was dropped for want of memory (nothing changed but the ACK owed) */
     private boolean inOrderData(final TcpSocket s, final Segment seg, final int offset, final int length)
     {
@@ -124,7 +148,7 @@ final class TcpReceive
             s.rcv.nxt += length;
         }
         counters.bytesIn += length;
-        s.rcv.unackedSegments++;
+        s.rcv.unackedSegments += segmentsIn(s, seg, length);
         if (!s.rcv.outOfOrder.isEmpty())
         {
             // RFC 5681 section 4.2: a segment that fills (part of) a gap is acknowledged at once.

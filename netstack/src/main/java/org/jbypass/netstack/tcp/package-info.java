@@ -41,6 +41,21 @@
  * ({@code SegmentBuilder.emit}), so segments larger than the MSS for offload touch those two and the output
  * decision's sizing only.
  *
+ * <h2>Segmentation offload (TSO)</h2>
+ * When the route's link segments ({@code Ipv4Output.segmentationLimit}, from the link's TX_TCP_SEGMENTATION), one
+ * send carries {@code SegmentBuilder.sizeGoal} bytes: Linux's tcp_tso_autosize() (about 1 ms of the rate cwnd/SRTT
+ * gives, plus the tso_rtt_log term for short paths, two segments at least, at most 64 KB and the link's limit, half
+ * the peer's largest window), in whole segments as tcp_mss_split_point() cuts them (a short tail waits for Nagle).
+ * {@code emit} builds it as a chain of pool buffers with the pseudo-header sum in its checksum field, and IPv4 sends
+ * it whole (DF, total length over the chain) with gso_size = the MSS less the options. The scoreboard keeps one
+ * record per super-segment, as Linux one skb: a cumulative ACK inside it trims it (tcp_trim_head()), a SACK block
+ * inside it splits it (tcp_fragment()), RACK compares the pieces by time then sequence, and DupThresh counts SACKed
+ * segments, not records. A lost record goes again as one super-segment of as many whole segments as cwnd - pipe
+ * (PRR's window) allows, split there (Linux's __tcp_retransmit_skb() with tcp_xmit_retransmit_queue()'s segs); the
+ * tail loss probe, the persist probe and NewReno's retransmissions stay one segment. Not done: TSO deferral
+ * (tcp_tso_should_defer()) and pacing. On receive a super-segment counts as the segments it holds
+ * ({@code TcpReceive.segmentsIn}, tcp_measure_rcv_mss()): one ACK decision, an ACK at once.
+ *
  * <h2>Where each behaviour lives</h2>
  * <table>
  *   <caption>RFC map</caption>

@@ -75,6 +75,12 @@ final class PeerConnection
     /** Injects a segment, filling ports, SEQ, ACK, window and timestamps the template leaves unset. */
     void send(final Tcp t)
     {
+        send(t, 0);
+    }
+
+    /** As {@link #send(Tcp)}, with the link's receive flags (a super-segment's GSO type and size). */
+    void send(final Tcp t, final int rxFlags)
+    {
         if (t.sourcePort == null)
         {
             t.sourcePort = peerPort;
@@ -98,7 +104,7 @@ final class PeerConnection
             t.tsVal = peerTs;
             t.tsEcr = (t.flags & Tcp.ACK) != 0 ? lastStackTs : 0;
         }
-        bench.inject(t, peerAddress, TcpTestbench.STACK);
+        bench.inject(t, peerAddress, TcpTestbench.STACK, rxFlags);
         if (autoSeq)
         {
             final int len = (t.payloadLength == null ? 0 : t.payloadLength) + ((t.flags & Tcp.SYN) != 0 ? 1 : 0)

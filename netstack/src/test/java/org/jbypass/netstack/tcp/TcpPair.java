@@ -5,11 +5,13 @@ import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.BufferChain;
 import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
 
@@ -18,6 +20,12 @@ import org.jbypass.netstack.wire.Ipv4Header;
  * (tail drop) and seeded impairments: loss, reordering (an extra delay), duplication and corruption (one byte
  * flipped, which the checksum must catch). Time is simulated and jumps from event to event, so long transfers run
  * in seconds of real time and repeat exactly from their seed.
+ *
+ * <p>With {@link #segmentationLimit} set the wire takes TCP super-segments (TSO): it checks each one's partial
+ * checksum and either cuts it into segments of its segment size as a NIC's TSO or the kernel's GSO does
+ * ({@link #segmentOnWire}, tcp_gso_segment(): the header copied, sequence numbers advanced, PSH and FIN on the last
+ * only, each checksum complete), or carries it whole as a veth carries it to a peer that takes it as one segment.
+ * Impairments then hit whole super-segments.
  */
 final class TcpPair
 {
@@ -34,6 +42,12 @@ final class TcpPair
     long bandwidth = 1_000_000_000L;
     /** The most queueing delay the bottleneck holds before it drops (a tail-drop queue of that many seconds). */
     long maxQueueNanos = 2_000_000L;
+    /** The longest datagram either side may send as a super-segment; 0 for none. */
+    int segmentationLimit;
+    /** Whether the wire cuts super-segments into segments (a NIC), or carries them whole (a veth). */
+    boolean segmentOnWire;
+    /** Super-segments sent, either way. */
+    long superSegments;
     double loss;
     double reorder;
     double duplicate;
@@ -63,7 +77,7 @@ final class TcpPair
         final TcpLayer layer;
         Side peer;
         long busyUntil;
-        final ByteBuffer scratch = ByteBuffer.allocate(2048);
+        final ByteBuffer scratch = ByteBuffer.allocate(65_536);
 
         Side(final int address, final TcpConfig config, final long seed)
         {
@@ -117,6 +131,72 @@ final class TcpPair
         }
 
         @Override
+        public int segmentationLimit(final int destination)
+        {
+            return destination == peer.address ? segmentationLimit : 0;
+        }
+
+        @Override
+        public int sendChain(final BufferChain chain, final int l4Length, final int source, final int destination,
+            final int tos, final int ttl, final int segmentSize)
+        {
+            if (destination != peer.address || segmentationLimit == 0 || 20 + l4Length > segmentationLimit
+                || chain.frameLength() != L4_OFFSET + l4Length)
+            {
+                chain.free(pool);
+                throw new AssertionError("a super-segment the wire cannot take: " + l4Length);
+            }
+            final byte[] bytes = new byte[l4Length];
+            int at = 0;
+            for (int i = 0; i < chain.count(); i++)
+            {
+                final int skip = i == 0 ? L4_OFFSET : 0;
+                pool.memory().get(pool.offset(chain.buffer(i)) + skip, bytes, at, chain.length(i) - skip);
+                at += chain.length(i) - skip;
+            }
+            chain.free(pool);
+            final ByteBuffer b = ByteBuffer.wrap(bytes);
+            final int partial = ~Checksum.fold(Checksum.pseudoHeader(source, destination, Ipv4Header.PROTOCOL_TCP,
+                l4Length)) & 0xFFFF;
+            if ((b.getShort(16) & 0xFFFF) != partial)
+            {
+                throw new AssertionError("a super-segment without its pseudo-header sum");
+            }
+            superSegments++;
+            final int headerLength = ((b.get(12) & 0xF0) >>> 4) * 4;
+            if (!segmentOnWire)
+            {
+                complete(bytes, source, destination);
+                return carry(bytes, source, destination);
+            }
+            final int seq = b.getInt(4);
+            final int flags = b.get(13) & 0xFF;
+            for (int offset = headerLength; offset < l4Length; offset += segmentSize)
+            {
+                final int payload = Math.min(segmentSize, l4Length - offset);
+                final byte[] segment = new byte[headerLength + payload];
+                System.arraycopy(bytes, 0, segment, 0, headerLength);
+                System.arraycopy(bytes, offset, segment, headerLength, payload);
+                final ByteBuffer sb = ByteBuffer.wrap(segment);
+                sb.putInt(4, seq + offset - headerLength);
+                final boolean last = offset + payload == l4Length;
+                // tcp_gso_segment(): FIN and PSH stay on the last segment only.
+                sb.put(13, (byte)(last ? flags : flags & ~(Tcp.FIN | Tcp.PSH)));
+                complete(segment, source, destination);
+                carry(segment, source, destination);
+            }
+            return 0;
+        }
+
+        private void complete(final byte[] segment, final int source, final int destination)
+        {
+            final ByteBuffer b = ByteBuffer.wrap(segment);
+            b.putShort(16, (short)0);
+            b.putShort(16, (short)Checksum.fold(Checksum.sum(b, 0, segment.length, Checksum.pseudoHeader(source,
+                destination, Ipv4Header.PROTOCOL_TCP, segment.length))));
+        }
+
+        @Override
         public int send(final int buffer, final int l4Length, final int source, final int destination,
             final int protocol, final int tos, final int ttl, final boolean dontFragment)
         {
@@ -128,6 +208,13 @@ final class TcpPair
             final byte[] bytes = new byte[l4Length];
             pool.memory().get(pool.offset(buffer) + L4_OFFSET, bytes, 0, l4Length);
             pool.free(buffer);
+            return carry(bytes, source, destination);
+        }
+
+        /** Puts a segment (or a super-segment carried whole) on the wire, through its queue and impairments. */
+        private int carry(final byte[] bytes, final int source, final int destination)
+        {
+            final int l4Length = bytes.length;
             final long wireTime = bandwidth == 0 ? 0 : (l4Length + 58) * 1_000_000_000L / bandwidth;
             if (busyUntil - now > maxQueueNanos)
             {

@@ -82,11 +82,17 @@ final class TcpTestbench
 
     void inject(final Tcp t, final int source, final int destination)
     {
+        inject(t, source, destination, 0);
+    }
+
+    /** Delivers a segment with the link's receive flags (a super-segment's GSO type and size, checksum state). */
+    void inject(final Tcp t, final int source, final int destination, final int rxFlags)
+    {
         final byte[] bytes = build(t, source, destination);
         // Deliver at an offset inside a larger buffer, as IPv4 would (the TCP header does not start at 0).
         final ByteBuffer memory = ByteBuffer.allocate(bytes.length + 64);
         memory.put(34, bytes);
-        layer.receive(memory, 34, bytes.length, source, destination, 0, 64, 0);
+        layer.receive(memory, 34, bytes.length, source, destination, 0, 64, rxFlags);
         events.dispatch();
     }
 

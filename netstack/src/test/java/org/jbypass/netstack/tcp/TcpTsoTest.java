@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
+import org.jbypass.netstack.link.PacketBurst;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -267,5 +268,34 @@ class TcpTsoTest
         c.send(tcp(ACK).ack(end));
         track(c, b.drain());
         assertEquals(8 * MSS, b.counters().retransmittedBytes(), "exactly the loss, once");
+    }
+
+    @Test
+    void shouldAcknowledgeASuperSegmentAtOnceAsTheSegmentsItHolds()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final PeerConnection c = b.acceptFrom(b.listen(80, 16), 40000, 0);
+        // Past the quick-ACK start: plain segments are acknowledged every second one.
+        for (int i = 0; i < 20; i++)
+        {
+            c.sendData(MSS);
+            c.readAll();
+            b.drain();
+        }
+        c.sendData(MSS);
+        b.expectNothing();
+        c.sendData(MSS);
+        c.expectAck();
+        c.readAll();
+        assertEquals(MSS, c.socket.rcv.mss, "the estimate of the peer's segment size");
+        // A GRO super-segment of ten segments (gso_size 1448): one ACK decision, and an ACK at once, as Linux's
+        // __tcp_ack_snd_check() sends for more than one segment's worth unacknowledged.
+        final int flags = PacketBurst.gso(PacketBurst.GSO_TCPV4, MSS);
+        c.send(tcp(ACK | Tcp.PSH).payloadLength(10 * MSS), flags);
+        final List<Captured> acks = b.drain();
+        assertEquals(1, acks.size(), "one ACK for the super-segment: " + acks);
+        assertEquals(c.peerNxt, acks.get(0).ack);
+        assertEquals(MSS, c.socket.rcv.mss, "gso_size keeps the estimate, not the super-segment's length");
+        assertEquals(10 * MSS, c.readAll());
     }
 }

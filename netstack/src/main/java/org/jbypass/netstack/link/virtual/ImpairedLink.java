@@ -47,8 +47,10 @@ import org.jbypass.netstack.wire.Ipv4Header;
  * A received super-frame (a chain of buffers, see {@link PacketBurst}) is impaired as one frame: lost whole,
  * duplicated whole (a copy of every buffer), corrupted within its first buffer (its checksum flags, partial
  * included, then go), never held back for reordering (counted in {@link Counters#chainsNotReordered}), and delivered
- * whole, never cut at the end of the caller's burst. Transmit does not split chains yet: the stack sends none
- * (segmentation offload on transmit is still to come).
+ * whole, never cut at the end of the caller's burst. A transmitted super-segment (TCP segmentation offload) is
+ * impaired the same way, whole, except that it is never corrupted (counted in {@link Counters#chainsNotCorrupted}):
+ * the link that segments it computes every segment's checksums afresh, as a NIC's TSO does, so damage done before
+ * would reach the peer undetectable, which no wire does; corruption stays an impairment of frames on the wire.
  *
  * <p>Driven by one thread at a time, like any link; nothing is allocated per frame.
  */
@@ -226,7 +228,7 @@ public final class ImpairedLink extends LinkDecorator
                     // A chain the inner link cut at the end of the burst (never from a correct one) stays a chain
                     // for the stack to drop and count.
                     final int n = chain == 0 ? received - i : chain;
-                    impairChain(rxCounters, receiver.random, receiver.held, ready, stage, i, n);
+                    impairChain(rxCounters, receiver.random, receiver.held, ready, stage, i, n, null);
                     i += n;
                 }
             }
@@ -298,12 +300,40 @@ public final class ImpairedLink extends LinkDecorator
         service(queue, transmitter);
         final int count = burst.count();
         int accepted = 0;
-        // Room for the frame and its duplicate; held frames that fall due wait in the held list if need be.
-        while (accepted < count && stage.capacity() - stage.count() >= 2)
+        // Room for the frame (a chain: all its buffers) and its duplicate; held frames that fall due wait in the
+        // held list if need be.
+        while (accepted < count)
         {
-            impair(txCounters, transmitter.random, transmitter.held, null, stage, burst.buffer(accepted),
-                burst.length(accepted), burst.flags(accepted), burst.hash(accepted), true);
-            accepted++;
+            final int chain = burst.chainLength(accepted);
+            // A chain cut by the end of the burst (never from a correct caller) goes on as it is, for the inner
+            // link to drop and count.
+            final int n = chain == 0 ? count - accepted : chain;
+            if (2 * n > stage.capacity())
+            {
+                // A chain that the stage could never hold with its duplicate: dropped, as too long a frame is.
+                for (int i = accepted; i < accepted + n; i++)
+                {
+                    pool.free(burst.buffer(i));
+                    burst.set(i, PacketPool.NO_BUFFER, 0, 0);
+                }
+                txCounters.chainsTooLong++;
+                accepted += n;
+                continue;
+            }
+            if (stage.capacity() - stage.count() < 2 * n)
+            {
+                break;
+            }
+            if (n == 1)
+            {
+                impair(txCounters, transmitter.random, transmitter.held, null, stage, burst.buffer(accepted),
+                    burst.length(accepted), burst.flags(accepted), burst.hash(accepted), true);
+            }
+            else
+            {
+                impairChain(txCounters, transmitter.random, transmitter.held, null, burst, accepted, n, stage);
+            }
+            accepted += n;
         }
         Bursts.removeAccepted(burst, accepted);
         flush(queue, stage);
@@ -425,7 +455,7 @@ public final class ImpairedLink extends LinkDecorator
      * checksums cover) as a whole. It is never held back: a chain is not reordered (counted).
      */
     private void impairChain(final Counters counters, final SeededRandom random, final HeldFrames held,
-        final FrameQueue ready, final PacketBurst stage, final int first, final int n)
+        final FrameQueue ready, final PacketBurst stage, final int first, final int n, final PacketBurst txStage)
     {
         final boolean lose = random.nextDouble() < loss;
         final boolean copy = random.nextDouble() < duplicate;
@@ -451,7 +481,7 @@ public final class ImpairedLink extends LinkDecorator
         boolean duplicated = false;
         if (copy)
         {
-            duplicated = ready.free() >= 2 * n;
+            duplicated = ready == null || ready.free() >= 2 * n; // the transmit stage has room for both
             for (int i = first; duplicated && i < end; i++)
             {
                 final int buffer = pool.allocate();
@@ -479,7 +509,11 @@ public final class ImpairedLink extends LinkDecorator
         }
         final int originalFlags = stage.flags(first);
         int flags = originalFlags;
-        if (damage && flipBits(pool.offset(stage.buffer(first)), stage.length(first), damageBits))
+        if (damage && txStage != null)
+        {
+            counters.chainsNotCorrupted++;
+        }
+        else if (damage && flipBits(pool.offset(stage.buffer(first)), stage.length(first), damageBits))
         {
             counters.corrupted++;
             flags &= ~(RX_CHECKSUM_FLAGS | PacketBurst.RX_L4_CHECKSUM_PARTIAL);
@@ -490,14 +524,15 @@ public final class ImpairedLink extends LinkDecorator
         }
         for (int i = first; i < end; i++)
         {
-            ready.add(stage.buffer(i), stage.length(i), i == first ? flags : stage.flags(i), stage.hash(i));
+            emit(ready, txStage, stage.buffer(i), stage.length(i), i == first ? flags : stage.flags(i),
+                stage.hash(i));
         }
         if (duplicated)
         {
             for (int i = first; i < end; i++)
             {
-                ready.add(dupBuffers[i - first], stage.length(i), i == first ? originalFlags : stage.flags(i),
-                    stage.hash(i));
+                emit(ready, txStage, dupBuffers[i - first], stage.length(i),
+                    i == first ? originalFlags : stage.flags(i), stage.hash(i));
             }
         }
         dupCount = 0;
@@ -506,7 +541,14 @@ public final class ImpairedLink extends LinkDecorator
             stage.set(i, PacketPool.NO_BUFFER, 0, 0);
         }
         held.overtaken();
-        held.releaseDue(calls, ready);
+        if (ready != null)
+        {
+            held.releaseDue(calls, ready);
+        }
+        else
+        {
+            held.releaseDue(calls, txStage);
+        }
     }
 
     private static void emit(final FrameQueue ready, final PacketBurst stage, final int buffer, final int length,
@@ -881,15 +923,18 @@ public final class ImpairedLink extends LinkDecorator
         public long chains;
         /** Chains drawn for reordering but passed on in order: a chain is never held back. */
         public long chainsNotReordered;
-        /** Received chains dropped because they were longer than the caller's whole burst. */
+        /** Received chains dropped because they were longer than the caller's whole burst; transmitted chains
+         * dropped because the stage could not hold one with its duplicate. */
         public long chainsTooLong;
+        /** Transmitted chains drawn for corruption but passed on intact (see "Chained frames"). */
+        public long chainsNotCorrupted;
 
         public String describe()
         {
             return "frames=" + frames + " lost=" + lost + " duplicated=" + duplicated + " duplicate_no_buffer="
                 + duplicateNoBuffer + " corrupted=" + corrupted + " reordered=" + reordered + " reorder_held_full="
                 + reorderHeldFull + " chains=" + chains + " chains_not_reordered=" + chainsNotReordered
-                + " chains_too_long=" + chainsTooLong;
+                + " chains_too_long=" + chainsTooLong + " chains_not_corrupted=" + chainsNotCorrupted;
         }
     }
 

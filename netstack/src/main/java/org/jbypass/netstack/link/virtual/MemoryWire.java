@@ -31,6 +31,11 @@ import org.jbypass.netstack.wire.MacAddress;
  * {@link Port#overruns()}), as a NIC counts frames lost to a full receive ring. Frames longer than MTU + 14 bytes
  * or shorter than an Ethernet header are dropped on transmit and counted in {@link LinkCounters#txDropped}.
  *
+ * <p>With {@link LinkCapabilities#TX_TCP_SEGMENTATION} ports take TCP super-segments on transmit (chains of
+ * buffers, {@link PacketBurst#GSO_TCPV4}) and cut them into MSS segments in software on the way, as Linux's GSO does
+ * for a device without TSO ({@link TcpSegmenter}): the receiver sees ordinary frames of at most MTU + 14 bytes. A
+ * chain on a wire without it, or a malformed one, is dropped whole and counted once in {@link LinkCounters#txDropped}.
+ *
  * <h2>Threading</h2>
  * <ul>
  *   <li>Each port is driven by one thread at a time (its stack's; the {@link Link} rule): {@code receive},
@@ -59,7 +64,8 @@ public final class MemoryWire
     private static final long ALL_SYSTEMS_MAC = 0x01_00_5E_00_00_01L;
 
     private static final int SUPPORTED_CAPABILITIES = LinkCapabilities.RX_L3_CHECKSUM
-        | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM;
+        | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
+        | LinkCapabilities.TX_TCP_SEGMENTATION;
 
     private final String name;
     private final int mtu;
@@ -258,14 +264,16 @@ public final class MemoryWire
         }
 
         /**
-         * Checksum offloads the ports offer and perform in software ({@link LinkCapabilities}: RX_L3_CHECKSUM,
-         * RX_L4_CHECKSUM, TX_L3_CHECKSUM, TX_L4_CHECKSUM), so the stack's offload paths run as on a NIC.
+         * Offloads the ports offer and perform in software ({@link LinkCapabilities}: RX_L3_CHECKSUM,
+         * RX_L4_CHECKSUM, TX_L3_CHECKSUM, TX_L4_CHECKSUM, and TX_TCP_SEGMENTATION, TCP super-segments cut into
+         * segments on transmit), so the stack's offload paths run as on a NIC.
          */
         public Builder capabilities(final int capabilities)
         {
             if ((capabilities & ~SUPPORTED_CAPABILITIES) != 0)
             {
-                throw new IllegalArgumentException("memory wire capabilities can only be checksum offloads: "
+                throw new IllegalArgumentException("memory wire capabilities can only be checksum offloads and TCP"
+                    + " segmentation: "
                     + LinkCapabilities.describe(capabilities));
             }
             this.capabilities = capabilities;
@@ -321,6 +329,12 @@ public final class MemoryWire
         private final ChecksumOffload offload = new ChecksumOffload();
         private final int txOffloads;
         private final int rxOffloads;
+        /** Cuts super-segments into frames, with TX_TCP_SEGMENTATION; null without. */
+        private final TcpSegmenter segmenter;
+        private final TcpSegmenter.Sink segmentSink = this::forwardSegment;
+        /** During {@link #transmit}: the port table and the ports reached so far, for {@link #forwardSegment}. */
+        private Port[] txTargets;
+        private long txReached;
 
         /** The thread blocked (or about to block) in {@link #awaitReceive}, or null. */
         @SuppressWarnings("unused")
@@ -350,6 +364,8 @@ public final class MemoryWire
                 ? PacketBurst.TX_L3_CHECKSUM : 0)
                 | ((wire.capabilities & LinkCapabilities.TX_L4_CHECKSUM) != 0 ? PacketBurst.TX_L4_CHECKSUM : 0);
             this.rxOffloads = wire.capabilities & (LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM);
+            this.segmenter = (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) != 0
+                ? new TcpSegmenter(wire.maxFrame) : null;
         }
 
         @Override
@@ -380,6 +396,12 @@ public final class MemoryWire
         public int txQueueCount()
         {
             return 1;
+        }
+
+        @Override
+        public int maxSuperFrameLength()
+        {
+            return PacketBurst.MAX_FRAME_LENGTH;
         }
 
         @Override
@@ -457,19 +479,43 @@ public final class MemoryWire
             final Port[] targets = wire.ports;
             final boolean open = !closed;
             long reached = 0;
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < count; )
             {
+                final int flags = burst.flags(i);
+                if ((flags & PacketBurst.CONTINUES) != 0 || PacketBurst.gsoType(flags) != PacketBurst.GSO_NONE)
+                {
+                    // A super-segment: cut into segments here, or dropped whole (chainLength 0: it runs past the
+                    // burst's end, which no chain may).
+                    final int descriptors = Math.max(1, burst.chainLength(i));
+                    txTargets = targets;
+                    txReached = 0;
+                    final int segments = open && segmenter != null ? segmenter.segment(pool, burst, i, segmentSink)
+                        : -1;
+                    reached |= txReached;
+                    txTargets = null;
+                    if (segments < 0)
+                    {
+                        counters.txDropped++;
+                    }
+                    for (int j = i; j < i + descriptors; j++)
+                    {
+                        pool.free(burst.buffer(j));
+                        burst.set(j, PacketPool.NO_BUFFER, 0, 0);
+                    }
+                    i += descriptors;
+                    continue;
+                }
                 final int buffer = burst.buffer(i);
                 final int length = burst.length(i);
                 if (open && length >= EthernetHeader.LENGTH && length <= wire.maxFrame)
                 {
                     final int offset = pool.offset(buffer);
-                    final int offloads = burst.flags(i) & txOffloads;
+                    final int offloads = flags & txOffloads;
                     if (offloads != 0)
                     {
                         offload.complete(memory, offset, length, offloads);
                     }
-                    reached |= forward(targets, offset, length);
+                    reached |= forward(targets, memory, offset, length);
                     counters.txPackets++;
                     counters.txBytes += length;
                 }
@@ -479,6 +525,7 @@ public final class MemoryWire
                 }
                 pool.free(buffer);
                 burst.set(i, PacketPool.NO_BUFFER, 0, 0);
+                i++;
             }
             burst.count(0);
             // One check per receiving port per burst, after every frame of the burst was queued (see signal()).
@@ -492,8 +539,16 @@ public final class MemoryWire
             return count;
         }
 
+        /** A segment of a super-segment being transmitted: forwarded and counted as a frame. */
+        private void forwardSegment(final ByteBuffer frame, final int length)
+        {
+            txReached |= forward(txTargets, frame, 0, length);
+            counters.txPackets++;
+            counters.txBytes += length;
+        }
+
         /** Copies a frame into the queues of the ports it is for; returns the mask of ports that queued it. */
-        private long forward(final Port[] targets, final int offset, final int length)
+        private long forward(final Port[] targets, final ByteBuffer memory, final int offset, final int length)
         {
             final long destination = MacAddress.read(memory, offset);
             if (!MacAddress.isMulticast(destination))

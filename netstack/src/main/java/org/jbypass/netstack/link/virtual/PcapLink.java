@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.StackTime;
@@ -123,6 +124,17 @@ public final class PcapLink extends LinkDecorator
     public PacketPool pool()
     {
         return pool;
+    }
+
+    /**
+     * The inner link's capabilities but {@link LinkCapabilities#TX_TCP_SEGMENTATION}: transmit records a frame per
+     * descriptor and cuts bursts where its staging buffer fills, which would split a chain, so the stack sends
+     * segments through a capturing link rather than super-segments.
+     */
+    @Override
+    public int capabilities()
+    {
+        return inner.capabilities() & ~LinkCapabilities.TX_TCP_SEGMENTATION;
     }
 
     @Override

@@ -85,6 +85,43 @@ class LinkAllocationTest
         assertTrue(a.records() >= (long)BURST * ROUNDS * 8);
     }
 
+    /** Nor a wire that cuts TCP super-segments into segments in software (TX_TCP_SEGMENTATION). */
+    @Test
+    void shouldNotAllocatePerSuperSegmentOnASegmentingWire()
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION).build();
+        final MemoryWire.Port a = wire.attach(poolA, MAC_A);
+        final MemoryWire.Port b = wire.attach(poolB, MAC_B);
+        final byte[] superSegment = TcpSegmenterTest.superSegment(8 * 1448, 0x18, new java.util.SplittableRandom(4));
+        final int flags = PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, 1448);
+        final com.sun.management.ThreadMXBean threads = threads();
+        long least = Long.MAX_VALUE;
+        long segments = 0;
+        for (int run = 0; run < 10 && least > 0; run++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int round = 0; round < ROUNDS; round++)
+            {
+                // Three super-segments of 8 MSS (chains of 6 buffers) a burst: 24 segments, within a receive burst.
+                for (int k = 0; k < 3; k++)
+                {
+                    TcpSegmenterTest.addChain(poolA, tx, superSegment, flags);
+                }
+                a.transmit(0, tx);
+                segments += drain(b, rxB);
+            }
+            least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertEquals(0, least);
+        assertTrue(segments >= 24L * ROUNDS, "segments delivered: " + segments);
+        assertEquals(0, a.counters().txDropped);
+        a.close();
+        b.close();
+        rxB.releaseAll(poolB);
+        assertEquals(0, poolA.inUse());
+        assertEquals(0, poolB.inUse());
+    }
+
     /**
      * Runs the traffic loop until a run allocates nothing, at most ten times, and returns the least any run
      * allocated. The first runs may allocate a little while the JIT settles (a few hundred bytes in all, never per
