@@ -226,6 +226,13 @@ int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns);
  */
 int jbp_afpacket_rx_ready(struct jbp_afpacket *h);
 
+/*
+ * Has the netdev accept (add != 0) or no longer accept frames to a multicast MAC (its group bit set), for the
+ * groups the stack joins: PACKET_ADD/DROP_MEMBERSHIP with PACKET_MR_MULTICAST. The kernel counts additions of one
+ * address per socket and forgets them at close. The driving thread. 0 or -errno (-EINVAL: not a multicast MAC).
+ */
+int jbp_afpacket_multicast(struct jbp_afpacket *h, const uint8_t mac[6], int add);
+
 /* Makes a concurrent or the next jbp_afpacket_wait() return. Any thread. */
 int jbp_afpacket_wakeup(struct jbp_afpacket *h);
 

@@ -144,6 +144,16 @@ static jint JNICALL afp_receive_ready(JNIEnv *env, jclass cls, jlong handle)
     return jbp_afpacket_rx_ready(handle_of(handle));
 }
 
+static jint JNICALL afp_multicast(JNIEnv *env, jclass cls, jlong handle, jlong mac, jboolean add)
+{
+    (void)env;
+    (void)cls;
+    uint8_t bytes[6];
+    for (int i = 0; i < 6; i++)
+        bytes[i] = (uint8_t)((uint64_t)mac >> (8 * (5 - i)));
+    return jbp_afpacket_multicast(handle_of(handle), bytes, add == JNI_TRUE);
+}
+
 static jint JNICALL afp_await(JNIEnv *env, jclass cls, jlong handle, jlong timeout_ns)
 {
     (void)env;
@@ -215,6 +225,7 @@ static const JNINativeMethod afpacket_methods[] = {
     {"deferTransmit", "(JZ)I", (void *)afp_defer_transmit},
     {"kick", "(J)I", (void *)afp_kick},
     {"receiveReady", "(J)I", (void *)afp_receive_ready},
+    {"multicast", "(JJZ)I", (void *)afp_multicast},
     {"await", "(JJ)I", (void *)afp_await},
     {"wakeup", "(J)I", (void *)afp_wakeup},
     {"refreshStatistics", "(J)I", (void *)afp_refresh_statistics},

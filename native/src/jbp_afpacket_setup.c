@@ -13,6 +13,9 @@
  *     TP_STATUS_SEND_REQUEST when we fill them -> TP_STATUS_SENDING when send(2) made an skb of them -> available
  *     again when the skb is freed (tpacket_destruct_skb()); or sendmmsg(2) on the bound socket. PACKET_QDISC_BYPASS
  *     optional either way.
+ *   - PACKET_ADD_MEMBERSHIP / PACKET_DROP_MEMBERSHIP with PACKET_MR_MULTICAST (jbp_afpacket_multicast):
+ *     dev_mc_add()/dev_mc_del() on the netdev, so that a NIC with a multicast filter takes the frames of the groups
+ *     the stack joined; the kernel counts each address per socket and drops them all when the socket closes.
  *   - PACKET_ADD_MEMBERSHIP with PACKET_MR_UNICAST: dev_uc_add() on the netdev, so a NIC with a unicast filter
  *     accepts the stack's MAC while the netdev keeps its own traffic (a NIC without one falls back to promiscuous
  *     mode by itself); PACKET_MR_PROMISC when asked.
@@ -314,6 +317,28 @@ static int accept_mac(struct jbp_afpacket *h, const struct jbp_afpacket_config *
     }
     /* The membership lives as long as the socket: closing it removes the address (or promiscuity) again. */
     if (setsockopt(h->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+        return -errno;
+    return 0;
+}
+
+int jbp_afpacket_multicast(struct jbp_afpacket *h, const uint8_t mac[6], int add)
+{
+    if ((mac[0] & 1) == 0)
+        return -EINVAL;
+    /* The socket is bound to its netdev: its address names the ifindex, which the handle need not keep. */
+    struct sockaddr_ll sll;
+    socklen_t length = sizeof(sll);
+    memset(&sll, 0, sizeof(sll));
+    if (getsockname(h->fd, (struct sockaddr *)&sll, &length) < 0)
+        return -errno;
+    struct packet_mreq mreq;
+    memset(&mreq, 0, sizeof(mreq));
+    mreq.mr_ifindex = sll.sll_ifindex;
+    mreq.mr_type = PACKET_MR_MULTICAST;
+    mreq.mr_alen = 6;
+    memcpy(mreq.mr_address, mac, 6);
+    if (setsockopt(h->fd, SOL_PACKET, add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &mreq,
+                   sizeof(mreq)) < 0)
         return -errno;
     return 0;
 }

@@ -190,6 +190,7 @@ static void flows_destroy(struct ibv_flow **flows, int n)
  *   ethertypes: queue 0). Lower values win (ibv_create_flow(3));
  * - multicast and broadcast (the group bit of the destination) are copied to queue 0 with DONT_TRAP, so the
  *   Linux netdev, which sits below verbs steering, still gets them (ibv_create_flow(3), IBV_FLOW_ATTR_FLAGS_DONT_TRAP);
+ *   the stack's multicast groups need no rule of their own: the stack filters this copy by group (docs/RDMA.md);
  * - everything else stays with the Linux netdev: that is the bifurcation.
  */
 static int flows_install(struct jbp_rdma_port *p, uint64_t mac, struct ibv_flow **out, int *n_out, char *err,

@@ -13,6 +13,7 @@ target_link_libraries(test_afpacket PRIVATE Threads::Threads)
 # transmit with sendmmsg(2) instead.
 foreach(test_case missing_interface open_errors exchange partial_bursts transmit_checks vlan_tag_restored
                   oversize_and_truncated kernel_drops wait_and_wakeup checksum_status mac_membership
+                  multicast_membership
                   deferred_kick super_frames tx_super_frames)
   add_test(NAME afpacket.${test_case} COMMAND test_afpacket ${test_case} block ring)
   add_test(NAME afpacket.frame.${test_case} COMMAND test_afpacket ${test_case} frame ring)

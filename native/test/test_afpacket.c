@@ -768,6 +768,36 @@ static void test_mac_membership(void)
     CHECK(run(promiscuous, a) != 0, "not promiscuous after close");
 }
 
+/*
+ * PACKET_MR_MULTICAST puts a group's MAC in the netdev's multicast list (dev_mc_add, /proc/net/dev_mcast and
+ * `ip maddr`) while the socket wants it; the kernel counts additions per socket, and closing drops them all.
+ */
+static void test_multicast_membership(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool p = make_pool(2048, 64);
+    struct jbp_afpacket_stats stats = {0};
+    struct jbp_afpacket_config c = base_config(a, &p, &stats);
+    const uint8_t group[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03};
+    const char *listed = "grep -q '%s .*01005e010203' /proc/net/dev_mcast";
+
+    struct jbp_afpacket *h = open_or_die(&c);
+    CHECK(run(listed, a) != 0, "the group's MAC is not listed before it is added");
+    CHECK(jbp_afpacket_multicast(h, group, 1) == 0, "add");
+    CHECK(run(listed, a) == 0, "added to the netdev's multicast list");
+    CHECK(jbp_afpacket_multicast(h, group, 0) == 0, "drop");
+    CHECK(run(listed, a) != 0, "dropped from the list");
+    CHECK(jbp_afpacket_multicast(h, group, 0) == 0, "a second drop is harmless (packet_mc_drop finds nothing)");
+    CHECK(run(listed, a) != 0, "and lists nothing");
+    const uint8_t unicast[6] = {0x02, 0x00, 0x5e, 0x01, 0x02, 0x03};
+    CHECK(jbp_afpacket_multicast(h, unicast, 1) == -EINVAL, "a unicast MAC is refused");
+    CHECK(jbp_afpacket_multicast(h, group, 1) == 0, "add again");
+    jbp_afpacket_close(h);
+    CHECK(run(listed, a) != 0, "close drops it");
+}
+
 struct waiter {
     struct jbp_afpacket *h;
     int result;
@@ -1179,6 +1209,7 @@ static const struct {
     {"deferred_kick", test_deferred_kick},
     {"checksum_status", test_checksum_status},
     {"mac_membership", test_mac_membership},
+    {"multicast_membership", test_multicast_membership},
     {"super_frames", test_super_frames},
     {"tx_super_frames", test_tx_super_frames},
 };

@@ -21,8 +21,9 @@ import org.jbypass.provider.select.SelectorView;
 
 /**
  * The {@link DatagramChannel} the provider hands out: the backing is chosen by bind, connect or the first send (by
- * the destination), options set before are replayed, and multicast stays with the JDK (a join before bind gives
- * the channel to the JDK; a join on a stack-served channel fails with {@link UnsupportedOperationException}). See
+ * the destination), options set before are replayed; a join before any of these chooses by its interface (a stack
+ * interface's netdev or address: the stack; any other: the JDK), and a stack-served channel joins on stack
+ * interfaces only. See
  * {@link ChannelCore} for what every kind of channel does alike.
  */
 public final class BypassDatagramChannel extends DatagramChannel implements HybridChannel
@@ -179,18 +180,21 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     @Override
     public MembershipKey join(final InetAddress group, final NetworkInterface interf) throws IOException
     {
-        return forMulticast().join(group, interf);
+        return forMulticast(group, interf).join(group, interf);
     }
 
     @Override
     public MembershipKey join(final InetAddress group, final NetworkInterface interf, final InetAddress source)
         throws IOException
     {
-        return forMulticast().join(group, interf, source);
+        return forMulticast(group, interf).join(group, interf, source);
     }
 
-    /** The backing, or the JDK's if there is none yet: multicast stays with the JDK. */
-    private DatagramBackend forMulticast() throws IOException
+    /**
+     * The backing, or if there is none yet the one the join's interface chooses: the stack's for a stack interface,
+     * the JDK's otherwise (as the JDK's, an unbound channel may join and bind later).
+     */
+    private DatagramBackend forMulticast(final InetAddress group, final NetworkInterface interf) throws IOException
     {
         final DatagramBackend b = core.backing();
         if (b != null)
@@ -198,7 +202,7 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
             return b;
         }
         core.ensureOpen();
-        return core.choose(Backend.KERNEL);
+        return core.choose(core.context().router().forJoin(group, interf));
     }
 
     @Override

@@ -160,6 +160,26 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         }
     }
 
+    /** What {@link #getOwnOption} returns for an option of the table's. */
+    static final Object NOT_OWN = new Object();
+
+    /**
+     * With the stack lock held: writes an option whose value the socket alone cannot give (IP_MULTICAST_IF, whose
+     * NetworkInterface the engine maps), listed in the table for its name and check. The table's otherwise.
+     *
+     * @return whether the backing served it
+     */
+    <T> boolean setOwnOption(final SocketOption<T> name, final T value) throws IOException
+    {
+        return false;
+    }
+
+    /** With the stack lock held: reads an option the backing serves itself, or {@link #NOT_OWN}. */
+    Object getOwnOption(final SocketOption<?> name)
+    {
+        return NOT_OWN;
+    }
+
     /** Sets an option: checked as the JDK checks it, then written under the stack lock. */
     public final <T> void setOption(final SocketOption<T> name, final T value) throws IOException
     {
@@ -169,7 +189,10 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         try
         {
             ensureOpen();
-            options.set(stackSocket(), name, value);
+            if (!setOwnOption(name, value))
+            {
+                options.set(stackSocket(), name, value);
+            }
             refresh(stackSocket());
         }
         finally
@@ -187,7 +210,10 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         try
         {
             ensureOpen();
-            return options.get(stackSocket(), name);
+            final Object own = getOwnOption(name);
+            @SuppressWarnings("unchecked")
+            final T value = own != NOT_OWN ? (T)own : options.get(stackSocket(), name);
+            return value;
         }
         finally
         {

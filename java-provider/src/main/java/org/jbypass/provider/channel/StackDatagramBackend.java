@@ -1,5 +1,11 @@
 package org.jbypass.provider.channel;
 
+import java.util.Objects;
+import java.util.List;
+import java.util.ArrayList;
+import java.nio.channels.MulticastChannel;
+import java.net.SocketOption;
+import java.net.Inet4Address;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
@@ -22,6 +28,7 @@ import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.provider.config.StackInterfaces;
 import org.jbypass.provider.engine.StackEngine;
 
 /**
@@ -41,6 +48,10 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         .option(StandardSocketOptions.SO_REUSEADDR, UdpSocket::reuseAddress, UdpSocket::reuseAddress)
         .option(StandardSocketOptions.SO_BROADCAST, UdpSocket::broadcast, UdpSocket::broadcast)
         .option(StandardSocketOptions.IP_TOS, UdpSocket::tos, UdpSocket::tos)
+        // IP_MULTICAST_IF names a NetworkInterface the engine maps: served by setOwnOption/getOwnOption.
+        .option(StandardSocketOptions.IP_MULTICAST_IF, s -> null, (s, v) -> { })
+        .checked(StandardSocketOptions.IP_MULTICAST_TTL, UdpSocket::multicastTtl, UdpSocket::multicastTtl)
+        .option(StandardSocketOptions.IP_MULTICAST_LOOP, UdpSocket::multicastLoop, UdpSocket::multicastLoop)
         .build();
 
     private final UdpSocket socket;
@@ -62,6 +73,10 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     /** The source of the datagram just received; written under the stack lock, read under the read lock. */
     private int sourceAddress;
     private int sourcePort;
+    /** The channel's memberships; guarded by the stack lock. */
+    private final List<StackMembershipKey> memberships = new ArrayList<>();
+    /** IP_MULTICAST_IF as set, or null; guarded by the stack lock. */
+    private NetworkInterface multicastInterface;
 
     StackDatagramBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
     {
@@ -439,26 +454,244 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     }
 
     @Override
-    public MembershipKey join(final InetAddress group, final NetworkInterface interf)
+    public MembershipKey join(final InetAddress group, final NetworkInterface interf) throws IOException
     {
-        throw multicast();
+        return join0(group, interf, null);
     }
 
     @Override
     public MembershipKey join(final InetAddress group, final NetworkInterface interf, final InetAddress source)
+        throws IOException
     {
-        throw multicast();
+        Objects.requireNonNull(source);
+        return join0(group, interf, source);
     }
 
-    private static UnsupportedOperationException multicast()
+    /**
+     * Joins as the JDK's {@code DatagramChannelImpl.innerJoin}: the same checks in the same order, the same key
+     * for the same membership, IllegalStateException when any-source and source-specific memberships of a group on
+     * an interface are mixed. The interface must name a stack interface ({@link StackInterfaces}).
+     */
+    private MembershipKey join0(final InetAddress group, final NetworkInterface interf, final InetAddress source)
+        throws IOException
     {
-        return new UnsupportedOperationException("jbypass: multicast is not supported on a socket served by the "
-            + "stack; bind it to a kernel address to use multicast");
+        Objects.requireNonNull(group);
+        Objects.requireNonNull(interf);
+        if (!group.isMulticastAddress())
+        {
+            throw new IllegalArgumentException("Group not a multicast address");
+        }
+        if (!(group instanceof Inet4Address))
+        {
+            throw new IllegalArgumentException("Only IPv6 sockets can join IPv6 multicast group");
+        }
+        if (source != null)
+        {
+            checkSource(group, source);
+        }
+        final int index = engine.interfaces().indexOf(interf);
+        lock.enter();
+        try
+        {
+            ensureOpen();
+            for (final StackMembershipKey key : memberships)
+            {
+                if (key.group().equals(group) && key.networkInterface().equals(interf))
+                {
+                    if (source == null)
+                    {
+                        if (key.sourceAddress() == null)
+                        {
+                            return key;
+                        }
+                        throw new IllegalStateException("Already a member to receive all packets");
+                    }
+                    if (key.sourceAddress() == null)
+                    {
+                        throw new IllegalStateException("Already have source-specific membership");
+                    }
+                    if (source.equals(key.sourceAddress()))
+                    {
+                        return key;
+                    }
+                }
+            }
+            if (index < 0)
+            {
+                throw new SocketException("jbypass: " + interf.getName() + " is not a stack interface, and this "
+                    + "channel is served by the stack: join on the netdev a stack interface runs on (host-if), "
+                    + "or bind the channel to a kernel address");
+            }
+            final int g = Addresses.toStack(group);
+            final int result = source == null ? socket.joinGroup(g, index)
+                : socket.joinSource(g, index, Addresses.toStack(source));
+            if (result < 0)
+            {
+                throw new SocketException(Errno.message(result));
+            }
+            final StackMembershipKey key = new StackMembershipKey(this, (MulticastChannel)core.channel(), group,
+                interf, source, index);
+            memberships.add(key);
+            return key;
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    /** The JDK's checks of a source to join or block ({@code DatagramChannelImpl.innerJoin}, {@code block}). */
+    static void checkSource(final InetAddress group, final InetAddress source)
+    {
+        if (source.isAnyLocalAddress())
+        {
+            throw new IllegalArgumentException("Source address is a wildcard address");
+        }
+        if (source.isMulticastAddress())
+        {
+            throw new IllegalArgumentException("Source address is multicast address");
+        }
+        if (source.getClass() != group.getClass())
+        {
+            throw new IllegalArgumentException("Source address is different type to group");
+        }
+    }
+
+    /** Leaves a key's membership; once. A stack that is gone took every membership with it. */
+    void drop(final StackMembershipKey key)
+    {
+        if (!enterOrInvalidate(key))
+        {
+            return;
+        }
+        try
+        {
+            if (!key.isValid())
+            {
+                return;
+            }
+            key.invalidate();
+            memberships.remove(key);
+            if (closed)
+            {
+                return;
+            }
+            final int g = Addresses.toStack(key.group());
+            if (key.sourceAddress() == null)
+            {
+                socket.leaveGroup(g, key.interfaceIndex);
+            }
+            else
+            {
+                socket.leaveSource(g, key.interfaceIndex, Addresses.toStack(key.sourceAddress()));
+            }
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    /** Takes the stack lock for a key's operation that cannot throw IOException; false (key invalid) if gone. */
+    private boolean enterOrInvalidate(final StackMembershipKey key)
+    {
+        try
+        {
+            lock.enter();
+            return true;
+        }
+        catch (final IOException e)
+        {
+            key.invalidate();
+            return false;
+        }
+    }
+
+    void block(final StackMembershipKey key, final InetAddress source) throws IOException
+    {
+        lock.enter();
+        try
+        {
+            // As the JDK: a dropped key, or a source already blocked, is left as it is.
+            if (!key.isValid() || key.blocked.contains(source))
+            {
+                return;
+            }
+            final int result = socket.blockSource(Addresses.toStack(key.group()), key.interfaceIndex,
+                Addresses.toStack(source));
+            if (result < 0)
+            {
+                throw new SocketException(Errno.message(result));
+            }
+            key.blocked.add(source);
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    void unblock(final StackMembershipKey key, final InetAddress source)
+    {
+        if (!enterOrInvalidate(key))
+        {
+            if (!key.blocked.contains(source))
+            {
+                throw new IllegalStateException("not blocked");
+            }
+            return;
+        }
+        try
+        {
+            if (!key.blocked.contains(source))
+            {
+                throw new IllegalStateException("not blocked");
+            }
+            key.blocked.remove(source);
+            if (key.isValid() && !closed)
+            {
+                socket.unblockSource(Addresses.toStack(key.group()), key.interfaceIndex, Addresses.toStack(source));
+            }
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    @Override
+    <T> boolean setOwnOption(final SocketOption<T> name, final T value) throws IOException
+    {
+        if (name != StandardSocketOptions.IP_MULTICAST_IF)
+        {
+            return false;
+        }
+        final NetworkInterface nif = (NetworkInterface)value;
+        final int index = engine.interfaces().indexOf(nif);
+        if (index < 0)
+        {
+            throw new SocketException("jbypass: " + nif.getName() + " is not a stack interface, and this channel is "
+                + "served by the stack");
+        }
+        socket.multicastInterface(index);
+        multicastInterface = nif;
+        return true;
+    }
+
+    @Override
+    Object getOwnOption(final SocketOption<?> name)
+    {
+        return name == StandardSocketOptions.IP_MULTICAST_IF ? multicastInterface : NOT_OWN;
     }
 
     @Override
     void closeSocket()
     {
+        for (final StackMembershipKey key : memberships)
+        {
+            key.invalidate();
+        }
+        memberships.clear();
         socket.close();
         socket.listener(null);
     }

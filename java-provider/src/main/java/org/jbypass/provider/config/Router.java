@@ -2,6 +2,7 @@ package org.jbypass.provider.config;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,8 +13,9 @@ import org.jbypass.netstack.wire.Ipv4Address;
  *
  * <ul>
  *   <li>A bind to one of the stack's interface addresses goes to the stack; a bind to the wildcard address (or to
- *       no address) goes where {@code bind.wildcard} says; any other bind (a kernel address, loopback, IPv6) goes
- *       to the JDK.</li>
+ *       no address) or to an IPv4 multicast group goes where {@code bind.wildcard} says; a join on a socket not yet
+ *       bound goes to the stack when its interface names a stack interface ({@link StackInterfaces}); any other
+ *       bind (a kernel address, loopback, IPv6) goes to the JDK.</li>
  *   <li>A connect (or a send) from a socket not yet bound goes to the stack when the destination is one of the
  *       stack's addresses, on a stack interface's subnet, or in a configured route; everything else goes to the
  *       JDK.</li>
@@ -29,6 +31,7 @@ public final class Router
     private final int[] addresses;
     private final int[] networks;
     private final int[] prefixLengths;
+    private final StackInterfaces interfaces;
 
     /** The router of a configuration. */
     public Router(final BypassConfig config)
@@ -45,6 +48,7 @@ public final class Router
             networks[i] = iface.network();
             prefixLengths[i] = iface.prefixLength();
         }
+        this.interfaces = new StackInterfaces(config.interfaces());
     }
 
     private Router()
@@ -53,6 +57,7 @@ public final class Router
         this.addresses = new int[0];
         this.networks = new int[0];
         this.prefixLengths = new int[0];
+        this.interfaces = new StackInterfaces(java.util.List.of());
     }
 
     /**
@@ -114,7 +119,8 @@ public final class Router
      */
     public Backend forBind(final InetAddress local)
     {
-        if (local == null || local.isAnyLocalAddress())
+        // A socket bound to a group receives as one bound to the wildcard does (for the group only): same rule.
+        if (local == null || local.isAnyLocalAddress() || local instanceof Inet4Address && local.isMulticastAddress())
         {
             return config != null && config.wildcard() == WildcardBinding.STACK ? Backend.STACK : Backend.KERNEL;
         }
@@ -123,6 +129,16 @@ public final class Router
             return Backend.STACK;
         }
         return Backend.KERNEL;
+    }
+
+    /**
+     * Where an unbound socket that joins a multicast group on {@code interf} goes: the stack when the interface
+     * names a stack interface ({@link StackInterfaces}), the JDK otherwise.
+     */
+    public Backend forJoin(final InetAddress group, final NetworkInterface interf)
+    {
+        return group instanceof Inet4Address && interf != null && interfaces.indexOf(interf) >= 0 ? Backend.STACK
+            : Backend.KERNEL;
     }
 
     /** Where an unbound socket that connects or sends to a remote address goes. */

@@ -218,6 +218,23 @@ public final class AfPacketLink implements Link
         return h != 0 && AfPacketNative.receiveReady(h) > 0;
     }
 
+    /**
+     * Has the netdev accept a group's MAC (PACKET_ADD_MEMBERSHIP, PACKET_MR_MULTICAST): without it a NIC filtering
+     * multicast, and a veth peer's kernel, would not hand the group's frames to the socket.
+     */
+    @Override
+    public int addMulticast(final long mac)
+    {
+        return AfPacketNative.multicast(openHandle(0), mac, true);
+    }
+
+    @Override
+    public int removeMulticast(final long mac)
+    {
+        final long h = handle;
+        return h == 0 ? 0 : AfPacketNative.multicast(h, mac, false); // closing the socket dropped them all
+    }
+
     @Override
     public PacketPool pool()
     {

@@ -125,6 +125,9 @@ final class AfPacketNative
     /** 1 when the receive ring's next slot (or block) is the user's, else 0; no system call. */
     static native int receiveReady(long handle);
 
+    /** Has the netdev accept ({@code add}) or drop a multicast MAC (low 48 bits); 0 or -errno. Driving thread. */
+    static native int multicast(long handle, long mac, boolean add);
+
     /** Blocks until frames may be ready, a wakeup, a signal or the timeout; 1 when frames are ready, else 0. */
     static native int await(long handle, long timeoutNanos);
 

@@ -229,6 +229,10 @@ public final class RdmaLink implements Link
         return name;
     }
 
+    // Link.addMulticast/removeMulticast keep the contract's default: the port's steering already copies every
+    // multicast frame to queue 0 (DONT_TRAP, beside the netdev), and the stack filters by group in software; see
+    // docs/RDMA.md, "Steering and bifurcation", for why no per-group rule is installed.
+
     @Override
     public long macAddress()
     {

@@ -17,6 +17,7 @@ import org.jbypass.provider.config.IdleStrategyKind;
 import org.jbypass.provider.config.InterfaceConfig;
 import org.jbypass.provider.config.PollerConfig;
 import org.jbypass.provider.config.RouteConfig;
+import org.jbypass.provider.config.StackInterfaces;
 
 /**
  * A running stack: the {@link Stack} built from a configuration, its {@link StackLock}, its links and the pollers
@@ -30,14 +31,16 @@ public final class StackEngine implements AutoCloseable
 
     private final Stack stack;
     private final StackLock lock;
+    private final StackInterfaces interfaces;
     private final List<Poller> pollers = new ArrayList<>();
     private final StackMonitor monitor;
     private final AtomicLong nextHousekeeping;
     private final AtomicLong pollFailures = new AtomicLong();
 
-    private StackEngine(final Stack stack)
+    private StackEngine(final Stack stack, final StackInterfaces interfaces)
     {
         this.stack = stack;
+        this.interfaces = interfaces;
         this.lock = new StackLock(stack);
         this.monitor = new StackMonitor(this);
         this.nextHousekeeping = new AtomicLong(System.nanoTime() + HOUSEKEEPING_NANOS);
@@ -58,7 +61,7 @@ public final class StackEngine implements AutoCloseable
             .tcp(config.tcp())
             .build();
         final Stack stack = new Stack(stackConfig, System.nanoTime());
-        final StackEngine engine = new StackEngine(stack);
+        final StackEngine engine = new StackEngine(stack, new StackInterfaces(config.interfaces()));
         final List<Link> opened = new ArrayList<>();
         final List<NetInterface> nifs = new ArrayList<>();
         final long[] busyWait = new long[config.interfaces().size()];
@@ -135,7 +138,13 @@ public final class StackEngine implements AutoCloseable
         }
     }
 
-    /** The stack; touch it only while holding the lock. */
+    /** How NetworkInterfaces name the stack's interfaces. */
+    public StackInterfaces interfaces()
+    {
+        return interfaces;
+    }
+
+    /** The stack; drive it only with the lock held. */
     public Stack stack()
     {
         return stack;

@@ -310,6 +310,34 @@ class AfPacketLinkTest
     }
 
     @Test
+    void shouldListTheStacksGroupMacsOnTheNetdevWhileWanted() throws Exception
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        final long group = MacAddress.parse("01:00:5e:01:02:03");
+        try (VethPair veth = VethPair.create(1500))
+        {
+            final AfPacketLink link = AfPacketLink.open(AfPacketOptions.of(veth.a()), pool);
+            assertFalse(multicastListed(veth.a()));
+            assertEquals(0, link.addMulticast(group));
+            assertTrue(multicastListed(veth.a()), "PACKET_MR_MULTICAST lists the MAC (dev_mc_add)");
+            assertEquals(0, link.removeMulticast(group));
+            assertFalse(multicastListed(veth.a()));
+            assertEquals(-22, link.addMulticast(MacAddress.parse("02:00:5e:01:02:03")), "EINVAL: not multicast");
+            assertEquals(0, link.addMulticast(group));
+            link.close();
+            assertFalse(multicastListed(veth.a()), "closing the socket drops it");
+            assertEquals(0, link.removeMulticast(group), "after close: nothing to do");
+        }
+        assertEquals(0, pool.inUse());
+    }
+
+    private static boolean multicastListed(final String ifname) throws Exception
+    {
+        return Files.readAllLines(Paths.get("/proc/net/dev_mcast")).stream()
+            .anyMatch(line -> line.matches("\\d+\\s+" + ifname + "\\s+.*01005e010203"));
+    }
+
+    @Test
     void shouldSayWhenBuffersCannotHoldTheMtu()
     {
         final PacketPool pool = new PacketPool(64, 2048);

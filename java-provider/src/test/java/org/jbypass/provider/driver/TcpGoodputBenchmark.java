@@ -58,6 +58,13 @@ class TcpGoodputBenchmark
 {
     private static final long BYTES = Long.getLong("jbypass.benchmark.bytes", 400L << 20);
     private static final int SECONDS = Integer.getInteger("jbypass.benchmark.seconds", 10);
+    /**
+     * {@code -Djbypass.benchmark.offloads=default} runs every row on veth pairs with the offloads Linux sets up
+     * (TSO, GSO, GRO, checksum offload: the kernel sends and receives 64 KB super-frames); {@code off} (the
+     * default) turns them off on both ends, as before super-frames.
+     */
+    private static final boolean OFFLOADS_OFF = !"default".equals(System.getProperty("jbypass.benchmark.offloads",
+        "off"));
     /** The stack's socket buffers; the default configuration's unless set. */
     private static final int BUFFER = Integer.getInteger("jbypass.benchmark.buffer",
         TcpConfig.defaults().sendBufferSize());
@@ -73,7 +80,8 @@ class TcpGoodputBenchmark
         assumeTrue(Boolean.getBoolean("jbypass.benchmark"), "a benchmark: run with -Djbypass.benchmark=true");
         KernelPeer.assumeAvailable();
         final List<String> rows = new ArrayList<>();
-        rows.add(String.format("%-44s %12s", "path (veth, MTU 1500, offloads off)", "Mbit/s"));
+        rows.add(String.format("%-44s %12s", "path (veth, MTU 1500, offloads " + (OFFLOADS_OFF ? "off)" : "on)"),
+            "Mbit/s"));
         rows.add("stack socket buffers: " + BUFFER + " bytes, minimum RTO " + MIN_RTO_MILLIS
             + " ms; the stack's congestion control: "
             + TCP.congestionControl().name().toLowerCase(java.util.Locale.ROOT) + ", the kernel's: "
@@ -201,8 +209,8 @@ class TcpGoodputBenchmark
     private static double kernelToKernel(final UnaryOperator<Link> decorate, final String senderCc)
         throws InterruptedException
     {
-        try (KernelPeer a = KernelPeer.create();
-             KernelPeer b = KernelPeer.create())
+        try (KernelPeer a = newPeer();
+             KernelPeer b = newPeer())
         {
             useCongestionControl(a, senderCc);
             a.execOrThrow("ip", "route", "add", Ipv4Address.toString(b.kernelAddress()) + "/32", "dev",
@@ -334,7 +342,7 @@ class TcpGoodputBenchmark
     private static double stack(final boolean stackIsServer, final boolean stackSends,
         final UnaryOperator<Link> decorate, final String kernelCc, final boolean txRing) throws InterruptedException
     {
-        try (KernelPeer peer = KernelPeer.create();
+        try (KernelPeer peer = newPeer();
              StackOverVeth side = new StackOverVeth(peer, TCP, decorate,
                  AfPacketOptions.builder(peer.stackInterface()).txRing(txRing).build());
              BackgroundCommand capture = capture(peer, (stackSends ? "out" : "in")))
@@ -423,6 +431,12 @@ class TcpGoodputBenchmark
      * iperf3 between two kernels in two namespaces joined by a veth pair configured like a {@link KernelPeer}'s:
      * offloads off, MTU 1500.
      */
+    /** A kernel peer with the offloads {@link #OFFLOADS_OFF} says. */
+    private static KernelPeer newPeer()
+    {
+        return OFFLOADS_OFF ? KernelPeer.create() : KernelPeer.createWithDefaultOffloads();
+    }
+
     private static double iperf3() throws Exception
     {
         return inKernelPair(TcpGoodputBenchmark::iperf3);
@@ -430,7 +444,7 @@ class TcpGoodputBenchmark
 
     /**
      * Runs {@code body} in two fresh namespaces joined by a veth pair configured like a {@link KernelPeer}'s:
-     * offloads off, MTU 1500; removes them after.
+     * offloads as {@link #OFFLOADS_OFF} says, MTU 1500; removes them after.
      */
     private static double inKernelPair(final KernelPair body) throws Exception
     {
@@ -449,8 +463,11 @@ class TcpGoodputBenchmark
                 Host.run("ip", "-n", end[0], "addr", "add", end[2], "dev", end[1]).orThrow();
                 Host.run("ip", "-n", end[0], "link", "set", end[1], "up").orThrow();
                 Host.run("ip", "-n", end[0], "link", "set", "lo", "up").orThrow();
-                Host.run("ip", "netns", "exec", end[0], "ethtool", "-K", end[1], "rx", "off", "tx", "off", "sg",
-                    "off", "tso", "off", "gso", "off", "gro", "off").orThrow();
+                if (OFFLOADS_OFF)
+                {
+                    Host.run("ip", "netns", "exec", end[0], "ethtool", "-K", end[1], "rx", "off", "tx", "off", "sg",
+                        "off", "tso", "off", "gso", "off", "gro", "off").orThrow();
+                }
             }
             return body.run(nsA, nsB);
         }

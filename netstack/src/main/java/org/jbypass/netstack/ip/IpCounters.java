@@ -14,6 +14,8 @@ public final class IpCounters
     /** Unicast frames to another MAC (a promiscuous link or a bridge flood). */
     public long framesNotForUs;
     public long framesUnknownType;
+    /** Frames to a multicast MAC of no group joined on the interface (the link let them through). */
+    public long framesMulticastFiltered;
     /** Frames that arrived as chains of buffers (GSO/GRO super-frames), each counted in framesReceived too. */
     public long superFramesReceived;
     /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
@@ -46,6 +48,10 @@ public final class IpCounters
     public long ipInAddrErrors;
     public long ipInUnknownProtocols;
     public long ipInDelivers;
+    /** Datagrams to a multicast group the interface has not joined. */
+    public long ipInMulticastNotJoined;
+    /** Datagrams to a joined group from a source the interface's filter keeps out (RFC 3376 section 3.2). */
+    public long ipInMulticastFiltered;
 
     // IPv4 reassembly (RFC 791 section 3.2, RFC 815; overlaps per RFC 5722)
     public long ipReasmReqds;
@@ -66,6 +72,9 @@ public final class IpCounters
     public long ipFragFails;
     public long ipFragCreates;
     public long ipOutLoopback;
+    /** Datagrams sent to a multicast group, and the copies of them looped back to the stack's members. */
+    public long ipOutMulticast;
+    public long ipOutMulticastLoopback;
     /** TCP super-segments sent as one chained datagram for the link to segment (TSO). */
     public long ipOutSuperSegments;
     /** Super-segments dropped because the route's link could no longer take them (or its neighbour was lost). */
@@ -82,6 +91,30 @@ public final class IpCounters
     public long icmpOutDestUnreachs;
     public long icmpOutTimeExcds;
     public long icmpRateLimited;
+
+    // IGMP (RFC 3376, RFC 2236)
+    public long igmpInMsgs;
+    /** Shorter than 8 bytes, or a v3 query whose sources run past its end. */
+    public long igmpInTooShort;
+    public long igmpInBadChecksum;
+    /** Queries of 9 to 11 bytes (RFC 3376 section 7.1), to the wrong destination, or about a non-multicast group. */
+    public long igmpInBadQueries;
+    public long igmpInQueries;
+    /** Queries beyond the rate the stack answers, dropped. */
+    public long igmpInQueriesRateLimited;
+    /** Other hosts' reports and leaves. */
+    public long igmpInReports;
+    /** Our pending v1/v2 reports another host's report made unnecessary (RFC 2236 section 3). */
+    public long igmpReportsSuppressed;
+    /** IGMP of unknown types, or to a unicast address. */
+    public long igmpInIgnored;
+    public long igmpOutMsgs;
+    public long igmpOutReports;
+    public long igmpOutLeaves;
+    /** Reports not sent for want of a packet buffer. */
+    public long igmpOutDiscards;
+    /** Joins refused because an interface's group table or source list was full. */
+    public long igmpGroupsRefused;
 
     // transmit
     public long txQueueDrops;

@@ -31,7 +31,7 @@ import org.jbypass.netstack.wire.MacAddress;
  *
  * <p>Not thread safe: driven by the one thread that holds the stack.
  */
-public final class Ipv4Layer implements Ipv4Output
+public final class Ipv4Layer implements Ipv4MulticastOutput
 {
     /**
      * The most routes a stack holds, its interfaces' own included: one for each interface's subnet, and a default
@@ -51,6 +51,7 @@ public final class Ipv4Layer implements Ipv4Output
     /** The transports registered, told where each receive burst begins and ends. */
     private Ipv4Protocol[] registered = new Ipv4Protocol[0];
     private final Icmp icmp;
+    private final Igmp igmp;
     private final Reassembler reassembler;
     private final RouteTable routes = new RouteTable();
     private final List<NetInterface> interfaces = new ArrayList<>();
@@ -61,6 +62,8 @@ public final class Ipv4Layer implements Ipv4Output
 
     private final int[] loopbackBuffers;
     private final int[] loopbackLengths;
+    /** The interface a looped-back multicast datagram is received on; -1 for one to a local address. */
+    private final int[] loopbackInterfaces;
     private int loopbackHead;
     private int loopbackCount;
 
@@ -76,10 +79,13 @@ public final class Ipv4Layer implements Ipv4Output
         this.reassembler = new Reassembler(config.reassembly(), counters, this, timers);
         this.loopbackBuffers = new int[config.loopbackQueue()];
         this.loopbackLengths = new int[config.loopbackQueue()];
+        this.loopbackInterfaces = new int[config.loopbackQueue()];
         // RFC 6864 asks only that IDs not repeat too soon for a source/destination pair; a random start keeps two
         // stacks started together from using the same sequence.
         this.nextIdentification = (int)(seed ^ (seed >>> 32)) & 0xFFFF;
         protocols[Ipv4Header.PROTOCOL_ICMP] = icmp;
+        this.igmp = new Igmp(this, timers, time, counters, seed);
+        protocols[Ipv4Header.PROTOCOL_IGMP] = igmp;
     }
 
     /** Registers the handler of a transport protocol (TCP, UDP). */
@@ -117,6 +123,7 @@ public final class Ipv4Layer implements Ipv4Output
             config.burstSize(), config.arp(), counters, this);
         interfaces.add(nif);
         interfaceArray = interfaces.toArray(new NetInterface[0]);
+        igmp.addInterface(nif);
         routes.add(address, prefixLength, nif, 0);
         if (gateway != 0)
         {
@@ -145,6 +152,11 @@ public final class Ipv4Layer implements Ipv4Output
     Icmp icmp()
     {
         return icmp;
+    }
+
+    Igmp igmp()
+    {
+        return igmp;
     }
 
     Ipv4Protocol protocol(final int protocol)
@@ -290,16 +302,15 @@ public final class Ipv4Layer implements Ipv4Output
         final int destination = ip.destination();
         if (!acceptsDestination(nif, destination))
         {
-            counters.ipInAddrErrors++;
             return;
         }
         if (ip.isFragment())
         {
-            reassembler.add(memory, offset, available, now);
+            reassembler.add(memory, offset, available, nif.index(), now);
             return;
         }
         deliver(ip.protocol(), memory, offset, ip.headerLength(), memory, ip.payloadOffset(), ip.payloadLength(),
-            ip.source(), destination, ip.tos(), ip.ttl(), flags, now);
+            ip.source(), destination, ip.tos(), ip.ttl(), flags, nif.index(), now);
     }
 
     /**
@@ -310,12 +321,27 @@ public final class Ipv4Layer implements Ipv4Output
      *
      * @param headerMemory  where the datagram's IP header is, to be quoted in an error
      * @param payloadMemory where its payload is (the same memory for a single frame; reassembly memory otherwise)
+     * @param interfaceIndex the interface it arrived on
      */
     void deliver(final int protocol, final ByteBuffer headerMemory, final int headerOffset, final int headerLength,
         final ByteBuffer payloadMemory, final int payloadOffset, final int payloadLength, final int source,
-        final int destination, final int tos, final int ttl, final int flags, final long now)
+        final int destination, final int tos, final int ttl, final int flags, final int interfaceIndex,
+        final long now)
     {
         final Ipv4Protocol handler = protocols[protocol];
+        if (Ipv4Address.isMulticast(destination) && handler != null)
+        {
+            // The interface's merged source filter (RFC 3376 section 3.2) applies to data, not to IGMP itself.
+            if (protocol != Ipv4Header.PROTOCOL_IGMP && !igmp.allows(interfaceIndex, destination, source))
+            {
+                counters.ipInMulticastFiltered++;
+                return;
+            }
+            counters.ipInDelivers++;
+            handler.receiveMulticast(payloadMemory, payloadOffset, payloadLength, source, destination, tos, ttl,
+                flags, interfaceIndex);
+            return;
+        }
         final int unreachable;
         if (handler == null)
         {
@@ -335,10 +361,27 @@ public final class Ipv4Layer implements Ipv4Output
         }
     }
 
-    /** Whether a datagram that arrived on {@code nif} is for the stack: a broadcast there, or any of its addresses. */
+    /**
+     * Whether a datagram that arrived on {@code nif} is for the stack: a broadcast there, a group joined there (or
+     * all-systems), or any of its addresses.
+     */
     private boolean acceptsDestination(final NetInterface nif, final int destination)
     {
-        return nif.isBroadcast(destination) || isLocalAddress(destination);
+        if (Ipv4Address.isMulticast(destination))
+        {
+            if (igmp.isMember(nif.index(), destination))
+            {
+                return true;
+            }
+            counters.ipInMulticastNotJoined++;
+            return false;
+        }
+        if (nif.isBroadcast(destination) || isLocalAddress(destination))
+        {
+            return true;
+        }
+        counters.ipInAddrErrors++;
+        return false;
     }
 
     private void countInvalid(final int result)
@@ -401,7 +444,7 @@ public final class Ipv4Layer implements Ipv4Output
                 return -Errno.EMSGSIZE;
             }
             final int result = fragment(memory, pool.offset(buffer) + L4_OFFSET, l4Length, source, destination,
-                protocol, tos, ttl, nif, nextHop);
+                protocol, tos, ttl, nif, nextHop, false);
             pool.free(buffer);
             return result;
         }
@@ -409,7 +452,7 @@ public final class Ipv4Layer implements Ipv4Output
         ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
             .write(tos, totalLength, nextIdentification(), dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ttl,
                 protocol, source, destination);
-        return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength);
+        return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false);
     }
 
     @Override
@@ -495,13 +538,85 @@ public final class Ipv4Layer implements Ipv4Output
             nif = routes.nif(route);
             nextHop = routes.nextHop(route, destination);
         }
-        return fragment(source, l4Offset, l4Length, from, destination, protocol, tos, ttl, nif, nextHop);
+        return fragment(source, l4Offset, l4Length, from, destination, protocol, tos, ttl, nif, nextHop, false);
+    }
+
+    @Override
+    public int interfaceIndexOf(final int address)
+    {
+        final NetInterface nif = localInterface(address);
+        return nif == null ? -1 : nif.index();
+    }
+
+    @Override
+    public int interfaceAddress(final int index)
+    {
+        return index >= 0 && index < interfaceArray.length ? interfaceArray[index].address() : 0;
+    }
+
+    @Override
+    public int defaultMulticastInterface(final int group)
+    {
+        final int route = routes.lookup(group);
+        if (route >= 0)
+        {
+            return routes.nif(route).index();
+        }
+        return interfaceArray.length > 0 ? 0 : -1;
+    }
+
+    @Override
+    public int multicastListen(final MulticastMembership membership, final boolean exclude, final int[] sources)
+    {
+        return igmp.listen(membership, exclude, sources);
+    }
+
+    @Override
+    public int sendMulticast(final ByteBuffer source, final int l4Offset, final int l4Length, final int from,
+        final int group, final int protocol, final int tos, final int ttl, final int interfaceIndex,
+        final boolean loop)
+    {
+        counters.ipOutRequests++;
+        if (interfaceIndex < 0 || interfaceIndex >= interfaceArray.length)
+        {
+            counters.ipOutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        if (isBroadcastOrMulticast(from))
+        {
+            counters.ipOutBadSource++;
+            return -Errno.EINVAL;
+        }
+        if (l4Length + Ipv4Header.MIN_LENGTH > Ipv4Header.MAX_DATAGRAM)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        final NetInterface nif = interfaceArray[interfaceIndex];
+        // Linux loops a copy back only when the host is a member of the group there (ip_mc_output).
+        final boolean copy = loop && igmp.isMember(interfaceIndex, group);
+        counters.ipOutMulticast++;
+        final int totalLength = Ipv4Header.MIN_LENGTH + l4Length;
+        if (totalLength > nif.mtu())
+        {
+            return fragment(source, l4Offset, l4Length, from, group, protocol, tos, ttl, nif, group, copy);
+        }
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.ipOutDiscards++;
+            return -Errno.ENOBUFS;
+        }
+        final int base = pool.offset(buffer);
+        memory.put(base + L4_OFFSET, source, l4Offset, l4Length);
+        ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
+            .write(tos, totalLength, nextIdentification(), 0, ttl, protocol, from, group);
+        return transmit(nif, group, group, buffer, EthernetHeader.LENGTH + totalLength, copy);
     }
 
     /** Splits a datagram into fragments of at most the interface's MTU (RFC 791 section 3.2, "Fragmentation"). */
     private int fragment(final ByteBuffer source, final int l4Offset, final int l4Length, final int from,
         final int destination, final int protocol, final int tos, final int ttl, final NetInterface nif,
-        final int nextHop)
+        final int nextHop, final boolean loopMulticast)
     {
         // Every fragment but the last carries a multiple of 8 bytes.
         final int maxData = (nif.mtu() - Ipv4Header.MIN_LENGTH) & ~7;
@@ -524,7 +639,7 @@ public final class Ipv4Layer implements Ipv4Output
             ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
                 .write(tos, totalLength, identification, (more ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | (offset >>> 3),
                     ttl, protocol, from, destination);
-            transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength);
+            transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, loopMulticast);
             sent++;
         }
         counters.ipFragOks++;
@@ -532,13 +647,16 @@ public final class Ipv4Layer implements Ipv4Output
         return 0;
     }
 
-    /** Puts a complete IPv4 frame on its way: locally, as a broadcast, or to the next hop's MAC through ARP. */
+    /**
+     * Puts a complete IPv4 frame on its way: locally, as a broadcast, to a group (and a copy to the stack's own
+     * members with {@code loopMulticast}), or to the next hop's MAC through ARP.
+     */
     private int transmit(final NetInterface nif, final int nextHop, final int destination, final int buffer,
-        final int frameLength)
+        final int frameLength, final boolean loopMulticast)
     {
         if (isLocalAddress(destination))
         {
-            return loopback(buffer, frameLength);
+            return loopback(buffer, frameLength, -1);
         }
         final int base = pool.offset(buffer);
         if (nif.isBroadcast(destination))
@@ -550,8 +668,22 @@ public final class Ipv4Layer implements Ipv4Output
         else if (Ipv4Address.isMulticast(destination))
         {
             // RFC 1112 section 6.4: 01:00:5e and the low 23 bits of the group address.
-            ethernet.wrap(memory, base, frameLength).destination(0x01005E000000L | (destination & 0x7FFFFF))
+            ethernet.wrap(memory, base, frameLength).destination(MulticastMacFilter.groupMac(destination))
                 .source(nif.mac()).type(EthernetHeader.TYPE_IPV4);
+            if (loopMulticast)
+            {
+                final int copy = pool.allocate();
+                if (copy == PacketPool.NO_BUFFER)
+                {
+                    counters.ipOutDiscards++;
+                }
+                else
+                {
+                    memory.put(pool.offset(copy), memory, base, frameLength);
+                    counters.ipOutMulticastLoopback++;
+                    loopback(copy, frameLength, nif.index());
+                }
+            }
             nif.enqueue(buffer, frameLength, 0);
         }
         else
@@ -561,7 +693,7 @@ public final class Ipv4Layer implements Ipv4Output
         return 0;
     }
 
-    private int loopback(final int buffer, final int frameLength)
+    private int loopback(final int buffer, final int frameLength, final int interfaceIndex)
     {
         if (loopbackCount == loopbackBuffers.length)
         {
@@ -573,6 +705,7 @@ public final class Ipv4Layer implements Ipv4Output
         final int slot = (loopbackHead + loopbackCount) % loopbackBuffers.length;
         loopbackBuffers[slot] = buffer;
         loopbackLengths[slot] = frameLength;
+        loopbackInterfaces[slot] = interfaceIndex;
         loopbackCount++;
         return 0;
     }
@@ -590,13 +723,15 @@ public final class Ipv4Layer implements Ipv4Output
         {
             final int buffer = loopbackBuffers[loopbackHead];
             final int frameLength = loopbackLengths[loopbackHead];
+            final int interfaceIndex = loopbackInterfaces[loopbackHead];
             loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
             loopbackCount--;
             try
             {
                 final int base = pool.offset(buffer);
                 ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
-                final NetInterface nif = localInterface(ip.destination());
+                final NetInterface nif = interfaceIndex >= 0 ? interfaceArray[interfaceIndex]
+                    : localInterface(ip.destination());
                 if (nif != null)
                 {
                     input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
@@ -680,7 +815,7 @@ public final class Ipv4Layer implements Ipv4Output
         return null;
     }
 
-    private int nextIdentification()
+    int nextIdentification()
     {
         final int id = nextIdentification;
         nextIdentification = (id + 1) & 0xFFFF;

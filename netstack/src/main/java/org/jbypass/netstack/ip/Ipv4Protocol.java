@@ -29,6 +29,20 @@ public interface Ipv4Protocol
         int rxFlags);
 
     /**
+     * A datagram addressed to a multicast group that its interface has joined, and that the interface's source
+     * filter lets in (RFC 3376 section 3.2); as {@link #receive} otherwise. Multicast datagrams are never answered
+     * with an ICMP error (RFC 1122 section 3.2.2), whatever the verdict.
+     *
+     * @param group          the datagram's destination
+     * @param interfaceIndex the interface it arrived on (memberships are per interface)
+     */
+    default int receiveMulticast(final ByteBuffer memory, final int offset, final int length, final int source,
+        final int group, final int tos, final int ttl, final int rxFlags, final int interfaceIndex)
+    {
+        return receive(memory, offset, length, source, group, tos, ttl, rxFlags);
+    }
+
+    /**
      * A burst of received frames begins: the datagrams {@link #receive} gets until {@link #burstEnd()} arrived
      * together, and what the protocol would send in answer to each may wait for the end of the burst.
      */

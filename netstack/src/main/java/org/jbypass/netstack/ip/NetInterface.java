@@ -18,8 +18,9 @@ import org.jbypass.netstack.wire.MacAddress;
  * what it receives.
  *
  * <p>Received frames are taken one burst at a time; each is checked for a destination this interface accepts (its
- * own MAC, broadcast, multicast) and handed by EtherType to ARP or IPv4 (where IPv6 will go beside them). Frames
- * tagged 802.1Q or 802.1ad are dropped and counted: the stack speaks no VLANs and must not misparse them.
+ * own MAC, broadcast, the MACs of the multicast groups joined on it: {@link MulticastMacFilter}) and handed by
+ * EtherType to ARP or IPv4 (where IPv6 will go beside them). Frames tagged 802.1Q or 802.1ad are dropped and
+ * counted: the stack speaks no VLANs and must not misparse them.
  *
  * <p>Frames to transmit are gathered in a burst and handed to the link when the burst fills or the stack flushes,
  * so the link (and a native driver behind it) is crossed once per burst. If the link's ring is full, the frames it
@@ -54,6 +55,7 @@ public final class NetInterface
      */
     private ByteBuffer superFrame;
     final Arp arp;
+    final MulticastMacFilter multicastMacs;
 
     NetInterface(final int index, final String name, final Link link, final int address, final int prefixLength,
         final int gateway, final int burstSize, final ArpConfig arpConfig, final IpCounters counters,
@@ -99,6 +101,7 @@ public final class NetInterface
         }
         this.txBurst = new PacketBurst(burstSize);
         this.arp = new Arp(this, arpConfig, counters);
+        this.multicastMacs = new MulticastMacFilter(link);
     }
 
     /** The interface's position in the stack, from 0. */
@@ -174,6 +177,12 @@ public final class NetInterface
     public int arpCacheSize()
     {
         return arp.size();
+    }
+
+    /** The number of multicast MACs the interface accepts besides all-systems', for tests and diagnostics. */
+    public int multicastMacCount()
+    {
+        return multicastMacs.size();
     }
 
     /** The MAC address the ARP cache holds for {@code ip}, or -1 when it holds none. */
@@ -271,10 +280,19 @@ public final class NetInterface
             return;
         }
         final long destination = ethernet.destination();
-        if (destination != mac && !MacAddress.isMulticast(destination))
+        if (destination != mac)
         {
-            counters.framesNotForUs++;
-            return;
+            if (!MacAddress.isMulticast(destination))
+            {
+                counters.framesNotForUs++;
+                return;
+            }
+            if (destination != MacAddress.BROADCAST && !multicastMacs.accepts(destination))
+            {
+                // A NIC filters imperfectly (and a promiscuous link not at all): the groups joined decide.
+                counters.framesMulticastFiltered++;
+                return;
+            }
         }
         switch (type)
         {

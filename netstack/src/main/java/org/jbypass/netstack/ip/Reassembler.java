@@ -42,9 +42,11 @@ final class Reassembler
      * Adds a fragment. The fragment's bytes are copied; the caller keeps its buffer. When the fragment completes
      * its datagram, the datagram is delivered before this returns.
      *
-     * @param ipOffset where the fragment's IPv4 header starts in {@code memory}; it has been validated
+     * @param ipOffset       where the fragment's IPv4 header starts in {@code memory}; it has been validated
+     * @param interfaceIndex the interface it arrived on (the first fragment's is the datagram's, for a multicast one)
      */
-    void add(final ByteBuffer memory, final int ipOffset, final int available, final long now)
+    void add(final ByteBuffer memory, final int ipOffset, final int available, final int interfaceIndex,
+        final long now)
     {
         counters.ipReasmReqds++;
         header.wrap(memory, ipOffset, available);
@@ -77,6 +79,7 @@ final class Reassembler
                 counters.ipReasmFails++;
                 return;
             }
+            slot.interfaceIndex = interfaceIndex;
         }
         final int verdict = slot.insert(start, end, last);
         if (verdict == Slot.DUPLICATE)
@@ -114,7 +117,7 @@ final class Reassembler
             try
             {
                 ipv4.deliver(protocol, slot.firstHeader, 0, slot.firstHeaderLength, slot.data, 0, total, source,
-                    destination, tos, ttl, 0, now);
+                    destination, tos, ttl, 0, slot.interfaceIndex, now);
             }
             finally
             {
@@ -211,6 +214,7 @@ final class Reassembler
         int destination;
         int identification;
         int protocol;
+        int interfaceIndex;
         int count;
         int received;
         int totalLength;

@@ -14,18 +14,26 @@
  *       delivery), output (routing through {@code RouteTable}, fragmentation, the Ethernet header, ARP), delivery of
  *       datagrams to the stack's own addresses through a bounded loopback queue, and the interface list.
  *       {@code Icmp} answers echoes and sends and receives errors; {@code Reassembler} puts fragments together.</li>
+ *   <li>Multicast: {@code Igmp} (IGMPv3 with v2/v1 compatibility) keeps per interface ({@code IgmpInterface}) the
+ *       groups joined ({@code MulticastGroup}), each merging the filters of the sockets' memberships
+ *       ({@link org.jbypass.netstack.ip.MulticastMembership}); {@code MulticastMacFilter} is the interface's
+ *       reference-counted filter of group MACs, told to the link; {@code SourceList} the source-list set
+ *       operations.</li>
  * </ul>
  *
  * <h2>Contract with the transports</h2>
- * A transport sees IPv4 through two interfaces and nothing else. {@link org.jbypass.netstack.ip.Ipv4Output} is what
+ * A transport sees IPv4 through these interfaces and nothing else. {@link org.jbypass.netstack.ip.Ipv4Output} is what
  * it sends through: pool buffers with room for the headers in front ({@code L4_OFFSET}), routes (source address,
  * path MTU), the class of an address ({@code isBroadcast}, {@code isBroadcastOrMulticast}: the one test of "names
  * no single host" in the stack, since only IPv4 knows the subnets), and the send. It implements
  * {@link org.jbypass.netstack.ip.Ipv4Protocol} to be delivered datagrams and the ICMP errors about what it sent.
  * Delivery keeps no state between calls: the datagram's bytes are valid during {@code receive} only, and the
  * transport answers with a verdict, either consumed or the ICMP destination-unreachable code IPv4 is to send (UDP's
- * port unreachable), since IPv4 holds the header an error quotes. The transports also hear where each receive
- * burst begins and ends, so that TCP can acknowledge a burst of in-order segments once.
+ * port unreachable), since IPv4 holds the header an error quotes. Datagrams to a group arrive through
+ * {@code Ipv4Protocol.receiveMulticast}, with the interface they came in on, once the interface's filter let them in;
+ * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}.
+ * The transports also hear where each receive burst begins and ends, so that TCP can acknowledge a burst of
+ * in-order segments once.
  *
  * <h2>Where each behaviour lives</h2>
  * <table>
@@ -50,7 +58,18 @@
  *   <tr><td>reassembly: bounded slots, timeout, overlaps drop the datagram</td><td>791 3.2, 815, 5722</td>
  *       <td>Reassembler</td></tr>
  *   <tr><td>longest-prefix routing, default gateways</td><td>1122 3.3.1</td><td>RouteTable</td></tr>
- *   <tr><td>multicast MAC mapping</td><td>1112 6.4</td><td>Ipv4Layer.transmit</td></tr>
+ *   <tr><td>multicast MAC mapping; the interface's MAC filter</td><td>1112 6.4</td>
+ *       <td>MulticastMacFilter</td></tr>
+ *   <tr><td>socket and interface filter state, their merging</td><td>3376 2, 3.2</td>
+ *       <td>MulticastMembership, MulticastGroup.merge</td></tr>
+ *   <tr><td>state-change reports and their retransmission</td><td>3376 5.1</td><td>Igmp.stateChanged</td></tr>
+ *   <tr><td>answers to general, group and group-and-source queries, random delays</td><td>3376 5.2</td>
+ *       <td>Igmp.query, answerGeneralQuery, answerGroupQuery</td></tr>
+ *   <tr><td>querier version; older-version querier present timers; v2 reports, leaves, suppression</td>
+ *       <td>3376 7, 2236 3</td><td>Igmp.query, compatibilityChanged, otherReport</td></tr>
+ *   <tr><td>TTL 1 and Router Alert on IGMP</td><td>3376 4, 2113</td><td>Igmp.transmit</td></tr>
+ *   <tr><td>sending to a group: interface, TTL, loopback to the host's members</td><td>1112 6.1</td>
+ *       <td>Ipv4Layer.sendMulticast</td></tr>
  *   <tr><td>echo; no answer to broadcast echoes</td><td>792, 1122 3.2.2.6</td><td>Icmp.echo</td></tr>
  *   <tr><td>errors: never about errors, broadcasts or non-hosts; rate-limited; quoting up to 576 bytes</td>
  *       <td>1122 3.2.2, 1812 4.3.2.3</td><td>Icmp.sendError</td></tr>
@@ -62,8 +81,9 @@
  * Received frames stay in their armed burst slot: every layer copies what it keeps, so a steady receive frees and
  * allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
  * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
- * first use; {@code release()} returns every buffer to the pool. ARP and reassembly run on the stack's
- * {@code TimerQueue}. Counters ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
+ * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns
+ * every buffer to the pool. ARP, reassembly and IGMP run on the stack's {@code TimerQueue}. Counters
+ * ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
  *
  * <p>May use {@code link}, {@code buffer}, {@code wire} and {@code util}; knows no transport but through
  * {@code Ipv4Protocol}.

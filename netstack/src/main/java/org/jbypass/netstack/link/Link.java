@@ -116,6 +116,28 @@ public interface Link extends AutoCloseable
     {
     }
 
+    /**
+     * Asks the link to accept frames sent to a multicast MAC (the stack joined a group that maps to it, RFC 1112
+     * section 6.4), as a NIC's multicast filter does. The stack counts its joins per MAC and calls this once, when
+     * the first group that maps to {@code mac} is joined; by the thread that drives the stack.
+     *
+     * <p>A link that hands up every multicast frame anyway (the software links, a promiscuous socket) has nothing to
+     * do: the stack filters by group itself, so a link that accepts too much is never wrong, only busier.
+     *
+     * @param mac a multicast MAC (its group bit set), in the low 48 bits
+     * @return 0, or -errno when the link cannot accept it (the join then fails)
+     */
+    default int addMulticast(final long mac)
+    {
+        return 0;
+    }
+
+    /** Undoes {@link #addMulticast} once the last group that maps to {@code mac} is left. @return 0 or -errno */
+    default int removeMulticast(final long mac)
+    {
+        return 0;
+    }
+
     /** The link's counters. */
     LinkCounters counters();
 

@@ -99,6 +99,18 @@ public abstract class LinkDecorator implements Link
     }
 
     @Override
+    public int addMulticast(final long mac)
+    {
+        return inner.addMulticast(mac);
+    }
+
+    @Override
+    public int removeMulticast(final long mac)
+    {
+        return inner.removeMulticast(mac);
+    }
+
+    @Override
     public LinkCounters counters()
     {
         return inner.counters();

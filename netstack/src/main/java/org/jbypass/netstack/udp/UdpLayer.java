@@ -3,7 +3,7 @@ package org.jbypass.netstack.udp;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
-import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.ip.Ipv4MulticastOutput;
 import org.jbypass.netstack.ip.Ipv4Protocol;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
@@ -21,7 +21,7 @@ import org.jbypass.netstack.wire.UdpHeader;
  */
 public final class UdpLayer implements Ipv4Protocol
 {
-    private final Ipv4Output ipv4;
+    private final Ipv4MulticastOutput ipv4;
     private final EventQueue events;
     private final UdpConfig config;
     private final UdpCounters counters = new UdpCounters();
@@ -32,7 +32,7 @@ public final class UdpLayer implements Ipv4Protocol
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65535);
     private int openSockets;
 
-    public UdpLayer(final Ipv4Output ipv4, final EventQueue events, final UdpConfig config, final long seed)
+    public UdpLayer(final Ipv4MulticastOutput ipv4, final EventQueue events, final UdpConfig config, final long seed)
     {
         this.ipv4 = ipv4;
         this.events = events;
@@ -58,7 +58,7 @@ public final class UdpLayer implements Ipv4Protocol
         return openSockets;
     }
 
-    Ipv4Output ipv4()
+    Ipv4MulticastOutput ipv4()
     {
         return ipv4;
     }
@@ -232,6 +232,53 @@ public final class UdpLayer implements Ipv4Protocol
         else
         {
             counters.noPorts++;
+        }
+        return CONSUMED;
+    }
+
+    /**
+     * A datagram to a group the interface joined and whose filter lets the source in: every socket bound to the
+     * port (on the wildcard address or the group) that joined the group on that interface, and whose own filter
+     * lets the source in, gets a copy (RFC 1122 section 4.1.3.6, RFC 3376 section 3.2). Unlike Linux's default
+     * (IP_MULTICAST_ALL), a socket that did not join receives nothing, as the JDK asks of Linux. Never answered
+     * with an ICMP error.
+     */
+    @Override
+    public int receiveMulticast(final ByteBuffer memory, final int offset, final int length, final int source,
+        final int group, final int tos, final int ttl, final int rxFlags, final int interfaceIndex)
+    {
+        udp.wrap(memory, offset, length);
+        if (!udp.isValid())
+        {
+            counters.inErrors++;
+            return CONSUMED;
+        }
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !udp.checksumOk(source, group))
+        {
+            counters.inCsumErrors++;
+            counters.inErrors++;
+            return CONSUMED;
+        }
+        final int sourcePort = udp.sourcePort();
+        final int payloadOffset = udp.payloadOffset();
+        final int payloadLength = udp.payloadLength();
+        boolean delivered = false;
+        for (UdpSocket s = byPort[udp.destinationPort()]; s != null; s = s.next)
+        {
+            if ((s.localAddress == 0 || s.localAddress == group) && s.acceptsMulticast(group, interfaceIndex, source)
+                && s.accepts(source, sourcePort))
+            {
+                s.deliver(memory, payloadOffset, payloadLength, source, sourcePort);
+                delivered = true;
+            }
+        }
+        if (delivered)
+        {
+            counters.inDatagrams++;
+        }
+        else
+        {
+            counters.inMulticastNoMember++;
         }
         return CONSUMED;
     }

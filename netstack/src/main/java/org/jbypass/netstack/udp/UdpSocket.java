@@ -3,7 +3,9 @@ package org.jbypass.netstack.udp;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv4MulticastOutput;
 import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.ip.MulticastMembership;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.transport.StackSocket;
@@ -24,6 +26,9 @@ public final class UdpSocket extends StackSocket
 {
     /** The largest payload of a UDP datagram over IPv4: 65535 - 20 - 8. */
     public static final int MAX_PAYLOAD = 65507;
+    /** Groups one socket may join (per interface): Linux's igmp_max_memberships is 20; market feeds join more. */
+    public static final int MAX_MEMBERSHIPS = 256;
+    private static final int[] NO_SOURCES = new int[0];
 
     private final UdpLayer layer;
     private final UdpConfig config;
@@ -43,6 +48,15 @@ public final class UdpSocket extends StackSocket
     private int lastSourceAddress;
     private int lastSourcePort;
     private long drops;
+    /** The groups joined, one membership per group and interface (RFC 3376 section 2's socket state). */
+    private MulticastMembership[] memberships = new MulticastMembership[0];
+    private int membershipCount;
+    /** IP_MULTICAST_IF as an interface index; -1: the interface a route to the group leads to. */
+    private int multicastInterface = -1;
+    /** IP_MULTICAST_TTL: 1 by default, so that multicast stays on the link unless asked (RFC 1112 section 6.1). */
+    private int multicastTtl = 1;
+    /** IP_MULTICAST_LOOP: on by default, as Linux's and the JDK's. */
+    private boolean multicastLoop = true;
 
     UdpSocket(final UdpLayer layer, final EventQueue events, final UdpConfig config)
     {
@@ -141,7 +155,7 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EINVAL;
         }
-        final Ipv4Output ipv4 = layer.ipv4();
+        final Ipv4MulticastOutput ipv4 = layer.ipv4();
         if (!broadcast && ipv4.isBroadcast(destination))
         {
             return -Errno.EACCES;
@@ -150,6 +164,10 @@ public final class UdpSocket extends StackSocket
         if (length > MAX_PAYLOAD || length + UdpHeader.LENGTH > sendBufferSize)
         {
             return -Errno.EMSGSIZE;
+        }
+        if (Ipv4Address.isMulticast(destination))
+        {
+            return sendMulticast(src, destination, destinationPort, length);
         }
         // A socket bound to a broadcast or multicast address sends from the route's address (as Linux, which keeps
         // such a binding for receiving only): RFC 1122 3.2.1.3 forbids them as a source.
@@ -207,6 +225,283 @@ public final class UdpSocket extends StackSocket
         layer.counters0().outDatagrams++;
         src.position(src.position() + length);
         return length;
+    }
+
+    /**
+     * Sends to a group out of IP_MULTICAST_IF's interface (or the route's), with IP_MULTICAST_TTL, and a copy to the
+     * stack's own members with IP_MULTICAST_LOOP. The datagram is assembled in scratch memory, which IPv4 copies
+     * into frames (fragments when it exceeds the MTU).
+     */
+    private int sendMulticast(final ByteBuffer src, final int group, final int destinationPort, final int length)
+    {
+        final Ipv4MulticastOutput ipv4 = layer.ipv4();
+        final int index = multicastInterface >= 0 ? multicastInterface : ipv4.defaultMulticastInterface(group);
+        if (index < 0)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        final int source = localAddress != 0 && !ipv4.isBroadcastOrMulticast(localAddress) ? localAddress
+            : ipv4.interfaceAddress(index);
+        if (source == 0)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (localPort == 0)
+        {
+            final int result = layer.bind(this, 0, 0);
+            if (result < 0)
+            {
+                return result;
+            }
+        }
+        final int udpLength = UdpHeader.LENGTH + length;
+        final ByteBuffer scratch = layer.scratch();
+        scratch.put(UdpHeader.LENGTH, src, src.position(), length);
+        layer.header().wrap(scratch, 0, udpLength).write(localPort, destinationPort, udpLength)
+            .computeChecksum(source, group);
+        final int result = ipv4.sendMulticast(scratch, 0, udpLength, source, group, Ipv4Header.PROTOCOL_UDP, tos,
+            multicastTtl, index, multicastLoop);
+        if (result < 0)
+        {
+            if (result == -Errno.ENOBUFS)
+            {
+                layer.counters0().sndbufErrors++;
+            }
+            return result;
+        }
+        layer.counters0().outDatagrams++;
+        src.position(src.position() + length);
+        return length;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Multicast memberships (the Linux socket options IP_ADD_MEMBERSHIP and the rest, RFC 3678)
+
+    /**
+     * Joins a group on an interface for any source (IP_ADD_MEMBERSHIP): the filter EXCLUDE {}.
+     *
+     * @return 0, or -errno: EINVAL (not a group, closed), EADDRINUSE (already joined there, any-source or
+     *         source-specific), ENOBUFS ({@link #MAX_MEMBERSHIPS}, or the interface's tables full), ENODEV
+     */
+    public int joinGroup(final int group, final int interfaceIndex)
+    {
+        if (closed || !Ipv4Address.isMulticast(group))
+        {
+            return -Errno.EINVAL;
+        }
+        if (membership(group, interfaceIndex) != null)
+        {
+            return -Errno.EADDRINUSE;
+        }
+        return listenNew(group, interfaceIndex, true, NO_SOURCES);
+    }
+
+    /** Leaves a group on an interface, whatever its filter (IP_DROP_MEMBERSHIP). @return 0 or -EADDRNOTAVAIL */
+    public int leaveGroup(final int group, final int interfaceIndex)
+    {
+        final MulticastMembership m = membership(group, interfaceIndex);
+        if (m == null)
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        layer.ipv4().multicastListen(m, false, NO_SOURCES);
+        forget(m);
+        return 0;
+    }
+
+    /**
+     * Joins a group on an interface for one more source (IP_ADD_SOURCE_MEMBERSHIP): the filter INCLUDE, with the
+     * source added.
+     *
+     * @return 0, or -errno: EINVAL (not a group, closed, or joined for any source there), EADDRNOTAVAIL (the source
+     *         is already included), ENOBUFS, ENODEV
+     */
+    public int joinSource(final int group, final int interfaceIndex, final int source)
+    {
+        if (closed || !Ipv4Address.isMulticast(group))
+        {
+            return -Errno.EINVAL;
+        }
+        final MulticastMembership m = membership(group, interfaceIndex);
+        if (m == null)
+        {
+            return listenNew(group, interfaceIndex, false, new int[] {source});
+        }
+        if (m.isExclude())
+        {
+            return -Errno.EINVAL;
+        }
+        if (m.accepts(source))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        return layer.ipv4().multicastListen(m, false, with(m.sources(), source));
+    }
+
+    /**
+     * Drops one source of a source-specific membership (IP_DROP_SOURCE_MEMBERSHIP); the last one ends it.
+     *
+     * @return 0, or -errno: EADDRNOTAVAIL (no such membership or source), EINVAL (an any-source membership)
+     */
+    public int leaveSource(final int group, final int interfaceIndex, final int source)
+    {
+        final MulticastMembership m = membership(group, interfaceIndex);
+        if (m == null)
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        if (m.isExclude())
+        {
+            return -Errno.EINVAL;
+        }
+        if (!m.accepts(source))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        final int[] rest = without(m.sources(), source);
+        final int result = layer.ipv4().multicastListen(m, false, rest);
+        if (result == 0 && rest.length == 0)
+        {
+            forget(m);
+        }
+        return result;
+    }
+
+    /**
+     * Blocks a source of an any-source membership (IP_BLOCK_SOURCE).
+     *
+     * @return 0, or -errno: EINVAL (no membership, or a source-specific one), EADDRNOTAVAIL (already blocked),
+     *         ENOBUFS
+     */
+    public int blockSource(final int group, final int interfaceIndex, final int source)
+    {
+        final MulticastMembership m = membership(group, interfaceIndex);
+        if (m == null || !m.isExclude())
+        {
+            return -Errno.EINVAL;
+        }
+        if (!m.accepts(source))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        return layer.ipv4().multicastListen(m, true, with(m.sources(), source));
+    }
+
+    /** Unblocks a source (IP_UNBLOCK_SOURCE). @return 0, or -errno: EINVAL, EADDRNOTAVAIL (not blocked) */
+    public int unblockSource(final int group, final int interfaceIndex, final int source)
+    {
+        final MulticastMembership m = membership(group, interfaceIndex);
+        if (m == null || !m.isExclude())
+        {
+            return -Errno.EINVAL;
+        }
+        if (m.accepts(source))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        return layer.ipv4().multicastListen(m, true, without(m.sources(), source));
+    }
+
+    /** The socket's membership of a group on an interface, or null. */
+    public MulticastMembership membership(final int group, final int interfaceIndex)
+    {
+        for (int i = 0; i < membershipCount; i++)
+        {
+            final MulticastMembership m = memberships[i];
+            if (m.group() == group && m.interfaceIndex() == interfaceIndex)
+            {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** The number of groups joined (per interface). */
+    public int membershipCount()
+    {
+        return membershipCount;
+    }
+
+    /** IP_MULTICAST_IF: the interface index multicast leaves by, -1 for the route's. */
+    public int multicastInterface()
+    {
+        return multicastInterface;
+    }
+
+    public void multicastInterface(final int interfaceIndex)
+    {
+        this.multicastInterface = interfaceIndex < 0 ? -1 : interfaceIndex;
+    }
+
+    public int multicastTtl()
+    {
+        return multicastTtl;
+    }
+
+    /** IP_MULTICAST_TTL, 0..255 (0 keeps datagrams on the host: only the looped-back copy is delivered). */
+    public int multicastTtl(final int ttl)
+    {
+        if (ttl < 0 || ttl > 255)
+        {
+            return -Errno.EINVAL;
+        }
+        multicastTtl = ttl;
+        return 0;
+    }
+
+    public boolean multicastLoop()
+    {
+        return multicastLoop;
+    }
+
+    public void multicastLoop(final boolean on)
+    {
+        multicastLoop = on;
+    }
+
+    private int listenNew(final int group, final int interfaceIndex, final boolean exclude, final int[] sources)
+    {
+        if (membershipCount == MAX_MEMBERSHIPS)
+        {
+            return -Errno.ENOBUFS;
+        }
+        final MulticastMembership m = new MulticastMembership(interfaceIndex, group);
+        final int result = layer.ipv4().multicastListen(m, exclude, sources);
+        if (result < 0)
+        {
+            return result;
+        }
+        if (membershipCount == memberships.length)
+        {
+            memberships = java.util.Arrays.copyOf(memberships, Math.max(4, membershipCount * 2));
+        }
+        memberships[membershipCount++] = m;
+        return 0;
+    }
+
+    private void forget(final MulticastMembership m)
+    {
+        for (int i = 0; i < membershipCount; i++)
+        {
+            if (memberships[i] == m)
+            {
+                memberships[i] = memberships[--membershipCount];
+                memberships[membershipCount] = null;
+                return;
+            }
+        }
+    }
+
+    private static int[] with(final int[] sources, final int source)
+    {
+        final int[] out = java.util.Arrays.copyOf(sources, sources.length + 1);
+        out[sources.length] = source;
+        return out;
+    }
+
+    private static int[] without(final int[] sources, final int source)
+    {
+        return java.util.Arrays.stream(sources).filter(s -> s != source).toArray();
     }
 
     /**
@@ -281,6 +576,12 @@ public final class UdpSocket extends StackSocket
             return;
         }
         closed = true;
+        while (membershipCount > 0)
+        {
+            final MulticastMembership m = memberships[membershipCount - 1];
+            layer.ipv4().multicastListen(m, false, NO_SOURCES);
+            forget(m);
+        }
         if (localPort != 0)
         {
             layer.unbind(this);
@@ -406,6 +707,20 @@ public final class UdpSocket extends StackSocket
 
     // ------------------------------------------------------------------------------------------------------------
     // Called by UdpLayer
+
+    /** Whether a datagram to {@code group} from {@code source}, on an interface, passes a membership's filter. */
+    boolean acceptsMulticast(final int group, final int interfaceIndex, final int source)
+    {
+        for (int i = 0; i < membershipCount; i++)
+        {
+            final MulticastMembership m = memberships[i];
+            if (m.group() == group && m.interfaceIndex() == interfaceIndex)
+            {
+                return m.accepts(source);
+            }
+        }
+        return false;
+    }
 
     boolean accepts(final int source, final int sourcePort)
     {

@@ -12,6 +12,12 @@
  *       each non-blocking and returning a count or {@code -errno}; broadcast only with {@code SO_BROADCAST}
  *       (EACCES otherwise); a socket bound to a broadcast or multicast address receives there and sends from its
  *       interface's address.</li>
+ *   <li>Multicast: a socket joins groups per interface, for any source or for some (the Linux options
+ *       IP_ADD_MEMBERSHIP, IP_ADD_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE and their inverses, with Linux's errors); a
+ *       datagram to a group goes to every socket on its port (bound to the wildcard or the group) that joined it on
+ *       the interface it came in on and whose filter lets its source in (and to no other: as the JDK sets
+ *       IP_MULTICAST_ALL off). Sending to a group uses IP_MULTICAST_IF, IP_MULTICAST_TTL (1) and
+ *       IP_MULTICAST_LOOP (on).</li>
  *   <li>{@code DatagramQueue}: a socket's receive buffer, a byte ring of records; a datagram that does not fit is
  *       dropped whole and counted ({@code rcvbufErrors}, {@code drops()}).</li>
  * </ul>
@@ -22,7 +28,8 @@
  * copied into the socket's queue, so no pool buffer outlives its burst and a slow reader never starves the driver.
  * Demultiplexing and delivery allocate nothing.
  *
- * <p>May use {@code transport}, {@code ip} (only {@code Ipv4Output} and {@code Ipv4Protocol}), {@code link}'s flag
+ * <p>May use {@code transport}, {@code ip} (only {@code Ipv4Output}, {@code Ipv4MulticastOutput},
+ * {@code MulticastMembership} and {@code Ipv4Protocol}), {@code link}'s flag
  * bits, {@code buffer}, {@code wire} and {@code util}.
  */
 package org.jbypass.netstack.udp;

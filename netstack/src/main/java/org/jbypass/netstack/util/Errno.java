@@ -13,6 +13,7 @@ public final class Errno
     public static final int EIO = 5;
     public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
+    public static final int ENODEV = 19;
     public static final int EACCES = 13;
     public static final int EINVAL = 22;
     public static final int EPIPE = 32;
@@ -59,6 +60,7 @@ public final class Errno
             case EBADF: return "EBADF";
             case EAGAIN: return "EAGAIN";
             case ENOMEM: return "ENOMEM";
+            case ENODEV: return "ENODEV";
             case EACCES: return "EACCES";
             case EINVAL: return "EINVAL";
             case EPIPE: return "EPIPE";

@@ -29,6 +29,7 @@ public final class Ipv4Header
     public static final int MIN_LENGTH = 20;
     public static final int MAX_LENGTH = 60;
     public static final int PROTOCOL_ICMP = 1;
+    public static final int PROTOCOL_IGMP = 2;
     public static final int PROTOCOL_TCP = 6;
     public static final int PROTOCOL_UDP = 17;
     public static final int FLAG_DONT_FRAGMENT = 0x4000;
@@ -228,6 +229,66 @@ public final class Ipv4Header
         buffer.putInt(offset + DESTINATION, destination);
         buffer.putShort(offset + CHECKSUM, (short)Checksum.compute(buffer, offset, MIN_LENGTH));
         return this;
+    }
+
+    /** The length of a header carrying the Router Alert option alone. */
+    public static final int ROUTER_ALERT_LENGTH = 24;
+
+    /**
+     * Writes a 24-byte header carrying the Router Alert option (RFC 2113: type 148, length 4, value 0, "routers
+     * shall examine this packet"), as IGMP messages must (RFC 3376 section 4, RFC 2236 section 2), and its checksum.
+     */
+    public Ipv4Header writeWithRouterAlert(final int tos, final int totalLength, final int identification,
+        final int ttl, final int protocol, final int source, final int destination)
+    {
+        buffer.put(offset + VERSION_IHL, (byte)0x46);
+        buffer.put(offset + TOS, (byte)tos);
+        buffer.putShort(offset + TOTAL_LENGTH, (short)totalLength);
+        buffer.putShort(offset + IDENTIFICATION, (short)identification);
+        buffer.putShort(offset + FLAGS_FRAGMENT, (short)0);
+        buffer.put(offset + TTL, (byte)ttl);
+        buffer.put(offset + PROTOCOL, (byte)protocol);
+        buffer.putShort(offset + CHECKSUM, (short)0);
+        buffer.putInt(offset + SOURCE, source);
+        buffer.putInt(offset + DESTINATION, destination);
+        buffer.putInt(offset + MIN_LENGTH, 0x94040000);
+        buffer.putShort(offset + CHECKSUM, (short)Checksum.compute(buffer, offset, ROUTER_ALERT_LENGTH));
+        return this;
+    }
+
+    /** Whether the header's options hold a Router Alert (RFC 2113), walked within the header's length. */
+    public boolean hasRouterAlert()
+    {
+        final int end = offset + headerLength();
+        int i = offset + MIN_LENGTH;
+        while (i < end)
+        {
+            final int type = buffer.get(i) & 0xFF;
+            if (type == 0)
+            {
+                return false; // end of option list
+            }
+            if (type == 1)
+            {
+                i++; // no operation
+                continue;
+            }
+            if (i + 1 >= end)
+            {
+                return false;
+            }
+            final int length = buffer.get(i + 1) & 0xFF;
+            if (length < 2 || i + length > end)
+            {
+                return false;
+            }
+            if (type == 0x94)
+            {
+                return true;
+            }
+            i += length;
+        }
+        return false;
     }
 
     /** Sets the checksum field (for tests that craft bad headers, and for offload which leaves it zero). */

@@ -90,6 +90,30 @@ public final class ChannelLink implements Link
         txCapacity = frames;
     }
 
+    /** The multicast MACs the stack asked the link to accept, in the order asked, with removals applied. */
+    public final java.util.List<Long> multicastMacs = new java.util.ArrayList<>();
+
+    @Override
+    public int addMulticast(final long mac)
+    {
+        if (multicastMacs.contains(mac))
+        {
+            throw new IllegalStateException("MAC added twice");
+        }
+        multicastMacs.add(mac);
+        return 0;
+    }
+
+    @Override
+    public int removeMulticast(final long mac)
+    {
+        if (!multicastMacs.remove((Long)mac))
+        {
+            throw new IllegalStateException("MAC removed but never added");
+        }
+        return 0;
+    }
+
     public boolean isClosed()
     {
         return closed;

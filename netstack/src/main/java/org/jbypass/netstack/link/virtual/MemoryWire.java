@@ -11,6 +11,7 @@ import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.MacAddress;
 
@@ -59,6 +60,8 @@ public final class MemoryWire
     public static final int MAX_PORTS = 64;
     /** The shortest Ethernet frame without its frame check sequence (IEEE 802.3 clause 4.4.2: 64 bytes with it). */
     public static final int MIN_FRAME = 60;
+    /** The MAC of the all-systems group 224.0.0.1 (RFC 1112 section 6.4), which every port accepts. */
+    private static final long ALL_SYSTEMS_MAC = 0x01_00_5E_00_00_01L;
 
     private static final int SUPPORTED_CAPABILITIES = LinkCapabilities.RX_L3_CHECKSUM
         | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
@@ -340,6 +343,12 @@ public final class MemoryWire
         @SuppressWarnings("unused")
         private volatile int wakeupPending;
         private volatile boolean closed;
+        /**
+         * The multicast MACs the port accepts (its stack's groups), as a NIC's filter: broadcast and all-systems
+         * reach every port, another multicast frame only those that added its MAC. Copy on write: transmitting
+         * ports read it from their own threads, and it changes only when the stack joins or leaves.
+         */
+        private volatile long[] multicastMacs = new long[0];
         /** The queue's overruns already added to {@link LinkCounters#rxDropped}. */
         private long overrunsCounted;
 
@@ -552,15 +561,57 @@ public final class MemoryWire
                     }
                 }
             }
+            // Broadcast and unknown unicast flood every port; a group's frames only the ports that want its MAC.
+            final boolean broadcast = destination == MacAddress.BROADCAST || !MacAddress.isMulticast(destination);
             long reached = 0;
             for (int i = 0; i < targets.length; i++)
             {
-                if (targets[i] != this && targets[i].queue.offer(memory, offset, length))
+                if (targets[i] != this && (broadcast || targets[i].acceptsMulticast(destination))
+                    && targets[i].queue.offer(memory, offset, length))
                 {
                     reached |= 1L << i;
                 }
             }
             return reached;
+        }
+
+        private boolean acceptsMulticast(final long destination)
+        {
+            if (destination == ALL_SYSTEMS_MAC)
+            {
+                return true; // every host is a member of 224.0.0.1 (RFC 1112 section 4): no NIC filters it
+            }
+            for (final long mac : multicastMacs)
+            {
+                if (mac == destination)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public synchronized int addMulticast(final long mac)
+        {
+            if (!MacAddress.isMulticast(mac))
+            {
+                return -Errno.EINVAL;
+            }
+            if (!acceptsMulticast(mac))
+            {
+                final long[] grown = Arrays.copyOf(multicastMacs, multicastMacs.length + 1);
+                grown[multicastMacs.length] = mac;
+                multicastMacs = grown;
+            }
+            return 0;
+        }
+
+        @Override
+        public synchronized int removeMulticast(final long mac)
+        {
+            multicastMacs = Arrays.stream(multicastMacs).filter(m -> m != mac).toArray();
+            return 0;
         }
 
         /**

@@ -168,6 +168,15 @@ class MemoryWireTest
         assertEquals(1, TestFrames.receive(b, burstB).size());
         assertEquals(1, TestFrames.receive(c, burstC).size());
 
+        // Another group's MAC reaches only the ports that added it (Link.addMulticast), as a NIC's filter.
+        assertEquals(0, c.addMulticast(0x01_00_5E_01_02_03L));
+        frames.send(a, txA, 0x01_00_5E_01_02_03L, 3, 1, 16);
+        assertEquals(0, TestFrames.receive(b, burstB).size(), "b never added the group's MAC");
+        assertEquals(1, TestFrames.receive(c, burstC).size());
+        assertEquals(0, c.removeMulticast(0x01_00_5E_01_02_03L));
+        frames.send(a, txA, 0x01_00_5E_01_02_03L, 3, 1, 16);
+        assertEquals(0, TestFrames.receive(c, burstC).size(), "removed");
+
         frames.send(a, txA, 0x02_00_00_00_00_99L, 4, 1, 16);
         assertEquals(1, TestFrames.receive(b, burstB).size(), "unknown unicast is flooded");
         assertEquals(1, TestFrames.receive(c, burstC).size());

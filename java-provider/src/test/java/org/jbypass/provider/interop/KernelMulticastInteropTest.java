@@ -1,0 +1,314 @@
+package org.jbypass.provider.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.udp.UdpSocket;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.provider.testing.BackgroundCommand;
+import org.jbypass.provider.testing.Host;
+import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.KernelPeerStack;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Multicast between the stack and the Linux kernel over a veth ({@link KernelPeer}, {@link KernelPeerStack}): the
+ * kernel's sockets send and receive, a raw socket sends IGMP queries, and tcpdump in the namespace captures the
+ * stack's IGMP as the kernel's side of the wire sees it. Needs root, iproute2, python3 and tcpdump; skipped with
+ * the reason otherwise.
+ */
+class KernelMulticastInteropTest
+{
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private static final int GROUP = Ipv4Address.parse("239.1.2.3");
+    private static final String GROUP_TEXT = "239.1.2.3";
+    private static final int PORT = 31001;
+
+    private static Path script;
+    private static String python;
+
+    private KernelPeer peer;
+    private KernelPeerStack stack;
+
+    @BeforeAll
+    static void needsRootAndTools() throws IOException
+    {
+        KernelPeer.assumeAvailable();
+        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
+        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
+        assumeTrue(Host.tool("tcpdump") != null, "needs tcpdump to capture IGMP (apt-get install tcpdump)");
+        script = Files.createTempFile("jbp-kernel-multicast-", ".py");
+        script.toFile().deleteOnExit();
+        try (InputStream in = KernelMulticastInteropTest.class.getResourceAsStream("kernel_multicast.py"))
+        {
+            assertNotNull(in, "kernel_multicast.py is a test resource");
+            Files.write(script, in.readAllBytes());
+        }
+    }
+
+    @BeforeEach
+    void start()
+    {
+        peer = KernelPeer.create();
+        try
+        {
+            stack = KernelPeerStack.start(peer);
+        }
+        catch (final RuntimeException e)
+        {
+            peer.close();
+            throw e;
+        }
+    }
+
+    @AfterEach
+    void stop()
+    {
+        List<String> drops = List.of();
+        String counters = "";
+        try
+        {
+            if (stack != null)
+            {
+                drops = stack.unexpectedDrops();
+                counters = stack.describeCounters();
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (stack != null)
+                {
+                    stack.close();
+                }
+            }
+            finally
+            {
+                if (peer != null)
+                {
+                    peer.close();
+                }
+            }
+        }
+        assertEquals(List.of(), drops, counters);
+    }
+
+    @Test
+    void shouldDeliverEveryDatagramOfAKernelStreamToEachJoinedSocketAndNoneToOthers() throws Exception
+    {
+        final UdpSocket a = openOnPort();
+        final UdpSocket b = openOnPort();
+        final UdpSocket notJoined = openOnPort();
+        assertEquals(0, op(s -> a.joinGroup(GROUP, 0)));
+        assertEquals(0, op(s -> b.joinGroup(GROUP, 0)));
+        final int count = 500;
+        try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), Integer.toString(count),
+            kernelAddress()))
+        {
+            assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
+        }
+        for (final UdpSocket socket : new UdpSocket[] {a, b})
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final long sequence = awaitDatagram(socket);
+                assertEquals(i, sequence, "every datagram, in order, to every joined socket");
+            }
+        }
+        assertEquals(-Errno.EAGAIN, op(s -> notJoined.receive(ByteBuffer.allocate(64))), "not joined: nothing");
+        stack.call(s ->
+        {
+            assertTrue(stack.link().counters().rxPackets >= count);
+            a.close();
+            b.close();
+            notJoined.close();
+            return null;
+        });
+    }
+
+    @Test
+    void shouldFilterASecondSenderOfASourceSpecificJoin() throws Exception
+    {
+        final String second = Ipv4Address.toString(peer.subnet() + 3);
+        peer.execOrThrow("ip", "addr", "add", second + "/" + peer.prefixLength(), "dev", peer.kernelInterface());
+        final UdpSocket socket = openOnPort();
+        assertEquals(0, op(s -> socket.joinSource(GROUP, 0, peer.kernelAddress())));
+        try (BackgroundCommand filtered = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50", second);
+            BackgroundCommand wanted = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50", kernelAddress()))
+        {
+            assertEquals(0, filtered.waitFor(TIMEOUT), filtered.stderr());
+            assertEquals(0, wanted.waitFor(TIMEOUT), wanted.stderr());
+        }
+        for (int i = 0; i < 50; i++)
+        {
+            assertEquals(i, awaitDatagram(socket));
+            assertEquals(peer.kernelAddress(), (int)op(s -> socket.lastSourceAddress()));
+        }
+        assertEquals(-Errno.EAGAIN, op(s -> socket.receive(ByteBuffer.allocate(64))), "the second sender filtered");
+        assertTrue(stack.call(s -> s.ipCounters().ipInMulticastFiltered) >= 50, stack.describeCounters());
+        op(s ->
+        {
+            socket.close();
+            return 0;
+        });
+    }
+
+    @Test
+    void shouldReportJoinAndLeaveAnswerAGeneralQueryAndStopDeliveryOnLeave() throws Exception
+    {
+        try (BackgroundCommand capture = peer.start("tcpdump", "-i", peer.kernelInterface(), "-n", "-v", "-l",
+            "igmp"))
+        {
+            assertTrue(capture.awaitOutput("listening on", TIMEOUT), capture.stderr());
+            final UdpSocket socket = openOnPort();
+            assertEquals(0, op(s -> socket.joinGroup(GROUP, 0)));
+            assertTrue(capture.awaitOutput("gaddr " + GROUP_TEXT + " to_ex, 0 source(s)", TIMEOUT),
+                capture.stdout() + capture.stderr());
+            assertTrue(capture.stdout().contains("ttl 1") && capture.stdout().contains("options (RA)"),
+                capture.stdout());
+
+            try (BackgroundCommand query = kernel("query", "0.0.0.0", "10", kernelAddress(), "1"))
+            {
+                assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
+            }
+            // Answered within Max Resp Time (1 s) with the group's current state.
+            assertTrue(capture.awaitOutput("gaddr " + GROUP_TEXT + " is_ex, 0 source(s)", TIMEOUT), capture.stdout());
+            assertTrue(stack.call(s -> s.ipCounters().igmpInQueries) >= 1, stack.describeCounters());
+
+            assertEquals(0, op(s -> socket.leaveGroup(GROUP, 0)));
+            assertTrue(capture.awaitOutput("gaddr " + GROUP_TEXT + " to_in, 0 source(s)", TIMEOUT), capture.stdout());
+            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "20",
+                kernelAddress()))
+            {
+                assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
+            }
+            // The kernel's datagrams reached the stack (rxPackets) and were dropped for the group it left.
+            final long before = stack.link().counters().rxPackets;
+            assertTrue(stack.awaitCondition(s -> s.ipCounters().ipInMulticastNotJoined
+                + s.ipCounters().framesMulticastFiltered >= 20 ? Boolean.TRUE : null, TIMEOUT) != null,
+                stack.describeCounters() + " rx " + before);
+            assertEquals(-Errno.EAGAIN, op(s -> socket.receive(ByteBuffer.allocate(64))), "left: nothing");
+            op(s ->
+            {
+                socket.close();
+                return 0;
+            });
+        }
+    }
+
+    @Test
+    void shouldSendToAGroupThatTheKernelsJoinedSocketReceivesWithTheTtlSet() throws Exception
+    {
+        try (BackgroundCommand receiver = kernel("recv", GROUP_TEXT, Integer.toString(PORT), "20", "10",
+            kernelAddress()))
+        {
+            assertTrue(receiver.awaitOutput("ready", TIMEOUT), receiver.stderr());
+            final UdpSocket socket = stack.call(Stack::openUdp);
+            assertEquals(0, op(s -> socket.multicastTtl(7)));
+            for (int i = 0; i < 20; i++)
+            {
+                final long sequence = i;
+                final ByteBuffer data = ByteBuffer.allocate(64).putLong(0, sequence);
+                assertEquals(64, op(s -> socket.send(data, GROUP, PORT)));
+            }
+            assertEquals(0, receiver.waitFor(TIMEOUT), receiver.stderr() + "\n" + stack.describeCounters());
+            final List<String> expected = new ArrayList<>();
+            final int port = op(s -> socket.localPort());
+            for (int i = 0; i < 20; i++)
+            {
+                expected.add("from " + Ipv4Address.toString(peer.stackAddress()) + " " + port + " 64 7 " + i);
+            }
+            assertEquals(expected, receiver.stdout().lines().filter(l -> l.startsWith("from ")).toList());
+            op(s ->
+            {
+                socket.close();
+                return 0;
+            });
+        }
+    }
+
+    @Test
+    void shouldCountAndDropAFloodOfQueries() throws Exception
+    {
+        final UdpSocket socket = openOnPort();
+        assertEquals(0, op(s -> socket.joinGroup(GROUP, 0)));
+        try (BackgroundCommand query = kernel("query", GROUP_TEXT, "0", kernelAddress(), "1000"))
+        {
+            assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
+        }
+        // A thousand queries in far less time than the rate refills: a burst is answered, the rest counted.
+        final Long seen = stack.awaitCondition(s -> s.ipCounters().igmpInQueries
+            + s.ipCounters().igmpInQueriesRateLimited >= 1000 ? s.ipCounters().igmpInQueries : null, TIMEOUT);
+        assertNotNull(seen, stack.describeCounters());
+        assertTrue(seen < 200, "queries taken: " + seen);
+        assertTrue(stack.call(s -> s.ipCounters().igmpOutReports) < 200, stack.describeCounters());
+        op(s ->
+        {
+            socket.close();
+            return 0;
+        });
+    }
+
+    private UdpSocket openOnPort()
+    {
+        final UdpSocket socket = stack.call(s ->
+        {
+            final UdpSocket u = s.openUdp();
+            u.reuseAddress(true);
+            assertEquals(0, u.bind(0, PORT));
+            return u;
+        });
+        stack.listen(socket);
+        return socket;
+    }
+
+    private long awaitDatagram(final UdpSocket socket) throws InterruptedException
+    {
+        final ByteBuffer b = ByteBuffer.allocate(128);
+        final Integer n = stack.awaitCondition(s ->
+        {
+            b.clear();
+            final int r = socket.receive(b);
+            return r == -Errno.EAGAIN ? null : r;
+        }, TIMEOUT);
+        assertNotNull(n, "a datagram within " + TIMEOUT + "\n" + stack.describeCounters());
+        assertEquals(64, (int)n);
+        return b.getLong(0);
+    }
+
+    private String kernelAddress()
+    {
+        return Ipv4Address.toString(peer.kernelAddress());
+    }
+
+    private int op(final java.util.function.ToIntFunction<Stack> operation)
+    {
+        return stack.call(s -> operation.applyAsInt(s));
+    }
+
+    private BackgroundCommand kernel(final String... args)
+    {
+        final String[] command = new String[args.length + 2];
+        command[0] = python;
+        command[1] = script.toString();
+        System.arraycopy(args, 0, command, 2, args.length);
+        return peer.start(command);
+    }
+}

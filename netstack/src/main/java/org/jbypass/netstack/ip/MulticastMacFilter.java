@@ -1,0 +1,105 @@
+package org.jbypass.netstack.ip;
+
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Address;
+
+/**
+ * An interface's multicast MAC filter: the MACs of the groups joined on it (RFC 1112 section 6.4: 01:00:5e and the
+ * group's low 23 bits), each counted by the groups that map to it (32 groups share a MAC), and told to the link when
+ * a MAC is first wanted and when it is no longer. Bounded: at most {@link Igmp#MAX_GROUPS} MACs.
+ *
+ * <p>The all-systems group 224.0.0.1 is always accepted: every host is a member on every interface (RFC 1112
+ * section 4, RFC 3376 section 5), and queries come to it.
+ */
+final class MulticastMacFilter
+{
+    static final long ALL_SYSTEMS_MAC = groupMac(Ipv4Address.parse("224.0.0.1"));
+
+    private final Link link;
+    private final long[] macs = new long[Igmp.MAX_GROUPS];
+    private final int[] references = new int[Igmp.MAX_GROUPS];
+    private int count;
+
+    MulticastMacFilter(final Link link)
+    {
+        this.link = link;
+    }
+
+    /** The Ethernet address of an IPv4 multicast group (RFC 1112 section 6.4). */
+    static long groupMac(final int group)
+    {
+        return 0x01005E000000L | (group & 0x7FFFFF);
+    }
+
+    /** Whether frames to {@code mac} (a multicast MAC) are wanted; allocates nothing. */
+    boolean accepts(final long mac)
+    {
+        if (mac == ALL_SYSTEMS_MAC)
+        {
+            return true;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (macs[i] == mac)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Counts one more group mapping to {@code group}'s MAC. @return 0, or -errno (a full filter, the link's error) */
+    int add(final int group)
+    {
+        final long mac = groupMac(group);
+        for (int i = 0; i < count; i++)
+        {
+            if (macs[i] == mac)
+            {
+                references[i]++;
+                return 0;
+            }
+        }
+        if (count == macs.length)
+        {
+            return -Errno.ENOBUFS;
+        }
+        final int result = link.addMulticast(mac);
+        if (result < 0)
+        {
+            return result;
+        }
+        macs[count] = mac;
+        references[count] = 1;
+        count++;
+        return 0;
+    }
+
+    /** Counts one group fewer mapping to {@code group}'s MAC, and lets the link drop it after the last. */
+    void remove(final int group)
+    {
+        final long mac = groupMac(group);
+        for (int i = 0; i < count; i++)
+        {
+            if (macs[i] == mac)
+            {
+                if (--references[i] == 0)
+                {
+                    count--;
+                    macs[i] = macs[count];
+                    references[i] = references[count];
+                    link.removeMulticast(mac);
+                }
+                return;
+            }
+        }
+        throw new IllegalStateException("multicast MAC of " + Ipv4Address.toString(group) + " was never added");
+    }
+
+    /** The MACs in the filter, besides all-systems'. */
+    int size()
+    {
+        return count;
+    }
+}
