@@ -7,21 +7,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
-
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * TCP request/response, 64 bytes each way, with plain blocking NIO: the benchmark thread writes a request on a
@@ -36,48 +21,26 @@ import org.openjdk.jmh.annotations.Warmup;
  * the default stack, two thread wakeups: the server's and the client's (with the latency profile, none while each
  * reply comes within the busy-wait time). Every reply is checked against its request.
  */
-@State(Scope.Benchmark)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-public class TcpRequestResponseBenchmark
+public class TcpRequestResponseBenchmark extends RequestResponseBenchmark
 {
-    private static final int MESSAGE = 64;
-
-    /** {@code stack}: a jbypass stack address, local delivery; {@code kernel}: the JDK on 127.0.0.1. */
-    @Param({NioBackend.STACK, NioBackend.STACK_LATENCY, NioBackend.KERNEL})
-    String backend;
-
-    private NioBackend nio;
     private ServerSocketChannel listener;
     private SocketChannel client;
-    private Thread server;
-    private volatile Throwable serverFailure;
-    private volatile boolean closing;
-    private final ByteBuffer request = ByteBuffer.allocateDirect(MESSAGE);
     private final ByteBuffer response = ByteBuffer.allocateDirect(MESSAGE);
-    private long sequence;
 
-    @Setup(Level.Trial)
-    public void open() throws IOException
+    @Override
+    void openChannels() throws IOException
     {
-        nio = NioBackend.open(backend);
         listener = nio.provider.openServerSocketChannel();
         listener.bind(new InetSocketAddress(nio.address, 0));
-        server = new Thread(this::serve, "tcp-echo-server");
-        server.setDaemon(true);
-        server.start();
+        startServer("tcp-echo-server");
         client = nio.provider.openSocketChannel();
         client.setOption(StandardSocketOptions.TCP_NODELAY, true);
         client.connect(listener.getLocalAddress());
-        for (int i = 0; i < MESSAGE; i++)
-        {
-            request.put(i, (byte)i);
-        }
     }
 
     /** The echo server: accepts one connection and returns every 64-byte request as it came. */
-    private void serve()
+    @Override
+    void serve()
     {
         try (SocketChannel channel = listener.accept())
         {
@@ -109,24 +72,9 @@ public class TcpRequestResponseBenchmark
         }
     }
 
-    @Benchmark
-    @BenchmarkMode(Mode.Throughput)
-    @OutputTimeUnit(TimeUnit.SECONDS)
-    public long roundTrip() throws IOException
-    {
-        return exchange();
-    }
-
-    @Benchmark
-    @BenchmarkMode(Mode.SampleTime)
-    @OutputTimeUnit(TimeUnit.MICROSECONDS)
-    public long roundTripLatency() throws IOException
-    {
-        return exchange();
-    }
-
     /** Writes one request (numbered, so that a stale reply cannot pass) and reads its reply. */
-    private long exchange() throws IOException
+    @Override
+    long exchange() throws IOException
     {
         request.clear();
         request.putLong(0, ++sequence);
@@ -149,17 +97,11 @@ public class TcpRequestResponseBenchmark
         return response.getLong(0);
     }
 
-    @TearDown(Level.Trial)
-    public void close() throws Exception
+    @Override
+    void closeChannels() throws Exception
     {
-        closing = true;
         client.close();
-        server.join(TimeUnit.SECONDS.toMillis(10));
+        joinServer();
         listener.close();
-        nio.close();
-        if (serverFailure != null)
-        {
-            throw new IllegalStateException("the echo server failed", serverFailure);
-        }
     }
 }

@@ -3,6 +3,7 @@ package org.jbypass.provider.semantics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.spi.SelectorProvider;
+import java.util.Map;
 import java.util.Properties;
 
 import org.jbypass.provider.BypassSelectorProvider;
@@ -14,68 +15,100 @@ import org.junit.jupiter.api.AfterAll;
  * The suite against two jbypass stacks joined by an in-memory wire: the client's provider has 198.18.240.1, the
  * server's 198.18.240.2, each with its own stack, pollers and pool, so every byte crosses the wire as Ethernet
  * frames (ARP, IPv4, TCP, UDP) exactly as on a NIC. Pollers block in the wire's wait, as with the default
- * configuration.
+ * configuration. Variants of the configuration subclass this with their own {@link Stacks}.
  */
 class StackChannelSemanticsTest extends ChannelSemanticsSuite
 {
-    private static final String WIRE = "semantics-" + ProcessHandle.current().pid();
-    private static final BypassSelectorProvider CLIENT = provider("198.18.240.1");
-    private static final BypassSelectorProvider SERVER = provider("198.18.240.2");
-
-    private static BypassSelectorProvider provider(final String address)
-    {
-        return new BypassSelectorProvider(() ->
-        {
-            final Properties p = new Properties();
-            p.setProperty("interface.m0.driver", "memory");
-            p.setProperty("interface.m0.host-if", WIRE);
-            p.setProperty("interface.m0.address", address + "/24");
-            p.setProperty("stack.buffers", "8192");
-            p.setProperty("stack.seed", "42");
-            return ConfigParser.parse(null, p);
-        }, new Drivers());
-    }
+    private static final Stacks STACKS = new Stacks("semantics-", "198.18.240", Map.of());
 
     @AfterAll
     static void shutdown()
     {
-        CLIENT.shutdown();
-        SERVER.shutdown();
+        STACKS.shutdown();
+    }
+
+    /** The two stacks this class runs the suite against. */
+    protected Stacks stacks()
+    {
+        return STACKS;
     }
 
     @Override
     protected SelectorProvider clientProvider()
     {
-        return CLIENT;
+        return stacks().client;
     }
 
     @Override
     protected SelectorProvider serverProvider()
     {
-        return SERVER;
+        return stacks().server;
     }
 
     @Override
     protected InetAddress serverAddress()
     {
-        return address("198.18.240.2");
+        return stacks().serverAddress;
     }
 
     @Override
     protected InetAddress clientAddress()
     {
-        return address("198.18.240.1");
+        return stacks().clientAddress;
     }
 
-    private static InetAddress address(final String text)
+    /**
+     * A client's and a server's provider on one memory wire of this JVM, at {@code subnet}.1 and {@code subnet}.2,
+     * with the default configuration plus {@code extra}; each starts its stack at first use.
+     */
+    static final class Stacks
     {
-        try
+        final BypassSelectorProvider client;
+        final BypassSelectorProvider server;
+        final InetAddress clientAddress;
+        final InetAddress serverAddress;
+
+        Stacks(final String wirePrefix, final String subnet, final Map<String, String> extra)
         {
-            return InetAddress.getByName(text);
+            final String wire = wirePrefix + ProcessHandle.current().pid();
+            client = provider(wire, subnet + ".1", extra);
+            server = provider(wire, subnet + ".2", extra);
+            clientAddress = address(subnet + ".1");
+            serverAddress = address(subnet + ".2");
         }
-        catch (final UnknownHostException e)
+
+        void shutdown()
         {
-            throw new IllegalStateException(e);
+            client.shutdown();
+            server.shutdown();
+        }
+
+        private static BypassSelectorProvider provider(final String wire, final String address,
+            final Map<String, String> extra)
+        {
+            return new BypassSelectorProvider(() ->
+            {
+                final Properties p = new Properties();
+                p.setProperty("interface.m0.driver", "memory");
+                p.setProperty("interface.m0.host-if", wire);
+                p.setProperty("interface.m0.address", address + "/24");
+                p.setProperty("stack.buffers", "8192");
+                p.setProperty("stack.seed", "42");
+                p.putAll(extra);
+                return ConfigParser.parse(null, p);
+            }, new Drivers());
+        }
+
+        private static InetAddress address(final String text)
+        {
+            try
+            {
+                return InetAddress.getByName(text);
+            }
+            catch (final UnknownHostException e)
+            {
+                throw new IllegalStateException(e);
+            }
         }
     }
 }

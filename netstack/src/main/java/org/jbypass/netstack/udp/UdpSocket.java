@@ -173,17 +173,10 @@ public final class UdpSocket extends StackSocket
         // such a binding for receiving only): RFC 1122 3.2.1.3 forbids them as a source.
         final int source = localAddress != 0 && !ipv4.isBroadcastOrMulticast(localAddress) ? localAddress
             : ipv4.sourceAddress(destination);
-        if (source == 0)
+        final int ready = checkSourceAndBind(source);
+        if (ready < 0)
         {
-            return -Errno.ENETUNREACH;
-        }
-        if (localPort == 0)
-        {
-            final int result = layer.bind(this, 0, 0);
-            if (result < 0)
-            {
-                return result;
-            }
+            return ready;
         }
         final int udpLength = UdpHeader.LENGTH + length;
         final int timeToLive = ttl >= 0 ? ttl : ipv4.defaultTtl();
@@ -214,17 +207,7 @@ public final class UdpSocket extends StackSocket
             result = ipv4.sendFromMemory(scratch, 0, udpLength, source, destination, Ipv4Header.PROTOCOL_UDP, tos,
                 timeToLive);
         }
-        if (result < 0)
-        {
-            if (result == -Errno.ENOBUFS)
-            {
-                layer.counters0().sndbufErrors++;
-            }
-            return result;
-        }
-        layer.counters0().outDatagrams++;
-        src.position(src.position() + length);
-        return length;
+        return completeSend(result, src, length);
     }
 
     /**
@@ -242,6 +225,29 @@ public final class UdpSocket extends StackSocket
         }
         final int source = localAddress != 0 && !ipv4.isBroadcastOrMulticast(localAddress) ? localAddress
             : ipv4.interfaceAddress(index);
+        final int ready = checkSourceAndBind(source);
+        if (ready < 0)
+        {
+            return ready;
+        }
+        final int udpLength = UdpHeader.LENGTH + length;
+        final ByteBuffer scratch = layer.scratch();
+        scratch.put(UdpHeader.LENGTH, src, src.position(), length);
+        layer.header().wrap(scratch, 0, udpLength).write(localPort, destinationPort, udpLength)
+            .computeChecksum(source, group);
+        final int result = ipv4.sendMulticast(scratch, 0, udpLength, source, group, Ipv4Header.PROTOCOL_UDP, tos,
+            multicastTtl, index, multicastLoop);
+        return completeSend(result, src, length);
+    }
+
+    /**
+     * The checks both send paths make once the source address is chosen: a route (or interface) gave one, and the
+     * socket has a local port, an ephemeral one bound now if not (as Linux's implicit bind on first send).
+     *
+     * @return 0, or -errno: ENETUNREACH (no source address), or the bind's error
+     */
+    private int checkSourceAndBind(final int source)
+    {
         if (source == 0)
         {
             return -Errno.ENETUNREACH;
@@ -254,13 +260,17 @@ public final class UdpSocket extends StackSocket
                 return result;
             }
         }
-        final int udpLength = UdpHeader.LENGTH + length;
-        final ByteBuffer scratch = layer.scratch();
-        scratch.put(UdpHeader.LENGTH, src, src.position(), length);
-        layer.header().wrap(scratch, 0, udpLength).write(localPort, destinationPort, udpLength)
-            .computeChecksum(source, group);
-        final int result = ipv4.sendMulticast(scratch, 0, udpLength, source, group, Ipv4Header.PROTOCOL_UDP, tos,
-            multicastTtl, index, multicastLoop);
+        return 0;
+    }
+
+    /**
+     * Accounts for a send's outcome: a failure for want of buffers counts in SndbufErrors (as Linux's UDP counters),
+     * a success in OutDatagrams and consumes the payload from {@code src}.
+     *
+     * @return the payload length sent, or the -errno of IPv4
+     */
+    private int completeSend(final int result, final ByteBuffer src, final int length)
+    {
         if (result < 0)
         {
             if (result == -Errno.ENOBUFS)
