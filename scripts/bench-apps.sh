@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark, run on request only (never by the tests): unmodified sample programs served by the jbypass stack
 # under -javaagent, beside the same programs served by the kernel, in the same run, over the same kind of veth pair
-# (MTU 1500, offloads off on both ends). Clients always run on the kernel, in a network namespace.
+# (MTU 1500, offloads as Linux sets them up, or off with OFFLOADS=off). Clients always run on the kernel, in a
+# network namespace.
 #
 #   jbypass: [client, kernel, namespace C] --veth--> [stack end in namespace S; server JVM under the agent]
 #            (one veth pair per server)
@@ -38,6 +39,7 @@ ECHO_MB=${ECHO_MB:-64}
 HTTP_MB=${HTTP_MB:-64}
 UDP_PINGS=${UDP_PINGS:-20000}
 IDLE=${IDLE:-block}
+OFFLOADS=${OFFLOADS:-on}   # on: the veths as Linux sets them up (TSO/GSO/GRO); off: every offload off on both ends
 STACK_PROPS=${STACK_PROPS:-}   # more lines for the stacks' jbypass.properties, e.g. 'interface.veth.tx-ring = false'
 JVM_OPTS=${JVM_OPTS:-}
 JFR_DIR=${JFR_DIR:-}   # a directory: each server JVM records a flight recording NAME.jfr there (profile settings)
@@ -73,7 +75,8 @@ quiet_ns() { # NS: a namespace with loopback up and no IPv6 chatter
   ip netns exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1
   ip netns exec "$1" sysctl -q -w net.ipv6.conf.default.disable_ipv6=1
 }
-offloads_off() { # NS IF
+offloads_off() { # NS IF: with OFFLOADS=off only; by default the veths keep the offloads Linux sets up
+  [[ "$OFFLOADS" == off ]] || return 0
   ip netns exec "$1" ethtool -K "$2" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
 }
 quiet_ns "$nsc"; quiet_ns "$nss"; quiet_ns "$nsk"
