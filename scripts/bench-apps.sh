@@ -203,7 +203,7 @@ med_cost() { # FIELD(1: cpu, 2: csw) VALUES
   tr ' ' '\n' <<<"$2" | grep . | cut -d/ -f"$1" | median
 }
 declare -A label=([j]=jbypass [b]="jbypass B" [k]=kernel)
-printf '%-46s %-10s %9s %9s %9s\n' "median of $REPEAT (veth, MTU 1500, offloads off)" "" figure "cpu ms/MB" "csw/MB"
+printf '%-46s %-10s %9s %9s %9s\n' "median of $REPEAT (veth, MTU 1500, offloads $OFFLOADS)" "" figure "cpu ms/MB" "csw/MB"
 for app in $apps; do
   wants "$app" || continue
   case $app in
