@@ -1,0 +1,72 @@
+package org.jbypass.netstack.ip;
+
+import java.nio.ByteBuffer;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.wire.EthernetHeader;
+
+/**
+ * What a transport protocol needs from IPv6 to send, as {@link Ipv4Output} is for IPv4. Addresses travel as the
+ * {@code hi}/{@code lo} pairs of {@link org.jbypass.netstack.wire.Ipv6Address}, so nothing allocates.
+ *
+ * <p>A transport writes its header and payload at {@link #L4_OFFSET} of a pool buffer and calls {@link #send}; IPv6
+ * writes the fixed header (RFC 8200 section 3) and the Ethernet header in front, resolves the next hop by neighbour
+ * discovery (RFC 4861 section 7.2), inserts a fragment header when the packet exceeds the path MTU (RFC 8200
+ * section 4.5: only the source fragments), and queues the frame.
+ */
+public interface Ipv6Output
+{
+    /** The fixed IPv6 header's length (RFC 8200 section 3). */
+    int HEADER_LENGTH = 40;
+
+    /** Where the transport header starts in a buffer: after the Ethernet header and the fixed IPv6 header. */
+    int L4_OFFSET = EthernetHeader.LENGTH + HEADER_LENGTH;
+
+    /** The pool to allocate transmit buffers from. */
+    PacketPool pool();
+
+    /**
+     * Chooses the source address towards a destination (RFC 6724 section 5, in the subset the stack needs: the
+     * interface's address of the same scope), and reports whether there is a route.
+     *
+     * @return false when there is no route to the destination; otherwise the choice is in {@link #sourceHi()} and
+     *         {@link #sourceLo()} until the next call on this thread
+     */
+    boolean selectSource(long destinationHi, long destinationLo);
+
+    /** The high half of the address the last {@link #selectSource} chose. */
+    long sourceHi();
+
+    /** The low half of the address the last {@link #selectSource} chose. */
+    long sourceLo();
+
+    /** The path MTU towards a destination (1280 at least, RFC 8200 section 5), or 0 when there is no route. */
+    int pathMtu(long destinationHi, long destinationLo);
+
+    /** Whether the address is one of the stack's own IPv6 addresses (a tentative address is not, RFC 4862 5.4). */
+    boolean isLocalAddress(long hi, long lo);
+
+    /** The hop limit of packets the stack originates, for sockets that set none (RFC 4861's CurHopLimit, 64). */
+    int defaultHopLimit();
+
+    /**
+     * Sends a transport packet. Takes the buffer whatever the outcome.
+     *
+     * @param buffer     a pool buffer holding the transport header and payload at {@link #L4_OFFSET}
+     * @param l4Length   the transport header and payload's length
+     * @param nextHeader the transport's protocol number (6 TCP, 17 UDP, 58 ICMPv6)
+     * @return 0, or -errno: ENETUNREACH without a route, ENOBUFS when out of buffers or when the neighbour's queue
+     *         is full, EINVAL for a multicast or unspecified source
+     */
+    int send(int buffer, int l4Length, long sourceHi, long sourceLo, long destinationHi, long destinationLo,
+        int nextHeader, int trafficClass, int hopLimit);
+
+    /**
+     * Sends a transport packet held in any memory (longer than a pool buffer, or a received one being answered),
+     * copying it into pool buffers and fragmenting it above the path MTU (RFC 8200 section 4.5).
+     *
+     * @return as {@link #send}, and EMSGSIZE above 65,535 bytes of payload
+     */
+    int sendFromMemory(ByteBuffer memory, int l4Offset, int l4Length, long sourceHi, long sourceLo,
+        long destinationHi, long destinationLo, int nextHeader, int trafficClass, int hopLimit);
+}

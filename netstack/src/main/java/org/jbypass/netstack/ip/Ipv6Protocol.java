@@ -1,0 +1,37 @@
+package org.jbypass.netstack.ip;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A transport protocol as IPv6 sees it, as {@link Ipv4Protocol} is for IPv4: where it delivers packets, and the
+ * ICMPv6 errors about the packets it sent. A transport that serves both families implements both interfaces.
+ */
+public interface Ipv6Protocol
+{
+    /** {@link #receive6}'s answer when IPv6 has nothing more to do with the packet. */
+    int CONSUMED = Ipv4Protocol.CONSUMED;
+
+    /**
+     * A packet addressed to one of the stack's IPv6 addresses, after IPv6 walked its extension headers and
+     * reassembled it. The bytes belong to IPv6 and are only valid during the call.
+     *
+     * @param offset  where the transport header starts in {@code memory}
+     * @param length  the transport header and payload's length
+     * @param rxFlags the link's {@code PacketBurst.RX_*} flags for the frame (0 for reassembled packets)
+     * @return {@link #CONSUMED}, or the code of the ICMPv6 destination unreachable (RFC 4443 section 3.1) to answer
+     *         with: 4, port unreachable, when no socket wants it
+     */
+    int receive6(ByteBuffer memory, int offset, int length, long sourceHi, long sourceLo, long destinationHi,
+        long destinationLo, int trafficClass, int hopLimit, int rxFlags);
+
+    /**
+     * An ICMPv6 error (destination unreachable, packet too big, time exceeded, parameter problem; RFC 4443 section
+     * 3) about a packet this protocol sent.
+     *
+     * @param info         the 32 bits after the ICMPv6 checksum (the MTU for packet too big)
+     * @param quotedOffset where the quoted transport header starts
+     * @param quotedLength how many of its bytes the error carries, at least 8
+     */
+    void icmp6Error(int type, int code, int info, long sourceHi, long sourceLo, long destinationHi,
+        long destinationLo, ByteBuffer memory, int quotedOffset, int quotedLength);
+}

@@ -1,0 +1,207 @@
+package org.jbypass.netstack.wire;
+
+import java.nio.ByteBuffer;
+
+/**
+ * IPv6 addresses carried as two {@code long}s so that nothing on the fast path allocates: {@code hi} holds bytes 0-7
+ * and {@code lo} bytes 8-15, each big-endian (the first byte on the wire is the most significant of {@code hi}).
+ * Every method that takes an address takes the pair; every layer that stores one stores the pair.
+ *
+ * <p>An IPv4 address seen through a dual-stack socket is the IPv4-mapped address {@code ::ffff:a.b.c.d} (RFC 4291
+ * section 2.5.5.2), as the JDK and Linux report it: {@code hi == 0} and {@code lo == 0x0000_FFFF_xxxx_xxxxL}.
+ */
+public final class Ipv6Address
+{
+    /** The high half of {@code ::ffff:0:0/96}'s addresses. */
+    public static final long V4_MAPPED_HI = 0L;
+    /** The bits {@code lo} carries above the IPv4 address in {@code ::ffff:0:0/96}. */
+    public static final long V4_MAPPED_LO_PREFIX = 0x0000_FFFF_0000_0000L;
+    /** The high half of the all-nodes group ff02::1 (RFC 4291 section 2.7.1). */
+    public static final long ALL_NODES_HI = 0xFF02_0000_0000_0000L;
+    /** The low half of ff02::1. */
+    public static final long ALL_NODES_LO = 1L;
+    /** The high half of the link-local prefix fe80::/64 (RFC 4291 section 2.5.6). */
+    public static final long LINK_LOCAL_HI = 0xFE80_0000_0000_0000L;
+
+    private Ipv6Address()
+    {
+    }
+
+    /** Whether the address is :: (RFC 4291 section 2.5.2). */
+    public static boolean isUnspecified(final long hi, final long lo)
+    {
+        return hi == 0 && lo == 0;
+    }
+
+    /** Whether the address is ::1 (RFC 4291 section 2.5.3). */
+    public static boolean isLoopback(final long hi, final long lo)
+    {
+        return hi == 0 && lo == 1;
+    }
+
+    /** ff00::/8 (RFC 4291 section 2.7). */
+    public static boolean isMulticast(final long hi)
+    {
+        return (hi >>> 56) == 0xFF;
+    }
+
+    /** fe80::/10 (RFC 4291 section 2.5.6). */
+    public static boolean isLinkLocal(final long hi)
+    {
+        return (hi & 0xFFC0_0000_0000_0000L) == LINK_LOCAL_HI;
+    }
+
+    /** ::ffff:0:0/96, an IPv4 address in IPv6 clothes (RFC 4291 section 2.5.5.2). */
+    public static boolean isV4Mapped(final long hi, final long lo)
+    {
+        return hi == 0 && (lo >>> 32) == 0xFFFFL;
+    }
+
+    /** The low half of the IPv4-mapped address of {@code ipv4} (its high half is 0). */
+    public static long v4MappedLo(final int ipv4)
+    {
+        return V4_MAPPED_LO_PREFIX | (ipv4 & 0xFFFF_FFFFL);
+    }
+
+    /** The IPv4 address inside an IPv4-mapped address's low half. */
+    public static int v4FromMapped(final long lo)
+    {
+        return (int)lo;
+    }
+
+    /** The high half of the solicited-node group ff02::1:ffXX:XXXX of an address (RFC 4291 section 2.7.1). */
+    public static long solicitedNodeHi()
+    {
+        return 0xFF02_0000_0000_0000L;
+    }
+
+    /** The low half of the solicited-node group of an address whose low half is {@code lo}. */
+    public static long solicitedNodeLo(final long lo)
+    {
+        return 0x0000_0001_FF00_0000L | (lo & 0x00FF_FFFFL);
+    }
+
+    /** Whether {@code hi:lo} lies in {@code networkHi:networkLo/prefixLength}. */
+    public static boolean inPrefix(final long hi, final long lo, final long networkHi, final long networkLo,
+        final int prefixLength)
+    {
+        if (prefixLength <= 0)
+        {
+            return true;
+        }
+        if (prefixLength <= 64)
+        {
+            final long mask = -1L << (64 - prefixLength);
+            return ((hi ^ networkHi) & mask) == 0;
+        }
+        final long mask = prefixLength >= 128 ? -1L : -1L << (128 - prefixLength);
+        return hi == networkHi && ((lo ^ networkLo) & mask) == 0;
+    }
+
+    /** The high half of an address at {@code offset} of {@code memory} (network order). */
+    public static long readHi(final ByteBuffer memory, final int offset)
+    {
+        return memory.getLong(offset);
+    }
+
+    /** The low half of an address at {@code offset} of {@code memory} (network order). */
+    public static long readLo(final ByteBuffer memory, final int offset)
+    {
+        return memory.getLong(offset + 8);
+    }
+
+    /** Writes an address at {@code offset} of {@code memory} (network order). */
+    public static void write(final ByteBuffer memory, final int offset, final long hi, final long lo)
+    {
+        memory.putLong(offset, hi);
+        memory.putLong(offset + 8, lo);
+    }
+
+    /** The address as the sixteen bytes of {@link java.net.InetAddress#getByAddress(byte[])}. */
+    public static byte[] toBytes(final long hi, final long lo)
+    {
+        final byte[] bytes = new byte[16];
+        for (int i = 0; i < 8; i++)
+        {
+            bytes[i] = (byte)(hi >>> (56 - 8 * i));
+            bytes[8 + i] = (byte)(lo >>> (56 - 8 * i));
+        }
+        return bytes;
+    }
+
+    /** The high half of an address given as sixteen bytes in network order. */
+    public static long hiFromBytes(final byte[] bytes)
+    {
+        return half(bytes, 0);
+    }
+
+    /** The low half of an address given as sixteen bytes in network order. */
+    public static long loFromBytes(final byte[] bytes)
+    {
+        return half(bytes, 8);
+    }
+
+    private static long half(final byte[] bytes, final int from)
+    {
+        if (bytes.length != 16)
+        {
+            throw new IllegalArgumentException("an IPv6 address has 16 bytes, not " + bytes.length);
+        }
+        long half = 0;
+        for (int i = from; i < from + 8; i++)
+        {
+            half = (half << 8) | (bytes[i] & 0xFF);
+        }
+        return half;
+    }
+
+    /**
+     * The address in RFC 5952's canonical text: lower case, leading zeros dropped, the longest run of two or more
+     * zero groups (the first of equal runs) written {@code ::}, and IPv4-mapped addresses as {@code ::ffff:a.b.c.d}.
+     */
+    public static String toString(final long hi, final long lo)
+    {
+        if (isV4Mapped(hi, lo))
+        {
+            return "::ffff:" + Ipv4Address.toString(v4FromMapped(lo));
+        }
+        final int[] groups = new int[8];
+        for (int i = 0; i < 4; i++)
+        {
+            groups[i] = (int)(hi >>> (48 - 16 * i)) & 0xFFFF;
+            groups[4 + i] = (int)(lo >>> (48 - 16 * i)) & 0xFFFF;
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++)
+        {
+            int j = i;
+            while (j < 8 && groups[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        final StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':')
+            {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
+    }
+}
