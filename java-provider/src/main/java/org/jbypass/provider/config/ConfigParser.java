@@ -41,7 +41,7 @@ public final class ConfigParser
         TcpSettings.RECEIVE_BUFFER_MIN, TcpSettings.RECEIVE_BUFFER_DEFAULT, TcpSettings.RECEIVE_BUFFER_MAX,
         TcpSettings.SEND_BUFFER_MIN, TcpSettings.SEND_BUFFER_DEFAULT, TcpSettings.SEND_BUFFER_MAX,
         TcpSettings.MEMORY_LIMIT, TcpSettings.MEMORY_PRESSURE, TcpSettings.MEMORY_LOW, TcpSettings.TIME_WAIT_LIMIT,
-        TcpSettings.BACKLOG_MAX, TcpSettings.SYN_BACKLOG, TcpSettings.SYN_COOKIES);
+        TcpSettings.TIME_WAIT_REUSE, TcpSettings.BACKLOG_MAX, TcpSettings.SYN_BACKLOG, TcpSettings.SYN_COOKIES);
 
     /** Ethernet II header in front of the IP datagram. */
     private static final int ETHERNET_HEADER = 14;
@@ -178,6 +178,7 @@ public final class ConfigParser
             b.memory(low, pressure, limit);
         }
         b.timeWaitLimit(intValue(TcpSettings.TIME_WAIT_LIMIT, d.timeWaitLimit(), 0, 1 << 24));
+        b.timeWaitReuse(booleanValue(TcpSettings.TIME_WAIT_REUSE, d.timeWaitReuse()));
         b.maxBacklog(intValue(TcpSettings.BACKLOG_MAX, d.maxBacklog(), 1, 65_535));
         b.synBacklog(intValue(TcpSettings.SYN_BACKLOG, d.synBacklog(), 1, 65_535));
         b.synCookies(booleanValue(TcpSettings.SYN_COOKIES, d.synCookies()));

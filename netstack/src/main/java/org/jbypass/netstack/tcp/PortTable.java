@@ -61,7 +61,7 @@ final class PortTable
         for (int i = 0; i < count; i++)
         {
             final int p = low + (offset + i) % count;
-            if (bound[p] == null && listeners[p] == null)
+            if (bound[p] == null && listeners[p] == null && !layer.timeWait.table.holdsPort(p, 0))
             {
                 return p;
             }
@@ -91,7 +91,8 @@ final class PortTable
             }
             return true;
         }
-        return false;
+        // Connections in TIME_WAIT are records, no longer sockets on the port's list.
+        return !s.reuseAddress && layer.timeWait.table.holdsPort(port, address);
     }
 
     /** A socket whose connection ended keeps its place only if the application bound it. */
@@ -182,8 +183,7 @@ final class PortTable
     {
         if (s.bound)
         {
-            final TcpSocket existing = layer.connections.find(localAddress, s.localPort, remoteAddress, remotePort);
-            if (existing != null && !layer.reuseTimeWait(existing))
+            if (!layer.fourTupleFree(localAddress, s.localPort, remoteAddress, remotePort))
             {
                 return -Errno.EADDRNOTAVAIL;
             }
@@ -236,7 +236,7 @@ final class PortTable
                 return false;
             }
         }
-        return layer.connections.find(localAddress, port, remoteAddress, remotePort) == null;
+        return layer.fourTupleFree(localAddress, port, remoteAddress, remotePort);
     }
 
     private void link(final TcpSocket s, final int address, final int port)

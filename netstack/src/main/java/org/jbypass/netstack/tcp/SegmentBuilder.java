@@ -518,6 +518,37 @@ final class SegmentBuilder
         emit(s, s.snd.nxt, TcpHeader.ACK, 0);
     }
 
+    /**
+     * The ACK a TIME_WAIT record answers with (Linux's tcp_v4_timewait_ack()): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>,
+     * the window last advertised, and timestamps when the connection had them (TSval from our clock and offset,
+     * TSecr = TS.Recent).
+     */
+    void sendTimeWaitAck(final TimeWaitTable table, final int r, final int nowMillis)
+    {
+        final PacketPool pool = layer.ip.pool();
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.poolExhausted++;
+            return;
+        }
+        final ByteBuffer m = pool.memory();
+        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        int at = base + TcpHeader.MIN_LENGTH;
+        if (table.timestamps(r))
+        {
+            at = TcpOptions.writeTimestamp(m, at, nowMillis + table.tsOffset(r), table.tsRecent(r));
+        }
+        final int headerLength = at - base;
+        final int local = table.localAddress(r);
+        final int remote = table.remoteAddress(r);
+        header.wrap(m, base, headerLength)
+            .write(table.localPort(r), table.remotePort(r), table.sndNxt(r), table.rcvNxt(r), headerLength,
+                TcpHeader.ACK, table.window(r))
+            .computeChecksum(local, remote);
+        sendRaw(buffer, headerLength, local, remote, table.tos(r), table.ttl(r));
+    }
+
     /** A challenge ACK (RFC 5961 sections 3.2, 4.2, 5.2), subject to the stack-wide rate limit. */
     void sendChallengeAck(final TcpSocket s)
     {

@@ -29,7 +29,11 @@ final class TcpHandshake
     // ------------------------------------------------------------------------------------------------------------
     // LISTEN (RFC 9293 section 3.10.7.2).
 
-    void listenArrives(final TcpSocket listener, final Segment seg)
+    /**
+     * @param isn the initial sequence number for the connection, or 0 to choose one (RFC 6528); a SYN that ended a
+     *            TIME_WAIT record brings one past the old incarnation's (RFC 1122 section 4.2.2.13)
+     */
+    void listenArrives(final TcpSocket listener, final Segment seg, final int isn)
     {
         if (seg.rst())
         {
@@ -85,8 +89,8 @@ final class TcpHandshake
         final TcpSocket child = newChild(listener, seg);
         listener.accepts.halfOpenAdded();
         child.initialiseReceive(seg.seq);
-        child.initialiseSequences(layer.isn(child.localAddress, child.localPort, child.remoteAddress,
-            child.remotePort));
+        child.initialiseSequences(isn != 0 ? isn
+            : layer.isn(child.localAddress, child.localPort, child.remoteAddress, child.remotePort));
         negotiate(child, seg);
         // RFC 7323 section 2.2: the window in a SYN is never scaled.
         child.snd.wnd = seg.window;

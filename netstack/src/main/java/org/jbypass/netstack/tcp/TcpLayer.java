@@ -40,6 +40,7 @@ public final class TcpLayer implements Ipv4Protocol
     final TcpOutput output;
     final SegmentBuilder segments;
     final TcpTimers timeouts;
+    final TcpTimeWait timeWait;
     final SynCookies cookies;
 
     private final SipHash isnHash;
@@ -50,7 +51,6 @@ public final class TcpLayer implements Ipv4Protocol
     private final Segment segment = new Segment();
     private final TcpHeader header = new TcpHeader();
 
-    int timeWaitCount;
     /** Connections whose output waits for the end of the receive burst; bounded, see {@link #afterInput}. */
     private final TcpSocket[] deferredOutput = new TcpSocket[DEFERRED_OUTPUT];
     private int deferredCount;
@@ -87,6 +87,7 @@ public final class TcpLayer implements Ipv4Protocol
         this.output = new TcpOutput(this);
         this.segments = new SegmentBuilder(this);
         this.timeouts = new TcpTimers(this);
+        this.timeWait = new TcpTimeWait(this, random.nextLong());
     }
 
     /** A new, unbound socket. */
@@ -117,16 +118,22 @@ public final class TcpLayer implements Ipv4Protocol
         return counters;
     }
 
-    /** Connections known by 4-tuple: open ones, half-open ones, orphans and TIME_WAIT. */
+    /** Connections known by 4-tuple: open ones, half-open ones, orphans and TIME_WAIT records. */
     public int connectionCount()
     {
-        return connections.size();
+        return connections.size() + timeWait.table.size();
     }
 
-    /** Connections in TIME_WAIT. */
+    /** Connections in TIME_WAIT (records, see {@code TimeWaitTable}). */
     public int timeWaitCount()
     {
-        return timeWaitCount;
+        return timeWait.table.size();
+    }
+
+    /** Bytes of heap the TIME_WAIT records take now, arrays included (for the measure of a record's cost). */
+    public long timeWaitFootprint()
+    {
+        return timeWait.table.footprintBytes();
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -253,21 +260,24 @@ public final class TcpLayer implements Ipv4Protocol
         final TcpSocket s = connections.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
         if (s != null)
         {
-            if (s.state == TcpState.TIME_WAIT && input.timeWaitAllowsNewConnection(s, seg))
+            try
             {
-                // RFC 6191: a new SYN may end TIME_WAIT early and go to the listener.
-                destroy(s);
+                input.segmentArrives(s, seg);
             }
-            else
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
             {
-                try
-                {
-                    input.segmentArrives(s, seg);
-                }
-                catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
-                {
-                    contain(s, e);
-                }
+                contain(s, e);
+            }
+            return;
+        }
+        int isn = 0;
+        final int tw = timeWait.table.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
+        if (tw != TimeWaitTable.NONE)
+        {
+            // TIME_WAIT answers, unless a SYN opens a new incarnation (RFC 6191) with an ISN past the old one's.
+            isn = timeWait.arrives(tw, seg);
+            if (isn == TcpTimeWait.CONSUMED)
+            {
                 return;
             }
         }
@@ -276,7 +286,7 @@ public final class TcpLayer implements Ipv4Protocol
         {
             try
             {
-                handshake.listenArrives(listener, seg);
+                handshake.listenArrives(listener, seg, isn);
             }
             catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
             {
@@ -375,19 +385,13 @@ public final class TcpLayer implements Ipv4Protocol
     // Lifecycle of sockets.
 
     /**
-     * Whether connect() may take over a 4-tuple held by {@code existing}: only a TIME_WAIT connection protected by
-     * timestamps that has lasted a second, when timeWaitReuse is on (Linux's tcp_tw_reuse; our TSvals keep rising
-     * across the two incarnations, so PAWS at the peer tells old duplicates from new segments, RFC 7323 section 5.8).
+     * Whether connect() may open a 4-tuple: no connection has it, and TIME_WAIT holds it not or lets it go
+     * ({@link TcpTimeWait#allowsConnect}, Linux's tcp_tw_reuse).
      */
-    boolean reuseTimeWait(final TcpSocket existing)
+    boolean fourTupleFree(final int local, final int localPort, final int remote, final int remotePort)
     {
-        if (existing.state != TcpState.TIME_WAIT || !config.timeWaitReuse || !existing.opt.timestampsOk
-            || time.nanos() - existing.lastReceiveNanos < 1_000_000_000L)
-        {
-            return false;
-        }
-        destroy(existing);
-        return true;
+        return connections.find(local, localPort, remote, remotePort) == null
+            && timeWait.allowsConnect(local, localPort, remote, remotePort);
     }
 
     /**
@@ -431,10 +435,6 @@ public final class TcpLayer implements Ipv4Protocol
     /** Moves a connection to CLOSED: forgets it by 4-tuple, stops its timers, frees what it no longer needs. */
     void destroy(final TcpSocket s)
     {
-        if (s.state == TcpState.TIME_WAIT)
-        {
-            timeWaitCount--;
-        }
         if (s.state == TcpState.SYN_RECEIVED && s.parent != null && !s.inAcceptQueue)
         {
             s.parent.accepts.halfOpenRemoved();
@@ -485,30 +485,15 @@ public final class TcpLayer implements Ipv4Protocol
         ports.unbind(s);
     }
 
-    /** Enters TIME_WAIT for 2 x MSL (RFC 9293 section 3.10.7.4), unless timeWaitLimit says otherwise. */
+    /**
+     * Enters TIME_WAIT for 2 x MSL (RFC 9293 section 3.10.7.4) as a record (unless timeWaitLimit is reached), and
+     * is done with the socket, as Linux's tcp_time_wait() then tcp_done(): an application still holding it reads
+     * what is left and then the end of stream, and its writes fail with EPIPE.
+     */
     void enterTimeWait(final TcpSocket s)
     {
-        timers.cancel(s.retransmitTimer);
-        timers.cancel(s.delayedAckTimer);
-        timers.cancel(s.outputTimer);
-        if (timeWaitCount >= config.timeWaitLimit || config.mslNanos == 0)
-        {
-            if (config.mslNanos != 0)
-            {
-                counters.timeWaitOverflows++;
-            }
-            destroy(s);
-            return;
-        }
-        s.state = TcpState.TIME_WAIT;
-        timeWaitCount++;
-        if (s.closed)
-        {
-            // TIME_WAIT needs only the sequence numbers; give the buffers back now.
-            s.releaseBuffers();
-        }
-        timeouts.startTimeWaitTimer(s);
-        s.notifyReadiness();
+        timeWait.enter(s);
+        destroy(s);
     }
 
     void closeListener(final TcpSocket listener)

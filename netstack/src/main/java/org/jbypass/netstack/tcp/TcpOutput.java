@@ -37,7 +37,6 @@ final class TcpOutput
     {
         if (!canSendData(s))
         {
-            // TIME_WAIT too: the ACK of the FIN that brought us there.
             if (s.rcv.ackNow && s.state.isSynchronized())
             {
                 layer.segments.sendAck(s);

@@ -343,6 +343,8 @@ public final class TcpSocket extends StackSocket
         }
         remoteAddress = address;
         remotePort = port;
+        // A 4-tuple taken over from TIME_WAIT (timeWaitReuse) starts past the old incarnation's sequence numbers.
+        final int reusedIsn = layer.timeWait.takeOver(localAddress, localPort, remoteAddress, remotePort);
         layer.connections.insert(this);
         inConnectionTable = true;
         everConnected = true;
@@ -350,7 +352,7 @@ public final class TcpSocket extends StackSocket
         error = 0;
         softError = 0;
         allocateBuffers();
-        initialiseSequences(layer.isn(localAddress, localPort, remoteAddress, remotePort));
+        initialiseSequences(reusedIsn != 0 ? reusedIsn : layer.isn(localAddress, localPort, remoteAddress, remotePort));
         opt.receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtu - 40);
         opt.timestampsOk = config.timestamps;
         opt.sackOk = config.sack;

@@ -14,6 +14,8 @@
  *       whose shared state sits in {@code SendSequence} (SND.*), {@code ReceiveSequence} (RCV.*, out-of-order data,
  *       what ACK is owed), {@code NegotiatedOptions} (MSS, window scaling, timestamps, SACK), {@code RecoveryState}
  *       (fast recovery, loss, PRR, tail loss probe, undo) and, for a listener, {@code AcceptQueue}.</li>
+ *   <li>TIME_WAIT: {@code TcpTimeWait} (tcp_minisocks.c's half for it) over {@code TimeWaitTable}, compact records
+ *       that replace the socket once a connection enters TIME_WAIT, as Linux's inet_timewait_sock.</li>
  *   <li>Arrival: {@code TcpInput} checks an arriving segment in the order of RFC 9293 section 3.10.7;
  *       {@code TcpHandshake} answers SYNs to listeners, SYN cookies and the end of a handshake;
  *       {@code TcpReceive} places the text and the FIN and schedules the ACK.</li>
@@ -62,9 +64,10 @@
  *   <tr><th>behaviour</th><th>RFC</th><th>where</th></tr>
  *   <tr><td>state machine: active, passive, simultaneous open; half-close; simultaneous close; TIME_WAIT</td>
  *       <td>9293 3.5, 3.6, 3.10</td><td>TcpInput, TcpHandshake, TcpReceive.finArrives, TcpSocket,
- *       TcpLayer.enterTimeWait</td></tr>
- *   <tr><td>TIME_WAIT reuse by a new SYN</td><td>6191</td><td>TcpInput.timeWaitAllowsNewConnection</td></tr>
- *   <tr><td>resets ignored in TIME_WAIT</td><td>1337</td><td>TcpInput.resetArrives</td></tr>
+ *       TcpLayer.enterTimeWait, TcpTimeWait</td></tr>
+ *   <tr><td>TIME_WAIT reuse by a new SYN; its ISN past the old incarnation's</td><td>6191 2, 1122 4.2.2.13</td>
+ *       <td>TcpTimeWait.arrives, newIncarnation</td></tr>
+ *   <tr><td>resets ignored in TIME_WAIT</td><td>1337</td><td>TcpTimeWait.arrives</td></tr>
  *   <tr><td>challenge ACKs, exact RST, ACK validation, rate limit</td><td>5961 3, 4, 5, 7</td>
  *       <td>TcpInput.synchronizedArrives, TcpLayer.allowChallengeAck, SegmentBuilder.sendChallengeAck</td></tr>
  *   <tr><td>initial sequence numbers</td><td>6528</td><td>TcpLayer.isn</td></tr>
@@ -132,8 +135,8 @@
  * <h2>Time</h2>
  * Only {@code StackTime.nanos()} and timers on the stack's {@code TimerQueue}: four per connection (retransmission,
  * which also carries the persist, tail-loss-probe and RACK reordering timeouts; delayed ACK; keepalive, which also
- * carries FIN_WAIT_2 and TIME_WAIT; output continuation after a burst or an empty pool), all fired into
- * {@code TcpTimers}. The stack's clock reads once per poll; the scoreboard stamps each transmission at least a
+ * carries FIN_WAIT_2; output continuation after a burst or an empty pool), all fired into {@code TcpTimers}; and one
+ * for all TIME_WAIT records, at the oldest one's expiry (records expire in the order of their last restart). The stack's clock reads once per poll; the scoreboard stamps each transmission at least a
  * nanosecond after the previous one, so that RACK sees the connection's sending order exactly.
  *
  * <h2>Loss recovery on SACK connections</h2>

@@ -332,4 +332,60 @@ class TcpScaleTest
         assertEquals(initial, pairs.get(1)[1].receiveBufferSize(), "SO_RCVBUF set: not tuned");
         assertEquals(initial, pairs.get(1)[0].sendBufferSize(), "SO_SNDBUF set: not grown");
     }
+
+    @Test
+    void shouldKeepTimeWaitAsCompactRecordsAndLetTheSocketsGo()
+    {
+        start(TcpConfig.defaults());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(4096));
+        final int n = 4000;
+        List<TcpSocket[]> pairs = connect(listener, n);
+        final List<java.lang.ref.WeakReference<TcpSocket>> clients = new ArrayList<>();
+        for (final TcpSocket[] p : pairs)
+        {
+            // B closes first, so B's side of every connection ends in TIME_WAIT.
+            clients.add(new java.lang.ref.WeakReference<>(p[0]));
+            p[0].close();
+        }
+        b.flush();
+        final List<TcpSocket[]> open = pairs;
+        runUntil(() ->
+        {
+            for (final TcpSocket[] p : open)
+            {
+                if (!p[1].isClosed() && p[1].read(ByteBuffer.allocate(16)) == Errno.END_OF_STREAM)
+                {
+                    p[1].close();
+                }
+            }
+            a.flush();
+            return b.tcp().timeWaitCount() == n && a.tcp().connectionCount() == 0;
+        }, "every connection closed, the client's in TIME_WAIT");
+        pairs = null;
+        assertEquals(n, b.tcp().connectionCount(), "known by 4-tuple as records only");
+        assertEquals(0, b.tcp().memoryInUse());
+        // What grows with the records; the table's fixed part is its per-port list heads (256 KiB).
+        final long perRecord = (b.tcp().timeWaitFootprint() - TimeWaitTable.PORT_HEADS_BYTES) / n;
+        System.out.println("TIME_WAIT: " + n + " records take " + b.tcp().timeWaitFootprint() + " bytes with the "
+            + TimeWaitTable.PORT_HEADS_BYTES + " of the port heads, " + perRecord + " bytes each beyond them;"
+            + " the sockets are released");
+        assertTrue(perRecord <= 96, "bytes per TIME_WAIT record: " + perRecord);
+        // The sockets themselves are gone: nothing in either layer refers to them any more.
+        int alive = n;
+        for (int i = 0; i < 20 && alive > 0; i++)
+        {
+            System.gc();
+            alive = 0;
+            for (final java.lang.ref.WeakReference<TcpSocket> r : clients)
+            {
+                alive += r.get() != null ? 1 : 0;
+            }
+        }
+        assertEquals(0, alive, "client sockets still reachable after entering TIME_WAIT");
+        runUntil(() -> b.tcp().timeWaitCount() == 0, "TIME_WAIT over");
+        assertEquals(0, b.tcp().connectionCount());
+        assertEquals(n, b.tcpCounters().timeWaitEntered());
+    }
 }
