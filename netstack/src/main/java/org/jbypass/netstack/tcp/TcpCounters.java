@@ -106,6 +106,8 @@ public final class TcpCounters
     long connectionTimeouts;
     /** Connections that skipped TIME_WAIT because timeWaitLimit was reached. */
     long timeWaitOverflows;
+    /** Times a writer found no memory at the layer's limit and waited for some to be given back. */
+    long memoryWriteWaits;
     /** Connections that entered TIME_WAIT (as a record, see TimeWaitTable). */
     long timeWaitEntered;
     /** TIME_WAIT records that gave way early to a new incarnation (a SYN by RFC 6191, or connect with reuse). */
@@ -389,6 +391,11 @@ public final class TcpCounters
         return timeWaitOverflows;
     }
 
+    public long memoryWriteWaits()
+    {
+        return memoryWriteWaits;
+    }
+
     public long timeWaitEntered()
     {
         return timeWaitEntered;
@@ -525,6 +532,7 @@ public final class TcpCounters
         append(sb, "connectionTimeouts", connectionTimeouts);
         append(sb, "timeWaitOverflows", timeWaitOverflows);
         append(sb, "timeWaitEntered", timeWaitEntered);
+        append(sb, "memoryWriteWaits", memoryWriteWaits);
         append(sb, "timeWaitRecycled", timeWaitRecycled);
         append(sb, "timeWaitAcksSuppressed", timeWaitAcksSuppressed);
         append(sb, "poolExhausted", poolExhausted);

@@ -86,6 +86,10 @@ public final class TcpSocket extends StackSocket
     boolean inputShutdown;
     boolean outputShutdown;
 
+    /** Its writer waits for the layer's memory ({@link TcpMemory#awaitMemory}), chained by memoryWaitNext. */
+    boolean memoryWaiting;
+    TcpSocket memoryWaitNext;
+
     /** Its output waits for the end of the receive burst ({@link TcpLayer#afterInput}). */
     boolean outputDeferred;
     long lastInvalidAckNanos = Long.MIN_VALUE;
@@ -517,6 +521,8 @@ public final class TcpSocket extends StackSocket
         final int room = snd.ring.reservePrefix(snd.buffered, n);
         if (room == 0)
         {
+            // The layer's memory limit: the writer is told when memory is given back.
+            layer.memory.awaitMemory(this);
             return -Errno.EAGAIN;
         }
         snd.ring.writeFrom(snd.buffered, src, room);
@@ -815,12 +821,25 @@ public final class TcpSocket extends StackSocket
 
     /**
      * Writable when at least a third of the send buffer is free: waking a writer for every few bytes freed would
-     * cost more than it moves (Linux uses a similar low-water mark, sk_stream_min_wspace).
+     * cost more than it moves (Linux uses a similar low-water mark, sk_stream_min_wspace); and when a byte written
+     * now would find memory: a chunk the ring holds, or the layer below its limit (Linux's sk_stream_memory_free
+     * under tcp_mem). Found without memory, the socket waits for it ({@link TcpMemory#awaitMemory}, as Linux sets
+     * SOCK_NOSPACE in tcp_poll) and is signalled when memory is given back, so a selector or a blocked writer that
+     * saw it not writable is woken.
      */
     private boolean isWritable()
     {
         final int free = sendBufferSize - snd.buffered;
-        return free > 0 && free >= sendBufferSize / 3;
+        if (free <= 0 || free < sendBufferSize / 3)
+        {
+            return false;
+        }
+        if (snd.ring == null || layer.memory.writable() || snd.ring.holdsChunkAt(snd.buffered))
+        {
+            return true;
+        }
+        layer.memory.awaitMemory(this);
+        return false;
     }
 
     // ------------------------------------------------------------------------------------------------------------

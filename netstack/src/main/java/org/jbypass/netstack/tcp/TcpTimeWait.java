@@ -13,9 +13,9 @@ import org.jbypass.netstack.util.Timer;
  *   <li>A segment at RCV.NXT without text (a late ACK) restarts the 2 MSL and refreshes TS.Recent; a reset there is
  *       ignored (RFC 1337, "TIME-WAIT assassination": Linux's tcp_rfc1337 = 1).</li>
  *   <li>A SYN without ACK whose timestamp is newer than TS.Recent, or, without timestamps, whose sequence number
- *       lies beyond RCV.NXT (RFC 6191 section 2), ends the record and goes to the listener with an initial sequence number past
- *       everything the old incarnation sent (SND.NXT + 65537, RFC 1122 section 4.2.2.13 (1)). Without a listener
- *       it is acknowledged as below.</li>
+ *       lies beyond RCV.NXT (RFC 6191 section 2), ends the record and goes to the listener with an initial
+ *       sequence number past everything the old incarnation sent (SND.NXT + 65537, RFC 1122 section 4.2.2.13 (1)).
+ *       Without a listener it is acknowledged as below.</li>
  *   <li>Anything else but a reset (the retransmitted FIN, old duplicates, a SYN that PAWS or the sequence rule
  *       turns away) is answered with an ACK of SND.NXT and RCV.NXT; an ACK or a PAWS-rejected segment restarts the
  *       2 MSL (RFC 9293 section 3.10.7.4: "Acknowledge it, and restart the 2 MSL timeout"). Bare ACKs and SYNs are

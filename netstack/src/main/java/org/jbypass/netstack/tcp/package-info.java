@@ -136,8 +136,9 @@
  * Only {@code StackTime.nanos()} and timers on the stack's {@code TimerQueue}: four per connection (retransmission,
  * which also carries the persist, tail-loss-probe and RACK reordering timeouts; delayed ACK; keepalive, which also
  * carries FIN_WAIT_2; output continuation after a burst or an empty pool), all fired into {@code TcpTimers}; and one
- * for all TIME_WAIT records, at the oldest one's expiry (records expire in the order of their last restart). The stack's clock reads once per poll; the scoreboard stamps each transmission at least a
- * nanosecond after the previous one, so that RACK sees the connection's sending order exactly.
+ * for all TIME_WAIT records, at the oldest one's expiry (records expire in the order of their last restart). The
+ * stack's clock reads once per poll; the scoreboard stamps each transmission at least a nanosecond after the
+ * previous one, so that RACK sees the connection's sending order exactly.
  *
  * <h2>Loss recovery on SACK connections</h2>
  * As in Linux: RACK decides what is lost (no duplicate-ACK count, no RFC 6675 IsLost()); the first loss starts
