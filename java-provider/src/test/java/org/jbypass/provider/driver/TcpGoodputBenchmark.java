@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
  *       -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, out, in, loss-out, loss-in,
- * loss-stack, loss-kernel, loss-in-cubic);
+ * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, iperf3-4, java, out, in,
+ * sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic);
  * {@code -Djbypass.benchmark.pcap=DIR} captures the kernel's side of each stack row (headers only).
  *
  * <p>The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
@@ -88,7 +88,11 @@ class TcpGoodputBenchmark
             + Host.run("sysctl", "-n", "net.ipv4.tcp_congestion_control").stdout().trim() + " unless named");
         if (row("iperf3"))
         {
-            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3(1)));
+        }
+        if (row("iperf3-4"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3, 4 connections", iperf3(4)));
         }
         if (row("java"))
         {
@@ -319,8 +323,8 @@ class TcpGoodputBenchmark
     }
 
     /**
-     * Whether to run a row: {@code -Djbypass.benchmark.rows=loss-out,loss-in} picks some of iperf3, java, out, in,
-     * sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic (all by default).
+     * Whether to run a row: {@code -Djbypass.benchmark.rows=loss-out,loss-in} picks some of iperf3, iperf3-4, java,
+     * out, in, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic (all by default).
      */
     private static boolean row(final String name)
     {
@@ -437,9 +441,9 @@ class TcpGoodputBenchmark
         return OFFLOADS_OFF ? KernelPeer.create() : KernelPeer.createWithDefaultOffloads();
     }
 
-    private static double iperf3() throws Exception
+    private static double iperf3(final int streams) throws Exception
     {
-        return inKernelPair(TcpGoodputBenchmark::iperf3);
+        return inKernelPair((nsA, nsB) -> iperf3(nsA, nsB, streams));
     }
 
     /**
@@ -478,7 +482,8 @@ class TcpGoodputBenchmark
         }
     }
 
-    private static double iperf3(final String nsA, final String nsB) throws Exception
+    /** iperf3 with {@code streams} connections at once (-P); their sum's receiver figure. */
+    private static double iperf3(final String nsA, final String nsB, final int streams) throws Exception
     {
         final Process server = new ProcessBuilder(Host.tool("ip"), "netns", "exec", nsB, Host.tool("iperf3"),
             "-s", "-1", "--forceflush").redirectErrorStream(true).start();
@@ -490,10 +495,12 @@ class TcpGoodputBenchmark
             // Wait for the server to be ready before the client connects.
         }
         final CommandResult client = Host.run(Duration.ofSeconds(SECONDS + 30), "ip", "netns", "exec", nsA,
-            "iperf3", "-c", "198.19.254.2", "-t", Integer.toString(SECONDS), "-f", "m").orThrow();
+            "iperf3", "-c", "198.19.254.2", "-t", Integer.toString(SECONDS), "-P", Integer.toString(streams), "-f",
+            "m").orThrow();
         serverOutput.transferTo(java.io.Writer.nullWriter());
         server.waitFor();
-        final Matcher m = Pattern.compile("([0-9.]+) Mbits/sec.*receiver").matcher(client.stdout());
+        final Matcher m = Pattern.compile((streams > 1 ? "\\[SUM\\].*? " : "") + "([0-9.]+) Mbits/sec.*receiver")
+            .matcher(client.stdout());
         assertTrue(m.find(), client.stdout());
         System.out.println(client.stdout());
         return Double.parseDouble(m.group(1));
