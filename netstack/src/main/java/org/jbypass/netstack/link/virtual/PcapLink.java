@@ -26,10 +26,11 @@ import org.jbypass.netstack.util.StackTime;
  * super-frame a driver delivers) is one record of its whole length, as tcpdump shows one on a netdev that takes
  * super-frames: the kernel's packet taps see an skb as the device gets it (dev_queue_xmit_nit() from xmit_one(),
  * after validate_xmit_skb() cut only what the device cannot take) and as GRO merged it, so a capture on a veth with
- * its offloads on shows 64 KiB TCP segments both ways. The capture changes nothing: this link offers the inner link's capabilities unchanged, TSO
- * included, so the stack sends through it as it would without it; the TCP checksum of a transmitted super-segment
- * holds its pseudo-header sum, as tcpdump shows the kernel's ("incorrect", the NIC or GSO completes it). A record is
- * cut at the snapshot length or the staging buffer, its original length kept.
+ * its offloads on shows 64 KiB TCP segments both ways. The capture changes nothing: this link offers the inner
+ * link's capabilities unchanged, TSO included, so the stack sends through it as it would without it; the TCP
+ * checksum of a transmitted super-segment holds its pseudo-header sum, as tcpdump shows the kernel's ("incorrect":
+ * the NIC or GSO completes it). A record is cut at the snapshot length or the staging buffer, its original length
+ * kept.
  *
  * <p>Timestamps are {@code epochOffsetNanos + time.nanos()}: the stack's notion of now, which {@code poll(nowNanos)}
  * sets, placed on the calendar by an offset ({@link Options#epochOffsetNanos}). netstack reads no clock, so the
