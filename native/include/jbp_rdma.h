@@ -461,7 +461,11 @@ int jbp_ibv_txq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_qp *qp, st
 void jbp_ibv_rxq_free(struct jbp_rdma_rxq *q);
 void jbp_ibv_txq_free(struct jbp_rdma_txq *q);
 
-/* Names for CQE syndromes (mlx5dv.h MLX5_CQE_SYNDROME_*), for logs. */
+/* CQE error syndromes in words (mlx5dv.h MLX5_CQE_SYNDROME_*, the PRM's completion errors), for logs; the same
+ * words for the verbs statuses rdma-core makes of them (enum ibv_wc_status); and for a queue's last_syndrome
+ * word's low byte in a port's mode (JBP_RDMA_MODE_DV: a syndrome; JBP_RDMA_MODE_IBV: an ibv_wc_status). */
 const char *jbp_mlx5_syndrome_str(uint8_t syndrome);
+const char *jbp_ibv_status_str(int status);
+const char *jbp_rdma_syndrome_str(int mode, uint8_t code);
 
 #endif

@@ -143,7 +143,7 @@ int jbp_port_recover_txq(struct jbp_rdma_port *p, uint32_t q)
         t->state = JBP_Q_DEAD;
         jbp_port_seterr(p, "send queue %u failed %d times (last CQE syndrome 0x%02x %s, vendor syndrome 0x%02x); "
                         "giving up on it", q, JBP_RDMA_MAX_RECOVERIES, (unsigned)(t->st[JBP_TXQ_LAST_SYNDROME] & 0xff),
-                        jbp_mlx5_syndrome_str((uint8_t)t->st[JBP_TXQ_LAST_SYNDROME]),
+                        jbp_rdma_syndrome_str(p->mode, (uint8_t)t->st[JBP_TXQ_LAST_SYNDROME]),
                         (unsigned)((t->st[JBP_TXQ_LAST_SYNDROME] >> 8) & 0xff));
         t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
         return -EIO;
@@ -172,7 +172,7 @@ int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q)
         r->state = JBP_Q_DEAD;
         jbp_port_seterr(p, "receive queue %u failed %d times (last CQE syndrome 0x%02x %s); giving up on it", q,
                         JBP_RDMA_MAX_RECOVERIES, (unsigned)(r->st[JBP_RXQ_LAST_SYNDROME] & 0xff),
-                        jbp_mlx5_syndrome_str((uint8_t)r->st[JBP_RXQ_LAST_SYNDROME]));
+                        jbp_rdma_syndrome_str(p->mode, (uint8_t)r->st[JBP_RXQ_LAST_SYNDROME]));
         r->st[JBP_RXQ_STATE] = (uint64_t)r->state;
         return -EIO;
     }
@@ -299,36 +299,85 @@ int jbp_port_quiesce(struct jbp_rdma_port *p)
     return (int)p->reclaim_n;
 }
 
+/*
+ * The CQE error syndromes in words: the PRM's completion-error table, with rdma-core's names
+ * (providers/mlx5/mlx5dv.h MLX5_CQE_SYNDROME_*) and what each means on a raw Ethernet queue. The vendor syndrome
+ * (mlx5_err_cqe.vendor_err_synd) has no public table: it is reported in hex beside these words.
+ */
 const char *jbp_mlx5_syndrome_str(uint8_t syndrome)
 {
     switch (syndrome) {
     case MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR:
         return "local length error (frame larger than the buffer or the port MTU)";
     case MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR:
-        return "local QP operation error (malformed WQE)";
+        return "local QP operation error (malformed WQE, or the vport's inline mode)";
     case MLX5_CQE_SYNDROME_LOCAL_PROT_ERR:
         return "local protection error (buffer outside the memory region or bad lkey)";
     case MLX5_CQE_SYNDROME_WR_FLUSH_ERR:
-        return "work request flushed (queue in error state)";
+        return "work request flushed (queue in error state after an earlier error)";
     case MLX5_CQE_SYNDROME_MW_BIND_ERR:
-        return "memory window bind error";
+        return "memory window bind error (never posted by jbypass: report it)";
     case MLX5_CQE_SYNDROME_BAD_RESP_ERR:
-        return "bad response";
+        return "bad response (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_LOCAL_ACCESS_ERR:
-        return "local access error";
+        return "local access error (memory region access rights)";
     case MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR:
-        return "remote invalid request";
+        return "remote invalid request (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR:
-        return "remote access error";
+        return "remote access error (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_REMOTE_OP_ERR:
-        return "remote operation error";
+        return "remote operation error (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR:
-        return "transport retry exceeded";
+        return "transport retry exceeded (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR:
-        return "RNR retry exceeded";
+        return "RNR retry exceeded (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR:
-        return "remote aborted";
+        return "remote aborted (an RDMA transport error: not expected on a raw Ethernet queue)";
     default:
         return "unknown syndrome";
     }
+}
+
+/*
+ * Verbs mode reports enum ibv_wc_status, not the syndrome: rdma-core turns each mlx5 syndrome into one status
+ * (providers/mlx5/cq.c mlx5_handle_error_cqe), so the same words serve; the statuses with no mlx5 syndrome behind
+ * them get their libibverbs names (ibv_wc_status_str).
+ */
+const char *jbp_ibv_status_str(int status)
+{
+    static const struct { int status; uint8_t syndrome; } map[] = {
+        { IBV_WC_LOC_LEN_ERR, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR },
+        { IBV_WC_LOC_QP_OP_ERR, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR },
+        { IBV_WC_LOC_PROT_ERR, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR },
+        { IBV_WC_WR_FLUSH_ERR, MLX5_CQE_SYNDROME_WR_FLUSH_ERR },
+        { IBV_WC_MW_BIND_ERR, MLX5_CQE_SYNDROME_MW_BIND_ERR },
+        { IBV_WC_BAD_RESP_ERR, MLX5_CQE_SYNDROME_BAD_RESP_ERR },
+        { IBV_WC_LOC_ACCESS_ERR, MLX5_CQE_SYNDROME_LOCAL_ACCESS_ERR },
+        { IBV_WC_REM_INV_REQ_ERR, MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR },
+        { IBV_WC_REM_ACCESS_ERR, MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR },
+        { IBV_WC_REM_OP_ERR, MLX5_CQE_SYNDROME_REMOTE_OP_ERR },
+        { IBV_WC_RETRY_EXC_ERR, MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR },
+        { IBV_WC_RNR_RETRY_EXC_ERR, MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR },
+        { IBV_WC_REM_ABORT_ERR, MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR },
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (map[i].status == status)
+            return jbp_mlx5_syndrome_str(map[i].syndrome);
+    switch (status) {
+    case IBV_WC_SUCCESS:
+        return "success";
+    case IBV_WC_FATAL_ERR:
+        return "fatal error (the device failed: see dmesg)";
+    case IBV_WC_RESP_TIMEOUT_ERR:
+        return "response timeout";
+    case IBV_WC_GENERAL_ERR:
+        return "general error";
+    default:
+        return "unknown status";
+    }
+}
+
+const char *jbp_rdma_syndrome_str(int mode, uint8_t code)
+{
+    return mode == JBP_RDMA_MODE_IBV ? jbp_ibv_status_str(code) : jbp_mlx5_syndrome_str(code);
 }

@@ -199,8 +199,8 @@ static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uin
                     r->state = JBP_Q_ERROR;
                     r->hw_err = 1;
                     r->st[JBP_RXQ_STATE] = JBP_Q_ERROR;
-                    jbp_port_seterr(p, "receive queue %u: completion status %d, vendor error 0x%x", q,
-                                    (int)wc->status, wc->vendor_err);
+                    jbp_port_seterr(p, "receive queue %u: ibv_poll_cq completion status %d (%s), vendor error "
+                                    "0x%x", q, (int)wc->status, jbp_ibv_status_str(wc->status), wc->vendor_err);
                     stop = 1;
                     break;
                 }
@@ -244,7 +244,7 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
             t->st[JBP_TXQ_CQE_ERRORS]++;
             t->state = JBP_Q_ERROR;
             t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
-            jbp_port_seterr(p, "transmit queue: ibv_poll_cq failed (%d)", got);
+            jbp_port_seterr(p, "send queue %u: ibv_poll_cq failed (%d)", q, got);
             break;
         }
         for (int i = 0; i < got; i++) {
@@ -256,7 +256,7 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
                 t->st[JBP_TXQ_CQE_ERRORS]++;
                 t->state = JBP_Q_ERROR;
                 t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
-                jbp_port_seterr(p, "transmit queue: completion for WR %u, not in flight (%u..%u)",
+                jbp_port_seterr(p, "send queue %u: completion for WR %u, not in flight (%u..%u)", q,
                                 (uint32_t)wc->wr_id, t->ci, t->pi);
                 continue;
             }
@@ -268,8 +268,8 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
                 t->state = JBP_Q_ERROR;
                 t->hw_err = 1; /* a work request in error moves the QP to ERR (ibv_post_send(3)) */
                 t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
-                jbp_port_seterr(p, "transmit queue: completion status %d, vendor error 0x%x", (int)wc->status,
-                                wc->vendor_err);
+                jbp_port_seterr(p, "send queue %u: ibv_poll_cq completion status %d (%s), vendor error 0x%x", q,
+                                (int)wc->status, jbp_ibv_status_str(wc->status), wc->vendor_err);
             }
         }
         if (got < JBP_IBV_WC_BATCH)

@@ -500,6 +500,74 @@ static void mlx5_tx_error_cqe_recovers(void)
     side_close(&b);
 }
 
+/*
+ * Every CQE error syndrome of the PRM's table (rdma-core's MLX5_CQE_SYNDROME_* names) in words, the verbs statuses
+ * rdma-core makes of them in the same words, and, injected on a send queue one after the other, each named in the
+ * port's error text (the log line and the exception) with its vendor syndrome, the queue brought back each time.
+ */
+static void mlx5_syndrome_words(void)
+{
+    static const struct { uint8_t syndrome; int status; const char *words; } table[] = {
+        { MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR, IBV_WC_LOC_LEN_ERR, "local length error" },
+        { MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, IBV_WC_LOC_QP_OP_ERR, "local QP operation error" },
+        { MLX5_CQE_SYNDROME_LOCAL_PROT_ERR, IBV_WC_LOC_PROT_ERR, "local protection error" },
+        { MLX5_CQE_SYNDROME_WR_FLUSH_ERR, IBV_WC_WR_FLUSH_ERR, "work request flushed" },
+        { MLX5_CQE_SYNDROME_MW_BIND_ERR, IBV_WC_MW_BIND_ERR, "memory window bind error" },
+        { MLX5_CQE_SYNDROME_BAD_RESP_ERR, IBV_WC_BAD_RESP_ERR, "bad response" },
+        { MLX5_CQE_SYNDROME_LOCAL_ACCESS_ERR, IBV_WC_LOC_ACCESS_ERR, "local access error" },
+        { MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR, IBV_WC_REM_INV_REQ_ERR, "remote invalid request" },
+        { MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR, IBV_WC_REM_ACCESS_ERR, "remote access error" },
+        { MLX5_CQE_SYNDROME_REMOTE_OP_ERR, IBV_WC_REM_OP_ERR, "remote operation error" },
+        { MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR, IBV_WC_RETRY_EXC_ERR, "transport retry exceeded" },
+        { MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR, IBV_WC_RNR_RETRY_EXC_ERR, "RNR retry exceeded" },
+        { MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR, IBV_WC_REM_ABORT_ERR, "remote aborted" },
+    };
+    const size_t n = sizeof(table) / sizeof(table[0]);
+    for (size_t i = 0; i < n; i++) {
+        const char *w = jbp_mlx5_syndrome_str(table[i].syndrome);
+        CHECK(strncmp(w, table[i].words, strlen(table[i].words)) == 0, "syndrome 0x%02x: %s", table[i].syndrome, w);
+        CHECK(strcmp(jbp_ibv_status_str(table[i].status), w) == 0, "status %d: %s", table[i].status,
+              jbp_ibv_status_str(table[i].status));
+        CHECK(jbp_rdma_syndrome_str(JBP_RDMA_MODE_DV, table[i].syndrome) == w, "dv mode");
+        CHECK(jbp_rdma_syndrome_str(JBP_RDMA_MODE_IBV, (uint8_t)table[i].status) == w, "verbs mode");
+    }
+    CHECK(strcmp(jbp_mlx5_syndrome_str(0x77), "unknown syndrome") == 0, "unknown syndrome");
+    CHECK(strcmp(jbp_ibv_status_str(IBV_WC_GENERAL_ERR), "general error") == 0, "general error");
+    CHECK(strncmp(jbp_ibv_status_str(IBV_WC_FATAL_ERR), "fatal error", 11) == 0, "fatal");
+    CHECK(strcmp(jbp_ibv_status_str(999), "unknown status") == 0, "unknown status");
+
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    for (size_t i = 0; i < n; i++) {
+        a.m->inject_tx_syndrome = table[i].syndrome;
+        for (int k = 0; k < 4; k++, seq++)
+            queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        CHECK(side_receive(&b, 0, 64) == 0, "a failed send arrived");
+        side_transmit(&a); /* reaps the error CQE */
+        CHECK(a.p->txq[0].state == JBP_Q_ERROR, "syndrome 0x%02x: state %d", table[i].syndrome, a.p->txq[0].state);
+        CHECK(strstr(a.p->error, table[i].words) != NULL, "syndrome 0x%02x: error text: %s", table[i].syndrome,
+              a.p->error);
+        CHECK(strstr(a.p->error, "vendor syndrome 0x") != NULL, "vendor syndrome: %s", a.p->error);
+        CHECK((txst(&a, JBP_TXQ_LAST_SYNDROME) & 0xff) == table[i].syndrome, "last syndrome");
+        /* Brought back by the next call; frames flow. */
+        next = seq;
+        for (int k = 0; k < 4; k++, seq++)
+            queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+        CHECK(side_transmit(&a) == 4, "accepted after recovery");
+        mlx5_model_wire(a.m, b.m);
+        expect_frames(&b, 0, 64, &next, 4, len_of);
+    }
+    CHECK(txst(&a, JBP_TXQ_RECOVERIES) == n, "one recovery per error: %llu",
+          (unsigned long long)txst(&a, JBP_TXQ_RECOVERIES));
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
 static void mlx5_rx_error_cqe_nonfatal(void)
 {
     struct side a, b;
@@ -1405,6 +1473,7 @@ static const struct {
     CASE(mlx5_compressed_cqe_split_across_bursts),
     CASE(mlx5_compressed_holes_invalidated),
     CASE(mlx5_tx_error_cqe_recovers),
+    CASE(mlx5_syndrome_words),
     CASE(mlx5_rx_error_cqe_nonfatal),
     CASE(mlx5_rx_error_cqe_fatal_recovers),
     CASE(mlx5_rx_wqe_counter_mismatch),

@@ -534,7 +534,7 @@ public final class RdmaLink implements Link
             word(b + RdmaNative.RXQ_DROPS), word(b + RdmaNative.RXQ_NO_BUFFER), word(b + RdmaNative.RXQ_CQE_ERRORS),
             word(b + RdmaNative.RXQ_RECOVERIES), word(b + RdmaNative.RXQ_LAST_SYNDROME),
             (int)word(b + RdmaNative.RXQ_STATE), word(b + RdmaNative.RXQ_COMPRESSED), 0,
-            word(b + RdmaNative.RXQ_POST_ERRORS));
+            word(b + RdmaNative.RXQ_POST_ERRORS), syndromeWords(word(b + RdmaNative.RXQ_LAST_SYNDROME)));
     }
 
     /** A snapshot of one send queue's counters (send queue q is the one receive queue q's poller uses). */
@@ -557,7 +557,15 @@ public final class RdmaLink implements Link
             word(b + RdmaNative.TXQ_DROPS), word(b + RdmaNative.TXQ_RING_FULL), word(b + RdmaNative.TXQ_CQE_ERRORS),
             word(b + RdmaNative.TXQ_RECOVERIES), word(b + RdmaNative.TXQ_LAST_SYNDROME),
             (int)word(b + RdmaNative.TXQ_STATE), word(b + RdmaNative.TXQ_DOORBELLS),
-            word(b + RdmaNative.TXQ_IN_FLIGHT), word(b + RdmaNative.TXQ_POST_ERRORS));
+            word(b + RdmaNative.TXQ_IN_FLIGHT), word(b + RdmaNative.TXQ_POST_ERRORS),
+            syndromeWords(word(b + RdmaNative.TXQ_LAST_SYNDROME)));
+    }
+
+    /** A last_syndrome word's low byte in words, in the port's mode; "" for none. */
+    private String syndromeWords(final long lastSyndrome)
+    {
+        return lastSyndrome == 0 ? "" : RdmaNative.syndromeWords((int)word(RdmaNative.ST_MODE), (int)(lastSyndrome
+            & 0xff));
     }
 
     /** Every counter of the link, for logs and the monitoring API. */

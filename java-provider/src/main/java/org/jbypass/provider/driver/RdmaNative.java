@@ -172,6 +172,12 @@ final class RdmaNative
     /** The port's last error text. */
     static native String lastError(long handle);
 
+    /**
+     * A queue's last syndrome (the low byte of its {@code last_syndrome} word) in words: an mlx5 CQE syndrome in
+     * Direct Verbs mode, an {@code ibv_wc_status} in verbs mode ({@code mode} as {@link #ST_MODE}).
+     */
+    static native String syndromeWords(int mode, int code);
+
     /** {@code JBP_RDMA_ABI} of the library. */
     static native int abi();
 

@@ -20,11 +20,13 @@ public final class RdmaQueueCounters
     private final long extra;
     private final long inFlight;
     private final long postErrors;
+    private final String syndromeWords;
 
     RdmaQueueCounters(final String queue, final long packets, final long bytes, final long drops, final long stalls,
         final long completionErrors, final long recoveries, final long lastSyndrome, final int state, final long extra,
-        final long inFlight, final long postErrors)
+        final long inFlight, final long postErrors, final String syndromeWords)
     {
+        this.syndromeWords = syndromeWords;
         this.queue = queue;
         this.packets = packets;
         this.bytes = bytes;
@@ -85,6 +87,16 @@ public final class RdmaQueueCounters
         return lastSyndrome;
     }
 
+    /**
+     * The last error completion in words ("local protection error (...)", as the adapter's programming manual names
+     * its CQE syndromes; in verbs mode the same words for the {@code ibv_wc_status}), or "" when there was none.
+     * The vendor syndrome has no public table: {@link #lastSyndrome()} gives it, in hex in {@link #toString()}.
+     */
+    public String lastSyndromeWords()
+    {
+        return syndromeWords;
+    }
+
     /** "ok", "error" (recovering) or "dead" (given up). */
     public String state()
     {
@@ -115,7 +127,9 @@ public final class RdmaQueueCounters
         final boolean tx = queue.startsWith("tx");
         return queue + " packets=" + packets + " bytes=" + bytes + " drops=" + drops
             + (tx ? " ring_full=" : " no_buffer=") + stalls + " cqe_errors=" + completionErrors + " recoveries="
-            + recoveries + " last_syndrome=0x" + Long.toHexString(lastSyndrome) + " state=" + state()
+            + recoveries + " last_syndrome=0x" + Long.toHexString(lastSyndrome)
+            + (lastSyndrome != 0 ? " (" + syndromeWords + ", vendor syndrome 0x" + Long.toHexString(lastSyndrome >> 8
+                & 0xff) + ")" : "") + " state=" + state()
             + (tx ? " doorbells=" + extra + " in_flight=" + inFlight : " compressed_sessions=" + extra)
             + " post_errors=" + postErrors;
     }
