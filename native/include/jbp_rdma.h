@@ -23,7 +23,7 @@
 #include "jbp_burst.h"
 
 #define JBP_RDMA_MAGIC 0x4a425244u /* "JBRD" */
-#define JBP_RDMA_ABI 3u
+#define JBP_RDMA_ABI 4u
 
 #define JBP_RDMA_MAX_RXQ 64
 #define JBP_RDMA_MIN_RING 64
@@ -78,7 +78,16 @@ enum jbp_rdma_qstate {
     JBP_Q_OK = 0,
     JBP_Q_ERROR = 1, /* a completion error put the hardware queue in the error state: recover before use */
     JBP_Q_DEAD = 2,  /* recovery failed or the device is gone: the queue is not used again */
+    JBP_Q_RECREATE = 3, /* its CQ is in error (IBV_EVENT_CQ_ERR) or the queue fatally so (IBV_EVENT_QP_FATAL,
+                           IBV_EVENT_WQ_FATAL): no reset helps; the CQ and the queue are destroyed and created
+                           again before the next use */
 };
+
+/* How bad a state is: a queue's state only ever moves to a worse one until it is recovered. */
+static inline int jbp_qstate_rank(int state)
+{
+    return state == JBP_Q_OK ? 0 : state == JBP_Q_ERROR ? 1 : state == JBP_Q_RECREATE ? 2 : 3;
+}
 
 /*
  * The status block: native-order u64 words that native code writes and Java reads through a direct ByteBuffer
@@ -120,6 +129,8 @@ enum jbp_rdma_txq_word {
     JBP_TXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_send failures */
     JBP_TXQ_IN_FLIGHT = 10,  /* send WQE basic blocks not yet completed (one per frame with L2 inlining) */
     JBP_TXQ_INLINE = 11,     /* the headers inlined in each WQE: 0 L2 (18 bytes), 1 up to the end of L4 */
+    JBP_TXQ_RECREATIONS = 12, /* times the CQ and the send QP were destroyed and created again */
+    JBP_TXQ_RECREATE_EVENT = 13, /* the async event (enum ibv_event_type) that asked for the last recreation */
     JBP_TXQ_WORDS = 16,
 };
 
@@ -135,6 +146,8 @@ enum jbp_rdma_rxq_word {
     JBP_RXQ_STATE = 8,
     JBP_RXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_wq_recv failures */
     JBP_RXQ_WQE_MISMATCH = 10, /* CQEs whose wqe_counter is not the next WQE: the queue is reset, nothing delivered */
+    JBP_RXQ_RECREATIONS = 11, /* times the CQ and the receive WQ were destroyed and created again */
+    JBP_RXQ_RECREATE_EVENT = 12, /* the async event (enum ibv_event_type) that asked for the last recreation */
     JBP_RXQ_WORDS = 16,
 };
 
@@ -252,8 +265,9 @@ struct jbp_rdma_port;
  */
 struct jbp_rdma_datapath {
     const char *name;
-    /* Posts the queue's initial buffers, one per ring entry; 0 or -errno. */
-    int (*rxq_fill)(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
+    /* Posts n buffers (at most the ring's size) on an empty ring and rings the doorbell: the queue's initial
+     * buffers, or those a queue created again inherits; 0 or -errno. */
+    int (*rxq_fill)(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers, uint32_t n);
     /* One burst each way: a count or -errno (see jbp_port_receive, jbp_port_transmit). */
     int (*rx_burst)(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
     int (*tx_burst)(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count);
@@ -278,6 +292,13 @@ struct jbp_rdma_backend {
     int (*txq_start)(struct jbp_rdma_port *port, uint32_t q);
     int (*rxq_stop)(struct jbp_rdma_port *port, uint32_t q);
     int (*rxq_start)(struct jbp_rdma_port *port, uint32_t q);
+    /* Recreation (JBP_Q_RECREATE; NULL: the backend cannot, and the queue is reset instead): destroy the queue and
+     * its CQ, after which nothing writes to their memory or the buffers they held; then create both again and set
+     * up the datapath's rings on them (the receive side's steering included). 0 or -errno with p->error set. */
+    int (*txq_destroy)(struct jbp_rdma_port *port, uint32_t q);
+    int (*txq_create)(struct jbp_rdma_port *port, uint32_t q);
+    int (*rxq_destroy)(struct jbp_rdma_port *port, uint32_t q);
+    int (*rxq_create)(struct jbp_rdma_port *port, uint32_t q);
     /* Installs steering for a new MAC address (low 48 bits). */
     int (*set_mac)(struct jbp_rdma_port *port, uint64_t mac);
     /* Reads pending async events without blocking; returns the number handled. */
@@ -413,7 +434,8 @@ int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac);
 /* Blocks until a receive queue may have a completion, a wakeup, or the timeout; wakes such a wait. */
 int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns);
 int jbp_port_wakeup(struct jbp_rdma_port *p);
-/* Tries to bring queues in JBP_Q_ERROR back; called by receive/transmit. */
+/* Tries to bring queues in JBP_Q_ERROR (a reset) or JBP_Q_RECREATE (a new CQ and queue) back; called by
+ * receive/transmit. */
 int jbp_port_recover_txq(struct jbp_rdma_port *p, uint32_t q);
 int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q);
 
@@ -467,5 +489,7 @@ void jbp_ibv_txq_free(struct jbp_rdma_txq *q);
 const char *jbp_mlx5_syndrome_str(uint8_t syndrome);
 const char *jbp_ibv_status_str(int status);
 const char *jbp_rdma_syndrome_str(int mode, uint8_t code);
+/* The async events that make a queue JBP_Q_RECREATE, in words for the log. */
+const char *jbp_rdma_event_str(int event);
 
 #endif

@@ -246,10 +246,12 @@ static inline void rx_doorbell(struct jbp_rdma_rxq *r)
     r->dbrec[MLX5_RCV_DBR] = htobe32(r->pi & 0xffffu);
 }
 
-static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
+static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers, uint32_t n)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
-    for (uint32_t i = 0; i < r->size; i++)
+    if (n > r->size - (r->pi - r->ci))
+        return -EINVAL;
+    for (uint32_t i = 0; i < n; i++)
         rx_post(r, &p->pool, buffers[i]);
     rx_doorbell(r);
     return 0;

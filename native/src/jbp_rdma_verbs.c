@@ -135,11 +135,13 @@ static int rx_post_staged(struct jbp_rdma_port *p, struct jbp_rdma_rxq *r, uint3
     return -rc;
 }
 
-static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
+static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers, uint32_t n)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     uint32_t staged = 0;
-    for (uint32_t i = 0; i < r->size; i++)
+    if (n > r->size - (r->pi - r->ci))
+        return -EINVAL;
+    for (uint32_t i = 0; i < n; i++)
         rx_stage(r, &p->pool, buffers[i], &staged);
     return rx_post_staged(p, r, staged);
 }

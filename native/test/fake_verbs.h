@@ -34,6 +34,8 @@ struct jbp_fake_verbs_stats {
     uint64_t compressed_cqs;
     uint64_t cq_events, cq_events_acked;
     uint64_t verbs_cqs;             /* plain ibv_create_cq (verbs mode) */
+    uint64_t cqs_destroyed, cqs_recreated, qps_recreated, wqs_recreated;
+    uint64_t async_events_read, async_events_acked;
     int closed;
 };
 
@@ -41,5 +43,7 @@ struct jbp_fake_verbs_stats {
 typedef void (*jbp_fake_verbs_configure_fn)(const struct jbp_fake_verbs_cfg *cfg);
 typedef struct mlx5_model *(*jbp_fake_verbs_model_fn)(void);
 typedef const struct jbp_fake_verbs_stats *(*jbp_fake_verbs_stats_fn)(void);
+/* jbp_fake_verbs_inject_event(enum ibv_event_type, int rx, uint32_t q): see fake_verbs.c. */
+typedef int (*jbp_fake_verbs_inject_event_fn)(int type, int rx, uint32_t q);
 
 #endif

@@ -60,6 +60,16 @@ static void cq_free(struct mlx5_model_cq *cq)
     free(cq->uar);
 }
 
+int mlx5_model_cq_recreate(struct mlx5_model_cq *cq)
+{
+    uint32_t entries = cq->cqe_cnt - 1;
+    uint64_t generation = cq->generation;
+    cq_free(cq);
+    memset(cq, 0, sizeof(*cq));
+    cq->generation = generation + 1;
+    return cq_init(cq, entries);
+}
+
 static inline uint8_t *cq_slot(const struct mlx5_model_cq *cq, uint32_t idx)
 {
     return cq->buf + ((size_t)(idx & (cq->cqe_cnt - 1)) << 6);
@@ -81,6 +91,10 @@ static inline uint32_t cq_used(const struct mlx5_model_cq *cq)
  * owner bit of the lap, so a driver that checks ownership first never sees a half-written entry. */
 static int cq_push(struct mlx5_model_cq *cq, const uint8_t cqe[64])
 {
+    if (cq->error) {
+        cq->lost++;
+        return -EIO;
+    }
     if (cq_used(cq) >= cq->cqe_cnt) {
         cq->overruns++;
         return -ENOSPC;
@@ -625,6 +639,10 @@ static int rx_write_session(struct mlx5_model *m, struct mlx5_model_rq *rq, cons
                             uint32_t k)
 {
     struct mlx5_model_cq *cq = &rq->cq;
+    if (cq->error) {
+        cq->lost += k;
+        return -EIO;
+    }
     if (cq_used(cq) + k > cq->cqe_cnt) {
         cq->overruns++;
         return -ENOSPC;

@@ -85,6 +85,11 @@ struct mlx5_model_cq {
     uint32_t arm_ci;
     uint64_t events;
     uint64_t arm_mismatch; /* the UAR write and doorbell record word 1 disagreed */
+    /* The CQ is in error (an overrun, or one injected with the async event IBV_EVENT_CQ_ERR): the adapter writes
+     * no completion to it again; only destroying it and creating another helps (PRM, "Completion Queue Error"). */
+    int error;
+    uint64_t lost;       /* completions not written because the CQ was in error */
+    uint64_t generation; /* times the CQ was destroyed and created again */
 };
 
 struct mlx5_model_pending {
@@ -186,6 +191,11 @@ void mlx5_model_destroy(struct mlx5_model *m);
 /* Opens the driver's port on the model's rings over a pool of `count` buffers of `buf_size` bytes at `base`
  * (which the model treats as its one memory region). The RX rings are empty until jbp_port_fill_rx. */
 struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, uint32_t buf_size, uint32_t count);
+
+/* A CQ destroyed and created again (the fake rdma-core's ibv_destroy_cq, then mlx5dv_create_cq for the same
+ * queue): new memory for its entries, doorbell record and UAR page (the old is freed, as the kernel frees it),
+ * every entry invalid, nothing armed, no error. 0 or -ENOMEM. */
+int mlx5_model_cq_recreate(struct mlx5_model_cq *cq);
 
 /* Executes the WQEs posted since the last call; each frame goes to fn. Returns the number of frames. */
 int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx);

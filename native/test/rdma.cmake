@@ -146,6 +146,7 @@ foreach(case
     device_open_steer_transmit_close
     device_mac_change
     device_queue_resets_name_current_state
+    device_cq_error_recreates_queues
     device_failures_explained)
   add_test(NAME rdma_${case} COMMAND test_rdma_device $<TARGET_FILE:jbp_fake_verbs> ${case})
 endforeach()
