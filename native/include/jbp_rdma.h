@@ -38,6 +38,14 @@
 #define JBP_MLX5_MAX_INLINE 160
 /* Frames shorter than this are refused on transmit: they cannot fill the mandatory inline header. */
 #define JBP_RDMA_MIN_FRAME JBP_MLX5_INLINE_HDR
+/* The 16-byte units (DS) of one send WQE at most: the adapter's limit is 63 (the 6-bit DS count); VPP's rdma
+ * plugin stops at 60 (src/plugins/rdma/output.c RDMA_MLX5_WQE_DS_MAX), and so do we. */
+#define JBP_MLX5_MAX_DS 60
+/* A send WQE's chain buffers beyond its first are kept per basic block it occupies: four data segments fit in a
+ * 64-byte block, so a WQE never has more buffers than 4 x its blocks. */
+#define JBP_TX_XBUFS_PER_BB 4
+/* LinkCapabilities bits the native side sets in JBP_ST_CAPABILITIES. */
+#define JBP_CAP_TX_TCP_SEGMENTATION (1u << 6)
 /* A TX completion is requested at least every this many WQEs (and on the last WQE of every burst). */
 #define JBP_RDMA_TX_SIGNAL_EVERY 64
 
@@ -131,6 +139,8 @@ enum jbp_rdma_txq_word {
     JBP_TXQ_INLINE = 11,     /* the headers inlined in each WQE: 0 L2 (18 bytes), 1 up to the end of L4 */
     JBP_TXQ_RECREATIONS = 12, /* times the CQ and the send QP were destroyed and created again */
     JBP_TXQ_RECREATE_EVENT = 13, /* the async event (enum ibv_event_type) that asked for the last recreation */
+    JBP_TXQ_MAX_TSO = 14,    /* LSO: the longest super-frame the queue segments (0: no LSO on this queue) */
+    JBP_TXQ_TSO_FRAMES = 15, /* super-frames sent as one LSO WQE each */
     JBP_TXQ_WORDS = 16,
 };
 
@@ -242,6 +252,9 @@ struct jbp_rdma_txq {
                        transport, detected by the local QP operation errors it gives L2-only WQEs */
     int csum;       /* the adapter computes IPv4/TCP/UDP checksums on request */
     uint32_t max_frame;
+    uint32_t max_tso; /* Direct Verbs LSO: the longest super-frame (headers included) one WQE carries; 0 none */
+    uint32_t *xbufs;  /* JBP_TX_XBUFS_PER_BB per basic block: the chain buffers of the WQE that occupies it, after
+                         its first (which bufs holds); JBP_NO_BUFFER where none. NULL in verbs mode. */
 
     /* DV */
     struct jbp_dv_cq cq;
@@ -389,6 +402,19 @@ static inline void jbp_port_reclaim(struct jbp_rdma_port *p, uint32_t buffer)
         p->reclaim[p->reclaim_n++] = buffer;
 }
 
+/* Everything send ring entry i holds goes back to the pool (after its completion, or once the queue is stopped). */
+static inline void jbp_txq_release(struct jbp_rdma_port *p, struct jbp_rdma_txq *t, uint32_t i)
+{
+    uint32_t slot = i & t->mask;
+    jbp_port_reclaim(p, t->bufs[slot]);
+    t->bufs[slot] = JBP_NO_BUFFER;
+    if (t->xbufs != NULL)
+        for (uint32_t k = 0; k < JBP_TX_XBUFS_PER_BB; k++) {
+            jbp_port_reclaim(p, t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k]);
+            t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k] = JBP_NO_BUFFER;
+        }
+}
+
 /* The largest frame sent: the MTU plus an Ethernet header and one VLAN tag, within a pool buffer. */
 static inline uint32_t jbp_port_max_frame(const struct jbp_rdma_port *p)
 {
@@ -470,6 +496,9 @@ struct jbp_dv_rxq_rings {
 };
 
 int jbp_dv_txq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_txq_rings *r, uint32_t limit);
+/* Lets send queue q segment TCP/IPv4 super-frames of up to max_tso bytes (LSO: MLX5_OPCODE_TSO WQEs), when the
+ * adapter offers it on raw-packet QPs and computes checksums (LSO needs both); 0 turns it off. */
+void jbp_dv_txq_set_tso(struct jbp_rdma_port *p, uint32_t q, uint32_t max_tso);
 int jbp_dv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_rxq_rings *r, uint32_t size);
 /* Whether a completion is waiting on the queue's CQ. */
 int jbp_dv_cq_ready(const struct jbp_dv_cq *cq);

@@ -67,6 +67,7 @@ void jbp_port_free(struct jbp_rdma_port *p)
         free(p->rxq[q].bufs);
         jbp_ibv_rxq_free(&p->rxq[q]);
         free(p->txq[q].bufs);
+        free(p->txq[q].xbufs);
         jbp_ibv_txq_free(&p->txq[q]);
     }
     free((void *)p->status);
@@ -169,7 +170,7 @@ static int recreate_txq(struct jbp_rdma_port *p, uint32_t q)
     int rc = p->backend->txq_destroy(p, q);
     if (t->bufs != NULL)
         for (uint32_t i = t->ci; i != t->pi; i++)
-            jbp_port_reclaim(p, t->bufs[i & t->mask]);
+            jbp_txq_release(p, t, i);
     t->ci = t->pi = 0;
     t->st[JBP_TXQ_IN_FLIGHT] = 0;
     if (rc == 0)
@@ -399,7 +400,7 @@ int jbp_port_quiesce(struct jbp_rdma_port *p)
         struct jbp_rdma_txq *t = &p->txq[q];
         if (t->bufs != NULL)
             for (uint32_t i = t->ci; i != t->pi; i++)
-                jbp_port_reclaim(p, t->bufs[i & t->mask]);
+                jbp_txq_release(p, t, i);
         t->ci = t->pi;
         t->st[JBP_TXQ_IN_FLIGHT] = 0;
     }

@@ -30,6 +30,8 @@
 #include "jbp_rdma.h"
 
 #define MLX5_MODEL_MAX_FRAME 9216
+/* The most one send WQE gathers: an LSO super-frame (the largest IPv4 datagram with its Ethernet header). */
+#define MLX5_MODEL_MAX_GATHER (JBP_MAX_FRAME + 256)
 #define MLX5_MODEL_LKEY 0x5a17u
 #define MLX5_MODEL_QPN 0x1c3u
 #define MLX5_MODEL_BF_SIZE 256u
@@ -50,6 +52,8 @@ struct mlx5_model_cfg {
                               driver (compressed holes, unused mini-CQEs) */
     int inline_mode;       /* the vport's minimum WQE inline mode: MLX5_MODEL_INLINE_L2 (the default), _IP or _L4;
                               a send WQE inlining less fails with a local QP operation error */
+    uint32_t max_tso;      /* LSO (MLX5_OPCODE_TSO WQEs): the longest super-frame, headers included; 0: LSO WQEs
+                              fail with a local QP operation error, as on an adapter without it */
 };
 
 /*
@@ -148,6 +152,9 @@ struct mlx5_model_stats {
     uint64_t cq_events;         /* completion events raised (completion channel) */
     uint64_t bad_transitions;   /* queue state changes the adapter refuses (wrong current state, not from RESET) */
     uint64_t tx_wqe_rewritten;  /* send WQEs that changed between their doorbell and their execution */
+    uint64_t tx_tso_wqes;       /* LSO WQEs executed */
+    uint64_t tx_tso_segments;   /* the frames they were cut into */
+    uint64_t tx_gather_segs;    /* WQEs that gathered more than one data segment */
     uint64_t rx_wqe_rewritten;  /* receive WQEs that changed between their doorbell and their use */
 };
 
@@ -182,7 +189,8 @@ struct mlx5_model {
     struct mlx5_wqe_data_seg *rq_snap[JBP_RDMA_MAX_RXQ];
     uint32_t rq_snap_pi[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_port *port;
-    uint8_t frame[MLX5_MODEL_MAX_FRAME];
+    uint8_t frame[MLX5_MODEL_MAX_GATHER];
+    uint8_t segment[MLX5_MODEL_MAX_FRAME]; /* one segment of an LSO super-frame */
 };
 
 struct mlx5_model *mlx5_model_create(const struct mlx5_model_cfg *cfg);

@@ -29,6 +29,7 @@ foreach(case
     mlx5_compressed_holes_invalidated
     mlx5_tx_error_cqe_recovers
     mlx5_syndrome_words
+    mlx5_lso_and_gather
     mlx5_rx_error_cqe_nonfatal
     mlx5_rx_error_cqe_fatal_recovers
     mlx5_rx_wqe_counter_mismatch
