@@ -289,6 +289,23 @@ public final class RdmaLink implements Link
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@link org.jbypass.netstack.link.LinkCapabilities#TX_TCP_SEGMENTATION} (Direct Verbs with the
+     * adapter's LSO): the adapter's LSO limit ({@code tso_caps.max_tso}), at most a chain's
+     * {@link PacketBurst#MAX_FRAME_LENGTH}.
+     */
+    @Override
+    public int maxSuperFrameLength()
+    {
+        synchronized (closeLock)
+        {
+            final long maxTso = word(RdmaNative.txqBase(0) + RdmaNative.TXQ_MAX_TSO);
+            return maxTso == 0 ? PacketBurst.MAX_FRAME_LENGTH : (int)Math.min(maxTso, PacketBurst.MAX_FRAME_LENGTH);
+        }
+    }
+
     @Override
     public PacketPool pool()
     {
@@ -609,7 +626,9 @@ public final class RdmaLink implements Link
             for (int q = 0; q < options.rxQueues(); q++)
             {
                 sb.append('\n').append(txSnapshot(q)).append(" inline=")
-                    .append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2");
+                    .append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2")
+                    .append(" max_tso=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_MAX_TSO))
+                    .append(" tso_frames=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_TSO_FRAMES));
             }
             for (int q = 0; q < options.rxQueues(); q++)
             {

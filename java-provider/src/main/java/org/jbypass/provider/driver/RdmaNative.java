@@ -66,6 +66,9 @@ final class RdmaNative
     /** Times the CQ and send QP were created again, and the async event ({@code ibv_event_type}) of the last. */
     static final int TXQ_RECREATIONS = 12;
     static final int TXQ_RECREATE_EVENT = 13;
+    /** LSO: the longest super-frame the queue segments (0: none), and the super-frames sent as LSO WQEs. */
+    static final int TXQ_MAX_TSO = 14;
+    static final int TXQ_TSO_FRAMES = 15;
     static final int TXQ_WORDS = 16;
 
     /** A receive queue's words, from {@link #rxqBase}. */

@@ -12,6 +12,7 @@ import java.util.Random;
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
 import org.jbypass.netstack.ip.NetInterface;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
@@ -41,12 +42,22 @@ class RdmaTwoStacksTcpOverModelTest
     @BeforeEach
     void open()
     {
+        open(0);
+    }
+
+    /** @param maxTso the model's LSO limit on both ports (with checksum offload); 0: no LSO, no checksum offload */
+    private void open(final int maxTso)
+    {
+        if (a != null)
+        {
+            close();
+        }
         a = new Stack(StackConfig.builder().poolBuffers(8192).seed(1).build(), now);
         b = new Stack(StackConfig.builder().poolBuffers(8192).seed(2).build(), now);
         portA = ModelPort.open(RdmaOptions.builder("a").hostIf("model0").mac(MAC_A).rxQueueSize(1024)
-            .txQueueSize(1024).build(), a.pool(), false, false);
+            .txQueueSize(1024).build(), a.pool(), false, maxTso != 0, maxTso);
         portB = ModelPort.open(RdmaOptions.builder("b").hostIf("model0").mac(MAC_B).rxQueues(4).rxQueueSize(512)
-            .txQueueSize(1024).build(), b.pool(), true, false);
+            .txQueueSize(1024).build(), b.pool(), true, maxTso != 0, maxTso);
         a.addInterface("rdma0", portA.link, IP_A, 24, 0);
         b.addInterface("rdma0", portB.link, IP_B, 24, 0);
     }
@@ -60,6 +71,29 @@ class RdmaTwoStacksTcpOverModelTest
         portB.close();
         assertEquals(0, a.pool().inUse(), "stack A's pool is whole");
         assertEquals(0, b.pool().inUse(), "stack B's pool is whole");
+        a = null;
+    }
+
+    /**
+     * With LSO (the model's TSO limit 64 KiB and checksum offload on both ports): the stacks see
+     * TX_TCP_SEGMENTATION and send TSO super-segments as buffer chains, each of which leaves as one LSO WQE that the
+     * model cuts into MSS-sized frames as the adapter would; the streams arrive intact both ways.
+     */
+    @Test
+    void shouldTransferTcpStreamsWithTsoIntact()
+    {
+        open(65536);
+        assertTrue((portA.link.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) != 0, "LSO offered");
+        assertEquals(65536, portA.link.maxSuperFrameLength());
+        transferBothWays();
+        final long wqesA = portA.stat(Mlx5ModelNative.TX_TSO_WQES);
+        final long wqesB = portB.stat(Mlx5ModelNative.TX_TSO_WQES);
+        final long segments = portA.stat(Mlx5ModelNative.TX_TSO_SEGMENTS)
+            + portB.stat(Mlx5ModelNative.TX_TSO_SEGMENTS);
+        assertTrue(wqesA > 10 && wqesB > 10, "both ways, super-frames went out as LSO WQEs: " + wqesA + ", " + wqesB
+            + "\n" + portA.link.describeCounters());
+        assertTrue(segments > 2 * (wqesA + wqesB), "each cut into several segments: " + segments + " of "
+            + (wqesA + wqesB));
     }
 
     /** B runs as the provider's pollers run it, one call per receive queue, rather than one poll of everything. */
