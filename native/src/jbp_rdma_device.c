@@ -59,6 +59,7 @@ struct jbp_rdma_dev {
     /* What the queues were opened with, to create one again after IBV_EVENT_CQ_ERR or a fatal queue error. */
     uint32_t tx_size, rx_size, max_table;
     int tx_csum, compress;
+    uint32_t max_tso; /* LSO on the send queues (Direct Verbs only): the longest super-frame; 0 none */
 };
 
 static struct jbp_rdma_dev *dev_of(struct jbp_rdma_port *p)
@@ -716,7 +717,19 @@ static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t tx
         .qp_type = IBV_QPT_RAW_PACKET,
         .sq_sig_all = 0,
     };
-    d->tx_qp[q] = d->lib.create_qp(d->pd, &qa);
+    if (dv && d->max_tso != 0) {
+        /* LSO: the QP is told the longest header an LSO WQE inlines (ibv_create_qp_ex(3) max_tso_header; DPDK's
+         * mlx5 verbs path asks the same way), which rdma-core sizes the send WQEs for. */
+        struct ibv_qp_init_attr_ex qx = {
+            .send_cq = qa.send_cq, .recv_cq = qa.recv_cq, .cap = qa.cap, .qp_type = qa.qp_type, .sq_sig_all = 0,
+            .comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_MAX_TSO_HEADER, .pd = d->pd,
+            .max_tso_header = JBP_MLX5_MAX_INLINE,
+        };
+        qx.cap.max_inline_data = JBP_MLX5_MAX_INLINE;
+        d->tx_qp[q] = ibv_create_qp_ex(d->ctx, &qx);
+    } else {
+        d->tx_qp[q] = d->lib.create_qp(d->pd, &qa);
+    }
     if (d->tx_qp[q] == NULL) {
         int e = errno;
         if (e == ENOMEM)
@@ -755,6 +768,7 @@ static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t tx
         return rc;
     }
     p->txq[q].csum = tx_csum;
+    jbp_dv_txq_set_tso(p, q, d->max_tso);
     return 0;
 }
 
@@ -1173,6 +1187,12 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         goto fail;
     }
 
+    /* LSO where the adapter offers it on raw-packet QPs (ibv_query_device_ex(3) tso_caps), in Direct Verbs mode
+     * (where jbypass writes the LSO WQEs) with checksum offload (which LSO needs). Verbs mode offers none: there
+     * the stack segments TCP itself (no TX_TCP_SEGMENTATION), as it does on any link without it. */
+    if (p->mode == JBP_RDMA_MODE_DV && tx_csum && dattr.tso_caps.max_tso > 0
+        && (dattr.tso_caps.supported_qpts & (1u << IBV_QPT_RAW_PACKET)))
+        d->max_tso = dattr.tso_caps.max_tso < JBP_MAX_FRAME ? dattr.tso_caps.max_tso : JBP_MAX_FRAME;
     /* Send side before receive side (VPP device.c: so that we do not receive the broadcasts we send). */
     if ((rc = open_tx(p, d, a, tx_csum, err, len)) == 0)
         rc = open_rx(p, d, a, &compress, err, len, warn, wlen);
@@ -1184,6 +1204,7 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
                  d->sysfs.ibdev, err);
         close_queues(d);
         jbp_port_set_mode(p, JBP_RDMA_MODE_IBV);
+        d->max_tso = 0;
         p->status[JBP_ST_MODE] |= JBP_ST_MODE_DV_FALLBACK;
         err[0] = '\0';
         p->error[0] = '\0';
@@ -1219,6 +1240,8 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         caps |= 4u | 8u;
     if (p->mode == JBP_RDMA_MODE_DV && p->n_rxq > 1)
         caps |= 16u; /* RX_HASH */
+    if (p->mode == JBP_RDMA_MODE_DV && d->max_tso != 0)
+        caps |= JBP_CAP_TX_TCP_SEGMENTATION;
     p->status[JBP_ST_CAPABILITIES] = caps;
     *code = 0;
     return p;

@@ -295,6 +295,19 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
 
     for (; accepted < count; accepted++) {
         const struct jbp_desc *f = &d[accepted];
+        if (f->flags & (JBP_DESC_CONTINUES | JBP_GSO_TYPE_MASK)) {
+            /* Verbs mode offers neither LSO nor gather (no TX_TCP_SEGMENTATION: the stack segments TCP itself), so
+             * a chain or a super-frame breaks the Link contract: the whole chain is accepted and dropped. */
+            while (accepted + 1 < count && (d[accepted].flags & JBP_DESC_CONTINUES)) {
+                if (d[accepted].buffer < pool->count)
+                    jbp_port_reclaim(p, d[accepted].buffer);
+                accepted++;
+            }
+            if (d[accepted].buffer < pool->count)
+                jbp_port_reclaim(p, d[accepted].buffer);
+            t->st[JBP_TXQ_DROPS]++;
+            continue;
+        }
         if (f->buffer >= pool->count || f->length < JBP_RDMA_MIN_FRAME || f->length > pool->buf_size
             || f->length > t->max_frame) {
             if (f->buffer < pool->count)

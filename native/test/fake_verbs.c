@@ -159,6 +159,11 @@ static int op_query_device_ex(struct ibv_context *ctx, const struct ibv_query_de
         a->orig_attr.device_cap_flags |= IBV_DEVICE_MANAGED_FLOW_STEERING;
     a->raw_packet_caps = IBV_RAW_PACKET_CAP_IP_CSUM;
     a->max_wq_type_rq = F.cfg.max_wq != 0 ? F.cfg.max_wq : 64;
+    if (!F.cfg.no_tso) {
+        /* What an mlx5 adapter reports (ibv_query_device_ex(3) tso_caps; mlx5_ib takes it from log_max_lso). */
+        a->tso_caps.max_tso = 262144;
+        a->tso_caps.supported_qpts = 1u << IBV_QPT_RAW_PACKET;
+    }
     if (!F.cfg.no_rss) {
         a->rss_caps.supported_qpts = 1u << IBV_QPT_RAW_PACKET;
         a->rss_caps.max_rwq_indirection_table_size = 512;
@@ -317,8 +322,27 @@ static int op_destroy_table(struct ibv_rwq_ind_table *t)
     return 0;
 }
 
+static struct ibv_qp *create_send_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *a);
+
 static struct ibv_qp *op_create_qp_ex(struct ibv_context *ctx, struct ibv_qp_init_attr_ex *a)
 {
+    if (a->qp_type == IBV_QPT_RAW_PACKET && !(a->comp_mask & IBV_QP_INIT_ATTR_RX_HASH)
+        && (a->comp_mask & IBV_QP_INIT_ATTR_PD)) {
+        /* A send QP through ibv_create_qp_ex: the driver asks for LSO headers this way (DPDK mlx5_verbs.c does
+         * the same); mlx5 refuses it on a device without LSO on raw-packet QPs. */
+        if ((a->comp_mask & IBV_QP_INIT_ATTR_MAX_TSO_HEADER) && (F.cfg.no_tso || a->max_tso_header == 0)) {
+            errno = EINVAL;
+            return NULL;
+        }
+        struct ibv_qp_init_attr base = { .send_cq = a->send_cq, .recv_cq = a->recv_cq, .cap = a->cap,
+                                         .qp_type = a->qp_type, .sq_sig_all = a->sq_sig_all };
+        struct ibv_qp *qp = create_send_qp(a->pd, &base);
+        if (qp != NULL && (a->comp_mask & IBV_QP_INIT_ATTR_MAX_TSO_HEADER)) {
+            F.stats.tso_qps++;
+            F.stats.max_tso_header = a->max_tso_header;
+        }
+        return qp;
+    }
     if (a->qp_type != IBV_QPT_RAW_PACKET || !(a->comp_mask & IBV_QP_INIT_ATTR_RX_HASH)
         || !(a->comp_mask & IBV_QP_INIT_ATTR_IND_TABLE) || a->rx_hash_conf.rx_hash_function != IBV_RX_HASH_FUNC_TOEPLITZ
         || a->rx_hash_conf.rx_hash_key_len != 40) {
@@ -425,7 +449,7 @@ EXPORT struct ibv_context *ibv_open_device(struct ibv_device *dev)
         return NULL;
     }
     struct mlx5_model_cfg mc = { .n_rxq = F.cfg.n_rxq, .rx_size = F.cfg.rx_size, .tx_size = F.cfg.tx_size,
-                                 .mtu = F.cfg.mtu, .csum = 1 };
+                                 .mtu = F.cfg.mtu, .csum = 1, .max_tso = F.cfg.no_tso ? 0 : 262144 };
     F.m = mlx5_model_create(&mc);
     F.vctx = calloc(1, sizeof(*F.vctx));
     if (F.m == NULL || F.vctx == NULL) {
@@ -634,6 +658,11 @@ EXPORT int mlx5dv_query_device(struct ibv_context *ctx, struct mlx5dv_context *d
 }
 
 EXPORT struct ibv_qp *ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *a)
+{
+    return create_send_qp(pd, a);
+}
+
+static struct ibv_qp *create_send_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *a)
 {
     if (a->qp_type != IBV_QPT_RAW_PACKET || a->cap.max_send_wr > F.m->cfg.tx_size || a->cap.max_send_sge != 1) {
         errno = EINVAL;

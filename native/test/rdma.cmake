@@ -96,6 +96,7 @@ foreach(case
     mlx5_verbs_rx_completion_status_checked
     mlx5_verbs_tx_completion_status_checked
     mlx5_verbs_post_failures
+    mlx5_verbs_chains_refused
     mlx5_verbs_rx_polls_no_more_than_armed)
   add_test(NAME ${case} COMMAND test_mlx5_verbs ${case})
 endforeach()
@@ -148,6 +149,7 @@ foreach(case
     device_mac_change
     device_queue_resets_name_current_state
     device_cq_error_recreates_queues
+    device_lso_where_offered
     device_failures_explained)
   add_test(NAME rdma_${case} COMMAND test_rdma_device $<TARGET_FILE:jbp_fake_verbs> ${case})
 endforeach()

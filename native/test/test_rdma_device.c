@@ -555,6 +555,68 @@ static void device_cq_error_recreates_queues(void)
     close_both();
 }
 
+/*
+ * LSO where the adapter offers it: tso_caps on raw-packet QPs and checksum offload make the send QPs ask for LSO
+ * headers (IBV_QP_INIT_ATTR_MAX_TSO_HEADER), the port publish TX_TCP_SEGMENTATION and its limit, and a TCP
+ * super-frame chained over pool buffers leave as one LSO WQE that the model cuts into MSS frames for the peer.
+ * Without tso_caps, or in verbs mode, none of it: the stack then segments TCP itself.
+ */
+static void device_lso_where_offered(void)
+{
+    setup(cfg_default());
+    open_both();
+    const struct jbp_fake_verbs_stats *st = fake_stats();
+    CHECK(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION, "LSO offered");
+    CHECK(st->tso_qps == NRXQ && st->max_tso_header == JBP_MLX5_MAX_INLINE, "QPs asked for LSO headers");
+    for (uint32_t q = 0; q < NRXQ; q++)
+        CHECK(port->txq[q].max_tso == JBP_MAX_FRAME
+                  && port->status[JBP_ST_TXQ_BASE(q) + JBP_TXQ_MAX_TSO] == JBP_MAX_FRAME, "queue %u limit", q);
+    /* A 9000-byte TCP payload as a chain of 2048-byte buffers, MSS 1400. */
+    static uint8_t f[9054];
+    struct flow fl = { 0xc6120001, 0xc6120002, 7000, 40000, 6 };
+    build(f, sizeof(f), MAC_PEER, MAC_US, &fl, 9, 1);
+    struct jbp_desc d[8];
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < sizeof(f); n++) {
+        uint32_t take = sizeof(f) - off < pool.bs ? (uint32_t)sizeof(f) - off : pool.bs;
+        d[n] = (struct jbp_desc){ .buffer = tp_alloc(&pool), .length = take, .flags = JBP_DESC_CONTINUES };
+        memcpy(tp_buf(&pool, d[n].buffer), f + off, take);
+        off += take;
+    }
+    d[n - 1].flags = 0;
+    d[0].flags |= JBP_GSO_TCPV4 | JBP_TX_L4_CSUM | (1400u << JBP_GSO_SIZE_SHIFT);
+    CHECK(jbp_port_transmit(port, 0, d, n) == (int)n, "super-frame accepted: %s", port->error);
+    reclaim(port, &pool);
+    uint64_t before = peer_m->stats.rx_frames;
+    CHECK(mlx5_model_wire(fake_model(), peer_m) == 7, "cut into 7 segments");
+    CHECK(peer_m->stats.rx_frames == before + 7 && fake_model()->stats.tx_tso_wqes == 1, "the peer got them");
+    CHECK(jbp_port_transmit(port, 0, d, 0) == 0 && port->txq[0].pi == port->txq[0].ci, "completed");
+    reclaim(port, &pool);
+    close_both();
+
+    struct jbp_fake_verbs_cfg c = cfg_default();
+    c.no_tso = 1;
+    setup(c);
+    open_both();
+    CHECK(!(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION) && port->txq[0].max_tso == 0
+              && fake_stats()->tso_qps == 0, "no tso_caps, no LSO");
+    close_both();
+
+    setup(cfg_default());
+    char err[1024];
+    int code = 0;
+    port = open_dev(JBP_RDMA_MODE_IBV, &code, err, sizeof(err));
+    CHECK(port != NULL, "verbs mode: %s", err);
+    CHECK(!(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION) && fake_stats()->tso_qps == 0,
+          "verbs mode: the stack segments");
+    fill(port, &pool, NRXQ * RING);
+    struct mlx5_model_cfg pc = { .n_rxq = 1, .rx_size = RING, .tx_size = RING, .mtu = 1500, .mac = MAC_PEER };
+    peer_m = mlx5_model_create(&pc);
+    peer = mlx5_model_open_port(peer_m, peer_pool.mem, peer_pool.bs, peer_pool.n);
+    fill(peer, &peer_pool, RING);
+    close_both();
+}
+
 static void teardown(void)
 {
     remove_tree();
@@ -696,6 +758,7 @@ static const struct {
     CASE(device_mac_change),
     CASE(device_queue_resets_name_current_state),
     CASE(device_cq_error_recreates_queues),
+    CASE(device_lso_where_offered),
     CASE(device_failures_explained),
 #undef CASE
 };
