@@ -178,6 +178,23 @@ static void queue_frame_q(struct side *s, uint32_t q, uint32_t len, uint64_t dst
     tx[(*ntx)++] = (struct jbp_desc){ .buffer = b, .length = len, .flags = flags };
 }
 
+/* The same frame as a chain of two buffers (its first 100 bytes, then the rest), for the gather path. */
+static void queue_chain_q(struct side *s, uint32_t q, uint32_t len, uint64_t dst, const struct flow *fl,
+                          uint32_t seq)
+{
+    struct jbp_desc *tx = q == 0 ? s->tx : s->qtx[q];
+    uint32_t *ntx = q == 0 ? &s->ntx : &s->nqtx[q];
+    CHECK(*ntx + 1 < BURST && len > 100, "tx burst full");
+    uint8_t f[2048];
+    build(f, len, dst, s->m->cfg.mac, fl, seq, 0);
+    uint32_t b0 = tp_alloc(&s->pool), b1 = tp_alloc(&s->pool);
+    CHECK(b0 != JBP_NO_BUFFER && b1 != JBP_NO_BUFFER, "pool empty");
+    memcpy(tp_buf(&s->pool, b0), f, 100);
+    memcpy(tp_buf(&s->pool, b1), f + 100, len - 100);
+    tx[(*ntx)++] = (struct jbp_desc){ .buffer = b0, .length = 100, .flags = JBP_DESC_CONTINUES };
+    tx[(*ntx)++] = (struct jbp_desc){ .buffer = b1, .length = len - 100, .flags = 0 };
+}
+
 /* Queues one frame for transmit in the next free tx slot (send queue 0). */
 static void queue_frame(struct side *s, uint32_t len, uint64_t dst, const struct flow *fl, uint32_t seq,
                         uint32_t flags)
@@ -822,12 +839,16 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
         CHECK(iter < 50000000ull, "seed %u stuck: sent %u, got %u, dropped %llu", seed, sent, got,
               (unsigned long long)dropped);
         uint32_t burst = 1 + RND() % 32;
-        for (uint32_t i = 0; i < burst && sent < total && a.pool.top > 0; i++, sent++) {
+        for (uint32_t i = 0; i < burst && sent < total && a.pool.top > 1; i++, sent++) {
             uint32_t f = RND() % 8, q = f % n_sq;
-            if ((q == 0 ? a.ntx : a.nqtx[q]) >= BURST)
+            if ((q == 0 ? a.ntx : a.nqtx[q]) + 1 >= BURST)
                 break;
             uint32_t seq = (next_tx[f]++ << 3) | f;
-            queue_frame_q(&a, q, len_of(seq), MAC_B, &flows[f], seq, 0);
+            /* Seeds 8-15 mod 16: every third frame longer than 100 bytes goes as a two-buffer chain (gather). */
+            if ((seed & 8) && seq % 3 == 0 && len_of(seq) > 100)
+                queue_chain_q(&a, q, len_of(seq), MAC_B, &flows[f], seq);
+            else
+                queue_frame_q(&a, q, len_of(seq), MAC_B, &flows[f], seq, 0);
         }
         for (uint32_t q = 0; q < n_sq; q++) {
             side_transmit_q(&a, q);
@@ -882,6 +903,7 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
     }
     CHECK(tx_total == total, "sent %llu", (unsigned long long)tx_total);
     CHECK(a.m->stats.tx_inline_short == 0, "no WQE short of the inline mode");
+    CHECK(!(seed & 8) || a.m->stats.tx_gather_segs > 0, "seed %u: chains gathered", seed);
     printf("  seed %u: %u send queues, %u receive queues, compression %d: %u delivered, %llu dropped for want of "
            "a WQE, %llu hardware steps\n", seed, n_sq, cb.n_rxq, cb.compression, got, (unsigned long long)dropped, (unsigned long long)steps);
     side_close(&a);
