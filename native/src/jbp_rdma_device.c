@@ -631,8 +631,18 @@ static int dev_rxq_destroy(struct jbp_rdma_port *p, uint32_t q)
         jbp_port_seterr(p, "ibv_destroy_cq of receive CQ %u failed: %s", q, strerror(rc));
     else if (rc == 0)
         d->rx_cq[q] = NULL;
-    /* The CQ the port's ring fields point at is gone: nothing may arm it until the new one is set up. */
-    memset(&p->rxq[q].cq, 0, sizeof(p->rxq[q].cq));
+    if (rc == 0) {
+        /* The CQ the port's ring fields point at is gone: nothing may arm it until the new one is set up. */
+        memset(&p->rxq[q].cq, 0, sizeof(p->rxq[q].cq));
+    } else {
+        /* The queue stays as it is (and stops); the other queues get their steering back. */
+        char err[JBP_RDMA_ERR_LEN];
+        if (open_rss(p, d, d->max_table, err, sizeof(err)) != 0
+            || flows_install(p, p->mac, d->flows, &d->n_flows, err, sizeof(err)) != 0) {
+            size_t n = strlen(p->error);
+            snprintf(p->error + n, sizeof(p->error) - n, "; restoring the steering failed too: %s", err);
+        }
+    }
     pthread_mutex_unlock(&d->await_lock);
     return -rc;
 }

@@ -168,13 +168,21 @@ static int recreate_txq(struct jbp_rdma_port *p, uint32_t q)
     }
     t->st[JBP_TXQ_RECREATIONS]++;
     int rc = p->backend->txq_destroy(p, q);
+    if (rc != 0) {
+        /* The QP may still read its ring's buffers: they stay the queue's (quiesce returns them at close). */
+        t->state = JBP_Q_DEAD;
+        t->st[JBP_TXQ_STATE] = JBP_Q_DEAD;
+        char cause[JBP_RDMA_ERR_LEN];
+        snprintf(cause, sizeof(cause), "%s", p->error);
+        jbp_port_seterr(p, "send queue %u: destroying it after %s failed: %s; the queue is stopped", q, why, cause);
+        return rc;
+    }
     if (t->bufs != NULL)
         for (uint32_t i = t->ci; i != t->pi; i++)
             jbp_txq_release(p, t, i);
     t->ci = t->pi = 0;
     t->st[JBP_TXQ_IN_FLIGHT] = 0;
-    if (rc == 0)
-        rc = p->backend->txq_create(p, q);
+    rc = p->backend->txq_create(p, q);
     t->hw_err = 0;
     t->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
     t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
@@ -207,6 +215,16 @@ static int recreate_rxq(struct jbp_rdma_port *p, uint32_t q)
     }
     r->st[JBP_RXQ_RECREATIONS]++;
     int rc = p->backend->rxq_destroy(p, q);
+    if (rc != 0) {
+        /* The WQ may still write into its ring's buffers: they stay the queue's (quiesce returns them at close). */
+        r->state = JBP_Q_DEAD;
+        r->st[JBP_RXQ_STATE] = JBP_Q_DEAD;
+        char cause[JBP_RDMA_ERR_LEN];
+        snprintf(cause, sizeof(cause), "%s", p->error);
+        jbp_port_seterr(p, "receive queue %u: destroying it after %s failed: %s; the queue is stopped", q, why,
+                        cause);
+        return rc;
+    }
     /* The ring's buffers, oldest first, kept aside: setting up the new ring replaces r->bufs. */
     uint32_t n = r->bufs != NULL ? r->pi - r->ci : 0;
     uint32_t *kept = r->bufs;
@@ -215,8 +233,7 @@ static int recreate_rxq(struct jbp_rdma_port *p, uint32_t q)
     r->bufs = NULL;
     r->pi = r->ci = 0;
     r->sess_count = r->sess_next = 0;
-    if (rc == 0)
-        rc = p->backend->rxq_create(p, q);
+    rc = p->backend->rxq_create(p, q);
     if (rc == 0 && n > 0)
         rc = p->datapath->rxq_fill(p, q, kept, n);
     if (rc != 0) {

@@ -100,6 +100,12 @@ EXPORT void jbp_fake_verbs_configure(const struct jbp_fake_verbs_cfg *cfg)
     F.async_fd = -1;
 }
 
+/* Changes the failure of destroy calls while a port is open (jbp_fake_verbs_cfg.destroy_errno). */
+EXPORT void jbp_fake_verbs_fail_destroy(int e)
+{
+    F.cfg.destroy_errno = e;
+}
+
 EXPORT struct mlx5_model *jbp_fake_verbs_model(void)
 {
     return F.m;
@@ -286,6 +292,8 @@ static int op_modify_wq(struct ibv_wq *wq, struct ibv_wq_attr *a)
 
 static int op_destroy_wq(struct ibv_wq *wq)
 {
+    if (F.cfg.destroy_errno != 0)
+        return F.cfg.destroy_errno;
     struct fake_wq *w = (struct fake_wq *)wq;
     F.m->rq[w->q].ready = 0;
     F.wq_live[w->q] = 0;
@@ -765,6 +773,8 @@ EXPORT int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 EXPORT int ibv_destroy_qp(struct ibv_qp *qp)
 {
     struct fake_qp *q = (struct fake_qp *)qp;
+    if (q->is_send && F.cfg.destroy_errno != 0)
+        return F.cfg.destroy_errno;
     if (q->is_send) {
         F.m->sq[q->sq].ready = 0;
         if (F.sq_qp[q->sq] == qp)

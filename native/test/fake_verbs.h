@@ -23,6 +23,7 @@ struct jbp_fake_verbs_cfg {
     int fail_dv_cq;         /* mlx5dv_create_cq fails with EINVAL from the Nth call on (1: the first) */
     int fail_init_obj;      /* mlx5dv_init_obj fails with EINVAL */
     int open_errno, reg_mr_errno, qp_errno, flow_errno, cq_errno, wq_errno; /* make that call fail */
+    int destroy_errno;      /* ibv_destroy_wq and ibv_destroy_qp (send QPs) fail with it, destroying nothing */
 };
 
 struct jbp_fake_verbs_stats {
