@@ -110,46 +110,74 @@ public final class Stack implements AutoCloseable
 
     /**
      * Runs the stack once: receives a burst from every queue of every interface, fires due timers, delivers local
-     * traffic, transmits, and dispatches readiness events.
+     * traffic, transmits (on {@link NetInterface#APPLICATION_TX_QUEUE}), and dispatches readiness events.
      *
      * @return the time by which it must run again ({@code nowNanos} itself when work is left over), or
      *         {@link Long#MAX_VALUE} when only new frames or operations can give it work
      */
     public long poll(final long nowNanos)
     {
+        return poll(nowNanos, NetInterface.APPLICATION_TX_QUEUE);
+    }
+
+    /**
+     * {@link #poll(long)} for the poller of receive queue {@code rxQueue}: what this run transmits goes to the
+     * transmit queue that serves it ({@code rxQueue} modulo each link's transmit queues).
+     */
+    public long poll(final long nowNanos, final int rxQueue)
+    {
         time.advance(nowNanos);
         final long now = time.nanos();
         int work = 0;
-        for (final NetInterface nif : interfaces)
+        ipv4.transmitQueue(rxQueue);
+        try
         {
-            final int queues = nif.link().rxQueueCount();
-            for (int q = 0; q < queues; q++)
+            for (final NetInterface nif : interfaces)
             {
-                work += nif.receive(q, now);
+                final int queues = nif.link().rxQueueCount();
+                for (int q = 0; q < queues; q++)
+                {
+                    work += nif.receive(q, now);
+                }
             }
+            work += timers.expire(now);
+            ipv4.deliverLoopback(now);
+            ipv4.flushTransmit();
+            events.dispatch();
         }
-        work += timers.expire(now);
-        ipv4.deliverLoopback(now);
-        ipv4.flushTransmit();
-        events.dispatch();
+        finally
+        {
+            ipv4.transmitQueue(NetInterface.APPLICATION_TX_QUEUE);
+        }
         lastWork = work;
         return ipv4.hasPendingWork() ? now : timers.nextDeadline();
     }
 
     /**
-     * Receives and processes one burst from one receive queue only, for pollers that each own a queue; timers and
-     * transmission are left to {@link #poll} or {@link #flush}.
+     * Receives and processes one burst from one receive queue only, for pollers that each own a queue; timers are
+     * left to {@link #poll}. What the burst makes the stack send (ACKs, replies, data a window update released)
+     * leaves on the transmit queue that serves the receive queue ({@code queue} modulo each link's transmit queues),
+     * so that each poller fills its own send ring; every other caller transmits on
+     * {@link NetInterface#APPLICATION_TX_QUEUE}.
      *
      * @return the frames received
      */
     public int pollQueue(final NetInterface nif, final int queue, final long nowNanos)
     {
         time.advance(nowNanos);
-        final int n = nif.receive(queue, time.nanos());
-        ipv4.deliverLoopback(time.nanos());
-        ipv4.flushTransmit();
-        events.dispatch();
-        return n;
+        ipv4.transmitQueue(queue);
+        try
+        {
+            final int n = nif.receive(queue, time.nanos());
+            ipv4.deliverLoopback(time.nanos());
+            ipv4.flushTransmit();
+            events.dispatch();
+            return n;
+        }
+        finally
+        {
+            ipv4.transmitQueue(NetInterface.APPLICATION_TX_QUEUE);
+        }
     }
 
     /** How many frames and timers the last {@link #poll} handled: zero means it found nothing to do. */

@@ -26,9 +26,17 @@ import org.jbypass.netstack.wire.MacAddress;
  * so the link (and a native driver behind it) is crossed once per burst. If the link's ring is full, the frames it
  * did not accept wait in the burst for the next flush; when the burst is still full after that, a new frame is
  * dropped and counted, as a full qdisc would.
+ *
+ * <p>The burst goes to the link's transmit queue of the thread that drives the stack at the time
+ * ({@link #transmitQueue(int)}): a poller that serves receive queue q transmits on queue q (modulo the link's
+ * transmit queues), so that a multiqueue link's send rings are each filled by their own poller; every other caller
+ * (an application thread sending under the stack's lock) on {@link #APPLICATION_TX_QUEUE}.
  */
 public final class NetInterface
 {
+    /** The transmit queue of a caller that serves no receive queue: an application thread under the stack's lock. */
+    public static final int APPLICATION_TX_QUEUE = 0;
+
     private final int index;
     private final String name;
     private final Link link;
@@ -43,6 +51,9 @@ public final class NetInterface
     /** Per receive queue: whether every slot of its burst holds a buffer (false until armed, or after a dry pool). */
     private final boolean[] rxArmed;
     private final PacketBurst txBurst;
+    private final int txQueues;
+    /** The link's queue that {@link #flush()} transmits on: the current caller's ({@link #transmitQueue(int)}). */
+    private int txQueue = APPLICATION_TX_QUEUE;
     private final IpCounters counters;
     private final Ipv4Layer ipv4;
     private final ByteBuffer memory;
@@ -100,6 +111,7 @@ public final class NetInterface
             rxBursts[i] = new PacketBurst(burstSize);
         }
         this.txBurst = new PacketBurst(burstSize);
+        this.txQueues = Math.max(1, link.txQueueCount());
         this.arp = new Arp(this, arpConfig, counters);
         this.multicastMacs = new MulticastMacFilter(link);
     }
@@ -375,12 +387,31 @@ public final class NetInterface
         return true;
     }
 
-    /** Hands queued frames to the link; frames the link does not accept stay queued. */
+    /**
+     * Makes {@link #flush()} transmit on the queue that serves receive queue {@code rxQueue} ({@code rxQueue}
+     * modulo the link's transmit queues), or on {@link #APPLICATION_TX_QUEUE}; set by the stack for the thread that
+     * drives it, for the length of the call.
+     */
+    void transmitQueue(final int rxQueue)
+    {
+        txQueue = rxQueue % txQueues;
+    }
+
+    /** The link's queue the next {@link #flush()} transmits on. */
+    public int transmitQueue()
+    {
+        return txQueue;
+    }
+
+    /**
+     * Hands queued frames to the link, on the current caller's transmit queue; frames the link does not accept stay
+     * queued (and go with the next flush, whichever queue that is: one burst, so never out of order within it).
+     */
     void flush()
     {
         if (txBurst.count() > 0)
         {
-            counters.framesTransmitted += link.transmit(0, txBurst);
+            counters.framesTransmitted += link.transmit(txQueue, txBurst);
         }
     }
 
