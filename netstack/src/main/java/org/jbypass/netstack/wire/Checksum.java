@@ -86,6 +86,29 @@ public final class Checksum
         return add16(sum, l4Length);
     }
 
+    /**
+     * The sum of the IPv6 pseudo-header that TCP, UDP and ICMPv6 checksums cover (RFC 8200 section 8.1): both
+     * addresses, the upper-layer packet length as 32 bits, three zero bytes and the next header. Addresses come as
+     * the hi/lo halves of {@link Ipv6Address}; the sum of 16-bit words does not depend on how they are grouped, so
+     * each 32-bit half of each long goes in with {@link #add32}.
+     *
+     * @param l4Length the upper-layer header and payload's length (not counting extension headers)
+     */
+    public static int pseudoHeader6(final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo, final int nextHeader, final int l4Length)
+    {
+        int sum = add32(0, (int)(sourceHi >>> 32));
+        sum = add32(sum, (int)sourceHi);
+        sum = add32(sum, (int)(sourceLo >>> 32));
+        sum = add32(sum, (int)sourceLo);
+        sum = add32(sum, (int)(destinationHi >>> 32));
+        sum = add32(sum, (int)destinationHi);
+        sum = add32(sum, (int)(destinationLo >>> 32));
+        sum = add32(sum, (int)destinationLo);
+        sum = add32(sum, l4Length);
+        return add16(sum, nextHeader);
+    }
+
     /** Folds a running sum to 16 bits and complements it: the value to put in a checksum field. */
     public static int fold(final int sum)
     {
