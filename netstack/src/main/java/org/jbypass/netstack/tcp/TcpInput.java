@@ -454,7 +454,8 @@ final class TcpInput
         {
             return false;
         }
-        if (layer.ports.findListener(seg.destination, seg.destinationPort) == null)
+        if ((seg.v6 ? layer.ports.findListener6(seg.destinationHi, seg.destinationLo, seg.destinationPort)
+            : layer.ports.findListener(seg.destination, seg.destinationPort)) == null)
         {
             return false;
         }
