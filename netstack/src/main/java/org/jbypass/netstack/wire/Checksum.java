@@ -87,26 +87,26 @@ public final class Checksum
     }
 
     /**
-     * The sum of the IPv6 pseudo-header that TCP, UDP and ICMPv6 checksums cover (RFC 8200 section 8.1): both
-     * addresses, the upper-layer packet length as 32 bits, three zero bytes and the next header. Addresses come as
-     * the hi/lo halves of {@link Ipv6Address}; the sum of 16-bit words does not depend on how they are grouped, so
-     * each 32-bit half of each long goes in with {@link #add32}.
+     * The sum of the IPv6 pseudo-header that upper-layer checksums cover (RFC 8200 section 8.1): source and
+     * destination addresses, the upper-layer packet length as 32 bits, and the next header value.
      *
-     * @param l4Length the upper-layer header and payload's length (not counting extension headers)
+     * @param upperLength the length of the upper-layer header and payload
      */
     public static int pseudoHeader6(final long sourceHi, final long sourceLo, final long destinationHi,
-        final long destinationLo, final int nextHeader, final int l4Length)
+        final long destinationLo, final int nextHeader, final int upperLength)
     {
-        int sum = add32(0, (int)(sourceHi >>> 32));
-        sum = add32(sum, (int)sourceHi);
-        sum = add32(sum, (int)(sourceLo >>> 32));
-        sum = add32(sum, (int)sourceLo);
-        sum = add32(sum, (int)(destinationHi >>> 32));
-        sum = add32(sum, (int)destinationHi);
-        sum = add32(sum, (int)(destinationLo >>> 32));
-        sum = add32(sum, (int)destinationLo);
-        sum = add32(sum, l4Length);
+        int sum = add64(0, sourceHi);
+        sum = add64(sum, sourceLo);
+        sum = add64(sum, destinationHi);
+        sum = add64(sum, destinationLo);
+        sum = add32(sum, upperLength);
         return add16(sum, nextHeader);
+    }
+
+    /** Adds a 64-bit value (four 16-bit words) to a running sum. */
+    public static int add64(final int sum, final long value)
+    {
+        return foldToInt((sum & 0xFFFFFFFFL) + (value >>> 32) + (value & 0xFFFFFFFFL));
     }
 
     /** Folds a running sum to 16 bits and complements it: the value to put in a checksum field. */
