@@ -225,8 +225,8 @@ final class Ipv6Interface
                 continue;
             }
             final boolean linkLocal = Ipv6Address.isLinkLocal(hi[i]);
-            final int common = Long.numberOfLeadingZeros(hi[i] ^ destinationHi) == 64
-                ? 64 + Long.numberOfLeadingZeros(lo[i] ^ destinationLo) : Long.numberOfLeadingZeros(hi[i] ^ destinationHi);
+            final int commonHi = Long.numberOfLeadingZeros(hi[i] ^ destinationHi);
+            final int common = commonHi == 64 ? 64 + Long.numberOfLeadingZeros(lo[i] ^ destinationLo) : commonHi;
             final int score = (linkLocal == linkScope ? 256 : 0) + common;
             if (score > bestScore)
             {

@@ -436,7 +436,13 @@ public final class NetInterface
     @Override
     public String toString()
     {
-        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + " mac " + MacAddress.toString(mac)
-            + " mtu " + mtu + " via " + link.name();
+        final StringBuilder v6 = new StringBuilder();
+        for (int i = 0; ipv6 != null && i < ipv6.count(); i++)
+        {
+            v6.append(' ').append(org.jbypass.netstack.wire.Ipv6Address.toString(ipv6.hi(i), ipv6.lo(i))).append('/')
+                .append(ipv6.prefixLength(i));
+        }
+        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + v6 + " mac "
+            + MacAddress.toString(mac) + " mtu " + mtu + " via " + link.name();
     }
 }
