@@ -48,6 +48,7 @@ final class Ipv6ExtensionHeaders
     private int nextHeaderField;
     private int problemCode;
     private int problemPointer;
+    private boolean truncated;
 
     Ipv6ExtensionHeaders(final IpCounters counters)
     {
@@ -72,6 +73,7 @@ final class Ipv6ExtensionHeaders
         int at = start;
         int type = nextHeader;
         int field = nextHeaderField;
+        truncated = false;
         for (int headers = 0; ; headers++)
         {
             this.offset = at;
@@ -105,8 +107,7 @@ final class Ipv6ExtensionHeaders
             }
             if (end - at < 8)
             {
-                counters.ip6InTruncated++;
-                return DROP;
+                return truncated();
             }
             if (type == Ipv6Header.NEXT_FRAGMENT)
             {
@@ -115,8 +116,7 @@ final class Ipv6ExtensionHeaders
             final int length = ((memory.get(at + 1) & 0xFF) + 1) * 8;
             if (length > end - at)
             {
-                counters.ip6InTruncated++;
-                return DROP;
+                return truncated();
             }
             if (type == Ipv6Header.NEXT_ROUTING)
             {
@@ -155,14 +155,12 @@ final class Ipv6ExtensionHeaders
             }
             if (to - at < 2)
             {
-                counters.ip6InTruncated++;
-                return DROP;
+                return truncated();
             }
             final int length = 2 + (memory.get(at + 1) & 0xFF);
             if (length > to - at)
             {
-                counters.ip6InTruncated++;
-                return DROP;
+                return truncated();
             }
             if (type != OPTION_PADN && type != OPTION_ROUTER_ALERT)
             {
@@ -191,6 +189,19 @@ final class Ipv6ExtensionHeaders
             at += length;
         }
         return UPPER_LAYER;
+    }
+
+    private int truncated()
+    {
+        counters.ip6InTruncated++;
+        truncated = true;
+        return DROP;
+    }
+
+    /** Whether the last walk dropped the packet because a header or option ran past its end. */
+    boolean wasTruncated()
+    {
+        return truncated;
     }
 
     private int problem(final int code, final int pointer)

@@ -37,6 +37,8 @@ final class Ipv6Reassembler
     private final Slot[] slots;
     private final Ipv6Header header = new Ipv6Header();
     private final Ipv6ExtensionHeaders chain = new Ipv6ExtensionHeaders(new IpCounters());
+    /** Where a time exceeded's quote of a first fragment is rebuilt: what an error can quote at most. */
+    private final ByteBuffer quote = ByteBuffer.allocateDirect(Ipv6Header.MIN_MTU);
     private int problemCode;
     private int problemPointer;
 
@@ -94,8 +96,7 @@ final class Ipv6Reassembler
         {
             // RFC 7112 / RFC 8200 section 4.5: the first fragment holds every header up to the upper-layer one.
             final int verdict = chain.walk(memory, ipOffset, dataOffset, end, nextHeader, fragmentHeader, false);
-            if (verdict == Ipv6ExtensionHeaders.FRAGMENT || verdict == Ipv6ExtensionHeaders.DROP
-                && chain.offset() + 8 > end)
+            if (verdict == Ipv6ExtensionHeaders.FRAGMENT || chain.wasTruncated())
             {
                 counters.ip6ReasmBadChain++;
                 counters.ip6ReasmFails++;
@@ -147,6 +148,8 @@ final class Ipv6Reassembler
             slot.nextHeaderField = nextHeaderField - ipOffset;
             slot.nextHeader = nextHeader;
             slot.packet.put(MAX_UNFRAGMENTABLE - unfragmentable, memory, ipOffset, unfragmentable);
+            slot.fragmentHeader = memory.getLong(fragmentHeader);
+            slot.firstLength = length;
         }
         if (slot.isComplete())
         {
@@ -249,12 +252,21 @@ final class Ipv6Reassembler
         slot.inUse = false;
         if (slot.unfragmentable > 0)
         {
-            // Section 4.5: a time exceeded (code 1) only if the first fragment arrived, quoting it. The quote
-            // rebuilt here is its unfragmentable part and the data that followed it, as far as it arrived.
-            final int from = MAX_UNFRAGMENTABLE - slot.unfragmentable;
-            final int length = slot.unfragmentable + slot.firstEndOfData();
-            ipv6.icmp().sendError(Icmpv6Header.TYPE_TIME_EXCEEDED, Icmpv6Header.CODE_REASSEMBLY_TIME_EXCEEDED, 0,
-                slot.packet, from, length, -1, -1, false, now);
+            // Section 4.5: a time exceeded (code 1) only if the first fragment arrived, quoting it: rebuilt here
+            // from its unfragmentable part, its fragment header and the data that followed, as far as it arrived
+            // and as much as an error quotes.
+            final int unfragmentable = slot.unfragmentable;
+            final int data = Math.min(slot.firstEndOfData(), quote.capacity() - unfragmentable - 8);
+            if (data >= 0)
+            {
+                quote.put(0, slot.packet, MAX_UNFRAGMENTABLE - unfragmentable, unfragmentable);
+                quote.putLong(unfragmentable, slot.fragmentHeader);
+                quote.put(unfragmentable + 8, slot.packet, MAX_UNFRAGMENTABLE, data);
+                quote.putShort(Ipv6Header.PAYLOAD_LENGTH, (short)(unfragmentable - Ipv6Header.LENGTH + 8
+                    + slot.firstLength));
+                ipv6.icmp().sendError(Icmpv6Header.TYPE_TIME_EXCEEDED, Icmpv6Header.CODE_REASSEMBLY_TIME_EXCEEDED, 0,
+                    quote, 0, unfragmentable + 8 + data, -1, -1, false, now);
+            }
         }
     }
 
@@ -284,6 +296,8 @@ final class Ipv6Reassembler
         int unfragmentable;
         int nextHeaderField;
         int nextHeader;
+        long fragmentHeader;
+        int firstLength;
 
         Slot(final int maxFragments)
         {
