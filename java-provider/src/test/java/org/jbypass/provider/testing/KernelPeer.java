@@ -131,6 +131,12 @@ public final class KernelPeer implements AutoCloseable
         return create(1500, false, true);
     }
 
+    /** As {@link #createWithIpv6()}, with the kernel end's offloads off when {@code offloadsOff}. */
+    public static KernelPeer createWithIpv6(final boolean offloadsOff)
+    {
+        return create(1500, offloadsOff, true);
+    }
+
     private static KernelPeer create(final int mtu, final boolean offloadsOff)
     {
         return create(mtu, offloadsOff, false);
