@@ -46,7 +46,8 @@ abstract class VethFixture
     @BeforeEach
     void peer() throws IOException
     {
-        peer = defaultOffloads() ? KernelPeer.createWithDefaultOffloads() : KernelPeer.create();
+        peer = ipv6() ? KernelPeer.createWithIpv6() : defaultOffloads() ? KernelPeer.createWithDefaultOffloads()
+            : KernelPeer.create();
         stack = Ipv4Address.toString(peer.stackAddress());
         kernel = Ipv4Address.toString(peer.kernelAddress());
         config = dir.resolve("jbypass.properties");
@@ -54,6 +55,8 @@ abstract class VethFixture
             "interface.veth.driver = afpacket",
             "interface.veth.host-if = " + peer.stackInterface(),
             "interface.veth.address = " + stack + "/" + peer.prefixLength(),
+            ipv6() ? "interface.veth.address6 = " + peer.stackAddress6() + "/64" : "",
+            ipv6() ? "bind.wildcard = stack" : "",
             "") );
     }
 
@@ -62,6 +65,15 @@ abstract class VethFixture
      * super-frames) rather than having them turned off; a subclass that says so runs every test again that way.
      */
     boolean defaultOffloads()
+    {
+        return false;
+    }
+
+    /**
+     * Whether the peer's kernel has IPv6 (2001:db8:X::1, offloads as Linux sets them) and the configuration gives
+     * the stack {@code address6} 2001:db8:X::2/64 and {@code bind.wildcard = stack}.
+     */
+    boolean ipv6()
     {
         return false;
     }
