@@ -42,12 +42,13 @@ _Static_assert(sizeof(struct jbp_vnet_hdr) == 10, "struct virtio_net_hdr is 10 b
 enum jbp_vnet_verdict {
     JBP_VNET_OK = 0,
     JBP_VNET_BAD_FLAGS,       /* a flag other than NEEDS_CSUM or DATA_VALID, or both */
-    JBP_VNET_BAD_GSO_TYPE,    /* not NONE, TCPV4 or UDP_L4 (TCPV6, UFO and unknown types: the stack is IPv4) */
+    JBP_VNET_BAD_GSO_TYPE,    /* not NONE, TCPV4, TCPV6 or UDP_L4 (UFO and unknown types) */
     JBP_VNET_BAD_GSO_SIZE,    /* a GSO frame with gso_size 0 */
     JBP_VNET_BAD_HDR_LEN,     /* hdr_len beyond the frame */
     JBP_VNET_BAD_CSUM,        /* NEEDS_CSUM: csum_start/csum_offset outside the frame, or not the L4 checksum */
-    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IPv4/TCP/UDP headers are missing, cut or wrong */
-    JBP_VNET_BAD_LENGTH,      /* a GSO frame longer or shorter than its IPv4 (or UDP) header says */
+    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IP/TCP/UDP headers are missing, cut, wrong, or of the
+                                 other family than its type (TCPV6 of IPv4, TCPV4 or UDP_L4 of IPv6) */
+    JBP_VNET_BAD_LENGTH,      /* a GSO frame longer or shorter than its IP (or UDP) header says */
     JBP_VNET_VERDICTS
 };
 
@@ -58,12 +59,13 @@ enum jbp_vnet_verdict {
  * *flags (JBP_RX_L4_CSUM_OK, JBP_RX_L4_CSUM_PARTIAL, JBP_GSO_* and the segment size), or the reason it is
  * refused. What is checked, and why:
  *   - NEEDS_CSUM: the kernel's own rule (skb_partial_csum_set(): the checksum field inside the frame), and, for an
- *     IPv4 TCP or UDP frame, that csum_start is its L4 header and csum_offset its checksum field. Such a frame was
+ *     IPv4 or IPv6 TCP or UDP frame, that csum_start is its L4 header and csum_offset its checksum field. Such a frame was
  *     made on this host; like Linux (skb_csum_unnecessary() for CHECKSUM_PARTIAL) the stack accepts its checksum.
  *   - DATA_VALID: the device or the kernel verified the checksum (virtio_net_hdr_from_skb() with has_data_valid).
- *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: Ethernet type IPv4, an
- *     IPv4 header of the type's protocol, the whole L4 header in the frame, an IPv4 total length equal to the frame
- *     after Ethernet (UDP_L4: the UDP length too). hdr_len is the skb's linear length, not the headers', so only
+ *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: for TCPV4 and UDP_L4
+ *     Ethernet type IPv4 and an IPv4 header of the type's protocol, for TCPV6 Ethernet type IPv6 and TCP right
+ *     after the fixed header; the whole L4 header in the frame, an IP length (IPv4's total length, IPv6's 40 +
+ *     payload length) equal to the frame after Ethernet (UDP_L4: the UDP length too). hdr_len is the skb's linear length, not the headers', so only
  *     its bound is checked.
  */
 int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,

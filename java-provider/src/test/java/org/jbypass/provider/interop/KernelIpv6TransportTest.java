@@ -37,9 +37,8 @@ import org.junit.jupiter.api.Test;
  * each way by SHA-256 with the stack as server (a dual-stack listener on [::]) and as client; UDP datagrams from
  * empty to fragmented are echoed both ways. Needs root, iproute2, ethtool and python3; skipped otherwise.
  *
- * <p>The kernel end's offloads are off for TCP: with them on, the kernel hands the veth TCP super-frames of
- * GSO type TCPV6, which the afpacket driver's virtio_net_hdr check does not take yet (it knows TCPV4 and UDP_L4;
- * see the README's IPv6 section).
+ * <p>Each TCP transfer runs with the veth's offloads as Linux sets them up (the kernel hands the stack TCP
+ * super-frames of GSO type TCPV6, which the stack takes whole) and with them off.
  */
 class KernelIpv6TransportTest
 {
@@ -63,9 +62,9 @@ class KernelIpv6TransportTest
         }
     }
 
-    private static void transfer(final boolean stackIsServer) throws InterruptedException
+    private static void transfer(final boolean stackIsServer, final boolean offloadsOff) throws InterruptedException
     {
-        try (KernelPeer peer = KernelPeer.createWithIpv6(true);
+        try (KernelPeer peer = KernelPeer.createWithIpv6(offloadsOff);
              StackOverVeth side = new StackOverVeth(peer, TcpConfig.defaults(), link -> link,
                  AfPacketOptions.of(peer.stackInterface()), true))
         {
@@ -74,6 +73,13 @@ class KernelIpv6TransportTest
                 + String.format("%.0f Mbit/s", t.megabitsPerSecond()) + " " + t.socket.info() + "\n"
                 + side.stack.tcpCounters());
             assertTrue(t.socket.isIpv6(), "the connection ran over IPv6");
+            if (!offloadsOff)
+            {
+                final long superFrames = side.stack.ipCounters().superFramesReceived;
+                System.out.println("super-frames received: " + superFrames);
+                assertTrue(superFrames > 0, "the kernel sent TCPV6 super-frames, and the stack took them");
+                assertEquals(0, side.stack.ipCounters().framesBadChain);
+            }
             assertTrue(t.socket.info().timestamps && t.socket.info().sack, "options negotiated: " + t.socket.info());
             assertEquals(1500 - 60 - 12, t.socket.info().sendMss, "MSS from the IPv6 MTU, less timestamps");
         }
@@ -82,13 +88,25 @@ class KernelIpv6TransportTest
     @Test
     void shouldServeTheKernel50MegabytesEachWayOverIpv6() throws InterruptedException
     {
-        transfer(true);
+        transfer(true, false);
     }
 
     @Test
     void shouldConnectToTheKernelAndMove50MegabytesEachWayOverIpv6() throws InterruptedException
     {
-        transfer(false);
+        transfer(false, false);
+    }
+
+    @Test
+    void shouldServeTheKernel50MegabytesEachWayOverIpv6WithOffloadsOff() throws InterruptedException
+    {
+        transfer(true, true);
+    }
+
+    @Test
+    void shouldConnectToTheKernelAndMove50MegabytesEachWayOverIpv6WithOffloadsOff() throws InterruptedException
+    {
+        transfer(false, true);
     }
 
     private static KernelPeerStack udpStack(final KernelPeer peer)

@@ -408,8 +408,9 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         seg.memory = memory;
         seg.payloadOffset = h.payloadOffset();
         seg.payloadLength = h.payloadLength();
-        // The IPv6 layer delivers no super-segments (no GSO_TCPV6 on the link contract yet).
-        seg.segmentSize = 0;
+        // A super-segment (GSO_TCPV6: the kernel's TSO segments over a veth, handed over whole) counts as the
+        // segments it holds for the ACK decisions, as over IPv4.
+        seg.segmentSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_TCPV6 ? PacketBurst.gsoSize(rxFlags) : 0;
         if (seg.destinationPort == 0 || seg.sourcePort == 0)
         {
             counters.malformed++;
