@@ -105,7 +105,7 @@ final class Ipv6Interface
             return;
         }
         dadLeft[slot]--;
-        ndp.sendSolicitation(hi[slot], lo[slot], -1, 0, 0);
+        ndp.sendSolicitationFrom(hi[slot], lo[slot], -1, 0, 0);
         dadDeadline[slot] = now + config.retransmitNanos();
         timers.scheduleNoLaterThan(dadTimer, dadDeadline[slot]);
     }

@@ -232,6 +232,12 @@ public final class Ipv6Layer implements Ipv6Output
         return nif.ipv6 == null ? -1 : nif.ipv6.ndp.lookup(hi, lo);
     }
 
+    /** The number of neighbours an interface's cache holds (resolved or being resolved). */
+    public int neighborCount(final NetInterface nif)
+    {
+        return nif.ipv6 == null ? 0 : nif.ipv6.ndp.size();
+    }
+
     /** The neighbour cache state of an address on an interface (0 none, 1 INCOMPLETE ... 5 PROBE). */
     public int neighborState(final NetInterface nif, final long hi, final long lo)
     {

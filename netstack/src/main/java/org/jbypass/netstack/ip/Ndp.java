@@ -118,7 +118,10 @@ final class Ndp
             e.state = INCOMPLETE;
             e.probes = 1;
             schedule(e, now + config.retransmitNanos());
-            sendSolicitation(e.hi, e.lo, -1);
+            // Section 7.2.2: from the prompting packet's source when it is one of the interface's addresses.
+            final int ip = pool.offset(buffer) + EthernetHeader.LENGTH;
+            sendSolicitation(e.hi, e.lo, -1, memory.getLong(ip + Ipv6Header.SOURCE),
+                memory.getLong(ip + Ipv6Header.SOURCE + 8));
         }
         switch (e.state)
         {
@@ -354,21 +357,28 @@ final class Ndp
     /**
      * Sends a neighbour solicitation for {@code target}: to its solicited-node group while resolving (section
      * 7.2.2), or to the neighbour itself, {@code unicastMac}, when probing (section 7.3.3). The source is the
-     * interface's link-local address (any preferred one when there is none), with our MAC in the source link-layer
-     * option.
+     * prompting packet's, {@code promptHi}/{@code promptLo}, when it is one of the interface's preferred addresses
+     * (section 7.2.2), otherwise the interface's link-local address (any preferred one when there is none), with
+     * our MAC in the source link-layer option.
      */
-    void sendSolicitation(final long targetHi, final long targetLo, final long unicastMac)
+    void sendSolicitation(final long targetHi, final long targetLo, final long unicastMac, final long promptHi,
+        final long promptLo)
     {
+        if (addresses.isLocal(promptHi, promptLo))
+        {
+            sendSolicitationFrom(targetHi, targetLo, unicastMac, promptHi, promptLo);
+            return;
+        }
         final int source = addresses.preferredSource(Ipv6Address.LINK_LOCAL_HI, 0);
         if (source < 0)
         {
             return;
         }
-        sendSolicitation(targetHi, targetLo, unicastMac, addresses.hi(source), addresses.lo(source));
+        sendSolicitationFrom(targetHi, targetLo, unicastMac, addresses.hi(source), addresses.lo(source));
     }
 
     /** Sends a solicitation from a given source; from :: (duplicate address detection) it carries no option. */
-    void sendSolicitation(final long targetHi, final long targetLo, final long unicastMac, final long sourceHi,
+    void sendSolicitationFrom(final long targetHi, final long targetLo, final long unicastMac, final long sourceHi,
         final long sourceLo)
     {
         final boolean multicast = unicastMac < 0;
@@ -479,7 +489,8 @@ final class Ndp
                     }
                     e.probes++;
                     e.deadline = now + config.retransmitNanos();
-                    sendSolicitation(e.hi, e.lo, e.state == PROBE ? e.mac : -1);
+                    sendSolicitation(e.hi, e.lo, e.state == PROBE ? e.mac : -1, e.promptHi(memory, pool),
+                        e.promptLo(memory, pool));
                 }
                 case REACHABLE ->
                 {
@@ -491,7 +502,7 @@ final class Ndp
                     e.state = PROBE;
                     e.probes = 1;
                     e.deadline = now + config.retransmitNanos();
-                    sendSolicitation(e.hi, e.lo, e.mac);
+                    sendSolicitation(e.hi, e.lo, e.mac, 0, 0);
                 }
                 default ->
                 {
@@ -655,6 +666,19 @@ final class Ndp
             buffers[slot] = buffer;
             lengths[slot] = length;
             queued++;
+        }
+
+        /** The source of the oldest packet waiting for this neighbour (0 when none waits), to solicit from. */
+        long promptHi(final ByteBuffer memory, final PacketPool pool)
+        {
+            return queued == 0 ? 0 : memory.getLong(pool.offset(buffers[head]) + EthernetHeader.LENGTH
+                + Ipv6Header.SOURCE);
+        }
+
+        long promptLo(final ByteBuffer memory, final PacketPool pool)
+        {
+            return queued == 0 ? 0 : memory.getLong(pool.offset(buffers[head]) + EthernetHeader.LENGTH
+                + Ipv6Header.SOURCE + 8);
         }
 
         /** Sends what waited for the neighbour's address, in order. */

@@ -140,7 +140,7 @@ public final class Ipv6Address
         }
         final String head = doubleColon >= 0 ? t.substring(0, doubleColon) : t;
         final String tail = doubleColon >= 0 ? t.substring(doubleColon + 2) : "";
-        final int[] headGroups = groups(head, text, doubleColon < 0 || tail.isEmpty());
+        final int[] headGroups = groups(head, text, doubleColon < 0);
         final int[] tailGroups = doubleColon >= 0 ? groups(tail, text, true) : new int[0];
         final int total = headGroups.length + tailGroups.length;
         if (doubleColon < 0 ? total != 8 : total > 7)

@@ -116,6 +116,8 @@ class Ipv6Test
             assertEquals(0xFF02_0000_0000_0000L, ip.destinationHi());
             assertEquals(Ipv6Address.solicitedNodeLo(PEER6[1]), ip.destinationLo());
             assertEquals(0x3333_FF00_0001L, org.jbypass.netstack.testing.Frames.ethernet(ns).destination());
+            // from the address of the packet that prompted it (the echo reply's source), RFC 4861 7.2.2
+            assertEquals(STACK6[1], ip.sourceLo());
             final ByteBuffer b = ByteBuffer.wrap(ns);
             assertEquals(PEER6[1], b.getLong(54 + 16));
             assertEquals(NdpOptions.SOURCE_LINK_LAYER_ADDRESS, ns[54 + 24]);
