@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * The JDK's HttpServer, unmodified, under the agent on a dual-stack wildcard ({@code ::}, which
  * {@code bind.wildcard = stack} gives the stack), answering curl in the kernel's namespace over IPv4 and over
  * IPv6 ({@code curl -6 'http://[2001:db8:X::2]:8080/'}), the veth with the offloads Linux sets up. The server
- * reports each exchange's addresses as the JDK would: IPv4 peers as IPv4 addresses, IPv6 ones in brackets.
+ * reports each exchange's addresses as the JDK would: IPv4 peers as IPv4 addresses, IPv6 ones in brackets; 8 MB
+ * go down and 2 MB up over IPv6, checked by SHA-256.
  */
 class VethDualStackHttpIT extends VethFixture
 {
@@ -82,6 +83,17 @@ class VethDualStackHttpIT extends VethFixture
             }
             assertEquals(HexFormat.of().formatHex(sha.digest()), HexFormat.of().formatHex(
                 MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(download))));
+
+            // 2 MB up over IPv6 (the kernel's TCP super-frames, GSO_TCPV6, taken whole), checked by the server.
+            final byte[] data = new byte[2 << 20];
+            new Random(12).nextBytes(data);
+            final Path upload = dir.resolve("upload6.bin");
+            Files.write(upload, data);
+            final CommandResult up = curl("120", "-6", "--data-binary", "@" + upload, "-H",
+                "Content-Type: application/octet-stream", base6 + "/sha256");
+            assertEquals(0, up.exitCode(), () -> up.describe() + "\n" + server.describe());
+            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)) + " "
+                + (2 << 20), up.stdout().trim());
         }
     }
 }
