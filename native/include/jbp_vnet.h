@@ -59,14 +59,15 @@ enum jbp_vnet_verdict {
  * *flags (JBP_RX_L4_CSUM_OK, JBP_RX_L4_CSUM_PARTIAL, JBP_GSO_* and the segment size), or the reason it is
  * refused. What is checked, and why:
  *   - NEEDS_CSUM: the kernel's own rule (skb_partial_csum_set(): the checksum field inside the frame), and, for an
- *     IPv4 or IPv6 TCP or UDP frame, that csum_start is its L4 header and csum_offset its checksum field. Such a frame was
- *     made on this host; like Linux (skb_csum_unnecessary() for CHECKSUM_PARTIAL) the stack accepts its checksum.
+ *     IPv4 or IPv6 TCP or UDP frame, that csum_start is its L4 header and csum_offset its checksum field. Such a
+ *     frame was made on this host; like Linux (skb_csum_unnecessary() for CHECKSUM_PARTIAL) the stack accepts its
+ *     checksum.
  *   - DATA_VALID: the device or the kernel verified the checksum (virtio_net_hdr_from_skb() with has_data_valid).
  *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: for TCPV4 and UDP_L4
  *     Ethernet type IPv4 and an IPv4 header of the type's protocol, for TCPV6 Ethernet type IPv6 and TCP right
  *     after the fixed header; the whole L4 header in the frame, an IP length (IPv4's total length, IPv6's 40 +
- *     payload length) equal to the frame after Ethernet (UDP_L4: the UDP length too). hdr_len is the skb's linear length, not the headers', so only
- *     its bound is checked.
+ *     payload length) equal to the frame after Ethernet (UDP_L4: the UDP length too). hdr_len is the skb's linear
+ *     length, not the headers', so only its bound is checked.
  */
 int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,
                    uint32_t *flags);

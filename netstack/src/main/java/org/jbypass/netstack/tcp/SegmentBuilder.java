@@ -502,7 +502,8 @@ final class SegmentBuilder
         if (seg.v6)
         {
             final int mtu = layer.ip6.pathMtu(seg.sourceHi, seg.sourceLo);
-            ourMss = Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS);
+            ourMss = Math.max(TcpOptions.MIN_PEER_MSS,
+                (mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS);
             index = SynCookies.mssIndex(SynCookies.MSS_TABLE6, Math.min(peerMss, ourMss));
             isn = layer.cookies.encode6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi,
                 seg.sourceLo, seg.sourcePort, seg.seq, index, now);

@@ -16,9 +16,10 @@ import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.TcpHeader;
 
 /**
- * TCP for one stack: receives segments from IPv4 and IPv6, finds their connection or listener, answers the rest with resets,
- * and owns what connections share: the port and connection tables, the secrets behind initial sequence numbers
- * (RFC 6528) and SYN cookies (RFC 4987), the counters, and the memory behind socket buffers ({@code TcpMemory}).
+ * TCP for one stack: receives segments from IPv4 and IPv6, finds their connection or listener, answers the rest with
+ * resets, and owns what connections share: the port and connection tables, the secrets behind initial sequence
+ * numbers (RFC 6528) and SYN cookies (RFC 4987), the counters, and the memory behind socket buffers
+ * ({@code TcpMemory}).
  *
  * <p>Single-threaded, like the rest of netstack: the stack's thread calls {@link #receive} and fires the timers;
  * an application thread holding the stack's lock calls the sockets. Nothing here reads a clock: time is

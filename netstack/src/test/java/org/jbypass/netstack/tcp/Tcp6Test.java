@@ -79,8 +79,8 @@ class Tcp6Test
         bb.putShort(16, (short)sum);
         final ByteBuffer memory = ByteBuffer.allocate(bytes.length + Ipv6Output.L4_OFFSET);
         memory.put(Ipv6Output.L4_OFFSET, bytes);
-        assertEquals(Ipv6Protocol.CONSUMED, b.layer.receive6(memory, Ipv6Output.L4_OFFSET, bytes.length, srcHi, srcLo, dstHi, dstLo, 0,
-            64, 0));
+        assertEquals(Ipv6Protocol.CONSUMED, b.layer.receive6(memory, Ipv6Output.L4_OFFSET, bytes.length, srcHi, srcLo,
+            dstHi, dstLo, 0, 64, 0));
         b.events.dispatch();
     }
 

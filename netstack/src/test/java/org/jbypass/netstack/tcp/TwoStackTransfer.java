@@ -106,7 +106,8 @@ final class TwoStackTransfer
         {
             final TcpSocket client = ipv6 ? b.openTcp6(false) : b.openTcp();
             assertEquals(-Errno.EINPROGRESS, !ipv6 ? client.connect(IP_A, 5001)
-                : i % 2 == 0 ? client.connect6(NET6, A6, 5001) : client.connect6(0, Ipv6Address.v4MappedLo(IP_A), 5001));
+                : i % 2 == 0 ? client.connect6(NET6, A6, 5001)
+                : client.connect6(0, Ipv6Address.v4MappedLo(IP_A), 5001));
             clients.add(client);
         }
         b.flush();
