@@ -28,6 +28,12 @@ class VethDualStackHttpIT extends VethFixture
         return true;
     }
 
+    @Override
+    String extraConfiguration()
+    {
+        return "interface.veth.address6 = " + peer.stackAddress6() + "/64\nbind.wildcard = stack\n";
+    }
+
     private CommandResult curl(final String... args)
     {
         final String[] command = new String[args.length + 4];

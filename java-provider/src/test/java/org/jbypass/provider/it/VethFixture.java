@@ -55,9 +55,13 @@ abstract class VethFixture
             "interface.veth.driver = afpacket",
             "interface.veth.host-if = " + peer.stackInterface(),
             "interface.veth.address = " + stack + "/" + peer.prefixLength(),
-            ipv6() ? "interface.veth.address6 = " + peer.stackAddress6() + "/64" : "",
-            ipv6() ? "bind.wildcard = stack" : "",
-            "") );
+            extraConfiguration()));
+    }
+
+    /** More lines for the stack's configuration (none here); ends with a line break. */
+    String extraConfiguration()
+    {
+        return "";
     }
 
     /**
@@ -70,8 +74,8 @@ abstract class VethFixture
     }
 
     /**
-     * Whether the peer's kernel has IPv6 (2001:db8:X::1, offloads as Linux sets them) and the configuration gives
-     * the stack {@code address6} 2001:db8:X::2/64 and {@code bind.wildcard = stack}.
+     * Whether the peer's kernel has IPv6 (2001:db8:X::1, offloads as Linux sets them); a subclass gives the stack
+     * its IPv6 address through {@link #extraConfiguration()}.
      */
     boolean ipv6()
     {
