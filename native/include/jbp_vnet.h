@@ -46,8 +46,7 @@ enum jbp_vnet_verdict {
     JBP_VNET_BAD_GSO_SIZE,    /* a GSO frame with gso_size 0 */
     JBP_VNET_BAD_HDR_LEN,     /* hdr_len beyond the frame */
     JBP_VNET_BAD_CSUM,        /* NEEDS_CSUM: csum_start/csum_offset outside the frame, or not the L4 checksum */
-    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IP/TCP/UDP headers are missing, cut, wrong, or of the
-                                 other family than its type (TCPV6 of IPv4, TCPV4 or UDP_L4 of IPv6) */
+    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IP/TCP/UDP headers are missing, cut or wrong */
     JBP_VNET_BAD_LENGTH,      /* a GSO frame longer or shorter than its IP (or UDP) header says */
     JBP_VNET_VERDICTS
 };
@@ -63,11 +62,10 @@ enum jbp_vnet_verdict {
  *     frame was made on this host; like Linux (skb_csum_unnecessary() for CHECKSUM_PARTIAL) the stack accepts its
  *     checksum.
  *   - DATA_VALID: the device or the kernel verified the checksum (virtio_net_hdr_from_skb() with has_data_valid).
- *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: for TCPV4 and UDP_L4
- *     Ethernet type IPv4 and an IPv4 header of the type's protocol, for TCPV6 Ethernet type IPv6 and TCP right
- *     after the fixed header; the whole L4 header in the frame, an IP length (IPv4's total length, IPv6's 40 +
- *     payload length) equal to the frame after Ethernet (UDP_L4: the UDP length too). hdr_len is the skb's linear
- *     length, not the headers', so only its bound is checked.
+ *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: Ethernet type IPv4 (TCPV4,
+ *     UDP_L4) or IPv6 (TCPV6, the TCP header right after the fixed header), an IP header of the type's protocol,
+ *     the whole L4 header in the frame, an IP length equal to the frame after Ethernet (UDP_L4: the UDP length
+ *     too). hdr_len is the skb's linear length, not the headers', so only its bound is checked.
  */
 int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,
                    uint32_t *flags);
@@ -76,7 +74,7 @@ int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t
  * The header a frame to be sent needs (af_packet.c packet_snd()/tpacket_snd() read it with
  * virtio_net_hdr_to_skb()), from the first descriptor's flags (jbp_burst.h), the frame's first head_len bytes
  * (its headers must lie within them) and its length. A frame without offload gets a zeroed header; JBP_TX_L4_CSUM
- * asks NEEDS_CSUM over the IPv4 TCP/UDP header found in the frame; JBP_GSO_TCPV4 (which needs JBP_TX_L4_CSUM)
+ * asks NEEDS_CSUM over the IPv4 or IPv6 TCP/UDP header found in the frame; JBP_GSO_TCPV4 (which needs JBP_TX_L4_CSUM)
  * asks the kernel to cut the frame into segments of gso_size payload bytes, as tcp_gso_segment() does, or to pass
  * it whole to a peer that takes it (a veth). Returns JBP_VNET_OK, or why the frame cannot be sent as it says.
  */

@@ -7,7 +7,7 @@
 #define ETH_LEN 14u
 #define ETHERTYPE_IPV4 0x0800u
 #define ETHERTYPE_IPV6 0x86ddu
-#define IPV6_LEN 40u /* RFC 8200 section 3 */
+#define IPV6_LEN 40u
 #define IPPROTO_TCP_ 6u
 #define IPPROTO_UDP_ 17u
 #define TCP_CSUM_FIELD 16u /* RFC 9293 section 3.1 */
@@ -19,24 +19,24 @@ static inline uint32_t be16_at(const uint8_t *p)
     return ((uint32_t)p[0] << 8) | p[1];
 }
 
-/* Where an IPv4 (or IPv6) TCP or UDP frame's L4 header starts and what its protocol is; 0 when the frame is not one
- * with a whole IP header and at least the L4 header's fixed part. *ip_total is the IP datagram's length (IPv6: the
- * fixed header and its payload length), *is6 whether it is IPv6. An IPv6 frame counts only with the transport right
- * after the fixed header: the kernel's TCPV6 super-frames have no extension headers (tcp_v6_send_* adds none), and
- * anything else is not a frame this check needs to say more of. */
+/* Where an IPv4 or IPv6 TCP or UDP frame's L4 header starts and what its protocol is; 0 when the frame is not one
+ * with a whole IP header and at least the L4 header's fixed part. An IPv6 frame counts only with the L4 header
+ * right after the fixed header: Linux's GSO and partial checksums over IPv6 TCP/UDP come without extension
+ * headers (a frame with them is refused for GSO, and its partial checksum taken without the position check). */
 static uint32_t l4_offset(const uint8_t *frame, uint32_t length, uint32_t *protocol, uint32_t *ip_total,
-                          uint32_t *is6)
+                          int *ipv6)
 /* (length here is how many bytes may be read: the headers must lie within them) */
 {
-    *is6 = 0;
+    *ipv6 = 0;
     if (length < ETH_LEN + 20u)
         return 0;
     const uint8_t *ip = frame + ETH_LEN;
     uint32_t l4;
     if (be16_at(frame + 12) == ETHERTYPE_IPV6) {
+        /* RFC 8200 section 3: the fixed header, then (here) the TCP or UDP header. */
         if (length < ETH_LEN + IPV6_LEN || (ip[0] >> 4) != 6)
             return 0;
-        *is6 = 1;
+        *ipv6 = 1;
         *protocol = ip[6];
         *ip_total = IPV6_LEN + be16_at(ip + 4);
         l4 = ETH_LEN + IPV6_LEN;
@@ -46,7 +46,8 @@ static uint32_t l4_offset(const uint8_t *frame, uint32_t length, uint32_t *proto
         uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4u;
         if ((ip[0] >> 4) != 4 || ihl < 20u || ETH_LEN + ihl > length)
             return 0;
-        /* A fragment carries no L4 header of its own past the first; GSO and partial checksums never come as one. */
+        /* A fragment carries no L4 header of its own past the first; GSO and partial checksums never come as
+         * one. */
         if ((be16_at(ip + 6) & 0x3fffu) != 0)
             return 0;
         *protocol = ip[9];
@@ -86,8 +87,8 @@ int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t
 
     uint32_t protocol = 0;
     uint32_t ip_total = 0;
-    uint32_t is6 = 0;
-    uint32_t l4 = l4_offset(frame, readable, &protocol, &ip_total, &is6);
+    int ipv6 = 0;
+    uint32_t l4 = l4_offset(frame, readable, &protocol, &ip_total, &ipv6);
     if (f & JBP_VNET_F_NEEDS_CSUM) {
         uint32_t start = vh->csum_start;
         uint32_t offset = vh->csum_offset;
@@ -110,8 +111,9 @@ int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t
         if (vh->gso_size == 0)
             return JBP_VNET_BAD_GSO_SIZE;
         uint32_t want = gso == JBP_VNET_GSO_UDP_L4 ? IPPROTO_UDP_ : IPPROTO_TCP_;
-        /* TCPV4 and UDP_L4 of IPv4 frames, TCPV6 of IPv6 ones (the stack's IPv6 layer splits no UDP super-frames). */
-        if (l4 == 0 || protocol != want || is6 != (gso == JBP_VNET_GSO_TCPV6))
+        /* TCPV6 over IPv6 only; TCPV4, and UDP_L4 (whose IPv6 super-datagrams the stack does not split yet), over
+         * IPv4 only. */
+        if (l4 == 0 || protocol != want || ipv6 != (gso == JBP_VNET_GSO_TCPV6))
             return JBP_VNET_BAD_HEADERS;
         /* The headers must say the frame exactly: a super-frame longer than its IP header claims (or shorter)
          * would have the stack split or take bytes that no header covers. No padding: a super-frame is never a
@@ -156,8 +158,8 @@ int jbp_vnet_tx_header(uint32_t flags, const uint8_t *head, uint32_t head_len, u
         return JBP_VNET_BAD_GSO_TYPE;
     uint32_t protocol = 0;
     uint32_t ip_total = 0;
-    uint32_t is6 = 0;
-    uint32_t l4 = l4_offset(head, head_len, &protocol, &ip_total, &is6);
+    int ipv6 = 0;
+    uint32_t l4 = l4_offset(head, head_len, &protocol, &ip_total, &ipv6);
     if (l4 == 0)
         return JBP_VNET_BAD_HEADERS;
     /* NEEDS_CSUM: the kernel (skb_partial_csum_set(), then skb_checksum_help() or the device) folds the sum of
@@ -170,7 +172,7 @@ int jbp_vnet_tx_header(uint32_t flags, const uint8_t *head, uint32_t head_len, u
     uint32_t gso_size = flags >> JBP_GSO_SIZE_SHIFT;
     if (gso_size == 0)
         return JBP_VNET_BAD_GSO_SIZE;
-    if (protocol != IPPROTO_TCP_ || is6)
+    if (protocol != IPPROTO_TCP_ || ipv6)
         return JBP_VNET_BAD_HEADERS;
     /* The IPv4 total length covers the whole chain (RFC 791): the kernel's segments take their lengths from it
      * (inet_gso_segment()), so a super-frame that says otherwise is refused rather than cut or padded. */

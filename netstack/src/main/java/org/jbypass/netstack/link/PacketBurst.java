@@ -75,7 +75,7 @@ public final class PacketBurst
      */
     public static final int RX_L4_CHECKSUM_PARTIAL = 1 << 4;
     /**
-     * The segmentation-offload type of a frame: none, {@link #GSO_TCPV4}, {@link #GSO_UDP_L4} or
+     * The segmentation-offload type of a frame: none, {@link #GSO_TCPV4}, {@link #GSO_UDP_L4} or (receive only)
      * {@link #GSO_TCPV6}.
      */
     public static final int GSO_TYPE_MASK = 3 << 5;
@@ -86,8 +86,8 @@ public final class PacketBurst
     /** A UDP super-datagram (UDP_SEGMENT): datagrams of {@link #gsoSize} payload bytes each, the last maybe shorter. */
     public static final int GSO_UDP_L4 = 2 << 5;
     /**
-     * An IPv6 TCP super-segment (received only: a veth hands the kernel's TSO segments over whole), with
-     * {@link #gsoSize} payload bytes per segment; the stack sends none.
+     * Receive only: an IPv6 TCP super-segment (a virtio_net_hdr's GSO_TCPV6), {@link #gsoSize} payload bytes per
+     * segment; the stack takes it as one segment, as a {@link #GSO_TCPV4} one.
      */
     public static final int GSO_TCPV6 = 3 << 5;
     /** Where the segment size sits in the flags of a chain's first descriptor (its upper 16 bits). */

@@ -78,7 +78,7 @@ final class SegmentBuilder
      */
     int sizeGoal(final TcpSocket s, final int mss)
     {
-        // Over IPv6 the link contract has no GSO_TCPV6 yet: MSS-sized segments.
+        // Over IPv6 the stack sends no super-segments (GSO_TCPV6 is receive only): MSS-sized segments.
         final int limit = s.v6 ? 0 : layer.ip.segmentationLimit(s.remoteAddress);
         if (limit == 0)
         {
