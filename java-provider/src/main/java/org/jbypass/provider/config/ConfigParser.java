@@ -789,7 +789,8 @@ public final class ConfigParser
                 {
                     for (final InterfaceAddress6 b : interfaces.get(i).addresses6())
                     {
-                        if (a.hi() == b.hi() && a.lo() == b.lo())
+                        // Link-local addresses are unique per link only (RFC 4291 section 2.5.6).
+                        if (a.hi() == b.hi() && a.lo() == b.lo() && !a.isLinkLocal())
                         {
                             throw error(interfaces.get(j).key(InterfaceConfig.ADDRESS6), "address "
                                 + Ipv6Address.toString(a.hi(), a.lo()) + " is already an address of interface "

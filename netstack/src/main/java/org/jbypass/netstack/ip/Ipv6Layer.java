@@ -118,7 +118,9 @@ public final class Ipv6Layer implements Ipv6Output
         }
         for (final Ipv6Interface other : interfaces)
         {
-            if (other.find(hi, lo) >= 0)
+            // A link-local address is unique on its link only (RFC 4291 section 2.5.6): two interfaces may have
+            // the same one, as they do when their MACs are the same.
+            if (other.nif != nif && !Ipv6Address.isLinkLocal(hi) && other.find(hi, lo) >= 0)
             {
                 throw new IllegalArgumentException("interface " + nif.name() + ": " + Ipv6Address.toString(hi, lo)
                     + " is already " + other.nif.name() + "'s");
