@@ -19,7 +19,8 @@ import org.jbypass.netstack.wire.MacAddress;
  *
  * <p>Received frames are taken one burst at a time; each is checked for a destination this interface accepts (its
  * own MAC, broadcast, the MACs of the multicast groups joined on it: {@link MulticastMacFilter}) and handed by
- * EtherType to ARP or IPv4 (where IPv6 will go beside them). Frames tagged 802.1Q or 802.1ad are dropped and
+ * EtherType to ARP, IPv4 or, once the interface has an IPv6 address, IPv6. Frames tagged 802.1Q or 802.1ad are
+ * dropped and
  * counted: the stack speaks no VLANs and must not misparse them.
  *
  * <p>Frames to transmit are gathered in a burst and handed to the link when the burst fills or the stack flushes,
@@ -67,6 +68,9 @@ public final class NetInterface
     private ByteBuffer superFrame;
     final Arp arp;
     final MulticastMacFilter multicastMacs;
+    /** IPv6 on this interface, null until it has an IPv6 address ({@link Ipv6Layer#addAddress}). */
+    Ipv6Interface ipv6;
+    private Ipv6Layer ipv6Layer;
 
     NetInterface(final int index, final String name, final Link link, final int address, final int prefixLength,
         final int gateway, final int burstSize, final ArpConfig arpConfig, final IpCounters counters,
@@ -183,6 +187,19 @@ public final class NetInterface
     public boolean isOnLink(final int destination)
     {
         return (destination & netmask) == (address & netmask);
+    }
+
+    /** Enables IPv6 on the interface: frames of EtherType 0x86DD go to {@code layer} from now on. */
+    void enableIpv6(final Ipv6Layer layer, final Ipv6Interface v6)
+    {
+        this.ipv6Layer = layer;
+        this.ipv6 = v6;
+    }
+
+    /** Whether the interface has IPv6 addresses. */
+    public boolean hasIpv6()
+    {
+        return ipv6 != null;
     }
 
     /** The number of neighbours in the ARP cache (resolved or being resolved). */
@@ -311,6 +328,16 @@ public final class NetInterface
             case EthernetHeader.TYPE_IPV4 -> ipv4.input(this, memory, ethernet.payloadOffset(),
                 ethernet.payloadLength(), flags, now);
             case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
+            case EthernetHeader.TYPE_IPV6 ->
+            {
+                if (ipv6Layer == null)
+                {
+                    counters.framesUnknownType++;
+                    return;
+                }
+                ipv6Layer.input(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
+                    ethernet.source(), destination != mac, now);
+            }
             default -> counters.framesUnknownType++;
         }
     }
@@ -431,12 +458,22 @@ public final class NetInterface
         }
         txBurst.releaseFrames(pool);
         arp.release();
+        if (ipv6 != null)
+        {
+            ipv6.release();
+        }
     }
 
     @Override
     public String toString()
     {
-        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + " mac " + MacAddress.toString(mac)
-            + " mtu " + mtu + " via " + link.name();
+        final StringBuilder v6 = new StringBuilder();
+        for (int i = 0; ipv6 != null && i < ipv6.count(); i++)
+        {
+            v6.append(' ').append(org.jbypass.netstack.wire.Ipv6Address.toString(ipv6.hi(i), ipv6.lo(i))).append('/')
+                .append(ipv6.prefixLength(i));
+        }
+        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + v6 + " mac "
+            + MacAddress.toString(mac) + " mtu " + mtu + " via " + link.name();
     }
 }

@@ -69,6 +69,12 @@ final class TcpTimeWait
         {
             return;
         }
+        if (s.v6)
+        {
+            // The records hold IPv4 4-tuples; an IPv6 connection goes without TIME_WAIT, as one over the limit does.
+            counters.timeWaitSkippedIpv6++;
+            return;
+        }
         final long now = layer.time.nanos();
         final int r = table.add(s.localAddress, s.localPort, s.remoteAddress, s.remotePort, now + 2 * config.mslNanos);
         if (r == TimeWaitTable.NONE)

@@ -6,7 +6,8 @@
  * instance of each processing class serves the whole layer and keeps no state between segments; what a connection
  * remembers lives in its {@code TcpSocket} and the small state classes it owns.
  * <ul>
- *   <li>{@link org.jbypass.netstack.tcp.TcpLayer}: the {@code Ipv4Protocol} IPv4 delivers to; validation
+ *   <li>{@link org.jbypass.netstack.tcp.TcpLayer}: the {@code Ipv4Protocol} IPv4 delivers to, and the
+ *       {@code Ipv6Protocol} IPv6 delivers to; validation
  *       (checksum, header, options, addresses), demultiplexing by 4-tuple ({@code ConnectionTable}) and by listening
  *       address ({@code PortTable}), resets for closed ports, ICMP errors, and the secrets behind ISNs (RFC 6528)
  *       and SYN cookies (RFC 4987).</li>
@@ -126,6 +127,16 @@
  * arriving text is dropped (the peer retransmits), writes take what fits and new connections wait, all counted.
  * Half-open connections hold no buffers. Segments are built by copying from the send ring into pool buffers; when
  * the pool is empty the connection retries on a short timer, having advanced nothing.
+ *
+ * <h2>IPv6</h2>
+ * One state machine for both families (RFC 8200 section 8): a connection's family is {@code TcpSocket.v6} and its
+ * IPv6 addresses the hi/lo pairs beside the IPv4 ints, as Linux's sock_common keeps skc_v6_daddr beside skc_daddr,
+ * so the IPv4 path reads what it always read. What differs is the pseudo-header of the checksum, the headers'
+ * length in the MSS (MTU - 60), the MSS values a SYN cookie carries ({@code SynCookies.MSS_TABLE6}), the 40-byte
+ * SipHash input of ISNs, cookies and port choice, the output ({@code Ipv6Output}, at its {@code L4_OFFSET}; no TSO),
+ * and ICMPv6, which {@code TcpLayer.icmp6Error} maps onto the ICMP errors {@code TcpInput} decides on. An IPv6
+ * socket bound to {@code ::} without IPV6_V6ONLY listens for IPv4 too ({@code PortTable.findListener} falls back to
+ * it); its IPv4 children, and its connects to IPv4-mapped addresses, are IPv4 connections.
  *
  * <h2>Containment</h2>
  * An exception or error such as OutOfMemoryError while one connection's segment, timer or output is processed, or

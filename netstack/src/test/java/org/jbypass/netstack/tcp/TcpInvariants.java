@@ -45,8 +45,10 @@ public final class TcpInvariants
         int inTable = 0;
         for (final TcpSocket s : all)
         {
-            inTable += s.inConnectionTable && layer.connections.find(s.localAddress, s.localPort, s.remoteAddress,
-                s.remotePort) == s ? 1 : 0;
+            final TcpSocket found = s.v6
+                ? layer.connections.find6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
+                : layer.connections.find(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+            inTable += s.inConnectionTable && found == s ? 1 : 0;
         }
         require(inTable >= layer.connections.size(), null, "a connection in the table cannot be found by its tuple");
         final int records = layer.timeWaitCount();
