@@ -123,6 +123,13 @@ class KernelIpv6InteropTest
         // RFC 4861 7.2.4: the stack answered the kernel's solicitation with its MAC.
         final String neighbour = peer.neighbour6(peer.stackAddress6());
         assertTrue(neighbour.contains("lladdr " + MacAddress.toString(stack.mac())), neighbour);
+        // And at its link-local address, derived from its MAC (RFC 4291 appendix A), once DAD passed for it too.
+        final long ll = Ipv6Address.eui64(stack.mac());
+        assertTrue(await(s -> s.ipv6().addressState(Ipv6Address.LINK_LOCAL_HI, ll) == 2), describe());
+        final String linkLocal = Ipv6Address.toString(Ipv6Address.LINK_LOCAL_HI, ll);
+        final CommandResult local = peer.exec("ping", "-6", "-c", "2", "-i", "0.2", "-W", "5",
+            linkLocal + "%" + peer.kernelInterface());
+        assertTrue(local.stdout().contains("2 received"), local.describe() + describe());
         stack.call(s ->
         {
             assertTrue(s.ipCounters().ndpInSolicits >= 1 && s.ipCounters().ndpOutAdverts >= 1, describe6(s));
