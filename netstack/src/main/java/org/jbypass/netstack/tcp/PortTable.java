@@ -329,7 +329,8 @@ final class PortTable
         {
             final TcpSocket existing = layer.connections.find6(localHi, localLo, s.localPort, remoteHi, remoteLo,
                 remotePort);
-            if (existing != null && !layer.reuseTimeWait(existing))
+            // IPv6 connections leave no TIME_WAIT record (TcpTimeWait.enter), so only a live one holds the tuple.
+            if (existing != null)
             {
                 return -Errno.EADDRNOTAVAIL;
             }
