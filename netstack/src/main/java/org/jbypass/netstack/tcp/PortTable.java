@@ -79,7 +79,7 @@ final class PortTable
         for (int i = 0; i < count; i++)
         {
             final int p = low + (offset + i) % count;
-            if (bound[p] == null && listeners[p] == null && !layer.timeWait.table.holdsPort(p, 0))
+            if (bound[p] == null && listeners[p] == null && !layer.timeWait.table.holdsPort(p))
             {
                 return p;
             }
@@ -97,22 +97,15 @@ final class PortTable
             {
                 continue;
             }
-            if (o.state == TcpState.TIME_WAIT)
-            {
-                if (s.reuseAddress)
-                {
-                    continue;
-                }
-                return true;
-            }
             if (s.reuseAddress && o.reuseAddress && o.state != TcpState.LISTEN)
             {
                 continue;
             }
             return true;
         }
-        // Connections in TIME_WAIT are records, no longer sockets on the port's list.
-        return !s.reuseAddress && layer.timeWait.table.holdsPort(port, address);
+        // Connections in TIME_WAIT are records (of either family), not sockets on the port's list; SO_REUSEADDR
+        // passes over them.
+        return !s.reuseAddress && layer.timeWait.table.holdsPort(port, covers4, address, v6, hi, lo);
     }
 
     /** A socket whose connection ended keeps its place only if the application bound it. */
@@ -168,8 +161,7 @@ final class PortTable
         // with connections unless both reuse (Linux's rule, checked again at listen).
         for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
         {
-            if (o != s && overlaps(s, o) && !holdsNothing(o)
-                && o.state != TcpState.TIME_WAIT && !(s.reuseAddress && o.reuseAddress))
+            if (o != s && overlaps(s, o) && !holdsNothing(o) && !(s.reuseAddress && o.reuseAddress))
             {
                 return -Errno.EADDRINUSE;
             }
@@ -327,10 +319,7 @@ final class PortTable
     {
         if (s.bound)
         {
-            final TcpSocket existing = layer.connections.find6(localHi, localLo, s.localPort, remoteHi, remoteLo,
-                remotePort);
-            // IPv6 connections leave no TIME_WAIT record (TcpTimeWait.enter), so only a live one holds the tuple.
-            if (existing != null)
+            if (!layer.fourTupleFree6(localHi, localLo, s.localPort, remoteHi, remoteLo, remotePort))
             {
                 return -Errno.EADDRNOTAVAIL;
             }
@@ -383,7 +372,7 @@ final class PortTable
                 return false;
             }
         }
-        return layer.connections.find6(localHi, localLo, port, remoteHi, remoteLo, remotePort) == null;
+        return layer.fourTupleFree6(localHi, localLo, port, remoteHi, remoteLo, remotePort);
     }
 
     private void link(final TcpSocket s, final int address, final int port)

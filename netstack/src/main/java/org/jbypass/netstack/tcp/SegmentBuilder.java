@@ -567,9 +567,9 @@ final class SegmentBuilder
     }
 
     /**
-     * The ACK a TIME_WAIT record answers with (Linux's tcp_v4_timewait_ack()): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>,
-     * the window last advertised, and timestamps when the connection had them (TSval from our clock and offset,
-     * TSecr = TS.Recent).
+     * The ACK a TIME_WAIT record answers with (Linux's tcp_v4_timewait_ack() and tcp_v6_timewait_ack()), over the
+     * record's family: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, the window last advertised, and timestamps when the
+     * connection had them (TSval from our clock and offset, TSecr = TS.Recent).
      */
     void sendTimeWaitAck(final TimeWaitTable table, final int r, final int nowMillis)
     {
@@ -580,20 +580,33 @@ final class SegmentBuilder
             counters.poolExhausted++;
             return;
         }
+        final boolean v6 = table.v6(r);
         final ByteBuffer m = pool.memory();
-        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        final int base = pool.offset(buffer) + l4Offset(v6);
         int at = base + TcpHeader.MIN_LENGTH;
         if (table.timestamps(r))
         {
             at = TcpOptions.writeTimestamp(m, at, nowMillis + table.tsOffset(r), table.tsRecent(r));
         }
         final int headerLength = at - base;
-        final int local = table.localAddress(r);
-        final int remote = table.remoteAddress(r);
         header.wrap(m, base, headerLength)
             .write(table.localPort(r), table.remotePort(r), table.sndNxt(r), table.rcvNxt(r), headerLength,
-                TcpHeader.ACK, table.window(r))
-            .computeChecksum(local, remote);
+                TcpHeader.ACK, table.window(r));
+        if (v6)
+        {
+            // RFC 8200 section 8.1: the checksum over IPv6's pseudo-header; traffic class and hop limit as the
+            // connection had them.
+            final long localHi = table.localHi(r);
+            final long localLo = table.localLo(r);
+            final long remoteHi = table.remoteHi(r);
+            final long remoteLo = table.remoteLo(r);
+            header.computeChecksum6(localHi, localLo, remoteHi, remoteLo);
+            sendRaw6(buffer, headerLength, localHi, localLo, remoteHi, remoteLo, table.tos(r), table.ttl(r));
+            return;
+        }
+        final int local = table.localAddress(r);
+        final int remote = table.remoteAddress(r);
+        header.computeChecksum(local, remote);
         sendRaw(buffer, headerLength, local, remote, table.tos(r), table.ttl(r));
     }
 

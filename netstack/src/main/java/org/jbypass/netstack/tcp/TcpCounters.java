@@ -106,8 +106,6 @@ public final class TcpCounters
     long connectionTimeouts;
     /** Connections that skipped TIME_WAIT because timeWaitLimit was reached. */
     long timeWaitOverflows;
-    /** IPv6 connections that skipped TIME_WAIT: its records hold IPv4 4-tuples only. */
-    long timeWaitSkippedIpv6;
     /** Times a writer found no memory at the layer's limit and waited for some to be given back. */
     long memoryWriteWaits;
     /** Connections that entered TIME_WAIT (as a record, see TimeWaitTable). */
@@ -393,11 +391,6 @@ public final class TcpCounters
         return timeWaitOverflows;
     }
 
-    public long timeWaitSkippedIpv6()
-    {
-        return timeWaitSkippedIpv6;
-    }
-
     public long memoryWriteWaits()
     {
         return memoryWriteWaits;
@@ -538,7 +531,6 @@ public final class TcpCounters
         append(sb, "connectionResets", connectionResets);
         append(sb, "connectionTimeouts", connectionTimeouts);
         append(sb, "timeWaitOverflows", timeWaitOverflows);
-        append(sb, "timeWaitSkippedIpv6", timeWaitSkippedIpv6);
         append(sb, "timeWaitEntered", timeWaitEntered);
         append(sb, "memoryWriteWaits", memoryWriteWaits);
         append(sb, "timeWaitRecycled", timeWaitRecycled);

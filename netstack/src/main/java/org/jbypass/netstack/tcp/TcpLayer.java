@@ -316,7 +316,9 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             return;
         }
         int isn = 0;
-        final int tw = seg.v6 ? TimeWaitTable.NONE
+        final int tw = seg.v6
+            ? timeWait.table.find6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi,
+                seg.sourceLo, seg.sourcePort)
             : timeWait.table.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
         if (tw != TimeWaitTable.NONE)
         {
@@ -599,6 +601,14 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     {
         return connections.find(local, localPort, remote, remotePort) == null
             && timeWait.allowsConnect(local, localPort, remote, remotePort);
+    }
+
+    /** {@link #fourTupleFree} for an IPv6 4-tuple. */
+    boolean fourTupleFree6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        return connections.find6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort) == null
+            && timeWait.allowsConnect6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
     }
 
     /**

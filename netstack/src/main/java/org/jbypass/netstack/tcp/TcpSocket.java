@@ -480,7 +480,8 @@ public final class TcpSocket extends StackSocket
         remoteHi = hi;
         remoteLo = lo;
         remotePort = port;
-        startConnect((mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS, 0);
+        startConnect((mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS,
+            layer.timeWait.takeOver6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort));
         return -Errno.EINPROGRESS;
     }
 

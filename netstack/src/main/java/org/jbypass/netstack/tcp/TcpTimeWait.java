@@ -69,14 +69,10 @@ final class TcpTimeWait
         {
             return;
         }
-        if (s.v6)
-        {
-            // The records hold IPv4 4-tuples; an IPv6 connection goes without TIME_WAIT, as one over the limit does.
-            counters.timeWaitSkippedIpv6++;
-            return;
-        }
-        final long now = layer.time.nanos();
-        final int r = table.add(s.localAddress, s.localPort, s.remoteAddress, s.remotePort, now + 2 * config.mslNanos);
+        final long expires = layer.time.nanos() + 2 * config.mslNanos;
+        final int r = s.v6
+            ? table.add6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort, expires)
+            : table.add(s.localAddress, s.localPort, s.remoteAddress, s.remotePort, expires);
         if (r == TimeWaitTable.NONE)
         {
             counters.timeWaitOverflows++;
@@ -128,8 +124,7 @@ final class TcpTimeWait
             }
             return CONSUMED;
         }
-        if (seg.syn() && !rst && !seg.hasAck() && !pawsReject && newIncarnation(r, seg)
-            && layer.ports.findListener(seg.destination, seg.destinationPort) != null)
+        if (seg.syn() && !rst && !seg.hasAck() && !pawsReject && newIncarnation(r, seg) && hasListener(seg))
         {
             final int isn = newIncarnationIsn(r);
             table.remove(r);
@@ -162,6 +157,13 @@ final class TcpTimeWait
         }
         layer.segments.sendTimeWaitAck(table, r, nowMillis);
         return CONSUMED;
+    }
+
+    /** Whether a listener, of the segment's family, would take the SYN. */
+    private boolean hasListener(final Segment seg)
+    {
+        return seg.v6 ? layer.ports.findListener6(seg.destinationHi, seg.destinationLo, seg.destinationPort) != null
+            : layer.ports.findListener(seg.destination, seg.destinationPort) != null;
     }
 
     /**
@@ -200,6 +202,14 @@ final class TcpTimeWait
         return r == TimeWaitTable.NONE || reusable(r);
     }
 
+    /** {@link #allowsConnect} for an IPv6 4-tuple. */
+    boolean allowsConnect6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        final int r = table.find6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        return r == TimeWaitTable.NONE || reusable(r);
+    }
+
     private boolean reusable(final int r)
     {
         return config.timeWaitReuse && table.timestamps(r) && millis() - table.tsRecentMillis(r) >= REUSE_AFTER_MILLIS;
@@ -212,7 +222,18 @@ final class TcpTimeWait
      */
     int takeOver(final int local, final int localPort, final int remote, final int remotePort)
     {
-        final int r = table.find(local, localPort, remote, remotePort);
+        return takeOver(table.find(local, localPort, remote, remotePort));
+    }
+
+    /** {@link #takeOver} for an IPv6 4-tuple. */
+    int takeOver6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        return takeOver(table.find6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort));
+    }
+
+    private int takeOver(final int r)
+    {
         if (r == TimeWaitTable.NONE)
         {
             return 0;

@@ -17,7 +17,12 @@ import java.util.Arrays;
  * is held in TIME_WAIT without walking every record. Nothing here allocates except when the arrays grow (doubling,
  * up to the layer's timeWaitLimit); they never shrink.
  *
- * <p>Addresses are IPv4 ({@code int}s), as the connection table's.
+ * <p>Records of both families share the arrays, the index and the lists, as Linux keeps tw_v6_daddr and
+ * tw_v6_rcv_saddr in the same inet_timewait_sock. An IPv4 record holds its addresses in two {@code int}s; an IPv6
+ * record ({@link #FLAG_V6}) holds in its {@code localAddress} the number of a slot in a second store of four
+ * {@code long}s (local and remote, high and low halves), allocated with the first IPv6 record and growing as the
+ * records do. An IPv4 record is no larger for IPv6 being there; an IPv6 one costs the 32 bytes of its addresses more
+ * (see {@link #footprintBytes()}).
  */
 final class TimeWaitTable
 {
@@ -26,6 +31,10 @@ final class TimeWaitTable
     private static final int INITIAL_CAPACITY = 64;
 
     static final int FLAG_TIMESTAMPS = 1;
+    /** An IPv6 record: its addresses are in the IPv6 store, at the slot its {@code localAddress} names. */
+    static final int FLAG_V6 = 2;
+    /** Slots of the IPv6 store before its first growth. */
+    private static final int INITIAL_CAPACITY6 = 16;
 
     private final long key;
     private final int limit;
@@ -33,6 +42,7 @@ final class TimeWaitTable
     private int size;
 
     // The records (struct of arrays).
+    /** IPv4: the local address; IPv6: the record's slot in {@link #addresses6}. */
     private int[] localAddress;
     private int[] remoteAddress;
     /** Local port in the upper 16 bits, remote port in the lower. */
@@ -61,6 +71,15 @@ final class TimeWaitTable
     private int tail = NONE;
     private int freeList = NONE;
     private int unused;
+
+    /**
+     * The IPv6 store: slot {@code a} holds local high, local low, remote high, remote low at {@code 4a} to
+     * {@code 4a + 3}; a free slot holds the next free one at {@code 4a}. Null until the first IPv6 record.
+     */
+    private long[] addresses6;
+    private int capacity6;
+    private int unused6;
+    private int free6 = NONE;
 
     /** Open-addressing index: record + 1, 0 for empty. */
     private int[] index;
@@ -121,7 +140,8 @@ final class TimeWaitTable
 
     /**
      * Bytes the table holds now: its arrays with their headers, the per-port heads ({@link #PORT_HEADS_BYTES})
-     * included once a record was added. What grows with the records is the rest: about 75 bytes each.
+     * included once a record was added, and the IPv6 store once an IPv6 record was. What grows with the records is
+     * the rest: about 75 bytes an IPv4 record, 32 more an IPv6 one.
      */
     long footprintBytes()
     {
@@ -131,6 +151,10 @@ final class TimeWaitTable
         if (portHead != null)
         {
             bytes += PORT_HEADS_BYTES;
+        }
+        if (addresses6 != null)
+        {
+            bytes += header + 32L * capacity6;
         }
         return bytes;
     }
@@ -155,8 +179,37 @@ final class TimeWaitTable
         return (int)h & indexMask;
     }
 
+    private int slot6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        long h = key ^ ((long)localPort << 16 | remotePort) * 0x9E3779B97F4A7C15L;
+        h = mix(h ^ localHi);
+        h = mix(h ^ localLo);
+        h = mix(h ^ remoteHi);
+        h = mix(h ^ remoteLo);
+        return (int)h & indexMask;
+    }
+
+    /** The murmur3 finaliser, as {@link #slot}'s. */
+    private static long mix(final long x)
+    {
+        long h = x;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
     private int slotOf(final int r)
     {
+        if ((flags[r] & FLAG_V6) != 0)
+        {
+            final int a = 4 * localAddress[r];
+            return slot6(addresses6[a], addresses6[a + 1], ports[r] >>> 16, addresses6[a + 2], addresses6[a + 3],
+                ports[r] & 0xFFFF);
+        }
         return slot(localAddress[r], ports[r] >>> 16, remoteAddress[r], ports[r] & 0xFFFF);
     }
 
@@ -176,7 +229,8 @@ final class TimeWaitTable
             {
                 return NONE;
             }
-            if (ports[r] == p && remoteAddress[r] == remote && localAddress[r] == local)
+            if (ports[r] == p && remoteAddress[r] == remote && localAddress[r] == local
+                && (flags[r] & FLAG_V6) == 0)
             {
                 return r;
             }
@@ -184,8 +238,49 @@ final class TimeWaitTable
         }
     }
 
-    /** Whether a record holds {@code port} at an address overlapping {@code address} (0: any). */
-    boolean holdsPort(final int port, final int address)
+    /** The record of an IPv6 4-tuple, or {@link #NONE}. */
+    int find6(final long localHi, final long localLo, final int localPort, final long remoteHi, final long remoteLo,
+        final int remotePort)
+    {
+        if (size == 0 || addresses6 == null)
+        {
+            return NONE;
+        }
+        final int p = localPort << 16 | remotePort;
+        int i = slot6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        while (true)
+        {
+            final int r = index[i] - 1;
+            if (r < 0)
+            {
+                return NONE;
+            }
+            if (ports[r] == p && (flags[r] & FLAG_V6) != 0)
+            {
+                final int a = 4 * localAddress[r];
+                if (addresses6[a + 3] == remoteLo && addresses6[a + 1] == localLo && addresses6[a + 2] == remoteHi
+                    && addresses6[a] == localHi)
+                {
+                    return r;
+                }
+            }
+            i = (i + 1) & indexMask;
+        }
+    }
+
+    /** Whether any record holds {@code port}, at whatever address (for the choice of a port by bind(0)). */
+    boolean holdsPort(final int port)
+    {
+        return portHead != null && portHead[port] != NONE;
+    }
+
+    /**
+     * Whether a record holds {@code port} at an address a bind overlaps, by the rule PortTable applies to sockets:
+     * an IPv4 record when the bind serves IPv4 ({@code covers4}) at {@code address} or 0.0.0.0; an IPv6 record when
+     * the bind is IPv6 ({@code v6}) at its address or {@code ::} (a dual-stack {@code ::} overlaps both).
+     */
+    boolean holdsPort(final int port, final boolean covers4, final int address, final boolean v6, final long hi,
+        final long lo)
     {
         if (portHead == null)
         {
@@ -193,9 +288,20 @@ final class TimeWaitTable
         }
         for (int r = portHead[port]; r != NONE; r = portNext[r])
         {
-            if (address == 0 || localAddress[r] == address)
+            if ((flags[r] & FLAG_V6) == 0)
             {
-                return true;
+                if (covers4 && (address == 0 || localAddress[r] == address))
+                {
+                    return true;
+                }
+            }
+            else if (v6)
+            {
+                final int a = 4 * localAddress[r];
+                if (hi == 0 && lo == 0 || addresses6[a] == hi && addresses6[a + 1] == lo)
+                {
+                    return true;
+                }
             }
         }
         return false;
@@ -215,6 +321,47 @@ final class TimeWaitTable
         {
             return NONE;
         }
+        return link(local, localPort, remote, remotePort, expiresNanos, 0);
+    }
+
+    /**
+     * Adds a record for an IPv6 4-tuple that has none.
+     *
+     * @return the record, or {@link #NONE} when the table is at its limit
+     */
+    int add6(final long localHi, final long localLo, final int localPort, final long remoteHi, final long remoteLo,
+        final int remotePort, final long expiresNanos)
+    {
+        if (size >= limit)
+        {
+            return NONE;
+        }
+        final int a;
+        if (free6 != NONE)
+        {
+            a = free6;
+            free6 = (int)addresses6[4 * a];
+        }
+        else
+        {
+            if (unused6 == capacity6)
+            {
+                capacity6 = capacity6 == 0 ? Math.min(INITIAL_CAPACITY6, Math.max(1, limit))
+                    : (int)Math.min(limit, 2L * capacity6);
+                addresses6 = addresses6 == null ? new long[4 * capacity6] : Arrays.copyOf(addresses6, 4 * capacity6);
+            }
+            a = unused6++;
+        }
+        addresses6[4 * a] = localHi;
+        addresses6[4 * a + 1] = localLo;
+        addresses6[4 * a + 2] = remoteHi;
+        addresses6[4 * a + 3] = remoteLo;
+        return link(a, localPort, 0, remotePort, expiresNanos, FLAG_V6);
+    }
+
+    private int link(final int local, final int localPort, final int remote, final int remotePort,
+        final long expiresNanos, final int family)
+    {
         final int r;
         if (freeList != NONE)
         {
@@ -233,7 +380,7 @@ final class TimeWaitTable
         remoteAddress[r] = remote;
         ports[r] = localPort << 16 | remotePort;
         expiry[r] = expiresNanos;
-        flags[r] = 0;
+        flags[r] = (byte)family;
         tsRecent[r] = 0;
         tsOffset[r] = 0;
         tsRecentMillis[r] = 0;
@@ -276,6 +423,12 @@ final class TimeWaitTable
         if (pn != NONE)
         {
             portPrev[pn] = pp;
+        }
+        if ((flags[r] & FLAG_V6) != 0)
+        {
+            final int a = localAddress[r];
+            addresses6[4 * a] = free6;
+            free6 = a;
         }
         next[r] = freeList;
         freeList = r;
@@ -370,14 +523,41 @@ final class TimeWaitTable
     // ------------------------------------------------------------------------------------------------------------
     // Fields.
 
+    /** The local IPv4 address of an IPv4 record. */
     int localAddress(final int r)
     {
         return localAddress[r];
     }
 
+    /** The remote IPv4 address of an IPv4 record. */
     int remoteAddress(final int r)
     {
         return remoteAddress[r];
+    }
+
+    boolean v6(final int r)
+    {
+        return (flags[r] & FLAG_V6) != 0;
+    }
+
+    long localHi(final int r)
+    {
+        return addresses6[4 * localAddress[r]];
+    }
+
+    long localLo(final int r)
+    {
+        return addresses6[4 * localAddress[r] + 1];
+    }
+
+    long remoteHi(final int r)
+    {
+        return addresses6[4 * localAddress[r] + 2];
+    }
+
+    long remoteLo(final int r)
+    {
+        return addresses6[4 * localAddress[r] + 3];
     }
 
     int localPort(final int r)
