@@ -11,19 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 import org.jbypass.netstack.ip.FakeIpv6;
-import org.jbypass.netstack.ip.Ipv6Output;
-import org.jbypass.netstack.ip.Ipv6Protocol;
 import org.jbypass.netstack.util.Errno;
-import org.jbypass.netstack.wire.Ipv4Header;
 import org.jbypass.netstack.wire.Ipv6Address;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +29,11 @@ import org.junit.jupiter.api.Test;
  */
 class Tcp6Test
 {
-    private static final long NET = FakeIpv6.PREFIX_HI;
-    private static final long STACK6 = FakeIpv6.STACK_LO;
-    private static final long PEER6 = FakeIpv6.PEER_LO;
+    private static final long NET = Tcp6Bench.NET;
+    private static final long STACK6 = Tcp6Bench.STACK6;
+    private static final long PEER6 = Tcp6Bench.PEER6;
 
+    private Tcp6Bench bench;
     private TcpTestbench b;
     private FakeIpv6 ip6;
 
@@ -48,88 +44,45 @@ class Tcp6Test
 
     private void init(final TcpConfig config)
     {
-        b = new TcpTestbench(config);
-        ip6 = new FakeIpv6(b.ip.pool);
-        b.layer.attachIpv6(ip6);
+        bench = new Tcp6Bench(config);
+        b = bench.b;
+        ip6 = bench.ip6;
     }
 
-    /** Delivers a segment from [2001:db8::peerLo] to the stack's IPv6 address, as IPv6 would (after its header). */
     private void inject6(final Tcp t, final long peerLo)
     {
-        inject6(t, NET, peerLo, NET, STACK6, false);
+        bench.inject6(t, peerLo);
     }
 
     private void inject6(final Tcp t)
     {
-        inject6(t, PEER6);
+        bench.inject6(t);
     }
 
     private void inject6(final Tcp t, final long srcHi, final long srcLo, final long dstHi, final long dstLo,
         final boolean corrupt)
     {
-        // TcpTestbench builds over IPv4's pseudo-header (addresses 0): replace the checksum with IPv6's.
-        final byte[] bytes = TcpTestbench.build(t, 0, 0);
-        final ByteBuffer bb = ByteBuffer.wrap(bytes);
-        bb.putShort(16, (short)0);
-        int sum = FakeIpv6.checksum(bytes, srcHi, srcLo, dstHi, dstLo, Ipv4Header.PROTOCOL_TCP);
-        if (corrupt)
-        {
-            sum ^= 0x0101;
-        }
-        bb.putShort(16, (short)sum);
-        final ByteBuffer memory = ByteBuffer.allocate(bytes.length + Ipv6Output.L4_OFFSET);
-        memory.put(Ipv6Output.L4_OFFSET, bytes);
-        assertEquals(Ipv6Protocol.CONSUMED, b.layer.receive6(memory, Ipv6Output.L4_OFFSET, bytes.length, srcHi, srcLo,
-            dstHi, dstLo, 0, 64, 0));
-        b.events.dispatch();
+        bench.inject6(t, srcHi, srcLo, dstHi, dstLo, corrupt);
     }
 
-    /** The next segment sent over IPv6, checked against {@code want} and addressed stack to peer. */
     private Captured expect6(final Tcp want, final long peerLo)
     {
-        final FakeIpv6.Sent s = ip6.sent.poll();
-        if (s == null)
-        {
-            fail("expected " + want + " over IPv6, got nothing (IPv4 queue: " + b.ip.sent + ")");
-        }
-        assertEquals(Ipv4Header.PROTOCOL_TCP, s.nextHeader);
-        assertEquals(NET, s.sourceHi);
-        assertEquals(STACK6, s.sourceLo);
-        assertEquals(NET, s.destinationHi);
-        assertEquals(peerLo, s.destinationLo);
-        final Captured got = new Captured(s.bytes, 0, 0, s.trafficClass, s.hopLimit, true);
-        final List<String> problems = want.mismatches(got);
-        if (!problems.isEmpty())
-        {
-            fail("segment " + got + " does not match " + want + ":\n  " + String.join("\n  ", problems));
-        }
-        return got;
+        return bench.expect6(want, peerLo);
     }
 
     private Captured expect6(final Tcp want)
     {
-        return expect6(want, PEER6);
+        return bench.expect6(want);
     }
 
     private TcpSocket listen6(final boolean v6Only, final int port)
     {
-        final TcpSocket s = b.layer.open6(v6Only);
-        assertEquals(0, s.bind6(0, 0, port), "bind [::]");
-        assertEquals(0, s.listen(16), "listen");
-        return s;
+        return bench.listen6(v6Only, port);
     }
 
-    /** The peer opens a connection to a listener over IPv6 with MSS 1440, WS 7, SACK and timestamps. */
     private TcpSocket accept6(final TcpSocket listener, final int peerPort, final long peerLo)
     {
-        inject6(tcp(SYN).ports(peerPort, listener.localPort()).seq(1000).mss(1440).ws(7).sackPermitted()
-            .ts(100, 0), peerLo);
-        final Captured synAck = expect6(tcp(SYN | ACK).ack(1001).mss(1440).sackPermitted().tsEcr(100), peerLo);
-        inject6(tcp(ACK).ports(peerPort, listener.localPort()).seq(1001).ack(synAck.seq + 1).ts(101, synAck.tsVal),
-            peerLo);
-        final TcpSocket child = listener.accept();
-        assertNotNull(child, "accepted");
-        return child;
+        return bench.accept6(listener, peerPort, peerLo);
     }
 
     @Test
