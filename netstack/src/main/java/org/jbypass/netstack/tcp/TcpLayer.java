@@ -171,6 +171,12 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         return timeWait.table.size();
     }
 
+    /** Of {@link #timeWaitCount()}, the IPv6 connections. */
+    public int timeWaitCount6()
+    {
+        return timeWait.table.size6();
+    }
+
     /** Bytes of heap the TIME_WAIT records take now, arrays included (for the measure of a record's cost). */
     public long timeWaitFootprint()
     {

@@ -40,6 +40,7 @@ final class TimeWaitTable
     private final int limit;
     private int capacity;
     private int size;
+    private int size6;
 
     // The records (struct of arrays).
     /** IPv4: the local address; IPv6: the record's slot in {@link #addresses6}. */
@@ -128,6 +129,12 @@ final class TimeWaitTable
     int size()
     {
         return size;
+    }
+
+    /** Records of IPv6 connections, of {@link #size()}. */
+    int size6()
+    {
+        return size6;
     }
 
     boolean isFull()
@@ -356,6 +363,7 @@ final class TimeWaitTable
         addresses6[4 * a + 1] = localLo;
         addresses6[4 * a + 2] = remoteHi;
         addresses6[4 * a + 3] = remoteLo;
+        size6++;
         return link(a, localPort, 0, remotePort, expiresNanos, FLAG_V6);
     }
 
@@ -429,6 +437,7 @@ final class TimeWaitTable
             final int a = localAddress[r];
             addresses6[4 * a] = free6;
             free6 = a;
+            size6--;
         }
         next[r] = freeList;
         freeList = r;

@@ -2,6 +2,7 @@ package org.jbypass.netstack.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.virtual.MemoryWire;
@@ -32,6 +33,22 @@ class TcpTwoStacksTest
         // connections alternate between A's IPv6 address and its IPv4-mapped one, on one listener on [::].
         final Outcome outcome = TwoStackTransfer.run(new MemoryWire(), 4, 4 << 20, 0x6, AfterTransfer.NOTHING, true);
         System.out.println(outcome);
+    }
+
+    @Test
+    void shouldLeaveIpv6TimeWaitRecordsThatExpireAfterManyShortConnections()
+    {
+        // 64 short connections through the dual-stack listener, half over IPv6. Whichever end closes first keeps a
+        // record (here both ends close at once, so both do), the IPv6 connections' in IPv6 records, which answer
+        // what the impairment makes the peer retransmit; the run ends only once every record has expired
+        // (connectionCount counts them).
+        final int connections = 64;
+        final Outcome outcome = TwoStackTransfer.run(new MemoryWire(), connections, 16 << 10, 0x7E6,
+            AfterTransfer.NOTHING, true);
+        System.out.println(outcome);
+        assertTrue(outcome.peakTimeWait6() >= connections / 2, "IPv6 records at once: " + outcome.peakTimeWait6());
+        assertTrue(outcome.peakTimeWait() >= connections, "records at once: " + outcome.peakTimeWait());
+        assertTrue(outcome.peakTimeWait() > outcome.peakTimeWait6(), "IPv4 records beside them");
     }
 
     @Test

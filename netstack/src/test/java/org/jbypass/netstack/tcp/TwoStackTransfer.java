@@ -41,8 +41,12 @@ final class TwoStackTransfer
     private static final long A6 = 0xA;
     private static final long B6 = 0xB;
 
-    /** What a run did, to compare two runs of one seed. */
-    record Outcome(long simulatedNanos, String countersA, String countersB, String impairments)
+    /**
+     * What a run did, to compare two runs of one seed; with the most TIME_WAIT records both stacks held at once
+     * while the connections closed, and of them IPv6 ones (every record has expired when the run returns).
+     */
+    record Outcome(long simulatedNanos, String countersA, String countersB, String impairments, int peakTimeWait,
+        int peakTimeWait6)
     {
     }
 
@@ -182,8 +186,12 @@ final class TwoStackTransfer
         b.flush();
         a.flush();
         // Closing handshakes, then TIME_WAIT, all the way to nothing.
+        int peakTimeWait = 0;
+        int peakTimeWait6 = 0;
         while (a.tcp().connectionCount() + b.tcp().connectionCount() > 0)
         {
+            peakTimeWait = Math.max(peakTimeWait, a.tcp().timeWaitCount() + b.tcp().timeWaitCount());
+            peakTimeWait6 = Math.max(peakTimeWait6, a.tcp().timeWaitCount6() + b.tcp().timeWaitCount6());
             a.poll(now);
             b.poll(now);
             now = next(now, a, b, impaired, false);
@@ -197,7 +205,8 @@ final class TwoStackTransfer
         }
         assertEquals(restA, a.pool().inUse(), "stack A holds no buffer beyond its armed bursts");
         final Outcome outcome = new Outcome(simulated, a.tcpCounters().toString(), b.tcpCounters().toString(),
-            impaired.rxImpairments().describe() + " / " + impaired.txImpairments().describe());
+            impaired.rxImpairments().describe() + " / " + impaired.txImpairments().describe(), peakTimeWait,
+            peakTimeWait6);
         a.close();
         b.close();
         assertEquals(0, a.pool().inUse(), "stack A's pool is whole after close");
