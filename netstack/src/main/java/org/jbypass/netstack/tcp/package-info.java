@@ -16,7 +16,8 @@
  *       what ACK is owed), {@code NegotiatedOptions} (MSS, window scaling, timestamps, SACK), {@code RecoveryState}
  *       (fast recovery, loss, PRR, tail loss probe, undo) and, for a listener, {@code AcceptQueue}.</li>
  *   <li>TIME_WAIT: {@code TcpTimeWait} (tcp_minisocks.c's half for it) over {@code TimeWaitTable}, compact records
- *       that replace the socket once a connection enters TIME_WAIT, as Linux's inet_timewait_sock.</li>
+ *       that replace the socket once a connection of either family enters TIME_WAIT, as Linux's
+ *       inet_timewait_sock.</li>
  *   <li>Arrival: {@code TcpInput} checks an arriving segment in the order of RFC 9293 section 3.10.7;
  *       {@code TcpHandshake} answers SYNs to listeners, SYN cookies and the end of a handshake;
  *       {@code TcpReceive} places the text and the FIN and schedules the ACK.</li>
@@ -136,7 +137,11 @@
  * SipHash input of ISNs, cookies and port choice, the output ({@code Ipv6Output}, at its {@code L4_OFFSET}; no TSO),
  * and ICMPv6, which {@code TcpLayer.icmp6Error} maps onto the ICMP errors {@code TcpInput} decides on. An IPv6
  * socket bound to {@code ::} without IPV6_V6ONLY listens for IPv4 too ({@code PortTable.findListener} falls back to
- * it); its IPv4 children, and its connects to IPv4-mapped addresses, are IPv4 connections.
+ * it); its IPv4 children, and its connects to IPv4-mapped addresses, are IPv4 connections. TIME_WAIT records keep
+ * both families in one table, as Linux's inet_timewait_sock keeps tw_v6_daddr and tw_v6_rcv_saddr: an IPv6 record
+ * is an IPv4 one whose address field names a slot of a second store holding its four longs, so IPv4 records stay
+ * as small as they were; dispatch finds a record by the segment's family, the record answers through that family's
+ * output, and holds its port against binds that overlap its address by {@code PortTable}'s rule for sockets.
  *
  * <h2>Containment</h2>
  * An exception or error such as OutOfMemoryError while one connection's segment, timer or output is processed, or
