@@ -13,9 +13,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.FakeIpv6;
+import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv4Header;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -276,5 +282,112 @@ class Tcp6TimeWaitTest
         assertEquals(r4, table.find(TcpTestbench.STACK, 80, TcpTestbench.PEER, PEER_PORT));
         bench.b.advanceMillis(60_000);
         assertEquals(0, bench.b.layer.timeWaitCount(), "both families expire");
+    }
+
+    @Test
+    void shouldAnswerFromAnIpv6RecordWithoutAllocating()
+    {
+        final Closed c = inTimeWait(PEER_PORT);
+        // The retransmitted FIN, built once; the stack's answers go to an output that only counts and frees them
+        // (FakeIpv6 copies what it captures).
+        final byte[] bytes = TcpTestbench.build(c.segment(FIN | ACK).seq(c.peerNxt - 1).ack(c.stackNxt)
+            .ts(c.peerTs + 1, 0), 0, 0);
+        final ByteBuffer header = ByteBuffer.wrap(bytes);
+        header.putShort(16, (short)0);
+        header.putShort(16, (short)FakeIpv6.checksum(bytes, NET, PEER6, NET, STACK6, Ipv4Header.PROTOCOL_TCP));
+        final ByteBuffer memory = ByteBuffer.allocateDirect(bytes.length + Ipv6Output.L4_OFFSET);
+        memory.put(Ipv6Output.L4_OFFSET, bytes);
+        final CountingOutput out = new CountingOutput(bench.ip6);
+        bench.b.layer.attachIpv6(out);
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().getId();
+        final int rounds = 20_000;
+        long allocated = 0;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            // The first pass warms up (the JIT); the second is measured.
+            final long before = threads.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < rounds; i++)
+            {
+                bench.b.layer.receive6(memory, Ipv6Output.L4_OFFSET, bytes.length, NET, PEER6, NET, STACK6, 0, 64, 0);
+            }
+            allocated = threads.getThreadAllocatedBytes(thread) - before;
+        }
+        assertEquals(2L * rounds, out.sent, "every retransmitted FIN answered");
+        assertEquals(0, bench.b.ip.pool.inUse(), "every answer's buffer given back");
+        assertTrue(allocated < rounds, "bytes allocated for " + rounds + " answers: " + allocated);
+    }
+
+    /** An IPv6 output that counts what it is given to send and frees it, allocating nothing. */
+    private static final class CountingOutput implements Ipv6Output
+    {
+        private final FakeIpv6 ip6;
+        long sent;
+
+        CountingOutput(final FakeIpv6 ip6)
+        {
+            this.ip6 = ip6;
+        }
+
+        @Override
+        public PacketPool pool()
+        {
+            return ip6.pool;
+        }
+
+        @Override
+        public boolean selectSource(final long destinationHi, final long destinationLo)
+        {
+            return ip6.selectSource(destinationHi, destinationLo);
+        }
+
+        @Override
+        public long sourceHi()
+        {
+            return ip6.sourceHi();
+        }
+
+        @Override
+        public long sourceLo()
+        {
+            return ip6.sourceLo();
+        }
+
+        @Override
+        public int pathMtu(final long destinationHi, final long destinationLo)
+        {
+            return ip6.pathMtu(destinationHi, destinationLo);
+        }
+
+        @Override
+        public boolean isLocalAddress(final long hi, final long lo)
+        {
+            return ip6.isLocalAddress(hi, lo);
+        }
+
+        @Override
+        public int defaultHopLimit()
+        {
+            return ip6.defaultHopLimit();
+        }
+
+        @Override
+        public int send(final int buffer, final int l4Length, final long sourceHi, final long sourceLo,
+            final long destinationHi, final long destinationLo, final int nextHeader, final int trafficClass,
+            final int hopLimit)
+        {
+            ip6.pool.free(buffer);
+            sent++;
+            return 0;
+        }
+
+        @Override
+        public int sendFromMemory(final ByteBuffer memory, final int l4Offset, final int l4Length,
+            final long sourceHi, final long sourceLo, final long destinationHi, final long destinationLo,
+            final int nextHeader, final int trafficClass, final int hopLimit)
+        {
+            throw new AssertionError("TIME_WAIT answers from a pool buffer");
+        }
     }
 }
