@@ -18,6 +18,12 @@ public final class IpCounters
     public long framesMulticastFiltered;
     /** Frames that arrived as chains of buffers (GSO/GRO super-frames), each counted in framesReceived too. */
     public long superFramesReceived;
+    /**
+     * Super-frames gathered into contiguous memory before IPv4 handled them, one copy more than the in-place path
+     * that TCP takes: fragments, multicast, the transports that want their datagram in one piece (UDP, ICMP, IGMP),
+     * and headers that cross a buffer boundary.
+     */
+    public long superFramesGathered;
     /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
     public long framesBadChain;
 

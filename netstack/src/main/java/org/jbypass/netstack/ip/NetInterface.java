@@ -48,12 +48,6 @@ public final class NetInterface
     private final ByteBuffer memory;
     private final EthernetHeader ethernet = new EthernetHeader();
     private final FrameChain chain = new FrameChain();
-    /**
-     * Where a chained frame (a GSO/GRO super-frame, see {@link PacketBurst}) is gathered before it is processed, as
-     * a reassembled datagram is: every layer above then sees one contiguous frame, and TCP one segment of many MSS.
-     * Off-heap, allocated once, only when the first chain arrives.
-     */
-    private ByteBuffer superFrame;
     final Arp arp;
     final MulticastMacFilter multicastMacs;
 
@@ -223,7 +217,7 @@ public final class NetInterface
             if ((flags & PacketBurst.CONTINUES) == 0)
             {
                 ethernetInput(memory, pool.offset(burst.buffer(i)), Math.min(burst.length(i), pool.bufferSize()),
-                    flags, now);
+                    flags, null, now);
                 i++;
             }
             else
@@ -236,35 +230,34 @@ public final class NetInterface
     }
 
     /**
-     * Handles the chained frame that starts at {@code slot}: gathered into one contiguous frame and processed as
-     * one. A chain that breaks the burst contract (runs past the burst, a buffer outside the pool, a length outside
-     * a buffer, longer than {@link PacketBurst#MAX_FRAME_LENGTH}) is counted and dropped.
+     * Handles the chained frame that starts at {@code slot}, in place: its link header must lie in the first buffer,
+     * and IPv4 takes it from there ({@link Ipv4Layer#inputChain}). A chain that breaks the burst contract (runs past
+     * the burst, a buffer outside the pool, a length outside a buffer, longer than
+     * {@link PacketBurst#MAX_FRAME_LENGTH}, a first buffer shorter than an Ethernet header) is counted and dropped.
      *
      * @return the number of descriptors consumed
      */
     private int chainInput(final PacketBurst burst, final int slot, final int count, final long now)
     {
         final int descriptors = burst.chainLength(slot);
-        if (!chain.wrap(pool, burst, slot))
+        if (!chain.wrap(pool, burst, slot) || chain.firstLength() < EthernetHeader.LENGTH)
         {
             counters.framesReceived++;
             counters.framesBadChain++;
             return descriptors == 0 ? count - slot : descriptors;
         }
-        if (superFrame == null)
-        {
-            superFrame = ByteBuffer.allocateDirect(PacketBurst.MAX_FRAME_LENGTH);
-        }
         counters.superFramesReceived++;
-        final int length = chain.length();
-        chain.copyOut(0, superFrame, 0, length);
-        ethernetInput(superFrame, 0, length, chain.flags(), now);
+        ethernetInput(memory, pool.offset(chain.firstBuffer()), chain.length(), chain.flags(), chain, now);
         return descriptors;
     }
 
-    /** Demultiplexes one received frame by EtherType; its memory stays the caller's. */
+    /**
+     * Demultiplexes one received frame by EtherType; its memory stays the caller's. A chained frame is passed as
+     * {@code chain}: its Ethernet header is at {@code offset} in the first buffer, and {@code length} is the
+     * chain's.
+     */
     private void ethernetInput(final ByteBuffer memory, final int offset, final int length, final int flags,
-        final long now)
+        final FrameChain chain, final long now)
     {
         counters.framesReceived++;
         ethernet.wrap(memory, offset, length);
@@ -296,9 +289,20 @@ public final class NetInterface
         }
         switch (type)
         {
-            case EthernetHeader.TYPE_IPV4 -> ipv4.input(this, memory, ethernet.payloadOffset(),
-                ethernet.payloadLength(), flags, now);
-            case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
+            case EthernetHeader.TYPE_IPV4 ->
+            {
+                if (chain == null)
+                {
+                    ipv4.input(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags, now);
+                }
+                else
+                {
+                    ipv4.inputChain(this, chain, EthernetHeader.LENGTH, flags, now);
+                }
+            }
+            // ARP reads 28 bytes; of a (nonsensical) chained ARP frame, what the first buffer holds is plenty.
+            case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), chain == null
+                ? ethernet.payloadLength() : chain.firstLength() - EthernetHeader.LENGTH, now);
             default -> counters.framesUnknownType++;
         }
     }

@@ -124,6 +124,35 @@ public final class FrameChain
     }
 
     /**
+     * Copies {@code count} bytes of the frame, from {@code frameOffset} on, into {@code to} at {@code toOffset}: how
+     * a transport copies a payload straight out of the chain into a socket's buffer, with no gathering first.
+     */
+    public void copyOut(final int frameOffset, final byte[] to, final int toOffset, final int count)
+    {
+        checkRange(frameOffset, count);
+        int remaining = count;
+        int at = toOffset;
+        int slot = first;
+        int skip = frameOffset;
+        while (remaining > 0)
+        {
+            final int bytes = burst.length(slot);
+            if (skip >= bytes)
+            {
+                skip -= bytes;
+                slot++;
+                continue;
+            }
+            final int chunk = Math.min(bytes - skip, remaining);
+            memory.get(pool.offset(burst.buffer(slot)) + skip, to, at, chunk);
+            at += chunk;
+            remaining -= chunk;
+            skip = 0;
+            slot++;
+        }
+    }
+
+    /**
      * Adds {@code count} bytes of the frame, from {@code frameOffset} on, to a running Internet-checksum sum as
      * {@link Checksum#sum} does for contiguous bytes: the result is the same as if the
      * frame were in one buffer. A buffer boundary at an odd offset of the range swaps the bytes of the next piece's
