@@ -24,6 +24,10 @@ public final class IpCounters
      * and headers that cross a buffer boundary.
      */
     public long superFramesGathered;
+    /** Super-segments software GRO built out of two or more received TCP segments ({@code SoftwareGro}). */
+    public long groSuperSegments;
+    /** The TCP segments that went into them. */
+    public long groSegmentsCoalesced;
     /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
     public long framesBadChain;
 

@@ -64,6 +64,9 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      * allocated once, when first needed.
      */
     private ByteBuffer gathered;
+    private final SoftwareGro gro = new SoftwareGro(counters);
+    /** Between {@link #burstStart} and {@link #burstEnd}: only then are received buffers kept for GRO to hold. */
+    private boolean inBurst;
     private int nextIdentification;
 
     private final int[] loopbackBuffers;
@@ -263,19 +266,66 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** A burst of received frames begins: the transports hear of it, so that they may answer it as a whole. */
     void burstStart()
     {
+        inBurst = true;
         for (final Ipv4Protocol t : registered)
         {
             t.burstStart();
         }
     }
 
-    /** The burst ends: the transports send what they held back during it. */
+    /** The burst ends: software GRO sends up what it held, then the transports send what they held back. */
     void burstEnd()
     {
+        flushGro();
+        inBurst = false;
         for (final Ipv4Protocol t : registered)
         {
             t.burstEnd();
         }
+    }
+
+    private void flushGro()
+    {
+        if (gro.isHolding())
+        {
+            gro.flush(protocols[Ipv4Header.PROTOCOL_TCP]);
+        }
+    }
+
+    /**
+     * Handles one IPv4 datagram received in one buffer of the current burst on {@code nif}: as {@link #input}, but
+     * a unicast TCP segment may first go to software GRO ({@link SoftwareGro}) when the interface has it on, to be
+     * coalesced with the segments of its flow that follow it in the burst. Its buffer stays in the burst until the
+     * burst ends, which is as long as GRO may hold it.
+     */
+    void inputFromBurst(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+        final int flags, final long now)
+    {
+        if (!admit(nif, memory, offset, available, flags))
+        {
+            return;
+        }
+        if (ip.protocol() == Ipv4Header.PROTOCOL_TCP)
+        {
+            final Ipv4Protocol tcp = protocols[Ipv4Header.PROTOCOL_TCP];
+            if (nif.gro() && inBurst && tcp != null && ip.headerLength() == Ipv4Header.MIN_LENGTH && !ip.isFragment()
+                && isLocalAddress(ip.destination()))
+            {
+                if (gro.offer(memory, ip, offset, flags, tcp))
+                {
+                    return;
+                }
+                // GRO may have sent up what the flow held, and the sending that caused may have moved the header.
+                ip.wrap(memory, offset, available);
+            }
+            else
+            {
+                // Whatever GRO holds goes up first, so that no TCP segment overtakes one held before it.
+                flushGro();
+                ip.wrap(memory, offset, available);
+            }
+        }
+        deliverAdmitted(nif, memory, offset, available, flags, now);
     }
 
     /**
@@ -288,18 +338,23 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     void input(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
         final int flags, final long now)
     {
-        if (!admit(nif, memory, offset, available, flags))
+        if (admit(nif, memory, offset, available, flags))
         {
-            return;
+            deliverAdmitted(nif, memory, offset, available, flags, now);
         }
-        final int destination = ip.destination();
+    }
+
+    /** Reassembles or delivers the datagram {@link #admit} let in, wrapped in {@link #ip}. */
+    private void deliverAdmitted(final NetInterface nif, final ByteBuffer memory, final int offset,
+        final int available, final int flags, final long now)
+    {
         if (ip.isFragment())
         {
             reassembler.add(memory, offset, available, nif.index(), now);
             return;
         }
         deliver(ip.protocol(), memory, offset, ip.headerLength(), memory, ip.payloadOffset(), ip.payloadLength(),
-            ip.source(), destination, ip.tos(), ip.ttl(), flags, nif.index(), now);
+            ip.source(), ip.destination(), ip.tos(), ip.ttl(), flags, nif.index(), now);
     }
 
     /**
@@ -346,8 +401,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     void inputChain(final NetInterface nif, final FrameChain chain, final int ipFrameOffset, final int flags,
         final long now)
     {
+        // No super-frame overtakes a segment GRO holds.
+        flushGro();
         final int available = chain.length() - ipFrameOffset;
-        final int base = pool.offset(chain.firstBuffer()) + ipFrameOffset;
+        final int base = chain.firstOffset() + ipFrameOffset;
         final int inFirst = chain.firstLength() - ipFrameOffset;
         if (inFirst < Ipv4Header.MIN_LENGTH || inFirst < (memory.get(base) & 0x0F) * 4)
         {

@@ -48,6 +48,8 @@ public final class NetInterface
     private final ByteBuffer memory;
     private final EthernetHeader ethernet = new EthernetHeader();
     private final FrameChain chain = new FrameChain();
+    /** Whether software GRO coalesces the TCP segments received here ({@code interface.NAME.gro}). */
+    private boolean gro = true;
     final Arp arp;
     final MulticastMacFilter multicastMacs;
 
@@ -167,6 +169,21 @@ public final class NetInterface
         return (destination & netmask) == (address & netmask);
     }
 
+    /**
+     * Whether software GRO coalesces in-order TCP segments of one flow within each received burst before TCP sees
+     * them ({@link SoftwareGro}); on unless turned off.
+     */
+    public boolean gro()
+    {
+        return gro;
+    }
+
+    /** Turns software GRO on or off for what this interface receives from now on. */
+    public void gro(final boolean on)
+    {
+        gro = on;
+    }
+
     /** The number of neighbours in the ARP cache (resolved or being resolved). */
     public int arpCacheSize()
     {
@@ -247,7 +264,7 @@ public final class NetInterface
             return descriptors == 0 ? count - slot : descriptors;
         }
         counters.superFramesReceived++;
-        ethernetInput(memory, pool.offset(chain.firstBuffer()), chain.length(), chain.flags(), chain, now);
+        ethernetInput(memory, chain.firstOffset(), chain.length(), chain.flags(), chain, now);
         return descriptors;
     }
 
@@ -293,7 +310,8 @@ public final class NetInterface
             {
                 if (chain == null)
                 {
-                    ipv4.input(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags, now);
+                    ipv4.inputFromBurst(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
+                        now);
                 }
                 else
                 {

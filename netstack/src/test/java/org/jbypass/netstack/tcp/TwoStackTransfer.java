@@ -63,13 +63,20 @@ final class TwoStackTransfer
     static Outcome run(final MemoryWire wire, final int connections, final long bytesEachWay, final long seed,
         final AfterTransfer afterTransfer)
     {
+        return run(wire, connections, bytesEachWay, seed, true, afterTransfer);
+    }
+
+    /** As {@link #run(MemoryWire, int, long, long, AfterTransfer)}, with software GRO on or off on both stacks. */
+    static Outcome run(final MemoryWire wire, final int connections, final long bytesEachWay, final long seed,
+        final boolean gro, final AfterTransfer afterTransfer)
+    {
         long now = 1_000_000_000L;
         final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(seed).build(), now);
         final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).seed(seed + 1).build(), now);
         final ImpairedLink impaired = new ImpairedLink(wire.attach(b.pool(), MAC_B), ImpairedLink.config()
             .loss(0.05).reorder(0.05).duplicate(0.01).corrupt(0.01).seed(seed));
-        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
-        b.addInterface("b0", impaired, IP_B, 24, 0);
+        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0).gro(gro);
+        b.addInterface("b0", impaired, IP_B, 24, 0).gro(gro);
         a.poll(now);
         b.poll(now);
         final int restA = a.pool().inUse();
