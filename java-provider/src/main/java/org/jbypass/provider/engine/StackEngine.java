@@ -74,6 +74,7 @@ public final class StackEngine implements AutoCloseable
                 link.deferTransmit();
                 final NetInterface nif = stack.addInterface(iface.name(), link, iface.address(),
                     iface.prefixLength(), iface.gateway());
+                nif.gro(iface.booleanOption(InterfaceConfig.GRO, true));
                 busyWait[nifs.size()] = config.busyWaitOf(iface);
                 nifs.add(nif);
                 for (int q = 0; q < link.rxQueueCount(); q++)

@@ -19,9 +19,9 @@ public final class IpCounters
     /** Frames that arrived as chains of buffers (GSO/GRO super-frames), each counted in framesReceived too. */
     public long superFramesReceived;
     /**
-     * Super-frames gathered into contiguous memory before IPv4 handled them, one copy more than the in-place path
+     * Super-frames gathered into contiguous memory before they were handled, one copy more than the in-place path
      * that TCP takes: fragments, multicast, the transports that want their datagram in one piece (UDP, ICMP, IGMP),
-     * and headers that cross a buffer boundary.
+     * headers that cross a buffer boundary, and EtherTypes other than IPv4.
      */
     public long superFramesGathered;
     /** Super-segments software GRO built out of two or more received TCP segments ({@code SoftwareGro}). */

@@ -450,8 +450,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             ip.source(), destination, ip.tos(), ip.ttl(), flags, nif.index(), now);
     }
 
-    /** Copies a chained frame into the gathering memory, which it returns; counted. */
-    private ByteBuffer gather(final FrameChain chain)
+    /**
+     * Copies a chained frame into the gathering memory, which it returns; counted. The memory is the layer's, valid
+     * until the next gather: whoever takes a datagram from it copies what it keeps.
+     */
+    ByteBuffer gather(final FrameChain chain)
     {
         if (gathered == null)
         {

@@ -248,7 +248,7 @@ public final class NetInterface
 
     /**
      * Handles the chained frame that starts at {@code slot}, in place: its link header must lie in the first buffer,
-     * and IPv4 takes it from there ({@link Ipv4Layer#inputChain}). A chain that breaks the burst contract (runs past
+     * and IPv4 takes it from there ({@link Ipv4Layer#inputChain}); a frame of another EtherType is gathered. A chain that breaks the burst contract (runs past
      * the burst, a buffer outside the pool, a length outside a buffer, longer than
      * {@link PacketBurst#MAX_FRAME_LENGTH}, a first buffer shorter than an Ethernet header) is counted and dropped.
      *
@@ -264,14 +264,24 @@ public final class NetInterface
             return descriptors == 0 ? count - slot : descriptors;
         }
         counters.superFramesReceived++;
-        ethernetInput(memory, chain.firstOffset(), chain.length(), chain.flags(), chain, now);
+        final int first = chain.firstOffset();
+        if ((memory.getShort(first + EthernetHeader.LENGTH - 2) & 0xFFFF) == EthernetHeader.TYPE_IPV4)
+        {
+            ethernetInput(memory, first, chain.length(), chain.flags(), chain, now);
+        }
+        else
+        {
+            // Only IPv4 takes a chain in place; whatever else arrives chained is gathered first (and counted), so
+            // that its handler sees one piece of memory.
+            ethernetInput(ipv4.gather(chain), 0, chain.length(), chain.flags(), null, now);
+        }
         return descriptors;
     }
 
     /**
-     * Demultiplexes one received frame by EtherType; its memory stays the caller's. A chained frame is passed as
-     * {@code chain}: its Ethernet header is at {@code offset} in the first buffer, and {@code length} is the
-     * chain's.
+     * Demultiplexes one received frame by EtherType; its memory stays the caller's. A chained IPv4 frame is passed
+     * as {@code chain}: its Ethernet header is at {@code offset} in the first buffer, and {@code length} is the
+     * chain's. A frame in {@code memory} with no chain is in one buffer of the burst, or gathered (never IPv4 then).
      */
     private void ethernetInput(final ByteBuffer memory, final int offset, final int length, final int flags,
         final FrameChain chain, final long now)
@@ -318,9 +328,7 @@ public final class NetInterface
                     ipv4.inputChain(this, chain, EthernetHeader.LENGTH, flags, now);
                 }
             }
-            // ARP reads 28 bytes; of a (nonsensical) chained ARP frame, what the first buffer holds is plenty.
-            case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), chain == null
-                ? ethernet.payloadLength() : chain.firstLength() - EthernetHeader.LENGTH, now);
+            case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
             default -> counters.framesUnknownType++;
         }
     }
