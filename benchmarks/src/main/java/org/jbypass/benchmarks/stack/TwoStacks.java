@@ -32,11 +32,17 @@ final class TwoStacks implements AutoCloseable
 
     TwoStacks()
     {
+        this(true);
+    }
+
+    /** @param gro whether software GRO coalesces what each stack receives ({@code interface.NAME.gro}) */
+    TwoStacks(final boolean gro)
+    {
         a = new Stack(StackConfig.builder().poolBuffers(4096).seed(1).build(), now);
         b = new Stack(StackConfig.builder().poolBuffers(4096).seed(2).build(), now);
         final MemoryWire wire = new MemoryWire();
-        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
-        b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0);
+        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0).gro(gro);
+        b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0).gro(gro);
         step();
     }
 
