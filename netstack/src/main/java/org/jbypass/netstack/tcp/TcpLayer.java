@@ -275,10 +275,13 @@ public final class TcpLayer implements Ipv4Protocol
         seg.segmentSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_TCPV4 ? PacketBurst.gsoSize(rxFlags) : 0;
         if (seg.destinationPort == 0 || seg.sourcePort == 0)
         {
+            seg.chain = null;
             counters.malformed++;
             return CONSUMED;
         }
         dispatch(seg);
+        // The holder never keeps a chain past its call: a path that fills it without one reads its own memory.
+        seg.chain = null;
         return CONSUMED;
     }
 
