@@ -130,6 +130,16 @@ public final class FrameChain
         return burst != null ? burst.flags(first) & ~PacketBurst.CONTINUES : pieceFlags;
     }
 
+    /** The buffer of the chain's first descriptor, which holds the headers; for a chain wrapped from a burst. */
+    public int firstBuffer()
+    {
+        if (burst == null)
+        {
+            throw new IllegalStateException("a frame of pieces has no first buffer");
+        }
+        return burst.buffer(first);
+    }
+
     /** Where the first buffer (or piece), which holds the headers, starts in the pool's memory. */
     public int firstOffset()
     {
