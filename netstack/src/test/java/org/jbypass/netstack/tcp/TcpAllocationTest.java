@@ -58,13 +58,18 @@ class TcpAllocationTest
 
         Side(final int address, final StackTime time, final long seed)
         {
+            this(address, time, seed, TcpConfig.defaults());
+        }
+
+        Side(final int address, final StackTime time, final long seed, final TcpConfig config)
+        {
             this.address = address;
             this.time = time;
             for (int i = 0; i < superChains.length; i++)
             {
                 superChains[i] = new PacketBurst(64);
             }
-            layer = new TcpLayer(this, timers, time, events, TcpConfig.defaults(), seed);
+            layer = new TcpLayer(this, timers, time, events, config, seed);
         }
 
         @Override
@@ -183,7 +188,7 @@ class TcpAllocationTest
                             pool.offset(chain.buffer(0)) + L4_OFFSET, length, address, peer.address, 0, 64,
                             PacketBurst.RX_L4_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_PARTIAL
                                 | PacketBurst.gso(PacketBurst.GSO_TCPV4, segmentSize));
-                        assertEquals(TcpLayer.CONSUMED, verdict, "taken in place");
+                        assertEquals(org.jbypass.netstack.ip.Ipv4Protocol.CONSUMED, verdict, "taken in place");
                         n++;
                     }
                     chain.releaseFrames(pool);
