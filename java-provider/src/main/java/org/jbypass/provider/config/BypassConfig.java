@@ -21,14 +21,19 @@ import org.jbypass.netstack.tcp.TcpConfig;
  * @param poller     how pollers idle
  * @param stack      the stack's pool and randomness
  * @param tcp        TCP's settings ({@code tcp.*} keys over TCP's defaults)
+ * @param multicastMoveOnJoin whether a datagram channel the JDK serves because it was bound to the wildcard or a
+ *                   group moves to the stack when it joins on a stack interface before it sent or received
+ *                   ({@code multicast.move-on-join})
  */
 public record BypassConfig(Path source, List<InterfaceConfig> interfaces, List<RouteConfig> routes,
-    WildcardBinding wildcard, PollerConfig poller, StackSettings stack, TcpConfig tcp)
+    WildcardBinding wildcard, PollerConfig poller, StackSettings stack, TcpConfig tcp, boolean multicastMoveOnJoin)
 {
     /** The system property naming the configuration file. */
     public static final String FILE_PROPERTY = "jbypass.config";
 
     public static final String BIND_WILDCARD = "bind.wildcard";
+
+    public static final String MULTICAST_MOVE_ON_JOIN = "multicast.move-on-join";
 
     public BypassConfig
     {
