@@ -613,7 +613,9 @@ final class BypassDatagramSocketAdaptor extends MulticastSocket
             ni = NetworkInterface.getByInetAddress(inf);
             if (ni == null)
             {
-                throw new SocketException("No network interface found with address " + inf.getHostAddress());
+                // The JDK's words: 17's, and 25's (JDK-8348986 reworded it with its enhanced exception messages).
+                throw new SocketException((Runtime.version().feature() >= 25 ? "No network interface found with "
+                    : "No network interface with ") + "address " + inf.getHostAddress());
             }
         }
         synchronized (outgoingInterfaceLock)
