@@ -9,9 +9,11 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
+import java.net.SocketException;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.MembershipKey;
@@ -84,20 +86,13 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     @Override
     public <T> DatagramChannel setOption(final SocketOption<T> name, final T value) throws IOException
     {
-        if (name == StandardSocketOptions.IP_MULTICAST_IF && value instanceof NetworkInterface
+        final DatagramBackend b = core.backing();
+        if (b != null && name == StandardSocketOptions.IP_MULTICAST_IF && value instanceof NetworkInterface
             && core.context().router().namesStackInterface((NetworkInterface)value))
         {
-            // Naming a stack interface to send multicast from is naming the stack, as a join on it is.
-            final DatagramBackend b = core.backing();
-            if (b == null)
-            {
-                core.ensureOpen();
-                core.choose(Backend.STACK);
-            }
-            else
-            {
-                moveToStack(b);
-            }
+            // Naming a stack interface to send multicast from is naming the stack, as a join on it is. A channel
+            // not yet bound keeps the option and decides at its bind, join, or first send to a group.
+            moveToStack(b);
         }
         core.setOption(name, value);
         return this;
@@ -171,9 +166,39 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     @Override
     public int send(final ByteBuffer src, final SocketAddress target) throws IOException
     {
-        use();
         Objects.requireNonNull(src);
+        multicastSender(target);
+        use();
         return core.forRemote(target).send(src, target);
+    }
+
+    /**
+     * Before a send: a send to an IPv4 group with IP_MULTICAST_IF naming a stack interface goes to the stack, as a
+     * join on it does (a channel not yet bound is chosen for the stack; a fresh wildcard-bound one moves there).
+     */
+    private void multicastSender(final SocketAddress target) throws IOException
+    {
+        if (used || !(target instanceof InetSocketAddress)
+            || !(((InetSocketAddress)target).getAddress() instanceof Inet4Address)
+            || !((InetSocketAddress)target).getAddress().isMulticastAddress())
+        {
+            return;
+        }
+        final NetworkInterface nif = core.getOption(StandardSocketOptions.IP_MULTICAST_IF);
+        if (nif == null || !core.context().router().namesStackInterface(nif))
+        {
+            return;
+        }
+        final DatagramBackend b = core.backing();
+        if (b == null)
+        {
+            core.ensureOpen();
+            core.choose(Backend.STACK);
+        }
+        else
+        {
+            moveToStack(b);
+        }
     }
 
     @Override
@@ -220,9 +245,11 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     public MembershipKey join(final InetAddress group, final NetworkInterface interf) throws IOException
     {
         final DatagramBackend b = forMulticast(group, interf);
-        final MembershipKey key = b.join(group, interf);
-        joined(b);
-        return key;
+        if (b instanceof PlatformDatagramBackend)
+        {
+            return onPlatform(() -> b.join(group, interf));
+        }
+        return b.join(group, interf);
     }
 
     @Override
@@ -230,16 +257,31 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
         throws IOException
     {
         final DatagramBackend b = forMulticast(group, interf);
-        final MembershipKey key = b.join(group, interf, source);
-        joined(b);
-        return key;
-    }
-
-    private void joined(final DatagramBackend b)
-    {
         if (b instanceof PlatformDatagramBackend)
         {
+            return onPlatform(() -> b.join(group, interf, source));
+        }
+        return b.join(group, interf, source);
+    }
+
+    /** A join on the JDK's side. */
+    @FunctionalInterface
+    public interface PlatformJoin<T>
+    {
+        T join() throws IOException;
+    }
+
+    /**
+     * Joins on the JDK's side, exclusive with a move ({@link #moveToStack}): a channel with a JDK membership never
+     * moves, and a move never closes a JDK socket a join is being made on.
+     */
+    public <T> T onPlatform(final PlatformJoin<T> join) throws IOException
+    {
+        synchronized (useLock)
+        {
+            final T result = join.join();
             kernelJoined = true;
+            return result;
         }
     }
 
@@ -283,7 +325,24 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
             {
                 return b;
             }
-            return core.move(b, (from, to) -> ((StackDatagramBackend)to).takeOver((PlatformDatagramBackend)from));
+            try
+            {
+                return core.move(b, (from, to) -> ((StackDatagramBackend)to).takeOver(
+                    (PlatformDatagramBackend)from));
+            }
+            catch (final ClosedChannelException e)
+            {
+                throw e;
+            }
+            catch (final IOException e)
+            {
+                final SocketException wrapped = new SocketException("jbypass: this datagram socket, bound to " + local
+                    + " on the kernel, joins on a stack interface and cannot move to the stack (" + e.getMessage()
+                    + "); bind it to the stack's address, or set multicast.move-on-join = false to leave it with "
+                    + "the kernel");
+                wrapped.initCause(e);
+                throw wrapped;
+            }
         }
     }
 
@@ -345,12 +404,6 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
         forMulticast(group, interf);
     }
 
-    /** A join went through {@link #platformSocket()}: the channel has a membership on the JDK's side. */
-    public void joinedOnPlatform()
-    {
-        kernelJoined = true;
-    }
-
     /** The stack interface a join without one uses on this stack channel ({@code Router.stackInterfaceFor}). */
     public int defaultStackInterface(final InetAddress group) throws IOException
     {
@@ -402,6 +455,10 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     /** A blocking send, for {@code DatagramSocket.send}. */
     public void adaptorSend(final DatagramPacket packet) throws IOException
     {
+        if (packet.getAddress() != null)
+        {
+            multicastSender(packet.getSocketAddress());
+        }
         use();
         if (!isBlocking())
         {

@@ -38,24 +38,32 @@ final class PlatformDatagramBackend extends PlatformBacking<DatagramChannel> imp
     }
 
     /**
-     * Takes every datagram the JDK socket has queued, without waiting, for the stack backing that replaces this one
-     * (the channel closes this one next, so the mode it leaves does not matter).
+     * Takes every datagram the JDK socket has queued, without waiting, for the stack backing that replaces this one.
      */
     List<Queued> drain() throws IOException
     {
         final List<Queued> queued = new ArrayList<>();
+        final boolean blocking = channel.isBlocking();
         channel.configureBlocking(false);
-        final ByteBuffer b = ByteBuffer.allocate(65_536);
-        SocketAddress from;
-        while ((from = channel.receive(b)) != null)
+        try
         {
-            b.flip();
-            final byte[] data = new byte[b.remaining()];
-            b.get(data);
-            b.clear();
-            queued.add(new Queued(data, (InetSocketAddress)from));
+            final ByteBuffer b = ByteBuffer.allocate(65_536);
+            SocketAddress from;
+            while ((from = channel.receive(b)) != null)
+            {
+                b.flip();
+                final byte[] data = new byte[b.remaining()];
+                b.get(data);
+                b.clear();
+                queued.add(new Queued(data, (InetSocketAddress)from));
+            }
+            return queued;
         }
-        return queued;
+        finally
+        {
+            // Should the move still fail, the JDK channel goes on as it was.
+            channel.configureBlocking(blocking);
+        }
     }
 
     @Override

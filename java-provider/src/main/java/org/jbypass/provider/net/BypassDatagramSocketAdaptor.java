@@ -493,8 +493,12 @@ final class BypassDatagramSocketAdaptor extends MulticastSocket
             final MulticastSocket platform = dc.platformSocket();
             if (platform != null)
             {
-                platform.joinGroup(mcastaddr, ni);
-                dc.joinedOnPlatform();
+                final NetworkInterface onPlatform = ni;
+                dc.onPlatform(() ->
+                {
+                    platform.joinGroup(mcastaddr, onPlatform);
+                    return null;
+                });
                 return;
             }
             if (ni == null)

@@ -267,6 +267,25 @@ class ProviderMulticastSocketInteropTest
         }
     }
 
+    @Test
+    void shouldSendFromTheStackWhenTheMulticastInterfaceIsAStackInterfaceAndTheChannelIsNotYetBound()
+        throws Exception
+    {
+        try (DatagramChannel dc = provider.openDatagramChannel(StandardProtocolFamily.INET))
+        {
+            dc.setOption(StandardSocketOptions.IP_MULTICAST_IF, stackNif);
+            assertEquals(null, dc.getLocalAddress(), "kept until the channel is bound, joins or sends");
+            dc.send(ByteBuffer.allocate(8), new InetSocketAddress(group, PORT));
+            assertTrue(stackBacked(dc), "its first send to a group, out of a stack interface: the stack");
+        }
+        try (DatagramChannel dc = provider.openDatagramChannel(StandardProtocolFamily.INET))
+        {
+            dc.setOption(StandardSocketOptions.IP_MULTICAST_IF, stackNif);
+            dc.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            assertFalse(stackBacked(dc), "bound to a kernel address, as it asked");
+        }
+    }
+
     /**
      * Every MulticastSocket behaviour the stack's socket shares with the JDK's (joined on the loopback interface):
      * the same result, or the same exception class and message.
