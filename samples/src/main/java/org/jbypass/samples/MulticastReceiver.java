@@ -169,7 +169,8 @@ public final class MulticastReceiver
     private static long receiveWithChannel(final InetAddress group, final int port, final NetworkInterface nif,
         final long count, final int idleMillis, final Tally tally) throws IOException
     {
-        try (DatagramChannel dc = DatagramChannel.open(StandardProtocolFamily.INET); Selector selector = Selector.open())
+        try (DatagramChannel dc = DatagramChannel.open(StandardProtocolFamily.INET);
+            Selector selector = Selector.open())
         {
             dc.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             dc.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);

@@ -6,6 +6,7 @@ import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.MulticastSocket;
 import java.net.NetworkInterface;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
@@ -17,10 +18,12 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.MembershipKey;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
 import java.util.Set;
 
 import org.jbypass.provider.config.Backend;
+import org.jbypass.provider.config.StackInterfaces;
 import org.jbypass.provider.select.HybridChannel;
 import org.jbypass.provider.select.SelectorView;
 
@@ -375,7 +378,7 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
      * nothing does yet: the MulticastSocket adaptor hands a kernel channel's multicast calls to it, for the JDK's
      * exact behaviour (its default interface among them).
      */
-    public java.net.MulticastSocket platformSocket()
+    public MulticastSocket platformSocket()
     {
         final DatagramBackend b = core.backing();
         return b instanceof PlatformDatagramBackend ? ((PlatformDatagramBackend)b).platformSocket() : null;
@@ -411,13 +414,13 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     }
 
     /** The JDK's own provider. */
-    public java.nio.channels.spi.SelectorProvider platformProvider()
+    public SelectorProvider platformProvider()
     {
         return core.context().platform();
     }
 
     /** The stack interfaces of this channel's configuration, as the JDK names them. */
-    public org.jbypass.provider.config.StackInterfaces stackInterfaces() throws IOException
+    public StackInterfaces stackInterfaces() throws IOException
     {
         return core.context().router().interfaces();
     }

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.spi.AbstractSelectableChannel;
@@ -297,7 +298,7 @@ final class ChannelCore<B extends Backing> implements SelectorView
     /** A datagram channel may move to the stack at its join ({@link #move}): it keeps its options for that. */
     private void keepForMove(final SocketOption<?> name, final Object value)
     {
-        if (channel instanceof java.nio.channels.DatagramChannel)
+        if (channel instanceof DatagramChannel)
         {
             pending.put(name, value);
         }

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.MulticastSocket;
 import java.net.NetworkInterface;
@@ -13,10 +13,12 @@ import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -442,7 +444,7 @@ final class BypassDatagramSocketAdaptor extends MulticastSocket
     @Deprecated
     public void joinGroup(final InetAddress group) throws IOException
     {
-        java.util.Objects.requireNonNull(group);
+        Objects.requireNonNull(group);
         try
         {
             joinGroup(new InetSocketAddress(group, 0), null);
@@ -458,7 +460,7 @@ final class BypassDatagramSocketAdaptor extends MulticastSocket
     @Deprecated
     public void leaveGroup(final InetAddress group) throws IOException
     {
-        java.util.Objects.requireNonNull(group);
+        Objects.requireNonNull(group);
         try
         {
             leaveGroup(new InetSocketAddress(group, 0), null);
@@ -667,7 +669,7 @@ final class BypassDatagramSocketAdaptor extends MulticastSocket
         {
             return InetAddress.getByAddress(address);
         }
-        catch (final java.net.UnknownHostException e)
+        catch (final UnknownHostException e)
         {
             throw new IllegalStateException("four bytes are an IPv4 address", e);
         }
@@ -711,7 +713,7 @@ final class BypassDatagramSocketAdaptor extends MulticastSocket
             }
             else
             {
-                try (java.nio.channels.DatagramChannel jdk = dc.platformProvider().openDatagramChannel())
+                try (DatagramChannel jdk = dc.platformProvider().openDatagramChannel())
                 {
                     any = ((MulticastSocket)jdk.socket()).getNetworkInterface();
                 }
