@@ -72,6 +72,45 @@ class VethMulticastAppsIT extends VethFixture
         receiveTheKernelsStream("channel", "239.1.2.5", "31011");
     }
 
+    /**
+     * The same MulticastSocket calls on the stack's netdev, under the agent (the stack serves the socket) and
+     * without it (this namespace's kernel does): the same results and exceptions, line for line.
+     */
+    @Test
+    void shouldAnswerMulticastSocketCallsAsTheKernelsDoes() throws Exception
+    {
+        final String probe = "org.jbypass.provider.it.apps.MulticastSocketProbe";
+        final String[] args = {peer.stackInterface(), "239.1.2.8", "31013"};
+        final String stackOutput;
+        final String kernelOutput;
+        try (BackgroundCommand igmp = capture("igmp"))
+        {
+            try (ChildJvm onStack = ChildJvm.withAgent(config, probe, args))
+            {
+                assertEquals(0, onStack.waitFor(RUN), onStack::describe);
+                stackOutput = onStack.stdout();
+            }
+            // Served by the stack: its IGMP, from its address.
+            assertTrue(igmp.awaitOutput(stack + " > 224.0.0.22: igmp v3 report", RUN), igmp.stdout());
+        }
+        // jbypass.jar on the class path without a configuration installs no factory: the JDK's own MulticastSocket.
+        try (ChildJvm onKernel = ChildJvm.onClassPath(probe, args))
+        {
+            assertEquals(0, onKernel.waitFor(RUN), onKernel::describe);
+            kernelOutput = onKernel.stdout();
+        }
+        // Two answers come from the JDK's own NetMulticastSocket, which wraps every DatagramSocketImpl a factory
+        // makes (the agent's way in) and checks before the impl is asked; the JDK's own adaptor answers otherwise.
+        final String agentsJdk = kernelOutput
+            .replace("join unresolved: java.lang.IllegalArgumentException: Unresolved address",
+                "join unresolved: java.lang.NullPointerException: Cannot invoke \"java.net.InetAddress"
+                + ".isMulticastAddress()\" because the return value of \"java.net.InetSocketAddress.getAddress()\" "
+                + "is null")
+            .replace("ttl 256: java.lang.IllegalArgumentException: Invalid TTL/hop value",
+                "ttl 256: java.lang.IllegalArgumentException: ttl out of range");
+        assertEquals(agentsJdk, stackOutput);
+    }
+
     @Test
     void shouldPublishToAKernelReceiverWithAnUnmodifiedMulticastSocketUnderTheAgent() throws Exception
     {
