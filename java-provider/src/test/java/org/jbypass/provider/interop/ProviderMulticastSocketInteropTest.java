@@ -92,6 +92,11 @@ class ProviderMulticastSocketInteropTest
 
     private BypassSelectorProvider provider(final boolean moveOnJoin)
     {
+        return provider(moveOnJoin, null);
+    }
+
+    private BypassSelectorProvider provider(final boolean moveOnJoin, final String route)
+    {
         final BypassSelectorProvider p = new BypassSelectorProvider(() ->
         {
             final Properties c = new Properties();
@@ -101,6 +106,10 @@ class ProviderMulticastSocketInteropTest
                 + peer.prefixLength());
             c.setProperty("stack.seed", "14");
             c.setProperty("multicast.move-on-join", Boolean.toString(moveOnJoin));
+            if (route != null)
+            {
+                c.setProperty("route.groups", route);
+            }
             return ConfigParser.parse(null, c);
         }, new Drivers());
         providers.add(p);
@@ -233,6 +242,42 @@ class ProviderMulticastSocketInteropTest
                 assertEquals(Ipv4Address.toString(peer.kernelAddress()), packet.getAddress().getHostAddress());
             }
             socket.leaveGroup(new InetSocketAddress(group, 0), stackNif);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void shouldJoinWithoutAnInterfaceWhereTheGroupsRouteLeads() throws Exception
+    {
+        // A route.N covering the group names the stack interface, as the kernel's route picks a join's interface.
+        final DatagramChannel dc = provider(true, "239.0.0.0/8 via v0")
+            .openDatagramChannel(StandardProtocolFamily.INET);
+        try (MulticastSocket socket = (MulticastSocket)dc.socket())
+        {
+            socket.joinGroup(group);
+            assertTrue(stackBacked(dc));
+            assertNotNull(((BypassDatagramChannel)dc).findMembership(group, stackNif), "joined on the route's");
+            socket.bind(new InetSocketAddress(PORT));
+            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "5",
+                Ipv4Address.toString(peer.kernelAddress())))
+            {
+                assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
+            }
+            socket.setSoTimeout((int)TIMEOUT.toMillis());
+            final DatagramPacket packet = new DatagramPacket(new byte[128], 128);
+            for (int i = 0; i < 5; i++)
+            {
+                socket.receive(packet);
+                assertEquals(i, ByteBuffer.wrap(packet.getData()).getLong(0));
+            }
+            socket.leaveGroup(group);
+        }
+        // Without such a route the JDK's default interface serves it, on the kernel.
+        final DatagramChannel kernel = provider.openDatagramChannel(StandardProtocolFamily.INET);
+        try (MulticastSocket socket = (MulticastSocket)kernel.socket())
+        {
+            socket.joinGroup(group);
+            assertFalse(stackBacked(kernel));
         }
     }
 
