@@ -55,7 +55,8 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     BypassDatagramChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.core = new ChannelCore<>(this, context, PlatformDefaults::datagram, StackDatagramBackend::new,
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::datagram,
+            (c, engine) -> new StackDatagramBackend(c, engine, Addresses.family6(family)),
             (c, platform) -> new PlatformDatagramBackend(c, family == null ? platform.openDatagramChannel()
                 : platform.openDatagramChannel(family)), this::begin, this::end);
     }
@@ -410,7 +411,8 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     /** The stack interface a join without one uses on this stack channel ({@code Router.stackInterfaceFor}). */
     public int defaultStackInterface(final InetAddress group) throws IOException
     {
-        return core.context().router().stackInterfaceFor(Addresses.toStack(group));
+        // An IPv6 group has no IPv4 route: the first interface, where the join then fails as the JDK's does.
+        return group instanceof Inet4Address ? core.context().router().stackInterfaceFor(Addresses.toStack(group)) : 0;
     }
 
     /** The JDK's own provider. */

@@ -746,6 +746,18 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         return loopbackCount > 0;
     }
 
+    /**
+     * Makes every interface transmit on the queue that serves receive queue {@code rxQueue} (modulo its link's
+     * transmit queues), or on {@link NetInterface#APPLICATION_TX_QUEUE}, until set again.
+     */
+    public void transmitQueue(final int rxQueue)
+    {
+        for (final NetInterface nif : interfaceArray)
+        {
+            nif.transmitQueue(rxQueue);
+        }
+    }
+
     /** Hands every interface's queued frames to its link. */
     public void flushTransmit()
     {

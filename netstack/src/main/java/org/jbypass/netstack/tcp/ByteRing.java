@@ -146,6 +146,12 @@ final class ByteRing
         return want;
     }
 
+    /** Whether the byte at {@code offset} lies in a chunk the ring holds already (writing it takes no memory). */
+    boolean holdsChunkAt(final int offset)
+    {
+        return offset < capacity && chunks[slot((head + offset) >>> SHIFT)] != null;
+    }
+
     /** Moves the head forward by {@code n} bytes (they are consumed or acknowledged), giving back passed chunks. */
     void skip(final int n)
     {

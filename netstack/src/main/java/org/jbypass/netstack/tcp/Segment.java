@@ -14,8 +14,14 @@ final class Segment
     /** The most SACK blocks an option can carry (RFC 2018 section 3: 40 bytes of options, 8 per block). */
     static final int MAX_SACK_BLOCKS = 4;
 
+    /** Whether it came over IPv6: the addresses are then the *Hi/*Lo pairs, and the int ones are 0. */
+    boolean v6;
     int source;
     int destination;
+    long sourceHi;
+    long sourceLo;
+    long destinationHi;
+    long destinationLo;
     int sourcePort;
     int destinationPort;
     int tos;

@@ -37,7 +37,6 @@ final class TcpOutput
     {
         if (!canSendData(s))
         {
-            // TIME_WAIT too: the ACK of the FIN that brought us there.
             if (s.rcv.ackNow && s.state.isSynchronized())
             {
                 layer.segments.sendAck(s);
@@ -393,16 +392,16 @@ final class TcpOutput
     /** The effective send MSS: the peer's MSS and the path MTU, less the timestamp option (RFC 6691). */
     void updateSendMss(final TcpSocket s)
     {
-        int mtu = layer.ip.pathMtu(s.remoteAddress);
+        int mtu = layer.pathMtu(s);
         if (mtu == 0)
         {
-            mtu = 576;
+            mtu = s.v6 ? TcpLayer.IPV6_MIN_MTU : 576;
         }
         if (s.opt.pathMtu > 0)
         {
             mtu = Math.min(mtu, s.opt.pathMtu);
         }
-        final int mss = Math.min(s.opt.peerMss, mtu - 40);
+        final int mss = Math.min(s.opt.peerMss, mtu - (s.v6 ? TcpLayer.IPV6_HEADERS : 40));
         s.opt.sendMss = Math.max(TcpOptions.MIN_PEER_MSS - TcpOptions.TIMESTAMP_BLOCK,
             mss - (s.opt.timestampsOk ? TcpOptions.TIMESTAMP_BLOCK : 0));
     }
@@ -417,7 +416,8 @@ final class TcpOutput
         {
             return;
         }
-        final int clamped = Math.max(MIN_PATH_MTU, mtu);
+        // RFC 8201 section 4: never below IPv6's minimum link MTU.
+        final int clamped = Math.max(s.v6 ? TcpLayer.IPV6_MIN_MTU : MIN_PATH_MTU, mtu);
         if (s.opt.pathMtu != 0 && clamped >= s.opt.pathMtu)
         {
             return;

@@ -53,9 +53,14 @@ class TcpAllocationTest
 
         Side(final int address, final StackTime time, final long seed)
         {
+            this(address, time, seed, TcpConfig.defaults());
+        }
+
+        Side(final int address, final StackTime time, final long seed, final TcpConfig config)
+        {
             this.address = address;
             this.time = time;
-            layer = new TcpLayer(this, timers, time, events, TcpConfig.defaults(), seed);
+            layer = new TcpLayer(this, timers, time, events, config, seed);
         }
 
         @Override

@@ -26,6 +26,15 @@ class TcpTwoStacksTest
     }
 
     @Test
+    void shouldMoveDataOverIpv6AndIpv4ThroughADualStackListenerUnderImpairment()
+    {
+        // Two stacks with the IPv6 layer between them (NDP, the IPv6 header, checksums over its pseudo-header):
+        // connections alternate between A's IPv6 address and its IPv4-mapped one, on one listener on [::].
+        final Outcome outcome = TwoStackTransfer.run(new MemoryWire(), 4, 4 << 20, 0x6, AfterTransfer.NOTHING, true);
+        System.out.println(outcome);
+    }
+
+    @Test
     void shouldRepeatExactlyFromItsSeed()
     {
         final Outcome first = run(3, 1 << 20, 42);
