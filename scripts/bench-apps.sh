@@ -8,11 +8,20 @@
 #            (one veth pair per server)
 #   kernel:  [client, kernel, namespace C] --veth--> [kernel, namespace K; server JVM without the agent]
 #
-# Figures, each repeated REPEAT times, alternating jbypass and kernel, medians printed:
-#   - TCP echo: TcpEchoClient streams ECHO_MB through TcpEchoServer (one selector thread) and checks the SHA-256;
+# Figures, each repeated REPEAT times, alternating jbypass and kernel, medians printed (ONLY= picks some):
+#   - echo: TcpEchoClient streams ECHO_MB through TcpEchoServer (one selector thread) and checks the SHA-256;
 #     its MB/s each way, timed by the client from connect to the last byte back;
-#   - HTTP: curl downloads HTTP_MB from HttpServerSample (the JDK's HttpServer); curl's speed_download;
-#   - UDP: UdpPingPong ping sends UDP_PINGS 12-byte datagrams one at a time; the median round trip.
+#   - echo4: CONNS such clients at once (CONNS connections, 4 by default), ECHO_MB each; the sum of their MB/s each
+#     way (each timed by its client, as iperf3 -P sums its streams);
+#   - http: curl downloads HTTP_MB from HttpServerSample (the JDK's HttpServer): server -> client; curl's
+#     speed_download;
+#   - http4: CONNS such downloads at once; all their bytes over the time from the first start to the last end;
+#   - up: curl uploads HTTP_MB (POST /sha256, streamed with -T): client -> server, the server's SHA-256 of the body
+#     checked against the file's; curl's speed_upload;
+#   - up4: CONNS such uploads at once, timed as http4;
+#   - udp: UdpPingPong ping sends UDP_PINGS 12-byte datagrams one at a time; the median round trip.
+# So with the stack as the server: stack -> kernel (http, http4), kernel -> stack (up, up4), both at once (echo,
+# echo4), one connection and CONNS.
 #
 #   scripts/bench-apps.sh                         (needs root; builds the jars if missing)
 #   REPEAT=7 ECHO_MB=64 HTTP_MB=64 IDLE=block scripts/bench-apps.sh
@@ -22,7 +31,10 @@
 #   JAR_B=$PWD/java-provider/target/jbypass.jar STACK_PROPS_B='interface.veth.tx-ring = false' scripts/bench-apps.sh
 #
 # Beside each figure: the server JVM's CPU milliseconds and context switches per MB it moved (both ways for the echo,
-# request and reply for UDP), from /proc, which are steadier than the figures on a loaded machine.
+# request and reply for UDP), from /proc (user + system time of every thread of the JVM: for jbypass the pollers
+# and the application; for the kernel the application's system calls, and whatever softirq work the kernel charged
+# to its threads, which it does not always: compare with care), which are steadier than the figures on a loaded
+# machine. The settings are printed first.
 #
 # The machine is shared and noisy: look at the load printed first, and compare medians of the same run only.
 set -euo pipefail
@@ -38,12 +50,13 @@ REPEAT=${REPEAT:-5}
 ECHO_MB=${ECHO_MB:-64}
 HTTP_MB=${HTTP_MB:-64}
 UDP_PINGS=${UDP_PINGS:-20000}
+CONNS=${CONNS:-4}   # connections at once in the echo4, http4 and up4 rows
 IDLE=${IDLE:-block}
 OFFLOADS=${OFFLOADS:-on}   # on: the veths as Linux sets them up (TSO/GSO/GRO); off: every offload off on both ends
 STACK_PROPS=${STACK_PROPS:-}   # more lines for the stacks' jbypass.properties, e.g. 'interface.veth.tx-ring = false'
 JVM_OPTS=${JVM_OPTS:-}
 JFR_DIR=${JFR_DIR:-}   # a directory: each server JVM records a flight recording NAME.jfr there (profile settings)
-ONLY=${ONLY:-echo http udp}   # which figures to measure
+ONLY=${ONLY:-echo echo4 http http4 up up4 udp}   # which figures to measure
 JAR=${JAR:-java-provider/target/jbypass.jar}
 JAR_B=${JAR_B:-}   # another jbypass.jar, measured in the same run as JAR (rows "jbypass B")
 STACK_PROPS_B=${STACK_PROPS_B:-$STACK_PROPS}   # STACK_PROPS for JAR_B's stacks, to compare two configurations
@@ -140,15 +153,16 @@ proc_stats() { # PID
 }
 HZ=$(getconf CLK_TCK)
 declare -A runs cost
-# Runs a measurement against a server; appends its figure to runs[VARIANT APP] and "cpu_ms/csw" per MB to cost.
-measure() { # VARIANT APP MB COMMAND...
-  local key=$1$2 mb=$3; shift 3
+# Appends its figure to runs[VARIANT ROW] and the server's "cpu_ms/csw" per MB to cost[VARIANT ROW].
+# Runs a measurement against the server of APP (echo, http, udp) for the figure ROW (echo, echo4, ...).
+measure() { # VARIANT APP ROW MB COMMAND...
+  local key=$1$2 row=$1$3 mb=$4; shift 4
   local before after figure
   before=$(proc_stats "${servers[$key]}")
   figure=$("$@" "${address[$key]}")
   after=$(proc_stats "${servers[$key]}")
-  runs[$key]+="$figure "
-  cost[$key]+="$(awk -v b="$before" -v a="$after" -v mb="$mb" -v hz="$HZ" 'BEGIN {split(b, x, " "); split(a, y, " ");
+  runs[$row]+="$figure "
+  cost[$row]+="$(awk -v b="$before" -v a="$after" -v mb="$mb" -v hz="$HZ" 'BEGIN {split(b, x, " "); split(a, y, " ");
     printf "%.2f/%.0f", (y[1] - x[1]) * 1000 / hz / mb, (y[2] - x[2]) / mb}') "
 }
 await() { # NAME TEXT
@@ -173,27 +187,94 @@ http_mbs() { # ADDRESS: MB/s
   in_c curl -sS --max-time 120 -o /dev/null -w '%{speed_download}\n' "http://$1:8080/bytes?n=$((HTTP_MB << 20))" \
     | awk '{printf "%.1f\n", $1 / 1e6}'
 }
+# MB/s of all the bytes moved over the wall time, from nanoseconds at start and end.
+rate() { # BYTES START_NS END_NS
+  awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN {printf "%.1f\n", b / 1e6 / ((e - s) / 1e9)}'
+}
+echo4_mbs() { # ADDRESS: MB/s each way, CONNS echo clients at once: the sum of their own figures (as iperf3 -P)
+  local i ok=1
+  for i in $(seq 1 "$CONNS"); do
+    in_c "$JAVA" -cp "$SAMPLES" org.jbypass.samples.TcpEchoClient "$1" 7000 "$ECHO_MB" >"$work/echo4.$i" 2>&1 &
+  done
+  wait_clients
+  for i in $(seq 1 "$CONNS"); do grep -q identical "$work/echo4.$i" || { ok=0; cat "$work/echo4.$i" >&2; }; done
+  if [[ $ok == 1 ]]; then
+    sed -n 's/.*(\([0-9.]*\) MB\/s each way): identical.*/\1/p' "$work"/echo4.* | awk '{t += $1} END {printf "%.1f\n", t}'
+  else
+    echo FAILED
+  fi
+}
+http4_mbs() { # ADDRESS: MB/s, CONNS downloads at once, each checked for its length
+  local start end i ok=1 bytes=$((HTTP_MB << 20))
+  start=$(date +%s%N)
+  for i in $(seq 1 "$CONNS"); do
+    in_c curl -sS --max-time 300 -o /dev/null -w '%{http_code} %{size_download}\n' \
+      "http://$1:8080/bytes?n=$bytes" >"$work/http4.$i" 2>&1 &
+  done
+  wait_clients
+  end=$(date +%s%N)
+  for i in $(seq 1 "$CONNS"); do grep -qx "200 $bytes" "$work/http4.$i" || { ok=0; cat "$work/http4.$i" >&2; }; done
+  if [[ $ok == 1 ]]; then rate $((CONNS * bytes)) "$start" "$end"; else echo FAILED; fi
+}
+upload() { # ADDRESS FILE_OUT: one upload of the HTTP_MB file, curl's speed_upload then the server's answer
+  in_c curl -sS --max-time 300 -T "$work/upload.bin" -X POST -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+    -w '\n%{speed_upload}\n' "http://$1:8080/sha256" >"$2" 2>&1
+}
+upload_ok() { # FILE: whether the server's SHA-256 and length of the body are the file's
+  grep -q "^$upload_sha $((HTTP_MB << 20))\$" "$1" || { cat "$1" >&2; return 1; }
+}
+up_mbs() { # ADDRESS: MB/s client -> server
+  upload "$1" "$work/up.1"
+  if upload_ok "$work/up.1"; then tail -1 "$work/up.1" | awk '{printf "%.1f\n", $1 / 1e6}'; else echo FAILED; fi
+}
+up4_mbs() { # ADDRESS: MB/s, CONNS uploads at once
+  local start end i ok=1
+  start=$(date +%s%N)
+  for i in $(seq 1 "$CONNS"); do upload "$1" "$work/up4.$i" & done
+  wait_clients
+  end=$(date +%s%N)
+  for i in $(seq 1 "$CONNS"); do upload_ok "$work/up4.$i" || ok=0; done
+  if [[ $ok == 1 ]]; then rate $((CONNS * HTTP_MB << 20)) "$start" "$end"; else echo FAILED; fi
+}
+# Waits for the clients started in the background by this shell (not the servers, which `start` ran in the main
+# shell: these functions run in $(...) subshells, whose `wait` sees only their own children).
+wait_clients() { wait; }
 udp_us() { # ADDRESS: median round trip in us
   in_c "$JAVA" -cp "$SAMPLES" org.jbypass.samples.UdpPingPong ping "$1" 7001 "$UDP_PINGS" \
     | sed -n 's/.*median \([0-9.]*\) us.*/\1/p'
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
+if wants up || wants up4; then
+  head -c $((HTTP_MB << 20)) /dev/urandom >"$work/upload.bin"
+  upload_sha=$(sha256sum "$work/upload.bin" | cut -d' ' -f1)
+fi
+
 # One untimed round each to let the servers' JITs warm up.
 for v in $variants k; do
-  if wants echo; then echo_mbs "${address[${v}echo]}" >/dev/null; fi
-  if wants http; then http_mbs "${address[${v}http]}" >/dev/null; fi
+  if wants echo || wants echo4; then echo_mbs "${address[${v}echo]}" >/dev/null; fi
+  if wants http || wants http4; then http_mbs "${address[${v}http]}" >/dev/null; fi
+  if wants up || wants up4; then up_mbs "${address[${v}http]}" >/dev/null; fi
 done
 
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; java: $("$JAVA" -version 2>&1 | head -1); idle=$IDLE"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; java: $("$JAVA" -version 2>&1 | head -1)"
+echo "settings: veth MTU 1500, offloads $OFFLOADS (stack end: $(ip netns exec "$nss" ethtool -k "${nss}0" 2>/dev/null \
+  | awk '/^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):/ {printf "%s %s ", $1, $2}'));" \
+  "jbypass poller idle=$IDLE, stack properties: ${STACK_PROPS:-none}; REPEAT=$REPEAT ECHO_MB=$ECHO_MB HTTP_MB=$HTTP_MB" \
+  "CONNS=$CONNS UDP_PINGS=$UDP_PINGS; kernel tcp congestion control $(ip netns exec "$nsk" sysctl -n \
+  net.ipv4.tcp_congestion_control), jbypass cubic"
 udp_mb=$(awk -v n="$UDP_PINGS" 'BEGIN {print n * 2 * 12 / 1e6}')
 for i in $(seq 1 "$REPEAT"); do
   # Reverse the order of the variants every other round, so that none always runs first.
   order="$variants k"; (( i % 2 == 0 )) && order=$(tr ' ' '\n' <<<"$order" | tac | tr '\n' ' ')
   for v in $order; do
-    if wants echo; then measure "$v" echo $((ECHO_MB * 2)) echo_mbs; fi
-    if wants http; then measure "$v" http "$HTTP_MB" http_mbs; fi
-    if wants udp; then measure "$v" udp "$udp_mb" udp_us; fi
+    if wants echo; then measure "$v" echo echo $((ECHO_MB * 2)) echo_mbs; fi
+    if wants echo4; then measure "$v" echo echo4 $((ECHO_MB * 2 * CONNS)) echo4_mbs; fi
+    if wants http; then measure "$v" http http "$HTTP_MB" http_mbs; fi
+    if wants http4; then measure "$v" http http4 $((HTTP_MB * CONNS)) http4_mbs; fi
+    if wants up; then measure "$v" http up "$HTTP_MB" up_mbs; fi
+    if wants up4; then measure "$v" http up4 $((HTTP_MB * CONNS)) up4_mbs; fi
+    if wants udp; then measure "$v" udp udp "$udp_mb" udp_us; fi
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -204,16 +285,20 @@ med_cost() { # FIELD(1: cpu, 2: csw) VALUES
 }
 declare -A label=([j]=jbypass [b]="jbypass B" [k]=kernel)
 printf '%-46s %-10s %9s %9s %9s\n' "median of $REPEAT (veth, MTU 1500, offloads $OFFLOADS)" "" figure "cpu ms/MB" "csw/MB"
-for app in $apps; do
-  wants "$app" || continue
-  case $app in
+for row in echo echo4 http http4 up up4 udp; do
+  wants "$row" || continue
+  case $row in
     echo) title="TCP echo $ECHO_MB MB, MB/s each way" ;;
-    http) title="HTTP download $HTTP_MB MB (JDK HttpServer), MB/s" ;;
+    echo4) title="TCP echo, $CONNS x $ECHO_MB MB at once, MB/s each way" ;;
+    http) title="HTTP download $HTTP_MB MB (server -> client), MB/s" ;;
+    http4) title="HTTP download, $CONNS x $HTTP_MB MB at once, MB/s" ;;
+    up) title="HTTP upload $HTTP_MB MB (client -> server), MB/s" ;;
+    up4) title="HTTP upload, $CONNS x $HTTP_MB MB at once, MB/s" ;;
     udp) title="UDP ping-pong, median round trip, us" ;;
   esac
   for v in $variants k; do
-    printf '%-46s %-10s %9s %9s %9s   runs: %s\n' "$title" "${label[$v]}" "$(med "${runs[$v$app]:-}")" \
-      "$(med_cost 1 "${cost[$v$app]:-}")" "$(med_cost 2 "${cost[$v$app]:-}")" "${runs[$v$app]:-}"
+    printf '%-46s %-10s %9s %9s %9s   runs: %s\n' "$title" "${label[$v]}" "$(med "${runs[$v$row]:-}")" \
+      "$(med_cost 1 "${cost[$v$row]:-}")" "$(med_cost 2 "${cost[$v$row]:-}")" "${runs[$v$row]:-}"
     title=""
   done
 done

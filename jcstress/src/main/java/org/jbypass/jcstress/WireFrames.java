@@ -87,12 +87,8 @@ final class WireFrames
             final int offset = pool.offset(burst.buffer(i));
             final int sender = memory.get(offset + 14);
             final int sequence = memory.get(offset + 15);
-            boolean intact = burst.length(i) == LENGTH && (memory.getShort(offset + 12) & 0xFFFF) == ETHERTYPE
-                && sender >= 0 && sender < last.length;
-            for (int j = 16; intact && j < LENGTH; j++)
-            {
-                intact = memory.get(offset + j) == filler(sender, sequence, j);
-            }
+            final boolean intact = sender >= 0 && sender < last.length
+                && intact(memory, offset, burst.length(i), sender, sequence);
             if (!intact || sequence != last[sender] + 1)
             {
                 bad++;
@@ -106,6 +102,19 @@ final class WireFrames
         }
         burst.count(0);
         return bad > 0 ? -1 : count;
+    }
+
+    /** Whether the frame at {@code offset} is {@link #send}'s frame number {@code sequence} of {@code sender}. */
+    static boolean intact(final ByteBuffer memory, final int offset, final int length, final int sender,
+        final int sequence)
+    {
+        boolean intact = length == LENGTH && (memory.getShort(offset + 12) & 0xFFFF) == ETHERTYPE
+            && memory.get(offset + 14) == sender && memory.get(offset + 15) == sequence;
+        for (int j = 16; intact && j < LENGTH; j++)
+        {
+            intact = memory.get(offset + j) == filler(sender, sequence, j);
+        }
+        return intact;
     }
 
     private static byte filler(final int sender, final int sequence, final int i)

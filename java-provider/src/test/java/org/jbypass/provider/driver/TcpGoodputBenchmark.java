@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
  *       -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, out, in, loss-out, loss-in,
- * loss-stack, loss-kernel, loss-in-cubic);
+ * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, iperf3-4, java, out, in, java4,
+ * out4, in4, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic);
  * {@code -Djbypass.benchmark.pcap=DIR} captures the kernel's side of each stack row (headers only).
  *
  * <p>The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
@@ -88,11 +88,15 @@ class TcpGoodputBenchmark
             + Host.run("sysctl", "-n", "net.ipv4.tcp_congestion_control").stdout().trim() + " unless named");
         if (row("iperf3"))
         {
-            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3()));
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3(1)));
+        }
+        if (row("iperf3-4"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3, 4 connections", iperf3(4)));
         }
         if (row("java"))
         {
-            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, the same Java programs", kernelJava()));
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, the same Java programs", kernelJava(1)));
         }
         if (row("out"))
         {
@@ -103,6 +107,22 @@ class TcpGoodputBenchmark
         {
             rows.add(String.format("%-44s %12.0f", "kernel -> stack",
                 stack(true, false, UnaryOperator.identity(), null)));
+        }
+        // Four connections at once, each moving BYTES: the stack's rows beside the kernel's with the same programs.
+        if (row("java4"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> kernel, the same programs, 4 conn.",
+                kernelJava(4)));
+        }
+        if (row("out4"))
+        {
+            rows.add(String.format("%-44s %12.0f", "stack -> kernel, 4 connections",
+                stack(false, true, UnaryOperator.identity(), null, true, 4)));
+        }
+        if (row("in4"))
+        {
+            rows.add(String.format("%-44s %12.0f", "kernel -> stack, 4 connections",
+                stack(true, false, UnaryOperator.identity(), null, true, 4)));
         }
         // The afpacket driver's other transmit path (tx-ring = false), for comparison in the same run.
         if (row("sendmmsg-out"))
@@ -319,8 +339,9 @@ class TcpGoodputBenchmark
     }
 
     /**
-     * Whether to run a row: {@code -Djbypass.benchmark.rows=loss-out,loss-in} picks some of iperf3, java, out, in,
-     * sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic (all by default).
+     * Whether to run a row: {@code -Djbypass.benchmark.rows=loss-out,loss-in} picks some of iperf3, iperf3-4, java,
+     * out, in, java4, out4, in4, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel,
+     * loss-in-cubic (all by default).
      */
     private static boolean row(final String name)
     {
@@ -342,6 +363,14 @@ class TcpGoodputBenchmark
     private static double stack(final boolean stackIsServer, final boolean stackSends,
         final UnaryOperator<Link> decorate, final String kernelCc, final boolean txRing) throws InterruptedException
     {
+        return stack(stackIsServer, stackSends, decorate, kernelCc, txRing, 1);
+    }
+
+    /** @param connections how many connections at once, each moving {@link #BYTES}; the figure is all of them */
+    private static double stack(final boolean stackIsServer, final boolean stackSends,
+        final UnaryOperator<Link> decorate, final String kernelCc, final boolean txRing, final int connections)
+        throws InterruptedException
+    {
         try (KernelPeer peer = newPeer();
              StackOverVeth side = new StackOverVeth(peer, TCP, decorate,
                  AfPacketOptions.builder(peer.stackInterface()).txRing(txRing).build());
@@ -351,10 +380,11 @@ class TcpGoodputBenchmark
             {
                 useCongestionControl(peer, kernelCc);
             }
-            final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5301, stackSends ? BYTES : 0,
+            final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5301, connections, stackSends ? BYTES : 0,
                 stackSends ? 0 : BYTES, Duration.ofMinutes(10));
             final org.jbypass.netstack.link.LinkCounters link = side.link.counters();
-            System.out.println((stackSends ? "stack -> kernel " : "kernel -> stack ") + t.socket.info() + "\n"
+            System.out.println((stackSends ? "stack -> kernel " : "kernel -> stack ") + connections + " connection(s), "
+                + t.socket.info() + "\n"
                 + side.stack.tcpCounters() + "\nip out discards " + side.stack.ipCounters().ipOutDiscards
                 + ", link tx " + link.txPackets + " dropped " + link.txDropped + ", rx " + link.rxPackets + " dropped "
                 + link.rxDropped + "\nkernel: " + peer.exec("nstat", "-az", "TcpExtTCPBacklogDrop", "IpExtInNoRoutes",
@@ -376,42 +406,67 @@ class TcpGoodputBenchmark
     }
 
     /**
-     * {@link org.jbypass.provider.testing.KernelTcpPeer} on both ends: A connects and sends {@link #BYTES}, B listens, receives them and times
-     * the transfer, as the kernel side of the "stack -> kernel" row does.
+     * {@link org.jbypass.provider.testing.KernelTcpPeer} on both ends, {@code connections} pairs at once: each A
+     * connects and sends {@link #BYTES}, its B listens (port 5302 + i), receives them and times the transfer, as the
+     * kernel side of the "stack -> kernel" rows does; all their bytes over the longest timing.
      */
-    private static double kernelJava() throws Exception
+    private static double kernelJava(final int connections) throws Exception
     {
         return inKernelPair((nsA, nsB) ->
         {
             final long seed = 0x6B65726EL;
-            final Process listener = new ProcessBuilder(inNamespace(nsB,
-                StackOverVeth.javaCommand("listen", "5302", "0", Long.toString(seed)))).start();
+            final List<Process> processes = new ArrayList<>();
             try
             {
-                final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
-                    listener.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-                String line;
-                while ((line = out.readLine()) != null && !line.contains("LISTENING"))
+                final List<java.io.BufferedReader> outputs = new ArrayList<>();
+                for (int i = 0; i < connections; i++)
                 {
-                    // Wait for the listener before connecting.
+                    final Process listener = new ProcessBuilder(inNamespace(nsB, StackOverVeth.javaCommand("listen",
+                        Integer.toString(5302 + i), "0", Long.toString(seed + 2 * i)))).start();
+                    processes.add(listener);
+                    final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        listener.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+                    String line;
+                    while ((line = out.readLine()) != null && !line.contains("LISTENING"))
+                    {
+                        // Wait for the listener before connecting.
+                    }
+                    outputs.add(out);
                 }
-                final CommandResult sender = Host.run(Duration.ofMinutes(10), inNamespace(nsA,
-                    StackOverVeth.javaCommand("connect", "198.19.254.2", "5302", Long.toString(BYTES),
-                        Long.toString(seed + 1)))).orThrow();
-                final StringBuilder report = new StringBuilder();
-                while ((line = out.readLine()) != null)
+                final List<Process> senders = new ArrayList<>();
+                for (int i = 0; i < connections; i++)
                 {
-                    report.append(line).append('\n');
+                    final Process sender = new ProcessBuilder(inNamespace(nsA, StackOverVeth.javaCommand("connect",
+                        "198.19.254.2", Integer.toString(5302 + i), Long.toString(BYTES),
+                        Long.toString(seed + 2 * i + 1)))).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    processes.add(sender);
+                    senders.add(sender);
                 }
-                assertEquals(0, listener.waitFor(), report.toString());
-                final Matcher nanos = Pattern.compile("NANOS ([0-9]+)").matcher(report);
-                assertTrue(nanos.find() && report.toString().contains("RECEIVED ")
-                    && report.toString().contains(" " + BYTES + "\n"), report + sender.stdout());
-                return BYTES * 8_000.0 / Long.parseLong(nanos.group(1));
+                long longest = 0;
+                for (int i = 0; i < connections; i++)
+                {
+                    final StringBuilder report = new StringBuilder();
+                    String line;
+                    while ((line = outputs.get(i).readLine()) != null)
+                    {
+                        report.append(line).append('\n');
+                    }
+                    assertEquals(0, processes.get(i).waitFor(), report.toString());
+                    assertEquals(0, senders.get(i).waitFor(), "sender " + i);
+                    final Matcher nanos = Pattern.compile("NANOS ([0-9]+)").matcher(report);
+                    assertTrue(nanos.find() && report.toString().contains("RECEIVED ")
+                        && report.toString().contains(" " + BYTES + "\n"), report.toString());
+                    longest = Math.max(longest, Long.parseLong(nanos.group(1)));
+                }
+                return connections * BYTES * 8_000.0 / longest;
             }
             finally
             {
-                listener.destroy();
+                for (final Process process : processes)
+                {
+                    process.destroy();
+                }
             }
         });
     }
@@ -437,9 +492,9 @@ class TcpGoodputBenchmark
         return OFFLOADS_OFF ? KernelPeer.create() : KernelPeer.createWithDefaultOffloads();
     }
 
-    private static double iperf3() throws Exception
+    private static double iperf3(final int streams) throws Exception
     {
-        return inKernelPair(TcpGoodputBenchmark::iperf3);
+        return inKernelPair((nsA, nsB) -> iperf3(nsA, nsB, streams));
     }
 
     /**
@@ -478,7 +533,8 @@ class TcpGoodputBenchmark
         }
     }
 
-    private static double iperf3(final String nsA, final String nsB) throws Exception
+    /** iperf3 with {@code streams} connections at once (-P); their sum's receiver figure. */
+    private static double iperf3(final String nsA, final String nsB, final int streams) throws Exception
     {
         final Process server = new ProcessBuilder(Host.tool("ip"), "netns", "exec", nsB, Host.tool("iperf3"),
             "-s", "-1", "--forceflush").redirectErrorStream(true).start();
@@ -490,10 +546,12 @@ class TcpGoodputBenchmark
             // Wait for the server to be ready before the client connects.
         }
         final CommandResult client = Host.run(Duration.ofSeconds(SECONDS + 30), "ip", "netns", "exec", nsA,
-            "iperf3", "-c", "198.19.254.2", "-t", Integer.toString(SECONDS), "-f", "m").orThrow();
+            "iperf3", "-c", "198.19.254.2", "-t", Integer.toString(SECONDS), "-P", Integer.toString(streams), "-f",
+            "m").orThrow();
         serverOutput.transferTo(java.io.Writer.nullWriter());
         server.waitFor();
-        final Matcher m = Pattern.compile("([0-9.]+) Mbits/sec.*receiver").matcher(client.stdout());
+        final Matcher m = Pattern.compile((streams > 1 ? "\\[SUM\\].*? " : "") + "([0-9.]+) Mbits/sec.*receiver")
+            .matcher(client.stdout());
         assertTrue(m.find(), client.stdout());
         System.out.println(client.stdout());
         return Double.parseDouble(m.group(1));

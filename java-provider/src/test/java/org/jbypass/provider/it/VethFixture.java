@@ -54,7 +54,13 @@ abstract class VethFixture
             "interface.veth.driver = afpacket",
             "interface.veth.host-if = " + peer.stackInterface(),
             "interface.veth.address = " + stack + "/" + peer.prefixLength(),
-            "") );
+            extraConfiguration()));
+    }
+
+    /** More lines for the stack's configuration (none here); ends with a line break. */
+    String extraConfiguration()
+    {
+        return "";
     }
 
     /**

@@ -86,105 +86,176 @@ public final class StackOverVeth implements AutoCloseable
     public Transfer transfer(final boolean stackIsServer, final int port, final long stackBytes,
         final long kernelBytes, final Duration timeout) throws InterruptedException
     {
-        final long kernelSeed = 0x6B65726EL + port;
-        final long stackSeed = 0x737461636BL + port;
+        return transfer(stackIsServer, port, 1, stackBytes, kernelBytes, timeout);
+    }
+
+    /**
+     * Runs {@code connections} transfers at once, connection {@code i} on port {@code port + i} with a kernel-side
+     * program of its own: on each the stack sends {@code stackBytes} and the kernel {@code kernelBytes}, both at
+     * once, each direction checked by SHA-256. The result counts the bytes of all of them over the longest kernel
+     * timing (they start together); its socket is the first connection's.
+     *
+     * @param stackIsServer whether the stack listens (the kernel connects) or connects (the kernel listens)
+     */
+    public Transfer transfer(final boolean stackIsServer, final int port, final int connections,
+        final long stackBytes, final long kernelBytes, final Duration timeout) throws InterruptedException
+    {
         final String stackAddress = Ipv4Address.toString(peer.stackAddress());
-        final BackgroundCommand kernel;
-        TcpSocket listener = null;
-        TcpSocket socket = null;
-        if (stackIsServer)
+        final BackgroundCommand[] kernels = new BackgroundCommand[connections];
+        final TcpSocket[] listeners = new TcpSocket[connections];
+        final TcpSocket[] sockets = new TcpSocket[connections];
+        final ByteStream[] streams = new ByteStream[connections];
+        try
         {
-            listener = stack.openTcp();
-            assertEquals(0, listener.bind(0, port), "bind");
-            assertEquals(0, listener.listen(4), "listen");
-            kernel = peer.start(javaCommand("connect", stackAddress, Integer.toString(port),
-                Long.toString(kernelBytes), Long.toString(kernelSeed)));
-        }
-        else
-        {
-            kernel = peer.start(javaCommand("listen", Integer.toString(port), Long.toString(kernelBytes),
-                Long.toString(kernelSeed)));
-            if (!kernel.awaitOutput("LISTENING", Duration.ofSeconds(30)))
+            for (int i = 0; i < connections; i++)
             {
-                fail("the kernel side did not start listening: " + kernel.stdout() + kernel.stderr());
+                final int p = port + i;
+                final long kernelSeed = 0x6B65726EL + p;
+                if (stackIsServer)
+                {
+                    listeners[i] = stack.openTcp();
+                    assertEquals(0, listeners[i].bind(0, p), "bind");
+                    assertEquals(0, listeners[i].listen(4), "listen");
+                    kernels[i] = peer.start(javaCommand("connect", stackAddress, Integer.toString(p),
+                        Long.toString(kernelBytes), Long.toString(kernelSeed)));
+                }
+                else
+                {
+                    kernels[i] = peer.start(javaCommand("listen", Integer.toString(p), Long.toString(kernelBytes),
+                        Long.toString(kernelSeed)));
+                }
             }
-            socket = stack.openTcp();
-            assertEquals(-Errno.EINPROGRESS, socket.connect(peer.kernelAddress(), port), "connect");
-            stack.flush();
+            if (!stackIsServer)
+            {
+                for (int i = 0; i < connections; i++)
+                {
+                    if (!kernels[i].awaitOutput("LISTENING", Duration.ofSeconds(30)))
+                    {
+                        fail("the kernel side did not start listening: " + kernels[i].stdout() + kernels[i].stderr());
+                    }
+                    sockets[i] = stack.openTcp();
+                    assertEquals(-Errno.EINPROGRESS, sockets[i].connect(peer.kernelAddress(), port + i), "connect");
+                }
+                stack.flush();
+            }
+            return run(kernels, listeners, sockets, streams, port, stackBytes, kernelBytes, timeout);
         }
+        finally
+        {
+            for (final BackgroundCommand kernel : kernels)
+            {
+                if (kernel != null)
+                {
+                    kernel.close();
+                }
+            }
+        }
+    }
+
+    /** Drives the stack until every stream is done, then checks each connection against its kernel program. */
+    private Transfer run(final BackgroundCommand[] kernels, final TcpSocket[] listeners, final TcpSocket[] sockets,
+        final ByteStream[] streams, final int port, final long stackBytes, final long kernelBytes,
+        final Duration timeout) throws InterruptedException
+    {
+        final int connections = kernels.length;
         final long deadline = System.nanoTime() + timeout.toNanos();
-        ByteStream stream = null;
         long start = 0;
-        while (stream == null || !stream.done())
+        int done = 0;
+        while (done < connections)
         {
             poll();
-            if (stream == null)
+            done = 0;
+            boolean progress = false;
+            for (int i = 0; i < connections; i++)
             {
-                if (listener != null)
+                if (streams[i] == null)
                 {
-                    socket = listener.accept();
+                    if (listeners[i] != null)
+                    {
+                        sockets[i] = listeners[i].accept();
+                    }
+                    else if (sockets[i].finishConnect() != -Errno.EINPROGRESS)
+                    {
+                        assertEquals(0, sockets[i].finishConnect(), "connected to the kernel");
+                    }
+                    if (sockets[i] != null && sockets[i].isConnected())
+                    {
+                        if (start == 0)
+                        {
+                            start = System.nanoTime();
+                        }
+                        streams[i] = new ByteStream("stack#" + i, sockets[i], sockets[i], stackBytes,
+                            0x737461636BL + port + i);
+                    }
+                    else if (!kernels[i].isAlive())
+                    {
+                        fail("the kernel side ended early: " + kernels[i].stdout() + kernels[i].stderr());
+                    }
                 }
-                else if (socket.finishConnect() != -Errno.EINPROGRESS)
+                if (streams[i] != null)
                 {
-                    assertEquals(0, socket.finishConnect(), "connected to the kernel");
-                }
-                if (socket != null && socket.isConnected())
-                {
-                    start = System.nanoTime();
-                    stream = new ByteStream("stack", socket, socket, stackBytes, stackSeed);
+                    progress |= streams[i].pump();
+                    if (streams[i].failed())
+                    {
+                        fail("transfer failed: " + streams[i] + "\n" + stack.tcpCounters() + "\nkernel: "
+                            + kernels[i].stderr());
+                    }
+                    done += streams[i].done() ? 1 : 0;
                 }
             }
-            if (stream != null)
+            if (progress)
             {
-                if (stream.pump())
-                {
-                    stack.flush();
-                }
-                if (stream.failed())
-                {
-                    fail("transfer failed: " + stream + "\n" + stack.tcpCounters() + "\nkernel: " + kernel.stderr());
-                }
+                stack.flush();
             }
             if (System.nanoTime() - deadline > 0)
             {
-                fail("transfer timed out: " + stream + "\n" + stack.tcpCounters() + "\n" + stack.ipCounters()
-                    + "\nkernel: " + kernel.stdout() + kernel.stderr());
-            }
-            if (!kernel.isAlive() && stream == null)
-            {
-                fail("the kernel side ended early: " + kernel.stdout() + kernel.stderr());
+                fail("transfer timed out: " + java.util.Arrays.toString(streams) + "\n" + stack.tcpCounters() + "\n"
+                    + stack.ipCounters() + "\nkernel: " + kernels[0].stdout() + kernels[0].stderr());
             }
         }
         final Transfer result = new Transfer();
         result.stackNanos = System.nanoTime() - start;
-        result.socket = socket;
-        socket.close();
-        if (listener != null)
+        result.socket = sockets[0];
+        for (int i = 0; i < connections; i++)
         {
-            listener.close();
+            sockets[i].close();
+            if (listeners[i] != null)
+            {
+                listeners[i].close();
+            }
         }
-        // Let the closing handshake run while the kernel side finishes and reports.
+        // Let the closing handshakes run while the kernel sides finish and report.
         final long exitDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (kernel.isAlive() && System.nanoTime() - exitDeadline < 0)
+        for (final BackgroundCommand kernel : kernels)
         {
-            poll();
+            while (kernel.isAlive() && System.nanoTime() - exitDeadline < 0)
+            {
+                poll();
+            }
         }
-        final int exit = kernel.waitFor(Duration.ofSeconds(5));
-        result.kernelOutput = kernel.stdout();
-        assertEquals(0, exit, "kernel side: " + kernel.stdout() + kernel.stderr());
-        final String sent = field(kernel.stdout(), "SENT");
-        final String received = field(kernel.stdout(), "RECEIVED");
-        assertNotNull(sent, kernel.stdout());
-        assertEquals(HexFormat.of().formatHex(stream.receivedDigest()), sent.split(" ")[0],
-            "SHA-256 of kernel -> stack");
-        assertEquals(HexFormat.of().formatHex(stream.sentDigest()), received.split(" ")[0],
-            "SHA-256 of stack -> kernel");
-        assertEquals(stackBytes, Long.parseLong(received.split(" ")[1]), "bytes the kernel received");
-        assertEquals(kernelBytes, stream.read(), "bytes the stack received");
-        result.stackSentBytes = stackBytes;
-        result.stackReceivedBytes = stream.read();
-        result.kernelNanos = Long.parseLong(field(kernel.stdout(), "NANOS"));
-        assertTrue(result.kernelNanos > 0);
+        final StringBuilder outputs = new StringBuilder();
+        for (int i = 0; i < connections; i++)
+        {
+            final BackgroundCommand kernel = kernels[i];
+            final int exit = kernel.waitFor(Duration.ofSeconds(5));
+            outputs.append(kernel.stdout());
+            assertEquals(0, exit, "kernel side: " + kernel.stdout() + kernel.stderr());
+            final String sent = field(kernel.stdout(), "SENT");
+            final String received = field(kernel.stdout(), "RECEIVED");
+            assertNotNull(sent, kernel.stdout());
+            assertEquals(HexFormat.of().formatHex(streams[i].receivedDigest()), sent.split(" ")[0],
+                "SHA-256 of kernel -> stack");
+            assertEquals(HexFormat.of().formatHex(streams[i].sentDigest()), received.split(" ")[0],
+                "SHA-256 of stack -> kernel");
+            assertEquals(stackBytes, Long.parseLong(received.split(" ")[1]), "bytes the kernel received");
+            assertEquals(kernelBytes, streams[i].read(), "bytes the stack received");
+            result.stackSentBytes += stackBytes;
+            result.stackReceivedBytes += streams[i].read();
+            final long nanos = Long.parseLong(field(kernel.stdout(), "NANOS"));
+            assertTrue(nanos > 0);
+            result.kernelNanos = Math.max(result.kernelNanos, nanos);
+        }
+        result.kernelOutput = outputs.toString();
         return result;
     }
 

@@ -2,6 +2,7 @@ package org.jbypass.netstack.link.virtual;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.Checksum;
@@ -59,6 +60,61 @@ final class ChecksumOffload
                 udp.computeChecksum(ip.source(), ip.destination());
             }
         }
+    }
+
+    /**
+     * Writes complete checksums into a chained frame (a super-segment, {@link FrameChain} wrapped over it) whose
+     * headers are all in its first buffer, at {@code offset} of {@code memory}: the IPv4 header checksum, and the
+     * TCP or UDP checksum over the pseudo-header and every byte of the chain, whatever the field held (a partial
+     * sum, a stale value). What {@link ImpairedLink} does before it damages a super-frame, so that the damage is
+     * one a receiver's checksum catches, as on a wire.
+     *
+     * @return false when the frame is not an IPv4 TCP or UDP datagram that the chain holds exactly (left alone)
+     */
+    boolean completeChain(final FrameChain chain, final ByteBuffer memory, final int offset)
+    {
+        final int first = chain.firstLength();
+        if (first < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
+            || (memory.getShort(offset + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
+        {
+            return false;
+        }
+        final int ipOffset = offset + EthernetHeader.LENGTH;
+        ip.wrap(memory, ipOffset, first - EthernetHeader.LENGTH);
+        final int headerLength = ip.headerLength();
+        final int totalLength = ip.totalLength();
+        if (ip.version() != 4 || headerLength < Ipv4Header.MIN_LENGTH || EthernetHeader.LENGTH + headerLength > first
+            || totalLength != chain.length() - EthernetHeader.LENGTH || ip.isFragment())
+        {
+            return false;
+        }
+        final int l4Length = totalLength - headerLength;
+        final int l4 = EthernetHeader.LENGTH + headerLength;
+        final int checksumAt;
+        if (ip.protocol() == Ipv4Header.PROTOCOL_TCP && l4 + TcpHeader.MIN_LENGTH <= first)
+        {
+            checksumAt = l4 + 16; // RFC 9293 section 3.1
+        }
+        else if (ip.protocol() == Ipv4Header.PROTOCOL_UDP && l4 + UdpHeader.LENGTH <= first)
+        {
+            checksumAt = l4 + 6; // RFC 768
+        }
+        else
+        {
+            return false;
+        }
+        ip.checksum(0);
+        ip.checksum(Checksum.compute(memory, ipOffset, headerLength));
+        memory.putShort(offset + checksumAt, (short)0);
+        final int sum = chain.sum(l4, l4Length, Checksum.pseudoHeader(ip.source(), ip.destination(), ip.protocol(),
+            l4Length));
+        int checksum = Checksum.fold(sum);
+        if (checksum == 0 && ip.protocol() == Ipv4Header.PROTOCOL_UDP)
+        {
+            checksum = 0xFFFF; // RFC 768: 0 means no checksum
+        }
+        memory.putShort(offset + checksumAt, (short)checksum);
+        return true;
     }
 
     /**

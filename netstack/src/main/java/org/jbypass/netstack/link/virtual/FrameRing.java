@@ -5,6 +5,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import org.jbypass.netstack.link.FrameChain;
+import org.jbypass.netstack.link.PacketBurst;
+
 /**
  * A bounded queue of frame copies with any number of producer threads and one consumer thread: the receive queue
  * of a {@link MemoryWire} port.
@@ -21,6 +24,12 @@ import java.nio.ByteOrder;
  * <p>Frame bytes live off-heap in one direct buffer of {@code capacity} slots, each as large as the largest frame.
  * Only absolute accessors touch it, so producers writing different slots never interfere; the release store of a
  * slot's sequence orders the producer's copy before the consumer's read of it.
+ *
+ * <p>A frame longer than a slot (a super-frame, {@link #offerChain}) takes consecutive slots, as a chain of burst
+ * descriptors does: each slot has descriptor flags, every slot of the frame but the last carries
+ * {@link PacketBurst#CONTINUES}, and the first carries the frame's metadata. A producer claims all its slots with
+ * one CAS of {@code tail} (the last being free for this lap means every one before it is, since the consumer frees
+ * them in order), and the consumer takes such a frame only once every slot is published ({@link #readyAtHead}).
  */
 final class FrameRing
 {
@@ -49,6 +58,8 @@ final class FrameRing
     private final long[] sequences;
     /** Frame lengths, written by the producer before the release store of the slot's sequence. */
     private final int[] lengths;
+    /** Descriptor flags of each slot (the frame's metadata, CONTINUES), written as the lengths are. */
+    private final int[] flags;
 
     /** The next position to claim; producers CAS it. */
     @SuppressWarnings("unused")
@@ -80,6 +91,7 @@ final class FrameRing
         this.slots = ByteBuffer.allocateDirect(capacity * slotSize).order(ByteOrder.BIG_ENDIAN);
         this.sequences = new long[capacity];
         this.lengths = new int[capacity];
+        this.flags = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
             sequences[i] = i;
@@ -103,25 +115,79 @@ final class FrameRing
      */
     boolean offer(final ByteBuffer source, final int offset, final int length)
     {
+        return offer(source, offset, length, 0);
+    }
+
+    /** Producer: {@link #offer(ByteBuffer, int, int)} with descriptor flags for the consumer (no CONTINUES). */
+    boolean offer(final ByteBuffer source, final int offset, final int length, final int frameFlags)
+    {
+        final long position = claim(1);
+        if (position < 0)
+        {
+            return false;
+        }
+        final int slot = (int)position & mask;
+        slots.put(slot * slotSize, source, offset, length);
+        lengths[slot] = length;
+        flags[slot] = frameFlags;
+        SEQUENCE.setRelease(sequences, slot, position + 1);
+        return true;
+    }
+
+    /**
+     * Producer: copies a frame held by a chain of buffers into as many consecutive slots as it needs, every slot
+     * full but the last, the first with {@code frameFlags}, all but the last with {@link PacketBurst#CONTINUES}.
+     * Callable from any thread.
+     *
+     * @return false when the queue has not that many free slots; the frame was dropped and counted as an overrun
+     */
+    boolean offerChain(final FrameChain chain, final int frameFlags)
+    {
+        final int length = chain.length();
+        final int n = Math.max(1, (length + slotSize - 1) / slotSize);
+        final long position = n <= capacity ? claim(n) : -1;
+        if (position < 0)
+        {
+            if (n > capacity)
+            {
+                OVERRUNS.getAndAdd(this, 1L);
+            }
+            return false;
+        }
+        for (int k = 0; k < n; k++)
+        {
+            final int slot = (int)(position + k) & mask;
+            final int from = k * slotSize;
+            final int bytes = Math.min(slotSize, length - from);
+            chain.copyOut(from, slots, slot * slotSize, bytes);
+            lengths[slot] = bytes;
+            flags[slot] = (k == 0 ? frameFlags : 0) | (k < n - 1 ? PacketBurst.CONTINUES : 0);
+            SEQUENCE.setRelease(sequences, slot, position + k + 1);
+        }
+        return true;
+    }
+
+    /** Claims {@code n} consecutive positions (1..capacity); returns the first, or -1 (counted) when full. */
+    private long claim(final int n)
+    {
         long position = (long)TAIL.getVolatile(this);
-        int slot;
         while (true)
         {
-            slot = (int)position & mask;
-            final long difference = (long)SEQUENCE.getAcquire(sequences, slot) - position;
+            final long last = position + n - 1;
+            final long difference = (long)SEQUENCE.getAcquire(sequences, (int)last & mask) - last;
             if (difference == 0)
             {
-                if (TAIL.compareAndSet(this, position, position + 1))
+                if (TAIL.compareAndSet(this, position, position + n))
                 {
-                    break;
+                    return position;
                 }
                 position = (long)TAIL.getVolatile(this);
             }
             else if (difference < 0)
             {
-                // The slot still holds the frame of the previous lap: the queue is full.
+                // The last slot still holds a frame of the previous lap: the queue has not n free slots.
                 OVERRUNS.getAndAdd(this, 1L);
-                return false;
+                return -1;
             }
             else
             {
@@ -129,10 +195,34 @@ final class FrameRing
                 position = (long)TAIL.getVolatile(this);
             }
         }
-        slots.put(slot * slotSize, source, offset, length);
-        lengths[slot] = length;
-        SEQUENCE.setRelease(sequences, slot, position + 1);
-        return true;
+    }
+
+    /**
+     * Consumer: how many slots the frame at the head takes, once every one is published (1 for a frame in one
+     * slot); 0 when no frame is ready or a producer is still writing the one at the head.
+     */
+    int readyAtHead()
+    {
+        long position = head;
+        for (int n = 1; n <= capacity; n++, position++)
+        {
+            final int slot = (int)position & mask;
+            if ((long)SEQUENCE.getAcquire(sequences, slot) != position + 1)
+            {
+                return 0;
+            }
+            if ((flags[slot] & PacketBurst.CONTINUES) == 0)
+            {
+                return n;
+            }
+        }
+        return 0;
+    }
+
+    /** Consumer: the descriptor flags of the slot at the head, which {@link #readyAtHead()} said is ready. */
+    int headFlags()
+    {
+        return flags[(int)head & mask];
     }
 
     /**

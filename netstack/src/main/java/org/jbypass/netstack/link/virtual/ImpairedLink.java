@@ -3,6 +3,7 @@ package org.jbypass.netstack.link.virtual;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.netstack.link.PacketBurst;
@@ -44,14 +45,21 @@ import org.jbypass.netstack.wire.Ipv4Header;
  * the inner link is closed.
  *
  * <h2>Chained frames</h2>
- * A received super-frame (a chain of buffers, see {@link PacketBurst}) is impaired as one frame: lost whole,
- * duplicated whole (a copy of every buffer), corrupted within its first buffer (its checksum flags, partial
- * included, then go), never held back for reordering (counted in {@link Counters#chainsNotReordered}), and delivered
- * whole, never cut at the end of the caller's burst. A transmitted super-segment (TCP segmentation offload: a chain,
- * or a single buffer whose flags carry a GSO type) is impaired the same way, whole, except that it is never
- * corrupted (counted in {@link Counters#chainsNotCorrupted}): the link that segments it computes every segment's
- * checksums afresh, as a NIC's TSO does, so damage done before would reach the peer undetectable, which no wire does;
- * corruption stays an impairment of frames on the wire.
+ * A super-frame (a chain of buffers, see {@link PacketBurst}; on transmit also a single buffer whose flags carry a
+ * GSO type) is impaired as one frame, received or transmitted: lost whole, duplicated whole (a copy of every
+ * buffer), never held back for reordering (counted in {@link Counters#chainsNotReordered}), delivered whole and
+ * never cut at the end of the caller's burst, and corrupted as a wire would damage it, anywhere in its datagram,
+ * any buffer of the chain. Its checksum is no longer partial then: before the flip, the IPv4 and the TCP or UDP
+ * checksums are written in full over the whole chain ({@code ChecksumOffload.completeChain}), and every checksum
+ * flag goes (RX_*_OK and RX_L4_CHECKSUM_PARTIAL on receive, TX_L3/TX_L4_CHECKSUM on transmit; the GSO type and size
+ * stay). So the damage is always one a checksum catches, never one hidden by a checksum computed afterwards:
+ * <ul>
+ *   <li>a link that passes super-frames whole (a veth, the memory wire's {@code passChainsWhole} mode) delivers it
+ *       without checksum flags, and the receiving stack's own checksum over the whole chain drops it;</li>
+ *   <li>a link that segments it (afpacket's kernel GSO, the segmenting memory wire, a NIC's TSO) would compute
+ *       every segment's checksum afresh, so it takes only super-segments with a partial checksum and refuses this
+ *       one, counted in its {@code txDropped}: there the damage is a loss.</li>
+ * </ul>
  *
  * <p>Driven by one thread at a time, like any link; nothing is allocated per frame.
  */
@@ -86,6 +94,8 @@ public final class ImpairedLink extends LinkDecorator
     private final Counters rxCounters = new Counters();
     private final Counters txCounters = new Counters();
     private final ChecksumOffload offload = new ChecksumOffload();
+    /** The super-frame being corrupted. */
+    private final FrameChain damaged = new FrameChain();
 
     /** A chain's duplicate buffers while they are made (at most a burst's worth: the stage's capacity). */
     private final int[] dupBuffers;
@@ -412,7 +422,7 @@ public final class ImpairedLink extends LinkDecorator
                 counters.corrupted++;
                 if (!transmit)
                 {
-                    frameFlags &= ~RX_CHECKSUM_FLAGS;
+                    frameFlags &= ~(RX_CHECKSUM_FLAGS | PacketBurst.RX_L4_CHECKSUM_PARTIAL);
                 }
             }
         }
@@ -452,10 +462,10 @@ public final class ImpairedLink extends LinkDecorator
     }
 
     /**
-     * The impairments of a received chained frame (a super-frame, see {@link PacketBurst}), in slots
-     * {@code first..first+n-1} of the stage: the same six draws as a frame; lost, duplicated (a copy of every
-     * buffer) and corrupted (within its first buffer, which holds the IPv4 header and the start of the datagram the
-     * checksums cover) as a whole. It is never held back: a chain is not reordered (counted).
+     * The impairments of a chained frame (a super-frame, see {@link PacketBurst}), received or transmitted, in
+     * slots {@code first..first+n-1} of the stage: the same six draws as a frame; lost, duplicated (a copy of every
+     * buffer) and corrupted ({@link #flipChainBits}) as a whole. It is never held back: a chain is not reordered
+     * (counted).
      */
     private void impairChain(final Counters counters, final SeededRandom random, final HeldFrames held,
         final FrameQueue ready, final PacketBurst stage, final int first, final int n, final PacketBurst txStage)
@@ -512,14 +522,11 @@ public final class ImpairedLink extends LinkDecorator
         }
         final int originalFlags = stage.flags(first);
         int flags = originalFlags;
-        if (damage && txStage != null)
-        {
-            counters.chainsNotCorrupted++;
-        }
-        else if (damage && flipBits(pool.offset(stage.buffer(first)), stage.length(first), damageBits))
+        if (damage && flipChainBits(stage, first, damageBits))
         {
             counters.corrupted++;
-            flags &= ~(RX_CHECKSUM_FLAGS | PacketBurst.RX_L4_CHECKSUM_PARTIAL);
+            counters.chainsCorrupted++;
+            flags &= ~(RX_CHECKSUM_FLAGS | PacketBurst.RX_L4_CHECKSUM_PARTIAL | TX_CHECKSUM_FLAGS);
         }
         if (holdBack)
         {
@@ -566,6 +573,59 @@ public final class ImpairedLink extends LinkDecorator
             final int slot = stage.add(buffer, length, flags);
             stage.hash(slot, hash);
         }
+    }
+
+    /**
+     * Corrupts the super-frame whose chain starts at {@code first} of {@code stage}: its checksums completed over
+     * the whole chain first (see "Chained frames"), then {@link #corruptBits} bits chosen by {@code bits} flipped
+     * within its IPv4 datagram, in whichever buffers they fall (anywhere in the frame with
+     * {@link Config#corruptWholeFrame}).
+     *
+     * @return false when the chain is malformed or has no byte that may be corrupted
+     */
+    private boolean flipChainBits(final PacketBurst stage, final int first, final long bits)
+    {
+        if (!damaged.wrap(pool, stage, first))
+        {
+            return false;
+        }
+        final int length = damaged.length();
+        final int head = pool.offset(stage.buffer(first));
+        offload.completeChain(damaged, memory, head);
+        final int start;
+        final int end;
+        if (corruptWholeFrame)
+        {
+            start = 0;
+            end = length;
+        }
+        else
+        {
+            if (damaged.firstLength() < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
+                || (memory.getShort(head + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
+            {
+                return false;
+            }
+            final int totalLength = memory.getShort(head + EthernetHeader.LENGTH + 2) & 0xFFFF;
+            start = EthernetHeader.LENGTH;
+            end = EthernetHeader.LENGTH + Math.max(Ipv4Header.MIN_LENGTH,
+                Math.min(totalLength, length - EthernetHeader.LENGTH));
+        }
+        final long span = (long)(end - start) * 8;
+        for (int k = 0; k < corruptBits; k++)
+        {
+            final long bit = ((SeededRandom.mix(bits + k * 0x9E37_79B9_7F4A_7C15L) >>> 1) % span);
+            int at = start + (int)(bit >>> 3);
+            int slot = first;
+            while (at >= stage.length(slot))
+            {
+                at -= stage.length(slot);
+                slot++;
+            }
+            final int position = pool.offset(stage.buffer(slot)) + at;
+            memory.put(position, (byte)(memory.get(position) ^ (1 << (int)(bit & 7))));
+        }
+        return true;
     }
 
     /**
@@ -924,20 +984,20 @@ public final class ImpairedLink extends LinkDecorator
         public long reorderHeldFull;
         /** Chained frames (super-frames) among {@link #frames}. */
         public long chains;
+        /** Chains (super-frames) among {@link #corrupted}, their checksums completed first (see "Chained frames"). */
+        public long chainsCorrupted;
         /** Chains drawn for reordering but passed on in order: a chain is never held back. */
         public long chainsNotReordered;
         /** Received chains dropped because they were longer than the caller's whole burst; transmitted chains
          * dropped because the stage could not hold one with its duplicate. */
         public long chainsTooLong;
-        /** Transmitted chains drawn for corruption but passed on intact (see "Chained frames"). */
-        public long chainsNotCorrupted;
 
         public String describe()
         {
             return "frames=" + frames + " lost=" + lost + " duplicated=" + duplicated + " duplicate_no_buffer="
                 + duplicateNoBuffer + " corrupted=" + corrupted + " reordered=" + reordered + " reorder_held_full="
                 + reorderHeldFull + " chains=" + chains + " chains_not_reordered=" + chainsNotReordered
-                + " chains_too_long=" + chainsTooLong + " chains_not_corrupted=" + chainsNotCorrupted;
+                + " chains_too_long=" + chainsTooLong + " chains_corrupted=" + chainsCorrupted;
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkCounters;
@@ -32,9 +33,17 @@ import org.jbypass.netstack.wire.MacAddress;
  * or shorter than an Ethernet header are dropped on transmit and counted in {@link LinkCounters#txDropped}.
  *
  * <p>With {@link LinkCapabilities#TX_TCP_SEGMENTATION} ports take TCP super-segments on transmit (chains of
- * buffers, {@link PacketBurst#GSO_TCPV4}) and cut them into MSS segments in software on the way, as Linux's GSO does
- * for a device without TSO ({@link TcpSegmenter}): the receiver sees ordinary frames of at most MTU + 14 bytes. A
- * chain on a wire without it, or a malformed one, is dropped whole and counted once in {@link LinkCounters#txDropped}.
+ * buffers, {@link PacketBurst#GSO_TCPV4}) and, by default, cut them into MSS segments in software on the way, as
+ * Linux's GSO does for a device without TSO ({@link TcpSegmenter}): the receiver sees ordinary frames of at most
+ * MTU + 14 bytes. With {@link Builder#passChainsWhole} they cross whole instead, as a veth hands a GSO packet to its
+ * peer: the receiving port delivers the super-segment as one chain of its own buffers (it takes consecutive slots
+ * of the queue, {@link FrameRing#offerChain}, and never crosses the end of a receive burst; one longer than the
+ * whole burst is dropped and counted in {@link LinkCounters#rxDropped}) with its GSO type and segment size, and with
+ * {@link PacketBurst#RX_L4_CHECKSUM_OK} and {@link PacketBurst#RX_L4_CHECKSUM_PARTIAL} when it was sent with a
+ * partial checksum ({@link PacketBurst#TX_L4_CHECKSUM}), as Linux trusts CHECKSUM_PARTIAL across a veth; one sent
+ * with a complete checksum (see {@link ImpairedLink}) comes with no checksum flag, for the receiver to verify. A
+ * chain on a wire without TX_TCP_SEGMENTATION, or a malformed one, is dropped whole and counted once in
+ * {@link LinkCounters#txDropped}.
  *
  * <h2>Threading</h2>
  * <ul>
@@ -73,6 +82,7 @@ public final class MemoryWire
     private final int queueCapacity;
     private final int capabilities;
     private final boolean padShortFrames;
+    private final boolean passChainsWhole;
     private final Object portsLock = new Object();
     /** The attached ports: replaced whole under {@link #portsLock}, read without a lock by transmitting ports. */
     private volatile Port[] ports = new Port[0];
@@ -92,6 +102,7 @@ public final class MemoryWire
         this.queueCapacity = builder.queueCapacity;
         this.capabilities = builder.capabilities;
         this.padShortFrames = builder.padShortFrames;
+        this.passChainsWhole = builder.passChainsWhole;
     }
 
     /** A builder for a wire with other than the default settings. */
@@ -204,6 +215,12 @@ public final class MemoryWire
         return capabilities;
     }
 
+    /** Whether super-segments cross whole, as chains ({@link Builder#passChainsWhole}), rather than cut. */
+    public boolean passesChainsWhole()
+    {
+        return passChainsWhole;
+    }
+
     /** How many ports are attached now. */
     public int portCount()
     {
@@ -224,6 +241,7 @@ public final class MemoryWire
         private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         private int capabilities;
         private boolean padShortFrames;
+        private boolean passChainsWhole;
 
         private Builder()
         {
@@ -290,8 +308,27 @@ public final class MemoryWire
             return this;
         }
 
+        /**
+         * Whether TCP super-segments cross the wire whole, delivered as chains, as a veth passes GSO packets to its
+         * peer (Linux's NETIF_F_GSO_SOFTWARE on both ends), rather than cut into segments on transmit (the default).
+         * Needs {@link LinkCapabilities#TX_TCP_SEGMENTATION} in {@link #capabilities}.
+         */
+        public Builder passChainsWhole(final boolean passChainsWhole)
+        {
+            this.passChainsWhole = passChainsWhole;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when {@link #passChainsWhole} is asked without TX_TCP_SEGMENTATION
+         */
         public MemoryWire build()
         {
+            if (passChainsWhole && (capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+            {
+                throw new IllegalArgumentException("memory wire passChainsWhole needs the TX_TCP_SEGMENTATION"
+                    + " capability: " + LinkCapabilities.describe(capabilities));
+            }
             return new MemoryWire(this);
         }
     }
@@ -329,8 +366,10 @@ public final class MemoryWire
         private final ChecksumOffload offload = new ChecksumOffload();
         private final int txOffloads;
         private final int rxOffloads;
-        /** Cuts super-segments into frames, with TX_TCP_SEGMENTATION; null without. */
+        /** Cuts super-segments into frames, with TX_TCP_SEGMENTATION unless chains pass whole; null otherwise. */
         private final TcpSegmenter segmenter;
+        /** The super-segment being passed whole, with {@link Builder#passChainsWhole}. */
+        private final FrameChain txChain = new FrameChain();
         private final TcpSegmenter.Sink segmentSink = this::forwardSegment;
         /** During {@link #transmit}: the port table and the ports reached so far, for {@link #forwardSegment}. */
         private Port[] txTargets;
@@ -364,7 +403,7 @@ public final class MemoryWire
                 ? PacketBurst.TX_L3_CHECKSUM : 0)
                 | ((wire.capabilities & LinkCapabilities.TX_L4_CHECKSUM) != 0 ? PacketBurst.TX_L4_CHECKSUM : 0);
             this.rxOffloads = wire.capabilities & (LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM);
-            this.segmenter = (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) != 0
+            this.segmenter = (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) != 0 && !wire.passChainsWhole
                 ? new TcpSegmenter(wire.maxFrame) : null;
         }
 
@@ -444,6 +483,24 @@ public final class MemoryWire
                     {
                         break;
                     }
+                    if (wire.passChainsWhole)
+                    {
+                        final int slots = queue.readyAtHead();
+                        if (slots == 0)
+                        {
+                            break;
+                        }
+                        if (slots > 1 || queue.headFlags() != 0)
+                        {
+                            final int taken = receiveChain(burst, received, slots);
+                            if (taken < 0)
+                            {
+                                break;
+                            }
+                            received += taken;
+                            continue;
+                        }
+                    }
                     final int offset = pool.offset(buffer);
                     int length = queue.poll(memory, offset);
                     if (length < 0)
@@ -472,6 +529,83 @@ public final class MemoryWire
             return received;
         }
 
+        /**
+         * Delivers the super-frame at the head of the queue, {@code slots} slots, into the burst's slots from
+         * {@code at} as one chain. Returns how many slots it filled (0 when it was dropped: longer than the whole
+         * burst), or -1 when it must wait for the next receive (the burst's armed slots left cannot hold it).
+         */
+        private int receiveChain(final PacketBurst burst, final int at, final int slots)
+        {
+            if (slots > burst.capacity())
+            {
+                for (int k = 0; k < slots; k++)
+                {
+                    queue.skip();
+                }
+                counters.rxDropped++;
+                return 0;
+            }
+            if (at + slots > burst.capacity())
+            {
+                return -1;
+            }
+            for (int k = 0; k < slots; k++)
+            {
+                if (burst.buffer(at + k) == PacketPool.NO_BUFFER)
+                {
+                    return -1;
+                }
+            }
+            long bytes = 0;
+            for (int k = 0; k < slots; k++)
+            {
+                final int buffer = burst.buffer(at + k);
+                final int flags = queue.headFlags();
+                final int length = queue.poll(memory, pool.offset(buffer));
+                burst.set(at + k, buffer, length, flags);
+                bytes += length;
+            }
+            counters.rxPackets++;
+            counters.rxBytes += bytes;
+            return slots;
+        }
+
+        /**
+         * Passes a super-segment (the chain {@link #txChain} wraps) whole to the ports it is for, with the flags a
+         * receiver gets (see {@link MemoryWire}); false when it is malformed: not an IPv4 TCP super-segment whose
+         * headers are in its first buffer and whose total length is the chain's, or whose segment size does not
+         * fit the MTU (a veth's peer could not send it on).
+         */
+        private boolean passWhole(final Port[] targets)
+        {
+            final int flags = txChain.flags();
+            final int gsoSize = PacketBurst.gsoSize(flags);
+            final int base = pool.offset(txChain.firstBuffer());
+            final int first = txChain.firstLength();
+            if (PacketBurst.gsoType(flags) != PacketBurst.GSO_TCPV4 || gsoSize == 0
+                || first < EthernetHeader.LENGTH + 40
+                || (memory.getShort(base + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4
+                || (memory.get(base + EthernetHeader.LENGTH) & 0xFF) != 0x45
+                || (memory.get(base + EthernetHeader.LENGTH + 9) & 0xFF) != 6
+                || EthernetHeader.LENGTH + (memory.getShort(base + EthernetHeader.LENGTH + 2) & 0xFFFF)
+                    != txChain.length()
+                || 40 + gsoSize > wire.mtu)
+            {
+                return false;
+            }
+            if ((flags & PacketBurst.TX_L3_CHECKSUM & txOffloads) != 0)
+            {
+                offload.complete(memory, base, first, PacketBurst.TX_L3_CHECKSUM);
+            }
+            final int rxFlags = (flags & (PacketBurst.GSO_TYPE_MASK | 0xFFFF << PacketBurst.GSO_SIZE_SHIFT))
+                | ((flags & PacketBurst.TX_L4_CHECKSUM) != 0
+                    ? PacketBurst.RX_L4_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_PARTIAL : 0);
+            txReached |= forward(targets, memory, base, txChain.length(), txChain, rxFlags);
+            counters.txPackets++;
+            counters.txBytes += txChain.length();
+            return true;
+        }
+
         @Override
         public int transmit(final int queueIndex, final PacketBurst burst)
         {
@@ -490,8 +624,19 @@ public final class MemoryWire
                     final int descriptors = Math.max(1, burst.chainLength(i));
                     txTargets = targets;
                     txReached = 0;
-                    final int segments = open && segmenter != null ? segmenter.segment(pool, burst, i, segmentSink)
-                        : -1;
+                    final int segments;
+                    if (!open || (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+                    {
+                        segments = -1;
+                    }
+                    else if (segmenter != null)
+                    {
+                        segments = segmenter.segment(pool, burst, i, segmentSink);
+                    }
+                    else
+                    {
+                        segments = txChain.wrap(pool, burst, i) && passWhole(targets) ? 1 : -1;
+                    }
                     reached |= txReached;
                     txTargets = null;
                     if (segments < 0)
@@ -516,7 +661,7 @@ public final class MemoryWire
                     {
                         offload.complete(memory, offset, length, offloads);
                     }
-                    reached |= forward(targets, memory, offset, length);
+                    reached |= forward(targets, memory, offset, length, null, 0);
                     counters.txPackets++;
                     counters.txBytes += length;
                 }
@@ -543,13 +688,18 @@ public final class MemoryWire
         /** A segment of a super-segment being transmitted: forwarded and counted as a frame. */
         private void forwardSegment(final ByteBuffer frame, final int length)
         {
-            txReached |= forward(txTargets, frame, 0, length);
+            txReached |= forward(txTargets, frame, 0, length, null, 0);
             counters.txPackets++;
             counters.txBytes += length;
         }
 
-        /** Copies a frame into the queues of the ports it is for; returns the mask of ports that queued it. */
-        private long forward(final Port[] targets, final ByteBuffer memory, final int offset, final int length)
+        /**
+         * Copies a frame into the queues of the ports it is for; returns the mask of ports that queued it. The frame
+         * is {@code length} bytes at {@code offset}, or, when {@code chain} is not null, the chain it wraps (whose
+         * first buffer is at {@code offset}), queued whole with {@code chainFlags}.
+         */
+        private long forward(final Port[] targets, final ByteBuffer memory, final int offset, final int length,
+            final FrameChain chain, final int chainFlags)
         {
             final long destination = MacAddress.read(memory, offset);
             if (!MacAddress.isMulticast(destination))
@@ -558,7 +708,8 @@ public final class MemoryWire
                 {
                     if (targets[i].mac == destination)
                     {
-                        return targets[i] != this && targets[i].queue.offer(memory, offset, length) ? 1L << i : 0;
+                        return targets[i] != this && targets[i].offer(memory, offset, length, chain, chainFlags)
+                            ? 1L << i : 0;
                     }
                 }
             }
@@ -568,12 +719,19 @@ public final class MemoryWire
             for (int i = 0; i < targets.length; i++)
             {
                 if (targets[i] != this && (broadcast || targets[i].acceptsMulticast(destination))
-                    && targets[i].queue.offer(memory, offset, length))
+                    && targets[i].offer(memory, offset, length, chain, chainFlags))
                 {
                     reached |= 1L << i;
                 }
             }
             return reached;
+        }
+
+        /** Queues a frame, or a chain whole, on this port's receive queue (called by the transmitting port). */
+        private boolean offer(final ByteBuffer memory, final int offset, final int length, final FrameChain chain,
+            final int chainFlags)
+        {
+            return chain == null ? queue.offer(memory, offset, length) : queue.offerChain(chain, chainFlags);
         }
 
         private boolean acceptsMulticast(final long destination)

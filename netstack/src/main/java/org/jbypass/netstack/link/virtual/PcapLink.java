@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
-import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.StackTime;
@@ -21,7 +20,17 @@ import org.jbypass.netstack.util.StackTime;
  * the inner link accepts them: the records of a burst are staged before the inner link's transmit and the records
  * of the frames it refused are taken back at once (they stay with the caller and are recorded when a later transmit
  * accepts them), so a frame is never recorded twice nor read after it left the caller's ownership. Bursts whose
- * records exceed the staging buffer are handed to the inner link in pieces that fit.
+ * records exceed the staging buffer are handed to the inner link in pieces that fit, each a run of whole frames.
+ *
+ * <p>A super-frame (a chain of buffers, see {@link PacketBurst}: a TSO super-segment the stack sends, a GRO
+ * super-frame a driver delivers) is one record of its whole length, as tcpdump shows one on a netdev that takes
+ * super-frames: the kernel's packet taps see an skb as the device gets it (dev_queue_xmit_nit() from xmit_one(),
+ * after validate_xmit_skb() cut only what the device cannot take) and as GRO merged it, so a capture on a veth with
+ * its offloads on shows 64 KiB TCP segments both ways. The capture changes nothing: this link offers the inner
+ * link's capabilities unchanged, TSO included, so the stack sends through it as it would without it; the TCP
+ * checksum of a transmitted super-segment holds its pseudo-header sum, as tcpdump shows the kernel's ("incorrect":
+ * the NIC or GSO completes it). A record is cut at the snapshot length or the staging buffer, its original length
+ * kept.
  *
  * <p>Timestamps are {@code epochOffsetNanos + time.nanos()}: the stack's notion of now, which {@code poll(nowNanos)}
  * sets, placed on the calendar by an offset ({@link Options#epochOffsetNanos}). netstack reads no clock, so the
@@ -35,7 +44,7 @@ import org.jbypass.netstack.util.StackTime;
  */
 public final class PcapLink extends LinkDecorator
 {
-    /** The most records staged for one piece of a transmitted burst. */
+    /** The most records (frames, each maybe a chain) staged for one piece of a transmitted burst. */
     private static final int MAX_PIECE = 256;
 
     private final PacketPool pool;
@@ -43,10 +52,12 @@ public final class PcapLink extends LinkDecorator
     private final StackTime time;
     private final long epochOffsetNanos;
     private final PcapWriter writer;
-    /** A received chain (a super-frame) gathered into one record. */
+    /** A chain (a super-frame) gathered into one record. */
     private final FrameChain chain = new FrameChain();
     private final ByteBuffer gathered;
+    /** Per record of the piece being transmitted: where it starts in the staging buffer, and its first slot. */
     private final int[] recordMarks = new int[MAX_PIECE + 1];
+    private final int[] recordSlots = new int[MAX_PIECE + 1];
     private final Path file;
     private boolean closed;
 
@@ -127,14 +138,13 @@ public final class PcapLink extends LinkDecorator
     }
 
     /**
-     * The inner link's capabilities but {@link LinkCapabilities#TX_TCP_SEGMENTATION}: transmit records a frame per
-     * descriptor and cuts bursts where its staging buffer fills, which would split a chain, so the stack sends
-     * segments through a capturing link rather than super-segments.
+     * The inner link's capabilities, TSO included: a capture must not change what the stack sends (a transmitted
+     * super-segment is recorded whole, and a piece of a burst never cuts one).
      */
     @Override
     public int capabilities()
     {
-        return inner.capabilities() & ~LinkCapabilities.TX_TCP_SEGMENTATION;
+        return inner.capabilities();
     }
 
     @Override
@@ -153,10 +163,8 @@ public final class PcapLink extends LinkDecorator
                 }
                 else if (chain.wrap(pool, burst, i))
                 {
-                    // A super-frame is one record, as tcpdump shows it on the netdev (cut at the staging buffer).
-                    final int length = Math.min(chain.length(), gathered.capacity());
-                    chain.copyOut(0, gathered, 0, length);
-                    writer.append(now, gathered, 0, length);
+                    // A super-frame is one record, as tcpdump shows it on the netdev.
+                    appendChain(now);
                     i += chain.descriptors();
                 }
                 else
@@ -188,23 +196,38 @@ public final class PcapLink extends LinkDecorator
                 writer.countDropped(accepted);
                 return acceptedTotal + accepted;
             }
-            final int piece = fittingPiece(burst, count);
-            if (piece == 0)
+            final int records = fittingPiece(burst, count);
+            if (records == 0)
             {
                 // An empty staging buffer holds any record, so the next round has a piece (or a failure).
                 writer.flush();
                 continue;
             }
-            for (int i = 0; i < piece; i++)
+            final int piece = recordSlots[records];
+            for (int r = 0; r < records; r++)
             {
-                recordMarks[i] = writer.mark();
-                writer.append(now, memory, pool.offset(burst.buffer(i)), burst.length(i));
+                recordMarks[r] = writer.mark();
+                final int slot = recordSlots[r];
+                if (recordSlots[r + 1] - slot > 1 && chain.wrap(pool, burst, slot))
+                {
+                    appendChain(now);
+                }
+                else
+                {
+                    writer.append(now, memory, pool.offset(burst.buffer(slot)), burst.length(slot));
+                }
             }
             burst.count(piece);
             final int accepted = inner.transmit(queue, burst);
             if (accepted < piece)
             {
-                writer.truncate(recordMarks[accepted], piece - accepted);
+                // A link accepts a prefix of whole frames: the records from the first refused one go.
+                int kept = 0;
+                while (kept < records && recordSlots[kept + 1] <= accepted)
+                {
+                    kept++;
+                }
+                writer.truncate(recordMarks[kept], records - kept);
             }
             // The inner link moved the refused frames of the piece to the front; the frames after the piece follow.
             final int refused = piece - accepted;
@@ -221,27 +244,43 @@ public final class PcapLink extends LinkDecorator
         return acceptedTotal;
     }
 
-    /** How many frames from slot 0 have records that fit in the staging buffer now, at most {@value #MAX_PIECE}. */
+    /** Appends the frame {@link #chain} wraps as one record of its whole length (cut at the snapshot length). */
+    private void appendChain(final long now)
+    {
+        final int length = chain.length();
+        chain.copyOut(0, gathered, 0, Math.min(length, gathered.capacity()));
+        writer.append(now, gathered, 0, length);
+    }
+
+    /**
+     * How many frames from slot 0 (each a chain of one or more slots) have records that fit in the staging buffer
+     * now, at most {@value #MAX_PIECE}; {@link #recordSlots} then holds each one's first slot and, after the last,
+     * the slot where the piece ends. A chain the burst cuts (no caller's, see {@link PacketBurst}) is a frame of
+     * the slots left, recorded as its first buffer, for the inner link to drop.
+     */
     private int fittingPiece(final PacketBurst burst, final int count)
     {
         int room = writer.remaining();
-        final int limit = Math.min(count, MAX_PIECE);
-        int piece = 0;
-        while (piece < limit)
+        int records = 0;
+        int slot = 0;
+        recordSlots[0] = 0;
+        while (records < MAX_PIECE && slot < count)
         {
-            final int bytes = writer.recordLength(burst.length(piece));
+            final int chainLength = burst.chainLength(slot);
+            final int slots = chainLength == 0 ? count - slot : chainLength;
+            final int length = chainLength > 1 ? burst.frameLength(slot, chainLength) : burst.length(slot);
+            final int bytes = writer.recordLength(length);
             if (bytes > room)
             {
                 break;
             }
             room -= bytes;
-            piece++;
+            slot += slots;
+            records++;
+            recordSlots[records] = slot;
         }
-        return piece;
+        return records;
     }
-
-
-
 
     /** Writes the staged records to the file now. */
     public void flush()

@@ -20,7 +20,10 @@ import org.jbypass.netstack.wire.EthernetHeader;
  *       pseudo-header and the segment, whatever partial sum the field held.</li>
  * </ul>
  * A super-segment whose headers do not say exactly its chain (not IPv4 TCP, a fragment, a total length other than
- * the chain's, headers beyond the first buffer, a segment that would not fit {@code maxFrame}) is refused whole.
+ * the chain's, headers beyond the first buffer, a segment that would not fit {@code maxFrame}) is refused whole, and
+ * so is one without {@link PacketBurst#TX_L4_CHECKSUM} (a partial checksum), as the afpacket driver refuses it and
+ * Linux asks it of every GSO packet: a super-segment whose checksum is already complete (one {@link ImpairedLink}
+ * damaged) would have its damage hidden by the checksums computed here.
  * Each segment is built in one scratch buffer and handed to a {@link Sink} before the next overwrites it: nothing
  * is allocated per frame.
  */
@@ -55,7 +58,8 @@ final class TcpSegmenter
      */
     int segment(final PacketPool pool, final PacketBurst burst, final int slot, final Sink sink)
     {
-        if (!chain.wrap(pool, burst, slot) || PacketBurst.gsoType(chain.flags()) != PacketBurst.GSO_TCPV4)
+        if (!chain.wrap(pool, burst, slot) || PacketBurst.gsoType(chain.flags()) != PacketBurst.GSO_TCPV4
+            || (chain.flags() & PacketBurst.TX_L4_CHECKSUM) == 0)
         {
             return -1;
         }

@@ -6,13 +6,15 @@
  *   <li>{@link org.jbypass.netstack.link.virtual.MemoryWire}: an Ethernet segment in memory joining stacks in one
  *       process, each through a port over its own pool; frames cross by copy through a bounded lock-free queue per
  *       port ({@code FrameRing}), so the stacks may run on different threads. It can do checksum offloads in
- *       software ({@code ChecksumOffload}), so that the stack's offload paths run without a NIC.</li>
+ *       software ({@code ChecksumOffload}), so that the stack's offload paths run without a NIC, and carry TCP
+ *       super-segments: cut into segments on the way ({@code TcpSegmenter}, software GSO) or handed across whole as
+ *       chains, as a veth does.</li>
  *   <li>{@link org.jbypass.netstack.link.virtual.ImpairedLink}: a decorator that loses, reorders, duplicates and
  *       corrupts frames of any link, driver included, from a seed ({@code SeededRandom}), so that recovery is
- *       tested repeatably.</li>
+ *       tested repeatably; super-frames are impaired whole, and damaged so that a checksum catches it.</li>
  *   <li>{@link org.jbypass.netstack.link.virtual.PcapLink}: a decorator that records what any link receives and
  *       transmits into a pcap file ({@link org.jbypass.netstack.link.virtual.PcapWriter}) stamped with the stack's
- *       time.</li>
+ *       time, a super-frame as one record, without changing what the link offers.</li>
  * </ul>
  *
  * <h2>Contract</h2>

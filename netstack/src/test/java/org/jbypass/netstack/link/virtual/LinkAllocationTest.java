@@ -89,7 +89,20 @@ class LinkAllocationTest
     @Test
     void shouldNotAllocatePerSuperSegmentOnASegmentingWire()
     {
-        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION).build();
+        superSegments(false);
+    }
+
+    /** Nor one that passes them whole, as chains (a veth's way). */
+    @Test
+    void shouldNotAllocatePerSuperSegmentOnAWireThatPassesThemWhole()
+    {
+        superSegments(true);
+    }
+
+    private void superSegments(final boolean whole)
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION)
+            .passChainsWhole(whole).build();
         final MemoryWire.Port a = wire.attach(poolA, MAC_A);
         final MemoryWire.Port b = wire.attach(poolB, MAC_B);
         final byte[] superSegment = TcpSegmenterTest.superSegment(8 * 1448, 0x18, new java.util.SplittableRandom(4));
@@ -102,7 +115,8 @@ class LinkAllocationTest
             final long before = threads.getCurrentThreadAllocatedBytes();
             for (int round = 0; round < ROUNDS; round++)
             {
-                // Three super-segments of 8 MSS (chains of 6 buffers) a burst: 24 segments, within a receive burst.
+                // Three super-segments of 8 MSS (chains of 6 buffers) a burst: 24 segments, or 3 chains of 8 slots,
+                // within a receive burst.
                 for (int k = 0; k < 3; k++)
                 {
                     TcpSegmenterTest.addChain(poolA, tx, superSegment, flags);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.testing.ChannelLink;
 import org.jbypass.netstack.util.StackTime;
@@ -335,5 +336,76 @@ class PcapLinkTest
         assertArrayEquals(large, pcap.records.get(0).data);
         assertArrayEquals(small, pcap.records.get(1).data);
         assertEquals(0, pool.inUse());
+    }
+
+    /**
+     * A capture changes nothing the stack does: it offers TSO as its inner link does, passes super-segments through
+     * whole, and records each as one frame of its whole length, as tcpdump shows them on a veth with its offloads;
+     * a burst goes down in pieces that never cut a chain, and a super-segment longer than the staging buffer is cut
+     * in its record only, its original length kept.
+     */
+    @Test
+    void shouldPassSuperSegmentsThroughAndRecordEachWhole() throws IOException
+    {
+        final Path file = directory.resolve("tso.pcap");
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION)
+            .passChainsWhole(true).build();
+        final PacketPool poolC = new PacketPool(512, 2048);
+        final PacketPool poolD = new PacketPool(512, 2048);
+        final PcapLink link = PcapLink.open(wire.attach(poolC, MAC_A), file, time,
+            PcapLink.options().bufferBytes(20_000).epochOffsetNanos(EPOCH));
+        final MemoryWire.Port peer = wire.attach(poolD, MAC_B);
+        assertTrue((link.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) != 0, "TSO offered through it");
+        final int gso = PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, 1448);
+        final List<byte[]> sent = new ArrayList<>();
+        final PacketBurst burst = new PacketBurst(128);
+        for (int i = 0; i < 6; i++)
+        {
+            final int buffer = poolC.allocate();
+            final int length = frames.udp(poolC, buffer, MAC_B, MAC_A, i, 100 + i, true);
+            burst.add(buffer, length, 0);
+            sent.add(TestFrames.copy(poolC, buffer, length));
+            final byte[] whole = TcpSegmenterTest.superSegment(12_000 + i, 0x10, new java.util.SplittableRandom(i));
+            TcpSegmenterTest.addChain(poolC, burst, whole, gso);
+            sent.add(whole);
+        }
+        final byte[] longest = TcpSegmenterTest.superSegment(30_000, 0x10, new java.util.SplittableRandom(9));
+        TcpSegmenterTest.addChain(poolC, burst, longest, gso);
+        sent.add(longest);
+        final int slots = burst.count();
+        assertEquals(slots, link.transmit(0, burst), "every frame accepted whole");
+        assertEquals(0, link.counters().txDropped);
+        assertEquals(13, link.counters().txPackets, "the wire took each super-segment as one frame");
+        assertEquals(13, link.records());
+        link.close();
+        final PcapFile pcap = PcapFile.read(file);
+        assertEquals(13, pcap.records.size());
+        for (int i = 0; i < 12; i++)
+        {
+            assertEquals(sent.get(i).length, pcap.records.get(i).originalLength, "record " + i);
+            assertArrayEquals(sent.get(i), pcap.records.get(i).data, "record " + i);
+        }
+        final PcapFile.Record cut = pcap.records.get(12);
+        assertEquals(longest.length, cut.originalLength, "the original length of a super-segment cut in its record");
+        assertEquals(20_000 - PcapWriter.RECORD_HEADER_LENGTH, cut.data.length);
+        assertArrayEquals(Arrays.copyOf(longest, cut.data.length), cut.data);
+        // The peer got the super-segments whole.
+        final PacketBurst rx = new PacketBurst(64);
+        int chains = 0;
+        for (int round = 0; round < 4; round++)
+        {
+            assertTrue(rx.arm(poolD));
+            final int n = peer.receive(0, rx);
+            for (int i = 0; i < n; i += Math.max(1, rx.chainLength(i)))
+            {
+                chains += rx.chainLength(i) > 1 ? 1 : 0;
+            }
+            rx.count(0);
+        }
+        assertEquals(7, chains);
+        rx.releaseAll(poolD);
+        peer.close();
+        assertEquals(0, poolC.inUse());
+        assertEquals(0, poolD.inUse());
     }
 }

@@ -102,9 +102,11 @@ class TcpSegmenterTest
             assertEquals(-1, segmenter.segment(pool, burst, 0, never));
             burst.releaseAll(pool);
         }
-        // No segment size; a segment size whose segments exceed the frame limit; no GSO type at all.
-        for (final int flags : new int[] {PacketBurst.gso(PacketBurst.GSO_TCPV4, 0),
-            PacketBurst.gso(PacketBurst.GSO_TCPV4, 1461), PacketBurst.TX_L4_CHECKSUM})
+        // No segment size; a segment size whose segments exceed the frame limit; no GSO type at all; no partial
+        // checksum (a complete one, which the segments' checksums would hide damage behind).
+        for (final int flags : new int[] {PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, 0),
+            PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, 1461), PacketBurst.TX_L4_CHECKSUM,
+            PacketBurst.gso(PacketBurst.GSO_TCPV4, MSS)})
         {
             final PacketBurst burst = new PacketBurst(16);
             addChain(pool, burst, good, flags);
@@ -167,8 +169,9 @@ class TcpSegmenterTest
 
     /**
      * Through an {@link ImpairedLink} on transmit, over a segmenting wire: each super-segment is lost whole,
-     * duplicated whole or passed on whole (never corrupted: its checksums are computed after), so the receiver sees
-     * every segment of the ones that went, intact and with valid checksums, and every buffer comes back.
+     * duplicated whole, corrupted (its checksum then complete, no longer partial, so the segmenting wire refuses it
+     * and counts it: segments cut from it would carry checksums computed over the damage) or passed on whole, so the
+     * receiver sees every segment of the intact ones, with valid checksums, and every buffer comes back.
      */
     @Test
     void shouldImpairTransmittedSuperSegmentsWhole()
@@ -204,10 +207,10 @@ class TcpSegmenterTest
         }
         final ImpairedLink.Counters counters = a.txImpairments();
         assertEquals(200, counters.chains);
-        assertTrue(counters.lost > 0 && counters.duplicated > 0 && counters.chainsNotCorrupted > 0,
+        assertTrue(counters.lost > 0 && counters.duplicated > 0 && counters.corrupted > 0, counters.describe());
+        assertEquals(counters.corrupted, a.counters().txDropped, "the wire refuses every damaged super-segment");
+        assertEquals(4 * (200 - counters.lost - counters.corrupted + counters.duplicated), segments,
             counters.describe());
-        assertEquals(0, counters.corrupted);
-        assertEquals(4 * (200 - counters.lost + counters.duplicated), segments, counters.describe());
         a.close();
         b.close();
         rx.releaseAll(poolB);
@@ -217,11 +220,12 @@ class TcpSegmenterTest
 
     /**
      * A super-segment short enough for one buffer (a chain of one, as TCP sends when little is in its window) is
-     * still segmented by the wire, its checksums computed afresh: corrupting it before would deliver damage no
-     * checksum can catch (TcpSegmentingWireTest's larger run read one flipped bit), so it is never corrupted either.
+     * still a super-segment: corrupted, its checksum is complete and its TX checksum flags are gone, so the wire
+     * refuses it rather than cut it and compute checksums over the damage (which TcpSegmentingWireTest's larger run
+     * once read as one flipped bit): nothing damaged reaches the receiver.
      */
     @Test
-    void shouldNeverCorruptASuperSegmentThatFitsOneBuffer()
+    void shouldRefuseACorruptedSuperSegmentThatFitsOneBuffer()
     {
         final int size = 500;
         final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION).build();
@@ -253,9 +257,9 @@ class TcpSegmenterTest
             }
         }
         final ImpairedLink.Counters counters = a.txImpairments();
-        assertEquals(0, counters.corrupted, counters.describe());
-        assertEquals(20, counters.chainsNotCorrupted, counters.describe());
-        assertEquals(40, segments);
+        assertEquals(20, counters.corrupted, counters.describe());
+        assertEquals(20, a.counters().txDropped);
+        assertEquals(0, segments);
         a.close();
         b.close();
         rx.releaseAll(poolB);
