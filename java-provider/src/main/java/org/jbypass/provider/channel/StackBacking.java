@@ -14,6 +14,7 @@ import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.SocketListener;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.provider.engine.RingWait;
 import org.jbypass.provider.engine.StackEngine;
 import org.jbypass.provider.engine.StackLock;
 
@@ -337,7 +338,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
                         }
                         spinUntil = 0;
                     }
-                    if (!interrupted && lock.ringWaitable(servedBy()))
+                    if (!interrupted && lock.ringWaitable(servedBy()) && RingWait.mayWait())
                     {
                         final long start = System.nanoTime();
                         if (waitOnRing(remaining == Long.MAX_VALUE ? Long.MAX_VALUE : start + remaining))

@@ -1,5 +1,8 @@
 package org.jbypass.provider.engine;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jbypass.netstack.link.Link;
@@ -47,6 +50,9 @@ public final class RingWait
      */
     static final long LEASE_NANOS = 500_000;
 
+    /** {@code Thread.isVirtual()} on JDK 21 and later (JEP 444), null before: no virtual threads there. */
+    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+
     private final Link link;
     private final AtomicInteger state = new AtomicInteger(FREE);
     /** Bumped by every reader that wants the ring, under the stack lock; read by the poller without it. */
@@ -63,6 +69,40 @@ public final class RingWait
     static boolean supports(final Link link)
     {
         return link.rxQueueCount() == 1 && (link.capabilities() & LinkCapabilities.RX_AWAIT_SHARED) != 0;
+    }
+
+    /**
+     * Whether the calling thread may wait on a ring: not a virtual thread, whose wait in a driver's native poll(2)
+     * would pin its carrier for as long as it waits (it parks in the stack lock's wait queue instead, which
+     * unmounts it).
+     */
+    public static boolean mayWait()
+    {
+        if (IS_VIRTUAL == null)
+        {
+            return true;
+        }
+        try
+        {
+            return !(boolean)IS_VIRTUAL.invokeExact(Thread.currentThread());
+        }
+        catch (final Throwable e)
+        {
+            return false;
+        }
+    }
+
+    private static MethodHandle isVirtualHandle()
+    {
+        try
+        {
+            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+                MethodType.methodType(boolean.class));
+        }
+        catch (final NoSuchMethodException | IllegalAccessException e)
+        {
+            return null;
+        }
     }
 
     /** The link whose ring this is. */
