@@ -23,7 +23,7 @@
 #include "jbp_burst.h"
 
 #define JBP_RDMA_MAGIC 0x4a425244u /* "JBRD" */
-#define JBP_RDMA_ABI 3u
+#define JBP_RDMA_ABI 4u
 
 #define JBP_RDMA_MAX_RXQ 64
 #define JBP_RDMA_MIN_RING 64
@@ -38,6 +38,14 @@
 #define JBP_MLX5_MAX_INLINE 160
 /* Frames shorter than this are refused on transmit: they cannot fill the mandatory inline header. */
 #define JBP_RDMA_MIN_FRAME JBP_MLX5_INLINE_HDR
+/* The 16-byte units (DS) of one send WQE at most: the adapter's limit is 63 (the 6-bit DS count); VPP's rdma
+ * plugin stops at 60 (src/plugins/rdma/output.c RDMA_MLX5_WQE_DS_MAX), and so do we. */
+#define JBP_MLX5_MAX_DS 60
+/* A send WQE's chain buffers beyond its first are kept per basic block it occupies: four data segments fit in a
+ * 64-byte block, so a WQE never has more buffers than 4 x its blocks. */
+#define JBP_TX_XBUFS_PER_BB 4
+/* LinkCapabilities bits the native side sets in JBP_ST_CAPABILITIES. */
+#define JBP_CAP_TX_TCP_SEGMENTATION (1u << 6)
 /* A TX completion is requested at least every this many WQEs (and on the last WQE of every burst). */
 #define JBP_RDMA_TX_SIGNAL_EVERY 64
 
@@ -78,7 +86,16 @@ enum jbp_rdma_qstate {
     JBP_Q_OK = 0,
     JBP_Q_ERROR = 1, /* a completion error put the hardware queue in the error state: recover before use */
     JBP_Q_DEAD = 2,  /* recovery failed or the device is gone: the queue is not used again */
+    JBP_Q_RECREATE = 3, /* its CQ is in error (IBV_EVENT_CQ_ERR) or the queue fatally so (IBV_EVENT_QP_FATAL,
+                           IBV_EVENT_WQ_FATAL): no reset helps; the CQ and the queue are destroyed and created
+                           again before the next use */
 };
+
+/* How bad a state is: a queue's state only ever moves to a worse one until it is recovered. */
+static inline int jbp_qstate_rank(int state)
+{
+    return state == JBP_Q_OK ? 0 : state == JBP_Q_ERROR ? 1 : state == JBP_Q_RECREATE ? 2 : 3;
+}
 
 /*
  * The status block: native-order u64 words that native code writes and Java reads through a direct ByteBuffer
@@ -120,6 +137,10 @@ enum jbp_rdma_txq_word {
     JBP_TXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_send failures */
     JBP_TXQ_IN_FLIGHT = 10,  /* send WQE basic blocks not yet completed (one per frame with L2 inlining) */
     JBP_TXQ_INLINE = 11,     /* the headers inlined in each WQE: 0 L2 (18 bytes), 1 up to the end of L4 */
+    JBP_TXQ_RECREATIONS = 12, /* times the CQ and the send QP were destroyed and created again */
+    JBP_TXQ_RECREATE_EVENT = 13, /* the async event (enum ibv_event_type) that asked for the last recreation */
+    JBP_TXQ_MAX_TSO = 14,    /* LSO: the longest super-frame the queue segments (0: no LSO on this queue) */
+    JBP_TXQ_TSO_FRAMES = 15, /* super-frames sent as one LSO WQE each */
     JBP_TXQ_WORDS = 16,
 };
 
@@ -135,6 +156,8 @@ enum jbp_rdma_rxq_word {
     JBP_RXQ_STATE = 8,
     JBP_RXQ_POST_ERRORS = 9, /* verbs mode: ibv_post_wq_recv failures */
     JBP_RXQ_WQE_MISMATCH = 10, /* CQEs whose wqe_counter is not the next WQE: the queue is reset, nothing delivered */
+    JBP_RXQ_RECREATIONS = 11, /* times the CQ and the receive WQ were destroyed and created again */
+    JBP_RXQ_RECREATE_EVENT = 12, /* the async event (enum ibv_event_type) that asked for the last recreation */
     JBP_RXQ_WORDS = 16,
 };
 
@@ -229,6 +252,9 @@ struct jbp_rdma_txq {
                        transport, detected by the local QP operation errors it gives L2-only WQEs */
     int csum;       /* the adapter computes IPv4/TCP/UDP checksums on request */
     uint32_t max_frame;
+    uint32_t max_tso; /* Direct Verbs LSO: the longest super-frame (headers included) one WQE carries; 0 none */
+    uint32_t *xbufs;  /* JBP_TX_XBUFS_PER_BB per basic block: the chain buffers of the WQE that occupies it, after
+                         its first (which bufs holds); JBP_NO_BUFFER where none. NULL in verbs mode. */
 
     /* DV */
     struct jbp_dv_cq cq;
@@ -252,8 +278,9 @@ struct jbp_rdma_port;
  */
 struct jbp_rdma_datapath {
     const char *name;
-    /* Posts the queue's initial buffers, one per ring entry; 0 or -errno. */
-    int (*rxq_fill)(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers);
+    /* Posts n buffers (at most the ring's size) on an empty ring and rings the doorbell: the queue's initial
+     * buffers, or those a queue created again inherits; 0 or -errno. */
+    int (*rxq_fill)(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers, uint32_t n);
     /* One burst each way: a count or -errno (see jbp_port_receive, jbp_port_transmit). */
     int (*rx_burst)(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uint32_t cap);
     int (*tx_burst)(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count);
@@ -278,6 +305,13 @@ struct jbp_rdma_backend {
     int (*txq_start)(struct jbp_rdma_port *port, uint32_t q);
     int (*rxq_stop)(struct jbp_rdma_port *port, uint32_t q);
     int (*rxq_start)(struct jbp_rdma_port *port, uint32_t q);
+    /* Recreation (JBP_Q_RECREATE; NULL: the backend cannot, and the queue is reset instead): destroy the queue and
+     * its CQ, after which nothing writes to their memory or the buffers they held; then create both again and set
+     * up the datapath's rings on them (the receive side's steering included). 0 or -errno with p->error set. */
+    int (*txq_destroy)(struct jbp_rdma_port *port, uint32_t q);
+    int (*txq_create)(struct jbp_rdma_port *port, uint32_t q);
+    int (*rxq_destroy)(struct jbp_rdma_port *port, uint32_t q);
+    int (*rxq_create)(struct jbp_rdma_port *port, uint32_t q);
     /* Installs steering for a new MAC address (low 48 bits). */
     int (*set_mac)(struct jbp_rdma_port *port, uint64_t mac);
     /* Reads pending async events without blocking; returns the number handled. */
@@ -368,6 +402,19 @@ static inline void jbp_port_reclaim(struct jbp_rdma_port *p, uint32_t buffer)
         p->reclaim[p->reclaim_n++] = buffer;
 }
 
+/* Everything send ring entry i holds goes back to the pool (after its completion, or once the queue is stopped). */
+static inline void jbp_txq_release(struct jbp_rdma_port *p, struct jbp_rdma_txq *t, uint32_t i)
+{
+    uint32_t slot = i & t->mask;
+    jbp_port_reclaim(p, t->bufs[slot]);
+    t->bufs[slot] = JBP_NO_BUFFER;
+    if (t->xbufs != NULL)
+        for (uint32_t k = 0; k < JBP_TX_XBUFS_PER_BB; k++) {
+            jbp_port_reclaim(p, t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k]);
+            t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k] = JBP_NO_BUFFER;
+        }
+}
+
 /* The largest frame sent: the MTU plus an Ethernet header and one VLAN tag, within a pool buffer. */
 static inline uint32_t jbp_port_max_frame(const struct jbp_rdma_port *p)
 {
@@ -413,7 +460,8 @@ int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac);
 /* Blocks until a receive queue may have a completion, a wakeup, or the timeout; wakes such a wait. */
 int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns);
 int jbp_port_wakeup(struct jbp_rdma_port *p);
-/* Tries to bring queues in JBP_Q_ERROR back; called by receive/transmit. */
+/* Tries to bring queues in JBP_Q_ERROR (a reset) or JBP_Q_RECREATE (a new CQ and queue) back; called by
+ * receive/transmit. */
 int jbp_port_recover_txq(struct jbp_rdma_port *p, uint32_t q);
 int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q);
 
@@ -448,6 +496,9 @@ struct jbp_dv_rxq_rings {
 };
 
 int jbp_dv_txq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_txq_rings *r, uint32_t limit);
+/* Lets send queue q segment TCP/IPv4 super-frames of up to max_tso bytes (LSO: MLX5_OPCODE_TSO WQEs), when the
+ * adapter offers it on raw-packet QPs and computes checksums (LSO needs both); 0 turns it off. */
+void jbp_dv_txq_set_tso(struct jbp_rdma_port *p, uint32_t q, uint32_t max_tso);
 int jbp_dv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_rxq_rings *r, uint32_t size);
 /* Whether a completion is waiting on the queue's CQ. */
 int jbp_dv_cq_ready(const struct jbp_dv_cq *cq);
@@ -461,7 +512,13 @@ int jbp_ibv_txq_setup(struct jbp_rdma_port *p, uint32_t q, struct ibv_qp *qp, st
 void jbp_ibv_rxq_free(struct jbp_rdma_rxq *q);
 void jbp_ibv_txq_free(struct jbp_rdma_txq *q);
 
-/* Names for CQE syndromes (mlx5dv.h MLX5_CQE_SYNDROME_*), for logs. */
+/* CQE error syndromes in words (mlx5dv.h MLX5_CQE_SYNDROME_*, the PRM's completion errors), for logs; the same
+ * words for the verbs statuses rdma-core makes of them (enum ibv_wc_status); and for a queue's last_syndrome
+ * word's low byte in a port's mode (JBP_RDMA_MODE_DV: a syndrome; JBP_RDMA_MODE_IBV: an ibv_wc_status). */
 const char *jbp_mlx5_syndrome_str(uint8_t syndrome);
+const char *jbp_ibv_status_str(int status);
+const char *jbp_rdma_syndrome_str(int mode, uint8_t code);
+/* The async events that make a queue JBP_Q_RECREATE, in words for the log. */
+const char *jbp_rdma_event_str(int event);
 
 #endif

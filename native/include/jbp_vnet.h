@@ -42,12 +42,12 @@ _Static_assert(sizeof(struct jbp_vnet_hdr) == 10, "struct virtio_net_hdr is 10 b
 enum jbp_vnet_verdict {
     JBP_VNET_OK = 0,
     JBP_VNET_BAD_FLAGS,       /* a flag other than NEEDS_CSUM or DATA_VALID, or both */
-    JBP_VNET_BAD_GSO_TYPE,    /* not NONE, TCPV4 or UDP_L4 (TCPV6, UFO and unknown types: the stack is IPv4) */
+    JBP_VNET_BAD_GSO_TYPE,    /* not NONE, TCPV4, TCPV6 or UDP_L4 (UFO and unknown types) */
     JBP_VNET_BAD_GSO_SIZE,    /* a GSO frame with gso_size 0 */
     JBP_VNET_BAD_HDR_LEN,     /* hdr_len beyond the frame */
     JBP_VNET_BAD_CSUM,        /* NEEDS_CSUM: csum_start/csum_offset outside the frame, or not the L4 checksum */
-    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IPv4/TCP/UDP headers are missing, cut or wrong */
-    JBP_VNET_BAD_LENGTH,      /* a GSO frame longer or shorter than its IPv4 (or UDP) header says */
+    JBP_VNET_BAD_HEADERS,     /* a GSO frame whose Ethernet/IP/TCP/UDP headers are missing, cut or wrong */
+    JBP_VNET_BAD_LENGTH,      /* a GSO frame longer or shorter than its IP (or UDP) header says */
     JBP_VNET_VERDICTS
 };
 
@@ -58,13 +58,14 @@ enum jbp_vnet_verdict {
  * *flags (JBP_RX_L4_CSUM_OK, JBP_RX_L4_CSUM_PARTIAL, JBP_GSO_* and the segment size), or the reason it is
  * refused. What is checked, and why:
  *   - NEEDS_CSUM: the kernel's own rule (skb_partial_csum_set(): the checksum field inside the frame), and, for an
- *     IPv4 TCP or UDP frame, that csum_start is its L4 header and csum_offset its checksum field. Such a frame was
- *     made on this host; like Linux (skb_csum_unnecessary() for CHECKSUM_PARTIAL) the stack accepts its checksum.
+ *     IPv4 or IPv6 TCP or UDP frame, that csum_start is its L4 header and csum_offset its checksum field. Such a
+ *     frame was made on this host; like Linux (skb_csum_unnecessary() for CHECKSUM_PARTIAL) the stack accepts its
+ *     checksum.
  *   - DATA_VALID: the device or the kernel verified the checksum (virtio_net_hdr_from_skb() with has_data_valid).
- *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: Ethernet type IPv4, an
- *     IPv4 header of the type's protocol, the whole L4 header in the frame, an IPv4 total length equal to the frame
- *     after Ethernet (UDP_L4: the UDP length too). hdr_len is the skb's linear length, not the headers', so only
- *     its bound is checked.
+ *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: Ethernet type IPv4 (TCPV4,
+ *     UDP_L4) or IPv6 (TCPV6, the TCP header right after the fixed header), an IP header of the type's protocol,
+ *     the whole L4 header in the frame, an IP length equal to the frame after Ethernet (UDP_L4: the UDP length
+ *     too). hdr_len is the skb's linear length, not the headers', so only its bound is checked.
  */
 int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t readable, uint32_t length,
                    uint32_t *flags);
@@ -73,7 +74,7 @@ int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t
  * The header a frame to be sent needs (af_packet.c packet_snd()/tpacket_snd() read it with
  * virtio_net_hdr_to_skb()), from the first descriptor's flags (jbp_burst.h), the frame's first head_len bytes
  * (its headers must lie within them) and its length. A frame without offload gets a zeroed header; JBP_TX_L4_CSUM
- * asks NEEDS_CSUM over the IPv4 TCP/UDP header found in the frame; JBP_GSO_TCPV4 (which needs JBP_TX_L4_CSUM)
+ * asks NEEDS_CSUM over the IPv4 or IPv6 TCP/UDP header found in the frame; JBP_GSO_TCPV4 (which needs JBP_TX_L4_CSUM)
  * asks the kernel to cut the frame into segments of gso_size payload bytes, as tcp_gso_segment() does, or to pass
  * it whole to a peer that takes it (a veth). Returns JBP_VNET_OK, or why the frame cannot be sent as it says.
  */

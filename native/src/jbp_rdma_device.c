@@ -56,6 +56,10 @@ struct jbp_rdma_dev {
     struct jbp_rdma_admit admit; /* the MAC in the netdev's FDB (jbp_rdma_admit.h) */
     int admit_ready;
     int dv_failed;               /* a Direct Verbs step failed (mlx5dv_create_cq, mlx5dv_init_obj, the rings) */
+    /* What the queues were opened with, to create one again after IBV_EVENT_CQ_ERR or a fatal queue error. */
+    uint32_t tx_size, rx_size, max_table;
+    int tx_csum, compress;
+    uint32_t max_tso; /* LSO on the send queues (Direct Verbs only): the longest super-frame; 0 none */
 };
 
 static struct jbp_rdma_dev *dev_of(struct jbp_rdma_port *p)
@@ -349,7 +353,7 @@ static int dev_rxq_start(struct jbp_rdma_port *p, uint32_t q)
 
 static void mark_queue(int *state, volatile uint64_t *st_word, int to)
 {
-    if (*state < to) {
+    if (jbp_qstate_rank(*state) < jbp_qstate_rank(to)) {
         *state = to;
         *st_word = (uint64_t)to;
     }
@@ -384,25 +388,41 @@ static int dev_poll_events(struct jbp_rdma_port *p)
             jbp_port_seterr(p, "%s reported a fatal device error (IBV_EVENT_DEVICE_FATAL): the adapter must be "
                             "reset; see dmesg, then reopen the interface", d->sysfs.ibdev);
             break;
-        case IBV_EVENT_QP_FATAL:
         case IBV_EVENT_QP_REQ_ERR:
         case IBV_EVENT_QP_ACCESS_ERR:
+            /* An error a reset clears (ibv_get_async_event(3): the QP is in the error state). */
             for (uint32_t q = 0; q < p->n_txq; q++)
                 if (ev.element.qp == d->tx_qp[q])
                     mark_queue(&p->txq[q].state, &p->txq[q].st[JBP_TXQ_STATE], JBP_Q_ERROR);
             break;
+        case IBV_EVENT_QP_FATAL:
+            /* A catastrophic error: the queue pair and its CQ are created again rather than reset. */
+            for (uint32_t q = 0; q < p->n_txq; q++)
+                if (ev.element.qp == d->tx_qp[q]) {
+                    p->txq[q].st[JBP_TXQ_RECREATE_EVENT] = IBV_EVENT_QP_FATAL;
+                    mark_queue(&p->txq[q].state, &p->txq[q].st[JBP_TXQ_STATE], JBP_Q_RECREATE);
+                }
+            break;
         case IBV_EVENT_WQ_FATAL:
             for (uint32_t q = 0; q < p->n_rxq; q++)
-                if (ev.element.wq == d->rx_wq[q])
-                    mark_queue(&p->rxq[q].state, &p->rxq[q].st[JBP_RXQ_STATE], JBP_Q_ERROR);
+                if (ev.element.wq == d->rx_wq[q]) {
+                    p->rxq[q].st[JBP_RXQ_RECREATE_EVENT] = IBV_EVENT_WQ_FATAL;
+                    mark_queue(&p->rxq[q].state, &p->rxq[q].st[JBP_RXQ_STATE], JBP_Q_RECREATE);
+                }
             break;
         case IBV_EVENT_CQ_ERR:
+            /* The CQ takes no completion again (an overrun, which the ring sizing rules out, or the adapter could
+             * not write it): no reset of the queues on it helps, so the CQ and its queue are created again. */
+            for (uint32_t q = 0; q < p->n_txq; q++)
+                if (ev.element.cq == d->tx_cq[q]) {
+                    p->txq[q].st[JBP_TXQ_RECREATE_EVENT] = IBV_EVENT_CQ_ERR;
+                    mark_queue(&p->txq[q].state, &p->txq[q].st[JBP_TXQ_STATE], JBP_Q_RECREATE);
+                }
             for (uint32_t q = 0; q < p->n_rxq; q++)
-                if (ev.element.cq == d->tx_cq[q])
-                    mark_queue(&p->txq[q].state, &p->txq[q].st[JBP_TXQ_STATE], JBP_Q_ERROR);
-            for (uint32_t q = 0; q < p->n_rxq; q++)
-                if (ev.element.cq == d->rx_cq[q])
-                    mark_queue(&p->rxq[q].state, &p->rxq[q].st[JBP_RXQ_STATE], JBP_Q_ERROR);
+                if (ev.element.cq == d->rx_cq[q]) {
+                    p->rxq[q].st[JBP_RXQ_RECREATE_EVENT] = IBV_EVENT_CQ_ERR;
+                    mark_queue(&p->rxq[q].state, &p->rxq[q].st[JBP_RXQ_STATE], JBP_Q_RECREATE);
+                }
             break;
         default:
             break;
@@ -424,8 +444,12 @@ static int dev_await(struct jbp_rdma_port *p, int64_t timeout_ns)
      * the event early, a spurious return that the Link contract allows. */
     int ready = 0;
     for (uint32_t q = 0; q < p->n_rxq; q++) {
+        /* A queue whose CQ is being created again (dev_rxq_destroy/create hold this lock while they change it,
+         * and leave it zeroed in between) is skipped. */
+        if (p->mode == JBP_RDMA_MODE_DV ? p->rxq[q].cq.buf == NULL : d->rx_cq[q] == NULL)
+            continue;
         if (p->mode == JBP_RDMA_MODE_DV) {
-            /* The ring fields are constant after open; the consumer index is read once, atomically. */
+            /* The ring fields change only under this lock; the consumer index is read once, atomically. */
             const struct jbp_dv_cq *cq = &p->rxq[q].cq;
             struct jbp_dv_cq snapshot = {
                 .buf = cq->buf, .dbrec = cq->dbrec, .uar = cq->uar, .cqn = cq->cqn, .cqe_cnt = cq->cqe_cnt,
@@ -534,12 +558,123 @@ static void dev_destroy(struct jbp_rdma_port *p)
     jbp_port_free(p);
 }
 
+/* ---- recreation (JBP_Q_RECREATE: IBV_EVENT_CQ_ERR, IBV_EVENT_QP_FATAL, IBV_EVENT_WQ_FATAL) ---- */
+
+static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t tx_size, uint32_t q, int tx_csum,
+                    char *err, size_t len);
+static int open_rxq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t rx_size, uint32_t q, int *compress,
+                    char *err, size_t len, char *warn, size_t wlen);
+static int open_rss(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t max_table, char *err, size_t len);
+
+static void rss_destroy(struct jbp_rdma_dev *d)
+{
+    flows_destroy(d->flows, d->n_flows);
+    d->n_flows = 0;
+    for (int i = 0; i < QP_COUNT; i++) {
+        if (d->rss_qp[i] != NULL)
+            d->lib.destroy_qp(d->rss_qp[i]);
+        d->rss_qp[i] = NULL;
+    }
+    if (d->ind_all != NULL)
+        ibv_destroy_rwq_ind_table(d->ind_all);
+    if (d->ind_q0 != NULL)
+        ibv_destroy_rwq_ind_table(d->ind_q0);
+    d->ind_all = d->ind_q0 = NULL;
+}
+
+/* The QP first (the adapter stops reading its ring and writing its CQ), then the CQ (ibv_destroy_cq(3) refuses a
+ * CQ a QP still uses). */
+static int dev_txq_destroy(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct jbp_rdma_dev *d = dev_of(p);
+    int rc = 0;
+    if (d->tx_qp[q] != NULL && (rc = d->lib.destroy_qp(d->tx_qp[q])) != 0) {
+        jbp_port_seterr(p, "ibv_destroy_qp of send QP %u failed: %s", q, strerror(rc));
+        return -rc;
+    }
+    d->tx_qp[q] = NULL;
+    if (d->tx_cq[q] != NULL && (rc = d->lib.destroy_cq(d->tx_cq[q])) != 0) {
+        jbp_port_seterr(p, "ibv_destroy_cq of send CQ %u failed: %s", q, strerror(rc));
+        return -rc;
+    }
+    d->tx_cq[q] = NULL;
+    return 0;
+}
+
+static int dev_txq_create(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct jbp_rdma_dev *d = dev_of(p);
+    char err[JBP_RDMA_ERR_LEN] = "";
+    p->error[0] = '\0';
+    int rc = open_txq(p, d, d->tx_size, q, d->tx_csum, err, sizeof(err));
+    if (rc != 0)
+        jbp_port_seterr(p, "%s", err);
+    return rc;
+}
+
+/* A receive WQ is named by the indirection tables, which the hash QPs use, which the flow rules name: all of
+ * them go before the WQ can (the kernel refuses to destroy a WQ a table holds), and come back after it. Until
+ * then frames to the MAC go to the Linux netdev, which drops them (not its MAC). A waiter in await arms this
+ * queue's CQ: it is woken and shut out while the CQ changes. */
+static int dev_rxq_destroy(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct jbp_rdma_dev *d = dev_of(p);
+    int rc = 0;
+    dev_wakeup(p);
+    pthread_mutex_lock(&d->await_lock);
+    rss_destroy(d);
+    if (d->rx_wq[q] != NULL && (rc = ibv_destroy_wq(d->rx_wq[q])) != 0)
+        jbp_port_seterr(p, "ibv_destroy_wq of receive WQ %u failed: %s", q, strerror(rc));
+    else
+        d->rx_wq[q] = NULL;
+    if (rc == 0 && d->rx_cq[q] != NULL && (rc = d->lib.destroy_cq(d->rx_cq[q])) != 0)
+        jbp_port_seterr(p, "ibv_destroy_cq of receive CQ %u failed: %s", q, strerror(rc));
+    else if (rc == 0)
+        d->rx_cq[q] = NULL;
+    if (rc == 0) {
+        /* The CQ the port's ring fields point at is gone: nothing may arm it until the new one is set up. */
+        memset(&p->rxq[q].cq, 0, sizeof(p->rxq[q].cq));
+    } else {
+        /* The queue stays as it is (and stops); the other queues get their steering back. */
+        char err[JBP_RDMA_ERR_LEN];
+        if (open_rss(p, d, d->max_table, err, sizeof(err)) != 0
+            || flows_install(p, p->mac, d->flows, &d->n_flows, err, sizeof(err)) != 0) {
+            size_t n = strlen(p->error);
+            snprintf(p->error + n, sizeof(p->error) - n, "; restoring the steering failed too: %s", err);
+        }
+    }
+    pthread_mutex_unlock(&d->await_lock);
+    return -rc;
+}
+
+static int dev_rxq_create(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct jbp_rdma_dev *d = dev_of(p);
+    char err[JBP_RDMA_ERR_LEN] = "";
+    char warn[JBP_RDMA_ERR_LEN] = "";
+    p->error[0] = '\0';
+    pthread_mutex_lock(&d->await_lock);
+    int rc = open_rxq(p, d, d->rx_size, q, &d->compress, err, sizeof(err), warn, sizeof(warn));
+    if (rc == 0)
+        rc = open_rss(p, d, d->max_table, err, sizeof(err));
+    if (rc == 0)
+        rc = flows_install(p, p->mac, d->flows, &d->n_flows, err, sizeof(err));
+    pthread_mutex_unlock(&d->await_lock);
+    if (rc != 0)
+        jbp_port_seterr(p, "%s", err);
+    return rc;
+}
+
 static const struct jbp_rdma_backend device_backend = {
     .name = "ibverbs",
     .txq_stop = dev_txq_stop,
     .txq_start = dev_txq_start,
     .rxq_stop = dev_rxq_stop,
     .rxq_start = dev_rxq_start,
+    .txq_destroy = dev_txq_destroy,
+    .txq_create = dev_txq_create,
+    .rxq_destroy = dev_rxq_destroy,
+    .rxq_create = dev_rxq_create,
     .set_mac = dev_set_mac,
     .poll_events = dev_poll_events,
     .await = dev_await,
@@ -561,42 +696,54 @@ static int is_pow2_in(uint32_t v, uint32_t lo, uint32_t hi)
     return v >= lo && v <= hi && (v & (v - 1)) == 0;
 }
 
-static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct jbp_rdma_open_args *a, uint32_t q,
-                    int tx_csum, char *err, size_t len)
+static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t tx_size, uint32_t q, int tx_csum,
+                    char *err, size_t len)
 {
     int dv = p->mode == JBP_RDMA_MODE_DV;
     if (dv) {
         /* 64-byte CQEs always: MLX5_CQE_SIZE=128 in the environment would otherwise change them (VPP commit
          * 844a0e8b070). No compression on the send CQ: its CQEs carry the WQE counter (VPP 00f5d96f043). */
-        struct ibv_cq_init_attr_ex cqa = { .cqe = a->tx_size };
+        struct ibv_cq_init_attr_ex cqa = { .cqe = tx_size };
         struct mlx5dv_cq_init_attr dva = { .comp_mask = MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE, .cqe_size = 64 };
         struct ibv_cq_ex *cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
         d->tx_cq[q] = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
         d->dv_failed |= cq == NULL && errno != ENOMEM;
     } else {
-        d->tx_cq[q] = d->lib.create_cq(d->ctx, (int)a->tx_size, NULL, NULL, 0);
+        d->tx_cq[q] = d->lib.create_cq(d->ctx, (int)tx_size, NULL, NULL, 0);
     }
     if (d->tx_cq[q] == NULL) {
         int e = errno;
         if (e == ENOMEM)
-            memlock_hint(err, len, "creating the send CQ", (size_t)a->tx_size * 2 * 64, e, d->sysfs.ifname);
+            memlock_hint(err, len, "creating the send CQ", (size_t)tx_size * 2 * 64, e, d->sysfs.ifname);
         else
-            snprintf(err, len, "creating send CQ %u (%u entries) on %s failed: %s", q, a->tx_size, d->sysfs.ibdev,
+            snprintf(err, len, "creating send CQ %u (%u entries) on %s failed: %s", q, tx_size, d->sysfs.ibdev,
                      strerror(e));
         return -e;
     }
     struct ibv_qp_init_attr qa = {
         .send_cq = d->tx_cq[q],
         .recv_cq = d->tx_cq[q],
-        .cap = { .max_send_wr = a->tx_size, .max_send_sge = 1 },
+        .cap = { .max_send_wr = tx_size, .max_send_sge = 1 },
         .qp_type = IBV_QPT_RAW_PACKET,
         .sq_sig_all = 0,
     };
-    d->tx_qp[q] = d->lib.create_qp(d->pd, &qa);
+    if (dv && d->max_tso != 0) {
+        /* LSO: the QP is told the longest header an LSO WQE inlines (ibv_create_qp_ex(3) max_tso_header; DPDK's
+         * mlx5 verbs path asks the same way), which rdma-core sizes the send WQEs for. */
+        struct ibv_qp_init_attr_ex qx = {
+            .send_cq = qa.send_cq, .recv_cq = qa.recv_cq, .cap = qa.cap, .qp_type = qa.qp_type, .sq_sig_all = 0,
+            .comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_MAX_TSO_HEADER, .pd = d->pd,
+            .max_tso_header = JBP_MLX5_MAX_INLINE,
+        };
+        qx.cap.max_inline_data = JBP_MLX5_MAX_INLINE;
+        d->tx_qp[q] = ibv_create_qp_ex(d->ctx, &qx);
+    } else {
+        d->tx_qp[q] = d->lib.create_qp(d->pd, &qa);
+    }
     if (d->tx_qp[q] == NULL) {
         int e = errno;
         if (e == ENOMEM)
-            memlock_hint(err, len, "creating the raw packet send QP", (size_t)a->tx_size * 64, e, d->sysfs.ifname);
+            memlock_hint(err, len, "creating the raw packet send QP", (size_t)tx_size * 64, e, d->sysfs.ifname);
         else
             raw_hint(err, len, "creating the raw packet send QP", e, d->sysfs.ifname);
         return -e;
@@ -608,7 +755,7 @@ static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struc
         return -rc;
     }
     if (!dv)
-        return jbp_ibv_txq_setup(p, q, d->tx_qp[q], d->tx_cq[q], a->tx_size, tx_csum);
+        return jbp_ibv_txq_setup(p, q, d->tx_qp[q], d->tx_cq[q], tx_size, tx_csum);
     struct mlx5dv_qp dq = { .comp_mask = 0 };
     struct mlx5dv_cq dc = { .comp_mask = 0 };
     struct mlx5dv_obj obj = { .qp = { .in = d->tx_qp[q], .out = &dq }, .cq = { .in = d->tx_cq[q], .out = &dc } };
@@ -624,13 +771,14 @@ static int open_txq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struc
         .cq_buf = dc.buf, .cq_dbrec = dc.dbrec, .cqe_cnt = dc.cqe_cnt, .cqe_size = dc.cqe_size,
         .cq_uar = dc.cq_uar, .cqn = dc.cqn,
     };
-    rc = jbp_dv_txq_setup(p, q, &r, a->tx_size);
+    rc = jbp_dv_txq_setup(p, q, &r, tx_size);
     if (rc != 0) {
         d->dv_failed = rc != -ENOMEM;
         snprintf(err, len, "%s", p->error);
         return rc;
     }
     p->txq[q].csum = tx_csum;
+    jbp_dv_txq_set_tso(p, q, d->max_tso);
     return 0;
 }
 
@@ -639,91 +787,102 @@ static int open_tx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct
                    char *err, size_t len)
 {
     for (uint32_t q = 0; q < p->n_txq; q++) {
-        int rc = open_txq(p, d, a, q, tx_csum, err, len);
+        int rc = open_txq(p, d, a->tx_size, q, tx_csum, err, len);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct jbp_rdma_open_args *a,
-                   int compress, char *err, size_t len, char *warn, size_t wlen)
+/* Receive queue q: its CQ (compressed when *compress, which a refusal turns off), its WQ, ready, and the
+ * datapath's rings on them. */
+static int open_rxq(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, uint32_t rx_size, uint32_t q, int *compress,
+                    char *err, size_t len, char *warn, size_t wlen)
 {
     int dv = p->mode == JBP_RDMA_MODE_DV;
+    if (dv) {
+        struct ibv_cq_init_attr_ex cqa = { .cqe = rx_size, .channel = d->channel };
+        struct mlx5dv_cq_init_attr dva = { .comp_mask = MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE, .cqe_size = 64 };
+        if (*compress) {
+            /* Mini-CQEs carrying the RSS hash and the byte count (VPP input.c uses the same format). */
+            dva.comp_mask |= MLX5DV_CQ_INIT_ATTR_MASK_COMPRESSED_CQE;
+            dva.cqe_comp_res_format = MLX5DV_CQE_RES_FORMAT_HASH;
+        }
+        struct ibv_cq_ex *cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
+        if (cq == NULL && *compress) {
+            /* The capability said yes but the CQ was refused with compression: run without it rather than
+             * not at all, and say so. */
+            int e = errno;
+            *compress = 0;
+            dva.comp_mask &= ~(uint64_t)MLX5DV_CQ_INIT_ATTR_MASK_COMPRESSED_CQE;
+            cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
+            if (cq != NULL)
+                snprintf(warn + strlen(warn), wlen - strlen(warn), "%s refused a compressed receive CQ (%s): "
+                         "running without CQE compression. ", d->sysfs.ibdev, strerror(e));
+        }
+        d->rx_cq[q] = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
+        d->dv_failed |= cq == NULL && errno != ENOMEM;
+    } else {
+        d->rx_cq[q] = d->lib.create_cq(d->ctx, (int)rx_size, NULL, d->channel, 0);
+    }
+    if (d->rx_cq[q] == NULL) {
+        int e = errno;
+        if (e == ENOMEM)
+            memlock_hint(err, len, "creating a receive CQ", (size_t)rx_size * 2 * 64, e, d->sysfs.ifname);
+        else
+            snprintf(err, len, "creating receive CQ %u (%u entries) on %s failed: %s", q, rx_size,
+                     d->sysfs.ibdev, strerror(e));
+        return -e;
+    }
+    struct ibv_wq_init_attr wa = {
+        .wq_type = IBV_WQT_RQ, .max_wr = rx_size, .max_sge = 1, .pd = d->pd, .cq = d->rx_cq[q],
+    };
+    d->rx_wq[q] = ibv_create_wq(d->ctx, &wa);
+    if (d->rx_wq[q] == NULL) {
+        int e = errno;
+        if (e == ENOMEM)
+            memlock_hint(err, len, "creating a receive WQ", (size_t)rx_size * 16, e, d->sysfs.ifname);
+        else
+            raw_hint(err, len, "creating a receive WQ", e, d->sysfs.ifname);
+        return -e;
+    }
+    struct ibv_wq_attr wsa = { .attr_mask = IBV_WQ_ATTR_STATE, .wq_state = IBV_WQS_RDY };
+    int rc = ibv_modify_wq(d->rx_wq[q], &wsa);
+    if (rc != 0) {
+        snprintf(err, len, "moving receive WQ %u to RDY failed: %s", q, strerror(rc));
+        return -rc;
+    }
+    if (!dv) {
+        rc = jbp_ibv_rxq_setup(p, q, d->rx_wq[q], d->rx_cq[q], rx_size);
+    } else {
+        struct mlx5dv_rwq dw = { .comp_mask = 0 };
+        struct mlx5dv_cq dc = { .comp_mask = 0 };
+        struct mlx5dv_obj obj = { .rwq = { .in = d->rx_wq[q], .out = &dw }, .cq = { .in = d->rx_cq[q], .out = &dc } };
+        rc = -d->lib.mlx5dv_init_obj(&obj, MLX5DV_OBJ_RWQ | MLX5DV_OBJ_CQ);
+        if (rc == 0) {
+            struct jbp_dv_rxq_rings r = {
+                .wq_buf = dw.buf, .wqe_cnt = dw.wqe_cnt, .stride = dw.stride, .wq_dbrec = dw.dbrec,
+                .cq_buf = dc.buf, .cq_dbrec = dc.dbrec, .cqe_cnt = dc.cqe_cnt, .cqe_size = dc.cqe_size,
+                .cq_uar = dc.cq_uar, .cqn = dc.cqn,
+            };
+            rc = jbp_dv_rxq_setup(p, q, &r, rx_size);
+        }
+        d->dv_failed |= rc != 0 && rc != -ENOMEM;
+    }
+    if (rc != 0) {
+        snprintf(err, len, "setting up receive queue %u failed: %s", q, p->error[0] ? p->error : strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
+static int open_rx(struct jbp_rdma_port *p, struct jbp_rdma_dev *d, const struct jbp_rdma_open_args *a,
+                   int *compress, char *err, size_t len, char *warn, size_t wlen)
+{
     for (uint32_t q = 0; q < a->n_rxq; q++) {
-        if (dv) {
-            struct ibv_cq_init_attr_ex cqa = { .cqe = a->rx_size, .channel = d->channel };
-            struct mlx5dv_cq_init_attr dva = { .comp_mask = MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE, .cqe_size = 64 };
-            if (compress) {
-                /* Mini-CQEs carrying the RSS hash and the byte count (VPP input.c uses the same format). */
-                dva.comp_mask |= MLX5DV_CQ_INIT_ATTR_MASK_COMPRESSED_CQE;
-                dva.cqe_comp_res_format = MLX5DV_CQE_RES_FORMAT_HASH;
-            }
-            struct ibv_cq_ex *cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
-            if (cq == NULL && compress) {
-                /* The capability said yes but the CQ was refused with compression: run without it rather than
-                 * not at all, and say so. */
-                int e = errno;
-                compress = 0;
-                dva.comp_mask &= ~(uint64_t)MLX5DV_CQ_INIT_ATTR_MASK_COMPRESSED_CQE;
-                cq = d->lib.mlx5dv_create_cq(d->ctx, &cqa, &dva);
-                if (cq != NULL)
-                    snprintf(warn + strlen(warn), wlen - strlen(warn), "%s refused a compressed receive CQ (%s): "
-                             "running without CQE compression. ", d->sysfs.ibdev, strerror(e));
-            }
-            d->rx_cq[q] = cq != NULL ? ibv_cq_ex_to_cq(cq) : NULL;
-            d->dv_failed |= cq == NULL && errno != ENOMEM;
-        } else {
-            d->rx_cq[q] = d->lib.create_cq(d->ctx, (int)a->rx_size, NULL, d->channel, 0);
-        }
-        if (d->rx_cq[q] == NULL) {
-            int e = errno;
-            if (e == ENOMEM)
-                memlock_hint(err, len, "creating a receive CQ", (size_t)a->rx_size * 2 * 64, e, d->sysfs.ifname);
-            else
-                snprintf(err, len, "creating receive CQ %u (%u entries) on %s failed: %s", q, a->rx_size,
-                         d->sysfs.ibdev, strerror(e));
-            return -e;
-        }
-        struct ibv_wq_init_attr wa = {
-            .wq_type = IBV_WQT_RQ, .max_wr = a->rx_size, .max_sge = 1, .pd = d->pd, .cq = d->rx_cq[q],
-        };
-        d->rx_wq[q] = ibv_create_wq(d->ctx, &wa);
-        if (d->rx_wq[q] == NULL) {
-            int e = errno;
-            if (e == ENOMEM)
-                memlock_hint(err, len, "creating a receive WQ", (size_t)a->rx_size * 16, e, d->sysfs.ifname);
-            else
-                raw_hint(err, len, "creating a receive WQ", e, d->sysfs.ifname);
-            return -e;
-        }
-        struct ibv_wq_attr wsa = { .attr_mask = IBV_WQ_ATTR_STATE, .wq_state = IBV_WQS_RDY };
-        int rc = ibv_modify_wq(d->rx_wq[q], &wsa);
-        if (rc != 0) {
-            snprintf(err, len, "moving receive WQ %u to RDY failed: %s", q, strerror(rc));
-            return -rc;
-        }
-        if (!dv) {
-            rc = jbp_ibv_rxq_setup(p, q, d->rx_wq[q], d->rx_cq[q], a->rx_size);
-        } else {
-            struct mlx5dv_rwq dw = { .comp_mask = 0 };
-            struct mlx5dv_cq dc = { .comp_mask = 0 };
-            struct mlx5dv_obj obj = { .rwq = { .in = d->rx_wq[q], .out = &dw }, .cq = { .in = d->rx_cq[q], .out = &dc } };
-            rc = -d->lib.mlx5dv_init_obj(&obj, MLX5DV_OBJ_RWQ | MLX5DV_OBJ_CQ);
-            if (rc == 0) {
-                struct jbp_dv_rxq_rings r = {
-                    .wq_buf = dw.buf, .wqe_cnt = dw.wqe_cnt, .stride = dw.stride, .wq_dbrec = dw.dbrec,
-                    .cq_buf = dc.buf, .cq_dbrec = dc.dbrec, .cqe_cnt = dc.cqe_cnt, .cqe_size = dc.cqe_size,
-                    .cq_uar = dc.cq_uar, .cqn = dc.cqn,
-                };
-                rc = jbp_dv_rxq_setup(p, q, &r, a->rx_size);
-            }
-            d->dv_failed |= rc != 0 && rc != -ENOMEM;
-        }
-        if (rc != 0) {
-            snprintf(err, len, "setting up receive queue %u failed: %s", q, p->error[0] ? p->error : strerror(-rc));
+        int rc = open_rxq(p, d, a->rx_size, q, compress, err, len, warn, wlen);
+        if (rc != 0)
             return rc;
-        }
     }
     return 0;
 }
@@ -1038,9 +1197,15 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         goto fail;
     }
 
+    /* LSO where the adapter offers it on raw-packet QPs (ibv_query_device_ex(3) tso_caps), in Direct Verbs mode
+     * (where jbypass writes the LSO WQEs) with checksum offload (which LSO needs). Verbs mode offers none: there
+     * the stack segments TCP itself (no TX_TCP_SEGMENTATION), as it does on any link without it. */
+    if (p->mode == JBP_RDMA_MODE_DV && tx_csum && dattr.tso_caps.max_tso > 0
+        && (dattr.tso_caps.supported_qpts & (1u << IBV_QPT_RAW_PACKET)))
+        d->max_tso = dattr.tso_caps.max_tso < JBP_MAX_FRAME ? dattr.tso_caps.max_tso : JBP_MAX_FRAME;
     /* Send side before receive side (VPP device.c: so that we do not receive the broadcasts we send). */
     if ((rc = open_tx(p, d, a, tx_csum, err, len)) == 0)
-        rc = open_rx(p, d, a, compress, err, len, warn, wlen);
+        rc = open_rx(p, d, a, &compress, err, len, warn, wlen);
     if (rc != 0 && d->dv_failed && a->mode == JBP_RDMA_MODE_AUTO) {
         /* mlx5dv_is_supported and mlx5dv_query_device said yes, and a Direct Verbs step failed all the same (an
          * older provider, a device quirk): in auto mode run on plain verbs rather than not at all, and say so. */
@@ -1049,12 +1214,19 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
                  d->sysfs.ibdev, err);
         close_queues(d);
         jbp_port_set_mode(p, JBP_RDMA_MODE_IBV);
+        d->max_tso = 0;
         p->status[JBP_ST_MODE] |= JBP_ST_MODE_DV_FALLBACK;
         err[0] = '\0';
         p->error[0] = '\0';
+        compress = 0;
         if ((rc = open_tx(p, d, a, tx_csum, err, len)) == 0)
-            rc = open_rx(p, d, a, 0, err, len, warn, wlen);
+            rc = open_rx(p, d, a, &compress, err, len, warn, wlen);
     }
+    d->tx_size = a->tx_size;
+    d->rx_size = a->rx_size;
+    d->tx_csum = tx_csum;
+    d->compress = compress;
+    d->max_table = dattr.rss_caps.max_rwq_indirection_table_size;
     if (rc != 0 || (rc = open_rss(p, d, dattr.rss_caps.max_rwq_indirection_table_size, err, len)) != 0)
         goto fail;
     if ((rc = dev_set_mac(p, p->mac)) != 0) {
@@ -1078,6 +1250,8 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
         caps |= 4u | 8u;
     if (p->mode == JBP_RDMA_MODE_DV && p->n_rxq > 1)
         caps |= 16u; /* RX_HASH */
+    if (p->mode == JBP_RDMA_MODE_DV && d->max_tso != 0)
+        caps |= JBP_CAP_TX_TCP_SEGMENTATION;
     p->status[JBP_ST_CAPABILITIES] = caps;
     *code = 0;
     return p;

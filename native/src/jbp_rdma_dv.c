@@ -164,9 +164,13 @@ int jbp_dv_txq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_tx
         return -EINVAL;
     }
     free(t->bufs);
-    t->bufs = calloc(r->sq_wqe_cnt, sizeof(uint32_t));
-    if (t->bufs == NULL)
+    free(t->xbufs);
+    t->bufs = malloc((size_t)r->sq_wqe_cnt * sizeof(uint32_t));
+    t->xbufs = malloc((size_t)r->sq_wqe_cnt * JBP_TX_XBUFS_PER_BB * sizeof(uint32_t));
+    if (t->bufs == NULL || t->xbufs == NULL)
         return -ENOMEM;
+    memset(t->bufs, 0xff, (size_t)r->sq_wqe_cnt * sizeof(uint32_t)); /* JBP_NO_BUFFER */
+    memset(t->xbufs, 0xff, (size_t)r->sq_wqe_cnt * JBP_TX_XBUFS_PER_BB * sizeof(uint32_t));
     t->size = r->sq_wqe_cnt;
     t->mask = r->sq_wqe_cnt - 1;
     t->limit = limit;
@@ -182,6 +186,15 @@ int jbp_dv_txq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_tx
     t->state = JBP_Q_OK;
     t->st[JBP_TXQ_STATE] = JBP_Q_OK;
     return 0;
+}
+
+void jbp_dv_txq_set_tso(struct jbp_rdma_port *p, uint32_t q, uint32_t max_tso)
+{
+    struct jbp_rdma_txq *t = &p->txq[q];
+    /* The adapter computes each segment's checksums from the inlined headers: LSO without checksum offload is
+     * not a combination it offers (PRM, "Large Send Offload"; mlx5e sets the checksum flags on every LSO WQE). */
+    t->max_tso = t->csum && max_tso > JBP_MLX5_INLINE_HDR ? max_tso : 0;
+    t->st[JBP_TXQ_MAX_TSO] = t->max_tso;
 }
 
 int jbp_dv_rxq_setup(struct jbp_rdma_port *p, uint32_t q, const struct jbp_dv_rxq_rings *rr, uint32_t size)
@@ -246,10 +259,12 @@ static inline void rx_doorbell(struct jbp_rdma_rxq *r)
     r->dbrec[MLX5_RCV_DBR] = htobe32(r->pi & 0xffffu);
 }
 
-static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
+static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers, uint32_t n)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
-    for (uint32_t i = 0; i < r->size; i++)
+    if (n > r->size - (r->pi - r->ci))
+        return -EINVAL;
+    for (uint32_t i = 0; i < n; i++)
         rx_post(r, &p->pool, buffers[i]);
     rx_doorbell(r);
     return 0;
@@ -485,14 +500,11 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
             break;
         }
         uint16_t wqe = be16toh(c->wqe_counter);
-        /* The completed WQE may span several basic blocks (inline headers up to L4): its DS count says how
-         * many; the WQE is ours to read, it was posted by us and is complete. */
-        uint32_t nbb = 1;
-        if (t->inline_l4) {
-            uint32_t qpn_ds = be32toh(((const struct mlx5_wqe_ctrl_seg *)(t->wqes
-                + ((size_t)(wqe & t->mask) << MLX5_SEND_WQE_SHIFT)))->qpn_ds);
-            nbb = ((qpn_ds & 0x3f) * 16 + 63) / 64;
-        }
+        /* The completed WQE may span several basic blocks (inline headers up to L4, a chain's data segments, an
+         * LSO WQE): its DS count says how many; the WQE is ours to read, it was posted by us and is complete. */
+        uint32_t qpn_ds = be32toh(((const struct mlx5_wqe_ctrl_seg *)(t->wqes
+            + ((size_t)(wqe & t->mask) << MLX5_SEND_WQE_SHIFT)))->qpn_ds);
+        uint32_t nbb = ((qpn_ds & 0x3f) * 16 + 63) / 64;
         uint32_t done = (uint32_t)(uint16_t)(wqe - (uint16_t)t->ci) + nbb;
         if (done > t->pi - t->ci) {
             tx_fail_state(p, t, "completion for a WQE that is not in flight", 0, 0);
@@ -500,7 +512,7 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
             break;
         }
         for (uint32_t i = 0; i < done; i++)
-            jbp_port_reclaim(p, t->bufs[(t->ci + i) & t->mask]);
+            jbp_txq_release(p, t, t->ci + i);
         t->ci += done;
         freed += done;
         uint8_t opcode = op_own >> 4;
@@ -587,34 +599,73 @@ static uint32_t l4_inline_len(const uint8_t *f, uint32_t len)
 }
 
 /*
- * A send WQE that inlines `inl` bytes: ctrl (16), the Ethernet segment whose inline data runs on past its 32
- * bytes in 16-byte units, a data segment for the rest; it takes as many 64-byte basic blocks as it needs and
- * wraps round the end of the SQ as the adapter reads it (rdma-core qp.c copies inline headers the same way). Built
- * whole, then stored block by block; the extra blocks' buffer slots hold JBP_NO_BUFFER. Returns the ctrl segment.
+ * A send WQE of several basic blocks (built whole, then stored block by block, wrapping round the end of the SQ as
+ * the adapter reads it; rdma-core qp.c copies inline headers the same way): the ctrl segment; the Ethernet
+ * segment, whose inline headers (`inl` bytes) run on past its 32 bytes in 16-byte units, with the MSS for an LSO
+ * WQE (mlx5dv.h struct mlx5_wqe_eth_seg: cs_flags, mss, inline_hdr_sz, inline_hdr_start); then one data segment
+ * for the rest of the first buffer and one per further buffer of the chain (VPP output.c gathers chains the same
+ * way). The first buffer goes in bufs at the WQE's first block, the others in xbufs over its blocks; the other
+ * blocks' bufs hold JBP_NO_BUFFER. Returns the ctrl segment in the ring.
  */
-static struct mlx5_wqe_ctrl_seg *tx_post_inline(struct jbp_rdma_txq *t, const struct jbp_rdma_pool *pool,
-                                                const struct jbp_desc *f, uint32_t inl, uint32_t nbb, uint8_t ds,
-                                                uint8_t fm_ce_se, uint8_t cs)
+static struct mlx5_wqe_ctrl_seg *tx_post_wqe(struct jbp_rdma_txq *t, const struct jbp_rdma_pool *pool,
+                                             const struct jbp_desc *f, uint32_t nd, uint32_t inl, uint32_t nbb,
+                                             uint8_t ds, uint8_t fm_ce_se, uint8_t cs, uint8_t opcode, uint16_t mss)
 {
-    uint8_t wqe[4 * 64] __attribute__((aligned(16)));
-    const uint8_t *frame = pool->base + (size_t)f->buffer * pool->buf_size;
+    uint8_t wqe[16 * 64] __attribute__((aligned(16)));
+    const uint8_t *frame = pool->base + (size_t)f[0].buffer * pool->buf_size;
     uint32_t eth_bytes = 16 + ((inl - 2 + 15) & ~15u);
     memset(wqe, 0, nbb * 64);
     struct mlx5_wqe_ctrl_seg *ctrl = (struct mlx5_wqe_ctrl_seg *)wqe;
     struct mlx5_wqe_eth_seg *eth = (struct mlx5_wqe_eth_seg *)(wqe + 16);
-    mlx5dv_set_ctrl_seg(ctrl, (uint16_t)t->pi, MLX5_OPCODE_SEND, 0, t->qpn, fm_ce_se, ds, 0, 0);
+    mlx5dv_set_ctrl_seg(ctrl, (uint16_t)t->pi, opcode, 0, t->qpn, fm_ce_se, ds, 0, 0);
     eth->cs_flags = cs;
+    eth->mss = htobe16(mss);
     eth->inline_hdr_sz = htobe16((uint16_t)inl);
     memcpy(eth->inline_hdr_start, frame, inl);
-    if (f->length > inl)
-        mlx5dv_set_data_seg((struct mlx5_wqe_data_seg *)(wqe + 16 + eth_bytes), f->length - inl, pool->lkey,
-                            (uintptr_t)(frame + inl));
+    struct mlx5_wqe_data_seg *dseg = (struct mlx5_wqe_data_seg *)(wqe + 16 + eth_bytes);
+    if (f[0].length > inl)
+        mlx5dv_set_data_seg(dseg++, f[0].length - inl, pool->lkey, (uintptr_t)(frame + inl));
+    for (uint32_t k = 1; k < nd; k++)
+        if (f[k].length > 0)
+            mlx5dv_set_data_seg(dseg++, f[k].length, pool->lkey,
+                                (uintptr_t)(pool->base + (size_t)f[k].buffer * pool->buf_size));
     for (uint32_t i = 0; i < nbb; i++) {
         uint32_t slot = (t->pi + i) & t->mask;
         memcpy(t->wqes + ((size_t)slot << MLX5_SEND_WQE_SHIFT), wqe + i * 64, 64);
-        t->bufs[slot] = i == 0 ? f->buffer : JBP_NO_BUFFER;
+        t->bufs[slot] = i == 0 ? f[0].buffer : JBP_NO_BUFFER;
+        for (uint32_t k = 0; k < JBP_TX_XBUFS_PER_BB; k++) {
+            uint32_t x = i * JBP_TX_XBUFS_PER_BB + k + 1; /* the chain's descriptor this entry keeps */
+            t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k] = x < nd ? f[x].buffer : JBP_NO_BUFFER;
+        }
     }
     return (struct mlx5_wqe_ctrl_seg *)(t->wqes + ((size_t)(t->pi & t->mask) << MLX5_SEND_WQE_SHIFT));
+}
+
+/* The descriptors of the frame that starts at d[0]: 1 for a frame in one buffer, the chain's length otherwise,
+ * 0 for a chain that runs past the burst (the Link contract says it never does). */
+static uint32_t chain_len(const struct jbp_desc *d, uint32_t left)
+{
+    uint32_t n = 1;
+    while (n <= left && (d[n - 1].flags & JBP_DESC_CONTINUES))
+        n++;
+    return n <= left ? n : 0;
+}
+
+/* The Ethernet + IPv4 + TCP header length of a TCP/IPv4 frame whose headers are all in its first `len` bytes
+ * (what an LSO WQE must inline: the adapter replicates exactly these in every segment), or 0. */
+static uint32_t tso_header_len(const uint8_t *f, uint32_t len)
+{
+    uint32_t off = 14;
+    if (len < off + 20 || f[12] != 0x08 || f[13] != 0x00)
+        return 0;
+    uint32_t ihl = (uint32_t)(f[off] & 15) * 4;
+    if ((f[off] >> 4) != 4 || ihl < 20 || f[off + 9] != 6 || (((f[off + 6] & 0x3f) | f[off + 7]) != 0)
+        || off + ihl + 20 > len)
+        return 0; /* not IPv4, not TCP, a fragment, or the headers not in the first buffer */
+    uint32_t thl = (uint32_t)(f[off + ihl + 12] >> 4) * 4;
+    if (thl < 20 || off + ihl + thl > len || off + ihl + thl > JBP_MLX5_MAX_INLINE)
+        return 0;
+    return off + ihl + thl;
 }
 
 static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count)
@@ -630,26 +681,46 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
     if (t->state != JBP_Q_OK)
         return 0; /* the caller recovers the queue before the next burst */
 
-    for (; accepted < count; accepted++) {
+    while (accepted < count) {
         const struct jbp_desc *f = &d[accepted];
-        if (f->buffer >= pool->count || f->length < JBP_RDMA_MIN_FRAME || f->length > pool->buf_size
-            || f->length > t->max_frame) {
-            /* Accepted and dropped: a frame no adapter could send must not wedge the queue behind it. */
-            if (f->buffer < pool->count)
-                jbp_port_reclaim(p, f->buffer);
-            t->st[JBP_TXQ_DROPS]++;
-            continue;
-        }
-        if (t->pi - t->ci >= t->limit) {
-            t->st[JBP_TXQ_RING_FULL] += count - accepted;
-            break;
-        }
-        if (t->inline_l4) {
-            uint8_t *fr = pool->base + (size_t)f->buffer * pool->buf_size;
-            uint32_t inl = l4_inline_len(fr, f->length);
+        uint32_t nd = chain_len(f, count - accepted);
+        if (nd != 1 || (f->flags & JBP_GSO_TYPE_MASK) != 0 || t->inline_l4) {
+            /* A chain, a super-frame to segment, or a vport that wants headers up to L4 inline: a WQE of as many
+             * blocks as it takes. What no adapter could send is accepted and dropped (never wedging the queue
+             * behind it): a chain past the burst, a bad buffer or length, an LSO frame the queue cannot do or
+             * whose headers are not in its first buffer, more data segments than a WQE holds. */
+            int bad = nd == 0;
+            if (nd == 0)
+                nd = count - accepted;
+            uint32_t total = 0, segs = 0;
+            for (uint32_t k = 0; k < nd && !bad; k++) {
+                bad = f[k].buffer >= pool->count || f[k].length > pool->buf_size;
+                total += f[k].length;
+                segs += k > 0 && f[k].length > 0;
+            }
+            const uint8_t *frame = f->buffer < pool->count ? pool->base + (size_t)f->buffer * pool->buf_size : NULL;
+            uint32_t gso = f->flags & JBP_GSO_TYPE_MASK;
+            uint16_t mss = (uint16_t)(f->flags >> JBP_GSO_SIZE_SHIFT);
+            uint32_t inl = 0;
+            if (!bad && gso != 0) {
+                inl = gso == JBP_GSO_TCPV4 && mss != 0 && t->max_tso != 0 ? tso_header_len(frame, f->length) : 0;
+                bad = inl == 0 || total > t->max_tso || total <= inl;
+            } else if (!bad) {
+                bad = f->length < JBP_RDMA_MIN_FRAME || total > t->max_frame;
+                inl = bad ? 0 : t->inline_l4 ? l4_inline_len(frame, f->length) : JBP_MLX5_INLINE_HDR;
+            }
             uint32_t eth_bytes = 16 + ((inl - 2 + 15) & ~15u);
-            uint8_t ds = (uint8_t)((16 + eth_bytes) / 16 + (f->length > inl ? 1 : 0));
-            uint32_t nbb = ((uint32_t)ds * 16 + 63) / 64;
+            uint32_t ds = (16 + eth_bytes) / 16 + (f->length > inl ? 1 : 0) + segs;
+            bad |= ds > JBP_MLX5_MAX_DS;
+            if (bad) {
+                for (uint32_t k = 0; k < nd; k++)
+                    if (f[k].buffer < pool->count)
+                        jbp_port_reclaim(p, f[k].buffer);
+                t->st[JBP_TXQ_DROPS]++;
+                accepted += nd;
+                continue;
+            }
+            uint32_t nbb = (ds * 16 + 63) / 64;
             if (t->pi + nbb - t->ci > t->limit) {
                 t->st[JBP_TXQ_RING_FULL] += count - accepted;
                 break;
@@ -659,17 +730,35 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
                     || ((t->pi + nbb - 1) & (JBP_RDMA_TX_SIGNAL_EVERY - 1)) == JBP_RDMA_TX_SIGNAL_EVERY - 1
                 ? MLX5_WQE_CTRL_CQ_UPDATE : 0;
             uint8_t cs = 0;
-            if (t->csum) {
+            if (gso != 0) {
+                cs = MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM;
+            } else if (t->csum) {
                 if (f->flags & JBP_TX_L3_CSUM)
                     cs |= MLX5_ETH_WQE_L3_CSUM;
                 if (f->flags & JBP_TX_L4_CSUM)
                     cs |= MLX5_ETH_WQE_L4_CSUM;
             }
-            last = tx_post_inline(t, pool, f, inl, nbb, ds, fm, cs);
+            last = tx_post_wqe(t, pool, f, nd, inl, nbb, (uint8_t)ds, fm, cs,
+                               gso != 0 ? MLX5_OPCODE_TSO : MLX5_OPCODE_SEND, gso != 0 ? mss : 0);
             t->pi += nbb;
+            t->st[JBP_TXQ_TSO_FRAMES] += gso != 0;
             sent++;
-            bytes += f->length;
+            bytes += total;
+            accepted += nd;
             continue;
+        }
+        if (f->buffer >= pool->count || f->length < JBP_RDMA_MIN_FRAME || f->length > pool->buf_size
+            || f->length > t->max_frame) {
+            /* Accepted and dropped: a frame no adapter could send must not wedge the queue behind it. */
+            if (f->buffer < pool->count)
+                jbp_port_reclaim(p, f->buffer);
+            t->st[JBP_TXQ_DROPS]++;
+            accepted++;
+            continue;
+        }
+        if (t->pi - t->ci >= t->limit) {
+            t->st[JBP_TXQ_RING_FULL] += count - accepted;
+            break;
         }
         uint8_t *frame = pool->base + (size_t)f->buffer * pool->buf_size;
         uint8_t *w = t->wqes + ((size_t)(t->pi & t->mask) << MLX5_SEND_WQE_SHIFT);
@@ -700,6 +789,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
         last = ctrl;
         sent++;
         bytes += f->length;
+        accepted++;
     }
     if (last != NULL) {
         /* The last WQE of a burst always asks for a completion, so every buffer comes back (VPP output.c). */
@@ -724,7 +814,7 @@ static void txq_reset(struct jbp_rdma_port *p, uint32_t q)
     if (cq->ci != ci0)
         cq_update_ci(cq);
     for (uint32_t i = t->ci; i != t->pi; i++)
-        jbp_port_reclaim(p, t->bufs[i & t->mask]);
+        jbp_txq_release(p, t, i);
     /* rdma-core zeroes the doorbell record when the QP enters RESET (verbs.c mlx5_modify_qp); the WQE counter
      * restarts from 0. */
     t->pi = 0;

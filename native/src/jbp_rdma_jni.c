@@ -175,6 +175,12 @@ static jstring JNICALL rdma_last_error(JNIEnv *env, jclass cls, jlong h)
     return (*env)->NewStringUTF(env, port(h)->error);
 }
 
+static jstring JNICALL rdma_syndrome_words(JNIEnv *env, jclass cls, jint mode, jint code)
+{
+    (void)cls;
+    return (*env)->NewStringUTF(env, jbp_rdma_syndrome_str(mode & 0xff, (uint8_t)code));
+}
+
 static jint JNICALL rdma_abi(JNIEnv *env, jclass cls)
 {
     (void)env;
@@ -200,6 +206,7 @@ static const JNINativeMethod rdma_methods[] = {
     { "destroy", "(J)I", (void *)rdma_destroy },
     { "lastError", "(J)Ljava/lang/String;", (void *)rdma_last_error },
     { "abi", "()I", (void *)rdma_abi },
+    { "syndromeWords", "(II)Ljava/lang/String;", (void *)rdma_syndrome_words },
     JBP_JNI_ADDRESS_METHOD,
     JBP_JNI_ERROR_MESSAGE_METHOD,
 };

@@ -67,6 +67,7 @@ void jbp_port_free(struct jbp_rdma_port *p)
         free(p->rxq[q].bufs);
         jbp_ibv_rxq_free(&p->rxq[q]);
         free(p->txq[q].bufs);
+        free(p->txq[q].xbufs);
         jbp_ibv_txq_free(&p->txq[q]);
     }
     free((void *)p->status);
@@ -111,7 +112,7 @@ int jbp_port_fill_rx(struct jbp_rdma_port *p, const uint32_t *buffers, uint32_t 
             return -EINVAL;
     uint32_t off = 0;
     for (uint32_t q = 0; q < p->n_rxq; q++) {
-        int rc = p->datapath->rxq_fill(p, q, buffers + off);
+        int rc = p->datapath->rxq_fill(p, q, buffers + off, p->rxq[q].size);
         if (rc < 0)
             return rc;
         off += p->rxq[q].size;
@@ -134,16 +135,145 @@ static void publish_reclaim(struct jbp_rdma_port *p, uint32_t q)
         p->txq[q].st[JBP_TXQ_IN_FLIGHT] = p->txq[q].pi - p->txq[q].ci;
 }
 
+const char *jbp_rdma_event_str(int event)
+{
+    switch (event) {
+    case IBV_EVENT_CQ_ERR:
+        return "IBV_EVENT_CQ_ERR (its CQ is in error: an overrun, or the adapter could not write it)";
+    case IBV_EVENT_QP_FATAL:
+        return "IBV_EVENT_QP_FATAL (a catastrophic error on the send QP)";
+    case IBV_EVENT_WQ_FATAL:
+        return "IBV_EVENT_WQ_FATAL (a catastrophic error on the receive WQ)";
+    default:
+        return "an async event";
+    }
+}
+
+/*
+ * A CQ in error takes no completion again, whatever is done to the queues on it (PRM, "Completion Queue Error";
+ * the kernel reports it as IBV_EVENT_CQ_ERR), and a queue with a catastrophic error may not come back through a
+ * reset: the CQ and the queue on it are destroyed and created again, as the Linux mlx5e driver reopens a channel.
+ * The buffers the old send ring held are reclaimed once the QP is destroyed (nothing reads them after that).
+ */
+static int recreate_txq(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct jbp_rdma_txq *t = &p->txq[q];
+    const char *why = jbp_rdma_event_str((int)t->st[JBP_TXQ_RECREATE_EVENT]);
+    if (t->st[JBP_TXQ_RECREATIONS] >= JBP_RDMA_MAX_RECOVERIES) {
+        t->state = JBP_Q_DEAD;
+        t->st[JBP_TXQ_STATE] = JBP_Q_DEAD;
+        jbp_port_seterr(p, "send queue %u: its CQ and QP were created again %d times (last after %s); giving up on "
+                        "it", q, JBP_RDMA_MAX_RECOVERIES, why);
+        return -EIO;
+    }
+    t->st[JBP_TXQ_RECREATIONS]++;
+    int rc = p->backend->txq_destroy(p, q);
+    if (rc != 0) {
+        /* The QP may still read its ring's buffers: they stay the queue's (quiesce returns them at close). */
+        t->state = JBP_Q_DEAD;
+        t->st[JBP_TXQ_STATE] = JBP_Q_DEAD;
+        char cause[JBP_RDMA_ERR_LEN];
+        snprintf(cause, sizeof(cause), "%s", p->error);
+        jbp_port_seterr(p, "send queue %u: destroying it after %s failed: %s; the queue is stopped", q, why, cause);
+        return rc;
+    }
+    if (t->bufs != NULL)
+        for (uint32_t i = t->ci; i != t->pi; i++)
+            jbp_txq_release(p, t, i);
+    t->ci = t->pi = 0;
+    t->st[JBP_TXQ_IN_FLIGHT] = 0;
+    rc = p->backend->txq_create(p, q);
+    t->hw_err = 0;
+    t->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
+    t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
+    if (rc == 0)
+        jbp_port_seterr(p, "send queue %u: after %s, its CQ and send QP were destroyed and created again "
+                        "(recreation %llu); the frames in flight were dropped", q, why,
+                        (unsigned long long)t->st[JBP_TXQ_RECREATIONS]);
+    else {
+        char cause[JBP_RDMA_ERR_LEN];
+        snprintf(cause, sizeof(cause), "%s", p->error);
+        jbp_port_seterr(p, "send queue %u: creating its CQ and send QP again after %s failed: %s; the queue is "
+                        "stopped (its frames are dropped)", q, why, cause);
+    }
+    return rc;
+}
+
+/* The same for a receive queue: its WQ and CQ, and with them the steering that names the WQ (the indirection
+ * tables, hash QPs and flow rules, which the backend rebuilds). The buffers the ring held are posted on the new
+ * ring in their old order; frames in the CQ that was lost are lost with it. */
+static int recreate_rxq(struct jbp_rdma_port *p, uint32_t q)
+{
+    struct jbp_rdma_rxq *r = &p->rxq[q];
+    const char *why = jbp_rdma_event_str((int)r->st[JBP_RXQ_RECREATE_EVENT]);
+    if (r->st[JBP_RXQ_RECREATIONS] >= JBP_RDMA_MAX_RECOVERIES) {
+        r->state = JBP_Q_DEAD;
+        r->st[JBP_RXQ_STATE] = JBP_Q_DEAD;
+        jbp_port_seterr(p, "receive queue %u: its CQ and WQ were created again %d times (last after %s); giving up "
+                        "on it", q, JBP_RDMA_MAX_RECOVERIES, why);
+        return -EIO;
+    }
+    r->st[JBP_RXQ_RECREATIONS]++;
+    int rc = p->backend->rxq_destroy(p, q);
+    if (rc != 0) {
+        /* The WQ may still write into its ring's buffers: they stay the queue's (quiesce returns them at close). */
+        r->state = JBP_Q_DEAD;
+        r->st[JBP_RXQ_STATE] = JBP_Q_DEAD;
+        char cause[JBP_RDMA_ERR_LEN];
+        snprintf(cause, sizeof(cause), "%s", p->error);
+        jbp_port_seterr(p, "receive queue %u: destroying it after %s failed: %s; the queue is stopped", q, why,
+                        cause);
+        return rc;
+    }
+    /* The ring's buffers, oldest first, kept aside: setting up the new ring replaces r->bufs. */
+    uint32_t n = r->bufs != NULL ? r->pi - r->ci : 0;
+    uint32_t *kept = r->bufs;
+    if (kept != NULL)
+        jbp_rotate_left(kept, r->size, r->ci & r->mask);
+    r->bufs = NULL;
+    r->pi = r->ci = 0;
+    r->sess_count = r->sess_next = 0;
+    rc = p->backend->rxq_create(p, q);
+    if (rc == 0 && n > 0)
+        rc = p->datapath->rxq_fill(p, q, kept, n);
+    if (rc != 0) {
+        /* Nothing posted them: they go back to the pool, and the queue stops. */
+        for (uint32_t i = 0; i < n; i++)
+            jbp_port_reclaim(p, kept[i]);
+        if (r->bufs != NULL)
+            r->pi = r->ci;
+    }
+    free(kept);
+    r->hw_err = 0;
+    r->state = rc == 0 ? JBP_Q_OK : JBP_Q_DEAD;
+    r->st[JBP_RXQ_STATE] = (uint64_t)r->state;
+    if (rc == 0)
+        jbp_port_seterr(p, "receive queue %u: after %s, its CQ and WQ were destroyed and created again with the "
+                        "steering that names them (recreation %llu); %u buffers posted again", q, why,
+                        (unsigned long long)r->st[JBP_RXQ_RECREATIONS], n);
+    else {
+        char cause[JBP_RDMA_ERR_LEN];
+        snprintf(cause, sizeof(cause), "%s", p->error);
+        jbp_port_seterr(p, "receive queue %u: creating its CQ and WQ again after %s failed: %s; the queue is "
+                        "stopped", q, why, cause);
+    }
+    return rc;
+}
+
 int jbp_port_recover_txq(struct jbp_rdma_port *p, uint32_t q)
 {
     struct jbp_rdma_txq *t = &p->txq[q];
+    if (t->state == JBP_Q_RECREATE && p->backend->txq_destroy != NULL)
+        return recreate_txq(p, q);
+    if (t->state == JBP_Q_RECREATE)
+        t->state = JBP_Q_ERROR; /* a backend that cannot recreate: the reset is all it has */
     if (t->state != JBP_Q_ERROR)
         return 0;
     if (t->st[JBP_TXQ_RECOVERIES] >= JBP_RDMA_MAX_RECOVERIES) {
         t->state = JBP_Q_DEAD;
         jbp_port_seterr(p, "send queue %u failed %d times (last CQE syndrome 0x%02x %s, vendor syndrome 0x%02x); "
                         "giving up on it", q, JBP_RDMA_MAX_RECOVERIES, (unsigned)(t->st[JBP_TXQ_LAST_SYNDROME] & 0xff),
-                        jbp_mlx5_syndrome_str((uint8_t)t->st[JBP_TXQ_LAST_SYNDROME]),
+                        jbp_rdma_syndrome_str(p->mode, (uint8_t)t->st[JBP_TXQ_LAST_SYNDROME]),
                         (unsigned)((t->st[JBP_TXQ_LAST_SYNDROME] >> 8) & 0xff));
         t->st[JBP_TXQ_STATE] = (uint64_t)t->state;
         return -EIO;
@@ -166,13 +296,17 @@ int jbp_port_recover_txq(struct jbp_rdma_port *p, uint32_t q)
 int jbp_port_recover_rxq(struct jbp_rdma_port *p, uint32_t q)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
+    if (r->state == JBP_Q_RECREATE && p->backend->rxq_destroy != NULL)
+        return recreate_rxq(p, q);
+    if (r->state == JBP_Q_RECREATE)
+        r->state = JBP_Q_ERROR;
     if (r->state != JBP_Q_ERROR)
         return 0;
     if (r->st[JBP_RXQ_RECOVERIES] >= JBP_RDMA_MAX_RECOVERIES) {
         r->state = JBP_Q_DEAD;
         jbp_port_seterr(p, "receive queue %u failed %d times (last CQE syndrome 0x%02x %s); giving up on it", q,
                         JBP_RDMA_MAX_RECOVERIES, (unsigned)(r->st[JBP_RXQ_LAST_SYNDROME] & 0xff),
-                        jbp_mlx5_syndrome_str((uint8_t)r->st[JBP_RXQ_LAST_SYNDROME]));
+                        jbp_rdma_syndrome_str(p->mode, (uint8_t)r->st[JBP_RXQ_LAST_SYNDROME]));
         r->st[JBP_RXQ_STATE] = (uint64_t)r->state;
         return -EIO;
     }
@@ -210,7 +344,7 @@ int jbp_port_receive(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, ui
     }
 
     struct jbp_rdma_rxq *r = &p->rxq[q];
-    if (r->state == JBP_Q_ERROR)
+    if (r->state == JBP_Q_ERROR || r->state == JBP_Q_RECREATE)
         jbp_port_recover_rxq(p, q);
     int n;
     if (r->state != JBP_Q_OK)
@@ -240,7 +374,7 @@ int jbp_port_transmit(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc
         return -EINVAL;
     }
     struct jbp_rdma_txq *t = &p->txq[q];
-    if (t->state == JBP_Q_ERROR)
+    if (t->state == JBP_Q_ERROR || t->state == JBP_Q_RECREATE)
         jbp_port_recover_txq(p, q);
     int n;
     if (t->state != JBP_Q_OK)
@@ -283,7 +417,7 @@ int jbp_port_quiesce(struct jbp_rdma_port *p)
         struct jbp_rdma_txq *t = &p->txq[q];
         if (t->bufs != NULL)
             for (uint32_t i = t->ci; i != t->pi; i++)
-                jbp_port_reclaim(p, t->bufs[i & t->mask]);
+                jbp_txq_release(p, t, i);
         t->ci = t->pi;
         t->st[JBP_TXQ_IN_FLIGHT] = 0;
     }
@@ -299,36 +433,85 @@ int jbp_port_quiesce(struct jbp_rdma_port *p)
     return (int)p->reclaim_n;
 }
 
+/*
+ * The CQE error syndromes in words: the PRM's completion-error table, with rdma-core's names
+ * (providers/mlx5/mlx5dv.h MLX5_CQE_SYNDROME_*) and what each means on a raw Ethernet queue. The vendor syndrome
+ * (mlx5_err_cqe.vendor_err_synd) has no public table: it is reported in hex beside these words.
+ */
 const char *jbp_mlx5_syndrome_str(uint8_t syndrome)
 {
     switch (syndrome) {
     case MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR:
         return "local length error (frame larger than the buffer or the port MTU)";
     case MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR:
-        return "local QP operation error (malformed WQE)";
+        return "local QP operation error (malformed WQE, or the vport's inline mode)";
     case MLX5_CQE_SYNDROME_LOCAL_PROT_ERR:
         return "local protection error (buffer outside the memory region or bad lkey)";
     case MLX5_CQE_SYNDROME_WR_FLUSH_ERR:
-        return "work request flushed (queue in error state)";
+        return "work request flushed (queue in error state after an earlier error)";
     case MLX5_CQE_SYNDROME_MW_BIND_ERR:
-        return "memory window bind error";
+        return "memory window bind error (never posted by jbypass: report it)";
     case MLX5_CQE_SYNDROME_BAD_RESP_ERR:
-        return "bad response";
+        return "bad response (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_LOCAL_ACCESS_ERR:
-        return "local access error";
+        return "local access error (memory region access rights)";
     case MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR:
-        return "remote invalid request";
+        return "remote invalid request (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR:
-        return "remote access error";
+        return "remote access error (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_REMOTE_OP_ERR:
-        return "remote operation error";
+        return "remote operation error (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR:
-        return "transport retry exceeded";
+        return "transport retry exceeded (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR:
-        return "RNR retry exceeded";
+        return "RNR retry exceeded (an RDMA transport error: not expected on a raw Ethernet queue)";
     case MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR:
-        return "remote aborted";
+        return "remote aborted (an RDMA transport error: not expected on a raw Ethernet queue)";
     default:
         return "unknown syndrome";
     }
+}
+
+/*
+ * Verbs mode reports enum ibv_wc_status, not the syndrome: rdma-core turns each mlx5 syndrome into one status
+ * (providers/mlx5/cq.c mlx5_handle_error_cqe), so the same words serve; the statuses with no mlx5 syndrome behind
+ * them get their libibverbs names (ibv_wc_status_str).
+ */
+const char *jbp_ibv_status_str(int status)
+{
+    static const struct { int status; uint8_t syndrome; } map[] = {
+        { IBV_WC_LOC_LEN_ERR, MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR },
+        { IBV_WC_LOC_QP_OP_ERR, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR },
+        { IBV_WC_LOC_PROT_ERR, MLX5_CQE_SYNDROME_LOCAL_PROT_ERR },
+        { IBV_WC_WR_FLUSH_ERR, MLX5_CQE_SYNDROME_WR_FLUSH_ERR },
+        { IBV_WC_MW_BIND_ERR, MLX5_CQE_SYNDROME_MW_BIND_ERR },
+        { IBV_WC_BAD_RESP_ERR, MLX5_CQE_SYNDROME_BAD_RESP_ERR },
+        { IBV_WC_LOC_ACCESS_ERR, MLX5_CQE_SYNDROME_LOCAL_ACCESS_ERR },
+        { IBV_WC_REM_INV_REQ_ERR, MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR },
+        { IBV_WC_REM_ACCESS_ERR, MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR },
+        { IBV_WC_REM_OP_ERR, MLX5_CQE_SYNDROME_REMOTE_OP_ERR },
+        { IBV_WC_RETRY_EXC_ERR, MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR },
+        { IBV_WC_RNR_RETRY_EXC_ERR, MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR },
+        { IBV_WC_REM_ABORT_ERR, MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR },
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (map[i].status == status)
+            return jbp_mlx5_syndrome_str(map[i].syndrome);
+    switch (status) {
+    case IBV_WC_SUCCESS:
+        return "success";
+    case IBV_WC_FATAL_ERR:
+        return "fatal error (the device failed: see dmesg)";
+    case IBV_WC_RESP_TIMEOUT_ERR:
+        return "response timeout";
+    case IBV_WC_GENERAL_ERR:
+        return "general error";
+    default:
+        return "unknown status";
+    }
+}
+
+const char *jbp_rdma_syndrome_str(int mode, uint8_t code)
+{
+    return mode == JBP_RDMA_MODE_IBV ? jbp_ibv_status_str(code) : jbp_mlx5_syndrome_str(code);
 }

@@ -135,11 +135,13 @@ static int rx_post_staged(struct jbp_rdma_port *p, struct jbp_rdma_rxq *r, uint3
     return -rc;
 }
 
-static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers)
+static int rxq_fill(struct jbp_rdma_port *p, uint32_t q, const uint32_t *buffers, uint32_t n)
 {
     struct jbp_rdma_rxq *r = &p->rxq[q];
     uint32_t staged = 0;
-    for (uint32_t i = 0; i < r->size; i++)
+    if (n > r->size - (r->pi - r->ci))
+        return -EINVAL;
+    for (uint32_t i = 0; i < n; i++)
         rx_stage(r, &p->pool, buffers[i], &staged);
     return rx_post_staged(p, r, staged);
 }
@@ -199,8 +201,8 @@ static int rx_burst(struct jbp_rdma_port *p, uint32_t q, struct jbp_desc *d, uin
                     r->state = JBP_Q_ERROR;
                     r->hw_err = 1;
                     r->st[JBP_RXQ_STATE] = JBP_Q_ERROR;
-                    jbp_port_seterr(p, "receive queue %u: completion status %d, vendor error 0x%x", q,
-                                    (int)wc->status, wc->vendor_err);
+                    jbp_port_seterr(p, "receive queue %u: ibv_poll_cq completion status %d (%s), vendor error "
+                                    "0x%x", q, (int)wc->status, jbp_ibv_status_str(wc->status), wc->vendor_err);
                     stop = 1;
                     break;
                 }
@@ -244,7 +246,7 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
             t->st[JBP_TXQ_CQE_ERRORS]++;
             t->state = JBP_Q_ERROR;
             t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
-            jbp_port_seterr(p, "transmit queue: ibv_poll_cq failed (%d)", got);
+            jbp_port_seterr(p, "send queue %u: ibv_poll_cq failed (%d)", q, got);
             break;
         }
         for (int i = 0; i < got; i++) {
@@ -256,7 +258,7 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
                 t->st[JBP_TXQ_CQE_ERRORS]++;
                 t->state = JBP_Q_ERROR;
                 t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
-                jbp_port_seterr(p, "transmit queue: completion for WR %u, not in flight (%u..%u)",
+                jbp_port_seterr(p, "send queue %u: completion for WR %u, not in flight (%u..%u)", q,
                                 (uint32_t)wc->wr_id, t->ci, t->pi);
                 continue;
             }
@@ -268,8 +270,8 @@ static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
                 t->state = JBP_Q_ERROR;
                 t->hw_err = 1; /* a work request in error moves the QP to ERR (ibv_post_send(3)) */
                 t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;
-                jbp_port_seterr(p, "transmit queue: completion status %d, vendor error 0x%x", (int)wc->status,
-                                wc->vendor_err);
+                jbp_port_seterr(p, "send queue %u: ibv_poll_cq completion status %d (%s), vendor error 0x%x", q,
+                                (int)wc->status, jbp_ibv_status_str(wc->status), wc->vendor_err);
             }
         }
         if (got < JBP_IBV_WC_BATCH)
@@ -293,6 +295,19 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
 
     for (; accepted < count; accepted++) {
         const struct jbp_desc *f = &d[accepted];
+        if (f->flags & (JBP_DESC_CONTINUES | JBP_GSO_TYPE_MASK)) {
+            /* Verbs mode offers neither LSO nor gather (no TX_TCP_SEGMENTATION: the stack segments TCP itself), so
+             * a chain or a super-frame breaks the Link contract: the whole chain is accepted and dropped. */
+            while (accepted + 1 < count && (d[accepted].flags & JBP_DESC_CONTINUES)) {
+                if (d[accepted].buffer < pool->count)
+                    jbp_port_reclaim(p, d[accepted].buffer);
+                accepted++;
+            }
+            if (d[accepted].buffer < pool->count)
+                jbp_port_reclaim(p, d[accepted].buffer);
+            t->st[JBP_TXQ_DROPS]++;
+            continue;
+        }
         if (f->buffer >= pool->count || f->length < JBP_RDMA_MIN_FRAME || f->length > pool->buf_size
             || f->length > t->max_frame) {
             if (f->buffer < pool->count)

@@ -13,7 +13,10 @@
  * - the QP and WQ state machines: RESET -> INIT -> RTR -> RTS for the send QP, RESET <-> RDY for WQs, and a reset
  *   must name the actual current state (IBV_QP_CUR_STATE / IBV_WQ_ATTR_CURR_STATE; without them the state the
  *   provider last set, as rdma-core and mlx5_ib do), else EINVAL;
- * - 64-byte CQEs and the compression format the driver asks for (the model compresses when asked).
+ * - 64-byte CQEs and the compression format the driver asks for (the model compresses when asked);
+ * - async events the test injects (jbp_fake_verbs_inject_event: a CQ in error, a fatal QP or WQ), with the model
+ *   put in the state the event reports, and CQs, QPs and WQs destroyed and created again afterwards: a new CQ has
+ *   new memory, a new send QP a new QP number, a new WQ an empty ring.
  * A test configures it through jbp_fake_verbs_configure() and reaches the model through jbp_fake_verbs_model().
  */
 #define _GNU_SOURCE
@@ -77,6 +80,12 @@ static struct {
     struct ibv_cq *cqs[2 * JBP_RDMA_MAX_RXQ];
     int n_sq;                 /* send QPs created (on CQs the model does not back) */
     uint64_t events_taken[JBP_RDMA_MAX_RXQ];
+    struct ibv_qp *sq_qp[JBP_RDMA_MAX_RXQ]; /* the send QP behind each model SQ, for events that name it */
+    int sq_made[JBP_RDMA_MAX_RXQ];
+    struct ibv_wq *rq_wq[JBP_RDMA_MAX_RXQ];
+    int rq_made[JBP_RDMA_MAX_RXQ];
+    struct ibv_async_event events[16]; /* injected, not yet read */
+    int n_events;
     struct jbp_fake_verbs_stats stats;
 } F;
 
@@ -89,6 +98,12 @@ EXPORT void jbp_fake_verbs_configure(const struct jbp_fake_verbs_cfg *cfg)
     memset(&F, 0, sizeof(F));
     F.cfg = *cfg;
     F.async_fd = -1;
+}
+
+/* Changes the failure of destroy calls while a port is open (jbp_fake_verbs_cfg.destroy_errno). */
+EXPORT void jbp_fake_verbs_fail_destroy(int e)
+{
+    F.cfg.destroy_errno = e;
 }
 
 EXPORT struct mlx5_model *jbp_fake_verbs_model(void)
@@ -150,6 +165,11 @@ static int op_query_device_ex(struct ibv_context *ctx, const struct ibv_query_de
         a->orig_attr.device_cap_flags |= IBV_DEVICE_MANAGED_FLOW_STEERING;
     a->raw_packet_caps = IBV_RAW_PACKET_CAP_IP_CSUM;
     a->max_wq_type_rq = F.cfg.max_wq != 0 ? F.cfg.max_wq : 64;
+    if (!F.cfg.no_tso) {
+        /* What an mlx5 adapter reports (ibv_query_device_ex(3) tso_caps; mlx5_ib takes it from log_max_lso). */
+        a->tso_caps.max_tso = 262144;
+        a->tso_caps.supported_qpts = 1u << IBV_QPT_RAW_PACKET;
+    }
     if (!F.cfg.no_rss) {
         a->rss_caps.supported_qpts = 1u << IBV_QPT_RAW_PACKET;
         a->rss_caps.max_rwq_indirection_table_size = 512;
@@ -218,7 +238,19 @@ static struct ibv_wq *op_create_wq(struct ibv_context *ctx, struct ibv_wq_init_a
     F.wq_live[q] = 1;
     F.n_wq++;
     w->state = IBV_WQS_RESET;
-    F.m->rq[w->q].ready = 0;
+    struct mlx5_model_rq *rq = &F.m->rq[w->q];
+    rq->ready = 0;
+    if (F.rq_made[w->q]) {
+        /* A WQ created again after its predecessor was destroyed: an empty ring of its own. */
+        rq->error = 0;
+        rq->ci = 0;
+        rq->n_pending = 0;
+        rq->dbrec[MLX5_RCV_DBR] = 0;
+        F.m->rq_snap_pi[w->q] = 0;
+        F.stats.wqs_recreated++;
+    }
+    F.rq_made[w->q] = 1;
+    F.rq_wq[w->q] = &w->wq;
     return &w->wq;
 }
 
@@ -260,9 +292,13 @@ static int op_modify_wq(struct ibv_wq *wq, struct ibv_wq_attr *a)
 
 static int op_destroy_wq(struct ibv_wq *wq)
 {
+    if (F.cfg.destroy_errno != 0)
+        return F.cfg.destroy_errno;
     struct fake_wq *w = (struct fake_wq *)wq;
     F.m->rq[w->q].ready = 0;
     F.wq_live[w->q] = 0;
+    if (F.rq_wq[w->q] == wq)
+        F.rq_wq[w->q] = NULL;
     free(w);
     return 0;
 }
@@ -294,8 +330,27 @@ static int op_destroy_table(struct ibv_rwq_ind_table *t)
     return 0;
 }
 
+static struct ibv_qp *create_send_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *a);
+
 static struct ibv_qp *op_create_qp_ex(struct ibv_context *ctx, struct ibv_qp_init_attr_ex *a)
 {
+    if (a->qp_type == IBV_QPT_RAW_PACKET && !(a->comp_mask & IBV_QP_INIT_ATTR_RX_HASH)
+        && (a->comp_mask & IBV_QP_INIT_ATTR_PD)) {
+        /* A send QP through ibv_create_qp_ex: the driver asks for LSO headers this way (DPDK mlx5_verbs.c does
+         * the same); mlx5 refuses it on a device without LSO on raw-packet QPs. */
+        if ((a->comp_mask & IBV_QP_INIT_ATTR_MAX_TSO_HEADER) && (F.cfg.no_tso || a->max_tso_header == 0)) {
+            errno = EINVAL;
+            return NULL;
+        }
+        struct ibv_qp_init_attr base = { .send_cq = a->send_cq, .recv_cq = a->recv_cq, .cap = a->cap,
+                                         .qp_type = a->qp_type, .sq_sig_all = a->sq_sig_all };
+        struct ibv_qp *qp = create_send_qp(a->pd, &base);
+        if (qp != NULL && (a->comp_mask & IBV_QP_INIT_ATTR_MAX_TSO_HEADER)) {
+            F.stats.tso_qps++;
+            F.stats.max_tso_header = a->max_tso_header;
+        }
+        return qp;
+    }
     if (a->qp_type != IBV_QPT_RAW_PACKET || !(a->comp_mask & IBV_QP_INIT_ATTR_RX_HASH)
         || !(a->comp_mask & IBV_QP_INIT_ATTR_IND_TABLE) || a->rx_hash_conf.rx_hash_function != IBV_RX_HASH_FUNC_TOEPLITZ
         || a->rx_hash_conf.rx_hash_key_len != 40) {
@@ -402,7 +457,7 @@ EXPORT struct ibv_context *ibv_open_device(struct ibv_device *dev)
         return NULL;
     }
     struct mlx5_model_cfg mc = { .n_rxq = F.cfg.n_rxq, .rx_size = F.cfg.rx_size, .tx_size = F.cfg.tx_size,
-                                 .mtu = F.cfg.mtu, .csum = 1 };
+                                 .mtu = F.cfg.mtu, .csum = 1, .max_tso = F.cfg.no_tso ? 0 : 262144 };
     F.m = mlx5_model_create(&mc);
     F.vctx = calloc(1, sizeof(*F.vctx));
     if (F.m == NULL || F.vctx == NULL) {
@@ -533,7 +588,13 @@ EXPORT struct ibv_cq *ibv_create_cq(struct ibv_context *ctx, int cqe, void *cq_c
 EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq_init_attr_ex *a,
                                           struct mlx5dv_cq_init_attr *dv)
 {
-    if (F.n_cq >= 2 * (int)F.m->cfg.n_rxq || dv == NULL || !(dv->comp_mask & MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE)
+    /* The CQs are created in the driver's order at open (send CQ 0, 1, ..., receive CQ 0, 1, ...); after that,
+     * a CQ takes the slot of the one destroyed (a CQ created again after an error). */
+    int slot = F.n_cq;
+    if (F.n_cq >= 2 * (int)F.m->cfg.n_rxq)
+        for (slot = 0; slot < F.n_cq && F.cqs[slot] != NULL; slot++)
+            ;
+    if (slot >= 2 * (int)F.m->cfg.n_rxq || dv == NULL || !(dv->comp_mask & MLX5DV_CQ_INIT_ATTR_MASK_CQE_SIZE)
         || dv->cqe_size != 64) {
         errno = EINVAL;
         return NULL;
@@ -547,13 +608,20 @@ EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq
         return NULL;
     }
     const int n = (int)F.m->cfg.n_rxq;
-    struct mlx5_model_cq *mcq = F.n_cq < n ? &F.m->sq[F.n_cq].cq : &F.m->rq[F.n_cq - n].cq;
+    struct mlx5_model_cq *mcq = slot < n ? &F.m->sq[slot].cq : &F.m->rq[slot - n].cq;
     if (a->cqe + 1 > mcq->cqe_cnt) {
         errno = EINVAL;
         return NULL;
     }
+    if (slot < F.n_cq) {
+        if (mlx5_model_cq_recreate(mcq) != 0) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        F.stats.cqs_recreated++;
+    }
     if (dv->comp_mask & MLX5DV_CQ_INIT_ATTR_MASK_COMPRESSED_CQE) {
-        if (F.n_cq < n || dv->cqe_comp_res_format != MLX5DV_CQE_RES_FORMAT_HASH || F.cfg.refuse_compression) {
+        if (slot < n || dv->cqe_comp_res_format != MLX5DV_CQE_RES_FORMAT_HASH || F.cfg.refuse_compression) {
             errno = EINVAL;
             return NULL;
         }
@@ -564,12 +632,20 @@ EXPORT struct ibv_cq_ex *mlx5dv_create_cq(struct ibv_context *ctx, struct ibv_cq
     cq->context = ctx;
     cq->channel = a->channel;
     cq->cqe = (int)mcq->cqe_cnt - 1;
-    F.cqs[F.n_cq++] = (struct ibv_cq *)cq;
+    F.cqs[slot] = (struct ibv_cq *)cq;
+    if (slot == F.n_cq)
+        F.n_cq++;
     return cq;
 }
 
 EXPORT int ibv_destroy_cq(struct ibv_cq *cq)
 {
+    /* A model-backed CQ's slot is free for the next CQ of the same queue (a CQ created again). */
+    for (int i = 0; i < F.n_cq; i++)
+        if (F.cqs[i] == cq) {
+            F.cqs[i] = NULL;
+            F.stats.cqs_destroyed++;
+        }
     free(cq);
     return 0;
 }
@@ -590,6 +666,11 @@ EXPORT int mlx5dv_query_device(struct ibv_context *ctx, struct mlx5dv_context *d
 }
 
 EXPORT struct ibv_qp *ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *a)
+{
+    return create_send_qp(pd, a);
+}
+
+static struct ibv_qp *create_send_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *a)
 {
     if (a->qp_type != IBV_QPT_RAW_PACKET || a->cap.max_send_wr > F.m->cfg.tx_size || a->cap.max_send_sge != 1) {
         errno = EINVAL;
@@ -612,7 +693,20 @@ EXPORT struct ibv_qp *ibv_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *
     if (q->sq < 0)
         q->sq = F.n_sq % (int)F.m->cfg.n_rxq;
     F.n_sq++;
-    q->qp.qp_num = F.m->sq[q->sq].qpn;
+    struct mlx5_model_sq *sq = &F.m->sq[q->sq];
+    if (F.sq_made[q->sq]) {
+        /* A send QP created again: the adapter gives it a new number and an empty ring. */
+        sq->qpn += 0x100;
+        sq->error = 0;
+        sq->ci = 0;
+        sq->snap_pi = 0;
+        sq->dbrec[MLX5_SND_DBR] = 0;
+        sq->dbrec[MLX5_RCV_DBR] = 0;
+        F.stats.qps_recreated++;
+    }
+    F.sq_made[q->sq] = 1;
+    F.sq_qp[q->sq] = &q->qp;
+    q->qp.qp_num = sq->qpn;
     q->qp.send_cq = a->send_cq;
     q->is_send = 1;
     q->state = QS_RESET;
@@ -679,8 +773,13 @@ EXPORT int ibv_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask)
 EXPORT int ibv_destroy_qp(struct ibv_qp *qp)
 {
     struct fake_qp *q = (struct fake_qp *)qp;
-    if (q->is_send)
+    if (q->is_send && F.cfg.destroy_errno != 0)
+        return F.cfg.destroy_errno;
+    if (q->is_send) {
         F.m->sq[q->sq].ready = 0;
+        if (F.sq_qp[q->sq] == qp)
+            F.sq_qp[q->sq] = NULL;
+    }
     free(q);
     return 0;
 }
@@ -772,23 +871,79 @@ EXPORT void ibv_ack_cq_events(struct ibv_cq *cq, unsigned int n)
     F.stats.cq_events_acked += n;
 }
 
+/*
+ * Injects an async event and puts the model in the state it reports: IBV_EVENT_CQ_ERR on queue q's send CQ
+ * (rx = 0) or receive CQ (rx = 1): the CQ takes no completion again; IBV_EVENT_QP_FATAL on send QP q: the SQ is
+ * in error (what it holds is flushed); IBV_EVENT_WQ_FATAL on receive WQ q: the WQ is in error. The context's async
+ * fd becomes readable, as the kernel's does. 0, or -EINVAL for an object that does not exist.
+ */
+EXPORT int jbp_fake_verbs_inject_event(enum ibv_event_type type, int rx, uint32_t q)
+{
+    const uint32_t n = F.m->cfg.n_rxq;
+    if (q >= n || F.n_events >= (int)(sizeof(F.events) / sizeof(F.events[0])))
+        return -EINVAL;
+    struct ibv_async_event ev = { .event_type = type };
+    if (type == IBV_EVENT_CQ_ERR) {
+        int slot = rx ? (int)(n + q) : (int)q;
+        if (slot >= F.n_cq || F.cqs[slot] == NULL)
+            return -EINVAL;
+        ev.element.cq = F.cqs[slot];
+        (rx ? &F.m->rq[q].cq : &F.m->sq[q].cq)->error = 1;
+    } else if (type == IBV_EVENT_QP_FATAL && !rx) {
+        if (F.sq_qp[q] == NULL)
+            return -EINVAL;
+        ev.element.qp = F.sq_qp[q];
+        F.m->sq[q].error = 1;
+    } else if (type == IBV_EVENT_WQ_FATAL && rx) {
+        if (F.rq_wq[q] == NULL)
+            return -EINVAL;
+        ev.element.wq = F.rq_wq[q];
+        F.m->rq[q].error = 1;
+    } else {
+        return -EINVAL;
+    }
+    F.events[F.n_events++] = ev;
+    uint64_t one = 1;
+    if (F.async_fd >= 0 && write(F.async_fd, &one, sizeof(one)) != sizeof(one))
+        return -errno;
+    return 0;
+}
+
 EXPORT int ibv_get_async_event(struct ibv_context *ctx, struct ibv_async_event *ev)
 {
     (void)ctx;
-    (void)ev;
-    errno = EAGAIN;
-    return -1;
+    if (F.n_events == 0) {
+        uint64_t v;
+        if (F.async_fd >= 0 && read(F.async_fd, &v, sizeof(v)) < 0) {
+            /* drained: the fd is not readable until the next event */
+        }
+        errno = EAGAIN;
+        return -1;
+    }
+    *ev = F.events[0];
+    memmove(F.events, F.events + 1, (size_t)--F.n_events * sizeof(F.events[0]));
+    F.stats.async_events_read++;
+    return 0;
 }
 
 EXPORT void ibv_ack_async_event(struct ibv_async_event *ev)
 {
     (void)ev;
+    F.stats.async_events_acked++;
 }
 
 EXPORT const char *ibv_event_type_str(enum ibv_event_type e)
 {
-    (void)e;
-    return "fake event";
+    switch (e) {
+    case IBV_EVENT_CQ_ERR:
+        return "CQ error";
+    case IBV_EVENT_QP_FATAL:
+        return "local catastrophic error";
+    case IBV_EVENT_WQ_FATAL:
+        return "WQ fatal";
+    default:
+        return "fake event";
+    }
 }
 
 EXPORT const char *ibv_wc_status_str(enum ibv_wc_status s)

@@ -19,9 +19,11 @@ struct jbp_fake_verbs_cfg {
     uint64_t hash_fields_missing; /* IBV_RX_HASH_* left out of rss_caps.rx_hash_fields_mask */
     uint32_t max_wq;        /* max_wq_type_rq (0: 64) */
     int no_flow_steering;   /* IBV_DEVICE_MANAGED_FLOW_STEERING left out */
+    int no_tso;             /* tso_caps left empty (no LSO on raw-packet QPs) */
     int fail_dv_cq;         /* mlx5dv_create_cq fails with EINVAL from the Nth call on (1: the first) */
     int fail_init_obj;      /* mlx5dv_init_obj fails with EINVAL */
     int open_errno, reg_mr_errno, qp_errno, flow_errno, cq_errno, wq_errno; /* make that call fail */
+    int destroy_errno;      /* ibv_destroy_wq and ibv_destroy_qp (send QPs) fail with it, destroying nothing */
 };
 
 struct jbp_fake_verbs_stats {
@@ -34,6 +36,10 @@ struct jbp_fake_verbs_stats {
     uint64_t compressed_cqs;
     uint64_t cq_events, cq_events_acked;
     uint64_t verbs_cqs;             /* plain ibv_create_cq (verbs mode) */
+    uint64_t cqs_destroyed, cqs_recreated, qps_recreated, wqs_recreated;
+    uint64_t async_events_read, async_events_acked;
+    uint64_t tso_qps;               /* send QPs created with IBV_QP_INIT_ATTR_MAX_TSO_HEADER */
+    uint32_t max_tso_header;        /* what the last of them asked for */
     int closed;
 };
 
@@ -41,5 +47,7 @@ struct jbp_fake_verbs_stats {
 typedef void (*jbp_fake_verbs_configure_fn)(const struct jbp_fake_verbs_cfg *cfg);
 typedef struct mlx5_model *(*jbp_fake_verbs_model_fn)(void);
 typedef const struct jbp_fake_verbs_stats *(*jbp_fake_verbs_stats_fn)(void);
+/* jbp_fake_verbs_inject_event(enum ibv_event_type, int rx, uint32_t q): see fake_verbs.c. */
+typedef int (*jbp_fake_verbs_inject_event_fn)(int type, int rx, uint32_t q);
 
 #endif

@@ -60,6 +60,16 @@ static void cq_free(struct mlx5_model_cq *cq)
     free(cq->uar);
 }
 
+int mlx5_model_cq_recreate(struct mlx5_model_cq *cq)
+{
+    uint32_t entries = cq->cqe_cnt - 1;
+    uint64_t generation = cq->generation;
+    cq_free(cq);
+    memset(cq, 0, sizeof(*cq));
+    cq->generation = generation + 1;
+    return cq_init(cq, entries);
+}
+
 static inline uint8_t *cq_slot(const struct mlx5_model_cq *cq, uint32_t idx)
 {
     return cq->buf + ((size_t)(idx & (cq->cqe_cnt - 1)) << 6);
@@ -81,6 +91,10 @@ static inline uint32_t cq_used(const struct mlx5_model_cq *cq)
  * owner bit of the lap, so a driver that checks ownership first never sees a half-written entry. */
 static int cq_push(struct mlx5_model_cq *cq, const uint8_t cqe[64])
 {
+    if (cq->error) {
+        cq->lost++;
+        return -EIO;
+    }
     if (cq_used(cq) >= cq->cqe_cnt) {
         cq->overruns++;
         return -ENOSPC;
@@ -430,7 +444,8 @@ static int bf_holds(const struct mlx5_model_sq *sq, uint16_t index)
         const uint8_t *r = sq->bf + half * MLX5_MODEL_BF_SIZE;
         uint32_t opmod_idx_opcode = get_be32(r);
         uint32_t qpn_ds = get_be32(r + 4);
-        if ((opmod_idx_opcode & 0xff) == MLX5_OPCODE_SEND && ((opmod_idx_opcode >> 8) & 0xffff) == index
+        uint32_t opcode = opmod_idx_opcode & 0xff;
+        if ((opcode == MLX5_OPCODE_SEND || opcode == MLX5_OPCODE_TSO) && ((opmod_idx_opcode >> 8) & 0xffff) == index
             && (qpn_ds >> 8) == sq->qpn)
             return 1;
     }
@@ -438,6 +453,70 @@ static int bf_holds(const struct mlx5_model_sq *sq, uint16_t index)
 }
 
 /* Executes what one SQ has posted (at most *budget WQEs when budget != NULL). */
+/*
+ * Large send offload, as the adapter performs it (PRM, "Large Send Offload"; the segmentation Linux's
+ * tcp_gso_segment does in software, which mlx5e hands to the adapter): the WQE's inlined headers (Ethernet, IPv4,
+ * TCP: exactly these, all of them) are replicated in front of each mss bytes of the payload; in each segment the
+ * IPv4 total length is the segment's, the identification the first one's plus the segment's number, the TCP
+ * sequence number advanced by the payload before it, CWR kept only in the first segment and FIN and PSH only in
+ * the last; both checksums computed. A WQE the adapter would refuse fails with the syndrome it would give:
+ * headers not wholly inlined, no checksum flags or no MSS (local QP operation), a segment above the port MTU
+ * (local length). Returns the segments sent, or -syndrome.
+ */
+static int tso_segment(struct mlx5_model *m, struct mlx5_model_sq *sq, const uint8_t *f, uint32_t len,
+                       uint32_t inl, uint32_t mss, uint8_t cs_flags, mlx5_model_frame_fn fn, void *ctx)
+{
+    struct parsed p;
+    if (len < 14 + 20 || get_be16(f + 12) != 0x0800)
+        return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    uint32_t ihl = (uint32_t)(f[14] & 15) * 4;
+    if ((f[14] >> 4) != 4 || ihl < 20 || f[14 + 9] != 6 || 14 + ihl + 20 > len)
+        return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    uint32_t hdr = 14 + ihl + (uint32_t)(f[14 + ihl + 12] >> 4) * 4;
+    if (inl != hdr || hdr > len || mss == 0 || (cs_flags & (MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM))
+        != (MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM))
+        return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    if (hdr + mss > m->cfg.mtu + 18 || hdr + mss > MLX5_MODEL_MAX_FRAME)
+        return -MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
+    const uint32_t payload = len - hdr;
+    const uint16_t id0 = get_be16(f + 14 + 4);
+    const uint32_t seq0 = get_be32(f + 14 + ihl + 4);
+    const uint8_t flags0 = f[14 + ihl + 13];
+    int n = 0;
+    m->stats.tx_tso_wqes++;
+    for (uint32_t off = 0; off < payload || (payload == 0 && n == 0); off += mss) {
+        uint32_t chunk = payload - off < mss ? payload - off : mss;
+        int last = off + chunk >= payload;
+        uint8_t *seg = m->segment;
+        memcpy(seg, f, hdr);
+        memcpy(seg + hdr, f + hdr + off, chunk);
+        uint8_t *ip = seg + 14;
+        uint8_t *tcp = ip + ihl;
+        put_be16(ip + 2, (uint16_t)(hdr - 14 + chunk));
+        put_be16(ip + 4, (uint16_t)(id0 + n));
+        put_be32(tcp + 4, seq0 + off);
+        uint8_t fl = flags0;
+        if (!last)
+            fl &= (uint8_t)~0x09; /* FIN, PSH: the last segment's */
+        if (n > 0)
+            fl &= (uint8_t)~0x80; /* CWR: the first segment's */
+        tcp[13] = fl;
+        if (parse(seg, hdr + chunk, &p) < 0)
+            return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+        tx_offload(m, seg, hdr + chunk, cs_flags);
+        m->stats.tx_frames++;
+        m->stats.tx_bytes += hdr + chunk;
+        m->stats.tx_tso_segments++;
+        sq->frames++;
+        n++;
+        if (fn != NULL)
+            fn(ctx, seg, hdr + chunk);
+        if (payload == 0)
+            break;
+    }
+    return n;
+}
+
 static int sq_tx(struct mlx5_model *m, struct mlx5_model_sq *sq, mlx5_model_frame_fn fn, void *ctx)
 {
     if (!sq->ready)
@@ -493,7 +572,8 @@ static int sq_tx(struct mlx5_model *m, struct mlx5_model_sq *sq, mlx5_model_fram
             continue;
         }
         /* The checks the adapter makes of a WQE: a bad one fails with a local QP operation error. */
-        if ((oio & 0xff) != MLX5_OPCODE_SEND || (oio >> 24) != 0 || index != (uint16_t)sq->ci
+        const int tso = (oio & 0xff) == MLX5_OPCODE_TSO && m->cfg.max_tso != 0;
+        if (((oio & 0xff) != MLX5_OPCODE_SEND && !tso) || (oio >> 24) != 0 || index != (uint16_t)sq->ci
             || (qpn_ds >> 8) != sq->qpn || ds < 3 || bbs > sq->wqe_cnt) {
             /* A WQE naming another QP than the one whose ring holds it is malformed too. */
             sq->ci += bbs ? bbs : 1;
@@ -512,6 +592,9 @@ static int sq_tx(struct mlx5_model *m, struct mlx5_model_sq *sq, mlx5_model_fram
         uint32_t eth_size = inl <= 2 ? 16 : 16 + ((inl - 2 + 15) & ~15u);
         uint32_t len = 0;
         int bad = inl > MLX5_MODEL_MAX_FRAME || 16 + eth_size > ds * 16;
+        /* An LSO WQE gathers up to the super-frame limit, every other WQE up to the port MTU. */
+        const uint32_t limit = tso ? m->cfg.max_tso : m->cfg.mtu + 18;
+        uint32_t gathered = 0;
         if (!bad) {
             memcpy(m->frame, eth->inline_hdr_start, inl);
             len = inl;
@@ -533,14 +616,17 @@ static int sq_tx(struct mlx5_model *m, struct mlx5_model_sq *sq, mlx5_model_fram
                 bad = 1;
                 break;
             }
-            if (len + bc > MLX5_MODEL_MAX_FRAME || len + bc > m->cfg.mtu + 18) {
+            if (len + bc > MLX5_MODEL_MAX_GATHER || len + bc > limit) {
                 syndrome = MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
                 bad = 1;
                 break;
             }
             memcpy(m->frame + len, (const void *)(uintptr_t)addr, bc);
             len += bc;
+            gathered++;
         }
+        if (gathered > 1)
+            m->stats.tx_gather_segs++;
         if (!bad && len < 14) {
             syndrome = MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
             bad = 1;
@@ -555,13 +641,22 @@ static int sq_tx(struct mlx5_model *m, struct mlx5_model_sq *sq, mlx5_model_fram
             tx_error(m, sq, index, syndrome);
             continue;
         }
-        tx_offload(m, m->frame, len, eth->cs_flags);
-        m->stats.tx_frames++;
-        m->stats.tx_bytes += len;
-        sq->frames++;
-        frames++;
-        if (fn != NULL)
-            fn(ctx, m->frame, len);
+        if (tso) {
+            int n = tso_segment(m, sq, m->frame, len, inl, be16toh(eth->mss), eth->cs_flags, fn, ctx);
+            if (n < 0) {
+                tx_error(m, sq, index, (uint8_t)-n);
+                continue;
+            }
+            frames += n;
+        } else {
+            tx_offload(m, m->frame, len, eth->cs_flags);
+            m->stats.tx_frames++;
+            m->stats.tx_bytes += len;
+            sq->frames++;
+            frames++;
+            if (fn != NULL)
+                fn(ctx, m->frame, len);
+        }
         if (fm_ce_se & MLX5_WQE_CTRL_CQ_UPDATE) {
             uint8_t cqe[64] = { 0 };
             struct mlx5_cqe64 *c = (struct mlx5_cqe64 *)cqe;
@@ -625,6 +720,10 @@ static int rx_write_session(struct mlx5_model *m, struct mlx5_model_rq *rq, cons
                             uint32_t k)
 {
     struct mlx5_model_cq *cq = &rq->cq;
+    if (cq->error) {
+        cq->lost += k;
+        return -EIO;
+    }
     if (cq_used(cq) + k > cq->cqe_cnt) {
         cq->overruns++;
         return -ENOSPC;
@@ -1162,7 +1261,10 @@ struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, 
         };
         rc = jbp_dv_txq_setup(p, q, &tr, m->cfg.tx_size);
         p->txq[q].csum = m->cfg.csum;
+        jbp_dv_txq_set_tso(p, q, m->cfg.max_tso);
     }
+    if (m->cfg.max_tso != 0 && m->cfg.csum)
+        p->status[JBP_ST_CAPABILITIES] |= JBP_CAP_TX_TCP_SEGMENTATION;
     for (uint32_t q = 0; rc == 0 && q < m->cfg.n_rxq; q++) {
         struct mlx5_model_rq *rq = &m->rq[q];
         struct jbp_dv_rxq_rings rr = {

@@ -30,6 +30,8 @@
 #include "jbp_rdma.h"
 
 #define MLX5_MODEL_MAX_FRAME 9216
+/* The most one send WQE gathers: an LSO super-frame (the largest IPv4 datagram with its Ethernet header). */
+#define MLX5_MODEL_MAX_GATHER (JBP_MAX_FRAME + 256)
 #define MLX5_MODEL_LKEY 0x5a17u
 #define MLX5_MODEL_QPN 0x1c3u
 #define MLX5_MODEL_BF_SIZE 256u
@@ -50,6 +52,8 @@ struct mlx5_model_cfg {
                               driver (compressed holes, unused mini-CQEs) */
     int inline_mode;       /* the vport's minimum WQE inline mode: MLX5_MODEL_INLINE_L2 (the default), _IP or _L4;
                               a send WQE inlining less fails with a local QP operation error */
+    uint32_t max_tso;      /* LSO (MLX5_OPCODE_TSO WQEs): the longest super-frame, headers included; 0: LSO WQEs
+                              fail with a local QP operation error, as on an adapter without it */
 };
 
 /*
@@ -85,6 +89,11 @@ struct mlx5_model_cq {
     uint32_t arm_ci;
     uint64_t events;
     uint64_t arm_mismatch; /* the UAR write and doorbell record word 1 disagreed */
+    /* The CQ is in error (an overrun, or one injected with the async event IBV_EVENT_CQ_ERR): the adapter writes
+     * no completion to it again; only destroying it and creating another helps (PRM, "Completion Queue Error"). */
+    int error;
+    uint64_t lost;       /* completions not written because the CQ was in error */
+    uint64_t generation; /* times the CQ was destroyed and created again */
 };
 
 struct mlx5_model_pending {
@@ -143,6 +152,9 @@ struct mlx5_model_stats {
     uint64_t cq_events;         /* completion events raised (completion channel) */
     uint64_t bad_transitions;   /* queue state changes the adapter refuses (wrong current state, not from RESET) */
     uint64_t tx_wqe_rewritten;  /* send WQEs that changed between their doorbell and their execution */
+    uint64_t tx_tso_wqes;       /* LSO WQEs executed */
+    uint64_t tx_tso_segments;   /* the frames they were cut into */
+    uint64_t tx_gather_segs;    /* WQEs that gathered more than one data segment */
     uint64_t rx_wqe_rewritten;  /* receive WQEs that changed between their doorbell and their use */
 };
 
@@ -177,7 +189,8 @@ struct mlx5_model {
     struct mlx5_wqe_data_seg *rq_snap[JBP_RDMA_MAX_RXQ];
     uint32_t rq_snap_pi[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_port *port;
-    uint8_t frame[MLX5_MODEL_MAX_FRAME];
+    uint8_t frame[MLX5_MODEL_MAX_GATHER];
+    uint8_t segment[MLX5_MODEL_MAX_FRAME]; /* one segment of an LSO super-frame */
 };
 
 struct mlx5_model *mlx5_model_create(const struct mlx5_model_cfg *cfg);
@@ -186,6 +199,11 @@ void mlx5_model_destroy(struct mlx5_model *m);
 /* Opens the driver's port on the model's rings over a pool of `count` buffers of `buf_size` bytes at `base`
  * (which the model treats as its one memory region). The RX rings are empty until jbp_port_fill_rx. */
 struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, uint32_t buf_size, uint32_t count);
+
+/* A CQ destroyed and created again (the fake rdma-core's ibv_destroy_cq, then mlx5dv_create_cq for the same
+ * queue): new memory for its entries, doorbell record and UAR page (the old is freed, as the kernel frees it),
+ * every entry invalid, nothing armed, no error. 0 or -ENOMEM. */
+int mlx5_model_cq_recreate(struct mlx5_model_cq *cq);
 
 /* Executes the WQEs posted since the last call; each frame goes to fn. Returns the number of frames. */
 int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx);

@@ -21,7 +21,8 @@ static struct mlx5_model *model(jlong h)
 }
 
 static jlong JNICALL m_create(JNIEnv *env, jclass cls, jint n_rxq, jint rx_size, jint tx_size, jint mtu, jlong mac,
-                              jboolean compression, jint max_session, jboolean csum, jboolean poison)
+                              jboolean compression, jint max_session, jboolean csum, jboolean poison,
+                              jint max_tso)
 {
     (void)env;
     (void)cls;
@@ -29,6 +30,7 @@ static jlong JNICALL m_create(JNIEnv *env, jclass cls, jint n_rxq, jint rx_size,
         .n_rxq = (uint32_t)n_rxq, .rx_size = (uint32_t)rx_size, .tx_size = (uint32_t)tx_size,
         .mtu = (uint32_t)mtu, .mac = (uint64_t)mac, .compression = compression,
         .max_session = (uint32_t)max_session, .csum = csum, .poison_holes = poison,
+        .max_tso = max_tso > 0 ? (uint32_t)max_tso : 0,
     };
     struct mlx5_model *m = mlx5_model_create(&cfg);
     return m != NULL ? (jlong)(uintptr_t)m : -EINVAL;
@@ -155,6 +157,11 @@ static jlong JNICALL m_stat(JNIEnv *env, jclass cls, jlong m, jint which)
             o += md->sq[q].cq.overruns + md->rq[q].cq.overruns;
         return (jlong)o;
     }
+    /* After CQ_OVERRUNS: Mlx5ModelNative.TX_TSO_WQES, TX_TSO_SEGMENTS. */
+    if (which == n + 1)
+        return (jlong)md->stats.tx_tso_wqes;
+    if (which == n + 2)
+        return (jlong)md->stats.tx_tso_segments;
     return -EINVAL;
 }
 
@@ -167,7 +174,7 @@ static jint JNICALL m_destroy(JNIEnv *env, jclass cls, jlong m)
 }
 
 static const JNINativeMethod model_methods[] = {
-    { "create", "(IIIIJZIZZ)J", (void *)m_create },
+    { "create", "(IIIIJZIZZI)J", (void *)m_create },
     { "openPort", "(JLjava/nio/ByteBuffer;II)J", (void *)m_open_port },
     { "wire", "(JJ)I", (void *)m_wire },
     { "tx", "(JLjava/nio/ByteBuffer;Ljava/nio/ByteBuffer;I)I", (void *)m_tx },

@@ -28,6 +28,8 @@ foreach(case
     mlx5_compressed_cqe_split_across_bursts
     mlx5_compressed_holes_invalidated
     mlx5_tx_error_cqe_recovers
+    mlx5_syndrome_words
+    mlx5_lso_and_gather
     mlx5_rx_error_cqe_nonfatal
     mlx5_rx_error_cqe_fatal_recovers
     mlx5_rx_wqe_counter_mismatch
@@ -94,6 +96,7 @@ foreach(case
     mlx5_verbs_rx_completion_status_checked
     mlx5_verbs_tx_completion_status_checked
     mlx5_verbs_post_failures
+    mlx5_verbs_chains_refused
     mlx5_verbs_rx_polls_no_more_than_armed)
   add_test(NAME ${case} COMMAND test_mlx5_verbs ${case})
 endforeach()
@@ -145,6 +148,8 @@ foreach(case
     device_open_steer_transmit_close
     device_mac_change
     device_queue_resets_name_current_state
+    device_cq_error_recreates_queues
+    device_lso_where_offered
     device_failures_explained)
   add_test(NAME rdma_${case} COMMAND test_rdma_device $<TARGET_FILE:jbp_fake_verbs> ${case})
 endforeach()

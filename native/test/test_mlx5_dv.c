@@ -178,6 +178,23 @@ static void queue_frame_q(struct side *s, uint32_t q, uint32_t len, uint64_t dst
     tx[(*ntx)++] = (struct jbp_desc){ .buffer = b, .length = len, .flags = flags };
 }
 
+/* The same frame as a chain of two buffers (its first 100 bytes, then the rest), for the gather path. */
+static void queue_chain_q(struct side *s, uint32_t q, uint32_t len, uint64_t dst, const struct flow *fl,
+                          uint32_t seq)
+{
+    struct jbp_desc *tx = q == 0 ? s->tx : s->qtx[q];
+    uint32_t *ntx = q == 0 ? &s->ntx : &s->nqtx[q];
+    CHECK(*ntx + 1 < BURST && len > 100, "tx burst full");
+    uint8_t f[2048];
+    build(f, len, dst, s->m->cfg.mac, fl, seq, 0);
+    uint32_t b0 = tp_alloc(&s->pool), b1 = tp_alloc(&s->pool);
+    CHECK(b0 != JBP_NO_BUFFER && b1 != JBP_NO_BUFFER, "pool empty");
+    memcpy(tp_buf(&s->pool, b0), f, 100);
+    memcpy(tp_buf(&s->pool, b1), f + 100, len - 100);
+    tx[(*ntx)++] = (struct jbp_desc){ .buffer = b0, .length = 100, .flags = JBP_DESC_CONTINUES };
+    tx[(*ntx)++] = (struct jbp_desc){ .buffer = b1, .length = len - 100, .flags = 0 };
+}
+
 /* Queues one frame for transmit in the next free tx slot (send queue 0). */
 static void queue_frame(struct side *s, uint32_t len, uint64_t dst, const struct flow *fl, uint32_t seq,
                         uint32_t flags)
@@ -500,6 +517,220 @@ static void mlx5_tx_error_cqe_recovers(void)
     side_close(&b);
 }
 
+/*
+ * Every CQE error syndrome of the PRM's table (rdma-core's MLX5_CQE_SYNDROME_* names) in words, the verbs statuses
+ * rdma-core makes of them in the same words, and, injected on a send queue one after the other, each named in the
+ * port's error text (the log line and the exception) with its vendor syndrome, the queue brought back each time.
+ */
+static void mlx5_syndrome_words(void)
+{
+    static const struct { uint8_t syndrome; int status; const char *words; } table[] = {
+        { MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR, IBV_WC_LOC_LEN_ERR, "local length error" },
+        { MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, IBV_WC_LOC_QP_OP_ERR, "local QP operation error" },
+        { MLX5_CQE_SYNDROME_LOCAL_PROT_ERR, IBV_WC_LOC_PROT_ERR, "local protection error" },
+        { MLX5_CQE_SYNDROME_WR_FLUSH_ERR, IBV_WC_WR_FLUSH_ERR, "work request flushed" },
+        { MLX5_CQE_SYNDROME_MW_BIND_ERR, IBV_WC_MW_BIND_ERR, "memory window bind error" },
+        { MLX5_CQE_SYNDROME_BAD_RESP_ERR, IBV_WC_BAD_RESP_ERR, "bad response" },
+        { MLX5_CQE_SYNDROME_LOCAL_ACCESS_ERR, IBV_WC_LOC_ACCESS_ERR, "local access error" },
+        { MLX5_CQE_SYNDROME_REMOTE_INVAL_REQ_ERR, IBV_WC_REM_INV_REQ_ERR, "remote invalid request" },
+        { MLX5_CQE_SYNDROME_REMOTE_ACCESS_ERR, IBV_WC_REM_ACCESS_ERR, "remote access error" },
+        { MLX5_CQE_SYNDROME_REMOTE_OP_ERR, IBV_WC_REM_OP_ERR, "remote operation error" },
+        { MLX5_CQE_SYNDROME_TRANSPORT_RETRY_EXC_ERR, IBV_WC_RETRY_EXC_ERR, "transport retry exceeded" },
+        { MLX5_CQE_SYNDROME_RNR_RETRY_EXC_ERR, IBV_WC_RNR_RETRY_EXC_ERR, "RNR retry exceeded" },
+        { MLX5_CQE_SYNDROME_REMOTE_ABORTED_ERR, IBV_WC_REM_ABORT_ERR, "remote aborted" },
+    };
+    const size_t n = sizeof(table) / sizeof(table[0]);
+    for (size_t i = 0; i < n; i++) {
+        const char *w = jbp_mlx5_syndrome_str(table[i].syndrome);
+        CHECK(strncmp(w, table[i].words, strlen(table[i].words)) == 0, "syndrome 0x%02x: %s", table[i].syndrome, w);
+        CHECK(strcmp(jbp_ibv_status_str(table[i].status), w) == 0, "status %d: %s", table[i].status,
+              jbp_ibv_status_str(table[i].status));
+        CHECK(jbp_rdma_syndrome_str(JBP_RDMA_MODE_DV, table[i].syndrome) == w, "dv mode");
+        CHECK(jbp_rdma_syndrome_str(JBP_RDMA_MODE_IBV, (uint8_t)table[i].status) == w, "verbs mode");
+    }
+    CHECK(strcmp(jbp_mlx5_syndrome_str(0x77), "unknown syndrome") == 0, "unknown syndrome");
+    CHECK(strcmp(jbp_ibv_status_str(IBV_WC_GENERAL_ERR), "general error") == 0, "general error");
+    CHECK(strncmp(jbp_ibv_status_str(IBV_WC_FATAL_ERR), "fatal error", 11) == 0, "fatal");
+    CHECK(strcmp(jbp_ibv_status_str(999), "unknown status") == 0, "unknown status");
+
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    uint32_t seq = 0, next = 0;
+    for (size_t i = 0; i < n; i++) {
+        a.m->inject_tx_syndrome = table[i].syndrome;
+        for (int k = 0; k < 4; k++, seq++)
+            queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        CHECK(side_receive(&b, 0, 64) == 0, "a failed send arrived");
+        side_transmit(&a); /* reaps the error CQE */
+        CHECK(a.p->txq[0].state == JBP_Q_ERROR, "syndrome 0x%02x: state %d", table[i].syndrome, a.p->txq[0].state);
+        CHECK(strstr(a.p->error, table[i].words) != NULL, "syndrome 0x%02x: error text: %s", table[i].syndrome,
+              a.p->error);
+        CHECK(strstr(a.p->error, "vendor syndrome 0x") != NULL, "vendor syndrome: %s", a.p->error);
+        CHECK((txst(&a, JBP_TXQ_LAST_SYNDROME) & 0xff) == table[i].syndrome, "last syndrome");
+        /* Brought back by the next call; frames flow. */
+        next = seq;
+        for (int k = 0; k < 4; k++, seq++)
+            queue_frame(&a, len_of(seq), MAC_B, &FLOW_AB, seq, 0);
+        CHECK(side_transmit(&a) == 4, "accepted after recovery");
+        mlx5_model_wire(a.m, b.m);
+        expect_frames(&b, 0, 64, &next, 4, len_of);
+    }
+    CHECK(txst(&a, JBP_TXQ_RECOVERIES) == n, "one recovery per error: %llu",
+          (unsigned long long)txst(&a, JBP_TXQ_RECOVERIES));
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+/* Copies a frame into a chain of fresh pool buffers, the first holding `first` bytes and the others up to the
+ * buffer size, as descriptors d[0..]; flags go on the first, CONTINUES on all but the last. Returns the count. */
+static uint32_t chain_of(struct side *s, struct jbp_desc *d, const uint8_t *f, uint32_t len, uint32_t first,
+                         uint32_t flags)
+{
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < len; n++) {
+        uint32_t take = n == 0 ? first : len - off < s->pool.bs ? len - off : s->pool.bs;
+        if (take > len - off)
+            take = len - off;
+        d[n].buffer = tp_alloc(&s->pool);
+        memcpy(tp_buf(&s->pool, d[n].buffer), f + off, take);
+        d[n].length = take;
+        d[n].flags = n == 0 ? flags : 0;
+        d[n].hash = 0;
+        off += take;
+    }
+    for (uint32_t k = 0; k + 1 < n; k++)
+        d[k].flags |= JBP_DESC_CONTINUES;
+    return n;
+}
+
+static uint16_t be16_at(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Whether a TCP/IPv4 frame's two checksums verify (RFC 1071 over the header; over pseudo-header and segment). */
+static int tcp4_checksums_ok(const uint8_t *f, uint32_t len)
+{
+    const uint8_t *ip = f + 14;
+    uint32_t ihl = (uint32_t)(ip[0] & 15) * 4, tot = be16_at(ip + 2);
+    if (14 + tot != len || csum16(ip, ihl, 0) != 0)
+        return 0;
+    uint32_t pseudo = (csum16(ip + 12, 8, 0) ^ 0xffff) + 6 + (tot - ihl);
+    return csum16(ip + ihl, tot - ihl, pseudo) == 0;
+}
+
+/*
+ * Multi-segment gather and LSO on the model: a frame chained over three buffers leaves as the one frame they
+ * make; a 20000-byte TCP/IPv4 super-frame chained over eleven buffers goes out as one LSO WQE (MLX5_OPCODE_TSO,
+ * the MSS and every header inlined in the Ethernet segment, one data segment per buffer) and arrives as MSS-sized
+ * segments cut as the adapter cuts them: headers replicated, IPv4 length and identification, TCP sequence and
+ * flags per segment, both checksums right, the payload intact in order. What the queue cannot send (LSO on a
+ * queue without it, headers outside the first buffer, a chain past the burst) is dropped and counted, its buffers
+ * back.
+ */
+static void mlx5_lso_and_gather(void)
+{
+    struct mlx5_model_cfg ca = cfg_default(MAC_A);
+    ca.csum = 1;
+    ca.max_tso = 65536;
+    struct side a, b;
+    side_open(&a, ca, 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    CHECK(a.p->txq[0].max_tso == 65536 && txst(&a, JBP_TXQ_MAX_TSO) == 65536, "LSO on");
+    CHECK(a.p->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION, "capability published");
+    static uint8_t f[24000];
+    const struct flow fl = { 0xc6120001, 0xc6120002, 7000, 40000, 6 };
+
+    /* A plain frame of 1400 bytes in three buffers. */
+    build(f, 1400, MAC_B, MAC_A, &fl, 77, 0);
+    static const uint32_t part[3] = { 100, 700, 600 };
+    for (uint32_t k = 0, at = 0; k < 3; at += part[k], k++) {
+        a.tx[k] = (struct jbp_desc){ .buffer = tp_alloc(&a.pool), .length = part[k],
+                                     .flags = k < 2 ? JBP_DESC_CONTINUES : 0 };
+        memcpy(tp_buf(&a.pool, a.tx[k].buffer), f + at, part[k]);
+    }
+    a.ntx = 3;
+    CHECK(side_transmit(&a) == 3, "the chain accepted whole");
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 64) == 1 && b.rx[0].length == 1400, "one frame");
+    CHECK(memcmp(tp_buf(&b.pool, b.rx[0].buffer), f, 1400) == 0, "gathered in order");
+    side_consume(&b, 0);
+    CHECK(a.m->stats.tx_gather_segs == 1, "one WQE gathered three segments");
+
+    /* A TCP/IPv4 super-frame: 20000 bytes of payload, MSS 1460, CWR|PSH|ACK|FIN set. */
+    const uint32_t payload = 20000, mss = 1460, hdr = 54;
+    build(f, hdr + payload, MAC_B, MAC_A, &fl, 5, 1);
+    f[14 + 4] = 0x12;
+    f[14 + 5] = 0x34;
+    f[34 + 4] = 0x00;
+    f[34 + 5] = 0x00;
+    f[34 + 6] = 0x10;
+    f[34 + 7] = 0x00; /* seq 4096 */
+    f[34 + 13] = 0x80 | 0x18 | 0x01;
+    a.ntx = chain_of(&a, a.tx, f, hdr + payload, 1000, JBP_GSO_TCPV4 | JBP_TX_L4_CSUM | (mss << JBP_GSO_SIZE_SHIFT));
+    CHECK(a.ntx == 11, "%u buffers", a.ntx);
+    CHECK(side_transmit(&a) == 11, "the super-frame accepted whole");
+    CHECK(txst(&a, JBP_TXQ_TSO_FRAMES) == 1, "one LSO WQE");
+    mlx5_model_wire(a.m, b.m);
+    const uint32_t nseg = (payload + mss - 1) / mss;
+    CHECK(a.m->stats.tx_tso_wqes == 1 && a.m->stats.tx_tso_segments == nseg, "%llu segments",
+          (unsigned long long)a.m->stats.tx_tso_segments);
+    uint32_t got = 0, off = 0;
+    while (got < nseg) {
+        int n = side_receive(&b, 0, 64);
+        CHECK(n > 0, "segments arrive (%u of %u)", got, nseg);
+        for (int i = 0; i < n; i++, got++) {
+            const uint8_t *g = tp_buf(&b.pool, b.rx[i].buffer);
+            uint32_t chunk = payload - off < mss ? payload - off : mss;
+            int last = got == nseg - 1;
+            CHECK(b.rx[i].length == hdr + chunk, "segment %u: %u bytes", got, b.rx[i].length);
+            CHECK(memcmp(g, f, 14) == 0 && memcmp(g + 14 + 12, f + 14 + 12, 8) == 0, "addresses replicated");
+            CHECK(be16_at(g + 14 + 2) == 40 + chunk, "IPv4 total length");
+            CHECK(be16_at(g + 14 + 4) == (uint16_t)(0x1234 + got), "IPv4 identification %x", be16_at(g + 18));
+            CHECK(be32_at(g + 34 + 4) == 4096 + off, "TCP sequence %u", be32_at(g + 38));
+            uint8_t want = (uint8_t)(0x10 | (got == 0 ? 0x80 : 0) | (last ? 0x09 : 0));
+            CHECK(g[34 + 13] == want, "segment %u flags %02x, want %02x", got, g[47], want);
+            CHECK(tcp4_checksums_ok(g, b.rx[i].length), "segment %u checksums", got);
+            CHECK(b.rx[i].flags & JBP_RX_L4_CSUM_OK, "the receiver's adapter agrees");
+            CHECK(memcmp(g + hdr, f + hdr + off, chunk) == 0, "segment %u payload", got);
+            off += chunk;
+            side_consume(&b, (uint32_t)i);
+        }
+    }
+    CHECK(off == payload, "all of it");
+    side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 0, "every WQE completed, every buffer back");
+
+    /* Refused: LSO headers beyond the first buffer; a chain that runs past the end of the burst. */
+    uint64_t drops = txst(&a, JBP_TXQ_DROPS);
+    a.ntx = chain_of(&a, a.tx, f, hdr + 4000, 40, JBP_GSO_TCPV4 | (mss << JBP_GSO_SIZE_SHIFT));
+    uint32_t n1 = a.ntx;
+    CHECK(side_transmit(&a) == (int)n1, "accepted and dropped");
+    a.ntx = chain_of(&a, a.tx, f, 3000, 1500, 0);
+    a.tx[a.ntx - 1].flags |= JBP_DESC_CONTINUES; /* the chain claims to go on past the burst */
+    CHECK(side_transmit(&a) == 2, "accepted and dropped");
+    CHECK(txst(&a, JBP_TXQ_DROPS) == drops + 2, "counted");
+    side_close(&a);
+    side_close(&b);
+
+    /* A queue without LSO refuses super-frames (the stack is never told it may send them). */
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    CHECK(a.p->txq[0].max_tso == 0 && !(a.p->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION), "no LSO");
+    build(f, hdr + 4000, MAC_B, MAC_A, &fl, 5, 1);
+    a.ntx = chain_of(&a, a.tx, f, hdr + 4000, 2048, JBP_GSO_TCPV4 | (mss << JBP_GSO_SIZE_SHIFT));
+    CHECK(side_transmit(&a) == 2 && txst(&a, JBP_TXQ_DROPS) == 1 && a.m->stats.tx_frames == 0, "dropped");
+    side_close(&a);
+}
+
 static void mlx5_rx_error_cqe_nonfatal(void)
 {
     struct side a, b;
@@ -608,12 +839,16 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
         CHECK(iter < 50000000ull, "seed %u stuck: sent %u, got %u, dropped %llu", seed, sent, got,
               (unsigned long long)dropped);
         uint32_t burst = 1 + RND() % 32;
-        for (uint32_t i = 0; i < burst && sent < total && a.pool.top > 0; i++, sent++) {
+        for (uint32_t i = 0; i < burst && sent < total && a.pool.top > 1; i++, sent++) {
             uint32_t f = RND() % 8, q = f % n_sq;
-            if ((q == 0 ? a.ntx : a.nqtx[q]) >= BURST)
+            if ((q == 0 ? a.ntx : a.nqtx[q]) + 1 >= BURST)
                 break;
             uint32_t seq = (next_tx[f]++ << 3) | f;
-            queue_frame_q(&a, q, len_of(seq), MAC_B, &flows[f], seq, 0);
+            /* Seeds 8-15 mod 16: every third frame longer than 100 bytes goes as a two-buffer chain (gather). */
+            if ((seed & 8) && seq % 3 == 0 && len_of(seq) > 100)
+                queue_chain_q(&a, q, len_of(seq), MAC_B, &flows[f], seq);
+            else
+                queue_frame_q(&a, q, len_of(seq), MAC_B, &flows[f], seq, 0);
         }
         for (uint32_t q = 0; q < n_sq; q++) {
             side_transmit_q(&a, q);
@@ -668,6 +903,7 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
     }
     CHECK(tx_total == total, "sent %llu", (unsigned long long)tx_total);
     CHECK(a.m->stats.tx_inline_short == 0, "no WQE short of the inline mode");
+    CHECK(!(seed & 8) || a.m->stats.tx_gather_segs > 0, "seed %u: chains gathered", seed);
     printf("  seed %u: %u send queues, %u receive queues, compression %d: %u delivered, %llu dropped for want of "
            "a WQE, %llu hardware steps\n", seed, n_sq, cb.n_rxq, cb.compression, got, (unsigned long long)dropped, (unsigned long long)steps);
     side_close(&a);
@@ -1405,6 +1641,8 @@ static const struct {
     CASE(mlx5_compressed_cqe_split_across_bursts),
     CASE(mlx5_compressed_holes_invalidated),
     CASE(mlx5_tx_error_cqe_recovers),
+    CASE(mlx5_syndrome_words),
+    CASE(mlx5_lso_and_gather),
     CASE(mlx5_rx_error_cqe_nonfatal),
     CASE(mlx5_rx_error_cqe_fatal_recovers),
     CASE(mlx5_rx_wqe_counter_mismatch),

@@ -432,6 +432,28 @@ static void mlx5_verbs_post_failures(void)
     port_close(b);
 }
 
+/* Verbs mode offers no LSO and no gather: a chain or a super-frame handed to it anyway (a broken Link contract)
+ * is accepted and dropped whole, counted once, its buffers back; the frames around it go out. */
+static void mlx5_verbs_chains_refused(void)
+{
+    struct fake_port *a = port_open(MAC_A), *b = port_open(MAC_B);
+    send_frames(a, 0, 1, MAC_B);
+    send_frames(a, 100, 3, MAC_B);
+    a->tx[1].flags |= JBP_DESC_CONTINUES;
+    a->tx[2].flags |= JBP_DESC_CONTINUES | JBP_GSO_TCPV4 | (1400u << JBP_GSO_SIZE_SHIFT);
+    send_frames(a, 1, 1, MAC_B);
+    CHECK(transmit(a) == 5, "all accepted");
+    volatile uint64_t *ts = a->p->status + JBP_ST_TXQ_BASE(0);
+    CHECK(ts[JBP_TXQ_DROPS] == 1 && ts[JBP_TXQ_PACKETS] == 2, "the chain dropped whole, counted once");
+    wire(a, b);
+    uint32_t next = 0;
+    take(b, receive(b, 64), &next);
+    CHECK(next == 2, "the frames around it arrived");
+    transmit(a);
+    port_close(a);
+    port_close(b);
+}
+
 static void mlx5_verbs_rx_polls_no_more_than_armed(void)
 {
     struct fake_port *a = port_open(MAC_A), *b = port_open(MAC_B);
@@ -462,6 +484,7 @@ static const struct {
     CASE(mlx5_verbs_rx_completion_status_checked),
     CASE(mlx5_verbs_tx_completion_status_checked),
     CASE(mlx5_verbs_post_failures),
+    CASE(mlx5_verbs_chains_refused),
     CASE(mlx5_verbs_rx_polls_no_more_than_armed),
 #undef CASE
 };

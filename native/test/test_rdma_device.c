@@ -29,6 +29,8 @@ static const char *fake_lib; /* argv: the fake rdma-core's path */
 static jbp_fake_verbs_configure_fn configure;
 static jbp_fake_verbs_model_fn fake_model;
 static jbp_fake_verbs_stats_fn fake_stats;
+static jbp_fake_verbs_inject_event_fn inject_event;
+static void (*fail_destroy)(int e);
 
 /* ---- a fake rtnetlink kernel that acknowledges every request and records it ---- */
 
@@ -220,7 +222,9 @@ static int receive_all(struct got *out, int max)
             d[i].buffer = tp_alloc(&pool);
         int r = jbp_port_receive(port, q, d, 64);
         reclaim(port, &pool);
-        CHECK(r >= 0, "receive %d: %s", r, port->error);
+        CHECK(r >= 0 || (r == -EIO && port->rxq[q].state == JBP_Q_DEAD), "receive %d: %s", r, port->error);
+        if (r < 0)
+            r = 0; /* a stopped queue */
         for (int i = 0; i < 64; i++) {
             if (i < r) {
                 CHECK(n < max, "too many frames");
@@ -441,6 +445,200 @@ static void device_queue_resets_name_current_state(void)
     close_both();
 }
 
+/* Frames from us to the peer on send queue q, each from a fresh pool buffer; returns how many were accepted. */
+static int send_on(uint32_t q, uint32_t count, uint32_t seq0)
+{
+    struct jbp_desc d[32];
+    memset(d, 0, sizeof(d));
+    CHECK(count <= 32, "count");
+    struct flow fl = { 0xc6120001, 0xc6120002, 7000, 40000, 17 };
+    for (uint32_t i = 0; i < count; i++) {
+        d[i].buffer = tp_alloc(&pool);
+        d[i].length = 120;
+        d[i].flags = 0;
+        build(tp_buf(&pool, d[i].buffer), 120, MAC_PEER, MAC_US, &fl, seq0 + i, 0);
+    }
+    int n = jbp_port_transmit(port, q, d, count);
+    reclaim(port, &pool);
+    for (int i = n < 0 ? 0 : n; i < (int)count; i++)
+        tp_free(&pool, d[i].buffer);
+    return n;
+}
+
+/* What a poller's idle strategy does when nothing comes: waits in the port, which sees the async event fd. */
+static void idle_wait(void)
+{
+    CHECK(jbp_port_await(port, 1000000) == 0, "await");
+}
+
+/*
+ * IBV_EVENT_CQ_ERR on a send CQ and on a receive CQ, and IBV_EVENT_QP_FATAL on a send QP, injected through the
+ * fake rdma-core with the model put in the state they report (a CQ that takes no completion, a QP in error): each
+ * queue is marked for recreation when the event is read, named in the status words, and at its next use its CQ
+ * and queue are destroyed and created again (a new CQ in new memory, a new QP number, an empty WQ with the steering
+ * rebuilt); the buffers in flight come back, frames flow again, nothing leaks.
+ */
+static void device_cq_error_recreates_queues(void)
+{
+    setup(cfg_default());
+    open_both();
+    struct mlx5_model *m = fake_model();
+    const struct jbp_fake_verbs_stats *st = fake_stats();
+    struct got g[256];
+
+    /* Send queue 1: its CQ fails with frames in flight; they leave, but no completion comes back. */
+    const uint32_t qpn1 = port->txq[1].qpn;
+    CHECK(send_on(1, 8, 0) == 8, "sent on queue 1");
+    CHECK(inject_event(IBV_EVENT_CQ_ERR, 0, 1) == 0, "inject");
+    CHECK(mlx5_model_wire(m, peer_m) == 8 && m->sq[1].cq.lost >= 1, "frames out, completion lost");
+    CHECK(send_on(1, 0, 0) == 0 && port->txq[1].pi - port->txq[1].ci == 8, "nothing completes");
+    idle_wait();
+    CHECK(receive_all(g, 256) == 0, "nothing received");
+    CHECK(port->txq[1].state == JBP_Q_RECREATE && port->status[JBP_ST_TXQ_BASE(1) + JBP_TXQ_STATE] == JBP_Q_RECREATE
+              && port->status[JBP_ST_TXQ_BASE(1) + JBP_TXQ_RECREATE_EVENT] == IBV_EVENT_CQ_ERR,
+          "send queue 1 marked for recreation: state %d", port->txq[1].state);
+    CHECK(st->async_events_read == 1 && st->async_events_acked == 1, "event read and acknowledged");
+    /* Its next use creates CQ and QP again: the in-flight buffers come back, a new QP number is used. */
+    CHECK(send_on(1, 8, 100) == 8, "sent after recreation: %s", port->error);
+    CHECK(port->txq[1].state == JBP_Q_OK && port->status[JBP_ST_TXQ_BASE(1) + JBP_TXQ_RECREATIONS] == 1,
+          "recreated once");
+    CHECK(st->cqs_recreated == 1 && st->qps_recreated == 1 && m->sq[1].cq.generation == 1, "new CQ and QP");
+    CHECK(port->txq[1].qpn == qpn1 + 0x100 && m->sq[1].qpn == qpn1 + 0x100, "new QP number %x", port->txq[1].qpn);
+    CHECK(strstr(port->error, "IBV_EVENT_CQ_ERR") != NULL && strstr(port->error, "created again") != NULL, "%s",
+          port->error);
+    uint64_t before = peer_m->stats.rx_frames;
+    CHECK(mlx5_model_wire(m, peer_m) == 8 && peer_m->stats.rx_frames == before + 8, "frames flow again");
+    CHECK(send_on(1, 0, 0) == 0 && port->txq[1].pi == port->txq[1].ci, "every send completed");
+    CHECK(port->txq[0].state == JBP_Q_OK && port->status[JBP_ST_TXQ_BASE(0) + JBP_TXQ_RECREATIONS] == 0,
+          "the other send queues untouched");
+
+    /* Receive queue 2: its CQ fails; what RSS sends it is lost until the CQ is created again. */
+    CHECK(inject_event(IBV_EVENT_CQ_ERR, 1, 2) == 0, "inject");
+    peer_send(32, udp_to_us);
+    int lost = 0;
+    for (uint32_t i = 0; i < 32; i++) {
+        struct flow fl = flow_of(i, 17);
+        lost += expected_queue(&fl, 1) == 2;
+    }
+    CHECK(lost > 0, "some flows hash to queue 2");
+    int got = receive_all(g, 256);
+    CHECK(got == 32 - lost, "the other queues deliver: %d of %d (%d lost)", got, 32 - lost, lost);
+    CHECK(m->rq[2].cq.lost == (uint64_t)lost, "queue 2's completions lost: %llu",
+          (unsigned long long)m->rq[2].cq.lost);
+    idle_wait();
+    CHECK(receive_all(g, 256) == 0, "nothing new");
+    CHECK(port->rxq[2].state == JBP_Q_OK && port->status[JBP_ST_RXQ_BASE(2) + JBP_RXQ_RECREATIONS] == 1
+              && port->status[JBP_ST_RXQ_BASE(2) + JBP_RXQ_RECREATE_EVENT] == IBV_EVENT_CQ_ERR,
+          "receive queue 2 recreated: state %d, %s", port->rxq[2].state, port->error);
+    CHECK(st->wqs_recreated == 1 && st->cqs_recreated == 2 && m->rq[2].cq.generation == 1, "new WQ and CQ");
+    CHECK(st->flows_created == 16 && st->flows_destroyed == 8 && m->n_flows == 8, "steering rebuilt");
+    CHECK(st->refused_transitions == 0, "no refused state change");
+    CHECK(port->rxq[2].pi - port->rxq[2].ci == RING, "ring full again: %u", port->rxq[2].pi - port->rxq[2].ci);
+    CHECK(strstr(port->error, "receive queue 2") != NULL && strstr(port->error, "IBV_EVENT_CQ_ERR") != NULL, "%s",
+          port->error);
+    peer_send(32, udp_to_us);
+    int n = receive_all(g, 256);
+    CHECK(n == 32, "every frame arrives after the recreation: %d", n);
+    for (int i = 0; i < n; i++) {
+        struct flow fl = flow_of(g[i].seq, 17);
+        CHECK(g[i].q == expected_queue(&fl, 1), "frame on queue %u", g[i].q);
+    }
+
+    /* A catastrophic error on send QP 0: created again too, the event named. */
+    CHECK(inject_event(IBV_EVENT_QP_FATAL, 0, 0) == 0, "inject");
+    idle_wait();
+    receive_all(g, 256);
+    CHECK(port->txq[0].state == JBP_Q_RECREATE
+              && port->status[JBP_ST_TXQ_BASE(0) + JBP_TXQ_RECREATE_EVENT] == IBV_EVENT_QP_FATAL, "marked");
+    CHECK(send_on(0, 4, 200) == 4 && port->txq[0].state == JBP_Q_OK, "recreated: %s", port->error);
+    CHECK(strstr(port->error, "IBV_EVENT_QP_FATAL") != NULL, "%s", port->error);
+    before = peer_m->stats.rx_frames;
+    CHECK(mlx5_model_wire(m, peer_m) == 4 && peer_m->stats.rx_frames == before + 4, "frames flow");
+    send_on(0, 0, 0);
+
+    /* The kernel refuses to destroy receive WQ 3: the queue stops with its buffers (the WQ may still write into
+     * them: they go back only at close), the message says so, the other queues get their steering back. */
+    fail_destroy(EBUSY);
+    CHECK(inject_event(IBV_EVENT_WQ_FATAL, 1, 3) == 0, "inject");
+    idle_wait();
+    receive_all(g, 256);
+    fail_destroy(0);
+    CHECK(port->rxq[3].state == JBP_Q_DEAD && port->rxq[3].pi - port->rxq[3].ci == RING, "stopped, buffers kept");
+    CHECK(strstr(port->error, "receive queue 3: destroying it after IBV_EVENT_WQ_FATAL") != NULL, "%s",
+          port->error);
+    CHECK(m->n_flows == 8, "steering restored: %d rules", m->n_flows);
+    peer_send(32, udp_to_us);
+    int lost3 = 0;
+    for (uint32_t i = 0; i < 32; i++) {
+        struct flow fl3 = flow_of(i, 17);
+        lost3 += expected_queue(&fl3, 1) == 3;
+    }
+    CHECK(receive_all(g, 256) == 32 - lost3, "the other queues still receive");
+    close_both();
+}
+
+/*
+ * LSO where the adapter offers it: tso_caps on raw-packet QPs and checksum offload make the send QPs ask for LSO
+ * headers (IBV_QP_INIT_ATTR_MAX_TSO_HEADER), the port publish TX_TCP_SEGMENTATION and its limit, and a TCP
+ * super-frame chained over pool buffers leave as one LSO WQE that the model cuts into MSS frames for the peer.
+ * Without tso_caps, or in verbs mode, none of it: the stack then segments TCP itself.
+ */
+static void device_lso_where_offered(void)
+{
+    setup(cfg_default());
+    open_both();
+    const struct jbp_fake_verbs_stats *st = fake_stats();
+    CHECK(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION, "LSO offered");
+    CHECK(st->tso_qps == NRXQ && st->max_tso_header == JBP_MLX5_MAX_INLINE, "QPs asked for LSO headers");
+    for (uint32_t q = 0; q < NRXQ; q++)
+        CHECK(port->txq[q].max_tso == JBP_MAX_FRAME
+                  && port->status[JBP_ST_TXQ_BASE(q) + JBP_TXQ_MAX_TSO] == JBP_MAX_FRAME, "queue %u limit", q);
+    /* A 9000-byte TCP payload as a chain of 2048-byte buffers, MSS 1400. */
+    static uint8_t f[9054];
+    struct flow fl = { 0xc6120001, 0xc6120002, 7000, 40000, 6 };
+    build(f, sizeof(f), MAC_PEER, MAC_US, &fl, 9, 1);
+    struct jbp_desc d[8];
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < sizeof(f); n++) {
+        uint32_t take = sizeof(f) - off < pool.bs ? (uint32_t)sizeof(f) - off : pool.bs;
+        d[n] = (struct jbp_desc){ .buffer = tp_alloc(&pool), .length = take, .flags = JBP_DESC_CONTINUES };
+        memcpy(tp_buf(&pool, d[n].buffer), f + off, take);
+        off += take;
+    }
+    d[n - 1].flags = 0;
+    d[0].flags |= JBP_GSO_TCPV4 | JBP_TX_L4_CSUM | (1400u << JBP_GSO_SIZE_SHIFT);
+    CHECK(jbp_port_transmit(port, 0, d, n) == (int)n, "super-frame accepted: %s", port->error);
+    reclaim(port, &pool);
+    uint64_t before = peer_m->stats.rx_frames;
+    CHECK(mlx5_model_wire(fake_model(), peer_m) == 7, "cut into 7 segments");
+    CHECK(peer_m->stats.rx_frames == before + 7 && fake_model()->stats.tx_tso_wqes == 1, "the peer got them");
+    CHECK(jbp_port_transmit(port, 0, d, 0) == 0 && port->txq[0].pi == port->txq[0].ci, "completed");
+    reclaim(port, &pool);
+    close_both();
+
+    struct jbp_fake_verbs_cfg c = cfg_default();
+    c.no_tso = 1;
+    setup(c);
+    open_both();
+    CHECK(!(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION) && port->txq[0].max_tso == 0
+              && fake_stats()->tso_qps == 0, "no tso_caps, no LSO");
+    close_both();
+
+    setup(cfg_default());
+    char err[1024];
+    int code = 0;
+    port = open_dev(JBP_RDMA_MODE_IBV, &code, err, sizeof(err));
+    CHECK(port != NULL, "verbs mode: %s", err);
+    CHECK(!(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION) && fake_stats()->tso_qps == 0,
+          "verbs mode: the stack segments");
+    fill(port, &pool, NRXQ * RING);
+    struct mlx5_model_cfg pc = { .n_rxq = 1, .rx_size = RING, .tx_size = RING, .mtu = 1500, .mac = MAC_PEER };
+    peer_m = mlx5_model_create(&pc);
+    peer = mlx5_model_open_port(peer_m, peer_pool.mem, peer_pool.bs, peer_pool.n);
+    fill(peer, &peer_pool, RING);
+    close_both();
+}
+
 static void teardown(void)
 {
     remove_tree();
@@ -581,6 +779,8 @@ static const struct {
     CASE(device_open_steer_transmit_close),
     CASE(device_mac_change),
     CASE(device_queue_resets_name_current_state),
+    CASE(device_cq_error_recreates_queues),
+    CASE(device_lso_where_offered),
     CASE(device_failures_explained),
 #undef CASE
 };
@@ -597,6 +797,8 @@ int main(int argc, char **argv)
     configure = (jbp_fake_verbs_configure_fn)dlsym(h, "jbp_fake_verbs_configure");
     fake_model = (jbp_fake_verbs_model_fn)dlsym(h, "jbp_fake_verbs_model");
     fake_stats = (jbp_fake_verbs_stats_fn)dlsym(h, "jbp_fake_verbs_stats");
+    inject_event = (jbp_fake_verbs_inject_event_fn)dlsym(h, "jbp_fake_verbs_inject_event");
+    fail_destroy = (void (*)(int))dlsym(h, "jbp_fake_verbs_fail_destroy");
     CHECK(configure != NULL && fake_model != NULL && fake_stats != NULL, "fake rdma-core symbols");
     int ran = 0;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

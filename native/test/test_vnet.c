@@ -188,8 +188,12 @@ static void hostile_headers(void)
     /* gso_size 0 */
     vh.gso_size = 0;
     EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_GSO_SIZE);
-    /* GSO types the stack does not take: TCPV6, UFO, unknown; ECN without a type. */
-    static const uint8_t types[] = {JBP_VNET_GSO_TCPV6, JBP_VNET_GSO_UDP, 2, 6, 0x7f, JBP_VNET_GSO_ECN};
+    /* TCPV6 over an IPv4 frame. */
+    vh = good;
+    vh.gso_type = JBP_VNET_GSO_TCPV6;
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    /* GSO types the stack does not take: UFO, unknown; ECN without a type. */
+    static const uint8_t types[] = {JBP_VNET_GSO_UDP, 2, 6, 0x7f, JBP_VNET_GSO_ECN};
     for (size_t i = 0; i < sizeof(types); i++) {
         vh = good;
         vh.gso_type = types[i];
@@ -235,6 +239,82 @@ static void hostile_headers(void)
     EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
 }
 
+/* Ethernet + IPv6 + TCP (doff 8) or UDP, `payload` bytes after the headers; returns the frame's length. */
+static uint32_t build6(uint32_t next_header, uint32_t payload)
+{
+    memset(frame, 0, sizeof(frame));
+    put16(frame + 12, 0x86dd);
+    uint8_t *ip = frame + 14;
+    ip[0] = 0x60;
+    uint32_t l4_len = next_header == 6 ? 32 : 8;
+    put16(ip + 4, l4_len + payload);
+    ip[6] = (uint8_t)next_header;
+    ip[7] = 64;
+    uint8_t *l4 = ip + 40;
+    if (next_header == 6)
+        l4[12] = 8 << 4;
+    else
+        put16(l4 + 4, 8 + payload);
+    return 14 + 40 + l4_len + payload;
+}
+
+/* IPv6 (RFC 8200): TCP super-frames (GSO_TCPV6) and partial checksums, at the L4 header right after the fixed
+ * header; TCPV4 and UDP_L4 refused over IPv6, TCPV6 over an IPv6 UDP frame or one with an extension header. */
+static void ipv6_frames(void)
+{
+    uint32_t length = build6(6, 1428 * 40);
+    uint32_t flags;
+    struct jbp_vnet_hdr vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_TCPV6, 86, 1428, 54, 16);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
+    CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL | JBP_GSO_TCPV6 | (1428u << JBP_GSO_SIZE_SHIFT)));
+    vh.gso_type = JBP_VNET_GSO_TCPV6 | JBP_VNET_GSO_ECN;
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
+    /* only the head readable */
+    CHECK(jbp_vnet_parse(&vh, frame, 200, length, &flags) == JBP_VNET_OK);
+    EXPECT_VERDICT2(&vh, frame, 80, length, JBP_VNET_BAD_HEADERS);
+    /* longer or shorter than the payload length says */
+    vh.gso_type = JBP_VNET_GSO_TCPV6;
+    EXPECT_VERDICT(&vh, frame, length + 8, JBP_VNET_BAD_LENGTH);
+    EXPECT_VERDICT(&vh, frame, length - 8, JBP_VNET_BAD_LENGTH);
+    /* the partial checksum must be TCP's own field */
+    vh.csum_start = 14;
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_CSUM);
+    vh.csum_start = 54;
+    vh.csum_offset = 6;
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_CSUM);
+    /* TCPV4 and UDP_L4 over IPv6 */
+    vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_TCPV4, 86, 1428, 54, 16);
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    length = build6(17, 1200 * 5);
+    vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_UDP_L4, 62, 1200, 54, 6);
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    vh.gso_type = JBP_VNET_GSO_TCPV6;
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    /* a plain IPv6 UDP frame with its partial checksum: fine */
+    vh = hdr(JBP_VNET_F_NEEDS_CSUM, 0, 0, 0, 54, 6);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
+    CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL));
+    /* an extension header before TCP: no super-frame */
+    length = build6(6, 5000);
+    frame[14 + 6] = 60;
+    vh = hdr(JBP_VNET_F_DATA_VALID, JBP_VNET_GSO_TCPV6, 0, 1000, 0, 0);
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    /* a version that is not 6 */
+    length = build6(6, 5000);
+    frame[14] = 0x40;
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    /* every truncation of an IPv6 super-frame */
+    length = build6(6, 3000);
+    vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_TCPV6, 86, 1428, 54, 16);
+    for (uint32_t cut = 0; cut <= length; cut++) {
+        uint8_t *copy = malloc(cut == 0 ? 1 : cut);
+        memcpy(copy, frame, cut);
+        int verdict = jbp_vnet_parse(&vh, copy, cut, cut, &flags);
+        CHECK(cut == length ? verdict == JBP_VNET_OK : verdict != JBP_VNET_OK && flags == 0);
+        free(copy);
+    }
+}
+
 /* Every length from 0 to the whole super-frame: only the whole one passes, none reads outside what it is given. */
 static void every_truncation(void)
 {
@@ -267,6 +347,7 @@ int main(int argc, char **argv)
         {"plain_frames", plain_frames},       {"checksum_states", checksum_states},
         {"tcp_super_frames", tcp_super_frames}, {"udp_super_frames", udp_super_frames},
         {"hostile_headers", hostile_headers}, {"every_truncation", every_truncation},
+        {"ipv6_frames", ipv6_frames},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(argv[1], cases[i].name) == 0) {

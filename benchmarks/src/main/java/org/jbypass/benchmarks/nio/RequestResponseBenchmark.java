@@ -36,6 +36,10 @@ public abstract class RequestResponseBenchmark
     @Param({NioBackend.STACK, NioBackend.STACK_LATENCY, NioBackend.KERNEL})
     String backend;
 
+    /** {@code ipv4}, or {@code ipv6}: the stack's IPv6 address (2001:db8::1), or the kernel's ::1. */
+    @Param({NioBackend.IPV4, NioBackend.IPV6})
+    String family;
+
     NioBackend nio;
     volatile Throwable serverFailure;
     volatile boolean closing;
@@ -46,7 +50,7 @@ public abstract class RequestResponseBenchmark
     @Setup(Level.Trial)
     public void open() throws IOException
     {
-        nio = NioBackend.open(backend);
+        nio = NioBackend.open(backend, family);
         openChannels();
         for (int i = 0; i < MESSAGE; i++)
         {

@@ -11,5 +11,8 @@
  * <p>Each benchmark has a one-packet form (a poll of each stack per packet, the latency-bound case) and a burst
  * form (a poll per burst, what a busy poller sees), both reported per packet. The steady state allocates nothing:
  * {@code -prof gc} shows it.
+ *
+ * <p>{@code ManyConnectionsBenchmark} is the exception: it measures the tables and timers at scale (how fast many
+ * connections are set up, what each one costs when idle), not a packet.
  */
 package org.jbypass.benchmarks.stack;

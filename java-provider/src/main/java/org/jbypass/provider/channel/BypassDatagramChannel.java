@@ -33,7 +33,8 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     BypassDatagramChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.core = new ChannelCore<>(this, context, PlatformDefaults::datagram, StackDatagramBackend::new,
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::datagram,
+            (c, engine) -> new StackDatagramBackend(c, engine, Addresses.family6(family)),
             (c, platform) -> new PlatformDatagramBackend(c, family == null ? platform.openDatagramChannel()
                 : platform.openDatagramChannel(family)), this::begin, this::end);
     }

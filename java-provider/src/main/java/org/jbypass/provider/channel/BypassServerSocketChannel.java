@@ -26,7 +26,8 @@ public final class BypassServerSocketChannel extends ServerSocketChannel impleme
     BypassServerSocketChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.core = new ChannelCore<>(this, context, PlatformDefaults::serverSocket, StackListenerBackend::new,
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::serverSocket,
+            (c, engine) -> new StackListenerBackend(c, engine, Addresses.family6(family)),
             (c, platform) -> new PlatformListenerBackend(c, family == null ? platform.openServerSocketChannel()
                 : platform.openServerSocketChannel(family)), this::begin, this::end);
     }

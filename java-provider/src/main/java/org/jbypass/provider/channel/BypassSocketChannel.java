@@ -32,7 +32,8 @@ public final class BypassSocketChannel extends SocketChannel implements HybridCh
     BypassSocketChannel(final ProviderContext context, final ProtocolFamily family)
     {
         super(context.provider());
-        this.core = new ChannelCore<>(this, context, PlatformDefaults::socket, StackSocketBackend::new,
+        this.core = new ChannelCore<>(this, context, PlatformDefaults::socket,
+            (c, engine) -> new StackSocketBackend(c, engine, Addresses.family6(family)),
             (c, platform) -> new PlatformSocketBackend(c, family == null ? platform.openSocketChannel()
                 : platform.openSocketChannel(family)), this::begin, this::end);
     }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.nio.channels.MulticastChannel;
 import java.net.SocketOption;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
@@ -28,6 +29,7 @@ import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.provider.config.StackInterfaces;
 import org.jbypass.provider.engine.StackEngine;
 
@@ -70,18 +72,32 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
      */
     private InetAddress lastTarget;
     private int lastTargetAddress;
+    /** Whether {@link #lastTarget} is an IPv6 address, then {@link #lastTargetHi}/{@link #lastTargetLo}. */
+    private boolean lastTargetIs6;
+    private long lastTargetHi;
+    private long lastTargetLo;
     /** The source of the datagram just received; written under the stack lock, read under the read lock. */
     private int sourceAddress;
     private int sourcePort;
+    /** Whether that source is an IPv6 one ({@link #sourceHi}, {@link #sourceLo}); else {@link #sourceAddress}. */
+    private boolean sourceIs6;
+    private long sourceHi;
+    private long sourceLo;
+    /** {@link #lastSource}'s family and IPv6 address, as {@link #lastSourceAddress}; read lock. */
+    private boolean lastSourceIs6;
+    private long lastSourceHi;
+    private long lastSourceLo;
     /** The channel's memberships; guarded by the stack lock. */
     private final List<StackMembershipKey> memberships = new ArrayList<>();
     /** IP_MULTICAST_IF as set, or null; guarded by the stack lock. */
     private NetworkInterface multicastInterface;
 
-    StackDatagramBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
+    /** A new socket: an IPv6 (dual-stack) one when {@code family6}, as the JDK opens it ({@link Addresses}). */
+    StackDatagramBackend(final ChannelCore<?> core, final StackEngine engine, final boolean family6)
+        throws IOException
     {
         super(core, engine);
-        socket = open(Stack::openUdp);
+        socket = open(family6 ? stack -> stack.openUdp6(false) : Stack::openUdp);
     }
 
     @Override
@@ -110,12 +126,12 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new AlreadyBoundException();
             }
-            final int result = socket.bind(Addresses.toStack(isa.getAddress()), isa.getPort());
+            final int result = Addresses.bind(socket, isa);
             if (result < 0)
             {
                 throw Errors.bind(result);
             }
-            local = Addresses.toSocketAddress(socket.localAddress(), socket.localPort());
+            local = Addresses.local(socket);
         }
         finally
         {
@@ -143,13 +159,13 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new SocketException("Can't connect to port 0");
             }
-            final int result = socket.connect(Addresses.toStack(isa.getAddress()), isa.getPort());
+            final int result = Addresses.connect(socket, isa);
             if (result < 0)
             {
                 throw Errors.datagram(result);
             }
             remote = isa;
-            local = Addresses.toSocketAddress(socket.localAddress(), socket.localPort());
+            local = Addresses.local(socket);
             // The JDK discards what was received before the connect (DatagramChannelImpl.connect).
             final ByteBuffer discard = ByteBuffer.allocate(1);
             while (socket.receive(discard) >= 0)
@@ -224,13 +240,27 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     /** The source of the datagram just received; the stack lock is not needed (read lock held, fields stable). */
     private InetSocketAddress source()
     {
-        final int address = sourceAddress;
         final int port = sourcePort;
         final InetSocketAddress last = lastSource;
-        if (last != null && last.getPort() == port && lastSourceAddress == address)
+        if (sourceIs6)
+        {
+            final long hi = sourceHi;
+            final long lo = sourceLo;
+            if (last != null && last.getPort() == port && lastSourceIs6 && lastSourceHi == hi && lastSourceLo == lo)
+            {
+                return last;
+            }
+            lastSourceIs6 = true;
+            lastSourceHi = hi;
+            lastSourceLo = lo;
+            return lastSource = Addresses.toSocketAddress6(hi, lo, port);
+        }
+        final int address = sourceAddress;
+        if (last != null && last.getPort() == port && !lastSourceIs6 && lastSourceAddress == address)
         {
             return last;
         }
+        lastSourceIs6 = false;
         lastSourceAddress = address;
         return lastSource = Addresses.toSocketAddress(address, port);
     }
@@ -257,6 +287,12 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     {
         if (n >= 0)
         {
+            sourceIs6 = socket.lastSourceIs6();
+            if (sourceIs6)
+            {
+                sourceHi = socket.lastSourceHi();
+                sourceLo = socket.lastSourceLo();
+            }
             sourceAddress = socket.lastSourceAddress();
             sourcePort = socket.lastSourcePort();
             return n;
@@ -289,7 +325,8 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new SocketException("Can't send to port 0");
             }
-            return send0(src, toStack(isa.getAddress()), isa.getPort());
+            target(isa.getAddress());
+            return send0(src, lastTargetIs6, lastTargetAddress, lastTargetHi, lastTargetLo, isa.getPort());
         }
         finally
         {
@@ -297,28 +334,43 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         }
     }
 
-    /** With the write lock held: the target's address in the stack's form, converted once per address object. */
-    private int toStack(final InetAddress address)
+    /**
+     * With the write lock held: the target's address in the stack's form, converted once per address object. An
+     * IPv6 socket sends to an IPv6 address over IPv6 and to an IPv4 one over IPv4 (as its mapped form).
+     */
+    private void target(final InetAddress address)
     {
         if (address != lastTarget)
         {
-            lastTargetAddress = Addresses.toStack(address);
+            Addresses.checkFamily(socket.isFamily6(), address);
+            lastTargetIs6 = address instanceof Inet6Address && !address.isAnyLocalAddress();
+            if (lastTargetIs6)
+            {
+                final byte[] bytes = address.getAddress();
+                lastTargetHi = Ipv6Address.hiFromBytes(bytes);
+                lastTargetLo = Ipv6Address.loFromBytes(bytes);
+                lastTargetAddress = 0;
+            }
+            else
+            {
+                lastTargetAddress = Addresses.toStack(address);
+            }
             lastTarget = address;
         }
-        return lastTargetAddress;
     }
 
     /** With the write lock held. UDP never waits to send: the stack either takes the datagram or fails. */
-    private int send0(final ByteBuffer src, final int address, final int port) throws IOException
+    private int send0(final ByteBuffer src, final boolean is6, final int address, final long hi, final long lo,
+        final int port) throws IOException
     {
         final int n;
         lock.enter();
         try
         {
-            n = socket.send(src, address, port);
+            n = is6 ? socket.send6(src, hi, lo, port) : socket.send(src, address, port);
             if (local == null && socket.isBound())
             {
-                local = Addresses.toSocketAddress(socket.localAddress(), socket.localPort());
+                local = Addresses.local(socket);
             }
             refresh(socket);
         }
@@ -401,7 +453,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new NotYetConnectedException();
             }
-            return send0(src, 0, 0);
+            return send0(src, false, 0, 0, 0, 0);
         }
         finally
         {
@@ -435,7 +487,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
                 gathered.position(gathered.position() + chunk);
             }
             gathered.flip();
-            final int n = send0(gathered, 0, 0);
+            final int n = send0(gathered, false, 0, 0, 0, 0);
             // Advance the sources by what was sent (all of it: UDP sends whole datagrams or fails).
             long left = n;
             for (int i = offset; i < offset + length && left > 0; i++)

@@ -49,12 +49,14 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
     /** The connection the last attempt took; guarded by the accept lock. */
     private SocketChannel accepted;
 
-    StackListenerBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
+    /** A new listener: an IPv6 (dual-stack) one when {@code family6}, as {@link StackSocketBackend}. */
+    StackListenerBackend(final ChannelCore<?> core, final StackEngine engine, final boolean family6)
+        throws IOException
     {
         super(core, engine);
         socket = open(stack ->
         {
-            final TcpSocket listener = stack.openTcp();
+            final TcpSocket listener = family6 ? stack.openTcp6(false) : stack.openTcp();
             // The JDK's server sockets have SO_REUSEADDR on (Net.serverSocket).
             listener.reuseAddress(true);
             return listener;
@@ -88,7 +90,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
                 {
                     throw new AlreadyBoundException();
                 }
-                int result = socket.bind(Addresses.toStack(isa.getAddress()), isa.getPort());
+                int result = Addresses.bind(socket, isa);
                 if (result == 0)
                 {
                     result = socket.listen(backlog < 1 ? DEFAULT_BACKLOG : backlog);
@@ -97,7 +99,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
                 {
                     throw Errors.bind(result);
                 }
-                local = Addresses.toSocketAddress(socket.localAddress(), socket.localPort());
+                local = Addresses.local(socket);
                 refresh(socket);
             }
             finally

@@ -66,11 +66,14 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     private volatile boolean outputShutdown;
     private volatile InetSocketAddress remote;
 
-    /** A new socket, to be bound and connected. */
-    StackSocketBackend(final ChannelCore<?> core, final StackEngine engine) throws IOException
+    /**
+     * A new socket, to be bound and connected: an IPv6 (dual-stack) one when {@code family6}, as the JDK opens a
+     * channel without a family when IPv6 is available ({@link Addresses#family6}).
+     */
+    StackSocketBackend(final ChannelCore<?> core, final StackEngine engine, final boolean family6) throws IOException
     {
         super(core, engine);
-        socket = open(Stack::openTcp);
+        socket = open(family6 ? stack -> stack.openTcp6(false) : Stack::openTcp);
     }
 
     /** A connection a stack listener accepted; called with the stack lock held. */
@@ -78,8 +81,8 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     {
         super(core, engine);
         connected = true;
-        local = Addresses.toSocketAddress(accepted.localAddress(), accepted.localPort());
-        remote = Addresses.toSocketAddress(accepted.remoteAddress(), accepted.remotePort());
+        local = Addresses.local(accepted);
+        remote = Addresses.remote(accepted);
         this.socket = adopt(accepted);
     }
 
@@ -109,7 +112,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     {
         connectionPending = false;
         connected = true;
-        local = Addresses.toSocketAddress(socket.localAddress(), socket.localPort());
+        local = Addresses.local(socket);
     }
 
     @Override
@@ -132,12 +135,12 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                 {
                     throw new AlreadyBoundException();
                 }
-                final int result = socket.bind(Addresses.toStack(isa.getAddress()), isa.getPort());
+                final int result = Addresses.bind(socket, isa);
                 if (result < 0)
                 {
                     throw Errors.bind(result);
                 }
-                local = Addresses.toSocketAddress(socket.localAddress(), socket.localPort());
+                local = Addresses.local(socket);
             }
             finally
             {
@@ -184,12 +187,12 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                     {
                         throw new ConnectionPendingException();
                     }
-                    started = socket.connect(Addresses.toStack(isa.getAddress()), isa.getPort());
+                    started = Addresses.connect(socket, isa);
                     if (started == -Errno.EINPROGRESS)
                     {
                         connectionPending = true;
                         remote = isa;
-                        local = Addresses.toSocketAddress(socket.localAddress(), socket.localPort());
+                        local = Addresses.local(socket);
                     }
                     refresh(socket);
                 }

@@ -21,9 +21,10 @@ import org.jbypass.netstack.tcp.TcpConfig;
  * @param poller     how pollers idle
  * @param stack      the stack's pool and randomness
  * @param tcp        TCP's settings ({@code tcp.*} keys over TCP's defaults)
+ * @param routes6    remote IPv6 networks reached through the stack (the {@code route.N} lines with an IPv6 network)
  */
 public record BypassConfig(Path source, List<InterfaceConfig> interfaces, List<RouteConfig> routes,
-    WildcardBinding wildcard, PollerConfig poller, StackSettings stack, TcpConfig tcp)
+    WildcardBinding wildcard, PollerConfig poller, StackSettings stack, TcpConfig tcp, List<Route6Config> routes6)
 {
     /** The system property naming the configuration file. */
     public static final String FILE_PROPERTY = "jbypass.config";
@@ -34,6 +35,7 @@ public record BypassConfig(Path source, List<InterfaceConfig> interfaces, List<R
     {
         interfaces = List.copyOf(interfaces);
         routes = List.copyOf(routes);
+        routes6 = List.copyOf(routes6);
     }
 
     /**

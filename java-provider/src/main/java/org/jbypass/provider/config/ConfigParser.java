@@ -18,6 +18,8 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.Ipv4Layer;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv6Address;
+import org.jbypass.netstack.wire.Ipv6Header;
 import org.jbypass.netstack.wire.MacAddress;
 
 /**
@@ -31,7 +33,7 @@ public final class ConfigParser
     private static final Pattern ROUTE = Pattern.compile(
         "(\\S+)\\s+via\\s+(\\S+)(?:\\s+gateway\\s+(\\S+))?", Pattern.CASE_INSENSITIVE);
     private static final Set<String> INTERFACE_KEYS = Set.of(InterfaceConfig.DRIVER, InterfaceConfig.HOST_IF,
-        InterfaceConfig.ADDRESS, InterfaceConfig.GATEWAY, InterfaceConfig.MAC, InterfaceConfig.MTU,
+        InterfaceConfig.ADDRESS, InterfaceConfig.ADDRESS6, InterfaceConfig.GATEWAY, InterfaceConfig.MAC, InterfaceConfig.MTU,
         InterfaceConfig.IMPAIR_LOSS, InterfaceConfig.IMPAIR_REORDER, InterfaceConfig.IMPAIR_DUPLICATE,
         InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE,
         InterfaceConfig.BUSY_WAIT);
@@ -42,7 +44,10 @@ public final class ConfigParser
         TcpSettings.RECEIVE_BUFFER_MIN, TcpSettings.RECEIVE_BUFFER_DEFAULT, TcpSettings.RECEIVE_BUFFER_MAX,
         TcpSettings.SEND_BUFFER_MIN, TcpSettings.SEND_BUFFER_DEFAULT, TcpSettings.SEND_BUFFER_MAX,
         TcpSettings.MEMORY_LIMIT, TcpSettings.MEMORY_PRESSURE, TcpSettings.MEMORY_LOW, TcpSettings.TIME_WAIT_LIMIT,
-        TcpSettings.BACKLOG_MAX, TcpSettings.SYN_BACKLOG, TcpSettings.SYN_COOKIES);
+        TcpSettings.TIME_WAIT_REUSE, TcpSettings.BACKLOG_MAX, TcpSettings.SYN_BACKLOG, TcpSettings.SYN_COOKIES);
+
+    /** The IPv6 routes a stack holds (the interfaces' prefixes included): Ipv6Routes.MAX_ROUTES. */
+    static final int MAX_ROUTES6 = 256;
 
     /** Ethernet II header in front of the IP datagram. */
     private static final int ETHERNET_HEADER = 14;
@@ -135,10 +140,28 @@ public final class ConfigParser
                 + "interface.NAME.host-if and interface.NAME.address");
         }
         checkDistinctAddresses(interfaces);
+        checkDistinctAddresses6(interfaces);
+        // IPv6's route table is bounded too: fe80::/64 and one prefix per address on each IPv6 interface.
+        int routes6Taken = 0;
+        for (final InterfaceConfig config : interfaces)
+        {
+            routes6Taken += config.addresses6().isEmpty() ? 0 : 1 + config.addresses6().size();
+        }
 
         final List<RouteConfig> routes = new ArrayList<>();
+        final List<Route6Config> routes6 = new ArrayList<>();
         for (final Map.Entry<String, String> e : routeKeys.entrySet())
         {
+            if (isIpv6Route(e.getValue()))
+            {
+                if (routes6Taken + routes6.size() + 1 > MAX_ROUTES6)
+                {
+                    throw error(e.getKey(), "too many IPv6 routes: the stack holds " + MAX_ROUTES6 + ", of which the "
+                        + "interfaces' prefixes take " + routes6Taken);
+                }
+                routes6.add(parseRoute6(e.getKey(), e.getValue(), interfaces));
+                continue;
+            }
             if (routesTaken + routes.size() + 1 > Ipv4Layer.MAX_ROUTES)
             {
                 throw error(e.getKey(), "too many routes: the stack holds " + Ipv4Layer.MAX_ROUTES + ", of which the "
@@ -150,7 +173,7 @@ public final class ConfigParser
 
         final WildcardBinding wildcard = parseWildcard();
         final PollerConfig poller = parsePoller(profile);
-        return new BypassConfig(file, interfaces, routes, wildcard, poller, stack, parseTcp());
+        return new BypassConfig(file, interfaces, routes, wildcard, poller, stack, parseTcp(), routes6);
     }
 
     /** The {@code tcp.*} keys over TCP's defaults; each checked against its range, naming the key. */
@@ -179,6 +202,7 @@ public final class ConfigParser
             b.memory(low, pressure, limit);
         }
         b.timeWaitLimit(intValue(TcpSettings.TIME_WAIT_LIMIT, d.timeWaitLimit(), 0, 1 << 24));
+        b.timeWaitReuse(booleanValue(TcpSettings.TIME_WAIT_REUSE, d.timeWaitReuse()));
         b.maxBacklog(intValue(TcpSettings.BACKLOG_MAX, d.maxBacklog(), 1, 65_535));
         b.synBacklog(intValue(TcpSettings.SYN_BACKLOG, d.synBacklog(), 1, 65_535));
         b.synCookies(booleanValue(TcpSettings.SYN_COOKIES, d.synCookies()));
@@ -392,8 +416,148 @@ public final class ConfigParser
                 PollerConfig.MAX_BUSY_NANOS);
         }
 
+        final List<InterfaceAddress6> addresses6 = new ArrayList<>();
+        final String addresses6Text = keys.get(InterfaceConfig.ADDRESS6);
+        if (addresses6Text != null)
+        {
+            addresses6.addAll(addresses6(prefix + InterfaceConfig.ADDRESS6, addresses6Text));
+            if (mtu != 0 && mtu < Ipv6Header.MIN_MTU)
+            {
+                // RFC 8200 section 5: a link that carries IPv6 has an MTU of at least 1280.
+                throw error(prefix + InterfaceConfig.MTU, "an MTU of " + mtu + " is below the 1280 IPv6 needs ("
+                    + prefix + InterfaceConfig.ADDRESS6 + " is set)");
+            }
+        }
+
         return new InterfaceConfig(name, driver, hostIf, address, prefixLength, gateway, mac, mtu, options,
-            impairment, pcap, idle, busyWait);
+            impairment, pcap, idle, busyWait, addresses6);
+    }
+
+    /** Parses {@code ADDRESS/LENGTH[, ADDRESS/LENGTH...]}: host addresses, each once. */
+    private List<InterfaceAddress6> addresses6(final String key, final String text) throws ConfigurationException
+    {
+        final List<InterfaceAddress6> result = new ArrayList<>();
+        for (final String item : text.split(",", -1))
+        {
+            final String cidr = item.trim();
+            if (cidr.isEmpty())
+            {
+                throw error(key, "empty entry in '" + text + "' (expected e.g. 2001:db8::2/64, fe80::2/64)");
+            }
+            final int slash = cidr.indexOf('/');
+            if (slash < 0)
+            {
+                throw error(key, "'" + cidr + "' has no prefix length (expected e.g. 2001:db8::2/64)");
+            }
+            final long[] address = ipv6(key, cidr.substring(0, slash));
+            final int length = intIn(key, cidr.substring(slash + 1), 1, 128, "prefix length");
+            checkHostAddress6(key, address);
+            for (final InterfaceAddress6 other : result)
+            {
+                if (other.hi() == address[0] && other.lo() == address[1])
+                {
+                    throw error(key, Ipv6Address.toString(address[0], address[1]) + " is listed twice");
+                }
+            }
+            result.add(new InterfaceAddress6(address[0], address[1], length));
+        }
+        if (result.size() > InterfaceConfig.MAX_ADDRESSES6)
+        {
+            throw error(key, result.size() + " addresses: an interface holds at most " + InterfaceConfig.MAX_ADDRESSES6);
+        }
+        return result;
+    }
+
+    private void checkHostAddress6(final String key, final long[] address) throws ConfigurationException
+    {
+        if (Ipv6Address.isUnspecified(address[0], address[1]) || Ipv6Address.isLoopback(address[0], address[1])
+            || Ipv6Address.isMulticast(address[0]) || Ipv6Address.isV4Mapped(address[0], address[1]))
+        {
+            throw error(key, Ipv6Address.toString(address[0], address[1]) + " cannot be an interface's address");
+        }
+    }
+
+    private long[] ipv6(final String key, final String text) throws ConfigurationException
+    {
+        try
+        {
+            return Ipv6Address.parse(text);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw error(key, "malformed IPv6 address '" + text.trim() + "'");
+        }
+    }
+
+    /** Whether a route line's network is IPv6: its address has a colon (IPv4 addresses never do). */
+    private static boolean isIpv6Route(final String value)
+    {
+        final String trimmed = value.trim();
+        final int end = trimmed.indexOf(' ');
+        return (end < 0 ? trimmed : trimmed.substring(0, end)).indexOf(':') >= 0;
+    }
+
+    private Route6Config parseRoute6(final String key, final String value, final List<InterfaceConfig> interfaces)
+        throws ConfigurationException
+    {
+        final Matcher m = ROUTE.matcher(value);
+        if (!m.matches())
+        {
+            throw error(key, "'" + value + "' is not 'NETWORK/LENGTH via INTERFACE [gateway ADDRESS]'");
+        }
+        final String cidr = m.group(1);
+        final int slash = cidr.indexOf('/');
+        if (slash < 0)
+        {
+            throw error(key, "'" + cidr + "' has no prefix length (expected e.g. 2001:db8:5::/48)");
+        }
+        final long[] network = ipv6(key, cidr.substring(0, slash));
+        final int prefixLength = intIn(key, cidr.substring(slash + 1), 0, 128, "prefix length");
+        final long maskHi = prefixLength == 0 ? 0 : prefixLength >= 64 ? -1L : -1L << (64 - prefixLength);
+        final long maskLo = prefixLength <= 64 ? 0 : prefixLength == 128 ? -1L : -1L << (128 - prefixLength);
+        if ((network[0] & ~maskHi) != 0 || (network[1] & ~maskLo) != 0)
+        {
+            throw error(key, cidr + " has host bits set (did you mean "
+                + Ipv6Address.toString(network[0] & maskHi, network[1] & maskLo) + '/' + prefixLength + "?)");
+        }
+        final String via = m.group(2);
+        InterfaceConfig through = null;
+        for (final InterfaceConfig config : interfaces)
+        {
+            if (config.name().equals(via))
+            {
+                through = config;
+            }
+        }
+        if (through == null)
+        {
+            throw error(key, "no interface named '" + via + "' is configured");
+        }
+        if (through.addresses6().isEmpty())
+        {
+            throw error(key, "interface '" + via + "' has no IPv6 address (give " + through.key(InterfaceConfig.ADDRESS6)
+                + ")");
+        }
+        long gatewayHi = 0;
+        long gatewayLo = 0;
+        if (m.group(3) != null)
+        {
+            final long[] gateway = ipv6(key, m.group(3));
+            checkHostAddress6(key, gateway);
+            for (final InterfaceConfig config : interfaces)
+            {
+                for (final InterfaceAddress6 own : config.addresses6())
+                {
+                    if (own.hi() == gateway[0] && own.lo() == gateway[1])
+                    {
+                        throw error(key, "the gateway " + own + " is the stack's own address");
+                    }
+                }
+            }
+            gatewayHi = gateway[0];
+            gatewayLo = gateway[1];
+        }
+        return new Route6Config(key, network[0], network[1], prefixLength, via, gatewayHi, gatewayLo);
     }
 
     private Object driverOption(final String key, final DriverKind driver, final String suffix, final String text)
@@ -613,6 +777,29 @@ public final class ConfigParser
                     throw error(interfaces.get(j).key(InterfaceConfig.ADDRESS), "address "
                         + Ipv4Address.toString(interfaces.get(j).address()) + " is already the address of interface "
                         + interfaces.get(i).name());
+                }
+            }
+        }
+    }
+
+    private void checkDistinctAddresses6(final List<InterfaceConfig> interfaces) throws ConfigurationException
+    {
+        for (int i = 0; i < interfaces.size(); i++)
+        {
+            for (int j = i + 1; j < interfaces.size(); j++)
+            {
+                for (final InterfaceAddress6 a : interfaces.get(j).addresses6())
+                {
+                    for (final InterfaceAddress6 b : interfaces.get(i).addresses6())
+                    {
+                        // Link-local addresses are unique per link only (RFC 4291 section 2.5.6).
+                        if (a.hi() == b.hi() && a.lo() == b.lo() && !a.isLinkLocal())
+                        {
+                            throw error(interfaces.get(j).key(InterfaceConfig.ADDRESS6), "address "
+                                + Ipv6Address.toString(a.hi(), a.lo()) + " is already an address of interface "
+                                + interfaces.get(i).name());
+                        }
+                    }
                 }
             }
         }

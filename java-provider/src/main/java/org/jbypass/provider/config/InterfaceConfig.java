@@ -1,6 +1,7 @@
 package org.jbypass.provider.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.jbypass.netstack.wire.Ipv4Address;
@@ -23,10 +24,13 @@ import org.jbypass.netstack.wire.Ipv4Address;
  * @param idle         the pollers' idle strategy for this interface, or null for {@code poller.idle}
  * @param busyWaitNanos how long a thread waiting on a socket of this interface drives the stack before it parks,
  *                     or null for {@code poller.busy-wait-ns}
+ * @param addresses6   the stack's IPv6 addresses on the interface ({@code address6}), in the order given; empty when
+ *                     the interface speaks no IPv6. Without a link-local one among them, the stack derives one from
+ *                     the MAC.
  */
 public record InterfaceConfig(String name, DriverKind driver, String hostIf, int address, int prefixLength,
     int gateway, long mac, int mtu, Map<String, Object> options, ImpairmentConfig impairment, Path pcap,
-    IdleStrategyKind idle, Long busyWaitNanos)
+    IdleStrategyKind idle, Long busyWaitNanos, List<InterfaceAddress6> addresses6)
 {
     /** The prefix of every interface key: {@code interface.NAME.}. */
     public static final String PREFIX = "interface.";
@@ -34,6 +38,10 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public static final String DRIVER = "driver";
     public static final String HOST_IF = "host-if";
     public static final String ADDRESS = "address";
+    /** IPv6 addresses with their prefix lengths, comma separated: {@code 2001:db8::2/64, fe80::2/64}. */
+    public static final String ADDRESS6 = "address6";
+    /** The most IPv6 addresses {@link #ADDRESS6} may list (the stack's bound, less the derived link-local). */
+    public static final int MAX_ADDRESSES6 = 15;
     public static final String GATEWAY = "gateway";
     public static final String MAC = "mac";
     public static final String MTU = "mtu";
@@ -48,6 +56,8 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public static final String PCAP = "pcap";
     public static final String IDLE = "idle";
     public static final String BUSY_WAIT = "busy-wait-ns";
+    /** Software GRO on the interface's receive path (a key every driver has; on unless set to false). */
+    public static final String GRO = "gro";
 
     /** {@link #mac} when the driver chooses the MAC address. */
     public static final long DEFAULT_MAC = -1L;
@@ -55,6 +65,7 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public InterfaceConfig
     {
         options = Map.copyOf(options);
+        addresses6 = List.copyOf(addresses6);
     }
 
     /** An integer driver option, or the default when it was not given. */
@@ -106,6 +117,7 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public String toString()
     {
         return name + '{' + driver.configName() + ':' + hostIf + ' ' + Ipv4Address.toString(address) + '/'
-            + prefixLength + (gateway != 0 ? " gw " + Ipv4Address.toString(gateway) : "") + '}';
+            + prefixLength + (gateway != 0 ? " gw " + Ipv4Address.toString(gateway) : "")
+            + (addresses6.isEmpty() ? "" : " " + addresses6) + '}';
     }
 }

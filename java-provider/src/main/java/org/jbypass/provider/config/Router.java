@@ -1,25 +1,30 @@
 package org.jbypass.provider.config;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.util.List;
 import java.util.Objects;
 
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv6Address;
 
 /**
  * Decides, at bind or connect time, whether a socket is served by the stack or by the JDK.
  *
  * <ul>
- *   <li>A bind to one of the stack's interface addresses goes to the stack; a bind to the wildcard address (or to
- *       no address) or to an IPv4 multicast group goes where {@code bind.wildcard} says; a join on a socket not yet
- *       bound goes to the stack when its interface names a stack interface ({@link StackInterfaces}); any other
- *       bind (a kernel address, loopback, IPv6) goes to the JDK.</li>
+ *   <li>A bind to one of the stack's interface addresses (IPv4 {@code address} or IPv6 {@code address6}) goes to
+ *       the stack; a bind to a wildcard address ({@code 0.0.0.0}, or {@code ::}, which the JDK binds for a
+ *       wildcard when IPv6 is available), to no address, or to an IPv4 multicast group goes where
+ *       {@code bind.wildcard} says; a join on a socket not yet bound goes to the stack when its interface names a
+ *       stack interface ({@link StackInterfaces}); any other bind (a kernel address, loopback, an IPv6 group)
+ *       goes to the JDK.</li>
  *   <li>A connect (or a send) from a socket not yet bound goes to the stack when the destination is one of the
- *       stack's addresses, on a stack interface's subnet, or in a configured route; everything else goes to the
- *       JDK.</li>
- *   <li>IPv6 and UNIX-domain sockets always go to the JDK, untouched.</li>
+ *       stack's addresses, on a stack interface's subnet or IPv6 prefix, or in a configured route (IPv4 or IPv6);
+ *       everything else goes to the JDK.</li>
+ *   <li>UNIX-domain sockets always go to the JDK, untouched; so do IPv6 multicast groups (the stack has no
+ *       MLD).</li>
  * </ul>
  *
  * The decision needs only the configuration, not a running stack, so deciding for a kernel socket never starts
@@ -128,6 +133,14 @@ public final class Router
         {
             return Backend.STACK;
         }
+        if (local instanceof Inet6Address && !local.isMulticastAddress())
+        {
+            final byte[] bytes = local.getAddress();
+            if (isStackAddress6(Ipv6Address.hiFromBytes(bytes), Ipv6Address.loFromBytes(bytes)))
+            {
+                return Backend.STACK;
+            }
+        }
         return Backend.KERNEL;
     }
 
@@ -148,7 +161,65 @@ public final class Router
         {
             return Backend.STACK;
         }
+        if (remote instanceof Inet6Address && !remote.isMulticastAddress())
+        {
+            final byte[] bytes = remote.getAddress();
+            if (reachesThroughStack6(Ipv6Address.hiFromBytes(bytes), Ipv6Address.loFromBytes(bytes)))
+            {
+                return Backend.STACK;
+            }
+        }
         return Backend.KERNEL;
+    }
+
+    /** Whether an IPv6 address is one of the stack's configured ones ({@code interface.NAME.address6}). */
+    public boolean isStackAddress6(final long hi, final long lo)
+    {
+        for (final InterfaceConfig iface : config == null ? List.<InterfaceConfig>of() : config.interfaces())
+        {
+            for (final InterfaceAddress6 a : iface.addresses6())
+            {
+                if (a.hi() == hi && a.lo() == lo)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the stack reaches an IPv6 destination: its own address, an address on the prefix of one of its
+     * addresses (link-local ones included), or an IPv6 route; the IPv4 rule for an IPv4-mapped one.
+     */
+    public boolean reachesThroughStack6(final long hi, final long lo)
+    {
+        if (Ipv6Address.isV4Mapped(hi, lo))
+        {
+            return reachesThroughStack(Ipv6Address.v4FromMapped(lo));
+        }
+        if (config == null)
+        {
+            return false;
+        }
+        for (final InterfaceConfig iface : config.interfaces())
+        {
+            for (final InterfaceAddress6 a : iface.addresses6())
+            {
+                if (a.onPrefix(hi, lo))
+                {
+                    return true;
+                }
+            }
+        }
+        for (final Route6Config route : config.routes6())
+        {
+            if (route.matches(hi, lo))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An IPv4 address as an int, first octet most significant. */

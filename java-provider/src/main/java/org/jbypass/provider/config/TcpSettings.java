@@ -18,6 +18,7 @@ public final class TcpSettings
     public static final String MEMORY_PRESSURE = "tcp.memory.pressure";
     public static final String MEMORY_LOW = "tcp.memory.low";
     public static final String TIME_WAIT_LIMIT = "tcp.time-wait.limit";
+    public static final String TIME_WAIT_REUSE = "tcp.time-wait.reuse";
     public static final String BACKLOG_MAX = "tcp.backlog.max";
     public static final String SYN_BACKLOG = "tcp.syn-backlog";
     public static final String SYN_COOKIES = "tcp.syn-cookies";

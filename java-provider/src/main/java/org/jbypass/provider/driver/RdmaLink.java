@@ -72,6 +72,8 @@ public final class RdmaLink implements Link
     private final PacketBurst[] rxBursts;
     private final long[] rxAddresses;
     private final int[] reportedState;
+    /** Per report slot: the recreations already logged (RdmaNative.TXQ_RECREATIONS, RXQ_RECREATIONS). */
+    private final long[] reportedRecreations;
     private final Object closeLock = new Object();
     private final PacketBurst[] txBursts;
     private final long[] txAddresses;
@@ -97,6 +99,7 @@ public final class RdmaLink implements Link
         this.txAddresses = new long[options.rxQueues()];
         // Receive queue q reports in slot q, send queue q in slot rxQueues + q.
         this.reportedState = new int[2 * options.rxQueues()];
+        this.reportedRecreations = new long[2 * options.rxQueues()];
         this.waker = new InterruptWaker(this::wakeup);
     }
 
@@ -286,6 +289,23 @@ public final class RdmaLink implements Link
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@link org.jbypass.netstack.link.LinkCapabilities#TX_TCP_SEGMENTATION} (Direct Verbs with the
+     * adapter's LSO): the adapter's LSO limit ({@code tso_caps.max_tso}), at most a chain's
+     * {@link PacketBurst#MAX_FRAME_LENGTH}.
+     */
+    @Override
+    public int maxSuperFrameLength()
+    {
+        synchronized (closeLock)
+        {
+            final long maxTso = word(RdmaNative.txqBase(0) + RdmaNative.TXQ_MAX_TSO);
+            return maxTso == 0 ? PacketBurst.MAX_FRAME_LENGTH : (int)Math.min(maxTso, PacketBurst.MAX_FRAME_LENGTH);
+        }
+    }
+
     @Override
     public PacketPool pool()
     {
@@ -369,6 +389,7 @@ public final class RdmaLink implements Link
         }
         final int n = RdmaNative.receive(h, queue, rxAddresses[queue], burst.capacity());
         reclaim();
+        noteRecreation(queue, RdmaNative.rxqBase(queue) + RdmaNative.RXQ_RECREATIONS, "receive queue ", queue);
         if (n < 0)
         {
             report(queue, (int)word(RdmaNative.rxqBase(queue) + RdmaNative.RXQ_STATE), "receive queue " + queue);
@@ -392,6 +413,7 @@ public final class RdmaLink implements Link
         final int n = RdmaNative.transmit(h, queue, txAddresses[queue], count);
         reclaim();
         final int slot = options.rxQueues() + queue;
+        noteRecreation(slot, RdmaNative.txqBase(queue) + RdmaNative.TXQ_RECREATIONS, "send queue ", queue);
         if (n < 0)
         {
             report(slot, (int)word(RdmaNative.txqBase(queue) + RdmaNative.TXQ_STATE), "send queue " + queue);
@@ -423,6 +445,21 @@ public final class RdmaLink implements Link
         for (int i = 0; i < n; i++)
         {
             pool.free(reclaim.getInt(i * 4));
+        }
+    }
+
+    /**
+     * Logs that the call just made created a queue's CQ and the queue again (after IBV_EVENT_CQ_ERR or a fatal
+     * queue error), with the port's words for why; one status word read per call otherwise.
+     */
+    private void noteRecreation(final int slot, final int word, final String what, final int queue)
+    {
+        final long recreations = word(word);
+        if (recreations != reportedRecreations[slot])
+        {
+            reportedRecreations[slot] = recreations;
+            final String why = RdmaNative.lastError(handle);
+            LOG.log(Level.WARNING, () -> name + ": " + what + queue + " recreated: " + why);
         }
     }
 
@@ -534,7 +571,8 @@ public final class RdmaLink implements Link
             word(b + RdmaNative.RXQ_DROPS), word(b + RdmaNative.RXQ_NO_BUFFER), word(b + RdmaNative.RXQ_CQE_ERRORS),
             word(b + RdmaNative.RXQ_RECOVERIES), word(b + RdmaNative.RXQ_LAST_SYNDROME),
             (int)word(b + RdmaNative.RXQ_STATE), word(b + RdmaNative.RXQ_COMPRESSED), 0,
-            word(b + RdmaNative.RXQ_POST_ERRORS));
+            word(b + RdmaNative.RXQ_POST_ERRORS), syndromeWords(word(b + RdmaNative.RXQ_LAST_SYNDROME)),
+            word(b + RdmaNative.RXQ_RECREATIONS));
     }
 
     /** A snapshot of one send queue's counters (send queue q is the one receive queue q's poller uses). */
@@ -557,7 +595,15 @@ public final class RdmaLink implements Link
             word(b + RdmaNative.TXQ_DROPS), word(b + RdmaNative.TXQ_RING_FULL), word(b + RdmaNative.TXQ_CQE_ERRORS),
             word(b + RdmaNative.TXQ_RECOVERIES), word(b + RdmaNative.TXQ_LAST_SYNDROME),
             (int)word(b + RdmaNative.TXQ_STATE), word(b + RdmaNative.TXQ_DOORBELLS),
-            word(b + RdmaNative.TXQ_IN_FLIGHT), word(b + RdmaNative.TXQ_POST_ERRORS));
+            word(b + RdmaNative.TXQ_IN_FLIGHT), word(b + RdmaNative.TXQ_POST_ERRORS),
+            syndromeWords(word(b + RdmaNative.TXQ_LAST_SYNDROME)), word(b + RdmaNative.TXQ_RECREATIONS));
+    }
+
+    /** A last_syndrome word's low byte in words, in the port's mode; "" for none. */
+    private String syndromeWords(final long lastSyndrome)
+    {
+        return lastSyndrome == 0 ? "" : RdmaNative.syndromeWords((int)word(RdmaNative.ST_MODE), (int)(lastSyndrome
+            & 0xff));
     }
 
     /** Every counter of the link, for logs and the monitoring API. */
@@ -580,7 +626,9 @@ public final class RdmaLink implements Link
             for (int q = 0; q < options.rxQueues(); q++)
             {
                 sb.append('\n').append(txSnapshot(q)).append(" inline=")
-                    .append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2");
+                    .append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2")
+                    .append(" max_tso=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_MAX_TSO))
+                    .append(" tso_frames=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_TSO_FRAMES));
             }
             for (int q = 0; q < options.rxQueues(); q++)
             {

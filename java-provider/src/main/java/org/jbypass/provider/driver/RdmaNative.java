@@ -24,6 +24,8 @@ final class RdmaNative
     static final int Q_OK = 0;
     static final int Q_ERROR = 1;
     static final int Q_DEAD = 2;
+    /** Its CQ is in error or the queue fatally so: CQ and queue are destroyed and created again at the next use. */
+    static final int Q_RECREATE = 3;
 
     /** Status block words (each 8 bytes): the header. */
     static final int ST_MAGIC = 0;
@@ -61,6 +63,12 @@ final class RdmaNative
     /** Headers inlined per send WQE: 0 L2, 1 up to the end of L4 (after a vport inline-mode refusal). */
     static final int TXQ_INLINE = 11;
     static final int TXQ_IN_FLIGHT = 10;
+    /** Times the CQ and send QP were created again, and the async event ({@code ibv_event_type}) of the last. */
+    static final int TXQ_RECREATIONS = 12;
+    static final int TXQ_RECREATE_EVENT = 13;
+    /** LSO: the longest super-frame the queue segments (0: none), and the super-frames sent as LSO WQEs. */
+    static final int TXQ_MAX_TSO = 14;
+    static final int TXQ_TSO_FRAMES = 15;
     static final int TXQ_WORDS = 16;
 
     /** A receive queue's words, from {@link #rxqBase}. */
@@ -76,6 +84,9 @@ final class RdmaNative
     static final int RXQ_POST_ERRORS = 9;
     /** Completions naming another WQE than the next (also counted in RXQ_CQE_ERRORS): the queue was reset. */
     static final int RXQ_WQE_MISMATCH = 10;
+    /** Times the CQ and receive WQ were created again, and the async event ({@code ibv_event_type}) of the last. */
+    static final int RXQ_RECREATIONS = 11;
+    static final int RXQ_RECREATE_EVENT = 12;
     static final int RXQ_WORDS = 16;
 
     /** Each queue pair's words in the status block: its send queue's, then its receive queue's. */
@@ -85,7 +96,7 @@ final class RdmaNative
     static final long MAGIC = 0x4a425244L;
 
     /** The layout version of the port and its status block ({@code JBP_RDMA_ABI}). */
-    static final int ABI = 3;
+    static final int ABI = 4;
 
     /** The texts {@link #open} hands back: what failed, and warnings that did not stop the port. */
     static final int TEXT_ERROR = 0;
@@ -171,6 +182,12 @@ final class RdmaNative
 
     /** The port's last error text. */
     static native String lastError(long handle);
+
+    /**
+     * A queue's last syndrome (the low byte of its {@code last_syndrome} word) in words: an mlx5 CQE syndrome in
+     * Direct Verbs mode, an {@code ibv_wc_status} in verbs mode ({@code mode} as {@link #ST_MODE}).
+     */
+    static native String syndromeWords(int mode, int code);
 
     /** {@code JBP_RDMA_ABI} of the library. */
     static native int abi();

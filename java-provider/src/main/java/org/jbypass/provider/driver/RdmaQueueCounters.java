@@ -20,11 +20,15 @@ public final class RdmaQueueCounters
     private final long extra;
     private final long inFlight;
     private final long postErrors;
+    private final String syndromeWords;
+    private final long recreations;
 
     RdmaQueueCounters(final String queue, final long packets, final long bytes, final long drops, final long stalls,
         final long completionErrors, final long recoveries, final long lastSyndrome, final int state, final long extra,
-        final long inFlight, final long postErrors)
+        final long inFlight, final long postErrors, final String syndromeWords, final long recreations)
     {
+        this.recreations = recreations;
+        this.syndromeWords = syndromeWords;
         this.queue = queue;
         this.packets = packets;
         this.bytes = bytes;
@@ -85,10 +89,39 @@ public final class RdmaQueueCounters
         return lastSyndrome;
     }
 
-    /** "ok", "error" (recovering) or "dead" (given up). */
+    /**
+     * The last error completion in words ("local protection error (...)", as the adapter's programming manual names
+     * its CQE syndromes; in verbs mode the same words for the {@code ibv_wc_status}), or "" when there was none.
+     * The vendor syndrome has no public table: {@link #lastSyndrome()} gives it, in hex in {@link #toString()}.
+     */
+    public String lastSyndromeWords()
+    {
+        return syndromeWords;
+    }
+
+    /**
+     * Times the queue's CQ and the queue itself were destroyed and created again: after {@code IBV_EVENT_CQ_ERR}
+     * (a CQ in error takes no completion again) or a fatal queue error ({@code IBV_EVENT_QP_FATAL},
+     * {@code IBV_EVENT_WQ_FATAL}).
+     */
+    public long recreations()
+    {
+        return recreations;
+    }
+
+    /**
+     * "ok", "error" (to be reset), "recreating" (its CQ and queue to be created again, at the next call on the
+     * queue) or "dead" (given up).
+     */
     public String state()
     {
-        return state == RdmaNative.Q_OK ? "ok" : state == RdmaNative.Q_ERROR ? "error" : "dead";
+        return switch (state)
+        {
+            case RdmaNative.Q_OK -> "ok";
+            case RdmaNative.Q_ERROR -> "error";
+            case RdmaNative.Q_RECREATE -> "recreating";
+            default -> "dead";
+        };
     }
 
     /** Receive: compressed CQE sessions. Send: doorbells rung. */
@@ -115,7 +148,9 @@ public final class RdmaQueueCounters
         final boolean tx = queue.startsWith("tx");
         return queue + " packets=" + packets + " bytes=" + bytes + " drops=" + drops
             + (tx ? " ring_full=" : " no_buffer=") + stalls + " cqe_errors=" + completionErrors + " recoveries="
-            + recoveries + " last_syndrome=0x" + Long.toHexString(lastSyndrome) + " state=" + state()
+            + recoveries + " recreations=" + recreations + " last_syndrome=0x" + Long.toHexString(lastSyndrome)
+            + (lastSyndrome != 0 ? " (" + syndromeWords + ", vendor syndrome 0x" + Long.toHexString(lastSyndrome >> 8
+                & 0xff) + ")" : "") + " state=" + state()
             + (tx ? " doorbells=" + extra + " in_flight=" + inFlight : " compressed_sessions=" + extra)
             + " post_errors=" + postErrors;
     }

@@ -53,7 +53,7 @@ final class Poller implements Runnable
                 final long due = stack.nextDeadline();
                 if (due != Long.MAX_VALUE && due - now <= 0)
                 {
-                    final long next = stack.poll(now);
+                    final long next = stack.poll(now, queue);
                     worked = stack.lastWork() > 0 || next == now;
                     deadline = next;
                 }

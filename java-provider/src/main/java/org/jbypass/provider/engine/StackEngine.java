@@ -14,8 +14,10 @@ import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.provider.config.BypassConfig;
 import org.jbypass.provider.config.IdleStrategyKind;
+import org.jbypass.provider.config.InterfaceAddress6;
 import org.jbypass.provider.config.InterfaceConfig;
 import org.jbypass.provider.config.PollerConfig;
+import org.jbypass.provider.config.Route6Config;
 import org.jbypass.provider.config.RouteConfig;
 import org.jbypass.provider.config.StackInterfaces;
 
@@ -75,6 +77,22 @@ public final class StackEngine implements AutoCloseable
                 link.deferTransmit();
                 final NetInterface nif = stack.addInterface(iface.name(), link, iface.address(),
                     iface.prefixLength(), iface.gateway());
+                nif.gro(iface.booleanOption(InterfaceConfig.GRO, true));
+                // The link-local address first: the stack derives one from the MAC only when none is given.
+                for (final InterfaceAddress6 a : iface.addresses6())
+                {
+                    if (a.isLinkLocal())
+                    {
+                        stack.addAddress6(nif, a.hi(), a.lo(), a.prefixLength());
+                    }
+                }
+                for (final InterfaceAddress6 a : iface.addresses6())
+                {
+                    if (!a.isLinkLocal())
+                    {
+                        stack.addAddress6(nif, a.hi(), a.lo(), a.prefixLength());
+                    }
+                }
                 busyWait[nifs.size()] = config.busyWaitOf(iface);
                 final RingWait ringWait = config.poller().ringWait() && config.idleOf(iface) == IdleStrategyKind.BLOCK
                     && RingWait.supports(link) ? new RingWait(link) : null;
@@ -96,6 +114,19 @@ public final class StackEngine implements AutoCloseable
                     }
                 }
                 stack.addRoute(route.network(), route.prefixLength(), via, route.gateway());
+            }
+            for (final Route6Config route : config.routes6())
+            {
+                NetInterface via = null;
+                for (final NetInterface nif : stack.interfaces())
+                {
+                    if (nif.name().equals(route.interfaceName()))
+                    {
+                        via = nif;
+                    }
+                }
+                stack.addRoute6(route.networkHi(), route.networkLo(), route.prefixLength(), via, route.gatewayHi(),
+                    route.gatewayLo());
             }
         }
         catch (final IOException | RuntimeException e)

@@ -121,10 +121,13 @@ final class BypassSocketImpl extends SocketImpl
         {
             throw new SocketException("jbypass: a client socket cannot listen");
         }
-        serverSocket.bind(pendingBind != null ? pendingBind : new InetSocketAddress(0), backlog);
+        final InetSocketAddress local = pendingBind != null ? pendingBind : new InetSocketAddress(0);
+        serverSocket.bind(local, backlog);
         pendingBind = null;
         localport = serverSocket.getLocalPort();
-        address = serverSocket.getInetAddress();
+        // As the JDK's NioSocketImpl.bind: the address given, "to maintain long standing behavior" (a wildcard bind
+        // reports 0.0.0.0 although the socket is bound to :: when IPv6 is available).
+        address = local.getAddress();
     }
 
     @Override

@@ -37,7 +37,8 @@ class ConfigFuzzTest
         InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE,
         InterfaceConfig.RX_QUEUES, InterfaceConfig.RX_QUEUE_SIZE, InterfaceConfig.TX_QUEUE_SIZE, "rx-ring",
         "rx-block-size", "rx-block-timeout-ms", "promiscuous", "qdisc-bypass", "mode", "allow-netdev-mac",
-        "cqe-compression", "impair", "driver.x", "rx-super-frames", "tx-super-frames"};
+        "cqe-compression", "impair", "driver.x", "rx-super-frames", "tx-super-frames", InterfaceConfig.ADDRESS6,
+        "gro"};
     private static final String[] GLOBAL_KEYS = {BypassConfig.BIND_WILDCARD, PollerConfig.IDLE, PollerConfig.SPINS,
         PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, StackSettings.BUFFERS,
         StackSettings.BUFFER_SIZE, StackSettings.SEED, "route.", "route.1", "route.default", "interface.",
@@ -50,7 +51,11 @@ class ConfigFuzzTest
         "auto", "dv", "ibv", "busy-spin", "backoff", "kernel", "stack", "0.5", "1.5", "NaN", "1e-3",
         "capture.pcap", "/nonexistent/dir/capture.pcap", "10.0.0.0/8 via eth0", "0.0.0.0/0 via eth0",
         "10.0.0.0/8 via eth0 gateway 198.18.0.1", "10.0.0.0/8 via eth1 gateway 198.18.0.1",
-        "10.0.0.1/8 via eth0", "10.0.0.0/8 via nowhere", "2147483648", "9223372036854775807", "", " "};
+        "10.0.0.1/8 via eth0", "10.0.0.0/8 via nowhere", "2147483648", "9223372036854775807", "", " ",
+        "2001:db8::2/64", "2001:db8::2/64, fe80::2/64", "fe80::2/64", "fe80::ff:fe00:1/64", "2001:db8::2", "::1/128",
+        "ff02::1/64", "2001:db8::2/129", "2001:db8:1::2/48,2001:db8::2/64", "2001:db8:5::/48 via eth0",
+        "::/0 via eth0 gateway fe80::1", "2001:db8:5::/48 via eth1 gateway 2001:db8::1", "2001:db8:5::1/48 via eth0",
+        "::/0 via eth0 gateway 198.18.0.1"};
 
     private static Path dir;
 
@@ -179,6 +184,35 @@ class ConfigFuzzTest
                 }
                 assertTrue(via != null, "route " + route.key() + " names a configured interface");
                 stack.addRoute(route.network(), route.prefixLength(), via, route.gateway());
+            }
+            for (final NetInterface nif : stack.interfaces())
+            {
+                // As StackEngine.start: the link-local addresses first.
+                final InterfaceConfig iface = config.interfaceNamed(nif.name());
+                for (final boolean linkLocal : new boolean[] {true, false})
+                {
+                    for (final InterfaceAddress6 a : iface.addresses6())
+                    {
+                        if (a.isLinkLocal() == linkLocal)
+                        {
+                            stack.addAddress6(nif, a.hi(), a.lo(), a.prefixLength());
+                        }
+                    }
+                }
+            }
+            for (final Route6Config route : config.routes6())
+            {
+                NetInterface via = null;
+                for (final NetInterface nif : stack.interfaces())
+                {
+                    if (nif.name().equals(route.interfaceName()))
+                    {
+                        via = nif;
+                    }
+                }
+                assertTrue(via != null, "route " + route.key() + " names a configured interface");
+                stack.addRoute6(route.networkHi(), route.networkLo(), route.prefixLength(), via, route.gatewayHi(),
+                    route.gatewayLo());
             }
         }
     }

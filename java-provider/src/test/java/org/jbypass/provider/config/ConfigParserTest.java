@@ -386,6 +386,7 @@ class ConfigParserTest
             "tcp.memory.pressure = 768m",
             "tcp.memory.low = 512m",
             "tcp.time-wait.limit = 5000",
+            "tcp.time-wait.reuse = true",
             "tcp.backlog.max = 1024",
             "tcp.syn-backlog = 128",
             "tcp.syn-cookies = false")));
@@ -400,6 +401,7 @@ class ConfigParserTest
         assertEquals(768L << 20, tcp.memoryPressure());
         assertEquals(512L << 20, tcp.memoryLow());
         assertEquals(5000, tcp.timeWaitLimit());
+        assertTrue(tcp.timeWaitReuse());
         assertEquals(1024, tcp.maxBacklog());
         assertEquals(128, tcp.synBacklog());
         assertFalse(tcp.synCookies());
@@ -422,6 +424,7 @@ class ConfigParserTest
         assertFailure(MINIMAL + "\ntcp.send-buffer.min = 1k", "tcp.send-buffer.min", "out of range");
         assertFailure(MINIMAL + "\ntcp.syn-cookies = maybe", "tcp.syn-cookies", "expected true or false");
         assertFailure(MINIMAL + "\ntcp.time-wait.limit = -1", "tcp.time-wait.limit", "out of range");
+        assertFailure(MINIMAL + "\ntcp.time-wait.reuse = 1", "tcp.time-wait.reuse", "expected true or false");
         assertFailure(MINIMAL + "\ntcp.backlog.max = 0", "tcp.backlog.max", "out of range");
         assertFailure(MINIMAL + "\ntcp.syn-backlog = x", "tcp.syn-backlog", "malformed");
         assertFailure(MINIMAL + "\ntcp.window = 1", "tcp.window", "unknown key");

@@ -67,7 +67,7 @@ class RouterTest
         assertEquals(Backend.KERNEL, router.forDestination(ip("10.21.0.1")), "just outside route.1");
         assertEquals(Backend.KERNEL, router.forDestination(ip("198.20.0.1")));
         assertEquals(Backend.KERNEL, router.forDestination(ip("127.0.0.1")));
-        assertEquals(Backend.KERNEL, router.forDestination(ip("2001:db8::1")), "IPv6 always goes to the JDK");
+        assertEquals(Backend.KERNEL, router.forDestination(ip("2001:db8::1")), "no IPv6 address configured: the JDK's");
     }
 
     @Test
@@ -82,5 +82,30 @@ class RouterTest
         final Router router = new Router(ConfigParser.parse(null, p));
         assertEquals(Backend.STACK, router.forDestination(ip("93.184.216.34")));
         assertEquals(Backend.KERNEL, router.forDestination(ip("::1")));
+    }
+
+    @Test
+    void shouldRouteIpv6AddressesByTheSameRules() throws Exception
+    {
+        final Properties p = new Properties();
+        p.setProperty("interface.a.driver", "afpacket");
+        p.setProperty("interface.a.host-if", "veth0");
+        p.setProperty("interface.a.address", "198.18.0.2/24");
+        p.setProperty("interface.a.address6", "2001:db8::2/64");
+        p.setProperty("route.1", "2001:db8:5::/48 via a gateway 2001:db8::1");
+        p.setProperty("bind.wildcard", "stack");
+        final Router router = new Router(ConfigParser.parse(null, p));
+        assertEquals(Backend.STACK, router.forBind(ip("2001:db8::2")), "the stack's address6");
+        assertEquals(Backend.KERNEL, router.forBind(ip("2001:db8::3")), "on the prefix, but not ours");
+        assertEquals(Backend.KERNEL, router.forBind(ip("::1")));
+        assertEquals(Backend.KERNEL, router.forBind(ip("ff02::1")), "no MLD: IPv6 groups stay with the JDK");
+        assertEquals(Backend.STACK, router.forBind(ip("::")), "the JDK's wildcard when IPv6 is available");
+        assertEquals(Backend.STACK, router.forDestination(ip("2001:db8::1")), "on the prefix");
+        assertEquals(Backend.STACK, router.forDestination(ip("2001:db8:5:7::9")), "route.1");
+        assertEquals(Backend.STACK, router.forDestination(ip("2001:db8::2")), "the stack's own address");
+        assertEquals(Backend.KERNEL, router.forDestination(ip("2001:db8:6::1")), "outside every prefix and route");
+        assertEquals(Backend.KERNEL, router.forDestination(ip("::1")));
+        assertEquals(Backend.KERNEL, router.forDestination(ip("ff02::1")));
+        assertEquals(Backend.STACK, router.forDestination(ip("198.18.0.1")), "IPv4 as before");
     }
 }

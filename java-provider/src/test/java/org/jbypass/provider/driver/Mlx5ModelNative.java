@@ -28,6 +28,9 @@ final class Mlx5ModelNative
     static final int RX_SESSIONS_WRAPPED = 12;
     static final int RX_ERRORS = 13;
     static final int CQ_OVERRUNS = 14;
+    /** LSO WQEs executed, and the segments they were cut into. */
+    static final int TX_TSO_WQES = 15;
+    static final int TX_TSO_SEGMENTS = 16;
 
     /** CQE syndromes (mlx5dv.h MLX5_CQE_SYNDROME_*). */
     static final int SYNDROME_LOCAL_LENGTH = 0x01;
@@ -50,7 +53,7 @@ final class Mlx5ModelNative
     }
 
     static native long create(int rxQueues, int rxQueueSize, int txQueueSize, int mtu, long mac, boolean compression,
-        int maxSession, boolean checksumOffload, boolean poisonHoles);
+        int maxSession, boolean checksumOffload, boolean poisonHoles, int maxTso);
 
     static native long openPort(long model, ByteBuffer pool, int bufferSize, int bufferCount);
 

@@ -28,9 +28,16 @@ final class ModelPort implements AutoCloseable
     static ModelPort open(final RdmaOptions options, final PacketPool pool, final boolean compression,
         final boolean checksums)
     {
+        return open(options, pool, compression, checksums, 0);
+    }
+
+    /** @param maxTso the model's LSO limit (super-frame bytes, headers included); 0 for none */
+    static ModelPort open(final RdmaOptions options, final PacketPool pool, final boolean compression,
+        final boolean checksums, final int maxTso)
+    {
         final long mac = options.mac();
         final long model = Mlx5ModelNative.create(options.rxQueues(), options.rxQueueSize(), options.txQueueSize(),
-            options.mtu(), mac, compression, 64, checksums, compression);
+            options.mtu(), mac, compression, 64, checksums, compression, maxTso);
         if (model <= 0)
         {
             throw new IllegalStateException("model " + model);

@@ -242,6 +242,11 @@ class RdmaLinkModelTest
         assertEquals(1, tx.recoveries());
         assertTrue(tx.completionErrors() >= 1);
         assertEquals(Mlx5ModelNative.SYNDROME_LOCAL_PROTECTION, tx.lastSyndrome() & 0xff);
+        // In words, in the counters and the diagnostics as in the log (the vendor syndrome in hex beside them).
+        assertTrue(tx.lastSyndromeWords().startsWith("local protection error"), tx.lastSyndromeWords());
+        assertTrue(a.link.describeCounters().contains("(local protection error"), a.link.describeCounters());
+        assertTrue(tx.toString().contains(", vendor syndrome 0x"), tx.toString());
+        assertEquals("", a.link.rxQueueCounters(0).lastSyndromeWords(), "no error, no words");
         assertTrue(a.link.counters().errors >= 1);
 
         // A receive completion error that does not stop the queue: one frame dropped, counted.
@@ -256,6 +261,7 @@ class RdmaLinkModelTest
         assertEquals(4, b.link.receive(0, rxB));
         consume(rxB, poolB);
         assertEquals(1, b.link.rxQueueCounters(0).drops());
+        assertTrue(b.link.rxQueueCounters(0).lastSyndromeWords().startsWith("local length error"));
         assertEquals("ok", b.link.rxQueueCounters(0).state());
 
         // One that does (a flush): the queue is reset, its buffers posted again, and frames flow.

@@ -11,6 +11,8 @@ import java.util.Random;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.ip.NetInterface;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
@@ -40,12 +42,22 @@ class RdmaTwoStacksTcpOverModelTest
     @BeforeEach
     void open()
     {
+        open(0);
+    }
+
+    /** @param maxTso the model's LSO limit on both ports (with checksum offload); 0: no LSO, no checksum offload */
+    private void open(final int maxTso)
+    {
+        if (a != null)
+        {
+            close();
+        }
         a = new Stack(StackConfig.builder().poolBuffers(8192).seed(1).build(), now);
         b = new Stack(StackConfig.builder().poolBuffers(8192).seed(2).build(), now);
         portA = ModelPort.open(RdmaOptions.builder("a").hostIf("model0").mac(MAC_A).rxQueueSize(1024)
-            .txQueueSize(1024).build(), a.pool(), false, false);
+            .txQueueSize(1024).build(), a.pool(), false, maxTso != 0, maxTso);
         portB = ModelPort.open(RdmaOptions.builder("b").hostIf("model0").mac(MAC_B).rxQueues(4).rxQueueSize(512)
-            .txQueueSize(1024).build(), b.pool(), true, false);
+            .txQueueSize(1024).build(), b.pool(), true, maxTso != 0, maxTso);
         a.addInterface("rdma0", portA.link, IP_A, 24, 0);
         b.addInterface("rdma0", portB.link, IP_B, 24, 0);
     }
@@ -59,14 +71,60 @@ class RdmaTwoStacksTcpOverModelTest
         portB.close();
         assertEquals(0, a.pool().inUse(), "stack A's pool is whole");
         assertEquals(0, b.pool().inUse(), "stack B's pool is whole");
+        a = null;
     }
+
+    /**
+     * With LSO (the model's TSO limit 64 KiB and checksum offload on both ports): the stacks see
+     * TX_TCP_SEGMENTATION and send TSO super-segments as buffer chains, each of which leaves as one LSO WQE that the
+     * model cuts into MSS-sized frames as the adapter would; the streams arrive intact both ways.
+     */
+    @Test
+    void shouldTransferTcpStreamsWithTsoIntact()
+    {
+        open(65536);
+        assertTrue((portA.link.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) != 0, "LSO offered");
+        assertEquals(65536, portA.link.maxSuperFrameLength());
+        transferBothWays();
+        final long wqesA = portA.stat(Mlx5ModelNative.TX_TSO_WQES);
+        final long wqesB = portB.stat(Mlx5ModelNative.TX_TSO_WQES);
+        final long segments = portA.stat(Mlx5ModelNative.TX_TSO_SEGMENTS)
+            + portB.stat(Mlx5ModelNative.TX_TSO_SEGMENTS);
+        assertTrue(wqesA > 10 && wqesB > 10, "both ways, super-frames went out as LSO WQEs: " + wqesA + ", " + wqesB
+            + "\n" + portA.link.describeCounters());
+        assertTrue(segments > 2 * (wqesA + wqesB), "each cut into several segments: " + segments + " of "
+            + (wqesA + wqesB));
+    }
+
+    /** B runs as the provider's pollers run it, one call per receive queue, rather than one poll of everything. */
+    private boolean bPerQueue;
 
     /** One step of both hosts and the cable: 20 µs pass. */
     private void step()
     {
         now += 20_000;
         a.poll(now);
-        b.poll(now);
+        if (bPerQueue)
+        {
+            // As Poller.run: each queue's poller receives its queue; the one whose timers are due runs everything.
+            final NetInterface nif = b.interfaces().get(0);
+            for (int q = 0; q < nif.link().rxQueueCount(); q++)
+            {
+                final long due = b.nextDeadline();
+                if (due != Long.MAX_VALUE && due - now <= 0)
+                {
+                    b.poll(now, q);
+                }
+                else
+                {
+                    b.pollQueue(nif, q, now);
+                }
+            }
+        }
+        else
+        {
+            b.poll(now);
+        }
         ModelPort.wire(portA, portB);
     }
 
@@ -141,6 +199,39 @@ class RdmaTwoStacksTcpOverModelTest
     @Test
     void shouldTransferTcpStreamsBothWaysIntact()
     {
+        final int flowQueue = transferBothWays();
+        assertTrue(flowQueue >= 0);
+    }
+
+    /**
+     * With B's receive queues polled one by one, as its pollers do, what B sends while it processes a burst (ACKs,
+     * the data those ACKs release) leaves on the send queue of the receive queue the flow arrives on; what the
+     * application's writes send, on the application queue (0); no other send queue carries anything.
+     */
+    @Test
+    void shouldSendOnTheSendQueueOfThePollersReceiveQueue()
+    {
+        bPerQueue = true;
+        final int flowQueue = transferBothWays();
+        final String counters = portB.link.describeCounters();
+        assertTrue(flowQueue != NetInterface.APPLICATION_TX_QUEUE, "seeds that put the flow on a queue of its own: "
+            + counters);
+        assertTrue(portB.link.txQueueCounters(flowQueue).packets() > (6 << 20) / 1500 / 4,
+            "the ACKs of the upload left on the flow's queue: " + counters);
+        assertTrue(portB.link.txQueueCounters(NetInterface.APPLICATION_TX_QUEUE).packets() > 0,
+            "the application's writes left on queue 0: " + counters);
+        for (int q = 0; q < 4; q++)
+        {
+            if (q != flowQueue && q != NetInterface.APPLICATION_TX_QUEUE)
+            {
+                assertEquals(0, portB.link.txQueueCounters(q).packets(), "send queue " + q + ": " + counters);
+            }
+        }
+    }
+
+    /** Moves 6 MiB A to B and 3 MiB B to A at once; returns B's receive queue of the flow. */
+    private int transferBothWays()
+    {
         final TcpSocket listener = b.openTcp();
         assertEquals(0, listener.bind(IP_B, 7000));
         assertEquals(0, listener.listen(8));
@@ -184,11 +275,16 @@ class RdmaTwoStacksTcpOverModelTest
         }
         long rxB = 0;
         int queuesUsed = 0;
+        int flowQueue = -1;
         for (int q = 0; q < 4; q++)
         {
             final long n = portB.link.rxQueueCounters(q).packets();
             rxB += n;
-            queuesUsed += n > 100 ? 1 : 0; // ARP (non-IP, queue 0) aside
+            if (n > 100) // ARP (non-IP, queue 0) aside
+            {
+                queuesUsed++;
+                flowQueue = q;
+            }
         }
         assertEquals(1, queuesUsed, "one TCP flow stays on one receive queue (RSS): " + portB.link
             .describeCounters());
@@ -196,5 +292,6 @@ class RdmaTwoStacksTcpOverModelTest
         assertEquals(0, portA.link.counters().errors + portB.link.counters().errors);
         assertEquals(0, portA.stat(Mlx5ModelNative.RX_OUT_OF_BUFFER) + portB.stat(Mlx5ModelNative.RX_OUT_OF_BUFFER),
             "no frame dropped for want of a receive buffer");
+        return flowQueue;
     }
 }

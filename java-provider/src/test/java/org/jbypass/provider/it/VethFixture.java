@@ -46,7 +46,8 @@ abstract class VethFixture
     @BeforeEach
     void peer() throws IOException
     {
-        peer = defaultOffloads() ? KernelPeer.createWithDefaultOffloads() : KernelPeer.create();
+        peer = ipv6() ? KernelPeer.createWithIpv6() : defaultOffloads() ? KernelPeer.createWithDefaultOffloads()
+            : KernelPeer.create();
         stack = Ipv4Address.toString(peer.stackAddress());
         kernel = Ipv4Address.toString(peer.kernelAddress());
         config = dir.resolve("jbypass.properties");
@@ -68,6 +69,15 @@ abstract class VethFixture
      * super-frames) rather than having them turned off; a subclass that says so runs every test again that way.
      */
     boolean defaultOffloads()
+    {
+        return false;
+    }
+
+    /**
+     * Whether the peer's kernel has IPv6 (2001:db8:X::1, offloads as Linux sets them); a subclass gives the stack
+     * its IPv6 address through {@link #extraConfiguration()}.
+     */
+    boolean ipv6()
     {
         return false;
     }

@@ -70,9 +70,20 @@ class StackChannelSemanticsTest extends ChannelSemanticsSuite
 
         Stacks(final String wirePrefix, final String subnet, final Map<String, String> extra)
         {
+            this(wirePrefix, subnet, extra, Map.of(), Map.of());
+        }
+
+        /** As above, with keys for the client's and the server's configuration only (their IPv6 addresses). */
+        Stacks(final String wirePrefix, final String subnet, final Map<String, String> extra,
+            final Map<String, String> clientExtra, final Map<String, String> serverExtra)
+        {
             final String wire = wirePrefix + ProcessHandle.current().pid();
-            client = provider(wire, subnet + ".1", extra);
-            server = provider(wire, subnet + ".2", extra);
+            final Map<String, String> forClient = new java.util.HashMap<>(extra);
+            forClient.putAll(clientExtra);
+            final Map<String, String> forServer = new java.util.HashMap<>(extra);
+            forServer.putAll(serverExtra);
+            client = provider(wire, subnet + ".1", forClient);
+            server = provider(wire, subnet + ".2", forServer);
             clientAddress = address(subnet + ".1");
             serverAddress = address(subnet + ".2");
         }

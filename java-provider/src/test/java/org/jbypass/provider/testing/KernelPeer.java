@@ -71,6 +71,7 @@ public final class KernelPeer implements AutoCloseable
     private final int subnet;
     private final int mtu;
     private final boolean offloadsOff;
+    private boolean ipv6;
     private final List<BackgroundCommand> started = new ArrayList<>();
     private long kernelMac;
     private boolean closed;
@@ -120,10 +121,32 @@ public final class KernelPeer implements AutoCloseable
         return create(1500, false);
     }
 
+    /**
+     * A peer with MTU 1500, offloads as Linux sets them up, and IPv6 on the kernel end: {@link #kernelAddress6()}
+     * 2001:db8:X::1/64 (without DAD, so that it is usable at once) beside its link-local address. The stack end
+     * keeps IPv6 off in this namespace's kernel, so that only the stack speaks for it.
+     */
+    public static KernelPeer createWithIpv6()
+    {
+        return create(1500, false, true);
+    }
+
+    /** As {@link #createWithIpv6()}, with the kernel end's offloads off when {@code offloadsOff}. */
+    public static KernelPeer createWithIpv6(final boolean offloadsOff)
+    {
+        return create(1500, offloadsOff, true);
+    }
+
     private static KernelPeer create(final int mtu, final boolean offloadsOff)
+    {
+        return create(mtu, offloadsOff, false);
+    }
+
+    private static KernelPeer create(final int mtu, final boolean offloadsOff, final boolean ipv6)
     {
         Host.sweepStale();
         final KernelPeer peer = new KernelPeer(Host.uniqueName(PREFIX), mtu, offloadsOff);
+        peer.ipv6 = ipv6;
         try
         {
             peer.build();
@@ -150,9 +173,21 @@ public final class KernelPeer implements AutoCloseable
         Host.run("ip", "link", "add", stackInterface, "mtu", m, "type", "veth", "peer", "name", kernelInterface,
             "mtu", m, "netns", namespace).orThrow();
         VethPair.quiet(stackInterface, offloadsOff);
-        // IPv6 off in the whole namespace before the kernel end comes up: no DAD, RS or MLD frames.
-        execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
-            "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf." + kernelInterface + ".disable_ipv6=1");
+        if (ipv6)
+        {
+            // IPv6 on: the kernel end gets its link-local address and the test's, and speaks NDP. It neither
+            // solicits nor accepts router advertisements: the wire carries what the tests make it carry.
+            execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0",
+                "net.ipv6.conf.default.disable_ipv6=0", "net.ipv6.conf." + kernelInterface + ".disable_ipv6=0",
+                "net.ipv6.conf." + kernelInterface + ".accept_ra=0",
+                "net.ipv6.conf." + kernelInterface + ".router_solicitations=0");
+        }
+        else
+        {
+            // IPv6 off in the whole namespace before the kernel end comes up: no DAD, RS or MLD frames.
+            execOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf." + kernelInterface + ".disable_ipv6=1");
+        }
         if (offloadsOff)
         {
             execOrThrow("ethtool", "-K", kernelInterface, "rx", "off", "tx", "off", "sg", "off", "tso", "off", "gso",
@@ -161,6 +196,10 @@ public final class KernelPeer implements AutoCloseable
         execOrThrow("ip", "link", "set", "lo", "up");
         execOrThrow("ip", "address", "add", Ipv4Address.toString(kernelAddress()) + "/" + PREFIX_LENGTH, "dev",
             kernelInterface);
+        if (ipv6)
+        {
+            execOrThrow("ip", "-6", "address", "add", kernelAddress6() + "/64", "dev", kernelInterface, "nodad");
+        }
         execOrThrow("ip", "link", "set", kernelInterface, "up");
         Host.run("ip", "link", "set", stackInterface, "up").orThrow();
         kernelMac = MacAddress.parse(execOrThrow("cat", "/sys/class/net/" + kernelInterface + "/address")
@@ -207,6 +246,24 @@ public final class KernelPeer implements AutoCloseable
     public int stackAddress()
     {
         return subnet | 2;
+    }
+
+    /** The kernel's IPv6 address (peers from {@link #createWithIpv6()}): 2001:db8:X::1, X as in 198.18.X.0. */
+    public String kernelAddress6()
+    {
+        return "2001:db8:" + Integer.toHexString((subnet >>> 8) & 0xFF) + "::1";
+    }
+
+    /** The IPv6 address meant for the stack, 2001:db8:X::2 (configured nowhere in a kernel). */
+    public String stackAddress6()
+    {
+        return "2001:db8:" + Integer.toHexString((subnet >>> 8) & 0xFF) + "::2";
+    }
+
+    /** What the kernel knows about an IPv6 neighbour: the line of {@code ip -6 neigh show}, or "" if nothing. */
+    public String neighbour6(final String address)
+    {
+        return execOrThrow("ip", "-6", "neigh", "show", address, "dev", kernelInterface).stdout().trim();
     }
 
     /** The prefix length of the subnet, {@value #PREFIX_LENGTH}. */

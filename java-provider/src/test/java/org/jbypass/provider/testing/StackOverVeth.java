@@ -13,12 +13,15 @@ import java.util.function.UnaryOperator;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.ip.Ipv6Config;
+import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.testing.ByteStream;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.provider.driver.AfPacketLink;
 import org.jbypass.provider.driver.AfPacketOptions;
 
@@ -32,6 +35,8 @@ public final class StackOverVeth implements AutoCloseable
     public final KernelPeer peer;
     public final Stack stack;
     public final Link link;
+    /** Whether transfers run over IPv6 (the peer's {@code stackAddress6} and {@code kernelAddress6}). */
+    private final boolean ipv6;
 
     /**
      * @param decorate wraps the afpacket link (for instance in an impairment), or returns it as is
@@ -47,11 +52,29 @@ public final class StackOverVeth implements AutoCloseable
     public StackOverVeth(final KernelPeer peer, final TcpConfig tcp, final UnaryOperator<Link> decorate,
         final AfPacketOptions options)
     {
+        this(peer, tcp, decorate, options, false);
+    }
+
+    /**
+     * @param ipv6 whether the stack also has the peer's {@code stackAddress6}/64 (a peer made with IPv6, DAD off so
+     *             that it serves at once) and transfers run over IPv6
+     */
+    public StackOverVeth(final KernelPeer peer, final TcpConfig tcp, final UnaryOperator<Link> decorate,
+        final AfPacketOptions options, final boolean ipv6)
+    {
         this.peer = peer;
-        this.stack = new Stack(StackConfig.builder().tcp(tcp).build(), System.nanoTime());
+        this.ipv6 = ipv6;
+        this.stack = new Stack(StackConfig.builder().tcp(tcp).ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(),
+            System.nanoTime());
         final AfPacketLink afpacket = AfPacketLink.open(options, stack.pool());
         this.link = decorate.apply(afpacket);
-        stack.addInterface(peer.stackInterface(), link, peer.stackAddress(), KernelPeer.PREFIX_LENGTH, 0);
+        final NetInterface nif = stack.addInterface(peer.stackInterface(), link, peer.stackAddress(),
+            KernelPeer.PREFIX_LENGTH, 0);
+        if (ipv6)
+        {
+            final long[] address = Ipv6Address.parse(peer.stackAddress6());
+            stack.addAddress6(nif, address[0], address[1], 64);
+        }
     }
 
     /** Polls the stack once with the real clock. */
@@ -100,7 +123,7 @@ public final class StackOverVeth implements AutoCloseable
     public Transfer transfer(final boolean stackIsServer, final int port, final int connections,
         final long stackBytes, final long kernelBytes, final Duration timeout) throws InterruptedException
     {
-        final String stackAddress = Ipv4Address.toString(peer.stackAddress());
+        final String stackAddress = ipv6 ? peer.stackAddress6() : Ipv4Address.toString(peer.stackAddress());
         final BackgroundCommand[] kernels = new BackgroundCommand[connections];
         final TcpSocket[] listeners = new TcpSocket[connections];
         final TcpSocket[] sockets = new TcpSocket[connections];
@@ -113,8 +136,9 @@ public final class StackOverVeth implements AutoCloseable
                 final long kernelSeed = 0x6B65726EL + p;
                 if (stackIsServer)
                 {
-                    listeners[i] = stack.openTcp();
-                    assertEquals(0, listeners[i].bind(0, p), "bind");
+                    // Over IPv6, a dual-stack listener on [::] as the JDK's wildcard bind makes.
+                    listeners[i] = ipv6 ? stack.openTcp6(false) : stack.openTcp();
+                    assertEquals(0, ipv6 ? listeners[i].bind6(0, 0, p) : listeners[i].bind(0, p), "bind");
                     assertEquals(0, listeners[i].listen(4), "listen");
                     kernels[i] = peer.start(javaCommand("connect", stackAddress, Integer.toString(p),
                         Long.toString(kernelBytes), Long.toString(kernelSeed)));
@@ -133,8 +157,10 @@ public final class StackOverVeth implements AutoCloseable
                     {
                         fail("the kernel side did not start listening: " + kernels[i].stdout() + kernels[i].stderr());
                     }
-                    sockets[i] = stack.openTcp();
-                    assertEquals(-Errno.EINPROGRESS, sockets[i].connect(peer.kernelAddress(), port + i), "connect");
+                    sockets[i] = ipv6 ? stack.openTcp6(false) : stack.openTcp();
+                    final long[] kernel6 = ipv6 ? Ipv6Address.parse(peer.kernelAddress6()) : null;
+                    assertEquals(-Errno.EINPROGRESS, ipv6 ? sockets[i].connect6(kernel6[0], kernel6[1], port + i)
+                        : sockets[i].connect(peer.kernelAddress(), port + i), "connect");
                 }
                 stack.flush();
             }
@@ -180,6 +206,7 @@ public final class StackOverVeth implements AutoCloseable
                     }
                     if (sockets[i] != null && sockets[i].isConnected())
                     {
+                        assertEquals(ipv6, sockets[i].isIpv6(), "the connection's family");
                         if (start == 0)
                         {
                             start = System.nanoTime();

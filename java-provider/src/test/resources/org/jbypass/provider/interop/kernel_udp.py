@@ -29,8 +29,9 @@ def digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def udp_socket():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def udp_socket(host="0.0.0.0"):
+    # An IPv6 literal (it has colons) makes an IPv6 socket; a port to bind with "::" as its host, one bound to ::.
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     # Room for a burst of 4000-byte datagrams whatever the host's defaults.
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     return s
@@ -59,7 +60,7 @@ def recv(port, count, timeout):
 
 
 def send(host, port, size, count, seed):
-    s = udp_socket()
+    s = udp_socket(host)
     s.connect((host, port))
     ready()
     for i in range(count):
@@ -68,9 +69,9 @@ def send(host, port, size, count, seed):
         print("sent %d %s" % (len(data), digest(data)), flush=True)
 
 
-def echo_server(port):
-    s = udp_socket()
-    s.bind(("0.0.0.0", port))
+def echo_server(port, host="0.0.0.0"):
+    s = udp_socket(host)
+    s.bind((host, port))
     ready()
     while True:
         data, source = s.recvfrom(65535)
@@ -78,7 +79,7 @@ def echo_server(port):
 
 
 def echo_client(host, port, sizes, count, seed, timeout):
-    s = udp_socket()
+    s = udp_socket(host)
     s.connect((host, port))
     s.settimeout(timeout)
     ready()
@@ -96,7 +97,7 @@ def echo_client(host, port, sizes, count, seed, timeout):
 
 
 def refused(host, port, timeout):
-    s = udp_socket()
+    s = udp_socket(host)
     s.connect((host, port))
     s.settimeout(timeout)
     ready()
@@ -118,7 +119,7 @@ def main(argv):
     elif command == "send":
         send(args[0], int(args[1]), int(args[2]), int(args[3]), int(args[4]))
     elif command == "echo-server":
-        echo_server(int(args[0]))
+        echo_server(int(args[0]), *args[1:2])
     elif command == "echo-client":
         echo_client(args[0], int(args[1]), [int(x) for x in args[2].split(",")], int(args[3]), int(args[4]),
                     float(args[5]))

@@ -5,6 +5,7 @@ import java.util.List;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.IpCounters;
 import org.jbypass.netstack.ip.Ipv4Layer;
+import org.jbypass.netstack.ip.Ipv6Layer;
 import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.tcp.TcpCounters;
@@ -17,6 +18,7 @@ import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
 import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.Ipv6Header;
 
 /**
  * The stack: interfaces, IPv4, UDP and TCP over one packet pool, driven from outside.
@@ -36,6 +38,7 @@ public final class Stack implements AutoCloseable
     private final TimerQueue timers = new TimerQueue();
     private final EventQueue events = new EventQueue();
     private final Ipv4Layer ipv4;
+    private final Ipv6Layer ipv6;
     private final UdpLayer udp;
     private final TcpLayer tcp;
     private NetInterface[] interfaces = new NetInterface[0];
@@ -48,11 +51,19 @@ public final class Stack implements AutoCloseable
         this.pool = new PacketPool(config.poolBuffers(), config.bufferSize());
         this.time.reset(nowNanos);
         this.ipv4 = new Ipv4Layer(pool, timers, time, config.ip(), config.seed());
+        // IPv6 shares IPv4's counters, so that every view of them (JMX, diagnostics) shows both families.
+        this.ipv6 = new Ipv6Layer(pool, timers, time, config.ip(), config.ipv6(), ipv4.counters(),
+            config.seed() ^ 0x6970763653656564L);
         this.udp = new UdpLayer(ipv4, events, config.udp(), config.seed());
         ipv4.register(Ipv4Header.PROTOCOL_UDP, udp);
         // TCP's secrets and port choices come from their own stream, not UDP's.
         this.tcp = new TcpLayer(ipv4, timers, time, events, config.tcp(), config.seed() ^ 0x7463705365656421L);
         ipv4.register(Ipv4Header.PROTOCOL_TCP, tcp);
+        // Both transports serve IPv6 too: they receive from it and send through it.
+        ipv6.register(Ipv6Header.NEXT_UDP, udp);
+        udp.attachIpv6(ipv6);
+        ipv6.register(Ipv6Header.NEXT_TCP, tcp);
+        tcp.attachIpv6(ipv6);
     }
 
     /** The pool every link of this stack must be opened on. */
@@ -91,6 +102,23 @@ public final class Stack implements AutoCloseable
         ipv4.addRoute(network, prefixLength, via, gateway);
     }
 
+    /**
+     * Gives an interface an IPv6 address ({@code hi}/{@code lo} as {@link org.jbypass.netstack.wire.Ipv6Address}
+     * carries them); the first one enables IPv6 there, with the link-local address derived from the MAC unless
+     * that first address is link-local itself. See {@link Ipv6Layer#addAddress}.
+     */
+    public void addAddress6(final NetInterface nif, final long hi, final long lo, final int prefixLength)
+    {
+        ipv6.addAddress(nif, hi, lo, prefixLength);
+    }
+
+    /** Routes an IPv6 network through an interface, via a gateway ({@code 0, 0}: on the link). */
+    public void addRoute6(final long networkHi, final long networkLo, final int prefixLength, final NetInterface via,
+        final long gatewayHi, final long gatewayLo)
+    {
+        ipv6.addRoute(networkHi, networkLo, prefixLength, via, gatewayHi, gatewayLo);
+    }
+
     public List<NetInterface> interfaces()
     {
         return ipv4.interfaces();
@@ -110,46 +138,76 @@ public final class Stack implements AutoCloseable
 
     /**
      * Runs the stack once: receives a burst from every queue of every interface, fires due timers, delivers local
-     * traffic, transmits, and dispatches readiness events.
+     * traffic, transmits (on {@link NetInterface#APPLICATION_TX_QUEUE}), and dispatches readiness events.
      *
      * @return the time by which it must run again ({@code nowNanos} itself when work is left over), or
      *         {@link Long#MAX_VALUE} when only new frames or operations can give it work
      */
     public long poll(final long nowNanos)
     {
-        time.advance(nowNanos);
-        final long now = time.nanos();
-        int work = 0;
-        for (final NetInterface nif : interfaces)
-        {
-            final int queues = nif.link().rxQueueCount();
-            for (int q = 0; q < queues; q++)
-            {
-                work += nif.receive(q, now);
-            }
-        }
-        work += timers.expire(now);
-        ipv4.deliverLoopback(now);
-        ipv4.flushTransmit();
-        events.dispatch();
-        lastWork = work;
-        return ipv4.hasPendingWork() ? now : timers.nextDeadline();
+        return poll(nowNanos, NetInterface.APPLICATION_TX_QUEUE);
     }
 
     /**
-     * Receives and processes one burst from one receive queue only, for pollers that each own a queue; timers and
-     * transmission are left to {@link #poll} or {@link #flush}.
+     * {@link #poll(long)} for the poller of receive queue {@code rxQueue}: what this run transmits goes to the
+     * transmit queue that serves it ({@code rxQueue} modulo each link's transmit queues).
+     */
+    public long poll(final long nowNanos, final int rxQueue)
+    {
+        time.advance(nowNanos);
+        final long now = time.nanos();
+        int work = 0;
+        ipv4.transmitQueue(rxQueue);
+        try
+        {
+            for (final NetInterface nif : interfaces)
+            {
+                final int queues = nif.link().rxQueueCount();
+                for (int q = 0; q < queues; q++)
+                {
+                    work += nif.receive(q, now);
+                }
+            }
+            work += timers.expire(now);
+            ipv4.deliverLoopback(now);
+            ipv6.deliverLoopback(now);
+            ipv4.flushTransmit();
+            events.dispatch();
+        }
+        finally
+        {
+            ipv4.transmitQueue(NetInterface.APPLICATION_TX_QUEUE);
+        }
+        lastWork = work;
+        return hasPendingWork() ? now : timers.nextDeadline();
+    }
+
+    /**
+     * Receives and processes one burst from one receive queue only, for pollers that each own a queue; timers are
+     * left to {@link #poll}. What the burst makes the stack send (ACKs, replies, data a window update released)
+     * leaves on the transmit queue that serves the receive queue ({@code queue} modulo each link's transmit queues),
+     * so that each poller fills its own send ring; every other caller transmits on
+     * {@link NetInterface#APPLICATION_TX_QUEUE}.
      *
      * @return the frames received
      */
     public int pollQueue(final NetInterface nif, final int queue, final long nowNanos)
     {
         time.advance(nowNanos);
-        final int n = nif.receive(queue, time.nanos());
-        ipv4.deliverLoopback(time.nanos());
-        ipv4.flushTransmit();
-        events.dispatch();
-        return n;
+        ipv4.transmitQueue(queue);
+        try
+        {
+            final int n = nif.receive(queue, time.nanos());
+            ipv4.deliverLoopback(time.nanos());
+            ipv6.deliverLoopback(time.nanos());
+            ipv4.flushTransmit();
+            events.dispatch();
+            return n;
+        }
+        finally
+        {
+            ipv4.transmitQueue(NetInterface.APPLICATION_TX_QUEUE);
+        }
     }
 
     /** How many frames and timers the last {@link #poll} handled: zero means it found nothing to do. */
@@ -169,15 +227,21 @@ public final class Stack implements AutoCloseable
     {
         final long now = time.nanos();
         ipv4.deliverLoopback(now);
+        ipv6.deliverLoopback(now);
         ipv4.flushTransmit();
         events.dispatch();
-        return ipv4.hasPendingWork();
+        return hasPendingWork();
+    }
+
+    private boolean hasPendingWork()
+    {
+        return ipv4.hasPendingWork() || ipv6.hasPendingWork();
     }
 
     /** The earliest timer deadline, {@link Long#MAX_VALUE} if none. */
     public long nextDeadline()
     {
-        return ipv4.hasPendingWork() ? time.nanos() : timers.nextDeadline();
+        return hasPendingWork() ? time.nanos() : timers.nextDeadline();
     }
 
     /** A new UDP socket. */
@@ -190,6 +254,18 @@ public final class Stack implements AutoCloseable
     public TcpSocket openTcp()
     {
         return tcp.open();
+    }
+
+    /** A new IPv6 UDP socket (AF_INET6), dual-stack unless {@code v6Only}. */
+    public UdpSocket openUdp6(final boolean v6Only)
+    {
+        return udp.open6(v6Only);
+    }
+
+    /** A new IPv6 TCP socket (AF_INET6), dual-stack unless {@code v6Only}. */
+    public TcpSocket openTcp6(final boolean v6Only)
+    {
+        return tcp.open6(v6Only);
     }
 
     public TcpCounters tcpCounters()
@@ -219,6 +295,12 @@ public final class Stack implements AutoCloseable
         return ipv4;
     }
 
+    /** The IPv6 layer: what the transports send IPv6 through, and diagnostics. */
+    public Ipv6Layer ipv6()
+    {
+        return ipv6;
+    }
+
     /**
      * Closes the stack: returns every buffer it holds to the pool and closes the links. Sockets should be closed
      * first; the provider does.
@@ -231,6 +313,7 @@ public final class Stack implements AutoCloseable
             return;
         }
         closed = true;
+        ipv6.release();
         ipv4.release();
         for (final NetInterface nif : interfaces)
         {

@@ -3,6 +3,7 @@ package org.jbypass.netstack.core;
 import org.jbypass.netstack.buffer.PacketPool;
 
 import org.jbypass.netstack.ip.IpConfig;
+import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.udp.UdpConfig;
 
@@ -20,6 +21,7 @@ public final class StackConfig
     private final int bufferSize;
     private final long seed;
     private final IpConfig ip;
+    private final Ipv6Config ipv6;
     private final UdpConfig udp;
     private final TcpConfig tcp;
 
@@ -29,6 +31,7 @@ public final class StackConfig
         this.bufferSize = builder.bufferSize;
         this.seed = builder.seed;
         this.ip = builder.ip;
+        this.ipv6 = builder.ipv6;
         this.udp = builder.udp;
         this.tcp = builder.tcp;
     }
@@ -59,6 +62,12 @@ public final class StackConfig
         return ip;
     }
 
+    /** IPv6, neighbour discovery and ICMPv6 settings. */
+    public Ipv6Config ipv6()
+    {
+        return ipv6;
+    }
+
     public UdpConfig udp()
     {
         return udp;
@@ -82,6 +91,7 @@ public final class StackConfig
         private int bufferSize = DEFAULT_BUFFER_SIZE;
         private long seed = 0x6A62797061737321L;
         private IpConfig ip = IpConfig.DEFAULT;
+        private Ipv6Config ipv6 = Ipv6Config.DEFAULT;
         private UdpConfig udp = UdpConfig.DEFAULT;
         private TcpConfig tcp = TcpConfig.defaults();
 
@@ -106,6 +116,12 @@ public final class StackConfig
         public Builder ip(final IpConfig ip)
         {
             this.ip = ip;
+            return this;
+        }
+
+        public Builder ipv6(final Ipv6Config ipv6)
+        {
+            this.ipv6 = ipv6;
             return this;
         }
 
@@ -136,9 +152,9 @@ public final class StackConfig
                 throw new IllegalArgumentException("a pool of " + poolBuffers + " buffers of " + bufferSize
                     + " bytes exceeds 2 GiB");
             }
-            if (ip == null || udp == null || tcp == null)
+            if (ip == null || ipv6 == null || udp == null || tcp == null)
             {
-                throw new IllegalArgumentException("ip, udp and tcp settings are required");
+                throw new IllegalArgumentException("ip, ipv6, udp and tcp settings are required");
             }
             return new StackConfig(this);
         }

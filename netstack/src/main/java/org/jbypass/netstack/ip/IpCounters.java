@@ -18,6 +18,16 @@ public final class IpCounters
     public long framesMulticastFiltered;
     /** Frames that arrived as chains of buffers (GSO/GRO super-frames), each counted in framesReceived too. */
     public long superFramesReceived;
+    /**
+     * Super-frames gathered into contiguous memory before they were handled, one copy more than the in-place path
+     * that TCP takes: fragments, multicast, the transports that want their datagram in one piece (UDP, ICMP, IGMP),
+     * headers that cross a buffer boundary, and EtherTypes other than IPv4.
+     */
+    public long superFramesGathered;
+    /** Super-segments software GRO built out of two or more received TCP segments ({@code SoftwareGro}). */
+    public long groSuperSegments;
+    /** The TCP segments that went into them. */
+    public long groSegmentsCoalesced;
     /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
     public long framesBadChain;
 
@@ -115,6 +125,109 @@ public final class IpCounters
     public long igmpOutDiscards;
     /** Joins refused because an interface's group table or source list was full. */
     public long igmpGroupsRefused;
+
+    // IPv6 receive (RFC 8200; named after RFC 4293's ipSystemStatsTable and Linux's /proc/net/snmp6)
+    public long ip6InReceives;
+    public long ip6InTooShort;
+    public long ip6InBadVersion;
+    /** The payload length runs past the frame (or describes a jumbogram, which the stack does not speak). */
+    public long ip6InBadPayloadLength;
+    /** A multicast, loopback or IPv4-mapped source (RFC 4291 sections 2.7, 2.5.3, 2.5.5.2). */
+    public long ip6InBadSource;
+    /** A loopback, unspecified or IPv4-mapped destination, or a multicast one of reserved scope 0. */
+    public long ip6InBadDestination;
+    /** Packets to an address that is not the stack's (the stack forwards nothing). */
+    public long ip6InAddrErrors;
+    /** Packets to an address of the stack still tentative (RFC 4862 section 5.4: only for DAD's messages). */
+    public long ip6InTentative;
+    /** Packets to a multicast group the interface has not joined. */
+    public long ip6InMulticastNotJoined;
+    /** Extension headers that run past the packet, or options that run past their header. */
+    public long ip6InTruncated;
+    /** Chains longer than the stack walks (Ipv6ExtensionHeaders.MAX_HEADERS). */
+    public long ip6InTooManyHeaders;
+    /** A hop-by-hop options header anywhere but first (RFC 8200 section 4.1). */
+    public long ip6InHopByHopNotFirst;
+    /** Routing headers with segments left: type 0 (RFC 5095) and every other type, since a host routes nothing. */
+    public long ip6InRoutingHeaders;
+    /** Packets dropped for an option whose type says to (RFC 8200 section 4.2, the two high bits). */
+    public long ip6InUnknownOptions;
+    public long ip6InUnknownProtocols;
+    /** Packets whose header chain ends with "no next header" (59). */
+    public long ip6InNoNextHeader;
+    /** Fragments with offset 0 and M clear, processed in isolation (RFC 6946, RFC 8021). */
+    public long ip6InAtomicFragments;
+    public long ip6InDelivers;
+
+    // IPv6 reassembly (RFC 8200 section 4.5, overlaps per RFC 5722)
+    public long ip6ReasmReqds;
+    public long ip6ReasmOks;
+    public long ip6ReasmFails;
+    public long ip6ReasmTimeouts;
+    public long ip6ReasmOverlaps;
+    public long ip6ReasmNoSlot;
+    /** First fragments without the whole header chain (RFC 7112), or fragments nested in a reassembled packet. */
+    public long ip6ReasmBadChain;
+
+    // IPv6 send
+    public long ip6OutRequests;
+    public long ip6OutNoRoutes;
+    public long ip6OutDiscards;
+    /** Packets a transport asked to send from a multicast or unspecified source, refused. */
+    public long ip6OutBadSource;
+    public long ip6FragOks;
+    public long ip6FragFails;
+    public long ip6FragCreates;
+    public long ip6OutLoopback;
+    public long ip6OutMulticast;
+
+    // ICMPv6 (RFC 4443; RFC 4293's icmpMsgStatsTable names)
+    public long icmp6InMsgs;
+    /** Too short, or a bad checksum. */
+    public long icmp6InErrors;
+    public long icmp6InEchos;
+    public long icmp6InEchoReplies;
+    public long icmp6InDestUnreachs;
+    public long icmp6InPktTooBigs;
+    public long icmp6InTimeExcds;
+    public long icmp6InParmProblems;
+    /** Errors that quote a packet the stack did not send, or too little of one. */
+    public long icmp6InBadErrors;
+    public long icmp6InIgnored;
+    public long icmp6OutMsgs;
+    public long icmp6OutEchoReplies;
+    public long icmp6OutDestUnreachs;
+    public long icmp6OutTimeExcds;
+    public long icmp6OutParmProblems;
+    /** Errors not sent because of the rate limit (RFC 4443 section 2.4(f)). */
+    public long icmp6RateLimited;
+    /** Errors not sent because RFC 4443 section 2.4(e) forbids them: about an error, a multicast, no single host. */
+    public long icmp6ErrorsSuppressed;
+
+    // Neighbour discovery (RFC 4861) and duplicate address detection (RFC 4862)
+    public long ndpInSolicits;
+    public long ndpInAdverts;
+    /** Neighbour messages that fail the checks of RFC 4861 sections 7.1.1 and 7.1.2 (hop limit 255, options...). */
+    public long ndpInInvalid;
+    /** Router solicitations, advertisements and redirects: ignored, the stack's routes are configured. */
+    public long ndpInRouterMessagesIgnored;
+    public long ndpOutSolicits;
+    public long ndpOutAdverts;
+    /** Packets dropped because their neighbour's queue was full. */
+    public long ndpQueueDrops;
+    /** Packets dropped because their neighbour never answered. */
+    public long ndpResolutionFailures;
+    /** New neighbours refused because the cache was full of entries in use. */
+    public long ndpCacheFull;
+    /** Addresses that passed duplicate address detection, and those found duplicate (and never used). */
+    public long dadSucceeded;
+    public long dadDuplicates;
+
+    // Path MTU (RFC 8201)
+    /** Packet-too-big messages that lowered a destination's path MTU. */
+    public long pmtuLearned;
+    /** Learnt path MTUs forgotten after their age, so that a larger one is tried again (RFC 8201 section 4). */
+    public long pmtuExpired;
 
     // transmit
     public long txQueueDrops;

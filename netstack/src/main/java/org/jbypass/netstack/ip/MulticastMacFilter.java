@@ -52,7 +52,16 @@ final class MulticastMacFilter
     /** Counts one more group mapping to {@code group}'s MAC. @return 0, or -errno (a full filter, the link's error) */
     int add(final int group)
     {
-        final long mac = groupMac(group);
+        return addMac(groupMac(group));
+    }
+
+    /**
+     * Counts one more group mapping to {@code mac} (an IPv6 group's, RFC 2464 section 7, or an IPv4 group's).
+     *
+     * @return 0, or -errno (a full filter, the link's error)
+     */
+    int addMac(final long mac)
+    {
         for (int i = 0; i < count; i++)
         {
             if (macs[i] == mac)
@@ -79,7 +88,15 @@ final class MulticastMacFilter
     /** Counts one group fewer mapping to {@code group}'s MAC, and lets the link drop it after the last. */
     void remove(final int group)
     {
-        final long mac = groupMac(group);
+        if (!removeMac(groupMac(group)))
+        {
+            throw new IllegalStateException("multicast MAC of " + Ipv4Address.toString(group) + " was never added");
+        }
+    }
+
+    /** Counts one group fewer mapping to {@code mac}; @return false when it was never added */
+    boolean removeMac(final long mac)
+    {
         for (int i = 0; i < count; i++)
         {
             if (macs[i] == mac)
@@ -91,10 +108,10 @@ final class MulticastMacFilter
                     references[i] = references[count];
                     link.removeMulticast(mac);
                 }
-                return;
+                return true;
             }
         }
-        throw new IllegalStateException("multicast MAC of " + Ipv4Address.toString(group) + " was never added");
+        return false;
     }
 
     /** The MACs in the filter, besides all-systems'. */

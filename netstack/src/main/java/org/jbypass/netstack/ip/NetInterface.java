@@ -19,16 +19,25 @@ import org.jbypass.netstack.wire.MacAddress;
  *
  * <p>Received frames are taken one burst at a time; each is checked for a destination this interface accepts (its
  * own MAC, broadcast, the MACs of the multicast groups joined on it: {@link MulticastMacFilter}) and handed by
- * EtherType to ARP or IPv4 (where IPv6 will go beside them). Frames tagged 802.1Q or 802.1ad are dropped and
+ * EtherType to ARP, IPv4 or, once the interface has an IPv6 address, IPv6. Frames tagged 802.1Q or 802.1ad are
+ * dropped and
  * counted: the stack speaks no VLANs and must not misparse them.
  *
  * <p>Frames to transmit are gathered in a burst and handed to the link when the burst fills or the stack flushes,
  * so the link (and a native driver behind it) is crossed once per burst. If the link's ring is full, the frames it
  * did not accept wait in the burst for the next flush; when the burst is still full after that, a new frame is
  * dropped and counted, as a full qdisc would.
+ *
+ * <p>The burst goes to the link's transmit queue of the thread that drives the stack at the time
+ * ({@link #transmitQueue(int)}): a poller that serves receive queue q transmits on queue q (modulo the link's
+ * transmit queues), so that a multiqueue link's send rings are each filled by their own poller; every other caller
+ * (an application thread sending under the stack's lock) on {@link #APPLICATION_TX_QUEUE}.
  */
 public final class NetInterface
 {
+    /** The transmit queue of a caller that serves no receive queue: an application thread under the stack's lock. */
+    public static final int APPLICATION_TX_QUEUE = 0;
+
     private final int index;
     private final String name;
     private final Link link;
@@ -43,19 +52,21 @@ public final class NetInterface
     /** Per receive queue: whether every slot of its burst holds a buffer (false until armed, or after a dry pool). */
     private final boolean[] rxArmed;
     private final PacketBurst txBurst;
+    private final int txQueues;
+    /** The link's queue that {@link #flush()} transmits on: the current caller's ({@link #transmitQueue(int)}). */
+    private int txQueue = APPLICATION_TX_QUEUE;
     private final IpCounters counters;
     private final Ipv4Layer ipv4;
     private final ByteBuffer memory;
     private final EthernetHeader ethernet = new EthernetHeader();
     private final FrameChain chain = new FrameChain();
-    /**
-     * Where a chained frame (a GSO/GRO super-frame, see {@link PacketBurst}) is gathered before it is processed, as
-     * a reassembled datagram is: every layer above then sees one contiguous frame, and TCP one segment of many MSS.
-     * Off-heap, allocated once, only when the first chain arrives.
-     */
-    private ByteBuffer superFrame;
+    /** Whether software GRO coalesces the TCP segments received here ({@code interface.NAME.gro}). */
+    private boolean gro = true;
     final Arp arp;
     final MulticastMacFilter multicastMacs;
+    /** IPv6 on this interface, null until it has an IPv6 address ({@link Ipv6Layer#addAddress}). */
+    Ipv6Interface ipv6;
+    private Ipv6Layer ipv6Layer;
 
     NetInterface(final int index, final String name, final Link link, final int address, final int prefixLength,
         final int gateway, final int burstSize, final ArpConfig arpConfig, final IpCounters counters,
@@ -100,6 +111,7 @@ public final class NetInterface
             rxBursts[i] = new PacketBurst(burstSize);
         }
         this.txBurst = new PacketBurst(burstSize);
+        this.txQueues = Math.max(1, link.txQueueCount());
         this.arp = new Arp(this, arpConfig, counters);
         this.multicastMacs = new MulticastMacFilter(link);
     }
@@ -173,6 +185,34 @@ public final class NetInterface
         return (destination & netmask) == (address & netmask);
     }
 
+    /**
+     * Whether software GRO coalesces in-order TCP segments of one flow within each received burst before TCP sees
+     * them ({@link SoftwareGro}); on unless turned off.
+     */
+    public boolean gro()
+    {
+        return gro;
+    }
+
+    /** Turns software GRO on or off for what this interface receives from now on. */
+    public void gro(final boolean on)
+    {
+        gro = on;
+    }
+
+    /** Enables IPv6 on the interface: frames of EtherType 0x86DD go to {@code layer} from now on. */
+    void enableIpv6(final Ipv6Layer layer, final Ipv6Interface v6)
+    {
+        this.ipv6Layer = layer;
+        this.ipv6 = v6;
+    }
+
+    /** Whether the interface has IPv6 addresses. */
+    public boolean hasIpv6()
+    {
+        return ipv6 != null;
+    }
+
     /** The number of neighbours in the ARP cache (resolved or being resolved). */
     public int arpCacheSize()
     {
@@ -223,7 +263,7 @@ public final class NetInterface
             if ((flags & PacketBurst.CONTINUES) == 0)
             {
                 ethernetInput(memory, pool.offset(burst.buffer(i)), Math.min(burst.length(i), pool.bufferSize()),
-                    flags, now);
+                    flags, null, now);
                 i++;
             }
             else
@@ -236,35 +276,44 @@ public final class NetInterface
     }
 
     /**
-     * Handles the chained frame that starts at {@code slot}: gathered into one contiguous frame and processed as
-     * one. A chain that breaks the burst contract (runs past the burst, a buffer outside the pool, a length outside
-     * a buffer, longer than {@link PacketBurst#MAX_FRAME_LENGTH}) is counted and dropped.
+     * Handles the chained frame that starts at {@code slot}, in place: its link header must lie in the first buffer,
+     * and IPv4 takes it from there ({@link Ipv4Layer#inputChain}); a frame of another EtherType is gathered. A chain that breaks the burst contract (runs past
+     * the burst, a buffer outside the pool, a length outside a buffer, longer than
+     * {@link PacketBurst#MAX_FRAME_LENGTH}, a first buffer shorter than an Ethernet header) is counted and dropped.
      *
      * @return the number of descriptors consumed
      */
     private int chainInput(final PacketBurst burst, final int slot, final int count, final long now)
     {
         final int descriptors = burst.chainLength(slot);
-        if (!chain.wrap(pool, burst, slot))
+        if (!chain.wrap(pool, burst, slot) || chain.firstLength() < EthernetHeader.LENGTH)
         {
             counters.framesReceived++;
             counters.framesBadChain++;
             return descriptors == 0 ? count - slot : descriptors;
         }
-        if (superFrame == null)
-        {
-            superFrame = ByteBuffer.allocateDirect(PacketBurst.MAX_FRAME_LENGTH);
-        }
         counters.superFramesReceived++;
-        final int length = chain.length();
-        chain.copyOut(0, superFrame, 0, length);
-        ethernetInput(superFrame, 0, length, chain.flags(), now);
+        final int first = chain.firstOffset();
+        if ((memory.getShort(first + EthernetHeader.LENGTH - 2) & 0xFFFF) == EthernetHeader.TYPE_IPV4)
+        {
+            ethernetInput(memory, first, chain.length(), chain.flags(), chain, now);
+        }
+        else
+        {
+            // Only IPv4 takes a chain in place; whatever else arrives chained is gathered first (and counted), so
+            // that its handler sees one piece of memory.
+            ethernetInput(ipv4.gather(chain), 0, chain.length(), chain.flags(), null, now);
+        }
         return descriptors;
     }
 
-    /** Demultiplexes one received frame by EtherType; its memory stays the caller's. */
+    /**
+     * Demultiplexes one received frame by EtherType; its memory stays the caller's. A chained IPv4 frame is passed
+     * as {@code chain}: its Ethernet header is at {@code offset} in the first buffer, and {@code length} is the
+     * chain's. A frame in {@code memory} with no chain is in one buffer of the burst, or gathered (never IPv4 then).
+     */
     private void ethernetInput(final ByteBuffer memory, final int offset, final int length, final int flags,
-        final long now)
+        final FrameChain chain, final long now)
     {
         counters.framesReceived++;
         ethernet.wrap(memory, offset, length);
@@ -296,9 +345,29 @@ public final class NetInterface
         }
         switch (type)
         {
-            case EthernetHeader.TYPE_IPV4 -> ipv4.input(this, memory, ethernet.payloadOffset(),
-                ethernet.payloadLength(), flags, now);
+            case EthernetHeader.TYPE_IPV4 ->
+            {
+                if (chain == null)
+                {
+                    ipv4.inputFromBurst(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
+                        now);
+                }
+                else
+                {
+                    ipv4.inputChain(this, chain, EthernetHeader.LENGTH, flags, now);
+                }
+            }
             case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
+            case EthernetHeader.TYPE_IPV6 ->
+            {
+                if (ipv6Layer == null)
+                {
+                    counters.framesUnknownType++;
+                    return;
+                }
+                ipv6Layer.input(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
+                    ethernet.source(), destination != mac, now);
+            }
             default -> counters.framesUnknownType++;
         }
     }
@@ -375,12 +444,31 @@ public final class NetInterface
         return true;
     }
 
-    /** Hands queued frames to the link; frames the link does not accept stay queued. */
+    /**
+     * Makes {@link #flush()} transmit on the queue that serves receive queue {@code rxQueue} ({@code rxQueue}
+     * modulo the link's transmit queues), or on {@link #APPLICATION_TX_QUEUE}; set by the stack for the thread that
+     * drives it, for the length of the call.
+     */
+    void transmitQueue(final int rxQueue)
+    {
+        txQueue = rxQueue % txQueues;
+    }
+
+    /** The link's queue the next {@link #flush()} transmits on. */
+    public int transmitQueue()
+    {
+        return txQueue;
+    }
+
+    /**
+     * Hands queued frames to the link, on the current caller's transmit queue; frames the link does not accept stay
+     * queued (and go with the next flush, whichever queue that is: one burst, so never out of order within it).
+     */
     void flush()
     {
         if (txBurst.count() > 0)
         {
-            counters.framesTransmitted += link.transmit(0, txBurst);
+            counters.framesTransmitted += link.transmit(txQueue, txBurst);
         }
     }
 
@@ -400,12 +488,22 @@ public final class NetInterface
         }
         txBurst.releaseFrames(pool);
         arp.release();
+        if (ipv6 != null)
+        {
+            ipv6.release();
+        }
     }
 
     @Override
     public String toString()
     {
-        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + " mac " + MacAddress.toString(mac)
-            + " mtu " + mtu + " via " + link.name();
+        final StringBuilder v6 = new StringBuilder();
+        for (int i = 0; ipv6 != null && i < ipv6.count(); i++)
+        {
+            v6.append(' ').append(org.jbypass.netstack.wire.Ipv6Address.toString(ipv6.hi(i), ipv6.lo(i))).append('/')
+                .append(ipv6.prefixLength(i));
+        }
+        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + v6 + " mac "
+            + MacAddress.toString(mac) + " mtu " + mtu + " via " + link.name();
     }
 }

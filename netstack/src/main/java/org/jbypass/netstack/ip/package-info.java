@@ -1,13 +1,13 @@
 /**
- * The network layer of a host: the interfaces and their Ethernet demultiplexing, ARP, IPv4 and ICMP, between the
- * links below and the transports above.
+ * The network layer of a host: the interfaces and their Ethernet demultiplexing, ARP, IPv4 and ICMP, IPv6, ICMPv6
+ * and neighbour discovery, between the links below and the transports above.
  *
  * <h2>Parts</h2>
  * <ul>
  *   <li>{@link org.jbypass.netstack.ip.NetInterface}: a link, the address and prefix the stack owns on it, its
  *       gateway and ARP cache, and the bursts frames cross the link in. It receives a burst at a time and hands
- *       each frame by EtherType to {@code Arp} or to IPv4 (IPv6 will go beside them); frames to transmit wait in a
- *       burst until it fills or the stack flushes.</li>
+ *       each frame by EtherType to {@code Arp}, to IPv4, or (once it has an IPv6 address) to IPv6; frames to
+ *       transmit wait in a burst until it fills or the stack flushes.</li>
  *   <li>{@code Arp}: one cache per interface, open-addressed and preallocated, with a bounded queue of packets per
  *       neighbour being resolved.</li>
  *   <li>{@link org.jbypass.netstack.ip.Ipv4Layer}: input (validation with a counter per reason, reassembly,
@@ -19,6 +19,12 @@
  *       ({@link org.jbypass.netstack.ip.MulticastMembership}); {@code MulticastMacFilter} is the interface's
  *       reference-counted filter of group MACs, told to the link; {@code SourceList} the source-list set
  *       operations.</li>
+ *   <li>IPv6, beside IPv4 and sharing its counters: {@link org.jbypass.netstack.ip.Ipv6Layer} (input, delivery,
+ *       output with fragmentation, the loopback queue, the IPv6 interface list), {@code Ipv6ExtensionHeaders} (the
+ *       bounded walk of the header chain), {@code Ipv6Reassembler}, {@code Ipv6Routes}, {@code Icmpv6} (echo,
+ *       errors and their rate limit), {@code PathMtuCache} (what packet-too-big messages taught), and per interface
+ *       {@code Ipv6Interface} (its addresses and their duplicate address detection, its group memberships) with
+ *       its {@code Ndp} (the neighbour cache and the solicitations and advertisements that keep it).</li>
  * </ul>
  *
  * <h2>Contract with the transports</h2>
@@ -33,7 +39,16 @@
  * {@code Ipv4Protocol.receiveMulticast}, with the interface they came in on, once the interface's filter let them in;
  * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}.
  * The transports also hear where each receive burst begins and ends, so that TCP can acknowledge a burst of
- * in-order segments once.
+ * in-order segments once. Over IPv6 the same contract is {@link org.jbypass.netstack.ip.Ipv6Output} (source
+ * selection, path MTU, send, sendFromMemory; addresses as the two {@code long}s of
+ * {@link org.jbypass.netstack.wire.Ipv6Address}) and {@link org.jbypass.netstack.ip.Ipv6Protocol}; IPv6 walks
+ * extension headers and reassembles before it delivers, and answers the verdict with an ICMPv6 error.
+ *
+ * <p>A super-frame (a chain of buffers) is taken in place: {@code Ipv4Layer.inputChain} validates the header in the
+ * first buffer and offers the datagram to {@code Ipv4Protocol.receiveChain}, through which TCP copies the payload
+ * straight out of the chain; a transport that wants its datagram in one piece answers {@code CONTIGUOUS}, and IPv4
+ * gathers the chain once (counted). {@code SoftwareGro} coalesces the in-order TCP segments of one flow within a
+ * burst, under Linux's GRO rules, into a super-segment that reaches TCP the same way, over the burst's own buffers.
  *
  * <h2>Where each behaviour lives</h2>
  * <table>
@@ -75,17 +90,46 @@
  *       <td>1122 3.2.2, 1812 4.3.2.3</td><td>Icmp.sendError</td></tr>
  *   <tr><td>protocol and port unreachable</td><td>792, 1122 3.2.2.1, 4.1.3.1</td><td>Ipv4Layer.deliver</td></tr>
  *   <tr><td>errors handed to the transport that sent the datagram</td><td>1122 3.2.2</td><td>Icmp.error</td></tr>
+ *   <tr><td>IPv6 header validation; sources and destinations no packet may carry</td><td>8200 3, 4291 2.5.2,
+ *       2.5.3, 2.5.5.2, 2.7</td><td>Ipv6Header.validate, Ipv6Layer.input</td></tr>
+ *   <tr><td>extension headers: hop-by-hop only first, option actions, bounded chain</td><td>8200 4, 4.1, 4.2,
+ *       4.3</td><td>Ipv6ExtensionHeaders</td></tr>
+ *   <tr><td>routing headers with segments left refused (type 0 in particular)</td><td>8200 4.4, 5095 3</td>
+ *       <td>Ipv6ExtensionHeaders</td></tr>
+ *   <tr><td>unrecognised next header: parameter problem code 1</td><td>8200 4</td><td>Ipv6Layer.process</td></tr>
+ *   <tr><td>fragmentation above the path MTU; unpredictable identifications; no atomic fragments</td>
+ *       <td>8200 4.5, 7739, 8021</td><td>Ipv6Layer.fragment, nextFragmentId</td></tr>
+ *   <tr><td>reassembly: bounded, 60 s, overlaps drop the packet, exact duplicates ignored, whole chain in the
+ *       first fragment, time exceeded quoting it</td><td>8200 4.5, 5722, 7112</td><td>Ipv6Reassembler</td></tr>
+ *   <tr><td>atomic fragments processed on their own</td><td>6946 4</td><td>Ipv6Layer.process</td></tr>
+ *   <tr><td>source address selection (same scope, longest prefix, preferred only)</td><td>6724 5</td>
+ *       <td>Ipv6Interface.preferredSource</td></tr>
+ *   <tr><td>echo; errors never about errors, multicast (but PTB, PP code 2) or non-nodes; rate limit</td>
+ *       <td>4443 2.4, 4.2</td><td>Icmpv6.echo, sendError</td></tr>
+ *   <tr><td>packet too big: path MTU per destination, 1280 at least, aged after 10 minutes</td>
+ *       <td>8201 4, 5.3; 8200 5</td><td>Icmpv6.error, PathMtuCache</td></tr>
+ *   <tr><td>neighbour solicitation and advertisement: validation, answering, learning</td>
+ *       <td>4861 7.1, 7.2.3 to 7.2.5</td><td>Ndp.solicitation, advertisement</td></tr>
+ *   <tr><td>neighbour cache states, queue while resolving, unreachability detection</td>
+ *       <td>4861 7.2.2, 7.3, appendix C</td><td>Ndp.output, onSweep</td></tr>
+ *   <tr><td>all-nodes and solicited-node membership; 33:33 group MACs</td><td>4291 2.7.1, 2.8; 2464 7</td>
+ *       <td>Ipv6Interface, MulticastMacFilter.addMac</td></tr>
+ *   <tr><td>link-local address from the MAC</td><td>4291 appendix A, 4862 5.3</td><td>Ipv6Layer.addAddress</td></tr>
+ *   <tr><td>duplicate address detection; tentative addresses unused</td><td>4862 5.4</td>
+ *       <td>Ipv6Interface, Ndp</td></tr>
  * </table>
  *
  * <h2>Memory and time</h2>
- * Received frames stay in their armed burst slot: every layer copies what it keeps, so a steady receive frees and
- * allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
+ * Received frames stay in their armed burst slot: every layer copies what it keeps (software GRO holds a segment in
+ * its slot until the burst ends, no longer), so a steady receive frees and allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
  * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
  * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns
- * every buffer to the pool. ARP, reassembly and IGMP run on the stack's {@code TimerQueue}. Counters
- * ({@code IpCounters}) are named after MIB-II and Linux's /proc/net/snmp.
+ * every buffer to the pool. IPv6's bounds are {@code Ipv6Config}'s: neighbours per interface and packets queued per
+ * neighbour, reassembly slots, path MTU entries; {@code Ipv6Interface.MAX_ADDRESSES} addresses per interface.
+ * ARP, reassembly, IGMP, neighbour discovery and DAD run on the stack's {@code TimerQueue}. Counters
+ * ({@code IpCounters}) are named after MIB-II, RFC 4293 and Linux's /proc/net/snmp and snmp6.
  *
  * <p>May use {@code link}, {@code buffer}, {@code wire} and {@code util}; knows no transport but through
- * {@code Ipv4Protocol}.
+ * {@code Ipv4Protocol} and {@code Ipv6Protocol}.
  */
 package org.jbypass.netstack.ip;

@@ -74,7 +74,10 @@ public final class PacketBurst
      * so the link also sets {@link #RX_L4_CHECKSUM_OK}, as Linux trusts such a frame (skb_csum_unnecessary()).
      */
     public static final int RX_L4_CHECKSUM_PARTIAL = 1 << 4;
-    /** The segmentation-offload type of a frame: none, {@link #GSO_TCPV4} or {@link #GSO_UDP_L4}. */
+    /**
+     * The segmentation-offload type of a frame: none, {@link #GSO_TCPV4}, {@link #GSO_UDP_L4} or (receive only)
+     * {@link #GSO_TCPV6}.
+     */
     public static final int GSO_TYPE_MASK = 3 << 5;
     /** No segmentation offload: the frame is one datagram as it is. */
     public static final int GSO_NONE = 0;
@@ -82,6 +85,11 @@ public final class PacketBurst
     public static final int GSO_TCPV4 = 1 << 5;
     /** A UDP super-datagram (UDP_SEGMENT): datagrams of {@link #gsoSize} payload bytes each, the last maybe shorter. */
     public static final int GSO_UDP_L4 = 2 << 5;
+    /**
+     * Receive only: an IPv6 TCP super-segment (a virtio_net_hdr's GSO_TCPV6), {@link #gsoSize} payload bytes per
+     * segment; the stack takes it as one segment, as a {@link #GSO_TCPV4} one.
+     */
+    public static final int GSO_TCPV6 = 3 << 5;
     /** Where the segment size sits in the flags of a chain's first descriptor (its upper 16 bits). */
     public static final int GSO_SIZE_SHIFT = 16;
     /** The longest frame a chain may carry: Ethernet with one VLAN tag around the largest IPv4 datagram. */

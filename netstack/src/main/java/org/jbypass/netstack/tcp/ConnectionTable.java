@@ -5,6 +5,9 @@ package org.jbypass.netstack.tcp;
  * and removals allocate nothing and leave no tombstones. The hash is keyed with a secret, so that a peer choosing
  * addresses and ports cannot aim its connections at one chain. It grows (allocating) when more than half full;
  * it never shrinks.
+ *
+ * <p>IPv4 and IPv6 connections share the table: an IPv6 one hashes its four halves and is compared on them
+ * ({@link #find6}), so an IPv4 lookup never matches it and pays one flag test for its existence.
  */
 final class ConnectionTable
 {
@@ -36,6 +39,47 @@ final class ConnectionTable
         return (int)h & mask;
     }
 
+    private int slot6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        long h = (localHi * 0x9E3779B97F4A7C15L + localLo) ^ key;
+        h = h * 0xC2B2AE3D27D4EB4FL + (remoteHi ^ Long.rotateLeft(remoteLo, 29));
+        h += ((long)localPort << 16 | remotePort) * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return (int)h & mask;
+    }
+
+    private int slotOf(final TcpSocket s)
+    {
+        return s.v6 ? slot6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
+            : slot(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+    }
+
+    /** The IPv6 connection with this 4-tuple, or null. */
+    TcpSocket find6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        int i = slot6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        while (true)
+        {
+            final TcpSocket s = slots[i];
+            if (s == null)
+            {
+                return null;
+            }
+            if (s.localPort == localPort && s.remotePort == remotePort && s.v6 && s.remoteLo == remoteLo
+                && s.remoteHi == remoteHi && s.localLo == localLo && s.localHi == localHi)
+            {
+                return s;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     TcpSocket find(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
         int i = slot(localAddress, localPort, remoteAddress, remotePort);
@@ -47,7 +91,7 @@ final class ConnectionTable
                 return null;
             }
             if (s.localPort == localPort && s.remotePort == remotePort && s.remoteAddress == remoteAddress
-                && s.localAddress == localAddress)
+                && s.localAddress == localAddress && !s.v6)
             {
                 return s;
             }
@@ -62,7 +106,7 @@ final class ConnectionTable
         {
             grow();
         }
-        int i = slot(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort);
+        int i = slotOf(socket);
         while (slots[i] != null)
         {
             i = (i + 1) & mask;
@@ -73,7 +117,7 @@ final class ConnectionTable
 
     boolean remove(final TcpSocket socket)
     {
-        int i = slot(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort);
+        int i = slotOf(socket);
         while (slots[i] != socket)
         {
             if (slots[i] == null)
@@ -90,7 +134,7 @@ final class ConnectionTable
         while (slots[j] != null)
         {
             final TcpSocket s = slots[j];
-            final int home = slot(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+            final int home = slotOf(s);
             // s may move to the hole if the hole lies cyclically in [home, j).
             if (((j - home) & mask) >= ((j - hole) & mask))
             {

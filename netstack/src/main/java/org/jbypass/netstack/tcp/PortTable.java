@@ -33,8 +33,23 @@ final class PortTable
         this.layer = layer;
     }
 
-    /** Binds a socket; port 0 picks a free ephemeral port. */
+    /** Binds a socket to an IPv4 address (0: any); port 0 picks a free ephemeral port. */
     int bind(final TcpSocket s, final int address, final int port)
+    {
+        return bind(s, false, address, 0, 0, port);
+    }
+
+    /**
+     * Binds a socket to an IPv6 address; {@code ::} is the wildcard, which serves IPv4 too unless the socket is
+     * IPV6_V6ONLY (RFC 3493 section 5.3).
+     */
+    int bind6(final TcpSocket s, final long hi, final long lo, final int port)
+    {
+        return bind(s, true, 0, hi, lo, port);
+    }
+
+    private int bind(final TcpSocket s, final boolean v6, final int address, final long hi, final long lo,
+        final int port)
     {
         int chosen = port;
         if (port == 0)
@@ -45,10 +60,13 @@ final class PortTable
                 return -Errno.EADDRINUSE;
             }
         }
-        else if (conflicts(s, address, port))
+        else if (conflicts(s, v6, address, hi, lo, port))
         {
             return -Errno.EADDRINUSE;
         }
+        s.v6 = v6;
+        s.localHi = hi;
+        s.localLo = lo;
         link(s, address, chosen);
         return 0;
     }
@@ -61,7 +79,7 @@ final class PortTable
         for (int i = 0; i < count; i++)
         {
             final int p = low + (offset + i) % count;
-            if (bound[p] == null && listeners[p] == null)
+            if (bound[p] == null && listeners[p] == null && !layer.timeWait.table.holdsPort(p, 0))
             {
                 return p;
             }
@@ -69,11 +87,13 @@ final class PortTable
         return 0;
     }
 
-    private boolean conflicts(final TcpSocket s, final int address, final int port)
+    private boolean conflicts(final TcpSocket s, final boolean v6, final int address, final long hi, final long lo,
+        final int port)
     {
+        final boolean covers4 = !v6 || (hi == 0 && lo == 0 && !s.v6Only);
         for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
         {
-            if (o == s || !overlaps(address, o.localAddress) || holdsNothing(o))
+            if (o == s || !overlaps(covers4, address, v6, hi, lo, o) || holdsNothing(o))
             {
                 continue;
             }
@@ -91,7 +111,8 @@ final class PortTable
             }
             return true;
         }
-        return false;
+        // Connections in TIME_WAIT are records, no longer sockets on the port's list.
+        return !s.reuseAddress && layer.timeWait.table.holdsPort(port, address);
     }
 
     /** A socket whose connection ended keeps its place only if the application bound it. */
@@ -105,13 +126,40 @@ final class PortTable
         return a == 0 || b == 0 || a == b;
     }
 
+    /** Whether a socket serves IPv4 packets: bound to an IPv4 address, or to {@code ::} without IPV6_V6ONLY. */
+    static boolean covers4(final TcpSocket o)
+    {
+        return !o.v6 || (o.localHi == 0 && o.localLo == 0 && !o.v6Only);
+    }
+
+    /**
+     * Whether an address (its IPv4 side when {@code covers4}: {@code address}, 0 for any; its IPv6 side when
+     * {@code v6}: {@code hi:lo}, {@code ::} for any) shares packets with what {@code o} is bound to, as Linux's
+     * inet_bind_conflict and ipv6_rcv_saddr_equal decide: a dual-stack {@code ::} overlaps every IPv4 address.
+     */
+    private static boolean overlaps(final boolean covers4, final int address, final boolean v6, final long hi,
+        final long lo, final TcpSocket o)
+    {
+        if (covers4 && covers4(o) && overlaps(address, o.localAddress))
+        {
+            return true;
+        }
+        return v6 && o.v6 && ((hi == 0 && lo == 0) || (o.localHi == 0 && o.localLo == 0)
+            || (hi == o.localHi && lo == o.localLo));
+    }
+
+    private static boolean overlaps(final TcpSocket s, final TcpSocket o)
+    {
+        return overlaps(covers4(s), s.localAddress, s.v6, s.localHi, s.localLo, o);
+    }
+
     /** Makes a bound socket a listener, unless another listener already has an overlapping address. */
     int listen(final TcpSocket s)
     {
         final int port = s.localPort;
         for (TcpSocket o = listeners[port]; o != null; o = o.listenNext)
         {
-            if (o != s && overlaps(s.localAddress, o.localAddress))
+            if (o != s && overlaps(s, o))
             {
                 return -Errno.EADDRINUSE;
             }
@@ -120,7 +168,7 @@ final class PortTable
         // with connections unless both reuse (Linux's rule, checked again at listen).
         for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
         {
-            if (o != s && overlaps(s.localAddress, o.localAddress) && !holdsNothing(o)
+            if (o != s && overlaps(s, o) && !holdsNothing(o)
                 && o.state != TcpState.TIME_WAIT && !(s.reuseAddress && o.reuseAddress))
             {
                 return -Errno.EADDRINUSE;
@@ -154,17 +202,51 @@ final class PortTable
         }
     }
 
-    /** The listener for a segment to {@code address:port}: one bound to the address, else a wildcard one. */
+    /**
+     * The listener for an IPv4 segment to {@code address:port}: one bound to the address, else a wildcard one
+     * (0.0.0.0 before a dual-stack {@code ::}, as Linux's compute_score prefers the family's own socket).
+     */
     TcpSocket findListener(final int address, final int port)
     {
         TcpSocket wildcard = null;
+        TcpSocket dual = null;
         for (TcpSocket o = listeners[port]; o != null; o = o.listenNext)
         {
+            if (o.v6)
+            {
+                if (covers4(o))
+                {
+                    dual = o;
+                }
+                continue;
+            }
             if (o.localAddress == address)
             {
                 return o;
             }
             if (o.localAddress == 0)
+            {
+                wildcard = o;
+            }
+        }
+        return wildcard != null ? wildcard : dual;
+    }
+
+    /** The listener for an IPv6 segment to {@code hi:lo:port}: one bound to the address, else one bound to ::. */
+    TcpSocket findListener6(final long hi, final long lo, final int port)
+    {
+        TcpSocket wildcard = null;
+        for (TcpSocket o = listeners[port]; o != null; o = o.listenNext)
+        {
+            if (!o.v6)
+            {
+                continue;
+            }
+            if (o.localHi == hi && o.localLo == lo)
+            {
+                return o;
+            }
+            if (o.localHi == 0 && o.localLo == 0)
             {
                 wildcard = o;
             }
@@ -182,11 +264,11 @@ final class PortTable
     {
         if (s.bound)
         {
-            final TcpSocket existing = layer.connections.find(localAddress, s.localPort, remoteAddress, remotePort);
-            if (existing != null && !layer.reuseTimeWait(existing))
+            if (!layer.fourTupleFree(localAddress, s.localPort, remoteAddress, remotePort))
             {
                 return -Errno.EADDRNOTAVAIL;
             }
+            s.v6 = false;
             s.localAddress = localAddress;
             return 0;
         }
@@ -223,7 +305,7 @@ final class PortTable
         }
         for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
         {
-            if (holdsNothing(o) || !overlaps(localAddress, o.localAddress))
+            if (holdsNothing(o) || !covers4(o) || !overlaps(localAddress, o.localAddress))
             {
                 continue;
             }
@@ -231,12 +313,77 @@ final class PortTable
             {
                 return false;
             }
-            if (o.remoteAddress == remoteAddress && o.remotePort == remotePort)
+            if (!o.v6 && o.remoteAddress == remoteAddress && o.remotePort == remotePort)
             {
                 return false;
             }
         }
-        return layer.connections.find(localAddress, port, remoteAddress, remotePort) == null;
+        return layer.fourTupleFree(localAddress, port, remoteAddress, remotePort);
+    }
+
+    /** {@link #connect} for an IPv6 connection: the same search, keyed by the IPv6 addresses. */
+    int connect6(final TcpSocket s, final long localHi, final long localLo, final long remoteHi, final long remoteLo,
+        final int remotePort)
+    {
+        if (s.bound)
+        {
+            final TcpSocket existing = layer.connections.find6(localHi, localLo, s.localPort, remoteHi, remoteLo,
+                remotePort);
+            // IPv6 connections leave no TIME_WAIT record (TcpTimeWait.enter), so only a live one holds the tuple.
+            if (existing != null)
+            {
+                return -Errno.EADDRNOTAVAIL;
+            }
+            s.v6 = true;
+            s.localHi = localHi;
+            s.localLo = localLo;
+            return 0;
+        }
+        final int low = layer.config.ephemeralPortLow;
+        final int count = layer.config.ephemeralPortHigh - low + 1;
+        final long h = layer.portHash6(localHi, localLo, remoteHi, remoteLo, remotePort);
+        final int slot = (int) (h >>> 56) & (perturb.length - 1);
+        final int offset = (int) Long.remainderUnsigned((h & 0xFFFFFFFFL) + perturb[slot], count);
+        for (int i = 0; i < count; i++)
+        {
+            final int p = low + (offset + i) % count;
+            connectProbes++;
+            if (usableForConnect6(p, localHi, localLo, remoteHi, remoteLo, remotePort))
+            {
+                perturb[slot] += i + 1;
+                s.v6 = true;
+                s.localHi = localHi;
+                s.localLo = localLo;
+                link(s, 0, p);
+                return 0;
+            }
+        }
+        return -Errno.EADDRNOTAVAIL;
+    }
+
+    private boolean usableForConnect6(final int port, final long localHi, final long localLo, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        if (listeners[port] != null)
+        {
+            return false;
+        }
+        for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
+        {
+            if (holdsNothing(o) || !overlaps(false, 0, true, localHi, localLo, o))
+            {
+                continue;
+            }
+            if (o.explicitBind)
+            {
+                return false;
+            }
+            if (o.remoteHi == remoteHi && o.remoteLo == remoteLo && o.remotePort == remotePort)
+            {
+                return false;
+            }
+        }
+        return layer.connections.find6(localHi, localLo, port, remoteHi, remoteLo, remotePort) == null;
     }
 
     private void link(final TcpSocket s, final int address, final int port)

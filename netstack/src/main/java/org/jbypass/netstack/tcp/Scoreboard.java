@@ -11,8 +11,9 @@ package org.jbypass.netstack.tcp;
  * flight counts once and a segment sent again without having been deemed lost (a tail loss probe) counts twice, as
  * in Linux's {@code tcp_packets_in_flight}.
  *
- * <p>Records live in a ring of arrays that doubles from {@value #INITIAL_CAPACITY} up to a bound set by the send
- * buffer; growth happens while a connection ramps up, never in its steady state. When the ring is full a new
+ * <p>Records live in a ring of arrays, empty until the connection first sends (an idle connection holds none), that
+ * doubles from {@value #INITIAL_CAPACITY} up to a bound set by the send buffer; growth happens while a connection
+ * ramps up, never in its steady state. When the ring is full a new
  * segment is merged into the last record if that one is plainly in flight, or refused (the sender waits for ACKs),
  * so hostile or tiny segments cannot grow memory. A SACK block or a retransmission that covers part of a record
  * splits it; when that is impossible (full) the information is dropped, which only costs a retransmission.
@@ -29,6 +30,9 @@ final class Scoreboard
     static final int EVER_RETRANSMITTED = 8;
 
     static final int INITIAL_CAPACITY = 64;
+    private static final int[] NO_STARTS = new int[0];
+    private static final long[] NO_TIMES = new long[0];
+    private static final byte[] NO_FLAGS = new byte[0];
 
     private final int maxCapacity;
     private int[] starts;
@@ -52,15 +56,18 @@ final class Scoreboard
      */
     private int candidateHint;
     /** The last transmission time given out (see {@link #stamp}). */
-    private long lastStamp = Long.MIN_VALUE;
+    private long lastStamp;
+    /** Whether anything was stamped yet ({@link #lastStamp} means nothing before). */
+    private boolean stamped;
 
     Scoreboard(final int maxCapacity)
     {
         this.maxCapacity = Math.max(INITIAL_CAPACITY, Integer.highestOneBit(Math.max(1, maxCapacity - 1)) << 1);
-        starts = new int[INITIAL_CAPACITY];
-        sentNanos = new long[INITIAL_CAPACITY];
-        flags = new byte[INITIAL_CAPACITY];
-        mask = INITIAL_CAPACITY - 1;
+        // Empty until the first segment is sent: an idle connection (most of them, at scale) holds no records.
+        starts = NO_STARTS;
+        sentNanos = NO_TIMES;
+        flags = NO_FLAGS;
+        mask = -1;
     }
 
     /** Forgets everything: the flight is empty and the next segment starts at {@code seq}. */
@@ -182,7 +189,11 @@ final class Scoreboard
      */
     private long stamp(final long nowNanos)
     {
-        final long t = nowNanos - lastStamp > 0 ? nowNanos : lastStamp + 1;
+        // The first stamp is the time itself: compared with an initial Long.MIN_VALUE, the difference would
+        // overflow for any positive time and every stamp would become MIN_VALUE + n, times nothing could be
+        // subtracted from (RACK's RTT, TSO deferral's age of the flight).
+        final long t = stamped && nowNanos - lastStamp <= 0 ? lastStamp + 1 : nowNanos;
+        stamped = true;
         lastStamp = t;
         return t;
     }
@@ -233,7 +244,7 @@ final class Scoreboard
 
     private void grow()
     {
-        final int capacity = capacity() * 2;
+        final int capacity = Math.max(INITIAL_CAPACITY, capacity() * 2);
         final int[] newStarts = new int[capacity];
         final long[] newSent = new long[capacity];
         final byte[] newFlags = new byte[capacity];

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.BufferChain;
 import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.TimerQueue;
@@ -61,7 +62,7 @@ final class SegmentBuilder
                 room -= 4 + 8 * blocks;
             }
         }
-        final int poolRoom = layer.ip.pool().bufferSize() - Ipv4Output.L4_OFFSET - TcpHeader.MAX_LENGTH;
+        final int poolRoom = layer.ip.pool().bufferSize() - l4Offset(s.v6) - TcpHeader.MAX_LENGTH;
         return Math.max(1, Math.min(room, poolRoom));
     }
 
@@ -77,7 +78,8 @@ final class SegmentBuilder
      */
     int sizeGoal(final TcpSocket s, final int mss)
     {
-        final int limit = layer.ip.segmentationLimit(s.remoteAddress);
+        // Over IPv6 the stack sends no super-segments (GSO_TCPV6 is receive only): MSS-sized segments.
+        final int limit = s.v6 ? 0 : layer.ip.segmentationLimit(s.remoteAddress);
         if (limit == 0)
         {
             return mss;
@@ -245,7 +247,7 @@ final class SegmentBuilder
             return -1;
         }
         final ByteBuffer m = pool.memory();
-        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        final int base = pool.offset(buffer) + l4Offset(s.v6);
         final boolean ack = (flags & TcpHeader.ACK) != 0;
         int at = base + TcpHeader.MIN_LENGTH;
         if (s.opt.timestampsOk)
@@ -280,8 +282,8 @@ final class SegmentBuilder
             s.snd.ring.read(seq - s.snd.bufSeq, m, base + headerLength, dataLen);
         }
         header.wrap(m, base, headerLength + dataLen)
-            .write(s.localPort, s.remotePort, seq, ack ? s.rcv.nxt : 0, headerLength, flags, window)
-            .computeChecksum(s.localAddress, s.remoteAddress);
+            .write(s.localPort, s.remotePort, seq, ack ? s.rcv.nxt : 0, headerLength, flags, window);
+        checksum(s);
         if (ack)
         {
             s.rcv.lastAckSent = s.rcv.nxt;
@@ -361,8 +363,11 @@ final class SegmentBuilder
     private void transmit(final TcpSocket s, final int buffer, final int length)
     {
         counters.segmentsOut++;
-        final int r = layer.ip.send(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos,
-            s.ttl, true);
+        final int r = s.v6
+            ? layer.ip6.send(buffer, length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, Ipv4Header.PROTOCOL_TCP,
+                s.tos, s.ttl)
+            : layer.ip.send(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos, s.ttl,
+                true);
         if (r < 0)
         {
             // The segment is lost as if the network dropped it; retransmission recovers. A datagram too big for
@@ -370,8 +375,27 @@ final class SegmentBuilder
             counters.sendErrors++;
             if (r == -Errno.EMSGSIZE)
             {
-                layer.output.pathMtuChanged(s, layer.ip.pathMtu(s.remoteAddress));
+                layer.output.pathMtuChanged(s, layer.pathMtu(s));
             }
+        }
+    }
+
+    /** Where the TCP header goes in a transmit buffer: after the Ethernet and the family's IP header. */
+    static int l4Offset(final boolean v6)
+    {
+        return v6 ? Ipv6Output.L4_OFFSET : Ipv4Output.L4_OFFSET;
+    }
+
+    /** The checksum of the segment {@link #header} wraps, over its connection's pseudo-header. */
+    private void checksum(final TcpSocket s)
+    {
+        if (s.v6)
+        {
+            header.computeChecksum6(s.localHi, s.localLo, s.remoteHi, s.remoteLo);
+        }
+        else
+        {
+            header.computeChecksum(s.localAddress, s.remoteAddress);
         }
     }
 
@@ -384,15 +408,15 @@ final class SegmentBuilder
         if (buffer != PacketPool.NO_BUFFER)
         {
             final ByteBuffer m = pool.memory();
-            final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+            final int base = pool.offset(buffer) + l4Offset(s.v6);
             final int at = writeSynOptions(m, base + TcpHeader.MIN_LENGTH, s.opt.receiveMss, s.opt.timestampsOk,
                 s.tsNow(), synAck ? s.opt.tsRecent : 0, s.opt.windowScalingOk ? s.opt.rcvWscale : -1, s.opt.sackOk);
             final int headerLength = at - base;
             final int window = windowField(s, true);
             header.wrap(m, base, headerLength)
                 .write(s.localPort, s.remotePort, s.snd.iss, synAck ? s.rcv.nxt : 0, headerLength,
-                    synAck ? TcpHeader.SYN | TcpHeader.ACK : TcpHeader.SYN, window)
-                .computeChecksum(s.localAddress, s.remoteAddress);
+                    synAck ? TcpHeader.SYN | TcpHeader.ACK : TcpHeader.SYN, window);
+            checksum(s);
             if (synAck)
             {
                 s.rcv.lastAckSent = s.rcv.nxt;
@@ -471,11 +495,26 @@ final class SegmentBuilder
         final long now = layer.time.nanos();
         final int local = seg.destination;
         final int remote = seg.source;
-        final int mtu = layer.ip.pathMtu(remote);
-        final int ourMss = Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? 576 : mtu) - 40);
+        final int ourMss;
+        final int index;
+        final int isn;
         final int peerMss = seg.hasMss ? seg.mss : 536;
-        final int index = SynCookies.mssIndex(Math.min(peerMss, ourMss));
-        final int isn = layer.cookies.encode(local, seg.destinationPort, remote, seg.sourcePort, seg.seq, index, now);
+        if (seg.v6)
+        {
+            final int mtu = layer.ip6.pathMtu(seg.sourceHi, seg.sourceLo);
+            ourMss = Math.max(TcpOptions.MIN_PEER_MSS,
+                (mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS);
+            index = SynCookies.mssIndex(SynCookies.MSS_TABLE6, Math.min(peerMss, ourMss));
+            isn = layer.cookies.encode6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi,
+                seg.sourceLo, seg.sourcePort, seg.seq, index, now);
+        }
+        else
+        {
+            final int mtu = layer.ip.pathMtu(remote);
+            ourMss = Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? 576 : mtu) - 40);
+            index = SynCookies.mssIndex(Math.min(peerMss, ourMss));
+            isn = layer.cookies.encode(local, seg.destinationPort, remote, seg.sourcePort, seg.seq, index, now);
+        }
         final boolean ts = config.timestamps && seg.hasTimestamp;
         final boolean ws = ts && config.windowScaling && seg.hasWindowScale;
         final boolean sack = ts && config.sack && seg.sackPermitted;
@@ -486,19 +525,28 @@ final class SegmentBuilder
             counters.poolExhausted++;
             return;
         }
-        final int tsNow = (int)(now / 1_000_000L)
-            + layer.timestampOffset(local, seg.destinationPort, remote, seg.sourcePort);
+        final int tsNow = (int)(now / 1_000_000L) + (seg.v6
+            ? layer.timestampOffset6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi,
+                seg.sourceLo, seg.sourcePort)
+            : layer.timestampOffset(local, seg.destinationPort, remote, seg.sourcePort));
         final int tsVal = SynCookies.encodeTimestamp(tsNow, ws ? seg.windowScale : -1, sack);
         final ByteBuffer m = pool.memory();
-        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        final int base = pool.offset(buffer) + l4Offset(seg.v6);
         final int at = writeSynOptions(m, base + TcpHeader.MIN_LENGTH, ourMss, ts, tsVal, seg.tsVal,
             ws ? config.offeredWindowScale() : -1, sack);
         final int headerLength = at - base;
         header.wrap(m, base, headerLength)
             .write(seg.destinationPort, seg.sourcePort, isn, seg.seq + 1, headerLength, TcpHeader.SYN | TcpHeader.ACK,
-                Math.min(listener.receiveBufferSize, 65535))
-            .computeChecksum(local, remote);
+                Math.min(listener.receiveBufferSize, 65535));
         counters.cookiesSent++;
+        if (seg.v6)
+        {
+            header.computeChecksum6(seg.destinationHi, seg.destinationLo, seg.sourceHi, seg.sourceLo);
+            sendRaw6(buffer, headerLength, seg.destinationHi, seg.destinationLo, seg.sourceHi, seg.sourceLo, seg.tos,
+                config.defaultTtl);
+            return;
+        }
+        header.computeChecksum(local, remote);
         sendRaw(buffer, headerLength, local, remote, seg.tos, config.defaultTtl);
     }
 
@@ -518,6 +566,37 @@ final class SegmentBuilder
         emit(s, s.snd.nxt, TcpHeader.ACK, 0);
     }
 
+    /**
+     * The ACK a TIME_WAIT record answers with (Linux's tcp_v4_timewait_ack()): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>,
+     * the window last advertised, and timestamps when the connection had them (TSval from our clock and offset,
+     * TSecr = TS.Recent).
+     */
+    void sendTimeWaitAck(final TimeWaitTable table, final int r, final int nowMillis)
+    {
+        final PacketPool pool = layer.ip.pool();
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.poolExhausted++;
+            return;
+        }
+        final ByteBuffer m = pool.memory();
+        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        int at = base + TcpHeader.MIN_LENGTH;
+        if (table.timestamps(r))
+        {
+            at = TcpOptions.writeTimestamp(m, at, nowMillis + table.tsOffset(r), table.tsRecent(r));
+        }
+        final int headerLength = at - base;
+        final int local = table.localAddress(r);
+        final int remote = table.remoteAddress(r);
+        header.wrap(m, base, headerLength)
+            .write(table.localPort(r), table.remotePort(r), table.sndNxt(r), table.rcvNxt(r), headerLength,
+                TcpHeader.ACK, table.window(r))
+            .computeChecksum(local, remote);
+        sendRaw(buffer, headerLength, local, remote, table.tos(r), table.ttl(r));
+    }
+
     /** A challenge ACK (RFC 5961 sections 3.2, 4.2, 5.2), subject to the stack-wide rate limit. */
     void sendChallengeAck(final TcpSocket s)
     {
@@ -535,6 +614,12 @@ final class SegmentBuilder
         {
             return;
         }
+        if (s.v6)
+        {
+            sendReset6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort, s.snd.nxt, s.rcv.nxt,
+                TcpHeader.RST | TcpHeader.ACK, s.tos, s.ttl);
+            return;
+        }
         sendReset(s.localAddress, s.localPort, s.remoteAddress, s.remotePort, s.snd.nxt, s.rcv.nxt,
             TcpHeader.RST | TcpHeader.ACK, s.tos, s.ttl);
     }
@@ -545,6 +630,14 @@ final class SegmentBuilder
      */
     void sendResetReply(final Segment seg)
     {
+        if (seg.v6)
+        {
+            final boolean ack = seg.hasAck();
+            sendReset6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi, seg.sourceLo,
+                seg.sourcePort, ack ? seg.ack : 0, ack ? 0 : seg.seq + seg.length(),
+                ack ? TcpHeader.RST : TcpHeader.RST | TcpHeader.ACK, seg.tos, config.defaultTtl);
+            return;
+        }
         if (seg.hasAck())
         {
             sendReset(seg.destination, seg.destinationPort, seg.source, seg.sourcePort, seg.ack, 0, TcpHeader.RST,
@@ -572,6 +665,37 @@ final class SegmentBuilder
             .computeChecksum(local, remote);
         counters.resetsSent++;
         sendRaw(buffer, TcpHeader.MIN_LENGTH, local, remote, tos, ttl);
+    }
+
+    private void sendReset6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort, final int seq, final int ack, final int flags, final int tclass,
+        final int hopLimit)
+    {
+        final PacketPool pool = layer.ip.pool();
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.poolExhausted++;
+            return;
+        }
+        header.wrap(pool.memory(), pool.offset(buffer) + Ipv6Output.L4_OFFSET, TcpHeader.MIN_LENGTH)
+            .write(localPort, remotePort, seq, ack, TcpHeader.MIN_LENGTH, flags, 0)
+            .computeChecksum6(localHi, localLo, remoteHi, remoteLo);
+        counters.resetsSent++;
+        sendRaw6(buffer, TcpHeader.MIN_LENGTH, localHi, localLo, remoteHi, remoteLo, tclass, hopLimit);
+    }
+
+    /** Hands a segment outside any connection's state to IPv6. */
+    private void sendRaw6(final int buffer, final int length, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final int tclass, final int hopLimit)
+    {
+        counters.segmentsOut++;
+        final int r = layer.ip6.send(buffer, length, sourceHi, sourceLo, destinationHi, destinationLo,
+            Ipv4Header.PROTOCOL_TCP, tclass, hopLimit);
+        if (r < 0)
+        {
+            counters.sendErrors++;
+        }
     }
 
     /** Hands a segment outside any connection's state (a reset, a cookie SYN-ACK) to IPv4. */

@@ -18,6 +18,11 @@ final class SynCookies
 {
     /** The MSS values a cookie can carry (Linux's msstab): the common cases of IPv4 over Ethernet and tunnels. */
     static final int[] MSS_TABLE = {536, 1300, 1440, 1460};
+    /**
+     * Over IPv6 (Linux's msstab in syncookies.c for IPv6): the minimum MTU's MSS (1280 - 60), tunnels, and
+     * Ethernet's 1500 - 60.
+     */
+    static final int[] MSS_TABLE6 = {1220, 1280, 1400, 1440};
     /** Bits of TSval that carry options. */
     static final int TS_BITS = 6;
     static final int TS_MASK = (1 << TS_BITS) - 1;
@@ -45,9 +50,15 @@ final class SynCookies
     /** The index of the largest table MSS not above {@code mss}. */
     static int mssIndex(final int mss)
     {
-        for (int i = MSS_TABLE.length - 1; i > 0; i--)
+        return mssIndex(MSS_TABLE, mss);
+    }
+
+    /** The index of the largest entry of {@code table} not above {@code mss}. */
+    static int mssIndex(final int[] table, final int mss)
+    {
+        for (int i = table.length - 1; i > 0; i--)
         {
-            if (mss >= MSS_TABLE[i])
+            if (mss >= table[i])
             {
                 return i;
             }
@@ -63,6 +74,18 @@ final class SynCookies
         final long a = SipHash.addresses(localAddress, remoteAddress);
         final int first = (int)h1.hash(a, SipHash.portsAnd(localPort, remotePort, 0));
         final int second = (int)h2.hash(a, SipHash.portsAnd(localPort, remotePort, count));
+        return first + peerIsn + (count << 24) + ((second + mssIndex) & 0xFFFFFF);
+    }
+
+    /** {@link #encode} for an IPv6 4-tuple: the PRFs take all 256 bits of its addresses. */
+    int encode6(final long localHi, final long localLo, final int localPort, final long remoteHi, final long remoteLo,
+        final int remotePort, final int peerIsn, final int mssIndex, final long nowNanos)
+    {
+        final int count = counter(nowNanos);
+        final int first = (int)h1.hash(localHi, localLo, remoteHi, remoteLo, SipHash.portsAnd(localPort, remotePort,
+            0));
+        final int second = (int)h2.hash(localHi, localLo, remoteHi, remoteLo, SipHash.portsAnd(localPort,
+            remotePort, count));
         return first + peerIsn + (count << 24) + ((second + mssIndex) & 0xFFFFFF);
     }
 
@@ -87,6 +110,26 @@ final class SynCookies
         }
         final int cookieCount = count - age;
         final int second = (int)h2.hash(a, SipHash.portsAnd(localPort, remotePort, cookieCount));
+        final int index = (c - second) & 0xFFFFFF;
+        return index < MSS_TABLE.length ? index : -1;
+    }
+
+    /** {@link #decode} for an IPv6 4-tuple. */
+    int decode6(final long localHi, final long localLo, final int localPort, final long remoteHi, final long remoteLo,
+        final int remotePort, final int cookie, final int peerIsn, final long nowNanos)
+    {
+        final int count = counter(nowNanos);
+        final int first = (int)h1.hash(localHi, localLo, remoteHi, remoteLo, SipHash.portsAnd(localPort, remotePort,
+            0));
+        final int c = cookie - first - peerIsn;
+        final int age = (count - (c >>> 24)) & 0xFF;
+        if (age >= MAX_AGE)
+        {
+            return -1;
+        }
+        final int cookieCount = count - age;
+        final int second = (int)h2.hash(localHi, localLo, remoteHi, remoteLo, SipHash.portsAnd(localPort,
+            remotePort, cookieCount));
         final int index = (c - second) & 0xFFFFFF;
         return index < MSS_TABLE.length ? index : -1;
     }

@@ -12,6 +12,8 @@ public final class TcpCounters
     long segmentsOut;
     /** Super-segments sent for the link to segment (TSO). */
     long superSegmentsOut;
+    /** Times a small TSO super-segment was held back for the ACKs due shortly (tcp_tso_should_defer()). */
+    long tsoDeferrals;
     /** Payload bytes received in order and delivered to a receive buffer. */
     long bytesIn;
     /** Payload bytes sent, retransmissions included. */
@@ -106,6 +108,16 @@ public final class TcpCounters
     long connectionTimeouts;
     /** Connections that skipped TIME_WAIT because timeWaitLimit was reached. */
     long timeWaitOverflows;
+    /** IPv6 connections that skipped TIME_WAIT: its records hold IPv4 4-tuples only. */
+    long timeWaitSkippedIpv6;
+    /** Times a writer found no memory at the layer's limit and waited for some to be given back. */
+    long memoryWriteWaits;
+    /** Connections that entered TIME_WAIT (as a record, see TimeWaitTable). */
+    long timeWaitEntered;
+    /** TIME_WAIT records that gave way early to a new incarnation (a SYN by RFC 6191, or connect with reuse). */
+    long timeWaitRecycled;
+    /** Bare ACKs and SYNs in TIME_WAIT left unanswered by the per-record rate limit. */
+    long timeWaitAcksSuppressed;
     /** Segments not built because the packet pool was empty (retried on a timer). */
     long poolExhausted;
     /** Segments IPv4 refused to send (no route, ARP queue full). */
@@ -146,6 +158,11 @@ public final class TcpCounters
     public long superSegmentsOut()
     {
         return superSegmentsOut;
+    }
+
+    public long tsoDeferrals()
+    {
+        return tsoDeferrals;
     }
 
     public long bytesIn()
@@ -383,6 +400,31 @@ public final class TcpCounters
         return timeWaitOverflows;
     }
 
+    public long timeWaitSkippedIpv6()
+    {
+        return timeWaitSkippedIpv6;
+    }
+
+    public long memoryWriteWaits()
+    {
+        return memoryWriteWaits;
+    }
+
+    public long timeWaitEntered()
+    {
+        return timeWaitEntered;
+    }
+
+    public long timeWaitRecycled()
+    {
+        return timeWaitRecycled;
+    }
+
+    public long timeWaitAcksSuppressed()
+    {
+        return timeWaitAcksSuppressed;
+    }
+
     public long poolExhausted()
     {
         return poolExhausted;
@@ -456,6 +498,7 @@ public final class TcpCounters
         append(sb, "segmentsIn", segmentsIn);
         append(sb, "segmentsOut", segmentsOut);
         append(sb, "superSegmentsOut", superSegmentsOut);
+        append(sb, "tsoDeferrals", tsoDeferrals);
         append(sb, "bytesIn", bytesIn);
         append(sb, "bytesOut", bytesOut);
         append(sb, "retransmittedSegments", retransmittedSegments);
@@ -503,6 +546,11 @@ public final class TcpCounters
         append(sb, "connectionResets", connectionResets);
         append(sb, "connectionTimeouts", connectionTimeouts);
         append(sb, "timeWaitOverflows", timeWaitOverflows);
+        append(sb, "timeWaitSkippedIpv6", timeWaitSkippedIpv6);
+        append(sb, "timeWaitEntered", timeWaitEntered);
+        append(sb, "memoryWriteWaits", memoryWriteWaits);
+        append(sb, "timeWaitRecycled", timeWaitRecycled);
+        append(sb, "timeWaitAcksSuppressed", timeWaitAcksSuppressed);
         append(sb, "poolExhausted", poolExhausted);
         append(sb, "sendErrors", sendErrors);
         append(sb, "icmpErrors", icmpErrors);

@@ -29,7 +29,11 @@ final class TcpHandshake
     // ------------------------------------------------------------------------------------------------------------
     // LISTEN (RFC 9293 section 3.10.7.2).
 
-    void listenArrives(final TcpSocket listener, final Segment seg)
+    /**
+     * @param isn the initial sequence number for the connection, or 0 to choose one (RFC 6528); a SYN that ended a
+     *            TIME_WAIT record brings one past the old incarnation's (RFC 1122 section 4.2.2.13)
+     */
+    void listenArrives(final TcpSocket listener, final Segment seg, final int isn)
     {
         if (seg.rst())
         {
@@ -85,8 +89,8 @@ final class TcpHandshake
         final TcpSocket child = newChild(listener, seg);
         listener.accepts.halfOpenAdded();
         child.initialiseReceive(seg.seq);
-        child.initialiseSequences(layer.isn(child.localAddress, child.localPort, child.remoteAddress,
-            child.remotePort));
+        child.initialiseSequences(isn != 0 ? isn
+            : layer.isn(child));
         negotiate(child, seg);
         // RFC 7323 section 2.2: the window in a SYN is never scaled.
         child.snd.wnd = seg.window;
@@ -108,10 +112,16 @@ final class TcpHandshake
         child.localPort = seg.destinationPort;
         child.remoteAddress = seg.source;
         child.remotePort = seg.sourcePort;
+        // A dual-stack listener's child from an IPv4 peer is an IPv4 connection of an IPv6 socket (v6 false).
+        child.family6 = listener.family6;
+        child.v6 = seg.v6;
+        child.localHi = seg.destinationHi;
+        child.localLo = seg.destinationLo;
+        child.remoteHi = seg.sourceHi;
+        child.remoteLo = seg.sourceLo;
         child.everConnected = true;
         child.inheritOptions(listener);
-        child.opt.tsOffset = layer.timestampOffset(child.localAddress, child.localPort, child.remoteAddress,
-            child.remotePort);
+        child.opt.tsOffset = layer.timestampOffset(child);
         child.lastReceiveNanos = layer.time.nanos();
         layer.connections.insert(child);
         child.inConnectionTable = true;
@@ -136,9 +146,17 @@ final class TcpHandshake
         layer.output.updateSendMss(s);
     }
 
-    /** The MSS we announce: the route's MTU less the IPv4 and TCP headers (RFC 9293 section 3.7.1, RFC 6691). */
+    /**
+     * The MSS we announce: the route's MTU less the IP and TCP headers (RFC 9293 section 3.7.1, RFC 6691), 40 bytes
+     * over IPv4 and 60 over IPv6 (RFC 8200 section 8.3), whose minimum MTU is 1280.
+     */
     int ourMss(final TcpSocket s)
     {
+        if (s.v6)
+        {
+            final int mtu = layer.ip6 == null ? 0 : layer.ip6.pathMtu(s.remoteHi, s.remoteLo);
+            return Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS);
+        }
         final int mtu = layer.ip.pathMtu(s.remoteAddress);
         return Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? 576 : mtu) - 40);
     }
@@ -152,8 +170,11 @@ final class TcpHandshake
         {
             return false;
         }
-        final int index = layer.cookies.decode(seg.destination, seg.destinationPort, seg.source, seg.sourcePort,
-            seg.ack - 1, seg.seq - 1, now);
+        final int index = seg.v6
+            ? layer.cookies.decode6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi,
+                seg.sourceLo, seg.sourcePort, seg.ack - 1, seg.seq - 1, now)
+            : layer.cookies.decode(seg.destination, seg.destinationPort, seg.source, seg.sourcePort, seg.ack - 1,
+                seg.seq - 1, now);
         if (index < 0)
         {
             counters.cookiesRejected++;
@@ -178,7 +199,7 @@ final class TcpHandshake
         child.initialiseSequences(child.snd.iss);
         child.snd.una = seg.ack;
         child.snd.nxt = seg.ack;
-        child.opt.peerMss = SynCookies.MSS_TABLE[index];
+        child.opt.peerMss = (seg.v6 ? SynCookies.MSS_TABLE6 : SynCookies.MSS_TABLE)[index];
         child.opt.receiveMss = ourMss(child);
         if (seg.hasTimestamp && seg.tsEcr != 0 && config.timestamps)
         {

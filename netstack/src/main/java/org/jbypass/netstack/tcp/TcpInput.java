@@ -6,8 +6,8 @@ import org.jbypass.netstack.util.Errno;
  * What TCP does when a segment arrives at a connection: RFC 9293 section 3.10.7 ("SEGMENT ARRIVES") in its order of
  * checks, for SYN-SENT (section 3.10.7.3) and for SYN-RECEIVED and the synchronized states (section 3.10.7.4), with
  * the protections of RFC 5961 (resets and SYNs must hit RCV.NXT exactly or draw a challenge ACK; ACKs must lie within
- * the window the peer may have seen) and PAWS (RFC 7323 section 5); resets, TIME_WAIT reuse (RFC 6191) and ICMP
- * errors (RFC 5927). The ACK field goes to {@link TcpAck}, the text and FIN to {@link TcpReceive}, the end of a
+ * the window the peer may have seen) and PAWS (RFC 7323 section 5); resets and ICMP errors (RFC 5927). TIME_WAIT is
+ * {@link TcpTimeWait}'s. The ACK field goes to {@link TcpAck}, the text and FIN to {@link TcpReceive}, the end of a
  * handshake to {@link TcpHandshake} (which also takes the segments for listeners).
  *
  * <p>One instance per layer; it keeps no state of its own between segments.
@@ -219,12 +219,6 @@ final class TcpInput
             {
                 counters.outOfWindow++;
             }
-            if (s.state == TcpState.TIME_WAIT && seg.fin())
-            {
-                // "The only thing that can arrive in this state is a retransmission of the remote FIN. Acknowledge
-                // it, and restart the 2 MSL timeout."
-                layer.timeouts.startTimeWaitTimer(s);
-            }
             outOfWindowAck(s, segLen, now);
             return;
         }
@@ -425,9 +419,8 @@ final class TcpInput
                 counters.resetsReceived++;
                 layer.destroy(s);
                 break;
-            case TIME_WAIT:
             default:
-                // RFC 1337: a reset must not end TIME-WAIT early (TIME-WAIT assassination).
+                // TIME_WAIT is a record by now (TcpTimeWait), which ignores resets (RFC 1337).
                 counters.resetsIgnored++;
                 break;
         }
@@ -441,29 +434,7 @@ final class TcpInput
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // TIME_WAIT reuse and ICMP.
-
-    /**
-     * RFC 6191 section 2: a SYN for a connection in TIME_WAIT may start a new incarnation when its timestamp is
-     * newer than the last one seen (or, without timestamps, its sequence number lies beyond RCV.NXT, RFC 9293
-     * appendix B / RFC 1122 section 4.2.2.13).
-     */
-    boolean timeWaitAllowsNewConnection(final TcpSocket s, final Segment seg)
-    {
-        if (!seg.syn() || seg.hasAck() || seg.rst() || seg.fin())
-        {
-            return false;
-        }
-        if (layer.ports.findListener(seg.destination, seg.destinationPort) == null)
-        {
-            return false;
-        }
-        if (s.opt.timestampsOk && seg.hasTimestamp)
-        {
-            return Seq.gt(seg.tsVal, s.opt.tsRecent);
-        }
-        return !s.opt.timestampsOk && Seq.gt(seg.seq, s.rcv.nxt);
-    }
+    // ICMP.
 
     /**
      * An ICMP error about one of our segments (RFC 1122 section 4.2.3.9, RFC 5927): checked against the window so

@@ -5,25 +5,45 @@ import java.util.SplittableRandom;
 
 import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.ip.Ipv4Protocol;
+import org.jbypass.netstack.ip.Ipv6Output;
+import org.jbypass.netstack.ip.Ipv6Protocol;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Checksum;
+import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.TcpHeader;
 
 /**
- * TCP for one stack: receives segments from IPv4, finds their connection or listener, answers the rest with resets,
- * and owns what connections share: the port and connection tables, the secrets behind initial sequence numbers
- * (RFC 6528) and SYN cookies (RFC 4987), the counters, and the memory behind socket buffers ({@code TcpMemory}).
+ * TCP for one stack: receives segments from IPv4 and IPv6, finds their connection or listener, answers the rest with
+ * resets, and owns what connections share: the port and connection tables, the secrets behind initial sequence
+ * numbers (RFC 6528) and SYN cookies (RFC 4987), the counters, and the memory behind socket buffers
+ * ({@code TcpMemory}).
  *
  * <p>Single-threaded, like the rest of netstack: the stack's thread calls {@link #receive} and fires the timers;
  * an application thread holding the stack's lock calls the sockets. Nothing here reads a clock: time is
  * {@link StackTime#nanos()}.
+ *
+ * <p>IPv6 (RFC 8200 section 8) changes the pseudo-header, the headers' length (MSS = MTU - 60), the MSS values SYN
+ * cookies carry and the ICMP that reports errors, and nothing of the state machine: a connection's family is a
+ * flag and two pairs of longs beside the IPv4 addresses, as Linux keeps skc_v6_daddr beside skc_daddr.
  */
-public final class TcpLayer implements Ipv4Protocol
+public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
 {
+    /** Both protocol interfaces name it (the same value); this one is what the layer returns. */
+    private static final int CONSUMED = Ipv4Protocol.CONSUMED;
+    /** IPv6's minimum link MTU (RFC 8200 section 5). */
+    static final int IPV6_MIN_MTU = 1280;
+    /** The IPv6 and TCP headers without options (RFC 8200 section 8.3: MSS = MTU - 60). */
+    static final int IPV6_HEADERS = 60;
+
     final Ipv4Output ip;
+    /** IPv6, once the stack has it ({@link #attachIpv6}); null means IPv6 sockets cannot bind or connect. */
+    Ipv6Output ip6;
     final TimerQueue timers;
     final StackTime time;
     final EventQueue events;
@@ -40,6 +60,7 @@ public final class TcpLayer implements Ipv4Protocol
     final TcpOutput output;
     final SegmentBuilder segments;
     final TcpTimers timeouts;
+    final TcpTimeWait timeWait;
     final SynCookies cookies;
 
     private final SipHash isnHash;
@@ -50,7 +71,6 @@ public final class TcpLayer implements Ipv4Protocol
     private final Segment segment = new Segment();
     private final TcpHeader header = new TcpHeader();
 
-    int timeWaitCount;
     /** Connections whose output waits for the end of the receive burst; bounded, see {@link #afterInput}. */
     private final TcpSocket[] deferredOutput = new TcpSocket[DEFERRED_OUTPUT];
     private int deferredCount;
@@ -87,12 +107,37 @@ public final class TcpLayer implements Ipv4Protocol
         this.output = new TcpOutput(this);
         this.segments = new SegmentBuilder(this);
         this.timeouts = new TcpTimers(this);
+        this.timeWait = new TcpTimeWait(this, random.nextLong());
     }
 
     /** A new, unbound socket. */
     public TcpSocket open()
     {
         return new TcpSocket(this);
+    }
+
+    /**
+     * A new, unbound IPv6 socket (AF_INET6), dual-stack unless {@code v6Only}: bound to {@code ::} it serves IPv4
+     * peers too, and it may connect to IPv4-mapped addresses (RFC 4291 section 2.5.5.2), over IPv4.
+     */
+    public TcpSocket open6(final boolean v6Only)
+    {
+        final TcpSocket s = new TcpSocket(this);
+        s.family6 = true;
+        s.v6Only = v6Only;
+        return s;
+    }
+
+    /** Gives TCP the IPv6 layer to send through; the stack calls it once, when it has IPv6. */
+    public void attachIpv6(final Ipv6Output ipv6)
+    {
+        this.ip6 = ipv6;
+    }
+
+    /** Whether IPv6 sockets can bind and connect. */
+    public boolean hasIpv6()
+    {
+        return ip6 != null;
     }
 
     /** Bytes of socket buffer memory charged now (whole chunks), as Linux's tcp_mem usage. */
@@ -117,16 +162,22 @@ public final class TcpLayer implements Ipv4Protocol
         return counters;
     }
 
-    /** Connections known by 4-tuple: open ones, half-open ones, orphans and TIME_WAIT. */
+    /** Connections known by 4-tuple: open ones, half-open ones, orphans and TIME_WAIT records. */
     public int connectionCount()
     {
-        return connections.size();
+        return connections.size() + timeWait.table.size();
     }
 
-    /** Connections in TIME_WAIT. */
+    /** Connections in TIME_WAIT (records, see {@code TimeWaitTable}). */
     public int timeWaitCount()
     {
-        return timeWaitCount;
+        return timeWait.table.size();
+    }
+
+    /** Bytes of heap the TIME_WAIT records take now, arrays included (for the measure of a record's cost). */
+    public long timeWaitFootprint()
+    {
+        return timeWait.table.footprintBytes();
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -201,6 +252,34 @@ public final class TcpLayer implements Ipv4Protocol
     public int receive(final ByteBuffer memory, final int offset, final int length, final int source,
         final int destination, final int tos, final int ttl, final int rxFlags)
     {
+        return input(memory, offset, length, source, destination, tos, rxFlags, null, 0);
+    }
+
+    /**
+     * A super-segment in a chain of buffers, taken in place: the header and its options are read from the first
+     * buffer, the checksum (when the link did not verify it) is summed over the chain, and the payload is copied
+     * out of the chain straight into the socket's ring. A header that does not lie wholly in the first buffer (no
+     * link builds one) is left to IPv4 to gather.
+     */
+    @Override
+    public int receiveChain(final FrameChain chain, final int frameOffset, final ByteBuffer memory, final int offset,
+        final int length, final int source, final int destination, final int tos, final int ttl, final int rxFlags)
+    {
+        final int inFirst = chain.firstLength() - frameOffset;
+        if (inFirst < TcpHeader.MIN_LENGTH || inFirst < header.wrap(memory, offset, length).headerLength())
+        {
+            return CONTIGUOUS;
+        }
+        return input(memory, offset, length, source, destination, tos, rxFlags, chain, frameOffset);
+    }
+
+    /**
+     * Parses and dispatches one segment; its header is at {@code offset} in {@code memory}, and its payload follows
+     * it there, or, when {@code chain} is not null, in the chain from frame offset {@code frameOffset} on.
+     */
+    private int input(final ByteBuffer memory, final int offset, final int length, final int source,
+        final int destination, final int tos, final int rxFlags, final FrameChain chain, final int frameOffset)
+    {
         counters.segmentsIn++;
         final TcpHeader h = header.wrap(memory, offset, length);
         if (!h.isValid())
@@ -215,7 +294,9 @@ public final class TcpLayer implements Ipv4Protocol
             counters.notUnicast++;
             return CONSUMED;
         }
-        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !h.checksumOk(source, destination))
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null ? h.checksumOk(source, destination)
+            : Checksum.fold(chain.sum(frameOffset, length, Checksum.pseudoHeader(source, destination,
+                Ipv4Header.PROTOCOL_TCP, length))) == 0))
         {
             counters.badChecksums++;
             return CONSUMED;
@@ -226,6 +307,7 @@ public final class TcpLayer implements Ipv4Protocol
             counters.badOptions++;
             return CONSUMED;
         }
+        seg.v6 = false;
         seg.source = source;
         seg.destination = destination;
         seg.sourcePort = h.sourcePort();
@@ -236,47 +318,60 @@ public final class TcpLayer implements Ipv4Protocol
         seg.flags = h.flags();
         seg.window = h.window();
         seg.memory = memory;
-        seg.payloadOffset = h.payloadOffset();
+        seg.chain = chain;
+        seg.payloadOffset = chain == null ? h.payloadOffset() : frameOffset + h.headerLength();
         seg.payloadLength = h.payloadLength();
         seg.segmentSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_TCPV4 ? PacketBurst.gsoSize(rxFlags) : 0;
         if (seg.destinationPort == 0 || seg.sourcePort == 0)
         {
+            seg.chain = null;
             counters.malformed++;
             return CONSUMED;
         }
         dispatch(seg);
+        // The holder never keeps a chain past its call: a path that fills it without one reads its own memory.
+        seg.chain = null;
         return CONSUMED;
     }
 
     private void dispatch(final Segment seg)
     {
-        final TcpSocket s = connections.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
+        final TcpSocket s = seg.v6
+            ? connections.find6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi, seg.sourceLo,
+                seg.sourcePort)
+            : connections.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
         if (s != null)
         {
-            if (s.state == TcpState.TIME_WAIT && input.timeWaitAllowsNewConnection(s, seg))
+            try
             {
-                // RFC 6191: a new SYN may end TIME_WAIT early and go to the listener.
-                destroy(s);
+                input.segmentArrives(s, seg);
             }
-            else
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
             {
-                try
-                {
-                    input.segmentArrives(s, seg);
-                }
-                catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
-                {
-                    contain(s, e);
-                }
+                contain(s, e);
+            }
+            return;
+        }
+        int isn = 0;
+        final int tw = seg.v6 ? TimeWaitTable.NONE
+            : timeWait.table.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
+        if (tw != TimeWaitTable.NONE)
+        {
+            // TIME_WAIT answers, unless a SYN opens a new incarnation (RFC 6191) with an ISN past the old one's.
+            isn = timeWait.arrives(tw, seg);
+            if (isn == TcpTimeWait.CONSUMED)
+            {
                 return;
             }
         }
-        final TcpSocket listener = ports.findListener(seg.destination, seg.destinationPort);
+        final TcpSocket listener = seg.v6
+            ? ports.findListener6(seg.destinationHi, seg.destinationLo, seg.destinationPort)
+            : ports.findListener(seg.destination, seg.destinationPort);
         if (listener != null)
         {
             try
             {
-                handshake.listenArrives(listener, seg);
+                handshake.listenArrives(listener, seg, isn);
             }
             catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
             {
@@ -312,6 +407,121 @@ public final class TcpLayer implements Ipv4Protocol
         input.icmpError(s, type, code, info, seq);
     }
 
+    @Override
+    public int receive6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final long destinationHi, final long destinationLo, final int trafficClass,
+        final int hopLimit, final int rxFlags)
+    {
+        counters.segmentsIn++;
+        final TcpHeader h = header.wrap(memory, offset, length);
+        if (!h.isValid())
+        {
+            counters.malformed++;
+            return CONSUMED;
+        }
+        // RFC 1122 section 4.2.3.10 carried over: no connection has a multicast end; :: is never a source of one
+        // (RFC 4291 section 2.5.2), and a v4-mapped address never appears on the wire (RFC 4291 section 2.5.5.2).
+        if (Ipv6Address.isMulticast(destinationHi) || Ipv6Address.isMulticast(sourceHi)
+            || Ipv6Address.isUnspecified(sourceHi, sourceLo) || Ipv6Address.isV4Mapped(sourceHi, sourceLo)
+            || Ipv6Address.isV4Mapped(destinationHi, destinationLo))
+        {
+            counters.notUnicast++;
+            return CONSUMED;
+        }
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0
+            && !h.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo))
+        {
+            counters.badChecksums++;
+            return CONSUMED;
+        }
+        final Segment seg = segment;
+        if (!TcpOptions.parse(memory, h.optionsOffset(), h.optionsLength(), seg))
+        {
+            counters.badOptions++;
+            return CONSUMED;
+        }
+        seg.v6 = true;
+        seg.source = 0;
+        seg.destination = 0;
+        seg.sourceHi = sourceHi;
+        seg.sourceLo = sourceLo;
+        seg.destinationHi = destinationHi;
+        seg.destinationLo = destinationLo;
+        seg.sourcePort = h.sourcePort();
+        seg.destinationPort = h.destinationPort();
+        seg.tos = trafficClass;
+        seg.seq = h.sequence();
+        seg.ack = h.acknowledgment();
+        seg.flags = h.flags();
+        seg.window = h.window();
+        seg.memory = memory;
+        seg.chain = null;
+        seg.payloadOffset = h.payloadOffset();
+        seg.payloadLength = h.payloadLength();
+        // A super-segment (GSO_TCPV6: the kernel's TSO segments over a veth, handed over whole) counts as the
+        // segments it holds for the ACK decisions, as over IPv4.
+        seg.segmentSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_TCPV6 ? PacketBurst.gsoSize(rxFlags) : 0;
+        if (seg.destinationPort == 0 || seg.sourcePort == 0)
+        {
+            counters.malformed++;
+            return CONSUMED;
+        }
+        dispatch(seg);
+        return CONSUMED;
+    }
+
+    /**
+     * ICMPv6 errors (RFC 4443 section 3) as the ICMP errors {@link TcpInput#icmpError} knows, so one decision serves
+     * both families (Linux's icmpv6_err_convert): no route (code 0) as net unreachable; administratively
+     * prohibited (1), a source address failing policy (5) and a rejected route (6) as the hard "communication
+     * administratively prohibited"; beyond the source's scope (2) and address unreachable (3) as host unreachable; port
+     * unreachable (4) as port unreachable, which refuses a connection being opened; packet too big (RFC 8201) as
+     * fragmentation needed with its MTU (never below 1280); time exceeded and parameter problem as soft errors.
+     */
+    @Override
+    public void icmp6Error(final int type, final int code, final int info, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final ByteBuffer memory, final int quotedOffset,
+        final int quotedLength)
+    {
+        if (quotedLength < 8)
+        {
+            return;
+        }
+        final int sourcePort = memory.getShort(quotedOffset) & 0xFFFF;
+        final int destinationPort = memory.getShort(quotedOffset + 2) & 0xFFFF;
+        final int seq = memory.getInt(quotedOffset + 4);
+        final TcpSocket s = connections.find6(sourceHi, sourceLo, sourcePort, destinationHi, destinationLo,
+            destinationPort);
+        if (s == null)
+        {
+            return;
+        }
+        int type4 = 3;
+        int code4;
+        int info4 = 0;
+        switch (type)
+        {
+            case 1:
+                code4 = code == 0 ? 0 : code == 2 || code == 3 ? 1 : code == 4 ? 3 : 13;
+                break;
+            case 2:
+                code4 = 4;
+                info4 = (int)Math.min(65535L, Math.max(IPV6_MIN_MTU, info & 0xFFFF_FFFFL));
+                break;
+            case 3:
+                type4 = 11;
+                code4 = 0;
+                break;
+            case 4:
+                type4 = 12;
+                code4 = 0;
+                break;
+            default:
+                return;
+        }
+        input.icmpError(s, type4, code4, info4, seq);
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Secrets and randomness.
 
@@ -325,6 +535,51 @@ public final class TcpLayer implements Ipv4Protocol
         final int f = (int)isnHash.hash(SipHash.addresses(localAddress, remoteAddress),
             SipHash.portsAnd(localPort, remotePort, 0));
         return m + f;
+    }
+
+    /** {@link #isn} of a connection of either family. */
+    int isn(final TcpSocket s)
+    {
+        if (!s.v6)
+        {
+            return isn(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+        }
+        final int m = (int)(time.nanos() / 4000L);
+        final int f = (int)isnHash.hash(s.localHi, s.localLo, s.remoteHi, s.remoteLo,
+            SipHash.portsAnd(s.localPort, s.remotePort, 0));
+        return m + f;
+    }
+
+    /** {@link #timestampOffset} of a connection of either family. */
+    int timestampOffset(final TcpSocket s)
+    {
+        return s.v6 ? timestampOffset6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
+            : timestampOffset(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+    }
+
+    /** {@link #timestampOffset} of an IPv6 4-tuple. */
+    int timestampOffset6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        return (int)timestampHash.hash(localHi, localLo, remoteHi, remoteLo,
+            SipHash.portsAnd(localPort, remotePort, 1));
+    }
+
+    /** A secret hash of an IPv6 connection's addresses, for the choice of its ephemeral port (RFC 6056 3.3.4). */
+    long portHash6(final long localHi, final long localLo, final long remoteHi, final long remoteLo,
+        final int remotePort)
+    {
+        return portHash.hash(localHi, localLo, remoteHi, remoteLo, remotePort);
+    }
+
+    /** The path MTU towards a connection's peer, in its family; 0 without a route. */
+    int pathMtu(final TcpSocket s)
+    {
+        if (s.v6)
+        {
+            return ip6 == null ? 0 : ip6.pathMtu(s.remoteHi, s.remoteLo);
+        }
+        return ip.pathMtu(s.remoteAddress);
     }
 
     /**
@@ -375,19 +630,13 @@ public final class TcpLayer implements Ipv4Protocol
     // Lifecycle of sockets.
 
     /**
-     * Whether connect() may take over a 4-tuple held by {@code existing}: only a TIME_WAIT connection protected by
-     * timestamps that has lasted a second, when timeWaitReuse is on (Linux's tcp_tw_reuse; our TSvals keep rising
-     * across the two incarnations, so PAWS at the peer tells old duplicates from new segments, RFC 7323 section 5.8).
+     * Whether connect() may open a 4-tuple: no connection has it, and TIME_WAIT holds it not or lets it go
+     * ({@link TcpTimeWait#allowsConnect}, Linux's tcp_tw_reuse).
      */
-    boolean reuseTimeWait(final TcpSocket existing)
+    boolean fourTupleFree(final int local, final int localPort, final int remote, final int remotePort)
     {
-        if (existing.state != TcpState.TIME_WAIT || !config.timeWaitReuse || !existing.opt.timestampsOk
-            || time.nanos() - existing.lastReceiveNanos < 1_000_000_000L)
-        {
-            return false;
-        }
-        destroy(existing);
-        return true;
+        return connections.find(local, localPort, remote, remotePort) == null
+            && timeWait.allowsConnect(local, localPort, remote, remotePort);
     }
 
     /**
@@ -431,10 +680,6 @@ public final class TcpLayer implements Ipv4Protocol
     /** Moves a connection to CLOSED: forgets it by 4-tuple, stops its timers, frees what it no longer needs. */
     void destroy(final TcpSocket s)
     {
-        if (s.state == TcpState.TIME_WAIT)
-        {
-            timeWaitCount--;
-        }
         if (s.state == TcpState.SYN_RECEIVED && s.parent != null && !s.inAcceptQueue)
         {
             s.parent.accepts.halfOpenRemoved();
@@ -485,30 +730,15 @@ public final class TcpLayer implements Ipv4Protocol
         ports.unbind(s);
     }
 
-    /** Enters TIME_WAIT for 2 x MSL (RFC 9293 section 3.10.7.4), unless timeWaitLimit says otherwise. */
+    /**
+     * Enters TIME_WAIT for 2 x MSL (RFC 9293 section 3.10.7.4) as a record (unless timeWaitLimit is reached), and
+     * is done with the socket, as Linux's tcp_time_wait() then tcp_done(): an application still holding it reads
+     * what is left and then the end of stream, and its writes fail with EPIPE.
+     */
     void enterTimeWait(final TcpSocket s)
     {
-        timers.cancel(s.retransmitTimer);
-        timers.cancel(s.delayedAckTimer);
-        timers.cancel(s.outputTimer);
-        if (timeWaitCount >= config.timeWaitLimit || config.mslNanos == 0)
-        {
-            if (config.mslNanos != 0)
-            {
-                counters.timeWaitOverflows++;
-            }
-            destroy(s);
-            return;
-        }
-        s.state = TcpState.TIME_WAIT;
-        timeWaitCount++;
-        if (s.closed)
-        {
-            // TIME_WAIT needs only the sequence numbers; give the buffers back now.
-            s.releaseBuffers();
-        }
-        timeouts.startTimeWaitTimer(s);
-        s.notifyReadiness();
+        timeWait.enter(s);
+        destroy(s);
     }
 
     void closeListener(final TcpSocket listener)

@@ -27,6 +27,10 @@ final class TcpMemory
     private int freeCount;
     private long inUse;
     private boolean pressure;
+    /** How far below {@code high} use must fall before waiting writers are told ({@link #awaitMemory}). */
+    private final long writeMargin;
+    /** Sockets whose writers wait for memory, chained through {@code TcpSocket.memoryWaitNext}. */
+    private TcpSocket waiters;
 
     /** Levels in bytes; rounded down to whole chunks, at least one. */
     TcpMemory(final long low, final long pressure, final long high, final TcpCounters counters)
@@ -34,6 +38,7 @@ final class TcpMemory
         this.lowChunks = Math.max(1, low >>> CHUNK_SHIFT);
         this.pressureChunks = Math.max(1, pressure >>> CHUNK_SHIFT);
         this.highChunks = Math.max(1, high >>> CHUNK_SHIFT);
+        this.writeMargin = Math.max(1, Math.min(256, highChunks >>> 6));
         this.counters = counters;
     }
 
@@ -68,6 +73,10 @@ final class TcpMemory
         {
             pressure = false;
         }
+        if (waiters != null && inUse + writeMargin <= highChunks)
+        {
+            wakeWriters();
+        }
         if (freeCount + inUse >= lowChunks && freeCount > 0)
         {
             // Past the low level the chunk goes to the garbage collector.
@@ -80,6 +89,45 @@ final class TcpMemory
             free = bigger;
         }
         free[freeCount++] = chunk;
+    }
+
+    /**
+     * Whether writers may be told they can write: use lies at least a small margin below {@code high}, so that one
+     * chunk given back does not wake every waiting writer for one of them to take it (as sk_stream_write_space waits
+     * for a third of a socket's buffer).
+     */
+    boolean writable()
+    {
+        return inUse + writeMargin <= highChunks;
+    }
+
+    /**
+     * A socket cannot write for want of memory (Linux's SOCK_NOSPACE): its readiness is signalled once
+     * {@link #writable()} holds again. A socket waits at most once; the list empties at each wake-up.
+     */
+    void awaitMemory(final TcpSocket s)
+    {
+        if (!s.memoryWaiting)
+        {
+            s.memoryWaiting = true;
+            s.memoryWaitNext = waiters;
+            waiters = s;
+            counters.memoryWriteWaits++;
+        }
+    }
+
+    private void wakeWriters()
+    {
+        TcpSocket s = waiters;
+        waiters = null;
+        while (s != null)
+        {
+            final TcpSocket next = s.memoryWaitNext;
+            s.memoryWaitNext = null;
+            s.memoryWaiting = false;
+            s.notifyReadiness();
+            s = next;
+        }
     }
 
     /** Whether the layer is under memory pressure (between crossing {@code pressure} and falling to {@code low}). */

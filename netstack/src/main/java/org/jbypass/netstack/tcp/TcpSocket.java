@@ -2,10 +2,12 @@ package org.jbypass.netstack.tcp;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.Timer;
+import org.jbypass.netstack.wire.Ipv6Address;
 
 /**
  * The application's TCP socket: the user calls of RFC 9293 section 3.9.1 (OPEN as connect and listen, SEND as write,
@@ -34,11 +36,27 @@ public final class TcpSocket extends StackSocket
 
     TcpState state = TcpState.CLOSED;
 
-    // Addressing.
+    // Addressing. As Linux's sock_common keeps skc_daddr beside skc_v6_daddr, an IPv4 connection uses the int
+    // addresses and an IPv6 one the hi/lo pairs (wire.Ipv6Address), so the IPv4 path reads what it always read.
     int localAddress;
     int localPort;
     int remoteAddress;
     int remotePort;
+    /**
+     * The socket's addresses are IPv6 ones: it is bound to an IPv6 address or to {@code ::}, or its connection
+     * runs over IPv6. An IPv6 socket that connects to (or is bound to) an IPv4-mapped address, or that a dual-stack
+     * listener accepted from an IPv4 peer, is an IPv4 one on the wire and has this false (Linux's tcp_v6_connect
+     * hands mapped destinations to tcp_v4_connect).
+     */
+    boolean v6;
+    long localHi;
+    long localLo;
+    long remoteHi;
+    long remoteLo;
+    /** Opened as an IPv6 socket (AF_INET6): it may bind {@code ::} and connect to IPv6 addresses. */
+    boolean family6;
+    /** IPV6_V6ONLY (RFC 3493 section 5.3): bound to {@code ::}, it serves IPv6 only; otherwise IPv4 too. */
+    boolean v6Only;
     boolean bound;
     /** Bound by bind() (kept until close), not picked by connect() (released when the connection ends). */
     boolean explicitBind;
@@ -85,6 +103,10 @@ public final class TcpSocket extends StackSocket
     final RecoveryState recovery = new RecoveryState();
     boolean inputShutdown;
     boolean outputShutdown;
+
+    /** Its writer waits for the layer's memory ({@link TcpMemory#awaitMemory}), chained by memoryWaitNext. */
+    boolean memoryWaiting;
+    TcpSocket memoryWaitNext;
 
     /** Its output waits for the end of the receive burst ({@link TcpLayer#afterInput}). */
     boolean outputDeferred;
@@ -234,6 +256,43 @@ public final class TcpSocket extends StackSocket
     }
 
     /**
+     * Binds an IPv6 socket ({@link TcpLayer#open6}) to a local address and port: an IPv6 address of the stack's,
+     * {@code ::} for any (IPv4 included unless IPV6_V6ONLY), or an IPv4-mapped address, which binds the IPv4
+     * address (the socket then serves IPv4 only, as Linux's inet6_bind).
+     *
+     * @return as {@link #bind}; -EAFNOSUPPORT on an IPv4 socket; -EINVAL for a mapped address with IPV6_V6ONLY
+     */
+    public int bind6(final long hi, final long lo, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (!family6)
+        {
+            return -Errno.EAFNOSUPPORT;
+        }
+        if (bound || state != TcpState.CLOSED || port < 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        if (Ipv6Address.isV4Mapped(hi, lo))
+        {
+            return v6Only ? -Errno.EINVAL : bind(Ipv6Address.v4FromMapped(lo), port);
+        }
+        if (!Ipv6Address.isUnspecified(hi, lo) && (layer.ip6 == null || !layer.ip6.isLocalAddress(hi, lo)))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        final int result = layer.ports.bind6(this, hi, lo, port);
+        if (result == 0)
+        {
+            explicitBind = true;
+        }
+        return result;
+    }
+
+    /**
      * Starts listening. Binds an ephemeral port first if the socket is not bound.
      *
      * @param backlog connections that may wait in the accept queue (clamped to 0..maxBacklog; like Linux, the queue
@@ -262,7 +321,7 @@ public final class TcpSocket extends StackSocket
         }
         if (!bound)
         {
-            final int result = layer.ports.bind(this, 0, 0);
+            final int result = family6 ? layer.ports.bind6(this, 0, 0, 0) : layer.ports.bind(this, 0, 0);
             if (result < 0)
             {
                 return result;
@@ -324,6 +383,11 @@ public final class TcpSocket extends StackSocket
         {
             return -Errno.ENETUNREACH;
         }
+        if (bound && v6 && !PortTable.covers4(this))
+        {
+            // Bound to an IPv6 address (or :: with IPV6_V6ONLY): no IPv4 packet can leave from it.
+            return -Errno.ENETUNREACH;
+        }
         final int source = layer.ip.sourceAddress(address);
         if (source == 0)
         {
@@ -341,8 +405,92 @@ public final class TcpSocket extends StackSocket
         {
             return result;
         }
+        v6 = false;
         remoteAddress = address;
         remotePort = port;
+        // A 4-tuple taken over from TIME_WAIT (timeWaitReuse) starts past the old incarnation's sequence numbers.
+        startConnect(mtu - 40, layer.timeWait.takeOver(localAddress, localPort, remoteAddress, remotePort));
+        return -Errno.EINPROGRESS;
+    }
+
+    /**
+     * Opens a connection from an IPv6 socket ({@link TcpLayer#open6}). To an IPv4-mapped address the connection
+     * runs over IPv4 ({@link #connect}), as Linux's tcp_v6_connect hands it to tcp_v4_connect, unless the socket is
+     * IPV6_V6ONLY.
+     *
+     * @return as {@link #connect}; -EAFNOSUPPORT on an IPv4 socket
+     */
+    public int connect6(final long hi, final long lo, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (!family6)
+        {
+            return -Errno.EAFNOSUPPORT;
+        }
+        if (Ipv6Address.isV4Mapped(hi, lo))
+        {
+            return v6Only ? -Errno.ENETUNREACH : connect(Ipv6Address.v4FromMapped(lo), port);
+        }
+        if (state == TcpState.LISTEN)
+        {
+            return -Errno.EINVAL;
+        }
+        if (connectPending && (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED))
+        {
+            return -Errno.EALREADY;
+        }
+        if (everConnected || state != TcpState.CLOSED)
+        {
+            return -Errno.EISCONN;
+        }
+        if (port <= 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        if (Ipv6Address.isUnspecified(hi, lo) || Ipv6Address.isMulticast(hi) || layer.ip6 == null)
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (bound && !v6)
+        {
+            // Bound to an IPv4(-mapped) address: no IPv6 packet can leave from it.
+            return -Errno.ENETUNREACH;
+        }
+        final Ipv6Output ip6 = layer.ip6;
+        if (!ip6.selectSource(hi, lo))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        final long sourceHi = bound && !Ipv6Address.isUnspecified(localHi, localLo) ? localHi : ip6.sourceHi();
+        final long sourceLo = bound && !Ipv6Address.isUnspecified(localHi, localLo) ? localLo : ip6.sourceLo();
+        if (!layer.memory.admitsConnection())
+        {
+            counters.memoryConnectionRefusals++;
+            return -Errno.ENOBUFS;
+        }
+        final int mtu = ip6.pathMtu(hi, lo);
+        final int result = layer.ports.connect6(this, sourceHi, sourceLo, hi, lo, port);
+        if (result < 0)
+        {
+            return result;
+        }
+        remoteHi = hi;
+        remoteLo = lo;
+        remotePort = port;
+        startConnect((mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS, 0);
+        return -Errno.EINPROGRESS;
+    }
+
+    /**
+     * The rest of an active open once the 4-tuple is chosen: RFC 9293 section 3.10.1, OPEN in CLOSED.
+     *
+     * @param reusedIsn the ISN a 4-tuple taken over from TIME_WAIT must start at, or 0
+     */
+    private void startConnect(final int mtuMss, final int reusedIsn)
+    {
         layer.connections.insert(this);
         inConnectionTable = true;
         everConnected = true;
@@ -350,17 +498,16 @@ public final class TcpSocket extends StackSocket
         error = 0;
         softError = 0;
         allocateBuffers();
-        initialiseSequences(layer.isn(localAddress, localPort, remoteAddress, remotePort));
-        opt.receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtu - 40);
+        initialiseSequences(reusedIsn != 0 ? reusedIsn : layer.isn(this));
+        opt.receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtuMss);
         opt.timestampsOk = config.timestamps;
         opt.sackOk = config.sack;
         opt.windowScalingOk = config.windowScaling;
         opt.rcvWscale = config.windowScaling ? config.offeredWindowScale() : 0;
-        opt.tsOffset = layer.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
+        opt.tsOffset = layer.timestampOffset(this);
         state = TcpState.SYN_SENT;
         counters.activeOpens++;
         layer.segments.sendSyn(this, false, false);
-        return -Errno.EINPROGRESS;
     }
 
     /**
@@ -515,6 +662,8 @@ public final class TcpSocket extends StackSocket
         final int room = snd.ring.reservePrefix(snd.buffered, n);
         if (room == 0)
         {
+            // The layer's memory limit: the writer is told when memory is given back.
+            layer.memory.awaitMemory(this);
             return -Errno.EAGAIN;
         }
         snd.ring.writeFrom(snd.buffered, src, room);
@@ -748,6 +897,48 @@ public final class TcpSocket extends StackSocket
         return localPort;
     }
 
+    /**
+     * Whether the socket's addresses are IPv6 ones ({@link #localHi()} and the rest): bound to an IPv6 address or
+     * {@code ::}, or connected over IPv6. False for IPv4 sockets and for an IPv6 socket's IPv4 connections, whose
+     * addresses are the int ones (the JDK reports them as {@code Inet4Address}es).
+     */
+    public boolean isIpv6()
+    {
+        return v6;
+    }
+
+    /** Whether it was opened as an IPv6 socket ({@link TcpLayer#open6}). */
+    public boolean isFamily6()
+    {
+        return family6;
+    }
+
+    /** IPV6_V6ONLY, as given to {@link TcpLayer#open6}. */
+    public boolean v6Only()
+    {
+        return v6Only;
+    }
+
+    public long localHi()
+    {
+        return localHi;
+    }
+
+    public long localLo()
+    {
+        return localLo;
+    }
+
+    public long remoteHi()
+    {
+        return remoteHi;
+    }
+
+    public long remoteLo()
+    {
+        return remoteLo;
+    }
+
     public int remoteAddress()
     {
         return remoteAddress;
@@ -813,12 +1004,25 @@ public final class TcpSocket extends StackSocket
 
     /**
      * Writable when at least a third of the send buffer is free: waking a writer for every few bytes freed would
-     * cost more than it moves (Linux uses a similar low-water mark, sk_stream_min_wspace).
+     * cost more than it moves (Linux uses a similar low-water mark, sk_stream_min_wspace); and when a byte written
+     * now would find memory: a chunk the ring holds, or the layer below its limit (Linux's sk_stream_memory_free
+     * under tcp_mem). Found without memory, the socket waits for it ({@link TcpMemory#awaitMemory}, as Linux sets
+     * SOCK_NOSPACE in tcp_poll) and is signalled when memory is given back, so a selector or a blocked writer that
+     * saw it not writable is woken.
      */
     private boolean isWritable()
     {
         final int free = sendBufferSize - snd.buffered;
-        return free > 0 && free >= sendBufferSize / 3;
+        if (free <= 0 || free < sendBufferSize / 3)
+        {
+            return false;
+        }
+        if (snd.ring == null || layer.memory.writable() || snd.ring.holdsChunkAt(snd.buffered))
+        {
+            return true;
+        }
+        layer.memory.awaitMemory(this);
+        return false;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1125,6 +1329,11 @@ public final class TcpSocket extends StackSocket
     @Override
     public String toString()
     {
+        if (v6)
+        {
+            return "TcpSocket{" + state + " [" + Ipv6Address.toString(localHi, localLo) + "]:" + localPort + " -> ["
+                + Ipv6Address.toString(remoteHi, remoteLo) + "]:" + remotePort + '}';
+        }
         return "TcpSocket{" + state + ' ' + TcpLayer.format(localAddress) + ':' + localPort + " -> "
             + TcpLayer.format(remoteAddress) + ':' + remotePort + '}';
     }

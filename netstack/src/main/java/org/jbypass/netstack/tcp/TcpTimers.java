@@ -8,7 +8,7 @@ import org.jbypass.netstack.wire.TcpHeader;
  * The connection timers, as Linux's tcp_timer.c: arming and firing the retransmission timer with its modes (the RTO
  * of RFC 6298, the tail loss probe's PTO of RFC 8985 section 7.2, RACK's reordering timer of section 6.3, the persist
  * timer of RFC 9293 section 3.8.6.1), the delayed ACK, the output continuation, and keepalive (RFC 1122 section
- * 4.2.3.6), which also carries FIN_WAIT_2 and TIME_WAIT.
+ * 4.2.3.6), which also carries FIN_WAIT_2. TIME_WAIT has one timer for all its records ({@link TcpTimeWait}).
  *
  * <p>One instance per layer; the timers themselves belong to each {@link TcpSocket}.
  */
@@ -18,7 +18,6 @@ final class TcpTimers
     static final int KEEP_NONE = 0;
     static final int KEEP_ALIVE = 1;
     static final int KEEP_FIN_WAIT_2 = 2;
-    static final int KEEP_TIME_WAIT = 3;
 
     /** Retransmission timer modes: the RTO (RFC 6298), a tail loss probe (RFC 8985 section 7.2), RACK's reordering
      * timer (RFC 8985 section 6.3). */
@@ -303,12 +302,6 @@ final class TcpTimers
     {
         switch (s.keepMode)
         {
-            case KEEP_TIME_WAIT:
-                if (s.state == TcpState.TIME_WAIT)
-                {
-                    layer.destroy(s);
-                }
-                return;
             case KEEP_FIN_WAIT_2:
                 if (s.state == TcpState.FIN_WAIT_2)
                 {
@@ -367,21 +360,10 @@ final class TcpTimers
         {
             startFinWait2Timer(s);
         }
-        else if (s.state == TcpState.TIME_WAIT)
-        {
-            s.releaseBuffers();
-        }
         if (s.keepMode == KEEP_ALIVE && !s.keepAlive)
         {
             timers.cancel(s.keepTimer);
         }
-    }
-
-    /** TIME_WAIT lasts 2 MSL, restarted by a retransmitted FIN (RFC 9293 section 3.10.7.4, eighth). */
-    void startTimeWaitTimer(final TcpSocket s)
-    {
-        s.keepMode = KEEP_TIME_WAIT;
-        timers.schedule(s.keepTimer, layer.time.nanos() + 2 * config.mslNanos);
     }
 
     /** tcp_fin_timeout: how long an orphan waits in FIN_WAIT_2 for the peer's FIN. */

@@ -6,7 +6,8 @@
  * instance of each processing class serves the whole layer and keeps no state between segments; what a connection
  * remembers lives in its {@code TcpSocket} and the small state classes it owns.
  * <ul>
- *   <li>{@link org.jbypass.netstack.tcp.TcpLayer}: the {@code Ipv4Protocol} IPv4 delivers to; validation
+ *   <li>{@link org.jbypass.netstack.tcp.TcpLayer}: the {@code Ipv4Protocol} IPv4 delivers to, and the
+ *       {@code Ipv6Protocol} IPv6 delivers to; validation
  *       (checksum, header, options, addresses), demultiplexing by 4-tuple ({@code ConnectionTable}) and by listening
  *       address ({@code PortTable}), resets for closed ports, ICMP errors, and the secrets behind ISNs (RFC 6528)
  *       and SYN cookies (RFC 4987).</li>
@@ -14,6 +15,8 @@
  *       whose shared state sits in {@code SendSequence} (SND.*), {@code ReceiveSequence} (RCV.*, out-of-order data,
  *       what ACK is owed), {@code NegotiatedOptions} (MSS, window scaling, timestamps, SACK), {@code RecoveryState}
  *       (fast recovery, loss, PRR, tail loss probe, undo) and, for a listener, {@code AcceptQueue}.</li>
+ *   <li>TIME_WAIT: {@code TcpTimeWait} (tcp_minisocks.c's half for it) over {@code TimeWaitTable}, compact records
+ *       that replace the socket once a connection enters TIME_WAIT, as Linux's inet_timewait_sock.</li>
  *   <li>Arrival: {@code TcpInput} checks an arriving segment in the order of RFC 9293 section 3.10.7;
  *       {@code TcpHandshake} answers SYNs to listeners, SYN cookies and the end of a handshake;
  *       {@code TcpReceive} places the text and the FIN and schedules the ACK.</li>
@@ -52,8 +55,10 @@
  * inside it splits it (tcp_fragment()), RACK compares the pieces by time then sequence, and DupThresh counts SACKed
  * segments, not records. A lost record goes again as one super-segment of as many whole segments as cwnd - pipe
  * (PRR's window) allows, split there (Linux's __tcp_retransmit_skb() with tcp_xmit_retransmit_queue()'s segs); the
- * tail loss probe, the persist probe and NewReno's retransmissions stay one segment. Not done: TSO deferral
- * (tcp_tso_should_defer()) and pacing. On receive a super-segment counts as the segments it holds
+ * tail loss probe, the persist probe and NewReno's retransmissions stay one segment. A super-segment smaller than
+ * the goal waits for the ACKs due shortly when the window room is small ({@code TcpOutput.deferTso}, Linux's
+ * tcp_tso_should_defer()), at most min(SRTT, 1 ms), which the output timer enforces. Not done: pacing. On receive a
+ * super-segment counts as the segments it holds
  * ({@code TcpReceive.segmentsIn}, tcp_measure_rcv_mss()): one ACK decision, an ACK at once.
  *
  * <h2>Where each behaviour lives</h2>
@@ -62,9 +67,10 @@
  *   <tr><th>behaviour</th><th>RFC</th><th>where</th></tr>
  *   <tr><td>state machine: active, passive, simultaneous open; half-close; simultaneous close; TIME_WAIT</td>
  *       <td>9293 3.5, 3.6, 3.10</td><td>TcpInput, TcpHandshake, TcpReceive.finArrives, TcpSocket,
- *       TcpLayer.enterTimeWait</td></tr>
- *   <tr><td>TIME_WAIT reuse by a new SYN</td><td>6191</td><td>TcpInput.timeWaitAllowsNewConnection</td></tr>
- *   <tr><td>resets ignored in TIME_WAIT</td><td>1337</td><td>TcpInput.resetArrives</td></tr>
+ *       TcpLayer.enterTimeWait, TcpTimeWait</td></tr>
+ *   <tr><td>TIME_WAIT reuse by a new SYN; its ISN past the old incarnation's</td><td>6191 2, 1122 4.2.2.13</td>
+ *       <td>TcpTimeWait.arrives, newIncarnation</td></tr>
+ *   <tr><td>resets ignored in TIME_WAIT</td><td>1337</td><td>TcpTimeWait.arrives</td></tr>
  *   <tr><td>challenge ACKs, exact RST, ACK validation, rate limit</td><td>5961 3, 4, 5, 7</td>
  *       <td>TcpInput.synchronizedArrives, TcpLayer.allowChallengeAck, SegmentBuilder.sendChallengeAck</td></tr>
  *   <tr><td>initial sequence numbers</td><td>6528</td><td>TcpLayer.isn</td></tr>
@@ -124,6 +130,16 @@
  * Half-open connections hold no buffers. Segments are built by copying from the send ring into pool buffers; when
  * the pool is empty the connection retries on a short timer, having advanced nothing.
  *
+ * <h2>IPv6</h2>
+ * One state machine for both families (RFC 8200 section 8): a connection's family is {@code TcpSocket.v6} and its
+ * IPv6 addresses the hi/lo pairs beside the IPv4 ints, as Linux's sock_common keeps skc_v6_daddr beside skc_daddr,
+ * so the IPv4 path reads what it always read. What differs is the pseudo-header of the checksum, the headers'
+ * length in the MSS (MTU - 60), the MSS values a SYN cookie carries ({@code SynCookies.MSS_TABLE6}), the 40-byte
+ * SipHash input of ISNs, cookies and port choice, the output ({@code Ipv6Output}, at its {@code L4_OFFSET}; no TSO),
+ * and ICMPv6, which {@code TcpLayer.icmp6Error} maps onto the ICMP errors {@code TcpInput} decides on. An IPv6
+ * socket bound to {@code ::} without IPV6_V6ONLY listens for IPv4 too ({@code PortTable.findListener} falls back to
+ * it); its IPv4 children, and its connects to IPv4-mapped addresses, are IPv4 connections.
+ *
  * <h2>Containment</h2>
  * An exception or error such as OutOfMemoryError while one connection's segment, timer or output is processed, or
  * thrown by the application's readiness listener, is contained to that connection ({@code TcpLayer.contain}): it is
@@ -132,9 +148,10 @@
  * <h2>Time</h2>
  * Only {@code StackTime.nanos()} and timers on the stack's {@code TimerQueue}: four per connection (retransmission,
  * which also carries the persist, tail-loss-probe and RACK reordering timeouts; delayed ACK; keepalive, which also
- * carries FIN_WAIT_2 and TIME_WAIT; output continuation after a burst or an empty pool), all fired into
- * {@code TcpTimers}. The stack's clock reads once per poll; the scoreboard stamps each transmission at least a
- * nanosecond after the previous one, so that RACK sees the connection's sending order exactly.
+ * carries FIN_WAIT_2; output continuation after a burst or an empty pool), all fired into {@code TcpTimers}; and one
+ * for all TIME_WAIT records, at the oldest one's expiry (records expire in the order of their last restart). The
+ * stack's clock reads once per poll; the scoreboard stamps each transmission at least a nanosecond after the
+ * previous one, so that RACK sees the connection's sending order exactly.
  *
  * <h2>Loss recovery on SACK connections</h2>
  * As in Linux: RACK decides what is lost (no duplicate-ACK count, no RFC 6675 IsLost()); the first loss starts

@@ -8,11 +8,15 @@ import java.nio.ByteBuffer;
  * memory is bounded by the buffer size and a slow reader never holds packet buffers the driver needs.
  *
  * <p>Each record is a 12-byte header (length, source address, source port) followed by the payload; records wrap
- * around the end of the ring.
+ * around the end of the ring. A datagram from an IPv6 source has the port word's top bit set and its source's
+ * sixteen bytes after the header ({@link #RECORD_HEADER6} in all), so IPv4 records keep their size.
  */
 final class DatagramQueue
 {
     static final int RECORD_HEADER = 12;
+    /** The header of a record from an IPv6 source: the IPv4 one and the address's two halves. */
+    static final int RECORD_HEADER6 = RECORD_HEADER + 16;
+    private static final int V6_FLAG = 0x8000_0000;
 
     private byte[] ring;
     private int head;
@@ -91,6 +95,47 @@ final class DatagramQueue
         return true;
     }
 
+    /** {@link #offer} of a datagram from an IPv6 source. */
+    boolean offer6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final int sourcePort)
+    {
+        final int needed = RECORD_HEADER6 + length;
+        if (needed > ring.length - used)
+        {
+            return false;
+        }
+        int tail = (head + used) % ring.length;
+        tail = putInt(tail, length);
+        tail = putInt(tail, 0);
+        tail = putInt(tail, sourcePort | V6_FLAG);
+        tail = putInt(tail, (int)(sourceHi >>> 32));
+        tail = putInt(tail, (int)sourceHi);
+        tail = putInt(tail, (int)(sourceLo >>> 32));
+        tail = putInt(tail, (int)sourceLo);
+        final int first = Math.min(length, ring.length - tail);
+        memory.get(offset, ring, tail, first);
+        memory.get(offset + first, ring, 0, length - first);
+        used += needed;
+        count++;
+        return true;
+    }
+
+    /** Whether the first datagram came from an IPv6 source ({@link #peekSourceHi}, {@link #peekSourceLo}). */
+    boolean peekSourceIs6()
+    {
+        return (getInt((head + 8) % ring.length) & V6_FLAG) != 0;
+    }
+
+    long peekSourceHi()
+    {
+        return ((long)getInt((head + 12) % ring.length) << 32) | (getInt((head + 16) % ring.length) & 0xFFFFFFFFL);
+    }
+
+    long peekSourceLo()
+    {
+        return ((long)getInt((head + 20) % ring.length) << 32) | (getInt((head + 24) % ring.length) & 0xFFFFFFFFL);
+    }
+
     /** The length of the first datagram's payload; the queue must not be empty. */
     int peekLength()
     {
@@ -104,7 +149,7 @@ final class DatagramQueue
 
     int peekSourcePort()
     {
-        return getInt((head + 8) % ring.length);
+        return getInt((head + 8) % ring.length) & ~V6_FLAG;
     }
 
     /**
@@ -116,13 +161,14 @@ final class DatagramQueue
     int poll(final ByteBuffer dst)
     {
         final int length = peekLength();
-        final int start = (head + RECORD_HEADER) % ring.length;
+        final int header = peekSourceIs6() ? RECORD_HEADER6 : RECORD_HEADER;
+        final int start = (head + header) % ring.length;
         final int copy = Math.min(length, dst.remaining());
         final int first = Math.min(copy, ring.length - start);
         dst.put(ring, start, first);
         dst.put(ring, 0, copy - first);
         head = (start + length) % ring.length;
-        used -= RECORD_HEADER + length;
+        used -= header + length;
         count--;
         if (used == 0)
         {

@@ -5,10 +5,13 @@ import java.util.SplittableRandom;
 
 import org.jbypass.netstack.ip.Ipv4MulticastOutput;
 import org.jbypass.netstack.ip.Ipv4Protocol;
+import org.jbypass.netstack.ip.Ipv6Output;
+import org.jbypass.netstack.ip.Ipv6Protocol;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.IcmpHeader;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.UdpHeader;
 
 /**
@@ -18,10 +21,21 @@ import org.jbypass.netstack.wire.UdpHeader;
  *
  * <p>Sockets are found through a table indexed by local port whose entries chain the sockets bound to that port,
  * so demultiplexing allocates nothing and costs one array read plus a short walk.
+ *
+ * <p>Over IPv6 (RFC 8200 section 8.1) the checksum covers IPv6's pseudo-header and is mandatory: a zero one is
+ * dropped and counted. An IPv6 socket bound to {@code ::} without IPV6_V6ONLY serves IPv4 too (RFC 3493 section
+ * 3.7), and tells IPv4 sources apart from IPv6 ones so the provider reports them as the JDK does.
  */
-public final class UdpLayer implements Ipv4Protocol
+public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
 {
+    /** Both protocol interfaces name it (the same value); this one is what the layer returns. */
+    private static final int CONSUMED = Ipv4Protocol.CONSUMED;
+    /** ICMPv6 destination unreachable's code for a port nobody listens on (RFC 4443 section 3.1). */
+    private static final int ICMP6_PORT_UNREACHABLE = 4;
+
     private final Ipv4MulticastOutput ipv4;
+    /** IPv6, once the stack has it ({@link #attachIpv6}); null means IPv6 sockets cannot bind or send. */
+    private Ipv6Output ipv6;
     private final EventQueue events;
     private final UdpConfig config;
     private final UdpCounters counters = new UdpCounters();
@@ -45,6 +59,30 @@ public final class UdpLayer implements Ipv4Protocol
     {
         openSockets++;
         return new UdpSocket(this, events, config);
+    }
+
+    /**
+     * A new, unbound IPv6 socket (AF_INET6), dual-stack unless {@code v6Only}: bound to {@code ::} it receives from
+     * IPv4 peers too, and it sends to IPv4-mapped addresses over IPv4.
+     */
+    public UdpSocket open6(final boolean v6Only)
+    {
+        final UdpSocket socket = open();
+        socket.family6 = true;
+        socket.v6Only = v6Only;
+        return socket;
+    }
+
+    /** Gives UDP the IPv6 layer to send through; the stack calls it once, when it has IPv6. */
+    public void attachIpv6(final Ipv6Output output)
+    {
+        this.ipv6 = output;
+    }
+
+    /** IPv6, or null when the stack has none. */
+    Ipv6Output ipv6()
+    {
+        return ipv6;
     }
 
     public UdpCounters counters()
@@ -89,19 +127,39 @@ public final class UdpLayer implements Ipv4Protocol
         {
             return -Errno.EADDRNOTAVAIL;
         }
+        return bind(socket, false, address, 0, 0, port);
+    }
+
+    /** Binds a socket to an IPv6 address of the stack's, or {@code ::}; port 0 picks an ephemeral port. */
+    int bind6(final UdpSocket socket, final long hi, final long lo, final int port)
+    {
+        if (!Ipv6Address.isUnspecified(hi, lo) && (ipv6 == null || !ipv6.isLocalAddress(hi, lo)))
+        {
+            return -Errno.EADDRNOTAVAIL;
+        }
+        return bind(socket, true, 0, hi, lo, port);
+    }
+
+    private int bind(final UdpSocket socket, final boolean v6, final int address, final long hi, final long lo,
+        final int port)
+    {
+        final boolean covers4 = !v6 || (hi == 0 && lo == 0 && !socket.v6Only);
         int chosen = port;
         if (chosen == 0)
         {
-            chosen = ephemeralPort(socket, address);
+            chosen = ephemeralPort(socket, covers4, address, v6, hi, lo);
             if (chosen == 0)
             {
                 return -Errno.EADDRINUSE;
             }
         }
-        else if (conflicts(socket, address, chosen))
+        else if (conflicts(socket, covers4, address, v6, hi, lo, chosen))
         {
             return -Errno.EADDRINUSE;
         }
+        socket.v6 = v6;
+        socket.localHi = hi;
+        socket.localLo = lo;
         socket.localAddress = address;
         socket.localPort = chosen;
         socket.next = byPort[chosen];
@@ -137,12 +195,20 @@ public final class UdpLayer implements Ipv4Protocol
         openSockets--;
     }
 
-    private boolean conflicts(final UdpSocket socket, final int address, final int port)
+    /**
+     * Whether an address (its IPv4 side when {@code covers4}, its IPv6 side when {@code v6}) shares the port with a
+     * socket bound there, as Linux's udp_lib_lport_inuse: a dual-stack {@code ::} overlaps every IPv4 address.
+     */
+    private boolean conflicts(final UdpSocket socket, final boolean covers4, final int address, final boolean v6,
+        final long hi, final long lo, final int port)
     {
         for (UdpSocket s = byPort[port]; s != null; s = s.next)
         {
-            if ((s.localAddress == 0 || address == 0 || s.localAddress == address)
-                && !(s.reuseAddress() && socket.reuseAddress()))
+            final boolean overlaps4 = covers4 && s.covers4()
+                && (s.localAddress == 0 || address == 0 || s.localAddress == address);
+            final boolean overlaps6 = v6 && s.v6 && (Ipv6Address.isUnspecified(hi, lo)
+                || Ipv6Address.isUnspecified(s.localHi, s.localLo) || (s.localHi == hi && s.localLo == lo));
+            if ((overlaps4 || overlaps6) && !(s.reuseAddress() && socket.reuseAddress()))
             {
                 return true;
             }
@@ -150,7 +216,8 @@ public final class UdpLayer implements Ipv4Protocol
         return false;
     }
 
-    private int ephemeralPort(final UdpSocket socket, final int address)
+    private int ephemeralPort(final UdpSocket socket, final boolean covers4, final int address, final boolean v6,
+        final long hi, final long lo)
     {
         // RFC 6056 algorithm 1 (simple random selection), with a linear walk from the random start so that a
         // nearly full range still finds its free ports.
@@ -160,7 +227,7 @@ public final class UdpLayer implements Ipv4Protocol
         for (int i = 0; i < range; i++)
         {
             final int port = low + (start + i) % range;
-            if (!conflicts(socket, address, port))
+            if (!conflicts(socket, covers4, address, v6, hi, lo, port))
             {
                 return port;
             }
@@ -216,7 +283,7 @@ public final class UdpLayer implements Ipv4Protocol
         boolean delivered = false;
         for (UdpSocket s = byPort[port]; s != null; s = s.next)
         {
-            if ((s.localAddress == 0 || s.localAddress == destination) && s.accepts(source, sourcePort))
+            if (s.covers4() && (s.localAddress == 0 || s.localAddress == destination) && s.accepts(source, sourcePort))
             {
                 for (int at = 0; at < payloadLength || at == 0; at += segment)
                 {
@@ -265,7 +332,8 @@ public final class UdpLayer implements Ipv4Protocol
         boolean delivered = false;
         for (UdpSocket s = byPort[udp.destinationPort()]; s != null; s = s.next)
         {
-            if ((s.localAddress == 0 || s.localAddress == group) && s.acceptsMulticast(group, interfaceIndex, source)
+            if (s.covers4() && (s.localAddress == 0 || s.localAddress == group)
+                && s.acceptsMulticast(group, interfaceIndex, source)
                 && s.accepts(source, sourcePort))
             {
                 s.deliver(memory, payloadOffset, payloadLength, source, sourcePort);
@@ -290,6 +358,10 @@ public final class UdpLayer implements Ipv4Protocol
         int bestScore = -1;
         for (UdpSocket s = byPort[port]; s != null; s = s.next)
         {
+            if (!s.covers4())
+            {
+                continue;
+            }
             int score = 0;
             if (s.localAddress != 0)
             {
@@ -332,8 +404,121 @@ public final class UdpLayer implements Ipv4Protocol
         // the application; unconnected sockets could not tell which of their peers it concerns).
         for (UdpSocket s = byPort[localPort]; s != null; s = s.next)
         {
-            if (s.isConnected() && s.remoteAddress() == destination && s.remotePort() == remotePort
+            if (s.isConnected() && !s.remoteV6 && s.remoteAddress() == destination && s.remotePort() == remotePort
                 && (s.localAddress == 0 || s.localAddress == source))
+            {
+                s.error(error);
+            }
+        }
+    }
+
+    @Override
+    public int receive6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final long destinationHi, final long destinationLo, final int trafficClass,
+        final int hopLimit, final int rxFlags)
+    {
+        udp.wrap(memory, offset, length);
+        if (!udp.isValid())
+        {
+            counters.inErrors++;
+            return CONSUMED;
+        }
+        if (udp.checksum() == 0)
+        {
+            // RFC 8200 section 8.1: "IPv6 receivers must discard UDP packets containing a zero checksum".
+            counters.inZeroChecksums6++;
+            counters.inCsumErrors++;
+            counters.inErrors++;
+            return CONSUMED;
+        }
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0
+            && !udp.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo))
+        {
+            counters.inCsumErrors++;
+            counters.inErrors++;
+            return CONSUMED;
+        }
+        final int sourcePort = udp.sourcePort();
+        final int port = udp.destinationPort();
+        if (Ipv6Address.isMulticast(destinationHi))
+        {
+            // IPv6 multicast membership (MLD) is not served by the stack: no socket has joined a group.
+            counters.inMulticastNoMember++;
+            return CONSUMED;
+        }
+        final UdpSocket socket = lookup6(destinationHi, destinationLo, port, sourceHi, sourceLo, sourcePort);
+        if (socket == null)
+        {
+            counters.noPorts++;
+            return ICMP6_PORT_UNREACHABLE;
+        }
+        counters.inDatagrams++;
+        socket.deliver6(memory, udp.payloadOffset(), udp.payloadLength(), sourceHi, sourceLo, sourcePort);
+        return CONSUMED;
+    }
+
+    /** {@link #lookup} over the sockets bound on the IPv6 side: connected, then an exact address, then {@code ::}. */
+    private UdpSocket lookup6(final long destinationHi, final long destinationLo, final int port,
+        final long sourceHi, final long sourceLo, final int sourcePort)
+    {
+        UdpSocket best = null;
+        int bestScore = -1;
+        for (UdpSocket s = byPort[port]; s != null; s = s.next)
+        {
+            if (!s.v6)
+            {
+                continue;
+            }
+            int score = 0;
+            if (!Ipv6Address.isUnspecified(s.localHi, s.localLo))
+            {
+                if (s.localHi != destinationHi || s.localLo != destinationLo)
+                {
+                    continue;
+                }
+                score += 1;
+            }
+            if (s.isConnected())
+            {
+                if (!s.accepts6(sourceHi, sourceLo, sourcePort))
+                {
+                    continue;
+                }
+                score += 2;
+            }
+            if (score > bestScore)
+            {
+                best = s;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * An ICMPv6 error about a datagram we sent: a connected socket to that peer takes it as its pending error, as
+     * Linux's icmpv6_err_convert words them (RFC 4443 section 3.1): port unreachable refuses (ECONNREFUSED), no route
+     * is ENETUNREACH, administratively prohibited and the policy codes EACCES, the rest EHOSTUNREACH. Packet too big,
+     * time exceeded and parameter problems are not reported, as Linux without IPV6_RECVERR.
+     */
+    @Override
+    public void icmp6Error(final int type, final int code, final int info, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final ByteBuffer memory, final int quotedOffset,
+        final int quotedLength)
+    {
+        if (type != 1 || quotedLength < 4)
+        {
+            return;
+        }
+        final int error = code == 4 ? Errno.ECONNREFUSED : code == 0 ? Errno.ENETUNREACH
+            : code == 1 || code == 5 || code == 6 ? Errno.EACCES : Errno.EHOSTUNREACH;
+        final int localPort = memory.getShort(quotedOffset) & 0xFFFF;
+        final int remotePort = memory.getShort(quotedOffset + 2) & 0xFFFF;
+        for (UdpSocket s = byPort[localPort]; s != null; s = s.next)
+        {
+            if (s.isConnected() && s.remoteV6 && s.remoteHi == destinationHi && s.remoteLo == destinationLo
+                && s.remotePort() == remotePort && s.v6 && (Ipv6Address.isUnspecified(s.localHi, s.localLo)
+                    || (s.localHi == sourceHi && s.localLo == sourceLo)))
             {
                 s.error(error);
             }

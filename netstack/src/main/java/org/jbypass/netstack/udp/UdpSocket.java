@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.Ipv4MulticastOutput;
 import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.ip.MulticastMembership;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.transport.Readiness;
@@ -12,6 +13,7 @@ import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.UdpHeader;
 
 /**
@@ -26,6 +28,8 @@ public final class UdpSocket extends StackSocket
 {
     /** The largest payload of a UDP datagram over IPv4: 65535 - 20 - 8. */
     public static final int MAX_PAYLOAD = 65507;
+    /** The largest payload over IPv6 without jumbograms: a payload length of 65535 less the UDP header. */
+    public static final int MAX_PAYLOAD6 = 65527;
     /** Groups one socket may join (per interface): Linux's igmp_max_memberships is 20; market feeds join more. */
     public static final int MAX_MEMBERSHIPS = 256;
     private static final int[] NO_SOURCES = new int[0];
@@ -38,6 +42,22 @@ public final class UdpSocket extends StackSocket
     UdpSocket next;
     private int remoteAddress;
     private int remotePort;
+    // IPv6, beside the IPv4 fields as Linux's sock_common keeps them (wire.Ipv6Address's hi/lo halves).
+    /** Opened as an IPv6 socket (AF_INET6). */
+    boolean family6;
+    /** IPV6_V6ONLY: bound to {@code ::}, it serves IPv6 only. */
+    boolean v6Only;
+    /** Bound on the IPv6 side: to an IPv6 address of the stack's ({@link #localHi}, {@link #localLo}) or to ::. */
+    boolean v6;
+    long localHi;
+    long localLo;
+    /** Connected to an IPv6 peer ({@link #remoteHi}, {@link #remoteLo}). */
+    boolean remoteV6;
+    long remoteHi;
+    long remoteLo;
+    private boolean lastSource6;
+    private long lastSourceHi;
+    private long lastSourceLo;
     private boolean closed;
     private int pendingError;
     private int sendBufferSize;
@@ -98,18 +118,19 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EINVAL;
         }
-        if (layer.ipv4().sourceAddress(address) == 0)
+        if (layer.ipv4().sourceAddress(address) == 0 || (localPort != 0 && !covers4()))
         {
             return -Errno.ENETUNREACH;
         }
         if (localPort == 0)
         {
-            final int result = layer.bind(this, 0, 0);
+            final int result = family6 ? layer.bind6(this, 0, 0, 0) : layer.bind(this, 0, 0);
             if (result < 0)
             {
                 return result;
             }
         }
+        remoteV6 = false;
         remoteAddress = address;
         remotePort = port;
         pendingError = 0;
@@ -118,9 +139,82 @@ public final class UdpSocket extends StackSocket
         return 0;
     }
 
+    /**
+     * Connects an IPv6 socket ({@link UdpLayer#open6}); to an IPv4-mapped address as {@link #connect} does (over
+     * IPv4), unless IPV6_V6ONLY.
+     *
+     * @return 0 or -errno: EAFNOSUPPORT on an IPv4 socket, ENETUNREACH without a route
+     */
+    public int connect6(final long hi, final long lo, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (!family6)
+        {
+            return -Errno.EAFNOSUPPORT;
+        }
+        if (Ipv6Address.isV4Mapped(hi, lo))
+        {
+            return v6Only ? -Errno.ENETUNREACH : connect(Ipv6Address.v4FromMapped(lo), port);
+        }
+        if (Ipv6Address.isUnspecified(hi, lo) || port <= 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        final Ipv6Output ip6 = layer.ipv6();
+        if (ip6 == null || !ip6.selectSource(hi, lo) || (localPort != 0 && !v6))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        if (localPort == 0)
+        {
+            final int result = layer.bind6(this, 0, 0, 0);
+            if (result < 0)
+            {
+                return result;
+            }
+        }
+        remoteAddress = 0;
+        remoteV6 = true;
+        remoteHi = hi;
+        remoteLo = lo;
+        remotePort = port;
+        pendingError = 0;
+        signal();
+        return 0;
+    }
+
+    /**
+     * Binds an IPv6 socket to an IPv6 address of the stack's, {@code ::} for any (IPv4 too unless IPV6_V6ONLY), or
+     * an IPv4-mapped address, which binds the IPv4 address as {@link #bind}.
+     *
+     * @return as {@link #bind}; -EAFNOSUPPORT on an IPv4 socket
+     */
+    public int bind6(final long hi, final long lo, final int port)
+    {
+        if (closed || localPort != 0 || port < 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        if (!family6)
+        {
+            return -Errno.EAFNOSUPPORT;
+        }
+        if (Ipv6Address.isV4Mapped(hi, lo))
+        {
+            return v6Only ? -Errno.EINVAL : layer.bind(this, Ipv6Address.v4FromMapped(lo), port);
+        }
+        return layer.bind6(this, hi, lo, port);
+    }
+
     /** Forgets the peer set by {@link #connect}. */
     public int disconnect()
     {
+        remoteV6 = false;
+        remoteHi = 0;
+        remoteLo = 0;
         remoteAddress = 0;
         remotePort = 0;
         pendingError = 0;
@@ -144,6 +238,10 @@ public final class UdpSocket extends StackSocket
         if (pendingError != 0 && isConnected())
         {
             return -takeError();
+        }
+        if (address == 0 && remoteV6)
+        {
+            return send6(src, remoteHi, remoteLo, remotePort);
         }
         final int destination = address != 0 ? address : remoteAddress;
         final int destinationPort = address != 0 ? port : remotePort;
@@ -171,6 +269,11 @@ public final class UdpSocket extends StackSocket
         }
         // A socket bound to a broadcast or multicast address sends from the route's address (as Linux, which keeps
         // such a binding for receiving only): RFC 1122 3.2.1.3 forbids them as a source.
+        if (localPort != 0 && !covers4())
+        {
+            // Bound to an IPv6 address (or :: with IPV6_V6ONLY): no IPv4 datagram can leave from it.
+            return -Errno.ENETUNREACH;
+        }
         final int source = localAddress != 0 && !ipv4.isBroadcastOrMulticast(localAddress) ? localAddress
             : ipv4.sourceAddress(destination);
         final int ready = checkSourceAndBind(source);
@@ -206,6 +309,90 @@ public final class UdpSocket extends StackSocket
                 .computeChecksum(source, destination);
             result = ipv4.sendFromMemory(scratch, 0, udpLength, source, destination, Ipv4Header.PROTOCOL_UDP, tos,
                 timeToLive);
+        }
+        return completeSend(result, src, length);
+    }
+
+    /**
+     * Sends one datagram from an IPv6 socket to an IPv6 address (an IPv4-mapped one goes over IPv4, as
+     * {@link #send}), advancing {@code src}'s position if it was sent.
+     *
+     * @return the bytes sent, or -errno as {@link #send}; EAFNOSUPPORT on an IPv4 socket
+     */
+    public int send6(final ByteBuffer src, final long hi, final long lo, final int port)
+    {
+        if (closed)
+        {
+            return -Errno.EBADF;
+        }
+        if (!family6)
+        {
+            return -Errno.EAFNOSUPPORT;
+        }
+        if (Ipv6Address.isV4Mapped(hi, lo))
+        {
+            return v6Only ? -Errno.ENETUNREACH : send(src, Ipv6Address.v4FromMapped(lo), port);
+        }
+        if (pendingError != 0 && isConnected())
+        {
+            return -takeError();
+        }
+        if (Ipv6Address.isUnspecified(hi, lo))
+        {
+            return -Errno.EDESTADDRREQ;
+        }
+        if (port <= 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        final int length = src.remaining();
+        if (length > MAX_PAYLOAD6 || length + UdpHeader.LENGTH > sendBufferSize)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        final Ipv6Output ip6 = layer.ipv6();
+        if (ip6 == null || (localPort != 0 && !v6) || !ip6.selectSource(hi, lo))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        final boolean boundAddress = localPort != 0 && !Ipv6Address.isUnspecified(localHi, localLo);
+        final long sourceHi = boundAddress ? localHi : ip6.sourceHi();
+        final long sourceLo = boundAddress ? localLo : ip6.sourceLo();
+        if (localPort == 0)
+        {
+            final int result = layer.bind6(this, 0, 0, 0);
+            if (result < 0)
+            {
+                return result;
+            }
+        }
+        final int udpLength = UdpHeader.LENGTH + length;
+        final int hopLimit = Ipv6Address.isMulticast(hi) ? multicastTtl : ttl >= 0 ? ttl : ip6.defaultHopLimit();
+        final int result;
+        if (Ipv6Output.HEADER_LENGTH + udpLength <= ip6.pathMtu(hi, lo))
+        {
+            final PacketPool pool = ip6.pool();
+            final int buffer = pool.allocate();
+            if (buffer == PacketPool.NO_BUFFER)
+            {
+                layer.counters0().sndbufErrors++;
+                return -Errno.ENOBUFS;
+            }
+            final ByteBuffer memory = pool.memory();
+            final int base = pool.offset(buffer) + Ipv6Output.L4_OFFSET;
+            memory.put(base + UdpHeader.LENGTH, src, src.position(), length);
+            layer.header().wrap(memory, base, udpLength).write(localPort, port, udpLength)
+                .computeChecksum6(sourceHi, sourceLo, hi, lo);
+            result = ip6.send(buffer, udpLength, sourceHi, sourceLo, hi, lo, Ipv4Header.PROTOCOL_UDP, tos, hopLimit);
+        }
+        else
+        {
+            final ByteBuffer scratch = layer.scratch();
+            scratch.put(UdpHeader.LENGTH, src, src.position(), length);
+            layer.header().wrap(scratch, 0, udpLength).write(localPort, port, udpLength)
+                .computeChecksum6(sourceHi, sourceLo, hi, lo);
+            result = ip6.sendFromMemory(scratch, 0, udpLength, sourceHi, sourceLo, hi, lo, Ipv4Header.PROTOCOL_UDP,
+                tos, hopLimit);
         }
         return completeSend(result, src, length);
     }
@@ -254,7 +441,7 @@ public final class UdpSocket extends StackSocket
         }
         if (localPort == 0)
         {
-            final int result = layer.bind(this, 0, 0);
+            final int result = family6 ? layer.bind6(this, 0, 0, 0) : layer.bind(this, 0, 0);
             if (result < 0)
             {
                 return result;
@@ -534,6 +721,12 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EAGAIN;
         }
+        lastSource6 = queue.peekSourceIs6();
+        if (lastSource6)
+        {
+            lastSourceHi = queue.peekSourceHi();
+            lastSourceLo = queue.peekSourceLo();
+        }
         lastSourceAddress = queue.peekSourceAddress();
         lastSourcePort = queue.peekSourcePort();
         return queue.poll(dst);
@@ -549,6 +742,26 @@ public final class UdpSocket extends StackSocket
     public int lastSourceAddress()
     {
         return lastSourceAddress;
+    }
+
+    /**
+     * Whether the datagram last returned by {@link #receive} came from an IPv6 source ({@link #lastSourceHi},
+     * {@link #lastSourceLo}); otherwise its source is {@link #lastSourceAddress}, an IPv4 one (reported by the JDK
+     * as an {@code Inet4Address} even on a dual-stack socket).
+     */
+    public boolean lastSourceIs6()
+    {
+        return lastSource6;
+    }
+
+    public long lastSourceHi()
+    {
+        return lastSourceHi;
+    }
+
+    public long lastSourceLo()
+    {
+        return lastSourceLo;
     }
 
     /** The source port of the datagram last returned by {@link #receive}. */
@@ -608,7 +821,45 @@ public final class UdpSocket extends StackSocket
 
     public boolean isConnected()
     {
-        return remoteAddress != 0;
+        return remoteAddress != 0 || remoteV6;
+    }
+
+    /** Whether it is bound on the IPv6 side (to an IPv6 address or ::): its address is {@link #localHi()}... */
+    public boolean isIpv6()
+    {
+        return v6;
+    }
+
+    /** Whether it was opened as an IPv6 socket ({@link UdpLayer#open6}). */
+    public boolean isFamily6()
+    {
+        return family6;
+    }
+
+    public long localHi()
+    {
+        return localHi;
+    }
+
+    public long localLo()
+    {
+        return localLo;
+    }
+
+    /** Whether it is connected to an IPv6 peer ({@link #remoteHi()}, {@link #remoteLo()}). */
+    public boolean isRemoteIpv6()
+    {
+        return remoteV6;
+    }
+
+    public long remoteHi()
+    {
+        return remoteHi;
+    }
+
+    public long remoteLo()
+    {
+        return remoteLo;
     }
 
     @Override
@@ -734,7 +985,34 @@ public final class UdpSocket extends StackSocket
 
     boolean accepts(final int source, final int sourcePort)
     {
-        return remoteAddress == 0 || remoteAddress == source && remotePort == sourcePort;
+        return remoteAddress == 0 ? !remoteV6 : remoteAddress == source && remotePort == sourcePort;
+    }
+
+    /** Whether an IPv6 datagram from this source passes the connected peer's filter. */
+    boolean accepts6(final long sourceHi, final long sourceLo, final int sourcePort)
+    {
+        return !isConnected() || (remoteV6 && remoteHi == sourceHi && remoteLo == sourceLo
+            && remotePort == sourcePort);
+    }
+
+    /** Whether it receives IPv4 datagrams: bound to an IPv4 address, or to :: without IPV6_V6ONLY (or unbound). */
+    boolean covers4()
+    {
+        return !v6 || (localHi == 0 && localLo == 0 && !v6Only);
+    }
+
+    void deliver6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final int sourcePort)
+    {
+        if (queue.offer6(memory, offset, length, sourceHi, sourceLo, sourcePort))
+        {
+            signal();
+        }
+        else
+        {
+            drops++;
+            layer.counters0().rcvbufErrors++;
+        }
     }
 
     void deliver(final ByteBuffer memory, final int offset, final int length, final int source, final int sourcePort)
@@ -759,7 +1037,10 @@ public final class UdpSocket extends StackSocket
     @Override
     public String toString()
     {
-        return "udp " + Ipv4Address.toString(localAddress) + ":" + localPort
-            + (isConnected() ? " -> " + Ipv4Address.toString(remoteAddress) + ":" + remotePort : "");
+        final String local = v6 ? "[" + Ipv6Address.toString(localHi, localLo) + "]"
+            : Ipv4Address.toString(localAddress);
+        final String remote = remoteV6 ? "[" + Ipv6Address.toString(remoteHi, remoteLo) + "]"
+            : Ipv4Address.toString(remoteAddress);
+        return "udp " + local + ":" + localPort + (isConnected() ? " -> " + remote + ":" + remotePort : "");
     }
 }

@@ -19,7 +19,15 @@
  *       IP_MULTICAST_ALL off). Sending to a group uses IP_MULTICAST_IF, IP_MULTICAST_TTL (1) and
  *       IP_MULTICAST_LOOP (on).</li>
  *   <li>{@code DatagramQueue}: a socket's receive buffer, a byte ring of records; a datagram that does not fit is
- *       dropped whole and counted ({@code rcvbufErrors}, {@code drops()}).</li>
+ *       dropped whole and counted ({@code rcvbufErrors}, {@code drops()}). A record from an IPv6 source carries
+ *       its sixteen address bytes after the IPv4 record's header.</li>
+ *   <li>IPv6 (RFC 8200 section 8.1): {@code UdpLayer} is the {@code Ipv6Protocol} for next header 17 too. The
+ *       checksum covers IPv6's pseudo-header and is mandatory: a zero one is dropped and counted
+ *       ({@code inZeroChecksums6}). A socket opened with {@code open6} (AF_INET6) binds, connects and sends to
+ *       IPv6 addresses ({@code bind6}, {@code connect6}, {@code send6}); bound to {@code ::} without IPV6_V6ONLY it
+ *       receives IPv4 too (RFC 3493 section 3.7) and tells the sources apart ({@code lastSourceIs6}); to an
+ *       IPv4-mapped address it sends over IPv4. ICMPv6 destination unreachable becomes a connected socket's
+ *       error, as Linux's {@code icmpv6_err_convert} words it. IPv6 multicast (MLD) is not served.</li>
  * </ul>
  *
  * <h2>Memory</h2>
@@ -29,7 +37,7 @@
  * Demultiplexing and delivery allocate nothing.
  *
  * <p>May use {@code transport}, {@code ip} (only {@code Ipv4Output}, {@code Ipv4MulticastOutput},
- * {@code MulticastMembership} and {@code Ipv4Protocol}), {@code link}'s flag
+ * {@code MulticastMembership}, {@code Ipv4Protocol}, {@code Ipv6Output} and {@code Ipv6Protocol}), {@code link}'s flag
  * bits, {@code buffer}, {@code wire} and {@code util}.
  */
 package org.jbypass.netstack.udp;

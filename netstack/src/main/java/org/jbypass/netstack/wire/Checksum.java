@@ -86,6 +86,29 @@ public final class Checksum
         return add16(sum, l4Length);
     }
 
+    /**
+     * The sum of the IPv6 pseudo-header that upper-layer checksums cover (RFC 8200 section 8.1): source and
+     * destination addresses, the upper-layer packet length as 32 bits, and the next header value.
+     *
+     * @param upperLength the length of the upper-layer header and payload
+     */
+    public static int pseudoHeader6(final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo, final int nextHeader, final int upperLength)
+    {
+        int sum = add64(0, sourceHi);
+        sum = add64(sum, sourceLo);
+        sum = add64(sum, destinationHi);
+        sum = add64(sum, destinationLo);
+        sum = add32(sum, upperLength);
+        return add16(sum, nextHeader);
+    }
+
+    /** Adds a 64-bit value (four 16-bit words) to a running sum. */
+    public static int add64(final int sum, final long value)
+    {
+        return foldToInt((sum & 0xFFFFFFFFL) + (value >>> 32) + (value & 0xFFFFFFFFL));
+    }
+
     /** Folds a running sum to 16 bits and complements it: the value to put in a checksum field. */
     public static int fold(final int sum)
     {

@@ -98,6 +98,115 @@ public final class Ipv6Address
         return hi == networkHi && ((lo ^ networkLo) & mask) == 0;
     }
 
+    /**
+     * The low half of the modified EUI-64 interface identifier of a MAC (RFC 4291 appendix A): the MAC split by
+         * ff:fe, its universal/local bit inverted. With {@link #LINK_LOCAL_HI} it is the link-local address Linux
+         * derives (addr_gen_mode eui64).
+     */
+    public static long eui64(final long mac)
+    {
+        final long upper = (mac >>> 24) & 0xFF_FFFFL;
+        final long lower = mac & 0xFF_FFFFL;
+        return ((upper ^ 0x02_0000L) << 40) | (0xFFFEL << 24) | lower;
+    }
+
+    /** The Ethernet address of an IPv6 multicast group: 33:33 and the group's low 32 bits (RFC 2464 section 7). */
+    public static long multicastMac(final long lo)
+    {
+        return 0x3333_0000_0000L | (lo & 0xFFFF_FFFFL);
+    }
+
+    /** The multicast scope of a multicast address (RFC 4291 section 2.7): 1 interface, 2 link, 5 site, 14 global. */
+    public static int multicastScope(final long hi)
+    {
+        return (int)(hi >>> 48) & 0xF;
+    }
+
+    /**
+     * Parses an IPv6 address in any RFC 4291 section 2.2 form (hexadecimal groups, one {@code ::}, a dotted IPv4
+     * tail); no zone, no brackets, no prefix. For configuration and tests: it allocates.
+     *
+     * @return {hi, lo}
+     * @throws IllegalArgumentException naming the text when it is not an IPv6 address
+     */
+    public static long[] parse(final String text)
+    {
+        final String t = text.trim();
+        final int[] groups = new int[8];
+        final int doubleColon = t.indexOf("::");
+        if (t.isEmpty() || t.length() > 45 || doubleColon >= 0 && t.indexOf("::", doubleColon + 1) >= 0)
+        {
+            throw new IllegalArgumentException("not an IPv6 address: '" + text + "'");
+        }
+        final String head = doubleColon >= 0 ? t.substring(0, doubleColon) : t;
+        final String tail = doubleColon >= 0 ? t.substring(doubleColon + 2) : "";
+        final int[] headGroups = groups(head, text, doubleColon < 0);
+        final int[] tailGroups = doubleColon >= 0 ? groups(tail, text, true) : new int[0];
+        final int total = headGroups.length + tailGroups.length;
+        if (doubleColon < 0 ? total != 8 : total > 7)
+        {
+            throw new IllegalArgumentException("not an IPv6 address: '" + text + "'");
+        }
+        System.arraycopy(headGroups, 0, groups, 0, headGroups.length);
+        System.arraycopy(tailGroups, 0, groups, 8 - tailGroups.length, tailGroups.length);
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            hi = (hi << 16) | groups[i];
+            lo = (lo << 16) | groups[4 + i];
+        }
+        return new long[] {hi, lo};
+    }
+
+    /** The 16-bit groups of one side of an address; a dotted IPv4 tail counts two, and only at the very end. */
+    private static int[] groups(final String part, final String text, final boolean mayEndInIpv4)
+    {
+        if (part.isEmpty())
+        {
+            return new int[0];
+        }
+        final String[] fields = part.split(":", -1);
+        final int last = fields.length - 1;
+        final boolean ipv4Tail = mayEndInIpv4 && fields[last].indexOf('.') >= 0;
+        final int[] result = new int[fields.length + (ipv4Tail ? 1 : 0)];
+        for (int i = 0; i < fields.length; i++)
+        {
+            final String field = fields[i];
+            if (i == last && ipv4Tail)
+            {
+                final int v4;
+                try
+                {
+                    v4 = Ipv4Address.parse(field);
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw new IllegalArgumentException("not an IPv6 address: '" + text + "'");
+                }
+                result[i] = v4 >>> 16;
+                result[i + 1] = v4 & 0xFFFF;
+                continue;
+            }
+            if (field.isEmpty() || field.length() > 4)
+            {
+                throw new IllegalArgumentException("not an IPv6 address: '" + text + "'");
+            }
+            int value = 0;
+            for (int c = 0; c < field.length(); c++)
+            {
+                final int digit = Character.digit(field.charAt(c), 16);
+                if (digit < 0 || field.charAt(c) > 'f')
+                {
+                    throw new IllegalArgumentException("not an IPv6 address: '" + text + "'");
+                }
+                value = (value << 4) | digit;
+            }
+            result[i] = value;
+        }
+        return result;
+    }
+
     /** The high half of an address at {@code offset} of {@code memory} (network order). */
     public static long readHi(final ByteBuffer memory, final int offset)
     {

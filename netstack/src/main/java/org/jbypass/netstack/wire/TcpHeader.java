@@ -81,6 +81,15 @@ public final class TcpHeader
         return Checksum.fold(sum) == 0;
     }
 
+    /** {@link #checksumOk(int, int)} over IPv6's pseudo-header (RFC 8200 section 8.1). */
+    public boolean checksumOk6(final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo)
+    {
+        final int sum = Checksum.sum(buffer, offset, segmentLength, Checksum.pseudoHeader6(sourceHi, sourceLo,
+            destinationHi, destinationLo, Ipv4Header.PROTOCOL_TCP, segmentLength));
+        return Checksum.fold(sum) == 0;
+    }
+
     public int sourcePort()
     {
         return buffer.getShort(offset + SOURCE_PORT) & 0xFFFF;
@@ -192,5 +201,14 @@ public final class TcpHeader
         checksum(0);
         return checksum(Checksum.fold(Checksum.sum(buffer, offset, segmentLength,
             Checksum.pseudoHeader(source, destination, Ipv4Header.PROTOCOL_TCP, segmentLength))));
+    }
+
+    /** {@link #computeChecksum(int, int)} over IPv6's pseudo-header (RFC 8200 section 8.1). */
+    public TcpHeader computeChecksum6(final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo)
+    {
+        checksum(0);
+        return checksum(Checksum.fold(Checksum.sum(buffer, offset, segmentLength, Checksum.pseudoHeader6(sourceHi,
+            sourceLo, destinationHi, destinationLo, Ipv4Header.PROTOCOL_TCP, segmentLength))));
     }
 }

@@ -92,6 +92,23 @@ public final class UdpHeader
         return Checksum.fold(sum) == 0;
     }
 
+    /**
+     * Verifies the checksum against IPv6's pseudo-header. Over IPv6 the checksum is mandatory (RFC 8200 section
+     * 8.1): a zero checksum fails, and the receiver drops the datagram.
+     */
+    public boolean checksumOk6(final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo)
+    {
+        if (checksum() == 0)
+        {
+            return false;
+        }
+        final int length = length();
+        final int sum = Checksum.sum(buffer, offset, length, Checksum.pseudoHeader6(sourceHi, sourceLo,
+            destinationHi, destinationLo, Ipv4Header.PROTOCOL_UDP, length));
+        return Checksum.fold(sum) == 0;
+    }
+
     public UdpHeader write(final int sourcePort, final int destinationPort, final int length)
     {
         buffer.putShort(offset + SOURCE_PORT, (short)sourcePort);
@@ -117,6 +134,17 @@ public final class UdpHeader
         checksum(0);
         final int value = Checksum.fold(Checksum.sum(buffer, offset, length,
             Checksum.pseudoHeader(source, destination, Ipv4Header.PROTOCOL_UDP, length)));
+        return checksum(value == 0 ? 0xFFFF : value);
+    }
+
+    /** {@link #computeChecksum(int, int)} over IPv6's pseudo-header; a computed zero is sent as 0xFFFF. */
+    public UdpHeader computeChecksum6(final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo)
+    {
+        final int length = length();
+        checksum(0);
+        final int value = Checksum.fold(Checksum.sum(buffer, offset, length, Checksum.pseudoHeader6(sourceHi,
+            sourceLo, destinationHi, destinationLo, Ipv4Header.PROTOCOL_UDP, length)));
         return checksum(value == 0 ? 0xFFFF : value);
     }
 }

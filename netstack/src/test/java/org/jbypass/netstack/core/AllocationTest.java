@@ -8,11 +8,15 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.link.virtual.MemoryWire;
+import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.testing.Frames;
 import org.jbypass.netstack.testing.StackHarness;
+import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
@@ -70,6 +74,199 @@ class AllocationTest
             assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
             assertEquals(0, h.leakedBuffers());
         }
+    }
+
+    /** The same round trip over IPv6, to the stack's own IPv6 address: IPv6, its loopback and UDP's IPv6 path. */
+    @Test
+    void shouldSendAndReceiveUdpOverIpv6WithoutAllocating()
+    {
+        try (StackHarness h = harness6())
+        {
+            final UdpSocket server = h.stack.openUdp6(false);
+            assertEquals(0, server.bind6(STACK6_HI, STACK6_LO, 7));
+            final UdpSocket client = h.stack.openUdp6(false);
+            assertEquals(0, client.connect6(STACK6_HI, STACK6_LO, 7));
+            final ByteBuffer out = ByteBuffer.allocateDirect(64);
+            final ByteBuffer in = ByteBuffer.allocateDirect(2048);
+            final long[] now = {h.now()};
+            final Runnable roundTrip = () ->
+            {
+                out.clear();
+                out.putLong(0, now[0]);
+                client.send(out, 0, 0);
+                h.stack.flush();
+                in.clear();
+                server.receive(in);
+                now[0] += 1000;
+                h.stack.poll(now[0]);
+            };
+            for (int i = 0; i < WARMUP; i++)
+            {
+                roundTrip.run();
+            }
+            final long before = allocatedBytes();
+            for (int i = 0; i < MEASURED; i++)
+            {
+                roundTrip.run();
+            }
+            final long perPacket = (allocatedBytes() - before) / MEASURED;
+            System.out.println("UDP over IPv6 through the stack: " + perPacket + " bytes allocated per datagram");
+            assertEquals(0, perPacket, "bytes allocated per datagram");
+            assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
+            assertTrue(server.lastSourceIs6());
+            assertEquals(0, h.leakedBuffers());
+        }
+    }
+
+    /** TCP over IPv6 to the stack's own address: data, ACKs and reads in steady state allocate nothing. */
+    @Test
+    void shouldMoveTcpOverIpv6WithoutAllocating()
+    {
+        try (StackHarness h = harness6())
+        {
+            final TcpSocket listener = h.stack.openTcp6(false);
+            assertEquals(0, listener.bind6(0, 0, 80));
+            assertEquals(0, listener.listen(4));
+            final TcpSocket client = h.stack.openTcp6(false);
+            client.connect6(STACK6_HI, STACK6_LO, 80);
+            long now = h.now();
+            for (int i = 0; i < 100 && listener.readyOps() == 0; i++)
+            {
+                h.stack.flush();
+                now += 1000;
+                h.stack.poll(now);
+            }
+            final TcpSocket server = listener.accept();
+            assertTrue(server != null && server.isIpv6(), "accepted over IPv6");
+            final ByteBuffer out = ByteBuffer.allocateDirect(1024);
+            final ByteBuffer in = ByteBuffer.allocateDirect(16 * 1024);
+            final long[] clock = {now};
+            final long[] moved = {0};
+            final Runnable step = () ->
+            {
+                out.clear();
+                client.write(out);
+                h.stack.flush();
+                in.clear();
+                final int n = server.read(in);
+                moved[0] += Math.max(0, n);
+                clock[0] += 1000;
+                h.stack.poll(clock[0]);
+            };
+            for (int i = 0; i < WARMUP; i++)
+            {
+                step.run();
+            }
+            final long before = allocatedBytes();
+            final long movedBefore = moved[0];
+            for (int i = 0; i < MEASURED; i++)
+            {
+                step.run();
+            }
+            final long perWrite = (allocatedBytes() - before) / MEASURED;
+            System.out.println("TCP over IPv6 through the stack: " + perWrite + " bytes allocated per 1 KB write");
+            assertEquals(0, perWrite, "bytes allocated per write");
+            assertTrue(moved[0] - movedBefore > MEASURED * 512L, "data moved: " + (moved[0] - movedBefore));
+        }
+    }
+
+    private static final long STACK6_HI = 0x2001_0DB8_0000_0000L;
+    private static final long STACK6_LO = 2;
+
+    private static StackHarness harness6()
+    {
+        final StackHarness h = new StackHarness(StackConfig.builder()
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), 1500, 0);
+        h.stack.addAddress6(h.nif, STACK6_HI, STACK6_LO, 64);
+        h.poll();
+        h.link.drain();
+        return h;
+    }
+
+    /**
+     * Bulk TCP between two stacks over the memory wire, software GRO coalescing the receiver's bursts: segments held
+     * in their receive buffers, super-segments built over pieces and copied into the socket's ring, all without
+     * allocating. As TcpAllocationTest does, the test asks for late windows without a single allocation (a
+     * deoptimisation may materialise an object once, which per-segment allocation could not hide).
+     */
+    @Test
+    void shouldMoveTcpThroughSoftwareGroWithoutAllocating()
+    {
+        final long[] now = {1_000_000_000L};
+        final MemoryWire wire = new MemoryWire();
+        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).build(), now[0]);
+        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).build(), now[0]);
+        final int ipA = Ipv4Address.parse("198.18.0.1");
+        final int ipB = Ipv4Address.parse("198.18.0.2");
+        a.addInterface("a0", wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")), ipA, 24, 0);
+        b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")), ipB, 24, 0);
+        final TcpSocket listener = b.openTcp();
+        assertEquals(0, listener.bind(0, 5001));
+        assertEquals(0, listener.listen(1));
+        final TcpSocket client = a.openTcp();
+        client.connect(ipB, 5001);
+        TcpSocket server = null;
+        for (int i = 0; i < 1000 && server == null; i++)
+        {
+            a.flush();
+            now[0] += 10_000;
+            a.poll(now[0]);
+            b.poll(now[0]);
+            b.flush();
+            server = listener.accept();
+        }
+        assertTrue(server != null, "accepted");
+        final TcpSocket reader = server;
+        final ByteBuffer out = ByteBuffer.allocateDirect(1 << 16);
+        final ByteBuffer in = ByteBuffer.allocateDirect(1 << 16);
+        final long[] received = {0};
+        final Runnable step = () ->
+        {
+            out.clear();
+            client.write(out);
+            a.flush();
+            now[0] += 20_000;
+            b.poll(now[0]);
+            int n;
+            while ((n = reader.read(in.clear())) > 0)
+            {
+                received[0] += n;
+            }
+            b.flush();
+            a.poll(now[0]);
+        };
+        for (int i = 0; i < 30_000; i++)
+        {
+            step.run();
+        }
+        // The bean looked up once: ManagementFactory's lookup allocates.
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long[] windows = new long[5];
+        for (int w = 0; w < windows.length; w++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 5_000; i++)
+            {
+                step.run();
+            }
+            windows[w] = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        System.out.println("TCP through software GRO: bytes allocated per window " + java.util.Arrays.toString(windows)
+            + ", " + b.ipCounters().groSegmentsCoalesced + " segments in " + b.ipCounters().groSuperSegments
+            + " super-segments, " + (received[0] >> 20) + " MB");
+        assertTrue(b.ipCounters().groSuperSegments > 5_000, "GRO at work: " + b.ipCounters().groSuperSegments);
+        assertTrue(received[0] > 1L << 30, "bytes moved: " + received[0]);
+        long best = Long.MAX_VALUE;
+        for (int w = 2; w < windows.length; w++)
+        {
+            best = Math.min(best, windows[w]);
+        }
+        assertEquals(0, best, "bytes allocated in the quietest late window: " + java.util.Arrays.toString(windows));
+        client.close();
+        reader.close();
+        a.close();
+        b.close();
     }
 
     /**

@@ -38,12 +38,13 @@ class TcpCloseTest
         assertEquals(TcpState.FIN_WAIT_2, c.socket.state());
         c.send(tcp(FIN | ACK));
         c.expectAck();
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
-        assertEquals(1, bench.layer.timeWaitCount());
-        bench.advanceMillis(59_999);
-        assertEquals(TcpState.TIME_WAIT, c.socket.state(), "TIME_WAIT lasts 2 x MSL = 60 s by default");
-        bench.advanceMillis(1);
+        // TIME_WAIT is a record from here on: the socket is done with, as Linux's tcp_time_wait() then tcp_done().
         assertEquals(TcpState.CLOSED, c.socket.state());
+        assertEquals(1, bench.layer.timeWaitCount());
+        assertEquals(1, bench.layer.connectionCount(), "the record is known by its 4-tuple");
+        bench.advanceMillis(59_999);
+        assertEquals(1, bench.layer.timeWaitCount(), "TIME_WAIT lasts 2 x MSL = 60 s by default");
+        bench.advanceMillis(1);
         assertEquals(0, bench.layer.connectionCount());
         assertEquals(0, bench.layer.timeWaitCount());
     }
@@ -57,9 +58,9 @@ class TcpCloseTest
         c.expect(tcp(FIN | ACK));
         c.send(tcp(FIN | ACK));
         c.expectAck();
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
+        assertEquals(1, b.layer.timeWaitCount());
         b.advanceMillis(3999);
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
+        assertEquals(1, b.layer.timeWaitCount());
         b.advanceMillis(1);
         assertEquals(0, b.layer.connectionCount());
     }
@@ -75,11 +76,11 @@ class TcpCloseTest
         c.expectAck();
         bench.advanceMillis(30_000);
         c.send(tcp(FIN | ACK).seq(finSeq));
-        c.expect(tcp(ACK).ack(finSeq + 1));
+        c.expect(tcp(ACK).seq(c.stackNxt).ack(finSeq + 1));
         bench.advanceMillis(59_999);
-        assertEquals(TcpState.TIME_WAIT, c.socket.state(), "restarted");
+        assertEquals(1, bench.layer.timeWaitCount(), "restarted");
         bench.advanceMillis(1);
-        assertEquals(TcpState.CLOSED, c.socket.state());
+        assertEquals(0, bench.layer.timeWaitCount());
     }
 
     @Test
@@ -91,7 +92,7 @@ class TcpCloseTest
         c.send(tcp(FIN | ACK));
         c.expectAck();
         c.send(tcp(RST).seq(c.peerNxt));
-        assertEquals(TcpState.TIME_WAIT, c.socket.state(), "RFC 1337");
+        assertEquals(1, bench.layer.timeWaitCount(), "RFC 1337");
         assertEquals(1, bench.counters().resetsIgnored());
     }
 
@@ -106,7 +107,8 @@ class TcpCloseTest
         c.expect(tcp(ACK).ack(c.peerNxt));
         assertEquals(TcpState.CLOSING, c.socket.state());
         c.send(tcp(ACK).ack(fin.seq + 1));
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
+        assertEquals(TcpState.CLOSED, c.socket.state());
+        assertEquals(1, bench.layer.timeWaitCount());
     }
 
     @Test
@@ -126,7 +128,11 @@ class TcpCloseTest
         c.send(tcp(FIN | ACK));
         c.expectAck();
         assertEquals(Errno.END_OF_STREAM, c.readAll());
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
+        // The application still holds the socket: it reads the end of stream and cannot write, as in Linux.
+        assertEquals(TcpState.CLOSED, c.socket.state());
+        assertEquals(1, bench.layer.timeWaitCount());
+        assertEquals(Readiness.READ | Readiness.WRITE, c.socket.readyOps());
+        assertEquals(-Errno.EPIPE, c.write(1));
     }
 
     @Test
@@ -271,15 +277,17 @@ class TcpCloseTest
         c.expect(tcp(FIN | ACK));
         c.send(tcp(FIN | ACK));
         c.expectAck();
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
+        assertEquals(1, bench.layer.timeWaitCount());
         // An old timestamp: not a new incarnation (RFC 6191); it draws an ACK.
         bench.inject(tcp(SYN).ports(40000, 80).seq(c.peerNxt + 100_000).mss(1460).ts(c.peerTs - 1, 0));
-        bench.expect(tcp(ACK));
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
+        bench.expect(tcp(ACK).seq(c.stackNxt).ack(c.peerNxt));
+        assertEquals(1, bench.layer.timeWaitCount());
         bench.inject(tcp(SYN).ports(40000, 80).seq(c.peerNxt + 100_000).mss(1460).ts(c.peerTs + 1, 0));
-        bench.expect(tcp(SYN | ACK).ack(c.peerNxt + 100_001));
-        assertEquals(TcpState.CLOSED, c.socket.state(), "TIME_WAIT ended early");
+        // RFC 1122 section 4.2.2.13 (1): the new incarnation's ISN lies past everything the old one sent.
+        bench.expect(tcp(SYN | ACK).seq(c.stackNxt + 65537).ack(c.peerNxt + 100_001));
+        assertEquals(0, bench.layer.timeWaitCount(), "TIME_WAIT ended early");
         assertEquals(1, bench.layer.connectionCount(), "the new incarnation");
+        assertEquals(1, bench.counters().timeWaitRecycled());
     }
 
     @Test
@@ -291,7 +299,7 @@ class TcpCloseTest
         c.expect(tcp(FIN | ACK));
         c.send(tcp(FIN | ACK));
         c.expectAck();
-        assertEquals(TcpState.TIME_WAIT, c.socket.state());
+        assertEquals(1, bench.layer.timeWaitCount());
         final TcpSocket plain = bench.layer.open();
         assertEquals(-Errno.EADDRINUSE, plain.bind(0, port));
         final TcpSocket reusing = bench.layer.open();
@@ -318,9 +326,11 @@ class TcpCloseTest
         assertEquals(-Errno.EADDRNOTAVAIL, again.connect(TcpTestbench.PEER, 9000), "too soon: under 1 s");
         b.advanceMillis(1000);
         assertEquals(-Errno.EINPROGRESS, again.connect(TcpTestbench.PEER, 9000));
-        final Captured syn = b.expect(tcp(SYN).sourcePort(port));
+        // tcp_tw_reuse: the new incarnation starts past the old one's sequence numbers.
+        final Captured syn = b.expect(tcp(SYN).sourcePort(port).seq(c.stackNxt + 65537));
         assertNotNull(syn);
-        assertEquals(TcpState.CLOSED, c.socket.state());
+        assertEquals(0, b.layer.timeWaitCount());
+        assertEquals(1, b.counters().timeWaitRecycled());
     }
 
     @Test

@@ -45,14 +45,22 @@ public final class TcpInvariants
         int inTable = 0;
         for (final TcpSocket s : all)
         {
-            inTable += s.inConnectionTable && layer.connections.find(s.localAddress, s.localPort, s.remoteAddress,
-                s.remotePort) == s ? 1 : 0;
+            final TcpSocket found = s.v6
+                ? layer.connections.find6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
+                : layer.connections.find(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+            inTable += s.inConnectionTable && found == s ? 1 : 0;
         }
         require(inTable >= layer.connections.size(), null, "a connection in the table cannot be found by its tuple");
-        require(layer.timeWaitCount >= 0 && layer.timeWaitCount <= layer.config.timeWaitLimit, null,
-            "TIME_WAIT count " + layer.timeWaitCount + " outside 0.." + layer.config.timeWaitLimit);
-        require(timeWait <= layer.timeWaitCount, null,
-            timeWait + " connections in TIME_WAIT, counted " + layer.timeWaitCount);
+        final int records = layer.timeWaitCount();
+        require(records >= 0 && records <= layer.config.timeWaitLimit, null,
+            "TIME_WAIT records " + records + " outside 0.." + layer.config.timeWaitLimit);
+        require(timeWait == 0, null, timeWait + " sockets in TIME_WAIT: TIME_WAIT is kept in records only");
+        // A 4-tuple is a connection or a TIME_WAIT record, never both.
+        for (final TcpSocket s : all)
+        {
+            require(!s.inConnectionTable || layer.timeWait.table.find(s.localAddress, s.localPort, s.remoteAddress,
+                s.remotePort) == TimeWaitTable.NONE, s, "its 4-tuple is also in TIME_WAIT");
+        }
     }
 
     /** Checks one socket. */

@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.BufferChain;
 import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
@@ -31,6 +32,10 @@ final class TcpPair
 {
     static final int A = 0xC6120001;
     static final int B = 0xC6120002;
+    /** The sides' IPv6 addresses: 2001:db8::a and 2001:db8::b (each side also has its IPv4 one). */
+    static final long NET6 = 0x2001_0DB8_0000_0000L;
+    static final long A6 = 0xA;
+    static final long B6 = 0xB;
 
     final Side a;
     final Side b;
@@ -44,6 +49,11 @@ final class TcpPair
     long maxQueueNanos = 2_000_000L;
     /** The longest datagram either side may send as a super-segment; 0 for none. */
     int segmentationLimit;
+    /**
+     * Whether {@link TcpTransferTest#run} opens IPv6 sockets: a dual-stack listener on A's {@code ::}, and clients
+     * that connect alternately to A's IPv6 address and to its IPv4-mapped one (over IPv4).
+     */
+    boolean ipv6;
     /** Whether the wire cuts super-segments into segments (a NIC), or carries them whole (a veth). */
     boolean segmentOnWire;
     /** Super-segments sent, either way. */
@@ -60,16 +70,18 @@ final class TcpPair
     TcpPair(final TcpConfig configA, final TcpConfig configB, final long seed)
     {
         random = new SplittableRandom(seed);
-        a = new Side(A, configA, seed * 31 + 1);
-        b = new Side(B, configB, seed * 31 + 2);
+        a = new Side(A, A6, configA, seed * 31 + 1);
+        b = new Side(B, B6, configB, seed * 31 + 2);
         a.peer = b;
         b.peer = a;
     }
 
-    /** One endpoint: a layer with its own timers, time and pool. */
+    /** One endpoint: a layer with its own timers, time and pool, reached over IPv4 and over IPv6. */
     final class Side implements Ipv4Output
     {
         final int address;
+        final long address6;
+        final Ipv6 ipv6 = new Ipv6();
         final StackTime time = new StackTime();
         final TimerQueue timers = new TimerQueue();
         final EventQueue events = new EventQueue();
@@ -79,11 +91,84 @@ final class TcpPair
         long busyUntil;
         final ByteBuffer scratch = ByteBuffer.allocate(65_536);
 
-        Side(final int address, final TcpConfig config, final long seed)
+        Side(final int address, final long address6, final TcpConfig config, final long seed)
         {
             this.address = address;
+            this.address6 = address6;
             time.reset(now);
             layer = new TcpLayer(this, timers, time, events, config, seed);
+            layer.attachIpv6(ipv6);
+        }
+
+        /** The side's IPv6: a point-to-point link to the peer's address, MTU 1500, no segmentation offload. */
+        final class Ipv6 implements Ipv6Output
+        {
+            @Override
+            public PacketPool pool()
+            {
+                return pool;
+            }
+
+            @Override
+            public boolean selectSource(final long destinationHi, final long destinationLo)
+            {
+                return destinationHi == NET6 && destinationLo == peer.address6;
+            }
+
+            @Override
+            public long sourceHi()
+            {
+                return NET6;
+            }
+
+            @Override
+            public long sourceLo()
+            {
+                return address6;
+            }
+
+            @Override
+            public int pathMtu(final long destinationHi, final long destinationLo)
+            {
+                return selectSource(destinationHi, destinationLo) ? 1500 : 0;
+            }
+
+            @Override
+            public boolean isLocalAddress(final long hi, final long lo)
+            {
+                return hi == NET6 && lo == address6;
+            }
+
+            @Override
+            public int defaultHopLimit()
+            {
+                return 64;
+            }
+
+            @Override
+            public int send(final int buffer, final int l4Length, final long sourceHi, final long sourceLo,
+                final long destinationHi, final long destinationLo, final int nextHeader, final int trafficClass,
+                final int hopLimit)
+            {
+                if (nextHeader != Ipv4Header.PROTOCOL_TCP || !selectSource(destinationHi, destinationLo)
+                    || !isLocalAddress(sourceHi, sourceLo))
+                {
+                    pool.free(buffer);
+                    return -Errno.ENETUNREACH;
+                }
+                final byte[] bytes = new byte[l4Length];
+                pool.memory().get(pool.offset(buffer) + Ipv6Output.L4_OFFSET, bytes, 0, l4Length);
+                pool.free(buffer);
+                return carry(bytes, true, 0, 0, sourceLo, destinationLo);
+            }
+
+            @Override
+            public int sendFromMemory(final ByteBuffer memory, final int l4Offset, final int l4Length,
+                final long sourceHi, final long sourceLo, final long destinationHi, final long destinationLo,
+                final int nextHeader, final int trafficClass, final int hopLimit)
+            {
+                throw new AssertionError("TCP sends from pool buffers only");
+            }
         }
 
         @Override
@@ -167,7 +252,7 @@ final class TcpPair
             if (!segmentOnWire)
             {
                 complete(bytes, source, destination);
-                return carry(bytes, source, destination);
+                return carry(bytes, false, source, destination, 0, 0);
             }
             final int seq = b.getInt(4);
             final int flags = b.get(13) & 0xFF;
@@ -183,7 +268,7 @@ final class TcpPair
                 // tcp_gso_segment(): FIN and PSH stay on the last segment only.
                 sb.put(13, (byte)(last ? flags : flags & ~(Tcp.FIN | Tcp.PSH)));
                 complete(segment, source, destination);
-                carry(segment, source, destination);
+                carry(segment, false, source, destination, 0, 0);
             }
             return 0;
         }
@@ -208,11 +293,15 @@ final class TcpPair
             final byte[] bytes = new byte[l4Length];
             pool.memory().get(pool.offset(buffer) + L4_OFFSET, bytes, 0, l4Length);
             pool.free(buffer);
-            return carry(bytes, source, destination);
+            return carry(bytes, false, source, destination, 0, 0);
         }
 
-        /** Puts a segment (or a super-segment carried whole) on the wire, through its queue and impairments. */
-        private int carry(final byte[] bytes, final int source, final int destination)
+        /**
+         * Puts a segment (or a super-segment carried whole) on the wire, through its queue and impairments; over
+         * IPv6 ({@code v6}) the addresses are 2001:db8:: and the given low halves.
+         */
+        private int carry(final byte[] bytes, final boolean v6, final int source, final int destination,
+            final long sourceLo6, final long destinationLo6)
         {
             final int l4Length = bytes.length;
             final long wireTime = bandwidth == 0 ? 0 : (l4Length + 58) * 1_000_000_000L / bandwidth;
@@ -238,11 +327,11 @@ final class TcpPair
                 final int i = random.nextInt(bytes.length);
                 bytes[i] ^= (byte)(1 + random.nextInt(255));
             }
-            enqueue(new InFlight(at, order++, this, peer, bytes, source, destination));
+            enqueue(new InFlight(at, order++, this, peer, bytes, v6, source, destination, sourceLo6, destinationLo6));
             if (random.nextDouble() < duplicate)
             {
-                enqueue(new InFlight(at + random.nextLong(delayNanos), order++, this, peer, bytes.clone(), source,
-                    destination));
+                enqueue(new InFlight(at + random.nextLong(delayNanos), order++, this, peer, bytes.clone(), v6, source,
+                    destination, sourceLo6, destinationLo6));
             }
             return 0;
         }
@@ -257,7 +346,14 @@ final class TcpPair
             time.advance(now);
             scratch.clear();
             scratch.put(0, f.bytes);
-            layer.receive(scratch, 0, f.bytes.length, f.source, f.destination, 0, 64, 0);
+            if (f.v6)
+            {
+                layer.receive6(scratch, 0, f.bytes.length, NET6, f.sourceLo6, NET6, f.destinationLo6, 0, 64, 0);
+            }
+            else
+            {
+                layer.receive(scratch, 0, f.bytes.length, f.source, f.destination, 0, 64, 0);
+            }
         }
 
         void runTimers()
@@ -275,19 +371,25 @@ final class TcpPair
         final Side from;
         final Side to;
         final byte[] bytes;
+        final boolean v6;
         final int source;
         final int destination;
+        final long sourceLo6;
+        final long destinationLo6;
 
-        InFlight(final long at, final long order, final Side from, final Side to, final byte[] bytes, final int source,
-            final int destination)
+        InFlight(final long at, final long order, final Side from, final Side to, final byte[] bytes, final boolean v6,
+            final int source, final int destination, final long sourceLo6, final long destinationLo6)
         {
             this.at = at;
             this.order = order;
             this.from = from;
             this.to = to;
             this.bytes = bytes;
+            this.v6 = v6;
             this.source = source;
             this.destination = destination;
+            this.sourceLo6 = sourceLo6;
+            this.destinationLo6 = destinationLo6;
         }
 
         @Override

@@ -15,6 +15,8 @@ import java.util.function.BooleanSupplier;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.testing.ByteStream;
 import org.jbypass.netstack.util.Errno;
@@ -43,11 +45,18 @@ class TcpScaleTest
 
     private void start(final TcpConfig serverTcp)
     {
+        start(serverTcp, null);
+    }
+
+    /** Two stacks on a memory wire; B's frames go through {@code impairment} when there is one. */
+    private void start(final TcpConfig serverTcp, final ImpairedLink.Config impairment)
+    {
         a = new Stack(StackConfig.builder().poolBuffers(8192).seed(1).tcp(serverTcp).build(), now);
         b = new Stack(StackConfig.builder().poolBuffers(8192).seed(2).build(), now);
         final MemoryWire wire = new MemoryWire();
         a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
-        b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0);
+        final Link bLink = wire.attach(b.pool(), MAC_B);
+        b.addInterface("b0", impairment == null ? bLink : new ImpairedLink(bLink, impairment), IP_B, 24, 0);
     }
 
     /** Polls both stacks until {@code done}, moving simulated time; fails after a simulated hour. */
@@ -331,5 +340,138 @@ class TcpScaleTest
             + pairs.get(0)[0].sendBufferSize());
         assertEquals(initial, pairs.get(1)[1].receiveBufferSize(), "SO_RCVBUF set: not tuned");
         assertEquals(initial, pairs.get(1)[0].sendBufferSize(), "SO_SNDBUF set: not grown");
+    }
+
+    @Test
+    void shouldKeepTimeWaitAsCompactRecordsAndLetTheSocketsGo()
+    {
+        start(TcpConfig.defaults());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(4096));
+        final int n = 4000;
+        List<TcpSocket[]> pairs = connect(listener, n);
+        final List<java.lang.ref.WeakReference<TcpSocket>> clients = new ArrayList<>();
+        for (final TcpSocket[] p : pairs)
+        {
+            // B closes first, so B's side of every connection ends in TIME_WAIT.
+            clients.add(new java.lang.ref.WeakReference<>(p[0]));
+            p[0].close();
+        }
+        b.flush();
+        final List<TcpSocket[]> open = pairs;
+        runUntil(() ->
+        {
+            for (final TcpSocket[] p : open)
+            {
+                if (!p[1].isClosed() && p[1].read(ByteBuffer.allocate(16)) == Errno.END_OF_STREAM)
+                {
+                    p[1].close();
+                }
+            }
+            a.flush();
+            return b.tcp().timeWaitCount() == n && a.tcp().connectionCount() == 0;
+        }, "every connection closed, the client's in TIME_WAIT");
+        pairs = null;
+        assertEquals(n, b.tcp().connectionCount(), "known by 4-tuple as records only");
+        assertEquals(0, b.tcp().memoryInUse());
+        // What grows with the records; the table's fixed part is its per-port list heads (256 KiB).
+        final long perRecord = (b.tcp().timeWaitFootprint() - TimeWaitTable.PORT_HEADS_BYTES) / n;
+        System.out.println("TIME_WAIT: " + n + " records take " + b.tcp().timeWaitFootprint() + " bytes with the "
+            + TimeWaitTable.PORT_HEADS_BYTES + " of the port heads, " + perRecord + " bytes each beyond them;"
+            + " the sockets are released");
+        assertTrue(perRecord <= 96, "bytes per TIME_WAIT record: " + perRecord);
+        // The sockets themselves are gone: nothing in either layer refers to them any more.
+        int alive = n;
+        for (int i = 0; i < 20 && alive > 0; i++)
+        {
+            System.gc();
+            alive = 0;
+            for (final java.lang.ref.WeakReference<TcpSocket> r : clients)
+            {
+                alive += r.get() != null ? 1 : 0;
+            }
+        }
+        assertEquals(0, alive, "client sockets still reachable after entering TIME_WAIT");
+        runUntil(() -> b.tcp().timeWaitCount() == 0, "TIME_WAIT over");
+        assertEquals(0, b.tcp().connectionCount());
+        assertEquals(n, b.tcpCounters().timeWaitEntered());
+    }
+
+    @Test
+    void shouldPruneOutOfOrderDataUnderMemoryPressureAndStillDeliverEveryByte() throws Exception
+    {
+        final long limit = 1L << 20;
+        // B's segments are lost and reordered on the way, so A holds out-of-order data when pressure comes.
+        start(TcpConfig.builder().memoryLimit(limit).build(),
+            ImpairedLink.config().loss(0.02).reorder(0.05).seed(13));
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(256));
+        final int n = 24;
+        final List<TcpSocket[]> pairs = connect(listener, n);
+        final int each = 256 * 1024;
+        final java.security.MessageDigest[] sentHash = new java.security.MessageDigest[n];
+        final java.security.MessageDigest[] receivedHash = new java.security.MessageDigest[n];
+        final ByteBuffer[] out = new ByteBuffer[n];
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(99);
+        for (int i = 0; i < n; i++)
+        {
+            final byte[] data = new byte[each];
+            random.nextBytes(data);
+            sentHash[i] = java.security.MessageDigest.getInstance("SHA-256");
+            sentHash[i].update(data);
+            receivedHash[i] = java.security.MessageDigest.getInstance("SHA-256");
+            out[i] = ByteBuffer.wrap(data);
+        }
+        final long[] peak = new long[1];
+        // A reads nothing until pressure has made it prune: the clients' data fills its memory.
+        runUntil(() ->
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (out[i].hasRemaining())
+                {
+                    pairs.get(i)[0].write(out[i]);
+                }
+            }
+            b.flush();
+            peak[0] = Math.max(peak[0], a.tcp().memoryInUse());
+            return a.tcpCounters().outOfOrderPruned() > 0;
+        }, "pruned out-of-order data");
+        assertTrue(a.tcpCounters().memoryPressureEntered() > 0, "under pressure: " + a.tcpCounters());
+        final long pruned = a.tcpCounters().outOfOrderPruned();
+        final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        final long[] received = new long[n];
+        runUntil(() ->
+        {
+            boolean done = true;
+            for (int i = 0; i < n; i++)
+            {
+                if (out[i].hasRemaining())
+                {
+                    pairs.get(i)[0].write(out[i]);
+                }
+                int r;
+                while ((r = pairs.get(i)[1].read(in.clear())) > 0)
+                {
+                    receivedHash[i].update(in.array(), 0, r);
+                    received[i] += r;
+                }
+                assertTrue(r == 0 || r == -Errno.EAGAIN, "read " + r);
+                done &= received[i] == each;
+            }
+            a.flush();
+            b.flush();
+            peak[0] = Math.max(peak[0], a.tcp().memoryInUse());
+            return done;
+        }, "delivered every stream");
+        for (int i = 0; i < n; i++)
+        {
+            assertArrayEquals(sentHash[i].digest(), receivedHash[i].digest(), "stream " + i + " SHA-256");
+        }
+        assertTrue(peak[0] <= limit, "charged " + peak[0] + " of " + limit);
+        assertTrue(pruned > 0, "out-of-order ranges pruned: " + a.tcpCounters());
+        assertEquals(0, a.tcpCounters().socketFailures());
     }
 }

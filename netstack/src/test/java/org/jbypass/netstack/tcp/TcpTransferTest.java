@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 
 import org.jbypass.netstack.testing.ByteStream;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,6 +94,20 @@ class TcpTransferTest
         assertTrue(r.superSegments > 0, "super-segments sent: " + r);
     }
 
+    @Test
+    void shouldTransferOverIpv6AndIpv4ThroughADualStackListenerUnderImpairment()
+    {
+        final Result r = run(TcpConfig.defaults(), 4, 2 << 20, 0.03, 0.03, 0.01, 0.01, 31, pair -> pair.ipv6 = true);
+        assertTrue(r.retransmits > 0, "losses repaired: " + r);
+    }
+
+    @Test
+    void shouldTransferOverIpv6OnACleanWire()
+    {
+        final Result r = run(TcpConfig.defaults(), 1, 4 << 20, 0, 0, 0, 0, 37, pair -> pair.ipv6 = true);
+        assertEquals(0, r.retransmits, "no loss, no retransmission: " + r);
+    }
+
     static final class Result
     {
         long simNanos;
@@ -132,12 +147,21 @@ class TcpTransferTest
         pair.reorder = reorder;
         pair.duplicate = duplicate;
         pair.corrupt = corrupt;
-        final TcpSocket listener = pair.a.layer.open();
-        assertEquals(0, listener.bind(0, 5001));
+        final TcpSocket listener = pair.ipv6 ? pair.a.layer.open6(false) : pair.a.layer.open();
+        assertEquals(0, pair.ipv6 ? listener.bind6(0, 0, 5001) : listener.bind(0, 5001));
         assertEquals(0, listener.listen(connections));
         final List<TcpSocket> clients = new ArrayList<>();
         for (int i = 0; i < connections; i++)
         {
+            if (pair.ipv6)
+            {
+                final TcpSocket c = pair.b.layer.open6(false);
+                assertEquals(-Errno.EINPROGRESS, i % 2 == 0 ? c.connect6(TcpPair.NET6, TcpPair.A6, 5001)
+                    : c.connect6(0, Ipv6Address.v4MappedLo(TcpPair.A), 5001));
+                assertEquals(i % 2 == 0, c.isIpv6());
+                clients.add(c);
+                continue;
+            }
             final TcpSocket c = pair.b.layer.open();
             assertEquals(-Errno.EINPROGRESS, c.connect(TcpPair.A, 5001));
             clients.add(c);
@@ -155,7 +179,7 @@ class TcpTransferTest
                 TcpSocket client = null;
                 for (final TcpSocket c : clients)
                 {
-                    if (c.localPort() == child.remotePort())
+                    if (c.localPort() == child.remotePort() && c.isIpv6() == child.isIpv6())
                     {
                         client = c;
                     }

@@ -11,11 +11,14 @@ import java.util.List;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.ip.Ipv6Config;
+import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.testing.ByteStream;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.MacAddress;
 
 /**
@@ -34,6 +37,9 @@ final class TwoStackTransfer
     private static final long MAC_A = MacAddress.parse("02:00:00:00:00:0a");
     private static final long MAC_B = MacAddress.parse("02:00:00:00:00:0b");
     private static final long STEP_NANOS = 20_000L;
+    private static final long NET6 = 0x2001_0DB8_0000_0000L;
+    private static final long A6 = 0xA;
+    private static final long B6 = 0xB;
 
     /** What a run did, to compare two runs of one seed. */
     record Outcome(long simulatedNanos, String countersA, String countersB, String impairments)
@@ -63,25 +69,54 @@ final class TwoStackTransfer
     static Outcome run(final MemoryWire wire, final int connections, final long bytesEachWay, final long seed,
         final AfterTransfer afterTransfer)
     {
+        return run(wire, connections, bytesEachWay, seed, afterTransfer, false);
+    }
+
+    /**
+     * As above; with {@code ipv6} both stacks also have 2001:db8::a and ::b/64 (DAD off, so they serve at once),
+     * the listener is a dual-stack IPv6 socket on {@code ::}, and the clients, IPv6 sockets too, connect alternately
+     * to A's IPv6 address and to its IPv4-mapped one (over IPv4).
+     */
+    static Outcome run(final MemoryWire wire, final int connections, final long bytesEachWay, final long seed,
+        final AfterTransfer afterTransfer, final boolean ipv6)
+    {
+        return run(wire, connections, bytesEachWay, seed, afterTransfer, ipv6, true);
+    }
+
+    /** As above, with software GRO on or off on both stacks. */
+    static Outcome run(final MemoryWire wire, final int connections, final long bytesEachWay, final long seed,
+        final AfterTransfer afterTransfer, final boolean ipv6, final boolean gro)
+    {
         long now = 1_000_000_000L;
-        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(seed).build(), now);
-        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).seed(seed + 1).build(), now);
+        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(seed)
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), now);
+        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).seed(seed + 1)
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), now);
         final ImpairedLink impaired = new ImpairedLink(wire.attach(b.pool(), MAC_B), ImpairedLink.config()
             .loss(0.05).reorder(0.05).duplicate(0.01).corrupt(0.01).seed(seed));
-        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
-        b.addInterface("b0", impaired, IP_B, 24, 0);
+        final NetInterface a0 = a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
+        final NetInterface b0 = b.addInterface("b0", impaired, IP_B, 24, 0);
+        a0.gro(gro);
+        b0.gro(gro);
+        if (ipv6)
+        {
+            a.addAddress6(a0, NET6, A6, 64);
+            b.addAddress6(b0, NET6, B6, 64);
+        }
         a.poll(now);
         b.poll(now);
         final int restA = a.pool().inUse();
 
-        final TcpSocket listener = a.openTcp();
-        assertEquals(0, listener.bind(0, 5001));
+        final TcpSocket listener = ipv6 ? a.openTcp6(false) : a.openTcp();
+        assertEquals(0, ipv6 ? listener.bind6(0, 0, 5001) : listener.bind(0, 5001));
         assertEquals(0, listener.listen(connections));
         final List<TcpSocket> clients = new ArrayList<>();
         for (int i = 0; i < connections; i++)
         {
-            final TcpSocket client = b.openTcp();
-            assertEquals(-Errno.EINPROGRESS, client.connect(IP_A, 5001));
+            final TcpSocket client = ipv6 ? b.openTcp6(false) : b.openTcp();
+            assertEquals(-Errno.EINPROGRESS, !ipv6 ? client.connect(IP_A, 5001)
+                : i % 2 == 0 ? client.connect6(NET6, A6, 5001)
+                : client.connect6(0, Ipv6Address.v4MappedLo(IP_A), 5001));
             clients.add(client);
         }
         b.flush();
@@ -102,7 +137,7 @@ final class TwoStackTransfer
                 TcpSocket client = null;
                 for (final TcpSocket c : clients)
                 {
-                    if (c.localPort() == child.remotePort())
+                    if (c.localPort() == child.remotePort() && c.isIpv6() == child.isIpv6())
                     {
                         client = c;
                     }

@@ -202,4 +202,33 @@ class ChecksumTest
         }
         return (int)(~sum & 0xFFFF);
     }
+
+    @Test
+    void shouldComputeTheIpv6PseudoHeaderOfRfc8200()
+    {
+        // A UDP datagram "hello" from [2001:db8::1]:1234 to [2001:db8::2]:5678; its checksum 0x458d was computed
+        // independently (Python, over the pseudo-header bytes RFC 8200 section 8.1 draws).
+        final long srcHi = 0x2001_0DB8_0000_0000L;
+        final long dstHi = srcHi;
+        final ByteBuffer m = ByteBuffer.allocate(13);
+        final UdpHeader udp = new UdpHeader().wrap(m, 0, 13);
+        m.put(8, "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        udp.write(1234, 5678, 13).computeChecksum6(srcHi, 1, dstHi, 2);
+        assertEquals(0x458D, udp.checksum());
+        assertTrue(udp.checksumOk6(srcHi, 1, dstHi, 2));
+        assertTrue(!udp.checksumOk6(srcHi, 1, dstHi, 3), "another destination");
+        // Over IPv6 a zero checksum is not "none" but invalid (RFC 8200 section 8.1).
+        udp.checksum(0);
+        assertTrue(!udp.checksumOk6(srcHi, 1, dstHi, 2));
+        assertTrue(udp.checksumOk(1, 2), "over IPv4 zero still means none (RFC 768)");
+
+        // The same sum over the pseudo-header's bytes laid out in memory.
+        final ByteBuffer pseudo = ByteBuffer.allocate(40);
+        Ipv6Address.write(pseudo, 0, 0x2001_0DB8_1234_5678L, 0x9ABC_DEF0_1357_9BDFL);
+        Ipv6Address.write(pseudo, 16, 0xFE80_0000_0000_0000L, 0x0211_22FF_FE33_4455L);
+        pseudo.putInt(32, 70_000).putInt(36, 6);
+        assertEquals(Checksum.fold(Checksum.sum(pseudo, 0, 40, 0)), Checksum.fold(Checksum.pseudoHeader6(
+            0x2001_0DB8_1234_5678L, 0x9ABC_DEF0_1357_9BDFL, 0xFE80_0000_0000_0000L, 0x0211_22FF_FE33_4455L, 6,
+            70_000)));
+    }
 }

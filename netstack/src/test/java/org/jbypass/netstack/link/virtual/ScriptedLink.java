@@ -13,15 +13,19 @@ import org.jbypass.netstack.link.PacketBurst;
  * A link for tests that controls what a real one cannot be made to do on demand: it accepts at most
  * {@link #acceptLimit} frames per transmit (a full ring) and delivers frames queued by the test. It keeps the
  * contracts exactly, so decorators can be checked against it: accepted frames are copied out and their buffers
- * freed, refused ones move to the front of the burst.
+ * freed, refused ones move to the front of the burst. It may have several queues each way: frames are injected into
+ * a receive queue, and the transmit queue of every accepted frame is recorded.
  */
 public final class ScriptedLink implements Link
 {
     private final PacketPool pool;
     private final long mac;
     private final LinkCounters counters = new LinkCounters();
-    private final ArrayDeque<byte[]> toReceive = new ArrayDeque<>();
+    private final int rxQueues;
+    private final int txQueues;
+    private final ArrayDeque<byte[]>[] toReceive;
     private final List<byte[]> transmitted = new ArrayList<>();
+    private final List<Integer> transmittedQueues = new ArrayList<>();
     /** How many frames the next transmits accept at most, each. */
     public int acceptLimit = Integer.MAX_VALUE;
     public int transmitCalls;
@@ -31,14 +35,39 @@ public final class ScriptedLink implements Link
 
     public ScriptedLink(final PacketPool pool, final long mac)
     {
-        this.pool = pool;
-        this.mac = mac;
+        this(pool, mac, 1, 1);
     }
 
-    /** Queues a frame for a later receive. */
+    @SuppressWarnings("unchecked")
+    public ScriptedLink(final PacketPool pool, final long mac, final int rxQueues, final int txQueues)
+    {
+        this.pool = pool;
+        this.mac = mac;
+        this.rxQueues = rxQueues;
+        this.txQueues = txQueues;
+        this.toReceive = (ArrayDeque<byte[]>[])new ArrayDeque<?>[rxQueues];
+        for (int q = 0; q < rxQueues; q++)
+        {
+            toReceive[q] = new ArrayDeque<>();
+        }
+    }
+
+    /** Queues a frame for a later receive from queue 0. */
     public void inject(final byte[] frame)
     {
-        toReceive.add(frame.clone());
+        inject(0, frame);
+    }
+
+    /** Queues a frame for a later receive from {@code queue}. */
+    public void inject(final int queue, final byte[] frame)
+    {
+        toReceive[queue].add(frame.clone());
+    }
+
+    /** The transmit queue of each frame in {@link #transmitted()}. */
+    public List<Integer> transmittedQueues()
+    {
+        return transmittedQueues;
     }
 
     /** The frames accepted by transmit so far, in order. */
@@ -68,13 +97,13 @@ public final class ScriptedLink implements Link
     @Override
     public int rxQueueCount()
     {
-        return 1;
+        return rxQueues;
     }
 
     @Override
     public int txQueueCount()
     {
-        return 1;
+        return txQueues;
     }
 
     @Override
@@ -92,11 +121,16 @@ public final class ScriptedLink implements Link
     @Override
     public int receive(final int queue, final PacketBurst burst)
     {
-        receiveCalls++;
-        int received = 0;
-        while (received < burst.capacity() && burst.buffer(received) != PacketPool.NO_BUFFER && !toReceive.isEmpty())
+        if (queue < 0 || queue >= rxQueues)
         {
-            final byte[] frame = toReceive.poll();
+            throw new IllegalArgumentException("no receive queue " + queue);
+        }
+        receiveCalls++;
+        final ArrayDeque<byte[]> from = toReceive[queue];
+        int received = 0;
+        while (received < burst.capacity() && burst.buffer(received) != PacketPool.NO_BUFFER && !from.isEmpty())
+        {
+            final byte[] frame = from.poll();
             final int buffer = burst.buffer(received);
             pool.memory().put(pool.offset(buffer), frame);
             burst.set(received, buffer, frame.length, 0);
@@ -110,11 +144,16 @@ public final class ScriptedLink implements Link
     @Override
     public int transmit(final int queue, final PacketBurst burst)
     {
+        if (queue < 0 || queue >= txQueues)
+        {
+            throw new IllegalArgumentException("no transmit queue " + queue);
+        }
         transmitCalls++;
         final int accepted = Math.min(burst.count(), acceptLimit);
         for (int i = 0; i < accepted; i++)
         {
             transmitted.add(TestFrames.copy(pool, burst.buffer(i), burst.length(i)));
+            transmittedQueues.add(queue);
             pool.free(burst.buffer(i));
             counters.txPackets++;
         }

@@ -1,0 +1,229 @@
+package org.jbypass.provider.interop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+import org.jbypass.netstack.core.Stack;
+import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.ip.Ipv6Config;
+import org.jbypass.netstack.tcp.TcpConfig;
+import org.jbypass.netstack.udp.UdpSocket;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv6Address;
+import org.jbypass.provider.driver.AfPacketOptions;
+import org.jbypass.provider.testing.BackgroundCommand;
+import org.jbypass.provider.testing.Host;
+import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.KernelPeerStack;
+import org.jbypass.provider.testing.StackOverVeth;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TCP and UDP over IPv6 against the Linux kernel: a {@link KernelPeer} namespace with the kernel at
+ * 2001:db8:X::1/64 on one end of a veth pair, the stack at 2001:db8:X::2 over afpacket on the other. TCP moves 50 MB
+ * each way by SHA-256 with the stack as server (a dual-stack listener on [::]) and as client; UDP datagrams from
+ * empty to fragmented are echoed both ways. Needs root, iproute2, ethtool and python3; skipped otherwise.
+ *
+ * <p>Each TCP transfer runs with the veth's offloads as Linux sets them up (the kernel hands the stack TCP
+ * super-frames of GSO type TCPV6, which the stack takes whole) and with them off.
+ */
+class KernelIpv6TransportTest
+{
+    private static final long BYTES = 50L << 20;
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
+    private static Path script;
+    private static String python;
+
+    @BeforeAll
+    static void needsRootAndTools() throws IOException
+    {
+        KernelPeer.assumeAvailable();
+        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
+        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
+        script = Files.createTempFile("jbp-kernel-udp6-", ".py");
+        script.toFile().deleteOnExit();
+        try (InputStream in = KernelUdpInteropTest.class.getResourceAsStream("kernel_udp.py"))
+        {
+            assertNotNull(in, "kernel_udp.py is a test resource");
+            Files.write(script, in.readAllBytes());
+        }
+    }
+
+    private static void transfer(final boolean stackIsServer, final boolean offloadsOff) throws InterruptedException
+    {
+        try (KernelPeer peer = KernelPeer.createWithIpv6(offloadsOff);
+             StackOverVeth side = new StackOverVeth(peer, TcpConfig.defaults(), link -> link,
+                 AfPacketOptions.of(peer.stackInterface()), true))
+        {
+            final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5206, BYTES, BYTES, TIMEOUT);
+            System.out.println("IPv6, stack as " + (stackIsServer ? "server: " : "client: ")
+                + String.format("%.0f Mbit/s", t.megabitsPerSecond()) + " " + t.socket.info() + "\n"
+                + side.stack.tcpCounters());
+            assertTrue(t.socket.isIpv6(), "the connection ran over IPv6");
+            if (!offloadsOff)
+            {
+                final long superFrames = side.stack.ipCounters().superFramesReceived;
+                System.out.println("super-frames received: " + superFrames);
+                assertTrue(superFrames > 0, "the kernel sent TCPV6 super-frames, and the stack took them");
+                assertEquals(0, side.stack.ipCounters().framesBadChain);
+            }
+            assertTrue(t.socket.info().timestamps && t.socket.info().sack, "options negotiated: " + t.socket.info());
+            assertEquals(1500 - 60 - 12, t.socket.info().sendMss, "MSS from the IPv6 MTU, less timestamps");
+        }
+    }
+
+    @Test
+    void shouldServeTheKernel50MegabytesEachWayOverIpv6() throws InterruptedException
+    {
+        transfer(true, false);
+    }
+
+    @Test
+    void shouldConnectToTheKernelAndMove50MegabytesEachWayOverIpv6() throws InterruptedException
+    {
+        transfer(false, false);
+    }
+
+    @Test
+    void shouldServeTheKernel50MegabytesEachWayOverIpv6WithOffloadsOff() throws InterruptedException
+    {
+        transfer(true, true);
+    }
+
+    @Test
+    void shouldConnectToTheKernelAndMove50MegabytesEachWayOverIpv6WithOffloadsOff() throws InterruptedException
+    {
+        transfer(false, true);
+    }
+
+    private static KernelPeerStack udpStack(final KernelPeer peer)
+    {
+        final KernelPeerStack stack = KernelPeerStack.start(peer, StackConfig.builder().poolBuffers(8192)
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(),
+            AfPacketOptions.builder(peer.stackInterface()).rxQueueSize(1024).build(), KernelPeerStack.Idle.BLOCK);
+        final long[] address = Ipv6Address.parse(peer.stackAddress6());
+        stack.call(s ->
+        {
+            s.addAddress6(stack.netInterface(), address[0], address[1], 64);
+            return null;
+        });
+        return stack;
+    }
+
+    private BackgroundCommand kernel(final KernelPeer peer, final String... args)
+    {
+        final String[] command = new String[args.length + 2];
+        command[0] = python;
+        command[1] = script.toString();
+        System.arraycopy(args, 0, command, 2, args.length);
+        return peer.start(command);
+    }
+
+    @Test
+    void shouldEchoTheKernelsDatagramsOverIpv6() throws Exception
+    {
+        try (KernelPeer peer = KernelPeer.createWithIpv6(); KernelPeerStack stack = udpStack(peer))
+        {
+            // An echo on a dual-stack socket bound to [::], answering each datagram in its sender's family.
+            final UdpSocket socket = stack.call(s -> s.openUdp6(false));
+            assertEquals(0, (int)stack.call(s -> socket.bind6(0, 0, 7)));
+            final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
+            final Consumer<Stack> echo = s ->
+            {
+                for (;;)
+                {
+                    buffer.clear();
+                    if (socket.receive(buffer) < 0)
+                    {
+                        return;
+                    }
+                    buffer.flip();
+                    final int sent = socket.lastSourceIs6()
+                        ? socket.send6(buffer, socket.lastSourceHi(), socket.lastSourceLo(), socket.lastSourcePort())
+                        : socket.send(buffer, socket.lastSourceAddress(), socket.lastSourcePort());
+                    if (sent < 0)
+                    {
+                        throw new IllegalStateException("echo send failed: " + Errno.name(-sent));
+                    }
+                }
+            };
+            stack.onPoll(echo);
+            try (BackgroundCommand client = kernel(peer, "echo-client", peer.stackAddress6(), "7",
+                "0,1,18,100,1000,1452,1453,4000,65527", "90", "10", "5"))
+            {
+                assertEquals(0, client.waitFor(TIMEOUT), client.stderr() + "\n" + stack.describeCounters());
+                assertTrue(client.stdout().contains("echoed 90"), client.stdout());
+            }
+            stack.removePollTask(echo);
+            stack.call(s ->
+            {
+                assertEquals(90, s.udpCounters().inDatagrams, stack.describeCounters());
+                assertEquals(90, s.udpCounters().outDatagrams);
+                socket.close();
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void shouldGetItsDatagramsEchoedByTheKernelOverIpv6() throws Exception
+    {
+        try (KernelPeer peer = KernelPeer.createWithIpv6(); KernelPeerStack stack = udpStack(peer);
+             BackgroundCommand server = kernel(peer, "echo-server", "7007", "::"))
+        {
+            assertTrue(server.awaitOutput("ready", TIMEOUT), server + ": " + server.stderr());
+            final UdpSocket socket = stack.call(s -> s.openUdp6(false));
+            stack.listen(socket);
+            final long[] kernel = Ipv6Address.parse(peer.kernelAddress6());
+            assertEquals(0, (int)stack.call(s -> socket.connect6(kernel[0], kernel[1], 7007)));
+            final int[] sizes = {0, 1, 18, 100, 1000, 1452, 1453, 4000, UdpSocket.MAX_PAYLOAD6};
+            final ByteBuffer back = ByteBuffer.allocate(65536);
+            for (int i = 0; i < 45; i++)
+            {
+                final byte[] data = payload(600 + i, sizes[i % sizes.length]);
+                assertEquals(data.length, (int)stack.call(s -> socket.send(ByteBuffer.wrap(data), 0, 0)));
+                final Integer n = stack.awaitCondition(s ->
+                {
+                    back.clear();
+                    final int r = socket.receive(back);
+                    return r == -Errno.EAGAIN ? null : r;
+                }, TIMEOUT);
+                assertNotNull(n, "datagram " + i + " of " + data.length + " bytes was not echoed; "
+                    + stack.describeCounters());
+                final byte[] got = new byte[n];
+                back.flip().get(got);
+                assertArrayEquals(data, got, "datagram " + i);
+            }
+            stack.call(s ->
+            {
+                assertTrue(socket.lastSourceIs6());
+                socket.close();
+                return null;
+            });
+        }
+    }
+
+    private static byte[] payload(final long seed, final int size)
+    {
+        final byte[] data = new byte[size];
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < size; i++)
+        {
+            data[i] = (byte)random.nextInt(256);
+        }
+        return data;
+    }
+}

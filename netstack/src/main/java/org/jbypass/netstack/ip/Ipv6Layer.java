@@ -1,0 +1,753 @@
+package org.jbypass.netstack.ip;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.util.StackTime;
+import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.EthernetHeader;
+import org.jbypass.netstack.wire.Icmpv6Header;
+import org.jbypass.netstack.wire.Ipv6Address;
+import org.jbypass.netstack.wire.Ipv6Header;
+import org.jbypass.netstack.wire.MacAddress;
+
+/**
+ * IPv6 for the transports above it and the interfaces below, beside {@link Ipv4Layer}: receive (validation with a
+ * counter per reason, the extension header walk, reassembly, delivery to the {@link Ipv6Protocol} registered for
+ * the next header, ICMPv6 errors for what none of them wants), send ({@link Ipv6Output}: source selection, routes,
+ * path MTU, fragmentation, neighbour discovery), delivery to the stack's own addresses through a bounded loopback
+ * queue, and the IPv6 side of each interface ({@link Ipv6Interface}).
+ *
+ * <p>IPv6 is enabled on an interface by giving it an address; its link-local address comes first (RFC 4291 section
+ * 2.1: every interface has one). The stack is a host (RFC 8200 section 1: it forwards nothing) and, as for IPv4,
+ * accepts a packet for any of its addresses on any interface.
+ *
+ * <p>Not thread safe: driven by the one thread that holds the stack.
+ */
+public final class Ipv6Layer implements Ipv6Output
+{
+    private static final int LOOPBACK_FLAGS = PacketBurst.RX_L3_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_OK;
+
+    private final PacketPool pool;
+    private final ByteBuffer memory;
+    private final TimerQueue timers;
+    private final StackTime time;
+    private final IpCounters counters;
+    private final Ipv6Config config;
+    private final long seed;
+    private final Ipv6Protocol[] protocols = new Ipv6Protocol[256];
+    private final Icmpv6 icmp;
+    private final PathMtuCache pathMtus;
+    private final Ipv6Reassembler reassembler;
+    private final Ipv6Routes routes = new Ipv6Routes();
+    private final Ipv6ExtensionHeaders headers;
+    private final List<Ipv6Interface> interfaceList = new ArrayList<>();
+    private Ipv6Interface[] interfaces = new Ipv6Interface[0];
+    private final Ipv6Header ip = new Ipv6Header();
+    private final EthernetHeader ethernet = new EthernetHeader();
+    private long selectedHi;
+    private long selectedLo;
+    /** The fragment identification: a counter run through a keyed permutation, so IDs are not predictable from one
+     * another (RFC 7739 section 5.1). */
+    private int fragmentCounter;
+    private final int fragmentKey;
+
+    private final int[] loopbackBuffers;
+    private final int[] loopbackLengths;
+    private int loopbackHead;
+    private int loopbackCount;
+
+    public Ipv6Layer(final PacketPool pool, final TimerQueue timers, final StackTime time, final IpConfig ipConfig,
+        final Ipv6Config config, final IpCounters counters, final long seed)
+    {
+        this.pool = pool;
+        this.memory = pool.memory();
+        this.timers = timers;
+        this.time = time;
+        this.config = config;
+        this.counters = counters;
+        this.seed = seed;
+        this.pathMtus = new PathMtuCache(config.pathMtuEntries(), config.pathMtuAgeNanos(), counters);
+        this.icmp = new Icmpv6(this, counters, ipConfig, pathMtus);
+        this.reassembler = new Ipv6Reassembler(config.reassembly(), counters, this, timers);
+        this.headers = new Ipv6ExtensionHeaders(counters);
+        this.loopbackBuffers = new int[ipConfig.loopbackQueue()];
+        this.loopbackLengths = new int[ipConfig.loopbackQueue()];
+        this.fragmentKey = (int)(seed * 0x9E3779B97F4A7C15L >>> 32) | 1;
+        this.fragmentCounter = (int)seed;
+    }
+
+    /** Registers the transport that receives packets whose upper-layer header is {@code nextHeader} (6, 17). */
+    public void register(final int nextHeader, final Ipv6Protocol handler)
+    {
+        if (nextHeader == Ipv6Header.NEXT_ICMPV6 || nextHeader == Ipv6Header.NEXT_HOP_BY_HOP
+            || nextHeader == Ipv6Header.NEXT_ROUTING || nextHeader == Ipv6Header.NEXT_FRAGMENT
+            || nextHeader == Ipv6Header.NEXT_DESTINATION_OPTIONS || nextHeader == Ipv6Header.NEXT_NONE)
+        {
+            throw new IllegalArgumentException("next header " + nextHeader + " belongs to IPv6 itself");
+        }
+        protocols[nextHeader] = handler;
+    }
+
+    /**
+     * Gives an interface an IPv6 address, enabling IPv6 on it with the first one. An interface without a link-local
+     * address gets the one derived from its MAC (modified EUI-64, RFC 4291 appendix A; RFC 4862 section 5.3) before
+     * its first other address. The address's prefix becomes an on-link route. Unless DAD is disabled the address is
+     * tentative for a second (RFC 4862 section 5.4).
+     */
+    public void addAddress(final NetInterface nif, final long hi, final long lo, final int prefixLength)
+    {
+        if (nif.pool() != pool)
+        {
+            throw new IllegalArgumentException("interface " + nif.name() + ": its link uses another packet pool");
+        }
+        if (prefixLength < 1 || prefixLength > 128)
+        {
+            throw new IllegalArgumentException("interface " + nif.name() + ": IPv6 prefix length must be 1..128: "
+                + prefixLength);
+        }
+        if (Ipv6Address.isUnspecified(hi, lo) || Ipv6Address.isLoopback(hi, lo) || Ipv6Address.isMulticast(hi)
+            || Ipv6Address.isV4Mapped(hi, lo))
+        {
+            throw new IllegalArgumentException("interface " + nif.name() + ": " + Ipv6Address.toString(hi, lo)
+                + " cannot be a host address");
+        }
+        for (final Ipv6Interface other : interfaces)
+        {
+            // A link-local address is unique on its link only (RFC 4291 section 2.5.6): two interfaces may have
+            // the same one, as they do when their MACs are the same.
+            if (other.nif != nif && !Ipv6Address.isLinkLocal(hi) && other.find(hi, lo) >= 0)
+            {
+                throw new IllegalArgumentException("interface " + nif.name() + ": " + Ipv6Address.toString(hi, lo)
+                    + " is already " + other.nif.name() + "'s");
+            }
+        }
+        final long now = time.nanos();
+        Ipv6Interface v6 = nif.ipv6;
+        if (v6 == null)
+        {
+            v6 = new Ipv6Interface(nif, config, counters, timers, seed ^ nif.index());
+            nif.enableIpv6(this, v6);
+            interfaceList.add(v6);
+            interfaces = interfaceList.toArray(new Ipv6Interface[0]);
+            routes.add(Ipv6Address.LINK_LOCAL_HI, 0, 64, nif, 0, 0);
+            if (!Ipv6Address.isLinkLocal(hi))
+            {
+                v6.add(Ipv6Address.LINK_LOCAL_HI, Ipv6Address.eui64(nif.mac()), 64, now);
+            }
+        }
+        v6.add(hi, lo, prefixLength, now);
+        if (!Ipv6Address.isLinkLocal(hi) && !routes.contains(hi, lo, prefixLength, nif))
+        {
+            routes.add(hi, lo, prefixLength, nif, 0, 0);
+        }
+    }
+
+    /** Adds a route: {@code network/prefixLength} through an interface, via a gateway (:: when on the link). */
+    public void addRoute(final long networkHi, final long networkLo, final int prefixLength, final NetInterface nif,
+        final long gatewayHi, final long gatewayLo)
+    {
+        if (nif.ipv6 == null)
+        {
+            throw new IllegalArgumentException("route " + Ipv6Address.toString(networkHi, networkLo) + "/"
+                + prefixLength + ": interface " + nif.name() + " has no IPv6 address");
+        }
+        routes.add(networkHi, networkLo, prefixLength, nif, gatewayHi, gatewayLo);
+    }
+
+    public IpCounters counters()
+    {
+        return counters;
+    }
+
+    Icmpv6 icmp()
+    {
+        return icmp;
+    }
+
+    Ipv6Protocol protocol(final int nextHeader)
+    {
+        return protocols[nextHeader];
+    }
+
+    @Override
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    @Override
+    public int defaultHopLimit()
+    {
+        return config.hopLimit();
+    }
+
+    @Override
+    public boolean isLocalAddress(final long hi, final long lo)
+    {
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            if (v6.isLocal(hi, lo))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The state of one of the stack's addresses: 1 tentative, 2 preferred, 3 duplicate (RFC 4862 section 5.4), or
+     * 0 when it is not one of them.
+     */
+    public int addressState(final long hi, final long lo)
+    {
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            final int state = v6.state(hi, lo);
+            if (state != 0)
+            {
+                return state;
+            }
+        }
+        return 0;
+    }
+
+    /** The addresses of an interface, as text with their prefix length, for logs and diagnostics. */
+    public List<String> describeAddresses(final NetInterface nif)
+    {
+        final List<String> result = new ArrayList<>();
+        final Ipv6Interface v6 = nif.ipv6;
+        for (int i = 0; v6 != null && i < v6.count(); i++)
+        {
+            result.add(Ipv6Address.toString(v6.hi(i), v6.lo(i)) + "/" + v6.prefixLength(i));
+        }
+        return result;
+    }
+
+    /** The MAC the interface's neighbour cache holds for an address, or -1. */
+    public long neighbor(final NetInterface nif, final long hi, final long lo)
+    {
+        return nif.ipv6 == null ? -1 : nif.ipv6.ndp.lookup(hi, lo);
+    }
+
+    /** The number of neighbours an interface's cache holds (resolved or being resolved). */
+    public int neighborCount(final NetInterface nif)
+    {
+        return nif.ipv6 == null ? 0 : nif.ipv6.ndp.size();
+    }
+
+    /** The neighbour cache state of an address on an interface (0 none, 1 INCOMPLETE ... 5 PROBE). */
+    public int neighborState(final NetInterface nif, final long hi, final long lo)
+    {
+        return nif.ipv6 == null ? 0 : nif.ipv6.ndp.state(hi, lo);
+    }
+
+    @Override
+    public boolean selectSource(final long destinationHi, final long destinationLo)
+    {
+        if (isLocalAddress(destinationHi, destinationLo))
+        {
+            selectedHi = destinationHi;
+            selectedLo = destinationLo;
+            return true;
+        }
+        final Ipv6Interface v6 = outputInterface(destinationHi, destinationLo);
+        if (v6 == null)
+        {
+            return false;
+        }
+        final int slot = v6.preferredSource(destinationHi, destinationLo);
+        if (slot < 0)
+        {
+            return false;
+        }
+        selectedHi = v6.hi(slot);
+        selectedLo = v6.lo(slot);
+        return true;
+    }
+
+    @Override
+    public long sourceHi()
+    {
+        return selectedHi;
+    }
+
+    @Override
+    public long sourceLo()
+    {
+        return selectedLo;
+    }
+
+    @Override
+    public int pathMtu(final long destinationHi, final long destinationLo)
+    {
+        final int linkMtu = linkMtu(destinationHi, destinationLo);
+        if (linkMtu == 0)
+        {
+            return 0;
+        }
+        return pathMtus.mtu(destinationHi, destinationLo, linkMtu, time.nanos());
+    }
+
+    /** The MTU of the interface a destination is reached through, or 0 when there is no route. */
+    int linkMtu(final long destinationHi, final long destinationLo)
+    {
+        final Ipv6Interface local = localInterface(destinationHi, destinationLo);
+        if (local != null)
+        {
+            return local.nif.mtu();
+        }
+        final Ipv6Interface v6 = outputInterface(destinationHi, destinationLo);
+        return v6 == null ? 0 : v6.nif.mtu();
+    }
+
+    /** The interface a packet to a (non-local) destination leaves by; multicast leaves by the first. */
+    private Ipv6Interface outputInterface(final long destinationHi, final long destinationLo)
+    {
+        if (Ipv6Address.isMulticast(destinationHi))
+        {
+            return interfaces.length > 0 ? interfaces[0] : null;
+        }
+        final int route = routes.lookup(destinationHi, destinationLo);
+        return route < 0 ? null : routes.nif(route).ipv6;
+    }
+
+    private Ipv6Interface localInterface(final long hi, final long lo)
+    {
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            if (v6.isLocal(hi, lo))
+            {
+                return v6;
+            }
+        }
+        return null;
+    }
+
+    /** The number of packets being reassembled. */
+    public int reassembliesInProgress()
+    {
+        return reassembler.inProgress();
+    }
+
+    /** The destinations with a path MTU learnt from packet-too-big messages. */
+    public int pathMtuEntries()
+    {
+        return pathMtus.size();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Receive
+
+    /**
+     * Handles one received IPv6 packet (RFC 8200); its memory stays the caller's.
+     *
+     * @param available the bytes from the IPv6 header to the end of the frame (Ethernet padding included)
+     * @param sourceMac the frame's Ethernet source (neighbour discovery checks it against DAD's own echoes)
+     * @param linkMulticast whether the frame was sent to a multicast or broadcast MAC
+     */
+    void input(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+        final int flags, final long sourceMac, final boolean linkMulticast, final long now)
+    {
+        counters.ip6InReceives++;
+        ip.wrap(memory, offset, available);
+        final int result = ip.validate();
+        if (result != Ipv6Header.VALID)
+        {
+            countInvalid(result);
+            return;
+        }
+        final long destinationHi = ip.destinationHi();
+        final long destinationLo = ip.destinationLo();
+        final boolean multicast = Ipv6Address.isMulticast(destinationHi);
+        if (multicast)
+        {
+            if (!nif.ipv6.isMember(destinationHi, destinationLo))
+            {
+                counters.ip6InMulticastNotJoined++;
+                return;
+            }
+        }
+        else if (!isLocalAddress(destinationHi, destinationLo))
+        {
+            if (addressState(destinationHi, destinationLo) != 0)
+            {
+                counters.ip6InTentative++;
+            }
+            else
+            {
+                counters.ip6InAddrErrors++;
+            }
+            return;
+        }
+        process(nif.ipv6, memory, offset, Ipv6Header.LENGTH + ip.payloadLength(), flags, sourceMac, linkMulticast,
+            false, now);
+    }
+
+    /** Processes a reassembled packet, held contiguously from its IPv6 header. */
+    void processReassembled(final ByteBuffer packet, final int offset, final int length, final int interfaceIndex,
+        final long now)
+    {
+        process(interfaceAt(interfaceIndex), packet, offset, length, 0, MacAddress.ZERO, false, true, now);
+    }
+
+    private Ipv6Interface interfaceAt(final int interfaceIndex)
+    {
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            if (v6.nif.index() == interfaceIndex)
+            {
+                return v6;
+            }
+        }
+        return interfaces[0];
+    }
+
+    /** Walks the extension headers and delivers, reassembles, or answers with a parameter problem. */
+    private void process(final Ipv6Interface v6, final ByteBuffer packet, final int offset, final int length,
+        final int flags, final long sourceMac, final boolean linkMulticast, final boolean reassembled,
+        final long now)
+    {
+        ip.wrap(packet, offset, length);
+        final long sourceHi = ip.sourceHi();
+        final long sourceLo = ip.sourceLo();
+        final long destinationHi = ip.destinationHi();
+        final long destinationLo = ip.destinationLo();
+        final int trafficClass = ip.trafficClass();
+        final int hopLimit = ip.hopLimit();
+        final boolean multicast = Ipv6Address.isMulticast(destinationHi);
+        final int end = offset + length;
+        int start = offset + Ipv6Header.LENGTH;
+        int nextHeader = ip.nextHeader();
+        int field = offset + Ipv6Header.NEXT_HEADER;
+        while (true)
+        {
+            final int verdict = headers.walk(packet, offset, start, end, nextHeader, field, multicast);
+            if (verdict == Ipv6ExtensionHeaders.UPPER_LAYER)
+            {
+                break;
+            }
+            if (verdict == Ipv6ExtensionHeaders.PARAMETER_PROBLEM)
+            {
+                icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, headers.problemCode(), headers.problemPointer(),
+                    packet, offset, length, -1, -1, linkMulticast, now);
+                return;
+            }
+            if (verdict == Ipv6ExtensionHeaders.DROP)
+            {
+                return;
+            }
+            final int fragment = headers.offset();
+            if ((packet.getShort(fragment + 2) & 0xFFF9) == 0)
+            {
+                // An atomic fragment (offset 0, M clear): processed on its own, never with other fragments of the
+                // same identification (RFC 6946 section 4; RFC 8021 deprecates sending them, not receiving).
+                counters.ip6InAtomicFragments++;
+                field = fragment;
+                nextHeader = packet.get(fragment) & 0xFF;
+                start = fragment + 8;
+                continue;
+            }
+            if (reassembled)
+            {
+                counters.ip6ReasmBadChain++;
+                return;
+            }
+            if (reassembler.add(packet, offset, fragment, headers.nextHeaderField(), end, v6.nif.index(), now)
+                == Ipv6Reassembler.PARAMETER_PROBLEM)
+            {
+                icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, reassembler.problemCode(),
+                    reassembler.problemPointer(), packet, offset, length, -1, -1, linkMulticast, now);
+            }
+            return;
+        }
+        final int upper = headers.offset();
+        final int upperLength = end - upper;
+        nextHeader = headers.nextHeader();
+        if (nextHeader == Ipv6Header.NEXT_ICMPV6)
+        {
+            counters.ip6InDelivers++;
+            icmp.input(v6, packet, upper, upperLength, sourceHi, sourceLo, destinationHi, destinationLo, trafficClass,
+                hopLimit, sourceMac, now);
+            return;
+        }
+        final Ipv6Protocol handler = protocols[nextHeader];
+        if (handler == null)
+        {
+            // RFC 8200 section 4: an unrecognised next header is answered with a parameter problem, code 1,
+            // pointing at the field that names it.
+            counters.ip6InUnknownProtocols++;
+            icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, Icmpv6Header.CODE_UNRECOGNIZED_NEXT_HEADER,
+                headers.nextHeaderField() - offset, packet, offset, length, nextHeader, upper, linkMulticast, now);
+            return;
+        }
+        counters.ip6InDelivers++;
+        final int unreachable = handler.receive6(packet, upper, upperLength, sourceHi, sourceLo, destinationHi,
+            destinationLo, trafficClass, hopLimit, reassembled ? 0 : flags);
+        if (unreachable != Ipv6Protocol.CONSUMED)
+        {
+            icmp.sendError(Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, unreachable, 0, packet, offset, length,
+                nextHeader, upper, linkMulticast, now);
+        }
+    }
+
+    private void countInvalid(final int result)
+    {
+        switch (result)
+        {
+            case Ipv6Header.TOO_SHORT -> counters.ip6InTooShort++;
+            case Ipv6Header.BAD_VERSION -> counters.ip6InBadVersion++;
+            case Ipv6Header.BAD_PAYLOAD_LENGTH -> counters.ip6InBadPayloadLength++;
+            case Ipv6Header.BAD_SOURCE -> counters.ip6InBadSource++;
+            default -> counters.ip6InBadDestination++;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Send
+
+    @Override
+    public int send(final int buffer, final int l4Length, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final int nextHeader, final int trafficClass,
+        final int hopLimit)
+    {
+        counters.ip6OutRequests++;
+        if (Ipv6Address.isMulticast(sourceHi) || Ipv6Address.isUnspecified(sourceHi, sourceLo))
+        {
+            pool.free(buffer);
+            counters.ip6OutBadSource++;
+            return -Errno.EINVAL;
+        }
+        final int mtu = pathMtu(destinationHi, destinationLo);
+        if (mtu == 0)
+        {
+            pool.free(buffer);
+            counters.ip6OutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        if (Ipv6Header.LENGTH + l4Length > mtu)
+        {
+            final int result = fragment(memory, pool.offset(buffer) + L4_OFFSET, l4Length, sourceHi, sourceLo,
+                destinationHi, destinationLo, nextHeader, trafficClass, hopLimit, mtu);
+            pool.free(buffer);
+            return result;
+        }
+        final int base = pool.offset(buffer);
+        ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
+            nextHeader, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+        return transmit(destinationHi, destinationLo, buffer, L4_OFFSET + l4Length);
+    }
+
+    @Override
+    public int sendFromMemory(final ByteBuffer source, final int l4Offset, final int l4Length, final long sourceHi,
+        final long sourceLo, final long destinationHi, final long destinationLo, final int nextHeader,
+        final int trafficClass, final int hopLimit)
+    {
+        if (l4Length > Ipv6Header.MAX_PAYLOAD)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        final int mtu = pathMtu(destinationHi, destinationLo);
+        if (mtu == 0)
+        {
+            counters.ip6OutRequests++;
+            counters.ip6OutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        if (Ipv6Header.LENGTH + l4Length <= mtu)
+        {
+            final int buffer = pool.allocate();
+            if (buffer == PacketPool.NO_BUFFER)
+            {
+                counters.ip6OutDiscards++;
+                return -Errno.ENOBUFS;
+            }
+            memory.put(pool.offset(buffer) + L4_OFFSET, source, l4Offset, l4Length);
+            return send(buffer, l4Length, sourceHi, sourceLo, destinationHi, destinationLo, nextHeader, trafficClass,
+                hopLimit);
+        }
+        counters.ip6OutRequests++;
+        if (Ipv6Address.isMulticast(sourceHi) || Ipv6Address.isUnspecified(sourceHi, sourceLo))
+        {
+            counters.ip6OutBadSource++;
+            return -Errno.EINVAL;
+        }
+        return fragment(source, l4Offset, l4Length, sourceHi, sourceLo, destinationHi, destinationLo, nextHeader,
+            trafficClass, hopLimit, mtu);
+    }
+
+    /**
+     * Sends a packet as fragments of at most {@code mtu} bytes (RFC 8200 section 4.5): each the IPv6 header, a
+     * fragment header naming the upper layer, and a multiple of 8 bytes of the payload but the last.
+     */
+    private int fragment(final ByteBuffer source, final int l4Offset, final int l4Length, final long sourceHi,
+        final long sourceLo, final long destinationHi, final long destinationLo, final int nextHeader,
+        final int trafficClass, final int hopLimit, final int mtu)
+    {
+        final int maxData = (mtu - Ipv6Header.LENGTH - 8) & ~7;
+        final int identification = nextFragmentId();
+        int sent = 0;
+        for (int offset = 0; offset < l4Length; offset += maxData)
+        {
+            final int chunk = Math.min(maxData, l4Length - offset);
+            final boolean more = offset + chunk < l4Length;
+            final int buffer = pool.allocate();
+            if (buffer == PacketPool.NO_BUFFER)
+            {
+                counters.ip6FragFails++;
+                counters.ip6OutDiscards++;
+                return -Errno.ENOBUFS;
+            }
+            final int base = pool.offset(buffer);
+            final int fragmentHeader = base + L4_OFFSET;
+            memory.put(fragmentHeader, (byte)nextHeader);
+            memory.put(fragmentHeader + 1, (byte)0);
+            memory.putShort(fragmentHeader + 2, (short)(offset | (more ? 1 : 0)));
+            memory.putInt(fragmentHeader + 4, identification);
+            memory.put(fragmentHeader + 8, source, l4Offset + offset, chunk);
+            ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + 8 + chunk).write(trafficClass, 0,
+                8 + chunk, Ipv6Header.NEXT_FRAGMENT, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+            final int result = transmit(destinationHi, destinationLo, buffer, L4_OFFSET + 8 + chunk);
+            if (result < 0)
+            {
+                counters.ip6FragFails++;
+                return result;
+            }
+            sent++;
+        }
+        counters.ip6FragOks++;
+        counters.ip6FragCreates += sent;
+        return 0;
+    }
+
+    private int nextFragmentId()
+    {
+        // A bijection of a counter under a key: IDs repeat only after 2^32 packets and do not reveal the count.
+        int x = (fragmentCounter++) * fragmentKey;
+        x ^= x >>> 16;
+        x *= 0x45D9F3B;
+        x ^= x >>> 16;
+        return x;
+    }
+
+    /**
+     * Puts a complete IPv6 frame on its way: locally, to a group's MAC (RFC 2464 section 7), or to the next hop
+     * through neighbour discovery. Takes the buffer.
+     */
+    private int transmit(final long destinationHi, final long destinationLo, final int buffer, final int frameLength)
+    {
+        if (isLocalAddress(destinationHi, destinationLo))
+        {
+            return loopback(buffer, frameLength);
+        }
+        if (Ipv6Address.isMulticast(destinationHi))
+        {
+            final Ipv6Interface v6 = outputInterface(destinationHi, destinationLo);
+            if (v6 == null)
+            {
+                pool.free(buffer);
+                counters.ip6OutNoRoutes++;
+                return -Errno.ENETUNREACH;
+            }
+            counters.ip6OutMulticast++;
+            ethernet.wrap(memory, pool.offset(buffer), frameLength)
+                .destination(Ipv6Address.multicastMac(destinationLo)).source(v6.nif.mac())
+                .type(EthernetHeader.TYPE_IPV6);
+            return v6.nif.enqueue(buffer, frameLength, 0) ? 0 : -Errno.ENOBUFS;
+        }
+        final int route = routes.lookup(destinationHi, destinationLo);
+        if (route < 0)
+        {
+            pool.free(buffer);
+            counters.ip6OutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        final NetInterface nif = routes.nif(route);
+        final boolean viaGateway = routes.hasGateway(route);
+        nif.ipv6.ndp.output(viaGateway ? routes.gatewayHi(route) : destinationHi,
+            viaGateway ? routes.gatewayLo(route) : destinationLo, buffer, frameLength, time.nanos());
+        return 0;
+    }
+
+    private int loopback(final int buffer, final int frameLength)
+    {
+        if (loopbackCount == loopbackBuffers.length)
+        {
+            pool.free(buffer);
+            counters.ip6OutDiscards++;
+            return -Errno.ENOBUFS;
+        }
+        counters.ip6OutLoopback++;
+        final int slot = (loopbackHead + loopbackCount) % loopbackBuffers.length;
+        loopbackBuffers[slot] = buffer;
+        loopbackLengths[slot] = frameLength;
+        loopbackCount++;
+        return 0;
+    }
+
+    /**
+     * Delivers packets sent to the stack's own addresses, and what their delivery sends in turn, up to a bound.
+     *
+     * @return whether packets are still waiting
+     */
+    public boolean deliverLoopback(final long now)
+    {
+        int budget = loopbackBuffers.length * 4;
+        while (loopbackCount > 0 && budget-- > 0)
+        {
+            final int buffer = loopbackBuffers[loopbackHead];
+            final int frameLength = loopbackLengths[loopbackHead];
+            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
+            loopbackCount--;
+            try
+            {
+                final int base = pool.offset(buffer);
+                ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
+                final Ipv6Interface v6 = localInterface(ip.destinationHi(), ip.destinationLo());
+                if (v6 != null)
+                {
+                    input(v6.nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
+                        LOOPBACK_FLAGS, v6.nif.mac(), false, now);
+                }
+            }
+            finally
+            {
+                pool.free(buffer);
+            }
+        }
+        return loopbackCount > 0;
+    }
+
+    /** Whether packets wait in the loopback queue. */
+    public boolean hasPendingWork()
+    {
+        return loopbackCount > 0;
+    }
+
+    /** Returns every buffer the layer holds to the pool. */
+    public void release()
+    {
+        while (loopbackCount > 0)
+        {
+            pool.free(loopbackBuffers[loopbackHead]);
+            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
+            loopbackCount--;
+        }
+        // Each interface's neighbour queues and timers go with the interface (NetInterface.release).
+    }
+
+    /** The routes, one per line, for logs. */
+    public String describeRoutes()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < routes.size(); i++)
+        {
+            sb.append(routes.describe(i)).append('\n');
+        }
+        return sb.toString();
+    }
+}
