@@ -270,6 +270,15 @@ class ConfigParserTest
     }
 
     @Test
+    void shouldWaitOnTheRingUnlessTurnedOff() throws IOException
+    {
+        assertEquals(true, BypassConfig.load(write(MINIMAL)).poller().ringWait());
+        assertEquals(false, BypassConfig.load(write(MINIMAL + "\npoller.ring-wait = false")).poller().ringWait());
+        assertEquals(true, BypassConfig.load(write(MINIMAL + "\nprofile = latency")).poller().ringWait());
+        assertFailure(MINIMAL + "\npoller.ring-wait = yes", "poller.ring-wait", "expected true or false");
+    }
+
+    @Test
     void shouldRejectBadBusyKeysNamingThem() throws IOException
     {
         assertFailure(MINIMAL + "\nprofile = fast", "profile",
