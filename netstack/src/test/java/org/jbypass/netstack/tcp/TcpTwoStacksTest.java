@@ -26,6 +26,31 @@ class TcpTwoStacksTest
         System.out.println(outcome);
     }
 
+    /**
+     * The same through software GRO turned off and on: both arrive intact, and only with GRO on does TCP see
+     * super-segments (the in-order runs of a burst, coalesced by IPv4 before TCP).
+     */
+    @Test
+    void shouldMoveTheSameBytesWithAndWithoutSoftwareGro()
+    {
+        for (final boolean gro : new boolean[] {false, true})
+        {
+            TwoStackTransfer.run(new MemoryWire(), 4, (16L << 20) / 4, 0x6E0, (a, b, impaired) ->
+            {
+                final long supers = a.ipCounters().groSuperSegments + b.ipCounters().groSuperSegments;
+                if (gro)
+                {
+                    assertTrue(supers > 100, "super-segments built: " + supers);
+                    assertTrue(a.ipCounters().groSegmentsCoalesced > 2 * a.ipCounters().groSuperSegments);
+                }
+                else
+                {
+                    assertEquals(0, supers, "GRO off");
+                }
+            }, false, gro);
+        }
+    }
+
     @Test
     void shouldMoveDataOverIpv6AndIpv4ThroughADualStackListenerUnderImpairment()
     {
