@@ -341,6 +341,8 @@ public final class MemoryWire
     {
         private static final VarHandle WAITER;
         private static final VarHandle WAKEUP_PENDING;
+        private static final VarHandle SHARED_WAITER;
+        private static final VarHandle SHARED_WAKEUP_PENDING;
 
         static
         {
@@ -349,6 +351,8 @@ public final class MemoryWire
                 final MethodHandles.Lookup lookup = MethodHandles.lookup();
                 WAITER = lookup.findVarHandle(Port.class, "waiter", Thread.class);
                 WAKEUP_PENDING = lookup.findVarHandle(Port.class, "wakeupPending", int.class);
+                SHARED_WAITER = lookup.findVarHandle(Port.class, "sharedWaiter", Thread.class);
+                SHARED_WAKEUP_PENDING = lookup.findVarHandle(Port.class, "sharedWakeupPending", int.class);
             }
             catch (final ReflectiveOperationException e)
             {
@@ -381,6 +385,15 @@ public final class MemoryWire
         /** 1 when {@link #wakeup()} was called and no {@link #awaitReceive} has returned since. */
         @SuppressWarnings("unused")
         private volatile int wakeupPending;
+        /**
+         * The thread blocked in {@link #awaitReceiveShared}, or null, and its own pending wakeup: a slot and a flag
+         * of its own, so that the driving thread's wait can neither overwrite its registration nor consume its
+         * wakeup (either lost it the wakeup until its timeout).
+         */
+        @SuppressWarnings("unused")
+        private volatile Thread sharedWaiter;
+        @SuppressWarnings("unused")
+        private volatile int sharedWakeupPending;
         private volatile boolean closed;
         /**
          * The multicast MACs the port accepts (its stack's groups), as a NIC's filter: broadcast and all-systems
@@ -774,18 +787,28 @@ public final class MemoryWire
         }
 
         /**
-         * Called by a transmitting port, on its own thread, after queuing frames here: unparks this port's driving
-         * thread if it is blocked in {@link #awaitReceive}. The queue's claim (a CAS, a volatile write) precedes
+         * Called by a transmitting port, on its own thread, after queuing frames here: unparks the threads blocked
+         * in {@link #awaitReceive} and {@link #awaitReceiveShared}. The queue's claim (a CAS, a volatile write) precedes
          * this volatile read of {@link #waiter}, and the waiter's volatile write of itself precedes its volatile
          * read of the claim counter ({@link FrameRing#mayHaveFrames()}); so either the producer sees the waiter
          * or the waiter sees the frame, and a frame can never arrive unnoticed by a thread about to block.
          */
         private void signal()
         {
+            unparkWaiters();
+        }
+
+        private void unparkWaiters()
+        {
             final Thread thread = (Thread)WAITER.getVolatile(this);
             if (thread != null)
             {
                 LockSupport.unpark(thread);
+            }
+            final Thread shared = (Thread)SHARED_WAITER.getVolatile(this);
+            if (shared != null)
+            {
+                LockSupport.unpark(shared);
             }
         }
 
@@ -796,39 +819,46 @@ public final class MemoryWire
         @Override
         public void awaitReceive(final long timeoutNanos)
         {
+            await(timeoutNanos, WAITER, WAKEUP_PENDING);
+        }
+
+        /**
+         * {@link #awaitReceive} on a slot of its own: it parks without looking at interrupts (an interrupted
+         * thread's park returns at once, a spurious return); any one thread at a time may take the slot, beside the
+         * driving thread's.
+         */
+        @Override
+        public void awaitReceiveShared(final long timeoutNanos)
+        {
+            await(timeoutNanos, SHARED_WAITER, SHARED_WAKEUP_PENDING);
+        }
+
+        private void await(final long timeoutNanos, final VarHandle slot, final VarHandle pending)
+        {
             if (timeoutNanos <= 0 || closed)
             {
                 return;
             }
-            if ((int)WAKEUP_PENDING.getAndSet(this, 0) != 0 || queue.mayHaveFrames())
+            if ((int)pending.getAndSet(this, 0) != 0 || queue.mayHaveFrames())
             {
                 return;
             }
-            WAITER.setVolatile(this, Thread.currentThread());
+            final Thread self = Thread.currentThread();
+            slot.setVolatile(this, self);
             try
             {
                 // Checked again after announcing ourselves: see signal() and wakeup().
-                if (!queue.mayHaveFrames() && (int)WAKEUP_PENDING.getVolatile(this) == 0 && !closed)
+                if (!queue.mayHaveFrames() && (int)pending.getVolatile(this) == 0 && !closed)
                 {
                     LockSupport.parkNanos(this, timeoutNanos);
                 }
             }
             finally
             {
-                WAITER.setVolatile(this, null);
+                slot.compareAndSet(this, self, null);
             }
             // This return answers any wakeup that came meanwhile; the caller polls next and sees its cause.
-            WAKEUP_PENDING.getAndSet(this, 0);
-        }
-
-        /**
-         * {@link #awaitReceive} itself: it parks without looking at interrupts (an interrupted thread's park returns
-         * at once, a spurious return), on the port's one waiter slot, which any one thread at a time may take.
-         */
-        @Override
-        public void awaitReceiveShared(final long timeoutNanos)
-        {
-            awaitReceive(timeoutNanos);
+            pending.getAndSet(this, 0);
         }
 
         /**
@@ -840,11 +870,8 @@ public final class MemoryWire
         public void wakeup()
         {
             WAKEUP_PENDING.setVolatile(this, 1);
-            final Thread thread = (Thread)WAITER.getVolatile(this);
-            if (thread != null)
-            {
-                LockSupport.unpark(thread);
-            }
+            SHARED_WAKEUP_PENDING.setVolatile(this, 1);
+            unparkWaiters();
         }
 
         @Override
@@ -868,11 +895,7 @@ public final class MemoryWire
             closed = true;
             wire.detach(this);
             queue.clear();
-            final Thread thread = (Thread)WAITER.getVolatile(this);
-            if (thread != null)
-            {
-                LockSupport.unpark(thread);
-            }
+            unparkWaiters();
         }
 
         private static void checkQueue(final int queueIndex)

@@ -352,6 +352,59 @@ class MemoryWireTest
         });
     }
 
+    /**
+     * The driving thread and a thread in {@code awaitReceiveShared} block on one port at once; the driving thread is
+     * woken and leaves. The shared waiter must still be woken by the next frame: with one waiter slot the driving
+     * thread's registration overwrote the shared waiter's, or its exit cleared it, and the frame went unnoticed
+     * until the shared waiter's timeout (RingWaitTest saw that as a 60 s receive timeout).
+     */
+    @Test
+    void shouldWakeASharedWaiterBesideTheDrivingThread() throws Exception
+    {
+        final MemoryWire wire = new MemoryWire();
+        final MemoryWire.Port a = wire.attach(poolA, MAC_A);
+        final MemoryWire.Port b = wire.attach(poolB, MAC_B);
+        final Thread shared = new Thread(() -> b.awaitReceiveShared(Long.MAX_VALUE), "shared-waiter");
+        final Thread driver = new Thread(() -> b.awaitReceive(Long.MAX_VALUE), "driving-thread");
+        shared.setDaemon(true);
+        driver.setDaemon(true);
+        shared.start();
+        awaitParkedOn(shared, b);
+        driver.start();
+        awaitParkedOn(driver, b);
+        b.wakeup();
+        driver.join(20_000);
+        assertTrue(!driver.isAlive(), "the wakeup returns the driving thread");
+        // The wakeup may have woken the shared waiter too (it answers every waiter); block it again if so.
+        shared.join(20_000);
+        final Thread again = shared.isAlive() ? shared : new Thread(() -> b.awaitReceiveShared(Long.MAX_VALUE),
+            "shared-waiter-again");
+        if (again != shared)
+        {
+            again.setDaemon(true);
+            again.start();
+            awaitParkedOn(again, b);
+        }
+        final Thread driverAgain = new Thread(() -> b.awaitReceive(1_000_000L), "driving-thread-again");
+        driverAgain.start();
+        driverAgain.join(20_000);
+        frames.send(a, txA, MAC_B, 0, 1, 8);
+        again.join(20_000);
+        assertTrue(!again.isAlive(), "the frame woke the shared waiter");
+        assertEquals(1, TestFrames.receive(b, burstB).size());
+    }
+
+    /** Waits until {@code thread} is parked on {@code blocker}: a state to observe, not a time to guess. */
+    private static void awaitParkedOn(final Thread thread, final Object blocker)
+    {
+        final long deadline = System.nanoTime() + 20_000_000_000L;
+        while (java.util.concurrent.locks.LockSupport.getBlocker(thread) != blocker)
+        {
+            assertTrue(System.nanoTime() < deadline, thread.getName() + " never blocked");
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void shouldStopCarryingFramesAfterClose()
     {
