@@ -265,7 +265,9 @@ public final class StackLock
             kickLinks();
             while (waiter.changes() == seen && !closed)
             {
-                final long left = until == Long.MAX_VALUE ? IdleStrategy.MAX_WAIT_NANOS : until - System.nanoTime();
+                // Bounded as every idle wait is, timed or not: a wakeup the ring missed costs at most this.
+                final long left = until == Long.MAX_VALUE ? IdleStrategy.MAX_WAIT_NANOS
+                    : Math.min(IdleStrategy.MAX_WAIT_NANOS, until - System.nanoTime());
                 if (left <= 0)
                 {
                     break;
