@@ -27,6 +27,7 @@ final class Ipv6Interface
 
     final NetInterface nif;
     final Ndp ndp;
+    final Mld mld;
     private final Ipv6Config config;
     private final IpCounters counters;
     private final TimerQueue timers;
@@ -54,6 +55,7 @@ final class Ipv6Interface
         this.counters = counters;
         this.timers = timers;
         this.ndp = new Ndp(nif, this, config, counters, timers, seed);
+        this.mld = new Mld(nif, this, counters, timers, MAX_ADDRESSES, seed);
         // Every IPv6 node is a member of all-nodes on each interface (RFC 4291 section 2.8).
         nif.multicastMacs.addMac(Ipv6Address.multicastMac(Ipv6Address.ALL_NODES_LO));
     }
@@ -85,6 +87,9 @@ final class Ipv6Interface
             throw new IllegalArgumentException("interface " + nif.name() + ": the link refused the solicited-node "
                 + "group of " + Ipv6Address.toString(addressHi, addressLo) + " (" + joined + ")");
         }
+        // Reported before the first DAD solicitation, so that a snooping switch forwards the duplicate's
+        // answer (RFC 4862 section 5.4.2).
+        mld.join(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(addressLo), now);
         if (config.dadTransmits() == 0)
         {
             states[slot] = PREFERRED;
@@ -260,6 +265,7 @@ final class Ipv6Interface
     void release()
     {
         ndp.release();
+        mld.release();
         timers.cancel(dadTimer);
     }
 

@@ -29,12 +29,16 @@ class Ipv6Test
     static final long[] PEER6 = Frames6.addr("2001:db8::1");
     static final long[] STACK_LL = Frames6.addr("fe80::ff:fe00:2");
 
-    /** A stack with 2001:db8::2/64; DAD off unless asked, so the address is usable at once. */
+    /**
+     * A stack with 2001:db8::2/64; DAD off unless asked, so the address is usable at once. Its MLD reports are set
+     * aside on the link ({@code MldTest} checks them), so that they do not come between the frames a test takes.
+     */
     static StackHarness harness(final int dadTransmits)
     {
         final StackHarness h = new StackHarness(StackConfig.builder().poolBuffers(1024)
             .ipv6(Ipv6Config.DEFAULT.withDadTransmits(dadTransmits)).build(), 1500, 0);
         h.link.drain();
+        h.link.setAside(Frames6::isMld);
         h.stack.addAddress6(h.nif, STACK6[0], STACK6[1], 64);
         h.poll();
         return h;
