@@ -212,6 +212,8 @@ public final class IpCounters
     /** Addresses that passed duplicate address detection, and those found duplicate (and never used). */
     public long dadSucceeded;
     public long dadDuplicates;
+    /** Our own DAD solicitations received back, recognised by their nonce (RFC 7527) and ignored. */
+    public long dadLoopedBack;
 
     // MLD (RFC 3810, RFC 2710), as a listener
     /**

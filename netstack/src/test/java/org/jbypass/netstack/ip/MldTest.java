@@ -42,7 +42,7 @@ class MldTest
     private static StackHarness stack(final int dadTransmits)
     {
         final StackHarness h = new StackHarness(StackConfig.builder().poolBuffers(1024)
-            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(dadTransmits)).build(), 1500, 0);
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(dadTransmits).withDadDelayNanos(0)).build(), 1500, 0);
         h.link.drain();
         return h;
     }
