@@ -6,9 +6,11 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.wire.Icmpv6Header;
 import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.Ipv6Header;
+import org.jbypass.netstack.wire.MldMessage;
 
 /**
- * ICMPv6 (RFC 4443): answers echo requests, hands neighbour discovery to the interface's {@link Ndp}, learns path
+ * ICMPv6 (RFC 4443): answers echo requests, hands neighbour discovery to the interface's {@link Ndp} and multicast
+ * listener discovery to its {@link Mld}, learns path
  * MTUs from packet-too-big messages (RFC 8201), passes errors about what the stack sent to the transport that sent
  * it, and sends errors about what it cannot deliver, rate-limited by a token bucket (section 2.4(f)) and never where
  * section 2.4(e) forbids: about an error, about a packet to a multicast group or link-layer multicast (except
@@ -64,6 +66,10 @@ final class Icmpv6
                 sourceLo, destinationHi, destinationLo, hopLimit, sourceMac, now);
             case Icmpv6Header.TYPE_NEIGHBOR_ADVERTISEMENT -> v6.ndp.advertisement(memory, offset, length,
                 destinationHi, hopLimit, sourceMac, now);
+            case MldMessage.TYPE_QUERY -> v6.mld.query(memory, offset, length, sourceHi, destinationHi, destinationLo,
+                hopLimit, now);
+            case MldMessage.TYPE_V1_REPORT, MldMessage.TYPE_V2_REPORT, MldMessage.TYPE_V1_DONE -> v6.mld.report(memory,
+                offset, length, now);
             case Icmpv6Header.TYPE_ROUTER_SOLICITATION, Icmpv6Header.TYPE_ROUTER_ADVERTISEMENT,
                 Icmpv6Header.TYPE_REDIRECT -> counters.ndpInRouterMessagesIgnored++;
             case Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, Icmpv6Header.TYPE_PACKET_TOO_BIG,

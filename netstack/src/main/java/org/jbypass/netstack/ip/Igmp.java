@@ -37,7 +37,7 @@ import org.jbypass.netstack.wire.Ipv4Header;
  *
  * <p>Hostile input is counted and dropped: truncated messages, bad checksums, queries of an impossible length
  * (section 7.1) or to the wrong destination, and queries beyond a rate (a flood cannot make the stack send more
- * than {@link #QUERY_RATE} reports a second, nor grow any state: every table here is bounded).
+ * than {@link QueryRate} lets through a second, nor grow any state: every table here is bounded).
  *
  * <p>Randomness comes from the stack's seed and time only from {@code poll(now)}: runs are reproducible.
  */
@@ -49,9 +49,6 @@ final class Igmp implements Ipv4Protocol
     static final int MAX_SOURCES = 64;
     /** Sources in an interface's merged filter, so that one record fits a frame: (1500 - 24 - 8 - 8) / 4 = 365. */
     static final int MAX_INTERFACE_SOURCES = 256;
-    /** Queries taken per second, and at once after a quiet spell; more are counted and dropped. */
-    static final int QUERY_RATE = 20;
-    static final int QUERY_BURST = 40;
 
     // RFC 3376 section 8 defaults.
     static final int DEFAULT_ROBUSTNESS = 2;
@@ -81,8 +78,7 @@ final class Igmp implements Ipv4Protocol
     private final Ipv4Header ip = new Ipv4Header();
     private IgmpInterface[] interfaces = new IgmpInterface[0];
 
-    private long queryTokens = QUERY_BURST;
-    private long lastRefill = Long.MIN_VALUE;
+    private final QueryRate queryRate = new QueryRate();
 
     // The version 3 report being built.
     private int report = PacketPool.NO_BUFFER;
@@ -488,7 +484,7 @@ final class Igmp implements Ipv4Protocol
             counters.igmpInBadQueries++;
             return;
         }
-        if (!takeQueryToken(now))
+        if (!queryRate.take(now))
         {
             counters.igmpInQueriesRateLimited++;
             return;
@@ -574,26 +570,6 @@ final class Igmp implements Ipv4Protocol
     private long delay(final long maxResponse)
     {
         return maxResponse <= 0 ? 0 : random.nextLong(maxResponse);
-    }
-
-    private boolean takeQueryToken(final long now)
-    {
-        if (lastRefill == Long.MIN_VALUE)
-        {
-            lastRefill = now;
-        }
-        final long earned = (now - lastRefill) * QUERY_RATE / 1_000_000_000L;
-        if (earned > 0)
-        {
-            queryTokens = Math.min(QUERY_BURST, queryTokens + earned);
-            lastRefill += earned * 1_000_000_000L / QUERY_RATE;
-        }
-        if (queryTokens == 0)
-        {
-            return false;
-        }
-        queryTokens--;
-        return true;
     }
 
     /** The interface timer fired: the current state of every group joined (RFC 3376 section 5.2). */

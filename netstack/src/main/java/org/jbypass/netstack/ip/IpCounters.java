@@ -222,6 +222,25 @@ public final class IpCounters
     /** Addresses that passed duplicate address detection, and those found duplicate (and never used). */
     public long dadSucceeded;
     public long dadDuplicates;
+    /** Our own DAD solicitations received back, recognised by their nonce (RFC 7527) and ignored. */
+    public long dadLoopedBack;
+
+    // MLD (RFC 3810, RFC 2710), as a listener
+    /**
+     * Queries dropped as hostile: not from a link-local source, hop limit other than 1, of an impossible length
+     * (RFC 3810 section 8.1) or with sources past their end, or to a destination that does not match their group.
+     */
+    public long mldInBadQueries;
+    public long mldInQueries;
+    /** Queries beyond the rate the stack answers, dropped. */
+    public long mldInQueriesRateLimited;
+    /** Other listeners' reports. */
+    public long mldInReports;
+    /** Our pending version 1 reports another listener's report made unnecessary (RFC 2710 section 4). */
+    public long mldReportsSuppressed;
+    public long mldOutReports;
+    /** Reports not sent for want of a packet buffer. */
+    public long mldOutDiscards;
 
     // Path MTU (RFC 8201)
     /** Packet-too-big messages that lowered a destination's path MTU. */

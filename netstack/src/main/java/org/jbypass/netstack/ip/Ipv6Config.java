@@ -20,13 +20,17 @@ package org.jbypass.netstack.ip;
  * @param pathMtuAgeNanos   how long a learnt path MTU is kept before the link MTU is tried again (RFC 8201 section
  *                          4: no sooner than 5 minutes, 10 recommended)
  * @param reassembly        reassembly bounds (RFC 8200 section 4.5: 60 s to reassemble)
+ * @param dadDelayNanos     the most an address waits, a random time, before its first DAD solicitation (RFC 4862
+ *                          section 5.4.2: MAX_RTR_SOLICITATION_DELAY, 1 s), so that nodes started together do not
+ *                          solicit together; 0..10 s
  */
 public record Ipv6Config(int hopLimit, int dadTransmits, int neighborCacheSize, long reachableNanos,
     long retransmitNanos, long delayFirstProbeNanos, int solicitations, int queueLength, int pathMtuEntries,
-    long pathMtuAgeNanos, ReassemblyConfig reassembly)
+    long pathMtuAgeNanos, ReassemblyConfig reassembly, long dadDelayNanos)
 {
     public static final Ipv6Config DEFAULT = new Ipv6Config(64, 1, 1024, 30_000_000_000L, 1_000_000_000L,
-        5_000_000_000L, 3, 64, 1024, 600_000_000_000L, new ReassemblyConfig(32, 128, 60_000_000_000L));
+        5_000_000_000L, 3, 64, 1024, 600_000_000_000L, new ReassemblyConfig(32, 128, 60_000_000_000L),
+        1_000_000_000L);
 
     public Ipv6Config
     {
@@ -74,12 +78,24 @@ public record Ipv6Config(int hopLimit, int dadTransmits, int neighborCacheSize, 
         {
             throw new IllegalArgumentException("reassembly settings are required");
         }
+        if (dadDelayNanos < 0 || dadDelayNanos > 10_000_000_000L)
+        {
+            throw new IllegalArgumentException("DAD delay must be 0..10 s: " + dadDelayNanos + " ns");
+        }
     }
 
     /** These settings with another number of DAD transmits (0: addresses are usable at once). */
     public Ipv6Config withDadTransmits(final int transmits)
     {
         return new Ipv6Config(hopLimit, transmits, neighborCacheSize, reachableNanos, retransmitNanos,
-            delayFirstProbeNanos, solicitations, queueLength, pathMtuEntries, pathMtuAgeNanos, reassembly);
+            delayFirstProbeNanos, solicitations, queueLength, pathMtuEntries, pathMtuAgeNanos, reassembly,
+            dadDelayNanos);
+    }
+
+    /** These settings with another most random delay before the first DAD solicitation (0: none). */
+    public Ipv6Config withDadDelayNanos(final long nanos)
+    {
+        return new Ipv6Config(hopLimit, dadTransmits, neighborCacheSize, reachableNanos, retransmitNanos,
+            delayFirstProbeNanos, solicitations, queueLength, pathMtuEntries, pathMtuAgeNanos, reassembly, nanos);
     }
 }

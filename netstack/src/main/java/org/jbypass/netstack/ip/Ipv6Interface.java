@@ -10,10 +10,12 @@ import org.jbypass.netstack.wire.Ipv6Address;
  * it), the multicast groups the interface is a member of (all-nodes, and the solicited-node group of every address,
  * RFC 4861 section 7.2.1), and its neighbour cache ({@link Ndp}).
  *
- * <p>Duplicate address detection sends {@code dadTransmits} solicitations from :: for the address, RetransTimer
- * apart, and the address becomes usable only when the last one went unanswered for RetransTimer (section 5.4.2; the
- * random delay before the first is left out: the stack starts its interfaces one at a time). A tentative address is
- * not a source, not a destination, and not answered for. A duplicate is logged and counted, and stays unusable.
+ * <p>Duplicate address detection sends {@code dadTransmits} solicitations from :: for the address, the first after
+ * a random delay up to {@code dadDelayNanos} and the others RetransTimer apart, and the address becomes usable only
+ * when the last one went unanswered for RetransTimer (section 5.4.2). Each solicitation carries a fresh random nonce
+ * (RFC 7527): a solicitation for the address from :: is our own looped back when it carries one of ours, another
+ * node's DAD otherwise. A tentative address is not a source, not a destination, and not answered for. A duplicate
+ * is logged and counted, and stays unusable. Randomness comes from the stack's seed.
  */
 final class Ipv6Interface
 {
@@ -22,11 +24,14 @@ final class Ipv6Interface
     static final int TENTATIVE = 1;
     static final int PREFERRED = 2;
     static final int DUPLICATE = 3;
+    /** The most DAD solicitations per address ({@link Ipv6Config} bounds dadTransmits by it). */
+    static final int MAX_DAD_TRANSMITS = 10;
 
     private static final System.Logger LOG = System.getLogger("org.jbypass.netstack.ip");
 
     final NetInterface nif;
     final Ndp ndp;
+    final Mld mld;
     private final Ipv6Config config;
     private final IpCounters counters;
     private final TimerQueue timers;
@@ -38,6 +43,9 @@ final class Ipv6Interface
     private final int[] dadLeft = new int[MAX_ADDRESSES];
     private final long[] dadDeadline = new long[MAX_ADDRESSES];
     private final DadTimer dadTimer = new DadTimer();
+    /** Per address, the nonces of the DAD solicitations sent so far (at most {@link #MAX_DAD_TRANSMITS}). */
+    private final long[] dadNonces = new long[MAX_ADDRESSES * MAX_DAD_TRANSMITS];
+    private final java.util.SplittableRandom random;
     private int count;
 
     Ipv6Interface(final NetInterface nif, final Ipv6Config config, final IpCounters counters,
@@ -53,7 +61,9 @@ final class Ipv6Interface
         this.config = config;
         this.counters = counters;
         this.timers = timers;
+        this.random = new java.util.SplittableRandom(seed ^ 0x4441444E4F4E4345L);
         this.ndp = new Ndp(nif, this, config, counters, timers, seed);
+        this.mld = new Mld(nif, this, counters, timers, MAX_ADDRESSES, seed);
         // Every IPv6 node is a member of all-nodes on each interface (RFC 4291 section 2.8).
         nif.multicastMacs.addMac(Ipv6Address.multicastMac(Ipv6Address.ALL_NODES_LO));
     }
@@ -85,6 +95,9 @@ final class Ipv6Interface
             throw new IllegalArgumentException("interface " + nif.name() + ": the link refused the solicited-node "
                 + "group of " + Ipv6Address.toString(addressHi, addressLo) + " (" + joined + ")");
         }
+        // Reported before the first DAD solicitation, so that a snooping switch forwards the duplicate's
+        // answer (RFC 4862 section 5.4.2).
+        mld.join(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(addressLo), now);
         if (config.dadTransmits() == 0)
         {
             states[slot] = PREFERRED;
@@ -92,7 +105,14 @@ final class Ipv6Interface
         }
         states[slot] = TENTATIVE;
         dadLeft[slot] = config.dadTransmits();
-        dadStep(slot, now);
+        final long delay = config.dadDelayNanos() == 0 ? 0 : random.nextLong(config.dadDelayNanos());
+        if (delay == 0)
+        {
+            dadStep(slot, now);
+            return;
+        }
+        dadDeadline[slot] = now + delay;
+        timers.scheduleNoLaterThan(dadTimer, dadDeadline[slot]);
     }
 
     /** Sends the next DAD solicitation, or declares the address preferred after the last one went unanswered. */
@@ -104,8 +124,11 @@ final class Ipv6Interface
             counters.dadSucceeded++;
             return;
         }
+        final int sent = config.dadTransmits() - dadLeft[slot];
         dadLeft[slot]--;
-        ndp.sendSolicitationFrom(hi[slot], lo[slot], -1, 0, 0);
+        final long nonce = random.nextLong() & 0xFFFF_FFFF_FFFFL;
+        dadNonces[slot * MAX_DAD_TRANSMITS + sent] = nonce;
+        ndp.sendSolicitationFrom(hi[slot], lo[slot], -1, 0, 0, nonce);
         dadDeadline[slot] = now + config.retransmitNanos();
         timers.scheduleNoLaterThan(dadTimer, dadDeadline[slot]);
     }
@@ -141,6 +164,24 @@ final class Ipv6Interface
         counters.dadDuplicates++;
         LOG.log(System.Logger.Level.WARNING, "jbypass IPv6: " + Ipv6Address.toString(hi[slot], lo[slot]) + " on "
             + nif.name() + " is a duplicate (" + evidence + "): the address will not be used");
+    }
+
+    /** Whether {@code nonce} is one of the DAD solicitations sent for the address in {@code slot} (RFC 7527). */
+    boolean sentNonce(final int slot, final long nonce)
+    {
+        if (nonce < 0)
+        {
+            return false;
+        }
+        final int sent = config.dadTransmits() - dadLeft[slot];
+        for (int i = 0; i < sent; i++)
+        {
+            if (dadNonces[slot * MAX_DAD_TRANSMITS + i] == nonce)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The slot of an address in any state, or -1. */
@@ -260,6 +301,7 @@ final class Ipv6Interface
     void release()
     {
         ndp.release();
+        mld.release();
         timers.cancel(dadTimer);
     }
 

@@ -186,10 +186,19 @@ final class Ndp
         if (addresses.isTentative(slot))
         {
             // RFC 4862 5.4.3: a solicitation from :: for our tentative address is another node's DAD for the same
-            // address; from anyone else it is resolution of an address that is not ours yet, silently dropped.
-            if (fromUnspecified && sourceMac != nif.mac())
+            // address, unless it is our own looped back: RFC 7527 section 4.2 tells them apart by the nonce, which
+            // a node with our MAC (a cloned virtual machine) would not repeat. From anyone else it is resolution
+            // of an address that is not ours yet, silently dropped.
+            if (fromUnspecified)
             {
-                addresses.duplicateDetected(slot, "a neighbour solicitation from another node doing DAD");
+                if (addresses.sentNonce(slot, options.nonce()))
+                {
+                    counters.dadLoopedBack++;
+                }
+                else
+                {
+                    addresses.duplicateDetected(slot, "a neighbour solicitation from another node doing DAD");
+                }
             }
             return;
         }
@@ -366,7 +375,7 @@ final class Ndp
     {
         if (addresses.isLocal(promptHi, promptLo))
         {
-            sendSolicitationFrom(targetHi, targetLo, unicastMac, promptHi, promptLo);
+            sendSolicitationFrom(targetHi, targetLo, unicastMac, promptHi, promptLo, NdpOptions.NONE);
             return;
         }
         final int source = addresses.preferredSource(Ipv6Address.LINK_LOCAL_HI, 0);
@@ -374,19 +383,25 @@ final class Ndp
         {
             return;
         }
-        sendSolicitationFrom(targetHi, targetLo, unicastMac, addresses.hi(source), addresses.lo(source));
+        sendSolicitationFrom(targetHi, targetLo, unicastMac, addresses.hi(source), addresses.lo(source),
+            NdpOptions.NONE);
     }
 
-    /** Sends a solicitation from a given source; from :: (duplicate address detection) it carries no option. */
+    /**
+     * Sends a solicitation from a given source. From :: (duplicate address detection) it carries no link-layer
+     * option (RFC 4861 section 7.2.2) but the {@code nonce} (RFC 7527 section 4.1), unless that is
+     * {@link NdpOptions#NONE}.
+     */
     void sendSolicitationFrom(final long targetHi, final long targetLo, final long unicastMac, final long sourceHi,
-        final long sourceLo)
+        final long sourceLo, final long nonce)
     {
         final boolean multicast = unicastMac < 0;
         final long destinationHi = multicast ? Ipv6Address.solicitedNodeHi() : targetHi;
         final long destinationLo = multicast ? Ipv6Address.solicitedNodeLo(targetLo) : targetLo;
         final boolean withOption = !Ipv6Address.isUnspecified(sourceHi, sourceLo);
+        final boolean withNonce = nonce != NdpOptions.NONE;
         final int icmpLength = Icmpv6Header.NEIGHBOR_MESSAGE_LENGTH + (withOption ? NdpOptions.LINK_LAYER_OPTION_LENGTH
-            : 0);
+            : 0) + (withNonce ? NdpOptions.LINK_LAYER_OPTION_LENGTH : 0);
         final int buffer = pool.allocate();
         if (buffer == PacketPool.NO_BUFFER)
         {
@@ -400,6 +415,10 @@ final class Ndp
         {
             NdpOptions.writeLinkLayer(memory, l4 + Icmpv6Header.NEIGHBOR_MESSAGE_LENGTH,
                 NdpOptions.SOURCE_LINK_LAYER_ADDRESS, nif.mac());
+        }
+        if (withNonce)
+        {
+            NdpOptions.writeNonce(memory, l4 + icmpLength - NdpOptions.LINK_LAYER_OPTION_LENGTH, nonce);
         }
         icmp.computeChecksum(sourceHi, sourceLo, destinationHi, destinationLo);
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + icmpLength).write(0, 0, icmpLength,

@@ -18,7 +18,9 @@
  *       groups joined ({@code MulticastGroup}), each merging the filters of the sockets' memberships
  *       ({@link org.jbypass.netstack.ip.MulticastMembership}); {@code MulticastMacFilter} is the interface's
  *       reference-counted filter of group MACs, told to the link; {@code SourceList} the source-list set
- *       operations.</li>
+ *       operations; {@code QueryRate} the bound on queries taken, IGMP's and MLD's. For IPv6, {@code Mld} (MLDv2
+ *       with MLDv1 compatibility) reports each interface's own groups, the solicited-node groups of its
+ *       addresses, so that snooping switches keep forwarding neighbour solicitations to it.</li>
  *   <li>IPv6, beside IPv4 and sharing its counters: {@link org.jbypass.netstack.ip.Ipv6Layer} (input, delivery,
  *       output with fragmentation, the loopback queue, the IPv6 interface list), {@code Ipv6ExtensionHeaders} (the
  *       bounded walk of the header chain), {@code Ipv6Reassembler}, {@code Ipv6Routes}, {@code Icmpv6} (echo,

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
  *   | type | length | value (length x 8 - 2)  |   length in units of 8 octets, never 0
  *   +------+--------+-------------------------+
  *   source/target link-layer address (types 1, 2, length 1): the 6-byte MAC at offset 2
+ *   nonce (type 14, length 1 as the stack sends it; longer ones are allowed): 6 random bytes at offset 2
  * </pre>
  *
  * {@link #parse} walks the options within the message and nothing past it: an option of length 0, or one that runs
@@ -25,13 +26,18 @@ public final class NdpOptions
     public static final int PREFIX_INFORMATION = 3;
     public static final int REDIRECTED_HEADER = 4;
     public static final int MTU = 5;
+    /** RFC 7527 section 3: a random value a DAD solicitation carries, to recognise it when it loops back. */
+    public static final int NONCE = 14;
     /** A link-layer address option on Ethernet: 8 bytes (RFC 2464 section 6). */
     public static final int LINK_LAYER_OPTION_LENGTH = 8;
     /** {@link #sourceLinkLayer()} and {@link #targetLinkLayer()} when the message carried none. */
     public static final long NONE = -1L;
+    /** {@link #nonce()} of a nonce longer than 6 bytes: never one the stack sent. */
+    public static final long LONG_NONCE = -2L;
 
     private long sourceLinkLayer;
     private long targetLinkLayer;
+    private long nonce;
     private int count;
 
     /**
@@ -43,6 +49,7 @@ public final class NdpOptions
     {
         sourceLinkLayer = NONE;
         targetLinkLayer = NONE;
+        nonce = NONE;
         count = 0;
         int at = offset;
         final int end = offset + length;
@@ -69,6 +76,10 @@ public final class NdpOptions
                     targetLinkLayer = MacAddress.read(buffer, at + 2);
                 }
             }
+            if (type == NONCE && nonce == NONE)
+            {
+                nonce = optionLength == LINK_LAYER_OPTION_LENGTH ? MacAddress.read(buffer, at + 2) : LONG_NONCE;
+            }
             count++;
             at += optionLength;
         }
@@ -87,6 +98,12 @@ public final class NdpOptions
         return targetLinkLayer;
     }
 
+    /** The nonce option's 6 bytes as a 48-bit value, {@link #LONG_NONCE}, or {@link #NONE}. */
+    public long nonce()
+    {
+        return nonce;
+    }
+
     /** How many options the last parse found. */
     public int count()
     {
@@ -99,6 +116,15 @@ public final class NdpOptions
         buffer.put(offset, (byte)type);
         buffer.put(offset + 1, (byte)1);
         MacAddress.write(buffer, offset + 2, mac);
+        return LINK_LAYER_OPTION_LENGTH;
+    }
+
+    /** Writes a nonce option (RFC 7527 section 3) of 6 bytes, the low 48 bits of {@code nonce}; returns 8. */
+    public static int writeNonce(final ByteBuffer buffer, final int offset, final long nonce)
+    {
+        buffer.put(offset, (byte)NONCE);
+        buffer.put(offset + 1, (byte)1);
+        MacAddress.write(buffer, offset + 2, nonce);
         return LINK_LAYER_OPTION_LENGTH;
     }
 }

@@ -664,14 +664,14 @@ class IgmpTest
             }
             h.advance(1);
             final IpCounters c = h.stack.ipCounters();
-            assertEquals(Igmp.QUERY_BURST, c.igmpInQueries);
-            assertEquals(1000 - Igmp.QUERY_BURST, c.igmpInQueriesRateLimited);
-            assertTrue(c.igmpOutMsgs - sentBefore <= Igmp.QUERY_BURST);
+            assertEquals(QueryRate.BURST, c.igmpInQueries);
+            assertEquals(1000 - QueryRate.BURST, c.igmpInQueriesRateLimited);
+            assertTrue(c.igmpOutMsgs - sentBefore <= QueryRate.BURST);
             h.link.drain();
             // A second later the rate lets some in again.
             h.advance(SECOND);
             h.receive(query(GROUP, 0, GROUP, 2, 125));
-            assertEquals(Igmp.QUERY_BURST + 1, c.igmpInQueries);
+            assertEquals(QueryRate.BURST + 1, c.igmpInQueries);
             assertEquals(0, h.leakedBuffers());
         }
     }

@@ -100,7 +100,7 @@ class Ipv6FuzzTest
         now = 1_000_000_000L;
         stack = new Stack(StackConfig.builder().poolBuffers(512).seed(15).ipv6(new Ipv6Config(64, dadTransmits,
             CACHE, 30_000_000_000L, 1_000_000_000L, 5_000_000_000L, 3, 4, 8, 600_000_000_000L,
-            new ReassemblyConfig(4, 16, 60_000_000_000L))).build(), now);
+            new ReassemblyConfig(4, 16, 60_000_000_000L), 0)).build(), now);
         link = new ChannelLink(stack.pool(), STACK_MAC, 1500);
         nif = stack.addInterface("fuzz0", link, 0xC6120002, 24, 0);
         stack.addAddress6(nif, STACK6[0], STACK6[1], 64);

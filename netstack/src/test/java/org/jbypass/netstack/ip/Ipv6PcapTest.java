@@ -62,14 +62,20 @@ class Ipv6PcapTest
         stack.close();
         final PcapFile pcap = PcapFile.read(file);
         final List<byte[]> recorded = new ArrayList<>();
+        int mldReports = 0;
         for (final PcapFile.Record r : pcap.records)
         {
-            if ((r.data[12] & 0xFF) == 0x86 && (r.data[13] & 0xFF) == 0xDD)
+            if (Frames6.isMld(r.data))
+            {
+                mldReports++; // the solicited-node group's report, when the address was added
+            }
+            else if ((r.data[12] & 0xFF) == 0x86 && (r.data[13] & 0xFF) == 0xDD)
             {
                 recorded.add(r.data);
             }
         }
         assertEquals(4, recorded.size(), "two IPv6 frames in, two out");
+        assertEquals(1, mldReports, "the MLD report sent when the address was added");
         assertArrayEquals(ns, recorded.get(0));
         assertArrayEquals(echo, recorded.get(1));
         assertArrayEquals(sent.get(0), recorded.get(2));

@@ -29,12 +29,16 @@ class Ipv6Test
     static final long[] PEER6 = Frames6.addr("2001:db8::1");
     static final long[] STACK_LL = Frames6.addr("fe80::ff:fe00:2");
 
-    /** A stack with 2001:db8::2/64; DAD off unless asked, so the address is usable at once. */
+    /**
+     * A stack with 2001:db8::2/64; DAD off unless asked, so the address is usable at once. Its MLD reports are set
+     * aside on the link ({@code MldTest} checks them), so that they do not come between the frames a test takes.
+     */
     static StackHarness harness(final int dadTransmits)
     {
         final StackHarness h = new StackHarness(StackConfig.builder().poolBuffers(1024)
-            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(dadTransmits)).build(), 1500, 0);
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(dadTransmits).withDadDelayNanos(0)).build(), 1500, 0);
         h.link.drain();
+        h.link.setAside(Frames6::isMld);
         h.stack.addAddress6(h.nif, STACK6[0], STACK6[1], 64);
         h.poll();
         return h;
@@ -230,9 +234,11 @@ class Ipv6Test
             assertNotNull(dad);
             assertTrue(Frames6.isIcmp6(dad, Icmpv6Header.TYPE_NEIGHBOR_SOLICITATION));
             final Ipv6Header ip = Frames6.ip6Of(dad);
-            // RFC 4862 5.4.2: from ::, to the solicited-node group, with no source link-layer option
+            // RFC 4862 5.4.2: from ::, to the solicited-node group, with no source link-layer option; with the nonce
+            // of RFC 7527 section 4.1 (DadTest checks it)
             assertTrue(Ipv6Address.isUnspecified(ip.sourceHi(), ip.sourceLo()));
-            assertEquals(24, ip.payloadLength());
+            assertEquals(32, ip.payloadLength());
+            assertEquals(NdpOptions.NONCE, dad[54 + 24]);
             assertEquals(Ipv6Interface.TENTATIVE, h.stack.ipv6().addressState(STACK6[0], STACK6[1]));
             // a tentative address is answered for by nobody and receives nothing
             h.receive(Frames6.solicitation(PEER_MAC, PEER6, STACK6, PEER_MAC));

@@ -25,6 +25,10 @@ public final class ChannelLink implements Link
     /** With chains: the bytes the first buffer of a chain holds (0 for a full buffer), to place its boundaries. */
     private int chainHead;
     private final ArrayDeque<byte[]> outbound = new ArrayDeque<>();
+    /** Transmitted frames a test set aside (see {@link #setAside}): they are counted but not taken. */
+    private java.util.function.Predicate<byte[]> asideFilter;
+    /** The frames set aside, for a test that wants to look at them after all. */
+    public final java.util.List<byte[]> aside = new java.util.ArrayList<>();
     private final LinkCounters counters = new LinkCounters();
     private int rxFlags;
     private int txCapacity = Integer.MAX_VALUE;
@@ -60,6 +64,15 @@ public final class ChannelLink implements Link
     public void chains(final boolean on)
     {
         chains = on;
+    }
+
+    /**
+     * Sets aside the transmitted frames a predicate matches, so that {@link #take} skips them: a test of one protocol
+     * keeps another's periodic messages (MLD reports, say) out of its way, and can still read them in {@link #aside}.
+     */
+    public void setAside(final java.util.function.Predicate<byte[]> filter)
+    {
+        asideFilter = filter;
     }
 
     /**
@@ -234,7 +247,14 @@ public final class ChannelLink implements Link
             final int buffer = burst.buffer(i);
             final byte[] frame = new byte[burst.length(i)];
             memory.get(pool.offset(buffer), frame);
-            outbound.add(frame);
+            if (asideFilter != null && asideFilter.test(frame))
+            {
+                aside.add(frame);
+            }
+            else
+            {
+                outbound.add(frame);
+            }
             pool.free(buffer);
             counters.txPackets++;
             counters.txBytes += frame.length;

@@ -6,6 +6,7 @@ import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Icmpv6Header;
 import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.Ipv6Header;
+import org.jbypass.netstack.wire.MldMessage;
 import org.jbypass.netstack.wire.NdpOptions;
 
 /** Builds and reads IPv6 frames as byte arrays, for tests; addresses as {hi, lo} pairs. */
@@ -106,5 +107,43 @@ public final class Frames6
         final Ipv6Header ip = ip6Of(frame);
         return new Icmpv6Header().wrap(ByteBuffer.wrap(frame), 54, ip.payloadLength()).checksumOk(ip.sourceHi(),
             ip.sourceLo(), ip.destinationHi(), ip.destinationLo());
+    }
+
+    /** Whether the frame is an MLD message behind a Router Alert hop-by-hop header, as the stack sends them. */
+    public static boolean isMld(final byte[] frame)
+    {
+        return frame.length >= 54 + 8 + 24 && ByteBuffer.wrap(frame).getShort(12) == (short)EthernetHeader.TYPE_IPV6
+            && frame[20] == 0 && (frame[54] & 0xFF) == 58 && frame[56] == 5
+            && ((frame[62] & 0xFF) == MldMessage.TYPE_V2_REPORT || (frame[62] & 0xFF) == MldMessage.TYPE_V1_REPORT
+                || (frame[62] & 0xFF) == MldMessage.TYPE_V1_DONE);
+    }
+
+    /**
+     * A multicast listener query frame: version 1 (24 bytes) when {@code version1}, else version 2 with the given
+     * QRV, QQIC and sources; behind a Router Alert hop-by-hop header like a real querier's.
+     */
+    public static byte[] mldQuery(final long srcMac, final long[] src, final long[] dst, final int hopLimit,
+        final long[] group, final int maxResponseCode, final boolean version1, final int qrv, final int qqic,
+        final long[]... sources)
+    {
+        final ByteBuffer body = ByteBuffer.allocate(version1 ? 24 : 28 + 16 * sources.length);
+        body.put(0, (byte)MldMessage.TYPE_QUERY);
+        body.putShort(4, (short)maxResponseCode);
+        Ipv6Address.write(body, 8, group[0], group[1]);
+        if (!version1)
+        {
+            body.put(24, (byte)qrv);
+            body.put(25, (byte)qqic);
+            body.putShort(26, (short)sources.length);
+            for (int i = 0; i < sources.length; i++)
+            {
+                Ipv6Address.write(body, 28 + 16 * i, sources[i][0], sources[i][1]);
+            }
+        }
+        new Icmpv6Header().wrap(body, 0, body.capacity()).computeChecksum(src[0], src[1], dst[0], dst[1]);
+        final byte[] payload = new byte[8 + body.capacity()];
+        MldMessage.writeRouterAlert(ByteBuffer.wrap(payload), 0);
+        System.arraycopy(body.array(), 0, payload, 8, body.capacity());
+        return ipv6(Ipv6Address.multicastMac(dst[1]), srcMac, src, dst, 0, hopLimit, payload);
     }
 }

@@ -1,0 +1,153 @@
+package org.jbypass.provider.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.ip.Ipv6Config;
+import org.jbypass.netstack.wire.Ipv6Address;
+import org.jbypass.provider.driver.AfPacketOptions;
+import org.jbypass.provider.testing.BackgroundCommand;
+import org.jbypass.provider.testing.Host;
+import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.KernelPeerStack;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * MLD against the Linux kernel: the stack on one end of a veth pair over afpacket, tcpdump on the kernel's end
+ * seeing what a snooping switch would see. The stack reports the solicited-node group of the address it is given
+ * (MLDv2, hop limit 1, Router Alert) before its DAD solicitation; a raw socket of the kernel's, acting as the querier,
+ * sends an MLDv2 general query, answered within its delay with the group's state, then an MLDv1 query, answered with
+ * a version 1 report to the group. Needs root, iproute2, python3 and tcpdump; skipped with the reason otherwise.
+ */
+class KernelMldInteropTest
+{
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private static Path script;
+    private static String python;
+
+    private KernelPeer peer;
+    private KernelPeerStack stack;
+
+    @BeforeAll
+    static void needsRootAndTools() throws IOException
+    {
+        KernelPeer.assumeAvailable();
+        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
+        assumeTrue(python != null, "needs python3 for the kernel's querier (apt-get install python3)");
+        assumeTrue(Host.tool("tcpdump") != null, "needs tcpdump to capture MLD (apt-get install tcpdump)");
+        script = Files.createTempFile("jbp-kernel-mld-", ".py");
+        script.toFile().deleteOnExit();
+        try (InputStream in = KernelMldInteropTest.class.getResourceAsStream("kernel_mld.py"))
+        {
+            assertNotNull(in, "kernel_mld.py is a test resource");
+            Files.write(script, in.readAllBytes());
+        }
+    }
+
+    @AfterEach
+    void stop()
+    {
+        List<String> drops = List.of();
+        String counters = "";
+        try
+        {
+            if (stack != null)
+            {
+                drops = stack.unexpectedDrops();
+                counters = stack.describeCounters();
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (stack != null)
+                {
+                    stack.close();
+                }
+            }
+            finally
+            {
+                if (peer != null)
+                {
+                    peer.close();
+                }
+            }
+        }
+        assertEquals(List.of(), drops, counters);
+    }
+
+    @Test
+    void shouldReportItsSolicitedNodeGroupAndAnswerTheKernelsQueriesOfBothVersions() throws Exception
+    {
+        peer = KernelPeer.createWithIpv6();
+        try
+        {
+            stack = KernelPeerStack.start(peer, StackConfig.builder().poolBuffers(4096)
+                .ipv6(Ipv6Config.DEFAULT.withDadTransmits(1)).build(),
+                AfPacketOptions.builder(peer.stackInterface()).build(), KernelPeerStack.Idle.BLOCK);
+        }
+        catch (final RuntimeException e)
+        {
+            peer.close();
+            throw e;
+        }
+        final long[] address = Ipv6Address.parse(peer.stackAddress6());
+        final String group = Ipv6Address.toString(Ipv6Address.solicitedNodeHi(),
+            Ipv6Address.solicitedNodeLo(address[1]));
+        try (BackgroundCommand capture = peer.start("tcpdump", "-i", peer.kernelInterface(), "-n", "-v", "-l",
+            "ip6"))
+        {
+            assertTrue(capture.awaitOutput("listening on", TIMEOUT), capture.stderr());
+            stack.call(s ->
+            {
+                s.addAddress6(stack.netInterface(), address[0], address[1], 64);
+                return null;
+            });
+            // RFC 3810 6.1 and 5.2.13: CHANGE_TO_EXCLUDE {} from :: (the link-local address is still tentative).
+            final String report = "ff02::16: HBH (rtalert: 0x0000) (padn) [icmp6 sum ok] ICMP6, multicast listener "
+                + "report v2, 1 group record(s) [gaddr " + group + " to_ex, 0 source(s)]";
+            final String dad = "who has " + peer.stackAddress6();
+            assertTrue(capture.awaitOutput(report, TIMEOUT), capture.stdout());
+            assertTrue(capture.awaitOutput(dad, TIMEOUT), capture.stdout());
+            final String first = capture.stdout();
+            assertTrue(first.contains("(hlim 1, next-header Options (0) payload length: 36) :: > " + report), first);
+            assertTrue(first.indexOf(report) < first.indexOf(dad),
+                "the report before DAD's solicitation (RFC 4862 5.4.2): " + first);
+            assertTrue(stack.awaitCondition(s -> s.ipv6().addressState(address[0], address[1]) == 2 ? Boolean.TRUE
+                : null, TIMEOUT) != null, stack.describeCounters());
+
+            query(2, "::", 1000);
+            assertTrue(capture.awaitOutput("gaddr " + group + " is_ex", TIMEOUT), capture.stdout());
+            assertTrue(stack.call(s -> s.ipCounters().mldInQueries) >= 1, stack.describeCounters());
+
+            // tcpdump prints a version 1 report without a space after "report"
+            query(1, "::", 1000);
+            assertTrue(capture.awaitOutput("multicast listener reportmax resp delay: 0 addr: " + group, TIMEOUT),
+                capture.stdout());
+            assertTrue(stack.call(s -> s.ipCounters().mldInBadQueries) == 0, stack.describeCounters());
+        }
+    }
+
+    private void query(final int version, final String group, final int maxResponseMillis) throws Exception
+    {
+        try (BackgroundCommand query = peer.start(python, script.toString(), peer.kernelInterface(),
+            Integer.toString(version), group, Integer.toString(maxResponseMillis)))
+        {
+            assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
+        }
+    }
+}
