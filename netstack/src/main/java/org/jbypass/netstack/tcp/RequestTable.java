@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 final class RequestTable
 {
     /** Heap bytes of one record, as a 64-bit JVM with compressed references lays it out (header, Timer, fields). */
-    static final int RECORD_BYTES = 120;
+    static final int RECORD_BYTES = 128;
 
     private final long key;
     private final int poolLimit;
