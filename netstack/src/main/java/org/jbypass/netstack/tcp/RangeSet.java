@@ -3,18 +3,21 @@ package org.jbypass.netstack.tcp;
 /**
  * A bounded set of disjoint, non-adjacent ranges {@code [start, end)} of sequence space, kept sorted: the receiver's
  * out-of-order map and the sender's SACK scoreboard. All ranges lie within one window of each other, so sequence
- * comparison (RFC 9293 section 3.4) orders them. Fixed capacity, no allocation after construction.
+ * comparison (RFC 9293 section 3.4) orders them. Fixed capacity, taken in full the first time a range is added (a
+ * connection that never sees data out of order, most of them, holds no arrays); no allocation after that.
  */
 final class RangeSet
 {
-    private final int[] starts;
-    private final int[] ends;
+    private static final int[] NONE = new int[0];
+
+    private final int capacity;
+    private int[] starts = NONE;
+    private int[] ends = NONE;
     private int count;
 
     RangeSet(final int capacity)
     {
-        starts = new int[capacity];
-        ends = new int[capacity];
+        this.capacity = capacity;
     }
 
     int count()
@@ -24,7 +27,7 @@ final class RangeSet
 
     int capacity()
     {
-        return starts.length;
+        return capacity;
     }
 
     boolean isEmpty()
@@ -119,9 +122,14 @@ final class RangeSet
         }
         if (first == last)
         {
-            if (count == starts.length)
+            if (count == capacity)
             {
                 return -1;
+            }
+            if (starts.length == 0)
+            {
+                starts = new int[capacity];
+                ends = new int[capacity];
             }
             System.arraycopy(starts, first, starts, first + 1, count - first);
             System.arraycopy(ends, first, ends, first + 1, count - first);

@@ -550,6 +550,56 @@ final class SegmentBuilder
         sendRaw(buffer, headerLength, local, remote, seg.tos, config.defaultTtl);
     }
 
+    /**
+     * The SYN-ACK of a half-open connection, from its record: <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK> with the options both
+     * sides offered (RFC 9293 section 3.10.7.2, RFC 7323, RFC 2018).
+     */
+    void sendRequestSynAck(final SynRequest r, final boolean retransmission)
+    {
+        if (retransmission)
+        {
+            counters.retransmittedSegments++;
+        }
+        final PacketPool pool = layer.ip.pool();
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.poolExhausted++;
+            return;
+        }
+        final ByteBuffer m = pool.memory();
+        final int base = pool.offset(buffer) + l4Offset(r.v6);
+        final int at = writeSynOptions(m, base + TcpHeader.MIN_LENGTH, r.receiveMss, r.timestamps(),
+            r.tsNow(layer.time.nanos()), r.tsRecent, r.windowScaling() ? r.rcvWscale : -1, r.sack());
+        final int headerLength = at - base;
+        header.wrap(m, base, headerLength)
+            .write(r.localPort, r.remotePort, r.iss, r.irs + 1, headerLength, TcpHeader.SYN | TcpHeader.ACK,
+                r.window);
+        final TcpSocket listener = r.listener;
+        if (r.v6)
+        {
+            header.computeChecksum6(r.localHi, r.localLo, r.remoteHi, r.remoteLo);
+            sendRaw6(buffer, headerLength, r.localHi, r.localLo, r.remoteHi, r.remoteLo, listener.tos, listener.ttl);
+            return;
+        }
+        header.computeChecksum(r.localAddress, r.remoteAddress);
+        sendRaw(buffer, headerLength, r.localAddress, r.remoteAddress, listener.tos, listener.ttl);
+    }
+
+    /** Resets a half-open connection whose listener closes: <SEQ=ISS+1><ACK=IRS+1><CTL=RST,ACK>. */
+    void sendRequestReset(final SynRequest r)
+    {
+        final TcpSocket listener = r.listener;
+        if (r.v6)
+        {
+            sendReset6(r.localHi, r.localLo, r.localPort, r.remoteHi, r.remoteLo, r.remotePort, r.iss + 1, r.irs + 1,
+                TcpHeader.RST | TcpHeader.ACK, listener.tos, listener.ttl);
+            return;
+        }
+        sendReset(r.localAddress, r.localPort, r.remoteAddress, r.remotePort, r.iss + 1, r.irs + 1,
+            TcpHeader.RST | TcpHeader.ACK, listener.tos, listener.ttl);
+    }
+
     /** A pure ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
     void sendAck(final TcpSocket s)
     {

@@ -62,6 +62,10 @@ public final class TcpCounters
     long synDropped;
     /** Completed handshakes dropped because the accept queue was full. */
     long listenOverflows;
+    /** Half-open connections forgotten after their last SYN-ACK retransmission went unanswered. */
+    long requestsTimedOut;
+    /** Segments to a half-open connection outside the window its SYN-ACK offered. */
+    long requestSegmentsDropped;
     /** SYN-ACKs sent with a SYN cookie (RFC 4987 section 3.6). */
     long cookiesSent;
     /** ACKs that carried a valid SYN cookie and opened a connection. */
@@ -281,6 +285,16 @@ public final class TcpCounters
     public long listenOverflows()
     {
         return listenOverflows;
+    }
+
+    public long requestsTimedOut()
+    {
+        return requestsTimedOut;
+    }
+
+    public long requestSegmentsDropped()
+    {
+        return requestSegmentsDropped;
     }
 
     public long cookiesSent()
@@ -516,6 +530,8 @@ public final class TcpCounters
         append(sb, "resetsIgnored", resetsIgnored);
         append(sb, "synDropped", synDropped);
         append(sb, "listenOverflows", listenOverflows);
+        append(sb, "requestsTimedOut", requestsTimedOut);
+        append(sb, "requestSegmentsDropped", requestSegmentsDropped);
         append(sb, "cookiesSent", cookiesSent);
         append(sb, "cookiesValidated", cookiesValidated);
         append(sb, "cookiesRejected", cookiesRejected);

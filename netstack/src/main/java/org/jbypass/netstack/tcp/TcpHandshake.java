@@ -1,10 +1,11 @@
 package org.jbypass.netstack.tcp;
 
 /**
- * Opening connections passively: a SYN to a listener makes a half-open child (RFC 9293 section 3.10.7.2) with the
- * options both sides offered (RFC 7323, RFC 2018, RFC 9293 section 3.7.1), an ACK may complete a handshake answered
- * with a SYN cookie (RFC 4987 section 3.6), the handshake's last ACK moves a child to its listener's accept queue;
- * and every open, passive or active, ends in {@link #establish}.
+ * Opening connections passively: a SYN to a listener makes a half-open connection (RFC 9293 section 3.10.7.2), a
+ * compact {@link SynRequest} with the options both sides offered (RFC 7323, RFC 2018, RFC 9293 section 3.7.1) that
+ * sends and retransmits the SYN-ACK; the handshake's last ACK makes the connection's socket from it and puts that on
+ * the listener's accept queue, as an ACK completing a handshake answered with a SYN cookie (RFC 4987 section 3.6)
+ * does; and every open, passive or active, ends in {@link #establish}.
  *
  * <p>One instance per layer; it keeps no state of its own between segments.
  */
@@ -86,39 +87,241 @@ final class TcpHandshake
             }
             return;
         }
-        final TcpSocket child = newChild(listener, seg);
+        final long now = layer.time.nanos();
+        final SynRequest r = layer.requests.acquire();
+        r.listener = listener;
+        r.v6 = seg.v6;
+        r.localAddress = seg.destination;
+        r.localPort = seg.destinationPort;
+        r.remoteAddress = seg.source;
+        r.remotePort = seg.sourcePort;
+        r.localHi = seg.destinationHi;
+        r.localLo = seg.destinationLo;
+        r.remoteHi = seg.sourceHi;
+        r.remoteLo = seg.sourceLo;
+        r.irs = seg.seq;
+        r.iss = isn != 0 ? isn
+            : seg.v6 ? layer.isn6(r.localHi, r.localLo, r.localPort, r.remoteHi, r.remoteLo, r.remotePort)
+            : layer.isn(r.localAddress, r.localPort, r.remoteAddress, r.remotePort);
+        negotiate(r, seg);
+        r.tsOffset = seg.v6
+            ? layer.timestampOffset6(r.localHi, r.localLo, r.localPort, r.remoteHi, r.remoteLo, r.remotePort)
+            : layer.timestampOffset(r.localAddress, r.localPort, r.remoteAddress, r.remotePort);
+        // The window our SYN-ACK offers, unscaled (RFC 7323 section 2.2); under memory pressure four segments, as
+        // an established connection's window is clamped.
+        int window = Math.min(listener.receiveBufferSize, 65535);
+        if (layer.memory.underPressure())
+        {
+            window = Math.min(window, 4 * r.receiveMss);
+        }
+        r.window = window;
+        r.retries = 0;
+        r.sentNanos = now;
+        layer.requests.insert(r);
         listener.accepts.halfOpenAdded();
-        child.initialiseReceive(seg.seq);
-        child.initialiseSequences(isn != 0 ? isn
-            : layer.isn(child));
-        negotiate(child, seg);
-        // RFC 7323 section 2.2: the window in a SYN is never scaled.
-        child.snd.wnd = seg.window;
-        child.snd.maxWnd = child.snd.wnd;
-        child.snd.wl1 = seg.seq;
-        child.snd.wl2 = child.snd.iss;
-        child.state = TcpState.SYN_RECEIVED;
         counters.passiveOpens++;
         // Data in the SYN is not queued: without TCP Fast Open it is neither acknowledged nor kept, and the peer
         // sends it again once the handshake completes (as Linux does).
-        layer.segments.sendSyn(child, true, false);
+        layer.segments.sendRequestSynAck(r, false);
+        layer.timers.schedule(r, now + config.initialRtoNanos);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // SYN-RECEIVED, as a record (RFC 9293 section 3.10.7.4; Linux's tcp_check_req).
+
+    /**
+     * A segment for a half-open connection: the handshake's last ACK makes the connection's socket and puts it on
+     * the accept queue; the peer's SYN again draws the SYN-ACK again; a reset at RCV.NXT forgets the record.
+     */
+    void requestArrives(final SynRequest r, final Segment seg)
+    {
+        if (seg.rst())
+        {
+            // RFC 5961 section 3.2: only a reset at RCV.NXT exactly is honoured; in SYN-RECEIVED there is no data
+            // to challenge for, so any other is ignored.
+            if (seg.seq == r.irs + 1)
+            {
+                counters.resetsReceived++;
+                dropRequest(r);
+            }
+            else
+            {
+                counters.resetsIgnored++;
+            }
+            return;
+        }
+        if (seg.syn())
+        {
+            // The peer did not get our SYN-ACK and sent its SYN again: answer it again. Any other SYN (RFC 5961
+            // section 4.2) draws the same SYN-ACK, rate-limited like a challenge ACK, as Linux's tcp_check_req.
+            if (seg.seq == r.irs && !seg.hasAck())
+            {
+                layer.segments.sendRequestSynAck(r, true);
+            }
+            else if (layer.allowChallengeAck())
+            {
+                counters.challengeAcks++;
+                layer.segments.sendRequestSynAck(r, true);
+            }
+            return;
+        }
+        if (!seg.hasAck())
+        {
+            return;
+        }
+        if (seg.ack != r.iss + 1)
+        {
+            // "If the segment acknowledgment is not acceptable, form a reset segment <SEQ=SEG.ACK><CTL=RST>."
+            layer.segments.sendResetReply(seg);
+            return;
+        }
+        if (r.timestamps() && !seg.hasTimestamp)
+        {
+            // RFC 7323 section 3.2: once timestamps were agreed, a segment without them is dropped.
+            counters.missingTimestamp++;
+            return;
+        }
+        if (Integer.compareUnsigned(seg.seq - (r.irs + 1), r.window) > 0)
+        {
+            // Not within the window the SYN-ACK offered (RFC 9293 section 3.10.7.4, first check).
+            counters.requestSegmentsDropped++;
+            return;
+        }
+        final TcpSocket listener = r.listener;
+        if (listener.accepts.isFull())
+        {
+            // The ACK is dropped and the SYN-ACK will be sent again, as Linux does without tcp_abort_on_overflow.
+            counters.listenOverflows++;
+            return;
+        }
+        if (!layer.memory.admitsConnection())
+        {
+            counters.memoryConnectionRefusals++;
+            return;
+        }
+        final TcpSocket child = newChild(listener, r.v6, r.localAddress, r.localPort, r.remoteAddress, r.remotePort,
+            r.localHi, r.localLo, r.remoteHi, r.remoteLo);
+        child.opt.tsOffset = r.tsOffset;
+        child.initialiseReceive(r.irs);
+        child.initialiseSequences(r.iss);
+        child.snd.una = r.iss + 1;
+        child.snd.nxt = r.iss + 1;
+        child.opt.peerMss = r.peerMss;
+        child.opt.receiveMss = r.receiveMss;
+        child.opt.windowScalingOk = r.windowScaling();
+        child.opt.sndWscale = r.sndWscale;
+        child.opt.rcvWscale = r.rcvWscale;
+        child.opt.timestampsOk = r.timestamps();
+        if (child.opt.timestampsOk)
+        {
+            child.opt.tsRecent = r.tsRecent;
+            child.opt.tsRecentNanos = layer.time.nanos();
+        }
+        child.opt.sackOk = r.sack();
+        layer.output.updateSendMss(child);
+        child.snd.wnd = seg.window << child.opt.sndWscale;
+        child.snd.maxWnd = child.snd.wnd;
+        child.snd.wl1 = seg.seq;
+        child.snd.wl2 = seg.ack;
+        child.rcv.adv = child.rcv.nxt + r.window;
+        child.rcv.lastAckSent = child.rcv.nxt;
+        if (r.retries == 0)
+        {
+            // Karn's algorithm: only a SYN-ACK sent once times the round trip.
+            child.rttTiming = true;
+            child.rttSeq = r.iss;
+            child.rttStartNanos = r.sentNanos;
+        }
+        else
+        {
+            child.synRetransmitted = true;
+            child.retransmittedSegments = r.retries;
+        }
+        forget(r);
+        layer.ack.takeRttSample(child, r.iss + 1);
+        establish(child);
+        layer.enqueueAccepted(listener, child);
+        // The ACK may carry data or a FIN: process it as any segment of the new connection.
+        layer.input.segmentArrives(child, seg);
+        layer.requests.release(r);
+    }
+
+    /** The SYN-ACK's retransmission timer (RFC 6298 section 5.5: back off each time), or giving up. */
+    void requestTimeout(final SynRequest r, final long now)
+    {
+        if (++r.retries > config.synAckRetries)
+        {
+            // A half-open connection that never completed: forget it quietly (as Linux does).
+            counters.requestsTimedOut++;
+            dropRequest(r);
+            return;
+        }
+        layer.segments.sendRequestSynAck(r, true);
+        final long rto = r.retries >= 30 ? config.maxRtoNanos
+            : Math.min(config.maxRtoNanos, config.initialRtoNanos << r.retries);
+        layer.timers.schedule(r, now + rto);
+    }
+
+    /** A hard ICMP error about our SYN-ACK (RFC 5927 section 4.1: it must quote our ISN): the record goes. */
+    void requestIcmpError(final SynRequest r, final int type, final int code, final int seq)
+    {
+        if (seq != r.iss || type != 3)
+        {
+            return;
+        }
+        if (code == 2 || code == 3 || code == 9 || code == 10 || code == 13)
+        {
+            counters.icmpErrors++;
+            dropRequest(r);
+        }
+    }
+
+    /** The listener closes: each half-open connection is reset, as Linux's inet_csk_listen_stop. */
+    void abortRequest(final SynRequest r)
+    {
+        layer.segments.sendRequestReset(r);
+        layer.timers.cancel(r);
+        r.listener.accepts.halfOpenRemoved();
+        layer.requests.release(r);
+    }
+
+    private void dropRequest(final SynRequest r)
+    {
+        forget(r);
+        layer.requests.release(r);
+    }
+
+    /** Takes a record out of the table, its listener's count and the timers; it is not yet back in the pool. */
+    private void forget(final SynRequest r)
+    {
+        layer.requests.remove(r);
+        layer.timers.cancel(r);
+        r.listener.accepts.halfOpenRemoved();
     }
 
     private TcpSocket newChild(final TcpSocket listener, final Segment seg)
     {
+        return newChild(listener, seg.v6, seg.destination, seg.destinationPort, seg.source, seg.sourcePort,
+            seg.destinationHi, seg.destinationLo, seg.sourceHi, seg.sourceLo);
+    }
+
+    private TcpSocket newChild(final TcpSocket listener, final boolean v6, final int localAddress,
+        final int localPort, final int remoteAddress, final int remotePort, final long localHi, final long localLo,
+        final long remoteHi, final long remoteLo)
+    {
         final TcpSocket child = new TcpSocket(layer);
         child.parent = listener;
-        child.localAddress = seg.destination;
-        child.localPort = seg.destinationPort;
-        child.remoteAddress = seg.source;
-        child.remotePort = seg.sourcePort;
+        child.localAddress = localAddress;
+        child.localPort = localPort;
+        child.remoteAddress = remoteAddress;
+        child.remotePort = remotePort;
         // A dual-stack listener's child from an IPv4 peer is an IPv4 connection of an IPv6 socket (v6 false).
         child.family6 = listener.family6;
-        child.v6 = seg.v6;
-        child.localHi = seg.destinationHi;
-        child.localLo = seg.destinationLo;
-        child.remoteHi = seg.sourceHi;
-        child.remoteLo = seg.sourceLo;
+        child.v6 = v6;
+        child.localHi = localHi;
+        child.localLo = localLo;
+        child.remoteHi = remoteHi;
+        child.remoteLo = remoteLo;
         child.everConnected = true;
         child.inheritOptions(listener);
         child.opt.tsOffset = layer.timestampOffset(child);
@@ -129,21 +332,18 @@ final class TcpHandshake
     }
 
     /** Options of a SYN answered from LISTEN: ours are offered only where the peer offered its own. */
-    private void negotiate(final TcpSocket s, final Segment seg)
+    private void negotiate(final SynRequest r, final Segment seg)
     {
-        s.opt.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
-        s.opt.receiveMss = ourMss(s);
-        s.opt.windowScalingOk = config.windowScaling && seg.hasWindowScale;
-        s.opt.sndWscale = s.opt.windowScalingOk ? seg.windowScale : 0;
-        s.opt.rcvWscale = s.opt.windowScalingOk ? config.offeredWindowScale() : 0;
-        s.opt.timestampsOk = config.timestamps && seg.hasTimestamp;
-        if (s.opt.timestampsOk)
-        {
-            s.opt.tsRecent = seg.tsVal;
-            s.opt.tsRecentNanos = layer.time.nanos();
-        }
-        s.opt.sackOk = config.sack && seg.sackPermitted;
-        layer.output.updateSendMss(s);
+        r.peerMss = seg.hasMss ? Math.max(TcpOptions.MIN_PEER_MSS, seg.mss) : 536;
+        r.receiveMss = r.v6 ? ourMss6(r.remoteHi, r.remoteLo) : ourMss(r.remoteAddress);
+        final boolean windowScaling = config.windowScaling && seg.hasWindowScale;
+        r.sndWscale = (byte)(windowScaling ? seg.windowScale : 0);
+        r.rcvWscale = (byte)(windowScaling ? config.offeredWindowScale() : 0);
+        final boolean timestamps = config.timestamps && seg.hasTimestamp;
+        r.tsRecent = timestamps ? seg.tsVal : 0;
+        final boolean sack = config.sack && seg.sackPermitted;
+        r.options = (timestamps ? SynRequest.TIMESTAMPS : 0) | (windowScaling ? SynRequest.WINDOW_SCALING : 0)
+            | (sack ? SynRequest.SACK : 0);
     }
 
     /**
@@ -152,13 +352,19 @@ final class TcpHandshake
      */
     int ourMss(final TcpSocket s)
     {
-        if (s.v6)
-        {
-            final int mtu = layer.ip6 == null ? 0 : layer.ip6.pathMtu(s.remoteHi, s.remoteLo);
-            return Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS);
-        }
-        final int mtu = layer.ip.pathMtu(s.remoteAddress);
+        return s.v6 ? ourMss6(s.remoteHi, s.remoteLo) : ourMss(s.remoteAddress);
+    }
+
+    private int ourMss(final int remoteAddress)
+    {
+        final int mtu = layer.ip.pathMtu(remoteAddress);
         return Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? 576 : mtu) - 40);
+    }
+
+    private int ourMss6(final long remoteHi, final long remoteLo)
+    {
+        final int mtu = layer.ip6 == null ? 0 : layer.ip6.pathMtu(remoteHi, remoteLo);
+        return Math.max(TcpOptions.MIN_PEER_MSS, (mtu == 0 ? TcpLayer.IPV6_MIN_MTU : mtu) - TcpLayer.IPV6_HEADERS);
     }
 
     /** An ACK to a listener: the end of a handshake answered with a SYN cookie, or nothing. */
@@ -227,43 +433,16 @@ final class TcpHandshake
     }
 
     /**
-     * The handshake's last ACK reached a passively opened child: it becomes ESTABLISHED and joins its listener's
-     * accept queue.
-     *
-     * @return false when the accept queue is full: the ACK is dropped and the SYN-ACK will be sent again, as Linux
-     *         does without tcp_abort_on_overflow
+     * The ACK of our SYN-ACK in a simultaneous open (RFC 9293 section 3.5, figure 8), the only SYN-RECEIVED a socket
+     * is in: a passive open is a {@link SynRequest} until its last ACK.
      */
-    boolean completePassiveOpen(final TcpSocket s)
+    void completeSimultaneousOpen(final TcpSocket s)
     {
-        final TcpSocket listener = s.parent;
-        if (listener != null)
-        {
-            if (listener.state != TcpState.LISTEN)
-            {
-                s.closed = true;
-                layer.destroy(s);
-                return false;
-            }
-            if (listener.accepts.isFull())
-            {
-                counters.listenOverflows++;
-                return false;
-            }
-            listener.accepts.halfOpenRemoved();
-        }
         layer.ack.takeRttSample(s, s.snd.iss + 1);
         layer.timers.cancel(s.retransmitTimer);
         s.retries = 0;
         establish(s);
-        if (listener != null)
-        {
-            layer.enqueueAccepted(listener, s);
-        }
-        else
-        {
-            s.notifyReadiness();
-        }
-        return true;
+        s.notifyReadiness();
     }
 
     /** Enters ESTABLISHED: buffers, the initial window, keepalive. */

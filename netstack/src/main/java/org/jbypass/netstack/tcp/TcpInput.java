@@ -255,10 +255,7 @@ final class TcpInput
                 layer.segments.sendResetReply(seg);
                 return;
             }
-            if (!layer.handshake.completePassiveOpen(s))
-            {
-                return;
-            }
+            layer.handshake.completeSimultaneousOpen(s);
             s.snd.wnd = seg.window << s.opt.sndWscale;
             s.snd.maxWnd = Math.max(s.snd.maxWnd, s.snd.wnd);
             s.snd.wl1 = seq;
@@ -393,18 +390,10 @@ final class TcpInput
         switch (s.state)
         {
             case SYN_RECEIVED:
+                // Only a simultaneous open is in SYN-RECEIVED (a passive one is a SynRequest, TcpHandshake's).
                 counters.resetsReceived++;
-                if (s.parent != null)
-                {
-                    // Passive open: back to LISTEN, which for us means forgetting the half-open child.
-                    s.closed = true;
-                    layer.destroy(s);
-                }
-                else
-                {
-                    counters.attemptFails++;
-                    fail(s, Errno.ECONNREFUSED);
-                }
+                counters.attemptFails++;
+                fail(s, Errno.ECONNREFUSED);
                 break;
             case ESTABLISHED:
             case FIN_WAIT_1:
@@ -484,16 +473,10 @@ final class TcpInput
                     break;
             }
         }
-        if (hard && (s.state == TcpState.SYN_SENT || s.state == TcpState.SYN_RECEIVED && s.parent == null))
+        if (hard && (s.state == TcpState.SYN_SENT || s.state == TcpState.SYN_RECEIVED))
         {
             counters.attemptFails++;
             fail(s, errno);
-            return;
-        }
-        if (hard && s.state == TcpState.SYN_RECEIVED)
-        {
-            s.closed = true;
-            layer.destroy(s);
             return;
         }
         s.softError = errno;

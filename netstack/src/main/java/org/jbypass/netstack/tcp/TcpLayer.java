@@ -50,6 +50,8 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     final TcpConfig config;
     final TcpCounters counters = new TcpCounters();
     final ConnectionTable connections;
+    /** Half-open passive connections, as records (TcpHandshake). */
+    final RequestTable requests;
     final PortTable ports;
     final TcpMemory memory;
     final TcpInput input;
@@ -101,6 +103,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         this.memory = new TcpMemory(config.memoryLow, config.memoryPressure, config.memoryLimit, counters);
         this.input = new TcpInput(this);
         this.handshake = new TcpHandshake(this);
+        this.requests = new RequestTable(random.nextLong(), config.synBacklog, handshake);
         this.receive = new TcpReceive(this);
         this.ack = new TcpAck(this);
         this.recovery = new TcpRecovery(this);
@@ -165,7 +168,19 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     /** Connections known by 4-tuple: open ones, half-open ones, orphans and TIME_WAIT records. */
     public int connectionCount()
     {
-        return connections.size() + timeWait.table.size();
+        return connections.size() + requests.size() + timeWait.table.size();
+    }
+
+    /** Half-open passive connections (records, see {@code SynRequest}). */
+    public int halfOpenCount()
+    {
+        return requests.size();
+    }
+
+    /** Bytes of heap the half-open records take now, pooled ones and the table included. */
+    public long halfOpenFootprint()
+    {
+        return requests.footprintBytes();
     }
 
     /** Connections in TIME_WAIT (records, see {@code TimeWaitTable}). */
@@ -358,6 +373,24 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             }
             return;
         }
+        final SynRequest r = seg.v6
+            ? requests.find6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi, seg.sourceLo,
+                seg.sourcePort)
+            : requests.find(seg.destination, seg.destinationPort, seg.source, seg.sourcePort);
+        if (r != null)
+        {
+            final TcpSocket listener = r.listener;
+            try
+            {
+                handshake.requestArrives(r, seg);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+            {
+                // The listener stays; the segment is lost and the handshake retried or abandoned by its timer.
+                contain(listener, e);
+            }
+            return;
+        }
         int isn = 0;
         final int tw = seg.v6
             ? timeWait.table.find6(seg.destinationHi, seg.destinationLo, seg.destinationPort, seg.sourceHi,
@@ -410,6 +443,11 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         final TcpSocket s = connections.find(source, sourcePort, destination, destinationPort);
         if (s == null)
         {
+            final SynRequest r = requests.find(source, sourcePort, destination, destinationPort);
+            if (r != null)
+            {
+                handshake.requestIcmpError(r, type, code, seq);
+            }
             return;
         }
         input.icmpError(s, type, code, info, seq);
@@ -500,7 +538,9 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         final int seq = memory.getInt(quotedOffset + 4);
         final TcpSocket s = connections.find6(sourceHi, sourceLo, sourcePort, destinationHi, destinationLo,
             destinationPort);
-        if (s == null)
+        final SynRequest r = s != null ? null
+            : requests.find6(sourceHi, sourceLo, sourcePort, destinationHi, destinationLo, destinationPort);
+        if (s == null && r == null)
         {
             return;
         }
@@ -527,6 +567,11 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             default:
                 return;
         }
+        if (s == null)
+        {
+            handshake.requestIcmpError(r, type4, code4, seq);
+            return;
+        }
         input.icmpError(s, type4, code4, info4, seq);
     }
 
@@ -545,6 +590,15 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         return m + f;
     }
 
+    /** {@link #isn} of an IPv6 4-tuple. */
+    int isn6(final long localHi, final long localLo, final int localPort, final long remoteHi, final long remoteLo,
+        final int remotePort)
+    {
+        final int m = (int)(time.nanos() / 4000L);
+        final int f = (int)isnHash.hash(localHi, localLo, remoteHi, remoteLo, SipHash.portsAnd(localPort, remotePort, 0));
+        return m + f;
+    }
+
     /** {@link #isn} of a connection of either family. */
     int isn(final TcpSocket s)
     {
@@ -552,10 +606,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         {
             return isn(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
         }
-        final int m = (int)(time.nanos() / 4000L);
-        final int f = (int)isnHash.hash(s.localHi, s.localLo, s.remoteHi, s.remoteLo,
-            SipHash.portsAnd(s.localPort, s.remotePort, 0));
-        return m + f;
+        return isn6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort);
     }
 
     /** {@link #timestampOffset} of a connection of either family. */
@@ -644,6 +695,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     boolean fourTupleFree(final int local, final int localPort, final int remote, final int remotePort)
     {
         return connections.find(local, localPort, remote, remotePort) == null
+            && requests.find(local, localPort, remote, remotePort) == null
             && timeWait.allowsConnect(local, localPort, remote, remotePort);
     }
 
@@ -696,10 +748,6 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     /** Moves a connection to CLOSED: forgets it by 4-tuple, stops its timers, frees what it no longer needs. */
     void destroy(final TcpSocket s)
     {
-        if (s.state == TcpState.SYN_RECEIVED && s.parent != null && !s.inAcceptQueue)
-        {
-            s.parent.accepts.halfOpenRemoved();
-        }
         s.state = TcpState.CLOSED;
         s.connectPending = s.connectPending && s.error != 0;
         if (s.inConnectionTable)
@@ -771,21 +819,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         }
         if (listener.accepts.halfOpen() > 0)
         {
-            final TcpSocket l = listener;
-            final java.util.ArrayList<TcpSocket> halfOpen = new java.util.ArrayList<>();
-            connections.forEach(c ->
-            {
-                if (c.parent == l)
-                {
-                    halfOpen.add(c);
-                }
-            });
-            for (final TcpSocket child : halfOpen)
-            {
-                child.closed = true;
-                segments.sendResetFor(child);
-                destroy(child);
-            }
+            requests.removeAll(listener, handshake::abortRequest);
         }
         listener.state = TcpState.CLOSED;
         listener.accepts = null;

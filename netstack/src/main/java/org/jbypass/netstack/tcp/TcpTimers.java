@@ -181,19 +181,11 @@ final class TcpTimers
                 timers.schedule(s.retransmitTimer, now + s.rtt.rto());
                 return;
             case SYN_RECEIVED:
+                // A simultaneous open; a passive one retransmits from its SynRequest (TcpHandshake.requestTimeout).
                 if (++s.retries > config.synAckRetries)
                 {
-                    if (s.parent != null)
-                    {
-                        // A half-open connection that never completed: forget it quietly (as Linux does).
-                        s.closed = true;
-                        layer.destroy(s);
-                    }
-                    else
-                    {
-                        counters.attemptFails++;
-                        timedOut(s);
-                    }
+                    counters.attemptFails++;
+                    timedOut(s);
                     return;
                 }
                 s.rtt.backOff();

@@ -18,6 +18,11 @@
  *   <li>TIME_WAIT: {@code TcpTimeWait} (tcp_minisocks.c's half for it) over {@code TimeWaitTable}, compact records
  *       that replace the socket once a connection of either family enters TIME_WAIT, as Linux's
  *       inet_timewait_sock.</li>
+ *   <li>Half-open passive connections: {@code SynRequest} records in a {@code RequestTable} (with their pool), as
+ *       Linux's request_sock in its ehash; {@code TcpHandshake} sends and retransmits the SYN-ACK from the record and
+ *       makes the connection's socket only when the handshake's last ACK arrives (tcp_check_req's part), so a SYN
+ *       that never completes costs 128 bytes and no socket. A socket is in SYN-RECEIVED only after a simultaneous
+ *       open.</li>
  *   <li>Arrival: {@code TcpInput} checks an arriving segment in the order of RFC 9293 section 3.10.7;
  *       {@code TcpHandshake} answers SYNs to listeners, SYN cookies and the end of a handshake;
  *       {@code TcpReceive} places the text and the FIN and schedules the ACK.</li>
@@ -112,6 +117,8 @@
  *   <tr><td>keepalive</td><td>1122 4.2.3.6</td><td>TcpTimers.keepaliveTimeout</td></tr>
  *   <tr><td>RST on close with unread data or linger 0; data after close</td><td>2525 2.17, 1122 4.2.2.13</td>
  *       <td>TcpSocket.close, TcpInput</td></tr>
+ *   <tr><td>SYN-RECEIVED of a passive open</td><td>9293 3.10.7.2, 3.10.7.4</td><td>SynRequest, RequestTable,
+ *       TcpHandshake.requestArrives, requestTimeout, SegmentBuilder.sendRequestSynAck</td></tr>
  *   <tr><td>SYN cookies</td><td>4987 3.6</td><td>SynCookies, TcpHandshake.cookieArrives,
  *       SegmentBuilder.sendCookieSynAck, AcceptQueue</td></tr>
  *   <tr><td>ICMP errors, path MTU</td><td>1122 4.2.3.9, 5927, 1191</td><td>TcpInput.icmpError,
@@ -128,7 +135,7 @@
  * {@code TcpMemory} has Linux's three tcp_mem levels: above {@code memoryPressure} windows stop growing and
  * out-of-order data is pruned ({@code TcpReceive.pruneOutOfOrder}); at {@code memoryLimit} chunks are refused, so
  * arriving text is dropped (the peer retransmits), writes take what fits and new connections wait, all counted.
- * Half-open connections hold no buffers. Segments are built by copying from the send ring into pool buffers; when
+ * Half-open connections hold no buffers and no socket, only their record. Segments are built by copying from the send ring into pool buffers; when
  * the pool is empty the connection retries on a short timer, having advanced nothing.
  *
  * <h2>IPv6</h2>

@@ -116,6 +116,32 @@ class Tcp6Test
     }
 
     @Test
+    void shouldKeepAnIpv6HalfOpenConnectionAsARecordAndRetransmitItsSynAck()
+    {
+        final TcpSocket listener = listen6(false, 80);
+        inject6(tcp(SYN).ports(40000, 80).seq(1000).mss(1440).ts(100, 0));
+        final Captured synAck = expect6(tcp(SYN | ACK).ports(80, 40000).ack(1001).mss(1440).tsEcr(100));
+        assertEquals(0, b.layer.connections.size(), "no socket for a half-open connection");
+        assertNotNull(b.layer.requests.find6(NET, STACK6, 80, NET, PEER6, 40000));
+        assertNull(b.layer.requests.find(0, 80, 0, 40000), "an IPv6 record has no IPv4 tuple");
+        b.advanceMillis(1000);
+        expect6(tcp(SYN | ACK).seq(synAck.seq).ack(1001).tsEcr(100));
+        inject6(tcp(ACK).ports(40000, 80).seq(1001).ack(synAck.seq + 1).ts(101, synAck.tsVal));
+        final TcpSocket child = listener.accept();
+        assertNotNull(child, "accepted");
+        assertTrue(child.isIpv6());
+        assertEquals(0, b.layer.halfOpenCount());
+        assertEquals(1, child.info().retransmits, "the SYN-ACK's retransmission counted on the connection");
+
+        inject6(tcp(SYN).ports(40001, 80).seq(5000).mss(1440));
+        expect6(tcp(SYN | ACK).ports(80, 40001).ack(5001));
+        inject6(tcp(RST).ports(40001, 80).seq(5001));
+        assertEquals(0, b.layer.halfOpenCount(), "a reset at RCV.NXT forgets it");
+        b.advanceMillis(2000);
+        assertTrue(ip6.sent.isEmpty(), "no SYN-ACK after the reset: " + ip6.sent);
+    }
+
+    @Test
     void shouldConnectOverIpv6WithTheMssOfTheIpv6Mtu()
     {
         ip6.mtu = 9000;

@@ -165,6 +165,25 @@ class TcpAllocationTest
             return 0;
         }
 
+        /** Drops everything this side sent, as a network that loses it (a SYN-ACK to a spoofed address). */
+        void discard()
+        {
+            while (count > 0)
+            {
+                final int buffer = buffers[head];
+                head = (head + 1) % buffers.length;
+                count--;
+                if (buffer < 0)
+                {
+                    superQueued--;
+                }
+                else
+                {
+                    pool.free(buffer);
+                }
+            }
+        }
+
         /** Delivers everything this side sent to its peer. */
         int deliver()
         {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 
 import org.jbypass.netstack.transport.Readiness;
@@ -185,6 +186,68 @@ class TcpHandshakeTest
     }
 
     @Test
+    void shouldKeepAHalfOpenConnectionAsARecordAndMakeItsSocketAtTheAck()
+    {
+        final TcpSocket listener = bench.listen(80, 16);
+        bench.inject(tcp(SYN).ports(40000, 80).seq(1000).mss(1400).ws(5).sackPermitted().ts(100, 0));
+        final Captured synAck = bench.expect(tcp(SYN | ACK).ack(1001).mss(1460).sackPermitted().tsEcr(100));
+        assertEquals(0, bench.layer.connections.size(), "no socket for a half-open connection");
+        assertEquals(1, bench.layer.halfOpenCount());
+        assertEquals(1, bench.layer.connectionCount(), "a half-open connection is known by its 4-tuple");
+        // RFC 5961 section 3.2: a reset off RCV.NXT is ignored; the record stays.
+        bench.inject(tcp(RST).ports(40000, 80).seq(1002));
+        assertEquals(1, bench.layer.halfOpenCount());
+        bench.advanceMillis(20);
+        // The last ACK carries data and a FIN: the socket is made, and the segment processed as its first.
+        bench.inject(tcp(ACK | FIN).ports(40000, 80).seq(1001).ack(synAck.seq + 1).ts(101, synAck.tsVal)
+            .window(1000).payload("hello"));
+        assertEquals(0, bench.layer.halfOpenCount());
+        final TcpSocket child = listener.accept();
+        assertNotNull(child);
+        assertEquals(TcpState.CLOSE_WAIT, child.state(), "the FIN was taken");
+        // The ACK of the FIN waits a moment for the application's own FIN to ride on it.
+        bench.advanceMillis(200);
+        bench.expect(tcp(ACK).seq(synAck.seq + 1).ack(1007));
+        final TcpInfo info = child.info();
+        assertTrue(info.timestamps && info.sack, "options from the record: " + info);
+        assertEquals(5, info.sendWindowScale);
+        assertEquals(1000 << 5, info.sendWindow);
+        assertEquals(1400 - 12, info.sendMss);
+        assertTrue(info.rttMicros >= 20_000L, "the SYN-ACK timed the round trip: " + info.rttMicros);
+        final ByteBuffer in = ByteBuffer.allocate(16);
+        assertEquals(5, child.read(in));
+        assertEquals(Errno.END_OF_STREAM, child.read(in));
+    }
+
+    @Test
+    void shouldForgetAHalfOpenConnectionOnAResetAtRcvNxt()
+    {
+        bench.listen(80, 16);
+        bench.inject(tcp(SYN).ports(40000, 80).seq(1000).mss(1460));
+        bench.expect(tcp(SYN | ACK).ack(1001));
+        bench.inject(tcp(RST).ports(40000, 80).seq(1001));
+        assertEquals(0, bench.layer.halfOpenCount());
+        assertEquals(0, bench.layer.connectionCount());
+        bench.advanceMillis(2000);
+        bench.expectNothing();
+    }
+
+    @Test
+    void shouldResetHalfOpenConnectionsWhenTheListenerCloses()
+    {
+        final TcpSocket listener = bench.listen(80, 16);
+        bench.inject(tcp(SYN).ports(40000, 80).seq(1000).mss(1460));
+        final Captured synAck = bench.expect(tcp(SYN | ACK).ack(1001));
+        listener.close();
+        bench.expect(tcp(RST | ACK).ports(80, 40000).seq(synAck.seq + 1).ack(1001));
+        assertEquals(0, bench.layer.halfOpenCount());
+        bench.advanceMillis(2000);
+        bench.expectNothing();
+        bench.inject(tcp(ACK).ports(40000, 80).seq(1001).ack(synAck.seq + 1));
+        bench.expect(tcp(RST).seq(synAck.seq + 1));
+    }
+
+    @Test
     void shouldDropHalfOpenConnectionAfterSynAckRetries()
     {
         final TcpTestbench b = new TcpTestbench(TcpConfig.builder().synAckRetries(2).build());
@@ -208,8 +271,9 @@ class TcpHandshakeTest
         final Captured synAck = bench.expect(tcp(SYN | ACK));
         bench.inject(tcp(ACK).ports(40000, 80).seq(1001).ack(synAck.seq + 10));
         bench.expect(tcp(RST).seq(synAck.seq + 10).noOptions());
-        assertEquals(TcpState.SYN_RECEIVED, bench.layer.connections.find(TcpTestbench.STACK, 80, TcpTestbench.PEER,
-            40000).state());
+        assertNotNull(bench.layer.requests.find(TcpTestbench.STACK, 80, TcpTestbench.PEER, 40000),
+            "still half-open");
+        assertNull(bench.layer.connections.find(TcpTestbench.STACK, 80, TcpTestbench.PEER, 40000), "as a record");
     }
 
     @Test

@@ -55,6 +55,20 @@ public final class TcpInvariants
         require(records >= 0 && records <= layer.config.timeWaitLimit, null,
             "TIME_WAIT records " + records + " outside 0.." + layer.config.timeWaitLimit);
         require(timeWait == 0, null, timeWait + " sockets in TIME_WAIT: TIME_WAIT is kept in records only");
+        // Half-open connections are records, each counted by its listener, and never a socket too.
+        int halfOpen = 0;
+        for (final TcpSocket s : all)
+        {
+            require(s.state != TcpState.SYN_RECEIVED || s.parent == null, s,
+                "a passive open in SYN-RECEIVED as a socket: half-open connections are SynRequest records");
+            if (s.state == TcpState.LISTEN && s.accepts != null)
+            {
+                halfOpen += s.accepts.halfOpen();
+                require(s.accepts.halfOpen() == 0 || layer.requests.size() > 0, s, "half-open count without records");
+            }
+        }
+        require(halfOpen <= layer.requests.size(), null,
+            "listeners count " + halfOpen + " half-open connections, the table holds " + layer.requests.size());
         // A 4-tuple is a connection or a TIME_WAIT record, never both.
         for (final TcpSocket s : all)
         {
