@@ -704,6 +704,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         final long remoteLo, final int remotePort)
     {
         return connections.find6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort) == null
+            && requests.find6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort) == null
             && timeWait.allowsConnect6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
     }
 
