@@ -33,8 +33,9 @@ import org.jbypass.netstack.wire.MacAddress;
  * or shorter than an Ethernet header are dropped on transmit and counted in {@link LinkCounters#txDropped}.
  *
  * <p>With {@link LinkCapabilities#TX_TCP_SEGMENTATION} ports take TCP super-segments on transmit (chains of
- * buffers, {@link PacketBurst#GSO_TCPV4}) and, by default, cut them into MSS segments in software on the way, as
- * Linux's GSO does for a device without TSO ({@link TcpSegmenter}): the receiver sees ordinary frames of at most
+ * buffers, {@link PacketBurst#GSO_TCPV4} or {@link PacketBurst#GSO_TCPV6}) and, by default, cut them into MSS
+ * segments in software on the way, as Linux's GSO does for a device without TSO ({@link TcpSegmenter}): the
+ * receiver sees ordinary frames of at most
  * MTU + 14 bytes. With {@link Builder#passChainsWhole} they cross whole instead, as a veth hands a GSO packet to its
  * peer: the receiving port delivers the super-segment as one chain of its own buffers (it takes consecutive slots
  * of the queue, {@link FrameRing#offerChain}, and never crosses the end of a receive burst; one longer than the
@@ -571,9 +572,10 @@ public final class MemoryWire
 
         /**
          * Passes a super-segment (the chain {@link #txChain} wraps) whole to the ports it is for, with the flags a
-         * receiver gets (see {@link MemoryWire}); false when it is malformed: not an IPv4 TCP super-segment whose
-         * headers are in its first buffer and whose total length is the chain's, or whose segment size does not
-         * fit the MTU (a veth's peer could not send it on).
+         * receiver gets (see {@link MemoryWire}); false when it is malformed: not an IPv4 (or, for
+         * {@link PacketBurst#GSO_TCPV6}, IPv6 without extension headers) TCP super-segment whose headers are in its
+         * first buffer and whose IP length is the chain's, or whose segment size does not fit the MTU (a veth's
+         * peer could not send it on).
          */
         private boolean passWhole(final Port[] targets)
         {
@@ -581,14 +583,27 @@ public final class MemoryWire
             final int gsoSize = PacketBurst.gsoSize(flags);
             final int base = pool.offset(txChain.firstBuffer());
             final int first = txChain.firstLength();
-            if (PacketBurst.gsoType(flags) != PacketBurst.GSO_TCPV4 || gsoSize == 0
-                || first < EthernetHeader.LENGTH + 40
-                || (memory.getShort(base + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4
-                || (memory.get(base + EthernetHeader.LENGTH) & 0xFF) != 0x45
-                || (memory.get(base + EthernetHeader.LENGTH + 9) & 0xFF) != 6
-                || EthernetHeader.LENGTH + (memory.getShort(base + EthernetHeader.LENGTH + 2) & 0xFFFF)
-                    != txChain.length()
-                || 40 + gsoSize > wire.mtu)
+            final int ip = base + EthernetHeader.LENGTH;
+            final boolean valid;
+            if (PacketBurst.gsoType(flags) == PacketBurst.GSO_TCPV6)
+            {
+                // RFC 8200 section 3: version 6, next header TCP, the payload length after the 40-byte header.
+                valid = first >= EthernetHeader.LENGTH + 60
+                    && (memory.getShort(base + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV6
+                    && (memory.get(ip) & 0xF0) == 0x60 && (memory.get(ip + 6) & 0xFF) == 6
+                    && EthernetHeader.LENGTH + 40 + (memory.getShort(ip + 4) & 0xFFFF) == txChain.length()
+                    && 60 + gsoSize <= wire.mtu;
+            }
+            else
+            {
+                valid = PacketBurst.gsoType(flags) == PacketBurst.GSO_TCPV4
+                    && first >= EthernetHeader.LENGTH + 40
+                    && (memory.getShort(base + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV4
+                    && (memory.get(ip) & 0xFF) == 0x45 && (memory.get(ip + 9) & 0xFF) == 6
+                    && EthernetHeader.LENGTH + (memory.getShort(ip + 2) & 0xFFFF) == txChain.length()
+                    && 40 + gsoSize <= wire.mtu;
+            }
+            if (!valid || gsoSize == 0)
             {
                 return false;
             }
