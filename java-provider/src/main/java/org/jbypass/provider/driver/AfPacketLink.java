@@ -207,7 +207,8 @@ public final class AfPacketLink implements Link
     public int capabilities()
     {
         return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY
-            | (options.txSuperFrames() ? LinkCapabilities.TX_TCP_SEGMENTATION : 0);
+            | (options.txSuperFrames() ? LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION
+                : 0);
     }
 
     /** One look at the ring's next slot (or block), without a system call. */

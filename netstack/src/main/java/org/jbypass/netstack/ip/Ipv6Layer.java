@@ -306,7 +306,7 @@ public final class Ipv6Layer implements Ipv6Output
             return 0;
         }
         final NetInterface nif = routes.nif(route);
-        final int limit = nif.segmentationLimit();
+        final int limit = nif.segmentationLimit(true);
         final boolean viaGateway = routes.hasGateway(route);
         if (limit == 0 || nif.ipv6.ndp.lookup(viaGateway ? routes.gatewayHi(route) : destinationHi,
             viaGateway ? routes.gatewayLo(route) : destinationLo) < 0)
@@ -583,7 +583,7 @@ public final class Ipv6Layer implements Ipv6Output
         final boolean viaGateway = routes.hasGateway(route);
         final long mac = nif.ipv6.ndp.resolved(viaGateway ? routes.gatewayHi(route) : destinationHi,
             viaGateway ? routes.gatewayLo(route) : destinationLo, time.nanos());
-        if (Ipv6Header.LENGTH + l4Length > nif.segmentationLimit() || mac < 0 || Ipv6Address.isMulticast(sourceHi)
+        if (Ipv6Header.LENGTH + l4Length > nif.segmentationLimit(true) || mac < 0 || Ipv6Address.isMulticast(sourceHi)
             || Ipv6Address.isUnspecified(sourceHi, sourceLo))
         {
             // The link lost the capability, the neighbour is being resolved again, or a caller's mistake: lost as

@@ -49,7 +49,8 @@ class TcpSegmentingWireTest
 
     private static Outcome run(final int connections, final long bytesEachWay, final long seed, final boolean ipv6)
     {
-        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION).build();
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
+            | (ipv6 ? LinkCapabilities.TX_TCP6_SEGMENTATION : 0)).build();
         return TwoStackTransfer.run(wire, connections, bytesEachWay, seed, (a, b, impaired) ->
         {
             assertTrue(a.ipCounters().ipOutSuperSegments > 0 && b.ipCounters().ipOutSuperSegments > 0,

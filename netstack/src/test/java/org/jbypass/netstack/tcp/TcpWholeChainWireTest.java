@@ -52,7 +52,8 @@ class TcpWholeChainWireTest
 
     private static Outcome run(final int connections, final long bytesEachWay, final long seed, final boolean ipv6)
     {
-        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION)
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
+            | (ipv6 ? LinkCapabilities.TX_TCP6_SEGMENTATION : 0))
             .passChainsWhole(true).queueCapacity(4096).build();
         final boolean large = bytesEachWay * connections >= 32L << 20;
         return TwoStackTransfer.run(wire, connections, bytesEachWay, seed, (a, b, impaired) ->

@@ -33,7 +33,8 @@ import org.jbypass.netstack.wire.MacAddress;
  * or shorter than an Ethernet header are dropped on transmit and counted in {@link LinkCounters#txDropped}.
  *
  * <p>With {@link LinkCapabilities#TX_TCP_SEGMENTATION} ports take TCP super-segments on transmit (chains of
- * buffers, {@link PacketBurst#GSO_TCPV4} or {@link PacketBurst#GSO_TCPV6}) and, by default, cut them into MSS
+ * buffers, {@link PacketBurst#GSO_TCPV4}; with {@link LinkCapabilities#TX_TCP6_SEGMENTATION} IPv6 ones,
+ * {@link PacketBurst#GSO_TCPV6}) and, by default, cut them into MSS
  * segments in software on the way, as Linux's GSO does for a device without TSO ({@link TcpSegmenter}): the
  * receiver sees ordinary frames of at most
  * MTU + 14 bytes. With {@link Builder#passChainsWhole} they cross whole instead, as a veth hands a GSO packet to its
@@ -75,7 +76,10 @@ public final class MemoryWire
 
     private static final int SUPPORTED_CAPABILITIES = LinkCapabilities.RX_L3_CHECKSUM
         | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
-        | LinkCapabilities.TX_TCP_SEGMENTATION;
+        | LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION;
+    /** Either family's TCP segmentation: what makes a port take chains at all. */
+    private static final int SEGMENTATION = LinkCapabilities.TX_TCP_SEGMENTATION
+        | LinkCapabilities.TX_TCP6_SEGMENTATION;
 
     private final String name;
     private final int mtu;
@@ -312,7 +316,8 @@ public final class MemoryWire
         /**
          * Whether TCP super-segments cross the wire whole, delivered as chains, as a veth passes GSO packets to its
          * peer (Linux's NETIF_F_GSO_SOFTWARE on both ends), rather than cut into segments on transmit (the default).
-         * Needs {@link LinkCapabilities#TX_TCP_SEGMENTATION} in {@link #capabilities}.
+         * Needs {@link LinkCapabilities#TX_TCP_SEGMENTATION} or {@link LinkCapabilities#TX_TCP6_SEGMENTATION} in
+         * {@link #capabilities}.
          */
         public Builder passChainsWhole(final boolean passChainsWhole)
         {
@@ -321,14 +326,15 @@ public final class MemoryWire
         }
 
         /**
-         * @throws IllegalArgumentException when {@link #passChainsWhole} is asked without TX_TCP_SEGMENTATION
+         * @throws IllegalArgumentException when {@link #passChainsWhole} is asked without TX_TCP_SEGMENTATION or
+         *         TX_TCP6_SEGMENTATION
          */
         public MemoryWire build()
         {
-            if (passChainsWhole && (capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+            if (passChainsWhole && (capabilities & SEGMENTATION) == 0)
             {
                 throw new IllegalArgumentException("memory wire passChainsWhole needs the TX_TCP_SEGMENTATION"
-                    + " capability: " + LinkCapabilities.describe(capabilities));
+                    + " or TX_TCP6_SEGMENTATION capability: " + LinkCapabilities.describe(capabilities));
             }
             return new MemoryWire(this);
         }
@@ -404,7 +410,7 @@ public final class MemoryWire
                 ? PacketBurst.TX_L3_CHECKSUM : 0)
                 | ((wire.capabilities & LinkCapabilities.TX_L4_CHECKSUM) != 0 ? PacketBurst.TX_L4_CHECKSUM : 0);
             this.rxOffloads = wire.capabilities & (LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM);
-            this.segmenter = (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) != 0 && !wire.passChainsWhole
+            this.segmenter = (wire.capabilities & SEGMENTATION) != 0 && !wire.passChainsWhole
                 ? new TcpSegmenter(wire.maxFrame) : null;
         }
 
@@ -639,7 +645,10 @@ public final class MemoryWire
                     txTargets = targets;
                     txReached = 0;
                     final int segments;
-                    if (!open || (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+                    // The capability of the chain's family (NETIF_F_TSO6 for GSO_TCPV6, NETIF_F_TSO otherwise).
+                    final int capability = PacketBurst.gsoType(flags) == PacketBurst.GSO_TCPV6
+                        ? LinkCapabilities.TX_TCP6_SEGMENTATION : LinkCapabilities.TX_TCP_SEGMENTATION;
+                    if (!open || (wire.capabilities & capability) == 0)
                     {
                         segments = -1;
                     }
