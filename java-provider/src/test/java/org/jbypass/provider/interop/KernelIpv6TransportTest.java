@@ -22,6 +22,7 @@ import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv6Address;
+import org.jbypass.provider.driver.AfPacketLink;
 import org.jbypass.provider.driver.AfPacketOptions;
 import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.Host;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * empty to fragmented are echoed both ways. Needs root, iproute2, ethtool and python3; skipped otherwise.
  *
  * <p>Each TCP transfer runs with the veth's offloads as Linux sets them up (the kernel hands the stack TCP
- * super-frames of GSO type TCPV6, which the stack takes whole) and with them off.
+ * super-frames of GSO type TCPV6, which the stack takes whole, and the stack sends its own, GSO_TCPV6 chains that
+ * afpacket gives the kernel with a virtio_net_hdr) and with them off.
  */
 class KernelIpv6TransportTest
 {
@@ -79,6 +81,15 @@ class KernelIpv6TransportTest
                 System.out.println("super-frames received: " + superFrames);
                 assertTrue(superFrames > 0, "the kernel sent TCPV6 super-frames, and the stack took them");
                 assertEquals(0, side.stack.ipCounters().framesBadChain);
+                // And the stack's own: TCP super-segments over IPv6 (GSO_TCPV6 chains) that afpacket handed the
+                // kernel with a virtio_net_hdr, none refused on the way.
+                final long sent = side.stack.ipCounters().ip6OutSuperSegments;
+                final long chains = ((AfPacketLink)side.link).txSuperFrames();
+                System.out.println("IPv6 super-segments sent: " + sent + ", chains afpacket sent: " + chains);
+                assertTrue(sent > 0, "the stack sent IPv6 super-segments");
+                assertEquals(0, side.stack.ipCounters().ip6OutSuperSegmentFails);
+                assertTrue(chains > 0 && chains <= sent, "afpacket sent them as chains: " + chains);
+                assertEquals(0, side.link.counters().txDropped, "none refused");
             }
             assertTrue(t.socket.info().timestamps && t.socket.info().sack, "options negotiated: " + t.socket.info());
             assertEquals(1500 - 60 - 12, t.socket.info().sendMss, "MSS from the IPv6 MTU, less timestamps");
