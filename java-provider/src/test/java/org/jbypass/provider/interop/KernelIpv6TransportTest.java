@@ -189,6 +189,28 @@ class KernelIpv6TransportTest
         }
     }
 
+    /**
+     * A kernel sender with UDP_SEGMENT over IPv6: its super-datagrams (GSO_UDP_L4 over IPv6) reach the stack whole
+     * through afpacket and are cut into the datagrams they carry ({@link KernelUdpInteropTest#receiveSegmented}).
+     */
+    @Test
+    void shouldReceiveTheKernelsUdpSegmentTrainsOverIpv6AsTheirDatagrams() throws Exception
+    {
+        try (KernelPeer peer = KernelPeer.createWithIpv6(); KernelPeerStack stack = udpStack(peer))
+        {
+            final UdpSocket socket = stack.call(s -> s.openUdp6(false));
+            stack.listen(socket);
+            assertEquals(0, (int)stack.call(s -> socket.bind6(0, 0, 9150)));
+            KernelUdpInteropTest.receiveSegmented(stack, socket, kernel(peer, "send-segmented",
+                peer.stackAddress6(), "9150", "1200", Integer.toString(12 * 1200 + 5), "8", "70"), 8 * 13);
+            stack.call(s ->
+            {
+                socket.close();
+                return null;
+            });
+        }
+    }
+
     @Test
     void shouldGetItsDatagramsEchoedByTheKernelOverIpv6() throws Exception
     {
