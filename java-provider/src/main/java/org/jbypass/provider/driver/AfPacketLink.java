@@ -36,8 +36,9 @@ import org.jbypass.netstack.wire.MacAddress;
  * counted) and turns into the burst's flags; a frame longer than a buffer arrives as a chain of burst slots
  * (see {@link PacketBurst}). Nothing needs turning off on the netdev, whatever its offloads. On transmit, with
  * {@link AfPacketOptions#txSuperFrames()} (the default with super-frames) the link has
- * {@link LinkCapabilities#TX_TCP_SEGMENTATION}: a TCP super-segment (a chain with {@link PacketBurst#GSO_TCPV4}
- * and a partial checksum) goes to the kernel whole with a virtio_net_hdr (GSO_TCPV4, the segment size,
+ * {@link LinkCapabilities#TX_TCP_SEGMENTATION} and {@link LinkCapabilities#TX_TCP6_SEGMENTATION}: a TCP
+ * super-segment (a chain with {@link PacketBurst#GSO_TCPV4} or {@link PacketBurst#GSO_TCPV6} and a partial
+ * checksum) goes to the kernel whole with a virtio_net_hdr (GSO_TCPV4 or GSO_TCPV6, the segment size,
  * NEEDS_CSUM), which cuts it into segments in software (GSO) whatever the netdev's TSO setting, or hands it whole to
  * a device that takes it (a veth, a NIC with TSO). A chain whose headers do not bear out its flags is dropped and
  * counted. Without it, super-frames
