@@ -26,7 +26,14 @@ public final class LinkCapabilities
      * fixed IPv6 header): Linux's NETIF_F_TSO6, a capability of its own because a link may segment one family and
      * not the other (a NIC whose driver builds LSO work requests for IPv4 headers only).
      */
-    public static final int TX_TCP6_SEGMENTATION = 1 << 7;
+    public static final int TX_TCP6_SEGMENTATION = 1 << 8;
+
+    /**
+     * A thread other than the one that drives a receive queue may block in {@link Link#awaitReceiveShared} while
+     * the driving thread does not wait, and is woken by frames on the ring or {@link Link#wakeup()} (a link with
+     * one receive queue whose wait is a poll(2) on a descriptor: afpacket).
+     */
+    public static final int RX_AWAIT_SHARED = 1 << 7;
 
     private LinkCapabilities()
     {
@@ -44,6 +51,7 @@ public final class LinkCapabilities
         if ((capabilities & RX_READY) != 0) sb.append("rx-ready ");
         if ((capabilities & TX_TCP_SEGMENTATION) != 0) sb.append("tso ");
         if ((capabilities & TX_TCP6_SEGMENTATION) != 0) sb.append("tso6 ");
+        if ((capabilities & RX_AWAIT_SHARED) != 0) sb.append("rx-await-shared ");
         return sb.length() == 0 ? "none" : sb.toString().trim();
     }
 }

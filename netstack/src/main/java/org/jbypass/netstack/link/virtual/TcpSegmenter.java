@@ -79,7 +79,7 @@ final class TcpSegmenter
         }
         final int mss = PacketBurst.gsoSize(chain.flags());
         final ByteBuffer memory = pool.memory();
-        final int base = pool.offset(chain.firstBuffer());
+        final int base = chain.firstOffset();
         final int first = chain.firstLength();
         final int ipOffset = EthernetHeader.LENGTH;
         final int ipHeader = v6 ? ipv6HeaderLength(memory, base, first) : ipv4HeaderLength(memory, base, first);
