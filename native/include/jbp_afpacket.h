@@ -44,7 +44,8 @@ struct jbp_afpacket;
  *     how many such frames may wait (a frame beyond it is cut and counted as truncated).
  *   - block mode: blocks must hold the largest frame whole (block_size >= JBP_AFP_MIN_SUPER_BLOCK).
  * Every frame sent then carries a virtio_net_hdr too, which the driver puts in front of it: no offload for a plain
- * frame; NEEDS_CSUM for one with JBP_TX_L4_CSUM; GSO_TCPV4 for a TCP super-segment (a chain with JBP_GSO_TCPV4),
+ * frame; NEEDS_CSUM for one with JBP_TX_L4_CSUM; GSO_TCPV4 or GSO_TCPV6 for a TCP super-segment (a chain with
+ * JBP_GSO_TCPV4 or JBP_GSO_TCPV6),
  * which the kernel cuts into segments in software (GSO: any netdev, whatever its TSO setting, since
  * packet_snd()/tpacket_snd() take the header through virtio_net_hdr_to_skb() and the skb meets
  * validate_xmit_skb() like any locally made GSO skb) or hands whole to a device that takes it (a veth, TSO NIC).

@@ -63,7 +63,7 @@ enum jbp_vnet_verdict {
  *     checksum.
  *   - DATA_VALID: the device or the kernel verified the checksum (virtio_net_hdr_from_skb() with has_data_valid).
  *   - GSO: a type the stack handles, gso_size > 0, and headers that say exactly the frame: Ethernet type IPv4 (TCPV4,
- *     UDP_L4) or IPv6 (TCPV6, the TCP header right after the fixed header), an IP header of the type's protocol,
+ *     UDP_L4) or IPv6 (TCPV6, UDP_L4; the L4 header right after the fixed header), an IP header of the type's protocol,
  *     the whole L4 header in the frame, an IP length equal to the frame after Ethernet (UDP_L4: the UDP length
  *     too). hdr_len is the skb's linear length, not the headers', so only its bound is checked.
  */
@@ -74,9 +74,10 @@ int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t
  * The header a frame to be sent needs (af_packet.c packet_snd()/tpacket_snd() read it with
  * virtio_net_hdr_to_skb()), from the first descriptor's flags (jbp_burst.h), the frame's first head_len bytes
  * (its headers must lie within them) and its length. A frame without offload gets a zeroed header; JBP_TX_L4_CSUM
- * asks NEEDS_CSUM over the IPv4 or IPv6 TCP/UDP header found in the frame; JBP_GSO_TCPV4 (which needs JBP_TX_L4_CSUM)
- * asks the kernel to cut the frame into segments of gso_size payload bytes, as tcp_gso_segment() does, or to pass
- * it whole to a peer that takes it (a veth). Returns JBP_VNET_OK, or why the frame cannot be sent as it says.
+ * asks NEEDS_CSUM over the IPv4 or IPv6 TCP/UDP header found in the frame; JBP_GSO_TCPV4 or JBP_GSO_TCPV6 (which
+ * need JBP_TX_L4_CSUM, and a frame of their family, the IPv6 one without extension headers) asks the kernel to cut
+ * the frame into segments of gso_size payload bytes, as tcp_gso_segment() does, or to pass it whole to a peer that
+ * takes it (a veth). Returns JBP_VNET_OK, or why the frame cannot be sent as it says.
  */
 int jbp_vnet_tx_header(uint32_t flags, const uint8_t *head, uint32_t head_len, uint32_t length,
                        struct jbp_vnet_hdr *vh);

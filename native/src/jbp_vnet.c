@@ -111,9 +111,10 @@ int jbp_vnet_parse(const struct jbp_vnet_hdr *vh, const uint8_t *frame, uint32_t
         if (vh->gso_size == 0)
             return JBP_VNET_BAD_GSO_SIZE;
         uint32_t want = gso == JBP_VNET_GSO_UDP_L4 ? IPPROTO_UDP_ : IPPROTO_TCP_;
-        /* TCPV6 over IPv6 only; TCPV4, and UDP_L4 (whose IPv6 super-datagrams the stack does not split yet), over
-         * IPv4 only. */
-        if (l4 == 0 || protocol != want || ipv6 != (gso == JBP_VNET_GSO_TCPV6))
+        /* TCPV6 over IPv6 only, TCPV4 over IPv4 only; UDP_L4 over either (SKB_GSO_UDP_L4 names no family:
+         * udp4_ufo_fragment() and udp6_ufo_fragment() both cut it with __udp_gso_segment()). */
+        if (l4 == 0 || protocol != want
+            || (gso != JBP_VNET_GSO_UDP_L4 && ipv6 != (gso == JBP_VNET_GSO_TCPV6)))
             return JBP_VNET_BAD_HEADERS;
         /* The headers must say the frame exactly: a super-frame longer than its IP header claims (or shorter)
          * would have the stack split or take bytes that no header covers. No padding: a super-frame is never a
@@ -151,10 +152,10 @@ int jbp_vnet_tx_header(uint32_t flags, const uint8_t *head, uint32_t head_len, u
     uint32_t gso = flags & JBP_GSO_TYPE_MASK;
     if ((flags & JBP_TX_L4_CSUM) == 0 && gso == JBP_GSO_NONE)
         return JBP_VNET_OK;
-    /* Only a TCP super-segment with a partial checksum is asked of the kernel: tcp4_gso_segment() and
-     * virtio_net_hdr_to_skb() take others too, but the stack never makes them, so anything else is a caller's
-     * mistake that would have the kernel send bytes no one checked. */
-    if (gso != JBP_GSO_NONE && (gso != JBP_GSO_TCPV4 || (flags & JBP_TX_L4_CSUM) == 0))
+    /* Only a TCP super-segment with a partial checksum is asked of the kernel: tcp4_gso_segment(),
+     * tcp6_gso_segment() and virtio_net_hdr_to_skb() take others too, but the stack never makes them, so anything
+     * else is a caller's mistake that would have the kernel send bytes no one checked. */
+    if (gso != JBP_GSO_NONE && ((gso != JBP_GSO_TCPV4 && gso != JBP_GSO_TCPV6) || (flags & JBP_TX_L4_CSUM) == 0))
         return JBP_VNET_BAD_GSO_TYPE;
     uint32_t protocol = 0;
     uint32_t ip_total = 0;
@@ -172,16 +173,20 @@ int jbp_vnet_tx_header(uint32_t flags, const uint8_t *head, uint32_t head_len, u
     uint32_t gso_size = flags >> JBP_GSO_SIZE_SHIFT;
     if (gso_size == 0)
         return JBP_VNET_BAD_GSO_SIZE;
-    if (protocol != IPPROTO_TCP_ || ipv6)
+    /* The type names the family: virtio_net_hdr_to_skb() takes a TCPV4 header over IPv6 (and the reverse) and
+     * leaves the mismatch to the segmentation code, which drops the packet where no one counts it. */
+    if (protocol != IPPROTO_TCP_ || ipv6 != (gso == JBP_GSO_TCPV6))
         return JBP_VNET_BAD_HEADERS;
-    /* The IPv4 total length covers the whole chain (RFC 791): the kernel's segments take their lengths from it
-     * (inet_gso_segment()), so a super-frame that says otherwise is refused rather than cut or padded. */
+    /* The IPv4 total length, or the IPv6 payload length after the fixed header (RFC 8200 section 3; no extension
+     * header, l4_offset() saw the TCP header right after it), covers the whole chain: the kernel's segments take
+     * their lengths from it (inet_gso_segment(), ipv6_gso_segment()), so a super-frame that says otherwise is
+     * refused rather than cut or padded. */
     if (ETH_LEN + ip_total != length)
         return JBP_VNET_BAD_LENGTH;
     /* hdr_len: the headers' length, a hint for the linear part of the skb (virtio_net_hdr_to_skb() checks it is
      * at least csum_start + csum_offset + 2). */
     uint32_t doff = (uint32_t)(head[l4 + 12] >> 4) * 4u;
-    vh->gso_type = JBP_VNET_GSO_TCPV4;
+    vh->gso_type = gso == JBP_GSO_TCPV6 ? JBP_VNET_GSO_TCPV6 : JBP_VNET_GSO_TCPV4;
     vh->gso_size = (uint16_t)gso_size;
     vh->hdr_len = (uint16_t)(l4 + doff);
     return JBP_VNET_OK;

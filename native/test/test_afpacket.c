@@ -1193,6 +1193,179 @@ static void test_tx_super_frames(void)
     jbp_afpacket_close(hc);
 }
 
+#define TSO6_PAYLOAD 60000u
+#define TSO6_MSS 1428u
+/* 2001:db8::1 and 2001:db8::2 (RFC 3849), as the chain's source and destination. */
+static const uint8_t SRC6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t DST6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+/* The TCP pseudo-header sum over IPv6 (RFC 8200 section 8.1) of SRC6 -> DST6 over tcp_length bytes. */
+static uint32_t pseudo_sum6(uint32_t tcp_length)
+{
+    return sum16(SRC6, 16, sum16(DST6, 16, 0)) + (tcp_length >> 16) + (tcp_length & 0xffff) + 6;
+}
+
+/* make_tso_chain() over IPv6, as the stack's Ipv6Output.sendChain makes it: the fixed header with the payload
+ * length of the whole, TCP right after it, its checksum field holding the IPv6 pseudo-header sum; JBP_GSO_TCPV6. */
+static uint32_t make_tso6_chain(struct pool *p, uint32_t first, const uint8_t *dst, struct jbp_desc *d,
+                                uint8_t *whole)
+{
+    uint32_t total = 14 + 40 + 20 + TSO6_PAYLOAD;
+    memcpy(whole, dst, 6);
+    memcpy(whole + 6, (uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, 0x98}, 6);
+    whole[12] = 0x86;
+    whole[13] = 0xdd;
+    uint8_t *ip = whole + 14;
+    memset(ip, 0, 40);
+    ip[0] = 0x60;
+    ip[4] = (uint8_t)((20 + TSO6_PAYLOAD) >> 8);
+    ip[5] = (uint8_t)(20 + TSO6_PAYLOAD);
+    ip[6] = 6;
+    ip[7] = 64;
+    memcpy(ip + 8, SRC6, 16);
+    memcpy(ip + 24, DST6, 16);
+    uint8_t *tcp = ip + 40;
+    memset(tcp, 0, 20);
+    tcp[0] = 0x03; tcp[1] = 0xe8; /* 1000 */
+    tcp[2] = 0x07; tcp[3] = 0xd0; /* 2000 */
+    uint32_t seq = htonl(TSO_SEQ), ack = htonl(1);
+    memcpy(tcp + 4, &seq, 4);
+    memcpy(tcp + 8, &ack, 4);
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x18; /* PSH | ACK */
+    tcp[14] = 0xff;
+    tcp[15] = 0xff;
+    uint16_t partial = fold(pseudo_sum6(20 + TSO6_PAYLOAD));
+    tcp[16] = (uint8_t)(partial >> 8);
+    tcp[17] = (uint8_t)partial;
+    for (uint32_t i = 0; i < TSO6_PAYLOAD; i++)
+        tcp[20 + i] = (uint8_t)(i * 11 + i / 253);
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < total; off += p->buffer_size, n++) {
+        uint32_t length = total - off < p->buffer_size ? total - off : p->buffer_size;
+        memcpy(buffer_of(p, first + n), whole + off, length);
+        d[n] = (struct jbp_desc){.buffer = first + n, .length = length, .flags = JBP_DESC_CONTINUES};
+    }
+    d[n - 1].flags = 0;
+    d[0].flags = JBP_DESC_CONTINUES | JBP_TX_L4_CSUM | JBP_GSO_TCPV6 | (TSO6_MSS << JBP_GSO_SIZE_SHIFT);
+    return n;
+}
+
+/* receive_tcp_frames() for IPv6 TCP frames (the TCP header right after the fixed header); others are skipped
+ * (the kernel's own router solicitations and MLD reports on a fresh veth). */
+static uint32_t receive_tcp6_frames(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
+                                    uint32_t *flags, uint32_t expected)
+{
+    struct jbp_desc rx[64];
+    uint32_t got = 0, at = 0;
+    int64_t deadline = now_ns() + DEADLINE_NS;
+    while (got < expected && now_ns() < deadline) {
+        for (uint32_t i = 0; i < 64; i++)
+            rx[i] = (struct jbp_desc){.buffer = 100 + i};
+        int n = jbp_afpacket_rx_burst(h, rx, 64);
+        REQUIRE(n >= 0, "rx");
+        if (n == 0) {
+            jbp_afpacket_wait(h, 100 * 1000000LL);
+            continue;
+        }
+        for (int i = 0; i < n && got < expected; i++) {
+            uint32_t total = 0;
+            uint32_t first = rx[i].flags;
+            for (;; i++) {
+                memcpy(out + at + total, buffer_of(p, rx[i].buffer), rx[i].length);
+                total += rx[i].length;
+                if ((rx[i].flags & JBP_DESC_CONTINUES) == 0)
+                    break;
+            }
+            const uint8_t *f = out + at;
+            if (total < 74 || f[12] != 0x86 || f[13] != 0xdd || f[20] != 6)
+                continue;
+            lengths[got] = total;
+            flags[got] = first;
+            got++;
+            at += total;
+        }
+    }
+    return got;
+}
+
+/*
+ * test_tx_super_frames() over IPv6: a GSO_TCPV6 chain crosses the veth whole and arrives as the same chain with
+ * its GSO type and size; malformed ones (a payload length that is not the chain's, the IPv4 type over an IPv6
+ * frame) are dropped and counted; with the sending end's TSO and checksum offload off the kernel cuts it
+ * (tcp6_gso_segment()): MSS segments, each with its own payload length and a valid TCP checksum over the IPv6
+ * pseudo-header, the payload whole.
+ */
+static void test_tx_super_frames6(void)
+{
+    enter_private_namespace();
+    char a[16], b[16];
+    make_veth(a, b, 1500);
+    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
+    struct jbp_afpacket_stats sa = {0}, sb = {0};
+    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
+    ca.flags |= JBP_AFP_SUPER_FRAMES;
+    cb.flags |= JBP_AFP_SUPER_FRAMES;
+    ca.block_size = cb.block_size = 1u << 20;
+    ca.block_count = cb.block_count = 8;
+    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    static uint8_t sent[70000], got[70000];
+    struct jbp_desc d[40];
+    const uint32_t total = 14 + 40 + 20 + TSO6_PAYLOAD;
+
+    uint32_t n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain of %u is accepted", n);
+    CHECK(sa.tx_packets == 1 && sa.tx_super_frames == 1 && sa.tx_bytes == total && sa.tx_dropped == 0,
+          "tx packets %llu super %llu bytes %llu dropped %llu (errno %llu)", (unsigned long long)sa.tx_packets,
+          (unsigned long long)sa.tx_super_frames, (unsigned long long)sa.tx_bytes,
+          (unsigned long long)sa.tx_dropped, (unsigned long long)sa.last_errno);
+    uint32_t lengths[64], flagses[64];
+    CHECK(receive_tcp6_frames(hb, &pb, got, lengths, flagses, 1) == 1, "one frame");
+    uint32_t length = lengths[0], flags = flagses[0];
+    CHECK(length == total && memcmp(got, sent, total) == 0, "the super-frame arrives whole: %u bytes", length);
+    CHECK((flags & JBP_GSO_TYPE_MASK) == JBP_GSO_TCPV6 && (flags >> JBP_GSO_SIZE_SHIFT) == TSO6_MSS
+              && (flags & JBP_RX_L4_CSUM_PARTIAL) != 0, "GSO TCPV6 of %u, partial: flags %#x", TSO6_MSS, flags);
+
+    /* Malformed: a payload length that is not the chain's; GSO_TCPV4 over the IPv6 frame. */
+    uint32_t dropped_before = (uint32_t)sa.tx_dropped;
+    n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
+    buffer_of(&pa, 0)[19] ^= 1;
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "a chain whose length lies is taken");
+    n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
+    d[0].flags = (d[0].flags & ~JBP_GSO_TYPE_MASK) | JBP_GSO_TCPV4;
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "a chain of the other family's type is taken");
+    CHECK(sa.tx_dropped - dropped_before == 2, "2 malformed chains dropped: %llu",
+          (unsigned long long)(sa.tx_dropped - dropped_before));
+
+    /* Segmented by the kernel: a's TSO and checksum offload off. */
+    REQUIRE(run("ethtool -K %s tx off tso off >/dev/null 2>&1", a) == 0, "ethtool -K %s tx off tso off", a);
+    n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain is accepted");
+    uint32_t segments = (TSO6_PAYLOAD + TSO6_MSS - 1) / TSO6_MSS, offset = 0, at = 0;
+    CHECK(receive_tcp6_frames(hb, &pb, got, lengths, flagses, segments) == segments, "%u segments", segments);
+    for (uint32_t k = 0; k < segments; k++) {
+        length = lengths[k];
+        flags = flagses[k];
+        uint32_t payload = k + 1 < segments ? TSO6_MSS : TSO6_PAYLOAD - offset;
+        if (!CHECK(length == 74 + payload, "segment %u: %u bytes, want %u", k, length, 74 + payload))
+            break;
+        const uint8_t *ip = got + at + 14, *tcp = ip + 40;
+        at += length;
+        CHECK((flags & JBP_GSO_TYPE_MASK) == 0, "segment %u is no super-frame", k);
+        CHECK((uint32_t)((ip[4] << 8) | ip[5]) == 20u + payload, "segment %u: IPv6 payload length", k);
+        CHECK(fold(sum16(tcp, 20 + payload, pseudo_sum6(20 + payload))) == 0xffff, "segment %u: TCP checksum", k);
+        uint32_t seq;
+        memcpy(&seq, tcp + 4, 4);
+        CHECK(ntohl(seq) == TSO_SEQ + offset, "segment %u: sequence %u, want %u", k, ntohl(seq), TSO_SEQ + offset);
+        CHECK(tcp[13] == (k + 1 < segments ? 0x10 : 0x18), "segment %u: flags %#x", k, tcp[13]);
+        CHECK(memcmp(tcp + 20, sent + 74 + offset, payload) == 0, "segment %u: payload", k);
+        offset += payload;
+    }
+    CHECK(offset == TSO6_PAYLOAD, "%u of %u payload bytes arrived", offset, TSO6_PAYLOAD);
+    jbp_afpacket_close(ha);
+    jbp_afpacket_close(hb);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -1212,6 +1385,7 @@ static const struct {
     {"multicast_membership", test_multicast_membership},
     {"super_frames", test_super_frames},
     {"tx_super_frames", test_tx_super_frames},
+    {"tx_super_frames6", test_tx_super_frames6},
 };
 
 int main(int argc, char **argv)

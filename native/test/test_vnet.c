@@ -258,8 +258,9 @@ static uint32_t build6(uint32_t next_header, uint32_t payload)
     return 14 + 40 + l4_len + payload;
 }
 
-/* IPv6 (RFC 8200): TCP super-frames (GSO_TCPV6) and partial checksums, at the L4 header right after the fixed
- * header; TCPV4 and UDP_L4 refused over IPv6, TCPV6 over an IPv6 UDP frame or one with an extension header. */
+/* IPv6 (RFC 8200): TCP super-frames (GSO_TCPV6), UDP super-datagrams (UDP_L4) and partial checksums, at the L4
+ * header right after the fixed header; TCPV4 refused over IPv6, TCPV6 over an IPv6 UDP frame, and any type over a
+ * frame with an extension header. */
 static void ipv6_frames(void)
 {
     uint32_t length = build6(6, 1428 * 40);
@@ -282,14 +283,29 @@ static void ipv6_frames(void)
     vh.csum_start = 54;
     vh.csum_offset = 6;
     EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_CSUM);
-    /* TCPV4 and UDP_L4 over IPv6 */
+    /* TCPV4 over IPv6 */
     vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_TCPV4, 86, 1428, 54, 16);
     EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
-    length = build6(17, 1200 * 5);
+    /* UDP_L4 over IPv6 (a kernel sender's UDP_SEGMENT over a veth), its UDP length the whole super-datagram */
+    length = build6(17, 1200 * 5 + 3);
     vh = hdr(JBP_VNET_F_NEEDS_CSUM, JBP_VNET_GSO_UDP_L4, 62, 1200, 54, 6);
-    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
+    CHECK(flags == (JBP_RX_L4_CSUM_OK | JBP_RX_L4_CSUM_PARTIAL | JBP_GSO_UDP_L4 | (1200u << JBP_GSO_SIZE_SHIFT)));
+    EXPECT_VERDICT(&vh, frame, length + 8, JBP_VNET_BAD_LENGTH);
+    put16(frame + 54 + 4, 1208);
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_LENGTH);
+    length = build6(17, 1200 * 5);
     vh.gso_type = JBP_VNET_GSO_TCPV6;
     EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    /* UDP_L4 over an IPv6 TCP frame */
+    length = build6(6, 5000);
+    vh = hdr(JBP_VNET_F_DATA_VALID, JBP_VNET_GSO_UDP_L4, 0, 1000, 0, 0);
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    /* UDP_L4 after an extension header */
+    length = build6(17, 5000);
+    frame[14 + 6] = 0;
+    EXPECT_VERDICT(&vh, frame, length, JBP_VNET_BAD_HEADERS);
+    length = build6(17, 1200 * 5);
     /* a plain IPv6 UDP frame with its partial checksum: fine */
     vh = hdr(JBP_VNET_F_NEEDS_CSUM, 0, 0, 0, 54, 6);
     CHECK(jbp_vnet_parse(&vh, frame, length, length, &flags) == JBP_VNET_OK);
@@ -313,6 +329,46 @@ static void ipv6_frames(void)
         CHECK(cut == length ? verdict == JBP_VNET_OK : verdict != JBP_VNET_OK && flags == 0);
         free(copy);
     }
+}
+
+/* jbp_vnet_tx_header(): the header a transmitted frame gets. A TCP super-segment of either family gets its GSO type,
+ * NEEDS_CSUM at its TCP checksum and hdr_len over its headers; a frame of the other family, a UDP frame, one whose
+ * IP length is not the frame's, or one without a partial checksum is refused; a plain frame gets a zeroed header or
+ * NEEDS_CSUM alone. */
+static void tx_headers(void)
+{
+    struct jbp_vnet_hdr vh;
+    uint32_t gso4 = JBP_TX_L4_CSUM | JBP_GSO_TCPV4 | (1448u << JBP_GSO_SIZE_SHIFT);
+    uint32_t gso6 = JBP_TX_L4_CSUM | JBP_GSO_TCPV6 | (1428u << JBP_GSO_SIZE_SHIFT);
+    uint32_t length = build(6, 1448 * 10);
+    CHECK(jbp_vnet_tx_header(gso4, frame, 200, length, &vh) == JBP_VNET_OK);
+    CHECK(vh.flags == JBP_VNET_F_NEEDS_CSUM && vh.gso_type == JBP_VNET_GSO_TCPV4 && vh.gso_size == 1448
+          && vh.csum_start == 34 && vh.csum_offset == 16 && vh.hdr_len == 66);
+    CHECK(jbp_vnet_tx_header(gso6, frame, 200, length, &vh) == JBP_VNET_BAD_HEADERS);
+    CHECK(jbp_vnet_tx_header(gso4, frame, 200, length - 1, &vh) == JBP_VNET_BAD_LENGTH);
+
+    length = build6(6, 1428 * 40);
+    CHECK(jbp_vnet_tx_header(gso6, frame, 200, length, &vh) == JBP_VNET_OK);
+    CHECK(vh.flags == JBP_VNET_F_NEEDS_CSUM && vh.gso_type == JBP_VNET_GSO_TCPV6 && vh.gso_size == 1428
+          && vh.csum_start == 54 && vh.csum_offset == 16 && vh.hdr_len == 86);
+    /* the other family's type, no partial checksum, no segment size, a payload length that is not the frame's */
+    CHECK(jbp_vnet_tx_header(gso4, frame, 200, length, &vh) == JBP_VNET_BAD_HEADERS);
+    CHECK(jbp_vnet_tx_header(gso6 & ~JBP_TX_L4_CSUM, frame, 200, length, &vh) == JBP_VNET_BAD_GSO_TYPE);
+    CHECK(jbp_vnet_tx_header(JBP_TX_L4_CSUM | JBP_GSO_TCPV6, frame, 200, length, &vh) == JBP_VNET_BAD_GSO_SIZE);
+    CHECK(jbp_vnet_tx_header(gso6, frame, 200, length + 8, &vh) == JBP_VNET_BAD_LENGTH);
+    /* headers cut short of the TCP header, an extension header before it */
+    CHECK(jbp_vnet_tx_header(gso6, frame, 60, length, &vh) == JBP_VNET_BAD_HEADERS);
+    frame[14 + 6] = 60;
+    CHECK(jbp_vnet_tx_header(gso6, frame, 200, length, &vh) == JBP_VNET_BAD_HEADERS);
+    /* a UDP frame */
+    length = build6(17, 5000);
+    CHECK(jbp_vnet_tx_header(gso6, frame, 200, length, &vh) == JBP_VNET_BAD_HEADERS);
+    /* a plain IPv6 UDP frame with a partial checksum; a frame with nothing asked */
+    CHECK(jbp_vnet_tx_header(JBP_TX_L4_CSUM, frame, 200, length, &vh) == JBP_VNET_OK);
+    CHECK(vh.flags == JBP_VNET_F_NEEDS_CSUM && vh.gso_type == JBP_VNET_GSO_NONE && vh.csum_start == 54
+          && vh.csum_offset == 6);
+    CHECK(jbp_vnet_tx_header(0, frame, 200, length, &vh) == JBP_VNET_OK);
+    CHECK(vh.flags == 0 && vh.gso_type == JBP_VNET_GSO_NONE && vh.csum_start == 0);
 }
 
 /* Every length from 0 to the whole super-frame: only the whole one passes, none reads outside what it is given. */
@@ -347,7 +403,7 @@ int main(int argc, char **argv)
         {"plain_frames", plain_frames},       {"checksum_states", checksum_states},
         {"tcp_super_frames", tcp_super_frames}, {"udp_super_frames", udp_super_frames},
         {"hostile_headers", hostile_headers}, {"every_truncation", every_truncation},
-        {"ipv6_frames", ipv6_frames},
+        {"ipv6_frames", ipv6_frames},         {"tx_headers", tx_headers},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(argv[1], cases[i].name) == 0) {

@@ -37,8 +37,9 @@ import org.jbypass.netstack.wire.MacAddress;
  * counted) and turns into the burst's flags; a frame longer than a buffer arrives as a chain of burst slots
  * (see {@link PacketBurst}). Nothing needs turning off on the netdev, whatever its offloads. On transmit, with
  * {@link AfPacketOptions#txSuperFrames()} (the default with super-frames) the link has
- * {@link LinkCapabilities#TX_TCP_SEGMENTATION}: a TCP super-segment (a chain with {@link PacketBurst#GSO_TCPV4}
- * and a partial checksum) goes to the kernel whole with a virtio_net_hdr (GSO_TCPV4, the segment size,
+ * {@link LinkCapabilities#TX_TCP_SEGMENTATION} and {@link LinkCapabilities#TX_TCP6_SEGMENTATION}: a TCP
+ * super-segment (a chain with {@link PacketBurst#GSO_TCPV4} or {@link PacketBurst#GSO_TCPV6} and a partial
+ * checksum) goes to the kernel whole with a virtio_net_hdr (GSO_TCPV4 or GSO_TCPV6, the segment size,
  * NEEDS_CSUM), which cuts it into segments in software (GSO) whatever the netdev's TSO setting, or hands it whole to
  * a device that takes it (a veth, a NIC with TSO). A chain whose headers do not bear out its flags is dropped and
  * counted. Without it, super-frames
@@ -212,7 +213,8 @@ public final class AfPacketLink implements Link
     public int capabilities()
     {
         return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY | LinkCapabilities.RX_AWAIT_SHARED
-            | (options.txSuperFrames() ? LinkCapabilities.TX_TCP_SEGMENTATION : 0);
+            | (options.txSuperFrames() ? LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION
+                : 0);
     }
 
     /** One look at the ring's next slot (or block), without a system call. */

@@ -38,7 +38,8 @@ import org.jbypass.netstack.wire.MacAddress;
  *   <tr><td>{@link #rxSuperFrames()}</td><td>rx-super-frames</td><td>true</td>
  *       <td>receive GSO/GRO super-frames of up to 64 KiB (PACKET_VNET_HDR) as chains of pool buffers</td></tr>
  *   <tr><td>{@link #txSuperFrames()}</td><td>tx-super-frames</td><td>rx-super-frames</td>
- *       <td>take TCP super-segments of up to 64 KiB on transmit (LinkCapabilities.TX_TCP_SEGMENTATION), sent with a
+ *       <td>take TCP super-segments of up to 64 KiB on transmit, IPv4 and IPv6 (LinkCapabilities.TX_TCP_SEGMENTATION
+ *       and TX_TCP6_SEGMENTATION), sent with a
  *       virtio_net_hdr that has the kernel segment them (GSO) or pass them whole; needs rx-super-frames</td></tr>
  * </table>
  *
@@ -271,7 +272,8 @@ public final class AfPacketOptions
 
     /**
      * Whether the link takes TCP super-segments on transmit: chains of pool buffers sent with a virtio_net_hdr
-     * (GSO_TCPV4, NEEDS_CSUM) that the kernel cuts into segments in software, whatever the netdev's TSO setting, or
+     * (GSO_TCPV4 or GSO_TCPV6, NEEDS_CSUM) that the kernel cuts into segments in software, whatever the netdev's
+     * TSO setting, or
      * hands whole to a device that takes them (a veth, a NIC with TSO).
      */
     public boolean txSuperFrames()

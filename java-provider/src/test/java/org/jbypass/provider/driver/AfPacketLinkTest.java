@@ -79,7 +79,8 @@ class AfPacketLinkTest
             assertEquals(1500, a.mtu());
             assertEquals(1500, a.netdevMtu());
             assertEquals(LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY
-                | LinkCapabilities.RX_AWAIT_SHARED | LinkCapabilities.TX_TCP_SEGMENTATION, a.capabilities());
+                | LinkCapabilities.RX_AWAIT_SHARED | LinkCapabilities.TX_TCP_SEGMENTATION
+                | LinkCapabilities.TX_TCP6_SEGMENTATION, a.capabilities());
             assertEquals("afpacket:" + veth.a(), a.name());
             assertTrue(MacAddress.isLocallyAdministered(a.macAddress()));
             assertTrue(a.macAddress() != a.netdevMacAddress(), "the stack's MAC is not the netdev's");
@@ -251,6 +252,7 @@ class AfPacketLinkTest
              AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).build(), poolB))
         {
             assertTrue((a.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) != 0);
+            assertTrue((a.capabilities() & LinkCapabilities.TX_TCP6_SEGMENTATION) != 0);
             // TSO on the sending end, as Linux sets up a veth (VethPair turns offloads off): the kernel passes the
             // super-frame whole rather than cutting it in software.
             tsoOn(veth.a());
@@ -276,7 +278,8 @@ class AfPacketLinkTest
              AfPacketLink a = AfPacketLink.open(AfPacketOptions.builder(veth.a()).txSuperFrames(false).build(),
                  new PacketPool(256, 2048)))
         {
-            assertEquals(0, a.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION);
+            assertEquals(0, a.capabilities() & (LinkCapabilities.TX_TCP_SEGMENTATION
+                | LinkCapabilities.TX_TCP6_SEGMENTATION));
         }
     }
 

@@ -10,6 +10,8 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.ip.Ipv6Config;
+import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.testing.ChannelLink;
@@ -23,24 +25,29 @@ import org.jbypass.netstack.wire.MacAddress;
  * receives them with super-frames on: "hostile or inconsistent headers are dropped and counted, never trusted".
  *
  * <p>The fuzzer picks a header (flags, GSO type and size, hdr_len, csum_start/csum_offset: the kernel's values,
- * off-by-one values and arbitrary ones) and a frame (IPv4 TCP or UDP, mostly well formed, up to 64 KiB, with
- * lengths, types and fields perturbed), and how much of it is readable (all, or the head a frame ring's slot
+ * off-by-one values and arbitrary ones) and a frame (IPv4 or IPv6, TCP or UDP, mostly well formed, up to 64 KiB,
+ * with lengths, types and fields perturbed), and how much of it is readable (all, or the head a frame ring's slot
  * holds). The driver's own check ({@code jbp_vnet_parse}, through {@link AfPacketNative#parseVnet}) must then agree
  * with a model written here from the contract: what it accepts is consistent (a GSO frame of the type's protocol
- * whose IPv4 total length is the frame's, a segment size above 0, a partial checksum inside the frame and on the L4
- * checksum, hdr_len within the frame; only the flags it may set), and every header outside the contract is refused
- * with a reason. An accepted frame then goes, as a chain of 2048-byte buffers with those flags, into a stack with a
- * UDP socket and a TCP listener: UDP datagrams are never longer than the segment size, and every packet buffer is
- * back once the stack is closed.
+ * and family, TCPV4 over IPv4, TCPV6 over IPv6, UDP_L4 over either, whose IPv4 total length or IPv6 payload length
+ * is the frame's, a segment size above 0, a partial checksum inside the frame and on the L4 checksum, hdr_len within
+ * the frame; only the flags it may set), and every header outside the contract is refused with a reason. An
+ * accepted frame then goes, as a chain of 2048-byte buffers with those flags, into a stack with a dual-stack UDP
+ * socket and TCP listener: UDP datagrams are never longer than the segment size, and every packet buffer is back
+ * once the stack is closed.
  */
 class VnetFrameFuzzTest
 {
     private static final long STACK_MAC = MacAddress.parse("02:00:00:00:00:02");
     private static final int STACK_IP = Ipv4Address.parse("198.18.0.2");
     private static final int PEER_IP = Ipv4Address.parse("198.18.0.1");
+    private static final long NET6 = 0x2001_0DB8_0000_0000L;
+    private static final long STACK6 = 2;
+    private static final long PEER6 = 1;
     private static final int NEEDS_CSUM = 1;
     private static final int DATA_VALID = 2;
     private static final int GSO_TCPV4 = 1;
+    private static final int GSO_TCPV6 = 4;
     private static final int GSO_UDP_L4 = 5;
     private static final int GSO_ECN = 0x80;
     private static final int ALLOWED_FLAGS = PacketBurst.RX_L4_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_PARTIAL
@@ -53,22 +60,25 @@ class VnetFrameFuzzTest
     void frames(final FuzzedDataProvider data)
     {
         AfPacketNative.ensureLoaded();
+        final boolean v6 = data.consumeBoolean();
         final boolean tcp = data.consumeBoolean();
         final int protocol = data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : tcp ? 6 : 17;
         final int l4Header = protocol == 6 ? (data.consumeBoolean() ? 32 : 20) : 8;
-        final int payload = data.consumeInt(0, 65535 - 20 - l4Header);
-        final int ipTotal = 20 + l4Header + payload;
+        final int ipHeader = v6 ? 40 : 20;
+        final int payload = data.consumeInt(0, 65535 - ipHeader - l4Header);
+        // IPv4's total length, or IPv6's fixed header and payload length (RFC 8200 section 3): the IP packet.
+        final int ipTotal = ipHeader + l4Header + payload;
         final int length = Math.max(0, Math.min(PacketBurst.MAX_FRAME_LENGTH,
             14 + ipTotal + (data.consumeInt(0, 7) == 0 ? data.consumeInt(-40, 40) : 0)));
         final int vnetFlags = pick(data, 0, NEEDS_CSUM, DATA_VALID, NEEDS_CSUM | DATA_VALID, 4, data.consumeInt(0, 255))
             & 0xFF;
-        final int gsoType = pick(data, 0, GSO_TCPV4, GSO_UDP_L4, GSO_TCPV4 | GSO_ECN, 3, 4, data.consumeInt(0, 255))
-            & 0xFF;
+        final int gsoType = pick(data, 0, GSO_TCPV4, GSO_UDP_L4, GSO_TCPV4 | GSO_ECN, 3, GSO_TCPV6,
+            GSO_TCPV6 | GSO_ECN, data.consumeInt(0, 255)) & 0xFF;
         final int gsoSize = pick(data, 0, 1448, 1000, 1, 0xFFFF, data.consumeInt(0, 0xFFFF));
-        final int hdrLen = pick(data, 0, 14 + 20 + l4Header, length, length + 1, data.consumeInt(0, 0xFFFF));
-        final int csumStart = pick(data, 34, 14, length - 1, length, data.consumeInt(0, 0xFFFF));
+        final int hdrLen = pick(data, 0, 14 + ipHeader + l4Header, length, length + 1, data.consumeInt(0, 0xFFFF));
+        final int csumStart = pick(data, 14 + ipHeader, 34, 54, 14, length - 1, length, data.consumeInt(0, 0xFFFF));
         final int csumOffset = pick(data, protocol == 6 ? 16 : 6, 16, 6, data.consumeInt(0, 0xFFFF));
-        build(data, protocol, l4Header, payload, ipTotal, length, (vnetFlags & NEEDS_CSUM) != 0);
+        build(data, v6, protocol, l4Header, payload, ipTotal, length, (vnetFlags & NEEDS_CSUM) != 0);
         final int readable = data.consumeBoolean() ? length : Math.min(length, data.consumeInt(0, 2100));
 
         header.put(0, (byte)vnetFlags).put(1, (byte)gsoType).putShort(2, (short)hdrLen).putShort(4, (short)gsoSize)
@@ -77,7 +87,7 @@ class VnetFrameFuzzTest
         assertTrue(result > -1000, "arguments inside the buffers");
         final String what = "flags " + vnetFlags + " gso " + gsoType + "/" + gsoSize + " hdr_len " + hdrLen
             + " csum " + csumStart + "+" + csumOffset + " frame " + length + " (" + readable + " readable) ip "
-            + ipTotal + " protocol " + protocol;
+            + ipTotal + (v6 ? " IPv6" : " IPv4") + " protocol " + protocol;
         if (result < 0)
         {
             assertTrue(result >= -7, "a known reason: " + result + ", " + what);
@@ -106,13 +116,17 @@ class VnetFrameFuzzTest
         }
         else
         {
-            assertTrue(type == GSO_TCPV4 || type == GSO_UDP_L4, "a type the stack takes: " + what);
+            assertTrue(type == GSO_TCPV4 || type == GSO_TCPV6 || type == GSO_UDP_L4, "a type the stack takes: " + what);
             assertTrue(gsoSize > 0 && PacketBurst.gsoSize(flags) == gsoSize, "segment size: " + what);
-            assertEquals(type == GSO_TCPV4 ? PacketBurst.GSO_TCPV4 : PacketBurst.GSO_UDP_L4,
-                PacketBurst.gsoType(flags));
-            assertEquals(type == GSO_TCPV4 ? 6 : 17, protocol, "the type's protocol: " + what);
-            assertEquals(14 + ipTotal, length, "a super-frame as long as its IPv4 header says: " + what);
-            assertTrue(readable >= 14 + 20 + l4Header, "headers read from what is readable: " + what);
+            assertEquals(type == GSO_TCPV4 ? PacketBurst.GSO_TCPV4 : type == GSO_TCPV6 ? PacketBurst.GSO_TCPV6
+                : PacketBurst.GSO_UDP_L4, PacketBurst.gsoType(flags));
+            assertEquals(type == GSO_UDP_L4 ? 17 : 6, protocol, "the type's protocol: " + what);
+            if (type != GSO_UDP_L4)
+            {
+                assertEquals(type == GSO_TCPV6, v6, "the type's family: " + what);
+            }
+            assertEquals(14 + ipTotal, length, "a super-frame as long as its IP header says: " + what);
+            assertTrue(readable >= 14 + ipHeader + l4Header, "headers read from what is readable: " + what);
         }
         if (readable == length)
         {
@@ -126,66 +140,87 @@ class VnetFrameFuzzTest
         return values[data.consumeInt(0, values.length - 1)] & 0xFFFF;
     }
 
-    /** Ethernet to the stack, IPv4 from the peer, a TCP or UDP header and payload; the checksums right or partial. */
-    private void build(final FuzzedDataProvider data, final int protocol, final int l4Header, final int payload,
-        final int ipTotal, final int length, final boolean partial)
+    /**
+     * Ethernet to the stack, IPv4 or IPv6 (2001:db8::1 to ::2, no extension header) from the peer, a TCP or UDP
+     * header and payload; the checksums right or partial.
+     */
+    private void build(final FuzzedDataProvider data, final boolean v6, final int protocol, final int l4Header,
+        final int payload, final int ipTotal, final int length, final boolean partial)
     {
         final ByteBuffer f = frame;
-        for (int i = 0; i < Math.min(length, 34 + l4Header); i++)
+        final int l4 = 14 + (v6 ? 40 : 20);
+        for (int i = 0; i < Math.min(length, l4 + l4Header); i++)
         {
             f.put(i, (byte)0);
         }
         f.putShort(0, (short)(STACK_MAC >>> 32)).putInt(2, (int)STACK_MAC).putShort(6, (short)0x0200)
-            .putInt(8, 1).putShort(12, (short)(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 0xFFFF) : 0x0800));
-        f.put(14, (byte)(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : 0x45)).putShort(16, (short)ipTotal)
-            .putShort(20, (short)0x4000).put(22, (byte)64).put(23, (byte)protocol).putInt(26, PEER_IP)
-            .putInt(30, STACK_IP);
-        f.putShort(24, (short)Checksum.compute(f, 14, 20));
+            .putInt(8, 1).putShort(12, (short)(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 0xFFFF)
+                : v6 ? 0x86DD : 0x0800));
+        final int l4Length = l4Header + payload;
+        final int pseudo;
+        if (v6)
+        {
+            // RFC 8200 section 3: version 6 (sometimes not), the payload length, the next header, the addresses.
+            f.putInt(14, data.consumeInt(0, 15) == 0 ? data.consumeInt() : 0x6000_0000)
+                .putShort(18, (short)(ipTotal - 40)).put(20, (byte)protocol).put(21, (byte)64)
+                .putLong(22, NET6).putLong(30, PEER6).putLong(38, NET6).putLong(46, STACK6);
+            pseudo = Checksum.pseudoHeader6(NET6, PEER6, NET6, STACK6, protocol, l4Length);
+        }
+        else
+        {
+            f.put(14, (byte)(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : 0x45))
+                .putShort(16, (short)ipTotal).putShort(20, (short)0x4000).put(22, (byte)64).put(23, (byte)protocol)
+                .putInt(26, PEER_IP).putInt(30, STACK_IP);
+            f.putShort(24, (short)Checksum.compute(f, 14, 20));
+            pseudo = Checksum.pseudoHeader(PEER_IP, STACK_IP, protocol, l4Length);
+        }
         final int seed = data.consumeInt();
-        for (int i = 34 + l4Header; i < length; i++)
+        for (int i = l4 + l4Header; i < length; i++)
         {
             f.put(i, (byte)(seed + i * 31));
         }
-        if (34 + l4Header > length)
+        if (l4 + l4Header > length)
         {
             return;
         }
         final boolean listener = data.consumeBoolean();
-        f.putShort(34, (short)40000).putShort(36, (short)(listener ? (protocol == 6 ? 80 : 7) : 9));
-        final int l4Length = l4Header + payload;
-        int checksumField = 40;
+        f.putShort(l4, (short)40000).putShort(l4 + 2, (short)(listener ? (protocol == 6 ? 80 : 7) : 9));
+        int checksumField = l4 + 6;
         if (protocol == 6)
         {
-            f.putInt(38, data.consumeInt()).putInt(42, data.consumeInt()).put(46, (byte)((l4Header / 4) << 4))
-                .put(47, (byte)data.consumeInt(0, 255)).putShort(48, (short)65535);
-            checksumField = 50;
+            f.putInt(l4 + 4, data.consumeInt()).putInt(l4 + 8, data.consumeInt())
+                .put(l4 + 12, (byte)((l4Header / 4) << 4)).put(l4 + 13, (byte)data.consumeInt(0, 255))
+                .putShort(l4 + 14, (short)65535);
+            checksumField = l4 + 16;
         }
         else
         {
-            f.putShort(38, (short)(data.consumeInt(0, 7) == 0 ? data.consumeInt(0, 0xFFFF) : l4Length));
+            f.putShort(l4 + 4, (short)(data.consumeInt(0, 7) == 0 ? data.consumeInt(0, 0xFFFF) : l4Length));
         }
-        final int pseudo = Checksum.pseudoHeader(PEER_IP, STACK_IP, protocol, l4Length);
         if (partial)
         {
             f.putShort(checksumField, (short)~Checksum.fold(pseudo));
         }
-        else if (34 + l4Length <= length)
+        else if (l4 + l4Length <= length)
         {
-            f.putShort(checksumField, (short)Checksum.fold(Checksum.sum(f, 34, l4Length, pseudo)));
+            f.putShort(checksumField, (short)Checksum.fold(Checksum.sum(f, l4, l4Length, pseudo)));
         }
     }
 
     /** The accepted frame, as a chain with its flags, into a stack: datagrams within the segment size, no leak. */
     private void deliver(final int length, final int flags, final int gsoSize)
     {
-        final Stack stack = new Stack(StackConfig.builder().poolBuffers(256).build(), 1_000_000_000L);
+        final Stack stack = new Stack(StackConfig.builder().poolBuffers(256)
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), 1_000_000_000L);
         final ChannelLink link = new ChannelLink(stack.pool(), STACK_MAC, 1500);
         link.chains(true);
-        stack.addInterface("fuzz0", link, STACK_IP, 24, 0);
-        final UdpSocket udp = stack.openUdp();
-        udp.bind(STACK_IP, 7);
-        final TcpSocket listener = stack.openTcp();
-        listener.bind(0, 80);
+        final NetInterface nif = stack.addInterface("fuzz0", link, STACK_IP, 24, 0);
+        stack.addAddress6(nif, NET6, STACK6, 64);
+        // Dual-stack: IPv4 frames reach them as IPv4-mapped peers, IPv6 frames as themselves.
+        final UdpSocket udp = stack.openUdp6(false);
+        udp.bind6(0, 0, 7);
+        final TcpSocket listener = stack.openTcp6(false);
+        listener.bind6(0, 0, 80);
         listener.listen(4);
         final byte[] bytes = new byte[length];
         frame.get(0, bytes);

@@ -22,6 +22,7 @@ import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv6Address;
+import org.jbypass.provider.driver.AfPacketLink;
 import org.jbypass.provider.driver.AfPacketOptions;
 import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.Host;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * empty to fragmented are echoed both ways. Needs root, iproute2, ethtool and python3; skipped otherwise.
  *
  * <p>Each TCP transfer runs with the veth's offloads as Linux sets them up (the kernel hands the stack TCP
- * super-frames of GSO type TCPV6, which the stack takes whole) and with them off.
+ * super-frames of GSO type TCPV6, which the stack takes whole, and the stack sends its own, GSO_TCPV6 chains that
+ * afpacket gives the kernel with a virtio_net_hdr) and with them off.
  */
 class KernelIpv6TransportTest
 {
@@ -79,6 +81,15 @@ class KernelIpv6TransportTest
                 System.out.println("super-frames received: " + superFrames);
                 assertTrue(superFrames > 0, "the kernel sent TCPV6 super-frames, and the stack took them");
                 assertEquals(0, side.stack.ipCounters().framesBadChain);
+                // And the stack's own: TCP super-segments over IPv6 (GSO_TCPV6 chains) that afpacket handed the
+                // kernel with a virtio_net_hdr, none refused on the way.
+                final long sent = side.stack.ipCounters().ip6OutSuperSegments;
+                final long chains = ((AfPacketLink)side.link).txSuperFrames();
+                System.out.println("IPv6 super-segments sent: " + sent + ", chains afpacket sent: " + chains);
+                assertTrue(sent > 0, "the stack sent IPv6 super-segments");
+                assertEquals(0, side.stack.ipCounters().ip6OutSuperSegmentFails);
+                assertTrue(chains > 0 && chains <= sent, "afpacket sent them as chains: " + chains);
+                assertEquals(0, side.link.counters().txDropped, "none refused");
             }
             assertTrue(t.socket.info().timestamps && t.socket.info().sack, "options negotiated: " + t.socket.info());
             assertEquals(1500 - 60 - 12, t.socket.info().sendMss, "MSS from the IPv6 MTU, less timestamps");
@@ -172,6 +183,28 @@ class KernelIpv6TransportTest
             {
                 assertEquals(90, s.udpCounters().inDatagrams, stack.describeCounters());
                 assertEquals(90, s.udpCounters().outDatagrams);
+                socket.close();
+                return null;
+            });
+        }
+    }
+
+    /**
+     * A kernel sender with UDP_SEGMENT over IPv6: its super-datagrams (GSO_UDP_L4 over IPv6) reach the stack whole
+     * through afpacket and are cut into the datagrams they carry ({@link KernelUdpInteropTest#receiveSegmented}).
+     */
+    @Test
+    void shouldReceiveTheKernelsUdpSegmentTrainsOverIpv6AsTheirDatagrams() throws Exception
+    {
+        try (KernelPeer peer = KernelPeer.createWithIpv6(); KernelPeerStack stack = udpStack(peer))
+        {
+            final UdpSocket socket = stack.call(s -> s.openUdp6(false));
+            stack.listen(socket);
+            assertEquals(0, (int)stack.call(s -> socket.bind6(0, 0, 9150)));
+            KernelUdpInteropTest.receiveSegmented(stack, socket, kernel(peer, "send-segmented",
+                peer.stackAddress6(), "9150", "1200", Integer.toString(12 * 1200 + 5), "8", "70"), 8 * 13);
+            stack.call(s ->
+            {
                 socket.close();
                 return null;
             });

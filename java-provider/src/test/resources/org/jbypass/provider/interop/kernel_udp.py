@@ -13,6 +13,10 @@ from a seed (payload()) so that both sides can build the same bytes and compare 
                                       SIZES, each checked byte for byte when it comes back: "echoed COUNT"
   refused HOST PORT TIMEOUT           a connected socket sends to a port nobody serves; the ICMP port unreachable
                                       must fail its next recv with ECONNREFUSED: "refused ERRNO-NAME"
+  send-segmented HOST PORT SEGMENT SIZE COUNT SEED
+                                      with UDP_SEGMENT (Linux 4.18, udp(7)) at SEGMENT bytes, send COUNT buffers of
+                                      SIZE bytes (payload(SEED + i)), each of which the kernel sends as one
+                                      super-datagram (or its datagrams): "sent LENGTH SHA256" for each datagram
 """
 import errno
 import hashlib
@@ -112,6 +116,24 @@ def refused(host, port, timeout):
     fail("a datagram came back from a closed port")
 
 
+# linux/udp.h: the socket option that makes each send a train of SEGMENT-byte datagrams (GSO), not in Python's
+# socket module.
+UDP_SEGMENT = 103
+
+
+def send_segmented(host, port, segment, size, count, seed):
+    s = udp_socket(host)
+    s.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, segment)
+    s.connect((host, port))
+    ready()
+    for i in range(count):
+        data = payload(seed + i, size)
+        s.send(data)
+        for at in range(0, len(data), segment):
+            piece = data[at:at + segment]
+            print("sent %d %s" % (len(piece), digest(piece)), flush=True)
+
+
 def main(argv):
     command, args = argv[1], argv[2:]
     if command == "recv":
@@ -123,6 +145,8 @@ def main(argv):
     elif command == "echo-client":
         echo_client(args[0], int(args[1]), [int(x) for x in args[2].split(",")], int(args[3]), int(args[4]),
                     float(args[5]))
+    elif command == "send-segmented":
+        send_segmented(args[0], int(args[1]), int(args[2]), int(args[3]), int(args[4]), int(args[5]))
     elif command == "refused":
         refused(args[0], int(args[1]), float(args[2]))
     else:

@@ -8,7 +8,7 @@ import org.jbypass.netstack.link.PacketBurst;
  * offload), in order: the first holds the headers from its first byte on, each holds bytes from its first byte for
  * its length, and the frame is their concatenation, as a chain of burst descriptors says it ("Chained frames" in
  * {@link PacketBurst}). A transport fills one instance, reused for every frame, and hands it to
- * {@link Ipv4Output#sendChain}, which takes the buffers and empties it.
+ * {@link Ipv4Output#sendChain} or {@link Ipv6Output#sendChain}, which takes the buffers and empties it.
  */
 public final class BufferChain
 {

@@ -180,6 +180,10 @@ public final class IpCounters
     public long ip6FragCreates;
     public long ip6OutLoopback;
     public long ip6OutMulticast;
+    /** TCP super-segments sent as one chained packet for the link to segment (TSO over IPv6). */
+    public long ip6OutSuperSegments;
+    /** IPv6 super-segments dropped because the route's link could no longer take them (or its neighbour was lost). */
+    public long ip6OutSuperSegmentFails;
 
     // ICMPv6 (RFC 4443; RFC 4293's icmpMsgStatsTable names)
     public long icmp6InMsgs;

@@ -251,7 +251,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             return 0;
         }
         final NetInterface nif = routes.nif(route);
-        final int limit = nif.segmentationLimit();
+        final int limit = nif.segmentationLimit(false);
         if (limit == 0 || nif.isBroadcast(destination) || Ipv4Address.isMulticast(destination)
             || nif.arp.resolved(routes.nextHop(route, destination)) < 0)
         {
@@ -623,7 +623,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         final int nextHop = routes.nextHop(route, destination);
         final int totalLength = Ipv4Header.MIN_LENGTH + l4Length;
         final long mac = nif.arp.macFor(nextHop, time.nanos());
-        if (totalLength > nif.segmentationLimit() || mac < 0 || isBroadcastOrMulticast(source))
+        if (totalLength > nif.segmentationLimit(false) || mac < 0 || isBroadcastOrMulticast(source))
         {
             // The link lost the capability, the neighbour is being resolved again, or a caller's mistake: the
             // super-segment is lost as a dropped datagram would be, and the transport learns to send segments.

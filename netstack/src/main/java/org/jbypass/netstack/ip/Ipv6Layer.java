@@ -293,6 +293,29 @@ public final class Ipv6Layer implements Ipv6Output
         return pathMtus.mtu(destinationHi, destinationLo, linkMtu, time.nanos());
     }
 
+    @Override
+    public int segmentationLimit(final long destinationHi, final long destinationLo)
+    {
+        if (Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo) != null)
+        {
+            return 0;
+        }
+        final int route = routes.lookup(destinationHi, destinationLo);
+        if (route < 0)
+        {
+            return 0;
+        }
+        final NetInterface nif = routes.nif(route);
+        final int limit = nif.segmentationLimit(true);
+        final boolean viaGateway = routes.hasGateway(route);
+        if (limit == 0 || nif.ipv6.ndp.lookup(viaGateway ? routes.gatewayHi(route) : destinationHi,
+            viaGateway ? routes.gatewayLo(route) : destinationLo) < 0)
+        {
+            return 0;
+        }
+        return limit;
+    }
+
     /** The MTU of the interface a destination is reached through, or 0 when there is no route. */
     int linkMtu(final long destinationHi, final long destinationLo)
     {
@@ -540,6 +563,47 @@ public final class Ipv6Layer implements Ipv6Output
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
             nextHeader, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
         return transmit(destinationHi, destinationLo, buffer, L4_OFFSET + l4Length);
+    }
+
+    @Override
+    public int sendChain(final BufferChain chain, final int l4Length, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final int trafficClass, final int hopLimit,
+        final int segmentSize)
+    {
+        counters.ip6OutRequests++;
+        final int route = Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo)
+            != null ? -1 : routes.lookup(destinationHi, destinationLo);
+        if (route < 0)
+        {
+            chain.free(pool);
+            counters.ip6OutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        final NetInterface nif = routes.nif(route);
+        final boolean viaGateway = routes.hasGateway(route);
+        final long mac = nif.ipv6.ndp.resolved(viaGateway ? routes.gatewayHi(route) : destinationHi,
+            viaGateway ? routes.gatewayLo(route) : destinationLo, time.nanos());
+        if (Ipv6Header.LENGTH + l4Length > nif.segmentationLimit(true) || mac < 0 || Ipv6Address.isMulticast(sourceHi)
+            || Ipv6Address.isUnspecified(sourceHi, sourceLo))
+        {
+            // The link lost the capability, the neighbour is being resolved again, or a caller's mistake: lost as
+            // a dropped packet would be, and the transport learns to send segments.
+            chain.free(pool);
+            counters.ip6OutSuperSegmentFails++;
+            return -Errno.EMSGSIZE;
+        }
+        final int base = pool.offset(chain.buffer(0));
+        // RFC 8200 section 3: the payload length covers the whole chain, and no fragment header goes in (section
+        // 4.5 lets only the source fragment, and the link's segments each fit the path MTU, TCP's MSS being
+        // derived from it); the link gives each segment this header with its own payload length
+        // (tcp6_gso_segment() under ipv6_gso_segment()).
+        ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH).write(trafficClass, 0, l4Length,
+            Ipv6Header.NEXT_TCP, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+        ethernet.wrap(memory, base, EthernetHeader.LENGTH).destination(mac).source(nif.mac())
+            .type(EthernetHeader.TYPE_IPV6);
+        counters.ip6OutSuperSegments++;
+        return nif.enqueueChain(chain, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV6,
+            segmentSize)) ? 0 : -Errno.ENOBUFS;
     }
 
     @Override

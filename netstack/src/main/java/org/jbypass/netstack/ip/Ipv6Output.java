@@ -43,6 +43,37 @@ public interface Ipv6Output
     /** The path MTU towards a destination (1280 at least, RFC 8200 section 5), or 0 when there is no route. */
     int pathMtu(long destinationHi, long destinationLo);
 
+    /**
+     * The longest IPv6 packet (fixed header included) towards a destination that may leave as one TCP super-segment
+     * for the link to segment (see {@link #sendChain}), or 0 when the route's link cannot segment, the destination
+     * is local or multicast, or its next hop is not resolved yet (then segments go one by one, through neighbour
+     * discovery's queue), as {@link Ipv4Output#segmentationLimit}.
+     */
+    default int segmentationLimit(final long destinationHi, final long destinationLo)
+    {
+        return 0;
+    }
+
+    /**
+     * Sends a TCP super-segment built as a chain of pool buffers, as {@link Ipv4Output#sendChain} does over IPv4:
+     * the TCP header at {@link #L4_OFFSET} of the first, its checksum field holding the IPv6 pseudo-header sum
+     * (RFC 8200 section 8.1) over the whole length, not complemented (Linux's __tcp_v6_send_check() for
+     * CHECKSUM_PARTIAL); IPv6 writes the fixed header (the payload length over the chain, no extension header) and
+     * the Ethernet header, and queues the chain with {@link org.jbypass.netstack.link.PacketBurst#GSO_TCPV6} and
+     * {@code segmentSize}. Never fragmented: only the link cuts it, into segments that each fit the path MTU. Takes
+     * every buffer of the chain, whatever the outcome, and empties it.
+     *
+     * @return 0, or -errno: EMSGSIZE when the packet exceeds {@link #segmentationLimit} (which may have shrunk) or
+     *         the next hop is no longer resolved, ENETUNREACH without a route, ENOBUFS when the transmit queue is full
+     */
+    default int sendChain(final BufferChain chain, final int l4Length, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final int trafficClass, final int hopLimit,
+        final int segmentSize)
+    {
+        chain.free(pool());
+        return -org.jbypass.netstack.util.Errno.EMSGSIZE;
+    }
+
     /** Whether the address is one of the stack's own IPv6 addresses (a tentative address is not, RFC 4862 5.4). */
     boolean isLocalAddress(long hi, long lo);
 

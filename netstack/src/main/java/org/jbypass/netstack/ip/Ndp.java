@@ -96,6 +96,26 @@ final class Ndp
         return e == null || e.state == INCOMPLETE ? -1 : e.mac;
     }
 
+    /**
+     * The MAC of a neighbour packets may go to at once, or -1 when it has no entry or is being resolved: what a
+     * super-segment, which never waits in a neighbour's queue, needs. A STALE neighbour starts the delay before
+     * probing it, as any packet sent to it does (section 7.3.3).
+     */
+    long resolved(final long hi, final long lo, final long now)
+    {
+        final Entry e = find(hi, lo);
+        if (e == null || e.state == INCOMPLETE)
+        {
+            return -1;
+        }
+        if (e.state == STALE)
+        {
+            e.state = DELAY;
+            schedule(e, now + config.delayFirstProbeNanos());
+        }
+        return e.mac;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Output
 

@@ -403,11 +403,12 @@ public final class NetInterface
 
     /**
      * The longest IP datagram this interface sends as one TCP super-segment: the link's limit, and a chain of full
-     * buffers that fits the transmit burst; 0 when the link cannot segment.
+     * buffers that fits the transmit burst; 0 when the link cannot segment IPv4 ({@code v6} false) or IPv6 TCP.
      */
-    int segmentationLimit()
+    int segmentationLimit(final boolean v6)
     {
-        if ((link.capabilities() & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+        if ((link.capabilities() & (v6 ? LinkCapabilities.TX_TCP6_SEGMENTATION
+            : LinkCapabilities.TX_TCP_SEGMENTATION)) == 0)
         {
             return 0;
         }

@@ -21,6 +21,12 @@ public final class LinkCapabilities
      * passes them whole to a peer that takes them (a veth): Linux's NETIF_F_TSO.
      */
     public static final int TX_TCP_SEGMENTATION = 1 << 6;
+    /**
+     * The same for IPv6 TCP super-segments ({@link PacketBurst#GSO_TCPV6} chains: the TCP header right after the
+     * fixed IPv6 header): Linux's NETIF_F_TSO6, a capability of its own because a link may segment one family and
+     * not the other (a NIC whose driver builds LSO work requests for IPv4 headers only).
+     */
+    public static final int TX_TCP6_SEGMENTATION = 1 << 8;
 
     /**
      * A thread other than the one that drives a receive queue may block in {@link Link#awaitReceiveShared} while
@@ -44,6 +50,7 @@ public final class LinkCapabilities
         if ((capabilities & RX_HASH) != 0) sb.append("rx-hash ");
         if ((capabilities & RX_READY) != 0) sb.append("rx-ready ");
         if ((capabilities & TX_TCP_SEGMENTATION) != 0) sb.append("tso ");
+        if ((capabilities & TX_TCP6_SEGMENTATION) != 0) sb.append("tso6 ");
         if ((capabilities & RX_AWAIT_SHARED) != 0) sb.append("rx-await-shared ");
         return sb.length() == 0 ? "none" : sb.toString().trim();
     }

@@ -42,10 +42,11 @@ import org.jbypass.netstack.buffer.PacketPool;
  *   <li>each descriptor's length counts the bytes in its own buffer (1 to the buffer size), from the buffer's
  *       first byte; the frame is their concatenation and its length their sum ({@link #frameLength});</li>
  *   <li>the first descriptor carries the whole frame's metadata: the checksum bits ({@code RX_*}, {@code TX_*}),
- *       the hash, and the segmentation offload: {@link #gsoType} ({@link #GSO_TCPV4}, {@link #GSO_UDP_L4}) and
+ *       the hash, and the segmentation offload: {@link #gsoType} ({@link #GSO_TCPV4}, {@link #GSO_TCPV6},
+ *       {@link #GSO_UDP_L4}) and
  *       {@link #gsoSize} (the payload bytes per segment, in the flags' upper 16 bits), as a virtio_net_hdr says
  *       them. The other descriptors' flags hold only {@link #CONTINUES};</li>
- *   <li>the headers (Ethernet, IPv4 and the TCP or UDP header) are all in the first buffer;</li>
+ *   <li>the headers (Ethernet, IPv4 or IPv6 and the TCP or UDP header) are all in the first buffer;</li>
  *   <li>a chain never crosses the end of a burst: a link delivers and accepts whole frames only. A receiver
  *       drops (and counts) a chain that does, or that is longer than {@value #MAX_FRAME_LENGTH} bytes.</li>
  * </ul>
@@ -75,8 +76,7 @@ public final class PacketBurst
      */
     public static final int RX_L4_CHECKSUM_PARTIAL = 1 << 4;
     /**
-     * The segmentation-offload type of a frame: none, {@link #GSO_TCPV4}, {@link #GSO_UDP_L4} or (receive only)
-     * {@link #GSO_TCPV6}.
+     * The segmentation-offload type of a frame: none, {@link #GSO_TCPV4}, {@link #GSO_TCPV6} or {@link #GSO_UDP_L4}.
      */
     public static final int GSO_TYPE_MASK = 3 << 5;
     /** No segmentation offload: the frame is one datagram as it is. */
@@ -86,8 +86,10 @@ public final class PacketBurst
     /** A UDP super-datagram (UDP_SEGMENT): datagrams of {@link #gsoSize} payload bytes each, the last maybe shorter. */
     public static final int GSO_UDP_L4 = 2 << 5;
     /**
-     * Receive only: an IPv6 TCP super-segment (a virtio_net_hdr's GSO_TCPV6), {@link #gsoSize} payload bytes per
-     * segment; the stack takes it as one segment, as a {@link #GSO_TCPV4} one.
+     * An IPv6 TCP super-segment (a virtio_net_hdr's GSO_TCPV6): the TCP header right after the fixed IPv6 header,
+     * {@link #gsoSize} payload bytes per segment; received, the stack takes it as one segment, as a
+     * {@link #GSO_TCPV4} one; sent, the link cuts it as it does a {@link #GSO_TCPV4} one (without the IPv4 header's
+     * identification and checksum to make: Linux's tcp6_gso_segment()).
      */
     public static final int GSO_TCPV6 = 3 << 5;
     /** Where the segment size sits in the flags of a chain's first descriptor (its upper 16 bits). */

@@ -24,8 +24,9 @@ import org.jbypass.netstack.wire.TcpHeader;
  * <p>Segments are built by copying from the send ring into a buffer from the pool; nothing is allocated. When the
  * pool is empty the connection retries on a short timer. A super-segment (more payload than one segment) is built as
  * a chain of pool buffers, headers in the first, its checksum field holding the pseudo-header sum over its whole
- * length (Linux's CHECKSUM_PARTIAL), and leaves through {@link Ipv4Output#sendChain} with the segment size the link
- * cuts it into: every segment it becomes carries the same header and options, with its own sequence number.
+ * length (Linux's CHECKSUM_PARTIAL), and leaves through {@link Ipv4Output#sendChain} or
+ * {@link Ipv6Output#sendChain} with the segment size the link cuts it into: every segment it becomes carries the
+ * same header and options, with its own sequence number.
  */
 final class SegmentBuilder
 {
@@ -78,13 +79,14 @@ final class SegmentBuilder
      */
     int sizeGoal(final TcpSocket s, final int mss)
     {
-        // Over IPv6 the stack sends no super-segments (GSO_TCPV6 is receive only): MSS-sized segments.
-        final int limit = s.v6 ? 0 : layer.ip.segmentationLimit(s.remoteAddress);
+        final int limit = s.v6 ? layer.ip6.segmentationLimit(s.remoteHi, s.remoteLo)
+            : layer.ip.segmentationLimit(s.remoteAddress);
         if (limit == 0)
         {
             return mss;
         }
-        final int maxPayload = limit - Ipv4Header.MIN_LENGTH - TcpHeader.MAX_LENGTH;
+        final int maxPayload = limit - (s.v6 ? Ipv6Output.HEADER_LENGTH : Ipv4Header.MIN_LENGTH)
+            - TcpHeader.MAX_LENGTH;
         final long srtt = s.rtt.srtt();
         long bytes;
         if (srtt <= 0)
@@ -311,7 +313,7 @@ final class SegmentBuilder
         {
             chain = new BufferChain(PacketBurst.MAX_FRAME_LENGTH / bufferSize + 2);
         }
-        final int firstHeaders = Ipv4Output.L4_OFFSET + headerLength;
+        final int firstHeaders = l4Offset(s.v6) + headerLength;
         final int firstData = Math.min(dataLen, bufferSize - firstHeaders);
         chain.add(buffer, firstHeaders + firstData);
         for (int left = dataLen - firstData; left > 0; left -= bufferSize)
@@ -326,7 +328,7 @@ final class SegmentBuilder
             }
             chain.add(next, Math.min(left, bufferSize));
         }
-        final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
+        final int base = pool.offset(buffer) + l4Offset(s.v6);
         int ringOffset = seq - s.snd.bufSeq;
         s.snd.ring.read(ringOffset, m, base + headerLength, firstData);
         ringOffset += firstData;
@@ -336,12 +338,15 @@ final class SegmentBuilder
             ringOffset += chain.length(i);
         }
         final int l4Length = headerLength + dataLen;
-        // Linux's __tcp_v4_send_check() for CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum over the
-        // whole length, not complemented, which tcp_gso_segment() adjusts for each segment's length before the payload is summed.
+        // Linux's __tcp_v4_send_check() and __tcp_v6_send_check() for CHECKSUM_PARTIAL: the field holds the folded
+        // pseudo-header sum over the whole length, not complemented, which tcp_gso_segment() adjusts for each
+        // segment's length before the payload is summed.
+        final int pseudoHeader = s.v6
+            ? Checksum.pseudoHeader6(s.localHi, s.localLo, s.remoteHi, s.remoteLo, Ipv4Header.PROTOCOL_TCP, l4Length)
+            : Checksum.pseudoHeader(s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, l4Length);
         header.wrap(m, base, l4Length)
             .write(s.localPort, s.remotePort, seq, s.rcv.nxt, headerLength, flags, window)
-            .checksum(~Checksum.fold(Checksum.pseudoHeader(s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP,
-                l4Length)) & 0xFFFF);
+            .checksum(~Checksum.fold(pseudoHeader) & 0xFFFF);
         s.rcv.lastAckSent = s.rcv.nxt;
         s.rcv.ackNow = false;
         s.rcv.unackedSegments = 0;
@@ -350,7 +355,10 @@ final class SegmentBuilder
         counters.bytesOut += dataLen;
         counters.segmentsOut += (dataLen + segmentSize - 1) / segmentSize;
         counters.superSegmentsOut++;
-        final int r = layer.ip.sendChain(chain, l4Length, s.localAddress, s.remoteAddress, s.tos, s.ttl, segmentSize);
+        final int r = s.v6
+            ? layer.ip6.sendChain(chain, l4Length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, s.tos, s.ttl,
+                segmentSize)
+            : layer.ip.sendChain(chain, l4Length, s.localAddress, s.remoteAddress, s.tos, s.ttl, segmentSize);
         if (r < 0)
         {
             // Lost as if the network dropped it (the link lost the capability, or its queue was full); the next

@@ -143,7 +143,9 @@
  * IPv6 addresses the hi/lo pairs beside the IPv4 ints, as Linux's sock_common keeps skc_v6_daddr beside skc_daddr,
  * so the IPv4 path reads what it always read. What differs is the pseudo-header of the checksum, the headers'
  * length in the MSS (MTU - 60), the MSS values a SYN cookie carries ({@code SynCookies.MSS_TABLE6}), the 40-byte
- * SipHash input of ISNs, cookies and port choice, the output ({@code Ipv6Output}, at its {@code L4_OFFSET}; no TSO),
+ * SipHash input of ISNs, cookies and port choice, the output ({@code Ipv6Output}, at its {@code L4_OFFSET}; its
+ * {@code segmentationLimit} and {@code sendChain} for TSO super-segments, the checksum field holding the IPv6
+ * pseudo-header sum),
  * and ICMPv6, which {@code TcpLayer.icmp6Error} maps onto the ICMP errors {@code TcpInput} decides on. An IPv6
  * socket bound to {@code ::} without IPV6_V6ONLY listens for IPv4 too ({@code PortTable.findListener} falls back to
  * it); its IPv4 children, and its connects to IPv4-mapped addresses, are IPv4 connections. TIME_WAIT records keep

@@ -452,8 +452,18 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
             counters.noPorts++;
             return ICMP6_PORT_UNREACHABLE;
         }
-        counters.inDatagrams++;
-        socket.deliver6(memory, udp.payloadOffset(), udp.payloadLength(), sourceHi, sourceLo, sourcePort);
+        // A UDP_SEGMENT super-datagram over IPv6, cut as over IPv4 (see receive): Linux's udpv6_queue_rcv_skb()
+        // segments it for a socket without UDP_GRO (udp_rcv_segment(), __udp_gso_segment()), one datagram a piece.
+        final int payloadOffset = udp.payloadOffset();
+        final int payloadLength = udp.payloadLength();
+        final int gsoSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_UDP_L4 ? PacketBurst.gsoSize(rxFlags) : 0;
+        final int segment = gsoSize > 0 ? gsoSize : Math.max(payloadLength, 1);
+        for (int at = 0; at < payloadLength || at == 0; at += segment)
+        {
+            counters.inDatagrams++;
+            socket.deliver6(memory, payloadOffset + at, Math.min(segment, payloadLength - at), sourceHi, sourceLo,
+                sourcePort);
+        }
         return CONSUMED;
     }
 

@@ -32,15 +32,36 @@ class TcpSegmentingWireTest
         assertFalse(first.equals(run(2, 1 << 20, 43)), "another seed gives another run");
     }
 
+    /**
+     * The same over IPv6, half the connections over IPv4-mapped addresses ({@link TwoStackTransfer}'s dual stack):
+     * both stacks send GSO_TCPV6 super-segments, which the wire cuts into IPv6 segments.
+     */
+    @Test
+    void shouldMoveStreamsOverIpv6AsSuperSegmentsThroughEveryImpairment()
+    {
+        run(4, (16L << 20) / 4, 0x7556, true);
+    }
+
     private static Outcome run(final int connections, final long bytesEachWay, final long seed)
     {
-        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION).build();
+        return run(connections, bytesEachWay, seed, false);
+    }
+
+    private static Outcome run(final int connections, final long bytesEachWay, final long seed, final boolean ipv6)
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
+            | (ipv6 ? LinkCapabilities.TX_TCP6_SEGMENTATION : 0)).build();
         return TwoStackTransfer.run(wire, connections, bytesEachWay, seed, (a, b, impaired) ->
         {
             assertTrue(a.ipCounters().ipOutSuperSegments > 0 && b.ipCounters().ipOutSuperSegments > 0,
                 () -> "both stacks sent super-segments: " + a.ipCounters().ipOutSuperSegments + " "
                     + b.ipCounters().ipOutSuperSegments);
+            if (ipv6)
+            {
+                assertTrue(a.ipCounters().ip6OutSuperSegments > 0 && b.ipCounters().ip6OutSuperSegments > 0,
+                    () -> "both stacks sent IPv6 super-segments: " + a.ipCounters() + "\n" + b.ipCounters());
+            }
             assertTrue(impaired.txImpairments().chains > 0, () -> impaired.txImpairments().describe());
-        });
+        }, ipv6);
     }
 }

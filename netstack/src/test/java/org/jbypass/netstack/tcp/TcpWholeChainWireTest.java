@@ -27,6 +27,16 @@ class TcpWholeChainWireTest
         run(8, (100L << 20) / 8, 0x5EED);
     }
 
+    /**
+     * The same over IPv6 (with half the connections over IPv4-mapped addresses, {@link TwoStackTransfer}'s dual
+     * stack): GSO_TCPV6 super-segments both ways, damaged ones caught by the IPv6 pseudo-header checksum.
+     */
+    @Test
+    void shouldMove32MegabytesEachWayAsIpv6SuperFramesThroughEveryImpairment()
+    {
+        run(4, (32L << 20) / 4, 0x6EED, true);
+    }
+
     @Test
     void shouldRepeatExactlyFromItsSeed()
     {
@@ -37,7 +47,13 @@ class TcpWholeChainWireTest
 
     private static Outcome run(final int connections, final long bytesEachWay, final long seed)
     {
-        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION)
+        return run(connections, bytesEachWay, seed, false);
+    }
+
+    private static Outcome run(final int connections, final long bytesEachWay, final long seed, final boolean ipv6)
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
+            | (ipv6 ? LinkCapabilities.TX_TCP6_SEGMENTATION : 0))
             .passChainsWhole(true).queueCapacity(4096).build();
         final boolean large = bytesEachWay * connections >= 32L << 20;
         return TwoStackTransfer.run(wire, connections, bytesEachWay, seed, (a, b, impaired) ->
@@ -50,6 +66,11 @@ class TcpWholeChainWireTest
             assertTrue(a.ipCounters().superFramesReceived > 0 && b.ipCounters().superFramesReceived > 0,
                 () -> "both stacks received them whole" + counters);
             assertEquals(0, a.ipCounters().framesBadChain + b.ipCounters().framesBadChain, counters);
+            if (ipv6)
+            {
+                assertTrue(a.ipCounters().ip6OutSuperSegments > 0 && b.ipCounters().ip6OutSuperSegments > 0,
+                    () -> "both stacks sent IPv6 super-segments" + counters);
+            }
             if (large)
             {
                 // Super-segments damaged on the way both ways, each caught by the receiver's checksum.
@@ -58,6 +79,6 @@ class TcpWholeChainWireTest
                     && impaired.rxImpairments().chainsCorrupted > 0, counters);
                 assertTrue(a.tcpCounters().badChecksums() > 0 && b.tcpCounters().badChecksums() > 0, counters);
             }
-        });
+        }, ipv6);
     }
 }

@@ -4,6 +4,7 @@ import static org.jbypass.netstack.testing.StackHarness.PEER_IP;
 import static org.jbypass.netstack.testing.StackHarness.PEER_MAC;
 import static org.jbypass.netstack.testing.StackHarness.STACK_IP;
 import static org.jbypass.netstack.testing.StackHarness.STACK_MAC;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,9 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import org.jbypass.netstack.core.StackConfig;
 import org.jbypass.netstack.ip.Ipv6Config;
+import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.testing.Frames;
 import org.jbypass.netstack.testing.Frames6;
 import org.jbypass.netstack.testing.StackHarness;
@@ -103,6 +106,48 @@ class Udp6Test
             assertEquals(7000, u.destinationPort());
             assertTrue(u.checksumOk6(STACK6[0], STACK6[1], PEER6[0], PEER6[1]), "RFC 8200 section 8.1");
             assertEquals("pong", new String(payload, 8, 4, StandardCharsets.US_ASCII));
+            assertEquals(0, h.leakedBuffers());
+        }
+    }
+
+    /**
+     * A UDP_SEGMENT super-datagram over IPv6 (a virtio_net_hdr's GSO_UDP_L4, as afpacket hands over what a kernel
+     * sender's UDP_SEGMENT made on a veth), delivered as a chain of buffers: the socket gets the datagrams it
+     * carries, each gso_size bytes but the last, as Linux's udpv6_queue_rcv_skb() cuts it (__udp_gso_segment()).
+     */
+    @Test
+    void shouldSplitAUdpSuperDatagramOverIpv6IntoItsDatagrams()
+    {
+        try (StackHarness h = harness())
+        {
+            h.link.chains(true);
+            final UdpSocket s = h.stack.openUdp6(false);
+            assertEquals(0, s.bind6(0, 0, 5000));
+            final byte[] data = new byte[12 * 1200 + 5];
+            for (int i = 0; i < data.length; i++)
+            {
+                data[i] = (byte)(i * 31 + i / 1200);
+            }
+            final byte[] frame = frame6(udp6(7000, 5000, data, -1));
+            assertTrue(frame.length > 2048 * 7, "a chain of eight buffers");
+            h.link.inject(frame, PacketBurst.gso(PacketBurst.GSO_UDP_L4, 1200) | PacketBurst.RX_L4_CHECKSUM_OK
+                | PacketBurst.RX_L4_CHECKSUM_PARTIAL);
+            h.poll();
+            final ByteBuffer in = ByteBuffer.allocate(2000);
+            for (int i = 0; i < 13; i++)
+            {
+                in.clear();
+                final int n = s.receive(in);
+                assertEquals(i < 12 ? 1200 : 5, n, "datagram " + i);
+                assertArrayEquals(Arrays.copyOfRange(data, i * 1200, i * 1200 + n),
+                    Arrays.copyOf(in.array(), n), "datagram " + i);
+                assertTrue(s.lastSourceIs6());
+                assertEquals(7000, s.lastSourcePort());
+            }
+            in.clear();
+            assertEquals(-Errno.EAGAIN, s.receive(in));
+            assertEquals(13, h.stack.udpCounters().inDatagrams);
+            assertEquals(1, h.stack.ipCounters().superFramesReceived);
             assertEquals(0, h.leakedBuffers());
         }
     }

@@ -25,6 +25,9 @@ import org.jbypass.netstack.wire.UdpHeader;
  */
 final class ChecksumOffload
 {
+    /** The fixed IPv6 header's length (RFC 8200 section 3). */
+    private static final int IPV6_HEADER = 40;
+
     private final Ipv4Header ip = new Ipv4Header();
     private final TcpHeader tcp = new TcpHeader();
     private final UdpHeader udp = new UdpHeader();
@@ -69,11 +72,17 @@ final class ChecksumOffload
      * sum, a stale value). What {@link ImpairedLink} does before it damages a super-frame, so that the damage is
      * one a receiver's checksum catches, as on a wire.
      *
-     * @return false when the frame is not an IPv4 TCP or UDP datagram that the chain holds exactly (left alone)
+     * @return false when the frame is not an IPv4 TCP or UDP datagram (or an IPv6 TCP or UDP packet without
+     *         extension headers) that the chain holds exactly (left alone)
      */
     boolean completeChain(final FrameChain chain, final ByteBuffer memory, final int offset)
     {
         final int first = chain.firstLength();
+        if (first >= EthernetHeader.LENGTH + IPV6_HEADER
+            && (memory.getShort(offset + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV6)
+        {
+            return completeChain6(chain, memory, offset);
+        }
         if (first < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
             || (memory.getShort(offset + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
         {
@@ -112,6 +121,45 @@ final class ChecksumOffload
         if (checksum == 0 && ip.protocol() == Ipv4Header.PROTOCOL_UDP)
         {
             checksum = 0xFFFF; // RFC 768: 0 means no checksum
+        }
+        memory.putShort(offset + checksumAt, (short)checksum);
+        return true;
+    }
+
+    /**
+     * {@link #completeChain} for an IPv6 TCP or UDP packet without extension headers (as Linux's GSO makes them):
+     * the L4 checksum over RFC 8200 section 8.1's pseudo-header and the chain.
+     */
+    private boolean completeChain6(final FrameChain chain, final ByteBuffer memory, final int offset)
+    {
+        final int ip = offset + EthernetHeader.LENGTH;
+        final int nextHeader = memory.get(ip + 6) & 0xFF;
+        final int l4Length = memory.getShort(ip + 4) & 0xFFFF;
+        final int l4 = EthernetHeader.LENGTH + IPV6_HEADER;
+        if ((memory.get(ip) & 0xF0) != 0x60 || l4 + l4Length != chain.length())
+        {
+            return false;
+        }
+        final int checksumAt;
+        if (nextHeader == Ipv4Header.PROTOCOL_TCP && l4 + TcpHeader.MIN_LENGTH <= chain.firstLength())
+        {
+            checksumAt = l4 + 16; // RFC 9293 section 3.1
+        }
+        else if (nextHeader == Ipv4Header.PROTOCOL_UDP && l4 + UdpHeader.LENGTH <= chain.firstLength())
+        {
+            checksumAt = l4 + 6; // RFC 768
+        }
+        else
+        {
+            return false;
+        }
+        memory.putShort(offset + checksumAt, (short)0);
+        final int sum = chain.sum(l4, l4Length, Checksum.pseudoHeader6(memory.getLong(ip + 8),
+            memory.getLong(ip + 16), memory.getLong(ip + 24), memory.getLong(ip + 32), nextHeader, l4Length));
+        int checksum = Checksum.fold(sum);
+        if (checksum == 0 && nextHeader == Ipv4Header.PROTOCOL_UDP)
+        {
+            checksum = 0xFFFF; // RFC 8200 section 8.1: a UDP checksum of 0 is sent as all ones
         }
         memory.putShort(offset + checksumAt, (short)checksum);
         return true;

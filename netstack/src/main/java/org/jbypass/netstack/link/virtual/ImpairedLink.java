@@ -24,8 +24,9 @@ import org.jbypass.netstack.wire.Ipv4Header;
  *   <li>duplication: a copy (into a buffer from the pool; skipped and counted when the pool is empty) follows the
  *       frame;</li>
  *   <li>corruption: {@link Config#corruptBits} bits flip in the frame (the copy stays intact). By default only
- *       within the IPv4 datagram of IPv4 frames, the bytes the IPv4, ICMP, TCP and UDP checksums cover, so that a
- *       single flip is always detectable (RFC 1071); {@link Config#corruptWholeFrame} lets it hit any byte of any
+ *       within the IPv4 datagram of IPv4 frames and the payload after the fixed header of IPv6 frames, the bytes
+ *       the IPv4, ICMP, ICMPv6, TCP and UDP checksums cover, so that a single flip is always detectable (RFC 1071);
+ *       {@link Config#corruptWholeFrame} lets it hit any byte of any
  *       frame. A corrupted received frame loses its {@code RX_*_CHECKSUM_OK} flags (a NIC would have seen the bad
  *       checksum), and a transmitted frame that asked for checksum offload has its checksums computed first, then
  *       is corrupted (the damage happens on the wire, after the NIC);</li>
@@ -73,6 +74,8 @@ public final class ImpairedLink extends LinkDecorator
 
     private static final int RX_CHECKSUM_FLAGS = PacketBurst.RX_L3_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_OK;
     private static final int TX_CHECKSUM_FLAGS = PacketBurst.TX_L3_CHECKSUM | PacketBurst.TX_L4_CHECKSUM;
+    /** The fixed IPv6 header's length (RFC 8200 section 3). */
+    private static final int IPV6_HEADER = 40;
 
     private final PacketPool pool;
     private final ByteBuffer memory;
@@ -601,15 +604,28 @@ public final class ImpairedLink extends LinkDecorator
         }
         else
         {
-            if (damaged.firstLength() < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
-                || (memory.getShort(head + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
+            if (damaged.firstLength() >= EthernetHeader.LENGTH + IPV6_HEADER
+                && (memory.getShort(head + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV6)
             {
-                return false;
+                start = EthernetHeader.LENGTH + IPV6_HEADER;
+                end = ipv6PayloadEnd(head, length);
+                if (end <= start)
+                {
+                    return false;
+                }
             }
-            final int totalLength = memory.getShort(head + EthernetHeader.LENGTH + 2) & 0xFFFF;
-            start = EthernetHeader.LENGTH;
-            end = EthernetHeader.LENGTH + Math.max(Ipv4Header.MIN_LENGTH,
-                Math.min(totalLength, length - EthernetHeader.LENGTH));
+            else
+            {
+                if (damaged.firstLength() < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
+                    || (memory.getShort(head + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
+                {
+                    return false;
+                }
+                final int totalLength = memory.getShort(head + EthernetHeader.LENGTH + 2) & 0xFFFF;
+                start = EthernetHeader.LENGTH;
+                end = EthernetHeader.LENGTH + Math.max(Ipv4Header.MIN_LENGTH,
+                    Math.min(totalLength, length - EthernetHeader.LENGTH));
+            }
         }
         final long span = (long)(end - start) * 8;
         for (int k = 0; k < corruptBits; k++)
@@ -635,6 +651,17 @@ public final class ImpairedLink extends LinkDecorator
      * @return false when the frame has no byte that may be corrupted (empty, or not IPv4 without
      *         corruptWholeFrame)
      */
+    /**
+     * Where the payload of the IPv6 frame at {@code offset} ends (within its {@code length}): the bytes after the
+     * fixed header, which the upper layer's checksum covers (RFC 8200 section 8.1; the fixed header has no checksum
+     * of its own, and a flip in its hop limit or flow label would go unnoticed, so it is spared).
+     */
+    private int ipv6PayloadEnd(final int offset, final int length)
+    {
+        final int payload = memory.getShort(offset + EthernetHeader.LENGTH + 4) & 0xFFFF;
+        return EthernetHeader.LENGTH + IPV6_HEADER + Math.min(payload, length - EthernetHeader.LENGTH - IPV6_HEADER);
+    }
+
     private boolean flipBits(final int offset, final int length, final long bits)
     {
         final int start;
@@ -647,6 +674,16 @@ public final class ImpairedLink extends LinkDecorator
             }
             start = 0;
             end = length;
+        }
+        else if (length >= EthernetHeader.LENGTH + IPV6_HEADER
+            && (memory.getShort(offset + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV6)
+        {
+            start = EthernetHeader.LENGTH + IPV6_HEADER;
+            end = ipv6PayloadEnd(offset, length);
+            if (end <= start)
+            {
+                return false;
+            }
         }
         else
         {

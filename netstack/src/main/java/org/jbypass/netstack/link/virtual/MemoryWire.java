@@ -33,8 +33,10 @@ import org.jbypass.netstack.wire.MacAddress;
  * or shorter than an Ethernet header are dropped on transmit and counted in {@link LinkCounters#txDropped}.
  *
  * <p>With {@link LinkCapabilities#TX_TCP_SEGMENTATION} ports take TCP super-segments on transmit (chains of
- * buffers, {@link PacketBurst#GSO_TCPV4}) and, by default, cut them into MSS segments in software on the way, as
- * Linux's GSO does for a device without TSO ({@link TcpSegmenter}): the receiver sees ordinary frames of at most
+ * buffers, {@link PacketBurst#GSO_TCPV4}; with {@link LinkCapabilities#TX_TCP6_SEGMENTATION} IPv6 ones,
+ * {@link PacketBurst#GSO_TCPV6}) and, by default, cut them into MSS
+ * segments in software on the way, as Linux's GSO does for a device without TSO ({@link TcpSegmenter}): the
+ * receiver sees ordinary frames of at most
  * MTU + 14 bytes. With {@link Builder#passChainsWhole} they cross whole instead, as a veth hands a GSO packet to its
  * peer: the receiving port delivers the super-segment as one chain of its own buffers (it takes consecutive slots
  * of the queue, {@link FrameRing#offerChain}, and never crosses the end of a receive burst; one longer than the
@@ -74,7 +76,10 @@ public final class MemoryWire
 
     private static final int SUPPORTED_CAPABILITIES = LinkCapabilities.RX_L3_CHECKSUM
         | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
-        | LinkCapabilities.TX_TCP_SEGMENTATION;
+        | LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION;
+    /** Either family's TCP segmentation: what makes a port take chains at all. */
+    private static final int SEGMENTATION = LinkCapabilities.TX_TCP_SEGMENTATION
+        | LinkCapabilities.TX_TCP6_SEGMENTATION;
 
     private final String name;
     private final int mtu;
@@ -311,7 +316,8 @@ public final class MemoryWire
         /**
          * Whether TCP super-segments cross the wire whole, delivered as chains, as a veth passes GSO packets to its
          * peer (Linux's NETIF_F_GSO_SOFTWARE on both ends), rather than cut into segments on transmit (the default).
-         * Needs {@link LinkCapabilities#TX_TCP_SEGMENTATION} in {@link #capabilities}.
+         * Needs {@link LinkCapabilities#TX_TCP_SEGMENTATION} or {@link LinkCapabilities#TX_TCP6_SEGMENTATION} in
+         * {@link #capabilities}.
          */
         public Builder passChainsWhole(final boolean passChainsWhole)
         {
@@ -320,14 +326,15 @@ public final class MemoryWire
         }
 
         /**
-         * @throws IllegalArgumentException when {@link #passChainsWhole} is asked without TX_TCP_SEGMENTATION
+         * @throws IllegalArgumentException when {@link #passChainsWhole} is asked without TX_TCP_SEGMENTATION or
+         *         TX_TCP6_SEGMENTATION
          */
         public MemoryWire build()
         {
-            if (passChainsWhole && (capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+            if (passChainsWhole && (capabilities & SEGMENTATION) == 0)
             {
                 throw new IllegalArgumentException("memory wire passChainsWhole needs the TX_TCP_SEGMENTATION"
-                    + " capability: " + LinkCapabilities.describe(capabilities));
+                    + " or TX_TCP6_SEGMENTATION capability: " + LinkCapabilities.describe(capabilities));
             }
             return new MemoryWire(this);
         }
@@ -416,7 +423,7 @@ public final class MemoryWire
                 ? PacketBurst.TX_L3_CHECKSUM : 0)
                 | ((wire.capabilities & LinkCapabilities.TX_L4_CHECKSUM) != 0 ? PacketBurst.TX_L4_CHECKSUM : 0);
             this.rxOffloads = wire.capabilities & (LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM);
-            this.segmenter = (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) != 0 && !wire.passChainsWhole
+            this.segmenter = (wire.capabilities & SEGMENTATION) != 0 && !wire.passChainsWhole
                 ? new TcpSegmenter(wire.maxFrame) : null;
         }
 
@@ -585,9 +592,10 @@ public final class MemoryWire
 
         /**
          * Passes a super-segment (the chain {@link #txChain} wraps) whole to the ports it is for, with the flags a
-         * receiver gets (see {@link MemoryWire}); false when it is malformed: not an IPv4 TCP super-segment whose
-         * headers are in its first buffer and whose total length is the chain's, or whose segment size does not
-         * fit the MTU (a veth's peer could not send it on).
+         * receiver gets (see {@link MemoryWire}); false when it is malformed: not an IPv4 (or, for
+         * {@link PacketBurst#GSO_TCPV6}, IPv6 without extension headers) TCP super-segment whose headers are in its
+         * first buffer and whose IP length is the chain's, or whose segment size does not fit the MTU (a veth's
+         * peer could not send it on).
          */
         private boolean passWhole(final Port[] targets)
         {
@@ -595,14 +603,27 @@ public final class MemoryWire
             final int gsoSize = PacketBurst.gsoSize(flags);
             final int base = pool.offset(txChain.firstBuffer());
             final int first = txChain.firstLength();
-            if (PacketBurst.gsoType(flags) != PacketBurst.GSO_TCPV4 || gsoSize == 0
-                || first < EthernetHeader.LENGTH + 40
-                || (memory.getShort(base + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4
-                || (memory.get(base + EthernetHeader.LENGTH) & 0xFF) != 0x45
-                || (memory.get(base + EthernetHeader.LENGTH + 9) & 0xFF) != 6
-                || EthernetHeader.LENGTH + (memory.getShort(base + EthernetHeader.LENGTH + 2) & 0xFFFF)
-                    != txChain.length()
-                || 40 + gsoSize > wire.mtu)
+            final int ip = base + EthernetHeader.LENGTH;
+            final boolean valid;
+            if (PacketBurst.gsoType(flags) == PacketBurst.GSO_TCPV6)
+            {
+                // RFC 8200 section 3: version 6, next header TCP, the payload length after the 40-byte header.
+                valid = first >= EthernetHeader.LENGTH + 60
+                    && (memory.getShort(base + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV6
+                    && (memory.get(ip) & 0xF0) == 0x60 && (memory.get(ip + 6) & 0xFF) == 6
+                    && EthernetHeader.LENGTH + 40 + (memory.getShort(ip + 4) & 0xFFFF) == txChain.length()
+                    && 60 + gsoSize <= wire.mtu;
+            }
+            else
+            {
+                valid = PacketBurst.gsoType(flags) == PacketBurst.GSO_TCPV4
+                    && first >= EthernetHeader.LENGTH + 40
+                    && (memory.getShort(base + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV4
+                    && (memory.get(ip) & 0xFF) == 0x45 && (memory.get(ip + 9) & 0xFF) == 6
+                    && EthernetHeader.LENGTH + (memory.getShort(ip + 2) & 0xFFFF) == txChain.length()
+                    && 40 + gsoSize <= wire.mtu;
+            }
+            if (!valid || gsoSize == 0)
             {
                 return false;
             }
@@ -638,7 +659,10 @@ public final class MemoryWire
                     txTargets = targets;
                     txReached = 0;
                     final int segments;
-                    if (!open || (wire.capabilities & LinkCapabilities.TX_TCP_SEGMENTATION) == 0)
+                    // The capability of the chain's family (NETIF_F_TSO6 for GSO_TCPV6, NETIF_F_TSO otherwise).
+                    final int capability = PacketBurst.gsoType(flags) == PacketBurst.GSO_TCPV6
+                        ? LinkCapabilities.TX_TCP6_SEGMENTATION : LinkCapabilities.TX_TCP_SEGMENTATION;
+                    if (!open || (wire.capabilities & capability) == 0)
                     {
                         segments = -1;
                     }

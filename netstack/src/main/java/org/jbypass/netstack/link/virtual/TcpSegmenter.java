@@ -6,21 +6,25 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.EthernetHeader;
+import org.jbypass.netstack.wire.TcpHeader;
 
 /**
  * TCP segmentation in software (GSO), as Linux does it for a device without TSO (tcp_gso_segment() under
- * inet_gso_segment(), net/ipv4/tcp_offload.c and af_inet.c): a TCP super-segment, a chain of pool buffers with
- * {@link PacketBurst#GSO_TCPV4} and a segment size, is cut into frames of at most that many payload bytes, each with
- * the super-segment's headers made its own:
+ * inet_gso_segment() and ipv6_gso_segment(), net/ipv4/tcp_offload.c, af_inet.c, net/ipv6/ip6_offload.c): a TCP
+ * super-segment, a chain of pool buffers with {@link PacketBurst#GSO_TCPV4} or {@link PacketBurst#GSO_TCPV6} and a
+ * segment size, is cut into frames of at most that many payload bytes, each with the super-segment's headers made
+ * its own:
  * <ul>
  *   <li>IPv4: the total length of the segment, the identification of the first plus the segment's index (the
  *       kernel's rule without SKB_GSO_TCP_FIXEDID), the header checksum computed again;</li>
+ *   <li>IPv6: the payload length of the segment (the fixed header has no identification and no checksum);</li>
  *   <li>TCP: the sequence number advanced by the payload before it; CWR on the first segment only (RFC 3168
  *       section 6.1.2: once per window), FIN and PSH on the last only; the checksum computed from scratch over the
  *       pseudo-header and the segment, whatever partial sum the field held.</li>
  * </ul>
- * A super-segment whose headers do not say exactly its chain (not IPv4 TCP, a fragment, a total length other than
- * the chain's, headers beyond the first buffer, a segment that would not fit {@code maxFrame}) is refused whole, and
+ * A super-segment whose headers do not say exactly its chain (not TCP over the family its type names, an IPv4
+ * fragment, an IPv6 extension header (Linux's GSO over IPv6 never makes one), a length other than the chain's,
+ * headers beyond the first buffer, a segment that would not fit {@code maxFrame}) is refused whole, and
  * so is one without {@link PacketBurst#TX_L4_CHECKSUM} (a partial checksum), as the afpacket driver refuses it and
  * Linux asks it of every GSO packet: a super-segment whose checksum is already complete (one {@link ImpairedLink}
  * damaged) would have its damage hidden by the checksums computed here.
@@ -39,9 +43,14 @@ final class TcpSegmenter
     private static final int TCP_FLAG_PSH = 0x08;
     private static final int TCP_FLAG_CWR = 0x80;
     private static final int IPV4_MORE_FRAGMENTS_AND_OFFSET = 0x3FFF;
+    /** The fixed IPv6 header's length and fields (RFC 8200 section 3). */
+    private static final int IPV6_HEADER = 40;
+    private static final int IPV6_PAYLOAD_LENGTH = 4;
+    private static final int IPV6_SOURCE = 8;
 
     private final FrameChain chain = new FrameChain();
     private final ChecksumOffload checksums = new ChecksumOffload();
+    private final TcpHeader tcp = new TcpHeader();
     private final ByteBuffer scratch;
     private final int maxFrame;
 
@@ -58,8 +67,13 @@ final class TcpSegmenter
      */
     int segment(final PacketPool pool, final PacketBurst burst, final int slot, final Sink sink)
     {
-        if (!chain.wrap(pool, burst, slot) || PacketBurst.gsoType(chain.flags()) != PacketBurst.GSO_TCPV4
-            || (chain.flags() & PacketBurst.TX_L4_CHECKSUM) == 0)
+        if (!chain.wrap(pool, burst, slot) || (chain.flags() & PacketBurst.TX_L4_CHECKSUM) == 0)
+        {
+            return -1;
+        }
+        final int type = PacketBurst.gsoType(chain.flags());
+        final boolean v6 = type == PacketBurst.GSO_TCPV6;
+        if (type != PacketBurst.GSO_TCPV4 && !v6)
         {
             return -1;
         }
@@ -68,20 +82,12 @@ final class TcpSegmenter
         final int base = chain.firstOffset();
         final int first = chain.firstLength();
         final int ipOffset = EthernetHeader.LENGTH;
-        if (mss <= 0 || first < ipOffset + 20 || (memory.getShort(base + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
+        final int ipHeader = v6 ? ipv6HeaderLength(memory, base, first) : ipv4HeaderLength(memory, base, first);
+        if (mss <= 0 || ipHeader < 0)
         {
             return -1;
         }
-        final int versionAndLength = memory.get(base + ipOffset) & 0xFF;
-        final int ihl = (versionAndLength & 0x0F) * 4;
-        if (versionAndLength >>> 4 != 4 || ihl < 20 || ipOffset + ihl + 20 > first
-            || (memory.get(base + ipOffset + 9) & 0xFF) != 6
-            || (memory.getShort(base + ipOffset + 6) & IPV4_MORE_FRAGMENTS_AND_OFFSET) != 0
-            || ipOffset + (memory.getShort(base + ipOffset + 2) & 0xFFFF) != chain.length())
-        {
-            return -1;
-        }
-        final int tcpOffset = ipOffset + ihl;
+        final int tcpOffset = ipOffset + ipHeader;
         final int doff = ((memory.get(base + tcpOffset + 12) & 0xFF) >>> 4) * 4;
         final int headers = tcpOffset + doff;
         if (doff < 20 || headers > first || headers + mss > maxFrame)
@@ -99,8 +105,6 @@ final class TcpSegmenter
             final int length = Math.min(mss, payload - from);
             scratch.put(0, memory, base, headers);
             chain.copyOut(headers + from, scratch, headers, length);
-            scratch.putShort(ipOffset + 2, (short)(ihl + doff + length));
-            scratch.putShort(ipOffset + 4, (short)(id + k));
             scratch.putInt(tcpOffset + 4, sequence + from);
             int flags = tcpFlags;
             if (k > 0)
@@ -112,9 +116,63 @@ final class TcpSegmenter
                 flags &= ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
             }
             scratch.put(tcpOffset + 13, (byte)flags);
-            checksums.complete(scratch, 0, headers + length, PacketBurst.TX_L3_CHECKSUM | PacketBurst.TX_L4_CHECKSUM);
+            if (v6)
+            {
+                // RFC 8200 section 3: the payload length; the TCP checksum over section 8.1's pseudo-header.
+                scratch.putShort(ipOffset + IPV6_PAYLOAD_LENGTH, (short)(doff + length));
+                tcp.wrap(scratch, tcpOffset, doff + length).computeChecksum6(
+                    scratch.getLong(ipOffset + IPV6_SOURCE), scratch.getLong(ipOffset + IPV6_SOURCE + 8),
+                    scratch.getLong(ipOffset + IPV6_SOURCE + 16), scratch.getLong(ipOffset + IPV6_SOURCE + 24));
+            }
+            else
+            {
+                scratch.putShort(ipOffset + 2, (short)(ipHeader + doff + length));
+                scratch.putShort(ipOffset + 4, (short)(id + k));
+                checksums.complete(scratch, 0, headers + length,
+                    PacketBurst.TX_L3_CHECKSUM | PacketBurst.TX_L4_CHECKSUM);
+            }
             sink.segment(scratch, headers + length);
         }
         return segments;
+    }
+
+    /**
+     * The IPv4 header's length when the chain's first buffer holds an IPv4 TCP datagram, not a fragment, whose total
+     * length is the chain's; -1 otherwise.
+     */
+    private int ipv4HeaderLength(final ByteBuffer memory, final int base, final int first)
+    {
+        final int ipOffset = EthernetHeader.LENGTH;
+        if (first < ipOffset + 20 || (memory.getShort(base + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)
+        {
+            return -1;
+        }
+        final int versionAndLength = memory.get(base + ipOffset) & 0xFF;
+        final int ihl = (versionAndLength & 0x0F) * 4;
+        if (versionAndLength >>> 4 != 4 || ihl < 20 || ipOffset + ihl + 20 > first
+            || (memory.get(base + ipOffset + 9) & 0xFF) != 6
+            || (memory.getShort(base + ipOffset + 6) & IPV4_MORE_FRAGMENTS_AND_OFFSET) != 0
+            || ipOffset + (memory.getShort(base + ipOffset + 2) & 0xFFFF) != chain.length())
+        {
+            return -1;
+        }
+        return ihl;
+    }
+
+    /**
+     * 40 when the chain's first buffer holds an IPv6 packet whose next header is TCP (no extension header) and whose
+     * payload length is the chain's; -1 otherwise.
+     */
+    private int ipv6HeaderLength(final ByteBuffer memory, final int base, final int first)
+    {
+        final int ipOffset = EthernetHeader.LENGTH;
+        if (first < ipOffset + IPV6_HEADER + 20 || (memory.getShort(base + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV6
+            || (memory.get(base + ipOffset) & 0xF0) != 0x60 || (memory.get(base + ipOffset + 6) & 0xFF) != 6
+            || ipOffset + IPV6_HEADER + (memory.getShort(base + ipOffset + IPV6_PAYLOAD_LENGTH) & 0xFFFF)
+                != chain.length())
+        {
+            return -1;
+        }
+        return IPV6_HEADER;
     }
 }

@@ -24,6 +24,10 @@ class TcpSegmenterTest
 {
     private static final int SOURCE = 0xC6120001;      // 198.18.0.1
     private static final int DESTINATION = 0xC6120002; // 198.18.0.2
+    private static final long SOURCE6_HI = 0x2001_0DB8_0000_0000L;      // 2001:db8::1
+    private static final long SOURCE6_LO = 1;
+    private static final long DESTINATION6_HI = 0x2001_0DB8_0000_0000L; // 2001:db8::2
+    private static final long DESTINATION6_LO = 2;
     private static final int SEQUENCE = 0xFFFF_F000;    // wraps within the super-segment
     private static final int MSS = 1448;
     private static final int FIN = 0x01;
@@ -73,6 +77,77 @@ class TcpSegmenterTest
             offset += payload;
         }
         burst.releaseAll(pool);
+    }
+
+    /**
+     * An IPv6 super-segment (GSO_TCPV6) as tcp6_gso_segment() under ipv6_gso_segment() cuts it: each segment with
+     * its own payload length, the fixed header otherwise the same (no identification, no header checksum), the TCP
+     * checksum over IPv6's pseudo-header.
+     */
+    @Test
+    void shouldCutAnIpv6SuperSegmentAsLinuxDoes()
+    {
+        final PacketPool pool = new PacketPool(64, 2048);
+        final int mss = 1428;
+        final byte[] whole = superSegment6(40_000, FIN | PSH | ACK | CWR, new SplittableRandom(11));
+        final PacketBurst burst = new PacketBurst(64);
+        addChain(pool, burst, whole, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV6, mss));
+        final List<byte[]> segments = new ArrayList<>();
+        final TcpSegmenter segmenter = new TcpSegmenter(1514);
+        assertEquals(29, segmenter.segment(pool, burst, 0, (frame, length) ->
+        {
+            final byte[] copy = new byte[length];
+            frame.get(0, copy);
+            segments.add(copy);
+        }));
+        int offset = 0;
+        for (int k = 0; k < segments.size(); k++)
+        {
+            final byte[] s = segments.get(k);
+            final int payload = Math.min(mss, 40_000 - offset);
+            assertEquals(74 + payload, s.length, "segment " + k);
+            final ByteBuffer b = ByteBuffer.wrap(s);
+            assertEquals(20 + payload, b.getShort(18) & 0xFFFF, "IPv6 payload length of " + k);
+            assertArrayEquals(Arrays.copyOfRange(whole, 0, 18), Arrays.copyOfRange(s, 0, 18), "Ethernet, version");
+            assertArrayEquals(Arrays.copyOfRange(whole, 20, 54), Arrays.copyOfRange(s, 20, 54),
+                "next header, hop limit, addresses");
+            final int tcpSum = Checksum.sum(b, 54, 20 + payload, Checksum.pseudoHeader6(SOURCE6_HI, SOURCE6_LO,
+                DESTINATION6_HI, DESTINATION6_LO, 6, 20 + payload));
+            assertEquals(0, Checksum.fold(tcpSum), "TCP checksum of " + k);
+            assertEquals(SEQUENCE + offset, b.getInt(58), "sequence number of " + k);
+            final boolean last = k == segments.size() - 1;
+            assertEquals(ACK | (k == 0 ? CWR : 0) | (last ? FIN | PSH : 0), s[67] & 0xFF, "flags of " + k);
+            assertArrayEquals(Arrays.copyOfRange(whole, 74 + offset, 74 + offset + payload),
+                Arrays.copyOfRange(s, 74, s.length), "payload of " + k);
+            offset += payload;
+        }
+        assertEquals(40_000, offset);
+        burst.releaseAll(pool);
+
+        // Headers that lie: a payload length other than the chain's, an extension header before TCP, version 4
+        // under the IPv6 Ethernet type, and the IPv4 type over an IPv6 frame.
+        final TcpSegmenter.Sink never = (frame, length) ->
+        {
+            throw new AssertionError("a segment of a malformed super-segment");
+        };
+        final byte[] longer = whole.clone();
+        longer[19]--;
+        final byte[] extension = whole.clone();
+        extension[20] = 60;
+        final byte[] version = whole.clone();
+        version[14] = 0x40;
+        for (final byte[] frame : List.of(longer, extension, version))
+        {
+            final PacketBurst bad = new PacketBurst(64);
+            addChain(pool, bad, frame, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV6, mss));
+            assertEquals(-1, segmenter.segment(pool, bad, 0, never));
+            bad.releaseAll(pool);
+        }
+        final PacketBurst family = new PacketBurst(64);
+        addChain(pool, family, whole, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, mss));
+        assertEquals(-1, segmenter.segment(pool, family, 0, never));
+        family.releaseAll(pool);
+        assertEquals(0, pool.inUse());
     }
 
     @Test
@@ -283,6 +358,30 @@ class TcpSegmenterTest
         b.putShort(50, (short)(~Checksum.fold(Checksum.pseudoHeader(SOURCE, DESTINATION, 6, 20 + payload))));
         final byte[] frame = b.array();
         for (int i = 54; i < frame.length; i++)
+        {
+            frame[i] = (byte)random.nextInt(256);
+        }
+        return frame;
+    }
+
+    /**
+     * An Ethernet/IPv6/TCP super-segment (2001:db8::1 to 2001:db8::2, no extension header) with the IPv6
+     * pseudo-header sum in its checksum.
+     */
+    static byte[] superSegment6(final int payload, final int flags, final SplittableRandom random)
+    {
+        final ByteBuffer b = ByteBuffer.allocate(74 + payload);
+        b.putLong(0, 0x02_00_00_00_00_0BL << 16).putShort(6, (short)0x0200).putInt(8, 0x0000000A);
+        b.putShort(12, (short)0x86DD);
+        b.putInt(14, 0x6000_0000).putShort(18, (short)(20 + payload)).put(20, (byte)6).put(21, (byte)64)
+            .putLong(22, SOURCE6_HI).putLong(30, SOURCE6_LO).putLong(38, DESTINATION6_HI)
+            .putLong(46, DESTINATION6_LO);
+        b.putShort(54, (short)1000).putShort(56, (short)2000).putInt(58, SEQUENCE).putInt(62, 1)
+            .put(66, (byte)0x50).put(67, (byte)flags).putShort(68, (short)0xFFFF);
+        b.putShort(70, (short)(~Checksum.fold(Checksum.pseudoHeader6(SOURCE6_HI, SOURCE6_LO, DESTINATION6_HI,
+            DESTINATION6_LO, 6, 20 + payload))));
+        final byte[] frame = b.array();
+        for (int i = 74; i < frame.length; i++)
         {
             frame[i] = (byte)random.nextInt(256);
         }
