@@ -30,6 +30,7 @@ foreach(case
     mlx5_tx_error_cqe_recovers
     mlx5_syndrome_words
     mlx5_lso_and_gather
+    mlx5_lso_ipv6
     mlx5_rx_error_cqe_nonfatal
     mlx5_rx_error_cqe_fatal_recovers
     mlx5_rx_wqe_counter_mismatch
@@ -48,6 +49,7 @@ foreach(case
     mlx5_checksum_offload
     mlx5_rss_toeplitz_vectors
     mlx5_rss_spreads_flows
+    mlx5_rss_ipv6
     dv_port_quiesce_returns_all)
   add_test(NAME ${case} COMMAND test_mlx5_dv ${case})
 endforeach()
