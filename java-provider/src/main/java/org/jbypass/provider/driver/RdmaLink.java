@@ -9,6 +9,7 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
 
 /**
  * A ConnectX port (or SR-IOV VF) as a {@link Link}: raw Ethernet frames through libibverbs, with the rings read
@@ -253,7 +254,12 @@ public final class RdmaLink implements Link
 
     private int multicast(final long groupMac, final boolean join)
     {
-        final long h = openHandle();
+        if (closed)
+        {
+            // The close withdrew every registration; a stack leaving its groups afterwards has nothing to undo.
+            return join ? -Errno.ENODEV : 0;
+        }
+        final long h = handle;
         final int rc = RdmaNative.multicast(h, groupMac, join);
         if (rc > 0)
         {
