@@ -10,6 +10,9 @@
 #                                                 over the mlx5 model), nio (request/response, stack and kernel);
 #                                                 any other word is a JMH regular expression over benchmark names
 #   scripts/bench-jmh.sh stack -prof gc           more arguments go to JMH: -prof gc adds gc.alloc.rate.norm (B/op);
+#   scripts/bench-jmh.sh nio -prof org.jbypass.benchmarks.WakeupProfiler
+#                                                 thread wakeups per operation (voluntary context switches), stack
+#                                                 and kernel alike; scripts/profile.sh takes JFR profiles
 #   scripts/bench-jmh.sh nio -p backend=stack     -p NAME=VALUES picks parameters; -f, -wi, -i, -w, -r change the
 #                                                 run's length (java -jar benchmarks/target/benchmarks.jar -h)
 #   STACK_CONFIG=latency.properties scripts/bench-jmh.sh nio

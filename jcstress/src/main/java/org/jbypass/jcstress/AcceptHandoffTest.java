@@ -32,6 +32,8 @@ public class AcceptHandoffTest
     private final ServerSocketChannel listener = StackFixture.listener();
     private final SocketAddress address;
     private final SocketChannel client;
+    /** Set once {@link #connect()} returned, after which the accepting thread may close the client. */
+    private volatile boolean connectReturned;
 
     public AcceptHandoffTest()
     {
@@ -62,6 +64,12 @@ public class AcceptHandoffTest
         finally
         {
             StackFixture.close(listener);
+            // The connecting thread may still be inside connect() (its own flush woke us): closing its channel now
+            // would fail that connect, so wait for it to return first.
+            while (!connectReturned)
+            {
+                Thread.onSpinWait();
+            }
             StackFixture.close(client);
         }
     }
@@ -76,6 +84,10 @@ public class AcceptHandoffTest
         catch (final IOException e)
         {
             throw new UncheckedIOException(e);
+        }
+        finally
+        {
+            connectReturned = true;
         }
     }
 }

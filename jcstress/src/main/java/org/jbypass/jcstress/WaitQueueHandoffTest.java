@@ -20,6 +20,7 @@ import org.openjdk.jcstress.annotations.State;
  * parking; another thread sets the flag and signals the queue under the lock, racing with the waiter's linking,
  * unlock and park. The waiter must always wake: a signal between its unlock and its park leaves the permit that
  * makes the park return, and a signal before it linked its node is seen as the flag when it looks under the lock.
+ * The signaller's unpark comes after it released the lock ({@code StackLock.release}), as every signal's does.
  */
 @JCStressTest(Mode.Termination)
 @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "the signal woke the waiter")
@@ -28,7 +29,7 @@ import org.openjdk.jcstress.annotations.State;
 public class WaitQueueHandoffTest
 {
     private final StackLock lock = StackFixture.engine().lock();
-    private final StackLock.WaitQueue queue = new StackLock.WaitQueue();
+    private final StackLock.WaitQueue queue = new StackLock.WaitQueue(lock);
     /** Guarded by the stack lock, as a socket's readiness is. */
     private boolean ready;
 

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -45,6 +46,10 @@ public class TcpStackBenchmark
     private static final int PORT = 5001;
     private static final int BURST = 16;
 
+    /** Software GRO on both stacks (the default) or off: {@link #burstOf16} is where it coalesces. */
+    @Param({"true", "false"})
+    public boolean gro;
+
     private TwoStacks stacks;
     private TcpSocket listener;
     private TcpSocket client;
@@ -59,7 +64,7 @@ public class TcpStackBenchmark
     @Setup(Level.Trial)
     public void open()
     {
-        stacks = new TwoStacks();
+        stacks = new TwoStacks(gro);
         listener = stacks.b.openTcp();
         if (listener.bind(0, PORT) != 0 || listener.listen(1) != 0)
         {

@@ -32,17 +32,28 @@ final class TwoStacks implements AutoCloseable
 
     TwoStacks()
     {
+        this(true);
+    }
+
+    /** @param gro whether software GRO coalesces what each stack receives ({@code interface.NAME.gro}) */
+    TwoStacks(final boolean gro)
+    {
         this(StackConfig.builder().poolBuffers(4096).seed(1).build(),
-            StackConfig.builder().poolBuffers(4096).seed(2).build());
+            StackConfig.builder().poolBuffers(4096).seed(2).build(), gro);
     }
 
     TwoStacks(final StackConfig configA, final StackConfig configB)
     {
+        this(configA, configB, true);
+    }
+
+    TwoStacks(final StackConfig configA, final StackConfig configB, final boolean gro)
+    {
         a = new Stack(configA, now);
         b = new Stack(configB, now);
         final MemoryWire wire = new MemoryWire();
-        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
-        b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0);
+        a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0).gro(gro);
+        b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0).gro(gro);
         step();
     }
 

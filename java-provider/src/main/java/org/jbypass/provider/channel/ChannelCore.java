@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.spi.AbstractSelectableChannel;
@@ -219,6 +220,55 @@ final class ChannelCore<B extends Backing> implements SelectorView
         return chosen;
     }
 
+    /** Sets up a backing that replaces another ({@link #move}), before it is published. */
+    @FunctionalInterface
+    interface Handover<B>
+    {
+        void handOver(B from, B to) throws IOException;
+    }
+
+    /**
+     * Replaces the JDK backing by a stack backing: opens it, gives it the channel's blocking mode and every option
+     * set so far, lets {@code handover} set it up from the old one (bind it as the old one is bound, take what the
+     * old one had queued), then publishes it, closes the old one and tells the selector keys. Only for a backing
+     * that no operation is using (the caller makes sure); on failure the old backing stays and the new one is
+     * closed.
+     */
+    B move(final B from, final Handover<B> handover) throws IOException
+    {
+        final B moved;
+        synchronized (channel.blockingLock())
+        {
+            ensureOpen();
+            if (backing != from)
+            {
+                return backing;
+            }
+            final B b = stackOpener.open(this, context.engine());
+            try
+            {
+                b.configureBlocking(channel.isBlocking());
+                pending.replay(b);
+                handover.handOver(from, b);
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                b.close();
+                throw e;
+            }
+            backing = b;
+            moved = b;
+        }
+        from.close();
+        if (!channel.isOpen())
+        {
+            moved.close();
+            throw new ClosedChannelException();
+        }
+        keys.backingChanged();
+        return moved;
+    }
+
     // Options: the backing's, or kept until there is one.
 
     <T> void setOption(final SocketOption<T> name, final T value) throws IOException
@@ -228,6 +278,7 @@ final class ChannelCore<B extends Backing> implements SelectorView
         if (b != null)
         {
             b.setOption(name, value);
+            keepForMove(name, value);
             return;
         }
         OptionTable.check(defaults.of(context.platform()).supported(), name, value);
@@ -241,6 +292,16 @@ final class ChannelCore<B extends Backing> implements SelectorView
             }
         }
         backing.setOption(name, value);
+        keepForMove(name, value);
+    }
+
+    /** A datagram channel may move to the stack at its join ({@link #move}): it keeps its options for that. */
+    private void keepForMove(final SocketOption<?> name, final Object value)
+    {
+        if (channel instanceof DatagramChannel)
+        {
+            pending.put(name, value);
+        }
     }
 
     <T> T getOption(final SocketOption<T> name) throws IOException

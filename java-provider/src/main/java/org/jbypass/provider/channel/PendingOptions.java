@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Options set on a channel before it has a backing: kept in the order they were set, read back as set, and replayed
- * onto the backing when bind or connect chooses it. Frameworks set options before binding or connecting (Netty
+ * Options set on a channel: kept in the order they were set, read back as set before the channel has a backing, and
+ * replayed onto the backing when bind or connect chooses it, and again onto the stack's when a datagram channel
+ * moves there at its join ({@link ChannelCore#move}). Frameworks set options before binding or connecting (Netty
  * sets TCP_NODELAY when it creates a channel, HttpClient before it connects, Jetty sets SO_REUSEADDR before it
  * binds), so this is the common case, not a corner.
  *
@@ -36,7 +37,7 @@ final class PendingOptions
         return (T)defaults.get(name);
     }
 
-    /** Sets every pending option on the backing that supports it, in order. */
+    /** Sets every option kept on the backing that supports it, in order; the options stay kept. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     synchronized void replay(final Backing backing) throws IOException
     {
@@ -48,6 +49,5 @@ final class PendingOptions
                 backing.setOption((SocketOption)e.getKey(), e.getValue());
             }
         }
-        options.clear();
     }
 }

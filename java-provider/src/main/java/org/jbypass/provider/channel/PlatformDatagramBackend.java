@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.MulticastSocket;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A {@link BypassDatagramChannel} served by the JDK's channel, untouched (see {@link PlatformBacking}). */
 final class PlatformDatagramBackend extends PlatformBacking<DatagramChannel> implements DatagramBackend
@@ -16,9 +20,50 @@ final class PlatformDatagramBackend extends PlatformBacking<DatagramChannel> imp
     private DatagramSocket adaptor;
     private int timeout = -1;
 
+    /** A datagram taken from the JDK socket when the channel moves to the stack. */
+    record Queued(byte[] data, InetSocketAddress source)
+    {
+    }
+
     PlatformDatagramBackend(final ChannelCore<?> owner, final DatagramChannel channel)
     {
         super(owner, channel);
+    }
+
+    /** The JDK channel's own {@code socket()}: the JDK's MulticastSocket adaptor, for its exact semantics. */
+    MulticastSocket platformSocket()
+    {
+        // DatagramSocketAdaptor extends MulticastSocket in every JDK since 15 (JEP 373).
+        return (MulticastSocket)channel.socket();
+    }
+
+    /**
+     * Takes every datagram the JDK socket has queued, without waiting, for the stack backing that replaces this one.
+     */
+    List<Queued> drain() throws IOException
+    {
+        final List<Queued> queued = new ArrayList<>();
+        final boolean blocking = channel.isBlocking();
+        channel.configureBlocking(false);
+        try
+        {
+            final ByteBuffer b = ByteBuffer.allocate(65_536);
+            SocketAddress from;
+            while ((from = channel.receive(b)) != null)
+            {
+                b.flip();
+                final byte[] data = new byte[b.remaining()];
+                b.get(data);
+                b.clear();
+                queued.add(new Queued(data, (InetSocketAddress)from));
+            }
+            return queued;
+        }
+        finally
+        {
+            // Should the move still fail, the JDK channel goes on as it was.
+            channel.configureBlocking(blocking);
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.transport.SocketListener;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.provider.engine.RingWait;
 import org.jbypass.provider.engine.StackEngine;
 import org.jbypass.provider.engine.StackLock;
 
@@ -57,7 +58,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     final StackLock lock;
     final ChannelCore<?> core;
     private final ChannelKeys keys;
-    private final StackLock.WaitQueue changed = new StackLock.WaitQueue();
+    private final StackLock.WaitQueue changed;
     /** Set, under the stack lock, by the backing's close; blocked threads see it when the close wakes them. */
     volatile boolean closed;
     /** The socket's local address once bound; written under the stack lock. */
@@ -66,6 +67,12 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     private int spinners;
     /** Bumped under the stack lock, while threads spin, whenever they must look again; read by them without it. */
     private volatile int changeCount;
+    /**
+     * The thread waiting on a ring for this socket ({@link StackLock#waitOnRing}), which a change made on another
+     * thread must wake, and the ring's interface; guarded by the stack lock.
+     */
+    private Thread ringWaiter;
+    private int ringInterface;
     /** The socket's {@link org.jbypass.netstack.transport.Readiness} bits; written under the stack lock. */
     volatile int readyOps;
 
@@ -73,6 +80,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     {
         this.engine = engine;
         this.lock = engine.lock();
+        this.changed = new StackLock.WaitQueue(lock);
         this.core = core;
         this.keys = core.keys();
     }
@@ -228,12 +236,23 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         if (spinners > 0)
         {
             changeCount++;
+            wakeRingWaiter();
         }
         if (changed.hasWaiters())
         {
             changed.signalAll();
         }
         refresh(socket);
+    }
+
+    /** With the stack lock held, after a change: a thread waiting on a ring for this socket, if not this one, looks. */
+    private void wakeRingWaiter()
+    {
+        final Thread waiter = ringWaiter;
+        if (waiter != null && waiter != Thread.currentThread())
+        {
+            lock.wakeRing(ringInterface);
+        }
     }
 
     @Override
@@ -319,6 +338,18 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
                         }
                         spinUntil = 0;
                     }
+                    if (!interrupted && lock.ringWaitable(servedBy()) && RingWait.mayWait())
+                    {
+                        final long start = System.nanoTime();
+                        if (waitOnRing(remaining == Long.MAX_VALUE ? Long.MAX_VALUE : start + remaining))
+                        {
+                            if (remaining != Long.MAX_VALUE)
+                            {
+                                remaining -= System.nanoTime() - start;
+                            }
+                            continue;
+                        }
+                    }
                     try
                     {
                         remaining = awaitChange(remaining);
@@ -375,6 +406,34 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     }
 
     /**
+     * With the stack lock held: waits on the ring of the interface that serves the socket, in the poller's place,
+     * until the socket's readiness changes, it closes or {@code until} passes ({@link StackLock#waitOnRing}): the
+     * kernel wakes this thread for a frame, rather than the poller, which would then have to wake it.
+     *
+     * @return false when another thread waits on the ring (or on one for this socket): the caller parks instead
+     */
+    private boolean waitOnRing(final long until)
+    {
+        if (ringWaiter != null)
+        {
+            return false;
+        }
+        final int iface = servedBy();
+        spinners++;
+        ringWaiter = Thread.currentThread();
+        ringInterface = iface;
+        try
+        {
+            return lock.waitOnRing(iface, this, changeCount, until);
+        }
+        finally
+        {
+            ringWaiter = null;
+            spinners--;
+        }
+    }
+
+    /**
      * With the stack lock held: waits for a readiness change, a close or the timeout, releasing the lock meanwhile.
      * The only wait of an application thread on the stack: a thread that is to drive the stack itself while it
      * waits does so here.
@@ -398,6 +457,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         if (spinners > 0)
         {
             changeCount++;
+            wakeRingWaiter();
         }
         if (changed.hasWaiters())
         {

@@ -3,6 +3,7 @@ package org.jbypass.provider.channel;
 import java.util.Objects;
 import java.util.List;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.nio.channels.MulticastChannel;
 import java.net.SocketOption;
 import java.net.Inet4Address;
@@ -91,6 +92,15 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     private final List<StackMembershipKey> memberships = new ArrayList<>();
     /** IP_MULTICAST_IF as set, or null; guarded by the stack lock. */
     private NetworkInterface multicastInterface;
+    /**
+     * Datagrams the JDK channel this backing replaced had queued ({@link #takeOver}), delivered before the stack's;
+     * guarded by the stack lock. Bounded by what that channel's receive buffer held.
+     */
+    private final ArrayDeque<PlatformDatagramBackend.Queued> carried = new ArrayDeque<>();
+    /** Whether {@link #carried} holds any; read without the lock for readiness. */
+    private volatile boolean hasCarried;
+    /** The source of the datagram just received when it was a carried one, else null; as {@link #sourceAddress}. */
+    private InetSocketAddress carriedSource;
 
     /** A new socket: an IPv6 (dual-stack) one when {@code family6}, as the JDK opens it ({@link Addresses}). */
     StackDatagramBackend(final ChannelCore<?> core, final StackEngine engine, final boolean family6)
@@ -240,6 +250,10 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     /** The source of the datagram just received; the stack lock is not needed (read lock held, fields stable). */
     private InetSocketAddress source()
     {
+        if (carriedSource != null)
+        {
+            return carriedSource;
+        }
         final int port = sourcePort;
         final InetSocketAddress last = lastSource;
         if (sourceIs6)
@@ -279,7 +293,68 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
 
     private int receiveOnce(final ByteBuffer dst) throws IOException
     {
+        if (hasCarried)
+        {
+            return takeCarried(dst);
+        }
+        carriedSource = null;
         return taken(socket.receive(dst));
+    }
+
+    /**
+     * Takes over from the JDK backing of the same channel, which nothing is using ({@link ChannelCore#move}): binds
+     * where it is bound, then takes the datagrams it had queued, to deliver them first. Datagrams that reach the JDK
+     * socket after that are not delivered, as if they had come after its close.
+     */
+    void takeOver(final PlatformDatagramBackend from) throws IOException
+    {
+        final InetSocketAddress at = (InetSocketAddress)from.localAddress();
+        // A JDK socket of either family reports its wildcard as 0.0.0.0 or ::; the stack's is IPv4's.
+        bind(at.getAddress().isAnyLocalAddress() ? new InetSocketAddress(at.getPort()) : at);
+        final List<PlatformDatagramBackend.Queued> queued = from.drain();
+        lock.enter();
+        try
+        {
+            carried.addAll(queued);
+            hasCarried = !carried.isEmpty();
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    /** With the stack lock held: the next carried datagram into {@code dst}, truncated as UDP truncates. */
+    private int takeCarried(final ByteBuffer dst) throws IOException
+    {
+        ensureOpen();
+        final PlatformDatagramBackend.Queued d = carried.poll();
+        hasCarried = !carried.isEmpty();
+        final int n = Math.min(dst.remaining(), d.data().length);
+        dst.put(d.data(), 0, n);
+        carriedSource = d.source();
+        return n;
+    }
+
+    /** The membership of {@code group} on {@code interf} (any-source or not), or null; as the JDK's. */
+    MembershipKey findMembership(final InetAddress group, final NetworkInterface interf) throws IOException
+    {
+        lock.enter();
+        try
+        {
+            for (final StackMembershipKey key : memberships)
+            {
+                if (key.group().equals(group) && key.networkInterface().equals(interf))
+                {
+                    return key;
+                }
+            }
+            return null;
+        }
+        finally
+        {
+            lock.exit();
+        }
     }
 
     /** With the stack lock held: records the source of a received datagram, or turns an error into its exception. */
@@ -744,6 +819,8 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             key.invalidate();
         }
         memberships.clear();
+        carried.clear();
+        hasCarried = false;
         socket.close();
         socket.listener(null);
     }
@@ -753,7 +830,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
     {
         final int ops = readyOps;
         int translated = 0;
-        if ((ops & Readiness.READ) != 0)
+        if ((ops & Readiness.READ) != 0 || hasCarried)
         {
             translated |= SelectionKey.OP_READ;
         }

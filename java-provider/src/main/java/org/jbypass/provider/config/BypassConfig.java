@@ -22,14 +22,20 @@ import org.jbypass.netstack.tcp.TcpConfig;
  * @param stack      the stack's pool and randomness
  * @param tcp        TCP's settings ({@code tcp.*} keys over TCP's defaults)
  * @param routes6    remote IPv6 networks reached through the stack (the {@code route.N} lines with an IPv6 network)
+ * @param multicastMoveOnJoin whether a datagram channel the JDK serves because it was bound to the wildcard or a
+ *                   group moves to the stack when it joins on a stack interface before it sent or received
+ *                   ({@code multicast.move-on-join})
  */
 public record BypassConfig(Path source, List<InterfaceConfig> interfaces, List<RouteConfig> routes,
-    WildcardBinding wildcard, PollerConfig poller, StackSettings stack, TcpConfig tcp, List<Route6Config> routes6)
+    WildcardBinding wildcard, PollerConfig poller, StackSettings stack, TcpConfig tcp, List<Route6Config> routes6,
+    boolean multicastMoveOnJoin)
 {
     /** The system property naming the configuration file. */
     public static final String FILE_PROPERTY = "jbypass.config";
 
     public static final String BIND_WILDCARD = "bind.wildcard";
+
+    public static final String MULTICAST_MOVE_ON_JOIN = "multicast.move-on-join";
 
     public BypassConfig
     {

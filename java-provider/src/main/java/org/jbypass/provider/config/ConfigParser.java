@@ -37,9 +37,11 @@ public final class ConfigParser
         InterfaceConfig.IMPAIR_LOSS, InterfaceConfig.IMPAIR_REORDER, InterfaceConfig.IMPAIR_DUPLICATE,
         InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE,
         InterfaceConfig.BUSY_WAIT);
-    private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD, PollerConfig.IDLE,
+    private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD,
+        BypassConfig.MULTICAST_MOVE_ON_JOIN, PollerConfig.IDLE,
         PollerConfig.SPINS, PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, PollerConfig.BUSY_POLL,
-        PollerConfig.BUSY_WAIT, Profile.KEY, StackSettings.BUFFERS, StackSettings.BUFFER_SIZE, StackSettings.SEED,
+        PollerConfig.BUSY_WAIT, PollerConfig.RING_WAIT, Profile.KEY, StackSettings.BUFFERS, StackSettings.BUFFER_SIZE,
+        StackSettings.SEED,
         TcpSettings.RECEIVE_BUFFER_MIN, TcpSettings.RECEIVE_BUFFER_DEFAULT, TcpSettings.RECEIVE_BUFFER_MAX,
         TcpSettings.SEND_BUFFER_MIN, TcpSettings.SEND_BUFFER_DEFAULT, TcpSettings.SEND_BUFFER_MAX,
         TcpSettings.MEMORY_LIMIT, TcpSettings.MEMORY_PRESSURE, TcpSettings.MEMORY_LOW, TcpSettings.TIME_WAIT_LIMIT,
@@ -172,7 +174,8 @@ public final class ConfigParser
 
         final WildcardBinding wildcard = parseWildcard();
         final PollerConfig poller = parsePoller(profile);
-        return new BypassConfig(file, interfaces, routes, wildcard, poller, stack, parseTcp(), routes6);
+        return new BypassConfig(file, interfaces, routes, wildcard, poller, stack, parseTcp(), routes6,
+            booleanValue(BypassConfig.MULTICAST_MOVE_ON_JOIN, true));
     }
 
     /** The {@code tcp.*} keys over TCP's defaults; each checked against its range, naming the key. */
@@ -749,7 +752,8 @@ public final class ConfigParser
         }
         final long busyPoll = intValue(PollerConfig.BUSY_POLL, profile.busyPollNanos(), 0, PollerConfig.MAX_BUSY_NANOS);
         final long busyWait = intValue(PollerConfig.BUSY_WAIT, profile.busyWaitNanos(), 0, PollerConfig.MAX_BUSY_NANOS);
-        return new PollerConfig(idle, spins, yields, minPark, maxPark, busyPoll, busyWait);
+        final boolean ringWait = booleanValue(PollerConfig.RING_WAIT, PollerConfig.DEFAULT_RING_WAIT);
+        return new PollerConfig(idle, spins, yields, minPark, maxPark, busyPoll, busyWait, ringWait);
     }
 
     private IdleStrategyKind idleStrategy(final String key, final String text) throws ConfigurationException

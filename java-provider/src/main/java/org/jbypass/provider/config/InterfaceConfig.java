@@ -56,6 +56,8 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public static final String PCAP = "pcap";
     public static final String IDLE = "idle";
     public static final String BUSY_WAIT = "busy-wait-ns";
+    /** Software GRO on the interface's receive path (a key every driver has; on unless set to false). */
+    public static final String GRO = "gro";
 
     /** {@link #mac} when the driver chooses the MAC address. */
     public static final long DEFAULT_MAC = -1L;

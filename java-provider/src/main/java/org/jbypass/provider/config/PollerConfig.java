@@ -11,9 +11,12 @@ package org.jbypass.provider.config;
  * @param busyPollNanos block: how long after its last work a poller keeps looking at its ring before it blocks
  * @param busyWaitNanos how long an application thread that would wait on a stack socket (or a selector on stack
  *                      keys) drives the stack itself before it parks, by default (see {@link Profile})
+ * @param ringWait      whether an application thread that would park on a stack socket waits on its interface's
+ *                      receive ring instead, where the link allows it and the poller blocks
+ *                      ({@code engine.RingWait}): one wakeup per message instead of two
  */
 public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long minParkNanos, long maxParkNanos,
-    long busyPollNanos, long busyWaitNanos)
+    long busyPollNanos, long busyWaitNanos, boolean ringWait)
 {
     public static final String IDLE = "poller.idle";
     public static final String SPINS = "poller.spins";
@@ -22,6 +25,7 @@ public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long mi
     public static final String MAX_PARK = "poller.max-park-ns";
     public static final String BUSY_POLL = "poller.busy-poll-ns";
     public static final String BUSY_WAIT = "poller.busy-wait-ns";
+    public static final String RING_WAIT = "poller.ring-wait";
     /** The most either busy time may be: a millisecond is already far beyond any round trip it could save. */
     public static final int MAX_BUSY_NANOS = 1_000_000;
 
@@ -32,6 +36,7 @@ public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long mi
     public static final long DEFAULT_MAX_PARK_NANOS = 1_000_000;
     public static final long DEFAULT_BUSY_POLL_NANOS = 0;
     public static final long DEFAULT_BUSY_WAIT_NANOS = 0;
+    public static final boolean DEFAULT_RING_WAIT = true;
 
     /** The backoff and blocking settings, without busy polling. */
     public PollerConfig(final IdleStrategyKind idle, final int spins, final int yields, final long minParkNanos,
@@ -45,6 +50,13 @@ public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long mi
         final long maxParkNanos, final long busyPollNanos)
     {
         this(idle, spins, yields, minParkNanos, maxParkNanos, busyPollNanos, DEFAULT_BUSY_WAIT_NANOS);
+    }
+
+    /** Everything but the ring wait, which is on. */
+    public PollerConfig(final IdleStrategyKind idle, final int spins, final int yields, final long minParkNanos,
+        final long maxParkNanos, final long busyPollNanos, final long busyWaitNanos)
+    {
+        this(idle, spins, yields, minParkNanos, maxParkNanos, busyPollNanos, busyWaitNanos, DEFAULT_RING_WAIT);
     }
 
     /** The defaults. */

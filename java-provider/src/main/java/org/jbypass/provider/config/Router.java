@@ -154,6 +154,59 @@ public final class Router
             : Backend.KERNEL;
     }
 
+    /** How the JDK names the stack's interfaces. */
+    public StackInterfaces interfaces()
+    {
+        return interfaces;
+    }
+
+    /**
+     * The stack interface a join without an interface uses on a stack channel, as the stack picks one to send a
+     * group's datagrams from: the interface of the longest route covering the group, else the first.
+     */
+    public int stackInterfaceFor(final int group)
+    {
+        int best = -1;
+        int index = 0;
+        for (final RouteConfig route : config == null ? List.<RouteConfig>of() : config.routes())
+        {
+            if (route.matches(group) && route.prefixLength() > best)
+            {
+                best = route.prefixLength();
+                index = indexOfName(route.interfaceName());
+            }
+        }
+        return index;
+    }
+
+    private int indexOfName(final String name)
+    {
+        final List<InterfaceConfig> all = config.interfaces();
+        for (int i = 0; i < all.size(); i++)
+        {
+            if (all.get(i).name().equals(name))
+            {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether a NetworkInterface names one of the stack's interfaces ({@link StackInterfaces}). */
+    public boolean namesStackInterface(final NetworkInterface interf)
+    {
+        return interf != null && interfaces.indexOf(interf) >= 0;
+    }
+
+    /**
+     * Whether a datagram channel the JDK serves because it was bound to the wildcard or a group moves to the stack
+     * when it joins on a stack interface before it sent or received ({@code multicast.move-on-join}).
+     */
+    public boolean movesOnJoin()
+    {
+        return config != null && config.multicastMoveOnJoin();
+    }
+
     /** Where an unbound socket that connects or sends to a remote address goes. */
     public Backend forDestination(final InetAddress remote)
     {

@@ -84,6 +84,12 @@ public final class StackInterfaces
         }
     }
 
+    /** The netdev a stack interface runs on ({@code host-if}). */
+    public String hostInterface(final int index)
+    {
+        return hostInterfaces[index];
+    }
+
     /** A stack interface's address. */
     public int address(final int index)
     {

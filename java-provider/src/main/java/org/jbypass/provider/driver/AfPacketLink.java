@@ -2,6 +2,7 @@ package org.jbypass.provider.driver;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
@@ -84,6 +85,10 @@ public final class AfPacketLink implements Link
     private final Object wakeLock = new Object();
     /** Deferred transmission: frames put in the TX ring wait for a kick; close waits for a kick under way. */
     private final KickGate kicks = new KickGate();
+    /** Held by a thread in {@link #awaitReceiveShared}; {@link #close()} takes it once it has woken that thread. */
+    private final ReentrantLock sharedWait = new ReentrantLock();
+    /** Set by {@link #close()} before it wakes a shared waiter: no shared wait begins after it. */
+    private volatile boolean closing;
     private boolean deferred;
 
     /** The native handle; 0 once closed. Written under wakeLock, read without it by the driving thread. */
@@ -206,7 +211,7 @@ public final class AfPacketLink implements Link
     @Override
     public int capabilities()
     {
-        return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY
+        return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY | LinkCapabilities.RX_AWAIT_SHARED
             | (options.txSuperFrames() ? LinkCapabilities.TX_TCP_SEGMENTATION : 0);
     }
 
@@ -391,6 +396,35 @@ public final class AfPacketLink implements Link
         readCounters();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The same poll(2) on the socket and the eventfd as {@link #awaitReceive}, which is safe from a second thread
+     * (it reads the ring's status only and consumes the eventfd's count), without the interrupt waker: that would
+     * replace the blocked channel operation's own interruptor, the thread's only one.
+     */
+    @Override
+    public void awaitReceiveShared(final long timeoutNanos)
+    {
+        // close() wakes the wait and then takes this lock, so the handle outlives every native wait on it.
+        if (timeoutNanos <= 0 || !sharedWait.tryLock())
+        {
+            return;
+        }
+        try
+        {
+            final long h = handle;
+            if (h != 0 && !closing)
+            {
+                AfPacketNative.await(h, timeoutNanos);
+            }
+        }
+        finally
+        {
+            sharedWait.unlock();
+        }
+    }
+
     @Override
     public void wakeup()
     {
@@ -559,6 +593,9 @@ public final class AfPacketLink implements Link
     public void close()
     {
         final long h;
+        closing = true;
+        wakeup();
+        sharedWait.lock();
         kicks.exclude();
         try
         {
@@ -571,6 +608,7 @@ public final class AfPacketLink implements Link
         finally
         {
             kicks.release();
+            sharedWait.unlock();
         }
         if (h != 0)
         {

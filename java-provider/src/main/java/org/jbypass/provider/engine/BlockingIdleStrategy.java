@@ -1,5 +1,7 @@
 package org.jbypass.provider.engine;
 
+import java.util.concurrent.locks.LockSupport;
+
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 
@@ -13,6 +15,9 @@ import org.jbypass.netstack.link.LinkCapabilities;
  * (net.core.busy_read): frames that follow soon (the next ACKs of a transfer, the next request of a conversation)
  * are then taken without a wakeup, two context switches and the wake-up latency each. An idle poller still costs
  * no CPU: it blocks once that time has passed without frames.
+ *
+ * <p>With a {@link RingWait}, application threads that would park may wait on the ring instead; the poller then
+ * naps beside them rather than block in the same wait, which would wake two threads for every frame.
  */
 public final class BlockingIdleStrategy implements IdleStrategy
 {
@@ -27,20 +32,33 @@ public final class BlockingIdleStrategy implements IdleStrategy
      */
     private boolean spinArmed;
     private volatile boolean woken;
+    /** Who waits on the ring, when readers may ({@code poller.ring-wait}); null otherwise. */
+    private final RingWait ringWait;
+    /** The poller's thread while it naps in {@link LockSupport#parkNanos} instead of waiting on the ring. */
+    private volatile Thread napping;
 
     public BlockingIdleStrategy(final Link link)
     {
-        this(link, 0, 0);
+        this(link, 0, 0, null);
+    }
+
+    /** Without readers on the ring: see {@link #BlockingIdleStrategy(Link, int, long, RingWait)}. */
+    public BlockingIdleStrategy(final Link link, final int queue, final long spinNanos)
+    {
+        this(link, queue, spinNanos, null);
     }
 
     /**
      * @param queue     the receive queue the poller polls
      * @param spinNanos how long after its last work the poller polls the ring before it blocks; 0 never
+     * @param ringWait  who waits on the ring, when application threads may wait on it (see {@link RingWait}); null
+     *                  when only the poller does
      */
-    public BlockingIdleStrategy(final Link link, final int queue, final long spinNanos)
+    public BlockingIdleStrategy(final Link link, final int queue, final long spinNanos, final RingWait ringWait)
     {
         this.link = link;
         this.queue = queue;
+        this.ringWait = ringWait;
         this.spinNanos = (link.capabilities() & LinkCapabilities.RX_READY) != 0 ? spinNanos : 0;
     }
 
@@ -56,9 +74,51 @@ public final class BlockingIdleStrategy implements IdleStrategy
             spinArmed = false;
         }
         final long nanos = IdleStrategy.untilDeadline(deadlineNanos, System.nanoTime());
-        if (nanos > 0)
+        if (nanos <= 0)
+        {
+            return;
+        }
+        if (ringWait == null)
         {
             link.awaitReceive(nanos);
+        }
+        else if (ringWait.pollerClaim())
+        {
+            try
+            {
+                link.awaitReceive(nanos);
+            }
+            finally
+            {
+                ringWait.pollerDone();
+            }
+        }
+        else
+        {
+            nap(Math.min(nanos, RingWait.LEASE_NANOS));
+        }
+    }
+
+    /**
+     * Parks while a reader has the ring, until the nap ends or {@link #wake()}. No wake is lost: the poller writes
+     * {@link #napping} before it reads {@link #woken}, and a waker writes {@link #woken} before it reads
+     * {@link #napping}, so one of them sees the other's write (the poller does not park, or the waker unparks it,
+     * whose permit outlives an unpark that comes first).
+     */
+    private void nap(final long nanos)
+    {
+        napping = Thread.currentThread();
+        try
+        {
+            if (!woken)
+            {
+                LockSupport.parkNanos(this, nanos);
+            }
+            woken = false;
+        }
+        finally
+        {
+            napping = null;
         }
     }
 
@@ -101,5 +161,10 @@ public final class BlockingIdleStrategy implements IdleStrategy
     {
         woken = true;
         link.wakeup();
+        final Thread t = napping;
+        if (t != null)
+        {
+            LockSupport.unpark(t);
+        }
     }
 }

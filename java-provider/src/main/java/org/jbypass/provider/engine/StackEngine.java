@@ -67,6 +67,7 @@ public final class StackEngine implements AutoCloseable
         final List<Link> opened = new ArrayList<>();
         final List<NetInterface> nifs = new ArrayList<>();
         final long[] busyWait = new long[config.interfaces().size()];
+        final RingWait[] ringWaits = new RingWait[config.interfaces().size()];
         try
         {
             for (final InterfaceConfig iface : config.interfaces())
@@ -76,6 +77,7 @@ public final class StackEngine implements AutoCloseable
                 link.deferTransmit();
                 final NetInterface nif = stack.addInterface(iface.name(), link, iface.address(),
                     iface.prefixLength(), iface.gateway());
+                nif.gro(iface.booleanOption(InterfaceConfig.GRO, true));
                 // The link-local address first: the stack derives one from the MAC only when none is given.
                 for (final InterfaceAddress6 a : iface.addresses6())
                 {
@@ -92,10 +94,13 @@ public final class StackEngine implements AutoCloseable
                     }
                 }
                 busyWait[nifs.size()] = config.busyWaitOf(iface);
+                final RingWait ringWait = config.poller().ringWait() && config.idleOf(iface) == IdleStrategyKind.BLOCK
+                    && RingWait.supports(link) ? new RingWait(link) : null;
+                ringWaits[nifs.size()] = ringWait;
                 nifs.add(nif);
                 for (int q = 0; q < link.rxQueueCount(); q++)
                 {
-                    engine.pollers.add(new Poller(engine, nif, q, idleStrategy(config, iface, link, q)));
+                    engine.pollers.add(new Poller(engine, nif, q, idleStrategy(config, iface, link, q, ringWait)));
                 }
             }
             for (final RouteConfig route : config.routes())
@@ -140,7 +145,7 @@ public final class StackEngine implements AutoCloseable
             throw e;
         }
         engine.lock.attach(opened.toArray(new Link[0]), engine.pollers.toArray(new Poller[0]));
-        engine.lock.busyWait(nifs.toArray(new NetInterface[0]), busyWait);
+        engine.lock.busyWait(nifs.toArray(new NetInterface[0]), busyWait, ringWaits);
         for (final Poller poller : engine.pollers)
         {
             poller.start();
@@ -152,7 +157,7 @@ public final class StackEngine implements AutoCloseable
     }
 
     private static IdleStrategy idleStrategy(final BypassConfig config, final InterfaceConfig iface, final Link link,
-        final int queue)
+        final int queue, final RingWait ringWait)
     {
         final IdleStrategyKind kind = config.idleOf(iface);
         final PollerConfig p = config.poller();
@@ -164,7 +169,7 @@ public final class StackEngine implements AutoCloseable
                 return new BackoffIdleStrategy(p.spins(), p.yields(), p.minParkNanos(), p.maxParkNanos());
             case BLOCK:
             default:
-                return new BlockingIdleStrategy(link, queue, p.busyPollNanos());
+                return new BlockingIdleStrategy(link, queue, p.busyPollNanos(), ringWait);
         }
     }
 

@@ -14,7 +14,9 @@
  * {@link org.jbypass.provider.engine.IdleGate}, once per idle period. A thread about to wait may first drive the
  * stack itself for the configured busy-wait time ({@link org.jbypass.provider.engine.StackLock#pollWhileWaiting}):
  * it polls its interface's rings when they have frames, and returns as soon as its socket's change count moves,
- * so that a reply reaches it with no handoff (the latency profile).
+ * so that a reply reaches it with no handoff (the latency profile). Then, rather than park, it waits on its
+ * interface's ring in the poller's place ({@link org.jbypass.provider.engine.RingWait}), so that the kernel wakes
+ * it, not the poller after a wakeup of its own.
  *
  * <p>This package uses {@code config} and {@code driver}; channels use it, never the reverse.
  * {@link org.jbypass.provider.engine.StackMonitor} exposes the stack's counters as an MXBean.

@@ -44,6 +44,14 @@ public final class Adaptors implements AdaptorFactory
     @Override
     public DatagramSocket datagramSocket(final BypassDatagramChannel channel)
     {
-        return new BypassDatagramSocketAdaptor(channel);
+        try
+        {
+            return new BypassDatagramSocketAdaptor(channel);
+        }
+        catch (final IOException e)
+        {
+            // MulticastSocket(null) opens its unbound delegate; only a failure to open a socket throws.
+            throw new UncheckedIOException(e);
+        }
     }
 }

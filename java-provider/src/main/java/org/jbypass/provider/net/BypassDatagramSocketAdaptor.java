@@ -4,38 +4,65 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.MulticastSocket;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
+import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.provider.channel.BypassDatagramChannel;
+import org.jbypass.provider.config.StackInterfaces;
 
 /**
- * {@code DatagramChannel.socket()} for the provider's channels, as the JDK's {@code DatagramSocketAdaptor}, with
- * one difference: it is a plain {@link DatagramSocket}, not a {@code MulticastSocket}, because MulticastSocket has
- * no constructor that opens no socket (the JDK's uses a private sentinel). Multicast groups are still joined with
- * {@link #joinGroup(SocketAddress, NetworkInterface)}.
+ * {@code DatagramChannel.socket()} for the provider's channels: a {@link MulticastSocket}, as the JDK's
+ * {@code DatagramSocketAdaptor} is, with its behaviour method for method (JDK 17 and 25 agree on it).
+ *
+ * <p>MulticastSocket has no constructor that opens no socket (the JDK's adaptor uses a private sentinel), so this
+ * one is built with {@code MulticastSocket((SocketAddress)null)}, which makes an unbound delegate, and closes that
+ * delegate at once: every method is overridden, so the delegate is never used. Under the agent the delegate is a
+ * provider channel that was never bound, which holds nothing; with the property form alone it is a JDK datagram
+ * socket, opened and closed once per {@code socket()} call.
+ *
+ * <p>Multicast: a channel the JDK serves (bound to a kernel address, or to the wildcard with no stack join) hands
+ * its multicast calls to the JDK channel's own adaptor, so they behave exactly as without jbypass, the JDK's
+ * default interface for a join without one included. A join on (or {@code setNetworkInterface} to) a stack
+ * interface goes through the channel, which serves it on the stack (moving a fresh wildcard-bound channel there).
+ * A join without an interface on a channel not yet bound follows the group's route: the stack when a
+ * {@code route.N} covers the group, the JDK otherwise; on a stack channel it uses IP_MULTICAST_IF, else the stack
+ * interface of that route, else the first.
  */
-final class BypassDatagramSocketAdaptor extends DatagramSocket
+final class BypassDatagramSocketAdaptor extends MulticastSocket
 {
-    private final BypassDatagramChannel dc;
-    private final Map<SocketAddress, MembershipKey> memberships = new HashMap<>();
-    private volatile int timeout;
+    /** The JDK's placeholder for "no interface" (index 0, named for 0.0.0.0): only the JDK can make one. */
+    private static volatile NetworkInterface anyInterface;
 
-    BypassDatagramSocketAdaptor(final BypassDatagramChannel dc)
+    private final BypassDatagramChannel dc;
+    private volatile int timeout;
+    /** Serialises {@code send(p, ttl)} with the TTL accessors, as the JDK's sendLock. */
+    private final ReentrantLock sendLock = new ReentrantLock();
+    /** {@code setInterface}'s cache, as the JDK's adaptor keeps it. */
+    private final Object outgoingInterfaceLock = new Object();
+    private NetworkInterface outgoingNetworkInterface;
+    private InetAddress outgoingInetAddress;
+
+    BypassDatagramSocketAdaptor(final BypassDatagramChannel dc) throws IOException
     {
-        super(new DummyDatagramSocketImpl());
+        super((SocketAddress)null);
+        // The unbound delegate MulticastSocket made: never used, every method being overridden.
+        super.close();
         this.dc = dc;
     }
 
@@ -393,39 +420,391 @@ final class BypassDatagramSocketAdaptor extends DatagramSocket
         return dc.supportedOptions();
     }
 
-    @Override
-    public void joinGroup(final SocketAddress group, final NetworkInterface interf) throws IOException
+    // Multicast, as the JDK's DatagramSocketAdaptor.
+
+    private static InetAddress checkGroup(final SocketAddress mcastaddr) throws SocketException
     {
-        final InetSocketAddress isa = asInet(group);
-        final NetworkInterface nif = interf != null ? interf : dc.getOption(StandardSocketOptions.IP_MULTICAST_IF);
-        if (nif == null)
+        if (!(mcastaddr instanceof InetSocketAddress))
         {
-            throw new SocketException("jbypass: give the network interface to join " + isa.getAddress() + " on");
+            throw new IllegalArgumentException("Unsupported address type");
         }
-        synchronized (memberships)
+        final InetAddress group = ((InetSocketAddress)mcastaddr).getAddress();
+        if (group == null)
         {
-            if (memberships.containsKey(group))
-            {
-                throw new SocketException("Already a member of group");
-            }
-            memberships.put(group, dc.join(isa.getAddress(), nif));
+            throw new IllegalArgumentException("Unresolved address");
+        }
+        if (!group.isMulticastAddress())
+        {
+            throw new SocketException("Not a multicast address");
+        }
+        return group;
+    }
+
+    @Override
+    @Deprecated
+    public void joinGroup(final InetAddress group) throws IOException
+    {
+        Objects.requireNonNull(group);
+        try
+        {
+            joinGroup(new InetSocketAddress(group, 0), null);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            // The one-argument joinGroup does not specify IllegalArgumentException.
+            throw (SocketException)new SocketException("joinGroup failed").initCause(e);
         }
     }
 
     @Override
-    public void leaveGroup(final SocketAddress group, final NetworkInterface interf) throws IOException
+    @Deprecated
+    public void leaveGroup(final InetAddress group) throws IOException
     {
-        asInet(group);
-        final MembershipKey key;
-        synchronized (memberships)
+        Objects.requireNonNull(group);
+        try
         {
-            key = memberships.remove(group);
+            leaveGroup(new InetSocketAddress(group, 0), null);
         }
-        if (key == null)
+        catch (final IllegalArgumentException e)
         {
-            throw new SocketException("Not a member of group");
+            throw (SocketException)new SocketException("leaveGroup failed").initCause(e);
         }
-        key.drop();
+    }
+
+    @Override
+    public void joinGroup(final SocketAddress mcastaddr, final NetworkInterface netIf) throws IOException
+    {
+        final InetAddress group = checkGroup(mcastaddr);
+        if (isClosed())
+        {
+            throw new SocketException("Socket is closed");
+        }
+        synchronized (this)
+        {
+            NetworkInterface ni = netIf != null ? netIf : outgoingNetworkInterface();
+            if (ni == null)
+            {
+                // The JDK joins on the interface of the group's route: the stack's when a route.N covers it.
+                dc.chooseForDefaultJoin(group);
+            }
+            else
+            {
+                // A stack interface moves a fresh wildcard-bound JDK channel to the stack first.
+                dc.chooseForJoin(group, ni);
+            }
+            final MulticastSocket platform = dc.platformSocket();
+            if (platform != null)
+            {
+                final NetworkInterface onPlatform = ni;
+                dc.onPlatform(() ->
+                {
+                    platform.joinGroup(mcastaddr, onPlatform);
+                    return null;
+                });
+                return;
+            }
+            if (ni == null)
+            {
+                ni = stackDefaultInterface(group);
+            }
+            if (dc.findMembership(group, ni) != null)
+            {
+                throw new SocketException("Already a member of group");
+            }
+            dc.join(group, ni);
+        }
+    }
+
+    @Override
+    public void leaveGroup(final SocketAddress mcastaddr, final NetworkInterface netIf) throws IOException
+    {
+        final InetAddress group = checkGroup(mcastaddr);
+        if (isClosed())
+        {
+            throw new SocketException("Socket is closed");
+        }
+        synchronized (this)
+        {
+            final MulticastSocket platform = dc.platformSocket();
+            if (platform != null)
+            {
+                platform.leaveGroup(mcastaddr, netIf);
+                return;
+            }
+            NetworkInterface ni = netIf != null ? netIf : outgoingNetworkInterface();
+            final MembershipKey key;
+            if (ni == null && !dc.isStackBacked())
+            {
+                key = null;
+            }
+            else
+            {
+                key = dc.findMembership(group, ni != null ? ni : stackDefaultInterface(group));
+            }
+            if (key == null)
+            {
+                throw new SocketException("Not a member of group");
+            }
+            key.drop();
+        }
+    }
+
+    /** How the configuration's stack interfaces are named; its error when the configuration is wrong. */
+    private StackInterfaces stackInterfaces() throws SocketException
+    {
+        try
+        {
+            return dc.stackInterfaces();
+        }
+        catch (final IOException e)
+        {
+            throw SocketExceptions.toSocketException(e);
+        }
+    }
+
+    /** The stack interface a join without one uses on a stack channel, as the JDK's NetworkInterface. */
+    private NetworkInterface stackDefaultInterface(final InetAddress group) throws SocketException
+    {
+        final StackInterfaces interfaces = stackInterfaces();
+        final int index;
+        try
+        {
+            index = dc.defaultStackInterface(group);
+        }
+        catch (final IOException e)
+        {
+            throw SocketExceptions.toSocketException(e);
+        }
+        final NetworkInterface ni = interfaces.networkInterface(index);
+        if (ni == null)
+        {
+            throw new SocketException("jbypass: a join without an interface on a stack socket uses the stack "
+                + "interface on " + interfaces.hostInterface(index) + ", which the JDK does not list (a netdev "
+                + "needs an address for NetworkInterface to see it): join on a NetworkInterface instead");
+        }
+        return ni;
+    }
+
+    @Override
+    @Deprecated
+    public void setInterface(final InetAddress inf) throws SocketException
+    {
+        if (inf == null)
+        {
+            throw new SocketException("Invalid value 'null'");
+        }
+        final MulticastSocket platform = dc.platformSocket();
+        final StackInterfaces interfaces = stackInterfaces();
+        final int index = inf instanceof Inet4Address ? interfaces.indexOfAddress(Ipv4Address.fromBytes(
+            inf.getAddress())) : -1;
+        final NetworkInterface ni;
+        if (index >= 0)
+        {
+            // The stack's address names its interface (the JDK knows no netdev with it).
+            ni = interfaces.networkInterface(index);
+            if (ni == null)
+            {
+                throw new SocketException("jbypass: " + inf.getHostAddress() + " is the stack interface on "
+                    + interfaces.hostInterface(index) + ", which the JDK does not list (a netdev needs an address "
+                    + "for NetworkInterface to see it)");
+            }
+        }
+        else if (platform != null)
+        {
+            platform.setInterface(inf);
+            return;
+        }
+        else
+        {
+            ni = NetworkInterface.getByInetAddress(inf);
+            if (ni == null)
+            {
+                // The JDK's words: 17's, and 25's (JDK-8348986 reworded it with its enhanced exception messages).
+                throw new SocketException((Runtime.version().feature() >= 25 ? "No network interface found with "
+                    : "No network interface with ") + "address " + inf.getHostAddress());
+            }
+        }
+        synchronized (outgoingInterfaceLock)
+        {
+            setNetworkInterface(ni);
+            outgoingNetworkInterface = ni;
+            outgoingInetAddress = inf;
+        }
+    }
+
+    @Override
+    @Deprecated
+    public InetAddress getInterface() throws SocketException
+    {
+        final MulticastSocket platform = dc.platformSocket();
+        synchronized (outgoingInterfaceLock)
+        {
+            if (platform != null && outgoingNetworkInterface == null)
+            {
+                return platform.getInterface();
+            }
+            final NetworkInterface ni = outgoingNetworkInterface();
+            if (ni != null)
+            {
+                if (ni.equals(outgoingNetworkInterface))
+                {
+                    return outgoingInetAddress;
+                }
+                // Changed since: the interface's first address; a stack interface's is the stack's.
+                final StackInterfaces interfaces = stackInterfaces();
+                final int index = interfaces.indexOf(ni);
+                final InetAddress ia = index >= 0 ? stackAddress(Ipv4Address.toBytes(interfaces.address(index)))
+                    : ni.inetAddresses().findFirst().orElse(null);
+                outgoingNetworkInterface = ni;
+                outgoingInetAddress = ia;
+                return ia;
+            }
+        }
+        return new InetSocketAddress(0).getAddress();
+    }
+
+    private static InetAddress stackAddress(final byte[] address)
+    {
+        try
+        {
+            return InetAddress.getByAddress(address);
+        }
+        catch (final UnknownHostException e)
+        {
+            throw new IllegalStateException("four bytes are an IPv4 address", e);
+        }
+    }
+
+    @Override
+    public void setNetworkInterface(final NetworkInterface netIf) throws SocketException
+    {
+        try
+        {
+            setOption(StandardSocketOptions.IP_MULTICAST_IF, netIf);
+        }
+        catch (final IOException e)
+        {
+            throw SocketExceptions.toSocketException(e);
+        }
+    }
+
+    @Override
+    public NetworkInterface getNetworkInterface() throws SocketException
+    {
+        final NetworkInterface ni = outgoingNetworkInterface();
+        return ni != null ? ni : anyNetworkInterface();
+    }
+
+    private NetworkInterface outgoingNetworkInterface() throws SocketException
+    {
+        return LegacyOptions.getStandard(dc, StandardSocketOptions.IP_MULTICAST_IF);
+    }
+
+    /** The JDK's placeholder interface, taken once from a JDK socket's adaptor. */
+    private NetworkInterface anyNetworkInterface() throws SocketException
+    {
+        NetworkInterface any = anyInterface;
+        if (any == null)
+        {
+            final MulticastSocket platform = dc.platformSocket();
+            if (platform instanceof MulticastSocket)
+            {
+                any = ((MulticastSocket)platform).getNetworkInterface();
+            }
+            else
+            {
+                try (DatagramChannel jdk = dc.platformProvider().openDatagramChannel())
+                {
+                    any = ((MulticastSocket)jdk.socket()).getNetworkInterface();
+                }
+                catch (final IOException e)
+                {
+                    throw SocketExceptions.toSocketException(e);
+                }
+            }
+            anyInterface = any;
+        }
+        return any;
+    }
+
+    @Override
+    @Deprecated
+    public void setLoopbackMode(final boolean disable) throws SocketException
+    {
+        LegacyOptions.setStandard(dc, StandardSocketOptions.IP_MULTICAST_LOOP, !disable);
+    }
+
+    @Override
+    @Deprecated
+    public boolean getLoopbackMode() throws SocketException
+    {
+        return !LegacyOptions.getStandard(dc, StandardSocketOptions.IP_MULTICAST_LOOP);
+    }
+
+    @Override
+    @Deprecated
+    public void setTTL(final byte ttl) throws IOException
+    {
+        setTimeToLive(Byte.toUnsignedInt(ttl));
+    }
+
+    @Override
+    public void setTimeToLive(final int ttl) throws IOException
+    {
+        sendLock.lock();
+        try
+        {
+            LegacyOptions.setStandard(dc, StandardSocketOptions.IP_MULTICAST_TTL, ttl);
+        }
+        finally
+        {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    @Deprecated
+    public byte getTTL() throws IOException
+    {
+        return (byte)getTimeToLive();
+    }
+
+    @Override
+    public int getTimeToLive() throws IOException
+    {
+        sendLock.lock();
+        try
+        {
+            return LegacyOptions.getStandard(dc, StandardSocketOptions.IP_MULTICAST_TTL);
+        }
+        finally
+        {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    @Deprecated
+    public void send(final DatagramPacket p, final byte ttl) throws IOException
+    {
+        sendLock.lock();
+        try
+        {
+            final int oldValue = getTimeToLive();
+            try
+            {
+                setTTL(ttl);
+                send(p);
+            }
+            finally
+            {
+                setTimeToLive(oldValue);
+            }
+        }
+        finally
+        {
+            sendLock.unlock();
+        }
     }
 
     @Override

@@ -2,10 +2,10 @@ package org.jbypass.provider.net;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.DatagramSocketImpl;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.MulticastSocket;
 import java.net.NetworkInterface;
 import java.net.SocketAddress;
 import java.net.SocketException;
@@ -18,9 +18,10 @@ import java.util.Set;
 import org.jbypass.provider.channel.BypassDatagramChannel;
 
 /**
- * The {@link DatagramSocketImpl} the agent installs for {@code java.net.DatagramSocket} (and MulticastSocket): a
- * provider datagram channel in blocking mode, driven through its adaptor, so that plain datagram code is routed as
- * channel code is.
+ * The {@link DatagramSocketImpl} the agent installs for {@code java.net.DatagramSocket} and
+ * {@code MulticastSocket} (the JDK wraps it in its {@code NetMulticastSocket}, which keeps the public API's checks):
+ * a provider datagram channel in blocking mode, driven through its MulticastSocket adaptor, so that plain datagram
+ * code is routed as channel code is and multicast calls behave as on {@code DatagramChannel.socket()}.
  *
  * <p>The JDK does not send {@code DatagramSocket} through the SelectorProvider at all (it asks
  * {@code DefaultSelectorProvider} directly), so this factory is the only way in. One difference stays: after a
@@ -31,7 +32,12 @@ final class BypassDatagramSocketImpl extends DatagramSocketImpl
 {
     private final SelectorProvider provider;
     private BypassDatagramChannel channel;
-    private DatagramSocket socket;
+    /**
+     * The channel's adaptor, made at first use, not in {@link #create()}: the adaptor is a MulticastSocket, whose
+     * constructor asks this factory for an impl of its own (which it closes at once), so making it in create would
+     * never end.
+     */
+    private MulticastSocket socket;
     private int timeout;
 
     BypassDatagramSocketImpl(final SelectorProvider provider)
@@ -50,32 +56,41 @@ final class BypassDatagramSocketImpl extends DatagramSocketImpl
         {
             throw SocketExceptions.toSocketException(e);
         }
-        socket = channel.socket();
+    }
+
+    private MulticastSocket socket()
+    {
+        MulticastSocket s = socket;
+        if (s == null)
+        {
+            s = socket = (MulticastSocket)channel.socket();
+        }
+        return s;
     }
 
     @Override
     protected void bind(final int lport, final InetAddress laddr) throws SocketException
     {
-        socket.bind(new InetSocketAddress(laddr, lport));
-        localPort = socket.getLocalPort();
+        socket().bind(new InetSocketAddress(laddr, lport));
+        localPort = socket().getLocalPort();
     }
 
     @Override
     protected void send(final DatagramPacket p) throws IOException
     {
-        socket.send(p);
+        socket().send(p);
     }
 
     @Override
     protected void connect(final InetAddress address, final int port) throws SocketException
     {
-        socket.connect(new InetSocketAddress(address, port));
+        socket().connect(new InetSocketAddress(address, port));
     }
 
     @Override
     protected void disconnect()
     {
-        socket.disconnect();
+        socket().disconnect();
     }
 
     @Override
@@ -96,8 +111,8 @@ final class BypassDatagramSocketImpl extends DatagramSocketImpl
     @Override
     protected void receive(final DatagramPacket p) throws IOException
     {
-        socket.setSoTimeout(timeout);
-        socket.receive(p);
+        socket().setSoTimeout(timeout);
+        socket().receive(p);
     }
 
     @Override
@@ -129,33 +144,40 @@ final class BypassDatagramSocketImpl extends DatagramSocketImpl
     @Override
     protected void join(final InetAddress group) throws IOException
     {
-        joinGroup(new InetSocketAddress(group, 0), null);
+        socket().joinGroup(new InetSocketAddress(group, 0), null);
     }
 
     @Override
     protected void leave(final InetAddress group) throws IOException
     {
-        leaveGroup(new InetSocketAddress(group, 0), null);
+        socket().leaveGroup(new InetSocketAddress(group, 0), null);
     }
 
     @Override
     protected void joinGroup(final SocketAddress group, final NetworkInterface netIf) throws IOException
     {
-        socket.joinGroup(group, netIf);
+        socket().joinGroup(group, netIf);
     }
 
     @Override
     protected void leaveGroup(final SocketAddress group, final NetworkInterface netIf) throws IOException
     {
-        socket.leaveGroup(group, netIf);
+        socket().leaveGroup(group, netIf);
     }
 
     @Override
     protected void close()
     {
-        if (socket != null)
+        if (channel != null)
         {
-            socket.close();
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException e)
+            {
+                // Closing the stack's or the JDK's datagram socket does not fail.
+            }
         }
     }
 
@@ -165,6 +187,12 @@ final class BypassDatagramSocketImpl extends DatagramSocketImpl
         if (optID == SocketOptions.SO_TIMEOUT)
         {
             timeout = (Integer)value;
+            return;
+        }
+        if (optID == SocketOptions.IP_MULTICAST_IF)
+        {
+            // MulticastSocket.setInterface: an address, which may be the stack's own (the adaptor maps it).
+            socket().setInterface((InetAddress)value);
             return;
         }
         LegacyOptions.set(LegacyOptions.Kind.DATAGRAM, channel, optID, value);
@@ -179,7 +207,11 @@ final class BypassDatagramSocketImpl extends DatagramSocketImpl
         }
         if (optID == SocketOptions.SO_BINDADDR)
         {
-            return socket.getLocalAddress();
+            return socket().getLocalAddress();
+        }
+        if (optID == SocketOptions.IP_MULTICAST_IF)
+        {
+            return socket().getInterface();
         }
         return LegacyOptions.get(LegacyOptions.Kind.DATAGRAM, channel, optID);
     }

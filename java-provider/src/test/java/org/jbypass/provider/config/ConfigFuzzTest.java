@@ -37,7 +37,8 @@ class ConfigFuzzTest
         InterfaceConfig.IMPAIR_CORRUPT, InterfaceConfig.IMPAIR_SEED, InterfaceConfig.PCAP, InterfaceConfig.IDLE,
         InterfaceConfig.RX_QUEUES, InterfaceConfig.RX_QUEUE_SIZE, InterfaceConfig.TX_QUEUE_SIZE, "rx-ring",
         "rx-block-size", "rx-block-timeout-ms", "promiscuous", "qdisc-bypass", "mode", "allow-netdev-mac",
-        "cqe-compression", "impair", "driver.x", "rx-super-frames", "tx-super-frames", InterfaceConfig.ADDRESS6};
+        "cqe-compression", "impair", "driver.x", "rx-super-frames", "tx-super-frames", InterfaceConfig.ADDRESS6,
+        "gro"};
     private static final String[] GLOBAL_KEYS = {BypassConfig.BIND_WILDCARD, PollerConfig.IDLE, PollerConfig.SPINS,
         PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, StackSettings.BUFFERS,
         StackSettings.BUFFER_SIZE, StackSettings.SEED, "route.", "route.1", "route.default", "interface.",

@@ -69,6 +69,7 @@ class ConfigParserTest
         assertEquals(ImpairmentConfig.NONE, eth0.impairment());
         assertNull(eth0.pcap());
         assertEquals(WildcardBinding.KERNEL, config.wildcard());
+        assertTrue(config.multicastMoveOnJoin());
         assertEquals(PollerConfig.defaults(), config.poller());
         assertEquals(StackSettings.defaults(), config.stack());
         assertEquals(IdleStrategyKind.BLOCK, config.idleOf(eth0));
@@ -105,6 +106,7 @@ class ConfigParserTest
             "route.1 = 10.0.0.0/8 via eth0",
             "route.2 = 172.16.0.0/12 via mem gateway 198.19.0.254",
             "bind.wildcard = stack",
+            "multicast.move-on-join = false",
             "poller.idle = backoff",
             "poller.spins = 7",
             "poller.yields = 3",
@@ -140,6 +142,7 @@ class ConfigParserTest
         assertEquals(Ipv4Address.parse("198.18.0.1"), r1.gateway(), "defaults to the interface's gateway");
         assertEquals(Ipv4Address.parse("198.19.0.254"), config.routes().get(1).gateway());
         assertEquals(WildcardBinding.STACK, config.wildcard());
+        assertFalse(config.multicastMoveOnJoin());
         assertEquals(new PollerConfig(IdleStrategyKind.BACKOFF, 7, 3, 2000, 500000, 30000), config.poller());
         assertEquals(new StackSettings(4096, 2048, 99L), config.stack());
     }
@@ -267,6 +270,15 @@ class ConfigParserTest
     }
 
     @Test
+    void shouldWaitOnTheRingUnlessTurnedOff() throws IOException
+    {
+        assertEquals(true, BypassConfig.load(write(MINIMAL)).poller().ringWait());
+        assertEquals(false, BypassConfig.load(write(MINIMAL + "\npoller.ring-wait = false")).poller().ringWait());
+        assertEquals(true, BypassConfig.load(write(MINIMAL + "\nprofile = latency")).poller().ringWait());
+        assertFailure(MINIMAL + "\npoller.ring-wait = yes", "poller.ring-wait", "expected true or false");
+    }
+
+    @Test
     void shouldRejectBadBusyKeysNamingThem() throws IOException
     {
         assertFailure(MINIMAL + "\nprofile = fast", "profile",
@@ -316,6 +328,8 @@ class ConfigParserTest
     void shouldRejectOtherBadValues() throws IOException
     {
         assertFailure(MINIMAL + "\nbind.wildcard = both", "bind.wildcard", "'both' is neither kernel nor stack");
+        assertFailure(MINIMAL + "\nmulticast.move-on-join = yes", "multicast.move-on-join",
+            "expected true or false: 'yes'");
         assertFailure(MINIMAL + "\npoller.idle = sleep", "poller.idle", "unknown idle strategy 'sleep'");
         assertFailure(MINIMAL + "\npoller.idle = ", "poller.idle", "empty value");
         assertFailure(MINIMAL + "\ninterface.eth0.pcap = /nonexistent-dir/x.pcap", "interface.eth0.pcap",

@@ -79,7 +79,7 @@ class AfPacketLinkTest
             assertEquals(1500, a.mtu());
             assertEquals(1500, a.netdevMtu());
             assertEquals(LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY
-                | LinkCapabilities.TX_TCP_SEGMENTATION, a.capabilities());
+                | LinkCapabilities.RX_AWAIT_SHARED | LinkCapabilities.TX_TCP_SEGMENTATION, a.capabilities());
             assertEquals("afpacket:" + veth.a(), a.name());
             assertTrue(MacAddress.isLocallyAdministered(a.macAddress()));
             assertTrue(a.macAddress() != a.netdevMacAddress(), "the stack's MAC is not the netdev's");

@@ -110,8 +110,11 @@ class TcpKernelCaptureTest
     {
         final Path stackFile = directory.resolve("stack.pcap");
         final Path kernelFile = directory.resolve("kernel.pcap");
-        final BackgroundCommand tcpdump = peer.start("tcpdump", "-i", peer.kernelInterface(), "-U", "-n", "-s", "128",
-            "-B", "16384", "-w", kernelFile.toString(), "tcp");
+        // --immediate-mode: without it libpcap's TPACKET_V3 ring hands tcpdump a block only when it fills or its
+        // timeout passes, and a transfer of few large frames can end (and SIGTERM arrive) with every packet still
+        // in an unretired block: an empty file under load.
+        final BackgroundCommand tcpdump = peer.start("tcpdump", "-i", peer.kernelInterface(), "--immediate-mode",
+            "-U", "-n", "-s", "128", "-B", "16384", "-w", kernelFile.toString(), "tcp");
         try
         {
             assertTrue(tcpdump.awaitOutput("listening on", Duration.ofSeconds(30)), "tcpdump: " + tcpdump.stderr());

@@ -19,9 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 
-import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.link.Link;
-import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.provider.BypassSelectorProvider;
 import org.jbypass.provider.config.ConfigParser;
 import org.junit.jupiter.api.AfterEach;
@@ -40,39 +38,6 @@ class BusyWaitTest
     private BypassSelectorProvider client;
     private BypassSelectorProvider server;
 
-    /** A link whose frames only application threads receive: its poller finds it empty, always. */
-    private static final class ApplicationOnlyLink extends LinkDecorator
-    {
-        ApplicationOnlyLink(final Link inner)
-        {
-            super(inner);
-        }
-
-        @Override
-        protected String kind()
-        {
-            return "application-only";
-        }
-
-        @Override
-        public int receive(final int queue, final PacketBurst burst)
-        {
-            return Thread.currentThread().getName().startsWith("jbypass-poller") ? 0 : inner.receive(queue, burst);
-        }
-
-        @Override
-        public int transmit(final int queue, final PacketBurst burst)
-        {
-            return inner.transmit(queue, burst);
-        }
-
-        @Override
-        public void close()
-        {
-            inner.close();
-        }
-    }
-
     private static BypassSelectorProvider provider(final String address, final String busyWait, final boolean stuck)
     {
         final Drivers drivers = new Drivers();
@@ -88,7 +53,7 @@ class BusyWaitTest
         }, (config, iface, pool, time) ->
         {
             final Link link = drivers.open(config, iface, pool, time);
-            return stuck ? new ApplicationOnlyLink(link) : link;
+            return stuck ? new ApplicationOnlyLink(link, false) : link;
         });
     }
 

@@ -36,6 +36,7 @@ import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.KernelPeerStack;
 import org.jbypass.provider.testing.KernelPeerStack.Idle;
+import org.jbypass.provider.testing.ThreadSwitches;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -56,15 +57,20 @@ import org.junit.jupiter.api.Test;
  *       blocking in awaitReceive, or busy-polling.</li>
  *   <li>Provider: an unmodified blocking {@link DatagramChannel} echo (receive, then send back, on one application
  *       thread) of a {@link BypassSelectorProvider} over the same kind of link, once with the defaults
- *       ({@code profile = default}: the poller receives and signals, the echo thread wakes) and once with
- *       {@code profile = latency} (the echo thread drives the stack itself while it waits).
- *       {@code -Djbypass.bench.profiles=latency} runs one profile only; {@code -Djbypass.bench.busy-wait-ns=N}
- *       overrides the profile's {@code poller.busy-wait-ns}.</li>
+ *       ({@code profile = default}: the echo thread waits on the ring, the kernel wakes it) and once with
+ *       {@code profile = latency} (the echo thread drives the stack itself for a while before that).
+ *       {@code -Djbypass.bench.profiles=latency} runs one profile only, and a profile may carry keys of its own
+ *       after a slash ({@code default/poller.ring-wait=false}: the poller receives and signals, the echo thread
+ *       wakes), so that rows compare settings in one run; {@code -Djbypass.bench.busy-wait-ns=N} overrides the
+ *       profile's {@code poller.busy-wait-ns}.</li>
  *   <li>Kernel: the same client against {@code udp_rtt server} (recvfrom/sendto) in this process's namespace, on
  *       the stack end of a second, identical veth pair that is given 198.18.Y.2/24: kernel to kernel over the same
  *       kind of link, with the server blocking in recvfrom(2) or polling with MSG_DONTWAIT.</li>
  * </ul>
- * Both veth pairs have every offload off (see {@link KernelPeer}). {@code -Djbypass.bench.samples=N} sets the
+ * Both veth pairs have every offload off (see {@link KernelPeer}). Rows of this JVM's echoes also give the wakeups
+ * per round trip (voluntary context switches of this JVM's threads, and of its pollers; {@link ThreadSwitches}).
+ * {@code -Djbypass.bench.rows=stack,channel,kernel} picks the groups of rows (scripts/profile.sh profiles the
+ * channel rows alone). {@code -Djbypass.bench.samples=N} sets the
  * number of timed round trips per configuration (default 5000; 1000 for the block ring, whose round trips take a
  * millisecond).
  */
@@ -102,7 +108,43 @@ class UdpEchoLatencyTest
     void shouldPrintTheEchoRoundTripOfTheStackAndOfTheKernel() throws Exception
     {
         final int samples = Integer.getInteger("jbypass.bench.samples", 5000);
+        final String rows = System.getProperty("jbypass.bench.rows", "stack,channel,kernel");
         final Map<String, String> results = new LinkedHashMap<>();
+        if (rows.contains("stack"))
+        {
+            stackEchoes(samples, results);
+        }
+        if (rows.contains("channel"))
+        {
+            for (final String profile : System.getProperty("jbypass.bench.profiles", "default,latency").split(","))
+            {
+                try (KernelPeer peer = KernelPeer.create())
+                {
+                    results.put(String.format(Locale.ROOT, "channel profile=%-13s echo thread ", profile.trim()),
+                        providerEcho(peer, profile.trim(), samples));
+                }
+            }
+        }
+        if (rows.contains("kernel"))
+        {
+            kernelEchoes(samples, results);
+        }
+        final StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
+            "UDP echo round trip from a kernel client (udp_rtt, %d-byte datagrams, one in flight, %d us apart; veth,"
+                + " offloads off; %s, %d cpus, load %s):%n", SIZE, GAP_MICROS, Runtime.version(),
+            Runtime.getRuntime().availableProcessors(), loadAverage()));
+        report.append(String.format(Locale.ROOT, "  %-38s %8s %8s %8s %8s %8s %9s  %s%n", "echo", "min", "p50",
+            "p90", "p99", "p99.9", "max (us)", "wakeups/rt (pollers')"));
+        for (final Map.Entry<String, String> result : results.entrySet())
+        {
+            report.append("  ").append(result.getKey()).append(' ').append(result.getValue()).append('\n');
+        }
+        System.out.print(report);
+    }
+
+    /** The rows of the stack's own echo, answered from the test poller's thread, for each ring and idle way. */
+    private static void stackEchoes(final int samples, final Map<String, String> results) throws Exception
+    {
         try (KernelPeer peer = KernelPeer.create())
         {
             for (final RxRing ring : new RxRing[] {RxRing.FRAME, RxRing.BLOCK})
@@ -122,14 +164,11 @@ class UdpEchoLatencyTest
                 }
             }
         }
-        for (final String profile : System.getProperty("jbypass.bench.profiles", "default,latency").split(","))
-        {
-            try (KernelPeer peer = KernelPeer.create())
-            {
-                results.put(String.format(Locale.ROOT, "channel profile=%-13s echo thread ", profile),
-                    providerEcho(peer, profile.trim(), samples));
-            }
-        }
+    }
+
+    /** The rows of the kernel's own echo (another process, so no wakeup count), blocking and spinning. */
+    private static void kernelEchoes(final int samples, final Map<String, String> results) throws Exception
+    {
         try (KernelPeer peer = KernelPeer.create())
         {
             // The kernel of this namespace takes the second pair's "stack" end: an address, and ARP back on.
@@ -143,25 +182,28 @@ class UdpEchoLatencyTest
                 {
                     assertTrue(server.awaitOutput("ready", Duration.ofSeconds(20)), server.stderr());
                     results.put(String.format(Locale.ROOT, "kernel  %-13s server %-8s", "",
-                        mode.equals("spin") ? "spinning" : "blocking"), client(peer, peer.stackAddress(), samples));
+                        mode.equals("spin") ? "spinning" : "blocking"), clientRun(peer, peer.stackAddress(), samples));
                 }
             }
         }
-        final StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
-            "UDP echo round trip from a kernel client (udp_rtt, %d-byte datagrams, one in flight, %d us apart; veth,"
-                + " offloads off; %s, %d cpus, load %s):%n", SIZE, GAP_MICROS, Runtime.version(),
-            Runtime.getRuntime().availableProcessors(), loadAverage()));
-        report.append(String.format(Locale.ROOT, "  %-38s %8s %8s %8s %8s %8s %9s%n", "echo", "min", "p50", "p90",
-            "p99", "p99.9", "max (us)"));
-        for (final Map.Entry<String, String> result : results.entrySet())
-        {
-            report.append("  ").append(result.getKey()).append(' ').append(result.getValue()).append('\n');
-        }
-        System.out.print(report);
     }
 
-    /** Runs the client in the peer's namespace; returns its figures in microseconds, formatted as a row. */
+    /**
+     * Runs the client in the peer's namespace; returns its figures in microseconds, formatted as a row, and, when
+     * the echo is in this JVM, the wakeups (voluntary context switches, {@link ThreadSwitches}) of this JVM's
+     * threads and of its pollers per round trip, the warm-up's included.
+     */
     private static String client(final KernelPeer peer, final int address, final int count)
+    {
+        final ThreadSwitches before = ThreadSwitches.sample(ThreadSwitches.POLLERS);
+        final String row = clientRun(peer, address, count);
+        final ThreadSwitches during = ThreadSwitches.sample(ThreadSwitches.POLLERS).since(before);
+        final double trips = WARMUP + count;
+        return row + String.format(Locale.ROOT, "  %5.2f (%4.2f)", during.voluntary / trips,
+            during.voluntaryOfPrefix / trips);
+    }
+
+    private static String clientRun(final KernelPeer peer, final int address, final int count)
     {
         final CommandResult result = peer.exec(RUN_TIMEOUT, tool.toString(), "client", Ipv4Address.toString(address),
             Integer.toString(PORT), Integer.toString(SIZE), Integer.toString(count), Integer.toString(WARMUP),
@@ -194,7 +236,13 @@ class UdpEchoLatencyTest
             p.setProperty("interface.veth.host-if", peer.stackInterface());
             p.setProperty("interface.veth.address", Ipv4Address.toString(peer.stackAddress()) + "/"
                 + peer.prefixLength());
-            p.setProperty("profile", profile);
+            final String[] keys = profile.split("/");
+            p.setProperty("profile", keys[0]);
+            for (int i = 1; i < keys.length; i++)
+            {
+                final String[] kv = keys[i].split("=", 2);
+                p.setProperty(kv[0].trim(), kv[1].trim());
+            }
             final String busyWait = System.getProperty("jbypass.bench.busy-wait-ns");
             if (busyWait != null)
             {
@@ -227,7 +275,7 @@ class UdpEchoLatencyTest
                 {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }, "udp-echo-" + profile);
+            }, "udp-echo-" + keys0(profile));
             echo.start();
             try
             {
@@ -243,6 +291,12 @@ class UdpEchoLatencyTest
         {
             provider.shutdown();
         }
+    }
+
+    /** The profile's name, without the keys a row adds to it. */
+    private static String keys0(final String profile)
+    {
+        return profile.split("/")[0];
     }
 
     /** A UDP echo on the stack's port 7, answered from the poller's thread after each poll. */

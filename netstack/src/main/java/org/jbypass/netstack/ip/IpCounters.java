@@ -18,6 +18,16 @@ public final class IpCounters
     public long framesMulticastFiltered;
     /** Frames that arrived as chains of buffers (GSO/GRO super-frames), each counted in framesReceived too. */
     public long superFramesReceived;
+    /**
+     * Super-frames gathered into contiguous memory before they were handled, one copy more than the in-place path
+     * that TCP takes: fragments, multicast, the transports that want their datagram in one piece (UDP, ICMP, IGMP),
+     * headers that cross a buffer boundary, and EtherTypes other than IPv4.
+     */
+    public long superFramesGathered;
+    /** Super-segments software GRO built out of two or more received TCP segments ({@code SoftwareGro}). */
+    public long groSuperSegments;
+    /** The TCP segments that went into them. */
+    public long groSegmentsCoalesced;
     /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
     public long framesBadChain;
 

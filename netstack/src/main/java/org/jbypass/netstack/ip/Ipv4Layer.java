@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
@@ -58,6 +59,14 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     private NetInterface[] interfaceArray = new NetInterface[0];
     private final EthernetHeader ethernet = new EthernetHeader();
     private final Ipv4Header ip = new Ipv4Header();
+    /**
+     * Where a chained datagram is gathered when its path needs it in one piece ({@link #inputChain}). Off-heap,
+     * allocated once, when first needed.
+     */
+    private ByteBuffer gathered;
+    private final SoftwareGro gro = new SoftwareGro(counters);
+    /** Between {@link #burstStart} and {@link #burstEnd}: only then are received buffers kept for GRO to hold. */
+    private boolean inBurst;
     private int nextIdentification;
 
     private final int[] loopbackBuffers;
@@ -257,19 +266,66 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** A burst of received frames begins: the transports hear of it, so that they may answer it as a whole. */
     void burstStart()
     {
+        inBurst = true;
         for (final Ipv4Protocol t : registered)
         {
             t.burstStart();
         }
     }
 
-    /** The burst ends: the transports send what they held back during it. */
+    /** The burst ends: software GRO sends up what it held, then the transports send what they held back. */
     void burstEnd()
     {
+        flushGro();
+        inBurst = false;
         for (final Ipv4Protocol t : registered)
         {
             t.burstEnd();
         }
+    }
+
+    private void flushGro()
+    {
+        if (gro.isHolding())
+        {
+            gro.flush(protocols[Ipv4Header.PROTOCOL_TCP]);
+        }
+    }
+
+    /**
+     * Handles one IPv4 datagram received in one buffer of the current burst on {@code nif}: as {@link #input}, but
+     * a unicast TCP segment may first go to software GRO ({@link SoftwareGro}) when the interface has it on, to be
+     * coalesced with the segments of its flow that follow it in the burst. Its buffer stays in the burst until the
+     * burst ends, which is as long as GRO may hold it.
+     */
+    void inputFromBurst(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+        final int flags, final long now)
+    {
+        if (!admit(nif, memory, offset, available, flags))
+        {
+            return;
+        }
+        if (ip.protocol() == Ipv4Header.PROTOCOL_TCP)
+        {
+            final Ipv4Protocol tcp = protocols[Ipv4Header.PROTOCOL_TCP];
+            if (nif.gro() && inBurst && tcp != null && ip.headerLength() == Ipv4Header.MIN_LENGTH && !ip.isFragment()
+                && isLocalAddress(ip.destination()))
+            {
+                if (gro.offer(memory, ip, offset, flags, tcp))
+                {
+                    return;
+                }
+                // GRO may have sent up what the flow held, and the sending that caused may have moved the header.
+                ip.wrap(memory, offset, available);
+            }
+            else
+            {
+                // Whatever GRO holds goes up first, so that no TCP segment overtakes one held before it.
+                flushGro();
+                ip.wrap(memory, offset, available);
+            }
+        }
+        deliverAdmitted(nif, memory, offset, available, flags, now);
     }
 
     /**
@@ -282,13 +338,41 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     void input(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
         final int flags, final long now)
     {
+        if (admit(nif, memory, offset, available, flags))
+        {
+            deliverAdmitted(nif, memory, offset, available, flags, now);
+        }
+    }
+
+    /** Reassembles or delivers the datagram {@link #admit} let in, wrapped in {@link #ip}. */
+    private void deliverAdmitted(final NetInterface nif, final ByteBuffer memory, final int offset,
+        final int available, final int flags, final long now)
+    {
+        if (ip.isFragment())
+        {
+            reassembler.add(memory, offset, available, nif.index(), now);
+            return;
+        }
+        deliver(ip.protocol(), memory, offset, ip.headerLength(), memory, ip.payloadOffset(), ip.payloadLength(),
+            ip.source(), ip.destination(), ip.tos(), ip.ttl(), flags, nif.index(), now);
+    }
+
+    /**
+     * Validates a received datagram's header, wrapped in {@link #ip} on return (RFC 791 section 3.2, RFC 1122
+     * section 3.2.1), and decides whether it is for the stack; counts it, and why it is dropped.
+     *
+     * @param available the bytes from the IP header to the end of the frame (Ethernet padding included)
+     */
+    private boolean admit(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+        final int flags)
+    {
         counters.ipInReceives++;
         ip.wrap(memory, offset, available);
         final int result = ip.validate((flags & PacketBurst.RX_L3_CHECKSUM_OK) == 0);
         if (result != Ipv4Header.VALID)
         {
             countInvalid(result);
-            return;
+            return false;
         }
         // No test of the TTL: RFC 791's "destroy at zero" is for forwarding, and RFC 1122 section 3.2.1.7 says a host
         // MUST NOT discard a datagram addressed to it just because its TTL is below 2.
@@ -297,20 +381,88 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             // RFC 1122 3.2.1.3: a subnet's broadcast address is no host's, and a datagram from it is discarded. The
             // header's own validation knows the limited broadcast, multicast and loopback; only IPv4 knows subnets.
             counters.ipInBadSource++;
+            return false;
+        }
+        return acceptsDestination(nif, ip.destination());
+    }
+
+    /**
+     * Handles one received IPv4 datagram that arrived as a chain of buffers (a super-frame, see
+     * {@link PacketBurst}), in place: the header is validated in the chain's first buffer and a unicast datagram
+     * goes to its transport's {@link Ipv4Protocol#receiveChain}, which copies what it keeps straight out of the
+     * chain (TCP into its socket's ring). The paths that need the datagram in one piece gather the chain into
+     * contiguous memory first, and count it ({@link IpCounters#superFramesGathered}): a fragment (reassembly copies
+     * from one piece), multicast delivery, a transport that asks for it (UDP, ICMP, IGMP), and a header that
+     * crosses a buffer boundary, which no link builds.
+     *
+     * @param ipFrameOffset where the IP header starts in the frame (after the link header, in the first buffer)
+     * @param flags         the link's {@code PacketBurst.RX_*} flags for the frame
+     */
+    void inputChain(final NetInterface nif, final FrameChain chain, final int ipFrameOffset, final int flags,
+        final long now)
+    {
+        // No super-frame overtakes a segment GRO holds.
+        flushGro();
+        final int available = chain.length() - ipFrameOffset;
+        final int base = chain.firstOffset() + ipFrameOffset;
+        final int inFirst = chain.firstLength() - ipFrameOffset;
+        if (inFirst < Ipv4Header.MIN_LENGTH || inFirst < (memory.get(base) & 0x0F) * 4)
+        {
+            input(nif, gather(chain), ipFrameOffset, available, flags, now);
             return;
         }
-        final int destination = ip.destination();
-        if (!acceptsDestination(nif, destination))
+        if (!admit(nif, memory, base, available, flags))
         {
             return;
         }
+        final int protocol = ip.protocol();
+        final int destination = ip.destination();
+        final Ipv4Protocol handler = protocols[protocol];
+        final int headerLength = ip.headerLength();
+        if (handler != null && !ip.isFragment() && !Ipv4Address.isMulticast(destination))
+        {
+            final int source = ip.source();
+            final int payloadLength = ip.payloadLength();
+            final int unreachable = handler.receiveChain(chain, ipFrameOffset + headerLength, memory,
+                base + headerLength, payloadLength, source, destination, ip.tos(), ip.ttl(), flags);
+            if (unreachable != Ipv4Protocol.CONTIGUOUS)
+            {
+                counters.ipInDelivers++;
+                if (unreachable != Ipv4Protocol.CONSUMED && isLocalAddress(destination))
+                {
+                    // The error quotes the start of the payload (RFC 1122 section 3.2.2), which the first buffer
+                    // holds.
+                    icmp.sendError(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, unreachable, 0, memory, base,
+                        headerLength, memory, base + headerLength, Math.min(payloadLength, inFirst - headerLength),
+                        now);
+                }
+                return;
+            }
+        }
+        final ByteBuffer whole = gather(chain);
+        ip.wrap(whole, ipFrameOffset, available);
         if (ip.isFragment())
         {
-            reassembler.add(memory, offset, available, nif.index(), now);
+            reassembler.add(whole, ipFrameOffset, available, nif.index(), now);
             return;
         }
-        deliver(ip.protocol(), memory, offset, ip.headerLength(), memory, ip.payloadOffset(), ip.payloadLength(),
+        deliver(protocol, whole, ipFrameOffset, headerLength, whole, ip.payloadOffset(), ip.payloadLength(),
             ip.source(), destination, ip.tos(), ip.ttl(), flags, nif.index(), now);
+    }
+
+    /**
+     * Copies a chained frame into the gathering memory, which it returns; counted. The memory is the layer's, valid
+     * until the next gather: whoever takes a datagram from it copies what it keeps.
+     */
+    ByteBuffer gather(final FrameChain chain)
+    {
+        if (gathered == null)
+        {
+            gathered = ByteBuffer.allocateDirect(PacketBurst.MAX_FRAME_LENGTH);
+        }
+        counters.superFramesGathered++;
+        chain.copyOut(0, gathered, 0, chain.length());
+        return gathered;
     }
 
     /**

@@ -2,6 +2,8 @@ package org.jbypass.netstack.ip;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.link.FrameChain;
+
 /** A transport protocol as IPv4 sees it: where it delivers datagrams and the ICMP errors about them. */
 public interface Ipv4Protocol
 {
@@ -27,6 +29,33 @@ public interface Ipv4Protocol
      */
     int receive(ByteBuffer memory, int offset, int length, int source, int destination, int tos, int ttl,
         int rxFlags);
+
+    /**
+     * {@link #receiveChain}'s answer when the protocol wants the datagram's bytes in one piece: IPv4 then gathers
+     * the chain into contiguous memory (counted in {@code IpCounters.superFramesGathered}) and calls
+     * {@link #receive}.
+     */
+    int CONTIGUOUS = -2;
+
+    /**
+     * A unicast datagram that arrived as a chain of buffers (a super-frame, see {@code PacketBurst}), offered in
+     * place so that the protocol can copy what it keeps straight out of the chain. The IP header lies in the
+     * chain's first buffer, and so does whatever of the transport header that buffer holds from {@code offset} on
+     * (at most {@code chain.firstLength() - frameOffset} bytes); the rest of the datagram is read through
+     * {@code chain}. Everything is valid only during the call. The default asks for contiguous bytes.
+     *
+     * @param chain       the frame, wrapped
+     * @param frameOffset where the transport header starts in the frame, as {@code chain} counts offsets
+     * @param memory      the memory of the chain's first buffer
+     * @param offset      where the transport header starts in {@code memory}
+     * @param length      the transport header and payload's length, per the IP header
+     * @return as {@link #receive}, or {@link #CONTIGUOUS}
+     */
+    default int receiveChain(final FrameChain chain, final int frameOffset, final ByteBuffer memory, final int offset,
+        final int length, final int source, final int destination, final int tos, final int ttl, final int rxFlags)
+    {
+        return CONTIGUOUS;
+    }
 
     /**
      * A datagram addressed to a multicast group that its interface has joined, and that the interface's source

@@ -60,12 +60,8 @@ public final class NetInterface
     private final ByteBuffer memory;
     private final EthernetHeader ethernet = new EthernetHeader();
     private final FrameChain chain = new FrameChain();
-    /**
-     * Where a chained frame (a GSO/GRO super-frame, see {@link PacketBurst}) is gathered before it is processed, as
-     * a reassembled datagram is: every layer above then sees one contiguous frame, and TCP one segment of many MSS.
-     * Off-heap, allocated once, only when the first chain arrives.
-     */
-    private ByteBuffer superFrame;
+    /** Whether software GRO coalesces the TCP segments received here ({@code interface.NAME.gro}). */
+    private boolean gro = true;
     final Arp arp;
     final MulticastMacFilter multicastMacs;
     /** IPv6 on this interface, null until it has an IPv6 address ({@link Ipv6Layer#addAddress}). */
@@ -189,6 +185,21 @@ public final class NetInterface
         return (destination & netmask) == (address & netmask);
     }
 
+    /**
+     * Whether software GRO coalesces in-order TCP segments of one flow within each received burst before TCP sees
+     * them ({@link SoftwareGro}); on unless turned off.
+     */
+    public boolean gro()
+    {
+        return gro;
+    }
+
+    /** Turns software GRO on or off for what this interface receives from now on. */
+    public void gro(final boolean on)
+    {
+        gro = on;
+    }
+
     /** Enables IPv6 on the interface: frames of EtherType 0x86DD go to {@code layer} from now on. */
     void enableIpv6(final Ipv6Layer layer, final Ipv6Interface v6)
     {
@@ -252,7 +263,7 @@ public final class NetInterface
             if ((flags & PacketBurst.CONTINUES) == 0)
             {
                 ethernetInput(memory, pool.offset(burst.buffer(i)), Math.min(burst.length(i), pool.bufferSize()),
-                    flags, now);
+                    flags, null, now);
                 i++;
             }
             else
@@ -265,35 +276,44 @@ public final class NetInterface
     }
 
     /**
-     * Handles the chained frame that starts at {@code slot}: gathered into one contiguous frame and processed as
-     * one. A chain that breaks the burst contract (runs past the burst, a buffer outside the pool, a length outside
-     * a buffer, longer than {@link PacketBurst#MAX_FRAME_LENGTH}) is counted and dropped.
+     * Handles the chained frame that starts at {@code slot}, in place: its link header must lie in the first buffer,
+     * and IPv4 takes it from there ({@link Ipv4Layer#inputChain}); a frame of another EtherType is gathered. A chain that breaks the burst contract (runs past
+     * the burst, a buffer outside the pool, a length outside a buffer, longer than
+     * {@link PacketBurst#MAX_FRAME_LENGTH}, a first buffer shorter than an Ethernet header) is counted and dropped.
      *
      * @return the number of descriptors consumed
      */
     private int chainInput(final PacketBurst burst, final int slot, final int count, final long now)
     {
         final int descriptors = burst.chainLength(slot);
-        if (!chain.wrap(pool, burst, slot))
+        if (!chain.wrap(pool, burst, slot) || chain.firstLength() < EthernetHeader.LENGTH)
         {
             counters.framesReceived++;
             counters.framesBadChain++;
             return descriptors == 0 ? count - slot : descriptors;
         }
-        if (superFrame == null)
-        {
-            superFrame = ByteBuffer.allocateDirect(PacketBurst.MAX_FRAME_LENGTH);
-        }
         counters.superFramesReceived++;
-        final int length = chain.length();
-        chain.copyOut(0, superFrame, 0, length);
-        ethernetInput(superFrame, 0, length, chain.flags(), now);
+        final int first = chain.firstOffset();
+        if ((memory.getShort(first + EthernetHeader.LENGTH - 2) & 0xFFFF) == EthernetHeader.TYPE_IPV4)
+        {
+            ethernetInput(memory, first, chain.length(), chain.flags(), chain, now);
+        }
+        else
+        {
+            // Only IPv4 takes a chain in place; whatever else arrives chained is gathered first (and counted), so
+            // that its handler sees one piece of memory.
+            ethernetInput(ipv4.gather(chain), 0, chain.length(), chain.flags(), null, now);
+        }
         return descriptors;
     }
 
-    /** Demultiplexes one received frame by EtherType; its memory stays the caller's. */
+    /**
+     * Demultiplexes one received frame by EtherType; its memory stays the caller's. A chained IPv4 frame is passed
+     * as {@code chain}: its Ethernet header is at {@code offset} in the first buffer, and {@code length} is the
+     * chain's. A frame in {@code memory} with no chain is in one buffer of the burst, or gathered (never IPv4 then).
+     */
     private void ethernetInput(final ByteBuffer memory, final int offset, final int length, final int flags,
-        final long now)
+        final FrameChain chain, final long now)
     {
         counters.framesReceived++;
         ethernet.wrap(memory, offset, length);
@@ -325,8 +345,18 @@ public final class NetInterface
         }
         switch (type)
         {
-            case EthernetHeader.TYPE_IPV4 -> ipv4.input(this, memory, ethernet.payloadOffset(),
-                ethernet.payloadLength(), flags, now);
+            case EthernetHeader.TYPE_IPV4 ->
+            {
+                if (chain == null)
+                {
+                    ipv4.inputFromBurst(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
+                        now);
+                }
+                else
+                {
+                    ipv4.inputChain(this, chain, EthernetHeader.LENGTH, flags, now);
+                }
+            }
             case EthernetHeader.TYPE_ARP -> arp.input(memory, ethernet.payloadOffset(), ethernet.payloadLength(), now);
             case EthernetHeader.TYPE_IPV6 ->
             {

@@ -44,6 +44,12 @@
  * {@link org.jbypass.netstack.wire.Ipv6Address}) and {@link org.jbypass.netstack.ip.Ipv6Protocol}; IPv6 walks
  * extension headers and reassembles before it delivers, and answers the verdict with an ICMPv6 error.
  *
+ * <p>A super-frame (a chain of buffers) is taken in place: {@code Ipv4Layer.inputChain} validates the header in the
+ * first buffer and offers the datagram to {@code Ipv4Protocol.receiveChain}, through which TCP copies the payload
+ * straight out of the chain; a transport that wants its datagram in one piece answers {@code CONTIGUOUS}, and IPv4
+ * gathers the chain once (counted). {@code SoftwareGro} coalesces the in-order TCP segments of one flow within a
+ * burst, under Linux's GRO rules, into a super-segment that reaches TCP the same way, over the burst's own buffers.
+ *
  * <h2>Where each behaviour lives</h2>
  * <table>
  *   <caption>RFC map</caption>
@@ -114,8 +120,8 @@
  * </table>
  *
  * <h2>Memory and time</h2>
- * Received frames stay in their armed burst slot: every layer copies what it keeps, so a steady receive frees and
- * allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
+ * Received frames stay in their armed burst slot: every layer copies what it keeps (software GRO holds a segment in
+ * its slot until the burst ends, no longer), so a steady receive frees and allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
  * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
  * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns
  * every buffer to the pool. IPv6's bounds are {@code Ipv6Config}'s: neighbours per interface and packets queued per

@@ -8,7 +8,9 @@ import org.jbypass.netstack.wire.Checksum;
 /**
  * A view of one frame of a {@link PacketBurst} as a sequence of bytes, whether it is one buffer or a chain of them
  * (see "Chained frames" in {@link PacketBurst}): its length, and copies and Internet-checksum sums of any range of
- * it, walking the chain's buffers in order.
+ * it, walking the chain's buffers in order. The same view serves a frame that software put together from pieces of
+ * pool memory ({@link #wrapPieces}): a super-segment that software GRO coalesced out of several received frames,
+ * the first piece from its TCP header on, the others the payloads of the segments that followed.
  *
  * <p>A flyweight: {@link #wrap} points it at a chain and nothing is allocated, so one instance serves every frame
  * of every burst. Bounds are checked against the chain as wrapped: a range outside the frame is refused with an
@@ -19,8 +21,13 @@ public final class FrameChain
 {
     private PacketPool pool;
     private ByteBuffer memory;
+    /** The burst of a wrapped chain, or null for pieces. */
     private PacketBurst burst;
     private int first;
+    /** With pieces: where each starts in {@link #memory}, its length, and the frame's flags. */
+    private int[] pieceOffsets;
+    private int[] pieceLengths;
+    private int pieceFlags;
     private int descriptors;
     private int length;
 
@@ -64,6 +71,47 @@ public final class FrameChain
         return true;
     }
 
+    /**
+     * Points the view at a frame made of {@code count} pieces of {@code memory}: piece {@code i} is
+     * {@code lengths[i]} bytes from {@code offsets[i]} on. The arrays are read, not copied, until the next wrap; the
+     * caller (software GRO) checked every piece against the memory it took it from.
+     *
+     * @param flags the frame's metadata, as a chain's first descriptor carries it
+     */
+    public void wrapPieces(final ByteBuffer memory, final int[] offsets, final int[] lengths, final int count,
+        final int flags)
+    {
+        this.pool = null;
+        this.memory = memory;
+        this.burst = null;
+        this.pieceOffsets = offsets;
+        this.pieceLengths = lengths;
+        this.pieceFlags = flags;
+        long total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            total += lengths[i];
+        }
+        if (count < 1 || total > PacketBurst.MAX_FRAME_LENGTH)
+        {
+            throw new IllegalArgumentException(count + " pieces of " + total + " bytes");
+        }
+        this.descriptors = count;
+        this.length = (int)total;
+    }
+
+    /** Where piece {@code i} of the frame starts in the memory. */
+    private int pieceStart(final int i)
+    {
+        return burst != null ? pool.offset(burst.buffer(first + i)) : pieceOffsets[i];
+    }
+
+    /** How many bytes piece {@code i} holds. */
+    private int pieceLength(final int i)
+    {
+        return burst != null ? burst.length(first + i) : pieceLengths[i];
+    }
+
     /** The number of descriptors (and buffers) the frame spans. */
     public int descriptors()
     {
@@ -79,19 +127,29 @@ public final class FrameChain
     /** The first descriptor's flags: the frame's metadata (checksum state, segmentation offload). */
     public int flags()
     {
-        return burst.flags(first) & ~PacketBurst.CONTINUES;
+        return burst != null ? burst.flags(first) & ~PacketBurst.CONTINUES : pieceFlags;
     }
 
-    /** The buffer of the chain's first descriptor, which holds the headers. */
+    /** The buffer of the chain's first descriptor, which holds the headers; for a chain wrapped from a burst. */
     public int firstBuffer()
     {
+        if (burst == null)
+        {
+            throw new IllegalStateException("a frame of pieces has no first buffer");
+        }
         return burst.buffer(first);
     }
 
-    /** How many bytes the first buffer holds. */
+    /** Where the first buffer (or piece), which holds the headers, starts in the pool's memory. */
+    public int firstOffset()
+    {
+        return pieceStart(0);
+    }
+
+    /** How many bytes the first buffer (or piece) holds. */
     public int firstLength()
     {
-        return burst.length(first);
+        return pieceLength(0);
     }
 
     /**
@@ -103,23 +161,52 @@ public final class FrameChain
         checkRange(frameOffset, count);
         int remaining = count;
         int at = toOffset;
-        int slot = first;
+        int piece = 0;
         int skip = frameOffset;
         while (remaining > 0)
         {
-            final int bytes = burst.length(slot);
+            final int bytes = pieceLength(piece);
             if (skip >= bytes)
             {
                 skip -= bytes;
-                slot++;
+                piece++;
                 continue;
             }
             final int chunk = Math.min(bytes - skip, remaining);
-            to.put(at, memory, pool.offset(burst.buffer(slot)) + skip, chunk);
+            to.put(at, memory, pieceStart(piece) + skip, chunk);
             at += chunk;
             remaining -= chunk;
             skip = 0;
-            slot++;
+            piece++;
+        }
+    }
+
+    /**
+     * Copies {@code count} bytes of the frame, from {@code frameOffset} on, into {@code to} at {@code toOffset}: how
+     * a transport copies a payload straight out of the chain into a socket's buffer, with no gathering first.
+     */
+    public void copyOut(final int frameOffset, final byte[] to, final int toOffset, final int count)
+    {
+        checkRange(frameOffset, count);
+        int remaining = count;
+        int at = toOffset;
+        int piece = 0;
+        int skip = frameOffset;
+        while (remaining > 0)
+        {
+            final int bytes = pieceLength(piece);
+            if (skip >= bytes)
+            {
+                skip -= bytes;
+                piece++;
+                continue;
+            }
+            final int chunk = Math.min(bytes - skip, remaining);
+            memory.get(pieceStart(piece) + skip, to, at, chunk);
+            at += chunk;
+            remaining -= chunk;
+            skip = 0;
+            piece++;
         }
     }
 
@@ -135,31 +222,31 @@ public final class FrameChain
         long total = initial & 0xFFFFFFFFL;
         int remaining = count;
         int done = 0;
-        int slot = first;
+        int piece = 0;
         int skip = frameOffset;
         while (remaining > 0)
         {
-            final int bytes = burst.length(slot);
+            final int bytes = pieceLength(piece);
             if (skip >= bytes)
             {
                 skip -= bytes;
-                slot++;
+                piece++;
                 continue;
             }
             final int chunk = Math.min(bytes - skip, remaining);
-            int piece = fold16(Checksum.sum(memory, pool.offset(burst.buffer(slot)) + skip,
-                chunk, 0));
+            int sum = fold16(Checksum.sum(memory, pieceStart(piece) + skip, chunk, 0));
             if ((done & 1) != 0)
             {
-                piece = ((piece & 0xFF) << 8) | (piece >>> 8);
+                sum = ((sum & 0xFF) << 8) | (sum >>> 8);
             }
-            total += piece;
+            total += sum;
             done += chunk;
             remaining -= chunk;
             skip = 0;
-            slot++;
+            piece++;
         }
-        // At most 2^32 + 34 x 0xFFFF: folding twice leaves 16 bits, equal modulo 0xFFFF to the contiguous sum.
+        // At most 2^32 + pieces x 0xFFFF (pieces < 2^16): folding twice leaves 17 bits and the third 16, equal modulo
+        // 0xFFFF to the contiguous sum.
         total = (total & 0xFFFF) + (total >>> 16);
         total = (total & 0xFFFF) + (total >>> 16);
         return (int)((total & 0xFFFF) + (total >>> 16));

@@ -93,7 +93,23 @@ public interface Link extends AutoCloseable
         return false;
     }
 
-    /** Makes a thread blocked in {@link #awaitReceive} return; callable from any thread. */
+    /**
+     * Blocks like {@link #awaitReceive}, for a thread that waits on the ring in place of the thread that drives the
+     * queue, while that thread does not wait ({@link LinkCapabilities#RX_AWAIT_SHARED}): an application thread
+     * that would otherwise be woken by the driving thread once it has processed a frame. It returns when the ring
+     * may have frames, {@link #wakeup()} is called or the timeout passes, and never because of an interrupt: the
+     * caller's own interrupt handling (a channel's, which closes it) makes it return through {@link #wakeup()}.
+     * Spurious returns are allowed.
+     *
+     * @param timeoutNanos how long to wait at most; 0 or less returns at once
+     * @throws UnsupportedOperationException on links without {@link LinkCapabilities#RX_AWAIT_SHARED}
+     */
+    default void awaitReceiveShared(final long timeoutNanos)
+    {
+        throw new UnsupportedOperationException(name() + " has no shared receive wait");
+    }
+
+    /** Makes a thread blocked in {@link #awaitReceive} or {@link #awaitReceiveShared} return; from any thread. */
     void wakeup();
 
     /**

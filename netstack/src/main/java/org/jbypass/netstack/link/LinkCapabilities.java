@@ -22,6 +22,13 @@ public final class LinkCapabilities
      */
     public static final int TX_TCP_SEGMENTATION = 1 << 6;
 
+    /**
+     * A thread other than the one that drives a receive queue may block in {@link Link#awaitReceiveShared} while
+     * the driving thread does not wait, and is woken by frames on the ring or {@link Link#wakeup()} (a link with
+     * one receive queue whose wait is a poll(2) on a descriptor: afpacket).
+     */
+    public static final int RX_AWAIT_SHARED = 1 << 7;
+
     private LinkCapabilities()
     {
     }
@@ -37,6 +44,7 @@ public final class LinkCapabilities
         if ((capabilities & RX_HASH) != 0) sb.append("rx-hash ");
         if ((capabilities & RX_READY) != 0) sb.append("rx-ready ");
         if ((capabilities & TX_TCP_SEGMENTATION) != 0) sb.append("tso ");
+        if ((capabilities & RX_AWAIT_SHARED) != 0) sb.append("rx-await-shared ");
         return sb.length() == 0 ? "none" : sb.toString().trim();
     }
 }

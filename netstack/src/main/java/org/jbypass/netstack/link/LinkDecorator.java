@@ -59,7 +59,8 @@ public abstract class LinkDecorator implements Link
     @Override
     public int capabilities()
     {
-        return inner.capabilities();
+        // Not a shared receive wait: a decorator may hold frames (delayed, reordered) that no ring wakes a waiter for.
+        return inner.capabilities() & ~LinkCapabilities.RX_AWAIT_SHARED;
     }
 
     @Override

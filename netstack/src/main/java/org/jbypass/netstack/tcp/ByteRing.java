@@ -2,6 +2,8 @@ package org.jbypass.netstack.tcp;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.link.FrameChain;
+
 /**
  * A socket's send or receive buffer: a ring of fixed-size chunks addressed by offset from its head, each chunk taken
  * from the layer's {@link TcpMemory} when a byte is first written into it and given back when the head moves past it
@@ -217,6 +219,26 @@ final class ByteRing
             final int within = at & MASK;
             final int n = Math.min(left, SIZE - within);
             src.get(from, chunks[slot(at >>> SHIFT)], within, n);
+            at += n;
+            from += n;
+            left -= n;
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes of a chained frame, from {@code frameOffset} on, to {@code offset} (reserved): a
+     * super-segment's payload goes from the link's buffers straight into the ring.
+     */
+    void write(final int offset, final FrameChain src, final int frameOffset, final int length)
+    {
+        int at = head + offset;
+        int from = frameOffset;
+        int left = length;
+        while (left > 0)
+        {
+            final int within = at & MASK;
+            final int n = Math.min(left, SIZE - within);
+            src.copyOut(from, chunks[slot(at >>> SHIFT)], within, n);
             at += n;
             from += n;
             left -= n;

@@ -56,7 +56,9 @@ final class Scoreboard
      */
     private int candidateHint;
     /** The last transmission time given out (see {@link #stamp}). */
-    private long lastStamp = Long.MIN_VALUE;
+    private long lastStamp;
+    /** Whether anything was stamped yet ({@link #lastStamp} means nothing before). */
+    private boolean stamped;
 
     Scoreboard(final int maxCapacity)
     {
@@ -187,7 +189,11 @@ final class Scoreboard
      */
     private long stamp(final long nowNanos)
     {
-        final long t = nowNanos - lastStamp > 0 ? nowNanos : lastStamp + 1;
+        // The first stamp is the time itself: compared with an initial Long.MIN_VALUE, the difference would
+        // overflow for any positive time and every stamp would become MIN_VALUE + n, times nothing could be
+        // subtracted from (RACK's RTT, TSO deferral's age of the flight).
+        final long t = stamped && nowNanos - lastStamp <= 0 ? lastStamp + 1 : nowNanos;
+        stamped = true;
         lastStamp = t;
         return t;
     }

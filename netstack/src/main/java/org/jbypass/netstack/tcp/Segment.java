@@ -2,12 +2,14 @@ package org.jbypass.netstack.tcp;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.wire.TcpHeader;
 
 /**
  * An arriving segment, parsed once by {@link TcpLayer} into this reusable holder (one per layer, so parsing
- * allocates nothing). The payload stays in the IPv4 layer's memory and is valid only during
- * {@link TcpLayer#receive}.
+ * allocates nothing). The payload stays where it arrived and is valid only during {@link TcpLayer#receive} (or
+ * {@link TcpLayer#receiveChain}): in one buffer of IPv4's memory, or, for a super-segment the link delivered as a
+ * chain of buffers, in that chain, from which {@link #copyPayload} copies it straight into a socket's ring.
  */
 final class Segment
 {
@@ -30,7 +32,13 @@ final class Segment
     int flags;
     /** The window field as sent, before scaling. */
     int window;
+    /** The memory of a contiguous segment; its payload starts at {@link #payloadOffset} in it. */
     ByteBuffer memory;
+    /**
+     * The chain of a super-segment received in place, or null; its payload then starts at frame offset
+     * {@link #payloadOffset} of the chain.
+     */
+    FrameChain chain;
     int payloadOffset;
     int payloadLength;
     /**
@@ -75,6 +83,22 @@ final class Segment
     int length()
     {
         return payloadLength + (syn() ? 1 : 0) + (fin() ? 1 : 0);
+    }
+
+    /**
+     * Copies {@code length} payload bytes from {@code offset} (counted as {@link #payloadOffset} is) into
+     * {@code ring} at {@code ringOffset}, from the one buffer or out of the chain.
+     */
+    void copyPayload(final int offset, final ByteRing ring, final int ringOffset, final int length)
+    {
+        if (chain == null)
+        {
+            ring.write(ringOffset, memory, offset, length);
+        }
+        else
+        {
+            ring.write(ringOffset, chain, offset, length);
+        }
     }
 
     void clearOptions()

@@ -28,6 +28,8 @@ final class SendSequence
     /** The application closed its side: a FIN follows the data, at {@link #finSeq}. */
     boolean finQueued;
     int finSeq;
+    /** When new data was first held back by TSO deferral (TcpOutput.deferTso), or 0 when none is. */
+    long deferredSince;
 
     /** Starts the sequence space at our initial sequence number: the SYN takes ISS, data starts after it. */
     void initialise(final int isn)

@@ -12,6 +12,8 @@ public final class TcpCounters
     long segmentsOut;
     /** Super-segments sent for the link to segment (TSO). */
     long superSegmentsOut;
+    /** Times a small TSO super-segment was held back for the ACKs due shortly (tcp_tso_should_defer()). */
+    long tsoDeferrals;
     /** Payload bytes received in order and delivered to a receive buffer. */
     long bytesIn;
     /** Payload bytes sent, retransmissions included. */
@@ -156,6 +158,11 @@ public final class TcpCounters
     public long superSegmentsOut()
     {
         return superSegmentsOut;
+    }
+
+    public long tsoDeferrals()
+    {
+        return tsoDeferrals;
     }
 
     public long bytesIn()
@@ -491,6 +498,7 @@ public final class TcpCounters
         append(sb, "segmentsIn", segmentsIn);
         append(sb, "segmentsOut", segmentsOut);
         append(sb, "superSegmentsOut", superSegmentsOut);
+        append(sb, "tsoDeferrals", tsoDeferrals);
         append(sb, "bytesIn", bytesIn);
         append(sb, "bytesOut", bytesOut);
         append(sb, "retransmittedSegments", retransmittedSegments);

@@ -7,11 +7,14 @@ import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.ip.Ipv4Protocol;
 import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.ip.Ipv6Protocol;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
+import org.jbypass.netstack.wire.Checksum;
+import org.jbypass.netstack.wire.Ipv4Header;
 import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.TcpHeader;
 
@@ -249,6 +252,34 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     public int receive(final ByteBuffer memory, final int offset, final int length, final int source,
         final int destination, final int tos, final int ttl, final int rxFlags)
     {
+        return input(memory, offset, length, source, destination, tos, rxFlags, null, 0);
+    }
+
+    /**
+     * A super-segment in a chain of buffers, taken in place: the header and its options are read from the first
+     * buffer, the checksum (when the link did not verify it) is summed over the chain, and the payload is copied
+     * out of the chain straight into the socket's ring. A header that does not lie wholly in the first buffer (no
+     * link builds one) is left to IPv4 to gather.
+     */
+    @Override
+    public int receiveChain(final FrameChain chain, final int frameOffset, final ByteBuffer memory, final int offset,
+        final int length, final int source, final int destination, final int tos, final int ttl, final int rxFlags)
+    {
+        final int inFirst = chain.firstLength() - frameOffset;
+        if (inFirst < TcpHeader.MIN_LENGTH || inFirst < header.wrap(memory, offset, length).headerLength())
+        {
+            return CONTIGUOUS;
+        }
+        return input(memory, offset, length, source, destination, tos, rxFlags, chain, frameOffset);
+    }
+
+    /**
+     * Parses and dispatches one segment; its header is at {@code offset} in {@code memory}, and its payload follows
+     * it there, or, when {@code chain} is not null, in the chain from frame offset {@code frameOffset} on.
+     */
+    private int input(final ByteBuffer memory, final int offset, final int length, final int source,
+        final int destination, final int tos, final int rxFlags, final FrameChain chain, final int frameOffset)
+    {
         counters.segmentsIn++;
         final TcpHeader h = header.wrap(memory, offset, length);
         if (!h.isValid())
@@ -263,7 +294,9 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             counters.notUnicast++;
             return CONSUMED;
         }
-        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !h.checksumOk(source, destination))
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null ? h.checksumOk(source, destination)
+            : Checksum.fold(chain.sum(frameOffset, length, Checksum.pseudoHeader(source, destination,
+                Ipv4Header.PROTOCOL_TCP, length))) == 0))
         {
             counters.badChecksums++;
             return CONSUMED;
@@ -285,15 +318,19 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         seg.flags = h.flags();
         seg.window = h.window();
         seg.memory = memory;
-        seg.payloadOffset = h.payloadOffset();
+        seg.chain = chain;
+        seg.payloadOffset = chain == null ? h.payloadOffset() : frameOffset + h.headerLength();
         seg.payloadLength = h.payloadLength();
         seg.segmentSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_TCPV4 ? PacketBurst.gsoSize(rxFlags) : 0;
         if (seg.destinationPort == 0 || seg.sourcePort == 0)
         {
+            seg.chain = null;
             counters.malformed++;
             return CONSUMED;
         }
         dispatch(seg);
+        // The holder never keeps a chain past its call: a path that fills it without one reads its own memory.
+        seg.chain = null;
         return CONSUMED;
     }
 
@@ -418,6 +455,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         seg.flags = h.flags();
         seg.window = h.window();
         seg.memory = memory;
+        seg.chain = null;
         seg.payloadOffset = h.payloadOffset();
         seg.payloadLength = h.payloadLength();
         // A super-segment (GSO_TCPV6: the kernel's TSO segments over a veth, handed over whole) counts as the

@@ -15,6 +15,10 @@ final class TcpOutput
 {
     /** Linux's floor for a learned path MTU (ip_rt_min_pmtu), against forged tiny MTUs. */
     private static final int MIN_PATH_MTU = 552;
+    /** The longest TSO deferral (see {@link #deferTso}). */
+    static final long TSO_DEFER_MAX_NANOS = 1_000_000L;
+    /** Linux's sysctl_tcp_tso_win_divisor default: a third of the window is worth sending at once. */
+    private static final int TSO_WIN_DIVISOR = 3;
 
     private final TcpLayer layer;
     private final TcpCounters counters;
@@ -246,7 +250,8 @@ final class TcpOutput
         final int mss = layer.segments.dataRoom(s);
         final int peerRoom = s.snd.una + s.snd.wnd - nxt;
         final int room = Math.min(cwndRoom, peerRoom);
-        int len = Math.max(0, Math.min(unsent, Math.min(layer.segments.sizeGoal(s, mss), room)));
+        final int goal = layer.segments.sizeGoal(s, mss);
+        int len = Math.max(0, Math.min(unsent, Math.min(goal, room)));
         if (len > mss && len % mss != 0 && (len < unsent || (!s.noDelay && s.snd.una != nxt && !finPending)))
         {
             // Linux's tcp_mss_split_point(): a super-segment carries whole segments. Its short tail goes alone
@@ -278,11 +283,16 @@ final class TcpOutput
             // The scoreboard is full of small segments: wait for ACKs (see Scoreboard).
             return 0;
         }
+        if (deferTso(s, len, goal, mss, room, fin, now))
+        {
+            return 0;
+        }
         final int r = layer.segments.emitData(s, nxt, len, fin);
         if (r < 0)
         {
             return -1;
         }
+        s.snd.deferredSince = 0;
         final int used = len + (fin ? 1 : 0);
         s.snd.nxt = nxt + used;
         recordNew(s, nxt, used, now);
@@ -294,6 +304,56 @@ final class TcpOutput
         }
         layer.timeouts.startRetransmitTimer(s);
         return 1;
+    }
+
+    /**
+     * TSO deferral, Linux's tcp_tso_should_defer() (net/ipv4/tcp_output.c): a super-segment of several segments but
+     * smaller than the size goal waits when the ACKs that would let it grow are due shortly, so that the link gets
+     * fewer, larger super-segments (and the receiver fewer ACK decisions). It goes now when it is one segment or a
+     * whole goal, carries a FIN, the connection is recovering, nothing is in flight, the window room is at least a
+     * third of min(cwnd, the peer's window) (tcp_tso_win_divisor = 3), or the oldest segment in flight left at most
+     * half an SRTT ago (its ACK is not due yet). Linux relies on the ACK clock to end a deferral; here a timer
+     * bounds it too: the held data goes at the latest {@code min(SRTT, 1 ms)} after it was first held back (Linux's
+     * own "last send more than 1 ms ago" rule, and an ACK a whole RTT late is not coming), so it never stalls.
+     * Connections without SACK keep no send times and do not defer.
+     *
+     * @return true when the data waits (the output timer is set for the bound)
+     */
+    private boolean deferTso(final TcpSocket s, final int len, final int goal, final int mss, final int room,
+        final boolean fin, final long now)
+    {
+        if (len <= mss || len >= goal || room >= goal || fin || s.recovery.inRecovery || s.recovery.inLoss
+            || s.scoreboard == null || s.scoreboard.count() == 0)
+        {
+            return false;
+        }
+        final long srtt = s.rtt.srtt();
+        if (srtt <= 0)
+        {
+            return false;
+        }
+        final long bound = Math.min(TSO_DEFER_MAX_NANOS, srtt);
+        if (s.snd.deferredSince != 0 && now - s.snd.deferredSince >= bound)
+        {
+            return false;
+        }
+        if (room >= Math.min((long)s.snd.wnd, s.cc.cwnd) / TSO_WIN_DIVISOR)
+        {
+            return false;
+        }
+        if (now - s.scoreboard.sentNanos(0) <= srtt / 2)
+        {
+            // The oldest segment in flight left less than half an SRTT ago: its ACK is not due yet. (Linux's test is
+            // strict; at or equal here, so that a flight sent in this very instant never holds its own tail back.)
+            return false;
+        }
+        if (s.snd.deferredSince == 0)
+        {
+            s.snd.deferredSince = now;
+        }
+        counters.tsoDeferrals++;
+        timers.scheduleNoLaterThan(s.outputTimer, s.snd.deferredSince + bound);
+        return true;
     }
 
     /** New sequence space {@code [seq, seq + length)} went out: the scoreboard and PRR's prr_out learn of it. */

@@ -144,7 +144,7 @@ final class TcpReceive
                 s.rcv.ackNow = true;
                 return false;
             }
-            s.rcv.ring.write(at, seg.memory, offset, length);
+            seg.copyPayload(offset, s.rcv.ring, at, length);
             s.rcv.nxt += length;
         }
         counters.bytesIn += length;
@@ -205,7 +205,7 @@ final class TcpReceive
             return;
         }
         counters.outOfOrderSegments++;
-        s.rcv.ring.write(at, seg.memory, offset, length);
+        seg.copyPayload(offset, s.rcv.ring, at, length);
         // RFC 2018 section 4: the first SACK block reports the most recent segment; remember recency.
         int keep = Math.min(s.rcv.sackOrderCount, s.rcv.sackOrder.length - 1);
         System.arraycopy(s.rcv.sackOrder, 0, s.rcv.sackOrder, 1, keep);

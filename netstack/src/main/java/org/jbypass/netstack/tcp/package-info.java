@@ -55,8 +55,10 @@
  * inside it splits it (tcp_fragment()), RACK compares the pieces by time then sequence, and DupThresh counts SACKed
  * segments, not records. A lost record goes again as one super-segment of as many whole segments as cwnd - pipe
  * (PRR's window) allows, split there (Linux's __tcp_retransmit_skb() with tcp_xmit_retransmit_queue()'s segs); the
- * tail loss probe, the persist probe and NewReno's retransmissions stay one segment. Not done: TSO deferral
- * (tcp_tso_should_defer()) and pacing. On receive a super-segment counts as the segments it holds
+ * tail loss probe, the persist probe and NewReno's retransmissions stay one segment. A super-segment smaller than
+ * the goal waits for the ACKs due shortly when the window room is small ({@code TcpOutput.deferTso}, Linux's
+ * tcp_tso_should_defer()), at most min(SRTT, 1 ms), which the output timer enforces. Not done: pacing. On receive a
+ * super-segment counts as the segments it holds
  * ({@code TcpReceive.segmentsIn}, tcp_measure_rcv_mss()): one ACK decision, an ACK at once.
  *
  * <h2>Where each behaviour lives</h2>

@@ -12,6 +12,8 @@ import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.link.virtual.MemoryWire;
+import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.testing.Frames;
 import org.jbypass.netstack.testing.StackHarness;
 import org.jbypass.netstack.tcp.TcpSocket;
@@ -179,6 +181,92 @@ class AllocationTest
         h.poll();
         h.link.drain();
         return h;
+    }
+
+    /**
+     * Bulk TCP between two stacks over the memory wire, software GRO coalescing the receiver's bursts: segments held
+     * in their receive buffers, super-segments built over pieces and copied into the socket's ring, all without
+     * allocating. As TcpAllocationTest does, the test asks for late windows without a single allocation (a
+     * deoptimisation may materialise an object once, which per-segment allocation could not hide).
+     */
+    @Test
+    void shouldMoveTcpThroughSoftwareGroWithoutAllocating()
+    {
+        final long[] now = {1_000_000_000L};
+        final MemoryWire wire = new MemoryWire();
+        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).build(), now[0]);
+        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).build(), now[0]);
+        final int ipA = Ipv4Address.parse("198.18.0.1");
+        final int ipB = Ipv4Address.parse("198.18.0.2");
+        a.addInterface("a0", wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")), ipA, 24, 0);
+        b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")), ipB, 24, 0);
+        final TcpSocket listener = b.openTcp();
+        assertEquals(0, listener.bind(0, 5001));
+        assertEquals(0, listener.listen(1));
+        final TcpSocket client = a.openTcp();
+        client.connect(ipB, 5001);
+        TcpSocket server = null;
+        for (int i = 0; i < 1000 && server == null; i++)
+        {
+            a.flush();
+            now[0] += 10_000;
+            a.poll(now[0]);
+            b.poll(now[0]);
+            b.flush();
+            server = listener.accept();
+        }
+        assertTrue(server != null, "accepted");
+        final TcpSocket reader = server;
+        final ByteBuffer out = ByteBuffer.allocateDirect(1 << 16);
+        final ByteBuffer in = ByteBuffer.allocateDirect(1 << 16);
+        final long[] received = {0};
+        final Runnable step = () ->
+        {
+            out.clear();
+            client.write(out);
+            a.flush();
+            now[0] += 20_000;
+            b.poll(now[0]);
+            int n;
+            while ((n = reader.read(in.clear())) > 0)
+            {
+                received[0] += n;
+            }
+            b.flush();
+            a.poll(now[0]);
+        };
+        for (int i = 0; i < 30_000; i++)
+        {
+            step.run();
+        }
+        // The bean looked up once: ManagementFactory's lookup allocates.
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long[] windows = new long[5];
+        for (int w = 0; w < windows.length; w++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 5_000; i++)
+            {
+                step.run();
+            }
+            windows[w] = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        System.out.println("TCP through software GRO: bytes allocated per window " + java.util.Arrays.toString(windows)
+            + ", " + b.ipCounters().groSegmentsCoalesced + " segments in " + b.ipCounters().groSuperSegments
+            + " super-segments, " + (received[0] >> 20) + " MB");
+        assertTrue(b.ipCounters().groSuperSegments > 5_000, "GRO at work: " + b.ipCounters().groSuperSegments);
+        assertTrue(received[0] > 1L << 30, "bytes moved: " + received[0]);
+        long best = Long.MAX_VALUE;
+        for (int w = 2; w < windows.length; w++)
+        {
+            best = Math.min(best, windows[w]);
+        }
+        assertEquals(0, best, "bytes allocated in the quietest late window: " + java.util.Arrays.toString(windows));
+        client.close();
+        reader.close();
+        a.close();
+        b.close();
     }
 
     /**

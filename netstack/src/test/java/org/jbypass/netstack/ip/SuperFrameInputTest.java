@@ -85,6 +85,7 @@ class SuperFrameInputTest
             got.clear();
             assertEquals(-Errno.EAGAIN, socket.receive(got));
             assertEquals(1, h.stack.ipCounters().superFramesReceived);
+            assertEquals(1, h.stack.ipCounters().superFramesGathered, "UDP takes its datagrams in one piece");
             assertEquals(0, h.leakedBuffers());
         }
     }
@@ -146,6 +147,31 @@ class SuperFrameInputTest
     @Test
     void shouldReceiveTcpSuperSegmentsAsOneSegmentEach() throws NoSuchAlgorithmException
     {
+        final Stack b = transfer(8 << 20, 0);
+        assertEquals(0, b.ipCounters().superFramesGathered, "TCP copies straight out of the chains");
+    }
+
+    /**
+     * The chains' first buffers end at odd places: inside the TCP payload at an odd offset (the checksum summed over
+     * the chain swaps bytes there, and TCP copies across every boundary), and inside the TCP options, where TCP asks
+     * IPv4 for the datagram in one piece and IPv4 gathers it and counts it.
+     */
+    @Test
+    void shouldReceiveTcpSuperSegmentsWhateverTheirBuffersBoundaries() throws NoSuchAlgorithmException
+    {
+        final Stack inPayload = transfer(1 << 20, 14 + 20 + 40 + 7);
+        assertEquals(0, inPayload.ipCounters().superFramesGathered, "copied straight out");
+        final Stack inOptions = transfer(1 << 20, 14 + 20 + 25);
+        final long gathered = inOptions.ipCounters().superFramesGathered;
+        assertTrue(gathered > 10, "gathered, and counted: " + gathered);
+    }
+
+    /**
+     * Moves {@code total} bytes from A to B, the frames B receives merged as GRO merges them into chains whose first
+     * buffer holds {@code chainHead} bytes (0: full buffers), and checks them all; returns B, closed.
+     */
+    private static Stack transfer(final int total, final int chainHead) throws NoSuchAlgorithmException
+    {
         final int ipA = Ipv4Address("198.18.0.1");
         final int ipB = Ipv4Address("198.18.0.2");
         final long macA = MacAddress.parse("02:00:00:00:00:0a");
@@ -157,6 +183,7 @@ class SuperFrameInputTest
         final ChannelLink linkA = new ChannelLink(a.pool(), macA, 1500);
         final ChannelLink linkB = new ChannelLink(b.pool(), macB, 1500);
         linkB.chains(true);
+        linkB.chainHead(chainHead);
         a.addInterface("a0", linkA, ipA, 24, 0);
         b.addInterface("b0", linkB, ipB, 24, 0);
         a.poll(now);
@@ -171,7 +198,6 @@ class SuperFrameInputTest
         assertEquals(-Errno.EINPROGRESS, client.connect(ipB, 80));
         a.flush();
 
-        final int total = 8 << 20;
         final byte[] data = payload(4, total);
         final MessageDigest sent = MessageDigest.getInstance("SHA-256");
         final MessageDigest received = MessageDigest.getInstance("SHA-256");
@@ -227,7 +253,7 @@ class SuperFrameInputTest
         assertEquals(total, got, "every byte arrived");
         assertArrayEquals(sent.digest(), received.digest(), "SHA-256 of the bytes");
         final long superFrames = b.ipCounters().superFramesReceived;
-        assertTrue(superFrames > 100, "B received super-frames: " + superFrames);
+        assertTrue(superFrames > total / (1 << 16), "B received super-frames: " + superFrames);
         assertEquals(0, b.ipCounters().framesBadChain);
         assertEquals(0, b.tcpCounters().badChecksums(), "no checksum failed, partial or full");
         assertTrue(framesBtoA * 4 < segmentsAtoB, "one ACK decision per super-segment: " + framesBtoA
@@ -239,6 +265,7 @@ class SuperFrameInputTest
         assertEquals(0, a.pool().inUse(), "A's buffers");
         assertEquals(0, b.pool().inUse(), "B's buffers");
         assertTrue(baselineA > 0 && baselineB > 0);
+        return b;
     }
 
     private static int Ipv4Address(final String address)
@@ -260,12 +287,22 @@ class SuperFrameInputTest
                 Ipv4Header.PROTOCOL_TCP, tcp.length);
             t.putShort(16, (short)org.jbypass.netstack.wire.Checksum.fold(
                 org.jbypass.netstack.wire.Checksum.sum(t, 0, tcp.length, pseudo)));
-            h.link.inject(Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, Ipv4Header.PROTOCOL_TCP, 1,
-                Ipv4Header.FLAG_DONT_FRAGMENT, 64, tcp), PacketBurst.gso(PacketBurst.GSO_TCPV4, 1448));
+            final byte[] frame = Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, Ipv4Header.PROTOCOL_TCP, 1,
+                Ipv4Header.FLAG_DONT_FRAGMENT, 64, tcp);
+            h.link.inject(frame, PacketBurst.gso(PacketBurst.GSO_TCPV4, 1448));
             h.poll();
             assertEquals(1, h.stack.ipCounters().superFramesReceived);
             assertNotNull(h.takeIpv4(), "a RST");
             assertEquals(null, h.takeIpv4(), "only one");
+            // The same with a byte flipped in the chain's last buffer: the checksum, summed over the chain in place,
+            // fails, and nothing answers it.
+            final byte[] corrupt = frame.clone();
+            corrupt[corrupt.length - 5] ^= 0x01;
+            h.link.inject(corrupt, PacketBurst.gso(PacketBurst.GSO_TCPV4, 1448));
+            h.poll();
+            assertEquals(1, h.stack.tcpCounters().badChecksums());
+            assertEquals(null, h.takeIpv4(), "no answer to a corrupt segment");
+            assertEquals(0, h.stack.ipCounters().superFramesGathered);
             assertEquals(0, h.leakedBuffers());
         }
     }

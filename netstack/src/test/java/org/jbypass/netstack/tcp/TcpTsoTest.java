@@ -129,6 +129,72 @@ class TcpTsoTest
         assertEquals(fewer * MSS, sent.get(0).payload.length, "" + sent);
     }
 
+    /**
+     * TSO deferral (tcp_tso_should_defer()): 30 segments in flight on a 1 ms path, their ACKs due. An ACK that
+     * opens room for a few segments, less than a third of the window, does not send a small super-segment: the
+     * stack waits for the ACKs that follow and then sends one larger one.
+     */
+    @Test
+    void shouldDeferASmallSuperSegmentWhileAcksAreDue()
+    {
+        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().initialCwndSegments(30).build());
+        final PeerConnection c = sender(b, 1);
+        final int base = c.stackNxt;
+        c.write(200 * MSS);
+        List<Captured> sent = b.drain();
+        track(c, sent);
+        assertEquals(base + 30 * MSS, c.stackNxt, "the initial window: " + sent);
+        b.advanceNanos(600_000);
+        c.send(tcp(ACK).ack(base + 2 * MSS));
+        sent = b.drain();
+        assertEquals(List.of(), sent, "a few segments of room wait for the ACKs due");
+        assertEquals(1, b.counters().tsoDeferrals());
+        int acked = 2;
+        while (sent.isEmpty() && acked < 30)
+        {
+            b.advanceNanos(10_000);
+            acked += 2;
+            c.send(tcp(ACK).ack(base + acked * MSS));
+            sent = b.drain();
+        }
+        track(c, sent);
+        assertEquals(1, sent.size(), "one super-segment: " + sent);
+        assertEquals(base + 30 * MSS, sent.get(0).seq);
+        assertTrue(sent.get(0).payload.length >= 3 * c.socket.cc.cwnd / 10, "at least about a third of cwnd ("
+            + c.socket.cc.cwnd + "): " + sent.get(0));
+        assertTrue(acked > 2, "it waited for more ACKs");
+    }
+
+    /**
+     * A lone small write while the flight's ACKs are due is deferred, but no longer than the bound,
+     * min(SRTT, 1 ms): with no ACK coming, the output timer sends it then, and not before.
+     */
+    @Test
+    void shouldSendALoneSmallWriteNoLaterThanTheDeferralBound()
+    {
+        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().initialCwndSegments(30).build());
+        final PeerConnection c = sender(b, 1);
+        final int base = c.stackNxt;
+        c.write(30 * MSS);
+        track(c, b.drain());
+        b.advanceNanos(600_000);
+        c.send(tcp(ACK).ack(base + 2 * MSS));
+        assertEquals(List.of(), b.drain(), "nothing left to send");
+        c.write(3 * MSS);
+        assertEquals(List.of(), b.drain(), "three segments, application-limited, wait for the ACKs due");
+        assertTrue(b.counters().tsoDeferrals() > 0);
+        final long bound = Math.min(TcpOutput.TSO_DEFER_MAX_NANOS, c.socket.rtt.srtt());
+        b.advanceNanos(bound - 1_000);
+        assertEquals(List.of(), b.drain(), "not before the bound");
+        b.advanceNanos(1_000);
+        final List<Captured> sent = b.drain();
+        track(c, sent);
+        assertEquals(1, sent.size(), "at the bound: " + sent);
+        assertEquals(base + 30 * MSS, sent.get(0).seq);
+        assertEquals(3 * MSS, sent.get(0).payload.length);
+        assertPattern(sent.get(0), 0);
+    }
+
     @Test
     void shouldSendOneSegmentAtATimeWhenTheLinkCannotSegment()
     {

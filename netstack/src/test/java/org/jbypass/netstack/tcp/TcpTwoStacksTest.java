@@ -2,6 +2,7 @@ package org.jbypass.netstack.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.virtual.MemoryWire;
@@ -23,6 +24,31 @@ class TcpTwoStacksTest
     {
         final Outcome outcome = run(8, (100L << 20) / 8, 0x5EED);
         System.out.println(outcome);
+    }
+
+    /**
+     * The same through software GRO turned off and on: both arrive intact, and only with GRO on does TCP see
+     * super-segments (the in-order runs of a burst, coalesced by IPv4 before TCP).
+     */
+    @Test
+    void shouldMoveTheSameBytesWithAndWithoutSoftwareGro()
+    {
+        for (final boolean gro : new boolean[] {false, true})
+        {
+            TwoStackTransfer.run(new MemoryWire(), 4, (16L << 20) / 4, 0x6E0, (a, b, impaired) ->
+            {
+                final long supers = a.ipCounters().groSuperSegments + b.ipCounters().groSuperSegments;
+                if (gro)
+                {
+                    assertTrue(supers > 100, "super-segments built: " + supers);
+                    assertTrue(a.ipCounters().groSegmentsCoalesced > 2 * a.ipCounters().groSuperSegments);
+                }
+                else
+                {
+                    assertEquals(0, supers, "GRO off");
+                }
+            }, false, gro);
+        }
     }
 
     @Test

@@ -80,6 +80,13 @@ final class TwoStackTransfer
     static Outcome run(final MemoryWire wire, final int connections, final long bytesEachWay, final long seed,
         final AfterTransfer afterTransfer, final boolean ipv6)
     {
+        return run(wire, connections, bytesEachWay, seed, afterTransfer, ipv6, true);
+    }
+
+    /** As above, with software GRO on or off on both stacks. */
+    static Outcome run(final MemoryWire wire, final int connections, final long bytesEachWay, final long seed,
+        final AfterTransfer afterTransfer, final boolean ipv6, final boolean gro)
+    {
         long now = 1_000_000_000L;
         final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(seed)
             .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), now);
@@ -89,6 +96,8 @@ final class TwoStackTransfer
             .loss(0.05).reorder(0.05).duplicate(0.01).corrupt(0.01).seed(seed));
         final NetInterface a0 = a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
         final NetInterface b0 = b.addInterface("b0", impaired, IP_B, 24, 0);
+        a0.gro(gro);
+        b0.gro(gro);
         if (ipv6)
         {
             a.addAddress6(a0, NET6, A6, 64);

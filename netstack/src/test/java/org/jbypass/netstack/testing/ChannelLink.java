@@ -22,6 +22,8 @@ public final class ChannelLink implements Link
     /** Per inbound frame: its flags, or -1 for the link's {@link #rxFlags}. */
     private final ArrayDeque<Integer> inboundFlags = new ArrayDeque<>();
     private boolean chains;
+    /** With chains: the bytes the first buffer of a chain holds (0 for a full buffer), to place its boundaries. */
+    private int chainHead;
     private final ArrayDeque<byte[]> outbound = new ArrayDeque<>();
     private final LinkCounters counters = new LinkCounters();
     private int rxFlags;
@@ -58,6 +60,15 @@ public final class ChannelLink implements Link
     public void chains(final boolean on)
     {
         chains = on;
+    }
+
+    /**
+     * Delivers chains whose first buffer holds only {@code bytes} (0: a full buffer), and every frame longer than
+     * that as a chain: a boundary inside the headers, or at an odd offset of the payload.
+     */
+    public void chainHead(final int bytes)
+    {
+        chainHead = bytes;
     }
 
     /** The next frame the stack transmitted, or null. */
@@ -172,9 +183,10 @@ public final class ChannelLink implements Link
             final int given = inboundFlags.peek();
             final int flags = given == -1 ? rxFlags : given;
             final int size = pool.bufferSize();
-            if (chains && frame.length > size)
+            final int head = chainHead > 0 ? Math.min(chainHead, size) : size;
+            if (chains && frame.length > head)
             {
-                final int slots = (frame.length + size - 1) / size;
+                final int slots = 1 + (frame.length - head + size - 1) / size;
                 boolean room = n + slots <= burst.capacity();
                 for (int i = n; room && i < n + slots; i++)
                 {
@@ -186,9 +198,10 @@ public final class ChannelLink implements Link
                 }
                 for (int i = 0; i < slots; i++)
                 {
-                    final int length = Math.min(size, frame.length - i * size);
+                    final int from = i == 0 ? 0 : head + (i - 1) * size;
+                    final int length = Math.min(i == 0 ? head : size, frame.length - from);
                     final int buffer = burst.buffer(n + i);
-                    memory.put(pool.offset(buffer), frame, i * size, length);
+                    memory.put(pool.offset(buffer), frame, from, length);
                     final boolean last = i == slots - 1;
                     burst.set(n + i, buffer, length, (i == 0 ? flags : 0) | (last ? 0 : PacketBurst.CONTINUES));
                 }

@@ -446,7 +446,8 @@ public final class MemoryWire
         @Override
         public int capabilities()
         {
-            return wire.capabilities;
+            // The wait parks on the port's one waiter slot: any one thread at a time may wait (RX_AWAIT_SHARED).
+            return wire.capabilities | LinkCapabilities.RX_AWAIT_SHARED;
         }
 
         @Override
@@ -818,6 +819,16 @@ public final class MemoryWire
             }
             // This return answers any wakeup that came meanwhile; the caller polls next and sees its cause.
             WAKEUP_PENDING.getAndSet(this, 0);
+        }
+
+        /**
+         * {@link #awaitReceive} itself: it parks without looking at interrupts (an interrupted thread's park returns
+         * at once, a spurious return), on the port's one waiter slot, which any one thread at a time may take.
+         */
+        @Override
+        public void awaitReceiveShared(final long timeoutNanos)
+        {
+            awaitReceive(timeoutNanos);
         }
 
         /**

@@ -65,7 +65,7 @@ final class TcpSegmenter
         }
         final int mss = PacketBurst.gsoSize(chain.flags());
         final ByteBuffer memory = pool.memory();
-        final int base = pool.offset(chain.firstBuffer());
+        final int base = chain.firstOffset();
         final int first = chain.firstLength();
         final int ipOffset = EthernetHeader.LENGTH;
         if (mss <= 0 || first < ipOffset + 20 || (memory.getShort(base + 12) & 0xFFFF) != EthernetHeader.TYPE_IPV4)

@@ -87,7 +87,7 @@ class MemoryWireTest
             assertEquals(9000, port.mtu());
             assertEquals(1, port.rxQueueCount());
             assertEquals(1, port.txQueueCount());
-            assertEquals(LinkCapabilities.TX_L4_CHECKSUM, port.capabilities());
+            assertEquals(LinkCapabilities.TX_L4_CHECKSUM | LinkCapabilities.RX_AWAIT_SHARED, port.capabilities());
             assertEquals(jumbo, port.pool());
             assertEquals(wire, port.wire());
             assertEquals(8, wire.queueCapacity());

@@ -1,0 +1,101 @@
+package org.jbypass.provider.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.Arrays;
+import java.util.Properties;
+
+import org.jbypass.netstack.link.Link;
+import org.jbypass.provider.BypassSelectorProvider;
+import org.jbypass.provider.config.ConfigParser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A thread blocked on a stack socket waits on its interface's receive ring in the poller's place
+ * ({@code poller.ring-wait}, {@link RingWait}): the server's link gives its frames to application threads only
+ * ({@link ApplicationOnlyLink}), and no thread busy-waits, so only the blocked thread's own polls, made when the
+ * ring wakes it, can receive the client's ARP request and datagram. With the ring wait they arrive; without it
+ * nothing can.
+ */
+class RingWaitTest
+{
+    private static final String WIRE = "ring-wait-" + ProcessHandle.current().pid();
+    private static final byte[] MESSAGE = {'p', 'i', 'n', 'g'};
+
+    private BypassSelectorProvider client;
+    private BypassSelectorProvider server;
+
+    private static BypassSelectorProvider provider(final String address, final boolean ringWait,
+        final boolean applicationOnly)
+    {
+        final Drivers drivers = new Drivers();
+        return new BypassSelectorProvider(() ->
+        {
+            final Properties p = new Properties();
+            p.setProperty("interface.m0.driver", "memory");
+            p.setProperty("interface.m0.host-if", WIRE);
+            p.setProperty("interface.m0.address", address + "/24");
+            p.setProperty("poller.busy-wait-ns", "0");
+            p.setProperty("poller.ring-wait", Boolean.toString(ringWait));
+            p.setProperty("stack.seed", "13");
+            return ConfigParser.parse(null, p);
+        }, (config, iface, pool, time) ->
+        {
+            final Link link = drivers.open(config, iface, pool, time);
+            return applicationOnly ? new ApplicationOnlyLink(link, true) : link;
+        });
+    }
+
+    @AfterEach
+    void shutdown()
+    {
+        client.shutdown();
+        server.shutdown();
+    }
+
+    @Test
+    void shouldReceiveThroughThePollsOfTheThreadWaitingOnTheRing() throws IOException
+    {
+        client = provider("198.18.245.1", false, false);
+        server = provider("198.18.245.2", true, true);
+        try (DatagramChannel receiver = server.openDatagramChannel();
+            DatagramChannel sender = client.openDatagramChannel())
+        {
+            receiver.bind(new InetSocketAddress(InetAddress.getByName("198.18.245.2"), 7000));
+            sender.bind(new InetSocketAddress(InetAddress.getByName("198.18.245.1"), 0));
+            sender.send(ByteBuffer.wrap(MESSAGE), receiver.getLocalAddress());
+            // One blocking receive: the ring wakes the thread for the ARP request (which it answers) and then for
+            // the datagram. Bounded by a long timeout only, however loaded the machine.
+            receiver.socket().setSoTimeout(60_000);
+            final DatagramPacket got = new DatagramPacket(new byte[64], 64);
+            receiver.socket().receive(got);
+            assertArrayEquals(MESSAGE, Arrays.copyOf(got.getData(), got.getLength()));
+        }
+    }
+
+    @Test
+    void shouldReceiveNothingWhenTheThreadDoesNotWaitOnTheRing() throws IOException
+    {
+        client = provider("198.18.246.1", false, false);
+        server = provider("198.18.246.2", false, true);
+        try (DatagramChannel receiver = server.openDatagramChannel();
+            DatagramChannel sender = client.openDatagramChannel())
+        {
+            receiver.bind(new InetSocketAddress(InetAddress.getByName("198.18.246.2"), 7000));
+            sender.bind(new InetSocketAddress(InetAddress.getByName("198.18.246.1"), 0));
+            sender.send(ByteBuffer.wrap(MESSAGE), receiver.getLocalAddress());
+            receiver.socket().setSoTimeout(100);
+            assertThrows(SocketTimeoutException.class, () -> receiver.socket().receive(new DatagramPacket(
+                new byte[64], 64)), "the control: only the polls of a thread waiting on the ring deliver");
+        }
+    }
+}
