@@ -31,7 +31,7 @@
 #define JBP_GSO_NONE 0u
 #define JBP_GSO_TCPV4 (1u << 5)
 #define JBP_GSO_UDP_L4 (2u << 5)
-#define JBP_GSO_TCPV6 (3u << 5) /* an IPv6 TCP super-segment */
+#define JBP_GSO_TCPV6 (3u << 5) /* an IPv6 TCP super-segment (afpacket and rdma LSO send it) */
 #define JBP_TX_L3_CSUM (1u << 8)
 #define JBP_TX_L4_CSUM (1u << 9)
 #define JBP_GSO_SIZE_SHIFT 16 /* payload bytes per segment, in the first descriptor's upper 16 bits */

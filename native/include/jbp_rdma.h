@@ -23,7 +23,7 @@
 #include "jbp_burst.h"
 
 #define JBP_RDMA_MAGIC 0x4a425244u /* "JBRD" */
-#define JBP_RDMA_ABI 4u
+#define JBP_RDMA_ABI 5u
 
 #define JBP_RDMA_MAX_RXQ 64
 #define JBP_RDMA_MIN_RING 64
@@ -46,6 +46,7 @@
 #define JBP_TX_XBUFS_PER_BB 4
 /* LinkCapabilities bits the native side sets in JBP_ST_CAPABILITIES. */
 #define JBP_CAP_TX_TCP_SEGMENTATION (1u << 6)
+#define JBP_CAP_TX_TCP6_SEGMENTATION (1u << 8) /* LinkCapabilities.TX_TCP6_SEGMENTATION: LSO of GSO_TCPV6 chains */
 /* A TX completion is requested at least every this many WQEs (and on the last WQE of every burst). */
 #define JBP_RDMA_TX_SIGNAL_EVERY 64
 
@@ -314,6 +315,9 @@ struct jbp_rdma_backend {
     int (*rxq_create)(struct jbp_rdma_port *port, uint32_t q);
     /* Installs steering for a new MAC address (low 48 bits). */
     int (*set_mac)(struct jbp_rdma_port *port, uint64_t mac);
+    /* Registers (join) or withdraws a multicast MAC with the adapter's embedded switch; NULL: nothing to do (the
+     * steering's copy rule carries every multicast frame the port receives). 0 or -errno, never fatal. */
+    int (*multicast)(struct jbp_rdma_port *port, uint64_t mac, int join);
     /* Reads pending async events without blocking; returns the number handled. */
     int (*poll_events)(struct jbp_rdma_port *port);
     /* Blocks until a completion may be pending on a receive queue, a wakeup or the timeout. */
@@ -457,6 +461,11 @@ int jbp_port_transmit(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc
 int jbp_port_quiesce(struct jbp_rdma_port *p);
 /* Steers frames to a new MAC address (low 48 bits): the flow rules are rebuilt. 0 or -errno with p->error set. */
 int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac);
+/* The stack joined (join != 0) or left the last group of a multicast MAC: registered with the embedded switch
+ * where the backend does that (jbp_rdma_admit.h, "Multicast MACs"). A registration the kernel refuses is counted
+ * (JBP_ST_FDB_FAILURES) and described in p->error, and the join still succeeds: returns 0, 1 when the
+ * registration was refused (a warning in p->error), or -EINVAL for a MAC without the group bit. */
+int jbp_port_multicast(struct jbp_rdma_port *p, uint64_t mac, int join);
 /* Blocks until a receive queue may have a completion, a wakeup, or the timeout; wakes such a wait. */
 int jbp_port_await(struct jbp_rdma_port *p, int64_t timeout_ns);
 int jbp_port_wakeup(struct jbp_rdma_port *p);

@@ -16,6 +16,14 @@
  * a netdev (its FDB: a macvlan's address on its lower device, another program's registration, another jbypass
  * process). The message names the netdev that owns the MAC.
  *
+ * Multicast MACs (jbp_rdma_admit_group). The same switch forwards a multicast MAC to a VF, or to a PF with SR-IOV,
+ * only when it is in that function's multicast list (or the function is in allmulti): the port's multicast copy
+ * rule sees nothing else. So the MACs of the groups the stack joins (IPv6's all-nodes and solicited-node groups
+ * for NDP, IPv4 groups) are registered the same way: an FDB entry with NTF_SELF on a multicast MAC, which the
+ * kernel's default ndo_fdb_add puts in the netdev's multicast list (dev_mc_add_excl) and mlx5_core in the
+ * function's vport context. One the netdev has already (the kernel's own groups) is used and left there. Recorded
+ * in the same state file, so a crash's leftovers are removed at the next open.
+ *
  * Open-time warnings, each with the command that fixes it: the netdev is administratively down (the port then
  * reports DOWN), a PF has SR-IOV VFs enabled (only registered MACs reach it), a VF's MAC is not the stack's.
  */
@@ -35,6 +43,8 @@ enum jbp_admit_state {
     JBP_ADMIT_PRESENT = 2, /* the netdev had it already (EEXIST): left there at close */
     JBP_ADMIT_FAILED = 3,  /* the kernel refused it: see the warning and JBP_ST_MAC_ADMIT_ERRNO */
 };
+
+#define JBP_ADMIT_MAX_GROUPS 64 /* multicast MACs registered at most; beyond, the copy rule alone */
 
 struct jbp_rdma_admit_env {
     const char *sys_root;  /* "/sys" */
@@ -59,6 +69,11 @@ struct jbp_rdma_admit {
     uint64_t removed;      /* FDB entries removed by this port (close, MAC change) */
     uint64_t stale_removed; /* entries of dead processes removed at open */
     uint64_t failures;     /* admissions or removals the kernel refused */
+    int n_groups;
+    struct jbp_admit_group {
+        uint64_t mac;
+        int added;         /* 1: this port added it (removed when left or at release); 0: present already */
+    } groups[JBP_ADMIT_MAX_GROUPS];
 };
 
 /* Opens rtnetlink (or takes env->nl) and removes what crashed jbypass processes left in the FDB of the netdev.
@@ -73,7 +88,11 @@ int jbp_rdma_mac_guard(struct jbp_rdma_admit *a, const struct jbp_rdma_sysfs *s,
 /* Admits `mac` (then removes the previous MAC this port admitted). Failures only warn. Returns the new state. */
 int jbp_rdma_admit_mac(struct jbp_rdma_admit *a, uint64_t mac, char *warn, size_t wlen);
 
-/* Removes what this port admitted and closes rtnetlink. */
+/* Registers (join != 0) or withdraws a multicast MAC in the netdev's FDB, i.e. its multicast list (see above).
+ * Failures only warn and count (a PF without SR-IOV needs none): returns 0 when the MAC is registered or was
+ * already there, else -errno; the caller's join does not fail on it. */
+int jbp_rdma_admit_group(struct jbp_rdma_admit *a, uint64_t mac, int join, char *warn, size_t wlen);
+/* Removes what this port admitted (its MAC and its multicast MACs) and closes rtnetlink. */
 void jbp_rdma_admit_release(struct jbp_rdma_admit *a);
 
 /* The open-time warnings (netdev down, SR-IOV PF, VF MAC) for a netdev and the stack's MAC, appended to warn. */

@@ -282,8 +282,72 @@ int jbp_rdma_admit_mac(struct jbp_rdma_admit *a, uint64_t mac, char *warn, size_
     return a->state;
 }
 
+/* The embedded switch's multicast list for this function (jbp_rdma_admit.h, "Multicast MACs"). */
+int jbp_rdma_admit_group(struct jbp_rdma_admit *a, uint64_t mac, int join, char *warn, size_t wlen)
+{
+    char text[18];
+    jbp_rdma_format_mac(mac, text);
+    int i = 0;
+    while (i < a->n_groups && a->groups[i].mac != mac)
+        i++;
+    if (!join) {
+        if (i == a->n_groups)
+            return -ENOENT;
+        struct jbp_admit_group g = a->groups[i];
+        a->groups[i] = a->groups[--a->n_groups];
+        if (!g.added || a->nl == NULL)
+            return 0;
+        int rc = jbp_nl_fdb_modify(a->nl, 0, a->ifindex, mac);
+        if (rc == 0 || rc == -ENOENT) {
+            a->removed += rc == 0;
+            state_update(a, mac, 0);
+            return 0;
+        }
+        a->failures++;
+        append(warn, wlen, "removing multicast MAC %s from the FDB of '%s' failed (%s): bridge fdb del %s dev %s "
+               "self. ", text, a->ifname, strerror(-rc), text, a->ifname);
+        return rc;
+    }
+    if (i < a->n_groups)
+        return 0;
+    if (a->n_groups == JBP_ADMIT_MAX_GROUPS) {
+        a->failures++;
+        append(warn, wlen, "multicast MAC %s not registered in the FDB of '%s': %d are already; on an SR-IOV VF "
+               "or a PF with VFs, frames to it reach the port only in allmulti mode: ip link set dev %s allmulticast "
+               "on. ", text, a->ifname, JBP_ADMIT_MAX_GROUPS, a->ifname);
+        return -ENOSPC;
+    }
+    int rc;
+    if (a->nl == NULL || a->ifindex <= 0) {
+        rc = a->nl == NULL ? a->nl_error : -ENODEV;
+    } else {
+        /* Recorded first, as the unicast MAC is: a crash leaves a record of nothing, never an orphan entry. */
+        state_update(a, mac, 1);
+        rc = jbp_nl_fdb_modify(a->nl, 1, a->ifindex, mac);
+        if (rc != 0)
+            state_update(a, mac, 0);
+    }
+    if (rc == 0 || rc == -EEXIST) {
+        a->groups[a->n_groups++] = (struct jbp_admit_group){ .mac = mac, .added = rc == 0 };
+        a->added += rc == 0;
+        return 0;
+    }
+    a->failures++;
+    append(warn, wlen, "registering multicast MAC %s in the FDB of '%s' failed (%s%s): on an SR-IOV VF or a PF with "
+           "VFs the embedded switch then forwards no frame for it (IPv6 neighbour discovery needs the solicited-node "
+           "groups). Register it: bridge fdb add %s dev %s self permanent, or ip link set dev %s allmulticast on. ",
+           text, a->ifname, strerror(-rc), rc == -EPERM ? ": it needs CAP_NET_ADMIN" : "", text, a->ifname,
+           a->ifname);
+    return rc;
+}
+
 void jbp_rdma_admit_release(struct jbp_rdma_admit *a)
 {
+    while (a->n_groups > 0) {
+        /* One the kernel refuses to remove stays recorded: the next open, after this process, removes it. */
+        char ignored[8] = "";
+        (void)jbp_rdma_admit_group(a, a->groups[a->n_groups - 1].mac, 0, ignored, sizeof(ignored));
+    }
     if (a->state == JBP_ADMIT_ADDED && a->nl != NULL) {
         int rc = jbp_nl_fdb_modify(a->nl, 0, a->ifindex, a->mac);
         if (rc == 0 || rc == -ENOENT) {

@@ -282,6 +282,21 @@ static int dev_set_mac(struct jbp_rdma_port *p, uint64_t mac)
     return 0;
 }
 
+/* A multicast MAC the stack joined: the copy rule already carries what reaches the port; the embedded switch must
+ * let it reach the port (jbp_rdma_admit.h, "Multicast MACs"). Refusals are counted and described in p->error. */
+static int dev_multicast(struct jbp_rdma_port *p, uint64_t mac, int join)
+{
+    struct jbp_rdma_dev *d = dev_of(p);
+    if (!d->admit_ready)
+        return 0;
+    char warn[JBP_RDMA_ERR_LEN] = "";
+    int rc = jbp_rdma_admit_group(&d->admit, mac, join, warn, sizeof(warn));
+    admit_publish(p, &d->admit);
+    if (warn[0] != '\0')
+        jbp_port_seterr(p, "%s", warn);
+    return rc;
+}
+
 /* ---- queue state transitions (recovery) ---- */
 
 static int qp_to_rts(struct jbp_rdma_dev *d, struct ibv_qp *qp)
@@ -676,6 +691,7 @@ static const struct jbp_rdma_backend device_backend = {
     .rxq_destroy = dev_rxq_destroy,
     .rxq_create = dev_rxq_create,
     .set_mac = dev_set_mac,
+    .multicast = dev_multicast,
     .poll_events = dev_poll_events,
     .await = dev_await,
     .wakeup = dev_wakeup,
@@ -1251,7 +1267,7 @@ struct jbp_rdma_port *jbp_rdma_device_open(const struct jbp_rdma_open_args *a, i
     if (p->mode == JBP_RDMA_MODE_DV && p->n_rxq > 1)
         caps |= 16u; /* RX_HASH */
     if (p->mode == JBP_RDMA_MODE_DV && d->max_tso != 0)
-        caps |= JBP_CAP_TX_TCP_SEGMENTATION;
+        caps |= JBP_CAP_TX_TCP_SEGMENTATION | JBP_CAP_TX_TCP6_SEGMENTATION;
     p->status[JBP_ST_CAPABILITIES] = caps;
     *code = 0;
     return p;

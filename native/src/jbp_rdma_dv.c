@@ -651,21 +651,35 @@ static uint32_t chain_len(const struct jbp_desc *d, uint32_t left)
     return n <= left ? n : 0;
 }
 
-/* The Ethernet + IPv4 + TCP header length of a TCP/IPv4 frame whose headers are all in its first `len` bytes
- * (what an LSO WQE must inline: the adapter replicates exactly these in every segment), or 0. */
-static uint32_t tso_header_len(const uint8_t *f, uint32_t len)
+/*
+ * The Ethernet + IP + TCP header length of a TCP super-frame whose headers are all in its first `len` bytes (what an
+ * LSO WQE must inline: the adapter replicates exactly these in every segment), or 0. `gso` says which IP version the
+ * stack meant: JBP_GSO_TCPV4, IPv4 with its options (not a fragment); JBP_GSO_TCPV6, the 40-byte IPv6 header with
+ * TCP as its next header (no extension headers: mlx5e's LSO path inlines through TCP the same way, en_tx.c
+ * mlx5e_tx_get_gso_ihs, and the stack puts none on TCP segments). A frame of the other version is refused.
+ */
+static uint32_t tso_header_len(const uint8_t *f, uint32_t len, uint32_t gso)
 {
-    uint32_t off = 14;
-    if (len < off + 20 || f[12] != 0x08 || f[13] != 0x00)
+    uint32_t off = 14, l3;
+    if (gso == JBP_GSO_TCPV4) {
+        if (len < off + 20 || f[12] != 0x08 || f[13] != 0x00)
+            return 0;
+        l3 = (uint32_t)(f[off] & 15) * 4;
+        if ((f[off] >> 4) != 4 || l3 < 20 || f[off + 9] != 6 || (((f[off + 6] & 0x3f) | f[off + 7]) != 0))
+            return 0; /* not IPv4, not TCP, or a fragment */
+    } else if (gso == JBP_GSO_TCPV6) {
+        if (len < off + 40 || f[12] != 0x86 || f[13] != 0xdd || (f[off] >> 4) != 6 || f[off + 6] != 6)
+            return 0; /* not IPv6, or TCP not right after the fixed header */
+        l3 = 40;
+    } else {
         return 0;
-    uint32_t ihl = (uint32_t)(f[off] & 15) * 4;
-    if ((f[off] >> 4) != 4 || ihl < 20 || f[off + 9] != 6 || (((f[off + 6] & 0x3f) | f[off + 7]) != 0)
-        || off + ihl + 20 > len)
-        return 0; /* not IPv4, not TCP, a fragment, or the headers not in the first buffer */
-    uint32_t thl = (uint32_t)(f[off + ihl + 12] >> 4) * 4;
-    if (thl < 20 || off + ihl + thl > len || off + ihl + thl > JBP_MLX5_MAX_INLINE)
+    }
+    if (off + l3 + 20 > len)
+        return 0; /* the headers not in the first buffer */
+    uint32_t thl = (uint32_t)(f[off + l3 + 12] >> 4) * 4;
+    if (thl < 20 || off + l3 + thl > len || off + l3 + thl > JBP_MLX5_MAX_INLINE)
         return 0;
-    return off + ihl + thl;
+    return off + l3 + thl;
 }
 
 static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *d, uint32_t count)
@@ -703,7 +717,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
             uint16_t mss = (uint16_t)(f->flags >> JBP_GSO_SIZE_SHIFT);
             uint32_t inl = 0;
             if (!bad && gso != 0) {
-                inl = gso == JBP_GSO_TCPV4 && mss != 0 && t->max_tso != 0 ? tso_header_len(frame, f->length) : 0;
+                inl = mss != 0 && t->max_tso != 0 ? tso_header_len(frame, f->length, gso) : 0;
                 bad = inl == 0 || total > t->max_tso || total <= inl;
             } else if (!bad) {
                 bad = f->length < JBP_RDMA_MIN_FRAME || total > t->max_frame;

@@ -132,6 +132,13 @@ static jint JNICALL rdma_transmit(JNIEnv *env, jclass cls, jlong h, jint q, jlon
                              (uint32_t)count);
 }
 
+static jint JNICALL rdma_multicast(JNIEnv *env, jclass cls, jlong h, jlong mac, jboolean join)
+{
+    (void)env;
+    (void)cls;
+    return jbp_port_multicast(port(h), (uint64_t)mac, join != JNI_FALSE);
+}
+
 static jint JNICALL rdma_set_mac(JNIEnv *env, jclass cls, jlong h, jlong mac)
 {
     (void)env;
@@ -200,6 +207,7 @@ static const JNINativeMethod rdma_methods[] = {
     { "receive", "(JIJI)I", (void *)rdma_receive },
     { "transmit", "(JIJI)I", (void *)rdma_transmit },
     { "setMac", "(JJ)I", (void *)rdma_set_mac },
+    { "multicast", "(JJZ)I", (void *)rdma_multicast },
     { "await", "(JJ)I", (void *)rdma_await },
     { "wakeup", "(J)I", (void *)rdma_wakeup },
     { "quiesce", "(J)I", (void *)rdma_quiesce },

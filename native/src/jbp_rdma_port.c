@@ -385,6 +385,16 @@ int jbp_port_transmit(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc
     return n;
 }
 
+int jbp_port_multicast(struct jbp_rdma_port *p, uint64_t mac, int join)
+{
+    mac &= 0xffffffffffffull;
+    if (!((mac >> 40) & 1)) {
+        jbp_port_seterr(p, "%012llx is not a multicast MAC address", (unsigned long long)mac);
+        return -EINVAL;
+    }
+    return p->backend->multicast != NULL && p->backend->multicast(p, mac, join) != 0 ? 1 : 0;
+}
+
 int jbp_port_set_mac(struct jbp_rdma_port *p, uint64_t mac)
 {
     mac &= 0xffffffffffffull;

@@ -455,23 +455,35 @@ static int bf_holds(const struct mlx5_model_sq *sq, uint16_t index)
 /* Executes what one SQ has posted (at most *budget WQEs when budget != NULL). */
 /*
  * Large send offload, as the adapter performs it (PRM, "Large Send Offload"; the segmentation Linux's
- * tcp_gso_segment does in software, which mlx5e hands to the adapter): the WQE's inlined headers (Ethernet, IPv4,
- * TCP: exactly these, all of them) are replicated in front of each mss bytes of the payload; in each segment the
- * IPv4 total length is the segment's, the identification the first one's plus the segment's number, the TCP
- * sequence number advanced by the payload before it, CWR kept only in the first segment and FIN and PSH only in
- * the last; both checksums computed. A WQE the adapter would refuse fails with the syndrome it would give:
- * headers not wholly inlined, no checksum flags or no MSS (local QP operation), a segment above the port MTU
- * (local length). Returns the segments sent, or -syndrome.
+ * tcp_gso_segment does in software, which mlx5e hands to the adapter): the WQE's inlined headers (Ethernet, IPv4 or
+ * IPv6, TCP: exactly these, all of them) are replicated in front of each mss bytes of the payload; in each segment
+ * the IPv4 total length is the segment's and the identification the first one's plus the segment's number, or the
+ * IPv6 payload length is the segment's (IPv6 has no identification outside a fragment header: ipv6_gso_segment
+ * sets only payload_len); the TCP sequence number advanced by the payload before it, CWR kept only in the first
+ * segment and FIN and PSH only in the last; the checksums computed (TCP's over the IPv6 pseudo-header, RFC 8200
+ * 8.1). A WQE the adapter would refuse fails with the syndrome it would give: headers not wholly inlined, IPv6
+ * with an extension header before TCP, no checksum flags or no MSS (local QP operation), a segment above the
+ * port MTU (local length). Returns the segments sent, or -syndrome.
  */
 static int tso_segment(struct mlx5_model *m, struct mlx5_model_sq *sq, const uint8_t *f, uint32_t len,
                        uint32_t inl, uint32_t mss, uint8_t cs_flags, mlx5_model_frame_fn fn, void *ctx)
 {
     struct parsed p;
-    if (len < 14 + 20 || get_be16(f + 12) != 0x0800)
+    if (len < 14 + 20)
         return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
-    uint32_t ihl = (uint32_t)(f[14] & 15) * 4;
-    if ((f[14] >> 4) != 4 || ihl < 20 || f[14 + 9] != 6 || 14 + ihl + 20 > len)
-        return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    const int v6 = get_be16(f + 12) == 0x86dd;
+    uint32_t ihl;
+    if (v6) {
+        if (len < 14 + 40 + 20 || (f[14] >> 4) != 6 || f[14 + 6] != 6)
+            return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+        ihl = 40;
+    } else {
+        if (get_be16(f + 12) != 0x0800)
+            return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+        ihl = (uint32_t)(f[14] & 15) * 4;
+        if ((f[14] >> 4) != 4 || ihl < 20 || f[14 + 9] != 6 || 14 + ihl + 20 > len)
+            return -MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR;
+    }
     uint32_t hdr = 14 + ihl + (uint32_t)(f[14 + ihl + 12] >> 4) * 4;
     if (inl != hdr || hdr > len || mss == 0 || (cs_flags & (MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM))
         != (MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM))
@@ -479,7 +491,7 @@ static int tso_segment(struct mlx5_model *m, struct mlx5_model_sq *sq, const uin
     if (hdr + mss > m->cfg.mtu + 18 || hdr + mss > MLX5_MODEL_MAX_FRAME)
         return -MLX5_CQE_SYNDROME_LOCAL_LENGTH_ERR;
     const uint32_t payload = len - hdr;
-    const uint16_t id0 = get_be16(f + 14 + 4);
+    const uint16_t id0 = v6 ? 0 : get_be16(f + 14 + 4);
     const uint32_t seq0 = get_be32(f + 14 + ihl + 4);
     const uint8_t flags0 = f[14 + ihl + 13];
     int n = 0;
@@ -492,8 +504,12 @@ static int tso_segment(struct mlx5_model *m, struct mlx5_model_sq *sq, const uin
         memcpy(seg + hdr, f + hdr + off, chunk);
         uint8_t *ip = seg + 14;
         uint8_t *tcp = ip + ihl;
-        put_be16(ip + 2, (uint16_t)(hdr - 14 + chunk));
-        put_be16(ip + 4, (uint16_t)(id0 + n));
+        if (v6) {
+            put_be16(ip + 4, (uint16_t)(hdr - 14 - 40 + chunk));
+        } else {
+            put_be16(ip + 2, (uint16_t)(hdr - 14 + chunk));
+            put_be16(ip + 4, (uint16_t)(id0 + n));
+        }
         put_be32(tcp + 4, seq0 + off);
         uint8_t fl = flags0;
         if (!last)
@@ -1264,7 +1280,7 @@ struct jbp_rdma_port *mlx5_model_open_port(struct mlx5_model *m, uint8_t *base, 
         jbp_dv_txq_set_tso(p, q, m->cfg.max_tso);
     }
     if (m->cfg.max_tso != 0 && m->cfg.csum)
-        p->status[JBP_ST_CAPABILITIES] |= JBP_CAP_TX_TCP_SEGMENTATION;
+        p->status[JBP_ST_CAPABILITIES] |= JBP_CAP_TX_TCP_SEGMENTATION | JBP_CAP_TX_TCP6_SEGMENTATION;
     for (uint32_t q = 0; rc == 0 && q < m->cfg.n_rxq; q++) {
         struct mlx5_model_rq *rq = &m->rq[q];
         struct jbp_dv_rxq_rings rr = {

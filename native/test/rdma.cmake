@@ -30,6 +30,7 @@ foreach(case
     mlx5_tx_error_cqe_recovers
     mlx5_syndrome_words
     mlx5_lso_and_gather
+    mlx5_lso_ipv6
     mlx5_rx_error_cqe_nonfatal
     mlx5_rx_error_cqe_fatal_recovers
     mlx5_rx_wqe_counter_mismatch
@@ -48,6 +49,7 @@ foreach(case
     mlx5_checksum_offload
     mlx5_rss_toeplitz_vectors
     mlx5_rss_spreads_flows
+    mlx5_rss_ipv6
     dv_port_quiesce_returns_all)
   add_test(NAME ${case} COMMAND test_mlx5_dv ${case})
 endforeach()
@@ -114,14 +116,16 @@ foreach(case
     netlink_request_bytes
     netlink_parse_answers
     netlink_real_socket_dump
+    netlink_real_multicast_list
     admit_open_change_close
+    admit_multicast_groups
     admit_after_crash_next_open
     admit_refused_or_present
     admit_warnings
     guard_every_netdev)
   add_test(NAME rdma_${case} COMMAND test_rdma_admit ${case})
 endforeach()
-set_tests_properties(rdma_netlink_real_socket_dump PROPERTIES SKIP_RETURN_CODE 77)
+set_tests_properties(rdma_netlink_real_socket_dump rdma_netlink_real_multicast_list PROPERTIES SKIP_RETURN_CODE 77)
 
 # scripts/rdma-bringup.sh in dry-run mode against the fake sysfs tree (what CI can check of the bring-up script).
 add_executable(fake_sysfs_tree ${JBP_RDMA_TEST_DIR}/fake_sysfs_tree.c)
@@ -147,6 +151,7 @@ add_dependencies(test_rdma_device jbp_fake_verbs)
 foreach(case
     device_open_steer_transmit_close
     device_mac_change
+    device_ipv6_steering
     device_queue_resets_name_current_state
     device_cq_error_recreates_queues
     device_lso_where_offered

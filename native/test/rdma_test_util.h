@@ -167,6 +167,63 @@ static inline void build(uint8_t *f, uint32_t len, uint64_t dst, uint64_t src, c
     l4[off + 1] = (uint8_t)c;
 }
 
+/* An IPv6 flow: addresses, ports, TCP (6) or UDP (17). */
+struct flow6 {
+    uint8_t src[16], dst[16];
+    uint16_t sport, dport;
+    uint8_t proto;
+};
+
+/* Builds an Ethernet + IPv6 + TCP (20-byte header, PSH ACK) or UDP frame of `len` bytes (>= 62 for UDP, >= 74 for
+ * TCP), the payload pattern of build(); the L4 checksum over the IPv6 pseudo-header (RFC 8200 8.1). */
+static inline void build6(uint8_t *f, uint32_t len, uint64_t dst, uint64_t src, const struct flow6 *fl, uint32_t seq)
+{
+    memset(f, 0, len);
+    put_mac(f, dst);
+    put_mac(f + 6, src);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    uint8_t *ip = f + 14;
+    uint32_t l4len = len - 54;
+    ip[0] = 0x60;
+    ip[4] = (uint8_t)(l4len >> 8);
+    ip[5] = (uint8_t)l4len;
+    ip[6] = fl->proto;
+    ip[7] = 64;
+    memcpy(ip + 8, fl->src, 16);
+    memcpy(ip + 24, fl->dst, 16);
+    uint8_t *l4 = ip + 40;
+    l4[0] = (uint8_t)(fl->sport >> 8);
+    l4[1] = (uint8_t)fl->sport;
+    l4[2] = (uint8_t)(fl->dport >> 8);
+    l4[3] = (uint8_t)fl->dport;
+    uint32_t hdr = fl->proto == 6 ? 20 : 8;
+    if (fl->proto == 6) {
+        l4[12] = 5 << 4;
+        l4[13] = 0x18;
+    } else {
+        l4[4] = (uint8_t)(l4len >> 8);
+        l4[5] = (uint8_t)l4len;
+    }
+    uint8_t *pl = l4 + hdr;
+    uint32_t plen = l4len - hdr;
+    if (plen >= 4) {
+        pl[0] = (uint8_t)(seq >> 24);
+        pl[1] = (uint8_t)(seq >> 16);
+        pl[2] = (uint8_t)(seq >> 8);
+        pl[3] = (uint8_t)seq;
+    }
+    for (uint32_t i = 4; i < plen; i++)
+        pl[i] = (uint8_t)(seq * 31 + i * 7);
+    uint32_t pseudo = (csum16(ip + 8, 32, 0) ^ 0xffff) + fl->proto + l4len;
+    uint32_t off = fl->proto == 6 ? 16 : 6;
+    uint16_t c = csum16(l4, l4len, pseudo);
+    if (fl->proto == 17 && c == 0)
+        c = 0xffff;
+    l4[off] = (uint8_t)(c >> 8);
+    l4[off + 1] = (uint8_t)c;
+}
+
 static inline uint32_t frame_seq(const uint8_t *f)
 {
     uint32_t hdr = f[23] == 6 ? 20 : 8;

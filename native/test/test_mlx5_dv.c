@@ -4,6 +4,7 @@
  * Two model ports joined by mlx5_model_wire play two hosts on a cable; a test pool tracks the owner of every
  * buffer, so a buffer handed out twice, freed twice, or never returned fails the test.
  */
+#include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -731,6 +732,99 @@ static void mlx5_lso_and_gather(void)
     side_close(&a);
 }
 
+/* Whether a TCP/IPv6 frame's payload length and TCP checksum (over the RFC 8200 8.1 pseudo-header) verify. */
+static int tcp6_checksum_ok(const uint8_t *f, uint32_t len)
+{
+    const uint8_t *ip = f + 14;
+    uint32_t pl = be16_at(ip + 4);
+    if (54 + pl != len || ip[6] != 6)
+        return 0;
+    uint32_t pseudo = (csum16(ip + 8, 32, 0) ^ 0xffff) + 6 + pl;
+    return csum16(ip + 40, pl, pseudo) == 0;
+}
+
+/*
+ * LSO of IPv6 TCP super-frames (GSO_TCPV6): a 30000-byte chain goes out as one LSO WQE with Ethernet, IPv6 and TCP
+ * inlined, and arrives as MSS-sized segments whose IPv6 payload length is each segment's, with nothing else of
+ * the IPv6 header changed (no identification to advance: the flow label, traffic class and hop limit replicated),
+ * the TCP sequence and flags per segment, the checksum over the IPv6 pseudo-header right. Refused and counted: a
+ * GSO_TCPV6 chain carrying IPv4, a GSO_TCPV4 chain carrying IPv6, an extension header before TCP.
+ */
+static void mlx5_lso_ipv6(void)
+{
+    struct mlx5_model_cfg ca = cfg_default(MAC_A);
+    ca.csum = 1;
+    ca.max_tso = 65536;
+    struct side a, b;
+    side_open(&a, ca, 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    static uint8_t f[32000];
+    const struct flow6 fl = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, 7000,
+                              40000, 6 };
+    const uint32_t payload = 30000, mss = 1440, hdr = 74;
+    build6(f, hdr + payload, MAC_B, MAC_A, &fl, 9);
+    f[14 + 1] = 0x0a; /* traffic class and flow label: replicated as they are */
+    f[14 + 2] = 0xbc;
+    f[14 + 3] = 0xde;
+    f[54 + 4] = 0xff;
+    f[54 + 5] = 0xff;
+    f[54 + 6] = 0xf0;
+    f[54 + 7] = 0x00; /* seq 0xfffff000: wraps within the super-frame */
+    f[54 + 13] = 0x80 | 0x18 | 0x01;
+    a.ntx = chain_of(&a, a.tx, f, hdr + payload, 200, JBP_GSO_TCPV6 | JBP_TX_L4_CSUM | (mss << JBP_GSO_SIZE_SHIFT));
+    uint32_t nd = a.ntx;
+    CHECK(side_transmit(&a) == (int)nd, "the super-frame accepted whole");
+    CHECK(txst(&a, JBP_TXQ_TSO_FRAMES) == 1 && txst(&a, JBP_TXQ_DROPS) == 0, "one LSO WQE");
+    mlx5_model_wire(a.m, b.m);
+    const uint32_t nseg = (payload + mss - 1) / mss;
+    CHECK(a.m->stats.tx_tso_wqes == 1 && a.m->stats.tx_tso_segments == nseg, "%llu segments",
+          (unsigned long long)a.m->stats.tx_tso_segments);
+    uint32_t got = 0, off = 0;
+    while (got < nseg) {
+        int n = side_receive(&b, 0, 64);
+        CHECK(n > 0, "segments arrive (%u of %u)", got, nseg);
+        for (int i = 0; i < n; i++, got++) {
+            const uint8_t *g = tp_buf(&b.pool, b.rx[i].buffer);
+            uint32_t chunk = payload - off < mss ? payload - off : mss;
+            int last = got == nseg - 1;
+            CHECK(b.rx[i].length == hdr + chunk, "segment %u: %u bytes", got, b.rx[i].length);
+            CHECK(memcmp(g, f, 18) == 0 && memcmp(g + 20, f + 20, 34 + 4) == 0,
+                  "Ethernet, version, class, flow label, next header, hop limit, addresses, ports replicated");
+            CHECK(be16_at(g + 14 + 4) == 20 + chunk, "IPv6 payload length %u", be16_at(g + 18));
+            CHECK(be32_at(g + 54 + 4) == 0xfffff000u + off, "TCP sequence %x", be32_at(g + 58));
+            uint8_t want = (uint8_t)(0x10 | (got == 0 ? 0x80 : 0) | (last ? 0x09 : 0));
+            CHECK(g[54 + 13] == want, "segment %u flags %02x, want %02x", got, g[67], want);
+            CHECK(tcp6_checksum_ok(g, b.rx[i].length), "segment %u checksum", got);
+            CHECK(b.rx[i].flags & JBP_RX_L4_CSUM_OK, "the receiver's adapter agrees");
+            CHECK(memcmp(g + hdr, f + hdr + off, chunk) == 0, "segment %u payload", got);
+            off += chunk;
+            side_consume(&b, (uint32_t)i);
+        }
+    }
+    CHECK(off == payload, "all of it");
+    side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 0, "every WQE completed, every buffer back");
+
+    /* The GSO type must name the frame's IP version, and TCP must follow the fixed IPv6 header. */
+    uint64_t drops = txst(&a, JBP_TXQ_DROPS), frames = a.m->stats.tx_frames;
+    static uint8_t f4[6000];
+    const struct flow fl4 = { 0xc6120001, 0xc6120002, 7000, 40000, 6 };
+    build(f4, 54 + 4000, MAC_B, MAC_A, &fl4, 5, 0);
+    a.ntx = chain_of(&a, a.tx, f4, 54 + 4000, 2048, JBP_GSO_TCPV6 | (mss << JBP_GSO_SIZE_SHIFT));
+    CHECK(side_transmit(&a) == 2, "IPv4 as GSO_TCPV6: accepted and dropped");
+    a.ntx = chain_of(&a, a.tx, f, hdr + 4000, 2048, JBP_GSO_TCPV4 | (mss << JBP_GSO_SIZE_SHIFT));
+    CHECK(side_transmit(&a) == 2, "IPv6 as GSO_TCPV4: accepted and dropped");
+    f[14 + 6] = 0; /* a hop-by-hop options header before TCP */
+    a.ntx = chain_of(&a, a.tx, f, hdr + 4000, 2048, JBP_GSO_TCPV6 | (mss << JBP_GSO_SIZE_SHIFT));
+    CHECK(side_transmit(&a) == 2, "an extension header: accepted and dropped");
+    f[14 + 6] = 6;
+    CHECK(txst(&a, JBP_TXQ_DROPS) == drops + 3 && a.m->stats.tx_frames == frames, "counted, nothing sent");
+    side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 0, "their buffers back");
+    side_close(&a);
+    side_close(&b);
+}
+
 static void mlx5_rx_error_cqe_nonfatal(void)
 {
     struct side a, b;
@@ -1435,6 +1529,30 @@ static void mlx5_rss_toeplitz_vectors(void)
         CHECK(mlx5_model_toeplitz(key, sizeof(key), in, 8) == v[i].ip_only, "vector %zu (addresses)", i);
         CHECK(mlx5_model_toeplitz(key, sizeof(key), in, 12) == v[i].with_ports, "vector %zu (ports)", i);
     }
+    /* The same document's IPv6 vectors: source address, destination address, then the ports (what an IPv6
+     * hash QP over IBV_RX_HASH_{SRC,DST}_IPV6 and the TCP ports hashes). */
+    static const struct {
+        const char *dst, *src;
+        uint16_t dport, sport;
+        uint32_t ip_only, with_ports;
+    } v6[] = {
+        { "3ffe:2501:200:3::1", "3ffe:2501:200:1fff::7", 1766, 2794, 0x2cc18cd5, 0x40207d3d },
+        { "ff02::1", "3ffe:501:8::260:97ff:fe40:efab", 4739, 14230, 0x0f0c461c, 0xdde51bbf },
+        { "fe80::200:f8ff:fe21:67cf", "3ffe:1900:4545:3:200:f8ff:fe21:67cf", 38024, 44251, 0x4b61e985,
+          0x02d1feef },
+    };
+    for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+        uint8_t in[36];
+        CHECK(inet_pton(AF_INET6, v6[i].src, in) == 1 && inet_pton(AF_INET6, v6[i].dst, in + 16) == 1, "address");
+        in[32] = (uint8_t)(v6[i].sport >> 8);
+        in[33] = (uint8_t)v6[i].sport;
+        in[34] = (uint8_t)(v6[i].dport >> 8);
+        in[35] = (uint8_t)v6[i].dport;
+        CHECK(mlx5_model_toeplitz(key, sizeof(key), in, 32) == v6[i].ip_only, "IPv6 vector %zu (addresses): %08x",
+              i, mlx5_model_toeplitz(key, sizeof(key), in, 32));
+        CHECK(mlx5_model_toeplitz(key, sizeof(key), in, 36) == v6[i].with_ports, "IPv6 vector %zu (ports): %08x", i,
+              mlx5_model_toeplitz(key, sizeof(key), in, 36));
+    }
 }
 
 static void mlx5_rss_spreads_flows(void)
@@ -1487,6 +1605,83 @@ static void mlx5_rss_spreads_flows(void)
     mlx5_model_wire(a.m, b.m);
     CHECK(side_receive(&b, 0, 8) == 1 && !(b.rx[0].flags & JBP_RX_HASH_VALID), "broadcast on queue 0");
     side_consume(&b, 0);
+    side_transmit(&a);
+    side_close(&a);
+    side_close(&b);
+}
+
+/*
+ * IPv6 on four receive queues: TCP and UDP flows over IPv6 land on the queue the Toeplitz hash over both 16-byte
+ * addresses and both ports picks (the IPv6 hash QPs' fields), each flow always on the same queue, the hash and
+ * the checksum bits reported; the NDP multicast MACs (RFC 2464 7: 33:33 and the low 32 bits of the group), the
+ * all-nodes 33:33:00:00:00:01 and a solicited-node 33:33:ff:xx:xx:xx, reach queue 0 unhashed (the copy rule).
+ */
+static void mlx5_rss_ipv6(void)
+{
+    struct side a, b;
+    struct mlx5_model_cfg cb = cfg_default(MAC_B);
+    cb.n_rxq = 4;
+    cb.rx_size = 128;
+    side_open(&a, cfg_default(MAC_A), 2048, 2048);
+    side_open(&b, cb, 2048, 2048);
+    static const uint8_t key[] = JBP_RDMA_RSS_KEY;
+    int queue_of[64];
+    uint32_t per_queue[4] = { 0 };
+    for (int round = 0; round < 4; round++) {
+        for (int f = 0; f < 64; f++) {
+            struct flow6 fl = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+                                (uint16_t)(10000 + f * 17), 443, (uint8_t)(f % 2 ? 6 : 17) };
+            fl.src[14] = (uint8_t)f; /* addresses vary too */
+            uint32_t bf = tp_alloc(&a.pool);
+            build6(tp_buf(&a.pool, bf), 300, MAC_B, MAC_A, &fl, (uint32_t)(round * 64 + f));
+            a.tx[a.ntx++] = (struct jbp_desc){ .buffer = bf, .length = 300 };
+        }
+        side_transmit(&a);
+        mlx5_model_wire(a.m, b.m);
+        for (uint32_t q = 0; q < 4; q++) {
+            int n = side_receive(&b, q, 128);
+            for (int i = 0; i < n; i++) {
+                const uint8_t *fr = tp_buf(&b.pool, b.rx[i].buffer);
+                int f = (((fr[54] << 8) | fr[55]) - 10000) / 17;
+                CHECK(f >= 0 && f < 64 && fr[14 + 8 + 14] == f, "flow");
+                if (round == 0)
+                    queue_of[f] = (int)q;
+                CHECK(queue_of[f] == (int)q, "flow %d moved from queue %d to %u", f, queue_of[f], q);
+                CHECK(b.rx[i].flags & JBP_RX_HASH_VALID, "hash valid");
+                /* IPv6 has no header checksum: only the L4 bit (the driver reports L3 for IPv4 alone). */
+                CHECK((b.rx[i].flags & (JBP_RX_L3_CSUM_OK | JBP_RX_L4_CSUM_OK)) == JBP_RX_L4_CSUM_OK,
+                      "checksum bits");
+                uint8_t in[36];
+                memcpy(in, fr + 22, 32);
+                memcpy(in + 32, fr + 54, 4);
+                CHECK(b.rx[i].hash == mlx5_model_toeplitz(key, sizeof(key), in, 36), "hash of flow %d", f);
+                CHECK((b.rx[i].hash & 7) % 4 == q, "queue from the indirection table");
+                per_queue[q]++;
+                side_consume(&b, (uint32_t)i);
+            }
+        }
+        side_transmit(&a);
+    }
+    for (int q = 0; q < 4; q++)
+        CHECK(per_queue[q] >= 16, "queue %d got %u frames", q, per_queue[q]);
+    /* NDP's multicast: all-nodes and the solicited-node group of 2001:db8::2 (ff02::1:ff00:2). */
+    static const uint64_t groups[] = { 0x333300000001ull, 0x3333ff000002ull };
+    for (int g = 0; g < 2; g++) {
+        struct flow6 fl = { { 0xfe, 0x80, [15] = 1 }, { 0xff, 0x02, [15] = 1 }, 0, 0, 17 };
+        uint32_t bf = tp_alloc(&a.pool);
+        build6(tp_buf(&a.pool, bf), 100, groups[g], MAC_A, &fl, 1);
+        a.tx[a.ntx++] = (struct jbp_desc){ .buffer = bf, .length = 100 };
+    }
+    side_transmit(&a);
+    mlx5_model_wire(a.m, b.m);
+    CHECK(side_receive(&b, 0, 8) == 2, "both groups on queue 0");
+    for (int i = 0; i < 2; i++) {
+        CHECK(!(b.rx[i].flags & JBP_RX_HASH_VALID), "unhashed");
+        CHECK(memcmp(tp_buf(&b.pool, b.rx[i].buffer), (const uint8_t[]){ 0x33, 0x33 }, 2) == 0, "a 33:33 MAC");
+        side_consume(&b, (uint32_t)i);
+    }
+    for (uint32_t q = 1; q < 4; q++)
+        CHECK(side_receive(&b, q, 8) == 0, "nothing on queue %u", q);
     side_transmit(&a);
     side_close(&a);
     side_close(&b);
@@ -1643,6 +1838,7 @@ static const struct {
     CASE(mlx5_tx_error_cqe_recovers),
     CASE(mlx5_syndrome_words),
     CASE(mlx5_lso_and_gather),
+    CASE(mlx5_lso_ipv6),
     CASE(mlx5_rx_error_cqe_nonfatal),
     CASE(mlx5_rx_error_cqe_fatal_recovers),
     CASE(mlx5_rx_wqe_counter_mismatch),
@@ -1661,6 +1857,7 @@ static const struct {
     CASE(mlx5_checksum_offload),
     CASE(mlx5_rss_toeplitz_vectors),
     CASE(mlx5_rss_spreads_flows),
+    CASE(mlx5_rss_ipv6),
     CASE(dv_port_quiesce_returns_all),
 #undef CASE
 };

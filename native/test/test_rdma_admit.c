@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,7 +128,7 @@ struct fdb {
 };
 
 struct fake {
-    struct fdb fdb[32];
+    struct fdb fdb[128];
     int n_fdb;
     int add_errno;         /* answer every add with this error (EPERM, ...) */
     int del_errno;
@@ -135,7 +137,7 @@ struct fake {
         uint16_t type;
         int ifindex;
         uint64_t mac;
-    } log[64];
+    } log[256];
     int n_log;
     struct answer out[4];  /* datagrams waiting to be received */
     int n_out, next_out;
@@ -171,7 +173,7 @@ static int fake_send(struct jbp_nl *nl, const void *buf, size_t len)
     CHECK(le16(b + 24) == NUD_PERMANENT && b[26] == NTF_SELF, "permanent, self");
     int ifindex = (int)le32(b + 20);
     uint64_t mac = mac_at(b + 32);
-    CHECK(K.n_log < 64, "log");
+    CHECK(K.n_log < 256, "log");
     K.log[K.n_log].type = type;
     K.log[K.n_log].ifindex = ifindex;
     K.log[K.n_log].mac = mac;
@@ -621,6 +623,122 @@ static void guard_every_netdev(void)
     jbp_rdma_admit_release(&a);
 }
 
+/*
+ * Multicast MACs (IPv6's all-nodes and solicited-node groups, IPv4 groups) registered in the netdev's FDB as the
+ * stack joins them, so that the embedded switch of a VF or a PF with VFs forwards them: a new one added and
+ * recorded, one the netdev had (the kernel's own all-nodes group) used and left there, each withdrawn when left or
+ * at release; a refusal warns with both commands and does not fail; beyond the table, a warning; a crashed
+ * process's group removed at the next open.
+ */
+static void admit_multicast_groups(void)
+{
+    struct jbp_nl nl = fake_nl();
+    struct jbp_rdma_admit_env env = env_for(&nl);
+    char warn[2048] = "";
+    const uint64_t all_nodes = 0x333300000001ull, solicited = 0x3333ff00000bull;
+    K.fdb[K.n_fdb++] = (struct fdb){ .ifindex = 5, .mac = all_nodes, .flags = NTF_SELF };
+    struct jbp_rdma_admit a;
+    jbp_rdma_admit_init(&a, &env, "eth5", 5, warn, sizeof(warn));
+    CHECK(jbp_rdma_admit_group(&a, all_nodes, 1, warn, sizeof(warn)) == 0, "all-nodes: %s", warn);
+    CHECK(jbp_rdma_admit_group(&a, solicited, 1, warn, sizeof(warn)) == 0, "solicited-node: %s", warn);
+    CHECK(K.n_log == 2 && K.log[1].type == RTM_NEWNEIGH && K.log[1].mac == solicited && K.log[1].ifindex == 5,
+          "RTM_NEWNEIGH for each");
+    CHECK(fdb_has(5, solicited) && a.added == 1 && a.n_groups == 2, "one added, one present");
+    CHECK(jbp_rdma_admit_group(&a, solicited, 1, warn, sizeof(warn)) == 0 && K.n_log == 2, "a second join: nothing");
+    char st[1024], mine[64];
+    read_state(st, sizeof(st));
+    snprintf(mine, sizeof(mine), "33:33:ff:00:00:0b 5 %d %llu", getpid(), my_start());
+    CHECK(strstr(st, mine) != NULL && strstr(st, "33:33:00:00:00:01") == NULL, "recorded: %s", st);
+    CHECK(jbp_rdma_admit_group(&a, all_nodes, 0, warn, sizeof(warn)) == 0 && K.n_log == 2, "present: left there");
+    CHECK(fdb_has(5, all_nodes), "the kernel's own group stays");
+    CHECK(jbp_rdma_admit_group(&a, all_nodes, 0, warn, sizeof(warn)) == -ENOENT, "never joined");
+    /* The table's bound: a warning naming allmulticast, the join not failed by the caller. */
+    int refused = 0;
+    for (uint64_t g = 0; g < JBP_ADMIT_MAX_GROUPS; g++)
+        refused += jbp_rdma_admit_group(&a, 0x01005e000100ull + g, 1, warn, sizeof(warn)) == -ENOSPC;
+    CHECK(refused == 1 && a.n_groups == JBP_ADMIT_MAX_GROUPS && strstr(warn, "allmulticast on") != NULL, "%s", warn);
+    jbp_rdma_admit_release(&a);
+    CHECK(!fdb_has(5, solicited) && !fdb_has(5, 0x01005e000100ull) && fdb_has(5, all_nodes) && a.n_groups == 0,
+          "ours removed at release, the kernel's kept");
+    read_state(st, sizeof(st));
+    CHECK(strstr(st, "33:33") == NULL && strstr(st, "01:00:5e") == NULL, "state after release: %s", st);
+
+    /* Refused (no CAP_NET_ADMIN): counted, a warning with both ways out, nothing recorded. */
+    warn[0] = '\0';
+    jbp_rdma_admit_init(&a, &env, "eth5", 5, warn, sizeof(warn));
+    K.add_errno = EPERM;
+    CHECK(jbp_rdma_admit_group(&a, solicited, 1, warn, sizeof(warn)) == -EPERM && a.failures == 1, "refused");
+    CHECK(strstr(warn, "bridge fdb add 33:33:ff:00:00:0b dev eth5 self permanent") != NULL
+              && strstr(warn, "ip link set dev eth5 allmulticast on") != NULL && strstr(warn, "CAP_NET_ADMIN") != NULL,
+          "warning: %s", warn);
+    K.add_errno = 0;
+    jbp_rdma_admit_release(&a);
+
+    /* A crashed process's group: removed at the next open. */
+    long gone = dead_pid();
+    snprintf(st, sizeof(st), "33:33:ff:00:00:0c 5 %ld 1\n", gone);
+    write_state(st);
+    K.fdb[K.n_fdb++] = (struct fdb){ .ifindex = 5, .mac = 0x3333ff00000cull, .flags = NTF_SELF };
+    warn[0] = '\0';
+    jbp_rdma_admit_init(&a, &env, "eth5", 5, warn, sizeof(warn));
+    CHECK(!fdb_has(5, 0x3333ff00000cull) && a.stale_removed == 1, "stale group removed");
+    jbp_rdma_admit_release(&a);
+}
+
+/*
+ * The real kernel turns an NTF_SELF FDB entry on a multicast MAC into the netdev's multicast list (rtnl_fdb_add,
+ * ndo_dflt_fdb_add, dev_mc_add_excl), which mlx5_core gives the function's vport: checked on a veth in a
+ * network namespace of its own (/proc/net/dev_mcast lists it, then no longer after the removal).
+ */
+static int mcast_listed(const char *ifname, const char *hex)
+{
+    FILE *f = fopen("/proc/net/dev_mcast", "r");
+    CHECK(f != NULL, "/proc/net/dev_mcast");
+    char line[256];
+    int found = 0;
+    while (fgets(line, sizeof(line), f) != NULL)
+        found |= strstr(line, ifname) != NULL && strstr(line, hex) != NULL;
+    fclose(f);
+    return found;
+}
+
+static void netlink_real_multicast_list(void)
+{
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNET) != 0) {
+            printf("skipped: unshare(CLONE_NEWNET): %s (needs root)\n", strerror(errno));
+            fflush(stdout);
+            _exit(77);
+        }
+        if (system("ip link add jbpmc0 type veth peer name jbpmc1 2>/dev/null && ip link set jbpmc0 up") != 0) {
+            printf("skipped: cannot create a veth pair (ip, the veth module)\n");
+            fflush(stdout);
+            _exit(77);
+        }
+        int ifindex = (int)if_nametoindex("jbpmc0");
+        CHECK(ifindex > 0, "ifindex");
+        struct jbp_nl nl;
+        CHECK(jbp_nl_open(&nl) == 0, "rtnetlink");
+        CHECK(!mcast_listed("jbpmc0", "3333ff00000b"), "not joined yet");
+        int rc = jbp_nl_fdb_modify(&nl, 1, ifindex, 0x3333ff00000bull);
+        CHECK(rc == 0, "add: %s", strerror(-rc));
+        CHECK(mcast_listed("jbpmc0", "3333ff00000b"), "in the multicast list");
+        CHECK(jbp_nl_fdb_modify(&nl, 1, ifindex, 0x3333ff00000bull) == -EEXIST, "a second add: EEXIST");
+        rc = jbp_nl_fdb_modify(&nl, 0, ifindex, 0x3333ff00000bull);
+        CHECK(rc == 0, "del: %s", strerror(-rc));
+        CHECK(!mcast_listed("jbpmc0", "3333ff00000b"), "gone from the multicast list");
+        jbp_nl_close(&nl);
+        _exit(0);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "child");
+    if (WEXITSTATUS(status) == 77)
+        exit(77);
+    CHECK(WEXITSTATUS(status) == 0, "the child's checks failed");
+}
+
 static void netlink_real_socket_dump(void)
 {
     /* The real kernel: a dump of this namespace's FDB parses (whatever it holds), with no privilege needed. */
@@ -648,6 +766,8 @@ static const struct {
     CASE(netlink_request_bytes),
     CASE(netlink_parse_answers),
     CASE(netlink_real_socket_dump),
+    CASE(netlink_real_multicast_list),
+    CASE(admit_multicast_groups),
     CASE(admit_open_change_close),
     CASE(admit_after_crash_next_open),
     CASE(admit_refused_or_present),

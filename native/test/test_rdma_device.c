@@ -374,6 +374,118 @@ static void device_open_steer_transmit_close(void)
     CHECK(nl_count(RTM_DELNEIGH, MAC_US) == 1, "RTM_DELNEIGH at close");
 }
 
+/* IPv6 flows from the peer: 2001:db8::2 port 40000 + 17 i (varying the source's low byte too) to 2001:db8::1. */
+static struct flow6 flow6_of(uint32_t i, uint8_t proto)
+{
+    struct flow6 fl = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+                        (uint16_t)(40000 + 17 * i), 7000, proto };
+    fl.src[14] = (uint8_t)i;
+    return fl;
+}
+
+static void tcp6_to_us(uint8_t *f, uint32_t *len, uint32_t i)
+{
+    struct flow6 fl = flow6_of(i, 6);
+    *len = 300;
+    build6(f, *len, MAC_US, MAC_PEER, &fl, i);
+}
+
+static void udp6_to_us(uint8_t *f, uint32_t *len, uint32_t i)
+{
+    struct flow6 fl = flow6_of(i, 17);
+    *len = 200;
+    build6(f, *len, MAC_US, MAC_PEER, &fl, i);
+}
+
+/* NDP's multicast: a neighbour solicitation's frame to the solicited-node group of 2001:db8::1, then all-nodes. */
+static void ndp_multicast(uint8_t *f, uint32_t *len, uint32_t i)
+{
+    struct flow6 fl = { { 0xfe, 0x80, [15] = 2 }, { 0xff, 0x02, [11] = 1, [12] = 0xff, [15] = 1 }, 0, 0, 17 };
+    *len = 100;
+    build6(f, *len, i == 0 ? 0x3333ff000001ull : 0x333300000001ull, MAC_PEER, &fl, i);
+}
+
+/* Which of flow6_of's flows a received IPv6 frame is: from its source port. */
+static uint32_t flow6_index(const struct got *g)
+{
+    return (uint32_t)(((g->head[54] << 8) | g->head[55]) - 40000) / 17;
+}
+
+/* The queue the adapter picks for an IPv6 flow: Toeplitz over both addresses and both ports, then the table. */
+static uint32_t expected_queue6(const struct flow6 *fl)
+{
+    static const uint8_t key[] = JBP_RDMA_RSS_KEY;
+    uint8_t in[36];
+    memcpy(in, fl->src, 16);
+    memcpy(in + 16, fl->dst, 16);
+    in[32] = (uint8_t)(fl->sport >> 8);
+    in[33] = (uint8_t)fl->sport;
+    in[34] = (uint8_t)(fl->dport >> 8);
+    in[35] = (uint8_t)fl->dport;
+    return (mlx5_model_toeplitz(key, sizeof(key), in, 36) & (NRXQ - 1)) % NRXQ;
+}
+
+/*
+ * IPv6 through the rules the driver installs (the model steers by the specs the fake recorded): TCP and UDP over
+ * IPv6 to our MAC reach the queue that the IPv6 hash QPs' fields (both addresses, both ports) pick, over every
+ * queue; NDP's multicast frames (solicited-node, all-nodes) are copied to queue 0 and left to the kernel too; the
+ * stack's multicast MACs are registered in the netdev's FDB when joined and withdrawn when left or at close.
+ */
+static void device_ipv6_steering(void)
+{
+    setup(cfg_default());
+    open_both();
+    struct mlx5_model *m = fake_model();
+    int tcp6 = 0;
+    for (int i = 0; i < MLX5_MODEL_MAX_FLOWS; i++) {
+        const struct mlx5_model_flow *r = &m->flows[i];
+        tcp6 += r->active && r->mac == MAC_US && r->l3 == 6 && r->l4 == 6
+            && r->hash_fields == (IBV_RX_HASH_SRC_IPV6 | IBV_RX_HASH_DST_IPV6 | IBV_RX_HASH_SRC_PORT_TCP
+                                  | IBV_RX_HASH_DST_PORT_TCP);
+    }
+    CHECK(tcp6 == 1, "the TCP/IPv6 hash rule");
+    struct got g[256];
+    peer_send(48, tcp6_to_us);
+    int n = receive_all(g, 256);
+    CHECK(n == 48, "%d TCP/IPv6 frames", n);
+    uint32_t used = 0;
+    for (int i = 0; i < n; i++) {
+        struct flow6 fl = flow6_of(flow6_index(&g[i]), 6);
+        CHECK(g[i].q == expected_queue6(&fl), "TCP/IPv6 frame %u on queue %u, expected %u", flow6_index(&g[i]),
+              g[i].q, expected_queue6(&fl));
+        CHECK((g[i].flags & (JBP_RX_HASH_VALID | JBP_RX_L4_CSUM_OK)) == (JBP_RX_HASH_VALID | JBP_RX_L4_CSUM_OK),
+              "hash and checksum reported");
+        used |= 1u << g[i].q;
+    }
+    CHECK(used == (1u << NRXQ) - 1, "IPv6 flows spread over every queue (%x)", used);
+    peer_send(32, udp6_to_us);
+    n = receive_all(g, 256);
+    CHECK(n == 32, "%d UDP/IPv6 frames", n);
+    for (int i = 0; i < n; i++) {
+        struct flow6 fl = flow6_of(flow6_index(&g[i]), 17);
+        CHECK(g[i].q == expected_queue6(&fl), "UDP/IPv6 frame on queue %u", g[i].q);
+    }
+    uint64_t copied = m->stats.rx_copied;
+    peer_send(2, ndp_multicast);
+    n = receive_all(g, 256);
+    CHECK(n == 2 && g[0].q == 0 && g[1].q == 0 && !(g[0].flags & JBP_RX_HASH_VALID), "NDP multicast on queue 0");
+    CHECK(g[0].head[0] == 0x33 && g[0].head[2] == 0xff && g[1].head[5] == 0x01, "solicited-node, all-nodes");
+    CHECK(m->stats.rx_copied == copied + 2, "copies: the kernel gets them too");
+
+    /* The stack joins its groups: registered in eth5's FDB (ifindex 5); left, withdrawn; the rest at close. */
+    CHECK(jbp_port_multicast(port, 0x3333ff000001ull, 1) == 0, "join solicited-node: %s", port->error);
+    CHECK(jbp_port_multicast(port, 0x333300000001ull, 1) == 0, "join all-nodes: %s", port->error);
+    CHECK(nl_count(RTM_NEWNEIGH, 0x3333ff000001ull) == 1 && nl_count(RTM_NEWNEIGH, 0x333300000001ull) == 1,
+          "RTM_NEWNEIGH for each");
+    CHECK(port->status[JBP_ST_FDB_ADDED] == 3, "counted with the MAC: %llu",
+          (unsigned long long)port->status[JBP_ST_FDB_ADDED]);
+    CHECK(jbp_port_multicast(port, 0x333300000001ull, 0) == 0 && nl_count(RTM_DELNEIGH, 0x333300000001ull) == 1,
+          "left");
+    CHECK(jbp_port_multicast(port, MAC_US, 1) == -EINVAL, "a unicast MAC refused");
+    close_both();
+    CHECK(nl_count(RTM_DELNEIGH, 0x3333ff000001ull) == 1, "withdrawn at close");
+}
+
 static void device_mac_change(void)
 {
     setup(cfg_default());
@@ -589,6 +701,7 @@ static void device_lso_where_offered(void)
     open_both();
     const struct jbp_fake_verbs_stats *st = fake_stats();
     CHECK(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP_SEGMENTATION, "LSO offered");
+    CHECK(port->status[JBP_ST_CAPABILITIES] & JBP_CAP_TX_TCP6_SEGMENTATION, "IPv6 LSO offered");
     CHECK(st->tso_qps == NRXQ && st->max_tso_header == JBP_MLX5_MAX_INLINE, "QPs asked for LSO headers");
     for (uint32_t q = 0; q < NRXQ; q++)
         CHECK(port->txq[q].max_tso == JBP_MAX_FRAME
@@ -778,6 +891,7 @@ static const struct {
 #define CASE(x) { #x, x }
     CASE(device_open_steer_transmit_close),
     CASE(device_mac_change),
+    CASE(device_ipv6_steering),
     CASE(device_queue_resets_name_current_state),
     CASE(device_cq_error_recreates_queues),
     CASE(device_lso_where_offered),

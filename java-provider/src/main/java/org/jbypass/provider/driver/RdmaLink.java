@@ -9,6 +9,7 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
 
 /**
  * A ConnectX port (or SR-IOV VF) as a {@link Link}: raw Ethernet frames through libibverbs, with the rings read
@@ -232,9 +233,42 @@ public final class RdmaLink implements Link
         return name;
     }
 
-    // Link.addMulticast/removeMulticast keep the contract's default: the port's steering already copies every
-    // multicast frame to queue 0 (DONT_TRAP, beside the netdev), and the stack filters by group in software; see
-    // docs/RDMA.md, "Steering and bifurcation", for why no per-group rule is installed.
+    /**
+     * The port's steering already copies every multicast frame that reaches it to queue 0 (DONT_TRAP, beside the
+     * netdev), and the stack filters by group in software: no per-group rule (docs/RDMA.md, "Steering and
+     * bifurcation"). What may not reach the port is a group the function's embedded switch does not forward (an
+     * SR-IOV VF, a PF with VFs): the MAC is registered in the netdev's FDB, its multicast list, as the stack's own
+     * MAC is. A refusal only warns: the join stands (a PF without SR-IOV needs no registration).
+     */
+    @Override
+    public int addMulticast(final long groupMac)
+    {
+        return multicast(groupMac, true);
+    }
+
+    @Override
+    public int removeMulticast(final long groupMac)
+    {
+        return multicast(groupMac, false);
+    }
+
+    private int multicast(final long groupMac, final boolean join)
+    {
+        if (closed)
+        {
+            // The close withdrew every registration; a stack leaving its groups afterwards has nothing to undo.
+            return join ? -Errno.ENODEV : 0;
+        }
+        final long h = handle;
+        final int rc = RdmaNative.multicast(h, groupMac, join);
+        if (rc > 0)
+        {
+            final String why = RdmaNative.lastError(h);
+            LOG.log(Level.WARNING, () -> name + ": " + options.hostIf() + ": " + why);
+            return 0;
+        }
+        return rc;
+    }
 
     @Override
     public long macAddress()

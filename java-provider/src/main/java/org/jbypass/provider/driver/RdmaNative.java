@@ -96,7 +96,7 @@ final class RdmaNative
     static final long MAGIC = 0x4a425244L;
 
     /** The layout version of the port and its status block ({@code JBP_RDMA_ABI}). */
-    static final int ABI = 4;
+    static final int ABI = 5;
 
     /** The texts {@link #open} hands back: what failed, and warnings that did not stop the port. */
     static final int TEXT_ERROR = 0;
@@ -167,6 +167,12 @@ final class RdmaNative
 
     /** Rebuilds steering for a new MAC. */
     static native int setMac(long handle, long mac);
+
+    /**
+     * Registers ({@code join}) or withdraws a multicast MAC with the adapter's embedded switch (the netdev's FDB):
+     * 0, 1 when the kernel refused the registration ({@link #lastError} says why; the join stands), or -errno.
+     */
+    static native int multicast(long handle, long mac, boolean join);
 
     /** Blocks until a receive queue may have frames, a wakeup or the timeout. */
     static native int await(long handle, long timeoutNanos);
