@@ -49,6 +49,8 @@ public final class RingWait
      * second, each a few microseconds of CPU).
      */
     static final long LEASE_NANOS = 500_000;
+    /** How long a reader waits for the poller to let go of the ring ({@link #takeFromPoller}). */
+    static final long TAKE_NANOS = 2_000_000;
 
     /** {@code Thread.isVirtual()} on JDK 21 and later (JEP 444), null before: no virtual threads there. */
     private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
@@ -116,6 +118,45 @@ public final class RingWait
     {
         demand++;
         return state.compareAndSet(FREE, WAITER);
+    }
+
+    /**
+     * Reader, with the stack lock held, when {@link #claim()} failed: if the poller is the one waiting on the ring,
+     * wakes it and takes the ring as the poller lets go of it, which it does on waking, before it needs the stack
+     * lock ({@code BlockingIdleStrategy}); its next look sees the demand {@link #claim()} raised and leaves the ring
+     * to the reader. Without this, a reader that comes while the poller idles on the ring would park as before and,
+     * on a link whose poller cannot deliver (or until the poller's next frame), wait without the ring. Spins, then
+     * yields, for at most {@link #TAKE_NANOS}.
+     *
+     * @return whether the reader now holds the ring
+     */
+    boolean takeFromPoller()
+    {
+        if (state.get() != POLLER)
+        {
+            return false;
+        }
+        link.wakeup();
+        final long deadline = System.nanoTime() + TAKE_NANOS;
+        for (int spins = 0; ; spins++)
+        {
+            if (state.compareAndSet(FREE, WAITER))
+            {
+                return true;
+            }
+            if (state.get() == WAITER || System.nanoTime() - deadline > 0)
+            {
+                return false;
+            }
+            if (spins < 64)
+            {
+                Thread.onSpinWait();
+            }
+            else
+            {
+                Thread.yield();
+            }
+        }
     }
 
     /** Reader: done waiting on the ring. */

@@ -250,7 +250,7 @@ public final class StackLock
     public boolean waitOnRing(final int iface, final Waiter waiter, final int seen, final long until)
     {
         final RingWait ring = ringWaits[iface];
-        if (!ring.claim())
+        if (!ring.claim() && !ring.takeFromPoller())
         {
             return false;
         }
