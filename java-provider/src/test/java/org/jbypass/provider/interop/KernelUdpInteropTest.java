@@ -319,8 +319,8 @@ class KernelUdpInteropTest
 
     /**
      * Receives {@code datagrams} datagrams on {@code socket} from a kernel {@code send-segmented} command, checks
-     * them against what it says it sent (by SHA-256, in order: one flow, one queue) and that at least one arrived
-     * as a super-datagram.
+     * them against what it says it sent (by SHA-256, in any order) and that at least one arrived as a
+     * super-datagram.
      */
     static void receiveSegmented(final KernelPeerStack stack, final UdpSocket socket,
         final BackgroundCommand command, final int datagrams) throws Exception
@@ -347,7 +347,11 @@ class KernelUdpInteropTest
                 assertNotNull(digest, "datagram " + received.size() + " missing; " + stack.describeCounters());
                 received.add(digest);
             }
-            assertEquals(sender.stdout().lines().filter(l -> l.startsWith("sent ")).toList(), received);
+            // Every datagram, intact, once: compared as multisets. UDP promises no order, and the kernel does reorder
+            // here: veth's netif_rx queues each train on the backlog of the CPU its sender ran on, and a sender that
+            // moved between the two CPUs had a later train delivered first (seen in CI: train 4 before train 1).
+            assertEquals(sender.stdout().lines().filter(l -> l.startsWith("sent ")).sorted().toList(),
+                received.stream().sorted().toList());
         }
         stack.call(s ->
         {
