@@ -1,6 +1,7 @@
 package org.jbypass.provider.channel;
 
 import org.jbypass.provider.engine.StackEngine;
+import org.jbypass.provider.engine.StackLock;
 import org.jbypass.provider.select.StackPolling;
 
 /**
@@ -31,6 +32,33 @@ final class SelectorPolling implements StackPolling
         if (engine != null)
         {
             engine.lock().tryPoll(-1, turn);
+        }
+    }
+
+    @Override
+    public void pause()
+    {
+        final StackEngine engine = context.startedEngine();
+        if (engine != null)
+        {
+            engine.lock().spinPause();
+        }
+        else
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Override
+    public void spinning(final boolean on)
+    {
+        if (on)
+        {
+            StackLock.beginSpin();
+        }
+        else
+        {
+            StackLock.endSpin();
         }
     }
 }

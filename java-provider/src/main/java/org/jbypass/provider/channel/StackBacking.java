@@ -324,24 +324,15 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
                         final long budget = Math.min(lock.busyWaitNanos(servedBy()), remaining);
                         spinUntil = budget > 0 ? System.nanoTime() + budget : 0;
                     }
-                    if (spinUntil != 0)
+                    if (spinUntil != 0 && System.nanoTime() - spinUntil >= 0)
                     {
-                        final long start = System.nanoTime();
-                        if (start - spinUntil < 0)
-                        {
-                            spinWhileWaiting(spinUntil);
-                            if (remaining != Long.MAX_VALUE)
-                            {
-                                remaining -= System.nanoTime() - start;
-                            }
-                            continue;
-                        }
                         spinUntil = 0;
                     }
                     if (!interrupted && lock.ringWaitable(servedBy()) && RingWait.mayWait())
                     {
+                        // Spins on the ring for what is left of the budget, then waits on it, holding it throughout.
                         final long start = System.nanoTime();
-                        if (waitOnRing(remaining == Long.MAX_VALUE ? Long.MAX_VALUE : start + remaining))
+                        if (waitOnRing(spinUntil, remaining == Long.MAX_VALUE ? Long.MAX_VALUE : start + remaining))
                         {
                             if (remaining != Long.MAX_VALUE)
                             {
@@ -349,6 +340,17 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
                             }
                             continue;
                         }
+                    }
+                    if (spinUntil != 0)
+                    {
+                        // Without the ring (another reader holds it, or there is none to hold): spin, then park.
+                        final long start = System.nanoTime();
+                        spinWhileWaiting(spinUntil);
+                        if (remaining != Long.MAX_VALUE)
+                        {
+                            remaining -= System.nanoTime() - start;
+                        }
+                        continue;
                     }
                     try
                     {
@@ -406,13 +408,14 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     }
 
     /**
-     * With the stack lock held: waits on the ring of the interface that serves the socket, in the poller's place,
-     * until the socket's readiness changes, it closes or {@code until} passes ({@link StackLock#waitOnRing}): the
-     * kernel wakes this thread for a frame, rather than the poller, which would then have to wake it.
+     * With the stack lock held: holds the ring of the interface that serves the socket, spinning on it until
+     * {@code spinUntil} (0: not at all) and then waiting on it in the poller's place, until the socket's readiness
+     * changes, it closes or {@code until} passes ({@link StackLock#waitOnRing}): the kernel wakes this thread for a
+     * frame, rather than the poller, which would then have to wake it.
      *
      * @return false when another thread waits on the ring (or on one for this socket): the caller parks instead
      */
-    private boolean waitOnRing(final long until)
+    private boolean waitOnRing(final long spinUntil, final long until)
     {
         if (ringWaiter != null)
         {
@@ -424,7 +427,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         ringInterface = iface;
         try
         {
-            return lock.waitOnRing(iface, this, changeCount, until);
+            return lock.waitOnRing(iface, this, changeCount, spinUntil, until);
         }
         finally
         {

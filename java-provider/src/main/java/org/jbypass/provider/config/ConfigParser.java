@@ -40,7 +40,7 @@ public final class ConfigParser
     private static final Set<String> GLOBAL_KEYS = Set.of(BypassConfig.BIND_WILDCARD,
         BypassConfig.MULTICAST_MOVE_ON_JOIN, PollerConfig.IDLE,
         PollerConfig.SPINS, PollerConfig.YIELDS, PollerConfig.MIN_PARK, PollerConfig.MAX_PARK, PollerConfig.BUSY_POLL,
-        PollerConfig.BUSY_WAIT, PollerConfig.RING_WAIT, Profile.KEY, StackSettings.BUFFERS, StackSettings.BUFFER_SIZE,
+        PollerConfig.BUSY_WAIT, PollerConfig.RING_WAIT, BusyWaitYield.KEY, Profile.KEY, StackSettings.BUFFERS, StackSettings.BUFFER_SIZE,
         StackSettings.SEED,
         TcpSettings.RECEIVE_BUFFER_MIN, TcpSettings.RECEIVE_BUFFER_DEFAULT, TcpSettings.RECEIVE_BUFFER_MAX,
         TcpSettings.SEND_BUFFER_MIN, TcpSettings.SEND_BUFFER_DEFAULT, TcpSettings.SEND_BUFFER_MAX,
@@ -753,7 +753,14 @@ public final class ConfigParser
         final long busyPoll = intValue(PollerConfig.BUSY_POLL, profile.busyPollNanos(), 0, PollerConfig.MAX_BUSY_NANOS);
         final long busyWait = intValue(PollerConfig.BUSY_WAIT, profile.busyWaitNanos(), 0, PollerConfig.MAX_BUSY_NANOS);
         final boolean ringWait = booleanValue(PollerConfig.RING_WAIT, PollerConfig.DEFAULT_RING_WAIT);
-        return new PollerConfig(idle, spins, yields, minPark, maxPark, busyPoll, busyWait, ringWait);
+        final String yieldText = get(BusyWaitYield.KEY);
+        final BusyWaitYield yield = yieldText == null ? PollerConfig.DEFAULT_BUSY_WAIT_YIELD
+            : BusyWaitYield.parse(yieldText);
+        if (yield == null)
+        {
+            throw error(BusyWaitYield.KEY, "expected auto, true or false: '" + yieldText + "'");
+        }
+        return new PollerConfig(idle, spins, yields, minPark, maxPark, busyPoll, busyWait, ringWait, yield);
     }
 
     private IdleStrategyKind idleStrategy(final String key, final String text) throws ConfigurationException

@@ -14,9 +14,10 @@ package org.jbypass.provider.config;
  * @param ringWait      whether an application thread that would park on a stack socket waits on its interface's
  *                      receive ring instead, where the link allows it and the poller blocks
  *                      ({@code engine.RingWait}): one wakeup per message instead of two
+ * @param busyWaitYield whether busy-waiting threads give their core away between looks ({@link BusyWaitYield})
  */
 public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long minParkNanos, long maxParkNanos,
-    long busyPollNanos, long busyWaitNanos, boolean ringWait)
+    long busyPollNanos, long busyWaitNanos, boolean ringWait, BusyWaitYield busyWaitYield)
 {
     public static final String IDLE = "poller.idle";
     public static final String SPINS = "poller.spins";
@@ -37,6 +38,7 @@ public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long mi
     public static final long DEFAULT_BUSY_POLL_NANOS = 0;
     public static final long DEFAULT_BUSY_WAIT_NANOS = 0;
     public static final boolean DEFAULT_RING_WAIT = true;
+    public static final BusyWaitYield DEFAULT_BUSY_WAIT_YIELD = BusyWaitYield.AUTO;
 
     /** The backoff and blocking settings, without busy polling. */
     public PollerConfig(final IdleStrategyKind idle, final int spins, final int yields, final long minParkNanos,
@@ -57,6 +59,14 @@ public record PollerConfig(IdleStrategyKind idle, int spins, int yields, long mi
         final long maxParkNanos, final long busyPollNanos, final long busyWaitNanos)
     {
         this(idle, spins, yields, minParkNanos, maxParkNanos, busyPollNanos, busyWaitNanos, DEFAULT_RING_WAIT);
+    }
+
+    /** Everything but the busy wait's yielding, which is {@link BusyWaitYield#AUTO}. */
+    public PollerConfig(final IdleStrategyKind idle, final int spins, final int yields, final long minParkNanos,
+        final long maxParkNanos, final long busyPollNanos, final long busyWaitNanos, final boolean ringWait)
+    {
+        this(idle, spins, yields, minParkNanos, maxParkNanos, busyPollNanos, busyWaitNanos, ringWait,
+            DEFAULT_BUSY_WAIT_YIELD);
     }
 
     /** The defaults. */

@@ -67,7 +67,9 @@ public final class BlockingIdleStrategy implements IdleStrategy
     {
         if (spinArmed)
         {
-            if (nowNanos - spinUntil < 0 && spin(deadlineNanos))
+            // Never beside a reader that holds the ring: it polls the ring itself, and a second thread looking at
+            // it would only take its CPU (and, on the frame, race it for the stack lock).
+            if (nowNanos - spinUntil < 0 && (ringWait == null || !ringWait.heldByReader()) && spin(deadlineNanos))
             {
                 return;
             }
@@ -95,7 +97,30 @@ public final class BlockingIdleStrategy implements IdleStrategy
         }
         else
         {
-            nap(Math.min(nanos, RingWait.LEASE_NANOS));
+            napBesideReader(System.nanoTime() + nanos);
+        }
+    }
+
+    /**
+     * Naps while a reader holds the ring or asked for it: for the ring's lease, then again, with a longer lease,
+     * for as long as the nap ends with a reader on the ring. A reader on the ring takes every frame itself, so the
+     * poller looks at nothing then: it neither takes the stack lock nor polls, and a frame never wakes it. It
+     * returns to poll when woken, at the stack's deadline, or when it finds the ring without a reader (frames that
+     * came while the reader was away may wait in it).
+     *
+     * @param endNanos the end of the idle period: the stack's deadline, or {@link IdleStrategy#MAX_WAIT_NANOS} from
+     *                 its start, so that the poller's housekeeping still runs
+     */
+    private void napBesideReader(final long endNanos)
+    {
+        while (true)
+        {
+            final long left = endNanos - System.nanoTime();
+            if (left <= 0 || nap(Math.min(left, ringWait.lease())) || !ringWait.heldByReader())
+            {
+                return;
+            }
+            ringWait.leaseHeld();
         }
     }
 
@@ -104,8 +129,10 @@ public final class BlockingIdleStrategy implements IdleStrategy
      * {@link #napping} before it reads {@link #woken}, and a waker writes {@link #woken} before it reads
      * {@link #napping}, so one of them sees the other's write (the poller does not park, or the waker unparks it,
      * whose permit outlives an unpark that comes first).
+     *
+     * @return whether a wake ended it
      */
-    private void nap(final long nanos)
+    private boolean nap(final long nanos)
     {
         napping = Thread.currentThread();
         try
@@ -114,7 +141,9 @@ public final class BlockingIdleStrategy implements IdleStrategy
             {
                 LockSupport.parkNanos(this, nanos);
             }
+            final boolean wake = woken;
             woken = false;
+            return wake;
         }
         finally
         {

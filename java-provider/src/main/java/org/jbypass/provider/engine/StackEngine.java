@@ -146,6 +146,7 @@ public final class StackEngine implements AutoCloseable
         }
         engine.lock.attach(opened.toArray(new Link[0]), engine.pollers.toArray(new Poller[0]));
         engine.lock.busyWait(nifs.toArray(new NetInterface[0]), busyWait, ringWaits);
+        engine.lock.busyWaitYield(config.poller().busyWaitYield());
         for (final Poller poller : engine.pollers)
         {
             poller.start();

@@ -2,6 +2,7 @@ package org.jbypass.provider.engine;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -10,6 +11,7 @@ import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.provider.config.BusyWaitYield;
 
 /**
  * The lock that guards one {@link Stack}: whoever holds it may drive the stack, and it owns the conditions that
@@ -92,6 +94,12 @@ public final class StackLock
     private volatile long[] busyWaitNanos = new long[0];
     /** Per interface, who waits on its ring, or null where application threads never do; set once. */
     private volatile RingWait[] ringWaits = new RingWait[0];
+    /** The threads of this JVM busy-waiting on a stack now, for {@link BusyWaitYield#AUTO}. */
+    private static final AtomicInteger SPINNING = new AtomicInteger();
+    /** The cores this JVM may use, read once (as the JDK's own spin decisions do). */
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    /** Whether busy-waiting threads yield their core between looks ({@code poller.busy-wait-yield}). */
+    private volatile BusyWaitYield yieldMode = BusyWaitYield.AUTO;
     /** Whether every link tells cheaply whether it has frames ({@link LinkCapabilities#RX_READY}). */
     private volatile boolean ringsTell;
     /**
@@ -148,6 +156,42 @@ public final class StackLock
         this.interfaces = nifs.clone();
     }
 
+    /** Once the stack is built: whether busy-waiting threads yield their core ({@code poller.busy-wait-yield}). */
+    void busyWaitYield(final BusyWaitYield mode)
+    {
+        this.yieldMode = mode;
+    }
+
+    /** A thread begins to busy-wait on the stack (then {@link #endSpin()}); counted for {@link BusyWaitYield#AUTO}. */
+    public static void beginSpin()
+    {
+        SPINNING.incrementAndGet();
+    }
+
+    /** A thread ends its busy wait. */
+    public static void endSpin()
+    {
+        SPINNING.decrementAndGet();
+    }
+
+    /**
+     * One pause of a busy-waiting thread between looks: {@link Thread#yield()} when its core is better given to
+     * another thread ({@link BusyWaitYield}), {@link Thread#onSpinWait()} otherwise.
+     */
+    public void spinPause()
+    {
+        final BusyWaitYield mode = yieldMode;
+        if (mode == BusyWaitYield.TRUE
+            || mode == BusyWaitYield.AUTO && CORES < SPINNING.get() + BusyWaitYield.PEERS)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            Thread.onSpinWait();
+        }
+    }
+
     /** A thread about to wait: what it waits for changes when its count does. */
     public interface Waiter
     {
@@ -196,14 +240,21 @@ public final class StackLock
      * do: drives the stack until the waiter's count differs from {@code seen}, {@code until} passes or the stack
      * closes, then returns with the lock held again and time advanced. Allocates nothing.
      *
+     * <p>On an interface whose ring a reader may hold ({@link #ringWaitable}), the thread that calls this did not get
+     * the ring ({@link #waitOnRing} refused it): another reader holds it and polls it for every socket. This thread
+     * then spins on its own count alone, without looking at the ring (exactly one thread polls a ring), and returns
+     * as soon as the ring has no reader, so that its caller claims it.
+     *
      * @param iface the interface whose queues to poll, -1 for all
      * @param seen  the waiter's count, read under the lock after the attempt
      * @param until when to give up, on the nanoTime scale
      */
     public void pollWhileWaiting(final int iface, final Waiter waiter, final int seen, final long until)
     {
+        final RingWait ring = ringWaitable(iface) && RingWait.mayWait() ? ringWaits[iface] : null;
         afterOperation();
         release();
+        beginSpin();
         try
         {
             kickLinks();
@@ -214,14 +265,23 @@ public final class StackLock
                 {
                     break;
                 }
-                if (!tryPoll(iface, ++turn))
+                if (ring != null)
                 {
-                    Thread.onSpinWait();
+                    if (!ring.heldByReader())
+                    {
+                        break;
+                    }
+                    spinPause();
+                }
+                else if (!tryPoll(iface, ++turn))
+                {
+                    spinPause();
                 }
             }
         }
         finally
         {
+            endSpin();
             acquire(lock);
             retaken();
         }
@@ -236,18 +296,24 @@ public final class StackLock
 
     /**
      * With the lock held (between {@link #enter()} and {@link #exit()}), by a thread whose attempt found nothing to
-     * do and that would now park: waits on the interface's receive ring instead, if nobody else does (see
-     * {@link RingWait}), and polls the interface's queue under the lock whenever the ring may have frames, as a
-     * poller would, until the waiter's count differs from {@code seen}, {@code until} passes or the stack closes.
-     * Returns with the lock held again and time advanced. A change that another thread makes (a local delivery, a
-     * close) must wake the ring's wait: the caller's listener calls {@link #wakeRing} for it. Allocates nothing.
+     * do and that would now spin or park: takes the interface's receive ring, if no other reader holds it (see
+     * {@link RingWait}), and until the waiter's count differs from {@code seen}, {@code until} passes or the stack
+     * closes, first spins on the ring until {@code spinUntil} (polling the interface's queue under the lock
+     * whenever the ring has frames, {@code poller.busy-wait-ns}), then waits on it in the poller's place and polls
+     * whenever it wakes. The ring stays this thread's from the spin to the wait: exactly one thread polls it, and
+     * the poller neither waits on it nor spins beside it meanwhile. Returns with the lock held again and time
+     * advanced. A change that another thread makes (a local delivery, a close) must reach the ring's holder: the
+     * caller's listener bumps its count and calls {@link #wakeRing} for it. Allocates nothing.
      *
-     * @param iface an interface for which {@link #ringWaitable} holds
-     * @param seen  the waiter's count, read under the lock after the attempt
-     * @param until when to give up, on the nanoTime scale; {@link Long#MAX_VALUE} for never
-     * @return false, having done nothing, when another thread waits on the ring (the caller parks as before)
+     * @param iface     an interface for which {@link #ringWaitable} holds
+     * @param seen      the waiter's count, read under the lock after the attempt
+     * @param spinUntil when to stop spinning and wait on the ring, on the nanoTime scale; 0 not to spin
+     * @param until     when to give up, on the nanoTime scale; {@link Long#MAX_VALUE} for never
+     * @return false, having done nothing, when another thread holds the ring (the caller parks, or spins on its
+     *         count, instead)
      */
-    public boolean waitOnRing(final int iface, final Waiter waiter, final int seen, final long until)
+    public boolean waitOnRing(final int iface, final Waiter waiter, final int seen, final long spinUntil,
+        final long until)
     {
         final RingWait ring = ringWaits[iface];
         if (!ring.claim() && !ring.takeFromPoller())
@@ -256,6 +322,7 @@ public final class StackLock
         }
         final NetInterface nif = interfaces[iface];
         final Link link = ring.link();
+        final boolean tells = (link.capabilities() & LinkCapabilities.RX_READY) != 0;
         boolean held = true;
         try
         {
@@ -263,6 +330,40 @@ public final class StackLock
             release();
             held = false;
             kickLinks();
+            if (spinUntil != 0)
+            {
+                beginSpin();
+                try
+                {
+                    int turn = 0;
+                    while (waiter.changes() == seen && !closed)
+                    {
+                        final long now = System.nanoTime();
+                        if (now - spinUntil >= 0 || now - until >= 0)
+                        {
+                            break;
+                        }
+                        turn++;
+                        if ((tells ? !link.receiveReady(0) : turn % BLIND_TURNS != 0) || lock.hasQueuedThreads()
+                            || !lock.tryLock())
+                        {
+                            spinPause();
+                            continue;
+                        }
+                        held = true;
+                        if (pollRing(nif, waiter, seen))
+                        {
+                            ring.release();
+                            return true;
+                        }
+                        held = false;
+                    }
+                }
+                finally
+                {
+                    endSpin();
+                }
+            }
             while (waiter.changes() == seen && !closed)
             {
                 // Bounded as every idle wait is, timed or not: a wakeup the ring missed costs at most this.
@@ -279,33 +380,12 @@ public final class StackLock
                 }
                 acquire(lock);
                 held = true;
-                final long transmitted = stack.ipCounters().framesTransmitted;
-                if (!closed)
+                if (pollRing(nif, waiter, seen))
                 {
-                    final long now = System.nanoTime();
-                    final long due = stack.nextDeadline();
-                    if (due != Long.MAX_VALUE && due - now <= 0)
-                    {
-                        stack.poll(now);
-                    }
-                    else
-                    {
-                        stack.pollQueue(nif, 0, now);
-                    }
-                }
-                if (waiter.changes() != seen || closed)
-                {
-                    // Our own poll made the change: keep the lock for the caller's attempt. What the poll queued is
-                    // this holder's to kick (on exit, or before it waits again).
                     ring.release();
-                    stack.time().advance(System.nanoTime());
-                    transmittedAtLock = transmitted;
                     return true;
                 }
-                afterOperation();
-                release();
                 held = false;
-                kickLinks();
             }
             ring.release();
             acquire(lock);
@@ -323,6 +403,40 @@ public final class StackLock
             }
             throw e;
         }
+    }
+
+    /**
+     * With the lock just taken by the ring's holder: polls the interface's queue (everything, when timers are due).
+     * If that made the waiter's change (or the stack closed), keeps the lock for the caller's attempt and returns
+     * true: what the poll queued is this holder's to kick (on exit, or before it waits again). Otherwise flushes,
+     * releases and kicks, as a poller's burst ends, and returns false.
+     */
+    private boolean pollRing(final NetInterface nif, final Waiter waiter, final int seen)
+    {
+        final long transmitted = stack.ipCounters().framesTransmitted;
+        if (!closed)
+        {
+            final long now = System.nanoTime();
+            final long due = stack.nextDeadline();
+            if (due != Long.MAX_VALUE && due - now <= 0)
+            {
+                stack.poll(now);
+            }
+            else
+            {
+                stack.pollQueue(nif, 0, now);
+            }
+        }
+        if (waiter.changes() != seen || closed)
+        {
+            stack.time().advance(System.nanoTime());
+            transmittedAtLock = transmitted;
+            return true;
+        }
+        afterOperation();
+        release();
+        kickLinks();
+        return false;
     }
 
     /**

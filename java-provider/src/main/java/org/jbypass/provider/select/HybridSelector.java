@@ -360,11 +360,19 @@ public final class HybridSelector extends AbstractSelector
         final long start = System.nanoTime();
         final long end = deadline != 0 && deadline - (start + budget) < 0 ? deadline : start + budget;
         int turn = 0;
-        while (signals.isEmpty() && !wakeupRequested && isOpen() && !Thread.currentThread().isInterrupted()
-            && System.nanoTime() - end < 0)
+        polling.spinning(true);
+        try
         {
-            polling.poll(++turn);
-            Thread.onSpinWait();
+            while (signals.isEmpty() && !wakeupRequested && isOpen() && !Thread.currentThread().isInterrupted()
+                && System.nanoTime() - end < 0)
+            {
+                polling.poll(++turn);
+                polling.pause();
+            }
+        }
+        finally
+        {
+            polling.spinning(false);
         }
         return true;
     }

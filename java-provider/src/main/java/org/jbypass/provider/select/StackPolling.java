@@ -33,4 +33,15 @@ public interface StackPolling
      * @param turn a count the caller increments per turn
      */
     void poll(int turn);
+
+    /** Between two turns: a pause that may give the core away ({@code poller.busy-wait-yield}). */
+    default void pause()
+    {
+        Thread.onSpinWait();
+    }
+
+    /** The selecting thread begins ({@code true}) or ends its busy wait, which the stack counts among its spinners. */
+    default void spinning(final boolean on)
+    {
+    }
 }

@@ -279,6 +279,20 @@ class ConfigParserTest
     }
 
     @Test
+    void shouldYieldWhileBusyWaitingAsTheKeySays() throws IOException
+    {
+        assertEquals(BusyWaitYield.AUTO, BypassConfig.load(write(MINIMAL)).poller().busyWaitYield());
+        assertEquals(BusyWaitYield.TRUE,
+            BypassConfig.load(write(MINIMAL + "\npoller.busy-wait-yield = true")).poller().busyWaitYield());
+        assertEquals(BusyWaitYield.FALSE,
+            BypassConfig.load(write(MINIMAL + "\npoller.busy-wait-yield = False")).poller().busyWaitYield());
+        assertEquals(BusyWaitYield.AUTO,
+            BypassConfig.load(write(MINIMAL + "\npoller.busy-wait-yield = auto")).poller().busyWaitYield());
+        assertFailure(MINIMAL + "\npoller.busy-wait-yield = sometimes", "poller.busy-wait-yield",
+            "expected auto, true or false");
+    }
+
+    @Test
     void shouldRejectBadBusyKeysNamingThem() throws IOException
     {
         assertFailure(MINIMAL + "\nprofile = fast", "profile",

@@ -36,6 +36,7 @@ import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.KernelPeerStack;
 import org.jbypass.provider.testing.KernelPeerStack.Idle;
+import org.jbypass.provider.testing.ThreadSchedule;
 import org.jbypass.provider.testing.ThreadSwitches;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,8 +80,11 @@ class UdpEchoLatencyTest
     private static final int PORT = 7;
     private static final int SIZE = 64;
     private static final int WARMUP = 5000;
-    private static final int GAP_MICROS = 50;
+    private static final int GAP_MICROS = Integer.getInteger("jbypass.bench.gap-us", 50);
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
+
+    /** The echo threads' name prefix, for their schedule. */
+    private static final String ECHO_THREAD = "udp-echo-";
 
     private static Path tool;
 
@@ -196,30 +200,60 @@ class UdpEchoLatencyTest
     private static String client(final KernelPeer peer, final int address, final int count)
     {
         final ThreadSwitches before = ThreadSwitches.sample(ThreadSwitches.POLLERS);
+        final ThreadSchedule echoBefore = ThreadSchedule.sample(ECHO_THREAD);
+        final ThreadSchedule pollersBefore = ThreadSchedule.sample(ThreadSwitches.POLLERS);
         final String row = clientRun(peer, address, count);
+        final ThreadSchedule echo = ThreadSchedule.sample(ECHO_THREAD).since(echoBefore);
+        final ThreadSchedule pollers = ThreadSchedule.sample(ThreadSwitches.POLLERS).since(pollersBefore);
         final ThreadSwitches during = ThreadSwitches.sample(ThreadSwitches.POLLERS).since(before);
         final double trips = WARMUP + count;
-        return row + String.format(Locale.ROOT, "  %5.2f (%4.2f)", during.voluntary / trips,
-            during.voluntaryOfPrefix / trips);
+        final int cut = row.indexOf('\n');
+        return row.substring(0, cut) + String.format(Locale.ROOT, "  %5.2f (%4.2f)", during.voluntary / trips,
+            during.voluntaryOfPrefix / trips) + row.substring(cut)
+            + (echo.threads > 0 ? schedule(" echo thread", echo, trips) : "")
+            + schedule(" pollers", pollers, trips);
     }
 
+    /** A thread group's schedule per round trip, for the row's second line. */
+    private static String schedule(final String who, final ThreadSchedule s, final double trips)
+    {
+        return String.format(Locale.ROOT, ";%s %.1f / %.1f / %.2f / %.2f", who, s.runNanos / 1e3 / trips,
+            s.waitNanos / 1e3 / trips, s.voluntary / trips, s.preempted / trips);
+    }
+
+    /**
+     * The client's figures as a row, then, on a second line, its schedule per timed round trip: CPU µs, run-queue
+     * wait µs, voluntary switches, preemptions (the echo's threads are added to that line by {@link #client}).
+     */
     private static String clientRun(final KernelPeer peer, final int address, final int count)
     {
         final CommandResult result = peer.exec(RUN_TIMEOUT, tool.toString(), "client", Ipv4Address.toString(address),
             Integer.toString(PORT), Integer.toString(SIZE), Integer.toString(count), Integer.toString(WARMUP),
             Integer.toString(GAP_MICROS)).orThrow();
-        final String line = result.stdout().lines().filter(l -> l.startsWith("rtt_ns ")).findFirst()
-            .orElseThrow(() -> new AssertionError("no figures: " + result.describe()));
+        final Map<String, Long> values = fields(result, "rtt_ns ");
+        assertEquals(count, values.get("n").intValue());
+        final Map<String, Long> sched = fields(result, "sched ");
+        return String.format(Locale.ROOT, "%8.1f %8.1f %8.1f %8.1f %8.1f %9.1f  (n=%d)", values.get("min") / 1e3,
+            values.get("p50") / 1e3, values.get("p90") / 1e3, values.get("p99") / 1e3, values.get("p999") / 1e3,
+            values.get("max") / 1e3, count)
+            + String.format(Locale.ROOT, "%n      per round trip, us CPU / us run-queue wait / wakeups / preemptions:"
+                + " client %.1f / %.1f / %.2f / %.2f", sched.get("run_ns") / 1e3 / count,
+                sched.get("wait_ns") / 1e3 / count, (double)sched.get("nvcsw") / count,
+                (double)sched.get("nivcsw") / count);
+    }
+
+    /** The numbers of the client's line that starts with {@code prefix} ("name=value" fields). */
+    private static Map<String, Long> fields(final CommandResult result, final String prefix)
+    {
+        final String line = result.stdout().lines().filter(l -> l.startsWith(prefix)).findFirst()
+            .orElseThrow(() -> new AssertionError("no " + prefix.trim() + " figures: " + result.describe()));
         final Map<String, Long> values = new LinkedHashMap<>();
-        for (final String field : line.substring("rtt_ns ".length()).split(" "))
+        for (final String field : line.substring(prefix.length()).split(" "))
         {
             final String[] kv = field.split("=");
             values.put(kv[0], (long)Double.parseDouble(kv[1]));
         }
-        assertEquals(count, values.get("n").intValue());
-        return String.format(Locale.ROOT, "%8.1f %8.1f %8.1f %8.1f %8.1f %9.1f  (n=%d)", values.get("min") / 1e3,
-            values.get("p50") / 1e3, values.get("p90") / 1e3, values.get("p99") / 1e3, values.get("p999") / 1e3,
-            values.get("max") / 1e3, count);
+        return values;
     }
 
     /**
@@ -275,7 +309,7 @@ class UdpEchoLatencyTest
                 {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }, "udp-echo-" + keys0(profile));
+            }, ECHO_THREAD + keys0(profile));
             echo.start();
             try
             {
