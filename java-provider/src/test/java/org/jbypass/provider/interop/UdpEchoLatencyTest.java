@@ -48,9 +48,10 @@ import org.junit.jupiter.api.Test;
  * <h2>How it measures</h2>
  * The client is {@code udp_rtt client} (a test resource in C, compiled here with the host's {@code cc -O2}): in a
  * {@link KernelPeer}'s namespace, a connected kernel UDP socket sends one 64-byte datagram, blocks in recv(2) for
- * its echo, checks it byte for byte, sleeps 50 µs, and again: a low rate with one datagram in flight. Each round
- * trip is timed with CLOCK_MONOTONIC around send and receive; the first 5000 (the JIT compiling the stack's path)
- * are not counted.
+ * its echo, checks it byte for byte, sleeps 50 µs (its timer slack set to 1 ns, so that the pause is 50 µs and not
+ * the default slack's 100; {@code -Djbypass.bench.gap-us=N} changes it), and again: a low rate with one datagram in
+ * flight. Each round trip is timed with CLOCK_MONOTONIC around send and receive; the first 5000 (the JIT compiling
+ * the stack's path) are not counted.
  * <ul>
  *   <li>Stack: the echo is a jbypass UDP socket at 198.18.X.2:7 answered from the test poller's thread
  *       ({@link KernelPeerStack}: a poll, then the echo drains the socket and sends back, then a flush), over an
@@ -70,6 +71,10 @@ import org.junit.jupiter.api.Test;
  * </ul>
  * Both veth pairs have every offload off (see {@link KernelPeer}). Rows of this JVM's echoes also give the wakeups
  * per round trip (voluntary context switches of this JVM's threads, and of its pollers; {@link ThreadSwitches}).
+ * Under each row, a second line gives each side's schedule per round trip: CPU time, time runnable but waiting for
+ * a CPU (the run queue), wakeups and preemptions, of the client over its timed round trips and of the echo thread
+ * and the pollers over the whole run, warm-up included ({@link ThreadSchedule}): what shows threads taking each
+ * other's CPU.
  * {@code -Djbypass.bench.rows=stack,channel,kernel} picks the groups of rows (scripts/profile.sh profiles the
  * channel rows alone). {@code -Djbypass.bench.samples=N} sets the
  * number of timed round trips per configuration (default 5000; 1000 for the block ring, whose round trips take a
