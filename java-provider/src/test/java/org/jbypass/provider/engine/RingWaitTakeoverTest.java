@@ -39,9 +39,13 @@ class RingWaitTakeoverTest
         poller.start();
 
         assertFalse(ring.claim(), "the poller holds the ring");
-        assertTrue(ring.takeFromPoller(), "woken, the poller let go and the reader took the ring");
+        // Within RingWait.TAKE_NANOS (2 ms) if the poller thread runs by then; on a loaded machine it may not, and
+        // the reader gives up (in the engine it parks). Either way its wakeup must end the poller's wait, and the
+        // ring the poller let go of is then the reader's at once.
+        final boolean took = ring.takeFromPoller();
         poller.join(20_000);
-        assertFalse(poller.isAlive(), "the poller's wait returned");
+        assertFalse(poller.isAlive(), "the poller's wait returned: the reader's wakeup was not lost");
+        assertTrue(took || ring.takeFromPoller(), "woken, the poller let go and the reader took the ring");
         assertFalse(ring.pollerClaim(), "the poller's next look leaves the ring to the reader that asked for it");
         assertFalse(ring.takeFromPoller(), "a reader holds the ring: nothing to take");
         ring.release();
