@@ -393,7 +393,6 @@ final class TcpHandshake
         child.remoteLo = remoteLo;
         child.everConnected = true;
         child.inheritOptions(listener);
-        child.opt.tsOffset = layer.timestampOffset(child);
         child.lastReceiveNanos = layer.time.nanos();
         return child;
     }
@@ -468,6 +467,8 @@ final class TcpHandshake
         try
         {
             child = newChild(listener, seg);
+            // The offset the cookie's SYN-ACK used: a record keeps its own, a cookie derives it again.
+            child.opt.tsOffset = layer.timestampOffset(child);
             child.initialiseReceive(seg.seq - 1);
             child.snd.iss = seg.ack - 1;
             child.initialiseSequences(child.snd.iss);
