@@ -454,6 +454,17 @@ public final class StackLock
     }
 
     /**
+     * Within an operation (between {@link #enter()} and {@link #exit()}): transmits what it queued so far and
+     * dispatches readiness events now, as {@link #exit()} will, so that the operation sees at once what local
+     * delivery made of it (a connect to the stack's own address completes its handshake here) instead of taking the
+     * lock again to look. What went to a deferring link is still kicked after the lock is released.
+     */
+    public void flushWithin()
+    {
+        afterOperation();
+    }
+
+    /**
      * Waits in a queue of the lock, which the caller holds (between {@link #enter()} and {@link #exit()}): flushes
      * first, as {@link #exit()} would, and advances time after. The one place where application threads wait for
      * the stack. Like {@link java.util.concurrent.locks.Condition#awaitNanos}, it may return without a signal (the
