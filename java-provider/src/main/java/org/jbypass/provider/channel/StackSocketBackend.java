@@ -122,12 +122,14 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         }
     }
 
-    /** With the stack lock held, after the connection is established. */
+    /**
+     * With the stack lock held, after the connection is established. The local address is the one the connect
+     * chose (set when it started): the handshake does not change it.
+     */
     private void established()
     {
         connectionPending = false;
         connected = true;
-        local = Addresses.local(socket);
     }
 
     @Override
