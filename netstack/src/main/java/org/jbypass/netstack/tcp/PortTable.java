@@ -35,6 +35,8 @@ final class PortTable
     private final int[] perturb = new int[256];
     /** Ports examined by connect() in all (for tests: about one per connect). */
     long connectProbes;
+    /** Bind-list entries connect() looked at (for tests: none unless bind() placed sockets on the ports). */
+    long connectListSteps;
 
     PortTable(final TcpLayer layer)
     {
@@ -309,6 +311,7 @@ final class PortTable
         {
             for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
             {
+                connectListSteps++;
                 if (o.explicitBind && covers4(o) && overlaps(localAddress, o.localAddress))
                 {
                     return false;
@@ -368,6 +371,7 @@ final class PortTable
         {
             for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
             {
+                connectListSteps++;
                 if (o.explicitBind && overlaps(false, 0, true, localHi, localLo, o))
                 {
                     return false;
