@@ -249,8 +249,9 @@ final class TcpHandshake
             // Nothing refers to the half-built socket: it goes, and so does the record, the peer told by a reset
             // (as Linux's tcp_check_req with tcp_abort_on_overflow: the peer believes it is connected).
             childFailed(listener, child, e);
-            layer.segments.sendRequestReset(r);
-            dropRequest(r);
+            forget(r);
+            resetPeer(r, null);
+            layer.requests.release(r);
             return;
         }
         forget(r);
@@ -299,6 +300,30 @@ final class TcpHandshake
         catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
         {
             child.state = TcpState.CLOSED;
+        }
+    }
+
+    /**
+     * Resets the peer of a connection whose socket could not be built: from its record, or in reply to its cookie's
+     * ACK. Nothing is kept whether or not the reset goes: without it, the peer's next segment meets no connection
+     * and is answered with one.
+     */
+    private void resetPeer(final SynRequest r, final Segment seg)
+    {
+        try
+        {
+            if (r != null)
+            {
+                layer.segments.sendRequestReset(r);
+            }
+            else
+            {
+                layer.segments.sendResetReply(seg);
+            }
+        }
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
+        {
+            // The reset is lost; the peer learns of it at its next segment.
         }
     }
 
@@ -501,7 +526,7 @@ final class TcpHandshake
         {
             // As for a record: nothing stays, and the peer, which believes it is connected, is reset.
             childFailed(listener, child, e);
-            layer.segments.sendResetReply(seg);
+            resetPeer(null, seg);
             return true;
         }
         counters.cookiesValidated++;
