@@ -21,14 +21,14 @@ import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.provider.BypassSelectorProvider;
 import org.jbypass.provider.config.ConfigParser;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * A failure that escapes the stack's own containment (here a link that throws once, after it received a burst)
  * costs the poller that burst and nothing else: the failure is counted, the stack stays open, the connection whose
  * segments were in the burst recovers them by retransmission, and new connections are made (issue 13: only the
- * stack's owner closes it). The server's application threads neither spin nor wait on the ring, so that only its
- * poller receives.
+ * stack's owner closes it). Whoever takes the burst: the poller alone (the server's application threads neither spin
+ * nor wait on the ring), or, as by default, an application thread waiting on the ring in the poller's place, or one
+ * that busy-waits ({@code profile = latency}): its operation never sees the failure.
  */
 class PollerContainmentTest
 {
@@ -80,7 +80,25 @@ class PollerContainmentTest
         }
     }
 
-    private BypassSelectorProvider provider(final String address, final boolean failing)
+    /** How the server's waiting application threads take frames. */
+    private enum Waiting
+    {
+        /** They park; the poller alone receives. */
+        PARK("interface.m0.busy-wait-ns = 0\npoller.ring-wait = false\n"),
+        /** They wait on the ring in the poller's place (the default) and poll it when woken. */
+        RING("interface.m0.busy-wait-ns = 0\n"),
+        /** They drive the stack themselves for a while before they park. */
+        SPIN("profile = latency\n");
+
+        final String keys;
+
+        Waiting(final String keys)
+        {
+            this.keys = keys;
+        }
+    }
+
+    private BypassSelectorProvider provider(final String address, final boolean failing, final Waiting waiting)
     {
         final Drivers drivers = new Drivers();
         return new BypassSelectorProvider(() ->
@@ -89,9 +107,15 @@ class PollerContainmentTest
             p.setProperty("interface.m0.driver", "memory");
             p.setProperty("interface.m0.host-if", WIRE);
             p.setProperty("interface.m0.address", address + "/24");
-            p.setProperty("interface.m0.busy-wait-ns", "0");
-            p.setProperty("poller.ring-wait", "false");
             p.setProperty("stack.seed", "17");
+            try
+            {
+                p.load(new java.io.StringReader(waiting.keys));
+            }
+            catch (final IOException e)
+            {
+                throw new java.io.UncheckedIOException(e);
+            }
             return ConfigParser.parse(null, p);
         }, (config, iface, pool, time) ->
         {
@@ -113,13 +137,14 @@ class PollerContainmentTest
         }
     }
 
-    @Test
-    void shouldLoseOnlyTheBurstOfAPollThatFailsAndCarryOn()
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Waiting.class)
+    void shouldLoseOnlyTheBurstOfAPollThatFailsAndCarryOn(final Waiting waiting)
     {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
         {
-            client = provider(CLIENT, false);
-            server = provider(SERVER, true);
+            client = provider(CLIENT, false, Waiting.PARK);
+            server = provider(SERVER, true, waiting);
             try (ServerSocketChannel listener = server.openServerSocketChannel())
             {
                 listener.bind(new InetSocketAddress(InetAddress.getByName(SERVER), 7100));
