@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
@@ -88,7 +89,7 @@ public final class StackLock
     /** The pollers to wake when an operation makes the stack's deadline earlier; set before any operation. */
     private volatile Poller[] pollers = new Poller[0];
     /** Told of a poll by an application thread that failed past the stack's containment, as a poller's is. */
-    private volatile java.util.function.Consumer<Throwable> pollFailed = e -> { };
+    private volatile Consumer<Throwable> pollFailed = e -> { };
     /** The stack's interfaces, and how long a thread waiting on a socket of each drives the stack; set once. */
     private volatile NetInterface[] interfaces = new NetInterface[0];
     private volatile long[] busyWaitNanos = new long[0];
@@ -133,7 +134,7 @@ public final class StackLock
     }
 
     /** Once: where a failed poll of an application thread (waiting on a ring, or busy waiting) is reported. */
-    void onPollFailure(final java.util.function.Consumer<Throwable> report)
+    void onPollFailure(final Consumer<Throwable> report)
     {
         this.pollFailed = report;
     }

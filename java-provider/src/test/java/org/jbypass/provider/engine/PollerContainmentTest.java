@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -21,6 +23,8 @@ import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.provider.BypassSelectorProvider;
 import org.jbypass.provider.config.ConfigParser;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A failure that escapes the stack's own containment (here a link that throws once, after it received a burst)
@@ -110,11 +114,11 @@ class PollerContainmentTest
             p.setProperty("stack.seed", "17");
             try
             {
-                p.load(new java.io.StringReader(waiting.keys));
+                p.load(new StringReader(waiting.keys));
             }
             catch (final IOException e)
             {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             return ConfigParser.parse(null, p);
         }, (config, iface, pool, time) ->
@@ -137,8 +141,8 @@ class PollerContainmentTest
         }
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(Waiting.class)
+    @ParameterizedTest
+    @EnumSource(Waiting.class)
     void shouldLoseOnlyTheBurstOfAPollThatFailsAndCarryOn(final Waiting waiting)
     {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () ->

@@ -280,26 +280,33 @@ final class TcpHandshake
     private void childFailed(final TcpSocket listener, final TcpSocket child, final Throwable e)
     {
         counters.childFailures++;
-        layer.logFailure("building the socket of a connection to " + listener, counters.childFailures,
-            "the connection is reset, the listener goes on", e);
-        if (child == null)
+        if (child != null)
         {
-            return;
+            try
+            {
+                if (child.inConnectionTable)
+                {
+                    // publish() failed after the insert (the accept queue refused): take it out again.
+                    layer.connections.remove(child);
+                    child.inConnectionTable = false;
+                }
+                child.closed = true;
+                layer.destroy(child);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
+            {
+                child.state = TcpState.CLOSED;
+            }
         }
         try
         {
-            if (child.inConnectionTable)
-            {
-                // publish() failed after the insert (the accept queue refused): take it out again.
-                layer.connections.remove(child);
-                child.inConnectionTable = false;
-            }
-            child.closed = true;
-            layer.destroy(child);
+            // Last, and guarded: the message itself may not find the memory the socket did not.
+            layer.logFailure("building the socket of a connection to " + listener, counters.childFailures,
+                "the connection is reset, the listener goes on", e);
         }
         catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
         {
-            child.state = TcpState.CLOSED;
+            // Counted all the same.
         }
     }
 
