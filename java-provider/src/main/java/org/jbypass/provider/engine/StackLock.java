@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
@@ -89,6 +90,8 @@ public final class StackLock
     private volatile Link[] links = new Link[0];
     /** The pollers to wake when an operation makes the stack's deadline earlier; set before any operation. */
     private volatile Poller[] pollers = new Poller[0];
+    /** Told of a poll by an application thread that failed past the stack's containment, as a poller's is. */
+    private volatile Consumer<Throwable> pollFailed = e -> { };
     /** The stack's interfaces, and how long a thread waiting on a socket of each drives the stack; set once. */
     private volatile NetInterface[] interfaces = new NetInterface[0];
     private volatile long[] busyWaitNanos = new long[0];
@@ -136,6 +139,12 @@ public final class StackLock
     {
         this.links = links.clone();
         this.pollers = pollers.clone();
+    }
+
+    /** Once: where a failed poll of an application thread (waiting on a ring, or busy waiting) is reported. */
+    void onPollFailure(final Consumer<Throwable> report)
+    {
+        this.pollFailed = report;
     }
 
     /**
@@ -406,26 +415,18 @@ public final class StackLock
     }
 
     /**
-     * With the lock just taken by the ring's holder: polls the interface's queue (everything, when timers are due).
-     * If that made the waiter's change (or the stack closed), keeps the lock for the caller's attempt and returns
-     * true: what the poll queued is this holder's to kick (on exit, or before it waits again). Otherwise flushes,
-     * releases and kicks, as a poller's burst ends, and returns false.
+     * With the lock just taken by the ring's holder: polls the interface's queue (everything, when timers are due;
+     * contained as a poller's poll is, {@link #pollContained}). If that made the waiter's change (or the stack
+     * closed), keeps the lock for the caller's attempt and returns true: what the poll queued is this holder's to
+     * kick (on exit, or before it waits again). Otherwise flushes, releases and kicks, as a poller's burst ends, and
+     * returns false.
      */
     private boolean pollRing(final NetInterface nif, final Waiter waiter, final int seen)
     {
         final long transmitted = stack.ipCounters().framesTransmitted;
         if (!closed)
         {
-            final long now = System.nanoTime();
-            final long due = stack.nextDeadline();
-            if (due != Long.MAX_VALUE && due - now <= 0)
-            {
-                stack.poll(now);
-            }
-            else
-            {
-                stack.pollQueue(nif, 0, now);
-            }
+            pollContained(nif, System.nanoTime());
         }
         if (waiter.changes() != seen || closed)
         {
@@ -437,6 +438,31 @@ public final class StackLock
         release();
         kickLinks();
         return false;
+    }
+
+    /**
+     * With the lock held, by a thread waiting on an interface's ring: runs the timers when due, else polls the ring's
+     * queue. A failure that escapes the stack's own containment costs this burst, as a poller's does, and is
+     * reported; it never reaches the application whose operation was waiting.
+     */
+    private void pollContained(final NetInterface nif, final long now)
+    {
+        try
+        {
+            final long due = stack.nextDeadline();
+            if (due != Long.MAX_VALUE && due - now <= 0)
+            {
+                stack.poll(now);
+            }
+            else
+            {
+                stack.pollQueue(nif, 0, now);
+            }
+        }
+        catch (final RuntimeException | Error e)
+        {
+            pollFailed.accept(e);
+        }
     }
 
     /**
@@ -481,25 +507,33 @@ public final class StackLock
                 return true;
             }
             final long now = System.nanoTime();
-            final long due = stack.nextDeadline();
-            if (due != Long.MAX_VALUE && due - now <= 0)
+            try
             {
-                stack.poll(now);
-            }
-            else
-            {
-                final NetInterface[] nifs = interfaces;
-                for (int i = 0; i < nifs.length; i++)
+                final long due = stack.nextDeadline();
+                if (due != Long.MAX_VALUE && due - now <= 0)
                 {
-                    if (iface < 0 || iface == i)
+                    stack.poll(now);
+                }
+                else
+                {
+                    final NetInterface[] nifs = interfaces;
+                    for (int i = 0; i < nifs.length; i++)
                     {
-                        final int queues = nifs[i].link().rxQueueCount();
-                        for (int q = 0; q < queues; q++)
+                        if (iface < 0 || iface == i)
                         {
-                            stack.pollQueue(nifs[i], q, now);
+                            final int queues = nifs[i].link().rxQueueCount();
+                            for (int q = 0; q < queues; q++)
+                            {
+                                stack.pollQueue(nifs[i], q, now);
+                            }
                         }
                     }
                 }
+            }
+            catch (final RuntimeException | Error e)
+            {
+                // As a poller's: the burst is lost, the waiting thread goes on (issue 13).
+                pollFailed.accept(e);
             }
             afterOperation();
         }
@@ -564,6 +598,17 @@ public final class StackLock
         {
             releaseThenKick();
         }
+    }
+
+    /**
+     * Within an operation (between {@link #enter()} and {@link #exit()}): transmits what it queued so far and
+     * dispatches readiness events now, as {@link #exit()} will, so that the operation sees at once what local
+     * delivery made of it (a connect to the stack's own address completes its handshake here) instead of taking the
+     * lock again to look. What went to a deferring link is still kicked after the lock is released.
+     */
+    public void flushWithin()
+    {
+        afterOperation();
     }
 
     /**
