@@ -83,6 +83,11 @@ public final class Router
     /** Whether an address is one of the stack's interface addresses. */
     public boolean isStackAddress(final int address)
     {
+        // An IPv6-only interface's address is 0, which names none.
+        if (address == 0)
+        {
+            return false;
+        }
         for (final int a : addresses)
         {
             if (a == address)
@@ -102,7 +107,8 @@ public final class Router
         }
         for (int i = 0; i < networks.length; i++)
         {
-            if (Ipv4Address.inSubnet(destination, networks[i], prefixLengths[i]))
+            // An IPv6-only interface has no subnet (its prefix length is 0, which would match every address).
+            if (addresses[i] != 0 && Ipv4Address.inSubnet(destination, networks[i], prefixLengths[i]))
             {
                 return true;
             }
@@ -174,6 +180,17 @@ public final class Router
             {
                 best = route.prefixLength();
                 index = indexOfName(route.interfaceName());
+            }
+        }
+        if (best < 0)
+        {
+            // The first interface with IPv4, as the stack's IPv4 picks (an IPv6-only one sends no IPv4 group).
+            for (int i = 0; i < addresses.length; i++)
+            {
+                if (addresses[i] != 0)
+                {
+                    return i;
+                }
             }
         }
         return index;

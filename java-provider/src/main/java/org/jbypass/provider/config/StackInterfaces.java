@@ -57,7 +57,7 @@ public final class StackInterfaces
     /** The index of the stack interface with {@code address} (IP_MULTICAST_IF by address), or -1. */
     public int indexOfAddress(final int address)
     {
-        for (int i = 0; i < addresses.length; i++)
+        for (int i = 0; address != 0 && i < addresses.length; i++)
         {
             if (addresses[i] == address)
             {

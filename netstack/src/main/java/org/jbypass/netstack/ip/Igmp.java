@@ -127,6 +127,11 @@ final class Igmp implements Ipv4Protocol
         {
             return -Errno.ENOBUFS;
         }
+        if (!interfaces[index].nif.hasIpv4())
+        {
+            // An IPv6-only interface: IGMP has no source address to report from (Linux: no in_device, ENODEV).
+            return -Errno.ENODEV;
+        }
         final IgmpInterface ifc = interfaces[index];
         final int group = membership.group();
         final boolean willBeMember = exclude || sources.length > 0;

@@ -107,7 +107,8 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
 
     /**
      * Adds an interface and its connected route (and a default route when it has a gateway); announces its
-     * address with a gratuitous ARP.
+     * address with a gratuitous ARP. An address of 0 (with prefix length and gateway 0) adds an interface without
+     * IPv4 ({@link NetInterface#hasIpv4()}): no route, no ARP; IPv6 addresses enable it.
      */
     public NetInterface addInterface(final String name, final Link link, final int address, final int prefixLength,
         final int gateway)
@@ -122,7 +123,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             {
                 throw new IllegalArgumentException("interface " + name + " exists already");
             }
-            if (other.address() == address)
+            if (address != 0 && other.address() == address)
             {
                 throw new IllegalArgumentException("interface " + name + ": address " + Ipv4Address.toString(address)
                     + " is already " + other.name() + "'s");
@@ -133,6 +134,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         interfaces.add(nif);
         interfaceArray = interfaces.toArray(new NetInterface[0]);
         igmp.addInterface(nif);
+        if (!nif.hasIpv4())
+        {
+            return nif;
+        }
         routes.add(address, prefixLength, nif, 0);
         if (gateway != 0)
         {
@@ -145,6 +150,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Adds a route: {@code network/prefixLength} through {@code nif}, via {@code gateway} (0: on the link). */
     public void addRoute(final int network, final int prefixLength, final NetInterface nif, final int gateway)
     {
+        if (!nif.hasIpv4())
+        {
+            throw new IllegalArgumentException("route " + Ipv4Address.toString(network) + "/" + prefixLength
+                + ": interface " + nif.name() + " has no IPv4 address");
+        }
         routes.add(network, prefixLength, nif, gateway);
     }
 
@@ -182,6 +192,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     @Override
     public boolean isLocalAddress(final int address)
     {
+        // An IPv6-only interface's address is 0, which is no one's.
+        if (address == 0)
+        {
+            return false;
+        }
         for (final NetInterface nif : interfaceArray)
         {
             if (nif.address() == address)
@@ -714,7 +729,8 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         {
             return routes.nif(route).index();
         }
-        return interfaceArray.length > 0 ? 0 : -1;
+        final NetInterface first = firstIpv4Interface();
+        return first == null ? -1 : first.index();
     }
 
     @Override
@@ -744,6 +760,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             return -Errno.EMSGSIZE;
         }
         final NetInterface nif = interfaceArray[interfaceIndex];
+        if (!nif.hasIpv4())
+        {
+            counters.ipOutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
         // Linux loops a copy back only when the host is a member of the group there (ip_mc_output).
         final boolean copy = loop && igmp.isMember(interfaceIndex, group);
         counters.ipOutMulticast++;
@@ -960,18 +981,36 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** The route to {@code destination}, choosing for the limited broadcast the first interface. */
     private int lookup(final int destination)
     {
-        if (destination == Ipv4Address.BROADCAST && interfaceArray.length > 0)
+        if (destination == Ipv4Address.BROADCAST)
         {
-            return routes.lookup(interfaceArray[0].address());
+            final NetInterface first = firstIpv4Interface();
+            return first == null ? -1 : routes.lookup(first.address());
         }
         return routes.lookup(destination);
     }
 
     private NetInterface localInterface(final int address)
     {
+        if (address == 0)
+        {
+            return null;
+        }
         for (final NetInterface nif : interfaceArray)
         {
             if (nif.address() == address)
+            {
+                return nif;
+            }
+        }
+        return null;
+    }
+
+    /** The first interface with an IPv4 address, or null. */
+    private NetInterface firstIpv4Interface()
+    {
+        for (final NetInterface nif : interfaceArray)
+        {
+            if (nif.hasIpv4())
             {
                 return nif;
             }
