@@ -69,12 +69,12 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     private boolean inBurst;
     private int nextIdentification;
 
-    private final int[] loopbackBuffers;
-    private final int[] loopbackLengths;
-    /** The interface a looped-back multicast datagram is received on; -1 for one to a local address. */
-    private final int[] loopbackInterfaces;
-    private int loopbackHead;
-    private int loopbackCount;
+    /**
+     * Datagrams to the stack's own addresses (interface -1: received on the interface of their destination) and
+     * multicast copies looped back to its members (received on the interface they were sent from).
+     */
+    private final LoopbackQueue loopback;
+    private final LoopbackQueue.Receiver loopbackReceiver = this::receiveLooped;
 
     public Ipv4Layer(final PacketPool pool, final TimerQueue timers, final StackTime time, final IpConfig config,
         final long seed)
@@ -86,9 +86,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         this.config = config;
         this.icmp = new Icmp(this, counters, config, time);
         this.reassembler = new Reassembler(config.reassembly(), counters, this, timers);
-        this.loopbackBuffers = new int[config.loopbackQueue()];
-        this.loopbackLengths = new int[config.loopbackQueue()];
-        this.loopbackInterfaces = new int[config.loopbackQueue()];
+        this.loopback = new LoopbackQueue(pool, config.loopbackQueue());
         // RFC 6864 asks only that IDs not repeat too soon for a source/destination pair; a random start keeps two
         // stacks started together from using the same sequence.
         this.nextIdentification = (int)(seed ^ (seed >>> 32)) & 0xFFFF;
@@ -868,18 +866,12 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
 
     private int loopback(final int buffer, final int frameLength, final int interfaceIndex)
     {
-        if (loopbackCount == loopbackBuffers.length)
+        if (!loopback.offer(buffer, frameLength, interfaceIndex))
         {
-            pool.free(buffer);
             counters.ipOutDiscards++;
             return -Errno.ENOBUFS;
         }
         counters.ipOutLoopback++;
-        final int slot = (loopbackHead + loopbackCount) % loopbackBuffers.length;
-        loopbackBuffers[slot] = buffer;
-        loopbackLengths[slot] = frameLength;
-        loopbackInterfaces[slot] = interfaceIndex;
-        loopbackCount++;
         return 0;
     }
 
@@ -891,32 +883,20 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      */
     public boolean deliverLoopback(final long now)
     {
-        int budget = loopbackBuffers.length * 4;
-        while (loopbackCount > 0 && budget-- > 0)
+        return loopback.deliver(loopbackReceiver, now);
+    }
+
+    private void receiveLooped(final int buffer, final int frameLength, final int interfaceIndex, final long now)
+    {
+        final int base = pool.offset(buffer);
+        ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
+        final NetInterface nif = interfaceIndex >= 0 ? interfaceArray[interfaceIndex]
+            : localInterface(ip.destination());
+        if (nif != null)
         {
-            final int buffer = loopbackBuffers[loopbackHead];
-            final int frameLength = loopbackLengths[loopbackHead];
-            final int interfaceIndex = loopbackInterfaces[loopbackHead];
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-            try
-            {
-                final int base = pool.offset(buffer);
-                ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
-                final NetInterface nif = interfaceIndex >= 0 ? interfaceArray[interfaceIndex]
-                    : localInterface(ip.destination());
-                if (nif != null)
-                {
-                    input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
-                        LOOPBACK_FLAGS, now);
-                }
-            }
-            finally
-            {
-                pool.free(buffer);
-            }
+            input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH, LOOPBACK_FLAGS,
+                now);
         }
-        return loopbackCount > 0;
     }
 
     /**
@@ -943,7 +923,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Whether frames wait in a transmit burst (a link's ring was full) or in the loopback queue. */
     public boolean hasPendingWork()
     {
-        if (loopbackCount > 0)
+        if (!loopback.isEmpty())
         {
             return true;
         }
@@ -960,12 +940,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Returns every buffer the layer holds to the pool. */
     public void release()
     {
-        while (loopbackCount > 0)
-        {
-            pool.free(loopbackBuffers[loopbackHead]);
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-        }
+        loopback.release();
         for (final NetInterface nif : interfaceArray)
         {
             nif.release();
