@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 class KernelMulticast6InteropTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    /** A transient site-scope group (RFC 4291 section 2.7): its MAC is 33:33:00:01:02:03. */
+    /** A transient site-scope group (RFC 4291 section 2.7): its MAC is 33:33:00:02:00:03. */
     private static final String GROUP_TEXT = "ff15::1:2:3";
     private static final long[] GROUP = Ipv6Address.parse(GROUP_TEXT);
     private static final int PORT = 31006;

@@ -190,16 +190,17 @@ final class Mld extends MulticastListener
      * (link-local source, hop limit 1) suppresses: anything else could silence the stack from afar.
      */
     void report(final ByteBuffer packet, final int offset, final int length, final long sourceHi,
-        final int hopLimit)
+        final long sourceLo, final int hopLimit)
     {
-        if (length < MldMessage.V2_REPORT_HEADER || hopLimit != 1
-            || !Ipv6Address.isLinkLocal(sourceHi) && sourceHi != 0)
+        final boolean v2 = (packet.get(offset) & 0xFF) == MldMessage.TYPE_V2_REPORT;
+        if (length < (v2 ? MldMessage.V2_REPORT_HEADER : MldMessage.V1_LENGTH) || hopLimit != 1
+            || !Ipv6Address.isLinkLocal(sourceHi) && !Ipv6Address.isUnspecified(sourceHi, sourceLo))
         {
             counters.mldInBadReports++;
             return;
         }
         counters.mldInReports++;
-        if (length == MldMessage.V1_LENGTH && (packet.get(offset) & 0xFF) == MldMessage.TYPE_V1_REPORT)
+        if ((packet.get(offset) & 0xFF) == MldMessage.TYPE_V1_REPORT)
         {
             otherReport(MldMessage.groupHi(packet, offset), MldMessage.groupLo(packet, offset));
         }
