@@ -121,6 +121,19 @@ final class Addresses
         return 0;
     }
 
+    /**
+     * The high half of an address in its wire form, without a scope: a multicast group, or a source of a group's
+     * filter, which MLD compares as the wire carries them.
+     */
+    static long hi(final InetAddress address)
+    {
+        if (address instanceof Inet6Address && !address.isAnyLocalAddress())
+        {
+            return Ipv6Address.hiFromBytes(address.getAddress());
+        }
+        return 0;
+    }
+
     /** The low half, as {@link #hi}. */
     static long lo(final InetAddress address)
     {

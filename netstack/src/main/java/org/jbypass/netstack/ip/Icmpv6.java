@@ -71,7 +71,7 @@ final class Icmpv6
             case MldMessage.TYPE_QUERY -> v6.mld.query(memory, offset, length, sourceHi, destinationHi, destinationLo,
                 hopLimit, now);
             case MldMessage.TYPE_V1_REPORT, MldMessage.TYPE_V2_REPORT, MldMessage.TYPE_V1_DONE -> v6.mld.report(memory,
-                offset, length, now);
+                offset, length, sourceHi, sourceLo, hopLimit);
             case Icmpv6Header.TYPE_ROUTER_SOLICITATION, Icmpv6Header.TYPE_ROUTER_ADVERTISEMENT,
                 Icmpv6Header.TYPE_REDIRECT -> counters.ndpInRouterMessagesIgnored++;
             case Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, Icmpv6Header.TYPE_PACKET_TOO_BIG,

@@ -144,6 +144,8 @@ public final class IpCounters
     public long ip6InTentative;
     /** Packets to a multicast group the interface has not joined. */
     public long ip6InMulticastNotJoined;
+    /** Packets to a joined group from a source the interface's filter keeps out (RFC 3810 section 4.2). */
+    public long ip6InMulticastFiltered;
     /** Extension headers that run past the packet, or options that run past their header. */
     public long ip6InTruncated;
     /** Chains longer than the stack walks (Ipv6ExtensionHeaders.MAX_HEADERS). */
@@ -181,7 +183,9 @@ public final class IpCounters
     public long ip6FragFails;
     public long ip6FragCreates;
     public long ip6OutLoopback;
+    /** Packets sent to a multicast group, and the copies of them looped back to the stack's members. */
     public long ip6OutMulticast;
+    public long ip6OutMulticastLoopback;
     /** TCP super-segments sent as one chained packet for the link to segment (TSO over IPv6). */
     public long ip6OutSuperSegments;
     /** IPv6 super-segments dropped because the route's link could no longer take them (or its neighbour was lost). */
@@ -242,9 +246,21 @@ public final class IpCounters
     public long mldInQueriesRateLimited;
     /** Other listeners' reports. */
     public long mldInReports;
+    /**
+     * Other listeners' reports dropped as hostile: truncated, not from a link-local source (or ::), or with a hop
+     * limit other than 1; they suppress nothing.
+     */
+    public long mldInBadReports;
     /** Our pending version 1 reports another listener's report made unnecessary (RFC 2710 section 4). */
     public long mldReportsSuppressed;
+    /** Reports sent (version 2 reports, and version 1 reports while a version 1 querier is heard). */
     public long mldOutReports;
+    /** Version 1 Done messages sent (RFC 2710 section 3), on leaving a group while a version 1 querier is heard. */
+    public long mldOutDones;
+    /** Every MLD message sent. */
+    public long mldOutMsgs;
+    /** Joins refused: the interface's groups, or a merged source list, full. */
+    public long mldGroupsRefused;
     /** Reports not sent for want of a packet buffer. */
     public long mldOutDiscards;
 

@@ -35,7 +35,7 @@ import org.jbypass.netstack.wire.MacAddress;
  *
  * <p>Not thread safe: driven by the one thread that holds the stack.
  */
-public final class Ipv6Layer implements Ipv6Output
+public final class Ipv6Layer implements Ipv6MulticastOutput
 {
     private static final int LOOPBACK_FLAGS = PacketBurst.RX_L3_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_OK;
 
@@ -426,6 +426,88 @@ public final class Ipv6Layer implements Ipv6Output
         return null;
     }
 
+    // ------------------------------------------------------------------------------------------------------------
+    // Multicast (Ipv6MulticastOutput)
+
+    @Override
+    public int defaultMulticastInterface6(final long groupHi, final long groupLo)
+    {
+        final int route = routes.lookup(groupHi, groupLo);
+        if (route >= 0 && routes.nif(route).ipv6 != null)
+        {
+            return routes.nif(route).index();
+        }
+        return interfaces.length > 0 ? interfaces[0].nif.index() : -1;
+    }
+
+    @Override
+    public boolean selectMulticastSource(final int interfaceIndex, final long groupHi, final long groupLo)
+    {
+        final Ipv6Interface v6 = findInterface(interfaceIndex);
+        final int slot = v6 == null ? -1 : v6.preferredSource(groupHi, groupLo);
+        if (slot < 0)
+        {
+            return false;
+        }
+        selectedHi = v6.hi(slot);
+        selectedLo = v6.lo(slot);
+        return true;
+    }
+
+    @Override
+    public int multicastListen6(final MulticastMembership membership, final boolean exclude, final long[] sources)
+    {
+        final Ipv6Interface v6 = findInterface(membership.interfaceIndex());
+        if (v6 == null)
+        {
+            return -Errno.ENODEV;
+        }
+        return v6.mld.listen6(membership, exclude, sources, time.nanos());
+    }
+
+    @Override
+    public int sendMulticast6(final ByteBuffer source, final int l4Offset, final int l4Length, final long sourceHi,
+        final long sourceLo, final long groupHi, final long groupLo, final int nextHeader, final int trafficClass,
+        final int hopLimit, final int interfaceIndex, final boolean loop)
+    {
+        counters.ip6OutRequests++;
+        final Ipv6Interface v6 = findInterface(interfaceIndex);
+        if (v6 == null || !Ipv6Address.isMulticast(groupHi))
+        {
+            counters.ip6OutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        if (Ipv6Address.isMulticast(sourceHi) || Ipv6Address.isUnspecified(sourceHi, sourceLo))
+        {
+            counters.ip6OutBadSource++;
+            return -Errno.EINVAL;
+        }
+        if (l4Length > Ipv6Header.MAX_PAYLOAD)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        // Linux loops a copy back only when the host listens to the group there (ip6_mc_output, ipv6_chk_mcast_addr).
+        final boolean copy = loop && v6.isMember(groupHi, groupLo);
+        counters.ip6OutMulticast++;
+        final int mtu = v6.nif.mtu();
+        if (Ipv6Header.LENGTH + l4Length > mtu)
+        {
+            return fragment(source, l4Offset, l4Length, sourceHi, sourceLo, groupHi, groupLo, nextHeader,
+                trafficClass, hopLimit, mtu, v6, copy);
+        }
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.ip6OutDiscards++;
+            return -Errno.ENOBUFS;
+        }
+        final int base = pool.offset(buffer);
+        memory.put(base + L4_OFFSET, source, l4Offset, l4Length);
+        ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
+            nextHeader, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo, groupHi, groupLo);
+        return transmitMulticast(v6, groupLo, buffer, L4_OFFSET + l4Length, copy, hopLimit > 0);
+    }
+
     /** The number of packets being reassembled. */
     public int reassembliesInProgress()
     {
@@ -513,6 +595,12 @@ public final class Ipv6Layer implements Ipv6Output
         return v6 != null ? v6 : interfaces[0];
     }
 
+    /** The IPv6 side of the interface at a stack index, or null when it has no IPv6. */
+    private Ipv6Interface findInterface(final int interfaceIndex)
+    {
+        return byScope(interfaceIndex + 1);
+    }
+
     /** Walks the extension headers and delivers, reassembles, or answers with a parameter problem. */
     private void process(final Ipv6Interface v6, final ByteBuffer packet, final int offset, final int length,
         final int flags, final long sourceMac, final boolean linkMulticast, final boolean reassembled,
@@ -582,6 +670,20 @@ public final class Ipv6Layer implements Ipv6Output
             return;
         }
         final Ipv6Protocol handler = protocols[nextHeader];
+        if (multicast && handler != null)
+        {
+            // The interface's merged source filter (RFC 3810 section 4.2) applies to data; all-nodes has none.
+            if (!(destinationHi == Ipv6Address.ALL_NODES_HI && destinationLo == Ipv6Address.ALL_NODES_LO)
+                && !v6.mld.allows(destinationHi, destinationLo, sourceHi, sourceLo))
+            {
+                counters.ip6InMulticastFiltered++;
+                return;
+            }
+            counters.ip6InDelivers++;
+            handler.receiveMulticast6(packet, upper, upperLength, sourceHi, sourceLo, destinationHi, destinationLo,
+                trafficClass, hopLimit, reassembled ? 0 : flags, v6.nif.index());
+            return;
+        }
         if (handler == null)
         {
             // RFC 8200 section 4: an unrecognised next header is answered with a parameter problem, code 1,
@@ -641,7 +743,7 @@ public final class Ipv6Layer implements Ipv6Output
         if (Ipv6Header.LENGTH + l4Length > mtu)
         {
             final int result = fragment(memory, pool.offset(buffer) + L4_OFFSET, l4Length, sourceHi, sourceLo,
-                destinationHi, destinationLo, nextHeader, trafficClass, hopLimit, mtu);
+                destinationHi, destinationLo, nextHeader, trafficClass, hopLimit, mtu, null, false);
             pool.free(buffer);
             return result;
         }
@@ -726,16 +828,19 @@ public final class Ipv6Layer implements Ipv6Output
             return -Errno.EINVAL;
         }
         return fragment(source, l4Offset, l4Length, sourceHi, sourceLo, destinationHi, destinationLo, nextHeader,
-            trafficClass, hopLimit, mtu);
+            trafficClass, hopLimit, mtu, null, false);
     }
 
     /**
      * Sends a packet as fragments of at most {@code mtu} bytes (RFC 8200 section 4.5): each the IPv6 header, a
      * fragment header naming the upper layer, and a multiple of 8 bytes of the payload but the last.
+     *
+     * @param via  the interface a multicast packet leaves by, or null for the route's
+     * @param loop whether each multicast fragment is looped back to the stack's members too
      */
     private int fragment(final ByteBuffer source, final int l4Offset, final int l4Length, final long sourceHi,
         final long sourceLo, final long destinationHi, final long destinationLo, final int nextHeader,
-        final int trafficClass, final int hopLimit, final int mtu)
+        final int trafficClass, final int hopLimit, final int mtu, final Ipv6Interface via, final boolean loop)
     {
         final int maxData = (mtu - Ipv6Header.LENGTH - 8) & ~7;
         final int identification = nextFragmentId();
@@ -761,7 +866,9 @@ public final class Ipv6Layer implements Ipv6Output
             ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + 8 + chunk).write(trafficClass, 0,
                 8 + chunk, Ipv6Header.NEXT_FRAGMENT, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo,
                 Ipv6Address.withoutScope(destinationHi), destinationLo);
-            final int result = transmit(destinationHi, destinationLo, buffer, L4_OFFSET + 8 + chunk);
+            final int result = via != null
+                ? transmitMulticast(via, destinationLo, buffer, L4_OFFSET + 8 + chunk, loop, hopLimit > 0)
+                : transmit(destinationHi, destinationLo, buffer, L4_OFFSET + 8 + chunk);
             if (result < 0)
             {
                 counters.ip6FragFails++;
@@ -793,13 +900,7 @@ public final class Ipv6Layer implements Ipv6Output
         final Ipv6Interface local = localInterface(destinationHi, destinationLo);
         if (local != null)
         {
-            if (!loopback.offer(buffer, frameLength, local.nif.index()))
-            {
-                counters.ip6OutDiscards++;
-                return -Errno.ENOBUFS;
-            }
-            counters.ip6OutLoopback++;
-            return 0;
+            return loopback(buffer, frameLength, local.nif.index());
         }
         if (Ipv6Address.isMulticast(destinationHi))
         {
@@ -811,10 +912,7 @@ public final class Ipv6Layer implements Ipv6Output
                 return -Errno.ENETUNREACH;
             }
             counters.ip6OutMulticast++;
-            ethernet.wrap(memory, pool.offset(buffer), frameLength)
-                .destination(Ipv6Address.multicastMac(destinationLo)).source(v6.nif.mac())
-                .type(EthernetHeader.TYPE_IPV6);
-            return v6.nif.enqueue(buffer, frameLength, 0) ? 0 : -Errno.ENOBUFS;
+            return transmitMulticast(v6, destinationLo, buffer, frameLength, false, true);
         }
         if (!resolve(destinationHi, destinationLo))
         {
@@ -823,6 +921,51 @@ public final class Ipv6Layer implements Ipv6Output
             return -Errno.ENETUNREACH;
         }
         resolvedNif.ipv6.ndp.output(nextHopHi, nextHopLo, buffer, frameLength, time.nanos());
+        return 0;
+    }
+
+    /**
+     * Puts a frame to a group on an interface's link (RFC 2464 section 7: 33:33 and the group's low 32 bits), a copy
+     * of it first on the loopback queue with {@code loop} (Linux's ip6_mc_output), and drops it rather than sending
+     * it with {@code outward} false (hop limit 0: ip6_finish_output2). Takes the buffer.
+     */
+    private int transmitMulticast(final Ipv6Interface v6, final long groupLo, final int buffer, final int frameLength,
+        final boolean loop, final boolean outward)
+    {
+        final int base = pool.offset(buffer);
+        ethernet.wrap(memory, base, frameLength).destination(Ipv6Address.multicastMac(groupLo)).source(v6.nif.mac())
+            .type(EthernetHeader.TYPE_IPV6);
+        if (loop)
+        {
+            final int copy = pool.allocate();
+            if (copy == PacketPool.NO_BUFFER)
+            {
+                counters.ip6OutDiscards++;
+            }
+            else
+            {
+                memory.put(pool.offset(copy), memory, base, frameLength);
+                counters.ip6OutMulticastLoopback++;
+                loopback(copy, frameLength, v6.nif.index());
+            }
+        }
+        if (!outward)
+        {
+            pool.free(buffer);
+            return 0;
+        }
+        return v6.nif.enqueue(buffer, frameLength, 0) ? 0 : -Errno.ENOBUFS;
+    }
+
+    /** Queues a frame to be received on the interface at {@code interfaceIndex}; takes the buffer. */
+    private int loopback(final int buffer, final int frameLength, final int interfaceIndex)
+    {
+        if (!loopback.offer(buffer, frameLength, interfaceIndex))
+        {
+            counters.ip6OutDiscards++;
+            return -Errno.ENOBUFS;
+        }
+        counters.ip6OutLoopback++;
         return 0;
     }
 
@@ -836,7 +979,7 @@ public final class Ipv6Layer implements Ipv6Output
         return loopback.deliver(loopbackReceiver, now);
     }
 
-    /** Receives a looped-back packet on the interface that holds its destination. */
+    /** Receives a looped-back packet on the interface it was queued for. */
     private void receiveLooped(final int buffer, final int frameLength, final int interfaceIndex, final long now)
     {
         final Ipv6Interface v6 = byScope(interfaceIndex + 1);

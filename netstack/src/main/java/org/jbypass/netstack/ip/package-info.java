@@ -14,13 +14,17 @@
  *       delivery), output (routing through {@code RouteTable}, fragmentation, the Ethernet header, ARP), delivery of
  *       datagrams to the stack's own addresses through a bounded loopback queue, and the interface list.
  *       {@code Icmp} answers echoes and sends and receives errors; {@code Reassembler} puts fragments together.</li>
- *   <li>Multicast: {@code Igmp} (IGMPv3 with v2/v1 compatibility) keeps per interface ({@code IgmpInterface}) the
- *       groups joined ({@code MulticastGroup}), each merging the filters of the sockets' memberships
- *       ({@link org.jbypass.netstack.ip.MulticastMembership}); {@code MulticastMacFilter} is the interface's
- *       reference-counted filter of group MACs, told to the link; {@code SourceList} the source-list set
- *       operations; {@code QueryRate} the bound on queries taken, IGMP's and MLD's. For IPv6, {@code Mld} (MLDv2
- *       with MLDv1 compatibility) reports each interface's own groups, the solicited-node groups of its
- *       addresses, so that snooping switches keep forwarding neighbour solicitations to it.</li>
+ *   <li>Multicast: {@code MulticastListener} is the listener's state machine of IGMPv3 and MLDv2 (one machine: MLDv2
+ *       is IGMPv3 for IPv6) with their older versions' compatibility modes, per interface: the groups joined
+ *       ({@code MulticastGroup}), each merging the filters of the memberships
+ *       ({@link org.jbypass.netstack.ip.MulticastMembership}, a socket's or the interface's own), state-change
+ *       reports, query answers, querier versions. {@code IgmpInterface} speaks it as IGMP (with {@code Igmp}, the
+ *       IPv4 protocol that validates what arrives), {@code Mld} as MLD for IPv6: the groups sockets join and the
+ *       interface's own, the solicited-node groups of its addresses (so that snooping switches keep forwarding
+ *       neighbour solicitations to it). Groups and sources of both families are IPv6 addresses, IPv4 ones
+ *       IPv4-mapped ({@code SourceList}, the source-list set operations). {@code MulticastMacFilter} is the
+ *       interface's reference-counted filter of group MACs, told to the link; {@code QueryRate} the bound on
+ *       queries taken.</li>
  *   <li>IPv6, beside IPv4 and sharing its counters: {@link org.jbypass.netstack.ip.Ipv6Layer} (input, delivery,
  *       output with fragmentation, the loopback queue, the IPv6 interface list), {@code Ipv6ExtensionHeaders} (the
  *       bounded walk of the header chain), {@code Ipv6Reassembler}, {@code Ipv6Routes}, {@code Icmpv6} (echo,
@@ -123,9 +127,10 @@
  *
  * <h2>Memory and time</h2>
  * Received frames stay in their armed burst slot: every layer copies what it keeps (software GRO holds a segment in
- * its slot until the burst ends, no longer), so a steady receive frees and allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
- * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
- * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns
+ * its slot until the burst ends, no longer), so a steady receive frees and allocates no buffer. What the layer
+ * holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig}, {@code ReassemblyConfig}): packets
+ * waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on first use;
+ * {@code MulticastListener.MAX_GROUPS} groups per interface and family, bounded source lists; {@code release()} returns
  * every buffer to the pool. IPv6's bounds are {@code Ipv6Config}'s: neighbours per interface and packets queued per
  * neighbour, reassembly slots, path MTU entries; {@code Ipv6Interface.MAX_ADDRESSES} addresses per interface.
  * ARP, reassembly, IGMP, neighbour discovery and DAD run on the stack's {@code TimerQueue}. Counters
