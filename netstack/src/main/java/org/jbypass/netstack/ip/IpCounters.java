@@ -229,6 +229,11 @@ public final class IpCounters
     public long ndpResolutionFailures;
     /** New neighbours refused because the cache was full of entries in use. */
     public long ndpCacheFull;
+    /**
+     * Times an upper layer's reachability confirmation (RFC 4861 section 7.3.1: a connection's forward progress)
+     * kept a neighbour REACHABLE or made it so again, sparing it a probe.
+     */
+    public long ndpUpperLayerConfirmations;
     /** Addresses that passed duplicate address detection, and those found duplicate (and never used). */
     public long dadSucceeded;
     public long dadDuplicates;

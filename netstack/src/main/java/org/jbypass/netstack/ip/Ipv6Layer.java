@@ -346,6 +346,16 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         return limit;
     }
 
+    @Override
+    public void confirmReachable(final long destinationHi, final long destinationLo)
+    {
+        if (!Ipv6Address.isMulticast(destinationHi) && localInterface(destinationHi, destinationLo) == null
+            && resolve(destinationHi, destinationLo))
+        {
+            resolvedNif.ipv6.ndp.confirm(nextHopHi, nextHopLo, time.nanos());
+        }
+    }
+
     /** The MTU of the interface a destination is reached through, or 0 when there is no route. */
     int linkMtu(final long destinationHi, final long destinationLo)
     {

@@ -50,6 +50,8 @@ public final class TcpSocket extends StackSocket
      * hands mapped destinations to tcp_v4_connect).
      */
     boolean v6;
+    /** When the connection last confirmed its neighbour's reachability ({@link TcpLayer#confirmReachable}). */
+    long neighborConfirmedAt = Long.MIN_VALUE / 2;
     long localHi;
     long localLo;
     long remoteHi;
