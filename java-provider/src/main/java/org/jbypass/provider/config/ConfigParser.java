@@ -435,6 +435,11 @@ public final class ConfigParser
         }
 
         final List<InterfaceAddress6> addresses6 = new ArrayList<>();
+        if (addresses6Text == null && keys.containsKey(InterfaceConfig.ACCEPT_RA))
+        {
+            throw error(prefix + InterfaceConfig.ACCEPT_RA, "router advertisements are IPv6's: give " + prefix
+                + InterfaceConfig.ADDRESS6 + " too");
+        }
         if (addresses6Text != null)
         {
             addresses6.addAll(addresses6(prefix + InterfaceConfig.ADDRESS6, addresses6Text));

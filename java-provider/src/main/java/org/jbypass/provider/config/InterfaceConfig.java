@@ -59,6 +59,11 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public static final String BUSY_WAIT = "busy-wait-ns";
     /** Software GRO on the interface's receive path (a key every driver has; on unless set to false). */
     public static final String GRO = "gro";
+    /**
+     * Whether the interface learns default routers, on-link prefixes and its MTU from router advertisements (RFC 4861
+     * section 6.3.4; Linux's accept_ra); a key every driver has, on unless set to false; needs {@link #ADDRESS6}.
+     */
+    public static final String ACCEPT_RA = "accept-ra";
 
     /** {@link #mac} when the driver chooses the MAC address. */
     public static final long DEFAULT_MAC = -1L;

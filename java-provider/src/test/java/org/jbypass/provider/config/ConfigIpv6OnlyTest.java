@@ -43,6 +43,10 @@ class ConfigIpv6OnlyTest
         assertEquals(0, six.address());
         assertEquals("[2001:db8::2/64]", six.addresses6().toString());
         assertEquals("six{afpacket:veth0 [2001:db8::2/64]}", six.toString());
+        assertTrue(six.booleanOption(InterfaceConfig.ACCEPT_RA, true), "router advertisements taken by default");
+        final Properties off = ipv6Only();
+        off.setProperty("interface.six.accept-ra", "false");
+        assertFalse(ConfigParser.parse(null, off).interfaces().get(0).booleanOption(InterfaceConfig.ACCEPT_RA, true));
     }
 
     @Test
@@ -79,6 +83,12 @@ class ConfigIpv6OnlyTest
         final Properties route = ipv6Only();
         route.setProperty("route.1", "10.0.0.0/8 via six");
         assertFailure(route, "route.1", "has no IPv4 address (give interface.six.address)");
+
+        final Properties acceptRa = ipv6Only();
+        acceptRa.remove("interface.six.address6");
+        acceptRa.setProperty("interface.six.address", "198.18.0.2/24");
+        acceptRa.setProperty("interface.six.accept-ra", "false");
+        assertFailure(acceptRa, "interface.six.accept-ra", "give interface.six.address6 too");
 
         final Properties mtu = ipv6Only();
         mtu.setProperty("interface.six.mtu", "1000");

@@ -72,8 +72,10 @@ final class Icmpv6
                 hopLimit, now);
             case MldMessage.TYPE_V1_REPORT, MldMessage.TYPE_V2_REPORT, MldMessage.TYPE_V1_DONE -> v6.mld.report(memory,
                 offset, length, sourceHi, sourceLo, hopLimit);
-            case Icmpv6Header.TYPE_ROUTER_SOLICITATION, Icmpv6Header.TYPE_ROUTER_ADVERTISEMENT,
-                Icmpv6Header.TYPE_REDIRECT -> counters.ndpInRouterMessagesIgnored++;
+            case Icmpv6Header.TYPE_ROUTER_ADVERTISEMENT -> v6.routers.advertisement(memory, offset, length,
+                icmp.code(), sourceHi, sourceLo, hopLimit, now);
+            case Icmpv6Header.TYPE_ROUTER_SOLICITATION, Icmpv6Header.TYPE_REDIRECT ->
+                counters.ndpInRouterMessagesIgnored++;
             case Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, Icmpv6Header.TYPE_PACKET_TOO_BIG,
                 Icmpv6Header.TYPE_TIME_EXCEEDED, Icmpv6Header.TYPE_PARAMETER_PROBLEM -> error(memory, offset, length,
                 Ipv6Layer.scopeOf(v6.nif), now);

@@ -229,6 +229,17 @@ public final class IpCounters
     public long ndpResolutionFailures;
     /** New neighbours refused because the cache was full of entries in use. */
     public long ndpCacheFull;
+    /** Router advertisements taken (RFC 4861 section 6.3.4). */
+    public long ndpInRouterAdverts;
+    /**
+     * Router advertisements dropped as section 6.1.2 asks: a hop limit other than 255, a source that is not
+     * link-local, a code other than 0, too short, malformed options.
+     */
+    public long ndpInBadRouterAdverts;
+    /** Default routers or on-link prefixes refused because the interface's list was full. */
+    public long ndpRouterListFull;
+    /** MTU options outside 1280 and the link's MTU, ignored. */
+    public long ndpRouterMtuIgnored;
     /**
      * Times an upper layer's reachability confirmation (RFC 4861 section 7.3.1: a connection's forward progress)
      * kept a neighbour REACHABLE or made it so again, sparing it a probe.

@@ -32,6 +32,8 @@ final class Ipv6Interface
     final NetInterface nif;
     final Ndp ndp;
     final Mld mld;
+    /** What router advertisements taught this interface (RFC 4861 section 6.3.4). */
+    final RouterDiscovery routers;
     private final Ipv6Config config;
     private final IpCounters counters;
     private final TimerQueue timers;
@@ -66,6 +68,7 @@ final class Ipv6Interface
         this.random = new java.util.SplittableRandom(seed ^ 0x4441444E4F4E4345L);
         this.ndp = new Ndp(nif, this, config, counters, timers, seed);
         this.mld = new Mld(nif, this, counters, timers, seed);
+        this.routers = new RouterDiscovery(this, counters);
         // Every IPv6 node is a member of all-nodes on each interface (RFC 4291 section 2.8).
         nif.multicastMacs.addMac(Ipv6Address.multicastMac(Ipv6Address.ALL_NODES_LO));
     }

@@ -362,10 +362,10 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         final Ipv6Interface local = localInterface(destinationHi, destinationLo);
         if (local != null)
         {
-            return local.nif.mtu();
+            return local.routers.mtu();
         }
         final Ipv6Interface v6 = outputInterface(destinationHi, destinationLo);
-        return v6 == null ? 0 : v6.nif.mtu();
+        return v6 == null ? 0 : v6.routers.mtu();
     }
 
     /** The interface a packet to a (non-local) destination leaves by; multicast leaves by the first. */
@@ -403,15 +403,98 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
             return true;
         }
         final int route = routes.lookup(destinationHi, destinationLo);
-        if (route < 0)
+        if (route < 0 || routes.prefixLength(route) == 0)
         {
-            return false;
+            // Not covered by a route more specific than ::/0: what router advertisements taught comes in.
+            if (resolveLearnt(destinationHi, destinationLo, route >= 0))
+            {
+                return true;
+            }
+            if (route < 0)
+            {
+                return false;
+            }
         }
         resolvedNif = routes.nif(route);
         final boolean viaGateway = routes.hasGateway(route);
         nextHopHi = viaGateway ? routes.gatewayHi(route) : destinationHi;
         nextHopLo = viaGateway ? routes.gatewayLo(route) : destinationLo;
         return true;
+    }
+
+    /**
+     * A destination the routes do not cover but with ::/0: on a prefix a router advertised on-link (the longest
+     * one), else, without a configured default route, through the first live default router learnt (RFC 4861
+     * section 6.3.6's next-hop determination, with the configuration first).
+     */
+    private boolean resolveLearnt(final long destinationHi, final long destinationLo, final boolean configuredDefault)
+    {
+        final long now = time.nanos();
+        Ipv6Interface onLink = null;
+        int longest = -1;
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            final int length = v6.routers.onLink(destinationHi, destinationLo, now);
+            if (length > longest)
+            {
+                longest = length;
+                onLink = v6;
+            }
+        }
+        if (onLink != null)
+        {
+            resolvedNif = onLink.nif;
+            nextHopHi = destinationHi;
+            nextHopLo = destinationLo;
+            return true;
+        }
+        if (configuredDefault)
+        {
+            return false;
+        }
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            final int router = v6.routers.defaultRouter(now);
+            if (router >= 0)
+            {
+                resolvedNif = v6.nif;
+                nextHopHi = v6.routers.routerHi(router);
+                nextHopLo = v6.routers.routerLo(router);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Turns the taking of router advertisements on an interface on or off (Linux's accept_ra; on by default):
+     * default routers, on-link prefixes and the MTU (RFC 4861 section 6.3.4).
+     */
+    public void acceptRouterAdvertisements(final NetInterface nif, final boolean accept)
+    {
+        if (nif.ipv6 == null)
+        {
+            throw new IllegalArgumentException("interface " + nif.name() + " has no IPv6 address");
+        }
+        nif.ipv6.routers.accept = accept;
+    }
+
+    /** Whether an interface takes router advertisements ({@link #acceptRouterAdvertisements}). */
+    public boolean acceptsRouterAdvertisements(final NetInterface nif)
+    {
+        return nif.ipv6 != null && nif.ipv6.routers.accept;
+    }
+
+    /** The live default routers router advertisements taught an interface. */
+    public int defaultRouterCount(final NetInterface nif)
+    {
+        return nif.ipv6 == null ? 0 : nif.ipv6.routers.routerCount(time.nanos());
+    }
+
+    /** The live on-link prefixes router advertisements taught an interface. */
+    public int onLinkPrefixCount(final NetInterface nif)
+    {
+        return nif.ipv6 == null ? 0 : nif.ipv6.routers.prefixCount(time.nanos());
     }
 
     /**
@@ -499,7 +582,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         // Linux loops a copy back only when the host listens to the group there (ip6_mc_output, ipv6_chk_mcast_addr).
         final boolean copy = loop && v6.isMember(groupHi, groupLo);
         counters.ip6OutMulticast++;
-        final int mtu = v6.nif.mtu();
+        final int mtu = v6.routers.mtu();
         if (Ipv6Header.LENGTH + l4Length > mtu)
         {
             return fragment(source, l4Offset, l4Length, sourceHi, sourceLo, groupHi, groupLo, nextHeader,

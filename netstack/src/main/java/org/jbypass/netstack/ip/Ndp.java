@@ -270,6 +270,15 @@ final class Ndp
         }
     }
 
+    /**
+     * A neighbour's link-layer address learnt from a message that carried it unasked (a router advertisement's
+     * source link-layer option, RFC 4861 section 6.3.4): as from a solicitation.
+     */
+    void learn(final long hi, final long lo, final long mac, final long now)
+    {
+        learnFromSolicitation(hi, lo, mac, now);
+    }
+
     /** Section 7.2.3: the sender's link-layer address creates or updates its entry, STALE when it is new or moved. */
     private void learnFromSolicitation(final long hi, final long lo, final long mac, final long now)
     {
