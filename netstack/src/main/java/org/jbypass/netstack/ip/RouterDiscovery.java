@@ -45,15 +45,10 @@ final class RouterDiscovery
     private final Ipv6Interface v6;
     private final IpCounters counters;
     private final NdpOptions options = new NdpOptions();
-    private final long[] routerHi = new long[MAX_ROUTERS];
-    private final long[] routerLo = new long[MAX_ROUTERS];
-    private final long[] routerExpiry = new long[MAX_ROUTERS];
-    private int routers;
-    private final long[] prefixHi = new long[MAX_PREFIXES];
-    private final long[] prefixLo = new long[MAX_PREFIXES];
-    private final int[] prefixLength = new int[MAX_PREFIXES];
-    private final long[] prefixExpiry = new long[MAX_PREFIXES];
-    private int prefixes;
+    /** The default router list: each router's link-local address (length 128) and the end of its lifetime. */
+    private final Lifetimes routers = new Lifetimes(MAX_ROUTERS);
+    /** The on-link prefixes, each with the end of its valid lifetime. */
+    private final Lifetimes prefixes = new Lifetimes(MAX_PREFIXES);
     /** The link MTU an advertisement gave (section 6.3.4: within 1280 and the link's), 0 for none. */
     private int mtu;
     /** Whether advertisements are taken (Linux's accept_ra). */
@@ -114,31 +109,10 @@ final class RouterDiscovery
     /** Section 6.3.4: a lifetime of 0 removes the router; otherwise it is added or its lifetime renewed. */
     private void router(final long hi, final long lo, final int lifetimeSeconds, final long now)
     {
-        final int i = find(routerHi, routerLo, null, routers, hi, lo, 128);
-        if (lifetimeSeconds == 0)
-        {
-            if (i >= 0)
-            {
-                routers = removeAt(routerHi, routerLo, null, routerExpiry, routers, i);
-            }
-            return;
-        }
-        final long expiry = now + lifetimeSeconds * 1_000_000_000L;
-        if (i >= 0)
-        {
-            routerExpiry[i] = expiry;
-            return;
-        }
-        routers = purge(routerHi, routerLo, null, routerExpiry, routers, now);
-        if (routers == MAX_ROUTERS)
+        if (!routers.update(hi, lo, 128, lifetimeSeconds == 0 ? 0 : now + lifetimeSeconds * 1_000_000_000L, now))
         {
             counters.ndpRouterListFull++;
-            return;
         }
-        routerHi[routers] = hi;
-        routerLo[routers] = lo;
-        routerExpiry[routers] = expiry;
-        routers++;
     }
 
     /**
@@ -159,32 +133,11 @@ final class RouterDiscovery
         }
         final long networkHi = length == 0 ? 0 : length >= 64 ? hi : hi & (-1L << (64 - length));
         final long networkLo = length <= 64 ? 0 : length == 128 ? lo : lo & (-1L << (128 - length));
-        final int i = find(prefixHi, prefixLo, prefixLength, prefixes, networkHi, networkLo, length);
-        if (valid == 0)
-        {
-            if (i >= 0)
-            {
-                prefixes = removeAt(prefixHi, prefixLo, prefixLength, prefixExpiry, prefixes, i);
-            }
-            return;
-        }
-        final long expiry = valid == INFINITE ? Long.MAX_VALUE : now + valid * 1_000_000_000L;
-        if (i >= 0)
-        {
-            prefixExpiry[i] = expiry;
-            return;
-        }
-        prefixes = purge(prefixHi, prefixLo, prefixLength, prefixExpiry, prefixes, now);
-        if (prefixes == MAX_PREFIXES)
+        final long expiry = valid == 0 ? 0 : valid == INFINITE ? Long.MAX_VALUE : now + valid * 1_000_000_000L;
+        if (!prefixes.update(networkHi, networkLo, length, expiry, now))
         {
             counters.ndpRouterListFull++;
-            return;
         }
-        prefixHi[prefixes] = networkHi;
-        prefixLo[prefixes] = networkLo;
-        prefixLength[prefixes] = length;
-        prefixExpiry[prefixes] = expiry;
-        prefixes++;
     }
 
     /** Section 6.3.4, MTU option: taken within 1280 (RFC 8200 section 5) and the link's own MTU. */
@@ -210,12 +163,13 @@ final class RouterDiscovery
     int onLink(final long hi, final long lo, final long now)
     {
         int best = -1;
-        for (int i = 0; i < prefixes; i++)
+        for (int i = 0; i < prefixes.count; i++)
         {
-            if (prefixExpiry[i] - now > 0 && prefixLength[i] > best
-                && Ipv6Address.inPrefix(hi, lo, prefixHi[i], prefixLo[i], prefixLength[i]))
+            final int length = prefixes.length[i];
+            if (prefixes.expiry[i] - now > 0 && length > best
+                && Ipv6Address.inPrefix(hi, lo, prefixes.hi[i], prefixes.lo[i], length))
             {
-                best = prefixLength[i];
+                best = length;
             }
         }
         return best;
@@ -224,9 +178,9 @@ final class RouterDiscovery
     /** The first live default router, or -1; its address is {@link #routerHi(int)}, {@link #routerLo(int)}. */
     int defaultRouter(final long now)
     {
-        for (int i = 0; i < routers; i++)
+        for (int i = 0; i < routers.count; i++)
         {
-            if (routerExpiry[i] - now > 0)
+            if (routers.expiry[i] - now > 0)
             {
                 return i;
             }
@@ -236,76 +190,107 @@ final class RouterDiscovery
 
     long routerHi(final int router)
     {
-        return routerHi[router];
+        return routers.hi[router];
     }
 
     long routerLo(final int router)
     {
-        return routerLo[router];
+        return routers.lo[router];
     }
 
     /** The live default routers, for tests and diagnostics. */
     int routerCount(final long now)
     {
-        int n = 0;
-        for (int i = 0; i < routers; i++)
-        {
-            n += routerExpiry[i] - now > 0 ? 1 : 0;
-        }
-        return n;
+        return routers.live(now);
     }
 
     /** The live on-link prefixes, for tests and diagnostics. */
     int prefixCount(final long now)
     {
-        int n = 0;
-        for (int i = 0; i < prefixes; i++)
-        {
-            n += prefixExpiry[i] - now > 0 ? 1 : 0;
-        }
-        return n;
+        return prefixes.live(now);
     }
 
-    private static int find(final long[] his, final long[] los, final int[] lengths, final int count, final long hi,
-        final long lo, final int length)
+    /** A bounded list of addresses or prefixes, each with the deadline its lifetime ends at. */
+    private static final class Lifetimes
     {
-        for (int i = 0; i < count; i++)
+        final long[] hi;
+        final long[] lo;
+        final int[] length;
+        final long[] expiry;
+        int count;
+
+        Lifetimes(final int capacity)
         {
-            if (his[i] == hi && los[i] == lo && (lengths == null || lengths[i] == length))
+            hi = new long[capacity];
+            lo = new long[capacity];
+            length = new int[capacity];
+            expiry = new long[capacity];
+        }
+
+        /**
+         * Renews an entry's lifetime, adds it, or with an expiry of 0 removes it; expired entries make room first.
+         *
+         * @return false when the entry is new and the list is full of live ones
+         */
+        boolean update(final long entryHi, final long entryLo, final int entryLength, final long deadline,
+            final long now)
+        {
+            for (int i = 0; i < count; i++)
             {
-                return i;
+                if (hi[i] == entryHi && lo[i] == entryLo && length[i] == entryLength)
+                {
+                    if (deadline == 0)
+                    {
+                        removeAt(i);
+                    }
+                    else
+                    {
+                        expiry[i] = deadline;
+                    }
+                    return true;
+                }
             }
-        }
-        return -1;
-    }
-
-    /** Drops the entries whose lifetime ended; returns the new count. */
-    private static int purge(final long[] his, final long[] los, final int[] lengths, final long[] expiries,
-        final int count, final long now)
-    {
-        int n = count;
-        for (int i = n - 1; i >= 0; i--)
-        {
-            if (expiries[i] - now <= 0)
+            if (deadline == 0)
             {
-                n = removeAt(his, los, lengths, expiries, n, i);
+                return true;
             }
+            for (int i = count - 1; i >= 0; i--)
+            {
+                if (expiry[i] - now <= 0)
+                {
+                    removeAt(i);
+                }
+            }
+            if (count == hi.length)
+            {
+                return false;
+            }
+            hi[count] = entryHi;
+            lo[count] = entryLo;
+            length[count] = entryLength;
+            expiry[count] = deadline;
+            count++;
+            return true;
         }
-        return n;
-    }
 
-    /** Removes entry {@code i} by moving the last into its place; returns the new count. */
-    private static int removeAt(final long[] his, final long[] los, final int[] lengths, final long[] expiries,
-        final int count, final int i)
-    {
-        final int last = count - 1;
-        his[i] = his[last];
-        los[i] = los[last];
-        expiries[i] = expiries[last];
-        if (lengths != null)
+        int live(final long now)
         {
-            lengths[i] = lengths[last];
+            int n = 0;
+            for (int i = 0; i < count; i++)
+            {
+                n += expiry[i] - now > 0 ? 1 : 0;
+            }
+            return n;
         }
-        return last;
+
+        /** Removes entry {@code i} by moving the last into its place. */
+        private void removeAt(final int i)
+        {
+            count--;
+            hi[i] = hi[count];
+            lo[i] = lo[count];
+            length[i] = length[count];
+            expiry[i] = expiry[count];
+        }
     }
 }

@@ -4,16 +4,19 @@
  *
  * <h2>Parts</h2>
  * <ul>
- *   <li>{@link org.jbypass.netstack.ip.NetInterface}: a link, the address and prefix the stack owns on it, its
- *       gateway and ARP cache, and the bursts frames cross the link in. It receives a burst at a time and hands
- *       each frame by EtherType to {@code Arp}, to IPv4, or (once it has an IPv6 address) to IPv6; frames to
- *       transmit wait in a burst until it fills or the stack flushes.</li>
+ *   <li>{@link org.jbypass.netstack.ip.NetInterface}: a link, the address and prefix the stack owns on it (none on
+ *       an IPv6-only interface, which drops ARP and IPv4), its gateway and ARP cache, and the bursts frames cross
+ *       the link in. It receives a burst at a time and hands each frame by EtherType to {@code Arp}, to IPv4, or
+ *       (once it has an IPv6 address) to IPv6; frames to transmit wait in a burst until it fills or the stack
+ *       flushes.</li>
  *   <li>{@code Arp}: one cache per interface, open-addressed and preallocated, with a bounded queue of packets per
  *       neighbour being resolved.</li>
  *   <li>{@link org.jbypass.netstack.ip.Ipv4Layer}: input (validation with a counter per reason, reassembly,
  *       delivery), output (routing through {@code RouteTable}, fragmentation, the Ethernet header, ARP), delivery of
- *       datagrams to the stack's own addresses through a bounded loopback queue, and the interface list.
- *       {@code Icmp} answers echoes and sends and receives errors; {@code Reassembler} puts fragments together.</li>
+ *       datagrams to the stack's own addresses through a bounded loopback queue ({@code LoopbackQueue}, which IPv6
+ *       has too), and the interface list. {@code Icmp} answers echoes and sends and receives errors;
+ *       {@code Reassembler} puts fragments together, keeping the ranges received in a {@code FragmentRanges} as
+ *       IPv6's reassembly does.</li>
  *   <li>Multicast: {@code MulticastListener} is the listener's state machine of IGMPv3 and MLDv2 (one machine: MLDv2
  *       is IGMPv3 for IPv6) with their older versions' compatibility modes, per interface: the groups joined
  *       ({@code MulticastGroup}), each merging the filters of the memberships
@@ -30,7 +33,11 @@
  *       bounded walk of the header chain), {@code Ipv6Reassembler}, {@code Ipv6Routes}, {@code Icmpv6} (echo,
  *       errors and their rate limit), {@code PathMtuCache} (what packet-too-big messages taught), and per interface
  *       {@code Ipv6Interface} (its addresses and their duplicate address detection, its group memberships) with
- *       its {@code Ndp} (the neighbour cache and the solicitations and advertisements that keep it).</li>
+ *       its {@code Ndp} (the neighbour cache and the solicitations and advertisements that keep it, confirmed by
+ *       the transports' forward progress) and its {@code RouterDiscovery} (default routers, on-link prefixes and
+ *       the MTU that router advertisements taught). Link-local addresses carry their interface above IPv6 as a
+ *       scope in their second 16-bit word ({@code Ipv6Address.withScope}), so that a link-local peer is reached
+ *       on its own link.</li>
  * </ul>
  *
  * <h2>Contract with the transports</h2>
@@ -123,6 +130,12 @@
  *   <tr><td>link-local address from the MAC</td><td>4291 appendix A, 4862 5.3</td><td>Ipv6Layer.addAddress</td></tr>
  *   <tr><td>duplicate address detection; tentative addresses unused</td><td>4862 5.4</td>
  *       <td>Ipv6Interface, Ndp</td></tr>
+ *   <tr><td>upper-layer reachability confirmation</td><td>4861 7.3.1</td><td>Ndp.confirm,
+ *       Ipv6Layer.confirmReachable</td></tr>
+ *   <tr><td>router advertisements: validation, default routers, on-link prefixes, MTU</td>
+ *       <td>4861 6.1.2, 6.3.4</td><td>RouterDiscovery</td></tr>
+ *   <tr><td>scoped link-local addresses: zones, sending out of the scope's interface</td><td>4007 6, 9</td>
+ *       <td>Ipv6Layer.resolve, input</td></tr>
  * </table>
  *
  * <h2>Memory and time</h2>

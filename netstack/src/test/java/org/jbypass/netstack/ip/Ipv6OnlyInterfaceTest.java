@@ -13,13 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.util.Random;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
 import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.tcp.TcpSocket;
+import org.jbypass.netstack.testing.ByteStream;
 import org.jbypass.netstack.testing.Frames;
 import org.jbypass.netstack.testing.Frames6;
 import org.jbypass.netstack.testing.StackHarness;
@@ -150,31 +149,27 @@ class Ipv6OnlyInterfaceTest
             assertEquals(0, listener.listen(1));
             final TcpSocket client = a.openTcp6(true);
             assertEquals(-Errno.EINPROGRESS, client.connect6(net, 0xB, 5001));
-            final byte[] data = new byte[300_000];
-            new Random(15).nextBytes(data);
-            final ByteBuffer out = ByteBuffer.wrap(data);
-            final ByteBuffer in = ByteBuffer.allocate(data.length);
             TcpSocket server = null;
-            for (int step = 0; step < 100_000 && in.position() < data.length; step++)
+            ByteStream stream = null;
+            for (int step = 0; step < 100_000 && (stream == null || !stream.done() && !stream.failed()); step++)
             {
                 now += 20_000L;
                 a.poll(now);
                 b.poll(now);
-                if (server == null)
+                if (server == null && (server = listener.accept()) != null)
                 {
-                    server = listener.accept();
+                    stream = new ByteStream("a to b", client, server, 300_000, 15);
                 }
-                if (server != null)
+                if (stream != null)
                 {
-                    client.write(out);
-                    server.read(in);
+                    stream.pump();
                 }
                 a.flush();
                 b.flush();
             }
-            assertNotNull(server, "accepted");
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data),
-                MessageDigest.getInstance("SHA-256").digest(in.array()));
+            assertNotNull(stream, "accepted");
+            assertTrue(stream.done(), stream::toString);
+            assertArrayEquals(stream.sentDigest(), stream.receivedDigest(), "SHA-256 of what was sent and received");
             assertEquals(0, a.ipCounters().arpRequestsSent + b.ipCounters().arpRequestsSent, "no ARP on the wire");
             assertEquals(0, a.ipCounters().ipOutRequests + b.ipCounters().ipOutRequests, "no IPv4 sent");
             client.close();
