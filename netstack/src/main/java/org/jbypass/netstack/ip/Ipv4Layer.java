@@ -841,19 +841,14 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             // RFC 1112 section 6.4: 01:00:5e and the low 23 bits of the group address.
             ethernet.wrap(memory, base, frameLength).destination(MulticastMacFilter.groupMac(destination))
                 .source(nif.mac()).type(EthernetHeader.TYPE_IPV4);
-            if (loopMulticast)
+            if (loopMulticast && loopback.offerCopy(buffer, frameLength, nif.index()))
             {
-                final int copy = pool.allocate();
-                if (copy == PacketPool.NO_BUFFER)
-                {
-                    counters.ipOutDiscards++;
-                }
-                else
-                {
-                    memory.put(pool.offset(copy), memory, base, frameLength);
-                    counters.ipOutMulticastLoopback++;
-                    loopback(copy, frameLength, nif.index());
-                }
+                counters.ipOutMulticastLoopback++;
+                counters.ipOutLoopback++;
+            }
+            else if (loopMulticast)
+            {
+                counters.ipOutDiscards++;
             }
             nif.enqueue(buffer, frameLength, 0);
         }

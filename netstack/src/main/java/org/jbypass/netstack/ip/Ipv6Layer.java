@@ -1028,19 +1028,14 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         final int base = pool.offset(buffer);
         ethernet.wrap(memory, base, frameLength).destination(Ipv6Address.multicastMac(groupLo)).source(v6.nif.mac())
             .type(EthernetHeader.TYPE_IPV6);
-        if (loop)
+        if (loop && loopback.offerCopy(buffer, frameLength, v6.nif.index()))
         {
-            final int copy = pool.allocate();
-            if (copy == PacketPool.NO_BUFFER)
-            {
-                counters.ip6OutDiscards++;
-            }
-            else
-            {
-                memory.put(pool.offset(copy), memory, base, frameLength);
-                counters.ip6OutMulticastLoopback++;
-                loopback(copy, frameLength, v6.nif.index());
-            }
+            counters.ip6OutMulticastLoopback++;
+            counters.ip6OutLoopback++;
+        }
+        else if (loop)
+        {
+            counters.ip6OutDiscards++;
         }
         if (!outward)
         {

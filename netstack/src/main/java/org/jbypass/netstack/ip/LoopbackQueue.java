@@ -59,6 +59,23 @@ final class LoopbackQueue
     }
 
     /**
+     * Queues a copy of a frame in pool memory, to be received on {@code interfaceIndex} (a datagram to a group the
+     * host's own sockets joined, Linux's ip_mc_output and ip6_mc_output); the frame stays the caller's.
+     *
+     * @return whether the copy was queued: false when no buffer was free for it or the queue was full
+     */
+    boolean offerCopy(final int buffer, final int frameLength, final int interfaceIndex)
+    {
+        final int copy = pool.allocate();
+        if (copy == PacketPool.NO_BUFFER)
+        {
+            return false;
+        }
+        pool.memory().put(pool.offset(copy), pool.memory(), pool.offset(buffer), frameLength);
+        return offer(copy, frameLength, interfaceIndex);
+    }
+
+    /**
      * Hands queued frames to {@code receiver} in order, and those their delivery queues, at most four times the
      * queue's capacity in one call.
      *
