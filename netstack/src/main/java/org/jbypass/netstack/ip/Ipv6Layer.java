@@ -505,14 +505,8 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
 
     private Ipv6Interface interfaceAt(final int interfaceIndex)
     {
-        for (final Ipv6Interface v6 : interfaces)
-        {
-            if (v6.nif.index() == interfaceIndex)
-            {
-                return v6;
-            }
-        }
-        return interfaces[0];
+        final Ipv6Interface v6 = findInterface(interfaceIndex);
+        return v6 != null ? v6 : interfaces[0];
     }
 
     /** The IPv6 side of the interface at a stack index, or null when it has no IPv6. */
