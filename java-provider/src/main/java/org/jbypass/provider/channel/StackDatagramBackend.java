@@ -136,12 +136,12 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new AlreadyBoundException();
             }
-            final int result = Addresses.bind(socket, isa);
+            final int result = Addresses.bind(socket, isa, engine.interfaces());
             if (result < 0)
             {
                 throw Errors.bind(result);
             }
-            local = Addresses.local(socket);
+            local = Addresses.local(socket, engine.interfaces());
         }
         finally
         {
@@ -169,13 +169,13 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new SocketException("Can't connect to port 0");
             }
-            final int result = Addresses.connect(socket, isa);
+            final int result = Addresses.connect(socket, isa, engine.interfaces());
             if (result < 0)
             {
                 throw Errors.datagram(result);
             }
             remote = isa;
-            local = Addresses.local(socket);
+            local = Addresses.local(socket, engine.interfaces());
             // The JDK discards what was received before the connect (DatagramChannelImpl.connect).
             final ByteBuffer discard = ByteBuffer.allocate(1);
             while (socket.receive(discard) >= 0)
@@ -267,7 +267,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             lastSourceIs6 = true;
             lastSourceHi = hi;
             lastSourceLo = lo;
-            return lastSource = Addresses.toSocketAddress6(hi, lo, port);
+            return lastSource = Addresses.toSocketAddress6(hi, lo, port, engine.interfaces());
         }
         final int address = sourceAddress;
         if (last != null && last.getPort() == port && !lastSourceIs6 && lastSourceAddress == address)
@@ -421,9 +421,8 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             lastTargetIs6 = address instanceof Inet6Address && !address.isAnyLocalAddress();
             if (lastTargetIs6)
             {
-                final byte[] bytes = address.getAddress();
-                lastTargetHi = Ipv6Address.hiFromBytes(bytes);
-                lastTargetLo = Ipv6Address.loFromBytes(bytes);
+                lastTargetHi = Addresses.hi(address, engine.interfaces());
+                lastTargetLo = Addresses.lo(address);
                 lastTargetAddress = 0;
             }
             else
@@ -445,7 +444,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             n = is6 ? socket.send6(src, hi, lo, port) : socket.send(src, address, port);
             if (local == null && socket.isBound())
             {
-                local = Addresses.local(socket);
+                local = Addresses.local(socket, engine.interfaces());
             }
             refresh(socket);
         }

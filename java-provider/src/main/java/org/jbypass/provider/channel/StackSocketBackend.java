@@ -81,8 +81,8 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     {
         super(core, engine);
         connected = true;
-        local = Addresses.local(accepted);
-        remote = Addresses.remote(accepted);
+        local = Addresses.local(accepted, engine.interfaces());
+        remote = Addresses.remote(accepted, engine.interfaces());
         this.socket = adopt(accepted);
     }
 
@@ -112,7 +112,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     {
         connectionPending = false;
         connected = true;
-        local = Addresses.local(socket);
+        local = Addresses.local(socket, engine.interfaces());
     }
 
     @Override
@@ -135,12 +135,12 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                 {
                     throw new AlreadyBoundException();
                 }
-                final int result = Addresses.bind(socket, isa);
+                final int result = Addresses.bind(socket, isa, engine.interfaces());
                 if (result < 0)
                 {
                     throw Errors.bind(result);
                 }
-                local = Addresses.local(socket);
+                local = Addresses.local(socket, engine.interfaces());
             }
             finally
             {
@@ -187,12 +187,12 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                     {
                         throw new ConnectionPendingException();
                     }
-                    started = Addresses.connect(socket, isa);
+                    started = Addresses.connect(socket, isa, engine.interfaces());
                     if (started == -Errno.EINPROGRESS)
                     {
                         connectionPending = true;
                         remote = isa;
-                        local = Addresses.local(socket);
+                        local = Addresses.local(socket, engine.interfaces());
                     }
                     refresh(socket);
                 }

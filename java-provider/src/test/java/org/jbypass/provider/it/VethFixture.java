@@ -54,7 +54,7 @@ abstract class VethFixture
         Files.writeString(config, String.join("\n",
             "interface.veth.driver = afpacket",
             "interface.veth.host-if = " + peer.stackInterface(),
-            "interface.veth.address = " + stack + "/" + peer.prefixLength(),
+            stackIpv4() ? "interface.veth.address = " + stack + "/" + peer.prefixLength() : "",
             extraConfiguration()));
     }
 
@@ -80,6 +80,15 @@ abstract class VethFixture
     boolean ipv6()
     {
         return false;
+    }
+
+    /**
+     * Whether the stack's interface has its IPv4 address ({@link #stack}); a subclass that says not configures an
+     * IPv6-only interface through {@link #extraConfiguration()}.
+     */
+    boolean stackIpv4()
+    {
+        return true;
     }
 
     @AfterEach

@@ -77,6 +77,11 @@ final class Igmp implements Ipv4Protocol
         {
             return -Errno.ENOBUFS;
         }
+        if (!interfaces[index].nif.hasIpv4())
+        {
+            // An IPv6-only interface: IGMP has no source address to report from (Linux: no in_device, ENODEV).
+            return -Errno.ENODEV;
+        }
         return interfaces[index].listen(membership, exclude, SourceList.ofIpv4(sources), time.nanos());
     }
 

@@ -30,6 +30,8 @@ public final class IpCounters
     public long groSegmentsCoalesced;
     /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
     public long framesBadChain;
+    /** ARP and IPv4 frames that arrived on an IPv6-only interface (one without an IPv4 address), dropped. */
+    public long framesIpv4Disabled;
 
     // ARP
     public long arpRequestsReceived;

@@ -26,6 +26,13 @@ import org.jbypass.netstack.wire.MacAddress;
  * 2.1: every interface has one). The stack is a host (RFC 8200 section 1: it forwards nothing) and, as for IPv4,
  * accepts a packet for any of its addresses on any interface.
  *
+ * <p>Link-local addresses are scoped (RFC 4007): above this layer they carry the index + 1 of the interface whose
+ * link they are on ({@link Ipv6Address#withScope}). A received packet's link-local source and destination are given
+ * to the transports scoped to the interface it arrived on; a packet sent to a scoped link-local destination leaves
+ * by the interface the scope names, from that interface's addresses, whatever the route table says; an unscoped
+ * one follows the routes (fe80::/64 of the first interface with IPv6, as Linux's route lookup picks without an
+ * output device). Headers and checksums always carry the wire form.
+ *
  * <p>Not thread safe: driven by the one thread that holds the stack.
  */
 public final class Ipv6Layer implements Ipv6MulticastOutput
@@ -47,6 +54,12 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
     private final Ipv6ExtensionHeaders headers;
     private final List<Ipv6Interface> interfaceList = new ArrayList<>();
     private Ipv6Interface[] interfaces = new Ipv6Interface[0];
+    /** The IPv6 side of each stack interface by its index (a scope less one); null where IPv6 is off. */
+    private Ipv6Interface[] byIndex = new Ipv6Interface[0];
+    /** The interface the last {@link #resolve} chose, and the next hop there (wire form). */
+    private NetInterface resolvedNif;
+    private long nextHopHi;
+    private long nextHopLo;
     private final Ipv6Header ip = new Ipv6Header();
     private final EthernetHeader ethernet = new EthernetHeader();
     private long selectedHi;
@@ -56,12 +69,9 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
     private int fragmentCounter;
     private final int fragmentKey;
 
-    private final int[] loopbackBuffers;
-    private final int[] loopbackLengths;
-    /** The interface a looped-back multicast copy arrives on, or -1 for a packet to one of the stack's addresses. */
-    private final int[] loopbackInterfaces;
-    private int loopbackHead;
-    private int loopbackCount;
+    /** Packets to the stack's own addresses, each with the interface it is received on. */
+    private final LoopbackQueue loopback;
+    private final LoopbackQueue.Receiver loopbackReceiver = this::receiveLooped;
 
     public Ipv6Layer(final PacketPool pool, final TimerQueue timers, final StackTime time, final IpConfig ipConfig,
         final Ipv6Config config, final IpCounters counters, final long seed)
@@ -77,9 +87,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         this.icmp = new Icmpv6(this, counters, ipConfig, pathMtus);
         this.reassembler = new Ipv6Reassembler(config.reassembly(), counters, this, timers);
         this.headers = new Ipv6ExtensionHeaders(counters);
-        this.loopbackBuffers = new int[ipConfig.loopbackQueue()];
-        this.loopbackLengths = new int[ipConfig.loopbackQueue()];
-        this.loopbackInterfaces = new int[ipConfig.loopbackQueue()];
+        this.loopback = new LoopbackQueue(pool, ipConfig.loopbackQueue());
         this.fragmentKey = (int)(seed * 0x9E3779B97F4A7C15L >>> 32) | 1;
         this.fragmentCounter = (int)seed;
     }
@@ -114,7 +122,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
                 + prefixLength);
         }
         if (Ipv6Address.isUnspecified(hi, lo) || Ipv6Address.isLoopback(hi, lo) || Ipv6Address.isMulticast(hi)
-            || Ipv6Address.isV4Mapped(hi, lo))
+            || Ipv6Address.isV4Mapped(hi, lo) || Ipv6Address.isLinkLocal(hi) && !Ipv6Address.isWellFormedLinkLocal(hi))
         {
             throw new IllegalArgumentException("interface " + nif.name() + ": " + Ipv6Address.toString(hi, lo)
                 + " cannot be a host address");
@@ -134,9 +142,19 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         if (v6 == null)
         {
             v6 = new Ipv6Interface(nif, config, counters, timers, seed ^ nif.index());
+            if (nif.index() >= Ipv6Address.MAX_SCOPE)
+            {
+                throw new IllegalArgumentException("interface " + nif.name() + ": IPv6 on at most "
+                    + (Ipv6Address.MAX_SCOPE - 1) + " interfaces");
+            }
             nif.enableIpv6(this, v6);
             interfaceList.add(v6);
             interfaces = interfaceList.toArray(new Ipv6Interface[0]);
+            if (byIndex.length <= nif.index())
+            {
+                byIndex = java.util.Arrays.copyOf(byIndex, nif.index() + 1);
+            }
+            byIndex[nif.index()] = v6;
             routes.add(Ipv6Address.LINK_LOCAL_HI, 0, 64, nif, 0, 0);
             if (!Ipv6Address.isLinkLocal(hi))
             {
@@ -192,14 +210,21 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
     @Override
     public boolean isLocalAddress(final long hi, final long lo)
     {
-        for (final Ipv6Interface v6 : interfaces)
-        {
-            if (v6.isLocal(hi, lo))
-            {
-                return true;
-            }
-        }
-        return false;
+        return localInterface(hi, lo) != null;
+    }
+
+    /**
+     * The interface a scope names ({@link Ipv6Address#scope}), or null when it names none with IPv6.
+     */
+    private Ipv6Interface byScope(final int scope)
+    {
+        return scope > 0 && scope <= byIndex.length ? byIndex[scope - 1] : null;
+    }
+
+    /** The scope of the stack interface {@code nif} for the link-local addresses on its link. */
+    static int scopeOf(final NetInterface nif)
+    {
+        return nif.index() + 1;
     }
 
     /**
@@ -208,6 +233,12 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
      */
     public int addressState(final long hi, final long lo)
     {
+        final int scope = Ipv6Address.scope(hi);
+        if (scope != 0)
+        {
+            final Ipv6Interface v6 = byScope(scope);
+            return v6 == null ? 0 : v6.state(Ipv6Address.withoutScope(hi), lo);
+        }
         for (final Ipv6Interface v6 : interfaces)
         {
             final int state = v6.state(hi, lo);
@@ -263,12 +294,13 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         {
             return false;
         }
-        final int slot = v6.preferredSource(destinationHi, destinationLo);
+        final int slot = v6.preferredSource(Ipv6Address.withoutScope(destinationHi), destinationLo);
         if (slot < 0)
         {
             return false;
         }
-        selectedHi = v6.hi(slot);
+        // A link-local source is on the link of the interface it leaves by: scoped to it.
+        selectedHi = Ipv6Address.withScope(v6.hi(slot), scopeOf(v6.nif));
         selectedLo = v6.lo(slot);
         return true;
     }
@@ -293,26 +325,21 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         {
             return 0;
         }
-        return pathMtus.mtu(destinationHi, destinationLo, linkMtu, time.nanos());
+        // Packet-too-big messages name the wire form; a link-local destination's path is its link anyway.
+        return pathMtus.mtu(Ipv6Address.withoutScope(destinationHi), destinationLo, linkMtu, time.nanos());
     }
 
     @Override
     public int segmentationLimit(final long destinationHi, final long destinationLo)
     {
-        if (Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo) != null)
+        if (Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo) != null
+            || !resolve(destinationHi, destinationLo))
         {
             return 0;
         }
-        final int route = routes.lookup(destinationHi, destinationLo);
-        if (route < 0)
-        {
-            return 0;
-        }
-        final NetInterface nif = routes.nif(route);
+        final NetInterface nif = resolvedNif;
         final int limit = nif.segmentationLimit(true);
-        final boolean viaGateway = routes.hasGateway(route);
-        if (limit == 0 || nif.ipv6.ndp.lookup(viaGateway ? routes.gatewayHi(route) : destinationHi,
-            viaGateway ? routes.gatewayLo(route) : destinationLo) < 0)
+        if (limit == 0 || nif.ipv6.ndp.lookup(nextHopHi, nextHopLo) < 0)
         {
             return 0;
         }
@@ -338,12 +365,57 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         {
             return interfaces.length > 0 ? interfaces[0] : null;
         }
-        final int route = routes.lookup(destinationHi, destinationLo);
-        return route < 0 ? null : routes.nif(route).ipv6;
+        return resolve(destinationHi, destinationLo) ? resolvedNif.ipv6 : null;
     }
 
+    /**
+     * Finds the interface a unicast packet to {@code destination} leaves by and its next hop, in
+     * {@link #resolvedNif}, {@link #nextHopHi} and {@link #nextHopLo}: for a scoped link-local destination the
+     * interface its scope names, the destination itself the next hop (RFC 4007 section 9: a scoped address is
+     * reached on its zone, whatever the routes); otherwise the longest matching route, through its gateway if it
+     * has one.
+     *
+     * @return false when no interface leads there
+     */
+    private boolean resolve(final long destinationHi, final long destinationLo)
+    {
+        final int scope = Ipv6Address.scope(destinationHi);
+        if (scope != 0)
+        {
+            final Ipv6Interface v6 = byScope(scope);
+            if (v6 == null)
+            {
+                return false;
+            }
+            resolvedNif = v6.nif;
+            nextHopHi = Ipv6Address.withoutScope(destinationHi);
+            nextHopLo = destinationLo;
+            return true;
+        }
+        final int route = routes.lookup(destinationHi, destinationLo);
+        if (route < 0)
+        {
+            return false;
+        }
+        resolvedNif = routes.nif(route);
+        final boolean viaGateway = routes.hasGateway(route);
+        nextHopHi = viaGateway ? routes.gatewayHi(route) : destinationHi;
+        nextHopLo = viaGateway ? routes.gatewayLo(route) : destinationLo;
+        return true;
+    }
+
+    /**
+     * The interface one of the stack's addresses is on, or null: a scoped link-local address is the stack's on the
+     * interface its scope names only; an unscoped one on any.
+     */
     private Ipv6Interface localInterface(final long hi, final long lo)
     {
+        final int scope = Ipv6Address.scope(hi);
+        if (scope != 0)
+        {
+            final Ipv6Interface v6 = byScope(scope);
+            return v6 != null && v6.isLocal(Ipv6Address.withoutScope(hi), lo) ? v6 : null;
+        }
         for (final Ipv6Interface v6 : interfaces)
         {
             if (v6.isLocal(hi, lo))
@@ -432,7 +504,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         final int base = pool.offset(buffer);
         memory.put(base + L4_OFFSET, source, l4Offset, l4Length);
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
-            nextHeader, hopLimit, sourceHi, sourceLo, groupHi, groupLo);
+            nextHeader, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo, groupHi, groupLo);
         return transmitMulticast(v6, groupLo, buffer, L4_OFFSET + l4Length, copy, hopLimit > 0);
     }
 
@@ -471,7 +543,16 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         }
         final long destinationHi = ip.destinationHi();
         final long destinationLo = ip.destinationLo();
+        final long sourceHi = ip.sourceHi();
+        if (Ipv6Address.isLinkLocal(sourceHi) && !Ipv6Address.isWellFormedLinkLocal(sourceHi))
+        {
+            // Outside fe80::/64 (RFC 4291 section 2.5.6): bits the stack could not tell from a scope.
+            counters.ip6InBadSource++;
+            return;
+        }
         final boolean multicast = Ipv6Address.isMulticast(destinationHi);
+        // A link-local destination is ours only on the link it arrived on: scoped to this interface.
+        final long localHi = Ipv6Address.withScope(destinationHi, scopeOf(nif));
         if (multicast)
         {
             if (!nif.ipv6.isMember(destinationHi, destinationLo))
@@ -480,9 +561,14 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
                 return;
             }
         }
-        else if (!isLocalAddress(destinationHi, destinationLo))
+        else if (Ipv6Address.isLinkLocal(destinationHi) && !Ipv6Address.isWellFormedLinkLocal(destinationHi))
         {
-            if (addressState(destinationHi, destinationLo) != 0)
+            counters.ip6InAddrErrors++;
+            return;
+        }
+        else if (!isLocalAddress(localHi, destinationLo))
+        {
+            if (addressState(localHi, destinationLo) != 0)
             {
                 counters.ip6InTentative++;
             }
@@ -512,14 +598,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
     /** The IPv6 side of the interface at a stack index, or null when it has no IPv6. */
     private Ipv6Interface findInterface(final int interfaceIndex)
     {
-        for (final Ipv6Interface v6 : interfaces)
-        {
-            if (v6.nif.index() == interfaceIndex)
-            {
-                return v6;
-            }
-        }
-        return null;
+        return byScope(interfaceIndex + 1);
     }
 
     /** Walks the extension headers and delivers, reassembles, or answers with a parameter problem. */
@@ -549,7 +628,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
             if (verdict == Ipv6ExtensionHeaders.PARAMETER_PROBLEM)
             {
                 icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, headers.problemCode(), headers.problemPointer(),
-                    packet, offset, length, -1, -1, linkMulticast, now);
+                    packet, offset, length, -1, -1, linkMulticast, scopeOf(v6.nif), now);
                 return;
             }
             if (verdict == Ipv6ExtensionHeaders.DROP)
@@ -576,7 +655,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
                 == Ipv6Reassembler.PARAMETER_PROBLEM)
             {
                 icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, reassembler.problemCode(),
-                    reassembler.problemPointer(), packet, offset, length, -1, -1, linkMulticast, now);
+                    reassembler.problemPointer(), packet, offset, length, -1, -1, linkMulticast, scopeOf(v6.nif), now);
             }
             return;
         }
@@ -611,16 +690,19 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
             // pointing at the field that names it.
             counters.ip6InUnknownProtocols++;
             icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, Icmpv6Header.CODE_UNRECOGNIZED_NEXT_HEADER,
-                headers.nextHeaderField() - offset, packet, offset, length, nextHeader, upper, linkMulticast, now);
+                headers.nextHeaderField() - offset, packet, offset, length, nextHeader, upper, linkMulticast, scopeOf(v6.nif), now);
             return;
         }
         counters.ip6InDelivers++;
-        final int unreachable = handler.receive6(packet, upper, upperLength, sourceHi, sourceLo, destinationHi,
-            destinationLo, trafficClass, hopLimit, reassembled ? 0 : flags);
+        // The transports see link-local addresses scoped to the interface the packet arrived on.
+        final int scope = scopeOf(v6.nif);
+        final int unreachable = handler.receive6(packet, upper, upperLength, Ipv6Address.withScope(sourceHi, scope),
+            sourceLo, Ipv6Address.withScope(destinationHi, scope), destinationLo, trafficClass, hopLimit,
+            reassembled ? 0 : flags);
         if (unreachable != Ipv6Protocol.CONSUMED)
         {
             icmp.sendError(Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, unreachable, 0, packet, offset, length,
-                nextHeader, upper, linkMulticast, now);
+                nextHeader, upper, linkMulticast, scopeOf(v6.nif), now);
         }
     }
 
@@ -667,7 +749,8 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         }
         final int base = pool.offset(buffer);
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
-            nextHeader, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+            nextHeader, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo, Ipv6Address.withoutScope(destinationHi),
+            destinationLo);
         return transmit(destinationHi, destinationLo, buffer, L4_OFFSET + l4Length);
     }
 
@@ -677,18 +760,15 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         final int segmentSize)
     {
         counters.ip6OutRequests++;
-        final int route = Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo)
-            != null ? -1 : routes.lookup(destinationHi, destinationLo);
-        if (route < 0)
+        if (Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo) != null
+            || !resolve(destinationHi, destinationLo))
         {
             chain.free(pool);
             counters.ip6OutNoRoutes++;
             return -Errno.ENETUNREACH;
         }
-        final NetInterface nif = routes.nif(route);
-        final boolean viaGateway = routes.hasGateway(route);
-        final long mac = nif.ipv6.ndp.resolved(viaGateway ? routes.gatewayHi(route) : destinationHi,
-            viaGateway ? routes.gatewayLo(route) : destinationLo, time.nanos());
+        final NetInterface nif = resolvedNif;
+        final long mac = nif.ipv6.ndp.resolved(nextHopHi, nextHopLo, time.nanos());
         if (Ipv6Header.LENGTH + l4Length > nif.segmentationLimit(true) || mac < 0 || Ipv6Address.isMulticast(sourceHi)
             || Ipv6Address.isUnspecified(sourceHi, sourceLo))
         {
@@ -704,7 +784,8 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         // derived from it); the link gives each segment this header with its own payload length
         // (tcp6_gso_segment() under ipv6_gso_segment()).
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH).write(trafficClass, 0, l4Length,
-            Ipv6Header.NEXT_TCP, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+            Ipv6Header.NEXT_TCP, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo,
+            Ipv6Address.withoutScope(destinationHi), destinationLo);
         ethernet.wrap(memory, base, EthernetHeader.LENGTH).destination(mac).source(nif.mac())
             .type(EthernetHeader.TYPE_IPV6);
         counters.ip6OutSuperSegments++;
@@ -783,7 +864,8 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
             memory.putInt(fragmentHeader + 4, identification);
             memory.put(fragmentHeader + 8, source, l4Offset + offset, chunk);
             ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + 8 + chunk).write(trafficClass, 0,
-                8 + chunk, Ipv6Header.NEXT_FRAGMENT, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+                8 + chunk, Ipv6Header.NEXT_FRAGMENT, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo,
+                Ipv6Address.withoutScope(destinationHi), destinationLo);
             final int result = via != null
                 ? transmitMulticast(via, destinationLo, buffer, L4_OFFSET + 8 + chunk, loop, hopLimit > 0)
                 : transmit(destinationHi, destinationLo, buffer, L4_OFFSET + 8 + chunk);
@@ -815,9 +897,10 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
      */
     private int transmit(final long destinationHi, final long destinationLo, final int buffer, final int frameLength)
     {
-        if (isLocalAddress(destinationHi, destinationLo))
+        final Ipv6Interface local = localInterface(destinationHi, destinationLo);
+        if (local != null)
         {
-            return loopback(buffer, frameLength);
+            return loopback(buffer, frameLength, local.nif.index());
         }
         if (Ipv6Address.isMulticast(destinationHi))
         {
@@ -831,17 +914,13 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
             counters.ip6OutMulticast++;
             return transmitMulticast(v6, destinationLo, buffer, frameLength, false, true);
         }
-        final int route = routes.lookup(destinationHi, destinationLo);
-        if (route < 0)
+        if (!resolve(destinationHi, destinationLo))
         {
             pool.free(buffer);
             counters.ip6OutNoRoutes++;
             return -Errno.ENETUNREACH;
         }
-        final NetInterface nif = routes.nif(route);
-        final boolean viaGateway = routes.hasGateway(route);
-        nif.ipv6.ndp.output(viaGateway ? routes.gatewayHi(route) : destinationHi,
-            viaGateway ? routes.gatewayLo(route) : destinationLo, buffer, frameLength, time.nanos());
+        resolvedNif.ipv6.ndp.output(nextHopHi, nextHopLo, buffer, frameLength, time.nanos());
         return 0;
     }
 
@@ -878,25 +957,15 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         return v6.nif.enqueue(buffer, frameLength, 0) ? 0 : -Errno.ENOBUFS;
     }
 
-    private int loopback(final int buffer, final int frameLength)
-    {
-        return loopback(buffer, frameLength, -1);
-    }
-
+    /** Queues a frame to be received on the interface at {@code interfaceIndex}; takes the buffer. */
     private int loopback(final int buffer, final int frameLength, final int interfaceIndex)
     {
-        if (loopbackCount == loopbackBuffers.length)
+        if (!loopback.offer(buffer, frameLength, interfaceIndex))
         {
-            pool.free(buffer);
             counters.ip6OutDiscards++;
             return -Errno.ENOBUFS;
         }
         counters.ip6OutLoopback++;
-        final int slot = (loopbackHead + loopbackCount) % loopbackBuffers.length;
-        loopbackBuffers[slot] = buffer;
-        loopbackLengths[slot] = frameLength;
-        loopbackInterfaces[slot] = interfaceIndex;
-        loopbackCount++;
         return 0;
     }
 
@@ -907,49 +976,31 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
      */
     public boolean deliverLoopback(final long now)
     {
-        int budget = loopbackBuffers.length * 4;
-        while (loopbackCount > 0 && budget-- > 0)
+        return loopback.deliver(loopbackReceiver, now);
+    }
+
+    /** Receives a looped-back packet on the interface it was queued for. */
+    private void receiveLooped(final int buffer, final int frameLength, final int interfaceIndex, final long now)
+    {
+        final Ipv6Interface v6 = byScope(interfaceIndex + 1);
+        if (v6 != null)
         {
-            final int buffer = loopbackBuffers[loopbackHead];
-            final int frameLength = loopbackLengths[loopbackHead];
-            final int interfaceIndex = loopbackInterfaces[loopbackHead];
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-            try
-            {
-                final int base = pool.offset(buffer);
-                ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
-                final Ipv6Interface v6 = interfaceIndex >= 0 ? findInterface(interfaceIndex)
-                    : localInterface(ip.destinationHi(), ip.destinationLo());
-                if (v6 != null)
-                {
-                    input(v6.nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
-                        LOOPBACK_FLAGS, v6.nif.mac(), false, now);
-                }
-            }
-            finally
-            {
-                pool.free(buffer);
-            }
+            final int base = pool.offset(buffer);
+            input(v6.nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH, LOOPBACK_FLAGS,
+                v6.nif.mac(), false, now);
         }
-        return loopbackCount > 0;
     }
 
     /** Whether packets wait in the loopback queue. */
     public boolean hasPendingWork()
     {
-        return loopbackCount > 0;
+        return !loopback.isEmpty();
     }
 
     /** Returns every buffer the layer holds to the pool. */
     public void release()
     {
-        while (loopbackCount > 0)
-        {
-            pool.free(loopbackBuffers[loopbackHead]);
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-        }
+        loopback.release();
         // Each interface's neighbour queues and timers go with the interface (NetInterface.release).
     }
 

@@ -265,7 +265,7 @@ final class Ipv6Reassembler
                 quote.putShort(Ipv6Header.PAYLOAD_LENGTH, (short)(unfragmentable - Ipv6Header.LENGTH + 8
                     + slot.firstLength));
                 ipv6.icmp().sendError(Icmpv6Header.TYPE_TIME_EXCEEDED, Icmpv6Header.CODE_REASSEMBLY_TIME_EXCEEDED, 0,
-                    quote, 0, unfragmentable + 8 + data, -1, -1, false, now);
+                    quote, 0, unfragmentable + 8 + data, -1, -1, false, slot.interfaceIndex + 1, now);
             }
         }
     }

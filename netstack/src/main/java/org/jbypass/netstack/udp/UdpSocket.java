@@ -9,6 +9,7 @@ import org.jbypass.netstack.ip.Ipv6MulticastOutput;
 import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.ip.MulticastMembership;
 import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.transport.LinkScope;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.util.Errno;
@@ -147,7 +148,7 @@ public final class UdpSocket extends StackSocket
      *
      * @return 0 or -errno: EAFNOSUPPORT on an IPv4 socket, ENETUNREACH without a route
      */
-    public int connect6(final long hi, final long lo, final int port)
+    public int connect6(final long peerHi, final long lo, final int port)
     {
         if (closed)
         {
@@ -156,6 +157,13 @@ public final class UdpSocket extends StackSocket
         if (!family6)
         {
             return -Errno.EAFNOSUPPORT;
+        }
+        // A link-local peer needs its link: the scope given, or the bound address's (RFC 4007; Linux's
+        // ip6_datagram_connect refuses it otherwise).
+        final long hi = LinkScope.peerHi(peerHi, localPort != 0 ? localHi : 0, true);
+        if (hi == LinkScope.INVALID)
+        {
+            return -Errno.EINVAL;
         }
         if (Ipv6Address.isV4Mapped(hi, lo))
         {
@@ -207,6 +215,10 @@ public final class UdpSocket extends StackSocket
         if (Ipv6Address.isV4Mapped(hi, lo))
         {
             return v6Only ? -Errno.EINVAL : layer.bind(this, Ipv6Address.v4FromMapped(lo), port);
+        }
+        if (LinkScope.lacksScope(hi))
+        {
+            return -Errno.EINVAL;
         }
         return layer.bind6(this, hi, lo, port);
     }
@@ -321,7 +333,7 @@ public final class UdpSocket extends StackSocket
      *
      * @return the bytes sent, or -errno as {@link #send}; EAFNOSUPPORT on an IPv4 socket
      */
-    public int send6(final ByteBuffer src, final long hi, final long lo, final int port)
+    public int send6(final ByteBuffer src, final long peerHi, final long lo, final int port)
     {
         if (closed)
         {
@@ -330,6 +342,12 @@ public final class UdpSocket extends StackSocket
         if (!family6)
         {
             return -Errno.EAFNOSUPPORT;
+        }
+        // A link-local destination on the bound address's link, or left to the routes when unscoped (RFC 4007).
+        final long hi = LinkScope.peerHi(peerHi, localPort != 0 ? localHi : 0, false);
+        if (hi == LinkScope.INVALID)
+        {
+            return -Errno.EINVAL;
         }
         if (Ipv6Address.isV4Mapped(hi, lo))
         {

@@ -1,0 +1,104 @@
+package org.jbypass.provider.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+
+import org.jbypass.provider.testing.CommandResult;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JDK's HttpServer, unmodified, under the agent on an IPv6-only stack interface: the configuration gives the
+ * veth end {@code address6} and no IPv4 {@code address}. curl in the kernel's namespace reaches it over IPv6
+ * (8 MB down, 2 MB up, by SHA-256); over IPv4, at the address the kernel believes on-link, it gets no answer at
+ * all: the stack sends no ARP and answers none, so the kernel's neighbour entry for it never resolves.
+ */
+class VethIpv6OnlyHttpIT extends VethFixture
+{
+    @Override
+    boolean ipv6()
+    {
+        return true;
+    }
+
+    @Override
+    boolean stackIpv4()
+    {
+        return false;
+    }
+
+    @Override
+    String extraConfiguration()
+    {
+        return "interface.veth.address6 = " + peer.stackAddress6() + "/64\nbind.wildcard = stack\n";
+    }
+
+    private CommandResult curl(final String... args)
+    {
+        final String[] command = new String[args.length + 4];
+        command[0] = "curl";
+        command[1] = "--silent";
+        command[2] = "--show-error";
+        command[3] = "--max-time";
+        System.arraycopy(args, 0, command, 4, args.length);
+        return peer.exec(RUN, command);
+    }
+
+    @Test
+    void shouldServeCurlOverIpv6AndNothingOverIpv4() throws Exception
+    {
+        try (ChildJvm server = ChildJvm.withAgent(config, "org.jbypass.samples.HttpServerSample", "::", "8080"))
+        {
+            awaitStarted(server, "http server listening on");
+            final String base6 = "http://[" + peer.stackAddress6() + "]:8080";
+            final String stack6 = InetAddress.getByName(peer.stackAddress6()).getHostAddress();
+            final CommandResult hello = curl("30", "-6", base6 + "/");
+            assertEquals(0, hello.exitCode(), () -> hello.describe() + "\n" + server.describe());
+            assertTrue(hello.stdout().startsWith("hello from /[" + stack6 + "]:8080 to /["), hello::describe);
+            assertTrue(peer.neighbour6(peer.stackAddress6()).contains("lladdr"), "the kernel resolved the stack");
+
+            // 8 MB down, checked byte for byte.
+            final int eight = 8 << 20;
+            final Path download = dir.resolve("download6.bin");
+            final CommandResult down = curl("120", "-6", "--output", download.toString(), base6 + "/bytes?n="
+                + eight + "&seed=15");
+            assertEquals(0, down.exitCode(), () -> down.describe() + "\n" + server.describe());
+            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            final Random random = new Random(15);
+            final byte[] chunk = new byte[65536];
+            for (long left = eight; left > 0; left -= chunk.length)
+            {
+                random.nextBytes(chunk);
+                sha.update(chunk, 0, (int)Math.min(chunk.length, left));
+            }
+            assertEquals(HexFormat.of().formatHex(sha.digest()), HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(download))));
+
+            // 2 MB up, checked by the server.
+            final byte[] data = new byte[2 << 20];
+            new Random(16).nextBytes(data);
+            final Path upload = dir.resolve("upload6.bin");
+            Files.write(upload, data);
+            final CommandResult up = curl("120", "-6", "--data-binary", "@" + upload, "-H",
+                "Content-Type: application/octet-stream", base6 + "/sha256");
+            assertEquals(0, up.exitCode(), () -> up.describe() + "\n" + server.describe());
+            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)) + " "
+                + (2 << 20), up.stdout().trim());
+
+            // IPv4 to the address the kernel believes on its link: ARP goes unanswered, so nothing connects.
+            final CommandResult over4 = curl("5", "-4", "http://" + stack + ":8080/");
+            assertNotEquals(0, over4.exitCode(), over4::describe);
+            final String neighbour = peer.neighbour(peer.stackAddress());
+            assertFalse(neighbour.contains("lladdr"), "the stack answered ARP: " + neighbour);
+            assertTrue(server.isAlive(), server::describe);
+        }
+    }
+}
