@@ -224,6 +224,44 @@ class KernelMulticast6InteropTest
     }
 
     @Test
+    void shouldAnswerAGroupAndSourceSpecificQueryAndCountAFloodOfQueries() throws Exception
+    {
+        final String kernel = peer.kernelAddress6();
+        final long[] source = Ipv6Address.parse(kernel);
+        final String other = kernel.replaceAll("::1$", "::9");
+        try (BackgroundCommand capture = peer.start("tcpdump", "-i", peer.kernelInterface(), "-n", "-v", "-l",
+            "ip6 and not udp"))
+        {
+            assertTrue(capture.awaitOutput("listening on", TIMEOUT), capture.stderr());
+            final UdpSocket socket = openOnPort();
+            assertEquals(0, op(s -> socket.joinSource6(GROUP[0], GROUP[1], 0, source[0], source[1])));
+            assertTrue(capture.awaitOutput("[gaddr " + GROUP_TEXT + " allow, 1 source(s)]", TIMEOUT),
+                capture.stdout());
+            awaitKernelLinkLocal();
+            // Asked about the kernel's address and another: only the one the filter lets in (RFC 3810 6.3).
+            try (BackgroundCommand query = peer.start(python, mldScript.toString(), peer.kernelInterface(), "2",
+                GROUP_TEXT, "500", "1", kernel, other))
+            {
+                assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
+            }
+            assertTrue(capture.awaitOutput("[gaddr " + GROUP_TEXT + " is_in, 1 source(s)]", TIMEOUT),
+                capture.stdout() + capture.stderr() + stack.describeCounters());
+            // A thousand general queries at once: a burst is taken, the rest counted and dropped.
+            try (BackgroundCommand flood = peer.start(python, mldScript.toString(), peer.kernelInterface(), "2",
+                "::", "0", "1000"))
+            {
+                assertEquals(0, flood.waitFor(TIMEOUT), flood.stderr());
+            }
+            final Long taken = stack.awaitCondition(s -> s.ipCounters().mldInQueries
+                + s.ipCounters().mldInQueriesRateLimited >= 1001 ? s.ipCounters().mldInQueries : null, TIMEOUT);
+            assertNotNull(taken, stack.describeCounters());
+            assertTrue(taken < 200, "queries taken: " + taken);
+            assertTrue(stack.call(s -> s.ipCounters().mldOutReports) < 200, stack.describeCounters());
+            closeAll(socket);
+        }
+    }
+
+    @Test
     void shouldSendToAGroupThatTheKernelsJoinedSocketReceivesWithTheHopLimitSet() throws Exception
     {
         try (BackgroundCommand receiver = kernel("recv", GROUP_TEXT, Integer.toString(PORT), "20", "10",

@@ -23,23 +23,16 @@ final class IgmpInterface extends MulticastListener
     private static final int TOS = 0xC0;
 
     private final Ipv4Layer ipv4;
-    private final PacketPool pool;
     private final ByteBuffer memory;
     private final IgmpHeader igmp = new IgmpHeader();
     private final EthernetHeader ethernet = new EthernetHeader();
     private final Ipv4Header ip = new Ipv4Header();
-
-    // The version 3 report being built.
-    private int report = PacketPool.NO_BUFFER;
-    private int reportLength;
-    private int reportRecords;
 
     IgmpInterface(final NetInterface nif, final Ipv4Layer ipv4, final IpCounters counters, final TimerQueue timers,
         final long seed)
     {
         super(nif, counters, timers, seed, MAX_INTERFACE_SOURCES);
         this.ipv4 = ipv4;
-        this.pool = ipv4.pool();
         this.memory = pool.memory();
     }
 
@@ -73,42 +66,43 @@ final class IgmpInterface extends MulticastListener
     }
 
     @Override
-    void addRecord(final int type, final long groupHi, final long groupLo, final long[] sources)
+    int recordLength(final long[] sources)
     {
-        final int[] v4 = SourceList.toIpv4(sources);
-        final int length = IgmpHeader.RECORD_HEADER + 4 * v4.length;
-        if (report != PacketPool.NO_BUFFER && reportLength + length > nif.mtu() - Ipv4Header.ROUTER_ALERT_LENGTH)
-        {
-            finishReport();
-        }
-        if (report == PacketPool.NO_BUFFER)
-        {
-            report = pool.allocate();
-            if (report == PacketPool.NO_BUFFER)
-            {
-                counters.igmpOutDiscards++;
-                return;
-            }
-            reportLength = IgmpHeader.V3_REPORT_HEADER;
-            reportRecords = 0;
-        }
-        IgmpHeader.writeRecord(memory, igmpOffset(report) + reportLength, type, group(groupLo), v4, v4.length);
-        reportLength += length;
-        reportRecords++;
+        return IgmpHeader.RECORD_HEADER + 4 * SourceList.size(sources);
     }
 
     @Override
-    void finishReport()
+    int reportHeaderLength()
     {
-        if (report == PacketPool.NO_BUFFER)
-        {
-            return;
-        }
-        final int buffer = report;
-        report = PacketPool.NO_BUFFER;
-        igmp.wrap(memory, igmpOffset(buffer), reportLength).writeV3ReportHeader(reportRecords).computeChecksum();
+        return IgmpHeader.V3_REPORT_HEADER;
+    }
+
+    @Override
+    int maxReportLength()
+    {
+        return nif.mtu() - Ipv4Header.ROUTER_ALERT_LENGTH;
+    }
+
+    @Override
+    void writeRecord(final int buffer, final int at, final int type, final long groupHi, final long groupLo,
+        final long[] sources)
+    {
+        final int[] v4 = SourceList.toIpv4(sources);
+        IgmpHeader.writeRecord(memory, igmpOffset(buffer) + at, type, group(groupLo), v4, v4.length);
+    }
+
+    @Override
+    void sendReport(final int buffer, final int length, final int records)
+    {
+        igmp.wrap(memory, igmpOffset(buffer), length).writeV3ReportHeader(records).computeChecksum();
         counters.igmpOutReports++;
-        transmit(buffer, Igmp.ALL_IGMPV3_ROUTERS, reportLength);
+        transmit(buffer, Igmp.ALL_IGMPV3_ROUTERS, length);
+    }
+
+    @Override
+    void countDiscard()
+    {
+        counters.igmpOutDiscards++;
     }
 
     @Override
@@ -130,7 +124,7 @@ final class IgmpInterface extends MulticastListener
         final int buffer = pool.allocate();
         if (buffer == PacketPool.NO_BUFFER)
         {
-            counters.igmpOutDiscards++;
+            countDiscard();
             return;
         }
         igmp.wrap(memory, igmpOffset(buffer), IgmpHeader.MIN_LENGTH).writeShort(type, group);

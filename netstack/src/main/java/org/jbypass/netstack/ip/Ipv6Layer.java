@@ -684,7 +684,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
 
     private Ipv6Interface interfaceAt(final int interfaceIndex)
     {
-        final Ipv6Interface v6 = byScope(interfaceIndex + 1);
+        final Ipv6Interface v6 = findInterface(interfaceIndex);
         return v6 != null ? v6 : interfaces[0];
     }
 
@@ -773,8 +773,10 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
                 return;
             }
             counters.ip6InDelivers++;
-            handler.receiveMulticast6(packet, upper, upperLength, sourceHi, sourceLo, destinationHi, destinationLo,
-                trafficClass, hopLimit, reassembled ? 0 : flags, v6.nif.index());
+            // As for unicast, a link-local source is given to the transport scoped to the arrival interface.
+            handler.receiveMulticast6(packet, upper, upperLength, Ipv6Address.withScope(sourceHi, scopeOf(v6.nif)),
+                sourceLo, destinationHi, destinationLo, trafficClass, hopLimit, reassembled ? 0 : flags,
+                v6.nif.index());
             return;
         }
         if (handler == null)

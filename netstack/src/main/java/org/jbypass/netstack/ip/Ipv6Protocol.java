@@ -26,8 +26,9 @@ public interface Ipv6Protocol
 
     /**
      * A packet to a multicast group the interface listens to, whose merged source filter lets the source in (RFC
-     * 3810 section 4.2); never answered with an ICMPv6 error (RFC 4443 section 2.4 (e)). The default hands it to
-     * {@link #receive6} and drops its verdict, for transports without multicast.
+     * 3810 section 4.2); never answered with an ICMPv6 error (RFC 4443 section 2.4 (e)). A link-local source carries
+     * the arrival interface's scope, as {@link #receive6}'s; source filters hold the wire form. The default hands
+     * it to {@link #receive6} and drops its verdict, for transports without multicast.
      *
      * @param interfaceIndex the stack's index of the interface it arrived on
      */

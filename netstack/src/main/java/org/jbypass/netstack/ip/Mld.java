@@ -52,23 +52,16 @@ final class Mld extends MulticastListener
     static final int MAX_INTERFACE_SOURCES = 64;
 
     private final Ipv6Interface addresses;
-    private final PacketPool pool;
     private final ByteBuffer memory;
     private final Ipv6Header ip = new Ipv6Header();
     private final Icmpv6Header icmp = new Icmpv6Header();
     private final EthernetHeader ethernet = new EthernetHeader();
-
-    // The version 2 report being built.
-    private int report = PacketPool.NO_BUFFER;
-    private int reportLength;
-    private int reportRecords;
 
     Mld(final NetInterface nif, final Ipv6Interface addresses, final IpCounters counters, final TimerQueue timers,
         final long seed)
     {
         super(nif, counters, timers, seed ^ 0x4D4C4432L, MAX_INTERFACE_SOURCES);
         this.addresses = addresses;
-        this.pool = nif.pool();
         this.memory = pool.memory();
     }
 
@@ -210,42 +203,42 @@ final class Mld extends MulticastListener
     // Send
 
     @Override
-    void addRecord(final int type, final long groupHi, final long groupLo, final long[] sources)
+    int recordLength(final long[] sources)
     {
-        final int length = MldMessage.RECORD_LENGTH + 8 * sources.length;
-        if (report != PacketPool.NO_BUFFER && l4Offset() + reportLength + length > nif.mtu() + EthernetHeader.LENGTH)
-        {
-            finishReport();
-        }
-        if (report == PacketPool.NO_BUFFER)
-        {
-            report = pool.allocate();
-            if (report == PacketPool.NO_BUFFER)
-            {
-                counters.mldOutDiscards++;
-                return;
-            }
-            reportLength = MldMessage.V2_REPORT_HEADER;
-            reportRecords = 0;
-        }
-        MldMessage.writeRecord(memory, pool.offset(report) + l4Offset() + reportLength, type, groupHi, groupLo,
-            sources);
-        reportLength += length;
-        reportRecords++;
+        return MldMessage.RECORD_LENGTH + 8 * sources.length;
     }
 
     @Override
-    void finishReport()
+    int reportHeaderLength()
     {
-        if (report == PacketPool.NO_BUFFER)
-        {
-            return;
-        }
-        final int buffer = report;
-        report = PacketPool.NO_BUFFER;
-        MldMessage.writeV2ReportHeader(memory, pool.offset(buffer) + l4Offset(), reportRecords);
+        return MldMessage.V2_REPORT_HEADER;
+    }
+
+    @Override
+    int maxReportLength()
+    {
+        return nif.mtu() + EthernetHeader.LENGTH - l4Offset();
+    }
+
+    @Override
+    void writeRecord(final int buffer, final int at, final int type, final long groupHi, final long groupLo,
+        final long[] sources)
+    {
+        MldMessage.writeRecord(memory, pool.offset(buffer) + l4Offset() + at, type, groupHi, groupLo, sources);
+    }
+
+    @Override
+    void sendReport(final int buffer, final int length, final int records)
+    {
+        MldMessage.writeV2ReportHeader(memory, pool.offset(buffer) + l4Offset(), records);
         counters.mldOutReports++;
-        transmit(buffer, reportLength, Ipv6Address.ALL_NODES_HI, ALL_MLDV2_ROUTERS_LO);
+        transmit(buffer, length, Ipv6Address.ALL_NODES_HI, ALL_MLDV2_ROUTERS_LO);
+    }
+
+    @Override
+    void countDiscard()
+    {
+        counters.mldOutDiscards++;
     }
 
     @Override
@@ -273,7 +266,7 @@ final class Mld extends MulticastListener
         final int buffer = pool.allocate();
         if (buffer == PacketPool.NO_BUFFER)
         {
-            counters.mldOutDiscards++;
+            countDiscard();
             return false;
         }
         MldMessage.writeV1(memory, pool.offset(buffer) + l4Offset(), type, groupHi, groupLo);

@@ -2,6 +2,7 @@ package org.jbypass.netstack.ip;
 
 import java.util.SplittableRandom;
 
+import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.Timer;
 import org.jbypass.netstack.util.TimerQueue;
@@ -68,6 +69,7 @@ abstract class MulticastListener
 
     final NetInterface nif;
     final IpCounters counters;
+    final PacketPool pool;
     private final TimerQueue timers;
     private final SplittableRandom random;
     private final int maxInterfaceSources;
@@ -81,6 +83,11 @@ abstract class MulticastListener
     private final Timer igmpv1QuerierPresent;
     private final Timer oldQuerierPresent;
 
+    // The current-version report being built.
+    private int report = PacketPool.NO_BUFFER;
+    private int reportLength;
+    private int reportRecords;
+
     /**
      * @param maxInterfaceSources the most sources of a merged filter, so that one record fits a frame
      */
@@ -89,6 +96,7 @@ abstract class MulticastListener
     {
         this.nif = nif;
         this.counters = counters;
+        this.pool = nif.pool();
         this.timers = timers;
         this.random = new SplittableRandom(seed);
         this.maxInterfaceSources = maxInterfaceSources;
@@ -125,11 +133,23 @@ abstract class MulticastListener
     /** Whether changes of a group are reported: never all-systems' (RFC 3376 section 5) or all-nodes' (3810 6). */
     abstract boolean isReported(long groupHi, long groupLo);
 
-    /** Adds a record to the current-version report being built, sending the one before when it is full. */
-    abstract void addRecord(int type, long groupHi, long groupLo, long[] sources);
+    /** The bytes of a record of {@code sources} (a {@link SourceList}) in a current-version report. */
+    abstract int recordLength(long[] sources);
 
-    /** Sends the report being built, if any. */
-    abstract void finishReport();
+    /** The fixed part of a current-version report, before its records. */
+    abstract int reportHeaderLength();
+
+    /** The most bytes of a current-version report, its header and records, that fit the interface's frames. */
+    abstract int maxReportLength();
+
+    /** Writes a record at {@code at} bytes into the report (its header included) held by {@code buffer}. */
+    abstract void writeRecord(int buffer, int at, int type, long groupHi, long groupLo, long[] sources);
+
+    /** Writes a report's header and sends it; takes the buffer. */
+    abstract void sendReport(int buffer, int length, int records);
+
+    /** Counts a message not sent for want of a packet buffer. */
+    abstract void countDiscard();
 
     /** Sends an older version's report of a group ({@code mode} {@link #MODE_IGMPV1} or {@link #MODE_OLD}). */
     abstract void sendOldReport(int mode, long groupHi, long groupLo);
@@ -142,6 +162,42 @@ abstract class MulticastListener
 
     /** Counts a pending older-version report that another host's report made unnecessary. */
     abstract void countSuppressed();
+
+    /** Adds a record to the current-version report being built, sending the one before when it is full. */
+    final void addRecord(final int type, final long groupHi, final long groupLo, final long[] sources)
+    {
+        final int length = recordLength(sources);
+        if (report != PacketPool.NO_BUFFER && reportLength + length > maxReportLength())
+        {
+            finishReport();
+        }
+        if (report == PacketPool.NO_BUFFER)
+        {
+            report = pool.allocate();
+            if (report == PacketPool.NO_BUFFER)
+            {
+                countDiscard();
+                return;
+            }
+            reportLength = reportHeaderLength();
+            reportRecords = 0;
+        }
+        writeRecord(report, reportLength, type, groupHi, groupLo, sources);
+        reportLength += length;
+        reportRecords++;
+    }
+
+    /** Sends the report being built, if any. */
+    final void finishReport()
+    {
+        if (report == PacketPool.NO_BUFFER)
+        {
+            return;
+        }
+        final int buffer = report;
+        report = PacketPool.NO_BUFFER;
+        sendReport(buffer, reportLength, reportRecords);
+    }
 
     // ------------------------------------------------------------------------------------------------------------
     // Memberships

@@ -50,7 +50,8 @@
  * transport answers with a verdict, either consumed or the ICMP destination-unreachable code IPv4 is to send (UDP's
  * port unreachable), since IPv4 holds the header an error quotes. Datagrams to a group arrive through
  * {@code Ipv4Protocol.receiveMulticast}, with the interface they came in on, once the interface's filter let them in;
- * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}.
+ * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}
+ * (over IPv6, {@code Ipv6Protocol.receiveMulticast6} and {@link org.jbypass.netstack.ip.Ipv6MulticastOutput}).
  * The transports also hear where each receive burst begins and ends, so that TCP can acknowledge a burst of
  * in-order segments once. Over IPv6 the same contract is {@link org.jbypass.netstack.ip.Ipv6Output} (source
  * selection, path MTU, send, sendFromMemory; addresses as the two {@code long}s of
@@ -88,14 +89,23 @@
  *   <tr><td>longest-prefix routing, default gateways</td><td>1122 3.3.1</td><td>RouteTable</td></tr>
  *   <tr><td>multicast MAC mapping; the interface's MAC filter</td><td>1112 6.4</td>
  *       <td>MulticastMacFilter</td></tr>
- *   <tr><td>socket and interface filter state, their merging</td><td>3376 2, 3.2</td>
- *       <td>MulticastMembership, MulticastGroup.merge</td></tr>
- *   <tr><td>state-change reports and their retransmission</td><td>3376 5.1</td><td>Igmp.stateChanged</td></tr>
- *   <tr><td>answers to general, group and group-and-source queries, random delays</td><td>3376 5.2</td>
- *       <td>Igmp.query, answerGeneralQuery, answerGroupQuery</td></tr>
+ *   <tr><td>socket and interface filter state, their merging</td><td>3376 2, 3.2; 3810 2, 4.2</td>
+ *       <td>MulticastMembership, MulticastGroup.merge, MulticastListener.listen</td></tr>
+ *   <tr><td>state-change reports and their retransmission</td><td>3376 5.1; 3810 6.1</td>
+ *       <td>MulticastListener.stateChanged</td></tr>
+ *   <tr><td>answers to general, group and group-and-source queries, random delays</td><td>3376 5.2; 3810 6.2,
+ *       6.3</td><td>MulticastListener.query, answerGeneralQuery, answerGroupQuery</td></tr>
  *   <tr><td>querier version; older-version querier present timers; v2 reports, leaves, suppression</td>
- *       <td>3376 7, 2236 3</td><td>Igmp.query, compatibilityChanged, otherReport</td></tr>
- *   <tr><td>TTL 1 and Router Alert on IGMP</td><td>3376 4, 2113</td><td>Igmp.transmit</td></tr>
+ *       <td>3376 7, 2236 3; 3810 8, 2710 4</td><td>MulticastListener.query, compatibilityChanged,
+ *       otherReport</td></tr>
+ *   <tr><td>IGMP queries: version by length, destination; TTL 1 and Router Alert on IGMP</td><td>3376 4, 7.1,
+ *       2113</td><td>Igmp.query, IgmpInterface.transmit</td></tr>
+ *   <tr><td>MLD queries: link-local source, hop limit 1, length, destination; reports to ff02::16, v1 reports to
+ *       the group, Done to ff02::2; hop limit 1 and Router Alert</td><td>3810 5, 5.1.14, 5.2.14, 8.1; 2710 3;
+ *       2711</td><td>Mld.query, Mld.report, Mld.transmit</td></tr>
+ *   <tr><td>IPv6 multicast MAC mapping</td><td>2464 7</td><td>Ipv6Address.multicastMac, Mld.groupMac</td></tr>
+ *   <tr><td>sending to an IPv6 group: interface, hop limit, loopback to the host's members</td><td>3493 5.2</td>
+ *       <td>Ipv6Layer.sendMulticast6</td></tr>
  *   <tr><td>sending to a group: interface, TTL, loopback to the host's members</td><td>1112 6.1</td>
  *       <td>Ipv4Layer.sendMulticast</td></tr>
  *   <tr><td>echo; no answer to broadcast echoes</td><td>792, 1122 3.2.2.6</td><td>Icmp.echo</td></tr>

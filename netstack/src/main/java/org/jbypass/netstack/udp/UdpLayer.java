@@ -509,7 +509,7 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
         {
             if (s.v6
                 && (Ipv6Address.isUnspecified(s.localHi, s.localLo) || s.localHi == groupHi && s.localLo == groupLo)
-                && s.acceptsMulticast6(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo)
+                && s.acceptsMulticast6(groupHi, groupLo, interfaceIndex, Ipv6Address.withoutScope(sourceHi), sourceLo)
                 && s.accepts6(sourceHi, sourceLo, sourcePort))
             {
                 s.deliver6(memory, payloadOffset, payloadLength, sourceHi, sourceLo, sourcePort);

@@ -693,57 +693,44 @@ public final class UdpSocket extends StackSocket
      */
     public int blockSource(final int group, final int interfaceIndex, final int source)
     {
-        return blockSource(MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source));
+        return blockSource(MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source), true);
     }
 
     /** Blocks a source of an IPv6 group's any-source membership (MCAST_BLOCK_SOURCE). */
     public int blockSource6(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
         final long sourceLo)
     {
-        return blockSource(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo);
+        return blockSource(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo, true);
     }
 
+    /** Blocks ({@code block}) or unblocks a source of an any-source membership: its EXCLUDE list gains or loses it. */
     private int blockSource(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
-        final long sourceLo)
+        final long sourceLo, final boolean block)
     {
         final MulticastMembership m = find(groupHi, groupLo, interfaceIndex);
         if (m == null || !m.isExclude())
         {
             return -Errno.EINVAL;
         }
-        if (!m.accepts(sourceHi, sourceLo))
+        if (m.accepts(sourceHi, sourceLo) != block)
         {
-            return -Errno.EADDRNOTAVAIL;
+            return -Errno.EADDRNOTAVAIL; // blocking one already blocked, or unblocking one that is not
         }
-        return listen(m, true, with(m.sources6(), sourceHi, sourceLo));
+        return listen(m, true, block ? with(m.sources6(), sourceHi, sourceLo)
+            : without(m.sources6(), sourceHi, sourceLo));
     }
 
     /** Unblocks a source of an IPv4 group (IP_UNBLOCK_SOURCE). @return 0, or -errno: EINVAL, EADDRNOTAVAIL */
     public int unblockSource(final int group, final int interfaceIndex, final int source)
     {
-        return unblockSource(MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source));
+        return blockSource(MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source), false);
     }
 
     /** Unblocks a source of an IPv6 group (MCAST_UNBLOCK_SOURCE). */
     public int unblockSource6(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
         final long sourceLo)
     {
-        return unblockSource(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo);
-    }
-
-    private int unblockSource(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
-        final long sourceLo)
-    {
-        final MulticastMembership m = find(groupHi, groupLo, interfaceIndex);
-        if (m == null || !m.isExclude())
-        {
-            return -Errno.EINVAL;
-        }
-        if (m.accepts(sourceHi, sourceLo))
-        {
-            return -Errno.EADDRNOTAVAIL;
-        }
-        return listen(m, true, without(m.sources6(), sourceHi, sourceLo));
+        return blockSource(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo, false);
     }
 
     /** The socket's membership of an IPv4 group on an interface, or null. */

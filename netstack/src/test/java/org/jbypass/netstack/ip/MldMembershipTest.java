@@ -211,6 +211,14 @@ class MldMembershipTest
             h.receive(v1Report(ROUTER_LL, 255, 24)); // hop limit not 1
             h.receive(v1Report(ROUTER_LL, 1, 12)); // truncated
             assertEquals(before + 3, h.stack.ipCounters().mldInBadReports);
+            // A bad checksum never reaches MLD: ICMPv6 drops it (RFC 4443 section 2.4).
+            final byte[] corrupt = v1Report(ROUTER_LL, 1, 24);
+            corrupt[corrupt.length - 1] ^= 1;
+            final long errors = h.stack.ipCounters().icmp6InErrors;
+            final long reports = h.stack.ipCounters().mldInReports;
+            h.receive(corrupt);
+            assertEquals(errors + 1, h.stack.ipCounters().icmp6InErrors);
+            assertEquals(reports, h.stack.ipCounters().mldInReports);
             assertEquals(0, h.stack.ipCounters().mldReportsSuppressed, "a hostile report silences nothing");
             h.link.drain();
             settle(h, 11);

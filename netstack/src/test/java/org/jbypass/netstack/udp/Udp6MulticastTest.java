@@ -131,6 +131,29 @@ class Udp6MulticastTest
         }
     }
 
+    /**
+     * A link-local sender (as MLD queriers and many publishers on one link are): the source filter matches its wire
+     * form, and the socket learns it scoped to the arrival interface, as every link-local address it sees.
+     */
+    @Test
+    void shouldFilterALinkLocalSourceByItsWireFormAndReportItScoped()
+    {
+        try (StackHarness h = harness())
+        {
+            final long[] linkLocal = Frames6.addr("fe80::1");
+            final UdpSocket ssm = bound(h, new long[2]);
+            assertEquals(0, ssm.joinSource6(GROUP[0], GROUP[1], 0, linkLocal[0], linkLocal[1]));
+            h.receive(toGroup(linkLocal, 7));
+            h.receive(toGroup(PEER6, 8));
+            assertEquals(7, received(ssm));
+            assertEquals(-Errno.EAGAIN, ssm.receive(ByteBuffer.allocate(64)), "the global sender filtered");
+            assertEquals(linkLocal[1], ssm.lastSourceLo());
+            assertEquals(linkLocal[0], Ipv6Address.withoutScope(ssm.lastSourceHi()));
+            assertTrue(Ipv6Address.scope(ssm.lastSourceHi()) != 0, "scoped to the interface it came in on");
+            assertEquals(0, h.leakedBuffers());
+        }
+    }
+
     @Test
     void shouldSendToTheGroupsMacWithTheHopLimitAndLoopACopyToTheStacksMembers()
     {
