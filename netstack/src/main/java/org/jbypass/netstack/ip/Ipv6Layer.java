@@ -141,12 +141,13 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         Ipv6Interface v6 = nif.ipv6;
         if (v6 == null)
         {
-            v6 = new Ipv6Interface(nif, config, counters, timers, seed ^ nif.index());
             if (nif.index() >= Ipv6Address.MAX_SCOPE)
             {
+                // Its scope would not fit a link-local address's second word (Ipv6Address.withScope).
                 throw new IllegalArgumentException("interface " + nif.name() + ": IPv6 on at most "
                     + (Ipv6Address.MAX_SCOPE - 1) + " interfaces");
             }
+            v6 = new Ipv6Interface(nif, config, counters, timers, seed ^ nif.index());
             nif.enableIpv6(this, v6);
             interfaceList.add(v6);
             interfaces = interfaceList.toArray(new Ipv6Interface[0]);
