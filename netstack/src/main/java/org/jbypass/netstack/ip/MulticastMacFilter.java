@@ -53,12 +53,6 @@ final class MulticastMacFilter
         return false;
     }
 
-    /** Counts one more group mapping to {@code group}'s MAC. @return 0, or -errno (a full filter, the link's error) */
-    int add(final int group)
-    {
-        return addMac(groupMac(group));
-    }
-
     /**
      * Counts one more group mapping to {@code mac} (an IPv6 group's, RFC 2464 section 7, or an IPv4 group's).
      *
@@ -87,15 +81,6 @@ final class MulticastMacFilter
         references[count] = 1;
         count++;
         return 0;
-    }
-
-    /** Counts one group fewer mapping to {@code group}'s MAC, and lets the link drop it after the last. */
-    void remove(final int group)
-    {
-        if (!removeMac(groupMac(group)))
-        {
-            throw new IllegalStateException("multicast MAC of " + Ipv4Address.toString(group) + " was never added");
-        }
     }
 
     /** Counts one group fewer mapping to {@code mac}; @return false when it was never added */
