@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
@@ -409,6 +410,63 @@ public final class Ipv6Layer implements Ipv6Output
         }
         process(nif.ipv6, memory, offset, Ipv6Header.LENGTH + ip.payloadLength(), flags, sourceMac, linkMulticast,
             false, now);
+    }
+
+    /**
+     * Handles one received IPv6 packet that arrived as a chain of buffers (a super-frame, see {@link PacketBurst}),
+     * in place when it can, as {@link Ipv4Layer#inputChain} does: a valid unicast packet to one of our addresses
+     * whose fixed header lies in the chain's first buffer and is followed by the transport header (a GSO_TCPV6
+     * super-frame's shape) goes to its transport's {@link Ipv6Protocol#receiveChain6}, which copies what it keeps
+     * straight out of the chain. Anything else (extension headers, ICMPv6, multicast, an invalid header, a transport
+     * that asks for one piece) is left to the caller, which gathers the chain and calls {@link #input}: nothing is
+     * counted here then, so the gathered copy is counted once, with its reason.
+     *
+     * @param ipFrameOffset where the IPv6 header starts in the frame (after the link header, in the first buffer)
+     * @return whether the packet was taken
+     */
+    boolean inputChain(final FrameChain chain, final int ipFrameOffset, final int flags,
+        final boolean linkMulticast, final long now)
+    {
+        final int base = chain.firstOffset() + ipFrameOffset;
+        final int inFirst = chain.firstLength() - ipFrameOffset;
+        if (inFirst < Ipv6Header.LENGTH)
+        {
+            return false;
+        }
+        ip.wrap(memory, base, chain.length() - ipFrameOffset);
+        if (ip.validate() != Ipv6Header.VALID)
+        {
+            return false;
+        }
+        final long destinationHi = ip.destinationHi();
+        final long destinationLo = ip.destinationLo();
+        final int nextHeader = ip.nextHeader();
+        final Ipv6Protocol handler = protocols[nextHeader];
+        if (handler == null || Ipv6Address.isMulticast(destinationHi)
+            || !isLocalAddress(destinationHi, destinationLo))
+        {
+            return false;
+        }
+        final int length = ip.payloadLength();
+        final int trafficClass = ip.trafficClass();
+        final int hopLimit = ip.hopLimit();
+        final int verdict = handler.receiveChain6(chain, ipFrameOffset + Ipv6Header.LENGTH, memory,
+            base + Ipv6Header.LENGTH, length, ip.sourceHi(), ip.sourceLo(), destinationHi, destinationLo,
+            trafficClass, hopLimit, flags);
+        if (verdict == Ipv6Protocol.CONTIGUOUS)
+        {
+            return false;
+        }
+        counters.ip6InReceives++;
+        counters.ip6InDelivers++;
+        if (verdict != Ipv6Protocol.CONSUMED)
+        {
+            // The error quotes the start of the packet, which the first buffer holds.
+            icmp.sendError(Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, verdict, 0, memory, base,
+                Math.min(Ipv6Header.LENGTH + length, inFirst), nextHeader, base + Ipv6Header.LENGTH, linkMulticast,
+                now);
+        }
+        return true;
     }
 
     /** Processes a reassembled packet, held contiguously from its IPv6 header. */

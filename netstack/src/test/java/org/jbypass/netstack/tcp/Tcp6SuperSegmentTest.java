@@ -174,7 +174,22 @@ class Tcp6SuperSegmentTest
         assertEquals(0, run.a.tcpCounters().superSegmentsOut());
     }
 
-    private record Run(Stack a, Tap tap)
+    /**
+     * B takes A's IPv6 super-segments in place, as it takes IPv4 ones: TCP copies each chain's payload straight into
+     * the socket's ring, nothing gathered into one piece first (the transfer checks every byte).
+     */
+    @Test
+    void shouldReceiveIpv6SuperSegmentsInPlace() throws IOException
+    {
+        final Run run = transfer(LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION,
+            directory.resolve("c.pcap"));
+        final long received = run.b.ipCounters().superFramesReceived;
+        assertEquals(run.a.ipCounters().ip6OutSuperSegments, received, "every super-segment arrived as a chain");
+        assertTrue(received > 2, "super-frames received: " + received);
+        assertEquals(0, run.b.ipCounters().superFramesGathered, "none gathered into one piece");
+    }
+
+    private record Run(Stack a, Stack b, Tap tap)
     {
     }
 
@@ -231,6 +246,6 @@ class Tcp6SuperSegmentTest
         assertArrayEquals(data, Arrays.copyOf(in.array(), BYTES));
         a.close();
         b.close();
-        return new Run(a, tap);
+        return new Run(a, b, tap);
     }
 }
