@@ -64,7 +64,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      * allocated once, when first needed.
      */
     private ByteBuffer gathered;
-    private final SoftwareGro gro = new SoftwareGro(counters);
+    private final SoftwareGro gro = new SoftwareGro(counters, false);
     /** Between {@link #burstStart} and {@link #burstEnd}: only then are received buffers kept for GRO to hold. */
     private boolean inBurst;
     private int nextIdentification;
@@ -288,7 +288,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     {
         if (gro.isHolding())
         {
-            gro.flush(protocols[Ipv4Header.PROTOCOL_TCP]);
+            gro.flush();
         }
     }
 

@@ -49,6 +49,9 @@ public final class Ipv6Layer implements Ipv6Output
     private final List<Ipv6Interface> interfaceList = new ArrayList<>();
     private Ipv6Interface[] interfaces = new Ipv6Interface[0];
     private final Ipv6Header ip = new Ipv6Header();
+    private final SoftwareGro gro;
+    /** Whether a receive burst is being processed (software GRO holds segments only within one). */
+    private boolean inBurst;
     private final EthernetHeader ethernet = new EthernetHeader();
     private long selectedHi;
     private long selectedLo;
@@ -76,6 +79,7 @@ public final class Ipv6Layer implements Ipv6Output
         this.icmp = new Icmpv6(this, counters, ipConfig, pathMtus);
         this.reassembler = new Ipv6Reassembler(config.reassembly(), counters, this, timers);
         this.headers = new Ipv6ExtensionHeaders(counters);
+        this.gro = new SoftwareGro(counters, true);
         this.loopbackBuffers = new int[ipConfig.loopbackQueue()];
         this.loopbackLengths = new int[ipConfig.loopbackQueue()];
         this.fragmentKey = (int)(seed * 0x9E3779B97F4A7C15L >>> 32) | 1;
@@ -367,6 +371,63 @@ public final class Ipv6Layer implements Ipv6Output
     // ------------------------------------------------------------------------------------------------------------
     // Receive
 
+    /** A burst of received frames begins: software GRO may hold TCP segments until it ends. */
+    void burstStart()
+    {
+        inBurst = true;
+    }
+
+    /** The burst ends: software GRO sends up what it held (before the transports hear of the end, from IPv4). */
+    void burstEnd()
+    {
+        flushGro();
+        inBurst = false;
+    }
+
+    private void flushGro()
+    {
+        if (gro.isHolding())
+        {
+            gro.flush();
+        }
+    }
+
+    /**
+     * Handles one IPv6 packet received in one buffer of the current burst on {@code nif}: as {@link #input}, but a
+     * unicast TCP segment right after the fixed header may first go to software GRO ({@link SoftwareGro}) when the
+     * interface has it on, as {@link Ipv4Layer#inputFromBurst} offers IPv4 ones. Its buffer stays in the burst until
+     * the burst ends, which is as long as GRO may hold it.
+     */
+    void inputFromBurst(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+        final int flags, final long sourceMac, final boolean linkMulticast, final long now)
+    {
+        final Ipv6Protocol tcp = protocols[Ipv6Header.NEXT_TCP];
+        if (nif.gro() && inBurst && tcp != null && available >= Ipv6Header.LENGTH
+            && (memory.get(offset + Ipv6Header.NEXT_HEADER) & 0xFF) == Ipv6Header.NEXT_TCP)
+        {
+            ip.wrap(memory, offset, available);
+            if (ip.validate() == Ipv6Header.VALID && !Ipv6Address.isMulticast(ip.destinationHi())
+                && isLocalAddress(ip.destinationHi(), ip.destinationLo()))
+            {
+                counters.ip6InReceives++;
+                final int length = Ipv6Header.LENGTH + ip.payloadLength();
+                if (gro.offer6(memory, ip, offset, flags, tcp))
+                {
+                    return;
+                }
+                // Not held: GRO sent up what its flow held first; it goes up now, as IPv6 delivers it.
+                process(nif.ipv6, memory, offset, length, flags, sourceMac, linkMulticast, false, now);
+                return;
+            }
+        }
+        else
+        {
+            // Whatever GRO holds goes up first, so that no TCP segment overtakes one held before it.
+            flushGro();
+        }
+        input(nif, memory, offset, available, flags, sourceMac, linkMulticast, now);
+    }
+
     /**
      * Handles one received IPv6 packet (RFC 8200); its memory stays the caller's.
      *
@@ -427,6 +488,8 @@ public final class Ipv6Layer implements Ipv6Output
     boolean inputChain(final FrameChain chain, final int ipFrameOffset, final int flags,
         final boolean linkMulticast, final long now)
     {
+        // No super-frame overtakes a segment GRO holds (nor does the gathered copy the caller makes of a refused one).
+        flushGro();
         final int base = chain.firstOffset() + ipFrameOffset;
         final int inFirst = chain.firstLength() - ipFrameOffset;
         if (inFirst < Ipv6Header.LENGTH)

@@ -257,6 +257,10 @@ public final class NetInterface
             return 0;
         }
         ipv4.burstStart();
+        if (ipv6Layer != null)
+        {
+            ipv6Layer.burstStart();
+        }
         for (int i = 0; i < n; )
         {
             final int flags = burst.flags(i);
@@ -270,6 +274,10 @@ public final class NetInterface
             {
                 i += chainInput(burst, i, n, now);
             }
+        }
+        if (ipv6Layer != null)
+        {
+            ipv6Layer.burstEnd();
         }
         ipv4.burstEnd();
         return n;
@@ -370,7 +378,7 @@ public final class NetInterface
                 }
                 if (chain == null)
                 {
-                    ipv6Layer.input(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
+                    ipv6Layer.inputFromBurst(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
                         ethernet.source(), destination != mac, now);
                 }
                 else
