@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
@@ -87,6 +88,8 @@ public final class StackLock
     private volatile Link[] links = new Link[0];
     /** The pollers to wake when an operation makes the stack's deadline earlier; set before any operation. */
     private volatile Poller[] pollers = new Poller[0];
+    /** Told of a poll by an application thread that failed past the stack's containment, as a poller's is. */
+    private volatile Consumer<Throwable> pollFailed = e -> { };
     /** The stack's interfaces, and how long a thread waiting on a socket of each drives the stack; set once. */
     private volatile NetInterface[] interfaces = new NetInterface[0];
     private volatile long[] busyWaitNanos = new long[0];
@@ -128,6 +131,12 @@ public final class StackLock
     {
         this.links = links.clone();
         this.pollers = pollers.clone();
+    }
+
+    /** Once: where a failed poll of an application thread (waiting on a ring, or busy waiting) is reported. */
+    void onPollFailure(final Consumer<Throwable> report)
+    {
+        this.pollFailed = report;
     }
 
     /**
@@ -282,16 +291,7 @@ public final class StackLock
                 final long transmitted = stack.ipCounters().framesTransmitted;
                 if (!closed)
                 {
-                    final long now = System.nanoTime();
-                    final long due = stack.nextDeadline();
-                    if (due != Long.MAX_VALUE && due - now <= 0)
-                    {
-                        stack.poll(now);
-                    }
-                    else
-                    {
-                        stack.pollQueue(nif, 0, now);
-                    }
+                    pollContained(nif, System.nanoTime());
                 }
                 if (waiter.changes() != seen || closed)
                 {
@@ -322,6 +322,31 @@ public final class StackLock
                 retaken();
             }
             throw e;
+        }
+    }
+
+    /**
+     * With the lock held, by a thread waiting on an interface's ring: runs the timers when due, else polls the ring's
+     * queue. A failure that escapes the stack's own containment costs this burst, as a poller's does, and is
+     * reported; it never reaches the application whose operation was waiting.
+     */
+    private void pollContained(final NetInterface nif, final long now)
+    {
+        try
+        {
+            final long due = stack.nextDeadline();
+            if (due != Long.MAX_VALUE && due - now <= 0)
+            {
+                stack.poll(now);
+            }
+            else
+            {
+                stack.pollQueue(nif, 0, now);
+            }
+        }
+        catch (final RuntimeException | Error e)
+        {
+            pollFailed.accept(e);
         }
     }
 
@@ -367,25 +392,33 @@ public final class StackLock
                 return true;
             }
             final long now = System.nanoTime();
-            final long due = stack.nextDeadline();
-            if (due != Long.MAX_VALUE && due - now <= 0)
+            try
             {
-                stack.poll(now);
-            }
-            else
-            {
-                final NetInterface[] nifs = interfaces;
-                for (int i = 0; i < nifs.length; i++)
+                final long due = stack.nextDeadline();
+                if (due != Long.MAX_VALUE && due - now <= 0)
                 {
-                    if (iface < 0 || iface == i)
+                    stack.poll(now);
+                }
+                else
+                {
+                    final NetInterface[] nifs = interfaces;
+                    for (int i = 0; i < nifs.length; i++)
                     {
-                        final int queues = nifs[i].link().rxQueueCount();
-                        for (int q = 0; q < queues; q++)
+                        if (iface < 0 || iface == i)
                         {
-                            stack.pollQueue(nifs[i], q, now);
+                            final int queues = nifs[i].link().rxQueueCount();
+                            for (int q = 0; q < queues; q++)
+                            {
+                                stack.pollQueue(nifs[i], q, now);
+                            }
                         }
                     }
                 }
+            }
+            catch (final RuntimeException | Error e)
+            {
+                // As a poller's: the burst is lost, the waiting thread goes on (issue 13).
+                pollFailed.accept(e);
             }
             afterOperation();
         }
@@ -451,6 +484,17 @@ public final class StackLock
             release();
         }
         kickLinks();
+    }
+
+    /**
+     * Within an operation (between {@link #enter()} and {@link #exit()}): transmits what it queued so far and
+     * dispatches readiness events now, as {@link #exit()} will, so that the operation sees at once what local
+     * delivery made of it (a connect to the stack's own address completes its handshake here) instead of taking the
+     * lock again to look. What went to a deferring link is still kicked after the lock is released.
+     */
+    public void flushWithin()
+    {
+        afterOperation();
     }
 
     /**
