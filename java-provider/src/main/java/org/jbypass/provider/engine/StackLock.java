@@ -171,7 +171,7 @@ public final class StackLock
     public int interfaceOf(final int localAddress)
     {
         final NetInterface[] nifs = interfaces;
-        for (int i = 0; i < nifs.length; i++)
+        for (int i = 0; localAddress != 0 && i < nifs.length; i++)
         {
             if (nifs[i].address() == localAddress)
             {
@@ -509,9 +509,23 @@ public final class StackLock
      */
     public long await(final WaitQueue queue, final long nanos) throws InterruptedException
     {
-        afterOperation();
+        // The thread is linked before the flush: a change the flush itself makes to what it waits for (local
+        // delivery to the stack's own addresses: the peer's ACK that frees room for a blocked write, the reply of a
+        // local exchange) signals it as a change made after the release would. Linked after, that signal would
+        // find no waiter and the thread would sleep until the socket's next change (AwaitOwnFlushTest).
+        queue.link();
+        try
+        {
+            afterOperation();
+        }
+        catch (final RuntimeException | Error e)
+        {
+            queue.unlinkIfQueued();
+            throw e;
+        }
         if (stack.ipCounters().framesTransmitted != transmittedAtLock)
         {
+            queue.unlinkIfQueued();
             // This operation handed frames to a deferring link: send them before waiting, without the lock; the wait
             // it was to be is then a spurious wakeup, after which the caller looks again (as after a Condition's)
             // and, having sent nothing more, waits. Frames that pollers or other operations handed over are theirs
@@ -712,9 +726,9 @@ public final class StackLock
      * a thread waits in one queue at a time; the queue links the nodes of the threads in it. All of it is guarded by
      * the stack lock except the node's {@code signalled} flag, which the woken thread reads without it.
      *
-     * <p>No wakeup is lost: a waiter links its node before it releases the lock, so a change made under the lock
-     * after that finds it; {@link #signalAll} marks and unparks it, and a thread unparked before it parks does not
-     * park ({@link LockSupport#unpark}'s permit). A waiter that returns without a signal (timeout, interrupt, a
+     * <p>No wakeup is lost: a waiter links its node before the flush that precedes its wait, so a change made under
+     * the lock after that, by the flush or by another holder, finds it; {@link #signalAll} marks and unparks it, and
+     * a thread unparked before it parks does not park ({@link LockSupport#unpark}'s permit). A waiter that returns without a signal (timeout, interrupt, a
      * stale permit) unlinks its own node once it holds the lock again (jcstress/WaitQueueHandoffTest).
      */
     public static final class WaitQueue
@@ -758,10 +772,11 @@ public final class StackLock
         }
 
         /**
-         * With the owner's lock held: releases it (unparking the threads its holder woke) until a signal, an
-         * interrupt or the timeout, and takes it back.
+         * With the owner's lock held: links the calling thread's node, so that a signal from now on marks it.
+         *
+         * @throws InterruptedException if the thread was interrupted (its status cleared), without linking it
          */
-        long await(final long nanos) throws InterruptedException
+        void link() throws InterruptedException
         {
             if (Thread.interrupted())
             {
@@ -773,6 +788,26 @@ public final class StackLock
             node.queued = true;
             node.next = head;
             head = node;
+        }
+
+        /** With the owner's lock held: takes the calling thread's node out of the queue unless a signal did. */
+        void unlinkIfQueued()
+        {
+            final Node node = NODES.get();
+            if (node.queued)
+            {
+                unlink(node);
+            }
+        }
+
+        /**
+         * With the owner's lock held and the calling thread {@linkplain #link() linked}: releases the lock
+         * (unparking the threads its holder woke) until a signal, which may have come already, an interrupt or the
+         * timeout, and takes it back.
+         */
+        long await(final long nanos) throws InterruptedException
+        {
+            final Node node = NODES.get();
             final long deadline = nanos == Long.MAX_VALUE ? 0 : System.nanoTime() + nanos;
             long left = nanos;
             boolean interrupted = false;
