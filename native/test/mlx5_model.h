@@ -186,6 +186,7 @@ struct mlx5_model {
     uint64_t seen_events[JBP_RDMA_MAX_RXQ]; /* per receive CQ, events the port's await has taken */
     uint32_t tx_budget;         /* WQEs executed per SQ and mlx5_model_tx call at most (0: all posted) */
     uint32_t tx_rr;             /* the SQ mlx5_model_tx starts with, rotating */
+    int32_t tx_sq;              /* threaded mode: the one SQ the next mlx5_model_tx executes (-1: all in turn) */
     struct mlx5_wqe_data_seg *rq_snap[JBP_RDMA_MAX_RXQ];
     uint32_t rq_snap_pi[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_port *port;

@@ -927,6 +927,7 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
         last_rx[f] = UINT32_MAX;
     }
     const uint32_t total = 3000;
+    uint64_t accepted[4] = { 0 };
     uint32_t sent = 0, got = 0;
     uint64_t dropped = 0;
     for (uint64_t iter = 0;; iter++) {
@@ -945,7 +946,7 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
                 queue_frame_q(&a, q, len_of(seq), MAC_B, &flows[f], seq, 0);
         }
         for (uint32_t q = 0; q < n_sq; q++) {
-            side_transmit_q(&a, q);
+            accepted[q] += (uint64_t)side_transmit_q(&a, q);
             /* A's poller of queue q reaps send queue q's completions. */
             CHECK(side_receive(&a, q, 16) == 0, "A receives nothing");
         }
@@ -993,6 +994,9 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
         CHECK(txst_q(&a, q, JBP_TXQ_PACKETS) == a.m->sq[q].frames, "seed %u: send queue %u sent %llu, its SQ %llu",
               seed, q, (unsigned long long)txst_q(&a, q, JBP_TXQ_PACKETS), (unsigned long long)a.m->sq[q].frames);
         CHECK(n_sq == 1 || a.m->sq[q].frames > 0, "seed %u: send queue %u unused", seed, q);
+        /* Everything reaped: the queue is done with every descriptor it accepted (a chain's two included). */
+        CHECK(txst_q(&a, q, JBP_TXQ_DONE) == accepted[q], "seed %u: send queue %u done with %llu of %llu", seed, q,
+              (unsigned long long)txst_q(&a, q, JBP_TXQ_DONE), (unsigned long long)accepted[q]);
         tx_total += txst_q(&a, q, JBP_TXQ_PACKETS);
     }
     CHECK(tx_total == total, "sent %llu", (unsigned long long)tx_total);
@@ -1392,11 +1396,13 @@ static void dv_tx_invalid_frames_dropped(void)
     CHECK(side_transmit(&a) == 6, "all accepted");
     CHECK(txst(&a, JBP_TXQ_DROPS) == 4 && txst(&a, JBP_TXQ_PACKETS) == 2, "two sent, four dropped");
     CHECK(a.p->reclaim_n == 3, "the three pool buffers of dropped frames returned at once");
+    CHECK(txst(&a, JBP_TXQ_DONE) == 4, "the dropped four are done at once, the sent two not yet");
     mlx5_model_wire(a.m, b.m);
     CHECK(side_receive(&b, 0, 16) == 2, "two arrive");
     side_consume(&b, 0);
     side_consume(&b, 1);
     side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_DONE) == 6, "their completion reaped: all six done");
     side_close(&a);
     side_close(&b);
 }
@@ -1813,6 +1819,7 @@ static void dv_port_quiesce_returns_all(void)
     CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 100, "in flight");
     int n = jbp_port_quiesce(a.p);
     CHECK(n == 100 + 256, "A returned %d", n);
+    CHECK(txst(&a, JBP_TXQ_DONE) == 100, "what was in flight counts as done once quiesced");
     CHECK(a.m->sq[0].ready == 0, "the adapter was stopped first");
     side_reclaim(&a);
     CHECK(tp_in_use(&a.pool) == 0, "A pool whole");
