@@ -254,6 +254,11 @@ public final class IpCounters
 
     // transmit
     public long txQueueDrops;
+    /**
+     * Frames that went to their flow's transmit queue rather than the caller's, because the link still held the
+     * flow's last frame there (per-flow order across queues: {@link NetInterface}).
+     */
+    public long txFlowKept;
     /** Frames the links accepted for transmission. */
     public long framesTransmitted;
 }
