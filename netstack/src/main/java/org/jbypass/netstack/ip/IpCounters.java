@@ -259,6 +259,11 @@ public final class IpCounters
      * flow's last frame there (per-flow order across queues: {@link NetInterface}).
      */
     public long txFlowKept;
+    /**
+     * Times frames kept on another caller's transmit queue filled its burst, and the caller handed that burst to the
+     * link itself rather than drop them (see {@link NetInterface}).
+     */
+    public long txKeptFlushes;
     /** Frames the links accepted for transmission. */
     public long framesTransmitted;
 }

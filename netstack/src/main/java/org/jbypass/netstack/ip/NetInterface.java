@@ -45,9 +45,11 @@ import org.jbypass.netstack.wire.MacAddress;
  * queue (descriptors added to the queue's burst, counted from the start, as the link counts what it is done with).
  * Two flows in one slot share one state, which only keeps one of them on a queue longer than it needs; nothing is
  * allocated per frame and no transport is involved (frames released by ARP or neighbour discovery are covered as
- * well). A frame kept on another caller's queue waits in that queue's burst, which only the thread that serves the
+ * well). A frame kept on another caller's queue waits in that queue's burst, which the thread that serves the
  * queue hands to the link ({@link #flush()}), so that a send ring's producer index stays with its poller; the stack
- * reports such frames as pending work ({@link #pendingTransmitQueues()}) for the caller to wake that poller.
+ * reports such frames as pending work ({@link #pendingTransmitQueues()}) for the caller to wake that poller. The one
+ * exception: when kept frames fill that burst, the caller posts it itself (under the stack's lock, as a thread that
+ * polls the queue while it waits would) rather than lose or reorder them ({@link IpCounters#txKeptFlushes}).
  */
 public final class NetInterface
 {
@@ -431,10 +433,7 @@ public final class NetInterface
         final PacketBurst burst = txBursts[queue];
         if (burst.isFull())
         {
-            if (queue == txQueue)
-            {
-                flush();
-            }
+            flushFull(queue);
             if (burst.isFull())
             {
                 pool.free(buffer);
@@ -445,6 +444,23 @@ public final class NetInterface
         burst.add(buffer, frameLength, flags);
         queued(slot, queue, 1);
         return true;
+    }
+
+    /**
+     * Hands a burst that has no room for the next frame to its queue. Another caller's queue only when frames kept
+     * there fill its burst (one write of the application releasing more segments than a burst holds while the
+     * flow's last frame is still on the poller's queue): dropping them would lose them and sending them elsewhere
+     * would reorder them, so this caller posts them, under the stack's lock, as a thread that polls that queue
+     * while it waits does (counted in {@link IpCounters#txKeptFlushes}).
+     */
+    private void flushFull(final int queue)
+    {
+        final PacketBurst burst = txBursts[queue];
+        if (queue != txQueue)
+        {
+            counters.txKeptFlushes++;
+        }
+        counters.framesTransmitted += link.transmit(queue, burst);
     }
 
     /**
@@ -550,10 +566,7 @@ public final class NetInterface
         final PacketBurst burst = txBursts[queue];
         if (burst.capacity() - burst.count() < n)
         {
-            if (queue == txQueue)
-            {
-                flush();
-            }
+            flushFull(queue);
             if (burst.capacity() - burst.count() < n)
             {
                 chain.free(pool);

@@ -57,6 +57,12 @@ public abstract class LinkDecorator implements Link
     }
 
     @Override
+    public int maxSuperFrameLength()
+    {
+        return inner.maxSuperFrameLength();
+    }
+
+    @Override
     public long transmitDone(final int queue)
     {
         return inner.transmitDone(queue);
