@@ -223,6 +223,46 @@ class TransmitQueueTest
         stack.close();
     }
 
+    /**
+     * Kept frames that fill their queue's burst (the application sends more than a burst holds while the flow's
+     * last frame is still on the poller's queue) are posted by the caller on that queue, in order: neither dropped
+     * nor sent elsewhere.
+     */
+    @Test
+    void shouldPostKeptFramesThatFillTheirBurstOnTheirQueueRatherThanDropThem()
+    {
+        final ScriptedLink[] l = new ScriptedLink[1];
+        final Stack stack = stackOn(l, 4, 4);
+        final NetInterface nif = stack.interfaces().get(0);
+        l[0].holdCompletions = true;
+        final UdpSocket socket = stack.openUdp();
+        send(socket, 9, 0);
+        stack.flush();
+        l[0].inject(2, Frames.arp(STACK_MAC, PEER_MAC, ArpPacket.OP_REPLY, PEER_MAC, PEER_IP, STACK_MAC, STACK_IP));
+        stack.pollQueue(nif, 2, MS);
+        final int datagrams = 200; // more than a burst holds (StackConfig's burst size)
+        for (int i = 1; i <= datagrams; i++)
+        {
+            send(socket, 9, i);
+        }
+        stack.flush();
+        stack.pollQueue(nif, 2, 2 * MS);
+        final List<Integer> queues = datagramQueues(l[0]);
+        assertEquals(datagrams + 1, queues.size(), "none dropped");
+        assertTrue(queues.stream().allMatch(q -> q == 2), "all on the flow's queue: " + queues);
+        int expected = 0;
+        for (final byte[] frame : l[0].transmitted())
+        {
+            if (Frames.ethernet(frame).type() == EthernetHeader.TYPE_IPV4)
+            {
+                assertEquals((byte)expected++, Frames.ipPayload(frame)[8], "in order");
+            }
+        }
+        assertTrue(stack.ipCounters().txKeptFlushes > 0);
+        assertEquals(0, stack.ipCounters().txQueueDrops);
+        stack.close();
+    }
+
     /** A link with one transmit queue keeps no table and never defers: every frame goes on queue 0. */
     @Test
     void shouldNeverKeepFramesOnALinkWithOneTransmitQueue()
