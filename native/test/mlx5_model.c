@@ -1371,6 +1371,30 @@ static void *hw_main(void *arg)
     return NULL;
 }
 
+int mlx5_model_snapshot_mode(struct mlx5_model *m)
+{
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
+        struct mlx5_model_sq *sq = &m->sq[q];
+        if (sq->snap == NULL)
+            sq->snap = zalloc((size_t)sq->wqe_cnt * 64);
+        if (sq->snap == NULL)
+            return -ENOMEM;
+        /* Start from the present: what is posted now was posted before the thread (it copies it at once). */
+        sq->snap_pi = sq->ci;
+    }
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
+        if (m->rq_snap[q] == NULL)
+            m->rq_snap[q] = zalloc((size_t)m->rq[q].wqe_cnt * sizeof(struct mlx5_wqe_data_seg));
+        if (m->rq_snap[q] == NULL)
+            return -ENOMEM;
+        for (uint32_t i = 0; i < m->rq[q].wqe_cnt; i++)
+            m->rq_snap[q][i] = m->rq[q].wqes[i];
+        m->rq_snap_pi[q] = be32toh(m->rq[q].dbrec[MLX5_RCV_DBR]) & 0xffff;
+    }
+    m->threaded = 1;
+    return 0;
+}
+
 struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_model *b, uint32_t seed,
                                           uint32_t max_spin)
 {
@@ -1383,27 +1407,9 @@ struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_mode
     hw->m[1] = b;
     pthread_mutex_init(&hw->lock, NULL);
     for (int i = 0; i < 2; i++) {
-        struct mlx5_model *m = hw->m[i];
-        for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
-            struct mlx5_model_sq *sq = &m->sq[q];
-            if (sq->snap == NULL)
-                sq->snap = zalloc((size_t)sq->wqe_cnt * 64);
-            if (sq->snap == NULL)
-                goto fail;
-            /* Start from the present: what is posted now was posted before the thread (it copies it at once). */
-            sq->snap_pi = sq->ci;
-        }
-        for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
-            m->rq_snap[q] = zalloc((size_t)m->rq[q].wqe_cnt * sizeof(struct mlx5_wqe_data_seg));
-            if (m->rq_snap[q] == NULL)
-                goto fail;
-            m->rq_snap_pi[q] = m->rq[q].ci;
-            for (uint32_t i = 0; i < m->rq[q].wqe_cnt; i++)
-                m->rq_snap[q][i] = m->rq[q].wqes[i];
-            m->rq_snap_pi[q] = be32toh(m->rq[q].dbrec[MLX5_RCV_DBR]) & 0xffff;
-        }
-        m->lock = &hw->lock;
-        m->threaded = 1;
+        if (mlx5_model_snapshot_mode(hw->m[i]) != 0)
+            goto fail;
+        hw->m[i]->lock = &hw->lock;
     }
     if (pthread_create(&hw->thread, NULL, hw_main, hw) != 0)
         goto fail;

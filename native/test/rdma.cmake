@@ -50,7 +50,8 @@ foreach(case
     mlx5_rss_toeplitz_vectors
     mlx5_rss_spreads_flows
     mlx5_rss_ipv6
-    dv_port_quiesce_returns_all)
+    dv_port_quiesce_returns_all
+    mlx5_rewritten_wqe_caught)
   add_test(NAME ${case} COMMAND test_mlx5_dv ${case})
 endforeach()
 

@@ -1009,6 +1009,43 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
 #undef RND
 }
 
+static void count_frame(void *ctx, const uint8_t *frame, uint32_t len)
+{
+    (void)frame;
+    (void)len;
+    (*(int *)ctx)++;
+}
+
+/* The adversary's snapshot catches what it must: a send WQE the driver rewrites after its doorbell, before the
+ * adapter executed it, is counted (the hardware-thread tests assert this count is 0, so it must be able to move).
+ * The model reads the WQEs as the hardware thread does, stepped by the test: one WQE executed (all four copied),
+ * then the third rewritten in the ring, then the rest executed. */
+static void mlx5_rewritten_wqe_caught(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    CHECK(mlx5_model_snapshot_mode(a.m) == 0, "snapshot mode");
+    for (uint32_t i = 0; i < 4; i++)
+        queue_frame(&a, 100 + i, MAC_B, &FLOW_AB, i, 0);
+    CHECK(side_transmit(&a) == 4, "four posted");
+    int frames = 0;
+    a.m->tx_budget = 1;
+    mlx5_model_tx(a.m, count_frame, &frames);
+    CHECK(frames == 1 && a.m->stats.tx_wqe_rewritten == 0, "one executed, nothing rewritten yet");
+    struct mlx5_wqe_data_seg *d = (struct mlx5_wqe_data_seg *)(a.p->txq[0].wqes + 2 * 64 + 32);
+    d->byte_count = htobe32(be32toh(d->byte_count) + 1);
+    a.m->tx_budget = 0;
+    mlx5_model_tx(a.m, count_frame, &frames);
+    CHECK(frames == 4, "all executed: %d", frames);
+    CHECK(a.m->stats.tx_wqe_rewritten == 1, "the rewritten WQE counted: %llu",
+          (unsigned long long)a.m->stats.tx_wqe_rewritten);
+    side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_DONE) == 4, "completed");
+    side_close(&a);
+    side_close(&b);
+}
+
 static void dv_adversarial_hw_thread(void)
 {
     /* JBP_HW_SEEDS=N runs more seeds (the default keeps ctest short on a shared machine). */
@@ -1849,6 +1886,7 @@ static const struct {
     CASE(mlx5_rx_error_cqe_nonfatal),
     CASE(mlx5_rx_error_cqe_fatal_recovers),
     CASE(mlx5_rx_wqe_counter_mismatch),
+    CASE(mlx5_rewritten_wqe_caught),
     CASE(dv_adversarial_hw_thread),
     CASE(mlx5_send_queue_per_poller),
     CASE(dv_send_queues_hw_thread),
