@@ -676,7 +676,8 @@ public final class RdmaLink implements Link
                 sb.append('\n').append(txSnapshot(q)).append(" inline=")
                     .append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_INLINE) == 1 ? "l4" : "l2")
                     .append(" max_tso=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_MAX_TSO))
-                    .append(" tso_frames=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_TSO_FRAMES));
+                    .append(" tso_frames=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_TSO_FRAMES))
+                    .append(" done=").append(word(RdmaNative.txqBase(q) + RdmaNative.TXQ_DONE));
             }
             for (int q = 0; q < options.rxQueues(); q++)
             {
