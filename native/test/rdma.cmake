@@ -116,6 +116,7 @@ target_compile_options(test_rdma_admit PRIVATE ${JBYPASS_C_FLAGS})
 foreach(case
     netlink_request_bytes
     netlink_parse_answers
+    netlink_parse_vf_list
     netlink_real_socket_dump
     netlink_real_multicast_list
     admit_open_change_close
