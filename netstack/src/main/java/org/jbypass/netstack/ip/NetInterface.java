@@ -1,6 +1,7 @@
 package org.jbypass.netstack.ip;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
@@ -150,7 +151,7 @@ public final class NetInterface
         this.flowNumber = txQueues > 1 ? new long[FLOW_SLOTS] : null;
         if (flowQueue != null)
         {
-            java.util.Arrays.fill(flowQueue, NO_QUEUE);
+            Arrays.fill(flowQueue, NO_QUEUE);
         }
         this.arp = new Arp(this, arpConfig, counters);
         this.multicastMacs = new MulticastMacFilter(link);
