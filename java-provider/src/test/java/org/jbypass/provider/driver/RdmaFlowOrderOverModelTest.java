@@ -71,10 +71,13 @@ class RdmaFlowOrderOverModelTest
         final Stack a = new Stack(StackConfig.builder().poolBuffers(8192).seed(100 + seed).build(), now);
         final Stack b = new Stack(StackConfig.builder().poolBuffers(8192).seed(200 + seed).build(), now);
         final int maxTso = (seed & 1) != 0 ? 65536 : 0;
+        // Receive rings that hold a whole window (the sockets' buffers are fixed at 512 KiB below): the hardware
+        // thread may run far ahead of this thread on a loaded machine, and a frame dropped for want of a receive
+        // buffer would look like reordering.
         final ModelPort portA = ModelPort.open(RdmaOptions.builder("a").hostIf("model0").mac(MAC_A)
-            .rxQueueSize(1024).txQueueSize(1024).build(), a.pool(), false, maxTso != 0, maxTso);
+            .rxQueueSize(2048).txQueueSize(1024).build(), a.pool(), false, maxTso != 0, maxTso);
         final ModelPort portB = ModelPort.open(RdmaOptions.builder("b").hostIf("model0").mac(MAC_B).rxQueues(4)
-            .rxQueueSize(512).txQueueSize(1024).build(), b.pool(), (seed & 2) != 0, maxTso != 0, maxTso);
+            .rxQueueSize(1024).txQueueSize(1024).build(), b.pool(), (seed & 2) != 0, maxTso != 0, maxTso);
         final WireOrder order = new WireOrder(portA.link, IP_B, PORT_B);
         a.addInterface("rdma0", order, IP_A, 24, 0);
         b.addInterface("rdma0", portB.link, IP_B, 24, 0);
@@ -84,9 +87,11 @@ class RdmaFlowOrderOverModelTest
         try
         {
             final TcpSocket listener = b.openTcp();
+            listener.receiveBufferSize(512 << 10);
             assertEquals(0, listener.bind(IP_B, PORT_B));
             assertEquals(0, listener.listen(8));
             final TcpSocket client = a.openTcp();
+            client.receiveBufferSize(512 << 10);
             // A client port per seed: RSS puts the flow on different queues of B's.
             assertEquals(0, client.bind(IP_A, 40000 + 37 * seed));
             assertEquals(-Errno.EINPROGRESS, client.connect(IP_B, PORT_B));
@@ -100,6 +105,7 @@ class RdmaFlowOrderOverModelTest
                 }
             }
             assertNotNull(server, "seed " + seed + ": accepted");
+            server.receiveBufferSize(512 << 10);
             assertEquals(0, client.finishConnect(), "seed " + seed + ": connected");
 
             final Stream down = new Stream(4 << 20, seed);      // B to A: the flow whose order A checks
