@@ -25,6 +25,7 @@
 #
 #   scripts/bench-apps.sh                         (needs root; builds the jars if missing)
 #   REPEAT=7 ECHO_MB=64 HTTP_MB=64 IDLE=block scripts/bench-apps.sh
+#   WARMUP=5 scripts/bench-apps.sh                (untimed rounds per server first, 3 by default)
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java scripts/bench-apps.sh
 #   JFR_DIR=/tmp/jfr ONLY=echo scripts/bench-apps.sh   (flight recordings of the servers, for jfr print)
 #   JAR_B=/tmp/old/jbypass.jar scripts/bench-apps.sh    (a second jbypass build beside the first: before/after)
@@ -50,6 +51,11 @@ REPEAT=${REPEAT:-5}
 ECHO_MB=${ECHO_MB:-64}
 HTTP_MB=${HTTP_MB:-64}
 UDP_PINGS=${UDP_PINGS:-20000}
+# Untimed rounds per server before the measured ones, so that the JIT has compiled the hot paths: jbypass runs the
+# stack's Java code where the kernel's servers run a few system calls, and on 2 loaded cores C2 took tens of
+# seconds to reach the stack's TCP output and input (its compiler thread was a third of the server's CPU in the
+# fourth 256 MB echo), which a single warm-up round left inside the stack's CPU per MB.
+WARMUP=${WARMUP:-3}
 CONNS=${CONNS:-4}   # connections at once in the echo4, http4 and up4 rows
 IDLE=${IDLE:-block}
 OFFLOADS=${OFFLOADS:-on}   # on: the veths as Linux sets them up (TSO/GSO/GRO); off: every offload off on both ends
@@ -250,18 +256,20 @@ if wants up || wants up4; then
   upload_sha=$(sha256sum "$work/upload.bin" | cut -d' ' -f1)
 fi
 
-# One untimed round each to let the servers' JITs warm up.
-for v in $variants k; do
-  if wants echo || wants echo4; then echo_mbs "${address[${v}echo]}" >/dev/null; fi
-  if wants http || wants http4; then http_mbs "${address[${v}http]}" >/dev/null; fi
-  if wants up || wants up4; then up_mbs "${address[${v}http]}" >/dev/null; fi
+# WARMUP untimed rounds each to let the servers' JITs warm up.
+for _ in $(seq 1 "$WARMUP"); do
+  for v in $variants k; do
+    if wants echo || wants echo4; then echo_mbs "${address[${v}echo]}" >/dev/null; fi
+    if wants http || wants http4; then http_mbs "${address[${v}http]}" >/dev/null; fi
+    if wants up || wants up4; then up_mbs "${address[${v}http]}" >/dev/null; fi
+  done
 done
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; java: $("$JAVA" -version 2>&1 | head -1)"
 echo "settings: veth MTU 1500, offloads $OFFLOADS (stack end: $(ip netns exec "$nss" ethtool -k "${nss}0" 2>/dev/null \
   | awk '/^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):/ {printf "%s %s ", $1, $2}'));" \
   "jbypass poller idle=$IDLE, stack properties: ${STACK_PROPS:-none}; REPEAT=$REPEAT ECHO_MB=$ECHO_MB HTTP_MB=$HTTP_MB" \
-  "CONNS=$CONNS UDP_PINGS=$UDP_PINGS; kernel tcp congestion control $(ip netns exec "$nsk" sysctl -n \
+  "CONNS=$CONNS UDP_PINGS=$UDP_PINGS WARMUP=$WARMUP; kernel tcp congestion control $(ip netns exec "$nsk" sysctl -n \
   net.ipv4.tcp_congestion_control), jbypass cubic"
 udp_mb=$(awk -v n="$UDP_PINGS" 'BEGIN {print n * 2 * 12 / 1e6}')
 for i in $(seq 1 "$REPEAT"); do

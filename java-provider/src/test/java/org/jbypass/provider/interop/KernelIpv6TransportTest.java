@@ -81,6 +81,8 @@ class KernelIpv6TransportTest
                 System.out.println("super-frames received: " + superFrames);
                 assertTrue(superFrames > 0, "the kernel sent TCPV6 super-frames, and the stack took them");
                 assertEquals(0, side.stack.ipCounters().framesBadChain);
+                assertEquals(0, side.stack.ipCounters().superFramesGathered,
+                    "taken in place: TCP copied each one straight out of its chain");
                 // And the stack's own: TCP super-segments over IPv6 (GSO_TCPV6 chains) that afpacket handed the
                 // kernel with a virtio_net_hdr, none refused on the way.
                 final long sent = side.stack.ipCounters().ip6OutSuperSegments;

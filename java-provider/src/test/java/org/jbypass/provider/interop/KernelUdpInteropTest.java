@@ -357,6 +357,8 @@ class KernelUdpInteropTest
         {
             assertTrue(s.ipCounters().superFramesReceived > 0, "super-datagrams came whole: "
                 + stack.describeCounters());
+            assertEquals(0, s.ipCounters().superFramesGathered, "and were cut straight out of their chains: "
+                + stack.describeCounters());
             return null;
         });
     }

@@ -64,7 +64,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      * allocated once, when first needed.
      */
     private ByteBuffer gathered;
-    private final SoftwareGro gro = new SoftwareGro(counters);
+    private final SoftwareGro gro = new SoftwareGro(counters, false);
     /** Between {@link #burstStart} and {@link #burstEnd}: only then are received buffers kept for GRO to hold. */
     private boolean inBurst;
     private int nextIdentification;
@@ -288,7 +288,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     {
         if (gro.isHolding())
         {
-            gro.flush(protocols[Ipv4Header.PROTOCOL_TCP]);
+            gro.flush();
         }
     }
 
@@ -390,10 +390,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      * Handles one received IPv4 datagram that arrived as a chain of buffers (a super-frame, see
      * {@link PacketBurst}), in place: the header is validated in the chain's first buffer and a unicast datagram
      * goes to its transport's {@link Ipv4Protocol#receiveChain}, which copies what it keeps straight out of the
-     * chain (TCP into its socket's ring). The paths that need the datagram in one piece gather the chain into
-     * contiguous memory first, and count it ({@link IpCounters#superFramesGathered}): a fragment (reassembly copies
-     * from one piece), multicast delivery, a transport that asks for it (UDP, ICMP, IGMP), and a header that
-     * crosses a buffer boundary, which no link builds.
+     * chain (TCP into its socket's ring, UDP into its sockets' queues). The paths that need the datagram in one
+     * piece gather the chain into contiguous memory first, and count it ({@link IpCounters#superFramesGathered}): a
+     * fragment (reassembly copies from one piece), multicast delivery, a transport that asks for it (ICMP, IGMP; UDP
+     * for a broadcast), and a header that crosses a buffer boundary, which no link builds.
      *
      * @param ipFrameOffset where the IP header starts in the frame (after the link header, in the first buffer)
      * @param flags         the link's {@code PacketBurst.RX_*} flags for the frame

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
@@ -48,6 +49,9 @@ public final class Ipv6Layer implements Ipv6Output
     private final List<Ipv6Interface> interfaceList = new ArrayList<>();
     private Ipv6Interface[] interfaces = new Ipv6Interface[0];
     private final Ipv6Header ip = new Ipv6Header();
+    private final SoftwareGro gro;
+    /** Whether a receive burst is being processed (software GRO holds segments only within one). */
+    private boolean inBurst;
     private final EthernetHeader ethernet = new EthernetHeader();
     private long selectedHi;
     private long selectedLo;
@@ -75,6 +79,7 @@ public final class Ipv6Layer implements Ipv6Output
         this.icmp = new Icmpv6(this, counters, ipConfig, pathMtus);
         this.reassembler = new Ipv6Reassembler(config.reassembly(), counters, this, timers);
         this.headers = new Ipv6ExtensionHeaders(counters);
+        this.gro = new SoftwareGro(counters, true);
         this.loopbackBuffers = new int[ipConfig.loopbackQueue()];
         this.loopbackLengths = new int[ipConfig.loopbackQueue()];
         this.fragmentKey = (int)(seed * 0x9E3779B97F4A7C15L >>> 32) | 1;
@@ -366,6 +371,63 @@ public final class Ipv6Layer implements Ipv6Output
     // ------------------------------------------------------------------------------------------------------------
     // Receive
 
+    /** A burst of received frames begins: software GRO may hold TCP segments until it ends. */
+    void burstStart()
+    {
+        inBurst = true;
+    }
+
+    /** The burst ends: software GRO sends up what it held (before the transports hear of the end, from IPv4). */
+    void burstEnd()
+    {
+        flushGro();
+        inBurst = false;
+    }
+
+    private void flushGro()
+    {
+        if (gro.isHolding())
+        {
+            gro.flush();
+        }
+    }
+
+    /**
+     * Handles one IPv6 packet received in one buffer of the current burst on {@code nif}: as {@link #input}, but a
+     * unicast TCP segment right after the fixed header may first go to software GRO ({@link SoftwareGro}) when the
+     * interface has it on, as {@link Ipv4Layer#inputFromBurst} offers IPv4 ones. Its buffer stays in the burst until
+     * the burst ends, which is as long as GRO may hold it.
+     */
+    void inputFromBurst(final NetInterface nif, final ByteBuffer memory, final int offset, final int available,
+        final int flags, final long sourceMac, final boolean linkMulticast, final long now)
+    {
+        final Ipv6Protocol tcp = protocols[Ipv6Header.NEXT_TCP];
+        if (nif.gro() && inBurst && tcp != null && available >= Ipv6Header.LENGTH
+            && (memory.get(offset + Ipv6Header.NEXT_HEADER) & 0xFF) == Ipv6Header.NEXT_TCP)
+        {
+            ip.wrap(memory, offset, available);
+            if (ip.validate() == Ipv6Header.VALID && !Ipv6Address.isMulticast(ip.destinationHi())
+                && isLocalAddress(ip.destinationHi(), ip.destinationLo()))
+            {
+                counters.ip6InReceives++;
+                final int length = Ipv6Header.LENGTH + ip.payloadLength();
+                if (gro.offer6(memory, ip, offset, flags, tcp))
+                {
+                    return;
+                }
+                // Not held: GRO sent up what its flow held first; it goes up now, as IPv6 delivers it.
+                process(nif.ipv6, memory, offset, length, flags, sourceMac, linkMulticast, false, now);
+                return;
+            }
+        }
+        else
+        {
+            // Whatever GRO holds goes up first, so that no TCP segment overtakes one held before it.
+            flushGro();
+        }
+        input(nif, memory, offset, available, flags, sourceMac, linkMulticast, now);
+    }
+
     /**
      * Handles one received IPv6 packet (RFC 8200); its memory stays the caller's.
      *
@@ -409,6 +471,65 @@ public final class Ipv6Layer implements Ipv6Output
         }
         process(nif.ipv6, memory, offset, Ipv6Header.LENGTH + ip.payloadLength(), flags, sourceMac, linkMulticast,
             false, now);
+    }
+
+    /**
+     * Handles one received IPv6 packet that arrived as a chain of buffers (a super-frame, see {@link PacketBurst}),
+     * in place when it can, as {@link Ipv4Layer#inputChain} does: a valid unicast packet to one of our addresses
+     * whose fixed header lies in the chain's first buffer and is followed by the transport header (a GSO_TCPV6
+     * super-frame's shape) goes to its transport's {@link Ipv6Protocol#receiveChain6}, which copies what it keeps
+     * straight out of the chain. Anything else (extension headers, ICMPv6, multicast, an invalid header, a transport
+     * that asks for one piece) is left to the caller, which gathers the chain and calls {@link #input}: nothing is
+     * counted here then, so the gathered copy is counted once, with its reason.
+     *
+     * @param ipFrameOffset where the IPv6 header starts in the frame (after the link header, in the first buffer)
+     * @return whether the packet was taken
+     */
+    boolean inputChain(final FrameChain chain, final int ipFrameOffset, final int flags,
+        final boolean linkMulticast, final long now)
+    {
+        // No super-frame overtakes a segment GRO holds (nor does the gathered copy the caller makes of a refused one).
+        flushGro();
+        final int base = chain.firstOffset() + ipFrameOffset;
+        final int inFirst = chain.firstLength() - ipFrameOffset;
+        if (inFirst < Ipv6Header.LENGTH)
+        {
+            return false;
+        }
+        ip.wrap(memory, base, chain.length() - ipFrameOffset);
+        if (ip.validate() != Ipv6Header.VALID)
+        {
+            return false;
+        }
+        final long destinationHi = ip.destinationHi();
+        final long destinationLo = ip.destinationLo();
+        final int nextHeader = ip.nextHeader();
+        final Ipv6Protocol handler = protocols[nextHeader];
+        if (handler == null || Ipv6Address.isMulticast(destinationHi)
+            || !isLocalAddress(destinationHi, destinationLo))
+        {
+            return false;
+        }
+        final int length = ip.payloadLength();
+        final int trafficClass = ip.trafficClass();
+        final int hopLimit = ip.hopLimit();
+        final int verdict = handler.receiveChain6(chain, ipFrameOffset + Ipv6Header.LENGTH, memory,
+            base + Ipv6Header.LENGTH, length, ip.sourceHi(), ip.sourceLo(), destinationHi, destinationLo,
+            trafficClass, hopLimit, flags);
+        if (verdict == Ipv6Protocol.CONTIGUOUS)
+        {
+            return false;
+        }
+        counters.ip6InReceives++;
+        counters.ip6InDelivers++;
+        if (verdict != Ipv6Protocol.CONSUMED)
+        {
+            // The error quotes the start of the packet, which the first buffer holds.
+            icmp.sendError(Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, verdict, 0, memory, base,
+                Math.min(Ipv6Header.LENGTH + length, inFirst), nextHeader, base + Ipv6Header.LENGTH, linkMulticast,
+                now);
+        }
+        return true;
     }
 
     /** Processes a reassembled packet, held contiguously from its IPv6 header. */

@@ -2,6 +2,8 @@ package org.jbypass.netstack.ip;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.link.FrameChain;
+
 /**
  * A transport protocol as IPv6 sees it, as {@link Ipv4Protocol} is for IPv4: where it delivers packets, and the
  * ICMPv6 errors about the packets it sent. A transport that serves both families implements both interfaces.
@@ -23,6 +25,32 @@ public interface Ipv6Protocol
      */
     int receive6(ByteBuffer memory, int offset, int length, long sourceHi, long sourceLo, long destinationHi,
         long destinationLo, int trafficClass, int hopLimit, int rxFlags);
+
+    /**
+     * {@link #receiveChain6}'s answer when the protocol wants the packet's bytes in one piece: IPv6 then gathers the
+     * chain (counted in {@code IpCounters.superFramesGathered}) and calls {@link #receive6}.
+     */
+    int CONTIGUOUS = Ipv4Protocol.CONTIGUOUS;
+
+    /**
+     * A unicast packet with the transport header right after the fixed IPv6 header (no extension header: what a
+     * GSO_TCPV6 super-frame is) that arrived as a chain of buffers, offered in place as
+     * {@link Ipv4Protocol#receiveChain} offers an IPv4 datagram: the IPv6 header lies in the chain's first buffer, and
+     * so does whatever of the transport header that buffer holds from {@code offset} on; the rest is read through
+     * {@code chain}. Everything is valid only during the call. The default asks for contiguous bytes.
+     *
+     * @param frameOffset where the transport header starts in the frame, as {@code chain} counts offsets
+     * @param memory      the memory of the chain's first buffer
+     * @param offset      where the transport header starts in {@code memory}
+     * @param length      the transport header and payload's length, per the IPv6 header
+     * @return as {@link #receive6}, or {@link #CONTIGUOUS}
+     */
+    default int receiveChain6(final FrameChain chain, final int frameOffset, final ByteBuffer memory,
+        final int offset, final int length, final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo, final int trafficClass, final int hopLimit, final int rxFlags)
+    {
+        return CONTIGUOUS;
+    }
 
     /**
      * An ICMPv6 error (destination unreachable, packet too big, time exceeded, parameter problem; RFC 4443 section

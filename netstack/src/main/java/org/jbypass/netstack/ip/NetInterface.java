@@ -257,6 +257,10 @@ public final class NetInterface
             return 0;
         }
         ipv4.burstStart();
+        if (ipv6Layer != null)
+        {
+            ipv6Layer.burstStart();
+        }
         for (int i = 0; i < n; )
         {
             final int flags = burst.flags(i);
@@ -271,13 +275,18 @@ public final class NetInterface
                 i += chainInput(burst, i, n, now);
             }
         }
+        if (ipv6Layer != null)
+        {
+            ipv6Layer.burstEnd();
+        }
         ipv4.burstEnd();
         return n;
     }
 
     /**
      * Handles the chained frame that starts at {@code slot}, in place: its link header must lie in the first buffer,
-     * and IPv4 takes it from there ({@link Ipv4Layer#inputChain}); a frame of another EtherType is gathered. A chain that breaks the burst contract (runs past
+     * and IPv4 or IPv6 takes it from there ({@link Ipv4Layer#inputChain}, {@link Ipv6Layer#inputChain}); a frame of
+     * another EtherType is gathered. A chain that breaks the burst contract (runs past
      * the burst, a buffer outside the pool, a length outside a buffer, longer than
      * {@link PacketBurst#MAX_FRAME_LENGTH}, a first buffer shorter than an Ethernet header) is counted and dropped.
      *
@@ -294,23 +303,25 @@ public final class NetInterface
         }
         counters.superFramesReceived++;
         final int first = chain.firstOffset();
-        if ((memory.getShort(first + EthernetHeader.LENGTH - 2) & 0xFFFF) == EthernetHeader.TYPE_IPV4)
+        final int type = memory.getShort(first + EthernetHeader.LENGTH - 2) & 0xFFFF;
+        if (type == EthernetHeader.TYPE_IPV4 || type == EthernetHeader.TYPE_IPV6 && ipv6Layer != null)
         {
             ethernetInput(memory, first, chain.length(), chain.flags(), chain, now);
         }
         else
         {
-            // Only IPv4 takes a chain in place; whatever else arrives chained is gathered first (and counted), so
-            // that its handler sees one piece of memory.
+            // Only IPv4 and IPv6 take a chain in place; whatever else arrives chained is gathered first (and
+            // counted), so that its handler sees one piece of memory.
             ethernetInput(ipv4.gather(chain), 0, chain.length(), chain.flags(), null, now);
         }
         return descriptors;
     }
 
     /**
-     * Demultiplexes one received frame by EtherType; its memory stays the caller's. A chained IPv4 frame is passed
-     * as {@code chain}: its Ethernet header is at {@code offset} in the first buffer, and {@code length} is the
-     * chain's. A frame in {@code memory} with no chain is in one buffer of the burst, or gathered (never IPv4 then).
+     * Demultiplexes one received frame by EtherType; its memory stays the caller's. A chained IPv4 or IPv6 frame is
+     * passed as {@code chain}: its Ethernet header is at {@code offset} in the first buffer, and {@code length} is
+     * the chain's. A frame in {@code memory} with no chain is in one buffer of the burst, or gathered (never IPv4 or
+     * IPv6 then).
      */
     private void ethernetInput(final ByteBuffer memory, final int offset, final int length, final int flags,
         final FrameChain chain, final long now)
@@ -365,8 +376,22 @@ public final class NetInterface
                     counters.framesUnknownType++;
                     return;
                 }
-                ipv6Layer.input(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
-                    ethernet.source(), destination != mac, now);
+                if (chain == null)
+                {
+                    ipv6Layer.inputFromBurst(this, memory, ethernet.payloadOffset(), ethernet.payloadLength(), flags,
+                        ethernet.source(), destination != mac, now);
+                }
+                else
+                {
+                    final long sourceMac = ethernet.source();
+                    if (ipv6Layer.inputChain(chain, EthernetHeader.LENGTH, flags, destination != mac, now))
+                    {
+                        return;
+                    }
+                    // Not a packet IPv6 takes in place: in one piece, counted, as any other chain.
+                    ipv6Layer.input(this, ipv4.gather(chain), EthernetHeader.LENGTH,
+                        chain.length() - EthernetHeader.LENGTH, flags, sourceMac, destination != mac, now);
+                }
             }
             default -> counters.framesUnknownType++;
         }

@@ -6,6 +6,7 @@ import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.Ipv6Header;
 import org.jbypass.netstack.wire.TcpHeader;
 
 /**
@@ -13,15 +14,17 @@ import org.jbypass.netstack.wire.TcpHeader;
  * received burst, in-order TCP segments of one flow are coalesced into a super-segment, so that TCP takes them as
  * one segment of many MSS with one ACK decision, as it takes a super-frame that a veth delivers after Linux's GRO.
  *
- * <p>The rules are Linux's (net/core/gro.c dev_gro_receive, net/ipv4/af_inet.c inet_gro_receive,
- * net/ipv4/tcp_offload.c tcp_gro_receive):
+ * <p>One instance serves one family. The rules are Linux's (net/core/gro.c dev_gro_receive, net/ipv4/af_inet.c
+ * inet_gro_receive, net/ipv6/ip6_offload.c ipv6_gro_receive, net/ipv4/tcp_offload.c tcp_gro_receive):
  * <ul>
- *   <li>only IPv4 without options (version and IHL byte 0x45), not a fragment, unicast to us;</li>
+ *   <li>only IPv4 without options (version and IHL byte 0x45), not a fragment, unicast to us; or IPv6 with TCP
+ *       right after the fixed header (no extension header), unicast to us;</li>
  *   <li>a flow is the addresses and the ports; a segment joins its flow's held segment when the TTL, the TOS and
- *       the DF bit are the same, the acknowledgment number is the same, the 32-bit word of data offset, flags and
- *       window is the same but for CWR, FIN and PSH, the options are byte for byte the same (timestamps included),
- *       its sequence number is where the held one ends, its payload is not longer than the first's (the MSS), and
- *       the whole stays within 64 KiB (skb_gro_receive's limit) and {@link #MAX_SEGMENTS} segments;</li>
+ *       the DF bit are the same (over IPv6: the hop limit, the traffic class and the flow label), the
+ *       acknowledgment number is the same, the 32-bit word of data offset, flags and window is the same but for
+ *       CWR, FIN and PSH, the options are byte for byte the same (timestamps included), its sequence number is
+ *       where the held one ends, its payload is not longer than the first's (the MSS), and the whole stays within
+ *       64 KiB (skb_gro_receive's limit) and {@link #MAX_SEGMENTS} segments;</li>
  *   <li>a segment that joins carries its PSH and FIN into the super-segment's header; one with PSH, FIN or URG,
  *       or shorter than the MSS, ends it: the super-segment goes up at once;</li>
  *   <li>a segment with no payload, or SYN, RST, URG or CWR, is never held; nor is one whose checksum fails (GRO
@@ -34,7 +37,7 @@ import org.jbypass.netstack.wire.TcpHeader;
  * <p>Nothing is copied or allocated: a held segment stays in its receive buffer, which the burst keeps until it
  * ends, and a super-segment is a {@link FrameChain} over pieces of pool memory (the first segment from its TCP
  * header on, then each later segment's payload), which TCP copies straight into the socket's ring. The per-flow
- * arrays are made once. Segments that went up alone are delivered as IPv4 would have delivered them, with the
+ * arrays are made once. Segments that went up alone are delivered as IP would have delivered them, with the
  * checksum GRO verified marked as verified.
  */
 final class SoftwareGro
@@ -53,6 +56,8 @@ final class SoftwareGro
     private static final int TCP_FLAGS = 13;
 
     private final IpCounters counters;
+    /** Whether this instance holds IPv6 flows (else IPv4 ones). */
+    private final boolean v6;
     private final FrameChain chain = new FrameChain();
     private final TcpHeader tcp = new TcpHeader();
     private ByteBuffer memory;
@@ -61,9 +66,16 @@ final class SoftwareGro
     private int held;
     private final int[] source = new int[MAX_FLOWS];
     private final int[] destination = new int[MAX_FLOWS];
+    private final long[] sourceHi = new long[MAX_FLOWS];
+    private final long[] sourceLo = new long[MAX_FLOWS];
+    private final long[] destinationHi = new long[MAX_FLOWS];
+    private final long[] destinationLo = new long[MAX_FLOWS];
     private final int[] ports = new int[MAX_FLOWS];
-    /** TTL, TOS and the DF bit of the first segment, packed. */
-    private final int[] ipKey = new int[MAX_FLOWS];
+    /**
+     * TTL, TOS and the DF bit of the first segment, packed; over IPv6, the hop limit and the first word of the
+     * header (version, traffic class, flow label).
+     */
+    private final long[] ipKey = new long[MAX_FLOWS];
     private final int[] ack = new int[MAX_FLOWS];
     private final int[] flagWord = new int[MAX_FLOWS];
     private final int[] tcpOffset = new int[MAX_FLOWS];
@@ -76,9 +88,20 @@ final class SoftwareGro
     private final int[][] pieceOffsets = new int[MAX_FLOWS][MAX_SEGMENTS];
     private final int[][] pieceLengths = new int[MAX_FLOWS][MAX_SEGMENTS];
 
-    SoftwareGro(final IpCounters counters)
+    // The segment being offered: its addresses (one family's), for the steps both families share.
+    private int segSource;
+    private int segDestination;
+    private long segSourceHi;
+    private long segSourceLo;
+    private long segDestinationHi;
+    private long segDestinationLo;
+    private Ipv4Protocol tcp4;
+    private Ipv6Protocol tcp6;
+
+    SoftwareGro(final IpCounters counters, final boolean v6)
     {
         this.counters = counters;
+        this.v6 = v6;
     }
 
     /**
@@ -93,44 +116,90 @@ final class SoftwareGro
     boolean offer(final ByteBuffer memory, final Ipv4Header ip, final int ipOffset, final int flags,
         final Ipv4Protocol tcpLayer)
     {
-        if (this.memory != memory)
-        {
-            if (held > 0)
-            {
-                flush(tcpLayer);
-            }
-            this.memory = memory;
-        }
+        useMemory(memory);
+        tcp4 = tcpLayer;
         final int l4Offset = ipOffset + Ipv4Header.MIN_LENGTH;
         final int l4Length = ip.payloadLength();
-        final int src = ip.source();
-        final int dst = ip.destination();
+        segSource = ip.source();
+        segDestination = ip.destination();
         if (l4Length < TcpHeader.MIN_LENGTH)
         {
             return false;
         }
         final int portWord = memory.getInt(l4Offset);
-        final int flow = find(src, dst, portWord);
+        final int flow = find(portWord);
         tcp.wrap(memory, l4Offset, l4Length);
+        final boolean checksumOk = (flags & PacketBurst.RX_L4_CHECKSUM_OK) != 0
+            || tcp.checksumOk(segSource, segDestination);
+        final long key = ip.ttl() << 16 | ip.tos() << 8 | ((ip.flagsAndFragmentOffset()
+            & Ipv4Header.FLAG_DONT_FRAGMENT) != 0 ? 1 : 0);
+        return offerSegment(flow, portWord, l4Offset, l4Length, Ipv4Header.MIN_LENGTH, key, checksumOk, flags);
+    }
+
+    /**
+     * Offers a validated unicast IPv6 packet whose next header is TCP, received in one buffer of the current burst;
+     * as {@link #offer} for IPv4.
+     *
+     * @param ip    the packet's header, wrapped and validated
+     */
+    boolean offer6(final ByteBuffer memory, final Ipv6Header ip, final int ipOffset, final int flags,
+        final Ipv6Protocol tcpLayer)
+    {
+        useMemory(memory);
+        tcp6 = tcpLayer;
+        final int l4Offset = ipOffset + Ipv6Header.LENGTH;
+        final int l4Length = ip.payloadLength();
+        segSourceHi = ip.sourceHi();
+        segSourceLo = ip.sourceLo();
+        segDestinationHi = ip.destinationHi();
+        segDestinationLo = ip.destinationLo();
+        if (l4Length < TcpHeader.MIN_LENGTH)
+        {
+            return false;
+        }
+        final int portWord = memory.getInt(l4Offset);
+        final int flow = find(portWord);
+        tcp.wrap(memory, l4Offset, l4Length);
+        final boolean checksumOk = (flags & PacketBurst.RX_L4_CHECKSUM_OK) != 0
+            || tcp.checksumOk6(segSourceHi, segSourceLo, segDestinationHi, segDestinationLo);
+        // ipv6_gro_receive: the same first word (version, traffic class, flow label) and hop limit.
+        final long key = (long)ip.hopLimit() << 32 | memory.getInt(ipOffset) & 0xFFFFFFFFL;
+        return offerSegment(flow, portWord, l4Offset, l4Length, Ipv6Header.LENGTH, key, checksumOk, flags);
+    }
+
+    private void useMemory(final ByteBuffer memory)
+    {
+        if (this.memory != memory)
+        {
+            if (held > 0)
+            {
+                flush();
+            }
+            this.memory = memory;
+        }
+    }
+
+    /** The steps both families share, for the segment whose addresses the seg* fields hold and {@link #tcp} wraps. */
+    private boolean offerSegment(final int flow, final int portWord, final int l4Offset, final int l4Length,
+        final int ipHeaderLength, final long key, final boolean checksumOk, final int flags)
+    {
         final int headerLength = tcp.headerLength();
         final int tcpFlags = memory.get(l4Offset + TCP_FLAGS) & 0xFF;
         final int length = l4Length - headerLength;
-        if (headerLength < TcpHeader.MIN_LENGTH || length <= 0 || (tcpFlags & NEVER_HELD) != 0
-            || (flags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !tcp.checksumOk(src, dst))
+        if (headerLength < TcpHeader.MIN_LENGTH || length <= 0 || (tcpFlags & NEVER_HELD) != 0 || !checksumOk)
         {
             if (flow >= 0)
             {
-                flushFlow(flow, tcpLayer);
+                flushFlow(flow);
             }
             return false;
         }
-        final int key = ip.ttl() << 16 | ip.tos() << 8 | ((ip.flagsAndFragmentOffset() & Ipv4Header.FLAG_DONT_FRAGMENT)
-            != 0 ? 1 : 0);
         final int seq = tcp.sequence();
         final int word = memory.getInt(l4Offset + 12);
         if (flow >= 0)
         {
-            if (mergeable(flow, key, seq, tcp.acknowledgment(), word, l4Offset, headerLength, length))
+            if (mergeable(flow, key, seq, tcp.acknowledgment(), word, l4Offset, ipHeaderLength + headerLength,
+                length))
             {
                 final int n = segments[flow];
                 pieceOffsets[flow][n] = l4Offset + headerLength;
@@ -143,25 +212,30 @@ final class SoftwareGro
                 memory.put(at, (byte)(memory.get(at) | tcpFlags & (TcpHeader.PSH | TcpHeader.FIN)));
                 if (length < mss[flow] || (tcpFlags & ENDS) != 0)
                 {
-                    flushFlow(flow, tcpLayer);
+                    flushFlow(flow);
                 }
                 return true;
             }
-            flushFlow(flow, tcpLayer);
+            flushFlow(flow);
         }
         if ((tcpFlags & ENDS) != 0)
         {
             // Alone and final: nothing could join it, so it goes up now (tcp_gro_receive's out_check_final).
-            deliverAlone(memory, l4Offset, l4Length, src, dst, ip.tos(), ip.ttl(), flags, tcpLayer);
+            deliverAlone(l4Offset, l4Length, key, flags, segSource, segDestination, segSourceHi, segSourceLo,
+                segDestinationHi, segDestinationLo);
             return true;
         }
         if (held == MAX_FLOWS)
         {
-            flushFlow(0, tcpLayer);
+            flushFlow(0);
         }
         final int f = held++;
-        source[f] = src;
-        destination[f] = dst;
+        source[f] = segSource;
+        destination[f] = segDestination;
+        sourceHi[f] = segSourceHi;
+        sourceLo[f] = segSourceLo;
+        destinationHi[f] = segDestinationHi;
+        destinationLo[f] = segDestinationLo;
         ports[f] = portWord;
         ipKey[f] = key;
         ack[f] = tcp.acknowledgment();
@@ -179,17 +253,19 @@ final class SoftwareGro
         return true;
     }
 
-    private boolean mergeable(final int flow, final int key, final int seq, final int acknowledgment, final int word,
-        final int l4Offset, final int headerLength, final int length)
+    /** @param headersLength the IP and TCP headers' length */
+    private boolean mergeable(final int flow, final long key, final int seq, final int acknowledgment,
+        final int word, final int l4Offset, final int headersLength, final int length)
     {
         if (key != ipKey[flow] || acknowledgment != ack[flow] || ((word ^ flagWord[flow]) & FLAG_WORD_MASK) != 0
             || seq != nextSeq[flow] || length > mss[flow] || segments[flow] == MAX_SEGMENTS
-            || Ipv4Header.MIN_LENGTH + headerLength + payload[flow] + length > Ipv4Header.MAX_DATAGRAM)
+            || headersLength + payload[flow] + length > Ipv4Header.MAX_DATAGRAM)
         {
             return false;
         }
         // The same data offset (it is in the word), so the same option length: compare the option bytes.
         final int held = tcpOffset[flow];
+        final int headerLength = tcpHeaderLength[flow];
         for (int i = TcpHeader.MIN_LENGTH; i < headerLength; i += 4)
         {
             if (memory.getInt(held + i) != memory.getInt(l4Offset + i))
@@ -200,11 +276,15 @@ final class SoftwareGro
         return true;
     }
 
-    private int find(final int src, final int dst, final int portWord)
+    /** The held flow of the segment being offered (its addresses in the seg* fields), or -1. */
+    private int find(final int portWord)
     {
         for (int f = 0; f < held; f++)
         {
-            if (ports[f] == portWord && source[f] == src && destination[f] == dst)
+            if (ports[f] == portWord && (v6
+                ? sourceLo[f] == segSourceLo && destinationLo[f] == segDestinationLo && sourceHi[f] == segSourceHi
+                    && destinationHi[f] == segDestinationHi
+                : source[f] == segSource && destination[f] == segDestination))
             {
                 return f;
             }
@@ -213,11 +293,11 @@ final class SoftwareGro
     }
 
     /** Sends up everything held, oldest first: at the end of a burst. */
-    void flush(final Ipv4Protocol tcpLayer)
+    void flush()
     {
         while (held > 0)
         {
-            flushFlow(0, tcpLayer);
+            flushFlow(0);
         }
     }
 
@@ -227,30 +307,45 @@ final class SoftwareGro
         return held > 0;
     }
 
-    private void flushFlow(final int flow, final Ipv4Protocol tcpLayer)
+    private void flushFlow(final int flow)
     {
         final int n = segments[flow];
         final int l4Length = tcpHeaderLength[flow] + payload[flow];
-        final int ttl = ipKey[flow] >>> 16;
-        final int tos = ipKey[flow] >>> 8 & 0xFF;
-        final int src = source[flow];
-        final int dst = destination[flow];
+        final long key = ipKey[flow];
         final int flags = rxFlags[flow];
         final int offset = tcpOffset[flow];
+        final int src = source[flow];
+        final int dst = destination[flow];
+        final long srcHi = sourceHi[flow];
+        final long srcLo = sourceLo[flow];
+        final long dstHi = destinationHi[flow];
+        final long dstLo = destinationLo[flow];
         // Take the flow out first: what TCP does on delivery (a reset, say) never sees it held.
         removeFlow(flow);
         if (n == 1)
         {
-            deliverAlone(memory, offset, l4Length, src, dst, tos, ttl, flags, tcpLayer);
+            deliverAlone(offset, l4Length, key, flags, src, dst, srcHi, srcLo, dstHi, dstLo);
             return;
         }
         counters.groSuperSegments++;
         counters.groSegmentsCoalesced += n;
-        counters.ipInDelivers++;
-        chain.wrapPieces(memory, pieceOffsets[held], pieceLengths[held], n,
-            flags | PacketBurst.gso(PacketBurst.GSO_TCPV4, mss[held]));
-        // TCP answers no datagram with an ICMP error (it resets), so the verdict has nothing for IPv4 to do.
-        tcpLayer.receiveChain(chain, 0, memory, offset, l4Length, src, dst, tos, ttl, chain.flags());
+        // TCP answers no datagram with an ICMP error (it resets), so the verdict has nothing for IP to do.
+        if (v6)
+        {
+            counters.ip6InDelivers++;
+            chain.wrapPieces(memory, pieceOffsets[held], pieceLengths[held], n,
+                flags | PacketBurst.gso(PacketBurst.GSO_TCPV6, mss[held]));
+            tcp6.receiveChain6(chain, 0, memory, offset, l4Length, srcHi, srcLo, dstHi, dstLo,
+                (int)(key >>> 20) & 0xFF, (int)(key >>> 32), chain.flags());
+        }
+        else
+        {
+            counters.ipInDelivers++;
+            chain.wrapPieces(memory, pieceOffsets[held], pieceLengths[held], n,
+                flags | PacketBurst.gso(PacketBurst.GSO_TCPV4, mss[held]));
+            tcp4.receiveChain(chain, 0, memory, offset, l4Length, src, dst, (int)(key >>> 8) & 0xFF,
+                (int)(key >>> 16), chain.flags());
+        }
     }
 
     /**
@@ -267,6 +362,10 @@ final class SoftwareGro
         {
             source[f] = source[f + 1];
             destination[f] = destination[f + 1];
+            sourceHi[f] = sourceHi[f + 1];
+            sourceLo[f] = sourceLo[f + 1];
+            destinationHi[f] = destinationHi[f + 1];
+            destinationLo[f] = destinationLo[f + 1];
             ports[f] = ports[f + 1];
             ipKey[f] = ipKey[f + 1];
             ack[f] = ack[f + 1];
@@ -287,10 +386,20 @@ final class SoftwareGro
         held = last;
     }
 
-    private void deliverAlone(final ByteBuffer memory, final int offset, final int l4Length, final int src,
-        final int dst, final int tos, final int ttl, final int flags, final Ipv4Protocol tcpLayer)
+    private void deliverAlone(final int offset, final int l4Length, final long key, final int flags, final int src,
+        final int dst, final long srcHi, final long srcLo, final long dstHi, final long dstLo)
     {
-        counters.ipInDelivers++;
-        tcpLayer.receive(memory, offset, l4Length, src, dst, tos, ttl, flags | PacketBurst.RX_L4_CHECKSUM_OK);
+        if (v6)
+        {
+            counters.ip6InDelivers++;
+            tcp6.receive6(memory, offset, l4Length, srcHi, srcLo, dstHi, dstLo, (int)(key >>> 20) & 0xFF,
+                (int)(key >>> 32), flags | PacketBurst.RX_L4_CHECKSUM_OK);
+        }
+        else
+        {
+            counters.ipInDelivers++;
+            tcp4.receive(memory, offset, l4Length, src, dst, (int)(key >>> 8) & 0xFF, (int)(key >>> 16),
+                flags | PacketBurst.RX_L4_CHECKSUM_OK);
+        }
     }
 }

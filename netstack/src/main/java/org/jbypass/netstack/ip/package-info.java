@@ -47,10 +47,12 @@
  * extension headers and reassembles before it delivers, and answers the verdict with an ICMPv6 error.
  *
  * <p>A super-frame (a chain of buffers) is taken in place: {@code Ipv4Layer.inputChain} validates the header in the
- * first buffer and offers the datagram to {@code Ipv4Protocol.receiveChain}, through which TCP copies the payload
- * straight out of the chain; a transport that wants its datagram in one piece answers {@code CONTIGUOUS}, and IPv4
- * gathers the chain once (counted). {@code SoftwareGro} coalesces the in-order TCP segments of one flow within a
- * burst, under Linux's GRO rules, into a super-segment that reaches TCP the same way, over the burst's own buffers.
+ * first buffer and offers the datagram to {@code Ipv4Protocol.receiveChain}, through which TCP and UDP copy the
+ * payload straight out of the chain; a transport that wants its datagram in one piece answers {@code CONTIGUOUS}, and IPv4
+ * gathers the chain once (counted). IPv6 does the same for a packet with the transport header right after the fixed
+ * header ({@code Ipv6Layer.inputChain}, {@code Ipv6Protocol.receiveChain6}); any other chained IPv6 packet is
+ * gathered. {@code SoftwareGro} (one per family) coalesces the in-order TCP segments of one flow within a burst,
+ * under Linux's GRO rules, into a super-segment that reaches TCP the same way, over the burst's own buffers.
  *
  * <h2>Where each behaviour lives</h2>
  * <table>

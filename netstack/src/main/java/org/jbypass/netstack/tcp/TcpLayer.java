@@ -36,6 +36,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
 {
     /** Both protocol interfaces name it (the same value); this one is what the layer returns. */
     private static final int CONSUMED = Ipv4Protocol.CONSUMED;
+    private static final int CONTIGUOUS = Ipv4Protocol.CONTIGUOUS;
     /** IPv6's minimum link MTU (RFC 8200 section 5). */
     static final int IPV6_MIN_MTU = 1280;
     /** The IPv6 and TCP headers without options (RFC 8200 section 8.3: MSS = MTU - 60). */
@@ -458,6 +459,30 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         final long sourceLo, final long destinationHi, final long destinationLo, final int trafficClass,
         final int hopLimit, final int rxFlags)
     {
+        return input6(memory, offset, length, sourceHi, sourceLo, destinationHi, destinationLo, trafficClass, rxFlags,
+            null, 0);
+    }
+
+    /** An IPv6 super-segment in a chain of buffers, taken in place as {@link #receiveChain} takes an IPv4 one. */
+    @Override
+    public int receiveChain6(final FrameChain chain, final int frameOffset, final ByteBuffer memory,
+        final int offset, final int length, final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo, final int trafficClass, final int hopLimit, final int rxFlags)
+    {
+        final int inFirst = chain.firstLength() - frameOffset;
+        if (inFirst < TcpHeader.MIN_LENGTH || inFirst < header.wrap(memory, offset, length).headerLength())
+        {
+            return CONTIGUOUS;
+        }
+        return input6(memory, offset, length, sourceHi, sourceLo, destinationHi, destinationLo, trafficClass, rxFlags,
+            chain, frameOffset);
+    }
+
+    /** As {@link #input}, over IPv6. */
+    private int input6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final long destinationHi, final long destinationLo, final int trafficClass,
+        final int rxFlags, final FrameChain chain, final int frameOffset)
+    {
         counters.segmentsIn++;
         final TcpHeader h = header.wrap(memory, offset, length);
         if (!h.isValid())
@@ -474,8 +499,10 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             counters.notUnicast++;
             return CONSUMED;
         }
-        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0
-            && !h.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo))
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null
+            ? h.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo)
+            : Checksum.fold(chain.sum(frameOffset, length, Checksum.pseudoHeader6(sourceHi, sourceLo, destinationHi,
+                destinationLo, Ipv4Header.PROTOCOL_TCP, length))) == 0))
         {
             counters.badChecksums++;
             return CONSUMED;
@@ -501,18 +528,20 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         seg.flags = h.flags();
         seg.window = h.window();
         seg.memory = memory;
-        seg.chain = null;
-        seg.payloadOffset = h.payloadOffset();
+        seg.chain = chain;
+        seg.payloadOffset = chain == null ? h.payloadOffset() : frameOffset + h.headerLength();
         seg.payloadLength = h.payloadLength();
         // A super-segment (GSO_TCPV6: the kernel's TSO segments over a veth, handed over whole) counts as the
         // segments it holds for the ACK decisions, as over IPv4.
         seg.segmentSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_TCPV6 ? PacketBurst.gsoSize(rxFlags) : 0;
         if (seg.destinationPort == 0 || seg.sourcePort == 0)
         {
+            seg.chain = null;
             counters.malformed++;
             return CONSUMED;
         }
         dispatch(seg);
+        seg.chain = null;
         return CONSUMED;
     }
 

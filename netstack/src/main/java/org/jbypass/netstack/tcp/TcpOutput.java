@@ -424,10 +424,14 @@ final class TcpOutput
     }
 
     /**
-     * After the application read: tell the peer at once when the window can open a lot, so a sender stopped by a
-     * full buffer does not wait for its persist timer. "A lot" is BSD's (two segments, or half the buffer) or
-     * Linux's (at least double the window now advertised, when that is at most half the buffer); never less than
-     * RFC 9293 section 3.8.6.2.2 lets the right edge move (min(buffer / 2, MSS)).
+     * After the application read, as Linux's tcp_cleanup_rbuf(): the delayed ACK goes now when more than one
+     * segment's worth is unacknowledged (the burst's own ACK decision normally took it already), and a window
+     * update goes when the read opens the window a lot, so a sender held back by a full buffer does not wait for
+     * its persist timer: "a lot" is Linux's, at least double the window now advertised when that is at most half
+     * the buffer, and never less than RFC 9293 section 3.8.6.2.2 lets the right edge move (min(buffer / 2, MSS)).
+     * Not BSD's older "two segments freed": with reads of a few KB that is one ACK per read, each of which makes a
+     * kernel sender over a veth run its ACK processing and its next transmit in the reader's system call (an upload
+     * to the stack sent ten times the kernel receiver's ACKs per MB and paid for the sender's work; PERFORMANCE.md).
      */
     void afterRead(final TcpSocket s)
     {
@@ -435,15 +439,18 @@ final class TcpOutput
         {
             return;
         }
+        if (s.delayedAckTimer.isScheduled() && s.rcv.mss > 0 && s.rcv.nxt - s.rcv.lastAckSent > s.rcv.mss)
+        {
+            layer.segments.sendAck(s);
+            return;
+        }
         final int cur = Math.max(0, s.rcv.adv - s.rcv.nxt);
-        final int potential = s.rcv.readSeq + s.rcv.capacity - s.rcv.nxt;
-        final int gain = potential - cur;
-        if (gain < Math.min(s.rcv.capacity / 2, s.opt.receiveMss))
+        if (2 * cur > s.rcv.capacity)
         {
             return;
         }
-        if (gain >= 2 * s.opt.receiveMss || gain >= s.rcv.capacity / 2
-            || (2 * cur <= s.rcv.capacity && potential >= 2 * cur))
+        final int potential = s.rcv.readSeq + s.rcv.capacity - s.rcv.nxt;
+        if (potential - cur >= Math.min(s.rcv.capacity / 2, s.opt.receiveMss) && potential >= 2 * cur)
         {
             layer.segments.sendAck(s);
         }

@@ -5,6 +5,8 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import org.jbypass.netstack.link.FrameChain;
+
 /**
  * A UDP socket's receive queue: datagrams with their source, copied into a byte ring whose size is the socket's
  * receive buffer. A datagram that does not fit is refused whole (the caller counts the drop), so the queue's
@@ -83,20 +85,27 @@ final class DatagramQueue
     boolean offer(final ByteBuffer memory, final int offset, final int length, final int sourceAddress,
         final int sourcePort)
     {
-        final int needed = RECORD_HEADER + length;
-        if (needed > ring.length - used)
+        final int tail = append(length, sourceAddress, sourcePort, false, 0, 0);
+        if (tail < 0)
         {
             return false;
         }
-        int tail = wrap(head + used);
-        tail = putInt(tail, length);
-        tail = putInt(tail, sourceAddress);
-        tail = putInt(tail, sourcePort);
         final int first = Math.min(length, ring.length - tail);
         memory.get(offset, ring, tail, first);
         memory.get(offset + first, ring, 0, length - first);
-        used += needed;
-        count++;
+        return true;
+    }
+
+    /** {@link #offer} of a datagram whose payload lies in a chain of buffers from {@code frameOffset} on. */
+    boolean offer(final FrameChain chain, final int frameOffset, final int length, final int sourceAddress,
+        final int sourcePort)
+    {
+        final int tail = append(length, sourceAddress, sourcePort, false, 0, 0);
+        if (tail < 0)
+        {
+            return false;
+        }
+        copyIn(chain, frameOffset, tail, length);
         return true;
     }
 
@@ -104,25 +113,64 @@ final class DatagramQueue
     boolean offer6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
         final long sourceLo, final int sourcePort)
     {
-        final int needed = RECORD_HEADER6 + length;
-        if (needed > ring.length - used)
+        final int tail = append(length, 0, sourcePort, true, sourceHi, sourceLo);
+        if (tail < 0)
         {
             return false;
         }
-        int tail = wrap(head + used);
-        tail = putInt(tail, length);
-        tail = putInt(tail, 0);
-        tail = putInt(tail, sourcePort | V6_FLAG);
-        tail = putInt(tail, (int)(sourceHi >>> 32));
-        tail = putInt(tail, (int)sourceHi);
-        tail = putInt(tail, (int)(sourceLo >>> 32));
-        tail = putInt(tail, (int)sourceLo);
         final int first = Math.min(length, ring.length - tail);
         memory.get(offset, ring, tail, first);
         memory.get(offset + first, ring, 0, length - first);
+        return true;
+    }
+
+    /** {@link #offer6} of a datagram whose payload lies in a chain of buffers from {@code frameOffset} on. */
+    boolean offer6(final FrameChain chain, final int frameOffset, final int length, final long sourceHi,
+        final long sourceLo, final int sourcePort)
+    {
+        final int tail = append(length, 0, sourcePort, true, sourceHi, sourceLo);
+        if (tail < 0)
+        {
+            return false;
+        }
+        copyIn(chain, frameOffset, tail, length);
+        return true;
+    }
+
+    /**
+     * Writes a record's header and takes its room, when the record fits.
+     *
+     * @return where its payload goes, or -1 when it does not fit
+     */
+    private int append(final int length, final int sourceAddress, final int sourcePort, final boolean v6,
+        final long sourceHi, final long sourceLo)
+    {
+        final int needed = (v6 ? RECORD_HEADER6 : RECORD_HEADER) + length;
+        if (needed > ring.length - used)
+        {
+            return -1;
+        }
+        int tail = wrap(head + used);
+        tail = putInt(tail, length);
+        tail = putInt(tail, sourceAddress);
+        tail = putInt(tail, v6 ? sourcePort | V6_FLAG : sourcePort);
+        if (v6)
+        {
+            tail = putInt(tail, (int)(sourceHi >>> 32));
+            tail = putInt(tail, (int)sourceHi);
+            tail = putInt(tail, (int)(sourceLo >>> 32));
+            tail = putInt(tail, (int)sourceLo);
+        }
         used += needed;
         count++;
-        return true;
+        return tail;
+    }
+
+    private void copyIn(final FrameChain chain, final int frameOffset, final int tail, final int length)
+    {
+        final int first = Math.min(length, ring.length - tail);
+        chain.copyOut(frameOffset, ring, tail, first);
+        chain.copyOut(frameOffset + first, ring, 0, length - first);
     }
 
     /** Whether the first datagram came from an IPv6 source ({@link #peekSourceHi}, {@link #peekSourceLo}). */

@@ -7,10 +7,13 @@ import org.jbypass.netstack.ip.Ipv4MulticastOutput;
 import org.jbypass.netstack.ip.Ipv4Protocol;
 import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.ip.Ipv6Protocol;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.IcmpHeader;
+import org.jbypass.netstack.wire.Ipv4Header;
 import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.UdpHeader;
 
@@ -30,6 +33,7 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
 {
     /** Both protocol interfaces name it (the same value); this one is what the layer returns. */
     private static final int CONSUMED = Ipv4Protocol.CONSUMED;
+    private static final int CONTIGUOUS = Ipv4Protocol.CONTIGUOUS;
     /** ICMPv6 destination unreachable's code for a port nobody listens on (RFC 4443 section 3.1). */
     private static final int ICMP6_PORT_UNREACHABLE = 4;
 
@@ -242,13 +246,42 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
     public int receive(final ByteBuffer memory, final int offset, final int length, final int source,
         final int destination, final int tos, final int ttl, final int rxFlags)
     {
+        return input(memory, offset, length, source, destination, rxFlags, null, 0);
+    }
+
+    /**
+     * A datagram to one of our addresses that arrived as a chain of buffers (a UDP_SEGMENT super-datagram, or a
+     * large datagram), taken in place: the header is read from the first buffer, the checksum (when the link did
+     * not verify it) summed over the chain, and each datagram copied straight from the chain into its socket's
+     * queue. A broadcast is left to IPv4 to gather.
+     */
+    @Override
+    public int receiveChain(final FrameChain chain, final int frameOffset, final ByteBuffer memory, final int offset,
+        final int length, final int source, final int destination, final int tos, final int ttl, final int rxFlags)
+    {
+        if (chain.firstLength() - frameOffset < UdpHeader.LENGTH || !ipv4.isLocalAddress(destination))
+        {
+            return CONTIGUOUS;
+        }
+        return input(memory, offset, length, source, destination, rxFlags, chain, frameOffset);
+    }
+
+    /**
+     * A datagram whose header is at {@code offset} in {@code memory}; its payload follows it there, or, when
+     * {@code chain} is not null, in the chain from frame offset {@code frameOffset + 8} on.
+     */
+    private int input(final ByteBuffer memory, final int offset, final int length, final int source,
+        final int destination, final int rxFlags, final FrameChain chain, final int frameOffset)
+    {
         udp.wrap(memory, offset, length);
         if (!udp.isValid())
         {
             counters.inErrors++;
             return CONSUMED;
         }
-        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !udp.checksumOk(source, destination))
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null ? udp.checksumOk(source, destination)
+            : udp.checksum() == 0 || Checksum.fold(chain.sum(frameOffset, udp.length(), Checksum.pseudoHeader(source,
+                destination, Ipv4Header.PROTOCOL_UDP, udp.length()))) == 0))
         {
             counters.inCsumErrors++;
             counters.inErrors++;
@@ -256,7 +289,7 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
         }
         final int sourcePort = udp.sourcePort();
         final int port = udp.destinationPort();
-        final int payloadOffset = udp.payloadOffset();
+        final int payloadOffset = chain == null ? udp.payloadOffset() : frameOffset + UdpHeader.LENGTH;
         final int payloadLength = udp.payloadLength();
         // A UDP_SEGMENT super-datagram (a GSO frame from the link): the sender's datagrams of gsoSize bytes each,
         // the last maybe shorter, under one header; each is delivered as the datagram it was (Linux's
@@ -274,7 +307,15 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
             for (int at = 0; at < payloadLength || at == 0; at += segment)
             {
                 counters.inDatagrams++;
-                socket.deliver(memory, payloadOffset + at, Math.min(segment, payloadLength - at), source, sourcePort);
+                final int n = Math.min(segment, payloadLength - at);
+                if (chain == null)
+                {
+                    socket.deliver(memory, payloadOffset + at, n, source, sourcePort);
+                }
+                else
+                {
+                    socket.deliver(chain, payloadOffset + at, n, source, sourcePort);
+                }
             }
             return CONSUMED;
         }
@@ -417,6 +458,28 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
         final long sourceLo, final long destinationHi, final long destinationLo, final int trafficClass,
         final int hopLimit, final int rxFlags)
     {
+        return input6(memory, offset, length, sourceHi, sourceLo, destinationHi, destinationLo, rxFlags, null, 0);
+    }
+
+    /** An IPv6 datagram in a chain of buffers, taken in place as {@link #receiveChain} takes an IPv4 one. */
+    @Override
+    public int receiveChain6(final FrameChain chain, final int frameOffset, final ByteBuffer memory,
+        final int offset, final int length, final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo, final int trafficClass, final int hopLimit, final int rxFlags)
+    {
+        if (chain.firstLength() - frameOffset < UdpHeader.LENGTH)
+        {
+            return CONTIGUOUS;
+        }
+        return input6(memory, offset, length, sourceHi, sourceLo, destinationHi, destinationLo, rxFlags, chain,
+            frameOffset);
+    }
+
+    /** As {@link #input}, over IPv6. */
+    private int input6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final long destinationHi, final long destinationLo, final int rxFlags,
+        final FrameChain chain, final int frameOffset)
+    {
         udp.wrap(memory, offset, length);
         if (!udp.isValid())
         {
@@ -431,8 +494,10 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
             counters.inErrors++;
             return CONSUMED;
         }
-        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0
-            && !udp.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo))
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null
+            ? udp.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo)
+            : Checksum.fold(chain.sum(frameOffset, udp.length(), Checksum.pseudoHeader6(sourceHi, sourceLo,
+                destinationHi, destinationLo, Ipv4Header.PROTOCOL_UDP, udp.length()))) == 0))
         {
             counters.inCsumErrors++;
             counters.inErrors++;
@@ -454,15 +519,22 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
         }
         // A UDP_SEGMENT super-datagram over IPv6, cut as over IPv4 (see receive): Linux's udpv6_queue_rcv_skb()
         // segments it for a socket without UDP_GRO (udp_rcv_segment(), __udp_gso_segment()), one datagram a piece.
-        final int payloadOffset = udp.payloadOffset();
+        final int payloadOffset = chain == null ? udp.payloadOffset() : frameOffset + UdpHeader.LENGTH;
         final int payloadLength = udp.payloadLength();
         final int gsoSize = PacketBurst.gsoType(rxFlags) == PacketBurst.GSO_UDP_L4 ? PacketBurst.gsoSize(rxFlags) : 0;
         final int segment = gsoSize > 0 ? gsoSize : Math.max(payloadLength, 1);
         for (int at = 0; at < payloadLength || at == 0; at += segment)
         {
             counters.inDatagrams++;
-            socket.deliver6(memory, payloadOffset + at, Math.min(segment, payloadLength - at), sourceHi, sourceLo,
-                sourcePort);
+            final int n = Math.min(segment, payloadLength - at);
+            if (chain == null)
+            {
+                socket.deliver6(memory, payloadOffset + at, n, sourceHi, sourceLo, sourcePort);
+            }
+            else
+            {
+                socket.deliver6(chain, payloadOffset + at, n, sourceHi, sourceLo, sourcePort);
+            }
         }
         return CONSUMED;
     }

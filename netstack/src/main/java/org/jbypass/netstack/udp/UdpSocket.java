@@ -7,6 +7,7 @@ import org.jbypass.netstack.ip.Ipv4MulticastOutput;
 import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.ip.MulticastMembership;
+import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.transport.StackSocket;
@@ -1004,20 +1005,31 @@ public final class UdpSocket extends StackSocket
     void deliver6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
         final long sourceLo, final int sourcePort)
     {
-        if (queue.offer6(memory, offset, length, sourceHi, sourceLo, sourcePort))
-        {
-            signal();
-        }
-        else
-        {
-            drops++;
-            layer.counters0().rcvbufErrors++;
-        }
+        queued(queue.offer6(memory, offset, length, sourceHi, sourceLo, sourcePort));
     }
 
     void deliver(final ByteBuffer memory, final int offset, final int length, final int source, final int sourcePort)
     {
-        if (queue.offer(memory, offset, length, source, sourcePort))
+        queued(queue.offer(memory, offset, length, source, sourcePort));
+    }
+
+    /** {@link #deliver} of a datagram whose payload lies in a chain of buffers (a super-frame taken in place). */
+    void deliver(final FrameChain chain, final int frameOffset, final int length, final int source,
+        final int sourcePort)
+    {
+        queued(queue.offer(chain, frameOffset, length, source, sourcePort));
+    }
+
+    /** {@link #deliver6} of a datagram whose payload lies in a chain of buffers. */
+    void deliver6(final FrameChain chain, final int frameOffset, final int length, final long sourceHi,
+        final long sourceLo, final int sourcePort)
+    {
+        queued(queue.offer6(chain, frameOffset, length, sourceHi, sourceLo, sourcePort));
+    }
+
+    private void queued(final boolean accepted)
+    {
+        if (accepted)
         {
             signal();
         }

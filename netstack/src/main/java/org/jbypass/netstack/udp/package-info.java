@@ -33,11 +33,13 @@
  * <h2>Memory</h2>
  * Sending copies the payload straight into a pool buffer and hands it to IPv4: UDP keeps no send queue. A datagram
  * larger than one frame is built in the layer's 64 KiB scratch memory and fragmented by IPv4. Received payloads are
- * copied into the socket's queue, so no pool buffer outlives its burst and a slow reader never starves the driver.
- * Demultiplexing and delivery allocate nothing.
+ * copied into the socket's queue, so no pool buffer outlives its burst and a slow reader never starves the driver;
+ * a unicast super-datagram that arrived as a chain of buffers (UDP_SEGMENT, GSO_UDP_L4) is taken in place
+ * ({@code receiveChain}, {@code receiveChain6}): its checksum summed over the chain, each datagram copied straight
+ * from the chain into the queue. Demultiplexing and delivery allocate nothing.
  *
  * <p>May use {@code transport}, {@code ip} (only {@code Ipv4Output}, {@code Ipv4MulticastOutput},
  * {@code MulticastMembership}, {@code Ipv4Protocol}, {@code Ipv6Output} and {@code Ipv6Protocol}), {@code link}'s flag
- * bits, {@code buffer}, {@code wire} and {@code util}.
+ * bits and {@code FrameChain}, {@code buffer}, {@code wire} and {@code util}.
  */
 package org.jbypass.netstack.udp;

@@ -278,19 +278,50 @@ class AllocationTest
     @Test
     void shouldMoveTcpThroughSoftwareGroWithoutAllocating()
     {
+        moveThroughSoftwareGro(false);
+    }
+
+    /** The same over IPv6: segments held and coalesced by the IPv6 layer's GRO, allocating nothing. */
+    @Test
+    void shouldMoveTcpOverIpv6ThroughSoftwareGroWithoutAllocating()
+    {
+        moveThroughSoftwareGro(true);
+    }
+
+    private static void moveThroughSoftwareGro(final boolean v6)
+    {
         final long[] now = {1_000_000_000L};
         final MemoryWire wire = new MemoryWire();
-        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).build(), now[0]);
-        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).build(), now[0]);
+        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(1)
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), now[0]);
+        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).seed(2)
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), now[0]);
         final int ipA = Ipv4Address.parse("198.18.0.1");
         final int ipB = Ipv4Address.parse("198.18.0.2");
-        a.addInterface("a0", wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")), ipA, 24, 0);
-        b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")), ipB, 24, 0);
-        final TcpSocket listener = b.openTcp();
-        assertEquals(0, listener.bind(0, 5001));
-        assertEquals(0, listener.listen(1));
-        final TcpSocket client = a.openTcp();
-        client.connect(ipB, 5001);
+        final NetInterface a0 = a.addInterface("a0", wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")),
+            ipA, 24, 0);
+        final NetInterface b0 = b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")),
+            ipB, 24, 0);
+        final TcpSocket listener;
+        final TcpSocket client;
+        if (v6)
+        {
+            a.addAddress6(a0, STACK6_HI, 0xA, 64);
+            b.addAddress6(b0, STACK6_HI, 0xB, 64);
+            listener = b.openTcp6(false);
+            assertEquals(0, listener.bind6(0, 0, 5001));
+            assertEquals(0, listener.listen(1));
+            client = a.openTcp6(false);
+            client.connect6(STACK6_HI, 0xB, 5001);
+        }
+        else
+        {
+            listener = b.openTcp();
+            assertEquals(0, listener.bind(0, 5001));
+            assertEquals(0, listener.listen(1));
+            client = a.openTcp();
+            client.connect(ipB, 5001);
+        }
         TcpSocket server = null;
         for (int i = 0; i < 1000 && server == null; i++)
         {
@@ -338,9 +369,9 @@ class AllocationTest
             }
             windows[w] = threads.getCurrentThreadAllocatedBytes() - before;
         }
-        System.out.println("TCP through software GRO: bytes allocated per window " + java.util.Arrays.toString(windows)
-            + ", " + b.ipCounters().groSegmentsCoalesced + " segments in " + b.ipCounters().groSuperSegments
-            + " super-segments, " + (received[0] >> 20) + " MB");
+        System.out.println("TCP" + (v6 ? " over IPv6" : "") + " through software GRO: bytes allocated per window "
+            + java.util.Arrays.toString(windows) + ", " + b.ipCounters().groSegmentsCoalesced + " segments in "
+            + b.ipCounters().groSuperSegments + " super-segments, " + (received[0] >> 20) + " MB");
         assertTrue(b.ipCounters().groSuperSegments > 5_000, "GRO at work: " + b.ipCounters().groSuperSegments);
         assertTrue(received[0] > 1L << 30, "bytes moved: " + received[0]);
         long best = Long.MAX_VALUE;

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The stack takes chained frames (GSO/GRO super-frames, see {@link PacketBurst}) as one frame: IPv4 validated over
- * the whole chain, a UDP_SEGMENT super-datagram split into its datagrams, a TCP super-segment received as one
+ * the whole chain, a UDP_SEGMENT super-datagram split into its datagrams straight out of the chain, a TCP super-segment received as one
  * segment of many MSS with one ACK decision, the checksum checked over the chain unless the link verified it; and
  * every buffer of every chain back in its slot afterwards.
  */
@@ -85,7 +85,7 @@ class SuperFrameInputTest
             got.clear();
             assertEquals(-Errno.EAGAIN, socket.receive(got));
             assertEquals(1, h.stack.ipCounters().superFramesReceived);
-            assertEquals(1, h.stack.ipCounters().superFramesGathered, "UDP takes its datagrams in one piece");
+            assertEquals(0, h.stack.ipCounters().superFramesGathered, "UDP copies each datagram out of the chain");
             assertEquals(0, h.leakedBuffers());
         }
     }
@@ -113,6 +113,7 @@ class SuperFrameInputTest
             assertEquals(-Errno.EAGAIN, socket.receive(got), "the corrupt copy is dropped");
             assertEquals(1, h.stack.udpCounters().inCsumErrors);
             assertEquals(2, h.stack.ipCounters().superFramesReceived);
+            assertEquals(0, h.stack.ipCounters().superFramesGathered, "both checked over their chains, in place");
             assertEquals(0, h.leakedBuffers());
         }
     }

@@ -174,17 +174,62 @@ class Tcp6SuperSegmentTest
         assertEquals(0, run.a.tcpCounters().superSegmentsOut());
     }
 
-    private record Run(Stack a, Tap tap)
+    /**
+     * B takes A's IPv6 super-segments in place, as it takes IPv4 ones: TCP copies each chain's payload straight into
+     * the socket's ring, nothing gathered into one piece first (the transfer checks every byte).
+     */
+    @Test
+    void shouldReceiveIpv6SuperSegmentsInPlace() throws IOException
+    {
+        final Run run = transfer(LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION,
+            directory.resolve("c.pcap"));
+        final long received = run.b.ipCounters().superFramesReceived;
+        assertEquals(run.a.ipCounters().ip6OutSuperSegments, received, "every super-segment arrived as a chain");
+        assertTrue(received > 2, "super-frames received: " + received);
+        assertEquals(0, run.b.ipCounters().superFramesGathered, "none gathered into one piece");
+    }
+
+    /**
+     * Software GRO over IPv6: the wire cuts A's super-segments into MSS frames (TcpSegmenter, as the kernel's GSO),
+     * and B, whose link does not merge, coalesces the in-order segments of each burst into super-segments again, as
+     * it does over IPv4; with GRO off on B's interface it takes every segment alone.
+     */
+    @Test
+    void shouldCoalesceIpv6SegmentsWithSoftwareGro() throws IOException
+    {
+        final int segmenting = LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION;
+        final Run on = transfer(segmenting, directory.resolve("d.pcap"), false, true);
+        assertEquals(0, on.b.ipCounters().superFramesReceived, "the wire delivered MSS frames");
+        final long supers = on.b.ipCounters().groSuperSegments;
+        final long coalesced = on.b.ipCounters().groSegmentsCoalesced;
+        assertTrue(supers > 10 && coalesced > 3 * supers, "GRO coalesced " + coalesced + " in " + supers);
+        assertTrue(on.b.tcpCounters().segmentsIn() < on.a.tcpCounters().segmentsOut(),
+            "B's TCP took fewer segments than A's link sent: " + on.b.tcpCounters().segmentsIn());
+        final Run off = transfer(segmenting, directory.resolve("e.pcap"), false, false);
+        assertEquals(0, off.b.ipCounters().groSuperSegments, "GRO off");
+    }
+
+    private record Run(Stack a, Stack b, Tap tap)
     {
     }
 
     /** Moves {@value #BYTES} bytes from A to B over IPv6, checked byte for byte, and closes both stacks. */
     private static Run transfer(final int capabilities, final Path file) throws IOException
     {
+        return transfer(capabilities, file, true, true);
+    }
+
+    /**
+     * As above, over a wire that passes A's super-segments whole ({@code whole}) or cuts them into MSS frames, with
+     * software GRO on B's interface on or off.
+     */
+    private static Run transfer(final int capabilities, final Path file, final boolean whole, final boolean gro)
+        throws IOException
+    {
         long now = 1_000_000_000L;
         final StackTime time = new StackTime();
         time.reset(now);
-        final MemoryWire wire = MemoryWire.builder().capabilities(capabilities).passChainsWhole(true).build();
+        final MemoryWire wire = MemoryWire.builder().capabilities(capabilities).passChainsWhole(whole).build();
         final Stack a = new Stack(StackConfig.builder().poolBuffers(2048).seed(1)
             .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), now);
         final Stack b = new Stack(StackConfig.builder().poolBuffers(2048).seed(2)
@@ -192,6 +237,7 @@ class Tcp6SuperSegmentTest
         final Tap tap = new Tap(wire.attach(a.pool(), MAC_A));
         final NetInterface a0 = a.addInterface("a0", PcapLink.open(tap, file, time), IP_A, 24, 0);
         final NetInterface b0 = b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0);
+        b0.gro(gro);
         a.addAddress6(a0, NET6, A6, 64);
         b.addAddress6(b0, NET6, B6, 64);
         final TcpSocket listener = b.openTcp6(false);
@@ -231,6 +277,6 @@ class Tcp6SuperSegmentTest
         assertArrayEquals(data, Arrays.copyOf(in.array(), BYTES));
         a.close();
         b.close();
-        return new Run(a, tap);
+        return new Run(a, b, tap);
     }
 }

@@ -124,7 +124,8 @@ class TcpCloseTest
         c.sendData(3000);
         c.expectAck();
         assertEquals(3000, c.readAll());
-        c.expect(tcp(ACK).ack(c.peerNxt));
+        // A read that leaves the window more than half open sends no window update (tcp_cleanup_rbuf).
+        bench.expectNothing();
         c.send(tcp(FIN | ACK));
         c.expectAck();
         assertEquals(Errno.END_OF_STREAM, c.readAll());
