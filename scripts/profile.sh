@@ -7,13 +7,15 @@
 # summaries (scripts/JfrSummary.java: samples by thread, hot methods self and total, allocation by site, parks).
 # What they showed and what was done about it: docs/PERFORMANCE.md.
 #
-#   scripts/profile.sh            all three
+#   scripts/profile.sh            all four
 #   scripts/profile.sh echo       (a) an unmodified DatagramChannel echo on the stack over a veth, with the
 #                                 defaults (UdpEchoLatencyTest's channel row, one JVM, a kernel client; root)
 #   scripts/profile.sh nio        (b) in-JVM TCP request/response (TcpRequestResponseBenchmark.roundTrip,
 #                                 backend=stack,stack-latency,kernel), with -prof gc and the wakeup profiler
 #   scripts/profile.sh stack      (c) the stack's cost per packet over the memory wire (UdpStackBenchmark,
 #                                 TcpStackBenchmark), with -prof gc
+#   scripts/profile.sh connect    (d) connection churn (ConnectRateBenchmark, connect/request/close with 64 bytes,
+#                                 backend=stack,kernel), with -prof gc and the wakeup profiler
 #   PROFILE=latency scripts/profile.sh echo      the echo with another profile (default: default)
 #   SAMPLES=N scripts/profile.sh echo            round trips timed (default 50000, about 5 s at 50 us apart)
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java scripts/profile.sh nio
@@ -88,6 +90,12 @@ nio_profile()
     -prof org.jbypass.benchmarks.WakeupProfiler
 }
 
+connect_profile()
+{
+  jmh_profile connect 'ConnectRateBenchmark' -p backend=stack,kernel -p exchange=64 \
+    -prof org.jbypass.benchmarks.WakeupProfiler
+}
+
 stack_profile()
 {
   jmh_profile stack 'org\.jbypass\.benchmarks\.stack\.'
@@ -98,6 +106,7 @@ case "${1:-all}" in
   echo)  echo_profile ;;
   nio)   nio_profile ;;
   stack) stack_profile ;;
-  all)   echo_profile; nio_profile; stack_profile ;;
-  *)     echo "usage: $0 [echo|nio|stack|all]" >&2; exit 2 ;;
+  connect) connect_profile ;;
+  all)   echo_profile; nio_profile; stack_profile; connect_profile ;;
+  *)     echo "usage: $0 [echo|nio|stack|connect|all]" >&2; exit 2 ;;
 esac

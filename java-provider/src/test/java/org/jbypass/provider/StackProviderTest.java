@@ -110,15 +110,24 @@ class StackProviderTest
                 assertTrue(c.connect(server.getLocalAddress()));
                 server.accept().close();
             }
+            // One selector for all (its own descriptors are the selector's, not the sockets').
+            final java.nio.channels.Selector selector = provider.openSelector();
             final long before = openDescriptors();
             for (int i = 0; i < n; i++)
             {
                 final SocketChannel client = provider.openSocketChannel();
                 channels.add(client);
                 assertTrue(client.connect(server.getLocalAddress()));
-                channels.add(server.accept());
+                // The java.net.Socket adaptor, and a selector registration, take none either.
+                assertTrue(client.socket().isConnected());
+                final SocketChannel accepted = server.accept();
+                channels.add(accepted);
+                accepted.configureBlocking(false);
+                accepted.register(selector, java.nio.channels.SelectionKey.OP_READ);
             }
+            selector.selectNow();
             final long after = openDescriptors();
+            selector.close();
             assertTrue(after - before < 16, n + " connections (" + 2 * n + " channels) took " + (after - before)
                 + " descriptors");
         }

@@ -18,10 +18,18 @@ import java.util.Set;
  */
 final class PendingOptions
 {
-    private final Map<SocketOption<?>, Object> options = new LinkedHashMap<>();
+    /**
+     * The options in the order set; made at the first, so that a channel that sets none (an accepted connection, a
+     * client that connects with the defaults) costs no map.
+     */
+    private Map<SocketOption<?>, Object> options;
 
     synchronized void put(final SocketOption<?> name, final Object value)
     {
+        if (options == null)
+        {
+            options = new LinkedHashMap<>();
+        }
         options.remove(name);
         options.put(name, value);
     }
@@ -30,7 +38,7 @@ final class PendingOptions
     @SuppressWarnings("unchecked")
     synchronized <T> T get(final SocketOption<T> name, final Map<SocketOption<?>, Object> defaults)
     {
-        if (options.containsKey(name))
+        if (options != null && options.containsKey(name))
         {
             return (T)options.get(name);
         }
@@ -41,6 +49,10 @@ final class PendingOptions
     @SuppressWarnings({"unchecked", "rawtypes"})
     synchronized void replay(final Backing backing) throws IOException
     {
+        if (options == null)
+        {
+            return;
+        }
         final Set<SocketOption<?>> supported = backing.supportedOptions();
         for (final Map.Entry<SocketOption<?>, Object> e : options.entrySet())
         {

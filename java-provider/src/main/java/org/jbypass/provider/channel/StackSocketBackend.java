@@ -17,7 +17,6 @@ import java.nio.channels.SelectionKey;
 import java.util.concurrent.locks.ReentrantLock;
 
 import jdk.net.ExtendedSocketOptions;
-import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.util.Errno;
@@ -52,7 +51,14 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         .checked(ExtendedSocketOptions.TCP_KEEPCOUNT, TcpSocket::keepAliveCount, TcpSocket::keepAliveCount)
         .build();
 
-    private final TcpSocket socket;
+    /**
+     * The stack's socket. A new channel's is opened by the first operation that needs it (bind, connect, an
+     * option), under the stack lock, so that a connect opens, connects and (to the stack's own address) completes
+     * in one hold of the lock; guarded by the stack lock, and set for good once connected.
+     */
+    private TcpSocket socket;
+    /** Whether the socket to open is an IPv6 (dual-stack) one. */
+    private final boolean family6;
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
     /** A one-buffer array for single-buffer writes, so that they allocate nothing; guarded by the write lock. */
@@ -70,26 +76,35 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
      * A new socket, to be bound and connected: an IPv6 (dual-stack) one when {@code family6}, as the JDK opens a
      * channel without a family when IPv6 is available ({@link Addresses#family6}).
      */
-    StackSocketBackend(final ChannelCore<?> core, final StackEngine engine, final boolean family6) throws IOException
+    StackSocketBackend(final ChannelCore<?> core, final StackEngine engine, final boolean family6)
     {
         super(core, engine);
-        socket = open(family6 ? stack -> stack.openTcp6(false) : Stack::openTcp);
+        this.family6 = family6;
     }
 
     /** A connection a stack listener accepted; called with the stack lock held. */
     StackSocketBackend(final ChannelCore<?> core, final StackEngine engine, final TcpSocket accepted)
     {
         super(core, engine);
+        // The socket exists: the family matters only to a socket yet to open.
+        family6 = false;
         connected = true;
         local = Addresses.local(accepted);
         remote = Addresses.remote(accepted);
         this.socket = adopt(accepted);
     }
 
+    /** With the stack lock held: the socket, opened (and adopted) now if this is the first operation to need it. */
     @Override
     TcpSocket stackSocket()
     {
-        return socket;
+        TcpSocket s = socket;
+        if (s == null)
+        {
+            s = adopt(family6 ? lock.stack().openTcp6(false) : lock.stack().openTcp());
+            socket = s;
+        }
+        return s;
     }
 
     @Override
@@ -107,12 +122,14 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         }
     }
 
-    /** With the stack lock held, after the connection is established. */
+    /**
+     * With the stack lock held, after the connection is established. The local address is the one the connect
+     * chose (set when it started): the handshake does not change it.
+     */
     private void established()
     {
         connectionPending = false;
         connected = true;
-        local = Addresses.local(socket);
     }
 
     @Override
@@ -135,7 +152,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                 {
                     throw new AlreadyBoundException();
                 }
-                final int result = Addresses.bind(socket, isa);
+                final int result = Addresses.bind(stackSocket(), isa);
                 if (result < 0)
                 {
                     throw Errors.bind(result);
@@ -175,6 +192,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
             try
             {
                 final int started;
+                boolean done = false;
                 lock.enter();
                 try
                 {
@@ -187,14 +205,25 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                     {
                         throw new ConnectionPendingException();
                     }
-                    started = Addresses.connect(socket, isa);
+                    final TcpSocket s = stackSocket();
+                    started = Addresses.connect(s, isa);
                     if (started == -Errno.EINPROGRESS)
                     {
                         connectionPending = true;
                         remote = isa;
-                        local = Addresses.local(socket);
+                        local = Addresses.local(s);
+                        // A connection to the stack's own address completes its handshake as the SYN is delivered
+                        // (and one whose answer is in, too): deliver it now and look, in this hold of the lock,
+                        // rather than take the lock again to find out. A failure is reported by the next step
+                        // (the blocking wait, or finishConnect), as before.
+                        lock.flushWithin();
+                        if (s.pendingError() == 0 && s.finishConnect() == 0)
+                        {
+                            established();
+                            done = true;
+                        }
                     }
-                    refresh(socket);
+                    refresh(s);
                 }
                 finally
                 {
@@ -204,7 +233,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                 {
                     throw Errors.connect(started);
                 }
-                return blocking ? awaitConnected(timeoutNanos) : connectedAlready();
+                return done || (blocking && awaitConnected(timeoutNanos));
             }
             finally
             {
@@ -217,31 +246,6 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
             // As the JDK: a connect that fails closes the channel.
             core.closeAfterBackingClosed();
             throw e;
-        }
-    }
-
-    /**
-     * Non-blocking connect: whether the handshake already finished (a connection to the stack's own address can,
-     * within the operation). A failure is not reported here but by finishConnect, as with a kernel socket, whose
-     * non-blocking connect returns before any answer can have come.
-     */
-    private boolean connectedAlready() throws IOException
-    {
-        lock.enter();
-        try
-        {
-            ensureOpen();
-            if (socket.pendingError() == 0 && socket.finishConnect() == 0)
-            {
-                established();
-                refresh(socket);
-                return true;
-            }
-            return false;
-        }
-        finally
-        {
-            lock.exit();
         }
     }
 
@@ -635,8 +639,12 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
     {
         connectionPending = false;
         // Graceful (a FIN after what is queued) unless data is left unread or SO_LINGER is 0: then a reset,
-        // as Linux does (RFC 2525 section 2.17). The stack finishes the connection on its own.
-        socket.close();
+        // as Linux does (RFC 2525 section 2.17). The stack finishes the connection on its own. A socket never
+        // opened has nothing to close.
+        if (socket != null)
+        {
+            socket.close();
+        }
     }
 
     @Override
@@ -716,7 +724,7 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         try
         {
             ensureOpen();
-            return socket.available();
+            return socket == null ? 0 : socket.available();
         }
         finally
         {

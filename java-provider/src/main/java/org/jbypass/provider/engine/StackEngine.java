@@ -145,6 +145,7 @@ public final class StackEngine implements AutoCloseable
             throw e;
         }
         engine.lock.attach(opened.toArray(new Link[0]), engine.pollers.toArray(new Poller[0]));
+        engine.lock.onPollFailure(e -> engine.pollFailed("an application thread's poll", e));
         engine.lock.busyWait(nifs.toArray(new NetInterface[0]), busyWait, ringWaits);
         for (final Poller poller : engine.pollers)
         {
@@ -219,10 +220,16 @@ public final class StackEngine implements AutoCloseable
      */
     void pollFailed(final Poller poller, final Throwable e)
     {
+        pollFailed("poller " + poller, e);
+    }
+
+    /** A poll that threw past the stack's containment, by a poller or a waiting application thread. */
+    void pollFailed(final String who, final Throwable e)
+    {
         final long n = pollFailures.incrementAndGet();
         if (n <= 10 || n % 1000 == 0)
         {
-            LOG.log(System.Logger.Level.ERROR, "jbypass poller " + poller + " failed (" + n
+            LOG.log(System.Logger.Level.ERROR, "jbypass " + who + " failed (" + n
                 + " so far); the burst is dropped, the stack goes on", e);
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
@@ -87,6 +88,8 @@ public final class StackLock
     private volatile Link[] links = new Link[0];
     /** The pollers to wake when an operation makes the stack's deadline earlier; set before any operation. */
     private volatile Poller[] pollers = new Poller[0];
+    /** Told of a poll by an application thread that failed past the stack's containment, as a poller's is. */
+    private volatile Consumer<Throwable> pollFailed = e -> { };
     /** The stack's interfaces, and how long a thread waiting on a socket of each drives the stack; set once. */
     private volatile NetInterface[] interfaces = new NetInterface[0];
     private volatile long[] busyWaitNanos = new long[0];
@@ -128,6 +131,12 @@ public final class StackLock
     {
         this.links = links.clone();
         this.pollers = pollers.clone();
+    }
+
+    /** Once: where a failed poll of an application thread (waiting on a ring, or busy waiting) is reported. */
+    void onPollFailure(final Consumer<Throwable> report)
+    {
+        this.pollFailed = report;
     }
 
     /**
@@ -282,16 +291,7 @@ public final class StackLock
                 final long transmitted = stack.ipCounters().framesTransmitted;
                 if (!closed)
                 {
-                    final long now = System.nanoTime();
-                    final long due = stack.nextDeadline();
-                    if (due != Long.MAX_VALUE && due - now <= 0)
-                    {
-                        stack.poll(now);
-                    }
-                    else
-                    {
-                        stack.pollQueue(nif, 0, now);
-                    }
+                    pollContained(nif, System.nanoTime());
                 }
                 if (waiter.changes() != seen || closed)
                 {
@@ -322,6 +322,31 @@ public final class StackLock
                 retaken();
             }
             throw e;
+        }
+    }
+
+    /**
+     * With the lock held, by a thread waiting on an interface's ring: runs the timers when due, else polls the ring's
+     * queue. A failure that escapes the stack's own containment costs this burst, as a poller's does, and is
+     * reported; it never reaches the application whose operation was waiting.
+     */
+    private void pollContained(final NetInterface nif, final long now)
+    {
+        try
+        {
+            final long due = stack.nextDeadline();
+            if (due != Long.MAX_VALUE && due - now <= 0)
+            {
+                stack.poll(now);
+            }
+            else
+            {
+                stack.pollQueue(nif, 0, now);
+            }
+        }
+        catch (final RuntimeException | Error e)
+        {
+            pollFailed.accept(e);
         }
     }
 
@@ -367,25 +392,33 @@ public final class StackLock
                 return true;
             }
             final long now = System.nanoTime();
-            final long due = stack.nextDeadline();
-            if (due != Long.MAX_VALUE && due - now <= 0)
+            try
             {
-                stack.poll(now);
-            }
-            else
-            {
-                final NetInterface[] nifs = interfaces;
-                for (int i = 0; i < nifs.length; i++)
+                final long due = stack.nextDeadline();
+                if (due != Long.MAX_VALUE && due - now <= 0)
                 {
-                    if (iface < 0 || iface == i)
+                    stack.poll(now);
+                }
+                else
+                {
+                    final NetInterface[] nifs = interfaces;
+                    for (int i = 0; i < nifs.length; i++)
                     {
-                        final int queues = nifs[i].link().rxQueueCount();
-                        for (int q = 0; q < queues; q++)
+                        if (iface < 0 || iface == i)
                         {
-                            stack.pollQueue(nifs[i], q, now);
+                            final int queues = nifs[i].link().rxQueueCount();
+                            for (int q = 0; q < queues; q++)
+                            {
+                                stack.pollQueue(nifs[i], q, now);
+                            }
                         }
                     }
                 }
+            }
+            catch (final RuntimeException | Error e)
+            {
+                // As a poller's: the burst is lost, the waiting thread goes on (issue 13).
+                pollFailed.accept(e);
             }
             afterOperation();
         }
@@ -454,6 +487,17 @@ public final class StackLock
     }
 
     /**
+     * Within an operation (between {@link #enter()} and {@link #exit()}): transmits what it queued so far and
+     * dispatches readiness events now, as {@link #exit()} will, so that the operation sees at once what local
+     * delivery made of it (a connect to the stack's own address completes its handshake here) instead of taking the
+     * lock again to look. What went to a deferring link is still kicked after the lock is released.
+     */
+    public void flushWithin()
+    {
+        afterOperation();
+    }
+
+    /**
      * Waits in a queue of the lock, which the caller holds (between {@link #enter()} and {@link #exit()}): flushes
      * first, as {@link #exit()} would, and advances time after. The one place where application threads wait for
      * the stack. Like {@link java.util.concurrent.locks.Condition#awaitNanos}, it may return without a signal (the
@@ -465,9 +509,23 @@ public final class StackLock
      */
     public long await(final WaitQueue queue, final long nanos) throws InterruptedException
     {
-        afterOperation();
+        // The thread is linked before the flush: a change the flush itself makes to what it waits for (local
+        // delivery to the stack's own addresses: the peer's ACK that frees room for a blocked write, the reply of a
+        // local exchange) signals it as a change made after the release would. Linked after, that signal would
+        // find no waiter and the thread would sleep until the socket's next change (AwaitOwnFlushTest).
+        queue.link();
+        try
+        {
+            afterOperation();
+        }
+        catch (final RuntimeException | Error e)
+        {
+            queue.unlinkIfQueued();
+            throw e;
+        }
         if (stack.ipCounters().framesTransmitted != transmittedAtLock)
         {
+            queue.unlinkIfQueued();
             // This operation handed frames to a deferring link: send them before waiting, without the lock; the wait
             // it was to be is then a spurious wakeup, after which the caller looks again (as after a Condition's)
             // and, having sent nothing more, waits. Frames that pollers or other operations handed over are theirs
@@ -668,9 +726,9 @@ public final class StackLock
      * a thread waits in one queue at a time; the queue links the nodes of the threads in it. All of it is guarded by
      * the stack lock except the node's {@code signalled} flag, which the woken thread reads without it.
      *
-     * <p>No wakeup is lost: a waiter links its node before it releases the lock, so a change made under the lock
-     * after that finds it; {@link #signalAll} marks and unparks it, and a thread unparked before it parks does not
-     * park ({@link LockSupport#unpark}'s permit). A waiter that returns without a signal (timeout, interrupt, a
+     * <p>No wakeup is lost: a waiter links its node before the flush that precedes its wait, so a change made under
+     * the lock after that, by the flush or by another holder, finds it; {@link #signalAll} marks and unparks it, and
+     * a thread unparked before it parks does not park ({@link LockSupport#unpark}'s permit). A waiter that returns without a signal (timeout, interrupt, a
      * stale permit) unlinks its own node once it holds the lock again (jcstress/WaitQueueHandoffTest).
      */
     public static final class WaitQueue
@@ -714,10 +772,11 @@ public final class StackLock
         }
 
         /**
-         * With the owner's lock held: releases it (unparking the threads its holder woke) until a signal, an
-         * interrupt or the timeout, and takes it back.
+         * With the owner's lock held: links the calling thread's node, so that a signal from now on marks it.
+         *
+         * @throws InterruptedException if the thread was interrupted (its status cleared), without linking it
          */
-        long await(final long nanos) throws InterruptedException
+        void link() throws InterruptedException
         {
             if (Thread.interrupted())
             {
@@ -729,6 +788,26 @@ public final class StackLock
             node.queued = true;
             node.next = head;
             head = node;
+        }
+
+        /** With the owner's lock held: takes the calling thread's node out of the queue unless a signal did. */
+        void unlinkIfQueued()
+        {
+            final Node node = NODES.get();
+            if (node.queued)
+            {
+                unlink(node);
+            }
+        }
+
+        /**
+         * With the owner's lock held and the calling thread {@linkplain #link() linked}: releases the lock
+         * (unparking the threads its holder woke) until a signal, which may have come already, an interrupt or the
+         * timeout, and takes it back.
+         */
+        long await(final long nanos) throws InterruptedException
+        {
+            final Node node = NODES.get();
             final long deadline = nanos == Long.MAX_VALUE ? 0 : System.nanoTime() + nanos;
             long left = nanos;
             boolean interrupted = false;

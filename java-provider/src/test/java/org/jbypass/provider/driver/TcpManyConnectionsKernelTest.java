@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
  * Connections at scale against the Linux kernel (issue 13): 20,000 kernel connections from four source addresses,
  * spread over four client processes in the peer namespace (the fd limit bounds each process, not the stack, which
  * needs no descriptor per connection), held open through two rounds of a 64-byte request and reply each. The stack's
- * buffer memory is measured by its own accounting (none while idle) and its heap per connection by the heap used
- * after a full collection, and both are bounded. Needs root.
+ * buffer memory is measured by its own accounting (none while idle), its heap per connection by the heap used after
+ * a full collection, and the JVM's resident memory per connection by its RSS ({@code /proc/self/status}, as one
+ * compares with the kernel's slab memory per socket); all three are bounded. Needs root.
  */
 class TcpManyConnectionsKernelTest
 {
@@ -38,6 +39,11 @@ class TcpManyConnectionsKernelTest
     private static final int MESSAGE = 64;
     /** The issue's bound: at most 16 KB of heap per idle connection above the baseline. */
     private static final long HEAP_PER_CONNECTION = 16 * 1024;
+    /**
+     * Resident memory per connection: the heap's share plus what the JVM commits around it (the collector's
+     * regions and remembered sets); four times the heap bound, where the old per-connection rings took 500 KB.
+     */
+    private static final long RSS_PER_CONNECTION = 64 * 1024;
     private static final long TIMEOUT_NANOS = 150_000_000_000L;
 
     /**
@@ -105,6 +111,7 @@ class TcpManyConnectionsKernelTest
             assertEquals(0, listener.listen(4096));
             side.poll();
             final long baseline = heapUsed();
+            final long baselineRss = residentBytes();
 
             final ArrayDeque<TcpSocket> ready = new ArrayDeque<>();
             final SocketListener readable = socket -> ready.add((TcpSocket) socket);
@@ -152,10 +159,13 @@ class TcpManyConnectionsKernelTest
             }
             final long bufferMemory = side.stack.tcp().memoryInUse();
             final long heapPerConnection = (heapUsed() - baseline) / CONNECTIONS;
+            final long rssPerConnection = (residentBytes() - baselineRss) / CONNECTIONS;
             System.out.println(CONNECTIONS + " kernel connections held: buffer memory " + bufferMemory
-                + " bytes, heap " + heapPerConnection + " bytes per connection\n" + side.stack.tcpCounters());
+                + " bytes, heap " + heapPerConnection + " bytes per connection, RSS " + rssPerConnection
+                + " bytes per connection\n" + side.stack.tcpCounters());
             assertEquals(0, bufferMemory, "idle connections hold no buffer memory");
             assertTrue(heapPerConnection <= HEAP_PER_CONNECTION, "heap per idle connection " + heapPerConnection);
+            assertTrue(rssPerConnection <= RSS_PER_CONNECTION, "RSS per idle connection " + rssPerConnection);
             for (final TcpSocket s : accepted)
             {
                 assertEquals(org.jbypass.netstack.tcp.TcpState.ESTABLISHED, s.state(), s::toString);
@@ -202,6 +212,19 @@ class TcpManyConnectionsKernelTest
             answered++;
         }
         return answered;
+    }
+
+    /** The JVM's resident set (VmRSS of /proc/self/status), in bytes. */
+    private static long residentBytes() throws java.io.IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+        {
+            if (line.startsWith("VmRSS:"))
+            {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
     /** The heap in use after full collections (the least of three, against a collection that left garbage). */

@@ -17,16 +17,26 @@ import org.jbypass.netstack.util.Errno;
  * section 3.3.4 for connect, and a port is used for a connection only if no
  * socket bound it explicitly and no connection from it goes to the same destination, so that 4-tuples never
  * collide, TIME_WAIT ones included.
+ *
+ * <p>With many connections each ephemeral port is shared by the connections to many destinations (a million
+ * connections to 16 server ports: 16 per port), so connect must not walk a port's list: a connection picked its port
+ * for its 4-tuple alone, which the connection, request and TIME_WAIT tables answer for in O(1), and only sockets
+ * that bind() placed (counted per port, as Linux's bind buckets tell connect which ports bind() holds) need the
+ * walk. The lists are doubly linked, so a connection leaves its port in O(1) too.
  */
 final class PortTable
 {
     private final TcpLayer layer;
     private final TcpSocket[] bound = new TcpSocket[65536];
     private final TcpSocket[] listeners = new TcpSocket[65536];
+    /** Per port, the sockets on its list that bind() placed there (listeners included). */
+    private final int[] explicitHolders = new int[65536];
     /** RFC 6056 section 3.3.4's table of counters, one per slot of destinations. */
     private final int[] perturb = new int[256];
     /** Ports examined by connect() in all (for tests: about one per connect). */
     long connectProbes;
+    /** Bind-list entries connect() looked at (for tests: none unless bind() placed sockets on the ports). */
+    long connectListSteps;
 
     PortTable(final TcpLayer layer)
     {
@@ -68,6 +78,8 @@ final class PortTable
         s.localHi = hi;
         s.localLo = lo;
         link(s, address, chosen);
+        s.explicitBind = true;
+        explicitHolders[chosen]++;
         return 0;
     }
 
@@ -295,21 +307,19 @@ final class PortTable
         {
             return false;
         }
-        for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
+        if (explicitHolders[port] != 0)
         {
-            if (holdsNothing(o) || !covers4(o) || !overlaps(localAddress, o.localAddress))
+            for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
             {
-                continue;
-            }
-            if (o.explicitBind)
-            {
-                return false;
-            }
-            if (!o.v6 && o.remoteAddress == remoteAddress && o.remotePort == remotePort)
-            {
-                return false;
+                connectListSteps++;
+                if (o.explicitBind && covers4(o) && overlaps(localAddress, o.localAddress))
+                {
+                    return false;
+                }
             }
         }
+        // The connections that connect() placed on the port are each in the connection table by 4-tuple (until
+        // they end, when they leave the list, or in TIME_WAIT's table): the 4-tuple's lookup answers for them.
         return layer.fourTupleFree(localAddress, port, remoteAddress, remotePort);
     }
 
@@ -357,19 +367,15 @@ final class PortTable
         {
             return false;
         }
-        for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
+        if (explicitHolders[port] != 0)
         {
-            if (holdsNothing(o) || !overlaps(false, 0, true, localHi, localLo, o))
+            for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
             {
-                continue;
-            }
-            if (o.explicitBind)
-            {
-                return false;
-            }
-            if (o.remoteHi == remoteHi && o.remoteLo == remoteLo && o.remotePort == remotePort)
-            {
-                return false;
+                connectListSteps++;
+                if (o.explicitBind && overlaps(false, 0, true, localHi, localLo, o))
+                {
+                    return false;
+                }
             }
         }
         return layer.fourTupleFree6(localHi, localLo, port, remoteHi, remoteLo, remotePort);
@@ -380,7 +386,13 @@ final class PortTable
         s.localAddress = address;
         s.localPort = port;
         s.bound = true;
-        s.bindNext = bound[port];
+        final TcpSocket first = bound[port];
+        s.bindNext = first;
+        s.bindPrev = null;
+        if (first != null)
+        {
+            first.bindPrev = s;
+        }
         bound[port] = s;
     }
 
@@ -391,24 +403,26 @@ final class PortTable
             return;
         }
         final int port = s.localPort;
-        TcpSocket prev = null;
-        for (TcpSocket o = bound[port]; o != null; o = o.bindNext)
+        final TcpSocket next = s.bindNext;
+        final TcpSocket prev = s.bindPrev;
+        if (prev == null)
         {
-            if (o == s)
-            {
-                if (prev == null)
-                {
-                    bound[port] = o.bindNext;
-                }
-                else
-                {
-                    prev.bindNext = o.bindNext;
-                }
-                break;
-            }
-            prev = o;
+            bound[port] = next;
+        }
+        else
+        {
+            prev.bindNext = next;
+        }
+        if (next != null)
+        {
+            next.bindPrev = prev;
+        }
+        if (s.explicitBind)
+        {
+            explicitHolders[port]--;
         }
         s.bindNext = null;
+        s.bindPrev = null;
         s.bound = false;
     }
 

@@ -12,8 +12,10 @@ package org.jbypass.netstack.tcp;
  * in Linux's {@code tcp_packets_in_flight}.
  *
  * <p>Records live in a ring of arrays, empty until the connection first sends (an idle connection holds none), that
- * doubles from {@value #INITIAL_CAPACITY} up to a bound set by the send buffer; growth happens while a connection
- * ramps up, never in its steady state. When the ring is full a new
+ * starts at {@value #FIRST_CAPACITY} records (a request/response connection has a segment or two in flight: a short
+ * connection then costs about 100 bytes here, not the 900 of a 64-record ring) and doubles up to a bound set by the
+ * send buffer, at least {@value #INITIAL_CAPACITY}; growth happens while a connection ramps up, never in its steady
+ * state. When the ring is full a new
  * segment is merged into the last record if that one is plainly in flight, or refused (the sender waits for ACKs),
  * so hostile or tiny segments cannot grow memory. A SACK block or a retransmission that covers part of a record
  * splits it; when that is impossible (full) the information is dropped, which only costs a retransmission.
@@ -29,7 +31,10 @@ final class Scoreboard
     /** The segment was sent more than once: an ACK of it is ambiguous (RFC 8985 section 6.2 step 2). */
     static final int EVER_RETRANSMITTED = 8;
 
+    /** The least bound of the ring, whatever the send buffer. */
     static final int INITIAL_CAPACITY = 64;
+    /** The ring's size when the connection first sends. */
+    static final int FIRST_CAPACITY = 4;
     private static final int[] NO_STARTS = new int[0];
     private static final long[] NO_TIMES = new long[0];
     private static final byte[] NO_FLAGS = new byte[0];
@@ -244,7 +249,7 @@ final class Scoreboard
 
     private void grow()
     {
-        final int capacity = Math.max(INITIAL_CAPACITY, capacity() * 2);
+        final int capacity = Math.max(FIRST_CAPACITY, capacity() * 2);
         final int[] newStarts = new int[capacity];
         final long[] newSent = new long[capacity];
         final byte[] newFlags = new byte[capacity];

@@ -90,6 +90,11 @@ public final class TcpCounters
     long memoryConnectionRefusals;
     /** Failures (an exception, or an error such as OutOfMemoryError) contained to one socket, which was reset. */
     long socketFailures;
+    /**
+     * Passive opens whose socket could not be built once the handshake completed (an exception, memory refused):
+     * nothing kept of them, the peer reset.
+     */
+    long childFailures;
     /** Receive buffers grown by auto-tuning (dynamic right-sizing, as Linux's tcp_rcv_space_adjust). */
     long receiveBufferGrowths;
     /** Segments wholly duplicate of data already received. */
@@ -357,6 +362,11 @@ public final class TcpCounters
         return socketFailures;
     }
 
+    public long childFailures()
+    {
+        return childFailures;
+    }
+
     public long receiveBufferGrowths()
     {
         return receiveBufferGrowths;
@@ -544,6 +554,7 @@ public final class TcpCounters
         append(sb, "outOfOrderPruned", outOfOrderPruned);
         append(sb, "memoryConnectionRefusals", memoryConnectionRefusals);
         append(sb, "socketFailures", socketFailures);
+        append(sb, "childFailures", childFailures);
         append(sb, "receiveBufferGrowths", receiveBufferGrowths);
         append(sb, "duplicateSegments", duplicateSegments);
         append(sb, "zeroWindowProbes", zeroWindowProbes);

@@ -199,51 +199,152 @@ final class TcpHandshake
             counters.memoryConnectionRefusals++;
             return;
         }
-        final TcpSocket child = newChild(listener, r.v6, r.localAddress, r.localPort, r.remoteAddress, r.remotePort,
-            r.localHi, r.localLo, r.remoteHi, r.remoteLo);
-        child.opt.tsOffset = r.tsOffset;
-        child.initialiseReceive(r.irs);
-        child.initialiseSequences(r.iss);
-        child.snd.una = r.iss + 1;
-        child.snd.nxt = r.iss + 1;
-        child.opt.peerMss = r.peerMss;
-        child.opt.receiveMss = r.receiveMss;
-        child.opt.windowScalingOk = r.windowScaling();
-        child.opt.sndWscale = r.sndWscale;
-        child.opt.rcvWscale = r.rcvWscale;
-        child.opt.timestampsOk = r.timestamps();
-        if (child.opt.timestampsOk)
+        TcpSocket child = null;
+        try
         {
-            child.opt.tsRecent = r.tsRecent;
-            child.opt.tsRecentNanos = layer.time.nanos();
+            child = newChild(listener, r.v6, r.localAddress, r.localPort, r.remoteAddress, r.remotePort, r.localHi,
+                r.localLo, r.remoteHi, r.remoteLo);
+            child.opt.tsOffset = r.tsOffset;
+            child.initialiseReceive(r.irs);
+            child.initialiseSequences(r.iss);
+            child.snd.una = r.iss + 1;
+            child.snd.nxt = r.iss + 1;
+            child.opt.peerMss = r.peerMss;
+            child.opt.receiveMss = r.receiveMss;
+            child.opt.windowScalingOk = r.windowScaling();
+            child.opt.sndWscale = r.sndWscale;
+            child.opt.rcvWscale = r.rcvWscale;
+            child.opt.timestampsOk = r.timestamps();
+            if (child.opt.timestampsOk)
+            {
+                child.opt.tsRecent = r.tsRecent;
+                child.opt.tsRecentNanos = layer.time.nanos();
+            }
+            child.opt.sackOk = r.sack();
+            layer.output.updateSendMss(child);
+            child.snd.wnd = seg.window << child.opt.sndWscale;
+            child.snd.maxWnd = child.snd.wnd;
+            child.snd.wl1 = seg.seq;
+            child.snd.wl2 = seg.ack;
+            child.rcv.adv = child.rcv.nxt + r.window;
+            child.rcv.lastAckSent = child.rcv.nxt;
+            if (r.retries == 0)
+            {
+                // Karn's algorithm: only a SYN-ACK sent once times the round trip.
+                child.rttTiming = true;
+                child.rttSeq = r.iss;
+                child.rttStartNanos = r.sentNanos;
+            }
+            else
+            {
+                child.synRetransmitted = true;
+                child.retransmittedSegments = r.retries;
+            }
+            layer.ack.takeRttSample(child, r.iss + 1);
+            establish(child);
+            publish(listener, child);
         }
-        child.opt.sackOk = r.sack();
-        layer.output.updateSendMss(child);
-        child.snd.wnd = seg.window << child.opt.sndWscale;
-        child.snd.maxWnd = child.snd.wnd;
-        child.snd.wl1 = seg.seq;
-        child.snd.wl2 = seg.ack;
-        child.rcv.adv = child.rcv.nxt + r.window;
-        child.rcv.lastAckSent = child.rcv.nxt;
-        if (r.retries == 0)
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
         {
-            // Karn's algorithm: only a SYN-ACK sent once times the round trip.
-            child.rttTiming = true;
-            child.rttSeq = r.iss;
-            child.rttStartNanos = r.sentNanos;
-        }
-        else
-        {
-            child.synRetransmitted = true;
-            child.retransmittedSegments = r.retries;
+            // Nothing refers to the half-built socket: it goes, and so does the record, the peer told by a reset
+            // (as Linux's tcp_check_req with tcp_abort_on_overflow: the peer believes it is connected).
+            childFailed(listener, child, e);
+            forget(r);
+            resetPeer(r, null);
+            layer.requests.release(r);
+            return;
         }
         forget(r);
-        layer.ack.takeRttSample(child, r.iss + 1);
-        establish(child);
-        layer.enqueueAccepted(listener, child);
-        // The ACK may carry data or a FIN: process it as any segment of the new connection.
-        layer.input.segmentArrives(child, seg);
         layer.requests.release(r);
+        // The ACK may carry data or a FIN: process it as any segment of the new connection.
+        segmentOfNewChild(child, seg);
+    }
+
+    /**
+     * Publishes a connection whose socket is built: into the connection table, then onto the listener's accept
+     * queue. Until this, nothing but the handshake refers to the socket, so a failure while it was built leaves no
+     * entry anywhere ({@link #childFailed}). The caller checked that the accept queue has room.
+     */
+    private void publish(final TcpSocket listener, final TcpSocket child)
+    {
+        layer.childBuilt(child);
+        layer.connections.insert(child);
+        child.inConnectionTable = true;
+        layer.enqueueAccepted(listener, child);
+    }
+
+    /**
+     * A failure while the socket of a completed handshake was built (an exception, memory refused): counted and
+     * logged; what the socket took (timers, buffers) is given back. It is in no table: it was never published.
+     */
+    private void childFailed(final TcpSocket listener, final TcpSocket child, final Throwable e)
+    {
+        counters.childFailures++;
+        if (child != null)
+        {
+            try
+            {
+                if (child.inConnectionTable)
+                {
+                    // publish() failed after the insert (the accept queue refused): take it out again.
+                    layer.connections.remove(child);
+                    child.inConnectionTable = false;
+                }
+                child.closed = true;
+                layer.destroy(child);
+            }
+            catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
+            {
+                child.state = TcpState.CLOSED;
+            }
+        }
+        try
+        {
+            // Last, and guarded: the message itself may not find the memory the socket did not.
+            layer.logFailure("building the socket of a connection to " + listener, counters.childFailures,
+                "the connection is reset, the listener goes on", e);
+        }
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
+        {
+            // Counted all the same.
+        }
+    }
+
+    /**
+     * Resets the peer of a connection whose socket could not be built: from its record, or in reply to its cookie's
+     * ACK. Nothing is kept whether or not the reset goes: without it, the peer's next segment meets no connection
+     * and is answered with one.
+     */
+    private void resetPeer(final SynRequest r, final Segment seg)
+    {
+        try
+        {
+            if (r != null)
+            {
+                layer.segments.sendRequestReset(r);
+            }
+            else
+            {
+                layer.segments.sendResetReply(seg);
+            }
+        }
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError ignored)
+        {
+            // The reset is lost; the peer learns of it at its next segment.
+        }
+    }
+
+    /** The handshake's last segment, processed for the connection it made; a failure is the child's alone. */
+    private void segmentOfNewChild(final TcpSocket child, final Segment seg)
+    {
+        try
+        {
+            layer.input.segmentArrives(child, seg);
+        }
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+        {
+            layer.contain(child, e);
+        }
     }
 
     /** The SYN-ACK's retransmission timer (RFC 6298 section 5.5: back off each time), or giving up. */
@@ -324,10 +425,7 @@ final class TcpHandshake
         child.remoteLo = remoteLo;
         child.everConnected = true;
         child.inheritOptions(listener);
-        child.opt.tsOffset = layer.timestampOffset(child);
         child.lastReceiveNanos = layer.time.nanos();
-        layer.connections.insert(child);
-        child.inConnectionTable = true;
         return child;
     }
 
@@ -397,38 +495,51 @@ final class TcpHandshake
             counters.memoryConnectionRefusals++;
             return true;
         }
-        final TcpSocket child = newChild(listener, seg);
+        TcpSocket child = null;
+        try
+        {
+            child = newChild(listener, seg);
+            // The offset the cookie's SYN-ACK used: a record keeps its own, a cookie derives it again.
+            child.opt.tsOffset = layer.timestampOffset(child);
+            child.initialiseReceive(seg.seq - 1);
+            child.snd.iss = seg.ack - 1;
+            child.initialiseSequences(child.snd.iss);
+            child.snd.una = seg.ack;
+            child.snd.nxt = seg.ack;
+            child.opt.peerMss = (seg.v6 ? SynCookies.MSS_TABLE6 : SynCookies.MSS_TABLE)[index];
+            child.opt.receiveMss = ourMss(child);
+            if (seg.hasTimestamp && seg.tsEcr != 0 && config.timestamps)
+            {
+                child.opt.timestampsOk = true;
+                child.opt.tsRecent = seg.tsVal;
+                child.opt.tsRecentNanos = now;
+                final int ws = SynCookies.windowScale(seg.tsEcr);
+                child.opt.windowScalingOk = ws >= 0 && config.windowScaling;
+                child.opt.sndWscale = child.opt.windowScalingOk ? ws : 0;
+                child.opt.rcvWscale = child.opt.windowScalingOk ? config.offeredWindowScale() : 0;
+                child.opt.sackOk = config.sack && SynCookies.sack(seg.tsEcr);
+            }
+            layer.output.updateSendMss(child);
+            child.snd.wnd = seg.window << child.opt.sndWscale;
+            child.snd.maxWnd = child.snd.wnd;
+            child.snd.wl1 = seg.seq;
+            child.snd.wl2 = seg.ack;
+            // The SYN-ACK advertised an unscaled window of at most 64 KiB from the listener's buffer.
+            child.rcv.adv = child.rcv.nxt + Math.min(child.rcv.capacity, 65535);
+            establish(child);
+            publish(listener, child);
+        }
+        catch (final RuntimeException | OutOfMemoryError | StackOverflowError e)
+        {
+            // As for a record: nothing stays, and the peer, which believes it is connected, is reset.
+            childFailed(listener, child, e);
+            resetPeer(null, seg);
+            return true;
+        }
         counters.cookiesValidated++;
         counters.passiveOpens++;
-        child.initialiseReceive(seg.seq - 1);
-        child.snd.iss = seg.ack - 1;
-        child.initialiseSequences(child.snd.iss);
-        child.snd.una = seg.ack;
-        child.snd.nxt = seg.ack;
-        child.opt.peerMss = (seg.v6 ? SynCookies.MSS_TABLE6 : SynCookies.MSS_TABLE)[index];
-        child.opt.receiveMss = ourMss(child);
-        if (seg.hasTimestamp && seg.tsEcr != 0 && config.timestamps)
-        {
-            child.opt.timestampsOk = true;
-            child.opt.tsRecent = seg.tsVal;
-            child.opt.tsRecentNanos = now;
-            final int ws = SynCookies.windowScale(seg.tsEcr);
-            child.opt.windowScalingOk = ws >= 0 && config.windowScaling;
-            child.opt.sndWscale = child.opt.windowScalingOk ? ws : 0;
-            child.opt.rcvWscale = child.opt.windowScalingOk ? config.offeredWindowScale() : 0;
-            child.opt.sackOk = config.sack && SynCookies.sack(seg.tsEcr);
-        }
-        layer.output.updateSendMss(child);
-        child.snd.wnd = seg.window << child.opt.sndWscale;
-        child.snd.maxWnd = child.snd.wnd;
-        child.snd.wl1 = seg.seq;
-        child.snd.wl2 = seg.ack;
-        // The SYN-ACK advertised an unscaled window of at most 64 KiB from the listener's buffer.
-        child.rcv.adv = child.rcv.nxt + Math.min(child.rcv.capacity, 65535);
-        establish(child);
-        layer.enqueueAccepted(listener, child);
         // The ACK may carry data: process it as any segment of the new connection.
-        layer.input.segmentArrives(child, seg);
+        segmentOfNewChild(child, seg);
         return true;
     }
 

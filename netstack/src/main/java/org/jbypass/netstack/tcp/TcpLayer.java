@@ -2,6 +2,7 @@ package org.jbypass.netstack.tcp;
 
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.ip.Ipv4Protocol;
@@ -745,11 +746,7 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     void contain(final TcpSocket s, final Throwable e)
     {
         counters.socketFailures++;
-        if (counters.socketFailures <= FAILURES_LOGGED_IN_FULL || counters.socketFailures % 1000 == 0)
-        {
-            LOG.log(System.Logger.Level.WARNING, "jbypass TCP: failure on " + s + " ("
-                + counters.socketFailures + " so far); the connection is reset, the stack goes on", e);
-        }
+        logFailure("on " + s, counters.socketFailures, "the connection is reset, the stack goes on", e);
         if (s.state == TcpState.LISTEN || s.state == TcpState.CLOSED)
         {
             return;
@@ -772,6 +769,32 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         {
             // Half-destroyed: it stays CLOSED and forgotten by what destroy() reached.
             s.state = TcpState.CLOSED;
+        }
+    }
+
+    /** Logs a contained failure: the first few in full, then one in a thousand, so that a storm cannot flood. */
+    static void logFailure(final String where, final long count, final String outcome, final Throwable e)
+    {
+        if (count <= FAILURES_LOGGED_IN_FULL || count % 1000 == 0)
+        {
+            LOG.log(System.Logger.Level.WARNING, "jbypass TCP: failure " + where + " (" + count + " so far); "
+                + outcome, e);
+        }
+    }
+
+    /**
+     * Tests only: called with each socket that a completed handshake built, just before it is published (into the
+     * connection table and the accept queue); it may throw, as an allocation refused there would. Null otherwise.
+     */
+    Consumer<TcpSocket> childFault;
+
+    /** A passive open's socket is built; a fault that tests inject strikes here ({@link #childFault}). */
+    void childBuilt(final TcpSocket child)
+    {
+        final Consumer<TcpSocket> fault = childFault;
+        if (fault != null)
+        {
+            fault.accept(child);
         }
     }
 

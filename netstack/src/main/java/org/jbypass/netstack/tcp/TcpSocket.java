@@ -58,9 +58,14 @@ public final class TcpSocket extends StackSocket
     /** IPV6_V6ONLY (RFC 3493 section 5.3): bound to {@code ::}, it serves IPv6 only; otherwise IPv4 too. */
     boolean v6Only;
     boolean bound;
-    /** Bound by bind() (kept until close), not picked by connect() (released when the connection ends). */
+    /**
+     * Bound by bind() or listen() (kept until close), not picked by connect() (released when the connection ends);
+     * set by {@link PortTable}, which counts such sockets per port.
+     */
     boolean explicitBind;
+    /** The port's bind list, doubly linked so that a connection leaves it in O(1) however many share the port. */
     TcpSocket bindNext;
+    TcpSocket bindPrev;
     TcpSocket listenNext;
     boolean inConnectionTable;
 
@@ -248,10 +253,7 @@ public final class TcpSocket extends StackSocket
             return -Errno.EADDRNOTAVAIL;
         }
         final int result = layer.ports.bind(this, address, port);
-        if (result == 0)
-        {
-            explicitBind = true;
-        }
+        // PortTable marks the socket as bound explicitly.
         return result;
     }
 
@@ -285,10 +287,7 @@ public final class TcpSocket extends StackSocket
             return -Errno.EADDRNOTAVAIL;
         }
         final int result = layer.ports.bind6(this, hi, lo, port);
-        if (result == 0)
-        {
-            explicitBind = true;
-        }
+        // PortTable marks the socket as bound explicitly.
         return result;
     }
 
@@ -326,7 +325,6 @@ public final class TcpSocket extends StackSocket
             {
                 return result;
             }
-            explicitBind = true;
         }
         final int result = layer.ports.listen(this);
         if (result < 0)

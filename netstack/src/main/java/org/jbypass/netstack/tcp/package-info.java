@@ -157,7 +157,10 @@
  * <h2>Containment</h2>
  * An exception or error such as OutOfMemoryError while one connection's segment, timer or output is processed, or
  * thrown by the application's readiness listener, is contained to that connection ({@code TcpLayer.contain}): it is
- * reset, counted and logged, and the layer goes on; a listener only loses the segment.
+ * reset, counted and logged, and the layer goes on; a listener only loses the segment. The socket of a completed
+ * handshake is built whole before it is published (into the connection table, then the accept queue), so a failure
+ * while it is built leaves it in no table: its record goes too, the peer is reset, and {@code childFailures} counts
+ * it ({@code TcpHandshake.requestArrives}, {@code cookieArrives}).
  *
  * <h2>Time</h2>
  * Only {@code StackTime.nanos()} and timers on the stack's {@code TimerQueue}: four per connection (retransmission,

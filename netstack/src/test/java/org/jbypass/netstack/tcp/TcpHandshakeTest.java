@@ -328,6 +328,35 @@ class TcpHandshakeTest
         assertTrue(b.layer.ports.connectProbes - before < 8, "another destination finds a port at once");
     }
 
+    /**
+     * A million connections to 16 server ports share each ephemeral port 16 ways: connect must not walk a port's
+     * list of connections (which made it O(connections / ports)). Here 32 destinations share 128 ports, 24 each:
+     * no list is walked, about one port is examined per connect, and a port bind() holds is still passed over.
+     */
+    @Test
+    void shouldPickEphemeralPortsWithoutWalkingThePortsSharedByManyDestinations()
+    {
+        final TcpTestbench b = new TcpTestbench(TcpConfig.builder().ephemeralPorts(40000, 40127).build());
+        final TcpSocket held = b.layer.open();
+        assertEquals(0, held.bind(0, 40000), "a port that bind() holds, inside the range");
+        final int destinations = 32;
+        final int each = 96;
+        for (int d = 0; d < destinations; d++)
+        {
+            for (int i = 0; i < each; i++)
+            {
+                final TcpSocket s = b.layer.open();
+                assertEquals(-Errno.EINPROGRESS, s.connect(TcpTestbench.PEER, 1000 + d));
+                assertNotEquals(40000, s.localPort(), "the bound port is never picked");
+            }
+        }
+        final int n = destinations * each;
+        assertTrue(b.layer.ports.connectProbes < 2L * n, "ports examined for " + n + " connects: "
+            + b.layer.ports.connectProbes);
+        assertTrue(b.layer.ports.connectListSteps <= b.layer.ports.connectProbes / 64,
+            "only the port bind() holds has its list walked: " + b.layer.ports.connectListSteps + " steps");
+    }
+
     @Test
     void shouldEnforceBindRules()
     {

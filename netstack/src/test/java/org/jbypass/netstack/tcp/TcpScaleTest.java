@@ -328,6 +328,61 @@ class TcpScaleTest
     }
 
     @Test
+    void shouldLeaveNoEntryOfAChildSocketThatFailedToBuildOnEitherPassivePath()
+    {
+        // synBacklog 1: with two SYNs at once, the first takes a record and the second is answered by a cookie.
+        start(TcpConfig.builder().synBacklog(1).build());
+        final TcpSocket listener = a.openTcp();
+        assertEquals(0, listener.bind(0, PORT));
+        assertEquals(0, listener.listen(64));
+        final List<TcpSocket[]> pairs = connect(listener, 4);
+        final long memoryBefore = a.tcp().memoryInUse();
+        final long cookiesSent = a.tcpCounters().cookiesSent();
+        final long cookiesValidated = a.tcpCounters().cookiesValidated();
+        final int[] struck = {0};
+        // As if the child's memory were refused once it is built, before it is published.
+        a.tcp().childFault = child ->
+        {
+            struck[0]++;
+            throw new OutOfMemoryError("injected while building " + child);
+        };
+        final TcpSocket[] doomed = {b.openTcp(), b.openTcp()};
+        for (final TcpSocket c : doomed)
+        {
+            assertEquals(-Errno.EINPROGRESS, c.connect(IP_A, PORT));
+        }
+        b.flush();
+        runUntil(() -> readResult(doomed[0]) == -Errno.ECONNRESET && readResult(doomed[1]) == -Errno.ECONNRESET,
+            "both peers reset");
+        assertEquals(2, struck[0], "one child from a record, one from a cookie");
+        assertEquals(cookiesSent + 1, a.tcpCounters().cookiesSent(), "the second SYN was answered by a cookie");
+        assertEquals(cookiesValidated, a.tcpCounters().cookiesValidated(),
+            "the cookie's connection counted as failed, not opened");
+        assertEquals(2, a.tcpCounters().childFailures());
+        assertEquals(4, a.tcp().connectionCount(), "no entry in the connection table");
+        assertEquals(0, a.tcp().halfOpenCount(), "no entry in the request table");
+        assertEquals(null, listener.accept(), "nothing on the accept queue");
+        assertEquals(memoryBefore, a.tcp().memoryInUse(), "no buffer memory kept");
+        assertEquals(0, a.tcpCounters().socketFailures(), "the listener and the other connections untouched");
+        // Without the fault, the listener serves the next connection and the others carry data.
+        a.tcp().childFault = null;
+        final TcpSocket[] next = connect(listener, 1).get(0);
+        send(next[0], new byte[] {42});
+        send(pairs.get(2)[1], new byte[] {7});
+        a.flush();
+        b.flush();
+        final ByteBuffer got = ByteBuffer.allocate(2);
+        runUntil(() -> next[1].read(got.clear()) == 1 && got.get(0) == 42, "the new connection carried a byte");
+        runUntil(() -> pairs.get(2)[0].read(got.clear()) == 1 && got.get(0) == 7, "an old connection carried a byte");
+        assertEquals(5, a.tcp().connectionCount());
+    }
+
+    private static int readResult(final TcpSocket s)
+    {
+        return s.read(ByteBuffer.allocate(16));
+    }
+
+    @Test
     void shouldGrowBuffersWithTheTransferUnlessTheApplicationSetTheirSize()
     {
         start(TcpConfig.defaults());
