@@ -2,6 +2,7 @@ package org.jbypass.samples;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.MulticastSocket;
@@ -169,7 +170,10 @@ public final class MulticastReceiver
     private static long receiveWithChannel(final InetAddress group, final int port, final NetworkInterface nif,
         final long count, final int idleMillis, final Tally tally) throws IOException
     {
-        try (DatagramChannel dc = DatagramChannel.open(StandardProtocolFamily.INET);
+        // An IPv6 group needs an IPv6 channel (the JDK refuses it on an INET one); an IPv4 group takes either.
+        final StandardProtocolFamily family = group instanceof Inet6Address ? StandardProtocolFamily.INET6
+            : StandardProtocolFamily.INET;
+        try (DatagramChannel dc = DatagramChannel.open(family);
             Selector selector = Selector.open())
         {
             dc.setOption(StandardSocketOptions.SO_REUSEADDR, true);

@@ -17,6 +17,7 @@ import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv6Address;
+import org.jbypass.provider.config.StackInterfaces;
 
 /**
  * Conversions between the JDK's socket addresses and the stack's addresses (IPv4 as ints, IPv6 as the hi/lo pairs of
@@ -57,7 +58,7 @@ final class Addresses
     }
 
     /** Binds a TCP socket to {@code isa} in its family. @return 0 or -errno */
-    static int bind(final TcpSocket socket, final InetSocketAddress isa)
+    static int bind(final TcpSocket socket, final InetSocketAddress isa, final StackInterfaces interfaces)
     {
         final InetAddress address = isa.getAddress();
         checkFamily(socket.isFamily6(), address);
@@ -65,11 +66,11 @@ final class Addresses
         {
             return socket.bind(toStack(address), isa.getPort());
         }
-        return socket.bind6(hi(address), lo(address), isa.getPort());
+        return socket.bind6(hi(address, interfaces), lo(address), isa.getPort());
     }
 
     /** Starts a TCP connect to {@code isa} in the socket's family. @return -EINPROGRESS or -errno */
-    static int connect(final TcpSocket socket, final InetSocketAddress isa)
+    static int connect(final TcpSocket socket, final InetSocketAddress isa, final StackInterfaces interfaces)
     {
         final InetAddress address = isa.getAddress();
         checkFamily(socket.isFamily6(), address);
@@ -77,11 +78,11 @@ final class Addresses
         {
             return socket.connect(toStack(address), isa.getPort());
         }
-        return socket.connect6(hi(address), lo(address), isa.getPort());
+        return socket.connect6(hi(address, interfaces), lo(address), isa.getPort());
     }
 
     /** Binds a UDP socket to {@code isa} in its family. @return 0 or -errno */
-    static int bind(final UdpSocket socket, final InetSocketAddress isa)
+    static int bind(final UdpSocket socket, final InetSocketAddress isa, final StackInterfaces interfaces)
     {
         final InetAddress address = isa.getAddress();
         checkFamily(socket.isFamily6(), address);
@@ -89,11 +90,11 @@ final class Addresses
         {
             return socket.bind(toStack(address), isa.getPort());
         }
-        return socket.bind6(hi(address), lo(address), isa.getPort());
+        return socket.bind6(hi(address, interfaces), lo(address), isa.getPort());
     }
 
     /** Connects a UDP socket to {@code isa} in its family. @return 0 or -errno */
-    static int connect(final UdpSocket socket, final InetSocketAddress isa)
+    static int connect(final UdpSocket socket, final InetSocketAddress isa, final StackInterfaces interfaces)
     {
         final InetAddress address = isa.getAddress();
         checkFamily(socket.isFamily6(), address);
@@ -101,12 +102,28 @@ final class Addresses
         {
             return socket.connect(toStack(address), isa.getPort());
         }
-        return socket.connect6(hi(address), lo(address), isa.getPort());
+        return socket.connect6(hi(address, interfaces), lo(address), isa.getPort());
     }
 
     /**
      * The high half of an address as an IPv6 socket takes it: a wildcard is {@code ::} (the JDK binds an IPv6
-     * socket's wildcard as {@code ::}), an IPv4 address its IPv4-mapped form.
+     * socket's wildcard as {@code ::}), an IPv4 address its IPv4-mapped form, a link-local address with the stack's
+     * scope for the interface its scope ID names ({@link StackInterfaces#scopeOf}).
+     */
+    static long hi(final InetAddress address, final StackInterfaces interfaces)
+    {
+        if (address instanceof Inet6Address && !address.isAnyLocalAddress())
+        {
+            final long hi = Ipv6Address.hiFromBytes(address.getAddress());
+            return Ipv6Address.isLinkLocal(hi) ? Ipv6Address.withScope(hi, interfaces.scopeOf((Inet6Address)address))
+                : hi;
+        }
+        return 0;
+    }
+
+    /**
+     * The high half of an address in its wire form, without a scope: a multicast group, or a source of a group's
+     * filter, which MLD compares as the wire carries them.
      */
     static long hi(final InetAddress address)
     {
@@ -132,32 +149,40 @@ final class Addresses
     }
 
     /** A TCP socket's local address as the JDK reports it: {@code [::]} for an IPv6 socket bound to the wildcard. */
-    static InetSocketAddress local(final TcpSocket socket)
+    static InetSocketAddress local(final TcpSocket socket, final StackInterfaces interfaces)
     {
-        return socket.isIpv6() ? toSocketAddress6(socket.localHi(), socket.localLo(), socket.localPort())
+        return socket.isIpv6() ? toSocketAddress6(socket.localHi(), socket.localLo(), socket.localPort(), interfaces)
             : toSocketAddress(socket.localAddress(), socket.localPort());
     }
 
     /** A TCP connection's remote address as the JDK reports it (an IPv4 peer as an {@link Inet4Address}). */
-    static InetSocketAddress remote(final TcpSocket socket)
+    static InetSocketAddress remote(final TcpSocket socket, final StackInterfaces interfaces)
     {
-        return socket.isIpv6() ? toSocketAddress6(socket.remoteHi(), socket.remoteLo(), socket.remotePort())
+        return socket.isIpv6() ? toSocketAddress6(socket.remoteHi(), socket.remoteLo(), socket.remotePort(),
+            interfaces)
             : toSocketAddress(socket.remoteAddress(), socket.remotePort());
     }
 
     /** A UDP socket's local address as the JDK reports it. */
-    static InetSocketAddress local(final UdpSocket socket)
+    static InetSocketAddress local(final UdpSocket socket, final StackInterfaces interfaces)
     {
-        return socket.isIpv6() ? toSocketAddress6(socket.localHi(), socket.localLo(), socket.localPort())
+        return socket.isIpv6() ? toSocketAddress6(socket.localHi(), socket.localLo(), socket.localPort(), interfaces)
             : toSocketAddress(socket.localAddress(), socket.localPort());
     }
 
-    /** An IPv6 address as the JDK makes it from a sockaddr_in6: an {@link Inet4Address} when it is IPv4-mapped. */
-    static InetAddress toInet6(final long hi, final long lo)
+    /**
+     * An IPv6 address as the JDK makes it from a sockaddr_in6: an {@link Inet4Address} when it is IPv4-mapped; a
+     * link-local one with the scope ID of its interface's netdev ({@link StackInterfaces#scopeId}), as
+     * {@code getsockname}/{@code recvfrom} give it.
+     */
+    static InetAddress toInet6(final long hi, final long lo, final StackInterfaces interfaces)
     {
         try
         {
-            return InetAddress.getByAddress(Ipv6Address.toBytes(hi, lo));
+            final int scope = Ipv6Address.scope(hi);
+            final int scopeId = scope == 0 ? 0 : interfaces.scopeId(scope - 1);
+            final byte[] bytes = Ipv6Address.toBytes(Ipv6Address.withoutScope(hi), lo);
+            return scopeId != 0 ? Inet6Address.getByAddress(null, bytes, scopeId) : InetAddress.getByAddress(bytes);
         }
         catch (final UnknownHostException e)
         {
@@ -165,9 +190,10 @@ final class Addresses
         }
     }
 
-    static InetSocketAddress toSocketAddress6(final long hi, final long lo, final int port)
+    static InetSocketAddress toSocketAddress6(final long hi, final long lo, final int port,
+        final StackInterfaces interfaces)
     {
-        return new InetSocketAddress(toInet6(hi, lo), port);
+        return new InetSocketAddress(toInet6(hi, lo, interfaces), port);
     }
 
     /**

@@ -182,8 +182,7 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
      */
     private void multicastSender(final SocketAddress target) throws IOException
     {
-        if (used || !(target instanceof InetSocketAddress)
-            || !(((InetSocketAddress)target).getAddress() instanceof Inet4Address)
+        if (used || !(target instanceof InetSocketAddress) || ((InetSocketAddress)target).getAddress() == null
             || !((InetSocketAddress)target).getAddress().isMulticastAddress())
         {
             return;
@@ -299,8 +298,7 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
         final DatagramBackend b = core.backing();
         if (b != null)
         {
-            return group instanceof Inet4Address && core.context().router().namesStackInterface(interf)
-                ? moveToStack(b) : b;
+            return core.context().router().namesStackInterface(interf) ? moveToStack(b) : b;
         }
         core.ensureOpen();
         return core.choose(core.context().router().forJoin(group, interf));
@@ -325,7 +323,7 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
             }
             final SocketAddress local = b.localAddress();
             if (!(local instanceof InetSocketAddress)
-                || !isWildcardOrIpv4Group(((InetSocketAddress)local).getAddress()))
+                || !isWildcardOrGroup(((InetSocketAddress)local).getAddress()))
             {
                 return b;
             }
@@ -350,9 +348,9 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
         }
     }
 
-    private static boolean isWildcardOrIpv4Group(final InetAddress address)
+    private static boolean isWildcardOrGroup(final InetAddress address)
     {
-        return address.isAnyLocalAddress() || address instanceof Inet4Address && address.isMulticastAddress();
+        return address.isAnyLocalAddress() || address.isMulticastAddress();
     }
 
     /** Marks the channel used before its first data operation: it can no longer move ({@link #moveToStack}). */
@@ -411,8 +409,8 @@ public final class BypassDatagramChannel extends DatagramChannel implements Hybr
     /** The stack interface a join without one uses on this stack channel ({@code Router.stackInterfaceFor}). */
     public int defaultStackInterface(final InetAddress group) throws IOException
     {
-        // An IPv6 group has no IPv4 route: the first interface, where the join then fails as the JDK's does.
-        return group instanceof Inet4Address ? core.context().router().stackInterfaceFor(Addresses.toStack(group)) : 0;
+        return group instanceof Inet4Address ? core.context().router().stackInterfaceFor(Addresses.toStack(group))
+            : core.context().router().stackInterfaceFor6(Addresses.hi(group), Addresses.lo(group));
     }
 
     /** The JDK's own provider. */

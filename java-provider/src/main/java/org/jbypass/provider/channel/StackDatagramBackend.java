@@ -136,12 +136,12 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new AlreadyBoundException();
             }
-            final int result = Addresses.bind(socket, isa);
+            final int result = Addresses.bind(socket, isa, engine.interfaces());
             if (result < 0)
             {
                 throw Errors.bind(result);
             }
-            local = Addresses.local(socket);
+            local = Addresses.local(socket, engine.interfaces());
         }
         finally
         {
@@ -169,13 +169,13 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 throw new SocketException("Can't connect to port 0");
             }
-            final int result = Addresses.connect(socket, isa);
+            final int result = Addresses.connect(socket, isa, engine.interfaces());
             if (result < 0)
             {
                 throw Errors.datagram(result);
             }
             remote = isa;
-            local = Addresses.local(socket);
+            local = Addresses.local(socket, engine.interfaces());
             // The JDK discards what was received before the connect (DatagramChannelImpl.connect).
             final ByteBuffer discard = ByteBuffer.allocate(1);
             while (socket.receive(discard) >= 0)
@@ -267,7 +267,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             lastSourceIs6 = true;
             lastSourceHi = hi;
             lastSourceLo = lo;
-            return lastSource = Addresses.toSocketAddress6(hi, lo, port);
+            return lastSource = Addresses.toSocketAddress6(hi, lo, port, engine.interfaces());
         }
         final int address = sourceAddress;
         if (last != null && last.getPort() == port && !lastSourceIs6 && lastSourceAddress == address)
@@ -421,9 +421,8 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             lastTargetIs6 = address instanceof Inet6Address && !address.isAnyLocalAddress();
             if (lastTargetIs6)
             {
-                final byte[] bytes = address.getAddress();
-                lastTargetHi = Ipv6Address.hiFromBytes(bytes);
-                lastTargetLo = Ipv6Address.loFromBytes(bytes);
+                lastTargetHi = Addresses.hi(address, engine.interfaces());
+                lastTargetLo = Addresses.lo(address);
                 lastTargetAddress = 0;
             }
             else
@@ -445,7 +444,7 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             n = is6 ? socket.send6(src, hi, lo, port) : socket.send(src, address, port);
             if (local == null && socket.isBound())
             {
-                local = Addresses.local(socket);
+                local = Addresses.local(socket, engine.interfaces());
             }
             refresh(socket);
         }
@@ -608,8 +607,9 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
         {
             throw new IllegalArgumentException("Group not a multicast address");
         }
-        if (!(group instanceof Inet4Address))
+        if (group instanceof Inet6Address && !socket.isFamily6())
         {
+            // As the JDK's innerJoin: an IPv4 (INET) channel cannot join an IPv6 group; an IPv6 one joins both.
             throw new IllegalArgumentException("Only IPv6 sockets can join IPv6 multicast group");
         }
         if (source != null)
@@ -649,9 +649,20 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
                     + "channel is served by the stack: join on the netdev a stack interface runs on (host-if), "
                     + "or bind the channel to a kernel address");
             }
-            final int g = Addresses.toStack(group);
-            final int result = source == null ? socket.joinGroup(g, index)
-                : socket.joinSource(g, index, Addresses.toStack(source));
+            final int result;
+            if (group instanceof Inet6Address)
+            {
+                final long hi = Addresses.hi(group);
+                final long lo = Addresses.lo(group);
+                result = source == null ? socket.joinGroup6(hi, lo, index)
+                    : socket.joinSource6(hi, lo, index, Addresses.hi(source), Addresses.lo(source));
+            }
+            else
+            {
+                final int g = Addresses.toStack(group);
+                result = source == null ? socket.joinGroup(g, index)
+                    : socket.joinSource(g, index, Addresses.toStack(source));
+            }
             if (result < 0)
             {
                 throw new SocketException(Errno.message(result));
@@ -703,14 +714,27 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 return;
             }
-            final int g = Addresses.toStack(key.group());
-            if (key.sourceAddress() == null)
+            final InetAddress group = key.group();
+            final InetAddress source = key.sourceAddress();
+            if (group instanceof Inet6Address)
             {
-                socket.leaveGroup(g, key.interfaceIndex);
+                if (source == null)
+                {
+                    socket.leaveGroup6(Addresses.hi(group), Addresses.lo(group), key.interfaceIndex);
+                }
+                else
+                {
+                    socket.leaveSource6(Addresses.hi(group), Addresses.lo(group), key.interfaceIndex,
+                        Addresses.hi(source), Addresses.lo(source));
+                }
+            }
+            else if (source == null)
+            {
+                socket.leaveGroup(Addresses.toStack(group), key.interfaceIndex);
             }
             else
             {
-                socket.leaveSource(g, key.interfaceIndex, Addresses.toStack(key.sourceAddress()));
+                socket.leaveSource(Addresses.toStack(group), key.interfaceIndex, Addresses.toStack(source));
             }
         }
         finally
@@ -744,8 +768,11 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             {
                 return;
             }
-            final int result = socket.blockSource(Addresses.toStack(key.group()), key.interfaceIndex,
-                Addresses.toStack(source));
+            final InetAddress group = key.group();
+            final int result = group instanceof Inet6Address
+                ? socket.blockSource6(Addresses.hi(group), Addresses.lo(group), key.interfaceIndex,
+                    Addresses.hi(source), Addresses.lo(source))
+                : socket.blockSource(Addresses.toStack(group), key.interfaceIndex, Addresses.toStack(source));
             if (result < 0)
             {
                 throw new SocketException(Errno.message(result));
@@ -777,7 +804,16 @@ final class StackDatagramBackend extends StackBacking<UdpSocket> implements Data
             key.blocked.remove(source);
             if (key.isValid() && !closed)
             {
-                socket.unblockSource(Addresses.toStack(key.group()), key.interfaceIndex, Addresses.toStack(source));
+                final InetAddress group = key.group();
+                if (group instanceof Inet6Address)
+                {
+                    socket.unblockSource6(Addresses.hi(group), Addresses.lo(group), key.interfaceIndex,
+                        Addresses.hi(source), Addresses.lo(source));
+                }
+                else
+                {
+                    socket.unblockSource(Addresses.toStack(group), key.interfaceIndex, Addresses.toStack(source));
+                }
             }
         }
         finally

@@ -90,7 +90,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
                 {
                     throw new AlreadyBoundException();
                 }
-                int result = Addresses.bind(socket, isa);
+                int result = Addresses.bind(socket, isa, engine.interfaces());
                 if (result == 0)
                 {
                     result = socket.listen(backlog < 1 ? DEFAULT_BACKLOG : backlog);
@@ -99,7 +99,7 @@ final class StackListenerBackend extends StackBacking<TcpSocket> implements List
                 {
                     throw Errors.bind(result);
                 }
-                local = Addresses.local(socket);
+                local = Addresses.local(socket, engine.interfaces());
                 refresh(socket);
             }
             finally

@@ -89,8 +89,8 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
         // The socket exists: the family matters only to a socket yet to open.
         family6 = false;
         connected = true;
-        local = Addresses.local(accepted);
-        remote = Addresses.remote(accepted);
+        local = Addresses.local(accepted, engine.interfaces());
+        remote = Addresses.remote(accepted, engine.interfaces());
         this.socket = adopt(accepted);
     }
 
@@ -152,12 +152,12 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                 {
                     throw new AlreadyBoundException();
                 }
-                final int result = Addresses.bind(stackSocket(), isa);
+                final int result = Addresses.bind(stackSocket(), isa, engine.interfaces());
                 if (result < 0)
                 {
                     throw Errors.bind(result);
                 }
-                local = Addresses.local(socket);
+                local = Addresses.local(socket, engine.interfaces());
             }
             finally
             {
@@ -206,12 +206,12 @@ final class StackSocketBackend extends StackBacking<TcpSocket> implements Socket
                         throw new ConnectionPendingException();
                     }
                     final TcpSocket s = stackSocket();
-                    started = Addresses.connect(s, isa);
+                    started = Addresses.connect(s, isa, engine.interfaces());
                     if (started == -Errno.EINPROGRESS)
                     {
                         connectionPending = true;
                         remote = isa;
-                        local = Addresses.local(s);
+                        local = Addresses.local(s, engine.interfaces());
                         // A connection to the stack's own address completes its handshake as the SYN is delivered
                         // (and one whose answer is in, too): deliver it now and look, in this hold of the lock,
                         // rather than take the lock again to find out. A failure is reported by the next step

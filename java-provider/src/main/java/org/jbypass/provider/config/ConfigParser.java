@@ -127,7 +127,7 @@ public final class ConfigParser
         for (final Map.Entry<String, Map<String, String>> e : interfaceKeys.entrySet())
         {
             final InterfaceConfig config = parseInterface(e.getKey(), e.getValue(), stack);
-            routesTaken += config.gateway() != 0 ? 2 : 1;
+            routesTaken += !config.hasIpv4() ? 0 : config.gateway() != 0 ? 2 : 1;
             if (routesTaken > Ipv4Layer.MAX_ROUTES)
             {
                 throw error(config.key(InterfaceConfig.ADDRESS), "too many interfaces: their routes exceed the "
@@ -327,18 +327,34 @@ public final class ConfigParser
 
         final String addressKey = prefix + InterfaceConfig.ADDRESS;
         final String addressText = keys.get(InterfaceConfig.ADDRESS);
-        if (addressText == null || addressText.isEmpty())
+        final String addresses6Text = keys.get(InterfaceConfig.ADDRESS6);
+        int address = 0;
+        int prefixLength = 0;
+        if (addressText == null && addresses6Text != null)
         {
-            throw error(addressKey, "required: the stack's IPv4 address and prefix, e.g. 198.18.0.2/24");
+            // An IPv6-only interface: no IPv4 address, so nothing IPv4 may name it.
+            if (keys.containsKey(InterfaceConfig.GATEWAY))
+            {
+                throw error(prefix + InterfaceConfig.GATEWAY, "an IPv4 gateway needs an IPv4 address: "
+                    + addressKey + " is not set (the interface is IPv6-only)");
+            }
         }
-        final int slash = addressText.indexOf('/');
-        if (slash < 0)
+        else
         {
-            throw error(addressKey, "'" + addressText + "' has no prefix length (expected e.g. 198.18.0.2/24)");
+            if (addressText == null || addressText.isEmpty())
+            {
+                throw error(addressKey, "required: the stack's IPv4 address and prefix, e.g. 198.18.0.2/24 (or give "
+                    + prefix + InterfaceConfig.ADDRESS6 + " alone for an IPv6-only interface)");
+            }
+            final int slash = addressText.indexOf('/');
+            if (slash < 0)
+            {
+                throw error(addressKey, "'" + addressText + "' has no prefix length (expected e.g. 198.18.0.2/24)");
+            }
+            address = ipv4(addressKey, addressText.substring(0, slash));
+            prefixLength = prefixLength(addressKey, addressText.substring(slash + 1), 1);
+            checkHostAddress(addressKey, address);
         }
-        final int address = ipv4(addressKey, addressText.substring(0, slash));
-        final int prefixLength = prefixLength(addressKey, addressText.substring(slash + 1), 1);
-        checkHostAddress(addressKey, address);
 
         int gateway = 0;
         final String gatewayText = keys.get(InterfaceConfig.GATEWAY);
@@ -419,7 +435,11 @@ public final class ConfigParser
         }
 
         final List<InterfaceAddress6> addresses6 = new ArrayList<>();
-        final String addresses6Text = keys.get(InterfaceConfig.ADDRESS6);
+        if (addresses6Text == null && keys.containsKey(InterfaceConfig.ACCEPT_RA))
+        {
+            throw error(prefix + InterfaceConfig.ACCEPT_RA, "router advertisements are IPv6's: give " + prefix
+                + InterfaceConfig.ADDRESS6 + " too");
+        }
         if (addresses6Text != null)
         {
             addresses6.addAll(addresses6(prefix + InterfaceConfig.ADDRESS6, addresses6Text));
@@ -686,6 +706,11 @@ public final class ConfigParser
         {
             throw error(key, "no interface named '" + via + "' is configured");
         }
+        if (!through.hasIpv4())
+        {
+            throw error(key, "interface '" + via + "' has no IPv4 address (give " + through.key(InterfaceConfig.ADDRESS)
+                + ")");
+        }
         int gateway = through.gateway();
         if (m.group(3) != null)
         {
@@ -774,7 +799,7 @@ public final class ConfigParser
         {
             for (int j = i + 1; j < interfaces.size(); j++)
             {
-                if (interfaces.get(i).address() == interfaces.get(j).address())
+                if (interfaces.get(j).hasIpv4() && interfaces.get(i).address() == interfaces.get(j).address())
                 {
                     throw error(interfaces.get(j).key(InterfaceConfig.ADDRESS), "address "
                         + Ipv4Address.toString(interfaces.get(j).address()) + " is already the address of interface "

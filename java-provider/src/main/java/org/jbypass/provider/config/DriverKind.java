@@ -26,7 +26,8 @@ public enum DriverKind
         DriverKey.bool("tx-ring"),
         DriverKey.bool("rx-super-frames"),
         DriverKey.bool("tx-super-frames"),
-        DriverKey.bool(InterfaceConfig.GRO)),
+        DriverKey.bool(InterfaceConfig.GRO),
+        DriverKey.bool(InterfaceConfig.ACCEPT_RA)),
     /** A Mellanox ConnectX-4/5 port through libibverbs raw-packet queues and mlx5 Direct Verbs. */
     RDMA("rdma",
         DriverKey.integer(InterfaceConfig.RX_QUEUES, 1, 64),
@@ -35,14 +36,16 @@ public enum DriverKind
         DriverKey.choice("mode", "auto", "dv", "ibv"),
         DriverKey.bool("allow-netdev-mac"),
         DriverKey.bool("cqe-compression"),
-        DriverKey.bool(InterfaceConfig.GRO)),
+        DriverKey.bool(InterfaceConfig.GRO),
+        DriverKey.bool(InterfaceConfig.ACCEPT_RA)),
     /**
      * An in-memory wire inside this JVM: {@code host-if} names the wire, and the interfaces that name the same wire
      * (in several providers of one JVM) are joined by it. For tests and demonstrations.
      */
     MEMORY("memory",
         DriverKey.powerOfTwo(InterfaceConfig.RX_QUEUE_SIZE, 64, 65536),
-        DriverKey.bool(InterfaceConfig.GRO));
+        DriverKey.bool(InterfaceConfig.GRO),
+        DriverKey.bool(InterfaceConfig.ACCEPT_RA));
 
     private final String configName;
     private final Map<String, DriverKey> keys = new LinkedHashMap<>();

@@ -12,8 +12,9 @@ import org.jbypass.netstack.wire.Ipv4Address;
  * @param name         the interface's name in the configuration (and the stack's name for it)
  * @param driver       the link driver
  * @param hostIf       the Linux netdev the driver opens (the wire's name for the memory driver)
- * @param address      the stack's IPv4 address on the interface
- * @param prefixLength the subnet's prefix length, 1 to 32
+ * @param address      the stack's IPv4 address on the interface, or 0 for an IPv6-only interface (no
+ *                     {@code address}, only {@code address6})
+ * @param prefixLength the subnet's prefix length, 1 to 32 (0 without IPv4)
  * @param gateway      the next hop for routes through this interface that name none, or 0 for none
  * @param mac          the MAC address to use, or {@link #DEFAULT_MAC} for the driver's choice
  * @param mtu          the MTU to use, or 0 for the link's
@@ -58,6 +59,11 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     public static final String BUSY_WAIT = "busy-wait-ns";
     /** Software GRO on the interface's receive path (a key every driver has; on unless set to false). */
     public static final String GRO = "gro";
+    /**
+     * Whether the interface learns default routers, on-link prefixes and its MTU from router advertisements (RFC 4861
+     * section 6.3.4; Linux's accept_ra); a key every driver has, on unless set to false; needs {@link #ADDRESS6}.
+     */
+    public static final String ACCEPT_RA = "accept-ra";
 
     /** {@link #mac} when the driver chooses the MAC address. */
     public static final long DEFAULT_MAC = -1L;
@@ -101,6 +107,12 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
         return PREFIX + name + '.' + suffix;
     }
 
+    /** Whether the interface has an IPv4 address; false for an IPv6-only one ({@code address6} alone). */
+    public boolean hasIpv4()
+    {
+        return address != 0;
+    }
+
     /** The subnet's network address. */
     public int network()
     {
@@ -110,14 +122,14 @@ public record InterfaceConfig(String name, DriverKind driver, String hostIf, int
     /** Whether a destination is on this interface's subnet. */
     public boolean onSubnet(final int destination)
     {
-        return Ipv4Address.inSubnet(destination, address, prefixLength);
+        return hasIpv4() && Ipv4Address.inSubnet(destination, address, prefixLength);
     }
 
     @Override
     public String toString()
     {
-        return name + '{' + driver.configName() + ':' + hostIf + ' ' + Ipv4Address.toString(address) + '/'
-            + prefixLength + (gateway != 0 ? " gw " + Ipv4Address.toString(gateway) : "")
+        return name + '{' + driver.configName() + ':' + hostIf + (hasIpv4() ? " " + Ipv4Address.toString(address)
+            + '/' + prefixLength : "") + (gateway != 0 ? " gw " + Ipv4Address.toString(gateway) : "")
             + (addresses6.isEmpty() ? "" : " " + addresses6) + '}';
     }
 }

@@ -16,15 +16,18 @@ import org.jbypass.netstack.wire.Ipv6Address;
  * <ul>
  *   <li>A bind to one of the stack's interface addresses (IPv4 {@code address} or IPv6 {@code address6}) goes to
  *       the stack; a bind to a wildcard address ({@code 0.0.0.0}, or {@code ::}, which the JDK binds for a
- *       wildcard when IPv6 is available), to no address, or to an IPv4 multicast group goes where
+ *       wildcard when IPv6 is available), to no address, or to a multicast group (IPv4 or IPv6) goes where
  *       {@code bind.wildcard} says; a join on a socket not yet bound goes to the stack when its interface names a
- *       stack interface ({@link StackInterfaces}); any other bind (a kernel address, loopback, an IPv6 group)
- *       goes to the JDK.</li>
+ *       stack interface ({@link StackInterfaces}); any other bind (a kernel address, loopback) goes to the
+ *       JDK.</li>
  *   <li>A connect (or a send) from a socket not yet bound goes to the stack when the destination is one of the
  *       stack's addresses, on a stack interface's subnet or IPv6 prefix, or in a configured route (IPv4 or IPv6);
  *       everything else goes to the JDK.</li>
- *   <li>UNIX-domain sockets always go to the JDK, untouched; so do IPv6 multicast groups (the stack has no
- *       MLD).</li>
+ *   <li>A link-local address with a scope ID (RFC 4007) is on the link of the netdev the scope names
+ *       ({@link StackInterfaces#scopeOf}): a destination there goes to the stack when that netdev is a stack
+ *       interface's with IPv6, to the JDK otherwise; a bind to one goes to the stack unless the kernel holds the
+ *       address on that netdev.</li>
+ *   <li>UNIX-domain sockets always go to the JDK, untouched.</li>
  * </ul>
  *
  * The decision needs only the configuration, not a running stack, so deciding for a kernel socket never starts
@@ -83,6 +86,11 @@ public final class Router
     /** Whether an address is one of the stack's interface addresses. */
     public boolean isStackAddress(final int address)
     {
+        // An IPv6-only interface's address is 0, which names none.
+        if (address == 0)
+        {
+            return false;
+        }
         for (final int a : addresses)
         {
             if (a == address)
@@ -102,7 +110,8 @@ public final class Router
         }
         for (int i = 0; i < networks.length; i++)
         {
-            if (Ipv4Address.inSubnet(destination, networks[i], prefixLengths[i]))
+            // An IPv6-only interface has no subnet (its prefix length is 0, which would match every address).
+            if (addresses[i] != 0 && Ipv4Address.inSubnet(destination, networks[i], prefixLengths[i]))
             {
                 return true;
             }
@@ -125,7 +134,7 @@ public final class Router
     public Backend forBind(final InetAddress local)
     {
         // A socket bound to a group receives as one bound to the wildcard does (for the group only): same rule.
-        if (local == null || local.isAnyLocalAddress() || local instanceof Inet4Address && local.isMulticastAddress())
+        if (local == null || local.isAnyLocalAddress() || local.isMulticastAddress())
         {
             return config != null && config.wildcard() == WildcardBinding.STACK ? Backend.STACK : Backend.KERNEL;
         }
@@ -136,12 +145,40 @@ public final class Router
         if (local instanceof Inet6Address && !local.isMulticastAddress())
         {
             final byte[] bytes = local.getAddress();
-            if (isStackAddress6(Ipv6Address.hiFromBytes(bytes), Ipv6Address.loFromBytes(bytes)))
+            final long hi = Ipv6Address.hiFromBytes(bytes);
+            if (isStackAddress6(hi, Ipv6Address.loFromBytes(bytes)))
             {
+                return Backend.STACK;
+            }
+            if (Ipv6Address.isLinkLocal(hi) && scopedToStack((Inet6Address)local) && !isKernelAddress(local))
+            {
+                // A link-local address scoped to a stack interface: the stack's own (the one it derives from its
+                // MAC too), unless the kernel holds it on that netdev.
                 return Backend.STACK;
             }
         }
         return Backend.KERNEL;
+    }
+
+    /** Whether a scoped address names a stack interface that has IPv6 ({@link StackInterfaces#scopeOf}). */
+    private boolean scopedToStack(final Inet6Address address)
+    {
+        final int scope = interfaces.scopeOf(address);
+        return scope > 0 && scope <= interfaces.count() && config != null
+            && !config.interfaces().get(scope - 1).addresses6().isEmpty();
+    }
+
+    /** Whether the kernel holds an address on one of its netdevs (the JDK's own to bind). */
+    private static boolean isKernelAddress(final InetAddress address)
+    {
+        try
+        {
+            return NetworkInterface.getByInetAddress(address) != null;
+        }
+        catch (final java.net.SocketException e)
+        {
+            return false;
+        }
     }
 
     /**
@@ -150,8 +187,7 @@ public final class Router
      */
     public Backend forJoin(final InetAddress group, final NetworkInterface interf)
     {
-        return group instanceof Inet4Address && interf != null && interfaces.indexOf(interf) >= 0 ? Backend.STACK
-            : Backend.KERNEL;
+        return interf != null && interfaces.indexOf(interf) >= 0 ? Backend.STACK : Backend.KERNEL;
     }
 
     /** How the JDK names the stack's interfaces. */
@@ -176,7 +212,49 @@ public final class Router
                 index = indexOfName(route.interfaceName());
             }
         }
+        if (best < 0)
+        {
+            // The first interface with IPv4, as the stack's IPv4 picks (an IPv6-only one sends no IPv4 group).
+            for (int i = 0; i < addresses.length; i++)
+            {
+                if (addresses[i] != 0)
+                {
+                    return i;
+                }
+            }
+        }
         return index;
+    }
+
+    /**
+     * The stack interface a join of an IPv6 group without an interface uses: the interface of the longest IPv6
+     * route covering the group, else the first interface with an IPv6 address, else the first.
+     */
+    public int stackInterfaceFor6(final long groupHi, final long groupLo)
+    {
+        int best = -1;
+        int index = -1;
+        for (final Route6Config route : config == null ? List.<Route6Config>of() : config.routes6())
+        {
+            if (route.matches(groupHi, groupLo) && route.prefixLength() > best)
+            {
+                best = route.prefixLength();
+                index = indexOfName(route.interfaceName());
+            }
+        }
+        if (index >= 0)
+        {
+            return index;
+        }
+        final List<InterfaceConfig> all = config == null ? List.of() : config.interfaces();
+        for (int i = 0; i < all.size(); i++)
+        {
+            if (!all.get(i).addresses6().isEmpty())
+            {
+                return i;
+            }
+        }
+        return 0;
     }
 
     private int indexOfName(final String name)
@@ -214,10 +292,18 @@ public final class Router
         {
             return Backend.STACK;
         }
-        if (remote instanceof Inet6Address && !remote.isMulticastAddress())
+        if (remote instanceof Inet6Address)
         {
+            // A group, as an IPv4 one, goes by the routes (route.N lines covering it): no prefix holds a group.
             final byte[] bytes = remote.getAddress();
-            if (reachesThroughStack6(Ipv6Address.hiFromBytes(bytes), Ipv6Address.loFromBytes(bytes)))
+            final long hi = Ipv6Address.hiFromBytes(bytes);
+            if (Ipv6Address.isLinkLocal(hi) && interfaces.scopeOf((Inet6Address)remote) != 0)
+            {
+                // A scoped link-local peer is on the link its scope names: the stack's when that is a stack
+                // interface's (every interface with IPv6 is on fe80::/64), the kernel's otherwise.
+                return scopedToStack((Inet6Address)remote) ? Backend.STACK : Backend.KERNEL;
+            }
+            if (reachesThroughStack6(hi, Ipv6Address.loFromBytes(bytes)))
             {
                 return Backend.STACK;
             }

@@ -177,9 +177,11 @@ public final class Drivers implements LinkFactory
     private static Link memory(final BypassConfig config, final InterfaceConfig iface, final PacketPool pool)
         throws IOException
     {
-        // Unique on the wire as long as the interfaces' addresses are: a locally administered MAC made from it.
+        // Unique on the wire as long as the interfaces' addresses are: a locally administered MAC made from the
+        // IPv4 address, or from the first IPv6 address's low 32 bits on an IPv6-only interface.
         final long mac = iface.mac() != InterfaceConfig.DEFAULT_MAC ? iface.mac()
-            : 0x0200_0000_0000L | (iface.address() & 0xFFFF_FFFFL);
+            : 0x0200_0000_0000L | ((iface.hasIpv4() ? iface.address() : (int)iface.addresses6().get(0).lo())
+            & 0xFFFF_FFFFL);
         try
         {
             final MemoryWire wire = MemoryWires.wire(iface.hostIf(), iface.mtu() != 0 ? iface.mtu()

@@ -93,6 +93,10 @@ public final class StackEngine implements AutoCloseable
                         stack.addAddress6(nif, a.hi(), a.lo(), a.prefixLength());
                     }
                 }
+                if (!iface.addresses6().isEmpty())
+                {
+                    stack.ipv6().acceptRouterAdvertisements(nif, iface.booleanOption(InterfaceConfig.ACCEPT_RA, true));
+                }
                 busyWait[nifs.size()] = config.busyWaitOf(iface);
                 final RingWait ringWait = config.poller().ringWait() && config.idleOf(iface) == IdleStrategyKind.BLOCK
                     && RingWait.supports(link) ? new RingWait(link) : null;

@@ -171,7 +171,7 @@ public final class StackLock
     public int interfaceOf(final int localAddress)
     {
         final NetInterface[] nifs = interfaces;
-        for (int i = 0; i < nifs.length; i++)
+        for (int i = 0; localAddress != 0 && i < nifs.length; i++)
         {
             if (nifs[i].address() == localAddress)
             {

@@ -98,7 +98,7 @@ class RouterTest
         assertEquals(Backend.STACK, router.forBind(ip("2001:db8::2")), "the stack's address6");
         assertEquals(Backend.KERNEL, router.forBind(ip("2001:db8::3")), "on the prefix, but not ours");
         assertEquals(Backend.KERNEL, router.forBind(ip("::1")));
-        assertEquals(Backend.KERNEL, router.forBind(ip("ff02::1")), "no MLD: IPv6 groups stay with the JDK");
+        assertEquals(Backend.STACK, router.forBind(ip("ff02::1")), "a group goes where the wildcard goes");
         assertEquals(Backend.STACK, router.forBind(ip("::")), "the JDK's wildcard when IPv6 is available");
         assertEquals(Backend.STACK, router.forDestination(ip("2001:db8::1")), "on the prefix");
         assertEquals(Backend.STACK, router.forDestination(ip("2001:db8:5:7::9")), "route.1");

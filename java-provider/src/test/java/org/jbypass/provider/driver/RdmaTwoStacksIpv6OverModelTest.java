@@ -16,6 +16,7 @@ import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.tcp.TcpSocket;
+import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
@@ -109,7 +110,55 @@ class RdmaTwoStacksIpv6OverModelTest
             + wqesB + "\n" + portA.link.describeCounters());
     }
 
-    private void resolveAndMoveTcp()
+    /**
+     * IPv6 multicast over the model: B's socket joins a group (its MAC registered with the driver through
+     * {@code Link.addMulticast}, as an IPv4 group's, RFC 2464 section 7), A sends a numbered stream to the group
+     * with hop limit 1, and B's joined socket gets every datagram in order while B's socket on another group's port
+     * gets none; after the leave, the frames are filtered by MAC again.
+     */
+    @Test
+    void shouldCarryIpv6MulticastToAJoinedSocket()
+    {
+        open(0);
+        awaitDad();
+        final long groupHi = 0xFF15_0000_0000_0000L;
+        final long groupLo = 0x0001_0002_0003L;
+        final UdpSocket member = b.openUdp6(false);
+        assertEquals(0, member.bind6(0, 0, 7100));
+        assertEquals(0, member.joinGroup6(groupHi, groupLo, nifB.index()));
+        final UdpSocket sender = a.openUdp6(false);
+        for (int i = 0; i < 200; i++)
+        {
+            assertEquals(8, sender.send6(ByteBuffer.allocate(8).putLong(0, i), groupHi, groupLo, 7100));
+            a.flush();
+            step(20_000);
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            step(20_000);
+        }
+        final ByteBuffer got = ByteBuffer.allocate(64);
+        for (int i = 0; i < 200; i++)
+        {
+            assertEquals(8, member.receive(got.clear()), "datagram " + i);
+            assertEquals(i, got.getLong(0));
+        }
+        assertEquals(-Errno.EAGAIN, member.receive(got.clear()));
+        final long filtered = b.ipCounters().framesMulticastFiltered;
+        assertEquals(0, member.leaveGroup6(groupHi, groupLo, nifB.index()));
+        assertEquals(8, sender.send6(ByteBuffer.allocate(8), groupHi, groupLo, 7100));
+        a.flush();
+        for (int i = 0; i < 20; i++)
+        {
+            step(20_000);
+        }
+        assertEquals(filtered + 1, b.ipCounters().framesMulticastFiltered, "left: the MAC filter drops it");
+        assertEquals(-Errno.EAGAIN, member.receive(got.clear()));
+        member.close();
+        sender.close();
+    }
+
+    private void awaitDad()
     {
         // DAD: one solicitation each to their own solicited-node groups, one second (RetransTimer) without answer.
         for (int i = 0; i < 3000 && (a.ipv6().addressState(NET6, A6) != PREFERRED
@@ -119,6 +168,11 @@ class RdmaTwoStacksIpv6OverModelTest
         }
         assertEquals(PREFERRED, a.ipv6().addressState(NET6, A6), "A's address passed DAD");
         assertEquals(PREFERRED, b.ipv6().addressState(NET6, B6), "B's address passed DAD");
+    }
+
+    private void resolveAndMoveTcp()
+    {
+        awaitDad();
         final IpCounters countersA = a.ipCounters();
         final IpCounters countersB = b.ipCounters();
         // Each saw the other's DAD solicitations (multicast, copied to queue 0) and its MAC filter dropped them:

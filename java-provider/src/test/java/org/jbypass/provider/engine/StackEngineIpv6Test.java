@@ -35,6 +35,7 @@ class StackEngineIpv6Test
             "interface.eth1.address = 198.18.1.2/24",
             "interface.eth1.mac = 02:00:00:00:01:02",
             "interface.eth1.address6 = 2001:db8:1::2/64",
+            "interface.eth1.accept-ra = false",
             "route.1 = 2001:db8:5::/48 via eth0 gateway fe80::1",
             "stack.buffers = 256"), StandardCharsets.ISO_8859_1);
         final StackEngine engine = StackEngine.start(BypassConfig.load(file), new Drivers());
@@ -48,6 +49,8 @@ class StackEngineIpv6Test
                 assertEquals(List.of("fe80::2/64", "2001:db8::2/64"), stack.ipv6().describeAddresses(eth0));
                 assertEquals(List.of("fe80::ff:fe00:102/64", "2001:db8:1::2/64"),
                     stack.ipv6().describeAddresses(eth1));
+                assertTrue(stack.ipv6().acceptsRouterAdvertisements(eth0), "on unless turned off");
+                assertTrue(!stack.ipv6().acceptsRouterAdvertisements(eth1), "interface.eth1.accept-ra = false");
                 final String routes = stack.ipv6().describeRoutes();
                 assertTrue(routes.contains("2001:db8:5::/48 dev eth0 via fe80::1"), routes);
                 assertTrue(routes.contains("2001:db8:1::/64 dev eth1"), routes);

@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.Random;
 
 import org.jbypass.provider.testing.CommandResult;
 import org.junit.jupiter.api.Test;
@@ -32,17 +27,6 @@ class VethDualStackHttpIT extends VethFixture
     String extraConfiguration()
     {
         return "interface.veth.address6 = " + peer.stackAddress6() + "/64\nbind.wildcard = stack\n";
-    }
-
-    private CommandResult curl(final String... args)
-    {
-        final String[] command = new String[args.length + 4];
-        command[0] = "curl";
-        command[1] = "--silent";
-        command[2] = "--show-error";
-        command[3] = "--max-time";
-        System.arraycopy(args, 0, command, 4, args.length);
-        return peer.exec(RUN, command);
     }
 
     /** The JDK's text of an IPv6 address ({@code Inet6Address.getHostAddress}, uncompressed). */
@@ -73,33 +57,10 @@ class VethDualStackHttpIT extends VethFixture
             final CommandResult keepAlive = curl("30", "-6", base6 + "/", base6 + "/", base6 + "/");
             assertEquals(3, keepAlive.stdout().split("hello from").length - 1, keepAlive::describe);
 
-            // 8 MB down over IPv6, checked byte for byte.
-            final int eight = 8 << 20;
-            final Path download = dir.resolve("download6.bin");
-            final CommandResult down = curl("120", "-6", "--output", download.toString(), base6 + "/bytes?n="
-                + eight + "&seed=6");
-            assertEquals(0, down.exitCode(), () -> down.describe() + "\n" + server.describe());
-            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            final Random random = new Random(6);
-            final byte[] chunk = new byte[65536];
-            for (long left = eight; left > 0; left -= chunk.length)
-            {
-                random.nextBytes(chunk);
-                sha.update(chunk, 0, (int)Math.min(chunk.length, left));
-            }
-            assertEquals(HexFormat.of().formatHex(sha.digest()), HexFormat.of().formatHex(
-                MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(download))));
-
-            // 2 MB up over IPv6 (the kernel's TCP super-frames, GSO_TCPV6, taken whole), checked by the server.
-            final byte[] data = new byte[2 << 20];
-            new Random(12).nextBytes(data);
-            final Path upload = dir.resolve("upload6.bin");
-            Files.write(upload, data);
-            final CommandResult up = curl("120", "-6", "--data-binary", "@" + upload, "-H",
-                "Content-Type: application/octet-stream", base6 + "/sha256");
-            assertEquals(0, up.exitCode(), () -> up.describe() + "\n" + server.describe());
-            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)) + " "
-                + (2 << 20), up.stdout().trim());
+            // 8 MB down over IPv6, checked byte for byte; 2 MB up (the kernel's TCP super-frames, GSO_TCPV6, taken
+            // whole), checked by the server.
+            assertSeededDownload(server, "-6", base6, 8 << 20, 6);
+            assertUploadHashed(server, "-6", base6, 2 << 20, 12);
         }
     }
 }

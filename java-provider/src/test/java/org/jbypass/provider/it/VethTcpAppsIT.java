@@ -86,18 +86,6 @@ class VethTcpAppsIT extends VethFixture
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    /** curl inside the namespace, silent but for errors, with a limit in seconds as the first argument. */
-    private CommandResult curl(final String... args)
-    {
-        final String[] command = new String[args.length + 4];
-        command[0] = "curl";
-        command[1] = "--silent";
-        command[2] = "--show-error";
-        command[3] = "--max-time";
-        System.arraycopy(args, 0, command, 4, args.length);
-        return peer.exec(RUN, command);
-    }
-
     @Test
     void shouldServeCurlFromTheJdkHttpServerUnderTheAgent() throws Exception
     {

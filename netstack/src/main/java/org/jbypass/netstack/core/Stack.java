@@ -96,6 +96,16 @@ public final class Stack implements AutoCloseable
         return nif;
     }
 
+    /**
+     * Adds an interface without IPv4 over a link opened on {@link #pool()}: an IPv6-only interface, which
+     * {@link #addAddress6} gives its addresses. It sends no ARP and drops the ARP and IPv4 frames it receives
+     * (counted in {@link IpCounters#framesIpv4Disabled}).
+     */
+    public NetInterface addInterface(final String name, final Link link)
+    {
+        return addInterface(name, link, 0, 0, 0);
+    }
+
     /** Routes {@code network/prefixLength} through an interface, via {@code gateway} (0: on the link). */
     public void addRoute(final int network, final int prefixLength, final NetInterface via, final int gateway)
     {

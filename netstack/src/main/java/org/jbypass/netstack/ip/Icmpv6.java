@@ -55,7 +55,9 @@ final class Icmpv6
         }
         switch (icmp.type())
         {
-            case Icmpv6Header.TYPE_ECHO_REQUEST -> echo(memory, offset, length, sourceHi, sourceLo, destinationHi,
+            case Icmpv6Header.TYPE_ECHO_REQUEST -> echo(memory, offset, length,
+                Ipv6Address.withScope(sourceHi, Ipv6Layer.scopeOf(v6.nif)), sourceLo,
+                Ipv6Address.withScope(destinationHi, Ipv6Layer.scopeOf(v6.nif)),
                 destinationLo, trafficClass);
             case Icmpv6Header.TYPE_ECHO_REPLY ->
             {
@@ -69,12 +71,14 @@ final class Icmpv6
             case MldMessage.TYPE_QUERY -> v6.mld.query(memory, offset, length, sourceHi, destinationHi, destinationLo,
                 hopLimit, now);
             case MldMessage.TYPE_V1_REPORT, MldMessage.TYPE_V2_REPORT, MldMessage.TYPE_V1_DONE -> v6.mld.report(memory,
-                offset, length, now);
-            case Icmpv6Header.TYPE_ROUTER_SOLICITATION, Icmpv6Header.TYPE_ROUTER_ADVERTISEMENT,
-                Icmpv6Header.TYPE_REDIRECT -> counters.ndpInRouterMessagesIgnored++;
+                offset, length, sourceHi, sourceLo, hopLimit);
+            case Icmpv6Header.TYPE_ROUTER_ADVERTISEMENT -> v6.routers.advertisement(memory, offset, length,
+                icmp.code(), sourceHi, sourceLo, hopLimit, now);
+            case Icmpv6Header.TYPE_ROUTER_SOLICITATION, Icmpv6Header.TYPE_REDIRECT ->
+                counters.ndpInRouterMessagesIgnored++;
             case Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, Icmpv6Header.TYPE_PACKET_TOO_BIG,
                 Icmpv6Header.TYPE_TIME_EXCEEDED, Icmpv6Header.TYPE_PARAMETER_PROBLEM -> error(memory, offset, length,
-                now);
+                Ipv6Layer.scopeOf(v6.nif), now);
             default -> counters.icmp6InIgnored++;
         }
     }
@@ -115,7 +119,8 @@ final class Icmpv6
     }
 
     /** An error about a packet: it must quote one of ours, with enough of it to name the transport. */
-    private void error(final ByteBuffer memory, final int offset, final int length, final long now)
+    private void error(final ByteBuffer memory, final int offset, final int length, final int scope,
+        final long now)
     {
         final int type = icmp.type();
         switch (type)
@@ -128,15 +133,16 @@ final class Icmpv6
         final int quotedOffset = icmp.payloadOffset();
         final int available = icmp.payloadLength();
         quoted.wrap(memory, quotedOffset, available);
+        // What the error quotes left by the interface it arrived on: its link-local addresses are on that link.
+        final long quotedSourceHi = Ipv6Address.withScope(quoted.sourceHi(), scope);
         if (available < Ipv6Header.LENGTH + 8 || quoted.version() != 6
-            || !ipv6.isLocalAddress(quoted.sourceHi(), quoted.sourceLo()))
+            || !ipv6.isLocalAddress(quotedSourceHi, quoted.sourceLo()))
         {
             counters.icmp6InBadErrors++;
             return;
         }
-        final long quotedSourceHi = quoted.sourceHi();
         final long quotedSourceLo = quoted.sourceLo();
-        final long quotedDestinationHi = quoted.destinationHi();
+        final long quotedDestinationHi = Ipv6Address.withScope(quoted.destinationHi(), scope);
         final long quotedDestinationLo = quoted.destinationLo();
         int info = icmp.rest();
         if (type == Icmpv6Header.TYPE_PACKET_TOO_BIG)
@@ -150,7 +156,8 @@ final class Icmpv6
                 counters.icmp6InBadErrors++;
                 return;
             }
-            info = pathMtus.learn(quotedDestinationHi, quotedDestinationLo, info, linkMtu, now);
+            info = pathMtus.learn(Ipv6Address.withoutScope(quotedDestinationHi), quotedDestinationLo, info, linkMtu,
+                now);
         }
         // The transport header follows the quoted packet's extension headers; a fragment other than the first
         // quotes no transport header.
@@ -197,15 +204,17 @@ final class Icmpv6
      * @param upperNextHeader the invoking packet's upper-layer protocol, and {@code upperOffset} where its header
      *                        is (-1 when unknown), to tell an ICMPv6 error (never answered) from anything else
      * @param linkMulticast   whether the packet came in a link-layer multicast or broadcast frame
+     * @param scope           the scope of the interface it arrived on ({@link Ipv6Address#withScope}), so that an
+     *                        error to a link-local source goes back out of that interface
      */
     void sendError(final int type, final int code, final int info, final ByteBuffer packet, final int ipOffset,
         final int packetLength, final int upperNextHeader, final int upperOffset, final boolean linkMulticast,
-        final long now)
+        final int scope, final long now)
     {
         quoted.wrap(packet, ipOffset, packetLength);
-        final long sourceHi = quoted.sourceHi();
+        final long sourceHi = Ipv6Address.withScope(quoted.sourceHi(), scope);
         final long sourceLo = quoted.sourceLo();
-        final long destinationHi = quoted.destinationHi();
+        final long destinationHi = Ipv6Address.withScope(quoted.destinationHi(), scope);
         final long destinationLo = quoted.destinationLo();
         final boolean exempt = type == Icmpv6Header.TYPE_PACKET_TOO_BIG
             || type == Icmpv6Header.TYPE_PARAMETER_PROBLEM && code == Icmpv6Header.CODE_UNRECOGNIZED_OPTION;

@@ -30,6 +30,8 @@ public final class IpCounters
     public long groSegmentsCoalesced;
     /** Chains that broke the burst contract (past the burst's end, a bad buffer or length, longer than 64 KiB). */
     public long framesBadChain;
+    /** ARP and IPv4 frames that arrived on an IPv6-only interface (one without an IPv4 address), dropped. */
+    public long framesIpv4Disabled;
 
     // ARP
     public long arpRequestsReceived;
@@ -142,6 +144,8 @@ public final class IpCounters
     public long ip6InTentative;
     /** Packets to a multicast group the interface has not joined. */
     public long ip6InMulticastNotJoined;
+    /** Packets to a joined group from a source the interface's filter keeps out (RFC 3810 section 4.2). */
+    public long ip6InMulticastFiltered;
     /** Extension headers that run past the packet, or options that run past their header. */
     public long ip6InTruncated;
     /** Chains longer than the stack walks (Ipv6ExtensionHeaders.MAX_HEADERS). */
@@ -179,7 +183,9 @@ public final class IpCounters
     public long ip6FragFails;
     public long ip6FragCreates;
     public long ip6OutLoopback;
+    /** Packets sent to a multicast group, and the copies of them looped back to the stack's members. */
     public long ip6OutMulticast;
+    public long ip6OutMulticastLoopback;
     /** TCP super-segments sent as one chained packet for the link to segment (TSO over IPv6). */
     public long ip6OutSuperSegments;
     /** IPv6 super-segments dropped because the route's link could no longer take them (or its neighbour was lost). */
@@ -223,6 +229,22 @@ public final class IpCounters
     public long ndpResolutionFailures;
     /** New neighbours refused because the cache was full of entries in use. */
     public long ndpCacheFull;
+    /** Router advertisements taken (RFC 4861 section 6.3.4). */
+    public long ndpInRouterAdverts;
+    /**
+     * Router advertisements dropped as section 6.1.2 asks: a hop limit other than 255, a source that is not
+     * link-local, a code other than 0, too short, malformed options.
+     */
+    public long ndpInBadRouterAdverts;
+    /** Default routers or on-link prefixes refused because the interface's list was full. */
+    public long ndpRouterListFull;
+    /** MTU options outside 1280 and the link's MTU, ignored. */
+    public long ndpRouterMtuIgnored;
+    /**
+     * Times an upper layer's reachability confirmation (RFC 4861 section 7.3.1: a connection's forward progress)
+     * kept a neighbour REACHABLE or made it so again, sparing it a probe.
+     */
+    public long ndpUpperLayerConfirmations;
     /** Addresses that passed duplicate address detection, and those found duplicate (and never used). */
     public long dadSucceeded;
     public long dadDuplicates;
@@ -240,9 +262,21 @@ public final class IpCounters
     public long mldInQueriesRateLimited;
     /** Other listeners' reports. */
     public long mldInReports;
+    /**
+     * Other listeners' reports dropped as hostile: truncated, not from a link-local source (or ::), or with a hop
+     * limit other than 1; they suppress nothing.
+     */
+    public long mldInBadReports;
     /** Our pending version 1 reports another listener's report made unnecessary (RFC 2710 section 4). */
     public long mldReportsSuppressed;
+    /** Reports sent (version 2 reports, and version 1 reports while a version 1 querier is heard). */
     public long mldOutReports;
+    /** Version 1 Done messages sent (RFC 2710 section 3), on leaving a group while a version 1 querier is heard. */
+    public long mldOutDones;
+    /** Every MLD message sent. */
+    public long mldOutMsgs;
+    /** Joins refused: the interface's groups, or a merged source list, full. */
+    public long mldGroupsRefused;
     /** Reports not sent for want of a packet buffer. */
     public long mldOutDiscards;
 

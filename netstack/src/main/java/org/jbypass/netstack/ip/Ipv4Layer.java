@@ -69,12 +69,12 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     private boolean inBurst;
     private int nextIdentification;
 
-    private final int[] loopbackBuffers;
-    private final int[] loopbackLengths;
-    /** The interface a looped-back multicast datagram is received on; -1 for one to a local address. */
-    private final int[] loopbackInterfaces;
-    private int loopbackHead;
-    private int loopbackCount;
+    /**
+     * Datagrams to the stack's own addresses (interface -1: received on the interface of their destination) and
+     * multicast copies looped back to its members (received on the interface they were sent from).
+     */
+    private final LoopbackQueue loopback;
+    private final LoopbackQueue.Receiver loopbackReceiver = this::receiveLooped;
 
     public Ipv4Layer(final PacketPool pool, final TimerQueue timers, final StackTime time, final IpConfig config,
         final long seed)
@@ -86,9 +86,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         this.config = config;
         this.icmp = new Icmp(this, counters, config, time);
         this.reassembler = new Reassembler(config.reassembly(), counters, this, timers);
-        this.loopbackBuffers = new int[config.loopbackQueue()];
-        this.loopbackLengths = new int[config.loopbackQueue()];
-        this.loopbackInterfaces = new int[config.loopbackQueue()];
+        this.loopback = new LoopbackQueue(pool, config.loopbackQueue());
         // RFC 6864 asks only that IDs not repeat too soon for a source/destination pair; a random start keeps two
         // stacks started together from using the same sequence.
         this.nextIdentification = (int)(seed ^ (seed >>> 32)) & 0xFFFF;
@@ -107,7 +105,8 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
 
     /**
      * Adds an interface and its connected route (and a default route when it has a gateway); announces its
-     * address with a gratuitous ARP.
+     * address with a gratuitous ARP. An address of 0 (with prefix length and gateway 0) adds an interface without
+     * IPv4 ({@link NetInterface#hasIpv4()}): no route, no ARP; IPv6 addresses enable it.
      */
     public NetInterface addInterface(final String name, final Link link, final int address, final int prefixLength,
         final int gateway)
@@ -122,7 +121,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             {
                 throw new IllegalArgumentException("interface " + name + " exists already");
             }
-            if (other.address() == address)
+            if (address != 0 && other.address() == address)
             {
                 throw new IllegalArgumentException("interface " + name + ": address " + Ipv4Address.toString(address)
                     + " is already " + other.name() + "'s");
@@ -133,6 +132,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         interfaces.add(nif);
         interfaceArray = interfaces.toArray(new NetInterface[0]);
         igmp.addInterface(nif);
+        if (!nif.hasIpv4())
+        {
+            return nif;
+        }
         routes.add(address, prefixLength, nif, 0);
         if (gateway != 0)
         {
@@ -145,6 +148,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Adds a route: {@code network/prefixLength} through {@code nif}, via {@code gateway} (0: on the link). */
     public void addRoute(final int network, final int prefixLength, final NetInterface nif, final int gateway)
     {
+        if (!nif.hasIpv4())
+        {
+            throw new IllegalArgumentException("route " + Ipv4Address.toString(network) + "/" + prefixLength
+                + ": interface " + nif.name() + " has no IPv4 address");
+        }
         routes.add(network, prefixLength, nif, gateway);
     }
 
@@ -182,6 +190,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     @Override
     public boolean isLocalAddress(final int address)
     {
+        // An IPv6-only interface's address is 0, which is no one's.
+        if (address == 0)
+        {
+            return false;
+        }
         for (final NetInterface nif : interfaceArray)
         {
             if (nif.address() == address)
@@ -714,7 +727,8 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         {
             return routes.nif(route).index();
         }
-        return interfaceArray.length > 0 ? 0 : -1;
+        final NetInterface first = firstIpv4Interface();
+        return first == null ? -1 : first.index();
     }
 
     @Override
@@ -744,6 +758,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             return -Errno.EMSGSIZE;
         }
         final NetInterface nif = interfaceArray[interfaceIndex];
+        if (!nif.hasIpv4())
+        {
+            counters.ipOutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
         // Linux loops a copy back only when the host is a member of the group there (ip_mc_output).
         final boolean copy = loop && igmp.isMember(interfaceIndex, group);
         counters.ipOutMulticast++;
@@ -822,19 +841,14 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             // RFC 1112 section 6.4: 01:00:5e and the low 23 bits of the group address.
             ethernet.wrap(memory, base, frameLength).destination(MulticastMacFilter.groupMac(destination))
                 .source(nif.mac()).type(EthernetHeader.TYPE_IPV4);
-            if (loopMulticast)
+            if (loopMulticast && loopback.offerCopy(buffer, frameLength, nif.index()))
             {
-                final int copy = pool.allocate();
-                if (copy == PacketPool.NO_BUFFER)
-                {
-                    counters.ipOutDiscards++;
-                }
-                else
-                {
-                    memory.put(pool.offset(copy), memory, base, frameLength);
-                    counters.ipOutMulticastLoopback++;
-                    loopback(copy, frameLength, nif.index());
-                }
+                counters.ipOutMulticastLoopback++;
+                counters.ipOutLoopback++;
+            }
+            else if (loopMulticast)
+            {
+                counters.ipOutDiscards++;
             }
             nif.enqueue(buffer, frameLength, 0);
         }
@@ -847,18 +861,12 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
 
     private int loopback(final int buffer, final int frameLength, final int interfaceIndex)
     {
-        if (loopbackCount == loopbackBuffers.length)
+        if (!loopback.offer(buffer, frameLength, interfaceIndex))
         {
-            pool.free(buffer);
             counters.ipOutDiscards++;
             return -Errno.ENOBUFS;
         }
         counters.ipOutLoopback++;
-        final int slot = (loopbackHead + loopbackCount) % loopbackBuffers.length;
-        loopbackBuffers[slot] = buffer;
-        loopbackLengths[slot] = frameLength;
-        loopbackInterfaces[slot] = interfaceIndex;
-        loopbackCount++;
         return 0;
     }
 
@@ -870,32 +878,20 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      */
     public boolean deliverLoopback(final long now)
     {
-        int budget = loopbackBuffers.length * 4;
-        while (loopbackCount > 0 && budget-- > 0)
+        return loopback.deliver(loopbackReceiver, now);
+    }
+
+    private void receiveLooped(final int buffer, final int frameLength, final int interfaceIndex, final long now)
+    {
+        final int base = pool.offset(buffer);
+        ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
+        final NetInterface nif = interfaceIndex >= 0 ? interfaceArray[interfaceIndex]
+            : localInterface(ip.destination());
+        if (nif != null)
         {
-            final int buffer = loopbackBuffers[loopbackHead];
-            final int frameLength = loopbackLengths[loopbackHead];
-            final int interfaceIndex = loopbackInterfaces[loopbackHead];
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-            try
-            {
-                final int base = pool.offset(buffer);
-                ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
-                final NetInterface nif = interfaceIndex >= 0 ? interfaceArray[interfaceIndex]
-                    : localInterface(ip.destination());
-                if (nif != null)
-                {
-                    input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
-                        LOOPBACK_FLAGS, now);
-                }
-            }
-            finally
-            {
-                pool.free(buffer);
-            }
+            input(nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH, LOOPBACK_FLAGS,
+                now);
         }
-        return loopbackCount > 0;
     }
 
     /**
@@ -922,7 +918,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Whether frames wait in a transmit burst (a link's ring was full) or in the loopback queue. */
     public boolean hasPendingWork()
     {
-        if (loopbackCount > 0)
+        if (!loopback.isEmpty())
         {
             return true;
         }
@@ -939,12 +935,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Returns every buffer the layer holds to the pool. */
     public void release()
     {
-        while (loopbackCount > 0)
-        {
-            pool.free(loopbackBuffers[loopbackHead]);
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-        }
+        loopback.release();
         for (final NetInterface nif : interfaceArray)
         {
             nif.release();
@@ -960,18 +951,36 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** The route to {@code destination}, choosing for the limited broadcast the first interface. */
     private int lookup(final int destination)
     {
-        if (destination == Ipv4Address.BROADCAST && interfaceArray.length > 0)
+        if (destination == Ipv4Address.BROADCAST)
         {
-            return routes.lookup(interfaceArray[0].address());
+            final NetInterface first = firstIpv4Interface();
+            return first == null ? -1 : routes.lookup(first.address());
         }
         return routes.lookup(destination);
     }
 
     private NetInterface localInterface(final int address)
     {
+        if (address == 0)
+        {
+            return null;
+        }
         for (final NetInterface nif : interfaceArray)
         {
             if (nif.address() == address)
+            {
+                return nif;
+            }
+        }
+        return null;
+    }
+
+    /** The first interface with an IPv4 address, or null. */
+    private NetInterface firstIpv4Interface()
+    {
+        for (final NetInterface nif : interfaceArray)
+        {
+            if (nif.hasIpv4())
             {
                 return nif;
             }

@@ -32,6 +32,8 @@ final class Ipv6Interface
     final NetInterface nif;
     final Ndp ndp;
     final Mld mld;
+    /** What router advertisements taught this interface (RFC 4861 section 6.3.4). */
+    final RouterDiscovery routers;
     private final Ipv6Config config;
     private final IpCounters counters;
     private final TimerQueue timers;
@@ -45,6 +47,8 @@ final class Ipv6Interface
     private final DadTimer dadTimer = new DadTimer();
     /** Per address, the nonces of the DAD solicitations sent so far (at most {@link #MAX_DAD_TRANSMITS}). */
     private final long[] dadNonces = new long[MAX_ADDRESSES * MAX_DAD_TRANSMITS];
+    /** Per address, the interface's own membership of its solicited-node group (RFC 4861 section 7.2.1). */
+    private final MulticastMembership[] solicitedNode = new MulticastMembership[MAX_ADDRESSES];
     private final java.util.SplittableRandom random;
     private int count;
 
@@ -63,7 +67,8 @@ final class Ipv6Interface
         this.timers = timers;
         this.random = new java.util.SplittableRandom(seed ^ 0x4441444E4F4E4345L);
         this.ndp = new Ndp(nif, this, config, counters, timers, seed);
-        this.mld = new Mld(nif, this, counters, timers, MAX_ADDRESSES, seed);
+        this.mld = new Mld(nif, this, counters, timers, seed);
+        this.routers = new RouterDiscovery(this, counters);
         // Every IPv6 node is a member of all-nodes on each interface (RFC 4291 section 2.8).
         nif.multicastMacs.addMac(Ipv6Address.multicastMac(Ipv6Address.ALL_NODES_LO));
     }
@@ -88,16 +93,18 @@ final class Ipv6Interface
         hi[slot] = addressHi;
         lo[slot] = addressLo;
         prefixLengths[slot] = prefixLength;
-        final int joined = nif.multicastMacs.addMac(Ipv6Address.multicastMac(Ipv6Address.solicitedNodeLo(
-            addressLo)));
+        // A membership of the interface's own, any source, as a socket's would be: MLD filters the group's MAC
+        // and reports it before the first DAD solicitation, so that a snooping switch forwards the duplicate's
+        // answer (RFC 4862 section 5.4.2). Addresses sharing a group share its record.
+        solicitedNode[slot] = new MulticastMembership(nif.index(), Ipv6Address.solicitedNodeHi(),
+            Ipv6Address.solicitedNodeLo(addressLo));
+        final int joined = mld.listen(solicitedNode[slot], true, SourceList.EMPTY, now);
         if (joined < 0)
         {
+            count--;
             throw new IllegalArgumentException("interface " + nif.name() + ": the link refused the solicited-node "
                 + "group of " + Ipv6Address.toString(addressHi, addressLo) + " (" + joined + ")");
         }
-        // Reported before the first DAD solicitation, so that a snooping switch forwards the duplicate's
-        // answer (RFC 4862 section 5.4.2).
-        mld.join(Ipv6Address.solicitedNodeHi(), Ipv6Address.solicitedNodeLo(addressLo), now);
         if (config.dadTransmits() == 0)
         {
             states[slot] = PREFERRED;
@@ -222,27 +229,14 @@ final class Ipv6Interface
     }
 
     /**
-     * Whether the interface is a member of a multicast group: all-nodes, or the solicited-node group of one of its
-     * addresses, tentative ones included (DAD listens there, RFC 4862 section 5.4.2).
+     * Whether the interface is a member of a multicast group: all-nodes, the solicited-node group of one of its
+     * addresses, tentative ones included (DAD listens there, RFC 4862 section 5.4.2), or a group a socket joined
+     * there. Allocates nothing.
      */
     boolean isMember(final long groupHi, final long groupLo)
     {
-        if (groupHi == Ipv6Address.ALL_NODES_HI && groupLo == Ipv6Address.ALL_NODES_LO)
-        {
-            return true;
-        }
-        if (groupHi != Ipv6Address.solicitedNodeHi())
-        {
-            return false;
-        }
-        for (int i = 0; i < count; i++)
-        {
-            if (Ipv6Address.solicitedNodeLo(lo[i]) == groupLo)
-            {
-                return true;
-            }
-        }
-        return false;
+        return groupHi == Ipv6Address.ALL_NODES_HI && groupLo == Ipv6Address.ALL_NODES_LO
+            || mld.isMember(groupHi, groupLo);
     }
 
     /**

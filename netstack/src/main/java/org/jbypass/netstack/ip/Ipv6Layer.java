@@ -27,9 +27,16 @@ import org.jbypass.netstack.wire.MacAddress;
  * 2.1: every interface has one). The stack is a host (RFC 8200 section 1: it forwards nothing) and, as for IPv4,
  * accepts a packet for any of its addresses on any interface.
  *
+ * <p>Link-local addresses are scoped (RFC 4007): above this layer they carry the index + 1 of the interface whose
+ * link they are on ({@link Ipv6Address#withScope}). A received packet's link-local source and destination are given
+ * to the transports scoped to the interface it arrived on; a packet sent to a scoped link-local destination leaves
+ * by the interface the scope names, from that interface's addresses, whatever the route table says; an unscoped
+ * one follows the routes (fe80::/64 of the first interface with IPv6, as Linux's route lookup picks without an
+ * output device). Headers and checksums always carry the wire form.
+ *
  * <p>Not thread safe: driven by the one thread that holds the stack.
  */
-public final class Ipv6Layer implements Ipv6Output
+public final class Ipv6Layer implements Ipv6MulticastOutput
 {
     private static final int LOOPBACK_FLAGS = PacketBurst.RX_L3_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_OK;
 
@@ -48,6 +55,12 @@ public final class Ipv6Layer implements Ipv6Output
     private final Ipv6ExtensionHeaders headers;
     private final List<Ipv6Interface> interfaceList = new ArrayList<>();
     private Ipv6Interface[] interfaces = new Ipv6Interface[0];
+    /** The IPv6 side of each stack interface by its index (a scope less one); null where IPv6 is off. */
+    private Ipv6Interface[] byIndex = new Ipv6Interface[0];
+    /** The interface the last {@link #resolve} chose, and the next hop there (wire form). */
+    private NetInterface resolvedNif;
+    private long nextHopHi;
+    private long nextHopLo;
     private final Ipv6Header ip = new Ipv6Header();
     private final SoftwareGro gro;
     /** Whether a receive burst is being processed (software GRO holds segments only within one). */
@@ -60,10 +73,9 @@ public final class Ipv6Layer implements Ipv6Output
     private int fragmentCounter;
     private final int fragmentKey;
 
-    private final int[] loopbackBuffers;
-    private final int[] loopbackLengths;
-    private int loopbackHead;
-    private int loopbackCount;
+    /** Packets to the stack's own addresses, each with the interface it is received on. */
+    private final LoopbackQueue loopback;
+    private final LoopbackQueue.Receiver loopbackReceiver = this::receiveLooped;
 
     public Ipv6Layer(final PacketPool pool, final TimerQueue timers, final StackTime time, final IpConfig ipConfig,
         final Ipv6Config config, final IpCounters counters, final long seed)
@@ -80,8 +92,7 @@ public final class Ipv6Layer implements Ipv6Output
         this.reassembler = new Ipv6Reassembler(config.reassembly(), counters, this, timers);
         this.headers = new Ipv6ExtensionHeaders(counters);
         this.gro = new SoftwareGro(counters, true);
-        this.loopbackBuffers = new int[ipConfig.loopbackQueue()];
-        this.loopbackLengths = new int[ipConfig.loopbackQueue()];
+        this.loopback = new LoopbackQueue(pool, ipConfig.loopbackQueue());
         this.fragmentKey = (int)(seed * 0x9E3779B97F4A7C15L >>> 32) | 1;
         this.fragmentCounter = (int)seed;
     }
@@ -116,7 +127,7 @@ public final class Ipv6Layer implements Ipv6Output
                 + prefixLength);
         }
         if (Ipv6Address.isUnspecified(hi, lo) || Ipv6Address.isLoopback(hi, lo) || Ipv6Address.isMulticast(hi)
-            || Ipv6Address.isV4Mapped(hi, lo))
+            || Ipv6Address.isV4Mapped(hi, lo) || Ipv6Address.isLinkLocal(hi) && !Ipv6Address.isWellFormedLinkLocal(hi))
         {
             throw new IllegalArgumentException("interface " + nif.name() + ": " + Ipv6Address.toString(hi, lo)
                 + " cannot be a host address");
@@ -135,10 +146,21 @@ public final class Ipv6Layer implements Ipv6Output
         Ipv6Interface v6 = nif.ipv6;
         if (v6 == null)
         {
+            if (nif.index() >= Ipv6Address.MAX_SCOPE)
+            {
+                // Its scope would not fit a link-local address's second word (Ipv6Address.withScope).
+                throw new IllegalArgumentException("interface " + nif.name() + ": IPv6 on at most "
+                    + (Ipv6Address.MAX_SCOPE - 1) + " interfaces");
+            }
             v6 = new Ipv6Interface(nif, config, counters, timers, seed ^ nif.index());
             nif.enableIpv6(this, v6);
             interfaceList.add(v6);
             interfaces = interfaceList.toArray(new Ipv6Interface[0]);
+            if (byIndex.length <= nif.index())
+            {
+                byIndex = java.util.Arrays.copyOf(byIndex, nif.index() + 1);
+            }
+            byIndex[nif.index()] = v6;
             routes.add(Ipv6Address.LINK_LOCAL_HI, 0, 64, nif, 0, 0);
             if (!Ipv6Address.isLinkLocal(hi))
             {
@@ -194,14 +216,21 @@ public final class Ipv6Layer implements Ipv6Output
     @Override
     public boolean isLocalAddress(final long hi, final long lo)
     {
-        for (final Ipv6Interface v6 : interfaces)
-        {
-            if (v6.isLocal(hi, lo))
-            {
-                return true;
-            }
-        }
-        return false;
+        return localInterface(hi, lo) != null;
+    }
+
+    /**
+     * The interface a scope names ({@link Ipv6Address#scope}), or null when it names none with IPv6.
+     */
+    private Ipv6Interface byScope(final int scope)
+    {
+        return scope > 0 && scope <= byIndex.length ? byIndex[scope - 1] : null;
+    }
+
+    /** The scope of the stack interface {@code nif} for the link-local addresses on its link. */
+    static int scopeOf(final NetInterface nif)
+    {
+        return nif.index() + 1;
     }
 
     /**
@@ -210,6 +239,12 @@ public final class Ipv6Layer implements Ipv6Output
      */
     public int addressState(final long hi, final long lo)
     {
+        final int scope = Ipv6Address.scope(hi);
+        if (scope != 0)
+        {
+            final Ipv6Interface v6 = byScope(scope);
+            return v6 == null ? 0 : v6.state(Ipv6Address.withoutScope(hi), lo);
+        }
         for (final Ipv6Interface v6 : interfaces)
         {
             final int state = v6.state(hi, lo);
@@ -265,12 +300,13 @@ public final class Ipv6Layer implements Ipv6Output
         {
             return false;
         }
-        final int slot = v6.preferredSource(destinationHi, destinationLo);
+        final int slot = v6.preferredSource(Ipv6Address.withoutScope(destinationHi), destinationLo);
         if (slot < 0)
         {
             return false;
         }
-        selectedHi = v6.hi(slot);
+        // A link-local source is on the link of the interface it leaves by: scoped to it.
+        selectedHi = Ipv6Address.withScope(v6.hi(slot), scopeOf(v6.nif));
         selectedLo = v6.lo(slot);
         return true;
     }
@@ -295,30 +331,35 @@ public final class Ipv6Layer implements Ipv6Output
         {
             return 0;
         }
-        return pathMtus.mtu(destinationHi, destinationLo, linkMtu, time.nanos());
+        // Packet-too-big messages name the wire form; a link-local destination's path is its link anyway.
+        return pathMtus.mtu(Ipv6Address.withoutScope(destinationHi), destinationLo, linkMtu, time.nanos());
     }
 
     @Override
     public int segmentationLimit(final long destinationHi, final long destinationLo)
     {
-        if (Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo) != null)
+        if (Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo) != null
+            || !resolve(destinationHi, destinationLo))
         {
             return 0;
         }
-        final int route = routes.lookup(destinationHi, destinationLo);
-        if (route < 0)
-        {
-            return 0;
-        }
-        final NetInterface nif = routes.nif(route);
+        final NetInterface nif = resolvedNif;
         final int limit = nif.segmentationLimit(true);
-        final boolean viaGateway = routes.hasGateway(route);
-        if (limit == 0 || nif.ipv6.ndp.lookup(viaGateway ? routes.gatewayHi(route) : destinationHi,
-            viaGateway ? routes.gatewayLo(route) : destinationLo) < 0)
+        if (limit == 0 || nif.ipv6.ndp.lookup(nextHopHi, nextHopLo) < 0)
         {
             return 0;
         }
         return limit;
+    }
+
+    @Override
+    public void confirmReachable(final long destinationHi, final long destinationLo)
+    {
+        if (!Ipv6Address.isMulticast(destinationHi) && localInterface(destinationHi, destinationLo) == null
+            && resolve(destinationHi, destinationLo))
+        {
+            resolvedNif.ipv6.ndp.confirm(nextHopHi, nextHopLo, time.nanos());
+        }
     }
 
     /** The MTU of the interface a destination is reached through, or 0 when there is no route. */
@@ -327,10 +368,10 @@ public final class Ipv6Layer implements Ipv6Output
         final Ipv6Interface local = localInterface(destinationHi, destinationLo);
         if (local != null)
         {
-            return local.nif.mtu();
+            return local.routers.mtu();
         }
         final Ipv6Interface v6 = outputInterface(destinationHi, destinationLo);
-        return v6 == null ? 0 : v6.nif.mtu();
+        return v6 == null ? 0 : v6.routers.mtu();
     }
 
     /** The interface a packet to a (non-local) destination leaves by; multicast leaves by the first. */
@@ -340,12 +381,140 @@ public final class Ipv6Layer implements Ipv6Output
         {
             return interfaces.length > 0 ? interfaces[0] : null;
         }
-        final int route = routes.lookup(destinationHi, destinationLo);
-        return route < 0 ? null : routes.nif(route).ipv6;
+        return resolve(destinationHi, destinationLo) ? resolvedNif.ipv6 : null;
     }
 
+    /**
+     * Finds the interface a unicast packet to {@code destination} leaves by and its next hop, in
+     * {@link #resolvedNif}, {@link #nextHopHi} and {@link #nextHopLo}: for a scoped link-local destination the
+     * interface its scope names, the destination itself the next hop (RFC 4007 section 9: a scoped address is
+     * reached on its zone, whatever the routes); otherwise the longest matching route, through its gateway if it
+     * has one.
+     *
+     * @return false when no interface leads there
+     */
+    private boolean resolve(final long destinationHi, final long destinationLo)
+    {
+        final int scope = Ipv6Address.scope(destinationHi);
+        if (scope != 0)
+        {
+            final Ipv6Interface v6 = byScope(scope);
+            if (v6 == null)
+            {
+                return false;
+            }
+            resolvedNif = v6.nif;
+            nextHopHi = Ipv6Address.withoutScope(destinationHi);
+            nextHopLo = destinationLo;
+            return true;
+        }
+        final int route = routes.lookup(destinationHi, destinationLo);
+        if (route < 0 || routes.prefixLength(route) == 0)
+        {
+            // Not covered by a route more specific than ::/0: what router advertisements taught comes in.
+            if (resolveLearnt(destinationHi, destinationLo, route >= 0))
+            {
+                return true;
+            }
+            if (route < 0)
+            {
+                return false;
+            }
+        }
+        resolvedNif = routes.nif(route);
+        final boolean viaGateway = routes.hasGateway(route);
+        nextHopHi = viaGateway ? routes.gatewayHi(route) : destinationHi;
+        nextHopLo = viaGateway ? routes.gatewayLo(route) : destinationLo;
+        return true;
+    }
+
+    /**
+     * A destination the routes do not cover but with ::/0: on a prefix a router advertised on-link (the longest
+     * one), else, without a configured default route, through the first live default router learnt (RFC 4861
+     * section 6.3.6's next-hop determination, with the configuration first).
+     */
+    private boolean resolveLearnt(final long destinationHi, final long destinationLo, final boolean configuredDefault)
+    {
+        final long now = time.nanos();
+        Ipv6Interface onLink = null;
+        int longest = -1;
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            final int length = v6.routers.onLink(destinationHi, destinationLo, now);
+            if (length > longest)
+            {
+                longest = length;
+                onLink = v6;
+            }
+        }
+        if (onLink != null)
+        {
+            resolvedNif = onLink.nif;
+            nextHopHi = destinationHi;
+            nextHopLo = destinationLo;
+            return true;
+        }
+        if (configuredDefault)
+        {
+            return false;
+        }
+        for (final Ipv6Interface v6 : interfaces)
+        {
+            final int router = v6.routers.defaultRouter(now);
+            if (router >= 0)
+            {
+                resolvedNif = v6.nif;
+                nextHopHi = v6.routers.routerHi(router);
+                nextHopLo = v6.routers.routerLo(router);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Turns the taking of router advertisements on an interface on or off (Linux's accept_ra; on by default):
+     * default routers, on-link prefixes and the MTU (RFC 4861 section 6.3.4).
+     */
+    public void acceptRouterAdvertisements(final NetInterface nif, final boolean accept)
+    {
+        if (nif.ipv6 == null)
+        {
+            throw new IllegalArgumentException("interface " + nif.name() + " has no IPv6 address");
+        }
+        nif.ipv6.routers.accept = accept;
+    }
+
+    /** Whether an interface takes router advertisements ({@link #acceptRouterAdvertisements}). */
+    public boolean acceptsRouterAdvertisements(final NetInterface nif)
+    {
+        return nif.ipv6 != null && nif.ipv6.routers.accept;
+    }
+
+    /** The live default routers router advertisements taught an interface. */
+    public int defaultRouterCount(final NetInterface nif)
+    {
+        return nif.ipv6 == null ? 0 : nif.ipv6.routers.routerCount(time.nanos());
+    }
+
+    /** The live on-link prefixes router advertisements taught an interface. */
+    public int onLinkPrefixCount(final NetInterface nif)
+    {
+        return nif.ipv6 == null ? 0 : nif.ipv6.routers.prefixCount(time.nanos());
+    }
+
+    /**
+     * The interface one of the stack's addresses is on, or null: a scoped link-local address is the stack's on the
+     * interface its scope names only; an unscoped one on any.
+     */
     private Ipv6Interface localInterface(final long hi, final long lo)
     {
+        final int scope = Ipv6Address.scope(hi);
+        if (scope != 0)
+        {
+            final Ipv6Interface v6 = byScope(scope);
+            return v6 != null && v6.isLocal(Ipv6Address.withoutScope(hi), lo) ? v6 : null;
+        }
         for (final Ipv6Interface v6 : interfaces)
         {
             if (v6.isLocal(hi, lo))
@@ -354,6 +523,88 @@ public final class Ipv6Layer implements Ipv6Output
             }
         }
         return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Multicast (Ipv6MulticastOutput)
+
+    @Override
+    public int defaultMulticastInterface6(final long groupHi, final long groupLo)
+    {
+        final int route = routes.lookup(groupHi, groupLo);
+        if (route >= 0 && routes.nif(route).ipv6 != null)
+        {
+            return routes.nif(route).index();
+        }
+        return interfaces.length > 0 ? interfaces[0].nif.index() : -1;
+    }
+
+    @Override
+    public boolean selectMulticastSource(final int interfaceIndex, final long groupHi, final long groupLo)
+    {
+        final Ipv6Interface v6 = findInterface(interfaceIndex);
+        final int slot = v6 == null ? -1 : v6.preferredSource(groupHi, groupLo);
+        if (slot < 0)
+        {
+            return false;
+        }
+        selectedHi = v6.hi(slot);
+        selectedLo = v6.lo(slot);
+        return true;
+    }
+
+    @Override
+    public int multicastListen6(final MulticastMembership membership, final boolean exclude, final long[] sources)
+    {
+        final Ipv6Interface v6 = findInterface(membership.interfaceIndex());
+        if (v6 == null)
+        {
+            return -Errno.ENODEV;
+        }
+        return v6.mld.listen6(membership, exclude, sources, time.nanos());
+    }
+
+    @Override
+    public int sendMulticast6(final ByteBuffer source, final int l4Offset, final int l4Length, final long sourceHi,
+        final long sourceLo, final long groupHi, final long groupLo, final int nextHeader, final int trafficClass,
+        final int hopLimit, final int interfaceIndex, final boolean loop)
+    {
+        counters.ip6OutRequests++;
+        final Ipv6Interface v6 = findInterface(interfaceIndex);
+        if (v6 == null || !Ipv6Address.isMulticast(groupHi))
+        {
+            counters.ip6OutNoRoutes++;
+            return -Errno.ENETUNREACH;
+        }
+        if (Ipv6Address.isMulticast(sourceHi) || Ipv6Address.isUnspecified(sourceHi, sourceLo))
+        {
+            counters.ip6OutBadSource++;
+            return -Errno.EINVAL;
+        }
+        if (l4Length > Ipv6Header.MAX_PAYLOAD)
+        {
+            return -Errno.EMSGSIZE;
+        }
+        // Linux loops a copy back only when the host listens to the group there (ip6_mc_output, ipv6_chk_mcast_addr).
+        final boolean copy = loop && v6.isMember(groupHi, groupLo);
+        counters.ip6OutMulticast++;
+        final int mtu = v6.routers.mtu();
+        if (Ipv6Header.LENGTH + l4Length > mtu)
+        {
+            return fragment(source, l4Offset, l4Length, sourceHi, sourceLo, groupHi, groupLo, nextHeader,
+                trafficClass, hopLimit, mtu, v6, copy);
+        }
+        final int buffer = pool.allocate();
+        if (buffer == PacketPool.NO_BUFFER)
+        {
+            counters.ip6OutDiscards++;
+            return -Errno.ENOBUFS;
+        }
+        final int base = pool.offset(buffer);
+        memory.put(base + L4_OFFSET, source, l4Offset, l4Length);
+        ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
+            nextHeader, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo, groupHi, groupLo);
+        return transmitMulticast(v6, groupLo, buffer, L4_OFFSET + l4Length, copy, hopLimit > 0);
     }
 
     /** The number of packets being reassembled. */
@@ -406,12 +657,11 @@ public final class Ipv6Layer implements Ipv6Output
             && (memory.get(offset + Ipv6Header.NEXT_HEADER) & 0xFF) == Ipv6Header.NEXT_TCP)
         {
             ip.wrap(memory, offset, available);
-            if (ip.validate() == Ipv6Header.VALID && !Ipv6Address.isMulticast(ip.destinationHi())
-                && isLocalAddress(ip.destinationHi(), ip.destinationLo()))
+            if (ip.validate() == Ipv6Header.VALID && unicastToUs(nif))
             {
                 counters.ip6InReceives++;
                 final int length = Ipv6Header.LENGTH + ip.payloadLength();
-                if (gro.offer6(memory, ip, offset, flags, tcp))
+                if (gro.offer6(memory, ip, offset, flags, tcp, scopeOf(nif)))
                 {
                     return;
                 }
@@ -448,7 +698,16 @@ public final class Ipv6Layer implements Ipv6Output
         }
         final long destinationHi = ip.destinationHi();
         final long destinationLo = ip.destinationLo();
+        final long sourceHi = ip.sourceHi();
+        if (Ipv6Address.isLinkLocal(sourceHi) && !Ipv6Address.isWellFormedLinkLocal(sourceHi))
+        {
+            // Outside fe80::/64 (RFC 4291 section 2.5.6): bits the stack could not tell from a scope.
+            counters.ip6InBadSource++;
+            return;
+        }
         final boolean multicast = Ipv6Address.isMulticast(destinationHi);
+        // A link-local destination is ours only on the link it arrived on: scoped to this interface.
+        final long localHi = Ipv6Address.withScope(destinationHi, scopeOf(nif));
         if (multicast)
         {
             if (!nif.ipv6.isMember(destinationHi, destinationLo))
@@ -457,9 +716,14 @@ public final class Ipv6Layer implements Ipv6Output
                 return;
             }
         }
-        else if (!isLocalAddress(destinationHi, destinationLo))
+        else if (Ipv6Address.isLinkLocal(destinationHi) && !Ipv6Address.isWellFormedLinkLocal(destinationHi))
         {
-            if (addressState(destinationHi, destinationLo) != 0)
+            counters.ip6InAddrErrors++;
+            return;
+        }
+        else if (!isLocalAddress(localHi, destinationLo))
+        {
+            if (addressState(localHi, destinationLo) != 0)
             {
                 counters.ip6InTentative++;
             }
@@ -485,7 +749,7 @@ public final class Ipv6Layer implements Ipv6Output
      * @param ipFrameOffset where the IPv6 header starts in the frame (after the link header, in the first buffer)
      * @return whether the packet was taken
      */
-    boolean inputChain(final FrameChain chain, final int ipFrameOffset, final int flags,
+    boolean inputChain(final NetInterface nif, final FrameChain chain, final int ipFrameOffset, final int flags,
         final boolean linkMulticast, final long now)
     {
         // No super-frame overtakes a segment GRO holds (nor does the gathered copy the caller makes of a refused one).
@@ -501,21 +765,20 @@ public final class Ipv6Layer implements Ipv6Output
         {
             return false;
         }
-        final long destinationHi = ip.destinationHi();
-        final long destinationLo = ip.destinationLo();
         final int nextHeader = ip.nextHeader();
         final Ipv6Protocol handler = protocols[nextHeader];
-        if (handler == null || Ipv6Address.isMulticast(destinationHi)
-            || !isLocalAddress(destinationHi, destinationLo))
+        if (handler == null || !unicastToUs(nif))
         {
             return false;
         }
         final int length = ip.payloadLength();
         final int trafficClass = ip.trafficClass();
         final int hopLimit = ip.hopLimit();
+        // The transports see link-local addresses scoped to the interface the packet arrived on, as in process.
+        final int scope = scopeOf(nif);
         final int verdict = handler.receiveChain6(chain, ipFrameOffset + Ipv6Header.LENGTH, memory,
-            base + Ipv6Header.LENGTH, length, ip.sourceHi(), ip.sourceLo(), destinationHi, destinationLo,
-            trafficClass, hopLimit, flags);
+            base + Ipv6Header.LENGTH, length, Ipv6Address.withScope(ip.sourceHi(), scope), ip.sourceLo(),
+            Ipv6Address.withScope(ip.destinationHi(), scope), ip.destinationLo(), trafficClass, hopLimit, flags);
         if (verdict == Ipv6Protocol.CONTIGUOUS)
         {
             return false;
@@ -527,9 +790,24 @@ public final class Ipv6Layer implements Ipv6Output
             // The error quotes the start of the packet, which the first buffer holds.
             icmp.sendError(Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, verdict, 0, memory, base,
                 Math.min(Ipv6Header.LENGTH + length, inFirst), nextHeader, base + Ipv6Header.LENGTH, linkMulticast,
-                now);
+                scope, now);
         }
         return true;
+    }
+
+    /**
+     * Whether the wrapped, valid packet is a unicast one to one of our addresses on {@code nif}, its link-local
+     * addresses well formed: what {@link #input} accepts for unicast, checked without counting, so that the fast
+     * paths (a chain in place, software GRO) leave anything else to {@link #input}, which counts why it drops.
+     */
+    private boolean unicastToUs(final NetInterface nif)
+    {
+        final long sourceHi = ip.sourceHi();
+        final long destinationHi = ip.destinationHi();
+        return !(Ipv6Address.isLinkLocal(sourceHi) && !Ipv6Address.isWellFormedLinkLocal(sourceHi))
+            && !Ipv6Address.isMulticast(destinationHi)
+            && !(Ipv6Address.isLinkLocal(destinationHi) && !Ipv6Address.isWellFormedLinkLocal(destinationHi))
+            && isLocalAddress(Ipv6Address.withScope(destinationHi, scopeOf(nif)), ip.destinationLo());
     }
 
     /** Processes a reassembled packet, held contiguously from its IPv6 header. */
@@ -541,14 +819,14 @@ public final class Ipv6Layer implements Ipv6Output
 
     private Ipv6Interface interfaceAt(final int interfaceIndex)
     {
-        for (final Ipv6Interface v6 : interfaces)
-        {
-            if (v6.nif.index() == interfaceIndex)
-            {
-                return v6;
-            }
-        }
-        return interfaces[0];
+        final Ipv6Interface v6 = findInterface(interfaceIndex);
+        return v6 != null ? v6 : interfaces[0];
+    }
+
+    /** The IPv6 side of the interface at a stack index, or null when it has no IPv6. */
+    private Ipv6Interface findInterface(final int interfaceIndex)
+    {
+        return byScope(interfaceIndex + 1);
     }
 
     /** Walks the extension headers and delivers, reassembles, or answers with a parameter problem. */
@@ -578,7 +856,7 @@ public final class Ipv6Layer implements Ipv6Output
             if (verdict == Ipv6ExtensionHeaders.PARAMETER_PROBLEM)
             {
                 icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, headers.problemCode(), headers.problemPointer(),
-                    packet, offset, length, -1, -1, linkMulticast, now);
+                    packet, offset, length, -1, -1, linkMulticast, scopeOf(v6.nif), now);
                 return;
             }
             if (verdict == Ipv6ExtensionHeaders.DROP)
@@ -605,7 +883,7 @@ public final class Ipv6Layer implements Ipv6Output
                 == Ipv6Reassembler.PARAMETER_PROBLEM)
             {
                 icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, reassembler.problemCode(),
-                    reassembler.problemPointer(), packet, offset, length, -1, -1, linkMulticast, now);
+                    reassembler.problemPointer(), packet, offset, length, -1, -1, linkMulticast, scopeOf(v6.nif), now);
             }
             return;
         }
@@ -620,22 +898,41 @@ public final class Ipv6Layer implements Ipv6Output
             return;
         }
         final Ipv6Protocol handler = protocols[nextHeader];
+        if (multicast && handler != null)
+        {
+            // The interface's merged source filter (RFC 3810 section 4.2) applies to data; all-nodes has none.
+            if (!(destinationHi == Ipv6Address.ALL_NODES_HI && destinationLo == Ipv6Address.ALL_NODES_LO)
+                && !v6.mld.allows(destinationHi, destinationLo, sourceHi, sourceLo))
+            {
+                counters.ip6InMulticastFiltered++;
+                return;
+            }
+            counters.ip6InDelivers++;
+            // As for unicast, a link-local source is given to the transport scoped to the arrival interface.
+            handler.receiveMulticast6(packet, upper, upperLength, Ipv6Address.withScope(sourceHi, scopeOf(v6.nif)),
+                sourceLo, destinationHi, destinationLo, trafficClass, hopLimit, reassembled ? 0 : flags,
+                v6.nif.index());
+            return;
+        }
         if (handler == null)
         {
             // RFC 8200 section 4: an unrecognised next header is answered with a parameter problem, code 1,
             // pointing at the field that names it.
             counters.ip6InUnknownProtocols++;
             icmp.sendError(Icmpv6Header.TYPE_PARAMETER_PROBLEM, Icmpv6Header.CODE_UNRECOGNIZED_NEXT_HEADER,
-                headers.nextHeaderField() - offset, packet, offset, length, nextHeader, upper, linkMulticast, now);
+                headers.nextHeaderField() - offset, packet, offset, length, nextHeader, upper, linkMulticast, scopeOf(v6.nif), now);
             return;
         }
         counters.ip6InDelivers++;
-        final int unreachable = handler.receive6(packet, upper, upperLength, sourceHi, sourceLo, destinationHi,
-            destinationLo, trafficClass, hopLimit, reassembled ? 0 : flags);
+        // The transports see link-local addresses scoped to the interface the packet arrived on.
+        final int scope = scopeOf(v6.nif);
+        final int unreachable = handler.receive6(packet, upper, upperLength, Ipv6Address.withScope(sourceHi, scope),
+            sourceLo, Ipv6Address.withScope(destinationHi, scope), destinationLo, trafficClass, hopLimit,
+            reassembled ? 0 : flags);
         if (unreachable != Ipv6Protocol.CONSUMED)
         {
             icmp.sendError(Icmpv6Header.TYPE_DESTINATION_UNREACHABLE, unreachable, 0, packet, offset, length,
-                nextHeader, upper, linkMulticast, now);
+                nextHeader, upper, linkMulticast, scopeOf(v6.nif), now);
         }
     }
 
@@ -676,13 +973,14 @@ public final class Ipv6Layer implements Ipv6Output
         if (Ipv6Header.LENGTH + l4Length > mtu)
         {
             final int result = fragment(memory, pool.offset(buffer) + L4_OFFSET, l4Length, sourceHi, sourceLo,
-                destinationHi, destinationLo, nextHeader, trafficClass, hopLimit, mtu);
+                destinationHi, destinationLo, nextHeader, trafficClass, hopLimit, mtu, null, false);
             pool.free(buffer);
             return result;
         }
         final int base = pool.offset(buffer);
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
-            nextHeader, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+            nextHeader, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo, Ipv6Address.withoutScope(destinationHi),
+            destinationLo);
         return transmit(destinationHi, destinationLo, buffer, L4_OFFSET + l4Length);
     }
 
@@ -692,18 +990,15 @@ public final class Ipv6Layer implements Ipv6Output
         final int segmentSize)
     {
         counters.ip6OutRequests++;
-        final int route = Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo)
-            != null ? -1 : routes.lookup(destinationHi, destinationLo);
-        if (route < 0)
+        if (Ipv6Address.isMulticast(destinationHi) || localInterface(destinationHi, destinationLo) != null
+            || !resolve(destinationHi, destinationLo))
         {
             chain.free(pool);
             counters.ip6OutNoRoutes++;
             return -Errno.ENETUNREACH;
         }
-        final NetInterface nif = routes.nif(route);
-        final boolean viaGateway = routes.hasGateway(route);
-        final long mac = nif.ipv6.ndp.resolved(viaGateway ? routes.gatewayHi(route) : destinationHi,
-            viaGateway ? routes.gatewayLo(route) : destinationLo, time.nanos());
+        final NetInterface nif = resolvedNif;
+        final long mac = nif.ipv6.ndp.resolved(nextHopHi, nextHopLo, time.nanos());
         if (Ipv6Header.LENGTH + l4Length > nif.segmentationLimit(true) || mac < 0 || Ipv6Address.isMulticast(sourceHi)
             || Ipv6Address.isUnspecified(sourceHi, sourceLo))
         {
@@ -719,7 +1014,8 @@ public final class Ipv6Layer implements Ipv6Output
         // derived from it); the link gives each segment this header with its own payload length
         // (tcp6_gso_segment() under ipv6_gso_segment()).
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH).write(trafficClass, 0, l4Length,
-            Ipv6Header.NEXT_TCP, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
+            Ipv6Header.NEXT_TCP, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo,
+            Ipv6Address.withoutScope(destinationHi), destinationLo);
         ethernet.wrap(memory, base, EthernetHeader.LENGTH).destination(mac).source(nif.mac())
             .type(EthernetHeader.TYPE_IPV6);
         counters.ip6OutSuperSegments++;
@@ -762,16 +1058,19 @@ public final class Ipv6Layer implements Ipv6Output
             return -Errno.EINVAL;
         }
         return fragment(source, l4Offset, l4Length, sourceHi, sourceLo, destinationHi, destinationLo, nextHeader,
-            trafficClass, hopLimit, mtu);
+            trafficClass, hopLimit, mtu, null, false);
     }
 
     /**
      * Sends a packet as fragments of at most {@code mtu} bytes (RFC 8200 section 4.5): each the IPv6 header, a
      * fragment header naming the upper layer, and a multiple of 8 bytes of the payload but the last.
+     *
+     * @param via  the interface a multicast packet leaves by, or null for the route's
+     * @param loop whether each multicast fragment is looped back to the stack's members too
      */
     private int fragment(final ByteBuffer source, final int l4Offset, final int l4Length, final long sourceHi,
         final long sourceLo, final long destinationHi, final long destinationLo, final int nextHeader,
-        final int trafficClass, final int hopLimit, final int mtu)
+        final int trafficClass, final int hopLimit, final int mtu, final Ipv6Interface via, final boolean loop)
     {
         final int maxData = (mtu - Ipv6Header.LENGTH - 8) & ~7;
         final int identification = nextFragmentId();
@@ -795,8 +1094,11 @@ public final class Ipv6Layer implements Ipv6Output
             memory.putInt(fragmentHeader + 4, identification);
             memory.put(fragmentHeader + 8, source, l4Offset + offset, chunk);
             ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + 8 + chunk).write(trafficClass, 0,
-                8 + chunk, Ipv6Header.NEXT_FRAGMENT, hopLimit, sourceHi, sourceLo, destinationHi, destinationLo);
-            final int result = transmit(destinationHi, destinationLo, buffer, L4_OFFSET + 8 + chunk);
+                8 + chunk, Ipv6Header.NEXT_FRAGMENT, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo,
+                Ipv6Address.withoutScope(destinationHi), destinationLo);
+            final int result = via != null
+                ? transmitMulticast(via, destinationLo, buffer, L4_OFFSET + 8 + chunk, loop, hopLimit > 0)
+                : transmit(destinationHi, destinationLo, buffer, L4_OFFSET + 8 + chunk);
             if (result < 0)
             {
                 counters.ip6FragFails++;
@@ -825,9 +1127,10 @@ public final class Ipv6Layer implements Ipv6Output
      */
     private int transmit(final long destinationHi, final long destinationLo, final int buffer, final int frameLength)
     {
-        if (isLocalAddress(destinationHi, destinationLo))
+        final Ipv6Interface local = localInterface(destinationHi, destinationLo);
+        if (local != null)
         {
-            return loopback(buffer, frameLength);
+            return loopback(buffer, frameLength, local.nif.index());
         }
         if (Ipv6Address.isMulticast(destinationHi))
         {
@@ -839,38 +1142,55 @@ public final class Ipv6Layer implements Ipv6Output
                 return -Errno.ENETUNREACH;
             }
             counters.ip6OutMulticast++;
-            ethernet.wrap(memory, pool.offset(buffer), frameLength)
-                .destination(Ipv6Address.multicastMac(destinationLo)).source(v6.nif.mac())
-                .type(EthernetHeader.TYPE_IPV6);
-            return v6.nif.enqueue(buffer, frameLength, 0) ? 0 : -Errno.ENOBUFS;
+            return transmitMulticast(v6, destinationLo, buffer, frameLength, false, true);
         }
-        final int route = routes.lookup(destinationHi, destinationLo);
-        if (route < 0)
+        if (!resolve(destinationHi, destinationLo))
         {
             pool.free(buffer);
             counters.ip6OutNoRoutes++;
             return -Errno.ENETUNREACH;
         }
-        final NetInterface nif = routes.nif(route);
-        final boolean viaGateway = routes.hasGateway(route);
-        nif.ipv6.ndp.output(viaGateway ? routes.gatewayHi(route) : destinationHi,
-            viaGateway ? routes.gatewayLo(route) : destinationLo, buffer, frameLength, time.nanos());
+        resolvedNif.ipv6.ndp.output(nextHopHi, nextHopLo, buffer, frameLength, time.nanos());
         return 0;
     }
 
-    private int loopback(final int buffer, final int frameLength)
+    /**
+     * Puts a frame to a group on an interface's link (RFC 2464 section 7: 33:33 and the group's low 32 bits), a copy
+     * of it first on the loopback queue with {@code loop} (Linux's ip6_mc_output), and drops it rather than sending
+     * it with {@code outward} false (hop limit 0: ip6_finish_output2). Takes the buffer.
+     */
+    private int transmitMulticast(final Ipv6Interface v6, final long groupLo, final int buffer, final int frameLength,
+        final boolean loop, final boolean outward)
     {
-        if (loopbackCount == loopbackBuffers.length)
+        final int base = pool.offset(buffer);
+        ethernet.wrap(memory, base, frameLength).destination(Ipv6Address.multicastMac(groupLo)).source(v6.nif.mac())
+            .type(EthernetHeader.TYPE_IPV6);
+        if (loop && loopback.offerCopy(buffer, frameLength, v6.nif.index()))
+        {
+            counters.ip6OutMulticastLoopback++;
+            counters.ip6OutLoopback++;
+        }
+        else if (loop)
+        {
+            counters.ip6OutDiscards++;
+        }
+        if (!outward)
         {
             pool.free(buffer);
+            return 0;
+        }
+        return v6.nif.enqueue(buffer, frameLength, 0) ? 0 : -Errno.ENOBUFS;
+    }
+
+    /** Queues a frame to be received on the interface at {@code interfaceIndex}; takes the buffer. */
+    private int loopback(final int buffer, final int frameLength, final int interfaceIndex)
+    {
+        if (!loopback.offer(buffer, frameLength, interfaceIndex))
+        {
             counters.ip6OutDiscards++;
             return -Errno.ENOBUFS;
         }
         counters.ip6OutLoopback++;
-        final int slot = (loopbackHead + loopbackCount) % loopbackBuffers.length;
-        loopbackBuffers[slot] = buffer;
-        loopbackLengths[slot] = frameLength;
-        loopbackCount++;
         return 0;
     }
 
@@ -881,47 +1201,31 @@ public final class Ipv6Layer implements Ipv6Output
      */
     public boolean deliverLoopback(final long now)
     {
-        int budget = loopbackBuffers.length * 4;
-        while (loopbackCount > 0 && budget-- > 0)
+        return loopback.deliver(loopbackReceiver, now);
+    }
+
+    /** Receives a looped-back packet on the interface it was queued for. */
+    private void receiveLooped(final int buffer, final int frameLength, final int interfaceIndex, final long now)
+    {
+        final Ipv6Interface v6 = byScope(interfaceIndex + 1);
+        if (v6 != null)
         {
-            final int buffer = loopbackBuffers[loopbackHead];
-            final int frameLength = loopbackLengths[loopbackHead];
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-            try
-            {
-                final int base = pool.offset(buffer);
-                ip.wrap(memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH);
-                final Ipv6Interface v6 = localInterface(ip.destinationHi(), ip.destinationLo());
-                if (v6 != null)
-                {
-                    input(v6.nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH,
-                        LOOPBACK_FLAGS, v6.nif.mac(), false, now);
-                }
-            }
-            finally
-            {
-                pool.free(buffer);
-            }
+            final int base = pool.offset(buffer);
+            input(v6.nif, memory, base + EthernetHeader.LENGTH, frameLength - EthernetHeader.LENGTH, LOOPBACK_FLAGS,
+                v6.nif.mac(), false, now);
         }
-        return loopbackCount > 0;
     }
 
     /** Whether packets wait in the loopback queue. */
     public boolean hasPendingWork()
     {
-        return loopbackCount > 0;
+        return !loopback.isEmpty();
     }
 
     /** Returns every buffer the layer holds to the pool. */
     public void release()
     {
-        while (loopbackCount > 0)
-        {
-            pool.free(loopbackBuffers[loopbackHead]);
-            loopbackHead = (loopbackHead + 1) % loopbackBuffers.length;
-            loopbackCount--;
-        }
+        loopback.release();
         // Each interface's neighbour queues and timers go with the interface (NetInterface.release).
     }
 

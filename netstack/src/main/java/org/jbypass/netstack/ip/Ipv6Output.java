@@ -74,6 +74,16 @@ public interface Ipv6Output
         return -org.jbypass.netstack.util.Errno.EMSGSIZE;
     }
 
+    /**
+     * Tells neighbour discovery that the path to a destination works, as an upper layer's forward progress shows
+     * (RFC 4861 section 7.3.1: new data acknowledged, or new data received in order, is a reachability
+     * confirmation; Linux's dst_confirm_neigh): the next hop becomes REACHABLE again without a probe. Cheap:
+     * one route lookup and one cache lookup; does nothing for a local destination or a next hop not in the cache.
+     */
+    default void confirmReachable(final long destinationHi, final long destinationLo)
+    {
+    }
+
     /** Whether the address is one of the stack's own IPv6 addresses (a tentative address is not, RFC 4862 5.4). */
     boolean isLocalAddress(long hi, long lo);
 

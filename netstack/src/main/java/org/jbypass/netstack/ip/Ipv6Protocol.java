@@ -53,6 +53,21 @@ public interface Ipv6Protocol
     }
 
     /**
+     * A packet to a multicast group the interface listens to, whose merged source filter lets the source in (RFC
+     * 3810 section 4.2); never answered with an ICMPv6 error (RFC 4443 section 2.4 (e)). A link-local source carries
+     * the arrival interface's scope, as {@link #receive6}'s; source filters hold the wire form. The default hands
+     * it to {@link #receive6} and drops its verdict, for transports without multicast.
+     *
+     * @param interfaceIndex the stack's index of the interface it arrived on
+     */
+    default void receiveMulticast6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final long groupHi, final long groupLo, final int trafficClass, final int hopLimit,
+        final int rxFlags, final int interfaceIndex)
+    {
+        receive6(memory, offset, length, sourceHi, sourceLo, groupHi, groupLo, trafficClass, hopLimit, rxFlags);
+    }
+
+    /**
      * An ICMPv6 error (destination unreachable, packet too big, time exceeded, parameter problem; RFC 4443 section
      * 3) about a packet this protocol sent.
      *

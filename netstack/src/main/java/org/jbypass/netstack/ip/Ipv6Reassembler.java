@@ -12,7 +12,8 @@ import org.jbypass.netstack.wire.Ipv6Header;
  *
  * <p>A packet being reassembled takes a slot: one off-heap buffer that holds the first fragment's unfragmentable
  * part (IPv6 header and the extension headers before the fragment header) right before the fragmentable part, so
- * that the reassembled packet is contiguous and is processed as a received one; the ranges received; a timer.
+ * that the reassembled packet is contiguous and is processed as a received one; the ranges received
+ * ({@link FragmentRanges}, shared with IPv4's reassembly); a timer.
  * Fragments are copied in at their offset, so their buffers go straight back to the pool. Bounded: the number of
  * slots, the fragments per packet, the unfragmentable part ({@link #MAX_UNFRAGMENTABLE} bytes), the packet's size
  * (a payload over 65,535 bytes is refused with a parameter problem) and the time a partial packet is kept (60 s,
@@ -124,14 +125,14 @@ final class Ipv6Reassembler
             slot.identification = identification;
             slot.interfaceIndex = interfaceIndex;
         }
-        final int verdict = slot.insert(start, start + length, !more);
-        if (verdict == Slot.DUPLICATE)
+        final int verdict = slot.ranges.insert(start, start + length, !more);
+        if (verdict == FragmentRanges.DUPLICATE)
         {
             return TAKEN;
         }
-        if (verdict != Slot.ADDED)
+        if (verdict != FragmentRanges.ADDED)
         {
-            if (verdict == Slot.OVERLAP)
+            if (verdict == FragmentRanges.OVERLAP)
             {
                 counters.ip6ReasmOverlaps++;
             }
@@ -155,7 +156,7 @@ final class Ipv6Reassembler
         {
             counters.ip6ReasmOks++;
             final int from = MAX_UNFRAGMENTABLE - slot.unfragmentable;
-            final int total = slot.unfragmentable + slot.totalLength;
+            final int total = slot.unfragmentable + slot.ranges.totalLength();
             final ByteBuffer packet = slot.packet;
             packet.put(from + slot.nextHeaderField, (byte)slot.nextHeader);
             packet.putShort(from + Ipv6Header.PAYLOAD_LENGTH, (short)(total - Ipv6Header.LENGTH));
@@ -256,7 +257,7 @@ final class Ipv6Reassembler
             // from its unfragmentable part, its fragment header and the data that followed, as far as it arrived
             // and as much as an error quotes.
             final int unfragmentable = slot.unfragmentable;
-            final int data = Math.min(slot.firstEndOfData(), quote.capacity() - unfragmentable - 8);
+            final int data = Math.min(slot.ranges.firstEndOfData(), quote.capacity() - unfragmentable - 8);
             if (data >= 0)
             {
                 quote.put(0, slot.packet, MAX_UNFRAGMENTABLE - unfragmentable, unfragmentable);
@@ -265,7 +266,7 @@ final class Ipv6Reassembler
                 quote.putShort(Ipv6Header.PAYLOAD_LENGTH, (short)(unfragmentable - Ipv6Header.LENGTH + 8
                     + slot.firstLength));
                 ipv6.icmp().sendError(Icmpv6Header.TYPE_TIME_EXCEEDED, Icmpv6Header.CODE_REASSEMBLY_TIME_EXCEEDED, 0,
-                    quote, 0, unfragmentable + 8 + data, -1, -1, false, now);
+                    quote, 0, unfragmentable + 8 + data, -1, -1, false, slot.interfaceIndex + 1, now);
             }
         }
     }
@@ -273,15 +274,8 @@ final class Ipv6Reassembler
     /** One packet being reassembled; also its own timeout timer. */
     private final class Slot extends Timer
     {
-        static final int ADDED = 0;
-        static final int DUPLICATE = 1;
-        static final int OVERLAP = 2;
-        static final int INCONSISTENT = 3;
-        static final int TOO_MANY = 4;
-
         final ByteBuffer packet = ByteBuffer.allocateDirect(MAX_UNFRAGMENTABLE + Ipv6Header.MAX_PAYLOAD + 8);
-        final int[] starts;
-        final int[] ends;
+        final FragmentRanges ranges;
         boolean inUse;
         boolean busy;
         long sourceHi;
@@ -290,9 +284,6 @@ final class Ipv6Reassembler
         long destinationLo;
         int identification;
         int interfaceIndex;
-        int count;
-        int received;
-        int totalLength;
         int unfragmentable;
         int nextHeaderField;
         int nextHeader;
@@ -301,71 +292,19 @@ final class Ipv6Reassembler
 
         Slot(final int maxFragments)
         {
-            starts = new int[maxFragments];
-            ends = new int[maxFragments];
+            ranges = new FragmentRanges(maxFragments);
         }
 
         void reset()
         {
             inUse = true;
-            count = 0;
-            received = 0;
-            totalLength = -1;
+            ranges.clear();
             unfragmentable = 0;
-        }
-
-        /** Records the range [start, end), keeping the list sorted. */
-        int insert(final int start, final int end, final boolean last)
-        {
-            if (last)
-            {
-                if (totalLength >= 0 && totalLength != end || count > 0 && ends[count - 1] > end)
-                {
-                    return INCONSISTENT;
-                }
-            }
-            else if (totalLength >= 0 && end > totalLength)
-            {
-                return INCONSISTENT;
-            }
-            int i = 0;
-            while (i < count && starts[i] < start)
-            {
-                i++;
-            }
-            if (i < count && starts[i] == start && ends[i] == end)
-            {
-                return DUPLICATE;
-            }
-            if (i > 0 && ends[i - 1] > start || i < count && starts[i] < end)
-            {
-                return OVERLAP;
-            }
-            if (count == starts.length)
-            {
-                return TOO_MANY;
-            }
-            System.arraycopy(starts, i, starts, i + 1, count - i);
-            System.arraycopy(ends, i, ends, i + 1, count - i);
-            starts[i] = start;
-            ends[i] = end;
-            count++;
-            received += end - start;
-            if (last)
-            {
-                totalLength = end;
-            }
-            return ADDED;
         }
 
         boolean isComplete()
         {
-            return totalLength >= 0 && received == totalLength && unfragmentable > 0;
-        }
-
-        int firstEndOfData()
-        {
-            return count > 0 && starts[0] == 0 ? ends[0] : 0;
+            return ranges.isComplete() && unfragmentable > 0;
         }
 
         @Override

@@ -75,6 +75,11 @@ final class Ipv6Routes
         return best;
     }
 
+    int prefixLength(final int route)
+    {
+        return prefixLengths[route];
+    }
+
     NetInterface nif(final int route)
     {
         return interfaces[route];

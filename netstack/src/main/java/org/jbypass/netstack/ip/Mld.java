@@ -1,10 +1,9 @@
 package org.jbypass.netstack.ip;
 
 import java.nio.ByteBuffer;
-import java.util.SplittableRandom;
 
 import org.jbypass.netstack.buffer.PacketPool;
-import org.jbypass.netstack.util.Timer;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.TimerQueue;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Icmpv6Header;
@@ -14,111 +13,62 @@ import org.jbypass.netstack.wire.MldMessage;
 
 /**
  * Multicast Listener Discovery on one interface, as a listener: version 2 (RFC 3810) with the compatibility mode for
- * version 1 queriers (RFC 2710, RFC 3810 section 8), for the groups the interface itself joins: the solicited-node
- * group of each of its addresses. A switch that snoops MLD forwards a group's packets only to ports that reported
- * it, so without these reports neighbour solicitations for the stack's addresses stop reaching it.
+ * version 1 queriers (RFC 2710, RFC 3810 section 8), for every group the interface listens to: the solicited-node
+ * group of each of its addresses (a switch that snoops MLD forwards a group's packets only to ports that reported
+ * it, so without these reports neighbour solicitations for the stack's addresses stop reaching it), and the groups
+ * its sockets join, with their source filters. The state machines are {@link MulticastListener}'s, shared with
+ * IGMP (MLDv2 is IGMPv3 translated to IPv6, RFC 3810 section 1); this class validates what arrives and speaks MLD's
+ * messages.
  *
  * <ul>
- *   <li>Joining a group reports it at once (a CHANGE_TO_EXCLUDE {} record, RFC 3810 section 6.1; or a version 1
- *       report), then Robustness - 1 more times at random intervals up to the Unsolicited Report Interval (section
- *       9.11: 1 s; RFC 2710 section 7.10: 10 s). The report of a tentative address's group goes out before its
- *       first DAD solicitation (RFC 4862 section 5.4.2), from :: while no link-local address is usable (RFC 3810
- *       section 5.2.13).</li>
- *   <li>Queries are answered after a random delay up to their Maximum Response Delay (section 6.2): a general query
- *       with one report of every group, a group-specific one with the group's record. The groups here listen to
- *       every source (EXCLUDE {}), so a group-and-source-specific query is answered with the group's whole state
- *       too: every queried source is let in.</li>
- *   <li>A version 1 query starts the Older Version Querier Present timer for Robustness times the Query Interval
- *       plus the query's delay (section 8.2.1); while it runs the interface sends version 1 reports to the group
- *       itself and suppresses its pending one when another listener reports the group first (RFC 2710 section 4).
- *       Changing version cancels what was pending (section 8.2.1). A version 2 query's QRV and QQIC set the
- *       Robustness Variable and the Query Interval (sections 5.1.8, 5.1.9).</li>
- *   <li>Every message leaves with hop limit 1 and a hop-by-hop Router Alert option (RFC 2711, value 0 for MLD),
- *       version 2 reports to ff02::16 (section 5.2.14); all-nodes ff02::1 is never reported (section 6).</li>
+ *   <li>The report of a tentative address's group goes out before its first DAD solicitation (RFC 4862 section
+ *       5.4.2), from :: while no link-local address is usable (RFC 3810 section 5.2.13).</li>
+ *   <li>Every message leaves with hop limit 1 and a hop-by-hop Router Alert option (RFC 2711, value 0 for MLD);
+ *       version 2 reports go to ff02::16 (section 5.2.14), version 1 reports to the group and Done messages to
+ *       all-routers ff02::2 (RFC 2710 section 3); all-nodes ff02::1 and the groups of interface-local scope (and
+ *       scope 0) are never reported (RFC 3810 section 6).</li>
  * </ul>
  *
  * <p>Hostile input is counted and dropped: queries from a source that is not link-local or with a hop limit other
- * than 1 (sections 5.1.14, 5.1.15), of an impossible length (section 8.1: 25 to 27 bytes), with sources running
- * past their end, a general query to another address than all-nodes, and queries beyond a rate (a flood cannot
- * make the stack send more reports than {@link QueryRate} lets through). The group table is bounded by the
- * interface's addresses; nothing here allocates once the interface is up.
+ * than 1 (sections 5.1.14, 5.1.15; RFC 3810 asks 1 of every MLD message, where NDP's is 255), of an impossible
+ * length (section 8.1: 25 to 27 bytes), with sources running past their end, a general query to another address
+ * than all-nodes, a group-specific one to another address than its group, and queries beyond a rate (a flood cannot
+ * make the stack send more reports than {@link QueryRate} lets through). Reports with such a source or hop limit,
+ * or truncated, are counted and suppress nothing. Every table is bounded; nothing here allocates on the receive
+ * path but a group-and-source-specific query's source list, and those are rate-limited.
  *
  * <p>Randomness comes from the stack's seed, time only from {@code poll(now)}: runs are reproducible.
  */
-final class Mld
+final class Mld extends MulticastListener
 {
-    /** RFC 3810 section 9.1. */
-    static final int DEFAULT_ROBUSTNESS = 2;
-    /** Section 9.2. */
-    static final long DEFAULT_QUERY_INTERVAL = 125_000_000_000L;
-    /** Section 9.11. */
-    static final long UNSOLICITED_REPORT_INTERVAL_V2 = 1_000_000_000L;
-    /** RFC 2710 section 7.10. */
-    static final long UNSOLICITED_REPORT_INTERVAL_V1 = 10_000_000_000L;
     /** ff02::16, all MLDv2-capable routers (RFC 3810 section 5.2.14). */
     static final long ALL_MLDV2_ROUTERS_LO = 0x16L;
-    private static final long NONE = Long.MAX_VALUE;
+    /** ff02::2, all routers, where version 1 Done messages go (RFC 2710 section 3). */
+    static final long ALL_ROUTERS_LO = 0x2L;
+    /**
+     * Sources of a merged filter, so that one record fits the smallest IPv6 frame: (1280 - 40 - 8 - 8 - 20) / 16 =
+     * 75.
+     */
+    static final int MAX_INTERFACE_SOURCES = 64;
 
-    private final NetInterface nif;
     private final Ipv6Interface addresses;
-    private final IpCounters counters;
-    private final TimerQueue timers;
-    private final PacketPool pool;
     private final ByteBuffer memory;
-    private final SplittableRandom random;
-    private final QueryRate queryRate = new QueryRate();
     private final Ipv6Header ip = new Ipv6Header();
     private final Icmpv6Header icmp = new Icmpv6Header();
     private final EthernetHeader ethernet = new EthernetHeader();
-    private final MldTimer timer = new MldTimer();
-
-    // The groups joined: a solicited-node group is shared by the addresses with the same last 24 bits.
-    private final long[] groupHi;
-    private final long[] groupLo;
-    private final int[] references;
-    private final int[] retransmissionsLeft;
-    private final long[] retransmitAt;
-    private final long[] responseAt;
-    private int groupCount;
-
-    private int robustness = DEFAULT_ROBUSTNESS;
-    private long queryIntervalNanos = DEFAULT_QUERY_INTERVAL;
-    private long generalResponseAt = NONE;
-    /** When the Older Version Querier Present timer runs out, or {@link #NONE} when no version 1 querier is heard. */
-    private long v1QuerierUntil = NONE;
-
-    // The version 2 report being built.
-    private int report = PacketPool.NO_BUFFER;
-    private int reportLength;
-    private int reportRecords;
 
     Mld(final NetInterface nif, final Ipv6Interface addresses, final IpCounters counters, final TimerQueue timers,
-        final int maxGroups, final long seed)
+        final long seed)
     {
-        this.nif = nif;
+        super(nif, counters, timers, seed ^ 0x4D4C4432L, MAX_INTERFACE_SOURCES);
         this.addresses = addresses;
-        this.counters = counters;
-        this.timers = timers;
-        this.pool = nif.pool();
         this.memory = pool.memory();
-        this.random = new SplittableRandom(seed ^ 0x4D4C4432L);
-        this.groupHi = new long[maxGroups];
-        this.groupLo = new long[maxGroups];
-        this.references = new int[maxGroups];
-        this.retransmissionsLeft = new int[maxGroups];
-        this.retransmitAt = new long[maxGroups];
-        this.responseAt = new long[maxGroups];
     }
 
     /** The MLD version the interface speaks (RFC 3810 section 8.2.1's Host Compatibility Mode): 1 or 2. */
-    int version(final long now)
+    int version()
     {
-        if (v1QuerierUntil != NONE && v1QuerierUntil - now <= 0)
-        {
-            v1QuerierUntil = NONE;
-            cancelPending();
-        }
-        return v1QuerierUntil == NONE ? 2 : 1;
+        return mode() == MODE_CURRENT ? 2 : 1;
     }
 
     /** The Robustness Variable learnt from the querier, for tests and diagnostics. */
@@ -127,80 +77,48 @@ final class Mld
         return robustness;
     }
 
-    /** Whether the interface reports {@code group} (its hi/lo pair); allocates nothing. */
-    boolean isJoined(final long hi, final long lo)
-    {
-        return find(hi, lo) >= 0;
-    }
-
     /**
-     * Joins a group (a count of joins is kept: one report per group however many addresses share it) and reports
-     * the change (RFC 3810 section 6.1).
+     * Sets a filter for an IPv6 group (RFC 3810 section 2's IPv6MulticastListen).
+     *
+     * @param sources the sources, {@code hi, lo} pairs in any order
+     * @return 0, or -errno as {@link MulticastListener#listen}
      */
-    void join(final long hi, final long lo, final long now)
+    int listen6(final MulticastMembership membership, final boolean exclude, final long[] sources, final long now)
     {
-        final int existing = find(hi, lo);
-        if (existing >= 0)
+        if (!membership.isIpv6())
         {
-            references[existing]++;
-            return;
+            return -Errno.EINVAL;
         }
-        if (groupCount == groupHi.length)
+        if (sources.length > 2 * MAX_SOURCES)
         {
-            throw new IllegalStateException("interface " + nif.name() + ": more than " + groupHi.length
-                + " MLD groups");
+            return -Errno.ENOBUFS;
         }
-        final int g = groupCount++;
-        groupHi[g] = hi;
-        groupLo[g] = lo;
-        references[g] = 1;
-        responseAt[g] = NONE;
-        retransmitAt[g] = NONE;
-        if (hi == Ipv6Address.ALL_NODES_HI && lo == Ipv6Address.ALL_NODES_LO)
-        {
-            return;
-        }
-        final int version = version(now);
-        retransmissionsLeft[g] = robustness - 1;
-        if (version == 1)
-        {
-            sendV1Report(g);
-        }
-        else
-        {
-            addRecord(MldMessage.CHANGE_TO_EXCLUDE, g);
-            finishReport();
-        }
-        scheduleRetransmit(g, now, version);
+        return listen(membership, exclude, SourceList.of(sources), now);
     }
 
-    private void scheduleRetransmit(final int g, final long now, final int version)
+    @Override
+    long groupMac(final long groupHi, final long groupLo)
     {
-        if (retransmissionsLeft[g] <= 0)
-        {
-            retransmitAt[g] = NONE;
-            return;
-        }
-        final long interval = version == 1 ? UNSOLICITED_REPORT_INTERVAL_V1 : UNSOLICITED_REPORT_INTERVAL_V2;
-        retransmitAt[g] = now + 1 + random.nextLong(interval);
-        timers.scheduleNoLaterThan(timer, retransmitAt[g]);
+        return Ipv6Address.multicastMac(groupLo);
     }
 
-    private int find(final long hi, final long lo)
+    @Override
+    boolean isReported(final long groupHi, final long groupLo)
     {
-        for (int i = 0; i < groupCount; i++)
-        {
-            if (groupHi[i] == hi && groupLo[i] == lo)
-            {
-                return i;
-            }
-        }
-        return -1;
+        return !(groupHi == Ipv6Address.ALL_NODES_HI && groupLo == Ipv6Address.ALL_NODES_LO)
+            && Ipv6Address.multicastScope(groupHi) > 1;
     }
 
-    private static boolean isReported(final long hi, final long lo)
+    @Override
+    void countRefused()
     {
-        return !(hi == Ipv6Address.ALL_NODES_HI && lo == Ipv6Address.ALL_NODES_LO);
+        counters.mldGroupsRefused++;
+    }
+
+    @Override
+    void countSuppressed()
+    {
+        counters.mldReportsSuppressed++;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -217,12 +135,12 @@ final class Mld
         final int version;
         if (length == MldMessage.V1_LENGTH)
         {
-            version = 1;
+            version = MODE_OLD;
         }
         else if (length >= MldMessage.V2_QUERY_HEADER
             && length >= MldMessage.V2_QUERY_HEADER + 16 * MldMessage.sourceCount(packet, offset))
         {
-            version = 2;
+            version = MODE_CURRENT;
         }
         else
         {
@@ -240,200 +158,120 @@ final class Mld
             counters.mldInBadQueries++;
             return;
         }
-        if (!queryRate.take(now))
+        if (!takeQuery(now))
         {
             counters.mldInQueriesRateLimited++;
             return;
         }
         counters.mldInQueries++;
-        final long maxDelay = MldMessage.maxResponseDelayNanos(packet, offset, version);
-        if (version == 2)
+        final boolean current = version == MODE_CURRENT;
+        final int n = current && !general ? MldMessage.sourceCount(packet, offset) : 0;
+        long[] sources = SourceList.EMPTY;
+        for (int i = 0; i < n; i++)
         {
-            final int qrv = MldMessage.qrv(packet, offset);
-            if (qrv != 0)
-            {
-                robustness = qrv;
-            }
-            final long qqi = MldMessage.queryIntervalNanos(packet, offset);
-            if (qqi != 0)
-            {
-                queryIntervalNanos = qqi;
-            }
+            final int at = offset + MldMessage.V2_QUERY_HEADER + 16 * i;
+            sources = SourceList.with(sources, packet.getLong(at), packet.getLong(at + 8));
         }
-        else
-        {
-            final boolean wasV2 = version(now) == 2;
-            v1QuerierUntil = now + robustness * queryIntervalNanos + maxDelay;
-            if (wasV2)
-            {
-                cancelPending();
-            }
-        }
-        final long deadline = now + (maxDelay <= 0 ? 0 : random.nextLong(maxDelay));
-        if (version(now) == 2 && general)
-        {
-            // Section 6.2, rule 1: a general answer due sooner already covers this query.
-            if (generalResponseAt == NONE || generalResponseAt - deadline > 0)
-            {
-                generalResponseAt = deadline;
-                timers.scheduleNoLaterThan(timer, deadline);
-            }
-            return;
-        }
-        if (generalResponseAt != NONE && generalResponseAt - deadline <= 0)
-        {
-            return;
-        }
-        for (int g = 0; g < groupCount; g++)
-        {
-            if ((general || groupHi[g] == queriedHi && groupLo[g] == queriedLo) && isReported(groupHi[g], groupLo[g])
-                && (responseAt[g] == NONE || responseAt[g] - deadline > 0))
-            {
-                // RFC 2710 section 4: a timer already due sooner is kept (a random one per group in version 1).
-                responseAt[g] = general ? now + (maxDelay <= 0 ? 0 : random.nextLong(maxDelay)) : deadline;
-                timers.scheduleNoLaterThan(timer, responseAt[g]);
-            }
-        }
+        query(version, MldMessage.maxResponseDelayNanos(packet, offset, current ? 2 : 1), general, queriedHi,
+            queriedLo, current ? MldMessage.qrv(packet, offset) : 0,
+            current ? MldMessage.queryIntervalNanos(packet, offset) : 0, sources, now);
     }
 
     /**
-     * Another listener's report (RFC 2710 section 4: in version 1 mode, hearing a report of a group cancels ours;
-     * version 2 has no suppression, section 6.2).
+     * Another listener's report or Done (RFC 2710 section 4: in version 1 mode, hearing a report of a group cancels
+     * ours; version 2 has no suppression, RFC 3810 section 6.2). Only a well-formed version 1 report from the link
+     * (link-local source, hop limit 1) suppresses: anything else could silence the stack from afar.
      */
-    void report(final ByteBuffer packet, final int offset, final int length, final long now)
+    void report(final ByteBuffer packet, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final int hopLimit)
     {
-        counters.mldInReports++;
-        if (length != MldMessage.V1_LENGTH || version(now) != 1)
+        final boolean v2 = (packet.get(offset) & 0xFF) == MldMessage.TYPE_V2_REPORT;
+        if (length < (v2 ? MldMessage.V2_REPORT_HEADER : MldMessage.V1_LENGTH) || hopLimit != 1
+            || !Ipv6Address.isLinkLocal(sourceHi) && !Ipv6Address.isUnspecified(sourceHi, sourceLo))
         {
+            counters.mldInBadReports++;
             return;
         }
-        final int g = find(MldMessage.groupHi(packet, offset), MldMessage.groupLo(packet, offset));
-        if (g >= 0 && responseAt[g] != NONE)
+        counters.mldInReports++;
+        if ((packet.get(offset) & 0xFF) == MldMessage.TYPE_V1_REPORT)
         {
-            responseAt[g] = NONE;
-            counters.mldReportsSuppressed++;
-        }
-    }
-
-    private void cancelPending()
-    {
-        generalResponseAt = NONE;
-        for (int g = 0; g < groupCount; g++)
-        {
-            responseAt[g] = NONE;
-            retransmitAt[g] = NONE;
-            retransmissionsLeft[g] = 0;
-        }
-    }
-
-    private void onTimer(final long now)
-    {
-        final int version = version(now);
-        if (generalResponseAt != NONE && generalResponseAt - now <= 0)
-        {
-            generalResponseAt = NONE;
-            // Section 6.2: the current state of every group in as few reports as fit the link.
-            for (int g = 0; g < groupCount; g++)
-            {
-                if (isReported(groupHi[g], groupLo[g]))
-                {
-                    addRecord(MldMessage.MODE_IS_EXCLUDE, g);
-                }
-            }
-            finishReport();
-        }
-        long next = generalResponseAt;
-        for (int g = 0; g < groupCount; g++)
-        {
-            if (responseAt[g] != NONE && responseAt[g] - now <= 0)
-            {
-                responseAt[g] = NONE;
-                if (version == 1)
-                {
-                    sendV1Report(g);
-                }
-                else
-                {
-                    addRecord(MldMessage.MODE_IS_EXCLUDE, g);
-                }
-            }
-            if (retransmitAt[g] != NONE && retransmitAt[g] - now <= 0)
-            {
-                retransmissionsLeft[g]--;
-                if (version == 1)
-                {
-                    sendV1Report(g);
-                }
-                else
-                {
-                    addRecord(MldMessage.CHANGE_TO_EXCLUDE, g);
-                }
-                scheduleRetransmit(g, now, version);
-            }
-            next = Math.min(next, Math.min(responseAt[g], retransmitAt[g]));
-        }
-        finishReport();
-        if (v1QuerierUntil != NONE)
-        {
-            next = Math.min(next, v1QuerierUntil);
-        }
-        if (next != NONE)
-        {
-            timers.scheduleNoLaterThan(timer, next);
+            otherReport(MldMessage.groupHi(packet, offset), MldMessage.groupLo(packet, offset));
         }
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Send
 
-    /** Adds a group's record to the version 2 report being built, sending the one before when it is full. */
-    private void addRecord(final int type, final int g)
+    @Override
+    int recordLength(final long[] sources)
     {
-        if (report != PacketPool.NO_BUFFER
-            && l4Offset() + reportLength + MldMessage.RECORD_LENGTH > nif.mtu() + EthernetHeader.LENGTH)
-        {
-            finishReport();
-        }
-        if (report == PacketPool.NO_BUFFER)
-        {
-            report = pool.allocate();
-            if (report == PacketPool.NO_BUFFER)
-            {
-                counters.mldOutDiscards++;
-                return;
-            }
-            reportLength = MldMessage.V2_REPORT_HEADER;
-            reportRecords = 0;
-        }
-        MldMessage.writeRecord(memory, pool.offset(report) + l4Offset() + reportLength, type, groupHi[g],
-            groupLo[g]);
-        reportLength += MldMessage.RECORD_LENGTH;
-        reportRecords++;
+        return MldMessage.RECORD_LENGTH + 8 * sources.length;
     }
 
-    private void finishReport()
+    @Override
+    int reportHeaderLength()
     {
-        if (report == PacketPool.NO_BUFFER)
-        {
-            return;
-        }
-        final int buffer = report;
-        report = PacketPool.NO_BUFFER;
-        MldMessage.writeV2ReportHeader(memory, pool.offset(buffer) + l4Offset(), reportRecords);
-        transmit(buffer, reportLength, Ipv6Address.ALL_NODES_HI, ALL_MLDV2_ROUTERS_LO);
+        return MldMessage.V2_REPORT_HEADER;
     }
 
-    /** A version 1 report, to the group itself (RFC 2710 section 3). */
-    private void sendV1Report(final int g)
+    @Override
+    int maxReportLength()
+    {
+        return nif.mtu() + EthernetHeader.LENGTH - l4Offset();
+    }
+
+    @Override
+    void writeRecord(final int buffer, final int at, final int type, final long groupHi, final long groupLo,
+        final long[] sources)
+    {
+        MldMessage.writeRecord(memory, pool.offset(buffer) + l4Offset() + at, type, groupHi, groupLo, sources);
+    }
+
+    @Override
+    void sendReport(final int buffer, final int length, final int records)
+    {
+        MldMessage.writeV2ReportHeader(memory, pool.offset(buffer) + l4Offset(), records);
+        counters.mldOutReports++;
+        transmit(buffer, length, Ipv6Address.ALL_NODES_HI, ALL_MLDV2_ROUTERS_LO);
+    }
+
+    @Override
+    void countDiscard()
+    {
+        counters.mldOutDiscards++;
+    }
+
+    @Override
+    void sendOldReport(final int mode, final long groupHi, final long groupLo)
+    {
+        if (sendV1(MldMessage.TYPE_V1_REPORT, groupHi, groupLo, groupHi, groupLo))
+        {
+            counters.mldOutReports++;
+        }
+    }
+
+    @Override
+    void sendLeave(final long groupHi, final long groupLo)
+    {
+        if (sendV1(MldMessage.TYPE_V1_DONE, groupHi, groupLo, Ipv6Address.ALL_NODES_HI, ALL_ROUTERS_LO))
+        {
+            counters.mldOutDones++;
+        }
+    }
+
+    /** A version 1 report (to the group itself) or Done (to all-routers), RFC 2710 section 3. */
+    private boolean sendV1(final int type, final long groupHi, final long groupLo, final long destinationHi,
+        final long destinationLo)
     {
         final int buffer = pool.allocate();
         if (buffer == PacketPool.NO_BUFFER)
         {
-            counters.mldOutDiscards++;
-            return;
+            countDiscard();
+            return false;
         }
-        MldMessage.writeV1Report(memory, pool.offset(buffer) + l4Offset(), groupHi[g], groupLo[g]);
-        transmit(buffer, MldMessage.V1_LENGTH, groupHi[g], groupLo[g]);
+        MldMessage.writeV1(memory, pool.offset(buffer) + l4Offset(), type, groupHi, groupLo);
+        transmit(buffer, MldMessage.V1_LENGTH, destinationHi, destinationLo);
+        return true;
     }
 
     private static int l4Offset()
@@ -462,22 +300,7 @@ final class Mld
         final int frameLength = Ipv6Output.L4_OFFSET + payload;
         ethernet.wrap(memory, base, frameLength).destination(Ipv6Address.multicastMac(destinationLo))
             .source(nif.mac()).type(EthernetHeader.TYPE_IPV6);
-        counters.mldOutReports++;
+        counters.mldOutMsgs++;
         nif.enqueue(buffer, frameLength, 0);
-    }
-
-    /** The interface is going away: nothing more is sent. */
-    void release()
-    {
-        timers.cancel(timer);
-    }
-
-    private final class MldTimer extends Timer
-    {
-        @Override
-        protected void onExpiry(final long nowNanos)
-        {
-            onTimer(nowNanos);
-        }
     }
 }

@@ -7,7 +7,8 @@ import org.jbypass.netstack.wire.Ipv4Address;
 /**
  * An interface's multicast MAC filter: the MACs of the groups joined on it (RFC 1112 section 6.4: 01:00:5e and the
  * group's low 23 bits), each counted by the groups that map to it (32 groups share a MAC), and told to the link when
- * a MAC is first wanted and when it is no longer. Bounded: at most {@link Igmp#MAX_GROUPS} MACs.
+ * a MAC is first wanted and when it is no longer; IPv6 groups' MACs too (RFC 2464 section 7: 33:33 and the group's
+ * low 32 bits). Bounded: at most {@link #MAX_MACS} MACs, room for every IPv4 and IPv6 group IGMP and MLD hold.
  *
  * <p>The all-systems group 224.0.0.1 is always accepted: every host is a member on every interface (RFC 1112
  * section 4, RFC 3376 section 5), and queries come to it.
@@ -17,8 +18,11 @@ final class MulticastMacFilter
     static final long ALL_SYSTEMS_MAC = groupMac(Ipv4Address.parse("224.0.0.1"));
 
     private final Link link;
-    private final long[] macs = new long[Igmp.MAX_GROUPS];
-    private final int[] references = new int[Igmp.MAX_GROUPS];
+    /** IGMP's and MLD's groups, and all-nodes. */
+    static final int MAX_MACS = 2 * MulticastListener.MAX_GROUPS + 1;
+
+    private final long[] macs = new long[MAX_MACS];
+    private final int[] references = new int[MAX_MACS];
     private int count;
 
     MulticastMacFilter(final Link link)
@@ -49,12 +53,6 @@ final class MulticastMacFilter
         return false;
     }
 
-    /** Counts one more group mapping to {@code group}'s MAC. @return 0, or -errno (a full filter, the link's error) */
-    int add(final int group)
-    {
-        return addMac(groupMac(group));
-    }
-
     /**
      * Counts one more group mapping to {@code mac} (an IPv6 group's, RFC 2464 section 7, or an IPv4 group's).
      *
@@ -83,15 +81,6 @@ final class MulticastMacFilter
         references[count] = 1;
         count++;
         return 0;
-    }
-
-    /** Counts one group fewer mapping to {@code group}'s MAC, and lets the link drop it after the last. */
-    void remove(final int group)
-    {
-        if (!removeMac(groupMac(group)))
-        {
-            throw new IllegalStateException("multicast MAC of " + Ipv4Address.toString(group) + " was never added");
-        }
     }
 
     /** Counts one group fewer mapping to {@code mac}; @return false when it was never added */

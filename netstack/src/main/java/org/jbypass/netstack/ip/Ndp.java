@@ -116,6 +116,31 @@ final class Ndp
         return e.mac;
     }
 
+    /**
+     * A reachability confirmation from an upper layer (RFC 4861 section 7.3.1: forward progress of a connection
+     * through this neighbour): the entry becomes REACHABLE for ReachableTime, as a solicited advertisement would
+     * make it, so that a neighbour in use is not probed while traffic shows it works. As Linux's neigh->confirmed,
+     * a REACHABLE entry only notes the time and its timer extends the state when it fires; a STALE, DELAY or PROBE
+     * one moves at once (Linux's neigh_timer_handler takes DELAY back to REACHABLE the same way). Counted in
+     * {@link IpCounters#ndpUpperLayerConfirmations} when it spared the entry a probe.
+     */
+    void confirm(final long hi, final long lo, final long now)
+    {
+        final Entry e = find(hi, lo);
+        if (e == null || e.state == INCOMPLETE)
+        {
+            return;
+        }
+        e.confirmed = now;
+        if (e.state != REACHABLE)
+        {
+            e.state = REACHABLE;
+            e.probes = 0;
+            counters.ndpUpperLayerConfirmations++;
+            schedule(e, now + reachableNanos);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Output
 
@@ -243,6 +268,15 @@ final class Ndp
         {
             sendAdvertisement(targetHi, targetLo, sourceHi, sourceLo, flags, sll != NdpOptions.NONE ? sll : -1, now);
         }
+    }
+
+    /**
+     * A neighbour's link-layer address learnt from a message that carried it unasked (a router advertisement's
+     * source link-layer option, RFC 4861 section 6.3.4): as from a solicitation.
+     */
+    void learn(final long hi, final long lo, final long mac, final long now)
+    {
+        learnFromSolicitation(hi, lo, mac, now);
     }
 
     /** Section 7.2.3: the sender's link-layer address creates or updates its entry, STALE when it is new or moved. */
@@ -533,8 +567,17 @@ final class Ndp
                 }
                 case REACHABLE ->
                 {
-                    e.state = STALE;
-                    e.deadline = now + staleLifetime();
+                    if (now - e.confirmed < reachableNanos)
+                    {
+                        // Confirmed by an upper layer meanwhile: reachable for ReachableTime from then.
+                        e.deadline = e.confirmed + reachableNanos;
+                        counters.ndpUpperLayerConfirmations++;
+                    }
+                    else
+                    {
+                        e.state = STALE;
+                        e.deadline = now + staleLifetime();
+                    }
                 }
                 case DELAY ->
                 {
@@ -610,6 +653,7 @@ final class Ndp
         e.queued = 0;
         e.head = 0;
         e.deadline = now;
+        e.confirmed = Long.MIN_VALUE / 2;
         size++;
         return e;
     }
@@ -679,6 +723,8 @@ final class Ndp
         long mac;
         int state;
         long deadline;
+        /** When an upper layer last confirmed the neighbour ({@link #confirm}); far in the past until then. */
+        long confirmed = Long.MIN_VALUE / 2;
         int probes;
         int[] buffers;
         int[] lengths;

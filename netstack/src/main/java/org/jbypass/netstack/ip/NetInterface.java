@@ -17,6 +17,11 @@ import org.jbypass.netstack.wire.MacAddress;
  * optional default gateway, its ARP cache, the bursts frames cross the link in, and the Ethernet demultiplexing of
  * what it receives.
  *
+ * <p>An interface may have no IPv4 address (address 0, {@link #hasIpv4()} false): an IPv6-only interface, as Linux's
+ * netdev with only IPv6 addresses. It then sends no ARP, holds no IPv4 route, and drops the ARP and IPv4 frames it
+ * receives, counted in {@link IpCounters#framesIpv4Disabled}, before they reach either layer; IPv6 is enabled on it
+ * by its first IPv6 address as on any other.
+ *
  * <p>Received frames are taken one burst at a time; each is checked for a destination this interface accepts (its
  * own MAC, broadcast, the MACs of the multicast groups joined on it: {@link MulticastMacFilter}) and handed by
  * EtherType to ARP, IPv4 or, once the interface has an IPv6 address, IPv6. Frames tagged 802.1Q or 802.1ad are
@@ -46,6 +51,8 @@ public final class NetInterface
     private final int prefixLength;
     private final int netmask;
     private final int gateway;
+    /** Whether the interface has an IPv4 address; false for an IPv6-only interface. */
+    private final boolean hasIpv4;
     private final int mtu;
     private final long mac;
     private final PacketBurst[] rxBursts;
@@ -72,12 +79,13 @@ public final class NetInterface
         final int gateway, final int burstSize, final ArpConfig arpConfig, final IpCounters counters,
         final Ipv4Layer ipv4)
     {
-        if (address == 0 || Ipv4Address.isMulticast(address) || Ipv4Address.isLoopback(address))
+        final boolean ipv4Enabled = address != 0 || prefixLength != 0 || gateway != 0;
+        if (ipv4Enabled && (address == 0 || Ipv4Address.isMulticast(address) || Ipv4Address.isLoopback(address)))
         {
             throw new IllegalArgumentException("interface " + name + ": " + Ipv4Address.toString(address)
                 + " cannot be a host address");
         }
-        if (prefixLength < 1 || prefixLength > 32)
+        if (ipv4Enabled && (prefixLength < 1 || prefixLength > 32))
         {
             throw new IllegalArgumentException("interface " + name + ": prefix length must be 1..32: " + prefixLength);
         }
@@ -98,8 +106,9 @@ public final class NetInterface
         this.memory = pool.memory();
         this.address = address;
         this.prefixLength = prefixLength;
-        this.netmask = Ipv4Address.mask(prefixLength);
+        this.netmask = ipv4Enabled ? Ipv4Address.mask(prefixLength) : 0;
         this.gateway = gateway;
+        this.hasIpv4 = ipv4Enabled;
         this.mac = link.macAddress();
         this.mtu = Math.min(link.mtu(), pool.bufferSize() - EthernetHeader.LENGTH);
         this.counters = counters;
@@ -132,9 +141,19 @@ public final class NetInterface
         return link;
     }
 
+    /** The interface's IPv4 address, or 0 when it has none ({@link #hasIpv4()}). */
     public int address()
     {
         return address;
+    }
+
+    /**
+     * Whether the interface has an IPv4 address. Without one (an IPv6-only interface) it takes part in no ARP and
+     * no IPv4 routing, and drops what arrives for either.
+     */
+    public boolean hasIpv4()
+    {
+        return hasIpv4;
     }
 
     public int prefixLength()
@@ -159,7 +178,8 @@ public final class NetInterface
      */
     public boolean isBroadcast(final int address)
     {
-        return address == Ipv4Address.BROADCAST || prefixLength < 31 && address == (this.address | ~netmask);
+        return hasIpv4 && (address == Ipv4Address.BROADCAST || prefixLength < 31
+            && address == (this.address | ~netmask));
     }
 
     /** The default gateway on this interface, or 0. */
@@ -182,7 +202,7 @@ public final class NetInterface
     /** Whether {@code destination} is on this interface's subnet. */
     public boolean isOnLink(final int destination)
     {
-        return (destination & netmask) == (address & netmask);
+        return hasIpv4 && (destination & netmask) == (address & netmask);
     }
 
     /**
@@ -354,6 +374,12 @@ public final class NetInterface
                 return;
             }
         }
+        if (!hasIpv4 && (type == EthernetHeader.TYPE_IPV4 || type == EthernetHeader.TYPE_ARP))
+        {
+            // An IPv6-only interface: no IPv4 address to answer ARP for or to receive at.
+            counters.framesIpv4Disabled++;
+            return;
+        }
         switch (type)
         {
             case EthernetHeader.TYPE_IPV4 ->
@@ -384,7 +410,7 @@ public final class NetInterface
                 else
                 {
                     final long sourceMac = ethernet.source();
-                    if (ipv6Layer.inputChain(chain, EthernetHeader.LENGTH, flags, destination != mac, now))
+                    if (ipv6Layer.inputChain(this, chain, EthernetHeader.LENGTH, flags, destination != mac, now))
                     {
                         return;
                     }
@@ -529,7 +555,7 @@ public final class NetInterface
             v6.append(' ').append(org.jbypass.netstack.wire.Ipv6Address.toString(ipv6.hi(i), ipv6.lo(i))).append('/')
                 .append(ipv6.prefixLength(i));
         }
-        return name + " " + Ipv4Address.toString(address) + "/" + prefixLength + v6 + " mac "
+        return name + (hasIpv4 ? " " + Ipv4Address.toString(address) + "/" + prefixLength : "") + v6 + " mac "
             + MacAddress.toString(mac) + " mtu " + mtu + " via " + link.name();
     }
 }

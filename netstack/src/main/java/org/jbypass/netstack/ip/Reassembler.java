@@ -8,7 +8,7 @@ import org.jbypass.netstack.wire.Ipv4Header;
 
 /**
  * IPv4 reassembly (RFC 791 section 3.2 "Fragmentation and Reassembly", RFC 815's hole list in the simpler form of
- * a list of received ranges).
+ * a list of received ranges, {@link FragmentRanges}, which IPv6's reassembly shares).
  *
  * <p>Each datagram being reassembled takes a slot: up to 64 KiB of off-heap memory, the ranges received, and a
  * timer. Fragments are copied into the slot at their offset, so the buffers they came in go straight back to the
@@ -81,14 +81,14 @@ final class Reassembler
             }
             slot.interfaceIndex = interfaceIndex;
         }
-        final int verdict = slot.insert(start, end, last);
-        if (verdict == Slot.DUPLICATE)
+        final int verdict = slot.ranges.insert(start, end, last);
+        if (verdict == FragmentRanges.DUPLICATE)
         {
             return;
         }
-        if (verdict != Slot.ADDED)
+        if (verdict != FragmentRanges.ADDED)
         {
-            if (verdict == Slot.OVERLAP)
+            if (verdict == FragmentRanges.OVERLAP)
             {
                 counters.ipReasmOverlaps++;
             }
@@ -107,10 +107,10 @@ final class Reassembler
             slot.tos = header.tos();
             slot.ttl = header.ttl();
         }
-        if (slot.isComplete())
+        if (slot.ranges.isComplete())
         {
             counters.ipReasmOks++;
-            final int total = slot.totalLength;
+            final int total = slot.ranges.totalLength();
             final int tos = slot.tos;
             final int ttl = slot.ttl;
             slot.busy = true;
@@ -188,7 +188,7 @@ final class Reassembler
         if (slot.firstHeaderLength > 0)
         {
             // RFC 792 / RFC 1122 3.3.2: report the timeout only if the first fragment arrived, quoting it.
-            final int quoted = Math.min(8, slot.firstEndOfData());
+            final int quoted = Math.min(8, slot.ranges.firstEndOfData());
             ipv4.icmp().sendReassemblyTimeExceeded(slot.firstHeader, slot.firstHeaderLength, slot.data, quoted,
                 slot.source, slot.destination, now);
         }
@@ -198,16 +198,9 @@ final class Reassembler
     /** One datagram being reassembled; also its own timeout timer. */
     private final class Slot extends Timer
     {
-        static final int ADDED = 0;
-        static final int DUPLICATE = 1;
-        static final int OVERLAP = 2;
-        static final int INCONSISTENT = 3;
-        static final int TOO_MANY = 4;
-
         final ByteBuffer data = ByteBuffer.allocateDirect(Ipv4Header.MAX_DATAGRAM);
         final ByteBuffer firstHeader = ByteBuffer.allocateDirect(Ipv4Header.MAX_LENGTH);
-        final int[] starts;
-        final int[] ends;
+        final FragmentRanges ranges;
         boolean inUse;
         boolean busy;
         int source;
@@ -215,17 +208,13 @@ final class Reassembler
         int identification;
         int protocol;
         int interfaceIndex;
-        int count;
-        int received;
-        int totalLength;
         int firstHeaderLength;
         int tos;
         int ttl;
 
         Slot(final int maxFragments)
         {
-            starts = new int[maxFragments];
-            ends = new int[maxFragments];
+            ranges = new FragmentRanges(maxFragments);
         }
 
         void reset(final int source, final int destination, final int identification, final int protocol)
@@ -235,69 +224,8 @@ final class Reassembler
             this.destination = destination;
             this.identification = identification;
             this.protocol = protocol;
-            this.count = 0;
-            this.received = 0;
-            this.totalLength = -1;
+            this.ranges.clear();
             this.firstHeaderLength = 0;
-        }
-
-        /** Records the range [start, end), keeping the list sorted. */
-        int insert(final int start, final int end, final boolean last)
-        {
-            if (last)
-            {
-                if (totalLength >= 0 && totalLength != end)
-                {
-                    return INCONSISTENT;
-                }
-                if (count > 0 && ends[count - 1] > end)
-                {
-                    return INCONSISTENT;
-                }
-            }
-            else if (totalLength >= 0 && end > totalLength)
-            {
-                return INCONSISTENT;
-            }
-            int i = 0;
-            while (i < count && starts[i] < start)
-            {
-                i++;
-            }
-            if (i < count && starts[i] == start && ends[i] == end)
-            {
-                return DUPLICATE;
-            }
-            if (i > 0 && ends[i - 1] > start || i < count && starts[i] < end)
-            {
-                return OVERLAP;
-            }
-            if (count == starts.length)
-            {
-                return TOO_MANY;
-            }
-            System.arraycopy(starts, i, starts, i + 1, count - i);
-            System.arraycopy(ends, i, ends, i + 1, count - i);
-            starts[i] = start;
-            ends[i] = end;
-            count++;
-            received += end - start;
-            if (last)
-            {
-                totalLength = end;
-            }
-            return ADDED;
-        }
-
-        boolean isComplete()
-        {
-            return totalLength >= 0 && received == totalLength;
-        }
-
-        /** How many bytes from offset 0 have arrived contiguously. */
-        int firstEndOfData()
-        {
-            return count > 0 && starts[0] == 0 ? ends[0] : 0;
         }
 
         @Override

@@ -6,6 +6,7 @@ import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.Ipv4Header;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.Ipv6Header;
 import org.jbypass.netstack.wire.TcpHeader;
 
@@ -141,17 +142,19 @@ final class SoftwareGro
      * as {@link #offer} for IPv4.
      *
      * @param ip    the packet's header, wrapped and validated
+     * @param scope the scope of the arrival interface, which link-local addresses carry inside the stack
      */
     boolean offer6(final ByteBuffer memory, final Ipv6Header ip, final int ipOffset, final int flags,
-        final Ipv6Protocol tcpLayer)
+        final Ipv6Protocol tcpLayer, final int scope)
     {
         useMemory(memory);
         tcp6 = tcpLayer;
         final int l4Offset = ipOffset + Ipv6Header.LENGTH;
         final int l4Length = ip.payloadLength();
-        segSourceHi = ip.sourceHi();
+        // TCP sees link-local addresses scoped to the arrival interface, as IPv6 delivers them.
+        segSourceHi = Ipv6Address.withScope(ip.sourceHi(), scope);
         segSourceLo = ip.sourceLo();
-        segDestinationHi = ip.destinationHi();
+        segDestinationHi = Ipv6Address.withScope(ip.destinationHi(), scope);
         segDestinationLo = ip.destinationLo();
         if (l4Length < TcpHeader.MIN_LENGTH)
         {

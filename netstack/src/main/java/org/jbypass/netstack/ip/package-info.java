@@ -4,29 +4,40 @@
  *
  * <h2>Parts</h2>
  * <ul>
- *   <li>{@link org.jbypass.netstack.ip.NetInterface}: a link, the address and prefix the stack owns on it, its
- *       gateway and ARP cache, and the bursts frames cross the link in. It receives a burst at a time and hands
- *       each frame by EtherType to {@code Arp}, to IPv4, or (once it has an IPv6 address) to IPv6; frames to
- *       transmit wait in a burst until it fills or the stack flushes.</li>
+ *   <li>{@link org.jbypass.netstack.ip.NetInterface}: a link, the address and prefix the stack owns on it (none on
+ *       an IPv6-only interface, which drops ARP and IPv4), its gateway and ARP cache, and the bursts frames cross
+ *       the link in. It receives a burst at a time and hands each frame by EtherType to {@code Arp}, to IPv4, or
+ *       (once it has an IPv6 address) to IPv6; frames to transmit wait in a burst until it fills or the stack
+ *       flushes.</li>
  *   <li>{@code Arp}: one cache per interface, open-addressed and preallocated, with a bounded queue of packets per
  *       neighbour being resolved.</li>
  *   <li>{@link org.jbypass.netstack.ip.Ipv4Layer}: input (validation with a counter per reason, reassembly,
  *       delivery), output (routing through {@code RouteTable}, fragmentation, the Ethernet header, ARP), delivery of
- *       datagrams to the stack's own addresses through a bounded loopback queue, and the interface list.
- *       {@code Icmp} answers echoes and sends and receives errors; {@code Reassembler} puts fragments together.</li>
- *   <li>Multicast: {@code Igmp} (IGMPv3 with v2/v1 compatibility) keeps per interface ({@code IgmpInterface}) the
- *       groups joined ({@code MulticastGroup}), each merging the filters of the sockets' memberships
- *       ({@link org.jbypass.netstack.ip.MulticastMembership}); {@code MulticastMacFilter} is the interface's
- *       reference-counted filter of group MACs, told to the link; {@code SourceList} the source-list set
- *       operations; {@code QueryRate} the bound on queries taken, IGMP's and MLD's. For IPv6, {@code Mld} (MLDv2
- *       with MLDv1 compatibility) reports each interface's own groups, the solicited-node groups of its
- *       addresses, so that snooping switches keep forwarding neighbour solicitations to it.</li>
+ *       datagrams to the stack's own addresses through a bounded loopback queue ({@code LoopbackQueue}, which IPv6
+ *       has too), and the interface list. {@code Icmp} answers echoes and sends and receives errors;
+ *       {@code Reassembler} puts fragments together, keeping the ranges received in a {@code FragmentRanges} as
+ *       IPv6's reassembly does.</li>
+ *   <li>Multicast: {@code MulticastListener} is the listener's state machine of IGMPv3 and MLDv2 (one machine: MLDv2
+ *       is IGMPv3 for IPv6) with their older versions' compatibility modes, per interface: the groups joined
+ *       ({@code MulticastGroup}), each merging the filters of the memberships
+ *       ({@link org.jbypass.netstack.ip.MulticastMembership}, a socket's or the interface's own), state-change
+ *       reports, query answers, querier versions. {@code IgmpInterface} speaks it as IGMP (with {@code Igmp}, the
+ *       IPv4 protocol that validates what arrives), {@code Mld} as MLD for IPv6: the groups sockets join and the
+ *       interface's own, the solicited-node groups of its addresses (so that snooping switches keep forwarding
+ *       neighbour solicitations to it). Groups and sources of both families are IPv6 addresses, IPv4 ones
+ *       IPv4-mapped ({@code SourceList}, the source-list set operations). {@code MulticastMacFilter} is the
+ *       interface's reference-counted filter of group MACs, told to the link; {@code QueryRate} the bound on
+ *       queries taken.</li>
  *   <li>IPv6, beside IPv4 and sharing its counters: {@link org.jbypass.netstack.ip.Ipv6Layer} (input, delivery,
  *       output with fragmentation, the loopback queue, the IPv6 interface list), {@code Ipv6ExtensionHeaders} (the
  *       bounded walk of the header chain), {@code Ipv6Reassembler}, {@code Ipv6Routes}, {@code Icmpv6} (echo,
  *       errors and their rate limit), {@code PathMtuCache} (what packet-too-big messages taught), and per interface
  *       {@code Ipv6Interface} (its addresses and their duplicate address detection, its group memberships) with
- *       its {@code Ndp} (the neighbour cache and the solicitations and advertisements that keep it).</li>
+ *       its {@code Ndp} (the neighbour cache and the solicitations and advertisements that keep it, confirmed by
+ *       the transports' forward progress) and its {@code RouterDiscovery} (default routers, on-link prefixes and
+ *       the MTU that router advertisements taught). Link-local addresses carry their interface above IPv6 as a
+ *       scope in their second 16-bit word ({@code Ipv6Address.withScope}), so that a link-local peer is reached
+ *       on its own link.</li>
  * </ul>
  *
  * <h2>Contract with the transports</h2>
@@ -39,7 +50,8 @@
  * transport answers with a verdict, either consumed or the ICMP destination-unreachable code IPv4 is to send (UDP's
  * port unreachable), since IPv4 holds the header an error quotes. Datagrams to a group arrive through
  * {@code Ipv4Protocol.receiveMulticast}, with the interface they came in on, once the interface's filter let them in;
- * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}.
+ * a transport that speaks multicast sends and joins through {@link org.jbypass.netstack.ip.Ipv4MulticastOutput}
+ * (over IPv6, {@code Ipv6Protocol.receiveMulticast6} and {@link org.jbypass.netstack.ip.Ipv6MulticastOutput}).
  * The transports also hear where each receive burst begins and ends, so that TCP can acknowledge a burst of
  * in-order segments once. Over IPv6 the same contract is {@link org.jbypass.netstack.ip.Ipv6Output} (source
  * selection, path MTU, send, sendFromMemory; addresses as the two {@code long}s of
@@ -79,14 +91,23 @@
  *   <tr><td>longest-prefix routing, default gateways</td><td>1122 3.3.1</td><td>RouteTable</td></tr>
  *   <tr><td>multicast MAC mapping; the interface's MAC filter</td><td>1112 6.4</td>
  *       <td>MulticastMacFilter</td></tr>
- *   <tr><td>socket and interface filter state, their merging</td><td>3376 2, 3.2</td>
- *       <td>MulticastMembership, MulticastGroup.merge</td></tr>
- *   <tr><td>state-change reports and their retransmission</td><td>3376 5.1</td><td>Igmp.stateChanged</td></tr>
- *   <tr><td>answers to general, group and group-and-source queries, random delays</td><td>3376 5.2</td>
- *       <td>Igmp.query, answerGeneralQuery, answerGroupQuery</td></tr>
+ *   <tr><td>socket and interface filter state, their merging</td><td>3376 2, 3.2; 3810 2, 4.2</td>
+ *       <td>MulticastMembership, MulticastGroup.merge, MulticastListener.listen</td></tr>
+ *   <tr><td>state-change reports and their retransmission</td><td>3376 5.1; 3810 6.1</td>
+ *       <td>MulticastListener.stateChanged</td></tr>
+ *   <tr><td>answers to general, group and group-and-source queries, random delays</td><td>3376 5.2; 3810 6.2,
+ *       6.3</td><td>MulticastListener.query, answerGeneralQuery, answerGroupQuery</td></tr>
  *   <tr><td>querier version; older-version querier present timers; v2 reports, leaves, suppression</td>
- *       <td>3376 7, 2236 3</td><td>Igmp.query, compatibilityChanged, otherReport</td></tr>
- *   <tr><td>TTL 1 and Router Alert on IGMP</td><td>3376 4, 2113</td><td>Igmp.transmit</td></tr>
+ *       <td>3376 7, 2236 3; 3810 8, 2710 4</td><td>MulticastListener.query, compatibilityChanged,
+ *       otherReport</td></tr>
+ *   <tr><td>IGMP queries: version by length, destination; TTL 1 and Router Alert on IGMP</td><td>3376 4, 7.1,
+ *       2113</td><td>Igmp.query, IgmpInterface.transmit</td></tr>
+ *   <tr><td>MLD queries: link-local source, hop limit 1, length, destination; reports to ff02::16, v1 reports to
+ *       the group, Done to ff02::2; hop limit 1 and Router Alert</td><td>3810 5, 5.1.14, 5.2.14, 8.1; 2710 3;
+ *       2711</td><td>Mld.query, Mld.report, Mld.transmit</td></tr>
+ *   <tr><td>IPv6 multicast MAC mapping</td><td>2464 7</td><td>Ipv6Address.multicastMac, Mld.groupMac</td></tr>
+ *   <tr><td>sending to an IPv6 group: interface, hop limit, loopback to the host's members</td><td>3493 5.2</td>
+ *       <td>Ipv6Layer.sendMulticast6</td></tr>
  *   <tr><td>sending to a group: interface, TTL, loopback to the host's members</td><td>1112 6.1</td>
  *       <td>Ipv4Layer.sendMulticast</td></tr>
  *   <tr><td>echo; no answer to broadcast echoes</td><td>792, 1122 3.2.2.6</td><td>Icmp.echo</td></tr>
@@ -121,13 +142,20 @@
  *   <tr><td>link-local address from the MAC</td><td>4291 appendix A, 4862 5.3</td><td>Ipv6Layer.addAddress</td></tr>
  *   <tr><td>duplicate address detection; tentative addresses unused</td><td>4862 5.4</td>
  *       <td>Ipv6Interface, Ndp</td></tr>
+ *   <tr><td>upper-layer reachability confirmation</td><td>4861 7.3.1</td><td>Ndp.confirm,
+ *       Ipv6Layer.confirmReachable</td></tr>
+ *   <tr><td>router advertisements: validation, default routers, on-link prefixes, MTU</td>
+ *       <td>4861 6.1.2, 6.3.4</td><td>RouterDiscovery</td></tr>
+ *   <tr><td>scoped link-local addresses: zones, sending out of the scope's interface</td><td>4007 6, 9</td>
+ *       <td>Ipv6Layer.resolve, input</td></tr>
  * </table>
  *
  * <h2>Memory and time</h2>
  * Received frames stay in their armed burst slot: every layer copies what it keeps (software GRO holds a segment in
- * its slot until the burst ends, no longer), so a steady receive frees and allocates no buffer. What the layer holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig},
- * {@code ReassemblyConfig}): packets waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on
- * first use; {@code Igmp.MAX_GROUPS} groups per interface and bounded source lists; {@code release()} returns
+ * its slot until the burst ends, no longer), so a steady receive frees and allocates no buffer. What the layer
+ * holds is bounded by its configuration ({@code IpConfig}, {@code ArpConfig}, {@code ReassemblyConfig}): packets
+ * waiting for ARP, the loopback queue, reassembly slots of 64 KiB allocated on first use;
+ * {@code MulticastListener.MAX_GROUPS} groups per interface and family, bounded source lists; {@code release()} returns
  * every buffer to the pool. IPv6's bounds are {@code Ipv6Config}'s: neighbours per interface and packets queued per
  * neighbour, reassembly slots, path MTU entries; {@code Ipv6Interface.MAX_ADDRESSES} addresses per interface.
  * ARP, reassembly, IGMP, neighbour discovery and DAD run on the stack's {@code TimerQueue}. Counters

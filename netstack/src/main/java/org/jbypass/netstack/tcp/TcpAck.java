@@ -156,6 +156,11 @@ final class TcpAck
             }
         }
         s.snd.una = ack;
+        if (dataAcked > 0)
+        {
+            // New data acknowledged: the path works (RFC 4861 section 7.3.1).
+            layer.confirmReachable(s, now);
+        }
         takeRttSample(s, ack);
         int delivered = 0;
         if (s.sackRecovery())

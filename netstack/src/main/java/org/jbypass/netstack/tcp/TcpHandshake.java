@@ -570,6 +570,8 @@ final class TcpHandshake
             s.rtt.fallback(SYN_LOSS_RTO_NANOS);
         }
         s.lastReceiveNanos = layer.time.nanos();
+        // The peer answered our SYN or SYN-ACK: its path works (RFC 4861 section 7.3.1; Linux's FLAG_SYN_ACKED).
+        layer.confirmReachable(s, s.lastReceiveNanos);
         layer.timeouts.updateKeepalive(s);
         if (s.snd.finQueued && s.state == TcpState.ESTABLISHED)
         {

@@ -139,6 +139,26 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         this.ip6 = ipv6;
     }
 
+    /**
+     * How often one connection tells neighbour discovery that its path works, at most: once a second is well within
+     * ReachableTime (15 to 45 s), and spares the route and cache lookups of every other ACK.
+     */
+    static final long NEIGHBOR_CONFIRM_INTERVAL_NANOS = 1_000_000_000L;
+
+    /**
+     * A connection's forward progress confirms its next hop's reachability (RFC 4861 section 7.3.1, Linux's
+     * dst_confirm on an ACK that acknowledges new data), so that a busy connection's neighbour stays REACHABLE
+     * instead of being probed with a unicast solicitation every ReachableTime. IPv6 only: ARP has no such state.
+     */
+    void confirmReachable(final TcpSocket s, final long now)
+    {
+        if (s.v6 && ip6 != null && now - s.neighborConfirmedAt >= NEIGHBOR_CONFIRM_INTERVAL_NANOS)
+        {
+            s.neighborConfirmedAt = now;
+            ip6.confirmReachable(s.remoteHi, s.remoteLo);
+        }
+    }
+
     /** Whether IPv6 sockets can bind and connect. */
     public boolean hasIpv6()
     {

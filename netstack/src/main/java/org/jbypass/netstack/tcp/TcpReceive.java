@@ -148,6 +148,8 @@ final class TcpReceive
             s.rcv.nxt += length;
         }
         counters.bytesIn += length;
+        // New data in order: the path from the peer works (RFC 4861 section 7.3.1).
+        layer.confirmReachable(s, layer.time.nanos());
         s.rcv.unackedSegments += segmentsIn(s, seg, length);
         if (!s.rcv.outOfOrder.isEmpty())
         {

@@ -3,6 +3,7 @@ package org.jbypass.netstack.tcp;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.ip.Ipv6Output;
+import org.jbypass.netstack.transport.LinkScope;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.util.Errno;
@@ -49,6 +50,8 @@ public final class TcpSocket extends StackSocket
      * hands mapped destinations to tcp_v4_connect).
      */
     boolean v6;
+    /** When the connection last confirmed its neighbour's reachability ({@link TcpLayer#confirmReachable}). */
+    long neighborConfirmedAt = Long.MIN_VALUE / 2;
     long localHi;
     long localLo;
     long remoteHi;
@@ -282,6 +285,10 @@ public final class TcpSocket extends StackSocket
         {
             return v6Only ? -Errno.EINVAL : bind(Ipv6Address.v4FromMapped(lo), port);
         }
+        if (LinkScope.lacksScope(hi))
+        {
+            return -Errno.EINVAL;
+        }
         if (!Ipv6Address.isUnspecified(hi, lo) && (layer.ip6 == null || !layer.ip6.isLocalAddress(hi, lo)))
         {
             return -Errno.EADDRNOTAVAIL;
@@ -418,7 +425,7 @@ public final class TcpSocket extends StackSocket
      *
      * @return as {@link #connect}; -EAFNOSUPPORT on an IPv4 socket
      */
-    public int connect6(final long hi, final long lo, final int port)
+    public int connect6(final long peerHi, final long lo, final int port)
     {
         if (closed)
         {
@@ -428,7 +435,7 @@ public final class TcpSocket extends StackSocket
         {
             return -Errno.EAFNOSUPPORT;
         }
-        if (Ipv6Address.isV4Mapped(hi, lo))
+        if (Ipv6Address.isV4Mapped(peerHi, lo))
         {
             return v6Only ? -Errno.ENETUNREACH : connect(Ipv6Address.v4FromMapped(lo), port);
         }
@@ -445,6 +452,12 @@ public final class TcpSocket extends StackSocket
             return -Errno.EISCONN;
         }
         if (port <= 0 || port > 65535)
+        {
+            return -Errno.EINVAL;
+        }
+        // A link-local peer is reached on its link: the scope given, or the bound address's (RFC 4007).
+        final long hi = LinkScope.peerHi(peerHi, bound ? localHi : 0, true);
+        if (hi == LinkScope.INVALID)
         {
             return -Errno.EINVAL;
         }

@@ -11,6 +11,8 @@
  *       class.</li>
  *   <li>{@link org.jbypass.netstack.transport.EventQueue}: the sockets whose readiness may have changed since the
  *       last dispatch, each at most once.</li>
+ *   <li>{@link org.jbypass.netstack.transport.LinkScope}: RFC 4007's rules for a socket's link-local addresses, which
+ *       the stack carries scoped to their link.</li>
  * </ul>
  *
  * <h2>Contract</h2>
@@ -19,6 +21,7 @@
  * stack's state is consistent. Listeners run on the thread that drives the stack and must not call back into it:
  * the provider only signals conditions, queues selector keys and wakes threads there.
  *
- * <p>May use {@code ip} and below (it needs none of them today); {@code udp}, {@code tcp} and {@code core} use it.
+ * <p>May use {@code ip} and below ({@code LinkScope} uses {@code wire.Ipv6Address}); {@code udp}, {@code tcp} and
+ * {@code core} use it.
  */
 package org.jbypass.netstack.transport;

@@ -137,7 +137,9 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
     /** Binds a socket to an IPv6 address of the stack's, or {@code ::}; port 0 picks an ephemeral port. */
     int bind6(final UdpSocket socket, final long hi, final long lo, final int port)
     {
-        if (!Ipv6Address.isUnspecified(hi, lo) && (ipv6 == null || !ipv6.isLocalAddress(hi, lo)))
+        // As over IPv4, a socket may listen on a group's address: it then receives what is sent there.
+        if (!Ipv6Address.isUnspecified(hi, lo) && !Ipv6Address.isMulticast(hi)
+            && (ipv6 == null || !ipv6.isLocalAddress(hi, lo)))
         {
             return -Errno.EADDRNOTAVAIL;
         }
@@ -486,28 +488,15 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
             counters.inErrors++;
             return CONSUMED;
         }
-        if (udp.checksum() == 0)
+        if (!checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo, rxFlags, chain, frameOffset))
         {
-            // RFC 8200 section 8.1: "IPv6 receivers must discard UDP packets containing a zero checksum".
-            counters.inZeroChecksums6++;
-            counters.inCsumErrors++;
-            counters.inErrors++;
-            return CONSUMED;
-        }
-        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null
-            ? udp.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo)
-            : Checksum.fold(chain.sum(frameOffset, udp.length(), Checksum.pseudoHeader6(sourceHi, sourceLo,
-                destinationHi, destinationLo, Ipv4Header.PROTOCOL_UDP, udp.length()))) == 0))
-        {
-            counters.inCsumErrors++;
-            counters.inErrors++;
             return CONSUMED;
         }
         final int sourcePort = udp.sourcePort();
         final int port = udp.destinationPort();
         if (Ipv6Address.isMulticast(destinationHi))
         {
-            // IPv6 multicast membership (MLD) is not served by the stack: no socket has joined a group.
+            // IPv6 hands groups' datagrams to receiveMulticast6; one that reaches here was never joined.
             counters.inMulticastNoMember++;
             return CONSUMED;
         }
@@ -537,6 +526,79 @@ public final class UdpLayer implements Ipv4Protocol, Ipv6Protocol
             }
         }
         return CONSUMED;
+    }
+
+    /**
+     * Checks the wrapped datagram's IPv6 checksum, counting a failure; summed over {@code chain} from
+     * {@code frameOffset} on when the datagram lies in one.
+     */
+    private boolean checksumOk6(final long sourceHi, final long sourceLo, final long destinationHi,
+        final long destinationLo, final int rxFlags, final FrameChain chain, final int frameOffset)
+    {
+        if (udp.checksum() == 0)
+        {
+            // RFC 8200 section 8.1: "IPv6 receivers must discard UDP packets containing a zero checksum".
+            counters.inZeroChecksums6++;
+            counters.inCsumErrors++;
+            counters.inErrors++;
+            return false;
+        }
+        if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null
+            ? udp.checksumOk6(sourceHi, sourceLo, destinationHi, destinationLo)
+            : Checksum.fold(chain.sum(frameOffset, udp.length(), Checksum.pseudoHeader6(sourceHi, sourceLo,
+                destinationHi, destinationLo, Ipv4Header.PROTOCOL_UDP, udp.length()))) == 0))
+        {
+            counters.inCsumErrors++;
+            counters.inErrors++;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * An IPv6 datagram to a group the interface listens to, whose merged filter lets the source in: as over IPv4
+     * ({@link #receiveMulticast}), every socket bound on the IPv6 side to the port (on {@code ::} or the group) that
+     * joined the group on that interface, and whose own filter lets the source in, gets a copy (RFC 3810 section
+     * 4.2); a socket that did not join receives nothing.
+     */
+    @Override
+    public void receiveMulticast6(final ByteBuffer memory, final int offset, final int length, final long sourceHi,
+        final long sourceLo, final long groupHi, final long groupLo, final int trafficClass, final int hopLimit,
+        final int rxFlags, final int interfaceIndex)
+    {
+        udp.wrap(memory, offset, length);
+        if (!udp.isValid())
+        {
+            counters.inErrors++;
+            return;
+        }
+        if (!checksumOk6(sourceHi, sourceLo, groupHi, groupLo, rxFlags, null, 0))
+        {
+            return;
+        }
+        final int sourcePort = udp.sourcePort();
+        final int payloadOffset = udp.payloadOffset();
+        final int payloadLength = udp.payloadLength();
+        boolean delivered = false;
+        for (UdpSocket s = byPort[udp.destinationPort()]; s != null; s = s.next)
+        {
+            if (s.v6
+                && (Ipv6Address.isUnspecified(s.localHi, s.localLo) || s.localHi == groupHi && s.localLo == groupLo)
+                && s.acceptsMulticast6(groupHi, groupLo, interfaceIndex, Ipv6Address.withoutScope(sourceHi), sourceLo)
+                && s.accepts6(sourceHi, sourceLo, sourcePort))
+            {
+                s.deliver6(memory, payloadOffset, payloadLength, sourceHi, sourceLo, sourcePort);
+                delivered = true;
+            }
+        }
+        if (delivered)
+        {
+            counters.inDatagrams++;
+        }
+        else
+        {
+            counters.inMulticastNoMember++;
+        }
     }
 
     /** {@link #lookup} over the sockets bound on the IPv6 side: connected, then an exact address, then {@code ::}. */

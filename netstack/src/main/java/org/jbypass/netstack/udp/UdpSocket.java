@@ -5,10 +5,12 @@ import java.nio.ByteBuffer;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.Ipv4MulticastOutput;
 import org.jbypass.netstack.ip.Ipv4Output;
+import org.jbypass.netstack.ip.Ipv6MulticastOutput;
 import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.ip.MulticastMembership;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.transport.EventQueue;
+import org.jbypass.netstack.transport.LinkScope;
 import org.jbypass.netstack.transport.Readiness;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.util.Errno;
@@ -33,7 +35,8 @@ public final class UdpSocket extends StackSocket
     public static final int MAX_PAYLOAD6 = 65527;
     /** Groups one socket may join (per interface): Linux's igmp_max_memberships is 20; market feeds join more. */
     public static final int MAX_MEMBERSHIPS = 256;
-    private static final int[] NO_SOURCES = new int[0];
+    private static final long[] NO_SOURCES = new long[0];
+    private static final long MAPPED_HI = Ipv6Address.V4_MAPPED_HI;
 
     private final UdpLayer layer;
     private final UdpConfig config;
@@ -146,7 +149,7 @@ public final class UdpSocket extends StackSocket
      *
      * @return 0 or -errno: EAFNOSUPPORT on an IPv4 socket, ENETUNREACH without a route
      */
-    public int connect6(final long hi, final long lo, final int port)
+    public int connect6(final long peerHi, final long lo, final int port)
     {
         if (closed)
         {
@@ -155,6 +158,13 @@ public final class UdpSocket extends StackSocket
         if (!family6)
         {
             return -Errno.EAFNOSUPPORT;
+        }
+        // A link-local peer needs its link: the scope given, or the bound address's (RFC 4007; Linux's
+        // ip6_datagram_connect refuses it otherwise).
+        final long hi = LinkScope.peerHi(peerHi, localPort != 0 ? localHi : 0, true);
+        if (hi == LinkScope.INVALID)
+        {
+            return -Errno.EINVAL;
         }
         if (Ipv6Address.isV4Mapped(hi, lo))
         {
@@ -206,6 +216,10 @@ public final class UdpSocket extends StackSocket
         if (Ipv6Address.isV4Mapped(hi, lo))
         {
             return v6Only ? -Errno.EINVAL : layer.bind(this, Ipv6Address.v4FromMapped(lo), port);
+        }
+        if (LinkScope.lacksScope(hi))
+        {
+            return -Errno.EINVAL;
         }
         return layer.bind6(this, hi, lo, port);
     }
@@ -320,7 +334,7 @@ public final class UdpSocket extends StackSocket
      *
      * @return the bytes sent, or -errno as {@link #send}; EAFNOSUPPORT on an IPv4 socket
      */
-    public int send6(final ByteBuffer src, final long hi, final long lo, final int port)
+    public int send6(final ByteBuffer src, final long peerHi, final long lo, final int port)
     {
         if (closed)
         {
@@ -329,6 +343,12 @@ public final class UdpSocket extends StackSocket
         if (!family6)
         {
             return -Errno.EAFNOSUPPORT;
+        }
+        // A link-local destination on the bound address's link, or left to the routes when unscoped (RFC 4007).
+        final long hi = LinkScope.peerHi(peerHi, localPort != 0 ? localHi : 0, false);
+        if (hi == LinkScope.INVALID)
+        {
+            return -Errno.EINVAL;
         }
         if (Ipv6Address.isV4Mapped(hi, lo))
         {
@@ -351,12 +371,17 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EMSGSIZE;
         }
+        if (Ipv6Address.isMulticast(hi))
+        {
+            return sendMulticast6(src, hi, lo, port, length);
+        }
         final Ipv6Output ip6 = layer.ipv6();
         if (ip6 == null || (localPort != 0 && !v6) || !ip6.selectSource(hi, lo))
         {
             return -Errno.ENETUNREACH;
         }
-        final boolean boundAddress = localPort != 0 && !Ipv6Address.isUnspecified(localHi, localLo);
+        final boolean boundAddress = localPort != 0 && !Ipv6Address.isUnspecified(localHi, localLo)
+            && !Ipv6Address.isMulticast(localHi);
         final long sourceHi = boundAddress ? localHi : ip6.sourceHi();
         final long sourceLo = boundAddress ? localLo : ip6.sourceLo();
         if (localPort == 0)
@@ -368,7 +393,7 @@ public final class UdpSocket extends StackSocket
             }
         }
         final int udpLength = UdpHeader.LENGTH + length;
-        final int hopLimit = Ipv6Address.isMulticast(hi) ? multicastTtl : ttl >= 0 ? ttl : ip6.defaultHopLimit();
+        final int hopLimit = ttl >= 0 ? ttl : ip6.defaultHopLimit();
         final int result;
         if (Ipv6Output.HEADER_LENGTH + udpLength <= ip6.pathMtu(hi, lo))
         {
@@ -429,6 +454,48 @@ public final class UdpSocket extends StackSocket
     }
 
     /**
+     * Sends to an IPv6 group out of IPV6_MULTICAST_IF's interface (or the route's), with IPV6_MULTICAST_HOPS as the
+     * hop limit (RFC 3493 section 5.2: 1 by default), and a copy to the stack's own members with
+     * IPV6_MULTICAST_LOOP. The source is the bound address, else the interface's address for the group's scope (RFC
+     * 6724: a link-local one for ff02::/16). The datagram is assembled in scratch memory, which IPv6 copies into
+     * packets (fragments above the link's MTU).
+     */
+    private int sendMulticast6(final ByteBuffer src, final long groupHi, final long groupLo, final int port,
+        final int length)
+    {
+        if (!(layer.ipv6() instanceof Ipv6MulticastOutput ip6) || (localPort != 0 && !v6))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        final int index = multicastInterface >= 0 ? multicastInterface
+            : ip6.defaultMulticastInterface6(groupHi, groupLo);
+        final boolean boundAddress = localPort != 0 && !Ipv6Address.isUnspecified(localHi, localLo)
+            && !Ipv6Address.isMulticast(localHi);
+        if (index < 0 || !boundAddress && !ip6.selectMulticastSource(index, groupHi, groupLo))
+        {
+            return -Errno.ENETUNREACH;
+        }
+        final long sourceHi = boundAddress ? localHi : ip6.sourceHi();
+        final long sourceLo = boundAddress ? localLo : ip6.sourceLo();
+        if (localPort == 0)
+        {
+            final int result = layer.bind6(this, 0, 0, 0);
+            if (result < 0)
+            {
+                return result;
+            }
+        }
+        final int udpLength = UdpHeader.LENGTH + length;
+        final ByteBuffer scratch = layer.scratch();
+        scratch.put(UdpHeader.LENGTH, src, src.position(), length);
+        layer.header().wrap(scratch, 0, udpLength).write(localPort, port, udpLength)
+            .computeChecksum6(sourceHi, sourceLo, groupHi, groupLo);
+        final int result = ip6.sendMulticast6(scratch, 0, udpLength, sourceHi, sourceLo, groupHi, groupLo,
+            Ipv4Header.PROTOCOL_UDP, tos, multicastTtl, index, multicastLoop);
+        return completeSend(result, src, length);
+    }
+
+    /**
      * The checks both send paths make once the source address is chosen: a route (or interface) gave one, and the
      * socket has a local port, an ephemeral one bound now if not (as Linux's implicit bind on first send).
      *
@@ -473,77 +540,131 @@ public final class UdpSocket extends StackSocket
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Multicast memberships (the Linux socket options IP_ADD_MEMBERSHIP and the rest, RFC 3678)
+    // Multicast memberships (the Linux socket options IP_ADD_MEMBERSHIP, IPV6_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP and
+    // the rest, RFC 3678). A membership holds its group and sources as IPv6 addresses (IPv4 ones IPv4-mapped), so
+    // one implementation serves both families; the IPv4 methods take ints, the IPv6 ones hi/lo pairs.
 
     /**
-     * Joins a group on an interface for any source (IP_ADD_MEMBERSHIP): the filter EXCLUDE {}.
+     * Joins an IPv4 group on an interface for any source (IP_ADD_MEMBERSHIP): the filter EXCLUDE {}.
      *
      * @return 0, or -errno: EINVAL (not a group, closed), EADDRINUSE (already joined there, any-source or
      *         source-specific), ENOBUFS ({@link #MAX_MEMBERSHIPS}, or the interface's tables full), ENODEV
      */
     public int joinGroup(final int group, final int interfaceIndex)
     {
-        if (closed || !Ipv4Address.isMulticast(group))
+        return Ipv4Address.isMulticast(group) ? join(false, MAPPED_HI, mapped(group), interfaceIndex) : -Errno.EINVAL;
+    }
+
+    /** Joins an IPv6 group for any source (IPV6_JOIN_GROUP), as {@link #joinGroup}; EINVAL on an IPv4 socket. */
+    public int joinGroup6(final long groupHi, final long groupLo, final int interfaceIndex)
+    {
+        return Ipv6Address.isMulticast(groupHi) && family6 ? join(true, groupHi, groupLo, interfaceIndex)
+            : -Errno.EINVAL;
+    }
+
+    private int join(final boolean ipv6, final long groupHi, final long groupLo, final int interfaceIndex)
+    {
+        if (closed)
         {
             return -Errno.EINVAL;
         }
-        if (membership(group, interfaceIndex) != null)
+        if (find(groupHi, groupLo, interfaceIndex) != null)
         {
             return -Errno.EADDRINUSE;
         }
-        return listenNew(group, interfaceIndex, true, NO_SOURCES);
+        return listenNew(ipv6, groupHi, groupLo, interfaceIndex, true, NO_SOURCES);
     }
 
-    /** Leaves a group on an interface, whatever its filter (IP_DROP_MEMBERSHIP). @return 0 or -EADDRNOTAVAIL */
+    /** Leaves an IPv4 group on an interface, whatever its filter (IP_DROP_MEMBERSHIP). @return 0 or -EADDRNOTAVAIL */
     public int leaveGroup(final int group, final int interfaceIndex)
     {
-        final MulticastMembership m = membership(group, interfaceIndex);
+        return leave(MAPPED_HI, mapped(group), interfaceIndex);
+    }
+
+    /** Leaves an IPv6 group (IPV6_LEAVE_GROUP), as {@link #leaveGroup}. */
+    public int leaveGroup6(final long groupHi, final long groupLo, final int interfaceIndex)
+    {
+        return leave(groupHi, groupLo, interfaceIndex);
+    }
+
+    private int leave(final long groupHi, final long groupLo, final int interfaceIndex)
+    {
+        final MulticastMembership m = find(groupHi, groupLo, interfaceIndex);
         if (m == null)
         {
             return -Errno.EADDRNOTAVAIL;
         }
-        layer.ipv4().multicastListen(m, false, NO_SOURCES);
+        listen(m, false, NO_SOURCES);
         forget(m);
         return 0;
     }
 
     /**
-     * Joins a group on an interface for one more source (IP_ADD_SOURCE_MEMBERSHIP): the filter INCLUDE, with the
-     * source added.
+     * Joins an IPv4 group on an interface for one more source (IP_ADD_SOURCE_MEMBERSHIP): the filter INCLUDE, with
+     * the source added.
      *
      * @return 0, or -errno: EINVAL (not a group, closed, or joined for any source there), EADDRNOTAVAIL (the source
      *         is already included), ENOBUFS, ENODEV
      */
     public int joinSource(final int group, final int interfaceIndex, final int source)
     {
-        if (closed || !Ipv4Address.isMulticast(group))
+        return Ipv4Address.isMulticast(group)
+            ? joinSource(false, MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source)) : -Errno.EINVAL;
+    }
+
+    /** Joins an IPv6 group for one more source (MCAST_JOIN_SOURCE_GROUP), as {@link #joinSource}. */
+    public int joinSource6(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
+        final long sourceLo)
+    {
+        return Ipv6Address.isMulticast(groupHi) && family6
+            ? joinSource(true, groupHi, groupLo, interfaceIndex, sourceHi, sourceLo) : -Errno.EINVAL;
+    }
+
+    private int joinSource(final boolean ipv6, final long groupHi, final long groupLo, final int interfaceIndex,
+        final long sourceHi, final long sourceLo)
+    {
+        if (closed)
         {
             return -Errno.EINVAL;
         }
-        final MulticastMembership m = membership(group, interfaceIndex);
+        final MulticastMembership m = find(groupHi, groupLo, interfaceIndex);
         if (m == null)
         {
-            return listenNew(group, interfaceIndex, false, new int[] {source});
+            return listenNew(ipv6, groupHi, groupLo, interfaceIndex, false, new long[] {sourceHi, sourceLo});
         }
         if (m.isExclude())
         {
             return -Errno.EINVAL;
         }
-        if (m.accepts(source))
+        if (m.accepts(sourceHi, sourceLo))
         {
             return -Errno.EADDRNOTAVAIL;
         }
-        return layer.ipv4().multicastListen(m, false, with(m.sources(), source));
+        return listen(m, false, with(m.sources6(), sourceHi, sourceLo));
     }
 
     /**
-     * Drops one source of a source-specific membership (IP_DROP_SOURCE_MEMBERSHIP); the last one ends it.
+     * Drops one source of a source-specific membership of an IPv4 group (IP_DROP_SOURCE_MEMBERSHIP); the last one
+     * ends it.
      *
      * @return 0, or -errno: EADDRNOTAVAIL (no such membership or source), EINVAL (an any-source membership)
      */
     public int leaveSource(final int group, final int interfaceIndex, final int source)
     {
-        final MulticastMembership m = membership(group, interfaceIndex);
+        return leaveSource(MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source));
+    }
+
+    /** Drops one source of an IPv6 group's source-specific membership (MCAST_LEAVE_SOURCE_GROUP). */
+    public int leaveSource6(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
+        final long sourceLo)
+    {
+        return leaveSource(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo);
+    }
+
+    private int leaveSource(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
+        final long sourceLo)
+    {
+        final MulticastMembership m = find(groupHi, groupLo, interfaceIndex);
         if (m == null)
         {
             return -Errno.EADDRNOTAVAIL;
@@ -552,12 +673,12 @@ public final class UdpSocket extends StackSocket
         {
             return -Errno.EINVAL;
         }
-        if (!m.accepts(source))
+        if (!m.accepts(sourceHi, sourceLo))
         {
             return -Errno.EADDRNOTAVAIL;
         }
-        final int[] rest = without(m.sources(), source);
-        final int result = layer.ipv4().multicastListen(m, false, rest);
+        final long[] rest = without(m.sources6(), sourceHi, sourceLo);
+        final int result = listen(m, false, rest);
         if (result == 0 && rest.length == 0)
         {
             forget(m);
@@ -566,49 +687,72 @@ public final class UdpSocket extends StackSocket
     }
 
     /**
-     * Blocks a source of an any-source membership (IP_BLOCK_SOURCE).
+     * Blocks a source of an any-source membership of an IPv4 group (IP_BLOCK_SOURCE).
      *
      * @return 0, or -errno: EINVAL (no membership, or a source-specific one), EADDRNOTAVAIL (already blocked),
      *         ENOBUFS
      */
     public int blockSource(final int group, final int interfaceIndex, final int source)
     {
-        final MulticastMembership m = membership(group, interfaceIndex);
+        return blockSource(MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source), true);
+    }
+
+    /** Blocks a source of an IPv6 group's any-source membership (MCAST_BLOCK_SOURCE). */
+    public int blockSource6(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
+        final long sourceLo)
+    {
+        return blockSource(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo, true);
+    }
+
+    /** Blocks ({@code block}) or unblocks a source of an any-source membership: its EXCLUDE list gains or loses it. */
+    private int blockSource(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
+        final long sourceLo, final boolean block)
+    {
+        final MulticastMembership m = find(groupHi, groupLo, interfaceIndex);
         if (m == null || !m.isExclude())
         {
             return -Errno.EINVAL;
         }
-        if (!m.accepts(source))
+        if (m.accepts(sourceHi, sourceLo) != block)
         {
-            return -Errno.EADDRNOTAVAIL;
+            return -Errno.EADDRNOTAVAIL; // blocking one already blocked, or unblocking one that is not
         }
-        return layer.ipv4().multicastListen(m, true, with(m.sources(), source));
+        return listen(m, true, block ? with(m.sources6(), sourceHi, sourceLo)
+            : without(m.sources6(), sourceHi, sourceLo));
     }
 
-    /** Unblocks a source (IP_UNBLOCK_SOURCE). @return 0, or -errno: EINVAL, EADDRNOTAVAIL (not blocked) */
+    /** Unblocks a source of an IPv4 group (IP_UNBLOCK_SOURCE). @return 0, or -errno: EINVAL, EADDRNOTAVAIL */
     public int unblockSource(final int group, final int interfaceIndex, final int source)
     {
-        final MulticastMembership m = membership(group, interfaceIndex);
-        if (m == null || !m.isExclude())
-        {
-            return -Errno.EINVAL;
-        }
-        if (m.accepts(source))
-        {
-            return -Errno.EADDRNOTAVAIL;
-        }
-        return layer.ipv4().multicastListen(m, true, without(m.sources(), source));
+        return blockSource(MAPPED_HI, mapped(group), interfaceIndex, MAPPED_HI, mapped(source), false);
     }
 
-    /** The socket's membership of a group on an interface, or null. */
+    /** Unblocks a source of an IPv6 group (MCAST_UNBLOCK_SOURCE). */
+    public int unblockSource6(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
+        final long sourceLo)
+    {
+        return blockSource(groupHi, groupLo, interfaceIndex, sourceHi, sourceLo, false);
+    }
+
+    /** The socket's membership of an IPv4 group on an interface, or null. */
     public MulticastMembership membership(final int group, final int interfaceIndex)
+    {
+        return find(MAPPED_HI, mapped(group), interfaceIndex);
+    }
+
+    /** The socket's membership of an IPv6 group on an interface, or null. */
+    public MulticastMembership membership6(final long groupHi, final long groupLo, final int interfaceIndex)
+    {
+        return find(groupHi, groupLo, interfaceIndex);
+    }
+
+    private MulticastMembership find(final long groupHi, final long groupLo, final int interfaceIndex)
     {
         for (int i = 0; i < membershipCount; i++)
         {
-            final MulticastMembership m = memberships[i];
-            if (m.group() == group && m.interfaceIndex() == interfaceIndex)
+            if (memberships[i].is(groupHi, groupLo, interfaceIndex))
             {
-                return m;
+                return memberships[i];
             }
         }
         return null;
@@ -620,7 +764,7 @@ public final class UdpSocket extends StackSocket
         return membershipCount;
     }
 
-    /** IP_MULTICAST_IF: the interface index multicast leaves by, -1 for the route's. */
+    /** IP_MULTICAST_IF (IPV6_MULTICAST_IF): the interface index multicast leaves by, -1 for the route's. */
     public int multicastInterface()
     {
         return multicastInterface;
@@ -636,7 +780,10 @@ public final class UdpSocket extends StackSocket
         return multicastTtl;
     }
 
-    /** IP_MULTICAST_TTL, 0..255 (0 keeps datagrams on the host: only the looped-back copy is delivered). */
+    /**
+     * IP_MULTICAST_TTL (IPV6_MULTICAST_HOPS), 0..255 (0 keeps datagrams on the host: only the looped-back copy is
+     * delivered).
+     */
     public int multicastTtl(final int ttl)
     {
         if (ttl < 0 || ttl > 255)
@@ -657,14 +804,16 @@ public final class UdpSocket extends StackSocket
         multicastLoop = on;
     }
 
-    private int listenNew(final int group, final int interfaceIndex, final boolean exclude, final int[] sources)
+    private int listenNew(final boolean ipv6, final long groupHi, final long groupLo, final int interfaceIndex,
+        final boolean exclude, final long[] sources)
     {
         if (membershipCount == MAX_MEMBERSHIPS)
         {
             return -Errno.ENOBUFS;
         }
-        final MulticastMembership m = new MulticastMembership(interfaceIndex, group);
-        final int result = layer.ipv4().multicastListen(m, exclude, sources);
+        final MulticastMembership m = ipv6 ? new MulticastMembership(interfaceIndex, groupHi, groupLo)
+            : new MulticastMembership(interfaceIndex, Ipv6Address.v4FromMapped(groupLo));
+        final int result = listen(m, exclude, sources);
         if (result < 0)
         {
             return result;
@@ -675,6 +824,22 @@ public final class UdpSocket extends StackSocket
         }
         memberships[membershipCount++] = m;
         return 0;
+    }
+
+    /** Sets a membership's filter through its family's layer: IGMP's for an IPv4 group, MLD's for an IPv6 one. */
+    private int listen(final MulticastMembership m, final boolean exclude, final long[] sources)
+    {
+        if (m.isIpv6())
+        {
+            return layer.ipv6() instanceof Ipv6MulticastOutput out ? out.multicastListen6(m, exclude, sources)
+                : -Errno.ENODEV;
+        }
+        final int[] v4 = new int[sources.length / 2];
+        for (int i = 0; i < v4.length; i++)
+        {
+            v4[i] = Ipv6Address.v4FromMapped(sources[2 * i + 1]);
+        }
+        return layer.ipv4().multicastListen(m, exclude, v4);
     }
 
     private void forget(final MulticastMembership m)
@@ -690,16 +855,32 @@ public final class UdpSocket extends StackSocket
         }
     }
 
-    private static int[] with(final int[] sources, final int source)
+    private static long mapped(final int ipv4)
     {
-        final int[] out = java.util.Arrays.copyOf(sources, sources.length + 1);
-        out[sources.length] = source;
+        return Ipv6Address.v4MappedLo(ipv4);
+    }
+
+    private static long[] with(final long[] sources, final long hi, final long lo)
+    {
+        final long[] out = java.util.Arrays.copyOf(sources, sources.length + 2);
+        out[sources.length] = hi;
+        out[sources.length + 1] = lo;
         return out;
     }
 
-    private static int[] without(final int[] sources, final int source)
+    private static long[] without(final long[] sources, final long hi, final long lo)
     {
-        return java.util.Arrays.stream(sources).filter(s -> s != source).toArray();
+        final long[] out = new long[sources.length];
+        int n = 0;
+        for (int i = 0; i < sources.length; i += 2)
+        {
+            if (sources[i] != hi || sources[i + 1] != lo)
+            {
+                out[n++] = sources[i];
+                out[n++] = sources[i + 1];
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
     }
 
     /**
@@ -803,7 +984,7 @@ public final class UdpSocket extends StackSocket
         while (membershipCount > 0)
         {
             final MulticastMembership m = memberships[membershipCount - 1];
-            layer.ipv4().multicastListen(m, false, NO_SOURCES);
+            listen(m, false, NO_SOURCES);
             forget(m);
         }
         if (localPort != 0)
@@ -973,15 +1154,16 @@ public final class UdpSocket extends StackSocket
     /** Whether a datagram to {@code group} from {@code source}, on an interface, passes a membership's filter. */
     boolean acceptsMulticast(final int group, final int interfaceIndex, final int source)
     {
-        for (int i = 0; i < membershipCount; i++)
-        {
-            final MulticastMembership m = memberships[i];
-            if (m.group() == group && m.interfaceIndex() == interfaceIndex)
-            {
-                return m.accepts(source);
-            }
-        }
-        return false;
+        final MulticastMembership m = find(MAPPED_HI, mapped(group), interfaceIndex);
+        return m != null && m.accepts(source);
+    }
+
+    /** {@link #acceptsMulticast} for an IPv6 group and source; allocates nothing. */
+    boolean acceptsMulticast6(final long groupHi, final long groupLo, final int interfaceIndex, final long sourceHi,
+        final long sourceLo)
+    {
+        final MulticastMembership m = find(groupHi, groupLo, interfaceIndex);
+        return m != null && m.accepts(sourceHi, sourceLo);
     }
 
     boolean accepts(final int source, final int sourcePort)

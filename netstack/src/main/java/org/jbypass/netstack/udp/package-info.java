@@ -17,7 +17,9 @@
  *       datagram to a group goes to every socket on its port (bound to the wildcard or the group) that joined it on
  *       the interface it came in on and whose filter lets its source in (and to no other: as the JDK sets
  *       IP_MULTICAST_ALL off). Sending to a group uses IP_MULTICAST_IF, IP_MULTICAST_TTL (1) and
- *       IP_MULTICAST_LOOP (on).</li>
+ *       IP_MULTICAST_LOOP (on). IPv6 groups the same way on an IPv6 socket ({@code joinGroup6}, {@code joinSource6}
+ *       and the rest; IPV6_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP, MCAST_BLOCK_SOURCE), the TTL being the hop limit
+ *       (IPV6_MULTICAST_HOPS); one implementation for both, the memberships holding IPv4 groups IPv4-mapped.</li>
  *   <li>{@code DatagramQueue}: a socket's receive buffer, a byte ring of records; a datagram that does not fit is
  *       dropped whole and counted ({@code rcvbufErrors}, {@code drops()}). A record from an IPv6 source carries
  *       its sixteen address bytes after the IPv4 record's header.</li>
@@ -27,7 +29,8 @@
  *       IPv6 addresses ({@code bind6}, {@code connect6}, {@code send6}); bound to {@code ::} without IPV6_V6ONLY it
  *       receives IPv4 too (RFC 3493 section 3.7) and tells the sources apart ({@code lastSourceIs6}); to an
  *       IPv4-mapped address it sends over IPv4. ICMPv6 destination unreachable becomes a connected socket's
- *       error, as Linux's {@code icmpv6_err_convert} words it. IPv6 multicast (MLD) is not served.</li>
+ *       error, as Linux's {@code icmpv6_err_convert} words it. Datagrams to a group arrive through
+ *       {@code receiveMulticast6} and go out through {@code Ipv6MulticastOutput.sendMulticast6}.</li>
  * </ul>
  *
  * <h2>Memory</h2>
@@ -39,7 +42,8 @@
  * from the chain into the queue. Demultiplexing and delivery allocate nothing.
  *
  * <p>May use {@code transport}, {@code ip} (only {@code Ipv4Output}, {@code Ipv4MulticastOutput},
- * {@code MulticastMembership}, {@code Ipv4Protocol}, {@code Ipv6Output} and {@code Ipv6Protocol}), {@code link}'s flag
- * bits and {@code FrameChain}, {@code buffer}, {@code wire} and {@code util}.
+ * {@code MulticastMembership}, {@code Ipv4Protocol}, {@code Ipv6Output}, {@code Ipv6MulticastOutput} and
+ * {@code Ipv6Protocol}), {@code link}'s flag bits and {@code FrameChain}, {@code buffer}, {@code wire} and
+ * {@code util}.
  */
 package org.jbypass.netstack.udp;

@@ -150,16 +150,17 @@ public final class Checksum
 
     /**
      * The sum of the IPv6 pseudo-header that upper-layer checksums cover (RFC 8200 section 8.1): source and
-     * destination addresses, the upper-layer packet length as 32 bits, and the next header value.
+     * destination addresses, the upper-layer packet length as 32 bits, and the next header value. A link-local
+     * address may carry the stack's scope ({@link Ipv6Address#withScope}): the sum is over its wire form.
      *
      * @param upperLength the length of the upper-layer header and payload
      */
     public static int pseudoHeader6(final long sourceHi, final long sourceLo, final long destinationHi,
         final long destinationLo, final int nextHeader, final int upperLength)
     {
-        int sum = add64(0, sourceHi);
+        int sum = add64(0, Ipv6Address.withoutScope(sourceHi));
         sum = add64(sum, sourceLo);
-        sum = add64(sum, destinationHi);
+        sum = add64(sum, Ipv6Address.withoutScope(destinationHi));
         sum = add64(sum, destinationLo);
         sum = add32(sum, upperLength);
         return add16(sum, nextHeader);

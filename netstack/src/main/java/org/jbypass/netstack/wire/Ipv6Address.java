@@ -9,6 +9,14 @@ import java.nio.ByteBuffer;
  *
  * <p>An IPv4 address seen through a dual-stack socket is the IPv4-mapped address {@code ::ffff:a.b.c.d} (RFC 4291
  * section 2.5.5.2), as the JDK and Linux report it: {@code hi == 0} and {@code lo == 0x0000_FFFF_xxxx_xxxxL}.
+ *
+ * <p>A link-local address names a node only together with its link (RFC 4007 section 6): fe80::1 on one
+ * interface and fe80::1 on another are two nodes. Above IPv6, the stack carries the link in the address itself, as
+ * the KAME stack of the BSDs does: the second 16-bit word of a link-local address, which RFC 4291 section 2.5.6
+ * fixes at zero on the wire (fe80::/64), holds the scope, the stack interface's index + 1 ({@link #withScope}, 0:
+ * none). So the transports' tables tell the two nodes apart without a field more, IPv6 sends a scoped address out
+ * of the interface it names, and every checksum and header sees the wire form ({@link #withoutScope};
+ * {@link Checksum#pseudoHeader6} takes either).
  */
 public final class Ipv6Address
 {
@@ -49,6 +57,42 @@ public final class Ipv6Address
     public static boolean isLinkLocal(final long hi)
     {
         return (hi & 0xFFC0_0000_0000_0000L) == LINK_LOCAL_HI;
+    }
+
+    /** The bits of {@code hi} that carry a link-local address's scope inside the stack: its second 16-bit word. */
+    public static final long SCOPE_MASK = 0x0000_FFFF_0000_0000L;
+
+    /** The most scopes (stack interfaces) an address can name. */
+    public static final int MAX_SCOPE = 0xFFFF;
+
+    /**
+     * The scope a link-local address carries inside the stack: the index + 1 of the stack interface whose link it
+     * is on, or 0 (unscoped, or not link-local).
+     */
+    public static int scope(final long hi)
+    {
+        return isLinkLocal(hi) ? (int)((hi & SCOPE_MASK) >>> 32) : 0;
+    }
+
+    /** A link-local address's {@code hi} carrying {@code scope} (0..65535); any other address's unchanged. */
+    public static long withScope(final long hi, final int scope)
+    {
+        return isLinkLocal(hi) ? (hi & ~SCOPE_MASK) | ((long)(scope & MAX_SCOPE) << 32) : hi;
+    }
+
+    /** The wire form of {@code hi}: a link-local address without the scope the stack carries in it. */
+    public static long withoutScope(final long hi)
+    {
+        return isLinkLocal(hi) ? hi & ~SCOPE_MASK : hi;
+    }
+
+    /**
+     * Whether a link-local address as received is well formed: in fe80::/64, the 54 bits after fe80::/10 zero (RFC
+     * 4291 section 2.5.6). The stack drops the others, whose bits it could not tell from a scope.
+     */
+    public static boolean isWellFormedLinkLocal(final long hi)
+    {
+        return (hi & 0x003F_FFFF_FFFF_FFFFL) == 0;
     }
 
     /** ::ffff:0:0/96, an IPv4 address in IPv6 clothes (RFC 4291 section 2.5.5.2). */

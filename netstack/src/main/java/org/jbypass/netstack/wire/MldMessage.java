@@ -109,19 +109,46 @@ public final class MldMessage
         b.putShort(icmp + 6, (short)records);
     }
 
-    /** Writes a record with no sources and no auxiliary data. */
+    /**
+     * Writes a record without auxiliary data.
+     *
+     * @param sources the sources as {@code hi, lo} pairs
+     */
     public static void writeRecord(final ByteBuffer b, final int at, final int type, final long groupHi,
-        final long groupLo)
+        final long groupLo, final long[] sources)
     {
-        b.putInt(at, type << 24);
+        b.putInt(at, type << 24 | (sources.length >> 1));
         b.putLong(at + 4, groupHi);
         b.putLong(at + 12, groupLo);
+        for (int i = 0; i < sources.length; i++)
+        {
+            b.putLong(at + RECORD_LENGTH + 8 * i, sources[i]);
+        }
     }
 
-    /** Writes a version 1 report (zeroed checksum). */
-    public static void writeV1Report(final ByteBuffer b, final int icmp, final long groupHi, final long groupLo)
+    /** A record's type, at {@code at}. */
+    public static int recordType(final ByteBuffer b, final int at)
     {
-        b.putInt(icmp, TYPE_V1_REPORT << 24);
+        return b.get(at) & 0xFF;
+    }
+
+    /** A record's Number of Sources. */
+    public static int recordSourceCount(final ByteBuffer b, final int at)
+    {
+        return b.getShort(at + 2) & 0xFFFF;
+    }
+
+    /** A version 2 report's Number of Multicast Address Records. */
+    public static int recordCount(final ByteBuffer b, final int icmp)
+    {
+        return b.getShort(icmp + 6) & 0xFFFF;
+    }
+
+    /** Writes a version 1 report or Done (zeroed checksum). */
+    public static void writeV1(final ByteBuffer b, final int icmp, final int type, final long groupHi,
+        final long groupLo)
+    {
+        b.putInt(icmp, type << 24);
         b.putInt(icmp + 4, 0);
         b.putLong(icmp + 8, groupHi);
         b.putLong(icmp + 16, groupLo);

@@ -119,6 +119,55 @@ class AllocationTest
         }
     }
 
+    /**
+     * IPv6 multicast through the stack: a send to a group (hop limit 0, so that only the looped-back copy moves:
+     * IPV6_MULTICAST_LOOP), the interface's membership and source filter, and delivery to the joined socket allocate
+     * nothing per datagram.
+     */
+    @Test
+    void shouldSendAndReceiveIpv6MulticastWithoutAllocating()
+    {
+        try (StackHarness h = harness6())
+        {
+            final long groupHi = 0xFF15_0000_0000_0000L;
+            final long groupLo = 0x0001_0002_0003L;
+            final UdpSocket member = h.stack.openUdp6(false);
+            assertEquals(0, member.bind6(0, 0, 7));
+            assertEquals(0, member.joinGroup6(groupHi, groupLo, 0));
+            assertEquals(0, member.blockSource6(groupHi, groupLo, 0, STACK6_HI, STACK6_LO + 1));
+            final UdpSocket sender = h.stack.openUdp6(false);
+            assertEquals(0, sender.multicastTtl(0));
+            final ByteBuffer out = ByteBuffer.allocateDirect(64);
+            final ByteBuffer in = ByteBuffer.allocateDirect(2048);
+            final long[] now = {h.now()};
+            final Runnable roundTrip = () ->
+            {
+                out.clear();
+                out.putLong(0, now[0]);
+                sender.send6(out, groupHi, groupLo, 7);
+                h.stack.flush();
+                in.clear();
+                member.receive(in);
+                now[0] += 1000;
+                h.stack.poll(now[0]);
+            };
+            for (int i = 0; i < WARMUP; i++)
+            {
+                roundTrip.run();
+            }
+            final long before = allocatedBytes();
+            for (int i = 0; i < MEASURED; i++)
+            {
+                roundTrip.run();
+            }
+            final long perPacket = (allocatedBytes() - before) / MEASURED;
+            System.out.println("IPv6 multicast through the stack: " + perPacket + " bytes allocated per datagram");
+            assertEquals(0, perPacket, "bytes allocated per datagram");
+            assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
+            assertEquals(0, h.leakedBuffers());
+        }
+    }
+
     /** TCP over IPv6 to the stack's own address: data, ACKs and reads in steady state allocate nothing. */
     @Test
     void shouldMoveTcpOverIpv6WithoutAllocating()

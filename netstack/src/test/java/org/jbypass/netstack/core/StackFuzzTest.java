@@ -3,7 +3,6 @@ package org.jbypass.netstack.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -16,11 +15,8 @@ import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.ip.ReassemblyConfig;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.tcp.TcpInvariants;
-import org.jbypass.netstack.tcp.TcpSocket;
-import org.jbypass.netstack.tcp.TcpState;
 import org.jbypass.netstack.testing.ChannelLink;
 import org.jbypass.netstack.udp.UdpConfig;
-import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.ArpPacket;
 import org.jbypass.netstack.wire.Checksum;
@@ -47,7 +43,7 @@ import org.jbypass.netstack.wire.TcpHeader;
  * <p>The fuzzer never speaks as B (frames from B's address are re-addressed): TCP cannot tell a spoofed in-window
  * segment from its peer's, nor ARP a forged answer from a true one, so what those attacks do is not a bug.
  */
-class StackFuzzTest
+class StackFuzzTest extends TwoStackFuzzBed
 {
     private static final long A_MAC = MacAddress.parse("02:00:00:00:00:02");
     private static final long B_MAC = MacAddress.parse("02:00:00:00:00:03");
@@ -65,75 +61,18 @@ class StackFuzzTest
         Ipv4Address.parse("198.18.0.4"), Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("224.0.0.1"),
         Ipv4Address.parse("127.0.0.1"), 0};
 
-    private long now = 1_000_000_000L;
-    private Stack a;
-    private Stack b;
-    private ChannelLink aLink;
-    private ChannelLink bLink;
-    private TcpSocket listener;
-    private TcpSocket exposed;
-    private TcpSocket protectedA;
-    private TcpSocket protectedB;
-    private UdpSocket udp;
-    private UdpSocket udpConnected;
-    private int baseline;
-    /** The exposed connection as its peer (the fuzzer) sees it. */
-    private int peerNxt;
-    private int stackNxt;
-    /** Bytes written and read on the protected connection, each way. */
-    private long aWrote;
-    private long bWrote;
-    private long aRead;
-    private long bRead;
-
     @FuzzTest(maxDuration = "5m")
     void frames(final FuzzedDataProvider data)
     {
-        setUp();
-        try
-        {
-            for (int step = 0; step < 48 && data.remainingBytes() > 0; step++)
-            {
-                final int what = data.consumeInt(0, 15);
-                if (what == 0)
-                {
-                    advance(data.consumeBoolean() ? data.consumeLong(1, 1_000_000_000L)
-                        : data.consumeLong(1, 120_000_000_000L));
-                }
-                else if (what == 1)
-                {
-                    application(data);
-                }
-                else
-                {
-                    aLink.inject(frame(data));
-                    poll();
-                }
-                checkBounds();
-            }
-            checkProtectedConnection();
-            drainAndCheckPool();
-        }
-        finally
-        {
-            a.close();
-            b.close();
-        }
+        run(data);
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // The two stacks.
 
-    private void setUp()
+    @Override
+    void setUp()
     {
-        // Jazzer runs every input on the same instance: start each from nothing, so that an input alone reproduces.
-        now = 1_000_000_000L;
-        peerNxt = 0;
-        stackNxt = 0;
-        aWrote = 0;
-        bWrote = 0;
-        aRead = 0;
-        bRead = 0;
         a = new Stack(config(256, 7), now);
         b = new Stack(config(128, 8), now);
         aLink = new ChannelLink(a.pool(), A_MAC, 1500);
@@ -157,15 +96,7 @@ class StackFuzzTest
         poll();
         protectedA = listener.accept();
         assertNotNull(protectedA, "A accepts B's connection");
-        aWrote += protectedA.write(pattern(0, 3000, 'a'));
-        bWrote += protectedB.write(pattern(0, 3000, 'b'));
-        a.flush();
-        b.flush();
-        poll();
-        aWrote += protectedA.write(pattern(aWrote, 2000, 'a'));
-        bWrote += protectedB.write(pattern(bWrote, 2000, 'b'));
-        a.flush();
-        b.flush();
+        primeProtectedConnection();
 
         // The exposed connection: the fuzzer's peer at PEER_IP opens it by hand.
         aLink.inject(arp(ArpPacket.OP_REPLY, PEER_MAC, PEER_IP, A_MAC, A_IP));
@@ -187,7 +118,7 @@ class StackFuzzTest
         exposed.write(ByteBuffer.wrap(new byte[4000]));
         a.flush();
         poll();
-        baseline = armedBuffers();
+        baseline = a.pool().inUse();
         checkBounds();
     }
 
@@ -205,50 +136,8 @@ class StackFuzzTest
             .udp(new UdpConfig(16384, 16384, 1 << 20, 32768, 60999)).build();
     }
 
-    /** Polls both stacks and carries frames between A and B until neither sends the other anything more. */
-    private void poll()
-    {
-        for (int round = 0; round < 1000; round++)
-        {
-            a.poll(now);
-            b.poll(now);
-            int moved = 0;
-            byte[] frame;
-            final int fromA = aLink.transmitted();
-            for (int i = 0; i < fromA; i++)
-            {
-                frame = aLink.take();
-                if (toB(frame))
-                {
-                    bLink.inject(frame);
-                    moved++;
-                }
-                else
-                {
-                    outbound(frame);
-                }
-            }
-            while ((frame = bLink.take()) != null)
-            {
-                aLink.inject(frame);
-                moved++;
-            }
-            if (moved == 0)
-            {
-                return;
-            }
-        }
-        fail("A and B did not fall quiet within 1000 rounds");
-    }
-
-    private void advance(final long nanos)
-    {
-        now += nanos;
-        poll();
-    }
-
-    /** Frames from A to anyone but B: the fuzzer's peer learns the exposed connection's numbers from them. */
-    private void outbound(final byte[] frame)
+    @Override
+    void outbound(final byte[] frame)
     {
         if (frame.length < 14 + 20 + 20 || ByteBuffer.wrap(frame).getShort(12) != EthernetHeader.TYPE_IPV4)
         {
@@ -272,7 +161,8 @@ class StackFuzzTest
         }
     }
 
-    private static boolean toB(final byte[] frame)
+    @Override
+    boolean toB(final byte[] frame)
     {
         final ByteBuffer f = ByteBuffer.wrap(frame);
         final int type = f.getShort(12) & 0xFFFF;
@@ -286,7 +176,8 @@ class StackFuzzTest
     // ------------------------------------------------------------------------------------------------------------
     // What the fuzzer sends.
 
-    private byte[] frame(final FuzzedDataProvider data)
+    @Override
+    byte[] frame(final FuzzedDataProvider data, final int what)
     {
         final byte[] frame = switch (data.consumeInt(0, 9))
         {
@@ -463,17 +354,6 @@ class StackFuzzTest
         return segment;
     }
 
-    private static byte[] tcpSegment(final int sourcePort, final int destinationPort, final int seq, final int ack,
-        final int flags, final int window, final byte[] options, final byte[] payload)
-    {
-        final int headerLength = 20 + ((options.length + 3) & ~3);
-        final ByteBuffer t = ByteBuffer.allocate(headerLength + payload.length);
-        t.putShort(0, (short)sourcePort).putShort(2, (short)destinationPort).putInt(4, seq).putInt(8, ack)
-            .put(12, (byte)((headerLength / 4) << 4)).put(13, (byte)flags).putShort(14, (short)window);
-        t.put(20, options).put(headerLength, payload);
-        return t.array();
-    }
-
     private static byte[] tcpFrame(final int source, final int sourcePort, final int destinationPort, final int seq,
         final int ack, final int flags, final int window, final byte[] options, final byte[] payload)
     {
@@ -536,34 +416,10 @@ class StackFuzzTest
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // The application, now and then.
-
-    private void application(final FuzzedDataProvider data)
-    {
-        final ByteBuffer buffer = ByteBuffer.allocate(2048);
-        switch (data.consumeInt(0, 4))
-        {
-            case 0 -> udp.receive(buffer);
-            case 1 -> udpConnected.receive(buffer);
-            case 2 -> exposed.read(ByteBuffer.allocate(data.consumeInt(0, 70_000)));
-            case 3 -> exposed.write(ByteBuffer.allocate(data.consumeInt(0, 70_000)));
-            default ->
-            {
-                final TcpSocket child = listener.accept();
-                if (child != null)
-                {
-                    child.close();
-                }
-            }
-        }
-        a.flush();
-        poll();
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
     // Invariants.
 
-    private void checkBounds()
+    @Override
+    void checkBounds()
     {
         final NetInterface nif = a.interfaces().get(0);
         final IpConfig ip = a.config().ip();
@@ -578,85 +434,10 @@ class StackFuzzTest
         assertTrue(a.pool().inUse() - baseline <= bound, "buffers held: " + (a.pool().inUse() - baseline));
     }
 
-    /** The protected connection is untouched: established, and its data, old and new, arrives intact. */
-    private void checkProtectedConnection()
+    @Override
+    int reassembliesInProgress()
     {
-        poll();
-        assertEquals(TcpState.ESTABLISHED, protectedA.state(), "A's side of the protected connection");
-        assertEquals(TcpState.ESTABLISHED, protectedB.state(), "B's side of the protected connection");
-        for (int round = 0; round < 2; round++)
-        {
-            aWrote += Math.max(0, protectedA.write(pattern(aWrote, 5000, 'a')));
-            bWrote += Math.max(0, protectedB.write(pattern(bWrote, 5000, 'b')));
-            a.flush();
-            b.flush();
-            for (int i = 0; i < 50 && (aRead < bWrote || bRead < aWrote); i++)
-            {
-                bRead += readAndCheck(protectedB, bRead, 'a');
-                aRead += readAndCheck(protectedA, aRead, 'b');
-                advance(200_000_000L);
-            }
-        }
-        assertEquals(bWrote, aRead, "A read everything B wrote");
-        assertEquals(aWrote, bRead, "B read everything A wrote");
-    }
-
-    private void drainAndCheckPool()
-    {
-        for (final TcpSocket s : List.of(listener, exposed, protectedA, protectedB))
-        {
-            s.close();
-        }
-        udp.close();
-        udpConnected.close();
-        a.flush();
-        b.flush();
-        // Long enough for every timer to give up: retransmissions to the silent peer (backed off to the maximum RTO),
-        // FIN_WAIT_2, TIME_WAIT, ARP resolution, reassembly.
-        for (int i = 0; i < 40; i++)
-        {
-            advance(120_000_000_000L);
-        }
-        aLink.drain();
-        assertEquals(0, a.tcp().connectionCount(), "A's connections 80 minutes after closing");
-        assertEquals(0, a.ipv4().reassembliesInProgress(), "reassemblies left");
-        assertEquals(baseline, armedBuffers(), "packet buffers held by A 80 minutes after closing (leaked)");
-    }
-
-    private int armedBuffers()
-    {
-        return a.pool().inUse();
-    }
-
-    private long readAndCheck(final TcpSocket s, final long offset, final char stream)
-    {
-        final ByteBuffer dst = ByteBuffer.allocate(65536);
-        final int n = s.read(dst);
-        if (n <= 0)
-        {
-            assertEquals(-Errno.EAGAIN, n, "read on the protected connection");
-            return 0;
-        }
-        final ByteBuffer want = pattern(offset, n, stream);
-        for (int i = 0; i < n; i++)
-        {
-            if (dst.get(i) != want.get(i))
-            {
-                fail("protected connection: byte " + (offset + i) + " of stream " + stream + " corrupted");
-            }
-        }
-        return n;
-    }
-
-    private static ByteBuffer pattern(final long offset, final int length, final char stream)
-    {
-        final byte[] bytes = new byte[length];
-        for (int i = 0; i < length; i++)
-        {
-            final long k = offset + i;
-            bytes[i] = (byte)((k * 0x9E3779B1L >>> 11) ^ stream ^ (k >>> 8));
-        }
-        return ByteBuffer.wrap(bytes);
+        return a.ipv4().reassembliesInProgress();
     }
 
     /** Sequence arithmetic (RFC 9293 section 3.4) for the fuzzer's bookkeeping. */

@@ -285,16 +285,16 @@ class IgmpTest
             b.blockSource(GROUP, 0, S3);
             MulticastGroup g = igmp(h).group(0, GROUP);
             assertTrue(g.exclude);
-            assertArrayEquals(new int[] {S2}, g.sources, "EXCLUDE: the intersection of the excluded lists");
+            assertArrayEquals(new int[] {S2}, SourceList.toIpv4(g.sources), "EXCLUDE: the intersection of the excluded lists");
             c.joinSource(GROUP, 0, S2);
             g = igmp(h).group(0, GROUP);
             assertTrue(g.exclude);
-            assertArrayEquals(new int[0], g.sources, "minus the union of the included lists");
+            assertArrayEquals(new int[0], SourceList.toIpv4(g.sources), "minus the union of the included lists");
             a.close();
             b.close();
             g = igmp(h).group(0, GROUP);
             assertFalse(g.exclude);
-            assertArrayEquals(new int[] {S2}, g.sources, "INCLUDE: the union of the included lists");
+            assertArrayEquals(new int[] {S2}, SourceList.toIpv4(g.sources), "INCLUDE: the union of the included lists");
             assertTrue(igmp(h).allows(0, GROUP, S2));
             assertFalse(igmp(h).allows(0, GROUP, S1));
             c.close();
@@ -324,7 +324,7 @@ class IgmpTest
             sockets[0] = h.stack.openUdp();
             sockets[1] = h.stack.openUdp();
             int joined = 0;
-            for (int i = 0; i < Igmp.MAX_GROUPS + 10; i++)
+            for (int i = 0; i < MulticastListener.MAX_GROUPS + 10; i++)
             {
                 final int group = Ipv4Address.parse("239.2.0.0") + i;
                 final int result = sockets[i % 2].joinGroup(group, 0);
@@ -338,7 +338,7 @@ class IgmpTest
                 }
             }
             // The two leaves above are still being retransmitted: their records count.
-            assertTrue(joined <= Igmp.MAX_GROUPS && joined >= Igmp.MAX_GROUPS - 2, "joined " + joined);
+            assertTrue(joined <= MulticastListener.MAX_GROUPS && joined >= MulticastListener.MAX_GROUPS - 2, "joined " + joined);
             assertTrue(h.stack.ipCounters().igmpGroupsRefused >= 10);
             assertEquals(-Errno.ENODEV, h.stack.openUdp().joinGroup(GROUP, 5));
         }

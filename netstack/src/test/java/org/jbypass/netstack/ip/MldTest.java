@@ -93,21 +93,28 @@ class MldTest
         return ByteBuffer.wrap(frame, 62, icmpLength).slice();
     }
 
-    /** A version 2 report's records as "type group" strings. */
-    private static List<String> records(final ByteBuffer report)
+    /** A version 2 report's records as "type group" strings, followed by " source" for each of its sources. */
+    static List<String> records(final ByteBuffer report)
     {
         assertEquals(MldMessage.TYPE_V2_REPORT, report.get(0) & 0xFF);
         final int count = report.getShort(6) & 0xFFFF;
-        assertEquals(8 + 20 * count, report.limit(), "records with no sources");
         final List<String> out = new ArrayList<>();
+        int at = 8;
         for (int i = 0; i < count; i++)
         {
-            final int at = 8 + 20 * i;
             assertEquals(0, report.get(at + 1), "no auxiliary data");
-            assertEquals(0, report.getShort(at + 2), "no sources: EXCLUDE {}");
-            out.add((report.get(at) & 0xFF) + " " + Ipv6Address.toString(report.getLong(at + 4),
-                report.getLong(at + 12)));
+            final int sources = report.getShort(at + 2) & 0xFFFF;
+            final StringBuilder record = new StringBuilder().append(report.get(at) & 0xFF).append(' ')
+                .append(Ipv6Address.toString(report.getLong(at + 4), report.getLong(at + 12)));
+            for (int j = 0; j < sources; j++)
+            {
+                final int s = at + 20 + 16 * j;
+                record.append(' ').append(Ipv6Address.toString(report.getLong(s), report.getLong(s + 8)));
+            }
+            out.add(record.toString());
+            at += 20 + 16 * sources;
         }
+        assertEquals(at, report.limit(), "the records fill the report");
         return out;
     }
 
@@ -184,12 +191,14 @@ class MldTest
             assertEquals(1, reports.size());
             assertEquals(List.of(MldMessage.MODE_IS_EXCLUDE + " ff02::1:ff01:3"),
                 records(checkedMld(reports.get(0), STACK_LL, ALL_MLDV2_ROUTERS)));
-            // A group-and-source-specific query: every source is let in (EXCLUDE {}), so the group's state answers.
+            // A group-and-source-specific query: every source is let in (EXCLUDE {}), so the queried source is
+            // reported as included (RFC 3810 section 6.3).
             h.receive(Frames6.mldQuery(PEER_MAC, ROUTER_LL, GROUP_A, 1, GROUP_A, 500, false, 2, 125, STACK6_B));
             h.advance(SECOND);
             final List<byte[]> again = takeAll(h);
             assertEquals(1, again.size());
-            assertEquals(List.of(MldMessage.MODE_IS_EXCLUDE + " ff02::1:ff00:2"),
+            assertEquals(List.of(MldMessage.MODE_IS_INCLUDE + " ff02::1:ff00:2 "
+                + Ipv6Address.toString(STACK6_B[0], STACK6_B[1])),
                 records(checkedMld(again.get(0), STACK_LL, ALL_MLDV2_ROUTERS)));
             // Not a group of ours: the frame is not even received.
             final long[] other = Frames6.addr("ff02::1:ff99:9");
@@ -205,9 +214,9 @@ class MldTest
         try (StackHarness h = quiet())
         {
             final Mld mld = h.nif.ipv6.mld;
-            assertEquals(2, mld.version(h.now()));
+            assertEquals(2, mld.version());
             h.receive(Frames6.mldQuery(PEER_MAC, ROUTER_LL, ALL_NODES, 1, new long[] {0, 0}, 1000, true, 0, 0));
-            assertEquals(1, mld.version(h.now()));
+            assertEquals(1, mld.version());
             // Another listener reports group A at once (RFC 2710 section 4): our pending report of it is dropped.
             final byte[] otherReport = new byte[24];
             final ByteBuffer r = ByteBuffer.wrap(otherReport);
@@ -241,7 +250,7 @@ class MldTest
             assertEquals(1, takeAll(h).size(), "the retransmission");
             // Section 8.2.1: Robustness x Query Interval + the query's delay without a version 1 query: version 2.
             h.advance(2 * 125 * SECOND);
-            assertEquals(2, mld.version(h.now()));
+            assertEquals(2, mld.version());
             h.receive(generalQuery(0));
             h.poll();
             final List<byte[]> v2 = takeAll(h);

@@ -32,9 +32,18 @@ public final class StackHarness implements AutoCloseable
 
     public StackHarness(final StackConfig config, final int mtu, final int gateway)
     {
+        this(config, mtu, gateway, true);
+    }
+
+    /**
+     * A harness whose interface has IPv4 ({@link #STACK_IP}/24) or, with {@code ipv4} false, none: an IPv6-only
+     * interface the test gives its IPv6 addresses.
+     */
+    public StackHarness(final StackConfig config, final int mtu, final int gateway, final boolean ipv4)
+    {
         stack = new Stack(config, now);
         link = new ChannelLink(stack.pool(), STACK_MAC, mtu);
-        nif = stack.addInterface("test0", link, STACK_IP, 24, gateway);
+        nif = ipv4 ? stack.addInterface("test0", link, STACK_IP, 24, gateway) : stack.addInterface("test0", link);
         poll();
         // What the stack holds at rest: the receive burst armed with free buffers.
         baselineInUse = stack.pool().inUse();

@@ -75,11 +75,14 @@ class Ipv6HeaderTest
             {
                 message.put(j, (byte)random.nextInt(256));
             }
-            final long sh = random.nextLong();
+            // Every fifth source link-local: the wire carries no scope, and a scoped form sums as the wire form.
+            final long sh = i % 5 == 0 ? Ipv6Address.LINK_LOCAL_HI | random.nextLong() & 0x003F_0000_FFFF_FFFFL
+                : Ipv6Address.withoutScope(random.nextLong());
             final long sl = random.nextLong();
-            final long dh = random.nextLong();
+            final long dh = Ipv6Address.withoutScope(random.nextLong());
             final long dl = random.nextLong();
-            new Icmpv6Header().wrap(message, 0, length).computeChecksum(sh, sl, dh, dl);
+            new Icmpv6Header().wrap(message, 0, length).computeChecksum(Ipv6Address.withScope(sh, i & 0xFFFF), sl,
+                dh, dl);
             assertEquals(reference(sh, sl, dh, dl, message), 0, "verifies against the reference");
             assertTrue(new Icmpv6Header().wrap(message, 0, length).checksumOk(sh, sl, dh, dl));
             message.put(length - 1, (byte)(message.get(length - 1) ^ 0x40));
