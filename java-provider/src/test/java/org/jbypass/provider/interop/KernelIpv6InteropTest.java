@@ -196,7 +196,9 @@ class KernelIpv6InteropTest
             assertEquals(1, s.ipCounters().dadSucceeded, describe6(s));
             // The duplicate is no source: towards the kernel's global address the stack can use only link-local.
             assertTrue(s.ipv6().selectSource(kernelAddress[0], kernelAddress[1]));
+            // Scoped to the interface it leaves by (RFC 4007; Ipv6Address.withScope), fe80:: on the wire.
             assertEquals(Ipv6Address.LINK_LOCAL_HI, Ipv6Address.withoutScope(s.ipv6().sourceHi()));
+            assertEquals(stack.netInterface().index() + 1, Ipv6Address.scope(s.ipv6().sourceHi()));
             return null;
         });
         // The kernel pinging that address gets its own answer, never the stack's.
