@@ -183,9 +183,17 @@ if need_peer tcp; then
   run copy-samples scp -q "$SAMPLES" "$PEER:/tmp/jbypass-samples.jar"
   tcp_both base base
   # 8. Four receive queues (RSS over Toeplitz hash QPs); the per-queue counters are in the JMX bean
-  #    org.jbypass:type=Stack (jconsole) and RdmaLink.describeCounters().
+  #    org.jbypass:type=Stack (link.cx.rx0.packets, ...), in RdmaLink.describeCounters(), and in the log at close.
   config rss4 "interface.cx.rx-queues = 4"
   tcp_both rss4 rss4
+  #    The stack logs each port's per-queue counters when it closes (describeCounters), which the stack side of
+  #    the transfer to the peer did: one TCP flow stays on one receive queue, ARP on queue 0.
+  if [[ $dry -eq 1 ]]; then
+    record DRY rss4-queues "rx0..rx3 and tx0..tx3 packets from the counters the stack logs at close ($OUT/tcp-from-stack-rss4.log)"
+  else
+    queues=$(grep -oE '^(rx|tx)[0-9]+ packets=[0-9]+' "$OUT/tcp-from-stack-rss4.log" | tr '\n' ' ')
+    record INFO rss4-queues "${queues:-no per-queue counters in $OUT/tcp-from-stack-rss4.log}"
+  fi
   # 9. CQE compression off (on is the default, exercised above).
   config nocomp "interface.cx.cqe-compression = false"
   tcp_both nocomp nocomp

@@ -23,7 +23,7 @@
 #include "jbp_burst.h"
 
 #define JBP_RDMA_MAGIC 0x4a425244u /* "JBRD" */
-#define JBP_RDMA_ABI 5u
+#define JBP_RDMA_ABI 6u
 
 #define JBP_RDMA_MAX_RXQ 64
 #define JBP_RDMA_MIN_RING 64
@@ -142,7 +142,12 @@ enum jbp_rdma_txq_word {
     JBP_TXQ_RECREATE_EVENT = 13, /* the async event (enum ibv_event_type) that asked for the last recreation */
     JBP_TXQ_MAX_TSO = 14,    /* LSO: the longest super-frame the queue segments (0: no LSO on this queue) */
     JBP_TXQ_TSO_FRAMES = 15, /* super-frames sent as one LSO WQE each */
-    JBP_TXQ_WORDS = 16,
+    /* Descriptors (burst slots) the queue accepted and is done with: completed, dropped, or discarded by a reset,
+     * a recreation or the close; free running from the open. Accepted descriptors minus this are still the
+     * adapter's: the stack keeps a flow on this queue until its last frame's count is reached (docs/RDMA.md,
+     * "Per-flow order"), as Linux's ooo_okay waits for a socket's last skb to be freed. */
+    JBP_TXQ_DONE = 16,
+    JBP_TXQ_WORDS = 20,
 };
 
 enum jbp_rdma_rxq_word {
@@ -406,17 +411,30 @@ static inline void jbp_port_reclaim(struct jbp_rdma_port *p, uint32_t buffer)
         p->reclaim[p->reclaim_n++] = buffer;
 }
 
-/* Everything send ring entry i holds goes back to the pool (after its completion, or once the queue is stopped). */
+/* The send queue is done with n descriptors it accepted (JBP_TXQ_DONE). */
+static inline void jbp_txq_done(struct jbp_rdma_txq *t, uint64_t n)
+{
+    t->st[JBP_TXQ_DONE] += n;
+}
+
+/*
+ * Everything send ring entry i holds goes back to the pool (after its completion, or once the queue is stopped),
+ * and counts as done: one descriptor per buffer, since a posted WQE keeps every buffer of its frame (its first
+ * in bufs, a chain's others in xbufs) and a descriptor without a valid buffer is never posted.
+ */
 static inline void jbp_txq_release(struct jbp_rdma_port *p, struct jbp_rdma_txq *t, uint32_t i)
 {
     uint32_t slot = i & t->mask;
+    uint32_t n = t->bufs[slot] != JBP_NO_BUFFER;
     jbp_port_reclaim(p, t->bufs[slot]);
     t->bufs[slot] = JBP_NO_BUFFER;
     if (t->xbufs != NULL)
         for (uint32_t k = 0; k < JBP_TX_XBUFS_PER_BB; k++) {
+            n += t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k] != JBP_NO_BUFFER;
             jbp_port_reclaim(p, t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k]);
             t->xbufs[slot * JBP_TX_XBUFS_PER_BB + k] = JBP_NO_BUFFER;
         }
+    jbp_txq_done(t, n);
 }
 
 /* The largest frame sent: the MTU plus an Ethernet header and one VLAN tag, within a pool buffer. */

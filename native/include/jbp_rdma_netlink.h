@@ -17,6 +17,11 @@
  *   dump:       RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, a bare struct ndmsg { family AF_BRIDGE } (the strict and
  *               the legacy dump parsers both accept it, for every netdev); the answer is RTM_NEWNEIGH entries as
  *               above, one per address of each netdev's unicast and multicast lists, then NLMSG_DONE.
+ *   VF MACs:    RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, struct ifinfomsg { AF_UNSPEC, the PF's ifindex }, attribute
+ *               IFLA_EXT_MASK = RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS; the answer is one RTM_NEWLINK whose
+ *               IFLA_VFINFO_LIST holds an IFLA_VF_INFO per VF with IFLA_VF_MAC (struct ifla_vf_mac), what
+ *               `ip link show PF` prints as "vf N link/ether ...": a VF's MAC even when its netdev is in another
+ *               network namespace (or bound to vfio), where sysfs shows no netdev.
  *   answers:    NLMSG_ERROR with error 0 is the acknowledgement; a negative error is -errno.
  *
  * The parser trusts nothing: every length is checked against the buffer, a malformed message makes the whole
@@ -67,6 +72,19 @@ size_t jbp_nl_build_fdb_dump(uint8_t *buf, uint32_t seq);
  */
 typedef void (*jbp_fdb_fn)(void *ctx, const struct jbp_fdb_entry *e);
 int jbp_nl_parse(const uint8_t *buf, size_t len, uint32_t seq, jbp_fdb_fn fn, void *ctx);
+
+/* One VF of a PF, as the PF's RTM_NEWLINK lists it. */
+struct jbp_vf_mac {
+    int vf;        /* its index on the PF */
+    uint64_t mac;  /* low 48 bits; 0 when none was set */
+};
+typedef void (*jbp_vf_fn)(void *ctx, const struct jbp_vf_mac *v);
+
+size_t jbp_nl_build_vf_query(uint8_t *buf, uint32_t seq, int ifindex);
+/* As jbp_nl_parse, for the answer to a VF query: fn for every IFLA_VF_MAC of the RTM_NEWLINK. */
+int jbp_nl_parse_vfs(const uint8_t *buf, size_t len, uint32_t seq, jbp_vf_fn fn, void *ctx);
+/* The MACs of the VFs of the PF with ifindex pf_ifindex, into fn: 0 or -errno. */
+int jbp_nl_vf_macs(struct jbp_nl *nl, int pf_ifindex, jbp_vf_fn fn, void *ctx);
 
 /* Adds (NLM_F_EXCL: -EEXIST when the netdev has it already) or removes an address of a netdev's own FDB. */
 int jbp_nl_fdb_modify(struct jbp_nl *nl, int add, int ifindex, uint64_t mac);

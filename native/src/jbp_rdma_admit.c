@@ -400,6 +400,33 @@ static long recorded_by(const struct jbp_rdma_admit *a, uint64_t mac)
     return 0;
 }
 
+struct vf_search {
+    uint64_t mac;
+    int vf; /* the VF that has it, or -1 */
+};
+
+static void vf_match(void *ctx, const struct jbp_vf_mac *v)
+{
+    struct vf_search *q = ctx;
+    if (q->vf < 0 && v->mac == q->mac)
+        q->vf = v->vf;
+}
+
+/* /sys/class/net/IF/ifindex, or 0. */
+static int ifindex_of(const char *sys_root, const char *ifname)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/class/net/%s/ifindex", sys_root, ifname);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int ifindex = 0;
+    if (fscanf(f, "%d", &ifindex) != 1)
+        ifindex = 0;
+    fclose(f);
+    return ifindex;
+}
+
 int jbp_rdma_mac_guard(struct jbp_rdma_admit *a, const struct jbp_rdma_sysfs *s, uint64_t mac, char *err,
                        size_t len)
 {
@@ -411,7 +438,18 @@ int jbp_rdma_mac_guard(struct jbp_rdma_admit *a, const struct jbp_rdma_sysfs *s,
     } else if (jbp_rdma_sysfs_mac_owner_pci(a->sys_root, s->dev_path, mac, owner, sizeof(owner), pci, sizeof(pci))) {
         snprintf(where, sizeof(where), "belongs to the Linux interface '%s' (its address; PCI %s, on the same "
                  "adapter as '%s', perhaps in another network namespace)", owner, pci, s->ifname);
-    } else if (a->nl != NULL) {
+    }
+    /* The PF's list of its VFs' MACs (IFLA_VFINFO_LIST): a VF whose netdev is in another namespace, or that is
+     * bound to vfio for a VM, shows no netdev in this namespace's sysfs, but its PF names its MAC. */
+    const char *pf = s->is_vf ? s->pf_ifname : s->ifname;
+    int pf_ifindex = s->is_vf ? (pf[0] != '\0' ? ifindex_of(a->sys_root, pf) : 0) : s->ifindex;
+    if (where[0] == '\0' && a->nl != NULL && pf_ifindex > 0 && (s->is_vf || s->sriov_numvfs > 0)) {
+        struct vf_search q = { .mac = mac, .vf = -1 };
+        if (jbp_nl_vf_macs(a->nl, pf_ifindex, vf_match, &q) == 0 && q.vf >= 0)
+            snprintf(where, sizeof(where), "belongs to SR-IOV VF %d of '%s' (its MAC as the PF lists it: ip link "
+                     "show %s; the VF's netdev is in another network namespace or a VM)", q.vf, pf, pf);
+    }
+    if (where[0] == '\0' && a->nl != NULL) {
         int own = mac == a->mac && a->state == JBP_ADMIT_ADDED;
         struct fdb_search q = { .mac = mac, .skip_ifindex = own ? a->ifindex : -1 };
         if (jbp_nl_fdb_dump(a->nl, fdb_match, &q) == 0 && q.found) {

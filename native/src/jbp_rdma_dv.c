@@ -731,6 +731,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
                     if (f[k].buffer < pool->count)
                         jbp_port_reclaim(p, f[k].buffer);
                 t->st[JBP_TXQ_DROPS]++;
+                jbp_txq_done(t, nd);
                 accepted += nd;
                 continue;
             }
@@ -767,6 +768,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
             if (f->buffer < pool->count)
                 jbp_port_reclaim(p, f->buffer);
             t->st[JBP_TXQ_DROPS]++;
+            jbp_txq_done(t, 1);
             accepted++;
             continue;
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink FDB requests and their answers: see jbp_rdma_netlink.h for the messages and why they are sent. */
 #include <errno.h>
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -13,6 +14,7 @@
 #include "jbp_rdma_netlink.h"
 
 _Static_assert(NLMSG_SPACE(sizeof(struct ndmsg)) + RTA_SPACE(6) <= JBP_NL_REQ_MAX, "request room");
+_Static_assert(NLMSG_SPACE(sizeof(struct ifinfomsg)) + RTA_SPACE(4) <= JBP_NL_REQ_MAX, "request room");
 
 static int sock_send(struct jbp_nl *nl, const void *buf, size_t len)
 {
@@ -115,6 +117,92 @@ size_t jbp_nl_build_fdb_dump(uint8_t *buf, uint32_t seq)
     return h->nlmsg_len;
 }
 
+size_t jbp_nl_build_vf_query(uint8_t *buf, uint32_t seq, int ifindex)
+{
+    memset(buf, 0, JBP_NL_REQ_MAX);
+    struct nlmsghdr *h = (struct nlmsghdr *)buf;
+    h->nlmsg_type = RTM_GETLINK;
+    h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    h->nlmsg_seq = seq;
+    struct ifinfomsg *ifi = NLMSG_DATA(h);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = ifindex;
+    struct rtattr *a = (struct rtattr *)(buf + NLMSG_SPACE(sizeof(*ifi)));
+    a->rta_type = IFLA_EXT_MASK;
+    a->rta_len = RTA_LENGTH(4);
+    /* The VF list, without each VF's statistics (a smaller answer; kernels before RTEXT_FILTER_SKIP_STATS ignore
+     * the bit and send them). */
+    uint32_t mask = RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS;
+    memcpy(RTA_DATA(a), &mask, sizeof(mask));
+    h->nlmsg_len = (uint32_t)(NLMSG_SPACE(sizeof(*ifi)) + RTA_SPACE(4));
+    return h->nlmsg_len;
+}
+
+/*
+ * The attributes nested in an attribute's payload (`len` bytes at p): calls fn for each, after checking that it
+ * lies inside. -EBADMSG when one does not.
+ */
+typedef int (*attr_fn)(void *ctx, uint16_t type, const uint8_t *payload, size_t len);
+
+static int each_attr(const uint8_t *p, size_t len, attr_fn fn, void *ctx)
+{
+    size_t off = 0;
+    while (off + sizeof(struct rtattr) <= len) {
+        struct rtattr a;
+        memcpy(&a, p + off, sizeof(a));
+        if (a.rta_len < sizeof(struct rtattr) || a.rta_len > len - off)
+            return -EBADMSG;
+        int rc = fn(ctx, a.rta_type & NLA_TYPE_MASK, p + off + RTA_LENGTH(0), a.rta_len - RTA_LENGTH(0));
+        if (rc < 0)
+            return rc;
+        off += RTA_ALIGN(a.rta_len);
+    }
+    return 0;
+}
+
+struct vf_walk {
+    jbp_vf_fn fn;
+    void *ctx;
+};
+
+/* Inside one IFLA_VF_INFO: IFLA_VF_MAC is struct ifla_vf_mac { __u32 vf; __u8 mac[32]; } (the first 6 bytes). */
+static int vf_info_attr(void *ctx, uint16_t type, const uint8_t *payload, size_t len)
+{
+    struct vf_walk *w = ctx;
+    if (type != IFLA_VF_MAC)
+        return 0;
+    if (len < sizeof(struct ifla_vf_mac))
+        return -EBADMSG;
+    struct ifla_vf_mac v;
+    memcpy(&v, payload, sizeof(v));
+    struct jbp_vf_mac m = { .vf = (int)v.vf, .mac = 0 };
+    for (int i = 0; i < 6; i++)
+        m.mac = (m.mac << 8) | v.mac[i];
+    if (w->fn != NULL)
+        w->fn(w->ctx, &m);
+    return 0;
+}
+
+static int vf_list_attr(void *ctx, uint16_t type, const uint8_t *payload, size_t len)
+{
+    return type == IFLA_VF_INFO ? each_attr(payload, len, vf_info_attr, ctx) : 0;
+}
+
+static int link_attr(void *ctx, uint16_t type, const uint8_t *payload, size_t len)
+{
+    return type == IFLA_VFINFO_LIST ? each_attr(payload, len, vf_list_attr, ctx) : 0;
+}
+
+/* One RTM_NEWLINK: the ifinfomsg and its attributes, the VF list among them. */
+static int parse_link(const uint8_t *payload, size_t len, jbp_vf_fn fn, void *ctx)
+{
+    if (len < sizeof(struct ifinfomsg))
+        return -EBADMSG;
+    struct vf_walk w = { .fn = fn, .ctx = ctx };
+    return each_attr(payload + NLMSG_ALIGN(sizeof(struct ifinfomsg)),
+                     len - NLMSG_ALIGN(sizeof(struct ifinfomsg)), link_attr, &w);
+}
+
 /* One RTM_NEWNEIGH: the ndmsg and its attributes, all inside `len` bytes of payload. */
 static int parse_neigh(const uint8_t *payload, size_t len, jbp_fdb_fn fn, void *ctx)
 {
@@ -144,7 +232,19 @@ static int parse_neigh(const uint8_t *payload, size_t len, jbp_fdb_fn fn, void *
     return 0;
 }
 
+static int parse_answer(const uint8_t *buf, size_t len, uint32_t seq, jbp_fdb_fn fn, jbp_vf_fn vf_fn, void *ctx);
+
 int jbp_nl_parse(const uint8_t *buf, size_t len, uint32_t seq, jbp_fdb_fn fn, void *ctx)
+{
+    return parse_answer(buf, len, seq, fn, NULL, ctx);
+}
+
+int jbp_nl_parse_vfs(const uint8_t *buf, size_t len, uint32_t seq, jbp_vf_fn fn, void *ctx)
+{
+    return parse_answer(buf, len, seq, NULL, fn, ctx);
+}
+
+static int parse_answer(const uint8_t *buf, size_t len, uint32_t seq, jbp_fdb_fn fn, jbp_vf_fn vf_fn, void *ctx)
 {
     size_t off = 0;
     int done = 0;
@@ -172,8 +272,12 @@ int jbp_nl_parse(const uint8_t *buf, size_t len, uint32_t seq, jbp_fdb_fn fn, vo
             done = 1;
         } else if (h.nlmsg_type == NLMSG_DONE) {
             done = 1;
-        } else if (h.nlmsg_type == RTM_NEWNEIGH) {
+        } else if (h.nlmsg_type == RTM_NEWNEIGH && vf_fn == NULL) {
             int rc = parse_neigh(payload, plen, fn, ctx);
+            if (rc < 0)
+                return rc;
+        } else if (h.nlmsg_type == RTM_NEWLINK && vf_fn != NULL) {
+            int rc = parse_link(payload, plen, vf_fn, ctx);
             if (rc < 0)
                 return rc;
         }
@@ -182,7 +286,7 @@ int jbp_nl_parse(const uint8_t *buf, size_t len, uint32_t seq, jbp_fdb_fn fn, vo
     return done;
 }
 
-static int transact(struct jbp_nl *nl, const uint8_t *req, size_t len, jbp_fdb_fn fn, void *ctx)
+static int transact(struct jbp_nl *nl, const uint8_t *req, size_t len, jbp_fdb_fn fn, jbp_vf_fn vf_fn, void *ctx)
 {
     if (nl->send == NULL || nl->recv == NULL)
         return -ENOTCONN;
@@ -201,7 +305,7 @@ static int transact(struct jbp_nl *nl, const uint8_t *req, size_t len, jbp_fdb_f
             rc = n < 0 ? n : -ECONNRESET;
             break;
         }
-        rc = jbp_nl_parse(answer, (size_t)n, h->nlmsg_seq, fn, ctx);
+        rc = parse_answer(answer, (size_t)n, h->nlmsg_seq, fn, vf_fn, ctx);
         if (rc != 0) {
             rc = rc < 0 ? rc : 0;
             break;
@@ -216,12 +320,19 @@ int jbp_nl_fdb_modify(struct jbp_nl *nl, int add, int ifindex, uint64_t mac)
 {
     uint8_t req[JBP_NL_REQ_MAX];
     size_t len = jbp_nl_build_fdb(req, add, ++nl->seq, ifindex, mac);
-    return transact(nl, req, len, NULL, NULL);
+    return transact(nl, req, len, NULL, NULL, NULL);
 }
 
 int jbp_nl_fdb_dump(struct jbp_nl *nl, jbp_fdb_fn fn, void *ctx)
 {
     uint8_t req[JBP_NL_REQ_MAX];
     size_t len = jbp_nl_build_fdb_dump(req, ++nl->seq);
-    return transact(nl, req, len, fn, ctx);
+    return transact(nl, req, len, fn, NULL, ctx);
+}
+
+int jbp_nl_vf_macs(struct jbp_nl *nl, int pf_ifindex, jbp_vf_fn fn, void *ctx)
+{
+    uint8_t req[JBP_NL_REQ_MAX];
+    size_t len = jbp_nl_build_vf_query(req, ++nl->seq, pf_ifindex);
+    return transact(nl, req, len, NULL, fn, ctx);
 }

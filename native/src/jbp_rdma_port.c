@@ -363,6 +363,7 @@ static int tx_drop_all(struct jbp_rdma_port *p, struct jbp_rdma_txq *t, const st
         if (d[i].buffer < p->pool.count)
             jbp_port_reclaim(p, d[i].buffer);
     t->st[JBP_TXQ_DROPS] += count;
+    jbp_txq_done(t, count);
     return (int)count;
 }
 

@@ -234,6 +234,7 @@ static void tx_release(struct jbp_rdma_port *p, struct jbp_rdma_txq *t, uint32_t
     for (uint32_t i = 0; i < done; i++)
         jbp_port_reclaim(p, t->bufs[(t->ci + i) & t->mask]);
     t->ci += done;
+    jbp_txq_done(t, done); /* one descriptor per WQE: verbs mode sends no chains */
 }
 
 static int tx_reap(struct jbp_rdma_port *p, uint32_t q)
@@ -296,6 +297,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
     for (; accepted < count; accepted++) {
         const struct jbp_desc *f = &d[accepted];
         if (f->flags & (JBP_DESC_CONTINUES | JBP_GSO_TYPE_MASK)) {
+            const uint32_t first = accepted;
             /* Verbs mode offers neither LSO nor gather (no TX_TCP_SEGMENTATION: the stack segments TCP itself), so
              * a chain or a super-frame breaks the Link contract: the whole chain is accepted and dropped. */
             while (accepted + 1 < count && (d[accepted].flags & JBP_DESC_CONTINUES)) {
@@ -306,6 +308,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
             if (d[accepted].buffer < pool->count)
                 jbp_port_reclaim(p, d[accepted].buffer);
             t->st[JBP_TXQ_DROPS]++;
+            jbp_txq_done(t, accepted + 1 - first);
             continue;
         }
         if (f->buffer >= pool->count || f->length < JBP_RDMA_MIN_FRAME || f->length > pool->buf_size
@@ -313,6 +316,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
             if (f->buffer < pool->count)
                 jbp_port_reclaim(p, f->buffer);
             t->st[JBP_TXQ_DROPS]++;
+            jbp_txq_done(t, 1);
             continue;
         }
         if (t->pi - t->ci >= t->limit) {
@@ -357,6 +361,7 @@ static int tx_burst(struct jbp_rdma_port *p, uint32_t q, const struct jbp_desc *
         }
         t->pi = pi0 + posted;
         t->st[JBP_TXQ_DROPS] += staged - posted;
+        jbp_txq_done(t, staged - posted);
         t->st[JBP_TXQ_POST_ERRORS]++;
         t->state = JBP_Q_ERROR;
         t->st[JBP_TXQ_STATE] = JBP_Q_ERROR;

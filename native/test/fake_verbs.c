@@ -159,7 +159,7 @@ static int op_query_device_ex(struct ibv_context *ctx, const struct ibv_query_de
     (void)in;
     memset(a, 0, size);
     a->orig_attr.phys_port_cnt = 1;
-    a->orig_attr.max_qp_wr = 32768;
+    a->orig_attr.max_qp_wr = F.cfg.max_qp_wr != 0 ? (int)F.cfg.max_qp_wr : 32768;
     a->orig_attr.device_cap_flags = IBV_DEVICE_RAW_IP_CSUM;
     if (!F.cfg.no_flow_steering)
         a->orig_attr.device_cap_flags |= IBV_DEVICE_MANAGED_FLOW_STEERING;

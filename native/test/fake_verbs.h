@@ -18,6 +18,7 @@ struct jbp_fake_verbs_cfg {
     int no_rss;             /* no RSS on raw-packet QPs in rss_caps */
     uint64_t hash_fields_missing; /* IBV_RX_HASH_* left out of rss_caps.rx_hash_fields_mask */
     uint32_t max_wq;        /* max_wq_type_rq (0: 64) */
+    uint32_t max_qp_wr;     /* orig_attr.max_qp_wr, the longest ring (0: 32768) */
     int no_flow_steering;   /* IBV_DEVICE_MANAGED_FLOW_STEERING left out */
     int no_tso;             /* tso_caps left empty (no LSO on raw-packet QPs) */
     int fail_dv_cq;         /* mlx5dv_create_cq fails with EINVAL from the Nth call on (1: the first) */

@@ -187,6 +187,7 @@ struct mlx5_model *mlx5_model_create(const struct mlx5_model_cfg *cfg)
     if (m == NULL)
         return NULL;
     m->cfg = *cfg;
+    m->tx_sq = -1;
     if (m->cfg.mtu == 0)
         m->cfg.mtu = 1500;
     if (m->cfg.max_session < 2 || m->cfg.max_session > 64)
@@ -697,6 +698,8 @@ int mlx5_model_tx(struct mlx5_model *m, mlx5_model_frame_fn fn, void *ctx)
      * them; tx_budget (threaded mode) bounds each SQ's share of the call. */
     int frames = 0;
     uint32_t n = m->cfg.n_rxq, first = m->tx_rr++ % n;
+    if (m->tx_sq >= 0 && (uint32_t)m->tx_sq < n)
+        return sq_tx(m, &m->sq[m->tx_sq], fn, ctx);
     for (uint32_t i = 0; i < n; i++)
         frames += sq_tx(m, &m->sq[(first + i) % n], fn, ctx);
     return frames;
@@ -1326,9 +1329,13 @@ static void hw_step(struct mlx5_model_hw *hw, uint32_t action)
     if ((action >> 1) % 3 != 0) {
         /* Execute 1..64 send WQEs of one side; their frames arrive at the other (completions may wait). */
         struct wire_ctx w = { .to = to, .moved = 0 };
+        /* One SQ, picked at random, so that the SQs are served in any order: nothing but the driver keeps the
+         * frames of two send queues in the order they were posted (the PRM promises order within one SQ only). */
         from->tx_budget = 1 + hw_rand(hw) % 64;
+        from->tx_sq = (int32_t)(hw_rand(hw) % from->cfg.n_rxq);
         mlx5_model_tx(from, wire_deliver, &w);
         from->tx_budget = 0;
+        from->tx_sq = -1;
     } else {
         /* Write the receive completions a side has gathered (a compressed session closes here). */
         mlx5_model_rx_flush(to);
@@ -1364,6 +1371,30 @@ static void *hw_main(void *arg)
     return NULL;
 }
 
+int mlx5_model_snapshot_mode(struct mlx5_model *m)
+{
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
+        struct mlx5_model_sq *sq = &m->sq[q];
+        if (sq->snap == NULL)
+            sq->snap = zalloc((size_t)sq->wqe_cnt * 64);
+        if (sq->snap == NULL)
+            return -ENOMEM;
+        /* Start from the present: what is posted now was posted before the thread (it copies it at once). */
+        sq->snap_pi = sq->ci;
+    }
+    for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
+        if (m->rq_snap[q] == NULL)
+            m->rq_snap[q] = zalloc((size_t)m->rq[q].wqe_cnt * sizeof(struct mlx5_wqe_data_seg));
+        if (m->rq_snap[q] == NULL)
+            return -ENOMEM;
+        for (uint32_t i = 0; i < m->rq[q].wqe_cnt; i++)
+            m->rq_snap[q][i] = m->rq[q].wqes[i];
+        m->rq_snap_pi[q] = be32toh(m->rq[q].dbrec[MLX5_RCV_DBR]) & 0xffff;
+    }
+    m->threaded = 1;
+    return 0;
+}
+
 struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_model *b, uint32_t seed,
                                           uint32_t max_spin)
 {
@@ -1376,27 +1407,9 @@ struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_mode
     hw->m[1] = b;
     pthread_mutex_init(&hw->lock, NULL);
     for (int i = 0; i < 2; i++) {
-        struct mlx5_model *m = hw->m[i];
-        for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
-            struct mlx5_model_sq *sq = &m->sq[q];
-            if (sq->snap == NULL)
-                sq->snap = zalloc((size_t)sq->wqe_cnt * 64);
-            if (sq->snap == NULL)
-                goto fail;
-            /* Start from the present: what is posted now was posted before the thread (it copies it at once). */
-            sq->snap_pi = sq->ci;
-        }
-        for (uint32_t q = 0; q < m->cfg.n_rxq; q++) {
-            m->rq_snap[q] = zalloc((size_t)m->rq[q].wqe_cnt * sizeof(struct mlx5_wqe_data_seg));
-            if (m->rq_snap[q] == NULL)
-                goto fail;
-            m->rq_snap_pi[q] = m->rq[q].ci;
-            for (uint32_t i = 0; i < m->rq[q].wqe_cnt; i++)
-                m->rq_snap[q][i] = m->rq[q].wqes[i];
-            m->rq_snap_pi[q] = be32toh(m->rq[q].dbrec[MLX5_RCV_DBR]) & 0xffff;
-        }
-        m->lock = &hw->lock;
-        m->threaded = 1;
+        if (mlx5_model_snapshot_mode(hw->m[i]) != 0)
+            goto fail;
+        hw->m[i]->lock = &hw->lock;
     }
     if (pthread_create(&hw->thread, NULL, hw_main, hw) != 0)
         goto fail;

@@ -186,6 +186,7 @@ struct mlx5_model {
     uint64_t seen_events[JBP_RDMA_MAX_RXQ]; /* per receive CQ, events the port's await has taken */
     uint32_t tx_budget;         /* WQEs executed per SQ and mlx5_model_tx call at most (0: all posted) */
     uint32_t tx_rr;             /* the SQ mlx5_model_tx starts with, rotating */
+    int32_t tx_sq;              /* threaded mode: the one SQ the next mlx5_model_tx executes (-1: all in turn) */
     struct mlx5_wqe_data_seg *rq_snap[JBP_RDMA_MAX_RXQ];
     uint32_t rq_snap_pi[JBP_RDMA_MAX_RXQ];
     struct jbp_rdma_port *port;
@@ -224,6 +225,11 @@ int mlx5_model_wire(struct mlx5_model *a, struct mlx5_model *b);
  * rewritten WQEs (stats.tx_wqe_rewritten, rx_wqe_rewritten), over many seeds under load.
  */
 struct mlx5_model_hw;
+/* The hardware thread's way of reading WQEs, without the thread: WQEs are copied when the model sees their
+ * doorbell record move and executed from the copies, and a WQE that changed in between is counted
+ * (stats.tx_wqe_rewritten, rx_wqe_rewritten). The test steps the model itself (tx_budget bounds a step). 0 or
+ * -ENOMEM. */
+int mlx5_model_snapshot_mode(struct mlx5_model *m);
 struct mlx5_model_hw *mlx5_model_hw_start(struct mlx5_model *a, struct mlx5_model *b, uint32_t seed,
                                           uint32_t max_spin);
 /* Stops the thread after it executed every posted WQE and wrote every completion; returns its step count. */

@@ -162,7 +162,32 @@ static jlong JNICALL m_stat(JNIEnv *env, jclass cls, jlong m, jint which)
         return (jlong)md->stats.tx_tso_wqes;
     if (which == n + 2)
         return (jlong)md->stats.tx_tso_segments;
+    /* Then Mlx5ModelNative.TX_WQE_REWRITTEN, RX_WQE_REWRITTEN (threaded mode). */
+    if (which == n + 3)
+        return (jlong)md->stats.tx_wqe_rewritten;
+    if (which == n + 4)
+        return (jlong)md->stats.rx_wqe_rewritten;
     return -EINVAL;
+}
+
+/* Starts the adversarial hardware thread between two models (mlx5_model_hw_start): from then on it moves frames
+ * and writes completions concurrently with the driver; the test never steps the models itself. */
+static jlong JNICALL m_hw_start(JNIEnv *env, jclass cls, jlong a, jlong b, jint seed, jint max_spin)
+{
+    (void)env;
+    (void)cls;
+    if (max_spin < 0)
+        return -EINVAL;
+    struct mlx5_model_hw *hw = mlx5_model_hw_start(model(a), model(b), (uint32_t)seed, (uint32_t)max_spin);
+    return hw != NULL ? (jlong)(uintptr_t)hw : -ENOMEM;
+}
+
+/* Stops it once everything posted was executed and completed; returns its step count. */
+static jlong JNICALL m_hw_stop(JNIEnv *env, jclass cls, jlong hw)
+{
+    (void)env;
+    (void)cls;
+    return (jlong)mlx5_model_hw_stop((struct mlx5_model_hw *)(uintptr_t)hw);
 }
 
 static jint JNICALL m_destroy(JNIEnv *env, jclass cls, jlong m)
@@ -183,6 +208,8 @@ static const JNINativeMethod model_methods[] = {
     { "inject", "(JZI)I", (void *)m_inject },
     { "setCompression", "(JZ)I", (void *)m_set_compression },
     { "stat", "(JI)J", (void *)m_stat },
+    { "hwStart", "(JJII)J", (void *)m_hw_start },
+    { "hwStop", "(J)J", (void *)m_hw_stop },
     { "destroy", "(J)I", (void *)m_destroy },
 };
 

@@ -50,7 +50,8 @@ foreach(case
     mlx5_rss_toeplitz_vectors
     mlx5_rss_spreads_flows
     mlx5_rss_ipv6
-    dv_port_quiesce_returns_all)
+    dv_port_quiesce_returns_all
+    mlx5_rewritten_wqe_caught)
   add_test(NAME ${case} COMMAND test_mlx5_dv ${case})
 endforeach()
 
@@ -115,6 +116,7 @@ target_compile_options(test_rdma_admit PRIVATE ${JBYPASS_C_FLAGS})
 foreach(case
     netlink_request_bytes
     netlink_parse_answers
+    netlink_parse_vf_list
     netlink_real_socket_dump
     netlink_real_multicast_list
     admit_open_change_close

@@ -19,7 +19,7 @@ expect "$work/pf.txt" "PF 0000:03:00.0, MAC b8:59:9f:00:00:10, MTU 9000, 2 VFs e
 expect "$work/pf.txt" "PASS  link"
 expect "$work/pf.txt" "ibv_devinfo -v -d mlx5_0"
 expect "$work/pf.txt" "VF netdev eth5v0"
-for step in counters-before ping-to-stack ping-from-stack tcp-to-stack-base tcp-from-stack-base tcp-to-stack-rss4 tcp-from-stack-nocomp \
+for step in counters-before ping-to-stack ping-from-stack tcp-to-stack-base tcp-from-stack-base tcp-to-stack-rss4 rss4-queues tcp-from-stack-nocomp \
     oversize counters-after pcap; do
   expect "$work/pf.txt" " $step "
 done

@@ -927,6 +927,7 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
         last_rx[f] = UINT32_MAX;
     }
     const uint32_t total = 3000;
+    uint64_t accepted[4] = { 0 };
     uint32_t sent = 0, got = 0;
     uint64_t dropped = 0;
     for (uint64_t iter = 0;; iter++) {
@@ -945,7 +946,7 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
                 queue_frame_q(&a, q, len_of(seq), MAC_B, &flows[f], seq, 0);
         }
         for (uint32_t q = 0; q < n_sq; q++) {
-            side_transmit_q(&a, q);
+            accepted[q] += (uint64_t)side_transmit_q(&a, q);
             /* A's poller of queue q reaps send queue q's completions. */
             CHECK(side_receive(&a, q, 16) == 0, "A receives nothing");
         }
@@ -993,6 +994,9 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
         CHECK(txst_q(&a, q, JBP_TXQ_PACKETS) == a.m->sq[q].frames, "seed %u: send queue %u sent %llu, its SQ %llu",
               seed, q, (unsigned long long)txst_q(&a, q, JBP_TXQ_PACKETS), (unsigned long long)a.m->sq[q].frames);
         CHECK(n_sq == 1 || a.m->sq[q].frames > 0, "seed %u: send queue %u unused", seed, q);
+        /* Everything reaped: the queue is done with every descriptor it accepted (a chain's two included). */
+        CHECK(txst_q(&a, q, JBP_TXQ_DONE) == accepted[q], "seed %u: send queue %u done with %llu of %llu", seed, q,
+              (unsigned long long)txst_q(&a, q, JBP_TXQ_DONE), (unsigned long long)accepted[q]);
         tx_total += txst_q(&a, q, JBP_TXQ_PACKETS);
     }
     CHECK(tx_total == total, "sent %llu", (unsigned long long)tx_total);
@@ -1003,6 +1007,43 @@ static void hw_thread_seed(uint32_t seed, uint32_t n_sq)
     side_close(&a);
     side_close(&b);
 #undef RND
+}
+
+static void count_frame(void *ctx, const uint8_t *frame, uint32_t len)
+{
+    (void)frame;
+    (void)len;
+    (*(int *)ctx)++;
+}
+
+/* The adversary's snapshot catches what it must: a send WQE the driver rewrites after its doorbell, before the
+ * adapter executed it, is counted (the hardware-thread tests assert this count is 0, so it must be able to move).
+ * The model reads the WQEs as the hardware thread does, stepped by the test: one WQE executed (all four copied),
+ * then the third rewritten in the ring, then the rest executed. */
+static void mlx5_rewritten_wqe_caught(void)
+{
+    struct side a, b;
+    side_open(&a, cfg_default(MAC_A), 1024, 2048);
+    side_open(&b, cfg_default(MAC_B), 1024, 2048);
+    CHECK(mlx5_model_snapshot_mode(a.m) == 0, "snapshot mode");
+    for (uint32_t i = 0; i < 4; i++)
+        queue_frame(&a, 100 + i, MAC_B, &FLOW_AB, i, 0);
+    CHECK(side_transmit(&a) == 4, "four posted");
+    int frames = 0;
+    a.m->tx_budget = 1;
+    mlx5_model_tx(a.m, count_frame, &frames);
+    CHECK(frames == 1 && a.m->stats.tx_wqe_rewritten == 0, "one executed, nothing rewritten yet");
+    struct mlx5_wqe_data_seg *d = (struct mlx5_wqe_data_seg *)(a.p->txq[0].wqes + 2 * 64 + 32);
+    d->byte_count = htobe32(be32toh(d->byte_count) + 1);
+    a.m->tx_budget = 0;
+    mlx5_model_tx(a.m, count_frame, &frames);
+    CHECK(frames == 4, "all executed: %d", frames);
+    CHECK(a.m->stats.tx_wqe_rewritten == 1, "the rewritten WQE counted: %llu",
+          (unsigned long long)a.m->stats.tx_wqe_rewritten);
+    side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_DONE) == 4, "completed");
+    side_close(&a);
+    side_close(&b);
 }
 
 static void dv_adversarial_hw_thread(void)
@@ -1392,11 +1433,13 @@ static void dv_tx_invalid_frames_dropped(void)
     CHECK(side_transmit(&a) == 6, "all accepted");
     CHECK(txst(&a, JBP_TXQ_DROPS) == 4 && txst(&a, JBP_TXQ_PACKETS) == 2, "two sent, four dropped");
     CHECK(a.p->reclaim_n == 3, "the three pool buffers of dropped frames returned at once");
+    CHECK(txst(&a, JBP_TXQ_DONE) == 4, "the dropped four are done at once, the sent two not yet");
     mlx5_model_wire(a.m, b.m);
     CHECK(side_receive(&b, 0, 16) == 2, "two arrive");
     side_consume(&b, 0);
     side_consume(&b, 1);
     side_transmit(&a);
+    CHECK(txst(&a, JBP_TXQ_DONE) == 6, "their completion reaped: all six done");
     side_close(&a);
     side_close(&b);
 }
@@ -1813,6 +1856,7 @@ static void dv_port_quiesce_returns_all(void)
     CHECK(txst(&a, JBP_TXQ_IN_FLIGHT) == 100, "in flight");
     int n = jbp_port_quiesce(a.p);
     CHECK(n == 100 + 256, "A returned %d", n);
+    CHECK(txst(&a, JBP_TXQ_DONE) == 100, "what was in flight counts as done once quiesced");
     CHECK(a.m->sq[0].ready == 0, "the adapter was stopped first");
     side_reclaim(&a);
     CHECK(tp_in_use(&a.pool) == 0, "A pool whole");
@@ -1842,6 +1886,7 @@ static const struct {
     CASE(mlx5_rx_error_cqe_nonfatal),
     CASE(mlx5_rx_error_cqe_fatal_recovers),
     CASE(mlx5_rx_wqe_counter_mismatch),
+    CASE(mlx5_rewritten_wqe_caught),
     CASE(dv_adversarial_hw_thread),
     CASE(mlx5_send_queue_per_poller),
     CASE(dv_send_queues_hw_thread),

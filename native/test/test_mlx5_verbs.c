@@ -413,6 +413,7 @@ static void mlx5_verbs_post_failures(void)
     volatile uint64_t *ts = a->p->status + JBP_ST_TXQ_BASE(0);
     CHECK(ts[JBP_TXQ_POST_ERRORS] == 1 && ts[JBP_TXQ_DROPS] == 5 && ts[JBP_TXQ_PACKETS] == 3, "counted");
     CHECK(a->p->txq[0].pi - a->p->txq[0].ci == 3, "3 in flight");
+    CHECK(ts[JBP_TXQ_DONE] == 5, "the 5 refused are done, the 3 posted not yet");
     CHECK(strstr(a->p->error, "ibv_post_send failed") != NULL, "error text: %s", a->p->error);
     wire(a, b);
     uint32_t next = 0;
@@ -425,6 +426,7 @@ static void mlx5_verbs_post_failures(void)
     wire(a, b);
     take(b, receive(b, 64), &next);
     CHECK(next == 7, "4 more arrived");
+    CHECK(ts[JBP_TXQ_DONE] == 8, "the first 8 completed (reaped by the second transmit)");
     CHECK(b->p->status[JBP_ST_RXQ_BASE(0) + JBP_RXQ_POST_ERRORS] == 1, "post error counted");
     CHECK(b->wq.tail - b->wq.head == RING - 2 && b->p->rxq[0].pi - b->p->rxq[0].ci == RING - 2, "ring short by 2");
     transmit(a);
@@ -445,11 +447,13 @@ static void mlx5_verbs_chains_refused(void)
     CHECK(transmit(a) == 5, "all accepted");
     volatile uint64_t *ts = a->p->status + JBP_ST_TXQ_BASE(0);
     CHECK(ts[JBP_TXQ_DROPS] == 1 && ts[JBP_TXQ_PACKETS] == 2, "the chain dropped whole, counted once");
+    CHECK(ts[JBP_TXQ_DONE] == 3, "its three descriptors done at once");
     wire(a, b);
     uint32_t next = 0;
     take(b, receive(b, 64), &next);
     CHECK(next == 2, "the frames around it arrived");
     transmit(a);
+    CHECK(ts[JBP_TXQ_DONE] == 5, "and the two sent once their completions are reaped");
     port_close(a);
     port_close(b);
 }

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -119,6 +120,37 @@ static void ans_neigh(struct answer *a, uint32_t seq, int ifindex, uint8_t flags
         p[16 + i] = (uint8_t)(mac >> (40 - 8 * i));
 }
 
+/*
+ * A PF's RTM_NEWLINK with its VF list: ifinfomsg (16 bytes), IFLA_MTU (8), then IFLA_VFINFO_LIST (nested) holding
+ * per VF an IFLA_VF_INFO (nested) with IFLA_VF_MAC (struct ifla_vf_mac, 36 bytes) and IFLA_VF_SPOOFCHK (12).
+ */
+static void ans_link(struct answer *a, uint32_t seq, int ifindex, int n, const int *vfs, const uint64_t *macs)
+{
+    const size_t info = 4 + 40 + 12;
+    uint8_t *p = msg(a, RTM_NEWLINK, 0, seq, 16 + 8 + 4 + (size_t)n * info);
+    wr32(p + 4, (uint32_t)ifindex);
+    wr16(p + 16, 8);
+    wr16(p + 18, IFLA_MTU);
+    wr32(p + 20, 9000);
+    uint8_t *l = p + 24;
+    wr16(l, (uint16_t)(4 + n * info));
+    wr16(l + 2, IFLA_VFINFO_LIST | NLA_F_NESTED);
+    for (int i = 0; i < n; i++) {
+        uint8_t *v = l + 4 + (size_t)i * info;
+        wr16(v, (uint16_t)info);
+        wr16(v + 2, IFLA_VF_INFO | NLA_F_NESTED);
+        wr16(v + 4, 40);
+        wr16(v + 6, IFLA_VF_MAC);
+        wr32(v + 8, (uint32_t)vfs[i]);
+        for (int k = 0; k < 6; k++)
+            v[12 + k] = (uint8_t)(macs[i] >> (40 - 8 * k));
+        wr16(v + 44, 12);
+        wr16(v + 46, IFLA_VF_SPOOFCHK);
+        wr32(v + 48, (uint32_t)vfs[i]);
+        wr32(v + 52, 1);
+    }
+}
+
 /* ---- the fake kernel ---- */
 
 struct fdb {
@@ -139,6 +171,11 @@ struct fake {
         uint64_t mac;
     } log[256];
     int n_log;
+    /* the VFs the PF with ifindex vf_pf lists (RTM_GETLINK with RTEXT_FILTER_VF) */
+    int vf_pf;
+    int vf_index[8];
+    uint64_t vf_mac[8];
+    int n_vf;
     struct answer out[4];  /* datagrams waiting to be received */
     int n_out, next_out;
 };
@@ -153,9 +190,21 @@ static int fake_send(struct jbp_nl *nl, const void *buf, size_t len)
     uint16_t type = le16(b + 4), flags = le16(b + 6);
     uint32_t seq = le32(b + 8);
     CHECK(flags & NLM_F_REQUEST, "not a request");
-    CHECK(b[16] == AF_BRIDGE, "family %u", b[16]);
     K.n_out = K.next_out = 0;
     memset(K.out, 0, sizeof(K.out));
+    if (type == RTM_GETLINK) {
+        CHECK(len == 40 && b[16] == AF_UNSPEC && le16(b + 32) == 8 && le16(b + 34) == IFLA_EXT_MASK
+                  && (le32(b + 36) & RTEXT_FILTER_VF), "a VF query of one link");
+        int ifindex = (int)le32(b + 20);
+        K.log[K.n_log].type = type;
+        K.log[K.n_log++].ifindex = ifindex;
+        if (ifindex == K.vf_pf)
+            ans_link(&K.out[0], seq, ifindex, K.n_vf, K.vf_index, K.vf_mac);
+        ans_error(&K.out[0], seq, ifindex == K.vf_pf ? 0 : -ENODEV);
+        K.n_out = 1;
+        return 0;
+    }
+    CHECK(b[16] == AF_BRIDGE, "family %u", b[16]);
     if (type == RTM_GETNEIGH) {
         CHECK(flags & NLM_F_DUMP, "a dump");
         /* Two datagrams, as the kernel splits a dump that does not fit one. */
@@ -327,6 +376,75 @@ static void netlink_request_bytes(void)
     static const uint8_t want_dump[28] = { 28, 0, 0, 0, 30, 0, 0x01, 0x03, 9, 0, 0, 0, 0, 0, 0, 0,
                                            7,  0, 0, 0, 0,  0, 0,    0,    0, 0, 0, 0 };
     CHECK(n == sizeof(want_dump) && memcmp(b, want_dump, n) == 0, "RTM_GETNEIGH dump bytes");
+    n = jbp_nl_build_vf_query(b, 11, 5);
+    static const uint8_t want_vfs[40] = {
+        40, 0, 0, 0,             /* nlmsg_len */
+        18, 0,                   /* RTM_GETLINK */
+        0x05, 0,                 /* NLM_F_REQUEST | NLM_F_ACK: one link, not a dump */
+        11, 0, 0, 0,             /* seq */
+        0, 0, 0, 0,              /* pid */
+        0, 0, 0, 0,              /* ifi_family AF_UNSPEC, pad, ifi_type */
+        5, 0, 0, 0,              /* ifi_index */
+        0, 0, 0, 0,              /* ifi_flags */
+        0, 0, 0, 0,              /* ifi_change */
+        8, 0, 29, 0,             /* rta_len 8, IFLA_EXT_MASK */
+        0x09, 0, 0, 0,           /* RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS */
+    };
+    CHECK(n == sizeof(want_vfs) && memcmp(b, want_vfs, n) == 0, "RTM_GETLINK VF query bytes (%zu)", n);
+}
+
+struct vfs_seen {
+    struct jbp_vf_mac v[8];
+    int n;
+};
+
+static void collect_vf(void *ctx, const struct jbp_vf_mac *v)
+{
+    struct vfs_seen *s = ctx;
+    if (s->n < 8)
+        s->v[s->n++] = *v;
+}
+
+/* The PF's VF list (IFLA_VFINFO_LIST): each VF's index and MAC; nested attributes checked like any other. */
+static void netlink_parse_vf_list(void)
+{
+    struct answer a = { .n = 0 };
+    struct vfs_seen s = { .n = 0 };
+    const int vfs[2] = { 0, 7 };
+    const uint64_t macs[2] = { 0x021122334450ull, 0x02aabb000007ull };
+    ans_link(&a, 43, 5, 2, vfs, macs);
+    CHECK(jbp_nl_parse_vfs(a.b, a.n, 43, collect_vf, &s) == 0, "more to come (the ack)");
+    CHECK(s.n == 2 && s.v[0].vf == 0 && s.v[0].mac == 0x021122334450ull && s.v[1].vf == 7
+              && s.v[1].mac == 0x02aabb000007ull, "VFs %d", s.n);
+    ans_error(&a, 43, 0);
+    s.n = 0;
+    CHECK(jbp_nl_parse_vfs(a.b, a.n, 43, collect_vf, &s) == 1 && s.n == 2, "complete");
+    /* An FDB parse of the same answer skips the RTM_NEWLINK and completes on the ack. */
+    CHECK(jbp_nl_parse(a.b, a.n, 43, NULL, NULL) == 1, "FDB parse skips RTM_NEWLINK");
+    /* Malformed nesting: an IFLA_VF_INFO longer than its list, an IFLA_VF_MAC too short for struct ifla_vf_mac. */
+    a.n = 0;
+    ans_link(&a, 43, 5, 2, vfs, macs);
+    wr16(a.b + 16 + 28, 300);
+    CHECK(jbp_nl_parse_vfs(a.b, a.n, 43, collect_vf, &s) == -EBADMSG, "VF info overruns its list");
+    a.n = 0;
+    ans_link(&a, 43, 5, 1, vfs, macs);
+    wr16(a.b + 16 + 28 + 4, 8);
+    CHECK(jbp_nl_parse_vfs(a.b, a.n, 43, collect_vf, &s) == -EBADMSG, "short IFLA_VF_MAC");
+    /* Every prefix and a corrupted byte: never a crash or an over-read. */
+    a.n = 0;
+    ans_link(&a, 43, 5, 2, vfs, macs);
+    ans_error(&a, 43, 0);
+    uint32_t rng = 777;
+    for (size_t cut = 0; cut <= a.n; cut++) {
+        uint8_t copy[512];
+        CHECK(a.n <= sizeof(copy), "copy");
+        memcpy(copy, a.b, a.n);
+        rng = rng * 1103515245u + 12345u;
+        copy[(rng >> 8) % a.n] = (uint8_t)(rng >> 20);
+        s.n = 0;
+        int rc = jbp_nl_parse_vfs(copy, cut, 43, collect_vf, &s);
+        CHECK(rc <= 1 && s.n <= 2, "cut %zu: rc %d", cut, rc);
+    }
 }
 
 struct seen {
@@ -597,6 +715,15 @@ static void guard_every_netdev(void)
     guard_expect(&a, &pf, 0x021122334450ull, "'eth5v0' (its address; PCI 0000:03:00.3");
     /* From a VF: its PF's other VFs. */
     guard_expect(&a, &vf, 0x021122334450ull, "'eth5v0'");
+    /* A VF that sysfs does not show (its netdev in a VM, or a namespace whose sysfs this is not): its PF lists
+     * its MAC; asked of the PF itself, and from a sibling VF (its PF by name). */
+    K.vf_pf = 5;
+    K.vf_index[0] = 7;
+    K.vf_mac[0] = 0x02aabb000007ull;
+    K.n_vf = 1;
+    guard_expect(&a, &pf, 0x02aabb000007ull, "SR-IOV VF 7 of 'eth5' (its MAC as the PF lists it: ip link show eth5");
+    guard_expect(&a, &vf, 0x02aabb000007ull, "SR-IOV VF 7 of 'eth5'");
+    K.n_vf = 0;
     /* Secondary unicast addresses: a macvlan's on veth0 (ifindex 3), and one a live jbypass registered. */
     K.fdb[K.n_fdb++] = (struct fdb){ .ifindex = 3, .mac = 0x02000000aa01ull, .flags = NTF_SELF };
     K.fdb[K.n_fdb++] = (struct fdb){ .ifindex = 9, .mac = 0x02000000aa02ull, .flags = NTF_SELF };
@@ -755,6 +882,10 @@ static void netlink_real_socket_dump(void)
     /* A removal of an address no netdev has: the kernel answers (ENOENT, or EPERM/EOPNOTSUPP), never silence. */
     rc = jbp_nl_fdb_modify(&nl, 0, 1, 0x02fefefefefeull);
     CHECK(rc < 0 && rc != -ETIMEDOUT && rc != -EBADMSG, "an answer: %d", rc);
+    /* The VF query of a link without VFs (lo): the kernel takes the request and its answer parses, no VF in it. */
+    struct vfs_seen v = { .n = 0 };
+    rc = jbp_nl_vf_macs(&nl, 1, collect_vf, &v);
+    CHECK(rc == 0 && v.n == 0, "VF query of lo: %d, %d VFs", rc, v.n);
     jbp_nl_close(&nl);
 }
 
@@ -765,6 +896,7 @@ static const struct {
 #define CASE(x) { #x, x }
     CASE(netlink_request_bytes),
     CASE(netlink_parse_answers),
+    CASE(netlink_parse_vf_list),
     CASE(netlink_real_socket_dump),
     CASE(netlink_real_multicast_list),
     CASE(admit_multicast_groups),

@@ -827,6 +827,15 @@ static void device_failures_explained(void)
     CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && strstr(err, "max_wq_type_rq") != NULL,
           "%s", err);
     teardown();
+    /* Rings longer than the adapter's max_qp_wr: refused, naming the limit and the keys. */
+    c = cfg_default();
+    c.max_qp_wr = RING / 2;
+    setup(c);
+    CHECK(open_dev(JBP_RDMA_MODE_AUTO, &code, err, sizeof(err)) == NULL && code == -EINVAL
+              && strstr(err, "allows queues of") != NULL && strstr(err, "rx-queue-size / tx-queue-size") != NULL,
+          "%s", err);
+    printf("  message: %s\n", err);
+    teardown();
     /* Warnings only: no compression offered; no flow-steering flag (the rules then work on the fake). */
     c = cfg_default();
     c.no_compression = 1;

@@ -69,7 +69,9 @@ final class RdmaNative
     /** LSO: the longest super-frame the queue segments (0: none), and the super-frames sent as LSO WQEs. */
     static final int TXQ_MAX_TSO = 14;
     static final int TXQ_TSO_FRAMES = 15;
-    static final int TXQ_WORDS = 16;
+    /** Descriptors the queue accepted and is done with (completed, dropped, discarded), free running. */
+    static final int TXQ_DONE = 16;
+    static final int TXQ_WORDS = 20;
 
     /** A receive queue's words, from {@link #rxqBase}. */
     static final int RXQ_PACKETS = 0;
@@ -96,7 +98,7 @@ final class RdmaNative
     static final long MAGIC = 0x4a425244L;
 
     /** The layout version of the port and its status block ({@code JBP_RDMA_ABI}). */
-    static final int ABI = 5;
+    static final int ABI = 6;
 
     /** The texts {@link #open} hands back: what failed, and warnings that did not stop the port. */
     static final int TEXT_ERROR = 0;

@@ -62,6 +62,13 @@ final class Poller implements Runnable
                     worked = stack.pollQueue(nif, queue, now) > 0;
                     deadline = stack.nextDeadline();
                 }
+                final long elsewhere = stack.pendingTransmitQueues() & ~(1L << (queue & 63));
+                if (elsewhere != 0)
+                {
+                    // Frames this poll kept on their flow's queue (the link still holds the flow's last frame
+                    // there): that queue's poller hands them to the link.
+                    engine.lock().wakePollersOf(elsewhere);
+                }
                 if (worked)
                 {
                     gate.running();
@@ -105,6 +112,12 @@ final class Poller implements Runnable
         {
             idle.wake();
         }
+    }
+
+    /** The receive queue this poller serves (and, modulo the link's transmit queues, the queue it sends on). */
+    int queue()
+    {
+        return queue;
     }
 
     void stop()

@@ -20,6 +20,7 @@ import org.jbypass.provider.config.PollerConfig;
 import org.jbypass.provider.config.Route6Config;
 import org.jbypass.provider.config.RouteConfig;
 import org.jbypass.provider.config.StackInterfaces;
+import org.jbypass.provider.driver.RdmaLink;
 
 /**
  * A running stack: the {@link Stack} built from a configuration, its {@link StackLock}, its links and the pollers
@@ -275,6 +276,23 @@ public final class StackEngine implements AutoCloseable
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (!lock.isClosed())
+        {
+            // The per-queue counters of rdma ports, once, for the log of a run (scripts/rdma-bringup.sh reads them).
+            withLock(stack ->
+            {
+                for (final NetInterface nif : stack.interfaces())
+                {
+                    final RdmaLink rdma = StackMonitor.rdmaOf(nif.link());
+                    if (rdma != null)
+                    {
+                        LOG.log(System.Logger.Level.INFO, "jbypass interface " + nif.name() + " counters at close:\n"
+                            + rdma.describeCounters());
+                    }
+                }
+                return null;
+            });
         }
         lock.closeStack();
         monitor.unregister();

@@ -575,6 +575,22 @@ public final class StackLock
     }
 
     /**
+     * With the lock held, by a poller whose poll left frames for other transmit queues ({@code queues}, bits as
+     * {@link Stack#pendingTransmitQueues()}): wakes the pollers of those queues, each once per idle period.
+     */
+    void wakePollersOf(final long queues)
+    {
+        final Poller[] ps = pollers;
+        for (int i = 0; i < ps.length; i++)
+        {
+            if ((queues & 1L << (ps[i].queue() & 63)) != 0)
+            {
+                ps[i].wakeIfIdlingPast(Long.MAX_VALUE, true);
+            }
+        }
+    }
+
+    /**
      * Hands the frames that pollers and operations queued to the wire, after the lock is released: the system call
      * (and, over a veth, the receiver's processing that the kernel runs in it) then holds no other thread up.
      */

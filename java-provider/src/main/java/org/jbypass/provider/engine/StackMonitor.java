@@ -11,7 +11,10 @@ import javax.management.ObjectName;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.ip.NetInterface;
+import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.provider.driver.AfPacketLink;
+import org.jbypass.provider.driver.RdmaLink;
 
 /**
  * Makes a running stack observable: its counters as a JMX MXBean, and warnings in the log when a link starts
@@ -101,10 +104,31 @@ final class StackMonitor implements StackMonitorMXBean
         for (final NetInterface nif : stack.interfaces())
         {
             Counters.read("link." + nif.name() + ".", nif.link().counters(), counters);
+            final RdmaLink rdma = rdmaOf(nif.link());
+            if (rdma != null)
+            {
+                // Per queue: link.NAME.rx0.packets, link.NAME.tx0.stalls, ... (RdmaQueueCounters).
+                for (int q = 0; q < rdma.rxQueueCount(); q++)
+                {
+                    Counters.read("link." + nif.name() + ".rx" + q + ".", rdma.rxQueueCounters(q), counters);
+                    Counters.read("link." + nif.name() + ".tx" + q + ".", rdma.txQueueCounters(q), counters);
+                }
+            }
         }
         counters.put("pool.inUse", (long)stack.pool().inUse());
         counters.put("pool.allocationFailures", stack.pool().allocationFailures());
         return counters;
+    }
+
+    /** The rdma port behind a link and its decorators (a capture), or null. */
+    static RdmaLink rdmaOf(final Link link)
+    {
+        Link l = link;
+        while (l instanceof LinkDecorator)
+        {
+            l = ((LinkDecorator)l).inner();
+        }
+        return l instanceof RdmaLink ? (RdmaLink)l : null;
     }
 
     /**

@@ -31,6 +31,9 @@ final class Mlx5ModelNative
     /** LSO WQEs executed, and the segments they were cut into. */
     static final int TX_TSO_WQES = 15;
     static final int TX_TSO_SEGMENTS = 16;
+    /** Threaded mode: send and receive WQEs that changed between their doorbell and their execution. */
+    static final int TX_WQE_REWRITTEN = 17;
+    static final int RX_WQE_REWRITTEN = 18;
 
     /** CQE syndromes (mlx5dv.h MLX5_CQE_SYNDROME_*). */
     static final int SYNDROME_LOCAL_LENGTH = 0x01;
@@ -70,6 +73,16 @@ final class Mlx5ModelNative
     static native int setCompression(long model, boolean on);
 
     static native long stat(long model, int which);
+
+    /**
+     * Starts the adversarial hardware thread between two models ({@code mlx5_model_hw_start}): it executes posted
+     * send WQEs of one SQ at a time, picked at random, and writes completions, concurrently with the driver, with
+     * seeded random delays. Returns a handle, or -errno.
+     */
+    static native long hwStart(long a, long b, int seed, int maxSpin);
+
+    /** Stops the thread once everything posted was executed and completed; returns its step count. */
+    static native long hwStop(long hw);
 
     static native int destroy(long model);
 }

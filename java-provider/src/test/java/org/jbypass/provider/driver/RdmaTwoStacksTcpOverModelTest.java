@@ -206,7 +206,8 @@ class RdmaTwoStacksTcpOverModelTest
     /**
      * With B's receive queues polled one by one, as its pollers do, what B sends while it processes a burst (ACKs,
      * the data those ACKs release) leaves on the send queue of the receive queue the flow arrives on; what the
-     * application's writes send, on the application queue (0); no other send queue carries anything.
+     * application's writes send, on the application queue (0) once the flow's last frame on its own queue is done
+     * (else it waits for that queue: RdmaFlowOrderOverModelTest); no other send queue carries anything.
      */
     @Test
     void shouldSendOnTheSendQueueOfThePollersReceiveQueue()

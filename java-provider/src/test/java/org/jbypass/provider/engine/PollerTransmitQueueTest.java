@@ -40,6 +40,14 @@ class PollerTransmitQueueTest
     private static final int QUEUES = 4;
     private static final int RX_QUEUE = 2;
 
+    /**
+     * While set, the server's link reports no transmit as done ({@link Link#transmitDone}), as a NIC whose send
+     * completions have not come: a flow stays on the queue of its last frame.
+     */
+    private volatile boolean holdCompletions;
+    /** UDP frames the server's link took: the thread, the queue, and the datagram's first byte. */
+    private final ConcurrentLinkedQueue<String> datagrams = new ConcurrentLinkedQueue<>();
+
     private BypassSelectorProvider client;
     private BypassSelectorProvider server;
     private final ConcurrentLinkedQueue<String> transmits = new ConcurrentLinkedQueue<>();
@@ -95,7 +103,26 @@ class PollerTransmitQueueTest
                 throw new IllegalArgumentException("no transmit queue " + queue);
             }
             transmits.add(Thread.currentThread().getName() + " " + queue);
-            return inner.transmit(0, burst);
+            final ByteBuffer m = inner.pool().memory();
+            for (int i = 0; i < burst.count(); i++)
+            {
+                final int f = inner.pool().offset(burst.buffer(i));
+                if ((m.getShort(f + 12) & 0xFFFF) == 0x0800 && m.get(f + 23) == 17)
+                {
+                    datagrams.add(Thread.currentThread().getName() + " " + queue + " " + m.get(f + 42));
+                }
+            }
+            final int n = inner.transmit(0, burst);
+            accepted[queue] += n;
+            return n;
+        }
+
+        private final long[] accepted = new long[QUEUES];
+
+        @Override
+        public long transmitDone(final int queue)
+        {
+            return holdCompletions ? 0 : accepted[queue];
         }
 
         @Override
@@ -181,6 +208,44 @@ class PollerTransmitQueueTest
         // queue RX_QUEUE, or another whose timers were due and which received it: then on that one's queue).
         assertTrue(application, () -> "the echo left from the application thread: " + seen);
         assertTrue(seen.stream().anyMatch(s -> s.startsWith("jbypass-poller-")), () -> "a poller answered: " + seen);
+    }
+
+    /**
+     * Per-flow order across queues through the provider: the server's first datagram waits for ARP, and the reply,
+     * received on queue {@value #RX_QUEUE}, makes that queue's poller send it on its queue. While the link holds it
+     * (no completion yet), the application's next datagram of the flow is kept for that queue: the application
+     * thread leaves it, the stack reports it pending, and the poller of queue {@value #RX_QUEUE}, woken for it,
+     * sends it. Both arrive, in order.
+     */
+    @Test
+    void shouldHandAFramesKeptOnItsFlowsQueueToThatQueuesPoller() throws IOException
+    {
+        client = provider("198.18.245.1", false);
+        server = provider("198.18.245.2", true);
+        holdCompletions = true;
+        try (DatagramChannel receiver = client.openDatagramChannel();
+            DatagramChannel sender = server.openDatagramChannel())
+        {
+            receiver.bind(new InetSocketAddress(InetAddress.getByName("198.18.245.1"), 7002));
+            sender.bind(new InetSocketAddress(InetAddress.getByName("198.18.245.2"), 7003));
+            sender.send(ByteBuffer.wrap(new byte[] {1}), receiver.getLocalAddress());
+            final DatagramPacket first = receive(receiver.socket());
+            assertNotNull(first, "the first datagram, after ARP");
+            assertEquals(1, first.getData()[0]);
+            sender.send(ByteBuffer.wrap(new byte[] {2}), receiver.getLocalAddress());
+            final DatagramPacket second = receive(receiver.socket());
+            assertNotNull(second, "the second datagram: " + datagrams);
+            assertEquals(2, second.getData()[0]);
+        }
+        // The reply is received by the poller of queue RX_QUEUE, or by another whose timers were due (a poll of
+        // the whole stack): the first datagram leaves on that poller's queue, and the second on the same.
+        final List<String> seen = new ArrayList<>(datagrams);
+        assertEquals(2, seen.size(), "two datagrams: " + seen);
+        final String[] first = seen.get(0).split(" ");
+        assertTrue(first[0].equals("jbypass-poller-m0-" + first[1]) && first[2].equals("1"),
+            "the first by the poller that received the ARP reply, on its queue: " + seen);
+        assertEquals(first[0] + " " + first[1] + " 2", seen.get(1),
+            "the second kept on the flow's queue and sent by that queue's poller: " + seen);
     }
 
     private static DatagramPacket receive(final DatagramSocket socket) throws IOException

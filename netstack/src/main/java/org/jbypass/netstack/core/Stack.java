@@ -243,6 +243,22 @@ public final class Stack implements AutoCloseable
         return hasPendingWork();
     }
 
+    /**
+     * The transmit queues that frames wait for, of every interface, as bits ({@code 1L << (queue % 64)}): frames a
+     * full ring refused, and frames kept on their flow's queue while the link still holds the flow's last frame
+     * there ({@link NetInterface}). Only the thread that serves a queue transmits on it, so a caller that leaves
+     * frames for another queue wakes that queue's poller.
+     */
+    public long pendingTransmitQueues()
+    {
+        long queues = 0;
+        for (final NetInterface nif : interfaces)
+        {
+            queues |= nif.pendingTransmitQueues();
+        }
+        return queues;
+    }
+
     private boolean hasPendingWork()
     {
         return ipv4.hasPendingWork() || ipv6.hasPendingWork();

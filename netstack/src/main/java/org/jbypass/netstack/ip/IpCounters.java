@@ -288,6 +288,16 @@ public final class IpCounters
 
     // transmit
     public long txQueueDrops;
+    /**
+     * Frames that went to their flow's transmit queue rather than the caller's, because the link still held the
+     * flow's last frame there (per-flow order across queues: {@link NetInterface}).
+     */
+    public long txFlowKept;
+    /**
+     * Times frames kept on another caller's transmit queue filled its burst, and the caller handed that burst to the
+     * link itself rather than drop them (see {@link NetInterface}).
+     */
+    public long txKeptFlushes;
     /** Frames the links accepted for transmission. */
     public long framesTransmitted;
 }

@@ -1,6 +1,7 @@
 package org.jbypass.netstack.ip;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
@@ -37,11 +38,34 @@ import org.jbypass.netstack.wire.MacAddress;
  * ({@link #transmitQueue(int)}): a poller that serves receive queue q transmits on queue q (modulo the link's
  * transmit queues), so that a multiqueue link's send rings are each filled by their own poller; every other caller
  * (an application thread sending under the stack's lock) on {@link #APPLICATION_TX_QUEUE}.
+ *
+ * <h2>Per-flow order across transmit queues</h2>
+ * An adapter serves its send queues in any order, so two frames of one flow on two queues may leave in either
+ * order. As Linux keeps a socket on the queue of its last skb until that skb was freed ({@code netdev_pick_tx} in
+ * net/core/dev.c keeps {@code sk_tx_queue_get(sk)} unless the skb is {@code ooo_okay}, which
+ * {@code __tcp_transmit_skb} in net/ipv4/tcp_output.c sets when none of the socket's skbs is still in flight), a
+ * flow here keeps the queue of its last frame while the link is not done with that frame
+ * ({@link Link#transmitDone}), and moves to the caller's queue only once it is. The state lives at this level, where
+ * the queues are, in a table of {@value #FLOW_SLOTS} slots indexed by a hash of the flow (IPv4 or IPv6 addresses and
+ * protocol, and TCP's ports): per slot, the queue the flow's last frame went to and that frame's number on the
+ * queue (descriptors added to the queue's burst, counted from the start, as the link counts what it is done with).
+ * Two flows in one slot share one state, which only keeps one of them on a queue longer than it needs; nothing is
+ * allocated per frame and no transport is involved (frames released by ARP or neighbour discovery are covered as
+ * well). A frame kept on another caller's queue waits in that queue's burst, which the thread that serves the
+ * queue hands to the link ({@link #flush()}), so that a send ring's producer index stays with its poller; the stack
+ * reports such frames as pending work ({@link #pendingTransmitQueues()}) for the caller to wake that poller. The one
+ * exception: when kept frames fill that burst, the caller posts it itself (under the stack's lock, as a thread that
+ * polls the queue while it waits would) rather than lose or reorder them ({@link IpCounters#txKeptFlushes}).
  */
 public final class NetInterface
 {
     /** The transmit queue of a caller that serves no receive queue: an application thread under the stack's lock. */
     public static final int APPLICATION_TX_QUEUE = 0;
+
+    /** Slots of the per-flow queue table (a power of two), on links with more than one transmit queue. */
+    static final int FLOW_SLOTS = 1024;
+    /** In {@link #flowQueue}: the slot's flow has sent nothing yet, any queue will do. */
+    private static final int NO_QUEUE = -1;
 
     private final int index;
     private final String name;
@@ -58,7 +82,13 @@ public final class NetInterface
     private final PacketBurst[] rxBursts;
     /** Per receive queue: whether every slot of its burst holds a buffer (false until armed, or after a dry pool). */
     private final boolean[] rxArmed;
-    private final PacketBurst txBurst;
+    /** Per transmit queue, the frames waiting for it: queued since its last flush, or refused by a full ring. */
+    private final PacketBurst[] txBursts;
+    /** Per transmit queue, the descriptors ever added to its burst: a frame's number is the count after it. */
+    private final long[] txQueued;
+    /** Per flow slot, the queue of the flow's last frame ({@link #NO_QUEUE}), and its number; null with one queue. */
+    private final int[] flowQueue;
+    private final long[] flowNumber;
     private final int txQueues;
     /** The link's queue that {@link #flush()} transmits on: the current caller's ({@link #transmitQueue(int)}). */
     private int txQueue = APPLICATION_TX_QUEUE;
@@ -119,8 +149,19 @@ public final class NetInterface
         {
             rxBursts[i] = new PacketBurst(burstSize);
         }
-        this.txBurst = new PacketBurst(burstSize);
         this.txQueues = Math.max(1, link.txQueueCount());
+        this.txBursts = new PacketBurst[txQueues];
+        for (int q = 0; q < txQueues; q++)
+        {
+            txBursts[q] = new PacketBurst(burstSize);
+        }
+        this.txQueued = new long[txQueues];
+        this.flowQueue = txQueues > 1 ? new int[FLOW_SLOTS] : null;
+        this.flowNumber = txQueues > 1 ? new long[FLOW_SLOTS] : null;
+        if (flowQueue != null)
+        {
+            Arrays.fill(flowQueue, NO_QUEUE);
+        }
         this.arp = new Arp(this, arpConfig, counters);
         this.multicastMacs = new MulticastMacFilter(link);
     }
@@ -432,24 +473,119 @@ public final class NetInterface
     }
 
     /**
-     * Queues a complete frame for transmission; takes the buffer in all cases.
+     * Queues a complete frame for transmission, on the caller's transmit queue or, while the link still holds the
+     * last frame of its flow on another, on that one (see the class comment); takes the buffer in all cases.
      *
      * @return false if the frame was dropped because the transmit burst and the link's ring were full
      */
     boolean enqueue(final int buffer, final int frameLength, final int flags)
     {
-        if (txBurst.isFull())
+        final int slot = flowQueue == null ? -1 : flowSlot(pool.offset(buffer), frameLength);
+        final int queue = slot < 0 ? txQueue : queueOfFlow(slot);
+        final PacketBurst burst = txBursts[queue];
+        if (burst.isFull())
         {
-            flush();
-            if (txBurst.isFull())
+            flushFull(queue);
+            if (burst.isFull())
             {
                 pool.free(buffer);
                 counters.txQueueDrops++;
                 return false;
             }
         }
-        txBurst.add(buffer, frameLength, flags);
+        burst.add(buffer, frameLength, flags);
+        queued(slot, queue, 1);
         return true;
+    }
+
+    /**
+     * Hands a burst that has no room for the next frame to its queue. Another caller's queue only when frames kept
+     * there fill its burst (one write of the application releasing more segments than a burst holds while the
+     * flow's last frame is still on the poller's queue): dropping them would lose them and sending them elsewhere
+     * would reorder them, so this caller posts them, under the stack's lock, as a thread that polls that queue
+     * while it waits does (counted in {@link IpCounters#txKeptFlushes}).
+     */
+    private void flushFull(final int queue)
+    {
+        final PacketBurst burst = txBursts[queue];
+        if (queue != txQueue)
+        {
+            counters.txKeptFlushes++;
+        }
+        counters.framesTransmitted += link.transmit(queue, burst);
+    }
+
+    /**
+     * The queue a frame of the flow in {@code slot} goes to: the caller's, unless the flow's last frame went to
+     * another queue and the link is not done with it yet (Linux's {@code ooo_okay} false), then that one.
+     */
+    private int queueOfFlow(final int slot)
+    {
+        final int last = flowQueue[slot];
+        if (last == txQueue || last == NO_QUEUE || link.transmitDone(last) >= flowNumber[slot])
+        {
+            return txQueue;
+        }
+        counters.txFlowKept++;
+        return last;
+    }
+
+    /** Notes {@code descriptors} added to {@code queue}'s burst, the last of them the flow in {@code slot}'s. */
+    private void queued(final int slot, final int queue, final int descriptors)
+    {
+        final long number = txQueued[queue] += descriptors;
+        if (slot >= 0)
+        {
+            flowQueue[slot] = queue;
+            flowNumber[slot] = number;
+        }
+    }
+
+    /**
+     * The flow table's slot of the frame at {@code base}: a hash of its IPv4 or IPv6 source, destination and
+     * protocol, with the ports for TCP (never fragmented here: DF, RFC 1191); -1 for other frames, whose order
+     * across queues nothing relies on. UDP and the other protocols hash without ports, so that every fragment of a
+     * datagram falls in the slot of the unfragmented datagrams of its flow.
+     */
+    private int flowSlot(final int base, final int length)
+    {
+        final int type = length < EthernetHeader.LENGTH ? 0 : memory.getShort(base + 12) & 0xFFFF;
+        final int ip = base + EthernetHeader.LENGTH;
+        int h;
+        int l4;
+        int protocol;
+        if (type == EthernetHeader.TYPE_IPV4 && length >= EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH)
+        {
+            protocol = memory.get(ip + 9) & 0xFF;
+            h = mix(mix(memory.getInt(ip + 12), memory.getInt(ip + 16)), protocol);
+            l4 = ip + ((memory.get(ip) & 0x0F) << 2);
+        }
+        else if (type == EthernetHeader.TYPE_IPV6 && length >= EthernetHeader.LENGTH + 40)
+        {
+            protocol = memory.get(ip + 6) & 0xFF;
+            h = protocol;
+            for (int i = 8; i < 40; i += 4)
+            {
+                h = mix(h, memory.getInt(ip + i));
+            }
+            l4 = ip + 40;
+        }
+        else
+        {
+            return -1;
+        }
+        if (protocol == Ipv4Header.PROTOCOL_TCP && l4 + 4 <= base + length)
+        {
+            h = mix(h, memory.getInt(l4));
+        }
+        h ^= h >>> 16;
+        return h & (FLOW_SLOTS - 1);
+    }
+
+    private static int mix(final int h, final int v)
+    {
+        // A multiplicative step (the golden ratio's 32 bits, as Linux's hash_32) and a rotation, per word.
+        return Integer.rotateLeft((h ^ v) * 0x9E3779B9, 13);
     }
 
     /**
@@ -464,7 +600,7 @@ public final class NetInterface
             return 0;
         }
         final int frame = Math.min(Math.min(link.maxSuperFrameLength(), PacketBurst.MAX_FRAME_LENGTH),
-            txBurst.capacity() * pool.bufferSize());
+            txBursts[0].capacity() * pool.bufferSize());
         return Math.min(frame - EthernetHeader.LENGTH, Ipv4Header.MAX_DATAGRAM);
     }
 
@@ -477,10 +613,13 @@ public final class NetInterface
     boolean enqueueChain(final BufferChain chain, final int flags)
     {
         final int n = chain.count();
-        if (txBurst.capacity() - txBurst.count() < n)
+        final int slot = flowQueue == null ? -1 : flowSlot(pool.offset(chain.buffer(0)), chain.length(0));
+        final int queue = slot < 0 ? txQueue : queueOfFlow(slot);
+        final PacketBurst burst = txBursts[queue];
+        if (burst.capacity() - burst.count() < n)
         {
-            flush();
-            if (txBurst.capacity() - txBurst.count() < n)
+            flushFull(queue);
+            if (burst.capacity() - burst.count() < n)
             {
                 chain.free(pool);
                 counters.txQueueDrops++;
@@ -489,9 +628,10 @@ public final class NetInterface
         }
         for (int i = 0; i < n; i++)
         {
-            txBurst.add(chain.buffer(i), chain.length(i), (i == 0 ? flags : 0) | (i < n - 1 ? PacketBurst.CONTINUES
+            burst.add(chain.buffer(i), chain.length(i), (i == 0 ? flags : 0) | (i < n - 1 ? PacketBurst.CONTINUES
                 : 0));
         }
+        queued(slot, queue, n);
         chain.clear();
         return true;
     }
@@ -513,21 +653,47 @@ public final class NetInterface
     }
 
     /**
-     * Hands queued frames to the link, on the current caller's transmit queue; frames the link does not accept stay
-     * queued (and go with the next flush, whichever queue that is: one burst, so never out of order within it).
+     * Hands the frames queued for the current caller's transmit queue to the link; frames the link does not accept
+     * stay queued, in order, for the next flush of that queue. Frames queued for other queues (flows still in flight
+     * there) wait for the threads that serve those queues.
      */
     void flush()
     {
-        if (txBurst.count() > 0)
+        final PacketBurst burst = txBursts[txQueue];
+        if (burst.count() > 0)
         {
-            counters.framesTransmitted += link.transmit(txQueue, txBurst);
+            counters.framesTransmitted += link.transmit(txQueue, burst);
         }
     }
 
-    /** Whether frames are waiting to be transmitted. */
+    /** Whether frames are waiting to be transmitted, on any queue. */
     boolean hasPendingTransmit()
     {
-        return txBurst.count() > 0;
+        for (final PacketBurst burst : txBursts)
+        {
+            if (burst.count() > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The transmit queues that frames wait for, as bits ({@code 1L << (queue % 64)}): the caller wakes whoever
+     * serves them (a frame kept on its flow's queue waits for that queue's poller).
+     */
+    public long pendingTransmitQueues()
+    {
+        long queues = 0;
+        for (int q = 0; q < txBursts.length; q++)
+        {
+            if (txBursts[q].count() > 0)
+            {
+                queues |= 1L << (q & 63);
+            }
+        }
+        return queues;
     }
 
     /** Returns every buffer the interface holds to the pool (before the link closes). */
@@ -538,7 +704,10 @@ public final class NetInterface
             rxBursts[i].releaseAll(pool);
             rxArmed[i] = false;
         }
-        txBurst.releaseFrames(pool);
+        for (final PacketBurst burst : txBursts)
+        {
+            burst.releaseFrames(pool);
+        }
         arp.release();
         if (ipv6 != null)
         {

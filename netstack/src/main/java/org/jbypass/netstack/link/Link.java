@@ -76,6 +76,23 @@ public interface Link extends AutoCloseable
     int transmit(int queue, PacketBurst burst);
 
     /**
+     * How many of the descriptors {@link #transmit} accepted on {@code queue} since the link opened it is done with
+     * (sent and completed, or dropped): a free-running count in the units of transmit's return value. A frame whose
+     * last descriptor is number n (counting every descriptor accepted on the queue) is no longer the link's once
+     * this reaches n, and no frame given to another queue after that can overtake it. The stack keeps a flow on the
+     * queue of its last frame until then (per-flow order across queues, as Linux's {@code ooo_okay}).
+     *
+     * <p>By default {@link Long#MAX_VALUE}: a link whose queues hand frames to one ordered wire in the order of the
+     * transmit calls (or that has one queue) holds nothing another queue could overtake. A link whose adapter
+     * serves its queues in any order (a NIC's send queues) counts completions. Called by the thread that drives the
+     * stack; it must be cheap (a look at a counter, no system call).
+     */
+    default long transmitDone(final int queue)
+    {
+        return Long.MAX_VALUE;
+    }
+
+    /**
      * Blocks the calling thread until a receive queue may have frames, {@link #wakeup()} is called, the thread is
      * interrupted, or the timeout passes. Spurious returns are allowed.
      *

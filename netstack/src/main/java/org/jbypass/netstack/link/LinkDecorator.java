@@ -57,6 +57,18 @@ public abstract class LinkDecorator implements Link
     }
 
     @Override
+    public int maxSuperFrameLength()
+    {
+        return inner.maxSuperFrameLength();
+    }
+
+    @Override
+    public long transmitDone(final int queue)
+    {
+        return inner.transmitDone(queue);
+    }
+
+    @Override
     public int capabilities()
     {
         // Not a shared receive wait: a decorator may hold frames (delayed, reordered) that no ring wakes a waiter for.

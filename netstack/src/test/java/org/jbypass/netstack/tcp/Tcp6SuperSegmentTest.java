@@ -23,9 +23,11 @@ import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.link.virtual.PcapFile;
 import org.jbypass.netstack.link.virtual.PcapLink;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.MacAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -209,6 +211,21 @@ class Tcp6SuperSegmentTest
         assertEquals(0, off.b.ipCounters().groSuperSegments, "GRO off");
     }
 
+    /**
+     * Over link-local addresses: B's fast paths (a chain taken in place, software GRO) hand TCP the addresses scoped
+     * to the arrival interface, as IPv6's own delivery does; unscoped, B would find no connection for them.
+     */
+    @Test
+    void shouldTakeLinkLocalSegmentsInPlaceAndThroughGro() throws IOException
+    {
+        final int segmenting = LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION;
+        final Run whole = transfer(segmenting, directory.resolve("f.pcap"), true, true, true);
+        assertTrue(whole.b.ipCounters().superFramesReceived > 2, "super-frames: " + whole.b.ipCounters());
+        assertEquals(0, whole.b.ipCounters().superFramesGathered, "taken in place");
+        final Run cut = transfer(segmenting, directory.resolve("g.pcap"), false, true, true);
+        assertTrue(cut.b.ipCounters().groSuperSegments > 10, "GRO: " + cut.b.ipCounters());
+    }
+
     private record Run(Stack a, Stack b, Tap tap)
     {
     }
@@ -225,6 +242,13 @@ class Tcp6SuperSegmentTest
      */
     private static Run transfer(final int capabilities, final Path file, final boolean whole, final boolean gro)
         throws IOException
+    {
+        return transfer(capabilities, file, whole, gro, false);
+    }
+
+    /** As above, to B's link-local address (scoped to A's interface) when {@code linkLocal}. */
+    private static Run transfer(final int capabilities, final Path file, final boolean whole, final boolean gro,
+        final boolean linkLocal) throws IOException
     {
         long now = 1_000_000_000L;
         final StackTime time = new StackTime();
@@ -245,7 +269,15 @@ class Tcp6SuperSegmentTest
         assertEquals(0, listener.listen(1));
         final TcpSocket client = a.openTcp6(false);
         client.noDelay(true);
-        client.connect6(NET6, B6, 5001);
+        if (linkLocal)
+        {
+            assertEquals(-Errno.EINPROGRESS, client.connect6(Ipv6Address.withScope(Ipv6Address.LINK_LOCAL_HI,
+                a0.index() + 1), Ipv6Address.eui64(MAC_B), 5001));
+        }
+        else
+        {
+            client.connect6(NET6, B6, 5001);
+        }
         TcpSocket server = null;
         final byte[] data = new byte[BYTES];
         for (int i = 0; i < data.length; i++)

@@ -301,6 +301,18 @@ public final class ImpairedLink extends LinkDecorator
         return delivered;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Impaired on transmit, this link delays, reorders and duplicates on purpose and counts nothing done: the
+     * stack may move a flow between its queues at any time (as on a link with one ordered wire).
+     */
+    @Override
+    public long transmitDone(final int queue)
+    {
+        return impairTransmit ? Long.MAX_VALUE : inner.transmitDone(queue);
+    }
+
     @Override
     public int transmit(final int queue, final PacketBurst burst)
     {

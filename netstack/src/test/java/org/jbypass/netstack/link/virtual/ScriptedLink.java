@@ -28,6 +28,13 @@ public final class ScriptedLink implements Link
     private final List<Integer> transmittedQueues = new ArrayList<>();
     /** How many frames the next transmits accept at most, each. */
     public int acceptLimit = Integer.MAX_VALUE;
+    /**
+     * Whether accepted frames stay the link's until {@link #complete(int)} (a NIC's send queue before its
+     * completion), rather than being done at once; see {@link Link#transmitDone}.
+     */
+    public boolean holdCompletions;
+    private final long[] accepted;
+    private final long[] done;
     public int transmitCalls;
     public int receiveCalls;
     public int awaitCalls;
@@ -45,6 +52,8 @@ public final class ScriptedLink implements Link
         this.mac = mac;
         this.rxQueues = rxQueues;
         this.txQueues = txQueues;
+        this.accepted = new long[txQueues];
+        this.done = new long[txQueues];
         this.toReceive = (ArrayDeque<byte[]>[])new ArrayDeque<?>[rxQueues];
         for (int q = 0; q < rxQueues; q++)
         {
@@ -62,6 +71,18 @@ public final class ScriptedLink implements Link
     public void inject(final int queue, final byte[] frame)
     {
         toReceive[queue].add(frame.clone());
+    }
+
+    /** The link is done with everything {@code queue} accepted so far (its completions came). */
+    public void complete(final int queue)
+    {
+        done[queue] = accepted[queue];
+    }
+
+    @Override
+    public long transmitDone(final int queue)
+    {
+        return holdCompletions ? done[queue] : accepted[queue];
     }
 
     /** The transmit queue of each frame in {@link #transmitted()}. */
@@ -158,6 +179,7 @@ public final class ScriptedLink implements Link
             counters.txPackets++;
         }
         Bursts.removeAccepted(burst, accepted);
+        this.accepted[queue] += accepted;
         return accepted;
     }
 
