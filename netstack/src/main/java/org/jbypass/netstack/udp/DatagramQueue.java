@@ -1,6 +1,9 @@
 package org.jbypass.netstack.udp;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import org.jbypass.netstack.link.FrameChain;
 
@@ -19,6 +22,8 @@ final class DatagramQueue
     /** The header of a record from an IPv6 source: the IPv4 one and the address's two halves. */
     static final int RECORD_HEADER6 = RECORD_HEADER + 16;
     private static final int V6_FLAG = 0x8000_0000;
+    /** Big-endian ints in the ring, for the words of a record header that does not wrap (most of them). */
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private byte[] ring;
     private int head;
@@ -145,7 +150,7 @@ final class DatagramQueue
         {
             return -1;
         }
-        int tail = (head + used) % ring.length;
+        int tail = wrap(head + used);
         tail = putInt(tail, length);
         tail = putInt(tail, sourceAddress);
         tail = putInt(tail, v6 ? sourcePort | V6_FLAG : sourcePort);
@@ -171,17 +176,17 @@ final class DatagramQueue
     /** Whether the first datagram came from an IPv6 source ({@link #peekSourceHi}, {@link #peekSourceLo}). */
     boolean peekSourceIs6()
     {
-        return (getInt((head + 8) % ring.length) & V6_FLAG) != 0;
+        return (getInt(wrap(head + 8)) & V6_FLAG) != 0;
     }
 
     long peekSourceHi()
     {
-        return ((long)getInt((head + 12) % ring.length) << 32) | (getInt((head + 16) % ring.length) & 0xFFFFFFFFL);
+        return ((long)getInt(wrap(head + 12)) << 32) | (getInt(wrap(head + 16)) & 0xFFFFFFFFL);
     }
 
     long peekSourceLo()
     {
-        return ((long)getInt((head + 20) % ring.length) << 32) | (getInt((head + 24) % ring.length) & 0xFFFFFFFFL);
+        return ((long)getInt(wrap(head + 20)) << 32) | (getInt(wrap(head + 24)) & 0xFFFFFFFFL);
     }
 
     /** The length of the first datagram's payload; the queue must not be empty. */
@@ -192,12 +197,12 @@ final class DatagramQueue
 
     int peekSourceAddress()
     {
-        return getInt((head + 4) % ring.length);
+        return getInt(wrap(head + 4));
     }
 
     int peekSourcePort()
     {
-        return getInt((head + 8) % ring.length) & ~V6_FLAG;
+        return getInt(wrap(head + 8)) & ~V6_FLAG;
     }
 
     /**
@@ -210,12 +215,12 @@ final class DatagramQueue
     {
         final int length = peekLength();
         final int header = peekSourceIs6() ? RECORD_HEADER6 : RECORD_HEADER;
-        final int start = (head + header) % ring.length;
+        final int start = wrap(head + header);
         final int copy = Math.min(length, dst.remaining());
         final int first = Math.min(copy, ring.length - start);
         dst.put(ring, start, first);
         dst.put(ring, 0, copy - first);
-        head = (start + length) % ring.length;
+        head = wrap(start + length);
         used -= header + length;
         count--;
         if (used == 0)
@@ -233,8 +238,23 @@ final class DatagramQueue
         count = 0;
     }
 
+    /**
+     * A position past the end of the ring brought back into it: every position the queue computes is below twice
+     * the ring's length (a position in the ring plus a length that fits in it), so one subtraction does what a
+     * remainder would, without a division per word.
+     */
+    private int wrap(final int position)
+    {
+        return position >= ring.length ? position - ring.length : position;
+    }
+
     private int putInt(int at, final int value)
     {
+        if (at <= ring.length - 4)
+        {
+            INT_BE.set(ring, at, value);
+            return wrap(at + 4);
+        }
         for (int shift = 24; shift >= 0; shift -= 8)
         {
             ring[at] = (byte)(value >>> shift);
@@ -245,6 +265,10 @@ final class DatagramQueue
 
     private int getInt(int at)
     {
+        if (at <= ring.length - 4)
+        {
+            return (int)INT_BE.get(ring, at);
+        }
         int value = 0;
         for (int i = 0; i < 4; i++)
         {
