@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * </pre>
  *
  * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, iperf3-4, java, out, in, java4,
- * out4, in4, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic);
+ * out4, in4, java6, out6, in6, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic);
  * {@code -Djbypass.benchmark.pcap=DIR} captures the kernel's side of each stack row (headers only).
  *
  * <p>The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
@@ -53,6 +53,11 @@ import org.junit.jupiter.api.Test;
  * buffer over and over; the stack's rows make and hash every byte on both ends, so the row "kernel -> kernel, the
  * same Java programs" runs the stack rows' kernel-side program ({@link org.jbypass.provider.testing.KernelTcpPeer}) on both ends of a kernel veth
  * pair: the figure to hold the stack's rows against.
+ *
+ * <p>The rows java6, out6 and in6 are java, out and in over IPv6 (RFC 8200; issue 15 asks IPv6 to cost what IPv4
+ * costs): the same programs and checks on the same kind of veth pair, the kernel end at 2001:db8:X::1/64 and the
+ * stack at 2001:db8:X::2/64 (as {@code interface.NAME.address6} would give it), or the two kernels of the pair of
+ * namespaces at 2001:db8:fe::1 and ::2, so that each IPv6 figure stands beside its IPv4 row of the same run.
  */
 class TcpGoodputBenchmark
 {
@@ -107,6 +112,22 @@ class TcpGoodputBenchmark
         {
             rows.add(String.format("%-44s %12.0f", "kernel -> stack",
                 stack(true, false, UnaryOperator.identity(), null)));
+        }
+        // The same three over IPv6, beside the IPv4 rows of this run.
+        if (row("java6"))
+        {
+            rows.add(String.format("%-44s %12.0f", "IPv6 kernel -> kernel, the same Java programs",
+                kernelJava(1, true)));
+        }
+        if (row("out6"))
+        {
+            rows.add(String.format("%-44s %12.0f", "IPv6 stack -> kernel",
+                stack(false, true, UnaryOperator.identity(), null, true, 1, true)));
+        }
+        if (row("in6"))
+        {
+            rows.add(String.format("%-44s %12.0f", "IPv6 kernel -> stack",
+                stack(true, false, UnaryOperator.identity(), null, true, 1, true)));
         }
         // Four connections at once, each moving BYTES: the stack's rows beside the kernel's with the same programs.
         if (row("java4"))
@@ -340,8 +361,8 @@ class TcpGoodputBenchmark
 
     /**
      * Whether to run a row: {@code -Djbypass.benchmark.rows=loss-out,loss-in} picks some of iperf3, iperf3-4, java,
-     * out, in, java4, out4, in4, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel,
-     * loss-in-cubic (all by default).
+     * out, in, java4, out4, in4, java6, out6, in6, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack,
+     * loss-kernel, loss-in-cubic (all by default).
      */
     private static boolean row(final String name)
     {
@@ -371,9 +392,20 @@ class TcpGoodputBenchmark
         final UnaryOperator<Link> decorate, final String kernelCc, final boolean txRing, final int connections)
         throws InterruptedException
     {
-        try (KernelPeer peer = newPeer();
+        return stack(stackIsServer, stackSends, decorate, kernelCc, txRing, connections, false);
+    }
+
+    /**
+     * @param ipv6 whether the connections run over IPv6: the peer's kernel end at 2001:db8:X::1/64, the stack at
+     *             2001:db8:X::2/64 ({@link StackOverVeth}), the stack's listener a dual-stack one on [::]
+     */
+    private static double stack(final boolean stackIsServer, final boolean stackSends,
+        final UnaryOperator<Link> decorate, final String kernelCc, final boolean txRing, final int connections,
+        final boolean ipv6) throws InterruptedException
+    {
+        try (KernelPeer peer = ipv6 ? KernelPeer.createWithIpv6(OFFLOADS_OFF) : newPeer();
              StackOverVeth side = new StackOverVeth(peer, TCP, decorate,
-                 AfPacketOptions.builder(peer.stackInterface()).txRing(txRing).build());
+                 AfPacketOptions.builder(peer.stackInterface()).txRing(txRing).build(), ipv6);
              BackgroundCommand capture = capture(peer, (stackSends ? "out" : "in")))
         {
             if (kernelCc != null)
@@ -383,7 +415,8 @@ class TcpGoodputBenchmark
             final StackOverVeth.Transfer t = side.transfer(stackIsServer, 5301, connections, stackSends ? BYTES : 0,
                 stackSends ? 0 : BYTES, Duration.ofMinutes(10));
             final org.jbypass.netstack.link.LinkCounters link = side.link.counters();
-            System.out.println((stackSends ? "stack -> kernel " : "kernel -> stack ") + connections + " connection(s), "
+            System.out.println((ipv6 ? "IPv6 " : "") + (stackSends ? "stack -> kernel " : "kernel -> stack ")
+                + connections + " connection(s), "
                 + t.socket.info() + "\n"
                 + side.stack.tcpCounters() + "\nip out discards " + side.stack.ipCounters().ipOutDiscards
                 + ", link tx " + link.txPackets + " dropped " + link.txDropped + ", rx " + link.rxPackets + " dropped "
@@ -412,7 +445,13 @@ class TcpGoodputBenchmark
      */
     private static double kernelJava(final int connections) throws Exception
     {
-        return inKernelPair((nsA, nsB) ->
+        return kernelJava(connections, false);
+    }
+
+    /** As {@link #kernelJava(int)}, over IPv6 when {@code ipv6} (B at 2001:db8:fe::2). */
+    private static double kernelJava(final int connections, final boolean ipv6) throws Exception
+    {
+        return inKernelPair(ipv6, (nsA, nsB) ->
         {
             final long seed = 0x6B65726EL;
             final List<Process> processes = new ArrayList<>();
@@ -437,7 +476,7 @@ class TcpGoodputBenchmark
                 for (int i = 0; i < connections; i++)
                 {
                     final Process sender = new ProcessBuilder(inNamespace(nsA, StackOverVeth.javaCommand("connect",
-                        "198.19.254.2", Integer.toString(5302 + i), Long.toString(BYTES),
+                        ipv6 ? "2001:db8:fe::2" : "198.19.254.2", Integer.toString(5302 + i), Long.toString(BYTES),
                         Long.toString(seed + 2 * i + 1)))).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                     processes.add(sender);
@@ -503,6 +542,15 @@ class TcpGoodputBenchmark
      */
     private static double inKernelPair(final KernelPair body) throws Exception
     {
+        return inKernelPair(false, body);
+    }
+
+    /**
+     * As {@link #inKernelPair(KernelPair)}; when {@code ipv6}, each end also has IPv6 on, without router
+     * solicitations, A at 2001:db8:fe::1/64 and B at 2001:db8:fe::2/64 (without DAD, so that they serve at once).
+     */
+    private static double inKernelPair(final boolean ipv6, final KernelPair body) throws Exception
+    {
         final String base = "jbpb" + Long.toHexString(ProcessHandle.current().pid() & 0xFFFFF);
         final String nsA = base + "a";
         final String nsB = base + "b";
@@ -512,10 +560,19 @@ class TcpGoodputBenchmark
             Host.run("ip", "netns", "add", nsB).orThrow();
             Host.run("ip", "link", "add", nsA + "v", "netns", nsA, "mtu", "1500", "type", "veth", "peer", "name",
                 nsB + "v", "netns", nsB, "mtu", "1500").orThrow();
-            final String[][] ends = {{nsA, nsA + "v", "198.19.254.1/24"}, {nsB, nsB + "v", "198.19.254.2/24"}};
+            final String[][] ends = {{nsA, nsA + "v", "198.19.254.1/24", "2001:db8:fe::1/64"},
+                {nsB, nsB + "v", "198.19.254.2/24", "2001:db8:fe::2/64"}};
             for (final String[] end : ends)
             {
                 Host.run("ip", "-n", end[0], "addr", "add", end[2], "dev", end[1]).orThrow();
+                if (ipv6)
+                {
+                    Host.run("ip", "netns", "exec", end[0], "sysctl", "-q", "-w",
+                        "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf." + end[1] + ".disable_ipv6=0",
+                        "net.ipv6.conf." + end[1] + ".accept_ra=0",
+                        "net.ipv6.conf." + end[1] + ".router_solicitations=0").orThrow();
+                    Host.run("ip", "-n", end[0], "-6", "addr", "add", end[3], "dev", end[1], "nodad").orThrow();
+                }
                 Host.run("ip", "-n", end[0], "link", "set", end[1], "up").orThrow();
                 Host.run("ip", "-n", end[0], "link", "set", "lo", "up").orThrow();
                 if (OFFLOADS_OFF)
