@@ -20,12 +20,14 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.provider.BypassSelectorProvider;
 import org.jbypass.provider.config.ConfigParser;
 import org.jbypass.provider.driver.AfPacketOptions.RxRing;
@@ -76,9 +78,12 @@ import org.junit.jupiter.api.Test;
  * and the pollers over the whole run, warm-up included ({@link ThreadSchedule}): what shows threads taking each
  * other's CPU.
  * {@code -Djbypass.bench.rows=stack,channel,kernel} picks the groups of rows (scripts/profile.sh profiles the
- * channel rows alone). {@code -Djbypass.bench.samples=N} sets the
- * number of timed round trips per configuration (default 5000; 1000 for the block ring, whose round trips take a
- * millisecond).
+ * channel rows alone); the group {@code ipv6}, run only when named ({@code -Djbypass.bench.rows=channel,kernel,ipv6}),
+ * gives the same client over IPv6 (RFC 8200, issue 15): the unmodified DatagramChannel echo with the default profile
+ * at the stack's {@code interface.NAME.address6} 2001:db8:X::2/64, and the kernel's blocking echo on an IPv6 socket
+ * at that address on the second pair, the kernel ends at 2001:db8:X::1, offloads off as in the IPv4 rows.
+ * {@code -Djbypass.bench.samples=N} sets the number of timed round trips per configuration (default 5000; 1000 for
+ * the block ring, whose round trips take a millisecond).
  */
 class UdpEchoLatencyTest
 {
@@ -130,13 +135,22 @@ class UdpEchoLatencyTest
                 try (KernelPeer peer = KernelPeer.create())
                 {
                     results.put(String.format(Locale.ROOT, "channel profile=%-13s echo thread ", profile.trim()),
-                        providerEcho(peer, profile.trim(), samples));
+                        providerEcho(peer, profile.trim(), samples, false));
                 }
             }
         }
         if (rows.contains("kernel"))
         {
             kernelEchoes(samples, results);
+        }
+        if (rows.contains("ipv6"))
+        {
+            try (KernelPeer peer = KernelPeer.createWithIpv6(true))
+            {
+                results.put(String.format(Locale.ROOT, "IPv6 channel profile=%-8s echo thread ", "default"),
+                    providerEcho(peer, "default", samples, true));
+            }
+            kernelEcho6(samples, results);
         }
         final StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
             "UDP echo round trip from a kernel client (udp_rtt, %d-byte datagrams, one in flight, %d us apart; veth,"
@@ -166,7 +180,7 @@ class UdpEchoLatencyTest
                         final int count = ring == RxRing.BLOCK ? Math.max(100, samples / 5) : samples;
                         results.put(String.format(Locale.ROOT, "stack   rx-ring=%-5s poller %-8s", ring.key(),
                             idle == Idle.SPIN ? "spinning" : "blocking"),
-                            client(peer, peer.stackAddress(), count));
+                            client(peer, Ipv4Address.toString(peer.stackAddress()), count));
                         stack.removePollTask(echo);
                         assertEquals(java.util.List.of(), stack.unexpectedDrops(), stack.describeCounters());
                     }
@@ -191,8 +205,35 @@ class UdpEchoLatencyTest
                 {
                     assertTrue(server.awaitOutput("ready", Duration.ofSeconds(20)), server.stderr());
                     results.put(String.format(Locale.ROOT, "kernel  %-13s server %-8s", "",
-                        mode.equals("spin") ? "spinning" : "blocking"), clientRun(peer, peer.stackAddress(), samples));
+                        mode.equals("spin") ? "spinning" : "blocking"), clientRun(peer,
+                        Ipv4Address.toString(peer.stackAddress()), samples));
                 }
+            }
+        }
+    }
+
+    /**
+     * The row of the kernel's own echo over IPv6, blocking: as {@link #kernelEchoes}, the second pair's stack end
+     * in this namespace given IPv6, neighbour discovery and the stack's address 2001:db8:X::2/64 (without DAD, as
+     * the kernel end's), the server on an IPv6 socket.
+     */
+    private static void kernelEcho6(final int samples, final Map<String, String> results) throws Exception
+    {
+        try (KernelPeer peer = KernelPeer.createWithIpv6(true))
+        {
+            final String ifname = peer.stackInterface();
+            Host.run("sysctl", "-q", "-w", "net.ipv6.conf." + ifname + ".accept_ra=0",
+                "net.ipv6.conf." + ifname + ".router_solicitations=0", "net.ipv6.conf." + ifname + ".disable_ipv6=0")
+                .orThrow();
+            Host.run("ip", "-6", "address", "add", peer.stackAddress6() + "/64", "dev", ifname, "nodad").orThrow();
+            // Neighbour discovery back on: a NOARP device answers no neighbour solicitation either.
+            Host.run("ip", "link", "set", ifname, "arp", "on").orThrow();
+            try (BackgroundCommand server = Host.start(tool.toString(), "server", Integer.toString(PORT), "block",
+                "6"))
+            {
+                assertTrue(server.awaitOutput("ready", Duration.ofSeconds(20)), server.stderr());
+                results.put(String.format(Locale.ROOT, "IPv6 kernel %-9s server %-8s", "", "blocking"),
+                    clientRun(peer, peer.stackAddress6(), samples));
             }
         }
     }
@@ -202,7 +243,7 @@ class UdpEchoLatencyTest
      * the echo is in this JVM, the wakeups (voluntary context switches, {@link ThreadSwitches}) of this JVM's
      * threads and of its pollers per round trip, the warm-up's included.
      */
-    private static String client(final KernelPeer peer, final int address, final int count)
+    private static String client(final KernelPeer peer, final String address, final int count)
     {
         final ThreadSwitches before = ThreadSwitches.sample(ThreadSwitches.POLLERS);
         final ThreadSchedule echoBefore = ThreadSchedule.sample(ECHO_THREAD);
@@ -230,9 +271,9 @@ class UdpEchoLatencyTest
      * The client's figures as a row, then, on a second line, its schedule per timed round trip: CPU µs, run-queue
      * wait µs, voluntary switches, preemptions (the echo's threads are added to that line by {@link #client}).
      */
-    private static String clientRun(final KernelPeer peer, final int address, final int count)
+    private static String clientRun(final KernelPeer peer, final String address, final int count)
     {
-        final CommandResult result = peer.exec(RUN_TIMEOUT, tool.toString(), "client", Ipv4Address.toString(address),
+        final CommandResult result = peer.exec(RUN_TIMEOUT, tool.toString(), "client", address,
             Integer.toString(PORT), Integer.toString(SIZE), Integer.toString(count), Integer.toString(WARMUP),
             Integer.toString(GAP_MICROS)).orThrow();
         final Map<String, Long> values = fields(result, "rtt_ns ");
@@ -264,9 +305,12 @@ class UdpEchoLatencyTest
     /**
      * Runs the client against an unmodified blocking DatagramChannel echo on a provider whose stack is on the
      * peer's veth, with a configuration profile; returns the client's row.
+     *
+     * @param ipv6 whether the stack also has the peer's {@code stackAddress6}/64 (a peer made with IPv6) and the
+     *             echo is bound to it and the client sends to it
      */
-    private static String providerEcho(final KernelPeer peer, final String profile, final int count)
-        throws Exception
+    private static String providerEcho(final KernelPeer peer, final String profile, final int count,
+        final boolean ipv6) throws Exception
     {
         final BypassSelectorProvider provider = new BypassSelectorProvider(() ->
         {
@@ -275,6 +319,10 @@ class UdpEchoLatencyTest
             p.setProperty("interface.veth.host-if", peer.stackInterface());
             p.setProperty("interface.veth.address", Ipv4Address.toString(peer.stackAddress()) + "/"
                 + peer.prefixLength());
+            if (ipv6)
+            {
+                p.setProperty("interface.veth.address6", peer.stackAddress6() + "/64");
+            }
             final String[] keys = profile.split("/");
             p.setProperty("profile", keys[0]);
             for (int i = 1; i < keys.length; i++)
@@ -289,10 +337,14 @@ class UdpEchoLatencyTest
             }
             return ConfigParser.parse(null, p);
         }, new Drivers());
+        final String address = ipv6 ? peer.stackAddress6() : Ipv4Address.toString(peer.stackAddress());
+        if (ipv6)
+        {
+            awaitAddress6(provider, peer.stackAddress6());
+        }
         try (DatagramChannel channel = provider.openDatagramChannel())
         {
-            channel.bind(new InetSocketAddress(InetAddress.getByName(Ipv4Address.toString(peer.stackAddress())),
-                PORT));
+            channel.bind(new InetSocketAddress(InetAddress.getByName(address), PORT));
             final Thread echo = new Thread(() ->
             {
                 final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
@@ -318,7 +370,7 @@ class UdpEchoLatencyTest
             echo.start();
             try
             {
-                return client(peer, peer.stackAddress(), count);
+                return client(peer, address, count);
             }
             finally
             {
@@ -329,6 +381,21 @@ class UdpEchoLatencyTest
         finally
         {
             provider.shutdown();
+        }
+    }
+
+    /**
+     * Waits (bounded, on the stack's own timers) until duplicate address detection has passed for the stack's IPv6
+     * address: RFC 4862 section 5.4, a tentative address is not used, and the client's first datagram would be lost.
+     */
+    private static void awaitAddress6(final BypassSelectorProvider provider, final String text) throws IOException
+    {
+        final long[] a = Ipv6Address.parse(text);
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (provider.context().engine().withLock(stack -> stack.ipv6().addressState(a[0], a[1])) != 2)
+        {
+            assertTrue(System.nanoTime() - deadline < 0, "DAD never finished for " + text);
+            LockSupport.parkNanos(10_000_000L);
         }
     }
 

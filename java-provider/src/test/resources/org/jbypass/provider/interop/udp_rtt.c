@@ -3,10 +3,12 @@
  * UDP round-trip measurement with the kernel's sockets, for UdpEchoLatencyBenchmark (compiled by it with the
  * host's cc; not part of the product).
  *
- *   udp_rtt server PORT block|spin
- *       echoes every datagram to its sender: blocking in recvfrom(2), or polling with MSG_DONTWAIT.
+ *   udp_rtt server PORT block|spin [6]
+ *       echoes every datagram to its sender: blocking in recvfrom(2), or polling with MSG_DONTWAIT; on an IPv4
+ *       socket bound to 0.0.0.0, or with "6" on an IPv6 one bound to [::] (IPV6_V6ONLY: IPv6 alone).
  *   udp_rtt client HOST PORT SIZE COUNT WARMUP GAP_US
- *       a connected socket sends one SIZE-byte datagram, waits (blocking) for its echo, checks it byte for byte,
+ *       HOST is an IPv4 address, or an IPv6 one (it has a colon). A connected socket sends one SIZE-byte
+ *       datagram, waits (blocking) for its echo, checks it byte for byte,
  *       pauses GAP_US microseconds, and so on: WARMUP untimed round trips, then COUNT timed ones (CLOCK_MONOTONIC
  *       around send and receive). Prints "rtt_ns n=.. min=.. p50=.. p90=.. p99=.. p999=.. max=.. mean=..", then
  *       "sched run_ns=.. wait_ns=.. nvcsw=.. nivcsw=..": its own CPU time, run-queue wait (schedstat) and context
@@ -65,11 +67,15 @@ static int64_t percentile(const int64_t *sorted, long n, double p)
     return sorted[index];
 }
 
-static int server(int port, int spin)
+static int server(int port, int spin, int ipv6)
 {
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (s < 0 || bind(s, (struct sockaddr *)&local, sizeof(local)) < 0) {
+    int s = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in local4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in6 local6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+    int only6 = 1;
+    if (s < 0 || (ipv6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &only6, sizeof(only6)) < 0)
+        || (ipv6 ? bind(s, (struct sockaddr *)&local6, sizeof(local6))
+                 : bind(s, (struct sockaddr *)&local4, sizeof(local4))) < 0) {
         perror("server socket");
         return 1;
     }
@@ -77,7 +83,7 @@ static int server(int port, int spin)
     fflush(stdout);
     static char buffer[65536];
     for (;;) {
-        struct sockaddr_in peer;
+        struct sockaddr_storage peer;
         socklen_t length = sizeof(peer);
         ssize_t n = recvfrom(s, buffer, sizeof(buffer), spin ? MSG_DONTWAIT : 0, (struct sockaddr *)&peer, &length);
         if (n < 0) {
@@ -93,10 +99,14 @@ static int server(int port, int spin)
 
 static int client(const char *host, int port, int size, long count, long warmup, long gap_us)
 {
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in remote = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (s < 0 || inet_pton(AF_INET, host, &remote.sin_addr) != 1
-        || connect(s, (struct sockaddr *)&remote, sizeof(remote)) < 0) {
+    int ipv6 = strchr(host, ':') != NULL;
+    int s = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in remote4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in6 remote6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+    int parsed = ipv6 ? inet_pton(AF_INET6, host, &remote6.sin6_addr) : inet_pton(AF_INET, host, &remote4.sin_addr);
+    if (s < 0 || parsed != 1
+        || (ipv6 ? connect(s, (struct sockaddr *)&remote6, sizeof(remote6))
+                 : connect(s, (struct sockaddr *)&remote4, sizeof(remote4))) < 0) {
         perror("client socket");
         return 1;
     }
@@ -160,10 +170,10 @@ static int client(const char *host, int port, int size, long count, long warmup,
 
 int main(int argc, char **argv)
 {
-    if (argc == 4 && strcmp(argv[1], "server") == 0)
-        return server(atoi(argv[2]), strcmp(argv[3], "spin") == 0);
+    if ((argc == 4 || (argc == 5 && strcmp(argv[4], "6") == 0)) && strcmp(argv[1], "server") == 0)
+        return server(atoi(argv[2]), strcmp(argv[3], "spin") == 0, argc == 5);
     if (argc == 8 && strcmp(argv[1], "client") == 0)
         return client(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]), atol(argv[6]), atol(argv[7]));
-    fprintf(stderr, "usage: %s server PORT block|spin | client HOST PORT SIZE COUNT WARMUP GAP_US\n", argv[0]);
+    fprintf(stderr, "usage: %s server PORT block|spin [6] | client HOST PORT SIZE COUNT WARMUP GAP_US\n", argv[0]);
     return 2;
 }
