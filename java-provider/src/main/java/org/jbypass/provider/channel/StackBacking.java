@@ -386,7 +386,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     /** With the stack lock held: the interface whose queues serve the socket, -1 for any (see StackLock). */
     private int servedBy()
     {
-        return lock.interfaceOf(stackSocket().localAddress());
+        return lock.interfaceOf(stackSocket());
     }
 
     /**

@@ -12,6 +12,7 @@ import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
+import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.provider.config.BusyWaitYield;
 
 /**
@@ -212,6 +213,28 @@ public final class StackLock
      * The interface that serves a socket bound to {@code localAddress}: its index, or -1 when the socket is bound
      * to no address of the stack's (unbound, or the wildcard) and any interface may serve it.
      */
+    public int interfaceOf(final StackSocket socket)
+    {
+        if (!socket.isIpv6())
+        {
+            return interfaceOf(socket.localAddress());
+        }
+        // Bound on the IPv6 side: to one of an interface's IPv6 addresses, or to :: (any interface). Without this,
+        // every IPv6 socket counted as "any", never waited on its ring, and paid the poller's wakeup per message.
+        final long hi = socket.localHi();
+        final long lo = socket.localLo();
+        final NetInterface[] nifs = interfaces;
+        for (int i = 0; (hi | lo) != 0 && i < nifs.length; i++)
+        {
+            if (nifs[i].hasAddress6(hi, lo))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@link #interfaceOf(StackSocket)} for an IPv4 address. */
     public int interfaceOf(final int localAddress)
     {
         final NetInterface[] nifs = interfaces;

@@ -1,5 +1,7 @@
 package org.jbypass.netstack.ip;
 
+import org.jbypass.netstack.wire.Ipv6Address;
+
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -272,6 +274,15 @@ public final class NetInterface
     public boolean hasIpv6()
     {
         return ipv6 != null;
+    }
+
+    /**
+     * Whether an IPv6 address (a link-local one with or without its scope) is one of the interface's; tentative
+     * and duplicate addresses included, since a socket may be bound to an address still under DAD.
+     */
+    public boolean hasAddress6(final long hi, final long lo)
+    {
+        return ipv6 != null && ipv6.state(Ipv6Address.withoutScope(hi), lo) != 0;
     }
 
     /** The number of neighbours in the ARP cache (resolved or being resolved). */

@@ -914,6 +914,7 @@ public final class TcpSocket extends StackSocket
      * {@code ::}, or connected over IPv6. False for IPv4 sockets and for an IPv6 socket's IPv4 connections, whose
      * addresses are the int ones (the JDK reports them as {@code Inet4Address}es).
      */
+    @Override
     public boolean isIpv6()
     {
         return v6;
@@ -931,11 +932,13 @@ public final class TcpSocket extends StackSocket
         return v6Only;
     }
 
+    @Override
     public long localHi()
     {
         return localHi;
     }
 
+    @Override
     public long localLo()
     {
         return localLo;

@@ -25,6 +25,15 @@ public abstract class StackSocket
     /** The IPv4 address the socket is bound to; 0 when unbound or bound to the wildcard. */
     public abstract int localAddress();
 
+    /** Whether the socket is bound on the IPv6 side (to an IPv6 address or ::): its address is then the pair below. */
+    public abstract boolean isIpv6();
+
+    /** The high 64 bits of the IPv6 address the socket is bound to (0 with the low ones for ::, or unbound). */
+    public abstract long localHi();
+
+    /** The low 64 bits of the IPv6 address the socket is bound to. */
+    public abstract long localLo();
+
     /** Sets who is told of readiness changes; null for nobody. */
     public final void listener(final SocketListener listener)
     {

@@ -1007,6 +1007,7 @@ public final class UdpSocket extends StackSocket
     }
 
     /** Whether it is bound on the IPv6 side (to an IPv6 address or ::): its address is {@link #localHi()}... */
+    @Override
     public boolean isIpv6()
     {
         return v6;
@@ -1018,11 +1019,13 @@ public final class UdpSocket extends StackSocket
         return family6;
     }
 
+    @Override
     public long localHi()
     {
         return localHi;
     }
 
+    @Override
     public long localLo()
     {
         return localLo;
