@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.util.Random;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.core.Stack;
@@ -108,8 +106,8 @@ class RdmaFlowOrderOverModelTest
             server.receiveBufferSize(512 << 10);
             assertEquals(0, client.finishConnect(), "seed " + seed + ": connected");
 
-            final Stream down = new Stream(4 << 20, seed);      // B to A: the flow whose order A checks
-            final Stream up = new Stream(1 << 20, seed + 1000); // A to B: B's pollers receive data and ACKs
+            final TcpTransferStream down = new TcpTransferStream(4 << 20, seed);      // B to A: the flow whose order A checks
+            final TcpTransferStream up = new TcpTransferStream(1 << 20, seed + 1000); // A to B: B's pollers receive data and ACKs
             for (int i = 0; !(up.ended && down.ended); i++)
             {
                 assertTrue(i < 20_000_000, "seed " + seed + ": stalled: down " + down.receivedBytes + ", up "
@@ -318,70 +316,4 @@ class RdmaFlowOrderOverModelTest
         }
     }
 
-    /** One direction of a transfer: what is left to write, and the digests of both ends. */
-    private static final class Stream
-    {
-        final ByteBuffer source;
-        final MessageDigest sent = sha256();
-        final MessageDigest received = sha256();
-        final ByteBuffer in = ByteBuffer.allocate(65536);
-        boolean shut;
-        boolean ended;
-        long receivedBytes;
-
-        Stream(final int bytes, final long seed)
-        {
-            final byte[] data = new byte[bytes];
-            new Random(seed).nextBytes(data);
-            source = ByteBuffer.wrap(data);
-            sent.update(data);
-        }
-
-        private static MessageDigest sha256()
-        {
-            try
-            {
-                return MessageDigest.getInstance("SHA-256");
-            }
-            catch (final Exception e)
-            {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        void write(final TcpSocket out)
-        {
-            if (source.hasRemaining())
-            {
-                final int n = out.write(source);
-                assertTrue(n >= 0 || n == -Errno.EAGAIN, "write: " + n);
-            }
-            else if (!shut)
-            {
-                assertEquals(0, out.shutdownOutput());
-                shut = true;
-            }
-        }
-
-        void read(final TcpSocket from)
-        {
-            for (;;)
-            {
-                in.clear();
-                final int n = from.read(in);
-                if (n == Errno.END_OF_STREAM)
-                {
-                    ended = true;
-                    return;
-                }
-                if (n == -Errno.EAGAIN)
-                {
-                    return;
-                }
-                assertTrue(n > 0, "read: " + n);
-                received.update(in.array(), 0, n);
-                receivedBytes += n;
-            }
-        }
-    }
 }

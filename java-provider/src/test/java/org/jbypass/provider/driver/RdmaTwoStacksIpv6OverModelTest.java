@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.util.Random;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
@@ -203,8 +201,8 @@ class RdmaTwoStacksIpv6OverModelTest
         assertEquals(MAC_A, b.ipv6().neighbor(nifB, NET6, A6), "B learnt A (the solicitation's source option)");
         assertTrue(server.isIpv6() && client.isIpv6(), "IPv6 both ends");
 
-        final Stream up = new Stream(4 << 20, 3);   // A to B
-        final Stream down = new Stream(2 << 20, 4); // B to A, at the same time
+        final TcpTransferStream up = new TcpTransferStream(4 << 20, 3);   // A to B
+        final TcpTransferStream down = new TcpTransferStream(2 << 20, 4); // B to A, at the same time
         for (int i = 0; !(up.ended && down.ended); i++)
         {
             assertTrue(i < 2_000_000, "stalled: up " + up.receivedBytes + ", down " + down.receivedBytes);
@@ -243,70 +241,4 @@ class RdmaTwoStacksIpv6OverModelTest
             "no frame dropped for want of a receive buffer");
     }
 
-    /** One direction of a transfer: what is left to write, and the digests of both ends. */
-    private static final class Stream
-    {
-        final ByteBuffer source;
-        final MessageDigest sent = sha256();
-        final MessageDigest received = sha256();
-        final ByteBuffer in = ByteBuffer.allocate(65536);
-        boolean shut;
-        boolean ended;
-        long receivedBytes;
-
-        Stream(final int bytes, final long seed)
-        {
-            final byte[] data = new byte[bytes];
-            new Random(seed).nextBytes(data);
-            source = ByteBuffer.wrap(data);
-            sent.update(data);
-        }
-
-        private static MessageDigest sha256()
-        {
-            try
-            {
-                return MessageDigest.getInstance("SHA-256");
-            }
-            catch (final Exception e)
-            {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        void write(final TcpSocket out)
-        {
-            if (source.hasRemaining())
-            {
-                final int n = out.write(source);
-                assertTrue(n >= 0 || n == -Errno.EAGAIN, "write: " + n);
-            }
-            else if (!shut)
-            {
-                assertEquals(0, out.shutdownOutput());
-                shut = true;
-            }
-        }
-
-        void read(final TcpSocket from)
-        {
-            for (;;)
-            {
-                in.clear();
-                final int n = from.read(in);
-                if (n == Errno.END_OF_STREAM)
-                {
-                    ended = true;
-                    return;
-                }
-                if (n == -Errno.EAGAIN)
-                {
-                    return;
-                }
-                assertTrue(n > 0, "read: " + n);
-                received.update(in.array(), 0, n);
-                receivedBytes += n;
-            }
-        }
-    }
 }

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.util.Random;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
@@ -128,74 +125,6 @@ class RdmaTwoStacksTcpOverModelTest
         ModelPort.wire(portA, portB);
     }
 
-    /** One direction of a transfer: what is left to write, and the digests of both ends. */
-    private static final class Stream
-    {
-        final ByteBuffer source;
-        final MessageDigest sent = sha256();
-        final MessageDigest received = sha256();
-        final ByteBuffer in = ByteBuffer.allocate(65536);
-        boolean shut;
-        boolean ended;
-        long receivedBytes;
-
-        Stream(final int bytes, final long seed)
-        {
-            final byte[] data = new byte[bytes];
-            new Random(seed).nextBytes(data);
-            source = ByteBuffer.wrap(data);
-            sent.update(data);
-        }
-
-        private static MessageDigest sha256()
-        {
-            try
-            {
-                return MessageDigest.getInstance("SHA-256");
-            }
-            catch (final Exception e)
-            {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Writes what the sender's buffer takes; shuts the output down once everything is queued. */
-        void write(final TcpSocket out)
-        {
-            if (source.hasRemaining())
-            {
-                final int n = out.write(source);
-                assertTrue(n >= 0 || n == -Errno.EAGAIN, "write: " + n);
-            }
-            else if (!shut)
-            {
-                assertEquals(0, out.shutdownOutput());
-                shut = true;
-            }
-        }
-
-        void read(final TcpSocket from)
-        {
-            for (;;)
-            {
-                in.clear();
-                final int n = from.read(in);
-                if (n == Errno.END_OF_STREAM)
-                {
-                    ended = true;
-                    return;
-                }
-                if (n == -Errno.EAGAIN)
-                {
-                    return;
-                }
-                assertTrue(n > 0, "read: " + n);
-                received.update(in.array(), 0, n);
-                receivedBytes += n;
-            }
-        }
-    }
-
     @Test
     void shouldTransferTcpStreamsBothWaysIntact()
     {
@@ -250,8 +179,8 @@ class RdmaTwoStacksTcpOverModelTest
         assertNotNull(server, "accepted");
         assertEquals(0, client.finishConnect(), "connected");
 
-        final Stream up = new Stream(6 << 20, 3);   // A to B
-        final Stream down = new Stream(3 << 20, 4); // B to A, at the same time
+        final TcpTransferStream up = new TcpTransferStream(6 << 20, 3);   // A to B
+        final TcpTransferStream down = new TcpTransferStream(3 << 20, 4); // B to A, at the same time
         for (int i = 0; !(up.ended && down.ended); i++)
         {
             assertTrue(i < 2_000_000, "stalled: up " + up.receivedBytes + ", down " + down.receivedBytes);
