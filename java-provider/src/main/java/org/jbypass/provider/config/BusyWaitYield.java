@@ -13,12 +13,23 @@ import java.util.Locale;
  * for wait behind it in its core's run queue, and Linux's scheduler preempts a thread that has run its time only at
  * its slice's end: the spinner then delays the very message it waits for. A yielding spinner lets any runnable
  * thread of its core run at once, and costs one system call per look (well under a microsecond) when none waits.
+ *
+ * <p>Why not always: two threads of one JVM that converse through the stack (local delivery: a client and its
+ * server, both busy-waiting) each need their own core and nothing else, and yielding is what lets them share one.
+ * A yield hands the core straight to a runnable peer on it, so once the two threads have landed on one core (a
+ * wakeup puts the woken thread beside its waker) they ping-pong there, two context switches per round trip, and
+ * nothing moves either away, since neither ever blocks: in-JVM request/response with the latency profile fell from
+ * about 300,000 to 104,000 round trips per second and stayed there (TCP over IPv6, two runs of four), and UDP
+ * went from 466,900 to 150,700 when spinners began to yield; the benchmark's {@code preemptions.norm} showed 2.0
+ * per round trip. Spinning with {@link Thread#onSpinWait()}, a thread that shares its peer's core spins out its
+ * budget and parks, and the peer's wakeup then puts it on an idle core. So {@link #AUTO} tells such spinners
+ * apart ({@link #autoYields}).
  */
 public enum BusyWaitYield
 {
     /**
      * Yield while the machine has fewer cores ({@link Runtime#availableProcessors()}, which honours the process's
-     * CPU affinity and container quota) than the threads of this JVM spinning now plus {@link #PEERS}.
+     * CPU affinity and container quota) than the spinning threads of this JVM need ({@link #autoYields}).
      */
     AUTO,
     /** Always yield between looks. */
@@ -29,10 +40,29 @@ public enum BusyWaitYield
     /** The key. */
     public static final String KEY = "poller.busy-wait-yield";
     /**
-     * The cores a spinner leaves to others under {@link #AUTO}: one for the thread or kernel path at the other end
-     * of its conversation, one for everything else (the pollers, the JIT and GC, the kernel's own work).
+     * The cores that spinners whose peer is outside this JVM leave to others under {@link #AUTO}: one for the
+     * thread or kernel path at the other end of the conversation, one for everything else (the pollers, the
+     * kernel's receive path for them, the JIT and GC).
      */
     public static final int PEERS = 2;
+
+    /**
+     * What {@link #AUTO} decides: whether a busy-waiting thread yields between looks, given the cores and the
+     * threads of this JVM spinning now. Each spinner needs its core. {@code local} spinners wait for changes that
+     * other application threads of this JVM make (local delivery, {@code StackLock.Waiter.localPeer()}): two or more
+     * are taken to converse with one another, each peer already counted on a core of its own; a lone one's peer
+     * runs, or is about to, on one more core. The {@code other} spinners' peers are outside the JVM (the kernel, a
+     * process over a veth or a NIC), and those need {@link #PEERS} cores besides theirs, as before.
+     *
+     * @param cores the cores this JVM may use
+     * @param local spinning threads whose peer is another thread of this JVM
+     * @param other the other spinning threads
+     */
+    public static boolean autoYields(final int cores, final int local, final int other)
+    {
+        final int needed = (local == 1 ? 2 : local) + (other > 0 ? other + PEERS : 0);
+        return cores < needed;
+    }
 
     /** The key's value for this setting. */
     public String configName()
