@@ -207,9 +207,7 @@ public final class StackLock
      */
     public void spinPause()
     {
-        final BusyWaitYield mode = yieldMode;
-        if (mode == BusyWaitYield.TRUE || mode == BusyWaitYield.AUTO
-            && BusyWaitYield.autoYields(CORES, SPINNING_LOCAL.get(), SPINNING_OTHER.get()))
+        if (yieldsNow())
         {
             Thread.yield();
         }
@@ -217,6 +215,20 @@ public final class StackLock
         {
             Thread.onSpinWait();
         }
+    }
+
+    private boolean yieldsNow()
+    {
+        final BusyWaitYield mode = yieldMode;
+        if (mode != BusyWaitYield.AUTO)
+        {
+            return mode == BusyWaitYield.TRUE;
+        }
+        final int local = SPINNING_LOCAL.get();
+        final int other = SPINNING_OTHER.get();
+        // The machine's runnable threads matter only while every spinner converses inside this JVM.
+        return BusyWaitYield.autoYields(CORES, local, other,
+            other == 0 ? RunnableThreads.count(System.nanoTime()) : -1);
     }
 
     /**

@@ -6,46 +6,56 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@code poller.busy-wait-yield = auto} decides ({@link BusyWaitYield#autoYields}): spinners whose peer is
- * another thread of this JVM need a core each and no more, so on two cores a client and its server in one JVM spin
- * without yielding (yielding is what let them share one core, two context switches per round trip); a spinner whose
- * peer is outside the JVM (a kernel client over a veth) leaves two cores to others, as before.
+ * What {@code poller.busy-wait-yield = auto} decides ({@link BusyWaitYield#autoYields}): spinners whose peers are
+ * threads of this JVM keep their cores while the machine has a core for them and for every other runnable thread,
+ * so on an idle 2-core machine a client and its server in one JVM spin without yielding (yielding is what let them
+ * share one core, two context switches per round trip), and on a loaded one they yield; a spinner whose peer is
+ * outside the JVM (a kernel client over a veth) leaves two cores to others, as before, and so does every spinner
+ * when the machine's runnable count is unknown.
  */
 class BusyWaitYieldTest
 {
+    private static final int UNKNOWN = -1;
+
     @Test
-    void shouldNotYieldForAClientAndItsServerOfOneJvmOnTwoCores()
+    void shouldNotYieldForAClientAndItsServerOfOneJvmOnAnIdleTwoCoreMachine()
     {
-        assertFalse(BusyWaitYield.autoYields(2, 2, 0), "both spinning");
-        assertFalse(BusyWaitYield.autoYields(2, 1, 0), "one spinning, its peer running on the other core");
-        assertFalse(BusyWaitYield.autoYields(2, 0, 0), "nobody else spinning");
+        assertFalse(BusyWaitYield.autoYields(2, 2, 0, 2), "both spinning, nothing else runnable");
+        assertFalse(BusyWaitYield.autoYields(2, 1, 0, 2), "one spinning, its peer running on the other core");
+        assertFalse(BusyWaitYield.autoYields(2, 1, 0, 1), "one spinning, its peer parked");
+        assertFalse(BusyWaitYield.autoYields(2, 2, 0, 1), "a stale sample counts no fewer than the spinners");
     }
 
     @Test
-    void shouldYieldWhenLocalSpinnersOutnumberTheCores()
+    void shouldYieldForThemWhenOtherThreadsWantTheCores()
     {
-        assertTrue(BusyWaitYield.autoYields(1, 1, 0), "one core: the peer needs it");
-        assertTrue(BusyWaitYield.autoYields(2, 3, 0));
-        assertFalse(BusyWaitYield.autoYields(4, 4, 0));
-        assertTrue(BusyWaitYield.autoYields(4, 5, 0));
+        assertTrue(BusyWaitYield.autoYields(2, 2, 0, 3), "the JIT, a poller or another process runs");
+        assertTrue(BusyWaitYield.autoYields(2, 2, 0, 17), "a loaded machine");
+        assertTrue(BusyWaitYield.autoYields(2, 1, 0, 3));
+        assertFalse(BusyWaitYield.autoYields(4, 2, 0, 4));
+        assertTrue(BusyWaitYield.autoYields(4, 2, 0, 5));
+        assertTrue(BusyWaitYield.autoYields(1, 1, 0, 1), "one core: never keep it");
+        assertTrue(BusyWaitYield.autoYields(2, 3, 0, 3), "more spinners than cores");
     }
 
     @Test
     void shouldLeaveTwoCoresToOthersWhenAPeerIsOutsideTheJvm()
     {
-        // The veth echo on two cores: the echo thread spins, the kernel client and its receive path need the rest.
-        assertTrue(BusyWaitYield.autoYields(2, 0, 1));
-        assertFalse(BusyWaitYield.autoYields(3, 0, 1));
-        assertTrue(BusyWaitYield.autoYields(3, 0, 2));
-        assertFalse(BusyWaitYield.autoYields(4, 0, 2));
+        // The veth echo on two cores: the echo thread spins, the kernel client and its receive path need the rest,
+        // however idle the machine looks (the kernel's receive path runs in softirq, no runnable thread).
+        assertTrue(BusyWaitYield.autoYields(2, 0, 1, 1));
+        assertTrue(BusyWaitYield.autoYields(2, 0, 1, UNKNOWN));
+        assertFalse(BusyWaitYield.autoYields(3, 0, 1, 1));
+        assertTrue(BusyWaitYield.autoYields(3, 0, 2, 2));
+        assertFalse(BusyWaitYield.autoYields(4, 0, 2, 30), "as before: the runnable count is not asked");
     }
 
     @Test
-    void shouldCountBothKindsTogether()
+    void shouldCountEverySpinnerAsBeforeWhenAnyPeerIsOutsideOrTheCountIsUnknown()
     {
-        assertTrue(BusyWaitYield.autoYields(4, 2, 1), "2 local + 1 other + 2 for the other's peer and the rest");
-        assertFalse(BusyWaitYield.autoYields(5, 2, 1));
-        assertTrue(BusyWaitYield.autoYields(4, 1, 1), "the lone local spinner's peer takes a core too");
-        assertFalse(BusyWaitYield.autoYields(5, 1, 1));
+        assertTrue(BusyWaitYield.autoYields(4, 2, 1, 3), "2 local + 1 other + 2 for the other's peer and the rest");
+        assertFalse(BusyWaitYield.autoYields(5, 2, 1, 3));
+        assertTrue(BusyWaitYield.autoYields(2, 2, 0, UNKNOWN), "unknown: as before, one core each plus two");
+        assertFalse(BusyWaitYield.autoYields(4, 2, 0, UNKNOWN));
     }
 }
