@@ -689,8 +689,9 @@ public final class NetInterface
         }
         final int r = link.transmitGather(txQueue, chain.buffer(0), chain.length(0), flags, chain.sliceArrays(),
             chain.sliceOffsets(), chain.sliceLengths(), chain.slices());
-        if (r == -Errno.EAGAIN)
+        if (r == -Errno.EAGAIN || r == -Errno.EOPNOTSUPP)
         {
+            // Not now, or a link that claims the capability without the method: the copy, queued.
             return 1;
         }
         chain.free(pool);
