@@ -650,8 +650,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv4Header.MIN_LENGTH)
             .write(tos, totalLength, nextIdentification(), Ipv4Header.FLAG_DONT_FRAGMENT, ttl,
                 Ipv4Header.PROTOCOL_TCP, source, destination);
-        ethernet.wrap(memory, base, EthernetHeader.LENGTH).destination(mac).source(nif.mac())
-            .type(EthernetHeader.TYPE_IPV4);
+        ethernet.wrap(memory, base, EthernetHeader.LENGTH).write(mac, nif.mac(), EthernetHeader.TYPE_IPV4);
         counters.ipOutSuperSegments++;
         return nif.enqueueChain(chain, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4,
             segmentSize)) ? 0 : -Errno.ENOBUFS;
