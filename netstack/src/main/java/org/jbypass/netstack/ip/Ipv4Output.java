@@ -94,6 +94,40 @@ public interface Ipv4Output
         boolean dontFragment);
 
     /**
+     * {@link #send}s a TCP or UDP datagram whose checksum field holds only the folded pseudo-header sum, not
+     * complemented (Linux's CHECKSUM_PARTIAL, a virtio_net_hdr's NEEDS_CSUM): IPv4 completes the checksum where it
+     * costs least. A datagram that leaves in one frame on a link that computes checksums on transmit
+     * ({@link org.jbypass.netstack.link.LinkCapabilities#TX_L4_CHECKSUM}) goes with
+     * {@link org.jbypass.netstack.link.PacketBurst#TX_L4_CHECKSUM} for the link to complete (a ConnectX does it in
+     * hardware); one to the stack's own address goes as it is (looped-back datagrams are taken as verified, as
+     * Linux's loopback does); any other is completed in software here, before it is fragmented or sent. Takes the
+     * buffer whatever the outcome.
+     *
+     * @param checksumAt the checksum field's offset in the transport header: 6 for UDP (RFC 768), 16 for TCP
+     *                   (RFC 9293 section 3.1)
+     */
+    default int sendPartial(final int buffer, final int l4Length, final int source, final int destination,
+        final int protocol, final int tos, final int ttl, final boolean dontFragment, final int checksumAt)
+    {
+        completeChecksum(pool().memory(), pool().offset(buffer) + L4_OFFSET, l4Length, protocol, checksumAt);
+        return send(buffer, l4Length, source, destination, protocol, tos, ttl, dontFragment);
+    }
+
+    /**
+     * Completes a partial checksum ({@link #sendPartial}) in software: the sum over the transport header and
+     * payload, the partial field included, is the pseudo-header's and the datagram's together (Linux's
+     * skb_checksum_help()). A UDP checksum that comes out zero is sent as all ones (RFC 768).
+     */
+    static void completeChecksum(final ByteBuffer memory, final int l4, final int l4Length, final int protocol,
+        final int checksumAt)
+    {
+        final int value = org.jbypass.netstack.wire.Checksum.fold(
+            org.jbypass.netstack.wire.Checksum.sum(memory, l4, l4Length, 0));
+        memory.putShort(l4 + checksumAt, (short)(value == 0 && protocol == Ipv4Header.PROTOCOL_UDP ? 0xFFFF
+            : value));
+    }
+
+    /**
      * Sends a transport datagram held in any memory (a datagram larger than a pool buffer, or a received one being
      * answered): copies it into pool buffers, fragmenting it when it exceeds the MTU (RFC 791 section 3.2). DF is
      * clear.

@@ -232,6 +232,12 @@ public final class NetInterface
         return gateway;
     }
 
+    /** The link's {@link LinkCapabilities} now (a link may lose one, so it is asked each time). */
+    int linkCapabilities()
+    {
+        return link.capabilities();
+    }
+
     /** The IP MTU: the link's, capped by what one pool buffer holds. */
     public int mtu()
     {

@@ -368,8 +368,8 @@ final class SegmentBuilder
         final int r = s.v6
             ? layer.ip6.send(buffer, length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, Ipv4Header.PROTOCOL_TCP,
                 s.tos, s.ttl)
-            : layer.ip.send(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos, s.ttl,
-                true);
+            : layer.ip.sendPartial(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos,
+                s.ttl, true, TcpHeader.CHECKSUM_OFFSET);
         if (r < 0)
         {
             // The segment is lost as if the network dropped it; retransmission recovers. A datagram too big for
@@ -388,7 +388,11 @@ final class SegmentBuilder
         return v6 ? Ipv6Output.L4_OFFSET : Ipv4Output.L4_OFFSET;
     }
 
-    /** The checksum of the segment {@link #header} wraps, over its connection's pseudo-header. */
+    /**
+     * The checksum of the segment {@link #header} wraps, over its connection's pseudo-header: over IPv4 only the
+     * pseudo-header's part, for IPv4 to complete where it costs least ({@link Ipv4Output#sendPartial}, which
+     * {@link #transmit} calls).
+     */
     private void checksum(final TcpSocket s)
     {
         if (s.v6)
@@ -397,7 +401,8 @@ final class SegmentBuilder
         }
         else
         {
-            header.computeChecksum(s.localAddress, s.remoteAddress);
+            header.checksum(~Checksum.fold(Checksum.pseudoHeader(s.localAddress, s.remoteAddress,
+                Ipv4Header.PROTOCOL_TCP, header.segmentLength())) & 0xFFFF);
         }
     }
 

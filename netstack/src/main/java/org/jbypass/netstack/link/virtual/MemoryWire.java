@@ -89,6 +89,7 @@ public final class MemoryWire
     private final boolean padShortFrames;
     private final boolean passChainsWhole;
     private final int refuseGatherEvery;
+    private final boolean passPartialChecksums;
     private final Object portsLock = new Object();
     /** The attached ports: replaced whole under {@link #portsLock}, read without a lock by transmitting ports. */
     private volatile Port[] ports = new Port[0];
@@ -110,6 +111,7 @@ public final class MemoryWire
         this.padShortFrames = builder.padShortFrames;
         this.passChainsWhole = builder.passChainsWhole;
         this.refuseGatherEvery = builder.refuseGatherEvery;
+        this.passPartialChecksums = builder.passPartialChecksums;
     }
 
     /** A builder for a wire with other than the default settings. */
@@ -250,6 +252,7 @@ public final class MemoryWire
         private boolean padShortFrames;
         private boolean passChainsWhole;
         private int refuseGatherEvery;
+        private boolean passPartialChecksums;
 
         private Builder()
         {
@@ -346,16 +349,35 @@ public final class MemoryWire
         }
 
         /**
+         * Whether a frame sent with a partial checksum ({@link PacketBurst#TX_L4_CHECKSUM}: the field holds the
+         * pseudo-header sum) crosses as it is and is delivered with {@link PacketBurst#RX_L4_CHECKSUM_OK} and
+         * {@link PacketBurst#RX_L4_CHECKSUM_PARTIAL}, as a veth hands a CHECKSUM_PARTIAL packet to its peer (which
+         * trusts it: the bytes never crossed a wire), rather than completed in software on transmit (the default,
+         * a NIC's behaviour). Needs {@link LinkCapabilities#TX_L4_CHECKSUM} in {@link #capabilities}.
+         */
+        public Builder passPartialChecksums(final boolean passPartialChecksums)
+        {
+            this.passPartialChecksums = passPartialChecksums;
+            return this;
+        }
+
+        /**
          * @throws IllegalArgumentException when {@link #passChainsWhole} or TX_GATHER is asked without
-         *         TX_TCP_SEGMENTATION or TX_TCP6_SEGMENTATION
+         *         TX_TCP_SEGMENTATION or TX_TCP6_SEGMENTATION, or {@link #passPartialChecksums} without TX_L4_CHECKSUM
          */
         public MemoryWire build()
         {
+            if (passPartialChecksums && (capabilities & LinkCapabilities.TX_L4_CHECKSUM) == 0)
+            {
+                throw new IllegalArgumentException("memory wire passPartialChecksums needs the TX_L4_CHECKSUM"
+                    + " capability: " + LinkCapabilities.describe(capabilities));
+            }
             if ((passChainsWhole || (capabilities & LinkCapabilities.TX_GATHER) != 0)
                 && (capabilities & SEGMENTATION) == 0)
             {
-                throw new IllegalArgumentException("memory wire passChainsWhole and TX_GATHER need the TX_TCP_SEGMENTATION"
-                    + " or TX_TCP6_SEGMENTATION capability: " + LinkCapabilities.describe(capabilities));
+                throw new IllegalArgumentException("memory wire passChainsWhole and TX_GATHER need the"
+                    + " TX_TCP_SEGMENTATION or TX_TCP6_SEGMENTATION capability: "
+                    + LinkCapabilities.describe(capabilities));
             }
             return new MemoryWire(this);
         }
@@ -560,7 +582,9 @@ public final class MemoryWire
                         }
                         length = MIN_FRAME;
                     }
-                    final int flags = rxOffloads == 0 ? 0 : offload.verify(memory, offset, length, rxOffloads);
+                    // A partial checksum passed through comes with its RX_L4 flags; what the port verifies is added.
+                    final int flags = queue.polledFlags()
+                        | (rxOffloads == 0 ? 0 : offload.verify(memory, offset, length, rxOffloads));
                     burst.set(received, buffer, length, flags);
                     counters.rxPackets++;
                     counters.rxBytes += length;
@@ -718,12 +742,18 @@ public final class MemoryWire
                 if (open && length >= EthernetHeader.LENGTH && length <= wire.maxFrame)
                 {
                     final int offset = pool.offset(buffer);
-                    final int offloads = flags & txOffloads;
+                    int offloads = flags & txOffloads;
+                    int rxFlags = 0;
+                    if ((offloads & PacketBurst.TX_L4_CHECKSUM) != 0 && wire.passPartialChecksums)
+                    {
+                        offloads &= ~PacketBurst.TX_L4_CHECKSUM;
+                        rxFlags = PacketBurst.RX_L4_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_PARTIAL;
+                    }
                     if (offloads != 0)
                     {
                         offload.complete(memory, offset, length, offloads);
                     }
-                    reached |= forward(targets, memory, offset, length, null, 0);
+                    reached |= forward(targets, memory, offset, length, null, rxFlags);
                     counters.txPackets++;
                     counters.txBytes += length;
                 }
@@ -837,7 +867,7 @@ public final class MemoryWire
         /**
          * Copies a frame into the queues of the ports it is for; returns the mask of ports that queued it. The frame
          * is {@code length} bytes at {@code offset}, or, when {@code chain} is not null, the chain it wraps (whose
-         * first buffer is at {@code offset}), queued whole with {@code chainFlags}.
+         * first buffer is at {@code offset}), queued whole; with {@code chainFlags} for the receiver either way.
          */
         private long forward(final Port[] targets, final ByteBuffer memory, final int offset, final int length,
             final FrameChain chain, final int chainFlags)
@@ -872,7 +902,8 @@ public final class MemoryWire
         private boolean offer(final ByteBuffer memory, final int offset, final int length, final FrameChain chain,
             final int chainFlags)
         {
-            return chain == null ? queue.offer(memory, offset, length) : queue.offerChain(chain, chainFlags);
+            return chain == null ? queue.offer(memory, offset, length, chainFlags)
+                : queue.offerChain(chain, chainFlags);
         }
 
         private boolean acceptsMulticast(final long destination)
