@@ -9,9 +9,12 @@ import java.util.Arrays;
  * the 4-tuple from being reused for 2 MSL) stays here: the 4-tuple, SND.NXT, RCV.NXT, the window to advertise, the
  * timestamp state (TS.Recent, our TSval offset, when TS.Recent was last set), TOS and TTL, and the expiry.
  *
- * <p>Records live in parallel primitive arrays indexed by record number (about 80 bytes a record, see
+ * <p>Records live in parallel primitive arrays indexed by record number (about 83 bytes a record, see
  * {@link #footprintBytes()}), found by 4-tuple through an open-addressing index with a secret key and backward-shift
- * deletion (as {@code ConnectionTable}), and kept on one list in order of expiry: every record lives 2 MSL from its
+ * deletion (as {@code ConnectionTable}). Each index slot holds the record's 32-bit hash beside its number, so that a
+ * probe compares hashes within the index's own cache lines and reads a record's arrays only when the hash matches
+ * (a stranger's record costs no cache miss: with records spread over sixteen arrays, each compared field was one),
+ * and removal and growth move slots without reading any record. Records and kept on one list in order of expiry: every record lives 2 MSL from its
  * last restart, so a restart moves it to the tail and the head is always the next to expire. The layer schedules
  * one timer, at the head's expiry, for the whole table. A second list per local port lets bind() ask whether a port
  * is held in TIME_WAIT without walking every record. Nothing here allocates except when the arrays grow (doubling,
@@ -82,8 +85,11 @@ final class TimeWaitTable
     private int unused6;
     private int free6 = NONE;
 
-    /** Open-addressing index: record + 1, 0 for empty. */
-    private int[] index;
+    /**
+     * Open-addressing index: the record's 32-bit hash in the upper half, record + 1 in the lower (0 for an empty
+     * slot). The home slot is the hash's low bits, so the index grows and deletes by the hashes it holds.
+     */
+    private long[] index;
     private int indexMask;
 
     TimeWaitTable(final long key, final int limit)
@@ -113,11 +119,18 @@ final class TimeWaitTable
         portNext = grow(portNext, newCapacity);
         portPrev = grow(portPrev, newCapacity);
         // The index, a power of two at least twice the capacity, stays at most half full.
-        index = new int[Integer.highestOneBit(2 * newCapacity - 1) << 1];
+        final long[] old = index;
+        index = new long[Integer.highestOneBit(2 * newCapacity - 1) << 1];
         indexMask = index.length - 1;
-        for (int r = head; r != NONE; r = next[r])
+        if (old != null)
         {
-            indexInsert(r);
+            for (final long e : old)
+            {
+                if (e != 0)
+                {
+                    indexPut(e);
+                }
+            }
         }
     }
 
@@ -148,13 +161,13 @@ final class TimeWaitTable
     /**
      * Bytes the table holds now: its arrays with their headers, the per-port heads ({@link #PORT_HEADS_BYTES})
      * included once a record was added, and the IPv6 store once an IPv6 record was. What grows with the records is
-     * the rest: about 75 bytes an IPv4 record, 32 more an IPv6 one.
+     * the rest: about 83 bytes an IPv4 record, 32 more an IPv6 one.
      */
     long footprintBytes()
     {
         final long header = 16;
         long bytes = 14 * (header + 4L * capacity) + (header + capacity) + (header + 8L * capacity)
-            + (header + 4L * index.length);
+            + (header + 8L * index.length);
         if (portHead != null)
         {
             bytes += PORT_HEADS_BYTES;
@@ -174,7 +187,8 @@ final class TimeWaitTable
     // ------------------------------------------------------------------------------------------------------------
     // Lookup.
 
-    private int slot(final int local, final int localPort, final int remote, final int remotePort)
+    /** The keyed 32-bit hash of an IPv4 4-tuple; its low bits are the home slot. */
+    private int hash(final int local, final int localPort, final int remote, final int remotePort)
     {
         long h = (((long)local << 32) | (remote & 0xFFFFFFFFL)) ^ key;
         h += ((long)localPort << 16 | remotePort) * 0x9E3779B97F4A7C15L;
@@ -183,10 +197,11 @@ final class TimeWaitTable
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (int)h & indexMask;
+        return (int)h;
     }
 
-    private int slot6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+    /** The keyed 32-bit hash of an IPv6 4-tuple. */
+    private int hash6(final long localHi, final long localLo, final int localPort, final long remoteHi,
         final long remoteLo, final int remotePort)
     {
         long h = key ^ ((long)localPort << 16 | remotePort) * 0x9E3779B97F4A7C15L;
@@ -194,10 +209,10 @@ final class TimeWaitTable
         h = mix(h ^ localLo);
         h = mix(h ^ remoteHi);
         h = mix(h ^ remoteLo);
-        return (int)h & indexMask;
+        return (int)h;
     }
 
-    /** The murmur3 finaliser, as {@link #slot}'s. */
+    /** The murmur3 finaliser, as {@link #hash}'s. */
     private static long mix(final long x)
     {
         long h = x;
@@ -209,15 +224,16 @@ final class TimeWaitTable
         return h;
     }
 
-    private int slotOf(final int r)
+    /** The hash of a record's 4-tuple (read from its arrays: only for a record not yet in the index). */
+    private int hashOf(final int r)
     {
         if ((flags[r] & FLAG_V6) != 0)
         {
             final int a = 4 * localAddress[r];
-            return slot6(addresses6[a], addresses6[a + 1], ports[r] >>> 16, addresses6[a + 2], addresses6[a + 3],
+            return hash6(addresses6[a], addresses6[a + 1], ports[r] >>> 16, addresses6[a + 2], addresses6[a + 3],
                 ports[r] & 0xFFFF);
         }
-        return slot(localAddress[r], ports[r] >>> 16, remoteAddress[r], ports[r] & 0xFFFF);
+        return hash(localAddress[r], ports[r] >>> 16, remoteAddress[r], ports[r] & 0xFFFF);
     }
 
     /** The record of a 4-tuple, or {@link #NONE}. */
@@ -228,15 +244,17 @@ final class TimeWaitTable
             return NONE;
         }
         final int p = localPort << 16 | remotePort;
-        int i = slot(local, localPort, remote, remotePort);
+        final int h = hash(local, localPort, remote, remotePort);
+        int i = h & indexMask;
         while (true)
         {
-            final int r = index[i] - 1;
+            final long e = index[i];
+            final int r = (int)e - 1;
             if (r < 0)
             {
                 return NONE;
             }
-            if (ports[r] == p && remoteAddress[r] == remote && localAddress[r] == local
+            if ((int)(e >>> 32) == h && ports[r] == p && remoteAddress[r] == remote && localAddress[r] == local
                 && (flags[r] & FLAG_V6) == 0)
             {
                 return r;
@@ -254,15 +272,17 @@ final class TimeWaitTable
             return NONE;
         }
         final int p = localPort << 16 | remotePort;
-        int i = slot6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        final int h = hash6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        int i = h & indexMask;
         while (true)
         {
-            final int r = index[i] - 1;
+            final long e = index[i];
+            final int r = (int)e - 1;
             if (r < 0)
             {
                 return NONE;
             }
-            if (ports[r] == p && (flags[r] & FLAG_V6) != 0)
+            if ((int)(e >>> 32) == h && ports[r] == p && (flags[r] & FLAG_V6) != 0)
             {
                 final int a = 4 * localAddress[r];
                 if (addresses6[a + 3] == remoteLo && addresses6[a + 1] == localLo && addresses6[a + 2] == remoteHi
@@ -497,18 +517,24 @@ final class TimeWaitTable
 
     private void indexInsert(final int r)
     {
-        int i = slotOf(r);
+        indexPut((long)hashOf(r) << 32 | (r + 1));
+    }
+
+    /** Puts an index entry (hash and record + 1) in the first free slot from its home. */
+    private void indexPut(final long e)
+    {
+        int i = (int)(e >>> 32) & indexMask;
         while (index[i] != 0)
         {
             i = (i + 1) & indexMask;
         }
-        index[i] = r + 1;
+        index[i] = e;
     }
 
     private void indexRemove(final int r)
     {
-        int i = slotOf(r);
-        while (index[i] != r + 1)
+        int i = hashOf(r) & indexMask;
+        while ((int)index[i] != r + 1)
         {
             i = (i + 1) & indexMask;
         }
@@ -518,7 +544,7 @@ final class TimeWaitTable
         int j = (i + 1) & indexMask;
         while (index[j] != 0)
         {
-            final int home = slotOf(index[j] - 1);
+            final int home = (int)(index[j] >>> 32) & indexMask;
             if (((j - home) & indexMask) >= ((j - hole) & indexMask))
             {
                 index[hole] = index[j];

@@ -81,6 +81,47 @@ class TcpPartsTest
     }
 
     @Test
+    void shouldFindTimeWaitRecordsByTheHashInTheIndexThroughRemovalsAndGrowth()
+    {
+        // Many records on few addresses and ports, so that probe runs are long and backward shifts move entries.
+        final TimeWaitTable table = new TimeWaitTable(7, 5000);
+        final int n = 4000;
+        final int[] records = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            records[i] = table.add(1, 80, 2 + i % 3, 1024 + i / 3, i);
+            assertTrue(records[i] != TimeWaitTable.NONE);
+        }
+        for (int i = 0; i < 300; i++)
+        {
+            assertTrue(table.add6(9, 1, 443, 9, 2 + i % 2, 2000 + i, i) != TimeWaitTable.NONE);
+        }
+        final SplittableRandom random = new SplittableRandom(3);
+        final boolean[] removed = new boolean[n];
+        for (int k = 0; k < n / 2; k++)
+        {
+            final int i = random.nextInt(n);
+            if (!removed[i])
+            {
+                assertEquals(records[i], table.find(1, 80, 2 + i % 3, 1024 + i / 3));
+                table.remove(records[i]);
+                removed[i] = true;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int found = table.find(1, 80, 2 + i % 3, 1024 + i / 3);
+            assertEquals(removed[i] ? TimeWaitTable.NONE : records[i], found, "record " + i);
+            assertEquals(TimeWaitTable.NONE, table.find(1, 81, 2 + i % 3, 1024 + i / 3), "another local port");
+        }
+        for (int i = 0; i < 300; i++)
+        {
+            assertTrue(table.find6(9, 1, 443, 9, 2 + i % 2, 2000 + i) != TimeWaitTable.NONE);
+            assertEquals(TimeWaitTable.NONE, table.find6(9, 1, 443, 9, 4, 2000 + i));
+        }
+    }
+
+    @Test
     void shouldRefuseChunksAtTheLimitAndFeelPressureBetweenTheLevels()
     {
         final TcpCounters counters = new TcpCounters();
