@@ -15,6 +15,10 @@ import org.jbypass.netstack.link.FrameChain;
  * (RFC 2018) and takes only the chunks it covers. Writes are preceded by {@link #reserve}, which fails without
  * side effects visible to readers when memory is refused. Copies use the {@link ByteBuffer} bulk methods, which
  * allocate nothing.
+ *
+ * <p>The chunk index itself (a slot per chunk of the capacity: 66 for a 256 KiB receive buffer) is made by the first
+ * reservation, so a connection that never carries data in a direction (a connect and close, the half of a
+ * request/response that only acknowledges) allocates none for it.
  */
 final class ByteRing
 {
@@ -22,8 +26,11 @@ final class ByteRing
     private static final int SIZE = TcpMemory.CHUNK_SIZE;
     private static final int MASK = TcpMemory.CHUNK_MASK;
 
+    private static final byte[][] NO_CHUNKS = new byte[0][];
+
     private final TcpMemory memory;
-    private byte[][] chunks;
+    /** The chunk index; {@link #NO_CHUNKS} until the first reservation. */
+    private byte[][] chunks = NO_CHUNKS;
     /** The slot of the chunk that holds the head. */
     private int first;
     /** The head's offset within that chunk. */
@@ -35,7 +42,12 @@ final class ByteRing
     {
         this.memory = memory;
         this.capacity = capacity;
-        this.chunks = new byte[slotsFor(capacity)][];
+    }
+
+    /** Makes the chunk index for the capacity, at the first reservation. */
+    private void index()
+    {
+        chunks = new byte[slotsFor(capacity)][];
     }
 
     private static int slotsFor(final int capacity)
@@ -58,7 +70,7 @@ final class ByteRing
             return;
         }
         final int slots = slotsFor(bigger);
-        if (slots > chunks.length)
+        if (chunks != NO_CHUNKS && slots > chunks.length)
         {
             final byte[][] grown = new byte[slots][];
             for (int i = 0; i < chunks.length; i++)
@@ -99,6 +111,10 @@ final class ByteRing
         {
             return false;
         }
+        if (chunks == NO_CHUNKS)
+        {
+            index();
+        }
         final int last = (head + offset + length - 1) >>> SHIFT;
         for (int c = (head + offset) >>> SHIFT; c <= last; c++)
         {
@@ -130,6 +146,10 @@ final class ByteRing
         {
             return 0;
         }
+        if (chunks == NO_CHUNKS)
+        {
+            index();
+        }
         final int start = head + offset;
         final int last = (start + want - 1) >>> SHIFT;
         for (int c = start >>> SHIFT; c <= last; c++)
@@ -152,13 +172,19 @@ final class ByteRing
     /** Whether the byte at {@code offset} lies in a chunk the ring holds already (writing it takes no memory). */
     boolean holdsChunkAt(final int offset)
     {
-        return offset < capacity && chunks[slot((head + offset) >>> SHIFT)] != null;
+        return offset < capacity && chunks != NO_CHUNKS && chunks[slot((head + offset) >>> SHIFT)] != null;
     }
 
     /** Moves the head forward by {@code n} bytes (they are consumed or acknowledged), giving back passed chunks. */
     void skip(final int n)
     {
         head += n;
+        if (chunks == NO_CHUNKS)
+        {
+            // Nothing was ever held: only the head's place within a chunk matters, and the first chunk is slot 0.
+            head &= MASK;
+            return;
+        }
         while (head >= SIZE)
         {
             final byte[] chunk = chunks[first];

@@ -81,6 +81,35 @@ class TcpPartsTest
     }
 
     @Test
+    void shouldTakeNoChunkIndexUntilTheFirstReservation()
+    {
+        final TcpCounters counters = new TcpCounters();
+        final TcpMemory memory = new TcpMemory(1 << 20, 1 << 20, 1 << 20, counters);
+        final int chunk = TcpMemory.CHUNK_SIZE;
+        final ByteRing ring = new ByteRing(memory, 4 * chunk);
+        assertFalse(ring.holdsChunkAt(0));
+        // A FIN, or bytes acknowledged that were never held, move the head of a ring that has no index yet.
+        ring.skip(chunk + 7);
+        ring.trimAfter(0);
+        ring.capacity(8 * chunk);
+        assertEquals(8 * chunk, ring.capacity());
+        final byte[] data = new byte[3 * chunk];
+        new SplittableRandom(11).nextBytes(data);
+        assertTrue(ring.reserve(0, 3 * chunk));
+        assertEquals(3 * chunk + chunk, memory.bytesInUse(), "a head 7 bytes into a chunk spans one chunk more");
+        ring.writeFrom(0, ByteBuffer.wrap(data), 3 * chunk);
+        final ByteBuffer out = ByteBuffer.allocate(3 * chunk);
+        ring.readInto(out, 3 * chunk);
+        assertEquals(ByteBuffer.wrap(data), out.flip());
+        ring.clear();
+        assertEquals(0, memory.bytesInUse());
+        final ByteRing prefix = new ByteRing(memory, 2 * chunk);
+        assertEquals(2 * chunk, prefix.reservePrefix(0, 5 * chunk), "the prefix path makes the index too");
+        assertTrue(prefix.holdsChunkAt(chunk));
+        prefix.clear();
+    }
+
+    @Test
     void shouldFindTimeWaitRecordsByTheHashInTheIndexThroughRemovalsAndGrowth()
     {
         // Many records on few addresses and ports, so that probe runs are long and backward shifts move entries.
