@@ -2,9 +2,23 @@ package org.jbypass.netstack.tcp;
 
 /**
  * Connections by 4-tuple: an open-addressing hash table with linear probing and backward-shift deletion, so lookups
- * and removals allocate nothing and leave no tombstones. The hash is keyed with a secret, so that a peer choosing
- * addresses and ports cannot aim its connections at one chain. It grows (allocating) when more than half full;
- * it never shrinks.
+ * and removals allocate nothing and leave no tombstones. It grows (allocating) when more than half full; it never
+ * shrinks.
+ *
+ * <p>The hash is keyed with a 64-bit secret drawn when the layer starts, so that a peer choosing addresses and ports
+ * cannot aim its connections at one probe run: the secret is mixed into the addresses and the ports before the
+ * murmur3 finaliser (every input bit reaches every output bit). That is the strength Linux gives its established
+ * table (inet_ehashfn: jhash with a boot-time secret), not a cryptographic PRF: a lookup per segment cannot pay
+ * SipHash, and does not need to. To fill a probe run an attacker must hold connections, each a completed handshake
+ * from an address it can receive at (spoofed SYNs stay in the bounded request table, then become SYN cookies), under
+ * the stack's memory limit; and what it cannot do is predict where they land. SipHash-2-4 stays where the output
+ * itself is a secret the peer must not guess: initial sequence numbers (RFC 6528), timestamp offsets, the ephemeral
+ * port's hash (RFC 6056) and SYN cookies, once per connection, as Linux's secure_tcp_seq and syncookies use siphash.
+ *
+ * <p>Each slot's 32-bit hash is kept beside it ({@code hashes}), and a socket keeps its own
+ * ({@code TcpSocket.tableHash}), computed once when the connection is inserted: a probe compares hashes and reads a
+ * socket only when its hash matches (a non-matching socket costs no cache miss, which at a million connections is
+ * most of a lookup's time), and removal and growth move slots by the hashes they hold, reading no socket.
  *
  * <p>IPv4 and IPv6 connections share the table: an IPv6 one hashes its four halves and is compared on them
  * ({@link #find6}), so an IPv4 lookup never matches it and pays one flag test for its existence.
@@ -13,6 +27,8 @@ final class ConnectionTable
 {
     private final long key;
     private TcpSocket[] slots = new TcpSocket[256];
+    /** The 32-bit hash of the socket in each slot; its low bits are the slot's home. */
+    private int[] hashes = new int[256];
     private int mask = slots.length - 1;
     private int size;
 
@@ -26,7 +42,8 @@ final class ConnectionTable
         return size;
     }
 
-    private int slot(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
+    /** The keyed 32-bit hash of an IPv4 4-tuple; its low bits are the home slot. */
+    private int hash(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
         long h = (((long)localAddress << 32) | (remoteAddress & 0xFFFFFFFFL)) ^ key;
         h += ((long)localPort << 16 | remotePort) * 0x9E3779B97F4A7C15L;
@@ -36,10 +53,11 @@ final class ConnectionTable
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (int)h & mask;
+        return (int)h;
     }
 
-    private int slot6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+    /** The keyed 32-bit hash of an IPv6 4-tuple. */
+    private int hash6(final long localHi, final long localLo, final int localPort, final long remoteHi,
         final long remoteLo, final int remotePort)
     {
         long h = (localHi * 0x9E3779B97F4A7C15L + localLo) ^ key;
@@ -50,20 +68,21 @@ final class ConnectionTable
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (int)h & mask;
+        return (int)h;
     }
 
-    private int slotOf(final TcpSocket s)
+    private int hashOf(final TcpSocket s)
     {
-        return s.v6 ? slot6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
-            : slot(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+        return s.v6 ? hash6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
+            : hash(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
     }
 
     /** The IPv6 connection with this 4-tuple, or null. */
     TcpSocket find6(final long localHi, final long localLo, final int localPort, final long remoteHi,
         final long remoteLo, final int remotePort)
     {
-        int i = slot6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        final int h = hash6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        int i = h & mask;
         while (true)
         {
             final TcpSocket s = slots[i];
@@ -71,7 +90,7 @@ final class ConnectionTable
             {
                 return null;
             }
-            if (s.localPort == localPort && s.remotePort == remotePort && s.v6 && s.remoteLo == remoteLo
+            if (hashes[i] == h && s.localPort == localPort && s.remotePort == remotePort && s.v6 && s.remoteLo == remoteLo
                 && s.remoteHi == remoteHi && s.localLo == localLo && s.localHi == localHi)
             {
                 return s;
@@ -82,7 +101,8 @@ final class ConnectionTable
 
     TcpSocket find(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
-        int i = slot(localAddress, localPort, remoteAddress, remotePort);
+        final int h = hash(localAddress, localPort, remoteAddress, remotePort);
+        int i = h & mask;
         while (true)
         {
             final TcpSocket s = slots[i];
@@ -90,7 +110,7 @@ final class ConnectionTable
             {
                 return null;
             }
-            if (s.localPort == localPort && s.remotePort == remotePort && s.remoteAddress == remoteAddress
+            if (hashes[i] == h && s.localPort == localPort && s.remotePort == remotePort && s.remoteAddress == remoteAddress
                 && s.localAddress == localAddress && !s.v6)
             {
                 return s;
@@ -99,25 +119,32 @@ final class ConnectionTable
         }
     }
 
-    /** Inserts a socket whose 4-tuple is not in the table. */
+    /** Inserts a socket whose 4-tuple is not in the table; the socket keeps its hash until it is removed. */
     void insert(final TcpSocket socket)
     {
         if (2 * (size + 1) > slots.length)
         {
             grow();
         }
-        int i = slotOf(socket);
+        socket.tableHash = hashOf(socket);
+        put(socket, socket.tableHash);
+        size++;
+    }
+
+    private void put(final TcpSocket socket, final int h)
+    {
+        int i = h & mask;
         while (slots[i] != null)
         {
             i = (i + 1) & mask;
         }
         slots[i] = socket;
-        size++;
+        hashes[i] = h;
     }
 
     boolean remove(final TcpSocket socket)
     {
-        int i = slotOf(socket);
+        int i = socket.tableHash & mask;
         while (slots[i] != socket)
         {
             if (slots[i] == null)
@@ -127,19 +154,21 @@ final class ConnectionTable
             i = (i + 1) & mask;
         }
         slots[i] = null;
+        hashes[i] = 0;
         size--;
         // Backward-shift deletion: move later members of the probe run into the hole when their home slot allows.
         int hole = i;
         int j = (i + 1) & mask;
         while (slots[j] != null)
         {
-            final TcpSocket s = slots[j];
-            final int home = slotOf(s);
-            // s may move to the hole if the hole lies cyclically in [home, j).
+            final int home = hashes[j] & mask;
+            // The socket at j may move to the hole if the hole lies cyclically in [home, j).
             if (((j - home) & mask) >= ((j - hole) & mask))
             {
-                slots[hole] = s;
+                slots[hole] = slots[j];
+                hashes[hole] = hashes[j];
                 slots[j] = null;
+                hashes[j] = 0;
                 hole = j;
             }
             j = (j + 1) & mask;
@@ -150,14 +179,15 @@ final class ConnectionTable
     private void grow()
     {
         final TcpSocket[] old = slots;
+        final int[] oldHashes = hashes;
         slots = new TcpSocket[old.length * 2];
+        hashes = new int[old.length * 2];
         mask = slots.length - 1;
-        size = 0;
-        for (final TcpSocket s : old)
+        for (int i = 0; i < old.length; i++)
         {
-            if (s != null)
+            if (old[i] != null)
             {
-                insert(s);
+                put(old[i], oldHashes[i]);
             }
         }
     }

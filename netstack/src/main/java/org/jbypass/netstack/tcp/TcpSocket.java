@@ -71,6 +71,8 @@ public final class TcpSocket extends StackSocket
     TcpSocket bindPrev;
     TcpSocket listenNext;
     boolean inConnectionTable;
+    /** Its 4-tuple's hash in the connection table, computed once at insertion ({@code ConnectionTable}). */
+    int tableHash;
 
     // Ownership.
     boolean closed;

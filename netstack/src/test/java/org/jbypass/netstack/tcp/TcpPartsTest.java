@@ -250,6 +250,31 @@ class TcpPartsTest
             }
         }
         assertFalse(table.remove(sockets[0]));
+        // Removals between growths, and re-insertion: every survivor is still found by the hash it was given.
+        final SplittableRandom random = new SplittableRandom(17);
+        final boolean[] in = new boolean[sockets.length];
+        for (int i = 1; i < sockets.length; i += 2)
+        {
+            in[i] = true;
+        }
+        for (int round = 0; round < 20_000; round++)
+        {
+            final int i = random.nextInt(sockets.length);
+            if (in[i])
+            {
+                assertTrue(table.remove(sockets[i]));
+            }
+            else
+            {
+                table.insert(sockets[i]);
+            }
+            in[i] = !in[i];
+        }
+        for (int i = 0; i < sockets.length; i++)
+        {
+            assertSame(in[i] ? sockets[i] : null, table.find(1, 80, 2 + i % 7, 1000 + i), "socket " + i);
+            assertNull(table.find(1, 81, 2 + i % 7, 1000 + i));
+        }
     }
 
     @Test
