@@ -25,9 +25,15 @@ package org.jbypass.netstack.tcp;
  */
 final class ConnectionTable
 {
+    /** Set in every stored hash, so that none is 0 (an empty slot); the home slot is in the low bits, never it. */
+    private static final int OCCUPIED = 0x8000_0000;
+
     private final long key;
     private TcpSocket[] slots = new TcpSocket[256];
-    /** The 32-bit hash of the socket in each slot; its low bits are the slot's home. */
+    /**
+     * The hash of the socket in each slot with its top bit set ({@link #OCCUPIED}), 0 for an empty slot, so that a
+     * probe reads this array alone until a hash matches: its low bits are the slot's home.
+     */
     private int[] hashes = new int[256];
     private int mask = slots.length - 1;
     private int size;
@@ -81,19 +87,23 @@ final class ConnectionTable
     TcpSocket find6(final long localHi, final long localLo, final int localPort, final long remoteHi,
         final long remoteLo, final int remotePort)
     {
-        final int h = hash6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
+        final int h = hash6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort) | OCCUPIED;
         int i = h & mask;
         while (true)
         {
-            final TcpSocket s = slots[i];
-            if (s == null)
+            final int e = hashes[i];
+            if (e == 0)
             {
                 return null;
             }
-            if (hashes[i] == h && s.localPort == localPort && s.remotePort == remotePort && s.v6 && s.remoteLo == remoteLo
-                && s.remoteHi == remoteHi && s.localLo == localLo && s.localHi == localHi)
+            if (e == h)
             {
-                return s;
+                final TcpSocket s = slots[i];
+                if (s.localPort == localPort && s.remotePort == remotePort && s.v6 && s.remoteLo == remoteLo
+                    && s.remoteHi == remoteHi && s.localLo == localLo && s.localHi == localHi)
+                {
+                    return s;
+                }
             }
             i = (i + 1) & mask;
         }
@@ -101,19 +111,23 @@ final class ConnectionTable
 
     TcpSocket find(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
-        final int h = hash(localAddress, localPort, remoteAddress, remotePort);
+        final int h = hash(localAddress, localPort, remoteAddress, remotePort) | OCCUPIED;
         int i = h & mask;
         while (true)
         {
-            final TcpSocket s = slots[i];
-            if (s == null)
+            final int e = hashes[i];
+            if (e == 0)
             {
                 return null;
             }
-            if (hashes[i] == h && s.localPort == localPort && s.remotePort == remotePort && s.remoteAddress == remoteAddress
-                && s.localAddress == localAddress && !s.v6)
+            if (e == h)
             {
-                return s;
+                final TcpSocket s = slots[i];
+                if (s.localPort == localPort && s.remotePort == remotePort && s.remoteAddress == remoteAddress
+                    && s.localAddress == localAddress && !s.v6)
+                {
+                    return s;
+                }
             }
             i = (i + 1) & mask;
         }
@@ -126,7 +140,7 @@ final class ConnectionTable
         {
             grow();
         }
-        socket.tableHash = hashOf(socket);
+        socket.tableHash = hashOf(socket) | OCCUPIED;
         put(socket, socket.tableHash);
         size++;
     }
@@ -134,7 +148,7 @@ final class ConnectionTable
     private void put(final TcpSocket socket, final int h)
     {
         int i = h & mask;
-        while (slots[i] != null)
+        while (hashes[i] != 0)
         {
             i = (i + 1) & mask;
         }
@@ -159,7 +173,7 @@ final class ConnectionTable
         // Backward-shift deletion: move later members of the probe run into the hole when their home slot allows.
         int hole = i;
         int j = (i + 1) & mask;
-        while (slots[j] != null)
+        while (hashes[j] != 0)
         {
             final int home = hashes[j] & mask;
             // The socket at j may move to the hole if the hole lies cyclically in [home, j).

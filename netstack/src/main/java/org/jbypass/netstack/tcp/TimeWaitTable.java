@@ -14,9 +14,9 @@ import java.util.Arrays;
  * deletion (as {@code ConnectionTable}). Each index slot holds the record's 32-bit hash beside its number, so that a
  * probe compares hashes within the index's own cache lines and reads a record's arrays only when the hash matches
  * (a stranger's record costs no cache miss: with records spread over sixteen arrays, each compared field was one),
- * and removal and growth move slots without reading any record. Records and kept on one list in order of expiry: every record lives 2 MSL from its
- * last restart, so a restart moves it to the tail and the head is always the next to expire. The layer schedules
- * one timer, at the head's expiry, for the whole table. A second list per local port lets bind() ask whether a port
+ * and removal and growth move slots without reading any record. Records are kept on one list in order of expiry:
+ * every record lives 2 MSL from its last restart, so a restart moves it to the tail and the head is always the next
+ * to expire. The layer schedules one timer, at the head's expiry, for the whole table. A second list per local port lets bind() ask whether a port
  * is held in TIME_WAIT without walking every record. Nothing here allocates except when the arrays grow (doubling,
  * up to the layer's timeWaitLimit); they never shrink.
  *
