@@ -16,9 +16,11 @@ import org.jbypass.netstack.link.FrameChain;
  * side effects visible to readers when memory is refused. Copies use the {@link ByteBuffer} bulk methods, which
  * allocate nothing.
  *
- * <p>The chunk index itself (a slot per chunk of the capacity: 66 for a 256 KiB receive buffer) is made by the first
- * reservation, so a connection that never carries data in a direction (a connect and close, the half of a
- * request/response that only acknowledges) allocates none for it.
+ * <p>The chunk index itself grows with the data too: empty until the first reservation, then two slots, doubling as
+ * reservations reach farther, up to a slot per chunk of the capacity (66 for a 256 KiB receive buffer). A
+ * connection that never carries data in a direction (a connect and close) allocates no index for it, and one that
+ * exchanges a few small messages a 2-slot one, allocated when its first byte comes: an index sized for the whole
+ * buffer, made for every connection that sends a byte, was allocation the garbage collector paid for at scale.
  */
 final class ByteRing
 {
@@ -27,9 +29,11 @@ final class ByteRing
     private static final int MASK = TcpMemory.CHUNK_MASK;
 
     private static final byte[][] NO_CHUNKS = new byte[0][];
+    /** Slots of the index when it is first made: a chunk and the one a head within it spills into. */
+    private static final int INITIAL_SLOTS = 2;
 
     private final TcpMemory memory;
-    /** The chunk index; {@link #NO_CHUNKS} until the first reservation. */
+    /** The chunk index, in ring order from {@link #first}; {@link #NO_CHUNKS} until the first reservation. */
     private byte[][] chunks = NO_CHUNKS;
     /** The slot of the chunk that holds the head. */
     private int first;
@@ -44,10 +48,25 @@ final class ByteRing
         this.capacity = capacity;
     }
 
-    /** Makes the chunk index for the capacity, at the first reservation. */
-    private void index()
+    /**
+     * Makes the index reach chunk {@code lastChunk} (counted from the head's chunk): doubling, at most a slot per
+     * chunk of the capacity, the chunks held kept in order.
+     */
+    private void reach(final int lastChunk)
     {
-        chunks = new byte[slotsFor(capacity)][];
+        if (lastChunk < chunks.length)
+        {
+            return;
+        }
+        final int slots = Math.min(slotsFor(capacity),
+            Math.max(lastChunk + 1, Math.max(INITIAL_SLOTS, 2 * chunks.length)));
+        final byte[][] grown = new byte[slots][];
+        for (int i = 0; i < chunks.length; i++)
+        {
+            grown[i] = chunks[slot(i)];
+        }
+        chunks = grown;
+        first = 0;
     }
 
     private static int slotsFor(final int capacity)
@@ -62,25 +81,13 @@ final class ByteRing
         return capacity;
     }
 
-    /** Raises the capacity (SO_RCVBUF, SO_SNDBUF, auto-tuning); the chunks held stay in order. */
+    /** Raises the capacity (SO_RCVBUF, SO_SNDBUF, auto-tuning); the index grows when reservations reach farther. */
     void capacity(final int bigger)
     {
-        if (bigger <= capacity)
+        if (bigger > capacity)
         {
-            return;
+            capacity = bigger;
         }
-        final int slots = slotsFor(bigger);
-        if (chunks != NO_CHUNKS && slots > chunks.length)
-        {
-            final byte[][] grown = new byte[slots][];
-            for (int i = 0; i < chunks.length; i++)
-            {
-                grown[i] = chunks[slot(i)];
-            }
-            chunks = grown;
-            first = 0;
-        }
-        capacity = bigger;
     }
 
     /** Bytes of chunks held now. */
@@ -111,11 +118,8 @@ final class ByteRing
         {
             return false;
         }
-        if (chunks == NO_CHUNKS)
-        {
-            index();
-        }
         final int last = (head + offset + length - 1) >>> SHIFT;
+        reach(last);
         for (int c = (head + offset) >>> SHIFT; c <= last; c++)
         {
             final int s = slot(c);
@@ -146,12 +150,9 @@ final class ByteRing
         {
             return 0;
         }
-        if (chunks == NO_CHUNKS)
-        {
-            index();
-        }
         final int start = head + offset;
         final int last = (start + want - 1) >>> SHIFT;
+        reach(last);
         for (int c = start >>> SHIFT; c <= last; c++)
         {
             final int s = slot(c);
@@ -172,7 +173,8 @@ final class ByteRing
     /** Whether the byte at {@code offset} lies in a chunk the ring holds already (writing it takes no memory). */
     boolean holdsChunkAt(final int offset)
     {
-        return offset < capacity && chunks != NO_CHUNKS && chunks[slot((head + offset) >>> SHIFT)] != null;
+        final int c = (head + offset) >>> SHIFT;
+        return offset < capacity && c < chunks.length && chunks[slot(c)] != null;
     }
 
     /** Moves the head forward by {@code n} bytes (they are consumed or acknowledged), giving back passed chunks. */

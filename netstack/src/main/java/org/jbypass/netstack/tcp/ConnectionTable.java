@@ -15,26 +15,19 @@ package org.jbypass.netstack.tcp;
  * itself is a secret the peer must not guess: initial sequence numbers (RFC 6528), timestamp offsets, the ephemeral
  * port's hash (RFC 6056) and SYN cookies, once per connection, as Linux's secure_tcp_seq and syncookies use siphash.
  *
- * <p>Each slot's 32-bit hash is kept beside it ({@code hashes}), and a socket keeps its own
- * ({@code TcpSocket.tableHash}), computed once when the connection is inserted: a probe compares hashes and reads a
- * socket only when its hash matches (a non-matching socket costs no cache miss, which at a million connections is
- * most of a lookup's time), and removal and growth move slots by the hashes they hold, reading no socket.
+ * <p>A socket keeps its hash ({@code TcpSocket.tableHash}), computed once when the connection is inserted, so that a
+ * probe compares one int of a socket before its 4-tuple, and removal and growth find homes without hashing again.
+ * The hashes are not kept in an array beside the slots: a lookup that finds its connection (every segment of an
+ * established one) would read that array's line as well as the slot's and the socket's, one cache miss more than
+ * the probes into non-matching sockets it would spare (half a socket per lookup at this load factor).
  *
  * <p>IPv4 and IPv6 connections share the table: an IPv6 one hashes its four halves and is compared on them
  * ({@link #find6}), so an IPv4 lookup never matches it and pays one flag test for its existence.
  */
 final class ConnectionTable
 {
-    /** Set in every stored hash, so that none is 0 (an empty slot); the home slot is in the low bits, never it. */
-    private static final int OCCUPIED = 0x8000_0000;
-
     private final long key;
     private TcpSocket[] slots = new TcpSocket[256];
-    /**
-     * The hash of the socket in each slot with its top bit set ({@link #OCCUPIED}), 0 for an empty slot, so that a
-     * probe reads this array alone until a hash matches: its low bits are the slot's home.
-     */
-    private int[] hashes = new int[256];
     private int mask = slots.length - 1;
     private int size;
 
@@ -87,23 +80,19 @@ final class ConnectionTable
     TcpSocket find6(final long localHi, final long localLo, final int localPort, final long remoteHi,
         final long remoteLo, final int remotePort)
     {
-        final int h = hash6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort) | OCCUPIED;
+        final int h = hash6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort);
         int i = h & mask;
         while (true)
         {
-            final int e = hashes[i];
-            if (e == 0)
+            final TcpSocket s = slots[i];
+            if (s == null)
             {
                 return null;
             }
-            if (e == h)
+            if (s.tableHash == h && s.localPort == localPort && s.remotePort == remotePort && s.v6
+                && s.remoteLo == remoteLo && s.remoteHi == remoteHi && s.localLo == localLo && s.localHi == localHi)
             {
-                final TcpSocket s = slots[i];
-                if (s.localPort == localPort && s.remotePort == remotePort && s.v6 && s.remoteLo == remoteLo
-                    && s.remoteHi == remoteHi && s.localLo == localLo && s.localHi == localHi)
-                {
-                    return s;
-                }
+                return s;
             }
             i = (i + 1) & mask;
         }
@@ -111,23 +100,19 @@ final class ConnectionTable
 
     TcpSocket find(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
-        final int h = hash(localAddress, localPort, remoteAddress, remotePort) | OCCUPIED;
+        final int h = hash(localAddress, localPort, remoteAddress, remotePort);
         int i = h & mask;
         while (true)
         {
-            final int e = hashes[i];
-            if (e == 0)
+            final TcpSocket s = slots[i];
+            if (s == null)
             {
                 return null;
             }
-            if (e == h)
+            if (s.tableHash == h && s.localPort == localPort && s.remotePort == remotePort
+                && s.remoteAddress == remoteAddress && s.localAddress == localAddress && !s.v6)
             {
-                final TcpSocket s = slots[i];
-                if (s.localPort == localPort && s.remotePort == remotePort && s.remoteAddress == remoteAddress
-                    && s.localAddress == localAddress && !s.v6)
-                {
-                    return s;
-                }
+                return s;
             }
             i = (i + 1) & mask;
         }
@@ -140,20 +125,19 @@ final class ConnectionTable
         {
             grow();
         }
-        socket.tableHash = hashOf(socket) | OCCUPIED;
-        put(socket, socket.tableHash);
+        socket.tableHash = hashOf(socket);
+        put(socket);
         size++;
     }
 
-    private void put(final TcpSocket socket, final int h)
+    private void put(final TcpSocket socket)
     {
-        int i = h & mask;
-        while (hashes[i] != 0)
+        int i = socket.tableHash & mask;
+        while (slots[i] != null)
         {
             i = (i + 1) & mask;
         }
         slots[i] = socket;
-        hashes[i] = h;
     }
 
     boolean remove(final TcpSocket socket)
@@ -168,21 +152,19 @@ final class ConnectionTable
             i = (i + 1) & mask;
         }
         slots[i] = null;
-        hashes[i] = 0;
         size--;
         // Backward-shift deletion: move later members of the probe run into the hole when their home slot allows.
         int hole = i;
         int j = (i + 1) & mask;
-        while (hashes[j] != 0)
+        while (slots[j] != null)
         {
-            final int home = hashes[j] & mask;
-            // The socket at j may move to the hole if the hole lies cyclically in [home, j).
+            final TcpSocket s = slots[j];
+            final int home = s.tableHash & mask;
+            // s may move to the hole if the hole lies cyclically in [home, j).
             if (((j - home) & mask) >= ((j - hole) & mask))
             {
-                slots[hole] = slots[j];
-                hashes[hole] = hashes[j];
+                slots[hole] = s;
                 slots[j] = null;
-                hashes[j] = 0;
                 hole = j;
             }
             j = (j + 1) & mask;
@@ -193,15 +175,13 @@ final class ConnectionTable
     private void grow()
     {
         final TcpSocket[] old = slots;
-        final int[] oldHashes = hashes;
         slots = new TcpSocket[old.length * 2];
-        hashes = new int[old.length * 2];
         mask = slots.length - 1;
-        for (int i = 0; i < old.length; i++)
+        for (final TcpSocket s : old)
         {
-            if (old[i] != null)
+            if (s != null)
             {
-                put(old[i], oldHashes[i]);
+                put(s);
             }
         }
     }

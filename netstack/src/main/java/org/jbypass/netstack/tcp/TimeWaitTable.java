@@ -16,9 +16,9 @@ import java.util.Arrays;
  * (a stranger's record costs no cache miss: with records spread over sixteen arrays, each compared field was one),
  * and removal and growth move slots without reading any record. Records are kept on one list in order of expiry:
  * every record lives 2 MSL from its last restart, so a restart moves it to the tail and the head is always the next
- * to expire. The layer schedules one timer, at the head's expiry, for the whole table. A second list per local port lets bind() ask whether a port
- * is held in TIME_WAIT without walking every record. Nothing here allocates except when the arrays grow (doubling,
- * up to the layer's timeWaitLimit); they never shrink.
+ * to expire. The layer schedules one timer, at the head's expiry, for the whole table. A second list per local
+ * port lets bind() ask whether a port is held in TIME_WAIT without walking every record. Nothing here allocates
+ * except when the arrays grow (doubling, up to the layer's timeWaitLimit); they never shrink.
  *
  * <p>Records of both families share the arrays, the index and the lists, as Linux keeps tw_v6_daddr and
  * tw_v6_rcv_saddr in the same inet_timewait_sock. An IPv4 record holds its addresses in two {@code int}s; an IPv6

@@ -110,6 +110,38 @@ class TcpPartsTest
     }
 
     @Test
+    void shouldGrowTheChunkIndexWithTheDataAndKeepTheBytesInOrder()
+    {
+        final TcpCounters counters = new TcpCounters();
+        final TcpMemory memory = new TcpMemory(1 << 24, 1 << 24, 1 << 24, counters);
+        final int chunk = TcpMemory.CHUNK_SIZE;
+        final ByteRing ring = new ByteRing(memory, 16 * chunk);
+        final SplittableRandom random = new SplittableRandom(23);
+        final byte[] stream = new byte[1 << 20];
+        random.nextBytes(stream);
+        // Writes of growing and shrinking sizes (the index doubles while the head wraps its slots), reads behind them.
+        int written = 0;
+        int read = 0;
+        final ByteBuffer out = ByteBuffer.allocate(stream.length);
+        while (read < stream.length)
+        {
+            final int room = 16 * chunk - (written - read);
+            final int burst = random.nextInt(1 + Math.min(room, (read / chunk % 7 + 1) * chunk));
+            final int n = Math.min(stream.length - written, burst);
+            assertTrue(ring.reserve(written - read, n));
+            ring.write(written - read, ByteBuffer.wrap(stream), written, n);
+            written += n;
+            final int m = random.nextInt(1 + written - read);
+            ring.readInto(out, m);
+            read += m;
+            assertTrue(memory.bytesInUse() <= 17L * chunk, "only the chunks under unread bytes are held");
+        }
+        assertEquals(ByteBuffer.wrap(stream), out.flip());
+        ring.clear();
+        assertEquals(0, memory.bytesInUse());
+    }
+
+    @Test
     void shouldFindTimeWaitRecordsByTheHashInTheIndexThroughRemovalsAndGrowth()
     {
         // Many records on few addresses and ports, so that probe runs are long and backward shifts move entries.
