@@ -100,13 +100,13 @@ final class TcpHandshake
         r.remoteHi = seg.sourceHi;
         r.remoteLo = seg.sourceLo;
         r.irs = seg.seq;
-        r.iss = isn != 0 ? isn
-            : seg.v6 ? layer.isn6(r.localHi, r.localLo, r.localPort, r.remoteHi, r.remoteLo, r.remotePort)
-            : layer.isn(r.localAddress, r.localPort, r.remoteAddress, r.remotePort);
+        // One PRF evaluation gives both the ISN and the TSval offset (TcpLayer.secrets).
+        final long secrets = seg.v6
+            ? layer.secrets6(r.localHi, r.localLo, r.localPort, r.remoteHi, r.remoteLo, r.remotePort)
+            : layer.secrets(r.localAddress, r.localPort, r.remoteAddress, r.remotePort);
+        r.iss = isn != 0 ? isn : layer.isnOf(secrets);
         negotiate(r, seg);
-        r.tsOffset = seg.v6
-            ? layer.timestampOffset6(r.localHi, r.localLo, r.localPort, r.remoteHi, r.remoteLo, r.remotePort)
-            : layer.timestampOffset(r.localAddress, r.localPort, r.remoteAddress, r.remotePort);
+        r.tsOffset = TcpLayer.timestampOffsetOf(secrets);
         // The window our SYN-ACK offers, unscaled (RFC 7323 section 2.2); under memory pressure four segments, as
         // an established connection's window is clamped.
         int window = Math.min(listener.receiveBufferSize, 65535);

@@ -67,8 +67,8 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     final TcpTimeWait timeWait;
     final SynCookies cookies;
 
-    private final SipHash isnHash;
-    private final SipHash timestampHash;
+    /** The PRF of a connection's ISN and TSval offset ({@link #secrets}). */
+    private final SipHash secretHash;
     /** The secret behind ephemeral port selection for connect (RFC 6056 section 3.3.4). */
     private final SipHash portHash;
     private final SplittableRandom random;
@@ -95,8 +95,11 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
         this.events = events;
         this.config = config;
         this.random = new SplittableRandom(seed);
-        this.isnHash = new SipHash(random.nextLong(), random.nextLong());
-        this.timestampHash = new SipHash(random.nextLong(), random.nextLong());
+        this.secretHash = new SipHash(random.nextLong(), random.nextLong());
+        // Two draws keyed a timestamp PRF of its own before the ISN and the offset shared one: still drawn, so that
+        // the keys after them, and what tests seeded by them expect (ports chosen, cookies), stay what they were.
+        random.nextLong();
+        random.nextLong();
         this.cookies = new SynCookies(new SipHash(random.nextLong(), random.nextLong()),
             new SipHash(random.nextLong(), random.nextLong()));
         this.connections = new ConnectionTable(random.nextLong());
@@ -629,49 +632,71 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     // Secrets and randomness.
 
     /**
-     * RFC 6528 section 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a timer ticking every
-     * 4 microseconds, F a keyed PRF (SipHash-2-4).
+     * A connection's two secrets from its 4-tuple, in one evaluation of a keyed PRF (SipHash-2-4): in the low 32
+     * bits F of its ISN (RFC 6528 section 3), in the high 32 bits its TSval offset (RFC 7323 section 5.4 recommends a
+     * random offset per connection, so that timestamps reveal neither uptime nor other connections). The halves of a
+     * PRF's output are as independent of each other as the outputs of two PRFs with two keys (Linux keys
+     * secure_tcp_seq and secure_tcp_ts_off apart), and every open needs both: one evaluation instead of two. Derived
+     * from the 4-tuple, so that a connection opened by a SYN cookie gets the offset its SYN-ACK used.
      */
+    long secrets(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
+    {
+        return secretHash.hash(SipHash.addresses(localAddress, remoteAddress),
+            SipHash.portsAnd(localPort, remotePort, 0));
+    }
+
+    /** {@link #secrets} of an IPv6 4-tuple. */
+    long secrets6(final long localHi, final long localLo, final int localPort, final long remoteHi,
+        final long remoteLo, final int remotePort)
+    {
+        return secretHash.hash(localHi, localLo, remoteHi, remoteLo, SipHash.portsAnd(localPort, remotePort, 0));
+    }
+
+    /** {@link #secrets} of a connection of either family. */
+    long secrets(final TcpSocket s)
+    {
+        return s.v6 ? secrets6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
+            : secrets(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+    }
+
+    /**
+     * RFC 6528 section 3: ISN = M + F(4-tuple, secret), M a timer ticking every 4 microseconds, F from
+     * {@link #secrets}.
+     */
+    int isnOf(final long secrets)
+    {
+        return (int)(time.nanos() / 4000L) + (int)secrets;
+    }
+
+    /** The TSval offset in {@link #secrets}. */
+    static int timestampOffsetOf(final long secrets)
+    {
+        return (int)(secrets >>> 32);
+    }
+
+    /** The ISN of a new connection on an IPv4 4-tuple ({@link #isnOf}). */
     int isn(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
-        final int m = (int)(time.nanos() / 4000L);
-        final int f = (int)isnHash.hash(SipHash.addresses(localAddress, remoteAddress),
-            SipHash.portsAnd(localPort, remotePort, 0));
-        return m + f;
+        return isnOf(secrets(localAddress, localPort, remoteAddress, remotePort));
     }
 
-    /** {@link #isn} of an IPv6 4-tuple. */
-    int isn6(final long localHi, final long localLo, final int localPort, final long remoteHi, final long remoteLo,
-        final int remotePort)
+    /** The TSval offset of a connection on an IPv4 4-tuple ({@link #secrets}). */
+    int timestampOffset(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
-        final int m = (int)(time.nanos() / 4000L);
-        final int f = (int)isnHash.hash(localHi, localLo, remoteHi, remoteLo, SipHash.portsAnd(localPort, remotePort, 0));
-        return m + f;
-    }
-
-    /** {@link #isn} of a connection of either family. */
-    int isn(final TcpSocket s)
-    {
-        if (!s.v6)
-        {
-            return isn(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
-        }
-        return isn6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort);
-    }
-
-    /** {@link #timestampOffset} of a connection of either family. */
-    int timestampOffset(final TcpSocket s)
-    {
-        return s.v6 ? timestampOffset6(s.localHi, s.localLo, s.localPort, s.remoteHi, s.remoteLo, s.remotePort)
-            : timestampOffset(s.localAddress, s.localPort, s.remoteAddress, s.remotePort);
+        return timestampOffsetOf(secrets(localAddress, localPort, remoteAddress, remotePort));
     }
 
     /** {@link #timestampOffset} of an IPv6 4-tuple. */
     int timestampOffset6(final long localHi, final long localLo, final int localPort, final long remoteHi,
         final long remoteLo, final int remotePort)
     {
-        return (int)timestampHash.hash(localHi, localLo, remoteHi, remoteLo,
-            SipHash.portsAnd(localPort, remotePort, 1));
+        return timestampOffsetOf(secrets6(localHi, localLo, localPort, remoteHi, remoteLo, remotePort));
+    }
+
+    /** {@link #timestampOffset} of a connection of either family. */
+    int timestampOffset(final TcpSocket s)
+    {
+        return timestampOffsetOf(secrets(s));
     }
 
     /** A secret hash of an IPv6 connection's addresses, for the choice of its ephemeral port (RFC 6056 3.3.4). */
@@ -689,17 +714,6 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             return ip6 == null ? 0 : ip6.pathMtu(s.remoteHi, s.remoteLo);
         }
         return ip.pathMtu(s.remoteAddress);
-    }
-
-    /**
-     * The connection's TSval offset (RFC 7323 section 5.4 recommends a random offset per connection, so that
-     * timestamps reveal neither uptime nor other connections). Derived from the 4-tuple with a secret, so that a
-     * connection opened by a SYN cookie gets the same offset its SYN-ACK used.
-     */
-    int timestampOffset(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
-    {
-        return (int)timestampHash.hash(SipHash.addresses(localAddress, remoteAddress),
-            SipHash.portsAnd(localPort, remotePort, 1));
     }
 
     /** A secret hash of a connection's addresses, for the choice of its ephemeral port. */

@@ -512,13 +512,15 @@ public final class TcpSocket extends StackSocket
         error = 0;
         softError = 0;
         allocateBuffers();
-        initialiseSequences(reusedIsn != 0 ? reusedIsn : layer.isn(this));
+        // One PRF evaluation gives both the ISN and the TSval offset (TcpLayer.secrets).
+        final long secrets = layer.secrets(this);
+        initialiseSequences(reusedIsn != 0 ? reusedIsn : layer.isnOf(secrets));
         opt.receiveMss = Math.max(TcpOptions.MIN_PEER_MSS, mtuMss);
         opt.timestampsOk = config.timestamps;
         opt.sackOk = config.sack;
         opt.windowScalingOk = config.windowScaling;
         opt.rcvWscale = config.windowScaling ? config.offeredWindowScale() : 0;
-        opt.tsOffset = layer.timestampOffset(this);
+        opt.tsOffset = TcpLayer.timestampOffsetOf(secrets);
         state = TcpState.SYN_SENT;
         counters.activeOpens++;
         layer.segments.sendSyn(this, false, false);
