@@ -34,11 +34,14 @@ final class LentPayload
     private final int[] seqs = new int[CAPACITY];
     private int head;
     private int count;
+    /** Its place in the layer's registry (TcpLayer.newLentPayload). */
+    int index;
 
-    LentPayload(final PacketPool pool)
+    LentPayload(final PacketPool pool, final int index)
     {
         this.pool = pool;
         this.memory = pool.memory();
+        this.index = index;
     }
 
     /** The pool the buffers come from (and go back to). */

@@ -255,7 +255,7 @@ final class TcpReceive
         final PacketPool pool = chain.pool();
         if (s.rcv.lent == null)
         {
-            s.rcv.lent = new LentPayload(pool);
+            s.rcv.lent = layer.newLentPayload(pool);
         }
         final LentPayload lentPayload = s.rcv.lent;
         if (lentPayload.pool() != pool || !lentPayload.hasRoom(pieces)

@@ -1308,7 +1308,7 @@ public final class TcpSocket extends StackSocket
         }
         if (rcv.lent != null)
         {
-            rcv.lent.clear();
+            layer.dropLentPayload(rcv.lent);
             rcv.lent = null;
         }
         if (snd.ring != null)

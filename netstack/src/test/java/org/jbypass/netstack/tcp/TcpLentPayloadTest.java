@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * rather than copied into the receive ring: two stacks on a {@link MemoryWire} that passes A's TSO super-segments
  * whole to B as chains, B's application reading in odd sizes that cut the lent ranges and the ring's bytes between
  * them. Every byte arrives in order (checked against what A wrote), B lent buffers, its pool gets every buffer back
- * once the data is read or the connection closes with data unread, and with a pool too small to keep half free it
+ * once the data is read, or the connection or the stack closes with data unread, and with a pool too small to keep half free it
  * lends none and copies as before.
  */
 class TcpLentPayloadTest
@@ -150,6 +150,23 @@ class TcpLentPayloadTest
         p.a.close();
         p.b.close();
         assertEquals(0, p.b.pool().inUse());
+    }
+
+    @Test
+    void shouldGiveLentBuffersBackWhenTheStackClosesWithDataUnread()
+    {
+        final Pair p = new Pair(4096);
+        final byte[] data = data(600_000, 10);
+        p.move(data, 5_000, 50_000, 14);
+        for (int step = 0; step < 200; step++)
+        {
+            p.client.write(p.out);
+            p.step();
+        }
+        assertTrue(p.b.pool().inUse() > p.bRest, "lent buffers held for the reader");
+        p.b.close();
+        assertEquals(0, p.b.pool().inUse(), "B's pool whole after the stack closed under an open connection");
+        p.a.close();
     }
 
     @Test
