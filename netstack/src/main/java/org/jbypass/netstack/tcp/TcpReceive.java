@@ -140,7 +140,8 @@ final class TcpReceive
         else
         {
             final int at = s.rcv.nxt - s.rcv.readSeq;
-            final int lent = seg.chain != null ? lendPayload(s, seg.chain, offset, length, at) : NOT_LENT;
+            final int lent = seg.chain != null && layer.config.lendReceiveBuffers
+                ? lendPayload(s, seg.chain, offset, length, at) : NOT_LENT;
             if (lent == NOT_LENT)
             {
                 if (!reserve(s, at, length))

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * rather than copied into the receive ring: two stacks on a {@link MemoryWire} that passes A's TSO super-segments
  * whole to B as chains, B's application reading in odd sizes that cut the lent ranges and the ring's bytes between
  * them. Every byte arrives in order (checked against what A wrote), B lent buffers, its pool gets every buffer back
- * once the data is read, or the connection or the stack closes with data unread, and with a pool too small to keep half free it
- * lends none and copies as before.
+ * once the data is read, or the connection or the stack closes with data unread; with a pool too small to keep half
+ * free, or with {@code TcpConfig.lendReceiveBuffers(false)}, it lends none and copies as before.
  */
 class TcpLentPayloadTest
 {
@@ -44,10 +44,16 @@ class TcpLentPayloadTest
 
         Pair(final int bPoolBuffers)
         {
+            this(bPoolBuffers, true);
+        }
+
+        Pair(final int bPoolBuffers, final boolean lend)
+        {
             final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION)
                 .passChainsWhole(true).queueCapacity(4096).build();
             a = new Stack(StackConfig.builder().poolBuffers(4096).seed(1).build(), now);
-            b = new Stack(StackConfig.builder().poolBuffers(bPoolBuffers).seed(2).build(), now);
+            b = new Stack(StackConfig.builder().poolBuffers(bPoolBuffers).seed(2)
+                .tcp(TcpConfig.builder().lendReceiveBuffers(lend).build()).build(), now);
             a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0);
             b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0);
             final TcpSocket listener = b.openTcp();
@@ -167,6 +173,18 @@ class TcpLentPayloadTest
         p.b.close();
         assertEquals(0, p.b.pool().inUse(), "B's pool whole after the stack closed under an open connection");
         p.a.close();
+    }
+
+    @Test
+    void shouldCopyWhenLendingIsOff()
+    {
+        final Pair p = new Pair(4096, false);
+        final byte[] data = data(1 << 20, 15);
+        assertArrayEquals(data, p.move(data, 30_000, data.length, 16));
+        assertEquals(0, p.b.tcpCounters().payloadBuffersLent(), p.b.tcpCounters().toString());
+        p.a.close();
+        p.b.close();
+        assertEquals(0, p.b.pool().inUse());
     }
 
     @Test
