@@ -454,8 +454,8 @@ public final class TcpConfig
             + timestamps + ", sack=" + sack + ", windowScaling=" + windowScaling + ", outOfOrderRanges="
             + outOfOrderRanges + ", finTimeout=" + finTimeout() + ", initialCwndSegments=" + initialCwndSegments
             + ", challengeAckLimit=" + challengeAckLimit + ", invalidAckInterval=" + invalidAckInterval()
-            + ", timeWaitLimit=" + timeWaitLimit + ", timeWaitReuse=" + timeWaitReuse + ", lendReceiveBuffers=" + lendReceiveBuffers
-            + ", maxBurstSegments="
+            + ", timeWaitLimit=" + timeWaitLimit + ", timeWaitReuse=" + timeWaitReuse + ", lendReceiveBuffers="
+            + lendReceiveBuffers + ", maxBurstSegments="
             + maxBurstSegments + ", defaultTtl=" + defaultTtl + ", memory="
             + memoryLow + "/" + memoryPressure + "/" + memoryLimit + '}';
     }

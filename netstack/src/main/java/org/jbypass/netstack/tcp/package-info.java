@@ -134,8 +134,9 @@
  * (all but the first, which holds the headers) for the reader, lent by the burst ({@code LentPayload},
  * {@code FrameChain.lend}), so that its bytes are copied once, from the link's buffer to the reader's, as Linux's
  * receive queue holds the skbs; at most 512 buffers a connection, only while the pool stays half free, never with
- * out-of-order data held, and given back as they are read or when the connection goes. Out-of-order data is written into the receive ring at its offset (taking only the chunks
- * it covers) and tracked by a bounded {@code RangeSet}, so the window advertised never exceeds the ring's reach.
+ * out-of-order data held, and given back as they are read or when the connection goes. Out-of-order data is
+ * written into the receive ring at its offset (taking only the chunks it covers) and tracked by a bounded
+ * {@code RangeSet}, so the window advertised never exceeds the ring's reach.
  * {@code TcpMemory} has Linux's three tcp_mem levels: above {@code memoryPressure} windows stop growing and
  * out-of-order data is pruned ({@code TcpReceive.pruneOutOfOrder}); at {@code memoryLimit} chunks are refused, so
  * arriving text is dropped (the peer retransmits), writes take what fits and new connections wait, all counted.
