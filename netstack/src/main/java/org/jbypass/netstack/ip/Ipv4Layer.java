@@ -69,18 +69,6 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Between {@link #burstStart} and {@link #burstEnd}: only then are received buffers kept for GRO to hold. */
     private boolean inBurst;
     private int nextIdentification;
-    /**
-     * The last unicast destination datagrams were sent to (0: none), classified once rather than at every step of
-     * every send (the MTU, the broadcast tests, the local-address test, the route): its interface, next hop, and
-     * whether it is one of the stack's own addresses, as Linux keeps a socket's route (sk_dst_cache). Interfaces
-     * and their addresses never change once added, so only a new interface or route makes it stale; both clear it.
-     */
-    private int cachedDestination;
-    private NetInterface cachedNif;
-    private int cachedNextHop;
-    private boolean cachedLocal;
-    /** The last source address found to be neither broadcast nor multicast (0: none); interfaces never change. */
-    private int checkedSource;
 
     /**
      * Datagrams to the stack's own addresses (interface -1: received on the interface of their destination) and
@@ -150,7 +138,6 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             return nif;
         }
         routes.add(address, prefixLength, nif, 0);
-        forgetDestinations();
         if (gateway != 0)
         {
             routes.add(0, 0, nif, gateway);
@@ -168,53 +155,6 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
                 + ": interface " + nif.name() + " has no IPv4 address");
         }
         routes.add(network, prefixLength, nif, gateway);
-        forgetDestinations();
-    }
-
-    /** Clears what {@link #classify} and {@link #send} remembered: a route or an address was added. */
-    private void forgetDestinations()
-    {
-        cachedDestination = 0;
-        cachedNif = null;
-        checkedSource = 0;
-    }
-
-    /**
-     * Makes the destination cache hold {@code destination} when it is a unicast address with a route (or one of the
-     * stack's own addresses).
-     *
-     * @return whether it does
-     */
-    private boolean classify(final int destination)
-    {
-        if (destination == cachedDestination && destination != 0)
-        {
-            return true;
-        }
-        if (destination == 0 || Ipv4Address.isMulticast(destination) || isBroadcast(destination))
-        {
-            return false;
-        }
-        final NetInterface local = localInterface(destination);
-        if (local != null)
-        {
-            cachedNif = local;
-            cachedNextHop = destination;
-            cachedLocal = true;
-        }
-        else
-        {
-            final int route = routes.lookup(destination);
-            if (route < 0)
-            {
-                return false;
-            }
-            cachedNif = routes.nif(route);
-            cachedNextHop = routes.nextHop(route, destination);
-            cachedLocal = false;
-        }
-        cachedDestination = destination;
-        return true;
     }
 
     public List<NetInterface> interfaces()
@@ -273,10 +213,6 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         {
             return true;
         }
-        if (address != 0 && (address == cachedDestination || address == checkedSource))
-        {
-            return false; // classified or checked already
-        }
         for (final NetInterface nif : interfaceArray)
         {
             if (nif.isBroadcast(address))
@@ -307,10 +243,6 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     @Override
     public int pathMtu(final int destination)
     {
-        if (classify(destination))
-        {
-            return cachedNif.mtu();
-        }
         final NetInterface local = localInterface(destination);
         if (local != null)
         {
@@ -610,7 +542,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             counters.ipInMulticastNotJoined++;
             return false;
         }
-        if (destination == nif.address() || nif.isBroadcast(destination) || isLocalAddress(destination))
+        if (nif.isBroadcast(destination) || isLocalAddress(destination))
         {
             return true;
         }
@@ -655,28 +587,17 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         final int protocol, final int tos, final int ttl, final boolean dontFragment, final int checksumAt)
     {
         counters.ipOutRequests++;
-        if (source != checkedSource || source == 0)
+        if (isBroadcastOrMulticast(source))
         {
-            if (isBroadcastOrMulticast(source))
-            {
-                // RFC 1122 3.2.1.3: a broadcast or multicast address is never a datagram's source.
-                pool.free(buffer);
-                counters.ipOutBadSource++;
-                return -Errno.EINVAL;
-            }
-            checkedSource = source;
+            // RFC 1122 3.2.1.3: a broadcast or multicast address is never a datagram's source.
+            pool.free(buffer);
+            counters.ipOutBadSource++;
+            return -Errno.EINVAL;
         }
         final NetInterface nif;
         final int nextHop;
-        final NetInterface local;
-        final boolean unicast = classify(destination);
-        if (unicast)
-        {
-            nif = cachedNif;
-            nextHop = cachedNextHop;
-            local = cachedLocal ? nif : null;
-        }
-        else if ((local = localInterface(destination)) != null)
+        final NetInterface local = localInterface(destination);
+        if (local != null)
         {
             nif = local;
             nextHop = destination;
@@ -712,23 +633,13 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             pool.free(buffer);
             return result;
         }
-        final int txFlags = checksumAt < 0 || local != null ? 0 : l4ChecksumOffload(nif, destination, unicast)
-            ? PacketBurst.TX_L4_CHECKSUM : complete(buffer, l4Length, protocol, checksumAt);
+        final int txFlags = checksumAt < 0 || local != null ? 0 : l4ChecksumOffload(nif, destination) ? PacketBurst
+            .TX_L4_CHECKSUM : complete(buffer, l4Length, protocol, checksumAt);
         final int base = pool.offset(buffer);
         ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
             .write(tos, totalLength, nextIdentification(), dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ttl,
                 protocol, source, destination);
-        if (!unicast)
-        {
-            return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false, txFlags);
-        }
-        // A classified unicast destination: what transmit() would find again (local, or a neighbour's through ARP).
-        if (local != null)
-        {
-            return loopback(buffer, EthernetHeader.LENGTH + totalLength, -1);
-        }
-        nif.arp.output(nextHop, buffer, EthernetHeader.LENGTH + totalLength, txFlags, time.nanos());
-        return 0;
+        return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false, txFlags);
     }
 
     /**
@@ -736,10 +647,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      * the capability (asked each time: a link may lose it), and the frame goes to one neighbour (a broadcast or
      * group's frame is completed here, as its looped-back copies need it whole).
      */
-    private static boolean l4ChecksumOffload(final NetInterface nif, final int destination, final boolean unicast)
+    private static boolean l4ChecksumOffload(final NetInterface nif, final int destination)
     {
-        return (nif.linkCapabilities() & LinkCapabilities.TX_L4_CHECKSUM) != 0 && (unicast
-            || !nif.isBroadcast(destination) && !Ipv4Address.isMulticast(destination));
+        return (nif.linkCapabilities() & LinkCapabilities.TX_L4_CHECKSUM) != 0 && !nif.isBroadcast(destination)
+            && !Ipv4Address.isMulticast(destination);
     }
 
     /** Completes a partial checksum in software ({@link Ipv4Output#completeChecksum}); no transmit flags left. */
