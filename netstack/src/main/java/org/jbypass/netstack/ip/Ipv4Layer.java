@@ -693,7 +693,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         ethernet.wrap(memory, base, EthernetHeader.LENGTH).write(mac, nif.mac(), EthernetHeader.TYPE_IPV4);
         counters.ipOutSuperSegments++;
         return nif.enqueueChain(chain, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4,
-            segmentSize)) ? 0 : -Errno.ENOBUFS;
+            segmentSize));
     }
 
     @Override

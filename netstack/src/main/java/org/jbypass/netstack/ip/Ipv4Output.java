@@ -47,7 +47,8 @@ public interface Ipv4Output
      * the chain, whatever the outcome, and empties it.
      *
      * @return 0, or -errno: EMSGSIZE when the datagram exceeds {@link #segmentationLimit} (which may have shrunk),
-     *         ENETUNREACH without a route, ENOBUFS when the transmit queue is full
+     *         ENETUNREACH without a route, ENOBUFS when the transmit queue is full,
+     *         ENOMEM when the pool had no buffers for the chain's slices (nothing went out)
      */
     default int sendChain(final BufferChain chain, final int l4Length, final int source, final int destination,
         final int tos, final int ttl, final int segmentSize)

@@ -1019,7 +1019,7 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         ethernet.wrap(memory, base, EthernetHeader.LENGTH).write(mac, nif.mac(), EthernetHeader.TYPE_IPV6);
         counters.ip6OutSuperSegments++;
         return nif.enqueueChain(chain, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV6,
-            segmentSize)) ? 0 : -Errno.ENOBUFS;
+            segmentSize));
     }
 
     @Override
