@@ -1076,8 +1076,8 @@ static uint32_t make_tso_chain(struct pool *p, uint32_t first, const uint8_t *ds
  * header), chains or plain, into slots 100.. of p, each concatenated into out one after another; their lengths and
  * first slots' flags in lengths[] and flags[]. Returns how many came before the deadline; other frames are skipped
  * (over IPv6, the kernel's own router solicitations and MLD reports on a fresh veth). */
-static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
-                                   uint32_t *flags, uint32_t expected, int ipv6)
+static uint32_t receive_tcp_frames_of(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
+                                      uint32_t *flags, uint32_t expected, int ipv6)
 {
     const uint32_t min_length = ipv6 ? 74 : 34;
     const uint8_t type_hi = ipv6 ? 0x86 : 0x08, type_lo = ipv6 ? 0xdd : 0x00;
@@ -1115,6 +1115,13 @@ static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8
     return got;
 }
 
+/* receive_tcp_frames_of() for IPv4. */
+static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
+                                   uint32_t *flags, uint32_t expected)
+{
+    return receive_tcp_frames_of(h, p, out, lengths, flags, expected, 0);
+}
+
 /* A veth pair (veth_pair_make()) whose handles both take super-frames (JBP_AFP_SUPER_FRAMES), with receive blocks
  * that hold one (8 of 1 MiB), opened. */
 static void veth_pair_open_super_frames(struct veth_pair *v)
@@ -1140,7 +1147,7 @@ static void check_super_frame_whole(struct veth_pair *v, struct jbp_desc *d, uin
           (unsigned long long)v->sa.tx_super_frames, (unsigned long long)v->sa.tx_bytes,
           (unsigned long long)v->sa.tx_dropped, (unsigned long long)v->sa.last_errno);
     uint32_t lengths[1], flagses[1];
-    CHECK(receive_tcp_frames(v->hb, &v->pb, got, lengths, flagses, 1, ipv6) == 1, "one frame");
+    CHECK(receive_tcp_frames_of(v->hb, &v->pb, got, lengths, flagses, 1, ipv6) == 1, "one frame");
     uint32_t length = lengths[0], flags = flagses[0];
     CHECK(length == total && memcmp(got, sent, total) == 0, "the super-frame arrives whole: %u bytes", length);
     CHECK((flags & JBP_GSO_TYPE_MASK) == type && (flags >> JBP_GSO_SIZE_SHIFT) == mss
@@ -1195,7 +1202,7 @@ static void test_tx_super_frames(void)
     n = make_tso_chain(&v.pa, 0, v.cb.mac, d, sent);
     CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "the chain is accepted");
     uint32_t segments = (TSO_PAYLOAD + TSO_MSS - 1) / TSO_MSS, offset = 0, at = 0;
-    CHECK(receive_tcp_frames(v.hb, &v.pb, got, lengths, flagses, segments, 0) == segments, "%u segments", segments);
+    CHECK(receive_tcp_frames(v.hb, &v.pb, got, lengths, flagses, segments) == segments, "%u segments", segments);
     for (uint32_t k = 0; k < segments; k++) {
         length = lengths[k];
         flags = flagses[k];
@@ -1299,7 +1306,7 @@ static void test_tx_super_frames6(void)
     n = make_tso6_chain(&v.pa, 0, v.cb.mac, d, sent);
     CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "the chain is accepted");
     uint32_t segments = (TSO6_PAYLOAD + TSO6_MSS - 1) / TSO6_MSS, offset = 0, at = 0;
-    CHECK(receive_tcp_frames(v.hb, &v.pb, got, lengths, flagses, segments, 1) == segments, "%u segments", segments);
+    CHECK(receive_tcp_frames_of(v.hb, &v.pb, got, lengths, flagses, segments, 1) == segments, "%u segments", segments);
     for (uint32_t k = 0; k < segments; k++) {
         length = lengths[k];
         flags = flagses[k];
