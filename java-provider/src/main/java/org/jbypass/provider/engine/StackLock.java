@@ -228,7 +228,7 @@ public final class StackLock
         final int other = SPINNING_OTHER.get();
         // The machine's runnable threads matter only while every spinner converses inside this JVM.
         return BusyWaitYield.autoYields(CORES, local, other,
-            other == 0 ? RunnableThreads.count(System.nanoTime()) : -1);
+            other == 0 ? RunnableThreads.machine().count(System.nanoTime()) : -1);
     }
 
     /**

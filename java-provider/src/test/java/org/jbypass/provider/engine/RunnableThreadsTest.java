@@ -41,15 +41,28 @@ class RunnableThreadsTest
     }
 
     @Test
+    void shouldSampleOncePerPeriodAndKeepTheCountBetween()
+    {
+        final int[] reads = {0};
+        final RunnableThreads sampler = new RunnableThreads(() -> 10 + reads[0]++, 1_000);
+        assertEquals(-1, sampler.count(999), "nothing sampled before the first sample is due");
+        assertEquals(10, sampler.count(1_000));
+        assertEquals(10, sampler.count(1_000 + RunnableThreads.PERIOD_NANOS - 1), "the period's sample");
+        assertEquals(1, reads[0]);
+        assertEquals(11, sampler.count(1_000 + RunnableThreads.PERIOD_NANOS));
+        assertEquals(2, reads[0]);
+    }
+
+    @Test
     void shouldCountAtLeastTheThreadThatAsksOnLinux() throws Exception
     {
         if (!Files.isReadable(Path.of("/proc/loadavg")))
         {
-            assertEquals(-1, RunnableThreads.count(System.nanoTime()), "unknown where there is no /proc/loadavg");
+            assertEquals(-1, RunnableThreads.machine().count(System.nanoTime()), "unknown without /proc/loadavg");
             return;
         }
         // The first call of a period samples; this thread is running when the kernel counts.
-        final int count = RunnableThreads.count(System.nanoTime() + RunnableThreads.PERIOD_NANOS * 1000);
+        final int count = RunnableThreads.machine().count(System.nanoTime() + RunnableThreads.PERIOD_NANOS * 1000);
         assertTrue(count >= 1, () -> "runnable threads " + count);
     }
 }

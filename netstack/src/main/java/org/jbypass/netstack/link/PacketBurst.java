@@ -105,6 +105,7 @@ public final class PacketBurst
     private static final int LENGTH = 4;
     private static final int FLAGS = 8;
     private static final int HASH = 12;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final ByteBuffer descriptors;
     private final int capacity;
@@ -212,14 +213,22 @@ public final class PacketBurst
         descriptors.putInt(slot * DESCRIPTOR_SIZE + HASH, hash);
     }
 
-    /** Writes a whole descriptor; the hash is cleared. */
+    /**
+     * Writes a whole descriptor; the hash is cleared. Two 8-byte stores in the platform's order (the low-addressed
+     * field in the low half on a little-endian CPU), each bounds-checked once, instead of four 4-byte ones: this is
+     * on every frame sent and received.
+     */
     public void set(final int slot, final int buffer, final int length, final int flags)
     {
         final int base = slot * DESCRIPTOR_SIZE;
-        descriptors.putInt(base + BUFFER, buffer);
-        descriptors.putInt(base + LENGTH, length);
-        descriptors.putInt(base + FLAGS, flags);
-        descriptors.putInt(base + HASH, 0);
+        descriptors.putLong(base + BUFFER, pair(buffer, length));
+        descriptors.putLong(base + FLAGS, pair(flags, 0));
+    }
+
+    /** The 8 bytes of two consecutive native-order ints, {@code first} at the lower address. */
+    private static long pair(final int first, final int second)
+    {
+        return LITTLE_ENDIAN ? (first & 0xFFFFFFFFL) | (long)second << 32 : (long)first << 32 | (second & 0xFFFFFFFFL);
     }
 
     /** The segmentation-offload type in a first descriptor's flags ({@link #GSO_TYPE_MASK} bits). */
