@@ -318,8 +318,9 @@ public final class NetInterface
      *
      * <p>Every layer copies what it keeps of a frame (reassembly, socket buffers), so once a frame is processed its
      * buffer is free again and simply stays in its slot, armed for the next receive: in steady state a burst
-     * neither frees nor allocates a buffer. Only when the pool ran dry and a slot is left empty is the burst armed
-     * again from the pool. The transports are told where the burst begins and ends.
+     * neither frees nor allocates a buffer (but where TCP lends an in-order super-segment's payload buffers to its
+     * reader and arms free ones in their slots: {@code FrameChain.lend}). Only when the pool ran dry and a slot is
+     * left empty is the burst armed again from the pool. The transports are told where the burst begins and ends.
      *
      * @return the frames received
      */

@@ -55,6 +55,14 @@ import org.jbypass.netstack.buffer.PacketPool;
  * many armed slots as it has descriptors and, once the stack processed the frame, those buffers stay in their
  * slots armed for the next receive; on transmit a link accepts a prefix of whole chains and owns all their
  * buffers. {@link FrameChain} walks a chain (copies out of it, sums it) without allocating.
+ *
+ * <h2>Lending</h2>
+ *
+ * <p>A transport may keep a received chain's payload buffers rather than copy them ({@link FrameChain#lend}): it
+ * takes the buffer out of its slot and puts a free one from the pool in its place, so the slot stays armed and the
+ * buffer has one owner still. TCP does so for in-order super-segments (the bytes then go from the link's buffer
+ * straight to the reader, as Linux's receive queue holds the skbs themselves), within a bound of its own and only
+ * while the pool keeps half its buffers free for receiving.
  */
 public final class PacketBurst
 {

@@ -89,6 +89,8 @@ class TcpWholeChainWireTest
             assertTrue(a.ipCounters().superFramesReceived > 0 && b.ipCounters().superFramesReceived > 0,
                 () -> "both stacks received them whole" + counters);
             assertEquals(0, a.ipCounters().framesBadChain + b.ipCounters().framesBadChain, counters);
+            assertTrue(a.tcpCounters().payloadBuffersLent() > 0 && b.tcpCounters().payloadBuffersLent() > 0,
+                () -> "both stacks kept in-order super-segments' buffers for the reader" + counters);
             if (ipv6)
             {
                 assertTrue(a.ipCounters().ip6OutSuperSegments > 0 && b.ipCounters().ip6OutSuperSegments > 0,
