@@ -11,9 +11,13 @@
 # bytes to GROUP at each RATE (0: as fast as it can), each carrying its sequence number and System.nanoTime(); the
 # receivers (samples' MulticastReceiver, MODE socket: java.net.MulticastSocket bound then joined, or channel: a
 # DatagramChannel bound to the wildcard then joined, read through a selector) count what arrived, the gaps and the
-# late ones, and the one-way latency from the publisher's clock (one machine: one monotonic clock). Per rate, one
-# row per receiver; then, per receiver, the highest rate of the sweep received without a loss. One untimed round at
-# the first rate warms the JITs first.
+# late ones, the wakeups they paid per datagram (voluntary context switches of all the receiver JVM's threads, from
+# /proc), and the one-way latency from the publisher's clock (one machine: one monotonic clock), over the whole
+# stream and over what came after its first second. Per rate, one row per receiver; then, per receiver, the highest
+# rate of the sweep received without a loss. Every round starts new receiver JVMs, so each stream begins on cold
+# code: the stack's receive path is Java, which runs interpreted until the JIT has compiled it, and at a low rate
+# that takes a larger share of the stream (the first second's tail; docs/PERFORMANCE.md, "Multicast receive"). The
+# untimed round at the first rate before the sweep warms the machine's caches, not the receivers' JITs.
 #
 #   scripts/bench-multicast.sh                       (needs root; builds the jars if missing)
 #   RATES="20000 100000 0" SECONDS_PER_RATE=5 MODE=channel IDLE=busy-spin scripts/bench-multicast.sh
@@ -113,7 +117,7 @@ receiver() { # SIDE(s|k) COUNT LOG: starts a receiver in the background; its pid
   last_pid=$!
 }
 await() { # LOG TEXT
-  for _ in $(seq 1 300); do grep -q "$2" "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 1 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "bench-multicast.sh: did not start:"; cat "$1"; exit 1
 }
 # One round: both receivers, then the publisher; prints the publisher's rate and each receiver's summary.
@@ -146,8 +150,8 @@ echo "settings: rates '$RATES' (0: as fast as possible), $SECONDS_PER_RATE s eac
 first=${RATES%% *}
 round "$first" "$(count_for "$first")" warmup
 
-printf '%-10s %-14s %-8s %10s %9s %7s %7s  %s\n' "rate/s" "published/s" "receiver" "received" "lost" "late" \
-  "recv/s" "one-way latency"
+printf '%-10s %-14s %-8s %10s %9s %7s %7s %8s  %s\n' "rate/s" "published/s" "receiver" "received" "lost" "late" \
+  "recv/s" "wakeups" "one-way latency (whole stream; after its first second)"
 declare -A best=([s]=- [k]=-)
 for rate in $RATES; do
   count=$(count_for "$rate")
@@ -159,10 +163,11 @@ for rate in $RATES; do
     line=$(grep '^received' "$work/r$rate.$side.log" || echo "received - lost - late - in - s (-/s), no result")
     received=$(awk '{print $2}' <<<"$line"); lost=$(awk '{print $4}' <<<"$line"); late=$(awk '{print $6}' <<<"$line")
     rps=$(sed -n 's/.*(\([0-9]*\)\/s).*/\1/p' <<<"$line")
+    wakeups=$(sed -n 's/.*, \([0-9.]*\) wakeups per datagram.*/\1/p' <<<"$line")
     latency=$(sed -n 's/.*latency us /us /p' <<<"$line")
     shown=$published; [[ $side == k ]] && shown=""
-    printf '%-10s %-14s %-8s %10s %9s %7s %7s  %s\n' "$label" "${shown:--}" "$name" "$received" \
-      "$((count - ${received/-/0}))" "$late" "${rps:--}" "${latency:--}"
+    printf '%-10s %-14s %-8s %10s %9s %7s %7s %8s  %s\n' "$label" "${shown:--}" "$name" "$received" \
+      "$((count - ${received/-/0}))" "$late" "${rps:--}" "${wakeups:--}" "${latency:--}"
     if [[ $received == "$count" && $lost == 0 && -n $published ]]; then
       if [[ ${best[$side]} == - ]] || (( published > best[$side] )); then best[$side]=$published; fi
     fi

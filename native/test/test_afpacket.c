@@ -171,6 +171,36 @@ static struct jbp_afpacket *open_or_die(const struct jbp_afpacket_config *c)
     return h;
 }
 
+/* What most cases start from: in a network namespace of the process's own, a veth pair of MTU 1500, a pool of 256
+ * buffers of 2048 bytes, statistics and the base configuration for each end, and then (veth_pair_open(), once the
+ * case has changed the configurations) a handle on each end. */
+struct veth_pair {
+    char a[16], b[16];
+    struct pool pa, pb;
+    struct jbp_afpacket_stats sa, sb;
+    struct jbp_afpacket_config ca, cb;
+    struct jbp_afpacket *ha, *hb;
+};
+
+static void veth_pair_make(struct veth_pair *v)
+{
+    memset(v, 0, sizeof(*v));
+    enter_private_namespace();
+    make_veth(v->a, v->b, 1500);
+    v->pa = make_pool(2048, 256);
+    v->pb = make_pool(2048, 256);
+    v->ca = base_config(v->a, &v->pa, &v->sa);
+    v->cb = base_config(v->b, &v->pb, &v->sb);
+    if (v->ca.mac[5] == v->cb.mac[5]) /* base_config's low byte of the statistics' address: keep them distinct */
+        v->cb.mac[5]++;
+}
+
+static void veth_pair_open(struct veth_pair *v)
+{
+    v->ha = open_or_die(&v->ca);
+    v->hb = open_or_die(&v->cb);
+}
+
 /* ---------------------------------------------------------------------------------------------------------- */
 /* frames */
 
@@ -402,13 +432,9 @@ static void test_open_errors(void)
 
 static void test_exchange(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    veth_pair_open(&v);
 
     enum { FRAMES = 1000 };
     uint64_t bytes = 0;
@@ -423,164 +449,149 @@ static void test_exchange(void)
     uint32_t got = 0;
     for (uint32_t first = 0; first < FRAMES; first += WINDOW) {
         uint32_t n = FRAMES - first < WINDOW ? FRAMES - first : WINDOW;
-        send_frames(ha, &pa, first, n);
-        got += receive_frames(hb, &pb, first, n, 64, &others);
+        send_frames(v.ha, &v.pa, first, n);
+        got += receive_frames(v.hb, &v.pb, first, n, 64, &others);
     }
     CHECK(got == FRAMES, "b received %u of %u", got, FRAMES);
     CHECK(others == 0, "b saw %u frames that are not the test's", others);
-    CHECK(sa.tx_packets == FRAMES && sa.tx_bytes == bytes, "a tx %llu/%llu", (unsigned long long)sa.tx_packets,
-          (unsigned long long)sa.tx_bytes);
-    CHECK(sb.rx_packets == FRAMES && sb.rx_bytes == bytes, "b rx %llu/%llu", (unsigned long long)sb.rx_packets,
-          (unsigned long long)sb.rx_bytes);
+    CHECK(v.sa.tx_packets == FRAMES && v.sa.tx_bytes == bytes, "a tx %llu/%llu", (unsigned long long)v.sa.tx_packets,
+          (unsigned long long)v.sa.tx_bytes);
+    CHECK(v.sb.rx_packets == FRAMES && v.sb.rx_bytes == bytes, "b rx %llu/%llu", (unsigned long long)v.sb.rx_packets,
+          (unsigned long long)v.sb.rx_bytes);
     /* PACKET_IGNORE_OUTGOING: a does not receive its own frames. */
     struct jbp_desc burst[8];
     for (int i = 0; i < 8; i++)
         burst[i] = (struct jbp_desc){.buffer = 100 + (uint32_t)i};
-    CHECK(jbp_afpacket_rx_burst(ha, burst, 8) == 0, "a received its own frames");
+    CHECK(jbp_afpacket_rx_burst(v.ha, burst, 8) == 0, "a received its own frames");
 
     got = 0;
     for (uint32_t first = 0; first < FRAMES; first += WINDOW) {
         uint32_t n = FRAMES - first < WINDOW ? FRAMES - first : WINDOW;
-        send_frames(hb, &pb, 5000 + first, n);
-        got += receive_frames(ha, &pa, 5000 + first, n, 64, &others);
+        send_frames(v.hb, &v.pb, 5000 + first, n);
+        got += receive_frames(v.ha, &v.pa, 5000 + first, n, 64, &others);
     }
     CHECK(got == FRAMES, "a received %u of %u", got, FRAMES);
     CHECK(others == 0, "a saw %u frames that are not the test's", others);
-    CHECK(sa.rx_packets == FRAMES && sb.tx_packets == FRAMES, "a rx %llu, b tx %llu",
-          (unsigned long long)sa.rx_packets, (unsigned long long)sb.tx_packets);
-    CHECK(sa.rx_oversize + sa.rx_truncated + sa.rx_kernel_drops + sa.tx_dropped + sa.tx_refused + sa.errors == 0,
+    CHECK(v.sa.rx_packets == FRAMES && v.sb.tx_packets == FRAMES, "a rx %llu, b tx %llu",
+          (unsigned long long)v.sa.rx_packets, (unsigned long long)v.sb.tx_packets);
+    CHECK(v.sa.rx_oversize + v.sa.rx_truncated + v.sa.rx_kernel_drops + v.sa.tx_dropped + v.sa.tx_refused
+              + v.sa.errors == 0,
           "a counted drops or errors");
-    CHECK(jbp_afpacket_refresh_stats(hb) == 0 && sb.rx_kernel_drops == 0, "b kernel drops %llu",
-          (unsigned long long)sb.rx_kernel_drops);
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    CHECK(jbp_afpacket_refresh_stats(v.hb) == 0 && v.sb.rx_kernel_drops == 0, "b kernel drops %llu",
+          (unsigned long long)v.sb.rx_kernel_drops);
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /* A burst armed with fewer buffers than there are frames takes what fits; the rest stay in the ring, also when
  * the kernel's block is only partly consumed, and come in order with the next bursts. */
 static void test_partial_bursts(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    veth_pair_open(&v);
 
     uint32_t others = 0;
-    send_frames(ha, &pa, 0, 50);
-    CHECK(receive_frames(hb, &pb, 0, 50, 3, &others) == 50, "3 slots at a time");
-    send_frames(ha, &pa, 50, 20);
-    CHECK(receive_frames(hb, &pb, 50, 20, 1, &others) == 20, "1 slot at a time");
+    send_frames(v.ha, &v.pa, 0, 50);
+    CHECK(receive_frames(v.hb, &v.pb, 0, 50, 3, &others) == 50, "3 slots at a time");
+    send_frames(v.ha, &v.pa, 50, 20);
+    CHECK(receive_frames(v.hb, &v.pb, 50, 20, 1, &others) == 20, "1 slot at a time");
     CHECK(others == 0, "stray frames");
 
     /* No armed slot at all: nothing is taken. A slot naming a buffer outside the pool stops the burst. */
-    send_frames(ha, &pa, 70, 1);
-    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "frame 70 ready");
+    send_frames(v.ha, &v.pa, 70, 1);
+    REQUIRE(jbp_afpacket_wait(v.hb, DEADLINE_NS) == 1, "frame 70 ready");
     struct jbp_desc burst[2] = {{.buffer = JBP_NO_BUFFER}, {.buffer = 100}};
-    CHECK(jbp_afpacket_rx_burst(hb, burst, 2) == 0, "a burst starting without a buffer takes nothing");
-    CHECK(jbp_afpacket_rx_burst(hb, burst, 0) == 0, "an empty burst takes nothing");
-    burst[0].buffer = pb.buffer_count;
-    CHECK(jbp_afpacket_rx_burst(hb, burst, 2) == 0 && sb.rx_bad_slots == 1, "a buffer outside the pool");
-    CHECK(receive_frames(hb, &pb, 70, 1, 2, &others) == 1, "frame 70 is still there");
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    CHECK(jbp_afpacket_rx_burst(v.hb, burst, 2) == 0, "a burst starting without a buffer takes nothing");
+    CHECK(jbp_afpacket_rx_burst(v.hb, burst, 0) == 0, "an empty burst takes nothing");
+    burst[0].buffer = v.pb.buffer_count;
+    CHECK(jbp_afpacket_rx_burst(v.hb, burst, 2) == 0 && v.sb.rx_bad_slots == 1, "a buffer outside the pool");
+    CHECK(receive_frames(v.hb, &v.pb, 70, 1, 2, &others) == 1, "frame 70 is still there");
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /* Malformed transmit descriptors are dropped and counted, and the frames around them still go, in order. */
 static void test_transmit_checks(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    veth_pair_open(&v);
 
     for (uint32_t i = 0; i < 3; i++)
-        make_frame(buffer_of(&pa, i), frame_length(i), i);
+        make_frame(buffer_of(&v.pa, i), frame_length(i), i);
     struct jbp_desc burst[6] = {
         {.buffer = 0, .length = frame_length(0)},
-        {.buffer = pa.buffer_count, .length = 100}, /* outside the pool */
+        {.buffer = v.pa.buffer_count, .length = 100}, /* outside the pool */
         {.buffer = 1, .length = frame_length(1)},
         {.buffer = 5, .length = 13},                 /* shorter than an Ethernet header */
         {.buffer = 5, .length = 1515},               /* longer than MTU 1500 allows */
         {.buffer = 2, .length = frame_length(2)},
     };
-    CHECK(jbp_afpacket_tx_burst(ha, burst, 6) == 6, "every frame accepted");
-    CHECK(sa.tx_packets == 3 && sa.tx_dropped == 3, "tx %llu dropped %llu", (unsigned long long)sa.tx_packets,
-          (unsigned long long)sa.tx_dropped);
+    CHECK(jbp_afpacket_tx_burst(v.ha, burst, 6) == 6, "every frame accepted");
+    CHECK(v.sa.tx_packets == 3 && v.sa.tx_dropped == 3, "tx %llu dropped %llu", (unsigned long long)v.sa.tx_packets,
+          (unsigned long long)v.sa.tx_dropped);
     uint32_t others = 0;
-    CHECK(receive_frames(hb, &pb, 0, 3, 64, &others) == 3, "the good frames arrive");
-    CHECK(jbp_afpacket_tx_burst(ha, burst, 0) == 0, "an empty burst");
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    CHECK(receive_frames(v.hb, &v.pb, 0, 3, 64, &others) == 3, "the good frames arrive");
+    CHECK(jbp_afpacket_tx_burst(v.ha, burst, 0) == 0, "an empty burst");
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /* Deferred transmission: a burst fills the TX ring and is counted, the frames leave only with a kick, in order,
  * and the ring is reused round and round. Without a TX ring there is nothing to defer. */
 static void test_deferred_kick(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    veth_pair_open(&v);
     if (tx_flags == 0) {
-        CHECK(jbp_afpacket_defer_tx(ha, 1) == -EINVAL, "no TX ring, nothing to defer");
-        CHECK(jbp_afpacket_kick(ha) == 0, "a kick without a TX ring does nothing");
-        jbp_afpacket_close(ha);
-        jbp_afpacket_close(hb);
+        CHECK(jbp_afpacket_defer_tx(v.ha, 1) == -EINVAL, "no TX ring, nothing to defer");
+        CHECK(jbp_afpacket_kick(v.ha) == 0, "a kick without a TX ring does nothing");
+        jbp_afpacket_close(v.ha);
+        jbp_afpacket_close(v.hb);
         return;
     }
-    REQUIRE(jbp_afpacket_defer_tx(ha, 1) == 0, "defer");
+    REQUIRE(jbp_afpacket_defer_tx(v.ha, 1) == 0, "defer");
     uint32_t others = 0;
     /* 600 frames through a ring of 256 slots (tx_queue_size), 40 at a time. */
     for (uint32_t first = 0; first < 600; first += 40) {
-        send_frames(ha, &pa, first, 40);
-        CHECK(sa.tx_packets == first + 40, "counted when put in the ring: %llu", (unsigned long long)sa.tx_packets);
+        send_frames(v.ha, &v.pa, first, 40);
+        CHECK(v.sa.tx_packets == first + 40, "counted when put in the ring: %llu", (unsigned long long)v.sa.tx_packets);
         struct jbp_desc burst[4];
         for (int i = 0; i < 4; i++)
             burst[i] = (struct jbp_desc){.buffer = 100 + (uint32_t)i};
-        CHECK(jbp_afpacket_rx_burst(hb, burst, 4) == 0, "frames %u.. left before the kick", first);
-        CHECK(jbp_afpacket_kick(ha) == 0, "the kick sent everything");
-        CHECK(receive_frames(hb, &pb, first, 40, 64, &others) == 40, "frames %u.. after the kick", first);
+        CHECK(jbp_afpacket_rx_burst(v.hb, burst, 4) == 0, "frames %u.. left before the kick", first);
+        CHECK(jbp_afpacket_kick(v.ha) == 0, "the kick sent everything");
+        CHECK(receive_frames(v.hb, &v.pb, first, 40, 64, &others) == 40, "frames %u.. after the kick", first);
     }
     CHECK(others == 0, "stray frames");
-    CHECK(jbp_afpacket_kick(ha) == 0, "a kick with nothing to send");
-    CHECK(sa.tx_refused + sa.tx_dropped + sa.errors == 0, "a counted refusals, drops or errors");
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    CHECK(jbp_afpacket_kick(v.ha) == 0, "a kick with nothing to send");
+    CHECK(v.sa.tx_refused + v.sa.tx_dropped + v.sa.errors == 0, "a counted refusals, drops or errors");
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /* The kernel puts a VLAN tag in the frame's metadata; the driver puts it back where it was on the wire. */
 static void test_vlan_tag_restored(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    veth_pair_open(&v);
 
-    uint8_t *frame = buffer_of(&pa, 0);
+    uint8_t *frame = buffer_of(&v.pa, 0);
     make_frame(frame, 200, 7);
     memmove(frame + 16, frame + 12, 200 - 12);
     memcpy(frame + 12, (uint8_t[]){0x81, 0x00, 0x20, 0x2a}, 4); /* 802.1Q, PCP 1, VID 42 */
     struct jbp_desc tx = {.buffer = 0, .length = 204};
-    REQUIRE(jbp_afpacket_tx_burst(ha, &tx, 1) == 1, "tx");
-    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "rx ready");
+    REQUIRE(jbp_afpacket_tx_burst(v.ha, &tx, 1) == 1, "tx");
+    REQUIRE(jbp_afpacket_wait(v.hb, DEADLINE_NS) == 1, "rx ready");
     struct jbp_desc rx = {.buffer = 9};
-    REQUIRE(jbp_afpacket_rx_burst(hb, &rx, 1) == 1, "rx");
+    REQUIRE(jbp_afpacket_rx_burst(v.hb, &rx, 1) == 1, "rx");
     CHECK(rx.length == 204, "length %u", rx.length);
-    CHECK(memcmp(buffer_of(&pb, 9), frame, 204) == 0, "the frame differs from the one sent");
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    CHECK(memcmp(buffer_of(&v.pb, 9), frame, 204) == 0, "the frame differs from the one sent");
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /*
@@ -642,42 +653,38 @@ static void test_oversize_and_truncated(void)
 /* A ring that fills up: the kernel drops, flags the block TP_STATUS_LOSING, and the drops are counted. */
 static void test_kernel_drops(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    cb.block_size = 4096; /* block mode: two or three frames a block; frame mode: one 2176-byte slot */
-    cb.block_count = 4;
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    v.cb.block_size = 4096; /* block mode: two or three frames a block; frame mode: one 2176-byte slot */
+    v.cb.block_count = 4;
+    veth_pair_open(&v);
 
     enum { FRAMES = 200 };
-    send_frames(ha, &pa, 0, FRAMES);
+    send_frames(v.ha, &v.pa, 0, FRAMES);
     /* Everything the kernel has delivered to the socket is in the ring or counted as dropped. */
     uint32_t received = 0;
     struct jbp_desc burst[64];
     for (;;) {
         for (uint32_t i = 0; i < 64; i++)
             burst[i] = (struct jbp_desc){.buffer = 100 + i};
-        int n = jbp_afpacket_rx_burst(hb, burst, 64);
+        int n = jbp_afpacket_rx_burst(v.hb, burst, 64);
         REQUIRE(n >= 0, "rx");
         received += (uint32_t)n;
         /* Quiet for half a second: generous, so that a loaded machine still delivers everything first. */
-        if (n == 0 && jbp_afpacket_wait(hb, 500 * 1000000LL) == 0)
+        if (n == 0 && jbp_afpacket_wait(v.hb, 500 * 1000000LL) == 0)
             break;
     }
-    CHECK(jbp_afpacket_refresh_stats(hb) == 0, "refresh");
+    CHECK(jbp_afpacket_refresh_stats(v.hb) == 0, "refresh");
     CHECK(received > 0 && received < FRAMES, "received %u of %u through a tiny ring", received, FRAMES);
-    CHECK(received + sb.rx_kernel_drops == FRAMES, "received %u + dropped %llu != %u", received,
-          (unsigned long long)sb.rx_kernel_drops, FRAMES);
+    CHECK(received + v.sb.rx_kernel_drops == FRAMES, "received %u + dropped %llu != %u", received,
+          (unsigned long long)v.sb.rx_kernel_drops, FRAMES);
     /* Only TPACKET_V3 freezes a ring (it stops handing blocks over until one is released). */
     if (rx_ring == JBP_AFP_RX_BLOCK)
-        CHECK(sb.rx_freezes > 0, "the kernel found the ring full");
+        CHECK(v.sb.rx_freezes > 0, "the kernel found the ring full");
     else
-        CHECK(sb.rx_freezes == 0, "frame rings do not freeze");
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+        CHECK(v.sb.rx_freezes == 0, "frame rings do not freeze");
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /*
@@ -687,18 +694,15 @@ static void test_kernel_drops(void)
  */
 static void test_checksum_status(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    veth_pair_open(&v);
     struct jbp_desc rx[8];
 
     /* The kernel's own UDP datagram, sent with tx checksum offload on: CHECKSUM_PARTIAL across the veth. */
     REQUIRE(run("ethtool -K %s tx on >/dev/null 2>&1 && ip address add 198.18.0.1/24 dev %s && "
-                "ip neigh add 198.18.0.2 lladdr 02:00:5e:10:00:02 dev %s", a, a, a) == 0, "kernel side of %s", a);
+                "ip neigh add 198.18.0.2 lladdr 02:00:5e:10:00:02 dev %s", v.a, v.a, v.a) == 0,
+            "kernel side of %s", v.a);
     int s = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
     inet_pton(AF_INET, "198.18.0.2", &to.sin_addr);
@@ -710,9 +714,9 @@ static void test_checksum_status(void)
     while (got == 0 && now_ns() < deadline) {
         for (uint32_t i = 0; i < 8; i++)
             rx[i] = (struct jbp_desc){.buffer = 100 + i};
-        int n = jbp_afpacket_rx_burst(hb, rx, 8);
+        int n = jbp_afpacket_rx_burst(v.hb, rx, 8);
         for (int i = 0; i < n; i++) {
-            const uint8_t *frame = buffer_of(&pb, rx[i].buffer);
+            const uint8_t *frame = buffer_of(&v.pb, rx[i].buffer);
             /* IPv4, UDP, to port 9: the datagram (ARP or other frames are not expected, but skipped). */
             if (rx[i].length >= 42 && frame[12] == 0x08 && frame[13] == 0x00 && frame[23] == 17 && frame[36] == 0
                 && frame[37] == 9) {
@@ -721,19 +725,19 @@ static void test_checksum_status(void)
             }
         }
         if (n == 0)
-            jbp_afpacket_wait(hb, 100 * 1000000LL);
+            jbp_afpacket_wait(v.hb, 100 * 1000000LL);
     }
     CHECK(got == 1 && (flags & JBP_RX_L4_CSUM_OK) != 0, "kernel datagram: got %u, flags %#x", got, flags);
 
     /* A frame of our own, sent raw through AF_PACKET (CHECKSUM_NONE), carries no status: no flag. */
-    send_frames(ha, &pa, 0, 1);
-    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "frame 0 ready");
+    send_frames(v.ha, &v.pa, 0, 1);
+    REQUIRE(jbp_afpacket_wait(v.hb, DEADLINE_NS) == 1, "frame 0 ready");
     rx[0] = (struct jbp_desc){.buffer = 100};
-    CHECK(jbp_afpacket_rx_burst(hb, rx, 1) == 1 && check_frame(buffer_of(&pb, 100), rx[0].length) == 0,
+    CHECK(jbp_afpacket_rx_burst(v.hb, rx, 1) == 1 && check_frame(buffer_of(&v.pb, 100), rx[0].length) == 0,
           "frame 0");
     CHECK((rx[0].flags & JBP_RX_L4_CSUM_OK) == 0, "a raw frame carries no checksum flag (flags %#x)", rx[0].flags);
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /*
@@ -815,44 +819,40 @@ static void *wait_long(void *arg)
 
 static void test_wait_and_wakeup(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    veth_pair_open(&v);
 
     /* Nothing to receive: the wait lasts its timeout; a zero timeout does not block. */
     int64_t start = now_ns();
-    CHECK(jbp_afpacket_wait(hb, 50 * 1000000LL) == 0, "idle wait");
+    CHECK(jbp_afpacket_wait(v.hb, 50 * 1000000LL) == 0, "idle wait");
     int64_t elapsed = now_ns() - start;
     CHECK(elapsed >= 45 * 1000000LL, "returned after %lld ns", (long long)elapsed);
-    CHECK(jbp_afpacket_wait(hb, 0) == 0, "zero timeout");
+    CHECK(jbp_afpacket_wait(v.hb, 0) == 0, "zero timeout");
 
     /* A wakeup before the wait is not lost; it is consumed, so the wait after it blocks again. */
-    CHECK(jbp_afpacket_wakeup(hb) == 0, "wakeup");
+    CHECK(jbp_afpacket_wakeup(v.hb) == 0, "wakeup");
     start = now_ns();
-    CHECK(jbp_afpacket_wait(hb, 10 * 1000000000LL) == 0, "woken wait");
+    CHECK(jbp_afpacket_wait(v.hb, 10 * 1000000000LL) == 0, "woken wait");
     CHECK(now_ns() - start < 5 * 1000000000LL, "the wakeup was lost");
     start = now_ns();
-    jbp_afpacket_wait(hb, 50 * 1000000LL);
+    jbp_afpacket_wait(v.hb, 50 * 1000000LL);
     CHECK(now_ns() - start >= 45 * 1000000LL, "the wakeup was not consumed");
 
     /* A wakeup from another thread releases a blocked wait (whichever of the two comes first). */
-    struct waiter w = {.h = hb};
+    struct waiter w = {.h = v.hb};
     pthread_t thread;
     REQUIRE(pthread_create(&thread, NULL, wait_long, &w) == 0, "thread");
-    CHECK(jbp_afpacket_wakeup(hb) == 0, "wakeup");
+    CHECK(jbp_afpacket_wakeup(v.hb) == 0, "wakeup");
     pthread_join(thread, NULL);
     CHECK(w.result == 0 && w.elapsed < 5 * 1000000000LL, "woken after %lld ns, result %d", (long long)w.elapsed,
           w.result);
 
     /* A frame makes the wait return 1. */
-    send_frames(ha, &pa, 0, 1);
-    CHECK(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "a frame is ready");
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    send_frames(v.ha, &v.pa, 0, 1);
+    CHECK(jbp_afpacket_wait(v.hb, DEADLINE_NS) == 1, "a frame is ready");
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 
@@ -887,31 +887,27 @@ static void send_udp_super(uint32_t payload, int segment, uint8_t seed)
  */
 static void test_super_frames(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    cb.flags |= JBP_AFP_SUPER_FRAMES;
-    cb.block_size = 1u << 20;
-    cb.block_count = 8;
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_make(&v);
+    v.cb.flags |= JBP_AFP_SUPER_FRAMES;
+    v.cb.block_size = 1u << 20;
+    v.cb.block_count = 8;
+    veth_pair_open(&v);
     REQUIRE(run("ip address add 198.18.0.1/24 dev %s && ip neigh add 198.18.0.2 lladdr 02:00:5e:10:00:02 dev %s",
-                a, a) == 0, "kernel side of %s", a);
+                v.a, v.a) == 0, "kernel side of %s", v.a);
 
     /* 10 segments of 1000 bytes and one of 7: a frame of 14 + 20 + 8 + 10007 = 10049 bytes, five 2048-byte slots. */
     const uint32_t payload = 10007, frame = 14 + 20 + 8 + payload;
     send_udp_super(payload, 1000, 5);
-    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "the super-datagram is ready");
+    REQUIRE(jbp_afpacket_wait(v.hb, DEADLINE_NS) == 1, "the super-datagram is ready");
     struct jbp_desc rx[16];
     /* Three armed slots: the chain does not fit, and waits. */
     for (uint32_t i = 0; i < 16; i++)
         rx[i] = (struct jbp_desc){.buffer = i < 3 ? 100 + i : JBP_NO_BUFFER};
-    CHECK(jbp_afpacket_rx_burst(hb, rx, 16) == 0, "a chain of 5 into 3 armed slots");
+    CHECK(jbp_afpacket_rx_burst(v.hb, rx, 16) == 0, "a chain of 5 into 3 armed slots");
     for (uint32_t i = 0; i < 16; i++)
         rx[i] = (struct jbp_desc){.buffer = 100 + i};
-    int n = jbp_afpacket_rx_burst(hb, rx, 16);
+    int n = jbp_afpacket_rx_burst(v.hb, rx, 16);
     CHECK(n == 5, "the chain takes 5 slots: %d", n);
     if (n == 5) {
         uint32_t flags = rx[0].flags;
@@ -926,7 +922,7 @@ static void test_super_frames(void)
             CHECK(((rx[i].flags & JBP_DESC_CONTINUES) != 0) == !last, "slot %d continues: flags %#x", i, rx[i].flags);
             CHECK(i == 0 || (rx[i].flags & ~JBP_DESC_CONTINUES) == 0, "slot %d: only CONTINUES", i);
             CHECK(last || rx[i].length == 2048, "slot %d is full: %u", i, rx[i].length);
-            memcpy(whole + total, buffer_of(&pb, rx[i].buffer), rx[i].length);
+            memcpy(whole + total, buffer_of(&v.pb, rx[i].buffer), rx[i].length);
             total += rx[i].length;
         }
         CHECK(total == frame, "the chain holds %u bytes of %u", total, frame);
@@ -935,44 +931,44 @@ static void test_super_frames(void)
         for (uint32_t i = 0; i < payload && total == frame; i++)
             bad += whole[42 + i] != (uint8_t)(5 + i * 13);
         CHECK(bad == 0, "%u payload bytes differ", bad);
-        CHECK(sb.rx_packets == 1 && sb.rx_super_frames == 1 && sb.rx_bytes == frame, "packets %llu super %llu",
-              (unsigned long long)sb.rx_packets, (unsigned long long)sb.rx_super_frames);
+        CHECK(v.sb.rx_packets == 1 && v.sb.rx_super_frames == 1 && v.sb.rx_bytes == frame, "packets %llu super %llu",
+              (unsigned long long)v.sb.rx_packets, (unsigned long long)v.sb.rx_super_frames);
     }
 
     /* A burst of 4 slots can never hold a chain of 5: dropped as oversize rather than stuck in the ring. */
     send_udp_super(payload, 1000, 9);
-    REQUIRE(jbp_afpacket_wait(hb, DEADLINE_NS) == 1, "the second super-datagram is ready");
+    REQUIRE(jbp_afpacket_wait(v.hb, DEADLINE_NS) == 1, "the second super-datagram is ready");
     for (uint32_t i = 0; i < 4; i++)
         rx[i] = (struct jbp_desc){.buffer = 100 + i};
-    CHECK(jbp_afpacket_rx_burst(hb, rx, 4) == 0 && sb.rx_oversize == 1, "oversize %llu",
-          (unsigned long long)sb.rx_oversize);
-    CHECK(sb.rx_bad_vnet == 0, "no header refused");
+    CHECK(jbp_afpacket_rx_burst(v.hb, rx, 4) == 0 && v.sb.rx_oversize == 1, "oversize %llu",
+          (unsigned long long)v.sb.rx_oversize);
+    CHECK(v.sb.rx_bad_vnet == 0, "no header refused");
 
     /* Transmit with a virtio_net_hdr before each frame: the plain handle gets the frames whole. */
     uint32_t others = 0;
-    send_frames(hb, &pb, 0, 100);
-    CHECK(receive_frames(ha, &pa, 0, 100, 64, &others) == 100, "b -> a: 100 frames");
+    send_frames(v.hb, &v.pb, 0, 100);
+    CHECK(receive_frames(v.ha, &v.pa, 0, 100, 64, &others) == 100, "b -> a: 100 frames");
     /* And plain frames arrive at b without flags, one slot each. */
-    send_frames(ha, &pa, 100, 100);
+    send_frames(v.ha, &v.pa, 100, 100);
     uint32_t got = 0;
     int64_t deadline = now_ns() + DEADLINE_NS;
     while (got < 100 && now_ns() < deadline) {
         for (uint32_t i = 0; i < 16; i++)
             rx[i] = (struct jbp_desc){.buffer = 100 + i};
-        n = jbp_afpacket_rx_burst(hb, rx, 16);
+        n = jbp_afpacket_rx_burst(v.hb, rx, 16);
         for (int i = 0; i < n; i++) {
-            int64_t sequence = check_frame(buffer_of(&pb, rx[i].buffer), rx[i].length);
+            int64_t sequence = check_frame(buffer_of(&v.pb, rx[i].buffer), rx[i].length);
             if (sequence < 0)
                 continue;
             CHECK(sequence == 100 + got && rx[i].flags == 0, "frame %lld flags %#x", (long long)sequence, rx[i].flags);
             got++;
         }
         if (n == 0)
-            jbp_afpacket_wait(hb, 100 * 1000000LL);
+            jbp_afpacket_wait(v.hb, 100 * 1000000LL);
     }
     CHECK(got == 100, "a -> b: %u frames", got);
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -1004,6 +1000,49 @@ static uint32_t pseudo_sum(uint32_t tcp_length)
     return 0xc612 + 0x0001 + 0xc612 + 0x0002 + 6 + tcp_length;
 }
 
+/* The Ethernet header of the super-segments: to dst, from a fixed unicast MAC, of the given EtherType. */
+static void write_ethernet(uint8_t *frame, const uint8_t *dst, uint16_t type)
+{
+    memcpy(frame, dst, 6);
+    memcpy(frame + 6, (uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, 0x98}, 6);
+    frame[12] = (uint8_t)(type >> 8);
+    frame[13] = (uint8_t)type;
+}
+
+/* The TCP header of the super-segments (RFC 9293 section 3.1): port 1000 to 2000, sequence TSO_SEQ, ACK 1,
+ * ACK|PSH, window 65535, the checksum field holding `partial`, the pseudo-header sum (CHECKSUM_PARTIAL). */
+static void write_tcp_header(uint8_t *tcp, uint16_t partial)
+{
+    memset(tcp, 0, 20);
+    tcp[0] = 0x03; tcp[1] = 0xe8; /* 1000 */
+    tcp[2] = 0x07; tcp[3] = 0xd0; /* 2000 */
+    uint32_t seq = htonl(TSO_SEQ), ack = htonl(1);
+    memcpy(tcp + 4, &seq, 4);
+    memcpy(tcp + 8, &ack, 4);
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x18; /* PSH | ACK */
+    tcp[14] = 0xff;
+    tcp[15] = 0xff;
+    tcp[16] = (uint8_t)(partial >> 8);
+    tcp[17] = (uint8_t)partial;
+}
+
+/* Copies the frame whole[0..total) into buffers first.. of the pool and describes it as a chain in d[], its first
+ * descriptor carrying the transmit checksum and the GSO type and size of gso; returns the descriptor count. */
+static uint32_t chain_into_pool(struct pool *p, uint32_t first, const uint8_t *whole, uint32_t total,
+                                struct jbp_desc *d, uint32_t gso)
+{
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < total; off += p->buffer_size, n++) {
+        uint32_t length = total - off < p->buffer_size ? total - off : p->buffer_size;
+        memcpy(buffer_of(p, first + n), whole + off, length);
+        d[n] = (struct jbp_desc){.buffer = first + n, .length = length, .flags = JBP_DESC_CONTINUES};
+    }
+    d[n - 1].flags = 0;
+    d[0].flags = JBP_DESC_CONTINUES | JBP_TX_L4_CSUM | gso;
+    return n;
+}
+
 /* Writes a TCP super-segment of TSO_PAYLOAD bytes (ACK|PSH) into buffers first.. of the pool, 2048 bytes each, as
  * the stack's Ipv4Output.sendChain does: the IPv4 header for the whole, the TCP checksum field holding the
  * pseudo-header sum (CHECKSUM_PARTIAL). Fills the chain's descriptors and returns how many. */
@@ -1011,10 +1050,7 @@ static uint32_t make_tso_chain(struct pool *p, uint32_t first, const uint8_t *ds
                                uint8_t *whole)
 {
     uint32_t total = 14 + 20 + 20 + TSO_PAYLOAD;
-    memcpy(whole, dst, 6);
-    memcpy(whole + 6, (uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, 0x98}, 6);
-    whole[12] = 0x08;
-    whole[13] = 0x00;
+    write_ethernet(whole, dst, 0x0800);
     uint8_t *ip = whole + 14;
     memset(ip, 0, 40);
     ip[0] = 0x45;
@@ -1030,37 +1066,22 @@ static uint32_t make_tso_chain(struct pool *p, uint32_t first, const uint8_t *ds
     ip[10] = (uint8_t)(ipsum >> 8);
     ip[11] = (uint8_t)ipsum;
     uint8_t *tcp = ip + 20;
-    tcp[0] = 0x03; tcp[1] = 0xe8; /* 1000 */
-    tcp[2] = 0x07; tcp[3] = 0xd0; /* 2000 */
-    uint32_t seq = htonl(TSO_SEQ), ack = htonl(1);
-    memcpy(tcp + 4, &seq, 4);
-    memcpy(tcp + 8, &ack, 4);
-    tcp[12] = 5 << 4;
-    tcp[13] = 0x18; /* PSH | ACK */
-    tcp[14] = 0xff;
-    tcp[15] = 0xff;
-    uint16_t partial = fold(pseudo_sum(20 + TSO_PAYLOAD));
-    tcp[16] = (uint8_t)(partial >> 8);
-    tcp[17] = (uint8_t)partial;
+    write_tcp_header(tcp, fold(pseudo_sum(20 + TSO_PAYLOAD)));
     for (uint32_t i = 0; i < TSO_PAYLOAD; i++)
         tcp[20 + i] = (uint8_t)(i * 7 + i / 251);
-    uint32_t n = 0;
-    for (uint32_t off = 0; off < total; off += p->buffer_size, n++) {
-        uint32_t length = total - off < p->buffer_size ? total - off : p->buffer_size;
-        memcpy(buffer_of(p, first + n), whole + off, length);
-        d[n] = (struct jbp_desc){.buffer = first + n, .length = length, .flags = JBP_DESC_CONTINUES};
-    }
-    d[n - 1].flags = 0;
-    d[0].flags = JBP_DESC_CONTINUES | JBP_TX_L4_CSUM | JBP_GSO_TCPV4 | (TSO_MSS << JBP_GSO_SIZE_SHIFT);
-    return n;
+    return chain_into_pool(p, first, whole, total, d, JBP_GSO_TCPV4 | (TSO_MSS << JBP_GSO_SIZE_SHIFT));
 }
 
-/* Receives `expected` IPv4 TCP frames (chains or plain) into slots 100.. of p, each concatenated into out one
- * after another; their lengths and first slots' flags in lengths[] and flags[]. Returns how many came before the
- * deadline; other frames are skipped. */
-static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
-                                   uint32_t *flags, uint32_t expected)
+/* Receives `expected` TCP frames of a family (ipv6: 0 for IPv4, 1 for IPv6, the TCP header right after the fixed
+ * header), chains or plain, into slots 100.. of p, each concatenated into out one after another; their lengths and
+ * first slots' flags in lengths[] and flags[]. Returns how many came before the deadline; other frames are skipped
+ * (over IPv6, the kernel's own router solicitations and MLD reports on a fresh veth). */
+static uint32_t receive_tcp_frames_of(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
+                                      uint32_t *flags, uint32_t expected, int ipv6)
 {
+    const uint32_t min_length = ipv6 ? 74 : 34;
+    const uint8_t type_hi = ipv6 ? 0x86 : 0x08, type_lo = ipv6 ? 0xdd : 0x00;
+    const uint32_t protocol_at = ipv6 ? 20 : 23; /* IPv6 next header, IPv4 protocol */
     struct jbp_desc rx[64];
     uint32_t got = 0, at = 0;
     int64_t deadline = now_ns() + DEADLINE_NS;
@@ -1083,7 +1104,7 @@ static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8
                     break;
             }
             const uint8_t *f = out + at;
-            if (total < 34 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6)
+            if (total < min_length || f[12] != type_hi || f[13] != type_lo || f[protocol_at] != 6)
                 continue;
             lengths[got] = total;
             flags[got] = first;
@@ -1092,6 +1113,46 @@ static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8
         }
     }
     return got;
+}
+
+/* receive_tcp_frames_of() for IPv4. */
+static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
+                                   uint32_t *flags, uint32_t expected)
+{
+    return receive_tcp_frames_of(h, p, out, lengths, flags, expected, 0);
+}
+
+/* A veth pair (veth_pair_make()) whose handles both take super-frames (JBP_AFP_SUPER_FRAMES), with receive blocks
+ * that hold one (8 of 1 MiB), opened. */
+static void veth_pair_open_super_frames(struct veth_pair *v)
+{
+    veth_pair_make(v);
+    v->ca.flags |= JBP_AFP_SUPER_FRAMES;
+    v->cb.flags |= JBP_AFP_SUPER_FRAMES;
+    v->ca.block_size = v->cb.block_size = 1u << 20;
+    v->ca.block_count = v->cb.block_count = 8;
+    veth_pair_open(v);
+}
+
+/* Sends the chain d[0..n) of the super-segment sent[0..total) from a to b, which must take it whole, as one
+ * super-frame of the same bytes with the GSO type (JBP_GSO_TCPV6 if ipv6, else JBP_GSO_TCPV4) and segment size the
+ * chain's first descriptor gave, its checksum partial; got receives it. */
+static void check_super_frame_whole(struct veth_pair *v, struct jbp_desc *d, uint32_t n, const uint8_t *sent,
+                                    uint8_t *got, uint32_t total, int ipv6)
+{
+    const uint32_t type = ipv6 ? JBP_GSO_TCPV6 : JBP_GSO_TCPV4, mss = d[0].flags >> JBP_GSO_SIZE_SHIFT;
+    CHECK(jbp_afpacket_tx_burst(v->ha, d, n) == (int)n, "the chain of %u is accepted", n);
+    CHECK(v->sa.tx_packets == 1 && v->sa.tx_super_frames == 1 && v->sa.tx_bytes == total && v->sa.tx_dropped == 0,
+          "tx packets %llu super %llu bytes %llu dropped %llu (errno %llu)", (unsigned long long)v->sa.tx_packets,
+          (unsigned long long)v->sa.tx_super_frames, (unsigned long long)v->sa.tx_bytes,
+          (unsigned long long)v->sa.tx_dropped, (unsigned long long)v->sa.last_errno);
+    uint32_t lengths[1], flagses[1];
+    CHECK(receive_tcp_frames_of(v->hb, &v->pb, got, lengths, flagses, 1, ipv6) == 1, "one frame");
+    uint32_t length = lengths[0], flags = flagses[0];
+    CHECK(length == total && memcmp(got, sent, total) == 0, "the super-frame arrives whole: %u bytes", length);
+    CHECK((flags & JBP_GSO_TYPE_MASK) == type && (flags >> JBP_GSO_SIZE_SHIFT) == mss
+              && (flags & JBP_RX_L4_CSUM_PARTIAL) != 0, "GSO TCPV%d of %u, partial: flags %#x", ipv6 ? 6 : 4, mss,
+          flags);
 }
 
 /*
@@ -1104,62 +1165,44 @@ static uint32_t receive_tcp_frames(struct jbp_afpacket *h, struct pool *p, uint8
  */
 static void test_tx_super_frames(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    ca.flags |= JBP_AFP_SUPER_FRAMES;
-    cb.flags |= JBP_AFP_SUPER_FRAMES;
-    ca.block_size = cb.block_size = 1u << 20;
-    ca.block_count = cb.block_count = 8;
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_open_super_frames(&v);
     static uint8_t sent[70000], got[70000];
     struct jbp_desc d[40];
     const uint32_t total = 14 + 20 + 20 + TSO_PAYLOAD;
 
     /* Whole across the veth. */
-    uint32_t n = make_tso_chain(&pa, 0, cb.mac, d, sent);
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain of %u is accepted", n);
-    CHECK(sa.tx_packets == 1 && sa.tx_super_frames == 1 && sa.tx_bytes == total && sa.tx_dropped == 0,
-          "tx packets %llu super %llu bytes %llu dropped %llu (errno %llu)", (unsigned long long)sa.tx_packets,
-          (unsigned long long)sa.tx_super_frames, (unsigned long long)sa.tx_bytes,
-          (unsigned long long)sa.tx_dropped, (unsigned long long)sa.last_errno);
-    uint32_t lengths[64], flagses[64];
-    CHECK(receive_tcp_frames(hb, &pb, got, lengths, flagses, 1) == 1, "one frame");
-    uint32_t length = lengths[0], flags = flagses[0];
-    CHECK(length == total && memcmp(got, sent, total) == 0, "the super-frame arrives whole: %u bytes", length);
-    CHECK((flags & JBP_GSO_TYPE_MASK) == JBP_GSO_TCPV4 && (flags >> JBP_GSO_SIZE_SHIFT) == TSO_MSS
-              && (flags & JBP_RX_L4_CSUM_PARTIAL) != 0, "GSO TCPV4 of %u, partial: flags %#x", TSO_MSS, flags);
+    uint32_t n = make_tso_chain(&v.pa, 0, v.cb.mac, d, sent);
+    check_super_frame_whole(&v, d, n, sent, got, total, 0);
+    uint32_t lengths[64], flagses[64], length, flags;
 
     /* Malformed: a chain cut by the end of the burst, a buffer outside the pool, GSO without a partial checksum,
      * an IPv4 total length that is not the chain's; each dropped, and a plain frame after them sent. */
-    uint32_t dropped_before = (uint32_t)sa.tx_dropped;
-    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
-    CHECK(jbp_afpacket_tx_burst(ha, d, n - 1) == (int)n - 1, "a chain cut by the burst's end is taken");
+    uint32_t dropped_before = (uint32_t)v.sa.tx_dropped;
+    n = make_tso_chain(&v.pa, 0, v.cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n - 1) == (int)n - 1, "a chain cut by the burst's end is taken");
     d[3].buffer = 100000;
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "a chain with a buffer outside the pool is taken");
-    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "a chain with a buffer outside the pool is taken");
+    n = make_tso_chain(&v.pa, 0, v.cb.mac, d, sent);
     d[0].flags &= ~JBP_TX_L4_CSUM;
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "GSO without a partial checksum is taken");
-    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
-    buffer_of(&pa, 0)[17] ^= 1; /* the IPv4 total length's low byte */
-    make_frame(buffer_of(&pa, 200), 100, 7);
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "GSO without a partial checksum is taken");
+    n = make_tso_chain(&v.pa, 0, v.cb.mac, d, sent);
+    buffer_of(&v.pa, 0)[17] ^= 1; /* the IPv4 total length's low byte */
+    make_frame(buffer_of(&v.pa, 200), 100, 7);
     d[n] = (struct jbp_desc){.buffer = 200, .length = 100};
-    CHECK(jbp_afpacket_tx_burst(ha, d, n + 1) == (int)n + 1, "a chain whose length lies, then a frame");
-    CHECK(sa.tx_dropped - dropped_before == 4, "4 malformed chains dropped: %llu",
-          (unsigned long long)(sa.tx_dropped - dropped_before));
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n + 1) == (int)n + 1, "a chain whose length lies, then a frame");
+    CHECK(v.sa.tx_dropped - dropped_before == 4, "4 malformed chains dropped: %llu",
+          (unsigned long long)(v.sa.tx_dropped - dropped_before));
     uint32_t others = 0;
-    CHECK(receive_exactly(hb, &pb, (uint32_t[]){7}, (uint32_t[]){100}, 1, &others) == 1 && others == 0,
+    CHECK(receive_exactly(v.hb, &v.pb, (uint32_t[]){7}, (uint32_t[]){100}, 1, &others) == 1 && others == 0,
           "only the plain frame arrives (others %u)", others);
 
     /* Segmented by the kernel: a's TSO and checksum offload off. */
-    REQUIRE(run("ethtool -K %s tx off tso off >/dev/null 2>&1", a) == 0, "ethtool -K %s tx off tso off", a);
-    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain is accepted");
+    REQUIRE(run("ethtool -K %s tx off tso off >/dev/null 2>&1", v.a) == 0, "ethtool -K %s tx off tso off", v.a);
+    n = make_tso_chain(&v.pa, 0, v.cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "the chain is accepted");
     uint32_t segments = (TSO_PAYLOAD + TSO_MSS - 1) / TSO_MSS, offset = 0, at = 0;
-    CHECK(receive_tcp_frames(hb, &pb, got, lengths, flagses, segments) == segments, "%u segments", segments);
+    CHECK(receive_tcp_frames(v.hb, &v.pb, got, lengths, flagses, segments) == segments, "%u segments", segments);
     for (uint32_t k = 0; k < segments; k++) {
         length = lengths[k];
         flags = flagses[k];
@@ -1180,14 +1223,14 @@ static void test_tx_super_frames(void)
         offset += payload;
     }
     CHECK(offset == TSO_PAYLOAD, "%u of %u payload bytes arrived", offset, TSO_PAYLOAD);
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 
     /* Without PACKET_VNET_HDR no chain can go: dropped and counted. */
     struct jbp_afpacket_stats sc = {0};
-    struct jbp_afpacket_config cc = base_config(a, &pa, &sc);
+    struct jbp_afpacket_config cc = base_config(v.a, &v.pa, &sc);
     struct jbp_afpacket *hc = open_or_die(&cc);
-    n = make_tso_chain(&pa, 0, cb.mac, d, sent);
+    n = make_tso_chain(&v.pa, 0, v.cb.mac, d, sent);
     CHECK(jbp_afpacket_tx_burst(hc, d, n) == (int)n && sc.tx_dropped == 1 && sc.tx_packets == 0,
           "a chain without a virtio_net_hdr is dropped: dropped %llu", (unsigned long long)sc.tx_dropped);
     jbp_afpacket_close(hc);
@@ -1279,10 +1322,7 @@ static uint32_t make_tso6_chain(struct pool *p, uint32_t first, const uint8_t *d
                                 uint8_t *whole)
 {
     uint32_t total = 14 + 40 + 20 + TSO6_PAYLOAD;
-    memcpy(whole, dst, 6);
-    memcpy(whole + 6, (uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, 0x98}, 6);
-    whole[12] = 0x86;
-    whole[13] = 0xdd;
+    write_ethernet(whole, dst, 0x86dd);
     uint8_t *ip = whole + 14;
     memset(ip, 0, 40);
     ip[0] = 0x60;
@@ -1293,68 +1333,10 @@ static uint32_t make_tso6_chain(struct pool *p, uint32_t first, const uint8_t *d
     memcpy(ip + 8, SRC6, 16);
     memcpy(ip + 24, DST6, 16);
     uint8_t *tcp = ip + 40;
-    memset(tcp, 0, 20);
-    tcp[0] = 0x03; tcp[1] = 0xe8; /* 1000 */
-    tcp[2] = 0x07; tcp[3] = 0xd0; /* 2000 */
-    uint32_t seq = htonl(TSO_SEQ), ack = htonl(1);
-    memcpy(tcp + 4, &seq, 4);
-    memcpy(tcp + 8, &ack, 4);
-    tcp[12] = 5 << 4;
-    tcp[13] = 0x18; /* PSH | ACK */
-    tcp[14] = 0xff;
-    tcp[15] = 0xff;
-    uint16_t partial = fold(pseudo_sum6(20 + TSO6_PAYLOAD));
-    tcp[16] = (uint8_t)(partial >> 8);
-    tcp[17] = (uint8_t)partial;
+    write_tcp_header(tcp, fold(pseudo_sum6(20 + TSO6_PAYLOAD)));
     for (uint32_t i = 0; i < TSO6_PAYLOAD; i++)
         tcp[20 + i] = (uint8_t)(i * 11 + i / 253);
-    uint32_t n = 0;
-    for (uint32_t off = 0; off < total; off += p->buffer_size, n++) {
-        uint32_t length = total - off < p->buffer_size ? total - off : p->buffer_size;
-        memcpy(buffer_of(p, first + n), whole + off, length);
-        d[n] = (struct jbp_desc){.buffer = first + n, .length = length, .flags = JBP_DESC_CONTINUES};
-    }
-    d[n - 1].flags = 0;
-    d[0].flags = JBP_DESC_CONTINUES | JBP_TX_L4_CSUM | JBP_GSO_TCPV6 | (TSO6_MSS << JBP_GSO_SIZE_SHIFT);
-    return n;
-}
-
-/* receive_tcp_frames() for IPv6 TCP frames (the TCP header right after the fixed header); others are skipped
- * (the kernel's own router solicitations and MLD reports on a fresh veth). */
-static uint32_t receive_tcp6_frames(struct jbp_afpacket *h, struct pool *p, uint8_t *out, uint32_t *lengths,
-                                    uint32_t *flags, uint32_t expected)
-{
-    struct jbp_desc rx[64];
-    uint32_t got = 0, at = 0;
-    int64_t deadline = now_ns() + DEADLINE_NS;
-    while (got < expected && now_ns() < deadline) {
-        for (uint32_t i = 0; i < 64; i++)
-            rx[i] = (struct jbp_desc){.buffer = 100 + i};
-        int n = jbp_afpacket_rx_burst(h, rx, 64);
-        REQUIRE(n >= 0, "rx");
-        if (n == 0) {
-            jbp_afpacket_wait(h, 100 * 1000000LL);
-            continue;
-        }
-        for (int i = 0; i < n && got < expected; i++) {
-            uint32_t total = 0;
-            uint32_t first = rx[i].flags;
-            for (;; i++) {
-                memcpy(out + at + total, buffer_of(p, rx[i].buffer), rx[i].length);
-                total += rx[i].length;
-                if ((rx[i].flags & JBP_DESC_CONTINUES) == 0)
-                    break;
-            }
-            const uint8_t *f = out + at;
-            if (total < 74 || f[12] != 0x86 || f[13] != 0xdd || f[20] != 6)
-                continue;
-            lengths[got] = total;
-            flags[got] = first;
-            got++;
-            at += total;
-        }
-    }
-    return got;
+    return chain_into_pool(p, first, whole, total, d, JBP_GSO_TCPV6 | (TSO6_MSS << JBP_GSO_SIZE_SHIFT));
 }
 
 /*
@@ -1366,51 +1348,33 @@ static uint32_t receive_tcp6_frames(struct jbp_afpacket *h, struct pool *p, uint
  */
 static void test_tx_super_frames6(void)
 {
-    enter_private_namespace();
-    char a[16], b[16];
-    make_veth(a, b, 1500);
-    struct pool pa = make_pool(2048, 256), pb = make_pool(2048, 256);
-    struct jbp_afpacket_stats sa = {0}, sb = {0};
-    struct jbp_afpacket_config ca = base_config(a, &pa, &sa), cb = base_config(b, &pb, &sb);
-    ca.flags |= JBP_AFP_SUPER_FRAMES;
-    cb.flags |= JBP_AFP_SUPER_FRAMES;
-    ca.block_size = cb.block_size = 1u << 20;
-    ca.block_count = cb.block_count = 8;
-    struct jbp_afpacket *ha = open_or_die(&ca), *hb = open_or_die(&cb);
+    struct veth_pair v;
+    veth_pair_open_super_frames(&v);
     static uint8_t sent[70000], got[70000];
     struct jbp_desc d[40];
     const uint32_t total = 14 + 40 + 20 + TSO6_PAYLOAD;
 
-    uint32_t n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain of %u is accepted", n);
-    CHECK(sa.tx_packets == 1 && sa.tx_super_frames == 1 && sa.tx_bytes == total && sa.tx_dropped == 0,
-          "tx packets %llu super %llu bytes %llu dropped %llu (errno %llu)", (unsigned long long)sa.tx_packets,
-          (unsigned long long)sa.tx_super_frames, (unsigned long long)sa.tx_bytes,
-          (unsigned long long)sa.tx_dropped, (unsigned long long)sa.last_errno);
-    uint32_t lengths[64], flagses[64];
-    CHECK(receive_tcp6_frames(hb, &pb, got, lengths, flagses, 1) == 1, "one frame");
-    uint32_t length = lengths[0], flags = flagses[0];
-    CHECK(length == total && memcmp(got, sent, total) == 0, "the super-frame arrives whole: %u bytes", length);
-    CHECK((flags & JBP_GSO_TYPE_MASK) == JBP_GSO_TCPV6 && (flags >> JBP_GSO_SIZE_SHIFT) == TSO6_MSS
-              && (flags & JBP_RX_L4_CSUM_PARTIAL) != 0, "GSO TCPV6 of %u, partial: flags %#x", TSO6_MSS, flags);
+    uint32_t n = make_tso6_chain(&v.pa, 0, v.cb.mac, d, sent);
+    check_super_frame_whole(&v, d, n, sent, got, total, 1);
+    uint32_t lengths[64], flagses[64], length, flags;
 
     /* Malformed: a payload length that is not the chain's; GSO_TCPV4 over the IPv6 frame. */
-    uint32_t dropped_before = (uint32_t)sa.tx_dropped;
-    n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
-    buffer_of(&pa, 0)[19] ^= 1;
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "a chain whose length lies is taken");
-    n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
+    uint32_t dropped_before = (uint32_t)v.sa.tx_dropped;
+    n = make_tso6_chain(&v.pa, 0, v.cb.mac, d, sent);
+    buffer_of(&v.pa, 0)[19] ^= 1;
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "a chain whose length lies is taken");
+    n = make_tso6_chain(&v.pa, 0, v.cb.mac, d, sent);
     d[0].flags = (d[0].flags & ~JBP_GSO_TYPE_MASK) | JBP_GSO_TCPV4;
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "a chain of the other family's type is taken");
-    CHECK(sa.tx_dropped - dropped_before == 2, "2 malformed chains dropped: %llu",
-          (unsigned long long)(sa.tx_dropped - dropped_before));
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "a chain of the other family's type is taken");
+    CHECK(v.sa.tx_dropped - dropped_before == 2, "2 malformed chains dropped: %llu",
+          (unsigned long long)(v.sa.tx_dropped - dropped_before));
 
     /* Segmented by the kernel: a's TSO and checksum offload off. */
-    REQUIRE(run("ethtool -K %s tx off tso off >/dev/null 2>&1", a) == 0, "ethtool -K %s tx off tso off", a);
-    n = make_tso6_chain(&pa, 0, cb.mac, d, sent);
-    CHECK(jbp_afpacket_tx_burst(ha, d, n) == (int)n, "the chain is accepted");
+    REQUIRE(run("ethtool -K %s tx off tso off >/dev/null 2>&1", v.a) == 0, "ethtool -K %s tx off tso off", v.a);
+    n = make_tso6_chain(&v.pa, 0, v.cb.mac, d, sent);
+    CHECK(jbp_afpacket_tx_burst(v.ha, d, n) == (int)n, "the chain is accepted");
     uint32_t segments = (TSO6_PAYLOAD + TSO6_MSS - 1) / TSO6_MSS, offset = 0, at = 0;
-    CHECK(receive_tcp6_frames(hb, &pb, got, lengths, flagses, segments) == segments, "%u segments", segments);
+    CHECK(receive_tcp_frames_of(v.hb, &v.pb, got, lengths, flagses, segments, 1) == segments, "%u segments", segments);
     for (uint32_t k = 0; k < segments; k++) {
         length = lengths[k];
         flags = flagses[k];
@@ -1430,8 +1394,8 @@ static void test_tx_super_frames6(void)
         offset += payload;
     }
     CHECK(offset == TSO6_PAYLOAD, "%u of %u payload bytes arrived", offset, TSO6_PAYLOAD);
-    jbp_afpacket_close(ha);
-    jbp_afpacket_close(hb);
+    jbp_afpacket_close(v.ha);
+    jbp_afpacket_close(v.hb);
 }
 
 static const struct {

@@ -3,13 +3,6 @@ package org.jbypass.jcstress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.DatagramPacket;
-import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -32,56 +25,24 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @State
 public class RingWaitTwoReadersTest
 {
-    private static final int TIMEOUT_MILLIS = 5_000;
-
-    private final DatagramChannel first = BusyFixture.datagram(RingFixture.RING, RingFixture.RING_ADDRESS);
-    private final DatagramChannel second = BusyFixture.datagram(RingFixture.RING, RingFixture.RING_ADDRESS);
-    private final DatagramChannel sender = BusyFixture.datagram(RingFixture.PEER, RingFixture.PEER_ADDRESS);
-
-    private static int receive(final DatagramChannel channel)
-    {
-        try
-        {
-            channel.socket().setSoTimeout(TIMEOUT_MILLIS);
-            channel.socket().receive(new DatagramPacket(new byte[16], 16));
-            return 1;
-        }
-        catch (final SocketTimeoutException e)
-        {
-            return 0;
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
-        }
-    }
+    private final TwoReceivers receivers = new TwoReceivers(RingFixture.RING, RingFixture.RING_ADDRESS,
+        RingFixture.PEER, RingFixture.PEER_ADDRESS);
 
     @Actor
     public void receiveFirst(final II_Result r)
     {
-        r.r1 = receive(first);
+        r.r1 = receivers.receiveFirst();
     }
 
     @Actor
     public void sendThenReceiveSecond(final II_Result r)
     {
-        try
-        {
-            sender.send(ByteBuffer.wrap(new byte[] {1}), first.getLocalAddress());
-            sender.send(ByteBuffer.wrap(new byte[] {2}), second.getLocalAddress());
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
-        }
-        r.r2 = receive(second);
+        r.r2 = receivers.sendThenReceiveSecond();
     }
 
     @Arbiter
     public void close()
     {
-        StackFixture.close(first);
-        StackFixture.close(second);
-        StackFixture.close(sender);
+        receivers.close();
     }
 }

@@ -15,7 +15,10 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.Stream;
 
 /**
  * A market-data style multicast receiver: joins a group on the network interface named, with
@@ -23,7 +26,9 @@ import java.util.Arrays;
  * then joined ({@code channel}), and receives {@link MulticastPublisher}'s numbered stream until its end marker,
  * COUNT datagrams, or IDLE seconds without one. It then prints what it got: datagrams, gaps (lost), late ones
  * (reordered or duplicated), and the one-way latency from the publisher's timestamp (meaningful when both run on
- * one host: {@code System.nanoTime} is the machine's monotonic clock). Plain java.net and NIO.
+ * one host: {@code System.nanoTime} is the machine's monotonic clock): over the whole stream, and again over what
+ * came after its first second, when the receiving JVM's code is compiled (a Java receive path starts interpreted,
+ * and falls behind a fast stream until the JIT has compiled it). Plain java.net and NIO.
  *
  * <pre>
  * java org.jbypass.samples.MulticastReceiver GROUP PORT INTERFACE [COUNT [socket|channel [IDLE]]]
@@ -35,6 +40,9 @@ public final class MulticastReceiver
     {
     }
 
+    /** How long after the first datagram the "after the first second" percentiles start. */
+    private static final long WARM_NANOS = 1_000_000_000L;
+
     /** What arrived, and the latency of each datagram (up to a bound). */
     private static final class Tally
     {
@@ -45,6 +53,11 @@ public final class MulticastReceiver
         long lost;
         long late;
         long first = -1;
+        /** {@link #voluntarySwitches()} when the receiver started to receive. */
+        long switchesAtStart = -1;
+        /** When the first datagram arrived, and the index of the first one that arrived a second or more later. */
+        long firstArrival;
+        int warmFrom = -1;
 
         Tally(final long count)
         {
@@ -62,6 +75,11 @@ public final class MulticastReceiver
             {
                 first = sequence;
                 next = sequence;
+                firstArrival = now;
+            }
+            else if (warmFrom < 0 && now - firstArrival >= WARM_NANOS)
+            {
+                warmFrom = measured;
             }
             received++;
             if (sequence >= next)
@@ -86,10 +104,16 @@ public final class MulticastReceiver
             {
                 return "no latency";
             }
-            final long[] sorted = Arrays.copyOf(latencies, measured);
+            final String all = "latency us " + percentiles(0);
+            return warmFrom < 0 || warmFrom >= measured ? all : all + "; after 1 s " + percentiles(warmFrom);
+        }
+
+        private String percentiles(final int from)
+        {
+            final long[] sorted = Arrays.copyOfRange(latencies, from, measured);
             Arrays.sort(sorted);
-            return String.format("latency us p50 %.1f p99 %.1f p99.9 %.1f max %.1f", at(sorted, 0.5) / 1e3,
-                at(sorted, 0.99) / 1e3, at(sorted, 0.999) / 1e3, sorted[sorted.length - 1] / 1e3);
+            return String.format("p50 %.1f p99 %.1f p99.9 %.1f max %.1f", at(sorted, 0.5) / 1e3, at(sorted, 0.99) / 1e3,
+                at(sorted, 0.999) / 1e3, sorted[sorted.length - 1] / 1e3);
         }
 
         private static long at(final long[] sorted, final double q)
@@ -120,8 +144,50 @@ public final class MulticastReceiver
         final long start = channel ? receiveWithChannel(group, port, nif, count, idleMillis, tally)
             : receiveWithSocket(group, port, nif, count, idleMillis, tally);
         final double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("received %d lost %d late %d in %.3f s (%.0f/s), %s%n", tally.received, tally.lost,
-            tally.late, seconds, tally.received / seconds, tally.latency());
+        final long switches = voluntarySwitches() - tally.switchesAtStart;
+        final String wakeups = tally.switchesAtStart < 0 || tally.received == 0 ? ""
+            : String.format("%.2f wakeups per datagram, ", (double)switches / tally.received);
+        System.out.printf("received %d lost %d late %d in %.3f s (%.0f/s), %s%s%n", tally.received, tally.lost,
+            tally.late, seconds, tally.received / seconds, wakeups, tally.latency());
+    }
+
+    /**
+     * The voluntary context switches of all this JVM's threads so far, from Linux's /proc (the wakeups the receiver
+     * paid, whichever of its threads paid them: a receiving thread's, a poller's); -1 elsewhere.
+     */
+    private static long voluntarySwitches()
+    {
+        final Path tasks = Path.of("/proc/self/task");
+        if (!Files.isDirectory(tasks))
+        {
+            return -1;
+        }
+        long sum = 0;
+        try (Stream<Path> list = Files.list(tasks))
+        {
+            for (final Path task : (Iterable<Path>)list::iterator)
+            {
+                try
+                {
+                    for (final String line : Files.readAllLines(task.resolve("status")))
+                    {
+                        if (line.startsWith("voluntary_ctxt_switches:"))
+                        {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                }
+                catch (final IOException e)
+                {
+                    // the thread ended meanwhile: its switches are gone with it
+                }
+            }
+        }
+        catch (final IOException e)
+        {
+            return -1;
+        }
+        return sum;
     }
 
     /** The unmodified MulticastSocket way: bound to the port, then joined; returns when the first datagram came. */
@@ -135,6 +201,7 @@ public final class MulticastReceiver
             System.out.println("receiving " + group.getHostAddress() + ":" + port + " on " + nif.getName()
                 + " with MulticastSocket");
             System.out.flush();
+            tally.switchesAtStart = voluntarySwitches();
             final byte[] bytes = new byte[2048];
             final ByteBuffer view = ByteBuffer.wrap(bytes);
             final DatagramPacket packet = new DatagramPacket(bytes, bytes.length);
@@ -185,6 +252,7 @@ public final class MulticastReceiver
             System.out.println("receiving " + group.getHostAddress() + ":" + port + " on " + nif.getName()
                 + " with DatagramChannel");
             System.out.flush();
+            tally.switchesAtStart = voluntarySwitches();
             final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
             long start = 0;
             boolean more = true;

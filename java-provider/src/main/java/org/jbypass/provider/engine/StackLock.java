@@ -261,10 +261,17 @@ public final class StackLock
 
     /**
      * The interface that serves a socket bound to {@code localAddress}: its index, or -1 when the socket is bound
-     * to no address of the stack's (unbound, or the wildcard) and any interface may serve it.
+     * to no address of the stack's (unbound, or the wildcard) and any interface may serve it. A stack of one
+     * interface serves every socket from it, the wildcard's too: an unmodified {@code MulticastSocket} is bound to
+     * the wildcard and joined on the interface, and counted as "any" its blocked receive parked and each datagram
+     * cost two wakeups, the poller's and then the reader's (docs/PERFORMANCE.md, "Multicast receive").
      */
     public int interfaceOf(final StackSocket socket)
     {
+        if (interfaces.length == 1)
+        {
+            return 0;
+        }
         if (!socket.isIpv6())
         {
             return interfaceOf(socket.localAddress());

@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Which interface serves a socket ({@link StackLock#interfaceOf(org.jbypass.netstack.transport.StackSocket)}), the
  * ring its waiting thread may wait on: the interface of the address it is bound to, in either family; any (-1) for
- * the wildcards. IPv6 sockets once always counted as "any", so their threads never waited on a ring and every
- * datagram cost the poller's wakeup (UdpEchoLatencyTest's IPv6 row: 2.03 wakeups per round trip, now 1.06).
+ * the wildcards, except on a stack of one interface, which serves them all. IPv6 sockets once always counted as
+ * "any", so their threads never waited on a ring and every datagram cost the poller's wakeup (UdpEchoLatencyTest's
+ * IPv6 row: 2.03 wakeups per round trip, now 1.06); so did every wildcard-bound socket, an unmodified
+ * {@code MulticastSocket}'s among them, on a stack of one interface.
  */
 class StackLockInterfaceOfTest
 {
@@ -76,6 +78,41 @@ class StackLockInterfaceOfTest
             four.close();
             six.close();
             any.close();
+        }
+        finally
+        {
+            lock.exit();
+        }
+    }
+
+    @Test
+    void shouldServeEverySocketOfAStackOfOneInterfaceFromIt() throws IOException
+    {
+        provider = new BypassSelectorProvider(() ->
+        {
+            final Properties p = new Properties();
+            p.setProperty("interface.m0.driver", "memory");
+            p.setProperty("interface.m0.host-if", "interface-of-one-" + ProcessHandle.current().pid());
+            p.setProperty("interface.m0.address", "198.18.250.1/24");
+            p.setProperty("stack.seed", "29");
+            return ConfigParser.parse(null, p);
+        }, new Drivers()::open);
+        final StackLock lock = provider.context().engine().lock();
+        lock.enter();
+        try
+        {
+            final Stack stack = provider.context().engine().stack();
+            final UdpSocket any = stack.openUdp();
+            assertEquals(0, any.bind(0, 7403));
+            assertEquals(0, lock.interfaceOf(any), "bound to the wildcard: the only interface serves it");
+            final UdpSocket any6 = stack.openUdp6(false);
+            assertEquals(0, any6.bind6(0, 0, 7404));
+            assertEquals(0, lock.interfaceOf(any6), "bound to ::, likewise");
+            final UdpSocket unbound = stack.openUdp();
+            assertEquals(0, lock.interfaceOf(unbound));
+            any.close();
+            any6.close();
+            unbound.close();
         }
         finally
         {

@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
@@ -25,6 +21,7 @@ import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.KernelPeerStack;
+import org.jbypass.provider.testing.KernelScript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,9 +41,8 @@ class KernelMulticast6InteropTest
     private static final long[] GROUP = Ipv6Address.parse(GROUP_TEXT);
     private static final int PORT = 31006;
 
-    private static Path script;
-    private static Path mldScript;
-    private static String python;
+    private static KernelScript script;
+    private static KernelScript mldScript;
 
     private KernelPeer peer;
     private KernelPeerStack stack;
@@ -55,23 +51,9 @@ class KernelMulticast6InteropTest
     static void needsRootAndTools() throws IOException
     {
         KernelPeer.assumeAvailable();
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
         assumeTrue(Host.tool("tcpdump") != null, "needs tcpdump to capture MLD (apt-get install tcpdump)");
-        script = resource("kernel_multicast6.py");
-        mldScript = resource("kernel_mld.py");
-    }
-
-    private static Path resource(final String name) throws IOException
-    {
-        final Path file = Files.createTempFile("jbp-", "-" + name);
-        file.toFile().deleteOnExit();
-        try (InputStream in = KernelMulticast6InteropTest.class.getResourceAsStream(name))
-        {
-            assertNotNull(in, name + " is a test resource");
-            Files.write(file, in.readAllBytes());
-        }
-        return file;
+        script = KernelScript.load(KernelMulticast6InteropTest.class, "kernel_multicast6.py");
+        mldScript = KernelScript.load(KernelMulticast6InteropTest.class, "kernel_mld.py");
     }
 
     @BeforeEach
@@ -100,34 +82,7 @@ class KernelMulticast6InteropTest
     @AfterEach
     void stop()
     {
-        List<String> drops = List.of();
-        String counters = "";
-        try
-        {
-            if (stack != null)
-            {
-                drops = stack.unexpectedDrops();
-                counters = stack.describeCounters();
-            }
-        }
-        finally
-        {
-            try
-            {
-                if (stack != null)
-                {
-                    stack.close();
-                }
-            }
-            finally
-            {
-                if (peer != null)
-                {
-                    peer.close();
-                }
-            }
-        }
-        assertEquals(List.of(), drops, counters);
+        KernelPeerStack.closeAfterTest(stack, peer);
     }
 
     @Test
@@ -136,11 +91,11 @@ class KernelMulticast6InteropTest
         final UdpSocket a = openOnPort();
         final UdpSocket b = openOnPort();
         final UdpSocket notJoined = openOnPort();
-        assertEquals(0, op(s -> a.joinGroup6(GROUP[0], GROUP[1], 0)));
-        assertEquals(0, op(s -> b.joinGroup6(GROUP[0], GROUP[1], 0)));
+        assertEquals(0, stack.op(s -> a.joinGroup6(GROUP[0], GROUP[1], 0)));
+        assertEquals(0, stack.op(s -> b.joinGroup6(GROUP[0], GROUP[1], 0)));
         final int count = 500;
-        try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), Integer.toString(count),
-            peer.kernelAddress6(), peer.kernelInterface()))
+        try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT),
+            Integer.toString(count), peer.kernelAddress6(), peer.kernelInterface()))
         {
             assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
         }
@@ -151,8 +106,8 @@ class KernelMulticast6InteropTest
                 assertEquals(i, awaitDatagram(socket), "every datagram, in order, to every joined socket");
             }
         }
-        assertEquals(-Errno.EAGAIN, op(s -> notJoined.receive(ByteBuffer.allocate(64))), "not joined: nothing");
-        closeAll(a, b, notJoined);
+        assertEquals(-Errno.EAGAIN, stack.op(s -> notJoined.receive(ByteBuffer.allocate(64))), "not joined: nothing");
+        stack.closeAll(a, b, notJoined);
     }
 
     @Test
@@ -162,10 +117,10 @@ class KernelMulticast6InteropTest
         peer.execOrThrow("ip", "-6", "addr", "add", second + "/64", "dev", peer.kernelInterface(), "nodad");
         final long[] wantedSource = Ipv6Address.parse(peer.kernelAddress6());
         final UdpSocket socket = openOnPort();
-        assertEquals(0, op(s -> socket.joinSource6(GROUP[0], GROUP[1], 0, wantedSource[0], wantedSource[1])));
-        try (BackgroundCommand filtered = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50", second,
+        assertEquals(0, stack.op(s -> socket.joinSource6(GROUP[0], GROUP[1], 0, wantedSource[0], wantedSource[1])));
+        try (BackgroundCommand filtered = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50", second,
             peer.kernelInterface());
-            BackgroundCommand wanted = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50",
+            BackgroundCommand wanted = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50",
                 peer.kernelAddress6(), peer.kernelInterface()))
         {
             assertEquals(0, filtered.waitFor(TIMEOUT), filtered.stderr());
@@ -176,9 +131,10 @@ class KernelMulticast6InteropTest
             assertEquals(i, awaitDatagram(socket));
             assertEquals(wantedSource[1], (long)stack.call(s -> socket.lastSourceLo()));
         }
-        assertEquals(-Errno.EAGAIN, op(s -> socket.receive(ByteBuffer.allocate(64))), "the second sender filtered");
+        assertEquals(-Errno.EAGAIN, stack.op(s -> socket.receive(ByteBuffer.allocate(64))),
+            "the second sender filtered");
         assertTrue(stack.call(s -> s.ipCounters().ip6InMulticastFiltered) >= 50, stack.describeCounters());
-        closeAll(socket);
+        stack.closeAll(socket);
     }
 
     @Test
@@ -189,14 +145,14 @@ class KernelMulticast6InteropTest
         {
             assertTrue(capture.awaitOutput("listening on", TIMEOUT), capture.stderr());
             final UdpSocket socket = openOnPort();
-            assertEquals(0, op(s -> socket.joinGroup6(GROUP[0], GROUP[1], 0)));
+            assertEquals(0, stack.op(s -> socket.joinGroup6(GROUP[0], GROUP[1], 0)));
             assertTrue(capture.awaitOutput("[gaddr " + GROUP_TEXT + " to_ex, 0 source(s)]", TIMEOUT),
                 capture.stdout() + capture.stderr());
             assertTrue(capture.stdout().contains("hlim 1") && capture.stdout().contains("rtalert"), capture.stdout());
 
             // A query counts only from a link-local source (RFC 3810 section 5.1.14): the kernel's must be usable.
             awaitKernelLinkLocal();
-            try (BackgroundCommand query = peer.start(python, mldScript.toString(), peer.kernelInterface(), "2", "::",
+            try (BackgroundCommand query = mldScript.start(peer, peer.kernelInterface(), "2", "::",
                 "1000"))
             {
                 assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
@@ -206,10 +162,10 @@ class KernelMulticast6InteropTest
                 capture.stdout());
             assertTrue(stack.call(s -> s.ipCounters().mldInQueries) >= 1, stack.describeCounters());
 
-            assertEquals(0, op(s -> socket.leaveGroup6(GROUP[0], GROUP[1], 0)));
+            assertEquals(0, stack.op(s -> socket.leaveGroup6(GROUP[0], GROUP[1], 0)));
             assertTrue(capture.awaitOutput("[gaddr " + GROUP_TEXT + " to_in, 0 source(s)]", TIMEOUT),
                 capture.stdout());
-            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "20",
+            try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "20",
                 peer.kernelAddress6(), peer.kernelInterface()))
             {
                 assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
@@ -218,8 +174,8 @@ class KernelMulticast6InteropTest
             assertNotNull(stack.awaitCondition(s -> s.ipCounters().ip6InMulticastNotJoined
                 + s.ipCounters().framesMulticastFiltered >= 20 ? Boolean.TRUE : null, TIMEOUT),
                 stack.describeCounters());
-            assertEquals(-Errno.EAGAIN, op(s -> socket.receive(ByteBuffer.allocate(64))), "left: nothing");
-            closeAll(socket);
+            assertEquals(-Errno.EAGAIN, stack.op(s -> socket.receive(ByteBuffer.allocate(64))), "left: nothing");
+            stack.closeAll(socket);
         }
     }
 
@@ -234,12 +190,12 @@ class KernelMulticast6InteropTest
         {
             assertTrue(capture.awaitOutput("listening on", TIMEOUT), capture.stderr());
             final UdpSocket socket = openOnPort();
-            assertEquals(0, op(s -> socket.joinSource6(GROUP[0], GROUP[1], 0, source[0], source[1])));
+            assertEquals(0, stack.op(s -> socket.joinSource6(GROUP[0], GROUP[1], 0, source[0], source[1])));
             assertTrue(capture.awaitOutput("[gaddr " + GROUP_TEXT + " allow, 1 source(s)]", TIMEOUT),
                 capture.stdout());
             awaitKernelLinkLocal();
             // Asked about the kernel's address and another: only the one the filter lets in (RFC 3810 6.3).
-            try (BackgroundCommand query = peer.start(python, mldScript.toString(), peer.kernelInterface(), "2",
+            try (BackgroundCommand query = mldScript.start(peer, peer.kernelInterface(), "2",
                 GROUP_TEXT, "500", "1", kernel, other))
             {
                 assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
@@ -247,7 +203,7 @@ class KernelMulticast6InteropTest
             assertTrue(capture.awaitOutput("[gaddr " + GROUP_TEXT + " is_in, 1 source(s)]", TIMEOUT),
                 capture.stdout() + capture.stderr() + stack.describeCounters());
             // A thousand general queries at once: a burst is taken, the rest counted and dropped.
-            try (BackgroundCommand flood = peer.start(python, mldScript.toString(), peer.kernelInterface(), "2",
+            try (BackgroundCommand flood = mldScript.start(peer, peer.kernelInterface(), "2",
                 "::", "0", "1000"))
             {
                 assertEquals(0, flood.waitFor(TIMEOUT), flood.stderr());
@@ -257,34 +213,34 @@ class KernelMulticast6InteropTest
             assertNotNull(taken, stack.describeCounters());
             assertTrue(taken < 200, "queries taken: " + taken);
             assertTrue(stack.call(s -> s.ipCounters().mldOutReports) < 200, stack.describeCounters());
-            closeAll(socket);
+            stack.closeAll(socket);
         }
     }
 
     @Test
     void shouldSendToAGroupThatTheKernelsJoinedSocketReceivesWithTheHopLimitSet() throws Exception
     {
-        try (BackgroundCommand receiver = kernel("recv", GROUP_TEXT, Integer.toString(PORT), "20", "10",
+        try (BackgroundCommand receiver = script.start(peer, "recv", GROUP_TEXT, Integer.toString(PORT), "20", "10",
             peer.kernelInterface()))
         {
             assertTrue(receiver.awaitOutput("ready", TIMEOUT), receiver.stderr());
             final UdpSocket socket = stack.call(s -> s.openUdp6(false));
-            assertEquals(0, op(s -> socket.multicastTtl(7)));
+            assertEquals(0, stack.op(s -> socket.multicastTtl(7)));
             for (int i = 0; i < 20; i++)
             {
                 final long sequence = i;
                 final ByteBuffer data = ByteBuffer.allocate(64).putLong(0, sequence);
-                assertEquals(64, op(s -> socket.send6(data, GROUP[0], GROUP[1], PORT)));
+                assertEquals(64, stack.op(s -> socket.send6(data, GROUP[0], GROUP[1], PORT)));
             }
             assertEquals(0, receiver.waitFor(TIMEOUT), receiver.stderr() + "\n" + stack.describeCounters());
             final List<String> expected = new ArrayList<>();
-            final int port = op(s -> socket.localPort());
+            final int port = stack.op(s -> socket.localPort());
             for (int i = 0; i < 20; i++)
             {
                 expected.add("from " + peer.stackAddress6() + " " + port + " 64 7 " + i);
             }
             assertEquals(expected, receiver.stdout().lines().filter(l -> l.startsWith("from ")).toList());
-            closeAll(socket);
+            stack.closeAll(socket);
         }
     }
 
@@ -298,18 +254,6 @@ class KernelMulticast6InteropTest
             assertTrue(System.nanoTime() - deadline < 0, "the kernel's link-local address stayed tentative");
             Thread.onSpinWait();
         }
-    }
-
-    private void closeAll(final UdpSocket... sockets)
-    {
-        stack.call(s ->
-        {
-            for (final UdpSocket socket : sockets)
-            {
-                socket.close();
-            }
-            return null;
-        });
     }
 
     private UdpSocket openOnPort()
@@ -327,29 +271,8 @@ class KernelMulticast6InteropTest
 
     private long awaitDatagram(final UdpSocket socket) throws InterruptedException
     {
-        final ByteBuffer b = ByteBuffer.allocate(128);
-        final Integer n = stack.awaitCondition(s ->
-        {
-            b.clear();
-            final int r = socket.receive(b);
-            return r == -Errno.EAGAIN ? null : r;
-        }, TIMEOUT);
-        assertNotNull(n, "a datagram within " + TIMEOUT + "\n" + stack.describeCounters());
-        assertEquals(64, (int)n);
+        final ByteBuffer b = stack.awaitDatagram(socket, TIMEOUT);
+        assertEquals(64, b.remaining());
         return b.getLong(0);
-    }
-
-    private int op(final java.util.function.ToIntFunction<Stack> operation)
-    {
-        return stack.call(s -> operation.applyAsInt(s));
-    }
-
-    private BackgroundCommand kernel(final String... args)
-    {
-        final String[] command = new String[args.length + 2];
-        command[0] = python;
-        command[1] = script.toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        return peer.start(command);
     }
 }

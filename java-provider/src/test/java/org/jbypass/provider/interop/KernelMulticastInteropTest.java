@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +19,7 @@ import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.KernelPeerStack;
+import org.jbypass.provider.testing.KernelScript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,8 +38,7 @@ class KernelMulticastInteropTest
     private static final String GROUP_TEXT = "239.1.2.3";
     private static final int PORT = 31001;
 
-    private static Path script;
-    private static String python;
+    private static KernelScript script;
 
     private KernelPeer peer;
     private KernelPeerStack stack;
@@ -50,16 +47,8 @@ class KernelMulticastInteropTest
     static void needsRootAndTools() throws IOException
     {
         KernelPeer.assumeAvailable();
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
         assumeTrue(Host.tool("tcpdump") != null, "needs tcpdump to capture IGMP (apt-get install tcpdump)");
-        script = Files.createTempFile("jbp-kernel-multicast-", ".py");
-        script.toFile().deleteOnExit();
-        try (InputStream in = KernelMulticastInteropTest.class.getResourceAsStream("kernel_multicast.py"))
-        {
-            assertNotNull(in, "kernel_multicast.py is a test resource");
-            Files.write(script, in.readAllBytes());
-        }
+        script = KernelScript.load(KernelMulticastInteropTest.class, "kernel_multicast.py");
     }
 
     @BeforeEach
@@ -80,34 +69,7 @@ class KernelMulticastInteropTest
     @AfterEach
     void stop()
     {
-        List<String> drops = List.of();
-        String counters = "";
-        try
-        {
-            if (stack != null)
-            {
-                drops = stack.unexpectedDrops();
-                counters = stack.describeCounters();
-            }
-        }
-        finally
-        {
-            try
-            {
-                if (stack != null)
-                {
-                    stack.close();
-                }
-            }
-            finally
-            {
-                if (peer != null)
-                {
-                    peer.close();
-                }
-            }
-        }
-        assertEquals(List.of(), drops, counters);
+        KernelPeerStack.closeAfterTest(stack, peer);
     }
 
     @Test
@@ -116,11 +78,11 @@ class KernelMulticastInteropTest
         final UdpSocket a = openOnPort();
         final UdpSocket b = openOnPort();
         final UdpSocket notJoined = openOnPort();
-        assertEquals(0, op(s -> a.joinGroup(GROUP, 0)));
-        assertEquals(0, op(s -> b.joinGroup(GROUP, 0)));
+        assertEquals(0, stack.op(s -> a.joinGroup(GROUP, 0)));
+        assertEquals(0, stack.op(s -> b.joinGroup(GROUP, 0)));
         final int count = 500;
-        try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), Integer.toString(count),
-            kernelAddress()))
+        try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT),
+            Integer.toString(count), kernelAddress()))
         {
             assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
         }
@@ -132,7 +94,7 @@ class KernelMulticastInteropTest
                 assertEquals(i, sequence, "every datagram, in order, to every joined socket");
             }
         }
-        assertEquals(-Errno.EAGAIN, op(s -> notJoined.receive(ByteBuffer.allocate(64))), "not joined: nothing");
+        assertEquals(-Errno.EAGAIN, stack.op(s -> notJoined.receive(ByteBuffer.allocate(64))), "not joined: nothing");
         stack.call(s ->
         {
             assertTrue(stack.link().counters().rxPackets >= count);
@@ -149,9 +111,10 @@ class KernelMulticastInteropTest
         final String second = Ipv4Address.toString(peer.subnet() + 3);
         peer.execOrThrow("ip", "addr", "add", second + "/" + peer.prefixLength(), "dev", peer.kernelInterface());
         final UdpSocket socket = openOnPort();
-        assertEquals(0, op(s -> socket.joinSource(GROUP, 0, peer.kernelAddress())));
-        try (BackgroundCommand filtered = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50", second);
-            BackgroundCommand wanted = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50", kernelAddress()))
+        assertEquals(0, stack.op(s -> socket.joinSource(GROUP, 0, peer.kernelAddress())));
+        try (BackgroundCommand filtered = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50", second);
+            BackgroundCommand wanted = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50",
+                kernelAddress()))
         {
             assertEquals(0, filtered.waitFor(TIMEOUT), filtered.stderr());
             assertEquals(0, wanted.waitFor(TIMEOUT), wanted.stderr());
@@ -159,11 +122,12 @@ class KernelMulticastInteropTest
         for (int i = 0; i < 50; i++)
         {
             assertEquals(i, awaitDatagram(socket));
-            assertEquals(peer.kernelAddress(), (int)op(s -> socket.lastSourceAddress()));
+            assertEquals(peer.kernelAddress(), (int)stack.op(s -> socket.lastSourceAddress()));
         }
-        assertEquals(-Errno.EAGAIN, op(s -> socket.receive(ByteBuffer.allocate(64))), "the second sender filtered");
+        assertEquals(-Errno.EAGAIN, stack.op(s -> socket.receive(ByteBuffer.allocate(64))),
+            "the second sender filtered");
         assertTrue(stack.call(s -> s.ipCounters().ipInMulticastFiltered) >= 50, stack.describeCounters());
-        op(s ->
+        stack.op(s ->
         {
             socket.close();
             return 0;
@@ -178,13 +142,13 @@ class KernelMulticastInteropTest
         {
             assertTrue(capture.awaitOutput("listening on", TIMEOUT), capture.stderr());
             final UdpSocket socket = openOnPort();
-            assertEquals(0, op(s -> socket.joinGroup(GROUP, 0)));
+            assertEquals(0, stack.op(s -> socket.joinGroup(GROUP, 0)));
             assertTrue(capture.awaitOutput("gaddr " + GROUP_TEXT + " to_ex, 0 source(s)", TIMEOUT),
                 capture.stdout() + capture.stderr());
             assertTrue(capture.stdout().contains("ttl 1") && capture.stdout().contains("options (RA)"),
                 capture.stdout());
 
-            try (BackgroundCommand query = kernel("query", "0.0.0.0", "10", kernelAddress(), "1"))
+            try (BackgroundCommand query = script.start(peer, "query", "0.0.0.0", "10", kernelAddress(), "1"))
             {
                 assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
             }
@@ -192,9 +156,9 @@ class KernelMulticastInteropTest
             assertTrue(capture.awaitOutput("gaddr " + GROUP_TEXT + " is_ex, 0 source(s)", TIMEOUT), capture.stdout());
             assertTrue(stack.call(s -> s.ipCounters().igmpInQueries) >= 1, stack.describeCounters());
 
-            assertEquals(0, op(s -> socket.leaveGroup(GROUP, 0)));
+            assertEquals(0, stack.op(s -> socket.leaveGroup(GROUP, 0)));
             assertTrue(capture.awaitOutput("gaddr " + GROUP_TEXT + " to_in, 0 source(s)", TIMEOUT), capture.stdout());
-            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "20",
+            try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "20",
                 kernelAddress()))
             {
                 assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
@@ -204,8 +168,8 @@ class KernelMulticastInteropTest
             assertTrue(stack.awaitCondition(s -> s.ipCounters().ipInMulticastNotJoined
                 + s.ipCounters().framesMulticastFiltered >= 20 ? Boolean.TRUE : null, TIMEOUT) != null,
                 stack.describeCounters() + " rx " + before);
-            assertEquals(-Errno.EAGAIN, op(s -> socket.receive(ByteBuffer.allocate(64))), "left: nothing");
-            op(s ->
+            assertEquals(-Errno.EAGAIN, stack.op(s -> socket.receive(ByteBuffer.allocate(64))), "left: nothing");
+            stack.op(s ->
             {
                 socket.close();
                 return 0;
@@ -216,27 +180,27 @@ class KernelMulticastInteropTest
     @Test
     void shouldSendToAGroupThatTheKernelsJoinedSocketReceivesWithTheTtlSet() throws Exception
     {
-        try (BackgroundCommand receiver = kernel("recv", GROUP_TEXT, Integer.toString(PORT), "20", "10",
+        try (BackgroundCommand receiver = script.start(peer, "recv", GROUP_TEXT, Integer.toString(PORT), "20", "10",
             kernelAddress()))
         {
             assertTrue(receiver.awaitOutput("ready", TIMEOUT), receiver.stderr());
             final UdpSocket socket = stack.call(Stack::openUdp);
-            assertEquals(0, op(s -> socket.multicastTtl(7)));
+            assertEquals(0, stack.op(s -> socket.multicastTtl(7)));
             for (int i = 0; i < 20; i++)
             {
                 final long sequence = i;
                 final ByteBuffer data = ByteBuffer.allocate(64).putLong(0, sequence);
-                assertEquals(64, op(s -> socket.send(data, GROUP, PORT)));
+                assertEquals(64, stack.op(s -> socket.send(data, GROUP, PORT)));
             }
             assertEquals(0, receiver.waitFor(TIMEOUT), receiver.stderr() + "\n" + stack.describeCounters());
             final List<String> expected = new ArrayList<>();
-            final int port = op(s -> socket.localPort());
+            final int port = stack.op(s -> socket.localPort());
             for (int i = 0; i < 20; i++)
             {
                 expected.add("from " + Ipv4Address.toString(peer.stackAddress()) + " " + port + " 64 7 " + i);
             }
             assertEquals(expected, receiver.stdout().lines().filter(l -> l.startsWith("from ")).toList());
-            op(s ->
+            stack.op(s ->
             {
                 socket.close();
                 return 0;
@@ -248,8 +212,8 @@ class KernelMulticastInteropTest
     void shouldCountAndDropAFloodOfQueries() throws Exception
     {
         final UdpSocket socket = openOnPort();
-        assertEquals(0, op(s -> socket.joinGroup(GROUP, 0)));
-        try (BackgroundCommand query = kernel("query", GROUP_TEXT, "0", kernelAddress(), "1000"))
+        assertEquals(0, stack.op(s -> socket.joinGroup(GROUP, 0)));
+        try (BackgroundCommand query = script.start(peer, "query", GROUP_TEXT, "0", kernelAddress(), "1000"))
         {
             assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
         }
@@ -259,7 +223,7 @@ class KernelMulticastInteropTest
         assertNotNull(seen, stack.describeCounters());
         assertTrue(seen < 200, "queries taken: " + seen);
         assertTrue(stack.call(s -> s.ipCounters().igmpOutReports) < 200, stack.describeCounters());
-        op(s ->
+        stack.op(s ->
         {
             socket.close();
             return 0;
@@ -281,34 +245,13 @@ class KernelMulticastInteropTest
 
     private long awaitDatagram(final UdpSocket socket) throws InterruptedException
     {
-        final ByteBuffer b = ByteBuffer.allocate(128);
-        final Integer n = stack.awaitCondition(s ->
-        {
-            b.clear();
-            final int r = socket.receive(b);
-            return r == -Errno.EAGAIN ? null : r;
-        }, TIMEOUT);
-        assertNotNull(n, "a datagram within " + TIMEOUT + "\n" + stack.describeCounters());
-        assertEquals(64, (int)n);
+        final ByteBuffer b = stack.awaitDatagram(socket, TIMEOUT);
+        assertEquals(64, b.remaining());
         return b.getLong(0);
     }
 
     private String kernelAddress()
     {
         return Ipv4Address.toString(peer.kernelAddress());
-    }
-
-    private int op(final java.util.function.ToIntFunction<Stack> operation)
-    {
-        return stack.call(s -> operation.applyAsInt(s));
-    }
-
-    private BackgroundCommand kernel(final String... args)
-    {
-        final String[] command = new String[args.length + 2];
-        command[0] = python;
-        command[1] = script.toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        return peer.start(command);
     }
 }

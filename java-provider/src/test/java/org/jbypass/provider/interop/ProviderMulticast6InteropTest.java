@@ -1,14 +1,12 @@
 package org.jbypass.provider.interop;
 
+import static org.jbypass.provider.interop.StackNetdev.same;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,22 +16,18 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 
-import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.provider.BypassSelectorProvider;
 import org.jbypass.provider.channel.BypassDatagramChannel;
 import org.jbypass.provider.config.ConfigParser;
 import org.jbypass.provider.engine.Drivers;
 import org.jbypass.provider.testing.BackgroundCommand;
-import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.KernelScript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,8 +46,7 @@ class ProviderMulticast6InteropTest
     private static final String GROUP_TEXT = "ff15::1:2:3";
     private static final int PORT = 31007;
 
-    private static Path script;
-    private static String python;
+    private static KernelScript script;
 
     private KernelPeer peer;
     private BypassSelectorProvider provider;
@@ -64,15 +57,7 @@ class ProviderMulticast6InteropTest
     static void needsRootAndTools() throws IOException
     {
         KernelPeer.assumeAvailable();
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
-        script = Files.createTempFile("jbp-provider-multicast6-", ".py");
-        script.toFile().deleteOnExit();
-        try (InputStream in = ProviderMulticast6InteropTest.class.getResourceAsStream("kernel_multicast6.py"))
-        {
-            assertNotNull(in, "kernel_multicast6.py is a test resource");
-            Files.write(script, in.readAllBytes());
-        }
+        script = KernelScript.load(ProviderMulticast6InteropTest.class, "kernel_multicast6.py");
     }
 
     @BeforeEach
@@ -81,20 +66,11 @@ class ProviderMulticast6InteropTest
         peer = KernelPeer.createWithIpv6();
         provider = new BypassSelectorProvider(() ->
         {
-            final Properties p = new Properties();
-            p.setProperty("interface.v0.driver", "afpacket");
-            p.setProperty("interface.v0.host-if", peer.stackInterface());
-            p.setProperty("interface.v0.address", Ipv4Address.toString(peer.stackAddress()) + "/"
-                + peer.prefixLength());
+            final Properties p = StackNetdev.afpacketConfig(peer, 15);
             p.setProperty("interface.v0.address6", peer.stackAddress6() + "/64");
-            p.setProperty("stack.seed", "15");
             return ConfigParser.parse(null, p);
         }, new Drivers());
-        // The JDK lists only netdevs with an address: this veth end, the stack's alone, is given a host address.
-        final var added = Host.run("ip", "addr", "add", "198.51.100.15/32", "dev", peer.stackInterface());
-        assertEquals(0, added.exitCode(), added.describe());
-        stackNif = NetworkInterface.getByName(peer.stackInterface());
-        assertNotNull(stackNif, peer.stackInterface());
+        stackNif = StackNetdev.listed(peer, "198.51.100.15");
         group = InetAddress.getByName(GROUP_TEXT);
     }
 
@@ -136,12 +112,12 @@ class ProviderMulticast6InteropTest
             keys.add(key);
         }
         keys.get(1).block(kernel);
-        try (BackgroundCommand filtered = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50", second,
+        try (BackgroundCommand filtered = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50", second,
             peer.kernelInterface()))
         {
             assertEquals(0, filtered.waitFor(TIMEOUT), filtered.stderr());
         }
-        try (BackgroundCommand wanted = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50",
+        try (BackgroundCommand wanted = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50",
             peer.kernelAddress6(), peer.kernelInterface()))
         {
             assertEquals(0, wanted.waitFor(TIMEOUT), wanted.stderr());
@@ -203,7 +179,7 @@ class ProviderMulticast6InteropTest
     @Test
     void shouldSendToTheKernelsJoinedSocketWithTheMulticastOptions() throws Exception
     {
-        try (BackgroundCommand receiver = kernel("recv", GROUP_TEXT, Integer.toString(PORT), "10", "10",
+        try (BackgroundCommand receiver = script.start(peer, "recv", GROUP_TEXT, Integer.toString(PORT), "10", "10",
             peer.kernelInterface());
             DatagramChannel dc = provider.openDatagramChannel(StandardProtocolFamily.INET6))
         {
@@ -241,7 +217,7 @@ class ProviderMulticast6InteropTest
             assertFalse(((BypassDatagramChannel)dc).isStackBacked(), "bind.wildcard = kernel: the kernel's");
             dc.join(group, stackNif);
             assertTrue(((BypassDatagramChannel)dc).isStackBacked(), "joined on a stack interface: moved");
-            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50",
+            try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50",
                 peer.kernelAddress6(), peer.kernelInterface()))
             {
                 assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
@@ -302,33 +278,5 @@ class ProviderMulticast6InteropTest
             same("keys after close", stackSsm::isValid, jdkSsm::isValid);
             same("join after close", () -> stack.join(group, stackNif), () -> jdk.join(group, stackNif));
         }
-    }
-
-    private static void same(final String what, final Callable<?> stack, final Callable<?> jdk)
-    {
-        final String expected = outcome(jdk);
-        assertEquals(expected, outcome(stack), what);
-    }
-
-    private static String outcome(final Callable<?> action)
-    {
-        try
-        {
-            final Object result = action.call();
-            return "ok " + (result instanceof Boolean ? result : "");
-        }
-        catch (final Exception e)
-        {
-            return e.getClass().getName() + ": " + e.getMessage();
-        }
-    }
-
-    private BackgroundCommand kernel(final String... args)
-    {
-        final String[] command = new String[args.length + 2];
-        command[0] = python;
-        command[1] = script.toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        return peer.start(command);
     }
 }

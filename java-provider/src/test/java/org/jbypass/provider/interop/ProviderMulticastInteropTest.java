@@ -1,16 +1,14 @@
 package org.jbypass.provider.interop;
 
+import static org.jbypass.provider.interop.StackNetdev.same;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -19,13 +17,9 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import java.util.concurrent.Callable;
 
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.provider.BypassSelectorProvider;
@@ -33,8 +27,8 @@ import org.jbypass.provider.channel.BypassDatagramChannel;
 import org.jbypass.provider.config.ConfigParser;
 import org.jbypass.provider.engine.Drivers;
 import org.jbypass.provider.testing.BackgroundCommand;
-import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.KernelScript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,8 +45,7 @@ class ProviderMulticastInteropTest
     private static final String GROUP_TEXT = "239.1.2.3";
     private static final int PORT = 31002;
 
-    private static Path script;
-    private static String python;
+    private static KernelScript script;
 
     private KernelPeer peer;
     private BypassSelectorProvider provider;
@@ -63,37 +56,16 @@ class ProviderMulticastInteropTest
     static void needsRootAndTools() throws IOException
     {
         KernelPeer.assumeAvailable();
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
-        script = Files.createTempFile("jbp-provider-multicast-", ".py");
-        script.toFile().deleteOnExit();
-        try (InputStream in = ProviderMulticastInteropTest.class.getResourceAsStream("kernel_multicast.py"))
-        {
-            assertNotNull(in, "kernel_multicast.py is a test resource");
-            Files.write(script, in.readAllBytes());
-        }
+        script = KernelScript.load(ProviderMulticastInteropTest.class, "kernel_multicast.py");
     }
 
     @BeforeEach
     void start() throws IOException
     {
         peer = KernelPeer.create();
-        provider = new BypassSelectorProvider(() ->
-        {
-            final Properties p = new Properties();
-            p.setProperty("interface.v0.driver", "afpacket");
-            p.setProperty("interface.v0.host-if", peer.stackInterface());
-            p.setProperty("interface.v0.address", Ipv4Address.toString(peer.stackAddress()) + "/"
-                + peer.prefixLength());
-            p.setProperty("stack.seed", "14");
-            return ConfigParser.parse(null, p);
-        }, new Drivers());
-        // The JDK lists only netdevs with an address (SIOCGIFCONF, /proc/net/if_inet6): a shared NIC has one; this
-        // veth end, the stack's alone, is given a host address of its own so that getByName finds it.
-        final var added = Host.run("ip", "addr", "add", "198.51.100.14/32", "dev", peer.stackInterface());
-        assertEquals(0, added.exitCode(), added.describe());
-        stackNif = NetworkInterface.getByName(peer.stackInterface());
-        assertNotNull(stackNif, peer.stackInterface());
+        provider = new BypassSelectorProvider(() -> ConfigParser.parse(null, StackNetdev.afpacketConfig(peer, 14)),
+            new Drivers());
+        stackNif = StackNetdev.listed(peer, "198.51.100.14");
         group = InetAddress.getByName(GROUP_TEXT);
     }
 
@@ -129,7 +101,7 @@ class ProviderMulticastInteropTest
             dc.bind(new InetSocketAddress(PORT));
             members.add(dc);
         }
-        try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "100",
+        try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "100",
             Ipv4Address.toString(peer.kernelAddress())))
         {
             assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
@@ -155,7 +127,7 @@ class ProviderMulticastInteropTest
     @Test
     void shouldSendToTheKernelsJoinedSocketWithTheMulticastOptions() throws Exception
     {
-        try (BackgroundCommand receiver = kernel("recv", GROUP_TEXT, Integer.toString(PORT), "10", "10",
+        try (BackgroundCommand receiver = script.start(peer, "recv", GROUP_TEXT, Integer.toString(PORT), "10", "10",
             Ipv4Address.toString(peer.kernelAddress()));
             DatagramChannel dc = provider.openDatagramChannel(StandardProtocolFamily.INET))
         {
@@ -258,33 +230,5 @@ class ProviderMulticastInteropTest
             dc.join(group, NetworkInterface.getByName("lo"));
             assertFalse(((BypassDatagramChannel)dc).isStackBacked());
         }
-    }
-
-    private static void same(final String what, final Callable<?> stack, final Callable<?> jdk)
-    {
-        final String expected = outcome(jdk);
-        assertEquals(expected, outcome(stack), what);
-    }
-
-    private static String outcome(final Callable<?> action)
-    {
-        try
-        {
-            final Object result = action.call();
-            return "ok " + (result instanceof Boolean ? result : "");
-        }
-        catch (final Exception e)
-        {
-            return e.getClass().getName() + ": " + e.getMessage();
-        }
-    }
-
-    private BackgroundCommand kernel(final String... args)
-    {
-        final String[] command = new String[args.length + 2];
-        command[0] = python;
-        command[1] = script.toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        return peer.start(command);
     }
 }

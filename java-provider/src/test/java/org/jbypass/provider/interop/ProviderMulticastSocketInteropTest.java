@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,8 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +30,8 @@ import org.jbypass.provider.channel.BypassDatagramChannel;
 import org.jbypass.provider.config.ConfigParser;
 import org.jbypass.provider.engine.Drivers;
 import org.jbypass.provider.testing.BackgroundCommand;
-import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
+import org.jbypass.provider.testing.KernelScript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,8 +49,7 @@ class ProviderMulticastSocketInteropTest
     private static final String GROUP_TEXT = "239.1.2.7";
     private static final int PORT = 31003;
 
-    private static Path script;
-    private static String python;
+    private static KernelScript script;
 
     private KernelPeer peer;
     private final List<BypassSelectorProvider> providers = new ArrayList<>();
@@ -66,15 +61,7 @@ class ProviderMulticastSocketInteropTest
     static void needsRootAndTools() throws IOException
     {
         KernelPeer.assumeAvailable();
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
-        script = Files.createTempFile("jbp-provider-msocket-", ".py");
-        script.toFile().deleteOnExit();
-        try (InputStream in = ProviderMulticastSocketInteropTest.class.getResourceAsStream("kernel_multicast.py"))
-        {
-            assertNotNull(in, "kernel_multicast.py is a test resource");
-            Files.write(script, in.readAllBytes());
-        }
+        script = KernelScript.load(ProviderMulticastSocketInteropTest.class, "kernel_multicast.py");
     }
 
     @BeforeEach
@@ -82,11 +69,7 @@ class ProviderMulticastSocketInteropTest
     {
         peer = KernelPeer.create();
         provider = provider(true);
-        // The JDK lists only netdevs with an address: the stack's veth end gets one outside the stack's subnet.
-        final var added = Host.run("ip", "addr", "add", "198.51.100.16/32", "dev", peer.stackInterface());
-        assertEquals(0, added.exitCode(), added.describe());
-        stackNif = NetworkInterface.getByName(peer.stackInterface());
-        assertNotNull(stackNif, peer.stackInterface());
+        stackNif = StackNetdev.listed(peer, "198.51.100.16");
         group = InetAddress.getByName(GROUP_TEXT);
     }
 
@@ -99,12 +82,7 @@ class ProviderMulticastSocketInteropTest
     {
         final BypassSelectorProvider p = new BypassSelectorProvider(() ->
         {
-            final Properties c = new Properties();
-            c.setProperty("interface.v0.driver", "afpacket");
-            c.setProperty("interface.v0.host-if", peer.stackInterface());
-            c.setProperty("interface.v0.address", Ipv4Address.toString(peer.stackAddress()) + "/"
-                + peer.prefixLength());
-            c.setProperty("stack.seed", "14");
+            final Properties c = StackNetdev.afpacketConfig(peer, 14);
             c.setProperty("multicast.move-on-join", Boolean.toString(moveOnJoin));
             if (route != null)
             {
@@ -159,7 +137,7 @@ class ProviderMulticastSocketInteropTest
             assertTrue(stackBacked(dc), "joined on a stack interface before any receive: moved to the stack");
             assertEquals(new InetSocketAddress(PORT).getPort(), ((InetSocketAddress)dc.getLocalAddress()).getPort());
             assertTrue(((InetSocketAddress)dc.getLocalAddress()).getAddress().isAnyLocalAddress());
-            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "100",
+            try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "100",
                 Ipv4Address.toString(peer.kernelAddress())))
             {
                 assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
@@ -225,7 +203,7 @@ class ProviderMulticastSocketInteropTest
             socket.bind(new InetSocketAddress(PORT));
             socket.joinGroup(new InetSocketAddress(group, 0), stackNif);
             assertTrue(stackBacked(dc));
-            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "50",
+            try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "50",
                 Ipv4Address.toString(peer.kernelAddress())))
             {
                 assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
@@ -258,7 +236,7 @@ class ProviderMulticastSocketInteropTest
             assertTrue(stackBacked(dc));
             assertNotNull(((BypassDatagramChannel)dc).findMembership(group, stackNif), "joined on the route's");
             socket.bind(new InetSocketAddress(PORT));
-            try (BackgroundCommand sender = kernel("send", GROUP_TEXT, Integer.toString(PORT), "5",
+            try (BackgroundCommand sender = script.start(peer, "send", GROUP_TEXT, Integer.toString(PORT), "5",
                 Ipv4Address.toString(peer.kernelAddress())))
             {
                 assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
@@ -284,7 +262,7 @@ class ProviderMulticastSocketInteropTest
     @Test
     void shouldSendFromAMulticastSocketWithItsInterfaceAndTimeToLive() throws Exception
     {
-        try (BackgroundCommand receiver = kernel("recv", GROUP_TEXT, Integer.toString(PORT), "10", "10",
+        try (BackgroundCommand receiver = script.start(peer, "recv", GROUP_TEXT, Integer.toString(PORT), "10", "10",
             Ipv4Address.toString(peer.kernelAddress()));
             MulticastSocket socket = (MulticastSocket)provider.openDatagramChannel(StandardProtocolFamily.INET)
                 .socket())
@@ -470,14 +448,5 @@ class ProviderMulticastSocketInteropTest
         {
             return e.getClass().getName() + ": " + e.getMessage();
         }
-    }
-
-    private BackgroundCommand kernel(final String... args)
-    {
-        final String[] command = new String[args.length + 2];
-        command[0] = python;
-        command[1] = script.toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        return peer.start(command);
     }
 }

@@ -1,5 +1,9 @@
 package org.jbypass.provider.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +13,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.core.Stack;
@@ -16,7 +21,10 @@ import org.jbypass.netstack.core.StackConfig;
 import org.jbypass.netstack.ip.IpCounters;
 import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.udp.UdpCounters;
+import org.jbypass.netstack.udp.UdpSocket;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.provider.driver.AfPacketLink;
 import org.jbypass.provider.driver.AfPacketOptions;
 
@@ -229,7 +237,7 @@ public final class KernelPeerStack implements AutoCloseable
      * Registers a readiness listener that signals the lock's condition, so that {@link #awaitCondition} sees every
      * change of the socket. Call under {@link #call} or before traffic starts.
      */
-    public void listen(final org.jbypass.netstack.transport.StackSocket socket)
+    public void listen(final StackSocket socket)
     {
         socket.listener(s -> changed.signalAll()); // the stack calls listeners with the lock held
     }
@@ -272,6 +280,81 @@ public final class KernelPeerStack implements AutoCloseable
         {
             lock.unlock();
         }
+    }
+
+    /** {@link #call} for an operation that returns an int (an errno or a count). */
+    public int op(final ToIntFunction<Stack> operation)
+    {
+        return call(s -> operation.applyAsInt(s));
+    }
+
+    /** Closes UDP sockets of the stack, under the lock. */
+    public void closeAll(final UdpSocket... sockets)
+    {
+        call(s ->
+        {
+            for (final UdpSocket socket : sockets)
+            {
+                socket.close();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Waits for a datagram on a {@linkplain #listen listened} socket, and fails (with the counters) when none comes
+     * within the timeout.
+     *
+     * @return the datagram: from position 0 to its limit
+     */
+    public ByteBuffer awaitDatagram(final UdpSocket socket, final Duration timeout) throws InterruptedException
+    {
+        final ByteBuffer b = ByteBuffer.allocate(2048);
+        final Integer n = awaitCondition(s ->
+        {
+            b.clear();
+            final int r = socket.receive(b);
+            return r == -Errno.EAGAIN ? null : r;
+        }, timeout);
+        assertNotNull(n, "a datagram within " + timeout + "\n" + describeCounters());
+        return b.clear().limit(n);
+    }
+
+    /**
+     * For a test's {@code @AfterEach}: closes the stack (which throws if a packet buffer was not returned) and then
+     * the peer, whatever happened (the namespace goes), and asserts at last that the stack counted no unexpected
+     * drop ({@link #unexpectedDrops}). Either may be null, when the test's set-up failed.
+     */
+    public static void closeAfterTest(final KernelPeerStack stack, final KernelPeer peer)
+    {
+        List<String> drops = List.of();
+        String counters = "";
+        try
+        {
+            if (stack != null)
+            {
+                drops = stack.unexpectedDrops();
+                counters = stack.describeCounters();
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (stack != null)
+                {
+                    stack.close();
+                }
+            }
+            finally
+            {
+                if (peer != null)
+                {
+                    peer.close();
+                }
+            }
+        }
+        assertEquals(List.of(), drops, counters);
     }
 
     /**

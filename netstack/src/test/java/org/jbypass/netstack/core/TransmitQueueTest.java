@@ -34,101 +34,117 @@ class TransmitQueueTest
         return Frames.arp(MacAddress.BROADCAST, PEER_MAC, ArpPacket.OP_REQUEST, PEER_MAC, PEER_IP, 0, STACK_IP);
     }
 
-    /** A stack on a scripted link, the gratuitous ARP of the interface's start already sent and forgotten. */
-    private static Stack stackOn(final ScriptedLink[] out, final int rxQueues, final int txQueues)
+    /**
+     * A stack on a scripted link of {@code rxQueues} receive and {@code txQueues} transmit queues, the gratuitous ARP
+     * of the interface's start already sent and forgotten.
+     */
+    private static final class MultiQueueStack
     {
         final Stack stack = new Stack(StackConfig.builder().poolBuffers(1024).build(), 0);
-        out[0] = new ScriptedLink(stack.pool(), STACK_MAC, rxQueues, txQueues);
-        stack.addInterface("mq0", out[0], STACK_IP, 24, 0);
-        stack.poll(0);
-        out[0].transmitted().clear();
-        out[0].transmittedQueues().clear();
-        return stack;
+        final ScriptedLink link;
+        final NetInterface nif;
+
+        MultiQueueStack(final int rxQueues, final int txQueues)
+        {
+            link = new ScriptedLink(stack.pool(), STACK_MAC, rxQueues, txQueues);
+            stack.addInterface("mq0", link, STACK_IP, 24, 0);
+            stack.poll(0);
+            link.transmitted().clear();
+            link.transmittedQueues().clear();
+            nif = stack.interfaces().get(0);
+        }
+
+        /**
+         * A UDP flow whose last frame went on {@code queue}, the poller's, and which the link holds (completions
+         * held): its first datagram (tag 0) waited for ARP and was released by the reply that queue's poller got.
+         */
+        UdpSocket flowHeldOnQueue(final int queue)
+        {
+            link.holdCompletions = true;
+            final UdpSocket socket = stack.openUdp();
+            send(socket, 9, 0);
+            stack.flush();
+            link.inject(queue, Frames.arp(STACK_MAC, PEER_MAC, ArpPacket.OP_REPLY, PEER_MAC, PEER_IP, STACK_MAC,
+                STACK_IP));
+            stack.pollQueue(nif, queue, MS);
+            return socket;
+        }
     }
 
     @Test
     void shouldAnswerOnTheTransmitQueueOfTheReceiveQueueItsPollerServes()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 4);
-        final NetInterface nif = stack.interfaces().get(0);
+        final MultiQueueStack m = new MultiQueueStack(4, 4);
         for (int q = 0; q < 4; q++)
         {
-            l[0].inject(q, arpRequest());
-            assertEquals(1, stack.pollQueue(nif, q, MS * (q + 1)));
-            assertEquals(NetInterface.APPLICATION_TX_QUEUE, nif.transmitQueue(), "restored after the call");
+            m.link.inject(q, arpRequest());
+            assertEquals(1, m.stack.pollQueue(m.nif, q, MS * (q + 1)));
+            assertEquals(NetInterface.APPLICATION_TX_QUEUE, m.nif.transmitQueue(), "restored after the call");
         }
-        assertEquals(4, l[0].transmitted().size());
-        assertEquals(List.of(0, 1, 2, 3), l[0].transmittedQueues());
-        for (final byte[] reply : l[0].transmitted())
+        assertEquals(4, m.link.transmitted().size());
+        assertEquals(List.of(0, 1, 2, 3), m.link.transmittedQueues());
+        for (final byte[] reply : m.link.transmitted())
         {
             assertEquals(ArpPacket.OP_REPLY, Frames.arpOf(reply).operation());
         }
-        stack.close();
+        m.stack.close();
     }
 
     @Test
     void shouldSendWhatAPollerRunOfTheWholeStackQueuedOnThePollersQueue()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 4);
+        final MultiQueueStack m = new MultiQueueStack(4, 4);
         // Received on queue 1, but the run is the poller of queue 3's (its timers were due): queue 3 sends.
-        l[0].inject(1, arpRequest());
-        stack.poll(MS, 3);
-        assertEquals(List.of(3), l[0].transmittedQueues());
-        assertEquals(NetInterface.APPLICATION_TX_QUEUE, stack.interfaces().get(0).transmitQueue());
-        stack.close();
+        m.link.inject(1, arpRequest());
+        m.stack.poll(MS, 3);
+        assertEquals(List.of(3), m.link.transmittedQueues());
+        assertEquals(NetInterface.APPLICATION_TX_QUEUE, m.nif.transmitQueue());
+        m.stack.close();
     }
 
     @Test
     void shouldSendWhatApplicationsQueueOnTheApplicationQueue()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 4);
-        final NetInterface nif = stack.interfaces().get(0);
-        l[0].inject(2, arpRequest()); // the peer's MAC is learnt; the reply leaves on queue 2
-        stack.pollQueue(nif, 2, MS);
-        final UdpSocket socket = stack.openUdp();
+        final MultiQueueStack m = new MultiQueueStack(4, 4);
+        m.link.inject(2, arpRequest()); // the peer's MAC is learnt; the reply leaves on queue 2
+        m.stack.pollQueue(m.nif, 2, MS);
+        final UdpSocket socket = m.stack.openUdp();
         assertEquals(3, socket.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), PEER_IP, 9));
-        stack.flush();
-        assertEquals(List.of(2, NetInterface.APPLICATION_TX_QUEUE), l[0].transmittedQueues());
-        assertEquals(EthernetHeader.TYPE_IPV4, Frames.ethernet(l[0].transmitted().get(1)).type());
-        stack.close();
+        m.stack.flush();
+        assertEquals(List.of(2, NetInterface.APPLICATION_TX_QUEUE), m.link.transmittedQueues());
+        assertEquals(EthernetHeader.TYPE_IPV4, Frames.ethernet(m.link.transmitted().get(1)).type());
+        m.stack.close();
     }
 
     @Test
     void shouldFoldReceiveQueuesOntoFewerTransmitQueues()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 2);
-        final NetInterface nif = stack.interfaces().get(0);
+        final MultiQueueStack m = new MultiQueueStack(4, 2);
         for (int q = 0; q < 4; q++)
         {
-            l[0].inject(q, arpRequest());
-            stack.pollQueue(nif, q, MS * (q + 1));
+            m.link.inject(q, arpRequest());
+            m.stack.pollQueue(m.nif, q, MS * (q + 1));
         }
-        assertEquals(List.of(0, 1, 0, 1), l[0].transmittedQueues());
-        stack.close();
+        assertEquals(List.of(0, 1, 0, 1), m.link.transmittedQueues());
+        m.stack.close();
     }
 
     @Test
     void shouldKeepFramesARefusingRingLeftForTheNextFlushOfTheirQueue()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 2, 2);
-        final NetInterface nif = stack.interfaces().get(0);
-        l[0].acceptLimit = 0;
-        l[0].inject(1, arpRequest());
-        stack.pollQueue(nif, 1, MS);
-        assertEquals(0, l[0].transmitted().size(), "queue 1's ring refused it");
-        l[0].acceptLimit = Integer.MAX_VALUE;
-        assertTrue(stack.flush(), "work left for queue 1's poller");
-        assertEquals(1L << 1, stack.pendingTransmitQueues());
-        assertEquals(0, l[0].transmitted().size(), "an application's flush sends on queue 0 only");
-        stack.pollQueue(nif, 1, 2 * MS);
-        assertEquals(List.of(1), l[0].transmittedQueues(), "the waiting frame leaves with its queue's next flush");
-        assertEquals(0, stack.pendingTransmitQueues());
-        stack.close();
+        final MultiQueueStack m = new MultiQueueStack(2, 2);
+        m.link.acceptLimit = 0;
+        m.link.inject(1, arpRequest());
+        m.stack.pollQueue(m.nif, 1, MS);
+        assertEquals(0, m.link.transmitted().size(), "queue 1's ring refused it");
+        m.link.acceptLimit = Integer.MAX_VALUE;
+        assertTrue(m.stack.flush(), "work left for queue 1's poller");
+        assertEquals(1L << 1, m.stack.pendingTransmitQueues());
+        assertEquals(0, m.link.transmitted().size(), "an application's flush sends on queue 0 only");
+        m.stack.pollQueue(m.nif, 1, 2 * MS);
+        assertEquals(List.of(1), m.link.transmittedQueues(), "the waiting frame leaves with its queue's next flush");
+        assertEquals(0, m.stack.pendingTransmitQueues());
+        m.stack.close();
     }
 
     /** The UDP datagrams the stack sent, in the order the link took them, with their queues. */
@@ -159,37 +175,30 @@ class TransmitQueueTest
     @Test
     void shouldKeepAFlowOnItsQueueUntilTheLinkIsDoneWithItsLastFrame()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 4);
-        final NetInterface nif = stack.interfaces().get(0);
-        l[0].holdCompletions = true;
-        final UdpSocket socket = stack.openUdp();
-        send(socket, 9, 1); // waits for ARP; the request leaves on queue 0
-        stack.flush();
-        l[0].inject(2, Frames.arp(STACK_MAC, PEER_MAC, ArpPacket.OP_REPLY, PEER_MAC, PEER_IP, STACK_MAC, STACK_IP));
-        stack.pollQueue(nif, 2, MS);
-        assertEquals(List.of(2), datagramQueues(l[0]), "released by queue 2's poller, on queue 2");
+        final MultiQueueStack m = new MultiQueueStack(4, 4);
+        final UdpSocket socket = m.flowHeldOnQueue(2);
+        assertEquals(List.of(2), datagramQueues(m.link), "released by queue 2's poller, on queue 2");
 
         send(socket, 9, 2);
-        assertTrue(stack.flush(), "the datagram waits for queue 2's poller");
-        assertEquals(1L << 2, stack.pendingTransmitQueues());
-        assertEquals(List.of(2), datagramQueues(l[0]), "not on queue 0 while queue 2 holds the flow's last frame");
-        assertEquals(1, stack.ipCounters().txFlowKept);
-        stack.pollQueue(nif, 2, 2 * MS);
-        assertEquals(List.of(2, 2), datagramQueues(l[0]));
+        assertTrue(m.stack.flush(), "the datagram waits for queue 2's poller");
+        assertEquals(1L << 2, m.stack.pendingTransmitQueues());
+        assertEquals(List.of(2), datagramQueues(m.link), "not on queue 0 while queue 2 holds the flow's last frame");
+        assertEquals(1, m.stack.ipCounters().txFlowKept);
+        m.stack.pollQueue(m.nif, 2, 2 * MS);
+        assertEquals(List.of(2, 2), datagramQueues(m.link));
 
-        l[0].complete(1); // another queue's completions change nothing
+        m.link.complete(1); // another queue's completions change nothing
         send(socket, 9, 3);
-        stack.flush();
-        assertEquals(List.of(2, 2), datagramQueues(l[0]));
-        stack.pollQueue(nif, 2, 3 * MS);
-        l[0].complete(2); // the adapter is done with all three
+        m.stack.flush();
+        assertEquals(List.of(2, 2), datagramQueues(m.link));
+        m.stack.pollQueue(m.nif, 2, 3 * MS);
+        m.link.complete(2); // the adapter is done with all three
         send(socket, 9, 4);
-        stack.flush();
-        assertEquals(List.of(2, 2, 2, 0), datagramQueues(l[0]), "done with: the flow moves to the caller's queue");
-        assertEquals(2, stack.ipCounters().txFlowKept);
-        assertEquals(0, stack.pendingTransmitQueues());
-        stack.close();
+        m.stack.flush();
+        assertEquals(List.of(2, 2, 2, 0), datagramQueues(m.link), "done with: the flow moves to the caller's queue");
+        assertEquals(2, m.stack.ipCounters().txFlowKept);
+        assertEquals(0, m.stack.pendingTransmitQueues());
+        m.stack.close();
     }
 
     /**
@@ -199,28 +208,21 @@ class TransmitQueueTest
     @Test
     void shouldKeepOnlyTheFlowWhoseFrameTheLinkHolds()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 4);
-        final NetInterface nif = stack.interfaces().get(0);
-        l[0].holdCompletions = true;
-        final UdpSocket socket = stack.openUdp();
-        send(socket, 9, 1);
-        stack.flush();
-        l[0].inject(2, Frames.arp(STACK_MAC, PEER_MAC, ArpPacket.OP_REPLY, PEER_MAC, PEER_IP, STACK_MAC, STACK_IP));
-        stack.pollQueue(nif, 2, MS);
-        l[0].transmitted().clear();
-        l[0].transmittedQueues().clear();
+        final MultiQueueStack m = new MultiQueueStack(4, 4);
+        final UdpSocket socket = m.flowHeldOnQueue(2);
+        m.link.transmitted().clear();
+        m.link.transmittedQueues().clear();
         // An echo request from the peer arrives on queue 3: the reply (ICMP, another flow) leaves on queue 3 at once.
-        l[0].inject(3, Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, 1, 1, 0, 64,
+        m.link.inject(3, Frames.ipv4(STACK_MAC, PEER_MAC, PEER_IP, STACK_IP, 1, 1, 0, 64,
             Frames.icmpEcho(8, 7, 1, new byte[] {1, 2, 3, 4})));
-        stack.pollQueue(nif, 3, 2 * MS);
-        assertEquals(List.of(3), l[0].transmittedQueues());
+        m.stack.pollQueue(m.nif, 3, 2 * MS);
+        assertEquals(List.of(3), m.link.transmittedQueues());
         // An ARP request on queue 1 while the UDP flow is held on 2: its reply is not kept anywhere.
-        l[0].inject(1, arpRequest());
-        stack.pollQueue(nif, 1, 3 * MS);
-        assertEquals(List.of(3, 1), l[0].transmittedQueues());
-        assertEquals(0, stack.ipCounters().txFlowKept);
-        stack.close();
+        m.link.inject(1, arpRequest());
+        m.stack.pollQueue(m.nif, 1, 3 * MS);
+        assertEquals(List.of(3, 1), m.link.transmittedQueues());
+        assertEquals(0, m.stack.ipCounters().txFlowKept);
+        m.stack.close();
     }
 
     /**
@@ -231,55 +233,41 @@ class TransmitQueueTest
     @Test
     void shouldPostKeptFramesThatFillTheirBurstOnTheirQueueRatherThanDropThem()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 4);
-        final NetInterface nif = stack.interfaces().get(0);
-        l[0].holdCompletions = true;
-        final UdpSocket socket = stack.openUdp();
-        send(socket, 9, 0);
-        stack.flush();
-        l[0].inject(2, Frames.arp(STACK_MAC, PEER_MAC, ArpPacket.OP_REPLY, PEER_MAC, PEER_IP, STACK_MAC, STACK_IP));
-        stack.pollQueue(nif, 2, MS);
+        final MultiQueueStack m = new MultiQueueStack(4, 4);
+        final UdpSocket socket = m.flowHeldOnQueue(2);
         final int datagrams = 200; // more than a burst holds (StackConfig's burst size)
         for (int i = 1; i <= datagrams; i++)
         {
             send(socket, 9, i);
         }
-        stack.flush();
-        stack.pollQueue(nif, 2, 2 * MS);
-        final List<Integer> queues = datagramQueues(l[0]);
+        m.stack.flush();
+        m.stack.pollQueue(m.nif, 2, 2 * MS);
+        final List<Integer> queues = datagramQueues(m.link);
         assertEquals(datagrams + 1, queues.size(), "none dropped");
         assertTrue(queues.stream().allMatch(q -> q == 2), "all on the flow's queue: " + queues);
         int expected = 0;
-        for (final byte[] frame : l[0].transmitted())
+        for (final byte[] frame : m.link.transmitted())
         {
             if (Frames.ethernet(frame).type() == EthernetHeader.TYPE_IPV4)
             {
                 assertEquals((byte)expected++, Frames.ipPayload(frame)[8], "in order");
             }
         }
-        assertTrue(stack.ipCounters().txKeptFlushes > 0);
-        assertEquals(0, stack.ipCounters().txQueueDrops);
-        stack.close();
+        assertTrue(m.stack.ipCounters().txKeptFlushes > 0);
+        assertEquals(0, m.stack.ipCounters().txQueueDrops);
+        m.stack.close();
     }
 
     /** A link with one transmit queue keeps no table and never defers: every frame goes on queue 0. */
     @Test
     void shouldNeverKeepFramesOnALinkWithOneTransmitQueue()
     {
-        final ScriptedLink[] l = new ScriptedLink[1];
-        final Stack stack = stackOn(l, 4, 1);
-        final NetInterface nif = stack.interfaces().get(0);
-        l[0].holdCompletions = true;
-        final UdpSocket socket = stack.openUdp();
-        send(socket, 9, 1);
-        stack.flush();
-        l[0].inject(2, Frames.arp(STACK_MAC, PEER_MAC, ArpPacket.OP_REPLY, PEER_MAC, PEER_IP, STACK_MAC, STACK_IP));
-        stack.pollQueue(nif, 2, MS);
+        final MultiQueueStack m = new MultiQueueStack(4, 1);
+        final UdpSocket socket = m.flowHeldOnQueue(2);
         send(socket, 9, 2);
-        assertFalse(stack.flush());
-        assertEquals(List.of(0, 0), datagramQueues(l[0]));
-        assertEquals(0, stack.ipCounters().txFlowKept);
-        stack.close();
+        assertFalse(m.stack.flush());
+        assertEquals(List.of(0, 0), datagramQueues(m.link));
+        assertEquals(0, m.stack.ipCounters().txFlowKept);
+        m.stack.close();
     }
 }
