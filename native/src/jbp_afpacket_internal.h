@@ -47,8 +47,9 @@ struct jbp_afpacket {
     struct jbp_vnet_hdr *tx_vnets;
     uint32_t *tx_msg_descs;
     uint32_t *tx_msg_bytes;
-    /* Chains (JBP_AFP_SUPER_FRAMES): at most max_chain descriptors. With a TX ring they go through chain_fd, a
-     * second packet socket that only sends (packet_sendmsg() on a socket with a TX ring reads only the ring). */
+    /* Chains (JBP_AFP_SUPER_FRAMES): at most max_chain descriptors. With a TX ring they, and bursts of one frame
+     * while the ring is idle, go through chain_fd, a second packet socket that only sends (packet_sendmsg() on a
+     * socket with a TX ring reads only the ring). */
     uint32_t max_chain;
     int chain_fd;
     struct iovec *chain_iovs;
@@ -62,7 +63,8 @@ struct jbp_afpacket {
     uint32_t tx_block_size;
     uint32_t tx_data_offset;
     uint32_t tx_head;     /* written by the driving thread, read by kickers */
-    uint32_t tx_sent;     /* kickers: the first slot the kernel may not have taken yet */
+    uint32_t tx_sent;     /* kickers: the first slot the kernel may not have taken yet; equal to tx_head once a
+                           * kick's send(2) has returned with every slot taken (release: tx_direct() reads it) */
     uint32_t tx_deferred; /* jbp_afpacket_defer_tx() */
     uint32_t tx_vnet;     /* bytes of virtio_net_hdr before each frame sent: 10 with super-frames, else 0 */
     /* Cold. */

@@ -224,9 +224,63 @@ static int tx_send_chain(struct jbp_afpacket *h, const struct jbp_desc *d, uint3
     }
 }
 
+/*
+ * Whether the TX ring is idle: the kernel has taken every frame put in it, and the send(2) that took them has
+ * returned, so that a frame sent another way now cannot overtake one of the ring's. Without deferral the driving
+ * thread makes that send(2) itself; with it, a kicker does, and says so by publishing tx_sent == tx_head after it
+ * (a slot marked TP_STATUS_SENDING may still be on its way through the kicker's dev_queue_xmit()).
+ */
+static int tx_ring_idle(const struct jbp_afpacket *h)
+{
+    if (h->tx_deferred
+        && __atomic_load_n(&h->tx_sent, __ATOMIC_ACQUIRE) != __atomic_load_n(&h->tx_head, __ATOMIC_RELAXED))
+        return 0;
+    return !tx_ring_pending(h);
+}
+
+/*
+ * A burst of one single-buffer frame while the ring is idle (the reply of a request/response, an ACK): sent at
+ * once with one sendmsg(2) on the send-only socket, straight from its pool buffer. packet_snd() copies a frame
+ * under a page into a linear skb, once. Through the ring the same frame is copied into its slot, and tpacket_snd()
+ * then builds an skb whose payload is a page fragment of the ring (tpacket_fill_skb()): the flow dissector reads
+ * the headers out of the fragment, a device without scatter-gather linearises it (validate_xmit_skb(): a second
+ * allocation and copy), and a veth copies the fragment out again before its peer may receive it
+ * (skb_orphan_frags_rx()). The ring stays the way for bursts, which it sends with one system call. With deferred
+ * transmission the frame so leaves under the caller's lock, as a burst does without a TX ring, and the kick that
+ * follows finds the ring idle and makes no system call. Returns 1 when sent (and counted), 0 when the frame must go
+ * through the ring (a full SO_SNDBUF or any error: the ring's path sends it, or refuses or drops and counts it).
+ */
+static int tx_direct(struct jbp_afpacket *h, const struct jbp_desc *d, const struct jbp_vnet_hdr *vh)
+{
+    struct iovec iov[2];
+    int n = 0;
+    if (h->tx_vnet != 0) {
+        iov[n].iov_base = (void *)vh;
+        iov[n++].iov_len = h->tx_vnet;
+    }
+    iov[n].iov_base = h->pool + (size_t)d->buffer * h->buffer_size;
+    iov[n++].iov_len = d->length;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = (size_t)n;
+    if (sendmsg(h->chain_fd, &msg, MSG_DONTWAIT) < 0)
+        return 0;
+    h->stats->tx_packets++;
+    h->stats->tx_bytes += d->length;
+    return 1;
+}
+
 static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
 {
     uint32_t done = 0;
+    if (count == 1 && (burst[0].flags & JBP_DESC_CONTINUES) == 0 && tx_ring_idle(h)) {
+        uint32_t span;
+        uint32_t length;
+        struct jbp_vnet_hdr vh;
+        if (tx_frame(h, burst, 0, 1, &span, &length, &vh) == 0 && tx_direct(h, &burst[0], &vh))
+            return 1;
+    }
     while (done < count) {
         /* Fill free slots from tx_head with a run of good frames (bad ones before the run are dropped). */
         uint32_t first = h->tx_head;
@@ -363,17 +417,22 @@ int jbp_afpacket_kick(struct jbp_afpacket *h)
 {
     if (h->tx_ring == NULL)
         return 0;
+    /* Nothing put in the ring since the last kick took everything (a lone frame went out at once: tx_direct()):
+     * no system call. */
+    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
+    if (h->tx_sent == head)
+        return 0;
     int rc = 0;
     if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR)
         rc = -errno;
     /* The kernel sends in ring order and stops at the first slot it cannot send: move past what it took, up to the
-     * head as the driving thread last published it (slots it fills meanwhile are its own kicker's to send). */
-    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
+     * head as the driving thread published it before the send (slots it fills meanwhile are its own kicker's to
+     * send). Release: a driving thread that reads tx_sent == tx_head (tx_ring_idle()) comes after this send(2). */
     uint32_t sent = h->tx_sent;
     while (sent != head
            && __atomic_load_n(tx_status(h, tx_slot(h, sent)), __ATOMIC_ACQUIRE) != TP_STATUS_SEND_REQUEST)
         sent = sent + 1 == h->tx_frames ? 0 : sent + 1;
-    __atomic_store_n(&h->tx_sent, sent, __ATOMIC_RELAXED);
+    __atomic_store_n(&h->tx_sent, sent, __ATOMIC_RELEASE);
     if (rc < 0)
         return rc;
     return sent != head;
