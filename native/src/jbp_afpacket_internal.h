@@ -17,6 +17,10 @@
 #include "jbp_vnet.h"
 
 #define ETH_HEADER 14u
+/* Threads that may wait on a handle with an epoll instance of their own: the poller and the readers that wait on
+ * its ring in turn (org.jbypass.provider.engine.RingWait); more wait with ppoll(2). */
+#define JBP_AFP_WAITERS 8
+#define JBP_AFP_WAITER_CLAIMED ((uintptr_t)1)
 
 struct jbp_afpacket {
     /* Receive state, touched on every burst. */
@@ -67,6 +71,15 @@ struct jbp_afpacket {
                            * kick's send(2) has returned with every slot taken (release: tx_direct() reads it) */
     uint32_t tx_deferred; /* jbp_afpacket_defer_tx() */
     uint32_t tx_vnet;     /* bytes of virtio_net_hdr before each frame sent: 10 with super-frames, else 0 */
+    /* The idle wait (jbp_afpacket_rx.c): an epoll instance per waiting thread, in which the socket and the eventfd
+     * are registered once, edge-triggered. thread is 0 while the slot is free, JBP_AFP_WAITER_CLAIMED while its
+     * instance is being made, then the owner's pthread_self() (release: epfd is set before). Threads beyond the
+     * slots, or a kernel without epoll_pwait2(2) (no_epoll), wait with ppoll(2). */
+    struct {
+        uintptr_t thread;
+        int epfd;
+    } waiters[JBP_AFP_WAITERS];
+    uint32_t no_epoll;
     /* Cold. */
     int efd;
     int ifindex;

@@ -458,6 +458,10 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
         close(h->fd);
     if (h->efd >= 0)
         close(h->efd);
+    for (int i = 0; i < JBP_AFP_WAITERS; i++) {
+        if (h->waiters[i].thread > JBP_AFP_WAITER_CLAIMED)
+            close(h->waiters[i].epfd);
+    }
     if (h->chain_fd >= 0)
         close(h->chain_fd);
     free(h->msgs);
