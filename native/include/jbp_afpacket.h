@@ -19,7 +19,9 @@
  *     slot and then made a page fragment that a veth or a device without scatter-gather copies again.
  *   - otherwise one sendmmsg(2) whose iovecs point straight into pool memory; the kernel copies each frame during
  *     the call. __sys_sendmmsg() calls cond_resched() after every message: when a frame wakes the receiver on this
- *     CPU (a veth peer, whose receive runs in the sender's softirq), the sender is preempted frame by frame. An idle caller blocks in ppoll(2) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
+ *     CPU (a veth peer, whose receive runs in the sender's softirq), the sender is preempted frame by frame.
+ * An idle caller sleeps in an epoll instance of its thread's own (epoll_pwait2(2); ppoll(2) where it is missing, or
+ * beyond eight waiting threads) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
  *
  * Threads: one thread drives a handle (rx, tx, wait, refresh, close); jbp_afpacket_wakeup() may be called from
  * any thread while the handle is open. Every function returns a count or -errno; nothing on the hot path logs,
@@ -239,7 +241,8 @@ int jbp_afpacket_rx_ready(struct jbp_afpacket *h);
  */
 int jbp_afpacket_multicast(struct jbp_afpacket *h, const uint8_t mac[6], int add);
 
-/* Makes a concurrent or the next jbp_afpacket_wait() return. Any thread. */
+/* Makes every concurrent jbp_afpacket_wait() return, or each thread's next one (a thread's wait may so return once
+ * for a wakeup given while it was not waiting: a spurious return). Any thread. */
 int jbp_afpacket_wakeup(struct jbp_afpacket *h);
 
 /* Reads the kernel's drop counters (PACKET_STATISTICS) into the stats; 0 or -errno. */
