@@ -457,6 +457,8 @@ static void after_wait(struct jbp_afpacket *h, int socket_error, int woken)
 }
 
 #ifdef SYS_epoll_pwait2
+_Static_assert(sizeof(struct timespec) == 16, "epoll_pwait2(2) takes a struct __kernel_timespec");
+
 /*
  * The calling thread's epoll instance for this handle, made on its first wait: -1 when the slots are taken or
  * it cannot be made (the thread then waits with ppoll(2)). The socket and the eventfd are registered once,
