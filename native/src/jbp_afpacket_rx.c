@@ -541,11 +541,8 @@ static int wait_epoll(struct jbp_afpacket *h, const struct timespec *timeout)
 
 int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns)
 {
-    if (h->tx_deferred && jbp_afp_tx_waiting(h)) {
-        (void)send(h->fd, NULL, 0, MSG_DONTWAIT);
-        if (jbp_afp_tx_waiting(h) && timeout_ns > TX_RETRY_NS)
-            timeout_ns = TX_RETRY_NS;
-    }
+    if (h->tx_deferred && jbp_afp_tx_retry(h) && timeout_ns > TX_RETRY_NS)
+        timeout_ns = TX_RETRY_NS;
     if (rx_ready(h))
         return 1;
     if (timeout_ns <= 0)

@@ -263,7 +263,8 @@ static int setup_chain_socket(struct jbp_afpacket *h, const struct jbp_afpacket_
     if (bind(h->chain_fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
         return -errno;
     h->chain_iovs = calloc(1 + h->max_chain, sizeof(*h->chain_iovs));
-    return h->chain_iovs == NULL ? -ENOMEM : 0;
+    h->lone = malloc(h->tx_vnet + c->buffer_size);
+    return h->chain_iovs == NULL || h->lone == NULL ? -ENOMEM : 0;
 }
 
 static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
@@ -469,6 +470,7 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
     free(h->tx_msg_descs);
     free(h->tx_msg_bytes);
     free(h->chain_iovs);
+    free(h->lone);
     free(h->rx_iovs);
     free(h->iovs);
     free(h);

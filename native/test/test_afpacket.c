@@ -580,10 +580,11 @@ static int frame_waiting(struct jbp_afpacket *h)
 }
 
 /*
- * A burst of one frame while the TX ring is idle leaves at once through the send-only socket (tx_direct()); every
- * other goes through the ring. Bursts of one and of several, interleaved, arrive in the order sent, with and
- * without a virtio_net_hdr. With deferred transmission a lone frame leaves without a kick while the ring is idle,
- * and waits for the kick behind the ring's frames while it is not, so that it never overtakes them.
+ * A burst of one frame while the TX ring is idle leaves through the send-only socket (tx_direct()); every other
+ * goes through the ring. Bursts of one and of several, interleaved, arrive in the order sent, with and without a
+ * virtio_net_hdr. With deferred transmission a lone frame is staged and leaves with the kick, before the ring's
+ * frames put after it; one behind frames in the ring goes through the ring; a staged frame that no kick sent leaves
+ * with the driving thread's wait.
  */
 static void test_lone_frames(void)
 {
@@ -630,23 +631,32 @@ static void test_lone_frames(void)
     struct jbp_afpacket_config ca = base_config(a, &pa, &sa);
     struct jbp_afpacket *ha = open_or_die(&ca);
     REQUIRE(jbp_afpacket_defer_tx(ha, 1) == 0, "defer");
+    /* Deferred, a lone frame is staged and leaves with the kick, after the caller's lock, as the ring's do. */
     send_burst(ha, &pa, first, 1);
-    CHECK(receive_frames(hb, &pb, first, 1, 64, &others) == 1, "a lone frame leaves without a kick");
+    CHECK(sa.tx_packets == 1, "counted when staged: %llu", (unsigned long long)sa.tx_packets);
+    CHECK(!frame_waiting(hb), "a staged lone frame waits for the kick");
+    CHECK(jbp_afpacket_kick(ha) == 0, "the kick sent it");
+    CHECK(receive_frames(hb, &pb, first, 1, 64, &others) == 1, "the lone frame");
     CHECK(jbp_afpacket_kick(ha) == 0, "nothing for the kick");
-    send_burst(ha, &pa, first + 1, 2);
-    send_burst(ha, &pa, first + 3, 1);
-    CHECK(!frame_waiting(hb), "a lone frame behind frames in the ring waits for the kick");
+    /* Staged, then a burst through the ring and a second lone frame behind it: the kick sends them in order. */
+    send_burst(ha, &pa, first + 1, 1);
+    send_burst(ha, &pa, first + 2, 2);
+    send_burst(ha, &pa, first + 4, 1);
+    CHECK(!frame_waiting(hb), "nothing leaves before the kick");
     CHECK(jbp_afpacket_kick(ha) == 0, "the kick sent everything");
-    CHECK(receive_frames(hb, &pb, first + 1, 3, 64, &others) == 3, "the ring's frames, then the lone one");
-    for (uint32_t i = 4; i < 300; i++) {
+    CHECK(receive_frames(hb, &pb, first + 1, 4, 64, &others) == 4, "the staged frame, the ring's, the lone one");
+    for (uint32_t i = 5; i < 300; i++) {
         /* Round the ring: lone frames skip it, pairs go through it, and the ring stays in step with the kernel. */
         uint32_t n = i % 3 == 0 ? 2 : 1;
         send_burst(ha, &pa, first + i, n);
-        if (n == 2)
-            CHECK(jbp_afpacket_kick(ha) == 0, "kick %u", i);
+        CHECK(jbp_afpacket_kick(ha) == 0, "kick %u", i);
         CHECK(receive_frames(hb, &pb, first + i, n, 64, &others) == n, "frames %u..", first + i);
         i += n - 1;
     }
+    /* A staged frame that no kick sent leaves with the driving thread's wait (the retry of frames a kick left). */
+    send_burst(ha, &pa, first + 300, 1);
+    CHECK(jbp_afpacket_wait(ha, 1000000) == 0, "a's wait");
+    CHECK(receive_frames(hb, &pb, first + 300, 1, 64, &others) == 1, "the staged frame after the wait");
     CHECK(others == 0, "stray frames");
     CHECK(sa.tx_refused + sa.tx_dropped + sa.errors == 0, "a counted refusals, drops or errors");
     jbp_afpacket_close(ha);

@@ -27,8 +27,8 @@ import org.jbypass.netstack.wire.MacAddress;
  * nothing is allocated per packet or per burst, and the counters are read from memory the driver shares with
  * Java. An idle poller blocks in {@link #awaitReceive} (in an epoll instance of its thread's own, where the socket
  * and an eventfd that {@link #wakeup()} and {@link Thread#interrupt()} signal are registered; ppoll(2) on both
- * where epoll_pwait2(2) is missing). A burst of one frame while the TX ring is idle goes out at once with one
- * sendmsg(2) from its buffer rather than through the ring (the driver's jbp_afpacket.h says why).
+ * where epoll_pwait2(2) is missing). A burst of one frame while the TX ring is idle goes out with one sendmsg(2)
+ * rather than through the ring, sent by the kick like the ring's frames (the driver's jbp_afpacket.h says why).
  *
  * <h2>Offloads</h2>
  * AF_PACKET sees frames as the netdev hands them to the kernel's stack. With GRO, LRO or (for frames the host
