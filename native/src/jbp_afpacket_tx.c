@@ -480,19 +480,23 @@ int jbp_afpacket_kick(struct jbp_afpacket *h)
 {
     if (h->tx_ring == NULL)
         return 0;
-    /* A staged lone frame first: every frame in the ring was put there after it. */
+    /* The head first, then a staged lone frame, then the ring up to that head. A lone frame is staged only while
+     * the ring is idle, so every frame in the ring at the head read was put there after a lone frame staged then;
+     * and one staged after the read (with frames behind it in the ring) is left with them for the next kick, which
+     * the thread that staged it makes: this kick then finds tx_sent == head and makes no send(2) that could take
+     * those frames before it. */
+    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
     int rc = 0;
     if (tx_flush_lone(h, &rc))
         return 1;
     /* Nothing put in the ring since the last kick took everything: no system call. */
-    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
     if (h->tx_sent == head)
         return rc;
     if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR)
         rc = -errno;
     /* The kernel sends in ring order and stops at the first slot it cannot send: move past what it took, up to the
-     * head as the driving thread published it before the send (slots it fills meanwhile are its own kicker's to
-     * send). Release: a driving thread that reads tx_sent == tx_head (tx_ring_idle()) comes after this send(2). */
+     * head read above (slots filled meanwhile are the next kick's to account for). Release: a driving thread that
+     * reads tx_sent == tx_head (tx_ring_idle()) comes after this send(2). */
     uint32_t sent = h->tx_sent;
     while (sent != head
            && __atomic_load_n(tx_status(h, tx_slot(h, sent)), __ATOMIC_ACQUIRE) != TP_STATUS_SEND_REQUEST)
