@@ -22,3 +22,10 @@ foreach(test_case missing_interface open_errors exchange partial_bursts transmit
   set_tests_properties(afpacket.${test_case} afpacket.frame.${test_case} afpacket.sendmmsg.${test_case}
                        afpacket.frame.sendmmsg.${test_case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
 endforeach()
+
+# A UDP echo in C over the driver, for scripts/echo-floor.sh (a measurement, not a test).
+add_executable(afp_udp_echo ${CMAKE_CURRENT_LIST_DIR}/afp_udp_echo.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_setup.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_rx.c ${CMAKE_SOURCE_DIR}/native/src/jbp_afpacket_tx.c
+  ${CMAKE_SOURCE_DIR}/native/src/jbp_vnet.c)
+target_include_directories(afp_udp_echo PRIVATE ${CMAKE_SOURCE_DIR}/native/include)
+target_compile_options(afp_udp_echo PRIVATE ${JBYPASS_C_FLAGS})
