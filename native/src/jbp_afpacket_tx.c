@@ -187,9 +187,13 @@ static inline uint32_t *tx_status(const struct jbp_afpacket *h, uint8_t *slot)
 }
 
 /* Whether the ring holds frames the kernel has not taken: the last slot filled still waits (the kernel sends in
- * ring order, so every slot before it was taken when it is). */
+ * ring order, so every slot before it was taken when it is); or, deferred, a lone frame is staged beside the ring
+ * (tx_direct()) or on its way, which a send(2) does not send: a sender that must not overtake the ring's frames
+ * must not overtake it either (it goes with the kick, or tx_flush_lone()). */
 static int tx_ring_pending(const struct jbp_afpacket *h)
 {
+    if (h->tx_deferred && __atomic_load_n(&h->lone_state, __ATOMIC_ACQUIRE) != JBP_AFP_LONE_IDLE)
+        return 1;
     uint32_t last = h->tx_head == 0 ? h->tx_frames - 1 : h->tx_head - 1;
     return __atomic_load_n(tx_status(h, tx_slot(h, last)), __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST;
 }
@@ -204,8 +208,7 @@ static int tx_ring_pending(const struct jbp_afpacket *h)
 static int tx_ring_idle(const struct jbp_afpacket *h)
 {
     if (h->tx_deferred
-        && (__atomic_load_n(&h->lone_state, __ATOMIC_ACQUIRE) != JBP_AFP_LONE_IDLE
-            || __atomic_load_n(&h->tx_sent, __ATOMIC_ACQUIRE) != __atomic_load_n(&h->tx_head, __ATOMIC_RELAXED)))
+        && __atomic_load_n(&h->tx_sent, __ATOMIC_ACQUIRE) != __atomic_load_n(&h->tx_head, __ATOMIC_RELAXED))
         return 0;
     return !tx_ring_pending(h);
 }
