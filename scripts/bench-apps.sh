@@ -25,7 +25,8 @@
 #
 #   scripts/bench-apps.sh                         (needs root; builds the jars if missing)
 #   REPEAT=7 ECHO_MB=64 HTTP_MB=64 IDLE=block scripts/bench-apps.sh
-#   WARMUP=5 scripts/bench-apps.sh                (untimed rounds per server first, 3 by default)
+#   WARMUP=5 scripts/bench-apps.sh                (untimed rounds per server first, 3 by default, and at least
+#                                                 WARMUP_MB (1536) each way per kind of row)
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java scripts/bench-apps.sh
 #   JFR_DIR=/tmp/jfr ONLY=echo scripts/bench-apps.sh   (flight recordings of the servers, for jfr print)
 #   JAR_B=/tmp/old/jbypass.jar scripts/bench-apps.sh    (a second jbypass build beside the first: before/after)
@@ -56,6 +57,12 @@ UDP_PINGS=${UDP_PINGS:-20000}
 # seconds to reach the stack's TCP output and input (its compiler thread was a third of the server's CPU in the
 # fourth 256 MB echo), which a single warm-up round left inside the stack's CPU per MB.
 WARMUP=${WARMUP:-3}
+# And at least WARMUP_MB megabytes each way per row kind before measuring it. The JIT counts invocations, and with
+# super-frames the stack's per-segment code runs some 20 times per MB where it ran 700 times with 1500-byte frames:
+# C2 reached the stack's TCP input only after about 1 GB of upload (at 64 MB a round, three rounds left the stack
+# in C1's profiled code, and its C2 thread compiling, for every measured round: 4.7 CPU ms/MB against 1.5 once
+# warm). docs/PERFORMANCE.md (f) has the figures.
+WARMUP_MB=${WARMUP_MB:-1536}
 CONNS=${CONNS:-4}   # connections at once in the echo4, http4 and up4 rows
 IDLE=${IDLE:-block}
 OFFLOADS=${OFFLOADS:-on}   # on: the veths as Linux sets them up (TSO/GSO/GRO); off: every offload off on both ends
@@ -256,20 +263,27 @@ if wants up || wants up4; then
   upload_sha=$(sha256sum "$work/upload.bin" | cut -d' ' -f1)
 fi
 
-# WARMUP untimed rounds each to let the servers' JITs warm up.
-for _ in $(seq 1 "$WARMUP"); do
-  for v in $variants k; do
-    if wants echo || wants echo4; then echo_mbs "${address[${v}echo]}" >/dev/null; fi
-    if wants http || wants http4; then http_mbs "${address[${v}http]}" >/dev/null; fi
-    if wants up || wants up4; then up_mbs "${address[${v}http]}" >/dev/null; fi
-  done
+# Untimed rounds each to let the servers' JITs warm up: WARMUP rounds, and more until WARMUP_MB moved.
+rounds() { # MB_PER_ROUND: how many warm-up rounds
+  awk -v w="$WARMUP" -v mb="$WARMUP_MB" -v r="$1" 'BEGIN {n = int((mb + r - 1) / r); print (n > w ? n : w)}'
+}
+for v in $variants k; do
+  if wants echo || wants echo4; then
+    for _ in $(seq 1 "$(rounds "$ECHO_MB")"); do echo_mbs "${address[${v}echo]}" >/dev/null; done
+  fi
+  if wants http || wants http4; then
+    for _ in $(seq 1 "$(rounds "$HTTP_MB")"); do http_mbs "${address[${v}http]}" >/dev/null; done
+  fi
+  if wants up || wants up4; then
+    for _ in $(seq 1 "$(rounds "$HTTP_MB")"); do up_mbs "${address[${v}http]}" >/dev/null; done
+  fi
 done
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; java: $("$JAVA" -version 2>&1 | head -1)"
 echo "settings: veth MTU 1500, offloads $OFFLOADS (stack end: $(ip netns exec "$nss" ethtool -k "${nss}0" 2>/dev/null \
   | awk '/^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):/ {printf "%s %s ", $1, $2}'));" \
   "jbypass poller idle=$IDLE, stack properties: ${STACK_PROPS:-none}; REPEAT=$REPEAT ECHO_MB=$ECHO_MB HTTP_MB=$HTTP_MB" \
-  "CONNS=$CONNS UDP_PINGS=$UDP_PINGS WARMUP=$WARMUP; kernel tcp congestion control $(ip netns exec "$nsk" sysctl -n \
+  "CONNS=$CONNS UDP_PINGS=$UDP_PINGS WARMUP=$WARMUP WARMUP_MB=$WARMUP_MB; kernel tcp congestion control $(ip netns exec "$nsk" sysctl -n \
   net.ipv4.tcp_congestion_control), jbypass cubic"
 udp_mb=$(awk -v n="$UDP_PINGS" 'BEGIN {print n * 2 * 12 / 1e6}')
 for i in $(seq 1 "$REPEAT"); do

@@ -13,8 +13,9 @@
 #   scripts/profile-bulk.sh echo      TcpEchoClient through TcpEchoServer (both ways)
 #   MB=512 REPEAT=4 JAR=/tmp/other/jbypass.jar PROPS='interface.veth.tx-ring = false' scripts/profile-bulk.sh up
 #
-# Results in target/profiles/bulk-MODE.perf.data and bulk-MODE.txt. WARMUP (3) untimed transfers to each server
-# come first (the stack's TCP paths reach C2 late on a loaded machine, and "JIT compilers" then fills the profile);
+# Results in target/profiles/bulk-MODE.perf.data and bulk-MODE.txt. WARMUP (3) untimed transfers to each server,
+# and more until WARMUP_MB (1536) moved, come first (with super-frames the stack's TCP paths reach C2 only after
+# about 1 GB, and "JIT compilers" then fills the profile);
 # compare the stack and the kernel of one run only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ MODE=${1:-up}
 MB=${MB:-256}
 REPEAT=${REPEAT:-3}
 WARMUP=${WARMUP:-3}   # untimed transfers to each server first, for the JIT
+WARMUP_MB=${WARMUP_MB:-1536}  # and more until this many MB moved (bench-apps.sh says why)
 JAVA=${JAVA:-java}
 JAR=${JAR:-java-provider/target/jbypass.jar}
 PROPS=${PROPS:-}
@@ -145,9 +147,10 @@ measure() { # NAME PID ADDRESS IF [PERF]
   fi
 }
 {
-  echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $MODE, $MB MB x $REPEAT;" \
+  echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $MODE, $MB MB x $REPEAT, warm-up $WARMUP_MB MB;" \
     "$("$JAVA" -version 2>&1 | head -1)"
-  for _ in $(seq 1 "$WARMUP"); do transfer 198.18.77.2 >/dev/null; transfer 198.19.77.2 >/dev/null; done
+  rounds=$(awk -v w="$WARMUP" -v mb="$WARMUP_MB" -v r="$MB" 'BEGIN {n = int((mb + r - 1) / r); print (n > w ? n : w)}')
+  for _ in $(seq 1 "$rounds"); do transfer 198.18.77.2 >/dev/null; transfer 198.19.77.2 >/dev/null; done
   for i in $(seq 1 "$REPEAT"); do
     measure stack "$stack_pid" 198.18.77.2 "${nsc}0" "$([[ $i == "$REPEAT" ]] && echo perf)"
     measure kernel "$kernel_pid" 198.19.77.2 "${nsc}1"

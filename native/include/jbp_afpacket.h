@@ -32,6 +32,7 @@
 #define JBP_AFPACKET_H
 
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "jbp_burst.h"
 
@@ -201,6 +202,21 @@ int jbp_afpacket_rx_burst(struct jbp_afpacket *h, struct jbp_desc *burst, uint32
  * The pool buffers of accepted frames are free again when this returns: the kernel copied them.
  */
 int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count);
+
+/* The most payload pieces jbp_afpacket_tx_gather() takes after the head. */
+#define JBP_AFP_MAX_GATHER 32u
+
+/*
+ * Transmits one frame now, with one sendmsg(2) whose iovecs are the frame's virtio_net_hdr, the head (a pool
+ * buffer's first head->length bytes: the headers, with head->flags as a burst's first descriptor) and `count`
+ * pieces of memory anywhere in the process (a TCP super-segment's payload where the stack keeps it): the kernel
+ * copies them into its skb, so the stack makes no copy of its own. Needs JBP_AFP_SUPER_FRAMES. Frames a TX ring still
+ * holds go first. Returns 0 when sent; -EAGAIN when the kernel's queue is full (nothing sent, counted in
+ * tx_refused); -EINVAL for a frame jbp_afpacket_tx_burst() would drop as malformed, or another -errno when the
+ * device failed (both counted in tx_dropped). The memory is the caller's again when this returns.
+ */
+int jbp_afpacket_tx_gather(struct jbp_afpacket *h, const struct jbp_desc *head, const struct iovec *payload,
+                           uint32_t count);
 
 /*
  * With a TX ring: whether jbp_afpacket_tx_burst() only fills the ring (on) or also has the kernel send it (off, the

@@ -58,6 +58,7 @@ struct jbp_afpacket {
     uint32_t max_chain;
     int chain_fd;
     struct iovec *chain_iovs;
+    struct iovec gather_iovs[2 + JBP_AFP_MAX_GATHER]; /* jbp_afpacket_tx_gather(): header, head, pieces */
     /* TX ring (JBP_AFP_TX_RING): tx_frames slots of tx_frame_size bytes, tx_frames_per_block to a block of
      * tx_block_size; a frame's bytes start tx_data_offset into its slot. tx_head is the next slot to fill, which
      * is also the kernel's next slot to send: we never leave a slot marked for sending after a burst. */

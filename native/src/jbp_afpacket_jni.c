@@ -123,6 +123,58 @@ static jint JNICALL afp_transmit(JNIEnv *env, jclass cls, jlong handle, jlong de
                                  (uint32_t)count);
 }
 
+/*
+ * jbp_afpacket_tx_gather() of a head pool buffer and `count` slices of Java byte arrays, slice i being lengths[i]
+ * bytes of arrays[i] from offsets[i]. The arrays are pinned (GetPrimitiveArrayCritical) only for the sendmsg(2),
+ * which copies them and never blocks (MSG_DONTWAIT); no other JNI call is made while they are. Slices outside their
+ * arrays, or more than JBP_AFP_MAX_GATHER, are refused with -EINVAL before anything is sent.
+ */
+static jint JNICALL afp_transmit_gather(JNIEnv *env, jclass cls, jlong handle, jint head, jint head_length,
+                                        jint flags, jobjectArray arrays, jintArray offsets, jintArray lengths,
+                                        jint count)
+{
+    (void)cls;
+    if (arrays == NULL || offsets == NULL || lengths == NULL || count < 0 || (uint32_t)count > JBP_AFP_MAX_GATHER
+        || head < 0 || head_length < 0 || (*env)->GetArrayLength(env, arrays) < count
+        || (*env)->GetArrayLength(env, offsets) < count || (*env)->GetArrayLength(env, lengths) < count
+        || (*env)->EnsureLocalCapacity(env, count) < 0)
+        return -EINVAL;
+    jint off[JBP_AFP_MAX_GATHER];
+    jint len[JBP_AFP_MAX_GATHER];
+    jbyteArray array[JBP_AFP_MAX_GATHER];
+    (*env)->GetIntArrayRegion(env, offsets, 0, count, off);
+    (*env)->GetIntArrayRegion(env, lengths, 0, count, len);
+    for (jint i = 0; i < count; i++) {
+        array[i] = (jbyteArray)(*env)->GetObjectArrayElement(env, arrays, i);
+        if (array[i] == NULL || off[i] < 0 || len[i] < 0
+            || (int64_t)off[i] + len[i] > (*env)->GetArrayLength(env, array[i]))
+            return -EINVAL; /* local references go when the native returns */
+    }
+    struct iovec payload[JBP_AFP_MAX_GATHER];
+    jint pinned = 0;
+    int rc = 0;
+    for (; pinned < count; pinned++) {
+        uint8_t *bytes = (*env)->GetPrimitiveArrayCritical(env, array[pinned], NULL);
+        if (bytes == NULL) {
+            rc = -ENOMEM;
+            break;
+        }
+        payload[pinned].iov_base = bytes + off[pinned];
+        payload[pinned].iov_len = (size_t)len[pinned];
+    }
+    if (rc == 0) {
+        struct jbp_desc d = {.buffer = (uint32_t)head, .length = (uint32_t)head_length, .flags = (uint32_t)flags};
+        rc = jbp_afpacket_tx_gather(handle_of(handle), &d, payload, (uint32_t)count);
+    }
+    while (pinned > 0) {
+        pinned--;
+        /* JNI_ABORT: nothing was written, nothing to copy back (a copy, were the JVM to make one, is freed). */
+        (*env)->ReleasePrimitiveArrayCritical(env, array[pinned], (uint8_t *)payload[pinned].iov_base - off[pinned],
+                                              JNI_ABORT);
+    }
+    return rc;
+}
+
 static jint JNICALL afp_defer_transmit(JNIEnv *env, jclass cls, jlong handle, jboolean on)
 {
     (void)env;
@@ -222,6 +274,7 @@ static const JNINativeMethod afpacket_methods[] = {
     {"open", "(Ljava/lang/String;Ljava/nio/ByteBuffer;IIIIIIIIJILjava/nio/ByteBuffer;[J)J", (void *)afp_open},
     {"receive", "(JJI)I", (void *)afp_receive},
     {"transmit", "(JJI)I", (void *)afp_transmit},
+    {"transmitGather", "(JIII[[B[I[II)I", (void *)afp_transmit_gather},
     {"deferTransmit", "(JZ)I", (void *)afp_defer_transmit},
     {"kick", "(J)I", (void *)afp_kick},
     {"receiveReady", "(J)I", (void *)afp_receive_ready},

@@ -454,6 +454,79 @@ static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, u
     return (int)done;
 }
 
+int jbp_afpacket_tx_gather(struct jbp_afpacket *h, const struct jbp_desc *head, const struct iovec *payload,
+                           uint32_t count)
+{
+    uint64_t total = head->length;
+    for (uint32_t i = 0; i < count; i++)
+        total += payload[i].iov_len;
+    struct jbp_vnet_hdr vh;
+    /* The checks tx_frame() makes of a chain: a pool buffer, a frame within the largest, offloads its headers bear
+     * out, segments that fit the MTU; and no more pieces than gather_iovs holds. */
+    if (h->tx_vnet == 0 || count > JBP_AFP_MAX_GATHER || head->buffer >= h->buffer_count
+        || head->length > h->buffer_size || head->length < ETH_HEADER || total > JBP_MAX_FRAME
+        || (head->flags & JBP_DESC_CONTINUES) != 0
+        || jbp_vnet_tx_header(head->flags, h->pool + (size_t)head->buffer * h->buffer_size, head->length,
+                              (uint32_t)total, &vh) != JBP_VNET_OK
+        || (vh.gso_type == JBP_VNET_GSO_NONE ? total > h->max_tx_frame
+                                              : vh.hdr_len + (uint32_t)vh.gso_size > h->max_tx_frame)) {
+        h->stats->tx_dropped++;
+        return -EINVAL;
+    }
+    int fd = h->fd;
+    if (h->tx_ring != NULL) {
+        /* As tx_send_chain(): a staged lone frame and the ring's frames first, so that the wire's order is the
+         * stack's. */
+        fd = h->chain_fd;
+        int lone_error = 0;
+        if (tx_flush_lone(h, &lone_error)) {
+            h->stats->tx_refused++;
+            return -EAGAIN;
+        }
+        if (tx_ring_pending(h)) {
+            if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR) {
+                int err = errno;
+                record_error(h, err);
+                h->stats->tx_dropped++;
+                return -err;
+            }
+            if (tx_ring_pending(h)) {
+                h->stats->tx_refused++;
+                return -EAGAIN;
+            }
+        }
+    }
+    struct iovec *iov = h->gather_iovs;
+    iov[0].iov_base = &vh;
+    iov[0].iov_len = h->tx_vnet;
+    iov[1].iov_base = h->pool + (size_t)head->buffer * h->buffer_size;
+    iov[1].iov_len = head->length;
+    memcpy(&iov[2], payload, count * sizeof(*payload));
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2 + count;
+    for (;;) {
+        if (sendmsg(fd, &msg, MSG_DONTWAIT) >= 0)
+            break;
+        int err = errno;
+        if (err == EINTR)
+            continue;
+        if (is_backpressure(err)) {
+            h->stats->tx_refused++;
+            return -EAGAIN;
+        }
+        record_error(h, err);
+        h->stats->tx_dropped++;
+        return -err;
+    }
+    h->stats->tx_packets++;
+    h->stats->tx_bytes += total;
+    if (count > 0)
+        h->stats->tx_super_frames++;
+    return 0;
+}
+
 int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
 {
     return h->tx_ring != NULL ? tx_burst_ring(h, burst, count) : tx_burst_sendmmsg(h, burst, count);

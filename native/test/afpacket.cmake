@@ -14,7 +14,7 @@ target_link_libraries(test_afpacket PRIVATE Threads::Threads)
 foreach(test_case missing_interface open_errors exchange partial_bursts transmit_checks vlan_tag_restored
                   oversize_and_truncated kernel_drops wait_and_wakeup concurrent_waiters checksum_status mac_membership
                   multicast_membership
-                  deferred_kick lone_frames concurrent_kicks super_frames tx_super_frames tx_super_frames6)
+                  deferred_kick lone_frames concurrent_kicks super_frames tx_super_frames tx_gather tx_super_frames6)
   add_test(NAME afpacket.${test_case} COMMAND test_afpacket ${test_case} block ring)
   add_test(NAME afpacket.frame.${test_case} COMMAND test_afpacket ${test_case} frame ring)
   add_test(NAME afpacket.sendmmsg.${test_case} COMMAND test_afpacket ${test_case} block sendmmsg)

@@ -24,7 +24,8 @@ import org.jbypass.netstack.util.Errno;
  *   java -cp benchmarks/target/benchmarks.jar org.jbypass.benchmarks.stack.StackPhases [udp64|udp1472|tcp|tcp-gro]...
  * </pre>
  *
- * (all four by default); each prints three rounds of 100,000 bursts after a warm-up round, in ns per packet.
+ * (all four by default; each name with {@code -offload} appended, {@code tcp-offload}, runs over a wire that
+ * offloads the TCP and UDP checksums as a veth does, {@link TwoStacks.Checksums#OFFLOAD}); each prints three rounds of 100,000 bursts after a warm-up round, in ns per packet.
  * Pinning it ({@code taskset -c 0}) keeps it off a core whose timing differs. The figures are the stack's alone, as
  * the benchmarks': no thread, lock, system call or clock read is in them.
  */
@@ -46,23 +47,27 @@ public final class StackPhases
     public static void main(final String[] args)
     {
         final String[] cases = args.length == 0 ? new String[] {"udp64", "udp1472", "tcp", "tcp-gro"} : args;
+        final String known = "udp64, udp1472, tcp, tcp-gro, each also with -offload (checksums offloaded as a veth"
+            + " does: TwoStacks.Checksums.OFFLOAD)";
         final StackPhases phases = new StackPhases();
         for (final String c : cases)
         {
-            switch (c)
+            final boolean offload = c.endsWith("-offload");
+            final TwoStacks.Checksums checksums = offload ? TwoStacks.Checksums.OFFLOAD : TwoStacks.Checksums.SOFTWARE;
+            switch (offload ? c.substring(0, c.length() - "-offload".length()) : c)
             {
-                case "udp64" -> phases.udp(64);
-                case "udp1472" -> phases.udp(1472);
-                case "tcp" -> phases.tcp(false);
-                case "tcp-gro" -> phases.tcp(true);
-                default -> throw new IllegalArgumentException("unknown case " + c + ": udp64, udp1472, tcp, tcp-gro");
+                case "udp64" -> phases.udp(64, checksums);
+                case "udp1472" -> phases.udp(1472, checksums);
+                case "tcp" -> phases.tcp(false, checksums);
+                case "tcp-gro" -> phases.tcp(true, checksums);
+                default -> throw new IllegalArgumentException("unknown case " + c + ": " + known);
             }
         }
     }
 
-    private void udp(final int payload)
+    private void udp(final int payload, final TwoStacks.Checksums checksums)
     {
-        try (TwoStacks stacks = new TwoStacks())
+        try (TwoStacks stacks = new TwoStacks(true, checksums))
         {
             final UdpSocket sender = stacks.a.openUdp();
             final UdpSocket receiver = stacks.b.openUdp();
@@ -98,14 +103,14 @@ public final class StackPhases
                     throw new IllegalStateException("received " + received + " of " + (long)BURSTS * UDP_BURST
                         + " datagrams; the socket dropped " + receiver.drops());
                 }
-                print("udp " + payload + " B", round, UDP_BURST, "send", "step", "receive");
+                print("udp " + payload + " B" + suffix(checksums), round, UDP_BURST, "send", "step", "receive");
             }
         }
     }
 
-    private void tcp(final boolean gro)
+    private void tcp(final boolean gro, final TwoStacks.Checksums checksums)
     {
-        try (TwoStacks stacks = new TwoStacks(gro))
+        try (TwoStacks stacks = new TwoStacks(gro, checksums))
         {
             final TcpSocket listener = stacks.b.openTcp();
             check(listener.bind(0, 5001), "bind B");
@@ -143,9 +148,14 @@ public final class StackPhases
                     total[0] += Math.max(0, server[0].read(in.clear()));
                     return total[0] == expected;
                 }, "every byte written read");
-                print("tcp MSS " + mss + " B, gro " + gro, round, TCP_BURST, "write+output", "step", "read");
+                print("tcp MSS " + mss + " B, gro " + gro + suffix(checksums), round, TCP_BURST, "write+output", "step", "read");
             }
         }
+    }
+
+    private static String suffix(final TwoStacks.Checksums checksums)
+    {
+        return checksums == TwoStacks.Checksums.OFFLOAD ? ", offload" : "";
     }
 
     private void record(final int k, final long t0, final long t1, final long t2, final long t3)

@@ -50,6 +50,14 @@ public class TcpStackBenchmark
     @Param({"true", "false"})
     public boolean gro;
 
+    /**
+     * Who computes and verifies the TCP checksums: {@code software} (both stacks, the default) or {@code offload}
+     * (the link, as a veth or a ConnectX: {@link TwoStacks.Checksums}); {@code -p checksums=software,offload}
+     * runs both.
+     */
+    @Param({"software"})
+    public String checksums;
+
     private TwoStacks stacks;
     private TcpSocket listener;
     private TcpSocket client;
@@ -64,7 +72,7 @@ public class TcpStackBenchmark
     @Setup(Level.Trial)
     public void open()
     {
-        stacks = new TwoStacks(gro);
+        stacks = new TwoStacks(gro, TwoStacks.Checksums.named(checksums));
         listener = stacks.b.openTcp();
         if (listener.bind(0, PORT) != 0 || listener.listen(1) != 0)
         {

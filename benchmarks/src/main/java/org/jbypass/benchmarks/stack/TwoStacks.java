@@ -4,6 +4,7 @@ import java.util.function.BooleanSupplier;
 
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.MacAddress;
@@ -49,12 +50,56 @@ final class TwoStacks implements AutoCloseable
 
     TwoStacks(final StackConfig configA, final StackConfig configB, final boolean gro)
     {
+        this(configA, configB, gro, Checksums.SOFTWARE);
+    }
+
+    /**
+     * @param gro       whether software GRO coalesces what each stack receives ({@code interface.NAME.gro})
+     * @param checksums who computes and verifies the TCP and UDP checksums
+     */
+    TwoStacks(final boolean gro, final Checksums checksums)
+    {
+        this(StackConfig.builder().poolBuffers(4096).seed(1).build(),
+            StackConfig.builder().poolBuffers(4096).seed(2).build(), gro, checksums);
+    }
+
+    TwoStacks(final StackConfig configA, final StackConfig configB, final boolean gro, final Checksums checksums)
+    {
         a = new Stack(configA, now);
         b = new Stack(configB, now);
-        final MemoryWire wire = new MemoryWire();
+        final MemoryWire wire = checksums == Checksums.SOFTWARE ? new MemoryWire() : MemoryWire.builder()
+            .capabilities(LinkCapabilities.TX_L4_CHECKSUM).passPartialChecksums(true).build();
         a.addInterface("a0", wire.attach(a.pool(), MAC_A), IP_A, 24, 0).gro(gro);
         b.addInterface("b0", wire.attach(b.pool(), MAC_B), IP_B, 24, 0).gro(gro);
         step();
+    }
+
+    /** Who computes and verifies the TCP and UDP checksums of what crosses the wire. */
+    enum Checksums
+    {
+        /**
+         * Both stacks, in software: the sender computes every checksum and the receiver verifies it, as over a
+         * link without checksum offload (the memory wire's default).
+         */
+        SOFTWARE,
+        /**
+         * The link, as a veth does: the sender leaves the pseudo-header sum for the link to complete
+         * (TX_L4_CHECKSUM) and the frame reaches the receiver as a partial checksum it trusts
+         * (RX_L4_CHECKSUM_OK), as Linux passes CHECKSUM_PARTIAL across a veth pair and as a ConnectX computes
+         * and verifies checksums in hardware. The IPv4 header checksum is still the stacks' in software.
+         */
+        OFFLOAD;
+
+        /** The value a benchmark's {@code checksums} parameter names: {@code software} or {@code offload}. */
+        static Checksums named(final String name)
+        {
+            return switch (name)
+            {
+                case "software" -> SOFTWARE;
+                case "offload" -> OFFLOAD;
+                default -> throw new IllegalArgumentException("checksums must be software or offload: " + name);
+            };
+        }
     }
 
     /** Moves the clock one step and polls A, then B. */

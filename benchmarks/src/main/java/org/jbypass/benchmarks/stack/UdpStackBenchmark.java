@@ -47,6 +47,14 @@ public class UdpStackBenchmark
     @Param({"64", "1472"})
     int payload;
 
+    /**
+     * Who computes and verifies the UDP checksums: {@code software} (both stacks, the default) or {@code offload}
+     * (the link, as a veth or a ConnectX: {@link TwoStacks.Checksums}); {@code -p checksums=software,offload}
+     * runs both.
+     */
+    @Param({"software"})
+    public String checksums;
+
     private TwoStacks stacks;
     private UdpSocket sender;
     private UdpSocket receiver;
@@ -58,7 +66,7 @@ public class UdpStackBenchmark
     @Setup(Level.Trial)
     public void open()
     {
-        stacks = new TwoStacks();
+        stacks = new TwoStacks(true, TwoStacks.Checksums.named(checksums));
         sender = stacks.a.openUdp();
         receiver = stacks.b.openUdp();
         check(sender.bind(TwoStacks.IP_A, PORT_A), "bind A");

@@ -54,11 +54,11 @@ final class SelectorPolling implements StackPolling
     {
         if (on)
         {
-            StackLock.beginSpin();
+            StackLock.beginSpin(false);
         }
         else
         {
-            StackLock.endSpin();
+            StackLock.endSpin(false);
         }
     }
 }

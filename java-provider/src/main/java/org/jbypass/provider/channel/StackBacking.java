@@ -73,6 +73,12 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
      */
     private Thread ringWaiter;
     private int ringInterface;
+    /**
+     * Whether the last change that a thread waiting on this socket was told of came from another application
+     * thread of this JVM ({@link StackLock#changedByApplication()}: a local delivery) rather than from a poll of a
+     * link or the timers; guarded by the stack lock. Sticky between waits: see {@link #localPeer()}.
+     */
+    private boolean localPeer;
     /** The socket's {@link org.jbypass.netstack.transport.Readiness} bits; written under the stack lock. */
     volatile int readyOps;
 
@@ -232,6 +238,12 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     @Override
     public final void onReadinessChange(final StackSocket socket)
     {
+        if (spinners > 0 || changed.hasWaiters())
+        {
+            // Only while a thread waits: then the change is another thread's (or the waiter's own poll of a link),
+            // never a side effect of the waiter's own operation, which would make every socket look local.
+            localPeer = lock.changedByApplication();
+        }
         // A thread that spins is told by the count, one that parked by the signal: neither pays for the other.
         if (spinners > 0)
         {
@@ -259,6 +271,17 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     public final int changes()
     {
         return changeCount;
+    }
+
+    /**
+     * Whether this socket's peer is a thread of this JVM, as the last change a waiter of it saw tells: how its next
+     * busy wait counts for {@code poller.busy-wait-yield = auto}. A conversation keeps its peer, so the last one
+     * answers for the next; a socket that never waited counts as having its peer outside.
+     */
+    @Override
+    public final boolean localPeer()
+    {
+        return localPeer;
     }
 
     /** With the stack lock held: publishes the socket's readiness, telling selectors if it changed. */

@@ -9,6 +9,7 @@ import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.MacAddress;
 
 /**
@@ -216,7 +217,7 @@ public final class AfPacketLink implements Link
     {
         return LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY | LinkCapabilities.RX_AWAIT_SHARED
             | (options.txSuperFrames() ? LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION
-                : 0);
+                | LinkCapabilities.TX_GATHER : 0);
     }
 
     /** One look at the ring's next slot (or block), without a system call. */
@@ -350,6 +351,27 @@ public final class AfPacketLink implements Link
         settle(pool, burst, accepted);
         readCounters();
         return accepted;
+    }
+
+    /**
+     * One frame through one sendmsg(2) whose iovecs point at the head buffer and at the slices in the Java arrays
+     * (pinned for the call): the kernel's copy into its skb is the only one, where a chain would first be copied
+     * into pool buffers ({@code jbp_afpacket_tx_gather}). The head buffer stays the caller's. Frames the TX ring
+     * holds go first; a frame the kernel's queue cannot take now is refused with -EAGAIN, and the caller queues it
+     * as a chain.
+     */
+    @Override
+    public int transmitGather(final int queue, final int head, final int headLength, final int flags,
+        final byte[][] arrays, final int[] offsets, final int[] lengths, final int count)
+    {
+        final long h = openHandle(queue);
+        if (count > AfPacketNative.MAX_GATHER)
+        {
+            return -Errno.EAGAIN;
+        }
+        final int r = AfPacketNative.transmitGather(h, head, headLength, flags, arrays, offsets, lengths, count);
+        readCounters();
+        return r;
     }
 
     /**

@@ -116,6 +116,19 @@ final class AfPacketNative
      */
     static native int transmit(long handle, long descriptors, int count);
 
+    /** The most slices {@link #transmitGather} takes (JBP_AFP_MAX_GATHER). */
+    static final int MAX_GATHER = 32;
+
+    /**
+     * One frame now: {@code headLength} bytes of pool buffer {@code head} with a burst's first-descriptor
+     * {@code flags}, then {@code count} slices of the arrays, copied by the kernel in one sendmsg(2)
+     * (jbp_afpacket_tx_gather); 0 when sent, -EAGAIN when the kernel's queue is full, -EINVAL for a malformed frame
+     * or slices outside their arrays, another -errno when the device failed. The one hot native that takes objects:
+     * the arrays are pinned for the system call.
+     */
+    static native int transmitGather(long handle, int head, int headLength, int flags, byte[][] arrays,
+        int[] offsets, int[] lengths, int count);
+
     /** With a TX ring: transmit only fills it (on), and {@link #kick} sends; 0, or -EINVAL without a TX ring. */
     static native int deferTransmit(long handle, boolean on);
 

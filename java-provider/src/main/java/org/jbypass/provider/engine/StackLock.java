@@ -98,8 +98,13 @@ public final class StackLock
     private volatile long[] busyWaitNanos = new long[0];
     /** Per interface, who waits on its ring, or null where application threads never do; set once. */
     private volatile RingWait[] ringWaits = new RingWait[0];
-    /** The threads of this JVM busy-waiting on a stack now, for {@link BusyWaitYield#AUTO}. */
-    private static final AtomicInteger SPINNING = new AtomicInteger();
+    /**
+     * The threads of this JVM busy-waiting on a stack now whose awaited change last came from another application
+     * thread of this JVM (a local delivery: {@link Waiter#localPeer()}), for {@link BusyWaitYield#AUTO}.
+     */
+    private static final AtomicInteger SPINNING_LOCAL = new AtomicInteger();
+    /** The other threads of this JVM busy-waiting on a stack now (their peer is outside it, or unknown). */
+    private static final AtomicInteger SPINNING_OTHER = new AtomicInteger();
     /** The cores this JVM may use, read once (as the JDK's own spin decisions do). */
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Whether busy-waiting threads yield their core between looks ({@code poller.busy-wait-yield}). */
@@ -111,6 +116,13 @@ public final class StackLock
      * {@link #await}); guarded by the lock. A holder whose operation handed frames over must kick them itself.
      */
     private long transmittedAtLock;
+    /**
+     * Whether the holder of the lock is polling a link's frames or the timers (a poller, a thread waiting on a ring,
+     * a busy-waiting thread's poll), rather than making an application operation; guarded by the lock. A change a
+     * socket's listener sees while it is false was made by an application thread of this JVM
+     * ({@link #changedByApplication()}).
+     */
+    private boolean polling;
     private volatile boolean closed;
     private volatile Throwable failure;
     /**
@@ -172,27 +184,30 @@ public final class StackLock
         this.yieldMode = mode;
     }
 
-    /** A thread begins to busy-wait on the stack (then {@link #endSpin()}); counted for {@link BusyWaitYield#AUTO}. */
-    public static void beginSpin()
+    /**
+     * A thread begins to busy-wait on the stack (then {@link #endSpin}); counted for {@link BusyWaitYield#AUTO}.
+     *
+     * @param localPeer whether what it waits for comes from another application thread of this JVM
+     *                  ({@link Waiter#localPeer()})
+     */
+    public static void beginSpin(final boolean localPeer)
     {
-        SPINNING.incrementAndGet();
+        (localPeer ? SPINNING_LOCAL : SPINNING_OTHER).incrementAndGet();
     }
 
-    /** A thread ends its busy wait. */
-    public static void endSpin()
+    /** A thread ends its busy wait; {@code localPeer} as it began it. */
+    public static void endSpin(final boolean localPeer)
     {
-        SPINNING.decrementAndGet();
+        (localPeer ? SPINNING_LOCAL : SPINNING_OTHER).decrementAndGet();
     }
 
     /**
      * One pause of a busy-waiting thread between looks: {@link Thread#yield()} when its core is better given to
-     * another thread ({@link BusyWaitYield}), {@link Thread#onSpinWait()} otherwise.
+     * another thread ({@link BusyWaitYield#autoYields}), {@link Thread#onSpinWait()} otherwise.
      */
     public void spinPause()
     {
-        final BusyWaitYield mode = yieldMode;
-        if (mode == BusyWaitYield.TRUE
-            || mode == BusyWaitYield.AUTO && CORES < SPINNING.get() + BusyWaitYield.PEERS)
+        if (yieldsNow())
         {
             Thread.yield();
         }
@@ -202,11 +217,46 @@ public final class StackLock
         }
     }
 
+    private boolean yieldsNow()
+    {
+        final BusyWaitYield mode = yieldMode;
+        if (mode != BusyWaitYield.AUTO)
+        {
+            return mode == BusyWaitYield.TRUE;
+        }
+        final int local = SPINNING_LOCAL.get();
+        final int other = SPINNING_OTHER.get();
+        // The machine's runnable threads matter only while every spinner converses inside this JVM.
+        return BusyWaitYield.autoYields(CORES, local, other,
+            other == 0 ? RunnableThreads.machine().count(System.nanoTime()) : -1);
+    }
+
+    /**
+     * With the lock held, by a socket's listener: whether the change it is told of was made by an application
+     * thread's operation (the local delivery of what it wrote to a socket of this stack, a close) rather than by a
+     * poll of a link's frames or of the timers. A thread waiting for that change then converses with a thread of
+     * this JVM ({@link Waiter#localPeer()}).
+     */
+    public boolean changedByApplication()
+    {
+        return !polling;
+    }
+
     /** A thread about to wait: what it waits for changes when its count does. */
     public interface Waiter
     {
         /** A count that changes, under the lock, whenever what the waiter waits for may have happened. */
         int changes();
+
+        /**
+         * With the lock held: whether the last change the waiter was woken or stopped spinning for was made by
+         * another application thread of this JVM ({@link #changedByApplication()}): its peer is then a thread of
+         * this JVM, which, when it busy-waits too, needs no core but its own ({@link BusyWaitYield#autoYields}).
+         */
+        default boolean localPeer()
+        {
+            return false;
+        }
     }
 
     /**
@@ -284,9 +334,10 @@ public final class StackLock
     public void pollWhileWaiting(final int iface, final Waiter waiter, final int seen, final long until)
     {
         final RingWait ring = ringWaitable(iface) && RingWait.mayWait() ? ringWaits[iface] : null;
+        final boolean local = waiter.localPeer();
         afterOperation();
         release();
-        beginSpin();
+        beginSpin(local);
         try
         {
             kickLinks();
@@ -313,7 +364,7 @@ public final class StackLock
         }
         finally
         {
-            endSpin();
+            endSpin(local);
             acquire(lock);
             retaken();
         }
@@ -355,6 +406,7 @@ public final class StackLock
         final NetInterface nif = interfaces[iface];
         final Link link = ring.link();
         final boolean tells = (link.capabilities() & LinkCapabilities.RX_READY) != 0;
+        final boolean local = waiter.localPeer();
         boolean held = true;
         try
         {
@@ -364,7 +416,7 @@ public final class StackLock
             kickLinks();
             if (spinUntil != 0)
             {
-                beginSpin();
+                beginSpin(local);
                 try
                 {
                     int turn = 0;
@@ -393,7 +445,7 @@ public final class StackLock
                 }
                 finally
                 {
-                    endSpin();
+                    endSpin(local);
                 }
             }
             while (waiter.changes() == seen && !closed)
@@ -470,6 +522,7 @@ public final class StackLock
      */
     private void pollContained(final NetInterface nif, final long now)
     {
+        polling = true;
         try
         {
             final long due = stack.nextDeadline();
@@ -485,6 +538,10 @@ public final class StackLock
         catch (final RuntimeException | Error e)
         {
             pollFailed.accept(e);
+        }
+        finally
+        {
+            polling = false;
         }
     }
 
@@ -530,6 +587,7 @@ public final class StackLock
                 return true;
             }
             final long now = System.nanoTime();
+            polling = true;
             try
             {
                 final long due = stack.nextDeadline();
@@ -557,6 +615,10 @@ public final class StackLock
             {
                 // As a poller's: the burst is lost, the waiting thread goes on (issue 13).
                 pollFailed.accept(e);
+            }
+            finally
+            {
+                polling = false;
             }
             afterOperation();
         }
@@ -844,6 +906,7 @@ public final class StackLock
     void lockForPoll()
     {
         acquire(lock);
+        polling = true;
     }
 
     /** Takes {@code lock}, spinning for it a little before queueing (see {@link #ACQUIRE_SPIN_NANOS}). */
@@ -876,6 +939,7 @@ public final class StackLock
 
     void unlockAfterPoll()
     {
+        polling = false;
         release();
     }
 

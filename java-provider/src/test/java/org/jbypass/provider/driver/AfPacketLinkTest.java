@@ -80,7 +80,7 @@ class AfPacketLinkTest
             assertEquals(1500, a.netdevMtu());
             assertEquals(LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.RX_READY
                 | LinkCapabilities.RX_AWAIT_SHARED | LinkCapabilities.TX_TCP_SEGMENTATION
-                | LinkCapabilities.TX_TCP6_SEGMENTATION, a.capabilities());
+                | LinkCapabilities.TX_TCP6_SEGMENTATION | LinkCapabilities.TX_GATHER, a.capabilities());
             assertEquals("afpacket:" + veth.a(), a.name());
             assertTrue(MacAddress.isLocallyAdministered(a.macAddress()));
             assertTrue(a.macAddress() != a.netdevMacAddress(), "the stack's MAC is not the netdev's");
@@ -279,7 +279,83 @@ class AfPacketLinkTest
                  new PacketPool(256, 2048)))
         {
             assertEquals(0, a.capabilities() & (LinkCapabilities.TX_TCP_SEGMENTATION
-                | LinkCapabilities.TX_TCP6_SEGMENTATION));
+                | LinkCapabilities.TX_TCP6_SEGMENTATION | LinkCapabilities.TX_GATHER));
+        }
+    }
+
+    /**
+     * A TCP super-segment whose payload lies in heap arrays (a send buffer's chunks) goes through
+     * {@link AfPacketLink#transmitGather} with one sendmsg(2) from where it lies, and arrives at the peer as the
+     * same bytes as if sent as a chain; frames handed to the link before it go first, also when the TX ring holds
+     * them for a kick (deferred transmit), and with sendmmsg. A slice outside its array and a frame its headers do
+     * not bear out are refused whole and counted; the pool buffer stays the caller's in every case.
+     */
+    @ParameterizedTest
+    @EnumSource(RxRing.class)
+    void shouldSendGatheredSuperSegmentsFromWhereTheyLie(final RxRing ring) throws Exception
+    {
+        for (final boolean txRing : new boolean[] {true, false})
+        {
+            final PacketPool poolA = new PacketPool(256, 2048);
+            final PacketPool poolB = new PacketPool(256, 2048);
+            try (VethPair veth = VethPair.create(1500);
+                 AfPacketLink a = AfPacketLink.open(AfPacketOptions.builder(veth.a()).rxRing(ring).txRing(txRing)
+                     .build(), poolA);
+                 AfPacketLink b = AfPacketLink.open(AfPacketOptions.builder(veth.b()).rxRing(ring).build(), poolB))
+            {
+                assertTrue((a.capabilities() & LinkCapabilities.TX_GATHER) != 0);
+                tsoOn(veth.a());
+                if (txRing)
+                {
+                    assertTrue(a.deferTransmit());
+                }
+                final byte[] before = frame(new SplittableRandom(1), 1, 200);
+                final byte[] superFrame = tcpSuperFrame(60_000, 1448);
+                final byte[] after = frame(new SplittableRandom(2), 2, 300);
+                final PacketBurst tx = new PacketBurst(64);
+                addFrame(poolA, tx, before, 0);
+                assertEquals(1, a.transmit(0, tx));
+                // The head: the headers and the first payload bytes in a pool buffer; the rest in 4 KB pieces of
+                // arrays, each at its own offset, as a send ring's chunks hold it.
+                final int headLength = 1_000;
+                final int head = poolA.allocate();
+                poolA.memory().put(poolA.offset(head), superFrame, 0, headLength);
+                final int pieces = (superFrame.length - headLength + 4095) / 4096;
+                final byte[][] arrays = new byte[pieces][];
+                final int[] offsets = new int[pieces];
+                final int[] lengths = new int[pieces];
+                for (int i = 0, at = headLength; i < pieces; i++)
+                {
+                    lengths[i] = Math.min(4096 - 7 * i, superFrame.length - at);
+                    offsets[i] = 7 * i;
+                    arrays[i] = new byte[4096];
+                    System.arraycopy(superFrame, at, arrays[i], offsets[i], lengths[i]);
+                    at += lengths[i];
+                }
+                final int flags = PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4, 1448);
+                int sent = 0;
+                for (int i = 0; i < pieces; i++)
+                {
+                    sent += lengths[i];
+                }
+                assertEquals(superFrame.length - headLength, sent, "the pieces cover the frame");
+                final byte[] shortArray = new byte[16];
+                assertEquals(-22, a.transmitGather(0, head, headLength, flags, new byte[][] {shortArray},
+                    new int[] {8}, new int[] {16}, 1), "a slice beyond its array");
+                assertEquals(-22, a.transmitGather(0, head, headLength, flags, arrays, offsets, lengths, 1),
+                    "a frame shorter than its IP header says");
+                assertEquals(1, a.counters().txDropped);
+                assertEquals(0, a.transmitGather(0, head, headLength, flags, arrays, offsets, lengths, pieces));
+                poolA.free(head);
+                addFrame(poolA, tx, after, 0);
+                assertEquals(1, a.transmit(0, tx));
+                a.kick();
+                assertEquals(1, a.txSuperFrames());
+                expect(b, List.of(before, superFrame, after), 64);
+                assertEquals(1, b.rxSuperFrames());
+            }
+            assertEquals(0, poolA.inUse());
+            assertEquals(0, poolB.inUse());
         }
     }
 

@@ -41,7 +41,9 @@ import org.junit.jupiter.api.Test;
  *
  * {@code -Djbypass.benchmark.rows=loss-out,loss-in} runs some rows only (iperf3, iperf3-4, java, out, in, java4,
  * out4, in4, java6, out6, in6, sendmmsg-out, sendmmsg-in, loss-out, loss-in, loss-stack, loss-kernel, loss-in-cubic);
- * {@code -Djbypass.benchmark.pcap=DIR} captures the kernel's side of each stack row (headers only).
+ * {@code -Djbypass.benchmark.pcap=DIR} captures the kernel's side of each stack row (headers only);
+ * {@code -Djbypass.benchmark.warmup=BYTES} (1.5 GiB by default, 0 for none) moves that much through the stack each
+ * way, untimed, before its rows, so that they measure C2's code ({@link #WARMUP_BYTES} says why).
  *
  * <p>The loss rows put an {@link ImpairedLink} on the stack's link that drops 2% of frames each way (tc netem does not
  * work on the test machines, so there is no kernel-to-kernel figure with loss).
@@ -63,6 +65,13 @@ class TcpGoodputBenchmark
 {
     private static final long BYTES = Long.getLong("jbypass.benchmark.bytes", 400L << 20);
     private static final int SECONDS = Integer.getInteger("jbypass.benchmark.seconds", 10);
+    /**
+     * Bytes each way moved through the stack, untimed, before its rows ({@code -Djbypass.benchmark.warmup}, 0 for
+     * none). The JIT counts invocations, and with super-frames the stack's per-segment code runs some 20 times per
+     * MB: its TCP input reached C2 only after about 1 GB, so a 200 MB row measured C1's profiled code while C2 was
+     * compiling (docs/PERFORMANCE.md, f). The kernel-side programs' code is a read or write loop, compiled at once.
+     */
+    private static final long WARMUP_BYTES = Long.getLong("jbypass.benchmark.warmup", 1536L << 20);
     /**
      * {@code -Djbypass.benchmark.offloads=default} runs every row on veth pairs with the offloads Linux sets up
      * (TSO, GSO, GRO, checksum offload: the kernel sends and receives 64 KB super-frames); {@code off} (the
@@ -91,6 +100,7 @@ class TcpGoodputBenchmark
             + " ms; the stack's congestion control: "
             + TCP.congestionControl().name().toLowerCase(java.util.Locale.ROOT) + ", the kernel's: "
             + Host.run("sysctl", "-n", "net.ipv4.tcp_congestion_control").stdout().trim() + " unless named");
+        warmUp();
         if (row("iperf3"))
         {
             rows.add(String.format("%-44s %12.0f", "kernel -> kernel, iperf3", iperf3(1)));
@@ -355,6 +365,37 @@ class TcpGoodputBenchmark
             if (extend)
             {
                 Host.run("sysctl", "-q", "-w", key + "=" + allowed);
+            }
+        }
+    }
+
+    /**
+     * Moves {@link #WARMUP_BYTES} through the stack in each direction that a chosen row measures, untimed, so that
+     * the rows measure the stack's code as C2 compiled it.
+     */
+    private static void warmUp() throws InterruptedException
+    {
+        if (WARMUP_BYTES <= 0)
+        {
+            return;
+        }
+        for (final boolean stackSends : new boolean[] {true, false})
+        {
+            final String direction = stackSends ? "out" : "in";
+            boolean wanted = false;
+            for (final String name : new String[] {"", "4", "6", "sendmmsg-", "loss-"})
+            {
+                wanted |= row(name.endsWith("-") ? name + direction : direction + name);
+            }
+            if (!wanted)
+            {
+                continue;
+            }
+            try (KernelPeer peer = newPeer();
+                 StackOverVeth side = new StackOverVeth(peer, TCP, UnaryOperator.identity()))
+            {
+                side.transfer(true, 5399, 1, stackSends ? WARMUP_BYTES : 0, stackSends ? 0 : WARMUP_BYTES,
+                    Duration.ofMinutes(10));
             }
         }
     }

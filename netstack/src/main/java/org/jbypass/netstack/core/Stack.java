@@ -339,6 +339,7 @@ public final class Stack implements AutoCloseable
             return;
         }
         closed = true;
+        tcp.releaseLentPayloads();
         ipv6.release();
         ipv4.release();
         for (final NetInterface nif : interfaces)

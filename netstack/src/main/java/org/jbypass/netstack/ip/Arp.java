@@ -237,10 +237,7 @@ final class Arp
     private void transmit(final long mac, final int buffer, final int frameLength, final int flags)
     {
         final PacketPool pool = nif.pool();
-        ethernet.wrap(pool.memory(), pool.offset(buffer), frameLength)
-            .destination(mac)
-            .source(nif.mac())
-            .type(EthernetHeader.TYPE_IPV4);
+        ethernet.wrap(pool.memory(), pool.offset(buffer), frameLength).write(mac, nif.mac(), EthernetHeader.TYPE_IPV4);
         nif.enqueue(buffer, frameLength, flags);
     }
 

@@ -300,4 +300,11 @@ public final class IpCounters
     public long txKeptFlushes;
     /** Frames the links accepted for transmission. */
     public long framesTransmitted;
+    /**
+     * Super-frames whose payload a gathering link took from the send buffer's memory ({@link BufferChain} slices,
+     * {@link org.jbypass.netstack.link.LinkCapabilities#TX_GATHER}) without the copy into pool buffers.
+     */
+    public long txGathered;
+    /** Gathered super-frames the link dropped (a malformed frame, a device error); counted in txGathered's stead. */
+    public long txGatherDrops;
 }

@@ -10,6 +10,7 @@ import java.util.Objects;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
@@ -571,6 +572,20 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     public int send(final int buffer, final int l4Length, final int source, final int destination,
         final int protocol, final int tos, final int ttl, final boolean dontFragment)
     {
+        return send(buffer, l4Length, source, destination, protocol, tos, ttl, dontFragment, -1);
+    }
+
+    @Override
+    public int sendPartial(final int buffer, final int l4Length, final int source, final int destination,
+        final int protocol, final int tos, final int ttl, final boolean dontFragment, final int checksumAt)
+    {
+        return send(buffer, l4Length, source, destination, protocol, tos, ttl, dontFragment, checksumAt);
+    }
+
+    /** {@link #send}, and with {@code checksumAt} at least 0 {@link #sendPartial}. */
+    private int send(final int buffer, final int l4Length, final int source, final int destination,
+        final int protocol, final int tos, final int ttl, final boolean dontFragment, final int checksumAt)
+    {
         counters.ipOutRequests++;
         if (isBroadcastOrMulticast(source))
         {
@@ -608,16 +623,41 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
                 counters.ipFragFails++;
                 return -Errno.EMSGSIZE;
             }
+            if (checksumAt >= 0)
+            {
+                Ipv4Output.completeChecksum(memory, pool.offset(buffer) + L4_OFFSET, l4Length, protocol,
+                    checksumAt);
+            }
             final int result = fragment(memory, pool.offset(buffer) + L4_OFFSET, l4Length, source, destination,
                 protocol, tos, ttl, nif, nextHop, false);
             pool.free(buffer);
             return result;
         }
+        final int txFlags = checksumAt < 0 || local != null ? 0 : l4ChecksumOffload(nif, destination) ? PacketBurst
+            .TX_L4_CHECKSUM : complete(buffer, l4Length, protocol, checksumAt);
         final int base = pool.offset(buffer);
         ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
             .write(tos, totalLength, nextIdentification(), dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ttl,
                 protocol, source, destination);
-        return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false);
+        return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false, txFlags);
+    }
+
+    /**
+     * Whether the link completes a partial checksum of a datagram to {@code destination} on {@code nif}: it has
+     * the capability (asked each time: a link may lose it), and the frame goes to one neighbour (a broadcast or
+     * group's frame is completed here, as its looped-back copies need it whole).
+     */
+    private static boolean l4ChecksumOffload(final NetInterface nif, final int destination)
+    {
+        return (nif.linkCapabilities() & LinkCapabilities.TX_L4_CHECKSUM) != 0 && !nif.isBroadcast(destination)
+            && !Ipv4Address.isMulticast(destination);
+    }
+
+    /** Completes a partial checksum in software ({@link Ipv4Output#completeChecksum}); no transmit flags left. */
+    private int complete(final int buffer, final int l4Length, final int protocol, final int checksumAt)
+    {
+        Ipv4Output.completeChecksum(memory, pool.offset(buffer) + L4_OFFSET, l4Length, protocol, checksumAt);
+        return 0;
     }
 
     @Override
@@ -650,11 +690,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv4Header.MIN_LENGTH)
             .write(tos, totalLength, nextIdentification(), Ipv4Header.FLAG_DONT_FRAGMENT, ttl,
                 Ipv4Header.PROTOCOL_TCP, source, destination);
-        ethernet.wrap(memory, base, EthernetHeader.LENGTH).destination(mac).source(nif.mac())
-            .type(EthernetHeader.TYPE_IPV4);
+        ethernet.wrap(memory, base, EthernetHeader.LENGTH).write(mac, nif.mac(), EthernetHeader.TYPE_IPV4);
         counters.ipOutSuperSegments++;
         return nif.enqueueChain(chain, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV4,
-            segmentSize)) ? 0 : -Errno.ENOBUFS;
+            segmentSize));
     }
 
     @Override
@@ -825,6 +864,13 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     private int transmit(final NetInterface nif, final int nextHop, final int destination, final int buffer,
         final int frameLength, final boolean loopMulticast)
     {
+        return transmit(nif, nextHop, destination, buffer, frameLength, loopMulticast, 0);
+    }
+
+    /** {@link #transmit}, the frame to a neighbour carrying the link's {@code txFlags}. */
+    private int transmit(final NetInterface nif, final int nextHop, final int destination, final int buffer,
+        final int frameLength, final boolean loopMulticast, final int txFlags)
+    {
         if (isLocalAddress(destination))
         {
             return loopback(buffer, frameLength, -1);
@@ -854,7 +900,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         }
         else
         {
-            nif.arp.output(nextHop, buffer, frameLength, 0, time.nanos());
+            nif.arp.output(nextHop, buffer, frameLength, txFlags, time.nanos());
         }
         return 0;
     }

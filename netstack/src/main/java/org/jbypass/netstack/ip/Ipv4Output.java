@@ -47,7 +47,8 @@ public interface Ipv4Output
      * the chain, whatever the outcome, and empties it.
      *
      * @return 0, or -errno: EMSGSIZE when the datagram exceeds {@link #segmentationLimit} (which may have shrunk),
-     *         ENETUNREACH without a route, ENOBUFS when the transmit queue is full
+     *         ENETUNREACH without a route, ENOBUFS when the transmit queue is full,
+     *         ENOMEM when the pool had no buffers for the chain's slices (nothing went out)
      */
     default int sendChain(final BufferChain chain, final int l4Length, final int source, final int destination,
         final int tos, final int ttl, final int segmentSize)
@@ -91,6 +92,40 @@ public interface Ipv4Output
      */
     int send(int buffer, int l4Length, int source, int destination, int protocol, int tos, int ttl,
         boolean dontFragment);
+
+    /**
+     * {@link #send}s a TCP or UDP datagram whose checksum field holds only the folded pseudo-header sum, not
+     * complemented (Linux's CHECKSUM_PARTIAL, a virtio_net_hdr's NEEDS_CSUM): IPv4 completes the checksum where it
+     * costs least. A datagram that leaves in one frame on a link that computes checksums on transmit
+     * ({@link org.jbypass.netstack.link.LinkCapabilities#TX_L4_CHECKSUM}) goes with
+     * {@link org.jbypass.netstack.link.PacketBurst#TX_L4_CHECKSUM} for the link to complete (a ConnectX does it in
+     * hardware); one to the stack's own address goes as it is (looped-back datagrams are taken as verified, as
+     * Linux's loopback does); any other is completed in software here, before it is fragmented or sent. Takes the
+     * buffer whatever the outcome.
+     *
+     * @param checksumAt the checksum field's offset in the transport header: 6 for UDP (RFC 768), 16 for TCP
+     *                   (RFC 9293 section 3.1)
+     */
+    default int sendPartial(final int buffer, final int l4Length, final int source, final int destination,
+        final int protocol, final int tos, final int ttl, final boolean dontFragment, final int checksumAt)
+    {
+        completeChecksum(pool().memory(), pool().offset(buffer) + L4_OFFSET, l4Length, protocol, checksumAt);
+        return send(buffer, l4Length, source, destination, protocol, tos, ttl, dontFragment);
+    }
+
+    /**
+     * Completes a partial checksum ({@link #sendPartial}) in software: the sum over the transport header and
+     * payload, the partial field included, is the pseudo-header's and the datagram's together (Linux's
+     * skb_checksum_help()). A UDP checksum that comes out zero is sent as all ones (RFC 768).
+     */
+    static void completeChecksum(final ByteBuffer memory, final int l4, final int l4Length, final int protocol,
+        final int checksumAt)
+    {
+        final int value = org.jbypass.netstack.wire.Checksum.fold(
+            org.jbypass.netstack.wire.Checksum.sum(memory, l4, l4Length, 0));
+        memory.putShort(l4 + checksumAt, (short)(value == 0 && protocol == Ipv4Header.PROTOCOL_UDP ? 0xFFFF
+            : value));
+    }
 
     /**
      * Sends a transport datagram held in any memory (a datagram larger than a pool buffer, or a received one being

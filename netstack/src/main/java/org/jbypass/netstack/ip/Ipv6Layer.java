@@ -1016,11 +1016,10 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH).write(trafficClass, 0, l4Length,
             Ipv6Header.NEXT_TCP, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo,
             Ipv6Address.withoutScope(destinationHi), destinationLo);
-        ethernet.wrap(memory, base, EthernetHeader.LENGTH).destination(mac).source(nif.mac())
-            .type(EthernetHeader.TYPE_IPV6);
+        ethernet.wrap(memory, base, EthernetHeader.LENGTH).write(mac, nif.mac(), EthernetHeader.TYPE_IPV6);
         counters.ip6OutSuperSegments++;
         return nif.enqueueChain(chain, PacketBurst.TX_L4_CHECKSUM | PacketBurst.gso(PacketBurst.GSO_TCPV6,
-            segmentSize)) ? 0 : -Errno.ENOBUFS;
+            segmentSize));
     }
 
     @Override

@@ -64,7 +64,8 @@ public interface Ipv6Output
      * every buffer of the chain, whatever the outcome, and empties it.
      *
      * @return 0, or -errno: EMSGSIZE when the packet exceeds {@link #segmentationLimit} (which may have shrunk) or
-     *         the next hop is no longer resolved, ENETUNREACH without a route, ENOBUFS when the transmit queue is full
+     *         the next hop is no longer resolved, ENETUNREACH without a route, ENOBUFS when the transmit queue is full,
+     *         ENOMEM when the pool had no buffers for the chain's slices (nothing went out)
      */
     default int sendChain(final BufferChain chain, final int l4Length, final long sourceHi, final long sourceLo,
         final long destinationHi, final long destinationLo, final int trafficClass, final int hopLimit,

@@ -190,8 +190,7 @@ final class Ndp
 
     private void transmit(final long mac, final int buffer, final int frameLength)
     {
-        ethernet.wrap(memory, pool.offset(buffer), frameLength).destination(mac).source(nif.mac())
-            .type(EthernetHeader.TYPE_IPV6);
+        ethernet.wrap(memory, pool.offset(buffer), frameLength).write(mac, nif.mac(), EthernetHeader.TYPE_IPV6);
         nif.enqueue(buffer, frameLength, 0);
     }
 

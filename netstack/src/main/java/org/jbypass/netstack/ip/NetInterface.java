@@ -10,6 +10,7 @@ import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.PacketBurst;
+import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.EthernetHeader;
 import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
@@ -231,6 +232,12 @@ public final class NetInterface
         return gateway;
     }
 
+    /** The link's {@link LinkCapabilities} now (a link may lose one, so it is asked each time). */
+    int linkCapabilities()
+    {
+        return link.capabilities();
+    }
+
     /** The IP MTU: the link's, capped by what one pool buffer holds. */
     public int mtu()
     {
@@ -311,8 +318,9 @@ public final class NetInterface
      *
      * <p>Every layer copies what it keeps of a frame (reassembly, socket buffers), so once a frame is processed its
      * buffer is free again and simply stays in its slot, armed for the next receive: in steady state a burst
-     * neither frees nor allocates a buffer. Only when the pool ran dry and a slot is left empty is the burst armed
-     * again from the pool. The transports are told where the burst begins and ends.
+     * neither frees nor allocates a buffer (but where TCP lends an in-order super-segment's payload buffers to its
+     * reader and arms free ones in their slots: {@code FrameChain.lend}). Only when the pool ran dry and a slot is
+     * left empty is the burst armed again from the pool. The transports are told where the burst begins and ends.
      *
      * @return the frames received
      */
@@ -617,12 +625,33 @@ public final class NetInterface
 
     /**
      * Queues a chained frame for transmission as consecutive descriptors, {@code flags} on the first and
-     * {@link PacketBurst#CONTINUES} on all but the last; takes every buffer of the chain in all cases.
+     * {@link PacketBurst#CONTINUES} on all but the last; takes every buffer of the chain in all cases. A chain with
+     * slices of heap arrays ({@link BufferChain#addSlice}) goes to the link at once when it gathers
+     * ({@link LinkCapabilities#TX_GATHER}), after the frames queued before it, and nothing is copied here; otherwise,
+     * or when the link cannot take it now, its slices are copied into pool buffers and it is queued as any chain.
      *
-     * @return false if the frame was dropped because the transmit burst and the link's ring were full
+     * @return 0; -ENOBUFS if the frame was dropped because the transmit burst and the link's ring were full (or the
+     *         link dropped it); -ENOMEM if it was not sent because the pool had no buffers for its slices (nothing
+     *         went out: the transport may send it again later)
      */
-    boolean enqueueChain(final BufferChain chain, final int flags)
+    int enqueueChain(final BufferChain chain, final int flags)
     {
+        if (chain.slices() > 0)
+        {
+            if (flowQueue == null && (link.capabilities() & LinkCapabilities.TX_GATHER) != 0 && chain.count() == 1)
+            {
+                final int sent = transmitGather(chain, flags);
+                if (sent <= 0)
+                {
+                    return sent;
+                }
+            }
+            if (!chain.copySlices(pool))
+            {
+                chain.free(pool);
+                return -Errno.ENOMEM;
+            }
+        }
         final int n = chain.count();
         final int slot = flowQueue == null ? -1 : flowSlot(pool.offset(chain.buffer(0)), chain.length(0));
         final int queue = slot < 0 ? txQueue : queueOfFlow(slot);
@@ -634,7 +663,7 @@ public final class NetInterface
             {
                 chain.free(pool);
                 counters.txQueueDrops++;
-                return false;
+                return -Errno.ENOBUFS;
             }
         }
         for (int i = 0; i < n; i++)
@@ -644,7 +673,43 @@ public final class NetInterface
         }
         queued(slot, queue, n);
         chain.clear();
-        return true;
+        return 0;
+    }
+
+    /**
+     * A chain of one head buffer and slices, straight to a gathering link after what is queued on this caller's
+     * queue (frames the link does not take now keep the chain from overtaking them).
+     *
+     * @return 0 when it went (the chain is emptied, its head freed), -ENOBUFS when the link dropped it (idem), 1
+     *         when it cannot go now (the chain untouched)
+     */
+    private int transmitGather(final BufferChain chain, final int flags)
+    {
+        final PacketBurst burst = txBursts[txQueue];
+        if (burst.count() > 0)
+        {
+            flush();
+            if (burst.count() > 0)
+            {
+                return 1;
+            }
+        }
+        final int r = link.transmitGather(txQueue, chain.buffer(0), chain.length(0), flags, chain.sliceArrays(),
+            chain.sliceOffsets(), chain.sliceLengths(), chain.slices());
+        if (r == -Errno.EAGAIN || r == -Errno.EOPNOTSUPP)
+        {
+            // Not now, or a link that claims the capability without the method: the copy, queued.
+            return 1;
+        }
+        chain.free(pool);
+        if (r < 0)
+        {
+            counters.txGatherDrops++;
+            return -Errno.ENOBUFS;
+        }
+        counters.framesTransmitted++;
+        counters.txGathered++;
+        return 0;
     }
 
     /**

@@ -152,6 +152,56 @@ public final class FrameChain
         return pieceLength(0);
     }
 
+    /** The pool of a chain wrapped from a burst (null for pieces). */
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    /** Whether {@link #lend} may take the chain's buffers: a chain wrapped from a burst (not software GRO's pieces). */
+    public boolean lendable()
+    {
+        return burst != null;
+    }
+
+    /** Where piece {@code i} of the frame starts in the pool's memory. */
+    public int pieceOffset(final int i)
+    {
+        return pieceStart(i);
+    }
+
+    /** How many bytes piece {@code i} of the frame holds. */
+    public int pieceBytes(final int i)
+    {
+        return pieceLength(i);
+    }
+
+    /**
+     * Takes the buffer of piece {@code i} (not the first, which holds the headers) out of the burst, putting a free
+     * buffer from the pool in its slot, armed for the next receive: a transport keeps the payload where the link put
+     * it instead of copying it (see "Lending" in {@link PacketBurst}). The caller owns the buffer returned and frees
+     * it to the pool; the view no longer covers that piece, so every read of the frame comes first.
+     *
+     * @return the buffer taken, or {@link PacketPool#NO_BUFFER} (nothing changed) when the pool has none to put in
+     *         its place
+     */
+    public int lend(final int i)
+    {
+        if (burst == null || i < 1 || i >= descriptors)
+        {
+            throw new IllegalStateException("piece " + i + " of " + descriptors + " cannot be lent");
+        }
+        final int replacement = pool.allocate();
+        if (replacement == PacketPool.NO_BUFFER)
+        {
+            return PacketPool.NO_BUFFER;
+        }
+        final int slot = first + i;
+        final int taken = burst.buffer(slot);
+        burst.set(slot, replacement, burst.length(slot), burst.flags(slot));
+        return taken;
+    }
+
     /**
      * Copies {@code count} bytes of the frame, from {@code frameOffset} on, to {@code to} at {@code toOffset}
      * (absolute; the destination's position and limit are not used).

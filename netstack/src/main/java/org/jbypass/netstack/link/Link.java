@@ -1,6 +1,7 @@
 package org.jbypass.netstack.link;
 
 import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.util.Errno;
 
 /**
  * A network link: the driver interface of the stack, and what every decorator wraps.
@@ -74,6 +75,23 @@ public interface Link extends AutoCloseable
      * @return the number of frames accepted, from slot 0; the burst's count becomes the number not accepted
      */
     int transmit(int queue, PacketBurst burst);
+
+    /**
+     * Transmits one frame at once, without queueing it: {@code headLength} bytes of pool buffer {@code head} (the
+     * headers, and maybe the first payload bytes) followed by {@code count} slices of heap arrays, slice {@code i}
+     * being {@code lengths[i]} bytes of {@code arrays[i]} from {@code offsets[i]}; {@code flags} as the first
+     * descriptor of a frame in a burst ({@link PacketBurst#TX_L4_CHECKSUM}, a GSO type and size). Links with
+     * {@link LinkCapabilities#TX_GATHER} only. Frames accepted by {@link #transmit} before go first. The link is done
+     * with the arrays and the head buffer when it returns: the head buffer stays the caller's, whatever the result.
+     *
+     * @return 0 when the frame went to the wire; -EAGAIN when it cannot go now (a full queue: the caller may queue it
+     *         as a chain of pool buffers instead); another -errno when it was dropped (malformed, the device failed)
+     */
+    default int transmitGather(final int queue, final int head, final int headLength, final int flags,
+        final byte[][] arrays, final int[] offsets, final int[] lengths, final int count)
+    {
+        return -Errno.EOPNOTSUPP;
+    }
 
     /**
      * How many of the descriptors {@link #transmit} accepted on {@code queue} since the link opened it is done with

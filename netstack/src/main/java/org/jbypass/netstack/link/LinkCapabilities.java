@@ -35,6 +35,14 @@ public final class LinkCapabilities
      */
     public static final int RX_AWAIT_SHARED = 1 << 7;
 
+    /**
+     * The link takes a super-frame whose payload lies in heap arrays ({@link Link#transmitGather}) and is done with
+     * those bytes when the call returns: it copies them into the wire's memory in the call (afpacket: the kernel's
+     * copy into the skb of a sendmsg(2) whose iovecs point at them). The stack then skips its own copy of a TCP
+     * super-segment's payload from the send buffer into pool buffers. Decorators never pass it on.
+     */
+    public static final int TX_GATHER = 1 << 9;
+
     private LinkCapabilities()
     {
     }
@@ -52,6 +60,7 @@ public final class LinkCapabilities
         if ((capabilities & TX_TCP_SEGMENTATION) != 0) sb.append("tso ");
         if ((capabilities & TX_TCP6_SEGMENTATION) != 0) sb.append("tso6 ");
         if ((capabilities & RX_AWAIT_SHARED) != 0) sb.append("rx-await-shared ");
+        if ((capabilities & TX_GATHER) != 0) sb.append("tx-gather ");
         return sb.length() == 0 ? "none" : sb.toString().trim();
     }
 }

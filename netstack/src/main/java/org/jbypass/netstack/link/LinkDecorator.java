@@ -72,7 +72,8 @@ public abstract class LinkDecorator implements Link
     public int capabilities()
     {
         // Not a shared receive wait: a decorator may hold frames (delayed, reordered) that no ring wakes a waiter for.
-        return inner.capabilities() & ~LinkCapabilities.RX_AWAIT_SHARED;
+        // No gathered transmit: a decorator sees (and may hold, drop or copy) frames only as pool buffers.
+        return inner.capabilities() & ~(LinkCapabilities.RX_AWAIT_SHARED | LinkCapabilities.TX_GATHER);
     }
 
     @Override

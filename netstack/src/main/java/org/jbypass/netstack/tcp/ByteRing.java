@@ -2,6 +2,7 @@ package org.jbypass.netstack.tcp;
 
 import java.nio.ByteBuffer;
 
+import org.jbypass.netstack.ip.BufferChain;
 import org.jbypass.netstack.link.FrameChain;
 
 /**
@@ -273,6 +274,25 @@ final class ByteRing
             dst.put(to, chunks[slot(at >>> SHIFT)], within, n);
             at += n;
             to += n;
+            left -= n;
+        }
+    }
+
+    /**
+     * Describes {@code length} bytes from {@code offset} as slices of the chunks that hold them, appended to
+     * {@code chain} (a super-segment's payload, sent from where it lies: see {@link BufferChain}). The bytes must
+     * stay put until the chain is emptied, which it is within the caller's send.
+     */
+    void slices(final int offset, final int length, final BufferChain chain)
+    {
+        int at = head + offset;
+        int left = length;
+        while (left > 0)
+        {
+            final int within = at & MASK;
+            final int n = Math.min(left, SIZE - within);
+            chain.addSlice(chunks[slot(at >>> SHIFT)], within, n);
+            at += n;
             left -= n;
         }
     }

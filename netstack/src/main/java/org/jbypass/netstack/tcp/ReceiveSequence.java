@@ -18,6 +18,8 @@ final class ReceiveSequence
     /** The sequence number of the next byte the application reads. */
     int readSeq;
     ByteRing ring;
+    /** In-order payload kept in lent packet buffers, holes in the ring's sequence space; null until first used. */
+    LentPayload lent;
     /** The receive ring's size, which bounds every window advertised. */
     int capacity;
     /** Out-of-order data held in the ring beyond RCV.NXT (bounded). */

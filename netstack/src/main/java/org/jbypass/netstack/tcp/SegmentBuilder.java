@@ -23,8 +23,9 @@ import org.jbypass.netstack.wire.TcpHeader;
  *
  * <p>Segments are built by copying from the send ring into a buffer from the pool; nothing is allocated. When the
  * pool is empty the connection retries on a short timer. A super-segment (more payload than one segment) is built as
- * a chain of pool buffers, headers in the first, its checksum field holding the pseudo-header sum over its whole
- * length (Linux's CHECKSUM_PARTIAL), and leaves through {@link Ipv4Output#sendChain} or
+ * a chain: a pool buffer with the headers and the first payload bytes, then the rest of the payload as slices of the
+ * send ring's chunks, which a gathering link copies straight from there ({@link BufferChain}); its checksum field
+ * holds the pseudo-header sum over its whole length (Linux's CHECKSUM_PARTIAL), and it leaves through {@link Ipv4Output#sendChain} or
  * {@link Ipv6Output#sendChain} with the segment size the link cuts it into: every segment it becomes carries the
  * same header and options, with its own sequence number.
  */
@@ -300,8 +301,10 @@ final class SegmentBuilder
     }
 
     /**
-     * The rest of {@link #emit} for a super-segment: the options are written in {@code buffer}; the payload fills it
-     * and as many more buffers as it needs.
+     * The rest of {@link #emit} for a super-segment: the options are written in {@code buffer}, which the payload
+     * fills; the rest of the payload is described where it lies, as slices of the send buffer's chunks
+     * ({@link BufferChain#addSlice}), which the interface hands to a gathering link (the kernel copies them into its
+     * skb: the only copy after the application's into the send buffer) or copies into pool buffers itself.
      */
     private int emitSuper(final TcpSocket s, final int seq, final int flags, final int dataLen, final int buffer,
         final int headerLength, final int window, final int segmentSize)
@@ -311,32 +314,16 @@ final class SegmentBuilder
         final int bufferSize = pool.bufferSize();
         if (chain == null)
         {
-            chain = new BufferChain(PacketBurst.MAX_FRAME_LENGTH / bufferSize + 2);
+            chain = new BufferChain(PacketBurst.MAX_FRAME_LENGTH / bufferSize + 2,
+                PacketBurst.MAX_FRAME_LENGTH / TcpMemory.CHUNK_SIZE + 2);
         }
         final int firstHeaders = l4Offset(s.v6) + headerLength;
         final int firstData = Math.min(dataLen, bufferSize - firstHeaders);
         chain.add(buffer, firstHeaders + firstData);
-        for (int left = dataLen - firstData; left > 0; left -= bufferSize)
-        {
-            final int next = chain.count() < chain.capacity() ? pool.allocate() : PacketPool.NO_BUFFER;
-            if (next == PacketPool.NO_BUFFER)
-            {
-                chain.free(pool);
-                counters.poolExhausted++;
-                timers.scheduleNoLaterThan(s.outputTimer, layer.time.nanos() + POOL_RETRY_NANOS);
-                return -1;
-            }
-            chain.add(next, Math.min(left, bufferSize));
-        }
         final int base = pool.offset(buffer) + l4Offset(s.v6);
-        int ringOffset = seq - s.snd.bufSeq;
+        final int ringOffset = seq - s.snd.bufSeq;
         s.snd.ring.read(ringOffset, m, base + headerLength, firstData);
-        ringOffset += firstData;
-        for (int i = 1; i < chain.count(); i++)
-        {
-            s.snd.ring.read(ringOffset, m, pool.offset(chain.buffer(i)), chain.length(i));
-            ringOffset += chain.length(i);
-        }
+        s.snd.ring.slices(ringOffset + firstData, dataLen - firstData, chain);
         final int l4Length = headerLength + dataLen;
         // Linux's __tcp_v4_send_check() and __tcp_v6_send_check() for CHECKSUM_PARTIAL: the field holds the folded
         // pseudo-header sum over the whole length, not complemented, which tcp_gso_segment() adjusts for each
@@ -347,6 +334,17 @@ final class SegmentBuilder
         header.wrap(m, base, l4Length)
             .write(s.localPort, s.remotePort, seq, s.rcv.nxt, headerLength, flags, window)
             .checksum(~Checksum.fold(pseudoHeader) & 0xFFFF);
+        final int r = s.v6
+            ? layer.ip6.sendChain(chain, l4Length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, s.tos, s.ttl,
+                segmentSize)
+            : layer.ip.sendChain(chain, l4Length, s.localAddress, s.remoteAddress, s.tos, s.ttl, segmentSize);
+        if (r == -Errno.ENOMEM)
+        {
+            // No pool buffers for the payload: nothing went out, and the connection tries again shortly.
+            counters.poolExhausted++;
+            timers.scheduleNoLaterThan(s.outputTimer, layer.time.nanos() + POOL_RETRY_NANOS);
+            return -1;
+        }
         s.rcv.lastAckSent = s.rcv.nxt;
         s.rcv.ackNow = false;
         s.rcv.unackedSegments = 0;
@@ -355,10 +353,6 @@ final class SegmentBuilder
         counters.bytesOut += dataLen;
         counters.segmentsOut += (dataLen + segmentSize - 1) / segmentSize;
         counters.superSegmentsOut++;
-        final int r = s.v6
-            ? layer.ip6.sendChain(chain, l4Length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, s.tos, s.ttl,
-                segmentSize)
-            : layer.ip.sendChain(chain, l4Length, s.localAddress, s.remoteAddress, s.tos, s.ttl, segmentSize);
         if (r < 0)
         {
             // Lost as if the network dropped it (the link lost the capability, or its queue was full); the next
@@ -374,8 +368,8 @@ final class SegmentBuilder
         final int r = s.v6
             ? layer.ip6.send(buffer, length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, Ipv4Header.PROTOCOL_TCP,
                 s.tos, s.ttl)
-            : layer.ip.send(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos, s.ttl,
-                true);
+            : layer.ip.sendPartial(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos,
+                s.ttl, true, TcpHeader.CHECKSUM_OFFSET);
         if (r < 0)
         {
             // The segment is lost as if the network dropped it; retransmission recovers. A datagram too big for
@@ -394,7 +388,11 @@ final class SegmentBuilder
         return v6 ? Ipv6Output.L4_OFFSET : Ipv4Output.L4_OFFSET;
     }
 
-    /** The checksum of the segment {@link #header} wraps, over its connection's pseudo-header. */
+    /**
+     * The checksum of the segment {@link #header} wraps, over its connection's pseudo-header: over IPv4 only the
+     * pseudo-header's part, for IPv4 to complete where it costs least ({@link Ipv4Output#sendPartial}, which
+     * {@link #transmit} calls).
+     */
     private void checksum(final TcpSocket s)
     {
         if (s.v6)
@@ -403,7 +401,8 @@ final class SegmentBuilder
         }
         else
         {
-            header.computeChecksum(s.localAddress, s.remoteAddress);
+            header.checksum(~Checksum.fold(Checksum.pseudoHeader(s.localAddress, s.remoteAddress,
+                Ipv4Header.PROTOCOL_TCP, header.segmentLength())) & 0xFFFF);
         }
     }
 

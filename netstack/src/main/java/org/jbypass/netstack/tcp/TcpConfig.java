@@ -66,6 +66,8 @@ import java.time.Duration;
  *       closing connection skips TIME_WAIT and is counted (tcp_max_tw_buckets)</td></tr>
  *   <tr><td>timeWaitReuse</td><td>false</td><td></td><td>let connect() take over a 4-tuple still in TIME_WAIT when
  *       timestamps protect it and it has lasted 1 s (tcp_tw_reuse=1)</td></tr>
+ *   <tr><td>lendReceiveBuffers</td><td>true</td><td></td><td>keep an in-order super-segment's payload in the
+ *       link's packet buffers for the reader instead of copying it into the receive buffer (LentPayload)</td></tr>
  *   <tr><td>maxBurstSegments</td><td>64</td><td>1..65536</td><td>segments one connection sends in one go before it
  *       yields to the rest of the stack until the next poll</td></tr>
  *   <tr><td>defaultTtl</td><td>64</td><td>1..255</td><td>IP TTL of the stack's segments (ip_default_ttl)</td></tr>
@@ -117,6 +119,7 @@ public final class TcpConfig
     final long invalidAckIntervalNanos;
     final int timeWaitLimit;
     final boolean timeWaitReuse;
+    final boolean lendReceiveBuffers;
     final int maxBurstSegments;
     final int defaultTtl;
     final long memoryLow;
@@ -159,6 +162,7 @@ public final class TcpConfig
         invalidAckIntervalNanos = b.invalidAckInterval.toNanos();
         timeWaitLimit = b.timeWaitLimit;
         timeWaitReuse = b.timeWaitReuse;
+        lendReceiveBuffers = b.lendReceiveBuffers;
         maxBurstSegments = b.maxBurstSegments;
         defaultTtl = b.defaultTtl;
         memoryLimit = b.memoryLimit;
@@ -213,6 +217,7 @@ public final class TcpConfig
         b.invalidAckInterval = Duration.ofNanos(invalidAckIntervalNanos);
         b.timeWaitLimit = timeWaitLimit;
         b.timeWaitReuse = timeWaitReuse;
+        b.lendReceiveBuffers = lendReceiveBuffers;
         b.maxBurstSegments = maxBurstSegments;
         b.defaultTtl = defaultTtl;
         b.minSendBufferSize = minSendBufferSize;
@@ -383,6 +388,12 @@ public final class TcpConfig
         return timeWaitReuse;
     }
 
+    /** Whether in-order super-segments' payload buffers are kept for the reader rather than copied. */
+    public boolean lendReceiveBuffers()
+    {
+        return lendReceiveBuffers;
+    }
+
     public int maxBurstSegments()
     {
         return maxBurstSegments;
@@ -443,7 +454,8 @@ public final class TcpConfig
             + timestamps + ", sack=" + sack + ", windowScaling=" + windowScaling + ", outOfOrderRanges="
             + outOfOrderRanges + ", finTimeout=" + finTimeout() + ", initialCwndSegments=" + initialCwndSegments
             + ", challengeAckLimit=" + challengeAckLimit + ", invalidAckInterval=" + invalidAckInterval()
-            + ", timeWaitLimit=" + timeWaitLimit + ", timeWaitReuse=" + timeWaitReuse + ", maxBurstSegments="
+            + ", timeWaitLimit=" + timeWaitLimit + ", timeWaitReuse=" + timeWaitReuse + ", lendReceiveBuffers="
+            + lendReceiveBuffers + ", maxBurstSegments="
             + maxBurstSegments + ", defaultTtl=" + defaultTtl + ", memory="
             + memoryLow + "/" + memoryPressure + "/" + memoryLimit + '}';
     }
@@ -485,6 +497,7 @@ public final class TcpConfig
         private Duration invalidAckInterval = Duration.ofMillis(500);
         private int timeWaitLimit = 262144;
         private boolean timeWaitReuse;
+        private boolean lendReceiveBuffers = true;
         private int maxBurstSegments = 64;
         private int defaultTtl = 64;
         private long memoryLimit = defaultMemoryLimit();
@@ -687,6 +700,13 @@ public final class TcpConfig
         public Builder timeWaitLimit(final int value)
         {
             timeWaitLimit = value;
+            return this;
+        }
+
+        /** Whether TCP keeps in-order super-segments' payload buffers for the reader ({@code true}) or copies it. */
+        public Builder lendReceiveBuffers(final boolean value)
+        {
+            lendReceiveBuffers = value;
             return this;
         }
 

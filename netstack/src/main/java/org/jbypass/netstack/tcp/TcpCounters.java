@@ -86,6 +86,8 @@ public final class TcpCounters
     long memoryDrops;
     /** Out-of-order ranges discarded under memory pressure (as Linux's OfoPruned). */
     long outOfOrderPruned;
+    /** Packet buffers of in-order super-segments kept for the reader rather than copied (FrameChain.lend). */
+    long payloadBuffersLent;
     /** Connections refused (SYN dropped, or connect() failed) because the memory limit was reached. */
     long memoryConnectionRefusals;
     /** Failures (an exception, or an error such as OutOfMemoryError) contained to one socket, which was reset. */
@@ -347,6 +349,12 @@ public final class TcpCounters
         return memoryDrops;
     }
 
+    /** Packet buffers of in-order super-segments kept for the reader rather than copied into the receive ring. */
+    public long payloadBuffersLent()
+    {
+        return payloadBuffersLent;
+    }
+
     public long outOfOrderPruned()
     {
         return outOfOrderPruned;
@@ -552,6 +560,7 @@ public final class TcpCounters
         append(sb, "memoryPressureEntered", memoryPressureEntered);
         append(sb, "memoryDrops", memoryDrops);
         append(sb, "outOfOrderPruned", outOfOrderPruned);
+        append(sb, "payloadBuffersLent", payloadBuffersLent);
         append(sb, "memoryConnectionRefusals", memoryConnectionRefusals);
         append(sb, "socketFailures", socketFailures);
         append(sb, "childFailures", childFailures);

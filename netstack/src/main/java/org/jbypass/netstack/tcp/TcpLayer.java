@@ -52,6 +52,9 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     final TcpConfig config;
     final TcpCounters counters = new TcpCounters();
     final ConnectionTable connections;
+    /** Every connection's {@link LentPayload} (see {@link #newLentPayload}). */
+    private LentPayload[] lentPayloads = new LentPayload[16];
+    private int lentPayloadCount;
     /** Half-open passive connections, as records (TcpHandshake). */
     final RequestTable requests;
     final PortTable ports;
@@ -876,6 +879,45 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     {
         timeWait.enter(s);
         destroy(s);
+    }
+
+    /**
+     * A connection's {@link LentPayload}, made on its first lent super-segment and registered, so that
+     * {@link #releaseLentPayloads} finds it even once the connection left the tables (closed with data unread that the
+     * application still holds).
+     */
+    LentPayload newLentPayload(final org.jbypass.netstack.buffer.PacketPool pool)
+    {
+        if (lentPayloadCount == lentPayloads.length)
+        {
+            lentPayloads = java.util.Arrays.copyOf(lentPayloads, lentPayloadCount * 2);
+        }
+        final LentPayload lent = new LentPayload(pool, lentPayloadCount);
+        lentPayloads[lentPayloadCount++] = lent;
+        return lent;
+    }
+
+    /** Gives a connection's lent buffers back and forgets its {@link LentPayload}. */
+    void dropLentPayload(final LentPayload lent)
+    {
+        lent.clear();
+        final int i = lent.index;
+        final LentPayload last = lentPayloads[--lentPayloadCount];
+        lentPayloads[i] = last;
+        last.index = i;
+        lentPayloads[lentPayloadCount] = null;
+    }
+
+    /**
+     * Gives every packet buffer that connections hold for their readers back to the pool ({@link LentPayload}): when
+     * the stack closes, so that its pool is whole again. The connections' unread data is gone.
+     */
+    public void releaseLentPayloads()
+    {
+        for (int i = 0; i < lentPayloadCount; i++)
+        {
+            lentPayloads[i].clear();
+        }
     }
 
     void closeListener(final TcpSocket listener)

@@ -1,5 +1,8 @@
 package org.jbypass.netstack.tcp;
 
+import org.jbypass.netstack.buffer.PacketPool;
+import org.jbypass.netstack.link.FrameChain;
+
 /**
  * The receiver's side of an acceptable segment (RFC 9293 section 3.10.7.4, seventh and eighth): its text placed in
  * the receive ring in order or at its offset as out-of-order data (remembered for SACK, RFC 2018), the peer's FIN,
@@ -137,14 +140,20 @@ final class TcpReceive
         else
         {
             final int at = s.rcv.nxt - s.rcv.readSeq;
-            if (!s.rcv.ring.reserve(at, length) && !(pruneOutOfOrder(s) && s.rcv.ring.reserve(at, length)))
+            final int lent = seg.chain != null && layer.config.lendReceiveBuffers
+                ? lendPayload(s, seg.chain, offset, length, at) : NOT_LENT;
+            if (lent == NOT_LENT)
             {
-                // The layer's memory limit: drop the text, as Linux's TCPRcvQDrop; the peer retransmits it.
-                counters.memoryDrops++;
-                s.rcv.ackNow = true;
-                return false;
+                if (!reserve(s, at, length))
+                {
+                    return memoryDrop(s);
+                }
+                seg.copyPayload(offset, s.rcv.ring, at, length);
             }
-            seg.copyPayload(offset, s.rcv.ring, at, length);
+            else if (lent == REFUSED)
+            {
+                return memoryDrop(s);
+            }
             s.rcv.nxt += length;
         }
         counters.bytesIn += length;
@@ -177,6 +186,115 @@ final class TcpReceive
             s.notifyReadiness();
         }
         return true;
+    }
+
+    /** Takes the ring's chunks for {@code length} bytes at {@code at}, discarding out-of-order data if need be. */
+    private boolean reserve(final TcpSocket s, final int at, final int length)
+    {
+        return s.rcv.ring.reserve(at, length) || pruneOutOfOrder(s) && s.rcv.ring.reserve(at, length);
+    }
+
+    /** The layer's memory limit: the text is dropped, as Linux's TCPRcvQDrop; the peer retransmits it. */
+    private boolean memoryDrop(final TcpSocket s)
+    {
+        counters.memoryDrops++;
+        s.rcv.ackNow = true;
+        return false;
+    }
+
+    private static final int NOT_LENT = -1;
+    private static final int REFUSED = 0;
+    private static final int PLACED = 1;
+
+    /**
+     * Places in-order text that arrived as a chain partly by keeping the chain's own buffers ({@link LentPayload}):
+     * the buffers after the first (which holds the headers) that hold nothing but this text are taken from the
+     * burst, and only the bytes before and after them (the first buffer's share, a trimmed end) are copied into the
+     * ring. Nothing is lent when the chain cannot lend (software GRO's pieces), out-of-order data is held (the ring
+     * then keeps every byte in order: simpler, and rare), the connection's bound is reached, or lending would leave
+     * the pool less than half free.
+     *
+     * @param offset the text's first byte in the chain's frame
+     * @param at     its offset in the ring (from the read point)
+     * @return {@link #NOT_LENT} (nothing changed: copy it all), {@link #REFUSED} (memory for the copied bytes was
+     *         refused; nothing changed) or {@link #PLACED}
+     */
+    private int lendPayload(final TcpSocket s, final FrameChain chain, final int offset, final int length,
+        final int at)
+    {
+        if (!chain.lendable() || !s.rcv.outOfOrder.isEmpty() || at + length > s.rcv.ring.capacity())
+        {
+            return NOT_LENT;
+        }
+        // The run of pieces wholly inside [offset, offset + length), after the first.
+        final int end = offset + length;
+        int first = -1;
+        int last = -1;
+        int lentStart = 0;
+        int lentEnd = 0;
+        int pieceStart = 0;
+        for (int i = 0; i < chain.descriptors() && pieceStart < end; i++)
+        {
+            final int pieceEnd = pieceStart + chain.pieceBytes(i);
+            if (i >= 1 && pieceStart >= offset && pieceEnd <= end)
+            {
+                if (first < 0)
+                {
+                    first = i;
+                    lentStart = pieceStart;
+                }
+                last = i;
+                lentEnd = pieceEnd;
+            }
+            pieceStart = pieceEnd;
+        }
+        if (first < 0)
+        {
+            return NOT_LENT;
+        }
+        final int pieces = last - first + 1;
+        final PacketPool pool = chain.pool();
+        if (s.rcv.lent == null)
+        {
+            s.rcv.lent = layer.newLentPayload(pool);
+        }
+        final LentPayload lentPayload = s.rcv.lent;
+        if (lentPayload.pool() != pool || !lentPayload.hasRoom(pieces)
+            || pool.available() - pieces < pool.capacity() / 2)
+        {
+            return NOT_LENT;
+        }
+        final int headLength = lentStart - offset;
+        final int tailLength = end - lentEnd;
+        final int tailAt = at + (lentEnd - offset);
+        if (!reserve(s, at, headLength) || !reserve(s, tailAt, tailLength))
+        {
+            return REFUSED;
+        }
+        // Every read of the frame before the first lend: a lent piece leaves the view.
+        if (headLength > 0)
+        {
+            s.rcv.ring.write(at, chain, offset, headLength);
+        }
+        if (tailLength > 0)
+        {
+            s.rcv.ring.write(tailAt, chain, lentEnd, tailLength);
+        }
+        int seq = s.rcv.nxt + headLength;
+        for (int i = first; i <= last; i++)
+        {
+            final int bytes = chain.pieceBytes(i);
+            final int buffer = chain.lend(i);
+            if (buffer == PacketPool.NO_BUFFER)
+            {
+                // Cannot happen: the pool had more than enough free a moment ago, under the same lock.
+                throw new IllegalStateException("the pool ran dry while lending " + pieces + " buffers");
+            }
+            lentPayload.add(buffer, pool.offset(buffer), bytes, seq);
+            seq += bytes;
+        }
+        counters.payloadBuffersLent += pieces;
+        return PLACED;
     }
 
     private void outOfOrderData(final TcpSocket s, final Segment seg, final int seq, final int offset,

@@ -595,8 +595,7 @@ public final class TcpSocket extends StackSocket
             {
                 return 0;
             }
-            rcv.ring.readInto(dst, n);
-            rcv.readSeq += n;
+            consumeReceived(dst, n);
             layer.receive.spaceAdjust(this);
             if (rcv.readSeq == rcv.nxt && rcv.outOfOrder.isEmpty())
             {
@@ -842,6 +841,40 @@ public final class TcpSocket extends StackSocket
         layer.output.output(this);
     }
 
+    /**
+     * Consumes {@code n} bytes of in-order data from the read point, copying them into {@code dst} (or discarding
+     * them when it is null): from the ring, and from the lent buffers where their ranges begin ({@link LentPayload},
+     * holes in the ring's sequence space that the ring's head skips).
+     */
+    private void consumeReceived(final ByteBuffer dst, final int n)
+    {
+        final LentPayload lent = rcv.lent;
+        int left = n;
+        while (left > 0)
+        {
+            int k;
+            if (lent != null && !lent.isEmpty() && lent.firstSeq() == rcv.readSeq)
+            {
+                k = dst != null ? lent.readInto(dst, left) : lent.skip(left);
+                rcv.ring.skip(k);
+            }
+            else
+            {
+                k = lent != null && !lent.isEmpty() ? Math.min(left, lent.firstSeq() - rcv.readSeq) : left;
+                if (dst != null)
+                {
+                    rcv.ring.readInto(dst, k);
+                }
+                else
+                {
+                    rcv.ring.skip(k);
+                }
+            }
+            rcv.readSeq += k;
+            left -= k;
+        }
+    }
+
     private void discardReceived()
     {
         if (rcv.ring != null)
@@ -849,8 +882,7 @@ public final class TcpSocket extends StackSocket
             final int avail = rcv.dataEnd() - rcv.readSeq;
             if (avail > 0)
             {
-                rcv.ring.skip(avail);
-                rcv.readSeq += avail;
+                consumeReceived(null, avail);
             }
             if (rcv.readSeq == rcv.nxt && rcv.outOfOrder.isEmpty())
             {
@@ -1273,6 +1305,11 @@ public final class TcpSocket extends StackSocket
         {
             rcv.ring.clear();
             rcv.ring = null;
+        }
+        if (rcv.lent != null)
+        {
+            layer.dropLentPayload(rcv.lent);
+            rcv.lent = null;
         }
         if (snd.ring != null)
         {

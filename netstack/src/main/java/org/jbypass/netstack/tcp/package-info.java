@@ -129,9 +129,14 @@
  * A connection's bytes live in two {@code ByteRing}s whose reach is its socket buffer sizes, made of 4 KiB chunks
  * that the layer's {@code TcpMemory} hands out as bytes arrive or are written and takes back as they are read or
  * acknowledged, as Linux charges socket memory: an idle connection holds no buffer memory, and chunks are recycled,
- * so the steady state allocates nothing ({@code TcpAllocationTest}). Nothing is kept in pool buffers once
- * {@code receive} returns. Out-of-order data is written into the receive ring at its offset (taking only the chunks
- * it covers) and tracked by a bounded {@code RangeSet}, so the window advertised never exceeds the ring's reach.
+ * so the steady state allocates nothing ({@code TcpAllocationTest}). The one exception to "nothing is kept in pool
+ * buffers once {@code receive} returns": an in-order super-segment that arrived as a chain keeps its payload buffers
+ * (all but the first, which holds the headers) for the reader, lent by the burst ({@code LentPayload},
+ * {@code FrameChain.lend}), so that its bytes are copied once, from the link's buffer to the reader's, as Linux's
+ * receive queue holds the skbs; at most 512 buffers a connection, only while the pool stays half free, never with
+ * out-of-order data held, and given back as they are read or when the connection goes. Out-of-order data is
+ * written into the receive ring at its offset (taking only the chunks it covers) and tracked by a bounded
+ * {@code RangeSet}, so the window advertised never exceeds the ring's reach.
  * {@code TcpMemory} has Linux's three tcp_mem levels: above {@code memoryPressure} windows stop growing and
  * out-of-order data is pruned ({@code TcpReceive.pruneOutOfOrder}); at {@code memoryLimit} chunks are refused, so
  * arriving text is dropped (the peer retransmits), writes take what fits and new connections wait, all counted.

@@ -311,10 +311,11 @@ public final class UdpSocket extends StackSocket
             final ByteBuffer memory = pool.memory();
             final int base = pool.offset(buffer) + Ipv4Output.L4_OFFSET;
             memory.put(base + UdpHeader.LENGTH, src, src.position(), length);
-            layer.header().wrap(memory, base, udpLength).write(localPort, destinationPort, udpLength)
-                .computeChecksum(source, destination);
-            result = ipv4.send(buffer, udpLength, source, destination, Ipv4Header.PROTOCOL_UDP, tos, timeToLive,
-                false);
+            // The checksum's pseudo-header part only: IPv4 completes it, or has the link do it (sendPartial).
+            layer.header().wrap(memory, base, udpLength).writePartial(localPort, destinationPort, udpLength, source,
+                destination);
+            result = ipv4.sendPartial(buffer, udpLength, source, destination, Ipv4Header.PROTOCOL_UDP, tos,
+                timeToLive, false, UdpHeader.CHECKSUM_OFFSET);
         }
         else
         {

@@ -81,6 +81,17 @@ public final class EthernetHeader
         return this;
     }
 
+    /**
+     * Writes the whole header in two 8-byte stores (the second overlaps the first by the source's first two bytes,
+     * which both write alike) instead of five narrow ones, each bounds-checked: once per frame sent.
+     */
+    public EthernetHeader write(final long destinationMac, final long sourceMac, final int type)
+    {
+        buffer.putLong(offset + DESTINATION, destinationMac << 16 | (sourceMac >>> 32 & 0xFFFF));
+        buffer.putLong(offset + SOURCE, sourceMac << 16 | (type & 0xFFFF));
+        return this;
+    }
+
     public EthernetHeader type(final int type)
     {
         buffer.putShort(offset + TYPE, (short)type);

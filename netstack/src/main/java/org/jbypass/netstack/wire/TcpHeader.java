@@ -47,6 +47,8 @@ public final class TcpHeader
     private static final int FLAGS = 13;
     private static final int WINDOW = 14;
     private static final int CHECKSUM = 16;
+    /** Where the checksum field is in the header (RFC 9293 section 3.1). */
+    public static final int CHECKSUM_OFFSET = CHECKSUM;
     private static final int URGENT = 18;
 
     private ByteBuffer buffer;
@@ -187,6 +189,12 @@ public final class TcpHeader
         buffer.putShort(offset + CHECKSUM, (short)0);
         buffer.putShort(offset + URGENT, (short)0);
         return this;
+    }
+
+    /** The bytes of the segment given at wrap: header, options and data. */
+    public int segmentLength()
+    {
+        return segmentLength;
     }
 
     public TcpHeader checksum(final int checksum)

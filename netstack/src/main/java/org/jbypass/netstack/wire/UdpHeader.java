@@ -20,6 +20,8 @@ public final class UdpHeader
     private static final int DESTINATION_PORT = 2;
     private static final int UDP_LENGTH = 4;
     private static final int CHECKSUM = 6;
+    /** Where the checksum field is in the header (RFC 768). */
+    public static final int CHECKSUM_OFFSET = CHECKSUM;
 
     private ByteBuffer buffer;
     private int offset;
@@ -111,10 +113,9 @@ public final class UdpHeader
 
     public UdpHeader write(final int sourcePort, final int destinationPort, final int length)
     {
-        buffer.putShort(offset + SOURCE_PORT, (short)sourcePort);
-        buffer.putShort(offset + DESTINATION_PORT, (short)destinationPort);
-        buffer.putShort(offset + UDP_LENGTH, (short)length);
-        buffer.putShort(offset + CHECKSUM, (short)0);
+        // One 8-byte store for the four fields (the checksum zero), not four bounds-checked 2-byte ones.
+        buffer.putLong(offset + SOURCE_PORT, (long)(sourcePort & 0xFFFF) << 48 | (long)(destinationPort & 0xFFFF) << 32
+            | (long)(length & 0xFFFF) << 16);
         return this;
     }
 
@@ -135,6 +136,20 @@ public final class UdpHeader
         final int value = Checksum.fold(Checksum.sum(buffer, offset, length,
             Checksum.pseudoHeader(source, destination, Ipv4Header.PROTOCOL_UDP, length)));
         return checksum(value == 0 ? 0xFFFF : value);
+    }
+
+    /**
+     * Writes the header in one 8-byte store with a partial checksum: the folded pseudo-header sum, not complemented
+     * (Linux's CHECKSUM_PARTIAL), for whoever sends the datagram to complete over its bytes.
+     */
+    public UdpHeader writePartial(final int sourcePort, final int destinationPort, final int length, final int source,
+        final int destination)
+    {
+        final int partial = ~Checksum.fold(Checksum.pseudoHeader(source, destination, Ipv4Header.PROTOCOL_UDP, length))
+            & 0xFFFF;
+        buffer.putLong(offset + SOURCE_PORT, (long)(sourcePort & 0xFFFF) << 48 | (long)(destinationPort & 0xFFFF) << 32
+            | (long)(length & 0xFFFF) << 16 | partial);
+        return this;
     }
 
     /** {@link #computeChecksum(int, int)} over IPv6's pseudo-header; a computed zero is sent as 0xFFFF. */

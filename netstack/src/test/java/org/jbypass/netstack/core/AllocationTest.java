@@ -229,8 +229,25 @@ class AllocationTest
     @Test
     void shouldMoveTcpSuperSegmentsOverIpv6BetweenStacksWithoutAllocating()
     {
+        moveSuperSegmentsOverIpv6(false);
+    }
+
+    /**
+     * The same with a port that gathers (TX_GATHER): the super-segments' payload goes from the send buffer's chunks
+     * as slices ({@link org.jbypass.netstack.ip.BufferChain}), and every third one, refused, is copied into pool
+     * buffers and queued; neither path allocates.
+     */
+    @Test
+    void shouldMoveGatheredTcpSuperSegmentsOverIpv6BetweenStacksWithoutAllocating()
+    {
+        moveSuperSegmentsOverIpv6(true);
+    }
+
+    private static void moveSuperSegmentsOverIpv6(final boolean gather)
+    {
         final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
-            | LinkCapabilities.TX_TCP6_SEGMENTATION).passChainsWhole(true).queueCapacity(4096).build();
+            | LinkCapabilities.TX_TCP6_SEGMENTATION | (gather ? LinkCapabilities.TX_GATHER : 0))
+            .refuseGatherEvery(gather ? 3 : 0).passChainsWhole(true).queueCapacity(4096).build();
         final long[] clock = {1_000_000_000L};
         final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(1)
             .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(), clock[0]);
@@ -298,6 +315,12 @@ class AllocationTest
             + " of 5000 steps; " + superSegments + " super-segments, " + (moved[0] - movedBefore) + " bytes");
         assertTrue(superSegments > 10_000, "super-segments sent: " + superSegments);
         assertTrue(b.ipCounters().superFramesReceived > 10_000, "received whole: " + b.ipCounters());
+        if (gather)
+        {
+            assertTrue(a.ipCounters().txGathered > superSegments / 2
+                && a.ipCounters().txGathered < a.ipCounters().ip6OutSuperSegments, "gathered: "
+                + a.ipCounters().txGathered + " of " + a.ipCounters().ip6OutSuperSegments);
+        }
         assertEquals(0, least, "bytes allocated in the quietest window");
         a.close();
         b.close();

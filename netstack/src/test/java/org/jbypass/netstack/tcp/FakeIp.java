@@ -102,6 +102,11 @@ final class FakeIp implements Ipv4Output
     public int sendChain(final BufferChain chain, final int l4Length, final int source, final int destination,
         final int tos, final int ttl, final int segmentSize)
     {
+        if (!chain.copySlices(pool))
+        {
+            chain.free(pool);
+            return -Errno.ENOMEM;
+        }
         final int n = chain.count();
         if (n < 1 || chain.frameLength() != L4_OFFSET + l4Length || segmentationLimit == 0
             || 20 + l4Length > segmentationLimit)

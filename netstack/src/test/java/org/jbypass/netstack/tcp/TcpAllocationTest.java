@@ -131,6 +131,11 @@ class TcpAllocationTest
                 chain.free(pool);
                 return -Errno.ENOBUFS;
             }
+            if (!chain.copySlices(pool))
+            {
+                chain.free(pool);
+                return -Errno.ENOMEM;
+            }
             superQueued++;
             // Slots are taken and given back in order: 64 of them, a full ring refuses as a full queue does.
             final int slot = superNext;

@@ -231,6 +231,11 @@ final class TcpPair
                 chain.free(pool);
                 throw new AssertionError("a super-segment the wire cannot take: " + l4Length);
             }
+            if (!chain.copySlices(pool))
+            {
+                chain.free(pool);
+                return -Errno.ENOMEM;
+            }
             final byte[] bytes = new byte[l4Length];
             int at = 0;
             for (int i = 0; i < chain.count(); i++)

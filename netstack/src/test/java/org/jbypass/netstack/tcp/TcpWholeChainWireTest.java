@@ -37,6 +37,29 @@ class TcpWholeChainWireTest
         run(4, (32L << 20) / 4, 0x6EED, true);
     }
 
+    /**
+     * A's port gathers ({@link LinkCapabilities#TX_GATHER}): its super-segments leave with their payload taken from
+     * the send buffer's chunks where they lie, and every fifth is refused as by a full kernel queue, so that the
+     * interface copies it into pool buffers and queues it instead; B's link, behind the impairment decorator, does
+     * not gather (decorators never pass it on). The streams arrive whole both ways, by SHA-256.
+     */
+    @Test
+    void shouldMoveGatheredSuperFramesAndFallBackToCopiesWhenRefused()
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
+            | LinkCapabilities.TX_GATHER).passChainsWhole(true).refuseGatherEvery(5).queueCapacity(4096).build();
+        TwoStackTransfer.run(wire, 4, (16L << 20) / 4, 0x6A7E, (a, b, impaired) ->
+        {
+            final String counters = "\nA " + a.ipCounters() + "\nB " + b.ipCounters();
+            assertTrue(a.ipCounters().txGathered > 0, () -> "A gathered" + counters);
+            assertTrue(a.ipCounters().ipOutSuperSegments > a.ipCounters().txGathered + a.ipCounters().txGatherDrops,
+                () -> "refused ones went as copies" + counters);
+            assertEquals(0, a.ipCounters().txGatherDrops, counters);
+            assertEquals(0, b.ipCounters().txGathered, counters);
+            assertTrue(b.ipCounters().ipOutSuperSegments > 0, counters);
+        }, false);
+    }
+
     @Test
     void shouldRepeatExactlyFromItsSeed()
     {
@@ -66,6 +89,8 @@ class TcpWholeChainWireTest
             assertTrue(a.ipCounters().superFramesReceived > 0 && b.ipCounters().superFramesReceived > 0,
                 () -> "both stacks received them whole" + counters);
             assertEquals(0, a.ipCounters().framesBadChain + b.ipCounters().framesBadChain, counters);
+            assertTrue(a.tcpCounters().payloadBuffersLent() > 0 && b.tcpCounters().payloadBuffersLent() > 0,
+                () -> "both stacks kept in-order super-segments' buffers for the reader" + counters);
             if (ipv6)
             {
                 assertTrue(a.ipCounters().ip6OutSuperSegments > 0 && b.ipCounters().ip6OutSuperSegments > 0,

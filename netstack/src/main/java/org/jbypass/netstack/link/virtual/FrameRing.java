@@ -69,6 +69,8 @@ final class FrameRing
     private volatile long overruns;
     /** The next position to take; the consumer's alone. */
     private long head;
+    /** Consumer: the flags of the frame {@link #poll} moved last. */
+    private int polledFlags;
 
     /**
      * @param capacity the number of frames the queue holds, a power of two of at least 2 (the algorithm needs two
@@ -239,10 +241,17 @@ final class FrameRing
             return -1;
         }
         final int length = lengths[slot];
+        polledFlags = flags[slot];
         destination.put(offset, slots, slot * slotSize, length);
         SEQUENCE.setRelease(sequences, slot, position + capacity);
         head = position + 1;
         return length;
+    }
+
+    /** Consumer: the descriptor flags the frame the last successful {@link #poll} moved was offered with. */
+    int polledFlags()
+    {
+        return polledFlags;
     }
 
     /** Consumer: the length of the oldest frame, or -1 when no frame is ready. */

@@ -76,7 +76,7 @@ public final class MemoryWire
 
     private static final int SUPPORTED_CAPABILITIES = LinkCapabilities.RX_L3_CHECKSUM
         | LinkCapabilities.RX_L4_CHECKSUM | LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
-        | LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION;
+        | LinkCapabilities.TX_TCP_SEGMENTATION | LinkCapabilities.TX_TCP6_SEGMENTATION | LinkCapabilities.TX_GATHER;
     /** Either family's TCP segmentation: what makes a port take chains at all. */
     private static final int SEGMENTATION = LinkCapabilities.TX_TCP_SEGMENTATION
         | LinkCapabilities.TX_TCP6_SEGMENTATION;
@@ -88,6 +88,8 @@ public final class MemoryWire
     private final int capabilities;
     private final boolean padShortFrames;
     private final boolean passChainsWhole;
+    private final int refuseGatherEvery;
+    private final boolean passPartialChecksums;
     private final Object portsLock = new Object();
     /** The attached ports: replaced whole under {@link #portsLock}, read without a lock by transmitting ports. */
     private volatile Port[] ports = new Port[0];
@@ -108,6 +110,8 @@ public final class MemoryWire
         this.capabilities = builder.capabilities;
         this.padShortFrames = builder.padShortFrames;
         this.passChainsWhole = builder.passChainsWhole;
+        this.refuseGatherEvery = builder.refuseGatherEvery;
+        this.passPartialChecksums = builder.passPartialChecksums;
     }
 
     /** A builder for a wire with other than the default settings. */
@@ -247,6 +251,8 @@ public final class MemoryWire
         private int capabilities;
         private boolean padShortFrames;
         private boolean passChainsWhole;
+        private int refuseGatherEvery;
+        private boolean passPartialChecksums;
 
         private Builder()
         {
@@ -289,7 +295,9 @@ public final class MemoryWire
         /**
          * Offloads the ports offer and perform in software ({@link LinkCapabilities}: RX_L3_CHECKSUM,
          * RX_L4_CHECKSUM, TX_L3_CHECKSUM, TX_L4_CHECKSUM, and TX_TCP_SEGMENTATION, TCP super-segments cut into
-         * segments on transmit), so the stack's offload paths run as on a NIC.
+         * segments on transmit; TX_GATHER, with segmentation: super-frames whose payload lies in heap arrays, copied
+         * into the pool in {@link Link#transmitGather} as afpacket's kernel copies them into an skb), so the stack's
+         * offload paths run as on a NIC.
          */
         public Builder capabilities(final int capabilities)
         {
@@ -326,15 +334,50 @@ public final class MemoryWire
         }
 
         /**
-         * @throws IllegalArgumentException when {@link #passChainsWhole} is asked without TX_TCP_SEGMENTATION or
-         *         TX_TCP6_SEGMENTATION
+         * With TX_GATHER: every {@code n}th {@link Link#transmitGather} of a port is refused with -EAGAIN, as a full
+         * kernel queue refuses it, so that the stack's fallback (the chain copied into pool buffers and queued) runs
+         * too; 0 (the default) refuses none.
+         */
+        public Builder refuseGatherEvery(final int n)
+        {
+            if (n < 0)
+            {
+                throw new IllegalArgumentException("memory wire refuseGatherEvery must be 0 or more: " + n);
+            }
+            this.refuseGatherEvery = n;
+            return this;
+        }
+
+        /**
+         * Whether a frame sent with a partial checksum ({@link PacketBurst#TX_L4_CHECKSUM}: the field holds the
+         * pseudo-header sum) crosses as it is and is delivered with {@link PacketBurst#RX_L4_CHECKSUM_OK} and
+         * {@link PacketBurst#RX_L4_CHECKSUM_PARTIAL}, as a veth hands a CHECKSUM_PARTIAL packet to its peer (which
+         * trusts it: the bytes never crossed a wire), rather than completed in software on transmit (the default,
+         * a NIC's behaviour). Needs {@link LinkCapabilities#TX_L4_CHECKSUM} in {@link #capabilities}.
+         */
+        public Builder passPartialChecksums(final boolean passPartialChecksums)
+        {
+            this.passPartialChecksums = passPartialChecksums;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when {@link #passChainsWhole} or TX_GATHER is asked without
+         *         TX_TCP_SEGMENTATION or TX_TCP6_SEGMENTATION, or {@link #passPartialChecksums} without TX_L4_CHECKSUM
          */
         public MemoryWire build()
         {
-            if (passChainsWhole && (capabilities & SEGMENTATION) == 0)
+            if (passPartialChecksums && (capabilities & LinkCapabilities.TX_L4_CHECKSUM) == 0)
             {
-                throw new IllegalArgumentException("memory wire passChainsWhole needs the TX_TCP_SEGMENTATION"
-                    + " or TX_TCP6_SEGMENTATION capability: " + LinkCapabilities.describe(capabilities));
+                throw new IllegalArgumentException("memory wire passPartialChecksums needs the TX_L4_CHECKSUM"
+                    + " capability: " + LinkCapabilities.describe(capabilities));
+            }
+            if ((passChainsWhole || (capabilities & LinkCapabilities.TX_GATHER) != 0)
+                && (capabilities & SEGMENTATION) == 0)
+            {
+                throw new IllegalArgumentException("memory wire passChainsWhole and TX_GATHER need the"
+                    + " TX_TCP_SEGMENTATION or TX_TCP6_SEGMENTATION capability: "
+                    + LinkCapabilities.describe(capabilities));
             }
             return new MemoryWire(this);
         }
@@ -382,6 +425,10 @@ public final class MemoryWire
         /** The super-segment being passed whole, with {@link Builder#passChainsWhole}. */
         private final FrameChain txChain = new FrameChain();
         private final TcpSegmenter.Sink segmentSink = this::forwardSegment;
+        /** A gathered frame copied into pool buffers, for {@link #transmit}. */
+        private final PacketBurst gatherBurst = new PacketBurst(PacketBurst.MAX_FRAME_LENGTH / 512 + 2);
+        private long gathers;
+        private long gatherRefusals;
         /** During {@link #transmit}: the port table and the ports reached so far, for {@link #forwardSegment}. */
         private Port[] txTargets;
         private long txReached;
@@ -535,7 +582,9 @@ public final class MemoryWire
                         }
                         length = MIN_FRAME;
                     }
-                    final int flags = rxOffloads == 0 ? 0 : offload.verify(memory, offset, length, rxOffloads);
+                    // A partial checksum passed through comes with its RX_L4 flags; what the port verifies is added.
+                    final int flags = queue.polledFlags()
+                        | (rxOffloads == 0 ? 0 : offload.verify(memory, offset, length, rxOffloads));
                     burst.set(received, buffer, length, flags);
                     counters.rxPackets++;
                     counters.rxBytes += length;
@@ -693,12 +742,18 @@ public final class MemoryWire
                 if (open && length >= EthernetHeader.LENGTH && length <= wire.maxFrame)
                 {
                     final int offset = pool.offset(buffer);
-                    final int offloads = flags & txOffloads;
+                    int offloads = flags & txOffloads;
+                    int rxFlags = 0;
+                    if ((offloads & PacketBurst.TX_L4_CHECKSUM) != 0 && wire.passPartialChecksums)
+                    {
+                        offloads &= ~PacketBurst.TX_L4_CHECKSUM;
+                        rxFlags = PacketBurst.RX_L4_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_PARTIAL;
+                    }
                     if (offloads != 0)
                     {
                         offload.complete(memory, offset, length, offloads);
                     }
-                    reached |= forward(targets, memory, offset, length, null, 0);
+                    reached |= forward(targets, memory, offset, length, null, rxFlags);
                     counters.txPackets++;
                     counters.txBytes += length;
                 }
@@ -722,6 +777,85 @@ public final class MemoryWire
             return count;
         }
 
+        /**
+         * The head and the slices copied into pool buffers (the copy afpacket's kernel makes into an skb), then
+         * transmitted as the chain they make; refused with -EAGAIN every {@link Builder#refuseGatherEvery}th time,
+         * or when the pool or the burst cannot hold them.
+         */
+        @Override
+        public int transmitGather(final int queueIndex, final int head, final int headLength, final int flags,
+            final byte[][] arrays, final int[] offsets, final int[] lengths, final int count)
+        {
+            checkQueue(queueIndex);
+            if ((wire.capabilities & LinkCapabilities.TX_GATHER) == 0)
+            {
+                return -Errno.EOPNOTSUPP;
+            }
+            gathers++;
+            if (wire.refuseGatherEvery > 0 && gathers % wire.refuseGatherEvery == 0)
+            {
+                gatherRefusals++;
+                return -Errno.EAGAIN;
+            }
+            final int bufferSize = pool.bufferSize();
+            final PacketBurst burst = gatherBurst;
+            int buffer = pool.allocate();
+            if (buffer == PacketPool.NO_BUFFER || headLength > bufferSize)
+            {
+                return refuseGather(buffer);
+            }
+            memory.put(pool.offset(buffer), memory, pool.offset(head), headLength);
+            burst.add(buffer, headLength, flags);
+            int filled = headLength;
+            for (int i = 0; i < count; i++)
+            {
+                int from = offsets[i];
+                int left = lengths[i];
+                while (left > 0)
+                {
+                    if (filled == bufferSize)
+                    {
+                        buffer = burst.isFull() ? PacketPool.NO_BUFFER : pool.allocate();
+                        if (buffer == PacketPool.NO_BUFFER)
+                        {
+                            return refuseGather(PacketPool.NO_BUFFER);
+                        }
+                        final int last = burst.count() - 1;
+                        burst.flags(last, burst.flags(last) | PacketBurst.CONTINUES);
+                        burst.add(buffer, 0, 0);
+                        filled = 0;
+                    }
+                    final int n = Math.min(left, bufferSize - filled);
+                    memory.put(pool.offset(buffer) + filled, arrays[i], from, n);
+                    filled += n;
+                    burst.length(burst.count() - 1, filled);
+                    from += n;
+                    left -= n;
+                }
+            }
+            transmit(queueIndex, burst);
+            return 0;
+        }
+
+        /** Gives back the buffers of a gathered frame being copied, and refuses it as a full queue would. */
+        private int refuseGather(final int buffer)
+        {
+            if (buffer != PacketPool.NO_BUFFER)
+            {
+                pool.free(buffer);
+            }
+            gatherBurst.releaseFrames(pool);
+            gatherBurst.count(0);
+            gatherRefusals++;
+            return -Errno.EAGAIN;
+        }
+
+        /** Gathered frames refused (by {@link Builder#refuseGatherEvery}, or for want of buffers). */
+        public long gatherRefusals()
+        {
+            return gatherRefusals;
+        }
+
         /** A segment of a super-segment being transmitted: forwarded and counted as a frame. */
         private void forwardSegment(final ByteBuffer frame, final int length)
         {
@@ -733,7 +867,7 @@ public final class MemoryWire
         /**
          * Copies a frame into the queues of the ports it is for; returns the mask of ports that queued it. The frame
          * is {@code length} bytes at {@code offset}, or, when {@code chain} is not null, the chain it wraps (whose
-         * first buffer is at {@code offset}), queued whole with {@code chainFlags}.
+         * first buffer is at {@code offset}), queued whole; with {@code chainFlags} for the receiver either way.
          */
         private long forward(final Port[] targets, final ByteBuffer memory, final int offset, final int length,
             final FrameChain chain, final int chainFlags)
@@ -768,7 +902,8 @@ public final class MemoryWire
         private boolean offer(final ByteBuffer memory, final int offset, final int length, final FrameChain chain,
             final int chainFlags)
         {
-            return chain == null ? queue.offer(memory, offset, length) : queue.offerChain(chain, chainFlags);
+            return chain == null ? queue.offer(memory, offset, length, chainFlags)
+                : queue.offerChain(chain, chainFlags);
         }
 
         private boolean acceptsMulticast(final long destination)

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.Link;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.StackTime;
@@ -139,12 +140,14 @@ public final class PcapLink extends LinkDecorator
 
     /**
      * The inner link's capabilities, TSO included: a capture must not change what the stack sends (a transmitted
-     * super-segment is recorded whole, and a piece of a burst never cuts one).
+     * super-segment is recorded whole, and a piece of a burst never cuts one). All but TX_GATHER, which would send
+     * frames past the capture: the stack then copies a super-segment into pool buffers, as before gathering.
      */
     @Override
     public int capabilities()
     {
-        return inner.capabilities();
+        // Not TX_GATHER: the capture records frames from pool buffers, so a gathered frame would go unrecorded.
+        return inner.capabilities() & ~LinkCapabilities.TX_GATHER;
     }
 
     @Override

@@ -24,7 +24,9 @@ import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Checksum;
 import org.jbypass.netstack.wire.Ipv4Address;
+import org.jbypass.netstack.wire.Ipv4Header;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -182,6 +184,90 @@ class LinkStackTest
             // delivered every other.
             assertEquals(2000 - corrupted, pair.delivered.size());
             assertTrue(pair.b.ipCounters().ipInBadChecksum > 0 && pair.b.udpCounters().inCsumErrors > 0);
+        }
+    }
+
+    /**
+     * The sender leaves its UDP checksums partial (the pseudo-header sum) and IPv4 completes them where it costs
+     * least: in software over a link without TX_L4_CHECKSUM, on a link that has it (the memory wire does it in
+     * software, as a NIC in hardware), or not at all over a wire that passes them partial as a veth, whose
+     * receiver trusts them. Captured at B, every datagram carries the checksum each case says.
+     */
+    @Test
+    void shouldCompleteUdpChecksumsInSoftwareOnTheLinkOrPassThemPartial() throws IOException
+    {
+        final MemoryWire[] wires = {
+            new MemoryWire(),
+            MemoryWire.builder().capabilities(LinkCapabilities.TX_L4_CHECKSUM).build(),
+            MemoryWire.builder().capabilities(LinkCapabilities.TX_L4_CHECKSUM).passPartialChecksums(true).build()};
+        for (int w = 0; w < wires.length; w++)
+        {
+            final Path file = directory.resolve("checksums-" + w + ".pcap");
+            try (Pair pair = new Pair(wires[w], (stack, port) -> port, (stack, port) ->
+            {
+                try
+                {
+                    return PcapLink.open(port, file, stack.time(), PcapLink.options());
+                }
+                catch (final IOException e)
+                {
+                    throw new UncheckedIOException(e);
+                }
+            }))
+            {
+                pair.exchange(50);
+                assertEquals(50, pair.delivered.size(), "wire " + w);
+                for (int i = 0; i < 50; i++)
+                {
+                    assertArrayEquals(payload(i), pair.delivered.get(i), "wire " + w);
+                }
+                assertEquals(0, pair.b.udpCounters().inCsumErrors, "wire " + w);
+            }
+            int datagrams = 0;
+            for (final PcapFile.Record record : PcapFile.read(file).records)
+            {
+                final ByteBuffer frame = ByteBuffer.wrap(record.data);
+                if ((frame.getShort(12) & 0xFFFF) != 0x0800 || frame.get(23) != Ipv4Header.PROTOCOL_UDP
+                    || frame.getInt(26) != IP_A)
+                {
+                    continue;
+                }
+                datagrams++;
+                final int udpLength = frame.getShort(38) & 0xFFFF;
+                final int pseudo = Checksum.pseudoHeader(IP_A, IP_B, Ipv4Header.PROTOCOL_UDP, udpLength);
+                if (w < 2)
+                {
+                    assertEquals(0, Checksum.fold(Checksum.sum(frame, 34, udpLength, pseudo)), "wire " + w);
+                }
+                else
+                {
+                    assertEquals(~Checksum.fold(pseudo) & 0xFFFF, frame.getShort(40) & 0xFFFF, "left partial");
+                }
+            }
+            assertEquals(50, datagrams, "wire " + w);
+        }
+    }
+
+    /** Damage on the way is still caught when the sender left its checksums to the link. */
+    @Test
+    void shouldDeliverOnlyIntactDatagramsThroughCorruptionWhenTheSenderOffloadsItsChecksums()
+    {
+        final ImpairedLink[] impaired = new ImpairedLink[1];
+        try (Pair pair = new Pair(MemoryWire.builder().capabilities(LinkCapabilities.TX_L4_CHECKSUM)
+            .passPartialChecksums(true).build(), (stack, port) -> impaired[0] = new ImpairedLink(port,
+                ImpairedLink.config().corrupt(0.3).seed(7).direction(ImpairedLink.Direction.TRANSMIT)),
+            (stack, port) -> port))
+        {
+            pair.exchange(2000);
+            for (final byte[] datagram : pair.delivered)
+            {
+                final int sequence = ByteBuffer.wrap(datagram).getInt(0);
+                assertArrayEquals(payload(sequence), datagram, "datagram " + sequence + " damaged");
+            }
+            final long corrupted = impaired[0].txImpairments().corrupted;
+            assertTrue(corrupted > 400, "corrupted " + corrupted);
+            assertEquals(2000 - corrupted, pair.delivered.size());
+            assertTrue(pair.b.udpCounters().inCsumErrors > 0);
         }
     }
 

@@ -302,6 +302,38 @@ class MemoryWireTest
     }
 
     @Test
+    void shouldPassPartialChecksumsAsTheyAreWhenAskedAsAVethDoes()
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_L4_CHECKSUM)
+            .passPartialChecksums(true).build();
+        final MemoryWire.Port a = wire.attach(poolA, MAC_A);
+        final MemoryWire.Port b = wire.attach(poolB, MAC_B);
+        final int partial = poolA.allocate();
+        final int length = frames.udp(poolA, partial, MAC_B, MAC_A, 42, 33, true);
+        // The field holds what a sender leaves for the link: the pseudo-header sum, not complemented.
+        final int pseudo = ~Checksum.fold(Checksum.pseudoHeader(TestFrames.IP_A, TestFrames.IP_B,
+            Ipv4Header.PROTOCOL_UDP, UdpHeader.LENGTH + 33)) & 0xFFFF;
+        poolA.memory().putShort(poolA.offset(partial) + 34 + 6, (short)pseudo);
+        final byte[] sent = TestFrames.copy(poolA, partial, length);
+        burstA.add(partial, length, PacketBurst.TX_L4_CHECKSUM);
+        final int complete = poolA.allocate();
+        frames.udp(poolA, complete, MAC_B, MAC_A, 43, 33, true);
+        burstA.add(complete, length, 0);
+        a.transmit(0, burstA);
+
+        burstB.arm(poolB);
+        assertEquals(2, b.receive(0, burstB));
+        assertArrayEquals(sent, TestFrames.copy(poolB, burstB.buffer(0), burstB.length(0)), "crossed as it was");
+        assertEquals(PacketBurst.RX_L4_CHECKSUM_OK | PacketBurst.RX_L4_CHECKSUM_PARTIAL, burstB.flags(0));
+        assertEquals(0, burstB.flags(1), "a frame sent without the flag comes without one");
+        assertTrue(TestFrames.intact(TestFrames.copy(poolB, burstB.buffer(1), burstB.length(1))));
+
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> MemoryWire.builder().passPartialChecksums(true).build());
+        assertTrue(refused.getMessage().contains("TX_L4_CHECKSUM"), refused.getMessage());
+    }
+
+    @Test
     void shouldLeaveFragmentsAndOtherProtocolsToTheStack()
     {
         final int all = LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
