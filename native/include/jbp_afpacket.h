@@ -13,10 +13,16 @@
  * whole burst in one system call, in one of two ways, and the buffers are free again when it returns:
  *   - JBP_AFP_TX_RING: each frame is copied into the next free slot of a PACKET_TX_RING (the same TPACKET version
  *     as the receive ring) and one send(2) has the kernel transmit every slot marked for sending. The kernel's
- *     loop (tpacket_snd()) has no rescheduling point between frames.
+ *     loop (tpacket_snd()) has no rescheduling point between frames. A burst of one frame while the ring is idle
+ *     (the reply of a request/response) skips the ring: one sendmsg(2) on a send-only socket, which the kernel
+ *     copies once into a linear skb, where the ring's frame would be copied into its slot and then made a page
+ *     fragment that a veth or a device without scatter-gather copies again. It goes at once from its pool buffer,
+ *     or, with deferred transmission, is copied aside and sent by the kick, before the ring's frames.
  *   - otherwise one sendmmsg(2) whose iovecs point straight into pool memory; the kernel copies each frame during
  *     the call. __sys_sendmmsg() calls cond_resched() after every message: when a frame wakes the receiver on this
- *     CPU (a veth peer, whose receive runs in the sender's softirq), the sender is preempted frame by frame. An idle caller blocks in ppoll(2) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
+ *     CPU (a veth peer, whose receive runs in the sender's softirq), the sender is preempted frame by frame.
+ * An idle caller sleeps in an epoll instance of its thread's own (epoll_pwait2(2); ppoll(2) where it is missing, or
+ * beyond eight waiting threads) on the socket and an eventfd that jbp_afpacket_wakeup() signals.
  *
  * Threads: one thread drives a handle (rx, tx, wait, refresh, close); jbp_afpacket_wakeup() may be called from
  * any thread while the handle is open. Every function returns a count or -errno; nothing on the hot path logs,
@@ -225,7 +231,9 @@ int jbp_afpacket_defer_tx(struct jbp_afpacket *h, int on);
  * Has the kernel send every frame the ring holds for it. Any thread, concurrently with the thread that drives the
  * handle (the kernel serialises its senders); callers of kick serialise among themselves. Returns 1 when frames are
  * still waiting (the kernel's SO_SNDBUF was full, or the device is down: jbp_afpacket_wait() sends them again),
- * 0 when none are, or -errno. Counts nothing: the frames were counted when they were put in the ring.
+ * 0 when none are, or -errno. Counts nothing: the frames were counted when they were put in the ring. A lone frame
+ * that jbp_afpacket_tx_burst() staged (the ring being idle) goes first, with one sendmsg(2); no send(2) when
+ * nothing was put in the ring since the last kick took everything.
  */
 int jbp_afpacket_kick(struct jbp_afpacket *h);
 
@@ -250,7 +258,8 @@ int jbp_afpacket_rx_ready(struct jbp_afpacket *h);
  */
 int jbp_afpacket_multicast(struct jbp_afpacket *h, const uint8_t mac[6], int add);
 
-/* Makes a concurrent or the next jbp_afpacket_wait() return. Any thread. */
+/* Makes every concurrent jbp_afpacket_wait() return, or each thread's next one (a thread's wait may so return once
+ * for a wakeup given while it was not waiting: a spurious return). Any thread. */
 int jbp_afpacket_wakeup(struct jbp_afpacket *h);
 
 /* Reads the kernel's drop counters (PACKET_STATISTICS) into the stats; 0 or -errno. */

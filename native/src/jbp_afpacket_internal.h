@@ -17,6 +17,11 @@
 #include "jbp_vnet.h"
 
 #define ETH_HEADER 14u
+/* Threads that may wait on a handle with an epoll instance of their own: the poller and the readers that wait on
+ * its ring in turn (org.jbypass.provider.engine.RingWait); more wait with ppoll(2). */
+#define JBP_AFP_WAITERS 8
+#define JBP_AFP_WAITER_CLAIMED ((uintptr_t)1)
+enum { JBP_AFP_LONE_IDLE = 0, JBP_AFP_LONE_STAGED, JBP_AFP_LONE_SENDING };
 
 struct jbp_afpacket {
     /* Receive state, touched on every burst. */
@@ -47,8 +52,9 @@ struct jbp_afpacket {
     struct jbp_vnet_hdr *tx_vnets;
     uint32_t *tx_msg_descs;
     uint32_t *tx_msg_bytes;
-    /* Chains (JBP_AFP_SUPER_FRAMES): at most max_chain descriptors. With a TX ring they go through chain_fd, a
-     * second packet socket that only sends (packet_sendmsg() on a socket with a TX ring reads only the ring). */
+    /* Chains (JBP_AFP_SUPER_FRAMES): at most max_chain descriptors. With a TX ring they, and bursts of one frame
+     * while the ring is idle, go through chain_fd, a second packet socket that only sends (packet_sendmsg() on a
+     * socket with a TX ring reads only the ring). */
     uint32_t max_chain;
     int chain_fd;
     struct iovec *chain_iovs;
@@ -63,9 +69,26 @@ struct jbp_afpacket {
     uint32_t tx_block_size;
     uint32_t tx_data_offset;
     uint32_t tx_head;     /* written by the driving thread, read by kickers */
-    uint32_t tx_sent;     /* kickers: the first slot the kernel may not have taken yet */
+    uint32_t tx_sent;     /* kickers: the first slot the kernel may not have taken yet; equal to tx_head once a
+                           * kick's send(2) has returned with every slot taken (release: tx_direct() reads it) */
     uint32_t tx_deferred; /* jbp_afpacket_defer_tx() */
+    /* Deferred transmission: a lone frame (tx_direct()) waits here for the kick, its virtio_net_hdr (tx_vnet bytes)
+     * and then its bytes, lone_length in all. lone_state (JBP_AFP_LONE_*) goes IDLE -> STAGED by the driving thread,
+     * STAGED -> SENDING by whoever sends it (a kicker, or the driving thread's wait retrying after a full
+     * SO_SNDBUF), and back to IDLE when sent or to STAGED when refused. */
+    uint8_t *lone;
+    uint32_t lone_length;
+    uint32_t lone_state;
     uint32_t tx_vnet;     /* bytes of virtio_net_hdr before each frame sent: 10 with super-frames, else 0 */
+    /* The idle wait (jbp_afpacket_rx.c): an epoll instance per waiting thread, in which the socket and the eventfd
+     * are registered once, edge-triggered. thread is 0 while the slot is free, JBP_AFP_WAITER_CLAIMED while its
+     * instance is being made, then the owner's pthread_self() (release: epfd is set before). Threads beyond the
+     * slots, or a kernel without epoll_pwait2(2) (no_epoll), wait with ppoll(2). */
+    struct {
+        uintptr_t thread;
+        int epfd;
+    } waiters[JBP_AFP_WAITERS];
+    uint32_t no_epoll;
     /* Cold. */
     int efd;
     int ifindex;
@@ -86,5 +109,9 @@ static inline void record_error(struct jbp_afpacket *h, int err)
 
 /* Whether the slot the kernel would send next still waits to be sent (jbp_afpacket_tx.c; any thread). */
 int jbp_afp_tx_waiting(const struct jbp_afpacket *h);
+
+/* Deferred transmission, from the driving thread's wait: sends a staged lone frame that a kick could not, then the
+ * ring's frames; 1 when frames still wait, else 0 (jbp_afpacket_tx.c). */
+int jbp_afp_tx_retry(struct jbp_afpacket *h);
 
 #endif

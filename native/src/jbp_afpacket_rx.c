@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The afpacket driver's receive side (see jbp_afpacket.h): both ring layouts (TPACKET_V3 blocks, TPACKET_V2 frame
- * slots) read into armed bursts, the kernel's drop counters, and the idle wait for frames (ppoll(2) on the socket
- * and the wakeup eventfd). Kernel interfaces: Documentation/networking/packet_mmap.rst and packet(7).
+ * slots) read into armed bursts, the kernel's drop counters, and the idle wait for frames (epoll_pwait2(2), or
+ * ppoll(2), on the socket and the wakeup eventfd). Kernel interfaces: Documentation/networking/packet_mmap.rst and packet(7).
  */
 #define _GNU_SOURCE /* ppoll(2), struct mmsghdr */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -433,28 +436,10 @@ int jbp_afpacket_rx_ready(struct jbp_afpacket *h)
  * then lasts 1 ms at most, so that they never wait for traffic that may not come. */
 #define TX_RETRY_NS 1000000
 
-int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns)
+/* What a wait saw: an error parked on the socket, a wakeup on the eventfd. */
+static void after_wait(struct jbp_afpacket *h, int socket_error, int woken)
 {
-    if (h->tx_deferred && jbp_afp_tx_waiting(h)) {
-        (void)send(h->fd, NULL, 0, MSG_DONTWAIT);
-        if (jbp_afp_tx_waiting(h) && timeout_ns > TX_RETRY_NS)
-            timeout_ns = TX_RETRY_NS;
-    }
-    if (rx_ready(h))
-        return 1;
-    if (timeout_ns <= 0)
-        return 0;
-    struct pollfd fds[2] = {{.fd = h->fd, .events = POLLIN}, {.fd = h->efd, .events = POLLIN}};
-    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
-    int rc = ppoll(fds, 2, &timeout, NULL);
-    if (rc < 0) {
-        int err = errno;
-        if (err == EINTR)
-            return 0; /* a signal: a spurious return, which the caller's loop absorbs */
-        record_error(h, err);
-        return -err;
-    }
-    if (fds[0].revents & POLLERR) {
+    if (socket_error) {
         /* The kernel parks ENETDOWN in sk_err when the netdev goes down (packet_notifier); poll() would report
          * it forever and turn the idle wait into a spin. SO_ERROR reads and clears it; the socket stays bound and
          * receives again once the netdev is back up. */
@@ -463,12 +448,123 @@ int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns)
         if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &length) == 0 && err != 0)
             record_error(h, err);
     }
-    if (fds[1].revents & POLLIN) {
+    if (woken) {
         uint64_t value;
         /* Consume the wakeup, so the next wait blocks again. EAGAIN: another wait took it already. */
         if (read(h->efd, &value, sizeof(value)) < 0 && errno != EAGAIN)
             record_error(h, errno);
     }
+}
+
+#ifdef SYS_epoll_pwait2
+_Static_assert(sizeof(struct timespec) == 16, "epoll_pwait2(2) takes a struct __kernel_timespec");
+
+/*
+ * The calling thread's epoll instance for this handle, made on its first wait: -1 when the slots are taken or
+ * it cannot be made (the thread then waits with ppoll(2)). The socket and the eventfd are registered once,
+ * edge-triggered, so that a wait neither registers on nor polls either descriptor before it sleeps (ppoll(2) does
+ * both for each of the two, and again after the wakeup), and after it only the descriptors that signalled are
+ * polled (ep_send_events()). Edge-triggered is enough: the caller looked at the ring first (rx_ready()), and every
+ * frame the kernel writes calls sk_data_ready(), which queues the socket on each instance (ep_poll_callback()),
+ * so one written between that look and the wait makes the wait return at once. One instance per thread, because
+ * an epoll instance wakes one of the threads waiting in it per event (ep_poll() waits exclusively), where a
+ * wakeup must release every thread waiting on the handle.
+ */
+static int waiter_epoll(struct jbp_afpacket *h)
+{
+    uintptr_t self = (uintptr_t)pthread_self();
+    for (int i = 0; i < JBP_AFP_WAITERS; i++) {
+        /* Acquire: the slot's epfd was set before its owner was published. */
+        if (__atomic_load_n(&h->waiters[i].thread, __ATOMIC_ACQUIRE) == self)
+            return h->waiters[i].epfd;
+    }
+    if (__atomic_load_n(&h->no_epoll, __ATOMIC_RELAXED))
+        return -1;
+    for (int i = 0; i < JBP_AFP_WAITERS; i++) {
+        uintptr_t free_slot = 0;
+        if (!__atomic_compare_exchange_n(&h->waiters[i].thread, &free_slot, JBP_AFP_WAITER_CLAIMED, 0,
+                                         __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            continue;
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event on_socket = {.events = EPOLLIN | EPOLLET, .data.u32 = 0};
+        struct epoll_event on_eventfd = {.events = EPOLLIN | EPOLLET, .data.u32 = 1};
+        if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, h->fd, &on_socket) < 0
+            || epoll_ctl(ep, EPOLL_CTL_ADD, h->efd, &on_eventfd) < 0) {
+            record_error(h, errno);
+            if (ep >= 0)
+                close(ep);
+            __atomic_store_n(&h->waiters[i].thread, 0, __ATOMIC_RELEASE);
+            return -1;
+        }
+        h->waiters[i].epfd = ep;
+        __atomic_store_n(&h->waiters[i].thread, self, __ATOMIC_RELEASE);
+        return ep;
+    }
+    return -1;
+}
+
+/* Waits in the thread's epoll instance: 1 when it returned (events or not), 0 when the caller must use ppoll(2),
+ * or -errno. */
+static int wait_epoll(struct jbp_afpacket *h, const struct timespec *timeout)
+{
+    int ep = waiter_epoll(h);
+    if (ep < 0)
+        return 0;
+    struct epoll_event events[2];
+    /* The system call, not glibc's wrapper (2.35): the kernel's nanosecond timeout (Linux 5.11), no signal mask. */
+    long rc = syscall(SYS_epoll_pwait2, ep, events, 2, timeout, NULL, 0);
+    if (rc < 0) {
+        int err = errno;
+        if (err == EINTR)
+            return 1; /* a signal: a spurious return, which the caller's loop absorbs */
+        if (err == ENOSYS) {
+            __atomic_store_n(&h->no_epoll, 1, __ATOMIC_RELAXED);
+            return 0;
+        }
+        record_error(h, err);
+        return -err;
+    }
+    /* The eventfd is not read: its events are edges, each jbp_afpacket_wakeup() queues it on every instance
+     * (eventfd_write() wakes each), and the instance reports it once if the counter is not zero then
+     * (ep_send_events() polls the descriptor again). Reading it would hide the wakeup from the other threads woken
+     * with this one, whose instances would find the counter zero and sleep on. The counter so counts wakeups and
+     * would refuse them (EAGAIN) only after 2^64 - 2 of them. */
+    int socket_error = 0;
+    for (long i = 0; i < rc; i++) {
+        if (events[i].data.u32 == 0 && (events[i].events & EPOLLERR))
+            socket_error = 1;
+    }
+    after_wait(h, socket_error, 0);
+    return 1;
+}
+#endif
+
+int jbp_afpacket_wait(struct jbp_afpacket *h, int64_t timeout_ns)
+{
+    if (h->tx_deferred && jbp_afp_tx_retry(h) && timeout_ns > TX_RETRY_NS)
+        timeout_ns = TX_RETRY_NS;
+    if (rx_ready(h))
+        return 1;
+    if (timeout_ns <= 0)
+        return 0;
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+#ifdef SYS_epoll_pwait2
+    int waited = wait_epoll(h, &timeout);
+    if (waited < 0)
+        return waited;
+    if (waited > 0)
+        return rx_ready(h);
+#endif
+    struct pollfd fds[2] = {{.fd = h->fd, .events = POLLIN}, {.fd = h->efd, .events = POLLIN}};
+    int rc = ppoll(fds, 2, &timeout, NULL);
+    if (rc < 0) {
+        int err = errno;
+        if (err == EINTR)
+            return 0; /* a signal: a spurious return, which the caller's loop absorbs */
+        record_error(h, err);
+        return -err;
+    }
+    after_wait(h, (fds[0].revents & POLLERR) != 0, (fds[1].revents & POLLIN) != 0);
     return rx_ready(h);
 }
 

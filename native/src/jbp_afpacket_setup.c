@@ -233,18 +233,19 @@ static int map_rings(struct jbp_afpacket *h)
     return 0;
 }
 
-/* With a TX ring, chains go out through a second packet socket bound to the netdev with protocol 0, which
- * registers no receive hook (packet_do_bind()): it only sends, with a virtio_net_hdr, through packet_snd(), which
- * takes the frame's protocol from its Ethernet header (packet_parse_headers() for SOCK_RAW). Both sockets hand
- * their frames to the same device queue selection (netdev_pick_tx(): XPS or the flow hash, no socket state for
- * packet sockets), so a flow's frames keep the order in which they were sent. */
+/* With a TX ring, chains and lone frames (jbp_afpacket_tx.c, tx_direct()) go out through a second packet socket
+ * bound to the netdev with protocol 0, which registers no receive hook (packet_do_bind()): it only sends (with a
+ * virtio_net_hdr when the ring's frames carry one) through packet_snd(), which takes the frame's protocol from
+ * its Ethernet header (packet_parse_headers() for SOCK_RAW). Both sockets hand their frames to the same device
+ * queue selection (netdev_pick_tx(): XPS or the flow hash, no socket state for packet sockets), so a flow's frames
+ * keep the order in which they were sent. */
 static int setup_chain_socket(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
 {
     h->chain_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
     if (h->chain_fd < 0)
         return -errno;
     int one = 1;
-    if (setsockopt(h->chain_fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+    if (h->tx_vnet != 0 && setsockopt(h->chain_fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
         return -errno;
     /* Room for a few longest chains: more would only queue behind the ring's frames. */
     int sndbuf = 4 * (int)JBP_MAX_FRAME;
@@ -262,7 +263,8 @@ static int setup_chain_socket(struct jbp_afpacket *h, const struct jbp_afpacket_
     if (bind(h->chain_fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
         return -errno;
     h->chain_iovs = calloc(1 + h->max_chain, sizeof(*h->chain_iovs));
-    return h->chain_iovs == NULL ? -ENOMEM : 0;
+    h->lone = malloc(h->tx_vnet + c->buffer_size);
+    return h->chain_iovs == NULL || h->lone == NULL ? -ENOMEM : 0;
 }
 
 static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
@@ -285,7 +287,7 @@ static int setup_tx(struct jbp_afpacket *h, const struct jbp_afpacket_config *c)
     h->max_chain = h->super_frames ? (JBP_MAX_FRAME + c->buffer_size - 1) / c->buffer_size : 1;
     if (c->flags & JBP_AFP_TX_RING) {
         int rc = setup_tx_ring(h, c);
-        if (rc < 0 || !h->super_frames)
+        if (rc < 0)
             return rc;
         return setup_chain_socket(h, c);
     }
@@ -457,6 +459,10 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
         close(h->fd);
     if (h->efd >= 0)
         close(h->efd);
+    for (int i = 0; i < JBP_AFP_WAITERS; i++) {
+        if (h->waiters[i].thread > JBP_AFP_WAITER_CLAIMED)
+            close(h->waiters[i].epfd);
+    }
     if (h->chain_fd >= 0)
         close(h->chain_fd);
     free(h->msgs);
@@ -464,6 +470,7 @@ void jbp_afpacket_close(struct jbp_afpacket *h)
     free(h->tx_msg_descs);
     free(h->tx_msg_bytes);
     free(h->chain_iovs);
+    free(h->lone);
     free(h->rx_iovs);
     free(h->iovs);
     free(h);

@@ -187,11 +187,110 @@ static inline uint32_t *tx_status(const struct jbp_afpacket *h, uint8_t *slot)
 }
 
 /* Whether the ring holds frames the kernel has not taken: the last slot filled still waits (the kernel sends in
- * ring order, so every slot before it was taken when it is). */
+ * ring order, so every slot before it was taken when it is); or, deferred, a lone frame is staged beside the ring
+ * (tx_direct()) or on its way, which a send(2) does not send: a sender that must not overtake the ring's frames
+ * must not overtake it either (it goes with the kick, or tx_flush_lone()). */
 static int tx_ring_pending(const struct jbp_afpacket *h)
 {
+    if (h->tx_deferred && __atomic_load_n(&h->lone_state, __ATOMIC_ACQUIRE) != JBP_AFP_LONE_IDLE)
+        return 1;
     uint32_t last = h->tx_head == 0 ? h->tx_frames - 1 : h->tx_head - 1;
     return __atomic_load_n(tx_status(h, tx_slot(h, last)), __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST;
+}
+
+/*
+ * Whether the TX ring is idle: the kernel has taken every frame put in it, and the send(2) that took them has
+ * returned, so that a frame sent another way now cannot overtake one of the ring's. Without deferral the driving
+ * thread makes that send(2) itself; with it, a kicker does, and says so by publishing tx_sent == tx_head after it
+ * (a slot marked TP_STATUS_SENDING may still be on its way through the kicker's dev_queue_xmit()); and no lone frame
+ * may be staged or on its way.
+ */
+static int tx_ring_idle(const struct jbp_afpacket *h)
+{
+    if (h->tx_deferred
+        && __atomic_load_n(&h->tx_sent, __ATOMIC_ACQUIRE) != __atomic_load_n(&h->tx_head, __ATOMIC_RELAXED))
+        return 0;
+    return !tx_ring_pending(h);
+}
+
+/* One sendmsg(2) of a frame on the send-only socket: its virtio_net_hdr (tx_vnet bytes, when there is one) and its
+ * bytes. 0, or -errno. */
+static int tx_send_lone(const struct jbp_afpacket *h, const void *vh, const void *frame, uint32_t length)
+{
+    struct iovec iov[2];
+    int n = 0;
+    if (h->tx_vnet != 0) {
+        iov[n].iov_base = (void *)vh;
+        iov[n++].iov_len = h->tx_vnet;
+    }
+    iov[n].iov_base = (void *)frame;
+    iov[n++].iov_len = length;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = iov;
+    msg.msg_iovlen = (size_t)n;
+    for (;;) {
+        if (sendmsg(h->chain_fd, &msg, MSG_DONTWAIT) >= 0)
+            return 0;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+/*
+ * A burst of one single-buffer frame while the ring is idle (the reply of a request/response, an ACK) skips the
+ * ring: it is sent with one sendmsg(2) on the send-only socket, which packet_snd() copies, a frame under a page,
+ * into a linear skb, once. Through the ring the same frame is copied into its slot, and tpacket_snd() then builds
+ * an skb whose payload is a page fragment of the ring (tpacket_fill_skb()): the flow dissector reads the headers
+ * out of the fragment, a device without scatter-gather linearises it (validate_xmit_skb(): a second allocation and
+ * copy), and a veth copies the fragment out again before its peer may receive it (skb_orphan_frags_rx()). The ring
+ * stays the way for bursts, which it sends with one system call.
+ *
+ * Without deferral the frame goes at once, straight from its pool buffer. With deferral it is copied aside
+ * (h->lone) and the kick sends it, first, after the caller's lock is released, as it would the ring's frames; the
+ * kick makes no other system call when the ring holds nothing new. Returns 1 when the frame was sent or staged
+ * (and counted), 0 when it must go through the ring (a lone frame is already staged, a full SO_SNDBUF, any error:
+ * the ring's path sends it, or refuses or drops and counts it).
+ */
+static int tx_direct(struct jbp_afpacket *h, const struct jbp_desc *d, const struct jbp_vnet_hdr *vh)
+{
+    const uint8_t *frame = h->pool + (size_t)d->buffer * h->buffer_size;
+    if (h->tx_deferred) {
+        memcpy(h->lone, vh, h->tx_vnet);
+        memcpy(h->lone + h->tx_vnet, frame, d->length);
+        h->lone_length = h->tx_vnet + d->length;
+        /* Release: the frame is in place before a kicker may see it staged. */
+        __atomic_store_n(&h->lone_state, JBP_AFP_LONE_STAGED, __ATOMIC_RELEASE);
+    } else if (tx_send_lone(h, vh, frame, d->length) < 0) {
+        return 0;
+    }
+    h->stats->tx_packets++;
+    h->stats->tx_bytes += d->length;
+    return 1;
+}
+
+/*
+ * Sends the staged lone frame, if there is one and nobody else is sending it. Returns 0 when none is staged or it
+ * was sent (or dropped for an error of its own), 1 when it still waits (a full SO_SNDBUF, or another thread is
+ * sending it): frames put in the ring after it must wait too.
+ */
+static int tx_flush_lone(struct jbp_afpacket *h, int *err)
+{
+    uint32_t state = JBP_AFP_LONE_STAGED;
+    if (!__atomic_compare_exchange_n(&h->lone_state, &state, JBP_AFP_LONE_SENDING, 0, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_ACQUIRE))
+        return state != JBP_AFP_LONE_IDLE;
+    int rc = tx_send_lone(h, h->lone, h->lone + h->tx_vnet, h->lone_length - h->tx_vnet);
+    if (rc < 0 && is_backpressure(-rc)) {
+        __atomic_store_n(&h->lone_state, JBP_AFP_LONE_STAGED, __ATOMIC_RELEASE);
+        return 1;
+    }
+    if (rc < 0)
+        *err = rc; /* its own error: dropped, as the ring drops a frame the kernel refuses (PACKET_LOSS) */
+    /* Release: the driving thread that sees IDLE (tx_ring_idle()) may overwrite h->lone, and comes after this
+     * sendmsg(2). */
+    __atomic_store_n(&h->lone_state, JBP_AFP_LONE_IDLE, __ATOMIC_RELEASE);
+    return 0;
 }
 
 /* A chain, with a TX ring: a slot holds one buffer, so the chain goes through the sending socket with one
@@ -200,6 +299,9 @@ static int tx_ring_pending(const struct jbp_afpacket *h)
  * or -errno (-EAGAIN when the ring's frames or the chain cannot go now). */
 static int tx_send_chain(struct jbp_afpacket *h, const struct jbp_desc *d, uint32_t span, const struct jbp_vnet_hdr *vh)
 {
+    int lone_error = 0;
+    if (tx_flush_lone(h, &lone_error))
+        return -EAGAIN; /* a lone frame staged before the ring's frames goes first (deferred transmission) */
     if (tx_ring_pending(h)) {
         if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR)
             return -errno;
@@ -227,6 +329,13 @@ static int tx_send_chain(struct jbp_afpacket *h, const struct jbp_desc *d, uint3
 static int tx_burst_ring(struct jbp_afpacket *h, const struct jbp_desc *burst, uint32_t count)
 {
     uint32_t done = 0;
+    if (count == 1 && (burst[0].flags & JBP_DESC_CONTINUES) == 0 && tx_ring_idle(h)) {
+        uint32_t span;
+        uint32_t length;
+        struct jbp_vnet_hdr vh;
+        if (tx_frame(h, burst, 0, 1, &span, &length, &vh) == 0 && tx_direct(h, &burst[0], &vh))
+            return 1;
+    }
     while (done < count) {
         /* Fill free slots from tx_head with a run of good frames (bad ones before the run are dropped). */
         uint32_t first = h->tx_head;
@@ -366,8 +475,14 @@ int jbp_afpacket_tx_gather(struct jbp_afpacket *h, const struct jbp_desc *head, 
     }
     int fd = h->fd;
     if (h->tx_ring != NULL) {
-        /* As tx_send_chain(): the ring's frames first, so that the wire's order is the stack's. */
+        /* As tx_send_chain(): a staged lone frame and the ring's frames first, so that the wire's order is the
+         * stack's. */
         fd = h->chain_fd;
+        int lone_error = 0;
+        if (tx_flush_lone(h, &lone_error)) {
+            h->stats->tx_refused++;
+            return -EAGAIN;
+        }
         if (tx_ring_pending(h)) {
             if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR) {
                 int err = errno;
@@ -417,6 +532,17 @@ int jbp_afpacket_tx_burst(struct jbp_afpacket *h, const struct jbp_desc *burst, 
     return h->tx_ring != NULL ? tx_burst_ring(h, burst, count) : tx_burst_sendmmsg(h, burst, count);
 }
 
+int jbp_afp_tx_retry(struct jbp_afpacket *h)
+{
+    int err = 0;
+    if (tx_flush_lone(h, &err))
+        return 1;
+    if (!jbp_afp_tx_waiting(h))
+        return 0;
+    (void)send(h->fd, NULL, 0, MSG_DONTWAIT);
+    return jbp_afp_tx_waiting(h);
+}
+
 /* Declared in jbp_afpacket_internal.h: jbp_afpacket_wait() sends such frames again before it waits. */
 int jbp_afp_tx_waiting(const struct jbp_afpacket *h)
 {
@@ -430,17 +556,28 @@ int jbp_afpacket_kick(struct jbp_afpacket *h)
 {
     if (h->tx_ring == NULL)
         return 0;
+    /* The head first, then a staged lone frame, then the ring up to that head. A lone frame is staged only while
+     * the ring is idle, so every frame in the ring at the head read was put there after a lone frame staged then;
+     * and one staged after the read (with frames behind it in the ring) is left with them for the next kick, which
+     * the thread that staged it makes: this kick then finds tx_sent == head and makes no send(2) that could take
+     * those frames before it. */
+    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
     int rc = 0;
+    if (tx_flush_lone(h, &rc))
+        return 1;
+    /* Nothing put in the ring since the last kick took everything: no system call. */
+    if (h->tx_sent == head)
+        return rc;
     if (send(h->fd, NULL, 0, MSG_DONTWAIT) < 0 && !is_backpressure(errno) && errno != EINTR)
         rc = -errno;
     /* The kernel sends in ring order and stops at the first slot it cannot send: move past what it took, up to the
-     * head as the driving thread last published it (slots it fills meanwhile are its own kicker's to send). */
-    uint32_t head = __atomic_load_n(&h->tx_head, __ATOMIC_ACQUIRE);
+     * head read above (slots filled meanwhile are the next kick's to account for). Release: a driving thread that
+     * reads tx_sent == tx_head (tx_ring_idle()) comes after this send(2). */
     uint32_t sent = h->tx_sent;
     while (sent != head
            && __atomic_load_n(tx_status(h, tx_slot(h, sent)), __ATOMIC_ACQUIRE) != TP_STATUS_SEND_REQUEST)
         sent = sent + 1 == h->tx_frames ? 0 : sent + 1;
-    __atomic_store_n(&h->tx_sent, sent, __ATOMIC_RELAXED);
+    __atomic_store_n(&h->tx_sent, sent, __ATOMIC_RELEASE);
     if (rc < 0)
         return rc;
     return sent != head;

@@ -26,8 +26,10 @@ import org.jbypass.netstack.wire.MacAddress;
  * {@code sendmmsg(2)} whose iovecs point into the pool. Either way the kernel is done with the pool's bytes when
  * the call returns, so the buffers of accepted frames go back to the pool at once. Each burst is one JNI call;
  * nothing is allocated per packet or per burst, and the counters are read from memory the driver shares with
- * Java. An idle poller blocks in {@link #awaitReceive} ({@code ppoll(2)} on the socket and an eventfd that
- * {@link #wakeup()} and {@link Thread#interrupt()} signal).
+ * Java. An idle poller blocks in {@link #awaitReceive} (in an epoll instance of its thread's own, where the socket
+ * and an eventfd that {@link #wakeup()} and {@link Thread#interrupt()} signal are registered; ppoll(2) on both
+ * where epoll_pwait2(2) is missing). A burst of one frame while the TX ring is idle goes out with one sendmsg(2)
+ * rather than through the ring, sent by the kick like the ring's frames (the driver's jbp_afpacket.h says why).
  *
  * <h2>Offloads</h2>
  * AF_PACKET sees frames as the netdev hands them to the kernel's stack. With GRO, LRO or (for frames the host
@@ -423,9 +425,10 @@ public final class AfPacketLink implements Link
     /**
      * {@inheritDoc}
      *
-     * <p>The same poll(2) on the socket and the eventfd as {@link #awaitReceive}, which is safe from a second thread
-     * (it reads the ring's status only and consumes the eventfd's count), without the interrupt waker: that would
-     * replace the blocked channel operation's own interruptor, the thread's only one.
+     * <p>The same wait on the socket and the eventfd as {@link #awaitReceive}, which is safe from a second thread
+     * (it reads the ring's status only, each thread waits in an epoll instance of its own, and a wakeup releases
+     * every waiting thread), without the interrupt waker: that would replace the blocked channel operation's own
+     * interruptor, the thread's only one.
      */
     @Override
     public void awaitReceiveShared(final long timeoutNanos)

@@ -481,12 +481,17 @@ class AfPacketLinkTest
         {
             final CountDownLatch waiting = new CountDownLatch(1);
             final AtomicLong waited = new AtomicLong(-1);
+            final AtomicLong waitedAfter = new AtomicLong(-1);
             final Thread poller = new Thread(() ->
             {
                 waiting.countDown();
                 final long start = System.nanoTime();
                 link.awaitReceive(TimeUnit.SECONDS.toNanos(60));
                 waited.set(System.nanoTime() - start);
+                // The wakeup was consumed: with nothing on the wire, this thread's next wait lasts its timeout.
+                final long again = System.nanoTime();
+                link.awaitReceive(TimeUnit.MILLISECONDS.toNanos(50));
+                waitedAfter.set(System.nanoTime() - again);
             });
             poller.start();
             waiting.await();
@@ -495,11 +500,7 @@ class AfPacketLinkTest
             poller.join(TimeUnit.SECONDS.toMillis(20));
             assertFalse(poller.isAlive(), "the wait was not released");
             assertTrue(waited.get() < TimeUnit.SECONDS.toNanos(20), waited + " ns");
-
-            // The wakeup was consumed: with nothing on the wire, the next wait lasts its timeout.
-            final long start = System.nanoTime();
-            link.awaitReceive(TimeUnit.MILLISECONDS.toNanos(50));
-            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(45));
+            assertTrue(waitedAfter.get() >= TimeUnit.MILLISECONDS.toNanos(45), waitedAfter + " ns");
         }
     }
 

@@ -352,10 +352,7 @@ class UdpEchoLatencyTest
                 {
                     while (true)
                     {
-                        buffer.clear();
-                        final java.net.SocketAddress from = channel.receive(buffer);
-                        buffer.flip();
-                        channel.send(buffer, from);
+                        echoOnce(channel, buffer);
                     }
                 }
                 catch (final AsynchronousCloseException e)
@@ -382,6 +379,21 @@ class UdpEchoLatencyTest
         {
             provider.shutdown();
         }
+    }
+
+    /**
+     * One datagram received and sent back: a method of its own, so that the JIT compiles it within the warm-up as
+     * it compiles the stack's path. The loop around it, in one method, would run in the interpreter until on-stack
+     * replacement (tens of thousands of iterations, more than the warm-up and the timed round trips of a run), and
+     * the interpreted loop was 8% of the echo thread's CPU samples outside the kernel (perf, docs/PERFORMANCE.md
+     * (a)): a cost of the harness, not of the stack, which a long-running server does not pay.
+     */
+    private static void echoOnce(final DatagramChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        buffer.clear();
+        final java.net.SocketAddress from = channel.receive(buffer);
+        buffer.flip();
+        channel.send(buffer, from);
     }
 
     /**
