@@ -2,6 +2,7 @@ package org.jbypass.provider.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,11 +99,47 @@ class BusyWaitTest
             receiver.bind(new InetSocketAddress(InetAddress.getByName("198.18.242.2"), 7000));
             sender.bind(new InetSocketAddress(InetAddress.getByName("198.18.242.1"), 0));
             sender.send(ByteBuffer.wrap(MESSAGE), receiver.getLocalAddress());
-            // Bounded only by the test's patience: each try spins up to a millisecond, however loaded the machine.
-            final DatagramPacket got = receive(receiver.socket(), Integer.MAX_VALUE);
+            // Each try spins up to a millisecond and parks up to 5 ms, however loaded the machine: a minute of tries
+            // is far beyond the client's address resolution and delivery, and a lost datagram fails here, not hangs.
+            final DatagramPacket got = receive(receiver.socket(), 12_000);
+            assertNotNull(got, () -> "no datagram within 12,000 tries of the waiting thread's own polls; client "
+                + nonZero(client) + "; server " + nonZero(server));
             assertArrayEquals(MESSAGE, Arrays.copyOf(got.getData(), got.getLength()));
             assertEquals(sender.getLocalAddress(), got.getSocketAddress());
         }
+    }
+
+    /** The non-zero IP and UDP counters of a provider's stack, for a failure's message. */
+    private static String nonZero(final BypassSelectorProvider provider)
+    {
+        final StringBuilder text = new StringBuilder();
+        final org.jbypass.netstack.core.Stack stack;
+        try
+        {
+            stack = provider.context().engine().stack();
+        }
+        catch (final IOException e)
+        {
+            return "(no stack: " + e + ")";
+        }
+        for (final Object counters : new Object[] {stack.ipCounters(), stack.udpCounters()})
+        {
+            for (final java.lang.reflect.Field field : counters.getClass().getFields())
+            {
+                try
+                {
+                    if (field.getType() == long.class && field.getLong(counters) != 0)
+                    {
+                        text.append(field.getName()).append('=').append(field.getLong(counters)).append(' ');
+                    }
+                }
+                catch (final IllegalAccessException e)
+                {
+                    text.append(field.getName()).append("=? ");
+                }
+            }
+        }
+        return text.toString();
     }
 
     @Test

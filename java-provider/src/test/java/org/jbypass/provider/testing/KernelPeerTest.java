@@ -134,7 +134,9 @@ class KernelPeerTest
 
     private static long deadPid()
     {
-        for (long pid = 0xFFFFF0; pid > 1; pid--)
+        // Above pid_max, and distinct per test JVM: two JVMs running this test at once must not share the stale
+        // names, or one's clean-up re-creates or removes what the other's sweep is checking.
+        for (long pid = 0xFFFFF0 - (ProcessHandle.current().pid() & 0xFFFF); pid > 1; pid--)
         {
             if (!Files.exists(Paths.get("/proc", Long.toString(pid))))
             {
