@@ -1,5 +1,7 @@
 package org.jbypass.provider.engine;
 
+import java.util.concurrent.locks.LockSupport;
+
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.LinkDecorator;
@@ -39,10 +41,34 @@ final class ApplicationOnlyLink extends LinkDecorator
         inner.awaitReceiveShared(timeoutNanos);
     }
 
+    /**
+     * The poller's idle wait: the wrapped link's returns at once while its ring holds frames, which the poller is
+     * not given here, so the poller would loop on the stack's lock without pause and keep the waiting thread, whose
+     * polls alone deliver, from taking it (under load for seconds: the client's address resolution then gave up and
+     * its datagram was lost). It naps instead, at most a millisecond, so that timers and wakeups still come soon.
+     */
+    @Override
+    public void awaitReceive(final long timeoutNanos)
+    {
+        if (isPoller())
+        {
+            LockSupport.parkNanos(Math.min(timeoutNanos, 1_000_000L));
+        }
+        else
+        {
+            inner.awaitReceive(timeoutNanos);
+        }
+    }
+
+    private static boolean isPoller()
+    {
+        return Thread.currentThread().getName().startsWith("jbypass-poller");
+    }
+
     @Override
     public int receive(final int queue, final PacketBurst burst)
     {
-        return Thread.currentThread().getName().startsWith("jbypass-poller") ? 0 : inner.receive(queue, burst);
+        return isPoller() ? 0 : inner.receive(queue, burst);
     }
 
     @Override
