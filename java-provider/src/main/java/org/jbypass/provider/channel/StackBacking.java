@@ -33,7 +33,7 @@ import org.jbypass.provider.engine.StackLock;
  * ({@link #once}), or, in blocking mode, until it can return ({@link #block}). {@link #block} is the one place where
  * an application thread waits for the stack, between {@code begin()} and {@code end()} of its channel.
  */
-abstract class StackBacking<S extends StackSocket> implements SocketListener, StackLock.Waiter
+abstract class StackBacking<S extends StackSocket> implements StackLock.Waiter
 {
     /**
      * One try at an operation on the stack's socket, with the stack lock held: a result (a count, or an error as
@@ -58,6 +58,8 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     final StackLock lock;
     final ChannelCore<?> core;
     private final ChannelKeys keys;
+    /** This backing's socket listener. */
+    private final Readiness readiness;
     private final StackLock.WaitQueue changed;
     /** Set, under the stack lock, by the backing's close; blocked threads see it when the close wakes them. */
     volatile boolean closed;
@@ -84,6 +86,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
 
     StackBacking(final ChannelCore<?> core, final StackEngine engine)
     {
+        this.readiness = new Readiness(this);
         this.engine = engine;
         this.lock = engine.lock();
         this.changed = new StackLock.WaitQueue(lock);
@@ -114,7 +117,7 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
     final S adopt(final S socket)
     {
         socket.attach(core.channel());
-        socket.listener(this);
+        socket.listener(readiness);
         refresh(socket);
         return socket;
     }
@@ -235,8 +238,32 @@ abstract class StackBacking<S extends StackSocket> implements SocketListener, St
         }
     }
 
-    @Override
-    public final void onReadinessChange(final StackSocket socket)
+    /**
+     * The listener every backing gives its stack socket: one class for every kind of socket, so that the stack's
+     * dispatch of readiness changes ({@code EventQueue.dispatch}, run after every operation and poll) calls one
+     * receiver type. With the backings themselves as listeners, the JIT compiled that call for the connected
+     * sockets it had seen, and each accepted connection's event from a listening socket was an uncommon trap
+     * (class_check) that deoptimised the operation's whole compiled path, until it was compiled again (seen 4 times
+     * in a warm HTTP download server, each one connection).
+     */
+    private static final class Readiness implements SocketListener
+    {
+        private final StackBacking<?> backing;
+
+        Readiness(final StackBacking<?> backing)
+        {
+            this.backing = backing;
+        }
+
+        @Override
+        public void onReadinessChange(final StackSocket socket)
+        {
+            backing.onReadinessChange(socket);
+        }
+    }
+
+    /** With the stack lock held: the socket's readiness may have changed (see {@link Readiness}). */
+    final void onReadinessChange(final StackSocket socket)
     {
         if (spinners > 0 || changed.hasWaiters())
         {

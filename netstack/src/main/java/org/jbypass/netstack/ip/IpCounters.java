@@ -307,4 +307,9 @@ public final class IpCounters
     public long txGathered;
     /** Gathered super-frames the link dropped (a malformed frame, a device error); counted in txGathered's stead. */
     public long txGatherDrops;
+    /**
+     * Chained frames (TCP super-segments) not sent because the link could not take them now: its queue full, or
+     * the transmit burst and its ring full. Never dropped: the transport sends them again later.
+     */
+    public long txChainsHeldBack;
 }

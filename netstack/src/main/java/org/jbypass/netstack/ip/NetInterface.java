@@ -627,12 +627,20 @@ public final class NetInterface
      * Queues a chained frame for transmission as consecutive descriptors, {@code flags} on the first and
      * {@link PacketBurst#CONTINUES} on all but the last; takes every buffer of the chain in all cases. A chain with
      * slices of heap arrays ({@link BufferChain#addSlice}) goes to the link at once when it gathers
-     * ({@link LinkCapabilities#TX_GATHER}), after the frames queued before it, and nothing is copied here; otherwise,
-     * or when the link cannot take it now, its slices are copied into pool buffers and it is queued as any chain.
+     * ({@link LinkCapabilities#TX_GATHER}), after the frames queued before it, and nothing is copied here; when
+     * such a link cannot take it now (its queue is full, or frames before it wait), it is not sent at all, as
+     * Linux's TCP stops at a busy device queue rather than drop (the transport sends it again once ACKs come, and
+     * the copy it would cost here is saved). On a link that does not gather, its slices are copied into pool
+     * buffers and it is queued as any chain.
      *
-     * @return 0; -ENOBUFS if the frame was dropped because the transmit burst and the link's ring were full (or the
-     *         link dropped it); -ENOMEM if it was not sent because the pool had no buffers for its slices (nothing
-     *         went out: the transport may send it again later)
+     * <p>A chain is never dropped for want of room: the transport's super-segments are its bulk, and a drop here
+     * would cost a loss recovery (and its retransmission) for a queue that is only busy; the caller learns
+     * -EAGAIN and sends it again later, as a TCP sender does when Linux's qdisc pushes back (TSQ, NETDEV_TX_BUSY).
+     *
+     * @return 0; -ENOBUFS if the link dropped it; -EAGAIN if it was not sent because the transmit burst and the
+     *         link's ring were full, or the gathering link could not take it now; -ENOMEM if it was not sent
+     *         because the pool had no buffers for its slices (on -EAGAIN and -ENOMEM nothing went out: the
+     *         transport may send it again later)
      */
     int enqueueChain(final BufferChain chain, final int flags)
     {
@@ -662,8 +670,8 @@ public final class NetInterface
             if (burst.capacity() - burst.count() < n)
             {
                 chain.free(pool);
-                counters.txQueueDrops++;
-                return -Errno.ENOBUFS;
+                counters.txChainsHeldBack++;
+                return -Errno.EAGAIN;
             }
         }
         for (int i = 0; i < n; i++)
@@ -680,8 +688,9 @@ public final class NetInterface
      * A chain of one head buffer and slices, straight to a gathering link after what is queued on this caller's
      * queue (frames the link does not take now keep the chain from overtaking them).
      *
-     * @return 0 when it went (the chain is emptied, its head freed), -ENOBUFS when the link dropped it (idem), 1
-     *         when it cannot go now (the chain untouched)
+     * @return 0 when it went (the chain is emptied, its head freed), -ENOBUFS when the link dropped it (idem),
+     *         -EAGAIN when it cannot go now (idem: the frames before it wait, or the link's queue is full), 1 when
+     *         the link does not gather after all (the chain untouched, for the copy)
      */
     private int transmitGather(final BufferChain chain, final int flags)
     {
@@ -691,15 +700,19 @@ public final class NetInterface
             flush();
             if (burst.count() > 0)
             {
-                return 1;
+                return heldBack(chain);
             }
         }
         final int r = link.transmitGather(txQueue, chain.buffer(0), chain.length(0), flags, chain.sliceArrays(),
             chain.sliceOffsets(), chain.sliceLengths(), chain.slices());
-        if (r == -Errno.EAGAIN || r == -Errno.EOPNOTSUPP)
+        if (r == -Errno.EOPNOTSUPP)
         {
-            // Not now, or a link that claims the capability without the method: the copy, queued.
+            // A link that claims the capability without the method: the copy, queued.
             return 1;
+        }
+        if (r == -Errno.EAGAIN)
+        {
+            return heldBack(chain);
         }
         chain.free(pool);
         if (r < 0)
@@ -710,6 +723,14 @@ public final class NetInterface
         counters.framesTransmitted++;
         counters.txGathered++;
         return 0;
+    }
+
+    /** A chain the link cannot take now: not sent, not copied (see {@link #enqueueChain}). */
+    private int heldBack(final BufferChain chain)
+    {
+        chain.free(pool);
+        counters.txChainsHeldBack++;
+        return -Errno.EAGAIN;
     }
 
     /**

@@ -338,10 +338,18 @@ final class SegmentBuilder
             ? layer.ip6.sendChain(chain, l4Length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, s.tos, s.ttl,
                 segmentSize)
             : layer.ip.sendChain(chain, l4Length, s.localAddress, s.remoteAddress, s.tos, s.ttl, segmentSize);
-        if (r == -Errno.ENOMEM)
+        if (r == -Errno.ENOMEM || r == -Errno.EAGAIN)
         {
-            // No pool buffers for the payload: nothing went out, and the connection tries again shortly.
-            counters.poolExhausted++;
+            // Nothing went out: no pool buffers for the payload, or the link's queue is full (Linux's TCP stops at
+            // a busy device queue too, TSQ). The next ACK sends again, and the output timer if none comes.
+            if (r == -Errno.ENOMEM)
+            {
+                counters.poolExhausted++;
+            }
+            else
+            {
+                counters.linkBusy++;
+            }
             timers.scheduleNoLaterThan(s.outputTimer, layer.time.nanos() + POOL_RETRY_NANOS);
             return -1;
         }

@@ -129,6 +129,11 @@ public final class TcpCounters
     long timeWaitAcksSuppressed;
     /** Segments not built because the packet pool was empty (retried on a timer). */
     long poolExhausted;
+    /**
+     * Super-segments not sent because the link could not take them now (its queue full: IP's txChainsHeldBack);
+     * sent again on the next ACK or the output timer, never counted as lost.
+     */
+    long linkBusy;
     /** Segments IPv4 refused to send (no route, ARP queue full). */
     long sendErrors;
     /** ICMP errors about our connections that passed validation. */
@@ -455,6 +460,11 @@ public final class TcpCounters
         return poolExhausted;
     }
 
+    public long linkBusy()
+    {
+        return linkBusy;
+    }
+
     public long sendErrors()
     {
         return sendErrors;
@@ -580,6 +590,7 @@ public final class TcpCounters
         append(sb, "timeWaitRecycled", timeWaitRecycled);
         append(sb, "timeWaitAcksSuppressed", timeWaitAcksSuppressed);
         append(sb, "poolExhausted", poolExhausted);
+        append(sb, "linkBusy", linkBusy);
         append(sb, "sendErrors", sendErrors);
         append(sb, "icmpErrors", icmpErrors);
         append(sb, "pmtuUpdates", pmtuUpdates);

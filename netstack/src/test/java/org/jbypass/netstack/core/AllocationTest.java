@@ -234,8 +234,8 @@ class AllocationTest
 
     /**
      * The same with a port that gathers (TX_GATHER): the super-segments' payload goes from the send buffer's chunks
-     * as slices ({@link org.jbypass.netstack.ip.BufferChain}), and every third one, refused, is copied into pool
-     * buffers and queued; neither path allocates.
+     * as slices ({@link org.jbypass.netstack.ip.BufferChain}), and every third one, refused as by a full kernel
+     * queue, is held back and sent again later; neither path allocates.
      */
     @Test
     void shouldMoveGatheredTcpSuperSegmentsOverIpv6BetweenStacksWithoutAllocating()
@@ -320,6 +320,7 @@ class AllocationTest
             assertTrue(a.ipCounters().txGathered > superSegments / 2
                 && a.ipCounters().txGathered < a.ipCounters().ip6OutSuperSegments, "gathered: "
                 + a.ipCounters().txGathered + " of " + a.ipCounters().ip6OutSuperSegments);
+            assertTrue(a.ipCounters().txChainsHeldBack > 0, "held back: " + a.ipCounters().txChainsHeldBack);
         }
         assertEquals(0, least, "bytes allocated in the quietest window");
         a.close();
