@@ -357,8 +357,8 @@ public final class AfPacketLink implements Link
      * One frame through one sendmsg(2) whose iovecs point at the head buffer and at the slices in the Java arrays
      * (pinned for the call): the kernel's copy into its skb is the only one, where a chain would first be copied
      * into pool buffers ({@code jbp_afpacket_tx_gather}). The head buffer stays the caller's. Frames the TX ring
-     * holds go first; a frame the kernel's queue cannot take now is refused with -EAGAIN, and the caller queues it
-     * as a chain.
+     * holds go first; a frame the kernel's queue cannot take now (or that they cannot go before) is refused with
+     * -EAGAIN, and the stack holds it back for its transport to send again.
      */
     @Override
     public int transmitGather(final int queue, final int head, final int headLength, final int flags,

@@ -644,21 +644,22 @@ public final class NetInterface
      */
     int enqueueChain(final BufferChain chain, final int flags)
     {
-        if (chain.slices() > 0)
+        // Which way a chain goes depends on the link, not on the chain's length: a super-segment whose payload all
+        // fits its head buffer (a segment and a short tail, at the end of the data) has no slices, and sending it
+        // the other way made the first one after the JIT's compilation an uncommon trap (unstable_if) that threw
+        // away the compiled send path.
+        if (flowQueue == null && chain.count() == 1 && (link.capabilities() & LinkCapabilities.TX_GATHER) != 0)
         {
-            if (flowQueue == null && (link.capabilities() & LinkCapabilities.TX_GATHER) != 0 && chain.count() == 1)
+            final int sent = transmitGather(chain, flags);
+            if (sent <= 0)
             {
-                final int sent = transmitGather(chain, flags);
-                if (sent <= 0)
-                {
-                    return sent;
-                }
+                return sent;
             }
-            if (!chain.copySlices(pool))
-            {
-                chain.free(pool);
-                return -Errno.ENOMEM;
-            }
+        }
+        if (chain.slices() > 0 && !chain.copySlices(pool))
+        {
+            chain.free(pool);
+            return -Errno.ENOMEM;
         }
         final int n = chain.count();
         final int slot = flowQueue == null ? -1 : flowSlot(pool.offset(chain.buffer(0)), chain.length(0));
@@ -685,8 +686,8 @@ public final class NetInterface
     }
 
     /**
-     * A chain of one head buffer and slices, straight to a gathering link after what is queued on this caller's
-     * queue (frames the link does not take now keep the chain from overtaking them).
+     * A chain of one head buffer and its slices (if any), straight to a gathering link after what is queued on this
+     * caller's queue (frames the link does not take now keep the chain from overtaking them).
      *
      * @return 0 when it went (the chain is emptied, its head freed), -ENOBUFS when the link dropped it (idem),
      *         -EAGAIN when it cannot go now (idem: the frames before it wait, or the link's queue is full), 1 when

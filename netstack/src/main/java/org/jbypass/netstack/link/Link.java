@@ -84,8 +84,9 @@ public interface Link extends AutoCloseable
      * {@link LinkCapabilities#TX_GATHER} only. Frames accepted by {@link #transmit} before go first. The link is done
      * with the arrays and the head buffer when it returns: the head buffer stays the caller's, whatever the result.
      *
-     * @return 0 when the frame went to the wire; -EAGAIN when it cannot go now (a full queue: the caller may queue it
-     *         as a chain of pool buffers instead); another -errno when it was dropped (malformed, the device failed)
+     * @return 0 when the frame went to the wire; -EAGAIN when it cannot go now (a full queue: the stack holds it back
+     *         and its transport sends it again later); another -errno when it was dropped (malformed, the device
+     *         failed)
      */
     default int transmitGather(final int queue, final int head, final int headLength, final int flags,
         final byte[][] arrays, final int[] offsets, final int[] lengths, final int count)

@@ -102,11 +102,9 @@ final class SegmentBuilder
             final long rate = (long)s.cc.cwnd * ratio / 100 * 1_000_000_000L / srtt;
             bytes = rate >> 10;
             final long minRttMicros = s.rtt.minRtt() / 1_000L;
-            final long shift = minRttMicros >> 9;
-            if (shift < 31)
-            {
-                bytes += 65_536L >> shift;
-            }
+            // 64 KB >> (min RTT / 512 us), 0 from a shift of 17 on; without a branch, which the JIT compiled for
+            // short RTTs only and threw away at the first RTT of 16 ms on a loaded machine (an uncommon trap).
+            bytes += 65_536L >> Math.min(minRttMicros >> 9, 63L);
         }
         bytes = Math.min(bytes, maxPayload);
         int goal = (int)Math.max(2L * mss, bytes / mss * mss);

@@ -335,8 +335,8 @@ public final class MemoryWire
 
         /**
          * With TX_GATHER: every {@code n}th {@link Link#transmitGather} of a port is refused with -EAGAIN, as a full
-         * kernel queue refuses it, so that the stack's fallback (the chain copied into pool buffers and queued) runs
-         * too; 0 (the default) refuses none.
+         * kernel queue refuses it, so that the stack's answer (the chain held back, sent again by TCP later) runs too;
+         * 0 (the default) refuses none.
          */
         public Builder refuseGatherEvery(final int n)
         {
