@@ -336,7 +336,7 @@ final class SegmentBuilder
             ? layer.ip6.sendChain(chain, l4Length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, s.tos, s.ttl,
                 segmentSize)
             : layer.ip.sendChain(chain, l4Length, s.localAddress, s.remoteAddress, s.tos, s.ttl, segmentSize);
-        if (r == -Errno.ENOMEM || r == -Errno.EAGAIN)
+        if (r == -Errno.ENOMEM || (r == -Errno.EAGAIN && !busyTooLong(s)))
         {
             // Nothing went out: no pool buffers for the payload, or the link's queue is full (Linux's TCP stops at
             // a busy device queue too, TSQ). The next ACK sends again, and the output timer if none comes.
@@ -351,6 +351,7 @@ final class SegmentBuilder
             timers.scheduleNoLaterThan(s.outputTimer, layer.time.nanos() + POOL_RETRY_NANOS);
             return -1;
         }
+        s.snd.linkBusySince = 0;
         s.rcv.lastAckSent = s.rcv.nxt;
         s.rcv.ackNow = false;
         s.rcv.unackedSegments = 0;
@@ -366,6 +367,23 @@ final class SegmentBuilder
             counters.sendErrors++;
         }
         return 0;
+    }
+
+    /**
+     * Whether the link has refused this connection's super-segments for longer than an RTO: then the refusal counts
+     * as a loss (sent, dropped by the link: the retransmission timer and its backoff take over, up to the
+     * connection's timeout), so that a link that never drains cannot hold a connection forever with nothing in
+     * flight and no timer but the retry.
+     */
+    private boolean busyTooLong(final TcpSocket s)
+    {
+        final long now = layer.time.nanos();
+        if (s.snd.linkBusySince == 0)
+        {
+            s.snd.linkBusySince = now;
+            return false;
+        }
+        return now - s.snd.linkBusySince > s.rtt.rto();
     }
 
     private void transmit(final TcpSocket s, final int buffer, final int length)

@@ -30,6 +30,11 @@ final class SendSequence
     int finSeq;
     /** When new data was first held back by TSO deferral (TcpOutput.deferTso), or 0 when none is. */
     long deferredSince;
+    /**
+     * When a super-segment was first held back because the link could not take it (SegmentBuilder.emitSuper), or 0
+     * while none is: a link busy for longer than an RTO is treated as one that drops.
+     */
+    long linkBusySince;
 
     /** Starts the sequence space at our initial sequence number: the SYN takes ISS, data starts after it. */
     void initialise(final int isn)

@@ -86,6 +86,82 @@ class TcpLinkBusyTest
         }
     }
 
+    /**
+     * A link that stays busy (a queue that never drains) holds a connection back for one RTO at most: then the
+     * refused super-segment counts as lost, and the retransmission timer, with its backoff and the connection's
+     * timeout, takes over; once the link drains the stream completes.
+     */
+    @Test
+    void shouldCountALinkBusyForLongerThanAnRtoAsLoss()
+    {
+        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
+            | LinkCapabilities.TX_GATHER).passChainsWhole(true).queueCapacity(4096).build();
+        final long[] clock = {1_000_000_000L};
+        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(3).build(), clock[0]);
+        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).seed(4).build(), clock[0]);
+        final Busy link = new Busy(wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")));
+        a.addInterface("a0", link, IP_A, 24, 0);
+        b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")), IP_B, 24, 0);
+        final TcpSocket listener = b.openTcp();
+        assertEquals(0, listener.bind(IP_B, 80));
+        assertEquals(0, listener.listen(1));
+        final TcpSocket client = a.openTcp();
+        client.connect(IP_B, 80);
+        TcpSocket server = null;
+        for (int i = 0; i < 1000 && server == null; i++)
+        {
+            clock[0] += 20_000L;
+            a.poll(clock[0]);
+            b.poll(clock[0]);
+            server = listener.accept();
+        }
+        assertNotNull(server, "connected");
+        link.busy = true;
+        final byte[] sent = new byte[200_000];
+        new SplittableRandom(0xB05F).nextBytes(sent);
+        final ByteBuffer out = ByteBuffer.wrap(sent);
+        client.write(out);
+        a.flush();
+        // Three seconds busy, in 1 ms steps: longer than the first RTO (1 s before any RTT sample, RFC 6298).
+        for (int i = 0; i < 3_000; i++)
+        {
+            clock[0] += 1_000_000L;
+            a.poll(clock[0]);
+            b.poll(clock[0]);
+        }
+        final String busy = "\nA held back " + a.ipCounters().txChainsHeldBack + "\n" + a.tcpCounters();
+        assertTrue(a.tcpCounters().linkBusy() > 0, "held back first" + busy);
+        assertTrue(a.tcpCounters().sendErrors() > 0, "then counted as lost" + busy);
+        assertTrue(a.tcpCounters().retransmitTimeouts() > 0, "the retransmission timer took over" + busy);
+        link.busy = false;
+        final ByteBuffer in = ByteBuffer.allocate(sent.length);
+        final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        for (int i = 0; i < 20_000 && in.hasRemaining(); i++)
+        {
+            if (out.hasRemaining())
+            {
+                client.write(out);
+            }
+            a.flush();
+            chunk.clear();
+            final int n = server.read(chunk);
+            if (n > 0)
+            {
+                chunk.flip();
+                in.put(chunk);
+            }
+            b.flush();
+            clock[0] += 1_000_000L;
+            a.poll(clock[0]);
+            b.poll(clock[0]);
+        }
+        assertArrayEquals(sent, in.array(), "the stream arrives whole once the link drains" + busy);
+        a.close();
+        b.close();
+        assertEquals(0, a.pool().inUse(), "A's pool whole");
+        assertEquals(0, b.pool().inUse(), "B's pool whole");
+    }
+
     @Test
     void shouldHoldBackSuperSegmentsWhileTheLinkIsBusyAndSendThemLaterWithoutLoss()
     {
