@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The top frames of an async-profiler profile as text (for scripts/async-profiler.sh's ap_views).
+
+Reads collapsed stacks split by thread (jfr-converter --threads -o collapsed: one line per distinct stack, its frames
+from the thread's root to the leaf separated by ';', the first "[NAME tid=N]", then the stack's samples) and prints
+the samples by thread, by kind of top frame (Java, the JVM and native libraries, the kernel), and the frames that
+take the most time by self (the leaf: where the CPU was) and by total (anywhere on the stack: what the time was
+spent under, counted once per sample however deep the recursion), for all threads and then for each group of
+threads whose names contain one of the words given. Frame suffixes: _[j] JIT-compiled, _[i] inlined, _[1] C1,
+_[0] interpreted, _[k] kernel; a frame without one is native (the JVM, libc, the project's JNI library).
+
+Usage: FlameSummary.py FILE.collapsed [THREAD-WORD...] (TOP=N frames per list, 20 by default)
+"""
+import collections
+import os
+import re
+import sys
+
+TOP = int(os.environ.get("TOP", "20"))
+THREAD = re.compile(r"^\[(.*?)(?: tid=\d+)?\]$")
+# Frames under which every sample of a thread runs (its start, JMH's harness, reflection): left out of the totals.
+PLUMBING = re.compile(r"^(java\.lang\.Thread\.run|java\.util\.concurrent\.|jdk\.internal\.reflect\."
+                      r"|java\.lang\.reflect\.|org\.openjdk\.jmh\.|.*\.jmh_generated\.|start_thread|thread_native_entry"
+                      r"|Thread::call_run"
+                      r"|JavaThread::|JavaCalls::|call_stub|thread_main_inner|thread_entry)")
+KIND = {"_[j]": "Java (compiled)", "_[i]": "Java (compiled)", "_[1]": "Java (C1)", "_[0]": "Java (interpreted)",
+        "_[k]": "kernel"}
+
+
+def kind(frame):
+    return KIND.get(frame[-4:], "JVM and native libraries")
+
+
+def read(path):
+    """(thread, frames, samples) for every line."""
+    stacks = []
+    with open(path, encoding="utf-8", errors="replace") as file:
+        for line in file:
+            line = line.rstrip("\n")
+            head, _, count = line.rpartition(" ")
+            if not head or not count.isdigit():
+                continue
+            frames = head.split(";")
+            match = THREAD.match(frames[0])
+            thread = match.group(1) if match else "?"
+            stacks.append((thread, frames[1:] if match else frames, int(count)))
+    return stacks
+
+
+def table(title, counter, whole):
+    print(title)
+    for name, n in counter.most_common(TOP):
+        print("  %5.1f%% %8d  %s" % (100.0 * n / max(whole, 1), n, name))
+
+
+def report(title, stacks, everything):
+    whole = sum(n for _, _, n in stacks)
+    print("== %s: %d samples, %.1f%% of all ==" % (title, whole, 100.0 * whole / max(everything, 1)))
+    kinds = collections.Counter()
+    own = collections.Counter()
+    total = collections.Counter()
+    for _, frames, n in stacks:
+        if not frames:
+            continue
+        kinds[kind(frames[-1])] += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            if not PLUMBING.match(frame):
+                total[frame] += n
+    table("by kind of top frame:", kinds, whole)
+    table("top frames by self time:", own, whole)
+    table("top frames by total time (the frame anywhere on the stack; thread start and JMH's harness left out):",
+          total, whole)
+    print()
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        sys.exit(2)
+    stacks = read(sys.argv[1])
+    words = sys.argv[2:]
+    everything = sum(n for _, _, n in stacks)
+    threads = collections.Counter()
+    for thread, _, n in stacks:
+        threads[thread] += n
+    print("%s: %d samples in %d threads" % (os.path.basename(sys.argv[1]), everything, len(threads)))
+    table("samples by thread:", threads, everything)
+    print()
+    for word in words:
+        report("threads *%s*" % word, [s for s in stacks if word in s[0]], everything)
+    report("all threads", stacks, everything)
+
+
+if __name__ == "__main__":
+    main()
