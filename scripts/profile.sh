@@ -18,9 +18,9 @@
 #
 #   scripts/profile.sh            all four
 #   scripts/profile.sh echo       (a) an unmodified DatagramChannel echo on the stack over a veth, with the
-#                                 defaults (UdpEchoLatencyTest's channel row, one JVM, a kernel client; root)
+#                                 defaults (UdpEchoLatencyTest's channel and kernel rows, a kernel client; root)
 #   scripts/profile.sh nio        (b) in-JVM TCP request/response (TcpRequestResponseBenchmark.roundTrip,
-#                                 backend=stack,stack-latency,kernel), with -prof gc and the wakeup profiler
+#                                 backend=stack,stack-latency,kernel, IPv4), with -prof gc and the wakeup profiler
 #   scripts/profile.sh stack      (c) the stack's cost per packet over the memory wire: UDP 64 B
 #                                 (UdpStackBenchmark.burstOf32, payload=64) and TCP MSS segments
 #                                 (TcpStackBenchmark.burstOf16, gro=false), checksums=software,offload, with -prof gc
@@ -28,6 +28,8 @@
 #                                 backend=stack,kernel), with -prof gc and the wakeup profiler
 #   PROFILE=latency scripts/profile.sh echo      the echo with another profile (default: default)
 #   SAMPLES=N scripts/profile.sh echo            round trips timed (default 50000, about 5 s at 50 us apart)
+#   ROWS=channel scripts/profile.sh echo         the test's rows (default channel,kernel: the kernel's own echo,
+#                                                another process, timed in the same run for the ratio)
 #   SECONDS=1 ROUNDS=3 WARMUP=2 scripts/profile.sh nio
 #                                 JMH's iteration length in seconds (default 2), measured iterations (5) and warm-up
 #                                 iterations (3): the profile covers the measured ones only
@@ -94,7 +96,7 @@ echo_profile()
   rm -f "$rec"
   # The test's forked JVM records from its start to its exit.
   mvn -B -ntp -q -pl java-provider -am test -Dtest=UdpEchoLatencyTest -Dsurefire.failIfNoSpecifiedTests=false \
-    -Djbypass.bench.rows=channel -Djbypass.bench.profiles="$PROFILE" -Djbypass.bench.samples="${SAMPLES:-50000}" \
+    -Djbypass.bench.rows="${ROWS:-channel,kernel}" -Djbypass.bench.profiles="$PROFILE" -Djbypass.bench.samples="${SAMPLES:-50000}" \
     -Djbypass.test.argLine="-Xmx1g -XX:+UseParallelGC -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
 $profiler"
   sed -n '/UDP echo round trip/,$p' \
@@ -149,7 +151,7 @@ jmh_profile() # NAME THREADS REGEX [JMH ARGS...]: THREADS, space-separated, are 
 nio_profile()
 {
   jmh_profile nio 'jmh-worker tcp-echo-server jbypass-poller' 'TcpRequestResponseBenchmark\.roundTrip$' \
-    -p backend=stack,stack-latency,kernel -prof org.jbypass.benchmarks.WakeupProfiler
+    -p backend=stack,stack-latency,kernel -p family=ipv4 -prof org.jbypass.benchmarks.WakeupProfiler
 }
 
 connect_profile()
