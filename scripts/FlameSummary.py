@@ -10,7 +10,11 @@ spent under, counted once per sample however deep the recursion), for all thread
 threads whose names contain one of the words given. Frame suffixes: _[j] JIT-compiled, _[i] inlined, _[1] C1,
 _[0] interpreted, _[k] kernel; a frame without one is native (the JVM, libc, the project's JNI library).
 
-Usage: FlameSummary.py FILE.collapsed [THREAD-WORD...] (TOP=N frames per list, 20 by default)
+With PHASES (lines of LABEL=FRAME[&FRAME...]), each group's samples are also put in the first phase all of whose
+frames (parts of frame names) are on the stack, e.g. "kick=AfPacketNative.kick" or "wait, switch=await&schedule":
+where a round trip's or a packet's time goes, phase by phase (scripts/profile.sh sets them per case).
+
+Usage: [PHASES=...] FlameSummary.py FILE.collapsed [THREAD-WORD...] (TOP=N frames per list, 20 by default)
 """
 import collections
 import os
@@ -90,11 +94,23 @@ def table(title, counter, whole):
         print("  %5.1f%% %8d  %s" % (100.0 * n / max(whole, 1), n, name))
 
 
+PHASES = [line.split("=", 1) for line in os.environ.get("PHASES", "").splitlines() if "=" in line]
+
+
+def phase(frames):
+    text = ";".join(frames)
+    for label, marks in PHASES:
+        if all(mark in text for mark in marks.split("&")):
+            return label
+    return "other"
+
+
 def report(title, stacks, everything):
     whole = sum(n for _, _, n in stacks)
     print("== %s: %d samples, %.1f%% of all ==" % (title, whole, 100.0 * whole / max(everything, 1)))
     kinds = collections.Counter()
     works = collections.Counter()
+    phases = collections.Counter()
     own = collections.Counter()
     total = collections.Counter()
     for _, frames, n in stacks:
@@ -102,11 +118,14 @@ def report(title, stacks, everything):
             continue
         kinds[kind(frames[-1])] += n
         works[work(frames[-1])] += n
+        phases[phase(frames)] += n
         own[frames[-1]] += n
         for frame in set(frames):
             if not PLUMBING.match(frame):
                 total[frame] += n
     table("by kind of top frame:", kinds, whole)
+    if PHASES:
+        table("by phase (the first whose frames are on the stack):", phases, whole)
     table("by kind of work (the top frame's name):", works, whole)
     table("top frames by self time:", own, whole)
     table("top frames by total time (the frame anywhere on the stack; thread start and JMH's harness left out):",

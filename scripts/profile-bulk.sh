@@ -185,8 +185,9 @@ measure() { # NAME PID ADDRESS IF [PERF]
   echo "where the stack's server spent its CPU in the last run ($PROFILER samples by category):"
   if [[ $PROFILER == async ]]; then
     # shellcheck disable=SC2086
-    ap_views "$OUT/bulk-$MODE.jfr" "$OUT/bulk-$MODE-flame" "bulk $MODE, stack's server: $(date -u +%F)" $threads \
-      >/dev/null
+    ap_views "$OUT/bulk-$MODE.jfr" "$OUT/bulk-$MODE-flame" \
+      "bulk $MODE, the stack's server: $(date -u +%F), $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+      $threads >/dev/null
     python3 scripts/PerfCategories.py --collapsed "$OUT/bulk-$MODE-flame.collapsed"
     cat "$OUT/bulk-$MODE-flame.txt"
   else

@@ -85,9 +85,36 @@ jar()
   fi
 }
 
+# Phases of the cases' time for the summaries (scripts/FlameSummary.py: the first phase whose frames are all on a
+# sample's stack), as docs/PERFORMANCE.md (h) reads them.
+ECHO_PHASES='spin: yielding the core=sched_yield
+spin: looking at the ring=receiveReady
+wait: the switch=AfPacketNative.await&schedule
+wait: the rest=AfPacketNative.await
+kick: preempted at the system call exit=AfPacketNative.kick&exit_to_user_mode_loop
+kick: the client woken=AfPacketNative.kick&sock_def_readable
+kick: transmit, veth, the client kernel receive=AfPacketNative.kick
+stack input under the ring poll=pollQueue
+ring poll, the rest=StackLock.pollRing
+stack send=UdpSocket.send
+channel receive, the rest=StackDatagramBackend.receive
+channel send, the rest=StackDatagramBackend.send
+lock and wait, the rest=StackLock'
+UDP_PHASES='receive: B (Ethernet, IPv4, UDP, the datagram queue)=NetInterface.receive
+send: A (UdpSocket.send: checks, route, headers, the payload copy)=UdpSocket.send
+transmit: A to the wire (flush, MemoryWire copy)=MemoryWire$Port.transmit
+receive: the application on B (UdpSocket.receive)=UdpSocket.receive
+step, the rest=TwoStacks.step'
+TCP_PHASES='receive: B the segments, A the ACKs (Ethernet, IPv4, TCP, receive ring)=NetInterface.receive
+write: A (TcpSocket.write: the copy into the send ring, TcpOutput)=TcpSocket.write
+transmit: A to the wire (flush, MemoryWire copy)=MemoryWire$Port.transmit
+read: the application on B (TcpSocket.read)=TcpSocket.read
+step, the rest=TwoStacks.step'
+
 echo_profile()
 {
   local rec=$OUT/echo-$PROFILE.jfr profiler
+  local -x PHASES=$ECHO_PHASES
   if [[ $PROFILER == async ]]; then
     profiler=$(ap_agent "$rec")
   else
@@ -163,8 +190,10 @@ connect_profile()
 stack_profile()
 {
   # One thread drives both stacks, the JMH worker's. UDP 64 B and TCP MSS segments, the issue's 100 ns rows.
-  jmh_profile stack-udp jmh-worker 'stack\.UdpStackBenchmark\.burstOf32' -p payload=64 -p checksums="$CHECKSUMS"
-  jmh_profile stack-tcp jmh-worker 'stack\.TcpStackBenchmark\.burstOf16' -p gro=false -p checksums="$CHECKSUMS"
+  PHASES=$UDP_PHASES jmh_profile stack-udp jmh-worker 'stack\.UdpStackBenchmark\.burstOf32' -p payload=64 \
+    -p checksums="$CHECKSUMS"
+  PHASES=$TCP_PHASES jmh_profile stack-tcp jmh-worker 'stack\.TcpStackBenchmark\.burstOf16' -p gro=false \
+    -p checksums="$CHECKSUMS"
 }
 
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $PROFILER; build $(build);" \
