@@ -11,8 +11,8 @@
 #   NAME.html       the flame graph, one tower per thread (open in a browser; click to zoom, Ctrl+F to search)
 #   NAME-threads.html  the same for the case's own threads only (the echo thread and the poller: no JIT, no harness)
 #   NAME.collapsed  the same stacks as text, one line per stack with its samples (grep, diff, flamegraph.pl)
-#   NAME.txt        scripts/FlameSummary.py: samples by thread, the top frames by self and by total time, overall
-#                   and for the threads named (e.g. the echo thread and the poller apart)
+#   NAME.txt        scripts/FlameSummary.py: samples by thread; by phase (PHASES), by kind of work and the top
+#                   frames by self and by total time, overall and for the threads named (the echo thread, the poller)
 
 AP_VERSION=4.1
 AP_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1

@@ -5,8 +5,9 @@
 # - async-profiler (the default): CPU samples of Java, the JVM and the kernel in one stack, every thread, threads in
 #   native code and system calls included (scripts/async-profiler.sh fetches it from Maven Central into
 #   target/async-profiler/ on first use). Per case: NAME.html, a flame graph with one tower per thread (the echo
-#   thread and the poller apart); NAME.collapsed, the same stacks as text; NAME.txt, the top frames by self and by
-#   total time, overall and for the case's own threads (scripts/FlameSummary.py). The recording itself: NAME.jfr
+#   thread and the poller apart; NAME-threads.html: those threads alone); NAME.collapsed, the same stacks as text;
+#   NAME.txt, the samples by phase (the *_PHASES below), by kind of work and the top frames by self and by total
+#   time, overall and for the case's own threads (scripts/FlameSummary.py). The recording itself: NAME.jfr
 #   (async-profiler's JFR output; JMH's under NAME/).
 # - JFR (PROFILER=jfr, or when async-profiler cannot be had: offline, another OS): CPU samples with non-safepoint
 #   debug info, allocation samples, and every park (jdk.ThreadPark with no threshold). NAME.jfr recordings (JDK
@@ -123,7 +124,8 @@ echo_profile()
   rm -f "$rec"
   # The test's forked JVM records from its start to its exit.
   mvn -B -ntp -q -pl java-provider -am test -Dtest=UdpEchoLatencyTest -Dsurefire.failIfNoSpecifiedTests=false \
-    -Djbypass.bench.rows="${ROWS:-channel,kernel}" -Djbypass.bench.profiles="$PROFILE" -Djbypass.bench.samples="${SAMPLES:-50000}" \
+    -Djbypass.bench.rows="${ROWS:-channel,kernel}" -Djbypass.bench.profiles="$PROFILE" \
+    -Djbypass.bench.samples="${SAMPLES:-50000}" \
     -Djbypass.test.argLine="-Xmx1g -XX:+UseParallelGC -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
 $profiler"
   sed -n '/UDP echo round trip/,$p' \
