@@ -55,6 +55,7 @@ if [[ -n "$STACK_CONFIG" ]]; then
 fi
 
 profiler=()
+[[ ${PROFILE:-} == async ]] && PROFILER=async   # the same word as profile.sh's PROFILE=..., for who types that
 if [[ ${PROFILER:-} == async ]]; then
   # shellcheck source=scripts/async-profiler.sh
   source scripts/async-profiler.sh
