@@ -17,7 +17,8 @@
 # figures in NAME-figures.txt. What they showed and what was done about it: docs/PERFORMANCE.md, section (h) for the
 # flame graphs.
 #
-#   scripts/profile.sh            all four
+#   scripts/profile.sh            every case below, as root: the echo with the defaults and with the latency
+#                                 profile, nio, stack, connect, and bulk (about 10 minutes)
 #   scripts/profile.sh echo       (a) an unmodified DatagramChannel echo on the stack over a veth, with the
 #                                 defaults (UdpEchoLatencyTest's channel and kernel rows, a kernel client; root)
 #   scripts/profile.sh nio        (b) in-JVM TCP request/response (TcpRequestResponseBenchmark.roundTrip,
@@ -27,6 +28,8 @@
 #                                 (TcpStackBenchmark.burstOf16, gro=false), checksums=software,offload, with -prof gc
 #   scripts/profile.sh connect    (d) connection churn (ConnectRateBenchmark, connect/request/close with 64 bytes,
 #                                 backend=stack,kernel), with -prof gc and the wakeup profiler
+#   scripts/profile.sh bulk       (f) scripts/profile-bulk.sh up, down and echo: a bulk transfer's server over veth
+#                                 (root; MB=, REPEAT=, WARMUP_MB= as there)
 #   PROFILE=latency scripts/profile.sh echo      the echo with another profile (default: default)
 #   SAMPLES=N scripts/profile.sh echo            round trips timed (default 50000, about 5 s at 50 us apart)
 #   ROWS=channel scripts/profile.sh echo         the test's rows (default channel,kernel: the kernel's own echo,
@@ -112,8 +115,9 @@ transmit: A to the wire (flush, MemoryWire copy)=MemoryWire$Port.transmit
 read: the application on B (TcpSocket.read)=TcpSocket.read
 step, the rest=TwoStacks.step'
 
-echo_profile()
+echo_profile() # [PROFILE]
 {
+  local PROFILE=${1:-$PROFILE}
   local rec=$OUT/echo-$PROFILE.jfr profiler
   local -x PHASES=$ECHO_PHASES
   if [[ $PROFILER == async ]]; then
@@ -200,11 +204,20 @@ stack_profile()
 
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $PROFILER; build $(build);" \
   "$("$JAVA" -version 2>&1 | head -1)"
+bulk_profile()
+{
+  local mode
+  for mode in up down echo; do
+    PROFILER=$([[ $PROFILER == async ]] && echo async || echo perf) scripts/profile-bulk.sh "$mode"
+  done
+}
+
 case "${1:-all}" in
   echo)  echo_profile ;;
   nio)   nio_profile ;;
   stack) stack_profile ;;
   connect) connect_profile ;;
-  all)   echo_profile; nio_profile; stack_profile; connect_profile ;;
-  *)     echo "usage: $0 [echo|nio|stack|connect|all]" >&2; exit 2 ;;
+  bulk)  bulk_profile ;;
+  all)   echo_profile default; echo_profile latency; nio_profile; stack_profile; connect_profile; bulk_profile ;;
+  *)     echo "usage: $0 [echo|nio|stack|connect|bulk|all]" >&2; exit 2 ;;
 esac
