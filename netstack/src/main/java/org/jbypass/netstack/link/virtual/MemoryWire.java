@@ -1168,9 +1168,11 @@ public final class MemoryWire
         }
 
         /**
-         * Detaches the port from the wire and drops the frames waiting in its queue. The port holds no pool buffer
-         * between calls, so none is returned. Afterwards {@code receive} delivers nothing and {@code transmit} drops
-         * (and frees) what it is given.
+         * Detaches the port from the wire and drops the frames waiting in its queue (referenced ones go back to their
+         * senders). The port holds no buffer of its pool between calls but, with {@link Builder#holdTransmitBuffers},
+         * the frames it sent that another port has not copied yet: those it frees as they are given back, at the
+         * latest when that port receives them or closes. Afterwards {@code receive} delivers nothing and
+         * {@code transmit} drops (and frees) what it is given.
          */
         @Override
         public void close()
