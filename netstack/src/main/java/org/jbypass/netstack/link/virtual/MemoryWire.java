@@ -376,6 +376,11 @@ public final class MemoryWire
          * the receiver's queue on transmit and out of it on receive, the sender's buffer freed at once. Either way frames flooded to several ports, super-segments and
          * gathered frames are copied, and so are frames sent while the sender's pool is less than half free (its
          * buffers held in flight never take more).
+         *
+         * <p>Once a port is closed, what is given back later is freed into its pool by the thread of the port that
+         * gives it back (so that every buffer comes back whichever end closes first). So a stack that goes on using
+         * a pool after closing its port on such a wire must run on the same thread as the ports it sent to, or close
+         * after them; a test's or benchmark's stacks closed at its end are either.
          */
         public Builder holdTransmitBuffers(final boolean holdTransmitBuffers)
         {
