@@ -85,6 +85,15 @@ public interface Ipv4Protocol
     }
 
     /**
+     * Whether the protocol acts on {@link #burstStart()} and {@link #burstEnd()} (it overrides them): IPv4 tells
+     * only those, so that a burst costs no call to the empty defaults of the others. Called once, at registration.
+     */
+    default boolean hearsBursts()
+    {
+        return false;
+    }
+
+    /**
      * An ICMP error (destination unreachable, time exceeded, parameter problem) about a datagram this protocol sent.
      *
      * @param info         the 32 bits after the ICMP checksum (the next-hop MTU for "fragmentation needed")
