@@ -372,7 +372,7 @@ class UdpEchoLatencyTest
                 {
                     while (true)
                     {
-                        echoOnce(channel, buffer);
+                        echoSome(channel, buffer);
                     }
                 }
                 catch (final AsynchronousCloseException e)
@@ -401,12 +401,31 @@ class UdpEchoLatencyTest
         }
     }
 
+    /** How many datagrams {@link #echoSome} answers per call. */
+    private static final int ECHOES_PER_CALL = 16;
+
+    /**
+     * A few datagrams answered ({@link #echoOnce}): the echo thread's endless loop calls this, so that the loop
+     * itself, which the JIT compiles only by on-stack replacement after tens of thousands of iterations (more than
+     * the warm-up and the timed round trips of a run), runs once per {@value #ECHOES_PER_CALL} datagrams in the
+     * interpreter rather than once per datagram, while this method, called often enough, is compiled within the
+     * warm-up. Each interpreted iteration was 5% of the echo thread's CPU samples outside the kernel
+     * (async-profiler, docs/PERFORMANCE.md (a, fifth round)): a cost of the harness, which a long-running server,
+     * whose loop is compiled, does not pay.
+     */
+    private static void echoSome(final DatagramChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        for (int i = 0; i < ECHOES_PER_CALL; i++)
+        {
+            echoOnce(channel, buffer);
+        }
+    }
+
     /**
      * One datagram received and sent back: a method of its own, so that the JIT compiles it within the warm-up as
-     * it compiles the stack's path. The loop around it, in one method, would run in the interpreter until on-stack
-     * replacement (tens of thousands of iterations, more than the warm-up and the timed round trips of a run), and
-     * the interpreted loop was 8% of the echo thread's CPU samples outside the kernel (perf, docs/PERFORMANCE.md
-     * (a)): a cost of the harness, not of the stack, which a long-running server does not pay.
+     * it compiles the stack's path. A loop around it in one method would run in the interpreter until on-stack
+     * replacement, and the interpreted loop was 8% of the echo thread's CPU samples outside the kernel (perf,
+     * docs/PERFORMANCE.md (a)).
      */
     private static void echoOnce(final DatagramChannel channel, final ByteBuffer buffer) throws IOException
     {
