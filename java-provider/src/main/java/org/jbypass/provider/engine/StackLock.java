@@ -776,7 +776,7 @@ public final class StackLock
             return;
         }
         final boolean pending = stack.flush();
-        final long deadline = stack.nextDeadline();
+        final long deadline = stack.nextDeadlineAfterFlush(pending);
         final Poller[] ps = pollers;
         for (int i = 0; i < ps.length; i++)
         {
