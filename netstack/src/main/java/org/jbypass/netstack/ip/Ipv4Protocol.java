@@ -73,7 +73,8 @@ public interface Ipv4Protocol
 
     /**
      * A burst of received frames begins: the datagrams {@link #receive} gets until {@link #burstEnd()} arrived
-     * together, and what the protocol would send in answer to each may wait for the end of the burst.
+     * together, and what the protocol would send in answer to each may wait for the end of the burst. Told only to
+     * a protocol whose {@link #hearsBursts()} says so.
      */
     default void burstStart()
     {
