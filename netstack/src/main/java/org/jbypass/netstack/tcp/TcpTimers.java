@@ -276,7 +276,8 @@ final class TcpTimers
 
     void onDelayedAckTimer(final TcpSocket s)
     {
-        if (s.state.isSynchronized() && s.state != TcpState.TIME_WAIT && s.rcv.nxt != s.rcv.lastAckSent)
+        if (s.state.isSynchronized() && s.state != TcpState.TIME_WAIT
+            && (s.rcv.nxt != s.rcv.lastAckSent || s.rcv.ackHeld))
         {
             layer.segments.sendAck(s);
         }
