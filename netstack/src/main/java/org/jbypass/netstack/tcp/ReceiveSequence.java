@@ -43,18 +43,6 @@ final class ReceiveSequence
     /** An ACK is owed now. */
     boolean ackNow;
     /**
-     * The ACK owed for the last in-order burst waits for the application's reply to carry it (TcpReceive.scheduleAck),
-     * until the delayed-ACK timer, at most {@link TcpConfig#replyAckHold()} away; cleared by any ACK sent.
-     */
-    boolean ackHeld;
-    /**
-     * The application answers what it reads: it wrote after its last read that took data (Linux's "pingpong" mode,
-     * inet_csk_enter_pingpong_mode()); two reads without a write between them end it.
-     */
-    boolean replies;
-    /** The application read data since it last wrote. */
-    boolean readSinceWrite;
-    /**
      * Segments received since the last ACK sent, in units of {@link #mss} (an ACK goes for every second one), so
      * that a super-segment counts as the segments it holds.
      */

@@ -291,7 +291,6 @@ final class SegmentBuilder
         {
             s.rcv.lastAckSent = s.rcv.nxt;
             s.rcv.ackNow = false;
-            s.rcv.ackHeld = false;
             s.rcv.unackedSegments = 0;
             timers.cancel(s.delayedAckTimer);
         }
@@ -348,7 +347,6 @@ final class SegmentBuilder
         }
         s.rcv.lastAckSent = s.rcv.nxt;
         s.rcv.ackNow = false;
-        s.rcv.ackHeld = false;
         s.rcv.unackedSegments = 0;
         timers.cancel(s.delayedAckTimer);
         s.lastSendNanos = layer.time.nanos();

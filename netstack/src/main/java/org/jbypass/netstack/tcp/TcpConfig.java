@@ -40,9 +40,6 @@ import java.time.Duration;
  *   <tr><td>congestionControl</td><td>CUBIC</td><td>CUBIC, NEWRENO</td><td>(tcp_congestion_control)</td></tr>
  *   <tr><td>delayedAckTimeout</td><td>40 ms</td><td>1..500 ms</td><td>how long an ACK may be delayed; RFC 9293
  *       section 3.8.6.3 bounds it by 500 ms, Linux's delayed ACK starts at 40 ms (TCP_DELACK_MIN)</td></tr>
- *   <tr><td>replyAckHold</td><td>1 ms</td><td>0..delayedAckTimeout</td><td>how long the ACK of an in-order
- *       burst waits for the application's reply to carry it, on a connection whose application answers what it
- *       reads (it wrote after its last read); 0 acknowledges every second segment at once</td></tr>
  *   <tr><td>quickAckSegments</td><td>16</td><td>0..1024</td><td>segments acknowledged at once at the start of a
  *       connection, to let the peer's slow start ramp (Linux's quickack mode)</td></tr>
  *   <tr><td>keepaliveIdle / Interval / Count</td><td>7200 s / 75 s / 9</td><td>1..32767 s / 1..32767 s /
@@ -105,7 +102,6 @@ public final class TcpConfig
     final int maxReceiveBufferSize;
     final CongestionAlgorithm congestionControl;
     final long delayedAckNanos;
-    final long replyAckHoldNanos;
     final int quickAckSegments;
     final long keepaliveIdleNanos;
     final long keepaliveIntervalNanos;
@@ -149,7 +145,6 @@ public final class TcpConfig
         maxReceiveBufferSize = b.maxReceiveBufferSize;
         congestionControl = b.congestionControl;
         delayedAckNanos = b.delayedAckTimeout.toNanos();
-        replyAckHoldNanos = b.replyAckHold.toNanos();
         quickAckSegments = b.quickAckSegments;
         keepaliveIdleNanos = b.keepaliveIdle.toNanos();
         keepaliveIntervalNanos = b.keepaliveInterval.toNanos();
@@ -205,7 +200,6 @@ public final class TcpConfig
         b.maxReceiveBufferSize = maxReceiveBufferSize;
         b.congestionControl = congestionControl;
         b.delayedAckTimeout = Duration.ofNanos(delayedAckNanos);
-        b.replyAckHold = Duration.ofNanos(replyAckHoldNanos);
         b.quickAckSegments = quickAckSegments;
         b.keepaliveIdle = Duration.ofNanos(keepaliveIdleNanos);
         b.keepaliveInterval = Duration.ofNanos(keepaliveIntervalNanos);
@@ -307,12 +301,6 @@ public final class TcpConfig
     public Duration delayedAckTimeout()
     {
         return Duration.ofNanos(delayedAckNanos);
-    }
-
-    /** How long an in-order burst's ACK waits for the application's reply to carry it; zero: it does not wait. */
-    public Duration replyAckHold()
-    {
-        return Duration.ofNanos(replyAckHoldNanos);
     }
 
     public int quickAckSegments()
@@ -460,8 +448,7 @@ public final class TcpConfig
             + dataRetries + ", ephemeralPorts=" + ephemeralPortLow + ".." + ephemeralPortHigh + ", sendBufferSize="
             + sendBufferSize + ", receiveBufferSize=" + receiveBufferSize + ", maxSendBufferSize=" + maxSendBufferSize
             + ", maxReceiveBufferSize=" + maxReceiveBufferSize + ", congestionControl=" + congestionControl
-            + ", delayedAckTimeout=" + delayedAckTimeout() + ", replyAckHold=" + replyAckHold()
-            + ", quickAckSegments=" + quickAckSegments
+            + ", delayedAckTimeout=" + delayedAckTimeout() + ", quickAckSegments=" + quickAckSegments
             + ", keepalive=" + keepaliveIdle() + "/" + keepaliveInterval() + "/" + keepaliveCount + ", synBacklog="
             + synBacklog + ", maxBacklog=" + maxBacklog + ", synCookies=" + synCookies + ", timestamps="
             + timestamps + ", sack=" + sack + ", windowScaling=" + windowScaling + ", outOfOrderRanges="
@@ -493,7 +480,6 @@ public final class TcpConfig
         private int maxReceiveBufferSize = 16 * 1024 * 1024;
         private CongestionAlgorithm congestionControl = CongestionAlgorithm.CUBIC;
         private Duration delayedAckTimeout = Duration.ofMillis(40);
-        private Duration replyAckHold = Duration.ofMillis(1);
         private int quickAckSegments = 16;
         private Duration keepaliveIdle = Duration.ofSeconds(7200);
         private Duration keepaliveInterval = Duration.ofSeconds(75);
@@ -618,16 +604,6 @@ public final class TcpConfig
         public Builder delayedAckTimeout(final Duration value)
         {
             delayedAckTimeout = value;
-            return this;
-        }
-
-        /**
-         * How long the ACK of an in-order burst may wait for the application's reply (on a connection whose
-         * application wrote after its last read) before it goes alone; zero sends it at once.
-         */
-        public Builder replyAckHold(final Duration value)
-        {
-            replyAckHold = value;
             return this;
         }
 
@@ -804,7 +780,6 @@ public final class TcpConfig
                 throw new IllegalArgumentException("congestionControl must be one of CUBIC, NEWRENO: got null");
             }
             duration("delayedAckTimeout", delayedAckTimeout, Duration.ofMillis(1), Duration.ofMillis(500));
-            duration("replyAckHold", replyAckHold, Duration.ZERO, delayedAckTimeout);
             range("quickAckSegments", quickAckSegments, 0, 1024);
             duration("keepaliveIdle", keepaliveIdle, Duration.ofSeconds(1), Duration.ofSeconds(32767));
             duration("keepaliveInterval", keepaliveInterval, Duration.ofSeconds(1), Duration.ofSeconds(32767));

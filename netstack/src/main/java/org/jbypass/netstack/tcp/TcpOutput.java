@@ -425,8 +425,7 @@ final class TcpOutput
 
     /**
      * After the application read, as Linux's tcp_cleanup_rbuf(): the delayed ACK goes now when more than one
-     * segment's worth is unacknowledged (the burst's own ACK decision normally took it already; not while it is held
-     * for the application's reply, TcpReceive.holdForReply, which the write after this read carries), and a window
+     * segment's worth is unacknowledged (the burst's own ACK decision normally took it already), and a window
      * update goes when the read opens the window a lot, so a sender held back by a full buffer does not wait for
      * its persist timer: "a lot" is Linux's, at least double the window now advertised when that is at most half
      * the buffer, and never less than RFC 9293 section 3.8.6.2.2 lets the right edge move (min(buffer / 2, MSS)).
@@ -440,35 +439,18 @@ final class TcpOutput
         {
             return;
         }
-        // The application answers what it reads: what this read owes the peer waits for the reply (its next write)
-        // to carry it, as the ACK of the burst did (TcpReceive.holdForReply).
-        final boolean forReply = s.rcv.replies && layer.config.replyAckHoldNanos > 0;
         if (s.delayedAckTimer.isScheduled() && s.rcv.mss > 0 && s.rcv.nxt - s.rcv.lastAckSent > s.rcv.mss)
         {
-            ackOrHold(s, forReply);
+            layer.segments.sendAck(s);
             return;
         }
         final int cur = Math.max(0, s.rcv.adv - s.rcv.nxt);
+        if (2 * cur > s.rcv.capacity)
+        {
+            return;
+        }
         final int potential = s.rcv.readSeq + s.rcv.capacity - s.rcv.nxt;
-        if (2 * cur <= s.rcv.capacity && potential - cur >= Math.min(s.rcv.capacity / 2, s.opt.receiveMss)
-            && potential >= 2 * cur)
-        {
-            ackOrHold(s, forReply);
-        }
-        else if (s.rcv.ackHeld && !forReply)
-        {
-            // Held for a reply that did not come (a second read): it goes now.
-            layer.segments.sendAck(s);
-        }
-    }
-
-    private void ackOrHold(final TcpSocket s, final boolean forReply)
-    {
-        if (forReply)
-        {
-            layer.receive.holdAck(s);
-        }
-        else
+        if (potential - cur >= Math.min(s.rcv.capacity / 2, s.opt.receiveMss) && potential >= 2 * cur)
         {
             layer.segments.sendAck(s);
         }

@@ -456,43 +456,6 @@ final class TcpReceive
     }
 
     /**
-     * Whether the ACK that every second segment asks for waits for the application's reply to carry it: on an
-     * established connection receiving in order whose application answers what it reads ({@code replies}, as an
-     * echo or a request/response server), while at most half the receive buffer is unacknowledged, and for at most
-     * the hold from the first burst held (the timer is not pushed back). Such a peer is mostly held back by our
-     * window, whose right edge an ACK of data the application has not read does not move: the ACK would let it send
-     * nothing new (a capture of the echo showed runs of them, each answered by nothing). The reply's
-     * segment (any segment sent) carries the ACK and clears the hold; a write that sends nothing, a second read
-     * without a write, or the delayed-ACK timer, at most {@link TcpConfig#replyAckHold()} away, sends it alone.
-     * Over a veth every segment we send makes the peer's kernel run its receive path (and, for an ACK, its next
-     * transmission) in our system call, so an ACK of its own costs a whole send(2) that the reply makes anyway
-     * (PERFORMANCE.md (f), third round). RFC 9293 section 3.8.6.3's bound (500 ms) is far; the every-second-segment
-     * rule is a SHOULD that Linux also keeps loosely (one ACK per GRO super-segment).
-     */
-    private boolean holdForReply(final TcpSocket s)
-    {
-        final long hold = layer.config.replyAckHoldNanos;
-        if (hold == 0 || !s.rcv.replies || 2L * (s.rcv.nxt - s.rcv.lastAckSent) > s.rcv.capacity
-            || s.state != TcpState.ESTABLISHED
-            || !s.rcv.outOfOrder.isEmpty() || s.recovery.inRecovery || s.recovery.inLoss)
-        {
-            return false;
-        }
-        holdAck(s);
-        return true;
-    }
-
-    /**
-     * Holds the ACK (or window update) owed for the application's reply to carry: the delayed-ACK timer, at most
-     * {@link TcpConfig#replyAckHold()} away (never pushed back), sends it if no segment has by then.
-     */
-    void holdAck(final TcpSocket s)
-    {
-        s.rcv.ackHeld = true;
-        layer.timers.scheduleNoLaterThan(s.delayedAckTimer, layer.time.nanos() + layer.config.replyAckHoldNanos);
-    }
-
-    /**
      * Delayed ACKs (RFC 9293 section 3.8.6.3, RFC 5681 section 4.2, RFC 1122 section 4.2.3.2): at once when asked
      * for, during the quick-ACK start of a connection, and for every second segment; otherwise within the
      * delayed-ACK timeout.
@@ -519,10 +482,6 @@ final class TcpReceive
         }
         if (s.rcv.unackedSegments >= 2)
         {
-            if (holdForReply(s))
-            {
-                return;
-            }
             s.rcv.ackNow = true;
             return;
         }

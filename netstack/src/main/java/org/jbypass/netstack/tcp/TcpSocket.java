@@ -606,12 +606,6 @@ public final class TcpSocket extends StackSocket
                 // Drained: the chunks go back, so an idle connection holds no buffer memory.
                 rcv.ring.clear();
             }
-            if (rcv.readSinceWrite)
-            {
-                // Read twice without writing: the application is not answering what it reads (TcpReceive.holdForReply).
-                rcv.replies = false;
-            }
-            rcv.readSinceWrite = true;
             layer.output.afterRead(this);
             return n;
         }
@@ -673,7 +667,6 @@ public final class TcpSocket extends StackSocket
         final int n = Math.min(free, src.remaining());
         if (n <= 0)
         {
-            sendHeldAck();
             return src.remaining() == 0 ? 0 : -Errno.EAGAIN;
         }
         if (snd.buffered + n > snd.ring.capacity())
@@ -686,34 +679,12 @@ public final class TcpSocket extends StackSocket
         {
             // The layer's memory limit: the writer is told when memory is given back.
             layer.memory.awaitMemory(this);
-            sendHeldAck();
             return -Errno.EAGAIN;
         }
         snd.ring.writeFrom(snd.buffered, src, room);
         snd.buffered += room;
-        if (rcv.readSinceWrite)
-        {
-            // A write after a read that took data: the application answers what it reads.
-            rcv.replies = true;
-            rcv.readSinceWrite = false;
-        }
         layer.output.output(this);
-        sendHeldAck();
         return room;
-    }
-
-    /**
-     * After a write: an ACK held for the application's reply (TcpReceive.holdForReply) goes now if what the write
-     * sent did not carry it (the window, the congestion window or Nagle kept the data back, or there was no room).
-     */
-    private void sendHeldAck()
-    {
-        if (rcv.ackHeld)
-        {
-            // A window update may be held with nothing new to acknowledge: it goes all the same.
-            rcv.ackHeld = false;
-            layer.segments.sendAck(this);
-        }
     }
 
     /** Bytes written but not yet acknowledged by the peer (queued or in flight). */

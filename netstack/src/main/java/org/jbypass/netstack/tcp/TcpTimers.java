@@ -276,8 +276,7 @@ final class TcpTimers
 
     void onDelayedAckTimer(final TcpSocket s)
     {
-        if (s.state.isSynchronized() && s.state != TcpState.TIME_WAIT
-            && (s.rcv.nxt != s.rcv.lastAckSent || s.rcv.ackHeld))
+        if (s.state.isSynchronized() && s.state != TcpState.TIME_WAIT && s.rcv.nxt != s.rcv.lastAckSent)
         {
             layer.segments.sendAck(s);
         }
