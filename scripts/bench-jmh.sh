@@ -18,6 +18,13 @@
 #   STACK_CONFIG=latency.properties scripts/bench-jmh.sh nio
 #                                                 keys added to the nio benchmarks' stack configuration
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java scripts/bench-jmh.sh
+#   PROFILER=async scripts/bench-jmh.sh stack -p payload=64
+#                                                 async-profiler over the measured iterations (CPU, Java and kernel
+#                                                 frames, INTERVAL=200us by default): per benchmark and parameter set,
+#                                                 a flame graph, collapsed stacks and a summary of the top frames in
+#                                                 benchmarks/target/async/ (scripts/async-profiler.sh; fetched from
+#                                                 Maven Central on first use). scripts/profile.sh profiles issue 12's
+#                                                 cases with the same tool
 #
 # The results also go to benchmarks/target/jmh-result.json. The machine's load is printed first: on a shared
 # machine, compare figures of one run only (the nio benchmarks run stack and kernel side by side for that reason).
@@ -47,5 +54,28 @@ if [[ -n "$STACK_CONFIG" ]]; then
   jvm+=("-Djbypass.benchmark.config=$(realpath "$STACK_CONFIG")")
 fi
 
+profiler=()
+[[ ${PROFILE:-} == async ]] && PROFILER=async   # the same word as profile.sh's PROFILE=..., for who types that
+if [[ ${PROFILER:-} == async ]]; then
+  # shellcheck source=scripts/async-profiler.sh
+  source scripts/async-profiler.sh
+  ap_setup || exit 1
+  rm -rf benchmarks/target/async
+  profiler=(-prof "$(ap_jmh "$PWD/benchmarks/target/async")" -jvmArgsPrepend
+    '-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints')
+elif [[ -n ${PROFILER:-} ]]; then
+  echo "PROFILER: async or nothing, not $PROFILER (JFR: -prof jfr)" >&2
+  exit 2
+fi
+
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; $("$JAVA" -version 2>&1 | head -1)"
-exec "$JAVA" "${jvm[@]}" -jar "$JAR" ${pattern:+"$pattern"} -rf json -rff benchmarks/target/jmh-result.json "$@"
+if [[ ${#profiler[@]} -eq 0 ]]; then
+  exec "$JAVA" "${jvm[@]}" -jar "$JAR" ${pattern:+"$pattern"} -rf json -rff benchmarks/target/jmh-result.json "$@"
+fi
+"$JAVA" "${jvm[@]}" -jar "$JAR" ${pattern:+"$pattern"} "${profiler[@]}" \
+  -rf json -rff benchmarks/target/jmh-result.json "$@"
+while IFS= read -r rec; do
+  dir=$(dirname "$rec")
+  name=$(basename "$dir" | sed 's/^org\.jbypass\.\([a-z0-9]*\.\)*//')
+  ap_views "$rec" "benchmarks/target/async/$name" "$name" jmh-worker jbypass-poller
+done < <(find benchmarks/target/async -name '*.jfr' | sort)

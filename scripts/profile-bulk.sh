@@ -3,15 +3,24 @@
 # sample server under -javaagent on the stack, and the same server on the kernel, each behind a veth pair with the
 # offloads Linux sets up, a kernel client in a namespace moving MB megabytes REPEAT times to each. Prints per run the
 # MB/s, the server JVM's CPU ms and context switches per MB (from /proc), the same per thread for the stack's server,
-# and the frames per MB each way on the veth (data and ACKs); the last run of the stack's server is recorded with
-# perf (`perf record -g`, the JVM with -XX:+PreserveFramePointer and its JIT's symbols from
-# `jcmd PID Compiler.perfmap`) and summarised by category (scripts/PerfCategories.py): which system call, which copy,
-# the stack, the provider, the application's own work.
+# and the frames per MB each way on the veth (data and ACKs). The last run of the stack's server is profiled, Java,
+# the JVM and the kernel in one stack, and summarised by category (scripts/PerfCategories.py): which system call,
+# which copy, the stack, the provider, the application's own work. Two profilers:
+#
+# - async-profiler (the default; scripts/async-profiler.sh fetches it from Maven Central into target/async-profiler/
+#   on first use), loaded into the server JVM for that run only (`jcmd PID JVMTI.agent_load`): bulk-MODE.html, a
+#   flame graph with one tower per thread (bulk-MODE-threads.html: the server's own threads, no JIT);
+#   bulk-MODE.collapsed; bulk-MODE.txt's summary of the top frames by self and total time per thread
+#   (scripts/FlameSummary.py) after the figures; the recording bulk-MODE.jfr.
+# - perf (PROFILER=perf, or when async-profiler cannot be had): `perf record -g` with the JVM on
+#   -XX:+PreserveFramePointer and its JIT's symbols from `jcmd PID Compiler.perfmap`: bulk-MODE.perf.data.
 #
 #   scripts/profile-bulk.sh up        curl uploads to HttpServerSample (kernel -> stack; the server hashes the body)
 #   scripts/profile-bulk.sh down      curl downloads from HttpServerSample (stack -> kernel)
 #   scripts/profile-bulk.sh echo      TcpEchoClient through TcpEchoServer (both ways)
 #   MB=512 REPEAT=4 JAR=/tmp/other/jbypass.jar PROPS='interface.veth.tx-ring = false' scripts/profile-bulk.sh up
+#   PROFILER=perf scripts/profile-bulk.sh down       perf instead of async-profiler
+#   INTERVAL=100us scripts/profile-bulk.sh echo      async-profiler's sampling interval of CPU time (default 200us)
 #   ACKS=1 scripts/profile-bulk.sh echo   also captures the client's end (tcpdump, headers only) in the runs not
 #                                         profiled and prints the frames per MB without payload each way (pure ACKs
 #                                         and window updates); the capture costs CPU in whichever thread sends
@@ -21,7 +30,7 @@
 #   SYSCALLS=1 scripts/profile-bulk.sh echo  also counts the server JVM's system calls per MB in the runs not
 #                                         profiled (perf stat on the syscalls tracepoints: sends, receives, waits)
 #
-# Results in target/profiles/bulk-MODE.perf.data and bulk-MODE.txt. WARMUP (3) untimed transfers to each server,
+# Results in target/profiles/bulk-MODE.*. WARMUP (3) untimed transfers to each server,
 # and more until WARMUP_MB (1536) moved, come first (with super-frames the stack's TCP paths reach C2 only after
 # about 1 GB, and "JIT compilers" then fills the profile);
 # compare the stack and the kernel of one run only.
@@ -32,8 +41,6 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "profile-bulk.sh: run as root (it makes network namespaces and veth pairs)" >&2
   exit 1
 fi
-command -v perf >/dev/null || { echo "profile-bulk.sh: needs perf (linux-tools)" >&2; exit 1; }
-
 MODE=${1:-up}
 MB=${MB:-256}
 REPEAT=${REPEAT:-3}
@@ -45,15 +52,28 @@ PROPS=${PROPS:-}
 JVM_OPTS=${JVM_OPTS:-}
 ACKS=${ACKS:-0}
 SYSCALLS=${SYSCALLS:-0}
-SYSCALL_EVENTS=sendmsg,sendto,recvmsg,recvfrom,read,write,epoll_pwait,epoll_pwait2,ppoll,futex,sched_yield
+SYSCALL_EVENTS=sendmsg,sendto,recvmsg,recvfrom,read,write,epoll_wait,epoll_pwait,epoll_pwait2,ppoll,futex,sched_yield
 SAMPLES=samples/target/samples.jar
 OUT=$PWD/target/profiles
+PROFILER=${PROFILER:-async}
 mkdir -p "$OUT"
 case $MODE in
-  up|down) main=org.jbypass.samples.HttpServerSample; port=8080 ;;
-  echo) main=org.jbypass.samples.TcpEchoServer; port=7000 ;;
+  up|down) main=org.jbypass.samples.HttpServerSample; port=8080; threads="HTTP-Dispatcher pool- jbypass-poller" ;;
+  echo) main=org.jbypass.samples.TcpEchoServer; port=7000; threads="main jbypass-poller" ;;
   *) echo "usage: $0 [up|down|echo]" >&2; exit 2 ;;
 esac
+# shellcheck source=scripts/async-profiler.sh
+source scripts/async-profiler.sh
+case $PROFILER in
+  async) ap_setup || PROFILER=perf ;;
+  perf) ;;
+  *) echo "PROFILER: async or perf, not $PROFILER" >&2; exit 2 ;;
+esac
+if [[ $PROFILER == perf ]] && ! command -v perf >/dev/null; then
+  echo "profile-bulk.sh: needs async-profiler or perf (linux-tools)" >&2
+  exit 1
+fi
+rm -f "$OUT/bulk-$MODE".{jfr,html,collapsed,perf.data} "$OUT/bulk-$MODE-threads.html"
 if [[ ! -f $JAR || ! -f $SAMPLES ]]; then
   mvn -B -q -ntp -DskipTests package
 fi
@@ -90,8 +110,11 @@ interface.veth.host-if = ${nss}0
 interface.veth.address = 198.18.77.2/24
 $(printf '%b' "$PROPS")
 EOF
+# Frame pointers for perf's stacks; for async-profiler, debug information at every instruction (DebugNonSafepoints,
+# on by itself only when the agent is loaded at start-up) so that inlined frames are placed right. JVM_OPTS after.
 # shellcheck disable=SC2086
-ip netns exec "$nss" "$JAVA" -XX:+PreserveFramePointer $JVM_OPTS "-javaagent:$JAR=config=$work/stack.properties" \
+ip netns exec "$nss" "$JAVA" -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
+  $JVM_OPTS "-javaagent:$JAR=config=$work/stack.properties" \
   -cp "$SAMPLES" $main 198.18.77.2 $port >"$work/stack.log" 2>&1 &
 pids+=($!); stack_pid=$!
 ip netns exec "$nsk" "$JAVA" -cp "$SAMPLES" $main 198.19.77.2 $port >"$work/kernel.log" 2>&1 &
@@ -140,25 +163,29 @@ uptime_of() { # PID: seconds since the process started
 measure() { # NAME PID ADDRESS IF [PERF]
   local before after f0 f1 t0 perf_pid="" dump_pid="" stat_pid=""
   before=$(process "$2"); f0=$(frames "$4"); t0=$(threads "$2")
-  if [[ $ACKS == 1 && ${5:-} != perf ]]; then
+  if [[ $ACKS == 1 && ${5:-} != profile ]]; then
     ip netns exec "$nsc" tcpdump -i "$4" -s 96 -nn -w "$work/acks.pcap" tcp >/dev/null 2>&1 &
     dump_pid=$!
     sleep 0.5
   fi
-  if [[ $SYSCALLS == 1 && ${5:-} != perf ]]; then
-    perf stat --per-thread -x, -o "$work/syscalls.csv" -e "$(sed 's/\([a-z_0-9]*\)/syscalls:sys_enter_\1/g' <<<"$SYSCALL_EVENTS")" \
-      -p "$2" >/dev/null 2>&1 &
+  if [[ $SYSCALLS == 1 && ${5:-} != profile ]]; then
+    perf stat --per-thread -x, -o "$work/syscalls.csv" \
+      -e "$(sed 's/\([a-z_0-9]*\)/syscalls:sys_enter_\1/g' <<<"$SYSCALL_EVENTS")" -p "$2" >/dev/null 2>&1 &
     stat_pid=$!
     sleep 0.5
   fi
-  if [[ ${5:-} == perf ]]; then
+  if [[ ${5:-} == profile && $PROFILER == async ]]; then
+    ap_attach_start "$2" "$OUT/bulk-$MODE.jfr"
+  elif [[ ${5:-} == profile ]]; then
     jcmd "$2" Compiler.perfmap >/dev/null 2>&1 || true
     perf record -F 4999 -g -p "$2" -o "$OUT/bulk-$MODE.perf.data" >/dev/null 2>&1 &
     perf_pid=$!
     sleep 0.5
   fi
   printf '%-7s (up %ss) %s' "$1" "$(uptime_of "$2")" "$(transfer "$3")"
-  if [[ -n $perf_pid ]]; then
+  if [[ ${5:-} == profile && $PROFILER == async ]]; then
+    ap_attach_stop "$2"
+  elif [[ -n $perf_pid ]]; then
     kill -INT "$perf_pid"; wait "$perf_pid" || true
     jcmd "$2" Compiler.perfmap >/dev/null 2>&1 || true
   fi
@@ -203,10 +230,28 @@ measure() { # NAME PID ADDRESS IF [PERF]
   rounds=$(awk -v w="$WARMUP" -v mb="$WARMUP_MB" -v r="$MB" 'BEGIN {n = int((mb + r - 1) / r); print (n > w ? n : w)}')
   for _ in $(seq 1 "$rounds"); do transfer 198.18.77.2 >/dev/null; transfer 198.19.77.2 >/dev/null; done
   for i in $(seq 1 "$REPEAT"); do
-    measure stack "$stack_pid" 198.18.77.2 "${nsc}0" "$([[ $i == "$REPEAT" ]] && echo perf)"
+    measure stack "$stack_pid" 198.18.77.2 "${nsc}0" "$([[ $i == "$REPEAT" ]] && echo profile)"
     measure kernel "$kernel_pid" 198.19.77.2 "${nsc}1"
   done
-  echo "where the stack's server spent its CPU in the last run (perf samples by category):"
-  python3 scripts/PerfCategories.py "$OUT/bulk-$MODE.perf.data"
+  echo "where the stack's server spent its CPU in the last run ($PROFILER samples by category):"
+  if [[ $PROFILER == async ]]; then
+    # shellcheck disable=SC2086
+    ap_views "$OUT/bulk-$MODE.jfr" "$OUT/bulk-$MODE-flame" \
+      "bulk $MODE, the stack's server: $(date -u +%F), $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+      $threads >/dev/null
+    python3 scripts/PerfCategories.py --collapsed "$OUT/bulk-$MODE-flame.collapsed"
+    cat "$OUT/bulk-$MODE-flame.txt"
+  else
+    python3 scripts/PerfCategories.py "$OUT/bulk-$MODE.perf.data"
+  fi
 } | tee "$OUT/bulk-$MODE.txt"
-echo "profile: $OUT/bulk-$MODE.perf.data (perf report -i ...); summary: $OUT/bulk-$MODE.txt"
+if [[ $PROFILER == async ]]; then
+  mv "$OUT/bulk-$MODE-flame.html" "$OUT/bulk-$MODE.html"
+  mv "$OUT/bulk-$MODE-flame-threads.html" "$OUT/bulk-$MODE-threads.html"
+  mv "$OUT/bulk-$MODE-flame.collapsed" "$OUT/bulk-$MODE.collapsed"
+  rm -f "$OUT/bulk-$MODE-flame.txt"
+  echo "flame graph: $OUT/bulk-$MODE.html (the server's own threads: $OUT/bulk-$MODE-threads.html);" \
+    "summary: $OUT/bulk-$MODE.txt"
+else
+  echo "profile: $OUT/bulk-$MODE.perf.data (perf report -i ...); summary: $OUT/bulk-$MODE.txt"
+fi
