@@ -210,7 +210,8 @@ measure() { # NAME PID ADDRESS IF [PERF]
   if [[ -n $dump_pid ]]; then
     sleep 0.2; kill -INT "$dump_pid"; wait "$dump_pid" || true
     awk -v e="$(empty_frames "$work/acks.pcap" "$3")" -v mb="$MB" 'BEGIN {split(e, x, " ");
-      printf "          frames/MB without payload: client -> server %.1f, server -> client %.1f\n", x[1] / mb, x[2] / mb}'
+      printf "          frames/MB without payload: client -> server %.1f, server -> client %.1f\n",
+        x[1] / mb, x[2] / mb}'
   fi
   if [[ $1 == stack ]]; then
     # Threads alive at both readings, matched by thread id.
