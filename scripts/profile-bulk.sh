@@ -199,9 +199,9 @@ measure() { # NAME PID ADDRESS IF [PERF]
     # Per thread name (the thread id after the last dash dropped), then for the whole JVM.
     awk -F, -v mb="$MB" '$4 ~ /^syscalls:sys_enter_/ && $2 + 0 > 0 {
         name = $1; sub(/-[0-9]+$/, "", name); call = $4; sub(/^syscalls:sys_enter_/, "", call);
-        n[name " " call] += $2; all[call] += $2; threads[name] = 1 }
+        n[name SUBSEP call] += $2; all[call] += $2; threads[name] = 1 }
       END {
-        for (t in threads) { line = ""; for (k in n) { split(k, x, " "); if (x[1] == t)
+        for (t in threads) { line = ""; for (k in n) { split(k, x, SUBSEP); if (x[1] == t)
           line = line sprintf(" %s %.1f", x[2], n[k] / mb) }
           printf "          system calls/MB, %-16s%s\n", t ":", line }
         line = ""; for (c in all) line = line sprintf(" %s %.1f", c, all[c] / mb);
