@@ -55,15 +55,7 @@ class KernelMulticastInteropTest
     void start()
     {
         peer = KernelPeer.create();
-        try
-        {
-            stack = KernelPeerStack.start(peer);
-        }
-        catch (final RuntimeException e)
-        {
-            peer.close();
-            throw e;
-        }
+        stack = KernelPeerStack.startOrClose(peer, KernelPeerStack::start);
     }
 
     @AfterEach
