@@ -10,21 +10,7 @@
 #include <string.h>
 
 #include "jbp_burst.h"
-
-#define FAIL(...)                                                                                                \
-    do {                                                                                                         \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                                          \
-        fprintf(stderr, __VA_ARGS__);                                                                            \
-        fprintf(stderr, "\n");                                                                                   \
-        exit(1);                                                                                                 \
-    } while (0)
-#define CHECK(c, ...)                                                                                            \
-    do {                                                                                                         \
-        if (!(c)) {                                                                                              \
-            fprintf(stderr, "check failed: %s: ", #c);                                                           \
-            FAIL(__VA_ARGS__);                                                                                   \
-        }                                                                                                        \
-    } while (0)
+#include "test_check.h"
 
 #define MAC_A 0x02aa00000001ull
 #define MAC_B 0x02bb00000002ull

@@ -12,21 +12,7 @@
 #include <string.h>
 
 #include "jbp_jni.h"
-
-#define FAIL(...)                                                                                                \
-    do {                                                                                                         \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                                          \
-        fprintf(stderr, __VA_ARGS__);                                                                            \
-        fprintf(stderr, "\n");                                                                                   \
-        exit(1);                                                                                                 \
-    } while (0)
-#define CHECK(c, ...)                                                                                            \
-    do {                                                                                                         \
-        if (!(c)) {                                                                                              \
-            fprintf(stderr, "check failed: %s: ", #c);                                                           \
-            FAIL(__VA_ARGS__);                                                                                   \
-        }                                                                                                        \
-    } while (0)
+#include "test_check.h"
 
 /* Distinct objects the fake hands out: classes and throwables are just their addresses. */
 static char binding_class, no_class_def_class, no_class_def_error, out_of_memory_error, no_such_method_error;

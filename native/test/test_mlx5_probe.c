@@ -18,21 +18,7 @@
 #include "jbp_rdma.h"
 #include "jbp_rdma_device.h"
 #include "jbp_rdma_sysfs.h"
-
-#define FAIL(...)                                                                                                \
-    do {                                                                                                         \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                                          \
-        fprintf(stderr, __VA_ARGS__);                                                                            \
-        fprintf(stderr, "\n");                                                                                   \
-        exit(1);                                                                                                 \
-    } while (0)
-#define CHECK(c, ...)                                                                                            \
-    do {                                                                                                         \
-        if (!(c)) {                                                                                              \
-            fprintf(stderr, "check failed: %s: ", #c);                                                           \
-            FAIL(__VA_ARGS__);                                                                                   \
-        }                                                                                                        \
-    } while (0)
+#include "test_check.h"
 
 #include "fake_sysfs.h"
 

@@ -3,11 +3,6 @@ package org.jbypass.jcstress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Mode;
@@ -27,37 +22,19 @@ import org.openjdk.jcstress.annotations.State;
 @State
 public class BusyWaitLocalDeliveryTest
 {
-    private final DatagramChannel receiver = BusyFixture.datagram(BusyFixture.BUSY, BusyFixture.BUSY_ADDRESS);
-    private final DatagramChannel sender = BusyFixture.datagram(BusyFixture.BUSY, BusyFixture.BUSY_ADDRESS);
+    private final LocalDelivery delivery = new LocalDelivery(
+        BusyFixture.datagram(BusyFixture.BUSY, BusyFixture.BUSY_ADDRESS),
+        BusyFixture.datagram(BusyFixture.BUSY, BusyFixture.BUSY_ADDRESS));
 
     @Actor
     public void receive()
     {
-        try
-        {
-            receiver.receive(ByteBuffer.allocate(16));
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
-        }
-        finally
-        {
-            StackFixture.close(receiver);
-            StackFixture.close(sender);
-        }
+        delivery.receive();
     }
 
     @Signal
     public void send()
     {
-        try
-        {
-            sender.send(ByteBuffer.wrap(new byte[] {1}), receiver.getLocalAddress());
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
-        }
+        delivery.send();
     }
 }

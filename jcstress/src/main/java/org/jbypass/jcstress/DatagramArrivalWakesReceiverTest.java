@@ -3,11 +3,6 @@ package org.jbypass.jcstress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Mode;
@@ -26,37 +21,17 @@ import org.openjdk.jcstress.annotations.State;
 @State
 public class DatagramArrivalWakesReceiverTest
 {
-    private final DatagramChannel receiver = StackFixture.datagram();
-    private final DatagramChannel sender = StackFixture.datagram();
+    private final LocalDelivery delivery = new LocalDelivery(StackFixture.datagram(), StackFixture.datagram());
 
     @Actor
     public void receive()
     {
-        try
-        {
-            receiver.receive(ByteBuffer.allocate(16));
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
-        }
-        finally
-        {
-            StackFixture.close(receiver);
-            StackFixture.close(sender);
-        }
+        delivery.receive();
     }
 
     @Signal
     public void send()
     {
-        try
-        {
-            sender.send(ByteBuffer.wrap(new byte[] {1}), receiver.getLocalAddress());
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
-        }
+        delivery.send();
     }
 }

@@ -12,9 +12,9 @@ import org.jbypass.netstack.link.PacketBurst;
  * A link whose only behaviour is its wait and its wakeup, kept exactly: {@link #wakeup()} leaves a permit that ends
  * the current wait, or the next one if none waits (as an eventfd's count does for the afpacket driver), and a wait
  * ends only on a permit or its timeout. {@link #awaitWoken} says which, so that a stress test can tell a wakeup
- * that was lost from one that came. No frames, no pool.
+ * that was lost from one that came. No frames, no pool: {@link NullLink} adds them.
  */
-final class WakeLink implements Link
+class WakeLink implements Link
 {
     private final AtomicBoolean permit = new AtomicBoolean();
     private final LinkCounters counters = new LinkCounters();

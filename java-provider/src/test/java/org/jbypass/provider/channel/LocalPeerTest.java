@@ -2,7 +2,6 @@ package org.jbypass.provider.channel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -86,12 +85,9 @@ class LocalPeerTest
                     try (SocketChannel fromRemote = listener.accept())
                     {
                         assertFalse(localPeer(fromLocal), "no wait yet: counted as outside");
-                        readAfterItWaits(fromLocal, local);
-                        assertTrue(localPeer(fromLocal), "woken by the client's write on this stack");
-                        readAfterItWaits(fromRemote, remote);
-                        assertFalse(localPeer(fromRemote), "woken by a frame from the wire");
-                        readAfterItWaits(local, fromLocal);
-                        assertTrue(localPeer(local), "and the client, by the server's reply");
+                        assertWokenBy(fromLocal, local, true, "woken by the client's write on this stack");
+                        assertWokenBy(fromRemote, remote, false, "woken by a frame from the wire");
+                        assertWokenBy(local, fromLocal, true, "and the client, by the server's reply");
                     }
                 }
             }
@@ -110,12 +106,9 @@ class LocalPeerTest
             server.bind(new InetSocketAddress(InetAddress.getByName(A), 7101));
             local.connect(server.getLocalAddress());
             remote.connect(server.getLocalAddress());
-            readAfterItWaits(server, remote);
-            assertFalse(localPeer(server), "woken by a frame from the wire");
-            readAfterItWaits(server, local);
-            assertTrue(localPeer(server), "woken by a datagram sent on this stack");
-            readAfterItWaits(server, remote);
-            assertFalse(localPeer(server), "and back: the last wait tells");
+            assertWokenBy(server, remote, false, "woken by a frame from the wire");
+            assertWokenBy(server, local, true, "woken by a datagram sent on this stack");
+            assertWokenBy(server, remote, false, "and back: the last wait tells");
         }
     }
 
@@ -146,14 +139,20 @@ class LocalPeerTest
         void run(ByteBuffer into) throws IOException;
     }
 
-    private static void readAfterItWaits(final SocketChannel reader, final SocketChannel writer) throws Exception
+    /** Reads after the reader waits ({@link #readAfterItWaits}); whether it then counts its peer as local. */
+    private static void assertWokenBy(final SocketChannel reader, final SocketChannel writer, final boolean local,
+        final String why) throws Exception
     {
         readAfterItWaits(reader::read, writer);
+        assertEquals(local, localPeer(reader), why);
     }
 
-    private static void readAfterItWaits(final DatagramChannel reader, final DatagramChannel writer) throws Exception
+    /** The same for datagram channels. */
+    private static void assertWokenBy(final DatagramChannel reader, final DatagramChannel writer, final boolean local,
+        final String why) throws Exception
     {
         readAfterItWaits(reader::receive, writer);
+        assertEquals(local, localPeer(reader), why);
     }
 
     /**

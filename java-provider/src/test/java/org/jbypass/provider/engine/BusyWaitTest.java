@@ -18,11 +18,8 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 
-import org.jbypass.netstack.link.Link;
 import org.jbypass.provider.BypassSelectorProvider;
-import org.jbypass.provider.config.ConfigParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,21 +38,8 @@ class BusyWaitTest
 
     private static BypassSelectorProvider provider(final String address, final String busyWait, final boolean stuck)
     {
-        final Drivers drivers = new Drivers();
-        return new BypassSelectorProvider(() ->
-        {
-            final Properties p = new Properties();
-            p.setProperty("interface.m0.driver", "memory");
-            p.setProperty("interface.m0.host-if", WIRE);
-            p.setProperty("interface.m0.address", address + "/24");
-            p.setProperty("interface.m0.busy-wait-ns", busyWait);
-            p.setProperty("stack.seed", "12");
-            return ConfigParser.parse(null, p);
-        }, (config, iface, pool, time) ->
-        {
-            final Link link = drivers.open(config, iface, pool, time);
-            return stuck ? new ApplicationOnlyLink(link, false) : link;
-        });
+        return MemoryWireProviders.provider(WIRE, address, 12, "interface.m0.busy-wait-ns = " + busyWait,
+            link -> stuck ? new ApplicationOnlyLink(link, false) : link);
     }
 
     @AfterEach

@@ -6,22 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.provider.BypassSelectorProvider;
-import org.jbypass.provider.config.ConfigParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -104,28 +100,8 @@ class PollerContainmentTest
 
     private BypassSelectorProvider provider(final String address, final boolean failing, final Waiting waiting)
     {
-        final Drivers drivers = new Drivers();
-        return new BypassSelectorProvider(() ->
-        {
-            final Properties p = new Properties();
-            p.setProperty("interface.m0.driver", "memory");
-            p.setProperty("interface.m0.host-if", WIRE);
-            p.setProperty("interface.m0.address", address + "/24");
-            p.setProperty("stack.seed", "17");
-            try
-            {
-                p.load(new StringReader(waiting.keys));
-            }
-            catch (final IOException e)
-            {
-                throw new UncheckedIOException(e);
-            }
-            return ConfigParser.parse(null, p);
-        }, (config, iface, pool, time) ->
-        {
-            final Link link = drivers.open(config, iface, pool, time);
-            return failing ? new FailingLink(link) : link;
-        });
+        return MemoryWireProviders.provider(WIRE, address, 17, waiting.keys,
+            link -> failing ? new FailingLink(link) : link);
     }
 
     @AfterEach

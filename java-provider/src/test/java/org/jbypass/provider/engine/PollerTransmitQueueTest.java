@@ -16,7 +16,6 @@ import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.jbypass.netstack.ip.NetInterface;
@@ -24,7 +23,6 @@ import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkDecorator;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.provider.BypassSelectorProvider;
-import org.jbypass.provider.config.ConfigParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -134,22 +132,9 @@ class PollerTransmitQueueTest
 
     private BypassSelectorProvider provider(final String address, final boolean fourQueues)
     {
-        final Drivers drivers = new Drivers();
-        return new BypassSelectorProvider(() ->
-        {
-            final Properties p = new Properties();
-            p.setProperty("interface.m0.driver", "memory");
-            p.setProperty("interface.m0.host-if", WIRE);
-            p.setProperty("interface.m0.address", address + "/24");
-            // Application threads only send and flush: they never poll a queue while they wait.
-            p.setProperty("interface.m0.busy-wait-ns", "0");
-            p.setProperty("stack.seed", "13");
-            return ConfigParser.parse(null, p);
-        }, (config, iface, pool, time) ->
-        {
-            final Link link = drivers.open(config, iface, pool, time);
-            return fourQueues ? new FourQueueLink(link) : link;
-        });
+        // Application threads only send and flush: they never poll a queue while they wait.
+        return MemoryWireProviders.provider(WIRE, address, 13, "interface.m0.busy-wait-ns = 0",
+            link -> fourQueues ? new FourQueueLink(link) : link);
     }
 
     @AfterEach

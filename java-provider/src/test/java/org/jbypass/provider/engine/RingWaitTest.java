@@ -12,12 +12,9 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.Arrays;
-import java.util.Properties;
 
-import org.jbypass.netstack.link.Link;
 import org.jbypass.provider.BypassSelectorProvider;
 import org.jbypass.provider.channel.BypassDatagramChannel;
-import org.jbypass.provider.config.ConfigParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,23 +36,9 @@ class RingWaitTest
     private static BypassSelectorProvider provider(final String address, final boolean ringWait,
         final boolean applicationOnly)
     {
-        final Drivers drivers = new Drivers();
-        return new BypassSelectorProvider(() ->
-        {
-            final Properties p = new Properties();
-            p.setProperty("interface.m0.driver", "memory");
-            p.setProperty("interface.m0.host-if", WIRE);
-            p.setProperty("interface.m0.address", address + "/24");
-            p.setProperty("poller.busy-wait-ns", "0");
-            p.setProperty("poller.ring-wait", Boolean.toString(ringWait));
-            p.setProperty("bind.wildcard", "stack");
-            p.setProperty("stack.seed", "13");
-            return ConfigParser.parse(null, p);
-        }, (config, iface, pool, time) ->
-        {
-            final Link link = drivers.open(config, iface, pool, time);
-            return applicationOnly ? new ApplicationOnlyLink(link, true) : link;
-        });
+        return MemoryWireProviders.provider(WIRE, address, 13,
+            "poller.busy-wait-ns = 0\npoller.ring-wait = " + ringWait + "\nbind.wildcard = stack",
+            link -> applicationOnly ? new ApplicationOnlyLink(link, true) : link);
     }
 
     @AfterEach

@@ -6,18 +6,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 
 import org.jbypass.netstack.core.Stack;
-import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.wire.Icmpv6Header;
 import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.netstack.wire.Ipv6Header;
 import org.jbypass.netstack.wire.MacAddress;
-import org.jbypass.provider.driver.AfPacketOptions;
 import org.jbypass.provider.testing.CommandResult;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
@@ -55,62 +51,23 @@ class KernelIpv6InteropTest
     private void start(final int dadTransmits, final boolean kernelHoldsStackAddress)
     {
         peer = KernelPeer.createWithIpv6();
-        try
+        stack = KernelPeerStack.startOrClose(peer, p ->
         {
             if (kernelHoldsStackAddress)
             {
-                peer.execOrThrow("ip", "-6", "address", "add", peer.stackAddress6() + "/64", "dev",
-                    peer.kernelInterface(), "nodad");
+                p.execOrThrow("ip", "-6", "address", "add", p.stackAddress6() + "/64", "dev", p.kernelInterface(),
+                    "nodad");
             }
-            stack = KernelPeerStack.start(peer, StackConfig.builder().poolBuffers(8192)
-                .ipv6(Ipv6Config.DEFAULT.withDadTransmits(dadTransmits)).build(),
-                AfPacketOptions.builder(peer.stackInterface()).rxQueueSize(1024).build(), KernelPeerStack.Idle.BLOCK);
-        }
-        catch (final RuntimeException e)
-        {
-            peer.close();
-            throw e;
-        }
-        stackAddress = Ipv6Address.parse(peer.stackAddress6());
-        kernelAddress = Ipv6Address.parse(peer.kernelAddress6());
-        stack.call(s ->
-        {
-            s.addAddress6(stack.netInterface(), stackAddress[0], stackAddress[1], 64);
-            return null;
+            return KernelPeerStack.startWithIpv6(p, dadTransmits);
         });
+        stackAddress = stack.addStackAddress6();
+        kernelAddress = Ipv6Address.parse(peer.kernelAddress6());
     }
 
     @AfterEach
     void stop()
     {
-        List<String> drops = List.of();
-        String counters = "";
-        try
-        {
-            if (stack != null)
-            {
-                drops = stack.unexpectedDrops();
-                counters = stack.describeCounters() + " " + stack.call(s -> describe6(s));
-            }
-        }
-        finally
-        {
-            try
-            {
-                if (stack != null)
-                {
-                    stack.close();
-                }
-            }
-            finally
-            {
-                if (peer != null)
-                {
-                    peer.close();
-                }
-            }
-        }
-        assertEquals(List.of(), drops, counters);
+        KernelPeerStack.closeAfterTest(stack, peer, KernelIpv6InteropTest::describe6);
     }
 
     @Test

@@ -1,33 +1,22 @@
 package org.jbypass.provider.interop;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 import org.jbypass.netstack.core.Stack;
-import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.tcp.TcpConfig;
 import org.jbypass.netstack.udp.UdpSocket;
-import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.provider.driver.AfPacketLink;
 import org.jbypass.provider.driver.AfPacketOptions;
 import org.jbypass.provider.testing.BackgroundCommand;
-import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.KernelPeerStack;
+import org.jbypass.provider.testing.KernelScript;
 import org.jbypass.provider.testing.StackOverVeth;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,22 +35,13 @@ class KernelIpv6TransportTest
 {
     private static final long BYTES = 50L << 20;
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
-    private static Path script;
-    private static String python;
+    private static KernelScript script;
 
     @BeforeAll
     static void needsRootAndTools() throws IOException
     {
         KernelPeer.assumeAvailable();
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
-        script = Files.createTempFile("jbp-kernel-udp6-", ".py");
-        script.toFile().deleteOnExit();
-        try (InputStream in = KernelUdpInteropTest.class.getResourceAsStream("kernel_udp.py"))
-        {
-            assertNotNull(in, "kernel_udp.py is a test resource");
-            Files.write(script, in.readAllBytes());
-        }
+        script = KernelScript.load(KernelUdpInteropTest.class, "kernel_udp.py");
     }
 
     private static void transfer(final boolean stackIsServer, final boolean offloadsOff) throws InterruptedException
@@ -124,25 +104,9 @@ class KernelIpv6TransportTest
 
     private static KernelPeerStack udpStack(final KernelPeer peer)
     {
-        final KernelPeerStack stack = KernelPeerStack.start(peer, StackConfig.builder().poolBuffers(8192)
-            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(),
-            AfPacketOptions.builder(peer.stackInterface()).rxQueueSize(1024).build(), KernelPeerStack.Idle.BLOCK);
-        final long[] address = Ipv6Address.parse(peer.stackAddress6());
-        stack.call(s ->
-        {
-            s.addAddress6(stack.netInterface(), address[0], address[1], 64);
-            return null;
-        });
+        final KernelPeerStack stack = KernelPeerStack.startWithIpv6(peer, 0);
+        stack.addStackAddress6();
         return stack;
-    }
-
-    private BackgroundCommand kernel(final KernelPeer peer, final String... args)
-    {
-        final String[] command = new String[args.length + 2];
-        command[0] = python;
-        command[1] = script.toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        return peer.start(command);
     }
 
     @Test
@@ -153,28 +117,8 @@ class KernelIpv6TransportTest
             // An echo on a dual-stack socket bound to [::], answering each datagram in its sender's family.
             final UdpSocket socket = stack.call(s -> s.openUdp6(false));
             assertEquals(0, (int)stack.call(s -> socket.bind6(0, 0, 7)));
-            final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
-            final Consumer<Stack> echo = s ->
-            {
-                for (;;)
-                {
-                    buffer.clear();
-                    if (socket.receive(buffer) < 0)
-                    {
-                        return;
-                    }
-                    buffer.flip();
-                    final int sent = socket.lastSourceIs6()
-                        ? socket.send6(buffer, socket.lastSourceHi(), socket.lastSourceLo(), socket.lastSourcePort())
-                        : socket.send(buffer, socket.lastSourceAddress(), socket.lastSourcePort());
-                    if (sent < 0)
-                    {
-                        throw new IllegalStateException("echo send failed: " + Errno.name(-sent));
-                    }
-                }
-            };
-            stack.onPoll(echo);
-            try (BackgroundCommand client = kernel(peer, "echo-client", peer.stackAddress6(), "7",
+            final Consumer<Stack> echo = stack.echo(socket);
+            try (BackgroundCommand client = script.start(peer, "echo-client", peer.stackAddress6(), "7",
                 "0,1,18,100,1000,1452,1453,4000,65527", "90", "10", "5"))
             {
                 assertEquals(0, client.waitFor(TIMEOUT), client.stderr() + "\n" + stack.describeCounters());
@@ -203,13 +147,9 @@ class KernelIpv6TransportTest
             final UdpSocket socket = stack.call(s -> s.openUdp6(false));
             stack.listen(socket);
             assertEquals(0, (int)stack.call(s -> socket.bind6(0, 0, 9150)));
-            KernelUdpInteropTest.receiveSegmented(stack, socket, kernel(peer, "send-segmented",
+            KernelUdpInteropTest.receiveSegmented(stack, socket, script.start(peer, "send-segmented",
                 peer.stackAddress6(), "9150", "1200", Integer.toString(12 * 1200 + 5), "8", "70"), 8 * 13);
-            stack.call(s ->
-            {
-                socket.close();
-                return null;
-            });
+            stack.closeAll(socket);
         }
     }
 
@@ -217,31 +157,15 @@ class KernelIpv6TransportTest
     void shouldGetItsDatagramsEchoedByTheKernelOverIpv6() throws Exception
     {
         try (KernelPeer peer = KernelPeer.createWithIpv6(); KernelPeerStack stack = udpStack(peer);
-             BackgroundCommand server = kernel(peer, "echo-server", "7007", "::"))
+             BackgroundCommand server = script.start(peer, "echo-server", "7007", "::"))
         {
             assertTrue(server.awaitOutput("ready", TIMEOUT), server + ": " + server.stderr());
             final UdpSocket socket = stack.call(s -> s.openUdp6(false));
             stack.listen(socket);
             final long[] kernel = Ipv6Address.parse(peer.kernelAddress6());
             assertEquals(0, (int)stack.call(s -> socket.connect6(kernel[0], kernel[1], 7007)));
-            final int[] sizes = {0, 1, 18, 100, 1000, 1452, 1453, 4000, UdpSocket.MAX_PAYLOAD6};
-            final ByteBuffer back = ByteBuffer.allocate(65536);
-            for (int i = 0; i < 45; i++)
-            {
-                final byte[] data = payload(600 + i, sizes[i % sizes.length]);
-                assertEquals(data.length, (int)stack.call(s -> socket.send(ByteBuffer.wrap(data), 0, 0)));
-                final Integer n = stack.awaitCondition(s ->
-                {
-                    back.clear();
-                    final int r = socket.receive(back);
-                    return r == -Errno.EAGAIN ? null : r;
-                }, TIMEOUT);
-                assertNotNull(n, "datagram " + i + " of " + data.length + " bytes was not echoed; "
-                    + stack.describeCounters());
-                final byte[] got = new byte[n];
-                back.flip().get(got);
-                assertArrayEquals(data, got, "datagram " + i);
-            }
+            KernelUdpInteropTest.assertEchoedOneByOne(stack, socket, new int[] {0, 1, 18, 100, 1000, 1452, 1453, 4000,
+                UdpSocket.MAX_PAYLOAD6}, 45, 600);
             stack.call(s ->
             {
                 assertTrue(socket.lastSourceIs6());
@@ -249,16 +173,5 @@ class KernelIpv6TransportTest
                 return null;
             });
         }
-    }
-
-    private static byte[] payload(final long seed, final int size)
-    {
-        final byte[] data = new byte[size];
-        final SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < size; i++)
-        {
-            data[i] = (byte)random.nextInt(256);
-        }
-        return data;
     }
 }

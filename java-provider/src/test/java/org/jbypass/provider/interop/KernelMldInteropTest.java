@@ -1,25 +1,18 @@
 package org.jbypass.provider.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
-import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.wire.Ipv6Address;
-import org.jbypass.provider.driver.AfPacketOptions;
 import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.KernelPeerStack;
+import org.jbypass.provider.testing.KernelScript;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,8 +28,7 @@ class KernelMldInteropTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-    private static Path script;
-    private static String python;
+    private static KernelScript script;
 
     private KernelPeer peer;
     private KernelPeerStack stack;
@@ -45,66 +37,21 @@ class KernelMldInteropTest
     static void needsRootAndTools() throws IOException
     {
         KernelPeer.assumeAvailable();
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's querier (apt-get install python3)");
         assumeTrue(Host.tool("tcpdump") != null, "needs tcpdump to capture MLD (apt-get install tcpdump)");
-        script = Files.createTempFile("jbp-kernel-mld-", ".py");
-        script.toFile().deleteOnExit();
-        try (InputStream in = KernelMldInteropTest.class.getResourceAsStream("kernel_mld.py"))
-        {
-            assertNotNull(in, "kernel_mld.py is a test resource");
-            Files.write(script, in.readAllBytes());
-        }
+        script = KernelScript.load(KernelMldInteropTest.class, "kernel_mld.py");
     }
 
     @AfterEach
     void stop()
     {
-        List<String> drops = List.of();
-        String counters = "";
-        try
-        {
-            if (stack != null)
-            {
-                drops = stack.unexpectedDrops();
-                counters = stack.describeCounters();
-            }
-        }
-        finally
-        {
-            try
-            {
-                if (stack != null)
-                {
-                    stack.close();
-                }
-            }
-            finally
-            {
-                if (peer != null)
-                {
-                    peer.close();
-                }
-            }
-        }
-        assertEquals(List.of(), drops, counters);
+        KernelPeerStack.closeAfterTest(stack, peer);
     }
 
     @Test
     void shouldReportItsSolicitedNodeGroupAndAnswerTheKernelsQueriesOfBothVersions() throws Exception
     {
         peer = KernelPeer.createWithIpv6();
-        try
-        {
-            stack = KernelPeerStack.start(peer, StackConfig.builder().poolBuffers(4096)
-                .ipv6(Ipv6Config.DEFAULT.withDadTransmits(1)).build(),
-                AfPacketOptions.builder(peer.stackInterface()).build(), KernelPeerStack.Idle.BLOCK);
-        }
-        catch (final RuntimeException e)
-        {
-            peer.close();
-            throw e;
-        }
+        stack = KernelPeerStack.startOrClose(peer, p -> KernelPeerStack.startWithIpv6(p, 1));
         final long[] address = Ipv6Address.parse(peer.stackAddress6());
         final String group = Ipv6Address.toString(Ipv6Address.solicitedNodeHi(),
             Ipv6Address.solicitedNodeLo(address[1]));
@@ -112,11 +59,7 @@ class KernelMldInteropTest
             "ip6"))
         {
             assertTrue(capture.awaitOutput("listening on", TIMEOUT), capture.stderr());
-            stack.call(s ->
-            {
-                s.addAddress6(stack.netInterface(), address[0], address[1], 64);
-                return null;
-            });
+            stack.addStackAddress6();
             // RFC 3810 6.1 and 5.2.13: CHANGE_TO_EXCLUDE {} from :: (the link-local address is still tentative).
             final String report = "ff02::16: HBH (rtalert: 0x0000) (padn) [icmp6 sum ok] ICMP6, multicast listener "
                 + "report v2, 1 group record(s) [gaddr " + group + " to_ex, 0 source(s)]";
@@ -144,8 +87,8 @@ class KernelMldInteropTest
 
     private void query(final int version, final String group, final int maxResponseMillis) throws Exception
     {
-        try (BackgroundCommand query = peer.start(python, script.toString(), peer.kernelInterface(),
-            Integer.toString(version), group, Integer.toString(maxResponseMillis)))
+        try (BackgroundCommand query = script.start(peer, peer.kernelInterface(), Integer.toString(version), group,
+            Integer.toString(maxResponseMillis)))
         {
             assertEquals(0, query.waitFor(TIMEOUT), query.stderr());
         }

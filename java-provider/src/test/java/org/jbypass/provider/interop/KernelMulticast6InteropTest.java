@@ -11,12 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Ipv6Address;
-import org.jbypass.provider.driver.AfPacketOptions;
 import org.jbypass.provider.testing.BackgroundCommand;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
@@ -60,23 +57,8 @@ class KernelMulticast6InteropTest
     void start()
     {
         peer = KernelPeer.createWithIpv6();
-        try
-        {
-            stack = KernelPeerStack.start(peer, StackConfig.builder().poolBuffers(4096)
-                .ipv6(Ipv6Config.DEFAULT.withDadTransmits(0)).build(),
-                AfPacketOptions.builder(peer.stackInterface()).build(), KernelPeerStack.Idle.BLOCK);
-            final long[] address = Ipv6Address.parse(peer.stackAddress6());
-            stack.call(s ->
-            {
-                s.addAddress6(stack.netInterface(), address[0], address[1], 64);
-                return null;
-            });
-        }
-        catch (final RuntimeException e)
-        {
-            peer.close();
-            throw e;
-        }
+        stack = KernelPeerStack.startOrClose(peer, p -> KernelPeerStack.startWithIpv6(p, 0));
+        stack.addStackAddress6();
     }
 
     @AfterEach

@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -32,6 +29,7 @@ import org.jbypass.provider.testing.CommandResult;
 import org.jbypass.provider.testing.Host;
 import org.jbypass.provider.testing.KernelPeer;
 import org.jbypass.provider.testing.KernelPeerStack;
+import org.jbypass.provider.testing.KernelScript;
 import org.jbypass.provider.testing.KernelPeerStack.Idle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,8 +52,7 @@ class KernelUdpInteropTest
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     private static final int BIG = 4000;
 
-    private static Path script;
-    private static String python;
+    private static KernelScript script;
 
     private KernelPeer peer;
     private KernelPeerStack stack;
@@ -65,63 +62,20 @@ class KernelUdpInteropTest
     {
         KernelPeer.assumeAvailable();
         assumeTrue(Host.tool("ping") != null, "needs iputils `ping` (apt-get install iputils-ping)");
-        python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : Host.tool("python3");
-        assumeTrue(python != null, "needs python3 for the kernel's sockets (apt-get install python3)");
-        script = Files.createTempFile("jbp-kernel-udp-", ".py");
-        script.toFile().deleteOnExit();
-        try (InputStream in = KernelUdpInteropTest.class.getResourceAsStream("kernel_udp.py"))
-        {
-            assertNotNull(in, "kernel_udp.py is a test resource");
-            Files.write(script, in.readAllBytes());
-        }
+        script = KernelScript.load(KernelUdpInteropTest.class, "kernel_udp.py");
     }
 
     @BeforeEach
     void start()
     {
         peer = KernelPeer.create();
-        try
-        {
-            stack = KernelPeerStack.start(peer);
-        }
-        catch (final RuntimeException e)
-        {
-            peer.close();
-            throw e;
-        }
+        stack = KernelPeerStack.startOrClose(peer, KernelPeerStack::start);
     }
 
     @AfterEach
     void stop()
     {
-        List<String> drops = List.of();
-        String counters = "";
-        try
-        {
-            if (stack != null)
-            {
-                drops = stack.unexpectedDrops();
-                counters = stack.describeCounters();
-            }
-        }
-        finally
-        {
-            try
-            {
-                if (stack != null)
-                {
-                    stack.close(); // throws if a packet buffer was not returned
-                }
-            }
-            finally
-            {
-                if (peer != null)
-                {
-                    peer.close(); // the namespace goes whatever happened
-                }
-            }
-        }
-        assertEquals(List.of(), drops, counters);
+        KernelPeerStack.closeAfterTest(stack, peer);
     }
 
     @Test
@@ -170,10 +124,10 @@ class KernelUdpInteropTest
             final byte[] data = payload(1, 100);
             final UdpSocket socket = stack.call(Stack::openUdp);
             // The ARP cache is empty: the datagram waits for the kernel's ARP reply, then goes.
-            assertEquals(100, op(s -> socket.send(ByteBuffer.wrap(data), peer.kernelAddress(), 9000)));
+            assertEquals(100, stack.op(s -> socket.send(ByteBuffer.wrap(data), peer.kernelAddress(), 9000)));
             assertEquals(0, receiver.waitFor(TIMEOUT), receiver.stderr());
             final String line = receiver.stdout().lines().filter(l -> l.startsWith("from ")).findFirst().orElse("");
-            final int port = op(s -> socket.localPort());
+            final int port = stack.op(s -> socket.localPort());
             assertEquals("from " + Ipv4Address.toString(peer.stackAddress()) + " " + port + " 100 " + sha256(data),
                 line);
             stack.call(s ->
@@ -217,31 +171,37 @@ class KernelUdpInteropTest
             awaitReady(server);
             final UdpSocket socket = stack.call(Stack::openUdp);
             stack.listen(socket);
-            assertEquals(0, op(s -> socket.connect(peer.kernelAddress(), 7007)));
-            final int[] sizes = {0, 1, 18, 100, 1000, 1472, 1473, 4000, UdpSocket.MAX_PAYLOAD};
-            final ByteBuffer back = ByteBuffer.allocate(65536);
-            for (int i = 0; i < 90; i++)
+            assertEquals(0, stack.op(s -> socket.connect(peer.kernelAddress(), 7007)));
+            assertEchoedOneByOne(stack, socket, new int[] {0, 1, 18, 100, 1000, 1472, 1473, 4000,
+                UdpSocket.MAX_PAYLOAD}, 90, 100);
+            stack.closeAll(socket);
+        }
+    }
+
+    /**
+     * Sends {@code count} datagrams, of {@code sizes} in turn, on the connected {@code socket} to a kernel echo
+     * server, each back intact before the next goes.
+     */
+    static void assertEchoedOneByOne(final KernelPeerStack stack, final UdpSocket socket, final int[] sizes,
+        final int count, final long seed) throws InterruptedException
+    {
+        final ByteBuffer back = ByteBuffer.allocate(65536);
+        for (int i = 0; i < count; i++)
+        {
+            final byte[] data = payload(seed + i, sizes[i % sizes.length]);
+            assertEquals(data.length, stack.op(s -> socket.send(ByteBuffer.wrap(data), 0, 0)));
+            final Integer n = stack.awaitCondition(s ->
             {
-                final byte[] data = payload(100 + i, sizes[i % sizes.length]);
-                assertEquals(data.length, op(s -> socket.send(ByteBuffer.wrap(data), 0, 0)));
-                final Integer n = stack.awaitCondition(s ->
-                {
-                    back.clear();
-                    final int r = socket.receive(back);
-                    return r == -Errno.EAGAIN ? null : r;
-                }, TIMEOUT);
-                assertNotNull(n, "datagram " + i + " of " + data.length + " bytes was not echoed; "
-                    + stack.describeCounters());
-                assertEquals(data.length, n.intValue(), "datagram " + i);
-                final byte[] got = new byte[n];
-                back.flip().get(got);
-                assertArrayEquals(data, got, "datagram " + i);
-            }
-            stack.call(s ->
-            {
-                socket.close();
-                return null;
-            });
+                back.clear();
+                final int r = socket.receive(back);
+                return r == -Errno.EAGAIN ? null : r;
+            }, TIMEOUT);
+            assertNotNull(n, "datagram " + i + " of " + data.length + " bytes was not echoed; "
+                + stack.describeCounters());
+            assertEquals(data.length, n.intValue(), "datagram " + i);
+            final byte[] got = new byte[n];
+            back.flip().get(got);
+            assertArrayEquals(data, got, "datagram " + i);
         }
     }
 
@@ -252,36 +212,9 @@ class KernelUdpInteropTest
         // reassembles it and delivers the exact bytes, compared by SHA-256.
         final UdpSocket socket = stack.call(Stack::openUdp);
         stack.listen(socket);
-        assertEquals(0, op(s -> socket.bind(0, 9100)));
-        final List<String> received = new ArrayList<>();
-        try (BackgroundCommand sender = kernel("send", Ipv4Address.toString(peer.stackAddress()), "9100",
-            Integer.toString(BIG), "10", "50"))
-        {
-            assertEquals(0, sender.waitFor(TIMEOUT), sender.stderr());
-            final ByteBuffer buffer = ByteBuffer.allocate(65536);
-            while (received.size() < 10)
-            {
-                final String digest = stack.awaitCondition(s ->
-                {
-                    buffer.clear();
-                    final int n = socket.receive(buffer);
-                    if (n < 0)
-                    {
-                        return null;
-                    }
-                    final byte[] data = new byte[n];
-                    buffer.flip().get(data);
-                    return "sent " + n + " " + sha256(data);
-                }, TIMEOUT);
-                assertNotNull(digest, "datagram " + received.size() + " missing; " + stack.describeCounters());
-                received.add(digest);
-            }
-            // Compared as sets: UDP promises no order, and Linux does reorder here. The first datagrams wait in the
-            // kernel's neighbour queue for the stack's ARP reply, and a datagram sent the moment the reply lands can
-            // go straight out while that queue is still being flushed on another CPU.
-            assertEquals(sender.stdout().lines().filter(l -> l.startsWith("sent ")).sorted().toList(),
-                received.stream().sorted().toList());
-        }
+        assertEquals(0, stack.op(s -> socket.bind(0, 9100)));
+        receiveAsSent(stack, socket, kernel("send", Ipv4Address.toString(peer.stackAddress()), "9100",
+            Integer.toString(BIG), "10", "50"), 10);
         stack.call(s ->
         {
             assertTrue(s.ipCounters().ipReasmOks >= 10, stack.describeCounters());
@@ -307,14 +240,10 @@ class KernelUdpInteropTest
         stack = KernelPeerStack.start(peer);
         final UdpSocket socket = stack.call(Stack::openUdp);
         stack.listen(socket);
-        assertEquals(0, op(s -> socket.bind(0, 9150)));
+        assertEquals(0, stack.op(s -> socket.bind(0, 9150)));
         receiveSegmented(stack, socket, kernel("send-segmented", Ipv4Address.toString(peer.stackAddress()), "9150",
             "1200", Integer.toString(12 * 1200 + 5), "8", "70"), 8 * 13);
-        stack.call(s ->
-        {
-            socket.close();
-            return null;
-        });
+        stack.closeAll(socket);
     }
 
     /**
@@ -324,6 +253,24 @@ class KernelUdpInteropTest
      */
     static void receiveSegmented(final KernelPeerStack stack, final UdpSocket socket,
         final BackgroundCommand command, final int datagrams) throws Exception
+    {
+        receiveAsSent(stack, socket, command, datagrams);
+        stack.call(s ->
+        {
+            assertTrue(s.ipCounters().superFramesReceived > 0, "super-datagrams came whole: "
+                + stack.describeCounters());
+            assertEquals(0, s.ipCounters().superFramesGathered, "and were cut straight out of their chains: "
+                + stack.describeCounters());
+            return null;
+        });
+    }
+
+    /**
+     * Receives {@code datagrams} datagrams on {@code socket} from a kernel {@code send} or {@code send-segmented}
+     * command and checks them against what it says it sent, by SHA-256, in any order.
+     */
+    static void receiveAsSent(final KernelPeerStack stack, final UdpSocket socket, final BackgroundCommand command,
+        final int datagrams) throws Exception
     {
         try (BackgroundCommand sender = command)
         {
@@ -347,20 +294,15 @@ class KernelUdpInteropTest
                 assertNotNull(digest, "datagram " + received.size() + " missing; " + stack.describeCounters());
                 received.add(digest);
             }
-            // Every datagram, intact, once: compared as multisets. UDP promises no order, and the kernel does reorder
-            // here: veth's netif_rx queues each train on the backlog of the CPU its sender ran on, and a sender that
-            // moved between the two CPUs had a later train delivered first (seen in CI: train 4 before train 1).
+            // Every datagram, intact, once: compared as multisets. UDP promises no order, and Linux does reorder
+            // here. The first datagrams wait in the kernel's neighbour queue for the stack's ARP reply, and a
+            // datagram sent the moment the reply lands can go straight out while that queue is still being flushed
+            // on another CPU; veth's netif_rx queues each train of a segmenting sender on the backlog of the CPU the
+            // sender ran on, and a sender that moved between the two CPUs had a later train delivered first (seen in
+            // CI: train 4 before train 1).
             assertEquals(sender.stdout().lines().filter(l -> l.startsWith("sent ")).sorted().toList(),
                 received.stream().sorted().toList());
         }
-        stack.call(s ->
-        {
-            assertTrue(s.ipCounters().superFramesReceived > 0, "super-datagrams came whole: "
-                + stack.describeCounters());
-            assertEquals(0, s.ipCounters().superFramesGathered, "and were cut straight out of their chains: "
-                + stack.describeCounters());
-            return null;
-        });
     }
 
     @Test
@@ -370,15 +312,15 @@ class KernelUdpInteropTest
         {
             awaitReady(receiver);
             final UdpSocket socket = stack.call(Stack::openUdp);
-            assertEquals(0, op(s -> socket.connect(peer.kernelAddress(), 9200)));
+            assertEquals(0, stack.op(s -> socket.connect(peer.kernelAddress(), 9200)));
             final List<String> expected = new ArrayList<>();
             final String from = "from " + Ipv4Address.toString(peer.stackAddress()) + " "
-                + op(s -> socket.localPort()) + " ";
+                + stack.op(s -> socket.localPort()) + " ";
             for (int i = 0; i < 10; i++)
             {
                 final byte[] data = payload(200 + i, BIG);
                 expected.add(from + BIG + " " + sha256(data));
-                assertEquals(BIG, op(s -> socket.send(ByteBuffer.wrap(data), 0, 0)));
+                assertEquals(BIG, stack.op(s -> socket.send(ByteBuffer.wrap(data), 0, 0)));
             }
             assertEquals(0, receiver.waitFor(TIMEOUT), receiver.stderr() + "\n" + stack.describeCounters());
             assertEquals(expected, receiver.stdout().lines().filter(l -> l.startsWith("from ")).toList());
@@ -416,8 +358,8 @@ class KernelUdpInteropTest
         // unreachable, which the stack reports to its connected socket as ECONNREFUSED, once.
         final UdpSocket socket = stack.call(Stack::openUdp);
         stack.listen(socket);
-        assertEquals(0, op(s -> socket.connect(peer.kernelAddress(), 9999)));
-        assertEquals(5, op(s -> socket.send(ByteBuffer.wrap(new byte[5]), 0, 0)));
+        assertEquals(0, stack.op(s -> socket.connect(peer.kernelAddress(), 9999)));
+        assertEquals(5, stack.op(s -> socket.send(ByteBuffer.wrap(new byte[5]), 0, 0)));
         final ByteBuffer buffer = ByteBuffer.allocate(64);
         final Integer error = stack.awaitCondition(s ->
         {
@@ -425,7 +367,7 @@ class KernelUdpInteropTest
             return r == -Errno.EAGAIN ? null : r;
         }, TIMEOUT);
         assertEquals(-Errno.ECONNREFUSED, error, stack.describeCounters());
-        assertEquals(-Errno.EAGAIN, op(s -> socket.receive(buffer.clear())), "reported once");
+        assertEquals(-Errno.EAGAIN, stack.op(s -> socket.receive(buffer.clear())), "reported once");
         stack.call(s ->
         {
             assertEquals(1, s.ipCounters().icmpInDestUnreachs, stack.describeCounters());
@@ -436,12 +378,6 @@ class KernelUdpInteropTest
 
     // ------------------------------------------------------------------------------------------------------------
 
-    /** An operation on the stack that returns a count or -errno. */
-    private int op(final java.util.function.ToIntFunction<Stack> operation)
-    {
-        return stack.call(s -> operation.applyAsInt(s));
-    }
-
     private void restartStack(final RxRing ring)
     {
         stack.close();
@@ -449,32 +385,12 @@ class KernelUdpInteropTest
         stack = KernelPeerStack.start(peer, ring, Idle.BLOCK);
     }
 
-    /** A UDP echo on the stack, answering from the poller's thread: every datagram goes back to its sender. */
+    /** A UDP echo on the stack at {@code port}, answering from the poller's thread ({@link KernelPeerStack#echo}). */
     private Consumer<Stack> echoServer(final int port)
     {
         final UdpSocket socket = stack.call(Stack::openUdp);
-        assertEquals(0, op(s -> socket.bind(0, port)));
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
-        final Consumer<Stack> echo = s ->
-        {
-            for (;;)
-            {
-                buffer.clear();
-                final int n = socket.receive(buffer);
-                if (n < 0)
-                {
-                    return;
-                }
-                buffer.flip();
-                final int sent = socket.send(buffer, socket.lastSourceAddress(), socket.lastSourcePort());
-                if (sent < 0)
-                {
-                    throw new IllegalStateException("echo send failed: " + Errno.name(-sent));
-                }
-            }
-        };
-        stack.onPoll(echo);
-        return echo;
+        assertEquals(0, stack.op(s -> socket.bind(0, port)));
+        return stack.echo(socket);
     }
 
     private CommandResult kernelPing(final int count, final int size)
@@ -485,11 +401,7 @@ class KernelUdpInteropTest
 
     private BackgroundCommand kernel(final String... args)
     {
-        final String[] command = new String[args.length + 2];
-        command[0] = python;
-        command[1] = script.toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        return peer.start(command);
+        return script.start(peer, args);
     }
 
     private static void awaitReady(final BackgroundCommand command) throws InterruptedException
@@ -497,7 +409,7 @@ class KernelUdpInteropTest
         assertTrue(command.awaitOutput("ready", TIMEOUT), command + ": " + command.stderr());
     }
 
-    private static byte[] payload(final long seed, final int size)
+    static byte[] payload(final long seed, final int size)
     {
         final byte[] data = new byte[size];
         final SplittableRandom random = new SplittableRandom(seed);

@@ -1,16 +1,14 @@
 package org.jbypass.provider.it;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import org.jbypass.provider.testing.BackgroundCommand;
+import org.jbypass.provider.testing.Host;
 
 /**
  * An application in a JVM of its own, started the way a user starts it on jbypass: with
@@ -20,61 +18,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildJvm implements AutoCloseable
 {
-    private final List<String> command;
-    private final Process process;
-    private final StringBuilder stdout = new StringBuilder();
-    private final StringBuilder stderr = new StringBuilder();
-    /** Output streams still being read; guarded by this. */
-    private int openStreams = 2;
+    private final BackgroundCommand process;
 
     private ChildJvm(final List<String> command)
     {
-        this.command = List.copyOf(command);
-        try
-        {
-            process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
-        }
-        pump(process.getInputStream(), stdout);
-        pump(process.getErrorStream(), stderr);
-    }
-
-    private void pump(final InputStream in, final StringBuilder sink)
-    {
-        final Thread t = new Thread(() ->
-        {
-            final byte[] chunk = new byte[4096];
-            try (in)
-            {
-                int n;
-                while ((n = in.read(chunk)) > 0)
-                {
-                    synchronized (this)
-                    {
-                        sink.append(new String(chunk, 0, n, StandardCharsets.UTF_8));
-                        notifyAll();
-                    }
-                }
-            }
-            catch (final IOException ignored)
-            {
-                // The child was killed.
-            }
-            finally
-            {
-                synchronized (this)
-                {
-                    openStreams--;
-                    notifyAll();
-                }
-            }
-        }, "child-output");
-        t.setDaemon(true);
-        t.start();
+        process = Host.start(command.toArray(String[]::new));
     }
 
     /** jbypass.jar as packaged by this build. */
@@ -157,59 +105,44 @@ final class ChildJvm implements AutoCloseable
         return new ChildJvm(command);
     }
 
-    /** Waits until the child has printed the text (on stdout or stderr); false when the timeout or its exit came first. */
-    synchronized boolean awaitOutput(final String text, final Duration timeout) throws InterruptedException
+    /**
+     * Waits until the child has printed the text (on stdout or stderr); false when the timeout or its exit came
+     * first.
+     */
+    boolean awaitOutput(final String text, final Duration timeout) throws InterruptedException
     {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (stdout.indexOf(text) < 0 && stderr.indexOf(text) < 0)
-        {
-            final long left = deadline - System.nanoTime();
-            if (left <= 0 || openStreams == 0)
-            {
-                // Timed out, or the child exited and all it printed has been read.
-                return false;
-            }
-            // Woken by new output; the bound only matters if the child dies without closing its pipes.
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-        return true;
+        return process.awaitOutput(text, timeout);
     }
 
-    /** Waits for the child to exit; -1 if it did not within the timeout (it is then killed). */
+    /**
+     * Waits for the child to exit, and for what it printed last; -1 if it did not within the timeout (it is then
+     * killed).
+     */
     int waitFor(final Duration timeout) throws InterruptedException
     {
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+        final int exit = process.waitFor(timeout);
+        if (exit == -1)
         {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-            return -1;
+            process.close();
         }
-        // Wait for the pumps to read what the child wrote last (its pipes close when it exits).
-        synchronized (this)
-        {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (openStreams > 0 && System.nanoTime() - deadline < 0)
-            {
-                TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
-            }
-        }
-        return process.exitValue();
+        return exit;
     }
 
-    synchronized String stdout()
+    String stdout()
     {
-        return stdout.toString();
+        return process.stdout();
     }
 
-    synchronized String stderr()
+    String stderr()
     {
-        return stderr.toString();
+        return process.stderr();
     }
 
     /** Everything the child printed, for failure messages. */
-    synchronized String describe()
+    String describe()
     {
-        return String.join(" ", command) + "\n--- stdout ---\n" + stdout + "--- stderr ---\n" + stderr;
+        return String.join(" ", process.command()) + "\n--- stdout ---\n" + process.stdout() + "--- stderr ---\n"
+            + process.stderr();
     }
 
     boolean isAlive()
@@ -220,14 +153,6 @@ final class ChildJvm implements AutoCloseable
     @Override
     public void close() throws InterruptedException
     {
-        if (process.isAlive())
-        {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        process.close();
     }
 }

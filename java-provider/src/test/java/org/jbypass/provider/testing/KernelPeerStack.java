@@ -19,12 +19,14 @@ import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
 import org.jbypass.netstack.ip.IpCounters;
+import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.ip.NetInterface;
 import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.transport.StackSocket;
 import org.jbypass.netstack.udp.UdpCounters;
 import org.jbypass.netstack.udp.UdpSocket;
 import org.jbypass.netstack.util.Errno;
+import org.jbypass.netstack.wire.Ipv6Address;
 import org.jbypass.provider.driver.AfPacketLink;
 import org.jbypass.provider.driver.AfPacketOptions;
 
@@ -131,6 +133,34 @@ public final class KernelPeerStack implements AutoCloseable
         return s;
     }
 
+    /**
+     * For a test's set-up: a stack with IPv6 (DAD with {@code dadTransmits} solicitations of each address) and
+     * otherwise {@link #start(KernelPeer)}'s defaults; no address yet ({@link #addStackAddress6}).
+     */
+    public static KernelPeerStack startWithIpv6(final KernelPeer peer, final int dadTransmits)
+    {
+        return start(peer, StackConfig.builder().poolBuffers(8192)
+            .ipv6(Ipv6Config.DEFAULT.withDadTransmits(dadTransmits)).build(),
+            AfPacketOptions.builder(peer.stackInterface()).rxQueueSize(1024).build(), Idle.BLOCK);
+    }
+
+    /**
+     * For a test's set-up: {@code start} on {@code peer}, closing the peer when it fails, so that the namespace goes
+     * whatever happened.
+     */
+    public static KernelPeerStack startOrClose(final KernelPeer peer, final Function<KernelPeer, KernelPeerStack> start)
+    {
+        try
+        {
+            return start.apply(peer);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            peer.close();
+            throw e;
+        }
+    }
+
     private void pollLoop()
     {
         try
@@ -206,6 +236,18 @@ public final class KernelPeerStack implements AutoCloseable
     public long mac()
     {
         return link.macAddress();
+    }
+
+    /** Adds the peer's IPv6 stack address, /64, to the interface; the address, parsed. */
+    public long[] addStackAddress6()
+    {
+        final long[] address = Ipv6Address.parse(peer.stackAddress6());
+        call(s ->
+        {
+            s.addAddress6(nif, address[0], address[1], 64);
+            return null;
+        });
+        return address;
     }
 
     /**
@@ -309,7 +351,7 @@ public final class KernelPeerStack implements AutoCloseable
      */
     public ByteBuffer awaitDatagram(final UdpSocket socket, final Duration timeout) throws InterruptedException
     {
-        final ByteBuffer b = ByteBuffer.allocate(2048);
+        final ByteBuffer b = ByteBuffer.allocate(65536);
         final Integer n = awaitCondition(s ->
         {
             b.clear();
@@ -327,6 +369,13 @@ public final class KernelPeerStack implements AutoCloseable
      */
     public static void closeAfterTest(final KernelPeerStack stack, final KernelPeer peer)
     {
+        closeAfterTest(stack, peer, s -> "");
+    }
+
+    /** {@link #closeAfterTest(KernelPeerStack, KernelPeer)}, {@code describe} of the stack added to the message. */
+    public static void closeAfterTest(final KernelPeerStack stack, final KernelPeer peer,
+        final Function<Stack, String> describe)
+    {
         List<String> drops = List.of();
         String counters = "";
         try
@@ -334,7 +383,7 @@ public final class KernelPeerStack implements AutoCloseable
             if (stack != null)
             {
                 drops = stack.unexpectedDrops();
-                counters = stack.describeCounters();
+                counters = stack.describeCounters() + " " + stack.call(describe);
             }
         }
         finally
@@ -343,7 +392,7 @@ public final class KernelPeerStack implements AutoCloseable
             {
                 if (stack != null)
                 {
-                    stack.close();
+                    stack.close(); // throws if a packet buffer was not returned
                 }
             }
             finally
@@ -371,6 +420,31 @@ public final class KernelPeerStack implements AutoCloseable
     public void removePollTask(final Consumer<Stack> task)
     {
         pollTasks.remove(task);
+    }
+
+    /**
+     * A UDP echo on {@code socket}, answering from the poller's thread: every datagram goes back to its sender, in
+     * its sender's family. Returns the poll task, for {@link #removePollTask}.
+     */
+    public Consumer<Stack> echo(final UdpSocket socket)
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(65536);
+        final Consumer<Stack> echo = s ->
+        {
+            while (socket.receive(buffer.clear()) >= 0)
+            {
+                buffer.flip();
+                final int sent = socket.lastSourceIs6()
+                    ? socket.send6(buffer, socket.lastSourceHi(), socket.lastSourceLo(), socket.lastSourcePort())
+                    : socket.send(buffer, socket.lastSourceAddress(), socket.lastSourcePort());
+                if (sent < 0)
+                {
+                    throw new IllegalStateException("echo send failed: " + Errno.name(-sent));
+                }
+            }
+        };
+        onPoll(echo);
+        return echo;
     }
 
     /** Counters of the stack and the link in one line, for messages. */

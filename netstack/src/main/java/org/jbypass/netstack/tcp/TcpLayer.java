@@ -240,6 +240,12 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     private static final int DEFERRED_OUTPUT = 64;
 
     @Override
+    public boolean hearsBursts()
+    {
+        return true;
+    }
+
+    @Override
     public void burstStart()
     {
         inBurst = true;

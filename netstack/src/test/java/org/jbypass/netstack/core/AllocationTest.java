@@ -6,16 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.function.Consumer;
 
-import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.Ipv6Config;
 import org.jbypass.netstack.ip.NetInterface;
-import org.jbypass.netstack.link.Link;
 import org.jbypass.netstack.link.LinkCapabilities;
-import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.testing.Frames;
+import org.jbypass.netstack.testing.ReplayLink;
 import org.jbypass.netstack.testing.StackHarness;
 import org.jbypass.netstack.tcp.TcpSocket;
 import org.jbypass.netstack.udp.UdpSocket;
@@ -46,33 +46,8 @@ class AllocationTest
             assertEquals(0, server.bind(STACK_IP, 7));
             final UdpSocket client = h.stack.openUdp();
             assertEquals(0, client.connect(STACK_IP, 7));
-            final ByteBuffer out = ByteBuffer.allocateDirect(64);
-            final ByteBuffer in = ByteBuffer.allocateDirect(2048);
-            final long[] now = {h.now()};
-            final Runnable roundTrip = () ->
-            {
-                out.clear();
-                out.putLong(0, now[0]);
-                client.send(out, 0, 0);
-                h.stack.flush();
-                in.clear();
-                server.receive(in);
-                now[0] += 1000;
-                h.stack.poll(now[0]);
-            };
-            for (int i = 0; i < WARMUP; i++)
-            {
-                roundTrip.run();
-            }
-            final long before = allocatedBytes();
-            for (int i = 0; i < MEASURED; i++)
-            {
-                roundTrip.run();
-            }
-            final long perPacket = (allocatedBytes() - before) / MEASURED;
-            System.out.println("UDP send+receive through the stack: " + perPacket + " bytes allocated per datagram");
-            assertEquals(0, perPacket, "bytes allocated per datagram");
-            assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
+            assertRoundTripsAllocateNothing(h, "UDP send+receive through the stack", server,
+                out -> client.send(out, 0, 0));
             assertEquals(0, h.leakedBuffers());
         }
     }
@@ -87,33 +62,8 @@ class AllocationTest
             assertEquals(0, server.bind6(STACK6_HI, STACK6_LO, 7));
             final UdpSocket client = h.stack.openUdp6(false);
             assertEquals(0, client.connect6(STACK6_HI, STACK6_LO, 7));
-            final ByteBuffer out = ByteBuffer.allocateDirect(64);
-            final ByteBuffer in = ByteBuffer.allocateDirect(2048);
-            final long[] now = {h.now()};
-            final Runnable roundTrip = () ->
-            {
-                out.clear();
-                out.putLong(0, now[0]);
-                client.send(out, 0, 0);
-                h.stack.flush();
-                in.clear();
-                server.receive(in);
-                now[0] += 1000;
-                h.stack.poll(now[0]);
-            };
-            for (int i = 0; i < WARMUP; i++)
-            {
-                roundTrip.run();
-            }
-            final long before = allocatedBytes();
-            for (int i = 0; i < MEASURED; i++)
-            {
-                roundTrip.run();
-            }
-            final long perPacket = (allocatedBytes() - before) / MEASURED;
-            System.out.println("UDP over IPv6 through the stack: " + perPacket + " bytes allocated per datagram");
-            assertEquals(0, perPacket, "bytes allocated per datagram");
-            assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
+            assertRoundTripsAllocateNothing(h, "UDP over IPv6 through the stack", server,
+                out -> client.send(out, 0, 0));
             assertTrue(server.lastSourceIs6());
             assertEquals(0, h.leakedBuffers());
         }
@@ -137,35 +87,46 @@ class AllocationTest
             assertEquals(0, member.blockSource6(groupHi, groupLo, 0, STACK6_HI, STACK6_LO + 1));
             final UdpSocket sender = h.stack.openUdp6(false);
             assertEquals(0, sender.multicastTtl(0));
-            final ByteBuffer out = ByteBuffer.allocateDirect(64);
-            final ByteBuffer in = ByteBuffer.allocateDirect(2048);
-            final long[] now = {h.now()};
-            final Runnable roundTrip = () ->
-            {
-                out.clear();
-                out.putLong(0, now[0]);
-                sender.send6(out, groupHi, groupLo, 7);
-                h.stack.flush();
-                in.clear();
-                member.receive(in);
-                now[0] += 1000;
-                h.stack.poll(now[0]);
-            };
-            for (int i = 0; i < WARMUP; i++)
-            {
-                roundTrip.run();
-            }
-            final long before = allocatedBytes();
-            for (int i = 0; i < MEASURED; i++)
-            {
-                roundTrip.run();
-            }
-            final long perPacket = (allocatedBytes() - before) / MEASURED;
-            System.out.println("IPv6 multicast through the stack: " + perPacket + " bytes allocated per datagram");
-            assertEquals(0, perPacket, "bytes allocated per datagram");
-            assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
+            assertRoundTripsAllocateNothing(h, "IPv6 multicast through the stack", member,
+                out -> sender.send6(out, groupHi, groupLo, 7));
             assertEquals(0, h.leakedBuffers());
         }
+    }
+
+    /**
+     * Sends a datagram with {@code send}, lets the stack deliver it to {@code receiver} and takes it, {@link #WARMUP}
+     * times and then {@link #MEASURED} times counting what the thread allocates: nothing, per datagram.
+     */
+    private static void assertRoundTripsAllocateNothing(final StackHarness h, final String what,
+        final UdpSocket receiver, final Consumer<ByteBuffer> send)
+    {
+        final ByteBuffer out = ByteBuffer.allocateDirect(64);
+        final ByteBuffer in = ByteBuffer.allocateDirect(2048);
+        final long[] now = {h.now()};
+        final Runnable roundTrip = () ->
+        {
+            out.clear();
+            out.putLong(0, now[0]);
+            send.accept(out);
+            h.stack.flush();
+            in.clear();
+            receiver.receive(in);
+            now[0] += 1000;
+            h.stack.poll(now[0]);
+        };
+        for (int i = 0; i < WARMUP; i++)
+        {
+            roundTrip.run();
+        }
+        final long before = allocatedBytes();
+        for (int i = 0; i < MEASURED; i++)
+        {
+            roundTrip.run();
+        }
+        final long perPacket = (allocatedBytes() - before) / MEASURED;
+        System.out.println(what + ": " + perPacket + " bytes allocated per datagram");
+        assertEquals(0, perPacket, "bytes allocated per datagram");
+        assertTrue(h.stack.udpCounters().inDatagrams >= WARMUP + MEASURED);
     }
 
     /** TCP over IPv6 to the stack's own address: data, ACKs and reads in steady state allocate nothing. */
@@ -472,9 +433,9 @@ class AllocationTest
         final Stack stack = new Stack(StackConfig.builder().poolBuffers(1024).build(), 1_000_000_000L);
         final byte[] segmented = Frames.udpFrame(mac, 0x020000000001L, peer, address, 5000, 7, new byte[20 * 1000]);
         final byte[] large = Frames.udpFrame(mac, 0x020000000001L, peer, address, 5000, 7, new byte[30_000]);
-        final ReplayLink link = new ReplayLink(stack.pool(), mac, segmented,
+        final ReplayLink link = new ReplayLink(stack.pool(), mac, List.of(segmented, large), new int[] {
             PacketBurst.gso(PacketBurst.GSO_UDP_L4, 1000) | PacketBurst.RX_L4_CHECKSUM_OK
-                | PacketBurst.RX_L4_CHECKSUM_PARTIAL, large);
+                | PacketBurst.RX_L4_CHECKSUM_PARTIAL, 0});
         stack.addInterface("replay0", link, address, 24, 0);
         final UdpSocket server = stack.openUdp();
         assertEquals(0, server.bind(address, 7));
@@ -507,121 +468,5 @@ class AllocationTest
         assertEquals(21L * (WARMUP / 20 + rounds), stack.udpCounters().inDatagrams);
         stack.close();
         assertEquals(0, stack.pool().inUse());
-    }
-
-    /** Delivers the same two frames, as chains, into every receive: from off-heap copies, allocating nothing. */
-    private static final class ReplayLink implements Link
-    {
-        private final PacketPool pool;
-        private final long mac;
-        private final ByteBuffer first;
-        private final int firstFlags;
-        private final ByteBuffer second;
-        private final LinkCounters counters = new LinkCounters();
-
-        ReplayLink(final PacketPool pool, final long mac, final byte[] first, final int firstFlags,
-            final byte[] second)
-        {
-            this.pool = pool;
-            this.mac = mac;
-            this.first = ByteBuffer.allocateDirect(first.length).put(first).flip();
-            this.firstFlags = firstFlags;
-            this.second = ByteBuffer.allocateDirect(second.length).put(second).flip();
-        }
-
-        @Override
-        public int receive(final int queue, final PacketBurst burst)
-        {
-            int n = put(burst, 0, first, firstFlags);
-            n = put(burst, n, second, 0);
-            burst.count(n);
-            return n;
-        }
-
-        private int put(final PacketBurst burst, final int slot, final ByteBuffer frame, final int flags)
-        {
-            final int size = pool.bufferSize();
-            final int length = frame.limit();
-            final int slots = (length + size - 1) / size;
-            for (int i = 0; i < slots; i++)
-            {
-                final int bytes = Math.min(size, length - i * size);
-                pool.memory().put(pool.offset(burst.buffer(slot + i)), frame, i * size, bytes);
-                burst.length(slot + i, bytes);
-                burst.flags(slot + i, (i == 0 ? flags : 0) | (i == slots - 1 ? 0 : PacketBurst.CONTINUES));
-            }
-            return slot + slots;
-        }
-
-        @Override
-        public int transmit(final int queue, final PacketBurst burst)
-        {
-            final int count = burst.count();
-            burst.releaseFrames(pool);
-            return count;
-        }
-
-        @Override
-        public String name()
-        {
-            return "replay";
-        }
-
-        @Override
-        public long macAddress()
-        {
-            return mac;
-        }
-
-        @Override
-        public int mtu()
-        {
-            return 1500;
-        }
-
-        @Override
-        public int rxQueueCount()
-        {
-            return 1;
-        }
-
-        @Override
-        public int txQueueCount()
-        {
-            return 1;
-        }
-
-        @Override
-        public int capabilities()
-        {
-            return 0;
-        }
-
-        @Override
-        public PacketPool pool()
-        {
-            return pool;
-        }
-
-        @Override
-        public void awaitReceive(final long timeoutNanos)
-        {
-        }
-
-        @Override
-        public void wakeup()
-        {
-        }
-
-        @Override
-        public LinkCounters counters()
-        {
-            return counters;
-        }
-
-        @Override
-        public void close()
-        {
-        }
     }
 }

@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.core.Stack;
 import org.jbypass.netstack.core.StackConfig;
-import org.jbypass.netstack.link.Link;
-import org.jbypass.netstack.link.LinkCounters;
-import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.testing.Frames6;
+import org.jbypass.netstack.testing.ReplayLink;
 import org.jbypass.netstack.wire.Icmpv6Header;
 import org.jbypass.netstack.wire.MacAddress;
 import org.junit.jupiter.api.Test;
@@ -83,115 +79,5 @@ class Ipv6AllocationTest
         assertTrue(c.ndpOutSolicits > 0, "the neighbour was probed");
         stack.close();
         assertEquals(0, stack.pool().inUse());
-    }
-
-    /** Delivers the same frames into every receive, from off-heap copies. */
-    private static final class ReplayLink implements Link
-    {
-        private final PacketPool pool;
-        private final long mac;
-        private final ByteBuffer[] frames;
-        private final LinkCounters counters = new LinkCounters();
-
-        ReplayLink(final PacketPool pool, final long mac, final List<byte[]> frames)
-        {
-            this.pool = pool;
-            this.mac = mac;
-            this.frames = new ByteBuffer[frames.size()];
-            for (int i = 0; i < frames.size(); i++)
-            {
-                this.frames[i] = ByteBuffer.allocateDirect(frames.get(i).length).put(frames.get(i)).flip();
-            }
-        }
-
-        @Override
-        public int receive(final int queue, final PacketBurst burst)
-        {
-            int n = 0;
-            for (final ByteBuffer frame : frames)
-            {
-                if (burst.buffer(n) == PacketPool.NO_BUFFER)
-                {
-                    break;
-                }
-                pool.memory().put(pool.offset(burst.buffer(n)), frame, 0, frame.limit());
-                burst.length(n, frame.limit());
-                burst.flags(n, 0);
-                n++;
-            }
-            burst.count(n);
-            return n;
-        }
-
-        @Override
-        public int transmit(final int queue, final PacketBurst burst)
-        {
-            final int count = burst.count();
-            burst.releaseFrames(pool);
-            return count;
-        }
-
-        @Override
-        public String name()
-        {
-            return "replay";
-        }
-
-        @Override
-        public long macAddress()
-        {
-            return mac;
-        }
-
-        @Override
-        public int mtu()
-        {
-            return 1500;
-        }
-
-        @Override
-        public int rxQueueCount()
-        {
-            return 1;
-        }
-
-        @Override
-        public int txQueueCount()
-        {
-            return 1;
-        }
-
-        @Override
-        public int capabilities()
-        {
-            return 0;
-        }
-
-        @Override
-        public PacketPool pool()
-        {
-            return pool;
-        }
-
-        @Override
-        public void awaitReceive(final long timeoutNanos)
-        {
-        }
-
-        @Override
-        public void wakeup()
-        {
-        }
-
-        @Override
-        public LinkCounters counters()
-        {
-            return counters;
-        }
-
-        @Override
-        public void close()
-        {
-        }
     }
 }

@@ -7,17 +7,15 @@ import java.util.function.Consumer;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.BufferChain;
-import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.wire.Checksum;
-import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
 
 /**
  * IPv4 as TCP's scripted tests see it: a route to 198.18.0.0/15 with a fixed MTU, one local address, and a send
  * that copies each segment out of its pool buffer (and frees the buffer, as a link would) for the test to examine.
  */
-final class FakeIp implements Ipv4Output
+final class FakeIp extends TcpTestIpv4
 {
     final PacketPool pool;
     final int localAddress;
@@ -65,26 +63,6 @@ final class FakeIp implements Ipv4Output
     public boolean isLocalAddress(final int address)
     {
         return address == localAddress;
-    }
-
-    @Override
-    public boolean isBroadcast(final int address)
-    {
-        // A route, not a subnet: the one broadcast address is the limited broadcast.
-        return address == Ipv4Address.BROADCAST;
-    }
-
-    @Override
-    public int defaultTtl()
-    {
-        return 64;
-    }
-
-    @Override
-    public int sendFromMemory(final ByteBuffer memory, final int l4Offset, final int l4Length, final int source,
-        final int destination, final int protocol, final int tos, final int ttl)
-    {
-        throw new AssertionError("TCP sends from pool buffers only");
     }
 
     @Override

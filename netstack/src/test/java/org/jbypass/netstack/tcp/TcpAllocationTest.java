@@ -7,14 +7,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 
 import org.jbypass.netstack.buffer.PacketPool;
-import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.link.FrameChain;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
-import org.jbypass.netstack.wire.Ipv4Address;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +26,7 @@ class TcpAllocationTest
     private static final int B = 0xC6120002;
 
     /** One side: its pool, and a fixed ring of (buffer, length) it has sent and the other side has not received. */
-    static final class Side implements Ipv4Output
+    static final class Side extends TcpTestIpv4
     {
         final int address;
         final PacketPool pool = new PacketPool(8192, 2048);
@@ -94,26 +92,6 @@ class TcpAllocationTest
         public boolean isLocalAddress(final int a)
         {
             return a == address;
-        }
-
-        @Override
-        public boolean isBroadcast(final int address)
-        {
-            // A point-to-point link: no subnet, so no directed broadcast.
-            return address == Ipv4Address.BROADCAST;
-        }
-
-        @Override
-        public int defaultTtl()
-        {
-            return 64;
-        }
-
-        @Override
-        public int sendFromMemory(final ByteBuffer memory, final int l4Offset, final int l4Length, final int source,
-            final int destination, final int protocol, final int tos, final int ttl)
-        {
-            throw new AssertionError("TCP sends from pool buffers only");
         }
 
         @Override

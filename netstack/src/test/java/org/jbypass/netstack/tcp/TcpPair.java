@@ -6,14 +6,12 @@ import java.util.SplittableRandom;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.ip.BufferChain;
-import org.jbypass.netstack.ip.Ipv4Output;
 import org.jbypass.netstack.ip.Ipv6Output;
 import org.jbypass.netstack.transport.EventQueue;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
 import org.jbypass.netstack.util.TimerQueue;
 import org.jbypass.netstack.wire.Checksum;
-import org.jbypass.netstack.wire.Ipv4Address;
 import org.jbypass.netstack.wire.Ipv4Header;
 
 /**
@@ -77,7 +75,7 @@ final class TcpPair
     }
 
     /** One endpoint: a layer with its own timers, time and pool, reached over IPv4 and over IPv6. */
-    final class Side implements Ipv4Output
+    final class Side extends TcpTestIpv4
     {
         final int address;
         final long address6;
@@ -193,26 +191,6 @@ final class TcpPair
         public boolean isLocalAddress(final int address)
         {
             return address == this.address;
-        }
-
-        @Override
-        public boolean isBroadcast(final int address)
-        {
-            // A point-to-point link: no subnet, so no directed broadcast.
-            return address == Ipv4Address.BROADCAST;
-        }
-
-        @Override
-        public int defaultTtl()
-        {
-            return 64;
-        }
-
-        @Override
-        public int sendFromMemory(final ByteBuffer memory, final int l4Offset, final int l4Length, final int source,
-            final int destination, final int protocol, final int tos, final int ttl)
-        {
-            throw new AssertionError("TCP sends from pool buffers only");
         }
 
         @Override

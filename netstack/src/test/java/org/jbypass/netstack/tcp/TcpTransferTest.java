@@ -3,7 +3,6 @@ package org.jbypass.netstack.tcp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -176,18 +175,8 @@ class TcpTransferTest
             TcpSocket child;
             while ((child = listener.accept()) != null)
             {
-                TcpSocket client = null;
-                for (final TcpSocket c : clients)
-                {
-                    if (c.localPort() == child.remotePort() && c.isIpv6() == child.isIpv6())
-                    {
-                        client = c;
-                    }
-                }
-                assertNotNull(client, "client for " + child);
-                streams.add(new ByteStream("a->b#" + accepted, child, client, bytesEachWay, seed * 1000 + 2 * accepted));
-                streams.add(new ByteStream("b->a#" + accepted, client, child, bytesEachWay,
-                    seed * 1000 + 2 * accepted + 1));
+                TwoStackTransfer.streamBothWays(streams, accepted, child, clients, bytesEachWay,
+                    seed * 1000 + 2 * accepted);
                 accepted++;
             }
         }

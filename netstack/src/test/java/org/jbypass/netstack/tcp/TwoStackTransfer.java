@@ -138,18 +138,7 @@ final class TwoStackTransfer
             TcpSocket child;
             while ((child = listener.accept()) != null)
             {
-                TcpSocket client = null;
-                for (final TcpSocket c : clients)
-                {
-                    if (c.localPort() == child.remotePort() && c.isIpv6() == child.isIpv6())
-                    {
-                        client = c;
-                    }
-                }
-                assertNotNull(client, "the client of " + child);
-                streams.add(new ByteStream("a->b#" + accepted, child, client, bytesEachWay, seed * 100 + 2 * accepted));
-                streams.add(new ByteStream("b->a#" + accepted, client, child, bytesEachWay,
-                    seed * 100 + 2 * accepted + 1));
+                streamBothWays(streams, accepted, child, clients, bytesEachWay, seed * 100 + 2 * accepted);
                 accepted++;
                 progress = true;
             }
@@ -236,5 +225,25 @@ final class TwoStackTransfer
         }
         final long deadline = Math.min(a.nextDeadline(), b.nextDeadline());
         return deadline == Long.MAX_VALUE ? now + STEP_NANOS : Math.max(now + STEP_NANOS, deadline);
+    }
+
+    /**
+     * Adds a stream each way, {@code "a->b#index"} and {@code "b->a#index"} seeded {@code seed} and {@code seed + 1},
+     * between a listener's {@code child} and the one of {@code clients} connected to it.
+     */
+    static void streamBothWays(final List<ByteStream> streams, final int index, final TcpSocket child,
+        final List<TcpSocket> clients, final long bytesEachWay, final long seed)
+    {
+        TcpSocket client = null;
+        for (final TcpSocket c : clients)
+        {
+            if (c.localPort() == child.remotePort() && c.isIpv6() == child.isIpv6())
+            {
+                client = c;
+            }
+        }
+        assertNotNull(client, "the client of " + child);
+        streams.add(new ByteStream("a->b#" + index, child, client, bytesEachWay, seed));
+        streams.add(new ByteStream("b->a#" + index, client, child, bytesEachWay, seed + 1));
     }
 }

@@ -4,8 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 import org.jbypass.netstack.buffer.PacketPool;
-import org.jbypass.netstack.link.Link;
-import org.jbypass.netstack.link.LinkCounters;
 import org.jbypass.netstack.link.PacketBurst;
 
 /**
@@ -13,11 +11,8 @@ import org.jbypass.netstack.link.PacketBurst;
  * frames the stack transmitted. Single-threaded. Frames are copied to and from heap arrays, which is fine for tests
  * and keeps assertions simple.
  */
-public final class ChannelLink implements Link
+public final class ChannelLink extends AbstractTestLink
 {
-    private final PacketPool pool;
-    private final long mac;
-    private final int mtu;
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
     /** Per inbound frame: its flags, or -1 for the link's {@link #rxFlags}. */
     private final ArrayDeque<Integer> inboundFlags = new ArrayDeque<>();
@@ -29,16 +24,13 @@ public final class ChannelLink implements Link
     private java.util.function.Predicate<byte[]> asideFilter;
     /** The frames set aside, for a test that wants to look at them after all. */
     public final java.util.List<byte[]> aside = new java.util.ArrayList<>();
-    private final LinkCounters counters = new LinkCounters();
     private int rxFlags;
     private int txCapacity = Integer.MAX_VALUE;
     private boolean closed;
 
     public ChannelLink(final PacketPool pool, final long mac, final int mtu)
     {
-        this.pool = pool;
-        this.mac = mac;
-        this.mtu = mtu;
+        super("channel", pool, mac, mtu);
     }
 
     /** Queues a frame for the stack to receive. */
@@ -144,48 +136,6 @@ public final class ChannelLink implements Link
     }
 
     @Override
-    public String name()
-    {
-        return "channel";
-    }
-
-    @Override
-    public long macAddress()
-    {
-        return mac;
-    }
-
-    @Override
-    public int mtu()
-    {
-        return mtu;
-    }
-
-    @Override
-    public int rxQueueCount()
-    {
-        return 1;
-    }
-
-    @Override
-    public int txQueueCount()
-    {
-        return 1;
-    }
-
-    @Override
-    public int capabilities()
-    {
-        return 0;
-    }
-
-    @Override
-    public PacketPool pool()
-    {
-        return pool;
-    }
-
-    @Override
     public int receive(final int queue, final PacketBurst burst)
     {
         int n = 0;
@@ -261,22 +211,6 @@ public final class ChannelLink implements Link
         }
         burst.retainUnaccepted(accepted);
         return accepted;
-    }
-
-    @Override
-    public void awaitReceive(final long timeoutNanos)
-    {
-    }
-
-    @Override
-    public void wakeup()
-    {
-    }
-
-    @Override
-    public LinkCounters counters()
-    {
-        return counters;
     }
 
     @Override

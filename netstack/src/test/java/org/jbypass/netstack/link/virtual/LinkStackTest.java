@@ -172,19 +172,27 @@ class LinkStackTest
                 .direction(ImpairedLink.Direction.RECEIVE))))
         {
             pair.exchange(2000);
-            for (final byte[] datagram : pair.delivered)
-            {
-                final int sequence = ByteBuffer.wrap(datagram).getInt(0);
-                assertArrayEquals(payload(sequence), datagram, "datagram " + sequence + " damaged");
-            }
-            final long corrupted = impaired[0].rxImpairments().corrupted;
-            assertTrue(corrupted > 400, "corrupted " + corrupted);
             // ARP is never corrupted (not IPv4): every corrupted frame was a datagram, and the stack dropped each
             // one (mostly on its checksums; a flip in an address or a port is dropped on that before) and
             // delivered every other.
-            assertEquals(2000 - corrupted, pair.delivered.size());
+            assertIntactButTheCorrupted(pair, 2000, impaired[0].rxImpairments().corrupted);
             assertTrue(pair.b.ipCounters().ipInBadChecksum > 0 && pair.b.udpCounters().inCsumErrors > 0);
         }
+    }
+
+    /**
+     * Of the {@code sent} datagrams, a fifth or more were corrupted on the way (the impairment's count) and every
+     * other was delivered, intact: the stack dropped each damaged one.
+     */
+    private static void assertIntactButTheCorrupted(final Pair pair, final int sent, final long corrupted)
+    {
+        for (final byte[] datagram : pair.delivered)
+        {
+            final int sequence = ByteBuffer.wrap(datagram).getInt(0);
+            assertArrayEquals(payload(sequence), datagram, "datagram " + sequence + " damaged");
+        }
+        assertTrue(corrupted > sent / 5, "corrupted " + corrupted);
+        assertEquals(sent - corrupted, pair.delivered.size());
     }
 
     /**
@@ -259,14 +267,7 @@ class LinkStackTest
             (stack, port) -> port))
         {
             pair.exchange(2000);
-            for (final byte[] datagram : pair.delivered)
-            {
-                final int sequence = ByteBuffer.wrap(datagram).getInt(0);
-                assertArrayEquals(payload(sequence), datagram, "datagram " + sequence + " damaged");
-            }
-            final long corrupted = impaired[0].txImpairments().corrupted;
-            assertTrue(corrupted > 400, "corrupted " + corrupted);
-            assertEquals(2000 - corrupted, pair.delivered.size());
+            assertIntactButTheCorrupted(pair, 2000, impaired[0].txImpairments().corrupted);
             assertTrue(pair.b.udpCounters().inCsumErrors > 0);
         }
     }

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
 
 class MemoryWireTest
 {
+    private static final int ALL_CHECKSUMS = LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
+        | LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM;
+
     private final TestFrames frames = new TestFrames();
     private final PacketPool poolA = new PacketPool(64, 2048);
     private final PacketPool poolB = new PacketPool(64, 2048);
@@ -342,9 +345,7 @@ class MemoryWireTest
     @Test
     void shouldComputeChecksumsOnTransmitAndVerifyThemOnReceiveWhenOffloading()
     {
-        final int all = LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
-            | LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM;
-        final MemoryWire wire = MemoryWire.builder().capabilities(all).build();
+        final MemoryWire wire = MemoryWire.builder().capabilities(ALL_CHECKSUMS).build();
         final MemoryWire.Port a = wire.attach(poolA, MAC_A);
         final MemoryWire.Port b = wire.attach(poolB, MAC_B);
 
@@ -422,9 +423,7 @@ class MemoryWireTest
     @Test
     void shouldLeaveFragmentsAndOtherProtocolsToTheStack()
     {
-        final int all = LinkCapabilities.TX_L3_CHECKSUM | LinkCapabilities.TX_L4_CHECKSUM
-            | LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM;
-        final MemoryWire wire = MemoryWire.builder().capabilities(all).build();
+        final MemoryWire wire = MemoryWire.builder().capabilities(ALL_CHECKSUMS).build();
         final MemoryWire.Port a = wire.attach(poolA, MAC_A);
         final MemoryWire.Port b = wire.attach(poolB, MAC_B);
         final int fragment = poolA.allocate();

@@ -6,7 +6,7 @@ import java.util.List;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.Link;
-import org.jbypass.netstack.link.LinkCounters;
+import org.jbypass.netstack.testing.AbstractTestLink;
 import org.jbypass.netstack.link.PacketBurst;
 
 /**
@@ -16,11 +16,8 @@ import org.jbypass.netstack.link.PacketBurst;
  * freed, refused ones move to the front of the burst. It may have several queues each way: frames are injected into
  * a receive queue, and the transmit queue of every accepted frame is recorded.
  */
-public final class ScriptedLink implements Link
+public final class ScriptedLink extends AbstractTestLink
 {
-    private final PacketPool pool;
-    private final long mac;
-    private final LinkCounters counters = new LinkCounters();
     private final int rxQueues;
     private final int txQueues;
     private final ArrayDeque<byte[]>[] toReceive;
@@ -48,8 +45,7 @@ public final class ScriptedLink implements Link
     @SuppressWarnings("unchecked")
     public ScriptedLink(final PacketPool pool, final long mac, final int rxQueues, final int txQueues)
     {
-        this.pool = pool;
-        this.mac = mac;
+        super("scripted", pool, mac, 1500);
         this.rxQueues = rxQueues;
         this.txQueues = txQueues;
         this.accepted = new long[txQueues];
@@ -98,24 +94,6 @@ public final class ScriptedLink implements Link
     }
 
     @Override
-    public String name()
-    {
-        return "scripted";
-    }
-
-    @Override
-    public long macAddress()
-    {
-        return mac;
-    }
-
-    @Override
-    public int mtu()
-    {
-        return 1500;
-    }
-
-    @Override
     public int rxQueueCount()
     {
         return rxQueues;
@@ -125,18 +103,6 @@ public final class ScriptedLink implements Link
     public int txQueueCount()
     {
         return txQueues;
-    }
-
-    @Override
-    public int capabilities()
-    {
-        return 0;
-    }
-
-    @Override
-    public PacketPool pool()
-    {
-        return pool;
     }
 
     @Override
@@ -187,17 +153,6 @@ public final class ScriptedLink implements Link
     public void awaitReceive(final long timeoutNanos)
     {
         awaitCalls++;
-    }
-
-    @Override
-    public void wakeup()
-    {
-    }
-
-    @Override
-    public LinkCounters counters()
-    {
-        return counters;
     }
 
     @Override
