@@ -21,6 +21,14 @@
 #   MB=512 REPEAT=4 JAR=/tmp/other/jbypass.jar PROPS='interface.veth.tx-ring = false' scripts/profile-bulk.sh up
 #   PROFILER=perf scripts/profile-bulk.sh down       perf instead of async-profiler
 #   INTERVAL=100us scripts/profile-bulk.sh echo      async-profiler's sampling interval of CPU time (default 200us)
+#   ACKS=1 scripts/profile-bulk.sh echo   also captures the client's end (tcpdump, headers only) in the runs not
+#                                         profiled and prints the frames per MB without payload each way (pure ACKs
+#                                         and window updates); the capture costs CPU in whichever thread sends
+#   JVM_OPTS='-XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=/tmp/c.log' scripts/profile-bulk.sh echo
+#                                         options for the stack's server JVM: here the JIT's log, whose stamps
+#                                         (seconds since the JVM started) match the "up" printed with each run
+#   SYSCALLS=1 scripts/profile-bulk.sh echo  also counts the server JVM's system calls per MB in the runs not
+#                                         profiled (perf stat on the syscalls tracepoints: sends, receives, waits)
 #
 # Results in target/profiles/bulk-MODE.*. WARMUP (3) untimed transfers to each server,
 # and more until WARMUP_MB (1536) moved, come first (with super-frames the stack's TCP paths reach C2 only after
@@ -41,6 +49,10 @@ WARMUP_MB=${WARMUP_MB:-1536}  # and more until this many MB moved (bench-apps.sh
 JAVA=${JAVA:-java}
 JAR=${JAR:-java-provider/target/jbypass.jar}
 PROPS=${PROPS:-}
+JVM_OPTS=${JVM_OPTS:-}
+ACKS=${ACKS:-0}
+SYSCALLS=${SYSCALLS:-0}
+SYSCALL_EVENTS=sendmsg,sendto,recvmsg,recvfrom,read,write,epoll_wait,epoll_pwait,epoll_pwait2,ppoll,futex,sched_yield
 SAMPLES=samples/target/samples.jar
 OUT=$PWD/target/profiles
 PROFILER=${PROFILER:-async}
@@ -99,9 +111,10 @@ interface.veth.address = 198.18.77.2/24
 $(printf '%b' "$PROPS")
 EOF
 # Frame pointers for perf's stacks; for async-profiler, debug information at every instruction (DebugNonSafepoints,
-# on by itself only when the agent is loaded at start-up) so that inlined frames are placed right.
+# on by itself only when the agent is loaded at start-up) so that inlined frames are placed right. JVM_OPTS after.
+# shellcheck disable=SC2086
 ip netns exec "$nss" "$JAVA" -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
-  "-javaagent:$JAR=config=$work/stack.properties" \
+  $JVM_OPTS "-javaagent:$JAR=config=$work/stack.properties" \
   -cp "$SAMPLES" $main 198.18.77.2 $port >"$work/stack.log" 2>&1 &
 pids+=($!); stack_pid=$!
 ip netns exec "$nsk" "$JAVA" -cp "$SAMPLES" $main 198.19.77.2 $port >"$work/kernel.log" 2>&1 &
@@ -138,9 +151,29 @@ frames() { # IF: tx and rx packets of the client's end
   ip netns exec "$nsc" cat "/sys/class/net/$1/statistics/tx_packets" "/sys/class/net/$1/statistics/rx_packets" \
     | tr '\n' ' '
 }
+# Frames without TCP payload (pure ACKs, window updates) per MB, each way, in a capture of the client's end.
+empty_frames() { # PCAP ADDRESS: "client -> server" and "server -> client" counts
+  local empty='tcp and (ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2)) == 0'
+  echo "$(tcpdump -nn -r "$1" "dst host $2 and $empty" 2>/dev/null | wc -l)" \
+    "$(tcpdump -nn -r "$1" "src host $2 and $empty" 2>/dev/null | wc -l)"
+}
+uptime_of() { # PID: seconds since the process started
+  awk -v hz="$hz" -v start="$(awk '{print $22}' "/proc/$1/stat")" '{printf "%.0f", $1 - start / hz}' /proc/uptime
+}
 measure() { # NAME PID ADDRESS IF [PERF]
-  local before after f0 f1 t0 perf_pid=""
+  local before after f0 f1 t0 perf_pid="" dump_pid="" stat_pid=""
   before=$(process "$2"); f0=$(frames "$4"); t0=$(threads "$2")
+  if [[ $ACKS == 1 && ${5:-} != profile ]]; then
+    ip netns exec "$nsc" tcpdump -i "$4" -s 96 -nn -w "$work/acks.pcap" tcp >/dev/null 2>&1 &
+    dump_pid=$!
+    sleep 0.5
+  fi
+  if [[ $SYSCALLS == 1 && ${5:-} != profile ]]; then
+    perf stat --per-thread -x, -o "$work/syscalls.csv" \
+      -e "$(sed 's/\([a-z_0-9]*\)/syscalls:sys_enter_\1/g' <<<"$SYSCALL_EVENTS")" -p "$2" >/dev/null 2>&1 &
+    stat_pid=$!
+    sleep 0.5
+  fi
   if [[ ${5:-} == profile && $PROFILER == async ]]; then
     ap_attach_start "$2" "$OUT/bulk-$MODE.jfr"
   elif [[ ${5:-} == profile ]]; then
@@ -149,7 +182,7 @@ measure() { # NAME PID ADDRESS IF [PERF]
     perf_pid=$!
     sleep 0.5
   fi
-  printf '%-7s %s' "$1" "$(transfer "$3")"
+  printf '%-7s (up %ss) %s' "$1" "$(uptime_of "$2")" "$(transfer "$3")"
   if [[ ${5:-} == profile && $PROFILER == async ]]; then
     ap_attach_stop "$2"
   elif [[ -n $perf_pid ]]; then
@@ -161,6 +194,25 @@ measure() { # NAME PID ADDRESS IF [PERF]
     split(b, p, " "); split(a, q, " "); split(x, r, " "); split(y, s, " ");
     printf ", server %.2f CPU ms/MB, %.1f switches/MB; frames/MB client -> server %.1f, server -> client %.1f\n",
       (q[1] - p[1]) * 1000 / hz / mb, (q[2] - p[2]) / mb, (s[1] - r[1]) / mb, (s[2] - r[2]) / mb }'
+  if [[ -n $stat_pid ]]; then
+    kill -INT "$stat_pid"; wait "$stat_pid" || true
+    # Per thread name (the thread id after the last dash dropped), then for the whole JVM.
+    awk -F, -v mb="$MB" '$4 ~ /^syscalls:sys_enter_/ && $2 + 0 > 0 {
+        name = $1; sub(/-[0-9]+$/, "", name); call = $4; sub(/^syscalls:sys_enter_/, "", call);
+        n[name SUBSEP call] += $2; all[call] += $2; threads[name] = 1 }
+      END {
+        for (t in threads) { line = ""; for (k in n) { split(k, x, SUBSEP); if (x[1] == t)
+          line = line sprintf(" %s %.1f", x[2], n[k] / mb) }
+          printf "          system calls/MB, %-16s%s\n", t ":", line }
+        line = ""; for (c in all) line = line sprintf(" %s %.1f", c, all[c] / mb);
+        printf "          system calls/MB, %-16s%s\n", "all threads:", line }' "$work/syscalls.csv"
+  fi
+  if [[ -n $dump_pid ]]; then
+    sleep 0.2; kill -INT "$dump_pid"; wait "$dump_pid" || true
+    awk -v e="$(empty_frames "$work/acks.pcap" "$3")" -v mb="$MB" 'BEGIN {split(e, x, " ");
+      printf "          frames/MB without payload: client -> server %.1f, server -> client %.1f\n",
+        x[1] / mb, x[2] / mb}'
+  fi
   if [[ $1 == stack ]]; then
     # Threads alive at both readings, matched by thread id.
     { echo "$t0"; echo "--"; threads "$2"; } | awk -F'|' -v mb="$MB" -v hz="$hz" '

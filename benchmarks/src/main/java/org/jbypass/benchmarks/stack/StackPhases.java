@@ -21,10 +21,11 @@ import org.jbypass.netstack.util.Errno;
  * is high; and the split says which part moved. Run it as
  *
  * <pre>
- *   java -cp benchmarks/target/benchmarks.jar org.jbypass.benchmarks.stack.StackPhases [udp64|udp1472|tcp|tcp-gro]...
+ *   java -cp benchmarks/target/benchmarks.jar org.jbypass.benchmarks.stack.StackPhases [udp64|udp1472|tcp|tcp-gro|tcp64]...
  * </pre>
  *
- * (all four by default; each name with {@code -offload} appended, {@code tcp-offload}, runs over a wire that
+ * (all five by default; {@code tcp64} is 16 segments of 64 bytes each, written one by one with TCP_NODELAY as a
+ * request/response stream writes its messages, each its own segment with PSH, GRO on; each name with {@code -offload} appended, {@code tcp-offload}, runs over a wire that
  * offloads the TCP and UDP checksums as a veth does, {@link TwoStacks.Checksums#OFFLOAD}); each prints three rounds of 100,000 bursts after a warm-up round, in ns per packet.
  * Pinning it ({@code taskset -c 0}) keeps it off a core whose timing differs. The figures are the stack's alone, as
  * the benchmarks': no thread, lock, system call or clock read is in them.
@@ -35,6 +36,8 @@ public final class StackPhases
     private static final int ROUNDS = 3;
     private static final int UDP_BURST = 32;
     private static final int TCP_BURST = 16;
+    /** The payload of a small segment: a 64-byte message of a request/response stream. */
+    private static final int SMALL_SEGMENT = 64;
 
     private final long[] first = new long[BURSTS];
     private final long[] step = new long[BURSTS];
@@ -46,8 +49,8 @@ public final class StackPhases
 
     public static void main(final String[] args)
     {
-        final String[] cases = args.length == 0 ? new String[] {"udp64", "udp1472", "tcp", "tcp-gro"} : args;
-        final String known = "udp64, udp1472, tcp, tcp-gro, each also with -offload (checksums offloaded as a veth"
+        final String[] cases = args.length == 0 ? new String[] {"udp64", "udp1472", "tcp", "tcp-gro", "tcp64"} : args;
+        final String known = "udp64, udp1472, tcp, tcp-gro, tcp64, each also with -offload (checksums offloaded as a veth"
             + " does: TwoStacks.Checksums.OFFLOAD)";
         final StackPhases phases = new StackPhases();
         for (final String c : cases)
@@ -58,8 +61,9 @@ public final class StackPhases
             {
                 case "udp64" -> phases.udp(64, checksums);
                 case "udp1472" -> phases.udp(1472, checksums);
-                case "tcp" -> phases.tcp(false, checksums);
-                case "tcp-gro" -> phases.tcp(true, checksums);
+                case "tcp" -> phases.tcp(false, 0, checksums);
+                case "tcp-gro" -> phases.tcp(true, 0, checksums);
+                case "tcp64" -> phases.tcp(true, SMALL_SEGMENT, checksums);
                 default -> throw new IllegalArgumentException("unknown case " + c + ": " + known);
             }
         }
@@ -108,7 +112,11 @@ public final class StackPhases
         }
     }
 
-    private void tcp(final boolean gro, final TwoStacks.Checksums checksums)
+    /**
+     * @param small 0 for MSS segments (the burst written at once), or the size of each of the burst's writes, each
+     *              its own segment (TCP_NODELAY on both ends)
+     */
+    private void tcp(final boolean gro, final int small, final TwoStacks.Checksums checksums)
     {
         try (TwoStacks stacks = new TwoStacks(gro, checksums))
         {
@@ -126,14 +134,30 @@ public final class StackPhases
             final int mss = client.info().sendMss;
             final ByteBuffer out = ByteBuffer.allocateDirect(TCP_BURST * mss);
             final ByteBuffer in = ByteBuffer.allocateDirect(TCP_BURST * mss);
+            if (small != 0)
+            {
+                client.noDelay(true);
+                server[0].noDelay(true);
+            }
             for (int round = 0; round <= ROUNDS; round++)
             {
                 long written = 0;
                 long read = 0;
+                final long segmentsBefore = stacks.a.tcpCounters().segmentsOut();
                 for (int k = 0; k < BURSTS; k++)
                 {
                     final long t0 = System.nanoTime();
-                    written += Math.max(0, client.write(out.clear()));
+                    if (small == 0)
+                    {
+                        written += Math.max(0, client.write(out.clear()));
+                    }
+                    else
+                    {
+                        for (int i = 0; i < TCP_BURST; i++)
+                        {
+                            written += Math.max(0, client.write(out.clear().limit(small)));
+                        }
+                    }
                     final long t1 = System.nanoTime();
                     stacks.step();
                     final long t2 = System.nanoTime();
@@ -148,7 +172,15 @@ public final class StackPhases
                     total[0] += Math.max(0, server[0].read(in.clear()));
                     return total[0] == expected;
                 }, "every byte written read");
-                print("tcp MSS " + mss + " B, gro " + gro + suffix(checksums), round, TCP_BURST, "write+output", "step", "read");
+                if (small != 0 && (stacks.a.tcpCounters().retransmittedSegments() != 0
+                    || stacks.b.tcpCounters().outOfOrderSegments() != 0
+                    || stacks.a.tcpCounters().segmentsOut() - segmentsBefore < (long)BURSTS * TCP_BURST))
+                {
+                    throw new IllegalStateException("not the in-order path, one segment per write:\nA " + stacks.a.tcpCounters() + "\nB "
+                        + stacks.b.tcpCounters());
+                }
+                print((small == 0 ? "tcp MSS " + mss : "tcp " + small) + " B, gro " + gro + suffix(checksums), round,
+                    TCP_BURST, "write+output", "step", "read");
             }
         }
     }

@@ -29,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the connection's lookup, RFC 9293 processing, the receive buffer), the application's read, and the share of
  * B's ACKs that the segment causes (one ACK for every second segment, RFC 9293 section 3.8.6.3, received and
  * processed by A: RTT sample, congestion window, send buffer freed). The polls of both stacks are in it: one step
- * per segment in {@link #segment}, one per 16 segments in {@link #burstOf16}.
+ * per segment in {@link #segment}, one per 16 segments in {@link #burstOf16}. {@link #smallOf16} is the small
+ * segments of a request/response stream: 16 writes of {@value #SMALL_SEGMENT} bytes, each its own segment
+ * (TCP_NODELAY, as such applications set it), one step, one read.
  *
  * <p>Read {@code avgt} as nanoseconds per data segment for both stacks together, its ACKs included; {@code -prof
  * gc} must show {@code gc.alloc.rate.norm} of 0 B/op. An iteration that retransmitted anything, or left a byte
@@ -45,6 +47,8 @@ public class TcpStackBenchmark
 {
     private static final int PORT = 5001;
     private static final int BURST = 16;
+    /** The payload of each write of {@link #smallOf16}: a 64-byte message. */
+    private static final int SMALL_SEGMENT = 64;
 
     /** Software GRO on both stacks (the default) or off: {@link #burstOf16} is where it coalesces. */
     @Param({"true", "false"})
@@ -86,6 +90,9 @@ public class TcpStackBenchmark
         stacks.stepUntil(() -> (server != null || (server = listener.accept()) != null)
             && client.finishConnect() == 0, "an established connection");
         mss = client.info().sendMss;
+        // Small writes go out at once, each its own segment; full segments are sent at once with Nagle's rule too.
+        client.noDelay(true);
+        server.noDelay(true);
         out = ByteBuffer.allocateDirect(BURST * mss);
         in = ByteBuffer.allocateDirect(BURST * mss);
     }
@@ -116,6 +123,23 @@ public class TcpStackBenchmark
     {
         out.clear();
         written += client.write(out);
+        stacks.step();
+        in.clear();
+        final int n = server.read(in);
+        read += Math.max(0, n);
+        return n;
+    }
+
+    /** 16 writes of 64 bytes, each its own segment (TCP_NODELAY), one step, read; the figure is per segment. */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public int smallOf16()
+    {
+        for (int i = 0; i < BURST; i++)
+        {
+            out.clear().limit(SMALL_SEGMENT);
+            written += client.write(out);
+        }
         stacks.step();
         in.clear();
         final int n = server.read(in);

@@ -381,10 +381,12 @@ abstract class StackBacking<S extends StackSocket> implements StackLock.Waiter
                     if (!interrupted && lock.ringWaitable(servedBy()) && RingWait.mayWait())
                     {
                         // Spins on the ring for what is left of the budget, then waits on it, holding it throughout.
-                        final long start = System.nanoTime();
-                        if (waitOnRing(spinUntil, remaining == Long.MAX_VALUE ? Long.MAX_VALUE : start + remaining))
+                        // Without a timeout (a plain blocking receive) the clock is not read for it.
+                        final boolean timed = remaining != Long.MAX_VALUE;
+                        final long start = timed ? System.nanoTime() : 0;
+                        if (waitOnRing(spinUntil, timed ? start + remaining : Long.MAX_VALUE))
                         {
-                            if (remaining != Long.MAX_VALUE)
+                            if (timed)
                             {
                                 remaining -= System.nanoTime() - start;
                             }

@@ -442,7 +442,7 @@ public final class StackLock
                             continue;
                         }
                         held = true;
-                        if (pollRing(nif, waiter, seen))
+                        if (pollRing(nif, waiter, seen, now))
                         {
                             ring.release();
                             return true;
@@ -471,7 +471,7 @@ public final class StackLock
                 }
                 acquire(lock);
                 held = true;
-                if (pollRing(nif, waiter, seen))
+                if (pollRing(nif, waiter, seen, System.nanoTime()))
                 {
                     ring.release();
                     return true;
@@ -502,17 +502,21 @@ public final class StackLock
      * closed), keeps the lock for the caller's attempt and returns true: what the poll queued is this holder's to
      * kick (on exit, or before it waits again). Otherwise flushes, releases and kicks, as a poller's burst ends, and
      * returns false.
+     *
+     * @param now the clock read once for this wakeup (or spin turn), just before the lock was taken: the poll and
+     *            the caller's attempt after it share it, as an operation's {@link #enter()} reads it once (the
+     *            clock is read a few times per message, and each read costs as much as a field's cache miss)
      */
-    private boolean pollRing(final NetInterface nif, final Waiter waiter, final int seen)
+    private boolean pollRing(final NetInterface nif, final Waiter waiter, final int seen, final long now)
     {
         final long transmitted = stack.ipCounters().framesTransmitted;
         if (!closed)
         {
-            pollContained(nif, System.nanoTime());
+            pollContained(nif, now);
         }
         if (waiter.changes() != seen || closed)
         {
-            stack.time().advance(System.nanoTime());
+            stack.time().advance(now);
             transmittedAtLock = transmitted;
             return true;
         }
@@ -772,7 +776,7 @@ public final class StackLock
             return;
         }
         final boolean pending = stack.flush();
-        final long deadline = stack.nextDeadline();
+        final long deadline = stack.nextDeadlineAfterFlush(pending);
         final Poller[] ps = pollers;
         for (int i = 0; i < ps.length; i++)
         {

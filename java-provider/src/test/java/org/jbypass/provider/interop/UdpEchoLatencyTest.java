@@ -52,8 +52,8 @@ import org.junit.jupiter.api.Test;
  * {@link KernelPeer}'s namespace, a connected kernel UDP socket sends one 64-byte datagram, blocks in recv(2) for
  * its echo, checks it byte for byte, sleeps 50 µs (its timer slack set to 1 ns, so that the pause is 50 µs and not
  * the default slack's 100; {@code -Djbypass.bench.gap-us=N} changes it), and again: a low rate with one datagram in
- * flight. Each round trip is timed with CLOCK_MONOTONIC around send and receive; the first 5000 (the JIT compiling
- * the stack's path) are not counted.
+ * flight. Each round trip is timed with CLOCK_MONOTONIC around send and receive; the first 20,000 (the JIT
+ * compiling the stack's path, see {@link #WARMUP}) are not counted.
  * <ul>
  *   <li>Stack: the echo is a jbypass UDP socket at 198.18.X.2:7 answered from the test poller's thread
  *       ({@link KernelPeerStack}: a poll, then the echo drains the socket and sends back, then a flush), over an
@@ -89,7 +89,13 @@ class UdpEchoLatencyTest
 {
     private static final int PORT = 7;
     private static final int SIZE = 64;
-    private static final int WARMUP = 5000;
+    /**
+     * Round trips before the timed ones: the JIT compiles the echo's path with C2 only after some 10,000 of them
+     * (its invocation thresholds, then the compile itself): timed from the 5,000th, the wake-to-reply path of the
+     * next 5,000 took 3.6 µs at the median against 2.2 µs from the 10,000th on (docs/PERFORMANCE.md (a, fifth
+     * round)), a quarter of a 20,000-sample row measured in C1's code. {@code -Djbypass.bench.warmup=N} changes it.
+     */
+    private static final int WARMUP = Integer.getInteger("jbypass.bench.warmup", 20_000);
     private static final int GAP_MICROS = Integer.getInteger("jbypass.bench.gap-us", 50);
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
 
@@ -178,9 +184,11 @@ class UdpEchoLatencyTest
                     {
                         final Consumer<Stack> echo = echoServer(stack);
                         final int count = ring == RxRing.BLOCK ? Math.max(100, samples / 5) : samples;
+                        // The block ring's round trips take a millisecond: its rows keep a shorter warm-up.
+                        final int warmup = ring == RxRing.BLOCK ? Math.min(WARMUP, 5000) : WARMUP;
                         results.put(String.format(Locale.ROOT, "stack   rx-ring=%-5s poller %-8s", ring.key(),
                             idle == Idle.SPIN ? "spinning" : "blocking"),
-                            client(peer, Ipv4Address.toString(peer.stackAddress()), count));
+                            client(peer, Ipv4Address.toString(peer.stackAddress()), count, warmup));
                         stack.removePollTask(echo);
                         assertEquals(java.util.List.of(), stack.unexpectedDrops(), stack.describeCounters());
                     }
@@ -245,14 +253,20 @@ class UdpEchoLatencyTest
      */
     private static String client(final KernelPeer peer, final String address, final int count)
     {
+        return client(peer, address, count, WARMUP);
+    }
+
+    /** As {@link #client(KernelPeer, String, int)}, after {@code warmup} round trips. */
+    private static String client(final KernelPeer peer, final String address, final int count, final int warmup)
+    {
         final ThreadSwitches before = ThreadSwitches.sample(ThreadSwitches.POLLERS);
         final ThreadSchedule echoBefore = ThreadSchedule.sample(ECHO_THREAD);
         final ThreadSchedule pollersBefore = ThreadSchedule.sample(ThreadSwitches.POLLERS);
-        final String row = clientRun(peer, address, count);
+        final String row = clientRun(peer, address, count, warmup);
         final ThreadSchedule echo = ThreadSchedule.sample(ECHO_THREAD).since(echoBefore);
         final ThreadSchedule pollers = ThreadSchedule.sample(ThreadSwitches.POLLERS).since(pollersBefore);
         final ThreadSwitches during = ThreadSwitches.sample(ThreadSwitches.POLLERS).since(before);
-        final double trips = WARMUP + count;
+        final double trips = warmup + count;
         final int cut = row.indexOf('\n');
         return row.substring(0, cut) + String.format(Locale.ROOT, "  %5.2f (%4.2f)", during.voluntary / trips,
             during.voluntaryOfPrefix / trips) + row.substring(cut)
@@ -273,8 +287,14 @@ class UdpEchoLatencyTest
      */
     private static String clientRun(final KernelPeer peer, final String address, final int count)
     {
+        return clientRun(peer, address, count, WARMUP);
+    }
+
+    /** As {@link #clientRun(KernelPeer, String, int)}, after {@code warmup} round trips. */
+    private static String clientRun(final KernelPeer peer, final String address, final int count, final int warmup)
+    {
         final CommandResult result = peer.exec(RUN_TIMEOUT, tool.toString(), "client", address,
-            Integer.toString(PORT), Integer.toString(SIZE), Integer.toString(count), Integer.toString(WARMUP),
+            Integer.toString(PORT), Integer.toString(SIZE), Integer.toString(count), Integer.toString(warmup),
             Integer.toString(GAP_MICROS)).orThrow();
         final Map<String, Long> values = fields(result, "rtt_ns ");
         assertEquals(count, values.get("n").intValue());
@@ -352,7 +372,7 @@ class UdpEchoLatencyTest
                 {
                     while (true)
                     {
-                        echoOnce(channel, buffer);
+                        echoSome(channel, buffer);
                     }
                 }
                 catch (final AsynchronousCloseException e)
@@ -381,12 +401,31 @@ class UdpEchoLatencyTest
         }
     }
 
+    /** How many datagrams {@link #echoSome} answers per call. */
+    private static final int ECHOES_PER_CALL = 16;
+
+    /**
+     * A few datagrams answered ({@link #echoOnce}): the echo thread's endless loop calls this, so that the loop
+     * itself, which the JIT compiles only by on-stack replacement after tens of thousands of iterations (more than
+     * the warm-up and the timed round trips of a run), runs once per {@value #ECHOES_PER_CALL} datagrams in the
+     * interpreter rather than once per datagram, while this method, called often enough, is compiled within the
+     * warm-up. Each interpreted iteration was 5% of the echo thread's CPU samples outside the kernel
+     * (async-profiler, docs/PERFORMANCE.md (a, fifth round)): a cost of the harness, which a long-running server,
+     * whose loop is compiled, does not pay.
+     */
+    private static void echoSome(final DatagramChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        for (int i = 0; i < ECHOES_PER_CALL; i++)
+        {
+            echoOnce(channel, buffer);
+        }
+    }
+
     /**
      * One datagram received and sent back: a method of its own, so that the JIT compiles it within the warm-up as
-     * it compiles the stack's path. The loop around it, in one method, would run in the interpreter until on-stack
-     * replacement (tens of thousands of iterations, more than the warm-up and the timed round trips of a run), and
-     * the interpreted loop was 8% of the echo thread's CPU samples outside the kernel (perf, docs/PERFORMANCE.md
-     * (a)): a cost of the harness, not of the stack, which a long-running server does not pay.
+     * it compiles the stack's path. A loop around it in one method would run in the interpreter until on-stack
+     * replacement, and the interpreted loop was 8% of the echo thread's CPU samples outside the kernel (perf,
+     * docs/PERFORMANCE.md (a)).
      */
     private static void echoOnce(final DatagramChannel channel, final ByteBuffer buffer) throws IOException
     {

@@ -270,6 +270,16 @@ public final class Stack implements AutoCloseable
         return hasPendingWork() ? time.nanos() : timers.nextDeadline();
     }
 
+    /**
+     * {@link #nextDeadline()} right after a {@link #flush()} that returned {@code pending}, without asking every
+     * interface's transmit queues again whether work is pending (nothing ran in between): an operation's end asks
+     * both, twice per message.
+     */
+    public long nextDeadlineAfterFlush(final boolean pending)
+    {
+        return pending ? time.nanos() : timers.nextDeadline();
+    }
+
     /** A new UDP socket. */
     public UdpSocket openUdp()
     {

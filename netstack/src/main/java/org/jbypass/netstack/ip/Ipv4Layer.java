@@ -50,8 +50,14 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     private final IpCounters counters = new IpCounters();
     private final IpConfig config;
     private final Ipv4Protocol[] protocols = new Ipv4Protocol[256];
-    /** The transports registered, told where each receive burst begins and ends. */
-    private Ipv4Protocol[] registered = new Ipv4Protocol[0];
+    /**
+     * The transports registered that act on bursts ({@link Ipv4Protocol#hearsBursts()}), told where each receive
+     * burst begins and ends: TCP alone, so that the two calls per burst reach one class and the JIT inlines them.
+     * Called on every registered handler (ICMP, IGMP, TCP, UDP), they were megamorphic interface calls through an
+     * itable stub, twice per burst, for three empty methods: 4.5% of the echo thread's samples outside its system
+     * calls in the UDP echo over veth, 1.0% since (docs/PERFORMANCE.md (a, fifth round)).
+     */
+    private Ipv4Protocol[] burstTransports = new Ipv4Protocol[0];
     private final Icmp icmp;
     private final Igmp igmp;
     private final Reassembler reassembler;
@@ -69,6 +75,24 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     /** Between {@link #burstStart} and {@link #burstEnd}: only then are received buffers kept for GRO to hold. */
     private boolean inBurst;
     private int nextIdentification;
+    /**
+     * The last unicast destination datagrams were sent to (0: none), classified once rather than at every step of
+     * every send (the MTU, the broadcast tests, the local-address test, the route), as Linux keeps a socket's route
+     * (sk_dst_cache): its interface, next hop, and whether it is one of the stack's own addresses. Valid while the
+     * route table's generation is {@link #cachedGeneration}; an interface's IPv4 address never changes once added,
+     * and adding an interface adds its route. The next hop's MAC is not kept: ARP is asked for every datagram, so a
+     * changed or expired neighbour entry is seen at once.
+     */
+    private int cachedDestination;
+    private NetInterface cachedNif;
+    private int cachedNextHop;
+    private boolean cachedLocal;
+    /** The last source address found to be neither broadcast nor multicast (0: none), under the same generation. */
+    private int checkedSource;
+    /** The last received source address found not to be a broadcast (0: none), under the same generation. */
+    private int checkedPeer;
+    /** The route table's generation the cached classifications were made under. */
+    private int cachedGeneration;
 
     /**
      * Datagrams to the stack's own addresses (interface -1: received on the interface of their destination) and
@@ -101,7 +125,8 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     {
         protocols[protocol] = handler;
         // Derived from the table, so a handler registered again (or for two numbers) hears of each burst once.
-        registered = Arrays.stream(protocols).filter(Objects::nonNull).distinct().toArray(Ipv4Protocol[]::new);
+        burstTransports = Arrays.stream(protocols).filter(Objects::nonNull).filter(Ipv4Protocol::hearsBursts)
+            .distinct().toArray(Ipv4Protocol[]::new);
     }
 
     /**
@@ -155,6 +180,64 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
                 + ": interface " + nif.name() + " has no IPv4 address");
         }
         routes.add(network, prefixLength, nif, gateway);
+    }
+
+    /**
+     * Whether what {@link #classify}, {@link #send} and {@link #admit} remembered still holds: the routes have not
+     * changed since. Forgets it when they have.
+     */
+    private boolean cacheValid()
+    {
+        final int generation = routes.generation();
+        if (generation == cachedGeneration)
+        {
+            return true;
+        }
+        cachedGeneration = generation;
+        cachedDestination = 0;
+        cachedNif = null;
+        checkedSource = 0;
+        checkedPeer = 0;
+        return false;
+    }
+
+    /**
+     * Makes the destination cache hold {@code destination} when it is a unicast address with a route (or one of the
+     * stack's own addresses).
+     *
+     * @return whether it does
+     */
+    private boolean classify(final int destination)
+    {
+        if (destination == cachedDestination && cacheValid() && destination != 0)
+        {
+            return true;
+        }
+        if (destination == 0 || Ipv4Address.isMulticast(destination) || isBroadcast(destination))
+        {
+            return false;
+        }
+        cacheValid(); // what is remembered next is under the routes as they are now
+        final NetInterface local = localInterface(destination);
+        if (local != null)
+        {
+            cachedNif = local;
+            cachedNextHop = destination;
+            cachedLocal = true;
+        }
+        else
+        {
+            final int route = routes.lookup(destination);
+            if (route < 0)
+            {
+                return false;
+            }
+            cachedNif = routes.nif(route);
+            cachedNextHop = routes.nextHop(route, destination);
+            cachedLocal = false;
+        }
+        cachedDestination = destination;
+        return true;
     }
 
     public List<NetInterface> interfaces()
@@ -213,6 +296,11 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         {
             return true;
         }
+        if (address != 0 && (address == cachedDestination || address == checkedSource || address == checkedPeer)
+            && cacheValid())
+        {
+            return false; // classified or checked already, under the routes as they are
+        }
         for (final NetInterface nif : interfaceArray)
         {
             if (nif.isBroadcast(address))
@@ -243,6 +331,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     @Override
     public int pathMtu(final int destination)
     {
+        if (classify(destination))
+        {
+            return cachedNif.mtu();
+        }
         final NetInterface local = localInterface(destination);
         if (local != null)
         {
@@ -281,7 +373,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     void burstStart()
     {
         inBurst = true;
-        for (final Ipv4Protocol t : registered)
+        for (final Ipv4Protocol t : burstTransports)
         {
             t.burstStart();
         }
@@ -292,7 +384,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
     {
         flushGro();
         inBurst = false;
-        for (final Ipv4Protocol t : registered)
+        for (final Ipv4Protocol t : burstTransports)
         {
             t.burstEnd();
         }
@@ -390,12 +482,17 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         }
         // No test of the TTL: RFC 791's "destroy at zero" is for forwarding, and RFC 1122 section 3.2.1.7 says a host
         // MUST NOT discard a datagram addressed to it just because its TTL is below 2.
-        if (isBroadcast(ip.source()))
+        final int source = ip.source();
+        if (isBroadcast(source))
         {
             // RFC 1122 3.2.1.3: a subnet's broadcast address is no host's, and a datagram from it is discarded. The
             // header's own validation knows the limited broadcast, multicast and loopback; only IPv4 knows subnets.
             counters.ipInBadSource++;
             return false;
+        }
+        if (source != checkedPeer && cacheValid())
+        {
+            checkedPeer = source; // the next datagram from the same peer skips the walk
         }
         return acceptsDestination(nif, ip.destination());
     }
@@ -542,7 +639,7 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             counters.ipInMulticastNotJoined++;
             return false;
         }
-        if (nif.isBroadcast(destination) || isLocalAddress(destination))
+        if (destination == nif.address() || nif.isBroadcast(destination) || isLocalAddress(destination))
         {
             return true;
         }
@@ -587,17 +684,28 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
         final int protocol, final int tos, final int ttl, final boolean dontFragment, final int checksumAt)
     {
         counters.ipOutRequests++;
-        if (isBroadcastOrMulticast(source))
+        if (source != checkedSource || !cacheValid() || source == 0)
         {
-            // RFC 1122 3.2.1.3: a broadcast or multicast address is never a datagram's source.
-            pool.free(buffer);
-            counters.ipOutBadSource++;
-            return -Errno.EINVAL;
+            if (isBroadcastOrMulticast(source))
+            {
+                // RFC 1122 3.2.1.3: a broadcast or multicast address is never a datagram's source.
+                pool.free(buffer);
+                counters.ipOutBadSource++;
+                return -Errno.EINVAL;
+            }
+            checkedSource = source;
         }
         final NetInterface nif;
         final int nextHop;
-        final NetInterface local = localInterface(destination);
-        if (local != null)
+        final NetInterface local;
+        final boolean unicast = classify(destination);
+        if (unicast)
+        {
+            nif = cachedNif;
+            nextHop = cachedNextHop;
+            local = cachedLocal ? nif : null;
+        }
+        else if ((local = localInterface(destination)) != null)
         {
             nif = local;
             nextHop = destination;
@@ -633,13 +741,23 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
             pool.free(buffer);
             return result;
         }
-        final int txFlags = checksumAt < 0 || local != null ? 0 : l4ChecksumOffload(nif, destination) ? PacketBurst
-            .TX_L4_CHECKSUM : complete(buffer, l4Length, protocol, checksumAt);
+        final int txFlags = checksumAt < 0 || local != null ? 0 : l4ChecksumOffload(nif, destination, unicast)
+            ? PacketBurst.TX_L4_CHECKSUM : complete(buffer, l4Length, protocol, checksumAt);
         final int base = pool.offset(buffer);
         ip.wrap(memory, base + EthernetHeader.LENGTH, totalLength)
             .write(tos, totalLength, nextIdentification(), dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ttl,
                 protocol, source, destination);
-        return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false, txFlags);
+        if (!unicast)
+        {
+            return transmit(nif, nextHop, destination, buffer, EthernetHeader.LENGTH + totalLength, false, txFlags);
+        }
+        // A classified unicast destination: what transmit() would find again (local, or a neighbour's through ARP).
+        if (local != null)
+        {
+            return loopback(buffer, EthernetHeader.LENGTH + totalLength, -1);
+        }
+        nif.arp.output(nextHop, buffer, EthernetHeader.LENGTH + totalLength, txFlags, time.nanos());
+        return 0;
     }
 
     /**
@@ -647,10 +765,10 @@ public final class Ipv4Layer implements Ipv4MulticastOutput
      * the capability (asked each time: a link may lose it), and the frame goes to one neighbour (a broadcast or
      * group's frame is completed here, as its looped-back copies need it whole).
      */
-    private static boolean l4ChecksumOffload(final NetInterface nif, final int destination)
+    private static boolean l4ChecksumOffload(final NetInterface nif, final int destination, final boolean unicast)
     {
-        return (nif.linkCapabilities() & LinkCapabilities.TX_L4_CHECKSUM) != 0 && !nif.isBroadcast(destination)
-            && !Ipv4Address.isMulticast(destination);
+        return (nif.linkCapabilities() & LinkCapabilities.TX_L4_CHECKSUM) != 0 && (unicast
+            || !nif.isBroadcast(destination) && !Ipv4Address.isMulticast(destination));
     }
 
     /** Completes a partial checksum in software ({@link Ipv4Output#completeChecksum}); no transmit flags left. */

@@ -73,7 +73,8 @@ public interface Ipv4Protocol
 
     /**
      * A burst of received frames begins: the datagrams {@link #receive} gets until {@link #burstEnd()} arrived
-     * together, and what the protocol would send in answer to each may wait for the end of the burst.
+     * together, and what the protocol would send in answer to each may wait for the end of the burst. Told only to
+     * a protocol whose {@link #hearsBursts()} says so.
      */
     default void burstStart()
     {
@@ -82,6 +83,15 @@ public interface Ipv4Protocol
     /** The burst ends: the protocol sends what it held back during it. */
     default void burstEnd()
     {
+    }
+
+    /**
+     * Whether the protocol acts on {@link #burstStart()} and {@link #burstEnd()} (it overrides them): IPv4 tells
+     * only those, so that a burst costs no call to the empty defaults of the others. Called once, at registration.
+     */
+    default boolean hearsBursts()
+    {
+        return false;
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.jbypass.netstack.buffer.PacketPool;
 import org.jbypass.netstack.link.FrameChain;
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.PacketBurst;
 import org.jbypass.netstack.util.Errno;
 import org.jbypass.netstack.util.StackTime;
@@ -956,6 +957,24 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         final long destinationHi, final long destinationLo, final int nextHeader, final int trafficClass,
         final int hopLimit)
     {
+        return send(buffer, l4Length, sourceHi, sourceLo, destinationHi, destinationLo, nextHeader, trafficClass,
+            hopLimit, -1);
+    }
+
+    @Override
+    public int sendPartial(final int buffer, final int l4Length, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final int nextHeader, final int trafficClass,
+        final int hopLimit, final int checksumAt)
+    {
+        return send(buffer, l4Length, sourceHi, sourceLo, destinationHi, destinationLo, nextHeader, trafficClass,
+            hopLimit, checksumAt);
+    }
+
+    /** {@link #send}, and with {@code checksumAt} at least 0 {@link #sendPartial}. */
+    private int send(final int buffer, final int l4Length, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final int nextHeader, final int trafficClass,
+        final int hopLimit, final int checksumAt)
+    {
         counters.ip6OutRequests++;
         if (Ipv6Address.isMulticast(sourceHi) || Ipv6Address.isUnspecified(sourceHi, sourceLo))
         {
@@ -972,6 +991,10 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         }
         if (Ipv6Header.LENGTH + l4Length > mtu)
         {
+            if (checksumAt >= 0)
+            {
+                completeChecksum(buffer, l4Length, nextHeader, checksumAt);
+            }
             final int result = fragment(memory, pool.offset(buffer) + L4_OFFSET, l4Length, sourceHi, sourceLo,
                 destinationHi, destinationLo, nextHeader, trafficClass, hopLimit, mtu, null, false);
             pool.free(buffer);
@@ -981,7 +1004,14 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         ip.wrap(memory, base + EthernetHeader.LENGTH, Ipv6Header.LENGTH + l4Length).write(trafficClass, 0, l4Length,
             nextHeader, hopLimit, Ipv6Address.withoutScope(sourceHi), sourceLo, Ipv6Address.withoutScope(destinationHi),
             destinationLo);
-        return transmit(destinationHi, destinationLo, buffer, L4_OFFSET + l4Length);
+        return transmit(destinationHi, destinationLo, buffer, L4_OFFSET + l4Length, l4Length, nextHeader,
+            checksumAt);
+    }
+
+    /** Completes a partial checksum in software ({@link Ipv4Output#completeChecksum}, which serves both families). */
+    private void completeChecksum(final int buffer, final int l4Length, final int nextHeader, final int checksumAt)
+    {
+        Ipv4Output.completeChecksum(memory, pool.offset(buffer) + L4_OFFSET, l4Length, nextHeader, checksumAt);
     }
 
     @Override
@@ -1126,6 +1156,17 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
      */
     private int transmit(final long destinationHi, final long destinationLo, final int buffer, final int frameLength)
     {
+        return transmit(destinationHi, destinationLo, buffer, frameLength, 0, 0, -1);
+    }
+
+    /**
+     * {@link #transmit}, the packet's TCP or UDP checksum partial when {@code checksumAt} is at least 0
+     * ({@link #sendPartial}): left for the link of one neighbour that completes it, left as it is for the stack's
+     * own address (looped-back packets come marked verified), completed here otherwise.
+     */
+    private int transmit(final long destinationHi, final long destinationLo, final int buffer, final int frameLength,
+        final int l4Length, final int nextHeader, final int checksumAt)
+    {
         final Ipv6Interface local = localInterface(destinationHi, destinationLo);
         if (local != null)
         {
@@ -1133,6 +1174,11 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
         }
         if (Ipv6Address.isMulticast(destinationHi))
         {
+            if (checksumAt >= 0)
+            {
+                // A group's frame is completed here: its looped-back copies need it whole.
+                completeChecksum(buffer, l4Length, nextHeader, checksumAt);
+            }
             final Ipv6Interface v6 = outputInterface(destinationHi, destinationLo);
             if (v6 == null)
             {
@@ -1149,7 +1195,20 @@ public final class Ipv6Layer implements Ipv6MulticastOutput
             counters.ip6OutNoRoutes++;
             return -Errno.ENETUNREACH;
         }
-        resolvedNif.ipv6.ndp.output(nextHopHi, nextHopLo, buffer, frameLength, time.nanos());
+        int txFlags = 0;
+        if (checksumAt >= 0)
+        {
+            // Asked each time: a link may lose the capability.
+            if ((resolvedNif.linkCapabilities() & LinkCapabilities.TX_L4_CHECKSUM) != 0)
+            {
+                txFlags = PacketBurst.TX_L4_CHECKSUM;
+            }
+            else
+            {
+                completeChecksum(buffer, l4Length, nextHeader, checksumAt);
+            }
+        }
+        resolvedNif.ipv6.ndp.output(nextHopHi, nextHopLo, buffer, frameLength, txFlags, time.nanos());
         return 0;
     }
 

@@ -104,6 +104,28 @@ public interface Ipv6Output
         int nextHeader, int trafficClass, int hopLimit);
 
     /**
+     * {@link #send}s a TCP or UDP packet whose checksum field holds only the folded IPv6 pseudo-header sum (RFC 8200
+     * section 8.1), not complemented, as {@link Ipv4Output#sendPartial} does over IPv4: IPv6 completes the checksum
+     * where it costs least. A packet that leaves in one frame to one neighbour on a link with
+     * {@link org.jbypass.netstack.link.LinkCapabilities#TX_L4_CHECKSUM} goes with
+     * {@link org.jbypass.netstack.link.PacketBurst#TX_L4_CHECKSUM} for the link to complete (the partial sum stays
+     * while it waits for neighbour discovery); one to the stack's own address goes as it is (looped-back packets
+     * are taken as verified); any other (no capability, a group, a packet to fragment) is completed in software
+     * first (Linux's skb_checksum_help()). Takes the buffer whatever the outcome.
+     *
+     * @param checksumAt the checksum field's offset in the transport header: 6 for UDP, 16 for TCP
+     */
+    default int sendPartial(final int buffer, final int l4Length, final long sourceHi, final long sourceLo,
+        final long destinationHi, final long destinationLo, final int nextHeader, final int trafficClass,
+        final int hopLimit, final int checksumAt)
+    {
+        Ipv4Output.completeChecksum(pool().memory(), pool().offset(buffer) + L4_OFFSET, l4Length, nextHeader,
+            checksumAt);
+        return send(buffer, l4Length, sourceHi, sourceLo, destinationHi, destinationLo, nextHeader, trafficClass,
+            hopLimit);
+    }
+
+    /**
      * Sends a transport packet held in any memory (longer than a pool buffer, or a received one being answered),
      * copying it into pool buffers and fragmenting it above the path MTU (RFC 8200 section 4.5).
      *

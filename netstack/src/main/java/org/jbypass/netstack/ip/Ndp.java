@@ -146,9 +146,11 @@ final class Ndp
 
     /**
      * Sends an IPv6 frame to a next hop, completing its Ethernet header; takes the buffer. While the next hop is
-     * being resolved the frame waits in its bounded queue (section 7.2.2).
+     * being resolved the frame waits in its bounded queue (section 7.2.2), with the link's transmit {@code flags}
+     * ({@code PacketBurst.TX_*}: a partial checksum for the link to complete).
      */
-    void output(final long hopHi, final long hopLo, final int buffer, final int frameLength, final long now)
+    void output(final long hopHi, final long hopLo, final int buffer, final int frameLength, final int flags,
+        final long now)
     {
         Entry e = find(hopHi, hopLo);
         if (e == null)
@@ -172,7 +174,7 @@ final class Ndp
         {
             case INCOMPLETE ->
             {
-                e.enqueue(buffer, frameLength, config.queueLength(), pool, counters);
+                e.enqueue(buffer, frameLength, flags, config.queueLength(), pool, counters);
                 return;
             }
             case STALE ->
@@ -185,13 +187,13 @@ final class Ndp
             {
             }
         }
-        transmit(e.mac, buffer, frameLength);
+        transmit(e.mac, buffer, frameLength, flags);
     }
 
-    private void transmit(final long mac, final int buffer, final int frameLength)
+    private void transmit(final long mac, final int buffer, final int frameLength, final int flags)
     {
         ethernet.wrap(memory, pool.offset(buffer), frameLength).write(mac, nif.mac(), EthernetHeader.TYPE_IPV6);
-        nif.enqueue(buffer, frameLength, 0);
+        nif.enqueue(buffer, frameLength, flags);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -478,7 +480,7 @@ final class Ndp
             Ipv6Header.NEXT_ICMPV6, NDP_HOP_LIMIT, sourceHi, sourceLo, destinationHi, destinationLo);
         final long mac = multicast ? Ipv6Address.multicastMac(destinationLo) : unicastMac;
         counters.ndpOutSolicits++;
-        transmit(mac, buffer, Ipv6Output.L4_OFFSET + icmpLength);
+        transmit(mac, buffer, Ipv6Output.L4_OFFSET + icmpLength, 0);
     }
 
     /**
@@ -509,11 +511,11 @@ final class Ndp
         counters.ndpOutAdverts++;
         if (mac >= 0)
         {
-            transmit(mac, buffer, Ipv6Output.L4_OFFSET + icmpLength);
+            transmit(mac, buffer, Ipv6Output.L4_OFFSET + icmpLength, 0);
         }
         else
         {
-            output(destinationHi, destinationLo, buffer, Ipv6Output.L4_OFFSET + icmpLength, now);
+            output(destinationHi, destinationLo, buffer, Ipv6Output.L4_OFFSET + icmpLength, 0, now);
         }
     }
 
@@ -727,16 +729,19 @@ final class Ndp
         int probes;
         int[] buffers;
         int[] lengths;
+        /** Each queued frame's transmit flags. */
+        int[] flags;
         int head;
         int queued;
 
-        void enqueue(final int buffer, final int length, final int capacity, final PacketPool pool,
-            final IpCounters counters)
+        void enqueue(final int buffer, final int length, final int txFlags, final int capacity,
+            final PacketPool pool, final IpCounters counters)
         {
             if (buffers == null)
             {
                 buffers = new int[capacity];
                 lengths = new int[capacity];
+                flags = new int[capacity];
             }
             if (queued == buffers.length)
             {
@@ -749,6 +754,7 @@ final class Ndp
             final int slot = (head + queued) % buffers.length;
             buffers[slot] = buffer;
             lengths[slot] = length;
+            flags[slot] = txFlags;
             queued++;
         }
 
@@ -771,7 +777,7 @@ final class Ndp
             for (int i = 0; i < queued; i++)
             {
                 final int slot = (head + i) % buffers.length;
-                ndp.transmit(mac, buffers[slot], lengths[slot]);
+                ndp.transmit(mac, buffers[slot], lengths[slot], flags[slot]);
             }
             queued = 0;
             head = 0;

@@ -16,6 +16,8 @@ final class RouteTable
     private final int[] gateways = new int[MAX_ROUTES];
     private final NetInterface[] interfaces = new NetInterface[MAX_ROUTES];
     private int count;
+    /** Changes whenever the table does, so that what was looked up in it can be known stale. */
+    private int generation;
 
     /**
      * @param gateway the next hop, or 0 when the network is on the link
@@ -36,6 +38,16 @@ final class RouteTable
         gateways[count] = gateway;
         interfaces[count] = nif;
         count++;
+        generation++;
+    }
+
+    /**
+     * A number that changes whenever a route is added (or, were there a way, removed): a cached lookup made under
+     * another generation may be wrong.
+     */
+    int generation()
+    {
+        return generation;
     }
 
     /** The index of the best route to {@code destination}, or -1. */

@@ -21,6 +21,10 @@ package org.jbypass.netstack.tcp;
  * established one) would read that array's line as well as the slot's and the socket's, one cache miss more than
  * the probes into non-matching sockets it would spare (half a socket per lookup at this load factor).
  *
+ * <p>The IPv4 connection found last is kept ({@link #last}) and compared first: the segments of a burst mostly
+ * belong to few connections, often one (a request/response stream, a bulk transfer), and a hit spares the hash and
+ * the probe. It is forgotten when its socket leaves the table, so a lookup answers exactly as the table does.
+ *
  * <p>IPv4 and IPv6 connections share the table: an IPv6 one hashes its four halves and is compared on them
  * ({@link #find6}), so an IPv4 lookup never matches it and pays one flag test for its existence.
  */
@@ -30,6 +34,8 @@ final class ConnectionTable
     private TcpSocket[] slots = new TcpSocket[256];
     private int mask = slots.length - 1;
     private int size;
+    /** The IPv4 connection {@link #find} returned last, while it is in the table; null otherwise. */
+    private TcpSocket last;
 
     ConnectionTable(final long key)
     {
@@ -100,6 +106,12 @@ final class ConnectionTable
 
     TcpSocket find(final int localAddress, final int localPort, final int remoteAddress, final int remotePort)
     {
+        final TcpSocket recent = last;
+        if (recent != null && recent.localPort == localPort && recent.remotePort == remotePort
+            && recent.remoteAddress == remoteAddress && recent.localAddress == localAddress)
+        {
+            return recent;
+        }
         final int h = hash(localAddress, localPort, remoteAddress, remotePort);
         int i = h & mask;
         while (true)
@@ -112,6 +124,7 @@ final class ConnectionTable
             if (s.tableHash == h && s.localPort == localPort && s.remotePort == remotePort
                 && s.remoteAddress == remoteAddress && s.localAddress == localAddress && !s.v6)
             {
+                last = s;
                 return s;
             }
             i = (i + 1) & mask;
@@ -153,6 +166,10 @@ final class ConnectionTable
         }
         slots[i] = null;
         size--;
+        if (socket == last)
+        {
+            last = null;
+        }
         // Backward-shift deletion: move later members of the probe run into the hole when their home slot allows.
         int hole = i;
         int j = (i + 1) & mask;

@@ -390,8 +390,8 @@ final class SegmentBuilder
     {
         counters.segmentsOut++;
         final int r = s.v6
-            ? layer.ip6.send(buffer, length, s.localHi, s.localLo, s.remoteHi, s.remoteLo, Ipv4Header.PROTOCOL_TCP,
-                s.tos, s.ttl)
+            ? layer.ip6.sendPartial(buffer, length, s.localHi, s.localLo, s.remoteHi, s.remoteLo,
+                Ipv4Header.PROTOCOL_TCP, s.tos, s.ttl, TcpHeader.CHECKSUM_OFFSET)
             : layer.ip.sendPartial(buffer, length, s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, s.tos,
                 s.ttl, true, TcpHeader.CHECKSUM_OFFSET);
         if (r < 0)
@@ -413,21 +413,17 @@ final class SegmentBuilder
     }
 
     /**
-     * The checksum of the segment {@link #header} wraps, over its connection's pseudo-header: over IPv4 only the
-     * pseudo-header's part, for IPv4 to complete where it costs least ({@link Ipv4Output#sendPartial}, which
-     * {@link #transmit} calls).
+     * The checksum of the segment {@link #header} wraps, over its connection's pseudo-header: only the
+     * pseudo-header's part, for IP to complete where it costs least ({@link Ipv4Output#sendPartial} and
+     * {@link Ipv6Output#sendPartial}, which {@link #transmit} calls).
      */
     private void checksum(final TcpSocket s)
     {
-        if (s.v6)
-        {
-            header.computeChecksum6(s.localHi, s.localLo, s.remoteHi, s.remoteLo);
-        }
-        else
-        {
-            header.checksum(~Checksum.fold(Checksum.pseudoHeader(s.localAddress, s.remoteAddress,
-                Ipv4Header.PROTOCOL_TCP, header.segmentLength())) & 0xFFFF);
-        }
+        final int pseudoHeader = s.v6
+            ? Checksum.pseudoHeader6(s.localHi, s.localLo, s.remoteHi, s.remoteLo, Ipv4Header.PROTOCOL_TCP,
+                header.segmentLength())
+            : Checksum.pseudoHeader(s.localAddress, s.remoteAddress, Ipv4Header.PROTOCOL_TCP, header.segmentLength());
+        header.checksum(~Checksum.fold(pseudoHeader) & 0xFFFF);
     }
 
     /** A SYN (active open) or SYN-ACK, with the options RFC 9293 section 3.7.1, RFC 7323 and RFC 2018 define. */

@@ -240,6 +240,12 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
     private static final int DEFERRED_OUTPUT = 64;
 
     @Override
+    public boolean hearsBursts()
+    {
+        return true;
+    }
+
+    @Override
     public void burstStart()
     {
         inBurst = true;
@@ -336,13 +342,6 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             counters.malformed++;
             return CONSUMED;
         }
-        // RFC 1122 section 4.2.3.10: segments to or from broadcast or multicast addresses (a subnet's broadcast too,
-        // which only IP knows) are silently dropped.
-        if (ip.isBroadcastOrMulticast(destination) || ip.isBroadcastOrMulticast(source) || source == 0)
-        {
-            counters.notUnicast++;
-            return CONSUMED;
-        }
         if ((rxFlags & PacketBurst.RX_L4_CHECKSUM_OK) == 0 && !(chain == null ? h.checksumOk(source, destination)
             : Checksum.fold(chain.sum(frameOffset, length, Checksum.pseudoHeader(source, destination,
                 Ipv4Header.PROTOCOL_TCP, length))) == 0))
@@ -399,6 +398,16 @@ public final class TcpLayer implements Ipv4Protocol, Ipv6Protocol
             {
                 contain(s, e);
             }
+            return;
+        }
+        // RFC 1122 section 4.2.3.10: segments to or from broadcast or multicast addresses (a subnet's broadcast too,
+        // which only IP knows) are silently dropped. Asked only here: a connection's 4-tuple is unicast at both ends
+        // (connect and the handshake refuse anything else), so a segment that found one needs no test, and every
+        // other table (requests, TIME_WAIT records, listeners) and the reset come after this.
+        if (!seg.v6 && (ip.isBroadcastOrMulticast(seg.destination) || ip.isBroadcastOrMulticast(seg.source)
+            || seg.source == 0))
+        {
+            counters.notUnicast++;
             return;
         }
         final SynRequest r = seg.v6

@@ -36,9 +36,20 @@ final class TcpOutput
     // ------------------------------------------------------------------------------------------------------------
     // The output decision.
 
+    /**
+     * The size goal of the output pass under way ({@link SegmentBuilder#sizeGoal}, which asks IP for the route's
+     * segmentation limit) for {@link #goalSocket} and a data room of {@link #goalMss}: what it depends on (the
+     * route, cwnd, SRTT, the largest window) does not change while one pass sends, so a pass of many segments asks
+     * once. Forgotten at the start of every pass ({@link #forgetGoal}).
+     */
+    private TcpSocket goalSocket;
+    private int goalMss;
+    private int goal;
+
     /** Sends whatever the windows, Nagle and silly-window avoidance allow, and an ACK if one is owed now. */
     void output(final TcpSocket s)
     {
+        forgetGoal();
         if (!canSendData(s))
         {
             if (s.rcv.ackNow && s.state.isSynchronized())
@@ -237,6 +248,23 @@ final class TcpOutput
      * Sends new data from SND.NXT, subject to the peer's window, {@code cwndRoom}, Nagle and silly-window
      * avoidance.
      */
+    /** {@link SegmentBuilder#sizeGoal}, asked once per output pass (see {@link #goalSocket}). */
+    private int sizeGoal(final TcpSocket s, final int mss)
+    {
+        if (goalSocket != s || goalMss != mss)
+        {
+            goal = layer.segments.sizeGoal(s, mss);
+            goalSocket = s;
+            goalMss = mss;
+        }
+        return goal;
+    }
+
+    private void forgetGoal()
+    {
+        goalSocket = null;
+    }
+
     private int sendNew(final TcpSocket s, final int cwndRoom, final long now)
     {
         final int nxt = s.snd.nxt;
@@ -250,7 +278,9 @@ final class TcpOutput
         final int mss = layer.segments.dataRoom(s);
         final int peerRoom = s.snd.una + s.snd.wnd - nxt;
         final int room = Math.min(cwndRoom, peerRoom);
-        final int goal = layer.segments.sizeGoal(s, mss);
+        // What is left to send fits one segment: the goal (at least one segment) cannot change len, and deferTso
+        // never defers a single segment, so the route need not be asked.
+        final int goal = unsent <= mss ? mss : sizeGoal(s, mss);
         int len = Math.max(0, Math.min(unsent, Math.min(goal, room)));
         if (len > mss && len % mss != 0 && (len < unsent || (!s.noDelay && s.snd.una != nxt && !finPending)))
         {
@@ -517,6 +547,7 @@ final class TcpOutput
      */
     void tailLossProbe(final TcpSocket s, final long now)
     {
+        forgetGoal();
         s.timerMode = TcpTimers.TIMER_RTO;
         if (!canSendData(s) || s.snd.una == s.snd.nxt)
         {

@@ -408,9 +408,11 @@ public final class UdpSocket extends StackSocket
             final ByteBuffer memory = pool.memory();
             final int base = pool.offset(buffer) + Ipv6Output.L4_OFFSET;
             memory.put(base + UdpHeader.LENGTH, src, src.position(), length);
-            layer.header().wrap(memory, base, udpLength).write(localPort, port, udpLength)
-                .computeChecksum6(sourceHi, sourceLo, hi, lo);
-            result = ip6.send(buffer, udpLength, sourceHi, sourceLo, hi, lo, Ipv4Header.PROTOCOL_UDP, tos, hopLimit);
+            // The checksum's pseudo-header part only: IPv6 completes it, or has the link do it (sendPartial).
+            layer.header().wrap(memory, base, udpLength).writePartial6(localPort, port, udpLength, sourceHi, sourceLo,
+                hi, lo);
+            result = ip6.sendPartial(buffer, udpLength, sourceHi, sourceLo, hi, lo, Ipv4Header.PROTOCOL_UDP, tos,
+                hopLimit, UdpHeader.CHECKSUM_OFFSET);
         }
         else
         {

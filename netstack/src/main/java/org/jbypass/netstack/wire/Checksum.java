@@ -29,6 +29,13 @@ public final class Checksum
     }
 
     /**
+     * Sums at least this long run out of line, in {@link #sumLong}: a TCP segment's or a large datagram's payload.
+     * Shorter ones (headers, small datagrams) stay inlined in their callers, where a call would cost more than the
+     * loop.
+     */
+    static final int OUT_OF_LINE = 256;
+
+    /**
      * Adds {@code length} bytes starting at {@code offset} to a running sum.
      *
      * <p>The bytes are read as little-endian words, 32 bytes per step into two accumulators, whatever the buffer's
@@ -39,25 +46,99 @@ public final class Checksum
      */
     public static int sum(final ByteBuffer buffer, final int offset, final int length, final int initial)
     {
+        if (length >= OUT_OF_LINE)
+        {
+            return sumLong(buffer, offset, length, initial);
+        }
         long a = 0;
         long b = 0;
-        int i = offset;
         final int end = offset + length;
-        while (end - i >= 32)
+        // "k < steps" with a stride of 1 is a counted loop for C2: its safepoint poll hoisted, unrolled. A
+        // "while (end - i >= 32)" test is not one (a bounds check and a poll at every step).
+        final int steps = length >>> 5;
+        for (int k = 0; k < steps; k++)
         {
-            final long w0 = (long)LONG_LE.get(buffer, i);
-            final long w1 = (long)LONG_LE.get(buffer, i + 8);
-            final long w2 = (long)LONG_LE.get(buffer, i + 16);
-            final long w3 = (long)LONG_LE.get(buffer, i + 24);
+            final int at = offset + (k << 5);
+            final long w0 = (long)LONG_LE.get(buffer, at);
+            final long w1 = (long)LONG_LE.get(buffer, at + 8);
+            final long w2 = (long)LONG_LE.get(buffer, at + 16);
+            final long w3 = (long)LONG_LE.get(buffer, at + 24);
             a += (w0 >>> 32) + (w0 & 0xFFFFFFFFL) + (w2 >>> 32) + (w2 & 0xFFFFFFFFL);
             b += (w1 >>> 32) + (w1 & 0xFFFFFFFFL) + (w3 >>> 32) + (w3 & 0xFFFFFFFFL);
-            i += 32;
         }
-        while (end - i >= 8)
+        return tail(buffer, offset + (steps << 5), end, a, b, initial);
+    }
+
+    /**
+     * {@link #sum} of a long range (at least {@link #OUT_OF_LINE} bytes), the same way.
+     *
+     * <p>Kept out of its callers on purpose: its bytecode is larger than HotSpot C2 inlines at a hot call site
+     * (FreqInlineSize, 325 bytes), so the loop is compiled once, on its own, and runs the same whoever calls it.
+     * Inlined, the loop's machine code depended on the caller it landed in: the same 1,448-byte TCP sum ran 35%
+     * slower inside an {@code Ipv4Layer.send} grown by a few tests (async-profiler samples, docs/PERFORMANCE.md (c),
+     * third round), while the call costs a few nanoseconds against its 100 or more.
+     */
+    private static int sumLong(final ByteBuffer buffer, final int offset, final int length, final int initial)
+    {
+        long a = 0;
+        long b = 0;
+        final int steps = length >>> 5;
+        for (int k = 0; k < steps; k++)
+        {
+            final int at = offset + (k << 5);
+            final long w0 = (long)LONG_LE.get(buffer, at);
+            final long w1 = (long)LONG_LE.get(buffer, at + 8);
+            final long w2 = (long)LONG_LE.get(buffer, at + 16);
+            final long w3 = (long)LONG_LE.get(buffer, at + 24);
+            a += (w0 >>> 32) + (w0 & 0xFFFFFFFFL) + (w2 >>> 32) + (w2 & 0xFFFFFFFFL);
+            b += (w1 >>> 32) + (w1 & 0xFFFFFFFFL) + (w3 >>> 32) + (w3 & 0xFFFFFFFFL);
+        }
+        // The rest and the fold as tail() and fromLittleEndian() do them, written out rather than called so that
+        // this method stays too large to inline (see above).
+        final int end = offset + length;
+        int i = offset + (steps << 5);
+        final int last8 = end - 8;
+        for (; i <= last8; i += 8)
         {
             final long w = (long)LONG_LE.get(buffer, i);
             a += (w >>> 32) + (w & 0xFFFFFFFFL);
-            i += 8;
+        }
+        if (end - i >= 4)
+        {
+            b += (int)INT_LE.get(buffer, i) & 0xFFFFFFFFL;
+            i += 4;
+        }
+        if (end - i >= 2)
+        {
+            a += (short)SHORT_LE.get(buffer, i) & 0xFFFF;
+            i += 2;
+        }
+        if (i < end)
+        {
+            b += buffer.get(i) & 0xFF;
+        }
+        long sum = (a & 0xFFFFFFFFL) + (a >>> 32) + (b & 0xFFFFFFFFL) + (b >>> 32);
+        sum = (sum & 0xFFFF) + (sum >>> 16);
+        sum = (sum & 0xFFFF) + (sum >>> 16);
+        sum = (sum & 0xFFFF) + (sum >>> 16);
+        sum = (initial & 0xFFFFFFFFL) + ((sum & 0xFF) << 8 | sum >>> 8);
+        sum = (sum & 0xFFFFFFFFL) + (sum >>> 32);
+        sum = (sum & 0xFFFFFFFFL) + (sum >>> 32);
+        return (int)((sum & 0xFFFF) + (sum >>> 16));
+    }
+
+    /** Adds the bytes from {@code from} to {@code end} (under 32) to the accumulators and folds them. */
+    private static int tail(final ByteBuffer buffer, final int from, final int end, final long sumA, final long sumB,
+        final int initial)
+    {
+        long a = sumA;
+        long b = sumB;
+        int i = from;
+        final int last8 = end - 8;
+        for (; i <= last8; i += 8)
+        {
+            final long w = (long)LONG_LE.get(buffer, i);
+            a += (w >>> 32) + (w & 0xFFFFFFFFL);
         }
         if (end - i >= 4)
         {
@@ -86,15 +167,15 @@ public final class Checksum
     {
         long a = 0;
         long b = 0;
-        int i = offset;
         final int end = offset + length;
-        while (end - i >= 16)
+        final int last16 = end - 16;
+        int i = offset;
+        for (; i <= last16; i += 16)
         {
             final long w0 = (long)ARRAY_LONG_LE.get(bytes, i);
             final long w1 = (long)ARRAY_LONG_LE.get(bytes, i + 8);
             a += (w0 >>> 32) + (w0 & 0xFFFFFFFFL);
             b += (w1 >>> 32) + (w1 & 0xFFFFFFFFL);
-            i += 16;
         }
         while (end - i >= 2)
         {

@@ -102,7 +102,7 @@ public final class Ipv4Header
         {
             return BAD_TOTAL_LENGTH;
         }
-        if (verifyChecksum && Checksum.compute(buffer, offset, headerLength) != 0)
+        if (verifyChecksum && !checksumOk(headerLength))
         {
             return BAD_CHECKSUM;
         }
@@ -117,6 +117,29 @@ public final class Ipv4Header
             return BAD_SOURCE;
         }
         return VALID;
+    }
+
+    /**
+     * Whether the header's checksum verifies (RFC 1071): a 20-byte header as two 8-byte words and a 4-byte one
+     * summed in 64-bit arithmetic, the carries folded once at the end (RFC 1071 section 2 (C)), rather than the
+     * generic loop; a header with options goes through {@link Checksum#compute}. Once per datagram received.
+     */
+    private boolean checksumOk(final int headerLength)
+    {
+        if (headerLength != MIN_LENGTH)
+        {
+            return Checksum.compute(buffer, offset, headerLength) == 0;
+        }
+        final long w0 = buffer.getLong(offset);
+        final long w1 = buffer.getLong(offset + 8);
+        long s = (w0 >>> 32) + (w0 & 0xFFFFFFFFL) + (w1 >>> 32) + (w1 & 0xFFFFFFFFL)
+            + (buffer.getInt(offset + 16) & 0xFFFFFFFFL);
+        s = (s >>> 32) + (s & 0xFFFFFFFFL);
+        s = (s >>> 16) + (s & 0xFFFF);
+        s = (s >>> 16) + (s & 0xFFFF);
+        s = (s >>> 16) + (s & 0xFFFF);
+        // The one's complement sum of a correct header, its checksum field included, is all ones.
+        return s == 0xFFFF;
     }
 
     public int version()

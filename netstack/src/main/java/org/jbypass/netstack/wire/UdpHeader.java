@@ -152,6 +152,17 @@ public final class UdpHeader
         return this;
     }
 
+    /** {@link #writePartial} over IPv6's pseudo-header (RFC 8200 section 8.1). */
+    public UdpHeader writePartial6(final int sourcePort, final int destinationPort, final int length,
+        final long sourceHi, final long sourceLo, final long destinationHi, final long destinationLo)
+    {
+        final int partial = ~Checksum.fold(Checksum.pseudoHeader6(sourceHi, sourceLo, destinationHi, destinationLo,
+            Ipv4Header.PROTOCOL_UDP, length)) & 0xFFFF;
+        buffer.putLong(offset + SOURCE_PORT, (long)(sourcePort & 0xFFFF) << 48 | (long)(destinationPort & 0xFFFF) << 32
+            | (long)(length & 0xFFFF) << 16 | partial);
+        return this;
+    }
+
     /** {@link #computeChecksum(int, int)} over IPv6's pseudo-header; a computed zero is sent as 0xFFFF. */
     public UdpHeader computeChecksum6(final long sourceHi, final long sourceLo, final long destinationHi,
         final long destinationLo)

@@ -249,6 +249,43 @@ class TcpPartsTest
     }
 
     @Test
+    void shouldForgetTheConnectionFoundLastWhenItLeavesTheTable()
+    {
+        final TcpTestbench b = new TcpTestbench();
+        final ConnectionTable table = new ConnectionTable(7);
+        final TcpSocket first = b.layer.open();
+        first.localAddress = 1;
+        first.localPort = 80;
+        first.remoteAddress = 2;
+        first.remotePort = 1000;
+        final TcpSocket other = b.layer.open();
+        other.localAddress = 1;
+        other.localPort = 80;
+        other.remoteAddress = 3;
+        other.remotePort = 1000;
+        table.insert(first);
+        table.insert(other);
+        assertSame(first, table.find(1, 80, 2, 1000));
+        assertSame(first, table.find(1, 80, 2, 1000), "found again, from the one kept");
+        assertSame(other, table.find(1, 80, 3, 1000));
+        assertNull(table.find(1, 80, 2, 1001), "a port apart is another connection");
+        assertSame(first, table.find(1, 80, 2, 1000));
+        assertTrue(table.remove(first));
+        assertNull(table.find(1, 80, 2, 1000), "gone from the table: not answered from the one kept either");
+        // A new connection on the same 4-tuple (a new incarnation) is the one found.
+        final TcpSocket again = b.layer.open();
+        again.localAddress = 1;
+        again.localPort = 80;
+        again.remoteAddress = 2;
+        again.remotePort = 1000;
+        table.insert(again);
+        assertSame(again, table.find(1, 80, 2, 1000));
+        assertTrue(table.remove(other));
+        assertSame(again, table.find(1, 80, 2, 1000));
+        assertNull(table.find(1, 80, 3, 1000));
+    }
+
+    @Test
     void shouldFindInsertAndRemoveConnections()
     {
         final TcpTestbench b = new TcpTestbench();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.jbypass.netstack.link.LinkCapabilities;
 import org.jbypass.netstack.link.virtual.ImpairedLink;
 import org.jbypass.netstack.link.virtual.MemoryWire;
 import org.jbypass.netstack.tcp.TwoStackTransfer.AfterTransfer;
@@ -49,6 +50,23 @@ class TcpTwoStacksTest
                 }
             }, false, gro);
         }
+    }
+
+    /**
+     * Over a wire that moves each frame with one copy, holding the sender's buffer until the receiver copied it
+     * ({@link MemoryWire.Builder#holdTransmitBuffers}), through the impairment (which holds, reorders and drops
+     * frames of B's port): the bytes arrive intact (SHA-256), A's pool holds no more than its armed bursts once the
+     * connections are gone, and both pools are whole after closing (TwoStackTransfer checks all three), over IPv4
+     * and IPv6, with GRO and the link's checksums.
+     */
+    @Test
+    void shouldMoveDataIntactOverAWireThatHoldsTransmitBuffers()
+    {
+        TwoStackTransfer.run(MemoryWire.builder().holdTransmitBuffers(true).build(), 4, (4L << 20) / 4, 0x401D,
+            AfterTransfer.NOTHING, false, true);
+        TwoStackTransfer.run(MemoryWire.builder().holdTransmitBuffers(true)
+            .capabilities(LinkCapabilities.TX_L4_CHECKSUM).passPartialChecksums(true).build(), 4, (4L << 20) / 4,
+            0x401E, AfterTransfer.NOTHING, true, true);
     }
 
     @Test

@@ -15,7 +15,8 @@ import org.jbypass.netstack.wire.UdpHeader;
  * Checksum offloads done in software, as a NIC does them in hardware: so that an in-memory link can offer the same
  * capabilities as a ConnectX port and the stack's offload paths are tested without one.
  *
- * <p>On transmit, the IPv4 header checksum and the TCP or UDP checksum (pseudo-header included) are computed from
+ * <p>On transmit, the IPv4 header checksum and the TCP or UDP checksum (pseudo-header included, over IPv4 or an IPv6
+ * packet without extension headers) are computed from
  * scratch, whatever the stack left in the field (a NIC's or Linux's partial-checksum convention is not assumed).
  * Fragments get no L4 checksum: a NIC cannot compute one over a datagram it sees only a piece of. On receive, the
  * flags say what was verified and found right; a bad checksum is reported by the absence of the flag, as mlx5's
@@ -38,8 +39,17 @@ final class ChecksumOffload
      */
     void complete(final ByteBuffer memory, final int offset, final int length, final int txFlags)
     {
-        if ((txFlags & (PacketBurst.TX_L3_CHECKSUM | PacketBurst.TX_L4_CHECKSUM)) == 0 || !wrapIpv4(memory, offset,
-            length))
+        if ((txFlags & (PacketBurst.TX_L3_CHECKSUM | PacketBurst.TX_L4_CHECKSUM)) == 0)
+        {
+            return;
+        }
+        if ((txFlags & PacketBurst.TX_L4_CHECKSUM) != 0 && length >= EthernetHeader.LENGTH + IPV6_HEADER
+            && (memory.getShort(offset + 12) & 0xFFFF) == EthernetHeader.TYPE_IPV6)
+        {
+            complete6(memory, offset, length);
+            return;
+        }
+        if (!wrapIpv4(memory, offset, length))
         {
             return;
         }
@@ -62,6 +72,34 @@ final class ChecksumOffload
             {
                 udp.computeChecksum(ip.source(), ip.destination());
             }
+        }
+    }
+
+    /**
+     * The TCP or UDP checksum of an IPv6 frame whose transport header follows the fixed header (RFC 8200 section
+     * 8.1's pseudo-header); a packet with extension headers, or malformed, is left alone.
+     */
+    private void complete6(final ByteBuffer memory, final int offset, final int length)
+    {
+        final int ip = offset + EthernetHeader.LENGTH;
+        final int l4Length = memory.getShort(ip + 4) & 0xFFFF;
+        final int nextHeader = memory.get(ip + 6) & 0xFF;
+        if ((memory.get(ip) & 0xF0) != 0x60 || EthernetHeader.LENGTH + IPV6_HEADER + l4Length > length)
+        {
+            return;
+        }
+        final long sourceHi = memory.getLong(ip + 8);
+        final long sourceLo = memory.getLong(ip + 16);
+        final long destinationHi = memory.getLong(ip + 24);
+        final long destinationLo = memory.getLong(ip + 32);
+        final int l4 = ip + IPV6_HEADER;
+        if (nextHeader == Ipv4Header.PROTOCOL_TCP && tcp.wrap(memory, l4, l4Length).isValid())
+        {
+            tcp.computeChecksum6(sourceHi, sourceLo, destinationHi, destinationLo);
+        }
+        else if (nextHeader == Ipv4Header.PROTOCOL_UDP && udp.wrap(memory, l4, l4Length).isValid())
+        {
+            udp.computeChecksum6(sourceHi, sourceLo, destinationHi, destinationLo);
         }
     }
 

@@ -30,10 +30,17 @@ import org.jbypass.netstack.link.PacketBurst;
  * {@link PacketBurst#CONTINUES}, and the first carries the frame's metadata. A producer claims all its slots with
  * one CAS of {@code tail} (the last being free for this lap means every one before it is, since the consumer frees
  * them in order), and the consumer takes such a frame only once every slot is published ({@link #readyAtHead}).
+ *
+ * <p>A slot may instead hold a reference to a frame in the sending port's pool ({@link #offerReference}), which the
+ * consumer copies straight into its destination, the frame's only copy on the wire, and gives back to the sender's
+ * {@link TransmitCompletions}: batched, one CAS per receive burst ({@link #flushCompletions}, which the consumer
+ * calls after each burst and before it drops frames), as a NIC writes send completions once its DMA has read the
+ * buffers.
  */
 final class FrameRing
 {
     private static final VarHandle SEQUENCE = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle SOURCE = MethodHandles.arrayElementVarHandle(TransmitCompletions[].class);
     private static final VarHandle TAIL;
     private static final VarHandle OVERRUNS;
 
@@ -71,6 +78,16 @@ final class FrameRing
     private long head;
     /** Consumer: the flags of the frame {@link #poll} moved last. */
     private int polledFlags;
+    /** Per slot: the completions of the port whose buffer holds the frame, or null when the slot holds a copy. */
+    private final TransmitCompletions[] sources;
+    /** Per slot with a source: the buffer of the source's pool that holds the frame. */
+    private final int[] sourceBuffers;
+    /** Consumer: buffers copied out of and not yet given back, all of {@link #batchSource}. */
+    private final int[] batch = new int[64];
+    private int batchCount;
+    private TransmitCompletions batchSource;
+    /** Set by the consumer when its port closes: references offered from then on go back to their senders. */
+    private volatile boolean closed;
 
     /**
      * @param capacity the number of frames the queue holds, a power of two of at least 2 (the algorithm needs two
@@ -94,6 +111,8 @@ final class FrameRing
         this.sequences = new long[capacity];
         this.lengths = new int[capacity];
         this.flags = new int[capacity];
+        this.sources = new TransmitCompletions[capacity];
+        this.sourceBuffers = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
             sequences[i] = i;
@@ -134,6 +153,49 @@ final class FrameRing
         flags[slot] = frameFlags;
         SEQUENCE.setRelease(sequences, slot, position + 1);
         return true;
+    }
+
+    /**
+     * Producer: queues a reference to a frame in a buffer of the sending port's pool, which stays the wire's until
+     * the consumer has copied it out and given it back through {@code source}. Callable from any thread. A producer
+     * that offered references checks {@link #isClosed()} after a full fence once its burst is queued and takes back
+     * ({@link #takeBack}) what it offered to a queue closed meanwhile, which {@link #close()} may have cleared before
+     * the frames were published.
+     *
+     * @return the frame's position, or -1 when the queue is full: the frame was dropped and counted as an overrun,
+     *         and the buffer is still the caller's
+     */
+    long offerReference(final TransmitCompletions source, final int buffer, final int length, final int frameFlags)
+    {
+        final long position = claim(1);
+        if (position < 0)
+        {
+            return -1;
+        }
+        final int slot = (int)position & mask;
+        sources[slot] = source;
+        sourceBuffers[slot] = buffer;
+        lengths[slot] = length;
+        flags[slot] = frameFlags;
+        SEQUENCE.setRelease(sequences, slot, position + 1);
+        return position;
+    }
+
+    /** Whether the consumer closed the queue ({@link #close()}). */
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * Producer, after a full fence, of a closed queue: takes back the reference it offered at {@code position},
+     * unless the consumer took it first (then it comes back through {@code source}). Returns the buffer, now the
+     * caller's again, or -1.
+     */
+    int takeBack(final long position, final TransmitCompletions source)
+    {
+        final int slot = (int)position & mask;
+        return SOURCE.compareAndSet(sources, slot, source, null) ? sourceBuffers[slot] : -1;
     }
 
     /**
@@ -242,10 +304,43 @@ final class FrameRing
         }
         final int length = lengths[slot];
         polledFlags = flags[slot];
-        destination.put(offset, slots, slot * slotSize, length);
+        final TransmitCompletions source = sources[slot];
+        if (source == null)
+        {
+            destination.put(offset, slots, slot * slotSize, length);
+        }
+        else
+        {
+            final int buffer = sourceBuffers[slot];
+            destination.put(offset, source.memory(), source.offset(buffer), length);
+            sources[slot] = null;
+            complete(source, buffer);
+        }
         SEQUENCE.setRelease(sequences, slot, position + capacity);
         head = position + 1;
         return length;
+    }
+
+    /** Consumer: the referenced frame in {@code slot} is copied out (or dropped); its buffer goes back in a batch. */
+    private void complete(final TransmitCompletions source, final int buffer)
+    {
+        if (source != batchSource || batchCount == batch.length)
+        {
+            flushCompletions();
+            batchSource = source;
+        }
+        batch[batchCount++] = buffer;
+    }
+
+    /** Consumer: gives back the buffers copied out of since the last flush, to their ports, one CAS per port. */
+    void flushCompletions()
+    {
+        if (batchCount > 0)
+        {
+            batchSource.push(batch, batchCount);
+            batchCount = 0;
+        }
+        batchSource = null;
     }
 
     /** Consumer: the descriptor flags the frame the last successful {@link #poll} moved was offered with. */
@@ -265,6 +360,11 @@ final class FrameRing
     void skip()
     {
         final int slot = (int)head & mask;
+        final TransmitCompletions source = (TransmitCompletions)SOURCE.getAndSet(sources, slot, null);
+        if (source != null)
+        {
+            complete(source, sourceBuffers[slot]);
+        }
         SEQUENCE.setRelease(sequences, slot, head + capacity);
         head++;
     }
@@ -285,6 +385,17 @@ final class FrameRing
         return (long)OVERRUNS.getVolatile(this);
     }
 
+    /**
+     * Consumer, closing its port: drops every frame that is ready and gives referenced ones back; references
+     * offered later go back at once ({@link #offerReference}).
+     */
+    void close()
+    {
+        closed = true;
+        VarHandle.fullFence();
+        clear();
+    }
+
     /** Consumer: drops every frame that is ready. */
     void clear()
     {
@@ -292,5 +403,6 @@ final class FrameRing
         {
             skip();
         }
+        flushCompletions();
     }
 }

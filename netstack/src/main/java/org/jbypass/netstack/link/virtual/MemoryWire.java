@@ -23,7 +23,10 @@ import org.jbypass.netstack.wire.MacAddress;
  * <p>Frames cross by copy. A transmitting port copies each frame into the receive queue of the port it is for (a
  * {@link FrameRing}: bounded, lock-free, off-heap) and returns its buffer to its own pool at once; the receiving port
  * copies it out into the buffers its stack armed. So each stack only ever touches its own pool, and the two stacks
- * may run on different threads. Forwarding is a switch's with a static table: a unicast frame goes to the port with
+ * may run on different threads. With {@link Builder#holdTransmitBuffers} a unicast frame crosses with one copy, as a
+ * NIC's DMA moves it: the receiver's queue holds a reference to the sender's buffer, the receiver copies the frame
+ * straight into its own armed buffer, and the buffer goes back to the sender as a transmit completion
+ * ({@link TransmitCompletions}), which the sender's own thread frees into its pool. Forwarding is a switch's with a static table: a unicast frame goes to the port with
  * that MAC address, and a broadcast, multicast or unknown-unicast frame to every other port; a frame never goes back
  * out of the port it came in by. With two ports every frame reaches the other one.
  *
@@ -90,6 +93,7 @@ public final class MemoryWire
     private final boolean passChainsWhole;
     private final int refuseGatherEvery;
     private final boolean passPartialChecksums;
+    private final boolean holdTransmitBuffers;
     private final Object portsLock = new Object();
     /** The attached ports: replaced whole under {@link #portsLock}, read without a lock by transmitting ports. */
     private volatile Port[] ports = new Port[0];
@@ -112,6 +116,7 @@ public final class MemoryWire
         this.passChainsWhole = builder.passChainsWhole;
         this.refuseGatherEvery = builder.refuseGatherEvery;
         this.passPartialChecksums = builder.passPartialChecksums;
+        this.holdTransmitBuffers = builder.holdTransmitBuffers;
     }
 
     /** A builder for a wire with other than the default settings. */
@@ -253,6 +258,7 @@ public final class MemoryWire
         private boolean passChainsWhole;
         private int refuseGatherEvery;
         private boolean passPartialChecksums;
+        private boolean holdTransmitBuffers;
 
         private Builder()
         {
@@ -362,6 +368,27 @@ public final class MemoryWire
         }
 
         /**
+         * Whether a unicast frame for one port crosses with one copy: the wire holds the sender's
+         * buffer, the receiving port copies the frame straight from it into the buffer its stack armed and gives
+         * it back as a transmit completion, as a NIC's DMA reads a send buffer once and its completion frees it
+         * ({@link TransmitCompletions}): the sender's pool gets the buffer back at its port's next transmit or
+         * receive after that (or, once the port is closed, at once). Otherwise (the default) by two copies, into
+         * the receiver's queue on transmit and out of it on receive, the sender's buffer freed at once. Either way frames flooded to several ports, super-segments and
+         * gathered frames are copied, and so are frames sent while the sender's pool is less than half free (its
+         * buffers held in flight never take more).
+         *
+         * <p>Once a port is closed, what is given back later is freed into its pool by the thread of the port that
+         * gives it back (so that every buffer comes back whichever end closes first). So a stack that goes on using
+         * a pool after closing its port on such a wire must run on the same thread as the ports it sent to, or close
+         * after them; a test's or benchmark's stacks closed at its end are either.
+         */
+        public Builder holdTransmitBuffers(final boolean holdTransmitBuffers)
+        {
+            this.holdTransmitBuffers = holdTransmitBuffers;
+            return this;
+        }
+
+        /**
          * @throws IllegalArgumentException when {@link #passChainsWhole} or TX_GATHER is asked without
          *         TX_TCP_SEGMENTATION or TX_TCP6_SEGMENTATION, or {@link #passPartialChecksums} without TX_L4_CHECKSUM
          */
@@ -457,6 +484,14 @@ public final class MemoryWire
         private volatile long[] multicastMacs = new long[0];
         /** The queue's overruns already added to {@link LinkCounters#rxDropped}. */
         private long overrunsCounted;
+        /** This port's buffers that receivers copied out of and give back ({@link Builder#holdTransmitBuffers}). */
+        private final TransmitCompletions completions;
+        /** Fewer free buffers than this in the pool and frames are copied on transmit, not held. */
+        private final int holdFloor;
+        /** During {@link #transmit}: the queues and positions of the references offered, checked at its end. */
+        private FrameRing[] heldQueues = new FrameRing[0];
+        private long[] heldPositions = new long[0];
+        private int heldCount;
 
         private Port(final MemoryWire wire, final String name, final PacketPool pool, final long mac)
         {
@@ -472,6 +507,8 @@ public final class MemoryWire
             this.rxOffloads = wire.capabilities & (LinkCapabilities.RX_L3_CHECKSUM | LinkCapabilities.RX_L4_CHECKSUM);
             this.segmenter = (wire.capabilities & SEGMENTATION) != 0 && !wire.passChainsWhole
                 ? new TcpSegmenter(wire.maxFrame) : null;
+            this.completions = wire.holdTransmitBuffers ? new TransmitCompletions(pool) : null;
+            this.holdFloor = pool.capacity() / 2;
         }
 
         @Override
@@ -542,6 +579,10 @@ public final class MemoryWire
             int received = 0;
             if (!closed)
             {
+                if (completions != null)
+                {
+                    completions.drain();
+                }
                 final int capacity = burst.capacity();
                 while (received < capacity)
                 {
@@ -590,6 +631,7 @@ public final class MemoryWire
                     counters.rxBytes += length;
                     received++;
                 }
+                queue.flushCompletions();
             }
             burst.count(received);
             final long overruns = queue.overruns();
@@ -696,6 +738,10 @@ public final class MemoryWire
             final int count = burst.count();
             final Port[] targets = wire.ports;
             final boolean open = !closed;
+            if (open && completions != null)
+            {
+                completions.drain();
+            }
             long reached = 0;
             for (int i = 0; i < count; )
             {
@@ -739,6 +785,7 @@ public final class MemoryWire
                 }
                 final int buffer = burst.buffer(i);
                 final int length = burst.length(i);
+                boolean held = false;
                 if (open && length >= EthernetHeader.LENGTH && length <= wire.maxFrame)
                 {
                     final int offset = pool.offset(buffer);
@@ -753,7 +800,17 @@ public final class MemoryWire
                     {
                         offload.complete(memory, offset, length, offloads);
                     }
-                    reached |= forward(targets, memory, offset, length, null, rxFlags);
+                    final int target = completions != null && pool.available() >= holdFloor
+                        ? unicastTarget(targets, memory, offset) : -1;
+                    if (target >= 0)
+                    {
+                        held = hold(targets[target], buffer, length, rxFlags);
+                        reached |= held ? 1L << target : 0;
+                    }
+                    else
+                    {
+                        reached |= forward(targets, memory, offset, length, null, rxFlags);
+                    }
                     counters.txPackets++;
                     counters.txBytes += length;
                 }
@@ -761,11 +818,18 @@ public final class MemoryWire
                 {
                     counters.txDropped++;
                 }
-                pool.free(buffer);
+                if (!held)
+                {
+                    pool.free(buffer);
+                }
                 burst.set(i, PacketPool.NO_BUFFER, 0, 0);
                 i++;
             }
             burst.count(0);
+            if (heldCount > 0)
+            {
+                takeBackFromClosedQueues();
+            }
             // One check per receiving port per burst, after every frame of the burst was queued (see signal()).
             for (int i = 0; reached != 0; i++, reached >>>= 1)
             {
@@ -775,6 +839,75 @@ public final class MemoryWire
                 }
             }
             return count;
+        }
+
+        /**
+         * The index in {@code targets} of the one other port a frame is for (its destination MAC a unicast one of
+         * an attached port), or -1: a group's, a broadcast, an unknown unicast or our own frame.
+         */
+        private int unicastTarget(final Port[] targets, final ByteBuffer frames, final int offset)
+        {
+            final long destination = MacAddress.read(frames, offset);
+            if (!MacAddress.isMulticast(destination))
+            {
+                for (int i = 0; i < targets.length; i++)
+                {
+                    if (targets[i].mac == destination)
+                    {
+                        return targets[i] != this ? i : -1;
+                    }
+                }
+            }
+            return -1;
+        }
+
+        /**
+         * Queues a reference to the frame in {@code buffer} on the target's queue, the buffer held until the target
+         * copies it out ({@link TransmitCompletions}); false when the queue was full (the frame is dropped and the
+         * buffer still ours).
+         */
+        private boolean hold(final Port target, final int buffer, final int length, final int rxFlags)
+        {
+            final long position = target.queue.offerReference(completions, buffer, length, rxFlags);
+            if (position < 0)
+            {
+                return false;
+            }
+            if (heldCount == heldQueues.length)
+            {
+                // Grows to the largest burst once; nothing is allocated per frame after that.
+                heldQueues = Arrays.copyOf(heldQueues, Math.max(16, 2 * heldCount));
+                heldPositions = Arrays.copyOf(heldPositions, heldQueues.length);
+            }
+            heldQueues[heldCount] = target.queue;
+            heldPositions[heldCount] = position;
+            heldCount++;
+            return true;
+        }
+
+        /**
+         * After a burst's references are queued: a receiving port that closed meanwhile may have cleared its queue
+         * before they were published ({@link FrameRing#offerReference}); the fence orders our publications before
+         * our reading of its mark, as its close orders the mark before its clearing, so one of us gives each buffer
+         * back.
+         */
+        private void takeBackFromClosedQueues()
+        {
+            VarHandle.fullFence();
+            for (int k = 0; k < heldCount; k++)
+            {
+                final FrameRing queue = heldQueues[k];
+                if (queue.isClosed())
+                {
+                    final int buffer = queue.takeBack(heldPositions[k], completions);
+                    if (buffer >= 0)
+                    {
+                        pool.free(buffer);
+                    }
+                }
+                heldQueues[k] = null;
+            }
+            heldCount = 0;
         }
 
         /**
@@ -1040,9 +1173,11 @@ public final class MemoryWire
         }
 
         /**
-         * Detaches the port from the wire and drops the frames waiting in its queue. The port holds no pool buffer
-         * between calls, so none is returned. Afterwards {@code receive} delivers nothing and {@code transmit} drops
-         * (and frees) what it is given.
+         * Detaches the port from the wire and drops the frames waiting in its queue (referenced ones go back to their
+         * senders). The port holds no buffer of its pool between calls but, with {@link Builder#holdTransmitBuffers},
+         * the frames it sent that another port has not copied yet: those it frees as they are given back, at the
+         * latest when that port receives them or closes. Afterwards {@code receive} delivers nothing and
+         * {@code transmit} drops (and frees) what it is given.
          */
         @Override
         public void close()
@@ -1053,8 +1188,12 @@ public final class MemoryWire
             }
             closed = true;
             wire.detach(this);
-            queue.clear();
+            queue.close();
             unparkWaiters();
+            if (completions != null)
+            {
+                completions.close();
+            }
         }
 
         private static void checkQueue(final int queueIndex)

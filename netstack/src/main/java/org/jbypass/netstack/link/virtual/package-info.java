@@ -5,7 +5,9 @@
  * <ul>
  *   <li>{@link org.jbypass.netstack.link.virtual.MemoryWire}: an Ethernet segment in memory joining stacks in one
  *       process, each through a port over its own pool; frames cross by copy through a bounded lock-free queue per
- *       port ({@code FrameRing}), so the stacks may run on different threads. It can do checksum offloads in
+ *       port ({@code FrameRing}), so the stacks may run on different threads; or, with {@code holdTransmitBuffers},
+ *       with one copy as a NIC's DMA, the sender's buffer held until the receiver copied it out and given back as a
+ *       transmit completion ({@code TransmitCompletions}). It can do checksum offloads in
  *       software ({@code ChecksumOffload}), so that the stack's offload paths run without a NIC, and carry TCP
  *       super-segments: cut into segments on the way ({@code TcpSegmenter}, software GSO) or handed across whole as
  *       chains, as a veth does.</li>
@@ -19,7 +21,8 @@
  *
  * <h2>Contract</h2>
  * Each keeps both burst contracts of {@code link.Link} exactly and the pool's ownership rules: held or staged
- * frames go back to the pool on {@code close}, and tests assert that no buffer leaks. Nothing on their data paths
+ * frames go back to the pool on {@code close} (a memory wire's held transmit buffers once the port they were sent
+ * to has copied them or closed), and tests assert that no buffer leaks. Nothing on their data paths
  * allocates, so a stack over them is measured as it would run over a driver. The provider builds them from the
  * configuration (the {@code memory} driver, an interface's {@code impair.*} and {@code pcap} keys).
  *

@@ -78,6 +78,92 @@ class MemoryWireTest
     }
 
     @Test
+    void shouldHoldTheSendersBufferUntilTheReceiverCopiedItAndGiveItBackAsACompletion()
+    {
+        final MemoryWire wire = MemoryWire.builder().holdTransmitBuffers(true).build();
+        final MemoryWire.Port a = wire.attach(poolA, MAC_A);
+        final MemoryWire.Port b = wire.attach(poolB, MAC_B);
+
+        assertEquals(3, frames.send(a, txA, MAC_B, 100, 3, 64));
+        assertEquals(3, poolA.inUse(), "the wire holds the sender's buffers, as a NIC until its DMA read them");
+        final List<byte[]> received = TestFrames.receive(b, burstB);
+        assertEquals(3, received.size());
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals(100 + i, TestFrames.sequence(received.get(i)));
+            assertTrue(TestFrames.intact(received.get(i)));
+        }
+        assertEquals(3, poolA.inUse(), "given back, but freed by A's own thread only");
+        assertEquals(0, TestFrames.receive(a, burstA).size());
+        burstA.releaseAll(poolA);
+        assertEquals(0, poolA.inUse(), "A's next receive freed its completed buffers");
+
+        // A flooded frame is copied for each port, and its buffer freed at once.
+        assertEquals(1, frames.send(a, txA, MacAddress.BROADCAST, 7, 1, 64));
+        assertEquals(0, poolA.inUse());
+        assertEquals(7, TestFrames.sequence(TestFrames.receive(b, burstB).get(0)));
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void shouldCopyOnTransmitWhileTheSendersPoolIsLessThanHalfFree()
+    {
+        final MemoryWire wire = MemoryWire.builder().holdTransmitBuffers(true).build();
+        final MemoryWire.Port a = wire.attach(poolA, MAC_A);
+        final MemoryWire.Port b = wire.attach(poolB, MAC_B);
+        final int[] taken = new int[40];
+        for (int i = 0; i < taken.length; i++)
+        {
+            taken[i] = poolA.allocate();
+        }
+        assertEquals(2, frames.send(a, txA, MAC_B, 1, 2, 32));
+        assertEquals(40, poolA.inUse(), "copied: the pool had fewer than half its buffers free");
+        for (final int buffer : taken)
+        {
+            poolA.free(buffer);
+        }
+        assertEquals(2, frames.send(a, txA, MAC_B, 3, 2, 32));
+        assertEquals(2, poolA.inUse(), "held again");
+        assertEquals(List.of(1L, 2L, 3L, 4L), TestFrames.receive(b, burstB).stream().map(TestFrames::sequence)
+            .toList());
+        a.close();
+        assertEquals(0, poolA.inUse(), "closing frees what was given back");
+        b.close();
+    }
+
+    @Test
+    void shouldGiveEveryHeldBufferBackWhicheverPortClosesFirst()
+    {
+        for (final boolean receiverFirst : new boolean[] {true, false})
+        {
+            final MemoryWire wire = MemoryWire.builder().holdTransmitBuffers(true).queueCapacity(4).build();
+            final MemoryWire.Port a = wire.attach(poolA, MAC_A);
+            final MemoryWire.Port b = wire.attach(poolB, MAC_B);
+            assertEquals(6, frames.send(a, txA, MAC_B, 0, 6, 32), "a wire never pushes back");
+            assertEquals(4, poolA.inUse(), "the two frames that found B's queue full were freed at once");
+            assertEquals(2, b.overruns());
+            final PacketBurst one = new PacketBurst(1);
+            assertEquals(List.of(0L), TestFrames.receive(b, one).stream().map(TestFrames::sequence).toList());
+            assertEquals(4, poolA.inUse(), "frame 0 given back, not yet freed by A's thread");
+            if (receiverFirst)
+            {
+                b.close();
+                assertEquals(0, a.transmit(0, txA), "an empty transmit, which frees what was given back");
+                assertEquals(0, poolA.inUse(), "B's close gave back the frames its queue held");
+                a.close();
+            }
+            else
+            {
+                a.close();
+                assertEquals(3, poolA.inUse(), "A's close freed frame 0; three are still in B's queue, on the wire");
+                b.close();
+                assertEquals(0, poolA.inUse(), "B gave them back to a closed port: freed at once");
+            }
+        }
+    }
+
+    @Test
     void shouldDescribeItselfAsALink()
     {
         final MemoryWire wire = MemoryWire.builder().name("lab").mtu(9000).queueCapacity(8)
