@@ -91,52 +91,53 @@ class TcpLinkBusyTest
      * refused super-segment counts as lost, and the retransmission timer, with its backoff and the connection's
      * timeout, takes over; once the link drains the stream completes.
      */
-    @Test
-    void shouldCountALinkBusyForLongerThanAnRtoAsLoss()
+    /**
+     * Stack A on the {@link Busy} link and stack B on a super-frame memory wire (TSO, gathering, chains whole),
+     * A's client connected to B's listener on a simulated clock.
+     */
+    private static final class Connected
     {
-        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
-            | LinkCapabilities.TX_GATHER).passChainsWhole(true).queueCapacity(4096).build();
-        final long[] clock = {1_000_000_000L};
-        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(3).build(), clock[0]);
-        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).seed(4).build(), clock[0]);
-        final Busy link = new Busy(wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")));
-        a.addInterface("a0", link, IP_A, 24, 0);
-        b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")), IP_B, 24, 0);
-        final TcpSocket listener = b.openTcp();
-        assertEquals(0, listener.bind(IP_B, 80));
-        assertEquals(0, listener.listen(1));
-        final TcpSocket client = a.openTcp();
-        client.connect(IP_B, 80);
-        TcpSocket server = null;
-        for (int i = 0; i < 1000 && server == null; i++)
+        final Stack a;
+        final Stack b;
+        final Busy link;
+        final TcpSocket client;
+        final TcpSocket server;
+        private long clock = 1_000_000_000L;
+
+        Connected(final long seedA, final long seedB)
         {
-            clock[0] += 20_000L;
-            a.poll(clock[0]);
-            b.poll(clock[0]);
-            server = listener.accept();
+            final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
+                | LinkCapabilities.TX_GATHER).passChainsWhole(true).queueCapacity(4096).build();
+            a = new Stack(StackConfig.builder().poolBuffers(4096).seed(seedA).build(), clock);
+            b = new Stack(StackConfig.builder().poolBuffers(4096).seed(seedB).build(), clock);
+            link = new Busy(wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")));
+            a.addInterface("a0", link, IP_A, 24, 0);
+            b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")), IP_B, 24, 0);
+            final TcpSocket listener = b.openTcp();
+            assertEquals(0, listener.bind(IP_B, 80));
+            assertEquals(0, listener.listen(1));
+            client = a.openTcp();
+            client.connect(IP_B, 80);
+            TcpSocket accepted = null;
+            for (int i = 0; i < 1000 && accepted == null; i++)
+            {
+                advance(20_000L);
+                accepted = listener.accept();
+            }
+            assertNotNull(accepted, "connected");
+            server = accepted;
         }
-        assertNotNull(server, "connected");
-        link.busy = true;
-        final byte[] sent = new byte[200_000];
-        new SplittableRandom(0xB05F).nextBytes(sent);
-        final ByteBuffer out = ByteBuffer.wrap(sent);
-        client.write(out);
-        a.flush();
-        // Three seconds busy, in 1 ms steps: longer than the first RTO (1 s before any RTT sample, RFC 6298).
-        for (int i = 0; i < 3_000; i++)
+
+        /** Moves the clock on and polls both stacks. */
+        void advance(final long nanos)
         {
-            clock[0] += 1_000_000L;
-            a.poll(clock[0]);
-            b.poll(clock[0]);
+            clock += nanos;
+            a.poll(clock);
+            b.poll(clock);
         }
-        final String busy = "\nA held back " + a.ipCounters().txChainsHeldBack + "\n" + a.tcpCounters();
-        assertTrue(a.tcpCounters().linkBusy() > 0, "held back first" + busy);
-        assertTrue(a.tcpCounters().sendErrors() > 0, "then counted as lost" + busy);
-        assertTrue(a.tcpCounters().retransmitTimeouts() > 0, "the retransmission timer took over" + busy);
-        link.busy = false;
-        final ByteBuffer in = ByteBuffer.allocate(sent.length);
-        final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-        for (int i = 0; i < 20_000 && in.hasRemaining(); i++)
+
+        /** One step of the transfer: the client writes what it can, the server reads a chunk into {@code in}. */
+        void step(final ByteBuffer out, final ByteBuffer chunk, final ByteBuffer in, final long nanos)
         {
             if (out.hasRemaining())
             {
@@ -151,42 +152,52 @@ class TcpLinkBusyTest
                 in.put(chunk);
             }
             b.flush();
-            clock[0] += 1_000_000L;
-            a.poll(clock[0]);
-            b.poll(clock[0]);
+            advance(nanos);
+        }
+
+        void closeAndCheckPools()
+        {
+            a.close();
+            b.close();
+            assertEquals(0, a.pool().inUse(), "A's pool whole");
+            assertEquals(0, b.pool().inUse(), "B's pool whole");
+        }
+    }
+
+    @Test
+    void shouldCountALinkBusyForLongerThanAnRtoAsLoss()
+    {
+        final Connected c = new Connected(3, 4);
+        c.link.busy = true;
+        final byte[] sent = new byte[200_000];
+        new SplittableRandom(0xB05F).nextBytes(sent);
+        final ByteBuffer out = ByteBuffer.wrap(sent);
+        c.client.write(out);
+        c.a.flush();
+        // Three seconds busy, in 1 ms steps: longer than the first RTO (1 s before any RTT sample, RFC 6298).
+        for (int i = 0; i < 3_000; i++)
+        {
+            c.advance(1_000_000L);
+        }
+        final String busy = "\nA held back " + c.a.ipCounters().txChainsHeldBack + "\n" + c.a.tcpCounters();
+        assertTrue(c.a.tcpCounters().linkBusy() > 0, "held back first" + busy);
+        assertTrue(c.a.tcpCounters().sendErrors() > 0, "then counted as lost" + busy);
+        assertTrue(c.a.tcpCounters().retransmitTimeouts() > 0, "the retransmission timer took over" + busy);
+        c.link.busy = false;
+        final ByteBuffer in = ByteBuffer.allocate(sent.length);
+        final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        for (int i = 0; i < 20_000 && in.hasRemaining(); i++)
+        {
+            c.step(out, chunk, in, 1_000_000L);
         }
         assertArrayEquals(sent, in.array(), "the stream arrives whole once the link drains" + busy);
-        a.close();
-        b.close();
-        assertEquals(0, a.pool().inUse(), "A's pool whole");
-        assertEquals(0, b.pool().inUse(), "B's pool whole");
+        c.closeAndCheckPools();
     }
 
     @Test
     void shouldHoldBackSuperSegmentsWhileTheLinkIsBusyAndSendThemLaterWithoutLoss()
     {
-        final MemoryWire wire = MemoryWire.builder().capabilities(LinkCapabilities.TX_TCP_SEGMENTATION
-            | LinkCapabilities.TX_GATHER).passChainsWhole(true).queueCapacity(4096).build();
-        final long[] clock = {1_000_000_000L};
-        final Stack a = new Stack(StackConfig.builder().poolBuffers(4096).seed(1).build(), clock[0]);
-        final Stack b = new Stack(StackConfig.builder().poolBuffers(4096).seed(2).build(), clock[0]);
-        final Busy link = new Busy(wire.attach(a.pool(), MacAddress.parse("02:00:00:00:00:0a")));
-        a.addInterface("a0", link, IP_A, 24, 0);
-        b.addInterface("b0", wire.attach(b.pool(), MacAddress.parse("02:00:00:00:00:0b")), IP_B, 24, 0);
-        final TcpSocket listener = b.openTcp();
-        assertEquals(0, listener.bind(IP_B, 80));
-        assertEquals(0, listener.listen(1));
-        final TcpSocket client = a.openTcp();
-        client.connect(IP_B, 80);
-        TcpSocket server = null;
-        for (int i = 0; i < 1000 && server == null; i++)
-        {
-            clock[0] += 20_000L;
-            a.poll(clock[0]);
-            b.poll(clock[0]);
-            server = listener.accept();
-        }
-        assertNotNull(server, "connected");
+        final Connected c = new Connected(1, 2);
         final byte[] sent = new byte[8 << 20];
         new SplittableRandom(0xB05E).nextBytes(sent);
         final ByteBuffer out = ByteBuffer.wrap(sent);
@@ -197,38 +208,20 @@ class TcpLinkBusyTest
         {
             // Busy for 6 steps (120 us, under any retransmission timeout) in every 20, from the 20th on: writes
             // keep coming while it is, and what they send must wait.
-            link.busy = step >= 20 && step % 20 < 6;
-            if (out.hasRemaining())
-            {
-                client.write(out);
-            }
-            a.flush();
-            chunk.clear();
-            final int n = server.read(chunk);
-            if (n > 0)
-            {
-                chunk.flip();
-                in.put(chunk);
-            }
-            b.flush();
-            clock[0] += 20_000L;
-            a.poll(clock[0]);
-            b.poll(clock[0]);
+            c.link.busy = step >= 20 && step % 20 < 6;
+            c.step(out, chunk, in, 20_000L);
             step++;
         }
-        final String counters = "\nA held back " + a.ipCounters().txChainsHeldBack + ", gathered "
-            + a.ipCounters().txGathered + ", queue drops " + a.ipCounters().txQueueDrops + ", refused gathers "
-            + link.refusedGathers + ", steps " + step + "\n" + a.tcpCounters();
+        final String counters = "\nA held back " + c.a.ipCounters().txChainsHeldBack + ", gathered "
+            + c.a.ipCounters().txGathered + ", queue drops " + c.a.ipCounters().txQueueDrops + ", refused gathers "
+            + c.link.refusedGathers + ", steps " + step + "\n" + c.a.tcpCounters();
         assertArrayEquals(sent, in.array(), "the stream arrives whole" + counters);
-        assertTrue(link.refusedGathers > 0, "the busy link refused gathers" + counters);
-        assertTrue(a.ipCounters().txChainsHeldBack > 0, "super-segments held back" + counters);
-        assertEquals(a.ipCounters().txChainsHeldBack, a.tcpCounters().linkBusy(), counters);
-        assertEquals(0, a.ipCounters().txQueueDrops, "nothing dropped for a full queue" + counters);
-        assertEquals(0, a.tcpCounters().retransmittedSegments(), "nothing lost, nothing sent twice" + counters);
-        assertTrue(a.ipCounters().txGathered > 0, "gathered once the link took frames again" + counters);
-        a.close();
-        b.close();
-        assertEquals(0, a.pool().inUse(), "A's pool whole");
-        assertEquals(0, b.pool().inUse(), "B's pool whole");
+        assertTrue(c.link.refusedGathers > 0, "the busy link refused gathers" + counters);
+        assertTrue(c.a.ipCounters().txChainsHeldBack > 0, "super-segments held back" + counters);
+        assertEquals(c.a.ipCounters().txChainsHeldBack, c.a.tcpCounters().linkBusy(), counters);
+        assertEquals(0, c.a.ipCounters().txQueueDrops, "nothing dropped for a full queue" + counters);
+        assertEquals(0, c.a.tcpCounters().retransmittedSegments(), "nothing lost, nothing sent twice" + counters);
+        assertTrue(c.a.ipCounters().txGathered > 0, "gathered once the link took frames again" + counters);
+        c.closeAndCheckPools();
     }
 }
